@@ -1,0 +1,113 @@
+"""`anomalizer`: every library job from the command line, no screen needed.
+
+Exit status: 0 when the job ran (files that failed are reported, not fatal), 1 when it could
+not run (no such folder, unwritable export, damaged library), 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from anomalizer_desktop import __version__
+from anomalizer_desktop.cli import commands
+from anomalizer_desktop.core.embedding.base import UnknownEmbedderError, available_embedders
+from anomalizer_desktop.core.export import FORMATS, ExportError
+from anomalizer_desktop.core.library.scanner import ScanError
+from anomalizer_desktop.core.library.schema import SchemaTooNewError
+from anomalizer_desktop.core.library.store import FLAGS, SORT_COLUMNS, STATUSES, Store, StoreError
+from anomalizer_desktop.core.paths import resolve_library_path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="anomalizer", description="Find the loops in your sample library that don't fit."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--library",
+        metavar="PATH",
+        help="library file (default: $ANOMALIZER_LIBRARY or the user data folder)",
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print one JSON result on stdout")
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("scan", parents=[common], help="scan folders into the library")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.set_defaults(func=commands.cmd_scan)
+
+    p = sub.add_parser("embed", parents=[common], help="compute embeddings for new loops")
+    p.add_argument("--embedder", default="dsp", choices=available_embedders())
+    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--retry-errors", action="store_true", help="retry files that failed before")
+    p.set_defaults(func=commands.cmd_embed)
+
+    p = sub.add_parser("start", parents=[common], help="scan folders and embed them (quick start)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.set_defaults(func=commands.cmd_start)
+
+    p = sub.add_parser("list", parents=[common], help="list the library")
+    p.add_argument("--sort", choices=sorted(SORT_COLUMNS), default=None)
+    p.add_argument("--flag", choices=FLAGS)
+    p.add_argument("--status", choices=STATUSES)
+    p.set_defaults(func=commands.cmd_list)
+
+    p = sub.add_parser("flag", parents=[common], help="flag loops typical or unusual, add notes")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--typical", action="store_true")
+    group.add_argument("--unusual", action="store_true")
+    group.add_argument("--clear", action="store_true", help="remove the flag")
+    p.add_argument("--note", help="set a note ('' clears it)")
+    p.set_defaults(func=commands.cmd_flag)
+
+    p = sub.add_parser("export", parents=[common], help="export a set of loops for a DAW")
+    p.add_argument("out", metavar="OUT")
+    p.add_argument("--format", choices=FORMATS, required=True)
+    p.add_argument("--flag", choices=FLAGS)
+    p.add_argument("--top", type=int, help="the N most unusual (needs scores)")
+    p.add_argument("--min-score", type=float)
+    p.add_argument("--max-score", type=float)
+    p.add_argument("--path", dest="paths", action="append", help="only these files (repeatable)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing folder export")
+    p.set_defaults(func=commands.cmd_export)
+
+    p = sub.add_parser("info", parents=[common], help="where the library is and what it holds")
+    p.set_defaults(func=commands.cmd_info)
+
+    bench = sub.add_parser("bench", help="benchmarks that print figures")
+    bench_sub = bench.add_subparsers(dest="bench_command", required=True, metavar="WHAT")
+    p = bench_sub.add_parser("embed", parents=[common], help="decode and embedding throughput")
+    p.add_argument("folder")
+    p.add_argument("--embedder", action="append", choices=available_embedders())
+    p.add_argument("--workers", type=int, default=None)
+    p.set_defaults(func=commands.cmd_bench_embed, needs_store=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if getattr(args, "needs_store", True) is False:
+            return args.func(args)
+        with Store(resolve_library_path(args.library)) as store:
+            return args.func(args, store)
+    except (
+        ScanError,
+        ExportError,
+        StoreError,
+        SchemaTooNewError,
+        UnknownEmbedderError,
+        FileNotFoundError,
+    ) as error:
+        print(f"anomalizer: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("anomalizer: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""The CLI's commands. Each takes parsed args and an open Store and returns an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from anomalizer_desktop.cli.output import (
+    drive,
+    format_table,
+    print_json,
+    print_problems,
+    warn,
+)
+from anomalizer_desktop.core.embedding.job import embed as embed_job
+from anomalizer_desktop.core.export import select_entries, write_export
+from anomalizer_desktop.core.library.scanner import scan as scan_job
+from anomalizer_desktop.core.library.store import Store
+
+SCAN_KEYS = ("found", "new", "changed", "unchanged", "moved", "missing", "errors")
+
+
+def cmd_scan(args: argparse.Namespace, store: Store) -> int:
+    summary = drive(scan_job(store, args.paths), "scanning", args.quiet)
+    if args.json:
+        print_json(summary.as_json())
+    else:
+        print(", ".join(f"{k} {getattr(summary, k)}" for k in SCAN_KEYS))
+        print_problems(summary.problems)
+    return 0
+
+
+def cmd_embed(args: argparse.Namespace, store: Store) -> int:
+    job = embed_job(store, args.embedder, workers=args.workers, retry_errors=args.retry_errors)
+    summary = drive(job, f"embedding ({args.embedder})", args.quiet)
+    if args.json:
+        print_json(summary.as_json())
+    else:
+        print(f"embedded {summary.embedded}, skipped {summary.skipped}, errors {summary.errors}")
+        print_problems(summary.problems)
+    return 0
+
+
+def cmd_start(args: argparse.Namespace, store: Store) -> int:
+    """The quick start: scan the folders, embed every loop, print where things stand."""
+    scanned = drive(scan_job(store, args.paths), "scanning", args.quiet)
+    print(", ".join(f"{k} {getattr(scanned, k)}" for k in SCAN_KEYS))
+    print_problems(scanned.problems)
+    embedded = drive(embed_job(store, "dsp"), "embedding (dsp)", args.quiet)
+    print(f"embedded {embedded.embedded}, skipped {embedded.skipped}, errors {embedded.errors}")
+    print_problems(embedded.problems)
+    print(f"library: {store.path}  — try `anomalizer list` or `anomalizer info`")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, store: Store) -> int:
+    records = store.list_samples(
+        sort=args.sort, descending=args.sort == "score", flag=args.flag, status=args.status
+    )
+    if args.json:
+        print_json([r.as_json() for r in records])
+        return 0
+    rows = [
+        [
+            r.flag or "",
+            "" if r.score is None else f"{r.score:.4g}",
+            "" if r.duration is None else f"{r.duration:.2f}",
+            r.status,
+            r.path,
+            (r.error or "") + (f"  [{r.note}]" if r.note else ""),
+        ]
+        for r in records
+    ]
+    print(format_table(rows, ["flag", "score", "dur s", "status", "path", "error / note"]))
+    return 0
+
+
+def cmd_flag(args: argparse.Namespace, store: Store) -> int:
+    wanted = {}
+    for path in args.paths:
+        for candidate in (os.path.realpath(path), os.path.abspath(path)):
+            wanted.setdefault(candidate, path)
+    ids = store.sample_ids_for_paths(wanted)
+    matched = {wanted[p] for p in ids}
+    unknown = [p for p in args.paths if p not in matched]
+    for path in unknown:
+        warn(f"not in the library: {path} (scan its folder first)")
+    if not ids:
+        return 1
+    with store.transaction():
+        if args.typical or args.unusual or args.clear:
+            store.set_flag(
+                ids.values(), "typical" if args.typical else "unusual" if args.unusual else None
+            )
+        if args.note is not None:
+            store.set_note(ids.values(), args.note)
+    if args.json:
+        print_json({"flagged": len(set(ids.values())), "unknown": unknown})
+    else:
+        print(f"updated {len(set(ids.values()))} sample(s)")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, store: Store) -> int:
+    entries = select_entries(
+        store,
+        flag=args.flag,
+        top=args.top,
+        min_score=args.min_score,
+        max_score=args.max_score,
+        paths=args.paths,
+    )
+    target = write_export(entries, args.format, args.out, overwrite=args.overwrite)
+    if args.json:
+        print_json({"format": args.format, "path": str(target), "entries": len(entries)})
+    else:
+        print(f"wrote {len(entries)} loop(s) to {target}")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace, store: Store) -> int:
+    info = {
+        "library": os.path.abspath(store.path),
+        "roots": [path for _, path in store.roots()],
+        "samples": store.counts_by_status(),
+        "embedders": store.embedder_counts(),
+        "flags": store.flag_counts(),
+    }
+    if args.json:
+        print_json(info)
+        return 0
+    print(f"library   {info['library']}")
+    print(f"folders   {', '.join(info['roots']) or '(none yet: anomalizer scan FOLDER)'}")
+    print("samples   " + ", ".join(f"{k} {v}" for k, v in info["samples"].items()))
+    print("embedders " + (", ".join(f"{k} ({v})" for k, v in info["embedders"].items()) or "none"))
+    print("flags     " + ", ".join(f"{k} {v}" for k, v in info["flags"].items()))
+    return 0
+
+
+def cmd_bench_embed(args: argparse.Namespace) -> int:
+    from anomalizer_desktop.core.bench import bench_embed
+
+    report = bench_embed(args.folder, args.embedder or ["dsp"], workers=args.workers)
+    if args.json:
+        print_json(report)
+        return 0
+    print(f"{report['files']} files, {report['workers']} worker(s)")
+    for key, value in report.items():
+        if isinstance(value, dict) and "files_per_s" in value:
+            ratio = value.get("ratio_to_decode_only")
+            print(
+                f"  {key:12s} {value['files_per_s']:8.1f} files/s"
+                + (f"  ({ratio:.2f}x decode-only)" if ratio else "")
+            )
+    profile = report.get("dsp_profile_single_process")
+    if profile:
+        print(
+            f"  dsp profile (one process, median per file): decode {profile['decode_ms_median']}"
+            f" ms, describe {profile['describe_ms_median']} ms"
+        )
+    rss = report["peak_rss_mb"]
+    print(f"  peak RSS: main {rss['main']} MB, largest worker {rss['largest_worker']} MB")
+    return 0

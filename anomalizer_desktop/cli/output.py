@@ -1,0 +1,64 @@
+"""How the CLI talks: progress bars on stderr, one JSON document or a readable table on stdout."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TypeVar
+
+from tqdm import tqdm
+
+from anomalizer_desktop.core.jobs import Job, Progress
+
+R = TypeVar("R")
+
+
+def drive(job: Job[R], label: str, quiet: bool = False) -> R:
+    """Run a core job with a progress bar on stderr (hidden when stderr is not a terminal)."""
+    bar = tqdm(
+        desc=label,
+        unit="file",
+        file=sys.stderr,
+        disable=True if quiet else None,
+        dynamic_ncols=True,
+        leave=False,
+    )
+    try:
+        while True:
+            try:
+                progress: Progress = next(job)
+            except StopIteration as stop:
+                return stop.value
+            if progress.total and bar.total != progress.total:
+                bar.reset(total=progress.total)
+            bar.n = progress.done
+            bar.set_postfix_str(progress.message[:40], refresh=False)
+            bar.refresh()
+    finally:
+        bar.close()
+
+
+def print_json(data: object) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def warn(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def print_problems(problems: list[tuple[str, str]], limit: int = 20) -> None:
+    """List per-file problems on stderr (the job still succeeded)."""
+    for path, message in problems[:limit]:
+        warn(f"  ! {path}: {message}")
+    if len(problems) > limit:
+        warn(f"  ... and {len(problems) - limit} more (see `anomalizer list --status error`)")
+
+
+def format_table(rows: list[list[str]], headers: list[str]) -> str:
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(line.rstrip() for line in lines)

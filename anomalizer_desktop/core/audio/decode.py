@@ -1,0 +1,146 @@
+"""Decode any audio file we meet into a finite mono float32 signal, or say clearly why not.
+
+soundfile (libsndfile) reads the file block by block; blocks are mixed to mono as they arrive so
+an 8-channel 384 kHz file never sits in memory at full width, and reading stops at `max_seconds`
+so a one-hour field recording costs the same as a loop. Resampling uses soxr, as librosa does.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+from anomalizer_desktop.core.audio.diagnose import describe_unreadable
+
+BLOCK_FRAMES = 65_536
+
+
+class AudioDecodeError(Exception):
+    """A file that cannot be used as audio. `kind` is a stable code, `message` is for people."""
+
+    def __init__(self, path: str | os.PathLike[str], kind: str, message: str) -> None:
+        super().__init__(message)
+        self.path = os.fspath(path)
+        self.kind = kind
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class AudioInfo:
+    """What the file's header says."""
+
+    sample_rate: int
+    channels: int
+    frames: int
+    format: str
+    subtype: str
+
+    @property
+    def duration(self) -> float:
+        return self.frames / self.sample_rate if self.sample_rate else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedAudio:
+    """A mono float32 signal at `sample_rate`, plus the header of the file it came from."""
+
+    samples: np.ndarray
+    sample_rate: int
+    info: AudioInfo
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+def probe(path: str | os.PathLike[str]) -> AudioInfo:
+    """Read the header of `path`; raise AudioDecodeError with a clear message if it is unusable."""
+    try:
+        size = os.path.getsize(path)
+    except OSError as error:
+        raise AudioDecodeError(
+            path, "unreadable", f"cannot read the file: {error.strerror}"
+        ) from None
+    if size == 0:
+        raise AudioDecodeError(path, "empty", "empty file (0 bytes)")
+    try:
+        raw = sf.info(os.fspath(path))
+    except (sf.LibsndfileError, RuntimeError, ValueError, OSError) as error:
+        kind, message = describe_unreadable(path, _libsndfile_reason(error))
+        raise AudioDecodeError(path, kind, message) from None
+    if raw.samplerate <= 0 or raw.channels <= 0:
+        raise AudioDecodeError(path, "truncated", "damaged header (no sample rate or channels)")
+    if raw.frames <= 0:
+        raise AudioDecodeError(
+            path, "no_samples", "no audio data: the header is there but holds 0 samples"
+        )
+    return AudioInfo(raw.samplerate, raw.channels, int(raw.frames), raw.format, raw.subtype)
+
+
+def load_audio(
+    path: str | os.PathLike[str],
+    sample_rate: int | None = None,
+    max_seconds: float | None = None,
+    offset_seconds: float = 0.0,
+) -> DecodedAudio:
+    """Decode `path` to mono float32, at most `max_seconds` from `offset_seconds`, resampled.
+
+    Raises AudioDecodeError for every kind of unusable file (including NaN/inf samples); never a
+    bare libsndfile error.
+    """
+    info = probe(path)
+    start = min(int(offset_seconds * info.sample_rate), max(info.frames - 1, 0))
+    wanted = info.frames - start
+    if max_seconds is not None:
+        wanted = min(wanted, int(np.ceil(max_seconds * info.sample_rate)))
+    mono = _read_mono(path, start, wanted, info)
+    if mono.size == 0:
+        raise AudioDecodeError(path, "no_samples", "no audio data could be decoded")
+    if not np.isfinite(mono).all():
+        raise AudioDecodeError(
+            path, "non_finite", "the file contains invalid sample values (NaN or infinity)"
+        )
+    rate = info.sample_rate
+    if sample_rate is not None and sample_rate != rate:
+        mono = soxr.resample(mono, rate, sample_rate, quality="HQ").astype(np.float32, copy=False)
+        rate = sample_rate
+    return DecodedAudio(np.ascontiguousarray(mono, dtype=np.float32), rate, info)
+
+
+def _read_mono(
+    path: str | os.PathLike[str], start: int, frames: int, info: AudioInfo
+) -> np.ndarray:
+    out = np.empty(max(frames, 0), dtype=np.float32)
+    filled = 0
+    try:
+        with sf.SoundFile(os.fspath(path)) as handle:
+            if start:
+                handle.seek(start)
+            while filled < frames:
+                block = handle.read(
+                    min(BLOCK_FRAMES, frames - filled), dtype="float32", always_2d=True
+                )
+                if block.shape[0] == 0:
+                    break
+                out[filled : filled + block.shape[0]] = (
+                    block[:, 0] if block.shape[1] == 1 else block.mean(axis=1)
+                )
+                filled += block.shape[0]
+    except (sf.LibsndfileError, RuntimeError, ValueError, OSError) as error:
+        if filled == 0:
+            kind, message = describe_unreadable(path, _libsndfile_reason(error))
+            raise AudioDecodeError(path, kind, message) from None
+        # A file cut short mid-stream: keep what decoded (the header promised more).
+    return out[:filled]
+
+
+def _libsndfile_reason(error: Exception) -> str:
+    text = str(error)
+    # "Error opening '/x/y.wav': Format not recognised." -> "Format not recognised"
+    if ": " in text:
+        text = text.rsplit(": ", 1)[-1]
+    return text.strip().rstrip(".") or type(error).__name__

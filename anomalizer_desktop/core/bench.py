@@ -1,0 +1,107 @@
+"""`anomalizer bench embed`: how fast decoding and each embedder go on a folder of real files.
+
+Decode-only and embedding are measured the same way (the same worker pool over the same files),
+so their ratio is fair. A single-process profile splits the embedder's time per file into decode
+and describe.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+
+import numpy as np
+
+from anomalizer_desktop.core.audio.decode import AudioDecodeError, load_audio
+from anomalizer_desktop.core.embedding.base import get_embedder
+from anomalizer_desktop.core.library.walk import iter_audio_files
+from anomalizer_desktop.core.parallel import default_workers, parallel_map
+
+_bench_embedder = None
+
+
+def _init_embedder(name: str) -> None:
+    global _bench_embedder
+    _bench_embedder = get_embedder(name)
+
+
+def _decode_only(path: str) -> bool:
+    """Decode as the DSP embedder does (mono, resampled, bounded window), nothing more."""
+    from anomalizer_desktop.core.embedding.dsp import ANALYSIS_SECONDS, DspEmbedder
+
+    try:
+        load_audio(path, DspEmbedder.sample_rate, max_seconds=ANALYSIS_SECONDS)
+    except AudioDecodeError:
+        return False
+    return True
+
+
+def _embed(path: str) -> bool:
+    try:
+        _bench_embedder.embed_file(path)
+    except AudioDecodeError:
+        return False
+    return True
+
+
+def _throughput(func, files, workers, initializer=None, initargs=()) -> dict:
+    start = time.perf_counter()
+    ok = sum(
+        bool(r is True)
+        for _, r in parallel_map(func, files, workers, initializer, initargs, min_items_for_pool=1)
+    )
+    seconds = time.perf_counter() - start
+    return {
+        "files": len(files),
+        "ok": ok,
+        "seconds": round(seconds, 3),
+        "files_per_s": round(len(files) / seconds, 2) if seconds else None,
+    }
+
+
+def _profile_dsp(files: list[str], limit: int = 40) -> dict:
+    """Median ms per file for decode and describe, in this process (no pool)."""
+    from anomalizer_desktop.core.embedding import dsp_features
+    from anomalizer_desktop.core.embedding.dsp import ANALYSIS_SECONDS
+
+    decode_ms, describe_ms = [], []
+    for path in files[:limit]:
+        t0 = time.perf_counter()
+        try:
+            audio = load_audio(path, dsp_features.SAMPLE_RATE, max_seconds=ANALYSIS_SECONDS)
+        except AudioDecodeError:
+            continue
+        t1 = time.perf_counter()
+        dsp_features.describe(audio.samples, audio.info.duration)
+        t2 = time.perf_counter()
+        decode_ms.append((t1 - t0) * 1000)
+        describe_ms.append((t2 - t1) * 1000)
+    return {
+        "files": len(decode_ms),
+        "decode_ms_median": round(float(np.median(decode_ms)), 2) if decode_ms else None,
+        "describe_ms_median": round(float(np.median(describe_ms)), 2) if describe_ms else None,
+    }
+
+
+def bench_embed(folder: str, embedders: list[str], workers: int | None = None) -> dict:
+    """Throughput of decode-only and of each embedder over every audio file below `folder`."""
+    files = list(iter_audio_files(os.path.realpath(folder), lambda *_: None))
+    if not files:
+        raise FileNotFoundError(f"no audio files below {folder}")
+    workers = default_workers() if workers is None else workers
+    report: dict = {"folder": os.path.realpath(folder), "files": len(files), "workers": workers}
+    report["decode_only"] = _throughput(_decode_only, files, workers)
+    for name in embedders:
+        result = _throughput(_embed, files, workers, _init_embedder, (name,))
+        decode_rate = report["decode_only"]["files_per_s"]
+        result["ratio_to_decode_only"] = round(result["files_per_s"] / decode_rate, 3)
+        report[name] = result
+    if "dsp" in embedders:
+        _init_embedder("dsp")
+        report["dsp_profile_single_process"] = _profile_dsp(files)
+    report["peak_rss_mb"] = {
+        "main": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "largest_worker": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+    }
+    return report

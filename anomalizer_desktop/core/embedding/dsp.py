@@ -1,0 +1,30 @@
+"""`dsp`: the default embedder. Hand-made descriptors, no model download, runs anywhere."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from anomalizer_desktop.core.audio.decode import load_audio
+from anomalizer_desktop.core.embedding import dsp_features
+
+#: Loops are short; 30 s is enough to describe any of them and bounds the cost of long files.
+ANALYSIS_SECONDS = 30.0
+
+
+class DspEmbedder:
+    """Timbre, dynamics, rhythm, pitch content and length of a file, as one float32 vector."""
+
+    id = "dsp"
+    version = "1"
+    dim = dsp_features.FEATURE_DIM
+    sample_rate = dsp_features.SAMPLE_RATE
+
+    def embed_file(self, path: str | os.PathLike[str]) -> np.ndarray:
+        audio = load_audio(path, self.sample_rate, max_seconds=ANALYSIS_SECONDS)
+        return dsp_features.describe(audio.samples, audio.info.duration)
+
+    @staticmethod
+    def feature_groups() -> dict[str, slice]:
+        return dsp_features.feature_groups()

@@ -1,0 +1,191 @@
+"""Hand-made audio descriptors from one STFT: timbre, dynamics, rhythm, pitch content, length.
+
+Everything is derived from a single 2048-point STFT (hop 512) of a mono 22.05 kHz signal plus the
+time-domain frames, with filterbanks built once per process. This is several times faster than
+calling librosa's feature functions one by one (each recomputes the spectrogram), which matters
+because embedding throughput is meant to keep pace with decoding.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+
+import numpy as np
+import scipy.fft
+
+SAMPLE_RATE = 22_050
+N_FFT = 2048
+HOP = 512
+N_MELS = 64
+N_MFCC = 20
+CONTRAST_EDGES_HZ = (0, 200, 400, 800, 1600, 3200, 6400, SAMPLE_RATE / 2)
+AUTOCORR_LAGS_S = np.geomspace(0.08, 2.0, 12)
+SILENCE_DB = -60.0
+EPS = 1e-10
+
+
+@functools.cache
+def _filterbanks() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    import librosa  # only the filter constructors; imported lazily (slow import)
+
+    mel = librosa.filters.mel(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS).astype(np.float32)
+    chroma = librosa.filters.chroma(sr=SAMPLE_RATE, n_fft=N_FFT, tuning=0.0).astype(np.float32)
+    freqs = np.linspace(0, SAMPLE_RATE / 2, N_FFT // 2 + 1, dtype=np.float32)
+    window = np.hanning(N_FFT + 1)[:-1].astype(np.float32)  # periodic Hann
+    return mel, chroma, freqs, window
+
+
+def _group_layout() -> dict[str, int]:
+    return {
+        "timbre": 2 * N_MELS + 4 * N_MFCC + 2 * 6 + 2 * (len(CONTRAST_EDGES_HZ) - 1),
+        "dynamics": 9,
+        "rhythm": 5 + len(AUTOCORR_LAGS_S),
+        "pitch": 2 * 12 + 2,
+        "length": 1,
+    }
+
+
+def feature_groups() -> dict[str, slice]:
+    """Which slice of the vector describes which aspect of the sound (for explanations)."""
+    groups, start = {}, 0
+    for name, size in _group_layout().items():
+        groups[name] = slice(start, start + size)
+        start += size
+    return groups
+
+
+FEATURE_DIM = sum(_group_layout().values())
+
+
+def describe(y: np.ndarray, duration_s: float) -> np.ndarray:
+    """The descriptor vector of mono float32 `y` at SAMPLE_RATE (`duration_s`: whole file)."""
+    mel_fb, chroma_fb, freqs, window = _filterbanks()
+    y = np.asarray(y, dtype=np.float32)
+    if y.size < N_FFT:
+        y = np.pad(y, (0, N_FFT - y.size))
+    padded = np.pad(y, (N_FFT // 2, N_FFT // 2))
+    frames = np.lib.stride_tricks.sliding_window_view(padded, N_FFT)[::HOP]
+    spectrum = np.abs(scipy.fft.rfft(frames * window, axis=-1)).astype(np.float32)  # (t, f)
+    power = spectrum**2
+
+    timbre, log_mel = _timbre(spectrum, power, mel_fb, freqs, frames)
+    dynamics, frame_db = _dynamics(frames, y)
+    rhythm = _rhythm(log_mel, frame_db)
+    pitch = _pitch(power, chroma_fb, frame_db)
+    length = np.array([np.log1p(duration_s)], dtype=np.float32)
+    vector = np.concatenate([timbre, dynamics, rhythm, pitch, length]).astype(np.float32)
+    return np.nan_to_num(vector, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def _stats(matrix: np.ndarray) -> np.ndarray:
+    """Mean and standard deviation over time of a (t, k) matrix -> 2k values."""
+    return np.concatenate([matrix.mean(axis=0), matrix.std(axis=0)])
+
+
+def _timbre(spectrum, power, mel_fb, freqs, frames) -> tuple[np.ndarray, np.ndarray]:
+    log_mel = 10.0 * np.log10(power @ mel_fb.T + EPS)  # (t, mels)
+    log_mel = np.maximum(log_mel, -100.0)
+    mfcc = scipy.fft.dct(log_mel, type=2, norm="ortho", axis=1)[:, :N_MFCC]
+    delta = np.gradient(mfcc, axis=0) if mfcc.shape[0] > 1 else np.zeros_like(mfcc)
+
+    magnitude_sum = spectrum.sum(axis=1) + EPS
+    centroid = (spectrum @ freqs) / magnitude_sum
+    bandwidth = np.sqrt(
+        ((freqs[None, :] - centroid[:, None]) ** 2 * spectrum).sum(1) / magnitude_sum
+    )
+    cumulative = np.cumsum(spectrum, axis=1)
+    rolloff = freqs[
+        np.minimum((cumulative < 0.85 * cumulative[:, -1:]).sum(axis=1), freqs.size - 1)
+    ]
+    flatness = np.exp(np.log(power + EPS).mean(axis=1)) / (power.mean(axis=1) + EPS)
+    flux = np.r_[0.0, np.sqrt((np.diff(log_mel, axis=0).clip(min=0) ** 2).mean(axis=1))]
+    signs = np.signbit(frames)
+    zcr = (signs[:, 1:] != signs[:, :-1]).mean(axis=1)
+    shape = np.stack(
+        [np.log(centroid + 1), np.log(bandwidth + 1), np.log(rolloff + 1), flatness, flux, zcr], 1
+    )
+    return (
+        np.concatenate(
+            [
+                _stats(log_mel),
+                _stats(mfcc),
+                _stats(delta),
+                _stats(shape),
+                _stats(_contrast(spectrum, freqs)),
+            ]
+        ),
+        log_mel,
+    )
+
+
+def _contrast(spectrum: np.ndarray, freqs: np.ndarray) -> np.ndarray:
+    """Spectral contrast: peak minus valley (dB) in octave bands, like librosa's."""
+    columns = []
+    for low, high in itertools.pairwise(CONTRAST_EDGES_HZ):
+        band = spectrum[:, (freqs >= low) & (freqs <= high)]
+        k = max(1, round(0.02 * band.shape[1]))
+        part = np.partition(band, (k - 1, band.shape[1] - k), axis=1)
+        valley = part[:, :k].mean(axis=1)
+        peak = part[:, -k:].mean(axis=1)
+        columns.append(20 * np.log10(peak + EPS) - 20 * np.log10(valley + EPS))
+    return np.stack(columns, axis=1)
+
+
+def _dynamics(frames: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    rms = np.sqrt((frames.astype(np.float64) ** 2).mean(axis=1))
+    frame_db = 20 * np.log10(rms + 1e-5)
+    peak = float(np.abs(y).max())
+    overall_rms = float(np.sqrt((y.astype(np.float64) ** 2).mean()))
+    loudest = int(frame_db.argmax())
+    times = np.arange(frame_db.size) * HOP / SAMPLE_RATE
+    tail = frame_db[loudest:]
+    decay = np.polyfit(times[loudest:], tail, 1)[0] if tail.size > 2 else 0.0
+    values = [
+        frame_db.mean(),
+        frame_db.std(),
+        frame_db.max(),
+        np.percentile(frame_db, 95) - np.percentile(frame_db, 5),
+        20 * np.log10((peak + 1e-5) / (overall_rms + 1e-5)),  # crest factor
+        (frame_db < SILENCE_DB).mean(),
+        np.log1p(times[loudest]),  # attack: time to the loudest frame
+        np.clip(decay, -200, 200) / 100.0,
+        float(np.abs(np.diff(np.sign(np.diff(frame_db)))).mean() / 2) if frame_db.size > 2 else 0.0,
+    ]
+    return np.array(values, dtype=np.float32), frame_db
+
+
+def _rhythm(log_mel: np.ndarray, frame_db: np.ndarray) -> np.ndarray:
+    envelope = np.r_[0.0, np.diff(log_mel, axis=0).clip(min=0).mean(axis=1)]
+    frame_rate = SAMPLE_RATE / HOP
+    seconds = max(envelope.size / frame_rate, 1e-3)
+    threshold = envelope.mean() + envelope.std()
+    is_peak = (envelope[1:-1] > envelope[:-2]) & (envelope[1:-1] >= envelope[2:])
+    onsets = int((is_peak & (envelope[1:-1] > threshold)).sum()) if envelope.size > 2 else 0
+
+    centred = envelope - envelope.mean()
+    n = centred.size
+    spectrum = np.fft.rfft(centred, 2 * n)
+    autocorr = np.fft.irfft(np.abs(spectrum) ** 2)[:n]
+    autocorr = autocorr / (autocorr[0] + EPS)
+    lags = np.arange(n) / frame_rate
+    tempo_lags = (lags >= 60 / 240) & (lags <= 60 / 40)
+    if tempo_lags.any():
+        best = np.flatnonzero(tempo_lags)[autocorr[tempo_lags].argmax()]
+        tempo, clarity = 60.0 / lags[best], float(autocorr[best])
+    else:
+        tempo, clarity = 120.0, 0.0
+    sampled = np.interp(AUTOCORR_LAGS_S, lags, autocorr, right=0.0) if n > 1 else np.zeros(12)
+    values = [np.log1p(onsets / seconds), envelope.mean(), envelope.std(), np.log2(tempo), clarity]
+    return np.concatenate([np.array(values), sampled]).astype(np.float32)
+
+
+def _pitch(power: np.ndarray, chroma_fb: np.ndarray, frame_db: np.ndarray) -> np.ndarray:
+    chroma = power @ chroma_fb.T  # (t, 12)
+    chroma = chroma / (chroma.max(axis=1, keepdims=True) + EPS)
+    weights = (frame_db > SILENCE_DB).astype(np.float32) + 1e-3
+    mean = (chroma * weights[:, None]).sum(0) / weights.sum()
+    std = np.sqrt(((chroma - mean) ** 2 * weights[:, None]).sum(0) / weights.sum())
+    profile = mean / (mean.sum() + EPS)
+    entropy = -(profile * np.log(profile + EPS)).sum() / np.log(12)
+    return np.concatenate([mean, std, [entropy, profile.max()]]).astype(np.float32)

@@ -1,0 +1,128 @@
+"""The embed job: compute missing vectors for every usable sample, in parallel, resumably.
+
+Files are embedded in worker processes (one per core; small jobs run in-process to skip the
+start-up cost) and written in short transactions, so a crash or kill -9 loses at most the last
+half second of work and the next run carries on where this one stopped. A file that cannot be
+decoded is marked `error` with its message; any other failure is recorded per embedder.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from anomalizer_desktop.core.audio.decode import AudioDecodeError
+from anomalizer_desktop.core.embedding.base import get_embedder
+from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
+from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.parallel import WorkerCrashed, parallel_map
+
+COMMIT_EVERY_S = 0.5
+
+
+@dataclass
+class EmbedSummary:
+    embedded: int = 0
+    skipped: int = 0
+    errors: int = 0
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    cancelled: bool = False
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        data["problems"] = [{"path": p, "error": m} for p, m in self.problems]
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    vector: np.ndarray | None = None
+    decode_error: tuple[str, str] | None = None  # (kind, message)
+    failure: str | None = None
+
+
+_worker_embedder = None
+
+
+def _init_worker(embedder_name: str) -> None:
+    global _worker_embedder
+    _worker_embedder = get_embedder(embedder_name)
+
+
+def _embed_one(item: tuple[int, str]) -> _Outcome:
+    try:
+        vector = _worker_embedder.embed_file(item[1])
+    except AudioDecodeError as error:
+        return _Outcome(decode_error=(error.kind, error.message))
+    except MemoryError:
+        return _Outcome(failure="out of memory while embedding this file")
+    except Exception as error:  # one odd file must never stop the job
+        return _Outcome(failure=f"{type(error).__name__}: {error}")
+    if vector.ndim != 1 or not np.isfinite(vector).all():
+        return _Outcome(failure="the embedder produced a non-finite vector")
+    return _Outcome(vector=np.asarray(vector, dtype=np.float32))
+
+
+def embed(
+    store: Store,
+    embedder_name: str = "dsp",
+    cancel: CancelToken | None = None,
+    workers: int | None = None,
+    retry_errors: bool = False,
+) -> Job[EmbedSummary]:
+    """Embed every usable sample that lacks a vector from this embedder version."""
+    embedder = get_embedder(embedder_name)
+    todo = store.samples_to_embed(embedder.id, embedder.version, retry_errors=retry_errors)
+    summary = EmbedSummary()
+    summary.skipped = store.count_embedded(embedder.id, embedder.version)
+    total = len(todo)
+    yield Progress(0, total, f"embedding {total} files with {embedder.id}")
+    if not todo:
+        return summary
+    results = parallel_map(_embed_one, todo, workers, _init_worker, (embedder_name,), cancel)
+    done = 0
+    try:
+        while True:
+            deadline = time.monotonic() + COMMIT_EVERY_S
+            finished = False
+            with store.transaction():
+                while time.monotonic() < deadline:
+                    item = next(results, None)
+                    if item is None:
+                        finished = True
+                        break
+                    (sample_id, path), outcome = item
+                    if isinstance(outcome, WorkerCrashed):
+                        outcome = _Outcome(failure=str(outcome))
+                    _record(store, embedder, sample_id, path, outcome, summary)
+                    done += 1
+            yield Progress(done, total, os.path.basename(path) if done else "")
+            if finished:
+                break
+    finally:
+        results.close()
+    summary.cancelled = done < total
+    return summary
+
+
+def _record(store, embedder, sample_id, path, outcome: _Outcome, summary: EmbedSummary) -> None:
+    if outcome.vector is not None:
+        if outcome.vector.size != embedder.dim:
+            outcome = _Outcome(
+                failure=f"vector of {outcome.vector.size} values, expected {embedder.dim}"
+            )
+        else:
+            store.put_features(sample_id, embedder.id, embedder.version, outcome.vector)
+            summary.embedded += 1
+            return
+    summary.errors += 1
+    if outcome.decode_error is not None:
+        kind, message = outcome.decode_error
+        store.update_sample(sample_id, status="error", error=message, error_kind=kind)
+        summary.problems.append((path, message))
+    else:
+        store.put_feature_error(sample_id, embedder.id, embedder.version, outcome.failure)
+        summary.problems.append((path, f"{embedder.id}: {outcome.failure}"))

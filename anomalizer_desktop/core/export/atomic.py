@@ -1,0 +1,74 @@
+"""Write a file or a folder so that readers see the old version or the new one, never half."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from anomalizer_desktop.core.export.selection import ExportError
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)
+
+
+def atomic_write_text(target: str | os.PathLike[str], text: str) -> Path:
+    """Write `text` (UTF-8) to `target` via a temporary file in the same folder and a rename."""
+    target = Path(target).expanduser().absolute()
+    if target.is_dir():
+        raise ExportError(f"cannot write {target}: it is a folder")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as error:
+        raise ExportError(f"cannot write to {target.parent}: {_reason(error)}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    except OSError as error:
+        Path(temp).unlink(missing_ok=True)
+        raise ExportError(f"cannot write {target}: {_reason(error)}") from None
+    return target
+
+
+def atomic_build_folder(
+    target: str | os.PathLike[str], build: Callable[[Path], None], overwrite: bool = False
+) -> Path:
+    """Fill a fresh temporary folder with `build(folder)`, then move it into place as `target`.
+
+    An existing non-empty `target` is an error unless `overwrite`, in which case it is replaced
+    only after the new folder is complete.
+    """
+    target = Path(target).expanduser().absolute()
+    if target.exists() and not target.is_dir():
+        raise ExportError(f"cannot create folder {target}: a file with that name exists")
+    if target.is_dir() and any(target.iterdir()) and not overwrite:
+        raise ExportError(f"{target} exists and is not empty; choose another folder or overwrite")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    except OSError as error:
+        raise ExportError(f"cannot write to {target.parent}: {_reason(error)}") from None
+    try:
+        build(staging)
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+            os.replace(staging, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, target)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ExportError(f"cannot write {target}: {_reason(error)}") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target

@@ -1,0 +1,62 @@
+"""Which loops go into an export: by flag, by score (top N or a range), or by explicit paths."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from anomalizer_desktop.core.library.store import Store
+
+
+class ExportError(RuntimeError):
+    """An export that cannot be written (with a message for people)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportEntry:
+    path: str
+    title: str
+    duration: float | None
+    score: float | None
+    percentile: float | None
+    flag: str | None
+    note: str | None
+
+
+def select_entries(
+    store: Store,
+    flag: str | None = None,
+    top: int | None = None,
+    min_score: float | None = None,
+    max_score: float | None = None,
+    paths: list[str] | None = None,
+) -> list[ExportEntry]:
+    """The existing (not missing) samples matching every given criterion, most unusual first
+    when scores exist, else by path. `top` needs scores and keeps the N highest."""
+    records = store.list_samples(sort="score", descending=True, flag=flag)
+    records = [r for r in records if r.status != "missing"]
+    if paths is not None:
+        wanted = {os.path.realpath(p) for p in paths} | {os.path.abspath(p) for p in paths}
+        records = [r for r in records if r.path in wanted]
+    if min_score is not None or max_score is not None or top is not None:
+        if all(r.score is None for r in records) and records:
+            raise ExportError("no scores yet: train a detector before selecting by score")
+        records = [r for r in records if r.score is not None]
+        if min_score is not None:
+            records = [r for r in records if r.score >= min_score]
+        if max_score is not None:
+            records = [r for r in records if r.score <= max_score]
+        if top is not None:
+            records = records[: max(top, 0)]
+    return [
+        ExportEntry(
+            path=r.path,
+            title=os.path.splitext(os.path.basename(r.path))[0],
+            duration=r.duration,
+            score=r.score,
+            percentile=r.percentile,
+            flag=r.flag,
+            note=r.note,
+        )
+        for r in records
+    ]

@@ -1,0 +1,194 @@
+"""Scan folders into the library, incrementally.
+
+Unchanged files (same size and mtime) are not opened. Changed files are re-probed and lose their
+embeddings. A new path whose content hash matches a sample whose file has gone is that sample,
+moved: the row is relinked and keeps its embeddings, flags and notes. Files that vanished become
+`missing` (their flags stay). Every unreadable file is recorded with a clear message and the scan
+goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass, field
+
+from anomalizer_desktop.core.audio.decode import AudioDecodeError, probe
+from anomalizer_desktop.core.audio.identity import content_hash
+from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
+from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.library.walk import iter_audio_files
+
+COMMIT_EVERY_S = 0.5
+
+
+class ScanError(RuntimeError):
+    """The scan cannot run at all (e.g. none of the folders exists)."""
+
+
+@dataclass
+class ScanSummary:
+    """What a scan found; `problems` lists (path, message) for files and folders in error."""
+
+    found: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    moved: int = 0
+    missing: int = 0
+    errors: int = 0
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    cancelled: bool = False
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        data["problems"] = [{"path": p, "error": m} for p, m in self.problems]
+        return data
+
+
+def resolve_roots(paths: list[str]) -> list[str]:
+    """Absolute, symlink-free folder paths; raise ScanError when none of them is a folder."""
+    roots, bad = [], []
+    for path in paths:
+        real = os.path.realpath(os.path.expanduser(path))
+        (roots if os.path.isdir(real) else bad).append(real)
+    if not roots:
+        raise ScanError("no folder to scan: " + ", ".join(f"{p} is not a folder" for p in bad))
+    return list(dict.fromkeys(roots))
+
+
+def scan(store: Store, paths: list[str], cancel: CancelToken | None = None) -> Job[ScanSummary]:
+    """Scan `paths` (folders) into `store`; yields Progress, returns a ScanSummary."""
+    roots = resolve_roots(paths)
+    summary = ScanSummary()
+    for path in paths:
+        real = os.path.realpath(os.path.expanduser(path))
+        if not os.path.isdir(real):
+            summary.problems.append((path, "not a folder (skipped)"))
+
+    # 1. list the files (cheap: no file is opened)
+    found: dict[str, int] = {}  # path -> root id
+    for root in roots:
+        root_id = store.add_root(root)
+        for path in iter_audio_files(root, lambda p, why: summary.problems.append((p, why))):
+            found.setdefault(path, root_id)
+            if len(found) % 500 == 0:
+                yield Progress(0, 0, f"listing files: {len(found)}")
+            if cancel is not None and cancel.cancelled:
+                summary.cancelled = True
+                return summary
+    summary.found = len(found)
+
+    # 2. look at each file
+    known: dict[str, tuple] = {}
+    root_ids = {store.add_root(r) for r in roots}
+    for root_id in root_ids:
+        known.update(store.sample_identities(root_id))
+    relinked: set[int] = set()
+    items = list(found.items())
+    done = 0
+    while done < len(items) and not summary.cancelled:
+        # Commit in short time slices and yield outside them, so no write lock is held while the
+        # caller (a GUI thread) looks at the progress, and a crash loses at most one slice.
+        deadline = time.monotonic() + COMMIT_EVERY_S
+        with store.transaction():
+            while done < len(items) and time.monotonic() < deadline:
+                if cancel is not None and cancel.cancelled:
+                    summary.cancelled = True
+                    break
+                path, root_id = items[done]
+                outcome = _scan_file(store, path, root_id, known.get(path), found, relinked)
+                setattr(summary, outcome, getattr(summary, outcome) + 1)
+                done += 1
+        yield Progress(done, len(items), os.path.basename(items[done - 1][0]) if done else "")
+    if not summary.cancelled:
+        # 3. what we knew under these roots and did not find has gone missing
+        gone = [
+            row[0]
+            for path, row in known.items()
+            if path not in found and row[0] not in relinked and row[4] != "missing"
+        ]
+        store.mark_missing(gone)
+        summary.missing = len(gone)
+        for root_id in root_ids:
+            store.touch_root(root_id)
+    error_rows = store.execute(
+        "SELECT path, error FROM samples WHERE status = 'error' ORDER BY path"
+    ).fetchall()
+    file_errors = [(p, m) for p, m in error_rows if p in found]
+    summary.errors = len(file_errors)
+    summary.problems.extend(file_errors)
+    yield Progress(done, len(found), "scan finished")
+    return summary
+
+
+def _probe_fields(path: str) -> dict:
+    try:
+        info = probe(path)
+    except AudioDecodeError as error:
+        return {
+            "status": "error",
+            "error": error.message,
+            "error_kind": error.kind,
+            "duration": None,
+            "sample_rate": None,
+            "channels": None,
+            "format": None,
+        }
+    return {
+        "status": "ok",
+        "error": None,
+        "error_kind": None,
+        "duration": info.duration,
+        "sample_rate": info.sample_rate,
+        "channels": info.channels,
+        "format": info.format,
+    }
+
+
+def _scan_file(
+    store: Store, path: str, root_id: int, known: tuple | None, found: dict, relinked: set[int]
+) -> str:
+    """Bring one file's row up to date; return which summary counter it falls under."""
+    try:
+        stat = os.stat(path)
+    except OSError as error:
+        message = f"cannot read the file: {error.strerror}"
+        if known:
+            store.update_sample(known[0], status="error", error=message, error_kind="unreadable")
+        else:
+            store.insert_sample(
+                path, root_id, status="error", error=message, error_kind="unreadable"
+            )
+        return "changed" if known else "new"
+    if known:
+        sample_id, size, mtime_ns, old_hash, status = known
+        if size == stat.st_size and mtime_ns == stat.st_mtime_ns and status != "missing":
+            return "unchanged"
+    try:
+        digest = content_hash(path, stat.st_size)
+    except OSError as error:
+        digest = None
+        fields = {
+            "status": "error",
+            "error": f"cannot read the file: {error.strerror}",
+            "error_kind": "unreadable",
+        }
+    else:
+        fields = _probe_fields(path)
+    identity = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "content_hash": digest}
+
+    if known:
+        if digest != old_hash:
+            store.invalidate_features(sample_id)
+        store.update_sample(sample_id, root_id=root_id, **identity, **fields)
+        return "changed" if digest != old_hash else "unchanged"
+
+    for candidate_id, candidate_path, _status in store.samples_with_hash(digest) if digest else ():
+        if candidate_id in relinked or candidate_path in found or os.path.exists(candidate_path):
+            continue  # a duplicate copy that is still there, not a move
+        store.update_sample(candidate_id, path=path, root_id=root_id, **identity, **fields)
+        relinked.add(candidate_id)
+        return "moved"
+    store.insert_sample(path, root_id, **identity, **fields)
+    return "new"

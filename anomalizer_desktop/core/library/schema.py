@@ -1,0 +1,112 @@
+"""The library's SQLite schema, as an ordered list of migrations.
+
+`PRAGMA user_version` holds how many migrations have run. Add a migration to the end of
+`MIGRATIONS` to change the schema; never edit one that has shipped.
+
+User data (flags, notes) lives in `user_data`, keyed by the sample's row id. A sample row is never
+deleted by a scan: a vanished file becomes `missing`, a moved file has its path relinked and a
+re-encoded file keeps its row, so the flag follows the loop, not the path or the bytes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+_V1 = """
+CREATE TABLE roots (
+    id          INTEGER PRIMARY KEY,
+    path        TEXT NOT NULL UNIQUE,
+    added_at    REAL NOT NULL,
+    last_scan   REAL
+);
+CREATE TABLE samples (
+    id           INTEGER PRIMARY KEY,
+    path         TEXT NOT NULL UNIQUE,
+    root_id      INTEGER REFERENCES roots(id),
+    size         INTEGER,
+    mtime_ns     INTEGER,
+    content_hash TEXT,
+    duration     REAL,
+    sample_rate  INTEGER,
+    channels     INTEGER,
+    format       TEXT,
+    status       TEXT NOT NULL CHECK (status IN ('ok', 'error', 'missing')),
+    error        TEXT,
+    error_kind   TEXT,
+    first_seen   REAL NOT NULL,
+    last_seen    REAL NOT NULL
+);
+CREATE INDEX samples_content_hash ON samples(content_hash);
+CREATE INDEX samples_root ON samples(root_id);
+CREATE TABLE features (
+    sample_id  INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+    embedder   TEXT NOT NULL,
+    version    TEXT NOT NULL,
+    dim        INTEGER NOT NULL,
+    vector     BLOB NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (sample_id, embedder)
+);
+CREATE TABLE feature_errors (
+    sample_id  INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+    embedder   TEXT NOT NULL,
+    version    TEXT NOT NULL,
+    message    TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (sample_id, embedder)
+);
+CREATE TABLE user_data (
+    sample_id  INTEGER PRIMARY KEY REFERENCES samples(id) ON DELETE CASCADE,
+    flag       TEXT CHECK (flag IN ('typical', 'unusual')),
+    note       TEXT,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE runs (
+    id         INTEGER PRIMARY KEY,
+    created_at REAL NOT NULL,
+    detector   TEXT NOT NULL,
+    network    TEXT,
+    embedder   TEXT NOT NULL,
+    seed       INTEGER,
+    threshold  REAL,
+    config     TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE scores (
+    run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    sample_id  INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+    score      REAL NOT NULL,
+    percentile REAL,
+    PRIMARY KEY (run_id, sample_id)
+);
+"""
+
+MIGRATIONS: list[str] = [_V1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNewError(RuntimeError):
+    """The library file was written by a newer anomalizer-desktop."""
+
+
+def migrate(connection: sqlite3.Connection) -> int:
+    """Bring the schema up to date inside one transaction; return the version now in force."""
+    (current,) = connection.execute("PRAGMA user_version").fetchone()
+    if current > SCHEMA_VERSION:
+        raise SchemaTooNewError(
+            f"this library uses schema version {current}, newer than this program understands "
+            f"({SCHEMA_VERSION}); update anomalizer-desktop"
+        )
+    if current == SCHEMA_VERSION:
+        return current
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        for version in range(current, SCHEMA_VERSION):
+            for statement in MIGRATIONS[version].split(";"):
+                if statement.strip():
+                    connection.execute(statement)
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    return SCHEMA_VERSION

@@ -1,0 +1,368 @@
+"""The library store: one SQLite file that is the single source of truth.
+
+WAL mode, every write inside a transaction (`with store.transaction():`, re-entrant), foreign keys
+on. A Store belongs to one thread; open another Store on the same file for another thread (WAL lets
+readers and one writer work side by side). `Store(":memory:")` is for tests.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from anomalizer_desktop.core.library.schema import migrate
+
+FLAGS = ("typical", "unusual")
+STATUSES = ("ok", "error", "missing")
+
+
+class StoreError(RuntimeError):
+    """The library file cannot be opened or used (with a message for people)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SampleRecord:
+    """One row of the library as the views and exports see it."""
+
+    id: int
+    path: str
+    status: str
+    error: str | None
+    duration: float | None
+    sample_rate: int | None
+    channels: int | None
+    embedders: tuple[str, ...]
+    score: float | None
+    percentile: float | None
+    flag: str | None
+    note: str | None
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id,
+            "path": self.path,
+            "status": self.status,
+            "error": self.error,
+            "duration": self.duration,
+            "sample_rate": self.sample_rate,
+            "channels": self.channels,
+            "embedders": list(self.embedders),
+            "score": self.score,
+            "percentile": self.percentile,
+            "flag": self.flag,
+            "note": self.note,
+        }
+
+
+SORT_COLUMNS = {
+    "path": "s.path",
+    "name": "s.path",
+    "status": "s.status",
+    "duration": "s.duration",
+    "sample_rate": "s.sample_rate",
+    "score": "sc.score",
+    "flag": "u.flag",
+}
+
+
+class Store:
+    """Open (creating and migrating as needed) the library at `path`."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        if self.path != ":memory:":
+            Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            migrate(self._db)
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"cannot open the library {self.path}: {error}") from None
+        self._depth = 0
+
+    # ------------------------------------------------------------------ plumbing
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All writes inside commit together or not at all. Nested use joins the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self._db
+            finally:
+                self._depth -= 1
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    def execute(self, sql: str, params: Sequence | dict = ()) -> sqlite3.Cursor:
+        """Run one statement (reads; writes belong inside `transaction`)."""
+        return self._db.execute(sql, params)
+
+    def integrity_check(self) -> str:
+        return self._db.execute("PRAGMA integrity_check").fetchone()[0]
+
+    # ------------------------------------------------------------------ roots
+    def add_root(self, path: str) -> int:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO roots(path, added_at) VALUES (?, ?)", (path, time.time())
+            )
+            return db.execute("SELECT id FROM roots WHERE path = ?", (path,)).fetchone()[0]
+
+    def roots(self) -> list[tuple[int, str]]:
+        return [tuple(r) for r in self._db.execute("SELECT id, path FROM roots ORDER BY path")]
+
+    def touch_root(self, root_id: int) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE roots SET last_scan = ? WHERE id = ?", (time.time(), root_id))
+
+    # ------------------------------------------------------------------ samples
+    def sample_identities(self, root_id: int) -> dict[str, tuple[int, int, int, str, str]]:
+        """path -> (id, size, mtime_ns, content_hash, status) for every sample under a root."""
+        rows = self._db.execute(
+            "SELECT path, id, size, mtime_ns, content_hash, status FROM samples WHERE root_id = ?",
+            (root_id,),
+        )
+        return {r[0]: tuple(r[1:]) for r in rows}
+
+    def samples_with_hash(self, content_hash: str) -> list[tuple[int, str, str]]:
+        """(id, path, status) of every sample whose content hash is `content_hash`."""
+        return [
+            tuple(r)
+            for r in self._db.execute(
+                "SELECT id, path, status FROM samples WHERE content_hash = ? ORDER BY id",
+                (content_hash,),
+            )
+        ]
+
+    def insert_sample(self, path: str, root_id: int, **fields: object) -> int:
+        now = time.time()
+        columns = {"path": path, "root_id": root_id, "first_seen": now, "last_seen": now, **fields}
+        names = ", ".join(columns)
+        marks = ", ".join("?" * len(columns))
+        with self.transaction() as db:
+            cursor = db.execute(
+                f"INSERT INTO samples({names}) VALUES ({marks})", tuple(columns.values())
+            )
+            return cursor.lastrowid
+
+    def update_sample(self, sample_id: int, **fields: object) -> None:
+        fields = {"last_seen": time.time(), **fields}
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        with self.transaction() as db:
+            db.execute(
+                f"UPDATE samples SET {assignments} WHERE id = ?", (*fields.values(), sample_id)
+            )
+
+    def mark_missing(self, sample_ids: Iterable[int]) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE samples SET status = 'missing' WHERE id = ?", [(i,) for i in sample_ids]
+            )
+
+    def sample_ids_for_paths(self, paths: Iterable[str]) -> dict[str, int]:
+        found = {}
+        for path in paths:
+            row = self._db.execute("SELECT id FROM samples WHERE path = ?", (path,)).fetchone()
+            if row:
+                found[path] = row[0]
+        return found
+
+    # ------------------------------------------------------------------ features
+    def invalidate_features(self, sample_id: int) -> None:
+        """Forget every embedding of a sample whose content changed."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM features WHERE sample_id = ?", (sample_id,))
+            db.execute("DELETE FROM feature_errors WHERE sample_id = ?", (sample_id,))
+
+    def samples_to_embed(
+        self, embedder: str, version: str, retry_errors: bool = False
+    ) -> list[tuple[int, str]]:
+        """(id, path) of usable samples without a vector (or recorded failure) of this version."""
+        skip_errors = (
+            ""
+            if retry_errors
+            else "AND NOT EXISTS (SELECT 1 FROM feature_errors e WHERE e.sample_id = s.id "
+            "AND e.embedder = :e AND e.version = :v)"
+        )
+        sql = f"""
+            SELECT s.id, s.path FROM samples s
+            WHERE s.status = 'ok'
+              AND NOT EXISTS (SELECT 1 FROM features f WHERE f.sample_id = s.id
+                              AND f.embedder = :e AND f.version = :v)
+              {skip_errors}
+            ORDER BY s.id"""
+        return [tuple(r) for r in self._db.execute(sql, {"e": embedder, "v": version})]
+
+    def count_embedded(self, embedder: str, version: str) -> int:
+        return self._db.execute(
+            "SELECT COUNT(*) FROM features WHERE embedder = ? AND version = ?", (embedder, version)
+        ).fetchone()[0]
+
+    def put_features(self, sample_id: int, embedder: str, version: str, vector: np.ndarray) -> None:
+        vector = np.ascontiguousarray(vector, dtype=np.float32).ravel()
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO features(sample_id, embedder, version, dim, vector,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (sample_id, embedder, version, vector.size, vector.tobytes(), time.time()),
+            )
+            db.execute(
+                "DELETE FROM feature_errors WHERE sample_id = ? AND embedder = ?",
+                (sample_id, embedder),
+            )
+
+    def put_feature_error(self, sample_id: int, embedder: str, version: str, message: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO feature_errors(sample_id, embedder, version, message,"
+                " created_at) VALUES (?, ?, ?, ?, ?)",
+                (sample_id, embedder, version, message, time.time()),
+            )
+
+    def feature_matrix(self, embedder: str) -> tuple[np.ndarray, np.ndarray]:
+        """(sample ids, n x d float32 matrix) of every non-missing sample with this embedder."""
+        rows = self._db.execute(
+            "SELECT f.sample_id, f.dim, f.vector FROM features f"
+            " JOIN samples s ON s.id = f.sample_id"
+            " WHERE f.embedder = ? AND s.status != 'missing' ORDER BY f.sample_id",
+            (embedder,),
+        ).fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        matrix = np.stack([np.frombuffer(r[2], dtype=np.float32) for r in rows])
+        return ids, matrix
+
+    def embedder_counts(self) -> dict[str, int]:
+        rows = self._db.execute(
+            "SELECT embedder || ':' || version, COUNT(*) FROM features GROUP BY embedder, version"
+        )
+        return dict(rows.fetchall())
+
+    # ------------------------------------------------------------------ user data
+    def set_flag(self, sample_ids: Iterable[int], flag: str | None) -> None:
+        if flag is not None and flag not in FLAGS:
+            raise ValueError(f"flag must be one of {FLAGS} or None, not {flag!r}")
+        with self.transaction() as db:
+            for sample_id in sample_ids:
+                self._upsert_user_data(db, sample_id, "flag", flag)
+
+    def set_note(self, sample_ids: Iterable[int], note: str | None) -> None:
+        with self.transaction() as db:
+            for sample_id in sample_ids:
+                self._upsert_user_data(db, sample_id, "note", note or None)
+
+    @staticmethod
+    def _upsert_user_data(
+        db: sqlite3.Connection, sample_id: int, column: str, value: object
+    ) -> None:
+        db.execute(
+            f"INSERT INTO user_data(sample_id, {column}, updated_at) VALUES (?, ?, ?)"
+            f" ON CONFLICT(sample_id) DO UPDATE SET {column} = excluded.{column},"
+            " updated_at = excluded.updated_at",
+            (sample_id, value, time.time()),
+        )
+
+    # ------------------------------------------------------------------ runs & scores
+    def latest_run_id(self, embedder: str | None = None) -> int | None:
+        sql = "SELECT id FROM runs" + (" WHERE embedder = ?" if embedder else "")
+        row = self._db.execute(
+            sql + " ORDER BY id DESC LIMIT 1", (embedder,) if embedder else ()
+        ).fetchone()
+        return row[0] if row else None
+
+    # ------------------------------------------------------------------ views
+    def list_samples(
+        self,
+        sort: str | None = None,
+        descending: bool = False,
+        flag: str | None = None,
+        status: str | None = None,
+        run_id: int | None = None,
+    ) -> list[SampleRecord]:
+        """Every sample with its embedders, latest score, flag and note; optionally filtered."""
+        if sort is not None and sort not in SORT_COLUMNS:
+            raise ValueError(f"cannot sort by {sort!r}; choose one of {sorted(SORT_COLUMNS)}")
+        if run_id is None:
+            run_id = self.latest_run_id()
+        where, params = [], {"run": run_id if run_id is not None else -1}
+        if flag is not None:
+            where.append("u.flag = :flag")
+            params["flag"] = flag
+        if status is not None:
+            where.append("s.status = :status")
+            params["status"] = status
+        order = (
+            f"{SORT_COLUMNS[sort]} {'DESC' if descending else 'ASC'} NULLS LAST, " if sort else ""
+        )
+        sql = f"""
+            SELECT s.id, s.path, s.status,
+                   COALESCE(s.error, (SELECT group_concat(e.embedder || ': ' || e.message, '; ')
+                                      FROM feature_errors e WHERE e.sample_id = s.id)),
+                   s.duration, s.sample_rate, s.channels,
+                   (SELECT group_concat(f.embedder, ',') FROM features f WHERE f.sample_id = s.id),
+                   sc.score, sc.percentile, u.flag, u.note
+            FROM samples s
+            LEFT JOIN user_data u ON u.sample_id = s.id
+            LEFT JOIN scores sc ON sc.sample_id = s.id AND sc.run_id = :run
+            {"WHERE " + " AND ".join(where) if where else ""}
+            ORDER BY {order}s.path"""
+        return [
+            SampleRecord(
+                id=r[0],
+                path=r[1],
+                status=r[2],
+                error=r[3],
+                duration=r[4],
+                sample_rate=r[5],
+                channels=r[6],
+                embedders=tuple(sorted(r[7].split(","))) if r[7] else (),
+                score=r[8],
+                percentile=r[9],
+                flag=r[10],
+                note=r[11],
+            )
+            for r in self._db.execute(sql, params)
+        ]
+
+    def counts_by_status(self) -> dict[str, int]:
+        counts = dict.fromkeys(STATUSES, 0)
+        counts.update(self._db.execute("SELECT status, COUNT(*) FROM samples GROUP BY status"))
+        return counts
+
+    def flag_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(FLAGS, 0)
+        counts.update(
+            self._db.execute(
+                "SELECT flag, COUNT(*) FROM user_data WHERE flag IS NOT NULL GROUP BY flag"
+            )
+        )
+        return counts
