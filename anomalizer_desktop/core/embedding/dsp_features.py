@@ -171,7 +171,11 @@ def _rhythm(log_mel: np.ndarray, frame_db: np.ndarray) -> np.ndarray:
     lags = np.arange(n) / frame_rate
     tempo_lags = (lags >= 60 / 240) & (lags <= 60 / 40)
     if tempo_lags.any():
-        best = np.flatnonzero(tempo_lags)[autocorr[tempo_lags].argmax()]
+        # A log-normal prior around 120 BPM (one octave wide, as librosa's beat tracker uses)
+        # settles the octave ambiguity of a bare autocorrelation peak.
+        candidates = np.flatnonzero(tempo_lags)
+        prior = np.exp(-0.5 * np.log2(60.0 / lags[candidates] / 120.0) ** 2)
+        best = candidates[(autocorr[candidates].clip(min=0) * prior).argmax()]
         tempo, clarity = 60.0 / lags[best], float(autocorr[best])
     else:
         tempo, clarity = 120.0, 0.0

@@ -1,0 +1,45 @@
+"""Shared fixtures: a fresh library per test, and generated audio folders."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import audiogen
+
+from anomalizer_desktop.core.library.store import Store
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with Store(tmp_path / "library.sqlite") as opened:
+        yield opened
+
+
+@pytest.fixture
+def loop_folder(tmp_path: Path) -> Path:
+    """Twelve small, valid loops: drums, bass and tones."""
+    root = tmp_path / "loops"
+    for i in range(6):
+        audiogen.write(root / "drums" / f"drum_{i:02d}.wav", audiogen.drum_loop(seed=i))
+    for i in range(4):
+        audiogen.write(
+            root / "bass" / f"bass_{i:02d}.flac", audiogen.bass_loop(seed=i), format="FLAC"
+        )
+    audiogen.write(root / "tone_a.wav", audiogen.tone(440))
+    audiogen.write(root / "noise.wav", audiogen.noise())
+    return root
+
+
+@pytest.fixture(scope="session")
+def awkward_folder(tmp_path_factory) -> tuple[Path, dict]:
+    root = tmp_path_factory.mktemp("awkward")
+    return root, audiogen.make_awkward_folder(root)

@@ -1,0 +1,148 @@
+"""The `anomalizer` command line: JSON shapes, exit codes, flags, exports, library location."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from anomalizer_desktop.cli import main
+
+LIST_KEYS = {"path", "status", "error", "duration", "embedders", "score", "flag", "note"}
+
+
+def run(capsys, *argv: str) -> tuple[int, object]:
+    code = main(list(argv))
+    out = capsys.readouterr().out
+    return code, (json.loads(out) if "--json" in argv and out.strip() else out)
+
+
+@pytest.fixture
+def lib(tmp_path) -> str:
+    return str(tmp_path / "lib.sqlite")
+
+
+def test_scan_embed_list_info(capsys, lib, loop_folder):
+    code, summary = run(capsys, "--library", lib, "scan", str(loop_folder), "--json")
+    assert code == 0
+    assert {
+        k: summary[k]
+        for k in ("found", "new", "changed", "unchanged", "moved", "missing", "errors")
+    } == {
+        "found": 12,
+        "new": 12,
+        "changed": 0,
+        "unchanged": 0,
+        "moved": 0,
+        "missing": 0,
+        "errors": 0,
+    }
+    code, embedded = run(capsys, "--library", lib, "embed", "--json", "--workers", "1")
+    assert (code, embedded["embedded"], embedded["skipped"], embedded["errors"]) == (0, 12, 0, 0)
+    code, rows = run(capsys, "--library", lib, "list", "--json", "--sort", "duration")
+    assert code == 0 and len(rows) == 12
+    assert all(set(row) >= LIST_KEYS for row in rows)
+    assert all(row["embedders"] == ["dsp"] and row["score"] is None for row in rows)
+    assert [r["duration"] for r in rows] == sorted(r["duration"] for r in rows)
+    code, info = run(capsys, "--library", lib, "info", "--json")
+    assert info["samples"] == {"ok": 12, "error": 0, "missing": 0}
+    assert info["embedders"] == {"dsp:1": 12}
+    assert info["library"] == os.path.abspath(lib)
+
+
+def test_flag_and_filter(capsys, lib, loop_folder):
+    run(capsys, "--library", lib, "scan", str(loop_folder), "--json")
+    target = str(loop_folder / "noise.wav")
+    code, result = run(
+        capsys, "--library", lib, "flag", target, "--unusual", "--note", "hiss", "--json"
+    )
+    assert (code, result["flagged"]) == (0, 1)
+    code, rows = run(capsys, "--library", lib, "list", "--json", "--flag", "unusual")
+    assert [(Path(r["path"]).name, r["flag"], r["note"]) for r in rows] == [
+        ("noise.wav", "unusual", "hiss")
+    ]
+    code, _ = run(capsys, "--library", lib, "flag", target, "--clear")
+    _, rows = run(capsys, "--library", lib, "list", "--json", "--flag", "unusual")
+    assert rows == []
+    assert main(["--library", lib, "flag", "/nowhere/x.wav", "--typical"]) == 1
+
+
+def test_export_from_the_cli(capsys, lib, loop_folder, tmp_path):
+    run(capsys, "--library", lib, "scan", str(loop_folder), "--json")
+    run(capsys, "--library", lib, "flag", str(loop_folder / "tone_a.wav"), "--typical")
+    out = tmp_path / "typical.m3u8"
+    code, result = run(
+        capsys,
+        "--library",
+        lib,
+        "export",
+        "--format",
+        "m3u8",
+        "--flag",
+        "typical",
+        str(out),
+        "--json",
+    )
+    assert (code, result["entries"]) == (0, 1)
+    assert out.read_text().splitlines()[-1] == str(loop_folder / "tone_a.wav")
+    code = main(["--library", lib, "export", "--format", "csv", "--top", "5", str(out)])
+    assert code == 1  # no scores yet: the job cannot run
+    assert "no scores yet" in capsys.readouterr().err
+
+
+def test_library_location_from_environment(capsys, tmp_path, loop_folder, monkeypatch):
+    monkeypatch.setenv("ANOMALIZER_LIBRARY", str(tmp_path / "env.sqlite"))
+    assert main(["scan", str(loop_folder), "-q"]) == 0
+    assert (tmp_path / "env.sqlite").exists()
+
+
+def test_default_library_lives_in_the_user_data_dir(tmp_path, monkeypatch):
+    from anomalizer_desktop.core.paths import resolve_library_path
+
+    monkeypatch.delenv("ANOMALIZER_LIBRARY", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert resolve_library_path() == tmp_path / "xdg" / "anomalizer-desktop" / "library.sqlite"
+
+
+def test_scan_of_a_missing_folder_fails_cleanly(capsys, lib, tmp_path):
+    assert main(["--library", lib, "scan", str(tmp_path / "nope")]) == 1
+    assert "not a folder" in capsys.readouterr().err
+
+
+def test_awkward_library_end_to_end_without_traceback(awkward_folder, tmp_path):
+    """Exit 0, no traceback, a message per bad file, every valid file embedded."""
+    root, files = awkward_folder
+    lib = str(tmp_path / "awk.sqlite")
+    env = {**os.environ, "PYTHONWARNINGS": "default"}
+
+    def cli(*argv):
+        result = subprocess.run(
+            [sys.executable, "-m", "anomalizer_desktop", "--library", lib, *argv],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+        assert "Traceback" not in result.stderr, result.stderr
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    cli("scan", str(root), "--json")
+    embedded = cli("embed", "--json")
+    assert embedded["embedded"] == len(files["valid"])
+    rows = {Path(r["path"]).name: r for r in cli("list", "--json")}
+    bad = [p.name for p in files["broken"] + files["decode_broken"]]
+    for name in bad:
+        assert rows[name]["status"] == "error", name
+        assert rows[name]["error"] and len(rows[name]["error"]) > 10, name
+    for path in files["valid"]:
+        assert rows[path.name]["status"] == "ok"
+        assert rows[path.name]["embedders"] == ["dsp"], path.name
+    assert "notes.txt" not in rows and "cover.jpg" not in rows
+    again = cli("scan", str(root), "--json")
+    assert again["unchanged"] == again["found"]
+    assert cli("embed", "--json")["embedded"] == 0

@@ -1,0 +1,106 @@
+"""Decoding: every awkward-but-valid file works, every broken file gets its own clear message."""
+
+from __future__ import annotations
+
+import audiogen
+import numpy as np
+import pytest
+
+from anomalizer_desktop.core.audio import AudioDecodeError, is_audio_path, load_audio, probe
+from anomalizer_desktop.core.audio.identity import content_hash, identify
+
+
+@pytest.mark.parametrize(("name", "kind"), [(n, k) for n, (_, k) in audiogen.BROKEN.items()])
+def test_broken_files_raise_a_clear_error_of_the_right_kind(tmp_path, name, kind):
+    maker, _ = audiogen.BROKEN[name]
+    path = maker(tmp_path / name)
+    with pytest.raises(AudioDecodeError) as caught:
+        load_audio(path, 22050)
+    assert caught.value.kind == kind
+    assert caught.value.path == str(path)
+    assert "Error opening" not in caught.value.message  # never libsndfile's raw text alone
+
+
+def test_messages_name_the_problem(tmp_path):
+    messages = {}
+    for name, (maker, _) in audiogen.BROKEN.items():
+        with pytest.raises(AudioDecodeError) as caught:
+            probe(maker(tmp_path / name))
+        messages[name] = caught.value.message
+    assert messages["empty.wav"] == "empty file (0 bytes)"
+    assert "0 samples" in messages["header_only.wav"]
+    assert "truncated" in messages["truncated_header.wav"]
+    assert messages["readme.wav"].startswith("not an audio file")
+    assert "Ogg Vorbis inside WAV" in messages["ogg_in_wav.wav"]
+    assert "0x674F" in messages["ogg_in_wav.wav"]
+
+
+def test_nan_and_inf_samples_are_refused_at_decode(tmp_path):
+    path = audiogen.nan_wav(tmp_path / "nan.wav")
+    probe(path)  # the header is fine
+    with pytest.raises(AudioDecodeError) as caught:
+        load_audio(path)
+    assert caught.value.kind == "non_finite"
+    assert "NaN" in caught.value.message
+
+
+def test_odd_but_valid_files_decode_to_finite_mono(awkward_folder):
+    _, files = awkward_folder
+    for path in files["valid"]:
+        audio = load_audio(path, 22050, max_seconds=30)
+        assert audio.samples.ndim == 1, path
+        assert audio.samples.dtype == np.float32
+        assert np.isfinite(audio.samples).all()
+        assert audio.sample_rate == 22050
+
+
+def test_eight_channels_are_mixed_down_and_384k_is_resampled(tmp_path):
+    eight = audiogen.write(tmp_path / "8ch.wav", audiogen.tone(channels=8))
+    audio = load_audio(eight)
+    assert audio.info.channels == 8
+    assert audio.samples.shape == (22050,)
+    assert abs(np.abs(audio.samples).max() - 0.3) < 0.01  # a mean of identical channels
+    hires = audiogen.write(tmp_path / "hr.wav", audiogen.tone(1000, 0.5, sr=384_000), 384_000)
+    audio = load_audio(hires, 48_000)
+    assert audio.info.sample_rate == 384_000
+    assert audio.samples.size == 24_000
+    spectrum = np.abs(np.fft.rfft(audio.samples))
+    assert abs(np.argmax(spectrum) * 48_000 / audio.samples.size - 1000) < 5
+
+
+def test_long_files_are_read_only_up_to_the_analysis_window(tmp_path):
+    path = audiogen.hour_long_wav(tmp_path / "hour.wav")
+    audio = load_audio(path, 8000, max_seconds=10)
+    assert audio.info.duration == pytest.approx(3600.0)
+    assert audio.samples.size == 80_000
+
+
+def test_tiny_file_and_offset(tmp_path):
+    path = audiogen.write(tmp_path / "t.wav", audiogen.tone(seconds=0.01))
+    assert load_audio(path).samples.size == 220
+    path = audiogen.write(tmp_path / "l.wav", np.linspace(-1, 1, 22050, dtype=np.float32))
+    audio = load_audio(path, offset_seconds=0.5, max_seconds=0.1)
+    assert audio.samples.size == 2205
+    assert audio.samples[0] == pytest.approx(0.0, abs=1e-3)
+
+
+def test_audio_extensions_are_case_insensitive():
+    assert is_audio_path("LOOP.WAV")
+    assert is_audio_path("a/b/c.Aiff")
+    assert is_audio_path("x.mp3")
+    assert not is_audio_path("notes.txt")
+    assert not is_audio_path("wav")
+
+
+def test_content_hash_follows_bytes_not_names(tmp_path):
+    a = audiogen.write(tmp_path / "a.wav", audiogen.noise(seconds=5))
+    b = tmp_path / "renamed.wav"
+    b.write_bytes(a.read_bytes())
+    assert content_hash(a) == content_hash(b)
+    data = bytearray(a.read_bytes())
+    data[-10] ^= 0xFF  # an edit near the end is seen (the hash reads both ends)
+    b.write_bytes(bytes(data))
+    assert content_hash(a) != content_hash(b)
+    identity = identify(a)
+    assert identity.size == a.stat().st_size
+    assert identity.mtime_ns == a.stat().st_mtime_ns

@@ -1,0 +1,142 @@
+"""Exports parse back to the same entries; failures leave nothing behind."""
+
+from __future__ import annotations
+
+import csv
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+from anomalizer_desktop.core.export import ExportError, select_entries, write_export
+from anomalizer_desktop.core.export.folder import unique_name
+from anomalizer_desktop.core.jobs import run_job
+from anomalizer_desktop.core.library.scanner import scan
+
+NS = {"x": "http://xspf.org/ns/0/"}
+
+
+@pytest.fixture
+def library(store, loop_folder):
+    run_job(scan(store, [str(loop_folder)]))
+    records = {Path(r.path).name: r for r in store.list_samples()}
+    store.set_flag([records["drum_00.wav"].id, records["bass_01.flac"].id], "unusual")
+    store.set_note([records["drum_00.wav"].id], 'odd, "swingy" — keep')
+    return store
+
+
+def test_m3u8_round_trip(library, tmp_path):
+    entries = select_entries(library, flag="unusual")
+    out = write_export(entries, "m3u8", tmp_path / "set.m3u8")
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "#EXTM3U"
+    parsed = [(lines[i], lines[i + 1]) for i in range(1, len(lines), 2)]
+    assert [p for _, p in parsed] == [e.path for e in entries]
+    assert all(os.path.isabs(p) for _, p in parsed)
+    assert parsed[0][0] == f"#EXTINF:2,{entries[0].title}"
+
+
+def test_xspf_round_trip(library, tmp_path):
+    entries = select_entries(library, flag="unusual")
+    out = write_export(entries, "xspf", tmp_path / "set.xspf")
+    root = ET.parse(out).getroot()
+    assert root.get("version") == "1"
+    tracks = root.findall("x:trackList/x:track", NS)
+    assert len(tracks) == len(entries)
+    for track, entry in zip(tracks, entries, strict=True):
+        location = track.find("x:location", NS).text
+        assert location.startswith("file://")
+        assert unquote(urlparse(location).path) == entry.path
+        assert track.find("x:title", NS).text == entry.title
+        assert int(track.find("x:duration", NS).text) == round(entry.duration * 1000)
+        metas = {m.get("rel").rsplit("/", 1)[-1]: m.text for m in track.findall("x:meta", NS)}
+        assert metas["flag"] == "unusual"
+
+
+def test_csv_round_trip_with_quotes_and_unicode(library, tmp_path):
+    entries = select_entries(library)
+    out = write_export(entries, "csv", tmp_path / "all.csv")
+    with open(out, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["path"] for r in rows] == [e.path for e in entries]
+    noted = next(r for r in rows if r["path"].endswith("drum_00.wav"))
+    assert (noted["flag"], noted["note"]) == ("unusual", 'odd, "swingy" — keep')
+    assert float(noted["duration"]) == pytest.approx(2.0)
+
+
+def test_folder_of_links_opens_the_files_and_resolves_collisions(library, tmp_path, loop_folder):
+    clash = loop_folder / "other" / "drum_00.wav"
+    clash.parent.mkdir()
+    clash.write_bytes((loop_folder / "drums" / "drum_00.wav").read_bytes() + b"\x00")
+    run_job(scan(library, [str(loop_folder)]))
+    entries = [e for e in select_entries(library) if e.title == "drum_00"]
+    out = write_export(entries, "folder", tmp_path / "exported")
+    names = sorted(os.listdir(out))
+    assert names == ["drum_00 (2).wav", "drum_00.wav"]
+    targets = sorted(os.path.realpath(out / n) for n in names)
+    assert targets == sorted(e.path for e in entries)
+    assert (out / "drum_00.wav").read_bytes()[:4] == b"RIFF"
+
+
+def test_folder_export_refuses_a_non_empty_folder_unless_overwrite(library, tmp_path):
+    target = tmp_path / "exported"
+    target.mkdir()
+    (target / "keep.txt").write_text("mine")
+    entries = select_entries(library, flag="unusual")
+    with pytest.raises(ExportError, match="not empty"):
+        write_export(entries, "folder", target)
+    assert (target / "keep.txt").exists()
+    write_export(entries, "folder", target, overwrite=True)
+    assert len(os.listdir(target)) == 2
+
+
+def test_unwritable_target_gives_a_clear_error_and_leaves_nothing(library, tmp_path):
+    entries = select_entries(library)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ExportError, match="cannot write"):
+        write_export(entries, "m3u8", blocker / "sub" / "set.m3u8")
+    assert not (blocker.parent / "sub").exists()
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(library, tmp_path, monkeypatch):
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    target = out_dir / "set.csv"
+    target.write_text("old contents")
+
+    def failing_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(ExportError, match="No space left"):
+        write_export(select_entries(library), "csv", target)
+    assert target.read_text() == "old contents"
+    assert sorted(p.name for p in out_dir.iterdir()) == ["set.csv"]
+
+
+def test_selection_by_score_needs_scores(library):
+    with pytest.raises(ExportError, match="no scores yet"):
+        select_entries(library, top=3)
+
+
+def test_selection_top_n_and_range(library):
+    with library.transaction() as db:
+        run = db.execute(
+            "INSERT INTO runs(created_at, detector, embedder) VALUES (0, 't', 'dsp')"
+        ).lastrowid
+        for i, record in enumerate(library.list_samples()):
+            db.execute("INSERT INTO scores VALUES (?, ?, ?, NULL)", (run, record.id, float(i)))
+    top = select_entries(library, top=3)
+    assert [e.score for e in top] == [11.0, 10.0, 9.0]
+    ranged = select_entries(library, min_score=2.0, max_score=4.0)
+    assert sorted(e.score for e in ranged) == [2.0, 3.0, 4.0]
+
+
+def test_unique_name_is_case_insensitive():
+    taken: set[str] = set()
+    assert unique_name("Kick.wav", taken) == "Kick.wav"
+    assert unique_name("kick.WAV", taken) == "kick (2).WAV"
+    assert unique_name("Kick.wav", taken) == "Kick (3).wav"

@@ -1,0 +1,158 @@
+"""Scanning: incremental, moves keep user data, vanished files go missing, nothing hangs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import audiogen
+import pytest
+
+from anomalizer_desktop.core.jobs import CancelToken, Progress, run_job
+from anomalizer_desktop.core.library.scanner import ScanError, scan
+
+
+def _scan(store, *paths):
+    return run_job(scan(store, [str(p) for p in paths]))
+
+
+def _by_name(store):
+    return {os.path.basename(r.path): r for r in store.list_samples()}
+
+
+def test_first_scan_finds_every_audio_file_and_ignores_the_rest(store, loop_folder):
+    (loop_folder / "readme.txt").write_text("hi")
+    (loop_folder / "._drum_00.wav").write_bytes(b"\x00" * 100)  # macOS AppleDouble
+    summary = _scan(store, loop_folder)
+    assert (summary.found, summary.new, summary.errors) == (12, 12, 0)
+    records = store.list_samples()
+    assert all(r.status == "ok" for r in records)
+    drum = _by_name(store)["drum_00.wav"]
+    assert drum.duration == pytest.approx(2.0)
+    assert drum.sample_rate == audiogen.SR
+    assert drum.channels == 1
+
+
+def test_rescan_is_incremental(store, loop_folder):
+    _scan(store, loop_folder)
+    summary = _scan(store, loop_folder)
+    assert (summary.unchanged, summary.new, summary.changed, summary.missing) == (12, 0, 0, 0)
+
+
+def test_changed_file_is_reread_and_loses_features_but_keeps_flags(store, loop_folder):
+    _scan(store, loop_folder)
+    target = _by_name(store)["drum_00.wav"]
+    store.put_features(target.id, "dsp", "1", [1.0, 2.0])
+    store.set_flag([target.id], "unusual")
+    audiogen.write(loop_folder / "drums" / "drum_00.wav", audiogen.drum_loop(seconds=3.0, seed=9))
+    summary = _scan(store, loop_folder)
+    assert summary.changed == 1
+    record = _by_name(store)["drum_00.wav"]
+    assert record.id == target.id
+    assert record.duration == pytest.approx(3.0)
+    assert record.embedders == ()
+    assert record.flag == "unusual"
+
+
+def test_touched_but_identical_file_keeps_its_features(store, loop_folder):
+    _scan(store, loop_folder)
+    target = _by_name(store)["drum_01.wav"]
+    store.put_features(target.id, "dsp", "1", [1.0])
+    path = loop_folder / "drums" / "drum_01.wav"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    summary = _scan(store, loop_folder)
+    assert summary.changed == 0
+    assert _by_name(store)["drum_01.wav"].embedders == ("dsp",)
+
+
+def test_moved_and_renamed_files_keep_id_features_flags_and_notes(store, loop_folder):
+    _scan(store, loop_folder)
+    original = _by_name(store)["bass_02.flac"]
+    store.put_features(original.id, "dsp", "1", [3.0])
+    store.set_flag([original.id], "typical")
+    store.set_note([original.id], "keeper")
+    (loop_folder / "moved").mkdir()
+    shutil.move(loop_folder / "bass" / "bass_02.flac", loop_folder / "moved" / "renamed.flac")
+    summary = _scan(store, loop_folder)
+    assert (summary.moved, summary.new, summary.missing) == (1, 0, 0)
+    record = _by_name(store)["renamed.flac"]
+    assert record.id == original.id
+    assert (record.flag, record.note, record.embedders) == ("typical", "keeper", ("dsp",))
+    assert "bass_02.flac" not in _by_name(store)
+
+
+def test_a_duplicate_copy_is_a_new_sample_not_a_move(store, loop_folder):
+    _scan(store, loop_folder)
+    shutil.copy(loop_folder / "tone_a.wav", loop_folder / "tone_copy.wav")
+    summary = _scan(store, loop_folder)
+    assert (summary.new, summary.moved) == (1, 0)
+
+
+def test_vanished_files_go_missing_with_flags_kept_and_come_back(store, loop_folder):
+    _scan(store, loop_folder)
+    target = _by_name(store)["noise.wav"]
+    store.set_flag([target.id], "unusual")
+    data = (loop_folder / "noise.wav").read_bytes()
+    (loop_folder / "noise.wav").unlink()
+    summary = _scan(store, loop_folder)
+    assert summary.missing == 1
+    record = _by_name(store)["noise.wav"]
+    assert (record.status, record.flag) == ("missing", "unusual")
+    (loop_folder / "noise.wav").write_bytes(data)
+    _scan(store, loop_folder)
+    record = _by_name(store)["noise.wav"]
+    assert (record.id, record.status, record.flag) == (target.id, "ok", "unusual")
+
+
+def test_symlink_loops_do_not_hang(store, loop_folder):
+    os.symlink(loop_folder, loop_folder / "drums" / "loop_back")
+    os.symlink(loop_folder / "missing_target", loop_folder / "dangling")
+    summary = _scan(store, loop_folder)
+    assert summary.found == 12
+
+
+def test_unreadable_folder_is_reported_and_the_scan_goes_on(store, loop_folder, monkeypatch):
+    locked = str(loop_folder / "bass")
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.fspath(path) == locked:
+            raise PermissionError(13, "Permission denied", locked)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    summary = _scan(store, loop_folder)
+    assert summary.found == 8  # everything but the 4 bass loops
+    assert (locked, "Permission denied") in summary.problems
+
+
+def test_broken_files_are_recorded_with_messages(store, awkward_folder):
+    root, files = awkward_folder
+    summary = _scan(store, root)
+    assert summary.found == len(files["valid"]) + len(files["broken"]) + 1
+    assert summary.errors == len(files["broken"])
+    by_name = _by_name(store)
+    for name, (_, _kind) in audiogen.BROKEN.items():
+        assert by_name[name].status == "error"
+        assert by_name[name].error
+    assert by_name["nan samples.wav"].status == "ok"  # only decoding finds the NaNs
+    for path in files["valid"]:
+        assert by_name[path.name].status == "ok", path
+
+
+def test_missing_root_is_an_error_but_one_good_root_is_enough(store, loop_folder, tmp_path):
+    with pytest.raises(ScanError, match="not a folder"):
+        _scan(store, tmp_path / "nope")
+    summary = _scan(store, loop_folder, tmp_path / "nope")
+    assert summary.found == 12
+    assert any("not a folder" in message for _, message in summary.problems)
+
+
+def test_scan_yields_progress_and_can_be_cancelled(store, loop_folder):
+    events = list(scan(store, [str(loop_folder)]))
+    assert all(isinstance(e, Progress) for e in events)
+    assert events[-1].done == events[-1].total == 12
+    token = CancelToken()
+    token.cancel()
+    summary = run_job(scan(store, [str(loop_folder)], cancel=token))
+    assert summary.cancelled

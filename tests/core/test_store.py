@@ -1,0 +1,102 @@
+"""The store: schema and migrations, WAL, transactions, user data kept apart."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+import pytest
+
+from anomalizer_desktop.core.library.schema import SCHEMA_VERSION, SchemaTooNewError
+from anomalizer_desktop.core.library.store import Store, StoreError
+
+
+def _sample(store: Store, path: str = "/x/a.wav") -> int:
+    root = store.add_root("/x")
+    return store.insert_sample(path, root, status="ok", size=1, mtime_ns=1, content_hash="h")
+
+
+def test_new_library_is_wal_with_current_schema(tmp_path):
+    with Store(tmp_path / "lib.sqlite") as store:
+        assert store.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert store.integrity_check() == "ok"
+
+
+def test_reopening_keeps_data_and_does_not_migrate_again(tmp_path):
+    with Store(tmp_path / "lib.sqlite") as store:
+        sample = _sample(store)
+        store.set_flag([sample], "unusual")
+    with Store(tmp_path / "lib.sqlite") as store:
+        assert store.list_samples()[0].flag == "unusual"
+
+
+def test_a_library_from_a_newer_program_is_refused(tmp_path):
+    path = tmp_path / "lib.sqlite"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(SchemaTooNewError, match="newer"):
+        Store(path)
+
+
+def test_a_file_that_is_not_a_library_gives_a_clear_error(tmp_path):
+    path = tmp_path / "lib.sqlite"
+    path.write_text("definitely not sqlite " * 100)
+    with pytest.raises(StoreError, match="cannot open the library"):
+        Store(path)
+
+
+def test_transaction_rolls_back_everything_on_error():
+    store = Store(":memory:")
+    sample = _sample(store)
+    with pytest.raises(RuntimeError), store.transaction():
+        store.set_flag([sample], "typical")
+        store.set_note([sample], "nice")
+        raise RuntimeError("boom")
+    record = store.list_samples()[0]
+    assert (record.flag, record.note) == (None, None)
+
+
+def test_flags_and_notes_are_independent():
+    store = Store(":memory:")
+    sample = _sample(store)
+    store.set_note([sample], "dusty")
+    store.set_flag([sample], "typical")
+    store.set_flag([sample], None)
+    record = store.list_samples()[0]
+    assert (record.flag, record.note) == (None, "dusty")
+    with pytest.raises(ValueError):
+        store.set_flag([sample], "weird")
+
+
+def test_features_round_trip_and_invalidate():
+    store = Store(":memory:")
+    sample = _sample(store)
+    vector = np.arange(5, dtype=np.float32)
+    store.put_features(sample, "dsp", "1", vector)
+    ids, matrix = store.feature_matrix("dsp")
+    assert ids.tolist() == [sample]
+    np.testing.assert_array_equal(matrix[0], vector)
+    assert store.samples_to_embed("dsp", "1") == []
+    assert store.samples_to_embed("dsp", "2") == [(sample, "/x/a.wav")]
+    store.invalidate_features(sample)
+    assert store.samples_to_embed("dsp", "1") == [(sample, "/x/a.wav")]
+    assert store.list_samples()[0].embedders == ()
+
+
+def test_list_sorts_by_score_with_missing_scores_last():
+    store = Store(":memory:")
+    ids = [_sample(store, f"/x/{name}.wav") for name in "abc"]
+    with store.transaction() as db:
+        run = db.execute(
+            "INSERT INTO runs(created_at, detector, embedder) VALUES (0, 'test', 'dsp')"
+        ).lastrowid
+        db.execute("INSERT INTO scores VALUES (?, ?, 0.5, 50)", (run, ids[0]))
+        db.execute("INSERT INTO scores VALUES (?, ?, 2.0, 99)", (run, ids[2]))
+    records = store.list_samples(sort="score", descending=True)
+    assert [r.path for r in records] == ["/x/c.wav", "/x/a.wav", "/x/b.wav"]
+    assert records[0].score == 2.0
+    with pytest.raises(ValueError):
+        store.list_samples(sort="nonsense")
