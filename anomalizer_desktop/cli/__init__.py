@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder")
     p.add_argument("--embedder", action="append", choices=available_embedders())
     p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--repeats", type=int, default=3, help="passes per measurement (median)")
     p.set_defaults(func=commands.cmd_bench_embed, needs_store=False)
     return parser
 

@@ -140,7 +140,9 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
 def cmd_bench_embed(args: argparse.Namespace) -> int:
     from anomalizer_desktop.core.bench import bench_embed
 
-    report = bench_embed(args.folder, args.embedder or ["dsp"], workers=args.workers)
+    report = bench_embed(
+        args.folder, args.embedder or ["dsp"], workers=args.workers, repeats=args.repeats
+    )
     if args.json:
         print_json(report)
         return 0
@@ -150,7 +152,8 @@ def cmd_bench_embed(args: argparse.Namespace) -> int:
             ratio = value.get("ratio_to_decode_only")
             print(
                 f"  {key:12s} {value['files_per_s']:8.1f} files/s"
-                + (f"  ({ratio:.2f}x decode-only)" if ratio else "")
+                f" (median of {', '.join(f'{r:.0f}' for r in value['files_per_s_all'])})"
+                + (f"  {ratio:.2f}x decode-only" if ratio else "")
             )
     profile = report.get("dsp_profile_single_process")
     if profile:

@@ -146,3 +146,16 @@ def test_awkward_library_end_to_end_without_traceback(awkward_folder, tmp_path):
     again = cli("scan", str(root), "--json")
     assert again["unchanged"] == again["found"]
     assert cli("embed", "--json")["embedded"] == 0
+
+
+def test_bench_embed_prints_figures(capsys, loop_folder):
+    code, report = run(
+        capsys, "bench", "embed", str(loop_folder), "--json", "--workers", "1", "--repeats", "1"
+    )
+    assert code == 0
+    assert report["files"] == 12
+    assert report["decode_only"]["files_per_s"] > 0
+    assert report["dsp"]["ok"] == 12
+    assert report["dsp"]["ratio_to_decode_only"] > 0
+    assert report["dsp_profile_single_process"]["files"] == 12
+    assert report["peak_rss_mb"]["main"] > 0

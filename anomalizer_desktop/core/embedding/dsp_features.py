@@ -14,6 +14,8 @@ import itertools
 import numpy as np
 import scipy.fft
 
+from anomalizer_desktop.core.embedding.filterbanks import chroma_filterbank, mel_filterbank
+
 SAMPLE_RATE = 22_050
 N_FFT = 2048
 HOP = 512
@@ -27,10 +29,8 @@ EPS = 1e-10
 
 @functools.cache
 def _filterbanks() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    import librosa  # only the filter constructors; imported lazily (slow import)
-
-    mel = librosa.filters.mel(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS).astype(np.float32)
-    chroma = librosa.filters.chroma(sr=SAMPLE_RATE, n_fft=N_FFT, tuning=0.0).astype(np.float32)
+    mel = mel_filterbank(SAMPLE_RATE, N_FFT, N_MELS)
+    chroma = chroma_filterbank(SAMPLE_RATE, N_FFT)
     freqs = np.linspace(0, SAMPLE_RATE / 2, N_FFT // 2 + 1, dtype=np.float32)
     window = np.hanning(N_FFT + 1)[:-1].astype(np.float32)  # periodic Hann
     return mel, chroma, freqs, window
