@@ -31,9 +31,12 @@ def default_workers() -> int:
 
 
 def _init(initializer: Callable | None, initargs: tuple) -> None:
-    # One BLAS/FFT thread per worker: the parallelism is across files.
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(name, "1")
+    # One BLAS/OpenMP thread per worker: the parallelism is across files, and numpy has already
+    # loaded its BLAS by now (unpickling this call imported it), so environment variables would
+    # come too late; threadpoolctl limits the live thread pools.
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
     if initializer is not None:
         initializer(*initargs)
 
