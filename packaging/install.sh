@@ -25,8 +25,10 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
     log "apt-get install ${need_pkgs[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get install -y -q --no-install-recommends "${need_pkgs[@]}" >/dev/null 2>&1 || {
-      apt-get update -q >/dev/null 2>&1
-      apt-get install -y -q --no-install-recommends "${need_pkgs[@]}" >/dev/null
+      apt-get update -q >/dev/null 2>&1 || true
+      apt-get install -y -q --no-install-recommends "${need_pkgs[@]}" >/dev/null ||
+        log "WARNING: apt-get could not install ${need_pkgs[*]}: audio playback and the" \
+            "virtual screen may not work"
     }
   else
     log "WARNING: missing system packages (${need_pkgs[*]}); install them with sudo apt-get install"
