@@ -58,12 +58,17 @@ def parallel_map(
     items = list(items)
     workers = default_workers() if workers is None else workers
     if workers <= 1 or len(items) < min_items_for_pool:
+        from threadpoolctl import threadpool_limits
+
         if initializer is not None:
             initializer(*initargs)
         for item in items:
             if cancel is not None and cancel.cancelled:
                 return
-            yield item, func(item)
+            # one BLAS thread, as in the workers: the same file gives the same vector to the bit
+            with threadpool_limits(1):
+                result = func(item)
+            yield item, result
         return
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(

@@ -247,13 +247,17 @@ class Store:
                 (sample_id, embedder, version, message, time.time()),
             )
 
-    def feature_matrix(self, embedder: str) -> tuple[np.ndarray, np.ndarray]:
-        """(sample ids, n x d float32 matrix) of every non-missing sample with this embedder."""
+    def feature_matrix(
+        self, embedder: str, version: str | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(sample ids, n x d float32 matrix) of every usable sample with this embedder
+        (and version, if given)."""
         rows = self._db.execute(
             "SELECT f.sample_id, f.dim, f.vector FROM features f"
             " JOIN samples s ON s.id = f.sample_id"
-            " WHERE f.embedder = ? AND s.status != 'missing' ORDER BY f.sample_id",
-            (embedder,),
+            " WHERE f.embedder = ? AND (? IS NULL OR f.version = ?) AND s.status = 'ok'"
+            " ORDER BY f.sample_id",
+            (embedder, version, version),
         ).fetchall()
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)

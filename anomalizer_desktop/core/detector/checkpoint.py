@@ -1,0 +1,111 @@
+"""Self-describing detector checkpoints: weights, centre, scaler, embedder, config, format.
+
+Saved with torch.save as plain containers and tensors (numpy arrays become tensors), so they load
+with `weights_only=True`: opening a checkpoint never runs code from it. Loading against another
+embedder, a damaged file or a file of another kind raises CheckpointError with a plain message.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from anomalizer_desktop import __version__
+from anomalizer_desktop.core.detector.model import AnomalyModel
+
+FORMAT = "anomalizer-detector"
+FORMAT_VERSION = 1
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint that cannot be used here (with a message for people)."""
+
+
+def _to_torch(value):
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(np.ascontiguousarray(value))
+    if isinstance(value, dict):
+        return {k: _to_torch(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_torch(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _to_numpy(value):
+    if isinstance(value, torch.Tensor) and value.dtype in (torch.float64, torch.int64):
+        return value.numpy()
+    if isinstance(value, dict):
+        # network weights stay tensors; everything else becomes numpy
+        return {k: (v if k == "weights" else _to_numpy(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_to_numpy(v) for v in value]
+    if isinstance(value, torch.Tensor):
+        return value.numpy() if value.ndim else value.item()
+    return value
+
+
+def save_checkpoint(model: AnomalyModel, path: str | os.PathLike[str], embedder: dict) -> Path:
+    """Write atomically; `embedder` is {"id", "version", "dim"} of the vectors it was trained on."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "app_version": __version__,
+        "created_at": time.time(),
+        "embedder": dict(embedder),
+        "model": _to_torch(model.state()),
+    }
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        torch.save(payload, temp)
+        os.replace(temp, path)
+    finally:
+        Path(temp).unlink(missing_ok=True)
+    return path
+
+
+def load_checkpoint(
+    path: str | os.PathLike[str], embedder: dict | None = None, device: str = "cpu"
+) -> tuple[AnomalyModel, dict]:
+    """(model, embedder info). With `embedder`, refuse a model trained on other vectors."""
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise CheckpointError(f"no checkpoint at {path}") from None
+    except Exception as error:
+        raise CheckpointError(
+            f"{path} is not a readable detector checkpoint (damaged or another kind of file: "
+            f"{type(error).__name__})"
+        ) from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not an anomalizer detector checkpoint")
+    if payload.get("format_version") != FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path} has checkpoint format {payload.get('format_version')}; this program reads "
+            f"format {FORMAT_VERSION}: retrain the detector"
+        )
+    trained_on = payload["embedder"]
+    if embedder is not None:
+        mismatch = [
+            k for k in ("id", "version", "dim") if str(trained_on.get(k)) != str(embedder[k])
+        ]
+        if mismatch:
+            raise CheckpointError(
+                f"this detector was trained on {trained_on['id']} v{trained_on['version']} "
+                f"({trained_on['dim']}-d) vectors, not {embedder['id']} v{embedder['version']} "
+                f"({embedder['dim']}-d): retrain it for this embedder"
+            )
+    try:
+        model = AnomalyModel.from_state(_to_numpy(payload["model"]), device=device)
+    except (KeyError, TypeError, ValueError, RuntimeError) as error:
+        raise CheckpointError(f"{path} is damaged: {type(error).__name__}: {error}") from None
+    return model, trained_on

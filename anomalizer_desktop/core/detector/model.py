@@ -1,0 +1,191 @@
+"""AnomalyModel: preprocessing + a detector (or an ensemble) + what it was trained on.
+
+Scores are "higher = more unusual". Each model keeps its sorted training scores, from which
+`percentile()` gives the 0–100 "unusualness" shown to users, and `threshold` is the calibrated
+`unusual` cut: the UNUSUAL_QUANTILE quantile of the training scores (by default the 90th
+percentile: about one loop in ten of the library it learned from is called unusual).
+
+An ensemble averages its members' percentiles, so members with different score scales count
+equally.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from anomalizer_desktop.core.detector.baselines import BASELINES, SklearnDetector
+from anomalizer_desktop.core.detector.networks import NetworkConfig
+from anomalizer_desktop.core.detector.preprocess import Standardizer
+from anomalizer_desktop.core.detector.svdd import DeepSVDD, SvddConfig
+from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
+
+UNUSUAL_QUANTILE = 0.90
+DETECTORS = ("default", "svdd", "sad", "iforest", "pca", "ocsvm", "knn")
+
+#: The members of the `default` detector, chosen by `anomalizer evaluate` (see README).
+DEFAULT_MEMBERS: tuple[tuple[str, str | None], ...] = (("knn", None), ("iforest", None))
+
+
+@dataclass
+class ModelSpec:
+    """What to train: detector name, network (for svdd/sad), seed, device, epochs, eta."""
+
+    detector: str = "default"
+    network: str = "AE"
+    seed: int = 0
+    device: str = "auto"
+    epochs: int | None = None
+    eta: float = 1.0
+    members: list[tuple[str, str | None]] = field(default_factory=list)
+
+    def resolved_members(self) -> list[tuple[str, str | None]]:
+        if self.detector not in DETECTORS:
+            raise ValueError(f"unknown detector {self.detector!r}; choose one of {DETECTORS}")
+        if self.members:
+            return list(self.members)
+        if self.detector == "default":
+            return list(DEFAULT_MEMBERS)
+        if self.detector in ("svdd", "sad"):
+            return [(self.detector, self.network)]
+        return [(self.detector, None)]
+
+
+def _percentiles(reference: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Percent of reference scores below each score (ties count half), 0–100."""
+    below = np.searchsorted(reference, scores, side="left")
+    at_or_below = np.searchsorted(reference, scores, side="right")
+    return 100.0 * (below + at_or_below) / (2.0 * max(len(reference), 1))
+
+
+class _Member:
+    """One detector inside a model, with its own training-score reference."""
+
+    def __init__(self, kind: str, network: str | None, spec: ModelSpec) -> None:
+        self.kind, self.network = kind, network
+        self.spec = spec
+        self.model: DeepSVDD | SklearnDetector | None = None
+        self.reference = np.zeros(0)
+
+    def fit(self, z, labels, cancel) -> Job[None]:
+        if self.kind in ("svdd", "sad"):
+            config = SvddConfig(
+                network=NetworkConfig(self.network or "AE"),
+                seed=self.spec.seed,
+                device=self.spec.device,
+                eta=self.spec.eta,
+            )
+            if self.spec.epochs is not None:
+                config.epochs = self.spec.epochs
+                config.pretrain_epochs = max(1, self.spec.epochs // 2)
+            self.model = DeepSVDD(config)
+            use_labels = labels if self.kind == "sad" else None
+            yield from self.model.fit(z, use_labels, cancel)
+        else:
+            self.model = BASELINES[self.kind](seed=self.spec.seed).fit(z, labels)
+            yield Progress(1, 1, f"{self.kind} fitted")
+        self.reference = np.sort(self.model.score(z))
+
+    def score(self, z) -> np.ndarray:
+        return self.model.score(z)
+
+    def state(self) -> dict:
+        return {
+            "kind": self.kind,
+            "network": self.network,
+            "reference": self.reference,
+            "model": self.model.state(),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict, spec: ModelSpec, device: str) -> _Member:
+        member = cls(state["kind"], state["network"], spec)
+        member.reference = np.asarray(state["reference"], dtype=np.float64)
+        if member.kind in ("svdd", "sad"):
+            member.model = DeepSVDD.from_state(state["model"], device=device)
+        else:
+            member.model = BASELINES[member.kind].from_state(state["model"])
+        return member
+
+
+class AnomalyModel:
+    """Fit on raw embedding vectors; score raw vectors; save and load as one checkpoint."""
+
+    def __init__(self, spec: ModelSpec) -> None:
+        self.spec = spec
+        self.standardizer: Standardizer | None = None
+        self.members: list[_Member] = []
+        self.reference = np.zeros(0)
+        self.threshold = float("nan")
+        self.n_train = 0
+        self.n_labelled = {"typical": 0, "unusual": 0}
+
+    def fit(
+        self,
+        x: np.ndarray,
+        labels: np.ndarray | None = None,
+        groups: dict[str, slice] | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Job[AnomalyModel]:
+        """Train; labels: 0 unlabelled, +1 typical, -1 unusual (used by sad and default)."""
+        x = np.asarray(x, dtype=np.float32)
+        if labels is not None:
+            labels = np.asarray(labels)
+            self.n_labelled = {
+                "typical": int((labels > 0).sum()),
+                "unusual": int((labels < 0).sum()),
+            }
+        self.standardizer = Standardizer.fit(x, groups)
+        z = self.standardizer.transform(x)
+        self.members = [_Member(k, n, self.spec) for k, n in self.spec.resolved_members()]
+        for i, member in enumerate(self.members):
+            for progress in member.fit(z, labels, cancel):
+                yield Progress(
+                    progress.done,
+                    progress.total,
+                    f"[{i + 1}/{len(self.members)} {member.kind}] {progress.message}",
+                )
+        self.n_train = len(x)
+        self.reference = np.sort(self._combine(z))
+        self.threshold = float(np.quantile(self.reference, UNUSUAL_QUANTILE))
+        return self
+
+    def _combine(self, z: np.ndarray) -> np.ndarray:
+        if len(self.members) == 1:
+            return self.members[0].score(z)
+        return np.mean([_percentiles(m.reference, m.score(z)) for m in self.members], axis=0)
+
+    def score(self, x: np.ndarray) -> np.ndarray:
+        """Anomaly score per row of raw vectors (higher = more unusual)."""
+        if self.standardizer is None:
+            raise RuntimeError("the model is not trained")
+        return self._combine(self.standardizer.transform(x))
+
+    def percentile(self, scores: np.ndarray) -> np.ndarray:
+        """Unusualness 0–100 relative to the library the model was trained on."""
+        return _percentiles(self.reference, np.asarray(scores, dtype=np.float64))
+
+    # ------------------------------------------------------------------ persistence
+    def state(self) -> dict:
+        return {
+            "spec": {k: v for k, v in vars(self.spec).items() if k != "members"},
+            "members": [m.state() for m in self.members],
+            "standardizer": self.standardizer.state(),
+            "reference": self.reference,
+            "threshold": self.threshold,
+            "n_train": self.n_train,
+            "n_labelled": self.n_labelled,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict, device: str = "cpu") -> AnomalyModel:
+        spec = ModelSpec(**state["spec"])
+        model = cls(spec)
+        model.standardizer = Standardizer.from_state(state["standardizer"])
+        model.members = [_Member.from_state(m, spec, device) for m in state["members"]]
+        model.reference = np.asarray(state["reference"], dtype=np.float64)
+        model.threshold = float(state["threshold"])
+        model.n_train = int(state["n_train"])
+        model.n_labelled = dict(state["n_labelled"])
+        return model

@@ -1,0 +1,260 @@
+"""Deep SVDD (Ruff et al. 2018) and Deep SAD (Ruff et al. 2020) on fixed-length embeddings.
+
+Training: autoencoder pretraining (reconstruction) -> centre c = mean code of the training set
+(coordinates closer to 0 than eps pushed to ±eps) -> one-class fine-tuning of the encoder,
+minimising the squared distance to c. With labels, Deep SAD's term eta * (d + 1e-6) ** y pulls
+labelled normals (y = +1) in and pushes labelled anomalies (y = -1) out.
+
+Robustness to a contaminated training set: the fine-tuning loss ignores the `trim` fraction of
+each batch's unlabelled samples that are farthest from c (a trimmed objective), so the outliers we
+are looking for do not drag the hypersphere towards themselves.
+
+Deterministic on CPU for a given seed; progress per epoch; cancellation between batches.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+
+from anomalizer_desktop.core.detector.device import resolve_device
+from anomalizer_desktop.core.detector.networks import AutoEncoder, NetworkConfig
+from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
+
+
+class TrainingCancelled(Exception):
+    """Raised inside training when the cancel token is set (caught by the job)."""
+
+
+@dataclass
+class SvddConfig:
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    pretrain_epochs: int = 40
+    epochs: int = 60
+    batch_size: int = 64
+    lr: float = 1e-3
+    weight_decay: float = 1e-5
+    eps: float = 0.1
+    trim: float = 0.1
+    eta: float = 1.0
+    val_fraction: float = 0.15
+    patience: int = 10
+    seed: int = 0
+    device: str = "auto"
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["network"] = self.network.as_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SvddConfig:
+        data = dict(data)
+        data["network"] = NetworkConfig(**data["network"])
+        return cls(**data)
+
+
+class DeepSVDD:
+    """A Deep SVDD / Deep SAD model over standardised features."""
+
+    def __init__(self, config: SvddConfig) -> None:
+        self.config = config
+        self.net: AutoEncoder | None = None
+        self.center: torch.Tensor | None = None
+        self.history: list[dict] = []
+
+    # ------------------------------------------------------------------ training
+    def fit(
+        self, z: np.ndarray, labels: np.ndarray | None = None, cancel: CancelToken | None = None
+    ) -> Job[DeepSVDD]:
+        """Train on standardised features `z`; labels: 0 unlabelled, +1 normal, -1 anomaly."""
+        cfg = self.config
+        torch.manual_seed(cfg.seed)
+        generator = torch.Generator().manual_seed(cfg.seed)
+        device = resolve_device(cfg.device)
+        cfg.network.input_dim = z.shape[1]
+        self.net = AutoEncoder(cfg.network).to(device)
+        x = torch.as_tensor(np.asarray(z, dtype=np.float32))
+        y = torch.as_tensor(np.zeros(len(z)) if labels is None else labels, dtype=torch.float32)
+        train_idx, val_idx = _split(len(x), cfg.val_fraction, generator)
+        total = cfg.pretrain_epochs + cfg.epochs
+        try:
+            yield from self._pretrain(x, train_idx, val_idx, device, generator, cancel, total)
+            self.center = self._init_center(x[train_idx], device)
+            yield from self._finetune(x, y, train_idx, val_idx, device, generator, cancel, total)
+        except TrainingCancelled:
+            self.net = None
+            raise
+        self.net.eval()
+        return self
+
+    def _batches(self, idx: torch.Tensor, generator: torch.Generator, cancel):
+        order = idx[torch.randperm(len(idx), generator=generator)]
+        size = self.config.batch_size
+        for start in range(0, len(order), size):
+            if cancel is not None and cancel.cancelled:
+                raise TrainingCancelled
+            batch = order[start : start + size]
+            if len(batch) < 2:  # BatchNorm needs two samples; the leftover joins the next epoch
+                continue
+            yield batch
+
+    def _optimizer(self, params) -> torch.optim.Optimizer:
+        return torch.optim.Adam(params, lr=self.config.lr, weight_decay=self.config.weight_decay)
+
+    def _pretrain(self, x, train_idx, val_idx, device, generator, cancel, total):
+        net = self.net
+        optimizer = self._optimizer(net.parameters())
+        best, best_state, stale = float("inf"), None, 0
+        for epoch in range(self.config.pretrain_epochs):
+            net.train()
+            losses = []
+            for batch in self._batches(train_idx, generator, cancel):
+                xb = x[batch].to(device)
+                loss = ((net(xb) - xb) ** 2).sum(dim=1).mean()
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.item())
+            val = self._eval_loss(lambda xb: ((net(xb) - xb) ** 2).sum(dim=1), x, val_idx, device)
+            monitor = val if val is not None else float(np.mean(losses or [0.0]))
+            self.history.append(
+                {
+                    "phase": "pretrain",
+                    "epoch": epoch,
+                    "loss": float(np.mean(losses or [0.0])),
+                    "val": val,
+                }
+            )
+            if monitor < best - 1e-6:
+                best, best_state, stale = monitor, copy.deepcopy(net.state_dict()), 0
+            else:
+                stale += 1
+            yield Progress(epoch + 1, total, f"pretraining: epoch {epoch + 1}, loss {monitor:.4f}")
+            if stale >= self.config.patience:
+                break
+        if best_state is not None:
+            net.load_state_dict(best_state)
+
+    @torch.no_grad()
+    def _init_center(self, x: torch.Tensor, device) -> torch.Tensor:
+        self.net.eval()
+        codes = torch.cat(
+            [self.net.encode(x[i : i + 1024].to(device)) for i in range(0, len(x), 1024)]
+        )
+        center = codes.mean(dim=0)
+        eps = self.config.eps
+        center[(center.abs() < eps) & (center < 0)] = -eps
+        center[(center.abs() < eps) & (center >= 0)] = eps
+        return center
+
+    def _sad_loss(self, dist: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+        cfg = self.config
+        unlabelled = yb == 0
+        terms = []
+        if unlabelled.any():
+            d = dist[unlabelled]
+            keep = max(1, int(np.ceil(len(d) * (1 - cfg.trim)))) if cfg.trim > 0 else len(d)
+            terms.append(torch.topk(d, keep, largest=False).values)
+        if (~unlabelled).any():
+            terms.append(cfg.eta * (dist[~unlabelled] + 1e-6) ** yb[~unlabelled])
+        return torch.cat(terms).mean()
+
+    def _finetune(self, x, y, train_idx, val_idx, device, generator, cancel, total):
+        net = self.net
+        optimizer = self._optimizer(net.encoder.parameters())
+        center = self.center
+        best, best_state, stale = float("inf"), None, 0
+        offset = self.config.pretrain_epochs
+        for epoch in range(self.config.epochs):
+            net.train()
+            losses = []
+            for batch in self._batches(train_idx, generator, cancel):
+                xb, yb = x[batch].to(device), y[batch].to(device)
+                dist = ((net.encode(xb) - center) ** 2).sum(dim=1)
+                loss = self._sad_loss(dist, yb)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.item())
+            val = self._eval_loss(
+                lambda xb: ((net.encode(xb) - center) ** 2).sum(dim=1), x, val_idx, device
+            )
+            monitor = val if val is not None else float(np.mean(losses or [0.0]))
+            self.history.append(
+                {
+                    "phase": "svdd",
+                    "epoch": epoch,
+                    "loss": float(np.mean(losses or [0.0])),
+                    "val": val,
+                }
+            )
+            if monitor < best - 1e-7:
+                best, best_state, stale = monitor, copy.deepcopy(net.state_dict()), 0
+            else:
+                stale += 1
+            yield Progress(
+                offset + epoch + 1, total, f"one-class: epoch {epoch + 1}, loss {monitor:.5f}"
+            )
+            if stale >= self.config.patience:
+                break
+        if best_state is not None:
+            net.load_state_dict(best_state)
+
+    @torch.no_grad()
+    def _eval_loss(self, per_sample, x, idx, device) -> float | None:
+        if len(idx) == 0:
+            return None
+        self.net.eval()
+        values = torch.cat(
+            [per_sample(x[idx[i : i + 1024]].to(device)) for i in range(0, len(idx), 1024)]
+        )
+        # the median is robust to the outliers the validation split may contain
+        return float(values.median().item())
+
+    # ------------------------------------------------------------------ scoring
+    @torch.no_grad()
+    def score(self, z: np.ndarray) -> np.ndarray:
+        """Squared distance of each row's code to the centre c (higher = more unusual)."""
+        if self.net is None or self.center is None:
+            raise RuntimeError("the model is not trained")
+        self.net.eval()
+        device = self.center.device
+        x = torch.as_tensor(np.asarray(z, dtype=np.float32))
+        out = [
+            ((self.net.encode(x[i : i + 4096].to(device)) - self.center) ** 2).sum(dim=1).cpu()
+            for i in range(0, len(x), 4096)
+        ]
+        return torch.cat(out).double().numpy() if out else np.zeros(0)
+
+    # ------------------------------------------------------------------ persistence
+    def state(self) -> dict:
+        return {
+            "config": self.config.as_dict(),
+            "weights": {k: v.detach().cpu() for k, v in self.net.state_dict().items()},
+            "center": self.center.detach().cpu(),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict, device: str = "cpu") -> DeepSVDD:
+        config = SvddConfig.from_dict(state["config"])
+        config.device = device
+        model = cls(config)
+        model.net = AutoEncoder(config.network)
+        model.net.load_state_dict(state["weights"])
+        target = resolve_device(device)
+        model.net.to(target).eval()
+        model.center = torch.as_tensor(state["center"]).to(target)
+        return model
+
+
+def _split(
+    n: int, fraction: float, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random train/validation indices; no validation split below 20 samples."""
+    order = torch.randperm(n, generator=generator)
+    n_val = int(n * fraction) if n >= 20 else 0
+    return order[n_val:], order[:n_val]

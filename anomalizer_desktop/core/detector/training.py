@@ -1,0 +1,168 @@
+"""The train and score jobs: library vectors + flags in, a run with a score per loop out.
+
+`train` fits a model on every embedded, non-missing loop of one embedder (flags become Deep SAD
+labels: typical = +1, unusual = -1), stores a run (detector, network, embedder, seed, time,
+threshold, checkpoint path) and one score + percentile per loop, and saves the checkpoint in
+the models folder. `score` re-scores the library (e.g. loops embedded since) with a stored run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from anomalizer_desktop.core.detector.checkpoint import load_checkpoint, save_checkpoint
+from anomalizer_desktop.core.detector.model import AnomalyModel, ModelSpec
+from anomalizer_desktop.core.embedding.base import get_embedder
+from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
+from anomalizer_desktop.core.library.store import Store
+
+MIN_TRAINING_LOOPS = 5
+
+
+class TrainError(RuntimeError):
+    """Training cannot run (too few loops, no such run...)."""
+
+
+@dataclass
+class TrainResult:
+    run_id: int
+    detector: str
+    embedder: str
+    trained_on: int
+    scored: int
+    unusual: int
+    threshold: float
+    checkpoint: str
+    seconds: float
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def embedder_info(name: str) -> dict:
+    embedder = get_embedder(name)
+    return {"id": embedder.id, "version": embedder.version, "dim": embedder.dim}
+
+
+def _groups(name: str) -> dict[str, slice] | None:
+    embedder = get_embedder(name)
+    return embedder.feature_groups() if hasattr(embedder, "feature_groups") else None
+
+
+def flag_labels(store: Store, ids: np.ndarray) -> np.ndarray:
+    """+1 for loops flagged typical, -1 for unusual, 0 otherwise, aligned with `ids`."""
+    flags = dict(store.execute("SELECT sample_id, flag FROM user_data WHERE flag IS NOT NULL"))
+    return np.array([{"typical": 1, "unusual": -1}.get(flags.get(int(i)), 0) for i in ids])
+
+
+def train(
+    store: Store,
+    spec: ModelSpec,
+    embedder: str = "dsp",
+    models_dir: str | os.PathLike[str] | None = None,
+    cancel: CancelToken | None = None,
+) -> Job[TrainResult]:
+    """Fit `spec` on the library's `embedder` vectors and store the run and its scores."""
+    started = time.monotonic()
+    info = embedder_info(embedder)
+    ids, x = store.feature_matrix(info["id"], info["version"])
+    if len(ids) < MIN_TRAINING_LOOPS:
+        raise TrainError(
+            f"need at least {MIN_TRAINING_LOOPS} embedded loops to train, the library has "
+            f"{len(ids)} for {embedder} (run `anomalizer embed` first)"
+        )
+    labels = flag_labels(store, ids)
+    model = AnomalyModel(spec)
+    yield Progress(0, 0, f"training {spec.detector} on {len(ids)} loops")
+    yield from model.fit(x, labels, _groups(embedder), cancel)
+    scores = model.score(x)
+    models_dir = Path(models_dir) if models_dir else Path(store.path).parent / "models"
+    with store.transaction() as db:
+        config = {
+            "spec": {k: v for k, v in vars(spec).items()},
+            "n_train": len(ids),
+            "labelled": model.n_labelled,
+            "embedder_version": info["version"],
+        }
+        run_id = db.execute(
+            "INSERT INTO runs(created_at, detector, network, embedder, seed, threshold, config)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                time.time(),
+                spec.detector,
+                spec.network if spec.detector in ("svdd", "sad") else None,
+                info["id"],
+                spec.seed,
+                model.threshold,
+                json.dumps(config, default=str),
+            ),
+        ).lastrowid
+        checkpoint = save_checkpoint(model, models_dir / f"run-{run_id:05d}.pt", info)
+        config["checkpoint"] = str(checkpoint)
+        db.execute(
+            "UPDATE runs SET config = ? WHERE id = ?", (json.dumps(config, default=str), run_id)
+        )
+        _write_scores(store, run_id, ids, scores, model.percentile(scores))
+    return TrainResult(
+        run_id=run_id,
+        detector=spec.detector,
+        embedder=info["id"],
+        trained_on=len(ids),
+        scored=len(ids),
+        unusual=int((scores > model.threshold).sum()),
+        threshold=model.threshold,
+        checkpoint=str(checkpoint),
+        seconds=round(time.monotonic() - started, 2),
+    )
+
+
+def _write_scores(store: Store, run_id: int, ids, scores, percentiles) -> None:
+    with store.transaction() as db:
+        db.executemany(
+            "INSERT OR REPLACE INTO scores(run_id, sample_id, score, percentile)"
+            " VALUES (?, ?, ?, ?)",
+            [
+                (run_id, int(i), float(s), float(p))
+                for i, s, p in zip(ids, scores, percentiles, strict=True)
+            ],
+        )
+
+
+def run_checkpoint(store: Store, run_id: int | None = None) -> tuple[int, str, str]:
+    """(run id, embedder, checkpoint path) of `run_id` or of the latest run."""
+    run_id = run_id if run_id is not None else store.latest_run_id()
+    row = (
+        store.execute("SELECT embedder, config FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if run_id
+        else None
+    )
+    if row is None:
+        raise TrainError("no trained detector yet: run `anomalizer train` first")
+    checkpoint = json.loads(row[1]).get("checkpoint")
+    if not checkpoint:
+        raise TrainError(f"run {run_id} has no checkpoint")
+    return run_id, row[0], checkpoint
+
+
+def score(store: Store, run_id: int | None = None, device: str = "cpu") -> Job[dict]:
+    """Score every embedded loop with a stored run's model (new loops get scores too)."""
+    run_id, embedder, checkpoint = run_checkpoint(store, run_id)
+    info = embedder_info(embedder)
+    model, _ = load_checkpoint(checkpoint, info, device=device)
+    ids, x = store.feature_matrix(info["id"], info["version"])
+    yield Progress(0, len(ids), f"scoring {len(ids)} loops with run {run_id}")
+    scores = model.score(x) if len(ids) else np.zeros(0)
+    _write_scores(store, run_id, ids, scores, model.percentile(scores))
+    yield Progress(len(ids), len(ids), "scored")
+    return {
+        "run_id": run_id,
+        "scored": len(ids),
+        "unusual": int((scores > model.threshold).sum()),
+        "threshold": model.threshold,
+    }
