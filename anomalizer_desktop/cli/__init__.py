@@ -11,11 +11,11 @@ import sys
 
 from anomalizer_desktop import __version__
 from anomalizer_desktop.cli import commands
-from anomalizer_desktop.core.embedding.base import UnknownEmbedderError, available_embedders
-from anomalizer_desktop.core.export import FORMATS, ExportError
-from anomalizer_desktop.core.library.scanner import ScanError
-from anomalizer_desktop.core.library.schema import SchemaTooNewError
-from anomalizer_desktop.core.library.store import FLAGS, SORT_COLUMNS, STATUSES, Store, StoreError
+from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
+from anomalizer_desktop.core.embedding.base import available_embedders
+from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.export import FORMATS
+from anomalizer_desktop.core.library.store import FLAGS, SORT_COLUMNS, STATUSES, Store
 from anomalizer_desktop.core.paths import resolve_library_path
 
 
@@ -77,6 +77,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", parents=[common], help="where the library is and what it holds")
     p.set_defaults(func=commands.cmd_info)
 
+    p = sub.add_parser("train", parents=[common], help="train the detector and score every loop")
+    p.add_argument("--detector", default="default", choices=DETECTORS)
+    p.add_argument("--network", default="AE", choices=NETWORKS)
+    p.add_argument("--embedder", default="dsp", choices=available_embedders())
+    p.add_argument("--device", default="auto", choices=DEVICES)
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--eta", type=float, default=1.0, help="weight of flagged loops (Deep SAD)")
+    p.set_defaults(func=commands.cmd_train)
+
+    p = sub.add_parser("score", parents=[common], help="score every loop with a trained run")
+    p.add_argument("--run", type=int, default=None, help="run id (default: the latest)")
+    p.add_argument("--device", default="cpu", choices=DEVICES)
+    p.set_defaults(func=commands.cmd_score)
+
+    p = sub.add_parser("evaluate", help="ROC AUC on a labelled corpus")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("corpus", help="folder of <scenario>/labels.csv folders")
+    p.add_argument("--protocol", default="all", choices=["library", "clean", "assisted", "all"])
+    p.add_argument("--embedder", default="dsp", choices=available_embedders())
+    p.add_argument("--device", default="cpu", choices=DEVICES)
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--json", dest="json_out", metavar="OUT", help="write the results as JSON")
+    p.set_defaults(func=commands.cmd_evaluate, needs_store=False)
+
     bench = sub.add_parser("bench", help="benchmarks that print figures")
     bench_sub = bench.add_subparsers(dest="bench_command", required=True, metavar="WHAT")
     p = bench_sub.add_parser("embed", parents=[common], help="decode and embedding throughput")
@@ -85,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--repeats", type=int, default=3, help="passes per measurement (median)")
     p.set_defaults(func=commands.cmd_bench_embed, needs_store=False)
+    p = bench_sub.add_parser("train", parents=[common], help="Deep SVDD time per epoch")
+    p.add_argument("--n", type=int, default=10_000)
+    p.add_argument("--dim", type=int, default=1024)
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--network", default="AE", choices=NETWORKS)
+    p.set_defaults(func=commands.cmd_bench_train, needs_store=False)
     return parser
 
 
@@ -95,14 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             return args.func(args)
         with Store(resolve_library_path(args.library)) as store:
             return args.func(args, store)
-    except (
-        ScanError,
-        ExportError,
-        StoreError,
-        SchemaTooNewError,
-        UnknownEmbedderError,
-        FileNotFoundError,
-    ) as error:
+    except (AnomalizerError, FileNotFoundError) as error:
         print(f"anomalizer: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

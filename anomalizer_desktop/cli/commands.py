@@ -164,3 +164,80 @@ def cmd_bench_embed(args: argparse.Namespace) -> int:
     rss = report["peak_rss_mb"]
     print(f"  peak RSS: main {rss['main']} MB, largest worker {rss['largest_worker']} MB")
     return 0
+
+
+def cmd_train(args: argparse.Namespace, store: Store) -> int:
+    from anomalizer_desktop.core.detector.model import ModelSpec
+    from anomalizer_desktop.core.detector.training import train
+
+    spec = ModelSpec(
+        detector=args.detector,
+        network=args.network,
+        seed=args.seed,
+        device=args.device,
+        epochs=args.epochs,
+        eta=args.eta,
+    )
+    result = drive(train(store, spec, args.embedder), f"training ({args.detector})", args.quiet)
+    if args.json:
+        print_json(result.as_json())
+    else:
+        print(
+            f"run {result.run_id}: {result.detector} on {result.trained_on} loops "
+            f"({result.embedder}) in {result.seconds:.1f} s; {result.unusual} above the "
+            f"unusual cut ({result.threshold:.4g}); try `anomalizer list --sort score`"
+        )
+    return 0
+
+
+def cmd_score(args: argparse.Namespace, store: Store) -> int:
+    from anomalizer_desktop.core.detector.training import score
+
+    result = drive(score(store, args.run, device=args.device), "scoring", args.quiet)
+    if args.json:
+        print_json(result)
+    else:
+        print(
+            f"run {result['run_id']}: scored {result['scored']} loops, "
+            f"{result['unusual']} above the unusual cut"
+        )
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from anomalizer_desktop.core.analysis.evaluation import PROTOCOLS, evaluate, format_table
+    from anomalizer_desktop.core.export.atomic import atomic_write_text
+
+    protocols = PROTOCOLS if args.protocol == "all" else (args.protocol,)
+    job = evaluate(args.corpus, protocols, args.embedder, device=args.device, epochs=args.epochs)
+    result = drive(job, "evaluating", args.quiet)
+    print(format_table(result))
+    if args.json_out:
+        atomic_write_text(args.json_out, json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+def cmd_bench_train(args: argparse.Namespace) -> int:
+    from anomalizer_desktop.core.detector.bench import bench_train
+
+    report = bench_train(args.n, args.dim, args.epochs, args.network)
+    if args.json:
+        print_json(report)
+        return 0
+    print(
+        f"Deep SVDD ({args.network}) on {args.n} x {args.dim}, {args.epochs}+{args.epochs} "
+        f"epochs, {report['torch_threads']} torch threads"
+    )
+    for device in ("cpu", "cuda"):
+        if device in report:
+            r = report[device]
+            print(
+                f"  {device:5s} total {r['total_s']:.2f} s, per epoch: pretrain "
+                f"{r['pretrain_epoch_s']:.3f} s, one-class {r['svdd_epoch_s']:.3f} s; "
+                f"scoring {r['score_s']:.3f} s"
+            )
+    if "speedup_cuda_vs_cpu" in report:
+        print(f"  speed-up cuda vs cpu: {report['speedup_cuda_vs_cpu']}x")
+    return 0

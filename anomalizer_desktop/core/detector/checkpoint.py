@@ -17,12 +17,13 @@ import torch
 
 from anomalizer_desktop import __version__
 from anomalizer_desktop.core.detector.model import AnomalyModel
+from anomalizer_desktop.core.errors import AnomalizerError
 
 FORMAT = "anomalizer-detector"
 FORMAT_VERSION = 1
 
 
-class CheckpointError(RuntimeError):
+class CheckpointError(AnomalizerError):
     """A checkpoint that cannot be used here (with a message for people)."""
 
 

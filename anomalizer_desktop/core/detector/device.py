@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import torch
 
-DEVICES = ("auto", "cpu", "cuda", "mps")
+from anomalizer_desktop.core.detector.names import DEVICES
+from anomalizer_desktop.core.errors import AnomalizerError
 
 
-class DeviceError(RuntimeError):
+class DeviceError(AnomalizerError):
     """The asked-for device is not available here."""
 
 

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from anomalizer_desktop.core.detector.baselines import BASELINES, SklearnDetector
+from anomalizer_desktop.core.detector.names import DETECTORS
 from anomalizer_desktop.core.detector.networks import NetworkConfig
 from anomalizer_desktop.core.detector.preprocess import Standardizer
 from anomalizer_desktop.core.detector.svdd import DeepSVDD, SvddConfig
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 
 UNUSUAL_QUANTILE = 0.90
-DETECTORS = ("default", "svdd", "sad", "iforest", "pca", "ocsvm", "knn")
 
 #: The members of the `default` detector, chosen by `anomalizer evaluate` (see README).
 DEFAULT_MEMBERS: tuple[tuple[str, str | None], ...] = (("knn", None), ("iforest", None))

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import nn
 
-NETWORKS = ("AE", "AEwRES", "Baseline")
+from anomalizer_desktop.core.detector.names import NETWORKS
 
 
 def default_hidden(input_dim: int) -> list[int]:

@@ -19,13 +19,14 @@ import numpy as np
 from anomalizer_desktop.core.detector.checkpoint import load_checkpoint, save_checkpoint
 from anomalizer_desktop.core.detector.model import AnomalyModel, ModelSpec
 from anomalizer_desktop.core.embedding.base import get_embedder
+from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.store import Store
 
 MIN_TRAINING_LOOPS = 5
 
 
-class TrainError(RuntimeError):
+class TrainError(AnomalizerError):
     """Training cannot run (too few loops, no such run...)."""
 
 
@@ -82,7 +83,7 @@ def train(
     yield Progress(0, 0, f"training {spec.detector} on {len(ids)} loops")
     yield from model.fit(x, labels, _groups(embedder), cancel)
     scores = model.score(x)
-    models_dir = Path(models_dir) if models_dir else Path(store.path).parent / "models"
+    models_dir = Path(models_dir) if models_dir else Path(store.path).parent / "detectors"
     with store.transaction() as db:
         config = {
             "spec": {k: v for k, v in vars(spec).items()},

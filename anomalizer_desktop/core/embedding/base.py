@@ -12,6 +12,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from anomalizer_desktop.core.errors import AnomalizerError
+
 
 @runtime_checkable
 class Embedder(Protocol):
@@ -24,7 +26,7 @@ class Embedder(Protocol):
         ...
 
 
-class UnknownEmbedderError(ValueError):
+class UnknownEmbedderError(AnomalizerError, ValueError):
     """Asked for an embedder we do not have."""
 
 

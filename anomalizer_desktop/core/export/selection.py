@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.store import Store
 
 
-class ExportError(RuntimeError):
+class ExportError(AnomalizerError):
     """An export that cannot be written (with a message for people)."""
 
 

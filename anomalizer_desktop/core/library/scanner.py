@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 
 from anomalizer_desktop.core.audio.decode import AudioDecodeError, probe
 from anomalizer_desktop.core.audio.identity import content_hash
+from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.walk import iter_audio_files
@@ -22,7 +23,7 @@ from anomalizer_desktop.core.library.walk import iter_audio_files
 COMMIT_EVERY_S = 0.5
 
 
-class ScanError(RuntimeError):
+class ScanError(AnomalizerError):
     """The scan cannot run at all (e.g. none of the folders exists)."""
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from anomalizer_desktop.core.errors import AnomalizerError
+
 _V1 = """
 CREATE TABLE roots (
     id          INTEGER PRIMARY KEY,
@@ -84,7 +86,7 @@ MIGRATIONS: list[str] = [_V1]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class SchemaTooNewError(RuntimeError):
+class SchemaTooNewError(AnomalizerError):
     """The library file was written by a newer anomalizer-desktop."""
 
 

@@ -17,13 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
+from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.schema import migrate
 
 FLAGS = ("typical", "unusual")
 STATUSES = ("ok", "error", "missing")
 
 
-class StoreError(RuntimeError):
+class StoreError(AnomalizerError):
     """The library file cannot be opened or used (with a message for people)."""
 
 

@@ -1,0 +1,1 @@
+"""Analysis on top of the library: evaluation against labelled corpora, explanations, maps."""

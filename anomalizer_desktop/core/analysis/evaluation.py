@@ -1,0 +1,204 @@
+"""`anomalizer evaluate`: ROC AUC of every detector on labelled scenarios, three protocols.
+
+A corpus holds scenario folders with `labels.csv` (path,label: normal|outlier, paths relative to
+the scenario). Each scenario is scanned and embedded into its own temporary library (never the
+user's), then:
+
+- library: fit on every file without labels, score every file (the real use: a library that
+  contains the outliers we look for);
+- clean: 5 seeds; fit on a random half of the normals, score the other half plus all outliers;
+- assisted: like library plus 3 random flags per seed (2 typical, 1 unusual) given to the
+  detector; AUC over the unflagged files; 5 seeds.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from anomalizer_desktop.core.detector.model import AnomalyModel, ModelSpec
+from anomalizer_desktop.core.embedding.base import get_embedder
+from anomalizer_desktop.core.embedding.job import embed
+from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
+from anomalizer_desktop.core.library.scanner import scan
+from anomalizer_desktop.core.library.store import Store
+
+PROTOCOLS = ("library", "clean", "assisted")
+DETECTORS = ("default", "svdd-AE", "svdd-AEwRES", "svdd-Baseline", "iforest", "pca", "ocsvm", "knn")
+ASSISTED_ONLY = ("sad-AE", "sad-AEwRES", "sad-Baseline")
+SEEDS = 5
+
+
+class EvaluationError(AnomalizerError):
+    """The corpus cannot be evaluated (no scenarios, a scenario without both labels...)."""
+
+
+@dataclass
+class Scenario:
+    name: str
+    x: np.ndarray
+    y: np.ndarray  # True = outlier
+    groups: dict[str, slice] | None = None
+
+
+def spec_for(detector: str, seed: int, device: str, epochs: int | None) -> ModelSpec:
+    kind, _, network = detector.partition("-")
+    return ModelSpec(
+        detector=kind, network=network or "AE", seed=seed, device=device, epochs=epochs
+    )
+
+
+def find_scenarios(corpus: str | os.PathLike[str]) -> list[Path]:
+    root = Path(corpus)
+    found = sorted(p.parent for p in root.glob("*/labels.csv"))
+    if not found:
+        raise EvaluationError(f"no scenarios in {corpus}: expected <scenario>/labels.csv folders")
+    return found
+
+
+def read_labels(folder: Path) -> dict[str, bool]:
+    with open(folder / "labels.csv", encoding="utf-8", newline="") as handle:
+        return {
+            os.path.realpath(folder / row["path"]): row["label"].strip() == "outlier"
+            for row in csv.DictReader(handle)
+        }
+
+
+def load_scenario(
+    folder: Path, embedder: str, workdir: Path, cancel: CancelToken | None = None
+) -> Job[Scenario]:
+    """Scan + embed one scenario into a temporary library; return its matrix and labels."""
+    labels = read_labels(folder)
+    with Store(workdir / f"{folder.name}.sqlite") as store:
+        yield from scan(store, [str(folder)], cancel)
+        yield from embed(store, embedder, cancel)
+        model = get_embedder(embedder)
+        ids, x = store.feature_matrix(model.id, model.version)
+        paths = dict(store.execute("SELECT id, path FROM samples").fetchall())
+    keep = [i for i, sid in enumerate(ids) if paths[int(sid)] in labels]
+    y = np.array([labels[paths[int(ids[i])]] for i in keep], dtype=bool)
+    if y.all() or not y.any():
+        raise EvaluationError(f"scenario {folder.name} needs both normal and outlier files")
+    groups = model.feature_groups() if hasattr(model, "feature_groups") else None
+    return Scenario(folder.name, x[keep], y, groups)
+
+
+def _fit_score(
+    scenario: Scenario,
+    detector: str,
+    seed: int,
+    device: str,
+    epochs: int | None,
+    train: np.ndarray,
+    labels: np.ndarray | None,
+    cancel,
+) -> np.ndarray:
+    model = AnomalyModel(spec_for(detector, seed, device, epochs))
+    for _ in model.fit(scenario.x[train], labels, scenario.groups, cancel):
+        pass
+    return model.score(scenario.x)
+
+
+def evaluate_scenario(
+    scenario: Scenario,
+    protocols=PROTOCOLS,
+    detectors=DETECTORS,
+    device: str = "cpu",
+    epochs: int | None = None,
+    seeds: int = SEEDS,
+    cancel: CancelToken | None = None,
+) -> Job[dict]:
+    """{protocol: {detector: mean AUC}} for one scenario."""
+    n = len(scenario.y)
+    everything = np.arange(n)
+    normals, outliers = np.flatnonzero(~scenario.y), np.flatnonzero(scenario.y)
+    result: dict[str, dict[str, float]] = {}
+    for protocol in protocols:
+        names = list(detectors) + (list(ASSISTED_ONLY) if protocol == "assisted" else [])
+        result[protocol] = {}
+        for detector in names:
+            aucs = []
+            for seed in range(1 if protocol == "library" else seeds):
+                rng = np.random.default_rng(seed)
+                if protocol == "library":
+                    scores = _fit_score(
+                        scenario, detector, seed, device, epochs, everything, None, cancel
+                    )
+                    aucs.append(roc_auc_score(scenario.y, scores))
+                elif protocol == "clean":
+                    train = rng.choice(normals, size=len(normals) // 2, replace=False)
+                    test = np.setdiff1d(everything, train)
+                    scores = _fit_score(
+                        scenario, detector, seed, device, epochs, train, None, cancel
+                    )
+                    aucs.append(roc_auc_score(scenario.y[test], scores[test]))
+                else:  # assisted
+                    typical = rng.choice(normals, size=min(2, len(normals)), replace=False)
+                    unusual = rng.choice(outliers, size=1, replace=False)
+                    labels = np.zeros(n)
+                    labels[typical], labels[unusual] = 1, -1
+                    scores = _fit_score(
+                        scenario, detector, seed, device, epochs, everything, labels, cancel
+                    )
+                    free = labels == 0
+                    aucs.append(roc_auc_score(scenario.y[free], scores[free]))
+            result[protocol][detector] = round(float(np.mean(aucs)), 4)
+            yield Progress(0, 0, f"{scenario.name} {protocol} {detector}: {np.mean(aucs):.3f}")
+    return result
+
+
+def evaluate(
+    corpus: str | os.PathLike[str],
+    protocols=PROTOCOLS,
+    embedder: str = "dsp",
+    detectors=DETECTORS,
+    device: str = "cpu",
+    epochs: int | None = None,
+    cancel: CancelToken | None = None,
+) -> Job[dict]:
+    """The whole evaluation: {"embedder", "scenarios": {...}, "mean": {...}}."""
+    folders = find_scenarios(corpus)
+    scenarios: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="anomalizer-eval-") as workdir:
+        for folder in folders:
+            yield Progress(0, 0, f"loading {folder.name}")
+            scenario = yield from load_scenario(folder, embedder, Path(workdir), cancel)
+            scenarios[scenario.name] = yield from evaluate_scenario(
+                scenario, protocols, detectors, device, epochs, cancel=cancel
+            )
+    return summarise(embedder, scenarios)
+
+
+def summarise(embedder: str, scenarios: dict[str, dict]) -> dict:
+    mean: dict[str, dict[str, float]] = {}
+    for per_protocol in scenarios.values():
+        for protocol, per_detector in per_protocol.items():
+            for detector, auc in per_detector.items():
+                mean.setdefault(protocol, {}).setdefault(detector, []).append(auc)
+    return {
+        "embedder": embedder,
+        "scenarios": scenarios,
+        "mean": {
+            p: {d: round(float(np.mean(v)), 4) for d, v in ds.items()} for p, ds in mean.items()
+        },
+    }
+
+
+def format_table(result: dict) -> str:
+    """One block per protocol: detectors as rows, scenarios and the mean as columns."""
+    lines = [f"embedder: {result['embedder']}"]
+    names = list(result["scenarios"])
+    for protocol, means in result["mean"].items():
+        lines.append("")
+        lines.append(f"{protocol:16s}" + "".join(f"{n[:14]:>15s}" for n in names) + f"{'mean':>9s}")
+        for detector, mean in sorted(means.items(), key=lambda kv: -kv[1]):
+            cells = "".join(f"{result['scenarios'][n][protocol][detector]:15.3f}" for n in names)
+            lines.append(f"{detector:16s}{cells}{mean:9.3f}")
+    return "\n".join(lines)
