@@ -22,11 +22,15 @@ import torch
 
 from anomalizer_desktop.core.detector.device import resolve_device
 from anomalizer_desktop.core.detector.networks import AutoEncoder, NetworkConfig
+from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 
 
-class TrainingCancelled(Exception):
-    """Raised inside training when the cancel token is set (caught by the job)."""
+class TrainingCancelled(AnomalizerError):
+    """Training stopped because the user cancelled it (nothing was stored)."""
+
+    def __init__(self) -> None:
+        super().__init__("training cancelled; nothing was stored")
 
 
 @dataclass
