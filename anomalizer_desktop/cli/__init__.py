@@ -92,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu", choices=DEVICES)
     p.set_defaults(func=commands.cmd_score)
 
+    p = sub.add_parser("explain", parents=[common], help="why a loop is unusual")
+    p.add_argument("path")
+    p.add_argument("--embedder", default="dsp", choices=available_embedders())
+    p.add_argument("--neighbours", type=int, default=5)
+    p.set_defaults(func=commands.cmd_explain)
+
     p = sub.add_parser("evaluate", help="ROC AUC on a labelled corpus")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("corpus", help="folder of <scenario>/labels.csv folders")

@@ -120,3 +120,24 @@ def test_cli_train_score_list_explain_flow(tmp_path, drums_with_odd_ones, capsys
         assert code == 0
         assert main(["--library", lib, "train", "--detector", "svdd", "--device", "cuda"]) == 1
         assert "no CUDA GPU is available" in capsys.readouterr().err
+
+
+def test_explain_names_neighbours_and_the_deviating_groups(embedded, drums_with_odd_ones):
+    from anomalizer_desktop.core.analysis.explain import ExplainError, explain
+
+    run_job(train(embedded, ModelSpec("knn"), "dsp"))
+    result = explain(embedded, str(drums_with_odd_ones / "odd_tone.wav"), neighbours=3)
+    assert len(result.neighbours) == 3
+    assert all("odd_tone" not in Path(n["path"]).name for n in result.neighbours)
+    assert {d.group for d in result.deviations} == {
+        "timbre",
+        "dynamics",
+        "rhythm",
+        "pitch",
+        "length",
+    }
+    assert result.deviations[0].percentile >= result.deviations[-1].percentile
+    assert all(len(d.top_descriptors) >= 1 for d in result.deviations)
+    assert result.summary.startswith("odd_tone.wav is more unusual than")
+    with pytest.raises(ExplainError, match="not an embedded loop"):
+        explain(embedded, str(drums_with_odd_ones / "nope.wav"))

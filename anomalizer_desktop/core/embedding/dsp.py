@@ -28,3 +28,7 @@ class DspEmbedder:
     @staticmethod
     def feature_groups() -> dict[str, slice]:
         return dsp_features.feature_groups()
+
+    @staticmethod
+    def feature_names() -> list[str]:
+        return dsp_features.feature_names()

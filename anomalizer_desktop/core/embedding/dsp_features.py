@@ -210,3 +210,53 @@ def _pitch(power: np.ndarray, chroma_fb: np.ndarray, frame_db: np.ndarray) -> np
     profile = mean / (mean.sum() + EPS)
     entropy = -(profile * np.log(profile + EPS)).sum() / np.log(12)
     return np.concatenate([mean, std, [entropy, profile.max()]]).astype(np.float32)
+
+
+_NOTES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+_SHAPE = (
+    "brightness (spectral centroid)",
+    "spectral bandwidth",
+    "spectral roll-off",
+    "noisiness (spectral flatness)",
+    "spectral change (flux)",
+    "zero-crossing rate",
+)
+_DYNAMICS = (
+    "average loudness",
+    "loudness variation",
+    "peak loudness",
+    "dynamic range",
+    "crest factor (peakiness)",
+    "share of silence",
+    "attack time",
+    "decay slope",
+    "loudness wobble",
+)
+_RHYTHM = ("onset rate", "onset strength", "onset strength variation", "tempo", "pulse clarity")
+
+
+def feature_names() -> list[str]:
+    """A readable name for every dimension of the vector, in order (for explanations)."""
+    names: list[str] = []
+    for stat in ("mean", "variation"):
+        names += [f"energy in mel band {i + 1} ({stat})" for i in range(N_MELS)]
+    for stat in ("mean", "variation"):
+        names += [f"timbre coefficient MFCC {i + 1} ({stat})" for i in range(N_MFCC)]
+    for stat in ("mean", "variation"):
+        names += [f"timbre change MFCC-delta {i + 1} ({stat})" for i in range(N_MFCC)]
+    for stat in ("mean", "variation"):
+        names += [f"{n} ({stat})" for n in _SHAPE]
+    bands = len(CONTRAST_EDGES_HZ) - 1
+    for stat in ("mean", "variation"):
+        names += [
+            f"spectral contrast {int(CONTRAST_EDGES_HZ[i])}-{int(CONTRAST_EDGES_HZ[i + 1])} Hz"
+            f" ({stat})"
+            for i in range(bands)
+        ]
+    names += list(_DYNAMICS)
+    names += list(_RHYTHM) + [f"periodicity at {lag:.2f} s" for lag in AUTOCORR_LAGS_S]
+    names += [f"pitch class {n} (mean)" for n in _NOTES]
+    names += [f"pitch class {n} (variation)" for n in _NOTES]
+    names += ["pitch spread (chroma entropy)", "dominant pitch strength"]
+    names += ["length"]
+    return names

@@ -1,0 +1,167 @@
+""" "Why is this loop unusual?": its nearest typical neighbours and what deviates, in plain words.
+
+Works in the standardised feature space of the latest run (or of the library when nothing is
+trained yet): each dimension is in units of the library's typical spread. A descriptor group
+(timbre, dynamics, rhythm, pitch, length) deviates when its root-mean-square z is high compared
+with the other loops of the library.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from anomalizer_desktop.core.detector.preprocess import Standardizer
+from anomalizer_desktop.core.embedding.base import get_embedder
+from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.library.store import Store
+
+GROUP_WORDS = {
+    "timbre": "sound colour (timbre)",
+    "dynamics": "loudness and envelope (dynamics)",
+    "rhythm": "rhythm and tempo",
+    "pitch": "pitch and harmony",
+    "length": "length",
+    "all": "overall sound",
+}
+
+
+class ExplainError(AnomalizerError):
+    """The loop cannot be explained (not in the library, not embedded...)."""
+
+
+@dataclass
+class Deviation:
+    group: str
+    words: str
+    percentile: float  # share of the library this loop deviates more than, 0-100
+    top_descriptors: list[dict] = field(default_factory=list)  # name, z, direction
+
+
+@dataclass
+class Explanation:
+    path: str
+    score: float | None
+    percentile: float | None
+    neighbours: list[dict]  # path, distance, flag
+    deviations: list[Deviation]
+    summary: str
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def _standardizer(store: Store, x: np.ndarray, groups) -> Standardizer:
+    from anomalizer_desktop.core.detector.checkpoint import CheckpointError, load_checkpoint
+    from anomalizer_desktop.core.detector.training import TrainError, run_checkpoint
+
+    try:
+        _, _, checkpoint = run_checkpoint(store)
+        model, trained_on = load_checkpoint(checkpoint)
+        if trained_on.get("dim") == x.shape[1]:
+            return model.standardizer
+    except (TrainError, CheckpointError):
+        pass
+    return Standardizer.fit(x, groups)
+
+
+def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5) -> Explanation:
+    """Explain the loop at `path` against the rest of the library."""
+    info = get_embedder(embedder)
+    ids, x = store.feature_matrix(info.id, info.version)
+    records = {r.id: r for r in store.list_samples()}
+    wanted = {os.path.realpath(path), os.path.abspath(path)}
+    match = [i for i, sid in enumerate(ids) if records[int(sid)].path in wanted]
+    if not match:
+        raise ExplainError(f"{path} is not an embedded loop of this library ({embedder})")
+    row = match[0]
+    groups = (
+        info.feature_groups() if hasattr(info, "feature_groups") else {"all": slice(0, info.dim)}
+    )
+    names = (
+        info.feature_names()
+        if hasattr(info, "feature_names")
+        else [f"dimension {i + 1}" for i in range(info.dim)]
+    )
+    standardizer = _standardizer(store, x, groups)
+    z = standardizer.transform(x)
+    unweighted = z / standardizer.weights
+
+    # nearest typical neighbours: not flagged unusual and, once scored, below the unusual cut
+    record = records[int(ids[row])]
+    cut = _unusual_cut(store)
+    typical = np.array(
+        [
+            i != row
+            and records[int(s)].flag != "unusual"
+            and (
+                records[int(s)].flag == "typical"
+                or cut is None
+                or records[int(s)].score is None
+                or records[int(s)].score <= cut
+            )
+            for i, s in enumerate(ids)
+        ]
+    )
+    distances = np.linalg.norm(z - z[row], axis=1)
+    order = [i for i in np.argsort(distances) if typical[i]][:neighbours]
+    near = [
+        {
+            "path": records[int(ids[i])].path,
+            "distance": round(float(distances[i]), 4),
+            "flag": records[int(ids[i])].flag,
+        }
+        for i in order
+    ]
+
+    deviations = []
+    for group, part in groups.items():
+        group_rms = np.sqrt((unweighted[:, part] ** 2).mean(axis=1))
+        percentile = 100.0 * float((group_rms < group_rms[row]).mean())
+        values = unweighted[row, part]
+        top = np.argsort(-np.abs(values))[:3]
+        deviations.append(
+            Deviation(
+                group=group,
+                words=GROUP_WORDS.get(group, group),
+                percentile=round(percentile, 1),
+                top_descriptors=[
+                    {
+                        "name": names[part.start + int(j)],
+                        "z": round(float(values[j]), 2),
+                        "direction": "higher" if values[j] > 0 else "lower",
+                    }
+                    for j in top
+                ],
+            )
+        )
+    deviations.sort(key=lambda d: -d.percentile)
+    return Explanation(
+        record.path, record.score, record.percentile, near, deviations, _summary(record, deviations)
+    )
+
+
+def _unusual_cut(store: Store) -> float | None:
+    row = store.execute("SELECT threshold FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    return row[0] if row and row[0] is not None else None
+
+
+def _summary(record, deviations: list[Deviation]) -> str:
+    name = os.path.basename(record.path)
+    standing = (
+        f"{name} is more unusual than {record.percentile:.0f}% of your library. "
+        if record.percentile is not None
+        else f"{name}: "
+    )
+    strongest = [d for d in deviations if d.percentile >= 80][:2] or deviations[:1]
+    parts = []
+    for d in strongest:
+        lead = d.top_descriptors[0]
+        parts.append(
+            f"its {d.words} stands out (more than {d.percentile:.0f}% of loops); "
+            f"{lead['name']} is {lead['direction']} than usual ({lead['z']:+.1f} σ)"
+        )
+    text = "; ".join(parts)
+    return standing + text[:1].upper() + text[1:] + "."
