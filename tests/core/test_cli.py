@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from anomalizer_desktop.cli import main
+from anomalizer_desktop.core.embedding.dsp import DspEmbedder
 
 LIST_KEYS = {"path", "status", "error", "duration", "embedders", "score", "flag", "note"}
 
@@ -50,7 +51,7 @@ def test_scan_embed_list_info(capsys, lib, loop_folder):
     assert [r["duration"] for r in rows] == sorted(r["duration"] for r in rows)
     code, info = run(capsys, "--library", lib, "info", "--json")
     assert info["samples"] == {"ok": 12, "error": 0, "missing": 0}
-    assert info["embedders"] == {"dsp:1": 12}
+    assert info["embedders"] == {f"dsp:{DspEmbedder.version}": 12}
     assert info["library"] == os.path.abspath(lib)
 
 

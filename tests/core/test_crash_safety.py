@@ -12,6 +12,7 @@ import time
 import audiogen
 
 from anomalizer_desktop.cli import main
+from anomalizer_desktop.core.embedding.dsp import DspEmbedder
 from anomalizer_desktop.core.library.store import Store
 
 
@@ -54,7 +55,7 @@ def test_kill_9_during_embed_loses_nothing(tmp_path, capsys):
 
     with Store(lib) as store:
         assert store.integrity_check() == "ok"
-        done_before = store.count_embedded("dsp", "1")
+        done_before = store.count_embedded("dsp", DspEmbedder.version)
         assert 10 <= done_before < 160
         flags = {r.path: (r.flag, r.note) for r in store.list_samples(flag="unusual")}
         assert flags == dict.fromkeys(flagged, ("unusual", "keep me"))
@@ -68,5 +69,5 @@ def test_kill_9_during_embed_loses_nothing(tmp_path, capsys):
     assert resumed["skipped"] == done_before
     with Store(lib) as store:
         assert store.integrity_check() == "ok"
-        assert store.count_embedded("dsp", "1") == 160
+        assert store.count_embedded("dsp", DspEmbedder.version) == 160
         assert len(store.list_samples(flag="unusual")) == 3

@@ -87,7 +87,9 @@ def test_trimmed_objective_ignores_the_farthest_unlabelled():
     assert model._sad_loss(dist, torch.zeros(4)).item() == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("detector", ["svdd", "sad", "default", "iforest", "pca", "ocsvm", "knn"])
+@pytest.mark.parametrize(
+    "detector", ["svdd", "sad", "default", "iforest", "pca", "ocsvm", "knn", "aspects"]
+)
 def test_same_data_same_seed_same_scores(detector):
     x, _ = clusters()
     spec = ModelSpec(detector=detector, seed=3, device="cpu", epochs=6)
@@ -149,7 +151,9 @@ def test_cancel_stops_training_between_batches():
         run_job(job)
 
 
-@pytest.mark.parametrize("detector", ["svdd", "default", "iforest", "knn", "pca", "ocsvm"])
+@pytest.mark.parametrize(
+    "detector", ["svdd", "default", "iforest", "knn", "pca", "ocsvm", "aspects"]
+)
 def test_checkpoint_round_trip_gives_identical_scores(tmp_path, detector):
     x, _ = clusters()
     model = fit(ModelSpec(detector=detector, device="cpu", epochs=4), x)
@@ -188,3 +192,22 @@ def test_damaged_and_foreign_checkpoints_give_clear_errors(tmp_path):
         load_checkpoint(other)
     with pytest.raises(CheckpointError, match="no checkpoint"):
         load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_aspects_detector_keeps_its_groups_through_a_checkpoint(tmp_path):
+    x, y = clusters(gap=10.0)
+    groups = {"a": slice(0, 8), "b": slice(8, 16)}
+    model = run_job(AnomalyModel(ModelSpec("aspects")).fit(x, None, groups))
+    assert len(model.members[0].model.parts) == 2
+    loaded, _ = load_checkpoint(save_checkpoint(model, tmp_path / "a.pt", EMBEDDER))
+    assert len(loaded.members[0].model.parts) == 2
+    np.testing.assert_allclose(loaded.score(x), model.score(x), atol=1e-9)
+    assert roc_auc_score(y, model.score(x)) > 0.98
+
+
+def test_a_flagged_unusual_loop_leaves_the_knn_reference_set():
+    x, _ = clusters()
+    labels = np.zeros(len(x))
+    labels[-1] = -1
+    model = run_job(AnomalyModel(ModelSpec("knn")).fit(x, labels))
+    assert len(model.members[0].model.train) == len(x) - 1

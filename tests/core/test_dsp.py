@@ -11,7 +11,7 @@ from anomalizer_desktop.core.embedding.dsp_features import FEATURE_DIM, describe
 
 def test_groups_tile_the_vector():
     groups = feature_groups()
-    assert set(groups) == {"timbre", "dynamics", "rhythm", "pitch", "length"}
+    assert set(groups) == {"timbre", "dynamics", "rhythm", "pitch", "texture", "length"}
     covered = sorted(i for s in groups.values() for i in range(s.start, s.stop))
     assert covered == list(range(FEATURE_DIM))
 
@@ -79,3 +79,11 @@ def test_chroma_filterbank_puts_a440_in_class_a():
     bin_440 = round(440 * 2048 / 22050)
     assert bank[:, bin_440].argmax() == 9  # A
     assert bank[:, 0].sum() == 0  # DC votes for nothing
+
+
+def test_texture_separates_tonal_from_percussive():
+    texture = feature_groups()["texture"]
+    drums = describe(audiogen.drum_loop(), 2.0)[texture]
+    tone = describe(audiogen.tone(330, 2.0), 2.0)[texture]
+    assert tone[0] > 0.9  # a steady tone is almost all tonal
+    assert drums[0] < 0.3  # a drum loop is mostly percussive

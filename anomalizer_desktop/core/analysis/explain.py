@@ -23,6 +23,7 @@ GROUP_WORDS = {
     "dynamics": "loudness and envelope (dynamics)",
     "rhythm": "rhythm and tempo",
     "pitch": "pitch and harmony",
+    "texture": "tonal vs percussive texture",
     "length": "length",
     "all": "overall sound",
 }

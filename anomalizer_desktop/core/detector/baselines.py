@@ -101,7 +101,53 @@ class KnnDetector(SklearnDetector):
         return shifted[:, : self.k_used].mean(axis=1)
 
 
+class AspectKnnDetector(SklearnDetector):
+    """kNN distance computed separately on each descriptor group (timbre, rhythm, pitch...) and
+    rank-averaged: a loop that is ordinary overall but odd in one aspect still stands out.
+    Feature bagging over meaningful subspaces (after Lazarevic & Kumar 2005)."""
+
+    name = "aspects"
+
+    def __init__(self, seed: int = 0, groups: list[tuple[int, int]] | None = None) -> None:
+        super().__init__(seed)
+        self.groups = groups
+
+    def _fit(self, z):
+        spans = self.groups or [(0, z.shape[1])]
+        self.parts = []
+        for start, stop in spans:
+            part = KnnDetector(self.seed)
+            part.train = z[:, start:stop]
+            part._fit(part.train)
+            self.parts.append(((start, stop), part, np.sort(part.score(part.train))))
+
+    def score(self, z):
+        z = np.asarray(z, dtype=np.float64)
+        ranks = [
+            np.searchsorted(reference, part.score(z[:, start:stop]), side="right") / len(reference)
+            for (start, stop), part, reference in self.parts
+        ]
+        return np.mean(ranks, axis=0)
+
+    def state(self) -> dict:
+        return {**super().state(), "groups": np.asarray(self.groups or [], dtype=np.int64)}
+
+    @classmethod
+    def from_state(cls, state: dict) -> AspectKnnDetector:
+        groups = [tuple(int(v) for v in g) for g in np.asarray(state["groups"])] or None
+        model = cls(seed=int(state["seed"]), groups=groups)
+        model.train = np.asarray(state["train"], dtype=np.float64)
+        model._fit(model.train)
+        return model
+
+
 BASELINES: dict[str, type[SklearnDetector]] = {
     cls.name: cls
-    for cls in (IsolationForestDetector, PcaDetector, OneClassSvmDetector, KnnDetector)
+    for cls in (
+        IsolationForestDetector,
+        PcaDetector,
+        OneClassSvmDetector,
+        KnnDetector,
+        AspectKnnDetector,
+    )
 }

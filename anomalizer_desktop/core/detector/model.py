@@ -24,8 +24,9 @@ from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 
 UNUSUAL_QUANTILE = 0.90
 
-#: The members of the `default` detector, chosen by `anomalizer evaluate` (see README).
-DEFAULT_MEMBERS: tuple[tuple[str, str | None], ...] = (("knn", None), ("iforest", None))
+#: The members of the `default` detector, chosen by `anomalizer evaluate` (see README): the
+#: holistic kNN distance plus the per-aspect kNN distances, rank-averaged.
+DEFAULT_MEMBERS: tuple[tuple[str, str | None], ...] = (("knn", None), ("aspects", None))
 
 
 @dataclass
@@ -68,7 +69,7 @@ class _Member:
         self.model: DeepSVDD | SklearnDetector | None = None
         self.reference = np.zeros(0)
 
-    def fit(self, z, labels, cancel) -> Job[None]:
+    def fit(self, z, labels, cancel, groups=None) -> Job[None]:
         if self.kind in ("svdd", "sad"):
             config = SvddConfig(
                 network=NetworkConfig(self.network or "AE"),
@@ -82,6 +83,10 @@ class _Member:
             self.model = DeepSVDD(config)
             use_labels = labels if self.kind == "sad" else None
             yield from self.model.fit(z, use_labels, cancel)
+        elif self.kind == "aspects":
+            spans = [(part.start, part.stop) for part in (groups or {}).values()] or None
+            self.model = BASELINES[self.kind](seed=self.spec.seed, groups=spans).fit(z, labels)
+            yield Progress(1, 1, "aspects fitted")
         else:
             self.model = BASELINES[self.kind](seed=self.spec.seed).fit(z, labels)
             yield Progress(1, 1, f"{self.kind} fitted")
@@ -140,7 +145,7 @@ class AnomalyModel:
         z = self.standardizer.transform(x)
         self.members = [_Member(k, n, self.spec) for k, n in self.spec.resolved_members()]
         for i, member in enumerate(self.members):
-            for progress in member.fit(z, labels, cancel):
+            for progress in member.fit(z, labels, cancel, groups):
                 yield Progress(
                     progress.done,
                     progress.total,

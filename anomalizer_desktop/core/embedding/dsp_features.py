@@ -13,6 +13,7 @@ import itertools
 
 import numpy as np
 import scipy.fft
+import scipy.ndimage
 
 from anomalizer_desktop.core.embedding.filterbanks import chroma_filterbank, mel_filterbank
 
@@ -24,6 +25,8 @@ N_MFCC = 20
 CONTRAST_EDGES_HZ = (0, 200, 400, 800, 1600, 3200, 6400, SAMPLE_RATE / 2)
 AUTOCORR_LAGS_S = np.geomspace(0.08, 2.0, 12)
 SILENCE_DB = -60.0
+HPSS_FRAMES = 17  # ~0.4 s of frames for the sustained (harmonic) part
+HPSS_BANDS = 9  # mel bands for the broadband (percussive) part
 EPS = 1e-10
 
 
@@ -42,6 +45,7 @@ def _group_layout() -> dict[str, int]:
         "dynamics": 9,
         "rhythm": 5 + len(AUTOCORR_LAGS_S),
         "pitch": 2 * 12 + 2,
+        "texture": 5,
         "length": 1,
     }
 
@@ -73,8 +77,9 @@ def describe(y: np.ndarray, duration_s: float) -> np.ndarray:
     dynamics, frame_db = _dynamics(power, window, y)
     rhythm = _rhythm(log_mel, frame_db)
     pitch = _pitch(power, chroma_fb, frame_db)
+    texture = _texture(log_mel)
     length = np.array([np.log1p(duration_s)], dtype=np.float32)
-    vector = np.concatenate([timbre, dynamics, rhythm, pitch, length]).astype(np.float32)
+    vector = np.concatenate([timbre, dynamics, rhythm, pitch, texture, length]).astype(np.float32)
     return np.nan_to_num(vector, nan=0.0, posinf=0.0, neginf=0.0)
 
 
@@ -212,6 +217,30 @@ def _pitch(power: np.ndarray, chroma_fb: np.ndarray, frame_db: np.ndarray) -> np
     return np.concatenate([mean, std, [entropy, profile.max()]]).astype(np.float32)
 
 
+def _texture(log_mel: np.ndarray) -> np.ndarray:
+    """Tonal vs percussive texture, by median-filtering separation (Fitzgerald 2010) on the
+    mel spectrogram: sustained partials are smooth along time, hits are smooth along frequency.
+
+    Returns the harmonic share of the energy overall and in low / mid / high bands, and the
+    variation over time of the harmonic share."""
+    power = 10.0 ** (log_mel / 10.0)  # (t, mels)
+    if power.shape[0] < 3:
+        return np.array([0.5, 0.5, 0.5, 0.5, 0.0], dtype=np.float32)
+    harmonic = scipy.ndimage.median_filter(power, size=(HPSS_FRAMES, 1), mode="nearest")
+    percussive = scipy.ndimage.median_filter(power, size=(1, HPSS_BANDS), mode="nearest")
+    mask = harmonic**2 / (harmonic**2 + percussive**2 + EPS)  # soft Wiener-style mask
+    third = N_MELS // 3
+    shares = [
+        float((mask * power).sum() / (power.sum() + EPS)),
+        *[
+            float((mask[:, part] * power[:, part]).sum() / (power[:, part].sum() + EPS))
+            for part in (slice(0, third), slice(third, 2 * third), slice(2 * third, N_MELS))
+        ],
+    ]
+    per_frame = (mask * power).sum(axis=1) / (power.sum(axis=1) + EPS)
+    return np.array([*shares, per_frame.std()], dtype=np.float32)
+
+
 _NOTES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 _SHAPE = (
     "brightness (spectral centroid)",
@@ -258,5 +287,12 @@ def feature_names() -> list[str]:
     names += [f"pitch class {n} (mean)" for n in _NOTES]
     names += [f"pitch class {n} (variation)" for n in _NOTES]
     names += ["pitch spread (chroma entropy)", "dominant pitch strength"]
+    names += [
+        "tonal share of the sound",
+        "tonal share, lows",
+        "tonal share, mids",
+        "tonal share, highs",
+        "tonal/percussive variation",
+    ]
     names += ["length"]
     return names
