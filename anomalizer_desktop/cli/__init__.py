@@ -100,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="ROC AUC on a labelled corpus")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.add_argument("corpus", help="folder of <scenario>/labels.csv folders")
+    p.add_argument("corpus", nargs="?", help="folder of <scenario>/labels.csv folders")
+    p.add_argument("--features", metavar="DIR", help="evaluate <scenario>.npz vectors instead")
     p.add_argument("--protocol", default="all", choices=["library", "clean", "assisted", "all"])
     p.add_argument("--embedder", default="dsp", choices=available_embedders())
     p.add_argument("--device", default="cpu", choices=DEVICES)

@@ -207,11 +207,24 @@ def cmd_score(args: argparse.Namespace, store: Store) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import json
 
-    from anomalizer_desktop.core.analysis.evaluation import PROTOCOLS, evaluate, format_table
+    from anomalizer_desktop.core.analysis.evaluation import (
+        PROTOCOLS,
+        EvaluationError,
+        evaluate,
+        evaluate_features,
+        format_table,
+    )
     from anomalizer_desktop.core.export.atomic import atomic_write_text
 
     protocols = PROTOCOLS if args.protocol == "all" else (args.protocol,)
-    job = evaluate(args.corpus, protocols, args.embedder, device=args.device, epochs=args.epochs)
+    if args.features:
+        job = evaluate_features(args.features, protocols, device=args.device, epochs=args.epochs)
+    elif args.corpus:
+        job = evaluate(
+            args.corpus, protocols, args.embedder, device=args.device, epochs=args.epochs
+        )
+    else:
+        raise EvaluationError("name a CORPUS folder or --features DIR")
     result = drive(job, "evaluating", args.quiet)
     print(format_table(result))
     if args.json_out:

@@ -176,6 +176,47 @@ def evaluate(
     return summarise(embedder, scenarios)
 
 
+def load_feature_scenarios(folder: str | os.PathLike[str]) -> list[Scenario]:
+    """`<scenario>.npz` files with `x` (n x d), `y` (n bool, True = outlier), optional `paths`."""
+    files = sorted(Path(folder).glob("*.npz"))
+    if not files:
+        raise EvaluationError(f"no <scenario>.npz files in {folder}")
+    scenarios = []
+    for file in files:
+        try:
+            with np.load(file, allow_pickle=False) as data:
+                x, y = np.asarray(data["x"], dtype=np.float32), np.asarray(data["y"]).astype(bool)
+        except (OSError, ValueError, KeyError) as error:
+            raise EvaluationError(
+                f"{file.name}: not a features file with x and y ({error})"
+            ) from None
+        if x.ndim != 2 or y.shape != (len(x),):
+            raise EvaluationError(f"{file.name}: x must be n x d and y must have n entries")
+        if not np.isfinite(x).all():
+            raise EvaluationError(f"{file.name}: x contains NaN or infinite values")
+        if y.all() or not y.any():
+            raise EvaluationError(f"{file.name}: needs both normal and outlier rows")
+        scenarios.append(Scenario(file.stem, x, y, None))
+    return scenarios
+
+
+def evaluate_features(
+    folder: str | os.PathLike[str],
+    protocols=PROTOCOLS,
+    detectors=DETECTORS,
+    device: str = "cpu",
+    epochs: int | None = None,
+    cancel: CancelToken | None = None,
+) -> Job[dict]:
+    """The same evaluation on precomputed vectors (embedder reported as `features`)."""
+    scenarios = {}
+    for scenario in load_feature_scenarios(folder):
+        scenarios[scenario.name] = yield from evaluate_scenario(
+            scenario, protocols, detectors, device, epochs, cancel=cancel
+        )
+    return summarise("features", scenarios)
+
+
 def summarise(embedder: str, scenarios: dict[str, dict]) -> dict:
     mean: dict[str, dict[str, float]] = {}
     for per_protocol in scenarios.values():

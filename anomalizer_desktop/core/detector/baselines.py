@@ -102,9 +102,9 @@ class KnnDetector(SklearnDetector):
 
 
 class AspectKnnDetector(SklearnDetector):
-    """kNN distance computed separately on each descriptor group (timbre, rhythm, pitch...) and
-    rank-averaged: a loop that is ordinary overall but odd in one aspect still stands out.
-    Feature bagging over meaningful subspaces (after Lazarevic & Kumar 2005)."""
+    """kNN distance computed separately on each descriptor group (timbre, rhythm, pitch...),
+    robustly scaled and averaged: a loop that is ordinary overall but odd in one aspect still
+    stands out. Feature bagging over meaningful subspaces (after Lazarevic & Kumar 2005)."""
 
     name = "aspects"
 
@@ -123,11 +123,13 @@ class AspectKnnDetector(SklearnDetector):
 
     def score(self, z):
         z = np.asarray(z, dtype=np.float64)
-        ranks = [
-            np.searchsorted(reference, part.score(z[:, start:stop]), side="right") / len(reference)
+        from anomalizer_desktop.core.detector.model import robust_scale
+
+        scaled = [
+            robust_scale(reference, part.score(z[:, start:stop]))
             for (start, stop), part, reference in self.parts
         ]
-        return np.mean(ranks, axis=0)
+        return np.mean(scaled, axis=0)
 
     def state(self) -> dict:
         return {**super().state(), "groups": np.asarray(self.groups or [], dtype=np.int64)}

@@ -5,8 +5,8 @@ Scores are "higher = more unusual". Each model keeps its sorted training scores,
 `unusual` cut: the UNUSUAL_QUANTILE quantile of the training scores (by default the 90th
 percentile: about one loop in ten of the library it learned from is called unusual).
 
-An ensemble averages its members' percentiles, so members with different score scales count
-equally.
+An ensemble averages its members' robustly scaled scores (`robust_scale`), so members with
+different score scales count equally.
 """
 
 from __future__ import annotations
@@ -51,6 +51,17 @@ class ModelSpec:
         if self.detector in ("svdd", "sad"):
             return [(self.detector, self.network)]
         return [(self.detector, None)]
+
+
+def robust_scale(reference: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Scores in units of the reference's spread: (s - median) / (p90 - p10).
+
+    Unlike percentiles this keeps ordering beyond the training range, so loops more unusual
+    than anything seen in training still sort among themselves.
+    """
+    median, low, high = np.percentile(reference, [50, 10, 90]) if len(reference) else (0, 0, 1)
+    spread = high - low if high - low > 1e-12 else max(float(np.std(reference)), 1e-12)
+    return (np.asarray(scores, dtype=np.float64) - median) / spread
 
 
 def _percentiles(reference: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -159,7 +170,7 @@ class AnomalyModel:
     def _combine(self, z: np.ndarray) -> np.ndarray:
         if len(self.members) == 1:
             return self.members[0].score(z)
-        return np.mean([_percentiles(m.reference, m.score(z)) for m in self.members], axis=0)
+        return np.mean([robust_scale(m.reference, m.score(z)) for m in self.members], axis=0)
 
     def score(self, x: np.ndarray) -> np.ndarray:
         """Anomaly score per row of raw vectors (higher = more unusual)."""

@@ -1,0 +1,129 @@
+"""`anomalizer evaluate`: protocols on known answers, JSON shape, audio and feature forms."""
+
+from __future__ import annotations
+
+import json
+
+import audiogen
+import numpy as np
+import pytest
+
+from anomalizer_desktop.cli import main
+from anomalizer_desktop.core.analysis.evaluation import (
+    EvaluationError,
+    Scenario,
+    evaluate_scenario,
+    load_feature_scenarios,
+)
+from anomalizer_desktop.core.jobs import run_job
+
+
+def separable(n=60, n_out=6, dim=8, seed=0):
+    rng = np.random.default_rng(seed)
+    x = np.vstack([rng.normal(0, 1, (n, dim)), rng.normal(8, 1, (n_out, dim))])
+    return x.astype(np.float32), np.r_[np.zeros(n, bool), np.ones(n_out, bool)]
+
+
+def test_protocols_give_auc_one_on_separable_data():
+    x, y = separable()
+    result = run_job(evaluate_scenario(Scenario("s", x, y), detectors=("knn", "default")))
+    assert set(result) == {"library", "clean", "assisted"}
+    assert set(result["assisted"]) == {"knn", "default", "sad-AE", "sad-AEwRES", "sad-Baseline"}
+    for protocol in result:
+        for detector in ("knn", "default"):
+            assert result[protocol][detector] == pytest.approx(1.0), (protocol, detector)
+
+
+def test_random_scores_give_auc_near_half():
+    rng = np.random.default_rng(1)
+    x = rng.normal(0, 1, (200, 8)).astype(np.float32)
+    y = rng.random(200) < 0.2
+    result = run_job(evaluate_scenario(Scenario("r", x, y), ("library",), ("knn",)))
+    assert abs(result["library"]["knn"] - 0.5) < 0.12
+
+
+def test_feature_and_audio_forms_share_the_json_shape(tmp_path):
+    features = tmp_path / "features"
+    features.mkdir()
+    for name, seed in (("alpha", 0), ("beta", 1)):
+        x, y = separable(seed=seed)
+        np.savez(features / f"{name}.npz", x=x, y=y, paths=np.array([f"{i}.wav" for i in y]))
+    out = tmp_path / "f.json"
+    assert (
+        main(
+            [
+                "evaluate",
+                "--features",
+                str(features),
+                "--protocol",
+                "library",
+                "--json",
+                str(out),
+                "--epochs",
+                "2",
+                "-q",
+            ]
+        )
+        == 0
+    )
+    feature_result = json.loads(out.read_text())
+    assert feature_result["embedder"] == "features"
+    assert feature_result["mean"]["library"]["knn"] == pytest.approx(1.0)
+
+    corpus = tmp_path / "corpus" / "kit"
+    rows = ["path,label"]
+    for i in range(10):
+        audiogen.write(corpus / "normal" / f"d{i}.wav", audiogen.drum_loop(seed=i))
+        rows.append(f"normal/d{i}.wav,normal")
+    for i in range(2):
+        audiogen.write(corpus / "outlier" / f"t{i}.wav", audiogen.tone(300 + 100 * i, 2.0))
+        rows.append(f"outlier/t{i}.wav,outlier")
+    (corpus / "labels.csv").write_text("\n".join(rows) + "\n")
+    out_audio = tmp_path / "a.json"
+    assert (
+        main(
+            [
+                "evaluate",
+                str(corpus.parent),
+                "--protocol",
+                "library",
+                "--json",
+                str(out_audio),
+                "--epochs",
+                "2",
+                "-q",
+            ]
+        )
+        == 0
+    )
+    audio_result = json.loads(out_audio.read_text())
+    assert audio_result["embedder"] == "dsp"
+    assert set(audio_result) == set(feature_result)
+    assert set(audio_result["scenarios"]["kit"]["library"]) == set(
+        feature_result["scenarios"]["alpha"]["library"]
+    )
+    assert audio_result["mean"]["library"]["default"] > 0.9
+
+
+def test_bad_feature_files_give_clear_errors(tmp_path):
+    x, y = separable()
+    bad_nan = x.copy()
+    bad_nan[0, 0] = np.nan
+    cases = {
+        "nan.npz": dict(x=bad_nan, y=y),
+        "dims.npz": dict(x=x, y=y[:-1]),
+        "one_class.npz": dict(x=x, y=np.zeros(len(x), bool)),
+    }
+    for name, arrays in cases.items():
+        folder = tmp_path / name
+        folder.mkdir()
+        np.savez(folder / name, **arrays)
+        with pytest.raises(EvaluationError):
+            load_feature_scenarios(folder)
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "s.npz").write_text("not a zip")
+    with pytest.raises(EvaluationError, match="not a features file"):
+        load_feature_scenarios(junk)
+    with pytest.raises(EvaluationError, match=r"no <scenario>\.npz"):
+        load_feature_scenarios(tmp_path / "missing")
