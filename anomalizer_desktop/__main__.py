@@ -1,7 +1,7 @@
-"""`python -m anomalizer_desktop`: the command line (the desktop window arrives with the GUI)."""
+"""`python -m anomalizer_desktop`: the desktop app (the CLI: `python -m anomalizer_desktop.cli`)."""
 
 import sys
 
-from anomalizer_desktop.cli import main
+from anomalizer_desktop.ui.app import main
 
 sys.exit(main())

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Install everything, then run the app's main job on its embedded defaults:
-# scan the folders you name into your library and compute DSP embeddings for every loop.
-#   bash packaging/run.sh ~/Samples/Loops [more folders...]
+# Install everything, then open the desktop app on its defaults (library in the user data folder).
+# Folders named on the command line are added: scanned, embedded and scored.
+#   bash packaging/run.sh [~/Samples/Loops ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash packaging/install.sh
-exec .venv/bin/anomalizer start "$@"
+exec .venv/bin/anomalizer-desktop "$@"

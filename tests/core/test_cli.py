@@ -122,7 +122,7 @@ def test_awkward_library_end_to_end_without_traceback(awkward_folder, tmp_path):
 
     def cli(*argv):
         result = subprocess.run(
-            [sys.executable, "-m", "anomalizer_desktop", "--library", lib, *argv],
+            [sys.executable, "-m", "anomalizer_desktop.cli", "--library", lib, *argv],
             capture_output=True,
             text=True,
             env=env,

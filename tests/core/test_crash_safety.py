@@ -29,7 +29,7 @@ def test_kill_9_during_embed_loses_nothing(tmp_path, capsys):
         [
             sys.executable,
             "-m",
-            "anomalizer_desktop",
+            "anomalizer_desktop.cli",
             "--library",
             str(lib),
             "embed",

@@ -1,0 +1,1 @@
+"""Anomaly detectors: Deep SVDD / Deep SAD networks, classic baselines, ensembles, checkpoints."""

@@ -1,0 +1,93 @@
+"""`anomalizer-desktop`: open the library in the main window (or save a screenshot of it)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from anomalizer_desktop import __version__
+from anomalizer_desktop.core.paths import resolve_library_path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="anomalizer-desktop", description="Find the loops in your library that don't fit."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--library", metavar="FILE", help="library file to open")
+    parser.add_argument(
+        "--screenshot",
+        metavar="PATH",
+        help="lay out the window with the library, save a PNG and exit",
+    )
+    parser.add_argument("--select", metavar="NAME", help="with --screenshot: select this loop")
+    parser.add_argument("folders", nargs="*", help="folders to add (scanned, embedded, trained)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from anomalizer_desktop.core.library.store import Store, StoreError
+    from anomalizer_desktop.ui.main_window import MainWindow
+    from anomalizer_desktop.ui.player import AudioPlayer
+    from anomalizer_desktop.ui.settings import Settings
+    from anomalizer_desktop.ui.workers import JobRunner
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("anomalizer-desktop")
+    app.setOrganizationName("anomalizer-desktop")
+    settings = Settings()
+    library = resolve_library_path(args.library or settings.get("library") or None)
+    try:
+        store = Store(library)
+    except StoreError as error:
+        print(f"anomalizer-desktop: {error}", file=sys.stderr)
+        return 1
+    settings.set("library", str(library))
+    player = AudioPlayer(device=settings.get("audio_device") or None)
+    window = MainWindow(store, settings, JobRunner(str(library)), player)
+    if args.screenshot:
+        return _screenshot(app, window, Path(args.screenshot), args.select)
+    window.show()
+    if args.folders:
+        QTimer.singleShot(0, lambda: window.add_folders(args.folders))
+    return app.exec()
+
+
+def _screenshot(app, window, path: Path, select: str | None) -> int:
+    """Wait for the library to load, select a loop, let the explanation arrive, grab, exit."""
+    from PySide6.QtCore import QElapsedTimer
+
+    window.resize(1600, 960)
+    window.show()
+    clock = QElapsedTimer()
+    clock.start()
+    while window.runner.any_running() or clock.elapsed() < 300:
+        app.processEvents()
+        if clock.elapsed() > 60_000:
+            break
+    if select:
+        ids = [
+            int(window.model.library.ids[i])
+            for i, n in enumerate(window.model.library.names)
+            if n == select
+        ]
+        window.select_ids(ids[:1])
+    clock.restart()
+    while clock.elapsed() < 1200 or window.runner.any_running():
+        app.processEvents()
+        if clock.elapsed() > 30_000:
+            break
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ok = window.grab().save(str(path))
+    window.close()
+    print(f"saved {path}" if ok else f"could not save {path}", file=sys.stderr)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Export dialog: which loops (unusual / typical / selection / top N) and how (M3U8, XSPF, CSV,
+folder of links)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from anomalizer_desktop.core.export import ExportError, select_entries, write_export
+from anomalizer_desktop.core.library.store import Store
+
+SETS = [
+    ("Loops flagged unusual", "unusual"),
+    ("Loops flagged typical", "typical"),
+    ("Selected loops", "selection"),
+    ("Most unusual (top N)", "top"),
+]
+FORMATS = [
+    ("M3U8 playlist", "m3u8", ".m3u8"),
+    ("XSPF playlist", "xspf", ".xspf"),
+    ("CSV table", "csv", ".csv"),
+    ("Folder of links", "folder", ""),
+]
+
+
+class ExportDialog(QDialog):
+    def __init__(self, store: Store, selected_paths: list[str], parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export loops")
+        self.store = store
+        self.selected_paths = selected_paths
+        self.which = QComboBox()
+        for label, key in SETS:
+            self.which.addItem(label, key)
+        if selected_paths:
+            self.which.setCurrentIndex(2)
+        self.top_n = QSpinBox(minimum=1, maximum=100_000, value=50)
+        self.format = QComboBox()
+        for label, key, _ in FORMATS:
+            self.format.addItem(label, key)
+        self.target = QLineEdit()
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.target, 1)
+        row.addWidget(browse)
+        target_box = QWidget()
+        target_box.setLayout(row)
+        row.setContentsMargins(0, 0, 0, 0)
+        form = QFormLayout(self)
+        form.addRow("Loops", self.which)
+        form.addRow("N", self.top_n)
+        form.addRow("Format", self.format)
+        form.addRow("Save to", target_box)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.export)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+        self.which.currentIndexChanged.connect(self._update)
+        self._update()
+        self.result_message = ""
+
+    def _update(self) -> None:
+        self.top_n.setEnabled(self.which.currentData() == "top")
+
+    def _browse(self) -> None:
+        fmt = self.format.currentData()
+        if fmt == "folder":
+            path = QFileDialog.getExistingDirectory(self, "Export to folder")
+        else:
+            path, _ = QFileDialog.getSaveFileName(self, "Export as", "", f"*.{fmt}")
+        if path:
+            self.target.setText(path)
+
+    def entries(self):
+        which = self.which.currentData()
+        if which in ("unusual", "typical"):
+            return select_entries(self.store, flag=which)
+        if which == "selection":
+            return select_entries(self.store, paths=self.selected_paths)
+        return select_entries(self.store, top=self.top_n.value())
+
+    def export(self) -> bool:
+        """Write the export; on failure keep the dialog open and say why."""
+        from PySide6.QtWidgets import QMessageBox
+
+        target = self.target.text().strip()
+        if not target:
+            QMessageBox.warning(self, "Export", "Choose where to save the export.")
+            return False
+        fmt = self.format.currentData()
+        suffix = dict((k, s) for _, k, s in FORMATS)[fmt]
+        if suffix and not target.lower().endswith(suffix):
+            target += suffix
+        try:
+            entries = self.entries()
+            path = write_export(entries, fmt, target)
+        except ExportError as error:
+            QMessageBox.warning(self, "Export failed", str(error))
+            return False
+        self.result_message = f"Exported {len(entries)} loop(s) to {path}"
+        self.accept()
+        return True

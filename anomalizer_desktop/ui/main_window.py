@@ -1,0 +1,651 @@
+"""The main window: library table + map, audition, flags, jobs, export.
+
+Everything it shows comes from the core store (read in a worker as a Snapshot); every long job
+runs through the JobRunner; widgets are only touched here, in the GUI thread.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from anomalizer_desktop.core.detector.model import ModelSpec
+from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
+from anomalizer_desktop.core.embedding.base import available_embedders
+from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.ui import jobs
+from anomalizer_desktop.ui.export_dialog import ExportDialog
+from anomalizer_desktop.ui.library_model import COLUMN_INDEX, LibraryTableModel
+from anomalizer_desktop.ui.player import AudioPlayer
+from anomalizer_desktop.ui.settings import Settings
+from anomalizer_desktop.ui.widgets.explain_panel import ExplainPanel
+from anomalizer_desktop.ui.widgets.job_status import JobStatus
+from anomalizer_desktop.ui.widgets.problems_panel import ProblemsPanel
+from anomalizer_desktop.ui.widgets.scatter_map import ScatterMap
+from anomalizer_desktop.ui.widgets.waveform import WaveformView
+from anomalizer_desktop.ui.workers import JobRunner
+
+FLAG_KEYS = {Qt.Key.Key_T: "typical", Qt.Key.Key_U: "unusual", Qt.Key.Key_0: None}
+
+
+class LibraryTable(QTableView):
+    """The table; keys for audition and flags are handled by the window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self._window = window
+
+    def keyPressEvent(self, event) -> None:
+        if self._window.handle_key(event):
+            return
+        super().keyPressEvent(event)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self, store: Store, settings: Settings, runner: JobRunner, player: AudioPlayer
+    ) -> None:
+        super().__init__()
+        self.store, self.settings, self.runner, self.player = store, settings, runner, player
+        self.setWindowTitle(f"anomalizer — {os.path.basename(store.path)}")
+        self.setAcceptDrops(True)
+        self.model = LibraryTableModel(self)
+        self._chain: list[str] = []
+        self._build_ui()
+        self._build_actions()
+        self._connect()
+        self.resize(1500, 900)
+        geometry, state = settings.window()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+        if not player.available:
+            self.statusBar().showMessage(player.problem, 15_000)
+        self.reload()
+
+    # ------------------------------------------------------------------ layout
+    def _build_ui(self) -> None:
+        self.filter_text = QLineEdit(placeholderText="Filter by name, folder or note…")
+        self.filter_text.setClearButtonEnabled(True)
+        self.filter_flag = QComboBox()
+        for label, value in (
+            ("All flags", None),
+            ("Unusual", "unusual"),
+            ("Typical", "typical"),
+            ("Unflagged", "unflagged"),
+        ):
+            self.filter_flag.addItem(label, value)
+        self.filter_status = QComboBox()
+        for label, value in (
+            ("All files", None),
+            ("OK", "ok"),
+            ("Errors", "error"),
+            ("Missing", "missing"),
+        ):
+            self.filter_status.addItem(label, value)
+        filters = QHBoxLayout()
+        filters.addWidget(self.filter_text, 1)
+        filters.addWidget(self.filter_flag)
+        filters.addWidget(self.filter_status)
+
+        self.table = LibraryTable(self)
+        self.table.setModel(self.model)
+        # set the indicator before enabling sorting, which sorts by it at once
+        self.table.horizontalHeader().setSortIndicator(*self.model.sort_state())
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setDragEnabled(True)
+        self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for column, width in (
+            ("name", 250),
+            ("percentile", 76),
+            ("score", 60),
+            ("flag", 84),
+            ("duration", 62),
+            ("sample_rate", 68),
+            ("status", 60),
+            ("folder", 220),
+        ):
+            self.table.setColumnWidth(COLUMN_INDEX[column], width)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(4, 4, 4, 4)
+        left_layout.addLayout(filters)
+        left_layout.addWidget(self.table)
+
+        self.map = ScatterMap()
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.map)
+        splitter.setSizes([820, 680])
+
+        self.waveform = WaveformView()
+        self.play_button = QPushButton("▶ Play")
+        self.play_button.setToolTip("Play / stop the selected loop (Space)")
+        self.loop_box = QCheckBox("Loop (L)")
+        self.loop_box.setChecked(self.settings.get("loop"))
+        self.autoplay_box = QCheckBox("Auto-play")
+        self.autoplay_box.setToolTip("Play each loop as you move with Up/Down")
+        self.autoplay_box.setChecked(self.settings.get("autoplay"))
+        self.volume = QSlider(Qt.Orientation.Horizontal)
+        self.volume.setRange(0, 100)
+        self.volume.setValue(round(self.settings.get("volume") * 100))
+        self.volume.setFixedWidth(120)
+        transport = QHBoxLayout()
+        for widget in (
+            self.play_button,
+            self.loop_box,
+            self.autoplay_box,
+            QLabel("Volume"),
+            self.volume,
+        ):
+            transport.addWidget(widget)
+        transport.addStretch(1)
+        self.keys_hint = QLabel("Space play · ↑↓ move · L loop · T typical · U unusual · 0 clear")
+        self.keys_hint.setStyleSheet("color: #9aa0a6")
+        transport.addWidget(self.keys_hint)
+
+        browser = QWidget()
+        browser_layout = QVBoxLayout(browser)
+        browser_layout.setContentsMargins(0, 0, 0, 0)
+        browser_layout.addWidget(splitter, 1)
+        browser_layout.addWidget(self.waveform)
+        browser_layout.addLayout(transport)
+
+        self.welcome = self._build_welcome()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.welcome)
+        self.pages.addWidget(browser)
+        self.setCentralWidget(self.pages)
+
+        self.explain_panel = ExplainPanel()
+        self.explain_dock = QDockWidget("Why unusual?", self)
+        self.explain_dock.setObjectName("explain")
+        self.explain_dock.setWidget(self.explain_panel)
+        self.explain_panel.setMinimumWidth(340)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.explain_dock)
+        self.problems = ProblemsPanel()
+        self.problems_dock = QDockWidget("Problems", self)
+        self.problems_dock.setObjectName("problems")
+        self.problems_dock.setWidget(self.problems)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
+        self.problems_dock.hide()
+
+        self.counts_label = QLabel()
+        self.problems_button = QPushButton("No problems")
+        self.problems_button.setFlat(True)
+        self.job_status = JobStatus()
+        self.statusBar().addPermanentWidget(self.job_status)
+        self.statusBar().addPermanentWidget(self.problems_button)
+        self.statusBar().addPermanentWidget(self.counts_label)
+
+    def _build_welcome(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addStretch(1)
+        title = QLabel("<h1>Find the loops that don't fit</h1>")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text = QLabel(
+            "Add a folder of loops (or drop one on this window). anomalizer scans it, "
+            "describes every loop and learns what is normal in <i>your</i> library, "
+            "then ranks every loop by how unusual it is."
+        )
+        text.setWordWrap(True)
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text.setMaximumWidth(560)
+        self.welcome_button = QPushButton("Add a folder of loops…")
+        self.welcome_button.setMinimumHeight(40)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.welcome_button)
+        row.addStretch(1)
+        layout.addWidget(title)
+        wrap = QHBoxLayout()
+        wrap.addStretch(1)
+        wrap.addWidget(text)
+        wrap.addStretch(1)
+        layout.addLayout(wrap)
+        layout.addLayout(row)
+        layout.addStretch(2)
+        return page
+
+    def _build_actions(self) -> None:
+        toolbar = QToolBar("Main", self)
+        toolbar.setObjectName("main-toolbar")
+        toolbar.setMovable(False)
+        self.addToolBar(toolbar)
+
+        def action(text, slot, shortcut=None, tip=None):
+            act = QAction(text, self)
+            act.triggered.connect(slot)
+            if shortcut:
+                act.setShortcut(QKeySequence(shortcut))
+            if tip:
+                act.setToolTip(tip)
+            return act
+
+        self.act_add = action(
+            "Add folder…", self.choose_folder, "Ctrl+O", "Add a folder of loops to the library"
+        )
+        self.act_rescan = action(
+            "Rescan", self.rescan, "F5", "Look for new, changed and moved files"
+        )
+        self.act_embed = action("Embed", self.start_embed, None, "Describe loops that are new")
+        self.act_train = action(
+            "Train",
+            lambda: self.start_train(False),
+            "Ctrl+T",
+            "Learn what is normal here and score every loop",
+        )
+        self.act_retrain = action(
+            "Retrain with flags",
+            lambda: self.start_train(True),
+            "Ctrl+R",
+            "Use your typical/unusual flags as labels (Deep SAD)",
+        )
+        self.act_export = action(
+            "Export…",
+            self.open_export,
+            "Ctrl+E",
+            "Export flagged, selected or top loops for your DAW",
+        )
+        self.embedder_box = QComboBox()
+        self.embedder_box.addItems(available_embedders())
+        self.embedder_box.setCurrentText(self.settings.get("embedder"))
+        self.detector_box = QComboBox()
+        self.detector_box.addItems(DETECTORS)
+        self.detector_box.setCurrentText(self.settings.get("detector"))
+        self.network_box = QComboBox()
+        self.network_box.addItems(NETWORKS)
+        self.network_box.setCurrentText(self.settings.get("network"))
+        self.device_box = QComboBox()
+        self.device_box.addItems(DEVICES)
+        self.device_box.setCurrentText(self.settings.get("device"))
+        toolbar.addAction(self.act_add)
+        toolbar.addAction(self.act_rescan)
+        toolbar.addSeparator()
+        toolbar.addWidget(QLabel(" Embedder "))
+        toolbar.addWidget(self.embedder_box)
+        toolbar.addAction(self.act_embed)
+        toolbar.addSeparator()
+        toolbar.addWidget(QLabel(" Detector "))
+        toolbar.addWidget(self.detector_box)
+        toolbar.addWidget(self.network_box)
+        toolbar.addWidget(self.device_box)
+        toolbar.addAction(self.act_train)
+        toolbar.addAction(self.act_retrain)
+        toolbar.addSeparator()
+        toolbar.addAction(self.act_export)
+
+        menu = self.menuBar().addMenu("&Library")
+        for act in (
+            self.act_add,
+            self.act_rescan,
+            self.act_embed,
+            self.act_train,
+            self.act_retrain,
+            self.act_export,
+        ):
+            menu.addAction(act)
+        menu.addSeparator()
+        menu.addAction(action("Quit", self.close, "Ctrl+Q"))
+        view = self.menuBar().addMenu("&View")
+        view.addAction(self.explain_dock.toggleViewAction())
+        view.addAction(self.problems_dock.toggleViewAction())
+
+    def _connect(self) -> None:
+        self.filter_text.textChanged.connect(self._apply_filter)
+        self.filter_flag.currentIndexChanged.connect(self._apply_filter)
+        self.filter_status.currentIndexChanged.connect(self._apply_filter)
+        self.table.selectionModel().selectionChanged.connect(self._table_selection_changed)
+        self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        self.table.doubleClicked.connect(lambda index: self.play_row(index.row()))
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.map.selection_made.connect(self.select_ids)
+        self.map.activated.connect(self._play_id)
+        self.play_button.clicked.connect(self.toggle_play)
+        self.loop_box.toggled.connect(self._set_loop)
+        self.autoplay_box.toggled.connect(lambda on: self.settings.set("autoplay", on))
+        self.volume.valueChanged.connect(self._set_volume)
+        self.player.set_loop(self.loop_box.isChecked())
+        self.player.set_volume(self.volume.value() / 100)
+        self.player.position_changed.connect(self.waveform.set_position)
+        self.player.playing_changed.connect(
+            lambda playing: self.play_button.setText("■ Stop" if playing else "▶ Play")
+        )
+        self.player.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.problems_button.clicked.connect(self.problems_dock.show)
+        self.welcome_button.clicked.connect(self.choose_folder)
+        self._explain_timer = QTimer(self, singleShot=True, interval=200)
+        self._explain_timer.timeout.connect(self._explain_current)
+
+    # ------------------------------------------------------------------ data
+    def reload(self) -> None:
+        """Re-read the library (in a worker) and refresh table, map, counts and problems."""
+        handle = self.runner.start("load", jobs.snapshot_job(self.embedder_box.currentText()))
+        if handle is None:
+            QTimer.singleShot(300, self.reload)
+            return
+        handle.finished.connect(self.apply_snapshot)
+        handle.failed.connect(self._job_failed)
+
+    def apply_snapshot(self, snapshot: jobs.Snapshot) -> None:
+        selected = self.selected_ids()
+        self.model.set_library(snapshot.library)
+        lib = snapshot.library
+        rows = lib.index_of_ids()
+        order = [rows[int(i)] for i in snapshot.projection.ids if int(i) in rows]
+        self.map.set_points(
+            snapshot.projection.ids,
+            snapshot.projection.xy,
+            lib.percentile[order],
+            [lib.flags[r] for r in order],
+            {int(lib.ids[r]): lib.names[r] for r in order},
+            snapshot.projection.caption,
+        )
+        self._map_rows = np.array(order, dtype=np.int64)
+        self.problems.set_problems(snapshot.problems)
+        self._update_counts(snapshot)
+        self.pages.setCurrentIndex(0 if len(lib) == 0 else 1)
+        if selected:
+            self.select_ids(selected)
+        elif self.model.rowCount():
+            self.table.selectRow(0)
+
+    def _update_counts(self, snapshot: jobs.Snapshot) -> None:
+        c = snapshot.counts
+        flags = self.store.flag_counts()
+        self.counts_label.setText(
+            f"{c['ok'] + c['error'] + c['missing']} loops · {snapshot.embedded} embedded · "
+            f"{c['error']} errors · {c['missing']} missing · {flags['typical']} typical · "
+            f"{flags['unusual']} unusual"
+        )
+        count = self.problems.count()
+        self.problems_button.setText(f"⚠ {count} problems" if count else "No problems")
+
+    def _refresh_map_style(self) -> None:
+        if len(getattr(self, "_map_rows", [])):
+            lib = self.model.library
+            self.map.update_style(
+                lib.percentile[self._map_rows], [lib.flags[r] for r in self._map_rows]
+            )
+
+    # ------------------------------------------------------------------ jobs
+    def _run(self, kind: str, title: str, factory, on_done=None) -> bool:
+        handle = self.runner.start(kind, factory)
+        if handle is None:
+            self.statusBar().showMessage(f"A {kind} job is already running.", 5000)
+            return False
+        self.job_status.track(handle, title)
+        handle.failed.connect(self._job_failed)
+        handle.finished.connect(lambda result: self._job_finished(kind, result, on_done))
+        return True
+
+    def _job_finished(self, kind: str, result, on_done) -> None:
+        problems = getattr(result, "problems", None)
+        if getattr(result, "cancelled", False):
+            self._chain.clear()
+            self.statusBar().showMessage(f"{kind} cancelled; what was done is kept.", 8000)
+        elif problems:
+            self.statusBar().showMessage(
+                f"{kind}: {len(problems)} file(s) had problems (see Problems)", 8000
+            )
+        if on_done is not None:
+            on_done(result)
+        self.reload()
+        if self._chain and not getattr(result, "cancelled", False):
+            self._chain.pop(0)()
+
+    def _job_failed(self, message: str) -> None:
+        self._chain.clear()
+        QMessageBox.warning(self, "anomalizer", message.splitlines()[0][:400])
+
+    def add_folders(self, paths: list[str]) -> None:
+        """Scan these folders, then embed and train (the producer's one-step path)."""
+        self._chain = [self.start_embed, lambda: self.start_train(False)]
+        self._run("scan", "Scanning", jobs.scan_job(paths))
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of loops")
+        if folder:
+            self.add_folders([folder])
+
+    def rescan(self) -> None:
+        self._chain = [self.start_embed]
+        self._run("scan", "Rescanning", jobs.rescan_job())
+
+    def start_embed(self) -> None:
+        embedder = self.embedder_box.currentText()
+        self.settings.set("embedder", embedder)
+        self._run("embed", f"Embedding ({embedder})", jobs.embed_job(embedder))
+
+    def start_train(self, with_flags: bool) -> None:
+        detector = self.detector_box.currentText()
+        if with_flags and detector in ("svdd", "default") and detector == "svdd":
+            detector = "sad"
+        spec = ModelSpec(
+            detector=detector,
+            network=self.network_box.currentText(),
+            device=self.device_box.currentText(),
+        )
+        for key, box in (
+            ("detector", self.detector_box),
+            ("network", self.network_box),
+            ("device", self.device_box),
+        ):
+            self.settings.set(key, box.currentText())
+        flags = self.store.flag_counts()
+        title = f"Training {detector}" + (
+            f" with {sum(flags.values())} flags" if with_flags else ""
+        )
+        self._run(
+            "train",
+            title,
+            jobs.train_job(spec, self.embedder_box.currentText()),
+            lambda result: self.statusBar().showMessage(
+                f"Trained on {result.trained_on} loops: {result.unusual} above the unusual cut.",
+                10_000,
+            ),
+        )
+
+    # ------------------------------------------------------------------ selection
+    def selected_rows(self) -> list[int]:
+        return sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+
+    def selected_ids(self) -> list[int]:
+        return [self.model.sample_id(r) for r in self.selected_rows()]
+
+    def select_ids(self, sample_ids: list[int]) -> None:
+        """Select these samples in the table (from the map or after a reload)."""
+        rows = [r for r in (self.model.view_row_of(i) for i in sample_ids) if r >= 0]
+        selection = QItemSelection()
+        last = self.model.columnCount() - 1
+        for row in rows:
+            selection.select(self.model.index(row, 0), self.model.index(row, last))
+        flags = (
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.table.selectionModel().select(selection, flags)
+        if rows:
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(rows[0], 0), QItemSelectionModel.SelectionFlag.NoUpdate
+            )
+            self.table.scrollTo(self.model.index(rows[0], 0))
+
+    def _table_selection_changed(self, *_args) -> None:
+        self.map.highlight(self.selected_ids())
+        self._explain_timer.start()
+
+    def _current_row_changed(self, current, _previous) -> None:
+        if not current.isValid():
+            return
+        row = current.row()
+        path = self.model.path(row)
+        self._show_waveform(path)
+        neighbours = [
+            self.model.path(r)
+            for r in (row - 1, row + 1, row + 2)
+            if 0 <= r < self.model.rowCount()
+        ]
+        self.player.preload(neighbours)
+        if self.autoplay_box.isChecked() and self.player.is_playing():
+            self.player.play(path)
+
+    def _show_waveform(self, path: str) -> None:
+        if not self.player.available and not os.path.exists(path):
+            self.waveform.clear_wave("file missing")
+            return
+        try:
+            samples = self.player.decode(path)
+        except Exception as error:  # bad file: say so in the waveform area
+            self.waveform.clear_wave(f"cannot decode: {getattr(error, 'message', error)}")
+            return
+        self.waveform.show_samples(samples, self.player.rate, os.path.basename(path))
+
+    def _explain_current(self) -> None:
+        rows = self.selected_rows()
+        if len(rows) != 1:
+            self.explain_panel.show_message("Select one loop to see why it is (or is not) unusual.")
+            return
+        if self.runner.running("explain"):
+            self._explain_timer.start()
+            return
+        handle = self.runner.start(
+            "explain", jobs.explain_job(self.model.path(rows[0]), self.embedder_box.currentText())
+        )
+        handle.finished.connect(self.explain_panel.show_explanation)
+        handle.failed.connect(self.explain_panel.show_message)
+
+    # ------------------------------------------------------------------ audition & flags
+    def handle_key(self, event) -> bool:
+        """Space, L, T, U, 0 act on the selection; True when handled."""
+        key = event.key()
+        if event.modifiers() & (
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+        ):
+            return False
+        if key == Qt.Key.Key_Space:
+            self.toggle_play()
+            return True
+        if key == Qt.Key.Key_L:
+            self.loop_box.toggle()
+            return True
+        if key in FLAG_KEYS:
+            self.flag_selection(FLAG_KEYS[key])
+            return True
+        return False
+
+    def toggle_play(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self.player.toggle(self.model.path(index.row()))
+
+    def play_row(self, row: int) -> None:
+        self.player.play(self.model.path(row))
+
+    def _play_id(self, sample_id: int) -> None:
+        self.select_ids([sample_id])
+        row = self.model.view_row_of(sample_id)
+        if row >= 0:
+            self.play_row(row)
+
+    def _set_loop(self, on: bool) -> None:
+        self.player.set_loop(on)
+        self.settings.set("loop", on)
+
+    def _set_volume(self, value: int) -> None:
+        self.player.set_volume(value / 100)
+        self.settings.set("volume", value / 100)
+
+    def flag_selection(self, flag: str | None) -> None:
+        """Write the flag for every selected loop to the store at once, then show it."""
+        ids = self.selected_ids()
+        if not ids:
+            return
+        self.store.set_flag(ids, flag)
+        self.model.update_flags(ids, flag)
+        self._refresh_map_style()
+        word = flag or "cleared"
+        self.statusBar().showMessage(
+            f"{len(ids)} loop(s) {word}. Retrain with flags to use them.", 5000
+        )
+
+    def _context_menu(self, position) -> None:
+        menu = QMenu(self)
+        menu.addAction("Play", self.toggle_play)
+        menu.addSeparator()
+        menu.addAction("Flag typical (T)", lambda: self.flag_selection("typical"))
+        menu.addAction("Flag unusual (U)", lambda: self.flag_selection("unusual"))
+        menu.addAction("Clear flag (0)", lambda: self.flag_selection(None))
+        menu.addSeparator()
+        menu.addAction("Export selection…", self.open_export)
+        menu.exec(self.table.viewport().mapToGlobal(position))
+
+    def _apply_filter(self) -> None:
+        self.model.set_filter(
+            self.filter_text.text(),
+            self.filter_flag.currentData(),
+            self.filter_status.currentData(),
+        )
+
+    # ------------------------------------------------------------------ export & drops
+    def open_export(self) -> ExportDialog:
+        paths = [self.model.path(r) for r in self.selected_rows()]
+        dialog = ExportDialog(self.store, paths, self)
+        if dialog.exec():
+            self.statusBar().showMessage(dialog.result_message, 10_000)
+        return dialog
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls() and any(
+            os.path.isdir(u.toLocalFile()) for u in event.mimeData().urls()
+        ):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        folders = [
+            u.toLocalFile() for u in event.mimeData().urls() if os.path.isdir(u.toLocalFile())
+        ]
+        if folders:
+            self.add_folders(folders)
+
+    def closeEvent(self, event) -> None:
+        self.settings.save_window(self.saveGeometry(), self.saveState())
+        self.runner.cancel_all()
+        self.player.close()
+        super().closeEvent(event)

@@ -1,0 +1,200 @@
+"""Audition loops: an always-open sounddevice stream, a decoded cache, decode-ahead.
+
+The output stream stays open and plays silence while idle, so starting a loop is a buffer swap
+picked up by the next audio block (a few ms), not a device open. Loops are decoded at the
+device's rate into a small LRU cache, and the neighbours of the selection are decoded ahead on a
+background thread. Without an audio device the player says so once and every call is a no-op.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from anomalizer_desktop.core.audio.decode import AudioDecodeError, load_audio
+
+MAX_SECONDS = 120.0  # longest audition; longer files play their first two minutes
+BLOCK = 256
+
+
+class AudioPlayer(QObject):
+    playing_changed = Signal(bool)
+    position_changed = Signal(float)  # seconds into the current loop
+    message = Signal(str)  # for the status bar
+
+    def __init__(self, device: str | int | None = None, cache_size: int = 48, parent=None) -> None:
+        super().__init__(parent)
+        self.available = False
+        self.problem = ""
+        self.rate = 44_100
+        self.loop = False
+        self.volume = 0.8
+        self.current_path: str | None = None
+        self.last_latency_ms: float | None = None
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+        self._buffer: np.ndarray | None = None
+        self._pos = 0
+        self._requested_at: float | None = None
+        self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode-ahead")
+        self._stream = None
+        self._open(device)
+        self._timer = QTimer(self)
+        self._timer.setInterval(33)
+        self._timer.timeout.connect(self._tick)
+        self._was_playing = False
+
+    # ------------------------------------------------------------------ device
+    def _open(self, device) -> None:
+        try:
+            import sounddevice as sd
+
+            info = sd.query_devices(device, kind="output")
+            self.rate = int(info["default_samplerate"]) or 44_100
+            self._stream = sd.OutputStream(
+                samplerate=self.rate,
+                channels=1,
+                dtype="float32",
+                blocksize=BLOCK,
+                latency="low",
+                device=device,
+                callback=self._callback,
+            )
+            self._stream.start()
+            self.available = True
+        except Exception as error:  # no PortAudio, no device, device busy...
+            self.problem = f"No audio output ({_short(error)}): playback is off, all else works."
+            self.available = False
+
+    def close(self) -> None:
+        self._timer.stop()
+        if self._stream is not None:
+            try:
+                self._stream.stop()
+                self._stream.close()
+            except Exception:  # closing a broken device must not crash the app's exit
+                pass
+        self._decoder.shutdown(wait=False, cancel_futures=True)
+
+    # ------------------------------------------------------------------ audio thread
+    def _callback(self, outdata, frames, _time, _status) -> None:
+        with self._lock:
+            buffer, pos = self._buffer, self._pos
+            if buffer is None:
+                outdata.fill(0)
+                return
+            if self._requested_at is not None:
+                self.last_latency_ms = (time.perf_counter() - self._requested_at) * 1000
+                self._requested_at = None
+            out = outdata[:, 0]
+            filled = 0
+            while filled < frames:
+                chunk = buffer[pos : pos + frames - filled]
+                out[filled : filled + len(chunk)] = chunk * self.volume
+                filled += len(chunk)
+                pos += len(chunk)
+                if pos >= len(buffer):
+                    if self.loop and len(buffer):
+                        pos = 0
+                    else:
+                        out[filled:] = 0
+                        self._buffer = None
+                        break
+            self._pos = pos
+
+    # ------------------------------------------------------------------ decoding
+    def decode(self, path: str) -> np.ndarray:
+        """The loop at the device rate, from the cache or decoded now (AudioDecodeError if bad)."""
+        with self._lock:
+            cached = self._cache.get(path)
+            if cached is not None:
+                self._cache.move_to_end(path)
+                return cached
+        samples = load_audio(path, self.rate, max_seconds=MAX_SECONDS).samples
+        peak = float(np.abs(samples).max()) if samples.size else 0.0
+        if peak > 1.0:
+            samples = samples / peak
+        with self._lock:
+            self._cache[path] = samples
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return samples
+
+    def is_cached(self, path: str) -> bool:
+        with self._lock:
+            return path in self._cache
+
+    def preload(self, paths: list[str]) -> None:
+        """Decode these loops in the background (the neighbours of the selection)."""
+        for path in paths:
+            if path and not self.is_cached(path):
+                self._decoder.submit(self._quiet_decode, path)
+
+    def _quiet_decode(self, path: str) -> None:
+        with contextlib.suppress(AudioDecodeError, OSError):  # reported when actually played
+            self.decode(path)
+
+    # ------------------------------------------------------------------ transport
+    def play(self, path: str) -> bool:
+        """Start `path` from the beginning; False (with a message) when it cannot play."""
+        if not self.available:
+            self.message.emit(self.problem)
+            return False
+        try:
+            samples = self.decode(path)
+        except (AudioDecodeError, OSError) as error:
+            self.message.emit(f"Cannot play {path}: {getattr(error, 'message', error)}")
+            return False
+        with self._lock:
+            self._requested_at = time.perf_counter()
+            self._buffer, self._pos = samples, 0
+        self.current_path = path
+        self._timer.start()
+        return True
+
+    def stop(self) -> None:
+        with self._lock:
+            self._buffer, self._pos = None, 0
+        self._tick()
+
+    def toggle(self, path: str) -> None:
+        if self.is_playing() and self.current_path == path:
+            self.stop()
+        else:
+            self.play(path)
+
+    def is_playing(self) -> bool:
+        with self._lock:
+            return self._buffer is not None
+
+    def position(self) -> float:
+        with self._lock:
+            return self._pos / self.rate
+
+    def set_loop(self, loop: bool) -> None:
+        self.loop = loop
+
+    def set_volume(self, volume: float) -> None:
+        self.volume = float(np.clip(volume, 0.0, 1.0))
+
+    def _tick(self) -> None:
+        playing = self.is_playing()
+        if playing:
+            self.position_changed.emit(self.position())
+        if playing != self._was_playing:
+            self._was_playing = playing
+            self.playing_changed.emit(playing)
+        if not playing:
+            self._timer.stop()
+
+
+def _short(error: Exception) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text[:80]

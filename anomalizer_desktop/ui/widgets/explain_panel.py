@@ -1,0 +1,46 @@
+"""Why is the selected loop unusual? Shows the core's explanation as readable text."""
+
+from __future__ import annotations
+
+import html
+import os
+
+from PySide6.QtWidgets import QTextBrowser
+
+from anomalizer_desktop.core.analysis.explain import Explanation
+
+
+class ExplainPanel(QTextBrowser):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.show_message("Select a loop to see why it is (or is not) unusual.")
+
+    def show_message(self, text: str) -> None:
+        self.setHtml(f"<p style='color:#9aa0a6'>{html.escape(text)}</p>")
+
+    def show_explanation(self, result: Explanation) -> None:
+        parts = [
+            f"<p><b>{html.escape(result.summary)}</b></p>",
+            "<p><b>What deviates most</b></p><table>",
+        ]
+        for d in result.deviations:
+            bar = "█" * round(d.percentile / 10)
+            tops = ", ".join(
+                f"{html.escape(t['name'])} {t['z']:+.1f}σ" for t in d.top_descriptors[:2]
+            )
+            parts.append(
+                f"<tr><td>{html.escape(d.words)}</td><td style='color:#e67e22'>{bar}</td>"
+                f"<td>&nbsp;{d.percentile:.0f}%</td></tr>"
+                f"<tr><td colspan=3 style='color:#9aa0a6; font-size:small'>"
+                f"&nbsp;&nbsp;{tops}</td></tr>"
+            )
+        parts.append("</table><p><b>Nearest typical loops</b></p><ol>")
+        for n in result.neighbours:
+            flag = f" <i>({n['flag']})</i>" if n["flag"] else ""
+            parts.append(
+                f"<li>{html.escape(os.path.basename(n['path']))}{flag}"
+                f" <span style='color:#9aa0a6'>distance {n['distance']:.1f}</span></li>"
+            )
+        parts.append("</ol>")
+        self.setHtml("".join(parts))

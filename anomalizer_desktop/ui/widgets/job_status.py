@@ -1,0 +1,63 @@
+"""The status bar's job area: what runs, a progress bar with ETA, and Cancel."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+
+def format_eta(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f} s left"
+    return f"{seconds // 60:.0f} min {seconds % 60:02.0f} s left"
+
+
+class JobStatus(QWidget):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.label = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setFixedWidth(180)
+        self.bar.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel_button)
+        self._handle = None
+        self.cancel_button.clicked.connect(self._cancel)
+        self.setVisible(False)
+
+    def track(self, handle, title: str) -> None:
+        self._handle = handle
+        self._title = title
+        self._started = time.monotonic()
+        self.label.setText(title)
+        self.bar.setRange(0, 0)
+        self.cancel_button.setEnabled(True)
+        self.setVisible(True)
+        handle.progress.connect(self._progress)
+        handle.done.connect(self._done)
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        if total:
+            self.bar.setRange(0, total)
+            self.bar.setValue(done)
+            elapsed = time.monotonic() - self._started
+            eta = elapsed / done * (total - done) if done else None
+            self.bar.setFormat(f"{done}/{total}" + (f" · {format_eta(eta)}" if eta else ""))
+        else:
+            self.bar.setRange(0, 0)
+        self.label.setText(f"{self._title}: {message[:48]}" if message else self._title)
+
+    def _cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self.cancel_button.setEnabled(False)
+            self.label.setText(f"{self._title}: cancelling…")
+
+    def _done(self) -> None:
+        self._handle = None
+        self.setVisible(False)

@@ -1,0 +1,80 @@
+"""The non-modal list of per-file problems (unreadable files, failed embeddings): filter, copy."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class ProblemsPanel(QWidget):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.filter = QLineEdit(placeholderText="Filter problems…")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._apply_filter)
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setToolTip("Copy the visible problems as tab-separated text")
+        self.copy_button.clicked.connect(self.copy_visible)
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels(["File", "Problem"])
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setColumnWidth(0, 320)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        top = QHBoxLayout()
+        top.addWidget(self.filter, 1)
+        top.addWidget(self.copy_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.table)
+        self._problems: list[tuple[str, str]] = []
+
+    def set_problems(self, problems: list[tuple[str, str]]) -> None:
+        self._problems = list(dict.fromkeys(problems))
+        self.table.setRowCount(len(self._problems))
+        for row, (path, message) in enumerate(self._problems):
+            for column, text in enumerate((path, message)):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.table.setItem(row, column, item)
+        self._apply_filter(self.filter.text())
+
+    def add_problems(self, problems: list[tuple[str, str]]) -> None:
+        self.set_problems(self._problems + list(problems))
+
+    def count(self) -> int:
+        return len(self._problems)
+
+    def visible_problems(self) -> list[tuple[str, str]]:
+        return [p for row, p in enumerate(self._problems) if not self.table.isRowHidden(row)]
+
+    def _apply_filter(self, text: str) -> None:
+        needle = text.casefold()
+        for row, (path, message) in enumerate(self._problems):
+            self.table.setRowHidden(
+                row, bool(needle) and needle not in f"{path} {message}".casefold()
+            )
+
+    def copy_visible(self) -> str:
+        text = "\n".join(f"{p}\t{m}" for p, m in self.visible_problems())
+        QGuiApplication.clipboard().setText(text)
+        return text
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_C and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.copy_visible()
+            return
+        super().keyPressEvent(event)

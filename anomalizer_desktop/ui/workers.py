@@ -1,0 +1,121 @@
+"""Run the core's generator jobs in a Qt worker thread: the one place threads start.
+
+A job factory gets a fresh Store opened in the worker thread (SQLite connections belong to one
+thread) and a CancelToken, and returns the core generator. Each Progress becomes a signal; the
+result or the error comes back by signal too. Widgets are never touched from the worker.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.jobs import CancelToken, Job
+from anomalizer_desktop.core.library.store import Store
+
+JobFactory = Callable[[Store, CancelToken], Job]
+
+
+class _Worker(QObject):
+    progress = Signal(int, int, str)
+    finished = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, library_path: str, factory: JobFactory, cancel: CancelToken) -> None:
+        super().__init__()
+        self._library_path = library_path
+        self._factory = factory
+        self._cancel = cancel
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            with Store(self._library_path) as store:
+                job = self._factory(store, self._cancel)
+                last_emit = 0.0
+                while True:
+                    try:
+                        step = next(job)
+                    except StopIteration as stop:
+                        self.finished.emit(stop.value)
+                        return
+                    now = time.monotonic()
+                    if now - last_emit > 0.05 or step.done == step.total:  # at most 20 Hz
+                        self.progress.emit(step.done, step.total, step.message)
+                        last_emit = now
+        except AnomalizerError as error:
+            self.failed.emit(str(error))
+        except Exception as error:  # a bug: say so, with the details for a report
+            self.failed.emit(f"unexpected error: {error!r}\n{traceback.format_exc()}")
+
+
+class JobHandle(QObject):
+    """One running job: connect to its signals; `cancel()` asks it to stop between items."""
+
+    progress = Signal(int, int, str)
+    finished = Signal(object)
+    failed = Signal(str)
+    done = Signal()  # after finished or failed, when the thread has stopped
+
+    def __init__(self, kind: str, library_path: str, factory: JobFactory, parent=None) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        self.started_at = time.monotonic()
+        self.token = CancelToken()
+        self.thread = QThread()
+        self.worker = _Worker(library_path, factory, self.token)
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+        self.worker.progress.connect(self.progress)
+        self.worker.finished.connect(self.finished)
+        self.worker.failed.connect(self.failed)
+        self.worker.finished.connect(self.thread.quit)
+        self.worker.failed.connect(self.thread.quit)
+        self.thread.finished.connect(self.done)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def cancel(self) -> None:
+        self.token.cancel()
+
+    def wait(self, ms: int = 30_000) -> bool:
+        return self.thread.wait(ms)
+
+
+class JobRunner(QObject):
+    """Starts jobs, one of a kind at a time, and keeps them alive while they run."""
+
+    started = Signal(object)  # JobHandle
+
+    def __init__(self, library_path: str, parent=None) -> None:
+        super().__init__(parent)
+        self.library_path = library_path
+        self._running: dict[str, JobHandle] = {}
+
+    def running(self, kind: str) -> JobHandle | None:
+        return self._running.get(kind)
+
+    def any_running(self) -> bool:
+        return bool(self._running)
+
+    def start(self, kind: str, factory: JobFactory) -> JobHandle | None:
+        """Start a job of `kind`, or return None when one of that kind is already running."""
+        if kind in self._running:
+            return None
+        handle = JobHandle(kind, self.library_path, factory, self)
+        self._running[kind] = handle
+        handle.done.connect(lambda: self._running.pop(kind, None))
+        self.started.emit(handle)
+        handle.start()
+        return handle
+
+    def cancel_all(self, wait_ms: int = 10_000) -> None:
+        for handle in list(self._running.values()):
+            handle.cancel()
+        for handle in list(self._running.values()):
+            handle.wait(wait_ms)

@@ -1,0 +1,61 @@
+"""Qt tests run offscreen with a throwaway settings file and a library built from test audio."""
+
+from __future__ import annotations
+
+import os
+
+import audiogen
+import pytest
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+from PySide6.QtCore import QSettings
+
+from anomalizer_desktop.core.detector.model import ModelSpec
+from anomalizer_desktop.core.detector.training import train
+from anomalizer_desktop.core.embedding.job import embed
+from anomalizer_desktop.core.jobs import run_job
+from anomalizer_desktop.core.library.scanner import scan
+from anomalizer_desktop.core.library.store import Store
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from anomalizer_desktop.ui.settings import Settings
+
+    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def scored_library(tmp_path):
+    """A trained library: 14 drum loops, 2 tones, 1 broken file."""
+    root = tmp_path / "loops"
+    for i in range(14):
+        audiogen.write(root / f"drum_{i:02d}.wav", audiogen.drum_loop(seed=i, bpm=100 + 2 * i))
+    audiogen.write(root / "tone_a.wav", audiogen.tone(330, 2.0))
+    audiogen.write(root / "tone_b.wav", audiogen.tone(440, 2.0))
+    audiogen.text_as_wav(root / "broken.wav")
+    path = tmp_path / "lib.sqlite"
+    with Store(path) as store:
+        run_job(scan(store, [str(root)]))
+        run_job(embed(store, "dsp", workers=1))
+        run_job(train(store, ModelSpec("knn"), "dsp", tmp_path / "models"))
+    return path, root
+
+
+@pytest.fixture
+def window(qtbot, scored_library, settings):
+    from anomalizer_desktop.ui.main_window import MainWindow
+    from anomalizer_desktop.ui.player import AudioPlayer
+    from anomalizer_desktop.ui.workers import JobRunner
+
+    path, _ = scored_library
+    store = Store(path)
+    player = AudioPlayer(device="no such device here")
+    win = MainWindow(store, settings, JobRunner(str(path)), player)
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: win.model.rowCount() == 17, timeout=20_000)
+    qtbot.waitUntil(lambda: not win.runner.any_running(), timeout=20_000)
+    yield win
+    win.runner.cancel_all()
+    store.close()

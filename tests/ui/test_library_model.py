@@ -1,0 +1,119 @@
+"""The table model: Qt's model tester, numeric sort in the model, filters, drag-out URLs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from anomalizer_desktop.core.library.store import SampleRecord
+from anomalizer_desktop.ui.library_data import LibraryData
+from anomalizer_desktop.ui.library_model import COLUMN_INDEX, ID_ROLE, SORT_ROLE, LibraryTableModel
+
+
+def record(i, score, flag=None, status="ok", note=None, name=None):
+    return SampleRecord(
+        id=i,
+        path=f"/lib/{'b' if i % 2 else 'a'}/{name or f'loop{i:03d}'}.wav",
+        status=status,
+        error="broken header" if status == "error" else None,
+        duration=1.0 + i,
+        sample_rate=44100,
+        channels=2,
+        embedders=("dsp",),
+        score=score,
+        percentile=None if score is None else score * 10,
+        flag=flag,
+        note=note,
+    )
+
+
+@pytest.fixture
+def model():
+    m = LibraryTableModel()
+    m.set_library(
+        LibraryData.from_records(
+            [
+                record(1, 9.0, "unusual", note="weird"),
+                record(2, 10.0),
+                record(3, None, status="error"),
+                record(4, 2.5, "typical"),
+                record(5, 0.5),
+                record(6, 7.0, status="missing"),
+            ]
+        )
+    )
+    return m
+
+
+def column(m, key, role=Qt.ItemDataRole.DisplayRole):
+    return [m.data(m.index(r, COLUMN_INDEX[key]), role) for r in range(m.rowCount())]
+
+
+def test_qt_model_tester(qtmodeltester, model):
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_default_sort_is_most_unusual_first_with_unscored_last(model):
+    assert column(model, "score", ID_ROLE) == [2, 1, 6, 4, 5, 3]
+
+
+def test_scores_sort_as_numbers_both_ways(model):
+    model.sort(COLUMN_INDEX["score"], Qt.SortOrder.AscendingOrder)
+    assert column(model, "score", SORT_ROLE) == [0.5, 2.5, 7.0, 9.0, 10.0, None]
+    model.sort(COLUMN_INDEX["duration"], Qt.SortOrder.DescendingOrder)
+    assert column(model, "duration", SORT_ROLE) == [7.0, 6.0, 5.0, 4.0, 3.0, 2.0]
+    model.sort(COLUMN_INDEX["flag"], Qt.SortOrder.AscendingOrder)
+    assert column(model, "flag", ID_ROLE)[:2] == [1, 4]  # unusual, then typical
+
+
+def test_sorting_keeps_the_selection_on_the_same_rows(qtbot, model):
+    from PySide6.QtWidgets import QTableView
+
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.selectRow(0)
+    selected_id = model.sample_id(view.selectionModel().selectedRows()[0].row())
+    model.sort(COLUMN_INDEX["name"], Qt.SortOrder.DescendingOrder)
+    rows = view.selectionModel().selectedRows()
+    assert [model.sample_id(i.row()) for i in rows] == [selected_id]
+
+
+def test_text_flag_and_status_filters(model):
+    model.set_filter("weird")
+    assert column(model, "name", ID_ROLE) == [1]
+    model.set_filter("/b/")
+    assert sorted(column(model, "name", ID_ROLE)) == [1, 3, 5]
+    model.set_filter("", flag="typical")
+    assert column(model, "name", ID_ROLE) == [4]
+    model.set_filter("", flag="unflagged", status="ok")
+    assert sorted(column(model, "name", ID_ROLE)) == [2, 5]
+    model.set_filter("", status="error")
+    assert column(model, "status") == ["error: broken header"]
+    model.set_filter("")
+    assert model.rowCount() == 6
+
+
+def test_in_place_updates_for_flags_and_scores(model):
+    model.update_flags([5], "unusual")
+    model.sort(COLUMN_INDEX["flag"], Qt.SortOrder.AscendingOrder)
+    assert column(model, "flag", ID_ROLE)[:2] == [1, 5]
+    model.update_scores(np.array([5, 2]), np.array([100.0, 1.0]), np.array([99.0, 1.0]))
+    model.sort(COLUMN_INDEX["score"], Qt.SortOrder.DescendingOrder)
+    assert column(model, "score", ID_ROLE)[:2] == [5, 2]
+    assert column(model, "score")[-1] == ""  # the others lost their (stale) scores
+
+
+def test_drag_gives_file_urls(model):
+    mime = model.mimeData([model.index(0, 0), model.index(0, 3), model.index(1, 0)])
+    assert [u.toLocalFile() for u in mime.urls()] == [model.path(0), model.path(1)]
+
+
+def test_sort_and_filter_100k_rows_do_not_need_python_comparisons(model):
+    records = [record(i, float(i % 977)) for i in range(100_000)]
+    model.set_library(LibraryData.from_records(records))
+    model.sort(COLUMN_INDEX["score"], Qt.SortOrder.DescendingOrder)
+    assert model.data(model.index(0, COLUMN_INDEX["score"]), SORT_ROLE) == 976.0
+    model.set_filter("loop99999.wav")
+    assert model.rowCount() == 1

@@ -1,0 +1,197 @@
+"""The main window, driven as a user would: selection sync, flag keys, jobs, problems, export."""
+
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt
+
+from anomalizer_desktop.core.jobs import Progress
+from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.ui.library_model import COLUMN_INDEX
+
+
+def test_window_shows_the_scored_library_most_unusual_first(window):
+    assert window.pages.currentIndex() == 1  # the browser, not the welcome page
+    names = [window.model.library.names[i] for i in window.model._view[:2]]
+    assert set(names) == {"tone_a.wav", "tone_b.wav"}
+    assert len(window.map.ids) == 16  # every embedded loop (the broken file has no vector)
+    assert "17 loops" in window.counts_label.text()
+    assert "Axes:" in window.map.caption.text()
+
+
+def test_table_selection_rings_points_and_map_selection_selects_rows(window):
+    window.table.selectRow(3)
+    chosen = window.selected_ids()
+    assert len(chosen) == 1
+    ringed = window.map.rings.getData()
+    position = window.map.point_position(chosen[0])
+    assert (ringed[0][0], ringed[1][0]) == (position.x(), position.y())
+
+    xy = window.map.xy
+    box = QRectF(
+        xy[:, 0].min() - 1,
+        xy[:, 1].min() - 1,
+        xy[:, 0].max() - xy[:, 0].min() + 2,
+        xy[:, 1].max() - xy[:, 1].min() + 2,
+    )
+    window.map._select_in_rect(box)
+    assert sorted(window.selected_ids()) == sorted(window.map.ids.tolist())
+    target = int(window.map.ids[5])
+    window.map.selection_made.emit([target])
+    assert window.selected_ids() == [target]
+
+
+def test_flag_keys_write_to_the_store_at_once(qtbot, window, scored_library):
+    path, _ = scored_library
+    window.table.setFocus()
+    window.table.selectRow(0)
+    first = window.selected_ids()[0]
+    qtbot.keyClick(window.table, Qt.Key.Key_U)
+    window.table.selectRow(1)
+    second = window.selected_ids()[0]
+    qtbot.keyClick(window.table, Qt.Key.Key_T)
+    with Store(path) as other:  # a second connection sees it: it was committed
+        flags = {r.id: r.flag for r in other.list_samples()}
+    assert (flags[first], flags[second]) == ("unusual", "typical")
+    assert window.model.library.flags[window.model._id_to_row[first]] == "unusual"
+    window.table.selectRow(0)
+    qtbot.keyClick(window.table, Qt.Key.Key_0)
+    with Store(path) as other:
+        assert {r.id: r.flag for r in other.list_samples()}[first] is None
+    symbols = window.map.points.data["symbol"]
+    assert "s" in set(symbols)  # the typical flag shows on the map
+
+
+def test_no_audio_device_is_reported_and_nothing_else_breaks(qtbot, window):
+    assert not window.player.available
+    assert "No audio output" in window.player.problem
+    window.table.selectRow(0)
+    with qtbot.waitSignal(window.player.message, timeout=2000) as message:
+        qtbot.keyClick(window.table, Qt.Key.Key_Space)
+    assert "No audio output" in message.args[0]
+    qtbot.keyClick(window.table, Qt.Key.Key_L)
+    assert window.loop_box.isChecked()
+    qtbot.keyClick(window.table, Qt.Key.Key_Down)
+    assert window.table.currentIndex().row() == 1
+
+
+def test_worker_job_reports_progress_and_cancels(qtbot, window):
+    seen = []
+
+    def slow_job(store, cancel):
+        for i in range(200):
+            if cancel.cancelled:
+                return {"cancelled": True, "done": i}
+            yield Progress(i, 200, f"item {i}")
+            time.sleep(0.01)
+        return {"cancelled": False, "done": 200}
+
+    handle = window.runner.start("test", slow_job)
+    handle.progress.connect(lambda done, total, message: seen.append((done, total)))
+    assert window.runner.start("test", slow_job) is None  # one job of a kind at a time
+    qtbot.waitUntil(lambda: len(seen) >= 2, timeout=5000)
+    with qtbot.waitSignal(handle.finished, timeout=5000) as finished:
+        handle.cancel()
+    assert finished.args[0]["cancelled"]
+    assert finished.args[0]["done"] < 200
+    assert all(total == 200 for _, total in seen)
+    qtbot.waitUntil(lambda: window.runner.running("test") is None, timeout=5000)
+
+
+def test_failed_job_reports_its_message(qtbot, window):
+    from anomalizer_desktop.core.errors import AnomalizerError
+
+    def failing(store, cancel):
+        yield Progress(0, 1, "")
+        raise AnomalizerError("the folder vanished")
+
+    handle = window.runner.start("fail", failing)
+    with qtbot.waitSignal(handle.failed, timeout=5000) as failed:
+        pass
+    assert failed.args[0] == "the folder vanished"
+
+
+def test_problems_panel_lists_filters_and_copies(qtbot, window):
+    panel = window.problems
+    assert panel.count() == 1
+    assert "broken.wav" in panel.visible_problems()[0][0]
+    assert "not an audio file" in panel.visible_problems()[0][1]
+    assert "1 problems" in window.problems_button.text()
+    panel.add_problems([("/x/other.wav", "empty file (0 bytes)")])
+    panel.filter.setText("empty")
+    assert panel.visible_problems() == [("/x/other.wav", "empty file (0 bytes)")]
+    assert panel.copy_visible() == "/x/other.wav\tempty file (0 bytes)"
+
+
+def test_explain_panel_fills_for_the_selected_loop(qtbot, window):
+    window.table.selectRow(0)
+    qtbot.waitUntil(
+        lambda: "more unusual than" in window.explain_panel.toPlainText(), timeout=10_000
+    )
+    assert "Nearest typical loops" in window.explain_panel.toPlainText()
+
+
+def test_export_dialog_writes_the_selection(qtbot, window, tmp_path, monkeypatch):
+    from anomalizer_desktop.ui.export_dialog import ExportDialog
+
+    window.table.selectRow(0)
+    window.table.selectionModel().select(
+        window.model.index(1, 0),
+        window.table.selectionModel().SelectionFlag.Select
+        | window.table.selectionModel().SelectionFlag.Rows,
+    )
+    paths = [window.model.path(r) for r in window.selected_rows()]
+    dialog = ExportDialog(window.store, paths, window)
+    qtbot.addWidget(dialog)
+    assert dialog.which.currentData() == "selection"
+    dialog.format.setCurrentIndex(dialog.format.findData("csv"))
+    dialog.target.setText(str(tmp_path / "picked"))
+    assert dialog.export()
+    with open(tmp_path / "picked.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted(r["path"] for r in rows) == sorted(paths)
+    assert "Exported 2 loop(s)" in dialog.result_message
+
+    top = ExportDialog(window.store, [], window)
+    qtbot.addWidget(top)
+    top.which.setCurrentIndex(top.which.findData("top"))
+    top.top_n.setValue(3)
+    top.format.setCurrentIndex(top.format.findData("m3u8"))
+    top.target.setText(str(tmp_path / "top.m3u8"))
+    assert top.export()
+    lines = (tmp_path / "top.m3u8").read_text().splitlines()
+    assert len(lines) == 1 + 2 * 3
+    assert Path(lines[2]).name in {"tone_a.wav", "tone_b.wav"}
+
+
+def test_export_failure_keeps_the_dialog_open(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from anomalizer_desktop.ui.export_dialog import ExportDialog
+
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    dialog = ExportDialog(window.store, [], window)
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("m3u8"))
+    dialog.target.setText(str(blocker / "sub" / "set.m3u8"))
+    assert not dialog.export()
+    assert warnings and "cannot write" in warnings[0]
+
+
+def test_training_from_the_window_refreshes_scores(qtbot, window):
+    before = window.store.latest_run_id()
+    window.detector_box.setCurrentText("iforest")
+    window.start_train(False)
+    qtbot.waitUntil(lambda: window.store.latest_run_id() != before, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=30_000)
+    scores = window.model.library.score
+    assert np.isfinite(scores).sum() == 16
+    column = COLUMN_INDEX["score"]
+    assert window.table.horizontalHeader().sortIndicatorSection() == column
