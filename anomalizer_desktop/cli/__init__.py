@@ -123,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--network", default="AE", choices=NETWORKS)
     p.set_defaults(func=commands.cmd_bench_train, needs_store=False)
+    p = bench_sub.add_parser("gui", parents=[common], help="table/map speed and UI stalls")
+    p.add_argument("--rows", type=int, default=100_000)
+    p.add_argument("--embed-files", type=int, default=120)
+    p.set_defaults(func=commands.cmd_bench_gui, needs_store=False)
     return parser
 
 

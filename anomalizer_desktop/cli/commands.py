@@ -272,3 +272,19 @@ def cmd_explain(args: argparse.Namespace, store: Store) -> int:
     for n in result.neighbours:
         print(f"  {n['distance']:7.2f}  {n['path']}" + (f"  [{n['flag']}]" if n["flag"] else ""))
     return 0
+
+
+def cmd_bench_gui(args: argparse.Namespace) -> int:
+    import importlib
+
+    # The GUI bench needs Qt; it is imported only when asked for, so the CLI stays headless.
+    bench_gui = importlib.import_module("anomalizer_desktop.ui.bench_gui").bench_gui
+    report = bench_gui(args.rows, args.embed_files)
+    if args.json:
+        print_json(report)
+        return 0
+    print(f"GUI with {report['rows']} rows:")
+    for key, value in report.items():
+        if key != "rows":
+            print(f"  {key:30s} {value}")
+    return 0

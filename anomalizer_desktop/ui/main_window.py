@@ -386,11 +386,15 @@ class MainWindow(QMainWindow):
         elif self.model.rowCount():
             self.table.selectRow(0)
 
-    def _update_counts(self, snapshot: jobs.Snapshot) -> None:
-        c = snapshot.counts
+    def _update_counts(self, snapshot: jobs.Snapshot | None = None) -> None:
+        if snapshot is not None:
+            self._snapshot_counts = (snapshot.counts, snapshot.embedded)
+        if not hasattr(self, "_snapshot_counts"):
+            return
+        c, embedded = self._snapshot_counts
         flags = self.store.flag_counts()
         self.counts_label.setText(
-            f"{c['ok'] + c['error'] + c['missing']} loops · {snapshot.embedded} embedded · "
+            f"{c['ok'] + c['error'] + c['missing']} loops · {embedded} embedded · "
             f"{c['error']} errors · {c['missing']} missing · {flags['typical']} typical · "
             f"{flags['unusual']} unusual"
         )
@@ -600,6 +604,7 @@ class MainWindow(QMainWindow):
         self.store.set_flag(ids, flag)
         self.model.update_flags(ids, flag)
         self._refresh_map_style()
+        self._update_counts()
         word = flag or "cleared"
         self.statusBar().showMessage(
             f"{len(ids)} loop(s) {word}. Retrain with flags to use them.", 5000

@@ -58,12 +58,13 @@ def test_flag_keys_write_to_the_store_at_once(qtbot, window, scored_library):
         flags = {r.id: r.flag for r in other.list_samples()}
     assert (flags[first], flags[second]) == ("unusual", "typical")
     assert window.model.library.flags[window.model._id_to_row[first]] == "unusual"
+    assert "1 typical · 1 unusual" in window.counts_label.text()
     window.table.selectRow(0)
     qtbot.keyClick(window.table, Qt.Key.Key_0)
     with Store(path) as other:
         assert {r.id: r.flag for r in other.list_samples()}[first] is None
-    symbols = window.map.points.data["symbol"]
-    assert "s" in set(symbols)  # the typical flag shows on the map
+    assert "s" in window.map.point_symbols()  # the typical flag shows on the map
+    assert window.map.point_count() == 16
 
 
 def test_no_audio_device_is_reported_and_nothing_else_breaks(qtbot, window):

@@ -1,0 +1,181 @@
+"""`anomalizer bench gui --rows N`: how the table and map cope with a big library.
+
+Builds a synthetic N-row library in a temporary store (random vectors, scores, flags), then
+times: reading it (snapshot), loading the table model, sorting by score, filtering by text,
+the scatter's setData. Then it runs a real embed job on a folder of generated loops through the
+JobRunner while a 5 ms timer records the longest gap of the event loop (a UI stall).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def _build_library(path: Path, rows: int, dim: int = 64, seed: int = 0) -> None:
+    from anomalizer_desktop.core.library.store import Store
+
+    rng = np.random.default_rng(seed)
+    now = time.time()
+    with Store(path) as store, store.transaction() as db:
+        db.execute("INSERT INTO roots(id, path, added_at) VALUES (1, '/bench', ?)", (now,))
+        db.executemany(
+            "INSERT INTO samples(id, path, root_id, size, mtime_ns, content_hash, duration,"
+            " sample_rate, channels, status, first_seen, last_seen)"
+            " VALUES (?, ?, 1, 1000, 1, ?, ?, 44100, 2, 'ok', ?, ?)",
+            (
+                (i, f"/bench/pack_{i % 97:02d}/loop_{i:06d}.wav", f"h{i}", 1 + (i % 16), now, now)
+                for i in range(1, rows + 1)
+            ),
+        )
+        vectors = rng.standard_normal((rows, dim)).astype(np.float32)
+        db.executemany(
+            "INSERT INTO features VALUES (?, 'dsp', ?, ?, ?, ?)",
+            ((i + 1, _dsp_version(), dim, vectors[i].tobytes(), now) for i in range(rows)),
+        )
+        run = db.execute(
+            "INSERT INTO runs(created_at, detector, embedder) VALUES (?, 'bench', 'dsp')", (now,)
+        ).lastrowid
+        scores = rng.gamma(2.0, 1.0, rows)
+        db.executemany(
+            "INSERT INTO scores VALUES (?, ?, ?, ?)",
+            (
+                (
+                    run,
+                    i + 1,
+                    float(scores[i]),
+                    float(100 * (scores[i] < scores).mean() if rows <= 2000 else 50.0),
+                )
+                for i in range(rows)
+            ),
+        )
+        db.executemany(
+            "INSERT INTO user_data(sample_id, flag, updated_at) VALUES (?, ?, ?)",
+            ((i, "unusual" if i % 50 == 0 else "typical", now) for i in range(1, rows + 1, 25)),
+        )
+
+
+def _dsp_version() -> str:
+    from anomalizer_desktop.core.embedding.dsp import DspEmbedder
+
+    return DspEmbedder.version
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 1)
+
+
+def bench_gui(rows: int = 100_000, embed_files: int = 120) -> dict:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from anomalizer_desktop.core.library.store import Store
+    from anomalizer_desktop.ui import jobs
+    from anomalizer_desktop.ui.library_model import COLUMN_INDEX, LibraryTableModel
+    from anomalizer_desktop.ui.widgets.scatter_map import ScatterMap
+    from anomalizer_desktop.ui.workers import JobRunner
+
+    app = QApplication.instance() or QApplication([])
+    report: dict = {"rows": rows}
+    with tempfile.TemporaryDirectory(prefix="anomalizer-bench-") as work:
+        library = Path(work) / "bench.sqlite"
+        t = time.perf_counter()
+        _build_library(library, rows)
+        report["build_library_ms"] = _ms(t)
+        with Store(library) as store:
+            t = time.perf_counter()
+            snapshot = jobs.load_snapshot(store)
+            report["snapshot_ms"] = _ms(t)  # in a worker thread in the app
+        model = LibraryTableModel()
+        t = time.perf_counter()
+        model.set_library(snapshot.library)
+        report["model_load_ms"] = _ms(t)
+        t = time.perf_counter()
+        model.sort(COLUMN_INDEX["score"], Qt.SortOrder.DescendingOrder)
+        report["sort_score_ms"] = _ms(t)
+        t = time.perf_counter()
+        model.sort(COLUMN_INDEX["name"], Qt.SortOrder.AscendingOrder)
+        report["sort_name_ms"] = _ms(t)
+        t = time.perf_counter()
+        model.set_filter("loop_0012")
+        report["filter_ms"] = _ms(t)
+        report["filter_rows"] = model.rowCount()
+        model.set_filter("")
+        scatter = ScatterMap()
+        scatter.resize(800, 600)
+        lib = snapshot.library
+        t = time.perf_counter()
+        scatter.set_points(
+            snapshot.projection.ids,
+            snapshot.projection.xy,
+            lib.percentile,
+            lib.flags,
+            {},
+            snapshot.projection.caption,
+        )
+        report["scatter_set_data_ms"] = _ms(t)
+        scatter.show()
+        t = time.perf_counter()
+        app.processEvents()
+        report["scatter_first_paint_ms"] = _ms(t)
+        scatter.close()
+        report.update(_embed_stall(app, Path(work), embed_files, JobRunner, QTimer, QElapsedTimer))
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return report
+
+
+def _embed_stall(app, work: Path, files: int, runner_cls, qtimer, qelapsed) -> dict:
+    """Longest event-loop gap while a real embed job runs in the background."""
+    import soundfile as sf
+
+    from anomalizer_desktop.core.embedding.job import embed
+    from anomalizer_desktop.core.jobs import run_job
+    from anomalizer_desktop.core.library.scanner import scan
+    from anomalizer_desktop.core.library.store import Store
+
+    folder = work / "loops"
+    folder.mkdir()
+    rng = np.random.default_rng(1)
+    for i in range(files):
+        sf.write(
+            folder / f"loop_{i:03d}.wav", rng.normal(0, 0.1, 44_100 * 2).astype(np.float32), 44_100
+        )
+    library = work / "embed.sqlite"
+    with Store(library) as store:
+        run_job(scan(store, [str(folder)]))
+    runner = runner_cls(str(library))
+    gaps: list[float] = []
+    clock = qelapsed()
+    clock.start()
+    last = [clock.nsecsElapsed()]
+
+    def tick() -> None:
+        now = clock.nsecsElapsed()
+        gaps.append((now - last[0]) / 1e6)
+        last[0] = now
+
+    timer = qtimer()
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
+    done = []
+    t = time.perf_counter()
+    handle = runner.start("embed", lambda store, cancel: embed(store, "dsp", cancel))
+    handle.done.connect(lambda: done.append(True))
+    timer.start()
+    while not done:
+        app.processEvents()
+        time.sleep(0.001)
+    timer.stop()
+    seconds = time.perf_counter() - t
+    return {
+        "embed_files": files,
+        "embed_s": round(seconds, 2),
+        "ui_max_gap_ms_during_embed": round(max(gaps), 1) if gaps else None,
+        "ui_p99_gap_ms_during_embed": round(float(np.percentile(gaps, 99)), 1) if gaps else None,
+    }
