@@ -1,16 +1,15 @@
-"""The GUI's job factories: core jobs plus the two loads the window needs (library, map)."""
+"""The GUI's job factories: core jobs plus the two loads the window needs (library, map).
+
+Heavy modules (torch, scikit-learn, librosa's helpers) are imported inside the factories, which
+run in worker threads, so the window appears without waiting for them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from anomalizer_desktop.core.analysis.explain import explain
-from anomalizer_desktop.core.analysis.projection import MapProjection, library_map
-from anomalizer_desktop.core.detector.model import ModelSpec
-from anomalizer_desktop.core.detector.training import train
-from anomalizer_desktop.core.embedding.job import embed
+from anomalizer_desktop.core.detector.spec import ModelSpec
 from anomalizer_desktop.core.jobs import Progress
-from anomalizer_desktop.core.library.scanner import scan
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.ui.library_data import LibraryData
 
@@ -20,13 +19,15 @@ class Snapshot:
     """Everything the window shows, read from the store in one go."""
 
     library: LibraryData
-    projection: MapProjection
+    projection: object  # core.analysis.projection.MapProjection
     problems: list[tuple[str, str]]
     counts: dict[str, int]
     embedded: int
 
 
 def load_snapshot(store: Store, embedder: str = "dsp") -> Snapshot:
+    from anomalizer_desktop.core.analysis.projection import library_map
+
     records = store.list_samples()
     library = LibraryData.from_records(records)
     problems = [(r.path, r.error) for r in records if r.error]
@@ -43,11 +44,18 @@ def snapshot_job(embedder: str):
 
 
 def scan_job(paths: list[str]):
-    return lambda store, cancel: scan(store, paths, cancel)
+    def factory(store, cancel):
+        from anomalizer_desktop.core.library.scanner import scan
+
+        return (yield from scan(store, paths, cancel))
+
+    return factory
 
 
 def rescan_job():
     def factory(store, cancel):
+        from anomalizer_desktop.core.library.scanner import scan
+
         roots = [path for _, path in store.roots()]
         if not roots:
             return None
@@ -57,15 +65,27 @@ def rescan_job():
 
 
 def embed_job(embedder: str):
-    return lambda store, cancel: embed(store, embedder, cancel)
+    def factory(store, cancel):
+        from anomalizer_desktop.core.embedding.job import embed
+
+        return (yield from embed(store, embedder, cancel))
+
+    return factory
 
 
 def train_job(spec: ModelSpec, embedder: str):
-    return lambda store, cancel: train(store, spec, embedder, cancel=cancel)
+    def factory(store, cancel):
+        from anomalizer_desktop.core.detector.training import train
+
+        return (yield from train(store, spec, embedder, cancel=cancel))
+
+    return factory
 
 
 def explain_job(path: str, embedder: str):
     def factory(store, _cancel):
+        from anomalizer_desktop.core.analysis.explain import explain
+
         yield Progress(0, 0, "explaining")
         return explain(store, path, embedder)
 

@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anomalizer_desktop.core.detector.model import ModelSpec
 from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
+from anomalizer_desktop.core.detector.spec import ModelSpec
 from anomalizer_desktop.core.embedding.base import available_embedders
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.ui import jobs
@@ -226,7 +226,8 @@ class MainWindow(QMainWindow):
         )
         text.setWordWrap(True)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setMaximumWidth(560)
+        text.setMinimumWidth(520)
+        text.setMaximumWidth(620)
         self.welcome_button = QPushButton("Add a folder of loops…")
         self.welcome_button.setMinimumHeight(40)
         row = QHBoxLayout()
@@ -240,6 +241,10 @@ class MainWindow(QMainWindow):
         wrap.addStretch(1)
         layout.addLayout(wrap)
         layout.addLayout(row)
+        self.welcome_status = QLabel("")
+        self.welcome_status.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.welcome_status.setStyleSheet("color: #2874a6; font-size: 14px; padding: 12px;")
+        layout.addWidget(self.welcome_status)
         layout.addStretch(2)
         return page
 
@@ -415,6 +420,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"A {kind} job is already running.", 5000)
             return False
         self.job_status.track(handle, title)
+        handle.progress.connect(
+            lambda done, total, message: self.welcome_status.setText(
+                f"{title}… {done}/{total}" if total else f"{title}…"
+            )
+        )
         handle.failed.connect(self._job_failed)
         handle.finished.connect(lambda result: self._job_finished(kind, result, on_done))
         return True

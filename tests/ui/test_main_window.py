@@ -196,3 +196,27 @@ def test_training_from_the_window_refreshes_scores(qtbot, window):
     assert np.isfinite(scores).sum() == 16
     column = COLUMN_INDEX["score"]
     assert window.table.horizontalHeader().sortIndicatorSection() == column
+
+
+def test_status_bar_follows_the_newest_job_when_jobs_chain(qtbot, window):
+    def quick(store, cancel):
+        yield Progress(1, 1, "")
+        return None
+
+    def slow(store, cancel):
+        for i in range(100):
+            if cancel.cancelled:
+                return None
+            yield Progress(i, 100, "")
+            time.sleep(0.01)
+        return None
+
+    first = window.runner.start("a", quick)
+    window.job_status.track(first, "first")
+    second = window.runner.start("b", slow)
+    window.job_status.track(second, "second")
+    qtbot.waitUntil(lambda: window.runner.running("a") is None, timeout=5000)
+    assert window.job_status.isVisibleTo(window)  # the first job's end did not hide it
+    second.cancel()
+    qtbot.waitUntil(lambda: window.runner.running("b") is None, timeout=5000)
+    assert not window.job_status.isVisibleTo(window)

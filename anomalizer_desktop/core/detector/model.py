@@ -11,46 +11,16 @@ different score scales count equally.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from anomalizer_desktop.core.detector.baselines import BASELINES, SklearnDetector
-from anomalizer_desktop.core.detector.names import DETECTORS
 from anomalizer_desktop.core.detector.networks import NetworkConfig
 from anomalizer_desktop.core.detector.preprocess import Standardizer
+from anomalizer_desktop.core.detector.spec import ModelSpec
 from anomalizer_desktop.core.detector.svdd import DeepSVDD, SvddConfig
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 
 UNUSUAL_QUANTILE = 0.90
-
-#: The members of the `default` detector, chosen by `anomalizer evaluate` (see README): the
-#: holistic kNN distance plus the per-aspect kNN distances, rank-averaged.
-DEFAULT_MEMBERS: tuple[tuple[str, str | None], ...] = (("knn", None), ("aspects", None))
-
-
-@dataclass
-class ModelSpec:
-    """What to train: detector name, network (for svdd/sad), seed, device, epochs, eta."""
-
-    detector: str = "default"
-    network: str = "AE"
-    seed: int = 0
-    device: str = "auto"
-    epochs: int | None = None
-    eta: float = 1.0
-    members: list[tuple[str, str | None]] = field(default_factory=list)
-
-    def resolved_members(self) -> list[tuple[str, str | None]]:
-        if self.detector not in DETECTORS:
-            raise ValueError(f"unknown detector {self.detector!r}; choose one of {DETECTORS}")
-        if self.members:
-            return list(self.members)
-        if self.detector == "default":
-            return list(DEFAULT_MEMBERS)
-        if self.detector in ("svdd", "sad"):
-            return [(self.detector, self.network)]
-        return [(self.detector, None)]
 
 
 def robust_scale(reference: np.ndarray, scores: np.ndarray) -> np.ndarray:

@@ -7,8 +7,6 @@ import os
 
 from PySide6.QtWidgets import QTextBrowser
 
-from anomalizer_desktop.core.analysis.explain import Explanation
-
 
 class ExplainPanel(QTextBrowser):
     def __init__(self, parent=None) -> None:
@@ -19,7 +17,8 @@ class ExplainPanel(QTextBrowser):
     def show_message(self, text: str) -> None:
         self.setHtml(f"<p style='color:#9aa0a6'>{html.escape(text)}</p>")
 
-    def show_explanation(self, result: Explanation) -> None:
+    def show_explanation(self, result) -> None:
+        """Show a core.analysis.explain.Explanation."""
         parts = [
             f"<p><b>{html.escape(result.summary)}</b></p>",
             "<p><b>What deviates most</b></p><table>",

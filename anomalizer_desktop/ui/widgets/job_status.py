@@ -39,9 +39,13 @@ class JobStatus(QWidget):
         self.cancel_button.setEnabled(True)
         self.setVisible(True)
         handle.progress.connect(self._progress)
-        handle.done.connect(self._done)
+        # a chained job may start before the previous one's thread reports done: only the
+        # tracked job may hide the bar
+        handle.done.connect(lambda finished=handle: self._done(finished))
 
     def _progress(self, done: int, total: int, message: str) -> None:
+        if self.sender() is not self._handle:
+            return
         if total:
             self.bar.setRange(0, total)
             self.bar.setValue(done)
@@ -58,6 +62,8 @@ class JobStatus(QWidget):
             self.cancel_button.setEnabled(False)
             self.label.setText(f"{self._title}: cancelling…")
 
-    def _done(self) -> None:
+    def _done(self, finished) -> None:
+        if finished is not self._handle:
+            return
         self._handle = None
         self.setVisible(False)

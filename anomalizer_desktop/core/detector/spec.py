@@ -1,0 +1,39 @@
+"""What to train, as plain data: detector, network, seed, device, epochs, eta.
+
+Kept apart from the model code so that the GUI and the CLI can describe a training run without
+importing torch or scikit-learn (seconds of start-up).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from anomalizer_desktop.core.detector.names import DETECTORS
+
+#: The members of the `default` detector, chosen by `anomalizer evaluate` (see README): the
+#: holistic kNN distance plus the per-aspect kNN distances, rank-averaged.
+DEFAULT_MEMBERS: tuple[tuple[str, str | None], ...] = (("knn", None), ("aspects", None))
+
+
+@dataclass
+class ModelSpec:
+    """What to train: detector name, network (for svdd/sad), seed, device, epochs, eta."""
+
+    detector: str = "default"
+    network: str = "AE"
+    seed: int = 0
+    device: str = "auto"
+    epochs: int | None = None
+    eta: float = 1.0
+    members: list[tuple[str, str | None]] = field(default_factory=list)
+
+    def resolved_members(self) -> list[tuple[str, str | None]]:
+        if self.detector not in DETECTORS:
+            raise ValueError(f"unknown detector {self.detector!r}; choose one of {DETECTORS}")
+        if self.members:
+            return list(self.members)
+        if self.detector == "default":
+            return list(DEFAULT_MEMBERS)
+        if self.detector in ("svdd", "sad"):
+            return [(self.detector, self.network)]
+        return [(self.detector, None)]
