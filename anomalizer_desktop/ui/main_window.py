@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.model = LibraryTableModel(self)
         self._chain: list[str] = []
+        self._auditioning = False  # auto-play starts once the user has played something
         self._build_ui()
         self._build_actions()
         self._connect()
@@ -327,6 +328,7 @@ class MainWindow(QMainWindow):
         ):
             menu.addAction(act)
         menu.addSeparator()
+        menu.addAction(action("Preferences…", self.open_preferences, "Ctrl+,"))
         menu.addAction(action("Quit", self.close, "Ctrl+Q"))
         view = self.menuBar().addMenu("&View")
         view.addAction(self.explain_dock.toggleViewAction())
@@ -537,7 +539,7 @@ class MainWindow(QMainWindow):
             if 0 <= r < self.model.rowCount()
         ]
         self.player.preload(neighbours)
-        if self.autoplay_box.isChecked() and self.player.is_playing():
+        if self.autoplay_box.isChecked() and self._auditioning:
             self.player.play(path)
 
     def _show_waveform(self, path: str) -> None:
@@ -559,11 +561,22 @@ class MainWindow(QMainWindow):
         if self.runner.running("explain"):
             self._explain_timer.start()
             return
+        path = self.model.path(rows[0])
         handle = self.runner.start(
-            "explain", jobs.explain_job(self.model.path(rows[0]), self.embedder_box.currentText())
+            "explain", jobs.explain_job(path, self.embedder_box.currentText())
         )
-        handle.finished.connect(self.explain_panel.show_explanation)
-        handle.failed.connect(self.explain_panel.show_message)
+        handle.finished.connect(lambda result, asked=path: self._show_explanation(asked, result))
+        handle.failed.connect(lambda message, asked=path: self._show_explanation(asked, message))
+
+    def _show_explanation(self, asked: str, result) -> None:
+        """Show an explanation only if that loop is still the one selected (jobs can lag)."""
+        rows = self.selected_rows()
+        if len(rows) != 1 or self.model.path(rows[0]) != asked:
+            return
+        if isinstance(result, str):
+            self.explain_panel.show_message(result)
+        else:
+            self.explain_panel.show_explanation(result)
 
     # ------------------------------------------------------------------ audition & flags
     def handle_key(self, event) -> bool:
@@ -587,9 +600,11 @@ class MainWindow(QMainWindow):
     def toggle_play(self) -> None:
         index = self.table.currentIndex()
         if index.isValid():
+            self._auditioning = True
             self.player.toggle(self.model.path(index.row()))
 
     def play_row(self, row: int) -> None:
+        self._auditioning = True
         self.player.play(self.model.path(row))
 
     def _play_id(self, sample_id: int) -> None:
@@ -637,6 +652,14 @@ class MainWindow(QMainWindow):
             self.filter_flag.currentData(),
             self.filter_status.currentData(),
         )
+
+    def open_preferences(self) -> None:
+        from anomalizer_desktop.ui.preferences import PreferencesDialog
+
+        dialog = PreferencesDialog(self.settings, self)
+        if dialog.exec():
+            self.autoplay_box.setChecked(self.settings.get("autoplay"))
+            self.embedder_box.setCurrentText(self.settings.get("embedder"))
 
     # ------------------------------------------------------------------ export & drops
     def open_export(self) -> ExportDialog:

@@ -220,3 +220,31 @@ def test_status_bar_follows_the_newest_job_when_jobs_chain(qtbot, window):
     second.cancel()
     qtbot.waitUntil(lambda: window.runner.running("b") is None, timeout=5000)
     assert not window.job_status.isVisibleTo(window)
+
+
+def test_preferences_persist(qtbot, settings, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from anomalizer_desktop.ui.preferences import PreferencesDialog
+    from anomalizer_desktop.ui.settings import Settings
+
+    dialog = PreferencesDialog(settings)
+    qtbot.addWidget(dialog)
+    dialog.library.setText(str(tmp_path / "other.sqlite"))
+    dialog.model_folder.setText(str(tmp_path / "models"))
+    dialog.autoplay.setChecked(False)
+    dialog.accept()
+    settings.q.sync()
+    again = Settings(QSettings(settings.q.fileName(), QSettings.Format.IniFormat))
+    assert again.get("library") == str(tmp_path / "other.sqlite")
+    assert again.get("model_folder") == str(tmp_path / "models")
+    assert again.get("autoplay") is False
+    assert again.get("audio_device") == ""
+
+
+def test_a_late_explanation_does_not_replace_a_newer_selection(qtbot, window):
+    window.table.selectRow(0)
+    first = window.model.path(0)
+    window.table.selectRow(1)
+    window._show_explanation(first, "stale text for the first row")
+    assert "stale text" not in window.explain_panel.toPlainText()

@@ -1,0 +1,98 @@
+"""Preferences: library location, default embedder, model folder, audio output, auto-play."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+
+from anomalizer_desktop.core.embedding.base import available_embedders
+from anomalizer_desktop.ui.settings import Settings
+
+
+def output_devices() -> list[str]:
+    """Names of the audio outputs PortAudio sees (empty without a sound system)."""
+    try:
+        import sounddevice as sd
+
+        return [d["name"] for d in sd.query_devices() if d["max_output_channels"] > 0]
+    except Exception:  # no PortAudio or no devices: the dialog offers the system default only
+        return []
+
+
+def _path_row(edit: QLineEdit, choose) -> QWidget:
+    button = QPushButton("Choose…")
+    button.clicked.connect(choose)
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(edit, 1)
+    row.addWidget(button)
+    box = QWidget()
+    box.setLayout(row)
+    return box
+
+
+class PreferencesDialog(QDialog):
+    def __init__(self, settings: Settings, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Preferences")
+        self.settings = settings
+        self.library = QLineEdit(settings.get("library"))
+        self.embedder = QComboBox()
+        self.embedder.addItems(available_embedders())
+        self.embedder.setCurrentText(settings.get("embedder"))
+        self.model_folder = QLineEdit(settings.get("model_folder"))
+        self.model_folder.setPlaceholderText("default: the user data folder's models/")
+        self.audio = QComboBox()
+        self.audio.addItem("System default", "")
+        for name in output_devices():
+            self.audio.addItem(name, name)
+        index = self.audio.findData(settings.get("audio_device"))
+        self.audio.setCurrentIndex(max(index, 0))
+        self.autoplay = QCheckBox("Play each loop as I move through the list")
+        self.autoplay.setChecked(settings.get("autoplay"))
+        form = QFormLayout(self)
+        form.addRow("Library file", _path_row(self.library, self._choose_library))
+        form.addRow("Default embedder", self.embedder)
+        form.addRow("Model folder", _path_row(self.model_folder, self._choose_models))
+        form.addRow("Audio output", self.audio)
+        form.addRow("Auto-play", self.autoplay)
+        note = QLabel("A new library file or audio output takes effect at the next start.")
+        note.setStyleSheet("color: #777")
+        form.addRow(note)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _choose_library(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Library file", self.library.text(), "Library (*.sqlite)"
+        )
+        if path:
+            self.library.setText(path)
+
+    def _choose_models(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Model folder", self.model_folder.text())
+        if path:
+            self.model_folder.setText(path)
+
+    def accept(self) -> None:
+        self.settings.set("library", self.library.text().strip())
+        self.settings.set("embedder", self.embedder.currentText())
+        self.settings.set("model_folder", self.model_folder.text().strip())
+        self.settings.set("audio_device", self.audio.currentData())
+        self.settings.set("autoplay", self.autoplay.isChecked())
+        super().accept()
