@@ -7,6 +7,7 @@ not run (no such folder, unwritable export, damaged library), 2 for a usage erro
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from anomalizer_desktop import __version__
@@ -80,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", parents=[common], help="train the detector and score every loop")
     p.add_argument("--detector", default="default", choices=DETECTORS)
     p.add_argument("--network", default="AE", choices=NETWORKS)
-    p.add_argument("--embedder", default="dsp", choices=available_embedders())
+    p.add_argument("--embedder", default="dsp", help="built-in or imported embedder name")
     p.add_argument("--device", default="auto", choices=DEVICES)
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
@@ -94,9 +95,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("explain", parents=[common], help="why a loop is unusual")
     p.add_argument("path")
-    p.add_argument("--embedder", default="dsp", choices=available_embedders())
+    p.add_argument("--embedder", default="dsp", help="built-in or imported embedder name")
     p.add_argument("--neighbours", type=int, default=5)
     p.set_defaults(func=commands.cmd_explain)
+
+    features = sub.add_parser("features", help="export or import embedding vectors")
+    features_sub = features.add_subparsers(dest="features_command", required=True, metavar="WHAT")
+    p = features_sub.add_parser("export", parents=[common], help="write vectors to Parquet")
+    p.add_argument("out", metavar="OUT.parquet")
+    p.add_argument("--embedder", default="dsp")
+    p.set_defaults(func=commands.cmd_features_export)
+    p = features_sub.add_parser("import", parents=[common], help="read vectors (Parquet/NPZ)")
+    p.add_argument("source", metavar="FILE")
+    p.add_argument("--embedder", required=True, help="name to store the vectors under")
+    p.set_defaults(func=commands.cmd_features_import)
 
     p = sub.add_parser("evaluate", help="ROC AUC on a labelled corpus")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -143,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("anomalizer: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `anomalizer list | head`: the reader left, nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -288,3 +288,37 @@ def cmd_bench_gui(args: argparse.Namespace) -> int:
         if key != "rows":
             print(f"  {key:30s} {value}")
     return 0
+
+
+def cmd_features_export(args: argparse.Namespace, store: Store) -> int:
+    from anomalizer_desktop.core.embedding.transfer import export_features
+
+    result = export_features(store, args.embedder, args.out)
+    if args.json:
+        print_json(result)
+    else:
+        print(
+            f"wrote {result['rows']} {args.embedder} vectors ({result['dim']}-d) to "
+            f"{result['path']}"
+        )
+    return 0
+
+
+def cmd_features_import(args: argparse.Namespace, store: Store) -> int:
+    from anomalizer_desktop.core.embedding.transfer import import_features
+
+    summary = import_features(store, args.source, args.embedder)
+    if args.json:
+        print_json(summary.as_json())
+        return 0
+    print(
+        f"imported {summary.imported} of {summary.rows} vectors as {summary.embedder} "
+        f"({summary.dim}-d): {summary.by_hash} matched by content, {summary.by_path} by path"
+    )
+    if summary.unmatched:
+        warn(
+            f"{len(summary.unmatched)} row(s) match no loop of this library (scan their folder "
+            "first?):"
+        )
+        print_problems([(p, "no matching loop") for p in summary.unmatched])
+    return 0

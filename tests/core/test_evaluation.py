@@ -125,5 +125,8 @@ def test_bad_feature_files_give_clear_errors(tmp_path):
     (junk / "s.npz").write_text("not a zip")
     with pytest.raises(EvaluationError, match="not a features file"):
         load_feature_scenarios(junk)
+    (junk / "s.npz").write_bytes(b"PK\x03\x04 a broken zip")
+    with pytest.raises(EvaluationError, match="not a features file"):
+        load_feature_scenarios(junk)
     with pytest.raises(EvaluationError, match=r"no <scenario>\.npz"):
         load_feature_scenarios(tmp_path / "missing")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,7 +187,7 @@ def load_feature_scenarios(folder: str | os.PathLike[str]) -> list[Scenario]:
         try:
             with np.load(file, allow_pickle=False) as data:
                 x, y = np.asarray(data["x"], dtype=np.float32), np.asarray(data["y"]).astype(bool)
-        except (OSError, ValueError, KeyError) as error:
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
             raise EvaluationError(
                 f"{file.name}: not a features file with x and y ({error})"
             ) from None

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from anomalizer_desktop.core.detector.preprocess import Standardizer
-from anomalizer_desktop.core.embedding.base import get_embedder
+from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.store import Store
 
@@ -70,7 +70,7 @@ def _standardizer(store: Store, x: np.ndarray, groups) -> Standardizer:
 
 def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5) -> Explanation:
     """Explain the loop at `path` against the rest of the library."""
-    info = get_embedder(embedder)
+    info = embedder_info(store, embedder)
     ids, x = store.feature_matrix(info.id, info.version)
     records = {r.id: r for r in store.list_samples()}
     wanted = {os.path.realpath(path), os.path.abspath(path)}
@@ -78,14 +78,8 @@ def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5)
     if not match:
         raise ExplainError(f"{path} is not an embedded loop of this library ({embedder})")
     row = match[0]
-    groups = (
-        info.feature_groups() if hasattr(info, "feature_groups") else {"all": slice(0, info.dim)}
-    )
-    names = (
-        info.feature_names()
-        if hasattr(info, "feature_names")
-        else [f"dimension {i + 1}" for i in range(info.dim)]
-    )
+    groups = info.groups or {"all": slice(0, info.dim)}
+    names = info.names or [f"dimension {i + 1}" for i in range(info.dim)]
     standardizer = _standardizer(store, x, groups)
     z = standardizer.transform(x)
     unweighted = z / standardizer.weights

@@ -13,7 +13,8 @@ import numpy as np
 from sklearn.decomposition import PCA
 
 from anomalizer_desktop.core.detector.preprocess import Standardizer
-from anomalizer_desktop.core.embedding.base import get_embedder
+from anomalizer_desktop.core.embedding.base import UnknownEmbedderError
+from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.library.store import Store
 
 
@@ -51,8 +52,10 @@ def project(x: np.ndarray, groups: dict[str, slice] | None = None, seed: int = 0
 
 def library_map(store: Store, embedder: str = "dsp") -> MapProjection:
     """The map of every usable embedded loop of one embedder."""
-    info = get_embedder(embedder)
+    try:
+        info = embedder_info(store, embedder)
+    except UnknownEmbedderError:  # nothing embedded yet
+        return MapProjection(np.zeros(0, np.int64), np.zeros((0, 2), np.float32), (0.0, 0.0))
     ids, x = store.feature_matrix(info.id, info.version)
-    groups = info.feature_groups() if hasattr(info, "feature_groups") else None
-    xy, explained = project(x, groups)
+    xy, explained = project(x, info.groups)
     return MapProjection(ids, xy, explained)

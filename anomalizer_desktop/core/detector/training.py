@@ -18,7 +18,7 @@ import numpy as np
 
 from anomalizer_desktop.core.detector.checkpoint import load_checkpoint, save_checkpoint
 from anomalizer_desktop.core.detector.model import AnomalyModel, ModelSpec
-from anomalizer_desktop.core.embedding.base import get_embedder
+from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.store import Store
@@ -46,16 +46,6 @@ class TrainResult:
         return asdict(self)
 
 
-def embedder_info(name: str) -> dict:
-    embedder = get_embedder(name)
-    return {"id": embedder.id, "version": embedder.version, "dim": embedder.dim}
-
-
-def _groups(name: str) -> dict[str, slice] | None:
-    embedder = get_embedder(name)
-    return embedder.feature_groups() if hasattr(embedder, "feature_groups") else None
-
-
 def flag_labels(store: Store, ids: np.ndarray) -> np.ndarray:
     """+1 for loops flagged typical, -1 for unusual, 0 otherwise, aligned with `ids`."""
     flags = dict(store.execute("SELECT sample_id, flag FROM user_data WHERE flag IS NOT NULL"))
@@ -71,7 +61,8 @@ def train(
 ) -> Job[TrainResult]:
     """Fit `spec` on the library's `embedder` vectors and store the run and its scores."""
     started = time.monotonic()
-    info = embedder_info(embedder)
+    described = embedder_info(store, embedder)
+    info = described.as_dict()
     ids, x = store.feature_matrix(info["id"], info["version"])
     if len(ids) < MIN_TRAINING_LOOPS:
         raise TrainError(
@@ -81,7 +72,7 @@ def train(
     labels = flag_labels(store, ids)
     model = AnomalyModel(spec)
     yield Progress(0, 0, f"training {spec.detector} on {len(ids)} loops")
-    yield from model.fit(x, labels, _groups(embedder), cancel)
+    yield from model.fit(x, labels, described.groups, cancel)
     scores = model.score(x)
     models_dir = Path(models_dir) if models_dir else Path(store.path).parent / "detectors"
     with store.transaction() as db:
@@ -154,7 +145,7 @@ def run_checkpoint(store: Store, run_id: int | None = None) -> tuple[int, str, s
 def score(store: Store, run_id: int | None = None, device: str = "cpu") -> Job[dict]:
     """Score every embedded loop with a stored run's model (new loops get scores too)."""
     run_id, embedder, checkpoint = run_checkpoint(store, run_id)
-    info = embedder_info(embedder)
+    info = embedder_info(store, embedder).as_dict()
     model, _ = load_checkpoint(checkpoint, info, device=device)
     ids, x = store.feature_matrix(info["id"], info["version"])
     yield Progress(0, len(ids), f"scoring {len(ids)} loops with run {run_id}")
