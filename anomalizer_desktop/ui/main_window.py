@@ -290,7 +290,10 @@ class MainWindow(QMainWindow):
             "Export flagged, selected or top loops for your DAW",
         )
         self.embedder_box = QComboBox()
-        self.embedder_box.addItems(available_embedders())
+        self.embedder_box.setToolTip("Built-in embedders, and vectors imported into this library")
+        self.embedder_box.addItems(
+            list(dict.fromkeys(available_embedders() + self.store.embedder_names()))
+        )
         self.embedder_box.setCurrentText(self.settings.get("embedder"))
         self.detector_box = QComboBox()
         self.detector_box.addItems(DETECTORS)
@@ -356,6 +359,7 @@ class MainWindow(QMainWindow):
         )
         self.player.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.problems_button.clicked.connect(self.problems_dock.show)
+        self.embedder_box.currentTextChanged.connect(lambda _name: self.reload())
         self.welcome_button.clicked.connect(self.choose_folder)
         self._explain_timer = QTimer(self, singleShot=True, interval=200)
         self._explain_timer.timeout.connect(self._explain_current)

@@ -248,3 +248,30 @@ def test_a_late_explanation_does_not_replace_a_newer_selection(qtbot, window):
     window.table.selectRow(1)
     window._show_explanation(first, "stale text for the first row")
     assert "stale text" not in window.explain_panel.toPlainText()
+
+
+def test_imported_embedders_are_offered(qtbot, scored_library, settings, tmp_path):
+    import numpy as np
+
+    from anomalizer_desktop.core.embedding.transfer import import_features
+    from anomalizer_desktop.ui.main_window import MainWindow
+    from anomalizer_desktop.ui.player import AudioPlayer
+    from anomalizer_desktop.ui.workers import JobRunner
+
+    path, _ = scored_library
+    with Store(path) as store:
+        ids, x = store.feature_matrix("dsp")
+        paths = dict(store.execute("SELECT id, path FROM samples").fetchall())
+        np.savez(tmp_path / "v.npz", x=x[:, :8], paths=np.array([paths[int(i)] for i in ids]))
+        import_features(store, tmp_path / "v.npz", "studio")
+    store = Store(path)
+    win = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none"))
+    qtbot.addWidget(win)
+    items = [win.embedder_box.itemText(i) for i in range(win.embedder_box.count())]
+    assert items == ["dsp", "studio"]
+    win.embedder_box.setCurrentText("studio")
+    win.reload()
+    qtbot.waitUntil(lambda: not win.runner.any_running(), timeout=20_000)
+    assert len(win.map.ids) == 16
+    win.runner.cancel_all()
+    store.close()

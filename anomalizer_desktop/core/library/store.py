@@ -266,6 +266,10 @@ class Store:
         matrix = np.stack([np.frombuffer(r[2], dtype=np.float32) for r in rows])
         return ids, matrix
 
+    def embedder_names(self) -> list[str]:
+        """Names of the embedders this library holds vectors for (built-in or imported)."""
+        return [n for (n,) in self._db.execute("SELECT DISTINCT embedder FROM features ORDER BY 1")]
+
     def embedder_counts(self) -> dict[str, int]:
         rows = self._db.execute(
             "SELECT embedder || ':' || version, COUNT(*) FROM features GROUP BY embedder, version"
