@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--embedder", default="dsp", choices=available_embedders())
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     p.add_argument("--retry-errors", action="store_true", help="retry files that failed before")
+    add_clap_options(p)
     p.set_defaults(func=commands.cmd_embed)
 
     p = sub.add_parser("start", parents=[common], help="scan folders and embed them (quick start)")
@@ -99,6 +100,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--neighbours", type=int, default=5)
     p.set_defaults(func=commands.cmd_explain)
 
+    models = sub.add_parser("models", help="CLAP checkpoints: list, download, import, remove")
+    models_sub = models.add_subparsers(dest="models_command", required=True, metavar="WHAT")
+    p = models_sub.add_parser("list", parents=[common], help="installed and known checkpoints")
+    p.set_defaults(func=commands.cmd_models_list, needs_store=False)
+    p = models_sub.add_parser("download", parents=[common], help="fetch a known checkpoint")
+    p.add_argument("name")
+    p.set_defaults(func=commands.cmd_models_download, needs_store=False)
+    p = models_sub.add_parser("import", parents=[common], help="install a checkpoint file")
+    p.add_argument("file")
+    p.set_defaults(func=commands.cmd_models_import, needs_store=False)
+    p = models_sub.add_parser("remove", parents=[common], help="delete an installed checkpoint")
+    p.add_argument("name")
+    p.set_defaults(func=commands.cmd_models_remove, needs_store=False)
+
     features = sub.add_parser("features", help="export or import embedding vectors")
     features_sub = features.add_subparsers(dest="features_command", required=True, metavar="WHAT")
     p = features_sub.add_parser("export", parents=[common], help="write vectors to Parquet")
@@ -119,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu", choices=DEVICES)
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--json", dest="json_out", metavar="OUT", help="write the results as JSON")
+    p.add_argument("--checkpoint", help="CLAP checkpoint file (default: the installed one)")
+    p.add_argument("--output", choices=["projected", "features"], default="projected")
     p.set_defaults(func=commands.cmd_evaluate, needs_store=False)
 
     bench = sub.add_parser("bench", help="benchmarks that print figures")
@@ -127,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder")
     p.add_argument("--embedder", action="append", choices=available_embedders())
     p.add_argument("--workers", type=int, default=None)
+    add_clap_options(p)
     p.add_argument("--repeats", type=int, default=3, help="passes per measurement (median)")
     p.set_defaults(func=commands.cmd_bench_embed, needs_store=False)
     p = bench_sub.add_parser("train", parents=[common], help="Deep SVDD time per epoch")
@@ -140,6 +158,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--embed-files", type=int, default=120)
     p.set_defaults(func=commands.cmd_bench_gui, needs_store=False)
     return parser
+
+
+def add_clap_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--checkpoint", help="CLAP checkpoint file (default: the installed one)")
+    parser.add_argument(
+        "--output",
+        choices=["projected", "features"],
+        default="projected",
+        help="CLAP: 512-d projected embedding or the pre-projection features",
+    )
+    parser.add_argument("--device", default="auto", choices=DEVICES, help="CLAP inference device")
 
 
 def main(argv: list[str] | None = None) -> int:

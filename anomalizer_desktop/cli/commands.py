@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from anomalizer_desktop.cli.output import (
     drive,
@@ -16,6 +17,14 @@ from anomalizer_desktop.core.embedding.job import embed as embed_job
 from anomalizer_desktop.core.export import select_entries, write_export
 from anomalizer_desktop.core.library.scanner import scan as scan_job
 from anomalizer_desktop.core.library.store import Store
+
+
+def clap_options(args: argparse.Namespace) -> dict:
+    """checkpoint/output/device for the CLAP embedder (ignored by dsp)."""
+    if getattr(args, "embedder", None) != "clap":
+        return {}
+    return {"checkpoint": args.checkpoint, "output": args.output, "device": args.device}
+
 
 SCAN_KEYS = ("found", "new", "changed", "unchanged", "moved", "missing", "errors")
 
@@ -31,7 +40,13 @@ def cmd_scan(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_embed(args: argparse.Namespace, store: Store) -> int:
-    job = embed_job(store, args.embedder, workers=args.workers, retry_errors=args.retry_errors)
+    job = embed_job(
+        store,
+        args.embedder,
+        workers=args.workers,
+        retry_errors=args.retry_errors,
+        **clap_options(args),
+    )
     summary = drive(job, f"embedding ({args.embedder})", args.quiet)
     if args.json:
         print_json(summary.as_json())
@@ -140,8 +155,14 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
 def cmd_bench_embed(args: argparse.Namespace) -> int:
     from anomalizer_desktop.core.bench import bench_embed
 
+    embedders = args.embedder or ["dsp"]
+    options = {"checkpoint": args.checkpoint, "output": args.output, "device": args.device}
     report = bench_embed(
-        args.folder, args.embedder or ["dsp"], workers=args.workers, repeats=args.repeats
+        args.folder,
+        embedders,
+        workers=args.workers,
+        repeats=args.repeats,
+        clap_options=options if "clap" in embedders else None,
     )
     if args.json:
         print_json(report)
@@ -155,6 +176,12 @@ def cmd_bench_embed(args: argparse.Namespace) -> int:
                 f" (median of {', '.join(f'{r:.0f}' for r in value['files_per_s_all'])})"
                 + (f"  {ratio:.2f}x decode-only" if ratio else "")
             )
+    if "speedup" in report:
+        print(
+            f"  CLAP ({report['version']}, {report['device']}, batch {report['batch_size']}): "
+            f"{report['clap']['files_per_s']} files/s; the paper's way (seed_shape) "
+            f"{report['seed_shape']['files_per_s']} files/s: {report['speedup']}x"
+        )
     profile = report.get("dsp_profile_single_process")
     if profile:
         print(
@@ -221,7 +248,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         job = evaluate_features(args.features, protocols, device=args.device, epochs=args.epochs)
     elif args.corpus:
         job = evaluate(
-            args.corpus, protocols, args.embedder, device=args.device, epochs=args.epochs
+            args.corpus,
+            protocols,
+            args.embedder,
+            device=args.device,
+            epochs=args.epochs,
+            checkpoint=args.checkpoint,
+            output=args.output,
         )
     else:
         raise EvaluationError("name a CORPUS folder or --features DIR")
@@ -321,4 +354,58 @@ def cmd_features_import(args: argparse.Namespace, store: Store) -> int:
             "first?):"
         )
         print_problems([(p, "no matching loop") for p in summary.unmatched])
+    return 0
+
+
+def cmd_models_list(args: argparse.Namespace) -> int:
+    from anomalizer_desktop.core.embedding.clap.download import list_models
+
+    info = list_models()
+    if args.json:
+        print_json(info)
+        return 0
+    print(f"models folder: {info['folder']}")
+    print("installed:" if info["installed"] else "installed: none")
+    for model in info["installed"]:
+        print(f"  {model['name']:48s} {model['size_mb']:8.1f} MB  {model['family']}")
+    print("known (anomalizer models download NAME):")
+    for model in info["known"]:
+        print(f"  {model['name']:48s} ~{model['approx_mb']} MB  {model['family']}: {model['note']}")
+    return 0
+
+
+def cmd_models_download(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from anomalizer_desktop.core.embedding.clap.download import download
+
+    with tqdm(
+        unit="B",
+        unit_scale=True,
+        desc=args.name,
+        file=sys.stderr,
+        disable=True if args.quiet else None,
+    ) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total or None
+            bar.n = done
+            bar.refresh()
+
+        path = download(args.name, progress)
+    print(f"installed {path}")
+    return 0
+
+
+def cmd_models_import(args: argparse.Namespace) -> int:
+    from anomalizer_desktop.core.embedding.clap.download import import_model
+
+    print(f"installed {import_model(args.file)}")
+    return 0
+
+
+def cmd_models_remove(args: argparse.Namespace) -> int:
+    from anomalizer_desktop.core.embedding.clap.download import remove_model
+
+    print(f"removed {remove_model(args.name)}")
     return 0

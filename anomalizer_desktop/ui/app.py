@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -41,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("anomalizer-desktop")
     app.setOrganizationName("anomalizer-desktop")
     settings = Settings()
+    if settings.get("model_folder"):  # where CLAP checkpoints are looked for
+        from anomalizer_desktop.core.embedding.clap.store import MODELS_ENV
+
+        os.environ[MODELS_ENV] = settings.get("model_folder")
     library = resolve_library_path(args.library or settings.get("library") or None)
     try:
         store = Store(library)

@@ -64,11 +64,12 @@ def rescan_job():
     return factory
 
 
-def embed_job(embedder: str):
+def embed_job(embedder: str, checkpoint: str | None = None):
     def factory(store, cancel):
         from anomalizer_desktop.core.embedding.job import embed
 
-        return (yield from embed(store, embedder, cancel))
+        options = {"checkpoint": checkpoint} if embedder == "clap" else {}
+        return (yield from embed(store, embedder, cancel, **options))
 
     return factory
 

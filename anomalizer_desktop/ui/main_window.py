@@ -6,6 +6,7 @@ runs through the JobRunner; widgets are only touched here, in the GUI thread.
 
 from __future__ import annotations
 
+import functools
 import os
 
 import numpy as np
@@ -36,7 +37,6 @@ from PySide6.QtWidgets import (
 
 from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
 from anomalizer_desktop.core.detector.spec import ModelSpec
-from anomalizer_desktop.core.embedding.base import available_embedders
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.export_dialog import ExportDialog
@@ -51,6 +51,18 @@ from anomalizer_desktop.ui.widgets.waveform import WaveformView
 from anomalizer_desktop.ui.workers import JobRunner
 
 FLAG_KEYS = {Qt.Key.Key_T: "typical", Qt.Key.Key_U: "unusual", Qt.Key.Key_0: None}
+
+
+def unless_closed(method):
+    """Skip a job callback that arrives after the window closed (its widgets are gone)."""
+
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        if getattr(self, "_closed", False):
+            return None
+        return method(self, *args, **kwargs)
+
+    return guarded
 
 
 class LibraryTable(QTableView):
@@ -290,11 +302,11 @@ class MainWindow(QMainWindow):
             "Export flagged, selected or top loops for your DAW",
         )
         self.embedder_box = QComboBox()
-        self.embedder_box.setToolTip("Built-in embedders, and vectors imported into this library")
-        self.embedder_box.addItems(
-            list(dict.fromkeys(available_embedders() + self.store.embedder_names()))
+        self.embedder_box.setToolTip(
+            "dsp (built in), CLAP with each installed checkpoint, and vectors imported into "
+            "this library"
         )
-        self.embedder_box.setCurrentText(self.settings.get("embedder"))
+        self._fill_embedders()
         self.detector_box = QComboBox()
         self.detector_box.addItems(DETECTORS)
         self.detector_box.setCurrentText(self.settings.get("detector"))
@@ -337,6 +349,29 @@ class MainWindow(QMainWindow):
         view.addAction(self.explain_dock.toggleViewAction())
         view.addAction(self.problems_dock.toggleViewAction())
 
+    def _fill_embedders(self) -> None:
+        """Items: dsp, "clap · CHECKPOINT" per installed checkpoint, imported names."""
+        from anomalizer_desktop.core.embedding.clap.store import installed
+
+        self.embedder_box.blockSignals(True)
+        self.embedder_box.clear()
+        self.embedder_box.addItem("dsp", ("dsp", None))
+        checkpoints = installed()
+        for path in checkpoints:
+            self.embedder_box.addItem(f"clap · {path.name}", ("clap", str(path)))
+        if not checkpoints:
+            self.embedder_box.addItem("clap (no checkpoint installed)", ("clap", None))
+        for name in self.store.embedder_names():
+            if name not in ("dsp", "clap"):
+                self.embedder_box.addItem(name, (name, None))
+        index = self.embedder_box.findText(self.settings.get("embedder"))
+        self.embedder_box.setCurrentIndex(max(index, 0))
+        self.embedder_box.blockSignals(False)
+
+    def embedder_name(self) -> str:
+        """The embedder id of the current choice (dsp, clap or an imported name)."""
+        return (self.embedder_box.currentData() or ("dsp", None))[0]
+
     def _connect(self) -> None:
         self.filter_text.textChanged.connect(self._apply_filter)
         self.filter_flag.currentIndexChanged.connect(self._apply_filter)
@@ -367,13 +402,14 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ data
     def reload(self) -> None:
         """Re-read the library (in a worker) and refresh table, map, counts and problems."""
-        handle = self.runner.start("load", jobs.snapshot_job(self.embedder_box.currentText()))
+        handle = self.runner.start("load", jobs.snapshot_job(self.embedder_name()))
         if handle is None:
             QTimer.singleShot(300, self.reload)
             return
         handle.finished.connect(self.apply_snapshot)
         handle.failed.connect(self._job_failed)
 
+    @unless_closed
     def apply_snapshot(self, snapshot: jobs.Snapshot) -> None:
         selected = self.selected_ids()
         self.model.set_library(snapshot.library)
@@ -435,6 +471,7 @@ class MainWindow(QMainWindow):
         handle.finished.connect(lambda result: self._job_finished(kind, result, on_done))
         return True
 
+    @unless_closed
     def _job_finished(self, kind: str, result, on_done) -> None:
         problems = getattr(result, "problems", None)
         if getattr(result, "cancelled", False):
@@ -450,6 +487,7 @@ class MainWindow(QMainWindow):
         if self._chain and not getattr(result, "cancelled", False):
             self._chain.pop(0)()
 
+    @unless_closed
     def _job_failed(self, message: str) -> None:
         self._chain.clear()
         QMessageBox.warning(self, "anomalizer", message.splitlines()[0][:400])
@@ -469,9 +507,10 @@ class MainWindow(QMainWindow):
         self._run("scan", "Rescanning", jobs.rescan_job())
 
     def start_embed(self) -> None:
-        embedder = self.embedder_box.currentText()
-        self.settings.set("embedder", embedder)
-        self._run("embed", f"Embedding ({embedder})", jobs.embed_job(embedder))
+        embedder, checkpoint = self.embedder_box.currentData() or ("dsp", None)
+        label = self.embedder_box.currentText()
+        self.settings.set("embedder", label)
+        self._run("embed", f"Embedding ({label})", jobs.embed_job(embedder, checkpoint))
 
     def start_train(self, with_flags: bool) -> None:
         detector = self.detector_box.currentText()
@@ -495,7 +534,7 @@ class MainWindow(QMainWindow):
         self._run(
             "train",
             title,
-            jobs.train_job(spec, self.embedder_box.currentText()),
+            jobs.train_job(spec, self.embedder_name()),
             lambda result: self.statusBar().showMessage(
                 f"Trained on {result.trained_on} loops: {result.unusual} above the unusual cut.",
                 10_000,
@@ -566,12 +605,11 @@ class MainWindow(QMainWindow):
             self._explain_timer.start()
             return
         path = self.model.path(rows[0])
-        handle = self.runner.start(
-            "explain", jobs.explain_job(path, self.embedder_box.currentText())
-        )
+        handle = self.runner.start("explain", jobs.explain_job(path, self.embedder_name()))
         handle.finished.connect(lambda result, asked=path: self._show_explanation(asked, result))
         handle.failed.connect(lambda message, asked=path: self._show_explanation(asked, message))
 
+    @unless_closed
     def _show_explanation(self, asked: str, result) -> None:
         """Show an explanation only if that loop is still the one selected (jobs can lag)."""
         rows = self.selected_rows()
@@ -687,6 +725,8 @@ class MainWindow(QMainWindow):
             self.add_folders(folders)
 
     def closeEvent(self, event) -> None:
+        self._closed = True
+        self._explain_timer.stop()
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.runner.cancel_all()
         self.player.close()

@@ -267,11 +267,33 @@ def test_imported_embedders_are_offered(qtbot, scored_library, settings, tmp_pat
     store = Store(path)
     win = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none"))
     qtbot.addWidget(win)
-    items = [win.embedder_box.itemText(i) for i in range(win.embedder_box.count())]
-    assert items == ["dsp", "studio"]
-    win.embedder_box.setCurrentText("studio")
+    items = [win.embedder_box.itemData(i)[0] for i in range(win.embedder_box.count())]
+    assert items == ["dsp", "clap", "studio"]
+    win.embedder_box.setCurrentIndex(2)
     win.reload()
     qtbot.waitUntil(lambda: not win.runner.any_running(), timeout=20_000)
     assert len(win.map.ids) == 16
     win.runner.cancel_all()
+    store.close()
+
+
+def test_installed_clap_checkpoints_are_offered(
+    qtbot, scored_library, settings, tmp_path, monkeypatch
+):
+    from anomalizer_desktop.ui.main_window import MainWindow
+    from anomalizer_desktop.ui.player import AudioPlayer
+    from anomalizer_desktop.ui.workers import JobRunner
+
+    models = tmp_path / "clap_models"
+    models.mkdir()
+    (models / "630k-audioset-fusion-best.pt").write_bytes(b"placeholder")
+    monkeypatch.setenv("ANOMALIZER_MODELS", str(models))
+    path, _ = scored_library
+    store = Store(path)
+    win = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none"))
+    qtbot.addWidget(win)
+    labels = [win.embedder_box.itemText(i) for i in range(win.embedder_box.count())]
+    assert labels == ["dsp", "clap · 630k-audioset-fusion-best.pt"]
+    assert win.embedder_box.itemData(1) == ("clap", str(models / "630k-audioset-fusion-best.pt"))
+    qtbot.waitUntil(lambda: not win.runner.any_running(), timeout=20_000)
     store.close()

@@ -24,7 +24,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from anomalizer_desktop.core.detector.model import AnomalyModel, ModelSpec
-from anomalizer_desktop.core.embedding.base import get_embedder
+from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.embedding.job import embed
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
@@ -73,22 +73,21 @@ def read_labels(folder: Path) -> dict[str, bool]:
 
 
 def load_scenario(
-    folder: Path, embedder: str, workdir: Path, cancel: CancelToken | None = None
+    folder: Path, embedder: str, workdir: Path, cancel: CancelToken | None = None, **options
 ) -> Job[Scenario]:
     """Scan + embed one scenario into a temporary library; return its matrix and labels."""
     labels = read_labels(folder)
     with Store(workdir / f"{folder.name}.sqlite") as store:
         yield from scan(store, [str(folder)], cancel)
-        yield from embed(store, embedder, cancel)
-        model = get_embedder(embedder)
+        yield from embed(store, embedder, cancel, **options)
+        model = embedder_info(store, embedder)
         ids, x = store.feature_matrix(model.id, model.version)
         paths = dict(store.execute("SELECT id, path FROM samples").fetchall())
     keep = [i for i, sid in enumerate(ids) if paths[int(sid)] in labels]
     y = np.array([labels[paths[int(ids[i])]] for i in keep], dtype=bool)
     if y.all() or not y.any():
         raise EvaluationError(f"scenario {folder.name} needs both normal and outlier files")
-    groups = model.feature_groups() if hasattr(model, "feature_groups") else None
-    return Scenario(folder.name, x[keep], y, groups)
+    return Scenario(folder.name, x[keep], y, model.groups)
 
 
 def _fit_score(
@@ -163,6 +162,7 @@ def evaluate(
     device: str = "cpu",
     epochs: int | None = None,
     cancel: CancelToken | None = None,
+    **embedder_options,
 ) -> Job[dict]:
     """The whole evaluation: {"embedder", "scenarios": {...}, "mean": {...}}."""
     folders = find_scenarios(corpus)
@@ -170,7 +170,9 @@ def evaluate(
     with tempfile.TemporaryDirectory(prefix="anomalizer-eval-") as workdir:
         for folder in folders:
             yield Progress(0, 0, f"loading {folder.name}")
-            scenario = yield from load_scenario(folder, embedder, Path(workdir), cancel)
+            scenario = yield from load_scenario(
+                folder, embedder, Path(workdir), cancel, **embedder_options
+            )
             scenarios[scenario.name] = yield from evaluate_scenario(
                 scenario, protocols, detectors, device, epochs, cancel=cancel
             )

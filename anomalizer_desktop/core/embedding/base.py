@@ -31,15 +31,24 @@ class UnknownEmbedderError(AnomalizerError, ValueError):
 
 
 def available_embedders() -> list[str]:
-    return ["dsp"]
+    return ["dsp", "clap"]
 
 
-def get_embedder(name: str) -> Embedder:
-    """The embedder called `name` (e.g. "dsp")."""
+def get_embedder(name: str, **options) -> Embedder:
+    """The embedder called `name`. `clap` takes checkpoint=PATH (default: the installed one),
+    output="projected"|"features" and device="auto"|"cpu"|"cuda"|"mps"."""
     if name == "dsp":
         from anomalizer_desktop.core.embedding.dsp import DspEmbedder
 
         return DspEmbedder()
+    if name == "clap":
+        from anomalizer_desktop.core.embedding.clap.embedder import ClapEmbedder
+        from anomalizer_desktop.core.embedding.clap.store import default_checkpoint
+
+        checkpoint = options.get("checkpoint") or default_checkpoint()
+        return ClapEmbedder(
+            checkpoint, options.get("output") or "projected", options.get("device") or "auto"
+        )
     raise UnknownEmbedderError(
         f"unknown embedder {name!r}; available: {', '.join(available_embedders())}"
     )

@@ -26,31 +26,36 @@ class EmbedderInfo:
 
 
 def builtin_info(name: str) -> EmbedderInfo:
-    from anomalizer_desktop.core.embedding.base import get_embedder
+    """The DSP embedder's own description (other built-ins need a model: see embedder_info)."""
+    from anomalizer_desktop.core.embedding.dsp import DspEmbedder
 
-    embedder = get_embedder(name)
-    groups = embedder.feature_groups() if hasattr(embedder, "feature_groups") else None
-    names = embedder.feature_names() if hasattr(embedder, "feature_names") else None
-    return EmbedderInfo(embedder.id, embedder.version, embedder.dim, groups, names)
+    if name != "dsp":
+        raise UnknownEmbedderError(f"{name} vectors are described by the library, not built in")
+    return EmbedderInfo(
+        DspEmbedder.id,
+        DspEmbedder.version,
+        DspEmbedder.dim,
+        DspEmbedder.feature_groups(),
+        DspEmbedder.feature_names(),
+    )
 
 
 def embedder_info(store: Store, name: str) -> EmbedderInfo:
-    """The built-in embedder `name`, or the vectors stored under that name (imported)."""
+    """What the library holds under `name`: the most common (version, dim) of its vectors,
+    with the DSP embedder's groups and names when they are current DSP vectors."""
     stored = store.execute(
         "SELECT version, dim, COUNT(*) FROM features WHERE embedder = ?"
         " GROUP BY version, dim ORDER BY COUNT(*) DESC LIMIT 1",
         (name,),
     ).fetchone()
-    if name in available_embedders():
+    if name == "dsp":
         info = builtin_info(name)
         if stored is None or (stored[0], stored[1]) == (info.version, info.dim):
             return info
-        # vectors imported under a built-in name but another version: use what is stored
-        return EmbedderInfo(name, stored[0], stored[1])
     if stored is None:
         raise UnknownEmbedderError(
-            f"no vectors for embedder {name!r} in this library; built-in embedders: "
-            f"{', '.join(available_embedders())} (or import vectors with `anomalizer features "
-            "import`)"
+            f"no vectors for embedder {name!r} in this library: run `anomalizer embed "
+            f"--embedder {name}` (built-in: {', '.join(available_embedders())}) or import "
+            "vectors with `anomalizer features import`"
         )
     return EmbedderInfo(name, stored[0], stored[1])

@@ -72,9 +72,14 @@ def embed(
     cancel: CancelToken | None = None,
     workers: int | None = None,
     retry_errors: bool = False,
+    **options,
 ) -> Job[EmbedSummary]:
-    """Embed every usable sample that lacks a vector from this embedder version."""
-    embedder = get_embedder(embedder_name)
+    """Embed every usable sample that lacks a vector from this embedder version.
+
+    Embedders that batch (CLAP) run in this process with their own decode threads; the others
+    run one file per task in a pool of worker processes. `options` go to the embedder
+    (checkpoint=..., output=..., device=...)."""
+    embedder = get_embedder(embedder_name, **options)
     todo = store.samples_to_embed(embedder.id, embedder.version, retry_errors=retry_errors)
     summary = EmbedSummary()
     summary.skipped = store.count_embedded(embedder.id, embedder.version)
@@ -82,7 +87,10 @@ def embed(
     yield Progress(0, total, f"embedding {total} files with {embedder.id}")
     if not todo:
         return summary
-    results = parallel_map(_embed_one, todo, workers, _init_worker, (embedder_name,), cancel)
+    if hasattr(embedder, "embed_files"):
+        results = _batched(embedder, store, todo, cancel)
+    else:
+        results = parallel_map(_embed_one, todo, workers, _init_worker, (embedder_name,), cancel)
     done = 0
     try:
         while True:
@@ -126,3 +134,21 @@ def _record(store, embedder, sample_id, path, outcome: _Outcome, summary: EmbedS
     else:
         store.put_feature_error(sample_id, embedder.id, embedder.version, outcome.failure)
         summary.problems.append((path, f"{embedder.id}: {outcome.failure}"))
+
+
+def _batched(embedder, store: Store, todo: list[tuple[int, str]], cancel: CancelToken | None):
+    """(item, outcome) pairs from a batching embedder; files grouped by length so that a batch
+    decodes in similar time."""
+    durations = dict(store.execute("SELECT id, COALESCE(duration, 0) FROM samples").fetchall())
+    ordered = sorted(todo, key=lambda item: durations.get(item[0], 0.0))
+    by_path = {path: item for item, path in ((item, item[1]) for item in ordered)}
+    for path, result in embedder.embed_files([p for _, p in ordered]):
+        if cancel is not None and cancel.cancelled:
+            return
+        if isinstance(result, AudioDecodeError):
+            outcome = _Outcome(decode_error=(result.kind, result.message))
+        elif isinstance(result, Exception):
+            outcome = _Outcome(failure=str(result))
+        else:
+            outcome = _Outcome(vector=np.asarray(result, dtype=np.float32))
+        yield by_path[path], outcome

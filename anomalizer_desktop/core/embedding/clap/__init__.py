@@ -1,0 +1,1 @@
+"""CLAP (HTS-AT) audio embeddings from the official laion-clap checkpoints, offline."""

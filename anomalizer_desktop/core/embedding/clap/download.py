@@ -1,0 +1,137 @@
+"""Model management: list, download (on request only), import and remove CLAP checkpoints.
+
+Downloads resume from a `.part` file (HTTP Range), check the size the server announced and that
+the file loads as an HTS-AT checkpoint, then move into place. Without a network they fail within
+seconds with the file name to fetch and the folder to put it in.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from anomalizer_desktop.core.embedding.clap.model import (
+    CheckpointKindError,
+    audio_state,
+    detect_spec,
+)
+from anomalizer_desktop.core.embedding.clap.store import KNOWN, installed, models_dir
+from anomalizer_desktop.core.errors import AnomalizerError
+
+CONNECT_TIMEOUT_S = 8.0
+
+
+class DownloadError(AnomalizerError):
+    """A download that cannot run or did not complete."""
+
+
+def describe(path: Path) -> dict:
+    """Name, size, family (read from the weights) of an installed checkpoint."""
+    from anomalizer_desktop.core.embedding.clap.model import _read
+
+    info = {"name": path.name, "path": str(path), "size_mb": round(path.stat().st_size / 1e6, 1)}
+    try:
+        spec = detect_spec(audio_state(_read(path)), path.name)
+        info["family"] = f"HTSAT-{spec.model_name}{' fusion' if spec.fusion else ''}"
+    except CheckpointKindError as error:
+        info["family"] = f"unusable: {error}"
+    return info
+
+
+def list_models() -> dict:
+    return {
+        "folder": str(models_dir()),
+        "installed": [describe(p) for p in installed()],
+        "known": [
+            {
+                "name": k.name,
+                "family": k.family,
+                "approx_mb": k.approx_mb,
+                "note": k.note,
+                "url": k.url,
+            }
+            for k in KNOWN.values()
+        ],
+    }
+
+
+def _offline_message(name: str, reason: str) -> str:
+    return (
+        f"cannot download {name}: {reason}. Without a network, fetch it elsewhere from "
+        f"{KNOWN[name].url if name in KNOWN else 'its source'} and put it in {models_dir()} "
+        "(or run `anomalizer models import FILE`); the dsp embedder keeps working."
+    )
+
+
+def download(
+    name: str, progress: Callable[[int, int], None] | None = None, url: str | None = None
+) -> Path:
+    """Fetch a known checkpoint into the models folder (resuming a partial download)."""
+    if name not in KNOWN and url is None:
+        raise DownloadError(f"unknown checkpoint {name!r}; known: {', '.join(KNOWN)}")
+    url = url or KNOWN[name].url
+    folder = models_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    target, part = folder / name, folder / f"{name}.part"
+    if target.exists():
+        return target
+    have = part.stat().st_size if part.exists() else 0
+    request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
+    try:
+        response = urllib.request.urlopen(request, timeout=CONNECT_TIMEOUT_S)
+    except (TimeoutError, urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise DownloadError(_offline_message(name, f"no connection ({reason})")) from None
+    with response:
+        resumed = response.status == 206
+        total = int(response.headers.get("Content-Length") or 0) + (have if resumed else 0)
+        done = have if resumed else 0
+        with open(part, "ab" if resumed else "wb") as handle:
+            while chunk := response.read(1 << 20):
+                handle.write(chunk)
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
+    if total and part.stat().st_size != total:
+        raise DownloadError(
+            f"{name}: got {part.stat().st_size} of {total} bytes; run the same "
+            "command again to resume"
+        )
+    try:
+        describe_spec = detect_spec(audio_state(_load_state(part)), name)
+    except CheckpointKindError as error:
+        raise DownloadError(f"{name} downloaded but is not usable: {error}") from None
+    os.replace(part, target)
+    del describe_spec
+    return target
+
+
+def _load_state(path: Path) -> dict:
+    from anomalizer_desktop.core.embedding.clap.model import _read
+
+    return _read(path)
+
+
+def import_model(source: str | os.PathLike[str]) -> Path:
+    """Copy a checkpoint file into the models folder after checking it is an HTS-AT one."""
+    source = Path(source).expanduser()
+    detect_spec(audio_state(_load_state(source)), source.name)
+    folder = models_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / source.name
+    temp = folder / f".{source.name}.importing"
+    shutil.copyfile(source, temp)
+    os.replace(temp, target)
+    return target
+
+
+def remove_model(name: str) -> Path:
+    target = models_dir() / name
+    if not target.exists():
+        raise DownloadError(f"{name} is not installed in {models_dir()}")
+    target.unlink()
+    return target
