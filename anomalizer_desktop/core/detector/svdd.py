@@ -81,8 +81,10 @@ class DeepSVDD:
         device = resolve_device(cfg.device)
         cfg.network.input_dim = z.shape[1]
         self.net = AutoEncoder(cfg.network).to(device)
-        x = torch.as_tensor(np.asarray(z, dtype=np.float32))
-        y = torch.as_tensor(np.zeros(len(z)) if labels is None else labels, dtype=torch.float32)
+        x = torch.as_tensor(np.asarray(z, dtype=np.float32)).to(device)
+        y = torch.as_tensor(np.zeros(len(z)) if labels is None else labels, dtype=torch.float32).to(
+            device
+        )
         train_idx, val_idx = _split(len(x), cfg.val_fraction, generator)
         total = cfg.pretrain_epochs + cfg.epochs
         try:
@@ -109,39 +111,72 @@ class DeepSVDD:
     def _optimizer(self, params) -> torch.optim.Optimizer:
         return torch.optim.Adam(params, lr=self.config.lr, weight_decay=self.config.weight_decay)
 
-    def _pretrain(self, x, train_idx, val_idx, device, generator, cancel, total):
+    def _run_phase(
+        self,
+        phase: str,
+        epochs: int,
+        offset: int,
+        params,
+        batch_loss,
+        per_sample,
+        x,
+        train_idx,
+        val_idx,
+        generator,
+        cancel,
+        total,
+    ):
+        """Epochs of one phase with early stopping on the validation median; keeps the best
+        weights. `batch_loss(batch_indices)` is the training loss, `per_sample(xb)` the
+        validation measure."""
         net = self.net
-        optimizer = self._optimizer(net.parameters())
+        optimizer = self._optimizer(params)
         best, best_state, stale = float("inf"), None, 0
-        for epoch in range(self.config.pretrain_epochs):
+        for epoch in range(epochs):
             net.train()
             losses = []
             for batch in self._batches(train_idx, generator, cancel):
-                xb = x[batch].to(device)
-                loss = ((net(xb) - xb) ** 2).sum(dim=1).mean()
+                loss = batch_loss(batch)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
                 losses.append(loss.item())
-            val = self._eval_loss(lambda xb: ((net(xb) - xb) ** 2).sum(dim=1), x, val_idx, device)
-            monitor = val if val is not None else float(np.mean(losses or [0.0]))
-            self.history.append(
-                {
-                    "phase": "pretrain",
-                    "epoch": epoch,
-                    "loss": float(np.mean(losses or [0.0])),
-                    "val": val,
-                }
-            )
-            if monitor < best - 1e-6:
+            val = self._eval_loss(per_sample, x, val_idx, x.device)
+            mean_loss = float(np.mean(losses or [0.0]))
+            monitor = val if val is not None else mean_loss
+            self.history.append({"phase": phase, "epoch": epoch, "loss": mean_loss, "val": val})
+            if monitor < best - 1e-7:
                 best, best_state, stale = monitor, copy.deepcopy(net.state_dict()), 0
             else:
                 stale += 1
-            yield Progress(epoch + 1, total, f"pretraining: epoch {epoch + 1}, loss {monitor:.4f}")
+            yield Progress(
+                offset + epoch + 1, total, f"{phase}: epoch {epoch + 1}, loss {monitor:.5f}"
+            )
             if stale >= self.config.patience:
                 break
         if best_state is not None:
             net.load_state_dict(best_state)
+
+    def _pretrain(self, x, train_idx, val_idx, device, generator, cancel, total):
+        net = self.net
+
+        def reconstruction(xb):
+            return ((net(xb) - xb) ** 2).sum(dim=1)
+
+        yield from self._run_phase(
+            "pretraining",
+            self.config.pretrain_epochs,
+            0,
+            net.parameters(),
+            lambda batch: reconstruction(x[batch]).mean(),
+            reconstruction,
+            x,
+            train_idx,
+            val_idx,
+            generator,
+            cancel,
+            total,
+        )
 
     @torch.no_grad()
     def _init_center(self, x: torch.Tensor, device) -> torch.Tensor:
@@ -168,45 +203,25 @@ class DeepSVDD:
         return torch.cat(terms).mean()
 
     def _finetune(self, x, y, train_idx, val_idx, device, generator, cancel, total):
-        net = self.net
-        optimizer = self._optimizer(net.encoder.parameters())
-        center = self.center
-        best, best_state, stale = float("inf"), None, 0
-        offset = self.config.pretrain_epochs
-        for epoch in range(self.config.epochs):
-            net.train()
-            losses = []
-            for batch in self._batches(train_idx, generator, cancel):
-                xb, yb = x[batch].to(device), y[batch].to(device)
-                dist = ((net.encode(xb) - center) ** 2).sum(dim=1)
-                loss = self._sad_loss(dist, yb)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                losses.append(loss.item())
-            val = self._eval_loss(
-                lambda xb: ((net.encode(xb) - center) ** 2).sum(dim=1), x, val_idx, device
-            )
-            monitor = val if val is not None else float(np.mean(losses or [0.0]))
-            self.history.append(
-                {
-                    "phase": "svdd",
-                    "epoch": epoch,
-                    "loss": float(np.mean(losses or [0.0])),
-                    "val": val,
-                }
-            )
-            if monitor < best - 1e-7:
-                best, best_state, stale = monitor, copy.deepcopy(net.state_dict()), 0
-            else:
-                stale += 1
-            yield Progress(
-                offset + epoch + 1, total, f"one-class: epoch {epoch + 1}, loss {monitor:.5f}"
-            )
-            if stale >= self.config.patience:
-                break
-        if best_state is not None:
-            net.load_state_dict(best_state)
+        net, center = self.net, self.center
+
+        def distance(xb):
+            return ((net.encode(xb) - center) ** 2).sum(dim=1)
+
+        yield from self._run_phase(
+            "one-class",
+            self.config.epochs,
+            self.config.pretrain_epochs,
+            net.encoder.parameters(),
+            lambda batch: self._sad_loss(distance(x[batch]), y[batch]),
+            distance,
+            x,
+            train_idx,
+            val_idx,
+            generator,
+            cancel,
+            total,
+        )
 
     @torch.no_grad()
     def _eval_loss(self, per_sample, x, idx, device) -> float | None:
