@@ -74,11 +74,11 @@ def embed_job(embedder: str, checkpoint: str | None = None):
     return factory
 
 
-def train_job(spec: ModelSpec, embedder: str):
+def train_job(spec: ModelSpec, embedder: str, use_flags: bool = True):
     def factory(store, cancel):
         from anomalizer_desktop.core.detector.training import train
 
-        return (yield from train(store, spec, embedder, cancel=cancel))
+        return (yield from train(store, spec, embedder, cancel=cancel, use_flags=use_flags))
 
     return factory
 

@@ -514,8 +514,8 @@ class MainWindow(QMainWindow):
 
     def start_train(self, with_flags: bool) -> None:
         detector = self.detector_box.currentText()
-        if with_flags and detector in ("svdd", "default") and detector == "svdd":
-            detector = "sad"
+        if with_flags and detector == "svdd":
+            detector = "sad"  # Deep SVDD with labels is Deep SAD
         spec = ModelSpec(
             detector=detector,
             network=self.network_box.currentText(),
@@ -534,7 +534,7 @@ class MainWindow(QMainWindow):
         self._run(
             "train",
             title,
-            jobs.train_job(spec, self.embedder_name()),
+            jobs.train_job(spec, self.embedder_name(), use_flags=with_flags),
             lambda result: self.statusBar().showMessage(
                 f"Trained on {result.trained_on} loops: {result.unusual} above the unusual cut.",
                 10_000,

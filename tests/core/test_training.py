@@ -142,3 +142,14 @@ def test_explain_names_neighbours_and_the_deviating_groups(embedded, drums_with_
     assert result.summary.startswith("odd_tone.wav is more unusual than")
     with pytest.raises(ExplainError, match="not an embedded loop"):
         explain(embedded, str(drums_with_odd_ones / "nope.wav"))
+
+
+def test_training_can_leave_flags_out(embedded):
+    records = {Path(r.path).name: r for r in embedded.list_samples()}
+    embedded.set_flag([records["odd_tone.wav"].id], "unusual")
+    run_job(train(embedded, ModelSpec("knn"), "dsp", use_flags=False))
+    config = json.loads(embedded.execute("SELECT config FROM runs ORDER BY id DESC").fetchone()[0])
+    assert config["labelled"] == {"typical": 0, "unusual": 0}
+    run_job(train(embedded, ModelSpec("knn"), "dsp"))
+    config = json.loads(embedded.execute("SELECT config FROM runs ORDER BY id DESC").fetchone()[0])
+    assert config["labelled"] == {"typical": 0, "unusual": 1}

@@ -58,8 +58,10 @@ def train(
     embedder: str = "dsp",
     models_dir: str | os.PathLike[str] | None = None,
     cancel: CancelToken | None = None,
+    use_flags: bool = True,
 ) -> Job[TrainResult]:
-    """Fit `spec` on the library's `embedder` vectors and store the run and its scores."""
+    """Fit `spec` on the library's `embedder` vectors and store the run and its scores.
+    With `use_flags`, typical/unusual flags are labels (Deep SAD; kNN leaves unusual ones out)."""
     started = time.monotonic()
     described = embedder_info(store, embedder)
     info = described.as_dict()
@@ -69,7 +71,7 @@ def train(
             f"need at least {MIN_TRAINING_LOOPS} embedded loops to train, the library has "
             f"{len(ids)} for {embedder} (run `anomalizer embed` first)"
         )
-    labels = flag_labels(store, ids)
+    labels = flag_labels(store, ids) if use_flags else np.zeros(len(ids))
     model = AnomalyModel(spec)
     yield Progress(0, 0, f"training {spec.detector} on {len(ids)} loops")
     yield from model.fit(x, labels, described.groups, cancel)
