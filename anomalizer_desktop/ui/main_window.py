@@ -306,6 +306,10 @@ class MainWindow(QMainWindow):
             "dsp (built in), CLAP with each installed checkpoint, and vectors imported into "
             "this library"
         )
+        self.embedder_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.embedder_box.setMinimumContentsLength(14)
         self._fill_embedders()
         self.detector_box = QComboBox()
         self.detector_box.addItems(DETECTORS)
