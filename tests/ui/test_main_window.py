@@ -297,3 +297,26 @@ def test_installed_clap_checkpoints_are_offered(
     assert win.embedder_box.itemData(1) == ("clap", str(models / "630k-audioset-fusion-best.pt"))
     qtbot.waitUntil(lambda: not win.runner.any_running(), timeout=20_000)
     store.close()
+
+
+def test_dropping_a_folder_scans_embeds_and_scores_it(qtbot, window, tmp_path):
+    import audiogen
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    extra = tmp_path / "dropped"
+    for i in range(3):
+        audiogen.write(extra / f"new_{i}.wav", audiogen.drum_loop(seed=40 + i))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(extra))])
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 20, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running() and not window._chain, timeout=60_000)
+    qtbot.waitUntil(lambda: np.isfinite(window.model.library.score).sum() == 19, timeout=30_000)
