@@ -31,7 +31,13 @@ SORT_ROLE = Qt.ItemDataRole.UserRole
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2
 FLAG_TEXT = {"unusual": "◆ unusual", "typical": "● typical", None: ""}
-NUMERIC = {"duration", "sample_rate", "score", "percentile"}
+NUMBER_FORMATS = {
+    "duration": lambda v: f"{v:.2f} s",
+    "sample_rate": lambda v: f"{v / 1000:g} kHz",
+    "score": lambda v: f"{v:.3f}",
+    "percentile": lambda v: f"{v:.0f}",
+}
+NUMERIC = set(NUMBER_FORMATS)
 
 
 class LibraryTableModel(QAbstractTableModel):
@@ -82,11 +88,7 @@ class LibraryTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(key, row)
         if role == SORT_ROLE:
-            value = (
-                float(lib.sort_key(key)[row])
-                if key not in NUMERIC
-                else float(getattr(lib, key)[row])
-            )
+            value = float(lib.sort_key(key)[row])
             return None if math.isnan(value) else value
         if role == ID_ROLE:
             return int(lib.ids[row])
@@ -109,27 +111,14 @@ class LibraryTableModel(QAbstractTableModel):
 
     def _display(self, key: str, row: int) -> str:
         lib = self.library
-        if key == "name":
-            return lib.names[row]
-        if key == "folder":
-            return lib.folders[row]
-        if key == "duration":
-            value = lib.duration[row]
-            return "" if math.isnan(value) else f"{value:.2f} s"
-        if key == "sample_rate":
-            value = lib.sample_rate[row]
-            return "" if math.isnan(value) else f"{value / 1000:g} kHz"
-        if key == "score":
-            value = lib.score[row]
-            return "" if math.isnan(value) else f"{value:.3f}"
-        if key == "percentile":
-            value = lib.percentile[row]
-            return "" if math.isnan(value) else f"{value:.0f}"
+        if key in NUMBER_FORMATS:
+            value = getattr(lib, key)[row]
+            return "" if math.isnan(value) else NUMBER_FORMATS[key](value)
         if key == "flag":
             return FLAG_TEXT[lib.flags[row]]
         if key == "status":
             return lib.status[row] if lib.status[row] != "error" else "error: " + lib.errors[row]
-        return lib.notes[row]
+        return {"name": lib.names, "folder": lib.folders, "note": lib.notes}[key][row]
 
     def flags(self, index: QModelIndex):
         base = super().flags(index)

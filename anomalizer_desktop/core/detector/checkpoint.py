@@ -18,6 +18,7 @@ import torch
 from anomalizer_desktop import __version__
 from anomalizer_desktop.core.detector.model import AnomalyModel
 from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.torch_files import load_weights_file
 
 FORMAT = "anomalizer-detector"
 FORMAT_VERSION = 1
@@ -78,15 +79,7 @@ def load_checkpoint(
     path: str | os.PathLike[str], embedder: dict | None = None, device: str = "cpu"
 ) -> tuple[AnomalyModel, dict]:
     """(model, embedder info). With `embedder`, refuse a model trained on other vectors."""
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise CheckpointError(f"no checkpoint at {path}") from None
-    except Exception as error:
-        raise CheckpointError(
-            f"{path} is not a readable detector checkpoint (damaged or another kind of file: "
-            f"{type(error).__name__})"
-        ) from None
+    payload = load_weights_file(path, CheckpointError, "detector checkpoint")
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not an anomalizer detector checkpoint")
     if payload.get("format_version") != FORMAT_VERSION:

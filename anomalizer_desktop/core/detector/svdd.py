@@ -181,10 +181,7 @@ class DeepSVDD:
     @torch.no_grad()
     def _init_center(self, x: torch.Tensor, device) -> torch.Tensor:
         self.net.eval()
-        codes = torch.cat(
-            [self.net.encode(x[i : i + 1024].to(device)) for i in range(0, len(x), 1024)]
-        )
-        center = codes.mean(dim=0)
+        center = _in_chunks(self.net.encode, x, device).mean(dim=0)
         eps = self.config.eps
         center[(center.abs() < eps) & (center < 0)] = -eps
         center[(center.abs() < eps) & (center >= 0)] = eps
@@ -228,11 +225,8 @@ class DeepSVDD:
         if len(idx) == 0:
             return None
         self.net.eval()
-        values = torch.cat(
-            [per_sample(x[idx[i : i + 1024]].to(device)) for i in range(0, len(idx), 1024)]
-        )
         # the median is robust to the outliers the validation split may contain
-        return float(values.median().item())
+        return float(_in_chunks(per_sample, x[idx], device).median().item())
 
     # ------------------------------------------------------------------ scoring
     @torch.no_grad()
@@ -243,11 +237,10 @@ class DeepSVDD:
         self.net.eval()
         device = self.center.device
         x = torch.as_tensor(np.asarray(z, dtype=np.float32))
-        out = [
-            ((self.net.encode(x[i : i + 4096].to(device)) - self.center) ** 2).sum(dim=1).cpu()
-            for i in range(0, len(x), 4096)
-        ]
-        return torch.cat(out).double().numpy() if out else np.zeros(0)
+        if not len(x):
+            return np.zeros(0)
+        distance = lambda xb: ((self.net.encode(xb) - self.center) ** 2).sum(dim=1)  # noqa: E731
+        return _in_chunks(distance, x, device, chunk=4096).cpu().double().numpy()
 
     # ------------------------------------------------------------------ persistence
     def state(self) -> dict:
@@ -277,3 +270,8 @@ def _split(
     order = torch.randperm(n, generator=generator)
     n_val = int(n * fraction) if n >= 20 else 0
     return order[n_val:], order[:n_val]
+
+
+def _in_chunks(fn, x: torch.Tensor, device, chunk: int = 1024) -> torch.Tensor:
+    """fn over x in chunks of rows on `device`, concatenated (bounded memory for big libraries)."""
+    return torch.cat([fn(x[i : i + chunk].to(device)) for i in range(0, len(x), chunk)])

@@ -62,15 +62,16 @@ def scan(store: Store, paths: list[str], cancel: CancelToken | None = None) -> J
     """Scan `paths` (folders) into `store`; yields Progress, returns a ScanSummary."""
     roots = resolve_roots(paths)
     summary = ScanSummary()
-    for path in paths:
-        real = os.path.realpath(os.path.expanduser(path))
-        if not os.path.isdir(real):
-            summary.problems.append((path, "not a folder (skipped)"))
+    summary.problems.extend(
+        (path, "not a folder (skipped)")
+        for path in paths
+        if not os.path.isdir(os.path.realpath(os.path.expanduser(path)))
+    )
+    root_ids = {root: store.add_root(root) for root in roots}
 
     # 1. list the files (cheap: no file is opened)
     found: dict[str, int] = {}  # path -> root id
-    for root in roots:
-        root_id = store.add_root(root)
+    for root, root_id in root_ids.items():
         for path in iter_audio_files(root, lambda p, why: summary.problems.append((p, why))):
             found.setdefault(path, root_id)
             if len(found) % 500 == 0:
@@ -82,8 +83,7 @@ def scan(store: Store, paths: list[str], cancel: CancelToken | None = None) -> J
 
     # 2. look at each file
     known: dict[str, tuple] = {}
-    root_ids = {store.add_root(r) for r in roots}
-    for root_id in root_ids:
+    for root_id in root_ids.values():
         known.update(store.sample_identities(root_id))
     relinked: set[int] = set()
     items = list(found.items())
@@ -111,7 +111,7 @@ def scan(store: Store, paths: list[str], cancel: CancelToken | None = None) -> J
         ]
         store.mark_missing(gone)
         summary.missing = len(gone)
-        for root_id in root_ids:
+        for root_id in root_ids.values():
             store.touch_root(root_id)
     error_rows = store.execute(
         "SELECT path, error FROM samples WHERE status = 'error' ORDER BY path"

@@ -18,6 +18,7 @@ from anomalizer_desktop.core.embedding.clap.model import (
     CheckpointKindError,
     audio_state,
     detect_spec,
+    read_state,
 )
 from anomalizer_desktop.core.embedding.clap.store import KNOWN, installed, models_dir
 from anomalizer_desktop.core.errors import AnomalizerError
@@ -31,11 +32,9 @@ class DownloadError(AnomalizerError):
 
 def describe(path: Path) -> dict:
     """Name, size, family (read from the weights) of an installed checkpoint."""
-    from anomalizer_desktop.core.embedding.clap.model import _read
-
     info = {"name": path.name, "path": str(path), "size_mb": round(path.stat().st_size / 1e6, 1)}
     try:
-        spec = detect_spec(audio_state(_read(path)), path.name)
+        spec = detect_spec(audio_state(read_state(path)), path.name)
         info["family"] = f"HTSAT-{spec.model_name}{' fusion' if spec.fusion else ''}"
     except CheckpointKindError as error:
         info["family"] = f"unusable: {error}"
@@ -102,24 +101,17 @@ def download(
             "command again to resume"
         )
     try:
-        describe_spec = detect_spec(audio_state(_load_state(part)), name)
+        detect_spec(audio_state(read_state(part)), name)
     except CheckpointKindError as error:
         raise DownloadError(f"{name} downloaded but is not usable: {error}") from None
     os.replace(part, target)
-    del describe_spec
     return target
-
-
-def _load_state(path: Path) -> dict:
-    from anomalizer_desktop.core.embedding.clap.model import _read
-
-    return _read(path)
 
 
 def import_model(source: str | os.PathLike[str]) -> Path:
     """Copy a checkpoint file into the models folder after checking it is an HTS-AT one."""
     source = Path(source).expanduser()
-    detect_spec(audio_state(_load_state(source)), source.name)
+    detect_spec(audio_state(read_state(source)), source.name)
     folder = models_dir()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / source.name

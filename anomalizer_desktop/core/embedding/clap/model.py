@@ -20,6 +20,7 @@ from torch import nn
 
 from anomalizer_desktop.core.embedding.clap.htsat_import import load_htsat_module
 from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.torch_files import load_weights_file
 
 AUDIO_CFG = {
     "audio_length": 1024,
@@ -72,16 +73,9 @@ class ClapAudioEncoder(nn.Module):
         return features, self.audio_projection(features)
 
 
-def _read(path: str | os.PathLike[str]) -> dict:
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise CheckpointKindError(f"no checkpoint at {path}") from None
-    except Exception as error:
-        raise CheckpointKindError(
-            f"{Path(path).name} is not a readable checkpoint (damaged, truncated or another kind "
-            f"of file: {type(error).__name__})"
-        ) from None
+def read_state(path: str | os.PathLike[str]) -> dict:
+    """The checkpoint's tensors, `state_dict` wrapper and `module.` prefix removed."""
+    payload = load_weights_file(path, CheckpointKindError, "checkpoint")
     state = payload.get("state_dict", payload) if isinstance(payload, dict) else None
     if not isinstance(state, dict):
         raise CheckpointKindError(f"{Path(path).name} holds no state_dict")
@@ -127,7 +121,7 @@ def file_hash(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
 def load_encoder(path: str | os.PathLike[str]) -> ClapAudioEncoder:
     """Build the encoder a checkpoint describes and load its audio weights (strictly)."""
     name = Path(path).name
-    state = audio_state(_read(path))
+    state = audio_state(read_state(path))
     spec = detect_spec(state, name)
     encoder = ClapAudioEncoder(spec)
     expected = encoder.state_dict()
