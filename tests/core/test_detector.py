@@ -211,3 +211,53 @@ def test_a_flagged_unusual_loop_leaves_the_knn_reference_set():
     labels[-1] = -1
     model = run_job(AnomalyModel(ModelSpec("knn")).fit(x, labels))
     assert len(model.members[0].model.train) == len(x) - 1
+
+
+def test_l1_knn_finds_the_same_neighbours_as_an_exact_l1_search():
+    """On data with structure (loops lie near a low-dimensional manifold) the candidate search
+    is exact; on isotropic noise it is close (see KnnDetector)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    from anomalizer_desktop.core.detector.baselines import KnnDetector
+
+    x, _ = clusters(n_normal=300, n_outlier=20, dim=24)
+    train, queries = x[:270].astype(np.float64), x[270:].astype(np.float64)
+    detector = KnnDetector(metric="manhattan")
+    detector.CHUNK_BYTES = 4096  # several chunks, to cover the chunking
+    detector.fit(train)
+    exact = NearestNeighbors(n_neighbors=10, metric="manhattan", algorithm="brute").fit(train)
+    np.testing.assert_allclose(
+        detector.score(queries), exact.kneighbors(queries)[0].mean(1), rtol=1e-5
+    )
+    # a training loop is not its own neighbour under L1 either
+    inside = NearestNeighbors(n_neighbors=11, metric="manhattan", algorithm="brute").fit(train)
+    np.testing.assert_allclose(
+        detector.score(train[:5]), inside.kneighbors(train[:5])[0][:, 1:].mean(1), rtol=1e-5
+    )
+    noise = np.random.default_rng(3).standard_normal((300, 24))
+    exact_noise = NearestNeighbors(n_neighbors=11, metric="manhattan").fit(noise)
+    close = exact_noise.kneighbors(noise)[0][:, 1:].mean(1)
+    approx = KnnDetector(metric="manhattan").fit(noise).score(noise)
+    assert np.all(approx >= close * (1 - 1e-5)) and np.median(approx / close) < 1.01
+    with pytest.raises(ValueError, match="unknown kNN metric"):
+        KnnDetector(metric="cosine")
+
+
+def test_default_uses_l1_and_a_checkpoint_keeps_the_metric(tmp_path):
+    x, _ = clusters()
+    model = fit(ModelSpec(detector="default"), x)
+    assert [m.model.metric for m in model.members] == ["manhattan", "manhattan"]
+    loaded, _ = load_checkpoint(save_checkpoint(model, tmp_path / "d.pt", EMBEDDER))
+    assert [m.model.metric for m in loaded.members] == ["manhattan", "manhattan"]
+    # the knn baseline stays the classic Euclidean one
+    assert fit(ModelSpec(detector="knn"), x).members[0].model.metric == "euclidean"
+
+
+def test_a_knn_checkpoint_saved_before_metrics_existed_loads_as_euclidean(tmp_path):
+    x, _ = clusters()
+    model = fit(ModelSpec(detector="knn"), x)
+    state = model.state()
+    del state["members"][0]["model"]["metric"]
+    old = AnomalyModel.from_state(state)
+    assert old.members[0].model.metric == "euclidean"
+    np.testing.assert_allclose(old.score(x), model.score(x), atol=1e-9)

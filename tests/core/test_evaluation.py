@@ -13,6 +13,7 @@ from anomalizer_desktop.core.analysis.evaluation import (
     EvaluationError,
     Scenario,
     evaluate_scenario,
+    format_table,
     load_feature_scenarios,
 )
 from anomalizer_desktop.core.jobs import run_job
@@ -130,3 +131,19 @@ def test_bad_feature_files_give_clear_errors(tmp_path):
         load_feature_scenarios(junk)
     with pytest.raises(EvaluationError, match=r"no <scenario>\.npz"):
         load_feature_scenarios(tmp_path / "missing")
+
+
+def test_the_table_shows_whole_scenario_names_and_the_mean():
+    result = {
+        "embedder": "dsp",
+        "scenarios": {
+            "hand_percussion_long_name": {"library": {"default": 0.9, "knn": 0.8}},
+            "kicks": {"library": {"default": 0.7, "knn": 0.95}},
+        },
+        "mean": {"library": {"default": 0.8, "knn": 0.875}},
+    }
+    table = format_table(result)
+    header, best, second = table.splitlines()[2:5]
+    assert "hand_percussion_long_name" in header and header.split()[-1] == "mean"
+    assert best.split() == ["knn", "0.800", "0.950", "0.875"]  # sorted by mean
+    assert second.split() == ["default", "0.900", "0.700", "0.800"]

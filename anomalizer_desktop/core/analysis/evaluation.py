@@ -239,10 +239,14 @@ def format_table(result: dict) -> str:
     """One block per protocol: detectors as rows, scenarios and the mean as columns."""
     lines = [f"embedder: {result['embedder']}"]
     names = list(result["scenarios"])
+    width = max([7, *(len(n) + 1 for n in names)])  # whole scenario names, never cut
     for protocol, means in result["mean"].items():
         lines.append("")
-        lines.append(f"{protocol:16s}" + "".join(f"{n[:14]:>15s}" for n in names) + f"{'mean':>9s}")
+        header = "".join(f"{n:>{width}s}" for n in names)
+        lines.append(f"{protocol:16s}{header}{'mean':>9s}")
         for detector, mean in sorted(means.items(), key=lambda kv: -kv[1]):
-            cells = "".join(f"{result['scenarios'][n][protocol][detector]:15.3f}" for n in names)
+            cells = "".join(
+                f"{result['scenarios'][n][protocol][detector]:{width}.3f}" for n in names
+            )
             lines.append(f"{detector:16s}{cells}{mean:9.3f}")
     return "\n".join(lines)

@@ -13,6 +13,9 @@ from sklearn.ensemble import IsolationForest
 from sklearn.neighbors import NearestNeighbors
 from sklearn.svm import OneClassSVM
 
+#: distances the kNN detectors can use (see KnnDetector)
+METRICS = ("euclidean", "manhattan")
+
 
 class SklearnDetector:
     name = "base"
@@ -82,23 +85,73 @@ class OneClassSvmDetector(SklearnDetector):
 
 
 class KnnDetector(SklearnDetector):
-    """Mean distance to the k nearest training loops (a loop is never its own neighbour)."""
+    """Mean distance to the k nearest training loops (a loop is never its own neighbour).
+
+    `metric` is "euclidean" (the classic baseline) or "manhattan". In hundreds of dimensions L1
+    separates near from far better than L2 (Aggarwal, Hinneburg & Keim 2001), and on held-out
+    scenarios it raised the default's library AUC from 0.877 to 0.900 (README). Exact L1 search
+    cannot use BLAS (13x slower at 10k loops), so L1 neighbours are picked among the
+    RERANK x (k + 1) Euclidean nearest candidates and ranked by exact L1 distance. That is an
+    approximation: on the ten real scenarios 93-100 % of the loops got exactly the L1 score and
+    the AUCs matched exact L1 to 0.001 (with RERANK 4 only 62 % did).
+    """
 
     name = "knn"
     k = 10
+    RERANK = 10
+    CHUNK_BYTES = 64 << 20
+
+    def __init__(self, seed: int = 0, metric: str = "euclidean") -> None:
+        super().__init__(seed)
+        if metric not in METRICS:
+            raise ValueError(f"unknown kNN metric {metric!r}; choose one of {METRICS}")
+        self.metric = metric
 
     def _fit(self, z):
         self.k_used = max(1, min(self.k, len(z) - 1))
         self.model = NearestNeighbors(n_neighbors=min(self.k_used + 1, len(z))).fit(z)
+        self._train32 = np.asarray(z, dtype=np.float32)
+
+    def _nearest(self, z: np.ndarray) -> np.ndarray:
+        """Sorted distances from each row of z to its nearest training loops, (n, k + 1)."""
+        if self.metric == "euclidean":
+            return self.model.kneighbors(z)[0]
+        wanted = min(self.k_used + 1, len(self.train))
+        candidates = min(len(self.train), self.RERANK * wanted)
+        _, index = self.model.kneighbors(z, n_neighbors=candidates)
+        # float32 and in place: the gathered candidates are the memory traffic (6x faster)
+        train = self._train32
+        queries = np.asarray(z, dtype=np.float32)
+        nearest = np.empty((len(z), wanted))
+        rows = max(1, self.CHUNK_BYTES // (candidates * z.shape[1] * 4))
+        for start in range(0, len(z), rows):
+            stop = start + rows
+            gathered = train[index[start:stop]]
+            gathered -= queries[start:stop, None, :]
+            np.abs(gathered, out=gathered)
+            distances = gathered.sum(axis=-1)
+            distances.sort(axis=1)
+            nearest[start:stop] = distances[:, :wanted]
+        return nearest
 
     def score(self, z):
-        distances, _ = self.model.kneighbors(np.asarray(z, dtype=np.float64))
+        distances = self._nearest(np.asarray(z, dtype=np.float64))
         # an exact match at distance 0 is the sample itself (or an identical copy): skip it
         self_match = distances[:, 0] < 1e-9
         shifted = np.where(self_match[:, None], distances[:, 1:], distances[:, :-1])
         if shifted.shape[1] == 0:
             return distances[:, 0]
         return shifted[:, : self.k_used].mean(axis=1)
+
+    def state(self) -> dict:
+        return {**super().state(), "metric": self.metric}
+
+    @classmethod
+    def from_state(cls, state: dict) -> KnnDetector:
+        model = cls(seed=int(state["seed"]), metric=str(state.get("metric", "euclidean")))
+        model.train = np.asarray(state["train"], dtype=np.float64)
+        model._fit(model.train)
+        return model
 
 
 class AspectKnnDetector(SklearnDetector):
@@ -108,15 +161,21 @@ class AspectKnnDetector(SklearnDetector):
 
     name = "aspects"
 
-    def __init__(self, seed: int = 0, groups: list[tuple[int, int]] | None = None) -> None:
+    def __init__(
+        self,
+        seed: int = 0,
+        groups: list[tuple[int, int]] | None = None,
+        metric: str = "euclidean",
+    ) -> None:
         super().__init__(seed)
         self.groups = groups
+        self.metric = metric
 
     def _fit(self, z):
         spans = self.groups or [(0, z.shape[1])]
         self.parts = []
         for start, stop in spans:
-            part = KnnDetector(self.seed)
+            part = KnnDetector(self.seed, self.metric)
             part.train = z[:, start:stop]
             part._fit(part.train)
             self.parts.append(((start, stop), part, np.sort(part.score(part.train))))
@@ -132,12 +191,20 @@ class AspectKnnDetector(SklearnDetector):
         return np.mean(scaled, axis=0)
 
     def state(self) -> dict:
-        return {**super().state(), "groups": np.asarray(self.groups or [], dtype=np.int64)}
+        return {
+            **super().state(),
+            "groups": np.asarray(self.groups or [], dtype=np.int64),
+            "metric": self.metric,
+        }
 
     @classmethod
     def from_state(cls, state: dict) -> AspectKnnDetector:
         groups = [tuple(int(v) for v in g) for g in np.asarray(state["groups"])] or None
-        model = cls(seed=int(state["seed"]), groups=groups)
+        model = cls(
+            seed=int(state["seed"]),
+            groups=groups,
+            metric=str(state.get("metric", "euclidean")),
+        )
         model.train = np.asarray(state["train"], dtype=np.float64)
         model._fit(model.train)
         return model

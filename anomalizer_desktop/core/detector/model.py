@@ -42,18 +42,23 @@ def _percentiles(reference: np.ndarray, scores: np.ndarray) -> np.ndarray:
 
 
 class _Member:
-    """One detector inside a model, with its own training-score reference."""
+    """One detector inside a model, with its own training-score reference.
 
-    def __init__(self, kind: str, network: str | None, spec: ModelSpec) -> None:
-        self.kind, self.network = kind, network
+    `variant` is the network for svdd/sad and the distance metric for knn/aspects (None: the
+    detector's own default); it is saved under the checkpoint key "network".
+    """
+
+    def __init__(self, kind: str, variant: str | None, spec: ModelSpec) -> None:
+        self.kind, self.variant = kind, variant
         self.spec = spec
         self.model: DeepSVDD | SklearnDetector | None = None
         self.reference = np.zeros(0)
+        self.train_scores = np.zeros(0)
 
     def fit(self, z, labels, cancel, groups=None) -> Job[None]:
         if self.kind in ("svdd", "sad"):
             config = SvddConfig(
-                network=NetworkConfig(self.network or "AE"),
+                network=NetworkConfig(self.variant or "AE"),
                 seed=self.spec.seed,
                 device=self.spec.device,
                 eta=self.spec.eta,
@@ -64,14 +69,16 @@ class _Member:
             self.model = DeepSVDD(config)
             use_labels = labels if self.kind == "sad" else None
             yield from self.model.fit(z, use_labels, cancel)
-        elif self.kind == "aspects":
-            spans = [(part.start, part.stop) for part in (groups or {}).values()] or None
-            self.model = BASELINES[self.kind](seed=self.spec.seed, groups=spans).fit(z, labels)
-            yield Progress(1, 1, "aspects fitted")
         else:
-            self.model = BASELINES[self.kind](seed=self.spec.seed).fit(z, labels)
+            options = {}
+            if self.kind in ("knn", "aspects"):
+                options["metric"] = self.variant or "euclidean"
+            if self.kind == "aspects":
+                options["groups"] = [(p.start, p.stop) for p in (groups or {}).values()] or None
+            self.model = BASELINES[self.kind](seed=self.spec.seed, **options).fit(z, labels)
             yield Progress(1, 1, f"{self.kind} fitted")
-        self.reference = np.sort(self.model.score(z))
+        self.train_scores = self.model.score(z)
+        self.reference = np.sort(self.train_scores)
 
     def score(self, z) -> np.ndarray:
         return self.model.score(z)
@@ -79,7 +86,7 @@ class _Member:
     def state(self) -> dict:
         return {
             "kind": self.kind,
-            "network": self.network,
+            "network": self.variant,
             "reference": self.reference,
             "model": self.model.state(),
         }
@@ -133,14 +140,20 @@ class AnomalyModel:
                     f"[{i + 1}/{len(self.members)} {member.kind}] {progress.message}",
                 )
         self.n_train = len(x)
-        self.reference = np.sort(self._combine(z))
+        self.reference = np.sort(self._combine_scores([m.train_scores for m in self.members]))
         self.threshold = float(np.quantile(self.reference, UNUSUAL_QUANTILE))
         return self
 
     def _combine(self, z: np.ndarray) -> np.ndarray:
+        return self._combine_scores([m.score(z) for m in self.members])
+
+    def _combine_scores(self, scores: list[np.ndarray]) -> np.ndarray:
         if len(self.members) == 1:
-            return self.members[0].score(z)
-        return np.mean([robust_scale(m.reference, m.score(z)) for m in self.members], axis=0)
+            return scores[0]
+        return np.mean(
+            [robust_scale(m.reference, s) for m, s in zip(self.members, scores, strict=True)],
+            axis=0,
+        )
 
     def score(self, x: np.ndarray) -> np.ndarray:
         """Anomaly score per row of raw vectors (higher = more unusual)."""
