@@ -246,11 +246,23 @@ def test_l1_knn_finds_the_same_neighbours_as_an_exact_l1_search():
 def test_default_uses_l1_and_a_checkpoint_keeps_the_metric(tmp_path):
     x, _ = clusters()
     model = fit(ModelSpec(detector="default"), x)
-    assert [m.model.metric for m in model.members] == ["manhattan", "manhattan"]
+    assert [(m.model.metric, m.model.k) for m in model.members] == [("manhattan", 10)] * 2
     loaded, _ = load_checkpoint(save_checkpoint(model, tmp_path / "d.pt", EMBEDDER))
-    assert [m.model.metric for m in loaded.members] == ["manhattan", "manhattan"]
-    # the knn baseline stays the classic Euclidean one
-    assert fit(ModelSpec(detector="knn"), x).members[0].model.metric == "euclidean"
+    assert [(m.model.metric, m.model.k) for m in loaded.members] == [("manhattan", 10)] * 2
+    assert [p.k for _, p, _ in loaded.members[1].model.parts] == [10]
+    # the knn baseline stays the classic Euclidean one with k=10
+    baseline = fit(ModelSpec(detector="knn"), x).members[0].model
+    assert (baseline.metric, baseline.k) == ("euclidean", 10)
+
+
+def test_knn_variants_name_the_metric_and_k():
+    from anomalizer_desktop.core.detector.baselines import KnnDetector, knn_options
+
+    assert knn_options(None) == {}
+    assert knn_options("manhattan") == {"metric": "manhattan"}
+    assert knn_options("manhattan:5") == {"metric": "manhattan", "k": 5}
+    with pytest.raises(ValueError, match="at least 1"):
+        KnnDetector(k=0)
 
 
 def test_a_knn_checkpoint_saved_before_metrics_existed_loads_as_euclidean(tmp_path):
@@ -258,6 +270,7 @@ def test_a_knn_checkpoint_saved_before_metrics_existed_loads_as_euclidean(tmp_pa
     model = fit(ModelSpec(detector="knn"), x)
     state = model.state()
     del state["members"][0]["model"]["metric"]
+    del state["members"][0]["model"]["k"]
     old = AnomalyModel.from_state(state)
-    assert old.members[0].model.metric == "euclidean"
+    assert (old.members[0].model.metric, old.members[0].model.k) == ("euclidean", 10)
     np.testing.assert_allclose(old.score(x), model.score(x), atol=1e-9)

@@ -100,7 +100,8 @@ def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5)
             for i, s in enumerate(ids)
         ]
     )
-    distances = np.linalg.norm(z - z[row], axis=1)
+    # L1, the distance the default detector measures with (see KnnDetector)
+    distances = np.abs(z - z[row]).sum(axis=1)
     order = [i for i in np.argsort(distances) if typical[i]][:neighbours]
     near = [
         {

@@ -17,6 +17,14 @@ from sklearn.svm import OneClassSVM
 METRICS = ("euclidean", "manhattan")
 
 
+def knn_options(variant: str | None) -> dict:
+    """Keyword options of a kNN detector from a member variant: "metric" or "metric:k"."""
+    if not variant:
+        return {}
+    metric, _, k = variant.partition(":")
+    return {"metric": metric, **({"k": int(k)} if k else {})}
+
+
 class SklearnDetector:
     name = "base"
 
@@ -88,24 +96,27 @@ class KnnDetector(SklearnDetector):
     """Mean distance to the k nearest training loops (a loop is never its own neighbour).
 
     `metric` is "euclidean" (the classic baseline) or "manhattan". In hundreds of dimensions L1
-    separates near from far better than L2 (Aggarwal, Hinneburg & Keim 2001), and on held-out
-    scenarios it raised the default's library AUC from 0.877 to 0.900 (README). Exact L1 search
-    cannot use BLAS (13x slower at 10k loops), so L1 neighbours are picked among the
-    RERANK x (k + 1) Euclidean nearest candidates and ranked by exact L1 distance. That is an
-    approximation: on the ten real scenarios 93-100 % of the loops got exactly the L1 score and
-    the AUCs matched exact L1 to 0.001 (with RERANK 4 only 62 % did).
+    separates near from far better than L2 (Aggarwal, Hinneburg & Keim 2001); on held-out
+    scenarios it raised the default's library AUC from 0.877 to 0.900 at k=10 (README).
+    Exact L1 search cannot use BLAS (13x slower at 10k loops), so L1 neighbours are picked
+    among the RERANK x (k + 1) (at least MIN_CANDIDATES) Euclidean nearest candidates and ranked
+    by exact L1 distance. That is an approximation: on the ten real scenarios 95-100 % of the
+    loops got exactly the L1 score and the AUCs matched exact L1 to 0.001 (with 44 candidates
+    only 62 % did).
     """
 
     name = "knn"
-    k = 10
     RERANK = 10
+    MIN_CANDIDATES = 100
     CHUNK_BYTES = 64 << 20
 
-    def __init__(self, seed: int = 0, metric: str = "euclidean") -> None:
+    def __init__(self, seed: int = 0, metric: str = "euclidean", k: int = 10) -> None:
         super().__init__(seed)
         if metric not in METRICS:
             raise ValueError(f"unknown kNN metric {metric!r}; choose one of {METRICS}")
-        self.metric = metric
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        self.metric, self.k = metric, int(k)
 
     def _fit(self, z):
         self.k_used = max(1, min(self.k, len(z) - 1))
@@ -117,7 +128,7 @@ class KnnDetector(SklearnDetector):
         if self.metric == "euclidean":
             return self.model.kneighbors(z)[0]
         wanted = min(self.k_used + 1, len(self.train))
-        candidates = min(len(self.train), self.RERANK * wanted)
+        candidates = min(len(self.train), max(self.RERANK * wanted, self.MIN_CANDIDATES))
         _, index = self.model.kneighbors(z, n_neighbors=candidates)
         # float32 and in place: the gathered candidates are the memory traffic (6x faster)
         train = self._train32
@@ -144,11 +155,15 @@ class KnnDetector(SklearnDetector):
         return shifted[:, : self.k_used].mean(axis=1)
 
     def state(self) -> dict:
-        return {**super().state(), "metric": self.metric}
+        return {**super().state(), "metric": self.metric, "k": self.k}
 
     @classmethod
     def from_state(cls, state: dict) -> KnnDetector:
-        model = cls(seed=int(state["seed"]), metric=str(state.get("metric", "euclidean")))
+        model = cls(
+            seed=int(state["seed"]),
+            metric=str(state.get("metric", "euclidean")),
+            k=int(state.get("k", 10)),
+        )
         model.train = np.asarray(state["train"], dtype=np.float64)
         model._fit(model.train)
         return model
@@ -166,16 +181,17 @@ class AspectKnnDetector(SklearnDetector):
         seed: int = 0,
         groups: list[tuple[int, int]] | None = None,
         metric: str = "euclidean",
+        k: int = 10,
     ) -> None:
         super().__init__(seed)
         self.groups = groups
-        self.metric = metric
+        self.metric, self.k = metric, int(k)
 
     def _fit(self, z):
         spans = self.groups or [(0, z.shape[1])]
         self.parts = []
         for start, stop in spans:
-            part = KnnDetector(self.seed, self.metric)
+            part = KnnDetector(self.seed, self.metric, self.k)
             part.train = z[:, start:stop]
             part._fit(part.train)
             self.parts.append(((start, stop), part, np.sort(part.score(part.train))))
@@ -195,6 +211,7 @@ class AspectKnnDetector(SklearnDetector):
             **super().state(),
             "groups": np.asarray(self.groups or [], dtype=np.int64),
             "metric": self.metric,
+            "k": self.k,
         }
 
     @classmethod
@@ -204,6 +221,7 @@ class AspectKnnDetector(SklearnDetector):
             seed=int(state["seed"]),
             groups=groups,
             metric=str(state.get("metric", "euclidean")),
+            k=int(state.get("k", 10)),
         )
         model.train = np.asarray(state["train"], dtype=np.float64)
         model._fit(model.train)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from anomalizer_desktop.core.detector.baselines import BASELINES, SklearnDetector
+from anomalizer_desktop.core.detector.baselines import BASELINES, SklearnDetector, knn_options
 from anomalizer_desktop.core.detector.networks import NetworkConfig
 from anomalizer_desktop.core.detector.preprocess import Standardizer
 from anomalizer_desktop.core.detector.spec import ModelSpec
@@ -44,8 +44,8 @@ def _percentiles(reference: np.ndarray, scores: np.ndarray) -> np.ndarray:
 class _Member:
     """One detector inside a model, with its own training-score reference.
 
-    `variant` is the network for svdd/sad and the distance metric for knn/aspects (None: the
-    detector's own default); it is saved under the checkpoint key "network".
+    `variant` is the network for svdd/sad and "metric" or "metric:k" for knn/aspects (None: the
+    detector's own defaults); it is saved under the checkpoint key "network".
     """
 
     def __init__(self, kind: str, variant: str | None, spec: ModelSpec) -> None:
@@ -72,7 +72,7 @@ class _Member:
         else:
             options = {}
             if self.kind in ("knn", "aspects"):
-                options["metric"] = self.variant or "euclidean"
+                options.update(knn_options(self.variant))
             if self.kind == "aspects":
                 options["groups"] = [(p.start, p.stop) for p in (groups or {}).values()] or None
             self.model = BASELINES[self.kind](seed=self.spec.seed, **options).fit(z, labels)
