@@ -43,6 +43,12 @@ def test_random_scores_give_auc_near_half():
     assert abs(result["library"]["knn"] - 0.5) < 0.12
 
 
+def evaluate_cli(*source: str, out) -> int:
+    """`anomalizer evaluate SOURCE --protocol library --json OUT`, short training, quiet."""
+    command = ["evaluate", *source, "--protocol", "library", "--json", str(out)]
+    return main([*command, "--epochs", "2", "-q"])
+
+
 def test_feature_and_audio_forms_share_the_json_shape(tmp_path):
     features = tmp_path / "features"
     features.mkdir()
@@ -50,23 +56,7 @@ def test_feature_and_audio_forms_share_the_json_shape(tmp_path):
         x, y = separable(seed=seed)
         np.savez(features / f"{name}.npz", x=x, y=y, paths=np.array([f"{i}.wav" for i in y]))
     out = tmp_path / "f.json"
-    assert (
-        main(
-            [
-                "evaluate",
-                "--features",
-                str(features),
-                "--protocol",
-                "library",
-                "--json",
-                str(out),
-                "--epochs",
-                "2",
-                "-q",
-            ]
-        )
-        == 0
-    )
+    assert evaluate_cli("--features", str(features), out=out) == 0
     feature_result = json.loads(out.read_text())
     assert feature_result["embedder"] == "features"
     assert feature_result["mean"]["library"]["knn"] == pytest.approx(1.0)
@@ -81,22 +71,7 @@ def test_feature_and_audio_forms_share_the_json_shape(tmp_path):
         rows.append(f"outlier/t{i}.wav,outlier")
     (corpus / "labels.csv").write_text("\n".join(rows) + "\n")
     out_audio = tmp_path / "a.json"
-    assert (
-        main(
-            [
-                "evaluate",
-                str(corpus.parent),
-                "--protocol",
-                "library",
-                "--json",
-                str(out_audio),
-                "--epochs",
-                "2",
-                "-q",
-            ]
-        )
-        == 0
-    )
+    assert evaluate_cli(str(corpus.parent), out=out_audio) == 0
     audio_result = json.loads(out_audio.read_text())
     assert audio_result["embedder"] == "dsp"
     assert set(audio_result) == set(feature_result)
