@@ -147,7 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_clap_options(p)
     p.add_argument("--repeats", type=int, default=3, help="passes per measurement (median)")
     p.set_defaults(func=commands.cmd_bench_embed, needs_store=False)
-    p = bench_sub.add_parser("train", parents=[common], help="Deep SVDD time per epoch")
+    p = bench_sub.add_parser(
+        "train", parents=[common], help="Deep SVDD time per epoch; default detector fit time"
+    )
     p.add_argument("--n", type=int, default=10_000)
     p.add_argument("--dim", type=int, default=1024)
     p.add_argument("--epochs", type=int, default=5)

@@ -286,6 +286,12 @@ def cmd_bench_train(args: argparse.Namespace) -> int:
             )
     if "speedup_cuda_vs_cpu" in report:
         print(f"  speed-up cuda vs cpu: {report['speedup_cuda_vs_cpu']}x")
+    default = report["default"]
+    print(
+        f"Default detector (L1 kNN + aspects, CPU) on {default['n']} x {default['dim']} "
+        f"DSP-shaped vectors, {default['flags']} flagged unusual: fit {default['fit_s']:.2f} s, "
+        f"scoring {default['score_s']:.2f} s"
+    )
     return 0
 
 

@@ -293,7 +293,7 @@ class MainWindow(QMainWindow):
             "Retrain with flags",
             lambda: self.start_train(True),
             "Ctrl+R",
-            "Use your typical/unusual flags as labels (Deep SAD)",
+            "Use your flags: loops like the ones flagged unusual rise; svdd becomes Deep SAD",
         )
         self.act_export = action(
             "Export…",

@@ -274,3 +274,59 @@ def test_a_knn_checkpoint_saved_before_metrics_existed_loads_as_euclidean(tmp_pa
     old = AnomalyModel.from_state(state)
     assert (old.members[0].model.metric, old.members[0].model.k) == ("euclidean", 10)
     np.testing.assert_allclose(old.score(x), model.score(x), atol=1e-9)
+
+
+def stray_pack(offset=2.5, spread=0.5, size=6, seed=0):
+    """150 ordinary loops plus a tight group of `size` similar odd ones (a stray sample pack)."""
+    rng = np.random.default_rng(seed)
+    normal = rng.normal(0, 1, (150, 16))
+    centre = np.zeros(16)
+    centre[:3] = offset
+    group = centre + rng.normal(0, spread, (size, 16))
+    x = np.vstack([normal, group]).astype(np.float32)
+    return x, np.r_[np.zeros(150, bool), np.ones(size, bool)]
+
+
+def test_flagging_one_loop_of_a_stray_pack_raises_its_look_alikes():
+    x, y = stray_pack()
+    labels = np.zeros(len(x))
+    labels[-1] = -1
+    free = labels == 0
+    unflagged = fit(ModelSpec(), x).score(x)
+    flagged = fit(ModelSpec(), x, labels)
+    scores = flagged.score(x)
+    # the pack hides in itself without a flag; one flag lifts the other five above the rest
+    assert roc_auc_score(y[free], unflagged[free]) < 0.3
+    assert roc_auc_score(y[free], scores[free]) > 0.95
+    # the pull is local: the look-alikes gain about 1 or more, the other loops little
+    bonus = flagged.pull_gains(x).max(axis=1)
+    assert bonus[-1] == pytest.approx(2.0)
+    assert bonus[y].min() > 0.9
+    assert bonus[~y].mean() < 0.25
+    # typical-only flags and other detectors add no pull
+    assert fit(ModelSpec(), x, np.where(np.arange(len(x)) == 0, 1, 0)).pull is None
+    assert fit(ModelSpec("knn"), x, labels).pull is None
+
+
+def test_a_checkpoint_keeps_the_pull_of_unusual_flags(tmp_path):
+    x, _ = stray_pack()
+    labels = np.zeros(len(x))
+    labels[-1] = -1
+    model = fit(ModelSpec(), x, labels)
+    loaded, _ = load_checkpoint(save_checkpoint(model, tmp_path / "m.pt", EMBEDDER))
+    np.testing.assert_allclose(loaded.score(x), model.score(x), atol=1e-6)
+    np.testing.assert_allclose(loaded.pull.neighbourhoods, model.pull.neighbourhoods)
+
+
+@pytest.mark.parametrize("flagged", [False, True])
+def test_aspects_reuse_their_fit_scores_exactly(flagged):
+    from anomalizer_desktop.core.detector.baselines import AspectKnnDetector
+
+    x, _ = clusters()
+    z = x.astype(np.float64)
+    labels = np.zeros(len(z))
+    if flagged:
+        labels[[3, -1]] = -1
+    detector = AspectKnnDetector(groups=[(0, 8), (8, 16)], metric="manhattan").fit(z, labels)
+    assert len(detector.train) == len(z) - (2 if flagged else 0)
+    np.testing.assert_array_equal(detector.training_scores(z), detector.score(z))

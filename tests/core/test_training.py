@@ -144,6 +144,21 @@ def test_explain_names_neighbours_and_the_deviating_groups(embedded, drums_with_
         explain(embedded, str(drums_with_odd_ones / "nope.wav"))
 
 
+def test_explain_names_the_flagged_loop_a_loop_sounds_like(embedded, drums_with_odd_ones):
+    from anomalizer_desktop.core.analysis.explain import explain
+
+    records = {Path(r.path).name: r for r in embedded.list_samples()}
+    embedded.set_flag([records["odd_tone.wav"].id], "unusual")
+    run_job(train(embedded, ModelSpec("default"), "dsp"))
+    twin = explain(embedded, str(drums_with_odd_ones / "odd_tone_2.wav"))
+    assert [Path(f["path"]).name for f in twin.like_flagged] == ["odd_tone.wav"]
+    assert 0.5 <= twin.like_flagged[0]["gain"] <= 2.0
+    assert twin.summary.endswith("It sounds like odd_tone.wav, which you flagged unusual.")
+    assert explain(embedded, str(drums_with_odd_ones / "odd_tone.wav")).like_flagged == []
+    drum = explain(embedded, str(drums_with_odd_ones / "drums_03.wav"))
+    assert drum.like_flagged == [] and "flagged" not in drum.summary
+
+
 def test_training_can_leave_flags_out(embedded):
     records = {Path(r.path).name: r for r in embedded.list_samples()}
     embedded.set_flag([records["odd_tone.wav"].id], "unusual")

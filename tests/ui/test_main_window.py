@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import json
+import sqlite3
 import time
 from pathlib import Path
 
@@ -196,6 +198,27 @@ def test_training_from_the_window_refreshes_scores(qtbot, window):
     assert np.isfinite(scores).sum() == 16
     column = COLUMN_INDEX["score"]
     assert window.table.horizontalHeader().sortIndicatorSection() == column
+
+
+def test_retraining_with_an_unusual_flag_lifts_that_loop(qtbot, window, scored_library):
+    library = window.model.library
+    drums = [i for i, name in enumerate(library.names) if name.startswith("drum_")]
+    pick = drums[int(np.argmin(library.score[drums]))]  # the most ordinary drum loop
+    flagged_id = int(library.ids[pick])
+    window.map.selection_made.emit([flagged_id])
+    window.flag_selection("unusual")
+    before = window.store.latest_run_id()
+    window.detector_box.setCurrentText("default")
+    window.start_train(True)
+    qtbot.waitUntil(lambda: window.store.latest_run_id() != before, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=30_000)
+    library = window.model.library
+    score = dict(zip(library.ids.tolist(), library.score.tolist(), strict=True))
+    others = [int(library.ids[i]) for i in drums if i != pick]
+    assert all(score[flagged_id] > score[other] for other in others)
+    with sqlite3.connect(scored_library[0]) as db:
+        config = db.execute("SELECT config FROM runs ORDER BY id DESC LIMIT 1").fetchone()[0]
+    assert json.loads(config)["labelled"] == {"typical": 0, "unusual": 1}
 
 
 def test_status_bar_follows_the_newest_job_when_jobs_chain(qtbot, window):

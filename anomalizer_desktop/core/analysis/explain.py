@@ -3,7 +3,8 @@
 Works in the standardised feature space of the latest run (or of the library when nothing is
 trained yet): each dimension is in units of the library's typical spread. A descriptor group
 (timbre, dynamics, rhythm, pitch, length) deviates when its root-mean-square z is high compared
-with the other loops of the library.
+with the other loops of the library. When the run was trained with flags, the loops flagged
+`unusual` whose pull lifts this one (`flag_pull`) are named too: "it sounds like X".
 """
 
 from __future__ import annotations
@@ -49,12 +50,18 @@ class Explanation:
     neighbours: list[dict]  # path, distance, flag
     deviations: list[Deviation]
     summary: str
+    like_flagged: list[dict] = field(default_factory=list)  # path, gain: flagged loops it is like
 
     def as_json(self) -> dict:
         return asdict(self)
 
 
-def _standardizer(store: Store, x: np.ndarray, groups) -> Standardizer:
+#: a flagged loop is named when its pull adds at least this much to the score (of 2 at most)
+NAMED_GAIN = 0.5
+
+
+def _trained_model(store: Store, x: np.ndarray):
+    """The latest run's model when it was trained on vectors like x, else None."""
     from anomalizer_desktop.core.detector.checkpoint import CheckpointError, load_checkpoint
     from anomalizer_desktop.core.detector.training import TrainError, run_checkpoint
 
@@ -62,10 +69,28 @@ def _standardizer(store: Store, x: np.ndarray, groups) -> Standardizer:
         _, _, checkpoint = run_checkpoint(store)
         model, trained_on = load_checkpoint(checkpoint)
         if trained_on.get("dim") == x.shape[1]:
-            return model.standardizer
+            return model
     except (TrainError, CheckpointError):
         pass
-    return Standardizer.fit(x, groups)
+    return None
+
+
+def _like_flagged(model, x: np.ndarray, z: np.ndarray, row: int, paths: list[str]) -> list[dict]:
+    """Loops flagged unusual at training time whose pull lifts this loop, strongest first."""
+    gains = model.pull_gains(x[row : row + 1]) if model is not None else None
+    if gains is None:
+        return []
+    gains = gains[0]
+    found = []
+    for anchor in np.argsort(-gains):
+        if gains[anchor] < NAMED_GAIN:
+            break
+        # the anchor is the standardised vector of a library loop: find which one
+        offsets = np.abs(z - model.pull.anchors[anchor]).sum(axis=1)
+        at = int(np.argmin(offsets))
+        if at != row and offsets[at] < 1e-3:
+            found.append({"path": paths[at], "gain": round(float(gains[anchor]), 2)})
+    return found
 
 
 def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5) -> Explanation:
@@ -80,7 +105,8 @@ def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5)
     row = match[0]
     groups = info.groups or {"all": slice(0, info.dim)}
     names = info.names or [f"dimension {i + 1}" for i in range(info.dim)]
-    standardizer = _standardizer(store, x, groups)
+    model = _trained_model(store, x)
+    standardizer = model.standardizer if model is not None else Standardizer.fit(x, groups)
     z = standardizer.transform(x)
     unweighted = z / standardizer.weights
 
@@ -134,8 +160,15 @@ def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5)
             )
         )
     deviations.sort(key=lambda d: -d.percentile)
+    like = _like_flagged(model, x, z, row, [records[int(s)].path for s in ids])
     return Explanation(
-        record.path, record.score, record.percentile, near, deviations, _summary(record, deviations)
+        record.path,
+        record.score,
+        record.percentile,
+        near,
+        deviations,
+        _summary(record, deviations, like),
+        like,
     )
 
 
@@ -144,7 +177,7 @@ def _unusual_cut(store: Store) -> float | None:
     return row[0] if row and row[0] is not None else None
 
 
-def _summary(record, deviations: list[Deviation]) -> str:
+def _summary(record, deviations: list[Deviation], like_flagged: list[dict]) -> str:
     name = os.path.basename(record.path)
     standing = (
         f"{name} is more unusual than {record.percentile:.0f}% of your library. "
@@ -160,4 +193,8 @@ def _summary(record, deviations: list[Deviation]) -> str:
             f"{lead['name']} is {lead['direction']} than usual ({lead['z']:+.1f} σ)"
         )
     text = "; ".join(parts)
-    return standing + text[:1].upper() + text[1:] + "."
+    text = standing + text[:1].upper() + text[1:] + "."
+    if like_flagged:
+        names = " and ".join(os.path.basename(f["path"]) for f in like_flagged[:2])
+        text += f" It sounds like {names}, which you flagged unusual."
+    return text

@@ -31,14 +31,30 @@ class SklearnDetector:
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
         self.train: np.ndarray | None = None
+        self.kept: np.ndarray | None = None  # rows of the fit's input it trained on (None: all)
+        self._fit_scores: np.ndarray | None = None  # scores of `train`, where _fit made them
 
     def fit(self, z: np.ndarray, labels: np.ndarray | None = None) -> SklearnDetector:
         z = np.asarray(z, dtype=np.float64)
+        self.kept = None
         if labels is not None and (labels < 0).any() and (labels >= 0).sum() >= 3:
-            z = z[labels >= 0]
+            self.kept = labels >= 0
+            z = z[self.kept]
         self.train = z
         self._fit(z)
         return self
+
+    def training_scores(self, z: np.ndarray) -> np.ndarray:
+        """Scores of the rows given to `fit` (flagged ones included), reusing the training
+        set's scores where fitting already computed them (the aspects detector does)."""
+        if self._fit_scores is None:
+            return self.score(z)
+        if self.kept is None:
+            return self._fit_scores.copy()
+        scores = np.empty(len(z))
+        scores[self.kept] = self._fit_scores
+        scores[~self.kept] = self.score(np.asarray(z)[~self.kept])
+        return scores
 
     def _fit(self, z: np.ndarray) -> None:
         raise NotImplementedError
@@ -188,13 +204,19 @@ class AspectKnnDetector(SklearnDetector):
         self.metric, self.k = metric, int(k)
 
     def _fit(self, z):
+        from anomalizer_desktop.core.detector.model import robust_scale
+
         spans = self.groups or [(0, z.shape[1])]
-        self.parts = []
+        self.parts, scaled = [], []
         for start, stop in spans:
             part = KnnDetector(self.seed, self.metric, self.k)
             part.train = z[:, start:stop]
             part._fit(part.train)
-            self.parts.append(((start, stop), part, np.sort(part.score(part.train))))
+            scores = part.score(part.train)
+            reference = np.sort(scores)
+            self.parts.append(((start, stop), part, reference))
+            scaled.append(robust_scale(reference, scores))
+        self._fit_scores = np.mean(scaled, axis=0)
 
     def score(self, z):
         z = np.asarray(z, dtype=np.float64)

@@ -6,14 +6,21 @@ Scores are "higher = more unusual". Each model keeps its sorted training scores,
 percentile: about one loop in ten of the library it learned from is called unusual).
 
 An ensemble averages its members' robustly scaled scores (`robust_scale`), so members with
-different score scales count equally.
+different score scales count equally. The `default` ensemble also raises the loops that look like
+the ones flagged `unusual` (`flag_pull.UnusualPull`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from anomalizer_desktop.core.detector.baselines import BASELINES, SklearnDetector, knn_options
+from anomalizer_desktop.core.detector.baselines import (
+    BASELINES,
+    KnnDetector,
+    SklearnDetector,
+    knn_options,
+)
+from anomalizer_desktop.core.detector.flag_pull import UnusualPull
 from anomalizer_desktop.core.detector.networks import NetworkConfig
 from anomalizer_desktop.core.detector.preprocess import Standardizer
 from anomalizer_desktop.core.detector.spec import ModelSpec
@@ -77,7 +84,10 @@ class _Member:
                 options["groups"] = [(p.start, p.stop) for p in (groups or {}).values()] or None
             self.model = BASELINES[self.kind](seed=self.spec.seed, **options).fit(z, labels)
             yield Progress(1, 1, f"{self.kind} fitted")
-        self.train_scores = self.model.score(z)
+        if isinstance(self.model, SklearnDetector):
+            self.train_scores = self.model.training_scores(z)
+        else:
+            self.train_scores = self.model.score(z)
         self.reference = np.sort(self.train_scores)
 
     def score(self, z) -> np.ndarray:
@@ -109,6 +119,7 @@ class AnomalyModel:
         self.spec = spec
         self.standardizer: Standardizer | None = None
         self.members: list[_Member] = []
+        self.pull: UnusualPull | None = None
         self.reference = np.zeros(0)
         self.threshold = float("nan")
         self.n_train = 0
@@ -140,20 +151,44 @@ class AnomalyModel:
                     f"[{i + 1}/{len(self.members)} {member.kind}] {progress.message}",
                 )
         self.n_train = len(x)
-        self.reference = np.sort(self._combine_scores([m.train_scores for m in self.members]))
+        # only the default ensemble scores in robust units, the scale the pull is measured in
+        self.pull = UnusualPull.fit(z, labels) if self.spec.detector == "default" else None
+        train_scores = self._combine_scores([m.train_scores for m in self.members], z)
+        self.reference = np.sort(train_scores)
         self.threshold = float(np.quantile(self.reference, UNUSUAL_QUANTILE))
         return self
 
     def _combine(self, z: np.ndarray) -> np.ndarray:
-        return self._combine_scores([m.score(z) for m in self.members])
+        return self._combine_scores([m.score(z) for m in self.members], z)
 
-    def _combine_scores(self, scores: list[np.ndarray]) -> np.ndarray:
+    def _combine_scores(self, scores: list[np.ndarray], z: np.ndarray) -> np.ndarray:
         if len(self.members) == 1:
-            return scores[0]
-        return np.mean(
-            [robust_scale(m.reference, s) for m, s in zip(self.members, scores, strict=True)],
-            axis=0,
-        )
+            combined = np.asarray(scores[0], dtype=np.float64)
+        else:
+            combined = np.mean(
+                [robust_scale(m.reference, s) for m, s in zip(self.members, scores, strict=True)],
+                axis=0,
+            )
+        if self.pull is not None:
+            combined = combined + self.pull.bonus(z, self._neighbourhoods(z, scores))
+        return combined
+
+    def _neighbourhoods(
+        self, z: np.ndarray, scores: list[np.ndarray] | None = None
+    ) -> np.ndarray | None:
+        """Each row's mean L1 distance to its nearest loops: the L1 kNN member's raw score."""
+        for i, member in enumerate(self.members):
+            if isinstance(member.model, KnnDetector) and member.model.metric == "manhattan":
+                return scores[i] if scores is not None else member.score(z)
+        return None
+
+    def pull_gains(self, x: np.ndarray) -> np.ndarray | None:
+        """What each row of raw vectors gains from each flagged-unusual anchor, (rows, anchors);
+        None when the model was trained without unusual flags."""
+        if self.pull is None or self.standardizer is None:
+            return None
+        z = self.standardizer.transform(x)
+        return self.pull.gains(z, self._neighbourhoods(z))
 
     def score(self, x: np.ndarray) -> np.ndarray:
         """Anomaly score per row of raw vectors (higher = more unusual)."""
@@ -170,6 +205,7 @@ class AnomalyModel:
         return {
             "spec": {k: v for k, v in vars(self.spec).items() if k != "members"},
             "members": [m.state() for m in self.members],
+            "pull": self.pull.state() if self.pull is not None else {},
             "standardizer": self.standardizer.state(),
             "reference": self.reference,
             "threshold": self.threshold,
@@ -183,6 +219,7 @@ class AnomalyModel:
         model = cls(spec)
         model.standardizer = Standardizer.from_state(state["standardizer"])
         model.members = [_Member.from_state(m, spec, device) for m in state["members"]]
+        model.pull = UnusualPull.from_state(state.get("pull"))
         model.reference = np.asarray(state["reference"], dtype=np.float64)
         model.threshold = float(state["threshold"])
         model.n_train = int(state["n_train"])

@@ -1,0 +1,93 @@
+""" "More like this one": loops near a loop the user flagged `unusual` score higher.
+
+A producer who flags one loop as unusual expects its look-alikes to rise in the list too. Leaving
+the flagged loop out of the kNN reference (what the baselines do) barely moves them: a group of
+similar odd loops still counts as its own neighbourhood. So after fitting, each flagged loop
+becomes an anchor, and a loop at L1 distance d from its nearest anchor gains
+STRENGTH x exp(-(d / r)^2), in the units of the default ensemble's score (spreads of its
+training scores, see `robust_scale`). The radius r is WIDTH x the smaller of two neighbourhoods:
+the anchor's (its mean distance to its K nearest loops) and the loop's own (its mean distance to
+its nearest loops, the default's kNN score). So the pull reaches only loops that are closer to
+the flagged one than to their usual company: a drum loop in a dense crowd of drum loops is never
+pulled towards a flagged tone, however lonely the tone is.
+
+Measured with `anomalizer evaluate --protocol assisted` (README), mean AUC on the held-out
+scenarios 0.904 -> 0.950 and on the shared ones 0.897 -> 0.929. Radius by the anchor alone
+scored 0.949 / 0.919, by the loop alone 0.947 / 0.926; WIDTH 1.0-2.0 and K 3-10 scored within
+0.005. A matching push-down for loops near `typical` flags was measured and left out (held-out
+0.949 -> 0.947).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial.distance import cdist
+
+STRENGTH = 2.0
+WIDTH = 1.5
+K = 5
+
+
+@dataclass
+class UnusualPull:
+    """Anchors (standardised vectors of flagged-unusual loops) and the size of each one's
+    neighbourhood (mean L1 distance to its K nearest loops)."""
+
+    anchors: np.ndarray
+    neighbourhoods: np.ndarray
+    width: float = WIDTH
+    strength: float = STRENGTH
+
+    @classmethod
+    def fit(cls, z: np.ndarray, labels: np.ndarray | None, k: int = K) -> UnusualPull | None:
+        """From the standardised training rows and their flags (-1 unusual); None without any."""
+        if labels is None or len(z) < 2:
+            return None
+        flagged = np.flatnonzero(np.asarray(labels) < 0)
+        if len(flagged) == 0:
+            return None
+        z = np.asarray(z, dtype=np.float64)
+        anchors = z[flagged]
+        distances = cdist(anchors, z, metric="cityblock")
+        distances[np.arange(len(flagged)), flagged] = np.inf  # not its own neighbour
+        distances.sort(axis=1)
+        nearest = distances[:, : max(1, min(k, len(z) - 1))]
+        return cls(anchors.astype(np.float32), nearest.mean(axis=1).astype(np.float32))
+
+    def gains(self, z: np.ndarray, neighbourhoods: np.ndarray | None = None) -> np.ndarray:
+        """What each row (axis 0) gains from each anchor (axis 1), STRENGTH at most.
+
+        `neighbourhoods`: each row's own mean L1 distance to its nearest training loops (the
+        default's kNN score); the radius is the smaller of the row's and the anchor's.
+        """
+        distances = cdist(np.asarray(z, dtype=np.float64), self.anchors, metric="cityblock")
+        radii = np.broadcast_to(self.neighbourhoods[None, :], distances.shape)
+        if neighbourhoods is not None:
+            radii = np.minimum(radii, np.asarray(neighbourhoods, dtype=np.float64)[:, None])
+        radii = np.maximum(self.width * radii, 1e-9)
+        return self.strength * np.exp(-((distances / radii) ** 2))
+
+    def bonus(self, z: np.ndarray, neighbourhoods: np.ndarray | None = None) -> np.ndarray:
+        """What each row gains: the pull of its strongest anchor (0 when far from all)."""
+        return self.gains(z, neighbourhoods).max(axis=1)
+
+    def state(self) -> dict:
+        return {
+            "anchors": self.anchors,
+            "neighbourhoods": self.neighbourhoods,
+            "width": self.width,
+            "strength": self.strength,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict | None) -> UnusualPull | None:
+        if not state:
+            return None
+        return cls(
+            np.asarray(state["anchors"], dtype=np.float32),
+            np.asarray(state["neighbourhoods"], dtype=np.float32),
+            float(state["width"]),
+            float(state["strength"]),
+        )
