@@ -13,6 +13,8 @@ from sklearn.ensemble import IsolationForest
 from sklearn.neighbors import NearestNeighbors
 from sklearn.svm import OneClassSVM
 
+from anomalizer_desktop.core.detector.score_scale import mean_robust_scaled
+
 #: distances the kNN detectors can use (see KnnDetector)
 METRICS = ("euclidean", "manhattan")
 
@@ -204,29 +206,25 @@ class AspectKnnDetector(SklearnDetector):
         self.metric, self.k = metric, int(k)
 
     def _fit(self, z):
-        from anomalizer_desktop.core.detector.model import robust_scale
-
         spans = self.groups or [(0, z.shape[1])]
-        self.parts, scaled = [], []
+        self.parts, train_scores = [], []
         for start, stop in spans:
             part = KnnDetector(self.seed, self.metric, self.k)
             part.train = z[:, start:stop]
             part._fit(part.train)
             scores = part.score(part.train)
-            reference = np.sort(scores)
-            self.parts.append(((start, stop), part, reference))
-            scaled.append(robust_scale(reference, scores))
-        self._fit_scores = np.mean(scaled, axis=0)
+            self.parts.append(((start, stop), part, np.sort(scores)))
+            train_scores.append(scores)
+        self._fit_scores = self._combine(train_scores)
+
+    def _combine(self, part_scores: list[np.ndarray]) -> np.ndarray:
+        return mean_robust_scaled([reference for _, _, reference in self.parts], part_scores)
 
     def score(self, z):
         z = np.asarray(z, dtype=np.float64)
-        from anomalizer_desktop.core.detector.model import robust_scale
-
-        scaled = [
-            robust_scale(reference, part.score(z[:, start:stop]))
-            for (start, stop), part, reference in self.parts
-        ]
-        return np.mean(scaled, axis=0)
+        return self._combine(
+            [part.score(z[:, start:stop]) for (start, stop), part, _ in self.parts]
+        )
 
     def state(self) -> dict:
         return {

@@ -5,7 +5,7 @@ the flagged loop out of the kNN reference (what the baselines do) barely moves t
 similar odd loops still counts as its own neighbourhood. So after fitting, each flagged loop
 becomes an anchor, and a loop at L1 distance d from its nearest anchor gains
 STRENGTH x exp(-(d / r)^2), in the units of the default ensemble's score (spreads of its
-training scores, see `robust_scale`). The radius r is WIDTH x the smaller of two neighbourhoods:
+training scores, see `score_scale`). The radius r is WIDTH x the smaller of two neighbourhoods:
 the anchor's (its mean distance to its K nearest loops) and the loop's own (its mean distance to
 its nearest loops, the default's kNN score). So the pull reaches only loops that are closer to
 the flagged one than to their usual company: a drum loop in a dense crowd of drum loops is never

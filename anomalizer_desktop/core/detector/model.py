@@ -5,7 +5,7 @@ Scores are "higher = more unusual". Each model keeps its sorted training scores,
 `unusual` cut: the UNUSUAL_QUANTILE quantile of the training scores (by default the 90th
 percentile: about one loop in ten of the library it learned from is called unusual).
 
-An ensemble averages its members' robustly scaled scores (`robust_scale`), so members with
+An ensemble averages its members' robustly scaled scores (`score_scale`), so members with
 different score scales count equally. The `default` ensemble also raises the loops that look like
 the ones flagged `unusual` (`flag_pull.UnusualPull`).
 """
@@ -23,22 +23,12 @@ from anomalizer_desktop.core.detector.baselines import (
 from anomalizer_desktop.core.detector.flag_pull import UnusualPull
 from anomalizer_desktop.core.detector.networks import NetworkConfig
 from anomalizer_desktop.core.detector.preprocess import Standardizer
+from anomalizer_desktop.core.detector.score_scale import mean_robust_scaled
 from anomalizer_desktop.core.detector.spec import ModelSpec
 from anomalizer_desktop.core.detector.svdd import DeepSVDD, SvddConfig
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 
 UNUSUAL_QUANTILE = 0.90
-
-
-def robust_scale(reference: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """Scores in units of the reference's spread: (s - median) / (p90 - p10).
-
-    Unlike percentiles this keeps ordering beyond the training range, so loops more unusual
-    than anything seen in training still sort among themselves.
-    """
-    median, low, high = np.percentile(reference, [50, 10, 90]) if len(reference) else (0, 0, 1)
-    spread = high - low if high - low > 1e-12 else max(float(np.std(reference)), 1e-12)
-    return (np.asarray(scores, dtype=np.float64) - median) / spread
 
 
 def _percentiles(reference: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -165,10 +155,7 @@ class AnomalyModel:
         if len(self.members) == 1:
             combined = np.asarray(scores[0], dtype=np.float64)
         else:
-            combined = np.mean(
-                [robust_scale(m.reference, s) for m, s in zip(self.members, scores, strict=True)],
-                axis=0,
-            )
+            combined = mean_robust_scaled([m.reference for m in self.members], scores)
         if self.pull is not None:
             combined = combined + self.pull.bonus(z, self._neighbourhoods(z, scores))
         return combined
