@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import audiogen
 import numpy as np
+import pytest
 
 from anomalizer_desktop.core.embedding import get_embedder
 from anomalizer_desktop.core.embedding.dsp_features import FEATURE_DIM, describe, feature_groups
@@ -11,7 +12,7 @@ from anomalizer_desktop.core.embedding.dsp_features import FEATURE_DIM, describe
 
 def test_groups_tile_the_vector():
     groups = feature_groups()
-    assert set(groups) == {"timbre", "dynamics", "rhythm", "pitch", "texture", "length"}
+    assert set(groups) == {"timbre", "dynamics", "rhythm", "pitch", "tonality", "texture", "length"}
     covered = sorted(i for s in groups.values() for i in range(s.start, s.stop))
     assert covered == list(range(FEATURE_DIM))
 
@@ -87,3 +88,40 @@ def test_texture_separates_tonal_from_percussive():
     tone = describe(audiogen.tone(330, 2.0), 2.0)[texture]
     assert tone[0] > 0.9  # a steady tone is almost all tonal
     assert drums[0] < 0.3  # a drum loop is mostly percussive
+
+
+def _tonality(y: np.ndarray) -> dict[str, float]:
+    names = ("periodicity", "pitched_share", "hnr", "pitch_range", "typical_pitch", "movement")
+    values = describe(y, len(y) / 22050)[feature_groups()["tonality"]][[0, 4, 5, 6, 7, 8]]
+    return dict(zip(names, values, strict=True))
+
+
+def test_tonality_tells_pitched_from_unpitched():
+    tone = _tonality(audiogen.tone(330, 2.0))
+    noise = _tonality(audiogen.noise(2.0))
+    assert tone["periodicity"] > 0.95 and tone["pitched_share"] == 1.0
+    assert noise["periodicity"] < 0.3 and noise["pitched_share"] == 0.0
+    assert tone["hnr"] > noise["hnr"] + 20  # dB
+    assert abs(tone["typical_pitch"] - np.log2(330)) < 0.05  # octaves
+    assert tone["pitch_range"] < 0.01 and tone["movement"] == 0.0
+
+
+def test_tonality_hears_a_moving_bass_line_and_not_a_dull_hum():
+    bass = _tonality(audiogen.bass_loop(seed=1))
+    assert bass["pitched_share"] > 0.9
+    assert 41 / 2**0.1 < 2 ** bass["typical_pitch"] < 74 * 2**0.1  # within its notes' range
+    assert bass["pitch_range"] > 0.1 and bass["movement"] > 0.0
+    # low-passed noise is smooth from sample to sample but has no period: not pitched
+    dull = np.convolve(audiogen.noise(2.0), np.ones(40) / 40, mode="same").astype(np.float32)
+    assert _tonality(dull)["pitched_share"] < 0.2
+
+
+def test_tonality_of_silence_is_all_zeros():
+    vector = describe(np.zeros(22050, np.float32), 1.0)
+    assert not vector[feature_groups()["tonality"]].any()
+
+
+@pytest.mark.parametrize("hz", [41.2, 110.0, 330.0, 659.3, 880.0, 987.8])
+def test_typical_pitch_is_right_across_the_range_without_octave_errors(hz):
+    # the period of the higher notes falls between two lags of the autocorrelation
+    assert 2 ** _tonality(audiogen.tone(hz, 2.0))["typical_pitch"] == pytest.approx(hz, rel=0.005)

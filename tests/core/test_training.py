@@ -134,6 +134,7 @@ def test_explain_names_neighbours_and_the_deviating_groups(embedded, drums_with_
         "dynamics",
         "rhythm",
         "pitch",
+        "tonality",
         "texture",
         "length",
     }

@@ -24,6 +24,7 @@ GROUP_WORDS = {
     "dynamics": "loudness and envelope (dynamics)",
     "rhythm": "rhythm and tempo",
     "pitch": "pitch and harmony",
+    "tonality": "pitched vs unpitched (tonality)",
     "texture": "tonal vs percussive texture",
     "length": "length",
     "all": "overall sound",

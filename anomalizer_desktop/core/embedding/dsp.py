@@ -17,7 +17,7 @@ class DspEmbedder:
     """Timbre, dynamics, rhythm, pitch content and length of a file, as one float32 vector."""
 
     id = "dsp"
-    version = "2"
+    version = "3"
     dim = dsp_features.FEATURE_DIM
     sample_rate = dsp_features.SAMPLE_RATE
 

@@ -1,4 +1,5 @@
-"""Hand-made audio descriptors from one STFT: timbre, dynamics, rhythm, pitch content, length.
+"""Hand-made audio descriptors from one STFT: timbre, dynamics, rhythm, pitch content, tonality,
+texture, length.
 
 Everything is derived from a single 2048-point STFT (hop 512) of a mono 22.05 kHz signal plus the
 time-domain frames, with filterbanks built once per process. This is several times faster than
@@ -27,6 +28,13 @@ AUTOCORR_LAGS_S = np.geomspace(0.08, 2.0, 12)
 SILENCE_DB = -60.0
 HPSS_FRAMES = 17  # ~0.4 s of frames for the sustained (harmonic) part
 HPSS_BANDS = 9  # mel bands for the broadband (percussive) part
+PITCH_RANGE_HZ = (40.0, 1000.0)  # the periodicity search covers kick fundamentals to lead lines
+OCTAVE_COST = 0.01  # per octave of lag: the shorter of two near-equal periods wins (Boersma 1993)
+PITCHED = 0.6  # a frame whose normalised autocorrelation peak reaches this counts as pitched
+PEAK_SPAN_BINS = 31  # ~330 Hz: the local spectral floor a tonal peak must stand out of
+PEAK_PROMINENCE_DB = 12.0
+PEAK_FLOOR_DB = 50.0  # peaks quieter than the frame's loudest bin by more than this are ignored
+SOUNDING_DB = 20.0  # frames within this of the loudest one: the body of the sound, not its tail
 EPS = 1e-10
 
 
@@ -45,6 +53,7 @@ def _group_layout() -> dict[str, int]:
         "dynamics": 9,
         "rhythm": 5 + len(AUTOCORR_LAGS_S),
         "pitch": 2 * 12 + 2,
+        "tonality": 13,
         "texture": 5,
         "length": 1,
     }
@@ -77,9 +86,11 @@ def describe(y: np.ndarray, duration_s: float) -> np.ndarray:
     dynamics, frame_db = _dynamics(power, window, y)
     rhythm = _rhythm(log_mel, frame_db)
     pitch = _pitch(power, chroma_fb, frame_db)
+    tonality = _tonality(power, frame_db)
     texture = _texture(log_mel)
     length = np.array([np.log1p(duration_s)], dtype=np.float32)
-    vector = np.concatenate([timbre, dynamics, rhythm, pitch, texture, length]).astype(np.float32)
+    vector = np.concatenate([timbre, dynamics, rhythm, pitch, tonality, texture, length])
+    vector = vector.astype(np.float32)
     return np.nan_to_num(vector, nan=0.0, posinf=0.0, neginf=0.0)
 
 
@@ -217,6 +228,92 @@ def _pitch(power: np.ndarray, chroma_fb: np.ndarray, frame_db: np.ndarray) -> np
     return np.concatenate([mean, std, [entropy, profile.max()]]).astype(np.float32)
 
 
+@functools.cache
+def _window_autocorrelation() -> np.ndarray:
+    """Normalised (circular) autocorrelation of the analysis window, to undo its taper."""
+    window = _filterbanks()[3].astype(np.float64)
+    autocorr = scipy.fft.irfft(np.abs(scipy.fft.rfft(window)) ** 2, n=N_FFT)
+    return np.maximum(autocorr / autocorr[0], 1e-3)
+
+
+def _parabolic_peaks(autocorr: np.ndarray, first: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+    """Height and fractional lag of the parabola through each lag in [first, stop) and its two
+    neighbours, where that parabola has a maximum (else the sample itself): the true peak of a
+    period that falls between two lags, which the lag grid would otherwise lower enough to lose
+    to the peak at twice the period (and whose pitch it would round by up to a semitone)."""
+    before, at, after = (autocorr[:, first + s : stop + s] for s in (-1, 0, 1))
+    curvature = before - 2.0 * at + after
+    peaked = curvature < -EPS
+    offset = np.where(peaked, 0.5 * (before - after) / np.where(peaked, curvature, -1.0), 0.0)
+    offset = np.clip(offset, -0.5, 0.5)
+    heights = at - 0.25 * (before - after) * offset
+    return heights, np.arange(first, stop) + offset
+
+
+def _tonality(power: np.ndarray, frame_db: np.ndarray) -> np.ndarray:
+    """How pitched the sound is, from each frame's periodicity and its spectral peaks.
+
+    Periodicity is the highest peak of the frame's normalised autocorrelation (from the power
+    spectrum, divided by the window's own autocorrelation as in Boersma 1993) at a lag inside
+    PITCH_RANGE_HZ, searched past its first zero crossing so that a merely dull, low-passed sound
+    does not read as pitched. Peaks are interpolated between lags, and of two near-equal ones
+    the shorter lag wins (OCTAVE_COST), so a period is not mistaken for twice its length. The
+    whole band counts: noise above a tone (a snare's rattle over its body) lowers the
+    periodicity, which tells a snare from a tom (the band below 5.5 kHz alone was 2x cheaper and
+    measured 0.005 lower held-out AUC). A plucked or sung line is periodic with a moving pitch; a
+    drum hit is mostly aperiodic, a kick or a tom periodic at one low pitch. Spectral peaks (bins
+    standing PEAK_PROMINENCE_DB above their neighbourhood) count the partials. Only frames within
+    SOUNDING_DB of the loudest one are described.
+    """
+    sounding = frame_db > max(float(frame_db.max()) - SOUNDING_DB, SILENCE_DB)
+    if not sounding.any():
+        return np.zeros(13, dtype=np.float32)
+    power = power[sounding].astype(np.float32)
+    shortest = int(SAMPLE_RATE / PITCH_RANGE_HZ[1])
+    longest = int(SAMPLE_RATE / PITCH_RANGE_HZ[0]) + 1
+    autocorr = scipy.fft.irfft(power, n=N_FFT, axis=1)[:, : longest + 1]
+    autocorr = autocorr / (autocorr[:, :1] + EPS) / _window_autocorrelation()[: longest + 1]
+    heights, lags = _parabolic_peaks(autocorr, shortest, longest)
+    past_zero = np.maximum.accumulate(autocorr < 0, axis=1)[:, shortest:longest]
+    candidates = np.where(past_zero, heights, -1.0)
+    best = (candidates - OCTAVE_COST * np.log2(lags / shortest)).argmax(axis=1)
+    rows = np.arange(len(best))
+    periodicity = np.clip(candidates[rows, best], 0.0, 1.0)
+    log2_f0 = np.log2(SAMPLE_RATE / lags[rows, best])
+    pitched = periodicity > PITCHED
+    pitch_track = log2_f0[pitched] if pitched.any() else log2_f0
+    steps = np.abs(np.diff(log2_f0[pitched]))
+    clipped = np.clip(periodicity, 1e-3, 0.999)
+
+    log_power = 10.0 * np.log10(power + EPS)
+    floor = scipy.ndimage.uniform_filter1d(log_power, PEAK_SPAN_BINS, axis=1, mode="nearest")
+    inner = log_power[:, 1:-1]
+    peaks = (
+        (inner > log_power[:, :-2])
+        & (inner >= log_power[:, 2:])
+        & (inner > floor[:, 1:-1] + PEAK_PROMINENCE_DB)
+        & (inner > log_power.max(axis=1, keepdims=True) - PEAK_FLOOR_DB)
+    )
+    peak_count = np.log1p(peaks.sum(axis=1))
+    peak_share = (power[:, 1:-1] * peaks).sum(axis=1) / (power.sum(axis=1) + EPS)
+    values = [
+        periodicity.mean(),
+        periodicity.std(),
+        np.median(periodicity),
+        np.percentile(periodicity, 90),
+        pitched.mean(),
+        np.mean(10.0 * np.log10(clipped / (1.0 - clipped))),  # harmonics-to-noise ratio, dB
+        pitch_track.std(),
+        np.median(pitch_track),
+        (steps > 1 / 12).mean() if steps.size else 0.0,  # pitch moves by more than a semitone
+        peak_count.mean(),
+        peak_count.std(),
+        peak_share.mean(),
+        peak_share.std(),
+    ]
+    return np.array(values, dtype=np.float32)
+
+
 def _texture(log_mel: np.ndarray) -> np.ndarray:
     """Tonal vs percussive texture, by median-filtering separation (Fitzgerald 2010) on the
     mel spectrogram: sustained partials are smooth along time, hits are smooth along frequency.
@@ -287,6 +384,21 @@ def feature_names() -> list[str]:
     names += [f"pitch class {n} (mean)" for n in _NOTES]
     names += [f"pitch class {n} (variation)" for n in _NOTES]
     names += ["pitch spread (chroma entropy)", "dominant pitch strength"]
+    names += [
+        "periodicity (mean)",
+        "periodicity (variation)",
+        "periodicity (median)",
+        "periodicity (90th percentile)",
+        "share of pitched frames",
+        "harmonics-to-noise ratio",
+        "pitch range (octaves)",
+        "typical pitch",
+        "pitch movement",
+        "tonal peaks per frame",
+        "tonal peaks per frame (variation)",
+        "energy in tonal peaks",
+        "energy in tonal peaks (variation)",
+    ]
     names += [
         "tonal share of the sound",
         "tonal share, lows",
