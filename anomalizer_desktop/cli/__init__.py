@@ -134,6 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu", choices=DEVICES)
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--json", dest="json_out", metavar="OUT", help="write the results as JSON")
+    p.add_argument(
+        "--save-features",
+        metavar="DIR",
+        help="also write each scenario's vectors as DIR/<scenario>.npz (for --features)",
+    )
     p.add_argument("--checkpoint", help="CLAP checkpoint file (default: the installed one)")
     p.add_argument("--output", choices=["projected", "features"], default="projected")
     p.set_defaults(func=commands.cmd_evaluate, needs_store=False)

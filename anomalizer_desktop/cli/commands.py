@@ -253,6 +253,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             args.embedder,
             device=args.device,
             epochs=args.epochs,
+            save_features=args.save_features,
             checkpoint=args.checkpoint,
             output=args.output,
         )

@@ -16,6 +16,7 @@ from anomalizer_desktop.core.analysis.evaluation import (
     format_table,
     load_feature_scenarios,
 )
+from anomalizer_desktop.core.embedding.dsp_features import FEATURE_DIM, feature_groups
 from anomalizer_desktop.core.jobs import run_job
 
 
@@ -49,6 +50,20 @@ def evaluate_cli(*source: str, out) -> int:
     return main([*command, "--epochs", "2", "-q"])
 
 
+def write_kit_corpus(root):
+    """One scenario, `kit`: 10 synthetic drum loops (normal) and 2 tones (outliers)."""
+    kit = root / "kit"
+    rows = ["path,label"]
+    for i in range(10):
+        audiogen.write(kit / "normal" / f"d{i}.wav", audiogen.drum_loop(seed=i))
+        rows.append(f"normal/d{i}.wav,normal")
+    for i in range(2):
+        audiogen.write(kit / "outlier" / f"t{i}.wav", audiogen.tone(300 + 100 * i, 2.0))
+        rows.append(f"outlier/t{i}.wav,outlier")
+    (kit / "labels.csv").write_text("\n".join(rows) + "\n")
+    return root
+
+
 def test_feature_and_audio_forms_share_the_json_shape(tmp_path):
     features = tmp_path / "features"
     features.mkdir()
@@ -61,17 +76,9 @@ def test_feature_and_audio_forms_share_the_json_shape(tmp_path):
     assert feature_result["embedder"] == "features"
     assert feature_result["mean"]["library"]["knn"] == pytest.approx(1.0)
 
-    corpus = tmp_path / "corpus" / "kit"
-    rows = ["path,label"]
-    for i in range(10):
-        audiogen.write(corpus / "normal" / f"d{i}.wav", audiogen.drum_loop(seed=i))
-        rows.append(f"normal/d{i}.wav,normal")
-    for i in range(2):
-        audiogen.write(corpus / "outlier" / f"t{i}.wav", audiogen.tone(300 + 100 * i, 2.0))
-        rows.append(f"outlier/t{i}.wav,outlier")
-    (corpus / "labels.csv").write_text("\n".join(rows) + "\n")
+    corpus = write_kit_corpus(tmp_path / "corpus")
     out_audio = tmp_path / "a.json"
-    assert evaluate_cli(str(corpus.parent), out=out_audio) == 0
+    assert evaluate_cli(str(corpus), out=out_audio) == 0
     audio_result = json.loads(out_audio.read_text())
     assert audio_result["embedder"] == "dsp"
     assert set(audio_result) == set(feature_result)
@@ -79,6 +86,36 @@ def test_feature_and_audio_forms_share_the_json_shape(tmp_path):
         feature_result["scenarios"]["alpha"]["library"]
     )
     assert audio_result["mean"]["library"]["default"] > 0.9
+
+
+def test_saved_scenario_features_evaluate_like_the_audio(tmp_path):
+    corpus = write_kit_corpus(tmp_path / "corpus")
+    saved = tmp_path / "saved"
+    command = ["evaluate", str(corpus), "--protocol", "library", "-q", "--save-features"]
+    assert main([*command, str(saved), "--json", str(tmp_path / "a.json")]) == 0
+    [scenario] = load_feature_scenarios(saved)
+    assert scenario.name == "kit" and scenario.x.shape == (12, FEATURE_DIM)
+    assert scenario.groups == feature_groups()  # so the aspects detector sees the groups
+    assert sorted(scenario.paths) == sorted(
+        [f"normal/d{i}.wav" for i in range(10)] + ["outlier/t0.wav", "outlier/t1.wav"]
+    )
+    assert scenario.y.sum() == 2 and all(
+        p.startswith("outlier/") for p, out in zip(scenario.paths, scenario.y, strict=True) if out
+    )
+    audio = json.loads((tmp_path / "a.json").read_text())
+    again = run_job(evaluate_scenario(scenario, ("library",)))
+    assert again == audio["scenarios"]["kit"]  # same vectors, groups and seeds: same AUCs
+
+
+def test_group_bounds_are_checked(tmp_path):
+    x, y = separable()
+    for bounds, message in (([[0, 4]], "one start < stop"), ([[0, 4], [4, 99]], "reach past")):
+        folder = tmp_path / str(len(bounds)) / message.split()[0]
+        folder.mkdir(parents=True)
+        names = np.array(["timbre", "pitch"])
+        np.savez(folder / "s.npz", x=x, y=y, group_names=names, group_bounds=np.array(bounds))
+        with pytest.raises(EvaluationError, match=message):
+            load_feature_scenarios(folder)
 
 
 def test_bad_feature_files_give_clear_errors(tmp_path):

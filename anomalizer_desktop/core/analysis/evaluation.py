@@ -47,6 +47,24 @@ class Scenario:
     x: np.ndarray
     y: np.ndarray  # True = outlier
     groups: dict[str, slice] | None = None
+    paths: list[str] | None = None  # relative to the scenario folder, where known
+
+    def save(self, folder: Path) -> Path:
+        """Write `<name>.npz` in the `--features` layout: x, y, paths and the descriptor groups
+        (`group_names`, `group_bounds` as start/stop rows), so that detectors can be compared
+        again without decoding or embedding anything."""
+        folder.mkdir(parents=True, exist_ok=True)
+        groups = self.groups or {}
+        target = folder / f"{self.name}.npz"
+        np.savez(
+            target,
+            x=self.x,
+            y=self.y,
+            paths=np.array(self.paths or [], dtype=str),
+            group_names=np.array(list(groups), dtype=str),
+            group_bounds=np.array([(g.start, g.stop) for g in groups.values()], dtype=np.int64),
+        )
+        return target
 
 
 def spec_for(detector: str, seed: int, device: str, epochs: int | None) -> ModelSpec:
@@ -87,7 +105,9 @@ def load_scenario(
     y = np.array([labels[paths[int(ids[i])]] for i in keep], dtype=bool)
     if y.all() or not y.any():
         raise EvaluationError(f"scenario {folder.name} needs both normal and outlier files")
-    return Scenario(folder.name, x[keep], y, model.groups)
+    root = os.path.realpath(folder)
+    relative = [os.path.relpath(paths[int(ids[i])], root) for i in keep]
+    return Scenario(folder.name, x[keep], y, model.groups, relative)
 
 
 def _fit_score(
@@ -162,9 +182,12 @@ def evaluate(
     device: str = "cpu",
     epochs: int | None = None,
     cancel: CancelToken | None = None,
+    save_features: str | os.PathLike[str] | None = None,
     **embedder_options,
 ) -> Job[dict]:
-    """The whole evaluation: {"embedder", "scenarios": {...}, "mean": {...}}."""
+    """The whole evaluation: {"embedder", "scenarios": {...}, "mean": {...}}.
+
+    `save_features`: a folder to also write each scenario's vectors to (`Scenario.save`)."""
     folders = find_scenarios(corpus)
     scenarios: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="anomalizer-eval-") as workdir:
@@ -173,14 +196,30 @@ def evaluate(
             scenario = yield from load_scenario(
                 folder, embedder, Path(workdir), cancel, **embedder_options
             )
+            if save_features is not None:
+                scenario.save(Path(save_features))
             scenarios[scenario.name] = yield from evaluate_scenario(
                 scenario, protocols, detectors, device, epochs, cancel=cancel
             )
     return summarise(embedder, scenarios)
 
 
+def _read_groups(data, dim: int, name: str) -> dict[str, slice] | None:
+    """Descriptor groups from `group_names` + `group_bounds` (n x 2: start, stop), if present."""
+    if "group_names" not in data or len(data["group_names"]) == 0:
+        return None
+    names = [str(n) for n in data["group_names"]]
+    bounds = np.asarray(data["group_bounds"], dtype=np.int64).reshape(-1, 2)
+    if len(bounds) != len(names) or (bounds < 0).any() or (bounds[:, 1] <= bounds[:, 0]).any():
+        raise EvaluationError(f"{name}: group_bounds must give one start < stop per group name")
+    if bounds[:, 1].max() > dim:
+        raise EvaluationError(f"{name}: group_bounds reach past the vectors' {dim} dimensions")
+    return {n: slice(int(a), int(b)) for n, (a, b) in zip(names, bounds, strict=True)}
+
+
 def load_feature_scenarios(folder: str | os.PathLike[str]) -> list[Scenario]:
-    """`<scenario>.npz` files with `x` (n x d), `y` (n bool, True = outlier), optional `paths`."""
+    """`<scenario>.npz` files with `x` (n x d), `y` (n bool, True = outlier), optional `paths`
+    and optional descriptor groups (`group_names`, `group_bounds`; see `Scenario.save`)."""
     files = sorted(Path(folder).glob("*.npz"))
     if not files:
         raise EvaluationError(f"no <scenario>.npz files in {folder}")
@@ -189,6 +228,8 @@ def load_feature_scenarios(folder: str | os.PathLike[str]) -> list[Scenario]:
         try:
             with np.load(file, allow_pickle=False) as data:
                 x, y = np.asarray(data["x"], dtype=np.float32), np.asarray(data["y"]).astype(bool)
+                groups = _read_groups(data, x.shape[1] if x.ndim == 2 else 0, file.name)
+                paths = [str(p) for p in data["paths"]] if "paths" in data else None
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
             raise EvaluationError(
                 f"{file.name}: not a features file with x and y ({error})"
@@ -199,7 +240,9 @@ def load_feature_scenarios(folder: str | os.PathLike[str]) -> list[Scenario]:
             raise EvaluationError(f"{file.name}: x contains NaN or infinite values")
         if y.all() or not y.any():
             raise EvaluationError(f"{file.name}: needs both normal and outlier rows")
-        scenarios.append(Scenario(file.stem, x, y, None))
+        if paths is not None and len(paths) != len(x):
+            paths = None
+        scenarios.append(Scenario(file.stem, x, y, groups, paths))
     return scenarios
 
 
