@@ -22,7 +22,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="lay out the window with the library, save a PNG and exit",
     )
-    parser.add_argument("--select", metavar="NAME", help="with --screenshot: select this loop")
+    parser.add_argument(
+        "--select",
+        metavar="NAME",
+        help="with --screenshot: select this loop (its file name, or a part of one name)",
+    )
     parser.add_argument("folders", nargs="*", help="folders to add (scanned, embedded, trained)")
     return parser
 
@@ -63,6 +67,17 @@ def main(argv: list[str] | None = None) -> int:
     return app.exec()
 
 
+def row_named(names: list[str], wanted: str) -> tuple[int | None, str]:
+    """The row whose file name is `wanted`, else the one name containing it (any case);
+    (None, why) when there is no such row or several."""
+    if wanted in names:
+        return names.index(wanted), ""
+    partial = [i for i, name in enumerate(names) if wanted.lower() in name.lower()]
+    if len(partial) == 1:
+        return partial[0], ""
+    return None, f"{len(partial)} loops match" if partial else "no loop matches"
+
+
 def _screenshot(app, window, path: Path, select: str | None) -> int:
     """Wait for the library to load, select a loop, let the explanation arrive, grab, exit."""
     from PySide6.QtCore import QElapsedTimer
@@ -76,12 +91,11 @@ def _screenshot(app, window, path: Path, select: str | None) -> int:
         if clock.elapsed() > 60_000:
             break
     if select:
-        ids = [
-            int(window.model.library.ids[i])
-            for i, n in enumerate(window.model.library.names)
-            if n == select
-        ]
-        window.select_ids(ids[:1])
+        row, problem = row_named(list(window.model.library.names), select)
+        if row is None:
+            print(f"--select {select!r}: {problem}; selecting nothing", file=sys.stderr)
+        else:
+            window.select_ids([int(window.model.library.ids[row])])
     clock.restart()
     while clock.elapsed() < 1200 or window.runner.any_running():
         app.processEvents()

@@ -1,0 +1,38 @@
+"""`anomalizer-desktop --screenshot`: the window is laid out, a loop selected and saved as PNG."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from PySide6.QtGui import QImage
+
+from anomalizer_desktop.ui.app import row_named
+
+
+def test_select_takes_the_exact_name_then_a_unique_part_of_one():
+    names = ["drum_01.wav", "drum_01.wav.bak.wav", "Tone_A.wav", "tone_b.wav"]
+    assert row_named(names, "drum_01.wav") == (0, "")  # exact wins over containing names
+    assert row_named(names, "tone_a") == (2, "")  # any case
+    assert row_named(names, "tone") == (None, "2 loops match")
+    assert row_named(names, "snare") == (None, "no loop matches")
+
+
+def test_screenshot_saves_the_window_with_the_named_loop(scored_library, tmp_path):
+    library, _ = scored_library
+    out = tmp_path / "shot.png"
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    env.update(QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(tmp_path / "data"))
+    command = [sys.executable, "-m", "anomalizer_desktop.ui.app", "--library", str(library)]
+    done = subprocess.run(
+        [*command, "--screenshot", str(out), "--select", "TONE_A"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "selecting nothing" not in done.stderr
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1600, 960)
