@@ -115,7 +115,7 @@ class KnnDetector(SklearnDetector):
 
     `metric` is "euclidean" (the classic baseline) or "manhattan". In hundreds of dimensions L1
     separates near from far better than L2 (Aggarwal, Hinneburg & Keim 2001); on held-out
-    scenarios it raised the default's library AUC from 0.877 to 0.900 at k=10 (README).
+    scenarios it raised the default's library AUC from 0.877 to 0.900 at k=10 (DSP v2, README).
     Exact L1 search cannot use BLAS (13x slower at 10k loops), so L1 neighbours are picked
     among the RERANK x (k + 1) (at least MIN_CANDIDATES) Euclidean nearest candidates and ranked
     by exact L1 distance. That is an approximation: on the ten real scenarios 95-100 % of the
