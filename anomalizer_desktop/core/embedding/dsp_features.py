@@ -37,6 +37,23 @@ PEAK_FLOOR_DB = 50.0  # peaks quieter than the frame's loudest bin by more than 
 SOUNDING_DB = 20.0  # frames within this of the loudest one: the body of the sound, not its tail
 EPS = 1e-10
 
+#: the tonality group, in the order `_tonality` returns it
+_TONALITY = (
+    "periodicity (mean)",
+    "periodicity (variation)",
+    "periodicity (median)",
+    "periodicity (90th percentile)",
+    "share of pitched frames",
+    "harmonics-to-noise ratio",
+    "pitch range (octaves)",
+    "typical pitch",
+    "pitch movement",
+    "tonal peaks per frame",
+    "tonal peaks per frame (variation)",
+    "energy in tonal peaks",
+    "energy in tonal peaks (variation)",
+)
+
 
 @functools.cache
 def _filterbanks() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -53,7 +70,7 @@ def _group_layout() -> dict[str, int]:
         "dynamics": 9,
         "rhythm": 5 + len(AUTOCORR_LAGS_S),
         "pitch": 2 * 12 + 2,
-        "tonality": 13,
+        "tonality": len(_TONALITY),
         "texture": 5,
         "length": 1,
     }
@@ -267,7 +284,7 @@ def _tonality(power: np.ndarray, frame_db: np.ndarray) -> np.ndarray:
     """
     sounding = frame_db > max(float(frame_db.max()) - SOUNDING_DB, SILENCE_DB)
     if not sounding.any():
-        return np.zeros(13, dtype=np.float32)
+        return np.zeros(len(_TONALITY), dtype=np.float32)
     power = power[sounding].astype(np.float32)
     shortest = int(SAMPLE_RATE / PITCH_RANGE_HZ[1])
     longest = int(SAMPLE_RATE / PITCH_RANGE_HZ[0]) + 1
@@ -384,21 +401,7 @@ def feature_names() -> list[str]:
     names += [f"pitch class {n} (mean)" for n in _NOTES]
     names += [f"pitch class {n} (variation)" for n in _NOTES]
     names += ["pitch spread (chroma entropy)", "dominant pitch strength"]
-    names += [
-        "periodicity (mean)",
-        "periodicity (variation)",
-        "periodicity (median)",
-        "periodicity (90th percentile)",
-        "share of pitched frames",
-        "harmonics-to-noise ratio",
-        "pitch range (octaves)",
-        "typical pitch",
-        "pitch movement",
-        "tonal peaks per frame",
-        "tonal peaks per frame (variation)",
-        "energy in tonal peaks",
-        "energy in tonal peaks (variation)",
-    ]
+    names += list(_TONALITY)
     names += [
         "tonal share of the sound",
         "tonal share, lows",
