@@ -330,3 +330,16 @@ def test_aspects_reuse_their_fit_scores_exactly(flagged):
     detector = AspectKnnDetector(groups=[(0, 8), (8, 16)], metric="manhattan").fit(z, labels)
     assert len(detector.train) == len(z) - (2 if flagged else 0)
     np.testing.assert_array_equal(detector.training_scores(z), detector.score(z))
+
+
+@pytest.mark.parametrize("detector", ["default", "knn", "aspects", "svdd", "sad", "pca"])
+def test_fit_scores_are_what_scoring_the_training_rows_gives(detector):
+    """Training a library stores `fit_scores` instead of scoring it a second time."""
+    x, _ = clusters()
+    x[7] = x[8]  # an exact duplicate must not count as its own neighbour either way
+    labels = np.zeros(len(x))
+    labels[[0, -1]], labels[[5, 6]] = -1, 1
+    model = fit(ModelSpec(detector=detector, epochs=4), x, labels)
+    assert model.fit_scores.shape == (len(x),)
+    np.testing.assert_array_equal(model.fit_scores, model.score(x))
+    np.testing.assert_array_equal(np.sort(model.fit_scores), model.reference)

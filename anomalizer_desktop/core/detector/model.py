@@ -111,6 +111,9 @@ class AnomalyModel:
         self.members: list[_Member] = []
         self.pull: UnusualPull | None = None
         self.reference = np.zeros(0)
+        #: scores of the rows `fit` was given, in their order: what `score` would give them,
+        #: kept so that training a library does not search every neighbourhood twice
+        self.fit_scores = np.zeros(0)
         self.threshold = float("nan")
         self.n_train = 0
         self.n_labelled = {"typical": 0, "unusual": 0}
@@ -143,8 +146,8 @@ class AnomalyModel:
         self.n_train = len(x)
         # only the default ensemble scores in robust units, the scale the pull is measured in
         self.pull = UnusualPull.fit(z, labels) if self.spec.detector == "default" else None
-        train_scores = self._combine_scores([m.train_scores for m in self.members], z)
-        self.reference = np.sort(train_scores)
+        self.fit_scores = self._combine_scores([m.train_scores for m in self.members], z)
+        self.reference = np.sort(self.fit_scores)
         self.threshold = float(np.quantile(self.reference, UNUSUAL_QUANTILE))
         return self
 

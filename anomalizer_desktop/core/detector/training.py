@@ -75,7 +75,7 @@ def train(
     model = AnomalyModel(spec)
     yield Progress(0, 0, f"training {spec.detector} on {len(ids)} loops")
     yield from model.fit(x, labels, described.groups, cancel)
-    scores = model.score(x)
+    scores = model.fit_scores
     models_dir = Path(models_dir) if models_dir else Path(store.path).parent / "detectors"
     with store.transaction() as db:
         config = {
