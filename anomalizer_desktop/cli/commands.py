@@ -134,12 +134,16 @@ def cmd_export(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_info(args: argparse.Namespace, store: Store) -> int:
+    from anomalizer_desktop.core.detector.freshness import score_status
+
+    scores = score_status(store)
     info = {
         "library": os.path.abspath(store.path),
         "roots": [path for _, path in store.roots()],
         "samples": store.counts_by_status(),
         "embedders": store.embedder_counts(),
         "flags": store.flag_counts(),
+        "scores": scores.as_json(),
     }
     if args.json:
         print_json(info)
@@ -149,6 +153,13 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
     print("samples   " + ", ".join(f"{k} {v}" for k, v in info["samples"].items()))
     print("embedders " + (", ".join(f"{k} ({v})" for k, v in info["embedders"].items()) or "none"))
     print("flags     " + ", ".join(f"{k} {v}" for k, v in info["flags"].items()))
+    if scores.run_id is None:
+        print(f"scores    none yet: {scores.message}")
+    else:
+        state = "current" if scores.current else "out of date"
+        print(f"scores    run {scores.run_id}, {scores.scored} of {scores.embedded} loops, {state}")
+        if not scores.current:
+            print(f"          {scores.message}")
     return 0
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from anomalizer_desktop.core.detector.freshness import SCORE, ScoreStatus, score_status
 from anomalizer_desktop.core.detector.spec import ModelSpec
+from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import Progress
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.ui.library_data import LibraryData
@@ -23,6 +25,15 @@ class Snapshot:
     problems: list[tuple[str, str]]
     counts: dict[str, int]
     embedded: int
+    scores: ScoreStatus | None = None  # whether the scores on show are current
+
+
+def read_score_status(store: Store, embedder: str) -> ScoreStatus | None:
+    """The freshness of the scores, or None where it cannot be told (nothing to say then)."""
+    try:
+        return score_status(store, embedder)
+    except AnomalizerError:
+        return None
 
 
 def load_snapshot(store: Store, embedder: str = "dsp") -> Snapshot:
@@ -32,7 +43,37 @@ def load_snapshot(store: Store, embedder: str = "dsp") -> Snapshot:
     library = LibraryData.from_records(records)
     problems = [(r.path, r.error) for r in records if r.error]
     projection = library_map(store, embedder)
-    return Snapshot(library, projection, problems, store.counts_by_status(), len(projection.ids))
+    return Snapshot(
+        library,
+        projection,
+        problems,
+        store.counts_by_status(),
+        len(projection.ids),
+        read_score_status(store, embedder),
+    )
+
+
+def score_status_job(embedder: str):
+    def factory(store, _cancel):
+        yield Progress(0, 0, "checking the scores")
+        return read_score_status(store, embedder)
+
+    return factory
+
+
+def score_new_loops_job(embedder: str):
+    """Score loops added since the latest run with that run's model, when it can score them
+    (same embedder version); returns None when there is nothing to do that way."""
+
+    def factory(store, cancel):
+        from anomalizer_desktop.core.detector.training import score
+
+        status = read_score_status(store, embedder)
+        if status is None or status.action != SCORE:
+            return None
+        return (yield from score(store, status.run_id))
+
+    return factory
 
 
 def snapshot_job(embedder: str):

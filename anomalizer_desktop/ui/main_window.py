@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anomalizer_desktop.core.detector.freshness import RETRAIN_WITH_FLAGS, SCORE, TRAIN
 from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
 from anomalizer_desktop.core.detector.spec import ModelSpec
 from anomalizer_desktop.core.library.store import Store
@@ -47,6 +48,7 @@ from anomalizer_desktop.ui.widgets.explain_panel import ExplainPanel
 from anomalizer_desktop.ui.widgets.job_status import JobStatus
 from anomalizer_desktop.ui.widgets.problems_panel import ProblemsPanel
 from anomalizer_desktop.ui.widgets.scatter_map import ScatterMap
+from anomalizer_desktop.ui.widgets.stale_banner import StaleScoresBanner
 from anomalizer_desktop.ui.widgets.waveform import WaveformView
 from anomalizer_desktop.ui.workers import JobRunner
 
@@ -195,6 +197,8 @@ class MainWindow(QMainWindow):
         browser = QWidget()
         browser_layout = QVBoxLayout(browser)
         browser_layout.setContentsMargins(0, 0, 0, 0)
+        self.stale_banner = StaleScoresBanner()
+        browser_layout.addWidget(self.stale_banner)
         browser_layout.addWidget(splitter, 1)
         browser_layout.addWidget(self.waveform)
         browser_layout.addLayout(transport)
@@ -402,6 +406,10 @@ class MainWindow(QMainWindow):
         self.welcome_button.clicked.connect(self.choose_folder)
         self._explain_timer = QTimer(self, singleShot=True, interval=200)
         self._explain_timer.timeout.connect(self._explain_current)
+        self.stale_banner.requested.connect(self._bring_scores_up_to_date)
+        # flags move the scores' freshness: check it once the keys stop
+        self._status_timer = QTimer(self, singleShot=True, interval=400)
+        self._status_timer.timeout.connect(self._check_score_status)
 
     # ------------------------------------------------------------------ data
     def reload(self) -> None:
@@ -430,6 +438,7 @@ class MainWindow(QMainWindow):
         )
         self._map_rows = np.array(order, dtype=np.int64)
         self.problems.set_problems(snapshot.problems)
+        self.stale_banner.set_status(snapshot.scores)
         self._update_counts(snapshot)
         self.pages.setCurrentIndex(0 if len(lib) == 0 else 1)
         if selected:
@@ -498,7 +507,7 @@ class MainWindow(QMainWindow):
 
     def add_folders(self, paths: list[str]) -> None:
         """Scan these folders, then embed and train (the producer's one-step path)."""
-        self._chain = [self.start_embed, lambda: self.start_train(False)]
+        self._chain = [self.start_embed, self._train_with_any_flags]
         self._run("scan", "Scanning", jobs.scan_job(paths))
 
     def choose_folder(self) -> None:
@@ -507,8 +516,33 @@ class MainWindow(QMainWindow):
             self.add_folders([folder])
 
     def rescan(self) -> None:
-        self._chain = [self.start_embed]
+        """Scan the folders again, embed what is new, and score new loops with the last run."""
+        self._chain = [self.start_embed, self.score_new_loops]
         self._run("scan", "Rescanning", jobs.rescan_job())
+
+    def score_new_loops(self) -> None:
+        self._run("score", "Scoring new loops", jobs.score_new_loops_job(self.embedder_name()))
+
+    def _bring_scores_up_to_date(self, action: str) -> None:
+        if action == SCORE:
+            self.score_new_loops()
+        elif action == RETRAIN_WITH_FLAGS:
+            self.start_train(with_flags=True)
+        elif action == TRAIN:
+            self._train_with_any_flags()
+
+    def _train_with_any_flags(self) -> None:
+        """Train, using the producer's flags when there are any (a new folder keeps them)."""
+        self.start_train(with_flags=any(self.store.flag_counts().values()))
+
+    def _check_score_status(self) -> None:
+        handle = self.runner.start("status", jobs.score_status_job(self.embedder_name()))
+        if handle is not None:
+            handle.finished.connect(self._show_score_status)
+
+    @unless_closed
+    def _show_score_status(self, status) -> None:
+        self.stale_banner.set_status(status)
 
     def start_embed(self) -> None:
         embedder, checkpoint = self.embedder_box.currentData() or ("dsp", None)
@@ -676,6 +710,7 @@ class MainWindow(QMainWindow):
         self.model.update_flags(ids, flag)
         self._refresh_map_style()
         self._update_counts()
+        self._status_timer.start()
         word = flag or "cleared"
         self.statusBar().showMessage(
             f"{len(ids)} loop(s) {word}. Retrain with flags to use them.", 5000

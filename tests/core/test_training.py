@@ -169,3 +169,68 @@ def test_training_can_leave_flags_out(embedded):
     run_job(train(embedded, ModelSpec("knn"), "dsp"))
     config = json.loads(embedded.execute("SELECT config FROM runs ORDER BY id DESC").fetchone()[0])
     assert config["labelled"] == {"typical": 0, "unusual": 1}
+
+
+def _status(store):
+    from anomalizer_desktop.core.detector.freshness import score_status
+
+    return score_status(store, "dsp")
+
+
+def test_score_status_names_what_went_stale_and_the_fix(embedded, drums_with_odd_ones):
+    from anomalizer_desktop.core.detector.freshness import RETRAIN_WITH_FLAGS, SCORE, TRAIN
+
+    first = _status(embedded)
+    assert (first.run_id, first.embedded, first.action) == (None, 18, TRAIN)
+    run_job(train(embedded, ModelSpec("knn"), "dsp"))
+    now = _status(embedded)
+    assert now.current and (now.run_id, now.embedded, now.scored) == (1, 18, 18)
+
+    audiogen.write(drums_with_odd_ones / "new_loop.wav", audiogen.drum_loop(seed=99, bpm=120))
+    run_job(scan(embedded, [str(drums_with_odd_ones)]))
+    run_job(embed(embedded, "dsp", workers=1))
+    added = _status(embedded)
+    assert (added.action, added.embedded, added.scored) == (SCORE, 19, 18)
+    assert "1 loop added since run 1" in added.message
+    run_job(score(embedded))
+    assert _status(embedded).current
+
+    records = {Path(r.path).name: r.id for r in embedded.list_samples()}
+    embedded.set_flag([records["odd_tone.wav"]], "unusual")
+    flagged = _status(embedded)
+    assert flagged.action == RETRAIN_WITH_FLAGS and "now 0 typical, 1 unusual" in flagged.message
+    run_job(train(embedded, ModelSpec("knn"), "dsp"))
+    assert _status(embedded).current
+    # the same counts on other loops still differ from what the run learned from
+    embedded.set_flag([records["odd_tone.wav"]], None)
+    embedded.set_flag([records["odd_tone_2.wav"]], "unusual")
+    assert _status(embedded).action == RETRAIN_WITH_FLAGS
+    # a run trained without flags asks for them once there are some
+    run_job(train(embedded, ModelSpec("knn"), "dsp", use_flags=False))
+    assert _status(embedded).action == RETRAIN_WITH_FLAGS
+
+
+def test_scores_from_an_older_embedder_version_ask_for_training(embedded):
+    from anomalizer_desktop.core.detector.freshness import TRAIN
+    from anomalizer_desktop.core.embedding.dsp import DspEmbedder
+
+    run_job(train(embedded, ModelSpec("knn"), "dsp"))
+    config = json.loads(embedded.execute("SELECT config FROM runs").fetchone()[0])
+    config["embedder_version"] = "1"  # what a run from before an embedder upgrade recorded
+    embedded.execute("UPDATE runs SET config = ?", (json.dumps(config),))
+    old = _status(embedded)
+    assert old.action == TRAIN
+    assert f"dsp v1 vectors; the library now holds dsp v{DspEmbedder.version}" in old.message
+
+
+def test_info_says_whether_the_scores_are_current(embedded, capsys):
+    args = ["--library", str(embedded.path), "info"]
+    assert main(args) == 0
+    assert (
+        "scores    none yet: 18 loops embedded, none scored: train to score them"
+        in capsys.readouterr().out
+    )
+    run_job(train(embedded, ModelSpec("knn"), "dsp"))
+    assert main([*args, "--json"]) == 0
+    scores = json.loads(capsys.readouterr().out)["scores"]
+    assert scores["action"] is None and scores["scored"] == 18

@@ -343,3 +343,47 @@ def test_dropping_a_folder_scans_embeds_and_scores_it(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window.model.rowCount() == 20, timeout=30_000)
     qtbot.waitUntil(lambda: not window.runner.any_running() and not window._chain, timeout=60_000)
     qtbot.waitUntil(lambda: np.isfinite(window.model.library.score).sum() == 19, timeout=30_000)
+
+
+def test_flagging_shows_the_stale_banner_and_its_button_retrains(qtbot, window):
+    assert not window.stale_banner.isVisibleTo(window)  # fresh scores: no banner
+    window.table.selectRow(0)
+    window.flag_selection("unusual")
+    qtbot.waitUntil(lambda: window.stale_banner.isVisibleTo(window), timeout=10_000)
+    assert window.stale_banner.button.text() == "Retrain with flags"
+    assert "it used 0 typical, 0 unusual; now 0 typical, 1 unusual" in (
+        window.stale_banner.label.text()
+    )
+    before = window.store.latest_run_id()
+    window.stale_banner.button.click()
+    qtbot.waitUntil(lambda: window.store.latest_run_id() != before, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=30_000)
+    qtbot.waitUntil(lambda: not window.stale_banner.isVisibleTo(window), timeout=10_000)
+    with sqlite3.connect(window.store.path) as db:
+        config = db.execute("SELECT config FROM runs ORDER BY id DESC LIMIT 1").fetchone()[0]
+    assert json.loads(config)["labelled"] == {"typical": 0, "unusual": 1}
+
+
+def test_rescan_scores_new_loops_with_the_latest_run(qtbot, window, scored_library):
+    import audiogen
+
+    _, root = scored_library
+    run = window.store.latest_run_id()
+    audiogen.write(root / "drum_new.wav", audiogen.drum_loop(seed=77, bpm=104))
+    window.rescan()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 18, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running() and not window._chain, timeout=60_000)
+    qtbot.waitUntil(lambda: np.isfinite(window.model.library.score).sum() == 17, timeout=30_000)
+    assert window.store.latest_run_id() == run  # scored by the same model, not retrained
+    assert not window.stale_banner.isVisibleTo(window)
+
+
+def test_scores_from_an_older_embedding_offer_training(qtbot, window):
+    with sqlite3.connect(window.store.path) as db:
+        config = json.loads(db.execute("SELECT config FROM runs").fetchone()[0])
+        config["embedder_version"] = "1"
+        db.execute("UPDATE runs SET config = ?", (json.dumps(config),))
+    window.reload()
+    qtbot.waitUntil(lambda: window.stale_banner.isVisibleTo(window), timeout=10_000)
+    assert window.stale_banner.button.text() == "Train"
+    assert "dsp v1 vectors" in window.stale_banner.label.text()

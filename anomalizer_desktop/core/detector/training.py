@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from anomalizer_desktop.core.detector.checkpoint import load_checkpoint, save_checkpoint
+from anomalizer_desktop.core.detector.freshness import NO_FLAGS_DIGEST, flags_digest
 from anomalizer_desktop.core.detector.model import AnomalyModel, ModelSpec
 from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.errors import AnomalizerError
@@ -72,6 +73,7 @@ def train(
             f"{len(ids)} for {embedder} (run `anomalizer embed` first)"
         )
     labels = flag_labels(store, ids) if use_flags else np.zeros(len(ids))
+    used_flags = flags_digest(store) if use_flags else NO_FLAGS_DIGEST
     model = AnomalyModel(spec)
     yield Progress(0, 0, f"training {spec.detector} on {len(ids)} loops")
     yield from model.fit(x, labels, described.groups, cancel)
@@ -83,6 +85,7 @@ def train(
             "n_train": len(ids),
             "labelled": model.n_labelled,
             "embedder_version": info["version"],
+            "flags_digest": used_flags,
         }
         run_id = db.execute(
             "INSERT INTO runs(created_at, detector, network, embedder, seed, threshold, config)"

@@ -1,0 +1,136 @@
+"""Are the scores on show still the library's? What changed since the last training run.
+
+The table and map show the latest run's scores. They go stale in three ways a producer cannot
+see from the numbers: the embedder was upgraded (a new DSP version re-embeds every loop, and the
+old run cannot score the new vectors), loops were added after the run (no score yet), or flags
+changed after it (a retrain with flags would move look-alikes). `score_status` names which, so
+the GUI can offer the one action that fixes it and `anomalizer info` can say it headless.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+
+from anomalizer_desktop.core.library.store import Store
+
+#: what to do about it, in the order a fix is needed: a retrain also scores new loops
+TRAIN, SCORE, RETRAIN_WITH_FLAGS = "train", "score", "retrain-with-flags"
+
+
+@dataclass(frozen=True)
+class ScoreStatus:
+    run_id: int | None
+    embedder: str | None
+    #: embedded loops (current vectors of the run's embedder) and how many the run scored
+    embedded: int
+    scored: int
+    #: None when the scores are current, else TRAIN, SCORE or RETRAIN_WITH_FLAGS
+    action: str | None
+    message: str
+
+    @property
+    def current(self) -> bool:
+        return self.action is None
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+#: the fingerprint of a run trained without flags
+NO_FLAGS_DIGEST = hashlib.sha1(b"").hexdigest()
+
+
+def flags_digest(store: Store) -> str:
+    """A fingerprint of which loops carry which flag: moving a flag changes it, notes do not."""
+    pairs = store.execute(
+        "SELECT sample_id, flag FROM user_data WHERE flag IS NOT NULL ORDER BY sample_id"
+    )
+    return hashlib.sha1(";".join(f"{i}:{flag}" for i, flag in pairs).encode()).hexdigest()
+
+
+def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
+    """How the latest run's scores relate to the library now (see the module docstring)."""
+    from anomalizer_desktop.core.embedding.base import UnknownEmbedderError
+    from anomalizer_desktop.core.embedding.info import embedder_info
+
+    run_id = store.latest_run_id()
+    if run_id is None:
+        try:
+            info = embedder_info(store, embedder)
+        except UnknownEmbedderError:
+            return ScoreStatus(None, None, 0, 0, None, "embed the library first")
+        embedded = store.count_embedded(info.id, info.version)
+        if not embedded:
+            return ScoreStatus(None, info.id, 0, 0, None, "embed the library first")
+        return ScoreStatus(
+            None,
+            info.id,
+            embedded,
+            0,
+            TRAIN,
+            f"{embedded} loops embedded, none scored: train to score them",
+        )
+    run_embedder, config = store.execute(
+        "SELECT embedder, config FROM runs WHERE id = ?", (run_id,)
+    ).fetchone()
+    config = json.loads(config or "{}")
+    try:
+        info = embedder_info(store, run_embedder)
+    except UnknownEmbedderError:
+        return ScoreStatus(
+            run_id,
+            run_embedder,
+            0,
+            0,
+            TRAIN,
+            f"run {run_id} scored {run_embedder} vectors, which the library no longer holds:"
+            " train to score it again",
+        )
+    embedded = store.count_embedded(info.id, info.version)
+    scored = store.execute(
+        "SELECT COUNT(*) FROM scores sc JOIN features f ON f.sample_id = sc.sample_id"
+        " JOIN samples s ON s.id = sc.sample_id"
+        " WHERE sc.run_id = ? AND f.embedder = ? AND f.version = ? AND s.status = 'ok'",
+        (run_id, info.id, info.version),
+    ).fetchone()[0]
+    trained_version = str(config.get("embedder_version", info.version))
+    if trained_version != info.version:
+        return ScoreStatus(
+            run_id,
+            info.id,
+            embedded,
+            scored,
+            TRAIN,
+            f"scores come from {info.id} v{trained_version} vectors; the library now holds "
+            f"{info.id} v{info.version}: train to update them",
+        )
+    if scored < embedded:
+        new = embedded - scored
+        return ScoreStatus(
+            run_id,
+            info.id,
+            embedded,
+            scored,
+            SCORE,
+            f"{new} loop{'s' if new != 1 else ''} added since run {run_id} have no score yet",
+        )
+    flags = store.flag_counts()
+    used = config.get("labelled") or {}
+    if "flags_digest" in config:
+        changed = config["flags_digest"] != flags_digest(store)
+    else:  # runs from before the digest: compare the counts
+        changed = any(flags[name] != used.get(name, 0) for name in ("typical", "unusual"))
+    if changed:
+        return ScoreStatus(
+            run_id,
+            info.id,
+            embedded,
+            scored,
+            RETRAIN_WITH_FLAGS,
+            f"flags changed since run {run_id} was trained (it used {used.get('typical', 0)}"
+            f" typical, {used.get('unusual', 0)} unusual; now {flags['typical']} typical,"
+            f" {flags['unusual']} unusual): retrain with flags to use them",
+        )
+    return ScoreStatus(run_id, info.id, embedded, scored, None, f"scores from run {run_id}")

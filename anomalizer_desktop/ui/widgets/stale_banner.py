@@ -1,0 +1,53 @@
+"""A bar above the table that says when the scores on show are out of date, and fixes it.
+
+It shows `core.detector.freshness.ScoreStatus`: hidden while the scores are current, otherwise
+its message and one button for the action that brings them up to date (train, score the new
+loops, or retrain with the flags).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
+
+from anomalizer_desktop.core.detector.freshness import (
+    RETRAIN_WITH_FLAGS,
+    SCORE,
+    TRAIN,
+    ScoreStatus,
+)
+
+BUTTON_TEXT = {TRAIN: "Train", SCORE: "Score new loops", RETRAIN_WITH_FLAGS: "Retrain with flags"}
+
+
+class StaleScoresBanner(QFrame):
+    #: the action the user asked for: TRAIN, SCORE or RETRAIN_WITH_FLAGS
+    requested = Signal(str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("staleScores")
+        self.setStyleSheet(
+            "#staleScores { background: #3b3320; border: 1px solid #8a6d1f; border-radius: 4px; }"
+            "#staleScores QLabel { color: #f1d68a; }"
+        )
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.button = QPushButton()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.button)
+        self.action: str | None = None
+        self.button.clicked.connect(lambda: self.action and self.requested.emit(self.action))
+        self.setVisible(False)
+
+    def set_status(self, status: ScoreStatus | None) -> None:
+        self.action = status.action if status is not None else None
+        if self.action is None:
+            self.setVisible(False)
+            return
+        lead = "No scores yet" if status.run_id is None else "Scores are out of date"
+        self.label.setText(f"{lead}: {status.message}")
+        self.button.setText(BUTTON_TEXT[self.action])
+        self.setVisible(True)
