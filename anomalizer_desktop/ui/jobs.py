@@ -105,12 +105,12 @@ def rescan_job():
     return factory
 
 
-def embed_job(embedder: str, checkpoint: str | None = None):
+def embed_job(embedder: str, checkpoint: str | None = None, retry_errors: bool = False):
     def factory(store, cancel):
         from anomalizer_desktop.core.embedding.job import embed
 
         options = {"checkpoint": checkpoint} if embedder == "clap" else {}
-        return (yield from embed(store, embedder, cancel, **options))
+        return (yield from embed(store, embedder, cancel, retry_errors=retry_errors, **options))
 
     return factory
 

@@ -516,8 +516,9 @@ class MainWindow(QMainWindow):
             self.add_folders([folder])
 
     def rescan(self) -> None:
-        """Scan the folders again, embed what is new, and score new loops with the last run."""
-        self._chain = [self.start_embed, self.score_new_loops]
+        """Scan the folders again, embed what is new (and retry what failed), and score new
+        loops with the last run."""
+        self._chain = [lambda: self.start_embed(retry_errors=True), self.score_new_loops]
         self._run("scan", "Rescanning", jobs.rescan_job())
 
     def score_new_loops(self) -> None:
@@ -544,11 +545,15 @@ class MainWindow(QMainWindow):
     def _show_score_status(self, status) -> None:
         self.stale_banner.set_status(status)
 
-    def start_embed(self) -> None:
+    def start_embed(self, retry_errors: bool = False) -> None:
         embedder, checkpoint = self.embedder_box.currentData() or ("dsp", None)
         label = self.embedder_box.currentText()
         self.settings.set("embedder", label)
-        self._run("embed", f"Embedding ({label})", jobs.embed_job(embedder, checkpoint))
+        self._run(
+            "embed",
+            f"Embedding ({label})",
+            jobs.embed_job(embedder, checkpoint, retry_errors=retry_errors),
+        )
 
     def start_train(self, with_flags: bool) -> None:
         detector = self.detector_box.currentText()

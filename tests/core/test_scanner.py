@@ -156,3 +156,23 @@ def test_scan_yields_progress_and_can_be_cancelled(store, loop_folder):
     token.cancel()
     summary = run_job(scan(store, [str(loop_folder)], cancel=token))
     assert summary.cancelled
+
+
+def test_rescan_probes_files_in_error_again_and_heals_them(store, tmp_path):
+    """A file that failed keeps failing only while it is broken, even if its size and mtime
+    never change (a permission fixed, a decoder that can read it now)."""
+    folder = tmp_path / "heal"
+    good = audiogen.write(folder / "loop.wav", audiogen.drum_loop(seed=3))
+    content, stamp = good.read_bytes(), good.stat().st_mtime_ns
+    good.write_bytes(b"\0" * len(content))  # same size, not audio
+    os.utime(good, ns=(stamp, stamp))
+    _scan(store, folder)
+    broken = _by_name(store)["loop.wav"]
+    assert broken.status == "error" and broken.error
+    good.write_bytes(content)
+    os.utime(good, ns=(stamp, stamp))
+    summary = _scan(store, folder)
+    healed = _by_name(store)["loop.wav"]
+    assert (healed.id, healed.status, healed.error) == (broken.id, "ok", None)
+    assert healed.duration == pytest.approx(2.0, abs=0.1)
+    assert summary.errors == 0 and summary.changed == 1

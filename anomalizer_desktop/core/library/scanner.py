@@ -1,6 +1,7 @@
 """Scan folders into the library, incrementally.
 
-Unchanged files (same size and mtime) are not opened. Changed files are re-probed and lose their
+Unchanged files (same size and mtime) are not opened, except those in error, which are probed
+again (a fixed permission or a finished copy heals them). Changed files are re-probed and lose their
 embeddings. A new path whose content hash matches a sample whose file has gone is that sample,
 moved: the row is relinked and keeps its embeddings, flags and notes. Files that vanished become
 `missing` (their flags stay). Every unreadable file is recorded with a clear message and the scan
@@ -164,7 +165,8 @@ def _scan_file(
         return "changed" if known else "new"
     if known:
         sample_id, size, mtime_ns, old_hash, status = known
-        if size == stat.st_size and mtime_ns == stat.st_mtime_ns and status != "missing":
+        # files in error are looked at again: a permission fixed or a copy completed heals them
+        if size == stat.st_size and mtime_ns == stat.st_mtime_ns and status == "ok":
             return "unchanged"
     try:
         digest = content_hash(path, stat.st_size)
