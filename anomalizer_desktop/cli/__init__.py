@@ -76,6 +76,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace an existing folder export")
     p.set_defaults(func=commands.cmd_export)
 
+    p = sub.add_parser(
+        "forget", parents=[common], help="remove loops whose files are gone from the library"
+    )
+    p.add_argument(
+        "--missing",
+        action="store_true",
+        required=True,
+        help="every loop whose file is missing (with its flags and notes)",
+    )
+    p.add_argument("--dry-run", action="store_true", help="only say how many")
+    p.set_defaults(func=commands.cmd_forget)
+
     p = sub.add_parser("info", parents=[common], help="where the library is and what it holds")
     p.set_defaults(func=commands.cmd_info)
 

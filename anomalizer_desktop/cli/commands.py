@@ -133,6 +133,18 @@ def cmd_export(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+def cmd_forget(args: argparse.Namespace, store: Store) -> int:
+    missing, annotated = store.missing_summary()
+    forgotten = 0 if args.dry_run else store.forget_missing()
+    if args.json:
+        print_json({"missing": missing, "with_flags_or_notes": annotated, "forgotten": forgotten})
+    elif args.dry_run:
+        print(f"{missing} missing loop(s), {annotated} with flags or notes (nothing forgotten)")
+    else:
+        print(f"forgot {forgotten} missing loop(s), {annotated} with flags or notes")
+    return 0
+
+
 def cmd_info(args: argparse.Namespace, store: Store) -> int:
     from anomalizer_desktop.core.detector.freshness import score_status
 

@@ -286,7 +286,9 @@ class MainWindow(QMainWindow):
         self.act_rescan = action(
             "Rescan", self.rescan, "F5", "Look for new, changed and moved files"
         )
-        self.act_embed = action("Embed", self.start_embed, None, "Describe loops that are new")
+        self.act_embed = action(
+            "Embed", lambda: self.start_embed(), None, "Describe loops that are new"
+        )
         self.act_train = action(
             "Train",
             lambda: self.start_train(False),
@@ -350,6 +352,14 @@ class MainWindow(QMainWindow):
             self.act_export,
         ):
             menu.addAction(act)
+        menu.addSeparator()
+        self.act_forget_missing = action(
+            "Forget missing loops…",
+            lambda: self.forget_missing(),  # not the slot itself: triggered passes `checked`
+            None,
+            "Remove loops whose files are gone (their flags and notes go with them)",
+        )
+        menu.addAction(self.act_forget_missing)
         menu.addSeparator()
         menu.addAction(action("Preferences…", self.open_preferences, "Ctrl+,"))
         menu.addAction(action("Quit", self.close, "Ctrl+Q"))
@@ -521,6 +531,34 @@ class MainWindow(QMainWindow):
         self._chain = [lambda: self.start_embed(retry_errors=True), self.score_new_loops]
         self._run("scan", "Rescanning", jobs.rescan_job())
 
+    def forget_missing(self, *, confirm: bool = True) -> int:
+        """After a question that says what goes, delete the loops whose files are gone."""
+        missing, annotated = self.store.missing_summary()
+        if not missing:
+            self.statusBar().showMessage("No missing loops: every file is where it was.", 5000)
+            return 0
+        if confirm:
+            lost = (
+                f" {annotated} of them carry flags or notes, which are deleted too."
+                if annotated
+                else ""
+            )
+            answer = QMessageBox.question(
+                self,
+                "Forget missing loops",
+                f"Remove {missing} loop(s) whose files are gone from the library?{lost}\n\n"
+                "A missing loop is kept with its flags until you do this, and found again if "
+                "its file turns up in a scanned folder.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return 0
+        forgotten = self.store.forget_missing()
+        self.statusBar().showMessage(f"Forgot {forgotten} missing loop(s).", 8000)
+        self.reload()
+        return forgotten
+
     def score_new_loops(self) -> None:
         self._run("score", "Scoring new loops", jobs.score_new_loops_job(self.embedder_name()))
 
@@ -545,7 +583,7 @@ class MainWindow(QMainWindow):
     def _show_score_status(self, status) -> None:
         self.stale_banner.set_status(status)
 
-    def start_embed(self, retry_errors: bool = False) -> None:
+    def start_embed(self, *, retry_errors: bool = False) -> None:
         embedder, checkpoint = self.embedder_box.currentData() or ("dsp", None)
         label = self.embedder_box.currentText()
         self.settings.set("embedder", label)

@@ -12,6 +12,7 @@ import pytest
 
 from anomalizer_desktop.cli import main
 from anomalizer_desktop.core.embedding.dsp import DspEmbedder
+from anomalizer_desktop.core.library.store import Store
 
 LIST_KEYS = {"path", "status", "error", "duration", "embedders", "score", "flag", "note"}
 
@@ -172,3 +173,26 @@ def test_bench_train_prints_svdd_and_default_detector_figures(capsys):
     assert code == 0
     text = capsys.readouterr().out
     assert "Deep SVDD (AE) on 300 x 32" in text and "Default detector" in text
+
+
+def test_forget_missing_removes_only_vanished_loops_and_their_data(capsys, lib, loop_folder):
+    run(capsys, "--library", lib, "scan", str(loop_folder), "--json")
+    gone, kept = loop_folder / "noise.wav", loop_folder / "drums" / "drum_00.wav"
+    run(capsys, "--library", lib, "flag", str(gone), "--unusual", "--note", "hiss")
+    run(capsys, "--library", lib, "flag", str(kept), "--typical")
+    gone.unlink()
+    run(capsys, "--library", lib, "scan", str(loop_folder), "--json")
+    code, dry = run(capsys, "--library", lib, "forget", "--missing", "--dry-run", "--json")
+    assert (code, dry) == (0, {"missing": 1, "with_flags_or_notes": 1, "forgotten": 0})
+    code, done = run(capsys, "--library", lib, "forget", "--missing", "--json")
+    assert (code, done["forgotten"]) == (0, 1)
+    _, rows = run(capsys, "--library", lib, "list", "--json")
+    assert len(rows) == 11 and str(gone) not in {r["path"] for r in rows}
+    assert {r["path"]: r["flag"] for r in rows}[str(kept)] == "typical"
+    with Store(lib) as store:  # the flag and note went with the row, nothing dangles
+        assert store.execute("SELECT COUNT(*) FROM user_data").fetchone()[0] == 1
+    code, again = run(capsys, "--library", lib, "forget", "--missing")
+    assert code == 0 and again.startswith("forgot 0 missing loop(s)")
+    with pytest.raises(SystemExit) as usage:
+        main(["--library", lib, "forget"])
+    assert usage.value.code == 2

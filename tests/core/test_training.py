@@ -234,3 +234,15 @@ def test_info_says_whether_the_scores_are_current(embedded, capsys):
     assert main([*args, "--json"]) == 0
     scores = json.loads(capsys.readouterr().out)["scores"]
     assert scores["action"] is None and scores["scored"] == 18
+
+
+def test_loops_whose_files_went_missing_leave_the_scores_current(embedded, drums_with_odd_ones):
+    records = {Path(r.path).name: r.id for r in embedded.list_samples()}
+    run_job(train(embedded, ModelSpec("knn"), "dsp"))
+    embedded.set_flag([records["drums_03.wav"]], "typical")  # flagged, then its file goes
+    (drums_with_odd_ones / "drums_03.wav").unlink()
+    (drums_with_odd_ones / "drums_04.wav").unlink()
+    run_job(scan(embedded, [str(drums_with_odd_ones)]))
+    now = _status(embedded)
+    assert now.current, now.message
+    assert (now.embedded, now.scored) == (16, 16)

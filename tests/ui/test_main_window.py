@@ -387,3 +387,34 @@ def test_scores_from_an_older_embedding_offer_training(qtbot, window):
     qtbot.waitUntil(lambda: window.stale_banner.isVisibleTo(window), timeout=10_000)
     assert window.stale_banner.button.text() == "Train"
     assert "dsp v1 vectors" in window.stale_banner.label.text()
+
+
+def test_forget_missing_asks_first_and_keeps_everything_on_cancel(
+    qtbot, window, scored_library, monkeypatch
+):
+    from PySide6.QtWidgets import QMessageBox
+
+    _, root = scored_library
+    (root / "tone_a.wav").unlink()
+    window.rescan()
+    qtbot.waitUntil(lambda: window.store.counts_by_status()["missing"] == 1, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running() and not window._chain, timeout=60_000)
+    asked = []
+
+    def answer(button):
+        def question(*args, **kwargs):
+            asked.append(args[2])
+            return button
+
+        return question
+
+    # through the menu action, as a user does (its triggered signal carries an argument)
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Cancel))
+    window.act_forget_missing.trigger()
+    assert "Remove 1 loop(s) whose files are gone" in asked[-1]
+    assert window.store.counts_by_status()["missing"] == 1
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
+    window.act_forget_missing.trigger()
+    assert len(asked) == 2 and window.store.counts_by_status()["missing"] == 0
+    qtbot.waitUntil(lambda: window.model.rowCount() == 16, timeout=20_000)
+    assert "tone_a.wav" not in window.model.library.names

@@ -42,12 +42,28 @@ class ScoreStatus:
 NO_FLAGS_DIGEST = hashlib.sha1(b"").hexdigest()
 
 
+def _usable_flags(store: Store) -> list[tuple[int, str]]:
+    """(sample id, flag) of the flagged loops that training can use (their files are there)."""
+    return store.execute(
+        "SELECT u.sample_id, u.flag FROM user_data u JOIN samples s ON s.id = u.sample_id"
+        " WHERE u.flag IS NOT NULL AND s.status = 'ok' ORDER BY u.sample_id"
+    ).fetchall()
+
+
 def flags_digest(store: Store) -> str:
-    """A fingerprint of which loops carry which flag: moving a flag changes it, notes do not."""
-    pairs = store.execute(
-        "SELECT sample_id, flag FROM user_data WHERE flag IS NOT NULL ORDER BY sample_id"
-    )
+    """A fingerprint of which usable loops carry which flag: moving a flag changes it, notes
+    do not, nor do flags on loops whose files are gone (training cannot use those)."""
+    pairs = _usable_flags(store)
     return hashlib.sha1(";".join(f"{i}:{flag}" for i, flag in pairs).encode()).hexdigest()
+
+
+def _embedded(store: Store, embedder: str, version: str) -> int:
+    """Loops with a vector of this embedder version whose files are there."""
+    return store.execute(
+        "SELECT COUNT(*) FROM features f JOIN samples s ON s.id = f.sample_id"
+        " WHERE f.embedder = ? AND f.version = ? AND s.status = 'ok'",
+        (embedder, version),
+    ).fetchone()[0]
 
 
 def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
@@ -61,7 +77,7 @@ def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
             info = embedder_info(store, embedder)
         except UnknownEmbedderError:
             return ScoreStatus(None, None, 0, 0, None, "embed the library first")
-        embedded = store.count_embedded(info.id, info.version)
+        embedded = _embedded(store, info.id, info.version)
         if not embedded:
             return ScoreStatus(None, info.id, 0, 0, None, "embed the library first")
         return ScoreStatus(
@@ -88,7 +104,7 @@ def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
             f"run {run_id} scored {run_embedder} vectors, which the library no longer holds:"
             " train to score it again",
         )
-    embedded = store.count_embedded(info.id, info.version)
+    embedded = _embedded(store, info.id, info.version)
     scored = store.execute(
         "SELECT COUNT(*) FROM scores sc JOIN features f ON f.sample_id = sc.sample_id"
         " JOIN samples s ON s.id = sc.sample_id"
@@ -116,7 +132,8 @@ def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
             SCORE,
             f"{new} loop{'s' if new != 1 else ''} added since run {run_id} have no score yet",
         )
-    flags = store.flag_counts()
+    usable = [flag for _, flag in _usable_flags(store)]
+    flags = {name: usable.count(name) for name in ("typical", "unusual")}
     used = config.get("labelled") or {}
     if "flags_digest" in config:
         changed = config["flags_digest"] != flags_digest(store)

@@ -188,6 +188,22 @@ class Store:
                 "UPDATE samples SET status = 'missing' WHERE id = ?", [(i,) for i in sample_ids]
             )
 
+    def missing_summary(self) -> tuple[int, int]:
+        """(missing loops, how many of them carry a flag or a note)."""
+        return self._db.execute(
+            "SELECT COUNT(*), COUNT(u.sample_id) FROM samples s"
+            " LEFT JOIN user_data u ON u.sample_id = s.id"
+            " AND (u.flag IS NOT NULL OR u.note IS NOT NULL)"
+            " WHERE s.status = 'missing'"
+        ).fetchone()
+
+    def forget_missing(self) -> int:
+        """Delete the loops whose files are gone, with their vectors, scores, flags and notes.
+        Only on request: a missing loop otherwise keeps its flags and is relinked if its file
+        turns up elsewhere. Returns how many were forgotten."""
+        with self.transaction() as db:
+            return db.execute("DELETE FROM samples WHERE status = 'missing'").rowcount
+
     def sample_ids_for_paths(self, paths: Iterable[str]) -> dict[str, int]:
         found = {}
         for path in paths:
