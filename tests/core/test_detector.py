@@ -343,3 +343,43 @@ def test_fit_scores_are_what_scoring_the_training_rows_gives(detector):
     assert model.fit_scores.shape == (len(x),)
     np.testing.assert_array_equal(model.fit_scores, model.score(x))
     np.testing.assert_array_equal(np.sort(model.fit_scores), model.reference)
+
+
+def test_knn_scores_in_chunks_give_the_same_numbers(monkeypatch):
+    from anomalizer_desktop.core.detector.baselines import AspectKnnDetector, KnnDetector
+
+    x, _ = clusters()
+    z = x.astype(np.float64)
+    whole = [
+        KnnDetector(metric="manhattan").fit(z).score(z),
+        AspectKnnDetector(groups=[(0, 5), (5, 16)], metric="manhattan").fit(z).training_scores(z),
+    ]
+    monkeypatch.setattr(KnnDetector, "SCORE_ROWS", 7)
+    chunked = [
+        KnnDetector(metric="manhattan").fit(z).score(z),
+        AspectKnnDetector(groups=[(0, 5), (5, 16)], metric="manhattan").fit(z).training_scores(z),
+    ]
+    for a, b in zip(whole, chunked, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_default_detector_reports_progress_and_can_be_cancelled(monkeypatch):
+    from anomalizer_desktop.core.detector.baselines import KnnDetector
+
+    monkeypatch.setattr(KnnDetector, "SCORE_ROWS", 16)
+    x, _ = clusters()
+    groups = {"a": slice(0, 8), "b": slice(8, 16)}
+    steps = []
+    run_job(AnomalyModel(ModelSpec("default")).fit(x, groups=groups), steps.append)
+    aspects = [p for p in steps if "aspects] aspect " in p.message]
+    # 128 rows in chunks of 16, for each of the two aspects: 16 reports that count up to 256
+    assert [p.done for p in aspects] == list(range(16, 257, 16))
+    assert {p.total for p in aspects} == {256}
+    assert "aspect 2/2" in aspects[-1].message
+
+    token = CancelToken()
+    job = AnomalyModel(ModelSpec("default")).fit(x, groups=groups, cancel=token)
+    next(job)
+    token.cancel()
+    with pytest.raises(TrainingCancelled, match="cancelled"):
+        run_job(job)

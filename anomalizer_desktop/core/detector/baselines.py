@@ -1,8 +1,11 @@
 """Classic detectors on the same standardised features (scikit-learn): the yardsticks.
 
-Each has `fit(z, labels)` and `score(z)` (higher = more unusual). Loops flagged `unusual` are left
-out of the fit; the rest train as unlabelled data. Their persisted state is the training matrix,
-refitted deterministically on load, so checkpoints stay loadable with torch's `weights_only`.
+Each has `fit(z, labels)` and `score(z)` (higher = more unusual), and job forms of both
+(`fit_job`, `training_scores_job`) that report progress and stop when cancelled: the kNN
+detectors search every loop's neighbourhood, which takes minutes on a library of 50,000 loops.
+Loops flagged `unusual` are left out of the fit; the rest train as unlabelled data. Their
+persisted state is the training matrix, refitted deterministically on load, so checkpoints
+stay loadable with torch's `weights_only`.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.svm import OneClassSVM
 
 from anomalizer_desktop.core.detector.score_scale import mean_robust_scaled
+from anomalizer_desktop.core.detector.svdd import TrainingCancelled
+from anomalizer_desktop.core.jobs import CancelToken, Job, Progress, run_job
 
 #: distances the kNN detectors can use (see KnnDetector)
 METRICS = ("euclidean", "manhattan")
@@ -37,32 +42,50 @@ class SklearnDetector:
         self._fit_scores: np.ndarray | None = None  # scores of `train`, where _fit made them
 
     def fit(self, z: np.ndarray, labels: np.ndarray | None = None) -> SklearnDetector:
+        return run_job(self.fit_job(z, labels))
+
+    def fit_job(
+        self, z: np.ndarray, labels: np.ndarray | None = None, cancel: CancelToken | None = None
+    ) -> Job[SklearnDetector]:
         z = np.asarray(z, dtype=np.float64)
         self.kept = None
         if labels is not None and (labels < 0).any() and (labels >= 0).sum() >= 3:
             self.kept = labels >= 0
             z = z[self.kept]
         self.train = z
-        self._fit(z)
+        yield from self._fit_job(z, cancel)
         return self
 
     def training_scores(self, z: np.ndarray) -> np.ndarray:
+        return run_job(self.training_scores_job(z))
+
+    def training_scores_job(self, z: np.ndarray, cancel: CancelToken | None = None) -> Job:
         """Scores of the rows given to `fit` (flagged ones included), reusing the training
         set's scores where fitting already computed them (the aspects detector does)."""
         if self._fit_scores is None:
-            return self.score(z)
+            return (yield from self.score_job(z, cancel))
         if self.kept is None:
             return self._fit_scores.copy()
         scores = np.empty(len(z))
         scores[self.kept] = self._fit_scores
-        scores[~self.kept] = self.score(np.asarray(z)[~self.kept])
+        scores[~self.kept] = yield from self.score_job(np.asarray(z)[~self.kept], cancel)
         return scores
 
     def _fit(self, z: np.ndarray) -> None:
         raise NotImplementedError
 
+    def _fit_job(self, z: np.ndarray, cancel: CancelToken | None) -> Job[None]:
+        """Fit on the kept rows; detectors with long fits yield progress and check `cancel`."""
+        self._fit(z)
+        yield from ()
+
     def score(self, z: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    def score_job(self, z: np.ndarray, cancel: CancelToken | None = None) -> Job:
+        """`score` as a job; the kNN detectors score in row chunks with progress."""
+        yield from ()
+        return self.score(z)
 
     def state(self) -> dict:
         return {"train": self.train, "seed": self.seed}
@@ -127,6 +150,8 @@ class KnnDetector(SklearnDetector):
     RERANK = 10
     MIN_CANDIDATES = 100
     CHUNK_BYTES = 64 << 20
+    #: rows scored between progress reports and cancellation checks (about 1 s at 50k loops)
+    SCORE_ROWS = 4096
 
     def __init__(self, seed: int = 0, metric: str = "euclidean", k: int = 10) -> None:
         super().__init__(seed)
@@ -164,7 +189,23 @@ class KnnDetector(SklearnDetector):
         return nearest
 
     def score(self, z):
-        distances = self._nearest(np.asarray(z, dtype=np.float64))
+        return run_job(self.score_job(z))
+
+    def score_job(self, z, cancel: CancelToken | None = None) -> Job:
+        """Scores in chunks of SCORE_ROWS rows (the same numbers as one pass: each row's
+        neighbours are its own business), yielding Progress(rows done, rows)."""
+        z = np.asarray(z, dtype=np.float64)
+        scores = np.empty(len(z))
+        for start in range(0, len(z), self.SCORE_ROWS):
+            if cancel is not None and cancel.cancelled:
+                raise TrainingCancelled
+            stop = min(start + self.SCORE_ROWS, len(z))
+            scores[start:stop] = self._score_rows(z[start:stop])
+            yield Progress(stop, len(z), "nearest neighbours")
+        return scores
+
+    def _score_rows(self, z: np.ndarray) -> np.ndarray:
+        distances = self._nearest(z)
         # an exact match at distance 0 is the sample itself (or an identical copy): skip it
         self_match = distances[:, 0] < 1e-9
         shifted = np.where(self_match[:, None], distances[:, 1:], distances[:, :-1])
@@ -206,25 +247,49 @@ class AspectKnnDetector(SklearnDetector):
         self.metric, self.k = metric, int(k)
 
     def _fit(self, z):
+        run_job(self._fit_job(z, None))
+
+    def _fit_job(self, z, cancel):
         spans = self.groups or [(0, z.shape[1])]
         self.parts, train_scores = [], []
-        for start, stop in spans:
+        for i, (start, stop) in enumerate(spans):
             part = KnnDetector(self.seed, self.metric, self.k)
             part.train = z[:, start:stop]
             part._fit(part.train)
-            scores = part.score(part.train)
+            scores = yield from self._per_aspect(part.score_job(part.train, cancel), i, len(spans))
             self.parts.append(((start, stop), part, np.sort(scores)))
             train_scores.append(scores)
         self._fit_scores = self._combine(train_scores)
+
+    @staticmethod
+    def _per_aspect(job: Job, index: int, count: int) -> Job:
+        """Re-express one aspect's row progress as progress over all aspects."""
+        while True:
+            try:
+                progress = next(job)
+            except StopIteration as stop:
+                return stop.value
+            yield Progress(
+                index * progress.total + progress.done,
+                count * progress.total,
+                f"aspect {index + 1}/{count}",
+            )
 
     def _combine(self, part_scores: list[np.ndarray]) -> np.ndarray:
         return mean_robust_scaled([reference for _, _, reference in self.parts], part_scores)
 
     def score(self, z):
+        return run_job(self.score_job(z))
+
+    def score_job(self, z, cancel: CancelToken | None = None) -> Job:
         z = np.asarray(z, dtype=np.float64)
-        return self._combine(
-            [part.score(z[:, start:stop]) for (start, stop), part, _ in self.parts]
-        )
+        part_scores = []
+        for i, ((start, stop), part, _) in enumerate(self.parts):
+            scores = yield from self._per_aspect(
+                part.score_job(z[:, start:stop], cancel), i, len(self.parts)
+            )
+            part_scores.append(scores)
+        return self._combine(part_scores)
 
     def state(self) -> dict:
         return {

@@ -72,10 +72,11 @@ class _Member:
                 options.update(knn_options(self.variant))
             if self.kind == "aspects":
                 options["groups"] = [(p.start, p.stop) for p in (groups or {}).values()] or None
-            self.model = BASELINES[self.kind](seed=self.spec.seed, **options).fit(z, labels)
+            self.model = BASELINES[self.kind](seed=self.spec.seed, **options)
+            yield from self.model.fit_job(z, labels, cancel)
             yield Progress(1, 1, f"{self.kind} fitted")
         if isinstance(self.model, SklearnDetector):
-            self.train_scores = self.model.training_scores(z)
+            self.train_scores = yield from self.model.training_scores_job(z, cancel)
         else:
             self.train_scores = self.model.score(z)
         self.reference = np.sort(self.train_scores)
