@@ -490,7 +490,9 @@ class MainWindow(QMainWindow):
                 f"{title}… {done}/{total}" if total else f"{title}…"
             )
         )
-        handle.failed.connect(self._job_failed)
+        handle.failed.connect(
+            lambda message, job=handle: self._job_failed(message, job.token.cancelled)
+        )
         handle.finished.connect(lambda result: self._job_finished(kind, result, on_done))
         return True
 
@@ -511,8 +513,12 @@ class MainWindow(QMainWindow):
             self._chain.pop(0)()
 
     @unless_closed
-    def _job_failed(self, message: str) -> None:
+    def _job_failed(self, message: str, cancelled: bool = False) -> None:
         self._chain.clear()
+        if cancelled:  # the user asked for it: say so quietly, no dialog
+            line = message.splitlines()[0][:200]
+            self.statusBar().showMessage(line[:1].upper() + line[1:], 8000)
+            return
         QMessageBox.warning(self, "anomalizer", message.splitlines()[0][:400])
 
     def add_folders(self, paths: list[str]) -> None:

@@ -418,3 +418,37 @@ def test_forget_missing_asks_first_and_keeps_everything_on_cancel(
     assert len(asked) == 2 and window.store.counts_by_status()["missing"] == 0
     qtbot.waitUntil(lambda: window.model.rowCount() == 16, timeout=20_000)
     assert "tone_a.wav" not in window.model.library.names
+
+
+def test_cancelling_a_job_says_so_in_the_status_bar_not_a_dialog(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from anomalizer_desktop.core.detector.svdd import TrainingCancelled
+
+    dialogs = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: dialogs.append(args[2]))
+
+    def cancellable(store, cancel):
+        while not cancel.cancelled:
+            yield Progress(1, 3, "")
+            time.sleep(0.01)
+        raise TrainingCancelled
+
+    window._run("slow", "Training", cancellable)
+    handle = window.runner.running("slow")
+    qtbot.waitUntil(lambda: window.job_status.bar.maximum() == 3, timeout=5000)
+    assert window.job_status.bar.format().startswith("33%")
+    assert window.job_status.bar.toolTip() == "1 of 3"
+    window.job_status.cancel_button.click()
+    qtbot.waitUntil(lambda: window.runner.running("slow") is None, timeout=5000)
+    assert handle.token.cancelled
+    assert dialogs == []
+    assert window.statusBar().currentMessage() == "Training cancelled; nothing was stored"
+
+    def failing(store, cancel):
+        yield Progress(0, 1, "")
+        raise TrainingCancelled  # the same error without a cancel request is a real failure
+
+    window._run("fail", "Training", failing)
+    qtbot.waitUntil(lambda: len(dialogs) == 1, timeout=5000)
+    assert dialogs == ["training cancelled; nothing was stored"]

@@ -178,10 +178,16 @@ def _unusual_cut(store: Store) -> float | None:
     return row[0] if row and row[0] is not None else None
 
 
+def more_than(percentile: float) -> int:
+    """A whole percent that "more than N %" can truthfully say: rounded down, at most 99
+    (a share of 99.8 % with ties counted half would otherwise read "more than 100 %")."""
+    return min(99, int(np.floor(percentile)))
+
+
 def _summary(record, deviations: list[Deviation], like_flagged: list[dict]) -> str:
     name = os.path.basename(record.path)
     standing = (
-        f"{name} is more unusual than {record.percentile:.0f}% of your library. "
+        f"{name} is more unusual than {more_than(record.percentile)}% of your library. "
         if record.percentile is not None
         else f"{name}: "
     )
@@ -190,7 +196,7 @@ def _summary(record, deviations: list[Deviation], like_flagged: list[dict]) -> s
     for d in strongest:
         lead = d.top_descriptors[0]
         parts.append(
-            f"its {d.words} stands out (more than {d.percentile:.0f}% of loops); "
+            f"its {d.words} stands out (more than {more_than(d.percentile)}% of loops); "
             f"{lead['name']} is {lead['direction']} than usual ({lead['z']:+.1f} σ)"
         )
     text = "; ".join(parts)

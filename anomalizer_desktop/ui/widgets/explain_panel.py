@@ -7,6 +7,8 @@ import os
 
 from PySide6.QtWidgets import QTextBrowser
 
+from anomalizer_desktop.core.analysis.explain import more_than
+
 
 class ExplainPanel(QTextBrowser):
     def __init__(self, parent=None) -> None:
@@ -30,7 +32,7 @@ class ExplainPanel(QTextBrowser):
             )
             parts.append(
                 f"<tr><td>{html.escape(d.words)}</td><td style='color:#e67e22'>{bar}</td>"
-                f"<td>&nbsp;{d.percentile:.0f}%</td></tr>"
+                f"<td>&nbsp;{more_than(d.percentile)}%</td></tr>"
                 f"<tr><td colspan=3 style='color:#9aa0a6; font-size:small'>"
                 f"&nbsp;&nbsp;{tops}</td></tr>"
             )

@@ -51,7 +51,9 @@ class JobStatus(QWidget):
             self.bar.setValue(done)
             elapsed = time.monotonic() - self._started
             eta = elapsed / done * (total - done) if done else None
-            self.bar.setFormat(f"{done}/{total}" + (f" · {format_eta(eta)}" if eta else ""))
+            # a percentage fits the bar at any size of job; the counts go in the tooltip
+            self.bar.setFormat(f"{100 * done // total}%" + (f" · {format_eta(eta)}" if eta else ""))
+            self.bar.setToolTip(f"{done} of {total}")
         else:
             self.bar.setRange(0, 0)
         self.label.setText(f"{self._title}: {message[:48]}" if message else self._title)
