@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from anomalizer_desktop.core.detector.freshness import SCORE, ScoreStatus, score_status
 from anomalizer_desktop.core.detector.spec import ModelSpec
-from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import Progress
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.ui.library_data import LibraryData
@@ -28,14 +27,6 @@ class Snapshot:
     scores: ScoreStatus | None = None  # whether the scores on show are current
 
 
-def read_score_status(store: Store, embedder: str) -> ScoreStatus | None:
-    """The freshness of the scores, or None where it cannot be told (nothing to say then)."""
-    try:
-        return score_status(store, embedder)
-    except AnomalizerError:
-        return None
-
-
 def load_snapshot(store: Store, embedder: str = "dsp") -> Snapshot:
     from anomalizer_desktop.core.analysis.projection import library_map
 
@@ -49,14 +40,14 @@ def load_snapshot(store: Store, embedder: str = "dsp") -> Snapshot:
         problems,
         store.counts_by_status(),
         len(projection.ids),
-        read_score_status(store, embedder),
+        score_status(store, embedder),
     )
 
 
 def score_status_job(embedder: str):
     def factory(store, _cancel):
         yield Progress(0, 0, "checking the scores")
-        return read_score_status(store, embedder)
+        return score_status(store, embedder)
 
     return factory
 
@@ -68,8 +59,8 @@ def score_new_loops_job(embedder: str):
     def factory(store, cancel):
         from anomalizer_desktop.core.detector.training import score
 
-        status = read_score_status(store, embedder)
-        if status is None or status.action != SCORE:
+        status = score_status(store, embedder)
+        if status.action != SCORE:
             return None
         return (yield from score(store, status.run_id))
 

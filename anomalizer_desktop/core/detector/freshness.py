@@ -9,10 +9,13 @@ the GUI can offer the one action that fixes it and `anomalizer info` can say it 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import asdict, dataclass
 
+from anomalizer_desktop.core.embedding.base import UnknownEmbedderError
+from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.library.store import Store
 
 #: what to do about it, in the order a fix is needed: a retrain also scores new loops
@@ -38,8 +41,12 @@ class ScoreStatus:
         return asdict(self)
 
 
+def _digest(pairs: list[tuple[int, str]]) -> str:
+    return hashlib.sha1(";".join(f"{i}:{flag}" for i, flag in pairs).encode()).hexdigest()
+
+
 #: the fingerprint of a run trained without flags
-NO_FLAGS_DIGEST = hashlib.sha1(b"").hexdigest()
+NO_FLAGS_DIGEST = _digest([])
 
 
 def _usable_flags(store: Store) -> list[tuple[int, str]]:
@@ -53,8 +60,7 @@ def _usable_flags(store: Store) -> list[tuple[int, str]]:
 def flags_digest(store: Store) -> str:
     """A fingerprint of which usable loops carry which flag: moving a flag changes it, notes
     do not, nor do flags on loops whose files are gone (training cannot use those)."""
-    pairs = _usable_flags(store)
-    return hashlib.sha1(";".join(f"{i}:{flag}" for i, flag in pairs).encode()).hexdigest()
+    return _digest(_usable_flags(store))
 
 
 def _embedded(store: Store, embedder: str, version: str) -> int:
@@ -68,26 +74,17 @@ def _embedded(store: Store, embedder: str, version: str) -> int:
 
 def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
     """How the latest run's scores relate to the library now (see the module docstring)."""
-    from anomalizer_desktop.core.embedding.base import UnknownEmbedderError
-    from anomalizer_desktop.core.embedding.info import embedder_info
-
     run_id = store.latest_run_id()
     if run_id is None:
         try:
             info = embedder_info(store, embedder)
         except UnknownEmbedderError:
-            return ScoreStatus(None, None, 0, 0, None, "embed the library first")
-        embedded = _embedded(store, info.id, info.version)
+            info = None
+        embedded = _embedded(store, info.id, info.version) if info else 0
         if not embedded:
-            return ScoreStatus(None, info.id, 0, 0, None, "embed the library first")
-        return ScoreStatus(
-            None,
-            info.id,
-            embedded,
-            0,
-            TRAIN,
-            f"{embedded} loops embedded, none scored: train to score them",
-        )
+            return ScoreStatus(None, None, 0, 0, None, "embed the library first")
+        message = f"{embedded} loops embedded, none scored: train to score them"
+        return ScoreStatus(None, info.id, embedded, 0, TRAIN, message)
     run_embedder, config = store.execute(
         "SELECT embedder, config FROM runs WHERE id = ?", (run_id,)
     ).fetchone()
@@ -95,15 +92,11 @@ def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
     try:
         info = embedder_info(store, run_embedder)
     except UnknownEmbedderError:
-        return ScoreStatus(
-            run_id,
-            run_embedder,
-            0,
-            0,
-            TRAIN,
+        message = (
             f"run {run_id} scored {run_embedder} vectors, which the library no longer holds:"
-            " train to score it again",
+            " train to score it again"
         )
+        return ScoreStatus(run_id, run_embedder, 0, 0, TRAIN, message)
     embedded = _embedded(store, info.id, info.version)
     scored = store.execute(
         "SELECT COUNT(*) FROM scores sc JOIN features f ON f.sample_id = sc.sample_id"
@@ -111,43 +104,31 @@ def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
         " WHERE sc.run_id = ? AND f.embedder = ? AND f.version = ? AND s.status = 'ok'",
         (run_id, info.id, info.version),
     ).fetchone()[0]
+    status = functools.partial(ScoreStatus, run_id, info.id, embedded, scored)
     trained_version = str(config.get("embedder_version", info.version))
     if trained_version != info.version:
-        return ScoreStatus(
-            run_id,
-            info.id,
-            embedded,
-            scored,
+        return status(
             TRAIN,
             f"scores come from {info.id} v{trained_version} vectors; the library now holds "
             f"{info.id} v{info.version}: train to update them",
         )
     if scored < embedded:
         new = embedded - scored
-        return ScoreStatus(
-            run_id,
-            info.id,
-            embedded,
-            scored,
-            SCORE,
-            f"{new} loop{'s' if new != 1 else ''} added since run {run_id} have no score yet",
+        return status(
+            SCORE, f"{new} loop{'s' if new != 1 else ''} added since run {run_id} have no score yet"
         )
-    usable = [flag for _, flag in _usable_flags(store)]
-    flags = {name: usable.count(name) for name in ("typical", "unusual")}
+    usable = _usable_flags(store)
+    flags = {name: sum(flag == name for _, flag in usable) for name in ("typical", "unusual")}
     used = config.get("labelled") or {}
     if "flags_digest" in config:
-        changed = config["flags_digest"] != flags_digest(store)
+        changed = config["flags_digest"] != _digest(usable)
     else:  # runs from before the digest: compare the counts
         changed = any(flags[name] != used.get(name, 0) for name in ("typical", "unusual"))
     if changed:
-        return ScoreStatus(
-            run_id,
-            info.id,
-            embedded,
-            scored,
+        return status(
             RETRAIN_WITH_FLAGS,
             f"flags changed since run {run_id} was trained (it used {used.get('typical', 0)}"
             f" typical, {used.get('unusual', 0)} unusual; now {flags['typical']} typical,"
             f" {flags['unusual']} unusual): retrain with flags to use them",
         )
-    return ScoreStatus(run_id, info.id, embedded, scored, None, f"scores from run {run_id}")
+    return status(None, f"scores from run {run_id}")
