@@ -537,29 +537,28 @@ class MainWindow(QMainWindow):
         self._chain = [lambda: self.start_embed(retry_errors=True), self.score_new_loops]
         self._run("scan", "Rescanning", jobs.rescan_job())
 
-    def forget_missing(self, *, confirm: bool = True) -> int:
+    def forget_missing(self) -> int:
         """After a question that says what goes, delete the loops whose files are gone."""
         missing, annotated = self.store.missing_summary()
         if not missing:
             self.statusBar().showMessage("No missing loops: every file is where it was.", 5000)
             return 0
-        if confirm:
-            lost = (
-                f" {annotated} of them carry flags or notes, which are deleted too."
-                if annotated
-                else ""
-            )
-            answer = QMessageBox.question(
-                self,
-                "Forget missing loops",
-                f"Remove {missing} loop(s) whose files are gone from the library?{lost}\n\n"
-                "A missing loop is kept with its flags until you do this, and found again if "
-                "its file turns up in a scanned folder.",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Cancel,
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return 0
+        lost = (
+            f" {annotated} of them carry flags or notes, which are deleted too."
+            if annotated
+            else ""
+        )
+        answer = QMessageBox.question(
+            self,
+            "Forget missing loops",
+            f"Remove {missing} loop(s) whose files are gone from the library?{lost}\n\n"
+            "A missing loop is kept with its flags until you do this, and found again if "
+            "its file turns up in a scanned folder.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return 0
         forgotten = self.store.forget_missing()
         self.statusBar().showMessage(f"Forgot {forgotten} missing loop(s).", 8000)
         self.reload()
