@@ -244,14 +244,15 @@ def test_a_flagged_unusual_loop_leaves_the_knn_reference_set():
     assert len(model.members[0].model.train) == len(x) - 1
 
 
-def test_l1_knn_finds_the_same_neighbours_as_an_exact_l1_search():
+@pytest.mark.parametrize("dim", [2, 24])  # candidates from a k-d tree, by brute force
+def test_l1_knn_finds_the_same_neighbours_as_an_exact_l1_search(dim):
     """On data with structure (loops lie near a low-dimensional manifold) the candidate search
     is exact; on isotropic noise it is close (see KnnDetector)."""
     from sklearn.neighbors import NearestNeighbors
 
     from anomalizer_desktop.core.detector.baselines import KnnDetector
 
-    x, _ = clusters(n_normal=300, n_outlier=20, dim=24)
+    x, _ = clusters(n_normal=300, n_outlier=20, dim=dim)
     train, queries = x[:270].astype(np.float64), x[270:].astype(np.float64)
     detector = KnnDetector(metric="manhattan")
     detector.CHUNK_BYTES = 4096  # several chunks, to cover the chunking
