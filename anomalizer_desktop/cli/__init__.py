@@ -104,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("score", parents=[common], help="score every loop with a trained run")
     p.add_argument("--run", type=int, default=None, help="run id (default: the latest)")
     p.add_argument("--device", default="cpu", choices=DEVICES)
+    p.add_argument(
+        "--new",
+        action="store_true",
+        help="score only the loops the run has no score for yet (added since it was trained)",
+    )
     p.set_defaults(func=commands.cmd_score)
 
     p = sub.add_parser("explain", parents=[common], help="why a loop is unusual")

@@ -243,13 +243,14 @@ def cmd_train(args: argparse.Namespace, store: Store) -> int:
 def cmd_score(args: argparse.Namespace, store: Store) -> int:
     from anomalizer_desktop.core.detector.training import score
 
-    result = drive(score(store, args.run, device=args.device), "scoring", args.quiet)
+    job = score(store, args.run, device=args.device, only_new=args.new)
+    result = drive(job, "scoring", args.quiet)
     if args.json:
         print_json(result)
     else:
         print(
-            f"run {result['run_id']}: scored {result['scored']} loops, "
-            f"{result['unusual']} above the unusual cut"
+            f"run {result['run_id']}: scored {result['scored']} {'new ' if args.new else ''}"
+            f"loops, {result['unusual']} above the unusual cut"
         )
     return 0
 

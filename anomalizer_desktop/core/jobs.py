@@ -56,3 +56,14 @@ def run_job(job: Job[R], on_progress: Callable[[Progress], Any] | None = None) -
             return stop.value
         if on_progress is not None:
             on_progress(progress)
+
+
+def relabelled(job: Job[R], relabel: Callable[[Progress], Progress]) -> Job[R]:
+    """Run `job` inside another, passing each of its Progress records through `relabel` (e.g.
+    to name the part of a larger job it is, or to count it within the whole); same result."""
+    while True:
+        try:
+            progress = next(job)
+        except StopIteration as stop:
+            return stop.value
+        yield relabel(progress)

@@ -62,7 +62,7 @@ def score_new_loops_job(embedder: str):
         status = score_status(store, embedder)
         if status.action != SCORE:
             return None
-        return (yield from score(store, status.run_id))
+        return (yield from score(store, status.run_id, cancel=cancel, only_new=True))
 
     return factory
 

@@ -75,6 +75,38 @@ def test_score_rescores_with_the_stored_model_including_new_loops(embedded, drum
     assert after[str(drums_with_odd_ones / "late_arrival.wav")] is not None
 
 
+def test_scoring_only_new_loops_leaves_the_others_and_can_be_cancelled(
+    embedded, drums_with_odd_ones, capsys
+):
+    from anomalizer_desktop.core.detector.svdd import TrainingCancelled
+    from anomalizer_desktop.core.jobs import CancelToken
+
+    first = run_job(train(embedded, ModelSpec("default"), "dsp"))
+    before = {r.path: r.score for r in embedded.list_samples()}
+    for i in range(2):
+        audiogen.write(drums_with_odd_ones / f"late_{i}.wav", audiogen.drum_loop(seed=90 + i))
+    run_job(scan(embedded, [str(drums_with_odd_ones)]))
+    run_job(embed(embedded, "dsp", workers=1))
+    cancel = CancelToken()
+    cancel.cancel()
+    with pytest.raises(TrainingCancelled):
+        run_job(score(embedded, cancel=cancel, only_new=True))
+    assert embedded.execute("SELECT COUNT(*) FROM scores").fetchone()[0] == 18
+
+    messages = []
+    outcome = run_job(score(embedded, only_new=True), lambda p: messages.append(p.message))
+    assert (outcome["run_id"], outcome["scored"]) == (first.run_id, 2)
+    assert any("[2/2 aspects] aspect 1/" in m for m in messages)
+    new_scores = {r.path: r.score for r in embedded.list_samples() if r.path not in before}
+    assert len(new_scores) == 2 and None not in new_scores.values()
+    # exactly what scoring everything gives them, and the others did not move
+    run_job(score(embedded))
+    after = {r.path: r.score for r in embedded.list_samples()}
+    assert all(after[p] == s for p, s in {**before, **new_scores}.items())
+    assert main(["--library", str(embedded.path), "score", "--new"]) == 0
+    assert "scored 0 new loops" in capsys.readouterr().out
+
+
 def test_too_few_loops_is_a_clear_error(store):
     with pytest.raises(TrainError, match="at least 5"):
         run_job(train(store, ModelSpec("knn"), "dsp"))

@@ -18,7 +18,7 @@ from sklearn.svm import OneClassSVM
 
 from anomalizer_desktop.core.detector.score_scale import mean_robust_scaled
 from anomalizer_desktop.core.detector.svdd import TrainingCancelled
-from anomalizer_desktop.core.jobs import CancelToken, Job, Progress, run_job
+from anomalizer_desktop.core.jobs import CancelToken, Job, Progress, relabelled, run_job
 
 #: distances the kNN detectors can use (see KnnDetector)
 METRICS = ("euclidean", "manhattan")
@@ -272,16 +272,14 @@ class AspectKnnDetector(SklearnDetector):
     @staticmethod
     def _per_aspect(job: Job, index: int, count: int) -> Job:
         """Re-express one aspect's row progress as progress over all aspects."""
-        while True:
-            try:
-                progress = next(job)
-            except StopIteration as stop:
-                return stop.value
-            yield Progress(
-                index * progress.total + progress.done,
-                count * progress.total,
-                f"aspect {index + 1}/{count}",
+        return (
+            yield from relabelled(
+                job,
+                lambda p: Progress(
+                    index * p.total + p.done, count * p.total, f"aspect {index + 1}/{count}"
+                ),
             )
+        )
 
     def _combine(self, part_scores: list[np.ndarray]) -> np.ndarray:
         return mean_robust_scaled([reference for _, _, reference in self.parts], part_scores)

@@ -26,7 +26,7 @@ from anomalizer_desktop.core.detector.preprocess import Standardizer
 from anomalizer_desktop.core.detector.score_scale import mean_robust_scaled
 from anomalizer_desktop.core.detector.spec import ModelSpec
 from anomalizer_desktop.core.detector.svdd import DeepSVDD, SvddConfig
-from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
+from anomalizer_desktop.core.jobs import CancelToken, Job, Progress, relabelled
 
 UNUSUAL_QUANTILE = 0.90
 
@@ -84,6 +84,13 @@ class _Member:
     def score(self, z) -> np.ndarray:
         return self.model.score(z)
 
+    def score_job(self, z, cancel: CancelToken | None) -> Job[np.ndarray]:
+        """`score` with progress and cancellation where the detector has them (kNN)."""
+        if isinstance(self.model, SklearnDetector):
+            return (yield from self.model.score_job(z, cancel))
+        yield from ()
+        return self.model.score(z)
+
     def state(self) -> dict:
         return {
             "kind": self.kind,
@@ -138,12 +145,7 @@ class AnomalyModel:
         z = self.standardizer.transform(x)
         self.members = [_Member(k, n, self.spec) for k, n in self.spec.resolved_members()]
         for i, member in enumerate(self.members):
-            for progress in member.fit(z, labels, cancel, groups):
-                yield Progress(
-                    progress.done,
-                    progress.total,
-                    f"[{i + 1}/{len(self.members)} {member.kind}] {progress.message}",
-                )
+            yield from self._per_member(member.fit(z, labels, cancel, groups), i)
         self.n_train = len(x)
         # only the default ensemble scores in robust units, the scale the pull is measured in
         self.pull = UnusualPull.fit(z, labels) if self.spec.detector == "default" else None
@@ -151,6 +153,13 @@ class AnomalyModel:
         self.reference = np.sort(self.fit_scores)
         self.threshold = float(np.quantile(self.reference, UNUSUAL_QUANTILE))
         return self
+
+    def _per_member(self, job: Job, index: int) -> Job:
+        """Run one member's job, naming the member in its progress messages."""
+        name = f"[{index + 1}/{len(self.members)} {self.members[index].kind}]"
+        return (
+            yield from relabelled(job, lambda p: Progress(p.done, p.total, f"{name} {p.message}"))
+        )
 
     def _combine(self, z: np.ndarray) -> np.ndarray:
         return self._combine_scores([m.score(z) for m in self.members], z)
@@ -186,6 +195,17 @@ class AnomalyModel:
         if self.standardizer is None:
             raise RuntimeError("the model is not trained")
         return self._combine(self.standardizer.transform(x))
+
+    def score_job(self, x: np.ndarray, cancel: CancelToken | None = None) -> Job[np.ndarray]:
+        """`score` as a job: progress per member (the kNN ones in chunks of rows) and
+        TrainingCancelled between chunks when `cancel` is set. The same numbers as `score`."""
+        if self.standardizer is None:
+            raise RuntimeError("the model is not trained")
+        z = self.standardizer.transform(x)
+        scores = []
+        for i, member in enumerate(self.members):
+            scores.append((yield from self._per_member(member.score_job(z, cancel), i)))
+        return self._combine_scores(scores, z)
 
     def percentile(self, scores: np.ndarray) -> np.ndarray:
         """Unusualness 0–100 relative to the library the model was trained on."""

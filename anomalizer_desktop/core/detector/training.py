@@ -147,14 +147,27 @@ def run_checkpoint(store: Store, run_id: int | None = None) -> tuple[int, str, s
     return run_id, row[0], checkpoint
 
 
-def score(store: Store, run_id: int | None = None, device: str = "cpu") -> Job[dict]:
-    """Score every embedded loop with a stored run's model (new loops get scores too)."""
+def score(
+    store: Store,
+    run_id: int | None = None,
+    device: str = "cpu",
+    cancel: CancelToken | None = None,
+    only_new: bool = False,
+) -> Job[dict]:
+    """Score every embedded loop with a stored run's model, or with `only_new` just the loops
+    that run has no score for yet (added since): a model's score for a loop depends on the
+    model and the loop alone, so the others would come out the same. Progress per chunk of
+    loops; cancelling stops between chunks and writes nothing."""
     run_id, embedder, checkpoint = run_checkpoint(store, run_id)
     info = embedder_info(store, embedder).as_dict()
     model, _ = load_checkpoint(checkpoint, info, device=device)
     ids, x = store.feature_matrix(info["id"], info["version"])
+    if only_new and len(ids):
+        scored = store.execute("SELECT sample_id FROM scores WHERE run_id = ?", (run_id,))
+        new = ~np.isin(ids, np.fromiter((sid for (sid,) in scored), dtype=np.int64))
+        ids, x = ids[new], x[new]
     yield Progress(0, len(ids), f"scoring {len(ids)} loops with run {run_id}")
-    scores = model.score(x) if len(ids) else np.zeros(0)
+    scores = (yield from model.score_job(x, cancel)) if len(ids) else np.zeros(0)
     _write_scores(store, run_id, ids, scores, model.percentile(scores))
     yield Progress(len(ids), len(ids), "scored")
     return {
