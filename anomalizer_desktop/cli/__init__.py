@@ -46,8 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_clap_options(p)
     p.set_defaults(func=commands.cmd_embed)
 
-    p = sub.add_parser("start", parents=[common], help="scan folders and embed them (quick start)")
+    p = sub.add_parser(
+        "start", parents=[common], help="scan, embed and score folders (quick start)"
+    )
     p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument(
+        "--no-train", action="store_true", help="scan and embed only; leave the scores as they are"
+    )
     p.set_defaults(func=commands.cmd_start)
 
     p = sub.add_parser("list", parents=[common], help="list the library")

@@ -57,14 +57,19 @@ def cmd_embed(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_start(args: argparse.Namespace, store: Store) -> int:
-    """The quick start: scan the folders, embed every loop, print where things stand."""
+    """The quick start: scan the folders, embed every loop, bring the scores up to date (train
+    the default detector, or score just the new loops), print where things stand."""
+    from anomalizer_desktop.core.detector.training import refresh_scores
+
     scanned = drive(scan_job(store, args.paths), "scanning", args.quiet)
     print(", ".join(f"{k} {getattr(scanned, k)}" for k in SCAN_KEYS))
     print_problems(scanned.problems)
     embedded = drive(embed_job(store, "dsp"), "embedding (dsp)", args.quiet)
     print(f"embedded {embedded.embedded}, skipped {embedded.skipped}, errors {embedded.errors}")
     print_problems(embedded.problems)
-    print(f"library: {store.path}  — try `anomalizer list` or `anomalizer info`")
+    if not args.no_train:
+        print(drive(refresh_scores(store, "dsp"), "scoring", args.quiet))
+    print(f"library: {store.path}  — try `anomalizer list --sort score` or `anomalizer info`")
     return 0
 
 

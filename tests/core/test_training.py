@@ -284,3 +284,33 @@ def test_explanations_never_say_more_than_100_percent():
     from anomalizer_desktop.core.analysis.explain import more_than
 
     assert [more_than(p) for p in (0.0, 85.6, 99.2, 99.8, 100.0)] == [0, 85, 99, 99, 99]
+
+
+def test_start_brings_the_scores_up_to_date_with_the_least_work(
+    tmp_path, drums_with_odd_ones, capsys
+):
+    library = str(tmp_path / "start.sqlite")
+
+    def start(*extra):
+        assert main(["--library", library, "start", str(drums_with_odd_ones), "-q", *extra]) == 0
+        return capsys.readouterr().out
+
+    assert "run 1: default on 18 loops" in start()
+    assert main(["--library", library, "list", "--sort", "score", "--json"]) == 0
+    ranked = json.loads(capsys.readouterr().out)
+    assert {Path(r["path"]).name for r in ranked[:2]} == {"odd_tone.wav", "odd_tone_2.wav"}
+    audiogen.write(drums_with_odd_ones / "late.wav", audiogen.drum_loop(seed=77))
+    assert "run 1: scored 1 new loops" in start()
+    assert "scores are up to date (run 1)" in start()
+    main(["--library", library, "flag", str(drums_with_odd_ones / "drums_03.wav"), "--unusual"])
+    capsys.readouterr()
+    assert "scores" not in start("--no-train").split("library:")[0]
+    assert "run 2: default on 19 loops" in start()
+
+
+def test_start_on_too_few_loops_says_training_waits(tmp_path, capsys):
+    folder = tmp_path / "few"
+    for i in range(3):
+        audiogen.write(folder / f"loop_{i}.wav", audiogen.drum_loop(seed=i))
+    assert main(["--library", str(tmp_path / "few.sqlite"), "start", str(folder), "-q"]) == 0
+    assert "not trained: 3 loops embedded, training needs 5" in capsys.readouterr().out

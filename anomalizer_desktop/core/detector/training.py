@@ -176,3 +176,34 @@ def score(
         "unusual": int((scores > model.threshold).sum()),
         "threshold": model.threshold,
     }
+
+
+def refresh_scores(
+    store: Store, embedder: str = "dsp", cancel: CancelToken | None = None
+) -> Job[str]:
+    """Bring the scores up to date the way the GUI's stale-scores bar would: train the default
+    detector (with the library's flags) when there is no run yet, the embedder changed or the
+    flags did; score only the new loops when loops were added; nothing when they are current.
+    Returns one line saying what it did (or why it could not, e.g. too few loops)."""
+    from anomalizer_desktop.core.detector.freshness import SCORE, score_status
+
+    status = score_status(store, embedder)
+    if status.action is None:
+        return (
+            status.message
+            if status.run_id is None
+            else f"scores are up to date (run {status.run_id})"
+        )
+    if status.action == SCORE:
+        done = yield from score(store, status.run_id, cancel=cancel, only_new=True)
+        return (
+            f"run {done['run_id']}: scored {done['scored']} new loops, "
+            f"{done['unusual']} above the unusual cut"
+        )
+    if status.embedded < MIN_TRAINING_LOOPS:
+        return f"not trained: {status.embedded} loops embedded, training needs {MIN_TRAINING_LOOPS}"
+    result = yield from train(store, ModelSpec(), status.embedder or embedder, cancel=cancel)
+    return (
+        f"run {result.run_id}: {result.detector} on {result.trained_on} loops in "
+        f"{result.seconds:.1f} s; {result.unusual} above the unusual cut"
+    )
