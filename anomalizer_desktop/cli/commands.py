@@ -326,7 +326,7 @@ def cmd_bench_train(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace, store: Store) -> int:
-    from anomalizer_desktop.core.analysis.explain import explain
+    from anomalizer_desktop.core.analysis.explain import explain, spreads_text
 
     result = explain(store, args.path, args.embedder, args.neighbours)
     if args.json:
@@ -335,7 +335,7 @@ def cmd_explain(args: argparse.Namespace, store: Store) -> int:
     print(result.summary)
     print("\nWhat deviates most:")
     for d in result.deviations:
-        tops = ", ".join(f"{t['name']} {t['z']:+.1f}σ" for t in d.top_descriptors)
+        tops = ", ".join(f"{t['name']} {spreads_text(t['z'])}" for t in d.top_descriptors)
         print(f"  {d.words:34s} more than {d.percentile:5.1f}% of loops   ({tops})")
     print("\nNearest typical loops:")
     for n in result.neighbours:

@@ -314,3 +314,12 @@ def test_start_on_too_few_loops_says_training_waits(tmp_path, capsys):
         audiogen.write(folder / f"loop_{i}.wav", audiogen.drum_loop(seed=i))
     assert main(["--library", str(tmp_path / "few.sqlite"), "start", str(folder), "-q"]) == 0
     assert "not trained: 3 loops embedded, training needs 5" in capsys.readouterr().out
+
+
+def test_a_deviation_at_the_clip_reads_as_at_least_that_much():
+    from anomalizer_desktop.core.analysis.explain import spreads_text
+    from anomalizer_desktop.core.detector.preprocess import CLIP
+
+    assert spreads_text(1.84) == "+1.8σ"
+    assert spreads_text(CLIP) == "+8σ or more"
+    assert spreads_text(-CLIP) == "-8σ or more"

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from anomalizer_desktop.core.detector.preprocess import Standardizer
+from anomalizer_desktop.core.detector.preprocess import CLIP, Standardizer
 from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.store import Store
@@ -178,6 +178,14 @@ def _unusual_cut(store: Store) -> float | None:
     return row[0] if row and row[0] is not None else None
 
 
+def spreads_text(z: float) -> str:
+    """A descriptor's deviation in words: "+1.8σ"; at the clip of the standardised features
+    "+8σ or more" (it was cut there, the real value may be far beyond)."""
+    if abs(z) >= CLIP - 1e-6:
+        return f"{'+' if z > 0 else '-'}{CLIP:g}σ or more"
+    return f"{z:+.1f}σ"
+
+
 def more_than(percentile: float) -> int:
     """A whole percent that "more than N %" can truthfully say: rounded down, at most 99
     (a share of 99.8 % with ties counted half would otherwise read "more than 100 %")."""
@@ -197,7 +205,7 @@ def _summary(record, deviations: list[Deviation], like_flagged: list[dict]) -> s
         lead = d.top_descriptors[0]
         parts.append(
             f"its {d.words} stands out (more than {more_than(d.percentile)}% of loops); "
-            f"{lead['name']} is {lead['direction']} than usual ({lead['z']:+.1f} σ)"
+            f"{lead['name']} is {lead['direction']} than usual ({spreads_text(lead['z'])})"
         )
     text = "; ".join(parts)
     text = standing + text[:1].upper() + text[1:] + "."

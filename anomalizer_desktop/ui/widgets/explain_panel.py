@@ -7,7 +7,7 @@ import os
 
 from PySide6.QtWidgets import QTextBrowser
 
-from anomalizer_desktop.core.analysis.explain import more_than
+from anomalizer_desktop.core.analysis.explain import more_than, spreads_text
 
 
 class ExplainPanel(QTextBrowser):
@@ -28,7 +28,7 @@ class ExplainPanel(QTextBrowser):
         for d in result.deviations:
             bar = "█" * round(d.percentile / 10)
             tops = ", ".join(
-                f"{html.escape(t['name'])} {t['z']:+.1f}σ" for t in d.top_descriptors[:2]
+                f"{html.escape(t['name'])} {spreads_text(t['z'])}" for t in d.top_descriptors[:2]
             )
             parts.append(
                 f"<tr><td>{html.escape(d.words)}</td><td style='color:#e67e22'>{bar}</td>"
