@@ -197,9 +197,11 @@ class MainWindow(QMainWindow):
         browser = QWidget()
         browser_layout = QVBoxLayout(browser)
         browser_layout.setContentsMargins(0, 0, 0, 0)
+        # below the table and map, not above: when it appears (a flag changed, loops came in)
+        # the rows under the pointer and the keyboard focus stay where they are
         self.stale_banner = StaleScoresBanner()
-        browser_layout.addWidget(self.stale_banner)
         browser_layout.addWidget(splitter, 1)
+        browser_layout.addWidget(self.stale_banner)
         browser_layout.addWidget(self.waveform)
         browser_layout.addLayout(transport)
 

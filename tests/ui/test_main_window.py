@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QPoint, QRectF, Qt
+from PySide6.QtWidgets import QApplication
 
 from anomalizer_desktop.core.jobs import Progress
 from anomalizer_desktop.core.library.store import Store
@@ -347,10 +348,18 @@ def test_dropping_a_folder_scans_embeds_and_scores_it(qtbot, window, tmp_path):
 
 def test_flagging_shows_the_stale_banner_and_its_button_retrains(qtbot, window):
     assert not window.stale_banner.isVisibleTo(window)  # fresh scores: no banner
+    window.resize(1200, 800)
+    window.show()
+    qtbot.waitExposed(window)
     window.table.selectRow(0)
+    table_top = window.table.mapTo(window, QPoint(0, 0))
     window.flag_selection("unusual")
     qtbot.waitUntil(lambda: window.stale_banner.isVisibleTo(window), timeout=10_000)
     assert window.stale_banner.button.text() == "Retrain with flags"
+    # the bar appears below the table: the rows do not jump under the user's pointer
+    QApplication.processEvents()
+    assert window.table.mapTo(window, QPoint(0, 0)) == table_top
+    assert window.stale_banner.mapTo(window, QPoint(0, 0)).y() > table_top.y()
     assert "it used 0 typical, 0 unusual; now 0 typical, 1 unusual" in (
         window.stale_banner.label.text()
     )

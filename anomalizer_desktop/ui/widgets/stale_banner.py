@@ -1,4 +1,4 @@
-"""A bar above the table that says when the scores on show are out of date, and fixes it.
+"""A bar below the table and map that says when the scores on show are out of date, and fixes it.
 
 It shows `core.detector.freshness.ScoreStatus`: hidden while the scores are current, otherwise
 its message and one button for the action that brings them up to date (train, score the new
