@@ -125,3 +125,24 @@ def test_tonality_of_silence_is_all_zeros():
 def test_typical_pitch_is_right_across_the_range_without_octave_errors(hz):
     # the period of the higher notes falls between two lags of the autocorrelation
     assert 2 ** _tonality(audiogen.tone(hz, 2.0))["typical_pitch"] == pytest.approx(hz, rel=0.005)
+
+
+def test_timbre_describes_the_sound_not_the_silence_after_it():
+    """A snare-like hit with 1.5 s of near-silence after it has the timbre of the hit alone
+    (DSP v4); its length and dynamics still say it is longer and mostly quiet."""
+    groups = feature_groups()
+    t = np.arange(int(0.25 * 22050)) / 22050
+    rng = np.random.default_rng(0)
+    hit = (rng.standard_normal(t.size) * 0.5 + np.sin(2 * np.pi * 190 * t)) * np.exp(-t * 18)
+    hit = hit.astype(np.float32)
+    padded = np.concatenate([hit, rng.standard_normal(int(1.5 * 22050)).astype(np.float32) * 1e-4])
+    short, long = describe(hit, 0.25), describe(padded, 1.75)
+    timbre = groups["timbre"]
+    other = describe(audiogen.tone(190, 0.25), 0.25)  # a different sound of the same length
+    assert (
+        np.abs(long[timbre] - short[timbre]).mean()
+        < 0.2 * np.abs(other[timbre] - short[timbre]).mean()
+    )
+    assert long[groups["length"]][0] > short[groups["length"]][0]
+    silence_share = 5  # dynamics: share of frames below -60 dB
+    assert long[groups["dynamics"]][silence_share] > short[groups["dynamics"]][silence_share]

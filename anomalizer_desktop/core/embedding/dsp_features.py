@@ -35,6 +35,7 @@ PEAK_SPAN_BINS = 31  # ~330 Hz: the local spectral floor a tonal peak must stand
 PEAK_PROMINENCE_DB = 12.0
 PEAK_FLOOR_DB = 50.0  # peaks quieter than the frame's loudest bin by more than this are ignored
 SOUNDING_DB = 20.0  # frames within this of the loudest one: the body of the sound, not its tail
+# (timbre and tonality are described over those frames; dynamics and rhythm over all of them)
 EPS = 1e-10
 
 #: the tonality group, in the order `_tonality` returns it
@@ -99,8 +100,9 @@ def describe(y: np.ndarray, duration_s: float) -> np.ndarray:
     spectrum = np.abs(scipy.fft.rfft(frames * window, axis=-1)).astype(np.float32)  # (t, f)
     power = spectrum**2
 
-    timbre, log_mel = _timbre(spectrum, power, mel_fb, freqs, frames)
     dynamics, frame_db = _dynamics(power, window, y)
+    sounding = frame_db >= frame_db.max() - SOUNDING_DB
+    timbre, log_mel = _timbre(spectrum, power, mel_fb, freqs, frames, sounding)
     rhythm = _rhythm(log_mel, frame_db)
     pitch = _pitch(power, chroma_fb, frame_db)
     tonality = _tonality(power, frame_db)
@@ -116,7 +118,18 @@ def _stats(matrix: np.ndarray) -> np.ndarray:
     return np.concatenate([matrix.mean(axis=0), matrix.std(axis=0)])
 
 
-def _timbre(spectrum, power, mel_fb, freqs, frames) -> tuple[np.ndarray, np.ndarray]:
+def _timbre(spectrum, power, mel_fb, freqs, frames, sounding) -> tuple[np.ndarray, np.ndarray]:
+    """Spectral shape: log-mel bands, MFCCs and their change, centroid/bandwidth/rolloff/
+    flatness/flux/zero crossings, octave contrast, each as mean and spread over the `sounding`
+    frames (within SOUNDING_DB of the loudest), returned with the full log-mel spectrogram.
+
+    Over every frame, a one-shot's timbre was mostly its decay and the silence after it: a snare
+    padded with a second of room tone read like a quieter, darker sound. Measured with
+    `anomalizer evaluate` (DSP v3 -> v4, default detector, library / clean / assisted): held-out
+    0.928 / 0.937 / 0.959 -> 0.929 / 0.948 / 0.966 (hi-hats library 0.861 -> 0.928; hand
+    percussion 0.928 -> 0.857 went the other way). A 30 dB body scored 0.932 / 0.947 / 0.962,
+    45 dB 0.932 / 0.941 / 0.959; the tonality group's 20 dB is kept for both.
+    """
     log_mel = 10.0 * np.log10(power @ mel_fb.T + EPS)  # (t, mels)
     log_mel = np.maximum(log_mel, -100.0)
     mfcc = scipy.fft.dct(log_mel, type=2, norm="ortho", axis=1)[:, :N_MFCC]
@@ -140,11 +153,11 @@ def _timbre(spectrum, power, mel_fb, freqs, frames) -> tuple[np.ndarray, np.ndar
     return (
         np.concatenate(
             [
-                _stats(log_mel),
-                _stats(mfcc),
-                _stats(delta),
-                _stats(shape),
-                _stats(_contrast(log_mel)),
+                _stats(log_mel[sounding]),
+                _stats(mfcc[sounding]),
+                _stats(delta[sounding]),
+                _stats(shape[sounding]),
+                _stats(_contrast(log_mel)[sounding]),
             ]
         ),
         log_mel,
