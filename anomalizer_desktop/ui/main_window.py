@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anomalizer_desktop.core.detector.freshness import RETRAIN_WITH_FLAGS, SCORE, TRAIN
+from anomalizer_desktop.core.detector.freshness import EMBED, RETRAIN_WITH_FLAGS, SCORE, TRAIN
 from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
 from anomalizer_desktop.core.detector.spec import ModelSpec
 from anomalizer_desktop.core.library.store import Store
@@ -570,7 +570,10 @@ class MainWindow(QMainWindow):
         self._run("score", "Scoring new loops", jobs.score_new_loops_job(self.embedder_name()))
 
     def _bring_scores_up_to_date(self, action: str) -> None:
-        if action == SCORE:
+        if action == EMBED:  # an older DSP version's vectors: describe them again, then train
+            self._chain = [self._train_with_any_flags]
+            self.start_embed()
+        elif action == SCORE:
             self.score_new_loops()
         elif action == RETRAIN_WITH_FLAGS:
             self.start_train(with_flags=True)

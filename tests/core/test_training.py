@@ -323,3 +323,39 @@ def test_a_deviation_at_the_clip_reads_as_at_least_that_much():
     assert spreads_text(1.84) == "+1.8σ"
     assert spreads_text(CLIP) == "+8σ or more"
     assert spreads_text(-CLIP) == "-8σ or more"
+
+
+def test_vectors_of_an_older_dsp_version_ask_for_new_embeddings_and_start_makes_them(
+    embedded, capsys
+):
+    """After an upgrade the library still holds the old version's vectors, and the last run
+    scored those: the scores look current but are not this version's. The status says so,
+    and `start` (or the GUI's button) embeds again and trains."""
+    from anomalizer_desktop.core.detector.freshness import EMBED
+    from anomalizer_desktop.core.embedding.dsp import DspEmbedder
+
+    embedded.set_flag([embedded.list_samples()[0].id], "unusual")
+    embedded.execute("UPDATE features SET version = '3'")  # what the previous release made
+    run_job(train(embedded, ModelSpec(), "dsp"))
+    status = _status(embedded)
+    assert status.action == EMBED
+    assert status.message == (
+        f"18 loops have dsp v3 vectors; this version describes sounds as dsp "
+        f"v{DspEmbedder.version}: update the embeddings and train"
+    )
+    folder = str(Path(embedded.list_samples()[0].path).parent)
+    assert main(["--library", str(embedded.path), "start", folder, "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "run 2: default on 18 loops" in out
+    versions = embedded.execute("SELECT DISTINCT version FROM features").fetchall()
+    assert versions == [(DspEmbedder.version,)]
+    config = json.loads(embedded.execute("SELECT config FROM runs WHERE id = 2").fetchone()[0])
+    assert config["embedder_version"] == DspEmbedder.version
+    assert config["labelled"] == {"typical": 0, "unusual": 1}  # the flag survived and was used
+    assert _status(embedded).current
+    # the job alone embeds again too; run 2 was trained on exactly those vectors, so no retrain
+    from anomalizer_desktop.core.detector.training import refresh_scores
+
+    embedded.execute("UPDATE features SET version = '3'")
+    assert run_job(refresh_scores(embedded)) == "scores are up to date (run 2)"
+    assert embedded.execute("SELECT DISTINCT version FROM features").fetchall() == versions

@@ -398,6 +398,29 @@ def test_scores_from_an_older_embedding_offer_training(qtbot, window):
     assert "dsp v1 vectors" in window.stale_banner.label.text()
 
 
+def test_vectors_from_an_older_dsp_version_offer_new_embeddings_then_train(qtbot, window):
+    from anomalizer_desktop.core.embedding.dsp import DspEmbedder
+
+    with sqlite3.connect(window.store.path) as db:  # what the previous release left behind
+        db.execute("UPDATE features SET version = '3'")
+        config = json.loads(db.execute("SELECT config FROM runs").fetchone()[0])
+        config["embedder_version"] = "3"
+        db.execute("UPDATE runs SET config = ?", (json.dumps(config),))
+    window.reload()
+    qtbot.waitUntil(lambda: window.stale_banner.isVisibleTo(window), timeout=10_000)
+    assert window.stale_banner.button.text() == "Update embeddings and train"
+    assert "16 loops have dsp v3 vectors" in window.stale_banner.label.text()  # + 1 broken
+    before = window.store.latest_run_id()
+    window.stale_banner.button.click()
+    qtbot.waitUntil(lambda: window.store.latest_run_id() != before, timeout=60_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running() and not window._chain, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.stale_banner.isVisibleTo(window), timeout=10_000)
+    with sqlite3.connect(window.store.path) as db:
+        assert db.execute("SELECT DISTINCT version FROM features").fetchall() == [
+            (DspEmbedder.version,)
+        ]
+
+
 def test_forget_missing_asks_first_and_keeps_everything_on_cancel(
     qtbot, window, scored_library, monkeypatch
 ):

@@ -1,9 +1,10 @@
 """Are the scores on show still the library's? What changed since the last training run.
 
-The table and map show the latest run's scores. They go stale in three ways a producer cannot
-see from the numbers: the embedder was upgraded (a new DSP version re-embeds every loop, and the
-old run cannot score the new vectors), loops were added after the run (no score yet), or flags
-changed after it (a retrain with flags would move look-alikes). `score_status` names which, so
+The table and map show the latest run's scores. They go stale in four ways a producer cannot
+see from the numbers: the program was upgraded to a new DSP version and the library still holds
+the old vectors (embed, then train), the vectors were re-embedded after the run (the old run
+cannot score the new vectors), loops were added after the run (no score yet), or flags changed
+after it (a retrain with flags would move look-alikes). `score_status` names which, so
 the GUI can offer the one action that fixes it and `anomalizer info` can say it headless.
 """
 
@@ -15,11 +16,13 @@ import json
 from dataclasses import asdict, dataclass
 
 from anomalizer_desktop.core.embedding.base import UnknownEmbedderError
+from anomalizer_desktop.core.embedding.dsp import DspEmbedder
 from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.library.store import Store
 
-#: what to do about it, in the order a fix is needed: a retrain also scores new loops
-TRAIN, SCORE, RETRAIN_WITH_FLAGS = "train", "score", "retrain-with-flags"
+#: what to do about it, in the order a fix is needed: a retrain also scores new loops, and
+#: EMBED (recompute vectors an older DSP version made, then train) comes before all of them
+EMBED, TRAIN, SCORE, RETRAIN_WITH_FLAGS = "embed", "train", "score", "retrain-with-flags"
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,28 @@ def _embedded(store: Store, embedder: str, version: str) -> int:
     ).fetchone()[0]
 
 
+def _outdated_dsp(store: Store) -> tuple[int, str] | None:
+    """(loops, their version) when the library holds DSP vectors of an older version than this
+    program computes (after an upgrade, before the next embed), else None."""
+    row = store.execute(
+        "SELECT COUNT(*), MIN(f.version) FROM features f JOIN samples s ON s.id = f.sample_id"
+        " WHERE f.embedder = 'dsp' AND f.version != ? AND s.status = 'ok'",
+        (DspEmbedder.version,),
+    ).fetchone()
+    return (row[0], row[1]) if row[0] else None
+
+
 def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
     """How the latest run's scores relate to the library now (see the module docstring)."""
     run_id = store.latest_run_id()
+    outdated = _outdated_dsp(store) if embedder == "dsp" else None
+    if outdated is not None:
+        loops, version = outdated
+        message = (
+            f"{loops} loop{'s' if loops != 1 else ''} have dsp v{version} vectors; this version"
+            f" describes sounds as dsp v{DspEmbedder.version}: update the embeddings and train"
+        )
+        return ScoreStatus(run_id, "dsp", 0, 0, EMBED, message)
     if run_id is None:
         try:
             info = embedder_info(store, embedder)

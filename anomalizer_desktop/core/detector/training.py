@@ -181,13 +181,20 @@ def score(
 def refresh_scores(
     store: Store, embedder: str = "dsp", cancel: CancelToken | None = None
 ) -> Job[str]:
-    """Bring the scores up to date the way the GUI's stale-scores bar would: train the default
-    detector (with the library's flags) when there is no run yet, the embedder changed or the
-    flags did; score only the new loops when loops were added; nothing when they are current.
-    Returns one line saying what it did (or why it could not, e.g. too few loops)."""
-    from anomalizer_desktop.core.detector.freshness import SCORE, score_status
+    """Bring the scores up to date the way the GUI's stale-scores bar would: embed again when
+    the library holds an older DSP version's vectors; train the default detector (with the
+    library's flags) when there is no run yet, the embedder changed or the flags did; score
+    only the new loops when loops were added; nothing when they are current. Returns one line
+    saying what it did (or why it could not, e.g. too few loops)."""
+    from anomalizer_desktop.core.detector.freshness import EMBED, SCORE, score_status
+    from anomalizer_desktop.core.embedding.job import embed
 
     status = score_status(store, embedder)
+    if status.action == EMBED:  # vectors of an older DSP version: describe the loops again
+        yield from embed(store, "dsp", cancel=cancel)
+        status = score_status(store, embedder)
+        if status.action == EMBED:  # cancelled: do not train on a mix of versions
+            return status.message
     if status.action is None:
         return (
             status.message

@@ -1,8 +1,8 @@
 """A bar below the table and map that says when the scores on show are out of date, and fixes it.
 
 It shows `core.detector.freshness.ScoreStatus`: hidden while the scores are current, otherwise
-its message and one button for the action that brings them up to date (train, score the new
-loops, or retrain with the flags).
+its message and one button for the action that brings them up to date (embed again after an
+upgrade and train, train, score the new loops, or retrain with the flags).
 """
 
 from __future__ import annotations
@@ -11,17 +11,23 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
 from anomalizer_desktop.core.detector.freshness import (
+    EMBED,
     RETRAIN_WITH_FLAGS,
     SCORE,
     TRAIN,
     ScoreStatus,
 )
 
-BUTTON_TEXT = {TRAIN: "Train", SCORE: "Score new loops", RETRAIN_WITH_FLAGS: "Retrain with flags"}
+BUTTON_TEXT = {
+    EMBED: "Update embeddings and train",
+    TRAIN: "Train",
+    SCORE: "Score new loops",
+    RETRAIN_WITH_FLAGS: "Retrain with flags",
+}
 
 
 class StaleScoresBanner(QFrame):
-    #: the action the user asked for: TRAIN, SCORE or RETRAIN_WITH_FLAGS
+    #: the action the user asked for: EMBED, TRAIN, SCORE or RETRAIN_WITH_FLAGS
     requested = Signal(str)
 
     def __init__(self, parent=None) -> None:
