@@ -338,7 +338,7 @@ def test_vectors_of_an_older_dsp_version_ask_for_new_embeddings_and_start_makes_
     embedded.execute("UPDATE features SET version = '3'")  # what the previous release made
     run_job(train(embedded, ModelSpec(), "dsp"))
     status = _status(embedded)
-    assert status.action == EMBED
+    assert (status.action, status.embedded, status.scored) == (EMBED, 18, 18)
     assert status.message == (
         f"18 loops have dsp v3 vectors; this version describes sounds as dsp "
         f"v{DspEmbedder.version}: update the embeddings and train"

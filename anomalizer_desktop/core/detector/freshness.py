@@ -96,7 +96,13 @@ def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
             f"{loops} loop{'s' if loops != 1 else ''} have dsp v{version} vectors; this version"
             f" describes sounds as dsp v{DspEmbedder.version}: update the embeddings and train"
         )
-        return ScoreStatus(run_id, "dsp", 0, 0, EMBED, message)
+        embedded = _embedded(store, "dsp", DspEmbedder.version) + loops
+        scored = store.execute(
+            "SELECT COUNT(*) FROM scores sc JOIN samples s ON s.id = sc.sample_id"
+            " WHERE sc.run_id = ? AND s.status = 'ok'",
+            (run_id,),
+        ).fetchone()[0]
+        return ScoreStatus(run_id, "dsp", embedded, scored, EMBED, message)
     if run_id is None:
         try:
             info = embedder_info(store, embedder)
