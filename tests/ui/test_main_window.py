@@ -387,13 +387,21 @@ def test_rescan_scores_new_loops_with_the_latest_run(qtbot, window, scored_libra
     assert not window.stale_banner.isVisibleTo(window)
 
 
-def test_scores_from_an_older_embedding_offer_training(qtbot, window):
+def age_the_library(qtbot, window, run_version: str, vector_version: str | None = None) -> None:
+    """Make the run (and, if given, the vectors) look as if an older DSP version made them,
+    then wait for the stale-scores bar."""
     with sqlite3.connect(window.store.path) as db:
+        if vector_version is not None:
+            db.execute("UPDATE features SET version = ?", (vector_version,))
         config = json.loads(db.execute("SELECT config FROM runs").fetchone()[0])
-        config["embedder_version"] = "1"
+        config["embedder_version"] = run_version
         db.execute("UPDATE runs SET config = ?", (json.dumps(config),))
     window.reload()
     qtbot.waitUntil(lambda: window.stale_banner.isVisibleTo(window), timeout=10_000)
+
+
+def test_scores_from_an_older_embedding_offer_training(qtbot, window):
+    age_the_library(qtbot, window, run_version="1")
     assert window.stale_banner.button.text() == "Train"
     assert "dsp v1 vectors" in window.stale_banner.label.text()
 
@@ -401,13 +409,7 @@ def test_scores_from_an_older_embedding_offer_training(qtbot, window):
 def test_vectors_from_an_older_dsp_version_offer_new_embeddings_then_train(qtbot, window):
     from anomalizer_desktop.core.embedding.dsp import DspEmbedder
 
-    with sqlite3.connect(window.store.path) as db:  # what the previous release left behind
-        db.execute("UPDATE features SET version = '3'")
-        config = json.loads(db.execute("SELECT config FROM runs").fetchone()[0])
-        config["embedder_version"] = "3"
-        db.execute("UPDATE runs SET config = ?", (json.dumps(config),))
-    window.reload()
-    qtbot.waitUntil(lambda: window.stale_banner.isVisibleTo(window), timeout=10_000)
+    age_the_library(qtbot, window, run_version="3", vector_version="3")  # the previous release
     assert window.stale_banner.button.text() == "Update embeddings and train"
     assert "16 loops have dsp v3 vectors" in window.stale_banner.label.text()  # + 1 broken
     before = window.store.latest_run_id()
