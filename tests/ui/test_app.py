@@ -36,3 +36,25 @@ def test_screenshot_saves_the_window_with_the_named_loop(scored_library, tmp_pat
     assert "selecting nothing" not in done.stderr
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1600, 960)
+
+
+def test_the_window_module_loads_no_model_or_dsp_code():
+    """The window appears before torch, scikit-learn or the DSP code load: they take seconds
+    and belong to the jobs that need them (they run in worker threads)."""
+    heavy = (
+        "torch",
+        "sklearn",
+        "librosa",
+        "scipy.fft",
+        "anomalizer_desktop.core.embedding.dsp",
+        "anomalizer_desktop.core.detector.model",
+    )
+    code = (
+        "import sys, anomalizer_desktop.ui.main_window\n"
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert result.stdout.strip() == ""

@@ -16,7 +16,6 @@ import json
 from dataclasses import asdict, dataclass
 
 from anomalizer_desktop.core.embedding.base import UnknownEmbedderError
-from anomalizer_desktop.core.embedding.dsp import DspEmbedder
 from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.library.store import Store
 
@@ -75,15 +74,19 @@ def _embedded(store: Store, embedder: str, version: str) -> int:
     ).fetchone()[0]
 
 
-def _outdated_dsp(store: Store) -> tuple[int, str] | None:
-    """(loops, their version) when the library holds DSP vectors of an older version than this
-    program computes (after an upgrade, before the next embed), else None."""
+def _outdated_dsp(store: Store) -> tuple[int, str, str] | None:
+    """(loops, their version, this program's version) when the library holds DSP vectors of
+    another version than this program computes (after an upgrade, before the next embed)."""
+    # imported here: the DSP code pulls in scipy and the decoders, and the GUI imports this
+    # module for its constants at start-up (350 ms)
+    from anomalizer_desktop.core.embedding.dsp import DspEmbedder
+
     row = store.execute(
         "SELECT COUNT(*), MIN(f.version) FROM features f JOIN samples s ON s.id = f.sample_id"
         " WHERE f.embedder = 'dsp' AND f.version != ? AND s.status = 'ok'",
         (DspEmbedder.version,),
     ).fetchone()
-    return (row[0], row[1]) if row[0] else None
+    return (row[0], row[1], DspEmbedder.version) if row[0] else None
 
 
 def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
@@ -91,12 +94,12 @@ def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
     run_id = store.latest_run_id()
     outdated = _outdated_dsp(store) if embedder == "dsp" else None
     if outdated is not None:
-        loops, version = outdated
+        loops, version, current = outdated
         message = (
             f"{loops} loop{'s' if loops != 1 else ''} have dsp v{version} vectors; this version"
-            f" describes sounds as dsp v{DspEmbedder.version}: update the embeddings and train"
+            f" describes sounds as dsp v{current}: update the embeddings and train"
         )
-        embedded = _embedded(store, "dsp", DspEmbedder.version) + loops
+        embedded = _embedded(store, "dsp", current) + loops
         scored = store.execute(
             "SELECT COUNT(*) FROM scores sc JOIN samples s ON s.id = sc.sample_id"
             " WHERE sc.run_id = ? AND s.status = 'ok'",
