@@ -261,13 +261,18 @@ class AspectKnnDetector(SklearnDetector):
         spans = self.groups or [(0, z.shape[1])]
         self.parts, train_scores = [], []
         for i, (start, stop) in enumerate(spans):
-            part = KnnDetector(self.seed, self.metric, self.k)
-            part.train = z[:, start:stop]
-            part._fit(part.train)
+            part = self._part(z, start, stop)
             scores = yield from self._per_aspect(part.score_job(part.train, cancel), i, len(spans))
             self.parts.append(((start, stop), part, np.sort(scores)))
             train_scores.append(scores)
         self._fit_scores = self._combine(train_scores)
+
+    def _part(self, z: np.ndarray, start: int, stop: int) -> KnnDetector:
+        """The kNN detector of one aspect: columns start:stop of the training matrix."""
+        part = KnnDetector(self.seed, self.metric, self.k)
+        part.train = z[:, start:stop]
+        part._fit(part.train)
+        return part
 
     @staticmethod
     def _per_aspect(job: Job, index: int, count: int) -> Job:
@@ -323,12 +328,10 @@ class AspectKnnDetector(SklearnDetector):
         if references is None or np.shape(references) != (len(spans), len(model.train)):
             model._fit(model.train)  # older checkpoints kept no references: search again
             return model
-        model.parts = []
-        for (start, stop), reference in zip(spans, np.asarray(references), strict=True):
-            part = KnnDetector(model.seed, model.metric, model.k)
-            part.train = model.train[:, start:stop]
-            part._fit(part.train)
-            model.parts.append(((start, stop), part, np.asarray(reference, dtype=np.float64)))
+        model.parts = [
+            ((start, stop), model._part(model.train, start, stop), np.asarray(reference, float))
+            for (start, stop), reference in zip(spans, np.asarray(references), strict=True)
+        ]
         return model
 
 

@@ -26,7 +26,7 @@ from anomalizer_desktop.core.detector.preprocess import Standardizer
 from anomalizer_desktop.core.detector.score_scale import mean_robust_scaled
 from anomalizer_desktop.core.detector.spec import ModelSpec
 from anomalizer_desktop.core.detector.svdd import DeepSVDD, SvddConfig
-from anomalizer_desktop.core.jobs import CancelToken, Job, Progress, relabelled
+from anomalizer_desktop.core.jobs import CancelToken, Job, Progress, relabelled, run_job
 
 UNUSUAL_QUANTILE = 0.90
 
@@ -161,9 +161,6 @@ class AnomalyModel:
             yield from relabelled(job, lambda p: Progress(p.done, p.total, f"{name} {p.message}"))
         )
 
-    def _combine(self, z: np.ndarray) -> np.ndarray:
-        return self._combine_scores([m.score(z) for m in self.members], z)
-
     def _combine_scores(self, scores: list[np.ndarray], z: np.ndarray) -> np.ndarray:
         if len(self.members) == 1:
             combined = np.asarray(scores[0], dtype=np.float64)
@@ -192,9 +189,7 @@ class AnomalyModel:
 
     def score(self, x: np.ndarray) -> np.ndarray:
         """Anomaly score per row of raw vectors (higher = more unusual)."""
-        if self.standardizer is None:
-            raise RuntimeError("the model is not trained")
-        return self._combine(self.standardizer.transform(x))
+        return run_job(self.score_job(x))
 
     def score_job(self, x: np.ndarray, cancel: CancelToken | None = None) -> Job[np.ndarray]:
         """`score` as a job: progress per member (the kNN ones in chunks of rows) and

@@ -17,9 +17,16 @@ from pathlib import Path
 import numpy as np
 
 from anomalizer_desktop.core.detector.checkpoint import load_checkpoint, save_checkpoint
-from anomalizer_desktop.core.detector.freshness import NO_FLAGS_DIGEST, flags_digest
+from anomalizer_desktop.core.detector.freshness import (
+    EMBED,
+    NO_FLAGS_DIGEST,
+    SCORE,
+    flags_digest,
+    score_status,
+)
 from anomalizer_desktop.core.detector.model import AnomalyModel, ModelSpec
 from anomalizer_desktop.core.embedding.info import embedder_info
+from anomalizer_desktop.core.embedding.job import embed
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.store import Store
@@ -186,9 +193,6 @@ def refresh_scores(
     library's flags) when there is no run yet, the embedder changed or the flags did; score
     only the new loops when loops were added; nothing when they are current. Returns one line
     saying what it did (or why it could not, e.g. too few loops)."""
-    from anomalizer_desktop.core.detector.freshness import EMBED, SCORE, score_status
-    from anomalizer_desktop.core.embedding.job import embed
-
     status = score_status(store, embedder)
     if status.action == EMBED:  # vectors of an older DSP version: describe the loops again
         yield from embed(store, "dsp", cancel=cancel)
