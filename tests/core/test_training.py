@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import audiogen
+import numpy as np
 import pytest
 import torch
 
@@ -192,6 +193,31 @@ def test_explain_names_the_flagged_loop_a_loop_sounds_like(embedded, drums_with_
     assert drum.like_flagged == [] and "flagged" not in drum.summary
 
 
+def test_a_flag_that_lifts_a_loop_is_named_only_among_its_nearest_loops():
+    """A pull reaches far in a small varied library; "sounds like" needs the flagged loop to be
+    among the loop's NAMED_AMONG nearest."""
+    from types import SimpleNamespace
+
+    from anomalizer_desktop.core.analysis.explain import NAMED_AMONG, _like_flagged
+
+    z = np.arange(20, dtype=float)[:, None] * np.ones((1, 3))  # row i at L1 distance 3|i-j|
+    paths = [f"loop_{i}.wav" for i in range(20)]
+    flagged = 10
+    model = SimpleNamespace(
+        pull=SimpleNamespace(anchors=z[[flagged]]), pull_gains=lambda x: np.array([[0.9]])
+    )
+
+    def named(row):
+        distances = np.abs(z - z[row]).sum(axis=1)
+        return [f["path"] for f in _like_flagged(model, z, z, row, paths, distances)]
+
+    # loop 8: loops 7, 9 and 10 share the nearest places; the flagged one is among the nearest
+    assert named(8) == ["loop_10.wav"]
+    # loop 0: the flagged loop lifts it as much, but 9 loops are nearer than it
+    assert NAMED_AMONG <= 9 and named(0) == []
+    assert named(flagged) == []
+
+
 def test_training_can_leave_flags_out(embedded):
     records = {Path(r.path).name: r for r in embedded.list_samples()}
     embedded.set_flag([records["odd_tone.wav"].id], "unusual")
@@ -284,6 +310,16 @@ def test_explanations_never_say_more_than_100_percent():
     from anomalizer_desktop.core.analysis.explain import more_than
 
     assert [more_than(p) for p in (0.0, 85.6, 99.2, 99.8, 100.0)] == [0, 85, 99, 99, 99]
+
+
+def test_the_summary_agrees_in_number_with_each_aspect():
+    from anomalizer_desktop.core.analysis.explain import GROUP_WORDS, _stands_out
+
+    assert f"{GROUP_WORDS['rhythm']} {_stands_out(GROUP_WORDS['rhythm'])}" == (
+        "rhythm and tempo stand out"
+    )
+    assert f"{GROUP_WORDS['length']} {_stands_out(GROUP_WORDS['length'])}" == "length stands out"
+    assert _stands_out(GROUP_WORDS["timbre"]) == "stands out"
 
 
 def test_start_brings_the_scores_up_to_date_with_the_least_work(
