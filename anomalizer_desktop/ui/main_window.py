@@ -328,6 +328,12 @@ class MainWindow(QMainWindow):
         self.device_box = QComboBox()
         self.device_box.addItems(DEVICES)
         self.device_box.setCurrentText(self.settings.get("device"))
+        self.detector_box.setToolTip(
+            "default: the kNN ensemble that measured best (see README); svdd / sad: Deep SVDD "
+            "and Deep SAD networks; iforest, pca, ocsvm, knn: classic detectors to compare"
+        )
+        self.detector_box.currentTextChanged.connect(self._detector_chosen)
+        self._detector_chosen(self.detector_box.currentText())
         toolbar.addAction(self.act_add)
         toolbar.addAction(self.act_rescan)
         toolbar.addSeparator()
@@ -368,6 +374,24 @@ class MainWindow(QMainWindow):
         view = self.menuBar().addMenu("&View")
         view.addAction(self.explain_dock.toggleViewAction())
         view.addAction(self.problems_dock.toggleViewAction())
+
+    def _detector_chosen(self, detector: str) -> None:
+        """Network and device matter only to the neural detectors (svdd, sad): the others
+        train on the CPU with scikit-learn, so their boxes are greyed out and say why."""
+        neural = detector in ("svdd", "sad")
+        self.network_box.setEnabled(neural)
+        self.device_box.setEnabled(neural)
+        if neural:
+            self.network_box.setToolTip(
+                "Network: AE (autoencoder), AEwRES (with residual links) or Baseline"
+            )
+            self.device_box.setToolTip(
+                "Where the network trains: auto uses a GPU when there is one"
+            )
+        else:
+            why = f"Only for svdd and sad: {detector} trains on the CPU without a network"
+            self.network_box.setToolTip(why)
+            self.device_box.setToolTip(why)
 
     def _fill_embedders(self) -> None:
         """Items: dsp, "clap · CHECKPOINT" per installed checkpoint, imported names."""

@@ -189,6 +189,16 @@ def test_export_failure_keeps_the_dialog_open(qtbot, window, tmp_path, monkeypat
     assert warnings and "cannot write" in warnings[0]
 
 
+def test_network_and_device_are_offered_only_for_the_neural_detectors(window):
+    window.detector_box.setCurrentText("default")
+    assert not window.network_box.isEnabled() and not window.device_box.isEnabled()
+    assert "Only for svdd and sad" in window.network_box.toolTip()
+    window.detector_box.setCurrentText("sad")
+    assert window.network_box.isEnabled() and window.device_box.isEnabled()
+    window.detector_box.setCurrentText("knn")
+    assert not window.device_box.isEnabled()
+
+
 def test_training_from_the_window_refreshes_scores(qtbot, window):
     before = window.store.latest_run_id()
     window.detector_box.setCurrentText("iforest")
