@@ -31,11 +31,24 @@ SORT_ROLE = Qt.ItemDataRole.UserRole
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2
 FLAG_TEXT = {"unusual": "◆ unusual", "typical": "● typical", None: ""}
+
+
+def unusual_percent(value: float) -> str:
+    """The Unusual % column: whole percents rounded down (as the explanations' "more than N %"),
+    and a decimal in the top percent, so that in a library of 10,000 loops the top hundred do
+    not all read "100". Only a loop above every loop the model learned from reads 100."""
+    if value >= 100.0:
+        return "100"
+    if value >= 99.0:
+        return f"{math.floor(value * 10) / 10:.1f}"
+    return f"{math.floor(value):.0f}"
+
+
 NUMBER_FORMATS = {
     "duration": lambda v: f"{v:.2f} s",
     "sample_rate": lambda v: f"{v / 1000:g} kHz",
     "score": lambda v: f"{v:.3f}",
-    "percentile": lambda v: f"{v:.0f}",
+    "percentile": unusual_percent,
 }
 NUMERIC = set(NUMBER_FORMATS)
 

@@ -117,3 +117,19 @@ def test_sort_and_filter_100k_rows_do_not_need_python_comparisons(model):
     assert model.data(model.index(0, COLUMN_INDEX["score"]), SORT_ROLE) == 976.0
     model.set_filter("loop99999.wav")
     assert model.rowCount() == 1
+
+
+def test_unusual_percent_tells_the_top_percent_apart(model):
+    from anomalizer_desktop.ui.library_model import unusual_percent
+
+    assert [unusual_percent(v) for v in (0.0, 42.9, 98.97, 99.0, 99.46, 99.99, 100.0)] == [
+        "0",
+        "42",
+        "98",
+        "99.0",
+        "99.4",
+        "99.9",
+        "100",
+    ]
+    # in the table: percentiles 100 (score 10), 90, 70, 25, 5, and none for the broken file
+    assert column(model, "percentile") == ["100", "90", "70", "25", "5", ""]

@@ -26,6 +26,12 @@ def test_window_shows_the_scored_library_most_unusual_first(window):
     assert "Axes:" in window.map.caption.text()
 
 
+def test_map_tips_never_say_more_than_99_percent(window):
+    top = int(window.map.ids[np.nanargmax(window.map._percentile)])
+    window.map._percentile[window.map._row_of(top)] = 99.8
+    assert window.map._tip(0, 0, top).endswith("more unusual than 99% of the library")
+
+
 def test_table_selection_rings_points_and_map_selection_selects_rows(window):
     window.table.selectRow(3)
     chosen = window.selected_ids()

@@ -16,6 +16,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from anomalizer_desktop.core.analysis.explain import more_than
+
 COLOR_BINS = 16
 SYMBOLS = {None: "o", "typical": "s", "unusual": "star"}
 SYMBOL_ORDER = np.array(sorted(SYMBOLS.values()), dtype=object)
@@ -221,7 +223,7 @@ class ScatterMap(QWidget):
         name = self._names.get(sample_id, str(sample_id))
         if row is None or np.isnan(self._percentile[row]):
             return f"{name}\nnot scored yet"
-        return f"{name}\nmore unusual than {self._percentile[row]:.0f}% of the library"
+        return f"{name}\nmore unusual than {more_than(self._percentile[row])}% of the library"
 
     def point_position(self, sample_id: int) -> QPointF | None:
         row = self._row_of(int(sample_id))
