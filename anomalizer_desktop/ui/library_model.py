@@ -23,8 +23,8 @@ COLUMNS = [
     ("duration", "Length"),
     ("sample_rate", "Rate"),
     ("status", "Status"),
+    ("note", "Note"),  # before the long folder paths, so that notes show without scrolling
     ("folder", "Folder"),
-    ("note", "Note"),
 ]
 COLUMN_INDEX = {key: i for i, (key, _) in enumerate(COLUMNS)}
 SORT_ROLE = Qt.ItemDataRole.UserRole
@@ -108,7 +108,8 @@ class LibraryTableModel(QAbstractTableModel):
         if role == PATH_ROLE:
             return lib.paths[row]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return lib.errors[row] or lib.paths[row]
+            tip = lib.errors[row] or lib.paths[row]
+            return f"{tip}\nNote: {lib.notes[row]}" if lib.notes[row] else tip
         if role == Qt.ItemDataRole.TextAlignmentRole and key in NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -234,6 +235,11 @@ class LibraryTableModel(QAbstractTableModel):
         if self._sort[0] in ("score", "percentile"):
             self.sort(*self.sort_state())
         self._emit_column_changed("score", "percentile")
+
+    def notes_of(self, sample_ids) -> list[str]:
+        """The notes of these samples ("" for none), in the order given."""
+        rows = (self._id_to_row.get(int(i)) for i in sample_ids)
+        return [self.library.notes[r] if r is not None else "" for r in rows]
 
     def update_notes(self, sample_ids, note: str | None) -> None:
         for sample_id in sample_ids:

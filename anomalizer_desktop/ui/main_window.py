@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -151,6 +152,7 @@ class MainWindow(QMainWindow):
             ("duration", 62),
             ("sample_rate", 68),
             ("status", 60),
+            ("note", 160),
             ("folder", 220),
         ):
             self.table.setColumnWidth(COLUMN_INDEX[column], width)
@@ -190,7 +192,9 @@ class MainWindow(QMainWindow):
         ):
             transport.addWidget(widget)
         transport.addStretch(1)
-        self.keys_hint = QLabel("Space play · ↑↓ move · L loop · T typical · U unusual · 0 clear")
+        self.keys_hint = QLabel(
+            "Space play · ↑↓ move · L loop · T typical · U unusual · 0 clear · N note"
+        )
         self.keys_hint.setStyleSheet("color: #9aa0a6")
         transport.addWidget(self.keys_hint)
 
@@ -737,7 +741,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ audition & flags
     def handle_key(self, event) -> bool:
-        """Space, L, T, U, 0 act on the selection; True when handled."""
+        """Space, L, T, U, 0, N act on the selection; True when handled."""
         key = event.key()
         if event.modifiers() & (
             Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
@@ -751,6 +755,9 @@ class MainWindow(QMainWindow):
             return True
         if key in FLAG_KEYS:
             self.flag_selection(FLAG_KEYS[key])
+            return True
+        if key == Qt.Key.Key_N:
+            self.edit_note()
             return True
         return False
 
@@ -793,6 +800,33 @@ class MainWindow(QMainWindow):
             f"{len(ids)} loop(s) {word}. Retrain with flags to use them.", 5000
         )
 
+    def edit_note(self) -> None:
+        """Ask for a note for the selected loops (N): it starts from their note when they
+        share one; an empty note clears it."""
+        ids = self.selected_ids()
+        if not ids:
+            return
+        notes = set(self.model.notes_of(ids))
+        current = notes.pop() if len(notes) == 1 else ""
+        what = "this loop" if len(ids) == 1 else f"these {len(ids)} loops"
+        text, ok = QInputDialog.getText(
+            self,
+            "Note",
+            f"Note for {what} (empty clears it; filter the table by it):",
+            QLineEdit.EchoMode.Normal,
+            current,
+        )
+        if ok:
+            self.set_note(ids, text)
+
+    def set_note(self, ids: list[int], text: str) -> None:
+        """Write the note for these loops to the store at once, then show it."""
+        note = text.strip() or None
+        self.store.set_note(ids, note)
+        self.model.update_notes(ids, note)
+        word = "cleared" if note is None else "noted"
+        self.statusBar().showMessage(f"{len(ids)} loop(s) {word}.", 5000)
+
     def _context_menu(self, position) -> None:
         menu = QMenu(self)
         menu.addAction("Play", self.toggle_play)
@@ -800,6 +834,7 @@ class MainWindow(QMainWindow):
         menu.addAction("Flag typical (T)", lambda: self.flag_selection("typical"))
         menu.addAction("Flag unusual (U)", lambda: self.flag_selection("unusual"))
         menu.addAction("Clear flag (0)", lambda: self.flag_selection(None))
+        menu.addAction("Note… (N)", self.edit_note)
         menu.addSeparator()
         menu.addAction("Export selection…", self.open_export)
         menu.exec(self.table.viewport().mapToGlobal(position))

@@ -76,6 +76,55 @@ def test_flag_keys_write_to_the_store_at_once(qtbot, window, scored_library):
     assert window.map.point_count() == 16
 
 
+def test_n_writes_a_note_for_the_selection_that_the_filter_finds(
+    qtbot, window, scored_library, monkeypatch
+):
+    from PySide6.QtWidgets import QInputDialog
+
+    path, _ = scored_library
+    asked = []
+
+    def answer(parent, title, label, mode, text):
+        asked.append((label, text))
+        return answers.pop(0)
+
+    monkeypatch.setattr(QInputDialog, "getText", answer)
+    window.table.setFocus()
+    window.table.selectRow(0)
+    window.table.selectionModel().select(
+        window.model.index(1, 0),
+        window.table.selectionModel().SelectionFlag.Select
+        | window.table.selectionModel().SelectionFlag.Rows,
+    )
+    chosen = window.selected_ids()
+    assert len(chosen) == 2
+    answers = [("  too bright, pitch down  ", True)]
+    qtbot.keyClick(window.table, Qt.Key.Key_N)
+    assert asked[-1] == ("Note for these 2 loops (empty clears it; filter the table by it):", "")
+    with Store(path) as other:  # committed at once
+        notes = {r.id: r.note for r in other.list_samples()}
+    assert [notes[i] for i in chosen] == ["too bright, pitch down"] * 2
+    column = COLUMN_INDEX["note"]
+    assert window.model.data(window.model.index(0, column)) == "too bright, pitch down"
+    tip = window.model.data(window.model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
+    assert tip.endswith("\nNote: too bright, pitch down")
+    window.filter_text.setText("pitch down")
+    assert sorted(window.model.visible_ids().tolist()) == sorted(chosen)
+    window.filter_text.setText("")
+
+    # the dialog starts from the shared note; cancel changes nothing, empty clears it
+    window.select_ids([chosen[0]])
+    answers = [("ignored", False), ("", True)]
+    window.edit_note()
+    assert asked[-1][1] == "too bright, pitch down"
+    with Store(path) as other:
+        assert {r.id: r.note for r in other.list_samples()}[chosen[0]] == "too bright, pitch down"
+    window.edit_note()
+    with Store(path) as other:
+        assert {r.id: r.note for r in other.list_samples()}[chosen[0]] is None
+    assert window.model.notes_of([chosen[0]]) == [""]
+
+
 def test_no_audio_device_is_reported_and_nothing_else_breaks(qtbot, window):
     assert not window.player.available
     assert "No audio output" in window.player.problem
