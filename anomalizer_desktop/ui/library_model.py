@@ -13,6 +13,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, Qt, QUrl
 from PySide6.QtGui import QColor
 
+from anomalizer_desktop.core.analysis.explain import more_than
 from anomalizer_desktop.ui.library_data import LibraryData
 
 COLUMNS = [
@@ -41,7 +42,7 @@ def unusual_percent(value: float) -> str:
         return "100"
     if value >= 99.0:
         return f"{math.floor(value * 10) / 10:.1f}"
-    return f"{math.floor(value):.0f}"
+    return str(more_than(value))
 
 
 NUMBER_FORMATS = {
