@@ -437,6 +437,7 @@ class MainWindow(QMainWindow):
         self.player.set_loop(self.loop_box.isChecked())
         self.player.set_volume(self.volume.value() / 100)
         self.player.position_changed.connect(self.waveform.set_position)
+        self.waveform.seek_requested.connect(self.play_from)
         self.player.playing_changed.connect(
             lambda playing: self.play_button.setText("■ Stop" if playing else "▶ Play")
         )
@@ -766,6 +767,15 @@ class MainWindow(QMainWindow):
         if index.isValid():
             self._auditioning = True
             self.player.toggle(self.model.path(index.row()))
+
+    def play_from(self, seconds: float) -> None:
+        """Play the current loop from `seconds` (a click on its waveform)."""
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return
+        self._auditioning = True
+        if self.player.play(self.model.path(index.row()), start=seconds):
+            self.waveform.set_position(seconds)
 
     def play_row(self, row: int) -> None:
         self._auditioning = True

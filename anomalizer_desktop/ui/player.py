@@ -142,8 +142,9 @@ class AudioPlayer(QObject):
             self.decode(path)
 
     # ------------------------------------------------------------------ transport
-    def play(self, path: str) -> bool:
-        """Start `path` from the beginning; False (with a message) when it cannot play."""
+    def play(self, path: str, start: float = 0.0) -> bool:
+        """Start `path` at `start` seconds (the beginning when that is past its end); False
+        (with a message) when it cannot play."""
         if not self.available:
             self.message.emit(self.problem)
             return False
@@ -152,9 +153,10 @@ class AudioPlayer(QObject):
         except (AudioDecodeError, OSError) as error:
             self.message.emit(f"Cannot play {path}: {getattr(error, 'message', error)}")
             return False
+        offset = int(max(0.0, start) * self.rate)
         with self._lock:
             self._requested_at = time.perf_counter()
-            self._buffer, self._pos = samples, 0
+            self._buffer, self._pos = samples, offset if offset < len(samples) else 0
         self.current_path = path
         self._timer.start()
         return True

@@ -1,9 +1,11 @@
-"""The selected loop's waveform (min/max envelope) with a playhead that follows playback."""
+"""The selected loop's waveform (min/max envelope) with a playhead that follows playback; a
+click on the wave asks to play from that point."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QSizePolicy
 
 ENVELOPE_POINTS = 1200
@@ -21,6 +23,9 @@ def envelope(samples: np.ndarray, rate: int, points: int = ENVELOPE_POINTS):
 
 
 class WaveformView(pg.PlotWidget):
+    #: seconds into the shown loop where the user clicked the wave
+    seek_requested = Signal(float)
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent, background="#1e1f22")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -39,6 +44,8 @@ class WaveformView(pg.PlotWidget):
         self.setYRange(-1, 1)
         self.title = pg.TextItem("", color="#cfd3d7", anchor=(0, 0))
         self.addItem(self.title)
+        self.duration = 0.0
+        self.scene().sigMouseClicked.connect(self._clicked)
 
     def show_samples(self, samples: np.ndarray, rate: int, title: str = "") -> None:
         times, lows, highs = envelope(samples, rate)
@@ -49,12 +56,33 @@ class WaveformView(pg.PlotWidget):
         self.playhead.setPos(0)
         self.title.setText(title)
         self.title.setPos(0, 1)
+        self.duration = float(duration)
+        hand, arrow = Qt.CursorShape.PointingHandCursor, Qt.CursorShape.ArrowCursor
+        self.setCursor(hand if duration else arrow)
+        self.setToolTip("Click the wave to play from that point." if duration else "")
 
     def clear_wave(self, message: str = "") -> None:
         self._low.setData([], [])
         self._high.setData([], [])
         self.title.setText(message)
         self.title.setPos(0, 1)
+        self.duration = 0.0
+        self.setCursor(Qt.CursorShape.ArrowCursor)
+        self.setToolTip("")
+
+    def seconds_at(self, scene_pos) -> float | None:
+        """Seconds into the loop under a scene point, or None outside the wave's area."""
+        box = self.getPlotItem().vb
+        if self.duration <= 0 or not box.sceneBoundingRect().contains(scene_pos):
+            return None
+        return float(np.clip(box.mapSceneToView(scene_pos).x(), 0.0, self.duration))
+
+    def _clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        seconds = self.seconds_at(event.scenePos())
+        if seconds is not None:
+            self.seek_requested.emit(seconds)
 
     def set_position(self, seconds: float) -> None:
         self.playhead.setPos(seconds)
