@@ -237,6 +237,11 @@ class LibraryTableModel(QAbstractTableModel):
             self.sort(*self.sort_state())
         self._emit_column_changed("score", "percentile")
 
+    def flags_of(self, sample_ids) -> list[str | None]:
+        """The flags of these samples (None for none), in the order given."""
+        rows = (self._id_to_row.get(int(i)) for i in sample_ids)
+        return [self.library.flags[r] if r is not None else None for r in rows]
+
     def notes_of(self, sample_ids) -> list[str]:
         """The notes of these samples ("" for none), in the order given."""
         rows = (self._id_to_row.get(int(i)) for i in sample_ids)

@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -45,6 +45,7 @@ from anomalizer_desktop.ui.export_dialog import ExportDialog
 from anomalizer_desktop.ui.library_model import COLUMN_INDEX, LibraryTableModel
 from anomalizer_desktop.ui.player import AudioPlayer
 from anomalizer_desktop.ui.settings import Settings
+from anomalizer_desktop.ui.undo import UserDataChange, describe_flag_change, describe_note_change
 from anomalizer_desktop.ui.widgets.explain_panel import ExplainPanel
 from anomalizer_desktop.ui.widgets.job_status import JobStatus
 from anomalizer_desktop.ui.widgets.problems_panel import ProblemsPanel
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"anomalizer — {os.path.basename(store.path)}")
         self.setAcceptDrops(True)
         self.model = LibraryTableModel(self)
+        self.undo_stack = QUndoStack(self)
         self._chain: list[str] = []
         self._auditioning = False  # auto-play starts once the user has played something
         self._build_ui()
@@ -375,6 +377,22 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction(action("Preferences…", self.open_preferences, "Ctrl+,"))
         menu.addAction(action("Quit", self.close, "Ctrl+Q"))
+        edit = self.menuBar().addMenu("&Edit")
+        self.act_undo = action("Undo", lambda: self.undo())
+        self.act_redo = action("Redo", lambda: self.redo())
+        self.act_undo.setShortcuts(QKeySequence.StandardKey.Undo)  # Ctrl+Z
+        self.act_redo.setShortcuts(QKeySequence.StandardKey.Redo)  # Ctrl+Shift+Z, Ctrl+Y
+        stack = self.undo_stack
+        for act, can_signal, text_signal, verb in (
+            (self.act_undo, stack.canUndoChanged, stack.undoTextChanged, "Undo"),
+            (self.act_redo, stack.canRedoChanged, stack.redoTextChanged, "Redo"),
+        ):
+            act.setEnabled(False)
+            can_signal.connect(act.setEnabled)
+            text_signal.connect(
+                lambda text, act=act, verb=verb: act.setText(f"{verb} {text}" if text else verb)
+            )
+            edit.addAction(act)
         view = self.menuBar().addMenu("&View")
         view.addAction(self.explain_dock.toggleViewAction())
         view.addAction(self.problems_dock.toggleViewAction())
@@ -591,6 +609,7 @@ class MainWindow(QMainWindow):
         if answer != QMessageBox.StandardButton.Yes:
             return 0
         forgotten = self.store.forget_missing()
+        self.undo_stack.clear()  # the undo history may name loops that are gone now
         self.statusBar().showMessage(f"Forgot {forgotten} missing loop(s).", 8000)
         self.reload()
         return forgotten
@@ -796,19 +815,44 @@ class MainWindow(QMainWindow):
         self.settings.set("volume", value / 100)
 
     def flag_selection(self, flag: str | None) -> None:
-        """Write the flag for every selected loop to the store at once, then show it."""
+        """Write the flag for every selected loop to the store at once, then show it (one
+        step of the undo history)."""
         ids = self.selected_ids()
         if not ids:
             return
-        self.store.set_flag(ids, flag)
-        self.model.update_flags(ids, flag)
-        self._refresh_map_style()
-        self._update_counts()
-        self._status_timer.start()
+        before = dict(zip(ids, self.model.flags_of(ids), strict=True))
+        text = describe_flag_change(len(ids), flag)
+        self.undo_stack.push(UserDataChange(self.write_user_data, "flag", before, flag, text))
         word = flag or "cleared"
         self.statusBar().showMessage(
-            f"{len(ids)} loop(s) {word}. Retrain with flags to use them.", 5000
+            f"{len(ids)} loop(s) {word}. Retrain with flags to use them. Ctrl+Z undoes it.", 5000
         )
+
+    def write_user_data(self, field: str, values: dict[str | None, list[int]]) -> None:
+        """Write flags or notes ({value: sample ids}) to the store at once, then show them."""
+        for value, ids in values.items():
+            if field == "flag":
+                self.store.set_flag(ids, value)
+                self.model.update_flags(ids, value)
+            else:
+                self.store.set_note(ids, value)
+                self.model.update_notes(ids, value)
+        if field == "flag":
+            self._refresh_map_style()
+            self._update_counts()
+            self._status_timer.start()
+
+    def undo(self) -> None:
+        if self.undo_stack.canUndo():
+            text = self.undo_stack.undoText()
+            self.undo_stack.undo()
+            self.statusBar().showMessage(f"Undone: {text}.", 5000)
+
+    def redo(self) -> None:
+        if self.undo_stack.canRedo():
+            text = self.undo_stack.redoText()
+            self.undo_stack.redo()
+            self.statusBar().showMessage(f"Redone: {text}.", 5000)
 
     def edit_note(self) -> None:
         """Ask for a note for the selected loops (N): it starts from their note when they
@@ -832,8 +876,9 @@ class MainWindow(QMainWindow):
     def set_note(self, ids: list[int], text: str) -> None:
         """Write the note for these loops to the store at once, then show it."""
         note = text.strip() or None
-        self.store.set_note(ids, note)
-        self.model.update_notes(ids, note)
+        before = dict(zip(ids, self.model.notes_of(ids), strict=True))
+        change = describe_note_change(len(ids), note)
+        self.undo_stack.push(UserDataChange(self.write_user_data, "note", before, note, change))
         word = "cleared" if note is None else "noted"
         self.statusBar().showMessage(f"{len(ids)} loop(s) {word}.", 5000)
 

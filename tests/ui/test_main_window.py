@@ -600,3 +600,56 @@ def test_clicking_the_waveform_plays_the_loop_from_there(qtbot, window, monkeypa
     below = window.waveform.mapFromScene(box.mapViewToScene(QPointF(1.0, -1.0))) + QPoint(0, 20)
     qtbot.mouseClick(window.waveform.viewport(), Qt.MouseButton.LeftButton, pos=below)
     assert len(played) == 1
+
+
+def test_ctrl_z_takes_back_flags_and_notes_loop_by_loop(qtbot, window, scored_library):
+    """Undo writes each loop's earlier flag (or note) back to the store; redo writes the new
+    one again; the Edit menu says what it would undo."""
+    from PySide6.QtWidgets import QInputDialog
+
+    path, _ = scored_library
+
+    def stored():
+        with Store(path) as other:
+            return {r.id: (r.flag, r.note) for r in other.list_samples()}
+
+    window.resize(1200, 800)
+    with qtbot.waitActive(window):  # Ctrl+Z is a window shortcut: it needs the active window
+        window.show()
+        window.activateWindow()
+    window.table.setFocus()
+    first, second = (int(window.model.library.ids[window.model._view[r]]) for r in (0, 1))
+    assert not window.act_undo.isEnabled()
+    window.select_ids([first])
+    qtbot.keyClick(window.table, Qt.Key.Key_T)
+    window.select_ids([first, second])
+    qtbot.keyClick(window.table, Qt.Key.Key_U)
+    assert stored()[first][0] == stored()[second][0] == "unusual"
+    assert window.act_undo.text() == "Undo flag 2 loops unusual"
+
+    qtbot.keyClick(window.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert (stored()[first][0], stored()[second][0]) == ("typical", None)
+    assert window.model.flags_of([first, second]) == ["typical", None]
+    assert window.act_redo.text() == "Redo flag 2 loops unusual"
+    qtbot.keyClick(
+        window.table,
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert (stored()[first][0], stored()[second][0]) == ("unusual", "unusual")
+    window.act_undo.trigger()
+    window.act_undo.trigger()
+    assert (stored()[first][0], stored()[second][0]) == (None, None)
+    assert not window.act_undo.isEnabled()
+
+    window.set_note([first], "keep")
+    window.select_ids([first, second])
+    QInputDialog.getText = staticmethod(lambda *args: ("swap", True))  # restored below
+    try:
+        window.edit_note()
+    finally:
+        del QInputDialog.getText
+    assert (stored()[first][1], stored()[second][1]) == ("swap", "swap")
+    window.act_undo.trigger()
+    assert (stored()[first][1], stored()[second][1]) == ("keep", None)
+    assert window.model.notes_of([first, second]) == ["keep", ""]
