@@ -10,10 +10,11 @@ import functools
 import os
 
 import numpy as np
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
     QDockWidget,
@@ -891,8 +892,30 @@ class MainWindow(QMainWindow):
         menu.addAction("Clear flag (0)", lambda: self.flag_selection(None))
         menu.addAction("Note… (N)", self.edit_note)
         menu.addSeparator()
+        menu.addAction("Show in folder", self.show_in_folder)
+        menu.addAction("Copy path", self.copy_paths)
+        menu.addSeparator()
         menu.addAction("Export selection…", self.open_export)
         menu.exec(self.table.viewport().mapToGlobal(position))
+
+    def show_in_folder(self) -> None:
+        """Open the folder of the current loop in the desktop's file manager."""
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return
+        folder = os.path.dirname(self.model.path(index.row()))
+        if not os.path.isdir(folder):
+            self.statusBar().showMessage(f"The folder is gone: {folder}", 8000)
+            return
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(folder)):
+            self.statusBar().showMessage(f"No file manager opened {folder}", 8000)
+
+    def copy_paths(self) -> None:
+        """Put the selected loops' paths on the clipboard, one per line."""
+        rows = self.selected_rows()
+        if rows:
+            QApplication.clipboard().setText("\n".join(self.model.path(r) for r in rows))
+            self.statusBar().showMessage(f"Copied {len(rows)} path(s).", 5000)
 
     def _apply_filter(self) -> None:
         self.model.set_filter(

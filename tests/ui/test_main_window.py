@@ -653,3 +653,22 @@ def test_ctrl_z_takes_back_flags_and_notes_loop_by_loop(qtbot, window, scored_li
     window.act_undo.trigger()
     assert (stored()[first][1], stored()[second][1]) == ("keep", None)
     assert window.model.notes_of([first, second]) == ["keep", ""]
+
+
+def test_show_in_folder_and_copy_path(qtbot, window, monkeypatch):
+    from PySide6.QtGui import QDesktopServices
+
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    window.table.selectRow(0)
+    window.table.selectionModel().select(
+        window.model.index(1, 0),
+        window.table.selectionModel().SelectionFlag.Select
+        | window.table.selectionModel().SelectionFlag.Rows,
+    )
+    window.show_in_folder()
+    assert [url.toLocalFile() for url in opened] == [str(Path(window.model.path(0)).parent)]
+    window.copy_paths()
+    copied = QApplication.clipboard().text().split("\n")
+    assert copied == [window.model.path(0), window.model.path(1)]
+    assert window.statusBar().currentMessage() == "Copied 2 path(s)."
