@@ -636,6 +636,7 @@ def test_ctrl_z_takes_back_flags_and_notes_loop_by_loop(qtbot, window, scored_li
         Qt.Key.Key_Z,
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
     )
+    qtbot.keyClick(window.table, Qt.Key.Key_Escape)  # leaves no Ctrl/Shift for later selections
     assert (stored()[first][0], stored()[second][0]) == ("unusual", "unusual")
     window.act_undo.trigger()
     window.act_undo.trigger()
@@ -660,12 +661,8 @@ def test_show_in_folder_and_copy_path(qtbot, window, monkeypatch):
 
     opened = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
-    window.table.selectRow(0)
-    window.table.selectionModel().select(
-        window.model.index(1, 0),
-        window.table.selectionModel().SelectionFlag.Select
-        | window.table.selectionModel().SelectionFlag.Rows,
-    )
+    first, second = (int(window.model.library.ids[window.model._view[r]]) for r in (0, 1))
+    window.select_ids([first, second])  # explicit flags: no stale keyboard modifiers involved
     window.show_in_folder()
     assert [url.toLocalFile() for url in opened] == [str(Path(window.model.path(0)).parent)]
     window.copy_paths()
