@@ -457,6 +457,7 @@ class MainWindow(QMainWindow):
         self.player.set_volume(self.volume.value() / 100)
         self.player.position_changed.connect(self.waveform.set_position)
         self.waveform.seek_requested.connect(self.play_from)
+        self.player.decoded.connect(self._waveform_decoded)
         self.player.playing_changed.connect(
             lambda playing: self.play_button.setText("■ Stop" if playing else "▶ Play")
         )
@@ -726,15 +727,24 @@ class MainWindow(QMainWindow):
             self.player.play(path)
 
     def _show_waveform(self, path: str) -> None:
+        """Ask for the loop's samples; `_waveform_decoded` draws them (off the GUI thread
+        unless they are cached, so a long file never freezes the window)."""
         if not self.player.available and not os.path.exists(path):
             self.waveform.clear_wave("file missing")
             return
-        try:
-            samples = self.player.decode(path)
-        except Exception as error:  # bad file: say so in the waveform area
-            self.waveform.clear_wave(f"cannot decode: {getattr(error, 'message', error)}")
+        if self.player.cached(path) is None:
+            self.waveform.clear_wave(f"{os.path.basename(path)}: decoding…")
+        self.player.fetch(path)
+
+    def _waveform_decoded(self, path: str, result) -> None:
+        """Draw a decoded loop if it is still the current one (decodes can lag the keys)."""
+        index = self.table.currentIndex()
+        if not index.isValid() or self.model.path(index.row()) != path:
             return
-        self.waveform.show_samples(samples, self.player.rate, os.path.basename(path))
+        if isinstance(result, str):  # bad file: say so in the waveform area
+            self.waveform.clear_wave(f"cannot decode: {result}")
+        else:
+            self.waveform.show_samples(result, self.player.rate, os.path.basename(path))
 
     def _explain_current(self) -> None:
         rows = self.selected_rows()

@@ -3,7 +3,10 @@
 The output stream stays open and plays silence while idle, so starting a loop is a buffer swap
 picked up by the next audio block (a few ms), not a device open. Loops are decoded at the
 device's rate into a small LRU cache, and the neighbours of the selection are decoded ahead on a
-background thread. Without an audio device the player says so once and every call is a no-op.
+background thread. A loop that is not in the cache yet is decoded off the GUI thread too
+(`fetch`; a two-minute OGG takes about half a second), so moving through a library never
+freezes the window: `play` starts it once it is decoded, unless another was asked for since.
+Without an audio device the player says so once and playing is a no-op.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ class AudioPlayer(QObject):
     playing_changed = Signal(bool)
     position_changed = Signal(float)  # seconds into the current loop
     message = Signal(str)  # for the status bar
+    #: (path, samples at the device rate) or (path, why it cannot be decoded), on the GUI thread
+    decoded = Signal(str, object)
 
     def __init__(self, device: str | int | None = None, cache_size: int = 48, parent=None) -> None:
         super().__init__(parent)
@@ -44,12 +49,16 @@ class AudioPlayer(QObject):
         self._pos = 0
         self._requested_at: float | None = None
         self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode-ahead")
+        self._fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode-now")
+        self._wanted: str | None = None  # the loop the window waits for; older asks are dropped
+        self._pending: tuple[str, float] | None = None  # play this once it is decoded
         self._stream = None
         self._open(device)
         self._timer = QTimer(self)
         self._timer.setInterval(33)
         self._timer.timeout.connect(self._tick)
         self._was_playing = False
+        self.decoded.connect(self._on_decoded)  # queued: emitted from the decoding thread
 
     # ------------------------------------------------------------------ device
     def _open(self, device) -> None:
@@ -82,6 +91,7 @@ class AudioPlayer(QObject):
             except Exception:  # closing a broken device must not crash the app's exit
                 pass
         self._decoder.shutdown(wait=False, cancel_futures=True)
+        self._fetcher.shutdown(wait=False, cancel_futures=True)
 
     # ------------------------------------------------------------------ audio thread
     def _callback(self, outdata, frames, _time, _status) -> None:
@@ -141,33 +151,82 @@ class AudioPlayer(QObject):
         with contextlib.suppress(AudioDecodeError, OSError):  # reported when actually played
             self.decode(path)
 
-    # ------------------------------------------------------------------ transport
-    def play(self, path: str, start: float = 0.0) -> bool:
-        """Start `path` at `start` seconds (the beginning when that is past its end); False
-        (with a message) when it cannot play."""
-        if not self.available:
-            self.message.emit(self.problem)
-            return False
+    def cached(self, path: str) -> np.ndarray | None:
+        """The decoded loop if it is in the cache (and now its most recent entry), else None."""
+        with self._lock:
+            samples = self._cache.get(path)
+            if samples is not None:
+                self._cache.move_to_end(path)
+            return samples
+
+    def fetch(self, path: str) -> None:
+        """Have `path` decoded without blocking the caller: `decoded` brings the samples (or
+        the reason they cannot be had), at once when they are cached. Only the latest fetch
+        counts: one asked for before it and not started yet is skipped."""
+        samples = self.cached(path)
+        if samples is not None:
+            self.decoded.emit(path, samples)
+            return
+        self._wanted = path
+        if self._pending is not None and self._pending[0] != path:
+            self._pending = None  # a loop asked for earlier must not start when it arrives
+        self._fetcher.submit(self._fetch, path)
+
+    def _fetch(self, path: str) -> None:
+        if path != self._wanted:  # the selection moved on while this waited
+            return
         try:
             samples = self.decode(path)
         except (AudioDecodeError, OSError) as error:
-            self.message.emit(f"Cannot play {path}: {getattr(error, 'message', error)}")
+            self.decoded.emit(path, str(getattr(error, "message", error)))
+        else:
+            self.decoded.emit(path, samples)
+
+    def _on_decoded(self, path: str, result) -> None:
+        """Start the loop `play` was waiting for (on the GUI thread)."""
+        if self._pending is None or self._pending[0] != path:
+            return
+        start = self._pending[1]
+        self._pending = None
+        if isinstance(result, str):
+            self.message.emit(f"Cannot play {path}: {result}")
+        else:
+            self._start(path, result, start)
+
+    # ------------------------------------------------------------------ transport
+    def play(self, path: str, start: float = 0.0) -> bool:
+        """Play `path` from `start` seconds (the beginning when that is past its end): at once
+        when it is decoded, else as soon as it is (`fetch`). False (with a message) when
+        there is no audio output."""
+        if not self.available:
+            self.message.emit(self.problem)
             return False
+        samples = self.cached(path)
+        if samples is None:
+            self._pending = (path, start)
+            self.fetch(path)
+            return True
+        self._start(path, samples, start)
+        return True
+
+    def _start(self, path: str, samples: np.ndarray, start: float) -> None:
+        self._pending = None
         offset = int(max(0.0, start) * self.rate)
         with self._lock:
             self._requested_at = time.perf_counter()
             self._buffer, self._pos = samples, offset if offset < len(samples) else 0
         self.current_path = path
         self._timer.start()
-        return True
 
     def stop(self) -> None:
+        self._pending = None
         with self._lock:
             self._buffer, self._pos = None, 0
         self._tick()
 
     def toggle(self, path: str) -> None:
-        if self.is_playing() and self.current_path == path:
+        waiting = self._pending is not None and self._pending[0] == path
+        if waiting or (self.is_playing() and self.current_path == path):
             self.stop()
         else:
             self.play(path)

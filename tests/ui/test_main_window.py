@@ -554,8 +554,9 @@ def test_cancelling_a_job_says_so_in_the_status_bar_not_a_dialog(qtbot, window, 
     assert dialogs == ["training cancelled; nothing was stored"]
 
 
-def test_player_starts_where_it_is_asked(tmp_path):
-    """play(path, start) begins that many seconds in; past the end it starts at the top."""
+def test_player_starts_where_it_is_asked(qtbot, tmp_path):
+    """play(path, start) begins that many seconds in, once the loop is decoded (off the GUI
+    thread); past the end it starts at the top."""
     import audiogen
 
     from anomalizer_desktop.ui.player import AudioPlayer
@@ -565,14 +566,53 @@ def test_player_starts_where_it_is_asked(tmp_path):
     player.available = True  # no device here: drive the audio callback by hand
     player.set_volume(1.0)
     assert player.play(path, start=0.5)
+    qtbot.waitUntil(player.is_playing, timeout=5000)
     assert player.position() == pytest.approx(0.5, abs=1e-3)
-    samples = player.decode(path)
+    samples = player.cached(path)
     block = np.zeros((256, 1), dtype=np.float32)
     player._callback(block, 256, None, None)
     offset = int(0.5 * player.rate)
     np.testing.assert_allclose(block[:, 0], samples[offset : offset + 256], atol=1e-6)
-    assert player.play(path, start=60.0)
+    assert player.play(path, start=60.0)  # cached now: at once
     assert player.position() == 0.0
+    player.close()
+
+
+def test_loops_decode_off_the_gui_thread_and_only_the_latest_ask_counts(qtbot, tmp_path):
+    """fetch returns at once; while one decode runs, older asks are dropped for the newest,
+    and a loop that play() waited for does not start once the user asked for another."""
+    import threading
+
+    import audiogen
+
+    from anomalizer_desktop.ui.player import AudioPlayer
+
+    paths = [
+        str(audiogen.write(tmp_path / f"t{i}.wav", audiogen.tone(200 + i, 0.5))) for i in range(4)
+    ]
+    player = AudioPlayer(device="none")
+    player.available = True
+    release, decoded_paths, real_decode = threading.Event(), [], player.decode
+
+    def slow_decode(path):
+        decoded_paths.append(path)
+        release.wait(5)
+        return real_decode(path)
+
+    player.decode = slow_decode
+    arrived = []
+    player.decoded.connect(lambda path, result: arrived.append((path, type(result).__name__)))
+    player.fetch(paths[0])  # occupies the decoding thread until released
+    qtbot.waitUntil(lambda: decoded_paths == [paths[0]], timeout=2000)
+    assert player.play(paths[1])  # waits for its decode...
+    player.fetch(paths[2])  # ...but the user moved on
+    player.fetch(paths[3])
+    assert arrived == [] and not player.is_playing()
+    release.set()
+    qtbot.waitUntil(lambda: len(arrived) == 2, timeout=5000)
+    assert decoded_paths == [paths[0], paths[3]]  # t1 and t2 were skipped
+    assert arrived == [(paths[0], "ndarray"), (paths[3], "ndarray")]
+    assert not player.is_playing()  # t1 was dropped, so nothing starts by itself
     player.close()
 
 
@@ -669,3 +709,14 @@ def test_show_in_folder_and_copy_path(qtbot, window, monkeypatch):
     copied = QApplication.clipboard().text().split("\n")
     assert copied == [window.model.path(0), window.model.path(1)]
     assert window.statusBar().currentMessage() == "Copied 2 path(s)."
+
+
+def test_the_waveform_says_when_a_loop_cannot_be_decoded(qtbot, window):
+    row = next(r for r in range(window.model.rowCount()) if "broken" in window.model.path(r))
+    window.table.selectRow(row)
+    qtbot.waitUntil(lambda: "cannot decode" in window.waveform.title.toPlainText(), timeout=5000)
+    assert window.waveform.duration == 0.0
+    good = next(r for r in range(window.model.rowCount()) if "tone_b" in window.model.path(r))
+    window.table.selectRow(good)
+    qtbot.waitUntil(lambda: window.waveform.duration > 0, timeout=5000)
+    assert window.waveform.title.toPlainText() == "tone_b.wav"

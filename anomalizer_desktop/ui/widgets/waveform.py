@@ -51,6 +51,7 @@ class WaveformView(pg.PlotWidget):
         times, lows, highs = envelope(samples, rate)
         self._low.setData(times, lows)
         self._high.setData(times, highs)
+        self._fill.setVisible(True)
         duration = samples.size / rate if rate else 0
         self.setXRange(0, max(duration, 0.01), padding=0)
         self.playhead.setPos(0)
@@ -64,6 +65,8 @@ class WaveformView(pg.PlotWidget):
     def clear_wave(self, message: str = "") -> None:
         self._low.setData([], [])
         self._high.setData([], [])
+        self._fill.setVisible(False)  # the fill keeps its last shape when its curves empty
+        self.playhead.setPos(0)
         self.title.setText(message)
         self.title.setPos(0, 1)
         self.duration = 0.0
