@@ -163,13 +163,13 @@ class AudioPlayer(QObject):
         """Have `path` decoded without blocking the caller: `decoded` brings the samples (or
         the reason they cannot be had), at once when they are cached. Only the latest fetch
         counts: one asked for before it and not started yet is skipped."""
+        self._wanted = path
+        if self._pending is not None and self._pending[0] != path:
+            self._pending = None  # a loop asked for earlier must not start when it arrives
         samples = self.cached(path)
         if samples is not None:
             self.decoded.emit(path, samples)
             return
-        self._wanted = path
-        if self._pending is not None and self._pending[0] != path:
-            self._pending = None  # a loop asked for earlier must not start when it arrives
         self._fetcher.submit(self._fetch, path)
 
     def _fetch(self, path: str) -> None:

@@ -613,6 +613,17 @@ def test_loops_decode_off_the_gui_thread_and_only_the_latest_ask_counts(qtbot, t
     assert decoded_paths == [paths[0], paths[3]]  # t1 and t2 were skipped
     assert arrived == [(paths[0], "ndarray"), (paths[3], "ndarray")]
     assert not player.is_playing()  # t1 was dropped, so nothing starts by itself
+    # a cached loop asked for while another waits to play also drops the waiting one
+    decoded_paths.clear()
+    release.clear()
+    assert player.play(paths[1])
+    qtbot.waitUntil(lambda: decoded_paths == [paths[1]], timeout=2000)  # t1 is decoding
+    player.fetch(paths[3])  # cached: arrives at once
+    assert arrived[-1] == (paths[3], "ndarray")
+    release.set()
+    qtbot.waitUntil(lambda: player.cached(paths[1]) is not None, timeout=5000)
+    qtbot.wait(100)  # let the queued `decoded` of t1 arrive
+    assert not player.is_playing()
     player.close()
 
 
