@@ -51,6 +51,7 @@ class AudioPlayer(QObject):
         self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode-ahead")
         self._fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode-now")
         self._wanted: str | None = None  # the loop the window waits for; older asks are dropped
+        self._in_flight: set[str] = set()  # asked for and not yet delivered: not asked again
         self._pending: tuple[str, float] | None = None  # play this once it is decoded
         self._stream = None
         self._open(device)
@@ -122,11 +123,9 @@ class AudioPlayer(QObject):
     # ------------------------------------------------------------------ decoding
     def decode(self, path: str) -> np.ndarray:
         """The loop at the device rate, from the cache or decoded now (AudioDecodeError if bad)."""
-        with self._lock:
-            cached = self._cache.get(path)
-            if cached is not None:
-                self._cache.move_to_end(path)
-                return cached
+        cached = self.cached(path)
+        if cached is not None:
+            return cached
         samples = load_audio(path, self.rate, max_seconds=MAX_SECONDS).samples
         peak = float(np.abs(samples).max()) if samples.size else 0.0
         if peak > 1.0:
@@ -137,14 +136,10 @@ class AudioPlayer(QObject):
                 self._cache.popitem(last=False)
         return samples
 
-    def is_cached(self, path: str) -> bool:
-        with self._lock:
-            return path in self._cache
-
     def preload(self, paths: list[str]) -> None:
         """Decode these loops in the background (the neighbours of the selection)."""
         for path in paths:
-            if path and not self.is_cached(path):
+            if path and self.cached(path) is None:
                 self._decoder.submit(self._quiet_decode, path)
 
     def _quiet_decode(self, path: str) -> None:
@@ -169,18 +164,22 @@ class AudioPlayer(QObject):
         samples = self.cached(path)
         if samples is not None:
             self.decoded.emit(path, samples)
-            return
-        self._fetcher.submit(self._fetch, path)
+        elif path not in self._in_flight:  # else the decode under way will deliver it
+            self._in_flight.add(path)
+            self._fetcher.submit(self._fetch, path)
 
     def _fetch(self, path: str) -> None:
-        if path != self._wanted:  # the selection moved on while this waited
-            return
         try:
-            samples = self.decode(path)
-        except (AudioDecodeError, OSError) as error:
-            self.decoded.emit(path, str(getattr(error, "message", error)))
-        else:
-            self.decoded.emit(path, samples)
+            if path != self._wanted:  # the selection moved on while this waited
+                return
+            try:
+                samples = self.decode(path)
+            except (AudioDecodeError, OSError) as error:
+                self.decoded.emit(path, str(getattr(error, "message", error)))
+            else:
+                self.decoded.emit(path, samples)
+        finally:
+            self._in_flight.discard(path)
 
     def _on_decoded(self, path: str, result) -> None:
         """Start the loop `play` was waiting for (on the GUI thread)."""

@@ -44,11 +44,13 @@ class UserDataChange(QUndoCommand):
 
 def describe_flag_change(count: int, flag: str | None) -> str:
     """The undo text of a flag change, e.g. "flag 3 loops unusual"."""
-    loops = "1 loop" if count == 1 else f"{count} loops"
-    return f"clear the flag of {loops}" if flag is None else f"flag {loops} {flag}"
+    return f"clear the flag of {_loops(count)}" if flag is None else f"flag {_loops(count)} {flag}"
 
 
 def describe_note_change(count: int, note: str | None) -> str:
     """The undo text of a note change, e.g. "note 2 loops"."""
-    loops = "1 loop" if count == 1 else f"{count} loops"
-    return f"clear the note of {loops}" if not note else f"note {loops}"
+    return f"clear the note of {_loops(count)}" if not note else f"note {_loops(count)}"
+
+
+def _loops(count: int) -> str:
+    return "1 loop" if count == 1 else f"{count} loops"

@@ -653,7 +653,7 @@ def test_clicking_the_waveform_plays_the_loop_from_there(qtbot, window, monkeypa
     assert len(played) == 1
 
 
-def test_ctrl_z_takes_back_flags_and_notes_loop_by_loop(qtbot, window, scored_library):
+def test_ctrl_z_takes_back_flags_and_notes_loop_by_loop(qtbot, window, scored_library, monkeypatch):
     """Undo writes each loop's earlier flag (or note) back to the store; redo writes the new
     one again; the Edit menu says what it would undo."""
     from PySide6.QtWidgets import QInputDialog
@@ -696,11 +696,8 @@ def test_ctrl_z_takes_back_flags_and_notes_loop_by_loop(qtbot, window, scored_li
 
     window.set_note([first], "keep")
     window.select_ids([first, second])
-    QInputDialog.getText = staticmethod(lambda *args: ("swap", True))  # restored below
-    try:
-        window.edit_note()
-    finally:
-        del QInputDialog.getText
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args: ("swap", True))
+    window.edit_note()
     assert (stored()[first][1], stored()[second][1]) == ("swap", "swap")
     window.act_undo.trigger()
     assert (stored()[first][1], stored()[second][1]) == ("keep", None)
