@@ -167,7 +167,7 @@ def test_bench_train_prints_svdd_and_default_detector_figures(capsys):
     code, report = run(capsys, "bench", "train", "--json", "--n", "300", "--dim", "32")
     assert code == 0
     assert report["cpu"]["pretrain_epoch_s"] > 0 and report["cpu"]["svdd_epoch_s"] > 0
-    assert report["default"]["n"] == 300 and report["default"]["dim"] == 305
+    assert report["default"]["n"] == 300 and report["default"]["dim"] == 308
     assert report["default"]["flags"] == 10 and report["default"]["fit_s"] > 0
     code = main(["bench", "train", "--n", "300", "--dim", "32", "--epochs", "1"])
     assert code == 0

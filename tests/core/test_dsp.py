@@ -116,6 +116,32 @@ def test_tonality_hears_a_moving_bass_line_and_not_a_dull_hum():
     assert _tonality(dull)["pitched_share"] < 0.2
 
 
+def _held(y: np.ndarray) -> tuple[float, float, float]:
+    """(energy in partials held ~0.12 s, held ~0.25 s, energy in any tonal peak)."""
+    tonality = describe(y, len(y) / 22050)[feature_groups()["tonality"]]
+    return float(tonality[13]), float(tonality[14]), float(tonality[11])
+
+
+def test_held_partials_tell_notes_from_hits():
+    bass, drums = _held(audiogen.bass_loop(seed=1)), _held(audiogen.drum_loop())
+    assert bass[0] > drums[0] + 0.1 and bass[1] > drums[1] + 0.1
+    assert _held(audiogen.noise(2.0))[:2] == (0.0, 0.0)  # noise holds no partial
+    tone = _held(audiogen.tone(330, 2.0))
+    assert tone[0] == tone[1] == pytest.approx(tone[2])  # every peak of a steady tone is held
+
+
+def test_held_partials_are_held_over_consecutive_frames_only():
+    """60 ms tone bursts four times a second hold their partial for ~0.12 s, never ~0.25 s:
+    the bursts are not joined across the silence between them."""
+    y = np.zeros(2 * 22050, np.float32)
+    t = np.arange(int(0.06 * 22050)) / 22050
+    burst = 0.3 * np.sin(2 * np.pi * 330 * t) * np.hanning(t.size)
+    for start in range(0, y.size - t.size, 22050 // 4):
+        y[start : start + t.size] += burst
+    short, long, peaks = _held(y)
+    assert short > 0.2 and long == 0.0 and peaks > 0.2
+
+
 def test_tonality_of_silence_is_all_zeros():
     vector = describe(np.zeros(22050, np.float32), 1.0)
     assert not vector[feature_groups()["tonality"]].any()

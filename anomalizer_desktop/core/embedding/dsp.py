@@ -17,8 +17,9 @@ class DspEmbedder:
     """Timbre, dynamics, rhythm, pitch content and length of a file, as one float32 vector."""
 
     id = "dsp"
-    #: 4: timbre over the sounding frames (v3: over every frame, silence and tails included)
-    version = "4"
+    #: 5: held partials in the tonality group; 4: timbre over the sounding frames (v3: over
+    #: every frame, silence and tails included)
+    version = "5"
     dim = dsp_features.FEATURE_DIM
     sample_rate = dsp_features.SAMPLE_RATE
 
