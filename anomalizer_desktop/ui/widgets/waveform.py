@@ -1,5 +1,8 @@
 """The selected loop's waveform (min/max envelope) with a playhead that follows playback; a
-click on the wave asks to play from that point."""
+click on the wave asks to play from that point.
+
+The wave is drawn scaled to its own peak, as sample browsers do, so that a quiet hi-hat shows
+its shape rather than a flat line; the title says how loud the peak really is."""
 
 from __future__ import annotations
 
@@ -9,6 +12,18 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QSizePolicy
 
 ENVELOPE_POINTS = 1200
+TITLE_ROOM = 0.45  # above the wave's +1, where the title sits clear of the wave
+SILENT_PEAK = 1e-6  # below this, nothing to scale: the (flat) wave is drawn as it is
+
+
+def describe_level(peak: float, seconds: float) -> str:
+    """'peak −18.3 dBFS · 0.33 s' for a loop whose loudest sample is `peak` (full scale = 1)."""
+    loudness = (
+        f"peak {20.0 * np.log10(peak):.1f} dBFS".replace("-", "\u2212")
+        if peak > SILENT_PEAK
+        else "silent"
+    )
+    return f"{loudness} \u00b7 {seconds:.2f} s"
 
 
 def envelope(samples: np.ndarray, rate: int, points: int = ENVELOPE_POINTS):
@@ -16,10 +31,15 @@ def envelope(samples: np.ndarray, rate: int, points: int = ENVELOPE_POINTS):
     if samples.size == 0:
         return np.zeros(0), np.zeros(0), np.zeros(0)
     step = max(1, samples.size // points)
-    usable = samples[: samples.size - samples.size % step] if samples.size >= step else samples
-    blocks = usable.reshape(-1, step)
+    whole = samples.size - samples.size % step
+    blocks = samples[:whole].reshape(-1, step)
     times = (np.arange(len(blocks)) * step + step / 2) / rate
-    return times, blocks.min(axis=1), blocks.max(axis=1)
+    lows, highs = blocks.min(axis=1), blocks.max(axis=1)
+    if whole < samples.size:  # the last, shorter block: its peak counts too
+        tail = samples[whole:]
+        times = np.append(times, (whole + tail.size / 2) / rate)
+        lows, highs = np.append(lows, tail.min()), np.append(highs, tail.max())
+    return times, lows, highs
 
 
 class WaveformView(pg.PlotWidget):
@@ -41,22 +61,26 @@ class WaveformView(pg.PlotWidget):
         self.addItem(self._fill)
         self.playhead = pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen("#f1c40f", width=2))
         self.addItem(self.playhead)
-        self.setYRange(-1, 1)
+        self.setYRange(-1.05, 1 + TITLE_ROOM, padding=0)
         self.title = pg.TextItem("", color="#cfd3d7", anchor=(0, 0))
         self.addItem(self.title)
         self.duration = 0.0
         self.scene().sigMouseClicked.connect(self._clicked)
 
     def show_samples(self, samples: np.ndarray, rate: int, title: str = "") -> None:
+        """Draw `samples` scaled to their peak; the title gets the real peak level and length."""
         times, lows, highs = envelope(samples, rate)
-        self._low.setData(times, lows)
-        self._high.setData(times, highs)
+        peak = max(float(np.abs(lows).max(initial=0.0)), float(np.abs(highs).max(initial=0.0)))
+        gain = 1.0 / peak if peak > SILENT_PEAK else 1.0
+        self._low.setData(times, lows * gain)
+        self._high.setData(times, highs * gain)
         self._fill.setVisible(True)
         duration = samples.size / rate if rate else 0
         self.setXRange(0, max(duration, 0.01), padding=0)
         self.playhead.setPos(0)
-        self.title.setText(title)
-        self.title.setPos(0, 1)
+        level = describe_level(peak, duration)
+        self.title.setText(f"{title}    {level}" if title else level)
+        self.title.setPos(0, 1 + TITLE_ROOM)
         self.duration = float(duration)
         hand, arrow = Qt.CursorShape.PointingHandCursor, Qt.CursorShape.ArrowCursor
         self.setCursor(hand if duration else arrow)
@@ -68,7 +92,7 @@ class WaveformView(pg.PlotWidget):
         self._fill.setVisible(False)  # the fill keeps its last shape when its curves empty
         self.playhead.setPos(0)
         self.title.setText(message)
-        self.title.setPos(0, 1)
+        self.title.setPos(0, 1 + TITLE_ROOM)
         self.duration = 0.0
         self.setCursor(Qt.CursorShape.ArrowCursor)
         self.setToolTip("")

@@ -1,0 +1,43 @@
+"""The waveform widget: drawn scaled to the loop's peak, titled with the real level."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from anomalizer_desktop.ui.widgets.waveform import WaveformView, envelope
+
+
+@pytest.fixture
+def view(qtbot):
+    widget = WaveformView()
+    qtbot.addWidget(widget)
+    return widget
+
+
+def _drawn(view: WaveformView) -> tuple[np.ndarray, np.ndarray]:
+    return view._low.getData()[1], view._high.getData()[1]
+
+
+def test_a_quiet_loop_is_drawn_to_full_height_and_titled_with_its_real_peak(view):
+    t = np.arange(22050) / 22050
+    quiet = (0.01 * np.sin(2 * np.pi * 110 * t)).astype(np.float32)  # -40 dBFS
+    view.show_samples(quiet, 22050, "hat.wav")
+    lows, highs = _drawn(view)
+    assert highs.max() == pytest.approx(1.0, abs=1e-3) and lows.min() == pytest.approx(-1.0, 1e-2)
+    assert view.title.toPlainText() == "hat.wav    peak \u221240.0 dBFS \u00b7 1.00 s"
+
+
+def test_silence_stays_flat_and_says_so(view):
+    view.show_samples(np.zeros(4410, np.float32), 22050, "")
+    lows, highs = _drawn(view)
+    assert not lows.any() and not highs.any()
+    assert view.title.toPlainText() == "silent \u00b7 0.20 s"
+
+
+def test_the_envelope_keeps_the_peak_of_the_last_short_block():
+    samples = np.zeros(12_005, np.float32)
+    samples[-1] = 0.9  # in the 5 samples left over after 1,200 blocks of 10
+    times, _, highs = envelope(samples, 1000, points=1200)
+    assert highs.max() == pytest.approx(0.9) and times.size == 1201
+    assert times[-1] == pytest.approx((12_000 + 2.5) / 1000)
