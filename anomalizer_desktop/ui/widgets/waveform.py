@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QSizePolicy
 
 ENVELOPE_POINTS = 1200
-TITLE_ROOM = 0.45  # above the wave's +1, where the title sits clear of the wave
+TITLE_ROOM = 0.45  # headroom above the wave's +1 for the title line
 SILENT_PEAK = 1e-6  # below this, nothing to scale: the (flat) wave is drawn as it is
 
 
