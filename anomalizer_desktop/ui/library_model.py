@@ -206,6 +206,11 @@ class LibraryTableModel(QAbstractTableModel):
     def path(self, view_row: int) -> str:
         return self.library.paths[int(self._view[view_row])]
 
+    def duration(self, view_row: int) -> float | None:
+        """The loop's length in seconds as the scan found it (None when unknown)."""
+        seconds = float(self.library.duration[int(self._view[view_row])])
+        return seconds if np.isfinite(seconds) and seconds > 0 else None
+
     def view_row_of(self, sample_id: int) -> int:
         row = self._id_to_row.get(int(sample_id))
         return -1 if row is None else int(self._position[row])

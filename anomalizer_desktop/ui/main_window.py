@@ -44,7 +44,7 @@ from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.export_dialog import ExportDialog
 from anomalizer_desktop.ui.library_model import COLUMN_INDEX, LibraryTableModel
-from anomalizer_desktop.ui.player import AudioPlayer
+from anomalizer_desktop.ui.player import MAX_SECONDS, AudioPlayer
 from anomalizer_desktop.ui.settings import Settings
 from anomalizer_desktop.ui.undo import UserDataChange, describe_flag_change, describe_note_change
 from anomalizer_desktop.ui.widgets.explain_panel import ExplainPanel
@@ -716,7 +716,7 @@ class MainWindow(QMainWindow):
             return
         row = current.row()
         path = self.model.path(row)
-        self._show_waveform(path)
+        self._show_waveform(path, self.model.duration(row))
         neighbours = [
             self.model.path(r)
             for r in (row - 1, row + 1, row + 2)
@@ -726,14 +726,16 @@ class MainWindow(QMainWindow):
         if self.autoplay_box.isChecked() and self._auditioning:
             self.player.play(path)
 
-    def _show_waveform(self, path: str) -> None:
+    def _show_waveform(self, path: str, seconds: float | None = None) -> None:
         """Ask for the loop's samples; `_waveform_decoded` draws them (off the GUI thread
-        unless they are cached, so a long file never freezes the window)."""
+        unless they are cached, so a long file never freezes the window). `seconds`, the
+        length the library knows, sets the time axis while the loop decodes."""
         if not self.player.available and not os.path.exists(path):
             self.waveform.clear_wave("file missing")
             return
         if self.player.cached(path) is None:
-            self.waveform.clear_wave(f"{os.path.basename(path)}: decoding…")
+            shown = min(seconds, MAX_SECONDS) if seconds else None  # the player's audition
+            self.waveform.clear_wave(f"{os.path.basename(path)}: decoding…", shown)
         self.player.fetch(path)
 
     def _waveform_decoded(self, path: str, result) -> None:
@@ -744,7 +746,8 @@ class MainWindow(QMainWindow):
         if isinstance(result, str):  # bad file: say so in the waveform area
             self.waveform.clear_wave(f"cannot decode: {result}")
         else:
-            self.waveform.show_samples(result, self.player.rate, os.path.basename(path))
+            name, whole = os.path.basename(path), self.model.duration(index.row())
+            self.waveform.show_samples(result, self.player.rate, name, whole)
 
     def _explain_current(self) -> None:
         rows = self.selected_rows()

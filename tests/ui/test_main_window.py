@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -717,6 +718,15 @@ def test_show_in_folder_and_copy_path(qtbot, window, monkeypatch):
     copied = QApplication.clipboard().text().split("\n")
     assert copied == [window.model.path(0), window.model.path(1)]
     assert window.statusBar().currentMessage() == "Copied 2 path(s)."
+
+
+def test_the_model_knows_each_loops_length_for_the_waveform(window):
+    lengths = {
+        os.path.basename(window.model.path(r)): window.model.duration(r)
+        for r in range(window.model.rowCount())
+    }
+    assert lengths["tone_b.wav"] == pytest.approx(2.0, abs=0.01)
+    assert lengths["broken.wav"] is None  # never decoded: no length to show
 
 
 def test_the_waveform_says_when_a_loop_cannot_be_decoded(qtbot, window):

@@ -41,3 +41,21 @@ def test_the_envelope_keeps_the_peak_of_the_last_short_block():
     times, _, highs = envelope(samples, 1000, points=1200)
     assert highs.max() == pytest.approx(0.9) and times.size == 1201
     assert times[-1] == pytest.approx((12_000 + 2.5) / 1000)
+
+
+def test_a_loop_still_decoding_gets_its_own_time_axis(view):
+    view.show_samples(np.zeros(22050, np.float32), 22050, "one second.wav")
+    view.clear_wave("long.flac: decoding…", seconds=150.0)
+    assert view.viewRange()[0] == pytest.approx([0.0, 150.0])
+    assert view.title.toPlainText() == "long.flac: decoding…" and view.duration == 0.0
+    view.clear_wave("file missing")  # no length known: the axis is left as it is
+    assert view.viewRange()[0] == pytest.approx([0.0, 150.0])
+
+
+def test_a_long_file_whose_start_is_shown_says_so(view):
+    view.show_samples(np.full(120 * 100, 0.5, np.float32), 100, "long.ogg", whole=150.0)
+    assert (
+        view.title.toPlainText() == "long.ogg    peak \u22126.0 dBFS \u00b7 first 120 s of 150.00 s"
+    )
+    view.show_samples(np.full(200, 0.5, np.float32), 100, "short.wav", whole=2.0)
+    assert view.title.toPlainText() == "short.wav    peak \u22126.0 dBFS \u00b7 2.00 s"

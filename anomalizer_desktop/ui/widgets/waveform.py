@@ -16,13 +16,16 @@ TITLE_ROOM = 0.45  # headroom above the wave's +1 for the title line
 SILENT_PEAK = 1e-6  # below this, nothing to scale: the (flat) wave is drawn as it is
 
 
-def describe_level(peak: float, seconds: float) -> str:
-    """'peak −18.3 dBFS · 0.33 s' for a loop whose loudest sample is `peak` (full scale = 1)."""
+def describe_level(peak: float, seconds: float, whole: float | None = None) -> str:
+    """'peak −18.3 dBFS · 0.33 s' for a loop whose loudest sample is `peak` (full scale = 1);
+    'peak … · first 120 s of 150.00 s' when only the start of a `whole`-second file is shown."""
     loudness = (
         f"peak {20.0 * np.log10(peak):.1f} dBFS".replace("-", "\u2212")
         if peak > SILENT_PEAK
         else "silent"
     )
+    if whole and whole > seconds + 0.5:
+        return f"{loudness} \u00b7 first {seconds:.0f} s of {whole:.2f} s"
     return f"{loudness} \u00b7 {seconds:.2f} s"
 
 
@@ -67,8 +70,11 @@ class WaveformView(pg.PlotWidget):
         self.duration = 0.0
         self.scene().sigMouseClicked.connect(self._clicked)
 
-    def show_samples(self, samples: np.ndarray, rate: int, title: str = "") -> None:
-        """Draw `samples` scaled to their peak; the title gets the real peak level and length."""
+    def show_samples(
+        self, samples: np.ndarray, rate: int, title: str = "", whole: float | None = None
+    ) -> None:
+        """Draw `samples` scaled to their peak; the title gets the real peak level and length
+        (`whole`: the file's length, when `samples` are only its start)."""
         times, lows, highs = envelope(samples, rate)
         peak = max(float(np.abs(lows).max(initial=0.0)), float(np.abs(highs).max(initial=0.0)))
         gain = 1.0 / peak if peak > SILENT_PEAK else 1.0
@@ -78,7 +84,7 @@ class WaveformView(pg.PlotWidget):
         duration = samples.size / rate if rate else 0
         self.setXRange(0, max(duration, 0.01), padding=0)
         self.playhead.setPos(0)
-        level = describe_level(peak, duration)
+        level = describe_level(peak, duration, whole)
         self.title.setText(f"{title}    {level}" if title else level)
         self.title.setPos(0, 1 + TITLE_ROOM)
         self.duration = float(duration)
@@ -86,7 +92,11 @@ class WaveformView(pg.PlotWidget):
         self.setCursor(hand if duration else arrow)
         self.setToolTip("Click the wave to play from that point." if duration else "")
 
-    def clear_wave(self, message: str = "") -> None:
+    def clear_wave(self, message: str = "", seconds: float | None = None) -> None:
+        """Empty the wave and show `message`; with `seconds` (a loop still decoding, whose length
+        the library knows) the time axis already spans that loop, not the previous one."""
+        if seconds:
+            self.setXRange(0, max(seconds, 0.01), padding=0)
         self._low.setData([], [])
         self._high.setData([], [])
         self._fill.setVisible(False)  # the fill keeps its last shape when its curves empty
