@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 
 from anomalizer_desktop.core.embedding import get_embedder
-from anomalizer_desktop.core.embedding.dsp_features import FEATURE_DIM, describe, feature_groups
+from anomalizer_desktop.core.embedding.dsp_features import (
+    FEATURE_DIM,
+    describe,
+    feature_groups,
+    feature_names,
+)
 
 
 def test_groups_tile_the_vector():
@@ -172,3 +177,13 @@ def test_timbre_describes_the_sound_not_the_silence_after_it():
     assert long[groups["length"]][0] > short[groups["length"]][0]
     silence_share = 5  # dynamics: share of frames below -60 dB
     assert long[groups["dynamics"]][silence_share] > short[groups["dynamics"]][silence_share]
+
+
+def test_every_dimension_has_its_own_name_in_a_producers_words():
+    names = feature_names()
+    assert len(names) == FEATURE_DIM == len(set(names))
+    assert names[0] == "energy around 51 Hz (mean)"  # the lowest mel band, by its centre
+    assert "energy around 1080 Hz (variation)" in names and "energy around 2.0 kHz (mean)" in names
+    assert "peaks over noise (contrast) below 200 Hz (mean)" in names
+    assert "peaks over noise (contrast) 6.4 kHz-11.0 kHz (variation)" in names
+    assert not any("mel band" in name for name in names)

@@ -169,12 +169,26 @@ def _timbre(spectrum, power, mel_fb, freqs, frames, sounding) -> tuple[np.ndarra
 
 
 @functools.cache
-def _octave_mel_bands() -> tuple[np.ndarray, ...]:
-    """Indices of the mel bands whose centre falls in each contrast octave."""
+def _mel_centres_hz() -> np.ndarray:
+    """The centre frequency of each of the N_MELS bands."""
     from anomalizer_desktop.core.embedding.filterbanks import hz_to_mel, mel_to_hz
 
     edges = np.linspace(hz_to_mel(0.0), hz_to_mel(SAMPLE_RATE / 2), N_MELS + 2)
-    centres = mel_to_hz(edges[1:-1])
+    return mel_to_hz(edges[1:-1])
+
+
+def _hz_label(hz: float) -> str:
+    """'450 Hz', '1130 Hz', '2.3 kHz', '10.4 kHz': how a producer reads an EQ (to 10 Hz up
+    to 2 kHz, where neighbouring mel bands are less than 100 Hz apart)."""
+    if hz < 1000:
+        return f"{hz:.0f} Hz"
+    return f"{round(hz, -1):.0f} Hz" if hz < 2000 else f"{hz / 1000:.1f} kHz"
+
+
+@functools.cache
+def _octave_mel_bands() -> tuple[np.ndarray, ...]:
+    """Indices of the mel bands whose centre falls in each contrast octave."""
+    centres = _mel_centres_hz()
     bands = []
     for low, high in itertools.pairwise(CONTRAST_EDGES_HZ):
         members = np.flatnonzero((centres >= low) & (centres < high))
@@ -446,19 +460,19 @@ def feature_names() -> list[str]:
     """A readable name for every dimension of the vector, in order (for explanations)."""
     names: list[str] = []
     for stat in ("mean", "variation"):
-        names += [f"energy in mel band {i + 1} ({stat})" for i in range(N_MELS)]
+        names += [f"energy around {_hz_label(hz)} ({stat})" for hz in _mel_centres_hz()]
     for stat in ("mean", "variation"):
         names += [f"timbre coefficient MFCC {i + 1} ({stat})" for i in range(N_MFCC)]
     for stat in ("mean", "variation"):
         names += [f"timbre change MFCC-delta {i + 1} ({stat})" for i in range(N_MFCC)]
     for stat in ("mean", "variation"):
         names += [f"{n} ({stat})" for n in _SHAPE]
-    bands = len(CONTRAST_EDGES_HZ) - 1
     for stat in ("mean", "variation"):
         names += [
-            f"spectral contrast {int(CONTRAST_EDGES_HZ[i])}-{int(CONTRAST_EDGES_HZ[i + 1])} Hz"
-            f" ({stat})"
-            for i in range(bands)
+            "peaks over noise (contrast) "
+            + (f"{_hz_label(low)}-{_hz_label(high)}" if low else f"below {_hz_label(high)}")
+            + f" ({stat})"
+            for low, high in itertools.pairwise(CONTRAST_EDGES_HZ)
         ]
     names += list(_DYNAMICS)
     names += list(_RHYTHM) + [f"periodicity at {lag:.2f} s" for lag in AUTOCORR_LAGS_S]
