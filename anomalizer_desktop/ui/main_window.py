@@ -733,10 +733,9 @@ class MainWindow(QMainWindow):
         if not self.player.available and not os.path.exists(path):
             self.waveform.clear_wave("file missing")
             return
-        if self.player.cached(path) is None:
+        if not self.player.fetch(path):  # not cached: `decoded` arrives later (queued)
             shown = min(seconds, MAX_SECONDS) if seconds else None  # the player's audition
             self.waveform.clear_wave(f"{os.path.basename(path)}: decoding…", shown)
-        self.player.fetch(path)
 
     def _waveform_decoded(self, path: str, result) -> None:
         """Draw a decoded loop if it is still the current one (decodes can lag the keys)."""

@@ -154,19 +154,21 @@ class AudioPlayer(QObject):
                 self._cache.move_to_end(path)
             return samples
 
-    def fetch(self, path: str) -> None:
+    def fetch(self, path: str) -> bool:
         """Have `path` decoded without blocking the caller: `decoded` brings the samples (or
-        the reason they cannot be had), at once when they are cached. Only the latest fetch
-        counts: one asked for before it and not started yet is skipped."""
+        the reason they cannot be had), at once when they are cached (then True). Only the
+        latest fetch counts: one asked for before it and not started yet is skipped."""
         self._wanted = path
         if self._pending is not None and self._pending[0] != path:
             self._pending = None  # a loop asked for earlier must not start when it arrives
         samples = self.cached(path)
         if samples is not None:
             self.decoded.emit(path, samples)
-        elif path not in self._in_flight:  # else the decode under way will deliver it
+            return True
+        if path not in self._in_flight:  # else the decode under way will deliver it
             self._in_flight.add(path)
             self._fetcher.submit(self._fetch, path)
+        return False
 
     def _fetch(self, path: str) -> None:
         try:

@@ -16,7 +16,11 @@ import numpy as np
 import scipy.fft
 import scipy.ndimage
 
-from anomalizer_desktop.core.embedding.filterbanks import chroma_filterbank, mel_filterbank
+from anomalizer_desktop.core.embedding.filterbanks import (
+    chroma_filterbank,
+    mel_filterbank,
+    mel_frequencies,
+)
 
 SAMPLE_RATE = 22_050
 N_FFT = 2048
@@ -171,10 +175,7 @@ def _timbre(spectrum, power, mel_fb, freqs, frames, sounding) -> tuple[np.ndarra
 @functools.cache
 def _mel_centres_hz() -> np.ndarray:
     """The centre frequency of each of the N_MELS bands."""
-    from anomalizer_desktop.core.embedding.filterbanks import hz_to_mel, mel_to_hz
-
-    edges = np.linspace(hz_to_mel(0.0), hz_to_mel(SAMPLE_RATE / 2), N_MELS + 2)
-    return mel_to_hz(edges[1:-1])
+    return mel_frequencies(SAMPLE_RATE, N_MELS)[1:-1]
 
 
 def _hz_label(hz: float) -> str:
@@ -320,7 +321,7 @@ def _tonality(power: np.ndarray, frame_db: np.ndarray) -> np.ndarray:
     # Peaks are found on every frame, so that a partial is held only over consecutive frames
     # (two hits of the same kick, a beat apart, are not one held note).
     all_peaks = _spectral_peaks(power)
-    held = [_held(all_peaks, frames)[sounding] for frames in HELD_FRAMES]
+    held = [mask[sounding] for mask in _held(all_peaks, HELD_FRAMES)]
     peaks = all_peaks[sounding]
     power = power[sounding].astype(np.float32)
     shortest = int(SAMPLE_RATE / PITCH_RANGE_HZ[1])
@@ -379,22 +380,27 @@ def _spectral_peaks(power: np.ndarray) -> np.ndarray:
     )
 
 
-def _held(peaks: np.ndarray, frames: int) -> np.ndarray:
-    """The peaks that belong to a partial held for at least `frames` consecutive frames, allowed
-    to drift a bin per frame (vibrato, a glide): a plucked, bowed or synthesised note holds its
+def _held(peaks: np.ndarray, lengths: tuple[int, ...]) -> list[np.ndarray]:
+    """For each length, the peaks that belong to a partial held for at least that many
+    consecutive frames, allowed to drift a bin per frame (vibrato, a glide): a plucked, bowed or
+    synthesised note holds its
     partials, while a drum hit's peaks come and go (a kick's low peak lasts a few frames).
     Periodicity alone calls a kick-heavy beat as pitched as a bass line, and the texture
     group's median-filter "tonal share" counts sustained noise (a hi-hat roll, a reverb tail)
     as tonal; a held spectral peak is neither."""
-    if peaks.shape[0] < frames:
-        return np.zeros_like(peaks)
     near = peaks.copy()
     near[:, 1:] |= peaks[:, :-1]
     near[:, :-1] |= peaks[:, 1:]
-    starts = _all_of_windows(near, frames)  # a run of `frames` begins at each True
-    gap = np.zeros((frames - 1, near.shape[1]), dtype=bool)
-    in_run = ~_all_of_windows(~np.concatenate([gap, starts, gap]), frames)
-    return peaks & in_run
+    held = []
+    for frames in lengths:
+        if peaks.shape[0] < frames:
+            held.append(np.zeros_like(peaks))
+            continue
+        starts = _all_of_windows(near, frames)  # a run of `frames` begins at each True
+        gap = np.zeros((frames - 1, near.shape[1]), dtype=bool)
+        in_run = ~_all_of_windows(~np.concatenate([gap, starts, gap]), frames)
+        held.append(peaks & in_run)
+    return held
 
 
 def _all_of_windows(mask: np.ndarray, width: int) -> np.ndarray:

@@ -30,10 +30,16 @@ def mel_to_hz(mel: np.ndarray) -> np.ndarray:
     return np.where(log_part, _MIN_LOG_HZ * np.exp(_LOG_STEP * (mel - _MIN_LOG_MEL)), _F_SP * mel)
 
 
+def mel_frequencies(sample_rate: int, n_mels: int) -> np.ndarray:
+    """The n_mels + 2 frequencies (Hz) the triangles stand on: band i rises from entry i,
+    peaks at entry i + 1 (its centre) and falls to entry i + 2."""
+    return mel_to_hz(np.linspace(hz_to_mel(0.0), hz_to_mel(sample_rate / 2), n_mels + 2))
+
+
 def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int) -> np.ndarray:
     """(n_mels, n_fft // 2 + 1) triangular filters, Slaney-normalised (constant energy per band)."""
     fft_freqs = np.linspace(0, sample_rate / 2, n_fft // 2 + 1)
-    mel_freqs = mel_to_hz(np.linspace(hz_to_mel(0.0), hz_to_mel(sample_rate / 2), n_mels + 2))
+    mel_freqs = mel_frequencies(sample_rate, n_mels)
     widths = np.diff(mel_freqs)
     ramps = mel_freqs[:, None] - fft_freqs[None, :]
     lower = -ramps[:-2] / widths[:-1, None]
