@@ -97,8 +97,10 @@ class DeepSVDD:
         self.net.eval()
         return self
 
-    def _batches(self, idx: torch.Tensor, generator: torch.Generator, cancel):
-        order = idx[torch.randperm(len(idx), generator=generator)]
+    def _batches(self, idx: torch.Tensor, generator: torch.Generator, cancel, device):
+        # drawn on the CPU generator (the same order on every device), then moved once: indexing
+        # the training data with host indices would copy them to the GPU batch by batch
+        order = idx[torch.randperm(len(idx), generator=generator)].to(device)
         size = self.config.batch_size
         for start in range(0, len(order), size):
             if cancel is not None and cancel.cancelled:
@@ -135,14 +137,14 @@ class DeepSVDD:
         for epoch in range(epochs):
             net.train()
             losses = []
-            for batch in self._batches(train_idx, generator, cancel):
+            for batch in self._batches(train_idx, generator, cancel, x.device):
                 loss = batch_loss(batch)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
-                losses.append(loss.item())
+                losses.append(loss.detach())  # read once per epoch: no GPU sync per batch
             val = self._eval_loss(per_sample, x, val_idx, x.device)
-            mean_loss = float(np.mean(losses or [0.0]))
+            mean_loss = torch.stack(losses).double().mean().item() if losses else 0.0
             monitor = val if val is not None else mean_loss
             self.history.append({"phase": phase, "epoch": epoch, "loss": mean_loss, "val": val})
             if monitor < best - 1e-7:
@@ -187,8 +189,13 @@ class DeepSVDD:
         center[(center.abs() < eps) & (center >= 0)] = eps
         return center
 
-    def _sad_loss(self, dist: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+    def _sad_loss(self, dist: torch.Tensor, yb: torch.Tensor | None) -> torch.Tensor:
+        """Deep SAD's loss on a batch; `yb` None when nothing is flagged (plain Deep SVDD, with
+        no masks: each mask costs a GPU sync)."""
         cfg = self.config
+        if yb is None:
+            keep = max(1, int(np.ceil(len(dist) * (1 - cfg.trim)))) if cfg.trim > 0 else len(dist)
+            return torch.topk(dist, keep, largest=False).values.mean()
         unlabelled = yb == 0
         terms = []
         if unlabelled.any():
@@ -201,6 +208,7 @@ class DeepSVDD:
 
     def _finetune(self, x, y, train_idx, val_idx, device, generator, cancel, total):
         net, center = self.net, self.center
+        flagged = bool((y[train_idx.to(y.device)] != 0).any())
 
         def distance(xb):
             return ((net.encode(xb) - center) ** 2).sum(dim=1)
@@ -210,7 +218,7 @@ class DeepSVDD:
             self.config.epochs,
             self.config.pretrain_epochs,
             net.encoder.parameters(),
-            lambda batch: self._sad_loss(distance(x[batch]), y[batch]),
+            lambda batch: self._sad_loss(distance(x[batch]), y[batch] if flagged else None),
             distance,
             x,
             train_idx,
