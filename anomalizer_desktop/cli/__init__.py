@@ -198,6 +198,15 @@ def add_clap_options(parser: argparse.ArgumentParser) -> None:
         help="CLAP: 512-d projected embedding or the pre-projection features",
     )
     parser.add_argument("--device", default="auto", choices=DEVICES, help="CLAP inference device")
+    parser.add_argument(
+        "--batch-size", type=int, default=None, help="CLAP: clips per forward pass (32 GPU, 4 CPU)"
+    )
+    parser.add_argument(
+        "--decode-threads",
+        type=int,
+        default=None,
+        help="CLAP: threads decoding ahead of the model (2 with CPU inference, up to 16 on a GPU)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

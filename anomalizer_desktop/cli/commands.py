@@ -20,10 +20,18 @@ from anomalizer_desktop.core.library.store import Store
 
 
 def clap_options(args: argparse.Namespace) -> dict:
-    """checkpoint/output/device for the CLAP embedder (ignored by dsp)."""
-    if getattr(args, "embedder", None) != "clap":
+    """checkpoint/output/device/batch size/decode threads for the CLAP embedder (ignored by
+    dsp). `bench embed` takes a list of embedders."""
+    embedder = getattr(args, "embedder", None)
+    if embedder != "clap" and "clap" not in (embedder or []):
         return {}
-    return {"checkpoint": args.checkpoint, "output": args.output, "device": args.device}
+    return {
+        "checkpoint": args.checkpoint,
+        "output": args.output,
+        "device": args.device,
+        "batch_size": args.batch_size,
+        "decode_threads": args.decode_threads,
+    }
 
 
 SCAN_KEYS = ("found", "new", "changed", "unchanged", "moved", "missing", "errors")
@@ -184,13 +192,12 @@ def cmd_bench_embed(args: argparse.Namespace) -> int:
     from anomalizer_desktop.core.bench import bench_embed
 
     embedders = args.embedder or ["dsp"]
-    options = {"checkpoint": args.checkpoint, "output": args.output, "device": args.device}
     report = bench_embed(
         args.folder,
         embedders,
         workers=args.workers,
         repeats=args.repeats,
-        clap_options=options if "clap" in embedders else None,
+        clap_options=clap_options(args) or None,
     )
     if args.json:
         print_json(report)
@@ -199,9 +206,10 @@ def cmd_bench_embed(args: argparse.Namespace) -> int:
     for key, value in report.items():
         if isinstance(value, dict) and "files_per_s" in value:
             ratio = value.get("ratio_to_decode_only")
+            passes = value.get("files_per_s_all", [])
             print(
                 f"  {key:12s} {value['files_per_s']:8.1f} files/s"
-                f" (median of {', '.join(f'{r:.0f}' for r in value['files_per_s_all'])})"
+                + (f" (median of {', '.join(f'{r:.0f}' for r in passes)})" if passes else "")
                 + (f"  {ratio:.2f}x decode-only" if ratio else "")
             )
     if "speedup" in report:
@@ -209,6 +217,12 @@ def cmd_bench_embed(args: argparse.Namespace) -> int:
             f"  CLAP ({report['version']}, {report['device']}, batch {report['batch_size']}): "
             f"{report['clap']['files_per_s']} files/s; the paper's way (seed_shape) "
             f"{report['seed_shape']['files_per_s']} files/s: {report['speedup']}x"
+        )
+    if "gpu" in report:
+        gpu = report["gpu"]
+        print(
+            f"  GPU {gpu['name']}: peak memory {gpu['peak_allocated_mb']} MB allocated, "
+            f"{gpu['peak_reserved_mb']} MB reserved; {report['decode_threads']} decoding threads"
         )
     profile = report.get("dsp_profile_single_process")
     if profile:

@@ -16,6 +16,8 @@ import torch
 from clap_checkpoints import make_checkpoint
 
 from anomalizer_desktop.cli import main
+from anomalizer_desktop.core.audio.decode import AudioDecodeError
+from anomalizer_desktop.core.embedding.clap import decoding, preprocess
 from anomalizer_desktop.core.embedding.clap.embedder import ClapEmbedder
 from anomalizer_desktop.core.embedding.clap.model import CheckpointKindError, load_encoder
 
@@ -71,6 +73,68 @@ def test_same_file_same_vector_and_batch_equals_one_by_one(tiny, clips):
     batched = dict(tiny.embed_files([str(p) for p in paths]))
     for path in paths:
         np.testing.assert_allclose(batched[str(path)], tiny.embed_file(path), atol=1e-5)
+
+
+def test_mels_made_with_the_batch_equal_mels_made_per_clip(clips):
+    rng = np.random.default_rng(3)
+    lengths = (20_000, 48_000, preprocess.MAX_LEN, preprocess.MAX_LEN + 200, 25 * 48_000)
+    ys = [decoding.quantize(rng.uniform(-0.5, 0.5, n).astype(np.float32)) for n in lengths]
+    padded = preprocess.repeat_pad_on(ys[:3], "cpu")
+    for row, y in zip(padded, ys[:3], strict=True):
+        np.testing.assert_array_equal(row.numpy(), preprocess.repeat_pad(y))
+    host = preprocess.collate([preprocess.fusion_input(y) for y in ys], fusion=True)
+    batched = preprocess.collate(ys, fusion=True)
+    assert host["mel_fusion"].shape == (5, 4, preprocess.CHUNK_FRAMES, preprocess.N_MELS)
+    assert host["longer"].tolist() == [False, False, False, False, True]
+    assert batched["longer"].tolist() == host["longer"].tolist()
+    torch.testing.assert_close(batched["mel_fusion"], host["mel_fusion"], atol=1e-3, rtol=1e-5)
+
+
+def test_mel_on_the_device_path_gives_the_same_vectors(checkpoints, clips, tmp_path):
+    """The GPU path (clips padded and turned into mels with the batch), run on the CPU."""
+    on_host = ClapEmbedder(checkpoints["tiny-fusion"], device="cpu")
+    with_batch = ClapEmbedder(checkpoints["tiny-fusion"], device="cpu", decode_threads=3)
+    with_batch.mel_on_device = True
+    paths = [str(p) for p in clips.values()]
+    prepared = with_batch.prepare(with_batch.decode(paths[0]))
+    assert isinstance(prepared, np.ndarray) and prepared.shape == (48_000,)  # the 1 s clip
+    assert isinstance(with_batch.prepare(with_batch.decode(paths[-1])), tuple)  # 60 s: host mel
+    broken = tmp_path / "broken.wav"
+    broken.write_text("not audio")
+    expected = dict(on_host.embed_files(paths))
+    results = dict(with_batch.embed_files([*paths, str(broken)]))
+    for path in paths:
+        np.testing.assert_allclose(results[path], expected[path], atol=1e-5)
+    error = results[str(broken)]
+    assert isinstance(error, AudioDecodeError) and error.path == str(broken) and error.kind
+
+
+def test_half_precision_autocast_embeds_a_batch_holding_a_long_clip(tiny, clips):
+    """What CUDA autocast does, on the CPU: laion-clap's fusion layer returned float32 into a
+    bfloat16 tensor and every batch with a clip over 10 s failed."""
+    items = [tiny.prepare(tiny.decode(clips[s])) for s in (1, 25)]
+    assert [longer for _, longer in items] == [False, True]
+    with torch.inference_mode():
+        exact = tiny.encoder(preprocess.collate(items, fusion=True))[1]
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            half = tiny.encoder(preprocess.collate(items, fusion=True))[1].float()
+    assert torch.isfinite(half).all()
+    assert torch.nn.functional.cosine_similarity(half, exact).min() > 0.98
+
+
+def test_bench_embed_clap_reports_both_ways_on_the_same_files(checkpoints, clips, capsys):
+    folder = str(clips[1].parent)
+    args = ["bench", "embed", folder, "--embedder", "clap", "--checkpoint"]
+    args += [str(checkpoints["tiny-fusion"]), "--device", "cpu", "--repeats", "1"]
+    assert main([*args, "--json", "--batch-size", "2"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["files"], report["batch_size"], report["device"]) == (4, 2, "cpu")
+    assert report["clap"]["ok"] == report["seed_shape"]["ok"] == 4
+    assert report["clap"]["files_per_s"] > 0 and report["seed_shape"]["files_per_s"] > 0
+    assert report["mel_on_device"] is False and "gpu" not in report
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "4 files" in text and "the paper's way (seed_shape)" in text and "clap " in text
 
 
 def test_base_checkpoint_gives_1024_d_features_without_fusion(checkpoints, clips):

@@ -36,7 +36,8 @@ def available_embedders() -> list[str]:
 
 def get_embedder(name: str, **options) -> Embedder:
     """The embedder called `name`. `clap` takes checkpoint=PATH (default: the installed one),
-    output="projected"|"features" and device="auto"|"cpu"|"cuda"|"mps"."""
+    output="projected"|"features", device="auto"|"cpu"|"cuda"|"mps", batch_size and
+    decode_threads (None: the embedder's defaults for its device)."""
     if name == "dsp":
         from anomalizer_desktop.core.embedding.dsp import DspEmbedder
 
@@ -47,7 +48,11 @@ def get_embedder(name: str, **options) -> Embedder:
 
         checkpoint = options.get("checkpoint") or default_checkpoint()
         return ClapEmbedder(
-            checkpoint, options.get("output") or "projected", options.get("device") or "auto"
+            checkpoint,
+            options.get("output") or "projected",
+            options.get("device") or "auto",
+            batch_size=options.get("batch_size"),
+            decode_threads=options.get("decode_threads"),
         )
     raise UnknownEmbedderError(
         f"unknown embedder {name!r}; available: {', '.join(available_embedders())}"

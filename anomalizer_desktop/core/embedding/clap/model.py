@@ -52,6 +52,13 @@ class ClapSpec:
     feature_dim: int
 
 
+def _match_input_dtype(module: nn.Module, inputs: tuple, output: torch.Tensor) -> torch.Tensor:
+    """Forward hook: the fusion layer's output in its input's dtype. Under autocast laion-clap's
+    fusion layer returns float32 for a bfloat16/float16 input, and htsat.py writes it back into
+    the half-precision tensor by index, which fails for every batch holding a clip over 10 s."""
+    return output.to(inputs[0].dtype)
+
+
 class ClapAudioEncoder(nn.Module):
     """HTS-AT audio branch + audio projection; forward returns (features, projected)."""
 
@@ -61,6 +68,9 @@ class ClapAudioEncoder(nn.Module):
         config = SimpleNamespace(**AUDIO_CFG, model_name=spec.model_name)
         self.spec = spec
         self.audio_branch = htsat.create_htsat_model(config, spec.fusion, FUSION_TYPE)
+        for name, module in self.audio_branch.named_modules():
+            if name.endswith("fusion_model"):
+                module.register_forward_hook(_match_input_dtype)
         self.audio_projection = nn.Sequential(
             nn.Linear(spec.feature_dim, PROJECTION_DIM),
             nn.ReLU(),
