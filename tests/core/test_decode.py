@@ -104,3 +104,25 @@ def test_content_hash_follows_bytes_not_names(tmp_path):
     identity = identify(a)
     assert identity.size == a.stat().st_size
     assert identity.mtime_ns == a.stat().st_mtime_ns
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 6, 8])
+def test_mix_down_is_the_mean_of_the_channels(channels):
+    from anomalizer_desktop.core.audio.decode import _mix_down
+
+    block = np.random.default_rng(channels).standard_normal((3000, channels)).astype(np.float32)
+    mixed = np.full(3000, np.nan, dtype=np.float32)
+    _mix_down(block, mixed)
+    if channels < 8:  # numpy sums 8 or more channels in another order
+        np.testing.assert_array_equal(mixed, block.mean(axis=1))
+    np.testing.assert_allclose(mixed, block.mean(axis=1), rtol=0, atol=1e-6)
+
+
+def test_a_stereo_file_decodes_to_the_mean_of_its_channels(tmp_path):
+    import soundfile as sf
+
+    left = np.linspace(-0.5, 0.5, 70_000, dtype=np.float32)  # more than one read block
+    right = np.full(70_000, 0.25, dtype=np.float32)
+    sf.write(tmp_path / "stereo.wav", np.stack([left, right], axis=1), 44_100, subtype="FLOAT")
+    audio = load_audio(tmp_path / "stereo.wav")
+    np.testing.assert_array_equal(audio.samples, (left + right) / 2)
