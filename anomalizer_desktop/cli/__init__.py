@@ -205,7 +205,7 @@ def add_clap_options(parser: argparse.ArgumentParser) -> None:
         "--decode-threads",
         type=int,
         default=None,
-        help="CLAP: threads decoding ahead of the model (2 with CPU inference, up to 16 on a GPU)",
+        help="CLAP: threads decoding ahead of the model (2 with CPU inference, up to 8 on a GPU)",
     )
 
 

@@ -112,7 +112,8 @@ def bench_clap(files: list[str], options: dict, repeats: int = 1) -> dict:
     threads = torch.get_num_threads()
     embedder.embed_file(files[0])  # warm-up: first-call allocations are not throughput
     if embedder.device.type == "cuda":
-        list(embedder.embed_files(files[: embedder.batch_size]))  # autotuning, full batch
+        # a full batch first: kernels and allocations for that shape are not throughput either
+        list(embedder.embed_files(files[: embedder.batch_size]))
         torch.cuda.synchronize(embedder.device)
         torch.cuda.reset_peak_memory_stats(embedder.device)
     rates = []

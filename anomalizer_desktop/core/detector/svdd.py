@@ -189,19 +189,22 @@ class DeepSVDD:
         center[(center.abs() < eps) & (center >= 0)] = eps
         return center
 
+    def _trimmed(self, dist: torch.Tensor) -> torch.Tensor:
+        """The unflagged distances the loss keeps: all, or the closest (1 - trim) share."""
+        trim = self.config.trim
+        keep = max(1, int(np.ceil(len(dist) * (1 - trim)))) if trim > 0 else len(dist)
+        return torch.topk(dist, keep, largest=False).values
+
     def _sad_loss(self, dist: torch.Tensor, yb: torch.Tensor | None) -> torch.Tensor:
         """Deep SAD's loss on a batch; `yb` None when nothing is flagged (plain Deep SVDD, with
         no masks: each mask costs a GPU sync)."""
         cfg = self.config
         if yb is None:
-            keep = max(1, int(np.ceil(len(dist) * (1 - cfg.trim)))) if cfg.trim > 0 else len(dist)
-            return torch.topk(dist, keep, largest=False).values.mean()
+            return self._trimmed(dist).mean()
         unlabelled = yb == 0
         terms = []
         if unlabelled.any():
-            d = dist[unlabelled]
-            keep = max(1, int(np.ceil(len(d) * (1 - cfg.trim)))) if cfg.trim > 0 else len(d)
-            terms.append(torch.topk(d, keep, largest=False).values)
+            terms.append(self._trimmed(dist[unlabelled]))
         if (~unlabelled).any():
             terms.append(cfg.eta * (dist[~unlabelled] + 1e-6) ** yb[~unlabelled])
         return torch.cat(terms).mean()

@@ -19,10 +19,16 @@ def quantize(y: np.ndarray) -> np.ndarray:
     return (np.clip(y, -1.0, 1.0) * 32767.0).astype(np.int16).astype(np.float32) / 32767.0
 
 
+def load(path: str | os.PathLike[str]) -> np.ndarray:
+    """The file as CLAP hears it before quantising: 48 kHz mono, at most the first two minutes.
+    Raises AudioDecodeError."""
+    return load_audio(path, SAMPLE_RATE, max_seconds=MAX_SECONDS).samples
+
+
 def decode_clip(path: str | os.PathLike[str]) -> np.ndarray | AudioDecodeError:
     """The quantised 48 kHz mono clip, or the file's decode error (returned: one bad file
     fails alone, the batch goes on)."""
     try:
-        return quantize(load_audio(path, SAMPLE_RATE, max_seconds=MAX_SECONDS).samples)
+        return quantize(load(path))
     except AudioDecodeError as error:
         return error

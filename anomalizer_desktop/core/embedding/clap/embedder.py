@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from anomalizer_desktop.core.audio.decode import AudioDecodeError, load_audio
+from anomalizer_desktop.core.audio.decode import AudioDecodeError
 from anomalizer_desktop.core.detector.device import resolve_device
 from anomalizer_desktop.core.embedding.clap import decoding, preprocess
 from anomalizer_desktop.core.embedding.clap.model import file_hash, load_encoder
@@ -108,7 +108,7 @@ class ClapEmbedder:
         return out.cpu().numpy().astype(np.float32)
 
     def decode(self, path: str | os.PathLike[str]) -> np.ndarray:
-        return load_audio(path, decoding.SAMPLE_RATE, max_seconds=decoding.MAX_SECONDS).samples
+        return decoding.load(path)
 
     def embed_file(self, path: str | os.PathLike[str]) -> np.ndarray:
         return self.embed_prepared([self.prepare(self.decode(path))])[0]
