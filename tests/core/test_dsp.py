@@ -187,3 +187,49 @@ def test_every_dimension_has_its_own_name_in_a_producers_words():
     assert "peaks over noise (contrast) below 200 Hz (mean)" in names
     assert "peaks over noise (contrast) 6.4 kHz-11.0 kHz (variation)" in names
     assert not any("mel band" in name for name in names)
+
+
+def test_every_dimension_says_what_its_deviation_means_in_plain_words():
+    from anomalizer_desktop.core.embedding.dsp_words import amount, clause, feature_phrases
+
+    names, phrases = feature_names(), feature_phrases()
+    assert len(phrases) == len(names) == FEATURE_DIM
+    for lower, higher in phrases:
+        for text in (lower, higher):
+            said = text.format(much="far")
+            assert said.startswith(("it ", "its ", "one ", "the ", "how ")) and "{" not in said
+
+    def says(name: str, z: float) -> str:
+        return clause(phrases[names.index(name)], z)
+
+    # the pair follows the names loop for loop: spot checks in every group
+    assert (
+        says("energy around 51 Hz (mean)", -2.0)
+        == "it has clearly less energy around 51 Hz than usual"
+    )
+    assert says("brightness (spectral centroid) (mean)", 5.0) == "it sounds far brighter than usual"
+    assert "below 200 Hz" in says("peaks over noise (contrast) below 200 Hz (variation)", 1.0)
+    assert says("average loudness", 8.0) == "it is far louder than usual"
+    assert says("attack time", -1.0) == "it reaches its loudest slightly sooner than usual"
+    assert says("tempo", 2.0) == "its tempo is clearly faster than usual"
+    assert "every 2.00 s" in says("periodicity at 2.00 s", 8.0)
+    assert (
+        says("pitch class G (variation)", 3.0)
+        == "the note G comes and goes clearly more than usual"
+    )
+    assert says("pitch spread (chroma entropy)", -8.0) == (
+        "its notes spread over far fewer pitches than usual"
+    )
+    assert says("held partials per frame", 2.0) == "it holds clearly more notes at once than usual"
+    assert says("tonal share, highs", -4.0) == "its highs are far more percussive than usual"
+    assert says("length", 0.5) == "it is slightly longer than usual"
+    # an MFCC's sign means nothing to a listener: both ways read the same
+    mfcc = names.index("timbre coefficient MFCC 10 (mean)")
+    assert clause(phrases[mfcc], 3.0) == clause(phrases[mfcc], -3.0)
+    assert [amount(z) for z in (0.3, -1.5, 3.9, -4.0, 8.0)] == [
+        "slightly",
+        "clearly",
+        "clearly",
+        "far",
+        "far",
+    ]

@@ -174,6 +174,10 @@ def test_explain_names_neighbours_and_the_deviating_groups(embedded, drums_with_
     assert result.deviations[0].percentile >= result.deviations[-1].percentile
     assert all(len(d.top_descriptors) >= 1 for d in result.deviations)
     assert result.summary.startswith("odd_tone.wav is more unusual than")
+    # the summary says in words what the most deviating descriptor of the top aspect means
+    lead = result.deviations[0].top_descriptors[0]
+    assert lead["words"].endswith(("than usual", "off the usual", "from usual"))
+    assert f"of loops): {lead['words']}." in result.summary and "σ" not in result.summary
     with pytest.raises(ExplainError, match="not an embedded loop"):
         explain(embedded, str(drums_with_odd_ones / "nope.wav"))
 

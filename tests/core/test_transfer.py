@@ -72,7 +72,11 @@ def test_npz_import_matches_by_path_below_a_moved_root(source, tmp_path, loop_fo
     from anomalizer_desktop.core.analysis.projection import library_map
 
     assert library_map(source, "studio").xy.shape == (12, 2)
-    assert explain(source, paths[int(ids[0])], "studio").deviations[0].group == "all"
+    studio = explain(source, paths[int(ids[0])], "studio")
+    assert studio.deviations[0].group == "all"
+    # imported vectors have no words for their dimensions: the summary names one and its size
+    assert "words" not in studio.deviations[0].top_descriptors[0]
+    assert "dimension " in studio.summary and "σ)." in studio.summary
 
 
 def test_unmatched_rows_are_reported_not_guessed(source, tmp_path):

@@ -40,7 +40,8 @@ class Deviation:
     group: str
     words: str
     percentile: float  # share of the library this loop deviates more than, 0-100
-    top_descriptors: list[dict] = field(default_factory=list)  # name, z, direction
+    #: name, z, direction and, where the embedder has them, words: what the value means
+    top_descriptors: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -119,6 +120,7 @@ def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5)
     row = match[0]
     groups = info.groups or {"all": slice(0, info.dim)}
     names = info.names or [f"dimension {i + 1}" for i in range(info.dim)]
+    phrases = info.phrases
     model = _trained_model(store, x)
     standardizer = model.standardizer if model is not None else Standardizer.fit(x, groups)
     z = standardizer.transform(x)
@@ -164,12 +166,7 @@ def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5)
                 words=GROUP_WORDS.get(group, group),
                 percentile=round(percentile, 1),
                 top_descriptors=[
-                    {
-                        "name": names[part.start + int(j)],
-                        "z": round(float(values[j]), 2),
-                        "direction": "higher" if values[j] > 0 else "lower",
-                    }
-                    for j in top
+                    _descriptor(names, phrases, part.start + int(j), float(values[j])) for j in top
                 ],
             )
         )
@@ -184,6 +181,20 @@ def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5)
         _summary(record, deviations, like),
         like,
     )
+
+
+def _descriptor(
+    names: list[str], phrases: list[tuple[str, str]] | None, dim: int, z: float
+) -> dict:
+    """One deviating descriptor: its name, its z (spreads from the library's typical value),
+    the direction and, where the embedder describes its dimensions, a clause saying it."""
+    found = {"name": names[dim], "z": round(z, 2), "direction": "higher" if z > 0 else "lower"}
+    if phrases is not None:
+        # here, not at the top: the window imports this module and must not load the DSP code
+        from anomalizer_desktop.core.embedding.dsp_words import clause
+
+        found["words"] = clause(phrases[dim], z)
+    return found
 
 
 def _unusual_cut(store: Store) -> float | None:
@@ -218,16 +229,17 @@ def _summary(record, deviations: list[Deviation], like_flagged: list[dict]) -> s
         else f"{name}: "
     )
     strongest = [d for d in deviations if d.percentile >= 80][:2] or deviations[:1]
-    parts = []
+    sentences = []
     for d in strongest:
         lead = d.top_descriptors[0]
-        parts.append(
-            f"its {d.words} {_stands_out(d.words)} (more than {more_than(d.percentile)}% "
-            "of loops); "
+        what = lead.get("words") or (
             f"{lead['name']} is {lead['direction']} than usual ({spreads_text(lead['z'])})"
         )
-    text = "; ".join(parts)
-    text = standing + text[:1].upper() + text[1:] + "."
+        sentences.append(
+            f"Its {d.words} {_stands_out(d.words)} (more than {more_than(d.percentile)}% "
+            f"of loops): {what}."
+        )
+    text = standing + " ".join(sentences)
     if like_flagged:
         names = " and ".join(os.path.basename(f["path"]) for f in like_flagged[:2])
         text += f" It sounds like {names}, which you flagged unusual."

@@ -20,6 +20,8 @@ class EmbedderInfo:
     dim: int
     groups: dict[str, slice] | None = None
     names: list[str] | None = None
+    #: per dimension, clauses for a value below and above the usual one (`dsp_words`)
+    phrases: list[tuple[str, str]] | None = None
 
     def as_dict(self) -> dict:
         return {"id": self.id, "version": self.version, "dim": self.dim}
@@ -28,6 +30,7 @@ class EmbedderInfo:
 def builtin_info(name: str) -> EmbedderInfo:
     """The DSP embedder's own description (other built-ins need a model: see embedder_info)."""
     from anomalizer_desktop.core.embedding.dsp import DspEmbedder
+    from anomalizer_desktop.core.embedding.dsp_words import feature_phrases
 
     if name != "dsp":
         raise UnknownEmbedderError(f"{name} vectors are described by the library, not built in")
@@ -37,6 +40,7 @@ def builtin_info(name: str) -> EmbedderInfo:
         DspEmbedder.dim,
         DspEmbedder.feature_groups(),
         DspEmbedder.feature_names(),
+        feature_phrases(),
     )
 
 
