@@ -24,7 +24,7 @@ GROUP_WORDS = {
     "dynamics": "loudness and envelope (dynamics)",
     "rhythm": "rhythm and tempo",
     "pitch": "pitch and harmony",
-    "tonality": "pitched vs unpitched (tonality)",
+    "tonality": "tonality (pitched vs unpitched)",
     "texture": "tonal vs percussive texture",
     "length": "length",
     "all": "overall sound",
