@@ -340,14 +340,38 @@ def test_flagging_one_loop_of_a_stray_pack_raises_its_look_alikes():
     assert fit(ModelSpec("knn"), x, labels).pull is None
 
 
-def test_a_checkpoint_keeps_the_pull_of_unusual_flags(tmp_path):
+def test_a_loop_flagged_typical_is_not_pulled_towards_an_unusual_one():
+    """The user called it typical: a look-alike of a flagged-unusual loop stays where the
+    detector put it; its unflagged twins in the pack still rise."""
     x, _ = stray_pack()
     labels = np.zeros(len(x))
     labels[-1] = -1
+    only_unusual = fit(ModelSpec(), x, labels)
+    labels[-2] = 1
+    both = fit(ModelSpec(), x, labels)
+    before, after = only_unusual.pull_gains(x).max(axis=1), both.pull_gains(x).max(axis=1)
+    assert before[-2] > 0.9 and after[-2] == 0.0
+    np.testing.assert_array_equal(after[:-2], before[:-2])
+    assert both.score(x)[-2] == pytest.approx(only_unusual.score(x)[-2] - before[-2])
+    # an exact copy of the typical loop (the same file twice) is typical too
+    copy = np.vstack([x, x[-2:-1]])
+    assert both.pull_gains(copy).max(axis=1)[-1] == 0.0
+
+
+def test_a_checkpoint_keeps_the_pull_of_unusual_flags(tmp_path):
+    x, _ = stray_pack()
+    labels = np.zeros(len(x))
+    labels[-1], labels[-2] = -1, 1
     model = fit(ModelSpec(), x, labels)
     loaded, _ = load_checkpoint(save_checkpoint(model, tmp_path / "m.pt", EMBEDDER))
     np.testing.assert_allclose(loaded.score(x), model.score(x), atol=1e-6)
     np.testing.assert_allclose(loaded.pull.neighbourhoods, model.pull.neighbourhoods)
+    assert loaded.pull_gains(x)[-2].max() == 0.0
+    # a checkpoint from before typical flags were exempt pulls every loop, as it did
+    state = model.state()
+    del state["pull"]["typical"]
+    old = AnomalyModel.from_state(state)
+    assert old.pull_gains(x)[-2].max() > 0.9
 
 
 @pytest.mark.parametrize("flagged", [False, True])

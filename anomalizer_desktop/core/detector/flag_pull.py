@@ -33,13 +33,15 @@ K = 5
 
 @dataclass
 class UnusualPull:
-    """Anchors (standardised vectors of flagged-unusual loops) and the size of each one's
-    neighbourhood (mean L1 distance to its K nearest loops)."""
+    """Anchors (standardised vectors of flagged-unusual loops), the size of each one's
+    neighbourhood (mean L1 distance to its K nearest loops) and the standardised vectors of the
+    loops flagged typical, which gain nothing."""
 
     anchors: np.ndarray
     neighbourhoods: np.ndarray
     width: float = WIDTH
     strength: float = STRENGTH
+    typical: np.ndarray | None = None
 
     @classmethod
     def fit(cls, z: np.ndarray, labels: np.ndarray | None, k: int = K) -> UnusualPull | None:
@@ -55,7 +57,12 @@ class UnusualPull:
         distances[np.arange(len(flagged)), flagged] = np.inf  # not its own neighbour
         distances.sort(axis=1)
         nearest = distances[:, : max(1, min(k, len(z) - 1))]
-        return cls(anchors.astype(np.float32), nearest.mean(axis=1).astype(np.float32))
+        typical = z[np.asarray(labels) > 0].astype(np.float32)
+        return cls(
+            anchors.astype(np.float32),
+            nearest.mean(axis=1).astype(np.float32),
+            typical=typical,
+        )
 
     def gains(self, z: np.ndarray, neighbourhoods: np.ndarray | None = None) -> np.ndarray:
         """What each row (axis 0) gains from each anchor (axis 1), STRENGTH at most.
@@ -68,7 +75,20 @@ class UnusualPull:
         if neighbourhoods is not None:
             radii = np.minimum(radii, np.asarray(neighbourhoods, dtype=np.float64)[:, None])
         radii = np.maximum(self.width * radii, 1e-9)
-        return self.strength * np.exp(-((distances / radii) ** 2))
+        gains = self.strength * np.exp(-((distances / radii) ** 2))
+        gains[self._is_typical(z)] = 0.0
+        return gains
+
+    def _is_typical(self, z: np.ndarray) -> np.ndarray:
+        """Rows that are loops flagged typical when the pull was fitted (or exact copies).
+
+        Matched by their bytes: standardising is elementwise, so a loop's row is bitwise the
+        same at fit and at score time, and a set lookup stays cheap with thousands of flags."""
+        if self.typical is None or len(self.typical) == 0:
+            return np.zeros(len(z), dtype=bool)
+        known = {row.tobytes() for row in np.ascontiguousarray(self.typical, dtype=np.float32)}
+        rows = np.ascontiguousarray(z, dtype=np.float32)
+        return np.fromiter((row.tobytes() in known for row in rows), dtype=bool, count=len(rows))
 
     def bonus(self, z: np.ndarray, neighbourhoods: np.ndarray | None = None) -> np.ndarray:
         """What each row gains: the pull of its strongest anchor (0 when far from all)."""
@@ -80,6 +100,7 @@ class UnusualPull:
             "neighbourhoods": self.neighbourhoods,
             "width": self.width,
             "strength": self.strength,
+            "typical": self.typical if self.typical is not None else np.zeros((0, 0), np.float32),
         }
 
     @classmethod
@@ -91,4 +112,6 @@ class UnusualPull:
             np.asarray(state["neighbourhoods"], dtype=np.float32),
             float(state["width"]),
             float(state["strength"]),
+            # checkpoints from before typical flags were exempt have none
+            np.asarray(state.get("typical", np.zeros((0, 0))), dtype=np.float32),
         )

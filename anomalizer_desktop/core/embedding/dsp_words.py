@@ -126,7 +126,7 @@ def feature_phrases() -> list[tuple[str, str]]:
     phrases += [_pair("its tone colour flickers", "less", "more")] * N_MFCC
     phrases += [mean for mean, _ in _SHAPE] + [variation for _, variation in _SHAPE]
     octaves = [
-        f"{_hz_label(low)}-{_hz_label(high)}" if low else f"below {_hz_label(high)}"
+        f"between {_hz_label(low)} and {_hz_label(high)}" if low else f"below {_hz_label(high)}"
         for low, high in itertools.pairwise(CONTRAST_EDGES_HZ)
     ]
     phrases += [_pair(f"its spectrum {o} is", "flatter", "peakier") for o in octaves]
