@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--new",
         action="store_true",
-        help="score only the loops the run has no score for yet (added since it was trained)",
+        help="score only the loops the run has no score for yet (added or changed since)",
     )
     p.set_defaults(func=commands.cmd_score)
 

@@ -111,6 +111,15 @@ def test_symlink_loops_do_not_hang(store, loop_folder):
     assert summary.found == 12
 
 
+def test_a_dangling_link_is_an_error_once_and_unchanged_after(store, loop_folder):
+    os.symlink(loop_folder / "gone.wav", loop_folder / "link.wav")
+    first = _scan(store, loop_folder)
+    assert (first.new, first.errors) == (13, 1)
+    assert "cannot read the file" in _by_name(store)["link.wav"].error
+    again = _scan(store, loop_folder)
+    assert (again.changed, again.unchanged, again.errors) == (0, 13, 1)
+
+
 def test_unreadable_folder_is_reported_and_the_scan_goes_on(store, loop_folder, monkeypatch):
     locked = str(loop_folder / "bass")
     real_scandir = os.scandir

@@ -253,9 +253,23 @@ def test_score_status_names_what_went_stale_and_the_fix(embedded, drums_with_odd
     run_job(embed(embedded, "dsp", workers=1))
     added = _status(embedded)
     assert (added.action, added.embedded, added.scored) == (SCORE, 19, 18)
-    assert "1 loop added since run 1" in added.message
+    assert "1 loop added or changed since run 1 has no score yet" in added.message
     run_job(score(embedded))
     assert _status(embedded).current
+
+    # a file whose sound changed loses its old score (it described the old sound) and is
+    # scored again, with the last run, after embedding
+    changed = drums_with_odd_ones / "new_loop.wav"
+    audiogen.write(changed, audiogen.tone(330.0))
+    run_job(scan(embedded, [str(drums_with_odd_ones)]))
+    record = next(r for r in embedded.list_samples() if r.path == str(changed.resolve()))
+    assert record.score is None
+    run_job(embed(embedded, "dsp", workers=1))
+    assert _status(embedded).action == SCORE
+    run_job(score(embedded))
+    assert _status(embedded).current
+    rescored = next(r for r in embedded.list_samples() if r.path == str(changed.resolve()))
+    assert rescored.score is not None
 
     records = {Path(r.path).name: r.id for r in embedded.list_samples()}
     embedded.set_flag([records["odd_tone.wav"]], "unusual")

@@ -3,7 +3,8 @@
 The table and map show the latest run's scores. They go stale in four ways a producer cannot
 see from the numbers: the program was upgraded to a new DSP version and the library still holds
 the old vectors (embed, then train), the vectors were re-embedded after the run (the old run
-cannot score the new vectors), loops were added after the run (no score yet), or flags changed
+cannot score the new vectors), loops were added or their files changed after the run (no score
+yet), or flags changed
 after it (a retrain with flags would move look-alikes). `score_status` names which, so
 the GUI can offer the one action that fixes it and `anomalizer info` can say it headless.
 """
@@ -145,9 +146,8 @@ def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
         )
     if scored < embedded:
         new = embedded - scored
-        return status(
-            SCORE, f"{new} loop{'s' if new != 1 else ''} added since run {run_id} have no score yet"
-        )
+        loops, have = ("1 loop", "has") if new == 1 else (f"{new} loops", "have")
+        return status(SCORE, f"{loops} added or changed since run {run_id} {have} no score yet")
     usable = _usable_flags(store)
     flags = {name: sum(flag == name for _, flag in usable) for name in ("typical", "unusual")}
     used = config.get("labelled") or {}

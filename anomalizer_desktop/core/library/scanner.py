@@ -162,7 +162,10 @@ def _scan_file(
             store.insert_sample(
                 path, root_id, status="error", error=message, error_kind="unreadable"
             )
-        return "changed" if known else "new"
+        if not known:
+            return "new"
+        # unreadable the last time too (no content hash was ever taken): nothing changed
+        return "unchanged" if known[4] == "error" and known[3] is None else "changed"
     if known:
         sample_id, size, mtime_ns, old_hash, status = known
         # files in error are looked at again: a permission fixed or a copy completed heals them

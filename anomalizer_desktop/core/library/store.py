@@ -214,10 +214,12 @@ class Store:
 
     # ------------------------------------------------------------------ features
     def invalidate_features(self, sample_id: int) -> None:
-        """Forget every embedding of a sample whose content changed."""
+        """Forget every embedding and score of a sample whose content changed: they describe
+        a sound the file no longer holds. (Flags and notes are the user's and stay.)"""
         with self.transaction() as db:
             db.execute("DELETE FROM features WHERE sample_id = ?", (sample_id,))
             db.execute("DELETE FROM feature_errors WHERE sample_id = ?", (sample_id,))
+            db.execute("DELETE FROM scores WHERE sample_id = ?", (sample_id,))
 
     def samples_to_embed(
         self, embedder: str, version: str, retry_errors: bool = False
