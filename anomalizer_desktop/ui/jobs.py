@@ -53,7 +53,7 @@ def score_status_job(embedder: str):
 
 
 def score_new_loops_job(embedder: str):
-    """Score loops added since the latest run with that run's model, when it can score them
+    """Score loops added or changed since the latest run with its model, when it can score them
     (same embedder version); returns None when there is nothing to do that way."""
 
     def factory(store, cancel):

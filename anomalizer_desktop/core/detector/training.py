@@ -162,7 +162,7 @@ def score(
     only_new: bool = False,
 ) -> Job[dict]:
     """Score every embedded loop with a stored run's model, or with `only_new` just the loops
-    that run has no score for yet (added since): a model's score for a loop depends on the
+    that run has no score for yet (added or changed since): a loop's score depends on the
     model and the loop alone, so the others would come out the same. Progress per chunk of
     loops; cancelling stops between chunks and writes nothing."""
     run_id, embedder, checkpoint = run_checkpoint(store, run_id)
