@@ -140,3 +140,29 @@ def test_unique_name_is_case_insensitive():
     assert unique_name("Kick.wav", taken) == "Kick.wav"
     assert unique_name("kick.WAV", taken) == "kick (2).WAV"
     assert unique_name("Kick.wav", taken) == "Kick (3).wav"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_exports_get_the_permissions_a_plain_create_gives(library, tmp_path):
+    """Temporary files are private (0600); a playlist or a folder of links must be readable
+    as a normally created file would be (a DAW may run as another user, or from a share)."""
+    previous = os.umask(0o027)
+    try:
+        entries = select_entries(library)
+        playlist = write_export(entries, "m3u8", tmp_path / "set.m3u8")
+        folder = write_export(entries, "folder", tmp_path / "links")
+    finally:
+        os.umask(previous)
+    assert playlist.stat().st_mode & 0o777 == 0o640
+    assert folder.stat().st_mode & 0o777 == 0o750
+
+
+def test_the_umask_is_read_without_being_changed():
+    from anomalizer_desktop.core.file_modes import current_umask
+
+    previous = os.umask(0o027)
+    try:
+        assert current_umask() == 0o027
+        assert current_umask() == 0o027  # reading it twice: still what was set
+    finally:
+        os.umask(previous)

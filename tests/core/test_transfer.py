@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import numpy as np
@@ -40,6 +41,10 @@ def test_round_trip_to_a_library_under_another_root_gives_identical_scores(
 ):
     out = export_features(source, "dsp", tmp_path / "features.parquet")
     assert out["rows"] == 12
+    if os.name == "posix":  # a file to take elsewhere: not private like its temporary file
+        umask = os.umask(0)
+        os.umask(umask)
+        assert (tmp_path / "features.parquet").stat().st_mode & 0o777 == 0o666 & ~umask
     table = pq.read_table(tmp_path / "features.parquet")
     assert {"path", "content_hash", "embedder", "dim", "vector"} <= set(table.column_names)
     assert pa.types.is_fixed_size_list(table.schema.field("vector").type)

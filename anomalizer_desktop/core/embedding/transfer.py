@@ -22,6 +22,7 @@ import numpy as np
 
 from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.file_modes import as_if_created
 from anomalizer_desktop.core.library.store import Store
 
 IMPORTED_VERSION = "imported"
@@ -81,6 +82,7 @@ def export_features(store: Store, embedder: str, target: str | os.PathLike[str])
         raise FeatureFileError(f"cannot write to {target.parent}: {error.strerror}") from None
     try:
         pq.write_table(table, temp)
+        as_if_created(temp, 0o666)  # a file to take to another machine, not a private one
         os.replace(temp, target)
     except OSError as error:
         raise FeatureFileError(f"cannot write {target}: {error.strerror or error}") from None

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from anomalizer_desktop.core.export.selection import ExportError
+from anomalizer_desktop.core.file_modes import as_if_created
 
 
 def _reason(error: OSError) -> str:
@@ -30,6 +31,7 @@ def atomic_write_text(target: str | os.PathLike[str], text: str) -> Path:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        as_if_created(Path(temp), 0o666)
         os.replace(temp, target)
     except OSError as error:
         Path(temp).unlink(missing_ok=True)
@@ -56,6 +58,7 @@ def atomic_build_folder(
     except OSError as error:
         raise ExportError(f"cannot write to {target.parent}: {_reason(error)}") from None
     try:
+        as_if_created(staging, 0o777)
         build(staging)
         if target.exists():
             old = target.with_name(f".{target.name}.old")
