@@ -159,3 +159,39 @@ def test_the_table_shows_whole_scenario_names_and_the_mean():
     assert "hand_percussion_long_name" in header and header.split()[-1] == "mean"
     assert best.split() == ["knn", "0.800", "0.950", "0.875"]  # sorted by mean
     assert second.split() == ["default", "0.900", "0.700", "0.800"]
+
+
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        (b"file,class\nx.wav,normal\n", "must name the columns path,label"),
+        (b"path,label\nx.wav,weird\n", "line 2: expected a path and a label"),
+        (b"path,label\n,outlier\n", "line 2: expected a path and a label"),
+        (b"\xff\xfe garbage", "not UTF-8 text"),
+        (b"", "found nothing"),
+    ],
+)
+def test_a_bad_labels_file_is_a_clear_error(tmp_path, capsys, content, says):
+    from anomalizer_desktop.core.analysis.evaluation import read_labels
+
+    scenario = tmp_path / "corpus" / "s1"
+    scenario.mkdir(parents=True)
+    (scenario / "labels.csv").write_bytes(content)
+    with pytest.raises(EvaluationError, match=says):
+        read_labels(scenario)
+    assert main(["evaluate", str(tmp_path / "corpus"), "-q"]) == 1
+    assert says in capsys.readouterr().err
+
+
+def test_labels_from_a_spreadsheet_read_as_written(tmp_path):
+    """Excel writes a byte-order mark and may capitalise; both are fine."""
+    from anomalizer_desktop.core.analysis.evaluation import read_labels
+
+    (tmp_path / "labels.csv").write_bytes(
+        "\ufeffPath,Label\r\na.wav,Normal\r\nb.wav, OUTLIER \r\n".encode()
+    )
+    labels = read_labels(tmp_path)
+    assert labels == {
+        str((tmp_path / "a.wav").resolve()): False,
+        str((tmp_path / "b.wav").resolve()): True,
+    }

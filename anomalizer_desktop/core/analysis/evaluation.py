@@ -82,12 +82,39 @@ def find_scenarios(corpus: str | os.PathLike[str]) -> list[Path]:
     return found
 
 
+LABELS = {"normal": False, "outlier": True}
+
+
 def read_labels(folder: Path) -> dict[str, bool]:
-    with open(folder / "labels.csv", encoding="utf-8", newline="") as handle:
-        return {
-            os.path.realpath(folder / row["path"]): row["label"].strip() == "outlier"
-            for row in csv.DictReader(handle)
-        }
+    """{real path: is an outlier} from `folder/labels.csv` (columns path,label; label normal or
+    outlier, any case; a spreadsheet's byte-order mark is fine). Anything else is an
+    EvaluationError naming the file and line, never a traceback."""
+    file = folder / "labels.csv"
+    labels = {}
+    try:
+        with open(file, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            columns = [c.strip().lower() for c in reader.fieldnames or []]
+            if "path" not in columns or "label" not in columns:
+                raise EvaluationError(
+                    f"{file}: the first line must name the columns path,label"
+                    f" (found {','.join(reader.fieldnames or []) or 'nothing'})"
+                )
+            reader.fieldnames = columns
+            for row in reader:
+                path = (row.get("path") or "").strip()
+                label = (row.get("label") or "").strip().lower()
+                if label not in LABELS or not path:
+                    raise EvaluationError(
+                        f"{file}, line {reader.line_num}: expected a path and a label"
+                        f" (normal or outlier), found {path!r}, {label!r}"
+                    )
+                labels[os.path.realpath(folder / path)] = LABELS[label]
+    except UnicodeDecodeError:
+        raise EvaluationError(f"{file}: not UTF-8 text") from None
+    except (OSError, csv.Error) as error:
+        raise EvaluationError(f"{file}: cannot be read ({error})") from None
+    return labels
 
 
 def load_scenario(
