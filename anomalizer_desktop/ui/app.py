@@ -36,7 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from anomalizer_desktop.core.library.store import Store, StoreError
+    from anomalizer_desktop.core.errors import AnomalizerError
+    from anomalizer_desktop.core.library.store import Store
+    from anomalizer_desktop.ui.library_open import ask_with_message_box, recover_library
     from anomalizer_desktop.ui.main_window import MainWindow
     from anomalizer_desktop.ui.player import AudioPlayer
     from anomalizer_desktop.ui.settings import Settings
@@ -53,9 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     library = resolve_library_path(args.library or settings.get("library") or None)
     try:
         store = Store(library)
-    except StoreError as error:
+    except AnomalizerError as error:  # damaged, not a database, or from a newer version
         print(f"anomalizer-desktop: {error}", file=sys.stderr)
-        return 1
+        if args.screenshot:
+            return 1
+        store = recover_library(library, error, ask_with_message_box)
+        if store is None:
+            return 1
     settings.set("library", str(library))
     player = AudioPlayer(device=settings.get("audio_device") or None)
     window = MainWindow(store, settings, JobRunner(str(library)), player)

@@ -1,0 +1,79 @@
+"""What the app does when the library file cannot be opened: say so in a window, never a traceback.
+
+A damaged library (not a database, a disk image that is malformed) can be set aside: the file is
+renamed, never deleted, and a new empty library takes its place, so the producer can keep
+working and the old file stays there for recovery. A library written by a newer version of the
+app is left exactly as it is: the fix is to update the app.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.library.schema import SchemaTooNewError
+from anomalizer_desktop.core.library.store import Store, StoreError
+
+START_NEW, QUIT, OK = "start-new", "quit", "ok"
+
+#: shows the message and the choices, returns the one taken (QUIT when the window is closed)
+Ask = Callable[[str, list[str]], str]
+
+
+def set_aside(library: Path) -> Path:
+    """Rename the library file (and SQLite's -wal / -shm beside it) to `<name>.damaged-<time>`."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    kept = library.with_name(f"{library.name}.damaged-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        part = Path(f"{library}{suffix}")
+        if part.exists():
+            os.replace(part, Path(f"{kept}{suffix}"))
+    return kept
+
+
+def recover_library(library: Path, error: AnomalizerError, ask: Ask) -> Store | None:
+    """After `Store(library)` failed with `error`: a new Store, or None to quit."""
+    if isinstance(error, SchemaTooNewError):
+        reason = str(error)  # "this library uses schema version N, newer than ..."
+        ask(f"Cannot open the library {library}.\n\n{reason[:1].upper()}{reason[1:]}.", [QUIT])
+        return None
+    reason = str(error)  # "cannot open the library PATH: file is not a database"
+    choice = ask(
+        f"{reason[:1].upper()}{reason[1:]}.\n\nStart a new, empty library? "
+        "The damaged file is kept beside it, renamed, so nothing in it is lost.",
+        [START_NEW, QUIT],
+    )
+    if choice != START_NEW:
+        return None
+    try:
+        kept = set_aside(library)
+        store = Store(library)
+    except (OSError, StoreError) as failure:
+        ask(f"Could not start a new library at {library}:\n\n{failure}", [QUIT])
+        return None
+    ask(f"Started a new library. The damaged one is kept as {kept}.", [OK])
+    return store
+
+
+def ask_with_message_box(text: str, choices: list[str]) -> str:
+    """`Ask` as a Qt message box (the app's way; tests pass their own). Closing the box
+    without a choice quits."""
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox()
+    box.setWindowTitle("anomalizer-desktop")
+    box.setText(text)
+    box.setIcon(QMessageBox.Icon.Critical if QUIT in choices else QMessageBox.Icon.Information)
+    labels = {START_NEW: "Start a new library", QUIT: "Quit", OK: "OK"}
+    roles = {START_NEW: QMessageBox.ButtonRole.AcceptRole, QUIT: QMessageBox.ButtonRole.RejectRole}
+    buttons = {
+        box.addButton(labels[c], roles.get(c, QMessageBox.ButtonRole.AcceptRole)): c
+        for c in choices
+    }
+    default = next(b for b, c in buttons.items() if c == (QUIT if QUIT in choices else OK))
+    box.setDefaultButton(default)
+    box.exec()
+    return buttons.get(box.clickedButton(), QUIT)

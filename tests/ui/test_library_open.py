@@ -1,0 +1,88 @@
+"""A library that cannot be opened: a message, a choice, and the damaged file kept."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from anomalizer_desktop.core.library.schema import SchemaTooNewError
+from anomalizer_desktop.core.library.store import Store, StoreError
+from anomalizer_desktop.ui.library_open import OK, QUIT, START_NEW, recover_library
+
+
+def broken_library(tmp_path):
+    library = tmp_path / "library.sqlite"
+    library.write_bytes(b"this is not a database, but it was someone's loops" * 100)
+    with pytest.raises(StoreError) as caught:
+        Store(library)
+    return library, caught.value
+
+
+class Answers:
+    """An `Ask` that answers from a list and records what it was shown."""
+
+    def __init__(self, *answers):
+        self.answers, self.shown = list(answers), []
+
+    def __call__(self, text, choices):
+        self.shown.append((text, choices))
+        return self.answers.pop(0)
+
+
+def test_quitting_leaves_the_damaged_library_untouched(tmp_path):
+    library, error = broken_library(tmp_path)
+    before = library.read_bytes()
+    ask = Answers(QUIT)
+    assert recover_library(library, error, ask) is None
+    assert library.read_bytes() == before
+    text, choices = ask.shown[0]
+    assert text.startswith(f"Cannot open the library {library}: file is not a database.")
+    assert choices == [START_NEW, QUIT]
+
+
+def test_a_new_library_starts_and_the_damaged_one_is_kept_beside_it(tmp_path):
+    library, error = broken_library(tmp_path)
+    before = library.read_bytes()
+    ask = Answers(START_NEW, OK)
+    store = recover_library(library, error, ask)
+    assert store is not None and store.list_samples() == []
+    store.close()
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("library.sqlite.damaged-")]
+    assert len(kept) == 1 and kept[0].read_bytes() == before
+    assert kept[0].name in ask.shown[-1][0]
+
+
+def test_a_library_from_a_newer_version_is_never_set_aside(tmp_path):
+    library = tmp_path / "library.sqlite"
+    Store(library).close()
+    with sqlite3.connect(library) as db:
+        db.execute("PRAGMA user_version = 99")
+    with pytest.raises(SchemaTooNewError) as caught:
+        Store(library)
+    ask = Answers(QUIT)
+    assert recover_library(library, caught.value, ask) is None
+    assert (
+        ask.shown[0][1] == [QUIT] and "\n\nThis library uses schema version 99" in ask.shown[0][0]
+    )
+    assert not [p for p in tmp_path.iterdir() if "damaged" in p.name]
+    with sqlite3.connect(library) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (99,)
+
+
+def test_the_message_box_quits_when_closed(qtbot):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from anomalizer_desktop.ui.library_open import ask_with_message_box
+
+    seen = []
+
+    def close_it():
+        box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox))
+        seen.append([b.text() for b in box.buttons()])
+        box.reject()
+
+    QTimer.singleShot(100, close_it)
+    assert ask_with_message_box("Cannot open the library", [START_NEW, QUIT]) == QUIT
+    assert seen == [["Start a new library", "Quit"]]
