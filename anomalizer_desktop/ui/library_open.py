@@ -3,7 +3,8 @@
 A damaged library (not a database, a disk image that is malformed) can be set aside: the file is
 renamed, never deleted, and a new empty library takes its place, so the producer can keep
 working and the old file stays there for recovery. A library written by a newer version of the
-app is left exactly as it is: the fix is to update the app.
+app is left exactly as it is: the fix is to update the app. So is a library whose folder cannot
+be made (a drive that is not mounted): the fix is to mount it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ def set_aside(library: Path) -> Path:
 
 def recover_library(library: Path, error: AnomalizerError, ask: Ask) -> Store | None:
     """After `Store(library)` failed with `error`: a new Store, or None to quit."""
+    if not library.exists():  # nothing damaged: its folder cannot be made (a drive not mounted)
+        reason = str(error)
+        ask(f"{reason[:1].upper()}{reason[1:]}.", [QUIT])
+        return None
     if isinstance(error, SchemaTooNewError):
         reason = str(error)  # "this library uses schema version N, newer than ..."
         ask(f"Cannot open the library {library}.\n\n{reason[:1].upper()}{reason[1:]}.", [QUIT])

@@ -48,6 +48,14 @@ def test_a_file_that_is_not_a_library_gives_a_clear_error(tmp_path):
         Store(path)
 
 
+def test_a_library_whose_folder_cannot_be_made_gives_a_clear_error(tmp_path):
+    """A library on a drive that is not mounted (here: below a file) is a StoreError that
+    names the folder, not an OSError traceback."""
+    (tmp_path / "not_a_folder").write_text("x")
+    with pytest.raises(StoreError, match="cannot create its folder"):
+        Store(tmp_path / "not_a_folder" / "sub" / "lib.sqlite")
+
+
 def test_transaction_rolls_back_everything_on_error():
     store = Store(":memory:")
     sample = _sample(store)

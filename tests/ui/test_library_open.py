@@ -86,3 +86,14 @@ def test_the_message_box_quits_when_closed(qtbot):
     QTimer.singleShot(100, close_it)
     assert ask_with_message_box("Cannot open the library", [START_NEW, QUIT]) == QUIT
     assert seen == [["Start a new library", "Quit"]]
+
+
+def test_a_library_on_a_missing_drive_is_only_reported(tmp_path):
+    (tmp_path / "usb").write_text("not mounted")
+    library = tmp_path / "usb" / "Loops" / "library.sqlite"
+    with pytest.raises(StoreError) as caught:
+        Store(library)
+    ask = Answers(QUIT)
+    assert recover_library(library, caught.value, ask) is None
+    text, choices = ask.shown[0]
+    assert choices == [QUIT] and text.startswith("Cannot open the library") and "folder" in text
