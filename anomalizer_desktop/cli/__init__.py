@@ -13,11 +13,23 @@ import sys
 from anomalizer_desktop import __version__
 from anomalizer_desktop.cli import commands
 from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
+from anomalizer_desktop.core.detector.spec import SVDD_ENSEMBLE
 from anomalizer_desktop.core.embedding.base import available_embedders
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.export import FORMATS
 from anomalizer_desktop.core.library.store import FLAGS, SORT_COLUMNS, STATUSES, Store
 from anomalizer_desktop.core.paths import resolve_library_path
+
+
+def _at_least_one(text: str) -> int:
+    """argparse type: a whole number of 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,6 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eta", type=float, default=1.0, help="weight of flagged loops (Deep SAD)")
+    p.add_argument(
+        "--ensemble",
+        type=_at_least_one,
+        default=SVDD_ENSEMBLE,
+        metavar="N",
+        help=f"Deep SVDD / SAD: networks trained with seeds S..S+N-1 and averaged"
+        f" (default {SVDD_ENSEMBLE}; 1 is the paper's single network)",
+    )
     p.set_defaults(func=commands.cmd_train)
 
     p = sub.add_parser("score", parents=[common], help="score every loop with a trained run")

@@ -246,6 +246,7 @@ def cmd_train(args: argparse.Namespace, store: Store) -> int:
         device=args.device,
         epochs=args.epochs,
         eta=args.eta,
+        ensemble=args.ensemble,
     )
     result = drive(train(store, spec, args.embedder), f"training ({args.detector})", args.quiet)
     if args.json:

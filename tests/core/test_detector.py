@@ -166,6 +166,44 @@ def test_checkpoint_round_trip_gives_identical_scores(tmp_path, detector):
     assert torch.load(path, weights_only=True)["format"] == "anomalizer-detector"
 
 
+@pytest.mark.parametrize("detector", ["svdd", "sad"])
+def test_deep_svdd_trains_an_ensemble_of_seeds_that_a_checkpoint_keeps(tmp_path, detector):
+    from anomalizer_desktop.core.detector.spec import SVDD_ENSEMBLE
+
+    x, _ = clusters()
+    labels = np.zeros(len(x))
+    labels[0] = 1
+    model = fit(ModelSpec(detector=detector, seed=7, device="cpu", epochs=2), x, labels)
+    assert [m.seed for m in model.members] == list(range(7, 7 + SVDD_ENSEMBLE))
+    networks = [m.model.state()["weights"] for m in model.members]
+    first = next(iter(networks[0]))
+    assert not torch.equal(networks[0][first], networks[1][first])  # seeds differ
+    loaded, _ = load_checkpoint(save_checkpoint(model, tmp_path / "m.pt", EMBEDDER), EMBEDDER)
+    assert [m.seed for m in loaded.members] == [m.seed for m in model.members]
+    np.testing.assert_allclose(loaded.score(x), model.score(x), rtol=0, atol=1e-6)
+    # one network is the paper's detector: exactly the ensemble's first member
+    single = fit(
+        ModelSpec(detector=detector, seed=7, device="cpu", epochs=2, ensemble=1), x, labels
+    )
+    assert len(single.members) == 1
+    np.testing.assert_array_equal(
+        single.score(x), model.members[0].score(single.standardizer.transform(x))
+    )
+    with pytest.raises(ValueError, match="at least one network"):
+        ModelSpec(detector=detector, ensemble=0).resolved_members()
+
+
+def test_a_deep_svdd_checkpoint_from_before_ensembles_loads(tmp_path):
+    x, _ = clusters()
+    model = fit(ModelSpec(detector="svdd", seed=2, device="cpu", epochs=2, ensemble=1), x)
+    state = model.state()
+    del state["members"][0]["seed"]
+    del state["spec"]["ensemble"]
+    old = AnomalyModel.from_state(state)
+    assert old.members[0].seed == 2
+    np.testing.assert_allclose(old.score(x), model.score(x), rtol=0, atol=1e-6)
+
+
 def test_checkpoint_for_another_embedder_is_refused(tmp_path):
     x, _ = clusters()
     path = save_checkpoint(fit(ModelSpec(detector="knn"), x), tmp_path / "m.pt", EMBEDDER)

@@ -45,9 +45,13 @@ class _Member:
     detector's own defaults); it is saved under the checkpoint key "network".
     """
 
-    def __init__(self, kind: str, variant: str | None, spec: ModelSpec) -> None:
+    def __init__(
+        self, kind: str, variant: str | None, spec: ModelSpec, seed: int | None = None
+    ) -> None:
         self.kind, self.variant = kind, variant
         self.spec = spec
+        #: the networks of a Deep SVDD ensemble differ by their seed alone
+        self.seed = spec.seed if seed is None else int(seed)
         self.model: DeepSVDD | SklearnDetector | None = None
         self.reference = np.zeros(0)
         self.train_scores = np.zeros(0)
@@ -56,7 +60,7 @@ class _Member:
         if self.kind in ("svdd", "sad"):
             config = SvddConfig(
                 network=NetworkConfig(self.variant or "AE"),
-                seed=self.spec.seed,
+                seed=self.seed,
                 device=self.spec.device,
                 eta=self.spec.eta,
             )
@@ -72,7 +76,7 @@ class _Member:
                 options.update(knn_options(self.variant))
             if self.kind == "aspects":
                 options["groups"] = [(p.start, p.stop) for p in (groups or {}).values()] or None
-            self.model = BASELINES[self.kind](seed=self.spec.seed, **options)
+            self.model = BASELINES[self.kind](seed=self.seed, **options)
             yield from self.model.fit_job(z, labels, cancel)
             yield Progress(1, 1, f"{self.kind} fitted")
         if isinstance(self.model, SklearnDetector):
@@ -95,13 +99,14 @@ class _Member:
         return {
             "kind": self.kind,
             "network": self.variant,
+            "seed": self.seed,
             "reference": self.reference,
             "model": self.model.state(),
         }
 
     @classmethod
     def from_state(cls, state: dict, spec: ModelSpec, device: str) -> _Member:
-        member = cls(state["kind"], state["network"], spec)
+        member = cls(state["kind"], state["network"], spec, state.get("seed"))
         member.reference = np.asarray(state["reference"], dtype=np.float64)
         if member.kind in ("svdd", "sad"):
             member.model = DeepSVDD.from_state(state["model"], device=device)
@@ -143,7 +148,10 @@ class AnomalyModel:
             }
         self.standardizer = Standardizer.fit(x, groups)
         z = self.standardizer.transform(x)
-        self.members = [_Member(k, n, self.spec) for k, n in self.spec.resolved_members()]
+        self.members = [
+            _Member(k, n, self.spec, self.spec.seed + i if k in ("svdd", "sad") else None)
+            for i, (k, n) in enumerate(self.spec.resolved_members())
+        ]
         for i, member in enumerate(self.members):
             yield from self._per_member(member.fit(z, labels, cancel, groups), i)
         self.n_train = len(x)
