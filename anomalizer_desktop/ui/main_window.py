@@ -661,6 +661,7 @@ class MainWindow(QMainWindow):
             detector=detector,
             network=self.network_box.currentText(),
             device=self.device_box.currentText(),
+            ensemble=max(1, self.settings.get("svdd_ensemble")),
         )
         for key, box in (
             ("detector", self.detector_box),

@@ -1,4 +1,5 @@
-"""Preferences: library location, default embedder, model folder, audio output, auto-play."""
+"""Preferences: library location, default embedder, model folder, audio output, auto-play,
+and how many networks a Deep SVDD run trains."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QWidget,
 )
 
@@ -61,12 +63,20 @@ class PreferencesDialog(QDialog):
         self.audio.setCurrentIndex(max(index, 0))
         self.autoplay = QCheckBox("Play each loop as I move through the list")
         self.autoplay.setChecked(settings.get("autoplay"))
+        self.svdd_ensemble = QSpinBox()
+        self.svdd_ensemble.setRange(1, 20)
+        self.svdd_ensemble.setValue(max(1, settings.get("svdd_ensemble")))
+        self.svdd_ensemble.setToolTip(
+            "Deep SVDD / SAD train this many networks (one seed each) and average them: steadier"
+            " rankings, that many times the training time. 1 is the paper's single network."
+        )
         form = QFormLayout(self)
         form.addRow("Library file", _path_row(self.library, self._choose_library))
         form.addRow("Default embedder", self.embedder)
         form.addRow("Model folder", _path_row(self.model_folder, self._choose_models))
         form.addRow("Audio output", self.audio)
         form.addRow("Auto-play", self.autoplay)
+        form.addRow("Deep SVDD networks", self.svdd_ensemble)
         note = QLabel("A new library file or audio output takes effect at the next start.")
         note.setStyleSheet("color: #777")
         form.addRow(note)
@@ -95,4 +105,5 @@ class PreferencesDialog(QDialog):
         self.settings.set("model_folder", self.model_folder.text().strip())
         self.settings.set("audio_device", self.audio.currentData())
         self.settings.set("autoplay", self.autoplay.isChecked())
+        self.settings.set("svdd_ensemble", self.svdd_ensemble.value())
         super().accept()

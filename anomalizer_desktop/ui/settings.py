@@ -15,6 +15,7 @@ DEFAULTS = {
     "autoplay": True,
     "loop": False,
     "volume": 0.8,
+    "svdd_ensemble": 5,  # networks a Deep SVDD / SAD run trains (core: spec.SVDD_ENSEMBLE)
 }
 
 
@@ -30,6 +31,11 @@ class Settings:
         if isinstance(default, float):
             try:
                 return float(value)
+            except (TypeError, ValueError):
+                return default
+        if isinstance(default, int):  # an INI file hands numbers back as text
+            try:
+                return int(value)
             except (TypeError, ValueError):
                 return default
         return value if value is not None else default

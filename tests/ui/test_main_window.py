@@ -324,6 +324,8 @@ def test_preferences_persist(qtbot, settings, tmp_path):
     dialog.library.setText(str(tmp_path / "other.sqlite"))
     dialog.model_folder.setText(str(tmp_path / "models"))
     dialog.autoplay.setChecked(False)
+    assert dialog.svdd_ensemble.value() == 5
+    dialog.svdd_ensemble.setValue(1)
     dialog.accept()
     settings.q.sync()
     again = Settings(QSettings(settings.q.fileName(), QSettings.Format.IniFormat))
@@ -331,6 +333,31 @@ def test_preferences_persist(qtbot, settings, tmp_path):
     assert again.get("model_folder") == str(tmp_path / "models")
     assert again.get("autoplay") is False
     assert again.get("audio_device") == ""
+    assert again.get("svdd_ensemble") == 1  # an int again, though the INI file holds text
+
+
+def test_svdd_from_the_window_trains_as_many_networks_as_the_preference_says(
+    qtbot, window, monkeypatch
+):
+    from anomalizer_desktop.ui import jobs as ui_jobs
+
+    specs = []
+    real = ui_jobs.train_job
+
+    def spy(spec, *args, **kwargs):
+        specs.append(spec)
+        return real(spec, *args, **kwargs)
+
+    monkeypatch.setattr(ui_jobs, "train_job", spy)
+    window.settings.set("svdd_ensemble", 2)
+    before = window.store.latest_run_id()
+    window.detector_box.setCurrentText("svdd")
+    window.start_train(False)
+    qtbot.waitUntil(lambda: window.store.latest_run_id() != before, timeout=60_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=60_000)
+    assert [(s.detector, s.ensemble) for s in specs] == [("svdd", 2)]
+    config = window.store.execute("SELECT config FROM runs ORDER BY id DESC LIMIT 1").fetchone()[0]
+    assert json.loads(config)["spec"]["ensemble"] == 2
 
 
 def test_a_late_explanation_does_not_replace_a_newer_selection(qtbot, window):
