@@ -106,6 +106,11 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         if not player.available:
             self.statusBar().showMessage(player.problem, 15_000)
+            # the status message goes after 15 s (and is cut short beside a job's progress):
+            # the transport row keeps saying it, with the reason on hover
+            self.no_audio.setToolTip(player.problem)
+            self.play_button.setToolTip(player.problem)
+            self.no_audio.show()
         self.reload()
 
     # ------------------------------------------------------------------ layout
@@ -194,6 +199,10 @@ class MainWindow(QMainWindow):
             self.volume,
         ):
             transport.addWidget(widget)
+        self.no_audio = QLabel("No audio output")
+        self.no_audio.setStyleSheet("color: #c0392b")
+        self.no_audio.hide()
+        transport.addWidget(self.no_audio)
         transport.addStretch(1)
         self.keys_hint = QLabel(
             "Space play · ↑↓ move · L loop · T typical · U unusual · 0 clear · N note"

@@ -130,6 +130,9 @@ def test_n_writes_a_note_for_the_selection_that_the_filter_finds(
 def test_no_audio_device_is_reported_and_nothing_else_breaks(qtbot, window):
     assert not window.player.available
     assert "No audio output" in window.player.problem
+    # said beside the transport for as long as the window is open, the reason on hover
+    assert window.no_audio.isVisibleTo(window)
+    assert window.no_audio.toolTip() == window.player.problem == window.play_button.toolTip()
     window.table.selectRow(0)
     with qtbot.waitSignal(window.player.message, timeout=2000) as message:
         qtbot.keyClick(window.table, Qt.Key.Key_Space)
