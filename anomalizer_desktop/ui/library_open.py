@@ -35,19 +35,22 @@ def set_aside(library: Path) -> Path:
     return kept
 
 
+def _sentence(error: AnomalizerError) -> str:
+    """The error's message as a sentence: "cannot open ..." -> "Cannot open ... ."."""
+    reason = str(error)
+    return f"{reason[:1].upper()}{reason[1:]}."
+
+
 def recover_library(library: Path, error: AnomalizerError, ask: Ask) -> Store | None:
     """After `Store(library)` failed with `error`: a new Store, or None to quit."""
     if not library.exists():  # nothing damaged: its folder cannot be made (a drive not mounted)
-        reason = str(error)
-        ask(f"{reason[:1].upper()}{reason[1:]}.", [QUIT])
+        ask(_sentence(error), [QUIT])
         return None
     if isinstance(error, SchemaTooNewError):
-        reason = str(error)  # "this library uses schema version N, newer than ..."
-        ask(f"Cannot open the library {library}.\n\n{reason[:1].upper()}{reason[1:]}.", [QUIT])
+        ask(f"Cannot open the library {library}.\n\n{_sentence(error)}", [QUIT])
         return None
-    reason = str(error)  # "cannot open the library PATH: file is not a database"
     choice = ask(
-        f"{reason[:1].upper()}{reason[1:]}.\n\nStart a new, empty library? "
+        f"{_sentence(error)}\n\nStart a new, empty library? "
         "The damaged file is kept beside it, renamed, so nothing in it is lost.",
         [START_NEW, QUIT],
     )

@@ -190,7 +190,8 @@ def test_every_dimension_has_its_own_name_in_a_producers_words():
 
 
 def test_every_dimension_says_what_its_deviation_means_in_plain_words():
-    from anomalizer_desktop.core.embedding.dsp_words import amount, clause, feature_phrases
+    from anomalizer_desktop.core.analysis.explain import amount, clause
+    from anomalizer_desktop.core.embedding.dsp_words import feature_phrases
 
     names, phrases = feature_names(), feature_phrases()
     assert len(phrases) == len(names) == FEATURE_DIM

@@ -183,6 +183,22 @@ def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5)
     )
 
 
+#: deviations (in spreads) from which a clause says "clearly" and "far" instead of "slightly"
+CLEARLY, FAR = 1.5, 4.0
+
+
+def amount(z: float) -> str:
+    """The adverb for a deviation of z spreads."""
+    size = abs(z)
+    return "far" if size >= FAR else "clearly" if size >= CLEARLY else "slightly"
+
+
+def clause(phrases: tuple[str, str], z: float) -> str:
+    """The clause an embedder gives a dimension (below usual, above usual; `{much}` where the
+    size goes, see `embedding.dsp_words`) for a value z spreads from the library's typical one."""
+    return phrases[z > 0].format(much=amount(z))
+
+
 def _descriptor(
     names: list[str], phrases: list[tuple[str, str]] | None, dim: int, z: float
 ) -> dict:
@@ -190,9 +206,6 @@ def _descriptor(
     the direction and, where the embedder describes its dimensions, a clause saying it."""
     found = {"name": names[dim], "z": round(z, 2), "direction": "higher" if z > 0 else "lower"}
     if phrases is not None:
-        # here, not at the top: the window imports this module and must not load the DSP code
-        from anomalizer_desktop.core.embedding.dsp_words import clause
-
         found["words"] = clause(phrases[dim], z)
     return found
 

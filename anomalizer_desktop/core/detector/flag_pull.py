@@ -21,7 +21,8 @@ deviate in each aspect added nothing on top of the pull (DSP v3, held-out 0.959 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.spatial.distance import cdist
@@ -41,7 +42,7 @@ class UnusualPull:
     neighbourhoods: np.ndarray
     width: float = WIDTH
     strength: float = STRENGTH
-    typical: np.ndarray | None = None
+    typical: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
 
     @classmethod
     def fit(cls, z: np.ndarray, labels: np.ndarray | None, k: int = K) -> UnusualPull | None:
@@ -84,11 +85,16 @@ class UnusualPull:
 
         Matched by their bytes: standardising is elementwise, so a loop's row is bitwise the
         same at fit and at score time, and a set lookup stays cheap with thousands of flags."""
-        if self.typical is None or len(self.typical) == 0:
+        if not self._typical_rows:
             return np.zeros(len(z), dtype=bool)
-        known = {row.tobytes() for row in np.ascontiguousarray(self.typical, dtype=np.float32)}
         rows = np.ascontiguousarray(z, dtype=np.float32)
+        known = self._typical_rows
         return np.fromiter((row.tobytes() in known for row in rows), dtype=bool, count=len(rows))
+
+    @functools.cached_property
+    def _typical_rows(self) -> frozenset[bytes]:
+        """The typical loops' rows as bytes, built once per model."""
+        return frozenset(r.tobytes() for r in np.ascontiguousarray(self.typical, np.float32))
 
     def bonus(self, z: np.ndarray, neighbourhoods: np.ndarray | None = None) -> np.ndarray:
         """What each row gains: the pull of its strongest anchor (0 when far from all)."""
@@ -100,7 +106,7 @@ class UnusualPull:
             "neighbourhoods": self.neighbourhoods,
             "width": self.width,
             "strength": self.strength,
-            "typical": self.typical if self.typical is not None else np.zeros((0, 0), np.float32),
+            "typical": self.typical,
         }
 
     @classmethod

@@ -3,7 +3,8 @@
 `feature_names()` names a dimension ("pitch spread (chroma entropy)"); the explanation's summary
 needs to say what a loop *does* differently: "its notes sit on far fewer pitches than usual".
 Every dimension gets a pair of clauses, for a value below and above the library's typical one,
-with `{much}` where the size of the deviation goes ("slightly", "clearly", "far": `amount`).
+with `{much}` where the size of the deviation goes ("slightly", "clearly", "far": see
+`analysis.explain.clause`, which fills it in).
 Built in the order of `dsp_features.feature_names()`, loop for loop (a test pins the two
 together), and kept apart from the feature code because it is wording, not signal processing.
 """
@@ -20,20 +21,6 @@ from anomalizer_desktop.core.embedding.dsp_features import (
     _hz_label,
     _mel_centres_hz,
 )
-
-#: deviations (in spreads) from which a clause says "clearly" and "far" instead of "slightly"
-CLEARLY, FAR = 1.5, 4.0
-
-
-def amount(z: float) -> str:
-    """The adverb for a deviation of z spreads."""
-    size = abs(z)
-    return "far" if size >= FAR else "clearly" if size >= CLEARLY else "slightly"
-
-
-def clause(phrases: tuple[str, str], z: float) -> str:
-    """The clause for a value z spreads from the library's typical one."""
-    return phrases[z > 0].format(much=amount(z))
 
 
 def _pair(subject_verb: str, lower: str, higher: str) -> tuple[str, str]:

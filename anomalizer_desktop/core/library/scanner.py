@@ -164,8 +164,9 @@ def _scan_file(
             )
         if not known:
             return "new"
+        _, _, _, old_hash, status = known
         # unreadable the last time too (no content hash was ever taken): nothing changed
-        return "unchanged" if known[4] == "error" and known[3] is None else "changed"
+        return "unchanged" if status == "error" and old_hash is None else "changed"
     if known:
         sample_id, size, mtime_ns, old_hash, status = known
         # files in error are looked at again: a permission fixed or a copy completed heals them
