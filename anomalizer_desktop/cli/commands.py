@@ -17,6 +17,7 @@ from anomalizer_desktop.core.embedding.job import embed as embed_job
 from anomalizer_desktop.core.export import select_entries, write_export
 from anomalizer_desktop.core.library.scanner import scan as scan_job
 from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.text import quantity, quantity_with_verb
 
 
 def clap_options(args: argparse.Namespace) -> dict:
@@ -125,7 +126,7 @@ def cmd_flag(args: argparse.Namespace, store: Store) -> int:
     if args.json:
         print_json({"flagged": len(set(ids.values())), "unknown": unknown})
     else:
-        print(f"updated {len(set(ids.values()))} sample(s)")
+        print(f"updated {quantity(len(set(ids.values())), 'loop')}")
     return 0
 
 
@@ -142,7 +143,7 @@ def cmd_export(args: argparse.Namespace, store: Store) -> int:
     if args.json:
         print_json({"format": args.format, "path": str(target), "entries": len(entries)})
     else:
-        print(f"wrote {len(entries)} loop(s) to {target}")
+        print(f"wrote {quantity(len(entries), 'loop')} to {target}")
     return 0
 
 
@@ -152,9 +153,10 @@ def cmd_forget(args: argparse.Namespace, store: Store) -> int:
     if args.json:
         print_json({"missing": missing, "with_flags_or_notes": annotated, "forgotten": forgotten})
     elif args.dry_run:
-        print(f"{missing} missing loop(s), {annotated} with flags or notes (nothing forgotten)")
+        missing_loops = quantity(missing, "missing loop")
+        print(f"{missing_loops}, {annotated} with flags or notes (nothing forgotten)")
     else:
-        print(f"forgot {forgotten} missing loop(s), {annotated} with flags or notes")
+        print(f"forgot {quantity(forgotten, 'missing loop')}, {annotated} with flags or notes")
     return 0
 
 
@@ -202,7 +204,7 @@ def cmd_bench_embed(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report)
         return 0
-    print(f"{report['files']} files, {report['workers']} worker(s)")
+    print(f"{quantity(report['files'], 'file')}, {quantity(report['workers'], 'worker')}")
     for key, value in report.items():
         if isinstance(value, dict) and "files_per_s" in value:
             ratio = value.get("ratio_to_decode_only")
@@ -401,8 +403,8 @@ def cmd_features_import(args: argparse.Namespace, store: Store) -> int:
     )
     if summary.unmatched:
         warn(
-            f"{len(summary.unmatched)} row(s) match no loop of this library (scan their folder "
-            "first?):"
+            quantity_with_verb(len(summary.unmatched), "row", "matches", "match")
+            + " no loop of this library (scan their folder first?):"
         )
         print_problems([(p, "no matching loop") for p in summary.unmatched])
     return 0

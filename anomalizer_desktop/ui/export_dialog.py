@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from anomalizer_desktop.core.export import ExportError, select_entries, write_export
 from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.text import quantity
 
 SETS = [
     ("Loops flagged unusual", "unusual"),
@@ -110,6 +111,6 @@ class ExportDialog(QDialog):
         except ExportError as error:
             QMessageBox.warning(self, "Export failed", str(error))
             return False
-        self.result_message = f"Exported {len(entries)} loop(s) to {path}"
+        self.result_message = f"Exported {quantity(len(entries), 'loop')} to {path}"
         self.accept()
         return True

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 
 from PySide6.QtGui import QUndoCommand
 
+from anomalizer_desktop.core.text import quantity
+
 #: writes user data: (field, {value: sample ids}) -> None; field is "flag" or "note"
 Writer = Callable[[str, Mapping[str | None, list[int]]], None]
 
@@ -44,13 +46,11 @@ class UserDataChange(QUndoCommand):
 
 def describe_flag_change(count: int, flag: str | None) -> str:
     """The undo text of a flag change, e.g. "flag 3 loops unusual"."""
-    return f"clear the flag of {_loops(count)}" if flag is None else f"flag {_loops(count)} {flag}"
+    loops = quantity(count, "loop")
+    return f"clear the flag of {loops}" if flag is None else f"flag {loops} {flag}"
 
 
 def describe_note_change(count: int, note: str | None) -> str:
     """The undo text of a note change, e.g. "note 2 loops"."""
-    return f"clear the note of {_loops(count)}" if not note else f"note {_loops(count)}"
-
-
-def _loops(count: int) -> str:
-    return "1 loop" if count == 1 else f"{count} loops"
+    loops = quantity(count, "loop")
+    return f"clear the note of {loops}" if not note else f"note {loops}"

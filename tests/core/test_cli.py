@@ -192,7 +192,7 @@ def test_forget_missing_removes_only_vanished_loops_and_their_data(capsys, lib, 
     with Store(lib) as store:  # the flag and note went with the row, nothing dangles
         assert store.execute("SELECT COUNT(*) FROM user_data").fetchone()[0] == 1
     code, again = run(capsys, "--library", lib, "forget", "--missing")
-    assert code == 0 and again.startswith("forgot 0 missing loop(s)")
+    assert code == 0 and again.startswith("forgot 0 missing loops")
     with pytest.raises(SystemExit) as usage:
         main(["--library", lib, "forget"])
     assert usage.value.code == 2

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from anomalizer_desktop.core.embedding.base import UnknownEmbedderError
 from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.text import quantity, quantity_with_verb
 
 #: what to do about it, in the order a fix is needed: a retrain also scores new loops, and
 #: EMBED (recompute vectors an older DSP version made, then train) comes before all of them
@@ -97,7 +98,8 @@ def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
     if outdated is not None:
         loops, version, current = outdated
         message = (
-            f"{loops} loop{'s' if loops != 1 else ''} have dsp v{version} vectors; this version"
+            quantity_with_verb(loops, "loop", "has", "have")
+            + f" dsp v{version} vectors; this version"
             f" describes sounds as dsp v{current}: update the embeddings and train"
         )
         embedded = _embedded(store, "dsp", current) + loops
@@ -146,7 +148,8 @@ def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
         )
     if scored < embedded:
         new = embedded - scored
-        loops, have = ("1 loop", "has") if new == 1 else (f"{new} loops", "have")
+        loops = quantity(new, "loop")
+        have = "has" if new == 1 else "have"
         return status(SCORE, f"{loops} added or changed since run {run_id} {have} no score yet")
     usable = _usable_flags(store)
     flags = {name: sum(flag == name for _, flag in usable) for name in ("typical", "unusual")}

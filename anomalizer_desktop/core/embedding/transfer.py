@@ -24,6 +24,7 @@ from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.file_modes import as_if_created
 from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.text import quantity_with_verb
 
 IMPORTED_VERSION = "imported"
 
@@ -159,7 +160,8 @@ def _validate(rows: _Rows, name: str) -> None:
     if len(bad):
         first = int(bad[0])
         raise FeatureFileError(
-            f"{name}: {len(bad)} row(s) contain NaN or infinite values, first row {first} "
+            f"{name}: {quantity_with_verb(len(bad), 'row', 'contains', 'contain')} NaN or "
+            f"infinite values, first row {first} "
             f"({rows.paths[first]})"
         )
     seen: set[str] = set()
