@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -41,11 +41,13 @@ from anomalizer_desktop.core.detector.freshness import EMBED, RETRAIN_WITH_FLAGS
 from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
 from anomalizer_desktop.core.detector.spec import ModelSpec
 from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.export_dialog import ExportDialog
 from anomalizer_desktop.ui.library_model import COLUMN_INDEX, LibraryTableModel
 from anomalizer_desktop.ui.player import MAX_SECONDS, AudioPlayer
 from anomalizer_desktop.ui.settings import Settings
+from anomalizer_desktop.ui.table_layout import TableLayout
 from anomalizer_desktop.ui.undo import UserDataChange, describe_flag_change, describe_note_change
 from anomalizer_desktop.ui.widgets.explain_panel import ExplainPanel
 from anomalizer_desktop.ui.widgets.job_status import JobStatus
@@ -95,6 +97,7 @@ class MainWindow(QMainWindow):
         self.undo_stack = QUndoStack(self)
         self._chain: list[str] = []
         self._auditioning = False  # auto-play starts once the user has played something
+        self._current_path: str | None = None  # the loop the waveform and the player follow
         self._build_ui()
         self._build_actions()
         self._connect()
@@ -104,6 +107,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
+        self.table_layout.restore()
         if not player.available:
             self.statusBar().showMessage(player.problem, 15_000)
             # the status message goes after 15 s (and is cut short beside a job's progress):
@@ -177,6 +181,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(left)
         splitter.addWidget(self.map)
         splitter.setSizes([820, 680])
+        self.table_layout = TableLayout(self.table, splitter, self.settings.q)
 
         self.waveform = WaveformView()
         self.play_button = QPushButton("▶ Play")
@@ -403,6 +408,11 @@ class MainWindow(QMainWindow):
                 lambda text, act=act, verb=verb: act.setText(f"{verb} {text}" if text else verb)
             )
             edit.addAction(act)
+        edit.addSeparator()
+        self.act_find = action(
+            "Find…", self.focus_filter, "Ctrl+F", "Filter the table by name, folder or note"
+        )
+        edit.addAction(self.act_find)
         view = self.menuBar().addMenu("&View")
         view.addAction(self.explain_dock.toggleViewAction())
         view.addAction(self.problems_dock.toggleViewAction())
@@ -450,6 +460,11 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.filter_text.textChanged.connect(self._apply_filter)
+        # Return goes back to the rows (to audition what the filter found), Escape clears it
+        self.filter_text.returnPressed.connect(self._filter_entered)
+        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.filter_text)
+        escape.setContext(Qt.ShortcutContext.WidgetShortcut)
+        escape.activated.connect(self._clear_filter)
         self.filter_flag.currentIndexChanged.connect(self._apply_filter)
         self.filter_status.currentIndexChanged.connect(self._apply_filter)
         self.table.selectionModel().selectionChanged.connect(self._table_selection_changed)
@@ -564,7 +579,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{kind} cancelled; what was done is kept.", 8000)
         elif problems:
             self.statusBar().showMessage(
-                f"{kind}: {len(problems)} file(s) had problems (see Problems)", 8000
+                f"{kind}: {quantity(len(problems), 'file')} had problems (see Problems)", 8000
             )
         if on_done is not None:
             on_done(result)
@@ -611,7 +626,7 @@ class MainWindow(QMainWindow):
         answer = QMessageBox.question(
             self,
             "Forget missing loops",
-            f"Remove {missing} loop(s) whose files are gone from the library?{lost}\n\n"
+            f"Remove {quantity(missing, 'loop')} whose files are gone from the library?{lost}\n\n"
             "A missing loop is kept with its flags until you do this, and found again if "
             "its file turns up in a scanned folder.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
@@ -621,7 +636,7 @@ class MainWindow(QMainWindow):
             return 0
         forgotten = self.store.forget_missing()
         self.undo_stack.clear()  # the undo history may name loops that are gone now
-        self.statusBar().showMessage(f"Forgot {forgotten} missing loop(s).", 8000)
+        self.statusBar().showMessage(f"Forgot {quantity(forgotten, 'missing loop')}.", 8000)
         self.reload()
         return forgotten
 
@@ -726,6 +741,9 @@ class MainWindow(QMainWindow):
             return
         row = current.row()
         path = self.model.path(row)
+        if path == self._current_path:
+            return  # the same loop at another row (a filter or a reload moved it): not again
+        self._current_path = path
         self._show_waveform(path, self.model.duration(row))
         neighbours = [
             self.model.path(r)
@@ -781,6 +799,15 @@ class MainWindow(QMainWindow):
             self.explain_panel.show_message(result)
         else:
             self.explain_panel.show_explanation(result)
+
+    def focus_filter(self) -> None:
+        """Ctrl+F: type to filter; what is already there is selected, so typing replaces it."""
+        self.filter_text.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_text.selectAll()
+
+    def _clear_filter(self) -> None:
+        self.filter_text.clear()
+        self.table.setFocus()
 
     # ------------------------------------------------------------------ audition & flags
     def handle_key(self, event) -> bool:
@@ -846,9 +873,10 @@ class MainWindow(QMainWindow):
         before = dict(zip(ids, self.model.flags_of(ids), strict=True))
         text = describe_flag_change(len(ids), flag)
         self.undo_stack.push(UserDataChange(self.write_user_data, "flag", before, flag, text))
-        word = flag or "cleared"
+        loops = quantity(len(ids), "loop")
+        done = f"Cleared the flag of {loops}" if flag is None else f"Flagged {loops} {flag}"
         self.statusBar().showMessage(
-            f"{len(ids)} loop(s) {word}. Retrain with flags to use them. Ctrl+Z undoes it.", 5000
+            f"{done}. Retrain with flags to use them. Ctrl+Z undoes it.", 5000
         )
 
     def write_user_data(self, field: str, values: dict[str | None, list[int]]) -> None:
@@ -902,8 +930,9 @@ class MainWindow(QMainWindow):
         before = dict(zip(ids, self.model.notes_of(ids), strict=True))
         change = describe_note_change(len(ids), note)
         self.undo_stack.push(UserDataChange(self.write_user_data, "note", before, note, change))
-        word = "cleared" if note is None else "noted"
-        self.statusBar().showMessage(f"{len(ids)} loop(s) {word}.", 5000)
+        loops = quantity(len(ids), "loop")
+        done = f"Cleared the note of {loops}" if note is None else f"Noted {loops}"
+        self.statusBar().showMessage(f"{done}. Ctrl+Z undoes it.", 5000)
 
     def _context_menu(self, position) -> None:
         menu = QMenu(self)
@@ -937,14 +966,27 @@ class MainWindow(QMainWindow):
         rows = self.selected_rows()
         if rows:
             QApplication.clipboard().setText("\n".join(self.model.path(r) for r in rows))
-            self.statusBar().showMessage(f"Copied {len(rows)} path(s).", 5000)
+            self.statusBar().showMessage(f"Copied {quantity(len(rows), 'path')}.", 5000)
 
     def _apply_filter(self) -> None:
+        """Filter the rows; the selected loops stay selected wherever the new filter still
+        shows them (find a loop by name, clear the filter, and it is there in context)."""
+        selected = self.selected_ids()
         self.model.set_filter(
             self.filter_text.text(),
             self.filter_flag.currentData(),
             self.filter_status.currentData(),
         )
+        if selected:
+            self.select_ids(selected)
+        self._table_selection_changed()  # a model reset says nothing: the map and panel follow
+
+    def _filter_entered(self) -> None:
+        """Return in the filter: back to the rows, the first one selected when none is, so
+        that Space plays what the filter found."""
+        self.table.setFocus()
+        if not self.selected_ids() and self.model.rowCount():
+            self.table.selectRow(0)
 
     def open_preferences(self) -> None:
         from anomalizer_desktop.ui.preferences import PreferencesDialog
@@ -979,6 +1021,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         self._explain_timer.stop()
         self.settings.save_window(self.saveGeometry(), self.saveState())
+        self.table_layout.save()
         self.runner.cancel_all()
         self.player.close()
         super().closeEvent(event)

@@ -65,6 +65,7 @@ def test_flag_keys_write_to_the_store_at_once(qtbot, window, scored_library):
     window.table.selectRow(1)
     second = window.selected_ids()[0]
     qtbot.keyClick(window.table, Qt.Key.Key_T)
+    assert window.statusBar().currentMessage().startswith("Flagged 1 loop typical. Retrain")
     with Store(path) as other:  # a second connection sees it: it was committed
         flags = {r.id: r.flag for r in other.list_samples()}
     assert (flags[first], flags[second]) == ("unusual", "typical")
@@ -106,6 +107,7 @@ def test_n_writes_a_note_for_the_selection_that_the_filter_finds(
     with Store(path) as other:  # committed at once
         notes = {r.id: r.note for r in other.list_samples()}
     assert [notes[i] for i in chosen] == ["too bright, pitch down"] * 2
+    assert window.statusBar().currentMessage() == "Noted 2 loops. Ctrl+Z undoes it."
     column = COLUMN_INDEX["note"]
     assert window.model.data(window.model.index(0, column)) == "too bright, pitch down"
     tip = window.model.data(window.model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
@@ -218,7 +220,7 @@ def test_export_dialog_writes_the_selection(qtbot, window, tmp_path, monkeypatch
     with open(tmp_path / "picked.csv", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert sorted(r["path"] for r in rows) == sorted(paths)
-    assert "Exported 2 loop(s)" in dialog.result_message
+    assert "Exported 2 loops" in dialog.result_message
 
     top = ExportDialog(window.store, [], window)
     qtbot.addWidget(top)
@@ -542,7 +544,7 @@ def test_forget_missing_asks_first_and_keeps_everything_on_cancel(
     # through the menu action, as a user does (its triggered signal carries an argument)
     monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Cancel))
     window.act_forget_missing.trigger()
-    assert "Remove 1 loop(s) whose files are gone" in asked[-1]
+    assert "Remove 1 loop whose files are gone" in asked[-1]
     assert window.store.counts_by_status()["missing"] == 1
     monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
     window.act_forget_missing.trigger()
@@ -747,7 +749,7 @@ def test_show_in_folder_and_copy_path(qtbot, window, monkeypatch):
     window.copy_paths()
     copied = QApplication.clipboard().text().split("\n")
     assert copied == [window.model.path(0), window.model.path(1)]
-    assert window.statusBar().currentMessage() == "Copied 2 path(s)."
+    assert window.statusBar().currentMessage() == "Copied 2 paths."
 
 
 def test_the_model_knows_each_loops_length_for_the_waveform(window):
@@ -768,3 +770,103 @@ def test_the_waveform_says_when_a_loop_cannot_be_decoded(qtbot, window):
     window.table.selectRow(good)
     qtbot.waitUntil(lambda: window.waveform.duration > 0, timeout=5000)
     assert window.waveform.title.toPlainText() == "tone_b.wav    peak \u221210.5 dBFS \u00b7 2.00 s"
+
+
+def _reopened(qtbot, window, settings, scored_library):
+    """A new window on the same library and settings (close the first one before: closing
+    saves its layout)."""
+    from anomalizer_desktop.ui.main_window import MainWindow
+    from anomalizer_desktop.ui.player import AudioPlayer
+    from anomalizer_desktop.ui.workers import JobRunner
+
+    path, _ = scored_library
+    store = Store(path)
+    again = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none here"))
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.model.rowCount() == 17, timeout=20_000)
+    qtbot.waitUntil(lambda: not again.runner.any_running(), timeout=20_000)
+    return again, store
+
+
+def test_the_table_layout_is_where_the_user_left_it(qtbot, window, settings, scored_library):
+    header = window.table.horizontalHeader()
+    name, note, rate = (COLUMN_INDEX[k] for k in ("name", "note", "sample_rate"))
+    menu_titles = [a.text() for a in window.table_layout.column_actions()]
+    assert "Name" not in menu_titles and "Rate" in menu_titles  # Name can never be hidden
+    window.table_layout.set_column_shown(rate, False)
+    window.table_layout.set_column_shown(name, False)
+    header.moveSection(header.visualIndex(note), 1)  # the note beside the name
+    header.resizeSection(note, 300)
+    window.table.sortByColumn(name, Qt.SortOrder.AscendingOrder)
+    window.close()
+
+    again, store = _reopened(qtbot, window, settings, scored_library)
+    try:
+        header = again.table.horizontalHeader()
+        assert header.isSectionHidden(rate) and not header.isSectionHidden(name)
+        assert header.visualIndex(note) == 1 and header.sectionSize(note) == 300
+        names = [again.model.library.names[i] for i in again.model._view]
+        assert names == sorted(names)  # the rows are sorted, not only the arrow
+        again.table_layout.reset()
+        assert not header.isSectionHidden(rate) and header.visualIndex(note) == note
+    finally:
+        again.runner.cancel_all()
+        store.close()
+
+
+def test_a_damaged_saved_layout_leaves_the_default_one(qtbot, window, settings, scored_library):
+    from anomalizer_desktop.ui import table_layout
+
+    assert table_layout.LAYOUT_KEY.startswith("table-")  # named after the columns it fits
+    window.table_layout.set_column_shown(COLUMN_INDEX["score"], False)
+    window.close()  # saves the layout; then something mangles it
+    settings.q.setValue(f"{table_layout.LAYOUT_KEY}/header", b"not a header state")
+    again, store = _reopened(qtbot, window, settings, scored_library)
+    try:
+        header = again.table.horizontalHeader()
+        assert not header.isSectionHidden(COLUMN_INDEX["score"])
+        names = [again.model.library.names[i] for i in again.model._view[:2]]
+        assert set(names) == {"tone_a.wav", "tone_b.wav"}  # still most unusual first
+    finally:
+        again.runner.cancel_all()
+        store.close()
+
+
+def test_ctrl_f_finds_and_escape_gives_the_rows_back(qtbot, window):
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    window.table.setFocus()
+    window.filter_text.setText("tone")
+    window.act_find.trigger()
+    qtbot.waitUntil(window.filter_text.hasFocus, timeout=2000)
+    assert window.filter_text.selectedText() == "tone"  # typing replaces the old filter
+    assert window.model.rowCount() == 2
+    qtbot.keyClick(window.filter_text, Qt.Key.Key_Escape)
+    assert window.filter_text.text() == "" and window.model.rowCount() == 17
+    assert window.table.hasFocus()
+    window.filter_text.setFocus()
+    qtbot.keyClicks(window.filter_text, "drum_0")
+    qtbot.keyClick(window.filter_text, Qt.Key.Key_Return)
+    assert window.table.hasFocus() and window.model.rowCount() == 10
+    assert window.selected_ids() == [window.model.sample_id(0)]  # Space plays what it found
+
+
+def test_the_selected_loop_stays_selected_through_filters(qtbot, window, monkeypatch):
+    played = []
+    monkeypatch.setattr(window.player, "play", lambda path, start=0.0: played.append(path))
+    window._auditioning = True  # the user has been auditioning: moving plays
+    window.filter_text.setText("tone_b")
+    window.table.selectRow(0)
+    chosen = window.selected_ids()
+    assert [window.model.library.names[window.model._id_to_row[i]] for i in chosen] == [
+        "tone_b.wav"
+    ]
+    assert len(played) == 1
+    window.filter_text.clear()
+    assert window.model.rowCount() == 17 and window.selected_ids() == chosen
+    assert window.model.path(window.table.currentIndex().row()).endswith("tone_b.wav")
+    assert len(played) == 1  # the same loop, only at another row: it does not play again
+    window.filter_text.setText("drum")  # the filter hides it: nothing is selected
+    assert window.selected_ids() == []
+    assert len(window.map.rings.getData()[0]) == 0  # and the map no longer rings it

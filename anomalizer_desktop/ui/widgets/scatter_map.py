@@ -24,6 +24,20 @@ SYMBOL_ORDER = np.array(sorted(SYMBOLS.values()), dtype=object)
 NO_SCORE_BRUSH = pg.mkBrush(150, 150, 150, 160)
 
 
+def _set_points(item: pg.ScatterPlotItem, **data) -> None:
+    """Replace an item's points (none when `data` is empty), repainting where they were.
+
+    pyqtgraph's clear() and setData() empty the item before they announce a geometry change,
+    so the scene repaints only the new bounds: a ring stayed on screen around a loop that was
+    no longer selected. Announcing the change first, while the old bounds hold, repaints them.
+    """
+    item.prepareGeometryChange()
+    if data:
+        item.setData(**data)
+    else:
+        item.clear()
+
+
 class _SelectableViewBox(pg.ViewBox):
     """A ViewBox where Shift-drag draws a selection rectangle instead of panning."""
 
@@ -169,11 +183,13 @@ class ScatterMap(QWidget):
             for group in np.split(order, edges):
                 wanted[(int(bins[group[0]]), str(symbols[group[0]]))] = group
         for key in set(self._layers) - set(wanted):
-            self._layers[key].clear()
+            _set_points(self._layers[key])
         for key, rows in wanted.items():
-            self._layer(key).setData(x=self.xy[rows, 0], y=self.xy[rows, 1], data=self.ids[rows])
+            _set_points(
+                self._layer(key), x=self.xy[rows, 0], y=self.xy[rows, 1], data=self.ids[rows]
+            )
         if not len(self.ids):
-            self.rings.clear()
+            _set_points(self.rings)
 
     def _row_of(self, sample_id: int) -> int | None:
         """Position of a sample id in self.ids (searchsorted, no per-point dict)."""
@@ -195,9 +211,9 @@ class ScatterMap(QWidget):
         """Ring these samples (the table's selection)."""
         rows = [r for r in (self._row_of(int(i)) for i in sample_ids) if r is not None]
         if rows:
-            self.rings.setData(x=self.xy[rows, 0], y=self.xy[rows, 1])
+            _set_points(self.rings, x=self.xy[rows, 0], y=self.xy[rows, 1])
         else:
-            self.rings.clear()
+            _set_points(self.rings)
 
     def _select_in_rect(self, rect: QRectF) -> None:
         inside = (

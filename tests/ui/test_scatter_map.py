@@ -1,0 +1,45 @@
+"""The scatter map repaints what it takes away (pyqtgraph alone left stale rings on screen)."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtWidgets import QApplication
+
+
+def _repainted_after(scene, change) -> list:
+    """The scene regions Qt repaints because of `change()`."""
+    QApplication.processEvents()
+    regions = []
+    scene.changed.connect(regions.extend)
+    change()
+    QApplication.processEvents()
+    scene.changed.disconnect(regions.extend)
+    return regions
+
+
+def test_a_ring_taken_away_is_repainted_where_it_was(qtbot):
+    from anomalizer_desktop.ui.widgets.scatter_map import ScatterMap
+
+    view = ScatterMap()
+    qtbot.addWidget(view)
+    view.resize(500, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    xy = np.array([[0, 0], [10, 10], [0.5, 9.5]], dtype=np.float32)
+    view.set_points(np.array([1, 2, 3]), xy, [10.0, 50.0, 90.0], [None] * 3, {}, "")
+    view.viewbox.setRange(xRange=(-1, 11), yRange=(-1, 11), padding=0)
+    view.viewbox.disableAutoRange()
+
+    def ring_at(sample_id):
+        """The ring of this loop (13 px across) in scene coordinates."""
+        x, y = xy[sample_id - 1]
+        centre = view.viewbox.mapViewToScene(QPointF(float(x), float(y)))
+        return QRectF(centre.x() - 6.5, centre.y() - 6.5, 13, 13)
+
+    view.highlight([2])
+    # the selection moves far away, then it is emptied: each time the old ring's area repaints
+    for old, change in ((2, lambda: view.highlight([1])), (1, lambda: view.highlight([]))):
+        regions = _repainted_after(view.view.scene(), change)
+        assert any(r.contains(ring_at(old)) for r in regions), regions
+    assert len(view.rings.getData()[0]) == 0
