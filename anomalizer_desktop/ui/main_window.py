@@ -491,6 +491,7 @@ class MainWindow(QMainWindow):
         self.welcome_button.clicked.connect(self.choose_folder)
         self._explain_timer = QTimer(self, singleShot=True, interval=200)
         self._explain_timer.timeout.connect(self._explain_current)
+        self.explain_panel.loop_chosen.connect(self.go_to_path)
         self.stale_banner.requested.connect(self._bring_scores_up_to_date)
         # flags move the scores' freshness: check it once the keys stop
         self._status_timer = QTimer(self, singleShot=True, interval=400)
@@ -731,6 +732,22 @@ class MainWindow(QMainWindow):
                 self.model.index(rows[0], 0), QItemSelectionModel.SelectionFlag.NoUpdate
             )
             self.table.scrollTo(self.model.index(rows[0], 0))
+
+    def go_to_path(self, path: str) -> bool:
+        """Select the loop at `path` (a neighbour clicked in the Why unusual? panel), clearing
+        the filters when they hide it; False when the library no longer holds it."""
+        try:
+            sample_id = int(self.model.library.ids[self.model.library.paths.index(path)])
+        except ValueError:
+            self.statusBar().showMessage(f"{os.path.basename(path)} is no longer in the library.")
+            return False
+        if self.model.view_row_of(sample_id) < 0:
+            self.filter_text.clear()
+            self.filter_flag.setCurrentIndex(0)
+            self.filter_status.setCurrentIndex(0)
+        self.select_ids([sample_id])
+        self.table.setFocus()  # the keys (Space, T, U...) act on it at once
+        return True
 
     def _table_selection_changed(self, *_args) -> None:
         self.map.highlight(self.selected_ids())

@@ -201,6 +201,27 @@ def test_explain_panel_fills_for_the_selected_loop(qtbot, window):
     assert "Nearest typical loops" in window.explain_panel.toPlainText()
 
 
+def test_a_neighbour_clicked_in_the_panel_is_selected_even_if_filtered_out(qtbot, window):
+    from PySide6.QtCore import QUrl
+
+    window.filter_text.setText("tone_a")  # the neighbours (drum loops) are filtered out
+    window.table.selectRow(0)
+    panel = window.explain_panel
+    qtbot.waitUntil(lambda: "more unusual than" in panel.toPlainText(), timeout=10_000)
+    first = panel._links[0]
+    assert os.path.basename(first) in panel.toHtml() and "href" in panel.toHtml()
+    with qtbot.waitSignal(panel.loop_chosen) as chosen:
+        panel.anchorClicked.emit(QUrl("loop:0"))
+    assert chosen.args == [first]
+    assert window.filter_text.text() == ""  # the filter made way for it
+    assert [window.model.path(r) for r in window.selected_rows()] == [first]
+    panel.anchorClicked.emit(QUrl("loop:99"))  # a stale link does nothing
+    panel.anchorClicked.emit(QUrl("https://example.com"))
+    assert [window.model.path(r) for r in window.selected_rows()] == [first]
+    assert not window.go_to_path("/no/such/loop.wav")
+    assert "no longer in the library" in window.statusBar().currentMessage()
+
+
 def test_export_dialog_writes_the_selection(qtbot, window, tmp_path, monkeypatch):
     from anomalizer_desktop.ui.export_dialog import ExportDialog
 

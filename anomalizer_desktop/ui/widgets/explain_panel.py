@@ -1,20 +1,34 @@
-"""Why is the selected loop unusual? Shows the core's explanation as readable text."""
+"""Why is the selected loop unusual? Shows the core's explanation as readable text.
+
+The nearest typical loops are links: clicking one goes to that loop (the window selects it, and
+plays it when the user is auditioning), so the panel doubles as "what sounds like this"."""
 
 from __future__ import annotations
 
 import html
 import os
 
+from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QTextBrowser
 
 from anomalizer_desktop.core.analysis.explain import more_than, spreads_text
 
 
 class ExplainPanel(QTextBrowser):
+    #: the path of a neighbour the user clicked
+    loop_chosen = Signal(str)
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setOpenLinks(False)
+        self._links: list[str] = []  # neighbour paths, by the number in their link
+        self.anchorClicked.connect(self._clicked)
         self.show_message("Select a loop to see why it is (or is not) unusual.")
+
+    def _clicked(self, url: QUrl) -> None:
+        """A link "loop:N" names the N-th neighbour shown."""
+        if url.scheme() == "loop" and url.path().isdigit() and int(url.path()) < len(self._links):
+            self.loop_chosen.emit(self._links[int(url.path())])
 
     def show_message(self, text: str) -> None:
         self.setHtml(f"<p style='color:#9aa0a6'>{html.escape(text)}</p>")
@@ -36,11 +50,12 @@ class ExplainPanel(QTextBrowser):
                 f"<tr><td colspan=3 style='color:#9aa0a6; font-size:small'>"
                 f"&nbsp;&nbsp;{tops}</td></tr>"
             )
-        parts.append("</table><p><b>Nearest typical loops</b></p><ol>")
-        for n in result.neighbours:
+        parts.append("</table><p><b>Nearest typical loops</b> (click one to go to it)</p><ol>")
+        self._links = [n["path"] for n in result.neighbours]
+        for i, n in enumerate(result.neighbours):
             flag = f" <i>({n['flag']})</i>" if n["flag"] else ""
             parts.append(
-                f"<li>{html.escape(os.path.basename(n['path']))}{flag}"
+                f"<li><a href='loop:{i}'>{html.escape(os.path.basename(n['path']))}</a>{flag}"
                 f" <span style='color:#9aa0a6'>distance {n['distance']:.1f}</span></li>"
             )
         parts.append("</ol>")
