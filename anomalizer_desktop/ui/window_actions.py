@@ -1,0 +1,183 @@
+"""The main window's toolbar and menus: the actions a producer reaches for (add a folder,
+rescan, embed, train, retrain with flags, export), their shortcuts, and the embedder, detector,
+network and device choices that go with them.
+
+A mixin of MainWindow, run once when it opens.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QComboBox, QLabel, QToolBar
+
+from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
+
+
+class WindowActions:
+    """Builds the toolbar and menus (mixed into MainWindow)."""
+
+    def _build_actions(self) -> None:
+        toolbar = QToolBar("Main", self)
+        toolbar.setObjectName("main-toolbar")
+        toolbar.setMovable(False)
+        self.addToolBar(toolbar)
+
+        def action(text, slot, shortcut=None, tip=None):
+            act = QAction(text, self)
+            act.triggered.connect(slot)
+            if shortcut:
+                act.setShortcut(QKeySequence(shortcut))
+            if tip:
+                act.setToolTip(tip)
+            return act
+
+        self.act_add = action(
+            "Add folder…", self.choose_folder, "Ctrl+O", "Add a folder of loops to the library"
+        )
+        self.act_rescan = action(
+            "Rescan", self.rescan, "F5", "Look for new, changed and moved files"
+        )
+        self.act_embed = action(
+            "Embed", lambda: self.start_embed(), None, "Describe loops that are new"
+        )
+        self.act_train = action(
+            "Train",
+            lambda: self.start_train(False),
+            "Ctrl+T",
+            "Learn what is normal here and score every loop",
+        )
+        self.act_retrain = action(
+            "Retrain with flags",
+            lambda: self.start_train(True),
+            "Ctrl+R",
+            "Use your flags: loops like the ones flagged unusual rise; svdd becomes Deep SAD",
+        )
+        self.act_export = action(
+            "Export…",
+            self.open_export,
+            "Ctrl+E",
+            "Export flagged, selected or top loops for your DAW",
+        )
+        self.embedder_box = QComboBox()
+        self.embedder_box.setToolTip(
+            "dsp (built in), CLAP with each installed checkpoint, and vectors imported into "
+            "this library"
+        )
+        self.embedder_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.embedder_box.setMinimumContentsLength(14)
+        self._fill_embedders()
+        self.detector_box = QComboBox()
+        self.detector_box.addItems(DETECTORS)
+        self.detector_box.setCurrentText(self.settings.get("detector"))
+        self.network_box = QComboBox()
+        self.network_box.addItems(NETWORKS)
+        self.network_box.setCurrentText(self.settings.get("network"))
+        self.device_box = QComboBox()
+        self.device_box.addItems(DEVICES)
+        self.device_box.setCurrentText(self.settings.get("device"))
+        self.detector_box.setToolTip(
+            "default: the kNN ensemble that measured best (see README); svdd / sad: Deep SVDD "
+            "and Deep SAD networks; iforest, pca, ocsvm, knn: classic detectors to compare"
+        )
+        self.detector_box.currentTextChanged.connect(self._detector_chosen)
+        self._detector_chosen(self.detector_box.currentText())
+        toolbar.addAction(self.act_add)
+        toolbar.addAction(self.act_rescan)
+        toolbar.addSeparator()
+        toolbar.addWidget(QLabel(" Embedder "))
+        toolbar.addWidget(self.embedder_box)
+        toolbar.addAction(self.act_embed)
+        toolbar.addSeparator()
+        toolbar.addWidget(QLabel(" Detector "))
+        toolbar.addWidget(self.detector_box)
+        toolbar.addWidget(self.network_box)
+        toolbar.addWidget(self.device_box)
+        toolbar.addAction(self.act_train)
+        toolbar.addAction(self.act_retrain)
+        toolbar.addSeparator()
+        toolbar.addAction(self.act_export)
+
+        menu = self.menuBar().addMenu("&Library")
+        for act in (
+            self.act_add,
+            self.act_rescan,
+            self.act_embed,
+            self.act_train,
+            self.act_retrain,
+            self.act_export,
+        ):
+            menu.addAction(act)
+        menu.addSeparator()
+        self.act_forget_missing = action(
+            "Forget missing loops…",
+            lambda: self.forget_missing(),  # not the slot itself: triggered passes `checked`
+            None,
+            "Remove loops whose files are gone (their flags and notes go with them)",
+        )
+        menu.addAction(self.act_forget_missing)
+        menu.addSeparator()
+        menu.addAction(action("Preferences…", self.open_preferences, "Ctrl+,"))
+        menu.addAction(action("Quit", self.close, "Ctrl+Q"))
+        edit = self.menuBar().addMenu("&Edit")
+        self.act_undo = action("Undo", lambda: self.undo())
+        self.act_redo = action("Redo", lambda: self.redo())
+        self.act_undo.setShortcuts(QKeySequence.StandardKey.Undo)  # Ctrl+Z
+        self.act_redo.setShortcuts(QKeySequence.StandardKey.Redo)  # Ctrl+Shift+Z, Ctrl+Y
+        stack = self.undo_stack
+        for act, can_signal, text_signal, verb in (
+            (self.act_undo, stack.canUndoChanged, stack.undoTextChanged, "Undo"),
+            (self.act_redo, stack.canRedoChanged, stack.redoTextChanged, "Redo"),
+        ):
+            act.setEnabled(False)
+            can_signal.connect(act.setEnabled)
+            text_signal.connect(
+                lambda text, act=act, verb=verb: act.setText(f"{verb} {text}" if text else verb)
+            )
+            edit.addAction(act)
+        edit.addSeparator()
+        self.act_find = action(
+            "Find…", self.focus_filter, "Ctrl+F", "Filter the table by name, folder or note"
+        )
+        edit.addAction(self.act_find)
+        view = self.menuBar().addMenu("&View")
+        view.addAction(self.explain_dock.toggleViewAction())
+        view.addAction(self.problems_dock.toggleViewAction())
+
+    def _detector_chosen(self, detector: str) -> None:
+        """Network and device matter only to the neural detectors (svdd, sad): the others
+        train on the CPU with scikit-learn, so their boxes are greyed out and say why."""
+        neural = detector in ("svdd", "sad")
+        self.network_box.setEnabled(neural)
+        self.device_box.setEnabled(neural)
+        if neural:
+            self.network_box.setToolTip(
+                "Network: AE (autoencoder), AEwRES (with residual links) or Baseline"
+            )
+            self.device_box.setToolTip(
+                "Where the network trains: auto uses a GPU when there is one"
+            )
+        else:
+            why = f"Only for svdd and sad: {detector} trains on the CPU without a network"
+            self.network_box.setToolTip(why)
+            self.device_box.setToolTip(why)
+
+    def _fill_embedders(self) -> None:
+        """Items: dsp, "clap · CHECKPOINT" per installed checkpoint, imported names."""
+        from anomalizer_desktop.core.embedding.clap.store import installed
+
+        self.embedder_box.blockSignals(True)
+        self.embedder_box.clear()
+        self.embedder_box.addItem("dsp", ("dsp", None))
+        checkpoints = installed()
+        for path in checkpoints:
+            self.embedder_box.addItem(f"clap · {path.name}", ("clap", str(path)))
+        if not checkpoints:
+            self.embedder_box.addItem("clap (no checkpoint installed)", ("clap", None))
+        for name in self.store.embedder_names():
+            if name not in ("dsp", "clap"):
+                self.embedder_box.addItem(name, (name, None))
+        index = self.embedder_box.findText(self.settings.get("embedder"))
+        self.embedder_box.setCurrentIndex(max(index, 0))
+        self.embedder_box.blockSignals(False)

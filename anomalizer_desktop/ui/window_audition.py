@@ -1,0 +1,181 @@
+"""Auditioning and annotating from the keyboard: play, loop, flag, note, undo, and the
+table's context menu.
+
+A mixin of MainWindow. Flags and notes are written to the store the moment a key is pressed
+(one step of the undo history each); nothing waits for a save.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMenu
+
+from anomalizer_desktop.core.text import quantity
+from anomalizer_desktop.ui.undo import UserDataChange, describe_flag_change, describe_note_change
+
+FLAG_KEYS = {Qt.Key.Key_T: "typical", Qt.Key.Key_U: "unusual", Qt.Key.Key_0: None}
+
+
+class AuditionAndFlags:
+    """Keys, playback and user data for the selected loops (mixed into MainWindow)."""
+
+    def handle_key(self, event) -> bool:
+        """Space, L, T, U, 0, N act on the selection; True when handled."""
+        key = event.key()
+        if event.modifiers() & (
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+        ):
+            return False
+        if key == Qt.Key.Key_Space:
+            self.toggle_play()
+            return True
+        if key == Qt.Key.Key_L:
+            self.loop_box.toggle()
+            return True
+        if key in FLAG_KEYS:
+            self.flag_selection(FLAG_KEYS[key])
+            return True
+        if key == Qt.Key.Key_N:
+            self.edit_note()
+            return True
+        return False
+
+    def toggle_play(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self._auditioning = True
+            self.player.toggle(self.model.path(index.row()))
+
+    def play_from(self, seconds: float) -> None:
+        """Play the current loop from `seconds` (a click on its waveform)."""
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return
+        self._auditioning = True
+        if self.player.play(self.model.path(index.row()), start=seconds):
+            self.waveform.set_position(seconds)
+
+    def play_row(self, row: int) -> None:
+        self._auditioning = True
+        self.player.play(self.model.path(row))
+
+    def _play_id(self, sample_id: int) -> None:
+        self.select_ids([sample_id])
+        row = self.model.view_row_of(sample_id)
+        if row >= 0:
+            self.play_row(row)
+
+    def _set_loop(self, on: bool) -> None:
+        self.player.set_loop(on)
+        self.settings.set("loop", on)
+
+    def _set_volume(self, value: int) -> None:
+        self.player.set_volume(value / 100)
+        self.settings.set("volume", value / 100)
+
+    def flag_selection(self, flag: str | None) -> None:
+        """Write the flag for every selected loop to the store at once, then show it (one
+        step of the undo history)."""
+        ids = self.selected_ids()
+        if not ids:
+            return
+        before = dict(zip(ids, self.model.flags_of(ids), strict=True))
+        text = describe_flag_change(len(ids), flag)
+        self.undo_stack.push(UserDataChange(self.write_user_data, "flag", before, flag, text))
+        loops = quantity(len(ids), "loop")
+        done = f"Cleared the flag of {loops}" if flag is None else f"Flagged {loops} {flag}"
+        self.statusBar().showMessage(
+            f"{done}. Retrain with flags to use them. Ctrl+Z undoes it.", 5000
+        )
+
+    def write_user_data(self, field: str, values: dict[str | None, list[int]]) -> None:
+        """Write flags or notes ({value: sample ids}) to the store at once, then show them."""
+        for value, ids in values.items():
+            if field == "flag":
+                self.store.set_flag(ids, value)
+                self.model.update_flags(ids, value)
+            else:
+                self.store.set_note(ids, value)
+                self.model.update_notes(ids, value)
+        if field == "flag":
+            self._refresh_map_style()
+            self._update_counts()
+            self._status_timer.start()
+
+    def undo(self) -> None:
+        if self.undo_stack.canUndo():
+            text = self.undo_stack.undoText()
+            self.undo_stack.undo()
+            self.statusBar().showMessage(f"Undone: {text}.", 5000)
+
+    def redo(self) -> None:
+        if self.undo_stack.canRedo():
+            text = self.undo_stack.redoText()
+            self.undo_stack.redo()
+            self.statusBar().showMessage(f"Redone: {text}.", 5000)
+
+    def edit_note(self) -> None:
+        """Ask for a note for the selected loops (N): it starts from their note when they
+        share one; an empty note clears it."""
+        ids = self.selected_ids()
+        if not ids:
+            return
+        notes = set(self.model.notes_of(ids))
+        current = notes.pop() if len(notes) == 1 else ""
+        what = "this loop" if len(ids) == 1 else f"these {len(ids)} loops"
+        text, ok = QInputDialog.getText(
+            self,
+            "Note",
+            f"Note for {what} (empty clears it; filter the table by it):",
+            QLineEdit.EchoMode.Normal,
+            current,
+        )
+        if ok:
+            self.set_note(ids, text)
+
+    def set_note(self, ids: list[int], text: str) -> None:
+        """Write the note for these loops to the store at once, then show it."""
+        note = text.strip() or None
+        before = dict(zip(ids, self.model.notes_of(ids), strict=True))
+        change = describe_note_change(len(ids), note)
+        self.undo_stack.push(UserDataChange(self.write_user_data, "note", before, note, change))
+        loops = quantity(len(ids), "loop")
+        done = f"Cleared the note of {loops}" if note is None else f"Noted {loops}"
+        self.statusBar().showMessage(f"{done}. Ctrl+Z undoes it.", 5000)
+
+    def _context_menu(self, position) -> None:
+        menu = QMenu(self)
+        menu.addAction("Play", self.toggle_play)
+        menu.addSeparator()
+        menu.addAction("Flag typical (T)", lambda: self.flag_selection("typical"))
+        menu.addAction("Flag unusual (U)", lambda: self.flag_selection("unusual"))
+        menu.addAction("Clear flag (0)", lambda: self.flag_selection(None))
+        menu.addAction("Note… (N)", self.edit_note)
+        menu.addSeparator()
+        menu.addAction("Show in folder", self.show_in_folder)
+        menu.addAction("Copy path", self.copy_paths)
+        menu.addSeparator()
+        menu.addAction("Export selection…", self.open_export)
+        menu.exec(self.table.viewport().mapToGlobal(position))
+
+    def show_in_folder(self) -> None:
+        """Open the folder of the current loop in the desktop's file manager."""
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return
+        folder = os.path.dirname(self.model.path(index.row()))
+        if not os.path.isdir(folder):
+            self.statusBar().showMessage(f"The folder is gone: {folder}", 8000)
+            return
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(folder)):
+            self.statusBar().showMessage(f"No file manager opened {folder}", 8000)
+
+    def copy_paths(self) -> None:
+        """Put the selected loops' paths on the clipboard, one per line."""
+        rows = self.selected_rows()
+        if rows:
+            QApplication.clipboard().setText("\n".join(self.model.path(r) for r in rows))
+            self.statusBar().showMessage(f"Copied {quantity(len(rows), 'path')}.", 5000)

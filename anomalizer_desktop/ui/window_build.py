@@ -1,0 +1,222 @@
+"""The main window's widgets, toolbar and menus, built once when it opens.
+
+A mixin of MainWindow: it creates the widgets the rest of the window works with (table, map,
+waveform, transport, docks, status bar, actions) and names them as attributes.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from anomalizer_desktop.ui.library_model import COLUMN_INDEX
+from anomalizer_desktop.ui.table_layout import TableLayout
+from anomalizer_desktop.ui.widgets.explain_panel import ExplainPanel
+from anomalizer_desktop.ui.widgets.job_status import JobStatus
+from anomalizer_desktop.ui.widgets.problems_panel import ProblemsPanel
+from anomalizer_desktop.ui.widgets.scatter_map import ScatterMap
+from anomalizer_desktop.ui.widgets.stale_banner import StaleScoresBanner
+from anomalizer_desktop.ui.widgets.waveform import WaveformView
+
+
+class LibraryTable(QTableView):
+    """The table; keys for audition and flags are handled by the window."""
+
+    def __init__(self, window) -> None:
+        super().__init__()
+        self._window = window
+
+    def keyPressEvent(self, event) -> None:
+        if self._window.handle_key(event):
+            return
+        super().keyPressEvent(event)
+
+
+class WindowBuilder:
+    """Builds the main window's widgets and actions (mixed into MainWindow)."""
+
+    def _build_ui(self) -> None:
+        self.filter_text = QLineEdit(placeholderText="Filter by name, folder or note…")
+        self.filter_text.setClearButtonEnabled(True)
+        self.filter_flag = QComboBox()
+        for label, value in (
+            ("All flags", None),
+            ("Unusual", "unusual"),
+            ("Typical", "typical"),
+            ("Unflagged", "unflagged"),
+        ):
+            self.filter_flag.addItem(label, value)
+        self.filter_status = QComboBox()
+        for label, value in (
+            ("All files", None),
+            ("OK", "ok"),
+            ("Errors", "error"),
+            ("Missing", "missing"),
+        ):
+            self.filter_status.addItem(label, value)
+        filters = QHBoxLayout()
+        filters.addWidget(self.filter_text, 1)
+        filters.addWidget(self.filter_flag)
+        filters.addWidget(self.filter_status)
+
+        self.table = LibraryTable(self)
+        self.table.setModel(self.model)
+        # set the indicator before enabling sorting, which sorts by it at once
+        self.table.horizontalHeader().setSortIndicator(*self.model.sort_state())
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setDragEnabled(True)
+        self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for column, width in (
+            ("name", 250),
+            ("percentile", 76),
+            ("score", 60),
+            ("flag", 84),
+            ("duration", 62),
+            ("sample_rate", 68),
+            ("status", 60),
+            ("note", 160),
+            ("folder", 220),
+        ):
+            self.table.setColumnWidth(COLUMN_INDEX[column], width)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(4, 4, 4, 4)
+        left_layout.addLayout(filters)
+        left_layout.addWidget(self.table)
+
+        self.map = ScatterMap()
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.map)
+        splitter.setSizes([820, 680])
+        self.table_layout = TableLayout(self.table, splitter, self.settings.q)
+
+        self.waveform = WaveformView()
+        self.play_button = QPushButton("▶ Play")
+        self.play_button.setToolTip("Play / stop the selected loop (Space)")
+        self.loop_box = QCheckBox("Loop (L)")
+        self.loop_box.setChecked(self.settings.get("loop"))
+        self.autoplay_box = QCheckBox("Auto-play")
+        self.autoplay_box.setToolTip("Play each loop as you move with Up/Down")
+        self.autoplay_box.setChecked(self.settings.get("autoplay"))
+        self.volume = QSlider(Qt.Orientation.Horizontal)
+        self.volume.setRange(0, 100)
+        self.volume.setValue(round(self.settings.get("volume") * 100))
+        self.volume.setFixedWidth(120)
+        transport = QHBoxLayout()
+        for widget in (
+            self.play_button,
+            self.loop_box,
+            self.autoplay_box,
+            QLabel("Volume"),
+            self.volume,
+        ):
+            transport.addWidget(widget)
+        self.no_audio = QLabel("No audio output")
+        self.no_audio.setStyleSheet("color: #c0392b")
+        self.no_audio.hide()
+        transport.addWidget(self.no_audio)
+        transport.addStretch(1)
+        self.keys_hint = QLabel(
+            "Space play · ↑↓ move · L loop · T typical · U unusual · 0 clear · N note"
+        )
+        self.keys_hint.setStyleSheet("color: #9aa0a6")
+        transport.addWidget(self.keys_hint)
+
+        browser = QWidget()
+        browser_layout = QVBoxLayout(browser)
+        browser_layout.setContentsMargins(0, 0, 0, 0)
+        # below the table and map, not above: when it appears (a flag changed, loops came in)
+        # the rows under the pointer and the keyboard focus stay where they are
+        self.stale_banner = StaleScoresBanner()
+        browser_layout.addWidget(splitter, 1)
+        browser_layout.addWidget(self.stale_banner)
+        browser_layout.addWidget(self.waveform)
+        browser_layout.addLayout(transport)
+
+        self.welcome = self._build_welcome()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.welcome)
+        self.pages.addWidget(browser)
+        self.setCentralWidget(self.pages)
+
+        self.explain_panel = ExplainPanel()
+        self.explain_dock = QDockWidget("Why unusual?", self)
+        self.explain_dock.setObjectName("explain")
+        self.explain_dock.setWidget(self.explain_panel)
+        self.explain_panel.setMinimumWidth(340)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.explain_dock)
+        self.problems = ProblemsPanel()
+        self.problems_dock = QDockWidget("Problems", self)
+        self.problems_dock.setObjectName("problems")
+        self.problems_dock.setWidget(self.problems)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
+        self.problems_dock.hide()
+
+        self.counts_label = QLabel()
+        self.problems_button = QPushButton("No problems")
+        self.problems_button.setFlat(True)
+        self.job_status = JobStatus()
+        self.statusBar().addPermanentWidget(self.job_status)
+        self.statusBar().addPermanentWidget(self.problems_button)
+        self.statusBar().addPermanentWidget(self.counts_label)
+
+    def _build_welcome(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addStretch(1)
+        title = QLabel("<h1>Find the loops that don't fit</h1>")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text = QLabel(
+            "Add a folder of loops (or drop one on this window). anomalizer scans it, "
+            "describes every loop and learns what is normal in <i>your</i> library, "
+            "then ranks every loop by how unusual it is."
+        )
+        text.setWordWrap(True)
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text.setMinimumWidth(520)
+        text.setMaximumWidth(620)
+        self.welcome_button = QPushButton("Add a folder of loops…")
+        self.welcome_button.setMinimumHeight(40)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.welcome_button)
+        row.addStretch(1)
+        layout.addWidget(title)
+        wrap = QHBoxLayout()
+        wrap.addStretch(1)
+        wrap.addWidget(text)
+        wrap.addStretch(1)
+        layout.addLayout(wrap)
+        layout.addLayout(row)
+        self.welcome_status = QLabel("")
+        self.welcome_status.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.welcome_status.setStyleSheet("color: #2874a6; font-size: 14px; padding: 12px;")
+        layout.addWidget(self.welcome_status)
+        layout.addStretch(2)
+        return page

@@ -1,0 +1,173 @@
+"""The main window's background jobs: scan, embed, train and score, chained as a producer
+expects (adding a folder scans, embeds and trains), with their outcomes in the status bar.
+
+A mixin of MainWindow. Every job runs through the JobRunner; results come back by signal and
+touch widgets only here, in the GUI thread.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from anomalizer_desktop.core.detector.freshness import EMBED, RETRAIN_WITH_FLAGS, SCORE, TRAIN
+from anomalizer_desktop.core.detector.spec import ModelSpec
+from anomalizer_desktop.core.text import quantity
+from anomalizer_desktop.ui import jobs
+from anomalizer_desktop.ui.closing import unless_closed
+
+
+class LibraryJobs:
+    """Starts the library's jobs and reacts to their ends (mixed into MainWindow)."""
+
+    def _run(self, kind: str, title: str, factory, on_done=None) -> bool:
+        handle = self.runner.start(kind, factory)
+        if handle is None:
+            self.statusBar().showMessage(f"A {kind} job is already running.", 5000)
+            return False
+        self.job_status.track(handle, title)
+        handle.progress.connect(
+            lambda done, total, message: self.welcome_status.setText(
+                f"{title}… {done}/{total}" if total else f"{title}…"
+            )
+        )
+        handle.failed.connect(
+            lambda message, job=handle: self._job_failed(message, job.token.cancelled)
+        )
+        handle.finished.connect(lambda result: self._job_finished(kind, result, on_done))
+        return True
+
+    @unless_closed
+    def _job_finished(self, kind: str, result, on_done) -> None:
+        problems = getattr(result, "problems", None)
+        if getattr(result, "cancelled", False):
+            self._chain.clear()
+            self.statusBar().showMessage(f"{kind} cancelled; what was done is kept.", 8000)
+        elif problems:
+            self.statusBar().showMessage(
+                f"{kind}: {quantity(len(problems), 'file')} had problems (see Problems)", 8000
+            )
+        if on_done is not None:
+            on_done(result)
+        self.reload()
+        if self._chain and not getattr(result, "cancelled", False):
+            self._chain.pop(0)()
+
+    @unless_closed
+    def _job_failed(self, message: str, cancelled: bool = False) -> None:
+        self._chain.clear()
+        if cancelled:  # the user asked for it: say so quietly, no dialog
+            line = message.splitlines()[0][:200]
+            self.statusBar().showMessage(line[:1].upper() + line[1:], 8000)
+            return
+        QMessageBox.warning(self, "anomalizer", message.splitlines()[0][:400])
+
+    def add_folders(self, paths: list[str]) -> None:
+        """Scan these folders, then embed and train (the producer's one-step path)."""
+        self._chain = [self.start_embed, self._train_with_any_flags]
+        self._run("scan", "Scanning", jobs.scan_job(paths))
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of loops")
+        if folder:
+            self.add_folders([folder])
+
+    def rescan(self) -> None:
+        """Scan the folders again, embed what is new (and retry what failed), and score new
+        loops with the last run."""
+        self._chain = [lambda: self.start_embed(retry_errors=True), self.score_new_loops]
+        self._run("scan", "Rescanning", jobs.rescan_job())
+
+    def forget_missing(self) -> int:
+        """After a question that says what goes, delete the loops whose files are gone."""
+        missing, annotated = self.store.missing_summary()
+        if not missing:
+            self.statusBar().showMessage("No missing loops: every file is where it was.", 5000)
+            return 0
+        lost = (
+            f" {annotated} of them carry flags or notes, which are deleted too."
+            if annotated
+            else ""
+        )
+        answer = QMessageBox.question(
+            self,
+            "Forget missing loops",
+            f"Remove {quantity(missing, 'loop')} whose files are gone from the library?{lost}\n\n"
+            "A missing loop is kept with its flags until you do this, and found again if "
+            "its file turns up in a scanned folder.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return 0
+        forgotten = self.store.forget_missing()
+        self.undo_stack.clear()  # the undo history may name loops that are gone now
+        self.statusBar().showMessage(f"Forgot {quantity(forgotten, 'missing loop')}.", 8000)
+        self.reload()
+        return forgotten
+
+    def score_new_loops(self) -> None:
+        self._run("score", "Scoring new loops", jobs.score_new_loops_job(self.embedder_name()))
+
+    def _bring_scores_up_to_date(self, action: str) -> None:
+        if action == EMBED:  # an older DSP version's vectors: describe them again, then train
+            self._chain = [self._train_with_any_flags]
+            self.start_embed()
+        elif action == SCORE:
+            self.score_new_loops()
+        elif action == RETRAIN_WITH_FLAGS:
+            self.start_train(with_flags=True)
+        elif action == TRAIN:
+            self._train_with_any_flags()
+
+    def _train_with_any_flags(self) -> None:
+        """Train, using the producer's flags when there are any (a new folder keeps them)."""
+        self.start_train(with_flags=any(self.store.flag_counts().values()))
+
+    def _check_score_status(self) -> None:
+        handle = self.runner.start("status", jobs.score_status_job(self.embedder_name()))
+        if handle is not None:
+            handle.finished.connect(self._show_score_status)
+
+    @unless_closed
+    def _show_score_status(self, status) -> None:
+        self.stale_banner.set_status(status)
+
+    def start_embed(self, *, retry_errors: bool = False) -> None:
+        embedder, checkpoint = self.embedder_box.currentData() or ("dsp", None)
+        label = self.embedder_box.currentText()
+        self.settings.set("embedder", label)
+        self._run(
+            "embed",
+            f"Embedding ({label})",
+            jobs.embed_job(embedder, checkpoint, retry_errors=retry_errors),
+        )
+
+    def start_train(self, with_flags: bool) -> None:
+        detector = self.detector_box.currentText()
+        if with_flags and detector == "svdd":
+            detector = "sad"  # Deep SVDD with labels is Deep SAD
+        spec = ModelSpec(
+            detector=detector,
+            network=self.network_box.currentText(),
+            device=self.device_box.currentText(),
+            ensemble=max(1, self.settings.get("svdd_ensemble")),
+        )
+        for key, box in (
+            ("detector", self.detector_box),
+            ("network", self.network_box),
+            ("device", self.device_box),
+        ):
+            self.settings.set(key, box.currentText())
+        flags = self.store.flag_counts()
+        title = f"Training {detector}" + (
+            f" with {sum(flags.values())} flags" if with_flags else ""
+        )
+        self._run(
+            "train",
+            title,
+            jobs.train_job(spec, self.embedder_name(), use_flags=with_flags),
+            lambda result: self.statusBar().showMessage(
+                f"Trained on {result.trained_on} loops: {result.unusual} above the unusual cut.",
+                10_000,
+            ),
+        )
