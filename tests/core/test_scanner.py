@@ -185,3 +185,52 @@ def test_rescan_probes_files_in_error_again_and_heals_them(store, tmp_path):
     assert (healed.id, healed.status, healed.error) == (broken.id, "ok", None)
     assert healed.duration == pytest.approx(2.0, abs=0.1)
     assert summary.errors == 0 and summary.changed == 1
+
+
+def test_a_folder_inside_a_library_folder_is_scanned_as_part_of_it(store, loop_folder):
+    _scan(store, loop_folder)
+    drum = _by_name(store)["drum_00.wav"]
+    store.set_flag([drum.id], "unusual")
+    audiogen.write(loop_folder / "drums" / "drum_new.wav", audiogen.drum_loop(seed=9))
+    summary = _scan(store, loop_folder / "drums")  # used to fail: UNIQUE constraint on path
+    assert (summary.found, summary.new, summary.unchanged, summary.missing) == (7, 1, 6, 0)
+    names = _by_name(store)
+    assert names["drum_00.wav"].id == drum.id and names["drum_00.wav"].flag == "unusual"
+    assert names["bass_00.flac"].status == "ok"  # outside the scanned part: not "missing"
+    assert [path for _, path in store.roots()] == [str(loop_folder)]  # no second root
+    os.remove(loop_folder / "drums" / "drum_01.wav")
+    assert _scan(store, loop_folder / "drums").missing == 1
+
+
+def test_a_folder_above_library_folders_takes_them_in(store, loop_folder):
+    _scan(store, loop_folder / "drums", loop_folder / "bass")
+    before = _by_name(store)
+    store.set_note([before["bass_01.flac"].id], "keep")
+    summary = _scan(store, loop_folder)
+    assert (summary.found, summary.new, summary.unchanged) == (12, 2, 10)
+    after = _by_name(store)
+    assert after["bass_01.flac"].id == before["bass_01.flac"].id
+    assert after["bass_01.flac"].note == "keep"
+    assert [path for _, path in store.roots()] == [str(loop_folder)]
+    assert _scan(store, loop_folder).unchanged == 12  # a rescan walks every file once
+
+
+def test_a_sibling_whose_name_extends_a_library_folder_is_its_own(store, tmp_path):
+    audiogen.write(tmp_path / "loops" / "a.wav", audiogen.tone(220))
+    audiogen.write(tmp_path / "loops2" / "b.wav", audiogen.tone(330))
+    _scan(store, tmp_path / "loops")
+    summary = _scan(store, tmp_path / "loops2")  # "loops2" is not inside "loops"
+    assert (summary.found, summary.new) == (1, 1)
+    assert sorted(p for _, p in store.roots()) == [
+        str(tmp_path / "loops"),
+        str(tmp_path / "loops2"),
+    ]
+    assert _scan(store, tmp_path / "loops").missing == 0
+
+
+def test_nested_folders_left_by_older_versions_become_one(store, loop_folder):
+    _scan(store, loop_folder)
+    store.add_root(str(loop_folder / "drums"))  # what a failed nested scan used to leave
+    summary = _scan(store, loop_folder)
+    assert (summary.found, summary.unchanged) == (12, 12)
+    assert [path for _, path in store.roots()] == [str(loop_folder)]

@@ -59,6 +59,33 @@ def resolve_roots(paths: list[str]) -> list[str]:
     return list(dict.fromkeys(roots))
 
 
+def is_within(path: str, folder: str) -> bool:
+    """True when `path` is `folder` or lies below it (both absolute)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def plan_roots(store: Store, folders: list[str]) -> dict[str, int]:
+    """Each folder to scan -> the id of the library folder ("root") its files belong to.
+
+    A folder inside a library folder is scanned as part of it (no second root, so a rescan
+    does not walk it twice); a folder above library folders takes them in, with their loops
+    (so do folders nested in a library by older versions, which kept both).
+    """
+    wanted = [f for f in folders if not any(o != f and is_within(f, o) for o in folders)]
+    plan = {}
+    for folder in wanted:
+        containing = [(i, r) for i, r in store.roots() if is_within(folder, r)]
+        if containing:
+            root_id, top = min(containing, key=lambda root: len(root[1]))
+        else:
+            root_id, top = store.add_root(folder), folder
+        plan[folder] = root_id
+        for other_id, other in store.roots():
+            if other_id != root_id and is_within(other, top):
+                store.merge_root(other_id, root_id)
+    return plan
+
+
 def scan(store: Store, paths: list[str], cancel: CancelToken | None = None) -> Job[ScanSummary]:
     """Scan `paths` (folders) into `store`; yields Progress, returns a ScanSummary."""
     roots = resolve_roots(paths)
@@ -68,7 +95,7 @@ def scan(store: Store, paths: list[str], cancel: CancelToken | None = None) -> J
         for path in paths
         if not os.path.isdir(os.path.realpath(os.path.expanduser(path)))
     )
-    root_ids = {root: store.add_root(root) for root in roots}
+    root_ids = plan_roots(store, roots)
 
     # 1. list the files (cheap: no file is opened)
     found: dict[str, int] = {}  # path -> root id
@@ -83,9 +110,9 @@ def scan(store: Store, paths: list[str], cancel: CancelToken | None = None) -> J
     summary.found = len(found)
 
     # 2. look at each file
-    known: dict[str, tuple] = {}
-    for root_id in root_ids.values():
-        known.update(store.sample_identities(root_id))
+    known: dict[str, tuple] = {}  # what the library holds below the scanned folders
+    for folder in root_ids:
+        known.update(store.sample_identities(folder))
     relinked: set[int] = set()
     items = list(found.items())
     done = 0
@@ -112,7 +139,7 @@ def scan(store: Store, paths: list[str], cancel: CancelToken | None = None) -> J
         ]
         store.mark_missing(gone)
         summary.missing = len(gone)
-        for root_id in root_ids.values():
+        for root_id in set(root_ids.values()):
             store.touch_root(root_id)
     error_rows = store.execute(
         "SELECT path, error FROM samples WHERE status = 'error' ORDER BY path"

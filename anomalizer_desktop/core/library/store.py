@@ -147,16 +147,27 @@ class Store:
     def roots(self) -> list[tuple[int, str]]:
         return [tuple(r) for r in self._db.execute("SELECT id, path FROM roots ORDER BY path")]
 
+    def merge_root(self, old_id: int, into_id: int) -> None:
+        """Fold a root into another (a folder added above it): its samples move over with their
+        embeddings, flags and notes, and the old root goes."""
+        with self.transaction() as db:
+            db.execute("UPDATE samples SET root_id = ? WHERE root_id = ?", (into_id, old_id))
+            db.execute("DELETE FROM roots WHERE id = ?", (old_id,))
+
     def touch_root(self, root_id: int) -> None:
         with self.transaction() as db:
             db.execute("UPDATE roots SET last_scan = ? WHERE id = ?", (time.time(), root_id))
 
     # ------------------------------------------------------------------ samples
-    def sample_identities(self, root_id: int) -> dict[str, tuple[int, int, int, str, str]]:
-        """path -> (id, size, mtime_ns, content_hash, status) for every sample under a root."""
+    def sample_identities(self, folder: str) -> dict[str, tuple[int, int, int, str, str]]:
+        """path -> (id, size, mtime_ns, content_hash, status) for every sample below `folder`
+        (an absolute path), whichever root it was scanned under."""
+        start = folder.rstrip(os.sep) + os.sep
+        stop = start[:-1] + chr(ord(os.sep) + 1)  # the paths that start with `start`, by range
         rows = self._db.execute(
-            "SELECT path, id, size, mtime_ns, content_hash, status FROM samples WHERE root_id = ?",
-            (root_id,),
+            "SELECT path, id, size, mtime_ns, content_hash, status FROM samples "
+            "WHERE path >= ? AND path < ?",
+            (start, stop),
         )
         return {r[0]: tuple(r[1:]) for r in rows}
 
