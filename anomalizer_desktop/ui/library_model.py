@@ -215,6 +215,18 @@ class LibraryTableModel(QAbstractTableModel):
         row = self._id_to_row.get(int(sample_id))
         return -1 if row is None else int(self._position[row])
 
+    def view_rows_of(self, sample_ids) -> np.ndarray:
+        """`view_row_of` for many ids at once, in their order (-1: not shown or not known)."""
+        rows = np.fromiter((self._id_to_row.get(int(i), -1) for i in sample_ids), dtype=np.int64)
+        known = rows >= 0
+        rows[known] = self._position[rows[known]]
+        return rows
+
+    def sample_ids(self, view_rows) -> list[int]:
+        """The sample ids of these view rows."""
+        rows = np.asarray(view_rows, dtype=np.int64)
+        return self.library.ids[self._view[rows]].astype(np.int64).tolist()
+
     def visible_ids(self) -> np.ndarray:
         return self.library.ids[self._view]
 

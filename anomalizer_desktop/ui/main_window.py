@@ -9,7 +9,13 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer
+from PySide6.QtCore import (
+    QItemSelection,
+    QItemSelectionModel,
+    QItemSelectionRange,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import QMainWindow
 
@@ -166,18 +172,34 @@ class MainWindow(WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, QM
 
     # ------------------------------------------------------------------ selection
     def selected_rows(self) -> list[int]:
-        return sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        """The selected view rows, read from the selection's ranges (one range can hold
+        100,000 rows: asking Qt for every selected index took seconds)."""
+        rows: set[int] = set()
+        for block in self.table.selectionModel().selection():
+            rows.update(range(block.top(), block.bottom() + 1))
+        return sorted(rows)
 
     def selected_ids(self) -> list[int]:
-        return [self.model.sample_id(r) for r in self.selected_rows()]
+        return self.model.sample_ids(self.selected_rows())
 
     def select_ids(self, sample_ids: list[int]) -> None:
-        """Select these samples in the table (from the map or after a reload)."""
-        rows = [r for r in (self.model.view_row_of(i) for i in sample_ids) if r >= 0]
+        """Select these samples in the table (from the map, after a reload or a filter).
+
+        Consecutive rows go in as one range: row by row, re-selecting 100,000 loops after a
+        filter change took minutes (Qt merges each new range into the selection)."""
+        found = self.model.view_rows_of(sample_ids)
+        found = found[found >= 0]
+        ordered = np.unique(found)
         selection = QItemSelection()
         last = self.model.columnCount() - 1
-        for row in rows:
-            selection.select(self.model.index(row, 0), self.model.index(row, last))
+        breaks = np.flatnonzero(np.diff(ordered) > 1) + 1
+        for run in np.split(ordered, breaks) if len(ordered) else ():
+            selection.append(
+                QItemSelectionRange(
+                    self.model.index(int(run[0]), 0), self.model.index(int(run[-1]), last)
+                )
+            )
+        rows = found.tolist()
         flags = (
             QItemSelectionModel.SelectionFlag.ClearAndSelect
             | QItemSelectionModel.SelectionFlag.Rows
@@ -292,8 +314,9 @@ class MainWindow(WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, QM
             self.filter_status.currentData(),
         )
         if selected:
-            self.select_ids(selected)
-        self._table_selection_changed()  # a model reset says nothing: the map and panel follow
+            self.select_ids(selected)  # says so itself when some are still shown
+        if not self.table.selectionModel().hasSelection():
+            self._table_selection_changed()  # a model reset says nothing: map and panel follow
 
     def _filter_entered(self) -> None:
         """Return in the filter: back to the rows, the first one selected when none is, so

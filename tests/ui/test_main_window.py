@@ -891,3 +891,17 @@ def test_the_selected_loop_stays_selected_through_filters(qtbot, window, monkeyp
     window.filter_text.setText("drum")  # the filter hides it: nothing is selected
     assert window.selected_ids() == []
     assert len(window.map.rings.getData()[0]) == 0  # and the map no longer rings it
+
+
+def test_selections_with_gaps_survive_filters_row_for_row(qtbot, window):
+    ids = [window.model.sample_id(r) for r in (0, 1, 2, 5, 6, 9)]
+    window.select_ids(list(reversed(ids)))
+    assert window.selected_ids() == ids  # in row order, the gaps kept
+    assert window.model.path(window.table.currentIndex().row()) == window.model.path(9)
+    assert len(window.map.rings.getData()[0]) == 6
+    window.filter_text.setText(".wav")  # every loop matches: the same rows stay selected
+    assert sorted(window.selected_ids()) == sorted(ids)
+    window.table.selectAll()
+    window.filter_text.setText("drum")
+    assert len(window.selected_ids()) == window.model.rowCount() == 14
+    assert len(window.map.rings.getData()[0]) == 14

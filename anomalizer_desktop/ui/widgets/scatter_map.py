@@ -114,6 +114,7 @@ class ScatterMap(QWidget):
         self._names: dict[int, str] = {}
         self._percentile = np.zeros(0)
         self._flags: list[str | None] = []
+        self._ringed: np.ndarray | None = None  # the rows ringed now (None: redraw anyway)
 
     # ------------------------------------------------------------------ data
     def set_points(self, ids, xy, percentile, flags, names: dict[int, str], caption: str) -> None:
@@ -125,6 +126,7 @@ class ScatterMap(QWidget):
         self._percentile = np.asarray(percentile, dtype=np.float64)
         self._flags = list(flags)
         self.caption.setText(caption)
+        self._ringed = None  # new positions: the rings move with them
         self._redraw()
         self.plot.autoRange()
 
@@ -189,16 +191,22 @@ class ScatterMap(QWidget):
                 self._layer(key), x=self.xy[rows, 0], y=self.xy[rows, 1], data=self.ids[rows]
             )
         if not len(self.ids):
+            self._ringed = None
             _set_points(self.rings)
 
     def _row_of(self, sample_id: int) -> int | None:
         """Position of a sample id in self.ids (searchsorted, no per-point dict)."""
-        if not len(self.ids):
-            return None
-        at = np.searchsorted(self.ids, sample_id, sorter=self._sorter)
-        if at < len(self.ids) and self.ids[self._sorter[at]] == sample_id:
-            return int(self._sorter[at])
-        return None
+        rows = self._rows_of([sample_id])
+        return int(rows[0]) if len(rows) else None
+
+    def _rows_of(self, sample_ids) -> np.ndarray:
+        """Positions in self.ids of the sample ids that have a point, in their order."""
+        wanted = np.asarray(list(sample_ids), dtype=np.int64)
+        if not len(self.ids) or not len(wanted):
+            return np.zeros(0, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.ids, wanted, sorter=self._sorter), len(self.ids) - 1)
+        rows = self._sorter[at]
+        return rows[self.ids[rows] == wanted]
 
     def point_count(self) -> int:
         return sum(len(layer.data) for layer in self._layers.values())
@@ -209,8 +217,11 @@ class ScatterMap(QWidget):
     # ------------------------------------------------------------------ selection
     def highlight(self, sample_ids) -> None:
         """Ring these samples (the table's selection)."""
-        rows = [r for r in (self._row_of(int(i)) for i in sample_ids) if r is not None]
-        if rows:
+        rows = self._rows_of(sample_ids)
+        if self._ringed is not None and np.array_equal(rows, self._ringed):
+            return  # typing in the filter re-selects the same loops: 100k rings cost 0.4 s
+        self._ringed = rows
+        if len(rows):
             _set_points(self.rings, x=self.xy[rows, 0], y=self.xy[rows, 1])
         else:
             _set_points(self.rings)
