@@ -118,6 +118,13 @@ class WindowActions:
         )
         menu.addAction(self.act_forget_missing)
         menu.addSeparator()
+        self.act_models = action(
+            "CLAP models…",
+            lambda: self.open_models(),
+            None,
+            "Download, import or remove the checkpoints the clap embedder needs",
+        )
+        menu.addAction(self.act_models)
         menu.addAction(action("Preferences…", self.open_preferences, "Ctrl+,"))
         menu.addAction(action("Quit", self.close, "Ctrl+Q"))
         edit = self.menuBar().addMenu("&Edit")

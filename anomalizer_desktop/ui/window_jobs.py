@@ -19,11 +19,13 @@ from anomalizer_desktop.ui.closing import unless_closed
 class LibraryJobs:
     """Starts the library's jobs and reacts to their ends (mixed into MainWindow)."""
 
-    def _run(self, kind: str, title: str, factory, on_done=None) -> bool:
+    def _run(self, kind: str, title: str, factory, on_done=None):
+        """Start a job with its progress in the status bar; its handle, or None when a job of
+        this kind is already running."""
         handle = self.runner.start(kind, factory)
         if handle is None:
             self.statusBar().showMessage(f"A {kind} job is already running.", 5000)
-            return False
+            return None
         self.job_status.track(handle, title)
         handle.progress.connect(
             lambda done, total, message: self.welcome_status.setText(
@@ -34,7 +36,7 @@ class LibraryJobs:
             lambda message, job=handle: self._job_failed(message, job.token.cancelled)
         )
         handle.finished.connect(lambda result: self._job_finished(kind, result, on_done))
-        return True
+        return handle
 
     @unless_closed
     def _job_finished(self, kind: str, result, on_done) -> None:
@@ -135,6 +137,13 @@ class LibraryJobs:
     def start_embed(self, *, retry_errors: bool = False) -> None:
         embedder, checkpoint = self.embedder_box.currentData() or ("dsp", None)
         label = self.embedder_box.currentText()
+        if embedder == "clap" and checkpoint is None:  # none installed: say how to get one
+            self._chain.clear()
+            self.open_models(
+                "No CLAP checkpoint is installed yet. Download one (or import a file you have), "
+                "then press Embed again. The dsp embedder needs none."
+            )
+            return
         self.settings.set("embedder", label)
         self._run(
             "embed",

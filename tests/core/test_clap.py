@@ -20,6 +20,7 @@ from anomalizer_desktop.core.audio.decode import AudioDecodeError
 from anomalizer_desktop.core.embedding.clap import decoding, preprocess
 from anomalizer_desktop.core.embedding.clap.embedder import ClapEmbedder
 from anomalizer_desktop.core.embedding.clap.model import CheckpointKindError, load_encoder
+from anomalizer_desktop.core.jobs import run_job
 
 
 @pytest.fixture(scope="session")
@@ -245,10 +246,9 @@ def test_download_without_a_network_fails_fast_and_plainly(tmp_path, monkeypatch
     assert str(tmp_path / "models") in str(caught.value)
 
 
-def test_download_from_a_loopback_server_installs_and_checks(checkpoints, tmp_path, monkeypatch):
-    from anomalizer_desktop.core.embedding.clap.download import download
-
-    monkeypatch.setenv("ANOMALIZER_MODELS", str(tmp_path / "models"))
+@pytest.fixture
+def served_checkpoints(checkpoints):
+    """A loopback HTTP server over the test checkpoints' folder; yields its base URL."""
     served = checkpoints["tiny-fusion"].parent
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -261,13 +261,69 @@ def test_download_from_a_loopback_server_installs_and_checks(checkpoints, tmp_pa
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    try:
-        seen = []
-        url = f"http://127.0.0.1:{server.server_port}/630k-audioset-fusion-best.pt"
-        path = download("630k-audioset-fusion-best.pt", lambda d, t: seen.append((d, t)), url=url)
-    finally:
-        server.shutdown()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
+def test_download_from_a_loopback_server_installs_and_checks(
+    checkpoints, served_checkpoints, tmp_path, monkeypatch
+):
+    from anomalizer_desktop.core.embedding.clap.download import download
+
+    monkeypatch.setenv("ANOMALIZER_MODELS", str(tmp_path / "models"))
+    seen = []
+    url = served_checkpoints + "630k-audioset-fusion-best.pt"
+    path = download("630k-audioset-fusion-best.pt", lambda d, t: seen.append((d, t)), url=url)
     assert path == tmp_path / "models" / "630k-audioset-fusion-best.pt"
     assert path.stat().st_size == checkpoints["tiny-fusion"].stat().st_size
     assert seen[-1][0] == seen[-1][1] == path.stat().st_size
     assert not (tmp_path / "models" / "630k-audioset-fusion-best.pt.part").exists()
+
+
+def test_a_cancelled_download_job_keeps_its_part_and_resumes(
+    checkpoints, served_checkpoints, tmp_path, monkeypatch
+):
+    from anomalizer_desktop.core.embedding.clap import download as clap_download
+    from anomalizer_desktop.core.jobs import CancelToken
+
+    monkeypatch.setenv("ANOMALIZER_MODELS", str(tmp_path / "models"))
+    monkeypatch.setattr(clap_download, "CHUNK", 1 << 16)
+    name = "630k-audioset-fusion-best.pt"
+    url = served_checkpoints + name
+    size = checkpoints["tiny-fusion"].stat().st_size
+    cancel, steps = CancelToken(), []
+    job = clap_download.download_job(name, cancel, url=url)
+    with pytest.raises(clap_download.DownloadError, match="download it again to resume"):
+        for progress in job:
+            steps.append(progress)
+            if len(steps) == 3:
+                cancel.cancel()
+    assert steps[-1].total == size >> 10 and steps[-1].done == (3 << 16) >> 10  # KiB
+    # the chunk that came while the cancel was asked for is written too: all that came is kept
+    assert clap_download.partial_size(name) == 4 << 16
+    assert not (tmp_path / "models" / name).exists()  # and nothing half-done is installed
+    path = run_job(clap_download.download_job(name, url=url))  # resumes from the part
+    assert path.stat().st_size == size and clap_download.partial_size(name) == 0
+
+
+def test_an_import_job_checks_copies_and_leaves_nothing_when_cancelled(
+    checkpoints, tmp_path, monkeypatch
+):
+    from anomalizer_desktop.core.embedding.clap import download as clap_download
+    from anomalizer_desktop.core.jobs import CancelToken
+
+    monkeypatch.setenv("ANOMALIZER_MODELS", str(tmp_path / "models"))
+    monkeypatch.setattr(clap_download, "CHUNK", 1 << 16)
+    cancel = CancelToken()
+    job = clap_download.import_job(checkpoints["base"], cancel)
+    with pytest.raises(clap_download.DownloadError, match="cancelled"):
+        for progress in job:
+            if progress.done:
+                cancel.cancel()
+    assert list((tmp_path / "models").iterdir()) == []  # no half file, no temp
+    path = run_job(clap_download.import_job(checkpoints["base"]))
+    assert path.read_bytes() == checkpoints["base"].read_bytes()
+    bogus = tmp_path / "bogus.pt"
+    bogus.write_text("nope")
+    with pytest.raises(CheckpointKindError):
+        run_job(clap_download.import_job(bogus))

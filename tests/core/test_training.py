@@ -413,3 +413,28 @@ def test_vectors_of_an_older_dsp_version_ask_for_new_embeddings_and_start_makes_
     embedded.execute("UPDATE features SET version = '3'")
     assert run_job(refresh_scores(embedded)) == "scores are up to date (run 2)"
     assert embedded.execute("SELECT DISTINCT version FROM features").fetchall() == versions
+
+
+def test_scores_from_another_embedder_than_the_chosen_one_ask_for_training(embedded):
+    from anomalizer_desktop.core.detector.freshness import TRAIN, score_status
+
+    run_job(train(embedded, ModelSpec("knn"), "dsp"))
+    assert score_status(embedded, "mine").current  # no "mine" vectors yet: nothing to train
+    rng = np.random.default_rng(0)
+    for record in embedded.list_samples():
+        embedded.put_features(record.id, "mine", "1", rng.standard_normal(8))
+    chosen = score_status(embedded, "mine")
+    assert (chosen.action, chosen.embedder, chosen.embedded, chosen.scored) == (
+        TRAIN,
+        "mine",
+        18,
+        0,
+    )
+    assert chosen.message == (
+        "the scores on show come from dsp vectors (run 1); 18 loops have mine vectors: "
+        "train to score them with mine"
+    )
+    assert score_status(embedded, "dsp").current
+    run_job(train(embedded, ModelSpec("knn"), "mine"))
+    assert score_status(embedded, "mine").current
+    assert score_status(embedded, "dsp").action == TRAIN  # and now the other way round

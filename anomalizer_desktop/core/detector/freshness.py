@@ -91,6 +91,29 @@ def _outdated_dsp(store: Store) -> tuple[int, str, str] | None:
     return (row[0], row[1], DspEmbedder.version) if row[0] else None
 
 
+def _other_embedder(
+    store: Store, embedder: str, run_embedder: str, run_id: int
+) -> ScoreStatus | None:
+    """The user chose an embedder the latest run did not use: the scores on show describe the
+    loops as that run's embedder heard them. None when the choice is the run's, or when the
+    chosen embedder holds no vectors yet (then embedding comes first, the window says so)."""
+    if embedder == run_embedder:
+        return None
+    try:
+        info = embedder_info(store, embedder)
+    except UnknownEmbedderError:
+        return None
+    embedded = _embedded(store, info.id, info.version)
+    if not embedded:
+        return None
+    message = (
+        f"the scores on show come from {run_embedder} vectors (run {run_id}); "
+        f"{quantity_with_verb(embedded, 'loop', 'has', 'have')} {info.id} vectors: "
+        f"train to score them with {info.id}"
+    )
+    return ScoreStatus(run_id, info.id, embedded, 0, TRAIN, message)
+
+
 def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
     """How the latest run's scores relate to the library now (see the module docstring)."""
     run_id = store.latest_run_id()
@@ -123,6 +146,9 @@ def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
         "SELECT embedder, config FROM runs WHERE id = ?", (run_id,)
     ).fetchone()
     config = json.loads(config or "{}")
+    other = _other_embedder(store, embedder, run_embedder, run_id)
+    if other is not None:
+        return other
     try:
         info = embedder_info(store, run_embedder)
     except UnknownEmbedderError:

@@ -2,16 +2,17 @@
 
 Downloads resume from a `.part` file (HTTP Range), check the size the server announced and that
 the file loads as an HTS-AT checkpoint, then move into place. Without a network they fail within
-seconds with the file name to fetch and the folder to put it in.
+seconds with the file name to fetch and the folder to put it in. Downloads and imports also run
+as jobs (`download_job`, `import_job`: progress in KiB, cancellable between chunks), which is how
+the app's CLAP models dialog runs them.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from pathlib import Path
 
 from anomalizer_desktop.core.embedding.clap.model import (
@@ -22,6 +23,9 @@ from anomalizer_desktop.core.embedding.clap.model import (
 )
 from anomalizer_desktop.core.embedding.clap.store import KNOWN, installed, models_dir
 from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.jobs import CancelToken, Job, Progress, run_job
+
+CHUNK = 1 << 20
 
 CONNECT_TIMEOUT_S = 8.0
 
@@ -66,10 +70,50 @@ def _offline_message(name: str, reason: str) -> str:
     )
 
 
+def partial_size(name: str) -> int:
+    """Bytes of an interrupted download of `name` waiting to be resumed (0: none)."""
+    part = models_dir() / f"{name}.part"
+    return part.stat().st_size if part.exists() else 0
+
+
 def download(
     name: str, progress: Callable[[int, int], None] | None = None, url: str | None = None
 ) -> Path:
-    """Fetch a known checkpoint into the models folder (resuming a partial download)."""
+    """Fetch a known checkpoint into the models folder (resuming a partial download);
+    `progress(bytes done, bytes in all)` after each chunk."""
+    steps = _transfer(name, url)
+    while True:
+        try:
+            done, total = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        if progress:
+            progress(done, total)
+
+
+def download_job(name: str, cancel: CancelToken | None = None, url: str | None = None) -> Job[Path]:
+    """`download` as a job. Cancelling keeps what came (the next download resumes from it)
+    and raises DownloadError saying so."""
+    steps = _transfer(name, url)
+    while True:
+        try:
+            done, total = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        if cancel is not None and cancel.cancelled:
+            steps.close()  # closes the connection and the .part file
+            raise DownloadError(
+                f"download of {name} stopped at {_mb(done)}; download it again to resume"
+            )
+        yield Progress(done >> 10, total >> 10, f"{name}: {_mb(done)} of {_mb(total)}")
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:,.0f} MB" if size else "? MB"
+
+
+def _transfer(name: str, url: str | None) -> Generator[tuple[int, int], None, Path]:
+    """The download itself: yields (bytes done, bytes in all) per chunk, returns the path."""
     if name not in KNOWN and url is None:
         raise DownloadError(f"unknown checkpoint {name!r}; known: {', '.join(KNOWN)}")
     url = url or KNOWN[name].url
@@ -90,11 +134,10 @@ def download(
         total = int(response.headers.get("Content-Length") or 0) + (have if resumed else 0)
         done = have if resumed else 0
         with open(part, "ab" if resumed else "wb") as handle:
-            while chunk := response.read(1 << 20):
+            while chunk := response.read(CHUNK):
                 handle.write(chunk)
                 done += len(chunk)
-                if progress:
-                    progress(done, total)
+                yield done, total
     if total and part.stat().st_size != total:
         raise DownloadError(
             f"{name}: got {part.stat().st_size} of {total} bytes; run the same "
@@ -110,14 +153,31 @@ def download(
 
 def import_model(source: str | os.PathLike[str]) -> Path:
     """Copy a checkpoint file into the models folder after checking it is an HTS-AT one."""
+    return run_job(import_job(source))
+
+
+def import_job(source: str | os.PathLike[str], cancel: CancelToken | None = None) -> Job[Path]:
+    """`import_model` as a job: check the file (loading it takes seconds), then copy it in
+    chunks; a cancelled or failed copy leaves nothing behind."""
     source = Path(source).expanduser()
+    yield Progress(0, 0, f"checking {source.name}")
     detect_spec(audio_state(read_state(source)), source.name)
     folder = models_dir()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / source.name
     temp = folder / f".{source.name}.importing"
-    shutil.copyfile(source, temp)
-    os.replace(temp, target)
+    size, done = source.stat().st_size, 0
+    try:
+        with open(source, "rb") as reader, open(temp, "wb") as writer:
+            while chunk := reader.read(CHUNK):
+                if cancel is not None and cancel.cancelled:
+                    raise DownloadError(f"import of {source.name} cancelled; nothing was added")
+                writer.write(chunk)
+                done += len(chunk)
+                yield Progress(done >> 10, size >> 10, f"{source.name}: {_mb(done)} of {_mb(size)}")
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
     return target
 
 
