@@ -280,6 +280,12 @@ class MainWindow(WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, QM
         if self.runner.running("explain"):
             self._explain_timer.start()
             return
+        if not len(self.map.ids):  # nothing embedded with the chosen embedder: say what to press
+            self.explain_panel.show_message(
+                f"No loop has {self.embedder_name()} vectors yet: press Embed to "
+                "describe your loops with it, then Train."
+            )
+            return
         path = self.model.path(rows[0])
         handle = self.runner.start("explain", jobs.explain_job(path, self.embedder_name()))
         handle.finished.connect(lambda result, asked=path: self._show_explanation(asked, result))

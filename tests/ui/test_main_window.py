@@ -905,3 +905,14 @@ def test_selections_with_gaps_survive_filters_row_for_row(qtbot, window):
     window.filter_text.setText("drum")
     assert len(window.selected_ids()) == window.model.rowCount() == 14
     assert len(window.map.rings.getData()[0]) == 14
+
+
+def test_the_panel_says_to_embed_when_the_chosen_embedder_has_no_vectors(qtbot, window):
+    window.embedder_box.setCurrentText("clap (no checkpoint installed)")
+    qtbot.waitUntil(lambda: len(window.map.ids) == 0, timeout=10_000)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 17, timeout=10_000)
+    window.table.selectRow(0)
+    qtbot.waitUntil(lambda: "press Embed" in window.explain_panel.toPlainText(), timeout=10_000)
+    assert window.explain_panel.toPlainText() == (
+        "No loop has clap vectors yet: press Embed to describe your loops with it, then Train."
+    )
