@@ -81,14 +81,7 @@ def download(
 ) -> Path:
     """Fetch a known checkpoint into the models folder (resuming a partial download);
     `progress(bytes done, bytes in all)` after each chunk."""
-    steps = _transfer(name, url)
-    while True:
-        try:
-            done, total = next(steps)
-        except StopIteration as stop:
-            return stop.value
-        if progress:
-            progress(done, total)
+    return run_job(_transfer(name, url), (lambda step: progress(*step)) if progress else None)
 
 
 def download_job(name: str, cancel: CancelToken | None = None, url: str | None = None) -> Job[Path]:
