@@ -36,13 +36,14 @@ class TableLayout:
     def header(self) -> QHeaderView:
         return self.table.horizontalHeader()
 
-    def column_actions(self) -> list[QAction]:
-        """One checkable action per column but Name: checked = shown."""
+    def column_actions(self, parent=None) -> list[QAction]:
+        """One checkable action per column but Name: checked = shown (owned by `parent`, the
+        menu that shows them, so that they go with it)."""
         actions = []
         for index, (key, title) in enumerate(COLUMNS):
             if key == "name":
                 continue
-            act = QAction(title, self.table)
+            act = QAction(title, parent)
             act.setCheckable(True)
             act.setChecked(not self.header.isSectionHidden(index))
             act.toggled.connect(lambda shown, i=index: self.set_column_shown(i, shown))
@@ -56,8 +57,9 @@ class TableLayout:
 
     def _header_menu(self, position) -> QMenu:
         menu = QMenu(self.table)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one per right-click
         menu.addSection("Columns")
-        for act in self.column_actions():
+        for act in self.column_actions(menu):
             menu.addAction(act)
         menu.addSeparator()
         menu.addAction("Reset columns", self.reset)
