@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -41,17 +40,14 @@ def main(argv: list[str] | None = None) -> int:
     from anomalizer_desktop.ui.library_open import ask_with_message_box, recover_library
     from anomalizer_desktop.ui.main_window import MainWindow
     from anomalizer_desktop.ui.player import AudioPlayer
-    from anomalizer_desktop.ui.settings import Settings
+    from anomalizer_desktop.ui.settings import Settings, apply_model_folder
     from anomalizer_desktop.ui.workers import JobRunner
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("anomalizer-desktop")
     app.setOrganizationName("anomalizer-desktop")
     settings = Settings()
-    if settings.get("model_folder"):  # where CLAP checkpoints are looked for
-        from anomalizer_desktop.core.embedding.clap.store import MODELS_ENV
-
-        os.environ[MODELS_ENV] = settings.get("model_folder")
+    apply_model_folder(settings)  # where CLAP checkpoints are looked for
     library = resolve_library_path(args.library or settings.get("library") or None)
     try:
         store = Store(library)

@@ -26,7 +26,7 @@ from anomalizer_desktop.ui.export_dialog import ExportDialog
 from anomalizer_desktop.ui.library_model import LibraryTableModel
 from anomalizer_desktop.ui.models_dialog import ModelsDialog
 from anomalizer_desktop.ui.player import MAX_SECONDS, AudioPlayer
-from anomalizer_desktop.ui.settings import Settings
+from anomalizer_desktop.ui.settings import Settings, apply_model_folder
 from anomalizer_desktop.ui.window_actions import WindowActions
 from anomalizer_desktop.ui.window_audition import AuditionAndFlags
 from anomalizer_desktop.ui.window_build import WindowBuilder
@@ -364,6 +364,10 @@ class MainWindow(WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, QM
         dialog = PreferencesDialog(self.settings, self)
         if dialog.exec():
             self.autoplay_box.setChecked(self.settings.get("autoplay"))
+            apply_model_folder(self.settings)  # a new Model folder counts at once
+            self._models_changed()
+            if getattr(self, "_models_dialog", None) is not None:
+                self._models_dialog.refresh()
             self.embedder_box.setCurrentText(self.settings.get("embedder"))
 
     # ------------------------------------------------------------------ export & drops

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import QSettings
+
+from anomalizer_desktop.core.embedding.clap.store import MODELS_ENV
+
+#: $ANOMALIZER_MODELS as the app was started: where checkpoints are when the preference is blank
+_MODELS_ENV_AT_START = os.environ.get(MODELS_ENV)
 
 DEFAULTS = {
     "library": "",
@@ -49,3 +56,15 @@ class Settings:
 
     def window(self):
         return self.q.value("window/geometry"), self.q.value("window/state")
+
+
+def apply_model_folder(settings: Settings) -> None:
+    """Point the CLAP checkpoint search at the Model folder preference (at start, and at once
+    when it changes); a blank preference goes back to $ANOMALIZER_MODELS or the default."""
+    folder = settings.get("model_folder")
+    if folder:
+        os.environ[MODELS_ENV] = folder
+    elif _MODELS_ENV_AT_START is None:
+        os.environ.pop(MODELS_ENV, None)
+    else:
+        os.environ[MODELS_ENV] = _MODELS_ENV_AT_START

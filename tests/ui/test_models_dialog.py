@@ -123,3 +123,24 @@ def test_import_and_remove(qtbot, window, models, monkeypatch, tmp_path):
     monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
     assert dialog.remove_selected() and not (models / source.name).exists()
     assert window.embedder_box.findText("clap (no checkpoint installed)") >= 0
+
+
+def test_a_new_model_folder_in_preferences_counts_at_once(qtbot, window, models, monkeypatch):
+    from anomalizer_desktop.ui.preferences import PreferencesDialog
+
+    other = models.parent / "other-models"
+    other.mkdir()
+    (other / "630k-fusion-best.pt").write_bytes(b"w")
+    monkeypatch.setenv("ANOMALIZER_MODELS", str(models))  # restored after the test
+
+    def choose_other(dialog):
+        dialog.model_folder.setText(str(other))
+        dialog.accept()
+        return True
+
+    monkeypatch.setattr(PreferencesDialog, "exec", choose_other)
+    dialog = window.open_models()
+    window.open_preferences()
+    assert window.embedder_box.findText("clap · 630k-fusion-best.pt") >= 0
+    assert str(other) in dialog.folder_label.text()
+    assert _row_state(dialog, "630k-fusion-best.pt") == "installed"
