@@ -306,6 +306,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         raise EvaluationError("name a CORPUS folder or --features DIR")
     result = drive(job, "evaluating", args.quiet)
+    for name, files in result.get("left_out", {}).items():
+        warn(f"{name}: {quantity(len(files), 'file')} left out of the AUCs:")
+        print_problems([(f["path"], f["why"]) for f in files])
     print(format_table(result))
     if args.json_out:
         atomic_write_text(args.json_out, json.dumps(result, indent=2) + "\n")

@@ -195,3 +195,28 @@ def test_labels_from_a_spreadsheet_read_as_written(tmp_path):
         str((tmp_path / "a.wav").resolve()): False,
         str((tmp_path / "b.wav").resolve()): True,
     }
+
+
+def test_files_left_out_of_the_aucs_are_named_with_the_reason(tmp_path, capsys):
+    corpus = write_kit_corpus(tmp_path / "corpus")
+    kit = corpus / "kit"
+    audiogen.text_as_wav(kit / "normal" / "broken.wav")
+    audiogen.write(kit / "normal" / "unlisted.wav", audiogen.drum_loop(seed=50))
+    with open(kit / "labels.csv", "a") as labels:
+        labels.write("normal/broken.wav,normal\nnormal/gone.wav,normal\n")
+    out = tmp_path / "a.json"
+    assert evaluate_cli(str(corpus), out=out) == 0
+    result = json.loads(out.read_text())
+    assert result["left_out"] == {
+        "kit": [
+            {"path": "normal/broken.wav", "why": "not an audio file (the file contains text)"},
+            {"path": "normal/gone.wav", "why": "listed in labels.csv, not found"},
+            {"path": "normal/unlisted.wav", "why": "not listed in labels.csv"},
+        ]
+    }
+    said = capsys.readouterr().err
+    assert "kit: 3 files left out of the AUCs:" in said
+    assert "normal/gone.wav: listed in labels.csv, not found" in said
+    assert evaluate_cli(str(write_kit_corpus(tmp_path / "clean")), out=tmp_path / "c.json") == 0
+    clean = json.loads((tmp_path / "c.json").read_text())
+    assert set(clean) == {"embedder", "scenarios", "mean"}  # the shape when all is well

@@ -17,7 +17,7 @@ import csv
 import os
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +48,9 @@ class Scenario:
     y: np.ndarray  # True = outlier
     groups: dict[str, slice] | None = None
     paths: list[str] | None = None  # relative to the scenario folder, where known
+    #: (path relative to the scenario, why) for each file not evaluated: unreadable, listed in
+    #: labels.csv but not there, or there but not listed
+    left_out: list[tuple[str, str]] = field(default_factory=list)
 
     def save(self, folder: Path) -> Path:
         """Write `<name>.npz` in the `--features` layout: x, y, paths and the descriptor groups
@@ -128,13 +131,31 @@ def load_scenario(
         model = embedder_info(store, embedder)
         ids, x = store.feature_matrix(model.id, model.version)
         paths = dict(store.execute("SELECT id, path FROM samples").fetchall())
+        errors = {r.path: r.error for r in store.list_samples()}
     keep = [i for i, sid in enumerate(ids) if paths[int(sid)] in labels]
     y = np.array([labels[paths[int(ids[i])]] for i in keep], dtype=bool)
     if y.all() or not y.any():
         raise EvaluationError(f"scenario {folder.name} needs both normal and outlier files")
     root = os.path.realpath(folder)
     relative = [os.path.relpath(paths[int(ids[i])], root) for i in keep]
-    return Scenario(folder.name, x[keep], y, model.groups, relative)
+    return Scenario(
+        folder.name, x[keep], y, model.groups, relative, _left_out(labels, errors, paths, ids, root)
+    )
+
+
+def _left_out(labels: dict, errors: dict, paths: dict, ids, root: str) -> list[tuple[str, str]]:
+    """What a scenario's AUCs do not count, and why, so that a broken or missing file never
+    changes the figures unseen."""
+    embedded = {paths[int(sid)] for sid in ids}
+
+    def why(path: str) -> str:
+        if path not in errors:
+            return "listed in labels.csv, not found"
+        return errors[path] or "no vector"
+
+    left = [(path, why(path)) for path in labels if path not in embedded]
+    left += [(path, "not listed in labels.csv") for path in errors if path not in labels]
+    return sorted((os.path.relpath(path, root), why) for path, why in left)
 
 
 def _fit_score(
@@ -217,6 +238,7 @@ def evaluate(
     `save_features`: a folder to also write each scenario's vectors to (`Scenario.save`)."""
     folders = find_scenarios(corpus)
     scenarios: dict[str, dict] = {}
+    left_out: dict[str, list[dict]] = {}
     with tempfile.TemporaryDirectory(prefix="anomalizer-eval-") as workdir:
         for folder in folders:
             yield Progress(0, 0, f"loading {folder.name}")
@@ -225,10 +247,15 @@ def evaluate(
             )
             if save_features is not None:
                 scenario.save(Path(save_features))
+            if scenario.left_out:
+                left_out[scenario.name] = [{"path": p, "why": w} for p, w in scenario.left_out]
             scenarios[scenario.name] = yield from evaluate_scenario(
                 scenario, protocols, detectors, device, epochs, cancel=cancel
             )
-    return summarise(embedder, scenarios)
+    result = summarise(embedder, scenarios)
+    if left_out:  # only then: a clean corpus keeps the plain {embedder, scenarios, mean}
+        result["left_out"] = left_out
+    return result
 
 
 def _read_groups(data, dim: int, name: str) -> dict[str, slice] | None:
