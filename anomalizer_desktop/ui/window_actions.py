@@ -11,6 +11,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QToolBar
 
 from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
+from anomalizer_desktop.core.embedding.clap.store import models_dir
+from anomalizer_desktop.ui import help_dialogs
 
 
 class WindowActions:
@@ -151,6 +153,17 @@ class WindowActions:
         view = self.menuBar().addMenu("&View")
         view.addAction(self.explain_dock.toggleViewAction())
         view.addAction(self.problems_dock.toggleViewAction())
+        help_menu = self.menuBar().addMenu("&Help")
+        self.act_shortcuts = action(
+            "Keyboard shortcuts", lambda: help_dialogs.show_shortcuts(self), "F1"
+        )
+        help_menu.addAction(self.act_shortcuts)
+        help_menu.addAction(
+            action(
+                "About anomalizer",
+                lambda: help_dialogs.show_about(self, self.store.path, str(models_dir())),
+            )
+        )
 
     def _detector_chosen(self, detector: str) -> None:
         """Network and device matter only to the neural detectors (svdd, sad): the others

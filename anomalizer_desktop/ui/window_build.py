@@ -143,7 +143,7 @@ class WindowBuilder:
         transport.addWidget(self.no_audio)
         transport.addStretch(1)
         self.keys_hint = QLabel(
-            "Space play · ↑↓ move · L loop · T typical · U unusual · 0 clear · N note"
+            "Space play · ↑↓ move · L loop · T typical · U unusual · 0 clear · N note · F1 all keys"
         )
         self.keys_hint.setStyleSheet("color: #9aa0a6")
         transport.addWidget(self.keys_hint)

@@ -916,3 +916,27 @@ def test_the_panel_says_to_embed_when_the_chosen_embedder_has_no_vectors(qtbot, 
     assert window.explain_panel.toPlainText() == (
         "No loop has clap vectors yet: press Embed to describe your loops with it, then Train."
     )
+
+
+def test_the_shortcuts_list_names_every_shortcut_the_window_has(qtbot, window):
+    from PySide6.QtGui import QAction, QKeySequence
+
+    from anomalizer_desktop.ui import help_dialogs
+
+    listed = " ".join(keys for keys, _ in help_dialogs.SHORTCUTS)
+    bound = {
+        sequence.toString(QKeySequence.SequenceFormat.PortableText)
+        for act in window.findChildren(QAction)
+        if act not in (window.act_undo, window.act_redo)  # the platform's undo keys, listed
+        for sequence in act.shortcuts()  # as Ctrl+Z / Ctrl+Shift+Z
+    }
+    assert bound >= {"Ctrl+F", "Ctrl+T", "F1"}
+    missing = {k for k in bound if k not in listed} - {"Ctrl+Q", "Ctrl+Y", "F1"}
+    assert not missing
+    assert "F1 all keys" in window.keys_hint.text()
+    box = help_dialogs.show_shortcuts(window)
+    assert "Ctrl+F" in box.text() and "flag typical" in box.text()
+    about = help_dialogs.show_about(window, "/lib.sqlite", "/models")
+    assert "/lib.sqlite" in about.text() and "nothing is downloaded unless you ask" in about.text()
+    box.close()
+    about.close()

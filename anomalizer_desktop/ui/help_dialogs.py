@@ -1,0 +1,71 @@
+"""Help menu contents: the keyboard shortcuts, and About (version, where things live).
+
+The shortcuts are one table, shown here and kept in step with the keys the window handles
+(a test checks that every audition key the window knows is listed).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import platform
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from anomalizer_desktop import __version__
+
+#: (keys, what they do), in the order a producer meets them
+SHORTCUTS: tuple[tuple[str, str], ...] = (
+    ("Space", "play / stop the selected loop"),
+    ("Up / Down", "move (and play, with Auto-play on)"),
+    ("L", "loop on / off"),
+    ("T / U / 0", "flag typical / unusual / clear the flag"),
+    ("N", "write a note for the selected loops (empty clears it)"),
+    ("Ctrl+F", "find: type to filter; Return goes to the first row, Escape clears"),
+    ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo flags and notes"),
+    ("Ctrl+O", "add a folder of loops"),
+    ("F5", "rescan the library's folders"),
+    ("Ctrl+T", "train: learn what is normal here and score every loop"),
+    ("Ctrl+R", "retrain with your flags"),
+    ("Ctrl+E", "export flagged, selected or top loops"),
+    ("Ctrl+,", "preferences"),
+)
+
+
+def shortcuts_html() -> str:
+    rows = "".join(
+        f"<tr><td style='padding-right:16px'><b>{html.escape(keys)}</b></td>"
+        f"<td>{html.escape(what)}</td></tr>"
+        for keys, what in SHORTCUTS
+    )
+    return (
+        f"<table>{rows}</table><p>Right-click the table's header to hide or show columns; "
+        "drag a header to move one. Drag rows out of the table into your DAW.</p>"
+    )
+
+
+def show_shortcuts(parent: QWidget) -> QMessageBox:
+    box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", "", parent=parent)
+    box.setText(shortcuts_html())
+    box.setModal(False)  # it can stay open while the user tries the keys
+    box.show()
+    return box
+
+
+def about_text(library: str, models: str) -> str:
+    return (
+        f"<h3>anomalizer {html.escape(__version__)}</h3>"
+        "<p>Finds the loops in your sample library that don't fit: it learns what is normal in "
+        "<i>your</i> library and ranks every loop by how unusual it is (after Dadman et al., "
+        "<i>Learning Normal Patterns in Musical Loops</i>, 2025).</p>"
+        f"<p>Library: {html.escape(library)}<br>CLAP checkpoints: {html.escape(models)}<br>"
+        f"Python {platform.python_version()} on {html.escape(platform.system())}</p>"
+        "<p>Everything runs on this computer; nothing is downloaded unless you ask.</p>"
+    )
+
+
+def show_about(parent: QWidget, library: str, models: str) -> QMessageBox:
+    box = QMessageBox(QMessageBox.Icon.NoIcon, "About anomalizer", "", parent=parent)
+    box.setText(about_text(os.fspath(library), os.fspath(models)))
+    box.open()
+    return box
