@@ -1,8 +1,12 @@
 """Export dialog: which loops (unusual / typical / selection / top N) and how (M3U8, XSPF, CSV,
-folder of links)."""
+folder of links). It says how many loops the choice holds before anything is written, and
+suggests a place in the Music folder named after the set, so a first export is two clicks."""
 
 from __future__ import annotations
 
+import os
+
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -10,6 +14,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -32,6 +37,19 @@ FORMATS = [
     ("CSV table", "csv", ".csv"),
     ("Folder of links", "folder", ""),
 ]
+#: what the count line says when a set holds no loop
+EMPTY = {
+    "unusual": "No loop is flagged unusual yet (U flags the selected loops).",
+    "typical": "No loop is flagged typical yet (T flags the selected loops).",
+    "selection": "No loop is selected.",
+    "top": "No loop has a score yet: train first.",
+}
+
+
+def export_folder() -> str:
+    """Where a suggested export goes: the user's Music folder, else their home."""
+    music = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.MusicLocation)
+    return music or os.path.expanduser("~")
 
 
 class ExportDialog(QDialog):
@@ -58,23 +76,50 @@ class ExportDialog(QDialog):
         target_box = QWidget()
         target_box.setLayout(row)
         row.setContentsMargins(0, 0, 0, 0)
+        self.count_label = QLabel()
         form = QFormLayout(self)
         form.addRow("Loops", self.which)
         form.addRow("N", self.top_n)
+        form.addRow("", self.count_label)
         form.addRow("Format", self.format)
         form.addRow("Save to", target_box)
+        self.setMinimumWidth(560)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         self.buttons.accepted.connect(self.export)
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)
+        self._suggestion = ""
         self.which.currentIndexChanged.connect(self._update)
+        self.top_n.valueChanged.connect(self._update)
+        self.format.currentIndexChanged.connect(self._update)
         self._update()
         self.result_message = ""
 
     def _update(self) -> None:
-        self.top_n.setEnabled(self.which.currentData() == "top")
+        """Count what the choice holds, allow Save only when it holds something, and keep the
+        suggested target in step with the set and format (unless the user typed their own)."""
+        which = self.which.currentData()
+        self.top_n.setEnabled(which == "top")
+        try:
+            count = len(self.entries())
+        except ExportError:  # the top N of a library without scores
+            count = 0
+        self.count_label.setText(
+            f"{quantity(count, 'loop')} will be exported." if count else EMPTY[which]
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(count > 0)
+        if self.target.text() in ("", self._suggestion):
+            self._suggestion = self.suggested_target()
+            self.target.setText(self._suggestion)
+
+    def suggested_target(self) -> str:
+        suffix = dict((k, s) for _, k, s in FORMATS)[self.format.currentData()]
+        name = {"selection": "selected", "top": f"top-{self.top_n.value()}"}.get(
+            self.which.currentData(), self.which.currentData()
+        )
+        return os.path.join(export_folder(), f"{name}-loops{suffix}")
 
     def _browse(self) -> None:
         fmt = self.format.currentData()

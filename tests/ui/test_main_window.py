@@ -255,6 +255,28 @@ def test_export_dialog_writes_the_selection(qtbot, window, tmp_path, monkeypatch
     assert Path(lines[2]).name in {"tone_a.wav", "tone_b.wav"}
 
 
+def test_export_dialog_counts_the_set_and_suggests_where_it_goes(qtbot, window, tmp_path):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from anomalizer_desktop.ui.export_dialog import ExportDialog, export_folder
+
+    dialog = ExportDialog(window.store, [], window)
+    qtbot.addWidget(dialog)
+    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    assert dialog.which.currentData() == "unusual"
+    assert dialog.count_label.text().startswith("No loop is flagged unusual yet")
+    assert not save.isEnabled()
+    assert dialog.target.text() == os.path.join(export_folder(), "unusual-loops.m3u8")
+    dialog.which.setCurrentIndex(dialog.which.findData("top"))
+    dialog.top_n.setValue(5)
+    assert dialog.count_label.text() == "5 loops will be exported." and save.isEnabled()
+    dialog.format.setCurrentIndex(dialog.format.findData("csv"))
+    assert dialog.target.text() == os.path.join(export_folder(), "top-5-loops.csv")
+    dialog.target.setText(str(tmp_path / "mine.csv"))  # typed by the user: kept from now on
+    dialog.format.setCurrentIndex(dialog.format.findData("xspf"))
+    assert dialog.target.text() == str(tmp_path / "mine.csv")
+
+
 def test_export_failure_keeps_the_dialog_open(qtbot, window, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
