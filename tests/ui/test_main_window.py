@@ -962,3 +962,33 @@ def test_the_shortcuts_list_names_every_shortcut_the_window_has(qtbot, window):
     assert "/lib.sqlite" in about.text() and "nothing is downloaded unless you ask" in about.text()
     box.close()
     about.close()
+
+
+def test_the_flagged_loop_a_loop_sounds_like_is_a_link_too(qtbot):
+    from PySide6.QtCore import QUrl
+
+    from anomalizer_desktop.core.analysis.explain import Explanation
+    from anomalizer_desktop.ui.widgets.explain_panel import ExplainPanel
+
+    panel = ExplainPanel()
+    qtbot.addWidget(panel)
+    panel.show_explanation(
+        Explanation(
+            path="/l/x.wav",
+            score=1.0,
+            percentile=97.0,
+            neighbours=[{"path": "/l/n.wav", "distance": 3.0, "flag": None}],
+            deviations=[],
+            summary="x.wav is more unusual than 97% of your library. It sounds like a & b.wav "
+            "and c.wav, which you flagged unusual.",
+            like_flagged=[{"path": "/l/a & b.wav", "gain": 1.0}, {"path": "/l/c.wav", "gain": 0.5}],
+        )
+    )
+    assert panel.toPlainText().startswith("x.wav is more unusual than 97%")
+    assert "It sounds like a & b.wav and c.wav, which you flagged unusual." in panel.toPlainText()
+    chosen = []
+    panel.loop_chosen.connect(chosen.append)
+    for link in ("loop:1", "loop:2", "loop:0"):
+        panel.anchorClicked.emit(QUrl(link))
+    assert chosen == ["/l/a & b.wav", "/l/c.wav", "/l/n.wav"]
+    assert panel.toHtml().count("href") == 3

@@ -43,3 +43,20 @@ def test_a_ring_taken_away_is_repainted_where_it_was(qtbot):
         regions = _repainted_after(view.view.scene(), change)
         assert any(r.contains(ring_at(old)) for r in regions), regions
     assert len(view.rings.getData()[0]) == 0
+
+
+def test_new_points_fill_the_view_whatever_was_ringed_before(qtbot):
+    from anomalizer_desktop.ui.widgets.scatter_map import ScatterMap
+
+    view = ScatterMap()
+    qtbot.addWidget(view)
+    view.resize(500, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    far = np.array([[-100, 40], [0, 0], [5, 5]], dtype=np.float32)
+    view.set_points(np.array([1, 2, 3]), far, [10.0, 50.0, 90.0], [None] * 3, {}, "")
+    view.highlight([1])  # a ring far out, at (-100, 40)
+    near = np.array([[0, 0], [1, 1], [2, 0.5]], dtype=np.float32)  # another embedder's map
+    view.set_points(np.array([1, 2, 3]), near, [10.0, 50.0, 90.0], [None] * 3, {}, "")
+    (x0, x1), (y0, y1) = view.viewbox.viewRange()
+    assert x0 > -5 and x1 < 5 and y0 > -5 and y1 < 5  # the old ring does not stretch it

@@ -35,8 +35,17 @@ class ExplainPanel(QTextBrowser):
 
     def show_explanation(self, result) -> None:
         """Show a core.analysis.explain.Explanation."""
+        self._links = [n["path"] for n in result.neighbours]
+        summary = html.escape(result.summary)
+        for flagged in result.like_flagged[:2]:  # "It sounds like X, which you flagged unusual"
+            name = html.escape(os.path.basename(flagged["path"]))
+            self._links.append(flagged["path"])
+            link = f"<a href='loop:{len(self._links) - 1}'>{name}</a>"
+            summary = summary.replace(f"like {name}", f"like {link}", 1).replace(
+                f"and {name}, which", f"and {link}, which", 1
+            )
         parts = [
-            f"<p><b>{html.escape(result.summary)}</b></p>",
+            f"<p><b>{summary}</b></p>",
             "<p><b>What deviates most</b></p><table>",
         ]
         for d in result.deviations:
@@ -51,7 +60,6 @@ class ExplainPanel(QTextBrowser):
                 f"&nbsp;&nbsp;{tops}</td></tr>"
             )
         parts.append("</table><p><b>Nearest typical loops</b> (click one to go to it)</p><ol>")
-        self._links = [n["path"] for n in result.neighbours]
         for i, n in enumerate(result.neighbours):
             flag = f" <i>({n['flag']})</i>" if n["flag"] else ""
             parts.append(

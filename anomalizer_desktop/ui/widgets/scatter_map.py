@@ -91,7 +91,7 @@ class ScatterMap(QWidget):
         self.rings = pg.ScatterPlotItem(
             size=13, pxMode=True, brush=None, pen=pg.mkPen("#ffffff", width=1.6), symbol="o"
         )
-        self.plot.addItem(self.rings)
+        self.plot.addItem(self.rings, ignoreBounds=True)  # rings never stretch the view
         self.colorbar = pg.ColorBarItem(
             values=(0, 100),
             colorMap=self.colormap,
