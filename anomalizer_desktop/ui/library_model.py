@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor
 
 from anomalizer_desktop.core.analysis.explain import more_than
 from anomalizer_desktop.ui.library_data import LibraryData
+from anomalizer_desktop.ui.widgets.scatter_map import colour_bin, colour_bins
 
 COLUMNS = [
     ("name", "Name"),
@@ -111,6 +112,9 @@ class LibraryTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             tip = lib.errors[row] or lib.paths[row]
             return f"{tip}\nNote: {lib.notes[row]}" if lib.notes[row] else tip
+        if role == Qt.ItemDataRole.DecorationRole and key == "percentile":
+            value = float(lib.percentile[row])  # the map's colour for it: table and map agree
+            return None if math.isnan(value) else QColor(*colour_bins()[colour_bin(value)])
         if role == Qt.ItemDataRole.TextAlignmentRole and key in NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:

@@ -133,3 +133,18 @@ def test_unusual_percent_tells_the_top_percent_apart(model):
     ]
     # in the table: percentiles 100 (score 10), 90, 70, 25, 5, and none for the broken file
     assert column(model, "percentile") == ["100", "90", "70", "25", "5", ""]
+
+
+def test_the_unusual_percent_cell_wears_the_maps_colour(model):
+    from PySide6.QtGui import QColor
+
+    from anomalizer_desktop.ui.widgets.scatter_map import colour_bins
+
+    column = COLUMN_INDEX["percentile"]
+    colours = {}
+    for row in range(model.rowCount()):
+        name = model.data(model.index(row, COLUMN_INDEX["name"]))
+        colours[name] = model.data(model.index(row, column), Qt.ItemDataRole.DecorationRole)
+    assert colours["loop002.wav"] == QColor(*colour_bins()[-1])  # percentile 100: brightest
+    assert colours["loop004.wav"] == QColor(*colour_bins()[4])  # 25 % of 16 bins
+    assert colours["loop003.wav"] is None  # not scored: no colour, as on the map

@@ -9,6 +9,7 @@ small extra item rings the selected points.
 
 from __future__ import annotations
 
+import functools
 import gc
 
 import numpy as np
@@ -19,6 +20,20 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from anomalizer_desktop.core.analysis.explain import more_than
 
 COLOR_BINS = 16
+
+
+@functools.cache
+def colour_bins() -> tuple[tuple[int, int, int], ...]:
+    """The map's colours (plasma), one per bin of unusualness, dark to bright."""
+    lut = pg.colormap.get("plasma").getLookupTable(0.0, 1.0, COLOR_BINS, alpha=False)
+    return tuple((int(r), int(g), int(b)) for r, g, b in lut)
+
+
+def colour_bin(percentile: float) -> int:
+    """The bin of an unusualness percentile (0-100), as the map colours its point."""
+    return min(max(int(percentile / 100 * COLOR_BINS), 0), COLOR_BINS - 1)
+
+
 SYMBOLS = {None: "o", "typical": "s", "unusual": "star"}
 SYMBOL_ORDER = np.array(sorted(SYMBOLS.values()), dtype=object)
 NO_SCORE_BRUSH = pg.mkBrush(150, 150, 150, 160)
@@ -74,8 +89,7 @@ class ScatterMap(QWidget):
         super().__init__(parent)
         pg.setConfigOptions(antialias=False)
         self.colormap = pg.colormap.get("plasma")
-        lut = self.colormap.getLookupTable(0.0, 1.0, COLOR_BINS, alpha=False)
-        self._brushes = [pg.mkBrush(int(r), int(g), int(b), 220) for r, g, b in lut]
+        self._brushes = [pg.mkBrush(r, g, b, 220) for r, g, b in colour_bins()]
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground("#1e1f22")
         self.viewbox = _SelectableViewBox(self._select_in_rect)
