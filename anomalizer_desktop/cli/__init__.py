@@ -94,13 +94,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=commands.cmd_export)
 
     p = sub.add_parser(
-        "forget", parents=[common], help="remove loops whose files are gone from the library"
+        "forget",
+        parents=[common],
+        help="remove loops whose files are gone, or a whole folder, from the library",
     )
-    p.add_argument(
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument(
         "--missing",
         action="store_true",
-        required=True,
         help="every loop whose file is missing (with its flags and notes)",
+    )
+    what.add_argument(
+        "--folder",
+        metavar="PATH",
+        help="a folder added to the library, with its loops, flags and notes (files stay)",
     )
     p.add_argument("--dry-run", action="store_true", help="only say how many")
     p.set_defaults(func=commands.cmd_forget)

@@ -15,6 +15,7 @@ from anomalizer_desktop.cli.output import (
 )
 from anomalizer_desktop.core.embedding.job import embed as embed_job
 from anomalizer_desktop.core.export import select_entries, write_export
+from anomalizer_desktop.core.library.scanner import ScanError
 from anomalizer_desktop.core.library.scanner import scan as scan_job
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.text import quantity, quantity_with_verb
@@ -148,6 +149,8 @@ def cmd_export(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_forget(args: argparse.Namespace, store: Store) -> int:
+    if args.folder:
+        return _forget_folder(args, store)
     missing, annotated = store.missing_summary()
     forgotten = 0 if args.dry_run else store.forget_missing()
     if args.json:
@@ -157,6 +160,36 @@ def cmd_forget(args: argparse.Namespace, store: Store) -> int:
         print(f"{missing_loops}, {annotated} with flags or notes (nothing forgotten)")
     else:
         print(f"forgot {quantity(forgotten, 'missing loop')}, {annotated} with flags or notes")
+    return 0
+
+
+def _forget_folder(args: argparse.Namespace, store: Store) -> int:
+    folder = os.path.realpath(os.path.expanduser(args.folder))
+    roots = dict((path, root_id) for root_id, path in store.roots())
+    if folder not in roots:
+        known = ", ".join(roots) or "none"
+        raise ScanError(f"{folder} is not a folder of this library (its folders: {known})")
+    loops, annotated = store.root_summary(roots[folder])
+    removed = 0 if args.dry_run else store.remove_root(roots[folder])
+    if args.json:
+        print_json(
+            {
+                "folder": folder,
+                "loops": loops,
+                "with_flags_or_notes": annotated,
+                "forgotten": removed,
+            }
+        )
+    elif args.dry_run:
+        print(
+            f"{folder}: {quantity(loops, 'loop')}, {annotated} with flags or notes"
+            " (nothing forgotten)"
+        )
+    else:
+        print(
+            f"forgot {folder}: {quantity(removed, 'loop')}, {annotated} with flags or notes;"
+            " the files are untouched"
+        )
     return 0
 
 

@@ -119,6 +119,13 @@ class WindowActions:
             "Remove loops whose files are gone (their flags and notes go with them)",
         )
         menu.addAction(self.act_forget_missing)
+        self.act_remove_folder = action(
+            "Remove folder from library…",
+            lambda: self.remove_folder(),
+            None,
+            "Take a folder you added out of the library (the files stay on disk)",
+        )
+        menu.addAction(self.act_remove_folder)
         menu.addSeparator()
         self.act_models = action(
             "CLAP models…",

@@ -7,7 +7,7 @@ touch widgets only here, in the GUI thread.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from anomalizer_desktop.core.detector.freshness import EMBED, RETRAIN_WITH_FLAGS, SCORE, TRAIN
 from anomalizer_desktop.core.detector.spec import ModelSpec
@@ -106,6 +106,46 @@ class LibraryJobs:
         self.statusBar().showMessage(f"Forgot {quantity(forgotten, 'missing loop')}.", 8000)
         self.reload()
         return forgotten
+
+    def remove_folder(self) -> int:
+        """Take a folder the user added out of the library, after a question that says what
+        goes (its loops, and the flags and notes on them; the files stay on disk)."""
+        roots = self.store.roots()
+        if not roots:
+            self.statusBar().showMessage("The library has no folders yet.", 5000)
+            return 0
+        busy = [kind for kind in ("scan", "embed", "train", "score") if self.runner.running(kind)]
+        if busy:
+            self.statusBar().showMessage(
+                f"Wait for the {busy[0]} job to finish (or cancel it) before removing a folder.",
+                8000,
+            )
+            return 0
+        folders = [path for _, path in roots]
+        folder, ok = QInputDialog.getItem(
+            self, "Remove folder from library", "Folder:", folders, 0, False
+        )
+        if not ok:
+            return 0
+        root_id = roots[folders.index(folder)][0]
+        loops, annotated = self.store.root_summary(root_id)
+        lost = f" {annotated} of them carry flags or notes, which go too." if annotated else ""
+        answer = QMessageBox.question(
+            self,
+            "Remove folder from library",
+            f"Remove {folder} and its {quantity(loops, 'loop')} from the library?{lost}\n\n"
+            "The files stay on disk; adding the folder again brings the loops back, without "
+            "their flags and notes.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return 0
+        removed = self.store.remove_root(root_id)
+        self.undo_stack.clear()  # the undo history may name loops that are gone now
+        self.statusBar().showMessage(f"Removed {folder}: {quantity(removed, 'loop')}.", 8000)
+        self.reload()
+        return removed
 
     def score_new_loops(self) -> None:
         self._run("score", "Scoring new loops", jobs.score_new_loops_job(self.embedder_name()))

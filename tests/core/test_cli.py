@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import audiogen
 import pytest
 
 from anomalizer_desktop.cli import main
@@ -196,3 +197,24 @@ def test_forget_missing_removes_only_vanished_loops_and_their_data(capsys, lib, 
     with pytest.raises(SystemExit) as usage:
         main(["--library", lib, "forget"])
     assert usage.value.code == 2
+
+
+def test_forget_folder_takes_a_folder_out_and_leaves_the_files(capsys, lib, loop_folder, tmp_path):
+    other = tmp_path / "other"
+    audiogen.write(other / "keep.wav", audiogen.tone(220))
+    run(capsys, "--library", lib, "scan", str(loop_folder), str(other), "--json")
+    run(capsys, "--library", lib, "flag", str(loop_folder / "noise.wav"), "--unusual")
+    code, dry = run(
+        capsys, "--library", lib, "forget", "--folder", str(loop_folder), "--dry-run", "--json"
+    )
+    assert (code, dry["loops"], dry["with_flags_or_notes"], dry["forgotten"]) == (0, 12, 1, 0)
+    code, done = run(capsys, "--library", lib, "forget", "--folder", str(loop_folder), "--json")
+    assert (code, done["forgotten"]) == (0, 12)
+    _, rows = run(capsys, "--library", lib, "list", "--json")
+    assert [r["path"] for r in rows] == [str(other / "keep.wav")]
+    assert (loop_folder / "noise.wav").exists()  # the files are untouched
+    with Store(lib) as store:
+        assert [p for _, p in store.roots()] == [str(other)]  # rescans no longer walk it
+        assert store.execute("SELECT COUNT(*) FROM user_data").fetchone()[0] == 0
+    assert main(["--library", lib, "forget", "--folder", str(loop_folder)]) == 1
+    assert "is not a folder of this library" in capsys.readouterr().err

@@ -992,3 +992,36 @@ def test_the_flagged_loop_a_loop_sounds_like_is_a_link_too(qtbot):
         panel.anchorClicked.emit(QUrl(link))
     assert chosen == ["/l/a & b.wav", "/l/c.wav", "/l/n.wav"]
     assert panel.toHtml().count("href") == 3
+
+
+def test_remove_folder_asks_what_goes_then_empties_the_library(
+    qtbot, window, scored_library, monkeypatch
+):
+    from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+    path, root = scored_library
+    window.table.selectRow(0)
+    window.flag_selection("unusual")
+    offered, asked = [], []
+
+    def pick(parent, title, label, items, current, editable):
+        offered.extend(items)
+        return items[0], True
+
+    monkeypatch.setattr(QInputDialog, "getItem", pick)
+    monkeypatch.setattr(
+        QMessageBox,
+        "question",
+        lambda *args: asked.append(args[2]) or QMessageBox.StandardButton.Cancel,
+    )
+    assert window.remove_folder() == 0 and window.model.rowCount() == 17
+    assert offered == [str(root)]
+    assert asked[0].startswith(f"Remove {root} and its 17 loops from the library? 1 of them")
+    assert "The files stay on disk" in asked[0]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    assert window.remove_folder() == 17
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=10_000)
+    assert window.pages.currentIndex() == 0  # the welcome page again
+    assert (root / "tone_a.wav").exists() and not window.undo_stack.canUndo()
+    with Store(path) as other:
+        assert other.roots() == []

@@ -215,6 +215,25 @@ class Store:
             " WHERE s.status = 'missing'"
         ).fetchone()
 
+    def root_summary(self, root_id: int) -> tuple[int, int]:
+        """(loops scanned under a library folder, how many of them carry a flag or a note)."""
+        return self._db.execute(
+            "SELECT COUNT(*), COUNT(u.sample_id) FROM samples s"
+            " LEFT JOIN user_data u ON u.sample_id = s.id"
+            " AND (u.flag IS NOT NULL OR u.note IS NOT NULL)"
+            " WHERE s.root_id = ?",
+            (root_id,),
+        ).fetchone()
+
+    def remove_root(self, root_id: int) -> int:
+        """Take a folder out of the library: its loops go, with their vectors, scores, flags
+        and notes (the files on disk are not touched), and rescans no longer walk it. Returns
+        how many loops went."""
+        with self.transaction() as db:
+            removed = db.execute("DELETE FROM samples WHERE root_id = ?", (root_id,)).rowcount
+            db.execute("DELETE FROM roots WHERE id = ?", (root_id,))
+            return removed
+
     def forget_missing(self) -> int:
         """Delete the loops whose files are gone, with their vectors, scores, flags and notes.
         Only on request: a missing loop otherwise keeps its flags and is relinked if its file
