@@ -368,7 +368,9 @@ class MainWindow(WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, QM
             self._models_changed()
             if getattr(self, "_models_dialog", None) is not None:
                 self._models_dialog.refresh()
-            self.embedder_box.setCurrentText(self.settings.get("embedder"))
+            index = self._embedder_index(self.settings.get("embedder"))
+            if index >= 0:
+                self.embedder_box.setCurrentIndex(index)
 
     # ------------------------------------------------------------------ export & drops
     def open_export(self) -> ExportDialog:

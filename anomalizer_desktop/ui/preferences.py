@@ -44,6 +44,11 @@ def _path_row(edit: QLineEdit, choose) -> QWidget:
     return box
 
 
+def embedder_id(choice: str) -> str:
+    """The embedder of a toolbar choice: "clap · NAME" -> "clap", "dsp" -> "dsp"."""
+    return choice.split(" ", 1)[0]
+
+
 class PreferencesDialog(QDialog):
     def __init__(self, settings: Settings, parent=None) -> None:
         super().__init__(parent)
@@ -52,7 +57,10 @@ class PreferencesDialog(QDialog):
         self.library = QLineEdit(settings.get("library"))
         self.embedder = QComboBox()
         self.embedder.addItems(available_embedders())
-        self.embedder.setCurrentText(settings.get("embedder"))
+        # the setting can name a checkpoint too ("clap · NAME", chosen in the toolbar): show its
+        # embedder here, and keep the whole choice unless the user picks another embedder
+        self._embedder_choice = settings.get("embedder")
+        self.embedder.setCurrentText(embedder_id(self._embedder_choice))
         self.model_folder = QLineEdit(settings.get("model_folder"))
         self.model_folder.setPlaceholderText("default: the user data folder's models/")
         self.audio = QComboBox()
@@ -101,7 +109,8 @@ class PreferencesDialog(QDialog):
 
     def accept(self) -> None:
         self.settings.set("library", self.library.text().strip())
-        self.settings.set("embedder", self.embedder.currentText())
+        if self.embedder.currentText() != embedder_id(self._embedder_choice):
+            self.settings.set("embedder", self.embedder.currentText())
         self.settings.set("model_folder", self.model_folder.text().strip())
         self.settings.set("audio_device", self.audio.currentData())
         self.settings.set("autoplay", self.autoplay.isChecked())

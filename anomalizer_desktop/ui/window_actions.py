@@ -190,6 +190,18 @@ class WindowActions:
             self.network_box.setToolTip(why)
             self.device_box.setToolTip(why)
 
+    def _embedder_index(self, choice: str) -> int:
+        """The toolbar item for a saved choice: the same label, else the first item of the same
+        embedder (a preference says "clap"; the items name checkpoints); -1 when none."""
+        index = self.embedder_box.findText(choice)
+        if index >= 0:
+            return index
+        wanted = choice.split(" ", 1)[0]
+        for i in range(self.embedder_box.count()):
+            if (self.embedder_box.itemData(i) or ("", None))[0] == wanted:
+                return i
+        return -1
+
     def _fill_embedders(self) -> None:
         """Items: dsp, "clap · CHECKPOINT" per installed checkpoint, imported names."""
         from anomalizer_desktop.core.embedding.clap.store import installed
@@ -205,6 +217,6 @@ class WindowActions:
         for name in self.store.embedder_names():
             if name not in ("dsp", "clap"):
                 self.embedder_box.addItem(name, (name, None))
-        index = self.embedder_box.findText(self.settings.get("embedder"))
+        index = self._embedder_index(self.settings.get("embedder"))
         self.embedder_box.setCurrentIndex(max(index, 0))
         self.embedder_box.blockSignals(False)

@@ -144,3 +144,29 @@ def test_a_new_model_folder_in_preferences_counts_at_once(qtbot, window, models,
     assert window.embedder_box.findText("clap · 630k-fusion-best.pt") >= 0
     assert str(other) in dialog.folder_label.text()
     assert _row_state(dialog, "630k-fusion-best.pt") == "installed"
+
+
+def test_preferences_keep_the_checkpoint_chosen_in_the_toolbar(qtbot, window, models, monkeypatch):
+    from anomalizer_desktop.ui.preferences import PreferencesDialog
+
+    models.mkdir()
+    for name in ("630k-fusion-best.pt", "music_audioset_epoch_15_esc_90.14.pt"):
+        (models / name).write_bytes(b"w")
+    window._models_changed()
+    choice = "clap · music_audioset_epoch_15_esc_90.14.pt"
+    window.embedder_box.setCurrentText(choice)
+    window.settings.set("embedder", choice)
+    dialog = PreferencesDialog(window.settings)
+    qtbot.addWidget(dialog)
+    assert dialog.embedder.currentText() == "clap"
+    dialog.accept()  # OK without touching the embedder: the checkpoint stays chosen
+    assert window.settings.get("embedder") == choice
+    dialog = PreferencesDialog(window.settings)
+    qtbot.addWidget(dialog)
+    dialog.embedder.setCurrentText("dsp")
+    dialog.accept()
+    assert window.settings.get("embedder") == "dsp"
+    window.settings.set("embedder", "clap")  # a preference names the embedder only
+    assert window._embedder_index("clap") == window.embedder_box.findText(
+        "clap · 630k-fusion-best.pt"
+    )
