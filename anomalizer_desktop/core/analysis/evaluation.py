@@ -148,12 +148,12 @@ def _left_out(labels: dict, errors: dict, paths: dict, ids, root: str) -> list[t
     changes the figures unseen."""
     embedded = {paths[int(sid)] for sid in ids}
 
-    def why(path: str) -> str:
+    def reason(path: str) -> str:
         if path not in errors:
             return "listed in labels.csv, not found"
         return errors[path] or "no vector"
 
-    left = [(path, why(path)) for path in labels if path not in embedded]
+    left = [(path, reason(path)) for path in labels if path not in embedded]
     left += [(path, "not listed in labels.csv") for path in errors if path not in labels]
     return sorted((os.path.relpath(path, root), why) for path, why in left)
 
