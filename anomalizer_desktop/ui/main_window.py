@@ -52,6 +52,7 @@ class MainWindow(WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, QM
         self._chain: list[str] = []
         self._auditioning = False  # auto-play starts once the user has played something
         self._current_path: str | None = None  # the loop the waveform and the player follow
+        self._auto_selected: list[int] = []  # the selection the window made by itself
         self._build_ui()
         self._build_actions()
         self._connect()
@@ -144,10 +145,15 @@ class MainWindow(WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, QM
         self.stale_banner.set_status(snapshot.scores)
         self._update_counts(snapshot)
         self.pages.setCurrentIndex(0 if len(lib) == 0 else 1)
-        if selected:
+        if selected and selected != self._auto_selected:
             self.select_ids(selected)
         elif self.model.rowCount():
+            # the window's own pick (nothing chosen by the user yet) follows the top of the
+            # list: after the first training that is the most unusual loop, not the first
+            # file the scan found
             self.table.selectRow(0)
+            self.table.scrollToTop()
+            self._auto_selected = self.selected_ids()
 
     def _update_counts(self, snapshot: jobs.Snapshot | None = None) -> None:
         if snapshot is not None:

@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import QPoint, QRectF, Qt
 from PySide6.QtWidgets import QApplication
 
-from anomalizer_desktop.core.jobs import Progress
+from anomalizer_desktop.core.jobs import Progress, run_job
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.ui.library_model import COLUMN_INDEX
 
@@ -1025,3 +1025,44 @@ def test_remove_folder_asks_what_goes_then_empties_the_library(
     assert (root / "tone_a.wav").exists() and not window.undo_stack.canUndo()
     with Store(path) as other:
         assert other.roots() == []
+
+
+def test_after_the_first_training_the_most_unusual_loop_is_selected(qtbot, tmp_path, settings):
+    import audiogen
+
+    from anomalizer_desktop.core.embedding.job import embed
+    from anomalizer_desktop.core.library.scanner import scan
+    from anomalizer_desktop.ui.main_window import MainWindow
+    from anomalizer_desktop.ui.player import AudioPlayer
+    from anomalizer_desktop.ui.workers import JobRunner
+
+    root = tmp_path / "loops"
+    for i in range(10):
+        audiogen.write(root / f"a_drum_{i}.wav", audiogen.drum_loop(seed=i))
+    audiogen.write(root / "z_tone.wav", audiogen.tone(330, 2.0))
+    path = tmp_path / "lib.sqlite"
+    with Store(path) as store:
+        run_job(scan(store, [str(root)]))
+        run_job(embed(store, "dsp", workers=1))
+    store = Store(path)
+    window = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none here"))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: len(window.selected_ids()) == 1, timeout=20_000)
+    first = window.model.path(window.selected_rows()[0])
+    assert os.path.basename(first) == "a_drum_0.wav"  # no scores yet: the first by name
+    window.start_train(False)
+    qtbot.waitUntil(
+        lambda: (
+            not window.runner.any_running()
+            and window.model.path(window.selected_rows()[0]).endswith("z_tone.wav")
+        ),
+        timeout=30_000,
+    )
+    assert window.selected_rows() == [0]  # the top of the list, the most unusual loop
+    window.table.selectRow(3)  # a loop the user picked stays picked through reloads
+    chosen = window.selected_ids()
+    window.reload()
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    assert window.selected_ids() == chosen
+    window.runner.cancel_all()
+    store.close()
