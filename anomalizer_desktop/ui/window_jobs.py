@@ -90,16 +90,12 @@ class LibraryJobs:
             if annotated
             else ""
         )
-        answer = QMessageBox.question(
-            self,
+        if not self._confirmed(
             "Forget missing loops",
             f"Remove {quantity(missing, 'loop')} whose files are gone from the library?{lost}\n\n"
             "A missing loop is kept with its flags until you do this, and found again if "
             "its file turns up in a scanned folder.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        ):
             return 0
         forgotten = self.store.forget_missing()
         self.undo_stack.clear()  # the undo history may name loops that are gone now
@@ -130,22 +126,29 @@ class LibraryJobs:
         root_id = roots[folders.index(folder)][0]
         loops, annotated = self.store.root_summary(root_id)
         lost = f" {annotated} of them carry flags or notes, which go too." if annotated else ""
-        answer = QMessageBox.question(
-            self,
+        if not self._confirmed(
             "Remove folder from library",
             f"Remove {folder} and its {quantity(loops, 'loop')} from the library?{lost}\n\n"
             "The files stay on disk; adding the folder again brings the loops back, without "
             "their flags and notes.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        ):
             return 0
         removed = self.store.remove_root(root_id)
         self.undo_stack.clear()  # the undo history may name loops that are gone now
         self.statusBar().showMessage(f"Removed {folder}: {quantity(removed, 'loop')}.", 8000)
         self.reload()
         return removed
+
+    def _confirmed(self, title: str, question: str) -> bool:
+        """Yes / Cancel before something that deletes user data; Cancel is the default."""
+        answer = QMessageBox.question(
+            self,
+            title,
+            question,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def score_new_loops(self) -> None:
         self._run("score", "Scoring new loops", jobs.score_new_loops_job(self.embedder_name()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QApplication
 
@@ -18,14 +19,20 @@ def _repainted_after(scene, change) -> list:
     return regions
 
 
-def test_a_ring_taken_away_is_repainted_where_it_was(qtbot):
+@pytest.fixture
+def view(qtbot):
+    """A map on screen, 500 x 400."""
     from anomalizer_desktop.ui.widgets.scatter_map import ScatterMap
 
-    view = ScatterMap()
-    qtbot.addWidget(view)
-    view.resize(500, 400)
-    view.show()
-    qtbot.waitExposed(view)
+    shown = ScatterMap()
+    qtbot.addWidget(shown)
+    shown.resize(500, 400)
+    shown.show()
+    qtbot.waitExposed(shown)
+    return shown
+
+
+def test_a_ring_taken_away_is_repainted_where_it_was(view):
     xy = np.array([[0, 0], [10, 10], [0.5, 9.5]], dtype=np.float32)
     view.set_points(np.array([1, 2, 3]), xy, [10.0, 50.0, 90.0], [None] * 3, {}, "")
     view.viewbox.setRange(xRange=(-1, 11), yRange=(-1, 11), padding=0)
@@ -45,14 +52,7 @@ def test_a_ring_taken_away_is_repainted_where_it_was(qtbot):
     assert len(view.rings.getData()[0]) == 0
 
 
-def test_new_points_fill_the_view_whatever_was_ringed_before(qtbot):
-    from anomalizer_desktop.ui.widgets.scatter_map import ScatterMap
-
-    view = ScatterMap()
-    qtbot.addWidget(view)
-    view.resize(500, 400)
-    view.show()
-    qtbot.waitExposed(view)
+def test_new_points_fill_the_view_whatever_was_ringed_before(view):
     far = np.array([[-100, 40], [0, 0], [5, 5]], dtype=np.float32)
     view.set_points(np.array([1, 2, 3]), far, [10.0, 50.0, 90.0], [None] * 3, {}, "")
     view.highlight([1])  # a ring far out, at (-100, 40)
