@@ -24,9 +24,8 @@ from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.closing import unless_closed
 from anomalizer_desktop.ui.export_dialog import ExportDialog
 from anomalizer_desktop.ui.library_model import LibraryTableModel
-from anomalizer_desktop.ui.models_dialog import ModelsDialog
 from anomalizer_desktop.ui.player import MAX_SECONDS, AudioPlayer
-from anomalizer_desktop.ui.settings import Settings, apply_model_folder
+from anomalizer_desktop.ui.settings import Settings
 from anomalizer_desktop.ui.window_actions import WindowActions
 from anomalizer_desktop.ui.window_audition import AuditionAndFlags
 from anomalizer_desktop.ui.window_build import WindowBuilder
@@ -337,46 +336,6 @@ class MainWindow(WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, QM
         self.table.setFocus()
         if not self.selected_ids() and self.model.rowCount():
             self.table.selectRow(0)
-
-    def open_models(self, message: str | None = None) -> ModelsDialog:
-        """The CLAP models dialog (one, not modal: a download runs while the user works);
-        `message` says why it opened."""
-        dialog = getattr(self, "_models_dialog", None)
-        if dialog is None:
-            dialog = self._models_dialog = ModelsDialog(self._run, self._models_changed, self)
-        dialog.refresh()
-        if message:
-            dialog.message.setText(message)
-        dialog.show()
-        dialog.raise_()
-        return dialog
-
-    def _models_changed(self) -> None:
-        """A checkpoint came or went: the embedder choice lists what is installed now."""
-        label = self.embedder_box.currentText()
-        self._fill_embedders()
-        if label.startswith("clap") and self.embedder_box.findText(label) < 0:
-            clap = [
-                i
-                for i in range(self.embedder_box.count())
-                if self.embedder_box.itemText(i).startswith("clap")
-            ]
-            if clap:
-                self.embedder_box.setCurrentIndex(clap[0])
-
-    def open_preferences(self) -> None:
-        from anomalizer_desktop.ui.preferences import PreferencesDialog
-
-        dialog = PreferencesDialog(self.settings, self)
-        if dialog.exec():
-            self.autoplay_box.setChecked(self.settings.get("autoplay"))
-            apply_model_folder(self.settings)  # a new Model folder counts at once
-            self._models_changed()
-            if getattr(self, "_models_dialog", None) is not None:
-                self._models_dialog.refresh()
-            index = self._embedder_index(self.settings.get("embedder"))
-            if index >= 0:
-                self.embedder_box.setCurrentIndex(index)
 
     # ------------------------------------------------------------------ export & drops
     def open_export(self) -> ExportDialog:

@@ -1,6 +1,7 @@
 """The main window's toolbar and menus: the actions a producer reaches for (add a folder,
-rescan, embed, train, retrain with flags, export), their shortcuts, and the embedder, detector,
-network and device choices that go with them.
+rescan, embed, train, retrain with flags, export), their shortcuts, the embedder, detector,
+network and device choices that go with them, and the dialogs the menus open (CLAP models,
+preferences).
 
 A mixin of MainWindow, run once when it opens.
 """
@@ -13,6 +14,8 @@ from PySide6.QtWidgets import QComboBox, QLabel, QToolBar
 from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
 from anomalizer_desktop.core.embedding.clap.store import models_dir
 from anomalizer_desktop.ui import help_dialogs
+from anomalizer_desktop.ui.models_dialog import ModelsDialog
+from anomalizer_desktop.ui.settings import apply_model_folder
 
 
 class WindowActions:
@@ -220,3 +223,43 @@ class WindowActions:
         index = self._embedder_index(self.settings.get("embedder"))
         self.embedder_box.setCurrentIndex(max(index, 0))
         self.embedder_box.blockSignals(False)
+
+    def open_models(self, message: str | None = None) -> ModelsDialog:
+        """The CLAP models dialog (one, not modal: a download runs while the user works);
+        `message` says why it opened."""
+        dialog = getattr(self, "_models_dialog", None)
+        if dialog is None:
+            dialog = self._models_dialog = ModelsDialog(self._run, self._models_changed, self)
+        dialog.refresh()
+        if message:
+            dialog.message.setText(message)
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    def _models_changed(self) -> None:
+        """A checkpoint came or went: the embedder choice lists what is installed now."""
+        label = self.embedder_box.currentText()
+        self._fill_embedders()
+        if label.startswith("clap") and self.embedder_box.findText(label) < 0:
+            clap = [
+                i
+                for i in range(self.embedder_box.count())
+                if self.embedder_box.itemText(i).startswith("clap")
+            ]
+            if clap:
+                self.embedder_box.setCurrentIndex(clap[0])
+
+    def open_preferences(self) -> None:
+        from anomalizer_desktop.ui.preferences import PreferencesDialog
+
+        dialog = PreferencesDialog(self.settings, self)
+        if dialog.exec():
+            self.autoplay_box.setChecked(self.settings.get("autoplay"))
+            apply_model_folder(self.settings)  # a new Model folder counts at once
+            self._models_changed()
+            if getattr(self, "_models_dialog", None) is not None:
+                self._models_dialog.refresh()
+            index = self._embedder_index(self.settings.get("embedder"))
+            if index >= 0:
+                self.embedder_box.setCurrentIndex(index)
