@@ -24,6 +24,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+F", "find: type to filter; Return goes to the first row, Escape clears"),
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo flags and notes"),
     ("Ctrl+O", "add a folder of loops"),
+    ("Ctrl+Shift+O", "open another library file (or start a new one)"),
     ("F5", "rescan the library's folders"),
     ("Ctrl+T", "train: learn what is normal here and score every loop"),
     ("Ctrl+R", "retrain with your flags"),

@@ -85,7 +85,10 @@ class PreferencesDialog(QDialog):
         form.addRow("Audio output", self.audio)
         form.addRow("Auto-play", self.autoplay)
         form.addRow("Deep SVDD networks", self.svdd_ensemble)
-        note = QLabel("A new library file or audio output takes effect at the next start.")
+        note = QLabel(
+            "A new library file or audio output takes effect at the next start "
+            "(Library > Open library… switches libraries at once)."
+        )
         note.setStyleSheet("color: #777")
         form.addRow(note)
         buttons = QDialogButtonBox(

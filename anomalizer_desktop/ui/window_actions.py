@@ -8,6 +8,8 @@ A mixin of MainWindow, run once when it opens.
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QToolBar
 
@@ -130,6 +132,13 @@ class WindowActions:
         )
         menu.addAction(self.act_remove_folder)
         menu.addSeparator()
+        self.act_open_library = action(
+            "Open library…",
+            lambda: self.open_library(),
+            "Ctrl+Shift+O",
+            "Switch to another library file (a new name starts an empty one)",
+        )
+        menu.addAction(self.act_open_library)
         self.act_models = action(
             "CLAP models…",
             lambda: self.open_models(),
@@ -263,3 +272,44 @@ class WindowActions:
             index = self._embedder_index(self.settings.get("embedder"))
             if index >= 0:
                 self.embedder_box.setCurrentIndex(index)
+
+    def open_library(self, path: str | None = None):
+        """Switch to another library file; a new name starts a new, empty library. The window
+        for it replaces this one (same settings and layout); a file that cannot be opened is
+        reported and this library stays open. Returns the new window, or None."""
+        from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+        from anomalizer_desktop.core.errors import AnomalizerError
+        from anomalizer_desktop.core.library.store import Store
+        from anomalizer_desktop.ui.player import AudioPlayer
+        from anomalizer_desktop.ui.workers import JobRunner
+
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self,
+                "Open or start a library",
+                os.path.dirname(self.store.path),
+                "Library (*.sqlite)",
+                options=QFileDialog.Option.DontConfirmOverwrite,  # an existing one opens
+            )
+            if not path:
+                return None
+        if os.path.realpath(path) == os.path.realpath(self.store.path):
+            return None
+        try:
+            store = Store(path)
+        except AnomalizerError as error:
+            QMessageBox.warning(
+                self, "Open library", f"{error}\n\nThe library {self.store.path} stays open."
+            )
+            return None
+        self.settings.set("library", store.path)
+        self.settings.save_window(self.saveGeometry(), self.saveState())  # the next one
+        self.table_layout.save()  # opens where this one is
+        player = AudioPlayer(device=self.settings.get("audio_device") or None)
+        successor = type(self)(store, self.settings, JobRunner(store.path), player)
+        successor.show()
+        self._successor = successor  # the app holds this window; this one holds the next
+        self.close()
+        self.store.close()
+        return successor

@@ -1066,3 +1066,30 @@ def test_after_the_first_training_the_most_unusual_loop_is_selected(qtbot, tmp_p
     assert window.selected_ids() == chosen
     window.runner.cancel_all()
     store.close()
+
+
+def test_open_library_switches_to_another_file_and_keeps_a_bad_one_out(
+    qtbot, window, settings, tmp_path, monkeypatch
+):
+    from PySide6.QtWidgets import QMessageBox
+
+    other = tmp_path / "other.sqlite"
+    new = window.open_library(str(other))
+    qtbot.addWidget(new)
+    try:
+        qtbot.waitUntil(lambda: not new.runner.any_running(), timeout=20_000)
+        assert new.store.path == str(other) and other.exists()
+        assert new.pages.currentIndex() == 0  # a new library: the welcome page
+        assert "other.sqlite" in new.windowTitle()
+        assert not window.isVisible() and settings.get("library") == str(other)
+        warnings = []
+        monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+        bad = tmp_path / "bad.sqlite"
+        bad.write_text("this is not a database, it is a text file pretending")
+        assert new.open_library(str(bad)) is None
+        assert f"The library {other} stays open." in warnings[0]
+        assert new.open_library(str(other)) is None  # the same file: nothing to do
+        assert settings.get("library") == str(other)
+    finally:
+        new.runner.cancel_all()
+        new.store.close()
