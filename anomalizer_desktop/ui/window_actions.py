@@ -277,7 +277,7 @@ class WindowActions:
         """Switch to another library file; a new name starts a new, empty library. The window
         for it replaces this one (same settings and layout); a file that cannot be opened is
         reported and this library stays open. Returns the new window, or None."""
-        from PySide6.QtWidgets import QFileDialog, QMessageBox
+        from PySide6.QtWidgets import QMessageBox
 
         from anomalizer_desktop.core.errors import AnomalizerError
         from anomalizer_desktop.core.library.store import Store
@@ -285,13 +285,7 @@ class WindowActions:
         from anomalizer_desktop.ui.workers import JobRunner
 
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(
-                self,
-                "Open or start a library",
-                os.path.dirname(self.store.path),
-                "Library (*.sqlite)",
-                options=QFileDialog.Option.DontConfirmOverwrite,  # an existing one opens
-            )
+            path = self._ask_library_file()
             if not path:
                 return None
         if os.path.realpath(path) == os.path.realpath(self.store.path):
@@ -313,3 +307,16 @@ class WindowActions:
         self.close()
         self.store.close()
         return successor
+
+    def _ask_library_file(self) -> str:
+        """A file dialog that opens an existing library or names a new one (a save dialog, so
+        that a new name can be typed, with its button saying Open)."""
+        from PySide6.QtWidgets import QFileDialog
+
+        dialog = QFileDialog(self, "Open or start a library", os.path.dirname(self.store.path))
+        dialog.setNameFilter("Library (*.sqlite)")
+        dialog.setDefaultSuffix("sqlite")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setOption(QFileDialog.Option.DontConfirmOverwrite)  # an existing one opens
+        dialog.setLabelText(QFileDialog.DialogLabel.Accept, "Open")
+        return dialog.selectedFiles()[0] if dialog.exec() else ""
