@@ -37,6 +37,7 @@ FORMATS = [
     ("CSV table", "csv", ".csv"),
     ("Folder of links", "folder", ""),
 ]
+SUFFIXES = {key: suffix for _, key, suffix in FORMATS}
 #: what the count line says when a set holds no loop
 EMPTY = {
     "unusual": "No loop is flagged unusual yet (U flags the selected loops).",
@@ -115,7 +116,7 @@ class ExportDialog(QDialog):
             self.target.setText(self._suggestion)
 
     def suggested_target(self) -> str:
-        suffix = dict((k, s) for _, k, s in FORMATS)[self.format.currentData()]
+        suffix = SUFFIXES[self.format.currentData()]
         name = {"selection": "selected", "top": f"top-{self.top_n.value()}"}.get(
             self.which.currentData(), self.which.currentData()
         )
@@ -147,7 +148,7 @@ class ExportDialog(QDialog):
             QMessageBox.warning(self, "Export", "Choose where to save the export.")
             return False
         fmt = self.format.currentData()
-        suffix = dict((k, s) for _, k, s in FORMATS)[fmt]
+        suffix = SUFFIXES[fmt]
         if suffix and not target.lower().endswith(suffix):
             target += suffix
         try:

@@ -205,17 +205,17 @@ class MainWindow(WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, QM
                     self.model.index(int(run[0]), 0), self.model.index(int(run[-1]), last)
                 )
             )
-        rows = found.tolist()
         flags = (
             QItemSelectionModel.SelectionFlag.ClearAndSelect
             | QItemSelectionModel.SelectionFlag.Rows
         )
         self.table.selectionModel().select(selection, flags)
-        if rows:
+        if len(found):  # the first id given becomes the current row
+            first = self.model.index(int(found[0]), 0)
             self.table.selectionModel().setCurrentIndex(
-                self.model.index(rows[0], 0), QItemSelectionModel.SelectionFlag.NoUpdate
+                first, QItemSelectionModel.SelectionFlag.NoUpdate
             )
-            self.table.scrollTo(self.model.index(rows[0], 0))
+            self.table.scrollTo(first)
 
     def go_to_path(self, path: str) -> bool:
         """Select the loop at `path` (a neighbour clicked in the Why unusual? panel), clearing
@@ -334,7 +334,7 @@ class MainWindow(WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, QM
         """Return in the filter: back to the rows, the first one selected when none is, so
         that Space plays what the filter found."""
         self.table.setFocus()
-        if not self.selected_ids() and self.model.rowCount():
+        if not self.table.selectionModel().hasSelection() and self.model.rowCount():
             self.table.selectRow(0)
 
     # ------------------------------------------------------------------ export & drops
@@ -358,11 +358,15 @@ class MainWindow(WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, QM
         if folders:
             self.add_folders(folders)
 
+    def save_layout(self) -> None:
+        """Window geometry, docks and the table's layout, for the next window to open with."""
+        self.settings.save_window(self.saveGeometry(), self.saveState())
+        self.table_layout.save()
+
     def closeEvent(self, event) -> None:
         self._closed = True
         self._explain_timer.stop()
-        self.settings.save_window(self.saveGeometry(), self.saveState())
-        self.table_layout.save()
+        self.save_layout()
         self.runner.cancel_all()
         self.player.close()
         super().closeEvent(event)

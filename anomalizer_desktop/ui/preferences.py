@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from anomalizer_desktop.core.embedding.base import available_embedders
-from anomalizer_desktop.ui.settings import Settings
+from anomalizer_desktop.ui.settings import Settings, embedder_id
 
 
 def output_devices() -> list[str]:
@@ -42,11 +42,6 @@ def _path_row(edit: QLineEdit, choose) -> QWidget:
     box = QWidget()
     box.setLayout(row)
     return box
-
-
-def embedder_id(choice: str) -> str:
-    """The embedder of a toolbar choice: "clap · NAME" -> "clap", "dsp" -> "dsp"."""
-    return choice.split(" ", 1)[0]
 
 
 class PreferencesDialog(QDialog):

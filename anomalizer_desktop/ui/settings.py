@@ -58,6 +58,11 @@ class Settings:
         return self.q.value("window/geometry"), self.q.value("window/state")
 
 
+def embedder_id(choice: str) -> str:
+    """The embedder of a saved choice: "clap · NAME" -> "clap", "dsp" -> "dsp"."""
+    return choice.split(" ", 1)[0]
+
+
 def apply_model_folder(settings: Settings) -> None:
     """Point the CLAP checkpoint search at the Model folder preference (at start, and at once
     when it changes); a blank preference goes back to $ANOMALIZER_MODELS or the default."""

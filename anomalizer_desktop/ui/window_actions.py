@@ -17,7 +17,7 @@ from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
 from anomalizer_desktop.core.embedding.clap.store import models_dir
 from anomalizer_desktop.ui import help_dialogs
 from anomalizer_desktop.ui.models_dialog import ModelsDialog
-from anomalizer_desktop.ui.settings import apply_model_folder
+from anomalizer_desktop.ui.settings import apply_model_folder, embedder_id
 
 
 class WindowActions:
@@ -208,7 +208,7 @@ class WindowActions:
         index = self.embedder_box.findText(choice)
         if index >= 0:
             return index
-        wanted = choice.split(" ", 1)[0]
+        wanted = embedder_id(choice)
         for i in range(self.embedder_box.count()):
             if (self.embedder_box.itemData(i) or ("", None))[0] == wanted:
                 return i
@@ -250,14 +250,9 @@ class WindowActions:
         """A checkpoint came or went: the embedder choice lists what is installed now."""
         label = self.embedder_box.currentText()
         self._fill_embedders()
-        if label.startswith("clap") and self.embedder_box.findText(label) < 0:
-            clap = [
-                i
-                for i in range(self.embedder_box.count())
-                if self.embedder_box.itemText(i).startswith("clap")
-            ]
-            if clap:
-                self.embedder_box.setCurrentIndex(clap[0])
+        index = self._embedder_index(label)  # the same item, else the first of its embedder
+        if index >= 0:
+            self.embedder_box.setCurrentIndex(index)
 
     def open_preferences(self) -> None:
         from anomalizer_desktop.ui.preferences import PreferencesDialog
@@ -298,8 +293,7 @@ class WindowActions:
             )
             return None
         self.settings.set("library", store.path)
-        self.settings.save_window(self.saveGeometry(), self.saveState())  # the next one
-        self.table_layout.save()  # opens where this one is
+        self.save_layout()  # the next window opens where this one is
         player = AudioPlayer(device=self.settings.get("audio_device") or None)
         successor = type(self)(store, self.settings, JobRunner(store.path), player)
         successor.show()

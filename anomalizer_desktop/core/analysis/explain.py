@@ -254,6 +254,15 @@ def _summary(record, deviations: list[Deviation], like_flagged: list[dict]) -> s
         )
     text = standing + " ".join(sentences)
     if like_flagged:
-        names = " and ".join(os.path.basename(f["path"]) for f in like_flagged[:2])
-        text += f" It sounds like {names}, which you flagged unusual."
+        text += like_flagged_sentence([os.path.basename(f["path"]) for f in like_flagged])
     return text
+
+
+#: how many flagged look-alikes the summary names
+LIKE_FLAGGED_NAMED = 2
+
+
+def like_flagged_sentence(names: list[str]) -> str:
+    """The summary's closing sentence, " It sounds like A and B, which you flagged unusual."
+    (the window builds it again with the names as links, so both must come from here)."""
+    return f" It sounds like {' and '.join(names[:LIKE_FLAGGED_NAMED])}, which you flagged unusual."

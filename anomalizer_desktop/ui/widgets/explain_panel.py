@@ -11,7 +11,12 @@ import os
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QTextBrowser
 
-from anomalizer_desktop.core.analysis.explain import more_than, spreads_text
+from anomalizer_desktop.core.analysis.explain import (
+    LIKE_FLAGGED_NAMED,
+    like_flagged_sentence,
+    more_than,
+    spreads_text,
+)
 
 
 class ExplainPanel(QTextBrowser):
@@ -37,13 +42,15 @@ class ExplainPanel(QTextBrowser):
         """Show a core.analysis.explain.Explanation."""
         self._links = [n["path"] for n in result.neighbours]
         summary = html.escape(result.summary)
-        for flagged in result.like_flagged[:2]:  # "It sounds like X, which you flagged unusual"
-            name = html.escape(os.path.basename(flagged["path"]))
-            self._links.append(flagged["path"])
-            link = f"<a href='loop:{len(self._links) - 1}'>{name}</a>"
-            summary = summary.replace(f"like {name}", f"like {link}", 1).replace(
-                f"and {name}, which", f"and {link}, which", 1
-            )
+        like = [f["path"] for f in result.like_flagged[:LIKE_FLAGGED_NAMED]]
+        if like:  # the closing "It sounds like X" sentence again, its names as links
+            plain = like_flagged_sentence([os.path.basename(p) for p in like])
+            links = [
+                f"<a href='loop:{len(self._links) + i}'>{html.escape(os.path.basename(p))}</a>"
+                for i, p in enumerate(like)
+            ]
+            self._links += like
+            summary = summary.replace(html.escape(plain), like_flagged_sentence(links))
         parts = [
             f"<p><b>{summary}</b></p>",
             "<p><b>What deviates most</b></p><table>",
