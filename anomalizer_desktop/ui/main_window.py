@@ -24,6 +24,7 @@ from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.closing import unless_closed
 from anomalizer_desktop.ui.export_dialog import ExportDialog
 from anomalizer_desktop.ui.library_model import LibraryTableModel
+from anomalizer_desktop.ui.outside_changes import OutsideChanges
 from anomalizer_desktop.ui.player import MAX_SECONDS, AudioPlayer
 from anomalizer_desktop.ui.settings import Settings
 from anomalizer_desktop.ui.window_actions import WindowActions
@@ -52,6 +53,7 @@ class MainWindow(WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, QM
         self._auditioning = False  # auto-play starts once the user has played something
         self._current_path: str | None = None  # the loop the waveform and the player follow
         self._auto_selected: list[int] = []  # the selection the window made by itself
+        self.outside_changes = OutsideChanges(store, runner, self)
         self._build_ui()
         self._build_actions()
         self._connect()
@@ -113,16 +115,26 @@ class MainWindow(WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, QM
         # flags move the scores' freshness: check it once the keys stop
         self._status_timer = QTimer(self, singleShot=True, interval=400)
         self._status_timer.timeout.connect(self._check_score_status)
+        self.outside_changes.changed.connect(self._reload_after_outside_change)
 
     # ------------------------------------------------------------------ data
     def reload(self) -> None:
         """Re-read the library (in a worker) and refresh table, map, counts and problems."""
+        self.outside_changes.mark_seen()
         handle = self.runner.start("load", jobs.snapshot_job(self.embedder_name()))
         if handle is None:
             QTimer.singleShot(300, self.reload)
             return
         handle.finished.connect(self.apply_snapshot)
         handle.failed.connect(self._job_failed)
+
+    def _reload_after_outside_change(self) -> None:
+        self.statusBar().showMessage(
+            "The library was changed from outside this window (the command line or another"
+            " window): showing it as it is now.",
+            8000,
+        )
+        self.reload()
 
     @unless_closed
     def apply_snapshot(self, snapshot: jobs.Snapshot) -> None:

@@ -33,7 +33,7 @@ class LibraryJobs:
             )
         )
         handle.failed.connect(
-            lambda message, job=handle: self._job_failed(message, job.token.cancelled)
+            lambda message, job=handle: self._job_failed(message, job.token.cancelled, True)
         )
         handle.finished.connect(lambda result: self._job_finished(kind, result, on_done))
         return handle
@@ -55,8 +55,10 @@ class LibraryJobs:
             self._chain.pop(0)()
 
     @unless_closed
-    def _job_failed(self, message: str, cancelled: bool = False) -> None:
+    def _job_failed(self, message: str, cancelled: bool = False, reload: bool = False) -> None:
         self._chain.clear()
+        if reload:  # what a library job committed before it stopped is kept: show it
+            self.reload()
         if cancelled:  # the user asked for it: say so quietly, no dialog
             line = message.splitlines()[0][:200]
             self.statusBar().showMessage(line[:1].upper() + line[1:], 8000)

@@ -108,3 +108,13 @@ def test_list_sorts_by_score_with_missing_scores_last():
     assert records[0].score == 2.0
     with pytest.raises(ValueError):
         store.list_samples(sort="nonsense")
+
+
+def test_change_count_moves_only_when_another_connection_commits(tmp_path):
+    path = tmp_path / "lib.sqlite"
+    with Store(path) as mine, Store(path) as other:
+        before = mine.change_count()
+        mine.add_root("/mine")
+        assert mine.change_count() == before  # its own writes do not count
+        other.add_root("/theirs")
+        assert mine.change_count() != before

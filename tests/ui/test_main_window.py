@@ -1093,3 +1093,28 @@ def test_open_library_switches_to_another_file_and_keeps_a_bad_one_out(
     finally:
         new.runner.cancel_all()
         new.store.close()
+
+
+def test_the_window_follows_changes_made_from_outside_it(qtbot, window, scored_library):
+    path, _ = scored_library
+    assert not window.outside_changes.check()  # reading the library is not a change
+    window.table.setFocus()
+    window.table.selectRow(0)
+    mine = window.selected_ids()[0]
+    qtbot.keyClick(window.table, Qt.Key.Key_U)
+    assert not window.outside_changes.check()  # nor are the window's own flags
+
+    other_id = int(window.model.library.ids[window.model._view[5]])
+    with Store(path) as other:  # the command line, or a second window
+        other.set_flag([other_id], "typical")
+        other.set_note([other_id], "from the shell")
+    assert window.outside_changes.check()
+    row = window.model._id_to_row[other_id]
+    qtbot.waitUntil(lambda: window.model.library.flags[row] == "typical", timeout=10_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=10_000)
+    assert window.model.library.flags[window.model._id_to_row[other_id]] == "typical"
+    assert window.model.library.flags[window.model._id_to_row[mine]] == "unusual"
+    assert "1 typical · 1 unusual" in window.counts_label.text()
+    assert "changed from outside this window" in window.statusBar().currentMessage()
+    assert window.selected_ids() == [mine]  # the user's selection stays
+    assert not window.outside_changes.check()  # once seen, quiet again

@@ -101,6 +101,12 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
+    def change_count(self) -> int:
+        """A number that changes whenever another connection commits to the library (a job in
+        another thread, the command line, a second window) and stays put while only this one
+        writes: SQLite's `PRAGMA data_version`, cheap enough to poll."""
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
     def __enter__(self) -> Store:
         return self
 
