@@ -438,3 +438,39 @@ def test_scores_from_another_embedder_than_the_chosen_one_ask_for_training(embed
     run_job(train(embedded, ModelSpec("knn"), "mine"))
     assert score_status(embedded, "mine").current
     assert score_status(embedded, "dsp").action == TRAIN  # and now the other way round
+
+
+def test_the_summary_never_says_an_ordinary_aspect_stands_out():
+    from types import SimpleNamespace
+
+    from anomalizer_desktop.core.analysis.explain import Deviation, _summary
+
+    def deviation(group, percentile):
+        words = {"rhythm": "rhythm and tempo", "length": "length"}[group]
+        descriptor = {"name": "onset rate", "z": 1.2, "direction": "higher"}
+        return Deviation(group, words, percentile, [descriptor | {"words": f"{group} is off"}])
+
+    flagged = SimpleNamespace(path="/l/odd.wav", percentile=99.7, flag="unusual")
+    text = _summary(flagged, [deviation("rhythm", 50.0), deviation("length", 10.0)], [])
+    assert text == (
+        "odd.wav is more unusual than 99% of your library. No single aspect stands out."
+        " Closest: its rhythm and tempo (more than 50% of loops): rhythm is off. You flagged it"
+        " unusual."
+    )
+    rare = SimpleNamespace(path="/l/rare.wav", percentile=99.7, flag=None)
+    assert "; it is the mix of them that is rare here. Closest:" in _summary(
+        rare, [deviation("rhythm", 50.0)], []
+    )
+    plain = SimpleNamespace(path="/l/plain.wav", percentile=40.0, flag=None)
+    text = _summary(plain, [deviation("rhythm", 60.0)], [])
+    assert text == (
+        "plain.wav is more unusual than 40% of your library. No single aspect stands out."
+        " Closest: its rhythm and tempo (more than 60% of loops): rhythm is off."
+    )
+    loud = SimpleNamespace(path="/l/long.wav", percentile=95.0, flag="typical")
+    text = _summary(loud, [deviation("length", 97.0), deviation("rhythm", 85.0)], [])
+    assert text == (
+        "long.wav is more unusual than 95% of your library. Its length stands out (more than 97%"
+        " of loops): length is off. Its rhythm and tempo stand out (more than 85% of loops):"
+        " rhythm is off. You flagged it typical."
+    )

@@ -234,6 +234,12 @@ def _stands_out(words: str) -> str:
     return "stand out" if " and " in words else "stands out"
 
 
+#: an aspect "stands out" when it deviates more than this share of the library's loops (%)
+STANDS_OUT = 80.0
+#: a loop above this percentile with no aspect standing out is rare for its mix of aspects
+UNUSUAL_MIX = 90.0
+
+
 def _summary(record, deviations: list[Deviation], like_flagged: list[dict]) -> str:
     name = os.path.basename(record.path)
     standing = (
@@ -241,21 +247,43 @@ def _summary(record, deviations: list[Deviation], like_flagged: list[dict]) -> s
         if record.percentile is not None
         else f"{name}: "
     )
-    strongest = [d for d in deviations if d.percentile >= 80][:2] or deviations[:1]
+    strongest = [d for d in deviations if d.percentile >= STANDS_OUT][:2]
     sentences = []
     for d in strongest:
-        lead = d.top_descriptors[0]
-        what = lead.get("words") or (
-            f"{lead['name']} is {lead['direction']} than usual ({spreads_text(lead['z'])})"
-        )
         sentences.append(
             f"Its {d.words} {_stands_out(d.words)} (more than {more_than(d.percentile)}% "
-            f"of loops): {what}."
+            f"of loops): {_lead_words(d)}."
         )
+    if not strongest and deviations:
+        # Nothing is far out on its own: saying "its rhythm stands out (more than 50 % of
+        # loops)" would be false. Say so, and name the aspect that comes closest.
+        d = deviations[0]
+        # (a loop flagged unusual ranks high through its flag: no claim about its mix then)
+        rare_mix = (
+            record.percentile is not None
+            and record.percentile >= UNUSUAL_MIX
+            and record.flag != "unusual"
+        )
+        sentences.append(
+            "No single aspect stands out"
+            + ("; it is the mix of them that is rare here" if rare_mix else "")
+            + f". Closest: its {d.words} (more than {more_than(d.percentile)}% of loops):"
+            f" {_lead_words(d)}."
+        )
+    if record.flag in ("typical", "unusual"):
+        sentences.append(f"You flagged it {record.flag}.")
     text = standing + " ".join(sentences)
     if like_flagged:
         text += like_flagged_sentence([os.path.basename(f["path"]) for f in like_flagged])
     return text
+
+
+def _lead_words(deviation: Deviation) -> str:
+    """The aspect's most deviating descriptor in words (or by name and size in spreads)."""
+    lead = deviation.top_descriptors[0]
+    return lead.get("words") or (
+        f"{lead['name']} is {lead['direction']} than usual ({spreads_text(lead['z'])})"
+    )
 
 
 #: how many flagged look-alikes the summary names
