@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("scan", parents=[common], help="scan folders into the library")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.set_defaults(func=commands.cmd_scan)
+    p.set_defaults(func=commands.cmd_scan, creates_library=True)
 
     p = sub.add_parser("embed", parents=[common], help="compute embeddings for new loops")
     p.add_argument("--embedder", default="dsp", choices=available_embedders())
@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-train", action="store_true", help="scan and embed only; leave the scores as they are"
     )
-    p.set_defaults(func=commands.cmd_start)
+    p.set_defaults(func=commands.cmd_start, creates_library=True)
 
     p = sub.add_parser("list", parents=[common], help="list the library")
     p.add_argument("--sort", choices=sorted(SORT_COLUMNS), default=None)
@@ -241,7 +241,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if getattr(args, "needs_store", True) is False:
             return args.func(args)
-        with Store(resolve_library_path(args.library)) as store:
+        path = resolve_library_path(args.library)
+        if not getattr(args, "creates_library", False) and not path.exists():
+            # only scan and start make a library: `export` or `list` with a mistyped --library
+            # must not leave an empty one behind and report "wrote 0 loops"
+            if args.func is commands.cmd_info:
+                return commands.info_without_library(args, path)
+            raise AnomalizerError(
+                f"no library at {path} yet: `anomalizer scan FOLDER` or `anomalizer start"
+                " FOLDER` makes one (or choose another with --library)"
+            )
+        with Store(path) as store:
             return args.func(args, store)
     except (AnomalizerError, FileNotFoundError) as error:
         print(f"anomalizer: {error}", file=sys.stderr)

@@ -193,12 +193,23 @@ def _forget_folder(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+def info_without_library(args: argparse.Namespace, path: os.PathLike[str]) -> int:
+    """`info` where no library exists yet: where it would be, without making it."""
+    where = os.path.abspath(path)
+    if args.json:
+        print_json({"library": where, "exists": False})
+    else:
+        print(f"library   {where} (none yet: anomalizer scan FOLDER makes it)")
+    return 0
+
+
 def cmd_info(args: argparse.Namespace, store: Store) -> int:
     from anomalizer_desktop.core.detector.freshness import score_status
 
     scores = score_status(store)
     info = {
         "library": os.path.abspath(store.path),
+        "exists": True,
         "roots": [path for _, path in store.roots()],
         "samples": store.counts_by_status(),
         "embedders": store.embedder_counts(),

@@ -218,3 +218,15 @@ def test_forget_folder_takes_a_folder_out_and_leaves_the_files(capsys, lib, loop
         assert store.execute("SELECT COUNT(*) FROM user_data").fetchone()[0] == 0
     assert main(["--library", lib, "forget", "--folder", str(loop_folder)]) == 1
     assert "is not a folder of this library" in capsys.readouterr().err
+
+
+def test_only_scan_and_start_make_a_library(capsys, lib, tmp_path):
+    for command in (["list"], ["export", "--format", "csv", str(tmp_path / "x.csv")], ["train"]):
+        assert main(["--library", lib, *command]) == 1
+        assert "no library at" in capsys.readouterr().err
+    assert not os.path.exists(lib) and not (tmp_path / "x.csv").exists()
+    code, info = run(capsys, "--library", lib, "info", "--json")
+    assert (code, info) == (0, {"library": os.path.abspath(lib), "exists": False})
+    code, text = run(capsys, "--library", lib, "info")
+    assert code == 0 and "none yet" in text
+    assert not os.path.exists(lib)
