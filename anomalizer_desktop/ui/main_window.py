@@ -378,6 +378,7 @@ class MainWindow(WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, QM
     def closeEvent(self, event) -> None:
         self._closed = True
         self._explain_timer.stop()
+        self.outside_changes.stop()
         self.save_layout()
         self.runner.cancel_all()
         self.player.close()

@@ -37,6 +37,10 @@ class OutsideChanges(QObject):
         """The window is about to read the library: what was committed so far will be shown."""
         self._seen = self.store.change_count()
 
+    def stop(self) -> None:
+        """The window is closing: look no more."""
+        self._timer.stop()
+
     def check(self) -> bool:
         """Emit `changed` (and return True) when someone else committed since the last look."""
         if self.runner.any_running():

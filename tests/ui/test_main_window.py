@@ -1082,6 +1082,7 @@ def test_open_library_switches_to_another_file_and_keeps_a_bad_one_out(
         assert new.pages.currentIndex() == 0  # a new library: the welcome page
         assert "other.sqlite" in new.windowTitle()
         assert not window.isVisible() and settings.get("library") == str(other)
+        assert not window.outside_changes._timer.isActive()  # the closed one stops looking
         warnings = []
         monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
         bad = tmp_path / "bad.sqlite"
