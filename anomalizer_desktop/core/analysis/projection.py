@@ -1,8 +1,14 @@
 """A 2-D map of the library: PCA of the standardised embeddings.
 
-PCA is linear, fast (100k x 300 in well under a second) and stable from run to run; its axes are
-the two directions along which the library varies most. It is a map for browsing, not a measure:
-distances on it are only a rough guide to how alike two loops sound.
+PCA is linear, fast and stable from run to run; its axes are the two directions along which the
+library varies most. It is a map for browsing, not a measure: distances on it are only a rough
+guide to how alike two loops sound.
+
+The PCA is the eigendecomposition of the covariance matrix (numpy), not scikit-learn's PCA:
+importing scikit-learn took about 1 s of a 2-core machine's start-up, before the first library
+appeared, and its randomized solver (used above 5,000 loops) gave axes that differ from run to
+run where two directions carry nearly the same variance. Exact, with the covariance in float32,
+100k x 308 takes 0.13 s against scikit-learn's 0.68 s (2 cores, 2026-11-29).
 """
 
 from __future__ import annotations
@@ -10,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.decomposition import PCA
 
 from anomalizer_desktop.core.detector.preprocess import Standardizer
 from anomalizer_desktop.core.embedding.base import UnknownEmbedderError
@@ -36,18 +41,28 @@ class MapProjection:
         )
 
 
-def project(x: np.ndarray, groups: dict[str, slice] | None = None, seed: int = 0) -> np.ndarray:
-    """(n, 2) coordinates of the rows of `x`, plus the explained variance ratios."""
+def project(
+    x: np.ndarray, groups: dict[str, slice] | None = None
+) -> tuple[np.ndarray, tuple[float, float]]:
+    """(n, 2) float32 coordinates of the rows of `x`, and the share of the variance each axis
+    carries."""
     if len(x) == 0:
         return np.zeros((0, 2), np.float32), (0.0, 0.0)
     z = Standardizer.fit(x, groups).transform(x)
     if len(x) < 3:
         return np.c_[np.arange(len(x), dtype=np.float32), np.zeros(len(x), np.float32)], (1.0, 0.0)
-    pca = PCA(
-        n_components=2, random_state=seed, svd_solver="randomized" if len(x) > 5000 else "full"
-    )
-    xy = pca.fit_transform(z).astype(np.float32)
-    return xy, tuple(float(v) for v in pca.explained_variance_ratio_)
+    centred = (z - z.mean(axis=0)).astype(np.float32)
+    variances, axes = np.linalg.eigh((centred.T @ centred).astype(np.float64))
+    top = np.argsort(variances)[::-1][:2]
+    axes = axes[:, top]
+    # an eigenvector's sign is arbitrary: point each axis at its largest loading, so that the
+    # same library always gives the same map
+    axes *= np.sign(axes[np.abs(axes).argmax(axis=0), np.arange(len(top))])
+    xy = np.zeros((len(x), 2), np.float32)
+    xy[:, : len(top)] = centred @ axes.astype(np.float32)
+    total = float(variances.clip(min=0).sum()) or 1.0
+    shares = [max(float(v), 0.0) / total for v in variances[top]] + [0.0]
+    return xy, (shares[0], shares[1])
 
 
 def library_map(store: Store, embedder: str = "dsp") -> MapProjection:
