@@ -33,6 +33,9 @@ from anomalizer_desktop.ui.window_build import WindowBuilder
 from anomalizer_desktop.ui.window_jobs import LibraryJobs
 from anomalizer_desktop.ui.workers import JobRunner
 
+#: what the waveform says for a loop whose file is no longer where the library has it
+MISSING = "the file is gone (moved or deleted?); Rescan finds moved files"
+
 
 class MainWindow(WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, QMainWindow):
     """The library window. Its parts live in mixins, one job each: widgets (window_build),
@@ -271,11 +274,11 @@ class MainWindow(WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, QM
         """Ask for the loop's samples; `_waveform_decoded` draws them (off the GUI thread
         unless they are cached, so a long file never freezes the window). `seconds`, the
         length the library knows, sets the time axis while the loop decodes."""
+        shown = min(seconds, MAX_SECONDS) if seconds else None  # the player's audition
         if not self.player.available and not os.path.exists(path):
-            self.waveform.clear_wave("file missing")
+            self.waveform.clear_wave(f"{os.path.basename(path)}: {MISSING}", shown)
             return
         if not self.player.fetch(path):  # not cached: `decoded` arrives later (queued)
-            shown = min(seconds, MAX_SECONDS) if seconds else None  # the player's audition
             self.waveform.clear_wave(f"{os.path.basename(path)}: decoding…", shown)
 
     def _waveform_decoded(self, path: str, result) -> None:
@@ -283,10 +286,13 @@ class MainWindow(WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, QM
         index = self.table.currentIndex()
         if not index.isValid() or self.model.path(index.row()) != path:
             return
+        name, whole = os.path.basename(path), self.model.duration(index.row())
         if isinstance(result, str):  # bad file: say so in the waveform area
-            self.waveform.clear_wave(f"cannot decode: {result}")
+            problem = MISSING if not os.path.exists(path) else f"cannot decode: {result}"
+            self.waveform.clear_wave(
+                f"{name}: {problem}", min(whole, MAX_SECONDS) if whole else None
+            )
         else:
-            name, whole = os.path.basename(path), self.model.duration(index.row())
             self.waveform.show_samples(result, self.player.rate, name, whole)
 
     def _explain_current(self) -> None:

@@ -1119,3 +1119,18 @@ def test_the_window_follows_changes_made_from_outside_it(qtbot, window, scored_l
     assert "changed from outside this window" in window.statusBar().currentMessage()
     assert window.selected_ids() == [mine]  # the user's selection stays
     assert not window.outside_changes.check()  # once seen, quiet again
+
+
+def test_a_loop_whose_file_is_gone_says_so_over_its_own_time_axis(qtbot, window):
+    row = next(r for r in range(window.model.rowCount()) if "drum_05" in window.model.path(r))
+    path, seconds = window.model.path(row), window.model.duration(row)
+    os.remove(path)
+    window.table.selectRow(row)
+    assert window.waveform.title.toPlainText() == (
+        "drum_05.wav: the file is gone (moved or deleted?); Rescan finds moved files"
+    )
+    assert window.waveform.viewRange()[0] == pytest.approx([0.0, seconds], abs=0.05)
+    # with an audio device the player's decode fails instead: the same words
+    window.waveform.clear_wave("")
+    window._waveform_decoded(path, "Error opening: System error")
+    assert window.waveform.title.toPlainText().startswith("drum_05.wav: the file is gone")
