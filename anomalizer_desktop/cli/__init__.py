@@ -11,7 +11,7 @@ import os
 import sys
 
 from anomalizer_desktop import __version__
-from anomalizer_desktop.cli import commands
+from anomalizer_desktop.cli import commands, loop_commands
 from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
 from anomalizer_desktop.core.detector.spec import SVDD_ENSEMBLE
 from anomalizer_desktop.core.embedding.base import available_embedders
@@ -147,7 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("--embedder", default="dsp", help="built-in or imported embedder name")
     p.add_argument("--neighbours", type=int, default=5)
-    p.set_defaults(func=commands.cmd_explain)
+    p.set_defaults(func=loop_commands.cmd_explain)
+
+    p = sub.add_parser("similar", parents=[common], help="the loops most like a loop")
+    p.add_argument("path")
+    p.add_argument("--embedder", default="dsp", help="built-in or imported embedder name")
+    p.add_argument("-n", "--count", type=_at_least_one, default=10, help="how many (10)")
+    p.set_defaults(func=loop_commands.cmd_similar)
 
     models = sub.add_parser("models", help="CLAP checkpoints: list, download, import, remove")
     models_sub = models.add_subparsers(dest="models_command", required=True, metavar="WHAT")

@@ -389,24 +389,6 @@ def cmd_bench_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_explain(args: argparse.Namespace, store: Store) -> int:
-    from anomalizer_desktop.core.analysis.explain import explain, spreads_text
-
-    result = explain(store, args.path, args.embedder, args.neighbours)
-    if args.json:
-        print_json(result.as_json())
-        return 0
-    print(result.summary)
-    print("\nWhat deviates most:")
-    for d in result.deviations:
-        tops = ", ".join(f"{t['name']} {spreads_text(t['z'])}" for t in d.top_descriptors)
-        print(f"  {d.words:34s} more than {d.percentile:5.1f}% of loops   ({tops})")
-    print("\nNearest typical loops:")
-    for n in result.neighbours:
-        print(f"  {n['distance']:7.2f}  {n['path']}" + (f"  [{n['flag']}]" if n["flag"] else ""))
-    return 0
-
-
 def cmd_bench_gui(args: argparse.Namespace) -> int:
     import importlib
 

@@ -474,3 +474,41 @@ def test_the_summary_never_says_an_ordinary_aspect_stands_out():
         " of loops): length is off. Its rhythm and tempo stand out (more than 85% of loops):"
         " rhythm is off. You flagged it typical."
     )
+
+
+def test_loops_like_a_loop_come_nearest_first_and_match_the_explanation(
+    embedded, drums_with_odd_ones, capsys
+):
+    from anomalizer_desktop.core.analysis.explain import explain
+    from anomalizer_desktop.core.analysis.likeness import likeness
+    from anomalizer_desktop.core.analysis.loop_space import NotEmbeddedError
+
+    tone = str(drums_with_odd_ones / "odd_tone.wav")
+    records = {Path(r.path).name: r for r in embedded.list_samples()}
+    embedded.set_flag([records["odd_tone_2.wav"].id], "unusual")
+    run_job(train(embedded, ModelSpec("default"), "dsp"))
+    result = likeness(embedded, tone)
+    assert result.path == tone and result.distances[0] == 0.0 and len(result.ids) == 18
+    assert (np.diff(result.distances) >= 0).all()  # nearest first
+    # the other tone is its nearest loop, flagged unusual or not; the drums follow
+    assert result.nearest(1) == [
+        {
+            "path": str(drums_with_odd_ones / "odd_tone_2.wav"),
+            "distance": pytest.approx(result.distances[1], abs=1e-4),
+            "flag": "unusual",
+        }
+    ]
+    # the explanation's typical neighbours are the nearest loops not flagged unusual
+    near = [n["path"] for n in explain(embedded, tone, neighbours=3).neighbours]
+    kept = [p for p, f in zip(result.paths, result.flags, strict=True) if f != "unusual"]
+    assert near == kept[1:4]
+    assert likeness(embedded, tone).paths == result.paths  # the same order every time
+    with pytest.raises(NotEmbeddedError, match="not an embedded loop"):
+        likeness(embedded, str(drums_with_odd_ones / "nope.wav"))
+
+    assert main(["--library", embedded.path, "similar", tone, "-n", "2", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [Path(n["path"]).name for n in shown["nearest"]] == [
+        "odd_tone_2.wav",
+        Path(result.paths[2]).name,
+    ]

@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from anomalizer_desktop.core.detector.preprocess import CLIP, Standardizer
-from anomalizer_desktop.core.embedding.info import embedder_info
+from anomalizer_desktop.core.analysis.loop_space import NotEmbeddedError, locate
+from anomalizer_desktop.core.detector.preprocess import CLIP
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.store import Store
 
@@ -69,21 +69,6 @@ NAMED_GAIN = 0.5
 NAMED_AMONG = 5
 
 
-def _trained_model(store: Store, x: np.ndarray):
-    """The latest run's model when it was trained on vectors like x, else None."""
-    from anomalizer_desktop.core.detector.checkpoint import CheckpointError, load_checkpoint
-    from anomalizer_desktop.core.detector.training import TrainError, run_checkpoint
-
-    try:
-        _, _, checkpoint = run_checkpoint(store)
-        model, trained_on = load_checkpoint(checkpoint)
-        if trained_on.get("dim") == x.shape[1]:
-            return model
-    except (TrainError, CheckpointError):
-        pass
-    return None
-
-
 def _like_flagged(
     model, x: np.ndarray, z: np.ndarray, row: int, paths: list[str], distances: np.ndarray
 ) -> list[dict]:
@@ -110,21 +95,16 @@ def _like_flagged(
 
 def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5) -> Explanation:
     """Explain the loop at `path` against the rest of the library."""
-    info = embedder_info(store, embedder)
-    ids, x = store.feature_matrix(info.id, info.version)
-    records = {r.id: r for r in store.list_samples()}
-    wanted = {os.path.realpath(path), os.path.abspath(path)}
-    match = [i for i, sid in enumerate(ids) if records[int(sid)].path in wanted]
-    if not match:
-        raise ExplainError(f"{path} is not an embedded loop of this library ({embedder})")
-    row = match[0]
+    try:
+        space = locate(store, path, embedder)
+    except NotEmbeddedError as error:
+        raise ExplainError(str(error)) from None
+    info, ids, records, row = space.info, space.ids, space.records, space.row
     groups = info.groups or {"all": slice(0, info.dim)}
     names = info.names or [f"dimension {i + 1}" for i in range(info.dim)]
     phrases = info.phrases
-    model = _trained_model(store, x)
-    standardizer = model.standardizer if model is not None else Standardizer.fit(x, groups)
-    z = standardizer.transform(x)
-    unweighted = z / standardizer.weights
+    z = space.z
+    unweighted = z / space.standardizer.weights
 
     # nearest typical neighbours: not flagged unusual and, once scored, below the unusual cut
     record = records[int(ids[row])]
@@ -142,8 +122,7 @@ def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5)
             for i, s in enumerate(ids)
         ]
     )
-    # L1, the distance the default detector measures with (see KnnDetector)
-    distances = np.abs(z - z[row]).sum(axis=1)
+    distances = space.distances()
     order = [i for i in np.argsort(distances) if typical[i]][:neighbours]
     near = [
         {
@@ -171,7 +150,9 @@ def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5)
             )
         )
     deviations.sort(key=lambda d: -d.percentile)
-    like = _like_flagged(model, x, z, row, [records[int(s)].path for s in ids], distances)
+    like = _like_flagged(
+        space.model, space.x, z, row, [records[int(s)].path for s in ids], distances
+    )
     return Explanation(
         record.path,
         record.score,
