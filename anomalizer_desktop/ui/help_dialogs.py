@@ -21,6 +21,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("L", "loop on / off"),
     ("T / U / 0", "flag typical / unusual / clear the flag"),
     ("N", "write a note for the selected loops (empty clears it)"),
+    ("S", "sort by likeness to the selected loop (a column header sorts by it again)"),
     ("Ctrl+F", "find: type to filter; Return goes to the first row, Escape clears"),
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo flags and notes"),
     ("Ctrl+O", "add a folder of loops"),

@@ -123,3 +123,13 @@ def explain_job(path: str, embedder: str):
         return explain(store, path, embedder)
 
     return factory
+
+
+def likeness_job(path: str, embedder: str):
+    def factory(store, _cancel):
+        from anomalizer_desktop.core.analysis.likeness import likeness
+
+        yield Progress(0, 0, "finding loops like it")
+        return likeness(store, path, embedder)
+
+    return factory

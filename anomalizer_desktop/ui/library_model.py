@@ -66,13 +66,15 @@ class LibraryTableModel(QAbstractTableModel):
         self._id_to_row: dict[int, int] = {}
         self._sort = ("score", Qt.SortOrder.DescendingOrder)
         self._filter = ("", None, None)
+        #: while sorted by likeness to a loop: sample ids, nearest first (see sort_by_likeness)
+        self._likeness: np.ndarray | None = None
 
     # ------------------------------------------------------------------ loading
     def set_library(self, library: LibraryData) -> None:
         self.beginResetModel()
         self.library = library
         self._id_to_row = library.index_of_ids()
-        self._order = self._sorted_order(*self._sort)
+        self._order = self._current_order()
         self._mask = self._filter_mask(*self._filter)
         self._refresh_view()
         self.endResetModel()
@@ -164,12 +166,41 @@ class LibraryTableModel(QAbstractTableModel):
         return np.lexsort((filled, unknown)).astype(np.int64)
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
-        key = COLUMNS[column][0]
-        self._sort = (key, order)
+        """Sort by a column (a header click); this ends a sort by likeness."""
+        if column < 0:  # no column: the header while the rows are sorted by likeness
+            return
+        self._likeness = None
+        self._sort = (COLUMNS[column][0], order)
+        self._reorder()
+
+    def sort_by_likeness(self, sample_ids) -> None:
+        """Put these loops first, in this order (nearest first), and the rest after them in
+        the column sort; the next column sort ends it. Selection and filters stay."""
+        self._likeness = np.asarray(sample_ids, dtype=np.int64)
+        self._reorder()
+
+    def likeness_active(self) -> bool:
+        return self._likeness is not None
+
+    def _current_order(self) -> np.ndarray:
+        order = self._sorted_order(*self._sort)
+        if self._likeness is None:
+            return order
+        rows = np.fromiter(
+            (self._id_to_row.get(int(i), -1) for i in self._likeness),
+            dtype=np.int64,
+            count=len(self._likeness),
+        )
+        first = rows[rows >= 0]
+        return np.concatenate([first, order[~np.isin(order, first)]])
+
+    def _reorder(self) -> None:
+        """Recompute the order, keeping every persistent index (selection, current row) on
+        its loop."""
         self.layoutAboutToBeChanged.emit()
         old_view = self._view
         persistent = self.persistentIndexList()
-        self._order = self._sorted_order(key, order)
+        self._order = self._current_order()
         self._refresh_view()
         new_indexes = []
         for index in persistent:
@@ -255,7 +286,7 @@ class LibraryTableModel(QAbstractTableModel):
                 self.library.score[row] = score
                 self.library.percentile[row] = percentile
         if self._sort[0] in ("score", "percentile"):
-            self.sort(*self.sort_state())
+            self._reorder()  # (a sort by likeness stays)
         self._emit_column_changed("score", "percentile")
 
     def flags_of(self, sample_ids) -> list[str | None]:

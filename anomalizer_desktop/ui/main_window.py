@@ -31,13 +31,16 @@ from anomalizer_desktop.ui.window_actions import WindowActions
 from anomalizer_desktop.ui.window_audition import AuditionAndFlags
 from anomalizer_desktop.ui.window_build import WindowBuilder
 from anomalizer_desktop.ui.window_jobs import LibraryJobs
+from anomalizer_desktop.ui.window_likeness import LikenessSort
 from anomalizer_desktop.ui.workers import JobRunner
 
 #: what the waveform says for a loop whose file is no longer where the library has it
 MISSING = "the file is gone (moved or deleted?); Rescan finds moved files"
 
 
-class MainWindow(WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, QMainWindow):
+class MainWindow(
+    WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, LikenessSort, QMainWindow
+):
     """The library window. Its parts live in mixins, one job each: widgets (window_build),
     toolbar and menus (window_actions), background jobs (window_jobs), audition, flags and
     notes (window_audition); this class ties them together: data, selection, filters,
@@ -119,6 +122,8 @@ class MainWindow(WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, QM
         self._status_timer = QTimer(self, singleShot=True, interval=400)
         self._status_timer.timeout.connect(self._check_score_status)
         self.outside_changes.changed.connect(self._reload_after_outside_change)
+        self.likeness_button.clicked.connect(self.end_likeness)
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self._header_sorted)
 
     # ------------------------------------------------------------------ data
     def reload(self) -> None:
@@ -378,6 +383,7 @@ class MainWindow(WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, QM
 
     def save_layout(self) -> None:
         """Window geometry, docks and the table's layout, for the next window to open with."""
+        self.table.horizontalHeader().setSortIndicatorShown(True)  # the column sort is kept
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.table_layout.save()
 

@@ -23,7 +23,7 @@ class AuditionAndFlags:
     """Keys, playback and user data for the selected loops (mixed into MainWindow)."""
 
     def handle_key(self, event) -> bool:
-        """Space, L, T, U, 0, N act on the selection; True when handled."""
+        """Space, L, T, U, 0, N, S act on the selection; True when handled."""
         key = event.key()
         if event.modifiers() & (
             Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
@@ -40,6 +40,9 @@ class AuditionAndFlags:
             return True
         if key == Qt.Key.Key_N:
             self.edit_note()
+            return True
+        if key == Qt.Key.Key_S:
+            self.sort_by_likeness()
             return True
         return False
 
@@ -155,6 +158,7 @@ class AuditionAndFlags:
         menu.addAction("Clear flag (0)", lambda: self.flag_selection(None))
         menu.addAction("Note… (N)", self.edit_note)
         menu.addSeparator()
+        menu.addAction("Sort by likeness to this loop (S)", self.sort_by_likeness)
         menu.addAction("Show in folder", self.show_in_folder)
         menu.addAction("Copy path", self.copy_paths)
         menu.addSeparator()

@@ -70,8 +70,16 @@ class WindowBuilder:
             ("Missing", "missing"),
         ):
             self.filter_status.addItem(label, value)
+        self.likeness_button = QPushButton()  # "Like x.wav ✕", while sorted by likeness
+        self.likeness_button.setStyleSheet(
+            "QPushButton { background: #e8f0fe; color: #1a3d7c; border: 1px solid #aac4f5;"
+            " border-radius: 9px; padding: 2px 10px; }"
+            " QPushButton:hover { background: #d2e3fc; }"
+        )
+        self.likeness_button.hide()
         filters = QHBoxLayout()
         filters.addWidget(self.filter_text, 1)
+        filters.addWidget(self.likeness_button)
         filters.addWidget(self.filter_flag)
         filters.addWidget(self.filter_status)
 
@@ -143,7 +151,8 @@ class WindowBuilder:
         transport.addWidget(self.no_audio)
         transport.addStretch(1)
         self.keys_hint = QLabel(
-            "Space play · ↑↓ move · L loop · T typical · U unusual · 0 clear · N note · F1 all keys"
+            "Space play · ↑↓ move · L loop · T typical · U unusual · 0 clear · N note · S like this"
+            " · F1 all keys"
         )
         self.keys_hint.setStyleSheet("color: #9aa0a6")
         transport.addWidget(self.keys_hint)

@@ -1134,3 +1134,51 @@ def test_a_loop_whose_file_is_gone_says_so_over_its_own_time_axis(qtbot, window)
     window.waveform.clear_wave("")
     window._waveform_decoded(path, "Error opening: System error")
     assert window.waveform.title.toPlainText().startswith("drum_05.wav: the file is gone")
+
+
+def test_s_sorts_by_likeness_and_a_header_click_or_the_button_sorts_by_columns_again(qtbot, window):
+    tone = next(r for r in range(window.model.rowCount()) if "tone_a" in window.model.path(r))
+    window.table.setFocus()
+    window.table.selectRow(tone)
+    qtbot.keyClick(window.table, Qt.Key.Key_S)
+    qtbot.waitUntil(lambda: window.likeness_button.isVisibleTo(window), timeout=10_000)
+    names = [window.model.library.names[i] for i in window.model._view]
+    # the loop itself first (still selected), then the other tone, then the drums
+    assert names[:2] == ["tone_a.wav", "tone_b.wav"]
+    assert window.selected_ids() == [window.model.sample_id(0)]
+    assert window.likeness_button.text() == "Like tone_a.wav  ✕"
+    assert not window.table.horizontalHeader().isSortIndicatorShown()
+    assert names[-1] == "broken.wav"  # not embedded: after every loop that is
+
+    window.filter_text.setText("drum")  # filters keep the likeness order
+    drums = [window.model.library.names[i] for i in window.model._view]
+    assert drums == [n for n in names if "drum" in n]
+    window.filter_text.clear()
+
+    window.likeness_button.click()  # back to the column sort (score, highest first)
+    assert not window.likeness_button.isVisibleTo(window)
+    assert window.table.horizontalHeader().isSortIndicatorShown()
+    scores = window.model.library.score[window.model._view]
+    known = scores[~np.isnan(scores)]
+    assert (np.diff(known) <= 0).all()
+
+    window.table.selectRow(0)
+    qtbot.keyClick(window.table, Qt.Key.Key_S)
+    qtbot.waitUntil(lambda: window.likeness_button.isVisibleTo(window), timeout=10_000)
+    header = window.table.horizontalHeader()
+    at = QPoint(header.sectionViewportPosition(COLUMN_INDEX["name"]) + 10, 5)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    assert not window.likeness_button.isVisibleTo(window) and header.isSortIndicatorShown()
+    assert window.model.sort_state()[0] == COLUMN_INDEX["name"]
+    names = [window.model.library.names[i] for i in window.model._view]
+    assert names in (sorted(names), sorted(names, reverse=True))
+
+
+def test_the_likeness_button_shortens_long_names():
+    from anomalizer_desktop.ui.window_likeness import BUTTON_NAME_CHARS, _shortened
+
+    assert _shortened("kick.wav") == "kick.wav"
+    long = "lmms__bassloops__techno_bass_very_long_name01.ogg"
+    short = _shortened(long)
+    assert len(short) == BUTTON_NAME_CHARS and "…" in short
+    assert short.startswith("lmms__") and short.endswith("01.ogg")
