@@ -108,6 +108,12 @@ def test_list_sorts_by_score_with_missing_scores_last():
     assert records[0].score == 2.0
     with pytest.raises(ValueError):
         store.list_samples(sort="nonsense")
+    store.set_flag([ids[1]], "typical")
+    briefs = store.loop_briefs()  # the same values as the full records, by id
+    assert {i: (b.path, b.score, b.percentile, b.flag) for i, b in briefs.items()} == {
+        r.id: (r.path, r.score, r.percentile, r.flag) for r in store.list_samples()
+    }
+    assert briefs[ids[1]].flag == "typical" and briefs[ids[1]].score is None
 
 
 def test_change_count_moves_only_when_another_connection_commits(tmp_path):

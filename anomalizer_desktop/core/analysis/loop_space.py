@@ -16,7 +16,7 @@ import numpy as np
 from anomalizer_desktop.core.detector.preprocess import Standardizer
 from anomalizer_desktop.core.embedding.info import EmbedderInfo, embedder_info
 from anomalizer_desktop.core.errors import AnomalizerError
-from anomalizer_desktop.core.library.store import SampleRecord, Store
+from anomalizer_desktop.core.library.store import LoopBrief, Store
 
 
 class NotEmbeddedError(AnomalizerError):
@@ -28,7 +28,7 @@ class LoopSpace:
     info: EmbedderInfo
     ids: np.ndarray  # sample ids, aligned with the rows of x and z
     x: np.ndarray  # the embedder's vectors
-    records: dict[int, SampleRecord]  # every sample of the library, by id
+    records: dict[int, LoopBrief]  # every sample of the library, by id
     row: int  # the loop's row
     model: object | None  # the latest run's model when it fits these vectors
     standardizer: Standardizer
@@ -61,7 +61,7 @@ def locate(store: Store, path: str, embedder: str = "dsp") -> LoopSpace:
     """The library's space with the loop at `path` found in it."""
     info = embedder_info(store, embedder)
     ids, x = store.feature_matrix(info.id, info.version)
-    records = {r.id: r for r in store.list_samples()}
+    records = store.loop_briefs()
     wanted = {os.path.realpath(path), os.path.abspath(path)}
     match = [i for i, sid in enumerate(ids) if records[int(sid)].path in wanted]
     if not match:

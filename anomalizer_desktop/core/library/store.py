@@ -62,6 +62,18 @@ class SampleRecord:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class LoopBrief:
+    """What "Why unusual?" and "loops like this" need of each loop: read in a quarter of the
+    time a full SampleRecord takes (no per-row embedder and error lookups)."""
+
+    id: int
+    path: str
+    score: float | None
+    percentile: float | None
+    flag: str | None
+
+
 SORT_COLUMNS = {
     "path": "s.path",
     "name": "s.path",
@@ -422,6 +434,17 @@ class Store:
             )
             for r in self._db.execute(sql, params)
         ]
+
+    def loop_briefs(self) -> dict[int, LoopBrief]:
+        """Every sample's path, latest score and flag, by id."""
+        run_id = self.latest_run_id()
+        rows = self._db.execute(
+            """SELECT s.id, s.path, sc.score, sc.percentile, u.flag FROM samples s
+               LEFT JOIN user_data u ON u.sample_id = s.id
+               LEFT JOIN scores sc ON sc.sample_id = s.id AND sc.run_id = ?""",
+            (run_id if run_id is not None else -1,),
+        )
+        return {r[0]: LoopBrief(*r) for r in rows}
 
     def counts_by_status(self) -> dict[str, int]:
         counts = dict.fromkeys(STATUSES, 0)
