@@ -10,6 +10,7 @@ import pytest
 
 from anomalizer_desktop.core.jobs import CancelToken, Progress, run_job
 from anomalizer_desktop.core.library.scanner import ScanError, scan
+from anomalizer_desktop.core.library.store import Store
 
 
 def _scan(store, *paths):
@@ -118,6 +119,32 @@ def test_a_dangling_link_is_an_error_once_and_unchanged_after(store, loop_folder
     assert "cannot read the file" in _by_name(store)["link.wav"].error
     again = _scan(store, loop_folder)
     assert (again.changed, again.unchanged, again.errors) == (0, 13, 1)
+
+
+def test_a_named_pipe_is_reported_and_never_opened(store, loop_folder):
+    """Opening a FIFO for reading blocks until a writer comes: the scan hung on one."""
+    import threading
+
+    from anomalizer_desktop.core.audio.decode import AudioDecodeError, probe
+
+    os.mkfifo(loop_folder / "pipe.wav")
+    os.symlink(loop_folder / "pipe.wav", loop_folder / "link_to_pipe.wav")
+    done: list = []
+
+    def scan_in_a_thread() -> None:  # a store belongs to the thread that opened it
+        with Store(store.path) as own:
+            done.append(_scan(own, loop_folder))
+
+    worker = threading.Thread(target=scan_in_a_thread, daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert done, "the scan blocked on the named pipe"
+    assert (done[0].found, done[0].errors) == (14, 2)
+    found = _by_name(store)
+    for name in ("pipe.wav", "link_to_pipe.wav"):
+        assert found[name].error == "not an audio file: it is a named pipe, which is never opened"
+    with pytest.raises(AudioDecodeError, match="it is a named pipe"):
+        probe(loop_folder / "pipe.wav")
 
 
 def test_unreadable_folder_is_reported_and_the_scan_goes_on(store, loop_folder, monkeypatch):

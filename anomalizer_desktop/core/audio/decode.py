@@ -15,6 +15,7 @@ import soundfile as sf
 import soxr
 
 from anomalizer_desktop.core.audio.diagnose import describe_unreadable
+from anomalizer_desktop.core.audio.identity import special_file_kind
 
 BLOCK_FRAMES = 65_536
 
@@ -60,11 +61,15 @@ class DecodedAudio:
 def probe(path: str | os.PathLike[str]) -> AudioInfo:
     """Read the header of `path`; raise AudioDecodeError with a clear message if it is unusable."""
     try:
-        size = os.path.getsize(path)
+        status = os.stat(path)
     except OSError as error:
         raise AudioDecodeError(
             path, "unreadable", f"cannot read the file: {error.strerror}"
         ) from None
+    special = special_file_kind(status.st_mode)
+    if special:  # a named pipe would block the reader forever
+        raise AudioDecodeError(path, "unreadable", f"not an audio file: it is {special}")
+    size = status.st_size
     if size == 0:
         raise AudioDecodeError(path, "empty", "empty file (0 bytes)")
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat as stat_mode
 from dataclasses import dataclass
 
 EDGE_BYTES = 64 * 1024
@@ -21,6 +22,23 @@ class FileIdentity:
     size: int
     mtime_ns: int
     content_hash: str
+
+
+def special_file_kind(mode: int) -> str | None:
+    """What a file that is not a regular file is ("a named pipe", ...), from its st_mode; None
+    for a regular file. Opening a named pipe blocks until something writes to it, so such files
+    are reported and never opened (a scan hung on one before)."""
+    if stat_mode.S_ISREG(mode):
+        return None
+    if stat_mode.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat_mode.S_ISSOCK(mode):
+        return "a socket"
+    if stat_mode.S_ISCHR(mode) or stat_mode.S_ISBLK(mode):
+        return "a device"
+    if stat_mode.S_ISDIR(mode):
+        return "a folder"
+    return "not a regular file"
 
 
 def content_hash(path: str | os.PathLike[str], size: int | None = None) -> str:

@@ -15,7 +15,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from anomalizer_desktop.core.audio.decode import AudioDecodeError, probe
-from anomalizer_desktop.core.audio.identity import content_hash
+from anomalizer_desktop.core.audio.identity import content_hash, special_file_kind
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.store import Store
@@ -181,8 +181,11 @@ def _scan_file(
     """Bring one file's row up to date; return which summary counter it falls under."""
     try:
         stat = os.stat(path)
+        special = special_file_kind(stat.st_mode)
+        message = f"not an audio file: it is {special}, which is never opened" if special else ""
     except OSError as error:
         message = f"cannot read the file: {error.strerror}"
+    if message:
         if known:
             store.update_sample(known[0], status="error", error=message, error_kind="unreadable")
         else:
