@@ -126,3 +126,31 @@ def test_a_stereo_file_decodes_to_the_mean_of_its_channels(tmp_path):
     sf.write(tmp_path / "stereo.wav", np.stack([left, right], axis=1), 44_100, subtype="FLOAT")
     audio = load_audio(tmp_path / "stereo.wav")
     np.testing.assert_array_equal(audio.samples, (left + right) / 2)
+
+
+def test_a_file_cut_short_is_called_truncated_but_a_streaming_placeholder_is_not(tmp_path):
+    """An interrupted copy leaves a header promising more audio than there is; libsndfile plays
+    what is left without a word. A header written before the length was known (0xFFFFFFFF)
+    promises nothing."""
+    import struct
+
+    for name in ("half.wav", "half.aiff"):
+        whole = audiogen.write(tmp_path / f"whole_{name}", audiogen.tone(seconds=2.0))
+        data = whole.read_bytes()
+        cut = tmp_path / name
+        cut.write_bytes(data[: len(data) // 2])
+        with pytest.raises(AudioDecodeError) as caught:
+            load_audio(cut, 22050)
+        assert caught.value.kind == "truncated"
+        assert caught.value.message.startswith(
+            "truncated: 50 % of the audio its header promises is missing; 1.00 s are left"
+        )
+        assert probe(whole).frames == 2 * audiogen.SR  # the whole file is fine
+
+    streamed = bytearray((tmp_path / "whole_half.wav").read_bytes())
+    at = streamed.find(b"data")
+    streamed[at + 4 : at + 8] = struct.pack("<I", 0xFFFFFFFF)
+    (tmp_path / "streamed.wav").write_bytes(bytes(streamed))
+    assert load_audio(tmp_path / "streamed.wav").duration == pytest.approx(2.0)
+    odd = audiogen.write(tmp_path / "odd_length.wav", audiogen.tone(seconds=0.5)[:1001])
+    assert probe(odd).frames == 1001  # a pad byte is not a cut

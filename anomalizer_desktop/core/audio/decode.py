@@ -14,7 +14,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from anomalizer_desktop.core.audio.diagnose import describe_unreadable
+from anomalizer_desktop.core.audio.diagnose import describe_unreadable, missing_share
 from anomalizer_desktop.core.audio.identity import special_file_kind
 
 BLOCK_FRAMES = 65_536
@@ -82,6 +82,14 @@ def probe(path: str | os.PathLike[str]) -> AudioInfo:
     if raw.frames <= 0:
         raise AudioDecodeError(
             path, "no_samples", "no audio data: the header is there but holds 0 samples"
+        )
+    missing = missing_share(raw.extra_info)
+    if missing:  # libsndfile would play what is there and say nothing
+        raise AudioDecodeError(
+            path,
+            "truncated",
+            f"truncated: {int(missing * 100)} % of the audio its header promises is missing;"
+            f" {raw.frames / raw.samplerate:.2f} s are left (an interrupted copy or download?)",
         )
     return AudioInfo(raw.samplerate, raw.channels, int(raw.frames), raw.format, raw.subtype)
 

@@ -8,6 +8,7 @@ This module looks at the file's first bytes to say which.
 from __future__ import annotations
 
 import os
+import re
 import struct
 
 #: WAV format tags we meet in sample packs that libsndfile cannot decode, with a readable name.
@@ -97,3 +98,27 @@ def _looks_like_text(head: bytes) -> bool:
     sample = head[:512]
     printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in sample)
     return printable / len(sample) > 0.95
+
+
+#: libsndfile's log line for a WAV `data` or AIFF `SSND` chunk whose size disagrees with the file
+_CHUNK_SIZE = re.compile(r"^\s*(?:data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
+#: sizes that writers put in a header they stream into and fill in at the end (or never): not
+#: a promise of that much audio
+PLACEHOLDER_MIN = 0x7FFFFFFF
+#: a file lacking at least this share of the audio its header promises is called truncated
+#: (smaller gaps are pad bytes and rounding)
+TRUNCATED_SHARE = 0.01
+
+
+def missing_share(log: str) -> float:
+    """The share of the audio data a WAV or AIFF header promises that the file does not hold
+    (an interrupted copy or download), from libsndfile's log of the file (`extra_info`); 0.0
+    when nothing is missing, or too little to matter, or the header holds a placeholder."""
+    match = _CHUNK_SIZE.search(log)
+    if match is None:
+        return 0.0
+    promised, present = int(match[1]), int(match[2])
+    if promised >= PLACEHOLDER_MIN or promised <= present:
+        return 0.0
+    share = 1.0 - present / promised
+    return share if share >= TRUNCATED_SHARE else 0.0
