@@ -40,12 +40,15 @@ def main(argv: list[str] | None = None) -> int:
     from anomalizer_desktop.ui.library_open import ask_with_message_box, recover_library
     from anomalizer_desktop.ui.main_window import MainWindow
     from anomalizer_desktop.ui.player import AudioPlayer
+    from anomalizer_desktop.ui.resources import DESKTOP_FILE, app_icon
     from anomalizer_desktop.ui.settings import Settings, apply_model_folder
     from anomalizer_desktop.ui.workers import JobRunner
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("anomalizer-desktop")
     app.setOrganizationName("anomalizer-desktop")
+    app.setDesktopFileName(DESKTOP_FILE)
+    app.setWindowIcon(app_icon())
     settings = Settings()
     apply_model_folder(settings)  # where CLAP checkpoints are looked for
     library = resolve_library_path(args.library or settings.get("library") or None)

@@ -58,3 +58,25 @@ def test_the_window_module_loads_no_model_or_dsp_code():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
     assert result.stdout.strip() == ""
+
+
+def test_the_app_has_its_icon_and_the_desktop_entry_script_installs_and_removes_it(qapp, tmp_path):
+    from anomalizer_desktop.ui.resources import ICON, app_icon
+
+    icon = app_icon()
+    assert not icon.isNull() and ICON.suffix == ".svg"
+    assert icon.pixmap(64, 64).toImage().pixelColor(32, 32).alpha() == 255  # drawn, not empty
+
+    root = ICON.parents[2]
+    assert (root / ".venv" / "bin" / "anomalizer-desktop").exists()  # packaging/install.sh
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path)}
+    script = str(root / "packaging" / "desktop-entry.sh")
+    subprocess.run(["bash", script], env=env, check=True, capture_output=True)
+    entry_file = tmp_path / "applications" / "anomalizer-desktop.desktop"
+    entry = entry_file.read_text()
+    assert f'Exec="{root}/.venv/bin/anomalizer-desktop" %F' in entry
+    assert "Icon=anomalizer-desktop" in entry and "StartupWMClass=anomalizer-desktop" in entry
+    installed = tmp_path / "icons" / "hicolor" / "scalable" / "apps" / "anomalizer-desktop.svg"
+    assert installed.read_bytes() == ICON.read_bytes()
+    subprocess.run(["bash", script, "--remove"], env=env, check=True, capture_output=True)
+    assert not installed.exists() and not entry_file.exists()
