@@ -11,7 +11,8 @@ import os
 import sys
 
 from anomalizer_desktop import __version__
-from anomalizer_desktop.cli import commands, loop_commands
+from anomalizer_desktop.cli import bench_commands, library_commands, loop_commands, model_commands
+from anomalizer_desktop.cli.clap_args import add_clap_options
 from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
 from anomalizer_desktop.core.detector.spec import SVDD_ENSEMBLE
 from anomalizer_desktop.core.embedding.base import available_embedders
@@ -49,14 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("scan", parents=[common], help="scan folders into the library")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.set_defaults(func=commands.cmd_scan, creates_library=True)
+    p.set_defaults(func=library_commands.cmd_scan, creates_library=True)
 
     p = sub.add_parser("embed", parents=[common], help="compute embeddings for new loops")
     p.add_argument("--embedder", default="dsp", choices=available_embedders())
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     p.add_argument("--retry-errors", action="store_true", help="retry files that failed before")
     add_clap_options(p)
-    p.set_defaults(func=commands.cmd_embed)
+    p.set_defaults(func=library_commands.cmd_embed)
 
     p = sub.add_parser(
         "start", parents=[common], help="scan, embed and score folders (quick start)"
@@ -65,13 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-train", action="store_true", help="scan and embed only; leave the scores as they are"
     )
-    p.set_defaults(func=commands.cmd_start, creates_library=True)
+    p.set_defaults(func=library_commands.cmd_start, creates_library=True)
 
     p = sub.add_parser("list", parents=[common], help="list the library")
     p.add_argument("--sort", choices=sorted(SORT_COLUMNS), default=None)
     p.add_argument("--flag", choices=FLAGS)
     p.add_argument("--status", choices=STATUSES)
-    p.set_defaults(func=commands.cmd_list)
+    p.set_defaults(func=library_commands.cmd_list)
 
     p = sub.add_parser("flag", parents=[common], help="flag loops typical or unusual, add notes")
     p.add_argument("paths", nargs="+", metavar="PATH")
@@ -80,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--unusual", action="store_true")
     group.add_argument("--clear", action="store_true", help="remove the flag")
     p.add_argument("--note", help="set a note ('' clears it)")
-    p.set_defaults(func=commands.cmd_flag)
+    p.set_defaults(func=library_commands.cmd_flag)
 
     p = sub.add_parser("export", parents=[common], help="export a set of loops for a DAW")
     p.add_argument("out", metavar="OUT")
@@ -91,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-score", type=float)
     p.add_argument("--path", dest="paths", action="append", help="only these files (repeatable)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing folder export")
-    p.set_defaults(func=commands.cmd_export)
+    p.set_defaults(func=library_commands.cmd_export)
 
     p = sub.add_parser(
         "forget",
@@ -110,10 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="a folder added to the library, with its loops, flags and notes (files stay)",
     )
     p.add_argument("--dry-run", action="store_true", help="only say how many")
-    p.set_defaults(func=commands.cmd_forget)
+    p.set_defaults(func=library_commands.cmd_forget)
 
     p = sub.add_parser("info", parents=[common], help="where the library is and what it holds")
-    p.set_defaults(func=commands.cmd_info)
+    p.set_defaults(func=library_commands.cmd_info)
 
     p = sub.add_parser("train", parents=[common], help="train the detector and score every loop")
     p.add_argument("--detector", default="default", choices=DETECTORS)
@@ -131,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"Deep SVDD / SAD: networks trained with seeds S..S+N-1 and averaged"
         f" (default {SVDD_ENSEMBLE}; 1 is the paper's single network)",
     )
-    p.set_defaults(func=commands.cmd_train)
+    p.set_defaults(func=model_commands.cmd_train)
 
     p = sub.add_parser("score", parents=[common], help="score every loop with a trained run")
     p.add_argument("--run", type=int, default=None, help="run id (default: the latest)")
@@ -141,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="score only the loops the run has no score for yet (added or changed since)",
     )
-    p.set_defaults(func=commands.cmd_score)
+    p.set_defaults(func=model_commands.cmd_score)
 
     p = sub.add_parser("explain", parents=[common], help="why a loop is unusual")
     p.add_argument("path")
@@ -158,27 +159,27 @@ def build_parser() -> argparse.ArgumentParser:
     models = sub.add_parser("models", help="CLAP checkpoints: list, download, import, remove")
     models_sub = models.add_subparsers(dest="models_command", required=True, metavar="WHAT")
     p = models_sub.add_parser("list", parents=[common], help="installed and known checkpoints")
-    p.set_defaults(func=commands.cmd_models_list, needs_store=False)
+    p.set_defaults(func=model_commands.cmd_models_list, needs_store=False)
     p = models_sub.add_parser("download", parents=[common], help="fetch a known checkpoint")
     p.add_argument("name")
-    p.set_defaults(func=commands.cmd_models_download, needs_store=False)
+    p.set_defaults(func=model_commands.cmd_models_download, needs_store=False)
     p = models_sub.add_parser("import", parents=[common], help="install a checkpoint file")
     p.add_argument("file")
-    p.set_defaults(func=commands.cmd_models_import, needs_store=False)
+    p.set_defaults(func=model_commands.cmd_models_import, needs_store=False)
     p = models_sub.add_parser("remove", parents=[common], help="delete an installed checkpoint")
     p.add_argument("name")
-    p.set_defaults(func=commands.cmd_models_remove, needs_store=False)
+    p.set_defaults(func=model_commands.cmd_models_remove, needs_store=False)
 
     features = sub.add_parser("features", help="export or import embedding vectors")
     features_sub = features.add_subparsers(dest="features_command", required=True, metavar="WHAT")
     p = features_sub.add_parser("export", parents=[common], help="write vectors to Parquet")
     p.add_argument("out", metavar="OUT.parquet")
     p.add_argument("--embedder", default="dsp")
-    p.set_defaults(func=commands.cmd_features_export)
+    p.set_defaults(func=model_commands.cmd_features_export)
     p = features_sub.add_parser("import", parents=[common], help="read vectors (Parquet/NPZ)")
     p.add_argument("source", metavar="FILE")
     p.add_argument("--embedder", required=True, help="name to store the vectors under")
-    p.set_defaults(func=commands.cmd_features_import)
+    p.set_defaults(func=model_commands.cmd_features_import)
 
     p = sub.add_parser("evaluate", help="ROC AUC on a labelled corpus")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -196,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--checkpoint", help="CLAP checkpoint file (default: the installed one)")
     p.add_argument("--output", choices=["projected", "features"], default="projected")
-    p.set_defaults(func=commands.cmd_evaluate, needs_store=False)
+    p.set_defaults(func=model_commands.cmd_evaluate, needs_store=False)
 
     bench = sub.add_parser("bench", help="benchmarks that print figures")
     bench_sub = bench.add_subparsers(dest="bench_command", required=True, metavar="WHAT")
@@ -206,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None)
     add_clap_options(p)
     p.add_argument("--repeats", type=int, default=3, help="passes per measurement (median)")
-    p.set_defaults(func=commands.cmd_bench_embed, needs_store=False)
+    p.set_defaults(func=bench_commands.cmd_bench_embed, needs_store=False)
     p = bench_sub.add_parser(
         "train", parents=[common], help="Deep SVDD time per epoch; default detector fit time"
     )
@@ -214,32 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dim", type=int, default=1024)
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--network", default="AE", choices=NETWORKS)
-    p.set_defaults(func=commands.cmd_bench_train, needs_store=False)
+    p.set_defaults(func=bench_commands.cmd_bench_train, needs_store=False)
     p = bench_sub.add_parser("gui", parents=[common], help="table/map speed and UI stalls")
     p.add_argument("--rows", type=int, default=100_000)
     p.add_argument("--embed-files", type=int, default=120)
-    p.set_defaults(func=commands.cmd_bench_gui, needs_store=False)
+    p.set_defaults(func=bench_commands.cmd_bench_gui, needs_store=False)
     return parser
-
-
-def add_clap_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--checkpoint", help="CLAP checkpoint file (default: the installed one)")
-    parser.add_argument(
-        "--output",
-        choices=["projected", "features"],
-        default="projected",
-        help="CLAP: 512-d projected embedding or the pre-projection features",
-    )
-    parser.add_argument("--device", default="auto", choices=DEVICES, help="CLAP inference device")
-    parser.add_argument(
-        "--batch-size", type=int, default=None, help="CLAP: clips per forward pass (32 GPU, 4 CPU)"
-    )
-    parser.add_argument(
-        "--decode-threads",
-        type=int,
-        default=None,
-        help="CLAP: threads decoding ahead of the model (2 with CPU inference, up to 8 on a GPU)",
-    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -251,8 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(args, "creates_library", False) and not path.exists():
             # only scan and start make a library: `export` or `list` with a mistyped --library
             # must not leave an empty one behind and report "wrote 0 loops"
-            if args.func is commands.cmd_info:
-                return commands.info_without_library(args, path)
+            if args.func is library_commands.cmd_info:
+                return library_commands.info_without_library(args, path)
             raise AnomalizerError(
                 f"no library at {path} yet: `anomalizer scan FOLDER` or `anomalizer start"
                 " FOLDER` makes one (or choose another with --library)"

@@ -1,0 +1,105 @@
+"""`anomalizer bench ...`: benchmarks that print figures (embedding, training, the GUI).
+
+Each takes parsed args (and an open Store where it works on a library) and returns an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from anomalizer_desktop.cli.clap_args import clap_options
+from anomalizer_desktop.cli.output import print_json
+from anomalizer_desktop.core.text import quantity
+
+
+def cmd_bench_embed(args: argparse.Namespace) -> int:
+    from anomalizer_desktop.core.bench import bench_embed
+
+    embedders = args.embedder or ["dsp"]
+    report = bench_embed(
+        args.folder,
+        embedders,
+        workers=args.workers,
+        repeats=args.repeats,
+        clap_options=clap_options(args) or None,
+    )
+    if args.json:
+        print_json(report)
+        return 0
+    print(f"{quantity(report['files'], 'file')}, {quantity(report['workers'], 'worker')}")
+    for key, value in report.items():
+        if isinstance(value, dict) and "files_per_s" in value:
+            ratio = value.get("ratio_to_decode_only")
+            passes = value.get("files_per_s_all", [])
+            print(
+                f"  {key:12s} {value['files_per_s']:8.1f} files/s"
+                + (f" (median of {', '.join(f'{r:.0f}' for r in passes)})" if passes else "")
+                + (f"  {ratio:.2f}x decode-only" if ratio else "")
+            )
+    if "speedup" in report:
+        print(
+            f"  CLAP ({report['version']}, {report['device']}, batch {report['batch_size']}): "
+            f"{report['clap']['files_per_s']} files/s; the paper's way (seed_shape) "
+            f"{report['seed_shape']['files_per_s']} files/s: {report['speedup']}x"
+        )
+    if "gpu" in report:
+        gpu = report["gpu"]
+        print(
+            f"  GPU {gpu['name']}: peak memory {gpu['peak_allocated_mb']} MB allocated, "
+            f"{gpu['peak_reserved_mb']} MB reserved; {report['decode_threads']} decoding threads"
+        )
+    profile = report.get("dsp_profile_single_process")
+    if profile:
+        print(
+            f"  dsp profile (one process, median per file): decode {profile['decode_ms_median']}"
+            f" ms, describe {profile['describe_ms_median']} ms"
+        )
+    rss = report["peak_rss_mb"]
+    print(f"  peak RSS: main {rss['main']} MB, largest worker {rss['largest_worker']} MB")
+    return 0
+
+
+def cmd_bench_train(args: argparse.Namespace) -> int:
+    from anomalizer_desktop.core.detector.bench import bench_train
+
+    report = bench_train(args.n, args.dim, args.epochs, args.network)
+    if args.json:
+        print_json(report)
+        return 0
+    print(
+        f"Deep SVDD ({args.network}) on {args.n} x {args.dim}, {args.epochs}+{args.epochs} "
+        f"epochs, {report['torch_threads']} torch threads"
+    )
+    for device in ("cpu", "cuda"):
+        if device in report:
+            r = report[device]
+            print(
+                f"  {device:5s} total {r['total_s']:.2f} s, per epoch: pretrain "
+                f"{r['pretrain_epoch_s']:.3f} s, one-class {r['svdd_epoch_s']:.3f} s; "
+                f"scoring {r['score_s']:.3f} s"
+            )
+    if "speedup_cuda_vs_cpu" in report:
+        print(f"  speed-up cuda vs cpu: {report['speedup_cuda_vs_cpu']}x")
+    default = report["default"]
+    print(
+        f"Default detector (L1 kNN + aspects, CPU) on {default['n']} x {default['dim']} "
+        f"DSP-shaped vectors, {default['flags']} flagged unusual: fit {default['fit_s']:.2f} s, "
+        f"scoring {default['score_s']:.2f} s"
+    )
+    return 0
+
+
+def cmd_bench_gui(args: argparse.Namespace) -> int:
+    import importlib
+
+    # The GUI bench needs Qt; it is imported only when asked for, so the CLI stays headless.
+    bench_gui = importlib.import_module("anomalizer_desktop.ui.bench_gui").bench_gui
+    report = bench_gui(args.rows, args.embed_files)
+    if args.json:
+        print_json(report)
+        return 0
+    print(f"GUI with {report['rows']} rows:")
+    for key, value in report.items():
+        if key != "rows":
+            print(f"  {key:30s} {value}")
+    return 0

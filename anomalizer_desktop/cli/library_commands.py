@@ -1,0 +1,215 @@
+"""Commands that build and read the library: scan, embed, start, list, flag, export, forget, info.
+
+Each takes parsed args (and an open Store where it works on a library) and returns an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from anomalizer_desktop.cli.clap_args import clap_options
+from anomalizer_desktop.cli.output import drive, format_table, print_json, print_problems, warn
+from anomalizer_desktop.core.embedding.job import embed as embed_job
+from anomalizer_desktop.core.export import select_entries, write_export
+from anomalizer_desktop.core.library.scanner import ScanError
+from anomalizer_desktop.core.library.scanner import scan as scan_job
+from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.text import quantity
+
+SCAN_KEYS = ("found", "new", "changed", "unchanged", "moved", "missing", "errors")
+
+
+def cmd_scan(args: argparse.Namespace, store: Store) -> int:
+    summary = drive(scan_job(store, args.paths), "scanning", args.quiet)
+    if args.json:
+        print_json(summary.as_json())
+    else:
+        print(", ".join(f"{k} {getattr(summary, k)}" for k in SCAN_KEYS))
+        print_problems(summary.problems)
+    return 0
+
+
+def cmd_embed(args: argparse.Namespace, store: Store) -> int:
+    job = embed_job(
+        store,
+        args.embedder,
+        workers=args.workers,
+        retry_errors=args.retry_errors,
+        **clap_options(args),
+    )
+    summary = drive(job, f"embedding ({args.embedder})", args.quiet)
+    if args.json:
+        print_json(summary.as_json())
+    else:
+        print(f"embedded {summary.embedded}, skipped {summary.skipped}, errors {summary.errors}")
+        print_problems(summary.problems)
+    return 0
+
+
+def cmd_start(args: argparse.Namespace, store: Store) -> int:
+    """The quick start: scan the folders, embed every loop, bring the scores up to date (train
+    the default detector, or score just the new loops), print where things stand."""
+    from anomalizer_desktop.core.detector.training import refresh_scores
+
+    scanned = drive(scan_job(store, args.paths), "scanning", args.quiet)
+    print(", ".join(f"{k} {getattr(scanned, k)}" for k in SCAN_KEYS))
+    print_problems(scanned.problems)
+    embedded = drive(embed_job(store, "dsp"), "embedding (dsp)", args.quiet)
+    print(f"embedded {embedded.embedded}, skipped {embedded.skipped}, errors {embedded.errors}")
+    print_problems(embedded.problems)
+    if not args.no_train:
+        print(drive(refresh_scores(store, "dsp"), "scoring", args.quiet))
+    print(f"library: {store.path}  — try `anomalizer list --sort score` or `anomalizer info`")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, store: Store) -> int:
+    records = store.list_samples(
+        sort=args.sort, descending=args.sort == "score", flag=args.flag, status=args.status
+    )
+    if args.json:
+        print_json([r.as_json() for r in records])
+        return 0
+    rows = [
+        [
+            r.flag or "",
+            "" if r.score is None else f"{r.score:.4g}",
+            "" if r.duration is None else f"{r.duration:.2f}",
+            r.status,
+            r.path,
+            (r.error or "") + (f"  [{r.note}]" if r.note else ""),
+        ]
+        for r in records
+    ]
+    print(format_table(rows, ["flag", "score", "dur s", "status", "path", "error / note"]))
+    return 0
+
+
+def cmd_flag(args: argparse.Namespace, store: Store) -> int:
+    wanted = {}
+    for path in args.paths:
+        for candidate in (os.path.realpath(path), os.path.abspath(path)):
+            wanted.setdefault(candidate, path)
+    ids = store.sample_ids_for_paths(wanted)
+    matched = {wanted[p] for p in ids}
+    unknown = [p for p in args.paths if p not in matched]
+    for path in unknown:
+        warn(f"not in the library: {path} (scan its folder first)")
+    if not ids:
+        return 1
+    with store.transaction():
+        if args.typical or args.unusual or args.clear:
+            store.set_flag(
+                ids.values(), "typical" if args.typical else "unusual" if args.unusual else None
+            )
+        if args.note is not None:
+            store.set_note(ids.values(), args.note)
+    if args.json:
+        print_json({"flagged": len(set(ids.values())), "unknown": unknown})
+    else:
+        print(f"updated {quantity(len(set(ids.values())), 'loop')}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, store: Store) -> int:
+    entries = select_entries(
+        store,
+        flag=args.flag,
+        top=args.top,
+        min_score=args.min_score,
+        max_score=args.max_score,
+        paths=args.paths,
+    )
+    target = write_export(entries, args.format, args.out, overwrite=args.overwrite)
+    if args.json:
+        print_json({"format": args.format, "path": str(target), "entries": len(entries)})
+    else:
+        print(f"wrote {quantity(len(entries), 'loop')} to {target}")
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace, store: Store) -> int:
+    if args.folder:
+        return _forget_folder(args, store)
+    missing, annotated = store.missing_summary()
+    forgotten = 0 if args.dry_run else store.forget_missing()
+    if args.json:
+        print_json({"missing": missing, "with_flags_or_notes": annotated, "forgotten": forgotten})
+    elif args.dry_run:
+        missing_loops = quantity(missing, "missing loop")
+        print(f"{missing_loops}, {annotated} with flags or notes (nothing forgotten)")
+    else:
+        print(f"forgot {quantity(forgotten, 'missing loop')}, {annotated} with flags or notes")
+    return 0
+
+
+def _forget_folder(args: argparse.Namespace, store: Store) -> int:
+    folder = os.path.realpath(os.path.expanduser(args.folder))
+    roots = dict((path, root_id) for root_id, path in store.roots())
+    if folder not in roots:
+        known = ", ".join(roots) or "none"
+        raise ScanError(f"{folder} is not a folder of this library (its folders: {known})")
+    loops, annotated = store.root_summary(roots[folder])
+    removed = 0 if args.dry_run else store.remove_root(roots[folder])
+    if args.json:
+        print_json(
+            {
+                "folder": folder,
+                "loops": loops,
+                "with_flags_or_notes": annotated,
+                "forgotten": removed,
+            }
+        )
+    elif args.dry_run:
+        print(
+            f"{folder}: {quantity(loops, 'loop')}, {annotated} with flags or notes"
+            " (nothing forgotten)"
+        )
+    else:
+        print(
+            f"forgot {folder}: {quantity(removed, 'loop')}, {annotated} with flags or notes;"
+            " the files are untouched"
+        )
+    return 0
+
+
+def info_without_library(args: argparse.Namespace, path: os.PathLike[str]) -> int:
+    """`info` where no library exists yet: where it would be, without making it."""
+    where = os.path.abspath(path)
+    if args.json:
+        print_json({"library": where, "exists": False})
+    else:
+        print(f"library   {where} (none yet: anomalizer scan FOLDER makes it)")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace, store: Store) -> int:
+    from anomalizer_desktop.core.detector.freshness import score_status
+
+    scores = score_status(store)
+    info = {
+        "library": os.path.abspath(store.path),
+        "exists": True,
+        "roots": [path for _, path in store.roots()],
+        "samples": store.counts_by_status(),
+        "embedders": store.embedder_counts(),
+        "flags": store.flag_counts(),
+        "scores": scores.as_json(),
+    }
+    if args.json:
+        print_json(info)
+        return 0
+    print(f"library   {info['library']}")
+    print(f"folders   {', '.join(info['roots']) or '(none yet: anomalizer scan FOLDER)'}")
+    print("samples   " + ", ".join(f"{k} {v}" for k, v in info["samples"].items()))
+    print("embedders " + (", ".join(f"{k} ({v})" for k, v in info["embedders"].items()) or "none"))
+    print("flags     " + ", ".join(f"{k} {v}" for k, v in info["flags"].items()))
+    if scores.run_id is None:
+        print(f"scores    none yet: {scores.message}")
+    else:
+        state = "current" if scores.current else "out of date"
+        print(f"scores    run {scores.run_id}, {scores.scored} of {scores.embedded} loops, {state}")
+        if not scores.current:
+            print(f"          {scores.message}")
+    return 0
