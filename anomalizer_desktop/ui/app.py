@@ -69,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     if args.folders:
         QTimer.singleShot(0, lambda: window.add_folders(args.folders))
+    else:
+        QTimer.singleShot(0, window.check_folders)
     return app.exec()
 
 

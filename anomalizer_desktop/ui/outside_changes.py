@@ -10,6 +10,7 @@ window reloads when they end), and `mark_seen` is called when the window reloads
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -35,7 +36,9 @@ class OutsideChanges(QObject):
 
     def mark_seen(self) -> None:
         """The window is about to read the library: what was committed so far will be shown."""
-        self._seen = self.store.change_count()
+        # (closed: a reload retried after the library was switched)
+        with contextlib.suppress(sqlite3.Error):
+            self._seen = self.store.change_count()
 
     def stop(self) -> None:
         """The window is closing: look no more."""

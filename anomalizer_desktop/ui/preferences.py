@@ -1,5 +1,5 @@
 """Preferences: library location, default embedder, model folder, audio output, auto-play,
-and how many networks a Deep SVDD run trains."""
+checking the folders when a library opens, and how many networks a Deep SVDD run trains."""
 
 from __future__ import annotations
 
@@ -66,6 +66,12 @@ class PreferencesDialog(QDialog):
         self.audio.setCurrentIndex(max(index, 0))
         self.autoplay = QCheckBox("Play each loop as I move through the list")
         self.autoplay.setChecked(settings.get("autoplay"))
+        self.check_folders = QCheckBox("Look for new, changed and moved loops when a library opens")
+        self.check_folders.setChecked(settings.get("check_folders"))
+        self.check_folders.setToolTip(
+            "Unchanged files are only looked up, not read: a large library is checked in"
+            " seconds. New loops are embedded and scored with the last training."
+        )
         self.svdd_ensemble = QSpinBox()
         self.svdd_ensemble.setRange(1, 20)
         self.svdd_ensemble.setValue(max(1, settings.get("svdd_ensemble")))
@@ -79,6 +85,7 @@ class PreferencesDialog(QDialog):
         form.addRow("Model folder", _path_row(self.model_folder, self._choose_models))
         form.addRow("Audio output", self.audio)
         form.addRow("Auto-play", self.autoplay)
+        form.addRow("Folders", self.check_folders)
         form.addRow("Deep SVDD networks", self.svdd_ensemble)
         note = QLabel(
             "A new library file or audio output takes effect at the next start "
@@ -112,5 +119,6 @@ class PreferencesDialog(QDialog):
         self.settings.set("model_folder", self.model_folder.text().strip())
         self.settings.set("audio_device", self.audio.currentData())
         self.settings.set("autoplay", self.autoplay.isChecked())
+        self.settings.set("check_folders", self.check_folders.isChecked())
         self.settings.set("svdd_ensemble", self.svdd_ensemble.value())
         super().accept()

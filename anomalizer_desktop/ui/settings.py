@@ -22,6 +22,7 @@ DEFAULTS = {
     "autoplay": True,
     "loop": False,
     "volume": 0.8,
+    "check_folders": True,  # look for new, changed, moved and gone loops when a library opens
     "svdd_ensemble": 5,  # networks a Deep SVDD / SAD run trains (core: spec.SVDD_ENSEMBLE)
 }
 

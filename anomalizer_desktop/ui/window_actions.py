@@ -297,6 +297,7 @@ class WindowActions:
         player = AudioPlayer(device=self.settings.get("audio_device") or None)
         successor = type(self)(store, self.settings, JobRunner(store.path), player)
         successor.show()
+        successor.check_folders()
         self._successor = successor  # the app holds this window; this one holds the next
         self.close()
         self.store.close()

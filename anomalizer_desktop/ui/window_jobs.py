@@ -81,6 +81,36 @@ class LibraryJobs:
         self._chain = [lambda: self.start_embed(retry_errors=True), self.score_new_loops]
         self._run("scan", "Rescanning", jobs.rescan_job())
 
+    def check_folders(self) -> None:
+        """When a library opens: look for loops added, changed, moved or gone since the last
+        session (unchanged files are only stat'ed). New ones are embedded and scored with the
+        last run, as Rescan does; nothing happens when nothing changed. Preferences turn it off."""
+        if not self.settings.get("check_folders") or not self.store.roots():
+            return
+        self._run("scan", "Checking your folders", jobs.rescan_job(), on_done=self._folders_checked)
+
+    def _folders_checked(self, summary) -> None:
+        if summary is None or summary.cancelled:
+            return
+        counts = [
+            (summary.new, "added"),
+            (summary.changed, "changed"),
+            (summary.moved, "moved"),
+            (summary.missing, "gone"),
+        ]
+        parts = [(count, what) for count, what in counts if count]
+        if not parts:
+            return
+        said = ", ".join(
+            f"{quantity(count, 'loop') if i == 0 else count} {what}"
+            for i, (count, what) in enumerate(parts)
+        )
+        self.statusBar().showMessage(f"Since this library was last open: {said}.", 10_000)
+        if summary.new or summary.changed:
+            embedder, checkpoint = self.embedder_box.currentData() or ("dsp", None)
+            usable = not (embedder == "clap" and checkpoint is None)  # never a dialog at start
+            self._chain = [self.start_embed, self.score_new_loops] if usable else []
+
     def forget_missing(self) -> int:
         """After a question that says what goes, delete the loops whose files are gone."""
         missing, annotated = self.store.missing_summary()

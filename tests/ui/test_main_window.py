@@ -1182,3 +1182,44 @@ def test_the_likeness_button_shortens_long_names():
     short = _shortened(long)
     assert len(short) == BUTTON_NAME_CHARS and "…" in short
     assert short.startswith("lmms__") and short.endswith("01.ogg")
+
+
+def test_opening_a_library_checks_its_folders_for_loops_added_and_gone(
+    qtbot, window, scored_library, monkeypatch
+):
+    import audiogen
+
+    _, root = scored_library
+    audiogen.write(root / "new_tone.wav", audiogen.tone(660, 2.0))
+    os.remove(root / "drum_03.wav")
+    said = []
+    real_show = window.statusBar().showMessage
+    monkeypatch.setattr(
+        window.statusBar(), "showMessage", lambda text, ms=0: (said.append(text), real_show(text))
+    )
+    window.settings.set("check_folders", False)
+    window.check_folders()
+    assert not window.runner.any_running()  # turned off in Preferences: nothing happens
+
+    window.settings.set("check_folders", True)
+    window.check_folders()
+    qtbot.waitUntil(lambda: "new_tone.wav" in window.model.library.names, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running() and not window._chain, timeout=30_000)
+    qtbot.waitUntil(
+        lambda: (
+            not np.isnan(
+                window.model.library.score[window.model.library.names.index("new_tone.wav")]
+            )
+        ),
+        timeout=30_000,
+    )
+    assert "Since this library was last open: 1 loop added, 1 gone." in said
+    status = dict(zip(window.model.library.names, window.model.library.status, strict=True))
+    assert status["drum_03.wav"] == "missing"
+
+
+def test_a_reload_after_the_library_closed_raises_nothing(window):
+    """A reload retried by a timer can fire after Open library… closed this window's store."""
+    window.store.close()  # (the fixture closes it again: closing twice is harmless)
+    window.outside_changes.mark_seen()
+    assert window.outside_changes.check() is False
