@@ -450,30 +450,46 @@ def test_the_summary_never_says_an_ordinary_aspect_stands_out():
         descriptor = {"name": "onset rate", "z": 1.2, "direction": "higher"}
         return Deviation(group, words, percentile, [descriptor | {"words": f"{group} is off"}])
 
-    flagged = SimpleNamespace(path="/l/odd.wav", percentile=99.7, flag="unusual")
-    text = _summary(flagged, [deviation("rhythm", 50.0), deviation("length", 10.0)], [])
-    assert text == (
-        "odd.wav is more unusual than 99% of your library. No single aspect stands out."
-        " Closest: its rhythm and tempo (more than 50% of loops): rhythm is off. You flagged it"
-        " unusual."
-    )
-    rare = SimpleNamespace(path="/l/rare.wav", percentile=99.7, flag=None)
-    assert "; it is the mix of them that is rare here. Closest:" in _summary(
-        rare, [deviation("rhythm", 50.0)], []
-    )
-    plain = SimpleNamespace(path="/l/plain.wav", percentile=40.0, flag=None)
-    text = _summary(plain, [deviation("rhythm", 60.0)], [])
-    assert text == (
-        "plain.wav is more unusual than 40% of your library. No single aspect stands out."
-        " Closest: its rhythm and tempo (more than 60% of loops): rhythm is off."
-    )
-    loud = SimpleNamespace(path="/l/long.wav", percentile=95.0, flag="typical")
-    text = _summary(loud, [deviation("length", 97.0), deviation("rhythm", 85.0)], [])
-    assert text == (
-        "long.wav is more unusual than 95% of your library. Its length stands out (more than 97%"
-        " of loops): length is off. Its rhythm and tempo stand out (more than 85% of loops):"
-        " rhythm is off. You flagged it typical."
-    )
+    cases = [  # (name, percentile, flag, [(aspect, percentile)], what the summary says)
+        (
+            "odd.wav",
+            99.7,
+            "unusual",
+            [("rhythm", 50.0), ("length", 10.0)],
+            "odd.wav is more unusual than 99% of your library. No single aspect stands out."
+            " Closest: its rhythm and tempo (more than 50% of loops): rhythm is off. You"
+            " flagged it unusual.",
+        ),
+        (
+            "rare.wav",
+            99.7,
+            None,
+            [("rhythm", 50.0)],
+            "rare.wav is more unusual than 99% of your library. No single aspect stands out; it"
+            " is the mix of them that is rare here. Closest: its rhythm and tempo (more than 50%"
+            " of loops): rhythm is off.",
+        ),
+        (
+            "plain.wav",
+            40.0,
+            None,
+            [("rhythm", 60.0)],
+            "plain.wav is more unusual than 40% of your library. No single aspect stands out."
+            " Closest: its rhythm and tempo (more than 60% of loops): rhythm is off.",
+        ),
+        (
+            "long.wav",
+            95.0,
+            "typical",
+            [("length", 97.0), ("rhythm", 85.0)],
+            "long.wav is more unusual than 95% of your library. Its length stands out (more"
+            " than 97% of loops): length is off. Its rhythm and tempo stand out (more than 85%"
+            " of loops): rhythm is off. You flagged it typical.",
+        ),
+    ]
+    for name, percentile, flag, aspects, expected in cases:
+        record = SimpleNamespace(path=f"/l/{name}", percentile=percentile, flag=flag)
+        assert _summary(record, [deviation(*a) for a in aspects], []) == expected
 
 
 def test_loops_like_a_loop_come_nearest_first_and_match_the_explanation(
