@@ -15,6 +15,7 @@ from anomalizer_desktop.core.export import select_entries, write_export
 from anomalizer_desktop.core.library.scanner import ScanError
 from anomalizer_desktop.core.library.scanner import scan as scan_job
 from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.library.walk import UNUSABLE_FILE_NAME, has_a_usable_name, shown_path
 from anomalizer_desktop.core.text import quantity
 
 SCAN_KEYS = ("found", "new", "changed", "unchanged", "moved", "missing", "errors")
@@ -95,7 +96,10 @@ def cmd_flag(args: argparse.Namespace, store: Store) -> int:
     matched = {wanted[p] for p in ids}
     unknown = [p for p in args.paths if p not in matched]
     for path in unknown:
-        warn(f"not in the library: {path} (scan its folder first)")
+        if has_a_usable_name(path):
+            warn(f"not in the library: {path} (scan its folder first)")
+        else:
+            warn(f"not in the library: {shown_path(path)}: {UNUSABLE_FILE_NAME}")
     if not ids:
         return 1
     with store.transaction():
@@ -149,7 +153,9 @@ def _forget_folder(args: argparse.Namespace, store: Store) -> int:
     roots = dict((path, root_id) for root_id, path in store.roots())
     if folder not in roots:
         known = ", ".join(roots) or "none"
-        raise ScanError(f"{folder} is not a folder of this library (its folders: {known})")
+        raise ScanError(
+            f"{shown_path(folder)} is not a folder of this library (its folders: {known})"
+        )
     loops, annotated = store.root_summary(roots[folder])
     removed = 0 if args.dry_run else store.remove_root(roots[folder])
     if args.json:

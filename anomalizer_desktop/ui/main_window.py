@@ -59,6 +59,7 @@ class MainWindow(
         self._auditioning = False  # auto-play starts once the user has played something
         self._current_path: str | None = None  # the loop the waveform and the player follow
         self._auto_selected: list[int] = []  # the selection the window made by itself
+        self.scan_problems: list[tuple[str, str]] = []  # the last scan's (see _job_finished)
         self.outside_changes = OutsideChanges(store, runner, self)
         self._build_ui()
         self._build_actions()
@@ -160,7 +161,9 @@ class MainWindow(
             snapshot.projection.caption,
         )
         self._map_rows = np.array(order, dtype=np.int64)
-        self.problems.set_problems(snapshot.problems)
+        known = set(lib.paths) if self.scan_problems else set()
+        outside = [p for p in self.scan_problems if p[0] not in known]
+        self.problems.set_problems(snapshot.problems + outside)
         self.stale_banner.set_status(snapshot.scores)
         self._update_counts(snapshot)
         self.pages.setCurrentIndex(0 if len(lib) == 0 else 1)

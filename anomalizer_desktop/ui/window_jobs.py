@@ -41,6 +41,10 @@ class LibraryJobs:
     @unless_closed
     def _job_finished(self, kind: str, result, on_done) -> None:
         problems = getattr(result, "problems", None)
+        if kind == "scan" and result is not None:
+            # folders that could not be read and names the library cannot hold are not in the
+            # library: the Problems panel shows them beside its files' problems until the next scan
+            self.scan_problems = list(problems or [])
         if getattr(result, "cancelled", False):
             self._chain.clear()
             self.statusBar().showMessage(f"{kind} cancelled; what was done is kept.", 8000)

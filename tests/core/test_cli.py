@@ -230,3 +230,15 @@ def test_only_scan_and_start_make_a_library(capsys, lib, tmp_path):
     code, text = run(capsys, "--library", lib, "info")
     assert code == 0 and "none yet" in text
     assert not os.path.exists(lib)
+
+
+def test_a_path_that_is_not_utf8_is_reported_not_a_traceback(capsys, lib, loop_folder):
+    assert main(["--library", lib, "scan", str(loop_folder), "-q"]) == 0
+    capsys.readouterr()
+    odd = os.fsdecode(bytes(loop_folder) + b"/caf\xe9.wav")
+    assert main(["--library", lib, "flag", odd, "--unusual"]) == 1
+    assert (
+        f"{loop_folder}/caf\\xe9.wav: the file name is not valid UTF-8" in capsys.readouterr().err
+    )
+    assert main(["--library", lib, "explain", odd]) == 1
+    assert f"{loop_folder}/caf\\xe9.wav is not an embedded loop" in capsys.readouterr().err

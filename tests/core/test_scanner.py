@@ -147,6 +147,35 @@ def test_a_named_pipe_is_reported_and_never_opened(store, loop_folder):
         probe(loop_folder / "pipe.wav")
 
 
+def test_names_that_are_not_utf8_are_reported_and_the_scan_goes_on(store, loop_folder):
+    """Sample packs unzipped from old archives carry Latin-1 names; storing one crashed the
+    whole scan (UnicodeEncodeError: surrogates not allowed)."""
+    import shutil
+
+    good = next((loop_folder / "drums").iterdir())
+    shutil.copy(good, os.fsdecode(bytes(loop_folder / "drums") + b"/caf\xe9.wav"))
+    odd_folder = os.fsdecode(bytes(loop_folder) + b"/M\xfcnchen")
+    os.mkdir(odd_folder)
+    shutil.copy(good, os.path.join(odd_folder, "inside.wav"))
+    summary = _scan(store, loop_folder, odd_folder)
+    assert summary.found == 12  # the twelve loops with usable names
+    assert sorted(summary.problems) == [
+        (
+            f"{loop_folder}/M\\xfcnchen",
+            "the folder name is not valid UTF-8 (an archive packed on an old system?): rename the"
+            " folder to add its loops to the library",
+        ),
+        (
+            f"{loop_folder}/drums/caf\\xe9.wav",
+            "the file name is not valid UTF-8 (an archive packed on an old system?): rename the"
+            " file to add it to the library",
+        ),
+    ]
+    assert all("\\x" not in r.path for r in store.list_samples())
+    with pytest.raises(ScanError, match="M\\\\xfcnchen: the folder name is not valid UTF-8"):
+        _scan(store, odd_folder)
+
+
 def test_unreadable_folder_is_reported_and_the_scan_goes_on(store, loop_folder, monkeypatch):
     locked = str(loop_folder / "bass")
     real_scandir = os.scandir

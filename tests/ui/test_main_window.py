@@ -1223,3 +1223,17 @@ def test_a_reload_after_the_library_closed_raises_nothing(window):
     window.store.close()  # (the fixture closes it again: closing twice is harmless)
     window.outside_changes.mark_seen()
     assert window.outside_changes.check() is False
+
+
+def test_the_problems_panel_lists_what_a_scan_could_not_add(qtbot, window, scored_library):
+    import shutil
+
+    _, root = scored_library
+    shutil.copy(root / "tone_a.wav", os.fsdecode(bytes(root) + b"/caf\xe9.wav"))
+    window.rescan()
+    qtbot.waitUntil(lambda: window.problems.count() == 2, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running() and not window._chain, timeout=30_000)
+    listed = dict(window.problems._problems)
+    assert listed[f"{root}/caf\\xe9.wav"].startswith("the file name is not valid UTF-8")
+    assert "broken.wav" in " ".join(listed)  # the library's own problem stays listed
+    assert window.problems_button.text() == "⚠ 2 problems"

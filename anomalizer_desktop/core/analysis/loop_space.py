@@ -17,6 +17,7 @@ from anomalizer_desktop.core.detector.preprocess import Standardizer
 from anomalizer_desktop.core.embedding.info import EmbedderInfo, embedder_info
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.store import LoopBrief, Store
+from anomalizer_desktop.core.library.walk import shown_path
 
 
 class NotEmbeddedError(AnomalizerError):
@@ -65,7 +66,9 @@ def locate(store: Store, path: str, embedder: str = "dsp") -> LoopSpace:
     wanted = {os.path.realpath(path), os.path.abspath(path)}
     match = [i for i, sid in enumerate(ids) if records[int(sid)].path in wanted]
     if not match:
-        raise NotEmbeddedError(f"{path} is not an embedded loop of this library ({embedder})")
+        raise NotEmbeddedError(
+            f"{shown_path(path)} is not an embedded loop of this library ({embedder})"
+        )
     groups = info.groups or {"all": slice(0, info.dim)}
     model = trained_model(store, x)
     standardizer = model.standardizer if model is not None else Standardizer.fit(x, groups)

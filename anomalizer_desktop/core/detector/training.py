@@ -30,6 +30,7 @@ from anomalizer_desktop.core.embedding.job import embed
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.text import quantity
 
 MIN_TRAINING_LOOPS = 5
 
@@ -212,7 +213,10 @@ def refresh_scores(
             f"{done['unusual']} above the unusual cut"
         )
     if status.embedded < MIN_TRAINING_LOOPS:
-        return f"not trained: {status.embedded} loops embedded, training needs {MIN_TRAINING_LOOPS}"
+        return (
+            f"not trained: {quantity(status.embedded, 'loop')} embedded,"
+            f" training needs {MIN_TRAINING_LOOPS}"
+        )
     result = yield from train(store, ModelSpec(), status.embedder or embedder, cancel=cancel)
     return (
         f"run {result.run_id}: {result.detector} on {result.trained_on} loops in "

@@ -19,7 +19,12 @@ from anomalizer_desktop.core.audio.identity import content_hash, special_file_ki
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.store import Store
-from anomalizer_desktop.core.library.walk import iter_audio_files
+from anomalizer_desktop.core.library.walk import (
+    UNUSABLE_FOLDER_NAME,
+    has_a_usable_name,
+    iter_audio_files,
+    shown_path,
+)
 
 COMMIT_EVERY_S = 0.5
 
@@ -49,14 +54,22 @@ class ScanSummary:
 
 
 def resolve_roots(paths: list[str]) -> list[str]:
-    """Absolute, symlink-free folder paths; raise ScanError when none of them is a folder."""
+    """Absolute, symlink-free folder paths; raise ScanError when none of them is a folder
+    (with a name the library can hold)."""
     roots, bad = [], []
     for path in paths:
         real = os.path.realpath(os.path.expanduser(path))
-        (roots if os.path.isdir(real) else bad).append(real)
+        usable = os.path.isdir(real) and has_a_usable_name(real)
+        (roots if usable else bad).append(real)
     if not roots:
-        raise ScanError("no folder to scan: " + ", ".join(f"{p} is not a folder" for p in bad))
+        raise ScanError("no folder to scan: " + ", ".join(_why_not(p) for p in bad))
     return list(dict.fromkeys(roots))
+
+
+def _why_not(folder: str) -> str:
+    if not os.path.isdir(folder):
+        return f"{shown_path(folder)} is not a folder"
+    return f"{shown_path(folder)}: {UNUSABLE_FOLDER_NAME}"
 
 
 def is_within(path: str, folder: str) -> bool:
@@ -90,11 +103,12 @@ def scan(store: Store, paths: list[str], cancel: CancelToken | None = None) -> J
     """Scan `paths` (folders) into `store`; yields Progress, returns a ScanSummary."""
     roots = resolve_roots(paths)
     summary = ScanSummary()
-    summary.problems.extend(
-        (path, "not a folder (skipped)")
-        for path in paths
-        if not os.path.isdir(os.path.realpath(os.path.expanduser(path)))
-    )
+    for path in paths:
+        real = os.path.realpath(os.path.expanduser(path))
+        if not os.path.isdir(real):
+            summary.problems.append((shown_path(path), "not a folder (skipped)"))
+        elif not has_a_usable_name(real):
+            summary.problems.append((shown_path(path), UNUSABLE_FOLDER_NAME))
     root_ids = plan_roots(store, roots)
 
     # 1. list the files (cheap: no file is opened)
@@ -147,6 +161,8 @@ def scan(store: Store, paths: list[str], cancel: CancelToken | None = None) -> J
     file_errors = [(p, m) for p, m in error_rows if p in found]
     summary.errors = len(file_errors)
     summary.problems.extend(file_errors)
+    # a folder named as a root and also found below another root is reported once
+    summary.problems[:] = list(dict.fromkeys(summary.problems))
     yield Progress(done, len(found), "scan finished")
     return summary
 

@@ -85,6 +85,14 @@ SORT_COLUMNS = {
 }
 
 
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class Store:
     """Open (creating and migrating as needed) the library at `path`."""
 
@@ -262,6 +270,8 @@ class Store:
     def sample_ids_for_paths(self, paths: Iterable[str]) -> dict[str, int]:
         found = {}
         for path in paths:
+            if not _utf8(path):  # (a name the library cannot hold is not in it)
+                continue
             row = self._db.execute("SELECT id FROM samples WHERE path = ?", (path,)).fetchone()
             if row:
                 found[path] = row[0]

@@ -12,6 +12,8 @@ def iter_audio_files(root: str, on_error: Callable[[str, str], None]) -> Iterato
     """Yield the audio files below `root` (following folder symlinks once), in a stable order.
 
     Hidden folders (".git", ".Trash") and macOS AppleDouble files ("._loop.wav") are skipped.
+    Files and folders whose names are not UTF-8 are reported (their paths shown with \\xNN
+    escapes) and skipped.
     Each folder that cannot be read is reported through `on_error(path, reason)` and skipped.
     """
     seen_dirs: set[tuple[int, int]] = set()
@@ -31,7 +33,42 @@ def iter_audio_files(root: str, on_error: Callable[[str, str], None]) -> Iterato
             dirnames[:] = []
             continue
         seen_dirs.add(key)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        kept = []
+        for name in sorted(d for d in dirnames if not d.startswith(".")):
+            if has_a_usable_name(name):
+                kept.append(name)
+            else:
+                on_error(shown_path(os.path.join(dirpath, name)), UNUSABLE_FOLDER_NAME)
+        dirnames[:] = kept
         for name in sorted(filenames):
-            if not name.startswith("._") and is_audio_path(name):
+            if name.startswith("._") or not is_audio_path(name):
+                continue
+            if has_a_usable_name(name):
                 yield os.path.join(dirpath, name)
+            else:
+                on_error(shown_path(os.path.join(dirpath, name)), UNUSABLE_FILE_NAME)
+
+
+UNUSABLE_FILE_NAME = (
+    "the file name is not valid UTF-8 (an archive packed on an old system?): rename the file"
+    " to add it to the library"
+)
+UNUSABLE_FOLDER_NAME = (
+    "the folder name is not valid UTF-8 (an archive packed on an old system?): rename the"
+    " folder to add its loops to the library"
+)
+
+
+def has_a_usable_name(path: str) -> bool:
+    """False for a name whose bytes are not UTF-8 (Python keeps them as surrogates): the
+    library stores paths as UTF-8 text and could not hold it (a scan crashed on one)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown_path(path: str) -> str:
+    """The path as text a person can read and search for: bytes that are not UTF-8 as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
