@@ -20,6 +20,7 @@ from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import QMainWindow
 
 from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.closing import unless_closed
 from anomalizer_desktop.ui.export_dialog import ExportDialog
@@ -190,7 +191,7 @@ class MainWindow(
             f"{flags['unusual']} unusual"
         )
         count = self.problems.count()
-        self.problems_button.setText(f"⚠ {count} problems" if count else "No problems")
+        self.problems_button.setText(f"⚠ {quantity(count, 'problem')}" if count else "No problems")
 
     def _refresh_map_style(self) -> None:
         if len(getattr(self, "_map_rows", [])):

@@ -186,7 +186,7 @@ def test_problems_panel_lists_filters_and_copies(qtbot, window):
     assert panel.count() == 1
     assert "broken.wav" in panel.visible_problems()[0][0]
     assert "not an audio file" in panel.visible_problems()[0][1]
-    assert "1 problems" in window.problems_button.text()
+    assert window.problems_button.text() == "⚠ 1 problem"
     panel.add_problems([("/x/other.wav", "empty file (0 bytes)")])
     panel.filter.setText("empty")
     assert panel.visible_problems() == [("/x/other.wav", "empty file (0 bytes)")]

@@ -140,7 +140,7 @@ def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
         embedded = _embedded(store, info.id, info.version) if info else 0
         if not embedded:
             return ScoreStatus(None, None, 0, 0, None, "embed the library first")
-        message = f"{embedded} loops embedded, none scored: train to score them"
+        message = f"{quantity(embedded, 'loop')} embedded, none scored: train to score them"
         return ScoreStatus(None, info.id, embedded, 0, TRAIN, message)
     run_embedder, config = store.execute(
         "SELECT embedder, config FROM runs WHERE id = ?", (run_id,)

@@ -19,6 +19,7 @@ from anomalizer_desktop.core.embedding.base import get_embedder
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.parallel import WorkerCrashed, parallel_map
+from anomalizer_desktop.core.text import quantity
 
 COMMIT_EVERY_S = 0.5
 
@@ -84,7 +85,7 @@ def embed(
     summary = EmbedSummary()
     summary.skipped = store.count_embedded(embedder.id, embedder.version)
     total = len(todo)
-    yield Progress(0, total, f"embedding {total} files with {embedder.id}")
+    yield Progress(0, total, f"embedding {quantity(total, 'file')} with {embedder.id}")
     if not todo:
         return summary
     if hasattr(embedder, "embed_files"):
