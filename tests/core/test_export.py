@@ -38,6 +38,26 @@ def test_m3u8_round_trip(library, tmp_path):
     assert parsed[0][0] == f"#EXTINF:2,{entries[0].title}"
 
 
+def test_a_path_with_a_line_break_stays_one_m3u8_entry(tmp_path):
+    from anomalizer_desktop.core.export.formats import to_m3u8
+    from anomalizer_desktop.core.export.selection import ExportEntry
+
+    odd = "/loops/two\nlines #1.wav"
+    entries = [
+        ExportEntry(odd, "two\nlines #1", 2.0, None, None, None, None),
+        ExportEntry("/loops/plain.wav", "plain", 1.5, None, None, None, None),
+    ]
+    lines = to_m3u8(entries).splitlines()
+    assert lines == [
+        "#EXTM3U",
+        "#EXTINF:2,two lines #1",
+        "file:///loops/two%0Alines%20%231.wav",
+        "#EXTINF:2,plain",
+        "/loops/plain.wav",
+    ]
+    assert unquote(urlparse(lines[2]).path) == odd
+
+
 def test_xspf_round_trip(library, tmp_path):
     entries = select_entries(library, flag="unusual")
     out = write_export(entries, "xspf", tmp_path / "set.xspf")

@@ -16,13 +16,24 @@ CSV_COLUMNS = ("path", "duration", "score", "percentile", "flag", "note")
 
 
 def to_m3u8(entries: list[ExportEntry]) -> str:
-    """Extended M3U, UTF-8: `#EXTINF:<whole seconds>,<title>` then the absolute path."""
+    """Extended M3U, UTF-8: `#EXTINF:<whole seconds>,<title>` then the absolute path.
+
+    M3U is one entry per line, so a path with a line break in it (legal on Linux) would split
+    into a broken entry and a bogus one: such a path is written as a file:// URI instead
+    (percent-encoded, as players read them)."""
     lines = ["#EXTM3U"]
     for entry in entries:
         seconds = math.ceil(entry.duration) if entry.duration is not None else -1
         title = entry.title.replace("\n", " ").replace("\r", " ")
-        lines += [f"#EXTINF:{seconds},{title}", entry.path]
+        path = Path(entry.path).as_uri() if _breaks_a_line(entry.path) else entry.path
+        lines += [f"#EXTINF:{seconds},{title}", path]
     return "\n".join(lines) + "\n"
+
+
+def _breaks_a_line(text: str) -> bool:
+    """True when a text reader would split `text` into lines (any of str.splitlines' breaks,
+    at its ends too)."""
+    return len(f"-{text}-".splitlines()) > 1
 
 
 def to_xspf(entries: list[ExportEntry], title: str = "anomalizer export") -> str:
