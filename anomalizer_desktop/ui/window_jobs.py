@@ -33,7 +33,7 @@ class LibraryJobs:
             )
         )
         handle.failed.connect(
-            lambda message, job=handle: self._job_failed(message, job.token.cancelled, True)
+            lambda message, job=handle: self._job_failed(message, job.token.cancelled, reload=True)
         )
         handle.finished.connect(lambda result: self._job_finished(kind, result, on_done))
         return handle

@@ -39,9 +39,6 @@ class LoopSpace:
         """L1 distance from the loop to every row (0 for itself)."""
         return np.abs(self.z - self.z[self.row]).sum(axis=1)
 
-    def path_of(self, row: int) -> str:
-        return self.records[int(self.ids[row])].path
-
 
 def trained_model(store: Store, x: np.ndarray):
     """The latest run's model when it was trained on vectors like x, else None."""
