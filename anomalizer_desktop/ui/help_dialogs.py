@@ -13,6 +13,7 @@ import platform
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from anomalizer_desktop import __version__
+from anomalizer_desktop.ui.resources import app_icon
 
 #: (keys, what they do), in the order a producer meets them
 SHORTCUTS: tuple[tuple[str, str], ...] = (
@@ -68,6 +69,9 @@ def about_text(library: str, models: str) -> str:
 
 def show_about(parent: QWidget, library: str, models: str) -> QMessageBox:
     box = QMessageBox(QMessageBox.Icon.NoIcon, "About anomalizer", "", parent=parent)
+    icon = app_icon()
+    if not icon.isNull():
+        box.setIconPixmap(icon.pixmap(64, 64))
     box.setText(about_text(os.fspath(library), os.fspath(models)))
     box.open()
     return box

@@ -960,6 +960,7 @@ def test_the_shortcuts_list_names_every_shortcut_the_window_has(qtbot, window):
     assert "Ctrl+F" in box.text() and "flag typical" in box.text()
     about = help_dialogs.show_about(window, "/lib.sqlite", "/models")
     assert "/lib.sqlite" in about.text() and "nothing is downloaded unless you ask" in about.text()
+    assert not about.iconPixmap().isNull()  # the app's icon
     box.close()
     about.close()
 
