@@ -84,14 +84,16 @@ def scan_job(paths: list[str]):
     return factory
 
 
-def rescan_job():
+def rescan_job(roots: list[str] | None = None):
+    """Scan these library folders again (default: all of them)."""
+
     def factory(store, cancel):
         from anomalizer_desktop.core.library.scanner import scan
 
-        roots = [path for _, path in store.roots()]
-        if not roots:
+        folders = roots if roots is not None else [path for _, path in store.roots()]
+        if not folders:
             return None
-        return (yield from scan(store, roots, cancel))
+        return (yield from scan(store, folders, cancel))
 
     return factory
 

@@ -7,6 +7,8 @@ touch widgets only here, in the GUI thread.
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from anomalizer_desktop.core.detector.freshness import EMBED, RETRAIN_WITH_FLAGS, SCORE, TRAIN
@@ -14,6 +16,11 @@ from anomalizer_desktop.core.detector.spec import ModelSpec
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.closing import unless_closed
+
+#: what the window says about library folders that are not there (their loops stay as they are)
+UNREACHABLE = (
+    "Not reachable now (a drive not mounted, or the folder moved?); its loops are left as they are"
+)
 
 
 class LibraryJobs:
@@ -81,17 +88,40 @@ class LibraryJobs:
 
     def rescan(self) -> None:
         """Scan the folders again, embed what is new (and retry what failed), and score new
-        loops with the last run."""
+        loops with the last run. Folders that cannot be reached are left as they are."""
+        reachable = self._reachable_roots()
+        if not reachable:
+            roots = [path for _, path in self.store.roots()]
+            if roots:  # the user asked: say why nothing happens
+                QMessageBox.warning(self, "Rescan", f"{UNREACHABLE}:\n" + "\n".join(roots))
+            return
         self._chain = [lambda: self.start_embed(retry_errors=True), self.score_new_loops]
-        self._run("scan", "Rescanning", jobs.rescan_job())
+        self._run("scan", "Rescanning", jobs.rescan_job(reachable))
+
+    def _reachable_roots(self) -> list[str]:
+        """The library's folders that are there now; the others are named in the status bar
+        (a drive not mounted must not turn their loops into "missing" nor stop the others)."""
+        roots = [path for _, path in self.store.roots()]
+        reachable = [path for path in roots if os.path.isdir(path)]
+        gone = [path for path in roots if path not in reachable]
+        if gone:
+            self.statusBar().showMessage(f"{UNREACHABLE}: {', '.join(gone)}", 15_000)
+        return reachable
 
     def check_folders(self) -> None:
         """When a library opens: look for loops added, changed, moved or gone since the last
         session (unchanged files are only stat'ed). New ones are embedded and scored with the
         last run, as Rescan does; nothing happens when nothing changed. Preferences turn it off."""
-        if not self.settings.get("check_folders") or not self.store.roots():
+        if not self.settings.get("check_folders"):
             return
-        self._run("scan", "Checking your folders", jobs.rescan_job(), on_done=self._folders_checked)
+        reachable = self._reachable_roots()  # never a dialog at start
+        if reachable:
+            self._run(
+                "scan",
+                "Checking your folders",
+                jobs.rescan_job(reachable),
+                on_done=self._folders_checked,
+            )
 
     def _folders_checked(self, summary) -> None:
         if summary is None or summary.cancelled:

@@ -1238,3 +1238,43 @@ def test_the_problems_panel_lists_what_a_scan_could_not_add(qtbot, window, score
     assert listed[f"{root}/caf\\xe9.wav"].startswith("the file name is not valid UTF-8")
     assert "broken.wav" in " ".join(listed)  # the library's own problem stays listed
     assert window.problems_button.text() == "⚠ 2 problems"
+
+
+def test_a_folder_on_a_drive_not_mounted_is_named_not_a_dialog_and_its_loops_stay(
+    qtbot, window, scored_library, tmp_path, monkeypatch
+):
+    import audiogen
+    from PySide6.QtWidgets import QMessageBox
+
+    from anomalizer_desktop.core.embedding.job import embed
+    from anomalizer_desktop.core.library.scanner import scan
+
+    path, root = scored_library
+    drive = tmp_path / "drive" / "Loops"
+    audiogen.write(drive / "far.wav", audiogen.tone(550, 1.0))
+    with Store(path) as other:
+        run_job(scan(other, [str(drive)]))
+        run_job(embed(other, "dsp", workers=1))
+    (tmp_path / "drive").rename(tmp_path / "unplugged")
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    said = []
+    real_show = window.statusBar().showMessage
+    monkeypatch.setattr(
+        window.statusBar(), "showMessage", lambda text, ms=0: (said.append(text), real_show(text))
+    )
+    audiogen.write(root / "added.wav", audiogen.tone(770, 1.0))
+    window.check_folders()  # at start: the reachable folder is checked, no dialog
+    qtbot.waitUntil(lambda: "added.wav" in window.model.library.names, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running() and not window._chain, timeout=30_000)
+    assert not warnings
+    assert any(text.startswith("Not reachable now") and str(drive) in text for text in said)
+    status = dict(zip(window.model.library.names, window.model.library.status, strict=True))
+    errors = dict(zip(window.model.library.names, window.model.library.errors, strict=True))
+    assert status["far.wav"] == "ok", errors["far.wav"]  # not "missing": the drive is only away
+
+    (root.parent / "moved_away").mkdir()
+    root.rename(root.parent / "moved_away" / "loops")
+    window.rescan()  # asked for, with no folder reachable: a dialog says why
+    assert len(warnings) == 1 and warnings[0].startswith("Not reachable now")
+    assert not window.runner.any_running()
