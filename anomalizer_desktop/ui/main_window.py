@@ -37,6 +37,12 @@ from anomalizer_desktop.ui.workers import JobRunner
 
 #: what the waveform says for a loop whose file is no longer where the library has it
 MISSING = "the file is gone (moved or deleted?); Rescan finds moved files"
+#: ... and for one whose whole folder is not there
+FOLDER_AWAY = "its folder is not there (a drive not mounted, or the folder moved?)"
+
+
+def why_missing(path: str) -> str:
+    return MISSING if os.path.isdir(os.path.dirname(path)) else FOLDER_AWAY
 
 
 class MainWindow(
@@ -285,7 +291,7 @@ class MainWindow(
         length the library knows, sets the time axis while the loop decodes."""
         shown = min(seconds, MAX_SECONDS) if seconds else None  # the player's audition
         if not self.player.available and not os.path.exists(path):
-            self.waveform.clear_wave(f"{os.path.basename(path)}: {MISSING}", shown)
+            self.waveform.clear_wave(f"{os.path.basename(path)}: {why_missing(path)}", shown)
             return
         if not self.player.fetch(path):  # not cached: `decoded` arrives later (queued)
             self.waveform.clear_wave(f"{os.path.basename(path)}: decoding…", shown)
@@ -297,7 +303,7 @@ class MainWindow(
             return
         name, whole = os.path.basename(path), self.model.duration(index.row())
         if isinstance(result, str):  # bad file: say so in the waveform area
-            problem = MISSING if not os.path.exists(path) else f"cannot decode: {result}"
+            problem = why_missing(path) if not os.path.exists(path) else f"cannot decode: {result}"
             self.waveform.clear_wave(
                 f"{name}: {problem}", min(whole, MAX_SECONDS) if whole else None
             )

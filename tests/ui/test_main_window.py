@@ -1135,6 +1135,12 @@ def test_a_loop_whose_file_is_gone_says_so_over_its_own_time_axis(qtbot, window)
     window.waveform.clear_wave("")
     window._waveform_decoded(path, "Error opening: System error")
     assert window.waveform.title.toPlainText().startswith("drum_05.wav: the file is gone")
+    folder = os.path.dirname(path)
+    os.rename(folder, folder + "_away")  # the whole folder: a drive not mounted
+    window._waveform_decoded(path, "Error opening: System error")
+    assert window.waveform.title.toPlainText() == (
+        "drum_05.wav: its folder is not there (a drive not mounted, or the folder moved?)"
+    )
 
 
 def test_s_sorts_by_likeness_and_a_header_click_or_the_button_sorts_by_columns_again(qtbot, window):
