@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     from anomalizer_desktop.ui.main_window import MainWindow
     from anomalizer_desktop.ui.player import AudioPlayer
     from anomalizer_desktop.ui.resources import DESKTOP_FILE, app_icon
-    from anomalizer_desktop.ui.settings import Settings, apply_model_folder
+    from anomalizer_desktop.ui.settings import Settings, apply_model_folder, remember_library
     from anomalizer_desktop.ui.workers import JobRunner
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         if store is None:
             return 1
     settings.set("library", str(library))
+    remember_library(settings, library)
     player = AudioPlayer(device=settings.get("audio_device") or None)
     window = MainWindow(store, settings, JobRunner(str(library)), player)
     if args.screenshot:

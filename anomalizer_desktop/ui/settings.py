@@ -23,6 +23,7 @@ DEFAULTS = {
     "loop": False,
     "volume": 0.8,
     "check_folders": True,  # look for new, changed, moved and gone loops when a library opens
+    "recent_libraries": "",  # library files opened, most recent first, one per line
     "svdd_ensemble": 5,  # networks a Deep SVDD / SAD run trains (core: spec.SVDD_ENSEMBLE)
 }
 
@@ -57,6 +58,23 @@ class Settings:
 
     def window(self):
         return self.q.value("window/geometry"), self.q.value("window/state")
+
+
+#: how many library files Library > Open recent lists
+RECENT_LIBRARIES = 8
+
+
+def recent_libraries(settings: Settings) -> list[str]:
+    """Library files opened before, most recent first."""
+    return [line for line in str(settings.get("recent_libraries")).splitlines() if line]
+
+
+def remember_library(settings: Settings, path: str | os.PathLike[str]) -> None:
+    """Put a library file first in the recent list (once, however it was spelled)."""
+    path = os.path.abspath(os.fspath(path))
+    real = os.path.realpath(path)
+    others = [p for p in recent_libraries(settings) if os.path.realpath(p) != real]
+    settings.set("recent_libraries", "\n".join([path, *others][:RECENT_LIBRARIES]))
 
 
 def embedder_id(choice: str) -> str:

@@ -17,7 +17,12 @@ from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
 from anomalizer_desktop.core.embedding.clap.store import models_dir
 from anomalizer_desktop.ui import help_dialogs
 from anomalizer_desktop.ui.models_dialog import ModelsDialog
-from anomalizer_desktop.ui.settings import apply_model_folder, embedder_id
+from anomalizer_desktop.ui.settings import (
+    apply_model_folder,
+    embedder_id,
+    recent_libraries,
+    remember_library,
+)
 
 
 class WindowActions:
@@ -139,6 +144,8 @@ class WindowActions:
             "Switch to another library file (a new name starts an empty one)",
         )
         menu.addAction(self.act_open_library)
+        self.recent_menu = menu.addMenu("Open recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self.act_models = action(
             "CLAP models…",
             lambda: self.open_models(),
@@ -293,6 +300,7 @@ class WindowActions:
             )
             return None
         self.settings.set("library", store.path)
+        remember_library(self.settings, store.path)
         self.save_layout()  # the next window opens where this one is
         player = AudioPlayer(device=self.settings.get("audio_device") or None)
         successor = type(self)(store, self.settings, JobRunner(store.path), player)
@@ -302,6 +310,19 @@ class WindowActions:
         self.close()
         self.store.close()
         return successor
+
+    def _fill_recent_menu(self) -> None:
+        """The library files opened before (not this one); one that is gone is shown greyed."""
+        self.recent_menu.clear()
+        here = os.path.realpath(self.store.path)
+        others = [p for p in recent_libraries(self.settings) if os.path.realpath(p) != here]
+        for path in others:
+            act = self.recent_menu.addAction(path, lambda chosen=path: self.open_library(chosen))
+            if not os.path.exists(path):
+                act.setEnabled(False)
+                act.setText(f"{path} (not found)")
+        if not others:
+            self.recent_menu.addAction("No other library yet").setEnabled(False)
 
     def _ask_library_file(self) -> str:
         """A file dialog that opens an existing library or names a new one (a save dialog, so

@@ -1284,3 +1284,35 @@ def test_a_folder_on_a_drive_not_mounted_is_named_not_a_dialog_and_its_loops_sta
     window.rescan()  # asked for, with no folder reachable: a dialog says why
     assert len(warnings) == 1 and warnings[0].startswith("Not reachable now")
     assert not window.runner.any_running()
+
+
+def test_open_recent_lists_the_libraries_opened_before_and_opens_one(
+    qtbot, window, settings, tmp_path
+):
+    from anomalizer_desktop.ui.settings import RECENT_LIBRARIES, recent_libraries, remember_library
+
+    for i in range(RECENT_LIBRARIES + 2):
+        remember_library(settings, tmp_path / f"lib{i}.sqlite")
+    remember_library(settings, tmp_path / "." / "lib3.sqlite")  # the same file, spelled otherwise
+    listed = recent_libraries(settings)
+    assert len(listed) == RECENT_LIBRARIES and listed[0] == str(tmp_path / "lib3.sqlite")
+    assert listed.count(str(tmp_path / "lib3.sqlite")) == 1
+
+    with Store(tmp_path / "lib3.sqlite"):
+        pass  # lib3 exists; the others were never made
+    window._fill_recent_menu()
+    actions = {a.text(): a for a in window.recent_menu.actions()}
+    assert actions[str(tmp_path / "lib3.sqlite")].isEnabled()
+    assert not actions[f"{tmp_path / 'lib9.sqlite'} (not found)"].isEnabled()
+    actions[str(tmp_path / "lib3.sqlite")].trigger()
+    new = window._successor
+    qtbot.addWidget(new)
+    try:
+        qtbot.waitUntil(lambda: not new.runner.any_running(), timeout=20_000)
+        assert new.store.path == str(tmp_path / "lib3.sqlite")
+        assert recent_libraries(settings)[0] == str(tmp_path / "lib3.sqlite")
+        new._fill_recent_menu()  # the open one is not offered
+        assert str(tmp_path / "lib3.sqlite") not in [a.text() for a in new.recent_menu.actions()]
+    finally:
+        new.runner.cancel_all()
+        new.store.close()
