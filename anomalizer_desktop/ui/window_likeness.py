@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 
 from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.closing import unless_closed
@@ -35,11 +35,13 @@ class LikenessSort:
         index = self.table.currentIndex()
         if not index.isValid():
             return
+        if self.runner.running("likeness") is not None:
+            # the last one is still finishing (S pressed twice in a row): ask again shortly,
+            # for whichever loop is current then
+            QTimer.singleShot(150, self.sort_by_likeness)
+            return
         path = self.model.path(index.row())
         handle = self.runner.start("likeness", jobs.likeness_job(path, self.embedder_name()))
-        if handle is None:
-            self.statusBar().showMessage("Still sorting by likeness; try again.", 4000)
-            return
         handle.finished.connect(self._show_likeness)
         handle.failed.connect(lambda message: self.statusBar().showMessage(message, 8000))
 

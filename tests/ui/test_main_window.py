@@ -1316,3 +1316,24 @@ def test_open_recent_lists_the_libraries_opened_before_and_opens_one(
     finally:
         new.runner.cancel_all()
         new.store.close()
+
+
+def test_s_pressed_while_the_last_sort_finishes_is_done_after_it(qtbot, window):
+    import threading
+
+    release = threading.Event()
+
+    def busy(store, cancel):  # a likeness job still running (its thread not yet done)
+        release.wait(10)
+        return None
+        yield  # a generator job
+
+    window.runner.start("likeness", busy)
+    row = next(r for r in range(window.model.rowCount()) if "tone_b" in window.model.path(r))
+    window.table.setFocus()
+    window.table.selectRow(row)
+    qtbot.keyClick(window.table, Qt.Key.Key_S)
+    assert not window.likeness_button.isVisibleTo(window)
+    release.set()
+    qtbot.waitUntil(lambda: window.likeness_button.isVisibleTo(window), timeout=10_000)
+    assert window.likeness_button.text() == "Like tone_b.wav  ✕"
