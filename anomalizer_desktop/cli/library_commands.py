@@ -21,12 +21,18 @@ from anomalizer_desktop.core.text import quantity
 SCAN_KEYS = ("found", "new", "changed", "unchanged", "moved", "missing", "errors")
 
 
+def scan_line(summary) -> str:
+    """ "found 12, new 0, ..." (and "back 1" when missing loops' files returned)."""
+    line = ", ".join(f"{k} {getattr(summary, k)}" for k in SCAN_KEYS)
+    return line + (f", back {summary.returned}" if summary.returned else "")
+
+
 def cmd_scan(args: argparse.Namespace, store: Store) -> int:
     summary = drive(scan_job(store, args.paths), "scanning", args.quiet)
     if args.json:
         print_json(summary.as_json())
     else:
-        print(", ".join(f"{k} {getattr(summary, k)}" for k in SCAN_KEYS))
+        print(scan_line(summary))
         print_problems(summary.problems)
     return 0
 
@@ -54,7 +60,7 @@ def cmd_start(args: argparse.Namespace, store: Store) -> int:
     from anomalizer_desktop.core.detector.training import refresh_scores
 
     scanned = drive(scan_job(store, args.paths), "scanning", args.quiet)
-    print(", ".join(f"{k} {getattr(scanned, k)}" for k in SCAN_KEYS))
+    print(scan_line(scanned))
     print_problems(scanned.problems)
     embedded = drive(embed_job(store, "dsp"), "embedding (dsp)", args.quiet)
     print(f"embedded {embedded.embedded}, skipped {embedded.skipped}, errors {embedded.errors}")

@@ -131,6 +131,7 @@ class LibraryJobs:
             (summary.changed, "changed"),
             (summary.moved, "moved"),
             (summary.missing, "gone"),
+            (summary.returned, "back"),
         ]
         parts = [(count, what) for count, what in counts if count]
         if not parts:

@@ -100,9 +100,11 @@ def test_vanished_files_go_missing_with_flags_kept_and_come_back(store, loop_fol
     record = _by_name(store)["noise.wav"]
     assert (record.status, record.flag) == ("missing", "unusual")
     (loop_folder / "noise.wav").write_bytes(data)
-    _scan(store, loop_folder)
+    back = _scan(store, loop_folder)
     record = _by_name(store)["noise.wav"]
     assert (record.id, record.status, record.flag) == (target.id, "ok", "unusual")
+    assert (back.returned, back.missing, back.new) == (1, 0, 0)
+    assert _scan(store, loop_folder).returned == 0  # back once, not on every scan
 
 
 def test_symlink_loops_do_not_hang(store, loop_folder):

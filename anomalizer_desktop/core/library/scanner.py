@@ -44,6 +44,7 @@ class ScanSummary:
     moved: int = 0
     missing: int = 0
     errors: int = 0
+    returned: int = 0  # loops that were missing and whose files are there again
     problems: list[tuple[str, str]] = field(default_factory=list)
     cancelled: bool = False
 
@@ -140,8 +141,10 @@ def scan(store: Store, paths: list[str], cancel: CancelToken | None = None) -> J
                     summary.cancelled = True
                     break
                 path, root_id = items[done]
-                outcome = _scan_file(store, path, root_id, known.get(path), found, relinked)
+                row = known.get(path)
+                outcome = _scan_file(store, path, root_id, row, found, relinked)
                 setattr(summary, outcome, getattr(summary, outcome) + 1)
+                summary.returned += bool(row and row[4] == "missing")
                 done += 1
         yield Progress(done, len(items), os.path.basename(items[done - 1][0]) if done else "")
     if not summary.cancelled:
