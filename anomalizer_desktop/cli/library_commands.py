@@ -50,6 +50,11 @@ def cmd_embed(args: argparse.Namespace, store: Store) -> int:
         print_json(summary.as_json())
     else:
         print(f"embedded {summary.embedded}, skipped {summary.skipped}, errors {summary.errors}")
+        if summary.unreachable:
+            warn(
+                f"{quantity(summary.unreachable, 'loop')} left for later: their folder is not"
+                " reachable now (a drive not mounted?)"
+            )
         print_problems(summary.problems)
     return 0
 

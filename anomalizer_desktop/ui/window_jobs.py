@@ -59,6 +59,12 @@ class LibraryJobs:
             self.statusBar().showMessage(
                 f"{kind}: {quantity(len(problems), 'file')} had problems (see Problems)", 8000
             )
+        elif getattr(result, "unreachable", 0):
+            self.statusBar().showMessage(
+                f"{quantity(result.unreachable, 'loop')} left for later: their folder is not"
+                " reachable now (a drive not mounted?)",
+                10_000,
+            )
         if on_done is not None:
             on_done(result)
         self.reload()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import audiogen
 import numpy as np
 
 from anomalizer_desktop.core.embedding import get_embedder
@@ -83,3 +84,17 @@ def test_cancel_stops_early_and_keeps_what_was_done(store, loop_folder):
     assert summary.cancelled
     assert summary.embedded < 12
     assert run_job(embed(store, "dsp", workers=1)).embedded == 12 - summary.embedded
+
+
+def test_loops_on_a_drive_not_mounted_are_left_for_later_not_failed(store, loop_folder, tmp_path):
+    drive = tmp_path / "drive"
+    for i in range(3):
+        audiogen.write(drive / "Loops" / f"far_{i}.wav", audiogen.drum_loop(seed=40 + i))
+    run_job(scan(store, [str(loop_folder), str(drive / "Loops")]))
+    drive.rename(tmp_path / "unplugged")
+    summary = run_job(embed(store, "dsp", workers=1))
+    assert (summary.embedded, summary.errors, summary.unreachable) == (12, 0, 3)
+    assert all(r.status == "ok" and not r.error for r in store.list_samples())
+    (tmp_path / "unplugged").rename(drive)
+    again = run_job(embed(store, "dsp", workers=1))
+    assert (again.embedded, again.errors, again.unreachable) == (3, 0, 0)

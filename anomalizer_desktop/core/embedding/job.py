@@ -17,6 +17,7 @@ import numpy as np
 from anomalizer_desktop.core.audio.decode import AudioDecodeError
 from anomalizer_desktop.core.embedding.base import get_embedder
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
+from anomalizer_desktop.core.library.scanner import is_within
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.parallel import WorkerCrashed, parallel_map
 from anomalizer_desktop.core.text import quantity
@@ -31,6 +32,9 @@ class EmbedSummary:
     errors: int = 0
     problems: list[tuple[str, str]] = field(default_factory=list)
     cancelled: bool = False
+    #: loops left for a later embed because their library folder is not reachable now (a drive
+    #: not mounted): trying them would only record "cannot read the file" for each
+    unreachable: int = 0
 
     def as_json(self) -> dict:
         data = asdict(self)
@@ -83,6 +87,11 @@ def embed(
     embedder = get_embedder(embedder_name, **options)
     todo = store.samples_to_embed(embedder.id, embedder.version, retry_errors=retry_errors)
     summary = EmbedSummary()
+    away = [folder for _, folder in store.roots() if not os.path.isdir(folder)]
+    if away:
+        reachable = [item for item in todo if not any(is_within(item[1], f) for f in away)]
+        summary.unreachable = len(todo) - len(reachable)
+        todo = reachable
     summary.skipped = store.count_embedded(embedder.id, embedder.version)
     total = len(todo)
     yield Progress(0, total, f"embedding {quantity(total, 'file')} with {embedder.id}")
