@@ -43,38 +43,16 @@ class LibraryData:
 
     @classmethod
     def from_records(cls, records: list[SampleRecord]) -> LibraryData:
-        def floats(attribute: str) -> np.ndarray:
-            return np.array(
-                [
-                    np.nan if getattr(r, attribute) is None else getattr(r, attribute)
-                    for r in records
-                ],
-                dtype=np.float64,
-            )
-
-        return cls(
-            ids=np.array([r.id for r in records], dtype=np.int64),
-            paths=[r.path for r in records],
-            names=[os.path.basename(r.path) for r in records],
-            folders=[os.path.dirname(r.path) for r in records],
-            duration=floats("duration"),
-            sample_rate=floats("sample_rate"),
-            score=floats("score"),
-            percentile=floats("percentile"),
-            flags=[r.flag for r in records],
-            status=[r.status for r in records],
-            notes=[r.note or "" for r in records],
-            errors=[r.error or "" for r in records],
-        )
+        """From full records, as `from_rows` reads `Store.table_rows()`."""
+        fields = ("id", "path", "status", "error", "duration", "sample_rate")
+        fields += ("score", "percentile", "flag", "note")  # Store.table_rows' order
+        return cls.from_rows([tuple(getattr(r, f) for f in fields) for r in records])
 
     @classmethod
     def from_rows(cls, rows: list[tuple]) -> LibraryData:
         """From `Store.table_rows()` tuples, a column at a time (no object per row)."""
-        if not rows:
-            return cls.from_records([])
-        ids, paths, status, errors, duration, rate, score, percentile, flags, notes = zip(
-            *rows, strict=True
-        )
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 10
+        ids, paths, status, errors, duration, rate, score, percentile, flags, notes = columns
 
         def floats(values) -> np.ndarray:
             return np.array([np.nan if v is None else v for v in values], dtype=np.float64)

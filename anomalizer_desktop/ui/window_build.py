@@ -48,28 +48,27 @@ class LibraryTable(QTableView):
         super().keyPressEvent(event)
 
 
+def _choices(*items: tuple[str, str | None]) -> QComboBox:
+    """A combo box of (label, value) items; the value is the item's data."""
+    box = QComboBox()
+    for label, value in items:
+        box.addItem(label, value)
+    return box
+
+
 class WindowBuilder:
     """Builds the main window's widgets and actions (mixed into MainWindow)."""
 
     def _build_ui(self) -> None:
         self.filter_text = QLineEdit(placeholderText="Filter by name, folder or note…")
         self.filter_text.setClearButtonEnabled(True)
-        self.filter_flag = QComboBox()
-        for label, value in (
-            ("All flags", None),
-            ("Unusual", "unusual"),
-            ("Typical", "typical"),
+        self.filter_flag = _choices(
+            ("All flags", None), ("Unusual", "unusual"), ("Typical", "typical"),
             ("Unflagged", "unflagged"),
-        ):
-            self.filter_flag.addItem(label, value)
-        self.filter_status = QComboBox()
-        for label, value in (
-            ("All files", None),
-            ("OK", "ok"),
-            ("Errors", "error"),
-            ("Missing", "missing"),
-        ):
-            self.filter_status.addItem(label, value)
+        )  # fmt: skip
+        self.filter_status = _choices(
+            ("All files", None), ("OK", "ok"), ("Errors", "error"), ("Missing", "missing")
+        )
         self.likeness_button = QPushButton()  # "Like x.wav ✕", while sorted by likeness
         self.likeness_button.setStyleSheet(
             "QPushButton { background: #e8f0fe; color: #1a3d7c; border: 1px solid #aac4f5;"

@@ -7,12 +7,11 @@ touch widgets only here, in the GUI thread.
 
 from __future__ import annotations
 
-import os
-
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from anomalizer_desktop.core.detector.freshness import EMBED, RETRAIN_WITH_FLAGS, SCORE, TRAIN
 from anomalizer_desktop.core.detector.spec import ModelSpec
+from anomalizer_desktop.core.library.scanner import reachable_roots
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.closing import unless_closed
@@ -97,9 +96,9 @@ class LibraryJobs:
         loops with the last run. Folders that cannot be reached are left as they are."""
         reachable = self._reachable_roots()
         if not reachable:
-            roots = [path for _, path in self.store.roots()]
-            if roots:  # the user asked: say why nothing happens
-                QMessageBox.warning(self, "Rescan", f"{UNREACHABLE}:\n" + "\n".join(roots))
+            _, away = reachable_roots(self.store)
+            if away:  # the user asked: say why nothing happens
+                QMessageBox.warning(self, "Rescan", f"{UNREACHABLE}:\n" + "\n".join(away))
             return
         self._chain = [lambda: self.start_embed(retry_errors=True), self.score_new_loops]
         self._run("scan", "Rescanning", jobs.rescan_job(reachable))
@@ -107,9 +106,7 @@ class LibraryJobs:
     def _reachable_roots(self) -> list[str]:
         """The library's folders that are there now; the others are named in the status bar
         (a drive not mounted must not turn their loops into "missing" nor stop the others)."""
-        roots = [path for _, path in self.store.roots()]
-        reachable = [path for path in roots if os.path.isdir(path)]
-        gone = [path for path in roots if path not in reachable]
+        reachable, gone = reachable_roots(self.store)
         if gone:
             self.statusBar().showMessage(f"{UNREACHABLE}: {', '.join(gone)}", 15_000)
         return reachable

@@ -17,7 +17,7 @@ import numpy as np
 from anomalizer_desktop.core.audio.decode import AudioDecodeError
 from anomalizer_desktop.core.embedding.base import get_embedder
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
-from anomalizer_desktop.core.library.scanner import is_within
+from anomalizer_desktop.core.library.scanner import is_within, reachable_roots
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.parallel import WorkerCrashed, parallel_map
 from anomalizer_desktop.core.text import quantity
@@ -87,7 +87,7 @@ def embed(
     embedder = get_embedder(embedder_name, **options)
     todo = store.samples_to_embed(embedder.id, embedder.version, retry_errors=retry_errors)
     summary = EmbedSummary()
-    away = [folder for _, folder in store.roots() if not os.path.isdir(folder)]
+    _, away = reachable_roots(store)
     if away:
         reachable = [item for item in todo if not any(is_within(item[1], f) for f in away)]
         summary.unreachable = len(todo) - len(reachable)

@@ -78,6 +78,13 @@ def is_within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
+def reachable_roots(store: Store) -> tuple[list[str], list[str]]:
+    """The library's folders that are there now, and those that are not (a drive not mounted):
+    scans and embedding leave the second kind as they are."""
+    roots = [path for _, path in store.roots()]
+    return [p for p in roots if os.path.isdir(p)], [p for p in roots if not os.path.isdir(p)]
+
+
 def plan_roots(store: Store, folders: list[str]) -> dict[str, int]:
     """Each folder to scan -> the id of the library folder ("root") its files belong to.
 
