@@ -245,6 +245,34 @@ def test_rescan_probes_files_in_error_again_and_heals_them(store, tmp_path):
     assert summary.errors == 0 and summary.changed == 1
 
 
+def test_an_error_found_by_decoding_survives_a_rescan_until_the_file_changes(store, tmp_path):
+    """NaN samples behind a good header: only decoding all of the file (embedding) finds them.
+    A rescan of the same bytes must not call the file ok again (its error would vanish and
+    the loop would sit unembedded with nothing said); a new file in its place heals it."""
+    from anomalizer_desktop.core.embedding.job import embed
+
+    folder = tmp_path / "decode"
+    audiogen.write(folder / "good.wav", audiogen.drum_loop(seed=1))
+    bad = audiogen.nan_wav(folder / "nan.wav")
+    _scan(store, folder)
+    assert _by_name(store)["nan.wav"].status == "ok"  # the header is fine
+    run_job(embed(store, "dsp", workers=1))
+    failed = _by_name(store)["nan.wav"]
+    assert failed.status == "error" and "NaN" in failed.error
+    for _ in range(2):
+        summary = _scan(store, folder)
+        again = _by_name(store)["nan.wav"]
+        assert (again.status, again.error) == ("error", failed.error)
+        assert summary.errors == 1 and (str(bad), failed.error) in summary.problems
+        assert run_job(embed(store, "dsp", workers=1)).embedded == 0
+    stamp = bad.stat().st_mtime_ns
+    audiogen.write(bad, audiogen.drum_loop(seed=2))  # replaced by a good loop
+    os.utime(bad, ns=(stamp + 10**9, stamp + 10**9))
+    _scan(store, folder)
+    assert _by_name(store)["nan.wav"].status == "ok"
+    assert run_job(embed(store, "dsp", workers=1)).embedded == 1
+
+
 def test_a_folder_inside_a_library_folder_is_scanned_as_part_of_it(store, loop_folder):
     _scan(store, loop_folder)
     drum = _by_name(store)["drum_00.wav"]

@@ -18,7 +18,7 @@ from anomalizer_desktop.core.audio.decode import AudioDecodeError
 from anomalizer_desktop.core.embedding.base import get_embedder
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.scanner import is_within, reachable_roots
-from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.library.store import FOUND_DECODING, Store
 from anomalizer_desktop.core.parallel import WorkerCrashed, parallel_map
 from anomalizer_desktop.core.text import quantity
 
@@ -139,7 +139,9 @@ def _record(store, embedder, sample_id, path, outcome: _Outcome, summary: EmbedS
     summary.errors += 1
     if outcome.decode_error is not None:
         kind, message = outcome.decode_error
-        store.update_sample(sample_id, status="error", error=message, error_kind=kind)
+        store.update_sample(
+            sample_id, status="error", error=message, error_kind=FOUND_DECODING + kind
+        )
         summary.problems.append((path, message))
     else:
         store.put_feature_error(sample_id, embedder.id, embedder.version, outcome.failure)

@@ -1,11 +1,11 @@
 """Scan folders into the library, incrementally.
 
 Unchanged files (same size and mtime) are not opened, except those in error, which are probed
-again (a fixed permission or a finished copy heals them). Changed files are re-probed and lose their
-embeddings. A new path whose content hash matches a sample whose file has gone is that sample,
-moved: the row is relinked and keeps its embeddings, flags and notes. Files that vanished become
-`missing` (their flags stay). Every unreadable file is recorded with a clear message and the scan
-goes on.
+again (a fixed permission or a finished copy heals them) unless decoding these same bytes is
+what failed. Changed files are re-probed and lose their embeddings. A new path whose content
+hash matches a sample whose file has gone is that sample, moved: the row is relinked and keeps
+its embeddings, flags and notes. Files that vanished become `missing` (their flags stay). Every
+unreadable file is recorded with a clear message and the scan goes on.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from anomalizer_desktop.core.audio.decode import AudioDecodeError, probe
 from anomalizer_desktop.core.audio.identity import content_hash, special_file_kind
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
-from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.library.store import FOUND_DECODING, Store
 from anomalizer_desktop.core.library.walk import (
     UNUSABLE_FOLDER_NAME,
     has_a_usable_name,
@@ -220,11 +220,11 @@ def _scan_file(
             )
         if not known:
             return "new"
-        _, _, _, old_hash, status = known
+        old_hash, status = known[3], known[4]
         # unreadable the last time too (no content hash was ever taken): nothing changed
         return "unchanged" if status == "error" and old_hash is None else "changed"
     if known:
-        sample_id, size, mtime_ns, old_hash, status = known
+        sample_id, size, mtime_ns, old_hash, status, error_kind = known
         # files in error are looked at again: a permission fixed or a copy completed heals them
         if size == stat.st_size and mtime_ns == stat.st_mtime_ns and status == "ok":
             return "unchanged"
@@ -244,6 +244,11 @@ def _scan_file(
     if known:
         if digest != old_hash:
             store.invalidate_features(sample_id)
+        elif status == "error" and (error_kind or "").startswith(FOUND_DECODING):
+            # The same bytes failed when all of them were decoded (NaN samples, no audio data
+            # after a good header): the header probe above cannot see that and would call the
+            # file ok, hiding its error until the next embedding fails again.
+            return "unchanged"
         store.update_sample(sample_id, root_id=root_id, **identity, **fields)
         return "changed" if digest != old_hash else "unchanged"
 

@@ -63,6 +63,11 @@ class SampleRecord:
         }
 
 
+#: the start of a sample's `error_kind` when its error was found by decoding the whole file
+#: (for an embedding), not by probing its header (a scan): a rescan cannot re-check it cheaply
+FOUND_DECODING = "decoding:"
+
+
 #: each sample's failed embeddings in one text ("clap: out of memory; ..."), grouped once for
 #: the whole table (a subquery per row cost a tenth more at 100k rows); joined as `errs`
 _EMBED_ERRORS = """WITH errs AS (SELECT sample_id,
@@ -185,13 +190,13 @@ class Store:
             db.execute("UPDATE roots SET last_scan = ? WHERE id = ?", (time.time(), root_id))
 
     # ------------------------------------------------------------------ samples
-    def sample_identities(self, folder: str) -> dict[str, tuple[int, int, int, str, str]]:
-        """path -> (id, size, mtime_ns, content_hash, status) for every sample below `folder`
-        (an absolute path), whichever root it was scanned under."""
+    def sample_identities(self, folder: str) -> dict[str, tuple[int, int, int, str, str, str]]:
+        """path -> (id, size, mtime_ns, content_hash, status, error_kind) for every sample below
+        `folder` (an absolute path), whichever root it was scanned under."""
         start = folder.rstrip(os.sep) + os.sep
         stop = start[:-1] + chr(ord(os.sep) + 1)  # the paths that start with `start`, by range
         rows = self._db.execute(
-            "SELECT path, id, size, mtime_ns, content_hash, status FROM samples "
+            "SELECT path, id, size, mtime_ns, content_hash, status, error_kind FROM samples "
             "WHERE path >= ? AND path < ?",
             (start, stop),
         )
