@@ -16,7 +16,7 @@ from anomalizer_desktop.core.library.scanner import ScanError
 from anomalizer_desktop.core.library.scanner import scan as scan_job
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.walk import UNUSABLE_FILE_NAME, has_a_usable_name, shown_path
-from anomalizer_desktop.core.text import quantity
+from anomalizer_desktop.core.text import quantity, unusual_percent
 
 SCAN_KEYS = ("found", "new", "changed", "unchanged", "moved", "missing", "errors")
 
@@ -86,7 +86,8 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
     rows = [
         [
             r.flag or "",
-            "" if r.score is None else f"{r.score:.4g}",
+            "" if r.percentile is None else unusual_percent(r.percentile),
+            "" if r.score is None else f"{r.score:.3f}",
             "" if r.duration is None else f"{r.duration:.2f}",
             r.status,
             r.path,
@@ -94,7 +95,8 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
         ]
         for r in records
     ]
-    print(format_table(rows, ["flag", "score", "dur s", "status", "path", "error / note"]))
+    header = ["flag", "unusual %", "score", "dur s", "status", "path", "error / note"]
+    print(format_table(rows, header))
     return 0
 
 

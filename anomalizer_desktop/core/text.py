@@ -1,10 +1,12 @@
-"""Counting words for messages: "1 loop", "2 loops", "1 loop has", "3 loops have".
+"""Numbers in words for messages: counts ("1 loop", "2 loops") and unusualness percents.
 
-One helper, so that the window, the command line and the core say counts the same way and
-never fall back to "loop(s)".
+One place, so that the window, the command line and the core say counts and percents the same
+way (never "loop(s)", never "more than 100 %").
 """
 
 from __future__ import annotations
+
+import math
 
 
 def quantity(n: int, noun: str, plural: str | None = None) -> str:
@@ -16,3 +18,21 @@ def quantity(n: int, noun: str, plural: str | None = None) -> str:
 def quantity_with_verb(n: int, noun: str, singular_verb: str, plural_verb: str) -> str:
     """`quantity` followed by the verb in the same number: "1 loop has", "2 loops have"."""
     return f"{quantity(n, noun)} {singular_verb if n == 1 else plural_verb}"
+
+
+def more_than(percentile: float) -> int:
+    """A whole percent that "more than N %" can truthfully say: rounded down, at most 99
+    (a share of 99.8 % with ties counted half would otherwise read "more than 100 %")."""
+    return min(99, math.floor(percentile))
+
+
+def unusual_percent(value: float) -> str:
+    """The Unusual % column of the table and of `anomalizer list`: whole percents rounded down
+    (as the explanations' "more than N %"), and a decimal in the top percent, so that in a
+    library of 10,000 loops the top hundred do not all read "100". Only a loop above every
+    loop the model learned from reads 100."""
+    if value >= 100.0:
+        return "100"
+    if value >= 99.0:
+        return f"{math.floor(value * 10) / 10:.1f}"
+    return str(more_than(value))

@@ -13,7 +13,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, Qt, QUrl
 from PySide6.QtGui import QColor
 
-from anomalizer_desktop.core.analysis.explain import more_than
+from anomalizer_desktop.core.text import unusual_percent
 from anomalizer_desktop.ui.library_data import LibraryData
 from anomalizer_desktop.ui.widgets.scatter_map import colour_bin, colour_bins
 
@@ -33,17 +33,6 @@ SORT_ROLE = Qt.ItemDataRole.UserRole
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2
 FLAG_TEXT = {"unusual": "◆ unusual", "typical": "● typical", None: ""}
-
-
-def unusual_percent(value: float) -> str:
-    """The Unusual % column: whole percents rounded down (as the explanations' "more than N %"),
-    and a decimal in the top percent, so that in a library of 10,000 loops the top hundred do
-    not all read "100". Only a loop above every loop the model learned from reads 100."""
-    if value >= 100.0:
-        return "100"
-    if value >= 99.0:
-        return f"{math.floor(value * 10) / 10:.1f}"
-    return str(more_than(value))
 
 
 NUMBER_FORMATS = {

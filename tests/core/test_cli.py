@@ -57,6 +57,23 @@ def test_scan_embed_list_info(capsys, lib, loop_folder):
     assert info["library"] == os.path.abspath(lib)
 
 
+def test_list_sorted_by_score_shows_the_unusual_percent_as_the_window_does(
+    capsys, lib, loop_folder
+):
+    from anomalizer_desktop.core.text import unusual_percent
+
+    assert run(capsys, "--library", lib, "start", str(loop_folder), "--quiet")[0] == 0
+    _, rows = run(capsys, "--library", lib, "list", "--json", "--sort", "score")
+    _, text = run(capsys, "--library", lib, "list", "--sort", "score")
+    lines = text.splitlines()
+    assert lines[0].split()[:4] == ["flag", "unusual", "%", "score"]
+    for row, line in zip(rows, lines[1:], strict=True):
+        percent, score = line.split()[:2]  # no flags yet: the first two cells
+        assert percent == unusual_percent(row["percentile"]) and 0 <= float(percent) <= 100
+        assert score == f"{row['score']:.3f}"
+    assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
+
+
 def test_flag_and_filter(capsys, lib, loop_folder):
     run(capsys, "--library", lib, "scan", str(loop_folder), "--json")
     target = str(loop_folder / "noise.wav")

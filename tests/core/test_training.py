@@ -325,7 +325,7 @@ def test_loops_whose_files_went_missing_leave_the_scores_current(embedded, drums
 
 
 def test_explanations_never_say_more_than_100_percent():
-    from anomalizer_desktop.core.analysis.explain import more_than
+    from anomalizer_desktop.core.text import more_than
 
     assert [more_than(p) for p in (0.0, 85.6, 99.2, 99.8, 100.0)] == [0, 85, 99, 99, 99]
 

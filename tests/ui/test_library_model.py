@@ -122,7 +122,7 @@ def test_sort_and_filter_100k_rows_do_not_need_python_comparisons(model):
 
 
 def test_unusual_percent_tells_the_top_percent_apart(model):
-    from anomalizer_desktop.ui.library_model import unusual_percent
+    from anomalizer_desktop.core.text import unusual_percent
 
     assert [unusual_percent(v) for v in (0.0, 42.9, 98.97, 99.0, 99.46, 99.99, 100.0)] == [
         "0",

@@ -18,6 +18,7 @@ from anomalizer_desktop.core.analysis.loop_space import NotEmbeddedError, locate
 from anomalizer_desktop.core.detector.preprocess import CLIP
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.text import more_than
 
 GROUP_WORDS = {
     "timbre": "sound colour (timbre)",
@@ -202,12 +203,6 @@ def spreads_text(z: float) -> str:
     if abs(z) >= CLIP - 1e-6:
         return f"{'+' if z > 0 else '-'}{CLIP:g}σ or more"
     return f"{z:+.1f}σ"
-
-
-def more_than(percentile: float) -> int:
-    """A whole percent that "more than N %" can truthfully say: rounded down, at most 99
-    (a share of 99.8 % with ties counted half would otherwise read "more than 100 %")."""
-    return min(99, int(np.floor(percentile)))
 
 
 def _stands_out(words: str) -> str:

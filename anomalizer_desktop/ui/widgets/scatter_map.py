@@ -17,7 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from anomalizer_desktop.core.analysis.explain import more_than
+from anomalizer_desktop.core.text import more_than
 
 COLOR_BINS = 16
 
