@@ -54,11 +54,17 @@ def export_folder() -> str:
 
 
 class ExportDialog(QDialog):
-    def __init__(self, store: Store, selected_paths: list[str], parent=None) -> None:
+    """Which loops, which format, where. `folder`: where suggested targets go (the folder of
+    the last export, which the window remembers; else the Music folder or home)."""
+
+    def __init__(
+        self, store: Store, selected_paths: list[str], parent=None, folder: str = ""
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export loops")
         self.store = store
         self.selected_paths = selected_paths
+        self.folder = folder if folder and os.path.isdir(folder) else export_folder()
         self.which = QComboBox()
         for label, key in SETS:
             self.which.addItem(label, key)
@@ -97,6 +103,8 @@ class ExportDialog(QDialog):
         self.format.currentIndexChanged.connect(self._update)
         self._update()
         self.result_message = ""
+        #: the file or folder the export was written to (empty until it was)
+        self.written = ""
 
     def _update(self) -> None:
         """Count what the choice holds, allow Save only when it holds something, and keep the
@@ -120,14 +128,16 @@ class ExportDialog(QDialog):
         name = {"selection": "selected", "top": f"top-{self.top_n.value()}"}.get(
             self.which.currentData(), self.which.currentData()
         )
-        return os.path.join(export_folder(), f"{name}-loops{suffix}")
+        return os.path.join(self.folder, f"{name}-loops{suffix}")
 
     def _browse(self) -> None:
         fmt = self.format.currentData()
+        current = self.target.text() or self.suggested_target()  # the dialog opens on it
         if fmt == "folder":
-            path = QFileDialog.getExistingDirectory(self, "Export to folder")
+            start = current if os.path.isdir(current) else os.path.dirname(current)
+            path = QFileDialog.getExistingDirectory(self, "Export to folder", start)
         else:
-            path, _ = QFileDialog.getSaveFileName(self, "Export as", "", f"*.{fmt}")
+            path, _ = QFileDialog.getSaveFileName(self, "Export as", current, f"*.{fmt}")
         if path:
             self.target.setText(path)
 
@@ -158,5 +168,6 @@ class ExportDialog(QDialog):
             QMessageBox.warning(self, "Export failed", str(error))
             return False
         self.result_message = f"Exported {quantity(len(entries), 'loop')} to {path}"
+        self.written = str(path)
         self.accept()
         return True

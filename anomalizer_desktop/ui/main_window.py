@@ -373,9 +373,11 @@ class MainWindow(
     # ------------------------------------------------------------------ export & drops
     def open_export(self) -> ExportDialog:
         paths = [self.model.path(r) for r in self.selected_rows()]
-        dialog = ExportDialog(self.store, paths, self)
+        dialog = ExportDialog(self.store, paths, self, self.settings.get("export_folder"))
         if dialog.exec():
             self.statusBar().showMessage(dialog.result_message, 10_000)
+            # the next export is suggested beside this one (a DAW project's folder, often)
+            self.settings.set("export_folder", os.path.dirname(dialog.written.rstrip(os.sep)))
         return dialog
 
     def dragEnterEvent(self, event) -> None:

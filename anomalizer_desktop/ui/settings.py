@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QStandardPaths
 
 from anomalizer_desktop.core.embedding.clap.store import MODELS_ENV
 
@@ -24,6 +24,8 @@ DEFAULTS = {
     "volume": 0.8,
     "check_folders": True,  # look for new, changed, moved and gone loops when a library opens
     "recent_libraries": "",  # library files opened, most recent first, one per line
+    "export_folder": "",  # where the last export was written: the next one is suggested there
+    "last_folder": "",  # the folder of loops added last: where the next Add folder starts
     "svdd_ensemble": 5,  # networks a Deep SVDD / SAD run trains (core: spec.SVDD_ENSEMBLE)
 }
 
@@ -75,6 +77,18 @@ def remember_library(settings: Settings, path: str | os.PathLike[str]) -> None:
     real = os.path.realpath(path)
     others = [p for p in recent_libraries(settings) if os.path.realpath(p) != real]
     settings.set("recent_libraries", "\n".join([path, *others][:RECENT_LIBRARIES]))
+
+
+def folder_to_browse(settings: Settings) -> str:
+    """Where Add folder's dialog opens: beside the folder added last (loop packs tend to sit
+    side by side), else the user's Music folder, else their home; never the app's working
+    directory, which means nothing to a producer."""
+    last = str(settings.get("last_folder"))
+    for candidate in (os.path.dirname(last.rstrip(os.sep)) if last else "", last):
+        if candidate and os.path.isdir(candidate):
+            return candidate
+    music = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.MusicLocation)
+    return music if music and os.path.isdir(music) else os.path.expanduser("~")
 
 
 def embedder_id(choice: str) -> str:

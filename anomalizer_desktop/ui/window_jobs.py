@@ -15,6 +15,7 @@ from anomalizer_desktop.core.library.scanner import reachable_roots
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.closing import unless_closed
+from anomalizer_desktop.ui.settings import folder_to_browse
 
 #: what the window says about library folders that are not there (their loops stay as they are)
 UNREACHABLE = (
@@ -83,11 +84,15 @@ class LibraryJobs:
 
     def add_folders(self, paths: list[str]) -> None:
         """Scan these folders, then embed and train (the producer's one-step path)."""
+        if paths:  # however they came (dialog or drop): the next dialog opens beside them
+            self.settings.set("last_folder", paths[-1])
         self._chain = [self.start_embed, self._train_with_any_flags]
         self._run("scan", "Scanning", jobs.scan_job(paths))
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder of loops")
+        folder = QFileDialog.getExistingDirectory(
+            self, "Add a folder of loops", folder_to_browse(self.settings)
+        )
         if folder:
             self.add_folders([folder])
 

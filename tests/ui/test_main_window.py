@@ -277,6 +277,32 @@ def test_export_dialog_counts_the_set_and_suggests_where_it_goes(qtbot, window, 
     assert dialog.target.text() == str(tmp_path / "mine.csv")
 
 
+def test_the_next_export_is_suggested_beside_the_last_one(qtbot, window, tmp_path, monkeypatch):
+    from anomalizer_desktop.ui.export_dialog import ExportDialog, export_folder
+
+    project = tmp_path / "daw project"
+    project.mkdir()
+
+    def save_into_the_project(dialog):
+        dialog.which.setCurrentIndex(dialog.which.findData("top"))
+        dialog.target.setText(str(project / "odd ones"))
+        return dialog.export()
+
+    monkeypatch.setattr(ExportDialog, "exec", save_into_the_project)
+    first = window.open_export()
+    qtbot.addWidget(first)
+    assert first.written == str(project / "odd ones.m3u8") and Path(first.written).is_file()
+    monkeypatch.setattr(ExportDialog, "exec", lambda dialog: False)  # opened, then cancelled
+    second = window.open_export()
+    qtbot.addWidget(second)
+    assert Path(second.target.text()).parent == project
+    project.joinpath("odd ones.m3u8").unlink()
+    project.rmdir()  # the folder went away: suggestions go back to Music or home
+    third = window.open_export()
+    qtbot.addWidget(third)
+    assert Path(third.target.text()).parent == Path(export_folder())
+
+
 def test_export_failure_keeps_the_dialog_open(qtbot, window, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
@@ -1315,6 +1341,34 @@ def test_open_recent_lists_the_libraries_opened_before_and_opens_one(
     finally:
         new.runner.cancel_all()
         new.store.close()
+
+
+def test_add_folder_opens_beside_the_folder_added_last_not_in_the_working_directory(
+    qtbot, window, settings, tmp_path, monkeypatch
+):
+    from PySide6.QtWidgets import QFileDialog
+
+    opened_at = []
+
+    def dialog(parent, title, start=""):
+        opened_at.append(start)
+        return ""  # cancelled
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", dialog)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    window.choose_folder()  # nothing added yet, no Music folder: home
+    packs = tmp_path / "packs"
+    (packs / "drums").mkdir(parents=True)
+    window.add_folders([str(packs / "drums")])
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    window.choose_folder()
+    (packs / "drums").rmdir()
+    packs.rmdir()
+    window.choose_folder()  # that folder is gone: home again
+    assert opened_at[1] == str(packs)
+    assert opened_at[0] == opened_at[2] and opened_at[0] != os.getcwd()
+    assert os.path.isdir(opened_at[0])
 
 
 def test_s_pressed_while_the_last_sort_finishes_is_done_after_it(qtbot, window):
