@@ -251,6 +251,10 @@ class LibraryTableModel(QAbstractTableModel):
         rows = np.asarray(view_rows, dtype=np.int64)
         return self.library.ids[self._view[rows]].astype(np.int64).tolist()
 
+    def shown_mask(self) -> np.ndarray | None:
+        """Which library rows the filters let through (None when no filter is set)."""
+        return None if self._filter == ("", None, None) else self._mask
+
     def visible_ids(self) -> np.ndarray:
         return self.library.ids[self._view]
 

@@ -122,6 +122,9 @@ class MainWindow(
         self.problems_button.clicked.connect(self.problems_dock.show)
         self.embedder_box.currentTextChanged.connect(lambda _name: self.reload())
         self.welcome_button.clicked.connect(self.choose_folder)
+        # at 100k loops the map redraws in about 0.1 s: not on every keystroke in the filter
+        self._map_filter_timer = QTimer(self, singleShot=True, interval=150)
+        self._map_filter_timer.timeout.connect(self._filter_map)
         self._explain_timer = QTimer(self, singleShot=True, interval=200)
         self._explain_timer.timeout.connect(self._explain_current)
         self.explain_panel.loop_chosen.connect(self.go_to_path)
@@ -168,6 +171,7 @@ class MainWindow(
             snapshot.projection.caption,
         )
         self._map_rows = np.array(order, dtype=np.int64)
+        self._filter_map()
         known = set(lib.paths) if self.scan_problems else set()
         outside = [p for p in self.scan_problems if p[0] not in known]
         self.problems.set_problems(snapshot.problems + outside)
@@ -358,10 +362,19 @@ class MainWindow(
             self.filter_flag.currentData(),
             self.filter_status.currentData(),
         )
+        self._map_filter_timer.start()  # the map follows once typing pauses
         if selected:
             self.select_ids(selected)  # says so itself when some are still shown
         if not self.table.selectionModel().hasSelection():
             self._table_selection_changed()  # a model reset says nothing: map and panel follow
+
+    def _filter_map(self) -> None:
+        """Fade the map's points of the loops the filters hide."""
+        self._map_filter_timer.stop()
+        shown = self.model.shown_mask()
+        rows = getattr(self, "_map_rows", None)
+        if rows is not None and len(rows) == len(self.map.ids):
+            self.map.show_only(None if shown is None else shown[rows])
 
     def _filter_entered(self) -> None:
         """Return in the filter: back to the rows, the first one selected when none is, so
@@ -402,6 +415,7 @@ class MainWindow(
     def closeEvent(self, event) -> None:
         self._closed = True
         self._explain_timer.stop()
+        self._map_filter_timer.stop()
         self.outside_changes.stop()
         self.save_layout()
         self.runner.cancel_all()

@@ -1390,3 +1390,23 @@ def test_s_pressed_while_the_last_sort_finishes_is_done_after_it(qtbot, window):
     release.set()
     qtbot.waitUntil(lambda: window.likeness_button.isVisibleTo(window), timeout=10_000)
     assert window.likeness_button.text() == "Like tone_b.wav  ✕"
+
+
+def test_the_map_follows_the_filter_once_typing_pauses(qtbot, window):
+    from anomalizer_desktop.ui.widgets.scatter_map import HIDDEN
+
+    faint = window.map._layers[(HIDDEN, "o")]
+    window.filter_text.setText("ton")
+    window.filter_text.setText("tone")  # typed on: one redraw when the typing pauses
+    assert len(faint.data) == 0
+    qtbot.waitUntil(lambda: len(faint.data) > 0, timeout=2000)
+    shown = set(window.model.visible_ids().tolist())
+    hidden = {int(i) for i in faint.data["data"]}
+    assert hidden and not hidden & shown
+    assert hidden | shown >= set(window.map.ids.tolist())
+    window.filter_flag.setCurrentIndex(window.filter_flag.findData("unusual"))  # none flagged
+    qtbot.waitUntil(lambda: len(faint.data) == len(window.map.ids), timeout=2000)
+    window._clear_filter()
+    window.filter_flag.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: len(faint.data) == 0, timeout=2000)
+    assert window.map.point_count() == len(window.map.ids)

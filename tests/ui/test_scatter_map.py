@@ -60,3 +60,24 @@ def test_new_points_fill_the_view_whatever_was_ringed_before(view):
     view.set_points(np.array([1, 2, 3]), near, [10.0, 50.0, 90.0], [None] * 3, {}, "")
     (x0, x1), (y0, y1) = view.viewbox.viewRange()
     assert x0 > -5 and x1 < 5 and y0 > -5 and y1 < 5  # the old ring does not stretch it
+
+
+def test_points_the_filter_hides_are_faint_and_cannot_be_picked(view):
+    from anomalizer_desktop.ui.widgets.scatter_map import HIDDEN
+
+    xy = np.array([[0, 0], [1, 1], [2, 2], [3, 3]], dtype=np.float32)
+    view.set_points(np.array([7, 8, 9, 10]), xy, [10.0, 95.0, 50.0, 99.0], [None] * 4, {}, "Axes")
+    picked = []
+    view.selection_made.connect(picked.append)
+    view.show_only(np.array([True, False, True, False]))
+    faint = view._layers[(HIDDEN, "o")]
+    assert sorted(int(i) for i in faint.data["data"]) == [8, 10]
+    assert view.point_count() == 4  # all still drawn: where a hidden loop sits says something
+    assert view.caption.text().startswith("2 of 4 loops on the map match the filter")
+    view._select_in_rect(QRectF(-1, -1, 10, 10))  # a box around every point
+    assert picked == [[7, 9]]
+    assert not faint.opts["hoverable"]
+    view.show_only(None)
+    assert len(faint.data) == 0 and view.caption.text() == "Axes"
+    with pytest.raises(ValueError):
+        view.show_only(np.array([True]))

@@ -4,7 +4,8 @@ Points carry their sample ids (`data=`), so a click maps back to a row. Per-poin
 pyqtgraph a Python style lookup per point (650 ms for 100k here), so points are drawn in layers,
 one ScatterPlotItem per (colour bin, flag symbol) with a uniform style each: 100k points then
 take about the time of a single uniform item (~240 ms). Shift-drag draws a selection box; a
-small extra item rings the selected points.
+small extra item rings the selected points. While the table is filtered, the loops it hides
+stay on the map as faint dots (where they sit still says something) that cannot be picked.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ def colour_bin(percentile: float) -> int:
 SYMBOLS = {None: "o", "typical": "s", "unusual": "star"}
 SYMBOL_ORDER = np.array(sorted(SYMBOLS.values()), dtype=object)
 NO_SCORE_BRUSH = pg.mkBrush(150, 150, 150, 160)
+HIDDEN_BRUSH = pg.mkBrush(150, 150, 150, 45)
+HIDDEN = -2  # the colour bin of the points the table's filter hides
 
 
 def _set_points(item: pg.ScatterPlotItem, **data) -> None:
@@ -102,6 +105,7 @@ class ScatterMap(QWidget):
         for colour_bin in range(-1, COLOR_BINS):  # created up front: a first draw costs no more
             for symbol in SYMBOLS.values():  # than a refresh
                 self._layer((colour_bin, symbol))
+        self._layer((HIDDEN, "o"))
         self.rings = pg.ScatterPlotItem(
             size=13, pxMode=True, brush=None, pen=pg.mkPen("#ffffff", width=1.6), symbol="o"
         )
@@ -129,6 +133,8 @@ class ScatterMap(QWidget):
         self._percentile = np.zeros(0)
         self._flags: list[str | None] = []
         self._ringed: np.ndarray | None = None  # the rows ringed now (None: redraw anyway)
+        self._shown: np.ndarray | None = None  # rows the table's filter shows (None: all)
+        self._caption = ""
 
     # ------------------------------------------------------------------ data
     def set_points(self, ids, xy, percentile, flags, names: dict[int, str], caption: str) -> None:
@@ -139,10 +145,41 @@ class ScatterMap(QWidget):
         self._names = names
         self._percentile = np.asarray(percentile, dtype=np.float64)
         self._flags = list(flags)
-        self.caption.setText(caption)
+        self._caption = caption
+        self._shown = None  # the caller filters the new points again (`show_only`)
+        self._update_caption()
         self._ringed = None  # new positions: the rings move with them
         self._redraw()
         self.plot.autoRange()
+
+    def show_only(self, shown: np.ndarray | None) -> None:
+        """Draw the points where `shown` (one bool per point, in `ids` order) is False faint
+        and out of reach of clicks and the selection box: the rows the table's filter hides.
+        None shows every point."""
+        if shown is not None:
+            shown = np.asarray(shown, dtype=bool)
+            if shown.shape != self.ids.shape:
+                raise ValueError(f"{shown.shape[0]} flags for {len(self.ids)} points")
+            if shown.all():
+                shown = None
+        same = (self._shown is None and shown is None) or (
+            self._shown is not None and shown is not None and np.array_equal(self._shown, shown)
+        )
+        if same:
+            return  # another keystroke in the filter that hides the same loops
+        self._shown = shown
+        self._update_caption()
+        self._redraw()
+
+    def _update_caption(self) -> None:
+        if self._shown is None:
+            self.caption.setText(self._caption)
+            return
+        count = int(self._shown.sum())
+        self.caption.setText(
+            f"{count} of {len(self.ids)} loops on the map match the filter; the others are"
+            f" faint. {self._caption}"
+        )
 
     def update_style(self, percentile=None, flags=None) -> None:
         """New scores or flags: recolour / re-symbol in place (positions stay)."""
@@ -156,19 +193,21 @@ class ScatterMap(QWidget):
         layer = self._layers.get(key)
         if layer is None:
             colour_bin, symbol = key
-            brush = NO_SCORE_BRUSH if colour_bin < 0 else self._brushes[colour_bin]
+            hidden = colour_bin == HIDDEN
+            brush = {HIDDEN: HIDDEN_BRUSH, -1: NO_SCORE_BRUSH}.get(colour_bin)
             layer = pg.ScatterPlotItem(
-                size=7 if symbol == "o" else 10,
+                size=5 if hidden else 7 if symbol == "o" else 10,
                 pxMode=True,
                 pen=None,
-                brush=brush,
+                brush=brush or self._brushes[colour_bin],
                 symbol=symbol,
-                hoverable=True,
+                hoverable=not hidden,
                 tip=self._tip,
                 hoverSize=11,
             )
             layer.setZValue(colour_bin + (100 if symbol != "o" else 0))  # unusual on top
-            layer.sigClicked.connect(self._clicked)
+            if not hidden:  # a faint point is not there to be picked
+                layer.sigClicked.connect(self._clicked)
             self.plot.addItem(layer)
             self._layers[key] = layer
         return layer
@@ -191,6 +230,9 @@ class ScatterMap(QWidget):
         )
         bins[~scored] = -1
         symbols = np.array([SYMBOLS.get(f, "o") for f in self._flags], dtype=object)
+        if self._shown is not None:
+            bins[~self._shown] = HIDDEN
+            symbols[~self._shown] = "o"
         wanted: dict[tuple[int, str], np.ndarray] = {}
         if len(self.ids):
             codes = bins * 8 + np.searchsorted(SYMBOL_ORDER, symbols)
@@ -247,6 +289,8 @@ class ScatterMap(QWidget):
             & (self.xy[:, 1] >= rect.top())
             & (self.xy[:, 1] <= rect.bottom())
         )
+        if self._shown is not None:
+            inside &= self._shown
         self.selection_made.emit([int(i) for i in self.ids[inside]])
 
     def _clicked(self, _item, points, event) -> None:
