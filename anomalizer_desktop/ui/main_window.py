@@ -124,6 +124,8 @@ class MainWindow(
         self.welcome_button.clicked.connect(self.choose_folder)
         # at 100k loops the map redraws in about 0.1 s: not on every keystroke in the filter
         self._map_filter_timer = QTimer(self, singleShot=True, interval=150)
+        #: the loops selected when a filter hid them all: selected again when one shows them
+        self._hidden_selection: list[int] = []
         self._map_filter_timer.timeout.connect(self._filter_map)
         self._explain_timer = QTimer(self, singleShot=True, interval=200)
         self._explain_timer.timeout.connect(self._explain_current)
@@ -355,8 +357,10 @@ class MainWindow(
 
     def _apply_filter(self) -> None:
         """Filter the rows; the selected loops stay selected wherever the new filter still
-        shows them (find a loop by name, clear the filter, and it is there in context)."""
-        selected = self.selected_ids()
+        shows them (find a loop by name, clear the filter, and it is there in context). A
+        selection the filter hides comes back when a later filter shows it again, unless
+        something else was picked meanwhile: type, look, clear, and you are where you were."""
+        selected = self.selected_ids() or self._hidden_selection
         self.model.set_filter(
             self.filter_text.text(),
             self.filter_flag.currentData(),
@@ -365,7 +369,9 @@ class MainWindow(
         self._map_filter_timer.start()  # the map follows once typing pauses
         if selected:
             self.select_ids(selected)  # says so itself when some are still shown
-        if not self.table.selectionModel().hasSelection():
+        has_selection = self.table.selectionModel().hasSelection()
+        self._hidden_selection = [] if has_selection else selected
+        if not has_selection:
             self._table_selection_changed()  # a model reset says nothing: map and panel follow
 
     def _filter_map(self) -> None:

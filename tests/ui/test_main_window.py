@@ -939,6 +939,14 @@ def test_the_selected_loop_stays_selected_through_filters(qtbot, window, monkeyp
     window.filter_text.setText("drum")  # the filter hides it: nothing is selected
     assert window.selected_ids() == []
     assert len(window.map.rings.getData()[0]) == 0  # and the map no longer rings it
+    window.filter_text.setText("drum_0")  # typed on: still hidden
+    window.filter_text.clear()  # shown again: selected again, where the user left it
+    assert window.selected_ids() == chosen and len(window.map.rings.getData()[0]) == 1
+    window.filter_text.setText("drum")
+    window.table.selectRow(2)  # picked something else meanwhile: that stays the selection
+    picked = window.selected_ids()
+    window.filter_text.clear()
+    assert window.selected_ids() == picked != chosen
 
 
 def test_selections_with_gaps_survive_filters_row_for_row(qtbot, window):
