@@ -14,8 +14,9 @@ from PySide6.QtGui import QUndoCommand
 
 from anomalizer_desktop.core.text import quantity
 
-#: writes user data: (field, {value: sample ids}) -> None; field is "flag" or "note"
-Writer = Callable[[str, Mapping[str | None, list[int]]], None]
+#: writes user data: (field, {value: sample ids}) -> False when the library refused it (the
+#: writer tells the user why); field is "flag" or "note"
+Writer = Callable[[str, Mapping[str | None, list[int]]], bool | None]
 
 
 class UserDataChange(QUndoCommand):
@@ -33,8 +34,19 @@ class UserDataChange(QUndoCommand):
         self._write, self.field = write, field
         self.before = {int(i): (value or None) for i, value in before.items()}
         self.after = after or None
+        self._applied = False
+
+    def apply(self) -> bool:
+        """Write the change now, before it joins the undo history: a change the library
+        refused (a full disk, a drive gone) is no step to undo. True when it was saved; push
+        the command then, and the push does not write it twice."""
+        self._applied = self._write(self.field, {self.after: list(self.before)}) is not False
+        return self._applied
 
     def redo(self) -> None:
+        if self._applied:  # QUndoStack.push calls redo: `apply` has written it already
+            self._applied = False
+            return
         self._write(self.field, {self.after: list(self.before)})
 
     def undo(self) -> None:

@@ -11,8 +11,9 @@ import os
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMenu
+from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMenu, QMessageBox
 
+from anomalizer_desktop.core.library.store import StoreError
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui.undo import UserDataChange, describe_flag_change, describe_note_change
 
@@ -87,26 +88,38 @@ class AuditionAndFlags:
             return
         before = dict(zip(ids, self.model.flags_of(ids), strict=True))
         text = describe_flag_change(len(ids), flag)
-        self.undo_stack.push(UserDataChange(self.write_user_data, "flag", before, flag, text))
+        change = UserDataChange(self.write_user_data, "flag", before, flag, text)
+        if not change.apply():
+            return
+        self.undo_stack.push(change)
         loops = quantity(len(ids), "loop")
         done = f"Cleared the flag of {loops}" if flag is None else f"Flagged {loops} {flag}"
         self.statusBar().showMessage(
             f"{done}. Retrain with flags to use them. Ctrl+Z undoes it.", 5000
         )
 
-    def write_user_data(self, field: str, values: dict[str | None, list[int]]) -> None:
-        """Write flags or notes ({value: sample ids}) to the store at once, then show them."""
-        for value, ids in values.items():
-            if field == "flag":
-                self.store.set_flag(ids, value)
-                self.model.update_flags(ids, value)
-            else:
-                self.store.set_note(ids, value)
-                self.model.update_notes(ids, value)
+    def write_user_data(self, field: str, values: dict[str | None, list[int]]) -> bool:
+        """Write flags or notes ({value: sample ids}) to the store at once, then show them.
+        False when the library refused the write: the user is told, and the table shows only
+        what was saved."""
+        saved = True
+        try:
+            for value, ids in values.items():
+                if field == "flag":
+                    self.store.set_flag(ids, value)
+                    self.model.update_flags(ids, value)
+                else:
+                    self.store.set_note(ids, value)
+                    self.model.update_notes(ids, value)
+        except StoreError as error:
+            saved = False
+            what = "flag" if field == "flag" else "note"
+            QMessageBox.warning(self, f"The {what} was not saved", str(error))
         if field == "flag":
             self._refresh_map_style()
             self._update_counts()
             self._status_timer.start()
+        return saved
 
     def undo(self) -> None:
         if self.undo_stack.canUndo():
@@ -143,8 +156,12 @@ class AuditionAndFlags:
         """Write the note for these loops to the store at once, then show it."""
         note = text.strip() or None
         before = dict(zip(ids, self.model.notes_of(ids), strict=True))
-        change = describe_note_change(len(ids), note)
-        self.undo_stack.push(UserDataChange(self.write_user_data, "note", before, note, change))
+        change = UserDataChange(
+            self.write_user_data, "note", before, note, describe_note_change(len(ids), note)
+        )
+        if not change.apply():
+            return
+        self.undo_stack.push(change)
         loops = quantity(len(ids), "loop")
         done = f"Cleared the note of {loops}" if note is None else f"Noted {loops}"
         self.statusBar().showMessage(f"{done}. Ctrl+Z undoes it.", 5000)

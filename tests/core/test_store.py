@@ -67,6 +67,27 @@ def test_transaction_rolls_back_everything_on_error():
     assert (record.flag, record.note) == (None, None)
 
 
+def test_a_library_that_refuses_writes_gives_a_clear_error_and_keeps_what_it_had(tmp_path):
+    """A full disk, a drive gone, a read-only file, a lock held too long: StoreError with the
+    reason (the window and the command line show it), nothing half-written."""
+    with Store(tmp_path / "lib.sqlite") as store:
+        ids = [
+            store.insert_sample(f"/l/{i}.wav", store.add_root("/l"), status="ok") for i in (1, 2)
+        ]
+        store.set_flag(ids, "typical")
+        store.execute("PRAGMA query_only = ON")  # every write now fails as on a read-only file
+        with pytest.raises(StoreError, match=r"cannot write to the library .*nothing was changed"):
+            store.set_flag(ids, "unusual")
+        with pytest.raises(StoreError, match="readonly"):
+            store.set_note(ids, "gone")
+        store.execute("PRAGMA query_only = OFF")
+        assert [(r.flag, r.note) for r in store.list_samples()] == [("typical", None)] * 2
+        with pytest.raises(sqlite3.IntegrityError):  # a bug in a query stays a bug
+            store.insert_sample("/l/1.wav", 1, status="ok")
+        store.set_note(ids[:1], "still writable")  # the connection is fine afterwards
+        assert store.list_samples()[0].note == "still writable"
+
+
 def test_flags_and_notes_are_independent():
     store = Store(":memory:")
     sample = _sample(store)

@@ -806,6 +806,33 @@ def test_ctrl_z_takes_back_flags_and_notes_loop_by_loop(qtbot, window, scored_li
     assert window.model.notes_of([first, second]) == ["keep", ""]
 
 
+def test_a_flag_or_note_the_library_refuses_is_said_and_not_shown_as_saved(
+    qtbot, window, scored_library, monkeypatch
+):
+    """A full disk or a drive gone: a dialog says so, the table keeps what is really in the
+    library, and the refused change is no step of the undo history."""
+    from PySide6.QtWidgets import QMessageBox
+
+    path, _ = scored_library
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[1:3]))
+    first = window.model.sample_id(0)
+    window.select_ids([first])
+    window.flag_selection("typical")  # saved
+    window.store.execute("PRAGMA query_only = ON")  # from now on the file refuses writes
+    window.flag_selection("unusual")
+    window.set_note([first], "lost?")
+    assert [title for title, _ in warnings] == ["The flag was not saved", "The note was not saved"]
+    assert "cannot write to the library" in warnings[0][1]
+    assert window.model.flags_of([first]) == ["typical"] and window.model.notes_of([first]) == [""]
+    assert window.undo_stack.count() == 1 and window.act_undo.text() == "Undo flag 1 loop typical"
+    window.store.execute("PRAGMA query_only = OFF")
+    with Store(path) as other:
+        assert {r.id: (r.flag, r.note) for r in other.list_samples()}[first] == ("typical", None)
+    window.act_undo.trigger()  # the history still works on what was saved
+    assert window.model.flags_of([first]) == [None]
+
+
 def test_show_in_folder_and_copy_path(qtbot, window, monkeypatch):
     from PySide6.QtGui import QDesktopServices
 

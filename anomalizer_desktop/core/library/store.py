@@ -7,6 +7,7 @@ readers and one writer work side by side). `Store(":memory:")` is for tests.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import time
@@ -31,6 +32,10 @@ from anomalizer_desktop.core.library.walk import has_a_usable_name
 
 class StoreError(AnomalizerError):
     """The library file cannot be opened or used (with a message for people)."""
+
+
+#: sqlite errors that mean a bug in a query, not a library that cannot be written: raised as is
+_OUR_FAULT = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)
 
 
 #: the start of a sample's `error_kind` when its error was found by decoding the whole file
@@ -89,17 +94,28 @@ class Store(LibraryViews):
             finally:
                 self._depth -= 1
             return
-        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as error:
+            raise self._cannot_write(error) from error
         self._depth = 1
         try:
             yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        else:
             self._db.execute("COMMIT")
+        except BaseException as error:
+            with contextlib.suppress(sqlite3.Error):  # a failed COMMIT may have ended it
+                self._db.execute("ROLLBACK")
+            if isinstance(error, sqlite3.DatabaseError) and not isinstance(error, _OUR_FAULT):
+                raise self._cannot_write(error) from error
+            raise
         finally:
             self._depth = 0
+
+    def _cannot_write(self, error: sqlite3.DatabaseError) -> StoreError:
+        """What the user reads when the library file refuses a write (a full disk, a drive
+        that went away, a read-only file, another program holding the lock too long): nothing
+        of the change was kept, and the library is as it was before it."""
+        return StoreError(f"cannot write to the library {self.path}: {error}; nothing was changed")
 
     def execute(self, sql: str, params: Sequence | dict = ()) -> sqlite3.Cursor:
         """Run one statement (reads; writes belong inside `transaction`)."""
