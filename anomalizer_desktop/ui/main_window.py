@@ -124,9 +124,9 @@ class MainWindow(
         self.welcome_button.clicked.connect(self.choose_folder)
         # at 100k loops the map redraws in about 0.1 s: not on every keystroke in the filter
         self._map_filter_timer = QTimer(self, singleShot=True, interval=150)
+        self._map_filter_timer.timeout.connect(self._filter_map)
         #: the loops selected when a filter hid them all: selected again when one shows them
         self._hidden_selection: list[int] = []
-        self._map_filter_timer.timeout.connect(self._filter_map)
         self._explain_timer = QTimer(self, singleShot=True, interval=200)
         self._explain_timer.timeout.connect(self._explain_current)
         self.explain_panel.loop_chosen.connect(self.go_to_path)

@@ -194,12 +194,15 @@ class ScatterMap(QWidget):
         if layer is None:
             colour_bin, symbol = key
             hidden = colour_bin == HIDDEN
-            brush = {HIDDEN: HIDDEN_BRUSH, -1: NO_SCORE_BRUSH}.get(colour_bin)
+            if hidden:
+                brush = HIDDEN_BRUSH
+            else:
+                brush = NO_SCORE_BRUSH if colour_bin < 0 else self._brushes[colour_bin]
             layer = pg.ScatterPlotItem(
                 size=5 if hidden else 7 if symbol == "o" else 10,
                 pxMode=True,
                 pen=None,
-                brush=brush or self._brushes[colour_bin],
+                brush=brush,
                 symbol=symbol,
                 hoverable=not hidden,
                 tip=self._tip,
