@@ -39,8 +39,14 @@ def drive(job: Job[R], label: str, quiet: bool = False) -> R:
 
 
 def print_json(data: object) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
+    """JSON on stdout: a list one item per line (json's indenting encoder is pure Python: a
+    100k-loop `list --json` spent 4 of its 5.7 s in it), anything else indented."""
+    if not isinstance(data, list):
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    items = ",\n  ".join(json.dumps(item, ensure_ascii=False) for item in data)
+    sys.stdout.write(f"[\n  {items}\n]\n" if data else "[]\n")
 
 
 def warn(message: str) -> None:
