@@ -11,6 +11,7 @@ import os
 from anomalizer_desktop.cli.clap_args import clap_options
 from anomalizer_desktop.cli.output import drive, format_table, print_json, print_problems, warn
 from anomalizer_desktop.core.embedding.job import embed as embed_job
+from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.export import select_entries, write_export
 from anomalizer_desktop.core.library.scanner import ScanError
 from anomalizer_desktop.core.library.scanner import scan as scan_job
@@ -101,6 +102,14 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_flag(args: argparse.Namespace, store: Store) -> int:
+    if not (args.typical or args.unusual or args.clear or args.note is not None):
+        # `flag loop.wav unusual` used to read "unusual" as a path and print "updated 1 loop"
+        words = [p for p in args.paths if p in ("typical", "unusual", "clear")]
+        hint = f" (did you mean --{words[0]}?)" if words else ""
+        raise AnomalizerError(
+            "flag: say what to do with the loops: --typical, --unusual, --clear or --note"
+            f" TEXT{hint}"
+        )
     wanted = {}
     for path in args.paths:
         for candidate in (os.path.realpath(path), os.path.abspath(path)):

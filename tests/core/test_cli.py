@@ -91,6 +91,17 @@ def test_flag_and_filter(capsys, lib, loop_folder):
     assert main(["--library", lib, "flag", "/nowhere/x.wav", "--typical"]) == 1
 
 
+def test_flag_without_an_action_says_what_is_missing_and_changes_nothing(capsys, lib, loop_folder):
+    run(capsys, "--library", lib, "scan", str(loop_folder))
+    loop = str(next(loop_folder.rglob("*.wav")))
+    assert main(["--library", lib, "flag", loop, "unusual"]) == 1
+    error = capsys.readouterr().err
+    assert "--typical, --unusual, --clear or --note" in error and "did you mean --unusual?" in error
+    assert "updated" not in error
+    _, rows = run(capsys, "--library", lib, "list", "--json")
+    assert all(r["flag"] is None and r["note"] is None for r in rows)
+
+
 def test_export_from_the_cli(capsys, lib, loop_folder, tmp_path):
     run(capsys, "--library", lib, "scan", str(loop_folder), "--json")
     run(capsys, "--library", lib, "flag", str(loop_folder / "tone_a.wav"), "--typical")
