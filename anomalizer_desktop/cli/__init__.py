@@ -187,6 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--features", metavar="DIR", help="evaluate <scenario>.npz vectors instead")
     p.add_argument("--protocol", default="all", choices=["library", "clean", "assisted", "all"])
     p.add_argument("--embedder", default="dsp", choices=available_embedders())
+    p.add_argument(
+        "--detectors",
+        metavar="LIST",
+        help="only these, comma-separated (e.g. default,knn; sad-* run under assisted only)",
+    )
     p.add_argument("--device", default="cpu", choices=DEVICES)
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--json", dest="json_out", metavar="OUT", help="write the results as JSON")

@@ -59,6 +59,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from anomalizer_desktop.core.analysis.evaluation import (
         PROTOCOLS,
         EvaluationError,
+        chosen_detectors,
         evaluate,
         evaluate_features,
         format_table,
@@ -66,16 +67,28 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from anomalizer_desktop.core.export.atomic import atomic_write_text
 
     protocols = PROTOCOLS if args.protocol == "all" else (args.protocol,)
+    detectors, assisted_only = chosen_detectors(args.detectors)
+    if not detectors and "assisted" not in protocols:
+        raise EvaluationError("the sad-* detectors learn from flags: add --protocol assisted")
     if args.features:
-        job = evaluate_features(args.features, protocols, device=args.device, epochs=args.epochs)
+        job = evaluate_features(
+            args.features,
+            protocols,
+            detectors,
+            device=args.device,
+            epochs=args.epochs,
+            assisted_only=assisted_only,
+        )
     elif args.corpus:
         job = evaluate(
             args.corpus,
             protocols,
             args.embedder,
+            detectors,
             device=args.device,
             epochs=args.epochs,
             save_features=args.save_features,
+            assisted_only=assisted_only,
             checkpoint=args.checkpoint,
             output=args.output,
         )

@@ -10,6 +10,8 @@ import pytest
 
 from anomalizer_desktop.cli import main
 from anomalizer_desktop.core.analysis.evaluation import (
+    ASSISTED_ONLY,
+    DETECTORS,
     EvaluationError,
     Scenario,
     evaluate_scenario,
@@ -220,3 +222,27 @@ def test_files_left_out_of_the_aucs_are_named_with_the_reason(tmp_path, capsys):
     assert evaluate_cli(str(write_kit_corpus(tmp_path / "clean")), out=tmp_path / "c.json") == 0
     clean = json.loads((tmp_path / "c.json").read_text())
     assert set(clean) == {"embedder", "scenarios", "mean"}  # the shape when all is well
+
+
+def test_detectors_can_be_chosen_and_sad_runs_under_assisted_only(tmp_path, capsys):
+    from anomalizer_desktop.core.analysis.evaluation import EvaluationError, chosen_detectors
+
+    assert chosen_detectors(None) == (DETECTORS, ASSISTED_ONLY)
+    assert chosen_detectors("knn, default,knn,sad-AE") == (("knn", "default"), ("sad-AE",))
+    with pytest.raises(EvaluationError, match="unknown detector 'knnn'"):
+        chosen_detectors("default,knnn")
+    features = tmp_path / "features"
+    features.mkdir()
+    x, y = separable()
+    np.savez(features / "alpha.npz", x=x, y=y)
+    out = tmp_path / "r.json"
+    command = ["evaluate", "--features", str(features), "-q", "--json", str(out)]
+    assert main([*command, "--detectors", "default,sad-Baseline", "--epochs", "2"]) == 0
+    result = json.loads(out.read_text())["mean"]
+    assert {p: set(d) for p, d in result.items()} == {
+        "library": {"default"},
+        "clean": {"default"},
+        "assisted": {"default", "sad-Baseline"},
+    }
+    assert main([*command, "--detectors", "sad-AE", "--protocol", "library"]) == 1
+    assert "add --protocol assisted" in capsys.readouterr().err

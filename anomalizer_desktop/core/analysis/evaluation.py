@@ -182,14 +182,16 @@ def evaluate_scenario(
     epochs: int | None = None,
     seeds: int = SEEDS,
     cancel: CancelToken | None = None,
+    assisted_only=ASSISTED_ONLY,
 ) -> Job[dict]:
-    """{protocol: {detector: mean AUC}} for one scenario."""
+    """{protocol: {detector: mean AUC}} for one scenario; `assisted_only` (Deep SAD) run under
+    the assisted protocol alone, since only it gives flags."""
     n = len(scenario.y)
     everything = np.arange(n)
     normals, outliers = np.flatnonzero(~scenario.y), np.flatnonzero(scenario.y)
     result: dict[str, dict[str, float]] = {}
     for protocol in protocols:
-        names = list(detectors) + (list(ASSISTED_ONLY) if protocol == "assisted" else [])
+        names = list(detectors) + (list(assisted_only) if protocol == "assisted" else [])
         result[protocol] = {}
         for detector in names:
             aucs = []
@@ -231,6 +233,7 @@ def evaluate(
     epochs: int | None = None,
     cancel: CancelToken | None = None,
     save_features: str | os.PathLike[str] | None = None,
+    assisted_only=ASSISTED_ONLY,
     **embedder_options,
 ) -> Job[dict]:
     """The whole evaluation: {"embedder", "scenarios": {...}, "mean": {...}}.
@@ -250,7 +253,13 @@ def evaluate(
             if scenario.left_out:
                 left_out[scenario.name] = [{"path": p, "why": w} for p, w in scenario.left_out]
             scenarios[scenario.name] = yield from evaluate_scenario(
-                scenario, protocols, detectors, device, epochs, cancel=cancel
+                scenario,
+                protocols,
+                detectors,
+                device,
+                epochs,
+                cancel=cancel,
+                assisted_only=assisted_only,
             )
     result = summarise(embedder, scenarios)
     if left_out:  # only then: a clean corpus keeps the plain {embedder, scenarios, mean}
@@ -307,12 +316,19 @@ def evaluate_features(
     device: str = "cpu",
     epochs: int | None = None,
     cancel: CancelToken | None = None,
+    assisted_only=ASSISTED_ONLY,
 ) -> Job[dict]:
     """The same evaluation on precomputed vectors (embedder reported as `features`)."""
     scenarios = {}
     for scenario in load_feature_scenarios(folder):
         scenarios[scenario.name] = yield from evaluate_scenario(
-            scenario, protocols, detectors, device, epochs, cancel=cancel
+            scenario,
+            protocols,
+            detectors,
+            device,
+            epochs,
+            cancel=cancel,
+            assisted_only=assisted_only,
         )
     return summarise("features", scenarios)
 
@@ -330,6 +346,26 @@ def summarise(embedder: str, scenarios: dict[str, dict]) -> dict:
             p: {d: round(float(np.mean(v)), 4) for d, v in ds.items()} for p, ds in mean.items()
         },
     }
+
+
+def chosen_detectors(names: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(detectors, assisted-only detectors) of a comma-separated list such as "default,knn"
+    (None: all of them). A quick comparison need not train the 5-network Deep SVDD ensembles:
+    `--detectors default` on the shared features takes seconds instead of minutes."""
+    if not names:
+        return DETECTORS, ASSISTED_ONLY
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    unknown = [n for n in wanted if n not in DETECTORS + ASSISTED_ONLY]
+    if unknown or not wanted:
+        raise EvaluationError(
+            f"unknown detector {', '.join(unknown) or names!r}; choose from"
+            f" {', '.join(DETECTORS + ASSISTED_ONLY)}"
+        )
+    wanted = list(dict.fromkeys(wanted))
+    return (
+        tuple(n for n in wanted if n in DETECTORS),
+        tuple(n for n in wanted if n in ASSISTED_ONLY),
+    )
 
 
 def format_table(result: dict) -> str:
