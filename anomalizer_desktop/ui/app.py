@@ -58,9 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"anomalizer-desktop: {error}", file=sys.stderr)
         if args.screenshot:
             return 1
-        store = recover_library(library, error, ask_with_message_box)
+        store = recover_library(library, error, ask_with_message_box, resolve_library_path())
         if store is None:
             return 1
+        library = Path(store.path)  # the default one, when the user chose it
     settings.set("library", str(library))
     remember_library(settings, library)
     player = AudioPlayer(device=settings.get("audio_device") or None)

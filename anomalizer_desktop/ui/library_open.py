@@ -4,7 +4,8 @@ A damaged library (not a database, a disk image that is malformed) can be set as
 renamed, never deleted, and a new empty library takes its place, so the producer can keep
 working and the old file stays there for recovery. A library written by a newer version of the
 app is left exactly as it is: the fix is to update the app. So is a library whose folder cannot
-be made (a drive that is not mounted): the fix is to mount it.
+be made (a drive that is not mounted): the producer can mount it and try again, or work in the
+default library meanwhile (the other stays in Library > Open recent).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from anomalizer_desktop.core.library.schema import SchemaTooNewError
 from anomalizer_desktop.core.library.store import Store, StoreError
 
 START_NEW, QUIT, OK = "start-new", "quit", "ok"
+RETRY, DEFAULT = "retry", "default"
 
 #: shows the message and the choices, returns the one taken (QUIT when the window is closed)
 Ask = Callable[[str, list[str]], str]
@@ -41,11 +43,13 @@ def _sentence(error: AnomalizerError) -> str:
     return f"{reason[:1].upper()}{reason[1:]}."
 
 
-def recover_library(library: Path, error: AnomalizerError, ask: Ask) -> Store | None:
-    """After `Store(library)` failed with `error`: a new Store, or None to quit."""
+def recover_library(
+    library: Path, error: AnomalizerError, ask: Ask, default: Path | None = None
+) -> Store | None:
+    """After `Store(library)` failed with `error`: a Store (of `library`, a new one in its
+    place, or of the `default` library when the user chose it), or None to quit."""
     if not library.exists():  # nothing damaged: its folder cannot be made (a drive not mounted)
-        ask(_sentence(error), [QUIT])
-        return None
+        return _unreachable(library, error, ask, default)
     if isinstance(error, SchemaTooNewError):
         ask(f"Cannot open the library {library}.\n\n{_sentence(error)}", [QUIT])
         return None
@@ -66,6 +70,31 @@ def recover_library(library: Path, error: AnomalizerError, ask: Ask) -> Store | 
     return store
 
 
+def _unreachable(
+    library: Path, error: AnomalizerError, ask: Ask, default: Path | None
+) -> Store | None:
+    """A library whose folder is not there: try again (once the drive is mounted), open the
+    default library instead, or quit; never a new library where the drive should be."""
+    offer_default = default is not None and Path(default) != Path(library)
+    choices = [RETRY, *([DEFAULT] if offer_default else []), QUIT]
+    while True:
+        choice = ask(f"{_sentence(error)}\n\nIs it on a drive that is not connected?", choices)
+        if choice == RETRY:
+            try:
+                return Store(library)
+            except AnomalizerError as again:
+                error = again
+                if library.exists():  # there now, but unusable: the damaged-library path
+                    return recover_library(library, again, ask, default)
+                continue
+        if choice == DEFAULT and offer_default:
+            try:
+                return Store(default)
+            except AnomalizerError as failure:
+                ask(f"Could not open the default library either:\n\n{failure}", [QUIT])
+        return None
+
+
 def ask_with_message_box(text: str, choices: list[str]) -> str:
     """`Ask` as a Qt message box (the app's way; tests pass their own). Closing the box
     without a choice quits."""
@@ -75,7 +104,13 @@ def ask_with_message_box(text: str, choices: list[str]) -> str:
     box.setWindowTitle("anomalizer-desktop")
     box.setText(text)
     box.setIcon(QMessageBox.Icon.Critical if QUIT in choices else QMessageBox.Icon.Information)
-    labels = {START_NEW: "Start a new library", QUIT: "Quit", OK: "OK"}
+    labels = {
+        START_NEW: "Start a new library",
+        RETRY: "Try again",
+        DEFAULT: "Open the default library",
+        QUIT: "Quit",
+        OK: "OK",
+    }
     roles = {START_NEW: QMessageBox.ButtonRole.AcceptRole, QUIT: QMessageBox.ButtonRole.RejectRole}
     buttons = {
         box.addButton(labels[c], roles.get(c, QMessageBox.ButtonRole.AcceptRole)): c

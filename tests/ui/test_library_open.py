@@ -8,7 +8,14 @@ import pytest
 
 from anomalizer_desktop.core.library.schema import SchemaTooNewError
 from anomalizer_desktop.core.library.store import Store, StoreError
-from anomalizer_desktop.ui.library_open import OK, QUIT, START_NEW, recover_library
+from anomalizer_desktop.ui.library_open import (
+    DEFAULT,
+    OK,
+    QUIT,
+    RETRY,
+    START_NEW,
+    recover_library,
+)
 
 
 def broken_library(tmp_path):
@@ -88,12 +95,35 @@ def test_the_message_box_quits_when_closed(qtbot):
     assert seen == [["Start a new library", "Quit"]]
 
 
-def test_a_library_on_a_missing_drive_is_only_reported(tmp_path):
+def test_a_library_on_a_missing_drive_can_be_tried_again_or_left_for_the_default(tmp_path):
+    """Quit, try again once the drive is there, or work in the default library meanwhile:
+    never a new library where the drive should be."""
     (tmp_path / "usb").write_text("not mounted")
     library = tmp_path / "usb" / "Loops" / "library.sqlite"
+    default = tmp_path / "home" / "library.sqlite"
     with pytest.raises(StoreError) as caught:
         Store(library)
     ask = Answers(QUIT)
-    assert recover_library(library, caught.value, ask) is None
+    assert recover_library(library, caught.value, ask, default) is None
     text, choices = ask.shown[0]
-    assert choices == [QUIT] and text.startswith("Cannot open the library") and "folder" in text
+    assert choices == [RETRY, DEFAULT, QUIT] and text.startswith("Cannot open the library")
+    assert "folder" in text and "drive" in text
+    assert not (tmp_path / "usb").is_dir() and not default.exists()  # nothing made
+
+    ask = Answers(RETRY, DEFAULT)  # still not there: asked again; then the default
+    store = recover_library(library, caught.value, ask, default)
+    assert len(ask.shown) == 2 and store is not None and store.path == str(default)
+    store.close()
+
+    def mount(text, choices):  # the drive is connected while the question is up
+        (tmp_path / "usb").unlink()
+        (tmp_path / "usb" / "Loops").mkdir(parents=True)
+        return RETRY
+
+    store = recover_library(library, caught.value, mount, default)
+    assert store is not None and store.path == str(library)
+    store.close()
+    # the default library itself on the missing drive: nothing else to offer
+    ask = Answers(QUIT)
+    recover_library(tmp_path / "nodrive" / "x" / "l.sqlite", caught.value, ask, None)
+    assert ask.shown[0][1] == [RETRY, QUIT]
