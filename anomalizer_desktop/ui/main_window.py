@@ -27,7 +27,7 @@ from anomalizer_desktop.ui.export_dialog import ExportDialog
 from anomalizer_desktop.ui.library_model import LibraryTableModel
 from anomalizer_desktop.ui.outside_changes import OutsideChanges
 from anomalizer_desktop.ui.player import MAX_SECONDS, AudioPlayer
-from anomalizer_desktop.ui.settings import Settings
+from anomalizer_desktop.ui.settings import Settings, last_loop, remember_last_loop
 from anomalizer_desktop.ui.window_actions import WindowActions
 from anomalizer_desktop.ui.window_audition import AuditionAndFlags
 from anomalizer_desktop.ui.window_build import WindowBuilder
@@ -66,6 +66,9 @@ class MainWindow(
         self._auditioning = False  # auto-play starts once the user has played something
         self._current_path: str | None = None  # the loop the waveform and the player follow
         self._auto_selected: list[int] = []  # the selection the window made by itself
+        #: the loop that was current when this library's window last closed: selected again
+        #: once the first snapshot shows it (resume auditioning where you left off)
+        self._resume_path = last_loop(settings, store.path)
         self.scan_problems: list[tuple[str, str]] = []  # the last scan's (see _job_finished)
         self.outside_changes = OutsideChanges(store, runner, self)
         self._build_ui()
@@ -180,8 +183,11 @@ class MainWindow(
         self.stale_banner.set_status(snapshot.scores)
         self._update_counts(snapshot)
         self.pages.setCurrentIndex(0 if len(lib) == 0 else 1)
+        resumed = self._resumed_loop(lib)
         if selected and selected != self._auto_selected:
             self.select_ids(selected)
+        elif resumed is not None:
+            self.select_ids([resumed])
         elif self.model.rowCount():
             # the window's own pick (nothing chosen by the user yet) follows the top of the
             # list: after the first training that is the most unusual loop, not the first
@@ -189,6 +195,14 @@ class MainWindow(
             self.table.selectRow(0)
             self.table.scrollToTop()
             self._auto_selected = self.selected_ids()
+
+    def _resumed_loop(self, lib) -> int | None:
+        """The id of the loop to resume on (once, at the first snapshot), if still shown."""
+        path, self._resume_path = self._resume_path, None
+        if path is None or path not in lib.paths:
+            return None
+        sample_id = int(lib.ids[lib.paths.index(path)])
+        return sample_id if self.model.view_row_of(sample_id) >= 0 else None
 
     def _update_counts(self, snapshot: jobs.Snapshot | None = None) -> None:
         if snapshot is not None:
@@ -419,6 +433,9 @@ class MainWindow(
         self.table_layout.save()
 
     def closeEvent(self, event) -> None:
+        current = self.table.currentIndex()
+        if current.isValid():
+            remember_last_loop(self.settings, self.store.path, self.model.path(current.row()))
         self._closed = True
         self._explain_timer.stop()
         self._map_filter_timer.stop()

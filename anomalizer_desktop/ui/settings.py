@@ -26,6 +26,7 @@ DEFAULTS = {
     "recent_libraries": "",  # library files opened, most recent first, one per line
     "export_folder": "",  # where the last export was written: the next one is suggested there
     "last_folder": "",  # the folder of loops added last: where the next Add folder starts
+    "last_loops": "",  # per library, the loop that was current when its window closed
     "svdd_ensemble": 5,  # networks a Deep SVDD / SAD run trains (core: spec.SVDD_ENSEMBLE)
 }
 
@@ -77,6 +78,31 @@ def remember_library(settings: Settings, path: str | os.PathLike[str]) -> None:
     real = os.path.realpath(path)
     others = [p for p in recent_libraries(settings) if os.path.realpath(p) != real]
     settings.set("recent_libraries", "\n".join([path, *others][:RECENT_LIBRARIES]))
+
+
+def last_loop(settings: Settings, library: str | os.PathLike[str]) -> str | None:
+    """The loop that was current when this library's window last closed (None: none known)."""
+    real = os.path.realpath(os.fspath(library))
+    for line in str(settings.get("last_loops")).splitlines():
+        known, _, path = line.partition("\t")
+        if path and os.path.realpath(known) == real:
+            return path
+    return None
+
+
+def remember_last_loop(settings: Settings, library: str | os.PathLike[str], path: str) -> None:
+    """Keep `path` as the library's current loop, so the next window opens on it (for the
+    RECENT_LIBRARIES libraries used last; names with a tab or a line break are not kept)."""
+    library = os.path.abspath(os.fspath(library))
+    if any(c in text for text in (library, path) for c in "\t\n\r"):
+        return
+    real = os.path.realpath(library)
+    others = [
+        line
+        for line in str(settings.get("last_loops")).splitlines()
+        if line and os.path.realpath(line.partition("\t")[0]) != real
+    ]
+    settings.set("last_loops", "\n".join([f"{library}\t{path}", *others][:RECENT_LIBRARIES]))
 
 
 def folder_to_browse(settings: Settings) -> str:

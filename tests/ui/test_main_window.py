@@ -1445,3 +1445,41 @@ def test_the_map_follows_the_filter_once_typing_pauses(qtbot, window):
     window.filter_flag.setCurrentIndex(0)
     qtbot.waitUntil(lambda: len(faint.data) == 0, timeout=2000)
     assert window.map.point_count() == len(window.map.ids)
+
+
+def test_a_library_reopens_on_the_loop_that_was_current_when_it_closed(
+    qtbot, window, scored_library, settings
+):
+    from anomalizer_desktop.ui.main_window import MainWindow
+    from anomalizer_desktop.ui.player import AudioPlayer
+    from anomalizer_desktop.ui.settings import last_loop, remember_last_loop
+    from anomalizer_desktop.ui.workers import JobRunner
+
+    path, _ = scored_library
+
+    def reopened():
+        again = MainWindow(
+            Store(path), settings, JobRunner(str(path)), AudioPlayer(device="no such device")
+        )
+        qtbot.addWidget(again)
+        qtbot.waitUntil(lambda: again.model.rowCount() == 17, timeout=20_000)
+        qtbot.waitUntil(lambda: not again.runner.any_running(), timeout=20_000)
+        return again
+
+    window.table.selectRow(5)
+    chosen = window.model.path(5)
+    window.close()
+    assert last_loop(settings, path) == chosen
+    again = reopened()
+    assert [again.model.path(r) for r in again.selected_rows()] == [chosen]
+    assert again.model.path(again.table.currentIndex().row()) == chosen
+    again.runner.cancel_all()
+    again.store.close()
+    remember_last_loop(settings, path, "/gone/from/the/library.wav")  # not there any more
+    third = reopened()
+    assert third.selected_rows() == [0]  # the top of the list, as for a first opening
+    third.runner.cancel_all()
+    third.store.close()
+    remember_last_loop(settings, "/other/lib.sqlite", "/x.wav")  # another library's own
+    assert last_loop(settings, "/other/lib.sqlite") == "/x.wav"
+    assert last_loop(settings, path) == "/gone/from/the/library.wav"
