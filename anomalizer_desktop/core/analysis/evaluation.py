@@ -240,6 +240,7 @@ def evaluate(
 
     `save_features`: a folder to also write each scenario's vectors to (`Scenario.save`)."""
     folders = find_scenarios(corpus)
+    options = {"device": device, "epochs": epochs, "cancel": cancel, "assisted_only": assisted_only}
     scenarios: dict[str, dict] = {}
     left_out: dict[str, list[dict]] = {}
     with tempfile.TemporaryDirectory(prefix="anomalizer-eval-") as workdir:
@@ -253,13 +254,7 @@ def evaluate(
             if scenario.left_out:
                 left_out[scenario.name] = [{"path": p, "why": w} for p, w in scenario.left_out]
             scenarios[scenario.name] = yield from evaluate_scenario(
-                scenario,
-                protocols,
-                detectors,
-                device,
-                epochs,
-                cancel=cancel,
-                assisted_only=assisted_only,
+                scenario, protocols, detectors, **options
             )
     result = summarise(embedder, scenarios)
     if left_out:  # only then: a clean corpus keeps the plain {embedder, scenarios, mean}
@@ -320,15 +315,10 @@ def evaluate_features(
 ) -> Job[dict]:
     """The same evaluation on precomputed vectors (embedder reported as `features`)."""
     scenarios = {}
+    options = {"device": device, "epochs": epochs, "cancel": cancel, "assisted_only": assisted_only}
     for scenario in load_feature_scenarios(folder):
         scenarios[scenario.name] = yield from evaluate_scenario(
-            scenario,
-            protocols,
-            detectors,
-            device,
-            epochs,
-            cancel=cancel,
-            assisted_only=assisted_only,
+            scenario, protocols, detectors, **options
         )
     return summarise("features", scenarios)
 
