@@ -339,10 +339,16 @@ class MainWindow(
             self._explain_timer.start()
             return
         if not len(self.map.ids):  # nothing embedded with the chosen embedder: say what to press
-            self.explain_panel.show_message(
-                f"No loop has {self.embedder_name()} vectors yet: press Embed to "
-                "describe your loops with it, then Train."
-            )
+            if self._chain or any(self.runner.running(k) for k in ("scan", "embed")):
+                self.explain_panel.show_message(  # the app is on it: nothing to press
+                    "Your loops are being described: why each one is (or is not) unusual"
+                    " shows here once they are embedded and scored."
+                )
+            else:
+                self.explain_panel.show_message(
+                    f"No loop has {self.embedder_name()} vectors yet: press Embed to "
+                    "describe your loops with it, then Train."
+                )
             return
         path = self.model.path(rows[0])
         handle = self.runner.start("explain", jobs.explain_job(path, self.embedder_name()))

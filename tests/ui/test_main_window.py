@@ -999,6 +999,10 @@ def test_the_panel_says_to_embed_when_the_chosen_embedder_has_no_vectors(qtbot, 
     assert window.explain_panel.toPlainText() == (
         "No loop has clap vectors yet: press Embed to describe your loops with it, then Train."
     )
+    window._chain = [lambda: None]  # an embed is on its way (added folders): nothing to press
+    window._explain_current()
+    assert window.explain_panel.toPlainText().startswith("Your loops are being described")
+    window._chain = []
 
 
 def test_the_shortcuts_list_names_every_shortcut_the_window_has(qtbot, window):
