@@ -211,15 +211,41 @@ def test_a_flag_that_lifts_a_loop_is_named_only_among_its_nearest_loops():
         pull=SimpleNamespace(anchors=z[[flagged]]), pull_gains=lambda x: np.array([[0.9]])
     )
 
+    flags = [None] * 20
+    flags[flagged] = "unusual"
+
     def named(row):
         distances = np.abs(z - z[row]).sum(axis=1)
-        return [f["path"] for f in _like_flagged(model, z, z, row, paths, distances)]
+        return [f["path"] for f in _like_flagged(model, z, z, row, paths, flags, distances)]
 
     # loop 8: loops 7, 9 and 10 share the nearest places; the flagged one is among the nearest
     assert named(8) == ["loop_10.wav"]
     # loop 0: the flagged loop lifts it as much, but 9 loops are nearer than it
     assert NAMED_AMONG <= 9 and named(0) == []
     assert named(flagged) == []
+
+
+def test_a_copy_of_a_flagged_loop_is_never_named_as_the_flagged_one():
+    """The same file twice in a library (a pack copied into another): the flagged loop is not
+    said to sound like "its copy, which you flagged", and the copy names the flagged one."""
+    from types import SimpleNamespace
+
+    from anomalizer_desktop.core.analysis.explain import _like_flagged
+
+    z = np.array([[0.0, 0.0], [0.0, 0.0], [5.0, 5.0], [9.0, 9.0]])  # rows 0 and 1: one file
+    paths = ["copy_in_pack_a.wav", "flagged_in_pack_b.wav", "other.wav", "far.wav"]
+    flags = [None, "unusual", None, None]
+    model = SimpleNamespace(
+        pull=SimpleNamespace(anchors=z[[1]]), pull_gains=lambda x: np.array([[2.0]])
+    )
+
+    def named(row):
+        distances = np.abs(z - z[row]).sum(axis=1)
+        return [f["path"] for f in _like_flagged(model, z, z, row, paths, flags, distances)]
+
+    assert named(1) == []  # the flagged loop itself: it was matched to its copy before
+    assert named(0) == ["flagged_in_pack_b.wav"]
+    assert named(2) == ["flagged_in_pack_b.wav"]
 
 
 def test_training_can_leave_flags_out(embedded):
@@ -528,3 +554,19 @@ def test_loops_like_a_loop_come_nearest_first_and_match_the_explanation(
         "odd_tone_2.wav",
         Path(result.paths[2]).name,
     ]
+
+
+def test_a_silent_or_nearly_silent_loop_is_said_to_be_so_first(store, drums_with_odd_ones):
+    from anomalizer_desktop.core.analysis.explain import explain
+
+    audiogen.write(drums_with_odd_ones / "bounced_empty.wav", np.zeros(44100, np.float32))
+    audiogen.write(drums_with_odd_ones / "very_quiet.wav", audiogen.tone(330, 1.0) * 3e-4)
+    run_job(scan(store, [str(drums_with_odd_ones)]))
+    run_job(embed(store, "dsp", workers=1))
+    run_job(train(store, ModelSpec("default"), "dsp"))
+    empty = explain(store, str(drums_with_odd_ones / "bounced_empty.wav")).summary
+    assert empty.split(". ")[1] == "It is silent: every sample is (nearly) zero"
+    quiet = explain(store, str(drums_with_odd_ones / "very_quiet.wav")).summary
+    assert "It is almost silent: its loudest moment is -" in quiet
+    drum = explain(store, str(drums_with_odd_ones / "drums_03.wav")).summary
+    assert "silent" not in drum

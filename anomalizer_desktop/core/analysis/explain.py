@@ -16,6 +16,7 @@ import numpy as np
 
 from anomalizer_desktop.core.analysis.loop_space import NotEmbeddedError, locate
 from anomalizer_desktop.core.detector.preprocess import CLIP
+from anomalizer_desktop.core.embedding.dsp_frames import SILENCE_DB
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.text import more_than
@@ -71,11 +72,19 @@ NAMED_AMONG = 5
 
 
 def _like_flagged(
-    model, x: np.ndarray, z: np.ndarray, row: int, paths: list[str], distances: np.ndarray
+    model,
+    x: np.ndarray,
+    z: np.ndarray,
+    row: int,
+    paths: list[str],
+    flags: list[str | None],
+    distances: np.ndarray,
 ) -> list[dict]:
     """Loops flagged unusual at training time that this loop sounds like, strongest pull
     first: their pull lifts it by NAMED_GAIN or more and they are among its NAMED_AMONG nearest
-    loops (`distances`: L1 from this loop to every row of `z`)."""
+    loops (`distances`: L1 from this loop to every row of `z`). An anchor is matched to the
+    loop flagged unusual that has its vector: a library can hold the same file twice (one
+    pack copied into another), and its unflagged copy is not the loop the user flagged."""
     gains = model.pull_gains(x[row : row + 1]) if model is not None else None
     if gains is None:
         return []
@@ -87,9 +96,12 @@ def _like_flagged(
             break
         # the anchor is the standardised vector of a library loop: find which one
         offsets = np.abs(z - model.pull.anchors[anchor]).sum(axis=1)
-        at = int(np.argmin(offsets))
+        matches = [i for i in np.flatnonzero(offsets < 1e-3) if i != row and flags[i] == "unusual"]
+        if not matches:
+            continue  # the loop itself, or a flag taken back since training
+        at = int(matches[0])
         nearer = int((others < distances[at]).sum())
-        if at != row and offsets[at] < 1e-3 and nearer < NAMED_AMONG:
+        if nearer < NAMED_AMONG:
             found.append({"path": paths[at], "gain": round(float(gains[anchor]), 2)})
     return found
 
@@ -152,7 +164,13 @@ def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5)
         )
     deviations.sort(key=lambda d: -d.percentile)
     like = _like_flagged(
-        space.model, space.x, z, row, [records[int(s)].path for s in ids], distances
+        space.model,
+        space.x,
+        z,
+        row,
+        [records[int(s)].path for s in ids],
+        [records[int(s)].flag for s in ids],
+        distances,
     )
     return Explanation(
         record.path,
@@ -160,10 +178,29 @@ def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5)
         record.percentile,
         near,
         deviations,
-        _summary(record, deviations, like),
+        _summary(record, deviations, like, _plain_facts(names, space.x[row])),
         like,
     )
 
+
+def _plain_facts(names: list[str], vector: np.ndarray) -> list[str]:
+    """What needs no statistics to say, before the deviations: a silent file is silent (its
+    deviations alone read "far less energy around 665 Hz than usual"). From the DSP
+    descriptors' raw values, found by name; other embedders have none."""
+    try:
+        loudest = float(vector[names.index("peak loudness")])
+    except ValueError:
+        return []
+    if loudest <= SILENT_FLOOR_DB:
+        return ["It is silent: every sample is (nearly) zero."]
+    if loudest < SILENCE_DB:
+        return [f"It is almost silent: its loudest moment is {loudest:.0f} dB below full scale."]
+    return []
+
+
+#: a frame level (dB) at or below which a loop holds only zeros: the floor of the DSP
+#: descriptors' frame levels (20 log10 of 1e-5) plus a margin for dither-free rounding
+SILENT_FLOOR_DB = -99.0
 
 #: deviations (in spreads) from which a clause says "clearly" and "far" instead of "slightly"
 CLEARLY, FAR = 1.5, 4.0
@@ -216,7 +253,9 @@ STANDS_OUT = 80.0
 UNUSUAL_MIX = 90.0
 
 
-def _summary(record, deviations: list[Deviation], like_flagged: list[dict]) -> str:
+def _summary(
+    record, deviations: list[Deviation], like_flagged: list[dict], facts: list[str] = ()
+) -> str:
     name = os.path.basename(record.path)
     standing = (
         f"{name} is more unusual than {more_than(record.percentile)}% of your library. "
@@ -224,7 +263,7 @@ def _summary(record, deviations: list[Deviation], like_flagged: list[dict]) -> s
         else f"{name}: "
     )
     strongest = [d for d in deviations if d.percentile >= STANDS_OUT][:2]
-    sentences = []
+    sentences = list(facts)
     for d in strongest:
         sentences.append(
             f"Its {d.words} {_stands_out(d.words)} (more than {more_than(d.percentile)}% "
