@@ -35,6 +35,9 @@ def cmd_similar(args: argparse.Namespace, store: Store) -> int:
     if args.json:
         print_json({"path": result.path, "embedder": args.embedder, "nearest": nearest})
         return 0
+    if not nearest:
+        print(f"No other embedded loop to compare {result.path} with yet.")
+        return 0
     print(f"Loops like {result.path}, nearest first:")
     for n in nearest:
         print(f"  {n['distance']:7.2f}  {n['path']}" + (f"  [{n['flag']}]" if n["flag"] else ""))

@@ -361,8 +361,9 @@ class MainWindow(
         rows = self.selected_rows()
         if len(rows) != 1 or self.model.path(rows[0]) != asked:
             return
-        if isinstance(result, str):
-            self.explain_panel.show_message(result)
+        if isinstance(result, str):  # an error worded for the command line: as a sentence
+            text = result[:1].upper() + result[1:]
+            self.explain_panel.show_message(text if text.endswith(".") else f"{text}.")
         else:
             self.explain_panel.show_explanation(result)
 

@@ -270,3 +270,24 @@ def test_a_path_that_is_not_utf8_is_reported_not_a_traceback(capsys, lib, loop_f
     )
     assert main(["--library", lib, "explain", odd]) == 1
     assert f"{loop_folder}/caf\\xe9.wav is not an embedded loop" in capsys.readouterr().err
+
+
+def test_a_library_too_small_to_learn_from_says_what_to_do(capsys, lib, tmp_path):
+    """Two loops: nothing to train, explain or compare against yet, each said plainly (an
+    explanation used to call one loop of one "slightly flatter than usual")."""
+    folder = tmp_path / "two"
+    audiogen.write(folder / "a.wav", audiogen.drum_loop(seed=1))
+    run(capsys, "--library", lib, "scan", str(folder))
+    assert main(["--library", lib, "train"]) == 1
+    assert "(run `anomalizer embed` first)" in capsys.readouterr().err  # 1 loop not embedded
+    audiogen.write(folder / "b.wav", audiogen.drum_loop(seed=2))
+    run(capsys, "--library", lib, "start", str(folder), "--quiet")
+    assert main(["--library", lib, "train"]) == 1
+    assert "the library has 2 for dsp (add more loops)" in capsys.readouterr().err
+    assert main(["--library", lib, "explain", str(folder / "a.wav")]) == 1
+    assert "nothing to compare a.wav with yet" in capsys.readouterr().err
+    (folder / "b.wav").unlink()
+    run(capsys, "--library", lib, "scan", str(folder))
+    run(capsys, "--library", lib, "forget", "--missing")
+    code, text = run(capsys, "--library", lib, "similar", str(folder / "a.wav"))
+    assert code == 0 and text.startswith("No other embedded loop to compare")

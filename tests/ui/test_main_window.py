@@ -1487,3 +1487,29 @@ def test_a_library_reopens_on_the_loop_that_was_current_when_it_closed(
     remember_last_loop(settings, "/other/lib.sqlite", "/x.wav")  # another library's own
     assert last_loop(settings, "/other/lib.sqlite") == "/x.wav"
     assert last_loop(settings, path) == "/gone/from/the/library.wav"
+
+
+def test_the_banner_says_when_a_library_is_too_small_to_train_and_offers_no_button(qtbot):
+    from anomalizer_desktop.core.detector.freshness import TRAIN, ScoreStatus, score_status
+    from anomalizer_desktop.core.embedding.dsp import DspEmbedder
+    from anomalizer_desktop.core.embedding.dsp_features import FEATURE_DIM
+    from anomalizer_desktop.ui.widgets.stale_banner import StaleScoresBanner
+
+    store = Store(":memory:")
+    root = store.add_root("/l")
+    for i in range(2):
+        sample = store.insert_sample(f"/l/{i}.wav", root, status="ok")
+        store.put_features(sample, "dsp", DspEmbedder.version, np.zeros(FEATURE_DIM, np.float32))
+    status = score_status(store, "dsp")
+    assert status.action is None and status.embedded == 2
+    assert "needs at least 5; add more loops" in status.message
+    banner = StaleScoresBanner()
+    qtbot.addWidget(banner)
+    banner.set_status(status)
+    assert not banner.isHidden()
+    assert "No scores yet: 2 loops embedded" in banner.label.text()
+    assert banner.button.isHidden()
+    banner.set_status(ScoreStatus(None, "dsp", 9, 0, TRAIN, "9 loops embedded, none scored"))
+    assert not banner.button.isHidden() and banner.button.text() == "Train"
+    banner.set_status(None)
+    assert banner.isHidden()

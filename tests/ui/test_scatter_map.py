@@ -81,3 +81,12 @@ def test_points_the_filter_hides_are_faint_and_cannot_be_picked(view):
     assert len(faint.data) == 0 and view.caption.text() == "Axes"
     with pytest.raises(ValueError):
         view.show_only(np.array([True]))
+
+
+def test_an_axis_without_spread_gets_a_unit_range_not_a_microscope(view):
+    view.set_points(
+        np.array([1, 2]), np.array([[0, 0], [1, 0]], np.float32), [np.nan] * 2, [None] * 2, {}, ""
+    )
+    (x0, x1), (y0, y1) = view.viewbox.viewRange()
+    assert y0 <= -1 + 1e-6 and y1 >= 1 - 1e-6 and y1 - y0 < 3  # not +-0.0005 around 0
+    assert x0 <= 0 and x1 >= 1

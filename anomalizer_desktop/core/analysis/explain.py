@@ -16,6 +16,7 @@ import numpy as np
 
 from anomalizer_desktop.core.analysis.loop_space import NotEmbeddedError, locate
 from anomalizer_desktop.core.detector.preprocess import CLIP
+from anomalizer_desktop.core.detector.spec import MIN_TRAINING_LOOPS
 from anomalizer_desktop.core.embedding.dsp_frames import SILENCE_DB
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.store import Store
@@ -113,6 +114,12 @@ def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5)
     except NotEmbeddedError as error:
         raise ExplainError(str(error)) from None
     info, ids, records, row = space.info, space.ids, space.records, space.row
+    if len(ids) < MIN_TRAINING_LOOPS:  # "than usual" means nothing among so few
+        raise ExplainError(
+            f"nothing to compare {os.path.basename(space.records[int(ids[row])].path)} with"
+            f" yet: explanations need at least {MIN_TRAINING_LOOPS} embedded loops, the library"
+            f" has {len(ids)}"
+        )
     groups = info.groups or {"all": slice(0, info.dim)}
     names = info.names or [f"dimension {i + 1}" for i in range(info.dim)]
     phrases = info.phrases

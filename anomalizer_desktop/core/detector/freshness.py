@@ -16,6 +16,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
+from anomalizer_desktop.core.detector.spec import MIN_TRAINING_LOOPS
 from anomalizer_desktop.core.embedding.base import UnknownEmbedderError
 from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.library.store import Store
@@ -140,6 +141,12 @@ def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
         embedded = _embedded(store, info.id, info.version) if info else 0
         if not embedded:
             return ScoreStatus(None, None, 0, 0, None, "embed the library first")
+        if embedded < MIN_TRAINING_LOOPS:  # no Train button that can only fail
+            message = (
+                f"{quantity(embedded, 'loop')} embedded: learning what is normal needs at least"
+                f" {MIN_TRAINING_LOOPS}; add more loops"
+            )
+            return ScoreStatus(None, info.id, embedded, 0, None, message)
         message = f"{quantity(embedded, 'loop')} embedded, none scored: train to score them"
         return ScoreStatus(None, info.id, embedded, 0, TRAIN, message)
     run_embedder, config = store.execute(

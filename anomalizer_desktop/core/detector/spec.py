@@ -22,6 +22,10 @@ DEFAULT_MEMBERS: tuple[tuple[str, str | None], ...] = (
 )
 
 
+#: fewer embedded loops than this give no "normal" to learn (nor to explain a loop against)
+MIN_TRAINING_LOOPS = 5
+
+
 #: Deep SVDD / SAD train this many networks (seeds seed, seed + 1, ...) and average their
 #: robustly scaled scores. One network's scores depend much on its seed on a few hundred loops;
 #: with five, `evaluate` (DSP v5) rose in 14 of the 15 held-out detector x protocol cells (svdd-AE

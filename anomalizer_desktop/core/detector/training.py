@@ -25,14 +25,13 @@ from anomalizer_desktop.core.detector.freshness import (
     score_status,
 )
 from anomalizer_desktop.core.detector.model import AnomalyModel, ModelSpec
+from anomalizer_desktop.core.detector.spec import MIN_TRAINING_LOOPS
 from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.embedding.job import embed
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.text import quantity
-
-MIN_TRAINING_LOOPS = 5
 
 
 class TrainError(AnomalizerError):
@@ -76,9 +75,11 @@ def train(
     info = described.as_dict()
     ids, x = store.feature_matrix(info["id"], info["version"])
     if len(ids) < MIN_TRAINING_LOOPS:
+        waiting = store.counts_by_status()["ok"] - len(ids)  # readable, not embedded yet
+        hint = "run `anomalizer embed` first" if waiting > 0 else "add more loops"
         raise TrainError(
             f"need at least {MIN_TRAINING_LOOPS} embedded loops to train, the library has "
-            f"{len(ids)} for {embedder} (run `anomalizer embed` first)"
+            f"{len(ids)} for {embedder} ({hint})"
         )
     labels = flag_labels(store, ids) if use_flags else np.zeros(len(ids))
     used_flags = flags_digest(store) if use_flags else NO_FLAGS_DIGEST

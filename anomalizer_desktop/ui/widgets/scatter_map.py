@@ -151,6 +151,13 @@ class ScatterMap(QWidget):
         self._ringed = None  # new positions: the rings move with them
         self._redraw()
         self.plot.autoRange()
+        if len(self.xy):  # an axis without spread (two loops): a unit range, not +-0.0005
+            flat = np.ptp(self.xy, axis=0) < 1e-6
+            centre = self.xy.mean(axis=0)
+            if flat[0]:
+                self.viewbox.setXRange(centre[0] - 1, centre[0] + 1)
+            if flat[1]:
+                self.viewbox.setYRange(centre[1] - 1, centre[1] + 1)
 
     def show_only(self, shown: np.ndarray | None) -> None:
         """Draw the points where `shown` (one bool per point, in `ids` order) is False faint

@@ -50,10 +50,14 @@ class StaleScoresBanner(QFrame):
 
     def set_status(self, status: ScoreStatus | None) -> None:
         self.action = status.action if status is not None else None
-        if self.action is None:
+        # loops embedded but too few to learn from: say so, with no button that can only fail
+        too_few = status is not None and status.run_id is None and status.embedded > 0
+        if self.action is None and not too_few:
             self.setVisible(False)
             return
         lead = "No scores yet" if status.run_id is None else "Scores are out of date"
         self.label.setText(f"{lead}: {status.message}")
-        self.button.setText(BUTTON_TEXT[self.action])
+        self.button.setVisible(self.action is not None)
+        if self.action is not None:
+            self.button.setText(BUTTON_TEXT[self.action])
         self.setVisible(True)
