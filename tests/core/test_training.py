@@ -570,3 +570,19 @@ def test_a_silent_or_nearly_silent_loop_is_said_to_be_so_first(store, drums_with
     assert "It is almost silent: its loudest moment is -" in quiet
     drum = explain(store, str(drums_with_odd_ones / "drums_03.wav")).summary
     assert "silent" not in drum
+
+
+def test_copies_of_one_loop_are_said_to_be_like_the_rest_not_slightly_different(
+    store, tmp_path
+):
+    from anomalizer_desktop.core.analysis.explain import explain
+
+    loop = audiogen.drum_loop(seed=4)
+    for i in range(6):
+        audiogen.write(tmp_path / "copies" / f"c{i}.wav", loop)
+    run_job(scan(store, [str(tmp_path / "copies")]))
+    run_job(embed(store, "dsp", workers=1))
+    run_job(train(store, ModelSpec("default"), "dsp"))
+    summary = explain(store, str(tmp_path / "copies" / "c3.wav")).summary
+    assert summary.endswith("Nothing sets it apart: it is like the rest of your library.")
+    assert "than usual" not in summary

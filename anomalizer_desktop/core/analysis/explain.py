@@ -209,6 +209,9 @@ def _plain_facts(names: list[str], vector: np.ndarray) -> list[str]:
 #: descriptors' frame levels (20 log10 of 1e-5) plus a margin for dither-free rounding
 SILENT_FLOOR_DB = -99.0
 
+#: no descriptor of the loop deviates by this many spreads: nothing to put in words
+TYPICAL_Z = 0.05
+
 #: deviations (in spreads) from which a clause says "clearly" and "far" instead of "slightly"
 CLEARLY, FAR = 1.5, 4.0
 
@@ -276,7 +279,11 @@ def _summary(
             f"Its {d.words} {_stands_out(d.words)} (more than {more_than(d.percentile)}% "
             f"of loops): {_lead_words(d)}."
         )
-    if not strongest and deviations:
+    if deviations and max(abs(d.top_descriptors[0]["z"]) for d in deviations) < TYPICAL_Z:
+        # every descriptor sits at the library's typical value (copies of one loop, say):
+        # "slightly flatter than usual (+0.0σ)" would be false
+        sentences.append("Nothing sets it apart: it is like the rest of your library.")
+    elif not strongest and deviations:
         # Nothing is far out on its own: saying "its rhythm stands out (more than 50 % of
         # loops)" would be false. Say so, and name the aspect that comes closest.
         d = deviations[0]
