@@ -202,11 +202,9 @@ def refresh_scores(
         if status.action == EMBED:  # cancelled: do not train on a mix of versions
             return status.message
     if status.action is None:
-        return (
-            status.message
-            if status.run_id is None
-            else f"scores are up to date (run {status.run_id})"
-        )
+        if status.run_id is not None:
+            return f"scores are up to date (run {status.run_id})"
+        return f"not trained: {status.message}" if status.embedded else status.message
     if status.action == SCORE:
         done = yield from score(store, status.run_id, cancel=cancel, only_new=True)
         return (
