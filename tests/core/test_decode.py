@@ -5,6 +5,7 @@ from __future__ import annotations
 import audiogen
 import numpy as np
 import pytest
+import soundfile as sf
 
 from anomalizer_desktop.core.audio import AudioDecodeError, is_audio_path, load_audio, probe
 from anomalizer_desktop.core.audio.identity import content_hash, identify
@@ -88,6 +89,7 @@ def test_audio_extensions_are_case_insensitive():
     assert is_audio_path("LOOP.WAV")
     assert is_audio_path("a/b/c.Aiff")
     assert is_audio_path("x.mp3")
+    assert is_audio_path("Apple Loop.caf") and is_audio_path("long.W64") and is_audio_path("a.rf64")
     assert not is_audio_path("notes.txt")
     assert not is_audio_path("wav")
 
@@ -154,3 +156,13 @@ def test_a_file_cut_short_is_called_truncated_but_a_streaming_placeholder_is_not
     assert load_audio(tmp_path / "streamed.wav").duration == pytest.approx(2.0)
     odd = audiogen.write(tmp_path / "odd_length.wav", audiogen.tone(seconds=0.5)[:1001])
     assert probe(odd).frames == 1001  # a pad byte is not a cut
+
+
+@pytest.mark.parametrize("fmt", ["CAF", "W64", "RF64"])
+def test_apple_loops_and_the_large_wav_formats_decode(tmp_path, fmt):
+    """Core Audio Format (Apple Loops) and the WAVs past 4 GB are loops too."""
+    path = tmp_path / f"loop.{fmt.lower()}"
+    sf.write(path, audiogen.tone(220, 1.0), audiogen.SR, format=fmt)
+    audio = load_audio(path, 22050)
+    assert is_audio_path(path) and audio.info.duration == pytest.approx(1.0, abs=0.01)
+    assert np.abs(audio.samples).max() == pytest.approx(0.3, abs=0.02)

@@ -5,9 +5,24 @@ from __future__ import annotations
 from pathlib import PurePath
 
 #: Everything libsndfile (>= 1.1, bundled with the soundfile wheels) can read that producers keep
-#: loops in. mp3 is read by libsndfile >= 1.1 via mpg123.
+#: loops in. mp3 is read by libsndfile >= 1.1 via mpg123. caf is Apple's Core Audio Format
+#: (Apple Loops from Logic and GarageBand); w64 and rf64 are the WAVs that outgrow 4 GB.
 AUDIO_EXTENSIONS: frozenset[str] = frozenset(
-    {".wav", ".wave", ".aif", ".aiff", ".aifc", ".flac", ".ogg", ".oga", ".opus", ".mp3"}
+    {
+        ".wav",
+        ".wave",
+        ".w64",
+        ".rf64",
+        ".aif",
+        ".aiff",
+        ".aifc",
+        ".caf",
+        ".flac",
+        ".ogg",
+        ".oga",
+        ".opus",
+        ".mp3",
+    }
 )
 
 
