@@ -518,6 +518,18 @@ def test_the_summary_never_says_an_ordinary_aspect_stands_out():
         record = SimpleNamespace(path=f"/l/{name}", percentile=percentile, flag=flag)
         assert _summary(record, [deviation(*a) for a in aspects], []) == expected
 
+    # a loop of a small pack: its length stands out from the library, yet it ranks low
+    pack = SimpleNamespace(path="/l/pack_03.wav", percentile=2.0, flag=None)
+    aspects = [deviation("length", 95.0)]
+    assert _summary(pack, aspects, [], by_neighbours=True) == (
+        "pack_03.wav is more unusual than 2% of your library. Its length stands out (more than"
+        " 95% of loops): length is off. It ranks low all the same: the loops nearest to it"
+        " share what sets it apart."
+    )
+    assert "ranks low" not in _summary(pack, aspects, [])  # Deep SVDD: not by neighbours
+    high = SimpleNamespace(path="/l/x.wav", percentile=97.0, flag=None)
+    assert "ranks low" not in _summary(high, aspects, [], by_neighbours=True)
+
 
 def test_loops_like_a_loop_come_nearest_first_and_match_the_explanation(
     embedded, drums_with_odd_ones, capsys

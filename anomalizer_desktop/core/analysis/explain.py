@@ -185,7 +185,13 @@ def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5)
         record.percentile,
         near,
         deviations,
-        _summary(record, deviations, like, _plain_facts(names, space.x[row])),
+        _summary(
+            record,
+            deviations,
+            like,
+            _plain_facts(names, space.x[row]),
+            by_neighbours=_latest_detector(store) in NEIGHBOUR_DETECTORS,
+        ),
         like,
     )
 
@@ -239,6 +245,11 @@ def _descriptor(
     return found
 
 
+def _latest_detector(store: Store) -> str | None:
+    row = store.execute("SELECT detector FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
 def _unusual_cut(store: Store) -> float | None:
     row = store.execute("SELECT threshold FROM runs ORDER BY id DESC LIMIT 1").fetchone()
     return row[0] if row and row[0] is not None else None
@@ -259,13 +270,25 @@ def _stands_out(words: str) -> str:
 
 #: an aspect "stands out" when it deviates more than this share of the library's loops (%)
 STANDS_OUT = 80.0
+#: below this unusualness a loop "ranks low" for the summary (the lower half of the library)
+RANKS_LOW = 50.0
+#: detectors whose scores are distances to the nearest loops
+NEIGHBOUR_DETECTORS = ("default", "knn", "aspects")
 #: a loop above this percentile with no aspect standing out is rare for its mix of aspects
 UNUSUAL_MIX = 90.0
 
 
 def _summary(
-    record, deviations: list[Deviation], like_flagged: list[dict], facts: list[str] = ()
+    record,
+    deviations: list[Deviation],
+    like_flagged: list[dict],
+    facts: list[str] = (),
+    by_neighbours: bool = False,
 ) -> str:
+    """The panel's paragraph. `by_neighbours`: the scores measure distances to the nearest
+    loops (the default and knn detectors), so a loop with standing-out aspects can still rank
+    low: loops near it share them, and the summary says so rather than seem to contradict
+    itself ("more unusual than 2 %. Its pitch stands out (more than 95 %)")."""
     name = os.path.basename(record.path)
     standing = (
         f"{name} is more unusual than {more_than(record.percentile)}% of your library. "
@@ -298,6 +321,15 @@ def _summary(
             + ("; it is the mix of them that is rare here" if rare_mix else "")
             + f". Closest: its {d.words} (more than {more_than(d.percentile)}% of loops):"
             f" {_lead_words(d)}."
+        )
+    if (
+        by_neighbours
+        and strongest
+        and record.percentile is not None
+        and record.percentile < RANKS_LOW
+    ):
+        sentences.append(
+            "It ranks low all the same: the loops nearest to it share what sets it apart."
         )
     if record.flag in ("typical", "unusual"):
         sentences.append(f"You flagged it {record.flag}.")
