@@ -37,11 +37,20 @@ def main(argv: list[str] | None = None) -> int:
 
     from anomalizer_desktop.core.errors import AnomalizerError
     from anomalizer_desktop.core.library.store import Store
-    from anomalizer_desktop.ui.library_open import ask_with_message_box, recover_library
+    from anomalizer_desktop.ui.library_open import (
+        ask_with_message_box,
+        missing_library,
+        recover_library,
+    )
     from anomalizer_desktop.ui.main_window import MainWindow
     from anomalizer_desktop.ui.player import AudioPlayer
     from anomalizer_desktop.ui.resources import DESKTOP_FILE, app_icon
-    from anomalizer_desktop.ui.settings import Settings, apply_model_folder, remember_library
+    from anomalizer_desktop.ui.settings import (
+        Settings,
+        apply_model_folder,
+        gone_since_last_time,
+        remember_library,
+    )
     from anomalizer_desktop.ui.workers import JobRunner
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -52,16 +61,22 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     apply_model_folder(settings)  # where CLAP checkpoints are looked for
     library = resolve_library_path(args.library or settings.get("library") or None)
+    default = resolve_library_path()
     try:
-        store = Store(library)
+        if gone_since_last_time(settings, library, default) and not args.screenshot:
+            store = missing_library(library, ask_with_message_box, default)
+            if store is None:
+                return 1
+        else:
+            store = Store(library)
     except AnomalizerError as error:  # damaged, not a database, or from a newer version
         print(f"anomalizer-desktop: {error}", file=sys.stderr)
         if args.screenshot:
             return 1
-        store = recover_library(library, error, ask_with_message_box, resolve_library_path())
+        store = recover_library(library, error, ask_with_message_box, default)
         if store is None:
             return 1
-        library = Path(store.path)  # the default one, when the user chose it
+    library = Path(store.path)  # another one, when the user chose it
     settings.set("library", str(library))
     remember_library(settings, library)
     player = AudioPlayer(device=settings.get("audio_device") or None)

@@ -75,18 +75,52 @@ def _unreachable(
 ) -> Store | None:
     """A library whose folder is not there: try again (once the drive is mounted), open the
     default library instead, or quit; never a new library where the drive should be."""
+    return _wait_for(
+        library,
+        f"{_sentence(error)}\n\nIs it on a drive that is not connected?",
+        ask,
+        default,
+        offer_new=False,
+    )
+
+
+def missing_library(library: Path, ask: Ask, default: Path | None) -> Store | None:
+    """A library opened before whose file is not there now, though its folder may be (an
+    empty mount point, a moved file): ask before starting an empty one in its place."""
+    text = (
+        f"The library {library} is not there any more (it was open before).\n\n"
+        "Is it on a drive that is not connected, or was it moved?"
+    )
+    return _wait_for(library, text, ask, default, offer_new=True)
+
+
+def _wait_for(
+    library: Path, text: str, ask: Ask, default: Path | None, offer_new: bool
+) -> Store | None:
+    """Ask until the library file is there (Try again opens only an existing file, never
+    makes one), the user starts a new one there, opens the default library, or quits."""
     offer_default = default is not None and Path(default) != Path(library)
-    choices = [RETRY, *([DEFAULT] if offer_default else []), QUIT]
+    choices = [
+        RETRY,
+        *([DEFAULT] if offer_default else []),
+        *([START_NEW] if offer_new else []),
+        QUIT,
+    ]
     while True:
-        choice = ask(f"{_sentence(error)}\n\nIs it on a drive that is not connected?", choices)
+        choice = ask(text, choices)
         if choice == RETRY:
+            if not library.exists():
+                continue
             try:
                 return Store(library)
-            except AnomalizerError as again:
-                error = again
-                if library.exists():  # there now, but unusable: the damaged-library path
-                    return recover_library(library, again, ask, default)
-                continue
+            except AnomalizerError as again:  # there now, but unusable: the damaged path
+                return recover_library(library, again, ask, default)
+        if choice == START_NEW and offer_new:
+            try:
+                return Store(library)
+            except AnomalizerError as failure:
+                ask(f"Could not start a new library at {library}:\n\n{failure}", [QUIT])
+                return None
         if choice == DEFAULT and offer_default:
             try:
                 return Store(default)

@@ -80,6 +80,18 @@ def remember_library(settings: Settings, path: str | os.PathLike[str]) -> None:
     settings.set("recent_libraries", "\n".join([path, *others][:RECENT_LIBRARIES]))
 
 
+def gone_since_last_time(
+    settings: Settings, library: str | os.PathLike[str], default: str | os.PathLike[str]
+) -> bool:
+    """A library opened before whose file is not there now (not the default one, which is
+    simply made again): opening it would quietly start an empty library where it was."""
+    path = os.path.abspath(os.fspath(library))
+    if os.path.exists(path) or path == os.path.abspath(os.fspath(default)):
+        return False
+    real = os.path.realpath(path)
+    return any(os.path.realpath(p) == real for p in recent_libraries(settings))
+
+
 def last_loop(settings: Settings, library: str | os.PathLike[str]) -> str | None:
     """The loop that was current when this library's window last closed (None: none known)."""
     real = os.path.realpath(os.fspath(library))

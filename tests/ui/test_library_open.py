@@ -115,9 +115,10 @@ def test_a_library_on_a_missing_drive_can_be_tried_again_or_left_for_the_default
     assert len(ask.shown) == 2 and store is not None and store.path == str(default)
     store.close()
 
-    def mount(text, choices):  # the drive is connected while the question is up
+    def mount(text, choices):  # the drive, with its library, is connected while asked
         (tmp_path / "usb").unlink()
         (tmp_path / "usb" / "Loops").mkdir(parents=True)
+        Store(library).close()
         return RETRY
 
     store = recover_library(library, caught.value, mount, default)
@@ -127,3 +128,32 @@ def test_a_library_on_a_missing_drive_can_be_tried_again_or_left_for_the_default
     ask = Answers(QUIT)
     recover_library(tmp_path / "nodrive" / "x" / "l.sqlite", caught.value, ask, None)
     assert ask.shown[0][1] == [RETRY, QUIT]
+
+
+def test_a_library_gone_since_last_time_is_not_quietly_made_again_empty(tmp_path):
+    """An empty mount point, a moved file: the folder is there but the library is not. Try
+    again opens it only once the file is back; a new one starts only when asked for."""
+    from anomalizer_desktop.ui.library_open import missing_library
+    from anomalizer_desktop.ui.settings import gone_since_last_time, remember_library
+
+    library = tmp_path / "mnt" / "samples" / "library.sqlite"
+    library.parent.mkdir(parents=True)
+    default = tmp_path / "home" / "library.sqlite"
+    from PySide6.QtCore import QSettings
+
+    from anomalizer_desktop.ui.settings import Settings
+
+    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    assert not gone_since_last_time(settings, library, default)  # never opened: a new one
+    remember_library(settings, library)
+    assert gone_since_last_time(settings, library, default)
+    assert not gone_since_last_time(settings, default, default)  # the default is remade
+    ask = Answers(RETRY, QUIT)  # not back yet: asked again, then quit
+    assert missing_library(library, ask, default) is None
+    assert len(ask.shown) == 2 and not library.exists()
+    text, choices = ask.shown[0]
+    assert "not there any more" in text and choices == [RETRY, DEFAULT, START_NEW, QUIT]
+    store = missing_library(library, Answers(START_NEW), default)
+    assert store is not None and library.exists()
+    store.close()
+    assert not gone_since_last_time(settings, library, default)
