@@ -116,16 +116,18 @@ def _wait_for(
             except AnomalizerError as again:  # there now, but unusable: the damaged path
                 return recover_library(library, again, ask, default)
         if choice == START_NEW and offer_new:
-            try:
-                return Store(library)
-            except AnomalizerError as failure:
-                ask(f"Could not start a new library at {library}:\n\n{failure}", [QUIT])
-                return None
+            return _open_or_say(library, f"Could not start a new library at {library}", ask)
         if choice == DEFAULT and offer_default:
-            try:
-                return Store(default)
-            except AnomalizerError as failure:
-                ask(f"Could not open the default library either:\n\n{failure}", [QUIT])
+            return _open_or_say(default, "Could not open the default library either", ask)
+        return None
+
+
+def _open_or_say(library: Path, failed: str, ask: Ask) -> Store | None:
+    """The library at `library`, or None once the user has read why it cannot be opened."""
+    try:
+        return Store(library)
+    except AnomalizerError as failure:
+        ask(f"{failed}:\n\n{failure}", [QUIT])
         return None
 
 
