@@ -72,12 +72,23 @@ def recent_libraries(settings: Settings) -> list[str]:
     return [line for line in str(settings.get("recent_libraries")).splitlines() if line]
 
 
+def _put_first(settings: Settings, key: str, library: str, line: str) -> None:
+    """Put `line` first in a per-library list (one line each, the library's path up to a tab
+    or the end), dropping the older line of the same library however it was spelled; the
+    RECENT_LIBRARIES libraries used last are kept."""
+    real = os.path.realpath(library)
+    others = [
+        old
+        for old in str(settings.get(key)).splitlines()
+        if old and os.path.realpath(old.partition("\t")[0]) != real
+    ]
+    settings.set(key, "\n".join([line, *others][:RECENT_LIBRARIES]))
+
+
 def remember_library(settings: Settings, path: str | os.PathLike[str]) -> None:
     """Put a library file first in the recent list (once, however it was spelled)."""
     path = os.path.abspath(os.fspath(path))
-    real = os.path.realpath(path)
-    others = [p for p in recent_libraries(settings) if os.path.realpath(p) != real]
-    settings.set("recent_libraries", "\n".join([path, *others][:RECENT_LIBRARIES]))
+    _put_first(settings, "recent_libraries", path, path)
 
 
 def gone_since_last_time(
@@ -108,13 +119,7 @@ def remember_last_loop(settings: Settings, library: str | os.PathLike[str], path
     library = os.path.abspath(os.fspath(library))
     if any(c in text for text in (library, path) for c in "\t\n\r"):
         return
-    real = os.path.realpath(library)
-    others = [
-        line
-        for line in str(settings.get("last_loops")).splitlines()
-        if line and os.path.realpath(line.partition("\t")[0]) != real
-    ]
-    settings.set("last_loops", "\n".join([f"{library}\t{path}", *others][:RECENT_LIBRARIES]))
+    _put_first(settings, "last_loops", library, f"{library}\t{path}")
 
 
 def folder_to_browse(settings: Settings) -> str:

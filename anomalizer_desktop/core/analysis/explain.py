@@ -128,7 +128,7 @@ def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5)
 
     # nearest typical neighbours: not flagged unusual and, once scored, below the unusual cut
     record = records[int(ids[row])]
-    cut = _unusual_cut(store)
+    detector, cut = _latest_run(store)
     typical = np.array(
         [
             i != row
@@ -190,7 +190,7 @@ def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5)
             deviations,
             like,
             _plain_facts(names, space.x[row]),
-            by_neighbours=_latest_detector(store) in NEIGHBOUR_DETECTORS,
+            by_neighbours=detector in NEIGHBOUR_DETECTORS,
         ),
         like,
     )
@@ -245,14 +245,10 @@ def _descriptor(
     return found
 
 
-def _latest_detector(store: Store) -> str | None:
-    row = store.execute("SELECT detector FROM runs ORDER BY id DESC LIMIT 1").fetchone()
-    return row[0] if row else None
-
-
-def _unusual_cut(store: Store) -> float | None:
-    row = store.execute("SELECT threshold FROM runs ORDER BY id DESC LIMIT 1").fetchone()
-    return row[0] if row and row[0] is not None else None
+def _latest_run(store: Store) -> tuple[str | None, float | None]:
+    """The latest run's detector and unusual cut (None, None before any training)."""
+    row = store.execute("SELECT detector, threshold FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def spreads_text(z: float) -> str:
