@@ -17,9 +17,13 @@ from pathlib import Path
 import numpy as np
 
 
-def _build_library(path: Path, rows: int, dim: int = 64, seed: int = 0) -> None:
+def _build_library(path: Path, rows: int, dim: int | None = None, seed: int = 0) -> None:
+    """A library of `rows` loops with random vectors as wide as the DSP embedder's (it was 64
+    wide until 2026-11-29, which understated the map's and likeness's cost about 2-fold)."""
+    from anomalizer_desktop.core.embedding.dsp_features import FEATURE_DIM
     from anomalizer_desktop.core.library.store import Store
 
+    dim = dim or FEATURE_DIM
     rng = np.random.default_rng(seed)
     now = time.time()
     with Store(path) as store, store.transaction() as db:

@@ -22,6 +22,9 @@ from anomalizer_desktop.core.embedding.base import UnknownEmbedderError
 from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.library.store import Store
 
+#: above this many loops, the map's standardisation is fitted on an evenly spaced sample of them
+MAX_LOOPS_FOR_SCALING = 20_000
+
 
 @dataclass
 class MapProjection:
@@ -48,7 +51,10 @@ def project(
     carries."""
     if len(x) == 0:
         return np.zeros((0, 2), np.float32), (0.0, 0.0)
-    z = Standardizer.fit(x, groups).transform(x)
+    # the spreads of a big library are as well known from an even sample of its loops (the
+    # map is a rough guide): 0.13 s instead of 0.75 s at 100k x 308 on 2 cores
+    step = -(-len(x) // MAX_LOOPS_FOR_SCALING)
+    z = Standardizer.fit(x[::step], groups).transform(x)
     if len(x) < 3:
         return np.c_[np.arange(len(x), dtype=np.float32), np.zeros(len(x), np.float32)], (1.0, 0.0)
     centred = (z - z.mean(axis=0)).astype(np.float32)
