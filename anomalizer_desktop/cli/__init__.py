@@ -21,6 +21,9 @@ from anomalizer_desktop.core.export import FORMATS
 from anomalizer_desktop.core.library.store import FLAGS, SORT_COLUMNS, STATUSES, Store
 from anomalizer_desktop.core.paths import resolve_library_path
 
+#: what `scan` and `start` do without folders: the window's Rescan, for a shell or a timer
+FOLDERS_HELP = "folders to add or scan again (none: every folder of the library, as Rescan does)"
+
 
 def _at_least_one(text: str) -> int:
     """argparse type: a whole number of 1 or more."""
@@ -49,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("scan", parents=[common], help="scan folders into the library")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="*", metavar="PATH", help=FOLDERS_HELP)
     p.set_defaults(func=library_commands.cmd_scan, creates_library=True)
 
     p = sub.add_parser("embed", parents=[common], help="compute embeddings for new loops")
@@ -62,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "start", parents=[common], help="scan, embed and score folders (quick start)"
     )
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="*", metavar="PATH", help=FOLDERS_HELP)
     p.add_argument(
         "--no-train", action="store_true", help="scan and embed only; leave the scores as they are"
     )
@@ -234,7 +237,9 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "needs_store", True) is False:
             return args.func(args)
         path = resolve_library_path(args.library)
-        if not getattr(args, "creates_library", False) and not path.exists():
+        # scan and start make a library only when told which folders to put in it
+        creates = getattr(args, "creates_library", False) and bool(args.paths)
+        if not creates and not path.exists():
             # only scan and start make a library: `export` or `list` with a mistyped --library
             # must not leave an empty one behind and report "wrote 0 loops"
             if args.func is library_commands.cmd_info:

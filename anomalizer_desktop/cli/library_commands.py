@@ -13,7 +13,7 @@ from anomalizer_desktop.cli.output import drive, format_table, print_json, print
 from anomalizer_desktop.core.embedding.job import embed as embed_job
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.export import select_entries, write_export
-from anomalizer_desktop.core.library.scanner import ScanError
+from anomalizer_desktop.core.library.scanner import UNREACHABLE_FOLDER, ScanError, reachable_roots
 from anomalizer_desktop.core.library.scanner import scan as scan_job
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.walk import UNUSABLE_FILE_NAME, has_a_usable_name, shown_path
@@ -28,8 +28,24 @@ def scan_line(summary) -> str:
     return line + (f", back {summary.returned}" if summary.returned else "")
 
 
+def folders_to_scan(args: argparse.Namespace, store: Store) -> list[str]:
+    """The folders named, else every folder of the library that is there now (as the window's
+    Rescan: a drive not mounted must not turn its loops into "missing"); the others are named
+    on stderr."""
+    if args.paths:
+        return args.paths
+    reachable, away = reachable_roots(store)
+    if not reachable and not away:
+        raise AnomalizerError("the library has no folders yet: `anomalizer scan FOLDER` adds one")
+    for folder in away:
+        warn(f"  ! {folder}: {UNREACHABLE_FOLDER}")
+    if not reachable:
+        raise AnomalizerError("none of the library's folders can be reached now; nothing scanned")
+    return reachable
+
+
 def cmd_scan(args: argparse.Namespace, store: Store) -> int:
-    summary = drive(scan_job(store, args.paths), "scanning", args.quiet)
+    summary = drive(scan_job(store, folders_to_scan(args, store)), "scanning", args.quiet)
     if args.json:
         print_json(summary.as_json())
     else:
@@ -65,7 +81,7 @@ def cmd_start(args: argparse.Namespace, store: Store) -> int:
     the default detector, or score just the new loops), print where things stand."""
     from anomalizer_desktop.core.detector.training import refresh_scores
 
-    scanned = drive(scan_job(store, args.paths), "scanning", args.quiet)
+    scanned = drive(scan_job(store, folders_to_scan(args, store)), "scanning", args.quiet)
     print(scan_line(scanned))
     print_problems(scanned.problems)
     embedded = drive(embed_job(store, "dsp"), "embedding (dsp)", args.quiet)

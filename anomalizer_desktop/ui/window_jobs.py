@@ -11,16 +11,14 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from anomalizer_desktop.core.detector.freshness import EMBED, RETRAIN_WITH_FLAGS, SCORE, TRAIN
 from anomalizer_desktop.core.detector.spec import ModelSpec
-from anomalizer_desktop.core.library.scanner import reachable_roots
+from anomalizer_desktop.core.library.scanner import UNREACHABLE_FOLDER, reachable_roots
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.closing import unless_closed
 from anomalizer_desktop.ui.settings import folder_to_browse
 
 #: what the window says about library folders that are not there (their loops stay as they are)
-UNREACHABLE = (
-    "Not reachable now (a drive not mounted, or the folder moved?); its loops are left as they are"
-)
+UNREACHABLE = UNREACHABLE_FOLDER[0].upper() + UNREACHABLE_FOLDER[1:]
 
 
 class LibraryJobs:

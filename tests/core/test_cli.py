@@ -139,6 +139,45 @@ def test_default_library_lives_in_the_user_data_dir(tmp_path, monkeypatch):
     assert resolve_library_path() == tmp_path / "xdg" / "anomalizer-desktop" / "library.sqlite"
 
 
+def test_scan_and_start_without_folders_rescan_the_library_s_folders(
+    capsys, lib, loop_folder, tmp_path
+):
+    """As the window's Rescan: the folders that are there are scanned (a new loop is found),
+    one that is not (a drive not mounted) is named and its loops are kept, not "missing"."""
+    away = tmp_path / "drive" / "pack"
+    audiogen.write(away / "far.wav", audiogen.tone(220))
+    assert main(["--library", lib, "scan", str(loop_folder), str(away)]) == 0
+    capsys.readouterr()
+    audiogen.write(loop_folder / "new_one.wav", audiogen.tone(330))
+    (away / "far.wav").rename(tmp_path / "far.wav")
+    away.rmdir()
+    assert main(["--library", lib, "scan", "--json"]) == 0
+    out, err = capsys.readouterr()
+    summary = json.loads(out)
+    assert (summary["found"], summary["new"], summary["missing"]) == (13, 1, 0)
+    assert f"{away}: not reachable now" in err
+    with Store(lib) as store:
+        assert store.counts_by_status() == {"ok": 14, "error": 0, "missing": 0}
+    assert main(["--library", lib, "start", "-q", "--no-train"]) == 0
+    assert "found 13, new 0" in capsys.readouterr().out
+
+
+def test_scan_without_folders_says_what_is_missing(capsys, lib, tmp_path):
+    Store(lib).close()  # a library with no folders yet
+    assert main(["--library", lib, "scan"]) == 1
+    assert "no folders yet: `anomalizer scan FOLDER` adds one" in capsys.readouterr().err
+    gone = tmp_path / "gone"
+    audiogen.write(gone / "a.wav", audiogen.tone(220))
+    assert main(["--library", lib, "scan", "-q", str(gone)]) == 0
+    (gone / "a.wav").unlink()
+    gone.rmdir()
+    capsys.readouterr()
+    assert main(["--library", lib, "scan"]) == 1
+    assert "none of the library's folders can be reached now" in capsys.readouterr().err
+    with Store(lib) as store:
+        assert store.counts_by_status()["ok"] == 1  # kept for when the drive is back
+
+
 def test_scan_of_a_missing_folder_fails_cleanly(capsys, lib, tmp_path):
     assert main(["--library", lib, "scan", str(tmp_path / "nope")]) == 1
     assert "not a folder" in capsys.readouterr().err
@@ -249,7 +288,13 @@ def test_forget_folder_takes_a_folder_out_and_leaves_the_files(capsys, lib, loop
 
 
 def test_only_scan_and_start_make_a_library(capsys, lib, tmp_path):
-    for command in (["list"], ["export", "--format", "csv", str(tmp_path / "x.csv")], ["train"]):
+    for command in (
+        ["list"],
+        ["export", "--format", "csv", str(tmp_path / "x.csv")],
+        ["train"],
+        ["scan"],  # without folders: nothing to put in a new library
+        ["start"],
+    ):
         assert main(["--library", lib, *command]) == 1
         assert "no library at" in capsys.readouterr().err
     assert not os.path.exists(lib) and not (tmp_path / "x.csv").exists()

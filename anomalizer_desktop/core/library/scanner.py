@@ -78,6 +78,12 @@ def is_within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
+#: what is said of a library folder that is not there now (its loops are kept as they are)
+UNREACHABLE_FOLDER = (
+    "not reachable now (a drive not mounted, or the folder moved?); its loops are left as they are"
+)
+
+
 def reachable_roots(store: Store) -> tuple[list[str], list[str]]:
     """The library's folders that are there now, and those that are not (a drive not mounted):
     scans and embedding leave the second kind as they are."""
