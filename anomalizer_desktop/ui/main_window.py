@@ -35,6 +35,9 @@ from anomalizer_desktop.ui.window_jobs import LibraryJobs
 from anomalizer_desktop.ui.window_likeness import LikenessSort
 from anomalizer_desktop.ui.workers import JobRunner
 
+#: what the waveform says when the filters hide the loop it showed
+NO_LOOP_SHOWN = "Select a loop to see and hear it."
+
 #: what the waveform says for a loop whose file is no longer where the library has it
 MISSING = "the file is gone (moved or deleted?); Rescan finds moved files"
 #: ... and for one whose whole folder is not there
@@ -65,6 +68,7 @@ class MainWindow(
         self._chain: list[str] = []
         self._auditioning = False  # auto-play starts once the user has played something
         self._current_path: str | None = None  # the loop the waveform and the player follow
+        self._let_go_path: str | None = None  # the current loop a filter hid (not replayed)
         self._auto_selected: list[int] = []  # the selection the window made by itself
         #: the loop that was current when this library's window last closed: selected again
         #: once the first snapshot shows it (resume auditioning where you left off)
@@ -295,6 +299,7 @@ class MainWindow(
         if path == self._current_path:
             return  # the same loop at another row (a filter or a reload moved it): not again
         self._current_path = path
+        restored, self._let_go_path = path == self._let_go_path, None
         self._show_waveform(path, self.model.duration(row))
         neighbours = [
             self.model.path(r)
@@ -302,8 +307,8 @@ class MainWindow(
             if 0 <= r < self.model.rowCount()
         ]
         self.player.preload(neighbours)
-        if self.autoplay_box.isChecked() and self._auditioning:
-            self.player.play(path)
+        if self.autoplay_box.isChecked() and self._auditioning and not restored:
+            self.player.play(path)  # not when a filter only gave the loop back
 
     def _show_waveform(self, path: str, seconds: float | None = None) -> None:
         """Ask for the loop's samples; `_waveform_decoded` draws them (off the GUI thread
@@ -394,6 +399,18 @@ class MainWindow(
         self._hidden_selection = [] if has_selection else selected
         if not has_selection:
             self._table_selection_changed()  # a model reset says nothing: map and panel follow
+        if not self.table.currentIndex().isValid():
+            self._show_no_loop()
+
+    def _show_no_loop(self) -> None:
+        """The filter hid the current loop: the waveform and the player let it go (Space and a
+        click on the wave had nothing to act on while its picture stayed); it comes back, and
+        is drawn again, when a filter shows it."""
+        if self._current_path is None:
+            return
+        self._let_go_path, self._current_path = self._current_path, None
+        self.player.stop()
+        self.waveform.clear_wave(NO_LOOP_SHOWN)
 
     def _filter_map(self) -> None:
         """Fade the map's points of the loops the filters hide."""

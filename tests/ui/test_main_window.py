@@ -963,12 +963,22 @@ def test_the_selected_loop_stays_selected_through_filters(qtbot, window, monkeyp
     assert window.model.rowCount() == 17 and window.selected_ids() == chosen
     assert window.model.path(window.table.currentIndex().row()).endswith("tone_b.wav")
     assert len(played) == 1  # the same loop, only at another row: it does not play again
+    stopped = []
+    monkeypatch.setattr(window.player, "stop", lambda: stopped.append(True))
     window.filter_text.setText("drum")  # the filter hides it: nothing is selected
     assert window.selected_ids() == []
     assert len(window.map.rings.getData()[0]) == 0  # and the map no longer rings it
+    # nor do the waveform and the player keep a loop that Space and clicks cannot reach
+    assert window.waveform.title.toPlainText() == "Select a loop to see and hear it."
+    assert stopped == [True]
     window.filter_text.setText("drum_0")  # typed on: still hidden
+    assert stopped == [True]
     window.filter_text.clear()  # shown again: selected again, where the user left it
     assert window.selected_ids() == chosen and len(window.map.rings.getData()[0]) == 1
+    qtbot.waitUntil(
+        lambda: window.waveform.title.toPlainText().startswith("tone_b.wav"), timeout=5000
+    )
+    assert len(played) == 1  # given back by the filter, not moved to: drawn, not replayed
     window.filter_text.setText("drum")
     window.table.selectRow(2)  # picked something else meanwhile: that stays the selection
     picked = window.selected_ids()

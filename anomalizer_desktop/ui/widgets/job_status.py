@@ -22,7 +22,9 @@ class JobStatus(QWidget):
         self.bar.setTextVisible(True)
         self.cancel_button = QPushButton("Cancel")
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        # a gap before the job's name: the status bar's messages run up to this widget, and
+        # without one a message and the job read as one sentence ("…all else works.Embedding")
+        layout.setContentsMargins(16, 0, 0, 0)
         layout.addWidget(self.label)
         layout.addWidget(self.bar)
         layout.addWidget(self.cancel_button)
