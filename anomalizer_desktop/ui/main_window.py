@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QMainWindow
 
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.text import quantity
-from anomalizer_desktop.ui import jobs
+from anomalizer_desktop.ui import drops, jobs
 from anomalizer_desktop.ui.closing import unless_closed
 from anomalizer_desktop.ui.export_dialog import ExportDialog
 from anomalizer_desktop.ui.library_model import LibraryTableModel
@@ -69,6 +69,7 @@ class MainWindow(
         self._auditioning = False  # auto-play starts once the user has played something
         self._current_path: str | None = None  # the loop the waveform and the player follow
         self._let_go_path: str | None = None  # the current loop a filter hid (not replayed)
+        self._dropped_paths: list[str] = []  # loops dropped from outside, to select once in
         self._auto_selected: list[int] = []  # the selection the window made by itself
         #: the loop that was current when this library's window last closed: selected again
         #: once the first snapshot shows it (resume auditioning where you left off)
@@ -188,7 +189,10 @@ class MainWindow(
         self._update_counts(snapshot)
         self.pages.setCurrentIndex(0 if len(lib) == 0 else 1)
         resumed = self._resumed_loop(lib)
-        if selected and selected != self._auto_selected:
+        dropped = self._dropped_loops(lib)
+        if dropped:  # loops dropped from outside, now scanned in: what the user wanted to see
+            self.show_loops(dropped)
+        elif selected and selected != self._auto_selected:
             self.select_ids(selected)
         elif resumed is not None:
             self.select_ids([resumed])
@@ -279,13 +283,18 @@ class MainWindow(
         except ValueError:
             self.statusBar().showMessage(f"{os.path.basename(path)} is no longer in the library.")
             return False
-        if self.model.view_row_of(sample_id) < 0:
+        self.show_loops([sample_id])
+        return True
+
+    def show_loops(self, sample_ids: list[int]) -> None:
+        """Select these loops, clearing the filters when they hide any, with the keys (Space,
+        T, U...) acting on them at once."""
+        if any(self.model.view_row_of(i) < 0 for i in sample_ids):
             self.filter_text.clear()
             self.filter_flag.setCurrentIndex(0)
             self.filter_status.setCurrentIndex(0)
-        self.select_ids([sample_id])
-        self.table.setFocus()  # the keys (Space, T, U...) act on it at once
-        return True
+        self.select_ids(sample_ids)
+        self.table.setFocus()
 
     def _table_selection_changed(self, *_args) -> None:
         self.map.highlight(self.selected_ids())
@@ -438,17 +447,40 @@ class MainWindow(
         return dialog
 
     def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasUrls() and any(
-            os.path.isdir(u.toLocalFile()) for u in event.mimeData().urls()
-        ):
+        if drops.can_drop(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
-        folders = [
-            u.toLocalFile() for u in event.mimeData().urls() if os.path.isdir(u.toLocalFile())
-        ]
+        """Folders are added; dropped loops the library holds are selected (how unusual is
+        this one?); for other audio files it offers to add their folders (see `drops`)."""
+        library = self.model.library
+        drop = drops.sort_drop(drops.dropped_paths(event.mimeData()), library.paths, library.ids)
+        event.acceptProposedAction()
+        if drop.found:
+            self.show_loops(drop.found)
+        folders = drop.folders + (self._ask_to_add_folders_of(drop) if drop.outside else [])
+        if drop.not_audio:
+            self.statusBar().showMessage(drop.not_audio_message(), 10_000)
         if folders:
             self.add_folders(folders)
+
+    def _ask_to_add_folders_of(self, drop: drops.Drop) -> list[str]:
+        """The folders of dropped loops the library does not hold, if the user says so; the
+        loops are selected once the scan has brought them in."""
+        if not drops.ask_to_add(self, drop):
+            return []
+        self._dropped_paths = [os.path.realpath(p) for p in drop.outside]
+        return drop.outside_folders
+
+    def _dropped_loops(self, lib) -> list[int]:
+        """Ids of the loops dropped from outside that the library holds now (once)."""
+        if not self._dropped_paths:
+            return []
+        row_of = {path: row for row, path in enumerate(lib.paths)}
+        found = [int(lib.ids[row_of[p]]) for p in self._dropped_paths if p in row_of]
+        if found:
+            self._dropped_paths = []
+        return found
 
     def save_layout(self) -> None:
         """Window geometry, docks and the table's layout, for the next window to open with."""

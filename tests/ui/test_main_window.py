@@ -514,6 +514,80 @@ def test_dropping_a_folder_scans_embeds_and_scores_it(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: np.isfinite(window.model.library.score).sum() == 19, timeout=30_000)
 
 
+def _drop(window, *paths) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    window.dropEvent(
+        QDropEvent(
+            QPointF(10, 10),
+            Qt.DropAction.CopyAction,
+            mime,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+    )
+
+
+def test_dropping_loops_of_the_library_selects_them_through_the_filters(
+    qtbot, window, monkeypatch, tmp_path
+):
+    """A loop dragged from the file manager is found: selected (the filter making way), so
+    its unusualness and Why unusual? are there; a text file beside it is named and left out."""
+    from anomalizer_desktop.ui import drops
+
+    asked = []
+    monkeypatch.setattr(drops, "ask_to_add", lambda *a: asked.append(a))
+    names = ["tone_a.wav", "tone_b.wav"]
+    paths = [p for p in window.model.library.paths if os.path.basename(p) in names]
+    link = tmp_path / "link.wav"  # a link to a loop finds the loop
+    link.symlink_to(paths[1])
+    readme = tmp_path / "readme.txt"
+    readme.write_text("not a loop")
+    window.filter_text.setText("drum")  # hides both
+    _drop(window, paths[0], link, readme)
+    assert window.filter_text.text() == ""
+    shown = sorted(os.path.basename(window.model.path(r)) for r in window.selected_rows())
+    assert shown == sorted(names)
+    assert asked == []  # nothing outside the library: nothing to ask
+    assert window.statusBar().currentMessage() == "Left out 1 file that is not audio: readme.txt"
+    assert not window.runner.any_running()
+
+
+def test_dropping_loops_from_outside_asks_before_adding_their_folder(
+    qtbot, window, monkeypatch, tmp_path
+):
+    import audiogen
+
+    from anomalizer_desktop.ui import drops
+
+    pack = tmp_path / "new pack"
+    for i in range(2):
+        audiogen.write(pack / f"new_{i}.wav", audiogen.drum_loop(seed=50 + i))
+    questions = []
+
+    def answer(parent, drop):
+        questions.append(drop.question())
+        return False
+
+    monkeypatch.setattr(drops, "ask_to_add", answer)
+    _drop(window, pack / "new_0.wav", pack / "new_1.wav")
+    assert questions == [
+        "2 dropped loops are not in this library. Add the folder they are in? Everything in"
+        f" it is scanned, embedded and scored.\n\n{pack}"
+    ]
+    assert not window.runner.any_running() and window.model.rowCount() == 17  # cancelled
+    monkeypatch.setattr(drops, "ask_to_add", lambda parent, drop: True)
+    window.table.selectRow(0)  # the user's own pick: the dropped loop takes over from it
+    _drop(window, pack / "new_1.wav")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 19, timeout=30_000)
+    qtbot.waitUntil(lambda: np.isfinite(window.model.library.score).sum() == 18, timeout=60_000)
+    shown = [os.path.basename(window.model.path(r)) for r in window.selected_rows()]
+    assert shown == ["new_1.wav"]  # selected once scanned in, and still after scoring
+
+
 def test_flagging_shows_the_stale_banner_and_its_button_retrains(qtbot, window):
     assert not window.stale_banner.isVisibleTo(window)  # fresh scores: no banner
     window.resize(1200, 800)

@@ -1,0 +1,95 @@
+"""What a drop on the window means: folders are added; loop files are found in the library.
+
+A producer who drags a loop from the file manager (or a DAW's browser) onto the window wants to
+see it in the library: how unusual it is, what it sounds like. Loops the library holds are
+selected; for audio files it does not hold, the window offers to add the folders they are in
+(never without asking: a file's folder can be a whole sample drive).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QMimeData
+from PySide6.QtWidgets import QMessageBox
+
+from anomalizer_desktop.core.audio.formats import is_audio_path
+from anomalizer_desktop.core.text import quantity
+
+
+@dataclass
+class Drop:
+    folders: list[str] = field(default_factory=list)  # to add to the library
+    found: list[int] = field(default_factory=list)  # sample ids of dropped loops it holds
+    outside: list[str] = field(default_factory=list)  # audio files it does not hold
+    not_audio: list[str] = field(default_factory=list)  # other files (a .txt, a project...)
+
+    @property
+    def outside_folders(self) -> list[str]:
+        """The folders of the dropped loops the library does not hold, each once, in order."""
+        return list(dict.fromkeys(os.path.dirname(path) for path in self.outside))
+
+    def question(self) -> str:
+        """Asks whether to add the folders of the loops the library does not hold."""
+        one_loop, one_folder = len(self.outside) == 1, len(self.outside_folders) == 1
+        return (
+            f"{quantity(len(self.outside), 'dropped loop')} {'is' if one_loop else 'are'} not"
+            f" in this library. Add the {'folder' if one_folder else 'folders'}"
+            f" {'it is' if one_loop else 'they are'} in? Everything in"
+            f" {'it' if one_folder else 'them'} is scanned, embedded and scored.\n\n"
+            + "\n".join(self.outside_folders)
+        )
+
+    def not_audio_message(self) -> str:
+        """Names (some of) the dropped files that are not audio, which are left out."""
+        names = ", ".join(os.path.basename(p) for p in self.not_audio[:3])
+        more = "…" if len(self.not_audio) > 3 else ""
+        verb = "is" if len(self.not_audio) == 1 else "are"
+        return (
+            f"Left out {quantity(len(self.not_audio), 'file')} that {verb} not audio: {names}{more}"
+        )
+
+
+def dropped_paths(mime: QMimeData) -> list[str]:
+    """The local files and folders dragged (links to web pages and the like are ignored)."""
+    return [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and u.toLocalFile()]
+
+
+def can_drop(mime: QMimeData) -> bool:
+    """Whether the window takes this drag: at least one folder or file that is there."""
+    return mime.hasUrls() and any(os.path.exists(p) for p in dropped_paths(mime))
+
+
+def sort_drop(paths: list[str], library_paths: list[str], library_ids) -> Drop:
+    """Sort dropped paths; `library_paths` and `library_ids` are the library's loops, aligned
+    (their paths as the scan stored them: real paths, so a link to a loop finds it too)."""
+    drop = Drop()
+    row_of = {path: row for row, path in enumerate(library_paths)}
+    for path in paths:
+        if os.path.isdir(path):
+            drop.folders.append(path)
+        elif not os.path.isfile(path):
+            continue
+        elif not is_audio_path(path):
+            drop.not_audio.append(path)
+        else:
+            row = row_of.get(os.path.realpath(path), row_of.get(os.path.abspath(path)))
+            if row is None:
+                drop.outside.append(path)
+            else:
+                drop.found.append(int(library_ids[row]))
+    return drop
+
+
+def ask_to_add(parent, drop: Drop) -> bool:
+    """Ask whether to add the folders of the dropped loops the library does not hold."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question, "Not in this library", drop.question(), parent=parent
+    )
+    many = len(drop.outside_folders) > 1
+    add = box.addButton("Add folders" if many else "Add folder", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(add)
+    box.exec()
+    return box.clickedButton() is add
