@@ -100,6 +100,21 @@ def test_flags_and_notes_are_independent():
         store.set_flag([sample], "weird")
 
 
+def test_flags_and_notes_for_loops_no_longer_in_the_library_are_skipped():
+    """A window's undo history can hold loops that another process forgot: undoing writes to
+    the loops still there and skips the others (it raised a foreign-key IntegrityError)."""
+    store = Store(":memory:")
+    kept = _sample(store)
+    gone = store.insert_sample("/x/b.wav", 1, status="missing", size=1, mtime_ns=1)
+    assert store.forget_missing() == 1
+    store.set_flag([gone, kept], "unusual")
+    store.set_note([kept, gone], "odd one")
+    assert [(r.path, r.flag, r.note) for r in store.list_samples()] == [
+        ("/x/a.wav", "unusual", "odd one")
+    ]
+    assert store.execute("SELECT COUNT(*) FROM user_data").fetchone()[0] == 1
+
+
 def test_features_round_trip_and_invalidate():
     store = Store(":memory:")
     sample = _sample(store)

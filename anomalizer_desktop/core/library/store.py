@@ -338,9 +338,13 @@ class Store(LibraryViews):
     def _upsert_user_data(
         db: sqlite3.Connection, sample_id: int, column: str, value: object
     ) -> None:
+        """Set one field of a loop's user data; a loop no longer in the library (forgotten
+        from the command line while a window kept it on its undo history) is skipped: there
+        is nothing left to annotate, and its id must not fail the other loops' change."""
         db.execute(
-            f"INSERT INTO user_data(sample_id, {column}, updated_at) VALUES (?, ?, ?)"
+            f"INSERT INTO user_data(sample_id, {column}, updated_at)"
+            " SELECT id, ?, ? FROM samples WHERE id = ?"
             f" ON CONFLICT(sample_id) DO UPDATE SET {column} = excluded.{column},"
             " updated_at = excluded.updated_at",
-            (sample_id, value, time.time()),
+            (value, time.time(), sample_id),
         )
