@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QToolBar
 
@@ -176,6 +177,18 @@ class WindowActions:
             "Find…", self.focus_filter, "Ctrl+F", "Filter the table by name, folder or note"
         )
         edit.addAction(self.act_find)
+        edit.addSeparator()
+        self.act_trash = action(
+            "Move to Trash…",
+            lambda: self.trash_selection(),
+            None,
+            "Move the selected loops' files to the desktop's trash (after asking)",
+        )
+        # the table takes the key itself (the filter box keeps Delete for its text): the
+        # menu only shows it
+        self.act_trash.setShortcut(QKeySequence(Qt.Key.Key_Delete))
+        self.act_trash.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        edit.addAction(self.act_trash)
         view = self.menuBar().addMenu("&View")
         view.addAction(self.explain_dock.toggleViewAction())
         view.addAction(self.problems_dock.toggleViewAction())

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMenu, QMes
 
 from anomalizer_desktop.core.library.store import StoreError
 from anomalizer_desktop.core.text import quantity
+from anomalizer_desktop.ui import trash
 from anomalizer_desktop.ui.undo import UserDataChange, describe_flag_change, describe_note_change
 
 FLAG_KEYS = {Qt.Key.Key_T: "typical", Qt.Key.Key_U: "unusual", Qt.Key.Key_0: None}
@@ -44,6 +45,9 @@ class AuditionAndFlags:
             return True
         if key == Qt.Key.Key_S:
             self.sort_by_likeness()
+            return True
+        if key == Qt.Key.Key_Delete:
+            self.trash_selection()
             return True
         return False
 
@@ -180,7 +184,52 @@ class AuditionAndFlags:
         menu.addAction("Copy path", self.copy_paths)
         menu.addSeparator()
         menu.addAction("Export selection…", self.open_export)
+        menu.addSeparator()
+        menu.addAction("Move to Trash… (Del)", self.trash_selection)
         menu.exec(self.table.viewport().mapToGlobal(position))
+
+    def trash_selection(self) -> None:
+        """Move the selected loops' files to the desktop's trash, after asking, and forget
+        them: the step after finding the loops that don't fit. The next loop down becomes
+        the selection, so auditioning goes on from there."""
+        rows = self.selected_rows()
+        if not rows:
+            return
+        ids = self.model.sample_ids(rows)
+        paths = [self.model.path(r) for r in rows]
+        annotated = sum(
+            1
+            for flag, note in zip(self.model.flags_of(ids), self.model.notes_of(ids), strict=True)
+            if flag or note
+        )
+        if not trash.confirm(self, paths, annotated):
+            return
+        after = self._row_after(rows)
+        self.player.stop()
+        result = trash.move_to_trash(paths)
+        by_path = dict(zip(paths, ids, strict=True))
+        try:
+            self.store.forget_samples([by_path[p] for p in result.forgotten])
+        except StoreError as error:
+            QMessageBox.warning(
+                self,
+                "The library was not changed",
+                f"{error}\n\nThe files are in the trash; the next rescan lists them as missing.",
+            )
+        if result.forgotten and after is not None:
+            self.select_ids([after])
+        self.statusBar().showMessage(trash.report(result), 10_000)
+        if result.failed:
+            trash.warn_failed(self, result.failed)
+        self.reload()
+
+    def _row_after(self, rows: list[int]) -> int | None:
+        """The id of the first loop below these rows that stays (else the one above them)."""
+        taken = set(rows)
+        below = (r for r in range(max(rows) + 1, self.model.rowCount()) if r not in taken)
+        above = (r for r in range(min(rows) - 1, -1, -1) if r not in taken)
+        row = next(below, next(above, None))
+        return None if row is None else int(self.model.sample_id(row))
 
     def show_in_folder(self) -> None:
         """Open the folder of the current loop in the desktop's file manager."""

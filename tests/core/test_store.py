@@ -115,6 +115,24 @@ def test_flags_and_notes_for_loops_no_longer_in_the_library_are_skipped():
     assert store.execute("SELECT COUNT(*) FROM user_data").fetchone()[0] == 1
 
 
+def test_forgotten_loops_take_their_data_and_late_writes_are_skipped():
+    """Loops forgotten (moved to the trash) go with their vectors, scores and user data; an
+    embed or a training that was still running writes nothing for them and fails nothing."""
+    store = Store(":memory:")
+    kept, gone = _sample(store), _sample(store, "/x/b.wav")
+    store.set_flag([kept, gone], "unusual")
+    store.put_features(gone, "dsp", "1", np.ones(3, np.float32))
+    assert store.forget_samples([gone, 999]) == 1
+    store.put_features(gone, "dsp", "1", np.ones(3, np.float32))  # an embed that lagged
+    store.put_feature_error(gone, "dsp", "1", "late")
+    store.put_features(kept, "dsp", "1", np.ones(3, np.float32))
+    assert [r.path for r in store.list_samples()] == ["/x/a.wav"]
+    assert store.feature_matrix("dsp")[0].tolist() == [kept]
+    for table in ("user_data", "features", "feature_errors"):
+        ids = [r[0] for r in store.execute(f"SELECT sample_id FROM {table}")]
+        assert gone not in ids
+
+
 def test_features_round_trip_and_invalidate():
     store = Store(":memory:")
     sample = _sample(store)

@@ -48,6 +48,19 @@ def test_train_stores_a_run_scores_and_a_checkpoint(embedded, tmp_path):
     assert run[3] == pytest.approx(result.threshold)
 
 
+def test_a_loop_forgotten_while_training_runs_is_left_out_of_its_scores(embedded, tmp_path):
+    """The window can move loops to the trash while a training job runs: the run finishes and
+    scores the loops still there (writing the gone one's score failed the whole run)."""
+    job = train(embedded, ModelSpec("knn"), "dsp", tmp_path / "models")
+    next(job)  # training has read the vectors
+    gone = embedded.list_samples()[0]
+    assert embedded.forget_samples([gone.id]) == 1
+    result = run_job(job)
+    assert result.scored == 18  # what it trained on and scored
+    stored = embedded.execute("SELECT COUNT(*) FROM scores").fetchone()[0]
+    assert stored == 17 and len(embedded.list_samples()) == 17
+
+
 def test_flags_become_deep_sad_labels(embedded):
     records = {Path(r.path).name: r for r in embedded.list_samples()}
     embedded.set_flag([records["drums_00.wav"].id], "typical")

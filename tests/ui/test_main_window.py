@@ -588,6 +588,60 @@ def test_dropping_loops_from_outside_asks_before_adding_their_folder(
     assert shown == ["new_1.wav"]  # selected once scanned in, and still after scoring
 
 
+def test_delete_moves_the_selected_loops_to_the_trash_and_forgets_them(
+    qtbot, window, monkeypatch, tmp_path
+):
+    from PySide6.QtGui import QKeyEvent
+
+    from anomalizer_desktop.ui import trash
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the desktop's trash
+    asked = []
+    answer = [False]
+    monkeypatch.setattr(
+        trash,
+        "confirm",
+        lambda parent, paths, annotated: asked.append((paths, annotated)) or answer[0],
+    )
+    window.table.selectRow(0)
+    window.flag_selection("unusual")
+    window.select_ids([window.model.sample_id(0), window.model.sample_id(1)])
+    doomed = [window.model.path(0), window.model.path(1)]
+    below = window.model.sample_id(2)
+    delete = QKeyEvent(QKeyEvent.Type.KeyPress, Qt.Key.Key_Delete, Qt.KeyboardModifier.NoModifier)
+    window.table.keyPressEvent(delete)  # Delete in the table; asked, and cancelled
+    assert asked == [(doomed, 1)] and all(os.path.exists(p) for p in doomed)
+    answer[0] = True
+    window.table.keyPressEvent(delete)
+    assert not any(os.path.exists(p) for p in doomed)
+    trashed = sorted(os.listdir(tmp_path / "data" / "Trash" / "files"))
+    assert trashed == sorted(os.path.basename(p) for p in doomed)
+    assert window.statusBar().currentMessage() == "Moved 2 loops to the trash."
+    qtbot.waitUntil(lambda: window.model.rowCount() == 15, timeout=10_000)
+    assert window.selected_ids() == [below]  # auditioning goes on from the next loop
+    assert window.store.flag_counts()["unusual"] == 0
+    assert not set(doomed) & set(window.model.library.paths)
+
+
+def test_a_loop_that_cannot_go_to_the_trash_stays_and_is_named(
+    qtbot, window, monkeypatch, tmp_path
+):
+    from PySide6.QtCore import QFile
+
+    from anomalizer_desktop.ui import trash
+
+    monkeypatch.setattr(trash, "confirm", lambda *a: True)
+    monkeypatch.setattr(QFile, "moveToTrash", lambda path: False)
+    warned = []
+    monkeypatch.setattr(trash, "warn_failed", lambda parent, failed: warned.append(failed))
+    window.table.selectRow(3)
+    stays = window.model.path(3)
+    window.trash_selection()
+    assert warned == [[stays]] and os.path.exists(stays)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=10_000)
+    assert window.model.rowCount() == 17
+
+
 def test_flagging_shows_the_stale_banner_and_its_button_retrains(qtbot, window):
     assert not window.stale_banner.isVisibleTo(window)  # fresh scores: no banner
     window.resize(1200, 800)

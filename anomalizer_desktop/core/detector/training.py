@@ -129,12 +129,14 @@ def train(
 
 
 def _write_scores(store: Store, run_id: int, ids, scores, percentiles) -> None:
+    """Store a run's scores; loops forgotten while it trained (moved to the trash, forgotten
+    from the command line) are skipped rather than failing the run."""
     with store.transaction() as db:
         db.executemany(
             "INSERT OR REPLACE INTO scores(run_id, sample_id, score, percentile)"
-            " VALUES (?, ?, ?, ?)",
+            " SELECT ?, id, ?, ? FROM samples WHERE id = ?",
             [
-                (run_id, int(i), float(s), float(p))
+                (run_id, float(s), float(p), int(i))
                 for i, s, p in zip(ids, scores, percentiles, strict=True)
             ],
         )

@@ -229,6 +229,15 @@ class Store(LibraryViews):
         with self.transaction() as db:
             return db.execute("DELETE FROM samples WHERE status = 'missing'").rowcount
 
+    def forget_samples(self, sample_ids: Iterable[int]) -> int:
+        """Delete these loops with their vectors, scores, flags and notes (their files were
+        moved to the trash). Returns how many were in the library."""
+        with self.transaction() as db:
+            return sum(
+                db.execute("DELETE FROM samples WHERE id = ?", (int(i),)).rowcount
+                for i in sample_ids
+            )
+
     def sample_ids_for_paths(self, paths: Iterable[str]) -> dict[str, int]:
         found = {}
         for path in paths:
@@ -273,12 +282,13 @@ class Store(LibraryViews):
         ).fetchone()[0]
 
     def put_features(self, sample_id: int, embedder: str, version: str, vector: np.ndarray) -> None:
+        """Store a loop's vector; a loop forgotten while it was being embedded is skipped."""
         vector = np.ascontiguousarray(vector, dtype=np.float32).ravel()
         with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO features(sample_id, embedder, version, dim, vector,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (sample_id, embedder, version, vector.size, vector.tobytes(), time.time()),
+                " created_at) SELECT id, ?, ?, ?, ?, ? FROM samples WHERE id = ?",
+                (embedder, version, vector.size, vector.tobytes(), time.time(), sample_id),
             )
             db.execute(
                 "DELETE FROM feature_errors WHERE sample_id = ? AND embedder = ?",
@@ -289,8 +299,8 @@ class Store(LibraryViews):
         with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO feature_errors(sample_id, embedder, version, message,"
-                " created_at) VALUES (?, ?, ?, ?, ?)",
-                (sample_id, embedder, version, message, time.time()),
+                " created_at) SELECT id, ?, ?, ?, ? FROM samples WHERE id = ?",
+                (embedder, version, message, time.time(), sample_id),
             )
 
     def feature_matrix(
