@@ -116,21 +116,21 @@ def train_job(spec: ModelSpec, embedder: str, use_flags: bool = True):
     return factory
 
 
-def explain_job(path: str, embedder: str):
+def explain_job(path: str, embedder: str, generation: int | None = None):
     def factory(store, _cancel):
         from anomalizer_desktop.core.analysis.explain import explain
 
         yield Progress(0, 0, "explaining")
-        return explain(store, path, embedder)
+        return explain(store, path, embedder, generation=generation)
 
     return factory
 
 
-def likeness_job(path: str, embedder: str):
+def likeness_job(path: str, embedder: str, generation: int | None = None):
     def factory(store, _cancel):
         from anomalizer_desktop.core.analysis.likeness import likeness
 
         yield Progress(0, 0, "finding loops like it")
-        return likeness(store, path, embedder)
+        return likeness(store, path, embedder, generation)
 
     return factory

@@ -19,6 +19,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import QMainWindow
 
+from anomalizer_desktop.core.analysis.loop_space import new_generation
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import drops, jobs
@@ -70,6 +71,9 @@ class MainWindow(
         self._current_path: str | None = None  # the loop the waveform and the player follow
         self._let_go_path: str | None = None  # the current loop a filter hid (not replayed)
         self._dropped_paths: list[str] = []  # loops dropped from outside, to select once in
+        #: bumped whenever the window reloads the library or writes to it: explanations and
+        #: likeness reuse the library they read while it stays the same (loop_space)
+        self.library_generation = new_generation()
         self._auto_selected: list[int] = []  # the selection the window made by itself
         #: the loop that was current when this library's window last closed: selected again
         #: once the first snapshot shows it (resume auditioning where you left off)
@@ -167,6 +171,7 @@ class MainWindow(
 
     @unless_closed
     def apply_snapshot(self, snapshot: jobs.Snapshot) -> None:
+        self.library_generation = new_generation()
         selected = self.selected_ids()
         self.model.set_library(snapshot.library)
         lib = snapshot.library
@@ -365,7 +370,9 @@ class MainWindow(
                 )
             return
         path = self.model.path(rows[0])
-        handle = self.runner.start("explain", jobs.explain_job(path, self.embedder_name()))
+        handle = self.runner.start(
+            "explain", jobs.explain_job(path, self.embedder_name(), self.library_generation)
+        )
         handle.finished.connect(lambda result, asked=path: self._show_explanation(asked, result))
         handle.failed.connect(lambda message, asked=path: self._show_explanation(asked, message))
 

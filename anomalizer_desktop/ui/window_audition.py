@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMenu, QMessageBox
 
+from anomalizer_desktop.core.analysis.loop_space import new_generation
 from anomalizer_desktop.core.library.store import StoreError
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import trash
@@ -120,6 +121,10 @@ class AuditionAndFlags:
             what = "flag" if field == "flag" else "note"
             QMessageBox.warning(self, f"The {what} was not saved", str(error))
         if field == "flag":
+            # explanations name flags ("You flagged it unusual", typical neighbours): the
+            # panel says it again, from the library read anew
+            self.library_generation = new_generation()
+            self._explain_timer.start()
             self._refresh_map_style()
             self._update_counts()
             self._status_timer.start()
@@ -208,6 +213,8 @@ class AuditionAndFlags:
         self.player.stop()
         result = trash.move_to_trash(paths)
         by_path = dict(zip(paths, ids, strict=True))
+        # the next explanation must not name a trashed loop
+        self.library_generation = new_generation()
         try:
             self.store.forget_samples([by_path[p] for p in result.forgotten])
         except StoreError as error:

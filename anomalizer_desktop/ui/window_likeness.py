@@ -41,7 +41,9 @@ class LikenessSort:
             QTimer.singleShot(150, self.sort_by_likeness)
             return
         path = self.model.path(index.row())
-        handle = self.runner.start("likeness", jobs.likeness_job(path, self.embedder_name()))
+        handle = self.runner.start(
+            "likeness", jobs.likeness_job(path, self.embedder_name(), self.library_generation)
+        )
         handle.finished.connect(self._show_likeness)
         handle.failed.connect(lambda message: self.statusBar().showMessage(message, 8000))
 

@@ -195,6 +195,40 @@ def test_explain_names_neighbours_and_the_deviating_groups(embedded, drums_with_
         explain(embedded, str(drums_with_odd_ones / "nope.wav"))
 
 
+def test_explanations_reuse_the_library_read_while_its_generation_stays(
+    embedded, drums_with_odd_ones, monkeypatch
+):
+    """Selecting loop after loop reads the library once (2.2 s at 100k loops, each time); a
+    new generation (the window reloaded or wrote) reads it again, and sees what changed."""
+    from anomalizer_desktop.core.analysis import loop_space
+    from anomalizer_desktop.core.analysis.explain import explain
+
+    run_job(train(embedded, ModelSpec("knn"), "dsp"))
+    odd = str(drums_with_odd_ones / "odd_tone.wav")
+    reads = []
+    read_for_real = loop_space.library_space
+
+    def counted_read(*args):
+        reads.append(args)
+        return read_for_real(*args)
+
+    monkeypatch.setattr(loop_space, "library_space", counted_read)
+    generation = loop_space.new_generation()
+    first = explain(embedded, odd, neighbours=3, generation=generation)
+    explain(embedded, str(drums_with_odd_ones / "drums_03.wav"), generation=generation)
+    assert len(reads) == 1
+    nearest = first.neighbours[0]["path"]
+    embedded.set_flag(embedded.sample_ids_for_paths([nearest]).values(), "unusual")
+    again = explain(embedded, odd, neighbours=3, generation=loop_space.new_generation())
+    assert len(reads) == 2
+    assert nearest not in [n["path"] for n in again.neighbours]  # flagged unusual now
+    explain(embedded, odd)  # no generation (the command line): read anew
+    assert len(reads) == 3
+    space = loop_space.locate(embedded, odd, generation=generation)
+    with pytest.raises(ValueError):  # shared between explanations: nobody may change it
+        space.z[0, 0] = 1.0
+
+
 def test_explain_names_the_flagged_loop_a_loop_sounds_like(embedded, drums_with_odd_ones):
     from anomalizer_desktop.core.analysis.explain import explain
 

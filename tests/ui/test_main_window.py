@@ -201,6 +201,29 @@ def test_explain_panel_fills_for_the_selected_loop(qtbot, window):
     assert "Nearest typical loops" in window.explain_panel.toPlainText()
 
 
+def test_the_panel_says_a_flag_at_once_and_names_only_typical_neighbours(qtbot, window):
+    """A flag is explained again at once (the panel reads the library anew: the space kept
+    for moving from loop to loop would still have the loop unflagged)."""
+    panel = window.explain_panel
+    window.table.selectRow(0)
+    qtbot.waitUntil(lambda: "Nearest typical loops" in panel.toPlainText(), timeout=10_000)
+    neighbour = panel._links[0]
+    assert "You flagged it" not in panel.toPlainText()
+    window.flag_selection("unusual")
+    qtbot.waitUntil(lambda: "You flagged it unusual." in panel.toPlainText(), timeout=10_000)
+    window.select_ids([window.model.library.ids[window.model.library.paths.index(neighbour)]])
+    window.flag_selection("unusual")  # the first loop's nearest typical neighbour, no longer
+    window.table.selectRow(0)
+    qtbot.waitUntil(
+        lambda: not window._explain_timer.isActive() and not window.runner.running("explain"),
+        timeout=10_000,
+    )
+    qtbot.wait(50)  # the explanation's result is delivered from the worker
+    assert panel.toPlainText().startswith(os.path.basename(window.model.path(0)))
+    assert "You flagged it unusual." in panel.toPlainText()
+    assert neighbour not in panel._links
+
+
 def test_a_neighbour_clicked_in_the_panel_is_selected_even_if_filtered_out(qtbot, window):
     from PySide6.QtCore import QUrl
 

@@ -74,7 +74,7 @@ NAMED_AMONG = 5
 
 def _like_flagged(
     model,
-    x: np.ndarray,
+    vector: np.ndarray,
     z: np.ndarray,
     row: int,
     paths: list[str],
@@ -86,7 +86,7 @@ def _like_flagged(
     loops (`distances`: L1 from this loop to every row of `z`). An anchor is matched to the
     loop flagged unusual that has its vector: a library can hold the same file twice (one
     pack copied into another), and its unflagged copy is not the loop the user flagged."""
-    gains = model.pull_gains(x[row : row + 1]) if model is not None else None
+    gains = model.pull_gains(vector[None, :]) if model is not None else None
     if gains is None:
         return []
     gains = gains[0]
@@ -107,10 +107,18 @@ def _like_flagged(
     return found
 
 
-def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5) -> Explanation:
-    """Explain the loop at `path` against the rest of the library."""
+def explain(
+    store: Store,
+    path: str,
+    embedder: str = "dsp",
+    neighbours: int = 5,
+    generation: int | None = None,
+) -> Explanation:
+    """Explain the loop at `path` against the rest of the library (`generation`: the caller's
+    state of the library, under which the space read for the last loop is reused; see
+    `loop_space.cached_library_space`)."""
     try:
-        space = locate(store, path, embedder)
+        space = locate(store, path, embedder, generation)
     except NotEmbeddedError as error:
         raise ExplainError(str(error)) from None
     info, ids, records, row = space.info, space.ids, space.records, space.row
@@ -172,7 +180,7 @@ def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5)
     deviations.sort(key=lambda d: -d.percentile)
     like = _like_flagged(
         space.model,
-        space.x,
+        space.vector,
         z,
         row,
         [records[int(s)].path for s in ids],
@@ -189,7 +197,7 @@ def explain(store: Store, path: str, embedder: str = "dsp", neighbours: int = 5)
             record,
             deviations,
             like,
-            _plain_facts(names, space.x[row]),
+            _plain_facts(names, space.vector),
             by_neighbours=detector in NEIGHBOUR_DETECTORS,
         ),
         like,

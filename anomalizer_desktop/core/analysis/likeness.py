@@ -37,10 +37,13 @@ class Likeness:
         ]
 
 
-def likeness(store: Store, path: str, embedder: str = "dsp") -> Likeness:
+def likeness(
+    store: Store, path: str, embedder: str = "dsp", generation: int | None = None
+) -> Likeness:
     """Every embedded loop of `embedder`, nearest to the loop at `path` first (ties: the order
-    of the library's ids, so the same library always gives the same order)."""
-    space = locate(store, path, embedder)
+    of the library's ids, so the same library always gives the same order). `generation`: as
+    for `explain`."""
+    space = locate(store, path, embedder, generation)
     distances = space.distances()
     distances[space.row] = -1.0  # the loop itself first, even beside an exact copy
     order = np.lexsort((space.ids, distances))

@@ -8,7 +8,9 @@ group-weighted standardised descriptors: what the default detector measures (Knn
 
 from __future__ import annotations
 
+import itertools
 import os
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,10 +27,24 @@ class NotEmbeddedError(AnomalizerError):
 
 
 @dataclass
+class LibrarySpace:
+    """Every embedded loop of one embedder in the standardised space (no loop singled out)."""
+
+    info: EmbedderInfo
+    ids: np.ndarray  # sample ids, aligned with the rows of z
+    records: dict[int, LoopBrief]  # every sample of the library, by id
+    model: object | None  # the latest run's model when it fits these vectors
+    standardizer: Standardizer
+    z: np.ndarray  # the vectors, standardised and group-weighted (the raw ones are not
+    #              kept: a cached space would hold the library twice, 123 MB at 100k loops)
+    row_of_path: dict[str, int]  # each embedded loop's row, by its path
+
+
+@dataclass
 class LoopSpace:
     info: EmbedderInfo
-    ids: np.ndarray  # sample ids, aligned with the rows of x and z
-    x: np.ndarray  # the embedder's vectors
+    ids: np.ndarray  # sample ids, aligned with the rows of z
+    vector: np.ndarray  # the loop's own vector, as the embedder made it
     records: dict[int, LoopBrief]  # every sample of the library, by id
     row: int  # the loop's row
     model: object | None  # the latest run's model when it fits these vectors
@@ -55,19 +71,74 @@ def trained_model(store: Store, x: np.ndarray):
     return None
 
 
-def locate(store: Store, path: str, embedder: str = "dsp") -> LoopSpace:
-    """The library's space with the loop at `path` found in it."""
+def library_space(store: Store, embedder: str = "dsp") -> LibrarySpace:
+    """Read and standardise every embedded loop of `embedder` (1-2 s at 100k loops)."""
     info = embedder_info(store, embedder)
     ids, x = store.feature_matrix(info.id, info.version)
     records = store.loop_briefs()
-    wanted = {os.path.realpath(path), os.path.abspath(path)}
-    match = [i for i, sid in enumerate(ids) if records[int(sid)].path in wanted]
-    if not match:
-        raise NotEmbeddedError(
-            f"{shown_path(path)} is not an embedded loop of this library ({embedder})"
-        )
     groups = info.groups or {"all": slice(0, info.dim)}
     model = trained_model(store, x)
     standardizer = model.standardizer if model is not None else Standardizer.fit(x, groups)
     z = standardizer.transform(x)
-    return LoopSpace(info, ids, x, records, match[0], model, standardizer, z)
+    z.setflags(write=False)  # a cached space is shared by every later explanation
+    row_of_path = {records[int(sid)].path: row for row, sid in enumerate(ids)}
+    return LibrarySpace(info, ids, records, model, standardizer, z, row_of_path)
+
+
+_generations = itertools.count(1)
+
+
+def new_generation() -> int:
+    """A number never handed out before in this process: a caller's name for the state of the
+    library it shows, new each time that state may have changed."""
+    return next(_generations)
+
+
+#: the space last read, for callers that say which state of the library they mean (the
+#: window's generation of it): selecting loop after loop then reads the library once
+_cached: tuple[tuple, LibrarySpace] | None = None
+_cache_lock = threading.Lock()
+
+
+def cached_library_space(store: Store, embedder: str, generation: int | None) -> LibrarySpace:
+    """`library_space`, reused while the caller's `generation` of this library is the same.
+    The window bumps its generation whenever it reloads the library or writes to it, so a
+    cached space never outlives what the window shows; without one, the space is read anew."""
+    global _cached
+    if generation is None:
+        return library_space(store, embedder)
+    key = (os.path.realpath(store.path), embedder, generation)
+    with _cache_lock:
+        if _cached is not None and _cached[0] == key:
+            return _cached[1]
+    space = library_space(store, embedder)
+    with _cache_lock:
+        _cached = (key, space)
+    return space
+
+
+def locate(
+    store: Store, path: str, embedder: str = "dsp", generation: int | None = None
+) -> LoopSpace:
+    """The library's space with the loop at `path` found in it (`generation`: see
+    `cached_library_space`)."""
+    space = cached_library_space(store, embedder, generation)
+    names = (os.path.realpath(path), os.path.abspath(path))
+    row = next((space.row_of_path[n] for n in names if n in space.row_of_path), None)
+    vector = None
+    if row is not None:  # (its vector may have gone since a cached space was read)
+        vector = store.feature_vector(int(space.ids[row]), space.info.id, space.info.version)
+    if vector is None:
+        raise NotEmbeddedError(
+            f"{shown_path(path)} is not an embedded loop of this library ({embedder})"
+        )
+    return LoopSpace(
+        space.info,
+        space.ids,
+        vector,
+        space.records,
+        row,
+        space.model,
+        space.standardizer,
+        space.z,
+    )

@@ -25,6 +25,11 @@ class Standardizer:
     @classmethod
     def fit(cls, x: np.ndarray, groups: dict[str, slice] | None = None) -> Standardizer:
         x = np.asarray(x)
+        weights = np.ones(x.shape[1], np.float32)
+        for part in (groups or {}).values():
+            weights[part] = 1.0 / np.sqrt(max(1, part.stop - part.start))
+        if len(x) == 0:  # no loops to learn a spread from (nothing embedded): as they are
+            return cls(np.zeros(x.shape[1], np.float32), np.ones(x.shape[1], np.float32), weights)
         # one partition for the three quartiles, along contiguous rows of the transpose:
         # 2.5x faster than a median and a percentile down the columns (100k x 308: 0.75 s
         # against 1.85 s on 2 cores), and the 50th percentile is the median exactly
@@ -35,10 +40,7 @@ class Standardizer:
         if flat.any():  # the standard deviation only where the quartiles coincide
             scale[flat] = columns[flat].std(axis=1)
         scale = np.where(scale > 1e-8, scale, 1.0)
-        weights = np.ones(x.shape[1])
-        for part in (groups or {}).values():
-            weights[part] = 1.0 / np.sqrt(max(1, part.stop - part.start))
-        return cls(center.astype(np.float32), scale.astype(np.float32), weights.astype(np.float32))
+        return cls(center.astype(np.float32), scale.astype(np.float32), weights)
 
     def transform(self, x: np.ndarray) -> np.ndarray:
         z = np.asarray(x, dtype=np.float32) - self.center  # a new array: the rest in place

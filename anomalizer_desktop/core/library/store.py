@@ -321,6 +321,17 @@ class Store(LibraryViews):
         matrix = np.stack([np.frombuffer(r[2], dtype=np.float32) for r in rows])
         return ids, matrix
 
+    def feature_vector(
+        self, sample_id: int, embedder: str, version: str | None = None
+    ) -> np.ndarray | None:
+        """One loop's vector of this embedder (and version, if given), or None."""
+        row = self._db.execute(
+            "SELECT vector FROM features WHERE sample_id = ? AND embedder = ?"
+            " AND (? IS NULL OR version = ?)",
+            (int(sample_id), embedder, version, version),
+        ).fetchone()
+        return None if row is None else np.frombuffer(row[0], dtype=np.float32).copy()
+
     def embedder_names(self) -> list[str]:
         """Names of the embedders this library holds vectors for (built-in or imported)."""
         return [n for (n,) in self._db.execute("SELECT DISTINCT embedder FROM features ORDER BY 1")]
