@@ -78,18 +78,36 @@ def cmd_embed(args: argparse.Namespace, store: Store) -> int:
 
 def cmd_start(args: argparse.Namespace, store: Store) -> int:
     """The quick start: scan the folders, embed every loop, bring the scores up to date (train
-    the default detector, or score just the new loops), print where things stand."""
+    the default detector, or score just the new loops), print where things stand (with
+    --json, one object: what the scan and the embedding found, what scoring did, the scores'
+    status after it)."""
+    from anomalizer_desktop.core.detector.freshness import score_status
     from anomalizer_desktop.core.detector.training import refresh_scores
 
+    text = not args.json  # lines as each step ends, or one object at the end
     scanned = drive(scan_job(store, folders_to_scan(args, store)), "scanning", args.quiet)
-    print(scan_line(scanned))
-    print_problems(scanned.problems)
+    if text:
+        print(scan_line(scanned))
+        print_problems(scanned.problems)
     embedded = drive(embed_job(store, "dsp"), "embedding (dsp)", args.quiet)
-    print(f"embedded {embedded.embedded}, skipped {embedded.skipped}, errors {embedded.errors}")
-    print_problems(embedded.problems)
-    if not args.no_train:
-        print(drive(refresh_scores(store, "dsp"), "scoring", args.quiet))
-    print(f"library: {store.path}  — try `anomalizer list --sort score` or `anomalizer info`")
+    if text:
+        print(f"embedded {embedded.embedded}, skipped {embedded.skipped}, errors {embedded.errors}")
+        print_problems(embedded.problems)
+    scored = None if args.no_train else drive(refresh_scores(store, "dsp"), "scoring", args.quiet)
+    if text:
+        if scored is not None:
+            print(scored)
+        print(f"library: {store.path}  — try `anomalizer list --sort score` or `anomalizer info`")
+        return 0
+    print_json(
+        {
+            "library": str(store.path),
+            "scan": scanned.as_json(),
+            "embed": embedded.as_json(),
+            "scoring": scored,
+            "scores": score_status(store, "dsp").as_json(),
+        }
+    )
     return 0
 
 

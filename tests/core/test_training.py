@@ -433,6 +433,11 @@ def test_start_brings_the_scores_up_to_date_with_the_least_work(
     capsys.readouterr()
     assert "scores" not in start("--no-train").split("library:")[0]
     assert "run 2: default on 19 loops" in start()
+    report = json.loads(start("--json"))  # one object for a timer's log
+    assert report["library"] == library and report["scan"]["unchanged"] == 19
+    assert (report["embed"]["embedded"], report["embed"]["skipped"]) == (0, 19)
+    assert report["scoring"] == "scores are up to date (run 2)"
+    assert report["scores"]["action"] is None and report["scores"]["scored"] == 19
 
 
 def test_start_on_too_few_loops_says_training_waits(tmp_path, capsys):
