@@ -229,6 +229,30 @@ def test_explanations_reuse_the_library_read_while_its_generation_stays(
         space.z[0, 0] = 1.0
 
 
+def test_a_run_s_checkpoint_is_loaded_once_for_explanations(embedded, drums_with_odd_ones):
+    from anomalizer_desktop.core.analysis import loop_space
+    from anomalizer_desktop.core.analysis.explain import explain
+    from anomalizer_desktop.core.detector import checkpoint
+
+    loads = []
+    real_load = checkpoint.load_checkpoint
+
+    def counted_load(path, *args, **kwargs):
+        loads.append(Path(path).name)
+        return real_load(path, *args, **kwargs)
+
+    odd = str(drums_with_odd_ones / "odd_tone.wav")
+    run_job(train(embedded, ModelSpec("knn"), "dsp"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(checkpoint, "load_checkpoint", counted_load)
+        for _ in range(2):  # the library read again (a flag, a reload): the run is the same
+            explain(embedded, odd, generation=loop_space.new_generation())
+        assert loads == ["run-00001.pt"]
+        run_job(train(embedded, ModelSpec("default"), "dsp"))
+        assert explain(embedded, odd, generation=loop_space.new_generation()).score is not None
+        assert loads == ["run-00001.pt", "run-00002.pt"]  # a new run: its own model
+
+
 def test_explain_names_the_flagged_loop_a_loop_sounds_like(embedded, drums_with_odd_ones):
     from anomalizer_desktop.core.analysis.explain import explain
 

@@ -30,6 +30,10 @@ class NotEmbeddedError(AnomalizerError):
     """The loop asked about is not an embedded loop of the library."""
 
 
+#: guards the spaces and checkpoints kept for later calls (explanations run in worker threads)
+_cache_lock = threading.Lock()
+
+
 @dataclass
 class LibrarySpace:
     """Every embedded loop of one embedder in the standardised space (no loop singled out)."""
@@ -60,14 +64,37 @@ class LoopSpace:
         return np.abs(self.z - self.z[self.row]).sum(axis=1)
 
 
+#: the checkpoint loaded last, by (path, mtime, size): a run's checkpoint is written once, and
+#: loading it (0.5 s at 100k loops) is a quarter of reading the space again after a flag
+_loaded: tuple[tuple, tuple] | None = None
+
+
+def _load_checkpoint_once(checkpoint: str) -> tuple:
+    from anomalizer_desktop.core.detector.checkpoint import load_checkpoint
+
+    global _loaded
+    try:
+        stat = os.stat(checkpoint)
+    except OSError:
+        return load_checkpoint(checkpoint)  # says what is wrong with it
+    key = (os.path.realpath(checkpoint), stat.st_mtime_ns, stat.st_size)
+    with _cache_lock:
+        if _loaded is not None and _loaded[0] == key:
+            return _loaded[1]
+    loaded = load_checkpoint(checkpoint)
+    with _cache_lock:
+        _loaded = (key, loaded)
+    return loaded
+
+
 def trained_model(store: Store, x: np.ndarray):
     """The latest run's model when it was trained on vectors like x, else None."""
-    from anomalizer_desktop.core.detector.checkpoint import CheckpointError, load_checkpoint
+    from anomalizer_desktop.core.detector.checkpoint import CheckpointError
     from anomalizer_desktop.core.detector.training import TrainError, run_checkpoint
 
     try:
         _, _, checkpoint = run_checkpoint(store)
-        model, trained_on = load_checkpoint(checkpoint)
+        model, trained_on = _load_checkpoint_once(checkpoint)
         if trained_on.get("dim") == x.shape[1]:
             return model
     except (TrainError, CheckpointError):
@@ -101,7 +128,6 @@ def new_generation() -> int:
 #: the space last read, for callers that say which state of the library they mean (the
 #: window's generation of it): selecting loop after loop then reads the library once
 _cached: tuple[tuple, LibrarySpace] | None = None
-_cache_lock = threading.Lock()
 
 
 def cached_library_space(store: Store, embedder: str, generation: int | None) -> LibrarySpace:
