@@ -207,9 +207,11 @@ class AuditionAndFlags:
             for flag, note in zip(self.model.flags_of(ids), self.model.notes_of(ids), strict=True)
             if flag or note
         )
+        # the loop to go on from, named by id before the question: a job that ends while it
+        # is open reloads and re-sorts the table, and its rows then hold other loops
+        after = self._row_after(rows)
         if not trash.confirm(self, paths, annotated):
             return
-        after = self._row_after(rows)
         self.player.stop()
         result = trash.move_to_trash(paths)
         by_path = dict(zip(paths, ids, strict=True))

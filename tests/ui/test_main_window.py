@@ -646,6 +646,30 @@ def test_delete_moves_the_selected_loops_to_the_trash_and_forgets_them(
     assert not set(doomed) & set(window.model.library.paths)
 
 
+def test_the_loop_to_go_on_from_is_the_one_below_when_delete_was_pressed(
+    qtbot, window, monkeypatch, tmp_path
+):
+    """A job that ends while the question is open re-sorts the table: the next loop is still
+    the one that was below the trashed ones (it was taken from the re-sorted rows: another
+    loop, or one of those trashed, and the selection went to the top)."""
+    from anomalizer_desktop.ui import trash
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+    def confirm_while_the_table_resorts(parent, paths, annotated):
+        window.model.sort(COLUMN_INDEX["name"], Qt.SortOrder.DescendingOrder)
+        return True
+
+    monkeypatch.setattr(trash, "confirm", confirm_while_the_table_resorts)
+    window.model.sort(COLUMN_INDEX["name"], Qt.SortOrder.AscendingOrder)
+    window.select_ids([window.model.sample_id(r) for r in (3, 4)])
+    below = window.model.sample_id(5)
+    window.trash_selection()
+    assert window.selected_ids() == [below]
+    qtbot.waitUntil(lambda: window.model.rowCount() == 15, timeout=10_000)
+    assert window.selected_ids() == [below]
+
+
 def test_a_loop_that_cannot_go_to_the_trash_stays_and_is_named(
     qtbot, window, monkeypatch, tmp_path
 ):
