@@ -480,12 +480,14 @@ class MainWindow(
         return drop.outside_folders
 
     def _dropped_loops(self, lib) -> list[int]:
-        """Ids of the loops dropped from outside that the library holds now (once)."""
+        """Ids of the loops dropped from outside that the library holds now (once). Once the
+        scan for them is over they are no longer waited for (a cancelled scan must not have
+        them selected by some later one)."""
         if not self._dropped_paths:
             return []
         row_of = {path: row for row, path in enumerate(lib.paths)}
         found = [int(lib.ids[row_of[p]]) for p in self._dropped_paths if p in row_of]
-        if found:
+        if found or not self.runner.running("scan"):
             self._dropped_paths = []
         return found
 

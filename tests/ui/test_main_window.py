@@ -609,6 +609,9 @@ def test_dropping_loops_from_outside_asks_before_adding_their_folder(
     qtbot.waitUntil(lambda: np.isfinite(window.model.library.score).sum() == 18, timeout=60_000)
     shown = [os.path.basename(window.model.path(r)) for r in window.selected_rows()]
     assert shown == ["new_1.wav"]  # selected once scanned in, and still after scoring
+    window._dropped_paths = [str(pack / "never_scanned.wav")]  # its scan was cancelled
+    window.reload()
+    qtbot.waitUntil(lambda: not window._dropped_paths, timeout=10_000)  # not waited for
 
 
 def test_delete_moves_the_selected_loops_to_the_trash_and_forgets_them(
