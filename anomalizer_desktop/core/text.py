@@ -1,4 +1,5 @@
-"""Numbers in words for messages: counts ("1 loop", "2 loops") and unusualness percents.
+"""Numbers in words for messages: counts ("1 loop", "2 loops"), unusualness percents, and
+lists of file names cut short.
 
 One place, so that the window, the command line and the core say counts and percents the same
 way (never "loop(s)", never "more than 100 %").
@@ -7,6 +8,7 @@ way (never "loop(s)", never "more than 100 %").
 from __future__ import annotations
 
 import math
+import os
 
 
 def quantity(n: int, noun: str, plural: str | None = None) -> str:
@@ -36,3 +38,11 @@ def unusual_percent(value: float) -> str:
     if value >= 99.0:
         return f"{math.floor(value * 10) / 10:.1f}"
     return str(more_than(value))
+
+
+def some_names(paths: list[str], shown: int, separator: str = ", ", more: str = "…") -> str:
+    """The file names of the first `shown` paths; then `more` (with {n}: how many were left
+    out) when there were others."""
+    names = separator.join(os.path.basename(p) for p in paths[:shown])
+    left = len(paths) - shown
+    return names + (more.format(n=left) if left > 0 else "")

@@ -15,7 +15,7 @@ from PySide6.QtCore import QMimeData
 from PySide6.QtWidgets import QMessageBox
 
 from anomalizer_desktop.core.audio.formats import is_audio_path
-from anomalizer_desktop.core.text import quantity
+from anomalizer_desktop.core.text import quantity, some_names
 
 
 @dataclass
@@ -43,12 +43,9 @@ class Drop:
 
     def not_audio_message(self) -> str:
         """Names (some of) the dropped files that are not audio, which are left out."""
-        names = ", ".join(os.path.basename(p) for p in self.not_audio[:3])
-        more = "…" if len(self.not_audio) > 3 else ""
         verb = "is" if len(self.not_audio) == 1 else "are"
-        return (
-            f"Left out {quantity(len(self.not_audio), 'file')} that {verb} not audio: {names}{more}"
-        )
+        names = some_names(self.not_audio, 3)
+        return f"Left out {quantity(len(self.not_audio), 'file')} that {verb} not audio: {names}"
 
 
 def dropped_paths(mime: QMimeData) -> list[str]:

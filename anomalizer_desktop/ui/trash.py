@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QFile, QStandardPaths
 from PySide6.QtWidgets import QMessageBox
 
-from anomalizer_desktop.core.text import quantity
+from anomalizer_desktop.core.text import quantity, some_names
 
 
 @dataclass
@@ -56,9 +56,7 @@ def move_to_trash(paths: list[str]) -> TrashResult:
 
 
 def _names(paths: list[str], shown: int = 8) -> str:
-    names = "\n".join(os.path.basename(p) for p in paths[:shown])
-    more = len(paths) - shown
-    return names + (f"\n…and {more} more" if more > 0 else "")
+    return some_names(paths, shown, "\n", "\n…and {n} more")
 
 
 def confirm(parent, paths: list[str], flagged: int) -> bool:

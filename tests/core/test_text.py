@@ -14,3 +14,12 @@ def test_quantity_uses_the_singular_for_one_only():
 def test_the_verb_agrees_with_the_count():
     assert quantity_with_verb(1, "loop", "has", "have") == "1 loop has"
     assert quantity_with_verb(4, "row", "matches", "match") == "4 rows match"
+
+
+def test_some_names_cuts_a_list_short_and_says_how_many_more():
+    from anomalizer_desktop.core.text import some_names
+
+    assert some_names(["/a/x.wav", "/b/y.wav"], 3) == "x.wav, y.wav"
+    assert some_names([f"/p/{i}.wav" for i in range(4)], 3) == "0.wav, 1.wav, 2.wav…"
+    long = [f"/p/{i}.wav" for i in range(10)]
+    assert some_names(long, 8, "\n", "\n…and {n} more").endswith("7.wav\n…and 2 more")

@@ -30,8 +30,22 @@ class NotEmbeddedError(AnomalizerError):
     """The loop asked about is not an embedded loop of the library."""
 
 
-#: guards the spaces and checkpoints kept for later calls (explanations run in worker threads)
-_cache_lock = threading.Lock()
+class _LastOne:
+    """Keeps the last value computed and the key it was computed for; thread-safe (the
+    explanations run in worker threads), computing outside the lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: tuple | None = None
+
+    def get(self, key: tuple, compute):
+        with self._lock:
+            if self._kept is not None and self._kept[0] == key:
+                return self._kept[1]
+        value = compute()
+        with self._lock:
+            self._kept = (key, value)
+        return value
 
 
 @dataclass
@@ -66,25 +80,18 @@ class LoopSpace:
 
 #: the checkpoint loaded last, by (path, mtime, size): a run's checkpoint is written once, and
 #: loading it (0.5 s at 100k loops) is a quarter of reading the space again after a flag
-_loaded: tuple[tuple, tuple] | None = None
+_loaded_checkpoint = _LastOne()
 
 
 def _load_checkpoint_once(checkpoint: str) -> tuple:
     from anomalizer_desktop.core.detector.checkpoint import load_checkpoint
 
-    global _loaded
     try:
         stat = os.stat(checkpoint)
     except OSError:
         return load_checkpoint(checkpoint)  # says what is wrong with it
     key = (os.path.realpath(checkpoint), stat.st_mtime_ns, stat.st_size)
-    with _cache_lock:
-        if _loaded is not None and _loaded[0] == key:
-            return _loaded[1]
-    loaded = load_checkpoint(checkpoint)
-    with _cache_lock:
-        _loaded = (key, loaded)
-    return loaded
+    return _loaded_checkpoint.get(key, lambda: load_checkpoint(checkpoint))
 
 
 def trained_model(store: Store, x: np.ndarray):
@@ -127,24 +134,17 @@ def new_generation() -> int:
 
 #: the space last read, for callers that say which state of the library they mean (the
 #: window's generation of it): selecting loop after loop then reads the library once
-_cached: tuple[tuple, LibrarySpace] | None = None
+_read_space = _LastOne()
 
 
 def cached_library_space(store: Store, embedder: str, generation: int | None) -> LibrarySpace:
     """`library_space`, reused while the caller's `generation` of this library is the same.
     The window bumps its generation whenever it reloads the library or writes to it, so a
     cached space never outlives what the window shows; without one, the space is read anew."""
-    global _cached
     if generation is None:
         return library_space(store, embedder)
     key = (os.path.realpath(store.path), embedder, generation)
-    with _cache_lock:
-        if _cached is not None and _cached[0] == key:
-            return _cached[1]
-    space = library_space(store, embedder)
-    with _cache_lock:
-        _cached = (key, space)
-    return space
+    return _read_space.get(key, lambda: library_space(store, embedder))
 
 
 def locate(
