@@ -13,6 +13,7 @@ from anomalizer_desktop.cli.output import drive, format_table, print_json, print
 from anomalizer_desktop.core.embedding.job import embed as embed_job
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.export import select_entries, write_export
+from anomalizer_desktop.core.library.lookup import held_name, library_names
 from anomalizer_desktop.core.library.scanner import UNREACHABLE_FOLDER, ScanError, reachable_roots
 from anomalizer_desktop.core.library.scanner import scan as scan_job
 from anomalizer_desktop.core.library.store import Store
@@ -144,13 +145,13 @@ def cmd_flag(args: argparse.Namespace, store: Store) -> int:
             "flag: say what to do with the loops: --typical, --unusual, --clear or --note"
             f" TEXT{hint}"
         )
-    wanted = {}
+    found = store.sample_ids_for_paths({n for p in args.paths for n in library_names(p)})
+    ids = {}  # typed path -> the id of the loop it names (a link's own loop before its target's)
     for path in args.paths:
-        for candidate in (os.path.realpath(path), os.path.abspath(path)):
-            wanted.setdefault(candidate, path)
-    ids = store.sample_ids_for_paths(wanted)
-    matched = {wanted[p] for p in ids}
-    unknown = [p for p in args.paths if p not in matched]
+        name = held_name(path, found)
+        if name is not None:
+            ids[path] = found[name]
+    unknown = [p for p in args.paths if p not in ids]
     for path in unknown:
         if has_a_usable_name(path):
             warn(f"not in the library: {path} (scan its folder first)")

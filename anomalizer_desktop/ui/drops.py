@@ -15,6 +15,7 @@ from PySide6.QtCore import QMimeData
 from PySide6.QtWidgets import QMessageBox
 
 from anomalizer_desktop.core.audio.formats import is_audio_path
+from anomalizer_desktop.core.library.lookup import held_name
 from anomalizer_desktop.core.text import quantity, some_names
 
 
@@ -60,7 +61,7 @@ def can_drop(mime: QMimeData) -> bool:
 
 def sort_drop(paths: list[str], library_paths: list[str], library_ids) -> Drop:
     """Sort dropped paths; `library_paths` and `library_ids` are the library's loops, aligned
-    (their paths as the scan stored them: real paths, so a link to a loop finds it too)."""
+    (their paths as the scan stored them; see `library_names`)."""
     drop = Drop()
     row_of = {path: row for row, path in enumerate(library_paths)}
     for path in paths:
@@ -71,11 +72,11 @@ def sort_drop(paths: list[str], library_paths: list[str], library_ids) -> Drop:
         elif not is_audio_path(path):
             drop.not_audio.append(path)
         else:
-            row = row_of.get(os.path.realpath(path), row_of.get(os.path.abspath(path)))
-            if row is None:
+            name = held_name(path, row_of)
+            if name is None:
                 drop.outside.append(path)
             else:
-                drop.found.append(int(library_ids[row]))
+                drop.found.append(int(library_ids[row_of[name]]))
     return drop
 
 

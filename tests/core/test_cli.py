@@ -91,6 +91,38 @@ def test_flag_and_filter(capsys, lib, loop_folder):
     assert main(["--library", lib, "flag", "/nowhere/x.wav", "--typical"]) == 1
 
 
+def test_a_link_to_a_loop_names_the_link_not_the_loop_it_points_to(
+    capsys, lib, loop_folder, tmp_path
+):
+    """A folder of favourites linking into packs: the scan holds the link as a loop of its own,
+    and naming the link (flag, export --path, explain) must not reach its target too. A loop
+    named through a linked folder is still found."""
+    (loop_folder / "favourites").mkdir()
+    link = loop_folder / "favourites" / "my noise.wav"
+    link.symlink_to(loop_folder / "noise.wav")
+    linked_folder = tmp_path / "linked"
+    linked_folder.symlink_to(loop_folder / "drums")
+    run(capsys, "--library", lib, "scan", str(loop_folder))
+    run(capsys, "--library", lib, "embed", "--workers", "1")
+    code, result = run(capsys, "--library", lib, "flag", str(link), "--unusual", "--json")
+    assert (code, result["flagged"]) == (0, 1)
+    code, result = run(
+        capsys, "--library", lib, "flag", str(linked_folder / "drum_00.wav"), "--typical", "--json"
+    )
+    assert (code, result["flagged"], result["unknown"]) == (0, 1, [])
+    _, rows = run(capsys, "--library", lib, "list", "--json")
+    flags = {os.path.relpath(r["path"], loop_folder): r["flag"] for r in rows if r["flag"]}
+    assert flags == {"favourites/my noise.wav": "unusual", "drums/drum_00.wav": "typical"}
+    out = tmp_path / "one.csv"
+    code, result = run(
+        capsys, "--library", lib, "export", "--format", "csv", "--path", str(link), str(out)
+    )
+    assert code == 0
+    assert [line.split(",")[0] for line in out.read_text().splitlines()[1:]] == [str(link)]
+    code, explained = run(capsys, "--library", lib, "explain", str(link), "--json")
+    assert code == 0 and explained["path"] == str(link)
+
+
 def test_flag_without_an_action_says_what_is_missing_and_changes_nothing(capsys, lib, loop_folder):
     run(capsys, "--library", lib, "scan", str(loop_folder))
     loop = str(next(loop_folder.rglob("*.wav")))

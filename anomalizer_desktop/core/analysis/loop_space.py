@@ -22,6 +22,7 @@ import numpy as np
 from anomalizer_desktop.core.detector.preprocess import Standardizer
 from anomalizer_desktop.core.embedding.info import EmbedderInfo, embedder_info
 from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.library.lookup import held_name
 from anomalizer_desktop.core.library.store import LoopBrief, Store
 from anomalizer_desktop.core.library.walk import shown_path
 
@@ -153,8 +154,8 @@ def locate(
     """The library's space with the loop at `path` found in it (`generation`: see
     `cached_library_space`)."""
     space = cached_library_space(store, embedder, generation)
-    names = (os.path.realpath(path), os.path.abspath(path))
-    row = next((space.row_of_path[n] for n in names if n in space.row_of_path), None)
+    name = held_name(path, space.row_of_path)
+    row = None if name is None else space.row_of_path[name]
     vector = None
     if row is not None:  # (its vector may have gone since a cached space was read)
         vector = store.feature_vector(int(space.ids[row]), space.info.id, space.info.version)

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 
 from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.library.lookup import held_name
 from anomalizer_desktop.core.library.store import Store
 
 
@@ -37,7 +38,8 @@ def select_entries(
     records = store.list_samples(sort="score", descending=True, flag=flag)
     records = [r for r in records if r.status != "missing"]
     if paths is not None:
-        wanted = {os.path.realpath(p) for p in paths} | {os.path.abspath(p) for p in paths}
+        held = {r.path for r in records}
+        wanted = {held_name(p, held) for p in paths}
         records = [r for r in records if r.path in wanted]
     if min_score is not None or max_score is not None or top is not None:
         if all(r.score is None for r in records) and records:
