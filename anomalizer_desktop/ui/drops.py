@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMessageBox
 from anomalizer_desktop.core.audio.formats import is_audio_path
 from anomalizer_desktop.core.library.lookup import held_name
 from anomalizer_desktop.core.text import quantity, some_names
+from anomalizer_desktop.ui import plain_text
 
 
 @dataclass
@@ -82,8 +83,8 @@ def sort_drop(paths: list[str], library_paths: list[str], library_ids) -> Drop:
 
 def ask_to_add(parent, drop: Drop) -> bool:
     """Ask whether to add the folders of the dropped loops the library does not hold."""
-    box = QMessageBox(
-        QMessageBox.Icon.Question, "Not in this library", drop.question(), parent=parent
+    box = plain_text.message_box(
+        QMessageBox.Icon.Question, "Not in this library", drop.question(), parent
     )
     many = len(drop.outside_folders) > 1
     add = box.addButton("Add folders" if many else "Add folder", QMessageBox.ButtonRole.AcceptRole)

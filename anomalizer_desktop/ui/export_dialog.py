@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from anomalizer_desktop.core.export import ExportError, select_entries, write_export
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.text import quantity
+from anomalizer_desktop.ui import plain_text
 
 SETS = [
     ("Loops flagged unusual", "unusual"),
@@ -151,11 +152,10 @@ class ExportDialog(QDialog):
 
     def export(self) -> bool:
         """Write the export; on failure keep the dialog open and say why."""
-        from PySide6.QtWidgets import QMessageBox
 
         target = self.target.text().strip()
         if not target:
-            QMessageBox.warning(self, "Export", "Choose where to save the export.")
+            plain_text.warn(self, "Export", "Choose where to save the export.")
             return False
         fmt = self.format.currentData()
         suffix = SUFFIXES[fmt]
@@ -165,7 +165,7 @@ class ExportDialog(QDialog):
             entries = self.entries()
             path = write_export(entries, fmt, target)
         except ExportError as error:
-            QMessageBox.warning(self, "Export failed", str(error))
+            plain_text.warn(self, "Export failed", str(error))
             return False
         self.result_message = f"Exported {quantity(len(entries), 'loop')} to {path}"
         self.written = str(path)

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor
 
 from anomalizer_desktop.core.text import unusual_percent
 from anomalizer_desktop.ui.library_data import LibraryData
+from anomalizer_desktop.ui.plain_text import tip
 from anomalizer_desktop.ui.widgets.scatter_map import colour_bin, colour_bins
 
 COLUMNS = [
@@ -101,8 +102,8 @@ class LibraryTableModel(QAbstractTableModel):
         if role == PATH_ROLE:
             return lib.paths[row]
         if role == Qt.ItemDataRole.ToolTipRole:
-            tip = lib.errors[row] or lib.paths[row]
-            return f"{tip}\nNote: {lib.notes[row]}" if lib.notes[row] else tip
+            text = lib.errors[row] or lib.paths[row]
+            return tip(f"{text}\nNote: {lib.notes[row]}" if lib.notes[row] else text)
         if role == Qt.ItemDataRole.DecorationRole and key == "percentile":
             value = float(lib.percentile[row])  # the map's colour for it: table and map agree
             return None if math.isnan(value) else QColor(*colour_bins()[colour_bin(value)])

@@ -136,9 +136,9 @@ def ask_with_message_box(text: str, choices: list[str]) -> str:
     without a choice quits."""
     from PySide6.QtWidgets import QMessageBox
 
-    box = QMessageBox()
-    box.setWindowTitle("anomalizer-desktop")
-    box.setText(text)
+    from anomalizer_desktop.ui import plain_text
+
+    box = plain_text.message_box(QMessageBox.Icon.NoIcon, "anomalizer-desktop", text)
     box.setIcon(QMessageBox.Icon.Critical if QUIT in choices else QMessageBox.Icon.Information)
     labels = {
         START_NEW: "Start a new library",

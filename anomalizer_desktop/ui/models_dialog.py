@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -28,6 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from anomalizer_desktop.core.embedding.clap.store import KNOWN, installed, models_dir
+from anomalizer_desktop.ui import plain_text
+from anomalizer_desktop.ui.plain_text import plain_label
 
 #: starts a job the way the window does: (kind, title, factory, on_done) -> handle or None
 StartJob = Callable[..., object]
@@ -61,7 +62,7 @@ class ModelsDialog(QDialog):
         self.remove_button = QPushButton("Remove")
         self.folder_button = QPushButton("Open folder")
         close = QPushButton("Close")
-        self.message = QLabel(
+        self.message = plain_label(
             "A download needs the network and takes about 2.3 GB; its progress and Cancel are "
             "in the status bar, and a cancelled download resumes. The dsp embedder needs no model."
         )
@@ -201,15 +202,12 @@ class ModelsDialog(QDialog):
         name = self.selected_name()
         if name is None or not (models_dir() / name).exists():
             return False
-        answer = QMessageBox.question(
+        if not plain_text.confirm(
             self,
             "Remove checkpoint",
             f"Delete {name} from {models_dir()}? Loops embedded with it keep their vectors; "
             "embedding more needs it again.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        ):
             return False
         remove_model(name)
         self.refresh()

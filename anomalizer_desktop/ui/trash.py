@@ -18,6 +18,7 @@ from PySide6.QtCore import QFile, QStandardPaths
 from PySide6.QtWidgets import QMessageBox
 
 from anomalizer_desktop.core.text import quantity, some_names
+from anomalizer_desktop.ui import plain_text
 
 
 @dataclass
@@ -69,11 +70,8 @@ def confirm(parent, paths: list[str], flagged: int) -> bool:
     else:
         have = "has a flag or a note" if flagged == 1 else "have flags or notes"
         kept = f" {flagged} of them {have}, which go too."
-    box = QMessageBox(
-        QMessageBox.Icon.Question,
-        "Move to Trash",
-        f"Move {what} to the trash?",
-        parent=parent,
+    box = plain_text.message_box(
+        QMessageBox.Icon.Question, "Move to Trash", f"Move {what} to the trash?", parent
     )
     box.setInformativeText(
         "The files go to your desktop's trash, where you can restore them; the library forgets"
@@ -100,7 +98,7 @@ def report(result: TrashResult) -> str:
 
 
 def warn_failed(parent, failed: list[str]) -> None:
-    QMessageBox.warning(
+    plain_text.warn(
         parent,
         "Not moved to the trash",
         f"{quantity(len(failed), 'loop')} could not be moved to the trash (no trash on"

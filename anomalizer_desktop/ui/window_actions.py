@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QToolBar
 
 from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
 from anomalizer_desktop.core.embedding.clap.store import models_dir
-from anomalizer_desktop.ui import help_dialogs
+from anomalizer_desktop.ui import help_dialogs, plain_text
 from anomalizer_desktop.ui.models_dialog import ModelsDialog
 from anomalizer_desktop.ui.settings import (
     apply_model_folder,
@@ -292,7 +292,6 @@ class WindowActions:
         """Switch to another library file; a new name starts a new, empty library. The window
         for it replaces this one (same settings and layout); a file that cannot be opened is
         reported and this library stays open. Returns the new window, or None."""
-        from PySide6.QtWidgets import QMessageBox
 
         from anomalizer_desktop.core.errors import AnomalizerError
         from anomalizer_desktop.core.library.store import Store
@@ -308,7 +307,7 @@ class WindowActions:
         try:
             store = Store(path)
         except AnomalizerError as error:
-            QMessageBox.warning(
+            plain_text.warn(
                 self, "Open library", f"{error}\n\nThe library {self.store.path} stays open."
             )
             return None

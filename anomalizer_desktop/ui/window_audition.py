@@ -11,12 +11,12 @@ import os
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMenu, QMessageBox
+from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMenu
 
 from anomalizer_desktop.core.analysis.loop_space import new_generation
 from anomalizer_desktop.core.library.store import StoreError
 from anomalizer_desktop.core.text import quantity
-from anomalizer_desktop.ui import trash
+from anomalizer_desktop.ui import plain_text, trash
 from anomalizer_desktop.ui.undo import UserDataChange, describe_flag_change, describe_note_change
 
 FLAG_KEYS = {Qt.Key.Key_T: "typical", Qt.Key.Key_U: "unusual", Qt.Key.Key_0: None}
@@ -119,7 +119,7 @@ class AuditionAndFlags:
         except StoreError as error:
             saved = False
             what = "flag" if field == "flag" else "note"
-            QMessageBox.warning(self, f"The {what} was not saved", str(error))
+            plain_text.warn(self, f"The {what} was not saved", str(error))
         if field == "flag":
             # explanations name flags ("You flagged it unusual", typical neighbours): the
             # panel says it again, from the library read anew
@@ -220,7 +220,7 @@ class AuditionAndFlags:
         try:
             self.store.forget_samples([by_path[p] for p in result.forgotten])
         except StoreError as error:
-            QMessageBox.warning(
+            plain_text.warn(
                 self,
                 "The library was not changed",
                 f"{error}\n\nThe files are in the trash; the next rescan lists them as missing.",

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from anomalizer_desktop.ui.library_model import COLUMN_INDEX
+from anomalizer_desktop.ui.plain_text import plain_label
 from anomalizer_desktop.ui.table_layout import TableLayout
 from anomalizer_desktop.ui.widgets.explain_panel import ExplainPanel
 from anomalizer_desktop.ui.widgets.job_status import JobStatus
@@ -222,7 +223,7 @@ class WindowBuilder:
         wrap.addStretch(1)
         layout.addLayout(wrap)
         layout.addLayout(row)
-        self.welcome_status = QLabel("")
+        self.welcome_status = plain_label()
         self.welcome_status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.welcome_status.setStyleSheet("color: #2874a6; font-size: 14px; padding: 12px;")
         layout.addWidget(self.welcome_status)

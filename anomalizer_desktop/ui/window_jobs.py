@@ -7,13 +7,13 @@ touch widgets only here, in the GUI thread.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from anomalizer_desktop.core.detector.freshness import EMBED, RETRAIN_WITH_FLAGS, SCORE, TRAIN
 from anomalizer_desktop.core.detector.spec import ModelSpec
 from anomalizer_desktop.core.library.scanner import UNREACHABLE_FOLDER, reachable_roots
 from anomalizer_desktop.core.text import quantity
-from anomalizer_desktop.ui import jobs
+from anomalizer_desktop.ui import jobs, plain_text
 from anomalizer_desktop.ui.closing import unless_closed
 from anomalizer_desktop.ui.settings import folder_to_browse
 
@@ -78,7 +78,7 @@ class LibraryJobs:
             line = message.splitlines()[0][:200]
             self.statusBar().showMessage(line[:1].upper() + line[1:], 8000)
             return
-        QMessageBox.warning(self, "anomalizer", message.splitlines()[0][:400])
+        plain_text.warn(self, "anomalizer", message.splitlines()[0][:400])
 
     def add_folders(self, paths: list[str]) -> None:
         """Scan these folders, then embed and train (the producer's one-step path)."""
@@ -101,7 +101,7 @@ class LibraryJobs:
         if not reachable:
             _, away = reachable_roots(self.store)
             if away:  # the user asked: say why nothing happens
-                QMessageBox.warning(self, "Rescan", f"{UNREACHABLE}:\n" + "\n".join(away))
+                plain_text.warn(self, "Rescan", f"{UNREACHABLE}:\n" + "\n".join(away))
             return
         self._chain = [lambda: self.start_embed(retry_errors=True), self.score_new_loops]
         self._run("scan", "Rescanning", jobs.rescan_job(reachable))
@@ -214,14 +214,7 @@ class LibraryJobs:
 
     def _confirmed(self, title: str, question: str) -> bool:
         """Yes / Cancel before something that deletes user data; Cancel is the default."""
-        answer = QMessageBox.question(
-            self,
-            title,
-            question,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return plain_text.confirm(self, title, question)
 
     def score_new_loops(self) -> None:
         self._run("score", "Scoring new loops", jobs.score_new_loops_job(self.embedder_name()))

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, QTimer
 
 from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.closing import unless_closed
+from anomalizer_desktop.ui.plain_text import tip
 
 #: longest loop name the button shows whole (the filter box beside it needs the room)
 BUTTON_NAME_CHARS = 28
@@ -56,9 +57,11 @@ class LikenessSort:
         self.likeness_button.setText(f"Like {_shortened(name)}  ✕")
         column = self.model.sort_state()[0]
         self.likeness_button.setToolTip(
-            f"Sorted by likeness to {name}, nearest first. Click to sort by "
-            f"{self.model.headerData(column, Qt.Orientation.Horizontal)} again "
-            "(or click any column's header)."
+            tip(
+                f"Sorted by likeness to {name}, nearest first. Click to sort by "
+                f"{self.model.headerData(column, Qt.Orientation.Horizontal)} again "
+                "(or click any column's header)."
+            )
         )
         self.likeness_button.show()
         self.table.scrollTo(self.table.currentIndex())

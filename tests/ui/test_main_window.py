@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QRectF, Qt
 from PySide6.QtWidgets import QApplication
+from qt_text import as_shown
 
 from anomalizer_desktop.core.jobs import Progress, run_job
 from anomalizer_desktop.core.library.store import Store
@@ -31,7 +32,7 @@ def test_window_shows_the_scored_library_most_unusual_first(window):
 def test_map_tips_never_say_more_than_99_percent(window):
     top = int(window.map.ids[np.nanargmax(window.map._percentile)])
     window.map._percentile[window.map._row_of(top)] = 99.8
-    assert window.map._tip(0, 0, top).endswith("more unusual than 99% of the library")
+    assert as_shown(window.map._tip(0, 0, top)).endswith("more unusual than 99% of the library")
 
 
 def test_table_selection_rings_points_and_map_selection_selects_rows(window):
@@ -111,7 +112,7 @@ def test_n_writes_a_note_for_the_selection_that_the_filter_finds(
     column = COLUMN_INDEX["note"]
     assert window.model.data(window.model.index(0, column)) == "too bright, pitch down"
     tip = window.model.data(window.model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
-    assert tip.endswith("\nNote: too bright, pitch down")
+    assert as_shown(tip).endswith("\nNote: too bright, pitch down")
     window.filter_text.setText("pitch down")
     assert sorted(window.model.visible_ids().tolist()) == sorted(chosen)
     window.filter_text.setText("")
@@ -327,12 +328,11 @@ def test_the_next_export_is_suggested_beside_the_last_one(qtbot, window, tmp_pat
 
 
 def test_export_failure_keeps_the_dialog_open(qtbot, window, tmp_path, monkeypatch):
-    from PySide6.QtWidgets import QMessageBox
-
+    from anomalizer_desktop.ui import plain_text
     from anomalizer_desktop.ui.export_dialog import ExportDialog
 
     warnings = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    monkeypatch.setattr(plain_text, "warn", lambda *args: warnings.append(args[2]))
     blocker = tmp_path / "file"
     blocker.write_text("x")
     dialog = ExportDialog(window.store, [], window)
@@ -772,7 +772,7 @@ def test_vectors_from_an_older_dsp_version_offer_new_embeddings_then_train(qtbot
 def test_forget_missing_asks_first_and_keeps_everything_on_cancel(
     qtbot, window, scored_library, monkeypatch
 ):
-    from PySide6.QtWidgets import QMessageBox
+    from anomalizer_desktop.ui import plain_text
 
     _, root = scored_library
     (root / "tone_a.wav").unlink()
@@ -789,11 +789,11 @@ def test_forget_missing_asks_first_and_keeps_everything_on_cancel(
         return question
 
     # through the menu action, as a user does (its triggered signal carries an argument)
-    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Cancel))
+    monkeypatch.setattr(plain_text, "confirm", answer(False))
     window.act_forget_missing.trigger()
     assert "Remove 1 loop whose files are gone" in asked[-1]
     assert window.store.counts_by_status()["missing"] == 1
-    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
+    monkeypatch.setattr(plain_text, "confirm", answer(True))
     window.act_forget_missing.trigger()
     assert len(asked) == 2 and window.store.counts_by_status()["missing"] == 0
     qtbot.waitUntil(lambda: window.model.rowCount() == 16, timeout=20_000)
@@ -801,12 +801,11 @@ def test_forget_missing_asks_first_and_keeps_everything_on_cancel(
 
 
 def test_cancelling_a_job_says_so_in_the_status_bar_not_a_dialog(qtbot, window, monkeypatch):
-    from PySide6.QtWidgets import QMessageBox
-
     from anomalizer_desktop.core.detector.svdd import TrainingCancelled
+    from anomalizer_desktop.ui import plain_text
 
     dialogs = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *args: dialogs.append(args[2]))
+    monkeypatch.setattr(plain_text, "warn", lambda *args: dialogs.append(args[2]))
 
     def cancellable(store, cancel):
         while not cancel.cancelled:
@@ -989,11 +988,11 @@ def test_a_flag_or_note_the_library_refuses_is_said_and_not_shown_as_saved(
 ):
     """A full disk or a drive gone: a dialog says so, the table keeps what is really in the
     library, and the refused change is no step of the undo history."""
-    from PySide6.QtWidgets import QMessageBox
+    from anomalizer_desktop.ui import plain_text
 
     path, _ = scored_library
     warnings = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[1:3]))
+    monkeypatch.setattr(plain_text, "warn", lambda *args: warnings.append(args[1:3]))
     first = window.model.sample_id(0)
     window.select_ids([first])
     window.flag_selection("typical")  # saved
@@ -1251,7 +1250,9 @@ def test_the_flagged_loop_a_loop_sounds_like_is_a_link_too(qtbot):
 def test_remove_folder_asks_what_goes_then_empties_the_library(
     qtbot, window, scored_library, monkeypatch
 ):
-    from PySide6.QtWidgets import QInputDialog, QMessageBox
+    from PySide6.QtWidgets import QInputDialog
+
+    from anomalizer_desktop.ui import plain_text
 
     path, root = scored_library
     window.table.selectRow(0)
@@ -1263,16 +1264,12 @@ def test_remove_folder_asks_what_goes_then_empties_the_library(
         return items[0], True
 
     monkeypatch.setattr(QInputDialog, "getItem", pick)
-    monkeypatch.setattr(
-        QMessageBox,
-        "question",
-        lambda *args: asked.append(args[2]) or QMessageBox.StandardButton.Cancel,
-    )
+    monkeypatch.setattr(plain_text, "confirm", lambda *args: asked.append(args[2]) or False)
     assert window.remove_folder() == 0 and window.model.rowCount() == 17
     assert offered == [str(root)]
     assert asked[0].startswith(f"Remove {root} and its 17 loops from the library? 1 of them")
     assert "The files stay on disk" in asked[0]
-    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(plain_text, "confirm", lambda *a: True)
     assert window.remove_folder() == 17
     qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=10_000)
     assert window.pages.currentIndex() == 0  # the welcome page again
@@ -1325,7 +1322,7 @@ def test_after_the_first_training_the_most_unusual_loop_is_selected(qtbot, tmp_p
 def test_open_library_switches_to_another_file_and_keeps_a_bad_one_out(
     qtbot, window, settings, tmp_path, monkeypatch
 ):
-    from PySide6.QtWidgets import QMessageBox
+    from anomalizer_desktop.ui import plain_text
 
     other = tmp_path / "other.sqlite"
     new = window.open_library(str(other))
@@ -1338,7 +1335,7 @@ def test_open_library_switches_to_another_file_and_keeps_a_bad_one_out(
         assert not window.isVisible() and settings.get("library") == str(other)
         assert not window.outside_changes._timer.isActive()  # the closed one stops looking
         warnings = []
-        monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+        monkeypatch.setattr(plain_text, "warn", lambda *args: warnings.append(args[2]))
         bad = tmp_path / "bad.sqlite"
         bad.write_text("this is not a database, it is a text file pretending")
         assert new.open_library(str(bad)) is None
@@ -1503,9 +1500,9 @@ def test_a_folder_on_a_drive_not_mounted_is_named_not_a_dialog_and_its_loops_sta
     qtbot, window, scored_library, tmp_path, monkeypatch
 ):
     import audiogen
-    from PySide6.QtWidgets import QMessageBox
 
     from anomalizer_desktop.core.library.scanner import scan
+    from anomalizer_desktop.ui import plain_text
 
     path, root = scored_library
     drive = tmp_path / "drive" / "Loops"
@@ -1514,7 +1511,7 @@ def test_a_folder_on_a_drive_not_mounted_is_named_not_a_dialog_and_its_loops_sta
         run_job(scan(other, [str(drive)]))
     (tmp_path / "drive").rename(tmp_path / "unplugged")
     warnings = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    monkeypatch.setattr(plain_text, "warn", lambda *args: warnings.append(args[2]))
     said = []
     real_show = window.statusBar().showMessage
     monkeypatch.setattr(

@@ -81,9 +81,8 @@ def test_download_installs_and_the_embedder_choice_follows(qtbot, window, models
 
 
 def test_a_failed_download_says_why_and_leaves_the_row_ready(qtbot, window, models, monkeypatch):
-    from PySide6.QtWidgets import QMessageBox
-
     from anomalizer_desktop.core.embedding.clap import download as clap_download
+    from anomalizer_desktop.ui import plain_text
 
     def offline(wanted, cancel=None, url=None):
         yield Progress(0, 0, "connecting")
@@ -91,7 +90,7 @@ def test_a_failed_download_says_why_and_leaves_the_row_ready(qtbot, window, mode
 
     warnings = []
     monkeypatch.setattr(clap_download, "download_job", offline)
-    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    monkeypatch.setattr(plain_text, "warn", lambda *args: warnings.append(args[2]))
     dialog = window.open_models()
     dialog.select("630k-fusion-best.pt")
     assert dialog.download_selected()
@@ -102,9 +101,8 @@ def test_a_failed_download_says_why_and_leaves_the_row_ready(qtbot, window, mode
 
 
 def test_import_and_remove(qtbot, window, models, monkeypatch, tmp_path):
-    from PySide6.QtWidgets import QMessageBox
-
     from anomalizer_desktop.core.embedding.clap import download as clap_download
+    from anomalizer_desktop.ui import plain_text
 
     source = tmp_path / "music_audioset_epoch_15_esc_90.14.pt"
     source.write_bytes(b"weights")
@@ -118,9 +116,9 @@ def test_import_and_remove(qtbot, window, models, monkeypatch, tmp_path):
     qtbot.waitUntil(lambda: (models / source.name).exists() and not dialog._busy, timeout=10_000)
     assert window.embedder_box.findText(f"clap · {source.name}") >= 0
     dialog.select(source.name)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Cancel)
+    monkeypatch.setattr(plain_text, "confirm", lambda *a: False)
     assert not dialog.remove_selected() and (models / source.name).exists()
-    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(plain_text, "confirm", lambda *a: True)
     assert dialog.remove_selected() and not (models / source.name).exists()
     assert window.embedder_box.findText("clap (no checkpoint installed)") >= 0
 

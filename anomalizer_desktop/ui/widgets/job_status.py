@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QWidget
+
+from anomalizer_desktop.ui.plain_text import plain_label
 
 
 def format_eta(seconds: float) -> str:
@@ -16,7 +18,7 @@ def format_eta(seconds: float) -> str:
 class JobStatus(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.label = QLabel()
+        self.label = plain_label()
         self.bar = QProgressBar()
         self.bar.setFixedWidth(180)
         self.bar.setTextVisible(True)

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anomalizer_desktop.ui.plain_text import tip
+
 
 class ProblemsPanel(QWidget):
     def __init__(self, parent=None) -> None:
@@ -48,7 +50,7 @@ class ProblemsPanel(QWidget):
         for row, (path, message) in enumerate(self._problems):
             for column, text in enumerate((path, message)):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(tip(text))
                 self.table.setItem(row, column, item)
         self._apply_filter(self.filter.text())
 

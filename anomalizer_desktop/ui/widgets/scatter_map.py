@@ -19,6 +19,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from anomalizer_desktop.core.text import more_than
+from anomalizer_desktop.ui.plain_text import tip
 
 COLOR_BINS = 16
 
@@ -317,8 +318,8 @@ class ScatterMap(QWidget):
         row = self._row_of(sample_id)
         name = self._names.get(sample_id, str(sample_id))
         if row is None or np.isnan(self._percentile[row]):
-            return f"{name}\nnot scored yet"
-        return f"{name}\nmore unusual than {more_than(self._percentile[row])}% of the library"
+            return tip(f"{name}\nnot scored yet")
+        return tip(f"{name}\nmore unusual than {more_than(self._percentile[row])}% of the library")
 
     def point_position(self, sample_id: int) -> QPointF | None:
         row = self._row_of(int(sample_id))

@@ -8,7 +8,7 @@ upgrade and train, train, score the new loops, or retrain with the flags).
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton
 
 from anomalizer_desktop.core.detector.freshness import (
     EMBED,
@@ -17,6 +17,7 @@ from anomalizer_desktop.core.detector.freshness import (
     TRAIN,
     ScoreStatus,
 )
+from anomalizer_desktop.ui.plain_text import plain_label
 
 BUTTON_TEXT = {
     EMBED: "Update embeddings and train",
@@ -37,7 +38,7 @@ class StaleScoresBanner(QFrame):
             "#staleScores { background: #3b3320; border: 1px solid #8a6d1f; border-radius: 4px; }"
             "#staleScores QLabel { color: #f1d68a; }"
         )
-        self.label = QLabel()
+        self.label = plain_label()
         self.label.setWordWrap(True)
         self.button = QPushButton()
         layout = QHBoxLayout(self)
