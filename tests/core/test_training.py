@@ -383,6 +383,56 @@ def test_score_status_names_what_went_stale_and_the_fix(embedded, drums_with_odd
     assert _status(embedded).action == RETRAIN_WITH_FLAGS
 
 
+def test_a_library_that_grew_or_shrank_since_the_run_asks_for_training(
+    embedded, drums_with_odd_ones, tmp_path
+):
+    """A new pack scored with the old run says how it fits the library as it was; once it is
+    10 loops or more (and 2 % of the library) the scores ask for a training, as they do when
+    10 loops have left. Loops whose files are only missing (until `forget`) do not count."""
+    from anomalizer_desktop.core.detector.freshness import SCORE, TRAIN
+    from anomalizer_desktop.core.detector.training import refresh_scores
+
+    folders = [str(drums_with_odd_ones), str(tmp_path / "new pack")]
+
+    def add_loops(seeds) -> None:
+        for i in seeds:
+            audiogen.write(tmp_path / "new pack" / f"bass_{i:02d}.wav", audiogen.bass_loop(seed=i))
+        run_job(scan(embedded, folders))
+        run_job(embed(embedded, "dsp", workers=1))
+
+    run_job(train(embedded, ModelSpec("knn"), "dsp"))
+    add_loops(range(9))
+    assert _status(embedded).action == SCORE
+    assert run_job(refresh_scores(embedded, "dsp")).startswith("run 1: scored 9 new loops")
+    assert _status(embedded).current  # 9 new loops: scored, no more
+    add_loops([9])
+    run_job(score(embedded, only_new=True))  # as Rescan does
+    grown = _status(embedded)
+    assert (grown.action, grown.message) == (
+        TRAIN,
+        "10 loops have come in since run 1 learnt the library from 18:"
+        " train to learn it as it is now",
+    )
+    assert run_job(refresh_scores(embedded, "dsp")).startswith("run 2: default on 28 loops")
+    assert _status(embedded).current
+    # the one-step command scores new loops, sees the library is another and trains
+    add_loops(range(10, 20))
+    assert _status(embedded).action == SCORE
+    assert run_job(refresh_scores(embedded, "dsp")).startswith("run 3: default on 38 loops")
+
+    for loop in (tmp_path / "new pack").iterdir():  # missing: still the library's loops
+        loop.unlink()
+    run_job(scan(embedded, folders))
+    assert embedded.counts_by_status()["missing"] == 20 and _status(embedded).current
+    embedded.forget_missing()
+    shrunk = _status(embedded)
+    assert (shrunk.action, shrunk.message) == (
+        TRAIN,
+        "20 of the 38 loops run 3 learnt from have left the library:"
+        " train to learn it as it is now",
+    )
+
+
 def test_scores_from_an_older_embedder_version_ask_for_training(embedded):
     from anomalizer_desktop.core.detector.freshness import TRAIN
     from anomalizer_desktop.core.embedding.dsp import DspEmbedder

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass
 
 from anomalizer_desktop.core.detector.spec import MIN_TRAINING_LOOPS
@@ -115,6 +116,43 @@ def _other_embedder(
     return ScoreStatus(run_id, info.id, embedded, 0, TRAIN, message)
 
 
+#: how far the library may grow or shrink after a run learnt it before its scores are out of
+#: date: by k loops (10, the default detector's neighbours: a new pack that size is normal to
+#: itself once learnt) and by 2 % of the loops the run learnt from (one new loop is not news)
+CHANGE_MIN_LOOPS = 10
+CHANGE_MIN_SHARE = 0.02
+
+
+def _library_change(
+    store: Store, embedder: str, version: str, run_id: int, config: dict
+) -> str | None:
+    """What says the library is no longer the one the run learnt what is normal from: loops
+    come in (scored with the run, they say how they fit the library as it was) or loops
+    forgotten (trashed, a folder removed). Loops whose files are missing still count: a drive
+    not plugged in is no reason to learn the library without it."""
+    if "n_train" not in config:
+        return None
+    learnt = int(config["n_train"])
+    held = store.execute(
+        "SELECT COUNT(*) FROM features f JOIN samples s ON s.id = f.sample_id"
+        " WHERE f.embedder = ? AND f.version = ? AND s.status IN ('ok', 'missing')",
+        (embedder, version),
+    ).fetchone()[0]
+    change = held - learnt
+    if abs(change) < max(CHANGE_MIN_LOOPS, math.ceil(CHANGE_MIN_SHARE * learnt)):
+        return None
+    if change > 0:
+        come = quantity_with_verb(change, "loop", "has", "have")
+        return (
+            f"{come} come in since run {run_id} learnt the library from {learnt}:"
+            " train to learn it as it is now"
+        )
+    return (
+        f"{-change} of the {learnt} loops run {run_id} learnt from have left the library:"
+        " train to learn it as it is now"
+    )
+
+
 def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
     """How the latest run's scores relate to the library now (see the module docstring)."""
     run_id = store.latest_run_id()
@@ -184,6 +222,9 @@ def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
         loops = quantity(new, "loop")
         have = "has" if new == 1 else "have"
         return status(SCORE, f"{loops} added or changed since run {run_id} {have} no score yet")
+    changed = _library_change(store, info.id, info.version, run_id, config)
+    if changed is not None:  # (after SCORE: the new loops get the run's scores meanwhile)
+        return status(TRAIN, changed)
     usable = _usable_flags(store)
     flags = {name: sum(flag == name for _, flag in usable) for name in ("typical", "unusual")}
     used = config.get("labelled") or {}

@@ -194,9 +194,10 @@ def refresh_scores(
 ) -> Job[str]:
     """Bring the scores up to date the way the GUI's stale-scores bar would: embed again when
     the library holds an older DSP version's vectors; train the default detector (with the
-    library's flags) when there is no run yet, the embedder changed or the flags did; score
-    only the new loops when loops were added; nothing when they are current. Returns one line
-    saying what it did (or why it could not, e.g. too few loops)."""
+    library's flags) when there is no run yet, the embedder changed, the flags did or many
+    loops came or went since the run; score only the new loops when a few were added; nothing
+    when they are current. Returns one line saying what it did (or why it could not, e.g. too
+    few loops)."""
     status = score_status(store, embedder)
     if status.action == EMBED:  # vectors of an older DSP version: describe the loops again
         yield from embed(store, "dsp", cancel=cancel)
@@ -209,10 +210,13 @@ def refresh_scores(
         return f"not trained: {status.message}" if status.embedded else status.message
     if status.action == SCORE:
         done = yield from score(store, status.run_id, cancel=cancel, only_new=True)
-        return (
+        scored = (
             f"run {done['run_id']}: scored {done['scored']} new loops, "
             f"{done['unusual']} above the unusual cut"
         )
+        status = score_status(store, embedder)
+        if status.action is None:  # else so many came in that it is another library, or the
+            return scored  # flags changed too: train
     if status.embedded < MIN_TRAINING_LOOPS:
         return (
             f"not trained: {quantity(status.embedded, 'loop')} embedded,"
