@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     from anomalizer_desktop.ui.main_window import MainWindow
     from anomalizer_desktop.ui.player import AudioPlayer
+    from anomalizer_desktop.ui.quit_signals import close_on_signals
     from anomalizer_desktop.ui.resources import DESKTOP_FILE, app_icon
     from anomalizer_desktop.ui.settings import (
         Settings,
@@ -84,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.screenshot:
         return _screenshot(app, window, Path(args.screenshot), args.select)
     window.show()
+    close_on_signals(app)
     if args.folders:
         QTimer.singleShot(0, lambda: window.add_folders(args.folders))
     else:
