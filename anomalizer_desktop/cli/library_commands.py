@@ -24,9 +24,13 @@ SCAN_KEYS = ("found", "new", "changed", "unchanged", "moved", "missing", "errors
 
 
 def scan_line(summary) -> str:
-    """ "found 12, new 0, ..." (and "back 1" when missing loops' files returned)."""
+    """ "found 12, new 0, ..." (and "back 1" when missing loops' files returned), then a line
+    for each library folder the scan forgot."""
     line = ", ".join(f"{k} {getattr(summary, k)}" for k in SCAN_KEYS)
-    return line + (f", back {summary.returned}" if summary.returned else "")
+    line += f", back {summary.returned}" if summary.returned else ""
+    for folder in summary.forgotten_folders:
+        line += f"\nforgot the folder {folder}: it is gone, and its loops are in other folders now"
+    return line
 
 
 def folders_to_scan(args: argparse.Namespace, store: Store) -> list[str]:

@@ -82,6 +82,30 @@ def test_moved_and_renamed_files_keep_id_features_flags_and_notes(store, loop_fo
     assert "bass_02.flac" not in _by_name(store)
 
 
+def test_a_renamed_folder_added_again_keeps_its_loops_and_the_old_name_is_forgotten(
+    store, loop_folder, tmp_path
+):
+    """Rename a pack's folder and add it again: its loops move over with their flags, and the
+    old folder, gone and empty now, leaves the library (rescans called it not reachable
+    forever). A folder that is gone with its loops still in it (a drive not mounted) stays."""
+    pack = tmp_path / "Pack v1"
+    for i in range(4):
+        audiogen.write(pack / f"pad_{i}.wav", audiogen.tone(200.0 + 50 * i))
+    _scan(store, loop_folder, pack)
+    flagged = _by_name(store)["pad_1.wav"]
+    store.set_flag([flagged.id], "unusual")
+    pack.rename(tmp_path / "Pack v2")
+    unplugged = _scan(store, loop_folder)
+    assert unplugged.forgotten_folders == []  # gone, its loops still with it
+    assert str(pack) in [path for _, path in store.roots()]
+    summary = _scan(store, tmp_path / "Pack v2")
+    assert (summary.moved, summary.new) == (4, 0)
+    assert summary.forgotten_folders == [str(pack)]
+    assert {path for _, path in store.roots()} == {str(loop_folder), str(tmp_path / "Pack v2")}
+    moved = next(r for r in store.list_samples() if r.id == flagged.id)
+    assert (moved.path, moved.flag) == (str(tmp_path / "Pack v2" / "pad_1.wav"), "unusual")
+
+
 def test_a_duplicate_copy_is_a_new_sample_not_a_move(store, loop_folder):
     _scan(store, loop_folder)
     shutil.copy(loop_folder / "tone_a.wav", loop_folder / "tone_copy.wav")

@@ -45,6 +45,8 @@ class ScanSummary:
     missing: int = 0
     errors: int = 0
     returned: int = 0  # loops that were missing and whose files are there again
+    #: library folders forgotten: gone, with every loop found in another folder since
+    forgotten_folders: list[str] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
     cancelled: bool = False
 
@@ -89,6 +91,19 @@ def reachable_roots(store: Store) -> tuple[list[str], list[str]]:
     scans and embedding leave the second kind as they are."""
     roots = [path for _, path in store.roots()]
     return [p for p in roots if os.path.isdir(p)], [p for p in roots if not os.path.isdir(p)]
+
+
+def forget_emptied_folders(store: Store) -> list[str]:
+    """Forget the library folders that are gone and hold no loops any more: each of their
+    loops was found in another folder (the folder was renamed or moved, and added again), so
+    nothing goes with them, and rescans stop calling them not reachable. A folder that is gone
+    and still holds loops (a drive not mounted) stays. Returns their paths."""
+    forgotten = []
+    for root_id, path in store.roots():
+        if not os.path.isdir(path) and store.root_summary(root_id)[0] == 0:
+            store.remove_root(root_id)
+            forgotten.append(path)
+    return forgotten
 
 
 def plan_roots(store: Store, folders: list[str]) -> dict[str, int]:
@@ -171,6 +186,7 @@ def scan(store: Store, paths: list[str], cancel: CancelToken | None = None) -> J
         summary.missing = len(gone)
         for root_id in set(root_ids.values()):
             store.touch_root(root_id)
+        summary.forgotten_folders = forget_emptied_folders(store)
     error_rows = store.execute(
         "SELECT path, error FROM samples WHERE status = 'error' ORDER BY path"
     ).fetchall()
