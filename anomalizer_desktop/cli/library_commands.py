@@ -12,7 +12,7 @@ from anomalizer_desktop.cli.clap_args import clap_options
 from anomalizer_desktop.cli.output import drive, format_table, print_json, print_problems, warn
 from anomalizer_desktop.core.embedding.job import embed as embed_job
 from anomalizer_desktop.core.errors import AnomalizerError
-from anomalizer_desktop.core.export import select_entries, write_export
+from anomalizer_desktop.core.export import FolderNotEmptyError, select_entries, write_export
 from anomalizer_desktop.core.library.lookup import held_name, library_names
 from anomalizer_desktop.core.library.scanner import UNREACHABLE_FOLDER, ScanError, reachable_roots
 from anomalizer_desktop.core.library.scanner import scan as scan_job
@@ -186,7 +186,14 @@ def cmd_export(args: argparse.Namespace, store: Store) -> int:
         max_score=args.max_score,
         paths=args.paths,
     )
-    target = write_export(entries, args.format, args.out, overwrite=args.overwrite)
+    try:
+        target = write_export(entries, args.format, args.out, overwrite=args.overwrite)
+    except FolderNotEmptyError as error:
+        if error.foreign:
+            raise
+        raise AnomalizerError(
+            f"{error.target} holds an earlier export: --overwrite replaces it"
+        ) from None
     if args.json:
         print_json({"format": args.format, "path": str(target), "entries": len(entries)})
     else:

@@ -21,7 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anomalizer_desktop.core.export import ExportError, select_entries, write_export
+from anomalizer_desktop.core.export import (
+    ExportError,
+    FolderNotEmptyError,
+    select_entries,
+    write_export,
+)
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import plain_text
@@ -150,6 +155,22 @@ class ExportDialog(QDialog):
             return select_entries(self.store, paths=self.selected_paths)
         return select_entries(self.store, top=self.top_n.value())
 
+    def _write(self, entries, fmt: str, target: str):
+        """Write the export; an earlier export in the folder is replaced after asking (None:
+        the user said no). A folder holding anything else is refused by `write_export`."""
+        try:
+            return write_export(entries, fmt, target)
+        except FolderNotEmptyError as error:
+            if error.foreign:
+                raise
+            if not plain_text.confirm(
+                self,
+                "Replace the export?",
+                f"{error.target} holds an earlier export. Replace its links with this one?",
+            ):
+                return None
+            return write_export(entries, fmt, target, overwrite=True)
+
     def export(self) -> bool:
         """Write the export; on failure keep the dialog open and say why."""
 
@@ -163,9 +184,11 @@ class ExportDialog(QDialog):
             target += suffix
         try:
             entries = self.entries()
-            path = write_export(entries, fmt, target)
+            path = self._write(entries, fmt, target)
         except ExportError as error:
             plain_text.warn(self, "Export failed", str(error))
+            return False
+        if path is None:
             return False
         self.result_message = f"Exported {quantity(len(entries), 'loop')} to {path}"
         self.written = str(path)

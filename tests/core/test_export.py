@@ -10,8 +10,13 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from anomalizer_desktop.core.export import ExportError, select_entries, write_export
-from anomalizer_desktop.core.export.folder import unique_name
+from anomalizer_desktop.core.export import (
+    ExportError,
+    FolderNotEmptyError,
+    select_entries,
+    write_export,
+)
+from anomalizer_desktop.core.export.folder import MARKER, unique_name
 from anomalizer_desktop.core.jobs import run_job
 from anomalizer_desktop.core.library.scanner import scan
 
@@ -93,23 +98,50 @@ def test_folder_of_links_opens_the_files_and_resolves_collisions(library, tmp_pa
     run_job(scan(library, [str(loop_folder)]))
     entries = [e for e in select_entries(library) if e.title == "drum_00"]
     out = write_export(entries, "folder", tmp_path / "exported")
-    names = sorted(os.listdir(out))
+    names = sorted(n for n in os.listdir(out) if n != MARKER)
     assert names == ["drum_00 (2).wav", "drum_00.wav"]
+    assert (out / MARKER).read_text().splitlines() == names  # what an overwrite may replace
     targets = sorted(os.path.realpath(out / n) for n in names)
     assert targets == sorted(e.path for e in entries)
     assert (out / "drum_00.wav").read_bytes()[:4] == b"RIFF"
 
 
-def test_folder_export_refuses_a_non_empty_folder_unless_overwrite(library, tmp_path):
-    target = tmp_path / "exported"
+def test_folder_export_never_replaces_a_folder_of_the_users_files(library, tmp_path):
+    """`--overwrite` once replaced any folder: aimed at ~/Music, it deleted it."""
+    target = tmp_path / "My loops"
     target.mkdir()
     (target / "keep.txt").write_text("mine")
+    (target / "bounce.wav").write_bytes(b"RIFF")
     entries = select_entries(library, flag="unusual")
-    with pytest.raises(ExportError, match="not empty"):
-        write_export(entries, "folder", target)
-    assert (target / "keep.txt").exists()
-    write_export(entries, "folder", target, overwrite=True)
-    assert len(os.listdir(target)) == 2
+    for overwrite in (False, True):
+        with pytest.raises(FolderNotEmptyError) as refused:
+            write_export(entries, "folder", target, overwrite=overwrite)
+        assert refused.value.foreign == ["bounce.wav", "keep.txt"]
+        assert "holds files an export did not make (bounce.wav, keep.txt)" in str(refused.value)
+    assert sorted(os.listdir(target)) == ["bounce.wav", "keep.txt"]
+    assert not [n for n in os.listdir(tmp_path) if n.startswith(".My loops")]  # no leftovers
+
+
+def test_an_earlier_export_is_replaced_only_when_asked_and_only_if_untouched(library, tmp_path):
+    target = tmp_path / "unusual"
+    unusual = select_entries(library, flag="unusual")
+    write_export(unusual, "folder", target)
+    with pytest.raises(FolderNotEmptyError) as exists:
+        write_export(unusual[:1], "folder", target)
+    assert exists.value.foreign == [] and "holds an earlier export" in str(exists.value)
+    write_export(unusual[:1], "folder", target, overwrite=True)
+    assert sorted(os.listdir(target)) == sorted([MARKER, os.path.basename(unusual[0].path)])
+    # a bounce saved into the export folder is the user's: the folder is not replaced again
+    (target / "bounce.wav").write_bytes(b"RIFF")
+    with pytest.raises(FolderNotEmptyError, match=r"\(bounce.wav\)"):
+        write_export(unusual, "folder", target, overwrite=True)
+    assert (target / "bounce.wav").exists()
+    # an export from before the marker holds links only, and is replaced
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    (legacy / "a.wav").symlink_to(unusual[0].path)
+    write_export(unusual, "folder", legacy, overwrite=True)
+    assert len(os.listdir(legacy)) == len(unusual) + 1
 
 
 def test_unwritable_target_gives_a_clear_error_and_leaves_nothing(library, tmp_path):

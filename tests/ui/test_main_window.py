@@ -327,6 +327,44 @@ def test_the_next_export_is_suggested_beside_the_last_one(qtbot, window, tmp_pat
     assert Path(third.target.text()).parent == Path(export_folder())
 
 
+def test_exporting_to_an_earlier_folder_export_asks_before_replacing_it(
+    qtbot, window, tmp_path, monkeypatch
+):
+    """A folder export into an earlier one asks (No keeps it and the dialog open); into a
+    folder of the user's files it is refused, whatever the answer would be."""
+    from anomalizer_desktop.ui import plain_text
+    from anomalizer_desktop.ui.export_dialog import ExportDialog
+
+    asked, warnings = [], []
+    monkeypatch.setattr(plain_text, "warn", lambda *args: warnings.append(args[2]))
+
+    def dialog_for(target):
+        dialog = ExportDialog(window.store, [], window)
+        qtbot.addWidget(dialog)
+        dialog.which.setCurrentIndex(dialog.which.findData("top"))
+        dialog.format.setCurrentIndex(dialog.format.findData("folder"))
+        dialog.top_n.setValue(3)
+        dialog.target.setText(str(target))
+        return dialog
+
+    target = tmp_path / "top loops"
+    assert dialog_for(target).export()
+    first = sorted(os.listdir(target))
+    monkeypatch.setattr(plain_text, "confirm", lambda *args: asked.append(args[2]) or False)
+    again = dialog_for(target)
+    again.top_n.setValue(2)
+    assert not again.export() and sorted(os.listdir(target)) == first
+    assert asked == [f"{target} holds an earlier export. Replace its links with this one?"]
+    monkeypatch.setattr(plain_text, "confirm", lambda *args: True)
+    assert again.export() and len(os.listdir(target)) == 2 + 1  # two links and the marker
+    mine = tmp_path / "my loops"
+    mine.mkdir()
+    (mine / "kick.wav").write_bytes(b"RIFF")
+    assert not dialog_for(mine).export()
+    assert os.listdir(mine) == ["kick.wav"]
+    assert "holds files an export did not make (kick.wav)" in warnings[-1]
+
+
 def test_export_failure_keeps_the_dialog_open(qtbot, window, tmp_path, monkeypatch):
     from anomalizer_desktop.ui import plain_text
     from anomalizer_desktop.ui.export_dialog import ExportDialog

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from anomalizer_desktop.core.export.atomic import atomic_write_text
+from anomalizer_desktop.core.export.atomic import FolderNotEmptyError, atomic_write_text
 from anomalizer_desktop.core.export.folder import write_link_folder
 from anomalizer_desktop.core.export.formats import to_csv, to_m3u8, to_xspf
 from anomalizer_desktop.core.export.selection import ExportEntry, ExportError, select_entries
@@ -28,4 +28,11 @@ def write_export(
     raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-__all__ = ["FORMATS", "ExportEntry", "ExportError", "select_entries", "write_export"]
+__all__ = [
+    "FORMATS",
+    "ExportEntry",
+    "ExportError",
+    "FolderNotEmptyError",
+    "select_entries",
+    "write_export",
+]

@@ -39,19 +39,44 @@ def atomic_write_text(target: str | os.PathLike[str], text: str) -> Path:
     return target
 
 
+class FolderNotEmptyError(ExportError):
+    """The export's folder exists and holds something. `foreign` names what in it the export
+    did not make (never replaced); when it is empty, the folder is an earlier export that
+    `overwrite` replaces."""
+
+    def __init__(self, target: Path, foreign: list[str]) -> None:
+        self.target, self.foreign = target, foreign
+        if foreign:
+            shown = ", ".join(foreign[:3]) + ("…" if len(foreign) > 3 else "")
+            message = (
+                f"{target} holds files an export did not make ({shown}); choose an empty or"
+                " new folder (only an earlier export is ever replaced)"
+            )
+        else:
+            message = f"{target} holds an earlier export; replace it, or choose another folder"
+        super().__init__(message)
+
+
 def atomic_build_folder(
-    target: str | os.PathLike[str], build: Callable[[Path], None], overwrite: bool = False
+    target: str | os.PathLike[str],
+    build: Callable[[Path], None],
+    overwrite: bool = False,
+    foreign: Callable[[Path], list[str]] = lambda folder: sorted(os.listdir(folder)),
 ) -> Path:
     """Fill a fresh temporary folder with `build(folder)`, then move it into place as `target`.
 
-    An existing non-empty `target` is an error unless `overwrite`, in which case it is replaced
-    only after the new folder is complete.
+    An existing non-empty `target` raises FolderNotEmptyError unless `overwrite`, and even
+    then while `foreign(target)` names anything in it (what the build did not make: a folder
+    of the user's files is never deleted); otherwise it is replaced only after the new folder
+    is complete.
     """
     target = Path(target).expanduser().absolute()
     if target.exists() and not target.is_dir():
         raise ExportError(f"cannot create folder {target}: a file with that name exists")
-    if target.is_dir() and any(target.iterdir()) and not overwrite:
-        raise ExportError(f"{target} exists and is not empty; choose another folder or overwrite")
+    if target.is_dir() and any(target.iterdir()):
+        strangers = foreign(target)
+        if strangers or not overwrite:
+            raise FolderNotEmptyError(target, strangers)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))

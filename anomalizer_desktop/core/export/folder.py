@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -19,6 +20,24 @@ def unique_name(name: str, taken: set[str]) -> str:
         candidate = f"{stem} ({n}){ext}"
     taken.add(candidate.casefold())
     return candidate
+
+
+#: written into each exported folder: the names the export made, one per line, so that
+#: replacing an export (`--overwrite`, Replace in the window) never deletes a file of the user's
+MARKER = ".anomalizer-export"
+
+
+def not_made_by_an_export(folder: Path) -> list[str]:
+    """The names in `folder` that no export made: anything but links and the files its marker
+    lists (folders exported before the marker hold links only)."""
+    made = {MARKER}
+    with contextlib.suppress(OSError, UnicodeDecodeError):  # (no marker: links only)
+        made.update((folder / MARKER).read_text(encoding="utf-8").splitlines())
+    try:
+        names = os.listdir(folder)
+    except OSError as error:
+        return [f"(cannot list it: {error.strerror})"]
+    return sorted(n for n in names if n not in made and not (folder / n).is_symlink())
 
 
 def write_link_folder(
@@ -45,5 +64,7 @@ def write_link_folder(
                     pass  # file system or OS without symlinks: copy instead
             shutil.copy2(entry.path, link)
             copies += 1
+        (folder / MARKER).write_text("".join(f"{n}\n" for n in sorted(os.listdir(folder))))
 
-    return atomic_build_folder(target, build, overwrite=overwrite), copies
+    folder = atomic_build_folder(target, build, overwrite, foreign=not_made_by_an_export)
+    return folder, copies
