@@ -3,9 +3,10 @@
 A damaged library (not a database, a disk image that is malformed) can be set aside: the file is
 renamed, never deleted, and a new empty library takes its place, so the producer can keep
 working and the old file stays there for recovery. A library written by a newer version of the
-app is left exactly as it is: the fix is to update the app. So is a library whose folder cannot
-be made (a drive that is not mounted): the producer can mount it and try again, or work in the
-default library meanwhile (the other stays in Library > Open recent).
+app is left exactly as it is: the fix is to update the app. So is a file that is not a library
+at all (another program's database, a sound file named as the library), and a library whose
+folder cannot be made (a drive that is not mounted): the producer can mount it and try again,
+or work in the default library meanwhile (the other stays in Library > Open recent).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from anomalizer_desktop.core.errors import AnomalizerError
-from anomalizer_desktop.core.library.schema import SchemaTooNewError
+from anomalizer_desktop.core.library.schema import NotALibraryError, SchemaTooNewError
 from anomalizer_desktop.core.library.store import Store, StoreError
 
 START_NEW, QUIT, OK = "start-new", "quit", "ok"
@@ -52,6 +53,12 @@ def recover_library(
         return _unreachable(library, error, ask, default)
     if isinstance(error, SchemaTooNewError):
         ask(f"Cannot open the library {library}.\n\n{_sentence(error)}", [QUIT])
+        return None
+    if isinstance(error, NotALibraryError):  # never set aside: it is not ours
+        offer_default = default is not None and Path(default) != Path(library)
+        choice = ask(_sentence(error), [DEFAULT, QUIT] if offer_default else [QUIT])
+        if choice == DEFAULT and offer_default:
+            return _open_or_say(default, "Could not open the default library either", ask)
         return None
     choice = ask(
         f"{_sentence(error)}\n\nStart a new, empty library? "

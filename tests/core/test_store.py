@@ -7,7 +7,11 @@ import sqlite3
 import numpy as np
 import pytest
 
-from anomalizer_desktop.core.library.schema import SCHEMA_VERSION, SchemaTooNewError
+from anomalizer_desktop.core.library.schema import (
+    SCHEMA_VERSION,
+    NotALibraryError,
+    SchemaTooNewError,
+)
 from anomalizer_desktop.core.library.store import Store, StoreError
 
 
@@ -44,8 +48,9 @@ def test_a_library_from_a_newer_program_is_refused(tmp_path):
 def test_a_file_that_is_not_a_library_gives_a_clear_error(tmp_path):
     path = tmp_path / "lib.sqlite"
     path.write_text("definitely not sqlite " * 100)
-    with pytest.raises(StoreError, match="cannot open the library"):
+    with pytest.raises(NotALibraryError, match="is not a library file"):
         Store(path)
+    assert path.read_text() == "definitely not sqlite " * 100
 
 
 def test_a_library_whose_folder_cannot_be_made_gives_a_clear_error(tmp_path):

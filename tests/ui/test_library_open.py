@@ -6,7 +6,11 @@ import sqlite3
 
 import pytest
 
-from anomalizer_desktop.core.library.schema import SchemaTooNewError
+from anomalizer_desktop.core.library.schema import (
+    SQLITE_HEADER,
+    NotALibraryError,
+    SchemaTooNewError,
+)
 from anomalizer_desktop.core.library.store import Store, StoreError
 from anomalizer_desktop.ui.library_open import (
     DEFAULT,
@@ -19,8 +23,11 @@ from anomalizer_desktop.ui.library_open import (
 
 
 def broken_library(tmp_path):
+    """A library whose pages were overwritten: SQLite's header, then garbage."""
     library = tmp_path / "library.sqlite"
-    library.write_bytes(b"this is not a database, but it was someone's loops" * 100)
+    Store(library).close()
+    size = library.stat().st_size
+    library.write_bytes(SQLITE_HEADER + b"someone's loops were here " * (size // 26))
     with pytest.raises(StoreError) as caught:
         Store(library)
     return library, caught.value
@@ -75,6 +82,36 @@ def test_a_library_from_a_newer_version_is_never_set_aside(tmp_path):
     assert not [p for p in tmp_path.iterdir() if "damaged" in p.name]
     with sqlite3.connect(library) as db:
         assert db.execute("PRAGMA user_version").fetchone() == (99,)
+
+
+@pytest.mark.parametrize("kind", ["sound file", "another program's database"])
+def test_a_file_that_is_not_a_library_is_left_exactly_as_it_is(tmp_path, kind):
+    """--library pointed at a sound file, or at another program's database: opening it wrote
+    the library's tables into that database (and offered to rename the sound file aside)."""
+    library = tmp_path / ("kick.wav" if kind == "sound file" else "songs.db")
+    if kind == "sound file":
+        library.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(100))
+    else:
+        with sqlite3.connect(library) as db:
+            db.execute("CREATE TABLE songs (id INTEGER PRIMARY KEY, title TEXT)")
+            db.execute("INSERT INTO songs (title) VALUES ('mine')")
+        db.close()
+    before = library.read_bytes()
+    with pytest.raises(NotALibraryError) as caught:
+        Store(library)
+    assert library.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [library.name]  # no -wal, no -shm
+    expected = "not a library file" if kind == "sound file" else "its tables: songs"
+    assert expected in str(caught.value)
+    ask = Answers(QUIT)
+    assert recover_library(library, caught.value, ask) is None
+    assert ask.shown[0][1] == [QUIT] and library.read_bytes() == before
+    default = tmp_path / "default" / "library.sqlite"
+    ask = Answers(DEFAULT)
+    store = recover_library(library, caught.value, ask, default)
+    assert ask.shown[0][1] == [DEFAULT, QUIT] and store.path == str(default)
+    store.close()
+    assert library.read_bytes() == before
 
 
 def test_the_message_box_quits_when_closed(qtbot):

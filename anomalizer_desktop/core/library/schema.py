@@ -90,6 +90,50 @@ class SchemaTooNewError(AnomalizerError):
     """The library file was written by a newer anomalizer-desktop."""
 
 
+class NotALibraryError(AnomalizerError):
+    """The file is not a library: another kind of file, or another program's SQLite database.
+    It is left exactly as it is (opening it would write the library's tables into it)."""
+
+
+#: the first 16 bytes of every SQLite database file
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def refuse_other_files(path: str) -> None:
+    """Raise NotALibraryError when `path` holds something that is not an SQLite database (a
+    sound file given as --library, say). No file, or an empty one, is a new library."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(len(SQLITE_HEADER))
+    except OSError:
+        return  # not there (a new library), or unreadable: SQLite says why
+    if head and head != SQLITE_HEADER:
+        raise NotALibraryError(
+            f"{path} is not a library file (not an SQLite database); it is left as it is:"
+            " choose a library file, or a new name for a new library"
+        )
+
+
+def refuse_other_databases(connection: sqlite3.Connection, path: str) -> None:
+    """Raise NotALibraryError for another program's database: no schema version of ours, yet
+    tables in it. Only reads."""
+    (version,) = connection.execute("PRAGMA user_version").fetchone()
+    if version:
+        return
+    tables = [
+        name
+        for (name,) in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        )
+    ]
+    if tables:
+        shown = ", ".join(tables[:4]) + ("…" if len(tables) > 4 else "")
+        raise NotALibraryError(
+            f"{path} is another program's database (its tables: {shown}); it is left as it"
+            " is: choose a library file, or a new name for a new library"
+        )
+
+
 def migrate(connection: sqlite3.Connection) -> int:
     """Bring the schema up to date inside one transaction; return the version now in force."""
     (current,) = connection.execute("PRAGMA user_version").fetchone()

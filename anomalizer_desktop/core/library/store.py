@@ -18,7 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from anomalizer_desktop.core.errors import AnomalizerError
-from anomalizer_desktop.core.library.schema import migrate
+from anomalizer_desktop.core.library.schema import (
+    NotALibraryError,
+    migrate,
+    refuse_other_databases,
+    refuse_other_files,
+)
 from anomalizer_desktop.core.library.views import (  # noqa: F401  (re-exported)
     FLAGS,
     SORT_COLUMNS,
@@ -58,8 +63,15 @@ class Store(LibraryViews):
                     f"cannot open the library {self.path}: cannot create its folder {folder}"
                     f" ({error.strerror or error})"
                 ) from None
+        if self.path != ":memory:":
+            refuse_other_files(self.path)
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            try:
+                refuse_other_databases(self._db, self.path)  # before WAL: that writes
+            except NotALibraryError:
+                self._db.close()
+                raise
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
