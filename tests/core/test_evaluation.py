@@ -52,6 +52,16 @@ def evaluate_cli(*source: str, out) -> int:
     return main([*command, "--epochs", "2", "-q"])
 
 
+def test_evaluate_refuses_to_write_its_json_over_another_kind_of_file_before_starting(
+    tmp_path, capsys
+):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine")
+    assert evaluate_cli(str(tmp_path / "no corpus here"), out=notes) == 1
+    assert "notes.txt exists and is not a .json file" in capsys.readouterr().err
+    assert notes.read_text() == "mine"
+
+
 def write_kit_corpus(root):
     """One scenario, `kit`: 10 synthetic drum loops (normal) and 2 tones (outliers)."""
     kit = root / "kit"

@@ -144,6 +144,22 @@ def test_an_earlier_export_is_replaced_only_when_asked_and_only_if_untouched(lib
     assert len(os.listdir(legacy)) == len(unusual) + 1
 
 
+@pytest.mark.parametrize("fmt", ["m3u8", "xspf", "csv"])
+def test_a_playlist_never_replaces_a_file_of_another_kind(library, tmp_path, loop_folder, fmt):
+    """`export --format csv kick.wav` wrote CSV text over the loop; a playlist of the same
+    kind is replaced (exporting the set again), whatever the letter case of its name."""
+    loop = loop_folder / "tone_a.wav"
+    before = loop.read_bytes()
+    entries = select_entries(library, flag="unusual")
+    with pytest.raises(ExportError, match=rf"tone_a.wav exists and is not a \.{fmt} file"):
+        write_export(entries, fmt, loop)
+    assert loop.read_bytes() == before
+    earlier = tmp_path / f"SET.{fmt.upper()}"
+    earlier.write_text("an earlier export")
+    write_export(entries, fmt, earlier)
+    assert earlier.read_text() != "an earlier export"
+
+
 def test_unwritable_target_gives_a_clear_error_and_leaves_nothing(library, tmp_path):
     entries = select_entries(library)
     blocker = tmp_path / "file"

@@ -123,6 +123,17 @@ def test_bad_inputs_give_clear_errors_and_change_nothing(source, tmp_path):
     assert _snapshot(source) == before
 
 
+def test_exporting_vectors_never_replaces_a_file_of_another_kind(tmp_path, loop_folder, capsys):
+    lib = str(tmp_path / "a.sqlite")
+    main(["--library", lib, "scan", str(loop_folder), "-q"])
+    main(["--library", lib, "embed", "-q", "--workers", "1"])
+    loop = loop_folder / "noise.wav"
+    before = loop.read_bytes()
+    assert main(["--library", lib, "features", "export", str(loop)]) == 1
+    assert "noise.wav exists and is not a .parquet file" in capsys.readouterr().err
+    assert loop.read_bytes() == before
+
+
 def test_cli_features_export_and_import(tmp_path, loop_folder, capsys):
     lib = str(tmp_path / "a.sqlite")
     main(["--library", lib, "scan", str(loop_folder), "-q"])

@@ -24,6 +24,7 @@ from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.file_modes import as_if_created
 from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.replacing import refuse_replacing_another_kind
 from anomalizer_desktop.core.text import quantity_with_verb
 
 IMPORTED_VERSION = "imported"
@@ -75,6 +76,7 @@ def export_features(store: Store, embedder: str, target: str | os.PathLike[str])
         }
     )
     target = Path(target).expanduser().absolute()
+    refuse_replacing_another_kind(target, (".parquet",), FeatureFileError)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)

@@ -9,14 +9,21 @@ from anomalizer_desktop.core.export.atomic import FolderNotEmptyError, atomic_wr
 from anomalizer_desktop.core.export.folder import write_link_folder
 from anomalizer_desktop.core.export.formats import to_csv, to_m3u8, to_xspf
 from anomalizer_desktop.core.export.selection import ExportEntry, ExportError, select_entries
+from anomalizer_desktop.core.replacing import refuse_replacing_another_kind
 
 FORMATS = ("m3u8", "xspf", "csv", "folder")
+
+
+#: the file names each playlist format may replace (any letter case)
+FILE_SUFFIXES = {"m3u8": (".m3u8", ".m3u"), "xspf": (".xspf",), "csv": (".csv",)}
 
 
 def write_export(
     entries: list[ExportEntry], fmt: str, target: str | os.PathLike[str], overwrite: bool = False
 ) -> Path:
     """Write `entries` as `fmt` to `target` atomically; raise ExportError when it cannot."""
+    if fmt in FILE_SUFFIXES:  # (`export --format csv kick.wav` wrote CSV over the loop)
+        refuse_replacing_another_kind(target, FILE_SUFFIXES[fmt], ExportError)
     if fmt == "m3u8":
         return atomic_write_text(target, to_m3u8(entries))
     if fmt == "xspf":
