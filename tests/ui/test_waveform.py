@@ -59,3 +59,18 @@ def test_a_long_file_whose_start_is_shown_says_so(view):
     )
     view.show_samples(np.full(200, 0.5, np.float32), 100, "short.wav", whole=2.0)
     assert view.title.toPlainText() == "short.wav    peak \u22126.0 dBFS \u00b7 2.00 s"
+
+
+def test_a_long_name_gives_way_so_the_level_and_length_stay_in_view(view, qtbot):
+    """A pack's long file name pushed "peak … · 2.00 s" out of the wave's width."""
+    name = "Deep Rolling Techno Bassline 128 BPM A minor (Wet, Mastered) v2 final FINAL.wav"
+    view.resize(420, 110)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_samples(np.full(200, 0.5, np.float32), 100, name)
+    shown = view.title.toPlainText()
+    assert shown.endswith("    peak \u22126.0 dBFS \u00b7 2.00 s") and "…" in shown
+    assert shown.startswith("Deep") and "FINAL.wav" in shown  # shortened in the middle
+    assert view.title.boundingRect().width() <= view.getPlotItem().vb.width()
+    view.resize(1400, 110)
+    qtbot.waitUntil(lambda: name in view.title.toPlainText())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QSizePolicy
 
 ENVELOPE_POINTS = 1200
@@ -48,6 +49,8 @@ def envelope(samples: np.ndarray, rate: int, points: int = ENVELOPE_POINTS):
 class WaveformView(pg.PlotWidget):
     #: seconds into the shown loop where the user clicked the wave
     seek_requested = Signal(float)
+    #: (loop name, level) of the title line: the name gives way when both are too long
+    _title_parts: tuple[str, str] = ("", "")
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent, background="#1e1f22")
@@ -84,9 +87,7 @@ class WaveformView(pg.PlotWidget):
         duration = samples.size / rate if rate else 0
         self.setXRange(0, max(duration, 0.01), padding=0)
         self.playhead.setPos(0)
-        level = describe_level(peak, duration, whole)
-        self.title.setText(f"{title}    {level}" if title else level)
-        self.title.setPos(0, 1 + TITLE_ROOM)
+        self._set_title(title, describe_level(peak, duration, whole))
         self.duration = float(duration)
         hand, arrow = Qt.CursorShape.PointingHandCursor, Qt.CursorShape.ArrowCursor
         self.setCursor(hand if duration else arrow)
@@ -101,11 +102,33 @@ class WaveformView(pg.PlotWidget):
         self._high.setData([], [])
         self._fill.setVisible(False)  # the fill keeps its last shape when its curves empty
         self.playhead.setPos(0)
-        self.title.setText(message)
-        self.title.setPos(0, 1 + TITLE_ROOM)
+        self._set_title(message, "")
         self.duration = 0.0
         self.setCursor(Qt.CursorShape.ArrowCursor)
         self.setToolTip("")
+
+    def _set_title(self, name: str, level: str) -> None:
+        self._title_parts = (name, level)
+        self._fit_title()
+
+    def _fit_title(self) -> None:
+        """The title line: the name, shortened in the middle when it and the level would not
+        fit the wave's width (a long pack name hid the peak level and the length)."""
+        name, level = self._title_parts
+        gap = "    " if name and level else ""
+        metrics = QFontMetrics(self.title.textItem.font())
+        room = self.getPlotItem().vb.width() - metrics.horizontalAdvance(gap + level) - 12
+        if name and self.isVisible() and metrics.horizontalAdvance(name) > room:
+            name = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, max(int(room), 0))
+        self.title.setText(name + gap + level)
+        self.title.setPos(0, 1 + TITLE_ROOM)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # (also called while the view is built, and while pyqtgraph's close() takes it apart:
+        # its items are gone by then)
+        if self._title_parts != ("", "") and not self.closed and self.plotItem is not None:
+            self._fit_title()
 
     def seconds_at(self, scene_pos) -> float | None:
         """Seconds into the loop under a scene point, or None outside the wave's area."""
