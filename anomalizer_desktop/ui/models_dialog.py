@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 
 from anomalizer_desktop.core.embedding.clap.store import KNOWN, installed, models_dir
 from anomalizer_desktop.ui import plain_text
-from anomalizer_desktop.ui.plain_text import plain_label
 
 #: starts a job the way the window does: (kind, title, factory, on_done) -> handle or None
 StartJob = Callable[..., object]
@@ -62,7 +61,7 @@ class ModelsDialog(QDialog):
         self.remove_button = QPushButton("Remove")
         self.folder_button = QPushButton("Open folder")
         close = QPushButton("Close")
-        self.message = plain_label(
+        self.message = plain_text.plain_label(
             "A download needs the network and takes about 2.3 GB; its progress and Cancel are "
             "in the status bar, and a cancelled download resumes. The dsp embedder needs no model."
         )

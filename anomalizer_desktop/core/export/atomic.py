@@ -10,6 +10,7 @@ from pathlib import Path
 
 from anomalizer_desktop.core.export.selection import ExportError
 from anomalizer_desktop.core.file_modes import as_if_created
+from anomalizer_desktop.core.text import some_names
 
 
 def _reason(error: OSError) -> str:
@@ -47,9 +48,9 @@ class FolderNotEmptyError(ExportError):
     def __init__(self, target: Path, foreign: list[str]) -> None:
         self.target, self.foreign = target, foreign
         if foreign:
-            shown = ", ".join(foreign[:3]) + ("…" if len(foreign) > 3 else "")
             message = (
-                f"{target} holds files an export did not make ({shown}); choose an empty or"
+                f"{target} holds files an export did not make ({some_names(foreign, 3)});"
+                " choose an empty or"
                 " new folder (only an earlier export is ever replaced)"
             )
         else:

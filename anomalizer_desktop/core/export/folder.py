@@ -64,7 +64,8 @@ def write_link_folder(
                     pass  # file system or OS without symlinks: copy instead
             shutil.copy2(entry.path, link)
             copies += 1
-        (folder / MARKER).write_text("".join(f"{n}\n" for n in sorted(os.listdir(folder))))
+        made = "".join(f"{n}\n" for n in sorted(os.listdir(folder)))
+        (folder / MARKER).write_text(made, encoding="utf-8")
 
     folder = atomic_build_folder(target, build, overwrite, foreign=not_made_by_an_export)
     return folder, copies

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 
 from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.text import some_names
 
 _V1 = """
 CREATE TABLE roots (
@@ -127,9 +128,9 @@ def refuse_other_databases(connection: sqlite3.Connection, path: str) -> None:
         )
     ]
     if tables:
-        shown = ", ".join(tables[:4]) + ("…" if len(tables) > 4 else "")
         raise NotALibraryError(
-            f"{path} is another program's database (its tables: {shown}); it is left as it"
+            f"{path} is another program's database (its tables: {some_names(tables, 4)});"
+            " it is left as it"
             " is: choose a library file, or a new name for a new library"
         )
 
