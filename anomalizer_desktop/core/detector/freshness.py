@@ -123,21 +123,27 @@ CHANGE_MIN_LOOPS = 10
 CHANGE_MIN_SHARE = 0.02
 
 
-def _library_change(
-    store: Store, embedder: str, version: str, run_id: int, config: dict
-) -> str | None:
-    """What says the library is no longer the one the run learnt what is normal from: loops
-    come in (scored with the run, they say how they fit the library as it was) or loops
-    forgotten (trashed, a folder removed). Loops whose files are missing still count: a drive
-    not plugged in is no reason to learn the library without it."""
+def _embedded_and_missing(store: Store, embedder: str, version: str) -> tuple[int, int]:
+    """Loops with a vector of this embedder version whose files are there, and whose files
+    are missing, in one pass (two cost the status check 315 ms at 100,000 loops, one 270)."""
+    ok, missing = store.execute(
+        "SELECT COALESCE(SUM(s.status = 'ok'), 0), COALESCE(SUM(s.status = 'missing'), 0)"
+        " FROM features f JOIN samples s ON s.id = f.sample_id"
+        " WHERE f.embedder = ? AND f.version = ?",
+        (embedder, version),
+    ).fetchone()
+    return int(ok), int(missing)
+
+
+def _library_change(held: int, run_id: int, config: dict) -> str | None:
+    """What says the library is no longer the one the run learnt what is normal from (`held`:
+    its loops with a vector, missing files included): loops come in (scored with the run,
+    they say how they fit the library as it was) or loops forgotten (trashed, a folder
+    removed). Loops whose files are missing still count: a drive not plugged in is no reason
+    to learn the library without it."""
     if "n_train" not in config:
         return None
     learnt = int(config["n_train"])
-    held = store.execute(
-        "SELECT COUNT(*) FROM features f JOIN samples s ON s.id = f.sample_id"
-        " WHERE f.embedder = ? AND f.version = ? AND s.status IN ('ok', 'missing')",
-        (embedder, version),
-    ).fetchone()[0]
     change = held - learnt
     if abs(change) < max(CHANGE_MIN_LOOPS, math.ceil(CHANGE_MIN_SHARE * learnt)):
         return None
@@ -202,7 +208,7 @@ def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
             " train to score it again"
         )
         return ScoreStatus(run_id, run_embedder, 0, 0, TRAIN, message)
-    embedded = _embedded(store, info.id, info.version)
+    embedded, missing = _embedded_and_missing(store, info.id, info.version)
     scored = store.execute(
         "SELECT COUNT(*) FROM scores sc JOIN features f ON f.sample_id = sc.sample_id"
         " JOIN samples s ON s.id = sc.sample_id"
@@ -222,7 +228,7 @@ def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
         loops = quantity(new, "loop")
         have = "has" if new == 1 else "have"
         return status(SCORE, f"{loops} added or changed since run {run_id} {have} no score yet")
-    changed = _library_change(store, info.id, info.version, run_id, config)
+    changed = _library_change(embedded + missing, run_id, config)
     if changed is not None:  # (after SCORE: the new loops get the run's scores meanwhile)
         return status(TRAIN, changed)
     usable = _usable_flags(store)
