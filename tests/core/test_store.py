@@ -51,6 +51,8 @@ def test_a_file_that_is_not_a_library_gives_a_clear_error(tmp_path):
     with pytest.raises(NotALibraryError, match="is not a library file"):
         Store(path)
     assert path.read_text() == "definitely not sqlite " * 100
+    with pytest.raises(NotALibraryError, match="is a folder, not a library file"):
+        Store(tmp_path)
 
 
 def test_a_library_whose_folder_cannot_be_made_gives_a_clear_error(tmp_path):

@@ -10,6 +10,7 @@ re-encoded file keeps its row, so the flag follows the loop, not the path or the
 
 from __future__ import annotations
 
+import os
 import sqlite3
 
 from anomalizer_desktop.core.errors import AnomalizerError
@@ -102,7 +103,13 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 def refuse_other_files(path: str) -> None:
     """Raise NotALibraryError when `path` holds something that is not an SQLite database (a
-    sound file given as --library, say). No file, or an empty one, is a new library."""
+    sound file given as --library, say) or is a folder. No file, or an empty one, is a new
+    library."""
+    if os.path.isdir(path):
+        raise NotALibraryError(
+            f"{path} is a folder, not a library file: name a file in it (for example"
+            f" {os.path.join(path, 'library.sqlite')})"
+        )
     try:
         with open(path, "rb") as handle:
             head = handle.read(len(SQLITE_HEADER))
