@@ -38,6 +38,11 @@ def set_aside(library: Path) -> Path:
     return kept
 
 
+def _offers_default(library: Path, default: Path | None) -> bool:
+    """Whether "Open the default library" is a way out: there is one, and it is another file."""
+    return default is not None and Path(default) != Path(library)
+
+
 def _sentence(error: AnomalizerError) -> str:
     """The error's message as a sentence: "cannot open ..." -> "Cannot open ... ."."""
     reason = str(error)
@@ -55,7 +60,7 @@ def recover_library(
         ask(f"Cannot open the library {library}.\n\n{_sentence(error)}", [QUIT])
         return None
     if isinstance(error, NotALibraryError):  # never set aside: it is not ours
-        offer_default = default is not None and Path(default) != Path(library)
+        offer_default = _offers_default(library, default)
         choice = ask(_sentence(error), [DEFAULT, QUIT] if offer_default else [QUIT])
         if choice == DEFAULT and offer_default:
             return _open_or_say(default, "Could not open the default library either", ask)
@@ -106,7 +111,7 @@ def _wait_for(
 ) -> Store | None:
     """Ask until the library file is there (Try again opens only an existing file, never
     makes one), the user starts a new one there, opens the default library, or quits."""
-    offer_default = default is not None and Path(default) != Path(library)
+    offer_default = _offers_default(library, default)
     choices = [
         RETRY,
         *([DEFAULT] if offer_default else []),

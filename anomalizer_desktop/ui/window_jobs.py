@@ -163,7 +163,8 @@ class LibraryJobs:
             if annotated
             else ""
         )
-        if not self._confirmed(
+        if not plain_text.confirm(
+            self,
             "Forget missing loops",
             f"Remove {quantity(missing, 'loop')} whose files are gone from the library?{lost}\n\n"
             "A missing loop is kept with its flags until you do this, and found again if "
@@ -199,7 +200,8 @@ class LibraryJobs:
         root_id = roots[folders.index(folder)][0]
         loops, annotated = self.store.root_summary(root_id)
         lost = f" {annotated} of them carry flags or notes, which go too." if annotated else ""
-        if not self._confirmed(
+        if not plain_text.confirm(
+            self,
             "Remove folder from library",
             f"Remove {folder} and its {quantity(loops, 'loop')} from the library?{lost}\n\n"
             "The files stay on disk; adding the folder again brings the loops back, without "
@@ -211,10 +213,6 @@ class LibraryJobs:
         self.statusBar().showMessage(f"Removed {folder}: {quantity(removed, 'loop')}.", 8000)
         self.reload()
         return removed
-
-    def _confirmed(self, title: str, question: str) -> bool:
-        """Yes / Cancel before something that deletes user data; Cancel is the default."""
-        return plain_text.confirm(self, title, question)
 
     def score_new_loops(self) -> None:
         self._run("score", "Scoring new loops", jobs.score_new_loops_job(self.embedder_name()))
