@@ -8,9 +8,13 @@ from typing import TypeVar
 
 from tqdm import tqdm
 
-from anomalizer_desktop.core.jobs import Job, Progress
+from anomalizer_desktop.core.jobs import WHOLE, Job, Progress
 
 R = TypeVar("R")
+
+
+#: the bar of a job counted in parts of WHOLE: percent and time, no counts of files
+_PARTS_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}{postfix}]"
 
 
 def drive(job: Job[R], label: str, quiet: bool = False) -> R:
@@ -30,6 +34,8 @@ def drive(job: Job[R], label: str, quiet: bool = False) -> R:
             except StopIteration as stop:
                 return stop.value
             if progress.total and bar.total != progress.total:
+                # a job of weighted parts (training) counts in WHOLE units, not files
+                bar.bar_format = _PARTS_FORMAT if progress.total == WHOLE else None
                 bar.reset(total=progress.total)
             bar.n = progress.done
             bar.set_postfix_str(progress.message[:40], refresh=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any, TypeVar
 
 R = TypeVar("R")
@@ -67,3 +68,36 @@ def relabelled(job: Job[R], relabel: Callable[[Progress], Progress]) -> Job[R]:
         except StopIteration as stop:
             return stop.value
         yield relabel(progress)
+
+
+#: Progress units of a job made of weighted parts (see `as_part`)
+WHOLE = 10_000
+
+
+def parts_of(weights: list[float]) -> list[tuple[float, float]]:
+    """(start, share) of each part of a job whose parts take time in proportion to `weights`,
+    as fractions of the whole job."""
+    total = float(sum(weights)) or 1.0
+    starts = accumulate(weights[:-1], initial=0.0)
+    return [(start / total, weight / total) for start, weight in zip(starts, weights, strict=True)]
+
+
+def as_part(
+    job: Job[R], part: tuple[float, float], label: Callable[[str], str] | None = None
+) -> Job[R]:
+    """Run `job` as the part (start, share) of a larger one (`parts_of`): its Progress is
+    counted over the whole, in WHOLE units, so one progress bar and its time-left estimate run
+    once across all the parts instead of starting over in each (the fifth network of a Deep
+    SVDD ensemble said "2 % · 9 min left" with a minute to go). The count never goes back; a
+    report without a total keeps the count where it is. `label` rewrites the messages."""
+    start, share = part
+    reached = start
+
+    def recount(progress: Progress) -> Progress:
+        nonlocal reached
+        if progress.fraction is not None:
+            reached = max(reached, start + share * progress.fraction)
+        message = label(progress.message) if label is not None else progress.message
+        return Progress(round(reached * WHOLE), WHOLE, message)
+
+    return (yield from relabelled(job, recount))

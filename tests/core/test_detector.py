@@ -15,7 +15,7 @@ from anomalizer_desktop.core.detector.checkpoint import (
 from anomalizer_desktop.core.detector.model import AnomalyModel, ModelSpec
 from anomalizer_desktop.core.detector.networks import AutoEncoder, NetworkConfig, default_hidden
 from anomalizer_desktop.core.detector.svdd import DeepSVDD, SvddConfig, TrainingCancelled
-from anomalizer_desktop.core.jobs import CancelToken, run_job
+from anomalizer_desktop.core.jobs import WHOLE, CancelToken, run_job
 
 EMBEDDER = {"id": "test", "version": "1", "dim": 16}
 
@@ -465,11 +465,21 @@ def test_the_default_detector_reports_progress_and_can_be_cancelled(monkeypatch)
     groups = {"a": slice(0, 8), "b": slice(8, 16)}
     steps = []
     run_job(AnomalyModel(ModelSpec("default")).fit(x, groups=groups), steps.append)
+    # one count over the whole fit (both members, every aspect), never going back: a progress
+    # bar and its time left run once instead of starting over for each part
+    assert {p.total for p in steps} == {WHOLE}
+    counts = [p.done for p in steps]
+    assert counts == sorted(counts) and counts[-1] == WHOLE
+    knn = [p.done for p in steps if p.message.startswith("[1/2 knn] nearest")]
     aspects = [p for p in steps if "aspects] aspect " in p.message]
-    # 128 rows in chunks of 16, for each of the two aspects: 16 reports that count up to 256
-    assert [p.done for p in aspects] == list(range(16, 257, 16))
-    assert {p.total for p in aspects} == {256}
-    assert "aspect 2/2" in aspects[-1].message
+    # 128 rows in chunks of 16: 8 reports for the whole vector, 8 for each of the two aspects
+    assert len(knn) == 8 and len(aspects) == 16
+    # the parts are weighed by how long their searches take: the holistic search of 16
+    # dimensions as long as the two of 8 dimensions together, less their fixed parts
+    share = (67 + 16) / (67 + 16 + 2 * (67 + 8))
+    assert knn[-1] == round(share * WHOLE)
+    assert "aspect 1/2" in aspects[0].message and "aspect 2/2" in aspects[-1].message
+    assert aspects[7].done == round((share + (1 - share) / 2) * WHOLE)
 
     token = CancelToken()
     job = AnomalyModel(ModelSpec("default")).fit(x, groups=groups, cancel=token)
@@ -477,3 +487,16 @@ def test_the_default_detector_reports_progress_and_can_be_cancelled(monkeypatch)
     token.cancel()
     with pytest.raises(TrainingCancelled, match="cancelled"):
         run_job(job)
+
+
+def test_a_deep_svdd_ensemble_reports_one_progress_count_across_its_networks():
+    x, _ = clusters()
+    steps = []
+    spec = ModelSpec("svdd", epochs=2, ensemble=3)
+    run_job(AnomalyModel(spec).fit(x), steps.append)
+    counts = [p.done for p in steps]
+    assert {p.total for p in steps} == {WHOLE}
+    assert counts == sorted(counts) and counts[-1] == WHOLE
+    # the second network starts where the first ended, a third of the way in
+    second = [p.done for p in steps if p.message.startswith("[2/3 svdd]")]
+    assert second and min(second) > WHOLE // 3 - 1 and max(second) <= round(2 * WHOLE / 3)

@@ -16,9 +16,11 @@ import numpy as np
 
 from anomalizer_desktop.core.detector.baselines import (
     BASELINES,
+    AspectKnnDetector,
     KnnDetector,
     SklearnDetector,
     knn_options,
+    search_work,
 )
 from anomalizer_desktop.core.detector.flag_pull import UnusualPull
 from anomalizer_desktop.core.detector.networks import NetworkConfig
@@ -26,7 +28,7 @@ from anomalizer_desktop.core.detector.preprocess import Standardizer
 from anomalizer_desktop.core.detector.score_scale import mean_robust_scaled
 from anomalizer_desktop.core.detector.spec import ModelSpec
 from anomalizer_desktop.core.detector.svdd import DeepSVDD, SvddConfig
-from anomalizer_desktop.core.jobs import CancelToken, Job, Progress, relabelled, run_job
+from anomalizer_desktop.core.jobs import CancelToken, Job, Progress, as_part, parts_of, run_job
 
 UNUSUAL_QUANTILE = 0.90
 
@@ -78,12 +80,25 @@ class _Member:
                 options["groups"] = [(p.start, p.stop) for p in (groups or {}).values()] or None
             self.model = BASELINES[self.kind](seed=self.seed, **options)
             yield from self.model.fit_job(z, labels, cancel)
-            yield Progress(1, 1, f"{self.kind} fitted")
         if isinstance(self.model, SklearnDetector):
             self.train_scores = yield from self.model.training_scores_job(z, cancel)
+            yield Progress(1, 1, f"{self.kind} fitted")
         else:
             self.train_scores = self.model.score(z)
         self.reference = np.sort(self.train_scores)
+
+    def work(self, dim: int, groups: dict[str, slice] | None = None) -> float:
+        """Relative time of this member's fit or scoring pass (`search_work` units), to weigh
+        its share of the progress bar: the aspects search once per descriptor group, any other
+        member counts as one search of the whole vector (the networks of a Deep SVDD ensemble
+        are all alike: only their equal shares matter)."""
+        if self.kind != "aspects":
+            return search_work(dim)
+        if isinstance(self.model, AspectKnnDetector) and self.model.groups:
+            spans = self.model.groups
+        else:
+            spans = [(part.start, part.stop) for part in (groups or {}).values()] or [(0, dim)]
+        return sum(search_work(stop - start) for start, stop in spans)
 
     def score(self, z) -> np.ndarray:
         return self.model.score(z)
@@ -152,8 +167,9 @@ class AnomalyModel:
             _Member(k, n, self.spec, self.spec.seed + i if k in ("svdd", "sad") else None)
             for i, (k, n) in enumerate(self.spec.resolved_members())
         ]
+        parts = parts_of([member.work(z.shape[1], groups) for member in self.members])
         for i, member in enumerate(self.members):
-            yield from self._per_member(member.fit(z, labels, cancel, groups), i)
+            yield from self._per_member(member.fit(z, labels, cancel, groups), i, parts[i])
         self.n_train = len(x)
         # only the default ensemble scores in robust units, the scale the pull is measured in
         self.pull = UnusualPull.fit(z, labels) if self.spec.detector == "default" else None
@@ -162,12 +178,11 @@ class AnomalyModel:
         self.threshold = float(np.quantile(self.reference, UNUSUAL_QUANTILE))
         return self
 
-    def _per_member(self, job: Job, index: int) -> Job:
-        """Run one member's job, naming the member in its progress messages."""
+    def _per_member(self, job: Job, index: int, part: tuple[float, float]) -> Job:
+        """Run one member's job as its part of the whole (one progress bar for all members),
+        naming the member in its progress messages."""
         name = f"[{index + 1}/{len(self.members)} {self.members[index].kind}]"
-        return (
-            yield from relabelled(job, lambda p: Progress(p.done, p.total, f"{name} {p.message}"))
-        )
+        return (yield from as_part(job, part, lambda message: f"{name} {message}"))
 
     def _combine_scores(self, scores: list[np.ndarray], z: np.ndarray) -> np.ndarray:
         if len(self.members) == 1:
@@ -206,8 +221,9 @@ class AnomalyModel:
             raise RuntimeError("the model is not trained")
         z = self.standardizer.transform(x)
         scores = []
+        parts = parts_of([member.work(z.shape[1]) for member in self.members])
         for i, member in enumerate(self.members):
-            scores.append((yield from self._per_member(member.score_job(z, cancel), i)))
+            scores.append((yield from self._per_member(member.score_job(z, cancel), i, parts[i])))
         return self._combine_scores(scores, z)
 
     def percentile(self, scores: np.ndarray) -> np.ndarray:

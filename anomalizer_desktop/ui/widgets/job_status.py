@@ -6,7 +6,19 @@ import time
 
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QWidget
 
+from anomalizer_desktop.core.jobs import WHOLE
 from anomalizer_desktop.ui.plain_text import plain_label
+
+#: no time-left estimate before a job has run this long: its first steps carry its start-up
+#: (reading the library, loading a model) and would promise minutes for a 30 s training
+ETA_AFTER_S = 3.0
+
+
+def time_left(elapsed: float, done: int, total: int) -> float | None:
+    """Seconds left if the rest goes as fast as what is done so far; None while too early."""
+    if not done or not total or elapsed < ETA_AFTER_S:
+        return None
+    return elapsed / done * (total - done)
 
 
 def format_eta(seconds: float) -> str:
@@ -53,11 +65,11 @@ class JobStatus(QWidget):
         if total:
             self.bar.setRange(0, total)
             self.bar.setValue(done)
-            elapsed = time.monotonic() - self._started
-            eta = elapsed / done * (total - done) if done else None
-            # a percentage fits the bar at any size of job; the counts go in the tooltip
+            eta = time_left(time.monotonic() - self._started, done, total)
+            # a percentage fits the bar at any size of job; the counts go in the tooltip (not
+            # for a job counted in parts of WHOLE, such as training, whose counts mean nothing)
             self.bar.setFormat(f"{100 * done // total}%" + (f" · {format_eta(eta)}" if eta else ""))
-            self.bar.setToolTip(f"{done} of {total}")
+            self.bar.setToolTip("" if total == WHOLE else f"{done} of {total}")
         else:
             self.bar.setRange(0, 0)
         self.label.setText(f"{self._title}: {message[:48]}" if message else self._title)

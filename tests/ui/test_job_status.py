@@ -1,0 +1,34 @@
+"""The status bar's progress: percent, time left once it means something, counts when they do."""
+
+from __future__ import annotations
+
+import time
+
+from anomalizer_desktop.core.jobs import WHOLE, Progress
+from anomalizer_desktop.ui.widgets.job_status import ETA_AFTER_S, format_eta, time_left
+
+
+def test_time_left_waits_until_the_job_has_run_a_while():
+    assert time_left(0.5, 1, 100) is None  # the first step carries the job's start-up
+    assert time_left(ETA_AFTER_S - 0.1, 50, 100) is None
+    assert time_left(4.0, 0, 100) is None
+    assert time_left(4.0, 25, 100) == 12.0
+    assert time_left(4.0, 1, 0) is None  # no total: no estimate
+    assert format_eta(12.0) == "12 s left" and format_eta(243) == "4 min 03 s left"
+
+
+def test_a_job_counted_in_parts_shows_percent_without_counts(qtbot, window):
+    def training(store, cancel):
+        yield Progress(WHOLE // 4, WHOLE, "[2/5 svdd] pretraining: epoch 3")
+        while not cancel.cancelled:
+            time.sleep(0.01)
+        return None
+
+    window._run("parts", "Training", training)
+    qtbot.waitUntil(lambda: window.job_status.bar.maximum() == WHOLE, timeout=5000)
+    bar = window.job_status.bar
+    assert bar.format() == "25%"  # no "left" in its first seconds
+    assert bar.toolTip() == ""  # "2500 of 10000" would mean nothing
+    assert window.job_status.label.text() == "Training: [2/5 svdd] pretraining: epoch 3"
+    window.job_status.cancel_button.click()
+    qtbot.waitUntil(lambda: window.runner.running("parts") is None, timeout=5000)
