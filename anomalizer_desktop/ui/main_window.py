@@ -13,6 +13,7 @@ from PySide6.QtCore import (
     QItemSelection,
     QItemSelectionModel,
     QItemSelectionRange,
+    QSize,
     Qt,
     QTimer,
 )
@@ -49,6 +50,19 @@ def why_missing(path: str) -> str:
     return MISSING if os.path.isdir(os.path.dirname(path)) else FOLDER_AWAY
 
 
+#: the window's size at its first start, where the screen has room for it
+FIRST_SIZE = QSize(1500, 900)
+
+
+def first_size(available: QSize) -> QSize:
+    """The window's size at its first start: FIRST_SIZE, or 95 % of the screen's free area
+    where that is smaller (on a 1366 x 768 laptop a 1500 x 900 window lost its right panel and
+    its transport row off the screen's edges). Later starts restore the size it was left at."""
+    return FIRST_SIZE.boundedTo(
+        QSize(available.width() * 95 // 100, available.height() * 95 // 100)
+    )
+
+
 class MainWindow(
     WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, LikenessSort, QMainWindow
 ):
@@ -83,7 +97,7 @@ class MainWindow(
         self._build_ui()
         self._build_actions()
         self._connect()
-        self.resize(1500, 900)
+        self.resize(first_size(self.screen().availableGeometry().size()))
         geometry, state = settings.window()
         if geometry is not None:
             self.restoreGeometry(geometry)

@@ -30,6 +30,7 @@ from anomalizer_desktop.ui.plain_text import plain_label
 from anomalizer_desktop.ui.table_layout import TableLayout
 from anomalizer_desktop.ui.widgets.explain_panel import ExplainPanel
 from anomalizer_desktop.ui.widgets.job_status import JobStatus
+from anomalizer_desktop.ui.widgets.key_hints import KeyHints
 from anomalizer_desktop.ui.widgets.problems_panel import ProblemsPanel
 from anomalizer_desktop.ui.widgets.scatter_map import ScatterMap
 from anomalizer_desktop.ui.widgets.stale_banner import StaleScoresBanner
@@ -150,9 +151,18 @@ class WindowBuilder:
         self.no_audio.hide()
         transport.addWidget(self.no_audio)
         transport.addStretch(1)
-        self.keys_hint = QLabel(
-            "Space play · ↑↓ move · L loop · T typical · U unusual · 0 clear · N note · S like this"
-            " · F1 all keys"
+        self.keys_hint = KeyHints(
+            [
+                "Space play",
+                "↑↓ move",
+                "L loop",
+                "T typical",
+                "U unusual",
+                "0 clear",
+                "N note",
+                "S like this",
+                "F1 all keys",
+            ]
         )
         self.keys_hint.setStyleSheet("color: #9aa0a6")
         transport.addWidget(self.keys_hint)
