@@ -4,7 +4,8 @@ A damaged library (not a database, a disk image that is malformed) can be set as
 renamed, never deleted, and a new empty library takes its place, so the producer can keep
 working and the old file stays there for recovery. A library written by a newer version of the
 app is left exactly as it is: the fix is to update the app. So is a file that is not a library
-at all (another program's database, a sound file named as the library), and a library whose
+at all (another program's database, a sound file named as the library), a library on a
+read-only drive or in a folder this user may not write (it is not damaged), and a library whose
 folder cannot be made (a drive that is not mounted): the producer can mount it and try again,
 or work in the default library meanwhile (the other stays in Library > Open recent).
 """
@@ -17,7 +18,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from anomalizer_desktop.core.errors import AnomalizerError
-from anomalizer_desktop.core.library.schema import NotALibraryError, SchemaTooNewError
+from anomalizer_desktop.core.library.schema import (
+    LibraryNotWritableError,
+    NotALibraryError,
+    SchemaTooNewError,
+)
 from anomalizer_desktop.core.library.store import Store, StoreError
 
 START_NEW, QUIT, OK = "start-new", "quit", "ok"
@@ -59,7 +64,8 @@ def recover_library(
     if isinstance(error, SchemaTooNewError):
         ask(f"Cannot open the library {library}.\n\n{_sentence(error)}", [QUIT])
         return None
-    if isinstance(error, NotALibraryError):  # never set aside: it is not ours
+    # never set aside: another program's file, or a sound library on a read-only drive
+    if isinstance(error, NotALibraryError | LibraryNotWritableError):
         offer_default = _offers_default(library, default)
         choice = ask(_sentence(error), [DEFAULT, QUIT] if offer_default else [QUIT])
         if choice == DEFAULT and offer_default:

@@ -6,6 +6,7 @@ import sqlite3
 
 import numpy as np
 import pytest
+from drives import read_only_drive
 
 from anomalizer_desktop.core.library.schema import (
     SCHEMA_VERSION,
@@ -185,3 +186,45 @@ def test_change_count_moves_only_when_another_connection_commits(tmp_path):
         assert mine.change_count() == before  # its own writes do not count
         other.add_root("/theirs")
         assert mine.change_count() != before
+
+
+def test_a_library_on_a_read_only_drive_is_named_so_not_called_damaged(tmp_path, monkeypatch):
+    from anomalizer_desktop.core.library.schema import LibraryNotWritableError
+
+    library = tmp_path / "library.sqlite"
+    Store(library).close()
+    before = library.read_bytes()
+    read_only_drive(monkeypatch, library)
+    with pytest.raises(LibraryNotWritableError) as caught:
+        Store(library)
+    assert str(caught.value) == (
+        f"cannot open the library {library}: its drive is read-only ({tmp_path}). It is left as"
+        " it is; copy it to a folder you can write to and open it there"
+    )
+    assert library.read_bytes() == before
+
+
+def test_a_write_the_library_refuses_says_why_when_it_is_its_permissions(tmp_path, monkeypatch):
+    import os
+
+    library = tmp_path / "library.sqlite"
+    store = Store(library)
+    store.execute("PRAGMA query_only = ON")  # writes fail as on a read-only file
+    with (
+        pytest.raises(StoreError, match="attempt to write a readonly database"),
+        store.transaction() as db,
+    ):
+        db.execute("INSERT INTO roots(path, added_at) VALUES ('/loops', 0)")
+    real_access = os.access
+    monkeypatch.setattr(
+        os,
+        "access",
+        lambda path, mode: False if str(path) == str(library) else real_access(path, mode),
+    )
+    with pytest.raises(StoreError) as caught, store.transaction() as db:
+        db.execute("INSERT INTO roots(path, added_at) VALUES ('/loops', 0)")
+    assert str(caught.value) == (
+        f"cannot write to the library {library}: this user may not write to it (its"
+        " permissions); nothing was changed"
+    )
+    store.close()

@@ -194,3 +194,30 @@ def test_a_library_gone_since_last_time_is_not_quietly_made_again_empty(tmp_path
     assert store is not None and library.exists()
     store.close()
     assert not gone_since_last_time(settings, library, default)
+
+
+def test_a_library_on_a_read_only_drive_is_never_set_aside(tmp_path, monkeypatch):
+    """It used to be offered as damaged: "Start a new, empty library? The damaged file is
+    kept beside it, renamed"."""
+    from drives import read_only_drive
+
+    from anomalizer_desktop.core.library.schema import LibraryNotWritableError
+
+    library = tmp_path / "drive" / "library.sqlite"
+    Store(library).close()
+    before = library.read_bytes()
+    default = tmp_path / "default" / "library.sqlite"
+    with monkeypatch.context() as patched:
+        read_only_drive(patched, library)
+        with pytest.raises(LibraryNotWritableError) as caught:
+            Store(library)
+        ask = Answers(QUIT)
+        assert recover_library(library, caught.value, ask, default) is None
+    text, choices = ask.shown[0]
+    assert choices == [DEFAULT, QUIT] and "its drive is read-only" in text
+    ask = Answers(DEFAULT)
+    store = recover_library(library, caught.value, ask, default)
+    assert store.path == str(default)
+    store.close()
+    assert sorted(p.name for p in library.parent.iterdir()) == ["library.sqlite"]
+    assert library.read_bytes() == before

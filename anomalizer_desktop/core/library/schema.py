@@ -92,6 +92,11 @@ class SchemaTooNewError(AnomalizerError):
     """The library file was written by a newer anomalizer-desktop."""
 
 
+class LibraryNotWritableError(AnomalizerError):
+    """The library is on a read-only drive, or this user may not write it or its folder. It is
+    not damaged: it is left as it is (never set aside), to be copied somewhere writable."""
+
+
 class NotALibraryError(AnomalizerError):
     """The file is not a library: another kind of file, or another program's SQLite database.
     It is left exactly as it is (opening it would write the library's tables into it)."""
@@ -120,6 +125,23 @@ def refuse_other_files(path: str) -> None:
             f"{path} is not a library file (not an SQLite database); it is left as it is:"
             " choose a library file, or a new name for a new library"
         )
+
+
+def unwritable_reason(path: str) -> str | None:
+    """Why the library at `path` cannot be written, in words, or None: a read-only drive, a
+    file this user may not write, or a folder where SQLite cannot make its journal (WAL keeps
+    two files beside the library). Only looks; called after SQLite refused."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return f"its drive is read-only ({folder})"
+    except (OSError, AttributeError):  # no such folder; no statvfs (Windows)
+        pass
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        return "this user may not write to it (its permissions)"
+    if os.path.isdir(folder) and not os.access(folder, os.W_OK):
+        return f"this user may not write to its folder {folder}, where SQLite keeps its journal"
+    return None
 
 
 def refuse_other_databases(connection: sqlite3.Connection, path: str) -> None:

@@ -19,10 +19,12 @@ import numpy as np
 
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.schema import (
+    LibraryNotWritableError,
     NotALibraryError,
     migrate,
     refuse_other_databases,
     refuse_other_files,
+    unwritable_reason,
 )
 from anomalizer_desktop.core.library.views import (  # noqa: F401  (re-exported)
     FLAGS,
@@ -77,6 +79,12 @@ class Store(LibraryViews):
             self._db.execute("PRAGMA foreign_keys=ON")
             migrate(self._db)
         except sqlite3.DatabaseError as error:
+            reason = unwritable_reason(self.path) if os.path.exists(self.path) else None
+            if reason is not None:  # not damaged: SQLite cannot write its journal there
+                raise LibraryNotWritableError(
+                    f"cannot open the library {self.path}: {reason}. It is left as it is;"
+                    " copy it to a folder you can write to and open it there"
+                ) from None
             raise StoreError(f"cannot open the library {self.path}: {error}") from None
         self._depth = 0
 
@@ -127,7 +135,10 @@ class Store(LibraryViews):
         """What the user reads when the library file refuses a write (a full disk, a drive
         that went away, a read-only file, another program holding the lock too long): nothing
         of the change was kept, and the library is as it was before it."""
-        return StoreError(f"cannot write to the library {self.path}: {error}; nothing was changed")
+        reason = unwritable_reason(self.path) if self.path != ":memory:" else None
+        return StoreError(
+            f"cannot write to the library {self.path}: {reason or error}; nothing was changed"
+        )
 
     def execute(self, sql: str, params: Sequence | dict = ()) -> sqlite3.Cursor:
         """Run one statement (reads; writes belong inside `transaction`)."""
