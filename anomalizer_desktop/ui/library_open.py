@@ -23,7 +23,7 @@ from anomalizer_desktop.core.library.schema import (
     NotALibraryError,
     SchemaTooNewError,
 )
-from anomalizer_desktop.core.library.store import Store, StoreError
+from anomalizer_desktop.core.library.store import Store
 
 START_NEW, QUIT, OK = "start-new", "quit", "ok"
 RETRY, DEFAULT = "retry", "default"
@@ -41,6 +41,17 @@ def set_aside(library: Path) -> Path:
         if part.exists():
             os.replace(part, Path(f"{kept}{suffix}"))
     return kept
+
+
+def put_back(library: Path, kept: Path) -> None:
+    """Undo `set_aside`: the new library's files go (it could not be made; it holds nothing),
+    the kept ones take their names again."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{library}{suffix}").unlink(missing_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        part = Path(f"{kept}{suffix}")
+        if part.exists():
+            os.replace(part, Path(f"{library}{suffix}"))
 
 
 def _offers_default(library: Path, default: Path | None) -> bool:
@@ -80,9 +91,18 @@ def recover_library(
         return None
     try:
         kept = set_aside(library)
+    except OSError as failure:
+        ask(f"Could not set the library {library} aside:\n\n{failure}", [QUIT])
+        return None
+    try:
         store = Store(library)
-    except (OSError, StoreError) as failure:
-        ask(f"Could not start a new library at {library}:\n\n{failure}", [QUIT])
+    except (OSError, AnomalizerError) as failure:
+        put_back(library, kept)  # never leave an empty file where the library was
+        ask(
+            f"Could not start a new library at {library}:\n\n{failure}\n\n"
+            "The old library is back under its name, as it was.",
+            [QUIT],
+        )
         return None
     ask(f"Started a new library. The damaged one is kept as {kept}.", [OK])
     return store

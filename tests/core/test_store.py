@@ -199,7 +199,7 @@ def test_a_library_on_a_read_only_drive_is_named_so_not_called_damaged(tmp_path,
         Store(library)
     assert str(caught.value) == (
         f"cannot open the library {library}: its drive is read-only ({tmp_path}). It is left as"
-        " it is; copy it to a folder you can write to and open it there"
+        " it is: copy it to a folder you can write to and open it there"
     )
     assert library.read_bytes() == before
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import audiogen
@@ -46,6 +47,35 @@ def test_train_stores_a_run_scores_and_a_checkpoint(embedded, tmp_path):
     run = embedded.execute("SELECT detector, embedder, seed, threshold FROM runs").fetchone()
     assert run[:3] == ("knn", "dsp", 0)
     assert run[3] == pytest.approx(result.threshold)
+
+
+@pytest.mark.parametrize("trouble", ["a file named like its folder", "a full disk"])
+def test_a_checkpoint_that_cannot_be_written_stores_no_run_and_says_why(
+    embedded, tmp_path, monkeypatch, trouble
+):
+    """Both ended the command in a traceback (torch says "[enforce fail at
+    inline_container.cc:672] . unexpected pos 576 vs 534" on a full disk)."""
+    from anomalizer_desktop.core.detector import checkpoint
+    from anomalizer_desktop.core.detector.checkpoint import CheckpointError
+
+    models = tmp_path / "models"
+    if trouble == "a full disk":
+
+        def full_disk(payload, file):
+            Path(file).write_bytes(b"half a checkpoint")
+            raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 576")
+
+        monkeypatch.setattr(checkpoint.torch, "save", full_disk)
+        expected = r"run-00001\.pt: the file could not be written \([\d,]+ kB free on its drive\)$"
+    else:
+        models.write_text("not a folder")
+        expected = re.escape(f"run-00001.pt: cannot make its folder {models} (File exists)") + "$"
+    with pytest.raises(CheckpointError, match=expected):
+        run_job(train(embedded, ModelSpec("knn"), "dsp", models))
+    assert embedded.execute("SELECT COUNT(*) FROM runs").fetchone() == (0,)
+    assert embedded.execute("SELECT COUNT(*) FROM scores").fetchone() == (0,)
+    if models.is_dir():
+        assert list(models.iterdir()) == []  # the half-written file went too
 
 
 def test_a_loop_forgotten_while_training_runs_is_left_out_of_its_scores(embedded, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -221,3 +222,55 @@ def test_a_library_on_a_read_only_drive_is_never_set_aside(tmp_path, monkeypatch
     store.close()
     assert sorted(p.name for p in library.parent.iterdir()) == ["library.sqlite"]
     assert library.read_bytes() == before
+
+
+def test_a_new_library_that_cannot_be_made_puts_the_old_one_back(tmp_path, monkeypatch):
+    """A drive that filled up: the old library was renamed aside and an empty file left in its
+    place, so the next start showed an empty library."""
+    from anomalizer_desktop.ui import library_open
+
+    library, error = broken_library(tmp_path)
+    Path(f"{library}-wal").write_bytes(b"the old library's journal")
+    before = library.read_bytes()
+
+    def full_drive(path):
+        Path(path).touch()  # SQLite makes the file before it finds there is no room
+        raise StoreError(f"cannot open the library {path}: database or disk is full")
+
+    monkeypatch.setattr(library_open, "Store", full_drive)
+    ask = Answers(START_NEW, QUIT)
+    assert recover_library(library, error, ask) is None
+    text, choices = ask.shown[-1]
+    assert choices == [QUIT]
+    assert "database or disk is full" in text and "back under its name" in text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["library.sqlite", "library.sqlite-wal"]
+    assert library.read_bytes() == before
+    assert Path(f"{library}-wal").read_bytes() == b"the old library's journal"
+
+
+def test_a_library_on_a_full_drive_is_not_called_damaged(tmp_path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    from anomalizer_desktop.core.library import store as store_module
+    from anomalizer_desktop.core.library.schema import LibraryNotWritableError
+
+    library = tmp_path / "library.sqlite"
+    Store(library).close()
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10 << 30, 10 << 30, 12 << 10))
+
+    def connect(*args, **kwargs):  # what SQLite says when it cannot make its -shm file
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(store_module.sqlite3, "connect", connect)
+    with pytest.raises(LibraryNotWritableError) as caught:
+        Store(library)
+    assert str(caught.value) == (
+        f"cannot open the library {library}: its drive is full (12 kB free). It is left as it"
+        " is: make room on it and open it again"
+    )
+    ask = Answers(QUIT)
+    assert recover_library(library, caught.value, ask) is None
+    assert ask.shown[0][1] == [QUIT]  # no default library given: only Quit, never set aside
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["library.sqlite"]

@@ -8,6 +8,7 @@ embedder, a damaged file or a file of another kind raises CheckpointError with a
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -56,7 +57,6 @@ def _to_numpy(value):
 def save_checkpoint(model: AnomalyModel, path: str | os.PathLike[str], embedder: dict) -> Path:
     """Write atomically; `embedder` is {"id", "version", "dim"} of the vectors it was trained on."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -65,14 +65,39 @@ def save_checkpoint(model: AnomalyModel, path: str | os.PathLike[str], embedder:
         "embedder": dict(embedder),
         "model": _to_torch(model.state()),
     }
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a file where its folder should be, no permission
+        why = f"cannot make its folder {path.parent} ({error.strerror or error})"
+        raise _cannot_write(path, why) from None
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as error:  # no permission, a read-only drive
+        raise _cannot_write(path, error.strerror or str(error)) from None
     os.close(fd)
     try:
         torch.save(payload, temp)
         os.replace(temp, path)
+    except OSError as error:
+        raise _cannot_write(path, error.strerror or str(error)) from None
+    except RuntimeError:  # torch's writer on a full disk: "[enforce fail …] unexpected pos …"
+        raise _cannot_write(path, f"the file could not be written{_free_space(path)}") from None
     finally:
         Path(temp).unlink(missing_ok=True)
     return path
+
+
+def _cannot_write(path: Path, why: str) -> CheckpointError:
+    return CheckpointError(f"cannot write the detector checkpoint {path}: {why}")
+
+
+def _free_space(path: Path) -> str:
+    """ " (12 kB free on its drive)", or nothing when that cannot be told."""
+    try:
+        free = shutil.disk_usage(path.parent).free
+    except OSError:
+        return ""
+    return f" ({free // 1024:,} kB free on its drive)"
 
 
 def load_checkpoint(

@@ -11,7 +11,9 @@ re-encoded file keeps its row, so the flag follows the loop, not the path or the
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
+from typing import NamedTuple
 
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.text import some_names
@@ -93,8 +95,8 @@ class SchemaTooNewError(AnomalizerError):
 
 
 class LibraryNotWritableError(AnomalizerError):
-    """The library is on a read-only drive, or this user may not write it or its folder. It is
-    not damaged: it is left as it is (never set aside), to be copied somewhere writable."""
+    """The library is on a read-only or full drive, or this user may not write it or its
+    folder. It is not damaged: it is left as it is (never set aside)."""
 
 
 class NotALibraryError(AnomalizerError):
@@ -127,20 +129,43 @@ def refuse_other_files(path: str) -> None:
         )
 
 
-def unwritable_reason(path: str) -> str | None:
-    """Why the library at `path` cannot be written, in words, or None: a read-only drive, a
-    file this user may not write, or a folder where SQLite cannot make its journal (WAL keeps
-    two files beside the library). Only looks; called after SQLite refused."""
+class Unwritable(NamedTuple):
+    """Why a library cannot be written (`cause`) and what the producer can do (`advice`)."""
+
+    cause: str
+    advice: str
+
+
+#: less free space than this on the library's drive counts as full: SQLite could not make the
+#: index (32 kB) and the journal it keeps beside a library, not even to read it
+FULL_BELOW = 1 << 20
+
+_COPY_IT = "copy it to a folder you can write to and open it there"
+
+
+def unwritable_reason(path: str) -> Unwritable | None:
+    """Why the library at `path` cannot be written, or None: a read-only drive, a file this
+    user may not write, a folder where SQLite cannot make its journal (WAL keeps two files
+    beside the library), or a full drive. Only looks; called after SQLite refused."""
     folder = os.path.dirname(os.path.abspath(path))
     try:
         if os.statvfs(folder).f_flag & os.ST_RDONLY:
-            return f"its drive is read-only ({folder})"
+            return Unwritable(f"its drive is read-only ({folder})", _COPY_IT)
     except (OSError, AttributeError):  # no such folder; no statvfs (Windows)
         pass
     if os.path.exists(path) and not os.access(path, os.W_OK):
-        return "this user may not write to it (its permissions)"
+        return Unwritable("this user may not write to it (its permissions)", _COPY_IT)
     if os.path.isdir(folder) and not os.access(folder, os.W_OK):
-        return f"this user may not write to its folder {folder}, where SQLite keeps its journal"
+        cause = f"this user may not write to its folder {folder}, where SQLite keeps its journal"
+        return Unwritable(cause, _COPY_IT)
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return None
+    if free < FULL_BELOW:
+        return Unwritable(
+            f"its drive is full ({free // 1024:,} kB free)", "make room on it and open it again"
+        )
     return None
 
 

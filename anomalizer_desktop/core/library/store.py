@@ -82,8 +82,8 @@ class Store(LibraryViews):
             reason = unwritable_reason(self.path) if os.path.exists(self.path) else None
             if reason is not None:  # not damaged: SQLite cannot write its journal there
                 raise LibraryNotWritableError(
-                    f"cannot open the library {self.path}: {reason}. It is left as it is;"
-                    " copy it to a folder you can write to and open it there"
+                    f"cannot open the library {self.path}: {reason.cause}. It is left as it"
+                    f" is: {reason.advice}"
                 ) from None
             raise StoreError(f"cannot open the library {self.path}: {error}") from None
         self._depth = 0
@@ -137,7 +137,8 @@ class Store(LibraryViews):
         of the change was kept, and the library is as it was before it."""
         reason = unwritable_reason(self.path) if self.path != ":memory:" else None
         return StoreError(
-            f"cannot write to the library {self.path}: {reason or error}; nothing was changed"
+            f"cannot write to the library {self.path}:"
+            f" {reason.cause if reason else error}; nothing was changed"
         )
 
     def execute(self, sql: str, params: Sequence | dict = ()) -> sqlite3.Cursor:
