@@ -327,3 +327,74 @@ def test_an_import_job_checks_copies_and_leaves_nothing_when_cancelled(
     bogus.write_text("nope")
     with pytest.raises(CheckpointKindError):
         run_job(clap_download.import_job(bogus))
+
+
+def test_a_download_that_stalls_keeps_what_came_and_says_to_resume(tmp_path, monkeypatch):
+    """A connection that stops sending mid-file (a dropped Wi-Fi) timed out in a traceback."""
+    from anomalizer_desktop.core.embedding.clap import download as clap_download
+
+    class Stalls(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(1 << 20))
+            self.end_headers()
+            self.wfile.write(b"x" * 5000)
+            self.wfile.flush()
+            time.sleep(2)  # then nothing comes
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Stalls)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("ANOMALIZER_MODELS", str(tmp_path / "models"))
+    monkeypatch.setattr(clap_download, "CONNECT_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(clap_download, "CHUNK", 1000)
+    name = "630k-audioset-fusion-best.pt"
+    try:
+        with pytest.raises(clap_download.DownloadError) as caught:
+            clap_download.download(name, url=f"http://127.0.0.1:{server.server_port}/{name}")
+    finally:
+        server.shutdown()
+    assert str(caught.value) == (
+        f"download of {name} broke off after 0 MB (timed out); download it again to resume"
+    )
+    assert clap_download.partial_size(name) == 5000
+    assert not (tmp_path / "models" / name).exists()
+
+
+def test_models_that_cannot_be_written_say_why(checkpoints, tmp_path, monkeypatch):
+    from anomalizer_desktop.core.embedding.clap import download as clap_download
+
+    models = tmp_path / "models"
+    models.write_text("a file where the models folder goes")
+    monkeypatch.setenv("ANOMALIZER_MODELS", str(models))
+    with pytest.raises(clap_download.DownloadError, match="cannot make the models folder"):
+        clap_download.download("630k-fusion-best.pt", url="http://127.0.0.1:9/x.pt")
+    models.unlink()
+    models.mkdir()
+
+    class FullDrive:
+        def __init__(self, file, mode):
+            self.file = open(file, mode)  # noqa: SIM115  (closed by __exit__)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.file.close()
+
+        def read(self, size):
+            return self.file.read(size)
+
+        def write(self, chunk):
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(clap_download, "open", FullDrive, raising=False)
+    with pytest.raises(clap_download.DownloadError) as caught:
+        run_job(clap_download.import_job(checkpoints["base"]))
+    assert str(caught.value) == (
+        f"cannot copy {checkpoints['base'].name} into {models}: No space left on device;"
+        " nothing was added"
+    )
+    assert list(models.iterdir()) == []  # no half file, no temporary one

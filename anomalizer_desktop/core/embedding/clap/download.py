@@ -9,6 +9,7 @@ the app's CLAP models dialog runs them.
 
 from __future__ import annotations
 
+import http.client
 import os
 import urllib.error
 import urllib.request
@@ -101,6 +102,33 @@ def download_job(name: str, cancel: CancelToken | None = None, url: str | None =
         yield Progress(done >> 10, total >> 10, f"{name}: {_mb(done)} of {_mb(total)}")
 
 
+def _models_folder() -> Path:
+    """The models folder, made if need be; DownloadError when it cannot be."""
+    folder = models_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a file in its place, a read-only drive
+        raise DownloadError(f"cannot make the models folder {folder}: {_why(error)}") from None
+    return folder
+
+
+def _read(response, size: int, name: str, done: int) -> bytes:
+    """The next chunk of the download; DownloadError when the connection breaks off (what came
+    stays in the .part file, and the next download resumes from it)."""
+    try:
+        return response.read(size)
+    except (OSError, http.client.HTTPException) as error:  # reset, timed out, cut short
+        got = f"after {_mb(done)}" if done else "before any of it came"
+        raise DownloadError(
+            f"download of {name} broke off {got} ({_why(error)}); download it again to resume"
+        ) from None
+
+
+def _why(error: BaseException) -> str:
+    """An error in a few words: its OS message where it has one, else its own text or type."""
+    return getattr(error, "strerror", None) or str(error) or type(error).__name__
+
+
 def _mb(size: int) -> str:
     return f"{size / 1e6:,.0f} MB" if size else "? MB"
 
@@ -110,8 +138,7 @@ def _transfer(name: str, url: str | None) -> Generator[tuple[int, int], None, Pa
     if name not in KNOWN and url is None:
         raise DownloadError(f"unknown checkpoint {name!r}; known: {', '.join(KNOWN)}")
     url = url or KNOWN[name].url
-    folder = models_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _models_folder()
     target, part = folder / name, folder / f"{name}.part"
     if target.exists():
         return target
@@ -126,11 +153,14 @@ def _transfer(name: str, url: str | None) -> Generator[tuple[int, int], None, Pa
         resumed = response.status == 206
         total = int(response.headers.get("Content-Length") or 0) + (have if resumed else 0)
         done = have if resumed else 0
-        with open(part, "ab" if resumed else "wb") as handle:
-            while chunk := response.read(CHUNK):
-                handle.write(chunk)
-                done += len(chunk)
-                yield done, total
+        try:
+            with open(part, "ab" if resumed else "wb") as handle:
+                while chunk := _read(response, CHUNK, name, done):
+                    handle.write(chunk)
+                    done += len(chunk)
+                    yield done, total
+        except OSError as error:  # a full drive, a read-only models folder
+            raise DownloadError(f"cannot write {part}: {_why(error)}") from None
     if total and part.stat().st_size != total:
         raise DownloadError(
             f"{name}: got {part.stat().st_size} of {total} bytes; run the same "
@@ -155,8 +185,7 @@ def import_job(source: str | os.PathLike[str], cancel: CancelToken | None = None
     source = Path(source).expanduser()
     yield Progress(0, 0, f"checking {source.name}")
     detect_spec(audio_state(read_state(source)), source.name)
-    folder = models_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _models_folder()
     target = folder / source.name
     temp = folder / f".{source.name}.importing"
     size, done = source.stat().st_size, 0
@@ -169,6 +198,10 @@ def import_job(source: str | os.PathLike[str], cancel: CancelToken | None = None
                 done += len(chunk)
                 yield Progress(done >> 10, size >> 10, f"{source.name}: {_mb(done)} of {_mb(size)}")
         os.replace(temp, target)
+    except OSError as error:  # a full drive, a read-only models folder
+        raise DownloadError(
+            f"cannot copy {source.name} into {folder}: {_why(error)}; nothing was added"
+        ) from None
     finally:
         temp.unlink(missing_ok=True)
     return target
@@ -178,5 +211,8 @@ def remove_model(name: str) -> Path:
     target = models_dir() / name
     if not target.exists():
         raise DownloadError(f"{name} is not installed in {models_dir()}")
-    target.unlink()
+    try:
+        target.unlink()
+    except OSError as error:  # a read-only drive, a file this user may not remove
+        raise DownloadError(f"cannot remove {target}: {_why(error)}") from None
     return target
