@@ -250,15 +250,25 @@ def main(argv: list[str] | None = None) -> int:
             )
         with Store(path) as store:
             return args.func(args, store)
-    except (AnomalizerError, FileNotFoundError) as error:
+    except BrokenPipeError:  # `anomalizer list | head`: the reader left, nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except AnomalizerError as error:
         print(f"anomalizer: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # a file not there, no permission, a full drive: no traceback
+        print(f"anomalizer: {os_error_text(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("anomalizer: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # `anomalizer list | head`: the reader left, nothing is wrong
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+
+
+def os_error_text(error: OSError) -> str:
+    """ "/path: Permission denied" rather than "[Errno 13] Permission denied: '/path'"."""
+    if error.filename is not None and error.strerror:
+        return f"{error.filename}: {error.strerror}"
+    return error.strerror or str(error)
 
 
 if __name__ == "__main__":

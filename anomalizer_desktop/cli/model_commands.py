@@ -65,10 +65,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         format_table,
     )
     from anomalizer_desktop.core.export.atomic import atomic_write_text
-    from anomalizer_desktop.core.replacing import refuse_replacing_another_kind
+    from anomalizer_desktop.core.replacing import (
+        refuse_replacing_another_kind,
+        refuse_unwritable_place,
+    )
 
     if args.json_out:  # before the minutes of evaluating, not after
-        refuse_replacing_another_kind(args.json_out, (".json",))
+        refuse_replacing_another_kind(args.json_out, (".json",), EvaluationError)
+        refuse_unwritable_place(args.json_out, EvaluationError)
     protocols = PROTOCOLS if args.protocol == "all" else (args.protocol,)
     detectors, assisted_only = chosen_detectors(args.detectors)
     if not detectors and "assisted" not in protocols:

@@ -26,3 +26,13 @@ def refuse_replacing_another_kind(
             f"{path} exists and is not a {suffixes[0]} file; it is left as it is:"
             f" choose a name ending in {suffixes[0]}"
         )
+
+
+def refuse_unwritable_place(target: str | os.PathLike[str], error: type[AnomalizerError]) -> None:
+    """Raise `error` when `target` could not be written: its folder is not there, or this
+    user may not write into it. For results that come after minutes of work."""
+    folder = Path(target).expanduser().absolute().parent
+    if not folder.is_dir():
+        raise error(f"cannot write {target}: its folder {folder} is not there")
+    if not os.access(folder, os.W_OK):
+        raise error(f"cannot write {target}: this user may not write into {folder}")

@@ -215,6 +215,29 @@ def test_scan_of_a_missing_folder_fails_cleanly(capsys, lib, tmp_path):
     assert "not a folder" in capsys.readouterr().err
 
 
+def test_an_error_of_the_system_is_one_line_not_a_traceback(capsys, lib, loop_folder, monkeypatch):
+    """No permission, a full drive, a device gone: `info` on a library in a folder this user may
+    not open ended in a PermissionError traceback."""
+    from anomalizer_desktop.cli import library_commands
+
+    assert main(["--library", lib, "scan", str(loop_folder)]) == 0
+    capsys.readouterr()
+
+    def denied(*args):
+        raise PermissionError(13, "Permission denied", "/Volumes/Loops/lib.sqlite")
+
+    monkeypatch.setattr(library_commands, "cmd_info", denied)
+    assert main(["--library", lib, "info"]) == 1
+    assert capsys.readouterr().err == "anomalizer: /Volumes/Loops/lib.sqlite: Permission denied\n"
+
+
+def test_evaluate_refuses_a_json_it_could_not_write_before_its_work(capsys, tmp_path):
+    out = tmp_path / "not here" / "auc.json"
+    assert main(["evaluate", "--features", str(tmp_path), "--json", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"anomalizer: cannot write {out}: its folder {out.parent} is not there\n"
+
+
 def test_awkward_library_end_to_end_without_traceback(awkward_folder, tmp_path):
     """Exit 0, no traceback, a message per bad file, every valid file embedded."""
     root, files = awkward_folder

@@ -79,13 +79,14 @@ class Store(LibraryViews):
             self._db.execute("PRAGMA foreign_keys=ON")
             migrate(self._db)
         except sqlite3.DatabaseError as error:
-            reason = unwritable_reason(self.path) if os.path.exists(self.path) else None
-            if reason is not None:  # not damaged: SQLite cannot write its journal there
+            reason = unwritable_reason(self.path)
+            if reason is not None and os.path.exists(self.path):  # not damaged: unwritable
                 raise LibraryNotWritableError(
                     f"cannot open the library {self.path}: {reason.cause}. It is left as it"
                     f" is: {reason.advice}"
                 ) from None
-            raise StoreError(f"cannot open the library {self.path}: {error}") from None
+            why = reason.cause if reason is not None else error  # a new one: why not there
+            raise StoreError(f"cannot open the library {self.path}: {why}") from None
         self._depth = 0
 
     # ------------------------------------------------------------------ plumbing
