@@ -16,7 +16,7 @@ from anomalizer_desktop.cli.clap_args import add_clap_options
 from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
 from anomalizer_desktop.core.detector.spec import SVDD_ENSEMBLE
 from anomalizer_desktop.core.embedding.base import available_embedders
-from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.errors import AnomalizerError, os_error_text
 from anomalizer_desktop.core.export import FORMATS
 from anomalizer_desktop.core.library.store import FLAGS, SORT_COLUMNS, STATUSES, Store
 from anomalizer_desktop.core.paths import resolve_library_path
@@ -262,13 +262,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("anomalizer: interrupted", file=sys.stderr)
         return 130
-
-
-def os_error_text(error: OSError) -> str:
-    """ "/path: Permission denied" rather than "[Errno 13] Permission denied: '/path'"."""
-    if error.filename is not None and error.strerror:
-        return f"{error.filename}: {error.strerror}"
-    return error.strerror or str(error)
 
 
 if __name__ == "__main__":

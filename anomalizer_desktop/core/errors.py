@@ -8,3 +8,11 @@ escaping a job is a bug.
 
 class AnomalizerError(Exception):
     """A job cannot run; `str(error)` says why in plain words."""
+
+
+def os_error_text(error: OSError) -> str:
+    """An error of the system (no permission, a full drive, a device gone) for people:
+    "/path: Permission denied" rather than "[Errno 13] Permission denied: '/path'"."""
+    if error.filename is not None and error.strerror:
+        return f"{error.filename}: {error.strerror}"
+    return error.strerror or str(error)

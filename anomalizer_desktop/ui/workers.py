@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.errors import AnomalizerError, os_error_text
 from anomalizer_desktop.core.jobs import CancelToken, Job
 from anomalizer_desktop.core.library.store import Store
 
@@ -49,6 +49,8 @@ class _Worker(QObject):
                         last_emit = now
         except AnomalizerError as error:
             self.failed.emit(str(error))
+        except OSError as error:  # no permission, a full drive, a device gone: not a bug
+            self.failed.emit(os_error_text(error))
         except Exception as error:  # a bug: say so, with the details for a report
             self.failed.emit(f"unexpected error: {error!r}\n{traceback.format_exc()}")
 

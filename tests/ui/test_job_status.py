@@ -32,3 +32,21 @@ def test_a_job_counted_in_parts_shows_percent_without_counts(qtbot, window):
     assert window.job_status.label.text() == "Training: [2/5 svdd] pretraining: epoch 3"
     window.job_status.cancel_button.click()
     qtbot.waitUntil(lambda: window.runner.running("parts") is None, timeout=5000)
+
+
+def test_an_error_of_the_system_in_a_job_reads_as_one_line_not_a_bug_report(
+    qtbot, window, monkeypatch
+):
+    from anomalizer_desktop.ui import plain_text
+
+    dialogs = []
+    monkeypatch.setattr(plain_text, "warn", lambda *args: dialogs.append(args[2]))
+
+    def denied(store, cancel):
+        yield Progress(0, 1, "")
+        raise PermissionError(13, "Permission denied", "/Volumes/Loops/kick.wav")
+
+    window._run("denied", "Scanning", denied)
+    qtbot.waitUntil(lambda: len(dialogs) == 1, timeout=5000)
+    assert "/Volumes/Loops/kick.wav: Permission denied" in dialogs[0]
+    assert "unexpected error" not in dialogs[0] and "Traceback" not in dialogs[0]
