@@ -18,7 +18,7 @@ import torch
 
 from anomalizer_desktop import __version__
 from anomalizer_desktop.core.detector.model import AnomalyModel
-from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.errors import AnomalizerError, os_reason
 from anomalizer_desktop.core.torch_files import load_weights_file
 
 FORMAT = "anomalizer-detector"
@@ -68,18 +68,18 @@ def save_checkpoint(model: AnomalyModel, path: str | os.PathLike[str], embedder:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:  # a file where its folder should be, no permission
-        why = f"cannot make its folder {path.parent} ({error.strerror or error})"
+        why = f"cannot make its folder {path.parent} ({os_reason(error)})"
         raise _cannot_write(path, why) from None
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     except OSError as error:  # no permission, a read-only drive
-        raise _cannot_write(path, error.strerror or str(error)) from None
+        raise _cannot_write(path, os_reason(error)) from None
     os.close(fd)
     try:
         torch.save(payload, temp)
         os.replace(temp, path)
     except OSError as error:
-        raise _cannot_write(path, error.strerror or str(error)) from None
+        raise _cannot_write(path, os_reason(error)) from None
     except RuntimeError:  # torch's writer on a full disk: "[enforce fail …] unexpected pos …"
         raise _cannot_write(path, f"the file could not be written{_free_space(path)}") from None
     finally:

@@ -8,13 +8,10 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from anomalizer_desktop.core.errors import os_reason
 from anomalizer_desktop.core.export.selection import ExportError
 from anomalizer_desktop.core.file_modes import as_if_created
 from anomalizer_desktop.core.text import some_names
-
-
-def _reason(error: OSError) -> str:
-    return error.strerror or str(error)
 
 
 def atomic_write_text(target: str | os.PathLike[str], text: str) -> Path:
@@ -26,7 +23,7 @@ def atomic_write_text(target: str | os.PathLike[str], text: str) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as error:
-        raise ExportError(f"cannot write to {target.parent}: {_reason(error)}") from None
+        raise ExportError(f"cannot write to {target.parent}: {os_reason(error)}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
@@ -36,7 +33,7 @@ def atomic_write_text(target: str | os.PathLike[str], text: str) -> Path:
         os.replace(temp, target)
     except OSError as error:
         Path(temp).unlink(missing_ok=True)
-        raise ExportError(f"cannot write {target}: {_reason(error)}") from None
+        raise ExportError(f"cannot write {target}: {os_reason(error)}") from None
     return target
 
 
@@ -82,7 +79,7 @@ def atomic_build_folder(
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     except OSError as error:
-        raise ExportError(f"cannot write to {target.parent}: {_reason(error)}") from None
+        raise ExportError(f"cannot write to {target.parent}: {os_reason(error)}") from None
     try:
         as_if_created(staging, 0o777)
         build(staging)
@@ -96,7 +93,7 @@ def atomic_build_folder(
             os.replace(staging, target)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
-        raise ExportError(f"cannot write {target}: {_reason(error)}") from None
+        raise ExportError(f"cannot write {target}: {os_reason(error)}") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -23,7 +23,7 @@ from anomalizer_desktop.core.embedding.clap.model import (
     read_state,
 )
 from anomalizer_desktop.core.embedding.clap.store import KNOWN, installed, models_dir
-from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.errors import AnomalizerError, os_reason
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress, run_job
 
 CHUNK = 1 << 20
@@ -108,7 +108,7 @@ def _models_folder() -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:  # a file in its place, a read-only drive
-        raise DownloadError(f"cannot make the models folder {folder}: {_why(error)}") from None
+        raise DownloadError(f"cannot make the models folder {folder}: {os_reason(error)}") from None
     return folder
 
 
@@ -120,13 +120,8 @@ def _read(response, size: int, name: str, done: int) -> bytes:
     except (OSError, http.client.HTTPException) as error:  # reset, timed out, cut short
         got = f"after {_mb(done)}" if done else "before any of it came"
         raise DownloadError(
-            f"download of {name} broke off {got} ({_why(error)}); download it again to resume"
+            f"download of {name} broke off {got} ({os_reason(error)}); download it again to resume"
         ) from None
-
-
-def _why(error: BaseException) -> str:
-    """An error in a few words: its OS message where it has one, else its own text or type."""
-    return getattr(error, "strerror", None) or str(error) or type(error).__name__
 
 
 def _mb(size: int) -> str:
@@ -160,7 +155,7 @@ def _transfer(name: str, url: str | None) -> Generator[tuple[int, int], None, Pa
                     done += len(chunk)
                     yield done, total
         except OSError as error:  # a full drive, a read-only models folder
-            raise DownloadError(f"cannot write {part}: {_why(error)}") from None
+            raise DownloadError(f"cannot write {part}: {os_reason(error)}") from None
     if total and part.stat().st_size != total:
         raise DownloadError(
             f"{name}: got {part.stat().st_size} of {total} bytes; run the same "
@@ -200,7 +195,7 @@ def import_job(source: str | os.PathLike[str], cancel: CancelToken | None = None
         os.replace(temp, target)
     except OSError as error:  # a full drive, a read-only models folder
         raise DownloadError(
-            f"cannot copy {source.name} into {folder}: {_why(error)}; nothing was added"
+            f"cannot copy {source.name} into {folder}: {os_reason(error)}; nothing was added"
         ) from None
     finally:
         temp.unlink(missing_ok=True)
@@ -214,5 +209,5 @@ def remove_model(name: str) -> Path:
     try:
         target.unlink()
     except OSError as error:  # a read-only drive, a file this user may not remove
-        raise DownloadError(f"cannot remove {target}: {_why(error)}") from None
+        raise DownloadError(f"cannot remove {target}: {os_reason(error)}") from None
     return target
