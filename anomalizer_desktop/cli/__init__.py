@@ -86,6 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--note", help="set a note ('' clears it)")
     p.set_defaults(func=library_commands.cmd_flag)
 
+    p = sub.add_parser(
+        "trash", parents=[common], help="move loops to the desktop's trash and forget them"
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--flag", choices=FLAGS, help="every loop flagged so")
+    p.add_argument("--dry-run", action="store_true", help="list them; move nothing")
+    p.set_defaults(func=library_commands.cmd_trash)
+
     p = sub.add_parser("export", parents=[common], help="export a set of loops for a DAW")
     p.add_argument("out", metavar="OUT")
     p.add_argument("--format", choices=FORMATS, required=True)

@@ -17,6 +17,7 @@ from anomalizer_desktop.core.library.lookup import held_name, library_names
 from anomalizer_desktop.core.library.scanner import UNREACHABLE_FOLDER, ScanError, reachable_roots
 from anomalizer_desktop.core.library.scanner import scan as scan_job
 from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.library.trash import TrashResult, move_to_trash
 from anomalizer_desktop.core.library.walk import UNUSABLE_FILE_NAME, has_a_usable_name, shown_path
 from anomalizer_desktop.core.text import quantity, unusual_percent
 
@@ -149,18 +150,7 @@ def cmd_flag(args: argparse.Namespace, store: Store) -> int:
             "flag: say what to do with the loops: --typical, --unusual, --clear or --note"
             f" TEXT{hint}"
         )
-    found = store.sample_ids_for_paths({n for p in args.paths for n in library_names(p)})
-    ids = {}  # typed path -> the id of the loop it names (a link's own loop before its target's)
-    for path in args.paths:
-        name = held_name(path, found)
-        if name is not None:
-            ids[path] = found[name]
-    unknown = [p for p in args.paths if p not in ids]
-    for path in unknown:
-        if has_a_usable_name(path):
-            warn(f"not in the library: {path} (scan its folder first)")
-        else:
-            warn(f"not in the library: {shown_path(path)}: {UNUSABLE_FILE_NAME}")
+    ids, unknown = _named_loops(store, args.paths)
     if not ids:
         return 1
     with store.transaction():
@@ -174,6 +164,65 @@ def cmd_flag(args: argparse.Namespace, store: Store) -> int:
         print_json({"flagged": len(set(ids.values())), "unknown": unknown})
     else:
         print(f"updated {quantity(len(set(ids.values())), 'loop')}")
+    return 0
+
+
+def _named_loops(store: Store, paths: list[str]) -> tuple[dict[str, int], list[str]]:
+    """({the library's path of each loop named: its id}, paths the library does not hold),
+    saying which on stderr. A link's own loop comes before the loop it points to."""
+    found = store.sample_ids_for_paths({n for p in paths for n in library_names(p)})
+    ids, unknown = {}, []
+    for path in paths:
+        name = held_name(path, found)
+        if name is None:
+            unknown.append(path)
+        else:
+            ids[name] = found[name]
+    for path in unknown:
+        if has_a_usable_name(path):
+            warn(f"not in the library: {path} (scan its folder first)")
+        else:
+            warn(f"not in the library: {shown_path(path)}: {UNUSABLE_FILE_NAME}")
+    return ids, unknown
+
+
+def cmd_trash(args: argparse.Namespace, store: Store) -> int:
+    """Move loops' files to the desktop's trash and forget them (the window's Move to Trash):
+    the loops named, and with --flag every loop flagged so. --dry-run only lists them."""
+    if not (args.paths or args.flag):
+        raise AnomalizerError("trash: name the loops (PATH ...) or --flag typical|unusual")
+    chosen, unknown = _named_loops(store, args.paths)
+    if args.flag:
+        chosen.update((r.path, r.id) for r in store.list_samples(flag=args.flag))
+    if not chosen:
+        if not unknown:
+            print("no loops to move to the trash")
+        return 1 if unknown else 0
+    paths = sorted(chosen)
+    if args.dry_run:
+        result = TrashResult(trashed=paths)
+    else:
+        result = move_to_trash(paths)
+        store.forget_samples([chosen[p] for p in result.forgotten])
+    if args.json:
+        print_json(
+            {
+                "trashed": result.trashed,
+                "gone": result.gone,
+                "failed": [{"path": p, "why": result.why[p]} for p in result.failed],
+                "unknown": unknown,
+                "dry_run": args.dry_run,
+            }
+        )
+    else:
+        for path in result.trashed if args.dry_run else ():
+            print(path)
+        verb = "would move" if args.dry_run else "moved"
+        line = f"{verb} {quantity(len(result.trashed), 'loop')} to the trash"
+        if result.gone:
+            line += f"; forgot {quantity(len(result.gone), 'loop')} whose file was gone"
+        print(line + (" (nothing moved)" if args.dry_run else ""))
+    print_problems([(p, f"not moved to the trash: {result.why[p]}") for p in result.failed])
     return 0
 
 

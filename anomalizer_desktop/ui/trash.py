@@ -1,10 +1,7 @@
-"""Move loops to the desktop's trash: the step after finding the ones that don't fit.
+"""The window's Move to Trash: the question before, the report after, Qt's mover.
 
-The files go to the trash the desktop shows (freedesktop.org trash on Linux, the Trash on macOS,
-the Recycle Bin on Windows: Qt's QFile.moveToTrash), never straight to deletion, so a slip can
-be undone from there. The library forgets the loops that went, with their flags and notes; a
-loop whose file is already gone is forgotten too. A file that cannot be moved (no trash on its
-drive, no permission) stays, in the library as on disk, and is named.
+What moving and forgetting mean is the core's (`core.library.trash`); here the files go with
+Qt's QFile.moveToTrash, the platform's own trash, which the window has at hand.
 """
 
 from __future__ import annotations
@@ -12,25 +9,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from dataclasses import dataclass, field
 
 from PySide6.QtCore import QFile, QStandardPaths
 from PySide6.QtWidgets import QMessageBox
 
+from anomalizer_desktop.core.library import trash as core_trash
+from anomalizer_desktop.core.library.trash import TrashResult
 from anomalizer_desktop.core.text import quantity, some_names
 from anomalizer_desktop.ui import plain_text
-
-
-@dataclass
-class TrashResult:
-    trashed: list[str] = field(default_factory=list)  # moved to the trash
-    gone: list[str] = field(default_factory=list)  # no file to move (already gone)
-    failed: list[str] = field(default_factory=list)  # could not be moved: still there
-
-    @property
-    def forgotten(self) -> list[str]:
-        """The loops the library should forget: moved or already gone."""
-        return self.trashed + self.gone
 
 
 def _home_trash_reachable() -> None:
@@ -43,17 +29,15 @@ def _home_trash_reachable() -> None:
         os.makedirs(data, exist_ok=True)
 
 
+def _qt_mover(path: str) -> None:
+    """Qt's QFile.moveToTrash (the platform's own trash) as a mover for the core's job."""
+    if not QFile.moveToTrash(path):
+        raise OSError("no trash on that drive, or no permission to move the file")
+
+
 def move_to_trash(paths: list[str]) -> TrashResult:
     _home_trash_reachable()
-    result = TrashResult()
-    for path in paths:
-        if not os.path.lexists(path):
-            result.gone.append(path)
-        elif QFile.moveToTrash(path):
-            result.trashed.append(path)
-        else:
-            result.failed.append(path)
-    return result
+    return core_trash.move_to_trash(paths, _qt_mover)
 
 
 def _names(paths: list[str], shown: int = 8) -> str:

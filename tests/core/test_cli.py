@@ -391,3 +391,72 @@ def test_a_library_too_small_to_learn_from_says_what_to_do(capsys, lib, tmp_path
     run(capsys, "--library", lib, "forget", "--missing")
     code, text = run(capsys, "--library", lib, "similar", str(folder / "a.wav"))
     assert code == 0 and text.startswith("No other embedded loop to compare")
+
+
+@pytest.fixture
+def desktop_trash(tmp_path, monkeypatch):
+    """The freedesktop.org trash of a home in tmp_path (Send2Trash's own implementation, whose
+    trash folder is fixed when it is imported): where `anomalizer trash` puts files."""
+    import send2trash
+    from send2trash import plat_other
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    data = tmp_path / "data"
+    monkeypatch.setattr(plat_other, "XDG_DATA_HOME", os.fsencode(data))
+    monkeypatch.setattr(plat_other, "HOMETRASH_B", os.fsencode(data / "Trash"))
+    monkeypatch.setattr(send2trash, "send2trash", plat_other.send2trash)
+    return data / "Trash" / "files"
+
+
+def test_trash_moves_loops_to_the_desktop_trash_and_forgets_them(
+    capsys, lib, loop_folder, desktop_trash
+):
+    assert main(["--library", lib, "scan", str(loop_folder)]) == 0
+    paths = sorted(str(p) for p in loop_folder.rglob("*.wav"))
+    named, flagged, gone = paths[0], paths[1:3], paths[3]
+    assert main(["--library", lib, "flag", *flagged, gone, "--unusual"]) == 0
+    capsys.readouterr()
+
+    code, out = run(capsys, "--library", lib, "trash", "--flag", "unusual", "--dry-run")
+    assert code == 0 and out.splitlines() == [
+        *sorted([*flagged, gone]),
+        "would move 3 loops to the trash (nothing moved)",
+    ]
+    assert all(os.path.exists(p) for p in paths)
+
+    os.remove(gone)
+    code, out = run(capsys, "--library", lib, "trash", named, "--flag", "unusual", "--json")
+    assert code == 0
+    assert out == {
+        "trashed": sorted([named, *flagged]),
+        "gone": [gone],
+        "failed": [],
+        "unknown": [],
+        "dry_run": False,
+    }
+    assert sorted(os.listdir(desktop_trash)) == sorted(
+        os.path.basename(p) for p in [named, *flagged]
+    )
+    left = {r.path for r in Store(lib).list_samples()}
+    assert left.isdisjoint([named, *flagged, gone]) and set(paths[4:]) <= left
+
+
+def test_trash_names_what_it_cannot_find_or_move(capsys, lib, loop_folder, monkeypatch):
+    from anomalizer_desktop.core.library import trash
+
+    assert main(["--library", lib, "scan", str(loop_folder)]) == 0
+    capsys.readouterr()
+    path = sorted(str(p) for p in loop_folder.rglob("*.wav"))[0]
+
+    def no_trash_there(file):
+        raise OSError(f"no trash folder on the drive of {file}")
+
+    monkeypatch.setattr(trash, "send_to_trash", no_trash_there)
+    assert main(["--library", lib, "trash", path, str(loop_folder / "not-here.wav")]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "moved 0 loops to the trash\n"
+    assert f"not in the library: {loop_folder / 'not-here.wav'}" in captured.err
+    assert f"{path}: not moved to the trash: no trash folder on the drive of {path}" in captured.err
+    assert os.path.exists(path) and path in {r.path for r in Store(lib).list_samples()}
+    assert main(["--library", lib, "trash"]) == 1
+    assert "name the loops" in capsys.readouterr().err

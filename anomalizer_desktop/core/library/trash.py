@@ -1,0 +1,58 @@
+"""Move loops' files to the desktop's trash and forget them: the step after finding the ones
+that don't fit.
+
+Files go to the trash the desktop shows (the freedesktop.org trash on Linux, the Trash on
+macOS, the Recycle Bin on Windows), never straight to deletion, so a slip can be undone from
+there. The library forgets the loops that went, with their flags and notes; a loop whose file
+is already gone is forgotten too. A file that cannot be moved (no trash on its drive, no
+permission) stays, on disk and in the library, and is named with the reason.
+
+The command line moves files with Send2Trash; the window passes Qt's own mover (`mover`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from anomalizer_desktop.core.errors import os_reason
+
+
+@dataclass
+class TrashResult:
+    trashed: list[str] = field(default_factory=list)  # moved to the trash
+    gone: list[str] = field(default_factory=list)  # no file to move (already gone)
+    failed: list[str] = field(default_factory=list)  # could not be moved: still there
+    why: dict[str, str] = field(default_factory=dict)  # failed path -> the reason
+
+    @property
+    def forgotten(self) -> list[str]:
+        """The loops the library should forget: moved or already gone."""
+        return self.trashed + self.gone
+
+
+def send_to_trash(path: str) -> None:
+    """Send2Trash's mover: raises OSError when the file cannot go to a trash."""
+    from send2trash import send2trash
+
+    send2trash(path)
+
+
+def move_to_trash(paths: Iterable[str], mover: Callable[[str], None] | None = None) -> TrashResult:
+    """Move each file to the trash with `mover` (Send2Trash unless given), which raises
+    OSError when it cannot."""
+    mover = mover or send_to_trash
+    result = TrashResult()
+    for path in paths:
+        if not os.path.lexists(path):
+            result.gone.append(path)
+            continue
+        try:
+            mover(path)
+        except OSError as error:
+            result.failed.append(path)
+            result.why[path] = os_reason(error)
+        else:
+            result.trashed.append(path)
+    return result
