@@ -366,6 +366,31 @@ def _status(store):
     return score_status(store, "dsp")
 
 
+def test_new_loops_whose_run_lost_its_model_ask_for_training(
+    embedded, drums_with_odd_ones, tmp_path
+):
+    """The detectors folder deleted (or on a drive that is gone): the bar offered "Score new
+    loops" and each click failed with "no checkpoint at …"; `start` failed the same way."""
+    from anomalizer_desktop.core.detector.freshness import TRAIN
+    from anomalizer_desktop.core.detector.training import refresh_scores
+
+    first = run_job(train(embedded, ModelSpec("knn"), "dsp", tmp_path / "models"))
+    Path(first.checkpoint).unlink()
+    audiogen.write(drums_with_odd_ones / "new_loop.wav", audiogen.drum_loop(seed=99, bpm=120))
+    run_job(scan(embedded, [str(drums_with_odd_ones)]))
+    run_job(embed(embedded, "dsp", workers=1))
+    status = _status(embedded)
+    assert status.action == TRAIN
+    assert status.message == (
+        "1 loop has no score yet, and the model of run 1 that would score it is gone"
+        f" ({first.checkpoint}): train to score it"
+    )
+    with pytest.raises(TrainError, match=r"the model of run 1 is gone .*: train again"):
+        run_job(score(embedded))
+    run_job(refresh_scores(embedded, "dsp"))
+    assert _status(embedded).current and embedded.latest_run_id() == 2
+
+
 def test_score_status_names_what_went_stale_and_the_fix(embedded, drums_with_odd_ones):
     from anomalizer_desktop.core.detector.freshness import RETRAIN_WITH_FLAGS, SCORE, TRAIN
 

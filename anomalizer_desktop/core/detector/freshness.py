@@ -15,6 +15,7 @@ import functools
 import hashlib
 import json
 import math
+import os
 from dataclasses import asdict, dataclass
 
 from anomalizer_desktop.core.detector.spec import MIN_TRAINING_LOOPS
@@ -222,7 +223,14 @@ def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
     if scored < embedded:
         new = embedded - scored
         loops = quantity(new, "loop")
-        have = "has" if new == 1 else "have"
+        have, them = ("has", "it") if new == 1 else ("have", "them")
+        checkpoint = config.get("checkpoint")
+        if checkpoint and not os.path.exists(checkpoint):  # deleted, or its drive is gone
+            return status(
+                TRAIN,
+                f"{loops} {have} no score yet, and the model of run {run_id} that would score"
+                f" {them} is gone ({checkpoint}): train to score {them}",
+            )
         return status(SCORE, f"{loops} added or changed since run {run_id} {have} no score yet")
     changed = _library_change(embedded + missing, run_id, config)
     if changed is not None:  # (after SCORE: the new loops get the run's scores meanwhile)

@@ -170,6 +170,10 @@ def score(
     model and the loop alone, so the others would come out the same. Progress per chunk of
     loops; cancelling stops between chunks and writes nothing."""
     run_id, embedder, checkpoint = run_checkpoint(store, run_id)
+    if not os.path.exists(checkpoint):
+        raise TrainError(
+            f"the model of run {run_id} is gone ({checkpoint}): train again (`anomalizer train`)"
+        )
     info = embedder_info(store, embedder).as_dict()
     model, _ = load_checkpoint(checkpoint, info, device=device)
     ids, x = store.feature_matrix(info["id"], info["version"])
