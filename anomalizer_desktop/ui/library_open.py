@@ -70,17 +70,17 @@ def recover_library(
 ) -> Store | None:
     """After `Store(library)` failed with `error`: a Store (of `library`, a new one in its
     place, or of the `default` library when the user chose it), or None to quit."""
-    if not library.exists():  # nothing damaged: its folder cannot be made (a drive not mounted)
-        return _unreachable(library, error, ask, default)
-    if isinstance(error, SchemaTooNewError):
-        ask(f"Cannot open the library {library}.\n\n{_sentence(error)}", [QUIT])
-        return None
-    # never set aside: another program's file, or a sound library on a read-only drive
+    # never set aside, nor waited for: another program's file, a library on a read-only drive
     if isinstance(error, NotALibraryError | LibraryNotWritableError):
         offer_default = _offers_default(library, default)
         choice = ask(_sentence(error), [DEFAULT, QUIT] if offer_default else [QUIT])
         if choice == DEFAULT and offer_default:
             return _open_or_say(default, "Could not open the default library either", ask)
+        return None
+    if not library.exists():  # nothing damaged: its folder cannot be made (a drive not mounted)
+        return _unreachable(library, error, ask, default)
+    if isinstance(error, SchemaTooNewError):
+        ask(f"Cannot open the library {library}.\n\n{_sentence(error)}", [QUIT])
         return None
     choice = ask(
         f"{_sentence(error)}\n\nStart a new, empty library? "

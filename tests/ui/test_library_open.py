@@ -274,3 +274,29 @@ def test_a_library_on_a_full_drive_is_not_called_damaged(tmp_path, monkeypatch):
     assert recover_library(library, caught.value, ask) is None
     assert ask.shown[0][1] == [QUIT]  # no default library given: only Quit, never set aside
     assert sorted(p.name for p in tmp_path.iterdir()) == ["library.sqlite"]
+
+
+def test_a_library_whose_folder_is_on_a_read_only_drive_is_not_waited_for(tmp_path, monkeypatch):
+    """A read-only home: the default library's folder cannot be made. "Is it on a drive that is
+    not connected? Try again" could only fail again."""
+    import errno
+
+    from anomalizer_desktop.core.library.schema import LibraryNotWritableError
+
+    library = tmp_path / "home" / ".local" / "share" / "library.sqlite"
+
+    def read_only(self, *args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    with pytest.raises(LibraryNotWritableError) as caught:
+        Store(library)
+    ask = Answers(QUIT)
+    assert recover_library(library, caught.value, ask) is None
+    text, choices = ask.shown[0]
+    assert choices == [QUIT]
+    assert text == (
+        f"Cannot open the library {library}: cannot create its folder {library.parent}"
+        " (Read-only file system). Start with --library naming a library file in a folder you"
+        " can write to."
+    )

@@ -8,6 +8,7 @@ readers and one writer work side by side). `Store(":memory:")` is for tests.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
 import time
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.errors import AnomalizerError, os_reason
 from anomalizer_desktop.core.library.schema import (
     LibraryNotWritableError,
     NotALibraryError,
@@ -61,10 +62,18 @@ class Store(LibraryViews):
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as error:  # a drive that is not mounted, a folder not ours
-                raise StoreError(
+                cannot = (
                     f"cannot open the library {self.path}: cannot create its folder {folder}"
-                    f" ({error.strerror or error})"
-                ) from None
+                    f" ({os_reason(error)})"
+                )
+                # a read-only drive is there, not unplugged (no permission may be a drive that
+                # is not mounted: /media/me/Drive is made by mounting it, not by us)
+                if error.errno == errno.EROFS:
+                    raise LibraryNotWritableError(
+                        f"{cannot}. Start with --library naming a library file in a folder"
+                        " you can write to"
+                    ) from None
+                raise StoreError(cannot) from None
         if self.path != ":memory:":
             refuse_other_files(self.path)
         try:
