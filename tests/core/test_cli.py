@@ -460,3 +460,13 @@ def test_trash_names_what_it_cannot_find_or_move(capsys, lib, loop_folder, monke
     assert os.path.exists(path) and path in {r.path for r in Store(lib).list_samples()}
     assert main(["--library", lib, "trash"]) == 1
     assert "name the loops" in capsys.readouterr().err
+
+
+def test_start_on_a_folder_without_audio_says_to_add_loops_not_to_embed(capsys, lib, tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "readme.txt").write_text("no loops here")
+    assert main(["--library", lib, "start", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "no loops to learn from yet: add a folder of loops (audio files)" in out
+    assert "embed the library first" not in out

@@ -181,7 +181,13 @@ def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
             info = None
         embedded = _embedded(store, info.id, info.version) if info else 0
         if not embedded:
-            return ScoreStatus(None, None, 0, 0, None, "embed the library first")
+            readable = store.counts_by_status()["ok"]
+            message = (
+                "embed the library first"
+                if readable
+                else "no loops to learn from yet: add a folder of loops (audio files)"
+            )
+            return ScoreStatus(None, None, 0, 0, None, message)
         if embedded < MIN_TRAINING_LOOPS:  # no Train button that can only fail
             message = (
                 f"{quantity(embedded, 'loop')} embedded: learning what is normal needs at least"
