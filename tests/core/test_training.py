@@ -391,6 +391,24 @@ def test_new_loops_whose_run_lost_its_model_ask_for_training(
     assert _status(embedded).current and embedded.latest_run_id() == 2
 
 
+def test_new_loops_whose_run_s_model_is_damaged_say_to_train_and_start_trains(
+    embedded, drums_with_odd_ones, tmp_path
+):
+    from anomalizer_desktop.core.detector.checkpoint import CheckpointError
+    from anomalizer_desktop.core.detector.training import refresh_scores
+
+    first = run_job(train(embedded, ModelSpec("knn"), "dsp", tmp_path / "models"))
+    Path(first.checkpoint).write_bytes(b"half a checkpoint")
+    audiogen.write(drums_with_odd_ones / "new_loop.wav", audiogen.drum_loop(seed=99, bpm=120))
+    run_job(scan(embedded, [str(drums_with_odd_ones)]))
+    run_job(embed(embedded, "dsp", workers=1))
+    with pytest.raises(CheckpointError, match=r"; train again \(`anomalizer train`\) to score$"):
+        run_job(score(embedded))
+    said = run_job(refresh_scores(embedded, "dsp"))
+    assert said.startswith("run 2: default on 19 loops")
+    assert _status(embedded).current
+
+
 def test_score_status_names_what_went_stale_and_the_fix(embedded, drums_with_odd_ones):
     from anomalizer_desktop.core.detector.freshness import RETRAIN_WITH_FLAGS, SCORE, TRAIN
 

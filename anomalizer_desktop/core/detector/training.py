@@ -16,7 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from anomalizer_desktop.core.detector.checkpoint import load_checkpoint, save_checkpoint
+from anomalizer_desktop.core.detector.checkpoint import (
+    CheckpointError,
+    load_checkpoint,
+    save_checkpoint,
+)
 from anomalizer_desktop.core.detector.freshness import (
     EMBED,
     NO_FLAGS_DIGEST,
@@ -175,7 +179,10 @@ def score(
             f"the model of run {run_id} is gone ({checkpoint}): train again (`anomalizer train`)"
         )
     info = embedder_info(store, embedder).as_dict()
-    model, _ = load_checkpoint(checkpoint, info, device=device)
+    try:
+        model, _ = load_checkpoint(checkpoint, info, device=device)
+    except CheckpointError as error:  # damaged, or for other vectors: a new run is the way on
+        raise CheckpointError(f"{error}; train again (`anomalizer train`) to score") from None
     ids, x = store.feature_matrix(info["id"], info["version"])
     if only_new and len(ids):
         scored = store.execute("SELECT sample_id FROM scores WHERE run_id = ?", (run_id,))
@@ -213,14 +220,18 @@ def refresh_scores(
             return f"scores are up to date (run {status.run_id})"
         return f"not trained: {status.message}" if status.embedded else status.message
     if status.action == SCORE:
-        done = yield from score(store, status.run_id, cancel=cancel, only_new=True)
-        scored = (
-            f"run {done['run_id']}: scored {done['scored']} new loops, "
-            f"{done['unusual']} above the unusual cut"
-        )
-        status = score_status(store, embedder)
-        if status.action is None:  # else so many came in that it is another library, or the
-            return scored  # flags changed too: train
+        try:
+            done = yield from score(store, status.run_id, cancel=cancel, only_new=True)
+        except CheckpointError:  # the run's model cannot be read (damaged): learn anew
+            done = None
+        if done is not None:
+            scored = (
+                f"run {done['run_id']}: scored {done['scored']} new loops, "
+                f"{done['unusual']} above the unusual cut"
+            )
+            status = score_status(store, embedder)
+            if status.action is None:  # else so many came in that it is another library, or
+                return scored  # the flags changed too: train
     if status.embedded < MIN_TRAINING_LOOPS:
         return (
             f"not trained: {quantity(status.embedded, 'loop')} embedded,"
