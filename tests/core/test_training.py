@@ -395,6 +395,7 @@ def test_new_loops_whose_run_s_model_is_damaged_say_to_train_and_start_trains(
     embedded, drums_with_odd_ones, tmp_path
 ):
     from anomalizer_desktop.core.detector.checkpoint import CheckpointError
+    from anomalizer_desktop.core.detector.freshness import TRAIN
     from anomalizer_desktop.core.detector.training import refresh_scores
 
     first = run_job(train(embedded, ModelSpec("knn"), "dsp", tmp_path / "models"))
@@ -402,6 +403,12 @@ def test_new_loops_whose_run_s_model_is_damaged_say_to_train_and_start_trains(
     audiogen.write(drums_with_odd_ones / "new_loop.wav", audiogen.drum_loop(seed=99, bpm=120))
     run_job(scan(embedded, [str(drums_with_odd_ones)]))
     run_job(embed(embedded, "dsp", workers=1))
+    status = _status(embedded)
+    assert (status.action, status.message) == (
+        TRAIN,
+        "1 loop has no score yet, and the model of run 1 that would score it cannot be read"
+        f" ({first.checkpoint} is damaged): train to score it",
+    )
     with pytest.raises(CheckpointError, match=r"; train again \(`anomalizer train`\) to score$"):
         run_job(score(embedded))
     said = run_job(refresh_scores(embedded, "dsp"))

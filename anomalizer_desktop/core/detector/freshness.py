@@ -16,6 +16,7 @@ import hashlib
 import json
 import math
 import os
+import zipfile
 from dataclasses import asdict, dataclass
 
 from anomalizer_desktop.core.detector.spec import MIN_TRAINING_LOOPS
@@ -156,6 +157,19 @@ def _library_change(held: int, run_id: int, config: dict) -> str | None:
     )
 
 
+def _unusable_model(checkpoint: str | None) -> str | None:
+    """What is wrong with a run's checkpoint file, in words ("is gone (…)"), or None. Only
+    looks at the file's end (a checkpoint is a zip file): a truncated or overwritten one is
+    caught in microseconds, without loading it."""
+    if not checkpoint:
+        return None
+    if not os.path.exists(checkpoint):  # deleted, or its drive is gone
+        return f"is gone ({checkpoint})"
+    if not zipfile.is_zipfile(checkpoint):
+        return f"cannot be read ({checkpoint} is damaged)"
+    return None
+
+
 def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
     """How the latest run's scores relate to the library now (see the module docstring)."""
     run_id = store.latest_run_id()
@@ -230,12 +244,12 @@ def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
         new = embedded - scored
         loops = quantity(new, "loop")
         have, them = ("has", "it") if new == 1 else ("have", "them")
-        checkpoint = config.get("checkpoint")
-        if checkpoint and not os.path.exists(checkpoint):  # deleted, or its drive is gone
+        unusable = _unusable_model(config.get("checkpoint"))
+        if unusable is not None:
             return status(
                 TRAIN,
                 f"{loops} {have} no score yet, and the model of run {run_id} that would score"
-                f" {them} is gone ({checkpoint}): train to score {them}",
+                f" {them} {unusable}: train to score {them}",
             )
         return status(SCORE, f"{loops} added or changed since run {run_id} {have} no score yet")
     changed = _library_change(embedded + missing, run_id, config)
