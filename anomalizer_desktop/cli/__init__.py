@@ -57,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("embed", parents=[common], help="compute embeddings for new loops")
     p.add_argument("--embedder", default="dsp", choices=available_embedders())
-    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument(
+        "--workers", type=_at_least_one, default=None, help="processes (default: all cores)"
+    )
     p.add_argument("--retry-errors", action="store_true", help="retry files that failed before")
     add_clap_options(p)
     p.set_defaults(func=library_commands.cmd_embed)
@@ -98,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", metavar="OUT")
     p.add_argument("--format", choices=FORMATS, required=True)
     p.add_argument("--flag", choices=FLAGS)
-    p.add_argument("--top", type=int, help="the N most unusual (needs scores)")
+    p.add_argument("--top", type=_at_least_one, help="the N most unusual (needs scores)")
     p.add_argument("--min-score", type=float)
     p.add_argument("--max-score", type=float)
     p.add_argument("--path", dest="paths", action="append", help="only these files (repeatable)")
@@ -132,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--network", default="AE", choices=NETWORKS)
     p.add_argument("--embedder", default="dsp", help="built-in or imported embedder name")
     p.add_argument("--device", default="auto", choices=DEVICES)
-    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--epochs", type=_at_least_one, default=None)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eta", type=float, default=1.0, help="weight of flagged loops (Deep SAD)")
     p.add_argument(
@@ -158,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("explain", parents=[common], help="why a loop is unusual")
     p.add_argument("path")
     p.add_argument("--embedder", default="dsp", help="built-in or imported embedder name")
-    p.add_argument("--neighbours", type=int, default=5)
+    p.add_argument("--neighbours", type=_at_least_one, default=5)
     p.set_defaults(func=loop_commands.cmd_explain)
 
     p = sub.add_parser("similar", parents=[common], help="the loops most like a loop")
@@ -204,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="only these, comma-separated (e.g. default,knn; sad-* run under assisted only)",
     )
     p.add_argument("--device", default="cpu", choices=DEVICES)
-    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--epochs", type=_at_least_one, default=None)
     p.add_argument("--json", dest="json_out", metavar="OUT", help="write the results as JSON")
     p.add_argument(
         "--save-features",
@@ -220,20 +222,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = bench_sub.add_parser("embed", parents=[common], help="decode and embedding throughput")
     p.add_argument("folder")
     p.add_argument("--embedder", action="append", choices=available_embedders())
-    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--workers", type=_at_least_one, default=None)
     add_clap_options(p)
-    p.add_argument("--repeats", type=int, default=3, help="passes per measurement (median)")
+    p.add_argument(
+        "--repeats", type=_at_least_one, default=3, help="passes per measurement (median)"
+    )
     p.set_defaults(func=bench_commands.cmd_bench_embed, needs_store=False)
     p = bench_sub.add_parser(
         "train", parents=[common], help="Deep SVDD time per epoch; default detector fit time"
     )
-    p.add_argument("--n", type=int, default=10_000)
-    p.add_argument("--dim", type=int, default=1024)
-    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--n", type=_at_least_one, default=10_000)
+    p.add_argument("--dim", type=_at_least_one, default=1024)
+    p.add_argument("--epochs", type=_at_least_one, default=5)
     p.add_argument("--network", default="AE", choices=NETWORKS)
     p.set_defaults(func=bench_commands.cmd_bench_train, needs_store=False)
     p = bench_sub.add_parser("gui", parents=[common], help="table/map speed and UI stalls")
-    p.add_argument("--rows", type=int, default=100_000)
+    p.add_argument("--rows", type=_at_least_one, default=100_000)
     p.add_argument("--embed-files", type=int, default=120)
     p.set_defaults(func=bench_commands.cmd_bench_gui, needs_store=False)
     return parser

@@ -470,3 +470,21 @@ def test_start_on_a_folder_without_audio_says_to_add_loops_not_to_embed(capsys, 
     out = capsys.readouterr().out
     assert "no loops to learn from yet: add a folder of loops (audio files)" in out
     assert "embed the library first" not in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train", "--detector", "svdd", "--epochs", "0"],  # stored a run of an untrained network
+        ["export", "--format", "csv", "--top", "-5", "out.csv"],  # "wrote 0 loops"
+        ["explain", "loop.wav", "--neighbours", "0"],
+        ["embed", "--workers", "0"],
+        ["bench", "train", "--n", "0"],
+    ],
+)
+def test_counts_below_one_are_usage_errors(capsys, lib, argv):
+    with pytest.raises(SystemExit) as caught:
+        main(["--library", lib, *argv])
+    assert caught.value.code == 2
+    assert "must be 1 or more" in capsys.readouterr().err
+    assert not os.path.exists(lib)
