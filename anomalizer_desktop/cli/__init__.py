@@ -7,6 +7,7 @@ not run (no such folder, unwritable export, damaged library), 2 for a usage erro
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 
@@ -23,6 +24,29 @@ from anomalizer_desktop.core.paths import resolve_library_path
 
 #: what `scan` and `start` do without folders: the window's Rescan, for a shell or a timer
 FOLDERS_HELP = "folders to add or scan again (none: every folder of the library, as Rescan does)"
+
+
+def _seed(text: str) -> int:
+    """argparse type: a seed the random generators take, 0 to 2**32 - 1 (scikit-learn
+    refuses others: `--seed -1` ended an iforest training in a traceback)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError("must be from 0 to 4294967295")
+    return value
+
+
+def _positive_number(text: str) -> float:
+    """argparse type: a number above 0 (Deep SAD's eta: 0 or less turns its objective over)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError("must be a number above 0")
+    return value
 
 
 def _at_least_one(text: str) -> int:
@@ -135,8 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--embedder", default="dsp", help="built-in or imported embedder name")
     p.add_argument("--device", default="auto", choices=DEVICES)
     p.add_argument("--epochs", type=_at_least_one, default=None)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--eta", type=float, default=1.0, help="weight of flagged loops (Deep SAD)")
+    p.add_argument("--seed", type=_seed, default=0)
+    p.add_argument(
+        "--eta", type=_positive_number, default=1.0, help="weight of flagged loops (Deep SAD)"
+    )
     p.add_argument(
         "--ensemble",
         type=_at_least_one,

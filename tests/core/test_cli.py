@@ -473,18 +473,24 @@ def test_start_on_a_folder_without_audio_says_to_add_loops_not_to_embed(capsys, 
 
 
 @pytest.mark.parametrize(
-    "argv",
+    ("argv", "said"),
     [
-        ["train", "--detector", "svdd", "--epochs", "0"],  # stored a run of an untrained network
-        ["export", "--format", "csv", "--top", "-5", "out.csv"],  # "wrote 0 loops"
-        ["explain", "loop.wav", "--neighbours", "0"],
-        ["embed", "--workers", "0"],
-        ["bench", "train", "--n", "0"],
+        # stored a run of an untrained network
+        (["train", "--detector", "svdd", "--epochs", "0"], "must be 1 or more"),
+        (["export", "--format", "csv", "--top", "-5", "out.csv"], "must be 1 or more"),
+        (["explain", "loop.wav", "--neighbours", "0"], "must be 1 or more"),
+        (["embed", "--workers", "0"], "must be 1 or more"),
+        (["bench", "train", "--n", "0"], "must be 1 or more"),
+        # a traceback from scikit-learn
+        (["train", "--detector", "iforest", "--seed", "-1"], "must be from 0 to 4294967295"),
+        # turned Deep SAD's objective over
+        (["train", "--detector", "sad", "--eta", "-1"], "must be a number above 0"),
+        (["train", "--detector", "sad", "--eta", "nan"], "must be a number above 0"),
     ],
 )
-def test_counts_below_one_are_usage_errors(capsys, lib, argv):
+def test_numbers_out_of_range_are_usage_errors(capsys, lib, argv, said):
     with pytest.raises(SystemExit) as caught:
         main(["--library", lib, *argv])
     assert caught.value.code == 2
-    assert "must be 1 or more" in capsys.readouterr().err
+    assert said in capsys.readouterr().err
     assert not os.path.exists(lib)
