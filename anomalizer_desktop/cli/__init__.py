@@ -19,6 +19,7 @@ from anomalizer_desktop.core.detector.spec import SVDD_ENSEMBLE
 from anomalizer_desktop.core.embedding.base import available_embedders
 from anomalizer_desktop.core.errors import AnomalizerError, os_error_text
 from anomalizer_desktop.core.export import FORMATS
+from anomalizer_desktop.core.library.scanner import resolve_roots
 from anomalizer_desktop.core.library.store import FLAGS, SORT_COLUMNS, STATUSES, Store
 from anomalizer_desktop.core.paths import resolve_library_path
 
@@ -277,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         path = resolve_library_path(args.library)
         # scan and start make a library only when told which folders to put in it
         creates = getattr(args, "creates_library", False) and bool(args.paths)
+        if creates and not path.exists():
+            resolve_roots(args.paths)  # a mistyped folder makes no empty library (ScanError)
         if not creates and not path.exists():
             # only scan and start make a library: `export` or `list` with a mistyped --library
             # must not leave an empty one behind and report "wrote 0 loops"

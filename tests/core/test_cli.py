@@ -213,6 +213,17 @@ def test_scan_without_folders_says_what_is_missing(capsys, lib, tmp_path):
 def test_scan_of_a_missing_folder_fails_cleanly(capsys, lib, tmp_path):
     assert main(["--library", lib, "scan", str(tmp_path / "nope")]) == 1
     assert "not a folder" in capsys.readouterr().err
+    assert not os.path.exists(lib)  # a mistyped folder left an empty library behind
+
+
+def test_a_loop_named_instead_of_its_folder_is_told_the_folder(capsys, lib, loop_folder):
+    loop = Path(os.path.realpath(sorted(loop_folder.rglob("*.wav"))[0]))
+    assert main(["--library", lib, "start", str(loop)]) == 1
+    assert capsys.readouterr().err == (
+        f"anomalizer: no folder to scan: {loop} is a file, not a folder (its folder:"
+        f" {loop.parent})\n"
+    )
+    assert not os.path.exists(lib)
 
 
 def test_an_error_of_the_system_is_one_line_not_a_traceback(capsys, lib, loop_folder, monkeypatch):

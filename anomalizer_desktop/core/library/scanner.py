@@ -70,6 +70,9 @@ def resolve_roots(paths: list[str]) -> list[str]:
 
 
 def _why_not(folder: str) -> str:
+    if os.path.isfile(folder):  # a loop named instead of its folder: name the folder to use
+        parent = shown_path(os.path.dirname(folder))
+        return f"{shown_path(folder)} is a file, not a folder (its folder: {parent})"
     if not os.path.isdir(folder):
         return f"{shown_path(folder)} is not a folder"
     return f"{shown_path(folder)}: {UNUSABLE_FOLDER_NAME}"
