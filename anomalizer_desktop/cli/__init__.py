@@ -10,6 +10,7 @@ import argparse
 import math
 import os
 import sys
+from collections.abc import Callable
 
 from anomalizer_desktop import __version__
 from anomalizer_desktop.cli import bench_commands, library_commands, loop_commands, model_commands
@@ -27,16 +28,27 @@ from anomalizer_desktop.core.paths import resolve_library_path
 FOLDERS_HELP = "folders to add or scan again (none: every folder of the library, as Rescan does)"
 
 
-def _seed(text: str) -> int:
-    """argparse type: a seed the random generators take, 0 to 2**32 - 1 (scikit-learn
-    refuses others: `--seed -1` ended an iforest training in a traceback)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError("must be from 0 to 4294967295")
-    return value
+def _whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
+    """argparse type: a whole number from `low` (up to `high`)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(
+                f"must be {low} or more" if high is None else f"must be from {low} to {high}"
+            )
+        return value
+
+    return parse
+
+
+_at_least_one = _whole_number(1)
+#: a seed the random generators take (scikit-learn refuses others: `--seed -1` ended an
+#: iforest training in a traceback)
+_seed = _whole_number(0, 2**32 - 1)
 
 
 def _positive_number(text: str) -> float:
@@ -47,17 +59,6 @@ def _positive_number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError("must be a number above 0")
-    return value
-
-
-def _at_least_one(text: str) -> int:
-    """argparse type: a whole number of 1 or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
     return value
 
 
