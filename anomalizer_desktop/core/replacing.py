@@ -35,4 +35,6 @@ def refuse_unwritable_place(target: str | os.PathLike[str], error: type[Anomaliz
     if not folder.is_dir():
         raise error(f"cannot write {target}: its folder {folder} is not there")
     if not os.access(folder, os.W_OK):
-        raise error(f"cannot write {target}: this user may not write into {folder}")
+        raise error(
+            f"cannot write {target}: {folder} is read-only here (its drive or its permissions)"
+        )

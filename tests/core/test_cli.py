@@ -242,11 +242,21 @@ def test_an_error_of_the_system_is_one_line_not_a_traceback(capsys, lib, loop_fo
     assert capsys.readouterr().err == "anomalizer: /Volumes/Loops/lib.sqlite: Permission denied\n"
 
 
-def test_evaluate_refuses_a_json_it_could_not_write_before_its_work(capsys, tmp_path):
+def test_evaluate_refuses_a_json_it_could_not_write_before_its_work(capsys, tmp_path, monkeypatch):
     out = tmp_path / "not here" / "auc.json"
     assert main(["evaluate", "--features", str(tmp_path), "--json", str(out)]) == 1
     err = capsys.readouterr().err
     assert err == f"anomalizer: cannot write {out}: its folder {out.parent} is not there\n"
+    out = tmp_path / "auc.json"
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda path, mode: str(path) != str(tmp_path) and real_access(path, mode)
+    )
+    assert main(["evaluate", "--features", str(tmp_path), "--json", str(out)]) == 1
+    assert capsys.readouterr().err == (
+        f"anomalizer: cannot write {out}: {tmp_path} is read-only here (its drive or its"
+        " permissions)\n"
+    )
 
 
 def test_awkward_library_end_to_end_without_traceback(awkward_folder, tmp_path):
