@@ -28,6 +28,10 @@ from anomalizer_desktop.core.library.store import Store
 START_NEW, QUIT, OK = "start-new", "quit", "ok"
 RETRY, DEFAULT = "retry", "default"
 
+#: the suffixes of what a library is on disk: its file, and the journal and index SQLite
+#: keeps beside it
+LIBRARY_SUFFIXES = ("", "-wal", "-shm")
+
 #: shows the message and the choices, returns the one taken (QUIT when the window is closed)
 Ask = Callable[[str, list[str]], str]
 
@@ -36,7 +40,7 @@ def set_aside(library: Path) -> Path:
     """Rename the library file (and SQLite's -wal / -shm beside it) to `<name>.damaged-<time>`."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     kept = library.with_name(f"{library.name}.damaged-{stamp}")
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in LIBRARY_SUFFIXES:
         part = Path(f"{library}{suffix}")
         if part.exists():
             os.replace(part, Path(f"{kept}{suffix}"))
@@ -46,9 +50,9 @@ def set_aside(library: Path) -> Path:
 def put_back(library: Path, kept: Path) -> None:
     """Undo `set_aside`: the new library's files go (it could not be made; it holds nothing),
     the kept ones take their names again."""
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in LIBRARY_SUFFIXES:
         Path(f"{library}{suffix}").unlink(missing_ok=True)
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in LIBRARY_SUFFIXES:
         part = Path(f"{kept}{suffix}")
         if part.exists():
             os.replace(part, Path(f"{library}{suffix}"))
