@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 
@@ -21,7 +22,8 @@ from anomalizer_desktop.core.embedding.base import available_embedders
 from anomalizer_desktop.core.errors import AnomalizerError, os_error_text
 from anomalizer_desktop.core.export import FORMATS
 from anomalizer_desktop.core.library.scanner import resolve_roots
-from anomalizer_desktop.core.library.store import FLAGS, SORT_COLUMNS, STATUSES, Store
+from anomalizer_desktop.core.library.schema import is_damage
+from anomalizer_desktop.core.library.store import FLAGS, SORT_COLUMNS, STATUSES, Store, damaged
 from anomalizer_desktop.core.paths import resolve_library_path
 
 #: what `scan` and `start` do without folders: the window's Rescan, for a shell or a timer
@@ -154,6 +156,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", parents=[common], help="where the library is and what it holds")
     p.set_defaults(func=library_commands.cmd_info)
+
+    p = sub.add_parser(
+        "repair",
+        parents=[common],
+        help="check the library file; when it is damaged, rebuild it from what can be read",
+    )
+    p.add_argument(
+        "--check", action="store_true", help="only check: change nothing, exit 1 when damaged"
+    )
+    p.set_defaults(func=library_commands.cmd_repair, needs_store=False)
 
     p = sub.add_parser("train", parents=[common], help="train the detector and score every loop")
     p.add_argument("--detector", default="default", choices=DETECTORS)
@@ -300,6 +312,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except OSError as error:  # a file not there, no permission, a full drive: no traceback
         print(f"anomalizer: {os_error_text(error)}", file=sys.stderr)
+        return 1
+    except sqlite3.DatabaseError as error:  # a read met a damaged page of the library
+        if not is_damage(error):
+            raise
+        library = str(resolve_library_path(getattr(args, "library", None)))
+        print(f"anomalizer: {damaged(library, error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("anomalizer: interrupted", file=sys.stderr)

@@ -1,4 +1,5 @@
-"""Commands that build and read the library: scan, embed, start, list, flag, export, forget, info.
+"""Commands that build and read the library: scan, embed, start, list, flag, export, forget, info,
+repair.
 
 Each takes parsed args (and an open Store where it works on a library) and returns an exit code.
 """
@@ -14,11 +15,13 @@ from anomalizer_desktop.core.embedding.job import embed as embed_job
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.export import FolderNotEmptyError, select_entries, write_export
 from anomalizer_desktop.core.library.lookup import held_name, library_names
+from anomalizer_desktop.core.library.repair import find_damage, repair_library
 from anomalizer_desktop.core.library.scanner import UNREACHABLE_FOLDER, ScanError, reachable_roots
 from anomalizer_desktop.core.library.scanner import scan as scan_job
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.trash import TrashResult, move_to_trash
 from anomalizer_desktop.core.library.walk import UNUSABLE_FILE_NAME, has_a_usable_name, shown_path
+from anomalizer_desktop.core.paths import resolve_library_path
 from anomalizer_desktop.core.text import quantity, unusual_percent
 
 SCAN_KEYS = ("found", "new", "changed", "unchanged", "moved", "missing", "errors")
@@ -335,4 +338,36 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
         print(f"scores    run {scores.run_id}, {scores.scored} of {scores.embedded} loops, {state}")
         if not scores.current:
             print(f"          {scores.message}")
+    return 0
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    """Check the library with SQLite's quick check; when it is damaged (and not --check), set
+    it aside and make it again from what can be read."""
+    path = resolve_library_path(args.library)
+    if not path.exists():
+        raise AnomalizerError(f"no library at {path}")
+    damage = find_damage(path)
+    report: dict = {"library": os.path.abspath(path), "damage": damage, "repaired": False}
+    if damage is None or args.check:
+        if args.json:
+            print_json(report)
+        elif damage is None:
+            print(f"the library {path} is sound (SQLite's check found nothing wrong)")
+        else:
+            print(f"the library {path} is damaged:\n  " + damage.replace("\n", "\n  "))
+            print("`anomalizer repair` rebuilds it from what can be read")
+        return 0 if damage is None else 1
+    warn(f"the library {path} is damaged: {damage.splitlines()[0]}")
+    outcome = drive(repair_library(path), "repairing", args.quiet)
+    if args.json:
+        report |= {
+            "repaired": True,
+            "kept_as": str(outcome.kept_as),
+            "rebuilt_folders": outcome.rebuilt_folders,
+            "tables": {name: vars(table) for name, table in outcome.tables.items()},
+        }
+        print_json(report)
+    else:
+        print(outcome.summary())
     return 0

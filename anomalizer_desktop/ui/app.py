@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from anomalizer_desktop.core.errors import AnomalizerError
     from anomalizer_desktop.core.library.store import Store
+    from anomalizer_desktop.ui.job_progress import run_with_progress
     from anomalizer_desktop.ui.library_open import (
         ask_with_message_box,
         missing_library,
@@ -52,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         gone_since_last_time,
         remember_library,
     )
+    from anomalizer_desktop.ui.window_repair import route_damage_to_windows
     from anomalizer_desktop.ui.workers import JobRunner
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -74,7 +76,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"anomalizer-desktop: {error}", file=sys.stderr)
         if args.screenshot:
             return 1
-        store = recover_library(library, error, ask_with_message_box, default)
+        store = recover_library(
+            library,
+            error,
+            ask_with_message_box,
+            default,
+            run=lambda job: run_with_progress(job, "Repairing the library"),
+        )
         if store is None:
             return 1
     library = Path(store.path)  # another one, when the user chose it
@@ -86,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         return _screenshot(app, window, Path(args.screenshot), args.select)
     window.show()
     close_on_signals(app)
+    route_damage_to_windows()
     if args.folders:
         QTimer.singleShot(0, lambda: window.add_folders(args.folders))
     else:

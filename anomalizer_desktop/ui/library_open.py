@@ -1,61 +1,40 @@
 """What the app does when the library file cannot be opened: say so in a window, never a traceback.
 
-A damaged library (not a database, a disk image that is malformed) can be set aside: the file is
-renamed, never deleted, and a new empty library takes its place, so the producer can keep
-working and the old file stays there for recovery. A library written by a newer version of the
-app is left exactly as it is: the fix is to update the app. So is a file that is not a library
-at all (another program's database, a sound file named as the library), a library on a
-read-only drive or in a folder this user may not write (it is not damaged), and a library whose
-folder cannot be made (a drive that is not mounted): the producer can mount it and try again,
-or work in the default library meanwhile (the other stays in Library > Open recent).
+A damaged library (a disk image that is malformed) can be repaired: the file is renamed, never
+deleted, and a new library made of everything that can still be read from it takes its place
+(`core.library.repair`), so the producer keeps their flags and notes and the old file stays
+there for recovery. A library written by a newer version of the app is left exactly as it is:
+the fix is to update the app. So is a file that is not a library at all (another program's
+database, a sound file named as the library), a library on a read-only drive or in a folder
+this user may not write (it is not damaged), and a library whose folder cannot be made (a
+drive that is not mounted): the producer can mount it and try again, or work in the default
+library meanwhile (the other stays in Library > Open recent).
 """
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.jobs import Job, run_job
+from anomalizer_desktop.core.library.repair import repair_library
 from anomalizer_desktop.core.library.schema import (
     LibraryNotWritableError,
     NotALibraryError,
     SchemaTooNewError,
 )
-from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.library.store import LibraryDamagedError, Store
 
-START_NEW, QUIT, OK = "start-new", "quit", "ok"
-RETRY, DEFAULT = "retry", "default"
+START_NEW, QUIT, OK, CLOSE = "start-new", "quit", "ok", "close"
+RETRY, DEFAULT, REPAIR = "retry", "default", "repair"
 
-#: the suffixes of what a library is on disk: its file, and the journal and index SQLite
-#: keeps beside it
-LIBRARY_SUFFIXES = ("", "-wal", "-shm")
+#: runs a core job to its end and returns its result (the app shows a progress dialog)
+Run = Callable[[Job], Any]
 
 #: shows the message and the choices, returns the one taken (QUIT when the window is closed)
 Ask = Callable[[str, list[str]], str]
-
-
-def set_aside(library: Path) -> Path:
-    """Rename the library file (and SQLite's -wal / -shm beside it) to `<name>.damaged-<time>`."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    kept = library.with_name(f"{library.name}.damaged-{stamp}")
-    for suffix in LIBRARY_SUFFIXES:
-        part = Path(f"{library}{suffix}")
-        if part.exists():
-            os.replace(part, Path(f"{kept}{suffix}"))
-    return kept
-
-
-def put_back(library: Path, kept: Path) -> None:
-    """Undo `set_aside`: the new library's files go (it could not be made; it holds nothing),
-    the kept ones take their names again."""
-    for suffix in LIBRARY_SUFFIXES:
-        Path(f"{library}{suffix}").unlink(missing_ok=True)
-    for suffix in LIBRARY_SUFFIXES:
-        part = Path(f"{kept}{suffix}")
-        if part.exists():
-            os.replace(part, Path(f"{library}{suffix}"))
 
 
 def _offers_default(library: Path, default: Path | None) -> bool:
@@ -70,9 +49,13 @@ def _sentence(error: AnomalizerError) -> str:
 
 
 def recover_library(
-    library: Path, error: AnomalizerError, ask: Ask, default: Path | None = None
+    library: Path,
+    error: AnomalizerError,
+    ask: Ask,
+    default: Path | None = None,
+    run: Run = run_job,
 ) -> Store | None:
-    """After `Store(library)` failed with `error`: a Store (of `library`, a new one in its
+    """After `Store(library)` failed with `error`: a Store (of `library`, repaired in its
     place, or of the `default` library when the user chose it), or None to quit."""
     # never set aside, nor waited for: another program's file, a library on a read-only drive
     if isinstance(error, NotALibraryError | LibraryNotWritableError):
@@ -86,30 +69,36 @@ def recover_library(
     if isinstance(error, SchemaTooNewError):
         ask(f"Cannot open the library {library}.\n\n{_sentence(error)}", [QUIT])
         return None
-    choice = ask(
-        f"{_sentence(error)}\n\nStart a new, empty library? "
-        "The damaged file is kept beside it, renamed, so nothing in it is lost.",
-        [START_NEW, QUIT],
+    what = (
+        f"The library {library} is damaged ({error.reason})."
+        if isinstance(error, LibraryDamagedError)
+        else _sentence(error)
     )
-    if choice != START_NEW:
+    if ask(f"{what}\n\n{REPAIR_OFFER}", [REPAIR, QUIT]) != REPAIR:
         return None
+    return repair_and_open(library, ask, run)
+
+
+#: what repairing does, in the question that offers it
+REPAIR_OFFER = (
+    "Repair it? Everything in it that can still be read (loops, flags and notes, embeddings,"
+    " scores) goes into a new library under its name. The damaged file is kept beside it,"
+    " renamed, so nothing in it is lost."
+)
+
+
+def repair_and_open(library: Path, ask: Ask, run: Run = run_job) -> Store | None:
+    """Repair the library (`core.library.repair`), say what was kept and lost, and open it;
+    None when it could not be repaired (it is then as it was) or the repair was cancelled."""
     try:
-        kept = set_aside(library)
-    except OSError as failure:
-        ask(f"Could not set the library {library} aside:\n\n{failure}", [QUIT])
-        return None
-    try:
-        store = Store(library)
+        outcome = run(repair_library(library))
     except (OSError, AnomalizerError) as failure:
-        put_back(library, kept)  # never leave an empty file where the library was
-        ask(
-            f"Could not start a new library at {library}:\n\n{failure}\n\n"
-            "The old library is back under its name, as it was.",
-            [QUIT],
-        )
+        ask(f"Could not repair the library {library}:\n\n{failure}\n\nIt is as it was.", [CLOSE])
         return None
-    ask(f"Started a new library. The damaged one is kept as {kept}.", [OK])
-    return store
+    if outcome is None:  # cancelled
+        return None
+    ask(outcome.summary(), [OK])
+    return _open_or_say(library, "Could not open the repaired library", ask)
 
 
 def _unreachable(
@@ -181,20 +170,27 @@ def ask_with_message_box(text: str, choices: list[str]) -> str:
     from anomalizer_desktop.ui import plain_text
 
     box = plain_text.message_box(QMessageBox.Icon.NoIcon, "anomalizer-desktop", text)
-    box.setIcon(QMessageBox.Icon.Critical if QUIT in choices else QMessageBox.Icon.Information)
+    # a question or a failure; only a report (OK alone) is news
+    box.setIcon(QMessageBox.Icon.Information if choices == [OK] else QMessageBox.Icon.Critical)
     labels = {
         START_NEW: "Start a new library",
+        REPAIR: "Repair the library",
         RETRY: "Try again",
         DEFAULT: "Open the default library",
         QUIT: "Quit",
         OK: "OK",
+        CLOSE: "Close",
     }
-    roles = {START_NEW: QMessageBox.ButtonRole.AcceptRole, QUIT: QMessageBox.ButtonRole.RejectRole}
+    roles = {
+        START_NEW: QMessageBox.ButtonRole.AcceptRole,
+        REPAIR: QMessageBox.ButtonRole.AcceptRole,
+        QUIT: QMessageBox.ButtonRole.RejectRole,
+    }
     buttons = {
         box.addButton(labels[c], roles.get(c, QMessageBox.ButtonRole.AcceptRole)): c
         for c in choices
     }
-    default = next(b for b, c in buttons.items() if c == (QUIT if QUIT in choices else OK))
+    default = next(b for b, c in buttons.items() if c in (QUIT, OK, CLOSE))
     box.setDefaultButton(default)
     box.exec()
     return buttons.get(box.clickedButton(), QUIT)

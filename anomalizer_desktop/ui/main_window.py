@@ -35,6 +35,7 @@ from anomalizer_desktop.ui.window_audition import AuditionAndFlags
 from anomalizer_desktop.ui.window_build import WindowBuilder
 from anomalizer_desktop.ui.window_jobs import LibraryJobs
 from anomalizer_desktop.ui.window_likeness import LikenessSort
+from anomalizer_desktop.ui.window_repair import LibraryRepair
 from anomalizer_desktop.ui.workers import JobRunner
 
 #: what the waveform says when the filters hide the loop it showed
@@ -64,7 +65,13 @@ def first_size(available: QSize) -> QSize:
 
 
 class MainWindow(
-    WindowBuilder, WindowActions, LibraryJobs, AuditionAndFlags, LikenessSort, QMainWindow
+    WindowBuilder,
+    WindowActions,
+    LibraryJobs,
+    AuditionAndFlags,
+    LikenessSort,
+    LibraryRepair,
+    QMainWindow,
 ):
     """The library window. Its parts live in mixins, one job each: widgets (window_build),
     toolbar and menus (window_actions), background jobs (window_jobs), audition, flags and
@@ -93,6 +100,7 @@ class MainWindow(
         #: once the first snapshot shows it (resume auditioning where you left off)
         self._resume_path = last_loop(settings, store.path)
         self.scan_problems: list[tuple[str, str]] = []  # the last scan's (see _job_finished)
+        self.damage_messages: set[str] = set()  # see LibraryRepair
         self.outside_changes = OutsideChanges(store, runner, self)
         self._build_ui()
         self._build_actions()
@@ -162,9 +170,11 @@ class MainWindow(
         self._status_timer.timeout.connect(self._check_score_status)
         self.outside_changes.changed.connect(self._reload_after_outside_change)
         self.likeness_button.clicked.connect(self.end_likeness)
+        self.runner.damaged.connect(self._library_damaged)
         self.table.horizontalHeader().sortIndicatorChanged.connect(self._header_sorted)
 
     # ------------------------------------------------------------------ data
+    @unless_closed
     def reload(self) -> None:
         """Re-read the library (in a worker) and refresh table, map, counts and problems."""
         self.outside_changes.mark_seen()
@@ -207,6 +217,7 @@ class MainWindow(
         self.stale_banner.set_status(snapshot.scores)
         self._update_counts(snapshot)
         self.pages.setCurrentIndex(0 if len(lib) == 0 else 1)
+        self.check_library_soon()
         resumed = self._resumed_loop(lib)
         dropped = self._dropped_loops(lib)
         if dropped:  # loops dropped from outside, now scanned in: what the user wanted to see

@@ -147,6 +147,14 @@ class WindowActions:
         menu.addAction(self.act_open_library)
         self.recent_menu = menu.addMenu("Open recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.act_repair = action(
+            "Repair library…",
+            lambda: self.repair_library(),
+            None,
+            "Check the library file; when part of it is damaged, rebuild it from what can be"
+            " read (the damaged file is kept)",
+        )
+        menu.addAction(self.act_repair)
         self.act_models = action(
             "CLAP models…",
             lambda: self.open_models(),
@@ -295,8 +303,6 @@ class WindowActions:
 
         from anomalizer_desktop.core.errors import AnomalizerError
         from anomalizer_desktop.core.library.store import Store
-        from anomalizer_desktop.ui.player import AudioPlayer
-        from anomalizer_desktop.ui.workers import JobRunner
 
         if path is None:
             path = self._ask_library_file()
@@ -311,16 +317,25 @@ class WindowActions:
                 self, "Open library", f"{error}\n\nThe library {self.store.path} stays open."
             )
             return None
+        self.save_layout()  # the next window opens where this one is
+        successor = self.open_window_for(store)
+        self._successor = successor  # the app holds this window; this one holds the next
+        self.close()
+        self.store.close()
+        return successor
+
+    def open_window_for(self, store):
+        """A window like this one (same settings) on `store`, shown, its folders checked; the
+        library becomes the one the app opens next time."""
+        from anomalizer_desktop.ui.player import AudioPlayer
+        from anomalizer_desktop.ui.workers import JobRunner
+
         self.settings.set("library", store.path)
         remember_library(self.settings, store.path)
-        self.save_layout()  # the next window opens where this one is
         player = AudioPlayer(device=self.settings.get("audio_device") or None)
         successor = type(self)(store, self.settings, JobRunner(store.path), player)
         successor.show()
         successor.check_folders()
-        self._successor = successor  # the app holds this window; this one holds the next
-        self.close()
-        self.store.close()
         return successor
 
     def _fill_recent_menu(self) -> None:

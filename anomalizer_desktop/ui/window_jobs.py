@@ -72,6 +72,8 @@ class LibraryJobs:
     @unless_closed
     def _job_failed(self, message: str, cancelled: bool = False, reload: bool = False) -> None:
         self._chain.clear()
+        if message in self.damage_messages:  # the repair question said it (LibraryRepair)
+            return
         if reload:  # what a library job committed before it stopped is kept: show it
             self.reload()
         if cancelled:  # the user asked for it: say so quietly, no dialog

@@ -7,6 +7,7 @@ result or the error comes back by signal too. Widgets are never touched from the
 
 from __future__ import annotations
 
+import sqlite3
 import time
 import traceback
 from collections.abc import Callable
@@ -15,7 +16,8 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from anomalizer_desktop.core.errors import AnomalizerError, os_error_text
 from anomalizer_desktop.core.jobs import CancelToken, Job
-from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.library.schema import is_damage
+from anomalizer_desktop.core.library.store import LibraryDamagedError, Store, damaged
 
 JobFactory = Callable[[Store, CancelToken], Job]
 
@@ -24,6 +26,7 @@ class _Worker(QObject):
     progress = Signal(int, int, str)
     finished = Signal(object)
     failed = Signal(str)
+    damaged = Signal(str, str)  # the library is damaged: SQLite's reason, then the message
 
     def __init__(self, library_path: str, factory: JobFactory, cancel: CancelToken) -> None:
         super().__init__()
@@ -47,12 +50,23 @@ class _Worker(QObject):
                     if now - last_emit > 0.05 or step.done == step.total:  # at most 20 Hz
                         self.progress.emit(step.done, step.total, step.message)
                         last_emit = now
+        except LibraryDamagedError as error:
+            self._damaged(error)
         except AnomalizerError as error:
             self.failed.emit(str(error))
         except OSError as error:  # no permission, a full drive, a device gone: not a bug
             self.failed.emit(os_error_text(error))
         except Exception as error:  # a bug: say so, with the details for a report
+            if isinstance(error, sqlite3.DatabaseError) and is_damage(error):  # not a bug
+                self._damaged(damaged(self._library_path, error))
+                return
             self.failed.emit(f"unexpected error: {error!r}\n{traceback.format_exc()}")
+
+    def _damaged(self, error: LibraryDamagedError) -> None:
+        """A read or write met a damaged page: the window offers to repair, and the job
+        fails as any job does (`failed` comes after `damaged`, with the same message)."""
+        self.damaged.emit(error.reason, str(error))
+        self.failed.emit(str(error))
 
 
 class JobHandle(QObject):
@@ -61,6 +75,7 @@ class JobHandle(QObject):
     progress = Signal(int, int, str)
     finished = Signal(object)
     failed = Signal(str)
+    damaged = Signal(str, str)  # the library is damaged: reason, message (failed follows)
     done = Signal()  # after finished or failed, when the thread has stopped
 
     def __init__(self, kind: str, library_path: str, factory: JobFactory, parent=None) -> None:
@@ -75,6 +90,7 @@ class JobHandle(QObject):
         self.worker.progress.connect(self.progress)
         self.worker.finished.connect(self.finished)
         self.worker.failed.connect(self.failed)
+        self.worker.damaged.connect(self.damaged)
         self.worker.finished.connect(self.thread.quit)
         self.worker.failed.connect(self.thread.quit)
         self.thread.finished.connect(self.done)
@@ -93,6 +109,7 @@ class JobRunner(QObject):
     """Starts jobs, one of a kind at a time, and keeps them alive while they run."""
 
     started = Signal(object)  # JobHandle
+    damaged = Signal(str, str)  # a job found the library damaged: reason, message
 
     def __init__(self, library_path: str, parent=None) -> None:
         super().__init__(parent)
@@ -111,6 +128,7 @@ class JobRunner(QObject):
             return None
         handle = JobHandle(kind, self.library_path, factory, self)
         self._running[kind] = handle
+        handle.damaged.connect(self.damaged)
         handle.done.connect(lambda: self._running.pop(kind, None))
         self.started.emit(handle)
         handle.start()

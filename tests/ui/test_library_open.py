@@ -14,9 +14,11 @@ from anomalizer_desktop.core.library.schema import (
 )
 from anomalizer_desktop.core.library.store import Store, StoreError
 from anomalizer_desktop.ui.library_open import (
+    CLOSE,
     DEFAULT,
     OK,
     QUIT,
+    REPAIR,
     RETRY,
     START_NEW,
     recover_library,
@@ -52,20 +54,44 @@ def test_quitting_leaves_the_damaged_library_untouched(tmp_path):
     assert recover_library(library, error, ask) is None
     assert library.read_bytes() == before
     text, choices = ask.shown[0]
-    assert text.startswith(f"Cannot open the library {library}: file is not a database.")
-    assert choices == [START_NEW, QUIT]
+    assert text.startswith(f"The library {library} is damaged (file is not a database).")
+    assert "Repair it?" in text
+    assert choices == [REPAIR, QUIT]
 
 
-def test_a_new_library_starts_and_the_damaged_one_is_kept_beside_it(tmp_path):
+def test_repairing_a_library_with_nothing_readable_starts_it_empty_and_keeps_the_old_one(
+    tmp_path,
+):
     library, error = broken_library(tmp_path)
     before = library.read_bytes()
-    ask = Answers(START_NEW, OK)
+    ask = Answers(REPAIR, OK)
     store = recover_library(library, error, ask)
     assert store is not None and store.list_samples() == []
     store.close()
     kept = [p for p in tmp_path.iterdir() if p.name.startswith("library.sqlite.damaged-")]
-    assert len(kept) == 1 and kept[0].read_bytes() == before
-    assert kept[0].name in ask.shown[-1][0]
+    assert kept[0].read_bytes() == before
+    summary, choices = ask.shown[-1]
+    assert choices == [OK] and summary.startswith(f"Repaired the library {library}: kept 0")
+    assert f"The damaged file is kept as {kept[0]}." in summary
+
+
+def test_repairing_at_start_keeps_the_flags_that_can_be_read(tmp_path):
+    from damage import damage_pages_of, library_with_loops
+
+    library = library_with_loops(tmp_path / "library.sqlite", loops=600)
+    damage_pages_of(library, "samples", leaves=1)
+    with Store(library) as store, pytest.raises(sqlite3.DatabaseError):
+        store.list_samples()  # it opens, then a read meets the damaged page
+    ask = Answers(REPAIR, OK)
+    error = StoreError("cannot open the library: database disk image is malformed")
+    store = recover_library(library, error, ask)
+    assert store is not None
+    loops = store.list_samples()
+    flagged = {r.path for r in loops if r.flag == "unusual"}
+    store.close()
+    assert 500 < len(loops) < 600
+    assert flagged == {r.path for r in loops if r.path.endswith(("0.wav",))}
+    assert "Rescan, embed and train" in ask.shown[-1][0]
 
 
 def test_a_library_from_a_newer_version_is_never_set_aside(tmp_path):
@@ -224,10 +250,10 @@ def test_a_library_on_a_read_only_drive_is_never_set_aside(tmp_path, monkeypatch
     assert library.read_bytes() == before
 
 
-def test_a_new_library_that_cannot_be_made_puts_the_old_one_back(tmp_path, monkeypatch):
+def test_a_repair_that_cannot_make_the_new_library_puts_the_old_one_back(tmp_path, monkeypatch):
     """A drive that filled up: the old library was renamed aside and an empty file left in its
     place, so the next start showed an empty library."""
-    from anomalizer_desktop.ui import library_open
+    from anomalizer_desktop.core.library import repair
 
     library, error = broken_library(tmp_path)
     Path(f"{library}-wal").write_bytes(b"the old library's journal")
@@ -237,12 +263,12 @@ def test_a_new_library_that_cannot_be_made_puts_the_old_one_back(tmp_path, monke
         Path(path).touch()  # SQLite makes the file before it finds there is no room
         raise StoreError(f"cannot open the library {path}: database or disk is full")
 
-    monkeypatch.setattr(library_open, "Store", full_drive)
-    ask = Answers(START_NEW, QUIT)
+    monkeypatch.setattr(repair, "Store", full_drive)
+    ask = Answers(REPAIR, CLOSE)
     assert recover_library(library, error, ask) is None
     text, choices = ask.shown[-1]
-    assert choices == [QUIT]
-    assert "database or disk is full" in text and "back under its name" in text
+    assert choices == [CLOSE]
+    assert "database or disk is full" in text and "It is as it was" in text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["library.sqlite", "library.sqlite-wal"]
     assert library.read_bytes() == before
     assert Path(f"{library}-wal").read_bytes() == b"the old library's journal"

@@ -169,6 +169,17 @@ def unwritable_reason(path: str) -> Unwritable | None:
     return None
 
 
+#: SQLite's result codes for a damaged file: SQLITE_CORRUPT ("database disk image is
+#: malformed", and its extended codes) and SQLITE_NOTADB ("file is not a database")
+_DAMAGE_CODES = (11, 26)
+
+
+def is_damage(error: sqlite3.Error) -> bool:
+    """Whether SQLite refused because the file is damaged (not busy, full, read-only...)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _DAMAGE_CODES
+
+
 def refuse_other_databases(connection: sqlite3.Connection, path: str) -> None:
     """Raise NotALibraryError for another program's database: no schema version of ours, yet
     tables in it. Only reads."""

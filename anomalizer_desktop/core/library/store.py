@@ -22,6 +22,7 @@ from anomalizer_desktop.core.errors import AnomalizerError, os_reason
 from anomalizer_desktop.core.library.schema import (
     LibraryNotWritableError,
     NotALibraryError,
+    is_damage,
     migrate,
     refuse_other_databases,
     refuse_other_files,
@@ -40,6 +41,25 @@ from anomalizer_desktop.core.library.walk import has_a_usable_name
 
 class StoreError(AnomalizerError):
     """The library file cannot be opened or used (with a message for people)."""
+
+
+class LibraryDamagedError(StoreError):
+    """Part of the library file cannot be read (a disk fault, a sync tool or a crash of the
+    system wrote over it): the producer can repair it (`core.library.repair`). `reason` is
+    what SQLite said."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(
+            f"the library {path} is damaged ({reason}): repair it (Library > Repair library,"
+            " or `anomalizer repair`); what can still be read is kept, and the damaged file"
+            " stays beside it, renamed"
+        )
+        self.path, self.reason = path, reason
+
+
+def damaged(path: str, error: sqlite3.Error) -> LibraryDamagedError:
+    """The error for a library that SQLite found damaged, saying how to repair it."""
+    return LibraryDamagedError(path, str(error))
 
 
 #: sqlite errors that mean a bug in a query, not a library that cannot be written: raised as is
@@ -94,6 +114,8 @@ class Store(LibraryViews):
                     f"cannot open the library {self.path}: {reason.cause}. It is left as it"
                     f" is: {reason.advice}"
                 ) from None
+            if is_damage(error):
+                raise damaged(self.path, error) from None
             why = reason.cause if reason is not None else error  # a new one: why not there
             raise StoreError(f"cannot open the library {self.path}: {why}") from None
         self._depth = 0
@@ -145,6 +167,8 @@ class Store(LibraryViews):
         """What the user reads when the library file refuses a write (a full disk, a drive
         that went away, a read-only file, another program holding the lock too long): nothing
         of the change was kept, and the library is as it was before it."""
+        if is_damage(error):
+            return damaged(self.path, error)
         reason = unwritable_reason(self.path) if self.path != ":memory:" else None
         return StoreError(
             f"cannot write to the library {self.path}:"

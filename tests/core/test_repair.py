@@ -1,0 +1,190 @@
+"""Repairing a damaged library: every row that can be read is kept, with its id; the damaged
+file stays beside it; a library in use, from a newer version or not a library is left alone."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from damage import DIM, damage_pages_of, damage_root_page_of, library_with_loops
+
+from anomalizer_desktop.cli import main as cli
+from anomalizer_desktop.core.jobs import CancelToken, run_job
+from anomalizer_desktop.core.library.repair import RepairError, find_damage, repair_library
+from anomalizer_desktop.core.library.store import LibraryDamagedError, Store
+
+
+def rows_of(library: Path, sql: str) -> list[tuple]:
+    db = sqlite3.connect(library)
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
+
+
+def kept_files(folder: Path) -> list[Path]:
+    return sorted(
+        p for p in folder.iterdir() if ".damaged-" in p.name and p.name[-4:] not in ("-wal", "-shm")
+    )
+
+
+def test_a_sound_library_passes_the_check_and_a_repair_keeps_every_row(tmp_path):
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=50)
+    before = {
+        t: rows_of(library, f"SELECT * FROM {t} ORDER BY rowid")
+        for t in ("samples", "user_data", "features", "scores", "roots", "runs")
+    }
+    assert find_damage(library) is None
+    outcome = run_job(repair_library(library))
+    for table, rows in before.items():
+        assert rows_of(library, f"SELECT * FROM {table} ORDER BY rowid") == rows, table
+    assert outcome.tables["samples"].kept == 50 and outcome.tables["user_data"].kept == 5
+    assert "nothing was lost" in outcome.summary()
+    assert kept_files(tmp_path) == [outcome.kept_as]
+
+
+def test_a_damaged_page_loses_only_its_rows_and_the_rest_keep_their_ids_and_flags(tmp_path):
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=600)
+    paths = dict(rows_of(library, "SELECT id, path FROM samples"))
+    damage_pages_of(library, "samples", leaves=1)
+    damaged_bytes = library.read_bytes()
+    found = find_damage(library)
+    assert found and not found.startswith("***")  # the damage, not the heading SQLite gives it
+    with Store(library) as store, pytest.raises(sqlite3.DatabaseError):
+        store.list_samples()
+
+    outcome = run_job(repair_library(library))
+
+    assert find_damage(library) is None
+    assert outcome.kept_as.read_bytes() == damaged_bytes  # the damaged file, as it was
+    kept = dict(rows_of(library, "SELECT id, path FROM samples"))
+    assert 500 < len(kept) < 600 and all(paths[i] == p for i, p in kept.items())
+    flags = rows_of(library, "SELECT sample_id, flag, note FROM user_data")
+    assert {i for i, _, _ in flags} == {i for i in kept if i % 10 == 0}
+    assert {(f, n) for _, f, n in flags} == {("unusual", "odd one")}
+    assert {i for (i,) in rows_of(library, "SELECT sample_id FROM features")} == set(kept)
+    assert {i for (i,) in rows_of(library, "SELECT sample_id FROM scores")} == set(kept)
+    assert rows_of(library, "PRAGMA foreign_key_check") == []
+    lost = 600 - len(kept)
+    assert outcome.tables["samples"].stretches >= 1
+    assert outcome.tables["features"].dropped == lost and outcome.tables["scores"].dropped == lost
+    assert "Rescan, embed and train" in outcome.summary()
+
+
+def test_folders_whose_entry_was_lost_are_made_again_from_their_loops_paths(tmp_path):
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=40)
+    damage_root_page_of(library, "roots")
+    outcome = run_job(repair_library(library))
+    assert sorted(rows_of(library, "SELECT id, path FROM roots")) == [
+        (1, "/loops/a"),
+        (2, "/loops/b"),
+    ]
+    assert outcome.rebuilt_folders == 2
+    assert len(rows_of(library, "SELECT id FROM samples")) == 40
+    assert "2 folders whose entry could not be read" in outcome.summary()
+
+
+def test_a_lost_first_page_is_mended_and_everything_after_it_is_read(tmp_path):
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=60)
+    with open(library, "r+b") as handle:  # SQLite's list of tables: every read fails
+        handle.seek(200)
+        handle.write(b"\xab" * 2000)
+    with pytest.raises(LibraryDamagedError, match=r"is damaged .*repair it"):
+        Store(library)
+    outcome = run_job(repair_library(library))
+    assert len(rows_of(library, "SELECT id FROM samples")) == 60
+    assert len(rows_of(library, "SELECT * FROM user_data")) == 6
+    assert "nothing was lost" in outcome.summary()
+    assert not [p for p in tmp_path.iterdir() if "mended" in p.name]  # the copy it read is gone
+
+
+def test_vectors_that_are_not_finite_or_not_their_length_are_left_to_embed_again(tmp_path):
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=20)
+    with sqlite3.connect(library) as db:
+        nan = np.full(DIM, np.nan, dtype=np.float32).tobytes()
+        db.execute("UPDATE features SET vector = ? WHERE sample_id = 3", (nan,))
+        db.execute("UPDATE features SET vector = ? WHERE sample_id = 4", (b"\x00" * 12,))
+    outcome = run_job(repair_library(library))
+    assert {i for (i,) in rows_of(library, "SELECT sample_id FROM features")} == set(
+        range(1, 21)
+    ) - {3, 4}
+    assert outcome.tables["features"].dropped == 2
+
+
+def test_a_library_open_in_another_program_is_not_repaired(tmp_path):
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=10)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]);"
+            " db.execute('SELECT count(*) FROM samples').fetchone(); print('open', flush=True);"
+            " sys.stdin.read()",
+            str(library),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        before = library.read_bytes()
+        with pytest.raises(RepairError, match="open in another program"):
+            run_job(repair_library(library))
+        assert library.read_bytes() == before and kept_files(tmp_path) == []
+    finally:
+        holder.communicate("")
+    run_job(repair_library(library))  # closed there: it goes ahead
+
+
+def test_what_repair_leaves_alone(tmp_path):
+    newer = library_with_loops(tmp_path / "newer.sqlite", loops=5)
+    with sqlite3.connect(newer) as db:
+        db.execute("PRAGMA user_version = 99")
+    with pytest.raises(RepairError, match="newer anomalizer-desktop"):
+        run_job(repair_library(newer))
+    sound = tmp_path / "loop.wav"
+    sound.write_bytes(b"RIFF" + bytes(100))
+    with pytest.raises(RepairError, match="does not start as an SQLite database"):
+        run_job(repair_library(sound))
+    with pytest.raises(RepairError, match="no library file"):
+        run_job(repair_library(tmp_path / "none.sqlite"))
+    assert kept_files(tmp_path) == []
+
+
+def test_a_cancelled_repair_leaves_the_library_as_it_was(tmp_path):
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=3000)
+    damage_pages_of(library, "features", leaves=1)
+    before = library.read_bytes()
+    cancel = CancelToken()
+    job = repair_library(library, cancel)
+    next(job)
+    cancel.cancel()
+    assert run_job(job) is None
+    assert library.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if "lib.sqlite" in p.name)[0] == "lib.sqlite"
+    assert kept_files(tmp_path) == []
+
+
+def test_the_command_line_names_damage_and_repairs_it(tmp_path, capsys):
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=600)
+    damage_pages_of(library, "samples", leaves=1)
+    assert cli(["--library", str(library), "list"]) == 1  # was a traceback
+    err = capsys.readouterr().err
+    assert f"the library {library} is damaged (database disk image is malformed)" in err
+    assert "`anomalizer repair`" in err and "Traceback" not in err
+
+    assert cli(["--library", str(library), "repair", "--check"]) == 1
+    assert "is damaged" in capsys.readouterr().out
+    assert cli(["--library", str(library), "repair", "--json", "-q"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["repaired"] is True and Path(report["kept_as"]).exists()
+    assert 500 < report["tables"]["samples"]["kept"] < 600
+    assert cli(["--library", str(library), "repair"]) == 0
+    assert "is sound" in capsys.readouterr().out
+    assert cli(["--library", str(library), "list"]) == 0
