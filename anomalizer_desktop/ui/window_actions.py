@@ -9,6 +9,7 @@ A mixin of MainWindow, run once when it opens.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -302,7 +303,7 @@ class WindowActions:
         reported and this library stays open. Returns the new window, or None."""
 
         from anomalizer_desktop.core.errors import AnomalizerError
-        from anomalizer_desktop.core.library.store import Store
+        from anomalizer_desktop.core.library.store import LibraryDamagedError, Store
 
         if path is None:
             path = self._ask_library_file()
@@ -312,6 +313,10 @@ class WindowActions:
             return None
         try:
             store = Store(path)
+        except LibraryDamagedError as error:  # this one stays open while it is repaired
+            store = self.repair_other_library(Path(path), error.reason)
+            if store is None:
+                return None
         except AnomalizerError as error:
             plain_text.warn(
                 self, "Open library", f"{error}\n\nThe library {self.store.path} stays open."

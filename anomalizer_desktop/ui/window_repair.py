@@ -103,11 +103,12 @@ class LibraryRepair:
                 "The library is damaged: Library > Repair library mends it.", 15_000
             )
 
-    def _ask_repair(self, reason: str) -> bool:
+    def _ask_repair(self, reason: str, path: Path | None = None) -> bool:
+        """Whether to repair the library at `path` (this window's by default), damaged so."""
         box = plain_text.message_box(
             QMessageBox.Icon.Warning,
             "Repair library",
-            f"The library {self.store.path} is damaged ({reason}).\n\n{REPAIR_OFFER}",
+            f"The library {path or self.store.path} is damaged ({reason}).\n\n{REPAIR_OFFER}",
             self,
         )
         repair = box.addButton("Repair the library", QMessageBox.ButtonRole.AcceptRole)
@@ -159,6 +160,17 @@ class LibraryRepair:
             app.setQuitOnLastWindowClosed(quits)
         if store is None:
             app.quit()
+
+    def repair_other_library(self, path: Path, reason: str) -> Store | None:
+        """Open library named a library that is damaged: offer to repair it (this window's
+        library stays open meanwhile); the repaired library, or None."""
+        if not self._ask_repair(reason, path):
+            return None
+        return repair_and_open(
+            path,
+            ask_with_message_box,
+            lambda job: run_with_progress(job, "Repairing the library", self),
+        )
 
     @staticmethod
     def _open_as_it_is(path: Path) -> Store | None:

@@ -50,7 +50,7 @@ def test_the_window_offers_to_repair_and_opens_the_repaired_library(
     monkeypatch.setattr(
         window_repair.LibraryRepair,
         "_ask_repair",
-        lambda self, reason: asked.append(reason) or True,
+        lambda self, reason, path=None: asked.append(reason) or True,
     )
     monkeypatch.setattr(
         window_repair, "ask_with_message_box", lambda text, choices: told.append(text) or "ok"
@@ -92,7 +92,7 @@ def test_damage_the_first_read_missed_is_found_by_the_check_and_not_now_leaves_i
     monkeypatch.setattr(
         window_repair.LibraryRepair,
         "_ask_repair",
-        lambda self, reason: asked.append(reason) or False,
+        lambda self, reason, path=None: asked.append(reason) or False,
     )
     window = open_window(qtbot, library, settings)
     try:
@@ -136,3 +136,32 @@ def test_damage_met_by_the_windows_own_reads_goes_to_the_repair_question(
     assert asked[0][0] == "database disk image is malformed"
     assert asked[0][1].startswith(f"the library {window.store.path} is damaged")
     assert printed == [a_bug]  # anything else is printed as before
+
+
+def test_open_library_offers_to_repair_a_damaged_one_and_keeps_this_one_open_meanwhile(
+    qtbot, window, tmp_path, settings, monkeypatch
+):
+    from anomalizer_desktop.ui import library_open, window_repair
+
+    other = library_with_loops(tmp_path / "other.sqlite", loops=40)
+    with open(other, "r+b") as handle:  # its list of tables: it cannot even open
+        handle.seek(200)
+        handle.write(b"\xab" * 2000)
+    asked, told = [], []
+    monkeypatch.setattr(
+        window_repair.LibraryRepair,
+        "_ask_repair",
+        lambda self, reason, path=None: asked.append((path, self.store.path)) or True,
+    )
+    monkeypatch.setattr(library_open, "ask_with_message_box", lambda text, ch: told.append(text))
+    monkeypatch.setattr(window_repair, "ask_with_message_box", library_open.ask_with_message_box)
+    new = window.open_library(str(other))
+    qtbot.addWidget(new)
+    try:
+        assert asked == [(other, window.store.path)]  # asked while this one was open
+        assert told[0].startswith(f"Repaired the library {other}: kept 40 loops")
+        qtbot.waitUntil(lambda: new.model.rowCount() == 40, timeout=20_000)
+        assert new.store.path == str(other) and settings.get("library") == str(other)
+    finally:
+        new.runner.cancel_all()
+        new.store.close()
