@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 from pathlib import Path
@@ -53,7 +54,7 @@ def damage_pages_of(
 ) -> list[int]:
     """Write garbage over `leaves` of the table's leaf pages, from the `start`-th (by default
     from the middle of the table); returns their page numbers."""
-    with sqlite3.connect(library) as db:
+    with contextlib.closing(sqlite3.connect(library)) as db:
         pages = [
             page
             for (page,) in db.execute(
@@ -73,7 +74,7 @@ def damage_pages_of(
 
 
 def damage_root_page_of(library: Path, table: str) -> None:
-    with sqlite3.connect(library) as db:
+    with contextlib.closing(sqlite3.connect(library)) as db:
         (page,) = db.execute(
             "SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)
         ).fetchone()

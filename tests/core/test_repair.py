@@ -54,7 +54,7 @@ def test_a_damaged_page_loses_only_its_rows_and_the_rest_keep_their_ids_and_flag
     damage_pages_of(library, "samples", leaves=1)
     damaged_bytes = library.read_bytes()
     found = find_damage(library)
-    assert found and not found.startswith("***")  # the damage, not the heading SQLite gives it
+    assert found and "***" not in found  # the damage, not the heading SQLite gives it
     with Store(library) as store, pytest.raises(sqlite3.DatabaseError):
         store.list_samples()
 
@@ -188,3 +188,37 @@ def test_the_command_line_names_damage_and_repairs_it(tmp_path, capsys):
     assert cli(["--library", str(library), "repair"]) == 0
     assert "is sound" in capsys.readouterr().out
     assert cli(["--library", str(library), "list"]) == 0
+
+
+def test_a_repair_killed_halfway_leaves_the_library_as_it_was(tmp_path):
+    """kill -9 in the middle of the copy: the library keeps its name and its bytes (the new
+    one was being made under another name); the next repair clears what was left."""
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=3000)
+    damage_pages_of(library, "features", leaves=1)
+    before = library.read_bytes()
+    script = (
+        "import os, signal, sys\n"
+        "from anomalizer_desktop.core.library.repair import repair_library\n"
+        "job = repair_library(sys.argv[1])\n"
+        "for step in job:\n"
+        "    if step.done > 2000:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    child = subprocess.run([sys.executable, "-c", script, str(library)], check=False)
+    assert child.returncode == -9
+    assert library.read_bytes() == before and kept_files(tmp_path) == []
+    assert Path(f"{library}.repairing").exists()  # the half-made one, under its own name
+    outcome = run_job(repair_library(library))
+    assert 2900 < outcome.tables["features"].kept < 3000
+    assert not [p for p in tmp_path.iterdir() if ".repairing" in p.name]
+
+
+def test_damage_in_an_index_alone_loses_no_row(tmp_path):
+    """An index is made again from the rows, which are read without it."""
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=600)
+    damage_pages_of(library, "sqlite_autoindex_samples_1", leaves=1)
+    found = find_damage(library)
+    assert found and "***" not in found  # the damage, not the heading SQLite gives it
+    outcome = run_job(repair_library(library))
+    assert outcome.tables["samples"].kept == 600 and find_damage(library) is None
+    assert "nothing was lost" in outcome.summary()

@@ -250,7 +250,9 @@ def test_a_library_on_a_read_only_drive_is_never_set_aside(tmp_path, monkeypatch
     assert library.read_bytes() == before
 
 
-def test_a_repair_that_cannot_make_the_new_library_puts_the_old_one_back(tmp_path, monkeypatch):
+def test_a_repair_that_cannot_make_the_new_library_leaves_the_old_one_as_it_was(
+    tmp_path, monkeypatch
+):
     """A drive that filled up: the old library was renamed aside and an empty file left in its
     place, so the next start showed an empty library."""
     from anomalizer_desktop.core.library import repair

@@ -2,7 +2,7 @@
 
 A library is its SQLite file and the two SQLite keeps beside it in WAL mode (the journal,
 `-wal`, and its index, `-shm`). A damaged library is renamed, never deleted, so what is in it
-stays there for recovery; `put_back` undoes that when its replacement could not be made.
+stays there for recovery; and it is not repaired while another program has it open.
 """
 
 from __future__ import annotations
@@ -30,17 +30,6 @@ def set_aside(library: Path) -> Path:
         if part.exists():
             os.replace(part, Path(f"{kept}{suffix}"))
     return kept
-
-
-def put_back(library: Path, kept: Path) -> None:
-    """Undo `set_aside`: the new library's files go (it could not be made; it holds nothing),
-    the kept ones take their names again."""
-    for suffix in LIBRARY_SUFFIXES:
-        Path(f"{library}{suffix}").unlink(missing_ok=True)
-    for suffix in LIBRARY_SUFFIXES:
-        part = Path(f"{kept}{suffix}")
-        if part.exists():
-            os.replace(part, Path(f"{library}{suffix}"))
 
 
 #: the byte of SQLite's -shm file that every connection to a WAL library holds a shared lock

@@ -35,7 +35,6 @@ from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.library_files import (
     LIBRARY_SUFFIXES,
     in_use_elsewhere,
-    put_back,
     set_aside,
 )
 from anomalizer_desktop.core.library.schema import SCHEMA_VERSION, SQLITE_HEADER
@@ -94,7 +93,7 @@ class Repaired:
     and what happened to each table."""
 
     library: Path
-    kept_as: Path
+    kept_as: Path  # the damaged file's new name
     tables: dict[str, TableRepair] = field(default_factory=dict)
     rebuilt_folders: int = 0
 
@@ -144,8 +143,9 @@ def find_damage(path: str | os.PathLike[str], limit: int = 3) -> str | None:
         return str(error)
     if found == ["ok"]:
         return None
-    # its first line names the database ("*** in database main ***"), not the damage
-    return "\n".join(line for line in found if not line.startswith("*** ")) or found[0]
+    # the first line names the database ("*** in database main ***"), not the damage
+    lines = [line for row in found for line in str(row).splitlines()]
+    return "\n".join(line for line in lines if not line.startswith("*** ")) or lines[0]
 
 
 class _Cancelled(Exception):
@@ -153,22 +153,32 @@ class _Cancelled(Exception):
 
 
 def repair_library(path: str | os.PathLike[str], cancel: CancelToken | None = None) -> Job:
-    """Set the library at `path` aside and make a new one there of what can be read from it;
-    returns `Repaired`, or None when cancelled. Cancelled or failing, it leaves the library as
-    it was."""
+    """Make a new library of what can be read from the one at `path`, then set that one aside
+    and put the new one in its place; returns `Repaired`, or None when cancelled. The new one
+    is made under another name (`<name>.repairing`) and takes the library's name only once
+    it is whole, so a repair that fails, is cancelled or is killed leaves the library as it
+    was, never half a library under its name."""
     library = Path(path).expanduser().absolute()
     _refuse(library)
-    kept = set_aside(library)
-    outcome = Repaired(library, kept)
+    building = library.with_name(f"{library.name}.repairing")
+    _remove_library_files(building)  # what a repair that was killed left
+    outcome = Repaired(library, library)
     try:
-        with Store(library) as fresh:
-            yield from _copy_readable(kept, fresh, outcome, cancel or CancelToken())
+        with Store(building) as fresh:
+            yield from _copy_readable(library, fresh, outcome, cancel or CancelToken())
     except _Cancelled:
-        put_back(library, kept)
+        _remove_library_files(building)
         return None
     except BaseException:
-        put_back(library, kept)  # never leave half a library where the user's one was
+        _remove_library_files(building)
         raise
+    # closed, the new library is one file (SQLite folds its journal in as the last connection
+    # goes): the two renames are all that stands between the old library and the new
+    outcome.kept_as = set_aside(library)
+    for suffix in LIBRARY_SUFFIXES:
+        part = Path(f"{building}{suffix}")
+        if part.exists():
+            os.replace(part, Path(f"{library}{suffix}"))
     return outcome
 
 
@@ -227,12 +237,12 @@ def _read_only(path: Path) -> sqlite3.Connection:
 
 
 @contextlib.contextmanager
-def _reading(kept: Path) -> Iterator[sqlite3.Connection]:
+def _reading(damaged: Path) -> Iterator[sqlite3.Connection]:
     """A read-only connection to the damaged library. Where its first page is lost (SQLite's
     list of tables, and the file's header), to a copy of it whose first page is that of a new
     library: the tables sit at the same pages in every library of this schema (made by one
     migration on an empty file, and never vacuumed), so the rest of the file reads again."""
-    db = _read_only(kept)
+    db = _read_only(damaged)
     try:
         db.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError:
@@ -243,13 +253,13 @@ def _reading(kept: Path) -> Iterator[sqlite3.Connection]:
         finally:
             db.close()
         return
-    mended = kept.with_name(f"{kept.name}.first-page-mended")
+    mended = damaged.with_name(f"{damaged.name}.first-page-mended")
     try:
-        _copy_with_new_first_page(kept, mended)
+        _copy_with_new_first_page(damaged, mended)
         db = _read_only(mended)
     except (OSError, sqlite3.DatabaseError):  # no room for the copy: read what SQLite can
         _remove_library_files(mended)
-        db = _read_only(kept)
+        db = _read_only(damaged)
     try:
         yield db
     finally:
@@ -257,18 +267,18 @@ def _reading(kept: Path) -> Iterator[sqlite3.Connection]:
         _remove_library_files(mended)
 
 
-def _copy_with_new_first_page(kept: Path, mended: Path) -> None:
-    """Copy `kept` to `mended`, its first page replaced by a new library's (with the page
-    count of `kept`)."""
+def _copy_with_new_first_page(damaged: Path, mended: Path) -> None:
+    """Copy `damaged` to `mended`, its first page replaced by a new library's (with the page
+    count of `damaged`)."""
     with tempfile.TemporaryDirectory() as folder:
         with Store(Path(folder) / "new.sqlite"):
             pass
         first = (Path(folder) / "new.sqlite").read_bytes()
     page_size = int.from_bytes(first[16:18], "big") or 65536
-    pages = kept.stat().st_size // page_size
+    pages = damaged.stat().st_size // page_size
     first = bytearray(first[:page_size])
     first[28:32] = pages.to_bytes(4, "big")  # the file's size in pages
-    shutil.copyfile(kept, mended)
+    shutil.copyfile(damaged, mended)
     with open(mended, "r+b") as handle:
         handle.write(first)
 
