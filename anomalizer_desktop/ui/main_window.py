@@ -64,6 +64,11 @@ def first_size(available: QSize) -> QSize:
     )
 
 
+#: how long after the last flag or note the window writes their backup (`flag_backup`): after
+#: a run of keys, not on each
+FLAG_BACKUP_MS = 3000
+
+
 class MainWindow(
     WindowBuilder,
     WindowActions,
@@ -168,6 +173,8 @@ class MainWindow(
         # flags move the scores' freshness: check it once the keys stop
         self._status_timer = QTimer(self, singleShot=True, interval=400)
         self._status_timer.timeout.connect(self._check_score_status)
+        self._flag_backup_timer = QTimer(self, singleShot=True, interval=FLAG_BACKUP_MS)
+        self._flag_backup_timer.timeout.connect(self.store.save_flag_backup)
         self.outside_changes.changed.connect(self._reload_after_outside_change)
         self.likeness_button.clicked.connect(self.end_likeness)
         self.runner.damaged.connect(self._library_damaged)
@@ -530,6 +537,9 @@ class MainWindow(
         self._explain_timer.stop()
         self._map_filter_timer.stop()
         self.outside_changes.stop()
+        self._flag_backup_timer.stop()
+        if self.store.flags_changed:  # flags set in the last seconds, loops trashed
+            self.store.save_flag_backup()
         self.save_layout()
         self.runner.cancel_all()
         self.player.close()

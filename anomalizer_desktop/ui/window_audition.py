@@ -120,6 +120,8 @@ class AuditionAndFlags:
             saved = False
             what = "flag" if field == "flag" else "note"
             plain_text.warn(self, f"The {what} was not saved", str(error))
+        # the flags' backup beside the library follows once the keys stop (flag_backup)
+        self._flag_backup_timer.start()
         if field == "flag":
             # explanations name flags ("You flagged it unusual", typical neighbours): the
             # panel says it again, from the library read anew

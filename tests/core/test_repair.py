@@ -15,6 +15,7 @@ from damage import DIM, damage_pages_of, damage_root_page_of, library_with_loops
 
 from anomalizer_desktop.cli import main as cli
 from anomalizer_desktop.core.jobs import CancelToken, run_job
+from anomalizer_desktop.core.library.flag_backup import backup_path, read_flag_backup
 from anomalizer_desktop.core.library.repair import RepairError, find_damage, repair_library
 from anomalizer_desktop.core.library.store import LibraryDamagedError, Store
 
@@ -50,6 +51,7 @@ def test_a_sound_library_passes_the_check_and_a_repair_keeps_every_row(tmp_path)
 
 def test_a_damaged_page_loses_only_its_rows_and_the_rest_keep_their_ids_and_flags(tmp_path):
     library = library_with_loops(tmp_path / "lib.sqlite", loops=600)
+    backup_path(library).unlink()  # no backup of the flags: what was lost is lost
     paths = dict(rows_of(library, "SELECT id, path FROM samples"))
     damage_pages_of(library, "samples", leaves=1)
     damaged_bytes = library.read_bytes()
@@ -74,6 +76,9 @@ def test_a_damaged_page_loses_only_its_rows_and_the_rest_keep_their_ids_and_flag
     assert outcome.tables["samples"].stretches >= 1
     assert outcome.tables["features"].dropped == lost and outcome.tables["scores"].dropped == lost
     assert "Rescan, embed and train" in outcome.summary()
+    assert "Flags and notes that could not be read, or whose loop was lost, are gone" in (
+        outcome.summary()
+    )
 
 
 def test_folders_whose_entry_was_lost_are_made_again_from_their_loops_paths(tmp_path):
@@ -222,3 +227,66 @@ def test_damage_in_an_index_alone_loses_no_row(tmp_path):
     outcome = run_job(repair_library(library))
     assert outcome.tables["samples"].kept == 600 and find_damage(library) is None
     assert "nothing was lost" in outcome.summary()
+
+
+def test_flags_of_lost_loops_come_back_from_the_backup_beside_the_library(tmp_path):
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=600)
+    with Store(library) as store:  # a flag set since: the backup follows as the Store closes
+        store.set_flag([3], "typical")
+    saved, written_at = read_flag_backup(library)
+    assert (
+        len(saved) == 61
+        and {"path": "/loops/a/pack_0/loop_0003.wav"}.items()
+        <= vars(next(loop for loop in saved if loop.flag == "typical")).items()
+    )
+    flagged_before = {
+        p
+        for (p,) in rows_of(
+            library, "SELECT s.path FROM user_data u JOIN samples s ON s.id = u.sample_id"
+        )
+    }
+    damage_pages_of(library, "samples", leaves=1)
+
+    outcome = run_job(repair_library(library))
+
+    flagged = rows_of(
+        library,
+        "SELECT s.path, s.status, u.flag, u.note FROM user_data u JOIN samples s"
+        " ON s.id = u.sample_id",
+    )
+    assert {p for p, _, _, _ in flagged} == flagged_before  # every flag, lost loops' too
+    back = [(p, status) for p, status, _, _ in flagged if status == "missing"]
+    assert back and outcome.restored_loops == len(back) == outcome.restored_flags
+    assert all(p.startswith("/loops/") for p, _ in back)
+    roots = {path: root for path, root in rows_of(library, "SELECT path, root_id FROM samples")}
+    assert all(roots[p] == (1 if "/loops/a/" in p else 2) for p, _ in back)
+    assert f"Flags and notes of {len(back)} loops came back from the backup" in outcome.summary()
+    assert "missing until the next rescan finds them" in outcome.summary()
+    assert outcome.backup_written_at == written_at
+    assert not list(tmp_path.glob("*.repairing*"))  # the new library wrote no backup of its own
+
+
+def test_a_lost_loops_flag_never_moves_to_a_copy_of_it_elsewhere(tmp_path):
+    """The same bytes in two folders: the flag of the one whose row was lost stays with its
+    path (back as missing), not with the copy that was read."""
+    from anomalizer_desktop.core.library.flag_backup import FlaggedLoop
+    from anomalizer_desktop.core.library.repair import Repaired, _restore_flags
+
+    with Store(":memory:") as store, store.transaction() as db:
+        db.execute("INSERT INTO roots(id, path, added_at) VALUES (1, '/loops', 0)")
+        db.execute(
+            "INSERT INTO samples(id, path, root_id, content_hash, status, first_seen, last_seen)"
+            " VALUES (1, '/loops/copy/kick.wav', 1, 'same', 'ok', 0, 0)"
+        )
+        outcome = Repaired(tmp_path / "lib.sqlite", tmp_path / "kept")
+        lost = FlaggedLoop("/loops/mine/kick.wav", "same", "typical", "the one", 5.0)
+        _restore_flags(db, [lost], outcome)
+        rows = db.execute(
+            "SELECT s.path, s.status, s.root_id, u.flag, u.note FROM samples s"
+            " LEFT JOIN user_data u ON u.sample_id = s.id ORDER BY s.path"
+        ).fetchall()
+    assert rows == [
+        ("/loops/copy/kick.wav", "ok", 1, None, None),
+        ("/loops/mine/kick.wav", "missing", 1, "typical", "the one"),
+    ]
+    assert (outcome.restored_flags, outcome.restored_loops) == (1, 1)

@@ -165,3 +165,27 @@ def test_open_library_offers_to_repair_a_damaged_one_and_keeps_this_one_open_mea
     finally:
         new.runner.cancel_all()
         new.store.close()
+
+
+def test_flags_set_in_the_window_reach_their_backup_once_the_keys_stop(qtbot, window, monkeypatch):
+    from PySide6.QtCore import Qt
+
+    from anomalizer_desktop.core.library.flag_backup import read_flag_backup
+
+    window._flag_backup_timer.setInterval(50)
+    window.table.setFocus()
+    window.table.selectRow(0)
+    path = window.model.path(0)
+    qtbot.keyClick(window.table, Qt.Key.Key_U)
+    qtbot.waitUntil(
+        lambda: any(loop.path == path for loop in read_flag_backup(window.store.path)[0]),
+        timeout=5_000,
+    )
+    assert not window.store.flags_changed
+    window.table.selectRow(1)
+    qtbot.keyClick(window.table, Qt.Key.Key_T)
+    window._flag_backup_timer.setInterval(60_000)  # the window closes before it fires
+    window._flag_backup_timer.start()
+    window.close()
+    flags = {loop.path: loop.flag for loop in read_flag_backup(window.store.path)[0]}
+    assert flags == {path: "unusual", window.model.path(1): "typical"}

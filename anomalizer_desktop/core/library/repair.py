@@ -32,6 +32,7 @@ import numpy as np
 
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
+from anomalizer_desktop.core.library.flag_backup import FlaggedLoop, read_flag_backup
 from anomalizer_desktop.core.library.library_files import (
     LIBRARY_SUFFIXES,
     in_use_elsewhere,
@@ -39,7 +40,7 @@ from anomalizer_desktop.core.library.library_files import (
 )
 from anomalizer_desktop.core.library.schema import SCHEMA_VERSION, SQLITE_HEADER
 from anomalizer_desktop.core.library.store import Store
-from anomalizer_desktop.core.text import quantity
+from anomalizer_desktop.core.text import quantity, quantity_with_verb
 
 #: the library's tables in the order they are copied: each after the tables it refers to
 TABLES = ("roots", "samples", "user_data", "features", "feature_errors", "runs", "scores")
@@ -96,6 +97,11 @@ class Repaired:
     kept_as: Path  # the damaged file's new name
     tables: dict[str, TableRepair] = field(default_factory=dict)
     rebuilt_folders: int = 0
+    #: flags and notes given back from the backup beside the library (`flag_backup`), and
+    #: how many of their loops were lost too (back as missing: a rescan finds them)
+    restored_flags: int = 0
+    restored_loops: int = 0
+    backup_written_at: float | None = None  # None: there was no backup to read
 
     def summary(self) -> str:
         """A few lines for people: what was kept, what was lost, what brings it back."""
@@ -124,12 +130,36 @@ class Repaired:
                 lines.append(
                     "Rescan, embed and train to make the lost loops, embeddings and scores again."
                 )
-            if "user_data" in lost:
-                lines.append(
-                    "Flags and notes that could not be read, or whose loop was lost, are gone."
-                )
+            flags = self._flags_line()
+            if flags is not None:
+                lines.append(flags)
         lines.append(f"The damaged file is kept as {self.kept_as}.")
         return "\n".join(lines)
+
+    def _flags_line(self) -> str | None:
+        """What became of the flags and notes that could not be read (None: none were lost)."""
+        user_data = self.tables.get("user_data", TableRepair())
+        if not (user_data.dropped or user_data.stretches or self.restored_flags):
+            return None
+        if self.backup_written_at is None:
+            return "Flags and notes that could not be read, or whose loop was lost, are gone."
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.backup_written_at))
+        if not self.restored_flags:
+            return (
+                f"The backup of the flags beside the library (written {when}) held none of"
+                " the lost ones: they are gone."
+            )
+        line = (
+            f"Flags and notes of {quantity(self.restored_flags, 'loop')} came back from the"
+            f" backup beside the library (written {when}); any set after it are gone."
+        )
+        if self.restored_loops:
+            line += (
+                f" {quantity_with_verb(self.restored_loops, 'loop', 'is', 'are')} missing"
+                f" until the next rescan finds {'it' if self.restored_loops == 1 else 'them'},"
+                " flags and all."
+            )
+        return line
 
 
 def find_damage(path: str | os.PathLike[str], limit: int = 3) -> str | None:
@@ -163,9 +193,13 @@ def repair_library(path: str | os.PathLike[str], cancel: CancelToken | None = No
     building = library.with_name(f"{library.name}.repairing")
     _remove_library_files(building)  # what a repair that was killed left
     outcome = Repaired(library, library)
+    backup, outcome.backup_written_at = read_flag_backup(library)
     try:
         with Store(building) as fresh:
+            fresh.backs_up_flags = False  # the library's own backup stays the one beside it
             yield from _copy_readable(library, fresh, outcome, cancel or CancelToken())
+            with fresh.transaction() as new:
+                _restore_flags(new, backup, outcome)
     except _Cancelled:
         _remove_library_files(building)
         return None
@@ -331,6 +365,43 @@ def _copy_readable(
                         raise _Cancelled
                     yield Progress(done, estimate, f"repairing: {_WHAT[table]}")
         yield Progress(done, done, "repairing: writing the new library")
+
+
+def _restore_flags(new: sqlite3.Connection, backup: list[FlaggedLoop], outcome: Repaired) -> None:
+    """Give back, from the backup, the flags and notes of loops that have none in the repaired
+    library; a loop whose row was lost comes back as missing, with its content hash (a rescan
+    finds its file there, or moved, by its bytes). Found by path only: a copy of the loop
+    elsewhere in the library has the same bytes, and must not take its flag."""
+    annotated = {sample for (sample,) in new.execute("SELECT sample_id FROM user_data")}
+    by_path = dict(new.execute("SELECT path, id FROM samples"))
+    roots = new.execute("SELECT id, path FROM roots").fetchall()
+    for loop in backup:
+        if loop.flag not in (None, "typical", "unusual") or (loop.flag is None and not loop.note):
+            continue
+        sample = by_path.get(loop.path)
+        if sample is None:
+            now = time.time()
+            sample = new.execute(
+                "INSERT INTO samples(path, root_id, content_hash, status, first_seen, last_seen)"
+                " VALUES (?, ?, ?, 'missing', ?, ?)",
+                (loop.path, _root_of(loop.path, roots), loop.content_hash, now, now),
+            ).lastrowid
+            by_path[loop.path] = sample
+            outcome.restored_loops += 1
+        if sample in annotated:
+            continue
+        new.execute(
+            "INSERT INTO user_data(sample_id, flag, note, updated_at) VALUES (?, ?, ?, ?)",
+            (sample, loop.flag, loop.note, loop.updated_at),
+        )
+        annotated.add(sample)
+        outcome.restored_flags += 1
+
+
+def _root_of(path: str, roots: list[tuple[int, str]]) -> int | None:
+    """The id of the deepest library folder that holds `path`, or None."""
+    holding = [(len(folder), root) for root, folder in roots if path.startswith(folder + os.sep)]
+    return max(holding)[1] if holding else None
 
 
 def _sound_vector(row: tuple, columns: list[str]) -> bool:

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from anomalizer_desktop.core.errors import AnomalizerError, os_reason
+from anomalizer_desktop.core.library.flag_backup import backup_path, write_flag_backup
 from anomalizer_desktop.core.library.schema import (
     LibraryNotWritableError,
     NotALibraryError,
@@ -75,6 +76,9 @@ class Store(LibraryViews):
     """Open (creating and migrating as needed) the library at `path`. What it reads for the
     views (the table, `list`, explanations) is in `LibraryViews`."""
 
+    #: whether closing writes the flags' backup beside the library (see `close`)
+    backs_up_flags = True
+
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
         if self.path != ":memory:":
@@ -119,10 +123,41 @@ class Store(LibraryViews):
             why = reason.cause if reason is not None else error  # a new one: why not there
             raise StoreError(f"cannot open the library {self.path}: {why}") from None
         self._depth = 0
+        self._flags_changed = False  # since the flags' backup was last written
 
     # ------------------------------------------------------------------ plumbing
     def close(self) -> None:
+        """Close the library; first write the flags' backup beside it when they changed, or
+        when there is none yet (`flag_backup`)."""
+        with contextlib.suppress(sqlite3.Error):
+            if self.backs_up_flags and (self._flags_changed or self._wants_first_backup()):
+                self.save_flag_backup()
         self._db.close()
+
+    def save_flag_backup(self) -> int | None:
+        """Write every flag and note to `<library>.flags.json` (see `flag_backup`); how many
+        loops it holds, or None when it could not be written (it is only a backup: the
+        library is as it was either way)."""
+        if self.path == ":memory:":
+            return None
+        try:
+            written = write_flag_backup(self._db, self.path)
+        except (OSError, sqlite3.Error):
+            return None
+        self._flags_changed = False
+        return written
+
+    @property
+    def flags_changed(self) -> bool:
+        """Whether flags or notes changed through this Store since their backup was written."""
+        return self._flags_changed
+
+    def _wants_first_backup(self) -> bool:
+        return (
+            self.path != ":memory:"
+            and not backup_path(self.path).exists()
+            and self._db.execute("SELECT 1 FROM user_data LIMIT 1").fetchone() is not None
+        )
 
     def change_count(self) -> int:
         """A number that changes whenever another connection commits to the library (a job in
@@ -275,6 +310,7 @@ class Store(LibraryViews):
         """Take a folder out of the library: its loops go, with their vectors, scores, flags
         and notes (the files on disk are not touched), and rescans no longer walk it. Returns
         how many loops went."""
+        self._flags_changed = True  # the folder's flags go: so must their backup's
         with self.transaction() as db:
             removed = db.execute("DELETE FROM samples WHERE root_id = ?", (root_id,)).rowcount
             db.execute("DELETE FROM roots WHERE id = ?", (root_id,))
@@ -284,12 +320,14 @@ class Store(LibraryViews):
         """Delete the loops whose files are gone, with their vectors, scores, flags and notes.
         Only on request: a missing loop otherwise keeps its flags and is relinked if its file
         turns up elsewhere. Returns how many were forgotten."""
+        self._flags_changed = True
         with self.transaction() as db:
             return db.execute("DELETE FROM samples WHERE status = 'missing'").rowcount
 
     def forget_samples(self, sample_ids: Iterable[int]) -> int:
         """Delete these loops with their vectors, scores, flags and notes (their files were
         moved to the trash). Returns how many were in the library."""
+        self._flags_changed = True
         with self.transaction() as db:
             return sum(
                 db.execute("DELETE FROM samples WHERE id = ?", (int(i),)).rowcount
@@ -407,11 +445,13 @@ class Store(LibraryViews):
         with self.transaction() as db:
             for sample_id in sample_ids:
                 self._upsert_user_data(db, sample_id, "flag", flag)
+        self._flags_changed = True
 
     def set_note(self, sample_ids: Iterable[int], note: str | None) -> None:
         with self.transaction() as db:
             for sample_id in sample_ids:
                 self._upsert_user_data(db, sample_id, "note", note or None)
+        self._flags_changed = True
 
     @staticmethod
     def _upsert_user_data(

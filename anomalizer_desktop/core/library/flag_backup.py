@@ -1,0 +1,93 @@
+"""A copy of the producer's flags and notes beside the library, for the day it is damaged.
+
+Everything else in a library can be made again (a rescan finds the loops, an embed job their
+vectors, a training their scores); flags and notes are the producer's own listening and cannot.
+They are also small: a few hundred bytes per annotated loop. So a Store that changed them writes
+them out as it closes, and the window a few seconds after the keys stop, to
+`<library>.flags.json`, by path, with each loop's content hash (so that a rescan finds a loop
+moved since by its bytes). Repairing a damaged library gives back, from this file, the flags
+and notes of loops whose rows could not be read (`core.library.repair`).
+
+The file is written whole to a temporary name and renamed over the last one, so a crash while
+writing leaves the previous copy, never half of one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+#: what the backup's name adds to the library's
+SUFFIX = ".flags.json"
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class FlaggedLoop:
+    """One annotated loop as the backup holds it."""
+
+    path: str
+    content_hash: str | None
+    flag: str | None
+    note: str | None
+    updated_at: float
+
+
+def backup_path(library: str | os.PathLike[str]) -> Path:
+    return Path(f"{os.fspath(library)}{SUFFIX}")
+
+
+def write_flag_backup(db: sqlite3.Connection, library: str | os.PathLike[str]) -> int:
+    """Write every flag and note in the library (read through `db`) to its backup; returns
+    how many loops it holds."""
+    rows = db.execute(
+        "SELECT s.path, s.content_hash, u.flag, u.note, u.updated_at FROM user_data u"
+        " JOIN samples s ON s.id = u.sample_id"
+        " WHERE u.flag IS NOT NULL OR u.note IS NOT NULL ORDER BY s.path"
+    ).fetchall()
+    document = {
+        "format": FORMAT_VERSION,
+        "written_at": time.time(),
+        "library": os.path.abspath(library),
+        "loops": [
+            {"path": p, "hash": h, "flag": f, "note": n, "updated_at": t} for p, h, f, n, t in rows
+        ],
+    }
+    target = backup_path(library)
+    partial = target.with_name(f"{target.name}.partial")
+    try:
+        with open(partial, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, ensure_ascii=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+    return len(rows)
+
+
+def read_flag_backup(library: str | os.PathLike[str]) -> tuple[list[FlaggedLoop], float | None]:
+    """The loops in the library's backup and when it was written; ([], None) when there is
+    none or it cannot be read (it is only a backup: its absence is no error)."""
+    try:
+        document = json.loads(backup_path(library).read_text(encoding="utf-8"))
+        loops = [
+            FlaggedLoop(
+                str(item["path"]),
+                item.get("hash"),
+                item.get("flag"),
+                item.get("note"),
+                float(item.get("updated_at") or 0.0),
+            )
+            for item in document["loops"]
+        ]
+        return loops, float(document.get("written_at") or 0.0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return [], None

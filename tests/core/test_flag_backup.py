@@ -1,0 +1,69 @@
+"""The flags' backup beside the library: written as a Store that changed them closes, whole
+or not at all, and read back by a repair."""
+
+from __future__ import annotations
+
+import json
+
+from damage import library_with_loops
+
+from anomalizer_desktop.core.library import flag_backup
+from anomalizer_desktop.core.library.flag_backup import backup_path, read_flag_backup
+from anomalizer_desktop.core.library.store import Store
+
+
+def test_closing_writes_the_flags_and_notes_as_they_are_now(tmp_path):
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=30)
+    loops, _ = read_flag_backup(library)  # the first close of a flagged library made one
+    assert sorted(loop.path for loop in loops) == sorted(
+        f"/loops/{'a' if i % 2 else 'b'}/pack_{i % 3}/loop_{i:04d}.wav" for i in (10, 20, 30)
+    )
+    with Store(library) as store:
+        store.set_flag([10], None)  # cleared, and no note: not in the backup any more
+        store.set_note([10], None)
+        store.set_note([7], "great fill")
+        store.forget_samples([20])
+    loops, written_at = read_flag_backup(library)
+    assert {(loop.path.rsplit("/", 1)[1], loop.flag, loop.note) for loop in loops} == {
+        ("loop_0007.wav", None, "great fill"),
+        ("loop_0030.wav", "unusual", "odd one"),
+    }
+    assert written_at is not None
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
+
+
+def test_a_store_that_only_read_leaves_the_backup_alone(tmp_path):
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=10)
+    before = backup_path(library).read_bytes()
+    with Store(library) as store:
+        store.list_samples()
+    assert backup_path(library).read_bytes() == before
+
+
+def test_a_backup_that_cannot_be_written_keeps_the_last_one_and_the_flag(tmp_path, monkeypatch):
+    """A crash or a full drive while writing: the previous backup stays whole, and the
+    library (the flags' home) has the change either way."""
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=10)
+    before = backup_path(library).read_bytes()
+
+    def full_drive(document, handle, **kwargs):
+        handle.write('{"format": 1, "loo')
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(flag_backup.json, "dump", full_drive)
+    with Store(library) as store:
+        store.set_flag([1], "typical")
+    assert backup_path(library).read_bytes() == before  # not half of a new one
+    assert not list(tmp_path.glob("*.partial"))
+    monkeypatch.undo()
+    with Store(library) as store:
+        assert store.flag_counts()["typical"] == 1
+
+
+def test_a_backup_that_is_not_one_reads_as_none(tmp_path):
+    library = tmp_path / "lib.sqlite"
+    backup_path(library).write_text("{not json")
+    assert read_flag_backup(library) == ([], None)
+    backup_path(library).write_text(json.dumps({"format": 1, "loops": [{"no path": 1}]}))
+    assert read_flag_backup(library) == ([], None)
+    assert read_flag_backup(tmp_path / "none.sqlite") == ([], None)
