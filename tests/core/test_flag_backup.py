@@ -46,11 +46,23 @@ def test_a_backup_that_cannot_be_written_keeps_the_last_one_and_the_flag(tmp_pat
     library = library_with_loops(tmp_path / "lib.sqlite", loops=10)
     before = backup_path(library).read_bytes()
 
-    def full_drive(document, handle, **kwargs):
-        handle.write('{"format": 1, "loo')
-        raise OSError(28, "No space left on device")
+    real_open = open
 
-    monkeypatch.setattr(flag_backup.json, "dump", full_drive)
+    class FullDrive:
+        def __init__(self, path, *args, **kwargs):
+            self.handle = real_open(path, *args, **kwargs)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, text):
+            self.handle.write(text[:20])  # what fitted
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(flag_backup, "open", FullDrive, raising=False)
     with Store(library) as store:
         store.set_flag([1], "typical")
     assert backup_path(library).read_bytes() == before  # not half of a new one
