@@ -14,8 +14,9 @@ from anomalizer_desktop.cli.output import drive, format_table, print_json, print
 from anomalizer_desktop.core.embedding.job import embed as embed_job
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.export import FolderNotEmptyError, select_entries, write_export
+from anomalizer_desktop.core.library.damaged_file import find_damage
 from anomalizer_desktop.core.library.lookup import held_name, library_names
-from anomalizer_desktop.core.library.repair import find_damage, repair_library
+from anomalizer_desktop.core.library.repair import repair_library
 from anomalizer_desktop.core.library.scanner import UNREACHABLE_FOLDER, ScanError, reachable_roots
 from anomalizer_desktop.core.library.scanner import scan as scan_job
 from anomalizer_desktop.core.library.store import Store

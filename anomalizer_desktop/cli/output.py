@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from tqdm import tqdm
 
-from anomalizer_desktop.core.jobs import WHOLE, Job, Progress
+from anomalizer_desktop.core.jobs import WHOLE, Job, Progress, run_job
 
 R = TypeVar("R")
 
@@ -27,19 +27,18 @@ def drive(job: Job[R], label: str, quiet: bool = False) -> R:
         dynamic_ncols=True,
         leave=False,
     )
+
+    def show(progress: Progress) -> None:
+        if progress.total and bar.total != progress.total:
+            # a job of weighted parts (training) counts in WHOLE units, not files
+            bar.bar_format = _PARTS_FORMAT if progress.total == WHOLE else None
+            bar.reset(total=progress.total)
+        bar.n = progress.done
+        bar.set_postfix_str(progress.message[:40], refresh=False)
+        bar.refresh()
+
     try:
-        while True:
-            try:
-                progress: Progress = next(job)
-            except StopIteration as stop:
-                return stop.value
-            if progress.total and bar.total != progress.total:
-                # a job of weighted parts (training) counts in WHOLE units, not files
-                bar.bar_format = _PARTS_FORMAT if progress.total == WHOLE else None
-                bar.reset(total=progress.total)
-            bar.n = progress.done
-            bar.set_postfix_str(progress.message[:40], refresh=False)
-            bar.refresh()
+        return run_job(job, show)
     finally:
         bar.close()
 

@@ -12,7 +12,7 @@ from typing import TypeVar
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from anomalizer_desktop.core.jobs import Job, Progress
+from anomalizer_desktop.core.jobs import Job, Progress, run_job
 
 R = TypeVar("R")
 
@@ -29,15 +29,14 @@ def run_with_progress(job: Job[R], title: str, parent: QWidget | None = None) ->
     dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
     dialog.setMinimumDuration(300)  # a quick job flashes no dialog
     dialog.setAutoClose(False)
+
+    def show(progress: Progress) -> None:
+        dialog.setLabelText(progress.message[:1].upper() + progress.message[1:] or title)
+        fraction = progress.fraction
+        dialog.setValue(int(_STEPS * fraction) if fraction is not None else 0)
+
     try:
-        while True:
-            try:
-                progress: Progress = next(job)
-            except StopIteration as stop:
-                return stop.value
-            dialog.setLabelText(progress.message[:1].upper() + progress.message[1:] or title)
-            fraction = progress.fraction
-            dialog.setValue(int(_STEPS * fraction) if fraction is not None else 0)
+        return run_job(job, show)
     finally:
         dialog.close()
         dialog.deleteLater()

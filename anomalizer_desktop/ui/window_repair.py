@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import Progress
-from anomalizer_desktop.core.library.repair import find_damage
+from anomalizer_desktop.core.library.damaged_file import find_damage
 from anomalizer_desktop.core.library.schema import is_damage
 from anomalizer_desktop.core.library.store import LibraryDamagedError, Store, damaged
 from anomalizer_desktop.ui import plain_text

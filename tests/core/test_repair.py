@@ -15,8 +15,9 @@ from damage import DIM, damage_pages_of, damage_root_page_of, library_with_loops
 
 from anomalizer_desktop.cli import main as cli
 from anomalizer_desktop.core.jobs import CancelToken, run_job
+from anomalizer_desktop.core.library.damaged_file import find_damage
 from anomalizer_desktop.core.library.flag_backup import backup_path, read_flag_backup
-from anomalizer_desktop.core.library.repair import RepairError, find_damage, repair_library
+from anomalizer_desktop.core.library.repair import RepairError, repair_library
 from anomalizer_desktop.core.library.store import LibraryDamagedError, Store
 
 
@@ -270,7 +271,8 @@ def test_a_lost_loops_flag_never_moves_to_a_copy_of_it_elsewhere(tmp_path):
     """The same bytes in two folders: the flag of the one whose row was lost stays with its
     path (back as missing), not with the copy that was read."""
     from anomalizer_desktop.core.library.flag_backup import FlaggedLoop
-    from anomalizer_desktop.core.library.repair import Repaired, _restore_flags
+    from anomalizer_desktop.core.library.repair import _restore_flags
+    from anomalizer_desktop.core.library.repair_report import Repaired
 
     with Store(":memory:") as store, store.transaction() as db:
         db.execute("INSERT INTO roots(id, path, added_at) VALUES (1, '/loops', 0)")

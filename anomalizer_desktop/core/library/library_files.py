@@ -57,3 +57,9 @@ def in_use_elsewhere(library: Path) -> bool:
             return True
         fcntl.lockf(handle, fcntl.LOCK_UN, 1, _SHM_DMS_BYTE)
     return False
+
+
+def remove_library_files(library: Path) -> None:
+    """Delete the library file and SQLite's files beside it (a half-made or scratch library)."""
+    for suffix in LIBRARY_SUFFIXES:
+        Path(f"{library}{suffix}").unlink(missing_ok=True)

@@ -1,0 +1,104 @@
+"""What a repair kept and lost, table by table, and the few lines that tell the producer."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from anomalizer_desktop.core.text import quantity, quantity_with_verb
+
+#: the labels people read for each table
+WHAT = {
+    "roots": "folders",
+    "samples": "loops",
+    "user_data": "flags and notes",
+    "features": "embeddings",
+    "feature_errors": "embedding errors",
+    "runs": "training runs",
+    "scores": "scores",
+}
+
+
+@dataclass
+class TableRepair:
+    """What became of one table: rows copied, rows read but dropped (their loop or run was
+    lost, or what was read breaks the schema), damaged stretches stepped over."""
+
+    kept: int = 0
+    dropped: int = 0
+    stretches: int = 0
+
+
+@dataclass
+class Repaired:
+    """The outcome of `repair_library`: the repaired library, where the damaged one is kept,
+    and what happened to each table."""
+
+    library: Path
+    kept_as: Path  # the damaged file's new name
+    tables: dict[str, TableRepair] = field(default_factory=dict)
+    rebuilt_folders: int = 0
+    #: flags and notes given back from the backup beside the library (`flag_backup`), and
+    #: how many of their loops were lost too (back as missing: a rescan finds them)
+    restored_flags: int = 0
+    restored_loops: int = 0
+    backup_written_at: float | None = None  # None: there was no backup to read
+
+    def summary(self) -> str:
+        """A few lines for people: what was kept, what was lost, what brings it back."""
+        kept = ", ".join(
+            f"{self.tables[t].kept:,} {WHAT[t]}"
+            for t in ("samples", "user_data", "features", "runs")
+            if t in self.tables
+        )
+        lines = [f"Repaired the library {self.library}: kept {kept}."]
+        lost = [name for name, table in self.tables.items() if table.dropped or table.stretches]
+        if self.rebuilt_folders:  # what matters of a folder's entry is made again
+            lost = [name for name in lost if name != "roots"]
+            lines.append(
+                f"{quantity(self.rebuilt_folders, 'folder')} whose entry could not be read:"
+                " made again from their loops' paths."
+            )
+        if not lost:
+            lines.append(
+                "Nothing else was lost."
+                if self.rebuilt_folders
+                else "Every row could be read: nothing was lost."
+            )
+        else:
+            lines.append(f"Not all could be read: some {', '.join(WHAT[t] for t in lost)}.")
+            if set(lost) & {"samples", "features", "feature_errors", "runs", "scores"}:
+                lines.append(
+                    "Rescan, embed and train to make the lost loops, embeddings and scores again."
+                )
+            flags = self._flags_line()
+            if flags is not None:
+                lines.append(flags)
+        lines.append(f"The damaged file is kept as {self.kept_as}.")
+        return "\n".join(lines)
+
+    def _flags_line(self) -> str | None:
+        """What became of the flags and notes that could not be read (None: none were lost)."""
+        user_data = self.tables.get("user_data", TableRepair())
+        if not (user_data.dropped or user_data.stretches or self.restored_flags):
+            return None
+        if self.backup_written_at is None:
+            return "Flags and notes that could not be read, or whose loop was lost, are gone."
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.backup_written_at))
+        if not self.restored_flags:
+            return (
+                f"The backup of the flags beside the library (written {when}) held none of"
+                " the lost ones: they are gone."
+            )
+        line = (
+            f"Flags and notes of {quantity(self.restored_flags, 'loop')} came back from the"
+            f" backup beside the library (written {when}); any set after it are gone."
+        )
+        if self.restored_loops:
+            line += (
+                f" {quantity_with_verb(self.restored_loops, 'loop', 'is', 'are')} missing"
+                f" until the next rescan finds {'it' if self.restored_loops == 1 else 'them'},"
+                " flags and all."
+            )
+        return line
