@@ -292,3 +292,23 @@ def test_a_lost_loops_flag_never_moves_to_a_copy_of_it_elsewhere(tmp_path):
         ("/loops/mine/kick.wav", "missing", 1, "typical", "the one"),
     ]
     assert (outcome.restored_flags, outcome.restored_loops) == (1, 1)
+
+
+def test_vectors_read_from_damaged_pages_are_called_damage_not_used(tmp_path):
+    """SQLite does not check what a row's bytes say: a vector whose pages were written over
+    reads as garbage (NaN among it), and the map's projection ended in a ValueError."""
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=20)
+    with sqlite3.connect(library) as db:
+        garbage = np.frombuffer(b"\xff\xff\xff\x7f" + bytes(4 * DIM - 4), dtype=np.float32)
+        db.execute("UPDATE features SET vector = ? WHERE sample_id = 5", (garbage.tobytes(),))
+        db.execute("UPDATE features SET vector = ? WHERE sample_id = 6", (b"\x00" * 7,))
+    with Store(library) as store:
+        with pytest.raises(LibraryDamagedError, match=r"2 of its embeddings are not numbers"):
+            store.feature_matrix("dsp")
+        with pytest.raises(LibraryDamagedError, match=r"1 of its embeddings is not numbers"):
+            store.feature_vector(5, "dsp")
+        assert store.feature_vector(4, "dsp").shape == (DIM,)
+    run_job(repair_library(library))
+    with Store(library) as store:
+        ids, x = store.feature_matrix("dsp")
+    assert len(ids) == 18 and np.isfinite(x).all()

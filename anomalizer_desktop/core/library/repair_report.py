@@ -20,6 +20,15 @@ WHAT = {
 }
 
 
+#: the tables whose rows the summary counts, and one row's label
+_ONE = {
+    "samples": "loop",
+    "user_data": "flag or note",
+    "features": "embedding",
+    "runs": "training run",
+}
+
+
 @dataclass
 class TableRepair:
     """What became of one table: rows copied, rows read but dropped (their loop or run was
@@ -48,8 +57,8 @@ class Repaired:
     def summary(self) -> str:
         """A few lines for people: what was kept, what was lost, what brings it back."""
         kept = ", ".join(
-            f"{self.tables[t].kept:,} {WHAT[t]}"
-            for t in ("samples", "user_data", "features", "runs")
+            f"{self.tables[t].kept:,} {one if self.tables[t].kept == 1 else WHAT[t]}"
+            for t, one in _ONE.items()
             if t in self.tables
         )
         lines = [f"Repaired the library {self.library}: kept {kept}."]

@@ -414,8 +414,22 @@ class Store(LibraryViews):
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         ids = np.array([r[0] for r in rows], dtype=np.int64)
+        sized = [r[2] for r in rows if len(r[2]) == 4 * r[1]]
+        if len(sized) < len(rows):  # the slow count, only for a library that is damaged
+            finite = sum(bool(np.isfinite(np.frombuffer(v, dtype=np.float32)).all()) for v in sized)
+            raise self._damaged_vectors(len(rows) - finite)
         matrix = np.stack([np.frombuffer(r[2], dtype=np.float32) for r in rows])
+        # the embed job and imports store finite numbers only: others were read from pages
+        # a disk fault wrote over (SQLite does not check what a row's bytes say)
+        if not np.isfinite(matrix).all():
+            raise self._damaged_vectors(int((~np.isfinite(matrix).all(axis=1)).sum()))
         return ids, matrix
+
+    def _damaged_vectors(self, count: int) -> LibraryDamagedError:
+        return LibraryDamagedError(
+            self.path,
+            f"{count} of its embeddings {'is' if count == 1 else 'are'} not numbers of their width",
+        )
 
     def feature_vector(
         self, sample_id: int, embedder: str, version: str | None = None
@@ -426,7 +440,12 @@ class Store(LibraryViews):
             " AND (? IS NULL OR version = ?)",
             (int(sample_id), embedder, version, version),
         ).fetchone()
-        return None if row is None else np.frombuffer(row[0], dtype=np.float32).copy()
+        if row is None:
+            return None
+        vector = np.frombuffer(row[0], dtype=np.float32).copy()
+        if not np.isfinite(vector).all():
+            raise self._damaged_vectors(1)
+        return vector
 
     def embedder_names(self) -> list[str]:
         """Names of the embedders this library holds vectors for (built-in or imported)."""
