@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import shlex
 import sqlite3
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from anomalizer_desktop import __version__
 from anomalizer_desktop.cli import bench_commands, library_commands, loop_commands, model_commands
@@ -23,7 +25,14 @@ from anomalizer_desktop.core.errors import AnomalizerError, os_error_text
 from anomalizer_desktop.core.export import FORMATS
 from anomalizer_desktop.core.library.scanner import resolve_roots
 from anomalizer_desktop.core.library.schema import is_damage
-from anomalizer_desktop.core.library.store import FLAGS, SORT_COLUMNS, STATUSES, Store, damaged
+from anomalizer_desktop.core.library.store import (
+    FLAGS,
+    SORT_COLUMNS,
+    STATUSES,
+    LibraryDamagedError,
+    Store,
+    damaged,
+)
 from anomalizer_desktop.core.paths import resolve_library_path
 
 #: what `scan` and `start` do without folders: the window's Rescan, for a shell or a timer
@@ -276,11 +285,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=_at_least_one, default=5)
     p.add_argument("--network", default="AE", choices=NETWORKS)
     p.set_defaults(func=bench_commands.cmd_bench_train, needs_store=False)
+    p = bench_sub.add_parser(
+        "library",
+        parents=[common],
+        help="flags' backup, quick check and repair of a damaged library: time and memory",
+    )
+    p.add_argument("--rows", type=_at_least_one, default=100_000)
+    p.add_argument("--dim", type=_at_least_one, default=None, help="vector width (default: dsp)")
+    p.add_argument("--damaged-pages", type=_at_least_one, default=3)
+    p.set_defaults(func=bench_commands.cmd_bench_library, needs_store=False)
     p = bench_sub.add_parser("gui", parents=[common], help="table/map speed and UI stalls")
     p.add_argument("--rows", type=_at_least_one, default=100_000)
     p.add_argument("--embed-files", type=int, default=120)
     p.set_defaults(func=bench_commands.cmd_bench_gui, needs_store=False)
     return parser
+
+
+def _say_how_to_repair(library: str) -> None:
+    """The command that repairs this library, to paste (naming it unless it is the default)."""
+    named = "" if Path(library) == resolve_library_path() else f" --library {shlex.quote(library)}"
+    print(f"anomalizer: to repair it: anomalizer{named} repair", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -309,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except AnomalizerError as error:
         print(f"anomalizer: {error}", file=sys.stderr)
+        if isinstance(error, LibraryDamagedError):
+            _say_how_to_repair(error.path)
         return 1
     except OSError as error:  # a file not there, no permission, a full drive: no traceback
         print(f"anomalizer: {os_error_text(error)}", file=sys.stderr)
@@ -318,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         library = str(resolve_library_path(getattr(args, "library", None)))
         print(f"anomalizer: {damaged(library, error)}", file=sys.stderr)
+        _say_how_to_repair(library)
         return 1
     except KeyboardInterrupt:
         print("anomalizer: interrupted", file=sys.stderr)

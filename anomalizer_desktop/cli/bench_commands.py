@@ -1,4 +1,5 @@
-"""`anomalizer bench ...`: benchmarks that print figures (embedding, training, the GUI).
+"""`anomalizer bench ...`: benchmarks that print figures (embedding, training, the library's
+safety nets, the GUI).
 
 Each takes parsed args (and an open Store where it works on a library) and returns an exit code.
 """
@@ -86,6 +87,20 @@ def cmd_bench_train(args: argparse.Namespace) -> int:
         f"DSP-shaped vectors, {default['flags']} flagged unusual: fit {default['fit_s']:.2f} s, "
         f"scoring {default['score_s']:.2f} s"
     )
+    return 0
+
+
+def cmd_bench_library(args: argparse.Namespace) -> int:
+    from anomalizer_desktop.core.library.bench import bench_library
+
+    report = bench_library(args.rows, args.dim, args.damaged_pages)
+    if args.json:
+        print_json(report)
+        return 0
+    print(f"Library of {report['rows']} made-up loops ({report['file_mb']} MB):")
+    for key, value in report.items():
+        if key not in ("rows", "file_mb"):
+            print(f"  {key:20s} {value}")
     return 0
 
 

@@ -65,9 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     apply_model_folder(settings)  # where CLAP checkpoints are looked for
     library = resolve_library_path(args.library or settings.get("library") or None)
     default = resolve_library_path()
+
+    def repair_run(job):  # a repair at start shows its progress
+        return run_with_progress(job, "Repairing the library")
+
     try:
         if gone_since_last_time(settings, library, default) and not args.screenshot:
-            store = missing_library(library, ask_with_message_box, default)
+            store = missing_library(library, ask_with_message_box, default, run=repair_run)
             if store is None:
                 return 1
         else:
@@ -76,13 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"anomalizer-desktop: {error}", file=sys.stderr)
         if args.screenshot:
             return 1
-        store = recover_library(
-            library,
-            error,
-            ask_with_message_box,
-            default,
-            run=lambda job: run_with_progress(job, "Repairing the library"),
-        )
+        store = recover_library(library, error, ask_with_message_box, default, run=repair_run)
         if store is None:
             return 1
     library = Path(store.path)  # another one, when the user chose it

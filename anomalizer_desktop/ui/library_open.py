@@ -115,18 +115,25 @@ def _unreachable(
     )
 
 
-def missing_library(library: Path, ask: Ask, default: Path | None) -> Store | None:
+def missing_library(
+    library: Path, ask: Ask, default: Path | None, run: Run = run_job
+) -> Store | None:
     """A library opened before whose file is not there now, though its folder may be (an
     empty mount point, a moved file): ask before starting an empty one in its place."""
     text = (
         f"The library {library} is not there any more (it was open before).\n\n"
         "Is it on a drive that is not connected, or was it moved?"
     )
-    return _wait_for(library, text, ask, default, offer_new=True)
+    return _wait_for(library, text, ask, default, offer_new=True, run=run)
 
 
 def _wait_for(
-    library: Path, text: str, ask: Ask, default: Path | None, offer_new: bool
+    library: Path,
+    text: str,
+    ask: Ask,
+    default: Path | None,
+    offer_new: bool,
+    run: Run = run_job,
 ) -> Store | None:
     """Ask until the library file is there (Try again opens only an existing file, never
     makes one), the user starts a new one there, opens the default library, or quits."""
@@ -145,7 +152,7 @@ def _wait_for(
             try:
                 return Store(library)
             except AnomalizerError as again:  # there now, but unusable: the damaged path
-                return recover_library(library, again, ask, default)
+                return recover_library(library, again, ask, default, run)
         if choice == START_NEW and offer_new:
             return _open_or_say(library, f"Could not start a new library at {library}", ask)
         if choice == DEFAULT and offer_default:

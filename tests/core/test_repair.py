@@ -184,6 +184,7 @@ def test_the_command_line_names_damage_and_repairs_it(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"the library {library} is damaged (database disk image is malformed)" in err
     assert "`anomalizer repair`" in err and "Traceback" not in err
+    assert f"to repair it: anomalizer --library {library} repair" in err  # not the default
 
     assert cli(["--library", str(library), "repair", "--check"]) == 1
     assert "is damaged" in capsys.readouterr().out
@@ -312,3 +313,14 @@ def test_vectors_read_from_damaged_pages_are_called_damage_not_used(tmp_path):
     with Store(library) as store:
         ids, x = store.feature_matrix("dsp")
     assert len(ids) == 18 and np.isfinite(x).all()
+
+
+def test_bench_library_measures_the_check_and_the_repair_of_a_damaged_library(capsys):
+    assert cli(["bench", "library", "--rows", "1500", "--damaged-pages", "2", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["sound_found"] is None and report["after_repair_found"] is None
+    assert report["damage_found"] != "nothing" and len(report["damaged_pages"]) == 2
+    kept = report["kept"]
+    assert kept["samples"] + kept["features"] + kept["scores"] < 4500  # a loss it names
+    assert report["lost"] and report["flags_in_backup"] == 60
+    assert report["repair_s"] > 0 and report["check_sound_s"] > 0 and report["peak_rss_mb"] > 0
