@@ -12,7 +12,7 @@ import time
 import traceback
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from anomalizer_desktop.core.errors import AnomalizerError, os_error_text
 from anomalizer_desktop.core.jobs import CancelToken, Job
@@ -91,8 +91,12 @@ class JobHandle(QObject):
         self.worker.finished.connect(self.finished)
         self.worker.failed.connect(self.failed)
         self.worker.damaged.connect(self.damaged)
-        self.worker.finished.connect(self.thread.quit)
-        self.worker.failed.connect(self.thread.quit)
+        # directly, in the worker's thread (quit is thread-safe): queued to the window's thread,
+        # a window waiting for the job (cancel_all as it closes) never let the quit through and
+        # waited its whole 10 s
+        direct = Qt.ConnectionType.DirectConnection
+        self.worker.finished.connect(self.thread.quit, direct)
+        self.worker.failed.connect(self.thread.quit, direct)
         self.thread.finished.connect(self.done)
 
     def start(self) -> None:

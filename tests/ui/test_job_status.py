@@ -50,3 +50,22 @@ def test_an_error_of_the_system_in_a_job_reads_as_one_line_not_a_bug_report(
     qtbot.waitUntil(lambda: len(dialogs) == 1, timeout=5000)
     assert "/Volumes/Loops/kick.wav: Permission denied" in dialogs[0]
     assert "unexpected error" not in dialogs[0] and "Traceback" not in dialogs[0]
+
+
+def test_cancelling_a_running_job_from_the_window_thread_lets_its_thread_end(qtbot, tmp_path):
+    """The window waits for its jobs as it closes (cancel_all): the worker's thread was told
+    to quit through the window's own event loop, which that wait blocks, so it never ended
+    and the window waited out the whole timeout (10 s at every close during a job)."""
+    from anomalizer_desktop.core.jobs import Progress
+    from anomalizer_desktop.ui.workers import JobRunner
+
+    def until_cancelled(store, cancel):
+        while not cancel.cancelled:
+            yield Progress(0, 0, "working")
+        return "stopped"
+
+    runner = JobRunner(str(tmp_path / "lib.sqlite"))
+    handle = runner.start("long", until_cancelled)
+    qtbot.waitUntil(lambda: handle.thread.isRunning(), timeout=5_000)
+    runner.cancel_all(wait_ms=5_000)
+    assert handle.thread.isFinished()
