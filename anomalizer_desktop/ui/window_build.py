@@ -182,6 +182,8 @@ class WindowBuilder:
         self.pages = QStackedWidget()
         self.pages.addWidget(self.welcome)
         self.pages.addWidget(browser)
+        self.damaged_page = self._build_damaged_page()  # window_repair
+        self.pages.addWidget(self.damaged_page)
         self.setCentralWidget(self.pages)
 
         self.explain_panel = ExplainPanel()

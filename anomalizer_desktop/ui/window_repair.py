@@ -16,7 +16,15 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import Progress
@@ -32,6 +40,7 @@ from anomalizer_desktop.ui.library_open import (
     ask_with_message_box,
     repair_and_open,
 )
+from anomalizer_desktop.ui.plain_text import plain_label
 
 
 def check_job():
@@ -84,10 +93,44 @@ class LibraryRepair:
         self._checked = True
         self.runner.start("check", check_job())
 
+    def _build_damaged_page(self) -> QWidget:
+        """What the window shows instead of the library when it could not read it at all: not
+        the welcome page of an empty library (its loops are there, in the damaged file)."""
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addStretch(1)
+        title = QLabel("<h1>This library needs repair</h1>")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.damaged_text = plain_label()
+        self.damaged_text.setWordWrap(True)
+        self.damaged_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.damaged_text.setMaximumWidth(620)
+        button = QPushButton("Repair the library…")
+        button.setMinimumHeight(40)
+        button.clicked.connect(lambda: self.repair_library(known_damaged=True))
+        layout.addWidget(title)
+        for widget in (self.damaged_text, button):
+            row = QHBoxLayout()
+            row.addStretch(1)
+            row.addWidget(widget)
+            row.addStretch(1)
+            layout.addLayout(row)
+        layout.addStretch(2)
+        return page
+
     def _library_damaged(self, reason: str, message: str) -> None:
-        """A job found the library damaged: ask, once, whether to repair it now."""
+        """A job found the library damaged: ask, once, whether to repair it now; show what
+        is wrong where the library would be when none of it could be read."""
         self.damage_messages.add(message)
-        if self._repair_offered or getattr(self, "_closed", False):
+        if getattr(self, "_closed", False):
+            return
+        if self.model.rowCount() == 0:
+            self.damaged_text.setText(
+                f"Part of {self.store.path} cannot be read ({reason}), so none of it is shown."
+                f"\n\n{REPAIR_OFFER.removeprefix('Repair it? ')}"
+            )
+            self.pages.setCurrentWidget(self.damaged_page)
+        if self._repair_offered:
             return
         self._repair_offered = True
         self._chain.clear()  # the jobs that were to follow would only fail the same way

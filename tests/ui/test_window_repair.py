@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from damage import damage_pages_of, library_with_loops
+from PySide6.QtWidgets import QPushButton
 
 from anomalizer_desktop.core.library.store import Store
 
@@ -189,3 +190,33 @@ def test_flags_set_in_the_window_reach_their_backup_once_the_keys_stop(qtbot, wi
     window.close()
     flags = {loop.path: loop.flag for loop in read_flag_backup(window.store.path)[0]}
     assert flags == {path: "unusual", window.model.path(1): "typical"}
+
+
+def test_a_library_none_of_which_could_be_read_shows_a_repair_page_not_the_welcome(
+    qtbot, tmp_path, settings, monkeypatch
+):
+    """Not now, on a library whose first read failed: the window showed the welcome page of
+    an empty library ("Add a folder of loops"), as if the producer's loops were gone."""
+    from anomalizer_desktop.ui import library_open, window_repair
+
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=600)
+    damage_pages_of(library, "samples", leaves=1)
+    monkeypatch.setattr(
+        window_repair.LibraryRepair, "_ask_repair", lambda self, reason, path=None: False
+    )
+    monkeypatch.setattr(library_open, "ask_with_message_box", lambda text, choices: "ok")
+    monkeypatch.setattr(window_repair, "ask_with_message_box", library_open.ask_with_message_box)
+    window = open_window(qtbot, library, settings)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.damaged_page, timeout=20_000)
+    assert "cannot be read (database disk image is malformed)" in window.damaged_text.text()
+    button = window.damaged_page.findChild(QPushButton)
+    assert button.text() == "Repair the library…"
+    button.click()
+    repaired = window._successor
+    qtbot.addWidget(repaired)
+    try:
+        qtbot.waitUntil(lambda: repaired.model.rowCount() > 500, timeout=20_000)
+        assert repaired.pages.currentIndex() == 1
+    finally:
+        repaired.runner.cancel_all()
+        repaired.store.close()
