@@ -134,7 +134,8 @@ class LibraryRepair:
             return
         self._repair_offered = True
         self._chain.clear()  # the jobs that were to follow would only fail the same way
-        # asked once the job has ended (its thread stops by a signal to this thread)
+        # asked once the signal's other slots have run (the job's failure is still on its way:
+        # it must find the message in damage_messages, not behind a modal question)
         QTimer.singleShot(0, lambda: self._offer_repair(reason))
 
     @unless_closed
