@@ -324,3 +324,30 @@ def test_bench_library_measures_the_check_and_the_repair_of_a_damaged_library(ca
     assert kept["samples"] + kept["features"] + kept["scores"] < 4500  # a loss it names
     assert report["lost"] and report["flags_in_backup"] == 60
     assert report["repair_s"] > 0 and report["check_sound_s"] > 0 and report["peak_rss_mb"] > 0
+
+
+def test_a_backup_entry_of_a_loop_moved_since_makes_no_phantom_missing_loop(tmp_path):
+    from anomalizer_desktop.core.library.flag_backup import FlaggedLoop
+    from anomalizer_desktop.core.library.repair import _restore_flags
+    from anomalizer_desktop.core.library.repair_report import Repaired
+
+    with Store(":memory:") as store, store.transaction() as db:
+        db.execute("INSERT INTO roots(id, path, added_at) VALUES (1, '/loops', 0)")
+        db.execute(
+            "INSERT INTO samples(id, path, root_id, content_hash, status, first_seen, last_seen)"
+            " VALUES (1, '/loops/new/kick.wav', 1, 'kick', 'ok', 0, 0)"
+        )
+        db.execute("INSERT INTO user_data VALUES (1, 'unusual', NULL, 0)")
+        outcome = Repaired(tmp_path / "lib.sqlite", tmp_path / "kept")
+        before_the_move = FlaggedLoop("/loops/old/kick.wav", "kick", "unusual", None, 0.0)
+        _restore_flags(db, [before_the_move], outcome)
+        assert db.execute("SELECT path FROM samples").fetchall() == [("/loops/new/kick.wav",)]
+    assert outcome.restored_loops == 0
+
+
+def test_a_moved_loop_takes_its_flag_along_in_the_backup(tmp_path):
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=10)
+    with Store(library) as store:
+        store.update_sample(10, path="/loops/b/moved/loop_0010.wav")  # what a rescan does
+    paths = {loop.path for loop in read_flag_backup(library)[0]}
+    assert "/loops/b/moved/loop_0010.wav" in paths

@@ -202,11 +202,22 @@ def _restore_flags(new: sqlite3.Connection, backup: list[FlaggedLoop], outcome: 
     elsewhere in the library has the same bytes, and must not take its flag."""
     annotated = {sample for (sample,) in new.execute("SELECT sample_id FROM user_data")}
     by_path = dict(new.execute("SELECT path, id FROM samples"))
+    # the bytes of loops whose flags were read: a backup entry under another path is such a
+    # loop, moved since the backup was written, not a loop that was lost
+    annotated_hashes = {
+        digest
+        for (digest,) in new.execute(
+            "SELECT s.content_hash FROM user_data u JOIN samples s ON s.id = u.sample_id"
+            " WHERE s.content_hash IS NOT NULL"
+        )
+    }
     roots = new.execute("SELECT id, path FROM roots").fetchall()
     for loop in backup:
         if loop.flag not in (None, "typical", "unusual") or (loop.flag is None and not loop.note):
             continue
         sample = by_path.get(loop.path)
+        if sample is None and loop.content_hash in annotated_hashes:
+            continue
         if sample is None:
             now = time.time()
             sample = new.execute(

@@ -274,6 +274,8 @@ class Store(LibraryViews):
             return cursor.lastrowid
 
     def update_sample(self, sample_id: int, **fields: object) -> None:
+        if "path" in fields:  # a moved loop: its flag's backup must follow it
+            self._flags_changed = True
         fields = {"last_seen": time.time(), **fields}
         assignments = ", ".join(f"{name} = ?" for name in fields)
         with self.transaction() as db:
