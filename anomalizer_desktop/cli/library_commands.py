@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 
 from anomalizer_desktop.cli.clap_args import clap_options
 from anomalizer_desktop.cli.output import drive, format_table, print_json, print_problems, warn
@@ -15,6 +16,7 @@ from anomalizer_desktop.core.embedding.job import embed as embed_job
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.export import FolderNotEmptyError, select_entries, write_export
 from anomalizer_desktop.core.library.damaged_file import find_damage
+from anomalizer_desktop.core.library.flag_backup import backup_path, read_flag_backup
 from anomalizer_desktop.core.library.lookup import held_name, library_names
 from anomalizer_desktop.core.library.repair import repair_library
 from anomalizer_desktop.core.library.scanner import UNREACHABLE_FOLDER, ScanError, reachable_roots
@@ -311,6 +313,15 @@ def info_without_library(args: argparse.Namespace, path: os.PathLike[str]) -> in
     return 0
 
 
+def _flag_backup_info(library: str) -> dict | None:
+    """Where the flags' backup is, how many loops it holds and when it was written; None
+    when there is none (yet)."""
+    loops, written_at = read_flag_backup(library)
+    if written_at is None:
+        return None
+    return {"path": str(backup_path(library)), "loops": len(loops), "written_at": written_at}
+
+
 def cmd_info(args: argparse.Namespace, store: Store) -> int:
     from anomalizer_desktop.core.detector.freshness import score_status
 
@@ -323,6 +334,7 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
         "embedders": store.embedder_counts(),
         "flags": store.flag_counts(),
         "scores": scores.as_json(),
+        "flag_backup": _flag_backup_info(store.path),
     }
     if args.json:
         print_json(info)
@@ -332,6 +344,13 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
     print("samples   " + ", ".join(f"{k} {v}" for k, v in info["samples"].items()))
     print("embedders " + (", ".join(f"{k} ({v})" for k, v in info["embedders"].items()) or "none"))
     print("flags     " + ", ".join(f"{k} {v}" for k, v in info["flags"].items()))
+    backup = info["flag_backup"]
+    if backup is not None:
+        written = time.strftime("%Y-%m-%d %H:%M", time.localtime(backup["written_at"]))
+        print(
+            f"          backed up in {backup['path']} ({quantity(backup['loops'], 'loop')},"
+            f" written {written})"
+        )
     if scores.run_id is None:
         print(f"scores    none yet: {scores.message}")
     else:

@@ -79,3 +79,18 @@ def test_a_backup_that_is_not_one_reads_as_none(tmp_path):
     backup_path(library).write_text(json.dumps({"format": 1, "loops": [{"no path": 1}]}))
     assert read_flag_backup(library) == ([], None)
     assert read_flag_backup(tmp_path / "none.sqlite") == ([], None)
+
+
+def test_info_says_where_the_flags_are_backed_up(tmp_path, capsys):
+    from anomalizer_desktop.cli import main as cli
+
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=30)
+    assert cli(["--library", str(library), "info", "--json"]) == 0
+    backup = json.loads(capsys.readouterr().out)["flag_backup"]
+    assert backup["path"] == str(backup_path(library)) and backup["loops"] == 3
+    assert cli(["--library", str(library), "info"]) == 0
+    assert f"backed up in {backup_path(library)} (3 loops, written " in capsys.readouterr().out
+    empty = tmp_path / "empty.sqlite"
+    Store(empty).close()
+    assert cli(["--library", str(empty), "info", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["flag_backup"] is None
