@@ -351,3 +351,48 @@ def test_a_moved_loop_takes_its_flag_along_in_the_backup(tmp_path):
         store.update_sample(10, path="/loops/b/moved/loop_0010.wav")  # what a rescan does
     paths = {loop.path for loop in read_flag_backup(library)[0]}
     assert "/loops/b/moved/loop_0010.wav" in paths
+
+
+def test_a_drive_without_room_for_the_repaired_copy_is_said_before_any_work(tmp_path, monkeypatch):
+    import shutil as shutil_module
+    from collections import namedtuple
+
+    from anomalizer_desktop.core.library import repair
+
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=200)
+    damage_pages_of(library, "samples", leaves=1)
+    before = library.read_bytes()
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(
+        shutil_module, "disk_usage", lambda path: usage(10 << 30, 10 << 30, 300_000)
+    )
+    with pytest.raises(RepairError, match=r"needs about 1\.\d MB beside it .* has 0\.3 MB free"):
+        run_job(repair.repair_library(library))
+    assert library.read_bytes() == before and kept_files(tmp_path) == []
+
+
+def test_a_repaired_copy_that_cannot_be_written_says_why_without_its_scratch_name(
+    tmp_path, monkeypatch
+):
+    from anomalizer_desktop.core.library import repair
+    from anomalizer_desktop.core.library.store import StoreError
+
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=200)
+    damage_pages_of(library, "samples", leaves=1)
+    before = library.read_bytes()
+
+    def drive_fills(path):
+        Path(path).write_bytes(b"half")
+        raise StoreError(
+            f"cannot write to the library {path}: its drive is full (0 kB free); nothing was"
+            " changed"
+        )
+
+    monkeypatch.setattr(repair, "Store", drive_fills)
+    with pytest.raises(RepairError) as caught:
+        run_job(repair.repair_library(library))
+    assert str(caught.value) == (
+        f"cannot repair the library {library}: its drive is full (0 kB free); it is as it was"
+    )
+    assert library.read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if ".repairing" in p.name or ".damaged-" in p.name]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -38,8 +39,8 @@ from anomalizer_desktop.core.library.library_files import (
     set_aside,
 )
 from anomalizer_desktop.core.library.repair_report import WHAT, Repaired, TableRepair
-from anomalizer_desktop.core.library.schema import SCHEMA_VERSION, SQLITE_HEADER
-from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.library.schema import FULL_BELOW, SCHEMA_VERSION, SQLITE_HEADER
+from anomalizer_desktop.core.library.store import LibraryDamagedError, Store, StoreError
 
 #: the library's tables in the order they are copied: each after the tables it refers to
 TABLES = ("roots", "samples", "user_data", "features", "feature_errors", "runs", "scores")
@@ -91,6 +92,13 @@ def repair_library(path: str | os.PathLike[str], cancel: CancelToken | None = No
     except _Cancelled:
         remove_library_files(building)
         return None
+    except StoreError as error:  # the new library could not be written (a drive that filled)
+        remove_library_files(building)
+        if isinstance(error, LibraryDamagedError):
+            raise
+        raise RepairError(
+            f"cannot repair the library {library}: {_cause(error)}; it is as it was"
+        ) from None
     except BaseException:
         remove_library_files(building)
         raise
@@ -125,12 +133,30 @@ def _refuse(library: Path) -> None:
             f"cannot repair {library}: this user may not write to its folder; copy it to a"
             " folder you can write to and repair it there"
         )
+    # the repaired copy is about as large as the library, and SQLite needs room to work
+    needed = library.stat().st_size + FULL_BELOW
+    free = shutil.disk_usage(library.parent).free
+    if free < needed:
+        raise RepairError(
+            f"cannot repair {library}: the repaired copy needs about {_megabytes(needed)} beside"
+            f" it and its drive has {_megabytes(free)} free; make room and repair again"
+        )
     version = _schema_version(library, int.from_bytes(head_and_version[60:64], "big"))
     if SCHEMA_VERSION < version <= SCHEMA_VERSION + _NEWER_AT_MOST:  # more: a damaged header
         raise RepairError(
             f"{library} was written by a newer anomalizer-desktop (schema version {version});"
             " repair it with that version"
         )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size < 10e6 else f"{size / 1e6:,.0f} MB"
+
+
+def _cause(error: StoreError) -> str:
+    """What a Store's refused write said, without naming the half-made library's file."""
+    text = str(error)
+    return text.split(": ", 1)[1].removesuffix("; nothing was changed") if ": " in text else text
 
 
 def _schema_version(library: Path, in_header: int) -> int:
