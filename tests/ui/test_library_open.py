@@ -72,7 +72,7 @@ def test_repairing_a_library_with_nothing_readable_starts_it_empty_and_keeps_the
     assert kept[0].read_bytes() == before
     summary, choices = ask.shown[-1]
     assert choices == [OK] and summary.startswith(f"Repaired the library {library}: kept 0")
-    assert f"The damaged file is kept as {kept[0]}." in summary
+    assert f"The damaged file is kept as {kept[0]}: delete it once" in summary
 
 
 def test_repairing_at_start_keeps_the_flags_that_can_be_read(tmp_path):

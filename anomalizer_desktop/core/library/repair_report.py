@@ -84,7 +84,10 @@ class Repaired:
             flags = self._flags_line()
             if flags is not None:
                 lines.append(flags)
-        lines.append(f"The damaged file is kept as {self.kept_as}.")
+        lines.append(
+            f"The damaged file is kept as {self.kept_as}: delete it once the repaired library"
+            " has what you need (nothing reads it any more)."
+        )
         return "\n".join(lines)
 
     def _flags_line(self) -> str | None:
