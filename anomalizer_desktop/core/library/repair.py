@@ -26,8 +26,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
-
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.damaged_file import read_only, readable_rows, reading
@@ -40,7 +38,12 @@ from anomalizer_desktop.core.library.library_files import (
 )
 from anomalizer_desktop.core.library.repair_report import WHAT, Repaired, TableRepair
 from anomalizer_desktop.core.library.schema import FULL_BELOW, SCHEMA_VERSION, SQLITE_HEADER
-from anomalizer_desktop.core.library.store import LibraryDamagedError, Store, StoreError
+from anomalizer_desktop.core.library.store import (
+    LibraryDamagedError,
+    Store,
+    StoreError,
+    sound_vector,
+)
 
 #: the library's tables in the order they are copied: each after the tables it refers to
 TABLES = ("roots", "samples", "user_data", "features", "feature_errors", "runs", "scores")
@@ -182,7 +185,10 @@ def _copy_readable(
     """Copy every readable row of each table into `fresh`, in one transaction."""
     with reading(source) as old, fresh.transaction() as new:
         estimate = _estimate_rows(old)
-        ids: dict[str, set[int]] = {"roots": set(), "samples": set(), "runs": set()}
+        ids: dict[str, set[int]] = {"samples": set(), "runs": set()}
+        #: each folder id the old rows name -> the id they get (None: no folder); a lost
+        #: folder's entry is worked out once, by the first of its loops
+        folders: dict[int, int | None] = {}
         done = 0
         for table in TABLES:
             yield Progress(done, estimate, f"repairing: reading {WHAT[table]}")
@@ -196,15 +202,17 @@ def _copy_readable(
                 (columns.index(column), ids[target])
                 for column, target in _REFERENCES.get(table, ())
             ]
+            if table == "features":
+                vector, dim = columns.index("vector"), columns.index("dim")
             for row in readable_rows(old, table, columns, report):
                 if any(row[i] not in wanted for i, wanted in references):
                     report.dropped += 1  # a flag, vector or score whose loop or run was lost
                     continue
-                if table == "features" and not _sound_vector(row, columns):
+                if table == "features" and not sound_vector(row[vector], row[dim]):
                     report.dropped += 1  # read from a damaged page: embed it again
                     continue
                 if table == "samples":
-                    row = _with_root(new, old, row, ids["roots"], outcome)
+                    row = _with_root(new, old, row, folders, outcome)
                 try:
                     new.execute(insert, row)
                 except sqlite3.IntegrityError:  # what was read breaks the schema: garbage
@@ -213,6 +221,8 @@ def _copy_readable(
                 report.kept += 1
                 if table in ids:
                     ids[table].add(row[0])
+                elif table == "roots":
+                    folders[row[0]] = row[0]
                 done += 1
                 if done % _REPORT_EVERY == 0:
                     if cancel.cancelled:
@@ -269,15 +279,6 @@ def _root_of(path: str, roots: list[tuple[int, str]]) -> int | None:
     return max(holding)[1] if holding else None
 
 
-def _sound_vector(row: tuple, columns: list[str]) -> bool:
-    """Whether a features row holds `dim` finite float32 numbers, as the embed job writes
-    them (garbage read from a damaged page seldom does)."""
-    vector, dim = row[columns.index("vector")], row[columns.index("dim")]
-    if not isinstance(vector, bytes) or not isinstance(dim, int) or len(vector) != 4 * dim:
-        return False
-    return bool(np.isfinite(np.frombuffer(vector, dtype=np.float32)).all())
-
-
 def _estimate_rows(db: sqlite3.Connection) -> int:
     """About how many rows there are (each table's largest id), for the progress bar; 0 when
     that cannot be read."""
@@ -294,15 +295,22 @@ def _with_root(
     new: sqlite3.Connection,
     old: sqlite3.Connection,
     row: tuple,
-    roots: set[int],
+    folders: dict[int, int | None],
     outcome: Repaired,
 ) -> tuple:
-    """The loop's row, its folder made again first when that folder's row was lost (the
-    deepest folder holding all its loops that can be read), or pointed at the folder of that
-    path when there is one already."""
-    root_id, path = row[2], row[1]
-    if root_id is None or root_id in roots:
-        return row
+    """The loop's row pointing at the folder it gets in the new library: its own, or, when
+    that folder's row was lost, the folder made again as the deepest one holding all its
+    loops that can be read (or the one of that path already there)."""
+    root_id = row[2]
+    if root_id is not None and root_id not in folders:
+        folders[root_id] = _lost_folder(new, old, root_id, row[1], outcome)
+    return (*row[:2], folders.get(root_id), *row[3:])
+
+
+def _lost_folder(
+    new: sqlite3.Connection, old: sqlite3.Connection, root_id: int, path: str, outcome: Repaired
+) -> int | None:
+    """The id the loops of lost folder `root_id` get (one of which is at `path`)."""
     paths = [path]
     with contextlib.suppress(sqlite3.DatabaseError):  # else this loop's own path will do
         paths += [
@@ -310,14 +318,13 @@ def _with_root(
         ]
     folders = [os.path.dirname(p) for p in paths if isinstance(p, str) and os.path.isabs(p)]
     if not folders:
-        return (*row[:2], None, *row[3:])
+        return None
     folder = os.path.commonpath(folders)
     existing = new.execute("SELECT id FROM roots WHERE path = ?", (folder,)).fetchone()
     if existing is not None:
-        return (*row[:2], existing[0], *row[3:])
+        return existing[0]
     new.execute(
         "INSERT INTO roots(id, path, added_at) VALUES (?, ?, ?)", (root_id, folder, time.time())
     )
-    roots.add(root_id)
     outcome.rebuilt_folders += 1
-    return row
+    return root_id

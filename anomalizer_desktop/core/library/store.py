@@ -40,6 +40,15 @@ from anomalizer_desktop.core.library.views import (  # noqa: F401  (re-exported)
 from anomalizer_desktop.core.library.walk import has_a_usable_name
 
 
+def sound_vector(blob: object, dim: object) -> bool:
+    """Whether a features row's vector is what the embed job and imports write: `dim` finite
+    float32 numbers. Anything else was read from pages a disk fault wrote over (SQLite does
+    not check what a row's bytes say)."""
+    if not isinstance(blob, bytes) or not isinstance(dim, int) or len(blob) != 4 * dim:
+        return False
+    return bool(np.isfinite(np.frombuffer(blob, dtype=np.float32)).all())
+
+
 class StoreError(AnomalizerError):
     """The library file cannot be opened or used (with a message for people)."""
 
@@ -416,13 +425,10 @@ class Store(LibraryViews):
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         ids = np.array([r[0] for r in rows], dtype=np.int64)
-        sized = [r[2] for r in rows if len(r[2]) == 4 * r[1]]
-        if len(sized) < len(rows):  # the slow count, only for a library that is damaged
-            finite = sum(bool(np.isfinite(np.frombuffer(v, dtype=np.float32)).all()) for v in sized)
-            raise self._damaged_vectors(len(rows) - finite)
+        if any(len(r[2]) != 4 * r[1] for r in rows):  # the slow count, for a damaged library
+            raise self._damaged_vectors(sum(not sound_vector(r[2], r[1]) for r in rows))
         matrix = np.stack([np.frombuffer(r[2], dtype=np.float32) for r in rows])
-        # the embed job and imports store finite numbers only: others were read from pages
-        # a disk fault wrote over (SQLite does not check what a row's bytes say)
+        # (sound_vector's rule, for the whole matrix at once)
         if not np.isfinite(matrix).all():
             raise self._damaged_vectors(int((~np.isfinite(matrix).all(axis=1)).sum()))
         return ids, matrix
