@@ -7,11 +7,17 @@ Each takes parsed args (and an open Store where it works on a library) and retur
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import time
 
 from anomalizer_desktop.cli.clap_args import clap_options
 from anomalizer_desktop.cli.output import drive, format_table, print_json, print_problems, warn
+from anomalizer_desktop.core.detector.run_models import (
+    KEEP_RUN_MODELS,
+    detectors_folder,
+    run_model_files,
+)
 from anomalizer_desktop.core.embedding.job import embed as embed_job
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.export import FolderNotEmptyError, select_entries, write_export
@@ -25,7 +31,7 @@ from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.trash import TrashResult, move_to_trash
 from anomalizer_desktop.core.library.walk import UNUSABLE_FILE_NAME, has_a_usable_name, shown_path
 from anomalizer_desktop.core.paths import resolve_library_path
-from anomalizer_desktop.core.text import quantity, unusual_percent
+from anomalizer_desktop.core.text import file_size, quantity, unusual_percent
 
 SCAN_KEYS = ("found", "new", "changed", "unchanged", "moved", "missing", "errors")
 
@@ -335,6 +341,7 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
         "flags": store.flag_counts(),
         "scores": scores.as_json(),
         "flag_backup": _flag_backup_info(store.path),
+        "run_models": _run_models_info(store),
     }
     if args.json:
         print_json(info)
@@ -358,7 +365,24 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
         print(f"scores    run {scores.run_id}, {scores.scored} of {scores.embedded} loops, {state}")
         if not scores.current:
             print(f"          {scores.message}")
+    models = info["run_models"]
+    if models["files"]:
+        print(
+            f"models    {quantity(models['files'], 'run model')}, {file_size(models['bytes'])}"
+            f" in {models['folder']} (the newest {KEEP_RUN_MODELS} runs keep theirs)"
+        )
     return 0
+
+
+def _run_models_info(store: Store) -> dict:
+    """Where the library's runs keep their models, how many files are left and their size."""
+    files = run_model_files(store)
+    size = 0
+    for path in files:
+        with contextlib.suppress(OSError):
+            size += path.stat().st_size
+    folder = detectors_folder(os.path.abspath(store.path))
+    return {"folder": str(folder), "files": len(files), "bytes": size}
 
 
 def cmd_repair(args: argparse.Namespace) -> int:

@@ -46,3 +46,10 @@ def some_names(paths: list[str], shown: int, separator: str = ", ", more: str = 
     names = separator.join(os.path.basename(p) for p in paths[:shown])
     left = len(paths) - shown
     return names + (more.format(n=left) if left > 0 else "")
+
+
+def file_size(size: int) -> str:
+    """A file size for people: "41 kB", "3.2 MB", "482 MB", "1,234 MB"."""
+    if size < 1e6:
+        return f"{size / 1e3:.0f} kB"
+    return f"{size / 1e6:.1f} MB" if size < 10e6 else f"{size / 1e6:,.0f} MB"

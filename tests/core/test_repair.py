@@ -366,7 +366,7 @@ def test_a_drive_without_room_for_the_repaired_copy_is_said_before_any_work(tmp_
     monkeypatch.setattr(
         shutil_module, "disk_usage", lambda path: usage(10 << 30, 10 << 30, 300_000)
     )
-    with pytest.raises(RepairError, match=r"needs about 1\.\d MB beside it .* has 0\.3 MB free"):
+    with pytest.raises(RepairError, match=r"needs about 1\.\d MB beside it .* has 300 kB free"):
         run_job(repair.repair_library(library))
     assert library.read_bytes() == before and kept_files(tmp_path) == []
 

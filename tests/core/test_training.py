@@ -183,7 +183,7 @@ def test_cli_train_score_list_explain_flow(tmp_path, drums_with_odd_ones, capsys
     )
     result = json.loads(capsys.readouterr().out)
     assert result["trained_on"] == 18
-    assert Path(result["checkpoint"]).parent == tmp_path / "detectors"
+    assert Path(result["checkpoint"]).parent == tmp_path / "detectors" / "lib.sqlite"
     assert main(["--library", lib, "list", "--sort", "score", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     scores = [r["score"] for r in rows]
@@ -535,8 +535,14 @@ def test_info_says_whether_the_scores_are_current(embedded, capsys):
     )
     run_job(train(embedded, ModelSpec("knn"), "dsp"))
     assert main([*args, "--json"]) == 0
-    scores = json.loads(capsys.readouterr().out)["scores"]
-    assert scores["action"] is None and scores["scored"] == 18
+    said = json.loads(capsys.readouterr().out)
+    assert said["scores"]["action"] is None and said["scores"]["scored"] == 18
+    # ...and where the runs' models are, and how much room they take
+    folder = Path(embedded.path).parent / "detectors" / "library.sqlite"
+    size = (folder / "run-00001.pt").stat().st_size
+    assert said["run_models"] == {"folder": str(folder), "files": 1, "bytes": size}
+    assert main(args) == 0
+    assert f"models    1 run model, {size / 1e3:.0f} kB in {folder}" in capsys.readouterr().out
 
 
 def test_loops_whose_files_went_missing_leave_the_scores_current(embedded, drums_with_odd_ones):
@@ -803,3 +809,75 @@ def test_copies_of_one_loop_are_said_to_be_like_the_rest_not_slightly_different(
     summary = explain(store, str(tmp_path / "copies" / "c3.wav")).summary
     assert summary.endswith("Nothing sets it apart: it is like the rest of your library.")
     assert "than usual" not in summary
+
+
+def test_two_libraries_in_one_folder_keep_their_own_models(tmp_path, drums_with_odd_ones):
+    """Run ids count per library: both libraries' run 1 was `detectors/run-00001.pt`, and the
+    first library then scored its loops with the second one's model (its 16 drum loops came
+    out 92 % unusual, the odd tone ordinary)."""
+    from anomalizer_desktop.core.library.store import Store
+
+    tones = tmp_path / "tones"
+    for i in range(8):
+        audiogen.write(tones / f"tone_{i}.wav", audiogen.tone(200 + 40 * i, 2.0))
+    with Store(tmp_path / "a.sqlite") as first, Store(tmp_path / "b.sqlite") as second:
+        for store, folder in ((first, drums_with_odd_ones), (second, tones)):
+            run_job(scan(store, [str(folder)]))
+            run_job(embed(store, "dsp", workers=1))
+        trained = [run_job(train(store, ModelSpec(), "dsp")) for store in (first, second)]
+        assert [Path(r.checkpoint) for r in trained] == [
+            tmp_path / "detectors" / "a.sqlite" / "run-00001.pt",
+            tmp_path / "detectors" / "b.sqlite" / "run-00001.pt",
+        ]
+        before = {r.path: r.score for r in first.list_samples()}
+        run_job(score(first))
+        assert {r.path: r.score for r in first.list_samples()} == pytest.approx(before)
+
+
+def test_a_model_saved_for_another_run_is_refused_and_start_trains_anew(embedded, tmp_path):
+    """A library's model file written over by another library's run of the same number (as
+    versions before per-library folders did): refused, not used to score."""
+    import shutil
+
+    from anomalizer_desktop.core.detector.checkpoint import CheckpointError, save_checkpoint
+    from anomalizer_desktop.core.detector.training import refresh_scores
+
+    first = run_job(train(embedded, ModelSpec("knn"), "dsp"))
+    other = run_job(train(embedded, ModelSpec("knn"), "dsp"))
+    shutil.copy(other.checkpoint, first.checkpoint)
+    with pytest.raises(CheckpointError, match="holds the model of another run"):
+        run_job(score(embedded, first.run_id))
+    # a checkpoint from before runs were recorded in it: its save time must match the run's
+    model, _ = __import__(
+        "anomalizer_desktop.core.detector.checkpoint", fromlist=["load_checkpoint"]
+    ).load_checkpoint(other.checkpoint)
+    save_checkpoint(model, other.checkpoint, {"id": "dsp", "version": "x", "dim": 1})
+    with embedded.transaction() as db:
+        db.execute("UPDATE runs SET created_at = created_at - 3600 WHERE id = ?", (other.run_id,))
+    with pytest.raises(CheckpointError, match="holds the model of another run"):
+        run_job(score(embedded, other.run_id))
+    said = run_job(refresh_scores(embedded, "dsp"))  # nothing new: current, no model needed
+    assert said == f"scores are up to date (run {other.run_id})"
+
+
+def test_only_the_newest_runs_keep_their_models(embedded, tmp_path):
+    from anomalizer_desktop.core.detector.run_models import KEEP_RUN_MODELS
+
+    legacy = tmp_path / "detectors" / "run-00001.pt"  # where every library's run 1 once went
+    results = [run_job(train(embedded, ModelSpec("knn"), "dsp")) for _ in range(3)]
+    Path(results[0].checkpoint).rename(legacy)
+    with embedded.transaction() as db:
+        config = json.loads(db.execute("SELECT config FROM runs WHERE id = 1").fetchone()[0])
+        db.execute(
+            "UPDATE runs SET config = ? WHERE id = 1",
+            (json.dumps({**config, "checkpoint": str(legacy)}),),
+        )
+    results += [run_job(train(embedded, ModelSpec("knn"), "dsp")) for _ in range(KEEP_RUN_MODELS)]
+    kept = sorted(p.name for p in (tmp_path / "detectors" / "library.sqlite").iterdir())
+    assert kept == [f"run-{i:05d}.pt" for i in range(4, 4 + KEEP_RUN_MODELS)]
+    assert legacy.exists()  # never deleted: it may be another library's
+    with pytest.raises(TrainError, match="model of run 2 was removed when newer runs"):
+        run_job(score(embedded, 2))
+    # the runs and their scores stay
+    assert embedded.execute("SELECT COUNT(*) FROM scores WHERE run_id = 2").fetchone()[0] == 18
+    assert len(run_job(score(embedded, 4))) and embedded.latest_run_id() == 8

@@ -84,25 +84,28 @@ class LoopSpace:
 _loaded_checkpoint = _LastOne()
 
 
-def _load_checkpoint_once(checkpoint: str) -> tuple:
+def _load_checkpoint_once(checkpoint: str, run_created_at: float) -> tuple:
     from anomalizer_desktop.core.detector.checkpoint import load_checkpoint
+
+    def load():
+        return load_checkpoint(checkpoint, run_created_at=run_created_at)
 
     try:
         stat = os.stat(checkpoint)
     except OSError:
-        return load_checkpoint(checkpoint)  # says what is wrong with it
-    key = (os.path.realpath(checkpoint), stat.st_mtime_ns, stat.st_size)
-    return _loaded_checkpoint.get(key, lambda: load_checkpoint(checkpoint))
+        return load()  # says what is wrong with it
+    key = (os.path.realpath(checkpoint), stat.st_mtime_ns, stat.st_size, run_created_at)
+    return _loaded_checkpoint.get(key, load)
 
 
 def trained_model(store: Store, x: np.ndarray):
     """The latest run's model when it was trained on vectors like x, else None."""
     from anomalizer_desktop.core.detector.checkpoint import CheckpointError
-    from anomalizer_desktop.core.detector.training import TrainError, run_checkpoint
+    from anomalizer_desktop.core.detector.run_models import TrainError, run_model
 
     try:
-        _, _, checkpoint = run_checkpoint(store)
-        model, trained_on = _load_checkpoint_once(checkpoint)
+        run = run_model(store)
+        model, trained_on = _load_checkpoint_once(run.checkpoint, run.created_at)
         if trained_on.get("dim") == x.shape[1]:
             return model
     except (TrainError, CheckpointError):

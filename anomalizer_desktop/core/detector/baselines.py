@@ -33,6 +33,14 @@ def search_work(dim: int) -> float:
     return 11.0 if dim <= KnnDetector.TREE_MAX_DIM else 67.0 + dim
 
 
+def stored_precision(z: np.ndarray) -> np.ndarray:
+    """`z` rounded to float32 precision (kept as float64 for scikit-learn). Detectors keep
+    their training rows in the checkpoint as float32, half the bytes of float64; rounding them
+    before the fit too means a loaded checkpoint scores exactly as the model that was trained.
+    The rounding is far below the features' own precision (the vectors are float32)."""
+    return z.astype(np.float32).astype(np.float64)
+
+
 def knn_options(variant: str | None) -> dict:
     """Keyword options of a kNN detector from a member variant: "metric" or "metric:k"."""
     if not variant:
@@ -61,6 +69,7 @@ class SklearnDetector:
         if labels is not None and (labels < 0).any() and (labels >= 0).sum() >= 3:
             self.kept = labels >= 0
             z = z[self.kept]
+        z = stored_precision(z)
         self.train = z
         yield from self._fit_job(z, cancel)
         return self
@@ -97,7 +106,8 @@ class SklearnDetector:
         return self.score(z)
 
     def state(self) -> dict:
-        return {"train": self.train, "seed": self.seed}
+        # float32 holds them exactly (see stored_precision): half the checkpoint
+        return {"train": self.train.astype(np.float32), "seed": self.seed}
 
     @classmethod
     def from_state(cls, state: dict) -> SklearnDetector:
@@ -166,6 +176,11 @@ class KnnDetector(SklearnDetector):
     #: 2.6-4.2 s at 10k loops against 0.55 s brute force (`bench train`): trees lose to BLAS
     #: as soon as the neighbourhood is wide and the dimensions are more than a handful.
     TREE_MAX_DIM = 3
+    #: nearer than this (standardised units, where neighbours are 1-20 apart) is the loop
+    #: itself. scikit-learn's Euclidean distances come from |a|^2 - 2ab + |b|^2, which leaves a
+    #: loop up to 4e-6 from itself: the old 1e-9 missed 70 % of the loops, which then counted
+    #: themselves as a neighbour at distance ~0 (the `knn` baseline's scores were mixed-up)
+    SAME_LOOP = 1e-4
 
     def __init__(self, seed: int = 0, metric: str = "euclidean", k: int = 10) -> None:
         super().__init__(seed)
@@ -223,8 +238,8 @@ class KnnDetector(SklearnDetector):
 
     def _score_rows(self, z: np.ndarray) -> np.ndarray:
         distances = self._nearest(z)
-        # an exact match at distance 0 is the sample itself (or an identical copy): skip it
-        self_match = distances[:, 0] < 1e-9
+        # a match at distance ~0 is the sample itself (or an identical copy): skip it
+        self_match = distances[:, 0] < self.SAME_LOOP
         shifted = np.where(self_match[:, None], distances[:, 1:], distances[:, :-1])
         if shifted.shape[1] == 0:
             return distances[:, 0]

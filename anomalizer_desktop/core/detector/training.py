@@ -29,17 +29,19 @@ from anomalizer_desktop.core.detector.freshness import (
     score_status,
 )
 from anomalizer_desktop.core.detector.model import AnomalyModel, ModelSpec
+from anomalizer_desktop.core.detector.run_models import (
+    TrainError,
+    checkpoint_name,
+    detectors_folder,
+    remove_old_models,
+    run_model,
+)
 from anomalizer_desktop.core.detector.spec import MIN_TRAINING_LOOPS
 from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.embedding.job import embed
-from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.text import quantity
-
-
-class TrainError(AnomalizerError):
-    """Training cannot run (too few loops, no such run...)."""
 
 
 @dataclass
@@ -91,7 +93,8 @@ def train(
     yield Progress(0, 0, f"training {spec.detector} on {len(ids)} loops")
     yield from model.fit(x, labels, described.groups, cancel)
     scores = model.fit_scores
-    models_dir = Path(models_dir) if models_dir else Path(store.path).parent / "detectors"
+    models_dir = Path(models_dir) if models_dir else detectors_folder(store.path)
+    created_at = time.time()
     with store.transaction() as db:
         config = {
             "spec": {k: v for k, v in vars(spec).items()},
@@ -104,7 +107,7 @@ def train(
             "INSERT INTO runs(created_at, detector, network, embedder, seed, threshold, config)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
-                time.time(),
+                created_at,
                 spec.detector,
                 spec.network if spec.detector in ("svdd", "sad") else None,
                 info["id"],
@@ -113,12 +116,15 @@ def train(
                 json.dumps(config, default=str),
             ),
         ).lastrowid
-        checkpoint = save_checkpoint(model, models_dir / f"run-{run_id:05d}.pt", info)
+        checkpoint = save_checkpoint(
+            model, models_dir / checkpoint_name(run_id), info, run_created_at=created_at
+        )
         config["checkpoint"] = str(checkpoint)
         db.execute(
             "UPDATE runs SET config = ? WHERE id = ?", (json.dumps(config, default=str), run_id)
         )
         _write_scores(store, run_id, ids, scores, model.percentile(scores))
+    remove_old_models(store)
     return TrainResult(
         run_id=run_id,
         detector=spec.detector,
@@ -146,22 +152,6 @@ def _write_scores(store: Store, run_id: int, ids, scores, percentiles) -> None:
         )
 
 
-def run_checkpoint(store: Store, run_id: int | None = None) -> tuple[int, str, str]:
-    """(run id, embedder, checkpoint path) of `run_id` or of the latest run."""
-    run_id = run_id if run_id is not None else store.latest_run_id()
-    row = (
-        store.execute("SELECT embedder, config FROM runs WHERE id = ?", (run_id,)).fetchone()
-        if run_id
-        else None
-    )
-    if row is None:
-        raise TrainError("no trained detector yet: run `anomalizer train` first")
-    checkpoint = json.loads(row[1]).get("checkpoint")
-    if not checkpoint:
-        raise TrainError(f"run {run_id} has no checkpoint")
-    return run_id, row[0], checkpoint
-
-
 def score(
     store: Store,
     run_id: int | None = None,
@@ -173,14 +163,15 @@ def score(
     that run has no score for yet (added or changed since): a loop's score depends on the
     model and the loop alone, so the others would come out the same. Progress per chunk of
     loops; cancelling stops between chunks and writes nothing."""
-    run_id, embedder, checkpoint = run_checkpoint(store, run_id)
+    run = run_model(store, run_id)
+    run_id, checkpoint = run.run_id, run.checkpoint
     if not os.path.exists(checkpoint):
         raise TrainError(
             f"the model of run {run_id} is gone ({checkpoint}): train again (`anomalizer train`)"
         )
-    info = embedder_info(store, embedder).as_dict()
+    info = embedder_info(store, run.embedder).as_dict()
     try:
-        model, _ = load_checkpoint(checkpoint, info, device=device)
+        model, _ = load_checkpoint(checkpoint, info, device, run.created_at)
     except CheckpointError as error:  # damaged, or for other vectors: a new run is the way on
         raise CheckpointError(f"{error}; train again (`anomalizer train`) to score") from None
     ids, x = store.feature_matrix(info["id"], info["version"])

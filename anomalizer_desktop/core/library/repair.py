@@ -44,6 +44,7 @@ from anomalizer_desktop.core.library.store import (
     StoreError,
     sound_vector,
 )
+from anomalizer_desktop.core.text import file_size
 
 #: the library's tables in the order they are copied: each after the tables it refers to
 TABLES = ("roots", "samples", "user_data", "features", "feature_errors", "runs", "scores")
@@ -141,8 +142,8 @@ def _refuse(library: Path) -> None:
     free = shutil.disk_usage(library.parent).free
     if free < needed:
         raise RepairError(
-            f"cannot repair {library}: the repaired copy needs about {_megabytes(needed)} beside"
-            f" it and its drive has {_megabytes(free)} free; make room and repair again"
+            f"cannot repair {library}: the repaired copy needs about {file_size(needed)} beside"
+            f" it and its drive has {file_size(free)} free; make room and repair again"
         )
     version = _schema_version(library, int.from_bytes(head_and_version[60:64], "big"))
     if SCHEMA_VERSION < version <= SCHEMA_VERSION + _NEWER_AT_MOST:  # more: a damaged header
@@ -150,10 +151,6 @@ def _refuse(library: Path) -> None:
             f"{library} was written by a newer anomalizer-desktop (schema version {version});"
             " repair it with that version"
         )
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1e6:.1f} MB" if size < 10e6 else f"{size / 1e6:,.0f} MB"
 
 
 def _cause(error: StoreError) -> str:

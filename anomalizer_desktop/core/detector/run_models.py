@@ -1,0 +1,122 @@
+"""Where a library's training runs keep their models, which model is whose, which are kept.
+
+Each run saves its model as `detectors/<library file name>/run-NNNNN.pt` beside the library.
+Run ids count per library, so before 2026-11-29, when every library in a folder shared
+`detectors/`, a second library's run 1 wrote over the first's `run-00001.pt` and the first
+library then scored its loops with the other's model without a word. Now each library has its
+own folder, and a run's model must have been saved for that run (`RunModel.created_at`, which
+the checkpoint records) or it is refused.
+
+Models take room (one float32 row per loop per kNN reference: 123 MB at 100,000 loops), and
+only the latest run's model is used by the window; `remove_old_models` keeps the models of the
+KEEP_RUN_MODELS newest runs and of each embedder's newest run, and removes the others from the
+library's own folder. Their scores stay in the library.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.library.store import Store
+
+#: models of this many newest runs stay (`score --run N` can use them); older ones are removed
+KEEP_RUN_MODELS = 5
+
+
+class TrainError(AnomalizerError):
+    """Training cannot run, or a run's model cannot be had (too few loops, no such run...)."""
+
+
+@dataclass(frozen=True)
+class RunModel:
+    run_id: int
+    embedder: str
+    checkpoint: str
+    #: the run's creation time, which its checkpoint records: a file that says otherwise was
+    #: written by another library's run of the same number
+    created_at: float
+
+
+def detectors_folder(library: str | os.PathLike[str]) -> Path:
+    """The folder of a library's run models: `detectors/<library file name>/` beside it."""
+    library = Path(library)
+    return library.parent / "detectors" / library.name
+
+
+def checkpoint_name(run_id: int) -> str:
+    return f"run-{run_id:05d}.pt"
+
+
+def run_model(store: Store, run_id: int | None = None) -> RunModel:
+    """The model of `run_id` (default: the latest run), or TrainError saying why there is none."""
+    run_id = run_id if run_id is not None else store.latest_run_id()
+    row = (
+        store.execute(
+            "SELECT embedder, config, created_at FROM runs WHERE id = ?", (run_id,)
+        ).fetchone()
+        if run_id
+        else None
+    )
+    if row is None:
+        raise TrainError("no trained detector yet: run `anomalizer train` first")
+    embedder, config, created_at = row
+    config = json.loads(config or "{}")
+    if config.get("model_removed_at"):
+        raise TrainError(
+            f"the model of run {run_id} was removed when newer runs were trained (a library"
+            f" keeps the models of its {KEEP_RUN_MODELS} latest runs); its scores stay: train"
+            " again to score with a model"
+        )
+    checkpoint = config.get("checkpoint")
+    if not checkpoint:
+        raise TrainError(f"run {run_id} has no checkpoint")
+    return RunModel(run_id, embedder, checkpoint, float(created_at))
+
+
+def remove_old_models(store: Store, keep: int = KEEP_RUN_MODELS) -> list[Path]:
+    """Delete the model files of runs older than the `keep` newest (each embedder's newest
+    run keeps its model too), and mark those runs as having none. Only files in the library's
+    own folder under their run's name are deleted: a model in the shared `detectors/` of older
+    versions may be another library's. Returns the files deleted; a file that cannot be
+    deleted is left (and tried again after the next training)."""
+    runs = store.execute("SELECT id, embedder, config FROM runs ORDER BY id DESC").fetchall()
+    kept: set[int] = {run_id for run_id, _, _ in runs[:keep]}
+    newest_of: dict[str, int] = {}
+    for run_id, embedder, _ in runs:
+        newest_of.setdefault(embedder, run_id)
+    kept.update(newest_of.values())
+    own = detectors_folder(store.path)
+    removed = []
+    for run_id, _, config in runs:
+        config = json.loads(config or "{}")
+        checkpoint = config.get("checkpoint")
+        if run_id in kept or not checkpoint or config.get("model_removed_at"):
+            continue
+        path = Path(checkpoint)
+        if path.parent != own or path.name != checkpoint_name(run_id):
+            continue
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            continue
+        config["model_removed_at"] = time.time()
+        with store.transaction() as db:
+            db.execute("UPDATE runs SET config = ? WHERE id = ?", (json.dumps(config), run_id))
+        removed.append(path)
+    return removed
+
+
+def run_model_files(store: Store) -> list[Path]:
+    """The model files the library's runs still have on disk, newest run first."""
+    files = []
+    for (config,) in store.execute("SELECT config FROM runs ORDER BY id DESC"):
+        config = json.loads(config or "{}")
+        checkpoint = config.get("checkpoint")
+        if checkpoint and not config.get("model_removed_at") and os.path.isfile(checkpoint):
+            files.append(Path(checkpoint))
+    return files
