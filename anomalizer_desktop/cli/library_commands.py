@@ -381,8 +381,7 @@ def _run_models_info(store: Store) -> dict:
     for path in files:
         with contextlib.suppress(OSError):
             size += path.stat().st_size
-    folder = detectors_folder(os.path.abspath(store.path))
-    return {"folder": str(folder), "files": len(files), "bytes": size}
+    return {"folder": str(detectors_folder(store.path)), "files": len(files), "bytes": size}
 
 
 def cmd_repair(args: argparse.Namespace) -> int:

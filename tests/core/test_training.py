@@ -834,6 +834,17 @@ def test_two_libraries_in_one_folder_keep_their_own_models(tmp_path, drums_with_
         assert {r.path: r.score for r in first.list_samples()} == pytest.approx(before)
 
 
+def test_a_library_named_relative_to_the_working_folder_records_where_its_model_is(
+    tmp_path, drums_with_odd_ones, monkeypatch
+):
+    """`anomalizer --library lib.sqlite train` recorded `detectors/run-00001.pt`, a path that
+    only held from the folder it ran in: `score` from anywhere else said the model was gone."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["--library", "lib.sqlite", "start", str(drums_with_odd_ones), "-q"]) == 0
+    monkeypatch.chdir(drums_with_odd_ones)
+    assert main(["--library", str(tmp_path / "lib.sqlite"), "score", "-q"]) == 0
+
+
 def test_a_model_saved_for_another_run_is_refused_and_start_trains_anew(embedded, tmp_path):
     """A library's model file written over by another library's run of the same number (as
     versions before per-library folders did): refused, not used to score."""

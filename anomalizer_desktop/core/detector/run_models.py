@@ -43,8 +43,10 @@ class RunModel:
 
 
 def detectors_folder(library: str | os.PathLike[str]) -> Path:
-    """The folder of a library's run models: `detectors/<library file name>/` beside it."""
-    library = Path(library)
+    """The folder of a library's run models: `detectors/<library file name>/` beside it, as
+    an absolute path (runs record it: `--library lib.sqlite` once stored a path that only
+    held from the folder the command ran in)."""
+    library = Path(os.path.abspath(library))
     return library.parent / "detectors" / library.name
 
 
@@ -97,7 +99,7 @@ def remove_old_models(store: Store, keep: int = KEEP_RUN_MODELS) -> list[Path]:
         checkpoint = config.get("checkpoint")
         if run_id in kept or not checkpoint or config.get("model_removed_at"):
             continue
-        path = Path(checkpoint)
+        path = Path(os.path.abspath(checkpoint))
         if path.parent != own or path.name != checkpoint_name(run_id):
             continue
         try:

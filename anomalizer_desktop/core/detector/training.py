@@ -93,7 +93,7 @@ def train(
     yield Progress(0, 0, f"training {spec.detector} on {len(ids)} loops")
     yield from model.fit(x, labels, described.groups, cancel)
     scores = model.fit_scores
-    models_dir = Path(models_dir) if models_dir else detectors_folder(store.path)
+    models_dir = Path(os.path.abspath(models_dir)) if models_dir else detectors_folder(store.path)
     created_at = time.time()
     with store.transaction() as db:
         config = {
