@@ -368,20 +368,26 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
     models = info["run_models"]
     if models["files"]:
         print(
-            f"models    {quantity(models['files'], 'run model')}, {file_size(models['bytes'])}"
-            f" in {models['folder']} (the newest {KEEP_RUN_MODELS} runs keep theirs)"
+            f"models    {quantity(models['files'], 'run model')} (the newest {KEEP_RUN_MODELS}"
+            f" are kept), {file_size(models['bytes'])} in {', '.join(models['folders'])}"
         )
     return 0
 
 
 def _run_models_info(store: Store) -> dict:
-    """Where the library's runs keep their models, how many files are left and their size."""
+    """How many model files the library's runs have left, their size and the folders they
+    are in (this library's own, and the `detectors/` older versions shared)."""
     files = run_model_files(store)
     size = 0
     for path in files:
         with contextlib.suppress(OSError):
             size += path.stat().st_size
-    return {"folder": str(detectors_folder(store.path)), "files": len(files), "bytes": size}
+    folders = sorted({str(path.parent) for path in files})
+    return {
+        "folders": folders or [str(detectors_folder(store.path))],
+        "files": len(files),
+        "bytes": size,
+    }
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
