@@ -874,7 +874,7 @@ def test_a_model_saved_for_another_run_is_refused_and_start_trains_anew(embedded
     assert said == f"scores are up to date (run {other.run_id})"
 
 
-def test_only_the_newest_runs_keep_their_models(embedded, tmp_path):
+def test_only_the_newest_runs_keep_their_models_and_scores(embedded, tmp_path):
     from anomalizer_desktop.core.detector.run_models import KEEP_RUN_MODELS
 
     legacy = tmp_path / "detectors" / "run-00001.pt"  # where every library's run 1 once went
@@ -892,6 +892,8 @@ def test_only_the_newest_runs_keep_their_models(embedded, tmp_path):
     assert legacy.exists()  # never deleted: it may be another library's
     with pytest.raises(TrainError, match="model of run 2 was removed when newer runs"):
         run_job(score(embedded, 2))
-    # the runs and their scores stay
-    assert embedded.execute("SELECT COUNT(*) FROM scores WHERE run_id = 2").fetchone()[0] == 18
+    # their scores go too (the newest runs' stay), their rows stay
+    scored = dict(embedded.execute("SELECT run_id, COUNT(*) FROM scores GROUP BY run_id"))
+    assert scored == {run_id: 18 for run_id in range(4, 9)}
+    assert embedded.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 8
     assert len(run_job(score(embedded, 4))) and embedded.latest_run_id() == 8

@@ -7,10 +7,10 @@ library then scored its loops with the other's model without a word. Now each li
 own folder, and a run's model must have been saved for that run (`RunModel.created_at`, which
 the checkpoint records) or it is refused.
 
-Models take room (one float32 row per loop per kNN reference: 123 MB at 100,000 loops), and
-only the latest run's model is used by the window; `remove_old_models` keeps the models of the
-KEEP_RUN_MODELS newest runs and of each embedder's newest run, and removes the others from the
-library's own folder. Their scores stay in the library.
+Models take room (a float32 row per loop for the kNN detectors: 131 MB at 100,000 loops), and
+so do scores (4.4 MB a run at 100,000 loops); the window uses the latest run's. `retire_old_runs`
+keeps the models and scores of the KEEP_RUN_MODELS newest runs and of each embedder's newest,
+and removes the others' (model files only from the library's own folder).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.store import Store
 
-#: models of this many newest runs stay (`score --run N` can use them); older ones are removed
+#: models and scores of this many newest runs stay (`score --run N` can use them)
 KEEP_RUN_MODELS = 5
 
 
@@ -80,18 +80,22 @@ def run_model(store: Store, run_id: int | None = None) -> RunModel:
     return RunModel(run_id, embedder, checkpoint, float(created_at))
 
 
-def remove_old_models(store: Store, keep: int = KEEP_RUN_MODELS) -> list[Path]:
-    """Delete the model files of runs older than the `keep` newest (each embedder's newest
-    run keeps its model too), and mark those runs as having none. Only files in the library's
-    own folder under their run's name are deleted: a model in the shared `detectors/` of older
-    versions may be another library's. Returns the files deleted; a file that cannot be
-    deleted is left (and tried again after the next training)."""
+def retire_old_runs(store: Store, keep: int = KEEP_RUN_MODELS) -> list[Path]:
+    """Runs older than the `keep` newest (each embedder's newest counts as new too) give up
+    their scores (4.4 MB a run at 100,000 loops; only the latest run's are shown, and SQLite
+    reuses the room for the next run's) and their model file. Only files in the library's own
+    folder under their run's name are deleted: a model in the `detectors/` folder older
+    versions shared may be another library's. The runs' rows stay, as a history. Returns the
+    files deleted; a file that cannot be deleted is left (and tried after the next run)."""
     runs = store.execute("SELECT id, embedder, config FROM runs ORDER BY id DESC").fetchall()
     kept: set[int] = {run_id for run_id, _, _ in runs[:keep]}
     newest_of: dict[str, int] = {}
     for run_id, embedder, _ in runs:
         newest_of.setdefault(embedder, run_id)
     kept.update(newest_of.values())
+    old = [run_id for run_id, _, _ in runs if run_id not in kept]
+    with store.transaction() as db:
+        db.executemany("DELETE FROM scores WHERE run_id = ?", [(run_id,) for run_id in old])
     own = detectors_folder(store.path)
     removed = []
     for run_id, _, config in runs:

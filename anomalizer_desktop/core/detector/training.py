@@ -33,7 +33,7 @@ from anomalizer_desktop.core.detector.run_models import (
     TrainError,
     checkpoint_name,
     detectors_folder,
-    remove_old_models,
+    retire_old_runs,
     run_model,
 )
 from anomalizer_desktop.core.detector.spec import MIN_TRAINING_LOOPS
@@ -124,7 +124,7 @@ def train(
             "UPDATE runs SET config = ? WHERE id = ?", (json.dumps(config, default=str), run_id)
         )
         _write_scores(store, run_id, ids, scores, model.percentile(scores))
-    remove_old_models(store)
+    retire_old_runs(store)
     return TrainResult(
         run_id=run_id,
         detector=spec.detector,
