@@ -897,3 +897,27 @@ def test_only_the_newest_runs_keep_their_models_and_scores(embedded, tmp_path):
     assert scored == {run_id: 18 for run_id in range(4, 9)}
     assert embedded.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 8
     assert len(run_job(score(embedded, 4))) and embedded.latest_run_id() == 8
+
+
+def test_a_library_moved_with_its_detectors_folder_still_scores_with_its_models(
+    tmp_path, drums_with_odd_ones
+):
+    """Runs record absolute paths: a library copied to another drive or computer with its
+    `detectors/` folder said its model was gone and asked to train again."""
+    from anomalizer_desktop.core.detector.freshness import SCORE
+    from anomalizer_desktop.core.library.store import Store
+
+    old = tmp_path / "old" / "library.sqlite"
+    with Store(old) as store:
+        run_job(scan(store, [str(drums_with_odd_ones)]))
+        run_job(embed(store, "dsp", workers=1))
+        trained = run_job(train(store, ModelSpec(), "dsp"))
+    (tmp_path / "old").rename(tmp_path / "new")
+    assert not Path(trained.checkpoint).exists()
+    audiogen.write(drums_with_odd_ones / "new_loop.wav", audiogen.drum_loop(seed=99, bpm=120))
+    with Store(tmp_path / "new" / "library.sqlite") as store:
+        run_job(scan(store, [str(drums_with_odd_ones)]))
+        run_job(embed(store, "dsp", workers=1))
+        assert _status(store).action == SCORE
+        assert run_job(score(store, only_new=True))["scored"] == 1
+        assert _status(store).current

@@ -19,6 +19,7 @@ import os
 import zipfile
 from dataclasses import asdict, dataclass
 
+from anomalizer_desktop.core.detector.run_models import located_checkpoint
 from anomalizer_desktop.core.detector.spec import MIN_TRAINING_LOOPS
 from anomalizer_desktop.core.embedding.base import UnknownEmbedderError
 from anomalizer_desktop.core.embedding.info import embedder_info
@@ -244,7 +245,8 @@ def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
         new = embedded - scored
         loops = quantity(new, "loop")
         have, them = ("has", "it") if new == 1 else ("have", "them")
-        unusable = _unusable_model(config.get("checkpoint"))
+        recorded = config.get("checkpoint")
+        unusable = _unusable_model(recorded and located_checkpoint(store.path, run_id, recorded))
         if unusable is not None:
             return status(
                 TRAIN,

@@ -54,6 +54,16 @@ def checkpoint_name(run_id: int) -> str:
     return f"run-{run_id:05d}.pt"
 
 
+def located_checkpoint(library: str | os.PathLike[str], run_id: int, recorded: str) -> str:
+    """Where run `run_id`'s model is: the path the run recorded or, when that is gone and the
+    library was moved with its `detectors/` folder (to another drive, another computer, a
+    renamed home), the same file in the library's folder now."""
+    if os.path.exists(recorded):
+        return recorded
+    moved = detectors_folder(library) / checkpoint_name(run_id)
+    return str(moved) if moved.exists() else recorded
+
+
 def run_model(store: Store, run_id: int | None = None) -> RunModel:
     """The model of `run_id` (default: the latest run), or TrainError saying why there is none."""
     run_id = run_id if run_id is not None else store.latest_run_id()
@@ -77,6 +87,7 @@ def run_model(store: Store, run_id: int | None = None) -> RunModel:
     checkpoint = config.get("checkpoint")
     if not checkpoint:
         raise TrainError(f"run {run_id} has no checkpoint")
+    checkpoint = located_checkpoint(store.path, run_id, checkpoint)
     return RunModel(run_id, embedder, checkpoint, float(created_at))
 
 
@@ -103,7 +114,7 @@ def retire_old_runs(store: Store, keep: int = KEEP_RUN_MODELS) -> list[Path]:
         checkpoint = config.get("checkpoint")
         if run_id in kept or not checkpoint or config.get("model_removed_at"):
             continue
-        path = Path(os.path.abspath(checkpoint))
+        path = Path(os.path.abspath(located_checkpoint(store.path, run_id, checkpoint)))
         if path.parent != own or path.name != checkpoint_name(run_id):
             continue
         try:
@@ -120,9 +131,12 @@ def retire_old_runs(store: Store, keep: int = KEEP_RUN_MODELS) -> list[Path]:
 def run_model_files(store: Store) -> list[Path]:
     """The model files the library's runs still have on disk, newest run first."""
     files = []
-    for (config,) in store.execute("SELECT config FROM runs ORDER BY id DESC"):
+    for run_id, config in store.execute("SELECT id, config FROM runs ORDER BY id DESC"):
         config = json.loads(config or "{}")
         checkpoint = config.get("checkpoint")
-        if checkpoint and not config.get("model_removed_at") and os.path.isfile(checkpoint):
+        if not checkpoint or config.get("model_removed_at"):
+            continue
+        checkpoint = located_checkpoint(store.path, run_id, checkpoint)
+        if os.path.isfile(checkpoint):
             files.append(Path(checkpoint))
     return files
