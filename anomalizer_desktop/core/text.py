@@ -53,3 +53,21 @@ def file_size(size: int) -> str:
     if size < 1e6:
         return f"{size / 1e3:.0f} kB"
     return f"{size / 1e6:.1f} MB" if size < 10e6 else f"{size / 1e6:,.0f} MB"
+
+
+def telling_folders(paths: list[str]) -> list[str]:
+    """For each path, the folder to show beside its file name: the parent folder's name, or
+    as many folders above it as tell it from another shown file of the same name ("Pack A/
+    Drums" and "Pack B/Drums" for two "Kick 01.wav"; sample packs reuse names all the time)."""
+    folders = [os.path.dirname(p).split(os.sep) for p in paths]
+    names = [os.path.basename(p) for p in paths]
+    shown = []
+    for i, folder in enumerate(folders):
+        namesakes = [
+            other for j, other in enumerate(folders) if names[j] == names[i] and other != folder
+        ]
+        depth = 1
+        while depth < len(folder) and any(o[-depth:] == folder[-depth:] for o in namesakes):
+            depth += 1
+        shown.append(os.sep.join(folder[-depth:]) or os.sep)
+    return shown

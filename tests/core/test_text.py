@@ -23,3 +23,19 @@ def test_some_names_cuts_a_list_short_and_says_how_many_more():
     assert some_names([f"/p/{i}.wav" for i in range(4)], 3) == "0.wav, 1.wav, 2.wav…"
     long = [f"/p/{i}.wav" for i in range(10)]
     assert some_names(long, 8, "\n", "\n…and {n} more").endswith("7.wav\n…and 2 more")
+
+
+def test_telling_folders_go_up_only_as_far_as_tells_namesakes_apart():
+    from anomalizer_desktop.core.text import telling_folders
+
+    paths = [
+        "/loops/Pack A/Drums/Kick 01.wav",
+        "/loops/Pack B/Drums/Kick 01.wav",
+        "/loops/Pack B/Drums/Snare.wav",
+        "/loops/Pack C/Kick 01.wav",
+        "/Kick 02.wav",
+    ]
+    assert telling_folders(paths) == ["Pack A/Drums", "Pack B/Drums", "Drums", "Pack C", "/"]
+    # one copy's folder ends as the other's whole path: it goes as far up as there is
+    assert telling_folders(["/a/b/x.wav", "/b/x.wav"]) == ["a/b", "/b"]
+    assert telling_folders([]) == []

@@ -200,6 +200,12 @@ def test_explain_panel_fills_for_the_selected_loop(qtbot, window):
         lambda: "more unusual than" in window.explain_panel.toPlainText(), timeout=10_000
     )
     assert "Nearest typical loops" in window.explain_panel.toPlainText()
+    # each neighbour says which folder it is in (packs reuse names: "Kick 01.wav")
+    for path in window.explain_panel._links:
+        folder = os.path.basename(os.path.dirname(path))
+        assert (
+            f"{os.path.basename(path)} in {folder} · distance" in window.explain_panel.toPlainText()
+        )
 
 
 def test_the_panel_says_a_flag_at_once_and_names_only_typical_neighbours(qtbot, window):

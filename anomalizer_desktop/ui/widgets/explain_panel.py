@@ -17,6 +17,7 @@ from anomalizer_desktop.core.analysis.explain import (
     more_than,
     spreads_text,
 )
+from anomalizer_desktop.core.text import telling_folders
 
 
 class ExplainPanel(QTextBrowser):
@@ -67,11 +68,15 @@ class ExplainPanel(QTextBrowser):
                 f"&nbsp;&nbsp;{tops}</td></tr>"
             )
         parts.append("</table><p><b>Nearest typical loops</b> (click one to go to it)</p><ol>")
-        for i, n in enumerate(result.neighbours):
+        paths = [n["path"] for n in result.neighbours]
+        folders = telling_folders([result.path, *paths])[1:]
+        for i, (n, folder) in enumerate(zip(result.neighbours, folders, strict=True)):
             flag = f" <i>({n['flag']})</i>" if n["flag"] else ""
             parts.append(
-                f"<li><a href='loop:{i}'>{html.escape(os.path.basename(n['path']))}</a>{flag}"
-                f" <span style='color:#9aa0a6'>distance {n['distance']:.1f}</span></li>"
+                f"<li><a href='loop:{i}' title='{html.escape(n['path'], quote=True)}'>"
+                f"{html.escape(os.path.basename(n['path']))}</a>{flag}"
+                f" <span style='color:#9aa0a6'>in {html.escape(folder)} ·"
+                f" distance {n['distance']:.1f}</span></li>"
             )
         parts.append("</ol>")
         self.setHtml("".join(parts))
