@@ -81,8 +81,7 @@ def run_model(store: Store, run_id: int | None = None) -> RunModel:
     if config.get("model_removed_at"):
         raise TrainError(
             f"the model of run {run_id} was removed when newer runs were trained (a library"
-            f" keeps the models of its {KEEP_RUN_MODELS} latest runs); its scores stay: train"
-            " again to score with a model"
+            f" keeps the models and scores of its {KEEP_RUN_MODELS} latest runs): train again"
         )
     checkpoint = config.get("checkpoint")
     if not checkpoint:
