@@ -6,6 +6,7 @@ columns get a precomputed rank so that sorting any column is one numpy argsort.
 
 from __future__ import annotations
 
+import collections
 import os
 from dataclasses import dataclass, field
 
@@ -25,6 +26,20 @@ def _ranks(values: list[str]) -> np.ndarray:
     return ranks
 
 
+def _copies(hashes, status) -> tuple[np.ndarray, np.ndarray]:
+    """For each row, how many present files share its content hash (0: hash unknown), and a
+    number its copies share (-1 for none)."""
+    present = [h if s != "missing" else None for h, s in zip(hashes, status, strict=True)]
+    counts = collections.Counter(h for h in present if h is not None)
+    copies = np.array([counts[h] if h is not None else 0 for h in present], dtype=np.int64)
+    numbers: dict[str, int] = {}
+    groups = [
+        numbers.setdefault(h, len(numbers)) if h is not None and counts[h] > 1 else -1
+        for h in present
+    ]
+    return copies, np.array(groups, dtype=np.int64)
+
+
 @dataclass
 class LibraryData:
     ids: np.ndarray
@@ -39,6 +54,11 @@ class LibraryData:
     status: list[str]
     notes: list[str]
     errors: list[str]
+    #: how many files of the library (missing ones aside) are this one: 2 or more for a loop
+    #: with copies (the same size and content hash), 1 for one without, 0 when not known
+    copies: np.ndarray
+    #: a number shared by a loop's copies (-1: it has none), to show them side by side
+    copy_group: np.ndarray
     _keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -46,13 +66,16 @@ class LibraryData:
         """From full records, as `from_rows` reads `Store.table_rows()`."""
         fields = ("id", "path", "status", "error", "duration", "sample_rate")
         fields += ("score", "percentile", "flag", "note")  # Store.table_rows' order
-        return cls.from_rows([tuple(getattr(r, f) for f in fields) for r in records])
+        # (records carry no content hash: no copies known)
+        return cls.from_rows([(*(getattr(r, f) for f in fields), None) for r in records])
 
     @classmethod
     def from_rows(cls, rows: list[tuple]) -> LibraryData:
         """From `Store.table_rows()` tuples, a column at a time (no object per row)."""
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 10
-        ids, paths, status, errors, duration, rate, score, percentile, flags, notes = columns
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 11
+        ids, paths, status, errors, duration, rate, score, percentile, flags, notes = columns[:10]
+
+        copies, groups = _copies(columns[10], status)
 
         def floats(values) -> np.ndarray:
             return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
@@ -70,6 +93,8 @@ class LibraryData:
             status=list(status),
             notes=[n or "" for n in notes],
             errors=[e or "" for e in errors],
+            copies=copies,
+            copy_group=groups,
         )
 
     @classmethod

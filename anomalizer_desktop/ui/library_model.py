@@ -71,6 +71,11 @@ class LibraryTableModel(QAbstractTableModel):
 
     def _refresh_view(self) -> None:
         self._view = self._order[self._mask[self._order]]
+        if self._filter[2] == "copies":  # each loop's copies right after it, in the sort
+            groups = self.library.copy_group[self._view]
+            first = np.full(groups.max(initial=-1) + 1, len(groups), dtype=np.int64)
+            np.minimum.at(first, groups, np.arange(len(groups)))
+            self._view = self._view[np.argsort(first[groups], kind="stable")]
         self._position = np.full(len(self.library), -1, dtype=np.int64)
         self._position[self._view] = np.arange(len(self._view))
 
@@ -210,14 +215,17 @@ class LibraryTableModel(QAbstractTableModel):
             mask &= np.array([f is None for f in self.library.flags], dtype=bool)
         elif flag is not None:
             mask &= np.array([f == flag for f in self.library.flags], dtype=bool)
-        if status is not None:
+        if status == "copies":  # files that are in the library more than once
+            mask &= self.library.copies >= 2
+        elif status is not None:
             mask &= np.array([s == status for s in self.library.status], dtype=bool)
         return mask
 
     def set_filter(
         self, text: str = "", flag: str | None = None, status: str | None = None
     ) -> None:
-        """Show rows containing `text` with that flag ("unflagged" too) and status."""
+        """Show rows containing `text` with that flag ("unflagged" too) and status ("copies":
+        the loops whose file is in the library more than once)."""
         self._filter = (text, flag, status)
         self.beginResetModel()
         self._mask = self._filter_mask(text, flag, status)

@@ -69,7 +69,14 @@ class WindowBuilder:
             ("Unflagged", "unflagged"),
         )  # fmt: skip
         self.filter_status = _choices(
-            ("All files", None), ("OK", "ok"), ("Errors", "error"), ("Missing", "missing")
+            ("All files", None), ("OK", "ok"), ("Errors", "error"), ("Missing", "missing"),
+            ("Copies", "copies"),
+        )  # fmt: skip
+        self.filter_status.setItemData(
+            self.filter_status.count() - 1,
+            "Loops whose file is in the library more than once (the same bytes in two places):"
+            " sorted by Unusual %, copies sit together, since they sound the same",
+            Qt.ItemDataRole.ToolTipRole,
         )
         self.likeness_button = QPushButton()  # "Like x.wav ✕", while sorted by likeness
         self.likeness_button.setStyleSheet(

@@ -1742,3 +1742,38 @@ def test_the_banner_says_when_a_library_is_too_small_to_train_and_offers_no_butt
     assert not banner.button.isHidden() and banner.button.text() == "Train"
     banner.set_status(None)
     assert banner.isHidden()
+
+
+def test_the_copies_filter_shows_the_loops_whose_file_is_there_twice(qtbot, window, scored_library):
+    """Sample packs repeat each other: the same file in two folders is two loops of the
+    library. "Copies" shows them, each loop's copies right after it."""
+    import shutil
+
+    _, root = scored_library
+    (root / "pack").mkdir()
+    shutil.copy(root / "drum_03.wav", root / "pack" / "drum_03 copy.wav")
+    shutil.copy(root / "tone_a.wav", root / "pack" / "a.wav")
+    window.rescan()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 19, timeout=20_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    window.filter_status.setCurrentIndex(window.filter_status.findData("copies"))
+    from PySide6.QtCore import Qt
+
+    up, down = Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder
+    # by name both ways, by unusualness (the new copies are not scored yet)
+    for column, order in ((0, up), (0, down), (1, down)):
+        window.table.sortByColumn(column, order)
+        shown = [
+            os.path.relpath(window.model.path(r), root) for r in range(window.model.rowCount())
+        ]
+        assert sorted(shown) == ["drum_03.wav", "pack/a.wav", "pack/drum_03 copy.wav", "tone_a.wav"]
+        pairs = [sorted(shown[:2]), sorted(shown[2:])]
+        assert sorted(pairs) == [
+            ["drum_03.wav", "pack/drum_03 copy.wav"],
+            ["pack/a.wav", "tone_a.wav"],
+        ]
+    # a copy whose file went is no copy any more
+    (root / "pack" / "drum_03 copy.wav").unlink()
+    window.rescan()
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=10_000)

@@ -147,7 +147,8 @@ class LibraryViews:
 
     def table_rows(self) -> list[tuple]:
         """What the window's table shows, one tuple per sample in path order: id, path,
-        status, error, duration, sample_rate, score, percentile, flag, note (latest run).
+        status, error, duration, sample_rate, score, percentile, flag, note (latest run),
+        content hash.
 
         `list_samples` without its per-row lookups (embedders, one subquery per row) and
         without building a record per row: 100k samples read in about half the time."""
@@ -155,7 +156,8 @@ class LibraryViews:
         return self._db.execute(
             f"""{_EMBED_ERRORS}
                SELECT s.id, s.path, s.status, COALESCE(s.error, errs.message),
-                      s.duration, s.sample_rate, sc.score, sc.percentile, u.flag, u.note
+                      s.duration, s.sample_rate, sc.score, sc.percentile, u.flag, u.note,
+                      s.content_hash
                FROM samples s
                LEFT JOIN errs ON errs.sample_id = s.id
                LEFT JOIN user_data u ON u.sample_id = s.id
