@@ -232,6 +232,30 @@ class LibraryTableModel(QAbstractTableModel):
         self._refresh_view()
         self.endResetModel()
 
+    def extra_copies(self) -> list[int]:
+        """Ids of the shown loops that are a copy of another shown loop: selecting them leaves
+        one of each file, the first in the current order that has a flag or a note (the copy
+        the producer worked with), else the first."""
+        lib = self.library
+        kept: dict[int, int] = {}  # group -> the view row that stays
+        for position, row in enumerate(self._view):
+            group = int(lib.copy_group[row])
+            if group < 0:
+                continue
+            annotated = lib.flags[row] is not None or bool(lib.notes[row])
+            if group not in kept or (annotated and not self._annotated(kept[group])):
+                kept[group] = position
+        extra = [
+            int(lib.ids[row])
+            for position, row in enumerate(self._view)
+            if lib.copy_group[row] >= 0 and kept[int(lib.copy_group[row])] != position
+        ]
+        return extra
+
+    def _annotated(self, position: int) -> bool:
+        row = int(self._view[position])
+        return self.library.flags[row] is not None or bool(self.library.notes[row])
+
     # ------------------------------------------------------------------ lookups & updates
     def sample_id(self, view_row: int) -> int:
         return int(self.library.ids[int(self._view[view_row])])

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QToolBar
 
 from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
 from anomalizer_desktop.core.embedding.clap.store import models_dir
+from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import help_dialogs, plain_text
 from anomalizer_desktop.ui.models_dialog import ModelsDialog
 from anomalizer_desktop.ui.settings import (
@@ -198,6 +199,14 @@ class WindowActions:
         self.act_trash.setShortcut(QKeySequence(Qt.Key.Key_Delete))
         self.act_trash.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         edit.addAction(self.act_trash)
+        self.act_extra_copies = action(
+            "Select Extra Copies",
+            lambda: self.select_extra_copies(),
+            None,
+            "Show the loops whose file is in the library more than once and select all but"
+            " the first of each (Delete then moves those to the trash)",
+        )
+        edit.addAction(self.act_extra_copies)
         view = self.menuBar().addMenu("&View")
         view.addAction(self.explain_dock.toggleViewAction())
         view.addAction(self.problems_dock.toggleViewAction())
@@ -368,3 +377,23 @@ class WindowActions:
         dialog.setOption(QFileDialog.Option.DontConfirmOverwrite)  # an existing one opens
         dialog.setLabelText(QFileDialog.DialogLabel.Accept, "Open")
         return dialog.selectedFiles()[0] if dialog.exec() else ""
+
+    def select_extra_copies(self) -> int:
+        """Filter the table to Copies and select every copy but one of each file (see
+        `LibraryModel.extra_copies`): with Delete, the way to clear out what sample packs
+        repeat. Returns how many were selected."""
+        self.filter_status.setCurrentIndex(self.filter_status.findData("copies"))
+        extra = self.model.extra_copies()
+        if not extra:
+            self.statusBar().showMessage("No file is in the library more than once.", 8000)
+            return 0
+        self.select_ids(extra)
+        self.table.setFocus()  # where Delete acts on the selection (not the filter's text)
+        files = self.model.rowCount() - len(extra)
+        self.statusBar().showMessage(
+            f"Selected {quantity(len(extra), 'extra copy', 'extra copies')} of"
+            f" {quantity(files, 'file')} (flagged or noted ones stay). Delete moves them to"
+            " the trash.",
+            15000,
+        )
+        return len(extra)

@@ -1772,8 +1772,26 @@ def test_the_copies_filter_shows_the_loops_whose_file_is_there_twice(qtbot, wind
             ["drum_03.wav", "pack/drum_03 copy.wav"],
             ["pack/a.wav", "tone_a.wav"],
         ]
+    # Edit > Select Extra Copies leaves one of each file unselected: the first, or the
+    # one with a flag or a note
+    assert window.select_extra_copies() == 2
+    selected = [os.path.relpath(window.model.path(r), root) for r in window.selected_rows()]
+    assert selected == [shown[1], shown[3]]
+    assert window.statusBar().currentMessage().startswith("Selected 2 extra copies of 2 files")
+    window.select_ids([window.model.sample_id(1)])
+    window.flag_selection("typical")
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    assert window.select_extra_copies() == 2
+    selected = [os.path.relpath(window.model.path(r), root) for r in window.selected_rows()]
+    assert selected == [shown[0], shown[3]]
     # a copy whose file went is no copy any more
     (root / "pack" / "drum_03 copy.wav").unlink()
     window.rescan()
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
     qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=10_000)
+    (root / "pack" / "a.wav").unlink()  # and with no copies left, the action says so
+    window.rescan()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=20_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    assert window.select_extra_copies() == 0
+    assert window.statusBar().currentMessage() == "No file is in the library more than once."
