@@ -204,7 +204,7 @@ class WindowActions:
             lambda: self.select_extra_copies(),
             None,
             "Show the loops whose file is in the library more than once and select all but"
-            " the first of each (Delete then moves those to the trash)",
+            " one of each, keeping a flagged or noted one (Delete then moves those to the trash)",
         )
         edit.addAction(self.act_extra_copies)
         view = self.menuBar().addMenu("&View")
