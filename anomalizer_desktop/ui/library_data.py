@@ -26,18 +26,17 @@ def _ranks(values: list[str]) -> np.ndarray:
     return ranks
 
 
-def _copies(hashes, status) -> tuple[np.ndarray, np.ndarray]:
-    """For each row, how many present files share its content hash (0: hash unknown), and a
-    number its copies share (-1 for none)."""
+def _copy_groups(hashes, status) -> np.ndarray:
+    """For each row, a number its copies share (present files with its content hash), or -1
+    when it has none (or no hash is known)."""
     present = [h if s != "missing" else None for h, s in zip(hashes, status, strict=True)]
     counts = collections.Counter(h for h in present if h is not None)
-    copies = np.array([counts[h] if h is not None else 0 for h in present], dtype=np.int64)
     numbers: dict[str, int] = {}
     groups = [
         numbers.setdefault(h, len(numbers)) if h is not None and counts[h] > 1 else -1
         for h in present
     ]
-    return copies, np.array(groups, dtype=np.int64)
+    return np.array(groups, dtype=np.int64)
 
 
 @dataclass
@@ -54,10 +53,8 @@ class LibraryData:
     status: list[str]
     notes: list[str]
     errors: list[str]
-    #: how many files of the library (missing ones aside) are this one: 2 or more for a loop
-    #: with copies (the same size and content hash), 1 for one without, 0 when not known
-    copies: np.ndarray
-    #: a number shared by a loop's copies (-1: it has none), to show them side by side
+    #: a number shared by a loop's copies, the library's other files of the same size and
+    #: content hash (missing ones aside); -1 for a loop without copies
     copy_group: np.ndarray
     _keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -75,8 +72,6 @@ class LibraryData:
         columns = list(zip(*rows, strict=True)) if rows else [()] * 11
         ids, paths, status, errors, duration, rate, score, percentile, flags, notes = columns[:10]
 
-        copies, groups = _copies(columns[10], status)
-
         def floats(values) -> np.ndarray:
             return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
@@ -93,8 +88,7 @@ class LibraryData:
             status=list(status),
             notes=[n or "" for n in notes],
             errors=[e or "" for e in errors],
-            copies=copies,
-            copy_group=groups,
+            copy_group=_copy_groups(columns[10], status),
         )
 
     @classmethod

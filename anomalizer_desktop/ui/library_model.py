@@ -216,7 +216,7 @@ class LibraryTableModel(QAbstractTableModel):
         elif flag is not None:
             mask &= np.array([f == flag for f in self.library.flags], dtype=bool)
         if status == "copies":  # files that are in the library more than once
-            mask &= self.library.copies >= 2
+            mask &= self.library.copy_group >= 0
         elif status is not None:
             mask &= np.array([s == status for s in self.library.status], dtype=bool)
         return mask
@@ -237,24 +237,13 @@ class LibraryTableModel(QAbstractTableModel):
         one of each file, the first in the current order that has a flag or a note (the copy
         the producer worked with), else the first."""
         lib = self.library
-        kept: dict[int, int] = {}  # group -> the view row that stays
-        for position, row in enumerate(self._view):
+        rows = [int(row) for row in self._view if lib.copy_group[row] >= 0]
+        kept: dict[int, int] = {}  # group -> the row that stays
+        for row in rows:
             group = int(lib.copy_group[row])
-            if group < 0:
-                continue
-            annotated = lib.flags[row] is not None or bool(lib.notes[row])
-            if group not in kept or (annotated and not self._annotated(kept[group])):
-                kept[group] = position
-        extra = [
-            int(lib.ids[row])
-            for position, row in enumerate(self._view)
-            if lib.copy_group[row] >= 0 and kept[int(lib.copy_group[row])] != position
-        ]
-        return extra
-
-    def _annotated(self, position: int) -> bool:
-        row = int(self._view[position])
-        return self.library.flags[row] is not None or bool(self.library.notes[row])
+            if group not in kept or (_annotated(lib, row) and not _annotated(lib, kept[group])):
+                kept[group] = row
+        return [int(lib.ids[row]) for row in rows if kept[int(lib.copy_group[row])] != row]
 
     # ------------------------------------------------------------------ lookups & updates
     def sample_id(self, view_row: int) -> int:
@@ -339,3 +328,8 @@ class LibraryTableModel(QAbstractTableModel):
         for key in keys:
             column = COLUMN_INDEX[key]
             self.dataChanged.emit(self.index(0, column), self.index(len(self._view) - 1, column))
+
+
+def _annotated(library: LibraryData, row: int) -> bool:
+    """Whether the producer flagged the loop or wrote a note on it."""
+    return library.flags[row] is not None or bool(library.notes[row])

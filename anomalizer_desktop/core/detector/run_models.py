@@ -90,6 +90,21 @@ def run_model(store: Store, run_id: int | None = None) -> RunModel:
     return RunModel(run_id, embedder, checkpoint, float(created_at))
 
 
+def _runs_with_models(store: Store) -> list[tuple[int, str, dict, Path]]:
+    """(id, embedder, config, where its model is) of every run, newest first, that has a
+    model not removed yet (the file may still be gone)."""
+    runs = []
+    for run_id, embedder, config in store.execute(
+        "SELECT id, embedder, config FROM runs ORDER BY id DESC"
+    ):
+        config = json.loads(config or "{}")
+        recorded = config.get("checkpoint")
+        if recorded and not config.get("model_removed_at"):
+            located = os.path.abspath(located_checkpoint(store.path, run_id, recorded))
+            runs.append((run_id, embedder, config, Path(located)))
+    return runs
+
+
 def retire_old_runs(store: Store, keep: int = KEEP_RUN_MODELS) -> list[Path]:
     """Runs older than the `keep` newest (each embedder's newest counts as new too) give up
     their scores (4.4 MB a run at 100,000 loops; only the latest run's are shown, and SQLite
@@ -97,24 +112,19 @@ def retire_old_runs(store: Store, keep: int = KEEP_RUN_MODELS) -> list[Path]:
     folder under their run's name are deleted: a model in the `detectors/` folder older
     versions shared may be another library's. The runs' rows stay, as a history. Returns the
     files deleted; a file that cannot be deleted is left (and tried after the next run)."""
-    runs = store.execute("SELECT id, embedder, config FROM runs ORDER BY id DESC").fetchall()
-    kept: set[int] = {run_id for run_id, _, _ in runs[:keep]}
+    runs = store.execute("SELECT id, embedder FROM runs ORDER BY id DESC").fetchall()
+    kept: set[int] = {run_id for run_id, _ in runs[:keep]}
     newest_of: dict[str, int] = {}
-    for run_id, embedder, _ in runs:
+    for run_id, embedder in runs:
         newest_of.setdefault(embedder, run_id)
     kept.update(newest_of.values())
-    old = [run_id for run_id, _, _ in runs if run_id not in kept]
+    old = [run_id for run_id, _ in runs if run_id not in kept]
     with store.transaction() as db:
         db.executemany("DELETE FROM scores WHERE run_id = ?", [(run_id,) for run_id in old])
     own = detectors_folder(store.path)
     removed = []
-    for run_id, _, config in runs:
-        config = json.loads(config or "{}")
-        checkpoint = config.get("checkpoint")
-        if run_id in kept or not checkpoint or config.get("model_removed_at"):
-            continue
-        path = Path(os.path.abspath(located_checkpoint(store.path, run_id, checkpoint)))
-        if path.parent != own or path.name != checkpoint_name(run_id):
+    for run_id, _, config, path in _runs_with_models(store):
+        if run_id in kept or path.parent != own or path.name != checkpoint_name(run_id):
             continue
         try:
             path.unlink(missing_ok=True)
@@ -129,13 +139,4 @@ def retire_old_runs(store: Store, keep: int = KEEP_RUN_MODELS) -> list[Path]:
 
 def run_model_files(store: Store) -> list[Path]:
     """The model files the library's runs still have on disk, newest run first."""
-    files = []
-    for run_id, config in store.execute("SELECT id, config FROM runs ORDER BY id DESC"):
-        config = json.loads(config or "{}")
-        checkpoint = config.get("checkpoint")
-        if not checkpoint or config.get("model_removed_at"):
-            continue
-        checkpoint = located_checkpoint(store.path, run_id, checkpoint)
-        if os.path.isfile(checkpoint):
-            files.append(Path(checkpoint))
-    return files
+    return [path for _, _, _, path in _runs_with_models(store) if path.is_file()]
