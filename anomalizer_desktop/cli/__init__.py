@@ -294,6 +294,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dim", type=_at_least_one, default=None, help="vector width (default: dsp)")
     p.add_argument("--damaged-pages", type=_at_least_one, default=3)
     p.set_defaults(func=bench_commands.cmd_bench_library, needs_store=False)
+    p = bench_sub.add_parser(
+        "scan", parents=[common], help="scanning a folder: first scan, rescan, hash upgrade"
+    )
+    p.add_argument("folder", nargs="?", help="a folder of loops (default: made-up loops)")
+    p.add_argument("--files", type=_at_least_one, default=2000, help="made-up loops to write")
+    p.set_defaults(func=bench_commands.cmd_bench_scan, needs_store=False)
     p = bench_sub.add_parser("gui", parents=[common], help="table/map speed and UI stalls")
     p.add_argument("--rows", type=_at_least_one, default=100_000)
     p.add_argument("--embed-files", type=int, default=120)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from anomalizer_desktop.core.audio.identity import is_edge_hash
 from anomalizer_desktop.core.library.store import SampleRecord
 
 FLAG_CODES = {"unusual": 0, "typical": 1, None: 2}
@@ -28,8 +29,12 @@ def _ranks(values: list[str]) -> np.ndarray:
 
 def _copy_groups(hashes, status) -> np.ndarray:
     """For each row, a number its copies share (present files with its content hash), or -1
-    when it has none (or no hash is known)."""
-    present = [h if s != "missing" else None for h, s in zip(hashes, status, strict=True)]
+    when it has none (or no hash is known, or only the edges-only hash earlier versions took,
+    which two different loops can share: the next scan replaces it)."""
+    present = [
+        h if s != "missing" and not is_edge_hash(h) else None
+        for h, s in zip(hashes, status, strict=True)
+    ]
     counts = collections.Counter(h for h in present if h is not None)
     numbers: dict[str, int] = {}
     groups = [

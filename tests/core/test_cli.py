@@ -319,6 +319,20 @@ def test_bench_train_prints_svdd_and_default_detector_figures(capsys):
     assert "Deep SVDD (AE) on 300 x 32" in text and "Default detector" in text
 
 
+def test_bench_scan_times_a_first_scan_a_rescan_and_the_hash_upgrade(capsys, loop_folder):
+    code, report = run(capsys, "bench", "scan", "--json", "--files", "30")
+    assert code == 0
+    assert (report["files"], report["mb"]) == (30, 42.3)
+    assert report["first_scan"]["new"] == 30 and report["first_scan"]["errors"] == 0
+    assert report["rescan"]["unchanged"] == 30
+    assert report["edge_hash_upgrade"]["unchanged"] == 30  # read again, nothing changed
+    assert all(report[k]["s"] > 0 for k in ("first_scan", "rescan", "edge_hash_upgrade"))
+    assert main(["bench", "scan", str(loop_folder)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("Scanning 12 files (")
+    assert "first scan" in text and "12 new" in text and "12 unchanged" in text
+
+
 def test_forget_missing_removes_only_vanished_loops_and_their_data(capsys, lib, loop_folder):
     run(capsys, "--library", lib, "scan", str(loop_folder), "--json")
     gone, kept = loop_folder / "noise.wav", loop_folder / "drums" / "drum_00.wav"

@@ -8,7 +8,8 @@ import pytest
 import soundfile as sf
 
 from anomalizer_desktop.core.audio import AudioDecodeError, is_audio_path, load_audio, probe
-from anomalizer_desktop.core.audio.identity import content_hash, identify
+from anomalizer_desktop.core.audio import identity as identity_module
+from anomalizer_desktop.core.audio.identity import content_hash, content_hashes, identify
 
 
 @pytest.mark.parametrize(("name", "kind"), [(n, k) for n, (_, k) in audiogen.BROKEN.items()])
@@ -100,12 +101,35 @@ def test_content_hash_follows_bytes_not_names(tmp_path):
     b.write_bytes(a.read_bytes())
     assert content_hash(a) == content_hash(b)
     data = bytearray(a.read_bytes())
-    data[-10] ^= 0xFF  # an edit near the end is seen (the hash reads both ends)
+    data[-10] ^= 0xFF  # an edit near the end is seen
     b.write_bytes(bytes(data))
     assert content_hash(a) != content_hash(b)
+    data = bytearray(a.read_bytes())
+    data[len(data) // 2 + 1] ^= 0x01  # and one bit in the middle (earlier versions read the ends)
+    b.write_bytes(bytes(data))
+    assert content_hash(a) != content_hash(b)
+    assert content_hashes(b).edges == content_hashes(a).edges
     identity = identify(a)
     assert identity.size == a.stat().st_size
     assert identity.mtime_ns == a.stat().st_mtime_ns
+    assert (identity.content_hash, len(identity.content_hash)) == (content_hash(a), 40)
+
+
+def test_a_long_recording_is_hashed_from_evenly_spread_blocks(tmp_path, monkeypatch):
+    """Past WHOLE_HASH_MAX_BYTES a file is hashed from SAMPLED_BLOCKS blocks, so a 1 GB
+    recording costs one 2 MiB read: the same bytes give the same hash, an edit inside a block
+    changes it, and the size always counts."""
+    monkeypatch.setattr(identity_module, "WHOLE_HASH_MAX_BYTES", 1 << 20)
+    data = bytearray(np.random.default_rng(0).bytes(4 << 20))
+    a, b = tmp_path / "a.w64", tmp_path / "b.w64"
+    a.write_bytes(bytes(data))
+    b.write_bytes(bytes(data))
+    assert content_hash(a) == content_hash(b)
+    data[(len(data) - identity_module.EDGE_BYTES) * 7 // 31 + 5] ^= 0x01  # inside block 7
+    b.write_bytes(bytes(data))
+    assert content_hash(a) != content_hash(b)
+    b.write_bytes(bytes(data) + b"\0")
+    assert content_hash(b) != content_hash(a)
 
 
 @pytest.mark.parametrize("channels", [1, 2, 3, 6, 8])

@@ -6,8 +6,14 @@ import os
 import shutil
 
 import audiogen
+import numpy as np
 import pytest
 
+from anomalizer_desktop.core.audio.identity import (
+    content_hash,
+    content_hashes,
+    is_edge_hash,
+)
 from anomalizer_desktop.core.jobs import CancelToken, Progress, run_job
 from anomalizer_desktop.core.library.scanner import ScanError, scan
 from anomalizer_desktop.core.library.store import Store
@@ -15,6 +21,11 @@ from anomalizer_desktop.core.library.store import Store
 
 def _scan(store, *paths):
     return run_job(scan(store, [str(p) for p in paths]))
+
+
+def edge_hash(path) -> str:
+    """The edges-only hash earlier versions stored for a file."""
+    return content_hashes(path).edges
 
 
 def _by_name(store):
@@ -111,6 +122,65 @@ def test_a_duplicate_copy_is_a_new_sample_not_a_move(store, loop_folder):
     shutil.copy(loop_folder / "tone_a.wav", loop_folder / "tone_copy.wav")
     summary = _scan(store, loop_folder)
     assert (summary.new, summary.moved) == (1, 0)
+
+
+def _bass_line_with_a_rest(path, seed: int):
+    """A 6 s loop whose first and last 2 s are digital silence (a bass line that starts after
+    a rest and ends on one; 16-bit mono at 22.05 kHz, so 86 KiB each): loops of a pack share
+    their length and such edges."""
+    y = np.zeros(6 * audiogen.SR, dtype=np.float32)
+    y[2 * audiogen.SR : 4 * audiogen.SR] = audiogen.bass_loop(seconds=2.0, seed=seed)
+    return audiogen.write(path, y)
+
+
+def test_two_loops_with_silent_edges_are_never_taken_for_one_another(store, tmp_path):
+    """Their first and last 64 KiB are the same bytes, which is all earlier versions hashed:
+    a rescan that lost one and found the other handed over the flag (and the vectors)."""
+    pack = tmp_path / "pack"
+    first = _bass_line_with_a_rest(pack / "bass A.wav", seed=1)
+    _scan(store, pack)
+    original = _by_name(store)["bass A.wav"]
+    store.set_flag([original.id], "unusual")
+    store.put_features(original.id, "dsp", "1", [1.0])
+    old_edges = edge_hash(first)
+    first.unlink()
+    second = _bass_line_with_a_rest(pack / "bass B.wav", seed=2)
+    assert edge_hash(second) == old_edges
+    summary = _scan(store, pack)
+    assert (summary.moved, summary.new, summary.missing) == (0, 1, 1)
+    records = _by_name(store)
+    assert (records["bass A.wav"].status, records["bass A.wav"].flag) == ("missing", "unusual")
+    assert (records["bass B.wav"].flag, records["bass B.wav"].embedders) == (None, ())
+
+
+def test_edge_hashes_of_earlier_versions_are_replaced_and_their_moves_still_found(
+    store, loop_folder
+):
+    """A library written by an earlier version holds edges-only hashes: the next scan reads
+    those files once to store whole-content hashes (keeping their vectors), and a loop whose
+    file moved before that scan is still recognised by its old hash."""
+    _scan(store, loop_folder)
+    records = _by_name(store)
+    kept, moved = records["drum_00.wav"], records["bass_02.flac"]
+    store.put_features(kept.id, "dsp", "1", [1.0])
+    store.set_flag([moved.id], "typical")
+    with store.transaction() as db:
+        for record in (kept, moved):
+            db.execute(
+                "UPDATE samples SET content_hash = ? WHERE id = ?",
+                (edge_hash(record.path), record.id),
+            )
+    shutil.move(moved.path, loop_folder / "renamed.flac")
+    summary = _scan(store, loop_folder)
+    assert (summary.moved, summary.new, summary.changed, summary.missing) == (1, 0, 0, 0)
+    hashes = dict(store.execute("SELECT id, content_hash FROM samples").fetchall())
+    assert hashes[kept.id] == content_hash(kept.path)
+    assert hashes[moved.id] == content_hash(loop_folder / "renamed.flac")
+    records = _by_name(store)
+    assert records["drum_00.wav"].embedders == ("dsp",)
+    assert records["renamed.flac"].flag == "typical"
+    assert not any(is_edge_hash(h) for h in hashes.values())
+    assert _scan(store, loop_folder).unchanged == 12
 
 
 def test_vanished_files_go_missing_with_flags_kept_and_come_back(store, loop_folder):
@@ -344,3 +414,35 @@ def test_nested_folders_left_by_older_versions_become_one(store, loop_folder):
     summary = _scan(store, loop_folder)
     assert (summary.found, summary.unchanged) == (12, 12)
     assert [path for _, path in store.roots()] == [str(loop_folder)]
+
+
+def test_files_are_read_ahead_on_threads_and_recorded_in_their_order(tmp_path, monkeypatch):
+    """The reader threads hash and probe ahead of the scan; the looks come back in the order of
+    the files, an unchanged file is only stat'ed, and closing the looks early (a cancelled
+    scan) leaves no reader running."""
+    import threading
+
+    from anomalizer_desktop.core.library import file_look
+
+    paths = [audiogen.write(tmp_path / f"t{i}.wav", audiogen.tone(200 + 20 * i)) for i in range(9)]
+    stat = paths[4].stat()
+    unchanged = (5, stat.st_size, stat.st_mtime_ns, content_hash(paths[4]), "ok", None)
+    readers: set[str] = set()
+    read = file_look.read
+
+    def spy(path, look):
+        readers.add(threading.current_thread().name)
+        return read(path, look)
+
+    monkeypatch.setattr(file_look, "read", spy)
+    files = [(str(p), unchanged if i == 4 else None) for i, p in enumerate(paths)]
+    looks = list(file_look.looks_in_order(files, readers=3, ahead=2))
+    assert [look.hashes.content if look.hashes else None for look in looks] == [
+        None if i == 4 else content_hash(p) for i, p in enumerate(paths)
+    ]
+    assert looks[4].fields is None and looks[0].fields["status"] == "ok"
+    assert readers and all(name.startswith("scan-reader") for name in readers)
+    early = file_look.looks_in_order(files, readers=3, ahead=4)
+    next(early)
+    early.close()
+    assert not [t for t in threading.enumerate() if t.name.startswith("scan-reader")]

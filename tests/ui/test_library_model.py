@@ -174,3 +174,17 @@ def test_the_table_reads_the_same_library_from_rows_as_from_records(scored_libra
     assert "clap: out of memory" in lean.errors[lean.names.index("drum_04.wav")]
     assert lean.status[lean.names.index("drum_05.wav")] == "missing"
     assert len(LibraryData.from_rows([])) == 0
+
+
+def test_copies_are_grouped_by_whole_content_hashes_only():
+    """Copies are present files of one whole-content hash. The edges-only hashes earlier
+    versions stored (32 hex characters) can be shared by two different loops, so they make no
+    copies until a scan replaces them; a missing file is no copy either."""
+    from anomalizer_desktop.ui.library_data import _copy_groups
+
+    whole, other, edges = "a" * 40, "b" * 40, "c" * 32
+    hashes = [whole, other, whole, edges, edges, whole, None, None]
+    status = ["ok", "ok", "ok", "ok", "ok", "missing", "ok", "ok"]
+    groups = _copy_groups(hashes, status)
+    assert groups[0] == groups[2] != -1
+    assert list(groups[[1, 3, 4, 5, 6, 7]]) == [-1] * 6

@@ -2,10 +2,12 @@
 
 Unchanged files (same size and mtime) are not opened, except those in error, which are probed
 again (a fixed permission or a finished copy heals them) unless decoding these same bytes is
-what failed. Changed files are re-probed and lose their embeddings. A new path whose content
-hash matches a sample whose file has gone is that sample, moved: the row is relinked and keeps
-its embeddings, flags and notes. Files that vanished become `missing` (their flags stay). Every
-unreadable file is recorded with a clear message and the scan goes on.
+what failed, and those whose stored hash is the edges-only kind earlier versions took (read
+once, to store their whole-content hash). Changed files are re-probed and lose their
+embeddings. A new path whose content hash matches a sample whose file has gone is that sample,
+moved: the row is relinked and keeps its embeddings, flags and notes. Files that vanished
+become `missing` (their flags stay). Every unreadable file is recorded with a clear message and
+the scan goes on. Files are read ahead on reader threads (`file_look`).
 """
 
 from __future__ import annotations
@@ -14,10 +16,9 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 
-from anomalizer_desktop.core.audio.decode import AudioDecodeError, probe
-from anomalizer_desktop.core.audio.identity import content_hash, special_file_kind
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
+from anomalizer_desktop.core.library.file_look import FileLook, looks_in_order
 from anomalizer_desktop.core.library.store import FOUND_DECODING, Store
 from anomalizer_desktop.core.library.walk import (
     UNUSABLE_FOLDER_NAME,
@@ -162,22 +163,27 @@ def scan(store: Store, paths: list[str], cancel: CancelToken | None = None) -> J
     relinked: set[int] = set()
     items = list(found.items())
     done = 0
-    while done < len(items) and not summary.cancelled:
-        # Commit in short time slices and yield outside them, so no write lock is held while the
-        # caller (a GUI thread) looks at the progress, and a crash loses at most one slice.
-        deadline = time.monotonic() + COMMIT_EVERY_S
-        with store.transaction():
-            while done < len(items) and time.monotonic() < deadline:
-                if cancel is not None and cancel.cancelled:
-                    summary.cancelled = True
-                    break
-                path, root_id = items[done]
-                row = known.get(path)
-                outcome = _scan_file(store, path, root_id, row, found, relinked)
-                setattr(summary, outcome, getattr(summary, outcome) + 1)
-                summary.returned += bool(row and row[4] == "missing")
-                done += 1
-        yield Progress(done, len(items), os.path.basename(items[done - 1][0]) if done else "")
+    # the files are read ahead on reader threads, and recorded here in their order
+    looks = looks_in_order((path, known.get(path)) for path, _ in items)
+    try:
+        while done < len(items) and not summary.cancelled:
+            # Commit in short time slices and yield outside them, so no write lock is held while the
+            # caller (a GUI thread) looks at the progress, and a crash loses at most one slice.
+            deadline = time.monotonic() + COMMIT_EVERY_S
+            with store.transaction():
+                while done < len(items) and time.monotonic() < deadline:
+                    if cancel is not None and cancel.cancelled:
+                        summary.cancelled = True
+                        break
+                    path, root_id = items[done]
+                    row = known.get(path)
+                    outcome = _record(store, path, root_id, row, next(looks), found, relinked)
+                    setattr(summary, outcome, getattr(summary, outcome) + 1)
+                    summary.returned += bool(row and row[4] == "missing")
+                    done += 1
+            yield Progress(done, len(items), os.path.basename(items[done - 1][0]) if done else "")
+    finally:
+        looks.close()
     if not summary.cancelled:
         # 3. what we knew under these roots and did not find has gone missing
         gone = [
@@ -202,41 +208,19 @@ def scan(store: Store, paths: list[str], cancel: CancelToken | None = None) -> J
     return summary
 
 
-def _probe_fields(path: str) -> dict:
-    try:
-        info = probe(path)
-    except AudioDecodeError as error:
-        return {
-            "status": "error",
-            "error": error.message,
-            "error_kind": error.kind,
-            "duration": None,
-            "sample_rate": None,
-            "channels": None,
-            "format": None,
-        }
-    return {
-        "status": "ok",
-        "error": None,
-        "error_kind": None,
-        "duration": info.duration,
-        "sample_rate": info.sample_rate,
-        "channels": info.channels,
-        "format": info.format,
-    }
-
-
-def _scan_file(
-    store: Store, path: str, root_id: int, known: tuple | None, found: dict, relinked: set[int]
+def _record(
+    store: Store,
+    path: str,
+    root_id: int,
+    known: tuple | None,
+    look: FileLook,
+    found: dict,
+    relinked: set[int],
 ) -> str:
-    """Bring one file's row up to date; return which summary counter it falls under."""
-    try:
-        stat = os.stat(path)
-        special = special_file_kind(stat.st_mode)
-        message = f"not an audio file: it is {special}, which is never opened" if special else ""
-    except OSError as error:
-        message = f"cannot read the file: {error.strerror}"
-    if message:
+    """Bring one file's row up to date from `look`; return which summary counter it falls
+    under."""
+    if look.stat is None:
+        message = look.problem
         if known:
             store.update_sample(known[0], status="error", error=message, error_kind="unreadable")
         else:
@@ -248,36 +232,34 @@ def _scan_file(
         old_hash, status = known[3], known[4]
         # unreadable the last time too (no content hash was ever taken): nothing changed
         return "unchanged" if status == "error" and old_hash is None else "changed"
-    if known:
-        sample_id, size, mtime_ns, old_hash, status, error_kind = known
-        # files in error are looked at again: a permission fixed or a copy completed heals them
-        if size == stat.st_size and mtime_ns == stat.st_mtime_ns and status == "ok":
-            return "unchanged"
-    try:
-        digest = content_hash(path, stat.st_size)
-    except OSError as error:
-        digest = None
-        fields = {
-            "status": "error",
-            "error": f"cannot read the file: {error.strerror}",
-            "error_kind": "unreadable",
-        }
-    else:
-        fields = _probe_fields(path)
+    if look.fields is None:
+        return "unchanged"
+    stat, hashes, fields = look.stat, look.hashes, look.fields
+    digest = hashes.content if hashes else None
     identity = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "content_hash": digest}
 
     if known:
-        if digest != old_hash:
+        sample_id, _, _, old_hash, status, error_kind = known
+        same = hashes is not None and hashes.matches(old_hash)
+        if not same:
             store.invalidate_features(sample_id)
         elif status == "error" and (error_kind or "").startswith(FOUND_DECODING):
             # The same bytes failed when all of them were decoded (NaN samples, no audio data
             # after a good header): the header probe above cannot see that and would call the
             # file ok, hiding its error until the next embedding fails again.
+            if digest != old_hash:
+                store.update_sample(sample_id, content_hash=digest)
             return "unchanged"
         store.update_sample(sample_id, root_id=root_id, **identity, **fields)
-        return "changed" if digest != old_hash else "unchanged"
+        return "unchanged" if same else "changed"
 
-    for candidate_id, candidate_path, _status in store.samples_with_hash(digest) if digest else ():
+    # a loop whose file has gone and whose stored hash (either kind) is this file's has moved
+    candidates = (
+        store.samples_with_hash(hashes.content) + store.samples_with_hash(hashes.edges)
+        if hashes
+        else ()
+    )
+    for candidate_id, candidate_path, _status in candidates:
         if candidate_id in relinked or candidate_path in found or os.path.exists(candidate_path):
             continue  # a duplicate copy that is still there, not a move
         store.update_sample(candidate_id, path=path, root_id=root_id, **identity, **fields)
