@@ -8,6 +8,7 @@ QSortFilterProxyModel: a proxy compares rows through Python calls and took 20-49
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, Qt, QUrl
@@ -235,7 +236,10 @@ class LibraryTableModel(QAbstractTableModel):
     def extra_copies(self) -> list[int]:
         """Ids of the shown loops that are a copy of another shown loop: selecting them leaves
         one of each file, the first in the current order that has a flag or a note (the copy
-        the producer worked with), else the first."""
+        the producer worked with), else the first. A link (symbolic or hard) is the file it
+        leads to, not a copy: the kept loop's file stays with every path to it (moving its
+        target to the trash would leave the kept link leading nowhere), and a file that goes
+        takes the library's links to it along."""
         lib = self.library
         rows = [int(row) for row in self._view if lib.copy_group[row] >= 0]
         kept: dict[int, int] = {}  # group -> the row that stays
@@ -243,7 +247,17 @@ class LibraryTableModel(QAbstractTableModel):
             group = int(lib.copy_group[row])
             if group not in kept or (_annotated(lib, row) and not _annotated(lib, kept[group])):
                 kept[group] = row
-        return [int(lib.ids[row]) for row in rows if kept[int(lib.copy_group[row])] != row]
+        kept_files = {_file_key(lib.paths[row]) for row in kept.values()}
+        return [
+            int(lib.ids[row])
+            for row in rows
+            if kept[int(lib.copy_group[row])] != row and _file_key(lib.paths[row]) not in kept_files
+        ]
+
+    def copied_files(self) -> int:
+        """How many files the shown copies are copies of (one per content)."""
+        groups = self.library.copy_group[self._view]
+        return len(np.unique(groups[groups >= 0]))
 
     # ------------------------------------------------------------------ lookups & updates
     def sample_id(self, view_row: int) -> int:
@@ -328,6 +342,16 @@ class LibraryTableModel(QAbstractTableModel):
         for key in keys:
             column = COLUMN_INDEX[key]
             self.dataChanged.emit(self.index(0, column), self.index(len(self._view) - 1, column))
+
+
+def _file_key(path: str) -> tuple[int, int] | str:
+    """What tells files apart on disk: the device and inode a path leads to (a link and its
+    target share them), or the path itself when it cannot be stat'ed."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return path
+    return status.st_dev, status.st_ino
 
 
 def _annotated(library: LibraryData, row: int) -> bool:

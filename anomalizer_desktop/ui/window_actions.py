@@ -204,7 +204,8 @@ class WindowActions:
             lambda: self.select_extra_copies(),
             None,
             "Show the loops whose file is in the library more than once and select all but"
-            " one of each, keeping a flagged or noted one (Delete then moves those to the trash)",
+            " one of each, keeping a flagged or noted one and any links to it (Delete then moves"
+            " those to the trash)",
         )
         edit.addAction(self.act_extra_copies)
         view = self.menuBar().addMenu("&View")
@@ -385,11 +386,15 @@ class WindowActions:
         self.filter_status.setCurrentIndex(self.filter_status.findData("copies"))
         extra = self.model.extra_copies()
         if not extra:
-            self.statusBar().showMessage("No file is in the library more than once.", 8000)
+            self.statusBar().showMessage(
+                "No file is in the library more than once"
+                + (": the loops shown are links to one file." if self.model.rowCount() else "."),
+                8000,
+            )
             return 0
         self.select_ids(extra)
         self.table.setFocus()  # where Delete acts on the selection (not the filter's text)
-        files = self.model.rowCount() - len(extra)
+        files = self.model.copied_files()
         self.statusBar().showMessage(
             f"Selected {quantity(len(extra), 'extra copy', 'extra copies')} of"
             f" {quantity(files, 'file')} (flagged or noted ones stay). Delete moves them to"

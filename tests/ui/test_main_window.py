@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -1795,3 +1796,40 @@ def test_the_copies_filter_shows_the_loops_whose_file_is_there_twice(qtbot, wind
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
     assert window.select_extra_copies() == 0
     assert window.statusBar().currentMessage() == "No file is in the library more than once."
+
+
+def test_select_extra_copies_never_takes_the_file_a_kept_link_leads_to(
+    qtbot, window, scored_library
+):
+    """A link is the file it leads to, not a copy of it. With the link flagged (so it is the
+    loop kept), the file it leads to must stay too: moving it to the trash would leave the
+    flagged loop leading nowhere. A true copy goes, with the library's link to it."""
+    _, root = scored_library
+    (root / "favourites").mkdir()
+    (root / "favourites" / "drum_03 link.wav").symlink_to(root / "drum_03.wav")
+    (root / "pack").mkdir()
+    shutil.copy(root / "drum_03.wav", root / "pack" / "drum_03 copy.wav")
+    (root / "favourites" / "copy link.wav").symlink_to(root / "pack" / "drum_03 copy.wav")
+    window.rescan()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 20, timeout=20_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    window.filter_status.setCurrentIndex(window.filter_status.findData("copies"))
+    assert window.model.rowCount() == 4
+    link = next(r for r in range(4) if window.model.path(r).endswith("favourites/drum_03 link.wav"))
+    window.select_ids([window.model.sample_id(link)])
+    window.flag_selection("typical")
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    assert window.select_extra_copies() == 2
+    selected = sorted(os.path.relpath(window.model.path(r), root) for r in window.selected_rows())
+    assert selected == ["favourites/copy link.wav", "pack/drum_03 copy.wav"]
+    assert window.statusBar().currentMessage().startswith("Selected 2 extra copies of 1 file")
+    # with the true copy gone, the file and its link are all that is left: nothing to select
+    (root / "favourites" / "copy link.wav").unlink()
+    (root / "pack" / "drum_03 copy.wav").unlink()
+    window.rescan()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=20_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    assert window.select_extra_copies() == 0
+    assert window.statusBar().currentMessage() == (
+        "No file is in the library more than once: the loops shown are links to one file."
+    )
