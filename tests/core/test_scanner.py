@@ -17,6 +17,7 @@ from anomalizer_desktop.core.audio.identity import (
 from anomalizer_desktop.core.jobs import CancelToken, Progress, run_job
 from anomalizer_desktop.core.library.scanner import ScanError, scan
 from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.library.walk import EXPORT_INSIDE_THE_LIBRARY
 
 
 def _scan(store, *paths):
@@ -446,3 +447,32 @@ def test_files_are_read_ahead_on_threads_and_recorded_in_their_order(tmp_path, m
     next(early)
     early.close()
     assert not [t for t in threading.enumerate() if t.name.startswith("scan-reader")]
+
+
+def test_an_export_folder_inside_the_library_is_not_scanned_again(store, loop_folder):
+    """Export the unusual loops into a folder among the loops (a DAW project's folder often
+    is): the next rescan must not add the exported links as loops of their own (each would
+    be in the library twice, and Copies would offer the originals to the trash). A folder of
+    exports added on purpose is scanned."""
+    from anomalizer_desktop.core.export import write_link_folder
+    from anomalizer_desktop.core.export.selection import ExportEntry
+
+    _scan(store, loop_folder)
+    chosen = [r.path for r in store.list_samples()][:3]
+    entries = [ExportEntry(p, os.path.basename(p), None, None, None, None, None) for p in chosen]
+    for copy in (False, True):  # links, and copies where links are not allowed
+        folder, _ = write_link_folder(entries, loop_folder / "exports" / f"set {copy}", copy=copy)
+        assert len(list(folder.glob("*.wav")) + list(folder.glob("*.flac"))) == 3
+    summary = _scan(store, loop_folder)
+    assert (summary.found, summary.new, summary.unchanged) == (12, 0, 12)
+    assert len(store.list_samples()) == 12
+    # named on purpose, an export inside a library folder is still left out, and said so
+    # (scanned, its loops would go missing at the next rescan of the folder around it)
+    inside = loop_folder / "exports" / "set True"
+    summary = _scan(store, inside)
+    assert (summary.found, summary.new) == (0, 0)
+    assert summary.problems == [(str(inside), EXPORT_INSIDE_THE_LIBRARY)]
+    # a library of its own scans it
+    with Store(loop_folder.parent / "picks.sqlite") as picks:
+        summary = _scan(picks, inside)
+        assert (summary.found, summary.new, summary.problems) == (3, 3, [])

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from anomalizer_desktop.core.export.atomic import atomic_build_folder
 from anomalizer_desktop.core.export.selection import ExportEntry, ExportError
+from anomalizer_desktop.core.library.walk import EXPORT_MARKER
 
 
 def unique_name(name: str, taken: set[str]) -> str:
@@ -23,8 +24,9 @@ def unique_name(name: str, taken: set[str]) -> str:
 
 
 #: written into each exported folder: the names the export made, one per line, so that
-#: replacing an export (`--overwrite`, Replace in the window) never deletes a file of the user's
-MARKER = ".anomalizer-export"
+#: replacing an export (`--overwrite`, Replace in the window) never deletes a file of the user's,
+#: and a scan of the folders around it leaves it out
+MARKER = EXPORT_MARKER
 
 
 def not_made_by_an_export(folder: Path) -> list[str]:

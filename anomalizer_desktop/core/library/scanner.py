@@ -21,8 +21,10 @@ from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.file_look import FileLook, looks_in_order
 from anomalizer_desktop.core.library.store import FOUND_DECODING, Store
 from anomalizer_desktop.core.library.walk import (
+    EXPORT_INSIDE_THE_LIBRARY,
     UNUSABLE_FOLDER_NAME,
     has_a_usable_name,
+    is_export_folder,
     iter_audio_files,
     shown_path,
 )
@@ -146,7 +148,11 @@ def scan(store: Store, paths: list[str], cancel: CancelToken | None = None) -> J
 
     # 1. list the files (cheap: no file is opened)
     found: dict[str, int] = {}  # path -> root id
+    library_folders = dict(store.roots())
     for root, root_id in root_ids.items():
+        if root != library_folders.get(root_id) and is_export_folder(root):
+            summary.problems.append((shown_path(root), EXPORT_INSIDE_THE_LIBRARY))
+            continue
         for path in iter_audio_files(root, lambda p, why: summary.problems.append((p, why))):
             found.setdefault(path, root_id)
             if len(found) % 500 == 0:

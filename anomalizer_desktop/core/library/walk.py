@@ -11,7 +11,10 @@ from anomalizer_desktop.core.audio.formats import is_audio_path
 def iter_audio_files(root: str, on_error: Callable[[str, str], None]) -> Iterator[str]:
     """Yield the audio files below `root` (following folder symlinks once), in a stable order.
 
-    Hidden folders (".git", ".Trash") and macOS AppleDouble files ("._loop.wav") are skipped.
+    Hidden folders (".git", ".Trash") and macOS AppleDouble files ("._loop.wav") are skipped,
+    and so are the folders an export of this app made below `root` (they hold links to, or
+    copies of, loops found elsewhere: scanned, each exported loop would be in the library
+    twice); `root` itself is walked even when it is one.
     Files and folders whose names are not UTF-8 are reported (their paths shown with \\xNN
     escapes) and skipped.
     Each folder that cannot be read is reported through `on_error(path, reason)` and skipped.
@@ -33,6 +36,9 @@ def iter_audio_files(root: str, on_error: Callable[[str, str], None]) -> Iterato
             dirnames[:] = []
             continue
         seen_dirs.add(key)
+        if EXPORT_MARKER in filenames and dirpath != root:
+            dirnames[:] = []
+            continue
         kept = []
         for name in sorted(d for d in dirnames if not d.startswith(".")):
             if has_a_usable_name(name):
@@ -47,6 +53,19 @@ def iter_audio_files(root: str, on_error: Callable[[str, str], None]) -> Iterato
                 yield os.path.join(dirpath, name)
             else:
                 on_error(shown_path(os.path.join(dirpath, name)), UNUSABLE_FILE_NAME)
+
+
+#: the file an export writes into each folder it makes (the names it made, one per line)
+EXPORT_MARKER = ".anomalizer-export"
+EXPORT_INSIDE_THE_LIBRARY = (
+    "a folder an export made, inside a library folder: its loops are the ones it links to"
+    " (not scanned again; add it as a library folder of its own in another library)"
+)
+
+
+def is_export_folder(folder: str) -> bool:
+    """Whether an export of this app made `folder` (its marker file is there)."""
+    return os.path.isfile(os.path.join(folder, EXPORT_MARKER))
 
 
 UNUSABLE_FILE_NAME = (
