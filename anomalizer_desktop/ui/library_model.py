@@ -254,6 +254,24 @@ class LibraryTableModel(QAbstractTableModel):
             if kept[int(lib.copy_group[row])] != row and _file_key(lib.paths[row]) not in kept_files
         ]
 
+    def links_left_behind(self, sample_ids) -> list[str]:
+        """Paths of the library's other loops that are symbolic links to the files of these
+        loops: moved to the trash, those files would leave them leading nowhere. A link has
+        the bytes of its file, so only the loops' copies are looked at (no stat of the rest)."""
+        lib = self.library
+        rows = {self._id_to_row[int(i)] for i in sample_ids if int(i) in self._id_to_row}
+        groups = {int(lib.copy_group[row]) for row in rows} - {-1}
+        if not groups:
+            return []
+        going = {_file_key(lib.paths[row]) for row in rows if not os.path.islink(lib.paths[row])}
+        return [
+            lib.paths[row]
+            for row in np.flatnonzero(np.isin(lib.copy_group, list(groups)))
+            if row not in rows
+            and os.path.islink(lib.paths[row])
+            and _file_key(lib.paths[row]) in going
+        ]
+
     def copied_files(self) -> int:
         """How many files the shown copies are copies of (one per content)."""
         groups = self.library.copy_group[self._view]

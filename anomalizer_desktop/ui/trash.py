@@ -44,8 +44,9 @@ def _names(paths: list[str], shown: int = 8) -> str:
     return some_names(paths, shown, "\n", "\n…and {n} more")
 
 
-def confirm(parent, paths: list[str], flagged: int) -> bool:
-    """Ask before moving these loops to the trash; `flagged` of them carry a flag or note."""
+def confirm(parent, paths: list[str], flagged: int, links: list[str] = ()) -> bool:
+    """Ask before moving these loops to the trash; `flagged` of them carry a flag or note, and
+    `links` are the library's other loops that are links to their files."""
     what = f"“{os.path.basename(paths[0])}”" if len(paths) == 1 else quantity(len(paths), "loop")
     if not flagged:
         kept = ""
@@ -57,17 +58,36 @@ def confirm(parent, paths: list[str], flagged: int) -> bool:
     box = plain_text.message_box(
         QMessageBox.Icon.Question, "Move to Trash", f"Move {what} to the trash?", parent
     )
-    box.setInformativeText(
-        "The files go to your desktop's trash, where you can restore them; the library forgets"
-        f" {'it' if len(paths) == 1 else 'them'}.{kept}"
+    where = (
+        "The file goes to your desktop's trash, where you can restore it; the library forgets it."
+        if len(paths) == 1
+        else "The files go to your desktop's trash, where you can restore them; the library"
+        " forgets them."
     )
-    if len(paths) > 1:
-        box.setDetailedText(_names(paths, shown=len(paths)))
+    box.setInformativeText(f"{where}{kept}{_left_behind(paths, links)}")
+    if len(paths) > 1 or links:
+        details = _names(paths, shown=len(paths))
+        if links:
+            details += "\n\nLinks that would lead nowhere:\n" + _names(links, len(links))
+        box.setDetailedText(details)
     move = box.addButton("Move to Trash", QMessageBox.ButtonRole.DestructiveRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
     return box.clickedButton() is move
+
+
+def _left_behind(paths: list[str], links: list[str]) -> str:
+    """The question's warning about links in the library that lead to these files."""
+    if not links:
+        return ""
+    files = "its file" if len(paths) == 1 else "their files"
+    if len(links) == 1:
+        return (
+            f"\n\n“{os.path.basename(links[0])}” in {os.path.dirname(links[0])} is a link to"
+            f" {files}, and would lead nowhere."
+        )
+    return f"\n\n{quantity(len(links), 'other loop')} are links to {files}, and would lead nowhere."
 
 
 def report(result: TrashResult) -> str:

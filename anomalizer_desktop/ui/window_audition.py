@@ -212,7 +212,7 @@ class AuditionAndFlags:
         # the loop to go on from, named by id before the question: a job that ends while it
         # is open reloads and re-sorts the table, and its rows then hold other loops
         after = self._row_after(rows)
-        if not trash.confirm(self, paths, annotated):
+        if not trash.confirm(self, paths, annotated, self.model.links_left_behind(ids)):
             return
         self.player.stop()
         result = trash.move_to_trash(paths)

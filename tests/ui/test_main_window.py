@@ -672,7 +672,9 @@ def test_delete_moves_the_selected_loops_to_the_trash_and_forgets_them(
     monkeypatch.setattr(
         trash,
         "confirm",
-        lambda parent, paths, annotated: asked.append((paths, annotated)) or answer[0],
+        lambda parent, paths, annotated, links: (
+            asked.append((paths, annotated, links)) or answer[0]
+        ),
     )
     window.table.selectRow(0)
     window.flag_selection("unusual")
@@ -681,7 +683,7 @@ def test_delete_moves_the_selected_loops_to_the_trash_and_forgets_them(
     below = window.model.sample_id(2)
     delete = QKeyEvent(QKeyEvent.Type.KeyPress, Qt.Key.Key_Delete, Qt.KeyboardModifier.NoModifier)
     window.table.keyPressEvent(delete)  # Delete in the table; asked, and cancelled
-    assert asked == [(doomed, 1)] and all(os.path.exists(p) for p in doomed)
+    assert asked == [(doomed, 1, [])] and all(os.path.exists(p) for p in doomed)
     answer[0] = True
     window.table.keyPressEvent(delete)
     assert not any(os.path.exists(p) for p in doomed)
@@ -704,7 +706,7 @@ def test_the_loop_to_go_on_from_is_the_one_below_when_delete_was_pressed(
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
 
-    def confirm_while_the_table_resorts(parent, paths, annotated):
+    def confirm_while_the_table_resorts(parent, paths, annotated, links):
         window.model.sort(COLUMN_INDEX["name"], Qt.SortOrder.DescendingOrder)
         return True
 
@@ -1799,7 +1801,7 @@ def test_the_copies_filter_shows_the_loops_whose_file_is_there_twice(qtbot, wind
 
 
 def test_select_extra_copies_never_takes_the_file_a_kept_link_leads_to(
-    qtbot, window, scored_library
+    qtbot, window, scored_library, monkeypatch
 ):
     """A link is the file it leads to, not a copy of it. With the link flagged (so it is the
     loop kept), the file it leads to must stay too: moving it to the trash would leave the
@@ -1823,6 +1825,24 @@ def test_select_extra_copies_never_takes_the_file_a_kept_link_leads_to(
     selected = sorted(os.path.relpath(window.model.path(r), root) for r in window.selected_rows())
     assert selected == ["favourites/copy link.wav", "pack/drum_03 copy.wav"]
     assert window.statusBar().currentMessage().startswith("Selected 2 extra copies of 1 file")
+    # moving the file a loop of the library links to is asked with that link named
+    from anomalizer_desktop.ui import trash
+
+    asked = []
+    monkeypatch.setattr(trash, "confirm", lambda *args: asked.append(args[1:]) or False)
+    target = next(r for r in range(4) if window.model.path(r) == str(root / "drum_03.wav"))
+    window.select_ids([window.model.sample_id(target)])
+    window.trash_selection()
+    assert asked == [([str(root / "drum_03.wav")], 0, [str(root / "favourites/drum_03 link.wav")])]
+    window.select_ids([window.model.sample_id(link)])  # the link itself leaves nothing behind
+    window.trash_selection()
+    assert asked[-1] == ([str(root / "favourites/drum_03 link.wav")], 1, [])
+    assert trash._left_behind(["/a/x.wav"], ["/b/l.wav"]) == (
+        "\n\n“l.wav” in /b is a link to its file, and would lead nowhere."
+    )
+    assert trash._left_behind(["/a/x.wav", "/a/y.wav"], ["/b/l.wav", "/b/m.wav"]) == (
+        "\n\n2 other loops are links to their files, and would lead nowhere."
+    )
     # with the true copy gone, the file and its link are all that is left: nothing to select
     (root / "favourites" / "copy link.wav").unlink()
     (root / "pack" / "drum_03 copy.wav").unlink()
