@@ -28,7 +28,7 @@ from anomalizer_desktop.core.library.repair import repair_library
 from anomalizer_desktop.core.library.scanner import UNREACHABLE_FOLDER, ScanError, reachable_roots
 from anomalizer_desktop.core.library.scanner import scan as scan_job
 from anomalizer_desktop.core.library.store import Store
-from anomalizer_desktop.core.library.trash import TrashResult, move_to_trash
+from anomalizer_desktop.core.library.trash import TrashResult, links_in_store, move_to_trash
 from anomalizer_desktop.core.library.walk import UNUSABLE_FILE_NAME, has_a_usable_name, shown_path
 from anomalizer_desktop.core.paths import resolve_library_path
 from anomalizer_desktop.core.text import file_size, quantity, unusual_percent
@@ -211,11 +211,13 @@ def cmd_trash(args: argparse.Namespace, store: Store) -> int:
             print("no loops to move to the trash")
         return 1 if unknown else 0
     paths = sorted(chosen)
+    left_behind = links_in_store(store, paths)
     if args.dry_run:
         result = TrashResult(trashed=paths)
     else:
         result = move_to_trash(paths)
         store.forget_samples([chosen[p] for p in result.forgotten])
+        left_behind = [link for link in left_behind if not os.path.exists(link)]
     if args.json:
         print_json(
             {
@@ -223,6 +225,7 @@ def cmd_trash(args: argparse.Namespace, store: Store) -> int:
                 "gone": result.gone,
                 "failed": [{"path": p, "why": result.why[p]} for p in result.failed],
                 "unknown": unknown,
+                "links_left_behind": left_behind,
                 "dry_run": args.dry_run,
             }
         )
@@ -234,6 +237,12 @@ def cmd_trash(args: argparse.Namespace, store: Store) -> int:
         if result.gone:
             line += f"; forgot {quantity(len(result.gone), 'loop')} whose file was gone"
         print(line + (" (nothing moved)" if args.dry_run else ""))
+        for link in left_behind:
+            print(
+                f"note: {link} is a link to one of these files and would lead nowhere"
+                if args.dry_run
+                else f"note: {link} is a link to a file moved to the trash: it leads nowhere now"
+            )
     print_problems([(p, f"not moved to the trash: {result.why[p]}") for p in result.failed])
     return 0
 

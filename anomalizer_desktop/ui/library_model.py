@@ -8,12 +8,12 @@ QSortFilterProxyModel: a proxy compares rows through Python calls and took 20-49
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, Qt, QUrl
 from PySide6.QtGui import QColor
 
+from anomalizer_desktop.core.library.trash import file_key, links_left_behind
 from anomalizer_desktop.core.text import unusual_percent
 from anomalizer_desktop.ui.library_data import LibraryData
 from anomalizer_desktop.ui.plain_text import tip
@@ -247,30 +247,26 @@ class LibraryTableModel(QAbstractTableModel):
             group = int(lib.copy_group[row])
             if group not in kept or (_annotated(lib, row) and not _annotated(lib, kept[group])):
                 kept[group] = row
-        kept_files = {_file_key(lib.paths[row]) for row in kept.values()}
+        kept_files = {file_key(lib.paths[row]) for row in kept.values()}
         return [
             int(lib.ids[row])
             for row in rows
-            if kept[int(lib.copy_group[row])] != row and _file_key(lib.paths[row]) not in kept_files
+            if kept[int(lib.copy_group[row])] != row and file_key(lib.paths[row]) not in kept_files
         ]
 
     def links_left_behind(self, sample_ids) -> list[str]:
         """Paths of the library's other loops that are symbolic links to the files of these
-        loops: moved to the trash, those files would leave them leading nowhere. A link has
-        the bytes of its file, so only the loops' copies are looked at (no stat of the rest)."""
+        loops (see `core.library.trash.links_left_behind`); only their copies are looked at."""
         lib = self.library
         rows = {self._id_to_row[int(i)] for i in sample_ids if int(i) in self._id_to_row}
-        groups = {int(lib.copy_group[row]) for row in rows} - {-1}
+        groups = [int(lib.copy_group[row]) for row in rows if lib.copy_group[row] >= 0]
         if not groups:
             return []
-        going = {_file_key(lib.paths[row]) for row in rows if not os.path.islink(lib.paths[row])}
-        return [
-            lib.paths[row]
-            for row in np.flatnonzero(np.isin(lib.copy_group, list(groups)))
-            if row not in rows
-            and os.path.islink(lib.paths[row])
-            and _file_key(lib.paths[row]) in going
-        ]
+        copies = np.flatnonzero(np.isin(lib.copy_group, groups))
+        return links_left_behind(
+            [lib.paths[row] for row in rows],
+            [lib.paths[row] for row in copies if int(row) not in rows],
+        )
 
     def copied_files(self) -> int:
         """How many files the shown copies are copies of (one per content)."""
@@ -360,16 +356,6 @@ class LibraryTableModel(QAbstractTableModel):
         for key in keys:
             column = COLUMN_INDEX[key]
             self.dataChanged.emit(self.index(0, column), self.index(len(self._view) - 1, column))
-
-
-def _file_key(path: str) -> tuple[int, int] | str:
-    """What tells files apart on disk: the device and inode a path leads to (a link and its
-    target share them), or the path itself when it cannot be stat'ed."""
-    try:
-        status = os.stat(path)
-    except OSError:
-        return path
-    return status.st_dev, status.st_ino
 
 
 def _annotated(library: LibraryData, row: int) -> bool:

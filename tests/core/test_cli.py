@@ -467,6 +467,7 @@ def test_trash_moves_loops_to_the_desktop_trash_and_forgets_them(
         "gone": [gone],
         "failed": [],
         "unknown": [],
+        "links_left_behind": [],
         "dry_run": False,
     }
     assert sorted(os.listdir(desktop_trash)) == sorted(
@@ -474,6 +475,30 @@ def test_trash_moves_loops_to_the_desktop_trash_and_forgets_them(
     )
     left = {r.path for r in Store(lib).list_samples()}
     assert left.isdisjoint([named, *flagged, gone]) and set(paths[4:]) <= left
+
+
+def test_trash_names_the_links_it_leaves_leading_nowhere(capsys, lib, loop_folder, desktop_trash):
+    """A loop of the library that is a symbolic link to a file moved to the trash leads
+    nowhere after: the dry run says it would, the move says it does. A link trashed with its
+    file, or on its own, leaves nothing behind."""
+    target = loop_folder / "drums" / "drum_00.wav"
+    (loop_folder / "favourites").mkdir()
+    link = loop_folder / "favourites" / "kick link.wav"
+    link.symlink_to(target)
+    assert main(["--library", lib, "scan", str(loop_folder)]) == 0
+    capsys.readouterr()
+    code, out = run(capsys, "--library", lib, "trash", str(link), "--dry-run", "--json")
+    assert out["links_left_behind"] == []
+    code, out = run(capsys, "--library", lib, "trash", str(target), "--dry-run")
+    assert out.splitlines()[-1] == (
+        f"note: {link} is a link to one of these files and would lead nowhere"
+    )
+    code, out = run(capsys, "--library", lib, "trash", str(target))
+    assert code == 0 and out.splitlines() == [
+        "moved 1 loop to the trash",
+        f"note: {link} is a link to a file moved to the trash: it leads nowhere now",
+    ]
+    assert os.listdir(desktop_trash) == ["drum_00.wav"] and os.path.islink(link)
 
 
 def test_trash_names_what_it_cannot_find_or_move(capsys, lib, loop_folder, monkeypatch):

@@ -56,3 +56,34 @@ def move_to_trash(paths: Iterable[str], mover: Callable[[str], None] | None = No
         else:
             result.trashed.append(path)
     return result
+
+
+def file_key(path: str) -> tuple[int, int] | str:
+    """What tells files apart on disk: the device and inode a path leads to (a link and its
+    target share them), or the path itself when it cannot be stat'ed."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return path
+    return status.st_dev, status.st_ino
+
+
+def links_left_behind(going: Iterable[str], others: Iterable[str]) -> list[str]:
+    """Those of `others` (loops that stay) that are symbolic links to the file of a loop in
+    `going`: moved to the trash, the file would leave them leading nowhere. A link that goes
+    leaves its file be, so links among `going` count for nothing. A link has the bytes of its
+    file, so `others` need only be the copies of the loops going."""
+    files = {file_key(path) for path in going if not os.path.islink(path)}
+    return [path for path in others if os.path.islink(path) and file_key(path) in files]
+
+
+def links_in_store(store, paths: list[str]) -> list[str]:
+    """`links_left_behind` for loops of a library: the others are the loops (not among
+    `paths`) that share a content hash with one of them."""
+    going = set(paths)
+    others: set[str] = set()
+    for path in paths:
+        row = store.execute("SELECT content_hash FROM samples WHERE path = ?", (path,)).fetchone()
+        if row and row[0]:
+            others.update(p for _, p, _ in store.samples_with_hash(row[0]) if p not in going)
+    return links_left_behind(paths, sorted(others))
