@@ -14,6 +14,7 @@ import numpy as np
 
 from anomalizer_desktop.core.audio.identity import is_edge_hash
 from anomalizer_desktop.core.library.store import SampleRecord
+from anomalizer_desktop.core.loop_names import key_rank, read_tags
 
 FLAG_CODES = {"unusual": 0, "typical": 1, None: 2}
 STATUS_CODES = {"error": 0, "missing": 1, "ok": 2}
@@ -61,6 +62,11 @@ class LibraryData:
     #: a number shared by a loop's copies, the library's other files of the same size and
     #: content hash (missing ones aside); -1 for a loop without copies
     copy_group: np.ndarray
+    #: what each loop's name declares (core.loop_names): tempo in BPM (NaN: none), where it
+    #: was read, and key ("F#m"; None: none)
+    tempo: np.ndarray
+    tempo_from: list[str]
+    keys: list[str | None]
     _keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -80,6 +86,8 @@ class LibraryData:
         def floats(values) -> np.ndarray:
             return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
+        tags = [read_tags(p) for p in paths]
+
         return cls(
             ids=np.array(ids, dtype=np.int64),
             paths=list(paths),
@@ -94,6 +102,9 @@ class LibraryData:
             notes=[n or "" for n in notes],
             errors=[e or "" for e in errors],
             copy_group=_copy_groups(columns[10], status),
+            tempo=floats(t.tempo for t in tags),
+            tempo_from=[t.tempo_from for t in tags],
+            keys=[t.key for t in tags],
         )
 
     @classmethod
@@ -118,8 +129,10 @@ class LibraryData:
             self._keys.pop(column, None)
 
     def _compute_sort_key(self, column: str) -> np.ndarray:
-        if column in ("duration", "sample_rate", "score", "percentile"):
+        if column in ("duration", "sample_rate", "score", "percentile", "tempo"):
             return getattr(self, column)
+        if column == "key":
+            return np.array([key_rank(k) for k in self.keys], dtype=np.float64)
         if column == "name":
             return _ranks(self.names).astype(np.float64)
         if column == "folder":

@@ -25,6 +25,8 @@ COLUMNS = [
     ("score", "Score"),
     ("flag", "Flag"),
     ("duration", "Length"),
+    ("tempo", "BPM"),
+    ("key", "Key"),
     ("sample_rate", "Rate"),
     ("status", "Status"),
     ("note", "Note"),  # before the long folder paths, so that notes show without scrolling
@@ -39,6 +41,7 @@ FLAG_TEXT = {"unusual": "◆ unusual", "typical": "● typical", None: ""}
 
 NUMBER_FORMATS = {
     "duration": lambda v: f"{v:.2f} s",
+    "tempo": lambda v: f"{v:g}",
     "sample_rate": lambda v: f"{v / 1000:g} kHz",
     "score": lambda v: f"{v:.3f}",
     "percentile": unusual_percent,
@@ -109,6 +112,8 @@ class LibraryTableModel(QAbstractTableModel):
             return lib.paths[row]
         if role == Qt.ItemDataRole.ToolTipRole:
             text = lib.errors[row] or lib.paths[row]
+            if key in ("tempo", "key"):
+                text = f"{_tag_tip(lib, key, row)}\n{text}"
             return tip(f"{text}\nNote: {lib.notes[row]}" if lib.notes[row] else text)
         if role == Qt.ItemDataRole.DecorationRole and key == "percentile":
             value = float(lib.percentile[row])  # the map's colour for it: table and map agree
@@ -135,6 +140,8 @@ class LibraryTableModel(QAbstractTableModel):
             return FLAG_TEXT[lib.flags[row]]
         if key == "status":
             return lib.status[row] if lib.status[row] != "error" else "error: " + lib.errors[row]
+        if key == "key":
+            return lib.keys[row] or ""
         return {"name": lib.names, "folder": lib.folders, "note": lib.notes}[key][row]
 
     def flags(self, index: QModelIndex):
@@ -356,6 +363,25 @@ class LibraryTableModel(QAbstractTableModel):
         for key in keys:
             column = COLUMN_INDEX[key]
             self.dataChanged.emit(self.index(0, column), self.index(len(self._view) - 1, column))
+
+
+_TEMPO_FROM = {
+    "file name": "as its file name says",
+    "folder name": "as its folder's name says",
+    "lone number": "the one number in its file name that can be a tempo",
+}
+
+
+def _tag_tip(library: LibraryData, key: str, row: int) -> str:
+    """Where the BPM or Key cell's value comes from: the loop's name, never its sound."""
+    if key == "tempo":
+        tempo = float(library.tempo[row])
+        if math.isnan(tempo):
+            return 'No tempo in its name ("128 BPM", "_90_") or its folder\'s'
+        return f"{tempo:g} BPM, " + _TEMPO_FROM[library.tempo_from[row]]
+    if library.keys[row] is None:
+        return 'No key in its name ("F#min", "Cm", "A minor")'
+    return f"{library.keys[row]}, as its file name says"
 
 
 def _annotated(library: LibraryData, row: int) -> bool:

@@ -111,6 +111,8 @@ class WindowBuilder:
             ("score", 60),
             ("flag", 84),
             ("duration", 62),
+            ("tempo", 44),
+            ("key", 44),
             ("sample_rate", 68),
             ("status", 60),
             ("note", 160),

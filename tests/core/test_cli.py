@@ -74,6 +74,23 @@ def test_list_sorted_by_score_shows_the_unusual_percent_as_the_window_does(
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
 
 
+def test_list_shows_the_tempo_and_key_the_names_declare(capsys, lib, tmp_path):
+    pack = tmp_path / "Pack" / "120 BPM"
+    audiogen.write(pack / "Hat Loop 1.wav", audiogen.noise())
+    audiogen.write(tmp_path / "Pack" / "SO_90_keys_loop_F#min.wav", audiogen.tone())
+    assert main(["--library", lib, "scan", str(tmp_path / "Pack")]) == 0
+    capsys.readouterr()
+    _, rows = run(capsys, "--library", lib, "list", "--json", "--sort", "path")
+    assert [(r["tempo"], r["tempo_from"], r["key"]) for r in rows] == [
+        (120.0, "folder name", None),
+        (90.0, "lone number", "F#m"),
+    ]
+    _, text = run(capsys, "--library", lib, "list", "--sort", "path")
+    header, first, second = text.splitlines()
+    assert header.split()[4:7] == ["dur", "s", "bpm"] and "key" in header.split()
+    assert first.split()[1:3] == ["120", "ok"] and second.split()[1:4] == ["90", "F#m", "ok"]
+
+
 def test_flag_and_filter(capsys, lib, loop_folder):
     run(capsys, "--library", lib, "scan", str(loop_folder), "--json")
     target = str(loop_folder / "noise.wav")

@@ -188,3 +188,28 @@ def test_copies_are_grouped_by_whole_content_hashes_only():
     groups = _copy_groups(hashes, status)
     assert groups[0] == groups[2] != -1
     assert list(groups[[1, 3, 4, 5, 6, 7]]) == [-1] * 6
+
+
+def test_bpm_and_key_columns_show_what_the_names_declare_and_sort_as_music():
+    """BPM sorts as a number and Key round the scale (C before Db, majors before minors),
+    loops whose names declare none last either way; the cell's tooltip says where the value
+    was read."""
+    m = LibraryTableModel()
+    names = ["Loop 128 BPM F#min", "SO_90_keys_Cm", "Kick 01", "Pad 100 BPM C", "Bass 95bpm Am"]
+    m.set_library(LibraryData.from_records([record(i, 1.0, name=n) for i, n in enumerate(names)]))
+    m.sort(COLUMN_INDEX["tempo"], Qt.SortOrder.AscendingOrder)
+    assert column(m, "tempo") == ["90", "95", "100", "128", ""]
+    m.sort(COLUMN_INDEX["tempo"], Qt.SortOrder.DescendingOrder)
+    assert column(m, "tempo") == ["128", "100", "95", "90", ""]
+    m.sort(COLUMN_INDEX["key"], Qt.SortOrder.AscendingOrder)
+    assert column(m, "key") == ["C", "Cm", "F#m", "Am", ""]
+    names = column(m, "name")
+    tips = dict(zip(names, column(m, "tempo", Qt.ItemDataRole.ToolTipRole), strict=True))
+    assert (
+        "'>90 BPM, the one number in its file name that can be a tempo\n/lib/b/"
+        in (tips["SO_90_keys_Cm.wav"])
+    )
+    assert "'>100 BPM, as its file name says\n" in tips["Pad 100 BPM C.wav"]
+    assert "'>No tempo in its name" in tips["Kick 01.wav"]
+    key_tips = dict(zip(names, column(m, "key", Qt.ItemDataRole.ToolTipRole), strict=True))
+    assert "'>Am, as its file name says\n" in key_tips["Bass 95bpm Am.wav"]

@@ -1,0 +1,51 @@
+"""Tempo and key as loop names declare them: what packs write, and what must not be read."""
+
+from __future__ import annotations
+
+import pytest
+
+from anomalizer_desktop.core.loop_names import KEY_ORDER, key_rank, read_tags
+
+
+@pytest.mark.parametrize(
+    ("path", "tempo", "source", "key"),
+    [
+        ("/p/Cymatics - Loop 1 - 128 BPM F#min.wav", 128.0, "file name", "F#m"),
+        ("/p/bass_120bpm_A_minor.wav", 120.0, "file name", "Am"),
+        ("/p/Vocal Chop - 95 BPM - Eb Major.wav", 95.0, "file name", "Eb"),
+        ("/p/bpm_92.5_Bbm chord.wav", 92.5, "file name", "Bbm"),
+        ("/p/SO_CB_90_piano_loop_Cm.wav", 90.0, "lone number", "Cm"),
+        ("/p/SO_CB_90_piano_loop_C.wav", 90.0, "lone number", "C"),  # a bare note, tagged name
+        ("/p/Drum [128] Loop.wav", 128.0, "lone number", None),
+        ("/p/120 BPM/Hat Loop 3.wav", 120.0, "folder name", None),
+        ("/p/Trap 140bpm/Hats/Hat Loop.wav", 140.0, "folder name", None),
+        ("/p/x/GuitarStrums__Dsharp_minor_03.flac", None, "", "Ebm"),
+        ("/p/x/GuitarStrums__Emajor_01.flac", None, "", "E"),
+        ("/p/x 120 E sharp minor y.wav", 120.0, "lone number", "Fm"),
+        # what must not be read
+        ("/p/101_ZildjianSplashChoke-Soft.wav", None, "", None),  # a numbering, first
+        ("/p/Kick 120.wav", None, "", None),  # last: a numbering as often as a tempo
+        ("/p/Loop 75 - 120 - x.wav", None, "", None),  # two candidates
+        ("/p/Kick 001.wav", None, "", None),
+        ("/p/808 Kick.wav", None, "", None),
+        ("/p/Kick A.wav", None, "", None),  # a variation letter, not a key
+        ("/p/Dmin7 stab.wav", None, "", None),  # a chord, not a key
+        ("/p/Loop 2000 BPM.wav", None, "", None),  # out of range
+        ("/p/lmms__beats__909beat01.ogg", None, "", None),
+        ("/p/Pad Am and Cm.wav", None, "", None),  # two keys: none
+    ],
+)
+def test_names_give_what_they_declare_and_nothing_they_do_not(path, tempo, source, key):
+    tags = read_tags(path)
+    assert (tags.tempo, tags.tempo_from, tags.key) == (tempo, source, key)
+
+
+def test_one_key_is_one_spelling_and_keys_sort_round_the_scale():
+    """ "A#m" and "Bbm" are one key, shown as its key signature spells it, so that sorting
+    and grouping by key puts them together."""
+    spellings = ["/p/x 100 A#m.wav", "/p/x 100 Bbm.wav", "/p/x 100 A sharp minor.wav"]
+    assert {read_tags(p).key for p in spellings} == {"Bbm"}
+    assert read_tags("/p/x 100 Gbmaj.wav").key == read_tags("/p/x 100 F# major.wav").key == "F#"
+    assert [key_rank(k) for k in ("C", "Db", "B", "Cm", "Bm")] == [0, 1, 11, 12, 23]
+    assert len(set(KEY_ORDER)) == 24
+    assert key_rank(None) != key_rank(None)  # NaN: loops without a key sort last
