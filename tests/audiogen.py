@@ -61,6 +61,22 @@ def write(path: Path, y: np.ndarray, sr: int = SR, **kwargs) -> Path:
     return path
 
 
+def acid_wav(path: Path, tempo: float, y: np.ndarray | None = None, one_shot: bool = False) -> Path:
+    """A WAV with an ACID chunk (a loop tagged for DAWs: flags, root note, beats, metre, tempo)
+    before its audio, as ACIDized sample packs ship them."""
+    write(path, noise(seconds=1.0) if y is None else y, subtype="PCM_16")
+    data = path.read_bytes()
+    flags = 0x01 if one_shot else 0x02
+    acid = (
+        b"acid"
+        + struct.pack("<I", 24)
+        + struct.pack("<IHHfIHHf", flags, 57, 0, 0.0, 8, 4, 4, tempo)
+    )
+    body = data[12:]
+    path.write_bytes(b"RIFF" + struct.pack("<I", 4 + len(acid) + len(body)) + b"WAVE" + acid + body)
+    return path
+
+
 # ---------------------------------------------------------------- broken files
 def empty_file(path: Path) -> Path:
     path.write_bytes(b"")

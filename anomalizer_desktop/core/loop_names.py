@@ -2,11 +2,12 @@
 
 Packs tag their loops in the file name: "Cymatics - Loop 1 - 128 BPM F#min.wav",
 "SO_CB_90_piano_loop_Cm.wav", "bass_120bpm_A_minor.wav", or in a folder ("120 BPM/Bass.wav").
-Read from the name only: no audio is decoded, so the table shows them for 100,000 loops at
-once, and what a pack declares is what the producer searches by. A name that says nothing, or
+Read from the name only (and, through `declared_tempo`, the file's ACID chunk, which the
+scan stores): no audio is decoded, so the table shows them for 100,000 loops at once, and
+what a pack declares is what the producer searches by. A name that says nothing, or
 says it ambiguously, gives nothing (never a guess shown as a fact).
 
-Tempo, first match wins:
+Tempo, first match wins (`declared_tempo` puts a file's ACID chunk between 1 and 2):
 1. a number with "bpm" before or after it ("128 BPM", "bpm_90", "92.5bpm"), 40-300, in the
    file name, else in the nearest folder name that has one;
 2. in the file name only, one number 60-200 standing alone between separators (space, _, -,
@@ -81,6 +82,15 @@ def read_tags(path: str) -> NameTags:
 
 
 _NOTHING = NameTags()
+
+
+def declared_tempo(tags: NameTags, file_tempo: float | None) -> tuple[float | None, str]:
+    """(tempo, where it was read) from a loop's name and its file's own tags (an ACID chunk,
+    `file_tempo`): a "128 BPM" in the file name first (what the producer reads), then the
+    file's tag, then a lone number in the file name or a folder's "120 BPM"."""
+    if tags.tempo_from == "file name" or file_tempo is None:
+        return tags.tempo, tags.tempo_from
+    return file_tempo, "ACID chunk"
 
 
 def _explicit_tempo(text: str) -> float | None:

@@ -14,7 +14,7 @@ import numpy as np
 
 from anomalizer_desktop.core.audio.identity import is_edge_hash
 from anomalizer_desktop.core.library.store import SampleRecord
-from anomalizer_desktop.core.loop_names import key_rank, read_tags
+from anomalizer_desktop.core.loop_names import declared_tempo, key_rank, read_tags
 
 FLAG_CODES = {"unusual": 0, "typical": 1, None: 2}
 STATUS_CODES = {"error": 0, "missing": 1, "ok": 2}
@@ -62,8 +62,8 @@ class LibraryData:
     #: a number shared by a loop's copies, the library's other files of the same size and
     #: content hash (missing ones aside); -1 for a loop without copies
     copy_group: np.ndarray
-    #: what each loop's name declares (core.loop_names): tempo in BPM (NaN: none), where it
-    #: was read, and key ("F#m"; None: none)
+    #: what each loop's name and ACID chunk declare (core.loop_names): tempo in BPM (NaN:
+    #: none), where it was read, and key ("F#m"; None: none)
     tempo: np.ndarray
     tempo_from: list[str]
     keys: list[str | None]
@@ -75,18 +75,21 @@ class LibraryData:
         fields = ("id", "path", "status", "error", "duration", "sample_rate")
         fields += ("score", "percentile", "flag", "note")  # Store.table_rows' order
         # (records carry no content hash: no copies known)
-        return cls.from_rows([(*(getattr(r, f) for f in fields), None) for r in records])
+        return cls.from_rows(
+            [(*(getattr(r, f) for f in fields), None, r.file_tempo) for r in records]
+        )
 
     @classmethod
     def from_rows(cls, rows: list[tuple]) -> LibraryData:
         """From `Store.table_rows()` tuples, a column at a time (no object per row)."""
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 11
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 12
         ids, paths, status, errors, duration, rate, score, percentile, flags, notes = columns[:10]
 
         def floats(values) -> np.ndarray:
             return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
         tags = [read_tags(p) for p in paths]
+        tempos = [declared_tempo(t, f) for t, f in zip(tags, columns[11], strict=True)]
 
         return cls(
             ids=np.array(ids, dtype=np.int64),
@@ -102,8 +105,8 @@ class LibraryData:
             notes=[n or "" for n in notes],
             errors=[e or "" for e in errors],
             copy_group=_copy_groups(columns[10], status),
-            tempo=floats(t.tempo for t in tags),
-            tempo_from=[t.tempo_from for t in tags],
+            tempo=floats(tempo for tempo, _ in tempos),
+            tempo_from=[source for _, source in tempos],
             keys=[t.key for t in tags],
         )
 

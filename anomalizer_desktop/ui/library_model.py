@@ -369,6 +369,7 @@ _TEMPO_FROM = {
     "file name": "as its file name says",
     "folder name": "as its folder's name says",
     "lone number": "the one number in its file name that can be a tempo",
+    "ACID chunk": "as the file's ACID chunk (its loop tag for DAWs) says",
 }
 
 
@@ -377,7 +378,7 @@ def _tag_tip(library: LibraryData, key: str, row: int) -> str:
     if key == "tempo":
         tempo = float(library.tempo[row])
         if math.isnan(tempo):
-            return 'No tempo in its name ("128 BPM", "_90_") or its folder\'s'
+            return 'No tempo in its name ("128 BPM", "_90_"), its folder\'s or its ACID chunk'
         return f"{tempo:g} BPM, " + _TEMPO_FROM[library.tempo_from[row]]
     if library.keys[row] is None:
         return 'No key in its name ("F#min", "Cm", "A minor")'

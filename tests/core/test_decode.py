@@ -190,3 +190,13 @@ def test_apple_loops_and_the_large_wav_formats_decode(tmp_path, fmt):
     audio = load_audio(path, 22050)
     assert is_audio_path(path) and audio.info.duration == pytest.approx(1.0, abs=0.01)
     assert np.abs(audio.samples).max() == pytest.approx(0.3, abs=0.02)
+
+
+def test_the_acid_chunk_of_a_loop_gives_its_tempo_and_a_one_shot_none(tmp_path):
+    """ACIDized loops carry their tempo for DAWs; the header probe reads it from libsndfile's
+    log. A one-shot's chunk, a tempo out of range and a file without the chunk give none."""
+    assert probe(audiogen.acid_wav(tmp_path / "loop.wav", 123.5)).tempo == 123.5
+    assert probe(audiogen.acid_wav(tmp_path / "hit.wav", 120.0, one_shot=True)).tempo is None
+    assert probe(audiogen.acid_wav(tmp_path / "zero.wav", 0.0)).tempo is None
+    assert probe(audiogen.write(tmp_path / "plain.wav", audiogen.noise())).tempo is None
+    assert probe(audiogen.write(tmp_path / "plain.flac", audiogen.noise())).tempo is None

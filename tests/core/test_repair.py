@@ -3,6 +3,7 @@ file stays beside it; a library in use, from a newer version or not a library is
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import subprocess
@@ -18,6 +19,7 @@ from anomalizer_desktop.core.jobs import CancelToken, run_job
 from anomalizer_desktop.core.library.damaged_file import find_damage
 from anomalizer_desktop.core.library.flag_backup import backup_path, read_flag_backup
 from anomalizer_desktop.core.library.repair import RepairError, repair_library
+from anomalizer_desktop.core.library.schema import SCHEMA_VERSION
 from anomalizer_desktop.core.library.store import LibraryDamagedError, Store
 
 
@@ -396,3 +398,33 @@ def test_a_repaired_copy_that_cannot_be_written_says_why_without_its_scratch_nam
     )
     assert library.read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if ".repairing" in p.name or ".damaged-" in p.name]
+
+
+def _as_first_schema(library):
+    """Make `library` what the first schema wrote (before samples had a tempo column)."""
+    with contextlib.closing(sqlite3.connect(library)) as db:
+        db.execute("ALTER TABLE samples DROP COLUMN tempo")
+        db.execute("PRAGMA user_version = 1")
+        db.commit()
+
+
+def test_a_library_of_an_older_schema_opens_and_repairs_with_its_rows(tmp_path):
+    """An older library gains the columns added since when it opens, its rows intact. A
+    damaged one is repaired into the current schema: the columns it lacks stay empty (the
+    copy read them from it, found no such column and took every page for damage)."""
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=600)
+    _as_first_schema(library)
+    with Store(library) as store:
+        assert len(store.list_samples()) == 600
+        assert {r.file_tempo for r in store.list_samples()} == {None}
+    assert rows_of(library, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+
+    damaged = library_with_loops(tmp_path / "old.sqlite", loops=600)
+    backup_path(damaged).unlink()
+    _as_first_schema(damaged)
+    damage_pages_of(damaged, "samples", leaves=1)
+    outcome = run_job(repair_library(damaged))
+    kept = rows_of(damaged, "SELECT id, tempo FROM samples")
+    assert 500 < len(kept) < 600 and {tempo for _, tempo in kept} == {None}
+    assert outcome.tables["samples"].kept == len(kept)
+    assert rows_of(damaged, "PRAGMA user_version") == [(SCHEMA_VERSION,)]

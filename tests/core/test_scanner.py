@@ -476,3 +476,31 @@ def test_an_export_folder_inside_the_library_is_not_scanned_again(store, loop_fo
     with Store(loop_folder.parent / "picks.sqlite") as picks:
         summary = _scan(picks, inside)
         assert (summary.found, summary.new, summary.problems) == (3, 3, [])
+
+
+def test_the_scan_keeps_the_tempo_an_acid_chunk_declares(store, tmp_path):
+    """The tempo is stored with the loop and, as the table reads it, a "BPM" in the file
+    name wins over the chunk, and the chunk over a lone number in the name."""
+    from anomalizer_desktop.core.loop_names import declared_tempo, read_tags
+
+    pack = tmp_path / "pack"
+    audiogen.acid_wav(pack / "Funky Drums 01.wav", 97.0)
+    audiogen.acid_wav(pack / "Break 128 BPM.wav", 97.0)
+    audiogen.acid_wav(pack / "SO_90_keys_loop.wav", 97.0)
+    audiogen.write(pack / "SO_90_keys_plain.wav", audiogen.noise())
+    _scan(store, pack)
+    records = {r.path.rsplit("/", 1)[1]: r for r in store.list_samples()}
+    tempos = {name: declared_tempo(read_tags(r.path), r.file_tempo) for name, r in records.items()}
+    assert tempos == {
+        "Funky Drums 01.wav": (97.0, "ACID chunk"),
+        "Break 128 BPM.wav": (128.0, "file name"),
+        "SO_90_keys_loop.wav": (97.0, "ACID chunk"),
+        "SO_90_keys_plain.wav": (90.0, "lone number"),
+    }
+    stored = {row[1].rsplit("/", 1)[1]: row[-1] for row in store.table_rows()}
+    assert stored == {
+        "Funky Drums 01.wav": 97.0,
+        "Break 128 BPM.wav": 97.0,
+        "SO_90_keys_loop.wav": 97.0,
+        "SO_90_keys_plain.wav": None,
+    }

@@ -16,6 +16,7 @@ import soxr
 
 from anomalizer_desktop.core.audio.diagnose import describe_unreadable, missing_share
 from anomalizer_desktop.core.audio.identity import special_file_kind
+from anomalizer_desktop.core.audio.loop_tags import acid_tempo
 
 BLOCK_FRAMES = 65_536
 
@@ -39,6 +40,8 @@ class AudioInfo:
     frames: int
     format: str
     subtype: str
+    #: the tempo the file's ACID chunk declares (None: no such chunk, or a one-shot)
+    tempo: float | None = None
 
     @property
     def duration(self) -> float:
@@ -91,7 +94,14 @@ def probe(path: str | os.PathLike[str]) -> AudioInfo:
             f"truncated: {int(missing * 100)} % of the audio its header promises is missing;"
             f" {raw.frames / raw.samplerate:.2f} s are left (an interrupted copy or download?)",
         )
-    return AudioInfo(raw.samplerate, raw.channels, int(raw.frames), raw.format, raw.subtype)
+    return AudioInfo(
+        raw.samplerate,
+        raw.channels,
+        int(raw.frames),
+        raw.format,
+        raw.subtype,
+        acid_tempo(raw.extra_info),
+    )
 
 
 def load_audio(

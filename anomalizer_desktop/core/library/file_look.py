@@ -90,6 +90,7 @@ def probe_fields(path: str) -> dict:
             "sample_rate": None,
             "channels": None,
             "format": None,
+            "tempo": None,
         }
     return {
         "status": "ok",
@@ -99,6 +100,7 @@ def probe_fields(path: str) -> dict:
         "sample_rate": info.sample_rate,
         "channels": info.channels,
         "format": info.format,
+        "tempo": info.tempo,
     }
 
 

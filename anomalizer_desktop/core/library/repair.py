@@ -153,6 +153,21 @@ def _refuse(library: Path) -> None:
         )
 
 
+def _columns_of(db: sqlite3.Connection, table: str) -> list[str]:
+    """The columns `table` has in a library being repaired; [] when its schema cannot be
+    read (then the current schema's columns are tried)."""
+    try:
+        return [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
+    except sqlite3.DatabaseError:
+        return []
+
+
+def _widened(row: tuple, read: list[str], columns: list[str]) -> tuple:
+    """A row read with the columns `read`, laid out as `columns` (the others None)."""
+    values = dict(zip(read, row, strict=True))
+    return tuple(values.get(column) for column in columns)
+
+
 def _cause(error: StoreError) -> str:
     """What a Store's refused write said, without naming the half-made library's file."""
     text = str(error)
@@ -201,7 +216,11 @@ def _copy_readable(
             ]
             if table == "features":
                 vector, dim = columns.index("vector"), columns.index("dim")
-            for row in readable_rows(old, table, columns, report):
+            # a library of an older schema lacks the columns added since: they stay empty
+            present = _columns_of(old, table) or columns
+            read = [c for c in columns if c in present]
+            for found in readable_rows(old, table, read, report):
+                row = found if read == columns else _widened(found, read, columns)
                 if any(row[i] not in wanted for i, wanted in references):
                     report.dropped += 1  # a flag, vector or score whose loop or run was lost
                     continue

@@ -86,7 +86,12 @@ CREATE TABLE scores (
 );
 """
 
-MIGRATIONS: list[str] = [_V1]
+#: the tempo a file's own loop tags declare (a WAV's ACID chunk), read by the scan's probe
+_V2 = """
+ALTER TABLE samples ADD COLUMN tempo REAL;
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

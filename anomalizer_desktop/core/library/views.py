@@ -31,6 +31,8 @@ class SampleRecord:
     percentile: float | None
     flag: str | None
     note: str | None
+    #: the tempo the file's own loop tags declare (its ACID chunk); None: none
+    file_tempo: float | None = None
 
     def as_json(self) -> dict:
         return {
@@ -46,6 +48,7 @@ class SampleRecord:
             "percentile": self.percentile,
             "flag": self.flag,
             "note": self.note,
+            "file_tempo": self.file_tempo,
         }
 
 
@@ -120,7 +123,7 @@ class LibraryViews:
             SELECT s.id, s.path, s.status, COALESCE(s.error, errs.message),
                    s.duration, s.sample_rate, s.channels,
                    (SELECT group_concat(f.embedder, ',') FROM features f WHERE f.sample_id = s.id),
-                   sc.score, sc.percentile, u.flag, u.note
+                   sc.score, sc.percentile, u.flag, u.note, s.tempo
             FROM samples s
             LEFT JOIN errs ON errs.sample_id = s.id
             LEFT JOIN user_data u ON u.sample_id = s.id
@@ -141,6 +144,7 @@ class LibraryViews:
                 percentile=r[9],
                 flag=r[10],
                 note=r[11],
+                file_tempo=r[12],
             )
             for r in self._db.execute(sql, params)
         ]
@@ -148,7 +152,7 @@ class LibraryViews:
     def table_rows(self) -> list[tuple]:
         """What the window's table shows, one tuple per sample in path order: id, path,
         status, error, duration, sample_rate, score, percentile, flag, note (latest run),
-        content hash.
+        content hash, the tempo the file's ACID chunk declares.
 
         `list_samples` without its per-row lookups (embedders, one subquery per row) and
         without building a record per row: 100k samples read in about half the time."""
@@ -157,7 +161,7 @@ class LibraryViews:
             f"""{_EMBED_ERRORS}
                SELECT s.id, s.path, s.status, COALESCE(s.error, errs.message),
                       s.duration, s.sample_rate, sc.score, sc.percentile, u.flag, u.note,
-                      s.content_hash
+                      s.content_hash, s.tempo
                FROM samples s
                LEFT JOIN errs ON errs.sample_id = s.id
                LEFT JOIN user_data u ON u.sample_id = s.id
