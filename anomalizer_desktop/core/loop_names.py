@@ -143,3 +143,50 @@ def _spelled(note: str, accidental: str | None, minor: bool) -> str:
 def key_rank(key: str | None) -> float:
     """The Key column's sort key: round the scale from C, majors before minors; NaN for none."""
     return float(KEY_ORDER.index(key)) if key in KEY_ORDER else float("nan")
+
+
+@dataclass(frozen=True, slots=True)
+class TagQuery:
+    """A filter's text with its tag terms taken out: "bpm:120" (119.5-120.5), "bpm:118-122"
+    (inclusive) and "key:Am" (any spelling: "key:a#m", "key:Bb minor"). A term that reads as
+    no tempo or key stays in `text`, so it finds nothing rather than everything."""
+
+    text: str
+    tempo: tuple[float, float] | None = None
+    key: str | None = None
+
+
+_TEMPO_TERM = re.compile(r"(?i)(?<!\S)bpm:(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?(?!\S)")
+_KEY_TERM = re.compile(r"(?i)(?<!\S)key:(\S+(?:[ _-](?:minor|major|min|maj))?)(?!\S)")
+
+
+def parse_query(text: str) -> TagQuery:
+    """Split a filter's text into plain text and the tag terms in it (see TagQuery)."""
+    tempo = key = None
+    match = _TEMPO_TERM.search(text)
+    if match:
+        low = float(match[1])
+        high = float(match[2]) if match[2] else None
+        tempo = (min(low, high), max(low, high)) if high is not None else (low - 0.5, low + 0.5)
+        text = text[: match.start()] + text[match.end() :]
+    match = _KEY_TERM.search(text)
+    if match:
+        key = spell_key(match[1])
+        if key is not None:
+            text = text[: match.start()] + text[match.end() :]
+    return TagQuery(" ".join(text.split()), tempo, key)
+
+
+def spell_key(text: str) -> str | None:
+    """A key as a person types it ("am", "F# minor", "bbm", "Eb") in the Key column's spelling
+    ("Am", "F#m", "Bbm", "Eb"); None when it reads as no key."""
+    text = text.strip()
+    if not text:
+        return None
+    text = text[0].upper() + text[1:]
+    match = _KEY.fullmatch(text) or _BARE_NOTE.fullmatch(text)
+    if match is None:
+        return None
+    note, accidental, *quality = match.groups()
+    minor = bool(quality) and not quality[0].lower().startswith("maj")
+    return _spelled(note, accidental, minor=minor)

@@ -14,7 +14,7 @@ import numpy as np
 
 from anomalizer_desktop.core.audio.identity import is_edge_hash
 from anomalizer_desktop.core.library.store import SampleRecord
-from anomalizer_desktop.core.loop_names import declared_tempo, key_rank, read_tags
+from anomalizer_desktop.core.loop_names import declared_tempo, key_rank, parse_query, read_tags
 
 FLAG_CODES = {"unusual": 0, "typical": 1, None: 2}
 STATUS_CODES = {"error": 0, "missing": 1, "ok": 2}
@@ -153,12 +153,23 @@ class LibraryData:
         raise KeyError(column)
 
     def text_mask(self, text: str) -> np.ndarray:
-        """Rows whose name, folder or note contains `text` (case-insensitive)."""
-        needle = text.casefold().strip()
-        if not needle:
-            return np.ones(len(self), dtype=bool)
-        return np.fromiter(
-            (needle in f"{p}\n{n}".casefold() for p, n in zip(self.paths, self.notes, strict=True)),
-            dtype=bool,
-            count=len(self),
-        )
+        """Rows whose name, folder or note contains `text` (case-insensitive), with the tempo
+        and key its tag terms ask for ("bpm:120", "bpm:118-122", "key:Am"; core.loop_names)."""
+        query = parse_query(text)
+        needle = query.text.casefold()
+        mask = np.ones(len(self), dtype=bool)
+        if query.tempo is not None:
+            low, high = query.tempo
+            mask &= (self.tempo >= low) & (self.tempo <= high)  # NaN: no tempo, never shown
+        if query.key is not None:
+            mask &= np.array([k == query.key for k in self.keys], dtype=bool)
+        if needle:
+            mask &= np.fromiter(
+                (
+                    needle in f"{p}\n{n}".casefold()
+                    for p, n in zip(self.paths, self.notes, strict=True)
+                ),
+                dtype=bool,
+                count=len(self),
+            )
+        return mask

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from anomalizer_desktop.ui.library_model import COLUMN_INDEX
-from anomalizer_desktop.ui.plain_text import plain_label
+from anomalizer_desktop.ui.plain_text import plain_label, tip
 from anomalizer_desktop.ui.table_layout import TableLayout
 from anomalizer_desktop.ui.widgets.explain_panel import ExplainPanel
 from anomalizer_desktop.ui.widgets.job_status import JobStatus
@@ -62,8 +62,19 @@ class WindowBuilder:
     """Builds the main window's widgets and actions (mixed into MainWindow)."""
 
     def _build_ui(self) -> None:
-        self.filter_text = QLineEdit(placeholderText="Filter by name, folder or note…")
+        self.filter_text = QLineEdit(
+            placeholderText="Filter by name, folder, note, bpm:120-128 or key:Am…"
+        )
         self.filter_text.setClearButtonEnabled(True)
+        self.filter_text.setToolTip(
+            tip(
+                "Shows the loops whose name, folder or note holds the text.\n"
+                "bpm:120 (or a range, bpm:118-122) shows those of that tempo,\n"
+                "key:Am those in that key (any spelling: key:a#m, key:Bb minor).\n"
+                "Combine them: bass bpm:120 key:Am\n"
+                "Return goes to the first loop found, Escape clears."
+            )
+        )
         self.filter_flag = _choices(
             ("All flags", None), ("Unusual", "unusual"), ("Typical", "typical"),
             ("Unflagged", "unflagged"),

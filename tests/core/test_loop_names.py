@@ -49,3 +49,18 @@ def test_one_key_is_one_spelling_and_keys_sort_round_the_scale():
     assert [key_rank(k) for k in ("C", "Db", "B", "Cm", "Bm")] == [0, 1, 11, 12, 23]
     assert len(set(KEY_ORDER)) == 24
     assert key_rank(None) != key_rank(None)  # NaN: loops without a key sort last
+
+
+def test_filter_terms_for_tempo_and_key_come_out_of_the_text():
+    from anomalizer_desktop.core.loop_names import TagQuery, parse_query, spell_key
+
+    assert parse_query("bass bpm:118-122 key:a#m") == TagQuery("bass", (118.0, 122.0), "Bbm")
+    assert parse_query("bpm:120") == TagQuery("", (119.5, 120.5), None)
+    assert parse_query("key:F# minor pad") == TagQuery("pad", None, "F#m")
+    assert parse_query("bpm:128-120").tempo == (120.0, 128.0)
+    # what reads as no tempo or key stays text: it finds nothing rather than everything
+    assert parse_query("key:x bpm:abc") == TagQuery("key:x bpm:abc", None, None)
+    assert parse_query("kick") == TagQuery("kick", None, None)
+    assert [spell_key(k) for k in ("am", "Eb", "bbm", "C major", "H", "")] == [
+        "Am", "Eb", "Bbm", "C", None, None,
+    ]  # fmt: skip

@@ -213,3 +213,23 @@ def test_bpm_and_key_columns_show_what_the_names_declare_and_sort_as_music():
     assert "'>No tempo in its name" in tips["Kick 01.wav"]
     key_tips = dict(zip(names, column(m, "key", Qt.ItemDataRole.ToolTipRole), strict=True))
     assert "'>Am, as its file name says\n" in key_tips["Bass 95bpm Am.wav"]
+
+
+def test_the_filter_finds_loops_by_tempo_and_key_terms():
+    """bpm:120, bpm:90-100 and key:Am filter on the BPM and Key columns (a loop without a
+    tempo never matches a tempo term), and combine with the plain text."""
+    m = LibraryTableModel()
+    names = ["Loop 128 BPM F#min", "SO_90_keys_Cm", "Kick 01", "Pad 100 BPM Am", "Bass 95bpm Am"]
+    m.set_library(LibraryData.from_records([record(i, 1.0, name=n) for i, n in enumerate(names)]))
+    m.sort(COLUMN_INDEX["name"], Qt.SortOrder.AscendingOrder)
+
+    def shown(text):
+        m.set_filter(text)
+        return column(m, "name")
+
+    assert shown("bpm:128") == ["Loop 128 BPM F#min.wav"]
+    assert shown("bpm:90-100") == ["Bass 95bpm Am.wav", "Pad 100 BPM Am.wav", "SO_90_keys_Cm.wav"]
+    assert shown("key:am") == ["Bass 95bpm Am.wav", "Pad 100 BPM Am.wav"]
+    assert shown("pad key:A minor bpm:100") == ["Pad 100 BPM Am.wav"]
+    assert shown("bpm:60-70") == []
+    assert shown("") == sorted(f"{n}.wav" for n in names)
