@@ -77,6 +77,34 @@ def acid_wav(path: Path, tempo: float, y: np.ndarray | None = None, one_shot: bo
     return path
 
 
+def apple_loop_aiff(
+    path: Path, beats: int, root: int, scale: int, one_shot: bool = False, seconds: float = 2.0
+) -> Path:
+    """An AIFF Apple Loop: a `basc` chunk (beats, root note as MIDI, scale 1 minor / 2 major /
+    3 neither, 4/4, loop or one-shot) before its audio, as Logic and GarageBand write them."""
+    write(path, noise(seconds=seconds), subtype="PCM_16", format="AIFF")
+    data = path.read_bytes()
+    body = struct.pack(">IIHHHHH", 1, beats, root, scale, 4, 4, 1 if one_shot else 2) + bytes(66)
+    basc = b"basc" + struct.pack(">I", len(body)) + body
+    path.write_bytes(
+        b"FORM" + struct.pack(">I", len(data) - 8 + len(basc)) + data[8:12] + basc + data[12:]
+    )
+    return path
+
+
+def caf_with_info(path: Path, strings: dict[str, str]) -> Path:
+    """A CAF whose `info` chunk holds `strings` ("tempo", "key signature"), as Apple Loops in
+    CAF carry them."""
+    write(path, noise(seconds=1.0), subtype="PCM_16", format="CAF")
+    data = path.read_bytes()
+    payload = struct.pack(">I", len(strings)) + b"".join(
+        k.encode() + b"\0" + v.encode() + b"\0" for k, v in strings.items()
+    )
+    info = b"info" + struct.pack(">q", len(payload)) + payload
+    path.write_bytes(data[:52] + info + data[52:])  # after the `desc` chunk CAF starts with
+    return path
+
+
 # ---------------------------------------------------------------- broken files
 def empty_file(path: Path) -> Path:
     path.write_bytes(b"")

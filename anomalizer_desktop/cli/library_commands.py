@@ -30,7 +30,7 @@ from anomalizer_desktop.core.library.scanner import scan as scan_job
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.trash import TrashResult, links_in_store, move_to_trash
 from anomalizer_desktop.core.library.walk import UNUSABLE_FILE_NAME, has_a_usable_name, shown_path
-from anomalizer_desktop.core.loop_names import declared_tempo, read_tags
+from anomalizer_desktop.core.loop_names import declared_key, declared_tempo, read_tags
 from anomalizer_desktop.core.paths import resolve_library_path
 from anomalizer_desktop.core.text import file_size, quantity, unusual_percent
 
@@ -136,11 +136,12 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
     )
     tags = [read_tags(r.path) for r in records]
     tempos = [declared_tempo(t, r.file_tempo) for t, r in zip(tags, records, strict=True)]
+    keys = [declared_key(t, r.file_key)[0] for t, r in zip(tags, records, strict=True)]
     if args.json:
         print_json(
             [
-                {**r.as_json(), "tempo": tempo, "tempo_from": source, "key": t.key}
-                for r, t, (tempo, source) in zip(records, tags, tempos, strict=True)
+                {**r.as_json(), "tempo": tempo, "tempo_from": source, "key": key}
+                for r, (tempo, source), key in zip(records, tempos, keys, strict=True)
             ]
         )
         return 0
@@ -151,12 +152,12 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
             "" if r.score is None else f"{r.score:.3f}",
             "" if r.duration is None else f"{r.duration:.2f}",
             "" if tempo is None else f"{tempo:g}",
-            t.key or "",
+            key or "",
             r.status,
             r.path,
             (r.error or "") + (f"  [{r.note}]" if r.note else ""),
         ]
-        for r, t, (tempo, _) in zip(records, tags, tempos, strict=True)
+        for r, (tempo, _), key in zip(records, tempos, keys, strict=True)
     ]
     header = ["flag", "unusual %", "score", "dur s", "bpm", "key", "status", "path"]
     header.append("error / note")

@@ -2,12 +2,13 @@
 
 Packs tag their loops in the file name: "Cymatics - Loop 1 - 128 BPM F#min.wav",
 "SO_CB_90_piano_loop_Cm.wav", "bass_120bpm_A_minor.wav", or in a folder ("120 BPM/Bass.wav").
-Read from the name only (and, through `declared_tempo`, the file's ACID chunk, which the
-scan stores): no audio is decoded, so the table shows them for 100,000 loops at once, and
-what a pack declares is what the producer searches by. A name that says nothing, or
-says it ambiguously, gives nothing (never a guess shown as a fact).
+Read from the name only (and, through `declared_tempo` and `declared_key`, the file's own
+loop tags, which the scan stores: core.audio.loop_tags): no audio is decoded, so the table
+shows them for 100,000 loops at once, and what a pack declares is what the producer searches
+by. A name that says nothing, or says it ambiguously, gives nothing (never a guess shown as a
+fact).
 
-Tempo, first match wins (`declared_tempo` puts a file's ACID chunk between 1 and 2):
+Tempo, first match wins (`declared_tempo` puts a file's loop tags between 1 and 2):
 1. a number with "bpm" before or after it ("128 BPM", "bpm_90", "92.5bpm"), 40-300, in the
    file name, else in the nearest folder name that has one;
 2. in the file name only, one number 60-200 standing alone between separators (space, _, -,
@@ -61,6 +62,8 @@ class NameTags:
     tempo: float | None = None
     tempo_from: str = ""
     key: str | None = None
+    #: the key is a bare note ("_C_"), read only because the name declares a tempo
+    key_bare: bool = False
 
 
 @functools.lru_cache(maxsize=1 << 18)
@@ -75,22 +78,33 @@ def read_tags(path: str) -> NameTags:
         tempo, source = _bare_tempo(stem), "lone number"
     if tempo is None:
         tempo, source = _folder_tempo(folder), "folder name"
-    key = _key(stem, bare_notes=tempo is not None and source != "folder name")
+    key, bare = _key(stem, bare_notes=tempo is not None and source != "folder name")
     if tempo is None and key is None:
         return _NOTHING
-    return NameTags(tempo, source if tempo is not None else "", key)
+    return NameTags(tempo, source if tempo is not None else "", key, bare)
 
 
 _NOTHING = NameTags()
 
 
 def declared_tempo(tags: NameTags, file_tempo: float | None) -> tuple[float | None, str]:
-    """(tempo, where it was read) from a loop's name and its file's own tags (an ACID chunk,
-    `file_tempo`): a "128 BPM" in the file name first (what the producer reads), then the
-    file's tag, then a lone number in the file name or a folder's "120 BPM"."""
+    """(tempo, where it was read) from a loop's name and its file's own loop tags (an ACID
+    chunk or an Apple Loop's, `file_tempo`): a "128 BPM" in the file name first (what the
+    producer reads), then the file's tags, then a lone number in the file name or a folder's
+    "120 BPM"."""
     if tags.tempo_from == "file name" or file_tempo is None:
         return tags.tempo, tags.tempo_from
-    return file_tempo, "ACID chunk"
+    return file_tempo, "loop tags"
+
+
+def declared_key(tags: NameTags, file_key: str | None) -> tuple[str | None, str]:
+    """(key, where it was read): a key written out in the file name first ("F#min"), then
+    the file's loop tags (an Apple Loop's root and scale), then a bare note in a tagged name."""
+    if tags.key is not None and (not tags.key_bare or file_key is None):
+        return tags.key, "file name"
+    if file_key is not None:
+        return file_key, "loop tags"
+    return None, ""
 
 
 def _explicit_tempo(text: str) -> float | None:
@@ -122,16 +136,19 @@ def _folder_tempo(folder: str) -> float | None:
     return None
 
 
-def _key(stem: str, bare_notes: bool) -> str | None:
+def _key(stem: str, bare_notes: bool) -> tuple[str | None, bool]:
+    """(the key the name declares, whether it is a bare note); (None, False) for none."""
     if not _NOTE_LETTER.search(stem):
-        return None
+        return None, False
     keys = {
         _spelled(note, accidental, minor=not quality.lower().startswith("maj"))
         for note, accidental, quality in _KEY.findall(stem)
     }
-    if not keys and bare_notes:
+    if keys:
+        return (keys.pop(), False) if len(keys) == 1 else (None, False)
+    if bare_notes:
         keys = {_spelled(n, a, minor=False) for n, a in _BARE_NOTE.findall(stem)}
-    return keys.pop() if len(keys) == 1 else None
+    return (keys.pop(), True) if len(keys) == 1 else (None, False)
 
 
 def _spelled(note: str, accidental: str | None, minor: bool) -> str:

@@ -14,7 +14,13 @@ import numpy as np
 
 from anomalizer_desktop.core.audio.identity import is_edge_hash
 from anomalizer_desktop.core.library.store import SampleRecord
-from anomalizer_desktop.core.loop_names import declared_tempo, key_rank, parse_query, read_tags
+from anomalizer_desktop.core.loop_names import (
+    declared_key,
+    declared_tempo,
+    key_rank,
+    parse_query,
+    read_tags,
+)
 
 FLAG_CODES = {"unusual": 0, "typical": 1, None: 2}
 STATUS_CODES = {"error": 0, "missing": 1, "ok": 2}
@@ -62,11 +68,12 @@ class LibraryData:
     #: a number shared by a loop's copies, the library's other files of the same size and
     #: content hash (missing ones aside); -1 for a loop without copies
     copy_group: np.ndarray
-    #: what each loop's name and ACID chunk declare (core.loop_names): tempo in BPM (NaN:
-    #: none), where it was read, and key ("F#m"; None: none)
+    #: what each loop's name and loop tags declare (core.loop_names): tempo in BPM (NaN:
+    #: none), key ("F#m"; None: none), and where each was read
     tempo: np.ndarray
     tempo_from: list[str]
     keys: list[str | None]
+    key_from: list[str]
     _keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -76,13 +83,13 @@ class LibraryData:
         fields += ("score", "percentile", "flag", "note")  # Store.table_rows' order
         # (records carry no content hash: no copies known)
         return cls.from_rows(
-            [(*(getattr(r, f) for f in fields), None, r.file_tempo) for r in records]
+            [(*(getattr(r, f) for f in fields), None, r.file_tempo, r.file_key) for r in records]
         )
 
     @classmethod
     def from_rows(cls, rows: list[tuple]) -> LibraryData:
         """From `Store.table_rows()` tuples, a column at a time (no object per row)."""
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 12
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 13
         ids, paths, status, errors, duration, rate, score, percentile, flags, notes = columns[:10]
 
         def floats(values) -> np.ndarray:
@@ -90,6 +97,7 @@ class LibraryData:
 
         tags = [read_tags(p) for p in paths]
         tempos = [declared_tempo(t, f) for t, f in zip(tags, columns[11], strict=True)]
+        keys = [declared_key(t, f) for t, f in zip(tags, columns[12], strict=True)]
 
         return cls(
             ids=np.array(ids, dtype=np.int64),
@@ -107,7 +115,8 @@ class LibraryData:
             copy_group=_copy_groups(columns[10], status),
             tempo=floats(tempo for tempo, _ in tempos),
             tempo_from=[source for _, source in tempos],
-            keys=[t.key for t in tags],
+            keys=[key for key, _ in keys],
+            key_from=[source for _, source in keys],
         )
 
     @classmethod

@@ -369,7 +369,13 @@ _TEMPO_FROM = {
     "file name": "as its file name says",
     "folder name": "as its folder's name says",
     "lone number": "the one number in its file name that can be a tempo",
-    "ACID chunk": "as the file's ACID chunk (its loop tag for DAWs) says",
+    "loop tags": "as the file's loop tags for DAWs (ACID, Apple Loops) say",
+}
+
+
+_KEY_FROM = {
+    "file name": "as its file name says",
+    "loop tags": "as the file's loop tags for DAWs (Apple Loops) say",
 }
 
 
@@ -378,11 +384,11 @@ def _tag_tip(library: LibraryData, key: str, row: int) -> str:
     if key == "tempo":
         tempo = float(library.tempo[row])
         if math.isnan(tempo):
-            return 'No tempo in its name ("128 BPM", "_90_"), its folder\'s or its ACID chunk'
+            return 'No tempo in its name ("128 BPM", "_90_"), its folder\'s or its loop tags'
         return f"{tempo:g} BPM, " + _TEMPO_FROM[library.tempo_from[row]]
     if library.keys[row] is None:
-        return 'No key in its name ("F#min", "Cm", "A minor")'
-    return f"{library.keys[row]}, as its file name says"
+        return 'No key in its name ("F#min", "Cm", "A minor") or its loop tags'
+    return f"{library.keys[row]}, " + _KEY_FROM[library.key_from[row]]
 
 
 def _annotated(library: LibraryData, row: int) -> bool:

@@ -200,3 +200,19 @@ def test_the_acid_chunk_of_a_loop_gives_its_tempo_and_a_one_shot_none(tmp_path):
     assert probe(audiogen.acid_wav(tmp_path / "zero.wav", 0.0)).tempo is None
     assert probe(audiogen.write(tmp_path / "plain.wav", audiogen.noise())).tempo is None
     assert probe(audiogen.write(tmp_path / "plain.flac", audiogen.noise())).tempo is None
+
+
+def test_apple_loops_give_their_tempo_and_key(tmp_path):
+    """An AIFF Apple Loop's basc chunk: 4 beats over 2 s is 120 BPM, root A with a minor
+    scale is Am; a one-shot keeps its key and has no tempo, a scale of neither kind gives no
+    key. A CAF's info strings give both."""
+    loop = probe(audiogen.apple_loop_aiff(tmp_path / "loop.aif", beats=4, root=69, scale=1))
+    assert (loop.tempo, loop.key) == (120.0, "Am")
+    hit = probe(audiogen.apple_loop_aiff(tmp_path / "hit.aif", 1, root=61, scale=2, one_shot=True))
+    assert (hit.tempo, hit.key) == (None, "Db")
+    odd = probe(audiogen.apple_loop_aiff(tmp_path / "odd.aif", beats=8, root=60, scale=3))
+    assert (odd.tempo, odd.key) == (240.0, None)
+    caf = audiogen.caf_with_info(tmp_path / "a.caf", {"tempo": "92", "key signature": "F# minor"})
+    assert (probe(caf).tempo, probe(caf).key) == (92.0, "F#m")
+    plain = probe(audiogen.write(tmp_path / "plain.aif", audiogen.noise(), format="AIFF"))
+    assert (plain.tempo, plain.key) == (None, None)

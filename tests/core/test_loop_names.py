@@ -64,3 +64,19 @@ def test_filter_terms_for_tempo_and_key_come_out_of_the_text():
     assert [spell_key(k) for k in ("am", "Eb", "bbm", "C major", "H", "")] == [
         "Am", "Eb", "Bbm", "C", None, None,
     ]  # fmt: skip
+
+
+def test_a_key_written_in_the_name_comes_before_the_files_tags_and_they_before_a_bare_note():
+    from anomalizer_desktop.core.loop_names import declared_key, declared_tempo
+
+    written = read_tags("/p/Pad 100 BPM F#min.wav")
+    bare = read_tags("/p/SO_90_keys_loop_C.wav")
+    silent = read_tags("/p/Pad.wav")
+    assert declared_key(written, "Am") == ("F#m", "file name")
+    assert declared_key(bare, "Am") == ("Am", "loop tags")
+    assert declared_key(bare, None) == ("C", "file name")
+    assert declared_key(silent, "Am") == ("Am", "loop tags")
+    assert declared_key(silent, None) == (None, "")
+    assert declared_tempo(written, 97.0) == (100.0, "file name")
+    assert declared_tempo(bare, 97.0) == (97.0, "loop tags")
+    assert declared_tempo(silent, None) == (None, "")

@@ -404,6 +404,7 @@ def _as_first_schema(library):
     """Make `library` what the first schema wrote (before samples had a tempo column)."""
     with contextlib.closing(sqlite3.connect(library)) as db:
         db.execute("ALTER TABLE samples DROP COLUMN tempo")
+        db.execute("ALTER TABLE samples DROP COLUMN key")
         db.execute("PRAGMA user_version = 1")
         db.commit()
 

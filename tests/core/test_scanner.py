@@ -492,15 +492,23 @@ def test_the_scan_keeps_the_tempo_an_acid_chunk_declares(store, tmp_path):
     records = {r.path.rsplit("/", 1)[1]: r for r in store.list_samples()}
     tempos = {name: declared_tempo(read_tags(r.path), r.file_tempo) for name, r in records.items()}
     assert tempos == {
-        "Funky Drums 01.wav": (97.0, "ACID chunk"),
+        "Funky Drums 01.wav": (97.0, "loop tags"),
         "Break 128 BPM.wav": (128.0, "file name"),
-        "SO_90_keys_loop.wav": (97.0, "ACID chunk"),
+        "SO_90_keys_loop.wav": (97.0, "loop tags"),
         "SO_90_keys_plain.wav": (90.0, "lone number"),
     }
-    stored = {row[1].rsplit("/", 1)[1]: row[-1] for row in store.table_rows()}
+    stored = {row[1].rsplit("/", 1)[1]: row[11] for row in store.table_rows()}
     assert stored == {
         "Funky Drums 01.wav": 97.0,
         "Break 128 BPM.wav": 97.0,
         "SO_90_keys_loop.wav": 97.0,
         "SO_90_keys_plain.wav": None,
     }
+
+
+def test_the_scan_keeps_the_key_and_tempo_of_an_apple_loop(store, tmp_path):
+    audiogen.apple_loop_aiff(tmp_path / "pack" / "Soft Keys.aif", beats=4, root=69, scale=1)
+    _scan(store, tmp_path / "pack")
+    (record,) = store.list_samples()
+    assert (record.file_tempo, record.file_key) == (120.0, "Am")
+    assert record.as_json()["file_key"] == "Am"

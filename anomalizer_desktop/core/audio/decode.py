@@ -8,7 +8,7 @@ so a one-hour field recording costs the same as a loop. Resampling uses soxr, as
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 import numpy as np
 import soundfile as sf
@@ -16,7 +16,7 @@ import soxr
 
 from anomalizer_desktop.core.audio.diagnose import describe_unreadable, missing_share
 from anomalizer_desktop.core.audio.identity import special_file_kind
-from anomalizer_desktop.core.audio.loop_tags import acid_tempo
+from anomalizer_desktop.core.audio.loop_tags import loop_tags
 
 BLOCK_FRAMES = 65_536
 
@@ -40,8 +40,9 @@ class AudioInfo:
     frames: int
     format: str
     subtype: str
-    #: the tempo the file's ACID chunk declares (None: no such chunk, or a one-shot)
+    #: the tempo and key the file's loop tags declare (ACID chunk, Apple Loop; None: none)
     tempo: float | None = None
+    key: str | None = None
 
     @property
     def duration(self) -> float:
@@ -94,13 +95,9 @@ def probe(path: str | os.PathLike[str]) -> AudioInfo:
             f"truncated: {int(missing * 100)} % of the audio its header promises is missing;"
             f" {raw.frames / raw.samplerate:.2f} s are left (an interrupted copy or download?)",
         )
+    tags = loop_tags(raw.extra_info, raw.frames / raw.samplerate)
     return AudioInfo(
-        raw.samplerate,
-        raw.channels,
-        int(raw.frames),
-        raw.format,
-        raw.subtype,
-        acid_tempo(raw.extra_info),
+        raw.samplerate, raw.channels, int(raw.frames), raw.format, raw.subtype, *astuple(tags)
     )
 
 

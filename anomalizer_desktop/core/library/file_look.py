@@ -91,6 +91,7 @@ def probe_fields(path: str) -> dict:
             "channels": None,
             "format": None,
             "tempo": None,
+            "key": None,
         }
     return {
         "status": "ok",
@@ -101,6 +102,7 @@ def probe_fields(path: str) -> dict:
         "channels": info.channels,
         "format": info.format,
         "tempo": info.tempo,
+        "key": info.key,
     }
 
 

@@ -91,7 +91,12 @@ _V2 = """
 ALTER TABLE samples ADD COLUMN tempo REAL;
 """
 
-MIGRATIONS: list[str] = [_V1, _V2]
+#: the key a file's own loop tags declare (an Apple Loop's root note and scale)
+_V3 = """
+ALTER TABLE samples ADD COLUMN key TEXT;
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -31,8 +31,9 @@ class SampleRecord:
     percentile: float | None
     flag: str | None
     note: str | None
-    #: the tempo the file's own loop tags declare (its ACID chunk); None: none
+    #: the tempo and key the file's own loop tags declare (ACID chunk, Apple Loop); None: none
     file_tempo: float | None = None
+    file_key: str | None = None
 
     def as_json(self) -> dict:
         return {
@@ -49,6 +50,7 @@ class SampleRecord:
             "flag": self.flag,
             "note": self.note,
             "file_tempo": self.file_tempo,
+            "file_key": self.file_key,
         }
 
 
@@ -123,7 +125,7 @@ class LibraryViews:
             SELECT s.id, s.path, s.status, COALESCE(s.error, errs.message),
                    s.duration, s.sample_rate, s.channels,
                    (SELECT group_concat(f.embedder, ',') FROM features f WHERE f.sample_id = s.id),
-                   sc.score, sc.percentile, u.flag, u.note, s.tempo
+                   sc.score, sc.percentile, u.flag, u.note, s.tempo, s.key
             FROM samples s
             LEFT JOIN errs ON errs.sample_id = s.id
             LEFT JOIN user_data u ON u.sample_id = s.id
@@ -145,6 +147,7 @@ class LibraryViews:
                 flag=r[10],
                 note=r[11],
                 file_tempo=r[12],
+                file_key=r[13],
             )
             for r in self._db.execute(sql, params)
         ]
@@ -152,7 +155,7 @@ class LibraryViews:
     def table_rows(self) -> list[tuple]:
         """What the window's table shows, one tuple per sample in path order: id, path,
         status, error, duration, sample_rate, score, percentile, flag, note (latest run),
-        content hash, the tempo the file's ACID chunk declares.
+        content hash, the tempo and key the file's loop tags declare.
 
         `list_samples` without its per-row lookups (embedders, one subquery per row) and
         without building a record per row: 100k samples read in about half the time."""
@@ -161,7 +164,7 @@ class LibraryViews:
             f"""{_EMBED_ERRORS}
                SELECT s.id, s.path, s.status, COALESCE(s.error, errs.message),
                       s.duration, s.sample_rate, sc.score, sc.percentile, u.flag, u.note,
-                      s.content_hash, s.tempo
+                      s.content_hash, s.tempo, s.key
                FROM samples s
                LEFT JOIN errs ON errs.sample_id = s.id
                LEFT JOIN user_data u ON u.sample_id = s.id
