@@ -89,6 +89,48 @@ def test_csv_round_trip_with_quotes_and_unicode(library, tmp_path):
     noted = next(r for r in rows if r["path"].endswith("drum_00.wav"))
     assert (noted["flag"], noted["note"]) == ("unusual", 'odd, "swingy" — keep')
     assert float(noted["duration"]) == pytest.approx(2.0)
+    assert list(rows[0]) == [
+        "path",
+        "duration",
+        "score",
+        "percentile",
+        "flag",
+        "note",
+        "bpm",
+        "key",
+    ]
+
+
+def test_exports_carry_the_tempo_and_key_loops_declare(store, tmp_path):
+    """A DAW user sorting an exported CSV by tempo or key: the BPM and Key the table shows
+    (from names and loop tags) go into the CSV and the XSPF's meta; none, empty."""
+    import audiogen
+
+    pack = tmp_path / "pack"
+    audiogen.write(pack / "Bass 128 BPM F#min.wav", audiogen.tone())
+    audiogen.acid_wav(pack / "Funky Drums.wav", 97.0)
+    audiogen.write(pack / "Kick.wav", audiogen.noise())
+    run_job(scan(store, [str(pack)]))
+    entries = select_entries(store)
+    with open(write_export(entries, "csv", tmp_path / "all.csv"), encoding="utf-8") as handle:
+        rows = {Path(r["path"]).name: (r["bpm"], r["key"]) for r in csv.DictReader(handle)}
+    assert rows == {
+        "Bass 128 BPM F#min.wav": ("128", "F#m"),
+        "Funky Drums.wav": ("97", ""),
+        "Kick.wav": ("", ""),
+    }
+    tree = ET.parse(write_export(entries, "xspf", tmp_path / "all.xspf"))
+    metas = {
+        (
+            Path(unquote(urlparse(t.find("x:location", NS).text).path)).name,
+            m.get("rel")[-3:],
+        ): m.text
+        for t in tree.getroot().iterfind(".//x:track", NS)
+        for m in t.iterfind("x:meta", NS)
+    }
+    assert metas[("Bass 128 BPM F#min.wav", "bpm")] == "128.0"
+    assert metas[("Bass 128 BPM F#min.wav", "key")] == "F#m"
+    assert ("Kick.wav", "bpm") not in metas
 
 
 def test_folder_of_links_opens_the_files_and_resolves_collisions(library, tmp_path, loop_folder):

@@ -12,7 +12,8 @@ from anomalizer_desktop.core.export.selection import ExportEntry
 
 XSPF_NS = "http://xspf.org/ns/0/"
 META_BASE = "https://github.com/anomalizer-desktop/ns/"
-CSV_COLUMNS = ("path", "duration", "score", "percentile", "flag", "note")
+#: bpm and key last, so that scripts reading the first six by position still read them
+CSV_COLUMNS = ("path", "duration", "score", "percentile", "flag", "note", "bpm", "key")
 
 
 def to_m3u8(entries: list[ExportEntry]) -> str:
@@ -37,7 +38,8 @@ def _breaks_a_line(text: str) -> bool:
 
 
 def to_xspf(entries: list[ExportEntry], title: str = "anomalizer export") -> str:
-    """XSPF version 1 with file:// locations, duration in ms, and flag/score/note as <meta>."""
+    """XSPF version 1 with file:// locations, duration in ms, and flag, score, note, bpm and
+    key as <meta>."""
     ET.register_namespace("", XSPF_NS)
     playlist = ET.Element(f"{{{XSPF_NS}}}playlist", version="1")
     ET.SubElement(playlist, f"{{{XSPF_NS}}}title").text = title
@@ -53,6 +55,8 @@ def to_xspf(entries: list[ExportEntry], title: str = "anomalizer export") -> str
             ("score", entry.score),
             ("percentile", entry.percentile),
             ("note", entry.note),
+            ("bpm", entry.tempo),
+            ("key", entry.key),
         ):
             if value is not None:
                 meta = ET.SubElement(track, f"{{{XSPF_NS}}}meta", rel=META_BASE + key)
@@ -62,7 +66,7 @@ def to_xspf(entries: list[ExportEntry], title: str = "anomalizer export") -> str
 
 
 def to_csv(entries: list[ExportEntry]) -> str:
-    """One row per loop: path, duration (s), score, percentile, flag, note."""
+    """One row per loop: path, duration (s), score, percentile, flag, note, bpm, key."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -75,6 +79,8 @@ def to_csv(entries: list[ExportEntry]) -> str:
                 "" if entry.percentile is None else f"{entry.percentile:.3f}",
                 entry.flag or "",
                 entry.note or "",
+                "" if entry.tempo is None else f"{entry.tempo:g}",
+                entry.key or "",
             ]
         )
     return buffer.getvalue()

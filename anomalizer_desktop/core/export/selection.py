@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.lookup import held_name
 from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.loop_names import declared_key, declared_tempo, read_tags
 
 
 class ExportError(AnomalizerError):
@@ -23,6 +24,9 @@ class ExportEntry:
     percentile: float | None
     flag: str | None
     note: str | None
+    #: the tempo and key the loop declares (its name or its loop tags: core.loop_names)
+    tempo: float | None = None
+    key: str | None = None
 
 
 def select_entries(
@@ -60,6 +64,8 @@ def select_entries(
             percentile=r.percentile,
             flag=r.flag,
             note=r.note,
+            tempo=declared_tempo(read_tags(r.path), r.file_tempo)[0],
+            key=declared_key(read_tags(r.path), r.file_key)[0],
         )
         for r in records
     ]
