@@ -292,6 +292,14 @@ class LibraryTableModel(QAbstractTableModel):
         seconds = float(self.library.duration[int(self._view[view_row])])
         return seconds if np.isfinite(seconds) and seconds > 0 else None
 
+    def declared_tags(self, view_row: int) -> str:
+        """The tempo and key the loop declares, as the waveform's title shows them ("128 BPM ·
+        F#m"; "" when it declares neither)."""
+        row = int(self._view[view_row])
+        tempo, key = float(self.library.tempo[row]), self.library.keys[row]
+        parts = ([] if math.isnan(tempo) else [f"{tempo:g} BPM"]) + ([key] if key else [])
+        return " \u00b7 ".join(parts)
+
     def view_row_of(self, sample_id: int) -> int:
         row = self._id_to_row.get(int(sample_id))
         return -1 if row is None else int(self._position[row])

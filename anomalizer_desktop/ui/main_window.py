@@ -379,7 +379,8 @@ class MainWindow(
                 f"{name}: {problem}", min(whole, MAX_SECONDS) if whole else None
             )
         else:
-            self.waveform.show_samples(result, self.player.rate, name, whole)
+            tags = self.model.declared_tags(index.row())
+            self.waveform.show_samples(result, self.player.rate, name, whole, tags)
 
     def _explain_current(self) -> None:
         rows = self.selected_rows()

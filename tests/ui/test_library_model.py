@@ -233,3 +233,11 @@ def test_the_filter_finds_loops_by_tempo_and_key_terms():
     assert shown("pad key:A minor bpm:100") == ["Pad 100 BPM Am.wav"]
     assert shown("bpm:60-70") == []
     assert shown("") == sorted(f"{n}.wav" for n in names)
+
+
+def test_the_waveform_title_names_the_tempo_and_key_a_loop_declares():
+    m = LibraryTableModel()
+    names = ["Loop 128 BPM F#min", "Kick 01", "Pad Am"]
+    m.set_library(LibraryData.from_records([record(i, 1.0, name=n) for i, n in enumerate(names)]))
+    m.sort(COLUMN_INDEX["name"], Qt.SortOrder.AscendingOrder)
+    assert [m.declared_tags(r) for r in range(3)] == ["", "128 BPM \u00b7 F#m", "Am"]

@@ -74,10 +74,16 @@ class WaveformView(pg.PlotWidget):
         self.scene().sigMouseClicked.connect(self._clicked)
 
     def show_samples(
-        self, samples: np.ndarray, rate: int, title: str = "", whole: float | None = None
+        self,
+        samples: np.ndarray,
+        rate: int,
+        title: str = "",
+        whole: float | None = None,
+        tags: str = "",
     ) -> None:
         """Draw `samples` scaled to their peak; the title gets the real peak level and length
-        (`whole`: the file's length, when `samples` are only its start)."""
+        (`whole`: the file's length, when `samples` are only its start), then `tags` (the
+        tempo and key the loop declares, "128 BPM · F#m")."""
         times, lows, highs = envelope(samples, rate)
         peak = max(float(np.abs(lows).max(initial=0.0)), float(np.abs(highs).max(initial=0.0)))
         gain = 1.0 / peak if peak > SILENT_PEAK else 1.0
@@ -87,7 +93,8 @@ class WaveformView(pg.PlotWidget):
         duration = samples.size / rate if rate else 0
         self.setXRange(0, max(duration, 0.01), padding=0)
         self.playhead.setPos(0)
-        self._set_title(title, describe_level(peak, duration, whole))
+        level = describe_level(peak, duration, whole)
+        self._set_title(title, f"{level} \u00b7 {tags}" if tags else level)
         self.duration = float(duration)
         hand, arrow = Qt.CursorShape.PointingHandCursor, Qt.CursorShape.ArrowCursor
         self.setCursor(hand if duration else arrow)
