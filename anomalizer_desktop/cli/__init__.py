@@ -33,6 +33,7 @@ from anomalizer_desktop.core.library.store import (
     Store,
     damaged,
 )
+from anomalizer_desktop.core.loop_names import spell_key, tempo_range
 from anomalizer_desktop.core.paths import resolve_library_path
 
 #: what `scan` and `start` do without folders: the window's Rescan, for a shell or a timer
@@ -71,6 +72,34 @@ def _positive_number(text: str) -> float:
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError("must be a number above 0")
     return value
+
+
+def _tempo_range(text: str) -> tuple[float, float]:
+    """argparse type: a tempo (120) or a range of tempos (118-122)."""
+    try:
+        return tempo_range(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _key(text: str) -> str:
+    """argparse type: a key as a person types it (Am, "F# minor", bbm, Eb)."""
+    key = spell_key(text)
+    if key is None:
+        raise argparse.ArgumentTypeError(f'not a key: {text!r} (say Am, F#m, Eb or "C major")')
+    return key
+
+
+def _add_tag_filters(p: argparse.ArgumentParser) -> None:
+    """--bpm and --key: only the loops that declare that tempo and key (in their names or
+    loop tags; the table's BPM and Key)."""
+    p.add_argument(
+        "--bpm",
+        type=_tempo_range,
+        metavar="TEMPO",
+        help="only loops of this tempo (120 or 118-122)",
+    )
+    p.add_argument("--key", type=_key, help="only loops in this key (Am, F#m, Eb...)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sort", choices=sorted(SORT_COLUMNS), default=None)
     p.add_argument("--flag", choices=FLAGS)
     p.add_argument("--status", choices=STATUSES)
+    _add_tag_filters(p)
     p.set_defaults(func=library_commands.cmd_list)
 
     p = sub.add_parser("flag", parents=[common], help="flag loops typical or unusual, add notes")
@@ -141,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-score", type=float)
     p.add_argument("--max-score", type=float)
     p.add_argument("--path", dest="paths", action="append", help="only these files (repeatable)")
+    _add_tag_filters(p)
     p.add_argument("--overwrite", action="store_true", help="replace an existing folder export")
     p.set_defaults(func=library_commands.cmd_export)
 

@@ -30,7 +30,12 @@ from anomalizer_desktop.core.library.scanner import scan as scan_job
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.trash import TrashResult, links_in_store, move_to_trash
 from anomalizer_desktop.core.library.walk import UNUSABLE_FILE_NAME, has_a_usable_name, shown_path
-from anomalizer_desktop.core.loop_names import declared_key, declared_tempo, read_tags
+from anomalizer_desktop.core.loop_names import (
+    declared_key,
+    declared_tempo,
+    in_tempo_range,
+    read_tags,
+)
 from anomalizer_desktop.core.paths import resolve_library_path
 from anomalizer_desktop.core.text import file_size, quantity, unusual_percent
 
@@ -137,6 +142,15 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
     tags = [read_tags(r.path) for r in records]
     tempos = [declared_tempo(t, r.file_tempo) for t, r in zip(tags, records, strict=True)]
     keys = [declared_key(t, r.file_key)[0] for t, r in zip(tags, records, strict=True)]
+    if args.bpm is not None or args.key is not None:
+        wanted = [
+            in_tempo_range(tempo, args.bpm) and args.key in (None, key)
+            for (tempo, _), key in zip(tempos, keys, strict=True)
+        ]
+        records, tempos, keys = (
+            [item for item, keep in zip(column, wanted, strict=True) if keep]
+            for column in (records, tempos, keys)
+        )
     if args.json:
         print_json(
             [
@@ -267,6 +281,8 @@ def cmd_export(args: argparse.Namespace, store: Store) -> int:
         min_score=args.min_score,
         max_score=args.max_score,
         paths=args.paths,
+        tempo=args.bpm,
+        key=args.key,
     )
     try:
         target = write_export(entries, args.format, args.out, overwrite=args.overwrite)

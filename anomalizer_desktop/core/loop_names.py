@@ -207,3 +207,17 @@ def spell_key(text: str) -> str | None:
     note, accidental, *quality = match.groups()
     minor = bool(quality) and not quality[0].lower().startswith("maj")
     return _spelled(note, accidental, minor=minor)
+
+
+def tempo_range(text: str) -> tuple[float, float]:
+    """A tempo ("120": 119.5-120.5) or range ("118-122") as the command line takes it; raises
+    ValueError for anything else."""
+    query = parse_query(f"bpm:{text.strip()}")
+    if query.tempo is None or query.text:
+        raise ValueError(f"not a tempo or a range of tempos: {text!r} (say 120 or 118-122)")
+    return query.tempo
+
+
+def in_tempo_range(tempo: float | None, wanted: tuple[float, float] | None) -> bool:
+    """Whether a loop's tempo (None: it declares none) is in `wanted` (None: any)."""
+    return wanted is None or (tempo is not None and wanted[0] <= tempo <= wanted[1])

@@ -91,6 +91,38 @@ def test_list_shows_the_tempo_and_key_the_names_declare(capsys, lib, tmp_path):
     assert first.split()[1:3] == ["120", "ok"] and second.split()[1:4] == ["90", "F#m", "ok"]
 
 
+def test_list_and_export_take_the_loops_of_a_tempo_and_key(capsys, lib, tmp_path):
+    """--bpm 118-122 / --bpm 120 and --key (any spelling) keep the loops that declare them,
+    for list and export; a tempo or key that reads as none is refused."""
+    pack = tmp_path / "Pack"
+    for name in ("Bass 120 BPM Am", "Pad 121bpm A minor", "Lead 128 BPM Am", "Keys 120 BPM C"):
+        audiogen.write(pack / f"{name}.wav", audiogen.tone())
+    audiogen.write(pack / "Kick.wav", audiogen.noise())
+    assert main(["--library", lib, "scan", str(pack)]) == 0
+    capsys.readouterr()
+
+    def listed(*args):
+        _, rows = run(capsys, "--library", lib, "list", "--json", *args)
+        return sorted(Path(r["path"]).stem for r in rows)
+
+    assert listed("--bpm", "118-122") == ["Bass 120 BPM Am", "Keys 120 BPM C", "Pad 121bpm A minor"]
+    assert listed("--bpm", "120", "--key", "am") == ["Bass 120 BPM Am"]
+    assert listed("--key", "A minor") == [
+        "Bass 120 BPM Am",
+        "Lead 128 BPM Am",
+        "Pad 121bpm A minor",
+    ]
+    code, out = run(
+        capsys, "--library", lib, "export", str(tmp_path / "am.csv"), "--format", "csv",
+        "--key", "Am", "--bpm", "119-130", "--json",
+    )  # fmt: skip
+    assert code == 0 and out["entries"] == 3
+    for bad in (["--bpm", "fast"], ["--key", "H"], ["--bpm", "120-"]):
+        with pytest.raises(SystemExit):
+            main(["--library", lib, "list", *bad])
+        assert "not a" in capsys.readouterr().err
+
+
 def test_flag_and_filter(capsys, lib, loop_folder):
     run(capsys, "--library", lib, "scan", str(loop_folder), "--json")
     target = str(loop_folder / "noise.wav")

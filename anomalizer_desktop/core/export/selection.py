@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.lookup import held_name
 from anomalizer_desktop.core.library.store import Store
-from anomalizer_desktop.core.loop_names import declared_key, declared_tempo, read_tags
+from anomalizer_desktop.core.loop_names import (
+    declared_key,
+    declared_tempo,
+    in_tempo_range,
+    read_tags,
+)
 
 
 class ExportError(AnomalizerError):
@@ -36,11 +41,16 @@ def select_entries(
     min_score: float | None = None,
     max_score: float | None = None,
     paths: list[str] | None = None,
+    tempo: tuple[float, float] | None = None,
+    key: str | None = None,
 ) -> list[ExportEntry]:
     """The existing (not missing) samples matching every given criterion, most unusual first
-    when scores exist, else by path. `top` needs scores and keeps the N highest."""
+    when scores exist, else by path. `top` needs scores and keeps the N highest (of those at
+    the `tempo` range and in the `key` asked for: the tempo and key loops declare)."""
     records = store.list_samples(sort="score", descending=True, flag=flag)
     records = [r for r in records if r.status != "missing"]
+    if tempo is not None or key is not None:
+        records = [r for r in records if _declares(r, tempo, key)]
     if paths is not None:
         held = {r.path for r in records}
         wanted = {held_name(p, held) for p in paths}
@@ -69,3 +79,11 @@ def select_entries(
         )
         for r in records
     ]
+
+
+def _declares(record, tempo: tuple[float, float] | None, key: str | None) -> bool:
+    """Whether a loop declares a tempo in the range `tempo` and the key `key` (None: any)."""
+    tags = read_tags(record.path)
+    if not in_tempo_range(declared_tempo(tags, record.file_tempo)[0], tempo):
+        return False
+    return key is None or declared_key(tags, record.file_key)[0] == key
