@@ -173,8 +173,7 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
         ]
         for r, (tempo, _), key in zip(records, tempos, keys, strict=True)
     ]
-    header = ["flag", "unusual %", "score", "dur s", "bpm", "key", "status", "path"]
-    header.append("error / note")
+    header = ["flag", "unusual %", "score", "dur s", "bpm", "key", "status", "path", "error / note"]
     print(format_table(rows, header))
     return 0
 

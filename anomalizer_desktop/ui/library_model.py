@@ -13,7 +13,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, Qt, QUrl
 from PySide6.QtGui import QColor
 
-from anomalizer_desktop.core.library.trash import file_key, links_left_behind
+from anomalizer_desktop.core.library.trash import file_identity, links_left_behind
 from anomalizer_desktop.core.text import unusual_percent
 from anomalizer_desktop.ui.library_data import LibraryData
 from anomalizer_desktop.ui.plain_text import tip
@@ -254,12 +254,9 @@ class LibraryTableModel(QAbstractTableModel):
             group = int(lib.copy_group[row])
             if group not in kept or (_annotated(lib, row) and not _annotated(lib, kept[group])):
                 kept[group] = row
-        kept_files = {file_key(lib.paths[row]) for row in kept.values()}
-        return [
-            int(lib.ids[row])
-            for row in rows
-            if kept[int(lib.copy_group[row])] != row and file_key(lib.paths[row]) not in kept_files
-        ]
+        kept_files = {file_identity(lib.paths[row]) for row in kept.values()}
+        extra = [row for row in rows if kept[int(lib.copy_group[row])] != row]
+        return [int(lib.ids[r]) for r in extra if file_identity(lib.paths[r]) not in kept_files]
 
     def links_left_behind(self, sample_ids) -> list[str]:
         """Paths of the library's other loops that are symbolic links to the files of these
@@ -388,7 +385,8 @@ _KEY_FROM = {
 
 
 def _tag_tip(library: LibraryData, key: str, row: int) -> str:
-    """Where the BPM or Key cell's value comes from: the loop's name, never its sound."""
+    """Where the BPM or Key cell's value comes from: the loop's name or its file's loop tags,
+    never its sound."""
     if key == "tempo":
         tempo = float(library.tempo[row])
         if math.isnan(tempo):

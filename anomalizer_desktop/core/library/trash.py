@@ -58,7 +58,7 @@ def move_to_trash(paths: Iterable[str], mover: Callable[[str], None] | None = No
     return result
 
 
-def file_key(path: str) -> tuple[int, int] | str:
+def file_identity(path: str) -> tuple[int, int] | str:
     """What tells files apart on disk: the device and inode a path leads to (a link and its
     target share them), or the path itself when it cannot be stat'ed."""
     try:
@@ -73,8 +73,8 @@ def links_left_behind(going: Iterable[str], others: Iterable[str]) -> list[str]:
     `going`: moved to the trash, the file would leave them leading nowhere. A link that goes
     leaves its file be, so links among `going` count for nothing. A link has the bytes of its
     file, so `others` need only be the copies of the loops going."""
-    files = {file_key(path) for path in going if not os.path.islink(path)}
-    return [path for path in others if os.path.islink(path) and file_key(path) in files]
+    files = {file_identity(path) for path in going if not os.path.islink(path)}
+    return [path for path in others if os.path.islink(path) and file_identity(path) in files]
 
 
 def links_in_store(store, paths: list[str]) -> list[str]:
