@@ -216,3 +216,14 @@ def test_apple_loops_give_their_tempo_and_key(tmp_path):
     assert (probe(caf).tempo, probe(caf).key) == (92.0, "F#m")
     plain = probe(audiogen.write(tmp_path / "plain.aif", audiogen.noise(), format="AIFF"))
     assert (plain.tempo, plain.key) == (None, None)
+
+
+def test_loop_tags_that_make_no_sense_give_nothing():
+    """A log line libsndfile would never print still must not stop a scan."""
+    from anomalizer_desktop.core.audio.loop_tags import LoopTags, loop_tags
+
+    acid = "acid : 24\n  Flags     : 0x0002 (Loop)\n  Tempo     : 1.2.3\n"
+    assert loop_tags(acid, 2.0) == LoopTags()
+    assert loop_tags("info : 9\n   tempo        : 9000\n", 1.0) == LoopTags()
+    assert loop_tags("info : 9\n   key signature : H dorian\n", 1.0) == LoopTags()
+    assert loop_tags("", 0.0) == LoopTags()

@@ -49,8 +49,8 @@ def loop_tags(log: str, seconds: float) -> LoopTags:
     """What the loop tags in libsndfile's log of a file declare; `seconds` is its length."""
     match = _ACID.search(log)
     if match:
-        flags, tempo = int(match[1], 16), float(match[2])
-        return LoopTags(None if flags & _ONE_SHOT else _tempo(tempo))
+        flags = int(match[1], 16)
+        return LoopTags(None if flags & _ONE_SHOT else _tempo(match[2]))
     match = _BASC.search(log)
     if match:
         beats, root, scale, _, denominator, kind = match.groups()
@@ -63,8 +63,13 @@ def loop_tags(log: str, seconds: float) -> LoopTags:
         return LoopTags(tempo, key)
     tempo = _CAF_TEMPO.search(log)
     key = _CAF_KEY.search(log)
-    return LoopTags(_tempo(float(tempo[1])) if tempo else None, spell_key(key[1]) if key else None)
+    return LoopTags(_tempo(tempo[1]) if tempo else None, spell_key(key[1]) if key else None)
 
 
-def _tempo(value: float) -> float | None:
+def _tempo(value: float | str) -> float | None:
+    """A tempo in range, else None (text that is no number, "1.2.3", is none either)."""
+    try:
+        value = float(value)
+    except ValueError:
+        return None
     return round(value, 3) if TEMPO_RANGE[0] <= value <= TEMPO_RANGE[1] else None
