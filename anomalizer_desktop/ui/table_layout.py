@@ -3,22 +3,38 @@ sort, and where the splitter between the table and the map sits.
 
 Columns can be dragged into another order and hidden or shown from the header's right-click
 menu (Name always stays: it is what a row is). The layout is saved when the window closes and
-restored when it opens, as a producer's other tools (file browsers, DAW browsers) do. A saved
-layout from a version with other columns is ignored rather than applied to the wrong columns.
+restored when it opens, as a producer's other tools (file browsers, DAW browsers) do. Qt's
+header state fits one set of columns only, so the layout is also kept by column name: a
+version that adds columns (BPM and Key did) keeps the widths, order, hidden columns and sort
+the producer chose, and shows the new columns where they would be by default. A header state
+of an earlier set of columns (`EARLIER_COLUMNS`) is read by name too; a damaged one is ignored.
 """
 
 from __future__ import annotations
 
+import json
 import zlib
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QStandardItemModel
 from PySide6.QtWidgets import QHeaderView, QMenu, QSplitter, QTableView
 
 from anomalizer_desktop.ui.library_model import COLUMN_INDEX, COLUMNS
 
+
+def layout_key(columns: list[str]) -> str:
+    """The settings group of a header state saved for these columns."""
+    return "table-{:08x}".format(zlib.crc32(" ".join(columns).encode()))
+
+
 #: changes whenever COLUMNS changes, so that an old header state is not applied to new columns
-LAYOUT_KEY = "table-{:08x}".format(zlib.crc32(" ".join(key for key, _ in COLUMNS).encode()))
+LAYOUT_KEY = layout_key([key for key, _ in COLUMNS])
+#: the layout by column name (see the module's docstring)
+NAMED_LAYOUT_KEY = "table-columns"
+#: column sets of earlier versions, whose saved header states are read by name once
+EARLIER_COLUMNS = [
+    ["name", "percentile", "score", "flag", "duration", "sample_rate", "status", "note", "folder"],
+]
 
 
 class TableLayout:
@@ -76,6 +92,8 @@ class TableLayout:
     def save(self) -> None:
         self.q.setValue(f"{LAYOUT_KEY}/header", self.header.saveState())
         self.q.setValue(f"{LAYOUT_KEY}/splitter", self.splitter.saveState())
+        keys = [key for key, _ in COLUMNS]
+        self.q.setValue(NAMED_LAYOUT_KEY, json.dumps(_named_layout(self.header, keys)))
 
     def restore(self) -> bool:
         """Apply the saved layout, if any; True when one was applied. The sort it holds is
@@ -87,6 +105,10 @@ class TableLayout:
             QByteArray(header_state)
         ):
             restored = True
+        else:
+            named, splitter_state = self._earlier_layout()
+            restored = named is not None and self._apply_named(named)
+        if restored:
             self.header.setSectionHidden(COLUMN_INDEX["name"], False)
             self.table.sortByColumn(
                 self.header.sortIndicatorSection(), self.header.sortIndicatorOrder()
@@ -94,3 +116,68 @@ class TableLayout:
         if isinstance(splitter_state, QByteArray | bytes):
             restored = self.splitter.restoreState(QByteArray(splitter_state)) or restored
         return restored
+
+    def _earlier_layout(self) -> tuple[dict | None, object]:
+        """A layout saved for other columns, by name: the one this version keeps by name, else
+        the header state of an earlier set of columns; with that layout's splitter state."""
+        try:
+            named = json.loads(self.q.value(NAMED_LAYOUT_KEY) or "null")
+        except (TypeError, ValueError):
+            named = None
+        if isinstance(named, dict):
+            return named, self.q.value(f"{LAYOUT_KEY}/splitter")
+        for columns in EARLIER_COLUMNS:
+            state = self.q.value(f"{layout_key(columns)}/header")
+            if isinstance(state, QByteArray | bytes):
+                scratch = QHeaderView(Qt.Orientation.Horizontal)
+                scratch.setModel(QStandardItemModel(0, len(columns)))
+                if scratch.restoreState(QByteArray(state)):
+                    splitter = self.q.value(f"{layout_key(columns)}/splitter")
+                    return _named_layout(scratch, columns), splitter
+        return None, None
+
+    def _apply_named(self, named: dict) -> bool:
+        """Give the header a layout kept by column name; False when it reads as none."""
+        try:
+            order = [k for k in named.get("order", []) if k in COLUMN_INDEX]
+            widths = {k: int(v) for k, v in named.get("widths", {}).items() if k in COLUMN_INDEX}
+            hidden = {k for k in named.get("hidden", []) if k in COLUMN_INDEX}
+            sort_key, descending = named.get("sort", ["score", True])
+        except (AttributeError, TypeError, ValueError):
+            return False
+        if not order:
+            return False
+        for key, width in widths.items():
+            if width > 0:
+                self.header.resizeSection(COLUMN_INDEX[key], width)
+        for key, _ in COLUMNS:
+            self.header.setSectionHidden(COLUMN_INDEX[key], key in hidden)
+        # the saved order, each new column after the column that comes before it by default
+        defaults = [key for key, _ in COLUMNS]
+        placed = list(order)
+        for position, key in enumerate(defaults):
+            if key not in placed:
+                before = next((k for k in reversed(defaults[:position]) if k in placed), None)
+                placed.insert(placed.index(before) + 1 if before else 0, key)
+        for visual, key in enumerate(placed):
+            self.header.moveSection(self.header.visualIndex(COLUMN_INDEX[key]), visual)
+        if sort_key in COLUMN_INDEX:
+            order_flag = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+            self.header.setSortIndicator(COLUMN_INDEX[sort_key], order_flag)
+        return True
+
+
+def _named_layout(header: QHeaderView, keys: list[str]) -> dict:
+    """A header's layout by column name: visual order, widths, hidden columns and the sort."""
+    count = min(header.count(), len(keys))
+    order = sorted(range(count), key=header.visualIndex)
+    sort = header.sortIndicatorSection()
+    return {
+        "order": [keys[i] for i in order],
+        "widths": {keys[i]: header.sectionSize(i) for i in range(count)},
+        "hidden": [keys[i] for i in range(count) if header.isSectionHidden(i)],
+        "sort": [
+            keys[sort] if 0 <= sort < count else "score",
+            header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder,
+        ],
+    }

@@ -1134,13 +1134,62 @@ def test_the_table_layout_is_where_the_user_left_it(qtbot, window, settings, sco
         store.close()
 
 
+def test_a_layout_saved_for_other_columns_is_kept_by_name(qtbot, window, settings, scored_library):
+    """BPM and Key came in after Rate's time: a producer's layout saved by the version before
+    (its header state for the earlier columns) keeps its widths, order, hidden columns and sort,
+    and the new columns show where they are by default; so does one this version keeps by
+    name when its header state is gone."""
+    from PySide6.QtGui import QStandardItemModel
+    from PySide6.QtWidgets import QHeaderView
+
+    from anomalizer_desktop.ui import table_layout
+
+    earlier = table_layout.EARLIER_COLUMNS[0]
+    old = QHeaderView(Qt.Orientation.Horizontal)
+    old.setModel(QStandardItemModel(0, len(earlier)))
+    old.moveSection(old.visualIndex(earlier.index("note")), 1)
+    old.resizeSection(earlier.index("note"), 310)
+    old.setSectionHidden(earlier.index("sample_rate"), True)
+    old.setSortIndicator(earlier.index("name"), Qt.SortOrder.AscendingOrder)
+    window.close()
+    for key in (table_layout.LAYOUT_KEY, table_layout.NAMED_LAYOUT_KEY):
+        settings.q.remove(key)
+    settings.q.setValue(f"{table_layout.layout_key(earlier)}/header", old.saveState())
+
+    again, store = _reopened(qtbot, window, settings, scored_library)
+    try:
+        header = again.table.horizontalHeader()
+        note, rate, tempo, key = (COLUMN_INDEX[k] for k in ("note", "sample_rate", "tempo", "key"))
+        assert header.visualIndex(note) == 1 and header.sectionSize(note) == 310
+        assert header.isSectionHidden(rate) and not header.isSectionHidden(tempo)
+        visual = sorted(range(header.count()), key=header.visualIndex)
+        assert visual.index(tempo) == visual.index(COLUMN_INDEX["duration"]) + 1
+        assert visual.index(key) == visual.index(tempo) + 1
+        names = [again.model.library.names[i] for i in again.model._view]
+        assert names == sorted(names)  # sorted by name, as it was
+        header.resizeSection(tempo, 55)
+        again.close()  # this version keeps it by name too: its header state may go
+        settings.q.remove(table_layout.LAYOUT_KEY)
+        third, store3 = _reopened(qtbot, again, settings, scored_library)
+        try:
+            header = third.table.horizontalHeader()
+            assert header.sectionSize(tempo) == 55 and header.visualIndex(note) == 1
+        finally:
+            third.runner.cancel_all()
+            store3.close()
+    finally:
+        again.runner.cancel_all()
+        store.close()
+
+
 def test_a_damaged_saved_layout_leaves_the_default_one(qtbot, window, settings, scored_library):
     from anomalizer_desktop.ui import table_layout
 
     assert table_layout.LAYOUT_KEY.startswith("table-")  # named after the columns it fits
     window.table_layout.set_column_shown(COLUMN_INDEX["score"], False)
-    window.close()  # saves the layout; then something mangles it
+    window.close()  # saves the layout; then something mangles it (both ways it is kept)
     settings.q.setValue(f"{table_layout.LAYOUT_KEY}/header", b"not a header state")
+    settings.q.setValue(table_layout.NAMED_LAYOUT_KEY, '{"order": 7, "sort": "x"}')
     again, store = _reopened(qtbot, window, settings, scored_library)
     try:
         header = again.table.horizontalHeader()
