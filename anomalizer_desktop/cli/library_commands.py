@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import os
 import time
+from pathlib import Path
 
 from anomalizer_desktop.cli.clap_args import clap_options
 from anomalizer_desktop.cli.output import drive, format_table, print_json, print_problems, warn
@@ -23,6 +24,7 @@ from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.export import FolderNotEmptyError, select_entries, write_export
 from anomalizer_desktop.core.library.damaged_file import find_damage
 from anomalizer_desktop.core.library.flag_backup import backup_path, read_flag_backup
+from anomalizer_desktop.core.library.library_files import LIBRARY_SUFFIXES, damaged_copies
 from anomalizer_desktop.core.library.lookup import held_name, library_names
 from anomalizer_desktop.core.library.repair import repair_library
 from anomalizer_desktop.core.library.scanner import UNREACHABLE_FOLDER, ScanError, reachable_roots
@@ -378,6 +380,7 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
         "scores": scores.as_json(),
         "flag_backup": _flag_backup_info(store.path),
         "run_models": _run_models_info(store),
+        "damaged_copies": _damaged_copies_info(store.path),
     }
     if args.json:
         print_json(info)
@@ -407,7 +410,29 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
             f"models    {quantity(models['files'], 'run model')} (the newest {KEEP_RUN_MODELS}"
             f" are kept), {file_size(models['bytes'])} in {', '.join(models['folders'])}"
         )
+    damaged = info["damaged_copies"]
+    if damaged:
+        size = file_size(sum(copy["bytes"] for copy in damaged))
+        print(
+            f"damaged   {quantity(len(damaged), 'copy', 'copies')} that repairs set aside, {size},"
+            " kept for recovery (delete when the repaired library is as it should be):"
+        )
+        for copy in damaged:
+            print(f"          {copy['path']}")
     return 0
+
+
+def _damaged_copies_info(library: str) -> list[dict]:
+    """The damaged files repairs set aside beside the library, with their size (and their
+    SQLite journal's, when one was moved with them)."""
+    copies = []
+    for path in damaged_copies(Path(os.path.abspath(library))):
+        size = 0
+        for suffix in LIBRARY_SUFFIXES:
+            with contextlib.suppress(OSError):
+                size += Path(f"{path}{suffix}").stat().st_size
+        copies.append({"path": str(path), "bytes": size})
+    return copies
 
 
 def _run_models_info(store: Store) -> dict:

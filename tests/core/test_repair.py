@@ -197,6 +197,17 @@ def test_the_command_line_names_damage_and_repairs_it(tmp_path, capsys):
     assert cli(["--library", str(library), "repair"]) == 0
     assert "is sound" in capsys.readouterr().out
     assert cli(["--library", str(library), "list"]) == 0
+    capsys.readouterr()
+    # the damaged file set aside stays (for recovery) and `info` says where and how big
+    kept = Path(report["kept_as"])
+    assert cli(["--library", str(library), "info", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    parts = [Path(f"{kept}{suffix}") for suffix in ("", "-wal", "-shm")]  # its journal too
+    size = sum(part.stat().st_size for part in parts if part.exists())
+    assert info["damaged_copies"] == [{"path": str(kept), "bytes": size}]
+    assert cli(["--library", str(library), "info"]) == 0
+    text = capsys.readouterr().out
+    assert "damaged   1 copy that repairs set aside" in text and f"          {kept}\n" in text
 
 
 def test_a_repair_killed_halfway_leaves_the_library_as_it_was(tmp_path):

@@ -32,6 +32,22 @@ def set_aside(library: Path) -> Path:
     return kept
 
 
+def damaged_copies(library: Path) -> list[Path]:
+    """The damaged files repairs set aside beside `library` (`set_aside`), oldest first:
+    kept for recovery, never deleted by the app, so `info` names them and their size."""
+    library = Path(library)
+    prefix = f"{library.name}.damaged-"
+    try:
+        names = os.listdir(library.parent)
+    except OSError:
+        return []
+    return sorted(
+        library.parent / name
+        for name in names
+        if name.startswith(prefix) and not name.endswith(LIBRARY_SUFFIXES[1:])
+    )
+
+
 #: the byte of SQLite's -shm file that every connection to a WAL library holds a shared lock
 #: on while it is open (the "DMS" slot of SQLite's unix VFS: wal.c, os_unix.c)
 _SHM_DMS_BYTE = 128
