@@ -32,12 +32,7 @@ from anomalizer_desktop.core.library.scanner import scan as scan_job
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.trash import TrashResult, links_in_store, move_to_trash
 from anomalizer_desktop.core.library.walk import UNUSABLE_FILE_NAME, has_a_usable_name, shown_path
-from anomalizer_desktop.core.loop_names import (
-    declared_key,
-    declared_tempo,
-    in_tempo_range,
-    read_tags,
-)
+from anomalizer_desktop.core.loop_names import declared
 from anomalizer_desktop.core.paths import resolve_library_path
 from anomalizer_desktop.core.text import file_size, quantity, unusual_percent
 
@@ -141,23 +136,13 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
     records = store.list_samples(
         sort=args.sort, descending=args.sort == "score", flag=args.flag, status=args.status
     )
-    tags = [read_tags(r.path) for r in records]
-    tempos = [declared_tempo(t, r.file_tempo) for t, r in zip(tags, records, strict=True)]
-    keys = [declared_key(t, r.file_key)[0] for t, r in zip(tags, records, strict=True)]
-    if args.bpm is not None or args.key is not None:
-        wanted = [
-            in_tempo_range(tempo, args.bpm) and args.key in (None, key)
-            for (tempo, _), key in zip(tempos, keys, strict=True)
-        ]
-        records, tempos, keys = (
-            [item for item, keep in zip(column, wanted, strict=True) if keep]
-            for column in (records, tempos, keys)
-        )
+    found = [(r, declared(r.path, r.file_tempo, r.file_key)) for r in records]
+    found = [(r, d) for r, d in found if d.matches(args.bpm, args.key)]
     if args.json:
         print_json(
             [
-                {**r.as_json(), "tempo": tempo, "tempo_from": source, "key": key}
-                for r, (tempo, source), key in zip(records, tempos, keys, strict=True)
+                {**r.as_json(), "tempo": d.tempo, "tempo_from": d.tempo_from, "key": d.key}
+                for r, d in found
             ]
         )
         return 0
@@ -167,13 +152,13 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
             "" if r.percentile is None else unusual_percent(r.percentile),
             "" if r.score is None else f"{r.score:.3f}",
             "" if r.duration is None else f"{r.duration:.2f}",
-            "" if tempo is None else f"{tempo:g}",
-            key or "",
+            "" if d.tempo is None else f"{d.tempo:g}",
+            d.key or "",
             r.status,
             r.path,
             (r.error or "") + (f"  [{r.note}]" if r.note else ""),
         ]
-        for r, (tempo, _), key in zip(records, tempos, keys, strict=True)
+        for r, d in found
     ]
     header = ["flag", "unusual %", "score", "dur s", "bpm", "key", "status", "path", "error / note"]
     print(format_table(rows, header))

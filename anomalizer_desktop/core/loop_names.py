@@ -173,7 +173,9 @@ class TagQuery:
     key: str | None = None
 
 
-_TEMPO_TERM = re.compile(r"(?i)(?<!\S)bpm:(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?(?!\S)")
+#: a tempo or a range of tempos as people type them: "120", "118-122"
+_TEMPO_SPAN = r"(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?"
+_TEMPO_TERM = re.compile(r"(?i)(?<!\S)bpm:" + _TEMPO_SPAN + r"(?!\S)")
 _KEY_TERM = re.compile(r"(?i)(?<!\S)key:(\S+(?:[ _-](?:minor|major|min|maj))?)(?!\S)")
 
 
@@ -182,9 +184,7 @@ def parse_query(text: str) -> TagQuery:
     tempo = key = None
     match = _TEMPO_TERM.search(text)
     if match:
-        low = float(match[1])
-        high = float(match[2]) if match[2] else None
-        tempo = (min(low, high), max(low, high)) if high is not None else (low - 0.5, low + 0.5)
+        tempo = _span(match)
         text = text[: match.start()] + text[match.end() :]
     match = _KEY_TERM.search(text)
     if match:
@@ -212,12 +212,39 @@ def spell_key(text: str) -> str | None:
 def tempo_range(text: str) -> tuple[float, float]:
     """A tempo ("120": 119.5-120.5) or range ("118-122") as the command line takes it; raises
     ValueError for anything else."""
-    query = parse_query(f"bpm:{text.strip()}")
-    if query.tempo is None or query.text:
+    match = re.fullmatch(_TEMPO_SPAN, text.strip())
+    if match is None:
         raise ValueError(f"not a tempo or a range of tempos: {text!r} (say 120 or 118-122)")
-    return query.tempo
+    return _span(match)
 
 
-def in_tempo_range(tempo: float | None, wanted: tuple[float, float] | None) -> bool:
-    """Whether a loop's tempo (None: it declares none) is in `wanted` (None: any)."""
-    return wanted is None or (tempo is not None and wanted[0] <= tempo <= wanted[1])
+def _span(match: re.Match) -> tuple[float, float]:
+    """The range a `_TEMPO_SPAN` match asks for: one tempo is itself give or take half a BPM."""
+    low = float(match[1])
+    if not match[2]:
+        return low - 0.5, low + 0.5
+    high = float(match[2])
+    return min(low, high), max(low, high)
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """The tempo and key a loop declares in its name and its file's loop tags, and where each
+    was read (`declared_tempo`, `declared_key`): what the table, the list and exports show."""
+
+    tempo: float | None
+    tempo_from: str
+    key: str | None
+    key_from: str
+
+    def matches(self, tempo: tuple[float, float] | None, key: str | None) -> bool:
+        """Whether the loop is of a tempo in the range `tempo` and in `key` (None: any)."""
+        if tempo is not None and (self.tempo is None or not tempo[0] <= self.tempo <= tempo[1]):
+            return False
+        return key is None or self.key == key
+
+
+def declared(path: str, file_tempo: float | None, file_key: str | None) -> Declared:
+    """What a loop declares: its name's tags (`read_tags`) with its file's loop tags."""
+    tags = read_tags(path)
+    return Declared(*declared_tempo(tags, file_tempo), *declared_key(tags, file_key))

@@ -14,13 +14,7 @@ import numpy as np
 
 from anomalizer_desktop.core.audio.identity import is_edge_hash
 from anomalizer_desktop.core.library.store import SampleRecord
-from anomalizer_desktop.core.loop_names import (
-    declared_key,
-    declared_tempo,
-    key_rank,
-    parse_query,
-    read_tags,
-)
+from anomalizer_desktop.core.loop_names import declared, key_rank, parse_query
 
 FLAG_CODES = {"unusual": 0, "typical": 1, None: 2}
 STATUS_CODES = {"error": 0, "missing": 1, "ok": 2}
@@ -95,9 +89,7 @@ class LibraryData:
         def floats(values) -> np.ndarray:
             return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
-        tags = [read_tags(p) for p in paths]
-        tempos = [declared_tempo(t, f) for t, f in zip(tags, columns[11], strict=True)]
-        keys = [declared_key(t, f) for t, f in zip(tags, columns[12], strict=True)]
+        tags = [declared(*row) for row in zip(paths, columns[11], columns[12], strict=True)]
 
         return cls(
             ids=np.array(ids, dtype=np.int64),
@@ -113,10 +105,10 @@ class LibraryData:
             notes=[n or "" for n in notes],
             errors=[e or "" for e in errors],
             copy_group=_copy_groups(columns[10], status),
-            tempo=floats(tempo for tempo, _ in tempos),
-            tempo_from=[source for _, source in tempos],
-            keys=[key for key, _ in keys],
-            key_from=[source for _, source in keys],
+            tempo=floats(t.tempo for t in tags),
+            tempo_from=[t.tempo_from for t in tags],
+            keys=[t.key for t in tags],
+            key_from=[t.key_from for t in tags],
         )
 
     @classmethod

@@ -8,12 +8,7 @@ from dataclasses import dataclass
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.lookup import held_name
 from anomalizer_desktop.core.library.store import Store
-from anomalizer_desktop.core.loop_names import (
-    declared_key,
-    declared_tempo,
-    in_tempo_range,
-    read_tags,
-)
+from anomalizer_desktop.core.loop_names import declared
 
 
 class ExportError(AnomalizerError):
@@ -49,8 +44,8 @@ def select_entries(
     the `tempo` range and in the `key` asked for: the tempo and key loops declare)."""
     records = store.list_samples(sort="score", descending=True, flag=flag)
     records = [r for r in records if r.status != "missing"]
-    if tempo is not None or key is not None:
-        records = [r for r in records if _declares(r, tempo, key)]
+    tags = {r.id: declared(r.path, r.file_tempo, r.file_key) for r in records}
+    records = [r for r in records if tags[r.id].matches(tempo, key)]
     if paths is not None:
         held = {r.path for r in records}
         wanted = {held_name(p, held) for p in paths}
@@ -74,16 +69,8 @@ def select_entries(
             percentile=r.percentile,
             flag=r.flag,
             note=r.note,
-            tempo=declared_tempo(read_tags(r.path), r.file_tempo)[0],
-            key=declared_key(read_tags(r.path), r.file_key)[0],
+            tempo=tags[r.id].tempo,
+            key=tags[r.id].key,
         )
         for r in records
     ]
-
-
-def _declares(record, tempo: tuple[float, float] | None, key: str | None) -> bool:
-    """Whether a loop declares a tempo in the range `tempo` and the key `key` (None: any)."""
-    tags = read_tags(record.path)
-    if not in_tempo_range(declared_tempo(tags, record.file_tempo)[0], tempo):
-        return False
-    return key is None or declared_key(tags, record.file_key)[0] == key
