@@ -3,11 +3,11 @@ sort, and where the splitter between the table and the map sits.
 
 Columns can be dragged into another order and hidden or shown from the header's right-click
 menu (Name always stays: it is what a row is). The layout is saved when the window closes and
-restored when it opens, as a producer's other tools (file browsers, DAW browsers) do. Qt's
-header state fits one set of columns only, so the layout is also kept by column name: a
-version that adds columns (BPM and Key did) keeps the widths, order, hidden columns and sort
-the producer chose, and shows the new columns where they would be by default. A header state
-of an earlier set of columns (`EARLIER_COLUMNS`) is read by name too; a damaged one is ignored.
+restored when it opens, as a producer's other tools (file browsers, DAW browsers) do. It is
+kept by column name (Qt's header state fits one set of columns only), so a version that adds
+columns (BPM and Key did) keeps the widths, order, hidden columns and sort the producer chose,
+and shows the new columns where they would be by default. The header state earlier versions
+saved (`EARLIER_COLUMNS`) is read by name once; a damaged one is ignored.
 """
 
 from __future__ import annotations
@@ -27,10 +27,11 @@ def layout_key(columns: list[str]) -> str:
     return "table-{:08x}".format(zlib.crc32(" ".join(columns).encode()))
 
 
-#: changes whenever COLUMNS changes, so that an old header state is not applied to new columns
+#: where versions that kept Qt's header state saved it for these columns (read by name once)
 LAYOUT_KEY = layout_key([key for key, _ in COLUMNS])
-#: the layout by column name (see the module's docstring)
+#: the layout by column name (see the module's docstring), and the table/map split
 NAMED_LAYOUT_KEY = "table-columns"
+SPLITTER_KEY = "table-splitter"
 #: column sets of earlier versions, whose saved header states are read by name once
 EARLIER_COLUMNS = [
     ["name", "percentile", "score", "flag", "duration", "sample_rate", "status", "note", "folder"],
@@ -90,24 +91,15 @@ class TableLayout:
 
     # ------------------------------------------------------------------ persistence
     def save(self) -> None:
-        self.q.setValue(f"{LAYOUT_KEY}/header", self.header.saveState())
-        self.q.setValue(f"{LAYOUT_KEY}/splitter", self.splitter.saveState())
         keys = [key for key, _ in COLUMNS]
         self.q.setValue(NAMED_LAYOUT_KEY, json.dumps(_named_layout(self.header, keys)))
+        self.q.setValue(SPLITTER_KEY, self.splitter.saveState())
 
     def restore(self) -> bool:
         """Apply the saved layout, if any; True when one was applied. The sort it holds is
         applied to the rows too (restoring the header alone only moves the arrow)."""
-        header_state = self.q.value(f"{LAYOUT_KEY}/header")
-        splitter_state = self.q.value(f"{LAYOUT_KEY}/splitter")
-        restored = False
-        if isinstance(header_state, QByteArray | bytes) and self.header.restoreState(
-            QByteArray(header_state)
-        ):
-            restored = True
-        else:
-            named, splitter_state = self._earlier_layout()
-            restored = named is not None and self._apply_named(named)
+        named, splitter_state = self._saved_layout()
+        restored = named is not None and self._apply_named(named)
         if restored:
             self.header.setSectionHidden(COLUMN_INDEX["name"], False)
             self.table.sortByColumn(
@@ -117,16 +109,16 @@ class TableLayout:
             restored = self.splitter.restoreState(QByteArray(splitter_state)) or restored
         return restored
 
-    def _earlier_layout(self) -> tuple[dict | None, object]:
-        """A layout saved for other columns, by name: the one this version keeps by name, else
-        the header state of an earlier set of columns; with that layout's splitter state."""
+    def _saved_layout(self) -> tuple[dict | None, object]:
+        """The layout kept by name, else one an earlier version saved as Qt's header state
+        (read by name through a scratch header); with the splitter state saved beside it."""
         try:
             named = json.loads(self.q.value(NAMED_LAYOUT_KEY) or "null")
         except (TypeError, ValueError):
             named = None
         if isinstance(named, dict):
-            return named, self.q.value(f"{LAYOUT_KEY}/splitter")
-        for columns in EARLIER_COLUMNS:
+            return named, self.q.value(SPLITTER_KEY)
+        for columns in ([key for key, _ in COLUMNS], *EARLIER_COLUMNS):
             state = self.q.value(f"{layout_key(columns)}/header")
             if isinstance(state, QByteArray | bytes):
                 scratch = QHeaderView(Qt.Orientation.Horizontal)
