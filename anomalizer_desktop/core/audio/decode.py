@@ -30,6 +30,10 @@ class AudioDecodeError(Exception):
         self.kind = kind
         self.message = message
 
+    def __reduce__(self):
+        # Rebuilt from all three fields: a decoding worker process sends it back as a result.
+        return (type(self), (self.path, self.kind, self.message))
+
 
 @dataclass(frozen=True, slots=True)
 class AudioInfo:

@@ -14,9 +14,19 @@ SAMPLE_RATE = 48_000
 MAX_SECONDS = 120.0  # the global view covers at most the first two minutes (bounded memory)
 
 
+def to_int16(y: np.ndarray) -> np.ndarray:
+    """The first half of laion-clap's quantising: float -> int16."""
+    return (np.clip(y, -1.0, 1.0) * 32767.0).astype(np.int16)
+
+
+def from_int16(q: np.ndarray) -> np.ndarray:
+    """The second half: int16 -> float32 in [-1, 1]."""
+    return q.astype(np.float32) / 32767.0
+
+
 def quantize(y: np.ndarray) -> np.ndarray:
     """float -> int16 -> float, as laion-clap does before embedding."""
-    return (np.clip(y, -1.0, 1.0) * 32767.0).astype(np.int16).astype(np.float32) / 32767.0
+    return from_int16(to_int16(y))
 
 
 def load(path: str | os.PathLike[str]) -> np.ndarray:
@@ -30,5 +40,15 @@ def decode_clip(path: str | os.PathLike[str]) -> np.ndarray | AudioDecodeError:
     fails alone, the batch goes on)."""
     try:
         return quantize(load(path))
+    except AudioDecodeError as error:
+        return error
+
+
+def decode_clip_int16(path: str | os.PathLike[str]) -> np.ndarray | AudioDecodeError:
+    """`decode_clip` before its last step, as int16: what a decoding worker process sends back
+    (all that quantising keeps, in half the bytes; `from_int16` finishes it bitwise the same).
+    Importing this module loads numpy, soundfile and soxr, not torch, so workers start fast."""
+    try:
+        return to_int16(load(path))
     except AudioDecodeError as error:
         return error
