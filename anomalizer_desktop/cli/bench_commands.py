@@ -47,8 +47,16 @@ def cmd_bench_embed(args: argparse.Namespace) -> int:
         gpu = report["gpu"]
         print(
             f"  GPU {gpu['name']}: peak memory {gpu['peak_allocated_mb']} MB allocated, "
-            f"{gpu['peak_reserved_mb']} MB reserved; {report['decode_threads']} decoding threads"
+            f"{gpu['peak_reserved_mb']} MB reserved; "
+            + (
+                f"{report['decode_processes']} decoding processes"
+                if report["decode_processes"]
+                else f"{report['decode_threads']} decoding threads"
+            )
         )
+    if "clap_steady" in report:
+        steady = report["clap_steady"]
+        print(f"  one long pass ({steady['entries']} entries): {steady['files_per_s']} files/s")
     profile = report.get("dsp_profile_single_process")
     if profile:
         print(

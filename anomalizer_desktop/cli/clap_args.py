@@ -17,13 +17,21 @@ def add_clap_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--device", default="auto", choices=DEVICES, help="CLAP inference device")
     parser.add_argument(
-        "--batch-size", type=int, default=None, help="CLAP: clips per forward pass (32 GPU, 4 CPU)"
+        "--batch-size", type=int, default=None, help="CLAP: clips per forward pass (64 GPU, 4 CPU)"
     )
     parser.add_argument(
         "--decode-threads",
         type=int,
         default=None,
-        help="CLAP: threads decoding ahead of the model (2 with CPU inference, up to 8 on a GPU)",
+        help="CLAP: decode in this many threads (2 beside CPU inference; on a GPU, threads "
+        "instead of the default processes)",
+    )
+    parser.add_argument(
+        "--decode-processes",
+        type=int,
+        default=None,
+        help="CLAP: decode in this many worker processes (default on a GPU: one per core but "
+        "one; 0: threads)",
     )
 
 
@@ -39,4 +47,5 @@ def clap_options(args: argparse.Namespace) -> dict:
         "device": args.device,
         "batch_size": args.batch_size,
         "decode_threads": args.decode_threads,
+        "decode_processes": args.decode_processes,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import sys
 import threading
 import time
@@ -108,6 +109,127 @@ def test_mel_on_the_device_path_gives_the_same_vectors(checkpoints, clips, tmp_p
         np.testing.assert_allclose(results[path], expected[path], atol=1e-5)
     error = results[str(broken)]
     assert isinstance(error, AudioDecodeError) and error.path == str(broken) and error.kind
+
+
+def test_decoding_processes_give_the_vectors_decoding_threads_give(checkpoints, clips, tmp_path):
+    """The GPU's decoding path (worker processes sending int16 clips back), run on the CPU:
+    bitwise the same vectors, and a bad file's error comes back whole from its process."""
+    threads = ClapEmbedder(checkpoints["tiny-fusion"], device="cpu", batch_size=2)
+    processes = ClapEmbedder(
+        checkpoints["tiny-fusion"], device="cpu", batch_size=2, decode_processes=2
+    )
+    broken = tmp_path / "broken.wav"
+    broken.write_text("not audio")
+    paths = [str(p) for p in clips.values()] + [str(broken)]
+    try:
+        expected = dict(threads.embed_files(paths))
+        results = dict(processes.embed_files(paths))
+        again = dict(processes.embed_files(paths[:2]))  # the same pool, started once
+    finally:
+        processes.close()
+    for path in paths[:-1]:
+        np.testing.assert_array_equal(results[path], expected[path])
+    np.testing.assert_array_equal(again[paths[0]], expected[paths[0]])
+    error = results[str(broken)]
+    assert isinstance(error, AudioDecodeError)
+    assert (error.path, error.kind, error.message) == (
+        expected[str(broken)].path,
+        expected[str(broken)].kind,
+        expected[str(broken)].message,
+    )
+
+
+def test_int16_clips_from_processes_are_the_quantised_clips():
+    y = np.random.default_rng(0).uniform(-1.2, 1.2, 5000).astype(np.float32)
+    np.testing.assert_array_equal(decoding.from_int16(decoding.to_int16(y)), decoding.quantize(y))
+
+
+@pytest.mark.parametrize("slots", [0, 3])
+def test_a_file_that_kills_its_decoding_process_fails_alone(tmp_path, slots):
+    """With no shared-memory slots, and with fewer slots than files in flight (the rest come
+    back through the pipe); every slot is free again afterwards."""
+    from crashing_decoder import decode_or_die
+
+    from anomalizer_desktop.core.embedding.clap.decode_workers import ProcessDecoder
+    from anomalizer_desktop.core.parallel import WorkerCrashed
+
+    names = ["a.wav", "b.wav", "crash.wav", "c.wav", "d.wav"]
+    for i, name in enumerate(names):
+        sf.write(tmp_path / name, audiogen.tone(220 + 40 * i, seconds=0.5), 48_000)
+    decoder = ProcessDecoder(2, slots=slots, decode=decode_or_die)
+    try:
+        futures = [(decoder.submit(str(tmp_path / n)), str(tmp_path / n)) for n in names]
+        results = [decoder.result(future, path) for future, path in futures]
+        after = decoder.result(decoder.submit(str(tmp_path / "a.wav")), "a.wav")
+        if slots:
+            assert sorted(decoder.slots._free) == list(range(slots))
+            slots_file = decoder.slots.path
+    finally:
+        decoder.close()
+    if slots:
+        assert not os.path.exists(slots_file)
+    assert isinstance(results[2], WorkerCrashed) and "stopped the decoder" in str(results[2])
+    for i in (0, 1, 3, 4):
+        expected = decoding.decode_clip(tmp_path / names[i])
+        np.testing.assert_array_equal(results[i], expected)
+    np.testing.assert_array_equal(after, decoding.decode_clip(tmp_path / "a.wav"))
+
+
+def test_clip_slots_are_refused_rather_than_overfilled_and_orphans_are_removed(
+    tmp_path, monkeypatch
+):
+    """A /dev/shm too small for the slots would kill a worker with SIGBUS mid-clip: the space
+    is reserved first and, refused, clips go through the pipe. Slot files of processes that
+    are gone (killed) are removed by the next start; a live process's file stays."""
+    import subprocess
+
+    from anomalizer_desktop.core.embedding.clap import decode_workers
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    orphan = tmp_path / f"{decode_workers.PREFIX}{gone.stdout.strip()}-abc"
+    mine = tmp_path / f"{decode_workers.PREFIX}{os.getpid()}-def"
+    orphan.write_bytes(b"x")
+    mine.write_bytes(b"x")
+    decode_workers.remove_orphans(str(tmp_path))
+    assert not orphan.exists() and mine.exists()
+
+    slots = decode_workers.ClipSlots.create(3, samples=1000)
+    assert slots is not None and os.path.getsize(slots.path) == 3 * 1000 * 2
+    path = slots.path
+    del slots  # unclosed: the file goes with it
+    assert not os.path.exists(path)
+
+    def full(fd, offset, size):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "posix_fallocate", full)
+    assert decode_workers.ClipSlots.create(3) is None
+    decoder = decode_workers.ProcessDecoder(2, slots=3)
+    assert decoder._take_slot() is None and decoder.slots is None
+    decoder.close()
+
+
+def test_asking_for_decoding_threads_means_threads(checkpoints, monkeypatch):
+    from anomalizer_desktop.core.embedding.clap import embedder as embedder_module
+
+    monkeypatch.setattr(embedder_module, "decode_processes_for", lambda device: 5)
+    default = ClapEmbedder(checkpoints["tiny-fusion"], device="cpu")
+    threads = ClapEmbedder(checkpoints["tiny-fusion"], device="cpu", decode_threads=3)
+    both = ClapEmbedder(
+        checkpoints["tiny-fusion"], device="cpu", decode_threads=3, decode_processes=2
+    )
+    try:
+        assert (default.decode_processes, threads.decode_processes) == (5, 0)
+        assert (both.decode_processes, both.decode_threads) == (2, 3)
+        assert default._processes.slot_count == 2 * default.batch_size
+    finally:
+        for embedder in (default, threads, both):
+            embedder.close()
 
 
 def test_half_precision_autocast_embeds_a_batch_holding_a_long_clip(tiny, clips):

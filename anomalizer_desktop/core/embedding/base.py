@@ -36,8 +36,8 @@ def available_embedders() -> list[str]:
 
 def get_embedder(name: str, **options) -> Embedder:
     """The embedder called `name`. `clap` takes checkpoint=PATH (default: the installed one),
-    output="projected"|"features", device="auto"|"cpu"|"cuda"|"mps", batch_size and
-    decode_threads (None: the embedder's defaults for its device)."""
+    output="projected"|"features", device="auto"|"cpu"|"cuda"|"mps", batch_size,
+    decode_threads and decode_processes (None: the embedder's defaults for its device)."""
     if name == "dsp":
         from anomalizer_desktop.core.embedding.dsp import DspEmbedder
 
@@ -53,6 +53,7 @@ def get_embedder(name: str, **options) -> Embedder:
             options.get("device") or "auto",
             batch_size=options.get("batch_size"),
             decode_threads=options.get("decode_threads"),
+            decode_processes=options.get("decode_processes"),
         )
     raise UnknownEmbedderError(
         f"unknown embedder {name!r}; available: {', '.join(available_embedders())}"

@@ -122,6 +122,8 @@ def embed(
                 break
     finally:
         results.close()
+        if hasattr(embedder, "close"):
+            embedder.close()  # CLAP's decoding processes and their shared memory
     summary.cancelled = done < total
     return summary
 

@@ -96,11 +96,24 @@ def fusion_input(y: np.ndarray) -> tuple[torch.Tensor, bool]:
     return stack.contiguous(), longer
 
 
+def to_device(arrays: list[np.ndarray], device: torch.device | str) -> torch.Tensor:
+    """The arrays, concatenated, on `device`. To a GPU they go through pinned memory without
+    waiting: a plain copy would first wait for the batch the GPU is still working on, and the
+    next batch could not be made ready meanwhile."""
+    device = torch.device(device)
+    if device.type != "cuda":
+        return torch.from_numpy(np.concatenate(arrays)).to(device)
+    total = sum(len(a) for a in arrays)
+    staged = torch.empty(total, dtype=torch.from_numpy(arrays[0][:0]).dtype, pin_memory=True)
+    np.concatenate(arrays, out=staged.numpy())
+    return staged.to(device, non_blocking=True)
+
+
 def repeat_pad_on(clips: list[np.ndarray], device: torch.device | str) -> torch.Tensor:
     """(n, 480000) repeat-padded clips of at most 10 s each, as `repeat_pad` makes them, built
     on `device` after one copy of the clips as they are (a 2 s loop moves 2 s, not 10)."""
-    lengths = torch.tensor([len(c) for c in clips], device=device)
-    flat = torch.from_numpy(np.concatenate(clips)).to(device)
+    lengths = to_device([np.array([len(c) for c in clips], dtype=np.int64)], device)
+    flat = to_device(clips, device)
     offsets = torch.cumsum(lengths, 0) - lengths
     position = torch.arange(MAX_LEN, device=device)
     index = offsets[:, None] + position[None] % lengths[:, None]
@@ -135,5 +148,8 @@ def collate(items: list, fusion: bool, device: torch.device | str = "cpu") -> di
             stacks[i], longer[i] = fusion_from_mel(log_mel(torch.from_numpy(items[i]).to(device)))
     for i, item in enumerate(items):
         if stacks[i] is None:
-            stacks[i], longer[i] = item[0].to(device), item[1]
+            stacks[i], longer[i] = (
+                to_device([item[0].numpy().ravel()], device).view(item[0].shape),
+                item[1],
+            )
     return {"mel_fusion": torch.stack(stacks), "longer": torch.tensor(longer, dtype=torch.bool)}
