@@ -416,6 +416,7 @@ def _as_first_schema(library):
     with contextlib.closing(sqlite3.connect(library)) as db:
         db.execute("ALTER TABLE samples DROP COLUMN tempo")
         db.execute("ALTER TABLE samples DROP COLUMN key")
+        db.execute("DROP INDEX features_kind")
         db.execute("PRAGMA user_version = 1")
         db.commit()
 
@@ -429,6 +430,10 @@ def test_a_library_of_an_older_schema_opens_and_repairs_with_its_rows(tmp_path):
     with Store(library) as store:
         assert len(store.list_samples()) == 600
         assert {r.file_tempo for r in store.list_samples()} == {None}
+        plan = store.execute(
+            "EXPLAIN QUERY PLAN SELECT version, dim FROM features WHERE embedder = 'dsp'"
+        ).fetchall()
+        assert "COVERING INDEX features_kind" in str(plan)
     assert rows_of(library, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
 
     damaged = library_with_loops(tmp_path / "old.sqlite", loops=600)

@@ -57,7 +57,7 @@ def project(
     z = Standardizer.fit(x[::step], groups).transform(x)
     if len(x) < 3:
         return np.c_[np.arange(len(x), dtype=np.float32), np.zeros(len(x), np.float32)], (1.0, 0.0)
-    centred = (z - z.mean(axis=0)).astype(np.float32)
+    centred = z - z.mean(axis=0)  # float32, as `transform` gives it
     variances, axes = np.linalg.eigh((centred.T @ centred).astype(np.float64))
     top = np.argsort(variances)[::-1][:2]
     axes = axes[:, top]

@@ -96,7 +96,13 @@ _V3 = """
 ALTER TABLE samples ADD COLUMN key TEXT;
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+#: which embedders and versions the vectors are of, without reading the vectors: every status
+#: check and every map asks (at 100,000 loops 65 ms a question through the table, 8 with this)
+_V4 = """
+CREATE INDEX features_kind ON features(embedder, version, dim);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

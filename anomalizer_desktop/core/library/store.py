@@ -415,10 +415,12 @@ class Store(LibraryViews):
     ) -> tuple[np.ndarray, np.ndarray]:
         """(sample ids, n x d float32 matrix) of every usable sample with this embedder
         (and version, if given)."""
+        # `+f.embedder`: not through the features_kind index, which would cost a sort of every
+        # vector (440 ms at 100,000 loops); the rows come in id order along the primary key
         rows = self._db.execute(
             "SELECT f.sample_id, f.dim, f.vector FROM features f"
             " JOIN samples s ON s.id = f.sample_id"
-            " WHERE f.embedder = ? AND (? IS NULL OR f.version = ?) AND s.status = 'ok'"
+            " WHERE +f.embedder = ? AND (? IS NULL OR f.version = ?) AND s.status = 'ok'"
             " ORDER BY f.sample_id",
             (embedder, version, version),
         ).fetchall()
