@@ -228,3 +228,15 @@ def test_a_write_the_library_refuses_says_why_when_it_is_its_permissions(tmp_pat
         " permissions); nothing was changed"
     )
     store.close()
+
+
+def test_table_rows_come_in_the_order_sqlite_sorts_paths(store):
+    """The window's read sorts in Python; it must be SQLite's path order (BINARY: UTF-8
+    bytes), whatever order the rows were added in, accents, case and emoji included."""
+    root = store.add_root("/l")
+    names = ["b.wav", "Z.wav", "é.wav", "e.wav", "a/ü.wav", "a/u.wav", "🥁.wav", "Ä.wav", "_.wav"]
+    for name in names:
+        store.insert_sample(f"/l/{name}", root, status="ok")
+    expected = [p for (p,) in store.execute("SELECT path FROM samples ORDER BY path")]
+    assert [row[1] for row in store.table_rows()] == expected
+    assert expected[0] == "/l/Z.wav" and expected[-1] == "/l/🥁.wav"
