@@ -42,6 +42,16 @@ class Standardizer:
         scale = np.where(scale > 1e-8, scale, 1.0)
         return cls(center.astype(np.float32), scale.astype(np.float32), weights)
 
+    @classmethod
+    def fit_on_sample(
+        cls, x: np.ndarray, groups: dict[str, slice] | None = None, most: int = 20_000
+    ) -> Standardizer:
+        """Fitted on an evenly spaced sample of at most `most` rows: a big library's spreads
+        are as well known from it where the result only guides (the map, the explanations
+        before any training). 100k x 308 on 2 cores: 0.13 s instead of 0.75-1.0 s. Training
+        fits on every row (`fit`)."""
+        return cls.fit(x[:: -(-len(x) // most) or 1], groups)
+
     def transform(self, x: np.ndarray) -> np.ndarray:
         z = np.asarray(x, dtype=np.float32) - self.center  # a new array: the rest in place
         z /= self.scale
