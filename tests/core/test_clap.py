@@ -332,6 +332,52 @@ def test_embed_job_stores_clap_vectors_with_checkpoint_identity(
     assert count == 4
 
 
+def test_an_embed_job_in_a_worker_thread_decodes_in_processes_and_leaves_nothing(
+    checkpoints, clips, tmp_path
+):
+    """What the window does on a GPU machine: the embed job runs in a worker thread, its
+    decoding in spawned processes; the vectors are those of decoding threads, and when the
+    job ends the processes and the shared-memory file are gone."""
+    from anomalizer_desktop.core.embedding.clap import decode_workers
+    from anomalizer_desktop.core.embedding.job import embed
+    from anomalizer_desktop.core.library.scanner import scan
+    from anomalizer_desktop.core.library.store import Store
+
+    def embedded(name, **options):
+        with Store(tmp_path / f"{name}.sqlite") as store:
+            run_job(scan(store, [str(clips[1].parent)]))
+            summary = run_job(
+                embed(store, "clap", checkpoint=checkpoints["tiny-fusion"], device="cpu", **options)
+            )
+            ids, x = store.feature_matrix("clap")
+            path_of = dict(store.execute("SELECT id, path FROM samples").fetchall())
+            paths = [path_of[int(i)] for i in ids]
+        return summary, dict(zip(paths, x, strict=True))
+
+    made = []
+    real_create = decode_workers.ClipSlots.create
+
+    def noted_create(*args, **kwargs):
+        made.append(real_create(*args, **kwargs))
+        return made[-1]
+
+    outcome = {}
+    thread = threading.Thread(
+        target=lambda: outcome.update(processes=embedded("processes", decode_processes=2))
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(decode_workers.ClipSlots, "create", noted_create)
+        thread.start()
+        thread.join(timeout=240)
+    summary, vectors = outcome["processes"]
+    _, expected = embedded("threads", decode_threads=2)
+    assert summary.embedded == 4 and summary.errors == 0
+    assert vectors.keys() == expected.keys()
+    for path, vector in vectors.items():
+        np.testing.assert_array_equal(vector, expected[path])
+    assert made and made[0] is not None and not os.path.exists(made[0].path)
+
+
 def test_no_checkpoint_installed_says_what_to_fetch(tmp_path, monkeypatch, capsys, clips):
     monkeypatch.setenv("ANOMALIZER_MODELS", str(tmp_path / "empty"))
     lib = str(tmp_path / "lib.sqlite")
