@@ -171,11 +171,14 @@ def test_list_sorts_by_score_with_missing_scores_last():
     with pytest.raises(ValueError):
         store.list_samples(sort="nonsense")
     store.set_flag([ids[1]], "typical")
-    briefs = store.loop_briefs()  # the same values as the full records, by id
-    assert {i: (b.path, b.score, b.percentile, b.flag) for i, b in briefs.items()} == {
-        r.id: (r.path, r.score, r.percentile, r.flag) for r in store.list_samples()
-    }
-    assert briefs[ids[1]].flag == "typical" and briefs[ids[1]].score is None
+    loops = store.loop_columns()  # the same values as the full records, in id order
+    briefs = [loops.brief(row) for row in range(len(loops.ids))]
+    assert [(b.id, b.path, b.score, b.percentile, b.flag) for b in briefs] == sorted(
+        (r.id, r.path, r.score, r.percentile, r.flag) for r in store.list_samples()
+    )
+    taken = loops.take(np.array([ids[2], ids[1]]))
+    assert taken.paths == ["/x/c.wav", "/x/b.wav"] and taken.flags == [None, "typical"]
+    assert taken.brief(0).score == 2.0 and taken.brief(1).score is None
 
 
 def test_change_count_moves_only_when_another_connection_commits(tmp_path):

@@ -121,10 +121,10 @@ def explain(
         space = locate(store, path, embedder, generation)
     except NotEmbeddedError as error:
         raise ExplainError(str(error)) from None
-    info, ids, records, row = space.info, space.ids, space.records, space.row
+    info, ids, loops, row = space.info, space.ids, space.loops, space.row
     if len(ids) < MIN_TRAINING_LOOPS:  # "than usual" means nothing among so few
         raise ExplainError(
-            f"nothing to compare {os.path.basename(space.records[int(ids[row])].path)} with"
+            f"nothing to compare {os.path.basename(loops.paths[row])} with"
             f" yet: explanations need at least {MIN_TRAINING_LOOPS} embedded loops, the library"
             f" has {len(ids)}"
         )
@@ -135,28 +135,23 @@ def explain(
     unweighted = z / space.standardizer.weights
 
     # nearest typical neighbours: not flagged unusual and, once scored, below the unusual cut
-    record = records[int(ids[row])]
+    record = loops.brief(row)
     detector, cut = _latest_run(store)
-    typical = np.array(
-        [
-            i != row
-            and records[int(s)].flag != "unusual"
-            and (
-                records[int(s)].flag == "typical"
-                or cut is None
-                or records[int(s)].score is None
-                or records[int(s)].score <= cut
-            )
-            for i, s in enumerate(ids)
-        ]
+    flags = np.array(loops.flags, dtype=object)
+    typical = (flags != "unusual") & (
+        (flags == "typical")
+        | (cut is None)
+        | np.isnan(loops.scores)
+        | (loops.scores <= (np.inf if cut is None else cut))
     )
+    typical[row] = False
     distances = space.distances()
     order = [i for i in np.argsort(distances) if typical[i]][:neighbours]
     near = [
         {
-            "path": records[int(ids[i])].path,
+            "path": loops.paths[i],
             "distance": round(float(distances[i]), 4),
-            "flag": records[int(ids[i])].flag,
+            "flag": loops.flags[i],
         }
         for i in order
     ]
@@ -183,8 +178,8 @@ def explain(
         space.vector,
         z,
         row,
-        [records[int(s)].path for s in ids],
-        [records[int(s)].flag for s in ids],
+        loops.paths,
+        loops.flags,
         distances,
     )
     return Explanation(

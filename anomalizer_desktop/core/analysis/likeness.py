@@ -48,11 +48,11 @@ def likeness(
     distances[space.row] = -1.0  # the loop itself first, even beside an exact copy
     order = np.lexsort((space.ids, distances))
     distances[space.row] = 0.0
-    records = [space.records[int(space.ids[i])] for i in order]
+    paths = [space.loops.paths[i] for i in order]
     return Likeness(
-        records[0].path,
+        paths[0],
         space.ids[order].astype(np.int64),
         distances[order],
-        [r.path for r in records],
-        [r.flag for r in records],
+        paths,
+        [space.loops.flags[i] for i in order],
     )

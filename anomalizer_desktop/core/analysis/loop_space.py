@@ -23,7 +23,7 @@ from anomalizer_desktop.core.detector.preprocess import Standardizer
 from anomalizer_desktop.core.embedding.info import EmbedderInfo, embedder_info
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.lookup import held_name
-from anomalizer_desktop.core.library.store import LoopBrief, Store
+from anomalizer_desktop.core.library.store import LoopColumns, Store
 from anomalizer_desktop.core.library.walk import shown_path
 
 
@@ -55,7 +55,7 @@ class LibrarySpace:
 
     info: EmbedderInfo
     ids: np.ndarray  # sample ids, aligned with the rows of z
-    records: dict[int, LoopBrief]  # every sample of the library, by id
+    loops: LoopColumns  # path, score and flag of each embedded loop, aligned with ids
     model: object | None  # the latest run's model when it fits these vectors
     standardizer: Standardizer
     z: np.ndarray  # the vectors, standardised and group-weighted (the raw ones are not
@@ -68,7 +68,7 @@ class LoopSpace:
     info: EmbedderInfo
     ids: np.ndarray  # sample ids, aligned with the rows of z
     vector: np.ndarray  # the loop's own vector, as the embedder made it
-    records: dict[int, LoopBrief]  # every sample of the library, by id
+    loops: LoopColumns  # path, score and flag of each embedded loop, aligned with ids
     row: int  # the loop's row
     model: object | None  # the latest run's model when it fits these vectors
     standardizer: Standardizer
@@ -117,7 +117,7 @@ def library_space(store: Store, embedder: str = "dsp") -> LibrarySpace:
     """Read and standardise every embedded loop of `embedder` (1-2 s at 100k loops)."""
     info = embedder_info(store, embedder)
     ids, x = store.feature_matrix(info.id, info.version)
-    records = store.loop_briefs()
+    loops = store.loop_columns().take(ids)
     groups = info.groups or {"all": slice(0, info.dim)}
     model = trained_model(store, x)
     # without a run to take it from, the space's spreads come from an even sample of the loops
@@ -127,8 +127,8 @@ def library_space(store: Store, embedder: str = "dsp") -> LibrarySpace:
     )
     z = standardizer.transform(x)
     z.setflags(write=False)  # a cached space is shared by every later explanation
-    row_of_path = {records[int(sid)].path: row for row, sid in enumerate(ids)}
-    return LibrarySpace(info, ids, records, model, standardizer, z, row_of_path)
+    row_of_path = {path: row for row, path in enumerate(loops.paths)}
+    return LibrarySpace(info, ids, loops, model, standardizer, z, row_of_path)
 
 
 _generations = itertools.count(1)
@@ -174,7 +174,7 @@ def locate(
         space.info,
         space.ids,
         vector,
-        space.records,
+        space.loops,
         row,
         space.model,
         space.standardizer,

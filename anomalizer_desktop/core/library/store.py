@@ -35,6 +35,7 @@ from anomalizer_desktop.core.library.views import (  # noqa: F401  (re-exported)
     STATUSES,
     LibraryViews,
     LoopBrief,
+    LoopColumns,
     SampleRecord,
 )
 from anomalizer_desktop.core.library.walk import has_a_usable_name
