@@ -175,6 +175,39 @@ def test_a_file_that_kills_its_decoding_process_fails_alone(tmp_path, slots):
     np.testing.assert_array_equal(after, decoding.decode_clip(tmp_path / "a.wav"))
 
 
+def test_work_sent_to_a_fresh_pool_survives_reading_the_old_pool_s_broken_results(tmp_path):
+    """A crash breaks the pool with other files under way, and files sent since went to a
+    fresh pool. Reading a broken result of the old pool must retry that file, not shut the
+    fresh pool down (its waiting files were cancelled and the job failed)."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from crashing_decoder import decode_or_die
+
+    from anomalizer_desktop.core.embedding.clap.decode_workers import ProcessDecoder
+
+    names = ["a.wav", "slow_b.wav", "slow_c.wav", "d.wav", "e.wav"]
+    for i, name in enumerate(names):
+        sf.write(tmp_path / name, audiogen.tone(220 + 40 * i, seconds=0.5), 48_000)
+    path = {name: str(tmp_path / name) for name in names}
+    decoder = ProcessDecoder(1, slots=8, decode=decode_or_die)
+    try:
+        decoder._restart()  # the old pool went: this is its replacement
+        fresh = [(decoder.submit(path[n]), path[n]) for n in names[1:]]  # d and e wait
+        time.sleep(0.3)  # the fresh pool's worker has taken the slow ones
+        broken = Future()  # a result of the old pool, read only now
+        broken.set_exception(BrokenProcessPool("a worker died"))
+        decoder._slot_of[broken], decoder._pool_of[broken] = None, decoder._pool_number - 1
+        retried = decoder.result(broken, path["a.wav"])
+        assert not any(future.cancelled() for future, _ in fresh)
+        results = [decoder.result(*pair) for pair in fresh]
+    finally:
+        decoder.close()
+    np.testing.assert_array_equal(retried, decoding.decode_clip(path["a.wav"]))
+    for name, clip in zip(names[1:], results, strict=True):
+        np.testing.assert_array_equal(clip, decoding.decode_clip(path[name]))
+
+
 def test_clip_slots_are_refused_rather_than_overfilled_and_orphans_are_removed(
     tmp_path, monkeypatch
 ):

@@ -23,7 +23,7 @@ import os
 import tempfile
 import threading
 import weakref
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
@@ -155,6 +155,8 @@ class ProcessDecoder:
         self.slots: ClipSlots | None = None  # made with the first clip (memory reserved then)
         self._slots_tried = False
         self._slot_of: dict[Future, int | None] = {}
+        self._pool_number = 0  # which pool the current one is (a broken one is replaced)
+        self._pool_of: dict[Future, int] = {}
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -182,17 +184,20 @@ class ProcessDecoder:
             self._restart()
             future = self._submit(path, slot)
         self._slot_of[future] = slot
+        self._pool_of[future] = self._pool_number
         return future
 
     def result(self, future: Future, path: str) -> np.ndarray | AudioDecodeError | WorkerCrashed:
         """The quantised float32 clip (as `decoding.decode_clip` gives it), the file's decode
         error, or WorkerCrashed for a file that stopped the decoder twice."""
         slot = self._slot_of.pop(future)
+        pool = self._pool_of.pop(future)
         try:
             try:
                 answer = future.result()
-            except BrokenProcessPool:
-                self._restart()
+            except (BrokenProcessPool, CancelledError):
+                if pool == self._pool_number:  # not a pool already replaced, with new work
+                    self._restart()
                 try:
                     answer = self._submit(path, slot).result()
                 except BrokenProcessPool:
@@ -211,6 +216,7 @@ class ProcessDecoder:
     def abandon(self, future: Future) -> None:
         """A result that will not be read: its slot is free once its worker is done with it."""
         slot = self._slot_of.pop(future, None)
+        self._pool_of.pop(future, None)
         if future.cancel() or self.slots is None:
             if self.slots is not None:
                 self.slots.give_back(slot)
@@ -219,9 +225,11 @@ class ProcessDecoder:
         future.add_done_callback(lambda _: slots.give_back(slot))
 
     def _restart(self) -> None:
+        """Replace the current pool, which a worker's death broke."""
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = None
+        self._pool_number += 1
 
     def close(self) -> None:
         if self._pool is not None:
