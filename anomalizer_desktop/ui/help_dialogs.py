@@ -25,7 +25,10 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("S", "sort by likeness to the selected loop (a column header sorts by it again)"),
     ("Ctrl+F", "find: type to filter; Return goes to the first row, Escape clears"),
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo flags and notes"),
-    ("Delete", "move the selected loops to the trash (after asking; restore them from there)"),
+    (
+        "Delete / Ctrl+Backspace",
+        "move the selected loops to the trash (after asking; restore them from there)",
+    ),
     ("Ctrl+O", "add a folder of loops"),
     ("Ctrl+Shift+O", "open another library file (or start a new one)"),
     ("F5", "rescan the library's folders"),

@@ -194,9 +194,11 @@ class WindowActions:
             None,
             "Move the selected loops' files to the desktop's trash (after asking)",
         )
-        # the table takes the key itself (the filter box keeps Delete for its text): the
-        # menu only shows it
-        self.act_trash.setShortcut(QKeySequence(Qt.Key.Key_Delete))
+        # the table takes the keys itself (the filter box keeps them for its text): the menu
+        # only shows them (see window_audition.is_trash_key)
+        self.act_trash.setShortcuts(
+            [QKeySequence(Qt.Key.Key_Delete), QKeySequence("Ctrl+Backspace")]
+        )
         self.act_trash.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         edit.addAction(self.act_trash)
         self.act_extra_copies = action(

@@ -8,6 +8,7 @@ A mixin of MainWindow. Flags and notes are written to the store the moment a key
 from __future__ import annotations
 
 import os
+import sys
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -22,12 +23,30 @@ from anomalizer_desktop.ui.undo import UserDataChange, describe_flag_change, des
 FLAG_KEYS = {Qt.Key.Key_T: "typical", Qt.Key.Key_U: "unusual", Qt.Key.Key_0: None}
 
 
+def is_trash_key(event) -> bool:
+    """Delete; Ctrl+Backspace, which is ⌘+Backspace on a Mac (Finder's Move to Trash); and on a
+    Mac Backspace alone, which is what its keyboard's delete key sends. (Each asks first.)"""
+    key, modifiers = event.key(), event.modifiers()
+    control = bool(modifiers & Qt.KeyboardModifier.ControlModifier)
+    if modifiers & Qt.KeyboardModifier.AltModifier:
+        return False
+    if key == Qt.Key.Key_Delete:
+        return not control
+    if key == Qt.Key.Key_Backspace:
+        return control or sys.platform == "darwin"
+    return False
+
+
 class AuditionAndFlags:
     """Keys, playback and user data for the selected loops (mixed into MainWindow)."""
 
     def handle_key(self, event) -> bool:
-        """Space, L, T, U, 0, N, S act on the selection; True when handled."""
+        """Space, L, T, U, 0, N, S and the trash keys act on the selection; True when
+        handled."""
         key = event.key()
+        if is_trash_key(event):
+            self.trash_selection()
+            return True
         if event.modifiers() & (
             Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
         ):
@@ -46,9 +65,6 @@ class AuditionAndFlags:
             return True
         if key == Qt.Key.Key_S:
             self.sort_by_likeness()
-            return True
-        if key == Qt.Key.Key_Delete:
-            self.trash_selection()
             return True
         return False
 

@@ -696,6 +696,35 @@ def test_delete_moves_the_selected_loops_to_the_trash_and_forgets_them(
     assert not set(doomed) & set(window.model.library.paths)
 
 
+def test_the_trash_keys_of_each_desktop_ask_and_backspace_alone_only_on_a_mac(
+    qtbot, window, monkeypatch
+):
+    """Ctrl+Backspace (⌘+Backspace on a Mac, as in Finder) asks too; Backspace alone is a Mac
+    keyboard's delete key, so it asks there and nowhere else; Alt+Delete never does."""
+    from PySide6.QtGui import QKeyEvent
+
+    from anomalizer_desktop.ui import trash, window_audition
+
+    asked = []
+    monkeypatch.setattr(trash, "confirm", lambda *args: asked.append(args[1]) or False)
+    window.select_ids([window.model.sample_id(0)])
+    doomed = [window.model.path(0)]
+
+    def press(key, modifiers=Qt.KeyboardModifier.NoModifier):
+        window.table.keyPressEvent(QKeyEvent(QKeyEvent.Type.KeyPress, key, modifiers))
+
+    press(Qt.Key.Key_Backspace, Qt.KeyboardModifier.ControlModifier)
+    assert asked == [doomed]
+    press(Qt.Key.Key_Backspace)
+    press(Qt.Key.Key_Delete, Qt.KeyboardModifier.AltModifier)
+    assert asked == [doomed]
+    monkeypatch.setattr(window_audition.sys, "platform", "darwin")
+    press(Qt.Key.Key_Backspace)
+    assert asked == [doomed, doomed] and os.path.exists(doomed[0])
+    shortcuts = [k.toString() for k in window.act_trash.shortcuts()]
+    assert shortcuts == ["Del", "Ctrl+Backspace"]
+
+
 def test_the_loop_to_go_on_from_is_the_one_below_when_delete_was_pressed(
     qtbot, window, monkeypatch, tmp_path
 ):
