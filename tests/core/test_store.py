@@ -243,3 +243,20 @@ def test_table_rows_come_in_the_order_sqlite_sorts_paths(store):
     expected = [p for (p,) in store.execute("SELECT path FROM samples ORDER BY path")]
     assert [row[1] for row in store.table_rows()] == expected
     assert expected[0] == "/l/Z.wav" and expected[-1] == "/l/🥁.wav"
+
+
+def test_reads_inside_reading_see_one_state_of_the_library(tmp_path):
+    """What "Why unusual?" reads (the vectors, then each loop's path and flag) comes from one
+    state of the library while another connection trashes a loop between the two reads."""
+    path = tmp_path / "lib.sqlite"
+    with Store(path) as mine, Store(path) as other:
+        root = mine.add_root("/l")
+        ids = [mine.insert_sample(f"/l/{i}.wav", root, status="ok") for i in range(3)]
+        with mine.reading():
+            before = [p for (p,) in mine.execute("SELECT path FROM samples ORDER BY id")]
+            other.forget_samples([ids[1]])
+            loops = mine.loop_columns()
+        assert loops.paths == before == ["/l/0.wav", "/l/1.wav", "/l/2.wav"]
+        assert mine.loop_columns().paths == ["/l/0.wav", "/l/2.wav"]
+        with pytest.raises(LookupError):
+            mine.loop_columns().take(np.array(ids))

@@ -115,11 +115,12 @@ def trained_model(store: Store, x: np.ndarray):
 
 def library_space(store: Store, embedder: str = "dsp") -> LibrarySpace:
     """Read and standardise every embedded loop of `embedder` (1-2 s at 100k loops)."""
-    info = embedder_info(store, embedder)
-    ids, x = store.feature_matrix(info.id, info.version)
-    loops = store.loop_columns().take(ids)
+    with store.reading():  # the vectors and the loops' columns from one state of the library
+        info = embedder_info(store, embedder)
+        ids, x = store.feature_matrix(info.id, info.version)
+        loops = store.loop_columns().take(ids)
+        model = trained_model(store, x)
     groups = info.groups or {"all": slice(0, info.dim)}
-    model = trained_model(store, x)
     # without a run to take it from, the space's spreads come from an even sample of the loops
     # (at 100,000 loops 0.15 s instead of 1.0 s: the first "Why unusual?" before any training)
     standardizer = (

@@ -182,6 +182,21 @@ class Store(LibraryViews):
         self.close()
 
     @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """Reads inside see one state of the library, whatever other connections write
+        meanwhile (a read transaction; with WAL, writers go on). Inside a transaction, that
+        transaction's state. (Not for writes: a transaction cannot start inside.)"""
+        if self._db.in_transaction:
+            yield self._db
+            return
+        self._db.execute("BEGIN DEFERRED")
+        try:
+            yield self._db
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("COMMIT")
+
+    @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """All writes inside commit together or not at all. Nested use joins the outer one."""
         if self._depth:

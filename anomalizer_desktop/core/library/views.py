@@ -80,8 +80,11 @@ class LoopColumns:
     flags: list[str | None]
 
     def take(self, ids: np.ndarray) -> LoopColumns:
-        """The columns of these loops (all in the library), in their order."""
+        """The columns of these loops, in their order. Each must be in the library (read in
+        the same state of it: `Store.reading`); one that is not raises LookupError."""
         rows = np.searchsorted(self.ids, ids)
+        if len(rows) and (rows.max() >= len(self.ids) or not np.array_equal(self.ids[rows], ids)):
+            raise LookupError("loops asked for that the columns do not hold")
         return LoopColumns(
             np.asarray(ids, dtype=np.int64),
             [self.paths[r] for r in rows],
