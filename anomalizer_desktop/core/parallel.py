@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import TypeVar
@@ -30,7 +32,23 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _init(initializer: Callable | None, initargs: tuple) -> None:
+def watch_parent(parent_pid: int, every_s: float = 1.0) -> None:
+    """In a worker process: end it when its parent has gone. A worker waits on its task queue,
+    which it holds open itself, so a parent killed (kill -9, a crash) left its workers idle for
+    good, holding their memory; a thread checking once a second who the parent is ends them.
+    (On Windows a process keeps its parent's id, so there this never fires.)"""
+
+    def watch() -> None:
+        while True:
+            time.sleep(every_s)
+            if os.getppid() != parent_pid:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
+def _init(initializer: Callable | None, initargs: tuple, parent_pid: int) -> None:
+    watch_parent(parent_pid)
     # One BLAS/OpenMP thread per worker: the parallelism is across files, and numpy has already
     # loaded its BLAS by now (unpickling this call imported it), so environment variables would
     # come too late; threadpoolctl limits the live thread pools.
@@ -75,7 +93,7 @@ def parallel_map(
         min(workers, len(items)),
         mp_context=context,
         initializer=_init,
-        initargs=(initializer, initargs),
+        initargs=(initializer, initargs, os.getpid()),
     )
     pending: dict[Future, T] = {}
     queue = iter(items)

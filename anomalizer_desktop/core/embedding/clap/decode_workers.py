@@ -30,7 +30,7 @@ import numpy as np
 
 from anomalizer_desktop.core.audio.decode import AudioDecodeError
 from anomalizer_desktop.core.embedding.clap import decoding
-from anomalizer_desktop.core.parallel import WorkerCrashed
+from anomalizer_desktop.core.parallel import WorkerCrashed, watch_parent
 
 #: a slot holds a clip of up to 10 s at 48 kHz: the window CLAP sees (longer clips are rare)
 SLOT_SAMPLES = 480_000
@@ -161,7 +161,10 @@ class ProcessDecoder:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn")
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=watch_parent,
+                initargs=(os.getpid(),),
             )
         return self._pool
 
