@@ -64,7 +64,11 @@ def cmd_bench_embed(args: argparse.Namespace) -> int:
             f" ms, describe {profile['describe_ms_median']} ms"
         )
     rss = report["peak_rss_mb"]
-    print(f"  peak RSS: main {rss['main']} MB, largest worker {rss['largest_worker']} MB")
+    worker = rss["largest_worker"]
+    print(
+        f"  peak RSS: main {rss['main']} MB, largest worker "
+        + (f"{worker} MB" if worker is not None else "not known here (Linux only)")
+    )
     return 0
 
 

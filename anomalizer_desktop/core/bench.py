@@ -29,38 +29,59 @@ def _init_embedder(name: str) -> None:
     _bench_embedder = get_embedder(name)
 
 
-def _decode_only(path: str) -> bool:
-    """Decode as the DSP embedder does (mono, resampled, bounded window), nothing more."""
+def peak_rss_mb() -> float | None:
+    """This process's peak resident memory since its program started (Linux's VmHWM), or None
+    elsewhere. Not getrusage: a spawned worker's figure there includes the moment between fork
+    and exec, when it still mapped all of its parent, so every worker read as big as the main
+    process."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _decode_only(path: str) -> tuple[bool, float | None]:
+    """Decode as the DSP embedder does (mono, resampled, bounded window), nothing more; with
+    the worker's peak memory so far."""
     from anomalizer_desktop.core.embedding.dsp import ANALYSIS_SECONDS, DspEmbedder
 
     try:
         load_audio(path, DspEmbedder.sample_rate, max_seconds=ANALYSIS_SECONDS)
     except AudioDecodeError:
-        return False
-    return True
+        return False, peak_rss_mb()
+    return True, peak_rss_mb()
 
 
-def _embed(path: str) -> bool:
+def _embed(path: str) -> tuple[bool, float | None]:
     try:
         _bench_embedder.embed_file(path)
     except AudioDecodeError:
-        return False
-    return True
+        return False, peak_rss_mb()
+    return True, peak_rss_mb()
 
 
 def _throughput(func, files, workers, initializer=None, initargs=(), repeats=3) -> dict:
-    """Median files/s over `repeats` passes (each pass starts its own pool, as a real job does)."""
-    rates, ok = [], 0
+    """Median files/s over `repeats` passes (each pass starts its own pool, as a real job does),
+    and the largest peak memory a worker reported."""
+    rates, ok, peaks = [], 0, []
     for _ in range(repeats):
         start = time.perf_counter()
         results = parallel_map(func, files, workers, initializer, initargs, min_items_for_pool=1)
-        ok = sum(r is True for _, r in results)
+        answers = [r for _, r in results]
+        ok = sum(isinstance(r, tuple) and r[0] is True for r in answers)
+        if workers > 1:  # (with one, the files run in this process: no worker to measure)
+            peaks += [r[1] for r in answers if isinstance(r, tuple) and r[1] is not None]
         rates.append(len(files) / (time.perf_counter() - start))
     return {
         "files": len(files),
         "ok": ok,
         "files_per_s": round(float(np.median(rates)), 2),
         "files_per_s_all": [round(r, 2) for r in rates],
+        "worker_peak_rss_mb": max(peaks, default=None),
     }
 
 
@@ -207,8 +228,13 @@ def bench_embed(
     if "dsp" in embedders:
         _init_embedder("dsp")
         report["dsp_profile_single_process"] = _profile_dsp(files)
+    worker_peaks = [
+        r["worker_peak_rss_mb"]
+        for r in report.values()
+        if isinstance(r, dict) and r.get("worker_peak_rss_mb") is not None
+    ]
     report["peak_rss_mb"] = {
         "main": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "largest_worker": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        "largest_worker": max(worker_peaks, default=None),
     }
     return report

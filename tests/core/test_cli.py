@@ -354,6 +354,12 @@ def test_bench_embed_prints_figures(capsys, loop_folder):
     assert report["dsp"]["ratio_to_decode_only"] > 0
     assert report["dsp_profile_single_process"]["files"] == 12
     assert report["peak_rss_mb"]["main"] > 0
+    assert report["peak_rss_mb"]["largest_worker"] is None  # one worker: all in this process
+    if sys.platform == "linux":  # each worker's own peak, not its parent's (read through fork)
+        _, pooled = run(
+            capsys, "bench", "embed", str(loop_folder), "--json", "--workers", "2", "--repeats", "1"
+        )
+        assert 0 < pooled["peak_rss_mb"]["largest_worker"] < pooled["peak_rss_mb"]["main"]
 
 
 def test_bench_train_prints_svdd_and_default_detector_figures(capsys):
