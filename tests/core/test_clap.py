@@ -197,7 +197,7 @@ def test_work_sent_to_a_fresh_pool_survives_reading_the_old_pool_s_broken_result
         time.sleep(0.3)  # the fresh pool's worker has taken the slow ones
         broken = Future()  # a result of the old pool, read only now
         broken.set_exception(BrokenProcessPool("a worker died"))
-        decoder._slot_of[broken], decoder._pool_of[broken] = None, decoder._pool_number - 1
+        decoder._sent[broken] = (None, decoder._pool_number - 1)
         retried = decoder.result(broken, path["a.wav"])
         assert not any(future.cancelled() for future, _ in fresh)
         results = [decoder.result(*pair) for pair in fresh]

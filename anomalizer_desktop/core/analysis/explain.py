@@ -138,12 +138,8 @@ def explain(
     record = loops.brief(row)
     detector, cut = _latest_run(store)
     flags = np.array(loops.flags, dtype=object)
-    typical = (flags != "unusual") & (
-        (flags == "typical")
-        | (cut is None)
-        | np.isnan(loops.scores)
-        | (loops.scores <= (np.inf if cut is None else cut))
-    )
+    below_cut = True if cut is None else np.isnan(loops.scores) | (loops.scores <= cut)
+    typical = (flags != "unusual") & ((flags == "typical") | below_cut)
     typical[row] = False
     distances = space.distances()
     order = [i for i in np.argsort(distances) if typical[i]][:neighbours]

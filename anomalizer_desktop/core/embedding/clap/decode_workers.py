@@ -154,9 +154,8 @@ class ProcessDecoder:
         self.slot_count = slots
         self.slots: ClipSlots | None = None  # made with the first clip (memory reserved then)
         self._slots_tried = False
-        self._slot_of: dict[Future, int | None] = {}
         self._pool_number = 0  # which pool the current one is (a broken one is replaced)
-        self._pool_of: dict[Future, int] = {}
+        self._sent: dict[Future, tuple[int | None, int]] = {}  # each result's slot and pool
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -186,15 +185,13 @@ class ProcessDecoder:
         except BrokenProcessPool:  # a worker died since the last result was read
             self._restart()
             future = self._submit(path, slot)
-        self._slot_of[future] = slot
-        self._pool_of[future] = self._pool_number
+        self._sent[future] = (slot, self._pool_number)
         return future
 
     def result(self, future: Future, path: str) -> np.ndarray | AudioDecodeError | WorkerCrashed:
         """The quantised float32 clip (as `decoding.decode_clip` gives it), the file's decode
         error, or WorkerCrashed for a file that stopped the decoder twice."""
-        slot = self._slot_of.pop(future)
-        pool = self._pool_of.pop(future)
+        slot, pool = self._sent.pop(future)
         try:
             try:
                 answer = future.result()
@@ -218,8 +215,7 @@ class ProcessDecoder:
 
     def abandon(self, future: Future) -> None:
         """A result that will not be read: its slot is free once its worker is done with it."""
-        slot = self._slot_of.pop(future, None)
-        self._pool_of.pop(future, None)
+        slot, _ = self._sent.pop(future, (None, 0))
         if future.cancel() or self.slots is None:
             if self.slots is not None:
                 self.slots.give_back(slot)
@@ -241,8 +237,3 @@ class ProcessDecoder:
         if self.slots is not None:
             self.slots.close()
             self.slots = None
-
-
-def default_decode_processes() -> int:
-    """Every core but the one driving the GPU."""
-    return max(1, (os.cpu_count() or 1) - 1)

@@ -21,10 +21,7 @@ import torch
 from anomalizer_desktop.core.audio.decode import AudioDecodeError
 from anomalizer_desktop.core.detector.device import resolve_device
 from anomalizer_desktop.core.embedding.clap import decoding, preprocess
-from anomalizer_desktop.core.embedding.clap.decode_workers import (
-    ProcessDecoder,
-    default_decode_processes,
-)
+from anomalizer_desktop.core.embedding.clap.decode_workers import ProcessDecoder
 from anomalizer_desktop.core.embedding.clap.model import file_hash, load_encoder
 
 OUTPUTS = ("projected", "features")
@@ -45,7 +42,7 @@ def decode_processes_for(device: torch.device) -> int:
     machine 15 processes fed 888-922 files/s to the model, 8 threads 680-731 (README)."""
     if device.type == "cpu":
         return 0
-    return default_decode_processes()
+    return max(1, (os.cpu_count() or 1) - 1)
 
 
 def cpu_threads() -> int:

@@ -149,8 +149,5 @@ def collate(items: list, fusion: bool, device: torch.device | str = "cpu") -> di
             stacks[i], longer[i] = fusion_from_mel(log_mel(torch.from_numpy(items[i]).to(device)))
     for i, item in enumerate(items):
         if stacks[i] is None:
-            stacks[i], longer[i] = (
-                to_device([item[0].numpy().ravel()], device).view(item[0].shape),
-                item[1],
-            )
+            stacks[i], longer[i] = item[0].to(device), item[1]
     return {"mel_fusion": torch.stack(stacks), "longer": torch.tensor(longer, dtype=torch.bool)}
