@@ -46,6 +46,25 @@ def test_nan_and_inf_samples_are_refused_at_decode(tmp_path):
     assert "NaN" in caught.value.message
 
 
+def test_samples_far_beyond_full_scale_are_refused_and_hot_ones_kept(tmp_path):
+    """Integers written as floats (a 16-bit loop's 32,767) overflow the spectrum: refused with
+    what they are; a float file a few dB over full scale is ordinary and decodes."""
+    y = audiogen.tone(seconds=0.5)
+    ints = audiogen.write(
+        tmp_path / "ints_as_floats.wav", y / np.abs(y).max() * 32767.0, subtype="FLOAT"
+    )
+    with pytest.raises(AudioDecodeError) as caught:
+        load_audio(ints)
+    assert caught.value.kind == "out_of_range"
+    assert "32,767 times full scale (+90 dB)" in caught.value.message
+    assert "integers written as floats" in caught.value.message
+    damaged = audiogen.write(tmp_path / "damaged.wav", y * 1e30, subtype="FLOAT")
+    with pytest.raises(AudioDecodeError, match=r"reach \+\d+ dB over full scale: a damaged"):
+        load_audio(damaged)
+    hot = audiogen.write(tmp_path / "hot.wav", y / np.abs(y).max() * 4.0, subtype="FLOAT")
+    assert np.abs(load_audio(hot).samples).max() == pytest.approx(4.0, rel=1e-3)
+
+
 def test_odd_but_valid_files_decode_to_finite_mono(awkward_folder):
     _, files = awkward_folder
     for path in files["valid"]:

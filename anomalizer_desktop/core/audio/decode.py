@@ -19,6 +19,10 @@ from anomalizer_desktop.core.audio.identity import special_file_kind
 from anomalizer_desktop.core.audio.loop_tags import loop_tags
 
 BLOCK_FRAMES = 65_536
+#: a float file's samples beyond this many times full scale (+60 dB) are not sound but damage,
+#: or integers written as floats (32,767 for 16-bit): its spectrum overflows float32 and every
+#: descriptor of it would be noise
+MAX_PEAK = 1000.0
 
 
 class AudioDecodeError(Exception):
@@ -124,15 +128,33 @@ def load_audio(
     mono = _read_mono(path, start, wanted, info)
     if mono.size == 0:
         raise AudioDecodeError(path, "no_samples", "no audio data could be decoded")
-    if not np.isfinite(mono).all():
-        raise AudioDecodeError(
-            path, "non_finite", "the file contains invalid sample values (NaN or infinity)"
-        )
+    check_sample_values(path, mono)
     rate = info.sample_rate
     if sample_rate is not None and sample_rate != rate:
         mono = soxr.resample(mono, rate, sample_rate, quality="HQ").astype(np.float32, copy=False)
         rate = sample_rate
     return DecodedAudio(np.ascontiguousarray(mono, dtype=np.float32), rate, info)
+
+
+def check_sample_values(path: str | os.PathLike[str], mono: np.ndarray) -> None:
+    """Raise AudioDecodeError when `mono` holds NaN or infinity, or samples far beyond full
+    scale (see MAX_PEAK). Its minimum and maximum are two passes without a temporary array."""
+    low, high = float(mono.min()), float(mono.max())
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise AudioDecodeError(
+            path, "non_finite", "the file contains invalid sample values (NaN or infinity)"
+        )
+    peak = max(high, -low)
+    if peak > MAX_PEAK:
+        level = f"+{20 * np.log10(peak):.0f} dB"
+        raise AudioDecodeError(
+            path,
+            "out_of_range",
+            f"its samples reach {peak:,.0f} times full scale ({level}):"
+            " integers written as floats, or a damaged file"
+            if peak < 1e7  # a 24-bit integer's 8,388,607 still reads as a number
+            else f"its samples reach {level} over full scale: a damaged file",
+        )
 
 
 def _read_mono(
