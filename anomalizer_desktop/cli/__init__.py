@@ -18,6 +18,7 @@ from pathlib import Path
 from anomalizer_desktop import __version__
 from anomalizer_desktop.cli import bench_commands, library_commands, loop_commands, model_commands
 from anomalizer_desktop.cli.clap_args import add_clap_options
+from anomalizer_desktop.cli.termination import EXIT_TERMINATED, Terminated, sigterm_unwinds
 from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
 from anomalizer_desktop.core.detector.spec import SVDD_ENSEMBLE
 from anomalizer_desktop.core.embedding.base import available_embedders
@@ -346,6 +347,12 @@ def _say_how_to_repair(library: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    with sigterm_unwinds():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The command `args` names, its failures turned into a message and an exit status."""
     try:
         if getattr(args, "needs_store", True) is False:
             return args.func(args)
@@ -383,6 +390,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"anomalizer: {damaged(library, error)}", file=sys.stderr)
         _say_how_to_repair(library)
         return 1
+    except Terminated:
+        print("anomalizer: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("anomalizer: interrupted", file=sys.stderr)
         return 130

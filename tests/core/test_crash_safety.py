@@ -8,8 +8,10 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import audiogen
+import pytest
 
 from anomalizer_desktop.cli import main
 from anomalizer_desktop.core.embedding.dsp import DspEmbedder
@@ -71,3 +73,68 @@ def test_kill_9_during_embed_loses_nothing(tmp_path, capsys):
         assert store.integrity_check() == "ok"
         assert store.count_embedded("dsp", DspEmbedder.version) == 160
         assert len(store.list_samples(flag="unusual")) == 3
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /dev/shm and the process table")
+def test_sigterm_ends_a_clap_embed_with_its_clean_up(tmp_path):
+    """`kill PID` (SIGTERM) ended the process on the spot: its clip slots stayed in /dev/shm
+    until the next embed and its decoding workers idled until their watchdog fired. Now it
+    unwinds like Ctrl+C: vectors stored so far stay, slots and workers go, exit status 143."""
+    from clap_checkpoints import make_checkpoint
+
+    models = tmp_path / "models"
+    make_checkpoint(models / "630k-audioset-fusion-best.pt", "tiny-fusion")
+    folder = tmp_path / "many"
+    for i in range(120):
+        audiogen.write(folder / f"loop_{i:03d}.wav", audiogen.drum_loop(seconds=4.0, seed=i))
+    lib = tmp_path / "lib.sqlite"
+    assert main(["--library", str(lib), "scan", str(folder), "-q"]) == 0
+    env = {**os.environ, "ANOMALIZER_MODELS": str(models)}
+    command = [sys.executable, "-m", "anomalizer_desktop.cli", "--library", str(lib), "embed"]
+    options = ["-q", "--embedder", "clap", "--decode-processes", "2", "--batch-size", "2"]
+    process = subprocess.Popen(
+        [*command, *options], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+    )
+    slots = f"anomalizer-clips-{process.pid}-"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        with sqlite3.connect(lib, timeout=30) as db:
+            if db.execute("SELECT COUNT(*) FROM features").fetchone()[0] >= 4:
+                break
+        time.sleep(0.05)
+    assert process.poll() is None, "embed finished before it could be stopped"
+    workers = _children(process.pid)
+    assert [n for n in os.listdir("/dev/shm") if n.startswith(slots)]  # the slots are in use
+    process.send_signal(signal.SIGTERM)
+    try:
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 143
+    assert "anomalizer: terminated" in err.decode()
+    assert not [n for n in os.listdir("/dev/shm") if n.startswith(slots)]
+    assert len(workers) >= 2
+    deadline = time.monotonic() + 5  # the pool's shutdown has joined them; allow the reaping
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)]
+    with Store(lib) as store:
+        assert store.integrity_check() == "ok"
+        stored = store.execute("SELECT COUNT(*) FROM features WHERE embedder = 'clap'")
+        assert 4 <= stored.fetchone()[0] < 120
+
+
+def _children(pid: int) -> set[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return {int(p) for p in out.stdout.split()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"  # not a zombie
+    except OSError:
+        return False
