@@ -335,6 +335,7 @@ class MainWindow(
 
     def _table_selection_changed(self, *_args) -> None:
         self.map.highlight(self.selected_ids())
+        self.enable_loop_actions()
         self._explain_timer.start()
 
     def _current_row_changed(self, current, _previous) -> None:

@@ -210,6 +210,7 @@ class WindowActions:
             " those to the trash)",
         )
         edit.addAction(self.act_extra_copies)
+        self._build_loop_menu()
         view = self.menuBar().addMenu("&View")
         view.addAction(self.explain_dock.toggleViewAction())
         view.addAction(self.problems_dock.toggleViewAction())

@@ -11,7 +11,7 @@ import os
 import sys
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMenu
 
 from anomalizer_desktop.core.analysis.loop_space import new_generation
@@ -193,22 +193,80 @@ class AuditionAndFlags:
         done = f"Cleared the note of {loops}" if note is None else f"Noted {loops}"
         self.statusBar().showMessage(f"{done}. Ctrl+Z undoes it.", 5000)
 
+    def _build_loop_menu(self) -> None:
+        """The menu bar's Loop menu: what the keys do to the selected loops, where a producer
+        looks for it (and, on a Mac, the only menu bar). The table's context menu shows the
+        same actions. Their keys are shown, not bound window-wide: the table takes them itself
+        (`handle_key`), so a T typed in the filter box stays a T."""
+
+        def action(text, slot, key=None, tip=None):
+            act = QAction(text, self)
+            act.triggered.connect(lambda _checked=False: slot())
+            if key:
+                act.setShortcut(QKeySequence(key))
+                act.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            if tip:
+                act.setToolTip(tip)
+            return act
+
+        self.act_play = action("Play", self.toggle_play, "Space")
+        self.player.playing_changed.connect(
+            lambda playing: self.act_play.setText("Stop" if playing else "Play")
+        )
+        self.act_loop = QAction("Loop playback", self, checkable=True)
+        self.act_loop.setShortcut(QKeySequence("L"))
+        self.act_loop.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.act_loop.setChecked(self.loop_box.isChecked())
+        self.act_loop.toggled.connect(self.loop_box.setChecked)
+        self.loop_box.toggled.connect(self.act_loop.setChecked)
+        self.act_flag_typical = action("Flag typical", lambda: self.flag_selection("typical"), "T")
+        self.act_flag_unusual = action("Flag unusual", lambda: self.flag_selection("unusual"), "U")
+        self.act_clear_flag = action("Clear flag", lambda: self.flag_selection(None), "0")
+        self.act_note = action("Note…", self.edit_note, "N")
+        self.act_like = action(
+            "Sort by likeness",
+            self.sort_by_likeness,
+            "S",
+            "The loops most like this one first, to audition and flag them together",
+        )
+        self.act_show_folder = action("Show in folder", self.show_in_folder)
+        self.act_copy_paths = action("Copy path", self.copy_paths)
+        self.act_export_selection = action("Export selection…", self.open_export)
+        self.loop_menu_actions = [
+            self.act_play,
+            self.act_loop,
+            None,
+            self.act_flag_typical,
+            self.act_flag_unusual,
+            self.act_clear_flag,
+            self.act_note,
+            None,
+            self.act_like,
+            self.act_show_folder,
+            self.act_copy_paths,
+            None,
+            self.act_export_selection,
+        ]
+        menu = self.menuBar().addMenu("L&oop")
+        for act in self.loop_menu_actions:
+            menu.addSeparator() if act is None else menu.addAction(act)
+        self.enable_loop_actions()
+
+    def enable_loop_actions(self) -> None:
+        """The actions on selected loops only while loops are selected (Loop playback is a
+        setting and always there)."""
+        selected = self.table.selectionModel().hasSelection()
+        for act in self.loop_menu_actions:
+            if act is not None and act is not self.act_loop:
+                act.setEnabled(selected)
+        self.act_trash.setEnabled(selected)
+
     def _context_menu(self, position) -> None:
         menu = QMenu(self)
-        menu.addAction("Play", self.toggle_play)
-        menu.addSeparator()
-        menu.addAction("Flag typical (T)", lambda: self.flag_selection("typical"))
-        menu.addAction("Flag unusual (U)", lambda: self.flag_selection("unusual"))
-        menu.addAction("Clear flag (0)", lambda: self.flag_selection(None))
-        menu.addAction("Note… (N)", self.edit_note)
-        menu.addSeparator()
-        menu.addAction("Sort by likeness to this loop (S)", self.sort_by_likeness)
-        menu.addAction("Show in folder", self.show_in_folder)
-        menu.addAction("Copy path", self.copy_paths)
-        menu.addSeparator()
-        menu.addAction("Export selection…", self.open_export)
-        menu.addSeparator()
-        menu.addAction("Move to Trash… (Del)", self.trash_selection)
+        for act in [*self.loop_menu_actions, None, self.act_trash]:
+            if act is self.act_loop:
+                continue  # a setting of the player, not something done to these loops
+            menu.addSeparator() if act is None else menu.addAction(act)
         menu.exec(self.table.viewport().mapToGlobal(position))
 
     def trash_selection(self) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QRectF, Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 from qt_text import as_shown
 
@@ -1931,3 +1932,44 @@ def test_select_extra_copies_never_takes_the_file_a_kept_link_leads_to(
     assert window.statusBar().currentMessage() == (
         "No file is in the library more than once: the loops shown are links to one file."
     )
+
+
+def test_the_loop_menu_does_what_the_keys_do_to_the_selection(qtbot, window, scored_library):
+    """The menu bar's Loop menu (and the context menu) hold the actions the keys take; they
+    act on the selection, wait for one, and never take a key typed in the filter box."""
+    path, _ = scored_library
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "L&oop")
+    shown = {
+        a.text(): a.shortcut().toString(QKeySequence.SequenceFormat.PortableText)
+        for a in menu.actions()
+        if not a.isSeparator()
+    }
+    assert {k: shown[k] for k in ("Play", "Loop playback", "Flag unusual", "Clear flag")} == {
+        "Play": "Space",
+        "Loop playback": "L",
+        "Flag unusual": "U",
+        "Clear flag": "0",
+    }
+    assert shown["Note…"] == "N" and shown["Sort by likeness"] == "S"
+    window.table.clearSelection()
+    assert not window.act_flag_unusual.isEnabled() and not window.act_trash.isEnabled()
+    assert window.act_loop.isEnabled()
+    window.table.selectRow(2)
+    chosen = window.selected_ids()[0]
+    assert window.act_flag_unusual.isEnabled() and window.act_trash.isEnabled()
+    window.act_flag_unusual.trigger()
+    with Store(path) as other:
+        assert {r.id: r.flag for r in other.list_samples()}[chosen] == "unusual"
+    window.act_clear_flag.trigger()
+    with Store(path) as other:
+        assert {r.id: r.flag for r in other.list_samples()}[chosen] is None
+    before = window.loop_box.isChecked()
+    window.act_loop.trigger()
+    assert window.loop_box.isChecked() is (not before)
+    window.loop_box.toggle()
+    assert window.act_loop.isChecked() is before
+    window.filter_text.setFocus()
+    qtbot.keyClicks(window.filter_text, "u")
+    assert window.filter_text.text() == "u"
+    with Store(path) as other:
+        assert {r.id: r.flag for r in other.list_samples()}[chosen] is None
