@@ -40,6 +40,9 @@ from anomalizer_desktop.ui.workers import JobRunner
 
 #: what the waveform says when the filters hide the loop it showed
 NO_LOOP_SHOWN = "Select a loop to see and hear it."
+#: an explanation this late is said to be on its way (most take 0.02-0.3 s; the first of a
+#: 100,000-loop library 1.4-1.8 s), so the panel never shows the last loop's as this one's
+EXPLAIN_WAIT_MS = 400
 
 #: what the waveform says for a loop whose file is no longer where the library has it
 MISSING = "the file is gone (moved or deleted?); Rescan finds moved files"
@@ -168,6 +171,11 @@ class MainWindow(
         self._hidden_selection: list[int] = []
         self._explain_timer = QTimer(self, singleShot=True, interval=200)
         self._explain_timer.timeout.connect(self._explain_current)
+        #: the loop whose explanation is on its way (None when none is): the panel says so
+        #: once it takes long enough to notice, instead of showing the last loop's
+        self._explaining: str | None = None
+        self._explain_wait_timer = QTimer(self, singleShot=True, interval=EXPLAIN_WAIT_MS)
+        self._explain_wait_timer.timeout.connect(self._say_explaining)
         self.explain_panel.loop_chosen.connect(self.go_to_path)
         self.stale_banner.requested.connect(self._bring_scores_up_to_date)
         # flags move the scores' freshness: check it once the keys stop
@@ -385,10 +393,13 @@ class MainWindow(
 
     def _explain_current(self) -> None:
         rows = self.selected_rows()
+        self._explaining = None
         if len(rows) != 1:
             self.explain_panel.show_message("Select one loop to see why it is (or is not) unusual.")
             return
+        path = self.model.path(rows[0])
         if self.runner.running("explain"):
+            self._wait_for_explanation(path)
             self._explain_timer.start()
             return
         if not len(self.map.ids):  # nothing embedded with the chosen embedder: say what to press
@@ -403,7 +414,7 @@ class MainWindow(
                     "describe your loops with it, then Train."
                 )
             return
-        path = self.model.path(rows[0])
+        self._wait_for_explanation(path)
         handle = self.runner.start(
             "explain", jobs.explain_job(path, self.embedder_name(), self.library_generation)
         )
@@ -416,11 +427,26 @@ class MainWindow(
         rows = self.selected_rows()
         if len(rows) != 1 or self.model.path(rows[0]) != asked:
             return
+        self._explaining = None
+        self._explain_wait_timer.stop()
         if isinstance(result, str):  # an error worded for the command line: as a sentence
             text = result[:1].upper() + result[1:]
             self.explain_panel.show_message(text if text.endswith(".") else f"{text}.")
         else:
             self.explain_panel.show_explanation(result)
+
+    def _wait_for_explanation(self, path: str) -> None:
+        """`path`'s explanation is on its way: if it is not here in EXPLAIN_WAIT_MS, the panel
+        says it is being worked out (the first one of a big library takes a second or two)."""
+        if self._explaining != path:
+            self._explaining = path
+            self._explain_wait_timer.start()
+
+    def _say_explaining(self) -> None:
+        rows = self.selected_rows()
+        if self._explaining and len(rows) == 1 and self.model.path(rows[0]) == self._explaining:
+            name = os.path.basename(self._explaining)
+            self.explain_panel.show_message(f"Working out why {name} is (or is not) unusual…")
 
     def focus_filter(self) -> None:
         """Ctrl+F: type to filter; what is already there is selected, so typing replaces it."""
@@ -537,6 +563,7 @@ class MainWindow(
             remember_last_loop(self.settings, self.store.path, self.model.path(current.row()))
         self._closed = True
         self._explain_timer.stop()
+        self._explain_wait_timer.stop()
         self._map_filter_timer.stop()
         self.outside_changes.stop()
         self._flag_backup_timer.stop()

@@ -511,6 +511,42 @@ def test_a_late_explanation_does_not_replace_a_newer_selection(qtbot, window):
     assert "stale text" not in window.explain_panel.toPlainText()
 
 
+def test_a_slow_explanation_is_said_to_be_on_its_way_not_left_as_the_last_loops(
+    qtbot, window, monkeypatch
+):
+    """The first explanation of a big library takes a second or two: meanwhile the panel
+    showed the previous loop's (or "Select a loop", with one selected) as if it were this
+    one's. Past EXPLAIN_WAIT_MS it says the explanation is being worked out."""
+    import threading
+
+    from anomalizer_desktop.ui import jobs, main_window
+
+    panel = window.explain_panel
+    window.table.selectRow(0)
+    qtbot.waitUntil(lambda: "Nearest typical loops" in panel.toPlainText(), timeout=10_000)
+    release = threading.Event()
+    quick = jobs.explain_job
+
+    def slow(path, embedder, generation=None):
+        def factory(store, cancel):
+            release.wait(10)
+            return (yield from quick(path, embedder, generation)(store, cancel))
+
+        return factory
+
+    monkeypatch.setattr(jobs, "explain_job", slow)
+    window.table.selectRow(1)
+    second = os.path.basename(window.model.path(1))
+    qtbot.waitUntil(lambda: window.runner.running("explain") is not None, timeout=5_000)
+    qtbot.wait(main_window.EXPLAIN_WAIT_MS + 100)
+    assert panel.toPlainText() == f"Working out why {second} is (or is not) unusual…"
+    release.set()
+    qtbot.waitUntil(lambda: panel.toPlainText().startswith(second), timeout=10_000)
+    assert "Nearest typical loops" in panel.toPlainText()
+    qtbot.wait(main_window.EXPLAIN_WAIT_MS + 100)  # nothing overwrites it later
+    assert panel.toPlainText().startswith(second)
+
+
 def test_imported_embedders_are_offered(qtbot, scored_library, settings, tmp_path):
     import numpy as np
 
