@@ -49,10 +49,13 @@ def some_names(paths: list[str], shown: int, separator: str = ", ", more: str = 
 
 
 def file_size(size: int) -> str:
-    """A file size for people: "41 kB", "3.2 MB", "482 MB", "1,234 MB"."""
+    """A file or free-space size for people: "41 kB", "3.2 MB", "482 MB", "1.2 GB", "49 GB"
+    (a drive's free space in kB read "51,380,224 kB")."""
     if size < 1e6:
         return f"{size / 1e3:.0f} kB"
-    return f"{size / 1e6:.1f} MB" if size < 10e6 else f"{size / 1e6:,.0f} MB"
+    if size < 1e9:
+        return f"{size / 1e6:.1f} MB" if size < 10e6 else f"{size / 1e6:,.0f} MB"
+    return f"{size / 1e9:.1f} GB" if size < 10e9 else f"{size / 1e9:,.0f} GB"
 
 
 def telling_folders(paths: list[str]) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from anomalizer_desktop.core.text import quantity, quantity_with_verb
+from anomalizer_desktop.core.text import file_size, quantity, quantity_with_verb
 
 
 def test_quantity_uses_the_singular_for_one_only():
@@ -39,3 +39,9 @@ def test_telling_folders_go_up_only_as_far_as_tells_namesakes_apart():
     # one copy's folder ends as the other's whole path: it goes as far up as there is
     assert telling_folders(["/a/b/x.wav", "/b/x.wav"]) == ["a/b", "/b"]
     assert telling_folders([]) == []
+
+
+def test_file_sizes_read_in_the_unit_that_suits_them():
+    """A drive's free space was said in kB ("51,380,224 kB free"); now as any size is."""
+    sizes = [0, 12 << 10, 3_200_000, 482_000_000, 1_234_000_000, 52_613_349_376]
+    assert [file_size(s) for s in sizes] == ["0 kB", "12 kB", "3.2 MB", "482 MB", "1.2 GB", "53 GB"]

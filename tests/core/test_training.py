@@ -66,7 +66,9 @@ def test_a_checkpoint_that_cannot_be_written_stores_no_run_and_says_why(
             raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 576")
 
         monkeypatch.setattr(checkpoint.torch, "save", full_disk)
-        expected = r"run-00001\.pt: the file could not be written \([\d,]+ kB free on its drive\)$"
+        expected = (
+            r"run-00001\.pt: the file could not be written \([\d,.]+ [kMG]B free on its drive\)$"
+        )
     else:
         models.write_text("not a folder")
         expected = re.escape(f"run-00001.pt: cannot make its folder {models} (File exists)") + "$"

@@ -20,6 +20,7 @@ import torch
 from anomalizer_desktop import __version__
 from anomalizer_desktop.core.detector.model import AnomalyModel
 from anomalizer_desktop.core.errors import AnomalizerError, os_reason
+from anomalizer_desktop.core.text import file_size
 from anomalizer_desktop.core.torch_files import load_weights_file
 
 FORMAT = "anomalizer-detector"
@@ -126,7 +127,7 @@ def _free_space(path: Path) -> str:
         free = shutil.disk_usage(path.parent).free
     except OSError:
         return ""
-    return f" ({free // 1024:,} kB free on its drive)"
+    return f" ({file_size(free)} free on its drive)"
 
 
 def load_checkpoint(

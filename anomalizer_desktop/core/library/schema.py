@@ -16,7 +16,7 @@ import sqlite3
 from typing import NamedTuple
 
 from anomalizer_desktop.core.errors import AnomalizerError
-from anomalizer_desktop.core.text import some_names
+from anomalizer_desktop.core.text import file_size, some_names
 
 _V1 = """
 CREATE TABLE roots (
@@ -180,7 +180,7 @@ def unwritable_reason(path: str) -> Unwritable | None:
         return None
     if free < FULL_BELOW:
         return Unwritable(
-            f"its drive is full ({free // 1024:,} kB free)", "make room on it and open it again"
+            f"its drive is full ({file_size(free)} free)", "make room on it and open it again"
         )
     return None
 
