@@ -1,5 +1,8 @@
 """Audition loops: an always-open sounddevice stream, a decoded cache, decode-ahead.
 
+Loops play in stereo where the device has two outputs (a loop's width is part of how it
+sounds: until 2026-11-30 every loop was heard as its mono mix); a mono loop plays on both.
+
 The output stream stays open and plays silence while idle, so starting a loop is a buffer swap
 picked up by the next audio block (a few ms), not a device open. Loops are decoded at the
 device's rate into a small LRU cache, and the neighbours of the selection are decoded ahead on a
@@ -24,6 +27,9 @@ from anomalizer_desktop.core.audio.decode import AudioDecodeError, load_audio
 
 MAX_SECONDS = 120.0  # longest audition; longer files play their first two minutes
 BLOCK = 256
+#: the decoded loops kept beyond the newest, by size: 48 two-minute stereo files at 48 kHz
+#: would hold 2.2 GB (loops of a few seconds: a few MB)
+CACHE_BYTES = 384 << 20
 
 
 class AudioPlayer(QObject):
@@ -38,6 +44,7 @@ class AudioPlayer(QObject):
         self.available = False
         self.problem = ""
         self.rate = 44_100
+        self.channels = 2  # the stream's; 1 on a device with a single output
         self.loop = False
         self.volume = 0.8
         self.current_path: str | None = None
@@ -68,9 +75,10 @@ class AudioPlayer(QObject):
 
             info = sd.query_devices(device, kind="output")
             self.rate = int(info["default_samplerate"]) or 44_100
+            self.channels = 2 if int(info.get("max_output_channels", 2)) >= 2 else 1
             self._stream = sd.OutputStream(
                 samplerate=self.rate,
-                channels=1,
+                channels=self.channels,
                 dtype="float32",
                 blocksize=BLOCK,
                 latency="low",
@@ -104,7 +112,7 @@ class AudioPlayer(QObject):
             if self._requested_at is not None:
                 self.last_latency_ms = (time.perf_counter() - self._requested_at) * 1000
                 self._requested_at = None
-            out = outdata[:, 0]
+            out = outdata  # (frames, channels); a mono loop's one column goes to both
             filled = 0
             while filled < frames:
                 chunk = buffer[pos : pos + frames - filled]
@@ -122,18 +130,27 @@ class AudioPlayer(QObject):
 
     # ------------------------------------------------------------------ decoding
     def decode(self, path: str) -> np.ndarray:
-        """The loop at the device rate, from the cache or decoded now (AudioDecodeError if bad)."""
+        """The loop at the device rate as (frames, channels), stereo or mono (a mono loop on a
+        stereo device stays one column), from the cache or decoded now (AudioDecodeError if
+        bad)."""
         cached = self.cached(path)
         if cached is not None:
             return cached
-        samples = load_audio(path, self.rate, max_seconds=MAX_SECONDS).samples
-        peak = float(np.abs(samples).max()) if samples.size else 0.0
+        samples = load_audio(
+            path, self.rate, max_seconds=MAX_SECONDS, stereo=self.channels == 2
+        ).samples
+        if samples.ndim == 1:
+            samples = samples[:, None]
+        peak = max(float(samples.max(initial=0.0)), -float(samples.min(initial=0.0)))
         if peak > 1.0:
             samples = samples / peak
         with self._lock:
             self._cache[path] = samples
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            kept = sum(loop.nbytes for loop in self._cache.values())
+            while len(self._cache) > 1 and (
+                len(self._cache) > self._cache_size or kept > CACHE_BYTES
+            ):
+                kept -= self._cache.popitem(last=False)[1].nbytes
         return samples
 
     def preload(self, paths: list[str]) -> None:

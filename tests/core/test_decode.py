@@ -65,6 +65,20 @@ def test_samples_far_beyond_full_scale_are_refused_and_hot_ones_kept(tmp_path):
     assert np.abs(load_audio(hot).samples).max() == pytest.approx(4.0, rel=1e-3)
 
 
+def test_for_listening_a_stereo_file_keeps_both_channels_and_others_their_mix(tmp_path):
+    left, right = audiogen.tone(220, 0.5), 0.5 * audiogen.tone(330, 0.5)
+    stereo = audiogen.write(tmp_path / "wide.wav", np.stack([left, right], axis=1))
+    both = load_audio(stereo, stereo=True).samples
+    assert both.shape == (len(left), 2) and both.flags.c_contiguous
+    np.testing.assert_allclose(both, np.stack([left, right], axis=1), atol=1e-4)
+    resampled = load_audio(stereo, 48_000, max_seconds=0.25, stereo=True).samples
+    assert resampled.shape[1] == 2 and abs(len(resampled) - 12_000) <= 1
+    eight = audiogen.write(tmp_path / "8ch.wav", audiogen.tone(channels=8))
+    mixed = load_audio(eight, stereo=True).samples
+    assert mixed.shape[1] == 1
+    np.testing.assert_array_equal(mixed[:, 0], load_audio(eight).samples)
+
+
 def test_odd_but_valid_files_decode_to_finite_mono(awkward_folder):
     _, files = awkward_folder
     for path in files["valid"]:

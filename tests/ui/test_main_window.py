@@ -964,9 +964,57 @@ def test_player_starts_where_it_is_asked(qtbot, tmp_path):
     block = np.zeros((256, 1), dtype=np.float32)
     player._callback(block, 256, None, None)
     offset = int(0.5 * player.rate)
-    np.testing.assert_allclose(block[:, 0], samples[offset : offset + 256], atol=1e-6)
+    np.testing.assert_allclose(block[:, 0], samples[offset : offset + 256, 0], atol=1e-6)
     assert player.play(path, start=60.0)  # cached now: at once
     assert player.position() == 0.0
+    player.close()
+
+
+def test_stereo_loops_are_heard_in_stereo_and_mono_ones_on_both_sides(qtbot, tmp_path):
+    """Every loop played as its mono mix until 2026-11-30: a wide pad and a narrow one
+    sounded alike. On a two-output device a stereo loop's channels go left and right."""
+    import audiogen
+
+    from anomalizer_desktop.ui.player import AudioPlayer
+
+    left, right = audiogen.tone(220, 1.0), 0.5 * audiogen.tone(330, 1.0)
+    wide = str(audiogen.write(tmp_path / "wide.wav", np.stack([left, right], axis=1)))
+    mono = str(audiogen.write(tmp_path / "mono.wav", left))
+    player = AudioPlayer(device="none")
+    player.available, player.rate, player.channels = True, audiogen.SR, 2
+    player.set_volume(1.0)
+    blocks = {}
+    for name, path in (("wide", wide), ("mono", mono)):
+        assert player.play(path, start=0.25)
+        qtbot.waitUntil(lambda path=path: player.current_path == path, timeout=5000)
+        blocks[name] = np.zeros((256, 2), dtype=np.float32)
+        player._callback(blocks[name], 256, None, None)
+    start = int(0.25 * audiogen.SR)
+    np.testing.assert_allclose(blocks["wide"][:, 0], left[start : start + 256], atol=1e-4)
+    np.testing.assert_allclose(blocks["wide"][:, 1], right[start : start + 256], atol=1e-4)
+    np.testing.assert_array_equal(blocks["mono"][:, 0], blocks["mono"][:, 1])
+    np.testing.assert_allclose(blocks["mono"][:, 0], left[start : start + 256], atol=1e-4)
+    player.close()
+
+
+def test_the_players_cache_is_bounded_by_size_and_keeps_the_newest(qtbot, tmp_path, monkeypatch):
+    import audiogen
+
+    from anomalizer_desktop.ui import player as player_module
+
+    paths = [
+        str(audiogen.write(tmp_path / f"{i}.wav", audiogen.tone(200 + i, 1.0))) for i in range(4)
+    ]
+    player = player_module.AudioPlayer(device="none")
+    player.rate, player.channels = audiogen.SR, 1
+    one_loop = player.decode(paths[0]).nbytes
+    monkeypatch.setattr(player_module, "CACHE_BYTES", int(2.5 * one_loop))
+    for path in paths[1:]:
+        player.decode(path)
+    assert list(player._cache) == paths[2:]  # two fit; the oldest went first
+    monkeypatch.setattr(player_module, "CACHE_BYTES", 1)
+    player.decode(paths[0])
+    assert list(player._cache) == [paths[0]]  # the loop just asked for always stays
     player.close()
 
 

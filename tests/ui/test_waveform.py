@@ -74,3 +74,16 @@ def test_a_long_name_gives_way_so_the_level_and_length_stay_in_view(view, qtbot)
     assert view.title.boundingRect().width() <= view.getPlotItem().vb.width()
     view.resize(1400, 110)
     qtbot.waitUntil(lambda: name in view.title.toPlainText())
+
+
+def test_a_stereo_loop_is_drawn_as_long_as_it_is_with_its_louder_sides_peak(view):
+    """The player hands over (frames, channels): two channels are one second, not two, and
+    the peak is the louder side's (the mono mix of a wide loop reads quieter than it is)."""
+    t = np.arange(22050) / 22050
+    left = 0.5 * np.sin(2 * np.pi * 110 * t)
+    wide = np.stack([left, -left], axis=1).astype(np.float32)  # the mono mix is silence
+    view.show_samples(wide, 22050, "wide.wav")
+    assert view.duration == pytest.approx(1.0)
+    assert view.title.toPlainText() == "wide.wav    peak \u22126.0 dBFS \u00b7 1.00 s"
+    view.show_samples(left[:, None].astype(np.float32), 22050, "mono.wav")
+    assert view.title.toPlainText() == "mono.wav    peak \u22126.0 dBFS \u00b7 1.00 s"

@@ -114,8 +114,11 @@ def load_audio(
     sample_rate: int | None = None,
     max_seconds: float | None = None,
     offset_seconds: float = 0.0,
+    stereo: bool = False,
 ) -> DecodedAudio:
     """Decode `path` to mono float32, at most `max_seconds` from `offset_seconds`, resampled.
+    With `stereo` (for listening: a loop's width is part of how it sounds), the samples are
+    (frames, channels) instead: a stereo file's two channels, else its mono mix as one.
 
     Raises AudioDecodeError for every kind of unusable file (including NaN/inf samples); never a
     bare libsndfile error.
@@ -125,21 +128,27 @@ def load_audio(
     wanted = info.frames - start
     if max_seconds is not None:
         wanted = min(wanted, int(np.ceil(max_seconds * info.sample_rate)))
-    mono = _read_mono(path, start, wanted, info)
-    if mono.size == 0:
+    if stereo and info.channels == 2:
+        samples = _read_stereo(path, start, wanted)
+    else:
+        samples = _read_mono(path, start, wanted, info)
+        if stereo:
+            samples = samples[:, None]
+    if samples.size == 0:
         raise AudioDecodeError(path, "no_samples", "no audio data could be decoded")
-    check_sample_values(path, mono)
+    check_sample_values(path, samples)
     rate = info.sample_rate
     if sample_rate is not None and sample_rate != rate:
-        mono = soxr.resample(mono, rate, sample_rate, quality="HQ").astype(np.float32, copy=False)
+        samples = soxr.resample(samples, rate, sample_rate, quality="HQ")
+        samples = samples.astype(np.float32, copy=False)
         rate = sample_rate
-    return DecodedAudio(np.ascontiguousarray(mono, dtype=np.float32), rate, info)
+    return DecodedAudio(np.ascontiguousarray(samples, dtype=np.float32), rate, info)
 
 
-def check_sample_values(path: str | os.PathLike[str], mono: np.ndarray) -> None:
-    """Raise AudioDecodeError when `mono` holds NaN or infinity, or samples far beyond full
-    scale (see MAX_PEAK). Its minimum and maximum are two passes without a temporary array."""
-    low, high = float(mono.min()), float(mono.max())
+def check_sample_values(path: str | os.PathLike[str], samples: np.ndarray) -> None:
+    """Raise AudioDecodeError when `samples` hold NaN or infinity, or values far beyond full
+    scale (see MAX_PEAK). Their minimum and maximum are two passes without a temporary array."""
+    low, high = float(samples.min()), float(samples.max())
     if not (np.isfinite(low) and np.isfinite(high)):
         raise AudioDecodeError(
             path, "non_finite", "the file contains invalid sample values (NaN or infinity)"
@@ -179,6 +188,27 @@ def _read_mono(
             kind, message = describe_unreadable(path, _libsndfile_reason(error))
             raise AudioDecodeError(path, kind, message) from None
         # A file cut short mid-stream: keep what decoded (the header promised more).
+    return out[:filled]
+
+
+def _read_stereo(path: str | os.PathLike[str], start: int, frames: int) -> np.ndarray:
+    """Both channels of a stereo file, (frames, 2), read block by block as `_read_mono` reads."""
+    out = np.empty((max(frames, 0), 2), dtype=np.float32)
+    filled = 0
+    try:
+        with sf.SoundFile(os.fspath(path)) as handle:
+            if start:
+                handle.seek(start)
+            while filled < frames:
+                count = min(BLOCK_FRAMES, frames - filled)
+                read = handle.read(count, dtype="float32", always_2d=True, out=out[filled:][:count])
+                if read.shape[0] == 0:
+                    break
+                filled += read.shape[0]
+    except (sf.LibsndfileError, RuntimeError, ValueError, OSError) as error:
+        if filled == 0:
+            kind, message = describe_unreadable(path, _libsndfile_reason(error))
+            raise AudioDecodeError(path, kind, message) from None
     return out[:filled]
 
 

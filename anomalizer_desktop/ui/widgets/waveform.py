@@ -31,17 +31,20 @@ def describe_level(peak: float, seconds: float, whole: float | None = None) -> s
 
 
 def envelope(samples: np.ndarray, rate: int, points: int = ENVELOPE_POINTS):
-    """(times, lows, highs) of a min/max envelope with at most `points` columns."""
-    if samples.size == 0:
+    """(times, lows, highs) of a min/max envelope with at most `points` columns. `samples`
+    are mono or (frames, channels): the channels share one envelope, their lowest and highest
+    (so its peak is the loop's, which a mono mix of a wide stereo loop would understate)."""
+    frames = len(samples)
+    if frames == 0 or samples.size == 0:
         return np.zeros(0), np.zeros(0), np.zeros(0)
-    step = max(1, samples.size // points)
-    whole = samples.size - samples.size % step
-    blocks = samples[:whole].reshape(-1, step)
+    step = max(1, frames // points)
+    whole = frames - frames % step
+    blocks = samples[:whole].reshape(len(samples[:whole]) // step, -1)
     times = (np.arange(len(blocks)) * step + step / 2) / rate
     lows, highs = blocks.min(axis=1), blocks.max(axis=1)
-    if whole < samples.size:  # the last, shorter block: its peak counts too
+    if whole < frames:  # the last, shorter block: its peak counts too
         tail = samples[whole:]
-        times = np.append(times, (whole + tail.size / 2) / rate)
+        times = np.append(times, (whole + len(tail) / 2) / rate)
         lows, highs = np.append(lows, tail.min()), np.append(highs, tail.max())
     return times, lows, highs
 
@@ -90,7 +93,7 @@ class WaveformView(pg.PlotWidget):
         self._low.setData(times, lows * gain)
         self._high.setData(times, highs * gain)
         self._fill.setVisible(True)
-        duration = samples.size / rate if rate else 0
+        duration = len(samples) / rate if rate else 0
         self.setXRange(0, max(duration, 0.01), padding=0)
         self.playhead.setPos(0)
         level = describe_level(peak, duration, whole)
