@@ -389,7 +389,8 @@ class MainWindow(
             )
         else:
             tags = self.model.declared_tags(index.row())
-            self.waveform.show_samples(result, self.player.rate, name, whole, tags)
+            peak = self.player.file_peak(path, result)
+            self.waveform.show_samples(result, self.player.rate, name, whole, tags, peak)
 
     def _explain_current(self) -> None:
         rows = self.selected_rows()

@@ -51,6 +51,8 @@ class AudioPlayer(QObject):
         self.last_latency_ms: float | None = None
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
+        #: the true peaks of cached loops scaled down to full scale to play (float files > 1)
+        self._hot_peaks: dict[str, float] = {}
         self._lock = threading.Lock()
         self._buffer: np.ndarray | None = None
         self._pos = 0
@@ -142,16 +144,27 @@ class AudioPlayer(QObject):
         if samples.ndim == 1:
             samples = samples[:, None]
         peak = max(float(samples.max(initial=0.0)), -float(samples.min(initial=0.0)))
-        if peak > 1.0:
+        if peak > 1.0:  # a float file over full scale plays at full scale, not clipped
             samples = samples / peak
         with self._lock:
             self._cache[path] = samples
+            if peak > 1.0:
+                self._hot_peaks[path] = peak
             kept = sum(loop.nbytes for loop in self._cache.values())
             while len(self._cache) > 1 and (
                 len(self._cache) > self._cache_size or kept > CACHE_BYTES
             ):
-                kept -= self._cache.popitem(last=False)[1].nbytes
+                gone, loop = self._cache.popitem(last=False)
+                self._hot_peaks.pop(gone, None)
+                kept -= loop.nbytes
         return samples
+
+    def file_peak(self, path: str, samples: np.ndarray) -> float:
+        """The loudest sample of the file `samples` were decoded from (full scale = 1): theirs,
+        unless the player scaled a louder float file down to full scale to play it."""
+        with self._lock:
+            hot = self._hot_peaks.get(path)
+        return hot or max(float(samples.max(initial=0.0)), -float(samples.min(initial=0.0)))
 
     def preload(self, paths: list[str]) -> None:
         """Decode these loops in the background (the neighbours of the selection)."""

@@ -87,3 +87,11 @@ def test_a_stereo_loop_is_drawn_as_long_as_it_is_with_its_louder_sides_peak(view
     assert view.title.toPlainText() == "wide.wav    peak \u22126.0 dBFS \u00b7 1.00 s"
     view.show_samples(left[:, None].astype(np.float32), 22050, "mono.wav")
     assert view.title.toPlainText() == "mono.wav    peak \u22126.0 dBFS \u00b7 1.00 s"
+
+
+def test_a_float_file_over_full_scale_is_titled_with_its_own_peak(view):
+    """The player turns such a file down to full scale to play it; the title still says how
+    hot the file is, not "peak 0.0 dBFS"."""
+    turned_down = np.full(200, 1.0, np.float32)
+    view.show_samples(turned_down, 100, "hot.wav", file_peak=4.0)
+    assert view.title.toPlainText() == "hot.wav    peak +12.0 dBFS, over full scale \u00b7 2.00 s"

@@ -25,6 +25,8 @@ def describe_level(peak: float, seconds: float, whole: float | None = None) -> s
         if peak > SILENT_PEAK
         else "silent"
     )
+    if peak > 1.0:  # a float file: played turned down to full scale
+        loudness = f"peak +{20.0 * np.log10(peak):.1f} dBFS, over full scale"
     if whole and whole > seconds + 0.5:
         return f"{loudness} \u00b7 first {seconds:.0f} s of {whole:.2f} s"
     return f"{loudness} \u00b7 {seconds:.2f} s"
@@ -83,13 +85,16 @@ class WaveformView(pg.PlotWidget):
         title: str = "",
         whole: float | None = None,
         tags: str = "",
+        file_peak: float | None = None,
     ) -> None:
         """Draw `samples` scaled to their peak; the title gets the real peak level and length
         (`whole`: the file's length, when `samples` are only its start), then `tags` (the
-        tempo and key the loop declares, "128 BPM · F#m")."""
+        tempo and key the loop declares, "128 BPM · F#m"). `file_peak`: the file's own peak
+        where `samples` were scaled (a float file over full scale, turned down to play)."""
         times, lows, highs = envelope(samples, rate)
         peak = max(float(np.abs(lows).max(initial=0.0)), float(np.abs(highs).max(initial=0.0)))
         gain = 1.0 / peak if peak > SILENT_PEAK else 1.0
+        peak = file_peak if file_peak is not None else peak
         self._low.setData(times, lows * gain)
         self._high.setData(times, highs * gain)
         self._fill.setVisible(True)
