@@ -161,6 +161,7 @@ class MainWindow(
             lambda playing: self.play_button.setText("■ Stop" if playing else "▶ Play")
         )
         self.player.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.player.output_changed.connect(self._audio_output_changed)
         self.problems_button.clicked.connect(self.problems_dock.show)
         self.embedder_box.currentTextChanged.connect(lambda _name: self.reload())
         self.welcome_button.clicked.connect(self.choose_folder)
@@ -375,6 +376,13 @@ class MainWindow(
             return
         if not self.player.fetch(path):  # not cached: `decoded` arrives later (queued)
             self.waveform.clear_wave(f"{os.path.basename(path)}: decoding…", shown)
+
+    def _audio_output_changed(self, available: bool) -> None:
+        """The device went away mid-session: the transport row says whether it came back."""
+        self.no_audio.setVisible(not available)
+        tip = "" if available else self.player.problem
+        self.no_audio.setToolTip(tip)
+        self.play_button.setToolTip(tip)
 
     def _waveform_decoded(self, path: str, result) -> None:
         """Draw a decoded loop if it is still the current one (decodes can lag the keys)."""

@@ -30,6 +30,9 @@ BLOCK = 256
 #: the decoded loops kept beyond the newest, by size: 48 two-minute stereo files at 48 kHz
 #: would hold 2.2 GB (loops of a few seconds: a few MB)
 CACHE_BYTES = 384 << 20
+#: no audio block asked for in this long, while the stream runs (it asks every 5 ms, playing
+#: silence when idle): the device has gone (a USB interface unplugged, headphones off)
+SILENT_DEVICE_S = 2.0
 
 
 class AudioPlayer(QObject):
@@ -38,6 +41,8 @@ class AudioPlayer(QObject):
     message = Signal(str)  # for the status bar
     #: (path, samples at the device rate) or (path, why it cannot be decoded), on the GUI thread
     decoded = Signal(str, object)
+    #: the output went away and was opened again (True) or could not be (False)
+    output_changed = Signal(bool)
 
     def __init__(self, device: str | int | None = None, cache_size: int = 48, parent=None) -> None:
         super().__init__(parent)
@@ -63,6 +68,8 @@ class AudioPlayer(QObject):
         self._in_flight: set[str] = set()  # asked for and not yet delivered: not asked again
         self._pending: tuple[str, float] | None = None  # play this once it is decoded
         self._stream = None
+        self._device = device
+        self._last_block = time.monotonic()  # when the stream last asked for audio
         self._open(device)
         self._timer = QTimer(self)
         self._timer.setInterval(33)
@@ -106,6 +113,7 @@ class AudioPlayer(QObject):
 
     # ------------------------------------------------------------------ audio thread
     def _callback(self, outdata, frames, _time, _status) -> None:
+        self._last_block = time.monotonic()
         with self._lock:
             buffer, pos = self._buffer, self._pos
             if buffer is None:
@@ -276,7 +284,45 @@ class AudioPlayer(QObject):
     def set_volume(self, volume: float) -> None:
         self.volume = float(np.clip(volume, 0.0, 1.0))
 
+    def output_lost(self) -> bool:
+        """The stream stopped, or stopped asking for audio: its device has gone."""
+        if self._stream is None:
+            return False
+        try:
+            active = bool(self._stream.active)
+        except Exception:  # a stream whose device vanished may not even answer
+            active = False
+        return not active or time.monotonic() - self._last_block > SILENT_DEVICE_S
+
+    def _reopen(self) -> None:
+        """The device went away while a loop played (which then never ended: the window said
+        Stop for good and played nothing more). Stop, and open the output again: the chosen
+        device if it is back, else whatever the system's default is now; say which."""
+        with self._lock:
+            self._buffer, self._pos = None, 0
+        before = (self.rate, self.channels)
+        with contextlib.suppress(Exception):
+            self._stream.close()
+        self._stream = None
+        _rescan_devices()
+        self._last_block = time.monotonic()
+        self._open(self._device)
+        if (self.rate, self.channels) != before:  # loops are decoded at the device's rate
+            with self._lock:
+                self._cache.clear()
+                self._hot_peaks.clear()
+        if self.available:
+            self.message.emit(
+                "The audio output stopped (was it unplugged?) and is open again: press Space"
+                " to play on."
+            )
+        else:
+            self.message.emit(self.problem)
+        self.output_changed.emit(self.available)
+
     def _tick(self) -> None:
+        if self.is_playing() and self.output_lost():
+            self._reopen()
         playing = self.is_playing()
         if playing:
             self.position_changed.emit(self.position())
@@ -285,6 +331,19 @@ class AudioPlayer(QObject):
             self.playing_changed.emit(playing)
         if not playing:
             self._timer.stop()
+
+
+def _rescan_devices() -> None:
+    """PortAudio lists the devices once, as it starts: a device plugged in or out since is
+    seen only after a restart of it (sounddevice's own way, its private _terminate and
+    _initialize; see its issue #47)."""
+    try:
+        import sounddevice as sd
+
+        sd._terminate()
+        sd._initialize()
+    except Exception:  # no PortAudio at all: _open says so
+        pass
 
 
 def _short(error: Exception) -> str:

@@ -146,6 +146,10 @@ def test_no_audio_device_is_reported_and_nothing_else_breaks(qtbot, window):
     assert window.loop_box.isChecked()
     qtbot.keyClick(window.table, Qt.Key.Key_Down)
     assert window.table.currentIndex().row() == 1
+    window.player.output_changed.emit(True)  # an output came back: the row stops saying so
+    assert not window.no_audio.isVisibleTo(window) and window.play_button.toolTip() == ""
+    window.player.output_changed.emit(False)
+    assert window.no_audio.isVisibleTo(window)
 
 
 def test_worker_job_reports_progress_and_cancels(qtbot, window):
@@ -2064,3 +2068,59 @@ def test_the_loop_menu_does_what_the_keys_do_to_the_selection(qtbot, window, sco
     assert window.filter_text.text() == "u"
     with Store(path) as other:
         assert {r.id: r.flag for r in other.list_samples()}[chosen] is None
+
+
+def test_an_output_that_goes_away_mid_loop_is_opened_again_and_said(qtbot, tmp_path, monkeypatch):
+    """Unplugging the audio interface left the loop 'playing' for good: the stream stopped
+    asking for audio, Stop stayed on the button and nothing more played. Now the player
+    notices (the stream stopped, or asked for nothing for SILENT_DEVICE_S), opens the output
+    again and says so; when no output comes back, it says that."""
+    import audiogen
+
+    from anomalizer_desktop.ui import player as player_module
+
+    class Stream:
+        active = True
+
+        def close(self):
+            self.closed = True
+
+    path = str(audiogen.write(tmp_path / "loop.wav", audiogen.tone(220, 2.0)))
+    player = player_module.AudioPlayer(device="none")
+    player.available, player.rate, player.channels = True, audiogen.SR, 2
+    first, opened = Stream(), []
+
+    def reopen(device):
+        opened.append(device)
+        player._stream, player.available, player.rate = Stream(), True, 48_000
+
+    monkeypatch.setattr(player, "_open", reopen)
+    monkeypatch.setattr(player_module, "_rescan_devices", lambda: None)
+    player._stream = first
+    player.decode(path)
+    messages, changes = [], []
+    player.message.connect(messages.append)
+    player.output_changed.connect(changes.append)
+    assert player.play(path)
+    player._last_block = time.monotonic()
+    player._tick()
+    assert player.is_playing() and opened == []  # a working stream is left alone
+    first.active = False  # unplugged
+    player._tick()
+    assert not player.is_playing() and getattr(first, "closed", False)
+    assert opened == ["none"] and changes == [True]
+    assert messages[-1].startswith("The audio output stopped (was it unplugged?)")
+    assert player.cached(path) is None  # decoded for 22,050 Hz; the device now runs 48,000
+    player.decode(path)
+    assert player.play(path)
+    player._last_block = time.monotonic() - player_module.SILENT_DEVICE_S - 1  # asks for nothing
+
+    def gone(device):
+        player._stream, player.available = None, False
+        player.problem = "No audio output (no device): playback is off, all else works."
+
+    monkeypatch.setattr(player, "_open", gone)
+    player._tick()
+    assert not player.is_playing() and changes == [True, False]
+    assert messages[-1] == player.problem
+    player.close()
