@@ -248,8 +248,7 @@ class AuditionAndFlags:
             self.act_export_selection,
         ]
         menu = self.menuBar().addMenu("L&oop")
-        for act in self.loop_menu_actions:
-            menu.addSeparator() if act is None else menu.addAction(act)
+        _fill(menu, self.loop_menu_actions)
         self.enable_loop_actions()
 
     def enable_loop_actions(self) -> None:
@@ -263,10 +262,9 @@ class AuditionAndFlags:
 
     def _context_menu(self, position) -> None:
         menu = QMenu(self)
-        for act in [*self.loop_menu_actions, None, self.act_trash]:
-            if act is self.act_loop:
-                continue  # a setting of the player, not something done to these loops
-            menu.addSeparator() if act is None else menu.addAction(act)
+        # Loop playback is a setting of the player, not something done to these loops
+        done_to_loops = [act for act in self.loop_menu_actions if act is not self.act_loop]
+        _fill(menu, [*done_to_loops, None, self.act_trash])
         menu.exec(self.table.viewport().mapToGlobal(position))
 
     def trash_selection(self) -> None:
@@ -334,3 +332,12 @@ class AuditionAndFlags:
         if rows:
             QApplication.clipboard().setText("\n".join(self.model.path(r) for r in rows))
             self.statusBar().showMessage(f"Copied {quantity(len(rows), 'path')}.", 5000)
+
+
+def _fill(menu: QMenu, actions: list[QAction | None]) -> None:
+    """Add `actions` to `menu`, a separator for each None."""
+    for act in actions:
+        if act is None:
+            menu.addSeparator()
+        else:
+            menu.addAction(act)

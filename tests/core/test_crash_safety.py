@@ -8,10 +8,10 @@ import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import audiogen
 import pytest
+from process_table import alive, children
 
 from anomalizer_desktop.cli import main
 from anomalizer_desktop.core.embedding.dsp import DspEmbedder
@@ -103,7 +103,7 @@ def test_sigterm_ends_a_clap_embed_with_its_clean_up(tmp_path):
                 break
         time.sleep(0.05)
     assert process.poll() is None, "embed finished before it could be stopped"
-    workers = _children(process.pid)
+    workers = children(process.pid)
     assert [n for n in os.listdir("/dev/shm") if n.startswith(slots)]  # the slots are in use
     process.send_signal(signal.SIGTERM)
     try:
@@ -115,26 +115,10 @@ def test_sigterm_ends_a_clap_embed_with_its_clean_up(tmp_path):
     assert not [n for n in os.listdir("/dev/shm") if n.startswith(slots)]
     assert len(workers) >= 2
     deadline = time.monotonic() + 5  # the pool's shutdown has joined them; allow the reaping
-    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not [pid for pid in workers if _alive(pid)]
+    assert not [pid for pid in workers if alive(pid)]
     with Store(lib) as store:
         assert store.integrity_check() == "ok"
         stored = store.execute("SELECT COUNT(*) FROM features WHERE embedder = 'clap'")
         assert 4 <= stored.fetchone()[0] < 120
-
-
-def _children(pid: int) -> set[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
-    return {int(p) for p in out.stdout.split()}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"  # not a zombie
-    except OSError:
-        return False

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from process_table import alive, children
 
 HELPER = textwrap.dedent(
     """
@@ -38,19 +39,6 @@ HELPER = textwrap.dedent(
 )
 
 
-def _children(pid: int) -> set[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
-    return {int(p) for p in out.stdout.split()}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"  # not a zombie
-
-
 @pytest.mark.skipif(sys.platform != "linux", reason="reads the process table with ps and /proc")
 @pytest.mark.parametrize("pool", ["decoder", "parallel"])
 def test_workers_end_when_their_parent_is_killed(tmp_path, pool):
@@ -67,16 +55,16 @@ def test_workers_end_when_their_parent_is_killed(tmp_path, pool):
     workers: set[int] = set()
     try:
         assert parent.stdout.readline().strip() == "ready"
-        workers = _children(parent.pid)
+        workers = children(parent.pid)
         assert len(workers) >= 2  # the workers (and the resource tracker)
         parent.send_signal(signal.SIGKILL)
         parent.wait(timeout=10)
         deadline = time.monotonic() + 10
-        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert not [pid for pid in workers if _alive(pid)]
+        assert not [pid for pid in workers if alive(pid)]
     finally:  # nothing left behind by a failure
         parent.kill()
-        for pid in workers | _children(parent.pid):
+        for pid in workers | children(parent.pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)

@@ -128,12 +128,9 @@ def load_audio(
     wanted = info.frames - start
     if max_seconds is not None:
         wanted = min(wanted, int(np.ceil(max_seconds * info.sample_rate)))
-    if stereo and info.channels == 2:
-        samples = _read_stereo(path, start, wanted)
-    else:
-        samples = _read_mono(path, start, wanted, info)
-        if stereo:
-            samples = samples[:, None]
+    samples = _read_frames(path, start, wanted, stereo=stereo and info.channels == 2)
+    if stereo and samples.ndim == 1:
+        samples = samples[:, None]
     if samples.size == 0:
         raise AudioDecodeError(path, "no_samples", "no audio data could be decoded")
     check_sample_values(path, samples)
@@ -166,10 +163,13 @@ def check_sample_values(path: str | os.PathLike[str], samples: np.ndarray) -> No
         )
 
 
-def _read_mono(
-    path: str | os.PathLike[str], start: int, frames: int, info: AudioInfo
+def _read_frames(
+    path: str | os.PathLike[str], start: int, frames: int, stereo: bool = False
 ) -> np.ndarray:
-    out = np.empty(max(frames, 0), dtype=np.float32)
+    """`frames` frames from `start`, block by block: each block mixed down to mono as it
+    arrives, or with `stereo` (a stereo file) kept as (frames, 2). A file cut short
+    mid-stream keeps what decoded (its header promised more)."""
+    out = np.empty((max(frames, 0), 2) if stereo else max(frames, 0), dtype=np.float32)
     filled = 0
     try:
         with sf.SoundFile(os.fspath(path)) as handle:
@@ -181,30 +181,12 @@ def _read_mono(
                 )
                 if block.shape[0] == 0:
                     break
-                _mix_down(block, out[filled : filled + block.shape[0]])
+                into = out[filled : filled + block.shape[0]]
+                if stereo:
+                    np.copyto(into, block)
+                else:
+                    _mix_down(block, into)
                 filled += block.shape[0]
-    except (sf.LibsndfileError, RuntimeError, ValueError, OSError) as error:
-        if filled == 0:
-            kind, message = describe_unreadable(path, _libsndfile_reason(error))
-            raise AudioDecodeError(path, kind, message) from None
-        # A file cut short mid-stream: keep what decoded (the header promised more).
-    return out[:filled]
-
-
-def _read_stereo(path: str | os.PathLike[str], start: int, frames: int) -> np.ndarray:
-    """Both channels of a stereo file, (frames, 2), read block by block as `_read_mono` reads."""
-    out = np.empty((max(frames, 0), 2), dtype=np.float32)
-    filled = 0
-    try:
-        with sf.SoundFile(os.fspath(path)) as handle:
-            if start:
-                handle.seek(start)
-            while filled < frames:
-                count = min(BLOCK_FRAMES, frames - filled)
-                read = handle.read(count, dtype="float32", always_2d=True, out=out[filled:][:count])
-                if read.shape[0] == 0:
-                    break
-                filled += read.shape[0]
     except (sf.LibsndfileError, RuntimeError, ValueError, OSError) as error:
         if filled == 0:
             kind, message = describe_unreadable(path, _libsndfile_reason(error))
