@@ -18,6 +18,7 @@ from anomalizer_desktop.core.analysis.loop_space import new_generation
 from anomalizer_desktop.core.library.store import StoreError
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import plain_text, trash
+from anomalizer_desktop.ui.reveal import reveal
 from anomalizer_desktop.ui.undo import UserDataChange, describe_flag_change, describe_note_change
 
 FLAG_KEYS = {Qt.Key.Key_T: "typical", Qt.Key.Key_U: "unusual", Qt.Key.Key_0: None}
@@ -315,15 +316,21 @@ class AuditionAndFlags:
         return None if row is None else int(self.model.sample_id(row))
 
     def show_in_folder(self) -> None:
-        """Open the folder of the current loop in the desktop's file manager."""
+        """Show the current loop in the desktop's file manager, selected in its folder (the
+        folder alone where the desktop cannot select a file, or the file is gone)."""
         index = self.table.currentIndex()
         if not index.isValid():
             return
-        folder = os.path.dirname(self.model.path(index.row()))
+        path = self.model.path(index.row())
+        folder = os.path.dirname(path)
         if not os.path.isdir(folder):
             self.statusBar().showMessage(f"The folder is gone: {folder}", 8000)
             return
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(folder)):
+        if os.path.exists(path):
+            opened = reveal(path)
+        else:
+            opened = QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
+        if not opened:
             self.statusBar().showMessage(f"No file manager opened {folder}", 8000)
 
     def copy_paths(self) -> None:

@@ -1183,14 +1183,35 @@ def test_a_flag_or_note_the_library_refuses_is_said_and_not_shown_as_saved(
 
 
 def test_show_in_folder_and_copy_path(qtbot, window, monkeypatch):
+    """Show in folder points the file manager at the loop itself (the file selected in its
+    folder) the way each desktop does; where none can, the folder opens."""
+    import subprocess
+    import sys
+
     from PySide6.QtGui import QDesktopServices
 
-    opened = []
+    from anomalizer_desktop.ui import reveal
+
+    opened, launched, asked = [], [], []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    monkeypatch.setattr(subprocess, "Popen", lambda args: launched.append(args))
+    monkeypatch.setattr(reveal, "_show_items", lambda path: asked.append(path) or answer)
     first, second = (int(window.model.library.ids[window.model._view[r]]) for r in (0, 1))
     window.select_ids([first, second])  # explicit flags: no stale keyboard modifiers involved
+    loop = window.model.path(0)
+    answer = True  # a freedesktop file manager answered
+    monkeypatch.setattr(sys, "platform", "linux")
     window.show_in_folder()
-    assert [url.toLocalFile() for url in opened] == [str(Path(window.model.path(0)).parent)]
+    assert (asked, opened, launched) == ([loop], [], [])
+    answer = False  # none did: the folder opens
+    window.show_in_folder()
+    assert [url.toLocalFile() for url in opened] == [str(Path(loop).parent)]
+    monkeypatch.setattr(sys, "platform", "darwin")
+    window.show_in_folder()
+    monkeypatch.setattr(sys, "platform", "win32")
+    window.show_in_folder()
+    assert launched == [["open", "-R", loop], ["explorer", f"/select,{os.path.normpath(loop)}"]]
+    monkeypatch.setattr(sys, "platform", "linux")
     window.copy_paths()
     copied = QApplication.clipboard().text().split("\n")
     assert copied == [window.model.path(0), window.model.path(1)]
