@@ -297,20 +297,9 @@ class AudioPlayer(QObject):
     def _reopen(self) -> None:
         """The device went away while a loop played (which then never ended: the window said
         Stop for good and played nothing more). Stop, and open the output again: the chosen
-        device if it is back, else whatever the system's default is now; say which."""
-        with self._lock:
-            self._buffer, self._pos = None, 0
-        before = (self.rate, self.channels)
-        with contextlib.suppress(Exception):
-            self._stream.close()
-        self._stream = None
+        device if it is back, else whatever the system's default is now; say so."""
         _rescan_devices()
-        self._last_block = time.monotonic()
-        self._open(self._device)
-        if (self.rate, self.channels) != before:  # loops are decoded at the device's rate
-            with self._lock:
-                self._cache.clear()
-                self._hot_peaks.clear()
+        self._switch(self._device, fall_back=True)
         if self.available:
             self.message.emit(
                 "The audio output stopped (was it unplugged?) and is open again: press Space"
@@ -318,6 +307,36 @@ class AudioPlayer(QObject):
             )
         else:
             self.message.emit(self.problem)
+
+    def use_device(self, device: str | None) -> None:
+        """Play through `device` (a name PortAudio lists; None: the system's default) from
+        now on, as Preferences > Audio output is changed; said in the status bar."""
+        self._device = device
+        self._switch(device)
+        self.message.emit(
+            f"Playing through {device or 'the system default output'}."
+            if self.available
+            else self.problem
+        )
+
+    def _switch(self, device: str | None, fall_back: bool = False) -> None:
+        """Stop, close the stream and open one on `device` (with `fall_back`, on the system
+        default when that fails); loops decoded for another rate or width are dropped."""
+        with self._lock:
+            self._buffer, self._pos = None, 0
+        before = (self.rate, self.channels)
+        if self._stream is not None:
+            with contextlib.suppress(Exception):
+                self._stream.close()
+        self._stream = None
+        self._last_block = time.monotonic()
+        self._open(device)
+        if not self.available and fall_back and device is not None:
+            self._open(None)
+        if (self.rate, self.channels) != before:  # loops are decoded at the device's rate
+            with self._lock:
+                self._cache.clear()
+                self._hot_peaks.clear()
         self.output_changed.emit(self.available)
 
     def _tick(self) -> None:

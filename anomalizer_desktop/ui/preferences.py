@@ -62,8 +62,10 @@ class PreferencesDialog(QDialog):
         self.audio.addItem("System default", "")
         for name in output_devices():
             self.audio.addItem(name, name)
-        index = self.audio.findData(settings.get("audio_device"))
-        self.audio.setCurrentIndex(max(index, 0))
+        chosen = settings.get("audio_device")
+        if chosen and self.audio.findData(chosen) < 0:  # unplugged now: OK must not drop it
+            self.audio.addItem(f"{chosen} (not connected)", chosen)
+        self.audio.setCurrentIndex(max(self.audio.findData(chosen), 0))
         self.autoplay = QCheckBox("Play each loop as I move through the list")
         self.autoplay.setChecked(settings.get("autoplay"))
         self.check_folders = QCheckBox("Look for new, changed and moved loops when a library opens")
@@ -88,7 +90,7 @@ class PreferencesDialog(QDialog):
         form.addRow("Folders", self.check_folders)
         form.addRow("Deep SVDD networks", self.svdd_ensemble)
         note = QLabel(
-            "A new library file or audio output takes effect at the next start "
+            "A new library file takes effect at the next start "
             "(Library > Open library… switches libraries at once)."
         )
         note.setStyleSheet("color: #777")

@@ -300,8 +300,11 @@ class WindowActions:
         from anomalizer_desktop.ui.preferences import PreferencesDialog
 
         dialog = PreferencesDialog(self.settings, self)
+        device = self.settings.get("audio_device") or None
         if dialog.exec():
             self.autoplay_box.setChecked(self.settings.get("autoplay"))
+            if (self.settings.get("audio_device") or None) != device:  # at once, not next start
+                self.player.use_device(self.settings.get("audio_device") or None)
             apply_model_folder(self.settings)  # a new Model folder counts at once
             self._models_changed()
             if getattr(self, "_models_dialog", None) is not None:

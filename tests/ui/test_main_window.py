@@ -2145,3 +2145,49 @@ def test_an_output_that_goes_away_mid_loop_is_opened_again_and_said(qtbot, tmp_p
     assert not player.is_playing() and changes == [True, False]
     assert messages[-1] == player.problem
     player.close()
+
+
+def test_a_new_audio_output_is_used_at_once_and_a_gone_one_falls_back_to_the_default(
+    qtbot, window, monkeypatch
+):
+    """Preferences > Audio output took effect at the next start (headphones chosen, the
+    speakers kept playing); and a chosen device that went away was not replaced by the
+    system's default."""
+    from anomalizer_desktop.ui import player as player_module
+    from anomalizer_desktop.ui.preferences import PreferencesDialog
+
+    player = window.player
+    present = {None, "Headphones"}
+    opened = []
+
+    def open_output(device):
+        opened.append(device)
+        player.available = device in present
+        player._stream = object() if player.available else None
+        player.problem = "No audio output (gone): playback is off, all else works."
+
+    monkeypatch.setattr(player, "_open", open_output)
+    monkeypatch.setattr(player_module, "_rescan_devices", lambda: None)
+
+    def choose(dialog):
+        dialog.audio.addItem("Headphones", "Headphones")
+        dialog.audio.setCurrentIndex(dialog.audio.findData("Headphones"))
+        dialog.accept()
+        return True
+
+    monkeypatch.setattr(PreferencesDialog, "exec", choose)
+    window.open_preferences()
+    assert opened == ["Headphones"] and window.settings.get("audio_device") == "Headphones"
+    assert window.statusBar().currentMessage() == "Playing through Headphones."
+    assert not window.no_audio.isVisibleTo(window)
+    present.discard("Headphones")  # unplugged mid-loop: the default output takes over
+    player._reopen()
+    assert opened[1:] == ["Headphones", None] and player.available
+    assert window.statusBar().currentMessage().startswith("The audio output stopped")
+    monkeypatch.setattr(PreferencesDialog, "exec", lambda dialog: dialog.accept() or True)
+    window.open_preferences()  # nothing changed: the output is left as it is
+    assert opened[1:] == ["Headphones", None]
+    assert window.settings.get("audio_device") == "Headphones"  # not listed now, still chosen
+    dialog = PreferencesDialog(window.settings, window)
+    assert dialog.audio.currentText() == "Headphones (not connected)"
+    dialog.close()
