@@ -127,6 +127,8 @@ class MainWindow(
             self.no_audio.setToolTip(player.problem)
             self.play_button.setToolTip(player.problem)
             self.no_audio.show()
+        elif player.note:
+            self.statusBar().showMessage(player.note, 15_000)
         self.reload()
 
     def embedder_name(self) -> str:

@@ -70,7 +70,13 @@ class AudioPlayer(QObject):
         self._stream = None
         self._device = device
         self._last_block = time.monotonic()  # when the stream last asked for audio
+        #: said once the window is up: the chosen output was not there, the default plays
+        self.note = ""
         self._open(device)
+        if not self.available and device is not None:  # unplugged since it was chosen
+            self._open(None)
+            if self.available:
+                self.note = f"{device} is not connected: playing through the system default."
         self._timer = QTimer(self)
         self._timer.setInterval(33)
         self._timer.timeout.connect(self._tick)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+import types
 
 import audiogen
 import pytest
@@ -17,6 +19,36 @@ from anomalizer_desktop.core.embedding.job import embed
 from anomalizer_desktop.core.jobs import run_job
 from anomalizer_desktop.core.library.scanner import scan
 from anomalizer_desktop.core.library.store import Store
+
+
+class NoSoundHardware(types.ModuleType):
+    """sounddevice as on a machine with no audio output: the tests never open a developer's
+    speakers, and give the same answers on every machine (the app falls back to the
+    system's default output, which a laptop has and this machine has not)."""
+
+    def __init__(self) -> None:
+        super().__init__("sounddevice")
+
+    @staticmethod
+    def query_devices(*_args, **_kwargs):
+        raise RuntimeError("no audio device in the tests")
+
+    @staticmethod
+    def OutputStream(*_args, **_kwargs):  # sounddevice's name
+        raise RuntimeError("no audio device in the tests")
+
+    @staticmethod
+    def _terminate() -> None:
+        pass
+
+    @staticmethod
+    def _initialize() -> None:
+        pass
+
+
+@pytest.fixture(autouse=True)
+def no_sound_hardware(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sounddevice", NoSoundHardware())
 
 
 @pytest.fixture

@@ -2191,3 +2191,35 @@ def test_a_new_audio_output_is_used_at_once_and_a_gone_one_falls_back_to_the_def
     dialog = PreferencesDialog(window.settings, window)
     assert dialog.audio.currentText() == "Headphones (not connected)"
     dialog.close()
+
+
+def test_a_chosen_output_not_connected_at_start_gives_way_to_the_default(qtbot, monkeypatch):
+    """Headphones chosen in Preferences and unplugged since: the app started without sound
+    though the speakers were there."""
+    import sys
+    import types
+
+    from anomalizer_desktop.ui.player import AudioPlayer
+
+    class Stream:
+        def __init__(self, **kwargs):
+            self.kwargs = kwargs
+
+        def start(self):
+            pass
+
+        def close(self):
+            pass
+
+    def query_devices(device=None, kind=None):
+        if device is not None:
+            raise ValueError(f"No output device matching {device!r}")
+        return {"name": "Speakers", "default_samplerate": 48_000, "max_output_channels": 2}
+
+    sd = types.SimpleNamespace(query_devices=query_devices, OutputStream=Stream)
+    monkeypatch.setitem(sys.modules, "sounddevice", sd)
+    player = AudioPlayer(device="Headphones")
+    assert player.available and (player.rate, player.channels) == (48_000, 2)
+    assert player._stream.kwargs["device"] is None
+    assert player.note == "Headphones is not connected: playing through the system default."
+    player.close()
