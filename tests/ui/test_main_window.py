@@ -541,9 +541,9 @@ def test_a_slow_explanation_is_said_to_be_on_its_way_not_left_as_the_last_loops(
     monkeypatch.setattr(jobs, "explain_job", slow)
     window.table.selectRow(1)
     second = os.path.basename(window.model.path(1))
-    qtbot.waitUntil(lambda: window.runner.running("explain") is not None, timeout=5_000)
-    qtbot.wait(main_window.EXPLAIN_WAIT_MS + 100)
-    assert panel.toPlainText() == f"Working out why {second} is (or is not) unusual…"
+    working = f"Working out why {second} is (or is not) unusual…"
+    qtbot.waitUntil(lambda: panel.toPlainText() == working, timeout=5_000)
+    assert not release.is_set()  # said while the explanation was still being worked out
     release.set()
     qtbot.waitUntil(lambda: panel.toPlainText().startswith(second), timeout=10_000)
     assert "Nearest typical loops" in panel.toPlainText()
