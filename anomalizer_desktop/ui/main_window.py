@@ -153,6 +153,8 @@ class MainWindow(
         self.play_button.clicked.connect(self.toggle_play)
         self.loop_box.toggled.connect(self._set_loop)
         self.autoplay_box.toggled.connect(lambda on: self.settings.set("autoplay", on))
+        self.match_levels_box.toggled.connect(self._set_match_levels)
+        self.player.set_match_levels(self.match_levels_box.isChecked())
         self.volume.valueChanged.connect(self._set_volume)
         self.player.set_loop(self.loop_box.isChecked())
         self.player.set_volume(self.volume.value() / 100)

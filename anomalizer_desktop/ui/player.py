@@ -33,6 +33,12 @@ CACHE_BYTES = 384 << 20
 #: no audio block asked for in this long, while the stream runs (it asks every 5 ms, playing
 #: silence when idle): the device has gone (a USB interface unplugged, headphones off)
 SILENT_DEVICE_S = 2.0
+#: with levels matched, each loop plays with its loud part at about this RMS (-20 dBFS)...
+MATCH_RMS = 0.1
+#: ...unless that would lift its peak over this (-1 dBFS): a one-shot is raised only so far
+MATCH_PEAK = 10 ** (-1 / 20)
+#: the loud part: the 90th percentile of the loop's power in blocks of 50 ms
+LOUD_BLOCK_S, LOUD_QUANTILE = 0.05, 0.9
 
 
 class AudioPlayer(QObject):
@@ -52,12 +58,17 @@ class AudioPlayer(QObject):
         self.channels = 2  # the stream's; 1 on a device with a single output
         self.loop = False
         self.volume = 0.8
+        #: play each loop at about the same loudness (see level_gain)
+        self.match_levels = False
+        self._gain = 1.0  # the playing loop's, when levels are matched
         self.current_path: str | None = None
         self.last_latency_ms: float | None = None
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         #: the true peaks of cached loops scaled down to full scale to play (float files > 1)
         self._hot_peaks: dict[str, float] = {}
+        #: the gain that matches each cached loop's level (level_gain)
+        self._gains: dict[str, float] = {}
         self._lock = threading.Lock()
         self._buffer: np.ndarray | None = None
         self._pos = 0
@@ -132,7 +143,7 @@ class AudioPlayer(QObject):
             filled = 0
             while filled < frames:
                 chunk = buffer[pos : pos + frames - filled]
-                out[filled : filled + len(chunk)] = chunk * self.volume
+                out[filled : filled + len(chunk)] = chunk * (self.volume * self._gain)
                 filled += len(chunk)
                 pos += len(chunk)
                 if pos >= len(buffer):
@@ -164,12 +175,14 @@ class AudioPlayer(QObject):
             self._cache[path] = samples
             if peak > 1.0:
                 self._hot_peaks[path] = peak
+            self._gains[path] = level_gain(samples, self.rate)
             kept = sum(loop.nbytes for loop in self._cache.values())
             while len(self._cache) > 1 and (
                 len(self._cache) > self._cache_size or kept > CACHE_BYTES
             ):
                 gone, loop = self._cache.popitem(last=False)
                 self._hot_peaks.pop(gone, None)
+                self._gains.pop(gone, None)
                 kept -= loop.nbytes
         return samples
 
@@ -260,6 +273,7 @@ class AudioPlayer(QObject):
         with self._lock:
             self._requested_at = time.perf_counter()
             self._buffer, self._pos = samples, offset if offset < len(samples) else 0
+            self._gain = self._gains.get(path, 1.0) if self.match_levels else 1.0
         self.current_path = path
         self._timer.start()
 
@@ -289,6 +303,13 @@ class AudioPlayer(QObject):
 
     def set_volume(self, volume: float) -> None:
         self.volume = float(np.clip(volume, 0.0, 1.0))
+
+    def set_match_levels(self, on: bool) -> None:
+        """Match levels on or off, for the loop playing too."""
+        self.match_levels = bool(on)
+        with self._lock:
+            playing = self._buffer is not None and self.current_path is not None
+            self._gain = self._gains.get(self.current_path, 1.0) if on and playing else 1.0
 
     def output_lost(self) -> bool:
         """The stream stopped, or stopped asking for audio: its device has gone."""
@@ -356,6 +377,25 @@ class AudioPlayer(QObject):
             self.playing_changed.emit(playing)
         if not playing:
             self._timer.stop()
+
+
+def level_gain(samples: np.ndarray, rate: int) -> float:
+    """The gain that plays `samples` ((frames, channels)) with their loud part at MATCH_RMS,
+    limited so their peak stays under MATCH_PEAK. The loud part is the LOUD_QUANTILE of the
+    power in LOUD_BLOCK_S blocks, so a one-shot's silent tail and a loop's quiet bars do not
+    count, and the whole loop is not what it is judged by."""
+    if samples.size == 0:
+        return 1.0
+    peak = float(np.abs(samples).max())
+    if peak <= 1e-6:  # silence stays silent
+        return 1.0
+    block = max(1, int(LOUD_BLOCK_S * rate))
+    power = np.einsum("ij,ij->i", samples, samples) / samples.shape[1]  # per frame, no copy
+    whole = len(power) - len(power) % block
+    blocks = power[:whole].reshape(-1, block).mean(axis=1) if whole else power.mean(keepdims=True)
+    loud = float(np.quantile(blocks, LOUD_QUANTILE))
+    wanted = MATCH_RMS / np.sqrt(loud) if loud > 0 else np.inf
+    return float(min(wanted, MATCH_PEAK / peak))
 
 
 def _rescan_devices() -> None:

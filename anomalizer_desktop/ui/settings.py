@@ -20,6 +20,7 @@ DEFAULTS = {
     "model_folder": "",
     "audio_device": "",
     "autoplay": True,
+    "match_levels": False,
     "loop": False,
     "volume": 0.8,
     "check_folders": True,  # look for new, changed, moved and gone loops when a library opens

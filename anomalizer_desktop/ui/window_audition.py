@@ -98,6 +98,10 @@ class AuditionAndFlags:
         self.player.set_loop(on)
         self.settings.set("loop", on)
 
+    def _set_match_levels(self, on: bool) -> None:
+        self.player.set_match_levels(on)
+        self.settings.set("match_levels", on)
+
     def _set_volume(self, value: int) -> None:
         self.player.set_volume(value / 100)
         self.settings.set("volume", value / 100)

@@ -153,6 +153,12 @@ class WindowBuilder:
         self.autoplay_box = QCheckBox("Auto-play")
         self.autoplay_box.setToolTip("Play each loop as you move with Up/Down")
         self.autoplay_box.setChecked(self.settings.get("autoplay"))
+        self.match_levels_box = QCheckBox("Match levels")
+        self.match_levels_box.setToolTip(
+            "Play every loop at about the same loudness (quiet one-shots raised, loud loops"
+            " lowered, no peak over -1 dBFS), so each is judged by its sound, not its level"
+        )
+        self.match_levels_box.setChecked(self.settings.get("match_levels"))
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setRange(0, 100)
         self.volume.setValue(round(self.settings.get("volume") * 100))
@@ -162,6 +168,7 @@ class WindowBuilder:
             self.play_button,
             self.loop_box,
             self.autoplay_box,
+            self.match_levels_box,
             QLabel("Volume"),
             self.volume,
         ):

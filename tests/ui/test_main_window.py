@@ -2223,3 +2223,45 @@ def test_a_chosen_output_not_connected_at_start_gives_way_to_the_default(qtbot, 
     assert player._stream.kwargs["device"] is None
     assert player.note == "Headphones is not connected: playing through the system default."
     player.close()
+
+
+def test_matched_levels_play_a_quiet_one_shot_and_a_loud_loop_alike(qtbot, window, tmp_path):
+    """With Match levels on, each loop's loud part plays at about -20 dBFS RMS, no peak over
+    -1 dBFS; off, loops play at their own level. Kept for the next start."""
+    import audiogen
+
+    from anomalizer_desktop.ui import player as player_module
+
+    sr = audiogen.SR
+    t = np.arange(sr) / sr
+    hit = np.sin(2 * np.pi * 200 * t) * np.exp(-t * 30)  # a one-shot: loud start, long tail
+    quiet = str(audiogen.write(tmp_path / "quiet_hit.wav", 0.01 * hit))
+    loud = str(audiogen.write(tmp_path / "loud_loop.wav", 0.9 * np.sin(2 * np.pi * 110 * t)))
+    player = window.player
+    player.available, player.rate, player.channels = True, sr, 1
+    player.set_volume(1.0)
+
+    def played(path: str) -> np.ndarray:
+        player.decode(path)
+        player.play(path)
+        out = np.zeros((sr, 1), dtype=np.float32)
+        player._callback(out, sr, None, None)
+        player.stop()
+        return out[:, 0]
+
+    def loudness(y: np.ndarray) -> float:
+        blocks = np.square(y[: len(y) - len(y) % 1102]).reshape(-1, 1102).mean(axis=1)
+        return float(np.sqrt(np.quantile(blocks, 0.9)))
+
+    assert loudness(played(loud)) / loudness(played(quiet)) > 50  # their own levels
+    window.match_levels_box.setChecked(True)
+    assert player.match_levels and window.settings.get("match_levels")
+    quiet_out, loud_out = played(quiet), played(loud)
+    assert np.abs(quiet_out).max() <= player_module.MATCH_PEAK + 1e-4
+    assert np.abs(loud_out).max() <= player_module.MATCH_PEAK + 1e-4
+    assert loudness(loud_out) == pytest.approx(player_module.MATCH_RMS, rel=0.05)
+    # the one-shot rises by its peak's room (its loud part is short), 36 dB here
+    assert np.abs(quiet_out).max() == pytest.approx(player_module.MATCH_PEAK, rel=0.01)
+    assert player_module.level_gain(np.zeros((100, 2), np.float32), sr) == 1.0  # silence
+    window.match_levels_box.setChecked(False)
+    assert not window.settings.get("match_levels")
