@@ -382,7 +382,8 @@ class MainWindow(
             self.waveform.clear_wave(f"{os.path.basename(path)}: decoding…", shown)
 
     def _audio_output_changed(self, available: bool) -> None:
-        """The device went away mid-session: the transport row says whether it came back."""
+        """The output was opened anew (it went away mid-loop, or Preferences chose another):
+        the transport row says whether there is one now."""
         self.no_audio.setVisible(not available)
         tip = "" if available else self.player.problem
         self.no_audio.setToolTip(tip)

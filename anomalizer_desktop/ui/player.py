@@ -175,7 +175,7 @@ class AudioPlayer(QObject):
             self._cache[path] = samples
             if peak > 1.0:
                 self._hot_peaks[path] = peak
-            self._gains[path] = level_gain(samples, self.rate)
+            self._gains[path] = level_gain(samples, self.rate, min(peak, 1.0))
             kept = sum(loop.nbytes for loop in self._cache.values())
             while len(self._cache) > 1 and (
                 len(self._cache) > self._cache_size or kept > CACHE_BYTES
@@ -325,8 +325,7 @@ class AudioPlayer(QObject):
         """The device went away while a loop played (which then never ended: the window said
         Stop for good and played nothing more). Stop, and open the output again: the chosen
         device if it is back, else whatever the system's default is now; say so."""
-        _rescan_devices()
-        self._switch(self._device, fall_back=True)
+        self._switch(self._device, fall_back=True, rescan=True)
         if self.available:
             self.message.emit(
                 "The audio output stopped (was it unplugged?) and is open again: press Space"
@@ -346,9 +345,10 @@ class AudioPlayer(QObject):
             else self.problem
         )
 
-    def _switch(self, device: str | None, fall_back: bool = False) -> None:
+    def _switch(self, device: str | None, fall_back: bool = False, rescan: bool = False) -> None:
         """Stop, close the stream and open one on `device` (with `fall_back`, on the system
-        default when that fails); loops decoded for another rate or width are dropped."""
+        default when that fails; with `rescan`, PortAudio's device list is read again first,
+        once the stream is closed); loops decoded for another rate or width are dropped."""
         with self._lock:
             self._buffer, self._pos = None, 0
         before = (self.rate, self.channels)
@@ -356,6 +356,8 @@ class AudioPlayer(QObject):
             with contextlib.suppress(Exception):
                 self._stream.close()
         self._stream = None
+        if rescan:
+            _rescan_devices()
         self._last_block = time.monotonic()
         self._open(device)
         if not self.available and fall_back and device is not None:
@@ -364,6 +366,7 @@ class AudioPlayer(QObject):
             with self._lock:
                 self._cache.clear()
                 self._hot_peaks.clear()
+                self._gains.clear()
         self.output_changed.emit(self.available)
 
     def _tick(self) -> None:
@@ -379,14 +382,15 @@ class AudioPlayer(QObject):
             self._timer.stop()
 
 
-def level_gain(samples: np.ndarray, rate: int) -> float:
-    """The gain that plays `samples` ((frames, channels)) with their loud part at MATCH_RMS,
-    limited so their peak stays under MATCH_PEAK. The loud part is the LOUD_QUANTILE of the
-    power in LOUD_BLOCK_S blocks, so a one-shot's silent tail and a loop's quiet bars do not
-    count, and the whole loop is not what it is judged by."""
+def level_gain(samples: np.ndarray, rate: int, peak: float | None = None) -> float:
+    """The gain that plays `samples` ((frames, channels); `peak`: their largest magnitude,
+    when known) with their loud part at MATCH_RMS, limited so their peak stays under
+    MATCH_PEAK. The loud part is the LOUD_QUANTILE of the power in LOUD_BLOCK_S blocks: a
+    one-shot's silent tail and a loop's quiet bars do not pull its level down."""
     if samples.size == 0:
         return 1.0
-    peak = float(np.abs(samples).max())
+    if peak is None:
+        peak = max(float(samples.max()), -float(samples.min()))
     if peak <= 1e-6:  # silence stays silent
         return 1.0
     block = max(1, int(LOUD_BLOCK_S * rate))

@@ -16,6 +16,9 @@ import sys
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 
+#: how long a file manager started on demand may take to answer
+SHOW_ITEMS_MS = 3000
+
 
 def reveal(path: str) -> bool:
     """Open the file manager at `path` with the file selected, or failing that its folder.
@@ -36,9 +39,10 @@ def reveal(path: str) -> bool:
 
 def _show_items(path: str) -> bool:
     """Ask the freedesktop file manager service (org.freedesktop.FileManager1) to show the
-    file selected; False when there is no session bus or no such service."""
+    file selected; False when there is no session bus or no such service. A service started
+    on demand gets SHOW_ITEMS_MS to answer (D-Bus would wait 25 s, the window with it)."""
     try:
-        from PySide6.QtDBus import QDBusConnection, QDBusInterface, QDBusMessage
+        from PySide6.QtDBus import QDBus, QDBusConnection, QDBusInterface, QDBusMessage
     except ImportError:  # a build of Qt without D-Bus
         return False
     bus = QDBusConnection.sessionBus()
@@ -52,5 +56,8 @@ def _show_items(path: str) -> bool:
     )
     if not manager.isValid():
         return False
-    reply = manager.call("ShowItems", [QUrl.fromLocalFile(path).toString()], "")
+    manager.setTimeout(SHOW_ITEMS_MS)
+    reply = manager.call(
+        QDBus.CallMode.Block, "ShowItems", [QUrl.fromLocalFile(path).toString()], ""
+    )
     return reply.type() != QDBusMessage.MessageType.ErrorMessage
