@@ -167,6 +167,7 @@ class MainWindow(
         self.player.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.player.output_changed.connect(self._audio_output_changed)
         self.problems_button.clicked.connect(self.problems_dock.show)
+        self.keys_everywhere(self.map.view, self.waveform, self.explain_panel)
         self.embedder_box.currentTextChanged.connect(lambda _name: self.reload())
         self.welcome_button.clicked.connect(self.choose_folder)
         # at 100k loops the map redraws in about 0.1 s: not on every keystroke in the filter

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QEvent, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMenu
 
@@ -22,6 +22,15 @@ from anomalizer_desktop.ui.reveal import reveal
 from anomalizer_desktop.ui.undo import UserDataChange, describe_flag_change, describe_note_change
 
 FLAG_KEYS = {Qt.Key.Key_T: "typical", Qt.Key.Key_U: "unusual", Qt.Key.Key_0: None}
+#: keys that move through the table, from wherever the audition keys work
+TABLE_KEYS = {
+    Qt.Key.Key_Up,
+    Qt.Key.Key_Down,
+    Qt.Key.Key_PageUp,
+    Qt.Key.Key_PageDown,
+    Qt.Key.Key_Home,
+    Qt.Key.Key_End,
+}
 
 
 def is_trash_key(event) -> bool:
@@ -68,6 +77,28 @@ class AuditionAndFlags:
             self.sort_by_likeness()
             return True
         return False
+
+    def keys_everywhere(self, *widgets) -> None:
+        """The audition keys also work where a loop was picked outside the table: on the map,
+        the waveform and the Why unusual? panel (a loop clicked on the map, then U, flagged
+        nothing: the map had the focus and the keys were the table's alone). Up, Down and the
+        page keys move through the table from there."""
+        for widget in widgets:
+            widget.installEventFilter(self)
+        self._keys_from = widgets
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.KeyPress and watched in getattr(self, "_keys_from", ()):
+            if self.handle_key(event):
+                return True
+            no_modifier = not event.modifiers() & (
+                Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+            )
+            if event.key() in TABLE_KEYS and no_modifier:
+                self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+                QApplication.sendEvent(self.table, event)
+                return True
+        return super().eventFilter(watched, event)
 
     def toggle_play(self) -> None:
         index = self.table.currentIndex()

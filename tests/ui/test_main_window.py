@@ -2265,3 +2265,24 @@ def test_matched_levels_play_a_quiet_one_shot_and_a_loud_loop_alike(qtbot, windo
     assert player_module.level_gain(np.zeros((100, 2), np.float32), sr) == 1.0  # silence
     window.match_levels_box.setChecked(False)
     assert not window.settings.get("match_levels")
+
+
+def test_the_audition_keys_work_on_the_map_the_waveform_and_the_panel(
+    qtbot, window, scored_library
+):
+    """A loop clicked on the map, then U, flagged nothing: the map had the focus and the keys
+    were the table's alone. Now they work there too, and Down moves on through the table."""
+    path, _ = scored_library
+    target = int(window.map.ids[3])
+    window.map.selection_made.emit([target])
+    window.map.view.setFocus()
+    qtbot.keyClick(window.map.view, Qt.Key.Key_U)
+    with Store(path) as other:
+        assert {r.id: r.flag for r in other.list_samples()}[target] == "unusual"
+    row = window.table.currentIndex().row()
+    qtbot.keyClick(window.waveform, Qt.Key.Key_Down)
+    assert window.table.currentIndex().row() == row + 1
+    below = window.selected_ids()[0]
+    qtbot.keyClick(window.explain_panel, Qt.Key.Key_T)
+    with Store(path) as other:
+        assert {r.id: r.flag for r in other.list_samples()}[below] == "typical"
