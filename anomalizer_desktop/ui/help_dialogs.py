@@ -46,8 +46,10 @@ def shortcuts_html() -> str:
         for keys, what in SHORTCUTS
     )
     return (
-        f"<table>{rows}</table><p>Right-click the table's header to hide or show columns; "
-        "drag a header to move one. Drag rows out of the table into your DAW.</p>"
+        f"<table>{rows}</table><p>The keys from Space to S work in the table, on the map, "
+        "the waveform and the Why unusual? panel; the Loop menu has them too. Right-click the "
+        "table's header to hide or show columns; drag a header to move one. Drag rows out of "
+        "the table into your DAW.</p>"
     )
 
 
