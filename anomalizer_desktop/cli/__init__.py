@@ -10,6 +10,7 @@ import argparse
 import math
 import os
 import shlex
+import signal
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from pathlib import Path
 from anomalizer_desktop import __version__
 from anomalizer_desktop.cli import bench_commands, library_commands, loop_commands, model_commands
 from anomalizer_desktop.cli.clap_args import add_clap_options
-from anomalizer_desktop.cli.termination import EXIT_TERMINATED, Terminated, sigterm_unwinds
+from anomalizer_desktop.cli.termination import Terminated, signals_unwind
 from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
 from anomalizer_desktop.core.detector.spec import SVDD_ENSEMBLE
 from anomalizer_desktop.core.embedding.base import available_embedders
@@ -347,7 +348,7 @@ def _say_how_to_repair(library: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    with sigterm_unwinds():
+    with signals_unwind():
         return _run(args)
 
 
@@ -390,9 +391,9 @@ def _run(args: argparse.Namespace) -> int:
         print(f"anomalizer: {damaged(library, error)}", file=sys.stderr)
         _say_how_to_repair(library)
         return 1
-    except Terminated:
-        print("anomalizer: terminated", file=sys.stderr)
-        return EXIT_TERMINATED
+    except Terminated as ended:
+        print(f"anomalizer: terminated ({signal.Signals(ended.signum).name})", file=sys.stderr)
+        return ended.exit_status
     except KeyboardInterrupt:
         print("anomalizer: interrupted", file=sys.stderr)
         return 130

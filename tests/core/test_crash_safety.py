@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -111,7 +112,7 @@ def test_sigterm_ends_a_clap_embed_with_its_clean_up(tmp_path):
     finally:
         process.kill()
     assert process.returncode == 143
-    assert "anomalizer: terminated" in err.decode()
+    assert "anomalizer: terminated (SIGTERM)" in err.decode()
     assert not [n for n in os.listdir("/dev/shm") if n.startswith(slots)]
     assert len(workers) >= 2
     deadline = time.monotonic() + 5  # the pool's shutdown has joined them; allow the reaping
@@ -122,3 +123,47 @@ def test_sigterm_ends_a_clap_embed_with_its_clean_up(tmp_path):
         assert store.integrity_check() == "ok"
         stored = store.execute("SELECT COUNT(*) FROM features WHERE embedder = 'clap'")
         assert 4 <= stored.fetchone()[0] < 120
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP on Windows")
+def test_a_closed_terminal_ends_a_command_with_its_clean_up_unless_nohup(tmp_path):
+    """Closing the terminal sends SIGHUP, which ended a command on the spot as SIGTERM did;
+    started with SIGHUP ignored (nohup), the command is left to finish."""
+    folder = tmp_path / "many"
+    for i in range(80):
+        audiogen.write(folder / f"loop_{i:03d}.wav", audiogen.drum_loop(seconds=4.0, seed=i))
+    lib = tmp_path / "lib.sqlite"
+    assert main(["--library", str(lib), "scan", str(folder), "-q"]) == 0
+    command = [sys.executable, "-m", "anomalizer_desktop.cli", "--library", str(lib), "embed"]
+    process = subprocess.Popen(
+        [*command, "-q", "--workers", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        with sqlite3.connect(lib, timeout=30) as db:
+            if db.execute("SELECT COUNT(*) FROM features").fetchone()[0] >= 3:
+                break
+        time.sleep(0.02)
+    assert process.poll() is None, "embed finished before it could be stopped"
+    process.send_signal(signal.SIGHUP)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 129
+    assert "anomalizer: terminated (SIGHUP)" in err.decode()
+
+    def ignore_hangups():
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+    process = subprocess.Popen(
+        [*command, "-q", "--workers", "1", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=ignore_hangups,
+    )
+    time.sleep(1.0)
+    process.send_signal(signal.SIGHUP)
+    out, _ = process.communicate(timeout=120)
+    assert process.returncode == 0
+    result = json.loads(out)
+    assert result["skipped"] >= 3 and result["skipped"] + result["embedded"] == 80
+    with Store(lib) as store:
+        assert store.count_embedded("dsp", DspEmbedder.version) == 80
