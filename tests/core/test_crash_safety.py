@@ -43,15 +43,7 @@ def test_kill_9_during_embed_loses_nothing(tmp_path, capsys):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 120
-    embedded = 0
-    while time.monotonic() < deadline and process.poll() is None:
-        with sqlite3.connect(lib, timeout=30) as db:
-            embedded = db.execute("SELECT COUNT(*) FROM features").fetchone()[0]
-        if embedded >= 10:
-            break
-        time.sleep(0.05)
-    assert process.poll() is None, "embed finished before it could be killed"
+    _wait_until_embedded(process, lib, 10)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     assert process.returncode == -signal.SIGKILL
@@ -97,13 +89,7 @@ def test_sigterm_ends_a_clap_embed_with_its_clean_up(tmp_path):
         [*command, *options], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
     )
     slots = f"anomalizer-clips-{process.pid}-"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        with sqlite3.connect(lib, timeout=30) as db:
-            if db.execute("SELECT COUNT(*) FROM features").fetchone()[0] >= 4:
-                break
-        time.sleep(0.05)
-    assert process.poll() is None, "embed finished before it could be stopped"
+    _wait_until_embedded(process, lib, 4)
     workers = children(process.pid)
     assert [n for n in os.listdir("/dev/shm") if n.startswith(slots)]  # the slots are in use
     process.send_signal(signal.SIGTERM)
@@ -138,13 +124,7 @@ def test_a_closed_terminal_ends_a_command_with_its_clean_up_unless_nohup(tmp_pat
     process = subprocess.Popen(
         [*command, "-q", "--workers", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        with sqlite3.connect(lib, timeout=30) as db:
-            if db.execute("SELECT COUNT(*) FROM features").fetchone()[0] >= 3:
-                break
-        time.sleep(0.02)
-    assert process.poll() is None, "embed finished before it could be stopped"
+    _wait_until_embedded(process, lib, 3)
     process.send_signal(signal.SIGHUP)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 129
@@ -167,3 +147,15 @@ def test_a_closed_terminal_ends_a_command_with_its_clean_up_unless_nohup(tmp_pat
     assert result["skipped"] >= 3 and result["skipped"] + result["embedded"] == 80
     with Store(lib) as store:
         assert store.count_embedded("dsp", DspEmbedder.version) == 80
+
+
+def _wait_until_embedded(process: subprocess.Popen, lib, count: int) -> None:
+    """Wait until the library holds `count` vectors, with the embedding `process` still
+    running (one that finished first cannot be stopped halfway)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        with sqlite3.connect(lib, timeout=30) as db:
+            if db.execute("SELECT COUNT(*) FROM features").fetchone()[0] >= count:
+                break
+        time.sleep(0.02)
+    assert process.poll() is None, "embed finished before it could be stopped"
