@@ -403,8 +403,8 @@ class MainWindow(
             )
         else:
             tags = self.model.declared_tags(index.row())
-            peak = self.player.file_peak(path, result)
-            self.waveform.show_samples(result, self.player.rate, name, whole, tags, peak)
+            hot = self.player.hot_peak(path)  # else the waveform reads the peak it draws
+            self.waveform.show_samples(result, self.player.rate, name, whole, tags, hot)
 
     def _explain_current(self) -> None:
         rows = self.selected_rows()

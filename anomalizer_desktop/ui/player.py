@@ -186,12 +186,11 @@ class AudioPlayer(QObject):
                 kept -= loop.nbytes
         return samples
 
-    def file_peak(self, path: str, samples: np.ndarray) -> float:
-        """The loudest sample of the file `samples` were decoded from (full scale = 1): theirs,
-        unless the player scaled a louder float file down to full scale to play it."""
+    def hot_peak(self, path: str) -> float | None:
+        """The file's own peak (full scale = 1) where the player scaled a float file louder
+        than full scale down to play it; None where the samples are the file's own level."""
         with self._lock:
-            hot = self._hot_peaks.get(path)
-        return hot or max(float(samples.max(initial=0.0)), -float(samples.min(initial=0.0)))
+            return self._hot_peaks.get(path)
 
     def preload(self, paths: list[str]) -> None:
         """Decode these loops in the background (the neighbours of the selection)."""

@@ -12,13 +12,14 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QToolBar
 
 from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
 from anomalizer_desktop.core.embedding.clap.store import models_dir
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import help_dialogs, plain_text
+from anomalizer_desktop.ui.actions import make_action
 from anomalizer_desktop.ui.models_dialog import ModelsDialog
 from anomalizer_desktop.ui.settings import (
     apply_model_folder,
@@ -38,13 +39,7 @@ class WindowActions:
         self.addToolBar(toolbar)
 
         def action(text, slot, shortcut=None, tip=None):
-            act = QAction(text, self)
-            act.triggered.connect(slot)
-            if shortcut:
-                act.setShortcut(QKeySequence(shortcut))
-            if tip:
-                act.setToolTip(tip)
-            return act
+            return make_action(self, text, slot, shortcut, tip)
 
         self.act_add = action(
             "Add folder…", self.choose_folder, "Ctrl+O", "Add a folder of loops to the library"
@@ -188,18 +183,16 @@ class WindowActions:
         )
         edit.addAction(self.act_find)
         edit.addSeparator()
-        self.act_trash = action(
-            "Move to Trash…",
-            lambda: self.trash_selection(),
-            None,
-            "Move the selected loops' files to the desktop's trash (after asking)",
-        )
         # the table takes the keys itself (the filter box keeps them for its text): the menu
         # only shows them (see window_audition.is_trash_key)
-        self.act_trash.setShortcuts(
-            [QKeySequence(Qt.Key.Key_Delete), QKeySequence("Ctrl+Backspace")]
+        self.act_trash = make_action(
+            self,
+            "Move to Trash…",
+            self.trash_selection,
+            [QKeySequence(Qt.Key.Key_Delete), "Ctrl+Backspace"],
+            "Move the selected loops' files to the desktop's trash (after asking)",
+            shown_only=True,
         )
-        self.act_trash.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         edit.addAction(self.act_trash)
         self.act_extra_copies = action(
             "Select Extra Copies",

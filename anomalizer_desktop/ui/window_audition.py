@@ -11,13 +11,14 @@ import os
 import sys
 
 from PySide6.QtCore import QEvent, Qt, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMenu
 
 from anomalizer_desktop.core.analysis.loop_space import new_generation
 from anomalizer_desktop.core.library.store import StoreError
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import plain_text, trash
+from anomalizer_desktop.ui.actions import make_action
 from anomalizer_desktop.ui.reveal import reveal
 from anomalizer_desktop.ui.undo import UserDataChange, describe_flag_change, describe_note_change
 
@@ -236,22 +237,14 @@ class AuditionAndFlags:
         (`handle_key`), so a T typed in the filter box stays a T."""
 
         def action(text, slot, key=None, tip=None):
-            act = QAction(text, self)
-            act.triggered.connect(lambda _checked=False: slot())
-            if key:
-                act.setShortcut(QKeySequence(key))
-                act.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-            if tip:
-                act.setToolTip(tip)
-            return act
+            return make_action(self, text, slot, key, tip, shown_only=True)
 
         self.act_play = action("Play", self.toggle_play, "Space")
         self.player.playing_changed.connect(
             lambda playing: self.act_play.setText("Stop" if playing else "Play")
         )
-        self.act_loop = QAction("Loop playback", self, checkable=True)
-        self.act_loop.setShortcut(QKeySequence("L"))
-        self.act_loop.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.act_loop = action("Loop playback", lambda: None, "L")
+        self.act_loop.setCheckable(True)
         self.act_loop.setChecked(self.loop_box.isChecked())
         self.act_loop.toggled.connect(self.loop_box.setChecked)
         self.loop_box.toggled.connect(self.act_loop.setChecked)
