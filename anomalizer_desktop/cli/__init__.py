@@ -35,6 +35,7 @@ from anomalizer_desktop.core.library.store import (
     Store,
     damaged,
 )
+from anomalizer_desktop.core.library.user_tags import parse_tags
 from anomalizer_desktop.core.loop_names import spell_key, tempo_range
 from anomalizer_desktop.core.paths import resolve_library_path
 
@@ -92,9 +93,19 @@ def _key(text: str) -> str:
     return key
 
 
-def _add_tag_filters(p: argparse.ArgumentParser) -> None:
+def _tag(text: str) -> str:
+    """argparse type: one tag (spaces collapsed; no comma: a loop filter takes one tag)."""
+    tags = parse_tags(text)
+    if len(tags) != 1:
+        raise argparse.ArgumentTypeError(
+            f"not one tag: {text!r} (a tag is a word or words, without a comma)"
+        )
+    return tags[0]
+
+
+def _add_loop_filters(p: argparse.ArgumentParser) -> None:
     """--bpm and --key: only the loops that declare that tempo and key (in their names or
-    loop tags; the table's BPM and Key)."""
+    loop tags; the table's BPM and Key); --tag: only those the producer tagged so."""
     p.add_argument(
         "--bpm",
         type=_tempo_range,
@@ -102,6 +113,7 @@ def _add_tag_filters(p: argparse.ArgumentParser) -> None:
         help="only loops of this tempo (120 or 118-122)",
     )
     p.add_argument("--key", type=_key, help="only loops in this key (Am, F#m, Eb...)")
+    p.add_argument("--tag", type=_tag, help="only loops you tagged so (case aside)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -145,23 +157,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sort", choices=sorted(SORT_COLUMNS), default=None)
     p.add_argument("--flag", choices=FLAGS)
     p.add_argument("--status", choices=STATUSES)
-    _add_tag_filters(p)
+    _add_loop_filters(p)
     p.set_defaults(func=library_commands.cmd_list)
 
-    p = sub.add_parser("flag", parents=[common], help="flag loops typical or unusual, add notes")
+    p = sub.add_parser(
+        "flag", parents=[common], help="flag loops typical or unusual, add notes and tags"
+    )
     p.add_argument("paths", nargs="+", metavar="PATH")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--typical", action="store_true")
     group.add_argument("--unusual", action="store_true")
     group.add_argument("--clear", action="store_true", help="remove the flag")
     p.add_argument("--note", help="set a note ('' clears it)")
+    p.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="TAGS",
+        help="add tags ('dark' or 'dark, song-a'; repeatable); the loops keep their others",
+    )
+    p.add_argument(
+        "--untag", action="append", default=[], metavar="TAGS", help="take these tags off"
+    )
+    p.add_argument(
+        "--tags", metavar="TAGS", help="give the loops exactly these tags ('' takes all off)"
+    )
     p.set_defaults(func=library_commands.cmd_flag)
+
+    p = sub.add_parser("tags", parents=[common], help="the tags on your loops, with counts")
+    p.set_defaults(func=library_commands.cmd_tags)
 
     p = sub.add_parser(
         "trash", parents=[common], help="move loops to the desktop's trash and forget them"
     )
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--flag", choices=FLAGS, help="every loop flagged so")
+    p.add_argument("--tag", type=_tag, help="every loop tagged so")
     p.add_argument("--dry-run", action="store_true", help="list them; move nothing")
     p.set_defaults(func=library_commands.cmd_trash)
 
@@ -173,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-score", type=float)
     p.add_argument("--max-score", type=float)
     p.add_argument("--path", dest="paths", action="append", help="only these files (repeatable)")
-    _add_tag_filters(p)
+    _add_loop_filters(p)
     p.add_argument("--overwrite", action="store_true", help="replace an existing folder export")
     p.set_defaults(func=library_commands.cmd_export)
 

@@ -31,6 +31,7 @@ from anomalizer_desktop.core.library.scanner import UNREACHABLE_FOLDER, ScanErro
 from anomalizer_desktop.core.library.scanner import scan as scan_job
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.trash import TrashResult, links_in_store, move_to_trash
+from anomalizer_desktop.core.library.user_tags import stored_tags
 from anomalizer_desktop.core.library.walk import UNUSABLE_FILE_NAME, has_a_usable_name, shown_path
 from anomalizer_desktop.core.loop_names import declared
 from anomalizer_desktop.core.paths import resolve_library_path
@@ -134,7 +135,11 @@ def cmd_start(args: argparse.Namespace, store: Store) -> int:
 
 def cmd_list(args: argparse.Namespace, store: Store) -> int:
     records = store.list_samples(
-        sort=args.sort, descending=args.sort == "score", flag=args.flag, status=args.status
+        sort=args.sort,
+        descending=args.sort == "score",
+        flag=args.flag,
+        status=args.status,
+        tag=args.tag,
     )
     found = [(r, declared(r.path, r.file_tempo, r.file_key)) for r in records]
     found = [(r, d) for r, d in found if d.matches(args.bpm, args.key)]
@@ -154,26 +159,32 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
             "" if r.duration is None else f"{r.duration:.2f}",
             "" if d.tempo is None else f"{d.tempo:g}",
             d.key or "",
+            stored_tags(r.tags) or "",
             r.status,
             r.path,
             (r.error or "") + (f"  [{r.note}]" if r.note else ""),
         ]
         for r, d in found
     ]
-    header = ["flag", "unusual %", "score", "dur s", "bpm", "key", "status", "path", "error / note"]
+    header = ["flag", "unusual %", "score", "dur s", "bpm", "key", "tags", "status", "path"]
+    header += ["error / note"]
     print(format_table(rows, header))
     return 0
 
 
 def cmd_flag(args: argparse.Namespace, store: Store) -> int:
-    if not (args.typical or args.unusual or args.clear or args.note is not None):
+    """Flag loops, write their note, tag them: whatever the options say, in one transaction."""
+    tagging = bool(args.tag or args.untag) or args.tags is not None
+    if not (args.typical or args.unusual or args.clear or args.note is not None or tagging):
         # `flag loop.wav unusual` used to read "unusual" as a path and print "updated 1 loop"
         words = [p for p in args.paths if p in ("typical", "unusual", "clear")]
         hint = f" (did you mean --{words[0]}?)" if words else ""
         raise AnomalizerError(
-            "flag: say what to do with the loops: --typical, --unusual, --clear or --note"
-            f" TEXT{hint}"
+            "flag: say what to do with the loops: --typical, --unusual, --clear, --note"
+            f" TEXT, --tag TAGS, --untag TAGS or --tags TAGS{hint}"
         )
+    if args.tags is not None and (args.tag or args.untag):
+        raise AnomalizerError("flag: --tags gives the loops exactly those tags: drop --tag/--untag")
     ids, unknown = _named_loops(store, args.paths)
     if not ids:
         return 1
@@ -184,10 +195,26 @@ def cmd_flag(args: argparse.Namespace, store: Store) -> int:
             )
         if args.note is not None:
             store.set_note(ids.values(), args.note)
+        if args.tags is not None:
+            store.set_tags(ids.values(), args.tags)
+        elif args.tag or args.untag:
+            store.edit_tags(ids.values(), add=args.tag, remove=args.untag)
     if args.json:
         print_json({"flagged": len(set(ids.values())), "unknown": unknown})
     else:
         print(f"updated {quantity(len(set(ids.values())), 'loop')}")
+    return 0
+
+
+def cmd_tags(args: argparse.Namespace, store: Store) -> int:
+    """The tags on the library's loops, most used first, with how many loops carry each."""
+    counts = store.tag_counts()
+    if args.json:
+        print_json([{"tag": tag, "loops": count} for tag, count in counts.items()])
+    elif not counts:
+        print("no tags yet: `anomalizer flag PATH --tag NAME`, or G in the window")
+    else:
+        print(format_table([[str(n), tag] for tag, n in counts.items()], ["loops", "tag"]))
     return 0
 
 
@@ -212,12 +239,15 @@ def _named_loops(store: Store, paths: list[str]) -> tuple[dict[str, int], list[s
 
 def cmd_trash(args: argparse.Namespace, store: Store) -> int:
     """Move loops' files to the desktop's trash and forget them (the window's Move to Trash):
-    the loops named, and with --flag every loop flagged so. --dry-run only lists them."""
-    if not (args.paths or args.flag):
-        raise AnomalizerError("trash: name the loops (PATH ...) or --flag typical|unusual")
+    the loops named, and with --flag or --tag every loop flagged or tagged so (both given:
+    the loops that are both). --dry-run only lists them."""
+    if not (args.paths or args.flag or args.tag):
+        raise AnomalizerError(
+            "trash: name the loops (PATH ...), --flag typical|unusual or --tag NAME"
+        )
     chosen, unknown = _named_loops(store, args.paths)
-    if args.flag:
-        chosen.update((r.path, r.id) for r in store.list_samples(flag=args.flag))
+    if args.flag or args.tag:
+        chosen.update((r.path, r.id) for r in store.list_samples(flag=args.flag, tag=args.tag))
     if not chosen:
         if not unknown:
             print("no loops to move to the trash")
@@ -269,6 +299,7 @@ def cmd_export(args: argparse.Namespace, store: Store) -> int:
         paths=args.paths,
         tempo=args.bpm,
         key=args.key,
+        tag=args.tag,
     )
     try:
         target = write_export(entries, args.format, args.out, overwrite=args.overwrite)
@@ -362,6 +393,7 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
         "samples": store.counts_by_status(),
         "embedders": store.embedder_counts(),
         "flags": store.flag_counts(),
+        "tags": store.tag_counts(),
         "scores": scores.as_json(),
         "flag_backup": _flag_backup_info(store.path),
         "run_models": _run_models_info(store),
@@ -375,6 +407,11 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
     print("samples   " + ", ".join(f"{k} {v}" for k, v in info["samples"].items()))
     print("embedders " + (", ".join(f"{k} ({v})" for k, v in info["embedders"].items()) or "none"))
     print("flags     " + ", ".join(f"{k} {v}" for k, v in info["flags"].items()))
+    tags = list(info["tags"].items())
+    if tags:
+        shown = ", ".join(f"{tag} {n}" for tag, n in tags[:8])
+        more = f" and {len(tags) - 8} more (anomalizer tags)" if len(tags) > 8 else ""
+        print(f"tags      {shown}{more}")
     backup = info["flag_backup"]
     if backup is not None:
         written = time.strftime("%Y-%m-%d %H:%M", time.localtime(backup["written_at"]))

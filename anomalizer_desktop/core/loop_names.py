@@ -161,24 +161,32 @@ def key_rank(key: str | None) -> float:
 
 @dataclass(frozen=True, slots=True)
 class TagQuery:
-    """A filter's text with its tag terms taken out: "bpm:120" (119.5-120.5), "bpm:118-122"
-    (inclusive) and "key:Am" (any spelling: "key:a#m", "key:Bb minor"). A term that reads as
-    no tempo or key stays in `text`, so it finds nothing rather than everything."""
+    """A filter's text with its terms taken out: "bpm:120" (119.5-120.5), "bpm:118-122"
+    (inclusive), "key:Am" (any spelling: "key:a#m", "key:Bb minor") and "tag:dark" (one of
+    the producer's tags, case aside; "tag:"song a"" for one with spaces). A term that reads
+    as no tempo or key stays in `text`, so it finds nothing rather than everything."""
 
     text: str
     tempo: tuple[float, float] | None = None
     key: str | None = None
+    tag: str | None = None
 
 
 #: a tempo or a range of tempos as people type them: "120", "118-122"
 _TEMPO_SPAN = r"(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?"
 _TEMPO_TERM = re.compile(r"(?i)(?<!\S)bpm:" + _TEMPO_SPAN + r"(?!\S)")
 _KEY_TERM = re.compile(r"(?i)(?<!\S)key:(\S+(?:[ _-](?:minor|major|min|maj))?)(?!\S)")
+_TAG_TERM = re.compile(r'(?i)(?<!\S)tag:(?:"([^"]*)"?|([^\s,"]+))(?!\S)')
 
 
 def parse_query(text: str) -> TagQuery:
-    """Split a filter's text into plain text and the tag terms in it (see TagQuery)."""
-    tempo = key = None
+    """Split a filter's text into plain text and the terms in it (see TagQuery)."""
+    tempo = key = tag = None
+    match = _TAG_TERM.search(text)
+    if match:
+        tag = " ".join((match[1] if match[1] is not None else match[2]).split()) or None
+        if tag is not None:
+            text = text[: match.start()] + text[match.end() :]
     match = _TEMPO_TERM.search(text)
     if match:
         tempo = _span(match)
@@ -188,7 +196,7 @@ def parse_query(text: str) -> TagQuery:
         key = spell_key(match[1])
         if key is not None:
             text = text[: match.start()] + text[match.end() :]
-    return TagQuery(" ".join(text.split()), tempo, key)
+    return TagQuery(" ".join(text.split()), tempo, key, tag)
 
 
 def spell_key(text: str) -> str | None:

@@ -1,10 +1,12 @@
-"""Export dialog: which loops (unusual / typical / selection / top N) and how (M3U8, XSPF, CSV,
-folder of links). It says how many loops the choice holds before anything is written, and
+"""Export dialog: which loops (unusual / typical / tagged so / selection / top N) and how (M3U8,
+XSPF, CSV, folder of links). It says how many loops the choice holds before anything is written, and
 suggests a place in the Music folder named after the set, so a first export is two clicks."""
 
 from __future__ import annotations
 
 import os
+import re
+import sqlite3
 
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import (
@@ -27,7 +29,8 @@ from anomalizer_desktop.core.export import (
     select_entries,
     write_export,
 )
-from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.library.store import Store, StoreError
+from anomalizer_desktop.core.library.user_tags import has_tag
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import plain_text
 
@@ -53,6 +56,31 @@ EMPTY = {
 }
 
 
+#: the start of a tag set's key in the Loops list ("tag:song-a")
+TAG = "tag:"
+
+
+def _tag_counts(store: Store) -> list[tuple[str, int]]:
+    """The library's tags and how many loops carry each ([] when it cannot be read now)."""
+    try:
+        return list(store.tag_counts().items())
+    except (StoreError, sqlite3.Error):
+        return []
+
+
+def _empty(which: str) -> str:
+    """What the count line says when the set `which` holds no loop."""
+    if which.startswith(TAG):
+        return f"No loop tagged \u201c{which[len(TAG) :]}\u201d is on disk."
+    return EMPTY[which]
+
+
+def _file_name_part(text: str) -> str:
+    """`text` fit for a file name on any system: what Windows, macOS or Linux refuse (and
+    spaces) becomes "-"."""
+    return re.sub(r'[\\/:*?"<>|\s]+', "-", text).strip("-.") or "tagged"
+
+
 def export_folder() -> str:
     """Where a suggested export goes: the user's Music folder, else their home."""
     music = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.MusicLocation)
@@ -61,10 +89,17 @@ def export_folder() -> str:
 
 class ExportDialog(QDialog):
     """Which loops, which format, where. `folder`: where suggested targets go (the folder of
-    the last export, which the window remembers; else the Music folder or home)."""
+    the last export, which the window remembers; else the Music folder or home). `tag`: the
+    tag the table is filtered by, whose set is offered first unless several loops are
+    selected (the producer filtered to the set to export it)."""
 
     def __init__(
-        self, store: Store, selected_paths: list[str], parent=None, folder: str = ""
+        self,
+        store: Store,
+        selected_paths: list[str],
+        parent=None,
+        folder: str = "",
+        tag: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export loops")
@@ -74,8 +109,15 @@ class ExportDialog(QDialog):
         self.which = QComboBox()
         for label, key in SETS:
             self.which.addItem(label, key)
-        if selected_paths:
-            self.which.setCurrentIndex(2)
+        # a set per tag, after the flags: "Tagged “song-a” (12)", most used first
+        sets = _tag_counts(store)
+        for number, (name, count) in enumerate(sets):
+            self.which.insertItem(2 + number, f"Tagged \u201c{name}\u201d ({count})", TAG + name)
+        tagged = [2 + n for n, (name, _) in enumerate(sets) if tag and has_tag(name, tag)]
+        if tagged and len(selected_paths) <= 1:
+            self.which.setCurrentIndex(tagged[0])
+        elif selected_paths:
+            self.which.setCurrentIndex(self.which.findData("selection"))
         self.top_n = QSpinBox(minimum=1, maximum=100_000, value=50)
         self.format = QComboBox()
         for label, key, _ in FORMATS:
@@ -122,7 +164,7 @@ class ExportDialog(QDialog):
         except ExportError:  # the top N of a library without scores
             count = 0
         self.count_label.setText(
-            f"{quantity(count, 'loop')} will be exported." if count else EMPTY[which]
+            f"{quantity(count, 'loop')} will be exported." if count else _empty(which)
         )
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(count > 0)
         if self.target.text() in ("", self._suggestion):
@@ -131,9 +173,11 @@ class ExportDialog(QDialog):
 
     def suggested_target(self) -> str:
         suffix = SUFFIXES[self.format.currentData()]
-        name = {"selection": "selected", "top": f"top-{self.top_n.value()}"}.get(
-            self.which.currentData(), self.which.currentData()
-        )
+        which = self.which.currentData()
+        if which.startswith(TAG):
+            name = _file_name_part(which[len(TAG) :])
+        else:
+            name = {"selection": "selected", "top": f"top-{self.top_n.value()}"}.get(which, which)
         return os.path.join(self.folder, f"{name}-loops{suffix}")
 
     def _browse(self) -> None:
@@ -153,6 +197,8 @@ class ExportDialog(QDialog):
             return select_entries(self.store, flag=which)
         if which == "selection":
             return select_entries(self.store, paths=self.selected_paths)
+        if which.startswith(TAG):
+            return select_entries(self.store, tag=which[len(TAG) :])
         return select_entries(self.store, top=self.top_n.value())
 
     def _write(self, entries, fmt: str, target: str):

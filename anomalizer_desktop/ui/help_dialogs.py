@@ -22,9 +22,10 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("L", "loop on / off"),
     ("T / U / 0", "flag typical / unusual / clear the flag"),
     ("N", "write a note for the selected loops (empty clears it)"),
+    ("G", "tag the selected loops (your own sets: dark, song-a...; the filter finds tag:name)"),
     ("S", "sort by likeness to the selected loop (a column header sorts by it again)"),
     ("Ctrl+F", "find: type to filter; Return goes to the first row, Escape clears"),
-    ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo flags and notes"),
+    ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo flags, notes and tags"),
     (
         "Delete / Ctrl+Backspace",
         "move the selected loops to the trash (after asking; restore them from there)",

@@ -14,6 +14,7 @@ import numpy as np
 
 from anomalizer_desktop.core.audio.identity import is_edge_hash
 from anomalizer_desktop.core.library.store import SampleRecord
+from anomalizer_desktop.core.library.user_tags import has_tag, stored_tags
 from anomalizer_desktop.core.loop_names import declared, key_rank, parse_query
 
 FLAG_CODES = {"unusual": 0, "typical": 1, None: 2}
@@ -68,6 +69,8 @@ class LibraryData:
     tempo_from: list[str]
     keys: list[str | None]
     key_from: list[str]
+    #: the producer's tags, as the library stores them ("dark, song-a"; "" for none)
+    tags: list[str]
     _keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -77,19 +80,22 @@ class LibraryData:
         fields += ("score", "percentile", "flag", "note")  # Store.table_rows' order
         # (records carry no content hash: no copies known)
         return cls.from_rows(
-            [(*(getattr(r, f) for f in fields), None, r.file_tempo, r.file_key) for r in records]
+            [
+                (*(getattr(r, f) for f in fields), None, r.file_tempo, r.file_key, tags)
+                for r, tags in zip(records, (stored_tags(r.tags) for r in records), strict=True)
+            ]
         )
 
     @classmethod
     def from_rows(cls, rows: list[tuple]) -> LibraryData:
         """From `Store.table_rows()` tuples, a column at a time (no object per row)."""
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 13
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 14
         ids, paths, status, errors, duration, rate, score, percentile, flags, notes = columns[:10]
 
         def floats(values) -> np.ndarray:
             return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
-        tags = [declared(*row) for row in zip(paths, columns[11], columns[12], strict=True)]
+        says = [declared(*row) for row in zip(paths, columns[11], columns[12], strict=True)]
         # one split per path, not a basename and a dirname (each splits it): 100k paths 60 ms
         folders, names = zip(*map(os.path.split, paths), strict=True) if paths else ((), ())
 
@@ -107,10 +113,11 @@ class LibraryData:
             notes=[n or "" for n in notes],
             errors=[e or "" for e in errors],
             copy_group=_copy_groups(columns[10], status),
-            tempo=floats(t.tempo for t in tags),
-            tempo_from=[t.tempo_from for t in tags],
-            keys=[t.key for t in tags],
-            key_from=[t.key_from for t in tags],
+            tempo=floats(d.tempo for d in says),
+            tempo_from=[d.tempo_from for d in says],
+            keys=[d.key for d in says],
+            key_from=[d.key_from for d in says],
+            tags=[t or "" for t in columns[13]],
         )
 
     @classmethod
@@ -145,9 +152,10 @@ class LibraryData:
             return _ranks(
                 [f + "/" + n for f, n in zip(self.folders, self.names, strict=True)]
             ).astype(float)
-        if column == "note":
-            keys = _ranks(self.notes).astype(np.float64)
-            keys[[not n for n in self.notes]] = np.nan  # empty notes sort last
+        if column in ("note", "tags"):
+            texts = self.notes if column == "note" else self.tags
+            keys = _ranks(texts).astype(np.float64)
+            keys[[not t for t in texts]] = np.nan  # empty notes and tags sort last
             return keys
         if column == "flag":
             return np.array([FLAG_CODES[f] for f in self.flags], dtype=np.float64)
@@ -156,11 +164,16 @@ class LibraryData:
         raise KeyError(column)
 
     def text_mask(self, text: str) -> np.ndarray:
-        """Rows whose name, folder or note contains `text` (case-insensitive), with the tempo
-        and key its tag terms ask for ("bpm:120", "bpm:118-122", "key:Am"; core.loop_names)."""
+        """Rows whose name, folder, note or tags contain `text` (case-insensitive), with the
+        tempo, key and tag its terms ask for ("bpm:120", "bpm:118-122", "key:Am", "tag:dark";
+        core.loop_names)."""
         query = parse_query(text)
         needle = query.text.casefold()
         mask = np.ones(len(self), dtype=bool)
+        if query.tag is not None:
+            mask &= np.fromiter(
+                (bool(t) and has_tag(t, query.tag) for t in self.tags), dtype=bool, count=len(self)
+            )
         if query.tempo is not None:
             low, high = query.tempo
             mask &= (self.tempo >= low) & (self.tempo <= high)  # NaN: no tempo, never shown
@@ -169,8 +182,8 @@ class LibraryData:
         if needle:
             mask &= np.fromiter(
                 (
-                    needle in f"{p}\n{n}".casefold()
-                    for p, n in zip(self.paths, self.notes, strict=True)
+                    needle in f"{p}\n{n}\n{t}".casefold()
+                    for p, n, t in zip(self.paths, self.notes, self.tags, strict=True)
                 ),
                 dtype=bool,
                 count=len(self),

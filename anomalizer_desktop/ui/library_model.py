@@ -30,6 +30,7 @@ COLUMNS = [
     ("sample_rate", "Rate"),
     ("status", "Status"),
     ("note", "Note"),  # before the long folder paths, so that notes show without scrolling
+    ("tags", "Tags"),
     ("folder", "Folder"),
 ]
 COLUMN_INDEX = {key: i for i, (key, _) in enumerate(COLUMNS)}
@@ -114,7 +115,9 @@ class LibraryTableModel(QAbstractTableModel):
             text = lib.errors[row] or lib.paths[row]
             if key in ("tempo", "key"):
                 text = f"{_tag_tip(lib, key, row)}\n{text}"
-            return tip(f"{text}\nNote: {lib.notes[row]}" if lib.notes[row] else text)
+            if lib.notes[row]:
+                text += f"\nNote: {lib.notes[row]}"
+            return tip(f"{text}\nTags: {lib.tags[row]}" if lib.tags[row] else text)
         if role == Qt.ItemDataRole.DecorationRole and key == "percentile":
             value = float(lib.percentile[row])  # the map's colour for it: table and map agree
             return None if math.isnan(value) else QColor(*colour_bins()[colour_bin(value)])
@@ -142,7 +145,8 @@ class LibraryTableModel(QAbstractTableModel):
             return lib.status[row] if lib.status[row] != "error" else "error: " + lib.errors[row]
         if key == "key":
             return lib.keys[row] or ""
-        return {"name": lib.names, "folder": lib.folders, "note": lib.notes}[key][row]
+        texts = {"name": lib.names, "folder": lib.folders, "note": lib.notes, "tags": lib.tags}
+        return texts[key][row]
 
     def flags(self, index: QModelIndex):
         base = super().flags(index)
@@ -362,6 +366,20 @@ class LibraryTableModel(QAbstractTableModel):
         self.library.invalidate("note")
         self._emit_column_changed("note")
 
+    def tags_of(self, sample_ids) -> list[str]:
+        """The stored tags of these samples ("dark, song-a"; "" for none), in the order given."""
+        rows = (self._id_to_row.get(int(i)) for i in sample_ids)
+        return [self.library.tags[r] if r is not None else "" for r in rows]
+
+    def update_tags(self, sample_ids, tags: str | None) -> None:
+        """Tags changed in the store (their stored text): show them without reloading."""
+        for sample_id in sample_ids:
+            row = self._id_to_row.get(int(sample_id))
+            if row is not None:
+                self.library.tags[row] = tags or ""
+        self.library.invalidate("tags")
+        self._emit_column_changed("tags")
+
     def _emit_column_changed(self, *keys: str) -> None:
         if not len(self._view):
             return
@@ -398,5 +416,5 @@ def _tag_tip(library: LibraryData, key: str, row: int) -> str:
 
 
 def _annotated(library: LibraryData, row: int) -> bool:
-    """Whether the producer flagged the loop or wrote a note on it."""
-    return library.flags[row] is not None or bool(library.notes[row])
+    """Whether the producer flagged the loop, wrote a note on it or tagged it."""
+    return library.flags[row] is not None or bool(library.notes[row]) or bool(library.tags[row])

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QMainWindow
 
 from anomalizer_desktop.core.analysis.loop_space import new_generation
 from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.loop_names import parse_query
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import drops, jobs
 from anomalizer_desktop.ui.closing import unless_closed
@@ -521,7 +522,8 @@ class MainWindow(
     # ------------------------------------------------------------------ export & drops
     def open_export(self) -> ExportDialog:
         paths = [self.model.path(r) for r in self.selected_rows()]
-        dialog = ExportDialog(self.store, paths, self, self.settings.get("export_folder"))
+        tag = parse_query(self.filter_text.text()).tag
+        dialog = ExportDialog(self.store, paths, self, self.settings.get("export_folder"), tag)
         if dialog.exec():
             self.statusBar().showMessage(dialog.result_message, 10_000)
             # the next export is suggested beside this one (a DAW project's folder, often)

@@ -45,15 +45,16 @@ def _names(paths: list[str], shown: int = 8) -> str:
 
 
 def confirm(parent, paths: list[str], flagged: int, links: list[str] = ()) -> bool:
-    """Ask before moving these loops to the trash; `flagged` of them carry a flag or note, and
+    """Ask before moving these loops to the trash; `flagged` of them carry a flag, note or
+    tags, and
     `links` are the library's other loops that are links to their files."""
     what = f"“{os.path.basename(paths[0])}”" if len(paths) == 1 else quantity(len(paths), "loop")
     if not flagged:
         kept = ""
     elif len(paths) == 1:
-        kept = " Its flag and note go with it."
+        kept = " Its flag, note and tags go with it."
     else:
-        have = "has a flag or a note" if flagged == 1 else "have flags or notes"
+        have = "has a flag, a note or tags" if flagged == 1 else "have flags, notes or tags"
         kept = f" {flagged} of them {have}, which go too."
     box = plain_text.message_box(
         QMessageBox.Icon.Question, "Move to Trash", f"Move {what} to the trash?", parent

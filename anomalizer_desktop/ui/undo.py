@@ -1,6 +1,6 @@
-"""Undo and redo for what the user writes by hand in the window: flags and notes.
+"""Undo and redo for what the user writes by hand in the window: flags, notes and tags.
 
-Flags and notes go to the library the moment a key is pressed (nothing waits for a save), so
+Flags, notes and tags go to the library the moment a key is pressed (nothing waits for a save), so
 undoing a change writes each loop's earlier value back, and redoing it writes the new one
 again. Flagging quickly from the keyboard makes slips easy; Ctrl+Z takes one back.
 """
@@ -15,51 +15,75 @@ from PySide6.QtGui import QUndoCommand
 from anomalizer_desktop.core.text import quantity
 
 #: writes user data: (field, {value: sample ids}) -> False when the library refused it (the
-#: writer tells the user why); field is "flag" or "note"
+#: writer tells the user why); field is "flag", "note" or "tags" (their stored text)
 Writer = Callable[[str, Mapping[str | None, list[int]]], bool | None]
 
 
 class UserDataChange(QUndoCommand):
-    """One flag or note change for some loops: `after` for all of them, `before` per loop."""
+    """One flag, note or tags change for some loops: `before` per loop, `after` one value
+    for all of them or one per loop (tags added to loops that have other tags each)."""
 
     def __init__(
         self,
         write: Writer,
         field: str,
         before: Mapping[int, str | None],
-        after: str | None,
+        after: str | Mapping[int, str | None] | None,
         text: str,
     ) -> None:
         super().__init__(text)
         self._write, self.field = write, field
         self.before = {int(i): (value or None) for i, value in before.items()}
-        self.after = after or None
+        if isinstance(after, Mapping):
+            self.after = {int(i): (value or None) for i, value in after.items()}
+        else:
+            self.after = dict.fromkeys(self.before, after or None)
         self._applied = False
 
     def apply(self) -> bool:
         """Write the change now, before it joins the undo history: a change the library
         refused (a full disk, a drive gone) is no step to undo. True when it was saved; push
         the command then, and the push does not write it twice."""
-        self._applied = self._write(self.field, {self.after: list(self.before)}) is not False
+        self._applied = self._write(self.field, _by_value(self.after)) is not False
         return self._applied
 
     def redo(self) -> None:
         if self._applied:  # QUndoStack.push calls redo: `apply` has written it already
             self._applied = False
             return
-        self._write(self.field, {self.after: list(self.before)})
+        self._write(self.field, _by_value(self.after))
 
     def undo(self) -> None:
-        by_value: dict[str | None, list[int]] = defaultdict(list)
-        for sample_id, value in self.before.items():
-            by_value[value].append(sample_id)
-        self._write(self.field, by_value)
+        self._write(self.field, _by_value(self.before))
+
+
+def _by_value(values: Mapping[int, str | None]) -> dict[str | None, list[int]]:
+    """{value: the loops that get it}: what a Writer takes."""
+    by_value: dict[str | None, list[int]] = defaultdict(list)
+    for sample_id, value in values.items():
+        by_value[value].append(sample_id)
+    return dict(by_value)
 
 
 def describe_flag_change(count: int, flag: str | None) -> str:
     """The undo text of a flag change, e.g. "flag 3 loops unusual"."""
     loops = quantity(count, "loop")
     return f"clear the flag of {loops}" if flag is None else f"flag {loops} {flag}"
+
+
+def describe_tags_change(
+    count: int, added: tuple[str, ...], removed: tuple[str, ...], done: bool = False
+) -> str:
+    """The undo text of a tags change, e.g. "tag 3 loops dark, song-a" or "untag 1 loop
+    keep"; with `done`, what the status bar says of it ("Tagged 3 loops dark, song-a")."""
+    loops = quantity(count, "loop")
+    if added and not removed:
+        text = f"{'Tagged' if done else 'tag'} {loops} {', '.join(added)}"
+    elif removed and not added:
+        text = f"{'Took' if done else 'take'} {', '.join(removed)} off {loops}"
+    else:
+        text = f"{'Changed' if done else 'change'} the tags of {loops}"
+    return text
 
 
 def describe_note_change(count: int, note: str | None) -> str:

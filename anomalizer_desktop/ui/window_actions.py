@@ -179,7 +179,7 @@ class WindowActions:
             edit.addAction(act)
         edit.addSeparator()
         self.act_find = action(
-            "Find…", self.focus_filter, "Ctrl+F", "Filter the table by name, folder or note"
+            "Find…", self.focus_filter, "Ctrl+F", "Filter the table by name, folder, note or tag"
         )
         edit.addAction(self.act_find)
         edit.addSeparator()

@@ -63,15 +63,16 @@ class WindowBuilder:
 
     def _build_ui(self) -> None:
         self.filter_text = QLineEdit(
-            placeholderText="Filter by name, folder, note, bpm:120-128 or key:Am…"
+            placeholderText="Filter by name, folder, note, tag:name, bpm:120-128 or key:Am…"
         )
         self.filter_text.setClearButtonEnabled(True)
         self.filter_text.setToolTip(
             tip(
-                "Shows the loops whose name, folder or note holds the text.\n"
+                "Shows the loops whose name, folder, note or tags hold the text.\n"
                 "bpm:120 (or a range, bpm:118-122) shows those of that tempo,\n"
-                "key:Am those in that key (any spelling: key:a#m, key:Bb minor).\n"
-                "Combine them: bass bpm:120 key:Am\n"
+                "key:Am those in that key (any spelling: key:a#m, key:Bb minor),\n"
+                'tag:dark those you tagged dark (tag:"song a" for spaces).\n'
+                "Combine them: bass bpm:120 key:Am tag:keep\n"
                 "Return goes to the first loop found, Escape clears."
             )
         )
@@ -127,6 +128,7 @@ class WindowBuilder:
             ("sample_rate", 68),
             ("status", 60),
             ("note", 160),
+            ("tags", 120),
             ("folder", 220),
         ):
             self.table.setColumnWidth(COLUMN_INDEX[column], width)
@@ -187,6 +189,7 @@ class WindowBuilder:
                 "U unusual",
                 "0 clear",
                 "N note",
+                "G tag",
                 "S like this",
                 "F1 all keys",
             ]

@@ -161,7 +161,7 @@ class LibraryJobs:
             self.statusBar().showMessage("No missing loops: every file is where it was.", 5000)
             return 0
         lost = (
-            f" {annotated} of them carry flags or notes, which are deleted too."
+            f" {annotated} of them carry flags, notes or tags, which are deleted too."
             if annotated
             else ""
         )
@@ -201,13 +201,15 @@ class LibraryJobs:
             return 0
         root_id = roots[folders.index(folder)][0]
         loops, annotated = self.store.root_summary(root_id)
-        lost = f" {annotated} of them carry flags or notes, which go too." if annotated else ""
+        lost = (
+            f" {annotated} of them carry flags, notes or tags, which go too." if annotated else ""
+        )
         if not plain_text.confirm(
             self,
             "Remove folder from library",
             f"Remove {folder} and its {quantity(loops, 'loop')} from the library?{lost}\n\n"
             "The files stay on disk; adding the folder again brings the loops back, without "
-            "their flags and notes.",
+            "their flags, notes and tags.",
         ):
             return 0
         removed = self.store.remove_root(root_id)

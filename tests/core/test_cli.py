@@ -177,7 +177,8 @@ def test_flag_without_an_action_says_what_is_missing_and_changes_nothing(capsys,
     loop = str(next(loop_folder.rglob("*.wav")))
     assert main(["--library", lib, "flag", loop, "unusual"]) == 1
     error = capsys.readouterr().err
-    assert "--typical, --unusual, --clear or --note" in error and "did you mean --unusual?" in error
+    assert "--typical, --unusual, --clear, --note TEXT, --tag TAGS" in error
+    assert "did you mean --unusual?" in error
     assert "updated" not in error
     _, rows = run(capsys, "--library", lib, "list", "--json")
     assert all(r["flag"] is None and r["note"] is None for r in rows)

@@ -98,6 +98,7 @@ def test_csv_round_trip_with_quotes_and_unicode(library, tmp_path):
         "note",
         "bpm",
         "key",
+        "tags",
     ]
 
 

@@ -79,7 +79,10 @@ def test_a_damaged_page_loses_only_its_rows_and_the_rest_keep_their_ids_and_flag
     assert outcome.tables["samples"].stretches >= 1
     assert outcome.tables["features"].dropped == lost and outcome.tables["scores"].dropped == lost
     assert "Rescan, embed and train" in outcome.summary()
-    assert "Flags and notes that could not be read, or whose loop was lost, are gone" in (
+    assert "Flags, notes and tags that could not be read, or whose loop was lost, are gone" in (
+        outcome.summary()
+    )
+    assert f"kept {len(kept)} loops; the flags, notes and tags of {len(flags)} loops;" in (
         outcome.summary()
     )
 
@@ -275,7 +278,8 @@ def test_flags_of_lost_loops_come_back_from_the_backup_beside_the_library(tmp_pa
     assert all(p.startswith("/loops/") for p, _ in back)
     roots = {path: root for path, root in rows_of(library, "SELECT path, root_id FROM samples")}
     assert all(roots[p] == (1 if "/loops/a/" in p else 2) for p, _ in back)
-    assert f"Flags and notes of {len(back)} loops came back from the backup" in outcome.summary()
+    came_back = f"Flags, notes and tags of {len(back)} loops came back from the backup"
+    assert came_back in outcome.summary()
     assert "missing until the next rescan finds them" in outcome.summary()
     assert outcome.backup_written_at == written_at
     assert not list(tmp_path.glob("*.repairing*"))  # the new library wrote no backup of its own
@@ -350,7 +354,7 @@ def test_a_backup_entry_of_a_loop_moved_since_makes_no_phantom_missing_loop(tmp_
             "INSERT INTO samples(id, path, root_id, content_hash, status, first_seen, last_seen)"
             " VALUES (1, '/loops/new/kick.wav', 1, 'kick', 'ok', 0, 0)"
         )
-        db.execute("INSERT INTO user_data VALUES (1, 'unusual', NULL, 0)")
+        db.execute("INSERT INTO user_data(sample_id, flag, updated_at) VALUES (1, 'unusual', 0)")
         outcome = Repaired(tmp_path / "lib.sqlite", tmp_path / "kept")
         before_the_move = FlaggedLoop("/loops/old/kick.wav", "kick", "unusual", None, 0.0)
         _restore_flags(db, [before_the_move], outcome)
@@ -412,10 +416,12 @@ def test_a_repaired_copy_that_cannot_be_written_says_why_without_its_scratch_nam
 
 
 def _as_first_schema(library):
-    """Make `library` what the first schema wrote (before samples had a tempo column)."""
+    """Make `library` what the first schema wrote (before samples had a tempo column, and
+    user data tags)."""
     with contextlib.closing(sqlite3.connect(library)) as db:
         db.execute("ALTER TABLE samples DROP COLUMN tempo")
         db.execute("ALTER TABLE samples DROP COLUMN key")
+        db.execute("ALTER TABLE user_data DROP COLUMN tags")
         db.execute("DROP INDEX features_kind")
         db.execute("PRAGMA user_version = 1")
         db.commit()
@@ -430,6 +436,7 @@ def test_a_library_of_an_older_schema_opens_and_repairs_with_its_rows(tmp_path):
     with Store(library) as store:
         assert len(store.list_samples()) == 600
         assert {r.file_tempo for r in store.list_samples()} == {None}
+        assert {r.tags for r in store.list_samples()} == {()}
         plan = store.execute(
             "EXPLAIN QUERY PLAN SELECT version, dim FROM features WHERE embedder = 'dsp'"
         ).fetchall()

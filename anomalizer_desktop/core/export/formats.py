@@ -9,11 +9,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from anomalizer_desktop.core.export.selection import ExportEntry
+from anomalizer_desktop.core.library.user_tags import stored_tags
 
 XSPF_NS = "http://xspf.org/ns/0/"
 META_BASE = "https://github.com/anomalizer-desktop/ns/"
-#: bpm and key last, so that scripts reading the first six by position still read them
-CSV_COLUMNS = ("path", "duration", "score", "percentile", "flag", "note", "bpm", "key")
+#: bpm, key and tags last (in the order they came), so that scripts reading the first
+#: columns by position still read them
+CSV_COLUMNS = ("path", "duration", "score", "percentile", "flag", "note", "bpm", "key", "tags")
 
 
 def to_m3u8(entries: list[ExportEntry]) -> str:
@@ -38,8 +40,8 @@ def _breaks_a_line(text: str) -> bool:
 
 
 def to_xspf(entries: list[ExportEntry], title: str = "anomalizer export") -> str:
-    """XSPF version 1 with file:// locations, duration in ms, and flag, score, note, bpm and
-    key as <meta>."""
+    """XSPF version 1 with file:// locations, duration in ms, and flag, score, note, bpm, key
+    and tags ("dark, song-a") as <meta>."""
     ET.register_namespace("", XSPF_NS)
     playlist = ET.Element(f"{{{XSPF_NS}}}playlist", version="1")
     ET.SubElement(playlist, f"{{{XSPF_NS}}}title").text = title
@@ -57,6 +59,7 @@ def to_xspf(entries: list[ExportEntry], title: str = "anomalizer export") -> str
             ("note", entry.note),
             ("bpm", entry.tempo),
             ("key", entry.key),
+            ("tags", stored_tags(entry.tags)),
         ):
             if value is not None:
                 meta = ET.SubElement(track, f"{{{XSPF_NS}}}meta", rel=META_BASE + key)
@@ -66,7 +69,8 @@ def to_xspf(entries: list[ExportEntry], title: str = "anomalizer export") -> str
 
 
 def to_csv(entries: list[ExportEntry]) -> str:
-    """One row per loop: path, duration (s), score, percentile, flag, note, bpm, key."""
+    """One row per loop: path, duration (s), score, percentile, flag, note, bpm, key, tags
+    ("dark, song-a")."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -81,6 +85,7 @@ def to_csv(entries: list[ExportEntry]) -> str:
                 entry.note or "",
                 "" if entry.tempo is None else f"{entry.tempo:g}",
                 entry.key or "",
+                stored_tags(entry.tags) or "",
             ]
         )
     return buffer.getvalue()

@@ -1,4 +1,5 @@
-"""Which loops go into an export: by flag, by score (top N or a range), or by explicit paths."""
+"""Which loops go into an export: by flag, tag, score (top N or a range), tempo, key, or by
+explicit paths."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ class ExportEntry:
     #: the tempo and key the loop declares (its name or its loop tags: core.loop_names)
     tempo: float | None = None
     key: str | None = None
+    #: the producer's own tags (`user_tags`)
+    tags: tuple[str, ...] = ()
 
 
 def select_entries(
@@ -38,14 +41,16 @@ def select_entries(
     paths: list[str] | None = None,
     tempo: tuple[float, float] | None = None,
     key: str | None = None,
+    tag: str | None = None,
 ) -> list[ExportEntry]:
     """The existing (not missing) samples matching every given criterion, most unusual first
     when scores exist, else by path. `top` needs scores and keeps the N highest (of those at
-    the `tempo` range and in the `key` asked for: the tempo and key loops declare)."""
-    records = store.list_samples(sort="score", descending=True, flag=flag)
+    the `tempo` range and in the `key` asked for: the tempo and key loops declare; and of
+    those tagged `tag`)."""
+    records = store.list_samples(sort="score", descending=True, flag=flag, tag=tag)
     records = [r for r in records if r.status != "missing"]
-    tags = {r.id: declared(r.path, r.file_tempo, r.file_key) for r in records}
-    records = [r for r in records if tags[r.id].matches(tempo, key)]
+    says = {r.id: declared(r.path, r.file_tempo, r.file_key) for r in records}
+    records = [r for r in records if says[r.id].matches(tempo, key)]
     if paths is not None:
         held = {r.path for r in records}
         wanted = {held_name(p, held) for p in paths}
@@ -69,8 +74,9 @@ def select_entries(
             percentile=r.percentile,
             flag=r.flag,
             note=r.note,
-            tempo=tags[r.id].tempo,
-            key=tags[r.id].key,
+            tempo=says[r.id].tempo,
+            key=says[r.id].key,
+            tags=r.tags,
         )
         for r in records
     ]

@@ -44,6 +44,7 @@ from anomalizer_desktop.core.library.store import (
     StoreError,
     sound_vector,
 )
+from anomalizer_desktop.core.library.user_tags import parse_tags, stored_tags
 from anomalizer_desktop.core.text import file_size
 
 #: the library's tables in the order they are copied: each after the tables it refers to
@@ -248,7 +249,7 @@ def _copy_readable(
 
 
 def _restore_flags(new: sqlite3.Connection, backup: list[FlaggedLoop], outcome: Repaired) -> None:
-    """Give back, from the backup, the flags and notes of loops that have none in the repaired
+    """Give back, from the backup, the flags, notes and tags of loops that have none in the repaired
     library; a loop whose row was lost comes back as missing, with its content hash (a rescan
     finds its file there, or moved, by its bytes). Found by path only: a copy of the loop
     elsewhere in the library has the same bytes, and must not take its flag."""
@@ -265,7 +266,8 @@ def _restore_flags(new: sqlite3.Connection, backup: list[FlaggedLoop], outcome: 
     }
     roots = new.execute("SELECT id, path FROM roots").fetchall()
     for loop in backup:
-        if loop.flag not in (None, "typical", "unusual") or (loop.flag is None and not loop.note):
+        tags = stored_tags(parse_tags(loop.tags))
+        if loop.flag not in (None, "typical", "unusual") or not (loop.flag or loop.note or tags):
             continue
         sample = by_path.get(loop.path)
         if sample is None and loop.content_hash in annotated_hashes:
@@ -282,8 +284,8 @@ def _restore_flags(new: sqlite3.Connection, backup: list[FlaggedLoop], outcome: 
         if sample in annotated:
             continue
         new.execute(
-            "INSERT INTO user_data(sample_id, flag, note, updated_at) VALUES (?, ?, ?, ?)",
-            (sample, loop.flag, loop.note, loop.updated_at),
+            "INSERT INTO user_data(sample_id, flag, note, tags, updated_at) VALUES (?, ?, ?, ?, ?)",
+            (sample, loop.flag, loop.note, tags, loop.updated_at),
         )
         annotated.add(sample)
         outcome.restored_flags += 1

@@ -12,7 +12,7 @@ from anomalizer_desktop.core.text import quantity, quantity_with_verb
 WHAT = {
     "roots": "folders",
     "samples": "loops",
-    "user_data": "flags and notes",
+    "user_data": "flags, notes and tags",
     "features": "embeddings",
     "feature_errors": "embedding errors",
     "runs": "training runs",
@@ -22,10 +22,10 @@ WHAT = {
 
 #: the tables whose rows the summary counts, and one row's label
 _ONE = {
-    "samples": "loop",
-    "user_data": "flag or note",
-    "features": "embedding",
-    "runs": "training run",
+    "samples": "{n} loop",
+    "user_data": "the flags, notes and tags of {n} loop",
+    "features": "{n} embedding",
+    "runs": "{n} training run",
 }
 
 
@@ -56,8 +56,9 @@ class Repaired:
 
     def summary(self) -> str:
         """A few lines for people: what was kept, what was lost, what brings it back."""
-        kept = ", ".join(
-            f"{self.tables[t].kept:,} {one if self.tables[t].kept == 1 else WHAT[t]}"
+        # (semicolons: "flags, notes and tags" is one item of the list)
+        kept = "; ".join(
+            one.format(n=f"{self.tables[t].kept:,}") + ("" if self.tables[t].kept == 1 else "s")
             for t, one in _ONE.items()
             if t in self.tables
         )
@@ -76,7 +77,7 @@ class Repaired:
                 else "Every row could be read: nothing was lost."
             )
         else:
-            lines.append(f"Not all could be read: some {', '.join(WHAT[t] for t in lost)}.")
+            lines.append(f"Not all could be read: some {'; '.join(WHAT[t] for t in lost)}.")
             if set(lost) & {"samples", "features", "feature_errors", "runs", "scores"}:
                 lines.append(
                     "Rescan, embed and train to make the lost loops, embeddings and scores again."
@@ -96,7 +97,7 @@ class Repaired:
         if not (user_data.dropped or user_data.stretches or self.restored_flags):
             return None
         if self.backup_written_at is None:
-            return "Flags and notes that could not be read, or whose loop was lost, are gone."
+            return "Flags, notes and tags that could not be read, or whose loop was lost, are gone."
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.backup_written_at))
         if not self.restored_flags:
             return (
@@ -104,7 +105,7 @@ class Repaired:
                 " the lost ones: they are gone."
             )
         line = (
-            f"Flags and notes of {quantity(self.restored_flags, 'loop')} came back from the"
+            f"Flags, notes and tags of {quantity(self.restored_flags, 'loop')} came back from the"
             f" backup beside the library (written {when}); any set after it are gone."
         )
         if self.restored_loops:

@@ -3,9 +3,10 @@
 `PRAGMA user_version` holds how many migrations have run. Add a migration to the end of
 `MIGRATIONS` to change the schema; never edit one that has shipped.
 
-User data (flags, notes) lives in `user_data`, keyed by the sample's row id. A sample row is never
-deleted by a scan: a vanished file becomes `missing`, a moved file has its path relinked and a
-re-encoded file keeps its row, so the flag follows the loop, not the path or the bytes.
+User data (flags, notes, tags) lives in `user_data`, keyed by the sample's row id. A sample row
+is never deleted by a scan: a vanished file becomes `missing`, a moved file has its path
+relinked and a re-encoded file keeps its row, so the flag follows the loop, not the path or
+the bytes.
 """
 
 from __future__ import annotations
@@ -102,7 +103,12 @@ _V4 = """
 CREATE INDEX features_kind ON features(embedder, version, dim);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
+#: the producer's own tags on a loop, sorted and joined by ", " (`user_tags`)
+_V5 = """
+ALTER TABLE user_data ADD COLUMN tags TEXT;
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -29,7 +29,9 @@ from anomalizer_desktop.core.library.schema import (
     refuse_other_files,
     unwritable_reason,
 )
+from anomalizer_desktop.core.library.user_tags import edited_tags, parse_tags, stored_tags
 from anomalizer_desktop.core.library.views import (  # noqa: F401  (re-exported)
+    ANNOTATED,
     FLAGS,
     SORT_COLUMNS,
     STATUSES,
@@ -315,20 +317,21 @@ class Store(LibraryViews):
             )
 
     def missing_summary(self) -> tuple[int, int]:
-        """(missing loops, how many of them carry a flag or a note)."""
+        """(missing loops, how many of them carry a flag, a note or tags)."""
         return self._db.execute(
             "SELECT COUNT(*), COUNT(u.sample_id) FROM samples s"
             " LEFT JOIN user_data u ON u.sample_id = s.id"
-            " AND (u.flag IS NOT NULL OR u.note IS NOT NULL)"
+            f" AND {ANNOTATED}"
             " WHERE s.status = 'missing'"
         ).fetchone()
 
     def root_summary(self, root_id: int) -> tuple[int, int]:
-        """(loops scanned under a library folder, how many of them carry a flag or a note)."""
+        """(loops scanned under a library folder, how many of them carry a flag, a note or
+        tags)."""
         return self._db.execute(
             "SELECT COUNT(*), COUNT(u.sample_id) FROM samples s"
             " LEFT JOIN user_data u ON u.sample_id = s.id"
-            " AND (u.flag IS NOT NULL OR u.note IS NOT NULL)"
+            f" AND {ANNOTATED}"
             " WHERE s.root_id = ?",
             (root_id,),
         ).fetchone()
@@ -497,6 +500,35 @@ class Store(LibraryViews):
             for sample_id in sample_ids:
                 self._upsert_user_data(db, sample_id, "note", note or None)
         self._flags_changed = True
+
+    def set_tags(self, sample_ids: Iterable[int], tags: str | Iterable[str] | None) -> None:
+        """Give these loops exactly these tags ("dark, song-a", or a list; None or "" takes
+        every tag off them). See `user_tags`."""
+        text = stored_tags(parse_tags(tags))
+        with self.transaction() as db:
+            for sample_id in sample_ids:
+                self._upsert_user_data(db, sample_id, "tags", text)
+        self._flags_changed = True
+
+    def edit_tags(
+        self, sample_ids: Iterable[int], add: Iterable[str] = (), remove: Iterable[str] = ()
+    ) -> int:
+        """Add tags to these loops and take others off, each loop keeping its other tags;
+        returns how many loops' tags changed."""
+        add, remove = list(add), list(remove)
+        changed = 0
+        with self.transaction() as db:
+            for sample_id in sample_ids:
+                row = db.execute(
+                    "SELECT tags FROM user_data WHERE sample_id = ?", (int(sample_id),)
+                ).fetchone()
+                before = row[0] if row else None
+                after = edited_tags(before, add, remove)
+                if after != before:
+                    self._upsert_user_data(db, sample_id, "tags", after)
+                    changed += 1
+        self._flags_changed = True
+        return changed
 
     @staticmethod
     def _upsert_user_data(

@@ -14,8 +14,14 @@ from typing import NamedTuple
 
 import numpy as np
 
+from anomalizer_desktop.core.library.user_tags import has_tag, parse_tags
+
 FLAGS = ("typical", "unusual")
 STATUSES = ("ok", "error", "missing")
+
+#: a condition on `user_data u`: the producer annotated the loop (a flag, a note or tags),
+#: which forgetting it loses
+ANNOTATED = "(u.flag IS NOT NULL OR u.note IS NOT NULL OR u.tags IS NOT NULL)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +43,8 @@ class SampleRecord:
     #: the tempo and key the file's own loop tags declare (ACID chunk, Apple Loop); None: none
     file_tempo: float | None = None
     file_key: str | None = None
+    #: the producer's own tags (`user_tags`), in their stored order
+    tags: tuple[str, ...] = ()
 
     def as_json(self) -> dict:
         return {
@@ -54,6 +62,7 @@ class SampleRecord:
             "note": self.note,
             "file_tempo": self.file_tempo,
             "file_key": self.file_key,
+            "tags": list(self.tags),
         }
 
 
@@ -142,8 +151,10 @@ class LibraryViews:
         flag: str | None = None,
         status: str | None = None,
         run_id: int | None = None,
+        tag: str | None = None,
     ) -> list[SampleRecord]:
-        """Every sample with its embedders, latest score, flag and note; optionally filtered."""
+        """Every sample with its embedders, latest score, flag, note and tags; optionally
+        filtered (`tag`: the loops tagged so, case aside)."""
         if sort is not None and sort not in SORT_COLUMNS:
             raise ValueError(f"cannot sort by {sort!r}; choose one of {sorted(SORT_COLUMNS)}")
         if run_id is None:
@@ -163,7 +174,7 @@ class LibraryViews:
             SELECT s.id, s.path, s.status, COALESCE(s.error, errs.message),
                    s.duration, s.sample_rate, s.channels,
                    (SELECT group_concat(f.embedder, ',') FROM features f WHERE f.sample_id = s.id),
-                   sc.score, sc.percentile, u.flag, u.note, s.tempo, s.key
+                   sc.score, sc.percentile, u.flag, u.note, s.tempo, s.key, u.tags
             FROM samples s
             LEFT JOIN errs ON errs.sample_id = s.id
             LEFT JOIN user_data u ON u.sample_id = s.id
@@ -186,14 +197,17 @@ class LibraryViews:
                 note=r[11],
                 file_tempo=r[12],
                 file_key=r[13],
+                tags=parse_tags(r[14]),
             )
             for r in self._db.execute(sql, params)
+            if tag is None or has_tag(r[14], tag)
         ]
 
     def table_rows(self) -> list[tuple]:
         """What the window's table shows, one tuple per sample in path order: id, path,
         status, error, duration, sample_rate, score, percentile, flag, note (latest run),
-        content hash, the tempo and key the file's loop tags declare.
+        content hash, the tempo and key the file's loop tags declare, the producer's tags
+        (their stored text).
 
         `list_samples` without its per-row lookups (embedders, one subquery per row) and
         without building a record per row: 100k samples read in about half the time. The rows
@@ -205,7 +219,7 @@ class LibraryViews:
             f"""{_EMBED_ERRORS}
                SELECT s.id, s.path, s.status, COALESCE(s.error, errs.message),
                       s.duration, s.sample_rate, sc.score, sc.percentile, u.flag, u.note,
-                      s.content_hash, s.tempo, s.key
+                      s.content_hash, s.tempo, s.key, u.tags
                FROM samples s
                LEFT JOIN errs ON errs.sample_id = s.id
                LEFT JOIN user_data u ON u.sample_id = s.id
@@ -238,6 +252,20 @@ class LibraryViews:
         counts = dict.fromkeys(STATUSES, 0)
         counts.update(self._db.execute("SELECT status, COUNT(*) FROM samples GROUP BY status"))
         return counts
+
+    def tag_counts(self) -> dict[str, int]:
+        """How many loops carry each tag, by its most used spelling, most used first (then
+        by name): what the tag editor offers and `anomalizer tags` lists."""
+        counts: dict[str, dict[str, int]] = {}
+        for (text,) in self._db.execute("SELECT tags FROM user_data WHERE tags IS NOT NULL"):
+            for tag in parse_tags(text):
+                spellings = counts.setdefault(tag.casefold(), {})
+                spellings[tag] = spellings.get(tag, 0) + 1
+        named = {
+            max(spellings, key=lambda s: (spellings[s], s)): sum(spellings.values())
+            for spellings in counts.values()
+        }
+        return dict(sorted(named.items(), key=lambda item: (-item[1], item[0].casefold())))
 
     def flag_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(FLAGS, 0)

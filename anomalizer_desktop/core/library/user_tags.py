@@ -1,0 +1,67 @@
+"""The producer's own tags on loops ("dark", "song-a", "keep"): sets of loops to find, filter
+and export together, beside the one flag (typical / unusual) that trains the detector.
+
+A tag is what the producer typed, with its spaces collapsed; commas separate tags, so a tag
+holds none. Tags compare without regard to case ("Dark" is "dark"), keeping the first spelling
+given. A loop's tags are stored in one text, sorted and joined by ", " ("dark, song-a"): what
+the table shows, the CSV exports and a person reads in the library file, and split again
+without loss. (Not to be confused with the loop tags a file carries for DAWs, an ACID chunk's
+tempo: those are the file's, read by the scan; these are the producer's.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+#: what separates tags where people type them and where the library stores them
+SEPARATOR = ","
+
+#: the longest tag kept (longer ones are cut): a tag names a set, it is not a note
+MAX_TAG_LENGTH = 64
+
+
+def parse_tags(text: str | Iterable[str] | None) -> tuple[str, ...]:
+    """The tags in a text as people type it ("dark, Song A,,dark") or in several texts, in
+    the stored order: spaces collapsed, empty ones dropped, one of each (case aside; the first
+    spelling stays), sorted without regard to case."""
+    if text is None:
+        return ()
+    texts = [text] if isinstance(text, str) else list(text)
+    unique: dict[str, str] = {}
+    for piece in (p for t in texts for p in t.split(SEPARATOR)):
+        tag = " ".join(piece.split())[:MAX_TAG_LENGTH].strip()
+        if tag:
+            unique.setdefault(tag.casefold(), tag)
+    return tuple(sorted(unique.values(), key=lambda tag: (tag.casefold(), tag)))
+
+
+def stored_tags(tags: Iterable[str]) -> str | None:
+    """The library's text for these tags ("dark, song-a"); None for no tags."""
+    parsed = parse_tags(list(tags))
+    return f"{SEPARATOR} ".join(parsed) if parsed else None
+
+
+def edited_tags(
+    stored: str | None, add: Iterable[str] = (), remove: Iterable[str] = ()
+) -> str | None:
+    """A loop's stored tags with `add` added and `remove` taken away (case aside); a tag in
+    both is added. The stored text again (None for no tags)."""
+    gone = {tag.casefold() for tag in parse_tags(list(remove))}
+    kept = [tag for tag in parse_tags(stored) if tag.casefold() not in gone]
+    return stored_tags([*kept, *parse_tags(list(add))])
+
+
+def has_tag(stored: str | None, tag: str) -> bool:
+    """Whether a loop's stored tags hold `tag` (case aside)."""
+    wanted = " ".join(tag.split()).casefold()
+    return bool(wanted) and any(t.casefold() == wanted for t in parse_tags(stored))
+
+
+def common_tags(stored: Iterable[str | None]) -> tuple[str, ...]:
+    """The tags every one of these loops has (their first spelling), in the stored order:
+    what an edit of several loops' tags starts from."""
+    sets = [parse_tags(s) for s in stored]
+    if not sets:
+        return ()
+    shared = set.intersection(*({t.casefold() for t in tags} for tags in sets))
+    return tuple(tag for tag in sets[0] if tag.casefold() in shared)

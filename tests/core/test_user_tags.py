@@ -1,0 +1,206 @@
+"""The producer's own tags: how typed tags read, how the library keeps them (through rescans,
+moves, its backup and a repair), and the command line's tag options."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import shutil
+import sqlite3
+
+import pytest
+from damage import damage_pages_of, library_with_loops
+
+from anomalizer_desktop.cli import main
+from anomalizer_desktop.core.jobs import run_job
+from anomalizer_desktop.core.library.flag_backup import read_flag_backup
+from anomalizer_desktop.core.library.repair import repair_library
+from anomalizer_desktop.core.library.scanner import scan
+from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.library.user_tags import (
+    MAX_TAG_LENGTH,
+    common_tags,
+    edited_tags,
+    has_tag,
+    parse_tags,
+    stored_tags,
+)
+from anomalizer_desktop.core.loop_names import parse_query
+
+
+def test_typed_tags_are_split_tidied_and_kept_once_in_case_blind_order():
+    assert parse_tags("dark,  Song   A ,,dark, DARK ,") == ("dark", "Song A")
+    assert parse_tags(["keep", "b, a"]) == ("a", "b", "keep")
+    assert parse_tags("Zed, apple, Banana") == ("apple", "Banana", "Zed")
+    assert parse_tags("") == parse_tags(None) == parse_tags(" , ") == ()
+    assert parse_tags("x" * 100) == ("x" * MAX_TAG_LENGTH,)
+    assert parse_tags("line\nbreak\ttab") == ("line break tab",)
+    assert stored_tags(["b", "A", "a"]) == "A, b" and stored_tags([]) is None
+    assert parse_tags(stored_tags(["dark", "song a"])) == ("dark", "song a")  # no loss
+
+
+def test_edits_keep_other_tags_and_the_first_spelling():
+    assert edited_tags("Dark, keep", add=["dark", "new"], remove=["KEEP"]) == "Dark, new"
+    assert edited_tags(None, add=["a"]) == "a"
+    assert edited_tags("a", remove=["a"]) is None
+    assert edited_tags("a", add=["b"], remove=["b"]) == "a, b"  # in both: added
+    assert has_tag("Dark, song  a", "SONG A") and not has_tag("dark", "dar")
+    assert not has_tag(None, "x") and not has_tag("x", "  ")
+    assert common_tags(["dark, keep", "Keep, x", "KEEP, dark"]) == ("keep",)
+    assert common_tags([None, "a"]) == () and common_tags([]) == ()
+
+
+def test_the_filter_reads_a_tag_term():
+    assert parse_query("bass tag:Dark bpm:120").tag == "Dark"
+    query = parse_query('tag:"song  a" kick')
+    assert (query.tag, query.text) == ("song a", "kick")
+    assert parse_query("tag:").tag is None and parse_query("tag:").text == "tag:"
+    assert parse_query('tag:""').text == 'tag:""'  # reads as no tag: finds nothing, not all
+
+
+def test_the_store_sets_edits_lists_and_counts_tags(store):
+    root = store.add_root("/loops")
+    ids = [store.insert_sample(f"/loops/{n}.wav", root, status="ok") for n in "abcd"]
+    store.set_tags(ids[:3], "dark, Song A")
+    assert store.edit_tags(ids[1:], add=["keep"], remove=["song a"]) == 3
+    store.set_flag([ids[0]], "unusual")
+    tags = {os.path.basename(r.path): r.tags for r in store.list_samples()}
+    assert tags == {
+        "a.wav": ("dark", "Song A"),
+        "b.wav": ("dark", "keep"),
+        "c.wav": ("dark", "keep"),
+        "d.wav": ("keep",),
+    }
+    assert store.tag_counts() == {"dark": 3, "keep": 3, "Song A": 1}
+    assert [r.path for r in store.list_samples(tag="KEEP")] == [
+        "/loops/b.wav",
+        "/loops/c.wav",
+        "/loops/d.wav",
+    ]
+    assert store.edit_tags(ids, add=["dark"]) == 1  # only d lacked it
+    store.set_tags(ids, "")
+    assert store.tag_counts() == {}
+    assert {r.flag for r in store.list_samples()} == {"unusual", None}  # the flag stays
+
+
+def test_the_most_used_spelling_names_a_tag():
+    with Store(":memory:") as store:
+        root = store.add_root("/l")
+        ids = [store.insert_sample(f"/l/{i}.wav", root, status="ok") for i in range(3)]
+        store.set_tags(ids[:1], "Dark")
+        store.set_tags(ids[1:], "dark")
+        assert store.tag_counts() == {"dark": 3}
+
+
+def test_tags_survive_rescans_and_moves_and_count_as_the_producers_work(store, loop_folder):
+    run_job(scan(store, [str(loop_folder)]))
+    by_name = {os.path.basename(r.path): r.id for r in store.list_samples()}
+    store.set_tags([by_name["bass_02.flac"], by_name["tone_a.wav"]], "song-a")
+    run_job(scan(store, [str(loop_folder)]))  # nothing changed
+    (loop_folder / "moved").mkdir()
+    shutil.move(loop_folder / "bass" / "bass_02.flac", loop_folder / "moved" / "renamed.flac")
+    os.remove(loop_folder / "tone_a.wav")
+    run_job(scan(store, [str(loop_folder)]))
+    tagged = {os.path.basename(r.path): (r.id, r.status) for r in store.list_samples(tag="song-a")}
+    assert tagged == {
+        "renamed.flac": (by_name["bass_02.flac"], "ok"),
+        "tone_a.wav": (by_name["tone_a.wav"], "missing"),
+    }
+    assert store.missing_summary() == (1, 1)  # the missing loop's tags go if it is forgotten
+
+
+def test_tags_go_to_the_backup_and_come_back_in_a_repair(tmp_path):
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=600)
+    with Store(library) as store:
+        store.set_tags([3, 301], "song-a, keep")  # loops with no flag and no note
+    saved, _ = read_flag_backup(library)
+    assert {(loop.path.rsplit("/", 1)[1], loop.tags) for loop in saved if loop.tags} == {
+        ("loop_0003.wav", "keep, song-a"),
+        ("loop_0301.wav", "keep, song-a"),
+    }
+    damage_pages_of(library, "samples", leaves=1)  # the rows of loops 282-339 among others
+    outcome = run_job(repair_library(library))
+    tagged = rows_of(
+        library,
+        "SELECT s.path, s.status, u.tags FROM user_data u JOIN samples s ON s.id = u.sample_id"
+        " WHERE u.tags IS NOT NULL ORDER BY s.path",
+    )
+    assert tagged == [
+        ("/loops/a/pack_0/loop_0003.wav", "ok", "keep, song-a"),  # read from the library
+        ("/loops/a/pack_1/loop_0301.wav", "missing", "keep, song-a"),  # from the backup
+    ]
+    assert outcome.restored_flags >= 1
+
+
+def test_a_library_from_before_tags_opens_with_its_flags_and_no_tags(tmp_path):
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=20)
+    with contextlib.closing(sqlite3.connect(library)) as db:
+        db.execute("ALTER TABLE user_data DROP COLUMN tags")
+        db.execute("PRAGMA user_version = 4")
+        db.commit()
+    with Store(library) as store:
+        records = store.list_samples()
+        assert {r.tags for r in records} == {()}
+        assert sum(r.flag == "unusual" for r in records) == 2
+        store.set_tags([1], "new")
+        assert store.tag_counts() == {"new": 1}
+
+
+def rows_of(library, sql: str) -> list[tuple]:
+    with contextlib.closing(sqlite3.connect(library)) as db:
+        return db.execute(sql).fetchall()
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr().out
+    return code, json.loads(out) if "--json" in argv else out
+
+
+def test_the_command_line_tags_lists_exports_and_trashes_by_tag(capsys, tmp_path, loop_folder):
+    lib = str(tmp_path / "lib.sqlite")
+    common = ("--library", lib)
+    _run(capsys, *common, "scan", str(loop_folder), "-q")
+    drums = sorted(str(p) for p in (loop_folder / "drums").glob("*.wav"))
+    assert _run(capsys, *common, "flag", *drums[:3], "--tag", "Dark, song a")[0] == 0
+    _run(capsys, *common, "flag", drums[2], "--tag", "keep", "--untag", "SONG A")
+    _run(capsys, *common, "flag", drums[3], "--tags", "x, y")
+    _run(capsys, *common, "flag", drums[3], "--tags", "")  # takes them all off
+    _, counts = _run(capsys, *common, "tags", "--json")
+    assert counts == [  # most used first
+        {"tag": "Dark", "loops": 3},
+        {"tag": "song a", "loops": 2},
+        {"tag": "keep", "loops": 1},
+    ]
+    _, text = _run(capsys, *common, "tags")
+    assert text.splitlines()[1].split() == ["3", "Dark"]
+    _, rows = _run(capsys, *common, "list", "--tag", "dark", "--json")
+    assert [(r["path"], r["tags"]) for r in rows] == [
+        (drums[0], ["Dark", "song a"]),
+        (drums[1], ["Dark", "song a"]),
+        (drums[2], ["Dark", "keep"]),
+    ]
+    out = tmp_path / "song.csv"
+    _run(capsys, *common, "export", "--format", "csv", "--tag", "song a", str(out))
+    with open(out, encoding="utf-8", newline="") as handle:
+        exported = [(r["path"], r["tags"]) for r in csv.DictReader(handle)]
+    assert sorted(exported) == [(drums[0], "Dark, song a"), (drums[1], "Dark, song a")]
+    _, trashed = _run(capsys, *common, "trash", "--tag", "keep", "--dry-run", "--json")
+    assert trashed["trashed"] == [drums[2]] and all(os.path.exists(p) for p in drums)
+    _, info = _run(capsys, *common, "info", "--json")
+    assert info["tags"] == {"Dark": 3, "song a": 2, "keep": 1}
+
+
+def test_the_command_line_refuses_mixed_and_malformed_tag_options(capsys, tmp_path, loop_folder):
+    lib = str(tmp_path / "lib.sqlite")
+    main(["--library", lib, "scan", str(loop_folder), "-q"])
+    loop = str(loop_folder / "tone_a.wav")
+    assert main(["--library", lib, "flag", loop, "--tags", "a", "--tag", "b"]) == 1
+    assert "--tags gives the loops exactly those tags" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main(["--library", lib, "list", "--tag", "a, b"])
+    assert exit_.value.code == 2 and "not one tag" in capsys.readouterr().err
+    _, rows = _run(capsys, "--library", lib, "list", "--json")
+    assert all(r["tags"] == [] for r in rows)

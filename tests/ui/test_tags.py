@@ -1,0 +1,158 @@
+"""Tags in the window: G and the Tag menu put them on the selected loops, the table shows
+them, the filter finds them, Ctrl+Z takes them back, and the export dialog offers each tag's
+set."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from qt_text import as_shown
+
+from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.ui import window_audition
+from anomalizer_desktop.ui.library_model import COLUMN_INDEX
+
+
+def _stored_tags(path) -> dict[int, tuple[str, ...]]:
+    with Store(path) as other:  # a second connection: what was committed
+        return {r.id: r.tags for r in other.list_samples()}
+
+
+def test_g_tags_the_selection_and_edits_only_the_tags_they_share(
+    qtbot, window, scored_library, monkeypatch
+):
+    path, _ = scored_library
+    asked, answers = [], []
+
+    def answer(parent, count, current, known):
+        asked.append((count, current, known))
+        return answers.pop(0)
+
+    monkeypatch.setattr(window_audition, "ask_tags", answer)
+    first, second = window.model.sample_id(0), window.model.sample_id(1)
+    window.table.setFocus()
+    window.select_ids([first, second])
+    answers.append(("dark", "song a"))
+    qtbot.keyClick(window.table, Qt.Key.Key_G)
+    assert asked[-1] == (2, (), {})
+    assert (_stored_tags(path)[first], _stored_tags(path)[second]) == (("dark", "song a"),) * 2
+    assert window.act_undo.text() == "Undo tag 2 loops dark, song a"
+    assert window.statusBar().currentMessage().startswith("Tagged 2 loops dark, song a. Filter")
+    column = COLUMN_INDEX["tags"]
+    row = window.model.view_row_of(first)
+    assert window.model.data(window.model.index(row, column)) == "dark, song a"
+    tip = window.model.data(window.model.index(row, 0), Qt.ItemDataRole.ToolTipRole)
+    assert as_shown(tip).endswith("\nTags: dark, song a")
+
+    window.select_ids([first])  # one loop: exactly what was typed
+    answers.append(("Dark",))
+    window.edit_tags()
+    assert asked[-1] == (1, ("dark", "song a"), {"dark": 2, "song a": 2})
+    assert _stored_tags(path)[first] == ("Dark",)  # a new spelling, and song a is off
+    assert window.act_undo.text() == "Undo take song a off 1 loop"
+
+    window.select_ids([first, second])  # several: only the shared tags are edited
+    answers.append(("keep",))
+    window.edit_tags()
+    assert asked[-1][1] == ("Dark",)
+    tags = _stored_tags(path)
+    assert (tags[first], tags[second]) == (("keep",), ("keep", "song a"))
+    assert window.act_undo.text() == "Undo change the tags of 2 loops"
+
+    window.filter_text.setText("tag:keep")
+    assert sorted(window.model.visible_ids().tolist()) == sorted([first, second])
+    window.filter_text.setText('tag:"song a"')
+    assert window.model.visible_ids().tolist() == [second]
+    window.filter_text.setText("song")  # plain text finds tags too
+    assert window.model.visible_ids().tolist() == [second]
+    window.filter_text.setText("")
+
+    window.act_undo.trigger()  # each loop gets its own tags back
+    tags = _stored_tags(path)
+    assert (tags[first], tags[second]) == (("Dark",), ("dark", "song a"))
+    assert window.model.tags_of([first, second]) == ["Dark", "dark, song a"]
+    answers.append(None)  # cancelled: nothing changes
+    window.edit_tags()
+    assert _stored_tags(path)[first] == ("Dark",) and window.undo_stack.count() == 3
+
+
+def test_the_tag_menu_puts_a_tag_on_the_selection_or_takes_it_off(qtbot, window, scored_library):
+    path, _ = scored_library
+    first, second, third = (window.model.sample_id(r) for r in range(3))
+    window.set_tags([first, second], ["drums"], ())
+    window.set_tags([third], ["fx", "drums"], ())
+    window.select_ids([first, third])
+    window._fill_tag_menu()
+    items = [(a.text(), a.isChecked()) for a in window.tag_menu.actions() if a.text()]
+    assert items == [("drums", True), ("fx", False), ("Edit tags…", False)]
+    assert window.act_tag_menu in window.loop_menu_actions
+
+    window.tag_menu.actions()[1].trigger()  # fx: on both now
+    tags = _stored_tags(path)
+    assert (tags[first], tags[third]) == (("drums", "fx"), ("drums", "fx"))
+    window._fill_tag_menu()
+    window.tag_menu.actions()[0].trigger()  # drums, on both: off both
+    tags = _stored_tags(path)
+    assert (tags[first], tags[second], tags[third]) == (("fx",), ("drums",), ("fx",))
+
+
+def test_the_tag_dialog_completes_the_tag_being_typed_and_toggles_known_ones(qtbot):
+    from anomalizer_desktop.ui.tag_dialog import TagDialog
+
+    dialog = TagDialog(3, ("dark",), {"song a": 5, "dark": 3, "keep": 1})
+    qtbot.addWidget(dialog)
+    assert dialog.line.text() == "dark"
+    assert [b.isChecked() for b in dialog.buttons.values()] == [False, True, False]
+    dialog.buttons["song a"].click()
+    assert dialog.line.text() == "dark, song a" and dialog.tags() == ("dark", "song a")
+    dialog.buttons["dark"].click()
+    assert dialog.tags() == ("song a",)
+    dialog.line.setText("song a, KE")
+    assert [b.isChecked() for b in dialog.buttons.values()] == [True, False, False]
+    completer = dialog.line.completer()
+    assert completer.splitPath(dialog.line.text()) == ["KE"]
+    completer.setCompletionPrefix("KE")  # what the line edit does as a key is typed
+    assert completer.completionCount() == 1
+    assert completer.currentCompletion() == "song a, keep"  # the tags before it stay
+    assert "these 3 loops" in dialog.findChild(type(dialog.layout().itemAt(0).widget())).text()
+
+
+def test_the_export_dialog_offers_each_tags_set(qtbot, window, tmp_path, monkeypatch):
+    from anomalizer_desktop.ui.export_dialog import ExportDialog
+
+    first, second = window.model.sample_id(0), window.model.sample_id(1)
+    window.set_tags([first, second], ["song: a/b"], ())
+    window.set_tags([first], ["song: a/b", "keep"], ())
+    dialog = ExportDialog(window.store, [], window, str(tmp_path))
+    qtbot.addWidget(dialog)
+    labels = [dialog.which.itemText(i) for i in range(dialog.which.count())]
+    assert labels[2:4] == ["Tagged \u201csong: a/b\u201d (2)", "Tagged \u201ckeep\u201d (1)"]
+    dialog.which.setCurrentIndex(2)
+    assert dialog.count_label.text() == "2 loops will be exported."
+    assert dialog.target.text() == str(tmp_path / "song-a-b-loops.m3u8")
+    assert sorted(e.path for e in dialog.entries()) == sorted(
+        window.model.path(window.model.view_row_of(i)) for i in (first, second)
+    )
+    assert dialog.export() and (tmp_path / "song-a-b-loops.m3u8").exists()
+
+    # filtered by a tag, Ctrl+E offers its set (unless several loops are selected)
+    window.filter_text.setText('tag:"SONG: a/b"')
+    window.select_ids([first])
+    offered = []
+    monkeypatch.setattr(ExportDialog, "exec", lambda d: offered.append(d.which.currentData()))
+    window.open_export()
+    window.select_ids([first, second])
+    window.open_export()
+    assert offered == ["tag:song: a/b", "selection"]
+
+
+def test_tags_the_library_refuses_are_said_and_not_shown(qtbot, window, monkeypatch):
+    from anomalizer_desktop.ui import plain_text
+
+    warnings = []
+    monkeypatch.setattr(plain_text, "warn", lambda *args: warnings.append(args[1]))
+    first = window.model.sample_id(0)
+    window.store.execute("PRAGMA query_only = ON")
+    window.set_tags([first], ["lost"], ())
+    window.store.execute("PRAGMA query_only = OFF")
+    assert warnings == ["The tags were not saved"]
+    assert window.model.tags_of([first]) == [""] and window.undo_stack.count() == 0
