@@ -14,7 +14,7 @@ import numpy as np
 
 from anomalizer_desktop.core.audio.identity import is_edge_hash
 from anomalizer_desktop.core.library.store import SampleRecord
-from anomalizer_desktop.core.library.user_tags import has_tag, stored_tags
+from anomalizer_desktop.core.library.user_tags import stored_tags, tag_matcher
 from anomalizer_desktop.core.loop_names import declared, key_rank, parse_query
 
 FLAG_CODES = {"unusual": 0, "typical": 1, None: 2}
@@ -171,9 +171,8 @@ class LibraryData:
         needle = query.text.casefold()
         mask = np.ones(len(self), dtype=bool)
         if query.tag is not None:
-            mask &= np.fromiter(
-                (bool(t) and has_tag(t, query.tag) for t in self.tags), dtype=bool, count=len(self)
-            )
+            tagged = tag_matcher(query.tag)
+            mask &= np.fromiter(map(tagged, self.tags), dtype=bool, count=len(self))
         if query.tempo is not None:
             low, high = query.tempo
             mask &= (self.tempo >= low) & (self.tempo <= high)  # NaN: no tempo, never shown

@@ -37,6 +37,7 @@ from anomalizer_desktop.ui.window_build import WindowBuilder
 from anomalizer_desktop.ui.window_jobs import LibraryJobs
 from anomalizer_desktop.ui.window_likeness import LikenessSort
 from anomalizer_desktop.ui.window_repair import LibraryRepair
+from anomalizer_desktop.ui.window_tags import Tagging
 from anomalizer_desktop.ui.workers import JobRunner
 
 #: what the waveform says when the filters hide the loop it showed
@@ -78,14 +79,15 @@ class MainWindow(
     WindowActions,
     LibraryJobs,
     AuditionAndFlags,
+    Tagging,
     LikenessSort,
     LibraryRepair,
     QMainWindow,
 ):
     """The library window. Its parts live in mixins, one job each: widgets (window_build),
     toolbar and menus (window_actions), background jobs (window_jobs), audition, flags and
-    notes (window_audition); this class ties them together: data, selection, filters,
-    export, drops and closing."""
+    notes (window_audition), tags (window_tags); this class ties them together: data,
+    selection, filters, export, drops and closing."""
 
     def __init__(
         self, store: Store, settings: Settings, runner: JobRunner, player: AudioPlayer

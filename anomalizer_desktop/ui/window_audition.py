@@ -8,7 +8,6 @@ pressed (one step of the undo history each); nothing waits for a save.
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 
 from PySide6.QtCore import QEvent, Qt, QUrl
@@ -17,27 +16,13 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMenu
 
 from anomalizer_desktop.core.analysis.loop_space import new_generation
 from anomalizer_desktop.core.library.store import StoreError
-from anomalizer_desktop.core.library.user_tags import (
-    common_tags,
-    edited_tags,
-    parse_tags,
-    stored_tags,
-)
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import plain_text, trash
 from anomalizer_desktop.ui.actions import make_action
 from anomalizer_desktop.ui.reveal import reveal
-from anomalizer_desktop.ui.tag_dialog import ask_tags
-from anomalizer_desktop.ui.undo import (
-    UserDataChange,
-    describe_flag_change,
-    describe_note_change,
-    describe_tags_change,
-)
+from anomalizer_desktop.ui.undo import UserDataChange, describe_flag_change, describe_note_change
 
 FLAG_KEYS = {Qt.Key.Key_T: "typical", Qt.Key.Key_U: "unusual", Qt.Key.Key_0: None}
-#: how many of the library's tags the Tag menu offers (the most used)
-TAG_MENU_ITEMS = 10
 #: keys that move through the table, from wherever the audition keys work
 TABLE_KEYS = {
     Qt.Key.Key_Up,
@@ -251,87 +236,6 @@ class AuditionAndFlags:
         done = f"Cleared the note of {loops}" if note is None else f"Noted {loops}"
         self.statusBar().showMessage(f"{done}. Ctrl+Z undoes it.", 5000)
 
-    def edit_tags(self) -> None:
-        """Ask for the selected loops' tags (G): it starts from the tags they all share, and
-        what it takes off or puts on goes for each of them, their other tags staying."""
-        ids = self.selected_ids()
-        if not ids:
-            return
-        current = common_tags(self.model.tags_of(ids))
-        wanted = ask_tags(self, len(ids), current, self.store_tag_counts())
-        if wanted is not None:
-            self.set_tags(ids, wanted, current)
-
-    def store_tag_counts(self) -> dict[str, int]:
-        """The library's tags, most used first ({} when the library cannot be read now)."""
-        try:
-            return self.store.tag_counts()
-        except (StoreError, sqlite3.Error):  # only suggestions: a library gone offers none
-            return {}
-
-    def set_tags(self, ids: list[int], wanted, current: tuple[str, ...] | None = None) -> None:
-        """Give these loops the tags `wanted` in place of `current` (the tags they all had):
-        a tag of `current` not wanted comes off each; each wanted one goes on. One loop gets
-        exactly `wanted` (so a tag's spelling can change)."""
-        wanted = parse_tags(wanted)
-        before = dict(zip(ids, self.model.tags_of(ids), strict=True))
-        if current is None:
-            current = common_tags(before.values())
-        keep = {t.casefold() for t in wanted}
-        removed = tuple(t for t in current if t.casefold() not in keep)
-        had = {t.casefold() for t in current}
-        added = tuple(t for t in wanted if t.casefold() not in had)
-        if len(ids) == 1:
-            after = {ids[0]: stored_tags(wanted)}
-        else:
-            after = {i: edited_tags(before[i] or None, wanted, removed) for i in ids}
-        if all((after[i] or "") == (before[i] or "") for i in ids):
-            self.statusBar().showMessage("The tags are as they were.", 3000)
-            return
-        change = UserDataChange(
-            self.write_user_data,
-            "tags",
-            before,
-            after,
-            describe_tags_change(len(ids), added, removed),
-        )
-        if not change.apply():
-            return
-        self.undo_stack.push(change)
-        done = describe_tags_change(len(ids), added, removed, done=True)
-        self.statusBar().showMessage(f"{done}. Filter with tag:name; Ctrl+Z undoes it.", 5000)
-
-    def toggle_tag(self, tag: str) -> None:
-        """Put `tag` on every selected loop, or take it off when they all have it (the Tag
-        menu's items)."""
-        ids = self.selected_ids()
-        if not ids:
-            return
-        current = common_tags(self.model.tags_of(ids))
-        has = any(t.casefold() == tag.casefold() for t in current)
-        if has:
-            self.set_tags(ids, [t for t in current if t.casefold() != tag.casefold()], current)
-        else:
-            self.set_tags(ids, [*current, tag], current)
-
-    def _fill_tag_menu(self) -> None:
-        """The Tag submenu, made as it opens: the library's most used tags, each checked when
-        every selected loop has it (a click puts it on them all, or takes it off), then
-        Edit tags…"""
-        menu = self.tag_menu
-        menu.clear()
-        ids = self.selected_ids()
-        shared = {t.casefold() for t in common_tags(self.model.tags_of(ids))}
-        for tag in list(self.store_tag_counts())[:TAG_MENU_ITEMS]:
-            act = menu.addAction(tag)
-            act.setCheckable(True)
-            act.setChecked(tag.casefold() in shared)
-            act.setEnabled(bool(ids))
-            act.triggered.connect(lambda _=False, tag=tag: self.toggle_tag(tag))
-        if menu.actions():
-            menu.addSeparator()
-        menu.addAction(self.act_tags)
-
     def _build_loop_menu(self) -> None:
         """The menu bar's Loop menu: what the keys do to the selected loops, where a producer
         looks for it (and, on a Mac, the only menu bar). The table's context menu shows the
@@ -354,13 +258,7 @@ class AuditionAndFlags:
         self.act_flag_unusual = action("Flag unusual", lambda: self.flag_selection("unusual"), "U")
         self.act_clear_flag = action("Clear flag", lambda: self.flag_selection(None), "0")
         self.act_note = action("Note…", self.edit_note, "N")
-        self.act_tags = action(
-            "Edit tags…", self.edit_tags, "G", "Tags of your own for sets of loops (tag:name)"
-        )
-        self.tag_menu = QMenu("Tag", self)
-        self.tag_menu.aboutToShow.connect(self._fill_tag_menu)
-        self.tag_menu.addAction(self.act_tags)
-        self.act_tag_menu = self.tag_menu.menuAction()
+        self._build_tag_menu(action)
         self.act_like = action(
             "Sort by likeness",
             self.sort_by_likeness,

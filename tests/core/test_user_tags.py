@@ -26,6 +26,7 @@ from anomalizer_desktop.core.library.user_tags import (
     has_tag,
     parse_tags,
     stored_tags,
+    tag_matcher,
 )
 from anomalizer_desktop.core.loop_names import parse_query
 
@@ -48,6 +49,9 @@ def test_edits_keep_other_tags_and_the_first_spelling():
     assert edited_tags("a", add=["b"], remove=["b"]) == "a, b"  # in both: added
     assert has_tag("Dark, song  a", "SONG A") and not has_tag("dark", "dar")
     assert not has_tag(None, "x") and not has_tag("x", "  ")
+    for stored in ("dark, song a", "dark", "darker, song a", "a, dark"):  # the fast test agrees
+        for tag in ("DARK", "song a", "dar", "a", "dark, a"):
+            assert tag_matcher(tag)(stored) == has_tag(stored, tag), (stored, tag)
     assert common_tags(["dark, keep", "Keep, x", "KEEP, dark"]) == ("keep",)
     assert common_tags([None, "a"]) == () and common_tags([]) == ()
 

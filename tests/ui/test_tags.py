@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from qt_text import as_shown
 
 from anomalizer_desktop.core.library.store import Store
-from anomalizer_desktop.ui import window_audition
+from anomalizer_desktop.ui import tag_dialog
 from anomalizer_desktop.ui.library_model import COLUMN_INDEX
 
 
@@ -27,7 +27,7 @@ def test_g_tags_the_selection_and_edits_only_the_tags_they_share(
         asked.append((count, current, known))
         return answers.pop(0)
 
-    monkeypatch.setattr(window_audition, "ask_tags", answer)
+    monkeypatch.setattr(tag_dialog, "ask_tags", answer)
     first, second = window.model.sample_id(0), window.model.sample_id(1)
     window.table.setFocus()
     window.select_ids([first, second])

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from anomalizer_desktop.core.library.user_tags import has_tag, parse_tags
+from anomalizer_desktop.core.library.user_tags import parse_tags, tag_matcher
 
 FLAGS = ("typical", "unusual")
 STATUSES = ("ok", "error", "missing")
@@ -181,6 +181,7 @@ class LibraryViews:
             LEFT JOIN scores sc ON sc.sample_id = s.id AND sc.run_id = :run
             {"WHERE " + " AND ".join(where) if where else ""}
             ORDER BY {order}s.path"""
+        tagged = tag_matcher(tag) if tag is not None else None
         return [
             SampleRecord(
                 id=r[0],
@@ -200,7 +201,7 @@ class LibraryViews:
                 tags=parse_tags(r[14]),
             )
             for r in self._db.execute(sql, params)
-            if tag is None or has_tag(r[14], tag)
+            if tagged is None or tagged(r[14])
         ]
 
     def table_rows(self) -> list[tuple]:
@@ -257,10 +258,14 @@ class LibraryViews:
         """How many loops carry each tag, by its most used spelling, most used first (then
         by name): what the tag editor offers and `anomalizer tags` lists."""
         counts: dict[str, dict[str, int]] = {}
-        for (text,) in self._db.execute("SELECT tags FROM user_data WHERE tags IS NOT NULL"):
+        # each set of tags once, with how many loops carry it: packs tagged together share
+        # one (100,000 tagged loops: 40 ms, against 290 for a split of each loop's)
+        for text, loops in self._db.execute(
+            "SELECT tags, COUNT(*) FROM user_data WHERE tags IS NOT NULL GROUP BY tags"
+        ):
             for tag in parse_tags(text):
                 spellings = counts.setdefault(tag.casefold(), {})
-                spellings[tag] = spellings.get(tag, 0) + 1
+                spellings[tag] = spellings.get(tag, 0) + loops
         named = {
             max(spellings, key=lambda s: (spellings[s], s)): sum(spellings.values())
             for spellings in counts.values()

@@ -1,0 +1,121 @@
+"""Tagging the selected loops: the tag editor (G), the Tag submenu of the Loop menu and the
+context menu, and how an edit of several loops' tags goes (only the tags they share change).
+
+A mixin of MainWindow. Tags are written to the store at once, one step of the undo history
+per edit (`undo.UserDataChange`, through `write_user_data`); see `core.library.user_tags`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from PySide6.QtWidgets import QMenu
+
+from anomalizer_desktop.core.library.store import StoreError
+from anomalizer_desktop.core.library.user_tags import (
+    common_tags,
+    edited_tags,
+    parse_tags,
+    stored_tags,
+)
+from anomalizer_desktop.ui import tag_dialog
+from anomalizer_desktop.ui.undo import UserDataChange, describe_tags_change
+
+#: how many of the library's tags the Tag menu offers (the most used)
+TAG_MENU_ITEMS = 10
+
+
+class Tagging:
+    """Tags for the selected loops (mixed into MainWindow)."""
+
+    def _build_tag_menu(self, action) -> None:
+        """Edit tags… (G) and the Tag submenu that holds it; `action` makes a shown-only
+        action as the Loop menu's others are made."""
+        self.act_tags = action(
+            "Edit tags…", self.edit_tags, "G", "Tags of your own for sets of loops (tag:name)"
+        )
+        self.tag_menu = QMenu("Tag", self)
+        self.tag_menu.aboutToShow.connect(self._fill_tag_menu)
+        self.tag_menu.addAction(self.act_tags)
+        self.act_tag_menu = self.tag_menu.menuAction()
+
+    def edit_tags(self) -> None:
+        """Ask for the selected loops' tags (G): it starts from the tags they all share, and
+        what it takes off or puts on goes for each of them, their other tags staying."""
+        ids = self.selected_ids()
+        if not ids:
+            return
+        current = common_tags(self.model.tags_of(ids))
+        wanted = tag_dialog.ask_tags(self, len(ids), current, self.store_tag_counts())
+        if wanted is not None:
+            self.set_tags(ids, wanted, current)
+
+    def store_tag_counts(self) -> dict[str, int]:
+        """The library's tags, most used first ({} when the library cannot be read now)."""
+        try:
+            return self.store.tag_counts()
+        except (StoreError, sqlite3.Error):  # only suggestions: a library gone offers none
+            return {}
+
+    def set_tags(self, ids: list[int], wanted, current: tuple[str, ...] | None = None) -> None:
+        """Give these loops the tags `wanted` in place of `current` (the tags they all had):
+        a tag of `current` not wanted comes off each; each wanted one goes on. One loop gets
+        exactly `wanted` (so a tag's spelling can change)."""
+        wanted = parse_tags(wanted)
+        before = dict(zip(ids, self.model.tags_of(ids), strict=True))
+        if current is None:
+            current = common_tags(before.values())
+        keep = {t.casefold() for t in wanted}
+        removed = tuple(t for t in current if t.casefold() not in keep)
+        had = {t.casefold() for t in current}
+        added = tuple(t for t in wanted if t.casefold() not in had)
+        if len(ids) == 1:
+            after = {ids[0]: stored_tags(wanted)}
+        else:
+            after = {i: edited_tags(before[i] or None, wanted, removed) for i in ids}
+        if all((after[i] or "") == (before[i] or "") for i in ids):
+            self.statusBar().showMessage("The tags are as they were.", 3000)
+            return
+        change = UserDataChange(
+            self.write_user_data,
+            "tags",
+            before,
+            after,
+            describe_tags_change(len(ids), added, removed),
+        )
+        if not change.apply():
+            return
+        self.undo_stack.push(change)
+        done = describe_tags_change(len(ids), added, removed, done=True)
+        self.statusBar().showMessage(f"{done}. Filter with tag:name; Ctrl+Z undoes it.", 5000)
+
+    def toggle_tag(self, tag: str) -> None:
+        """Put `tag` on every selected loop, or take it off when they all have it (the Tag
+        menu's items)."""
+        ids = self.selected_ids()
+        if not ids:
+            return
+        current = common_tags(self.model.tags_of(ids))
+        has = any(t.casefold() == tag.casefold() for t in current)
+        if has:
+            self.set_tags(ids, [t for t in current if t.casefold() != tag.casefold()], current)
+        else:
+            self.set_tags(ids, [*current, tag], current)
+
+    def _fill_tag_menu(self) -> None:
+        """The Tag submenu, made as it opens: the library's most used tags, each checked when
+        every selected loop has it (a click puts it on them all, or takes it off), then
+        Edit tags…"""
+        menu = self.tag_menu
+        menu.clear()
+        ids = self.selected_ids()
+        shared = {t.casefold() for t in common_tags(self.model.tags_of(ids))}
+        for tag in list(self.store_tag_counts())[:TAG_MENU_ITEMS]:
+            act = menu.addAction(tag)
+            act.setCheckable(True)
+            act.setChecked(tag.casefold() in shared)
+            act.setEnabled(bool(ids))
+            act.triggered.connect(lambda _=False, tag=tag: self.toggle_tag(tag))
+        if menu.actions():
+            menu.addSeparator()
+        menu.addAction(self.act_tags)
