@@ -14,10 +14,20 @@ import numpy as np
 
 from anomalizer_desktop.core.audio.identity import is_edge_hash
 from anomalizer_desktop.core.library.store import SampleRecord
-from anomalizer_desktop.core.library.user_tags import stored_tags, tag_matcher
+from anomalizer_desktop.core.library.user_tags import count_tags, stored_tags, tag_matcher
 from anomalizer_desktop.core.loop_names import declared, key_rank, parse_query
 
 FLAG_CODES = {"unusual": 0, "typical": 1, None: 2}
+
+
+class _Untagged:
+    """The Tags filter's "Untagged": the loops without a tag (no tag can be this)."""
+
+    def __repr__(self) -> str:
+        return "UNTAGGED"
+
+
+UNTAGGED = _Untagged()
 STATUS_CODES = {"error": 0, "missing": 1, "ok": 2}
 
 
@@ -163,6 +173,20 @@ class LibraryData:
             return np.array([STATUS_CODES[s] for s in self.status], dtype=np.float64)
         raise KeyError(column)
 
+    def tag_counts(self) -> dict[str, int]:
+        """The library's tags and how many loops carry each, most used first (as
+        `Store.tag_counts`, from the columns: no query)."""
+        return count_tags(collections.Counter(t for t in self.tags if t).items())
+
+    def tag_mask(self, tag: str | None) -> np.ndarray:
+        """Rows tagged `tag` (case aside), or with no tag at all for UNTAGGED; every row for
+        None."""
+        if tag is None:
+            return np.ones(len(self), dtype=bool)
+        if tag is UNTAGGED:
+            return np.fromiter((not t for t in self.tags), dtype=bool, count=len(self))
+        return np.fromiter(map(tag_matcher(tag), self.tags), dtype=bool, count=len(self))
+
     def text_mask(self, text: str) -> np.ndarray:
         """Rows whose name, folder, note or tags contain `text` (case-insensitive), with the
         tempo, key and tag its terms ask for ("bpm:120", "bpm:118-122", "key:Am", "tag:dark";
@@ -171,8 +195,7 @@ class LibraryData:
         needle = query.text.casefold()
         mask = np.ones(len(self), dtype=bool)
         if query.tag is not None:
-            tagged = tag_matcher(query.tag)
-            mask &= np.fromiter(map(tagged, self.tags), dtype=bool, count=len(self))
+            mask &= self.tag_mask(query.tag)
         if query.tempo is not None:
             low, high = query.tempo
             mask &= (self.tempo >= low) & (self.tempo <= high)  # NaN: no tempo, never shown

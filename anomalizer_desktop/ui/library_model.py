@@ -60,7 +60,7 @@ class LibraryTableModel(QAbstractTableModel):
         self._position = np.zeros(0, dtype=np.int64)  # data row -> view row (-1 = hidden)
         self._id_to_row: dict[int, int] = {}
         self._sort = ("score", Qt.SortOrder.DescendingOrder)
-        self._filter = ("", None, None)
+        self._filter = ("", None, None, None)
         #: while sorted by likeness to a loop: sample ids, nearest first (see sort_by_likeness)
         self._likeness: np.ndarray | None = None
 
@@ -221,8 +221,10 @@ class LibraryTableModel(QAbstractTableModel):
     def sort_state(self) -> tuple[int, Qt.SortOrder]:
         return COLUMN_INDEX[self._sort[0]], self._sort[1]
 
-    def _filter_mask(self, text: str, flag: str | None, status: str | None) -> np.ndarray:
+    def _filter_mask(self, text: str, flag: str | None, status: str | None, tag) -> np.ndarray:
         mask = self.library.text_mask(text)
+        if tag is not None:
+            mask &= self.library.tag_mask(tag)
         if flag == "unflagged":
             mask &= np.array([f is None for f in self.library.flags], dtype=bool)
         elif flag is not None:
@@ -234,13 +236,13 @@ class LibraryTableModel(QAbstractTableModel):
         return mask
 
     def set_filter(
-        self, text: str = "", flag: str | None = None, status: str | None = None
+        self, text: str = "", flag: str | None = None, status: str | None = None, tag=None
     ) -> None:
-        """Show rows containing `text` with that flag ("unflagged" too) and status ("copies":
-        the loops whose file is in the library more than once)."""
-        self._filter = (text, flag, status)
+        """Show rows containing `text` with that flag ("unflagged" too), status ("copies":
+        the loops whose file is in the library more than once) and tag (`UNTAGGED`: none)."""
+        self._filter = (text, flag, status, tag)
         self.beginResetModel()
-        self._mask = self._filter_mask(text, flag, status)
+        self._mask = self._filter_mask(text, flag, status, tag)
         self._refresh_view()
         self.endResetModel()
 
@@ -319,7 +321,7 @@ class LibraryTableModel(QAbstractTableModel):
 
     def shown_mask(self) -> np.ndarray | None:
         """Which library rows the filters let through (None when no filter is set)."""
-        return None if self._filter == ("", None, None) else self._mask
+        return None if self._filter == ("", None, None, None) else self._mask
 
     def visible_ids(self) -> np.ndarray:
         return self.library.ids[self._view]

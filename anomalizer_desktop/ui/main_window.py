@@ -146,6 +146,7 @@ class MainWindow(
         escape.setContext(Qt.ShortcutContext.WidgetShortcut)
         escape.activated.connect(self._clear_filter)
         self.filter_flag.currentIndexChanged.connect(self._apply_filter)
+        self.filter_tag.currentIndexChanged.connect(self._apply_filter)
         self.filter_status.currentIndexChanged.connect(self._apply_filter)
         self.table.selectionModel().selectionChanged.connect(self._table_selection_changed)
         self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
@@ -222,6 +223,7 @@ class MainWindow(
         self.library_generation = new_generation()
         selected = self.selected_ids()
         self.model.set_library(snapshot.library)
+        self.refresh_tag_filter()
         lib = snapshot.library
         rows = lib.index_of_ids()
         order = [rows[int(i)] for i in snapshot.projection.ids if int(i) in rows]
@@ -346,6 +348,7 @@ class MainWindow(
         if any(self.model.view_row_of(i) < 0 for i in sample_ids):
             self.filter_text.clear()
             self.filter_flag.setCurrentIndex(0)
+            self.filter_tag.setCurrentIndex(0)
             self.filter_status.setCurrentIndex(0)
         self.select_ids(sample_ids)
         self.table.setFocus()
@@ -485,6 +488,7 @@ class MainWindow(
             self.filter_text.text(),
             self.filter_flag.currentData(),
             self.filter_status.currentData(),
+            self.filter_tag.currentData(),
         )
         self._map_filter_timer.start()  # the map follows once typing pauses
         if selected:
@@ -524,7 +528,9 @@ class MainWindow(
     # ------------------------------------------------------------------ export & drops
     def open_export(self) -> ExportDialog:
         paths = [self.model.path(r) for r in self.selected_rows()]
-        tag = parse_query(self.filter_text.text()).tag
+        # the set the table is filtered to (the Tags filter, or tag: in the filter box)
+        tag = self.filter_tag.currentData()
+        tag = tag if isinstance(tag, str) else parse_query(self.filter_text.text()).tag
         dialog = ExportDialog(self.store, paths, self, self.settings.get("export_folder"), tag)
         if dialog.exec():
             self.statusBar().showMessage(dialog.result_message, 10_000)

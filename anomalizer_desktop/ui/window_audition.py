@@ -172,6 +172,7 @@ class AuditionAndFlags:
                 elif field == "tags":
                     self.store.set_tags(ids, value)
                     self.model.update_tags(ids, value)
+                    self.refresh_tag_filter()
                 else:
                     self.store.set_note(ids, value)
                     self.model.update_notes(ids, value)

@@ -80,6 +80,10 @@ class WindowBuilder:
             ("All flags", None), ("Unusual", "unusual"), ("Typical", "typical"),
             ("Unflagged", "unflagged"),
         )  # fmt: skip
+        #: filled from the library's tags (window_tags), shown once it has some
+        self.filter_tag = _choices(("All tags", None))
+        self.filter_tag.setToolTip(tip("Show the loops you tagged so (G tags the selected loops)"))
+        self.filter_tag.hide()
         self.filter_status = _choices(
             ("All files", None), ("OK", "ok"), ("Errors", "error"), ("Missing", "missing"),
             ("Copies", "copies"),
@@ -101,6 +105,7 @@ class WindowBuilder:
         filters.addWidget(self.filter_text, 1)
         filters.addWidget(self.likeness_button)
         filters.addWidget(self.filter_flag)
+        filters.addWidget(self.filter_tag)
         filters.addWidget(self.filter_status)
 
         self.table = LibraryTable(self)

@@ -19,6 +19,7 @@ from anomalizer_desktop.core.library.user_tags import (
     stored_tags,
 )
 from anomalizer_desktop.ui import tag_dialog
+from anomalizer_desktop.ui.library_data import UNTAGGED
 from anomalizer_desktop.ui.undo import UserDataChange, describe_tags_change
 
 #: how many of the library's tags the Tag menu offers (the most used)
@@ -38,6 +39,34 @@ class Tagging:
         self.tag_menu.aboutToShow.connect(self._fill_tag_menu)
         self.tag_menu.addAction(self.act_tags)
         self.act_tag_menu = self.tag_menu.menuAction()
+
+    def refresh_tag_filter(self) -> None:
+        """Fill the Tags filter with the library's tags, most used first, keeping the one
+        chosen (with 0 loops when its last loop lost it: the rows on show stay until the
+        filters change, as with flags). Hidden while the library has no tags."""
+        box = self.filter_tag
+        chosen = box.currentData()
+        counts = self.model.library.tag_counts()
+        if isinstance(chosen, str) and not any(t.casefold() == chosen.casefold() for t in counts):
+            counts[chosen] = 0
+        box.blockSignals(True)  # the filter stays as it is: only the list is new
+        box.clear()
+        box.addItem("All tags", None)
+        box.addItem("Untagged", UNTAGGED)
+        for tag, loops in counts.items():
+            box.addItem(f"{tag} ({loops})", tag)
+        if chosen is UNTAGGED:
+            box.setCurrentIndex(1)
+        elif chosen is not None:
+            box.setCurrentIndex(
+                next(
+                    i
+                    for i in range(2, box.count())
+                    if box.itemData(i).casefold() == chosen.casefold()
+                )
+            )
+        box.blockSignals(False)
+        box.setVisible(bool(counts) or chosen is not None)
 
     def edit_tags(self) -> None:
         """Ask for the selected loops' tags (G): it starts from the tags they all share, and

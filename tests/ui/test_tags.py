@@ -156,3 +156,46 @@ def test_tags_the_library_refuses_are_said_and_not_shown(qtbot, window, monkeypa
     window.store.execute("PRAGMA query_only = OFF")
     assert warnings == ["The tags were not saved"]
     assert window.model.tags_of([first]) == [""] and window.undo_stack.count() == 0
+
+
+def test_the_tags_filter_lists_the_librarys_tags_and_shows_one_set(qtbot, window):
+    from anomalizer_desktop.ui.library_data import UNTAGGED
+
+    box = window.filter_tag
+    assert not box.isVisibleTo(window)  # no tags yet: nothing to choose
+    first, second, third = (window.model.sample_id(r) for r in range(3))
+    window.set_tags([first, second], ["drums"], ())
+    window.set_tags([third], ["fx", "Drums"], ())
+    assert box.isVisibleTo(window)
+    assert [box.itemText(i) for i in range(box.count())] == [
+        "All tags",
+        "Untagged",
+        "drums (3)",
+        "fx (1)",
+    ]
+    box.setCurrentIndex(3)
+    assert window.model.visible_ids().tolist() == [third]
+    box.setCurrentIndex(1)
+    assert len(window.model.visible_ids()) == 17 - 3
+    assert box.currentData() is UNTAGGED
+
+    box.setCurrentIndex(3)
+    window.set_tags([third], ["drums"], ("fx", "Drums"))  # fx's last loop: the list keeps it
+    assert box.currentText() == "fx (0)" and window.model.visible_ids().tolist() == [third]
+    window.show_loops([first])  # a loop the filter hides: the filters make way
+    assert box.currentData() is None and window.selected_ids() == [first]
+    window.refresh_tag_filter()
+    assert [box.itemText(i) for i in range(box.count())] == ["All tags", "Untagged", "drums (3)"]
+
+
+def test_export_offers_the_set_the_tags_filter_shows(qtbot, window, monkeypatch):
+    from anomalizer_desktop.ui.export_dialog import ExportDialog
+
+    first = window.model.sample_id(0)
+    window.set_tags([first], ["keep"], ())
+    window.filter_tag.setCurrentIndex(window.filter_tag.findData("keep"))
+    window.select_ids([first])
+    offered = []
+    monkeypatch.setattr(ExportDialog, "exec", lambda d: offered.append(d.which.currentData()))
+    window.open_export()
+    assert offered == ["tag:keep"]

@@ -69,6 +69,21 @@ def tag_matcher(tag: str):
     return lambda stored: bool(stored) and needle in f"{SEPARATOR} {stored.casefold()}{SEPARATOR} "
 
 
+def count_tags(sets: Iterable[tuple[str | None, int]]) -> dict[str, int]:
+    """How many loops carry each tag, from (stored tags, how many loops carry that set)
+    pairs: by the tag's most used spelling, most used first, then by name."""
+    counts: dict[str, dict[str, int]] = {}
+    for text, loops in sets:
+        for tag in parse_tags(text):
+            spellings = counts.setdefault(tag.casefold(), {})
+            spellings[tag] = spellings.get(tag, 0) + loops
+    named = {
+        max(spellings, key=lambda s: (spellings[s], s)): sum(spellings.values())
+        for spellings in counts.values()
+    }
+    return dict(sorted(named.items(), key=lambda item: (-item[1], item[0].casefold())))
+
+
 def common_tags(stored: Iterable[str | None]) -> tuple[str, ...]:
     """The tags every one of these loops has (their first spelling), in the stored order:
     what an edit of several loops' tags starts from."""
