@@ -185,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=library_commands.cmd_flag)
 
     p = sub.add_parser("tags", parents=[common], help="the tags on your loops, with counts")
+    change = p.add_mutually_exclusive_group()
+    change.add_argument(
+        "--rename", nargs=2, metavar=("OLD", "NEW"), type=_tag, help="rename a tag on every loop"
+    )
+    change.add_argument("--delete", metavar="TAG", type=_tag, help="take a tag off every loop")
     p.set_defaults(func=library_commands.cmd_tags)
 
     p = sub.add_parser(

@@ -207,7 +207,15 @@ def cmd_flag(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_tags(args: argparse.Namespace, store: Store) -> int:
-    """The tags on the library's loops, most used first, with how many loops carry each."""
+    """The tags on the library's loops, most used first, with how many loops carry each;
+    --rename OLD NEW and --delete TAG change a tag on every loop first."""
+    if args.rename or args.delete:
+        old, new = args.rename or (args.delete, None)
+        if not any(t.casefold() == old.casefold() for t in store.tag_counts()):
+            raise AnomalizerError(f"no loop is tagged {old!r} (`anomalizer tags` lists the tags)")
+        changed = store.rename_tag(old, new)
+        verb = f"renamed {old!r} to {new!r} on" if new else f"took {old!r} off"
+        warn(f"{verb} {quantity(changed, 'loop')}")
     counts = store.tag_counts()
     if args.json:
         print_json([{"tag": tag, "loops": count} for tag, count in counts.items()])

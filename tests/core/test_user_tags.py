@@ -38,6 +38,7 @@ def test_typed_tags_are_split_tidied_and_kept_once_in_case_blind_order():
     assert parse_tags("") == parse_tags(None) == parse_tags(" , ") == ()
     assert parse_tags("x" * 100) == ("x" * MAX_TAG_LENGTH,)
     assert parse_tags("line\nbreak\ttab") == ("line break tab",)
+    assert parse_tags("nul\x00here, \x1b[31mred") == ("[31mred", "nul here")
     assert stored_tags(["b", "A", "a"]) == "A, b" and stored_tags([]) is None
     assert parse_tags(stored_tags(["dark", "song a"])) == ("dark", "song a")  # no loss
 
@@ -87,6 +88,19 @@ def test_the_store_sets_edits_lists_and_counts_tags(store):
     store.set_tags(ids, "")
     assert store.tag_counts() == {}
     assert {r.flag for r in store.list_samples()} == {"unusual", None}  # the flag stays
+
+
+def test_a_tag_is_renamed_or_taken_off_every_loop(store):
+    root = store.add_root("/loops")
+    ids = [store.insert_sample(f"/loops/{n}.wav", root, status="ok") for n in "abc"]
+    store.set_tags(ids[:1], "drms, keep")
+    store.set_tags(ids[1:2], "Drms, drums")
+    store.set_tags(ids[2:], "keep")
+    assert store.rename_tag("DRMS", "drums") == 2
+    assert [r.tags for r in store.list_samples()] == [("drums", "keep"), ("drums",), ("keep",)]
+    assert store.rename_tag("keep", None) == 2
+    assert [r.tags for r in store.list_samples()] == [("drums",), ("drums",), ()]
+    assert store.rename_tag("nothing", "x") == 0
 
 
 def test_the_most_used_spelling_names_a_tag():
@@ -195,6 +209,15 @@ def test_the_command_line_tags_lists_exports_and_trashes_by_tag(capsys, tmp_path
     assert trashed["trashed"] == [drums[2]] and all(os.path.exists(p) for p in drums)
     _, info = _run(capsys, *common, "info", "--json")
     assert info["tags"] == {"Dark": 3, "song a": 2, "keep": 1}
+
+    assert main([*common, "tags", "--rename", "SONG A", "song-a", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert "renamed 'SONG A' to 'song-a' on 2 loops" in err
+    assert json.loads(out)[1] == {"tag": "song-a", "loops": 2}
+    _, counts = _run(capsys, *common, "tags", "--delete", "dark", "--json")
+    assert [c["tag"] for c in counts] == ["song-a", "keep"]
+    assert main([*common, "tags", "--delete", "dark"]) == 1
+    assert "no loop is tagged 'dark'" in capsys.readouterr().err
 
 
 def test_the_command_line_refuses_mixed_and_malformed_tag_options(capsys, tmp_path, loop_folder):

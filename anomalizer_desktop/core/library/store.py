@@ -29,7 +29,12 @@ from anomalizer_desktop.core.library.schema import (
     refuse_other_files,
     unwritable_reason,
 )
-from anomalizer_desktop.core.library.user_tags import edited_tags, parse_tags, stored_tags
+from anomalizer_desktop.core.library.user_tags import (
+    edited_tags,
+    parse_tags,
+    stored_tags,
+    tag_matcher,
+)
 from anomalizer_desktop.core.library.views import (  # noqa: F401  (re-exported)
     ANNOTATED,
     FLAGS,
@@ -509,6 +514,14 @@ class Store(LibraryViews):
             for sample_id in sample_ids:
                 self._upsert_user_data(db, sample_id, "tags", text)
         self._flags_changed = True
+
+    def rename_tag(self, old: str, new: str | None) -> int:
+        """Rename a tag on every loop that has it (case aside; `new` None or "" takes it off
+        them all); a loop that has both keeps one. Returns how many loops changed."""
+        matches = tag_matcher(old)
+        rows = self._db.execute("SELECT sample_id, tags FROM user_data WHERE tags IS NOT NULL")
+        ids = [sample_id for sample_id, text in rows.fetchall() if matches(text)]
+        return self.edit_tags(ids, add=[new] if new else [], remove=[old])
 
     def edit_tags(
         self, sample_ids: Iterable[int], add: Iterable[str] = (), remove: Iterable[str] = ()

@@ -11,6 +11,7 @@ tempo: those are the file's, read by the scan; these are the producer's.)
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 
 #: what separates tags where people type them and where the library stores them
@@ -29,10 +30,17 @@ def parse_tags(text: str | Iterable[str] | None) -> tuple[str, ...]:
     texts = [text] if isinstance(text, str) else list(text)
     unique: dict[str, str] = {}
     for piece in (p for t in texts for p in t.split(SEPARATOR)):
-        tag = " ".join(piece.split())[:MAX_TAG_LENGTH].strip()
+        tag = " ".join(_visible(piece).split())[:MAX_TAG_LENGTH].strip()
         if tag:
             unique.setdefault(tag.casefold(), tag)
     return tuple(sorted(unique.values(), key=lambda tag: (tag.casefold(), tag)))
+
+
+def _visible(text: str) -> str:
+    """`text` with control characters (a NUL, an escape pasted from a terminal) as spaces."""
+    if text.isprintable():
+        return text
+    return "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
 
 
 def stored_tags(tags: Iterable[str]) -> str | None:
