@@ -108,12 +108,14 @@ class TagDialog(QDialog):
         self.line.setText(f"{SEPARATOR} ".join(tags))
 
     def _show_state(self) -> None:
-        """Each button is down while its tag is in the line."""
+        """Each button is down, and ticked, while its tag is in the line."""
         typed = {t.casefold() for t in self.tags()}
         for tag, button in self.buttons.items():
             button.blockSignals(True)
             button.setChecked(tag.casefold() in typed)
             button.blockSignals(False)
+            # a tick as well: a pressed-in button is easy to miss in some styles
+            button.setText(f"\u2713 {tag}" if button.isChecked() else tag)
 
 
 def ask_tags(parent, count: int, current: tuple[str, ...], known: dict[str, int]):

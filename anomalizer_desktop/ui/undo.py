@@ -81,6 +81,11 @@ def describe_tags_change(
         text = f"{'Tagged' if done else 'tag'} {loops} {', '.join(added)}"
     elif removed and not added:
         text = f"{'Took' if done else 'take'} {', '.join(removed)} off {loops}"
+    elif added and removed:  # a rename, often: keep -> keepers
+        text = (
+            f"{'Tagged' if done else 'tag'} {loops} {', '.join(added)} and"
+            f" {'took' if done else 'take'} {', '.join(removed)} off"
+        )
     else:
         text = f"{'Changed' if done else 'change'} the tags of {loops}"
     return text

@@ -56,7 +56,7 @@ def test_g_tags_the_selection_and_edits_only_the_tags_they_share(
     assert asked[-1][1] == ("Dark",)
     tags = _stored_tags(path)
     assert (tags[first], tags[second]) == (("keep",), ("keep", "song a"))
-    assert window.act_undo.text() == "Undo change the tags of 2 loops"
+    assert window.act_undo.text() == "Undo tag 2 loops keep and take Dark off"
 
     window.filter_text.setText("tag:keep")
     assert sorted(window.model.visible_ids().tolist()) == sorted([first, second])
@@ -102,6 +102,7 @@ def test_the_tag_dialog_completes_the_tag_being_typed_and_toggles_known_ones(qtb
     qtbot.addWidget(dialog)
     assert dialog.line.text() == "dark"
     assert [b.isChecked() for b in dialog.buttons.values()] == [False, True, False]
+    assert [b.text() for b in dialog.buttons.values()] == ["song a", "\u2713 dark", "keep"]
     dialog.buttons["song a"].click()
     assert dialog.line.text() == "dark, song a" and dialog.tags() == ("dark", "song a")
     dialog.buttons["dark"].click()
