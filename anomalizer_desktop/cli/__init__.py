@@ -210,6 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-score", type=float)
     p.add_argument("--path", dest="paths", action="append", help="only these files (repeatable)")
     _add_loop_filters(p)
+    p.add_argument(
+        "--each-tag",
+        action="store_true",
+        help="every tag's loops, a set each, into the folder OUT (OUT/dark/, OUT/dark.m3u8...)",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace an existing folder export")
     p.set_defaults(func=library_commands.cmd_export)
 

@@ -22,6 +22,7 @@ from anomalizer_desktop.core.detector.run_models import (
 from anomalizer_desktop.core.embedding.job import embed as embed_job
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.export import FolderNotEmptyError, select_entries, write_export
+from anomalizer_desktop.core.export.tag_sets import export_tag_sets, tag_sets
 from anomalizer_desktop.core.library.damaged_file import find_damage
 from anomalizer_desktop.core.library.flag_backup import backup_path, read_flag_backup
 from anomalizer_desktop.core.library.library_files import LIBRARY_SUFFIXES, damaged_copies
@@ -298,6 +299,8 @@ def cmd_trash(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_export(args: argparse.Namespace, store: Store) -> int:
+    if args.each_tag:
+        return _export_each_tag(args, store)
     entries = select_entries(
         store,
         flag=args.flag,
@@ -322,6 +325,43 @@ def cmd_export(args: argparse.Namespace, store: Store) -> int:
     else:
         print(f"wrote {quantity(len(entries), 'loop')} to {target}")
     return 0
+
+
+def _export_each_tag(args: argparse.Namespace, store: Store) -> int:
+    """export --each-tag: a set per tag in the folder OUT; a set that cannot be written is
+    named (exit 0 when any was written, as a scan with bad files)."""
+    if args.tag or args.paths or args.top:
+        raise AnomalizerError("export --each-tag: one set per tag; drop --tag, --path and --top")
+    sets = tag_sets(
+        store,
+        flag=args.flag,
+        min_score=args.min_score,
+        max_score=args.max_score,
+        tempo=args.bpm,
+        key=args.key,
+    )
+    result = export_tag_sets(sets, args.format, args.out, overwrite=args.overwrite)
+    if args.json:
+        print_json(
+            {
+                "format": args.format,
+                "folder": str(result.folder),
+                "sets": [{"tag": t, "path": str(p), "entries": n} for t, p, n in result.written],
+                "earlier_exports_kept": [{"tag": t, "path": str(p)} for t, p in result.earlier],
+                "failed": [{"tag": t, "why": why} for t, why in result.failed],
+            }
+        )
+    else:
+        for tag, path, count in result.written:
+            print(f"{tag}: {quantity(count, 'loop')} to {path}")
+        print(
+            f"wrote {quantity(len(result.written), 'set')}"
+            f" ({quantity(result.loops, 'loop')}) to {result.folder}"
+        )
+    for tag, path in result.earlier:
+        warn(f"{tag}: {path} holds an earlier export: --overwrite replaces it")
+    print_problems([(tag, why) for tag, why in result.failed])
+    return 0 if result.written or not (result.failed or result.earlier) else 1
 
 
 def cmd_forget(args: argparse.Namespace, store: Store) -> int:

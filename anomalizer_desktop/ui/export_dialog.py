@@ -5,7 +5,6 @@ suggests a place in the Music folder named after the set, so a first export is t
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 
 from PySide6.QtCore import QStandardPaths
@@ -29,6 +28,7 @@ from anomalizer_desktop.core.export import (
     select_entries,
     write_export,
 )
+from anomalizer_desktop.core.export.tag_sets import export_tag_sets, file_name_part, tag_sets
 from anomalizer_desktop.core.library.store import Store, StoreError
 from anomalizer_desktop.core.library.user_tags import has_tag
 from anomalizer_desktop.core.text import quantity
@@ -58,6 +58,8 @@ EMPTY = {
 
 #: the start of a tag set's key in the Loops list ("tag:song-a")
 TAG = "tag:"
+#: the Loops list's key for every tag's set at once, into one folder (core.export.tag_sets)
+EACH_TAG = "each-tag"
 
 
 def _tag_counts(store: Store) -> list[tuple[str, int]]:
@@ -73,12 +75,6 @@ def _empty(which: str) -> str:
     if which.startswith(TAG):
         return f"No loop tagged \u201c{which[len(TAG) :]}\u201d is on disk."
     return EMPTY[which]
-
-
-def _file_name_part(text: str) -> str:
-    """`text` fit for a file name on any system: what Windows, macOS or Linux refuse (and
-    spaces) becomes "-"."""
-    return re.sub(r'[\\/:*?"<>|\s]+', "-", text).strip("-.") or "tagged"
 
 
 def export_folder() -> str:
@@ -113,6 +109,8 @@ class ExportDialog(QDialog):
         sets = _tag_counts(store)
         for number, (name, count) in enumerate(sets):
             self.which.insertItem(2 + number, f"Tagged \u201c{name}\u201d ({count})", TAG + name)
+        if sets:
+            self.which.insertItem(2 + len(sets), "Every tag, a set each", EACH_TAG)
         tagged = [2 + n for n, (name, _) in enumerate(sets) if tag and has_tag(name, tag)]
         if tagged and len(selected_paths) <= 1:
             self.which.setCurrentIndex(tagged[0])
@@ -159,13 +157,21 @@ class ExportDialog(QDialog):
         suggested target in step with the set and format (unless the user typed their own)."""
         which = self.which.currentData()
         self.top_n.setEnabled(which == "top")
-        try:
-            count = len(self.entries())
-        except ExportError:  # the top N of a library without scores
-            count = 0
-        self.count_label.setText(
-            f"{quantity(count, 'loop')} will be exported." if count else _empty(which)
-        )
+        if which == EACH_TAG:
+            sets = tag_sets(self.store)
+            count = sum(map(len, sets.values()))
+            self.count_label.setText(
+                f"{quantity(len(sets), 'set')} ({quantity(count, 'loop')}) will be exported into"
+                " the folder, one per tag, named after it."
+            )
+        else:
+            try:
+                count = len(self.entries())
+            except ExportError:  # the top N of a library without scores
+                count = 0
+            self.count_label.setText(
+                f"{quantity(count, 'loop')} will be exported." if count else _empty(which)
+            )
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(count > 0)
         if self.target.text() in ("", self._suggestion):
             self._suggestion = self.suggested_target()
@@ -174,8 +180,10 @@ class ExportDialog(QDialog):
     def suggested_target(self) -> str:
         suffix = SUFFIXES[self.format.currentData()]
         which = self.which.currentData()
+        if which == EACH_TAG:  # a folder, whatever the format: the sets go in it
+            return os.path.join(self.folder, "tag-sets")
         if which.startswith(TAG):
-            name = _file_name_part(which[len(TAG) :])
+            name = file_name_part(which[len(TAG) :])
         else:
             name = {"selection": "selected", "top": f"top-{self.top_n.value()}"}.get(which, which)
         return os.path.join(self.folder, f"{name}-loops{suffix}")
@@ -183,7 +191,7 @@ class ExportDialog(QDialog):
     def _browse(self) -> None:
         fmt = self.format.currentData()
         current = self.target.text() or self.suggested_target()  # the dialog opens on it
-        if fmt == "folder":
+        if fmt == "folder" or self.which.currentData() == EACH_TAG:
             start = current if os.path.isdir(current) else os.path.dirname(current)
             path = QFileDialog.getExistingDirectory(self, "Export to folder", start)
         else:
@@ -225,6 +233,8 @@ class ExportDialog(QDialog):
             plain_text.warn(self, "Export", "Choose where to save the export.")
             return False
         fmt = self.format.currentData()
+        if self.which.currentData() == EACH_TAG:
+            return self._export_sets(fmt, target)
         suffix = SUFFIXES[fmt]
         if suffix and not target.lower().endswith(suffix):
             target += suffix
@@ -238,5 +248,41 @@ class ExportDialog(QDialog):
             return False
         self.result_message = f"Exported {quantity(len(entries), 'loop')} to {path}"
         self.written = str(path)
+        self.accept()
+        return True
+
+    def _export_sets(self, fmt: str, folder: str) -> bool:
+        """Every tag's set into `folder`; earlier exports of them are replaced after asking,
+        and a set that cannot be written is named (the others are written)."""
+        try:
+            sets = tag_sets(self.store)
+            result = export_tag_sets(sets, fmt, folder)
+            if result.earlier and plain_text.confirm(
+                self,
+                "Replace the earlier exports?",
+                f"{quantity(len(result.earlier), 'set')} in {result.folder} are an earlier"
+                " export (" + ", ".join(tag for tag, _ in result.earlier) + "). Replace them?",
+            ):
+                again = export_tag_sets(
+                    {tag: sets[tag] for tag, _ in result.earlier}, fmt, folder, overwrite=True
+                )
+                result.written += again.written
+                result.failed += again.failed
+        except ExportError as error:
+            plain_text.warn(self, "Export failed", str(error))
+            return False
+        if result.failed:
+            plain_text.warn(
+                self,
+                "Some sets were not exported",
+                "\n".join(f"{tag}: {why}" for tag, why in result.failed),
+            )
+        if not result.written:
+            return False
+        self.result_message = (
+            f"Exported {quantity(len(result.written), 'set')} ({quantity(result.loops, 'loop')})"
+            f" to {result.folder}"
+        )
+        self.written = str(result.folder)
         self.accept()
         return True

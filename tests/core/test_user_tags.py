@@ -231,3 +231,41 @@ def test_the_command_line_refuses_mixed_and_malformed_tag_options(capsys, tmp_pa
     assert exit_.value.code == 2 and "not one tag" in capsys.readouterr().err
     _, rows = _run(capsys, "--library", lib, "list", "--json")
     assert all(r["tags"] == [] for r in rows)
+
+
+def test_export_each_tag_writes_a_set_per_tag_and_names_those_it_cannot(
+    capsys, tmp_path, loop_folder
+):
+    lib = str(tmp_path / "lib.sqlite")
+    common = ("--library", lib)
+    _run(capsys, *common, "scan", str(loop_folder), "-q")
+    drums = sorted(str(p) for p in (loop_folder / "drums").glob("*.wav"))
+    _run(capsys, *common, "flag", *drums[:3], "--tag", "a/b")
+    _run(capsys, *common, "flag", drums[3], "--tag", "a-b, solo")
+    os.remove(drums[3])  # its file gone: solo has no loop on disk, no set
+    _run(capsys, *common, "scan", "-q")
+    out = tmp_path / "Sets"
+    code, result = _run(
+        capsys, *common, "export", "--format", "m3u8", "--each-tag", str(out), "--json"
+    )
+    assert code == 0 and result["failed"] == [] and result["folder"] == str(out)
+    assert [(s["tag"], os.path.basename(s["path"]), s["entries"]) for s in result["sets"]] == [
+        ("a/b", "a-b.m3u8", 3)
+    ]
+    assert (out / "a-b.m3u8").read_text().count("#EXTINF") == 3
+
+    _run(capsys, *common, "flag", drums[4], "--tag", "a-b")  # two tags, one file name
+    folders = tmp_path / "Folders"
+    (folders / "a-b").mkdir(parents=True)
+    (folders / "a-b" / "mine.txt").write_text("mine")
+    code, result = _run(
+        capsys, *common, "export", "--format", "folder", "--each-tag", str(folders), "--json"
+    )
+    assert code == 0
+    assert [(s["tag"], os.path.basename(s["path"])) for s in result["sets"]] == [("a-b", "a-b (2)")]
+    assert [f["tag"] for f in result["failed"]] == ["a/b"]
+    assert os.listdir(folders / "a-b") == ["mine.txt"]  # never replaced
+    # again: the earlier set is kept without --overwrite, and nothing written is a failure
+    assert main([*common, "export", "--format", "folder", "--each-tag", str(folders)]) == 1
+    assert "holds an earlier export: --overwrite replaces it" in capsys.readouterr().err
+    assert main([*common, "export", "--format", "csv", "--each-tag", "--tag", "x", "o"]) == 1
