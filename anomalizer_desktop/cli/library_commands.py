@@ -302,15 +302,7 @@ def cmd_export(args: argparse.Namespace, store: Store) -> int:
     if args.each_tag:
         return _export_each_tag(args, store)
     entries = select_entries(
-        store,
-        flag=args.flag,
-        top=args.top,
-        min_score=args.min_score,
-        max_score=args.max_score,
-        paths=args.paths,
-        tempo=args.bpm,
-        key=args.key,
-        tag=args.tag,
+        store, top=args.top, paths=args.paths, tag=args.tag, **_export_criteria(args)
     )
     try:
         target = write_export(entries, args.format, args.out, overwrite=args.overwrite)
@@ -327,19 +319,23 @@ def cmd_export(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+def _export_criteria(args: argparse.Namespace) -> dict:
+    """What `export` selects loops by, besides --top, --path and --tag (`select_entries`)."""
+    return {
+        "flag": args.flag,
+        "min_score": args.min_score,
+        "max_score": args.max_score,
+        "tempo": args.bpm,
+        "key": args.key,
+    }
+
+
 def _export_each_tag(args: argparse.Namespace, store: Store) -> int:
     """export --each-tag: a set per tag in the folder OUT; a set that cannot be written is
     named (exit 0 when any was written, as a scan with bad files)."""
     if args.tag or args.paths or args.top:
         raise AnomalizerError("export --each-tag: one set per tag; drop --tag, --path and --top")
-    sets = tag_sets(
-        store,
-        flag=args.flag,
-        min_score=args.min_score,
-        max_score=args.max_score,
-        tempo=args.bpm,
-        key=args.key,
-    )
+    sets = tag_sets(store, **_export_criteria(args))
     result = export_tag_sets(sets, args.format, args.out, overwrite=args.overwrite)
     if args.json:
         print_json(

@@ -352,35 +352,37 @@ class LibraryTableModel(QAbstractTableModel):
 
     def flags_of(self, sample_ids) -> list[str | None]:
         """The flags of these samples (None for none), in the order given."""
-        rows = (self._id_to_row.get(int(i)) for i in sample_ids)
-        return [self.library.flags[r] if r is not None else None for r in rows]
+        return self._values_of(self.library.flags, sample_ids, None)
 
     def notes_of(self, sample_ids) -> list[str]:
         """The notes of these samples ("" for none), in the order given."""
-        rows = (self._id_to_row.get(int(i)) for i in sample_ids)
-        return [self.library.notes[r] if r is not None else "" for r in rows]
+        return self._values_of(self.library.notes, sample_ids, "")
 
     def update_notes(self, sample_ids, note: str | None) -> None:
-        for sample_id in sample_ids:
-            row = self._id_to_row.get(int(sample_id))
-            if row is not None:
-                self.library.notes[row] = note or ""
-        self.library.invalidate("note")
-        self._emit_column_changed("note")
+        self._set_texts("note", self.library.notes, sample_ids, note)
 
     def tags_of(self, sample_ids) -> list[str]:
         """The stored tags of these samples ("dark, song-a"; "" for none), in the order given."""
-        rows = (self._id_to_row.get(int(i)) for i in sample_ids)
-        return [self.library.tags[r] if r is not None else "" for r in rows]
+        return self._values_of(self.library.tags, sample_ids, "")
 
     def update_tags(self, sample_ids, tags: str | None) -> None:
         """Tags changed in the store (their stored text): show them without reloading."""
+        self._set_texts("tags", self.library.tags, sample_ids, tags)
+
+    def _values_of(self, column: list, sample_ids, unknown):
+        """`column`'s values for these samples, in the order given (`unknown` for a sample
+        the library does not hold)."""
+        rows = (self._id_to_row.get(int(i)) for i in sample_ids)
+        return [column[r] if r is not None else unknown for r in rows]
+
+    def _set_texts(self, key: str, column: list[str], sample_ids, text: str | None) -> None:
+        """Set a text column (notes, tags) of these samples in place, and show it."""
         for sample_id in sample_ids:
             row = self._id_to_row.get(int(sample_id))
             if row is not None:
-                self.library.tags[row] = tags or ""
-        self.library.invalidate("tags")
-        self._emit_column_changed("tags")
+                column[row] = text or ""
+        self.library.invalidate(key)
+        self._emit_column_changed(key)
 
     def _emit_column_changed(self, *keys: str) -> None:
         if not len(self._view):

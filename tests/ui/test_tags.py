@@ -206,15 +206,11 @@ def test_export_offers_the_set_the_tags_filter_shows(qtbot, window, monkeypatch)
 
 def test_every_tags_set_exports_into_one_folder(qtbot, window, tmp_path, monkeypatch):
     from anomalizer_desktop.ui import plain_text
-    from anomalizer_desktop.ui.export_dialog import ExportDialog
 
     first, second = window.model.sample_id(0), window.model.sample_id(1)
     window.set_tags([first, second], ["dark"], ())
     window.set_tags([first], ["dark", "keep/me"], ())
-    dialog = ExportDialog(window.store, [], window, str(tmp_path))
-    qtbot.addWidget(dialog)
-    dialog.which.setCurrentIndex(dialog.which.findData("each-tag"))
-    dialog.format.setCurrentIndex(dialog.format.findData("folder"))
+    dialog = _every_tag_as_folders(qtbot, window, tmp_path)
     assert dialog.count_label.text().startswith("2 sets (3 loops) will be exported")
     assert dialog.target.text() == str(tmp_path / "tag-sets")
     assert dialog.export() and dialog.result_message.startswith("Exported 2 sets (3 loops)")
@@ -229,12 +225,20 @@ def test_every_tags_set_exports_into_one_folder(qtbot, window, tmp_path, monkeyp
     asked, warned = [], []
     monkeypatch.setattr(plain_text, "confirm", lambda *args: asked.append(args[1]) or True)
     monkeypatch.setattr(plain_text, "warn", lambda *args: warned.append(args[1:3]))
-    again = ExportDialog(window.store, [], window, str(tmp_path))
-    qtbot.addWidget(again)
-    again.which.setCurrentIndex(again.which.findData("each-tag"))
-    again.format.setCurrentIndex(again.format.findData("folder"))
+    again = _every_tag_as_folders(qtbot, window, tmp_path)
     assert again.export()
     assert asked == ["Replace the earlier exports?"]
     assert warned[0][0] == "Some sets were not exported" and "keep/me:" in warned[0][1]
     assert os.listdir(sets / "keep-me") == ["mine.wav"]
     assert again.result_message.startswith("Exported 1 set (2 loops)")
+
+
+def _every_tag_as_folders(qtbot, window, folder):
+    """The export dialog set to every tag's set, as folders of links, into `folder`."""
+    from anomalizer_desktop.ui.export_dialog import ExportDialog
+
+    dialog = ExportDialog(window.store, [], window, str(folder))
+    qtbot.addWidget(dialog)
+    dialog.which.setCurrentIndex(dialog.which.findData("each-tag"))
+    dialog.format.setCurrentIndex(dialog.format.findData("folder"))
+    return dialog
