@@ -24,13 +24,13 @@ COLUMNS = [
     ("percentile", "Unusual %"),
     ("score", "Score"),
     ("flag", "Flag"),
+    ("tags", "Tags"),  # beside the flag: what a producer sees while tagging
     ("duration", "Length"),
     ("tempo", "BPM"),
     ("key", "Key"),
     ("sample_rate", "Rate"),
     ("status", "Status"),
     ("note", "Note"),  # before the long folder paths, so that notes show without scrolling
-    ("tags", "Tags"),
     ("folder", "Folder"),
 ]
 COLUMN_INDEX = {key: i for i, (key, _) in enumerate(COLUMNS)}

@@ -35,6 +35,11 @@ SPLITTER_KEY = "table-splitter"
 #: column sets of earlier versions, whose saved header states are read by name once
 EARLIER_COLUMNS = [
     ["name", "percentile", "score", "flag", "duration", "sample_rate", "status", "note", "folder"],
+    # (with BPM and Key, before the layout was kept by name; then Tags came)
+    [
+        *("name", "percentile", "score", "flag", "duration", "tempo", "key", "sample_rate"),
+        *("status", "note", "folder"),
+    ],
 ]
 
 

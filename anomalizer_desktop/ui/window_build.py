@@ -127,13 +127,13 @@ class WindowBuilder:
             ("percentile", 76),
             ("score", 60),
             ("flag", 84),
+            ("tags", 100),
             ("duration", 62),
             ("tempo", 44),
             ("key", 44),
             ("sample_rate", 68),
             ("status", 60),
             ("note", 160),
-            ("tags", 120),
             ("folder", 220),
         ):
             self.table.setColumnWidth(COLUMN_INDEX[column], width)

@@ -1328,6 +1328,38 @@ def test_a_layout_saved_for_other_columns_is_kept_by_name(qtbot, window, setting
         store.close()
 
 
+def test_a_header_state_saved_with_bpm_and_key_gains_tags_beside_the_flag(
+    qtbot, window, settings, scored_library
+):
+    """Versions between BPM/Key and the layout kept by name saved Qt's header state for their
+    eleven columns: it is read by name, and Tags shows right after Flag."""
+    from PySide6.QtGui import QStandardItemModel
+    from PySide6.QtWidgets import QHeaderView
+
+    from anomalizer_desktop.ui import table_layout
+
+    earlier = table_layout.EARLIER_COLUMNS[1]
+    old = QHeaderView(Qt.Orientation.Horizontal)
+    old.setModel(QStandardItemModel(0, len(earlier)))
+    old.setSectionHidden(earlier.index("key"), True)
+    old.resizeSection(earlier.index("name"), 333)
+    window.close()
+    for key in (table_layout.LAYOUT_KEY, table_layout.NAMED_LAYOUT_KEY):
+        settings.q.remove(key)
+    settings.q.setValue(f"{table_layout.layout_key(earlier)}/header", old.saveState())
+    again, store = _reopened(qtbot, window, settings, scored_library)
+    try:
+        header = again.table.horizontalHeader()
+        assert header.isSectionHidden(COLUMN_INDEX["key"])
+        assert header.sectionSize(COLUMN_INDEX["name"]) == 333
+        tags, flag = COLUMN_INDEX["tags"], COLUMN_INDEX["flag"]
+        assert not header.isSectionHidden(tags)
+        assert header.visualIndex(tags) == header.visualIndex(flag) + 1
+    finally:
+        again.runner.cancel_all()
+        store.close()
+
+
 def test_a_damaged_saved_layout_leaves_the_default_one(qtbot, window, settings, scored_library):
     from anomalizer_desktop.ui import table_layout
 
