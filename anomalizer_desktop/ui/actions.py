@@ -30,3 +30,9 @@ def make_action(
     if tip:
         act.setToolTip(tip)
     return act
+
+
+def literal(text: str) -> str:
+    """`text` as a menu item or button shows it as it is: Qt takes "&" for the mark of a
+    keyboard mnemonic ("R&B" would show as "RB", with the B underlined)."""
+    return text.replace("&", "&&")

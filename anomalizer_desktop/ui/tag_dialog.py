@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from anomalizer_desktop.core.library.user_tags import SEPARATOR, parse_tags
+from anomalizer_desktop.ui.actions import literal
 
 #: how many of the library's tags get a button (the most used); the rest complete as typed
 BUTTONS = 12
@@ -70,7 +71,7 @@ class TagDialog(QDialog):
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
         for number, (tag, loops) in enumerate(list(known.items())[:BUTTONS]):
-            button = QPushButton(tag, checkable=True)
+            button = QPushButton(checkable=True)
             button.setToolTip(f"{tag}: on {loops} loop{'s' if loops != 1 else ''}")
             button.toggled.connect(lambda on, tag=tag: self._toggle(tag, on))
             grid.addWidget(button, number // _COLUMNS, number % _COLUMNS)
@@ -115,7 +116,8 @@ class TagDialog(QDialog):
             button.setChecked(tag.casefold() in typed)
             button.blockSignals(False)
             # a tick as well: a pressed-in button is easy to miss in some styles
-            button.setText(f"\u2713 {tag}" if button.isChecked() else tag)
+            shown = literal(tag)
+            button.setText(f"\u2713 {shown}" if button.isChecked() else shown)
 
 
 def ask_tags(parent, count: int, current: tuple[str, ...], known: dict[str, int]):

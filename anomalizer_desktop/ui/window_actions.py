@@ -19,7 +19,7 @@ from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
 from anomalizer_desktop.core.embedding.clap.store import models_dir
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import help_dialogs, plain_text
-from anomalizer_desktop.ui.actions import make_action
+from anomalizer_desktop.ui.actions import literal, make_action
 from anomalizer_desktop.ui.models_dialog import ModelsDialog
 from anomalizer_desktop.ui.settings import (
     apply_model_folder,
@@ -358,10 +358,12 @@ class WindowActions:
         here = os.path.realpath(self.store.path)
         others = [p for p in recent_libraries(self.settings) if os.path.realpath(p) != here]
         for path in others:
-            act = self.recent_menu.addAction(path, lambda chosen=path: self.open_library(chosen))
+            act = self.recent_menu.addAction(
+                literal(path), lambda chosen=path: self.open_library(chosen)
+            )
             if not os.path.exists(path):
                 act.setEnabled(False)
-                act.setText(f"{path} (not found)")
+                act.setText(f"{literal(path)} (not found)")
         if not others:
             self.recent_menu.addAction("No other library yet").setEnabled(False)
 

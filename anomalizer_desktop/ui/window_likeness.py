@@ -13,6 +13,7 @@ import os
 from PySide6.QtCore import Qt, QTimer
 
 from anomalizer_desktop.ui import jobs
+from anomalizer_desktop.ui.actions import literal
 from anomalizer_desktop.ui.closing import unless_closed
 from anomalizer_desktop.ui.plain_text import tip
 
@@ -54,7 +55,7 @@ class LikenessSort:
         self.model.sort_by_likeness(result.ids)
         header.setSortIndicatorShown(False)  # no column sets the order now
         name = os.path.basename(result.path)
-        self.likeness_button.setText(f"Like {_shortened(name)}  ✕")
+        self.likeness_button.setText(f"Like {literal(_shortened(name))}  ✕")
         column = self.model.sort_state()[0]
         self.likeness_button.setToolTip(
             tip(

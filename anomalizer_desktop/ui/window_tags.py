@@ -19,6 +19,7 @@ from anomalizer_desktop.core.library.user_tags import (
     stored_tags,
 )
 from anomalizer_desktop.ui import tag_dialog
+from anomalizer_desktop.ui.actions import literal
 from anomalizer_desktop.ui.library_data import UNTAGGED
 from anomalizer_desktop.ui.undo import UserDataChange, describe_tags_change
 
@@ -140,7 +141,7 @@ class Tagging:
         ids = self.selected_ids()
         shared = {t.casefold() for t in common_tags(self.model.tags_of(ids))}
         for tag in list(self.store_tag_counts())[:TAG_MENU_ITEMS]:
-            act = menu.addAction(tag)
+            act = menu.addAction(literal(tag))
             act.setCheckable(True)
             act.setChecked(tag.casefold() in shared)
             act.setEnabled(bool(ids))

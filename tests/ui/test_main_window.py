@@ -1823,8 +1823,10 @@ def test_open_recent_lists_the_libraries_opened_before_and_opens_one(
 
     with Store(tmp_path / "lib3.sqlite"):
         pass  # lib3 exists; the others were never made
+    remember_library(settings, tmp_path / "R&B.sqlite")  # shown as it is, not as a mnemonic
     window._fill_recent_menu()
     actions = {a.text(): a for a in window.recent_menu.actions()}
+    assert f"{tmp_path / 'R&&B.sqlite'} (not found)" in actions
     assert actions[str(tmp_path / "lib3.sqlite")].isEnabled()
     assert not actions[f"{tmp_path / 'lib9.sqlite'} (not found)"].isEnabled()
     actions[str(tmp_path / "lib3.sqlite")].trigger()
