@@ -28,3 +28,6 @@ def test_bench_gui_prints_every_figure(tmp_path):
     assert all(report[key] >= 0 for key in timed)
     assert report["rows"] == report["still_selected"] == 300  # Ctrl+A survived the filter
     assert report["embed_files"] == 4 and report["peak_rss_mb"] > 0
+    # every third loop tagged, one in five of those "keep": rows 15, 30 ... 300
+    assert {"tag_filter_ms", "tag_list_from_library_ms"} <= set(timed)
+    assert report["tag_filter_rows"] == 20 and report["tags"] == 97 + 7 + 1

@@ -1,7 +1,7 @@
 """A library of made-up loops, for benchmarks: its size and shape, without any audio.
 
-Rows of random vectors as wide as the DSP embedder's, a run of scores, and a flag on every 25th
-loop: what `bench gui` and `bench library` measure on.
+Rows of random vectors as wide as the DSP embedder's, a run of scores, a flag on every 25th
+loop and, when asked, tags on every n-th: what `bench gui` and `bench library` measure on.
 """
 
 from __future__ import annotations
@@ -12,9 +12,13 @@ from pathlib import Path
 import numpy as np
 
 
-def build_synthetic_library(path: Path, rows: int, dim: int | None = None, seed: int = 0) -> None:
+def build_synthetic_library(
+    path: Path, rows: int, dim: int | None = None, seed: int = 0, tagged_every: int = 0
+) -> None:
     """A library of `rows` loops with random vectors as wide as the DSP embedder's (it was 64
-    wide until 2026-11-29, which understated the map's and likeness's cost about 2-fold)."""
+    wide until 2026-11-29, which understated the map's and likeness's cost about 2-fold);
+    with `tagged_every`, every n-th loop has two or three tags of a hundred or so (its pack's,
+    a song's, and "keep" on some), as a producer's tagging might leave them."""
     from anomalizer_desktop.core.embedding.dsp_features import FEATURE_DIM
     from anomalizer_desktop.core.library.store import Store
 
@@ -57,9 +61,23 @@ def build_synthetic_library(path: Path, rows: int, dim: int | None = None, seed:
             "INSERT INTO user_data(sample_id, flag, updated_at) VALUES (?, ?, ?)",
             ((i, "unusual" if i % 50 == 0 else "typical", now) for i in range(1, rows + 1, 25)),
         )
+        if tagged_every:
+            db.executemany(
+                "INSERT INTO user_data(sample_id, tags, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT(sample_id) DO UPDATE SET tags = excluded.tags",
+                ((i, _bench_tags(i), now) for i in range(tagged_every, rows + 1, tagged_every)),
+            )
 
 
 def _dsp_version() -> str:
     from anomalizer_desktop.core.embedding.dsp import DspEmbedder
 
     return DspEmbedder.version
+
+
+def _bench_tags(i: int) -> str:
+    """A made-up loop's tags, stored as the library stores them (sorted, ", "-joined)."""
+    from anomalizer_desktop.core.library.user_tags import stored_tags
+
+    tags = [f"pack {i % 97:02d}", f"song-{i % 7}"] + (["keep"] if i % 5 == 0 else [])
+    return stored_tags(tags)
