@@ -48,6 +48,9 @@ class TableLayout:
 
     def __init__(self, table: QTableView, splitter: QSplitter, qsettings) -> None:
         self.table, self.splitter, self.q = table, splitter, qsettings
+        #: the columns the producer showed or hid from the header's menu: the window leaves
+        #: those as they are (the Tags column shows itself once a library has tags otherwise)
+        self.chosen: set[str] = set()
         header = table.horizontalHeader()
         header.setSectionsMovable(True)
         header.setFirstSectionMovable(False)  # Name stays first: it is what a row is
@@ -73,9 +76,16 @@ class TableLayout:
         return actions
 
     def set_column_shown(self, index: int, shown: bool) -> None:
+        """The producer shows or hides a column (the header's menu)."""
         if index == COLUMN_INDEX["name"]:
             return
         self.header.setSectionHidden(index, not shown)
+        self.chosen.add(COLUMNS[index][0])
+
+    def show_unless_chosen(self, key: str, shown: bool) -> None:
+        """Show or hide a column as the library calls for, unless the producer chose."""
+        if key not in self.chosen:
+            self.header.setSectionHidden(COLUMN_INDEX[key], not shown)
 
     def _header_menu(self, position) -> QMenu:
         menu = QMenu(self.table)
@@ -90,6 +100,7 @@ class TableLayout:
 
     def reset(self) -> None:
         """Every column shown, in its first order (widths stay as they are)."""
+        self.chosen.clear()
         for index in range(len(COLUMNS)):
             self.header.setSectionHidden(index, False)
             self.header.moveSection(self.header.visualIndex(index), index)
@@ -97,7 +108,8 @@ class TableLayout:
     # ------------------------------------------------------------------ persistence
     def save(self) -> None:
         keys = [key for key, _ in COLUMNS]
-        self.q.setValue(NAMED_LAYOUT_KEY, json.dumps(_named_layout(self.header, keys)))
+        named = {**_named_layout(self.header, keys), "chosen": sorted(self.chosen)}
+        self.q.setValue(NAMED_LAYOUT_KEY, json.dumps(named))
         self.q.setValue(SPLITTER_KEY, self.splitter.saveState())
 
     def restore(self) -> bool:
@@ -139,11 +151,13 @@ class TableLayout:
             order = [k for k in named.get("order", []) if k in COLUMN_INDEX]
             widths = {k: int(v) for k, v in named.get("widths", {}).items() if k in COLUMN_INDEX}
             hidden = {k for k in named.get("hidden", []) if k in COLUMN_INDEX}
+            chosen = {k for k in named.get("chosen", []) if k in COLUMN_INDEX}
             sort_key, descending = named.get("sort", ["score", True])
         except (AttributeError, TypeError, ValueError):
             return False
         if not order:
             return False
+        self.chosen = chosen
         for key, width in widths.items():
             if width > 0:
                 self.header.resizeSection(COLUMN_INDEX[key], width)

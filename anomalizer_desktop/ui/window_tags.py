@@ -68,6 +68,8 @@ class Tagging:
             )
         box.blockSignals(False)
         box.setVisible(bool(counts) or chosen is not None)
+        # no empty column for a producer who does not tag (unless they chose to see it)
+        self.table_layout.show_unless_chosen("tags", bool(counts))
 
     def edit_tags(self) -> None:
         """Ask for the selected loops' tags (G): it starts from the tags they all share, and

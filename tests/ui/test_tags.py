@@ -169,12 +169,13 @@ def test_tags_the_library_refuses_are_said_and_not_shown(qtbot, window, monkeypa
 def test_the_tags_filter_lists_the_librarys_tags_and_shows_one_set(qtbot, window):
     from anomalizer_desktop.ui.library_data import UNTAGGED
 
-    box = window.filter_tag
-    assert not box.isVisibleTo(window)  # no tags yet: nothing to choose
+    box, header = window.filter_tag, window.table.horizontalHeader()
+    assert not box.isVisibleTo(window)  # no tags yet: nothing to choose, no empty column
+    assert header.isSectionHidden(COLUMN_INDEX["tags"])
     first, second, third = (window.model.sample_id(r) for r in range(3))
     window.set_tags([first, second], ["drums"], ())
     window.set_tags([third], ["fx", "Drums"], ())
-    assert box.isVisibleTo(window)
+    assert box.isVisibleTo(window) and not header.isSectionHidden(COLUMN_INDEX["tags"])
     assert [box.itemText(i) for i in range(box.count())] == [
         "All tags",
         "Untagged",
@@ -247,3 +248,32 @@ def _every_tag_as_folders(qtbot, window, folder):
     dialog.which.setCurrentIndex(dialog.which.findData("each-tag"))
     dialog.format.setCurrentIndex(dialog.format.findData("folder"))
     return dialog
+
+
+def test_the_tags_column_the_producer_shows_stays_without_tags(
+    qtbot, window, settings, scored_library
+):
+    from anomalizer_desktop.ui.main_window import MainWindow
+    from anomalizer_desktop.ui.player import AudioPlayer
+    from anomalizer_desktop.ui.workers import JobRunner
+
+    tags = COLUMN_INDEX["tags"]
+    assert window.table.horizontalHeader().isSectionHidden(tags)
+    window.table_layout.set_column_shown(tags, True)  # the header's menu
+    window.refresh_tag_filter()
+    assert not window.table.horizontalHeader().isSectionHidden(tags)
+    window.close()  # the choice is kept with the layout
+    path, _ = scored_library
+    store = Store(path)
+    again = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none here"))
+    qtbot.addWidget(again)
+    try:
+        qtbot.waitUntil(lambda: again.model.rowCount() == 17, timeout=20_000)
+        assert not again.table.horizontalHeader().isSectionHidden(tags)
+        again.table_layout.reset()  # Reset columns: the window decides again
+        again.refresh_tag_filter()
+        assert again.table.horizontalHeader().isSectionHidden(tags)
+    finally:
+        qtbot.waitUntil(lambda: not again.runner.any_running(), timeout=20_000)
+        again.runner.cancel_all()
+        store.close()
