@@ -336,7 +336,9 @@ def _export_each_tag(args: argparse.Namespace, store: Store) -> int:
     if args.tag or args.paths or args.top:
         raise AnomalizerError("export --each-tag: one set per tag; drop --tag, --path and --top")
     sets = tag_sets(store, **_export_criteria(args))
-    result = export_tag_sets(sets, args.format, args.out, overwrite=args.overwrite)
+    result = export_tag_sets(
+        sets, args.format, args.out, overwrite=args.overwrite, library_tags=store.tag_counts()
+    )
     if args.json:
         print_json(
             {
@@ -345,6 +347,7 @@ def _export_each_tag(args: argparse.Namespace, store: Store) -> int:
                 "sets": [{"tag": t, "path": str(p), "entries": n} for t, p, n in result.written],
                 "earlier_exports_kept": [{"tag": t, "path": str(p)} for t, p in result.earlier],
                 "failed": [{"tag": t, "why": why} for t, why in result.failed],
+                "removed": [{"tag": t, "path": str(p)} for t, p in result.removed],
             }
         )
     else:
@@ -354,6 +357,8 @@ def _export_each_tag(args: argparse.Namespace, store: Store) -> int:
             f"wrote {quantity(len(result.written), 'set')}"
             f" ({quantity(result.loops, 'loop')}) to {result.folder}"
         )
+        for tag, path in result.removed:
+            print(f"{tag}: no loop is tagged so any more: moved {path} to the trash")
     for tag, path in result.earlier:
         warn(f"{tag}: {path} holds an earlier export: --overwrite replaces it")
     print_problems([(tag, why) for tag, why in result.failed])

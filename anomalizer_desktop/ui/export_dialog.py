@@ -256,7 +256,8 @@ class ExportDialog(QDialog):
         and a set that cannot be written is named (the others are written)."""
         try:
             sets = tag_sets(self.store)
-            result = export_tag_sets(sets, fmt, folder)
+            tags = list(self.store.tag_counts())
+            result = export_tag_sets(sets, fmt, folder, library_tags=tags)
             if result.earlier and plain_text.confirm(
                 self,
                 "Replace the earlier exports?",
@@ -264,7 +265,11 @@ class ExportDialog(QDialog):
                 " export (" + ", ".join(tag for tag, _ in result.earlier) + "). Replace them?",
             ):
                 again = export_tag_sets(
-                    {tag: sets[tag] for tag, _ in result.earlier}, fmt, folder, overwrite=True
+                    {tag: sets[tag] for tag, _ in result.earlier},
+                    fmt,
+                    folder,
+                    overwrite=True,
+                    library_tags=tags,
                 )
                 result.written += again.written
                 result.failed += again.failed
@@ -283,6 +288,9 @@ class ExportDialog(QDialog):
             f"Exported {quantity(len(result.written), 'set')} ({quantity(result.loops, 'loop')})"
             f" to {result.folder}"
         )
+        if result.removed:
+            gone = ", ".join(tag for tag, _ in result.removed)
+            self.result_message += f"; the sets of tags no longer used went to the trash ({gone})"
         self.written = str(result.folder)
         self.accept()
         return True

@@ -269,3 +269,65 @@ def test_export_each_tag_writes_a_set_per_tag_and_names_those_it_cannot(
     assert main([*common, "export", "--format", "folder", "--each-tag", str(folders)]) == 1
     assert "holds an earlier export: --overwrite replaces it" in capsys.readouterr().err
     assert main([*common, "export", "--format", "csv", "--each-tag", "--tag", "x", "o"]) == 1
+
+
+def test_sets_of_tags_gone_from_the_library_go_to_the_trash_at_the_next_export(
+    capsys, tmp_path, loop_folder, monkeypatch
+):
+    """Exporting again brings the sets up to date: a set an export wrote for a tag that no
+    loop has any more goes to the trash; a set of a tag still used (if no loop of it is on
+    disk, or the criteria leave it out) stays, and nothing else in the folder is touched."""
+    from anomalizer_desktop.core.library import trash
+
+    trashed = []
+    monkeypatch.setattr(trash, "send_to_trash", lambda p: trashed.append(p) or shutil.rmtree(p))
+    lib = str(tmp_path / "lib.sqlite")
+    common = ("--library", lib)
+    _run(capsys, *common, "scan", str(loop_folder), "-q")
+    drums = sorted(str(p) for p in (loop_folder / "drums").glob("*.wav"))
+    _run(capsys, *common, "flag", drums[0], "--tag", "old, kept")
+    _run(capsys, *common, "flag", drums[1], "--tag", "kept", "--unusual")
+    sets = tmp_path / "Sets"
+    (sets / "mine").mkdir(parents=True)  # the producer's own folder beside the sets
+    _run(capsys, *common, "export", "--format", "folder", "--each-tag", str(sets), "-q")
+    assert sorted(os.listdir(sets)) == [".anomalizer-sets", "kept", "mine", "old"]
+
+    _run(capsys, *common, "tags", "--delete", "old")
+    _, result = _run(
+        capsys, *common, "export", "--format", "folder", "--each-tag", str(sets), "--json",
+        "--flag", "unusual", "--overwrite",
+    )  # fmt: skip
+    assert [r["tag"] for r in result["removed"]] == ["old"] and trashed == [str(sets / "old")]
+    assert sorted(os.listdir(sets)) == [".anomalizer-sets", "kept", "mine"]
+    assert [p.name for p in (sets / "kept").iterdir() if p.is_symlink()] == ["drum_01.wav"]
+    _, result = _run(capsys, *common, "export", "--format", "folder", "--each-tag", str(sets),
+                     "--json", "--overwrite")  # fmt: skip
+    assert result["removed"] == [] and len(trashed) == 1
+
+
+def test_only_sets_of_ours_in_the_folder_itself_are_ever_taken_away(tmp_path):
+    from anomalizer_desktop.core.export.selection import ExportEntry
+    from anomalizer_desktop.core.export.tag_sets import MANIFEST, export_tag_sets
+
+    loop = tmp_path / "kick.wav"
+    loop.write_bytes(b"RIFF")
+    sets = tmp_path / "Sets"
+    (sets / "user folder").mkdir(parents=True)
+    (sets / "user folder" / "song.wav").write_bytes(b"x")
+    for name in ("old.m3u8", "notes.txt"):
+        (sets / name).write_text("x")
+    (tmp_path / "outside.m3u8").write_text("x")
+    listed = {n: "gone" for n in ("../outside.m3u8", "user folder", "notes.txt", "old.m3u8")}
+    (sets / MANIFEST).write_text(json.dumps(listed))
+    moved = []
+    entry = ExportEntry(str(loop), "kick", 1.0, None, None, None, None)
+    result = export_tag_sets(
+        {"kept": [entry]}, "m3u8", sets, library_tags=["kept"], mover=moved.append
+    )
+    assert moved == [str(sets / "old.m3u8")] and [t for t, _ in result.removed] == ["gone"]
+    assert (tmp_path / "outside.m3u8").exists() and (sets / "user folder" / "song.wav").exists()
+    assert json.loads((sets / MANIFEST).read_text()) == {
+        "user folder": "gone",  # (kept: the next export looks again)
+        "notes.txt": "gone",
+        "kept.m3u8": "kept",
+    }

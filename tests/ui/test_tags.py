@@ -221,7 +221,7 @@ def test_every_tags_set_exports_into_one_folder(qtbot, window, tmp_path, monkeyp
     assert dialog.target.text() == str(tmp_path / "tag-sets")
     assert dialog.export() and dialog.result_message.startswith("Exported 2 sets (3 loops)")
     sets = tmp_path / "tag-sets"
-    assert sorted(p.name for p in sets.iterdir()) == ["dark", "keep-me"]
+    assert sorted(p.name for p in sets.iterdir()) == [".anomalizer-sets", "dark", "keep-me"]
     assert len([p for p in (sets / "dark").iterdir() if p.is_symlink()]) == 2
 
     # again: the earlier sets are replaced after asking; a folder of the user's is not

@@ -3,23 +3,35 @@
 shows the producer's sets as they tagged them, and exporting again brings them up to date.
 
 One set that cannot be written (a folder of the user's files under a tag's name, a file that
-cannot be replaced) is named with its reason; the other sets are still written.
+cannot be replaced) is named with its reason; the other sets are still written. The folder
+keeps a list of the sets written into it (`MANIFEST`, set name -> tag), so that a set whose
+tag has since gone from the library goes to the desktop's trash at the next export instead of
+lingering as a set that no longer is; nothing else in the folder is ever touched.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from anomalizer_desktop.core.export.atomic import FolderNotEmptyError
-from anomalizer_desktop.core.export.folder import unique_name
+from anomalizer_desktop.core.export.atomic import FolderNotEmptyError, atomic_write_text
+from anomalizer_desktop.core.export.folder import not_made_by_an_export, unique_name
 from anomalizer_desktop.core.export.selection import ExportEntry, ExportError, select_entries
 from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.library.trash import move_to_trash
 
 #: what each format's set is named with after the tag's name
 SUFFIXES = {"m3u8": ".m3u8", "xspf": ".xspf", "csv": ".csv", "folder": ""}
+
+#: the list of the sets an export wrote into the folder, as JSON {set name: tag}
+MANIFEST = ".anomalizer-sets"
+#: the file sets' suffixes (a folder set is known by its export's marker)
+PLAYLISTS = tuple(suffix for suffix in SUFFIXES.values() if suffix)
 
 
 def file_name_part(text: str, empty: str = "tagged") -> str:
@@ -38,6 +50,8 @@ class TagSetsResult:
     failed: list[tuple[str, str]] = field(default_factory=list)
     #: sets left as they were: an earlier export, not replaced without `overwrite`
     earlier: list[tuple[str, Path]] = field(default_factory=list)
+    #: earlier sets whose tag has gone from the library, moved to the trash
+    removed: list[tuple[str, Path]] = field(default_factory=list)
 
     @property
     def loops(self) -> int:
@@ -62,8 +76,12 @@ def export_tag_sets(
     fmt: str,
     folder: str | os.PathLike[str],
     overwrite: bool = False,
+    library_tags: Iterable[str] | None = None,
+    mover: Callable[[str], None] | None = None,
 ) -> TagSetsResult:
-    """Write each set into `folder` (made when needed), named after its tag."""
+    """Write each set into `folder` (made when needed), named after its tag. With
+    `library_tags` (every tag the library has now), the sets an earlier export wrote there for
+    a tag that is gone go to the trash (`mover`, as `trash.move_to_trash` takes it)."""
     from anomalizer_desktop.core.export import write_export  # (the package imports this one)
 
     if not sets:
@@ -88,4 +106,50 @@ def export_tag_sets(
             result.failed.append((tag, getattr(error, "strerror", None) or str(error)))
         else:
             result.written.append((tag, written, len(entries)))
+    made = {path.name: tag for tag, path, _ in result.written}
+    made.update({path.name: tag for tag, path in result.earlier})
+    earlier_sets = _read_manifest(folder)
+    if library_tags is not None:
+        alive = {tag.casefold() for tag in library_tags}
+        stale = {
+            n: t for n, t in earlier_sets.items() if n not in made and t.casefold() not in alive
+        }
+        result.removed = _remove_sets(folder, stale, mover)
+        gone = {name for _, path in result.removed for name in [path.name]}
+        earlier_sets = {n: t for n, t in earlier_sets.items() if n not in gone}
+    with contextlib.suppress(OSError):  # (only the next export's pruning needs it)
+        atomic_write_text(folder / MANIFEST, json.dumps({**earlier_sets, **made}, indent=1))
     return result
+
+
+def _read_manifest(folder: Path) -> dict[str, str]:
+    """The sets earlier exports wrote into `folder` ({} when it lists none)."""
+    try:
+        listed = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(listed, dict):
+        return {}
+    # only names of entries in the folder itself: a damaged or edited list leads nowhere else
+    return {
+        name: tag
+        for name, tag in listed.items()
+        if isinstance(tag, str) and name == os.path.basename(name) and name not in ("", ".", "..")
+    }
+
+
+def _remove_sets(
+    folder: Path, stale: dict[str, str], mover: Callable[[str], None] | None
+) -> list[tuple[str, Path]]:
+    """Move these earlier sets to the trash: a folder only while it holds nothing but what an
+    export made, a file only as a playlist or table of ours; (tag, path) of each moved."""
+    going = {}
+    for name, tag in stale.items():
+        path = folder / name
+        ours = (path.is_dir() and not not_made_by_an_export(path)) or (
+            path.is_file() and path.suffix.lower() in PLAYLISTS
+        )
+        if ours and not path.is_symlink():
+            going[str(path)] = tag
+    moved = move_to_trash(list(going), mover)
+    return [(going[p], Path(p)) for p in moved.trashed]
