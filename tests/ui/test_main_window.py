@@ -1280,27 +1280,38 @@ def test_the_table_layout_is_where_the_user_left_it(qtbot, window, settings, sco
         store.close()
 
 
-def test_a_layout_saved_for_other_columns_is_kept_by_name(qtbot, window, settings, scored_library):
-    """BPM and Key came in after Rate's time: a producer's layout saved by the version before
-    (its header state for the earlier columns) keeps its widths, order, hidden columns and sort,
-    and the new columns show where they are by default; so does one this version keeps by
-    name when its header state is gone."""
+def _close_with_an_earlier_header_state(window, settings, columns, arrange):
+    """Close the window with only Qt's header state saved, for `columns`, as versions before
+    the layout kept by name saved it; `arrange(header, columns)` lays that header out first."""
     from PySide6.QtGui import QStandardItemModel
     from PySide6.QtWidgets import QHeaderView
 
     from anomalizer_desktop.ui import table_layout
 
-    earlier = table_layout.EARLIER_COLUMNS[0]
     old = QHeaderView(Qt.Orientation.Horizontal)
-    old.setModel(QStandardItemModel(0, len(earlier)))
-    old.moveSection(old.visualIndex(earlier.index("note")), 1)
-    old.resizeSection(earlier.index("note"), 310)
-    old.setSectionHidden(earlier.index("sample_rate"), True)
-    old.setSortIndicator(earlier.index("name"), Qt.SortOrder.AscendingOrder)
+    old.setModel(QStandardItemModel(0, len(columns)))
+    arrange(old, columns)
     window.close()
     for key in (table_layout.LAYOUT_KEY, table_layout.NAMED_LAYOUT_KEY):
         settings.q.remove(key)
-    settings.q.setValue(f"{table_layout.layout_key(earlier)}/header", old.saveState())
+    settings.q.setValue(f"{table_layout.layout_key(columns)}/header", old.saveState())
+
+
+def test_a_layout_saved_for_other_columns_is_kept_by_name(qtbot, window, settings, scored_library):
+    """BPM and Key came in after Rate's time: a producer's layout saved by the version before
+    (its header state for the earlier columns) keeps its widths, order, hidden columns and sort,
+    and the new columns show where they are by default; so does one this version keeps by
+    name when its header state is gone."""
+
+    from anomalizer_desktop.ui import table_layout
+
+    def arrange(old, earlier):
+        old.moveSection(old.visualIndex(earlier.index("note")), 1)
+        old.resizeSection(earlier.index("note"), 310)
+        old.setSectionHidden(earlier.index("sample_rate"), True)
+        old.setSortIndicator(earlier.index("name"), Qt.SortOrder.AscendingOrder)
+
+    _close_with_an_earlier_header_state(window, settings, table_layout.EARLIER_COLUMNS[0], arrange)
 
     again, store = _reopened(qtbot, window, settings, scored_library)
     try:
@@ -1333,20 +1344,14 @@ def test_a_header_state_saved_with_bpm_and_key_gains_tags_beside_the_flag(
 ):
     """Versions between BPM/Key and the layout kept by name saved Qt's header state for their
     eleven columns: it is read by name, and Tags shows right after Flag."""
-    from PySide6.QtGui import QStandardItemModel
-    from PySide6.QtWidgets import QHeaderView
 
     from anomalizer_desktop.ui import table_layout
 
-    earlier = table_layout.EARLIER_COLUMNS[1]
-    old = QHeaderView(Qt.Orientation.Horizontal)
-    old.setModel(QStandardItemModel(0, len(earlier)))
-    old.setSectionHidden(earlier.index("key"), True)
-    old.resizeSection(earlier.index("name"), 333)
-    window.close()
-    for key in (table_layout.LAYOUT_KEY, table_layout.NAMED_LAYOUT_KEY):
-        settings.q.remove(key)
-    settings.q.setValue(f"{table_layout.layout_key(earlier)}/header", old.saveState())
+    def arrange(old, earlier):
+        old.setSectionHidden(earlier.index("key"), True)
+        old.resizeSection(earlier.index("name"), 333)
+
+    _close_with_an_earlier_header_state(window, settings, table_layout.EARLIER_COLUMNS[1], arrange)
     again, store = _reopened(qtbot, window, settings, scored_library)
     try:
         header = again.table.horizontalHeader()
