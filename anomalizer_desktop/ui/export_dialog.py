@@ -77,6 +77,14 @@ def _empty(which: str) -> str:
     return EMPTY[which]
 
 
+def _replace_question(result) -> str:
+    """What the window asks before replacing the sets an earlier export wrote."""
+    tags = ", ".join(tag for tag, _ in result.earlier)
+    if len(result.earlier) == 1:
+        return f"The set of {tags} in {result.folder} is an earlier export. Replace it?"
+    return f"The sets of {tags} in {result.folder} are earlier exports. Replace them?"
+
+
 def export_folder() -> str:
     """Where a suggested export goes: the user's Music folder, else their home."""
     music = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.MusicLocation)
@@ -261,8 +269,7 @@ class ExportDialog(QDialog):
             if result.earlier and plain_text.confirm(
                 self,
                 "Replace the earlier exports?",
-                f"{quantity(len(result.earlier), 'set')} in {result.folder} are an earlier"
-                " export (" + ", ".join(tag for tag, _ in result.earlier) + "). Replace them?",
+                _replace_question(result),
             ):
                 again = export_tag_sets(
                     {tag: sets[tag] for tag, _ in result.earlier},

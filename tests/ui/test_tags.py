@@ -229,11 +229,17 @@ def test_every_tags_set_exports_into_one_folder(qtbot, window, tmp_path, monkeyp
     (sets / "keep-me").mkdir()
     (sets / "keep-me" / "mine.wav").write_bytes(b"x")
     asked, warned = [], []
-    monkeypatch.setattr(plain_text, "confirm", lambda *args: asked.append(args[1]) or True)
+    questions = []
+    monkeypatch.setattr(
+        plain_text,
+        "confirm",
+        lambda *args: asked.append(args[1]) or questions.append(args[2]) or True,
+    )
     monkeypatch.setattr(plain_text, "warn", lambda *args: warned.append(args[1:3]))
     again = _every_tag_as_folders(qtbot, window, tmp_path)
     assert again.export()
     assert asked == ["Replace the earlier exports?"]
+    assert questions == [f"The set of dark in {sets} is an earlier export. Replace it?"]
     assert warned[0][0] == "Some sets were not exported" and "keep/me:" in warned[0][1]
     assert os.listdir(sets / "keep-me") == ["mine.wav"]
     assert again.result_message.startswith("Exported 1 set (2 loops)")
