@@ -1,10 +1,12 @@
 """The dialog that tags the selected loops (G): a line of comma-separated tags that completes
 the tag being typed from the library's tags, and a button per tag the library uses most, to
 put it on or take it off with a click. A producer tags a set in a few keys: G, "so", Tab,
-Return.
+Return. Also the filter box's completion of `tag:` terms.
 """
 
 from __future__ import annotations
+
+import re
 
 from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtWidgets import (
@@ -124,3 +126,36 @@ def ask_tags(parent, count: int, current: tuple[str, ...], known: dict[str, int]
     """The tags the user gave (a tuple, maybe empty), or None when they cancelled."""
     dialog = TagDialog(count, current, known, parent)
     return dialog.tags() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+#: the tag term being typed at the end of the filter box: tag:da, tag:"song a
+_TAG_TERM_TYPED = re.compile(r'(?:^|\s)tag:(?:"([^"]*)|([^\s,"]*))$', re.IGNORECASE)
+
+
+class FilterTagCompleter(QCompleter):
+    """Completes the tag of a `tag:` term typed at the end of the filter box from the
+    library's tags (a name with spaces goes in quotes); other text is left to itself."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(QStringListModel(parent), parent)
+        self.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterMode(Qt.MatchFlag.MatchStartsWith)
+
+    def set_tags(self, tags) -> None:
+        self.model().setStringList(list(tags))
+
+    def splitPath(self, path: str) -> list[str]:
+        match = _TAG_TERM_TYPED.search(path)
+        if match is None:
+            return ["\x00"]  # matches no tag: no popup while typing other words
+        return [match[1] if match[1] is not None else match[2]]
+
+    def pathFromIndex(self, index) -> str:
+        typed = self.widget().text() if self.widget() is not None else ""
+        match = _TAG_TERM_TYPED.search(typed)
+        if not index.isValid() or match is None:
+            return typed
+        tag = str(index.data())
+        term = f'tag:"{tag}"' if " " in tag else f"tag:{tag}"
+        start = match.start() + (1 if typed[match.start()].isspace() else 0)
+        return f"{typed[:start]}{term} "

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from anomalizer_desktop.ui.library_model import COLUMN_INDEX
 from anomalizer_desktop.ui.plain_text import plain_label, tip
 from anomalizer_desktop.ui.table_layout import TableLayout
+from anomalizer_desktop.ui.tag_dialog import FilterTagCompleter
 from anomalizer_desktop.ui.widgets.explain_panel import ExplainPanel
 from anomalizer_desktop.ui.widgets.job_status import JobStatus
 from anomalizer_desktop.ui.widgets.key_hints import KeyHints
@@ -66,6 +67,7 @@ class WindowBuilder:
             placeholderText="Filter by name, folder, note, tag:name, bpm:120-128 or key:Am…"
         )
         self.filter_text.setClearButtonEnabled(True)
+        self.filter_text.setCompleter(FilterTagCompleter(self.filter_text))
         self.filter_text.setToolTip(
             tip(
                 "Shows the loops whose name, folder, note or tags hold the text.\n"

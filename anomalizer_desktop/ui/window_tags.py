@@ -68,6 +68,7 @@ class Tagging:
             )
         box.blockSignals(False)
         box.setVisible(bool(counts) or chosen is not None)
+        self.filter_text.completer().set_tags(t for t, n in counts.items() if n)
         # no empty column for a producer who does not tag (unless they chose to see it)
         self.table_layout.show_unless_chosen("tags", bool(counts))
 

@@ -283,3 +283,25 @@ def test_the_tags_column_the_producer_shows_stays_without_tags(
         qtbot.waitUntil(lambda: not again.runner.any_running(), timeout=20_000)
         again.runner.cancel_all()
         store.close()
+
+
+def test_the_filter_box_completes_the_tag_of_a_tag_term(qtbot, window):
+    first, second = window.model.sample_id(0), window.model.sample_id(1)
+    window.set_tags([first], ["drums"], ())
+    window.set_tags([second], ["drum & bass"], ())
+    completer = window.filter_text.completer()
+
+    def completes(typed: str) -> list[str]:
+        window.filter_text.setText(typed)
+        completer.setCompletionPrefix(typed)  # what the box does as a key is typed
+        found = []
+        for row in range(completer.completionCount()):
+            completer.setCurrentRow(row)
+            found.append(completer.currentCompletion())
+        return found
+
+    assert completes("bass tag:DR") == ['bass tag:"drum & bass" ', "bass tag:drums "]
+    assert completes('tag:"drum &') == ['tag:"drum & bass" ']
+    assert completes("dr") == [] and completes("bass tag:x") == []
+    window.filter_text.setText('tag:"drum & bass" ')
+    assert window.model.visible_ids().tolist() == [second]
