@@ -335,9 +335,10 @@ def _export_each_tag(args: argparse.Namespace, store: Store) -> int:
     named (exit 0 when any was written, as a scan with bad files)."""
     if args.tag or args.paths or args.top:
         raise AnomalizerError("export --each-tag: one set per tag; drop --tag, --path and --top")
-    sets = tag_sets(store, **_export_criteria(args))
+    tags = list(store.tag_counts())
+    sets = tag_sets(store, tags, **_export_criteria(args))
     result = export_tag_sets(
-        sets, args.format, args.out, overwrite=args.overwrite, library_tags=store.tag_counts()
+        sets, args.format, args.out, overwrite=args.overwrite, library_tags=tags
     )
     if args.json:
         print_json(

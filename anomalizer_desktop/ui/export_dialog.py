@@ -5,7 +5,6 @@ suggests a place in the Music folder named after the set, so a first export is t
 from __future__ import annotations
 
 import os
-import sqlite3
 
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import (
@@ -29,10 +28,11 @@ from anomalizer_desktop.core.export import (
     write_export,
 )
 from anomalizer_desktop.core.export.tag_sets import export_tag_sets, file_name_part, tag_sets
-from anomalizer_desktop.core.library.store import Store, StoreError
+from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.user_tags import has_tag
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import plain_text
+from anomalizer_desktop.ui.tag_dialog import library_tags
 
 SETS = [
     ("Loops flagged unusual", "unusual"),
@@ -60,14 +60,6 @@ EMPTY = {
 TAG = "tag:"
 #: the Loops list's key for every tag's set at once, into one folder (core.export.tag_sets)
 EACH_TAG = "each-tag"
-
-
-def _tag_counts(store: Store) -> list[tuple[str, int]]:
-    """The library's tags and how many loops carry each ([] when it cannot be read now)."""
-    try:
-        return list(store.tag_counts().items())
-    except (StoreError, sqlite3.Error):
-        return []
 
 
 def _empty(which: str) -> str:
@@ -114,7 +106,7 @@ class ExportDialog(QDialog):
         for label, key in SETS:
             self.which.addItem(label, key)
         # a set per tag, after the flags: "Tagged “song-a” (12)", most used first
-        sets = _tag_counts(store)
+        sets = list(library_tags(store).items())
         for number, (name, count) in enumerate(sets):
             self.which.insertItem(2 + number, f"Tagged \u201c{name}\u201d ({count})", TAG + name)
         if sets:
@@ -263,8 +255,8 @@ class ExportDialog(QDialog):
         """Every tag's set into `folder`; earlier exports of them are replaced after asking,
         and a set that cannot be written is named (the others are written)."""
         try:
-            sets = tag_sets(self.store)
             tags = list(self.store.tag_counts())
+            sets = tag_sets(self.store, tags)
             result = export_tag_sets(sets, fmt, folder, library_tags=tags)
             if result.earlier and plain_text.confirm(
                 self,

@@ -91,8 +91,14 @@ class LibraryData:
         # (records carry no content hash: no copies known)
         return cls.from_rows(
             [
-                (*(getattr(r, f) for f in fields), None, r.file_tempo, r.file_key, tags)
-                for r, tags in zip(records, (stored_tags(r.tags) for r in records), strict=True)
+                (
+                    *(getattr(r, f) for f in fields),
+                    None,
+                    r.file_tempo,
+                    r.file_key,
+                    stored_tags(r.tags),
+                )
+                for r in records
             ]
         )
 

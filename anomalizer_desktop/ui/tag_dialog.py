@@ -7,6 +7,7 @@ Return. Also the filter box's completion of `tag:` terms.
 from __future__ import annotations
 
 import re
+import sqlite3
 
 from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtWidgets import (
@@ -21,8 +22,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anomalizer_desktop.core.library.store import StoreError
 from anomalizer_desktop.core.library.user_tags import SEPARATOR, parse_tags
 from anomalizer_desktop.ui.actions import literal
+
+
+def library_tags(store) -> dict[str, int]:
+    """The library's tags, most used first, with how many loops carry each; {} when it
+    cannot be read now (they are suggestions and choices: a library gone offers none)."""
+    try:
+        return store.tag_counts()
+    except (StoreError, sqlite3.Error):
+        return {}
+
 
 #: how many of the library's tags get a button (the most used); the rest complete as typed
 BUTTONS = 12

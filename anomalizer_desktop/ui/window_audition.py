@@ -172,7 +172,6 @@ class AuditionAndFlags:
                 elif field == "tags":
                     self.store.set_tags(ids, value)
                     self.model.update_tags(ids, value)
-                    self.refresh_tag_filter()
                 else:
                     self.store.set_note(ids, value)
                     self.model.update_notes(ids, value)
@@ -182,6 +181,8 @@ class AuditionAndFlags:
             plain_text.warn(self, f"The {what} not saved", str(error))
         # the flags' backup beside the library follows once the keys stop (flag_backup)
         self._flag_backup_timer.start()
+        if field == "tags":  # once for the whole change: an undo writes many values
+            self.refresh_tag_filter()
         if field == "flag":
             # explanations name flags ("You flagged it unusual", typical neighbours): the
             # panel says it again, from the library read anew

@@ -7,11 +7,8 @@ per edit (`undo.UserDataChange`, through `write_user_data`); see `core.library.u
 
 from __future__ import annotations
 
-import sqlite3
-
 from PySide6.QtWidgets import QMenu
 
-from anomalizer_desktop.core.library.store import StoreError
 from anomalizer_desktop.core.library.user_tags import (
     common_tags,
     edited_tags,
@@ -79,16 +76,9 @@ class Tagging:
         if not ids:
             return
         current = common_tags(self.model.tags_of(ids))
-        wanted = tag_dialog.ask_tags(self, len(ids), current, self.store_tag_counts())
+        wanted = tag_dialog.ask_tags(self, len(ids), current, tag_dialog.library_tags(self.store))
         if wanted is not None:
             self.set_tags(ids, wanted, current)
-
-    def store_tag_counts(self) -> dict[str, int]:
-        """The library's tags, most used first ({} when the library cannot be read now)."""
-        try:
-            return self.store.tag_counts()
-        except (StoreError, sqlite3.Error):  # only suggestions: a library gone offers none
-            return {}
 
     def set_tags(self, ids: list[int], wanted, current: tuple[str, ...] | None = None) -> None:
         """Give these loops the tags `wanted` in place of `current` (the tags they all had):
@@ -143,7 +133,7 @@ class Tagging:
         menu.clear()
         ids = self.selected_ids()
         shared = {t.casefold() for t in common_tags(self.model.tags_of(ids))}
-        for tag in list(self.store_tag_counts())[:TAG_MENU_ITEMS]:
+        for tag in list(tag_dialog.library_tags(self.store))[:TAG_MENU_ITEMS]:
             act = menu.addAction(literal(tag))
             act.setCheckable(True)
             act.setChecked(tag.casefold() in shared)

@@ -305,3 +305,19 @@ def test_the_filter_box_completes_the_tag_of_a_tag_term(qtbot, window):
     assert completes("dr") == [] and completes("bass tag:x") == []
     window.filter_text.setText('tag:"drum & bass" ')
     assert window.model.visible_ids().tolist() == [second]
+
+
+def test_an_undo_over_many_loops_refreshes_the_tags_filter_once(qtbot, window, monkeypatch):
+    """Each loop gets its own earlier tags back (one write per distinct value); the Tags
+    filter, which counts every loop's tags, is filled again once for the whole undo."""
+    ids = [window.model.sample_id(r) for r in range(4)]
+    for number, sample_id in enumerate(ids):
+        window.set_tags([sample_id], [f"own-{number}"], ())
+    window.set_tags(ids, ["shared"])
+    refreshed = []
+    real = window.refresh_tag_filter
+    monkeypatch.setattr(window, "refresh_tag_filter", lambda: refreshed.append(1) or real())
+    window.act_undo.trigger()
+    assert window.model.tags_of(ids) == [f"own-{n}" for n in range(4)]
+    assert len(refreshed) == 1
+    assert window.filter_tag.count() == 2 + 4  # All tags, Untagged, own-0..own-3

@@ -58,11 +58,14 @@ class TagSetsResult:
         return sum(count for _, _, count in self.written)
 
 
-def tag_sets(store: Store, **criteria) -> dict[str, list[ExportEntry]]:
+def tag_sets(
+    store: Store, tags: Iterable[str] | None = None, **criteria
+) -> dict[str, list[ExportEntry]]:
     """Each tag's loops that are on disk (and meet `criteria`, as `select_entries` takes
     them), most used tag first, each set in the export's order; tags with no such loop left
-    out. The library is read once, whatever the number of tags."""
-    names = {tag.casefold(): tag for tag in store.tag_counts()}
+    out. `tags`: the library's, when the caller has read them (`Store.tag_counts`). The
+    library is read once, whatever the number of tags."""
+    names = {tag.casefold(): tag for tag in (store.tag_counts() if tags is None else tags)}
     sets: dict[str, list[ExportEntry]] = {name: [] for name in names.values()}
     for entry in select_entries(store, **criteria):
         for tag in entry.tags:
