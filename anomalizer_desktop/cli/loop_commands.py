@@ -24,6 +24,10 @@ def cmd_explain(args: argparse.Namespace, store: Store) -> int:
     print("\nNearest typical loops:")
     for n in result.neighbours:
         print(f"  {n['distance']:7.2f}  {n['path']}" + (f"  [{n['flag']}]" if n["flag"] else ""))
+    if result.copies:
+        print("\nThe same audio, elsewhere:")
+        for path in result.copies:
+            print(f"  {path}")
     return 0
 
 

@@ -31,7 +31,7 @@ def cmd_train(args: argparse.Namespace, store: Store) -> int:
         print_json(result.as_json())
     else:
         print(
-            f"run {result.run_id}: {result.detector} on {result.trained_on} loops "
+            f"run {result.run_id}: {result.detector} on {result.loops_text()} "
             f"({result.embedder}) in {result.seconds:.1f} s; {result.unusual} above the "
             f"unusual cut ({result.threshold:.4g}); try `anomalizer list --sort score`"
         )

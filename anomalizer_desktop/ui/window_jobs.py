@@ -287,7 +287,7 @@ class LibraryJobs:
             title,
             jobs.train_job(spec, self.embedder_name(), use_flags=with_flags),
             lambda result: self.statusBar().showMessage(
-                f"Trained on {result.trained_on} loops: {result.unusual} above the unusual cut.",
+                f"Trained on {result.loops_text()}: {result.unusual} above the unusual cut.",
                 10_000,
             ),
         )

@@ -812,7 +812,10 @@ def test_copies_of_one_loop_are_said_to_be_like_the_rest_not_slightly_different(
     run_job(embed(store, "dsp", workers=1))
     run_job(train(store, ModelSpec("default"), "dsp"))
     summary = explain(store, str(tmp_path / "copies" / "c3.wav")).summary
-    assert summary.endswith("Nothing sets it apart: it is like the rest of your library.")
+    assert summary.endswith(
+        "Nothing sets it apart: it is like the rest of your library."
+        " Your library holds 5 more copies of it."
+    )
     assert "than usual" not in summary
 
 
@@ -923,3 +926,43 @@ def test_a_library_moved_with_its_detectors_folder_still_scores_with_its_models(
         assert _status(store).action == SCORE
         assert run_job(score(store, only_new=True))["scored"] == 1
         assert _status(store).current
+
+
+def test_copies_of_a_loop_share_its_score_and_are_named_not_listed_as_neighbours(
+    store, drums_with_odd_ones, tmp_path, capsys
+):
+    """A pack copied into another folder: the copied odd tone stays on top with its original,
+    its explanation names the copy once (not as a neighbour), and a copied drum loop takes
+    one place among another loop's nearest, not two."""
+    import shutil
+
+    from anomalizer_desktop.core.analysis.explain import explain
+
+    other = tmp_path / "project"
+    other.mkdir()
+    for name in ("odd_tone.wav", "drums_01.wav"):
+        shutil.copy(drums_with_odd_ones / name, other / name)
+    run_job(scan(store, [str(drums_with_odd_ones), str(other)]))
+    run_job(embed(store, "dsp", workers=1))
+    result = run_job(train(store, ModelSpec("default"), "dsp"))
+    assert (result.trained_on, result.distinct) == (20, 18)
+    assert result.loops_text() == "20 loops (18 distinct sounds)"
+    ranked = [Path(r.path) for r in store.list_samples(sort="score", descending=True)]
+    assert {p.name for p in ranked[:3]} == {"odd_tone.wav", "odd_tone_2.wav"}
+    scores = {r.path: r.score for r in store.list_samples()}
+    assert scores[str(other / "odd_tone.wav")] == scores[str(drums_with_odd_ones / "odd_tone.wav")]
+
+    odd = explain(store, str(drums_with_odd_ones / "odd_tone.wav"))
+    assert odd.copies == [str(other / "odd_tone.wav")]
+    assert "Your library holds 1 more copy of it." in odd.summary
+    assert all(Path(n["path"]).name != "odd_tone.wav" for n in odd.neighbours)
+    for loop in sorted(drums_with_odd_ones.glob("drums_*.wav")):
+        near = explain(store, str(loop), neighbours=8).neighbours
+        names = [Path(n["path"]).name for n in near]
+        assert len(names) == len(set(names)) == 8  # never both copies of drums_01
+    assert explain(store, str(drums_with_odd_ones / "drums_02.wav")).copies == []
+
+    lib = store.path
+    assert main(["--library", str(lib), "explain", str(other / "odd_tone.wav")]) == 0
+    out = capsys.readouterr().out
+    assert f"The same audio, elsewhere:\n  {drums_with_odd_ones / 'odd_tone.wav'}\n" in out

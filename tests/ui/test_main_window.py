@@ -1525,6 +1525,40 @@ def test_the_flagged_loop_a_loop_sounds_like_is_a_link_too(qtbot):
     assert panel.toHtml().count("href") == 3
 
 
+def test_the_copies_of_a_loop_are_listed_as_links_after_its_neighbours(qtbot):
+    from PySide6.QtCore import QUrl
+
+    from anomalizer_desktop.core.analysis.explain import Explanation
+    from anomalizer_desktop.ui.widgets.explain_panel import ExplainPanel
+
+    panel = ExplainPanel()
+    qtbot.addWidget(panel)
+    panel.show_explanation(
+        Explanation(
+            path="/packs/A/Drums/x.wav",
+            score=1.0,
+            percentile=97.0,
+            neighbours=[{"path": "/packs/A/Drums/n.wav", "distance": 3.0, "flag": None}],
+            deviations=[],
+            summary="x.wav is more unusual than 97% of your library.",
+            copies=["/packs/B/Drums/x.wav", "/songs/demo/x <1>.wav"],
+        )
+    )
+    text = panel.toPlainText()
+    assert text.index("Nearest typical loops") < text.index("The same audio, elsewhere")
+    # copies share the file name: the folder that tells them apart is shown
+    assert "x.wav in B/Drums" in text and "x <1>.wav in demo" in text
+    chosen = []
+    panel.loop_chosen.connect(chosen.append)
+    for link in ("loop:2", "loop:1", "loop:0"):
+        panel.anchorClicked.emit(QUrl(link))
+    assert chosen == ["/songs/demo/x <1>.wav", "/packs/B/Drums/x.wav", "/packs/A/Drums/n.wav"]
+    panel.show_explanation(
+        Explanation("/l/y.wav", 0.1, 10.0, [], [], "y.wav is more unusual than 10%.")
+    )
+    assert "The same audio" not in panel.toPlainText()
+
+
 def test_remove_folder_asks_what_goes_then_empties_the_library(
     qtbot, window, scored_library, monkeypatch
 ):

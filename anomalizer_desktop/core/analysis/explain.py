@@ -20,7 +20,7 @@ from anomalizer_desktop.core.detector.spec import MIN_TRAINING_LOOPS
 from anomalizer_desktop.core.embedding.dsp_frames import SILENCE_DB
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.store import Store
-from anomalizer_desktop.core.text import more_than
+from anomalizer_desktop.core.text import more_than, quantity
 
 GROUP_WORDS = {
     "timbre": "sound colour (timbre)",
@@ -56,6 +56,8 @@ class Explanation:
     deviations: list[Deviation]
     summary: str
     like_flagged: list[dict] = field(default_factory=list)  # path, gain: flagged loops it is like
+    #: the other loops with this very audio (the same file in two folders, say)
+    copies: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -140,9 +142,13 @@ def explain(
     flags = np.array(loops.flags, dtype=object)
     below_cut = True if cut is None else np.isnan(loops.scores) | (loops.scores <= cut)
     typical = (flags != "unusual") & ((flags == "typical") | below_cut)
-    typical[row] = False
     distances = space.distances()
-    order = [i for i in np.argsort(distances) if typical[i]][:neighbours]
+    # identical vectors are the same audio: copies of this loop are no neighbours of it
+    same = distances == 0.0
+    copies = [loops.paths[i] for i in np.flatnonzero(same) if i != row]
+    typical &= ~same
+    candidates = (i for i in np.argsort(distances) if typical[i])
+    order = _nearest_sounds(candidates, distances, z, neighbours)
     near = [
         {
             "path": loops.paths[i],
@@ -190,9 +196,25 @@ def explain(
             like,
             _plain_facts(names, space.vector),
             by_neighbours=detector in NEIGHBOUR_DETECTORS,
+            copies=len(copies),
         ),
         like,
+        copies,
     )
+
+
+def _nearest_sounds(candidates, distances: np.ndarray, z: np.ndarray, count: int) -> list:
+    """The first `count` candidates (nearest first) that are distinct sounds: a copy of a
+    loop already named (the same file in another folder) would take a place and tell nothing
+    new."""
+    picked: list[int] = []
+    for i in candidates:
+        if any(distances[j] == distances[i] and np.array_equal(z[j], z[i]) for j in picked):
+            continue
+        picked.append(int(i))
+        if len(picked) == count:
+            break
+    return picked
 
 
 def _plain_facts(names: list[str], vector: np.ndarray) -> list[str]:
@@ -279,6 +301,7 @@ def _summary(
     like_flagged: list[dict],
     facts: list[str] = (),
     by_neighbours: bool = False,
+    copies: int = 0,
 ) -> str:
     """The panel's paragraph. `by_neighbours`: the scores measure distances to the nearest
     loops (the default and knn detectors), so a loop with standing-out aspects can still rank
@@ -328,6 +351,9 @@ def _summary(
         )
     if record.flag in ("typical", "unusual"):
         sentences.append(f"You flagged it {record.flag}.")
+    if copies:
+        more = quantity(copies, "more copy", "more copies")
+        sentences.append(f"Your library holds {more} of it.")
     text = standing + " ".join(sentences)
     if like_flagged:
         text += like_flagged_sentence([os.path.basename(f["path"]) for f in like_flagged])

@@ -22,6 +22,7 @@ from anomalizer_desktop.core.detector.baselines import (
     knn_options,
     search_work,
 )
+from anomalizer_desktop.core.detector.distinct import distinct_rows, sound_labels
 from anomalizer_desktop.core.detector.flag_pull import UnusualPull
 from anomalizer_desktop.core.detector.networks import NetworkConfig
 from anomalizer_desktop.core.detector.preprocess import Standardizer
@@ -144,6 +145,8 @@ class AnomalyModel:
         self.fit_scores = np.zeros(0)
         self.threshold = float("nan")
         self.n_train = 0
+        #: how many distinct vectors of the n_train loops it learned from (copies count once)
+        self.n_distinct = 0
         self.n_labelled = {"typical": 0, "unusual": 0}
 
     def fit(
@@ -161,6 +164,12 @@ class AnomalyModel:
                 "typical": int((labels > 0).sum()),
                 "unusual": int((labels < 0).sum()),
             }
+        # copies of one sound are one training row (see `distinct`); each copy gets its score
+        distinct = distinct_rows(x)
+        if not distinct.all_distinct:
+            x = x[distinct.rows]
+            labels = sound_labels(labels, distinct) if labels is not None else None
+        self.n_distinct = len(x)
         self.standardizer = Standardizer.fit(x, groups)
         z = self.standardizer.transform(x)
         self.members = [
@@ -170,10 +179,11 @@ class AnomalyModel:
         parts = parts_of([member.work(z.shape[1], groups) for member in self.members])
         for i, member in enumerate(self.members):
             yield from self._per_member(member.fit(z, labels, cancel, groups), i, parts[i])
-        self.n_train = len(x)
+        self.n_train = len(distinct.inverse)
         # only the default ensemble scores in robust units, the scale the pull is measured in
         self.pull = UnusualPull.fit(z, labels) if self.spec.detector == "default" else None
-        self.fit_scores = self._combine_scores([m.train_scores for m in self.members], z)
+        sounds = self._combine_scores([m.train_scores for m in self.members], z)
+        self.fit_scores = sounds if distinct.all_distinct else sounds[distinct.inverse]
         self.reference = np.sort(self.fit_scores)
         self.threshold = float(np.quantile(self.reference, UNUSUAL_QUANTILE))
         return self
@@ -240,6 +250,7 @@ class AnomalyModel:
             "reference": self.reference,
             "threshold": self.threshold,
             "n_train": self.n_train,
+            "n_distinct": self.n_distinct,
             "n_labelled": self.n_labelled,
         }
 
@@ -253,5 +264,6 @@ class AnomalyModel:
         model.reference = np.asarray(state["reference"], dtype=np.float64)
         model.threshold = float(state["threshold"])
         model.n_train = int(state["n_train"])
+        model.n_distinct = int(state.get("n_distinct", model.n_train))
         model.n_labelled = dict(state["n_labelled"])
         return model

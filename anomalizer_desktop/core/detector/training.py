@@ -55,9 +55,18 @@ class TrainResult:
     threshold: float
     checkpoint: str
     seconds: float
+    #: distinct sounds among the loops trained on: copies of one file count once
+    distinct: int = 0
 
     def as_json(self) -> dict:
         return asdict(self)
+
+    def loops_text(self) -> str:
+        """ "1085 loops", or "1085 loops (993 distinct sounds)" where copies counted once."""
+        text = quantity(self.trained_on, "loop")
+        if 0 < self.distinct < self.trained_on:
+            text += f" ({quantity(self.distinct, 'distinct sound')})"
+        return text
 
 
 def flag_labels(store: Store, ids: np.ndarray) -> np.ndarray:
@@ -99,6 +108,7 @@ def train(
         config = {
             "spec": {k: v for k, v in vars(spec).items()},
             "n_train": len(ids),
+            "n_distinct": model.n_distinct,
             "labelled": model.n_labelled,
             "embedder_version": info["version"],
             "flags_digest": used_flags,
@@ -130,6 +140,7 @@ def train(
         detector=spec.detector,
         embedder=info["id"],
         trained_on=len(ids),
+        distinct=model.n_distinct,
         scored=len(ids),
         unusual=int((scores > model.threshold).sum()),
         threshold=model.threshold,
@@ -230,6 +241,6 @@ def refresh_scores(
         )
     result = yield from train(store, ModelSpec(), status.embedder or embedder, cancel=cancel)
     return (
-        f"run {result.run_id}: {result.detector} on {result.trained_on} loops in "
+        f"run {result.run_id}: {result.detector} on {result.loops_text()} in "
         f"{result.seconds:.1f} s; {result.unusual} above the unusual cut"
     )

@@ -79,4 +79,16 @@ class ExplainPanel(QTextBrowser):
                 f" distance {n['distance']:.1f}</span></li>"
             )
         parts.append("</ol>")
+        if result.copies:
+            parts.append("<p><b>The same audio, elsewhere</b></p><ul>")
+            folders = telling_folders([result.path, *result.copies])[1:]
+            for path, folder in zip(result.copies, folders, strict=True):
+                title = html.escape(path, quote=True)
+                parts.append(
+                    f"<li><a href='loop:{len(self._links)}' title='{title}'>"
+                    f"{html.escape(os.path.basename(path))}</a>"
+                    f" <span style='color:#9aa0a6'>in {html.escape(folder)}</span></li>"
+                )
+                self._links.append(path)
+            parts.append("</ul>")
         self.setHtml("".join(parts))
