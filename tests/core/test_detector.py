@@ -488,6 +488,30 @@ def test_knn_scores_in_chunks_give_the_same_numbers(monkeypatch):
         np.testing.assert_array_equal(a, b)
 
 
+def test_the_l1_rerank_on_threads_gives_the_numbers_of_one_thread(monkeypatch):
+    from anomalizer_desktop.core.detector import baselines
+    from anomalizer_desktop.core.detector.baselines import KnnDetector
+
+    x, _ = clusters()
+    z = x.astype(np.float64)
+    assert 1 <= baselines.rerank_threads() <= baselines.MAX_RERANK_THREADS
+    monkeypatch.setattr(KnnDetector, "CHUNK_BYTES", 100 * 16 * 4 * 9)  # 9 rows a chunk
+    monkeypatch.setattr(baselines, "rerank_threads", lambda: 1)
+    alone = KnnDetector(metric="manhattan").fit(z).score(z)
+    used = set()
+    real_pool = baselines.ThreadPoolExecutor
+
+    def counted_pool(workers):
+        used.add(workers)
+        return real_pool(workers)
+
+    monkeypatch.setattr(baselines, "ThreadPoolExecutor", counted_pool)
+    monkeypatch.setattr(baselines, "rerank_threads", lambda: 3)
+    threaded = KnnDetector(metric="manhattan").fit(z).score(z)
+    assert used == {3}
+    np.testing.assert_array_equal(threaded, alone)
+
+
 def test_the_default_detector_reports_progress_and_can_be_cancelled(monkeypatch):
     from anomalizer_desktop.core.detector.baselines import KnnDetector
 

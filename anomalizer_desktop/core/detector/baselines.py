@@ -10,6 +10,9 @@ stay loadable with torch's `weights_only`.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
@@ -39,6 +42,20 @@ def stored_precision(z: np.ndarray) -> np.ndarray:
     before the fit too means a loaded checkpoint scores exactly as the model that was trained.
     The rounding is far below the features' own precision (the vectors are float32)."""
     return z.astype(np.float32).astype(np.float64)
+
+
+#: at most this many threads rerank the L1 candidates (each holds its chunk of CHUNK_BYTES /
+#: threads); more than the memory bus feeds gains nothing
+MAX_RERANK_THREADS = 8
+
+
+def rerank_threads() -> int:
+    """Threads for the L1 rerank: the cores this process may use, up to MAX_RERANK_THREADS."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows have no affinity call
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_RERANK_THREADS))
 
 
 def knn_options(variant: str | None) -> dict:
@@ -209,8 +226,8 @@ class KnnDetector(SklearnDetector):
         train = self._train32
         queries = np.asarray(z, dtype=np.float32)
         nearest = np.empty((len(z), wanted))
-        rows = max(1, self.CHUNK_BYTES // (candidates * z.shape[1] * 4))
-        for start in range(0, len(z), rows):
+
+        def rerank(start: int) -> None:
             stop = start + rows
             gathered = train[index[start:stop]]
             gathered -= queries[start:stop, None, :]
@@ -218,6 +235,18 @@ class KnnDetector(SklearnDetector):
             distances = gathered.sum(axis=-1)
             distances.sort(axis=1)
             nearest[start:stop] = distances[:, :wanted]
+
+        # numpy lets go of the GIL while it gathers, subtracts and sums: chunks of rows on
+        # threads (scikit-learn's candidate search already uses every core; this part used one)
+        workers = rerank_threads()
+        rows = max(1, self.CHUNK_BYTES // (workers * candidates * z.shape[1] * 4))
+        starts = range(0, len(z), rows)
+        if workers == 1 or len(starts) == 1:
+            for start in starts:
+                rerank(start)
+        else:
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(rerank, starts))
         return nearest
 
     def score(self, z):
