@@ -216,6 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="every tag's loops, a set each, into the folder OUT (OUT/dark/, OUT/dark.m3u8...)",
     )
     p.add_argument("--overwrite", action="store_true", help="replace an existing folder export")
+    p.add_argument(
+        "--keep-copies",
+        action="store_true",
+        help="list every copy of a file the library holds twice (by default a set has it once)",
+    )
     p.set_defaults(func=library_commands.cmd_export)
 
     p = sub.add_parser(

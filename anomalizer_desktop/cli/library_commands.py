@@ -22,6 +22,7 @@ from anomalizer_desktop.core.detector.run_models import (
 from anomalizer_desktop.core.embedding.job import embed as embed_job
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.export import FolderNotEmptyError, select_entries, write_export
+from anomalizer_desktop.core.export.selection import copies_left_out, left_out_text
 from anomalizer_desktop.core.export.tag_sets import export_tag_sets, tag_sets
 from anomalizer_desktop.core.library.damaged_file import find_damage
 from anomalizer_desktop.core.library.flag_backup import backup_path, read_flag_backup
@@ -313,9 +314,16 @@ def cmd_export(args: argparse.Namespace, store: Store) -> int:
             f"{error.target} holds an earlier export: --overwrite replaces it"
         ) from None
     if args.json:
-        print_json({"format": args.format, "path": str(target), "entries": len(entries)})
+        print_json(
+            {
+                "format": args.format,
+                "path": str(target),
+                "entries": len(entries),
+                "copies_left_out": copies_left_out(entries),
+            }
+        )
     else:
-        print(f"wrote {quantity(len(entries), 'loop')} to {target}")
+        print(f"wrote {quantity(len(entries), 'loop')} to {target}{left_out_text(entries)}")
     return 0
 
 
@@ -327,6 +335,7 @@ def _export_criteria(args: argparse.Namespace) -> dict:
         "max_score": args.max_score,
         "tempo": args.bpm,
         "key": args.key,
+        "keep_copies": args.keep_copies,
     }
 
 
@@ -353,7 +362,7 @@ def _export_each_tag(args: argparse.Namespace, store: Store) -> int:
         )
     else:
         for tag, path, count in result.written:
-            print(f"{tag}: {quantity(count, 'loop')} to {path}")
+            print(f"{tag}: {quantity(count, 'loop')} to {path}{left_out_text(sets[tag])}")
         print(
             f"wrote {quantity(len(result.written), 'set')}"
             f" ({quantity(result.loops, 'loop')}) to {result.folder}"

@@ -27,6 +27,7 @@ from anomalizer_desktop.core.export import (
     select_entries,
     write_export,
 )
+from anomalizer_desktop.core.export.selection import left_out_text
 from anomalizer_desktop.core.export.tag_sets import export_tag_sets, file_name_part, tag_sets
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.user_tags import has_tag
@@ -166,11 +167,14 @@ class ExportDialog(QDialog):
             )
         else:
             try:
-                count = len(self.entries())
+                entries = self.entries()
             except ExportError:  # the top N of a library without scores
-                count = 0
+                entries = []
+            count = len(entries)
             self.count_label.setText(
-                f"{quantity(count, 'loop')} will be exported." if count else _empty(which)
+                f"{quantity(count, 'loop')} will be exported{left_out_text(entries)}."
+                if count
+                else _empty(which)
             )
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(count > 0)
         if self.target.text() in ("", self._suggestion):
@@ -246,7 +250,9 @@ class ExportDialog(QDialog):
             return False
         if path is None:
             return False
-        self.result_message = f"Exported {quantity(len(entries), 'loop')} to {path}"
+        self.result_message = (
+            f"Exported {quantity(len(entries), 'loop')} to {path}{left_out_text(entries)}"
+        )
         self.written = str(path)
         self.accept()
         return True

@@ -95,8 +95,9 @@ def test_list_and_export_take_the_loops_of_a_tempo_and_key(capsys, lib, tmp_path
     """--bpm 118-122 / --bpm 120 and --key (any spelling) keep the loops that declare them,
     for list and export; a tempo or key that reads as none is refused."""
     pack = tmp_path / "Pack"
-    for name in ("Bass 120 BPM Am", "Pad 121bpm A minor", "Lead 128 BPM Am", "Keys 120 BPM C"):
-        audiogen.write(pack / f"{name}.wav", audiogen.tone())
+    names = ("Bass 120 BPM Am", "Pad 121bpm A minor", "Lead 128 BPM Am", "Keys 120 BPM C")
+    for i, name in enumerate(names):  # other notes: four files, not one file four times
+        audiogen.write(pack / f"{name}.wav", audiogen.tone(220 + 40 * i))
     audiogen.write(pack / "Kick.wav", audiogen.noise())
     assert main(["--library", lib, "scan", str(pack)]) == 0
     capsys.readouterr()

@@ -277,3 +277,73 @@ def test_the_umask_is_read_without_being_changed():
         assert current_umask() == 0o027  # reading it twice: still what was set
     finally:
         os.umask(previous)
+
+
+def test_a_file_the_library_holds_twice_goes_into_a_set_once(store, loop_folder, tmp_path, capsys):
+    """The same loop in a project folder: the top 3 are three loops, a tag set holds the
+    tagged copy even when an untagged copy comes first, and --keep-copies lists every copy."""
+    import shutil
+
+    from anomalizer_desktop.cli import main
+    from anomalizer_desktop.core.export.tag_sets import tag_sets
+
+    project = tmp_path / "zz project"
+    project.mkdir()
+    shutil.copy(loop_folder / "drums" / "drum_00.wav", project / "drum_00.wav")
+    shutil.copy(loop_folder / "drums" / "drum_00.wav", project / "drum_00 copy.wav")
+    run_job(scan(store, [str(loop_folder), str(project)]))
+    records = {r.path: r for r in store.list_samples()}
+    original = str(loop_folder / "drums" / "drum_00.wav")
+    with store.transaction() as db:  # every copy scores alike, as they do once trained
+        run = db.execute(
+            "INSERT INTO runs(created_at, detector, embedder) VALUES (0, 't', 'dsp')"
+        ).lastrowid
+        for record in records.values():
+            score = 100.0 if "drum_00" in record.path else float(record.id)
+            db.execute("INSERT INTO scores VALUES (?, ?, ?, NULL)", (run, record.id, score))
+    top = select_entries(store, top=3)
+    assert top[0].path == original  # the first copy by path stands for the others
+    assert len({e.title.removesuffix(" copy") for e in top}) == 3
+    assert [e.copies_left_out for e in top] == [2, 0, 0]
+    every = select_entries(store, top=3, keep_copies=True)
+    assert [e.path for e in every] == [
+        original,
+        str(project / "drum_00 copy.wav"),
+        str(project / "drum_00.wav"),
+    ]
+    assert select_entries(store, paths=[str(project / "drum_00.wav")])[0].copies_left_out == 0
+
+    store.set_tags([records[str(project / "drum_00.wav")].id], ["keep"])
+    store.set_tags([records[str(loop_folder / "drums" / "drum_01.wav")].id], ["keep"])
+    keep = tag_sets(store)["keep"]
+    assert [e.path for e in keep] == [
+        str(project / "drum_00.wav"),
+        str(loop_folder / "drums" / "drum_01.wav"),
+    ]
+
+    lib = str(store.path)
+    out = tmp_path / "top.m3u8"
+    assert main(["--library", lib, "export", "--format", "m3u8", "--top", "3", str(out)]) == 0
+    assert (
+        f"wrote 3 loops to {out} (2 copies of files already in it left out)"
+        in capsys.readouterr().out
+    )
+    assert out.read_text().count("/drum_00") == 1
+    assert (
+        main(
+            [
+                "--library",
+                lib,
+                "export",
+                "--format",
+                "m3u8",
+                "--top",
+                "3",
+                "--keep-copies",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert capsys.readouterr().out.strip() == f"wrote 3 loops to {out}"
+    assert out.read_text().count("/drum_00") == 3

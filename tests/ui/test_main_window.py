@@ -313,6 +313,34 @@ def test_export_dialog_counts_the_set_and_suggests_where_it_goes(qtbot, window, 
     assert dialog.target.text() == str(tmp_path / "mine.csv")
 
 
+def test_the_export_dialog_says_which_copies_it_leaves_out(qtbot, store, tmp_path):
+    import shutil
+
+    import audiogen
+
+    from anomalizer_desktop.core.library.scanner import scan
+    from anomalizer_desktop.ui.export_dialog import ExportDialog
+
+    audiogen.write(tmp_path / "a" / "kick.wav", audiogen.drum_loop(seed=1))
+    audiogen.write(tmp_path / "a" / "snare.wav", audiogen.drum_loop(seed=2))
+    (tmp_path / "b").mkdir()
+    shutil.copy(tmp_path / "a" / "kick.wav", tmp_path / "b" / "kick.wav")
+    run_job(scan(store, [str(tmp_path / "a"), str(tmp_path / "b")]))
+    paths = sorted(r.path for r in store.list_samples())
+    dialog = ExportDialog(store, paths)
+    qtbot.addWidget(dialog)
+    assert dialog.count_label.text() == (
+        "2 loops will be exported (1 copy of files already in it left out)."
+    )
+    dialog.format.setCurrentIndex(dialog.format.findData("m3u8"))
+    dialog.target.setText(str(tmp_path / "set.m3u8"))
+    assert dialog.export()
+    assert dialog.result_message == (
+        f"Exported 2 loops to {tmp_path / 'set.m3u8'} (1 copy of files already in it left out)"
+    )
+    assert (tmp_path / "set.m3u8").read_text().count("kick.wav") == 1
+
+
 def test_the_next_export_is_suggested_beside_the_last_one(qtbot, window, tmp_path, monkeypatch):
     from anomalizer_desktop.ui.export_dialog import ExportDialog, export_folder
 

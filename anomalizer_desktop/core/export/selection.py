@@ -4,12 +4,13 @@ explicit paths."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.lookup import held_name
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.loop_names import declared
+from anomalizer_desktop.core.text import quantity
 
 
 class ExportError(AnomalizerError):
@@ -30,6 +31,8 @@ class ExportEntry:
     key: str | None = None
     #: the producer's own tags (`user_tags`)
     tags: tuple[str, ...] = ()
+    #: copies of this very file (the same bytes elsewhere) that the set leaves out for it
+    copies_left_out: int = 0
 
 
 def select_entries(
@@ -42,11 +45,15 @@ def select_entries(
     tempo: tuple[float, float] | None = None,
     key: str | None = None,
     tag: str | None = None,
+    keep_copies: bool = False,
 ) -> list[ExportEntry]:
     """The existing (not missing) samples matching every given criterion, most unusual first
     when scores exist, else by path. `top` needs scores and keeps the N highest (of those at
     the `tempo` range and in the `key` asked for: the tempo and key loops declare; and of
-    those tagged `tag`)."""
+    those tagged `tag`). A file the library holds more than once (the same bytes in two
+    folders) goes in once, unless `keep_copies`: the first copy in that order stands for the
+    others, and says how many it left out (a set for a DAW gains nothing from the same loop
+    twice, and the top 10 are ten loops)."""
     records = store.list_samples(sort="score", descending=True, flag=flag, tag=tag)
     records = [r for r in records if r.status != "missing"]
     says = {r.id: declared(r.path, r.file_tempo, r.file_key) for r in records}
@@ -63,9 +70,7 @@ def select_entries(
             records = [r for r in records if r.score >= min_score]
         if max_score is not None:
             records = [r for r in records if r.score <= max_score]
-        if top is not None:
-            records = records[: max(top, 0)]
-    return [
+    entries = [
         ExportEntry(
             path=r.path,
             title=os.path.splitext(os.path.basename(r.path))[0],
@@ -80,3 +85,45 @@ def select_entries(
         )
         for r in records
     ]
+    if not keep_copies:
+        entries = one_per_file(entries, content_hashes(store))
+    return entries if top is None else entries[: max(top, 0)]
+
+
+def content_hashes(store: Store) -> dict[str, str]:
+    """Each sample's path -> the hash of its whole content (what tells copies of a file)."""
+    return dict(
+        store.execute("SELECT path, content_hash FROM samples WHERE content_hash IS NOT NULL")
+    )
+
+
+def one_per_file(entries: list[ExportEntry], hashes: dict[str, str]) -> list[ExportEntry]:
+    """`entries` with each file once: the first copy of a file (same content hash) stands for
+    the later ones, which are left out, and counts them in `copies_left_out`."""
+    kept: list[ExportEntry] = []
+    first: dict[str, int] = {}  # content hash -> its place in kept
+    left_out: dict[int, int] = {}
+    for entry in entries:
+        content = hashes.get(entry.path)
+        if content is not None and content in first:
+            left_out[first[content]] = left_out.get(first[content], 0) + 1
+            continue
+        if content is not None:
+            first[content] = len(kept)
+        kept.append(entry)
+    for place, count in left_out.items():
+        kept[place] = replace(kept[place], copies_left_out=count)
+    return kept
+
+
+def copies_left_out(entries: list[ExportEntry]) -> int:
+    """How many copies of files already in `entries` the selection left out."""
+    return sum(e.copies_left_out for e in entries)
+
+
+def left_out_text(entries: list[ExportEntry]) -> str:
+    """ "" or " (2 copies of files already in it left out)": what a set's message adds."""
+    copies = copies_left_out(entries)
+    if not copies:
+        return ""
+    return f" ({quantity(copies, 'copy', 'copies')} of files already in it left out)"

@@ -21,7 +21,13 @@ from pathlib import Path
 
 from anomalizer_desktop.core.export.atomic import FolderNotEmptyError, atomic_write_text
 from anomalizer_desktop.core.export.folder import not_made_by_an_export, unique_name
-from anomalizer_desktop.core.export.selection import ExportEntry, ExportError, select_entries
+from anomalizer_desktop.core.export.selection import (
+    ExportEntry,
+    ExportError,
+    content_hashes,
+    one_per_file,
+    select_entries,
+)
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.trash import move_to_trash
 
@@ -67,11 +73,15 @@ def tag_sets(
     library is read once, whatever the number of tags."""
     names = {tag.casefold(): tag for tag in (store.tag_counts() if tags is None else tags)}
     sets: dict[str, list[ExportEntry]] = {name: [] for name in names.values()}
-    for entry in select_entries(store, **criteria):
+    # copies are left out set by set: a copy tagged dark stands in the dark set even where
+    # an untagged copy of the same file comes first in the library
+    keep_copies = criteria.pop("keep_copies", False)
+    for entry in select_entries(store, keep_copies=True, **criteria):
         for tag in entry.tags:
             if tag.casefold() in names:
                 sets[names[tag.casefold()]].append(entry)
-    return {tag: entries for tag, entries in sets.items() if entries}
+    hashes = {} if keep_copies else content_hashes(store)
+    return {tag: one_per_file(entries, hashes) for tag, entries in sets.items() if entries}
 
 
 def export_tag_sets(
