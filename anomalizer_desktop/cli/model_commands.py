@@ -31,8 +31,8 @@ def cmd_train(args: argparse.Namespace, store: Store) -> int:
         print_json(result.as_json())
     else:
         print(
-            f"run {result.run_id}: {result.detector} on {result.loops_text()} "
-            f"({result.embedder}) in {result.seconds:.1f} s; {result.unusual} above the "
+            f"run {result.run_id}: {result.detector} ({result.embedder}) on "
+            f"{result.loops_text()} in {result.seconds:.1f} s; {result.unusual} above the "
             f"unusual cut ({result.threshold:.4g}); try `anomalizer list --sort score`"
         )
     return 0

@@ -963,6 +963,9 @@ def test_copies_of_a_loop_share_its_score_and_are_named_not_listed_as_neighbours
     assert explain(store, str(drums_with_odd_ones / "drums_02.wav")).copies == []
 
     lib = store.path
+    assert main(["--library", str(lib), "train", "-q"]) == 0
+    said = capsys.readouterr().out
+    assert said.startswith("run 2: default (dsp) on 20 loops (18 distinct sounds) in ")
     assert main(["--library", str(lib), "explain", str(other / "odd_tone.wav")]) == 0
     out = capsys.readouterr().out
     assert f"The same audio, elsewhere:\n  {drums_with_odd_ones / 'odd_tone.wav'}\n" in out
