@@ -4,6 +4,7 @@ suggests a place in the Music folder named after the set, so a first export is t
 
 from __future__ import annotations
 
+import math
 import os
 
 from PySide6.QtCore import QStandardPaths
@@ -145,6 +146,9 @@ class ExportDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)
         self._suggestion = ""
+        #: each set's loops (or why there are none) once read: the dialog is modal, so the
+        #: library does not change under it
+        self._sets: dict[str, object] = {}
         self.which.currentIndexChanged.connect(self._update)
         self.top_n.valueChanged.connect(self._update)
         self.format.currentIndexChanged.connect(self._update)
@@ -159,7 +163,7 @@ class ExportDialog(QDialog):
         which = self.which.currentData()
         self.top_n.setEnabled(which == "top")
         if which == EACH_TAG:
-            sets = tag_sets(self.store)
+            sets = self._read_once(EACH_TAG)
             count = sum(map(len, sets.values()))
             self.count_label.setText(
                 f"{quantity(len(sets), 'set')} ({quantity(count, 'loop')}) will be exported into"
@@ -204,14 +208,35 @@ class ExportDialog(QDialog):
             self.target.setText(path)
 
     def entries(self):
+        """The loops the chosen set holds, in the export's order."""
         which = self.which.currentData()
+        found = self._read_once(which)
+        return found[: self.top_n.value()] if which == "top" else found
+
+    def _read_once(self, which: str):
+        """The loops of the set `which` (for the top N: every scored loop, most unusual first),
+        read from the library the first time only: at 100,000 loops a read takes 1.3-1.8 s,
+        and each step of N, each change of format, read it again."""
+        if which not in self._sets:
+            try:
+                self._sets[which] = self._read(which)
+            except ExportError as error:  # the top N of a library without scores
+                self._sets[which] = error
+        found = self._sets[which]
+        if isinstance(found, ExportError):
+            raise found
+        return found
+
+    def _read(self, which: str):
         if which in ("unusual", "typical"):
             return select_entries(self.store, flag=which)
         if which == "selection":
             return select_entries(self.store, paths=self.selected_paths)
         if which.startswith(TAG):
             return select_entries(self.store, tag=which[len(TAG) :])
-        return select_entries(self.store, top=self.top_n.value())
+        if which == EACH_TAG:
+            return tag_sets(self.store)
+        return select_entries(self.store, min_score=-math.inf)  # scored: the top N's pool
 
     def _write(self, entries, fmt: str, target: str):
         """Write the export; an earlier export in the folder is replaced after asking (None:
