@@ -185,10 +185,53 @@ def _filter_with_everything_selected(app, library: Path, rows: int) -> dict:
         times.append(_ms(t))
     report["filter_key_all_selected_ms"] = round(float(np.median(times)), 1)
     report["still_selected"] = len(window.selected_ids())
+    report.update(_flag_one(app, window))
     window.runner.cancel_all()
     window.close()
     store.close()
     return report
+
+
+def _flag_one(app, window) -> dict:
+    """Flagging one loop (T / U while auditioning): the key's own time, and the longest
+    event-loop gap in the 3 s after it, while the explanation reads the library again in a
+    worker (a read that held the GIL for 150 ms at a time froze the window as long)."""
+    from PySide6.QtCore import QElapsedTimer, QTimer
+
+    window.table.selectRow(3)
+    _settle(app, 3.0)  # the selection's explanation is done
+    clock = QElapsedTimer()
+    clock.start()
+    last, gaps = [0], []
+
+    def tick() -> None:
+        now = clock.nsecsElapsed()
+        gaps.append((now - last[0]) / 1e6)
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
+    report = {}
+    for flag in ("unusual", None):
+        t = time.perf_counter()
+        window.flag_selection(flag)
+        report[f"flag_{flag or 'clear'}_ms"] = _ms(t)
+        gaps.clear()
+        last[0] = clock.nsecsElapsed()
+        timer.start()
+        _settle(app, 3.0)
+        timer.stop()
+        report[f"ui_max_gap_ms_after_flag_{flag or 'clear'}"] = round(max(gaps, default=0.0), 1)
+    return report
+
+
+def _settle(app, seconds: float) -> None:
+    """Let the event loop run for `seconds` (timers, worker results, paints)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.002)
 
 
 def _embed_stall(app, work: Path, files: int, runner_cls, qtimer, qelapsed) -> dict:

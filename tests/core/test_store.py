@@ -181,6 +181,24 @@ def test_list_sorts_by_score_with_missing_scores_last():
     assert taken.brief(0).score == 2.0 and taken.brief(1).score is None
 
 
+def test_loop_columns_read_in_chunks_are_the_columns_of_one_read(monkeypatch):
+    """A worker reads them after each flag, a chunk at a time (one read of 100,000 rows held
+    the GIL, and froze the window, for 150 ms)."""
+    from anomalizer_desktop.core.library import views
+
+    store = Store(":memory:")
+    ids = [_sample(store, f"/x/{i:02d}.wav") for i in range(10)]
+    store.set_flag(ids[3:5], "unusual")
+    whole = store.loop_columns()
+    monkeypatch.setattr(views, "COLUMN_CHUNK", 3)
+    chunked = store.loop_columns()
+    assert chunked.ids.tolist() == whole.ids.tolist() == ids
+    assert chunked.paths == whole.paths and chunked.flags == whole.flags
+    assert chunked.flags[3:5] == ["unusual", "unusual"] and chunked.flags[5] is None
+    assert np.isnan(chunked.scores).all() and np.isnan(chunked.percentiles).all()
+    assert Store(":memory:").loop_columns().ids.tolist() == []
+
+
 def test_change_count_moves_only_when_another_connection_commits(tmp_path):
     path = tmp_path / "lib.sqlite"
     with Store(path) as mine, Store(path) as other:

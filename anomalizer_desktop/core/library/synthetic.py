@@ -45,17 +45,11 @@ def build_synthetic_library(
             "INSERT INTO runs(created_at, detector, embedder) VALUES (?, 'bench', 'dsp')", (now,)
         ).lastrowid
         scores = rng.gamma(2.0, 1.0, rows)
+        # percentiles spread over 0-100 as a trained library's are (the map colours by them)
+        percentiles = 100.0 * np.argsort(np.argsort(scores)) / max(rows, 1)
         db.executemany(
             "INSERT INTO scores VALUES (?, ?, ?, ?)",
-            (
-                (
-                    run,
-                    i + 1,
-                    float(scores[i]),
-                    float(100 * (scores[i] < scores).mean() if rows <= 2000 else 50.0),
-                )
-                for i in range(rows)
-            ),
+            ((run, i + 1, float(scores[i]), float(percentiles[i])) for i in range(rows)),
         )
         db.executemany(
             "INSERT INTO user_data(sample_id, flag, updated_at) VALUES (?, ?, ?)",
