@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from anomalizer_desktop.core.audio.identity import is_edge_hash
+from anomalizer_desktop.core.library.chunked import as_columns
 from anomalizer_desktop.core.library.store import SampleRecord
 from anomalizer_desktop.core.library.user_tags import count_tags, stored_tags, tag_matcher
 from anomalizer_desktop.core.loop_names import declared, key_rank, parse_query
@@ -105,7 +106,8 @@ class LibraryData:
     @classmethod
     def from_rows(cls, rows: list[tuple]) -> LibraryData:
         """From `Store.table_rows()` tuples, a column at a time (no object per row)."""
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 14
+        # a chunk at a time: this runs in a worker while the window and the sound play on
+        columns = as_columns(rows, 14)
         ids, paths, status, errors, duration, rate, score, percentile, flags, notes = columns[:10]
 
         def floats(values) -> np.ndarray:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from anomalizer_desktop.core.errors import AnomalizerError, os_error_text
+from anomalizer_desktop.core.gc_freeze import freeze_after_imports
 from anomalizer_desktop.core.jobs import CancelToken, Job
 from anomalizer_desktop.core.library.schema import is_damage
 from anomalizer_desktop.core.library.store import LibraryDamagedError, Store, damaged
@@ -134,6 +135,8 @@ class JobRunner(QObject):
         self._running[kind] = handle
         handle.damaged.connect(self.damaged)
         handle.done.connect(lambda: self._running.pop(kind, None))
+        # a job may have imported torch or scikit-learn: their objects out of full GC passes
+        handle.done.connect(freeze_after_imports)
         self.started.emit(handle)
         handle.start()
         return handle

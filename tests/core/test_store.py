@@ -156,6 +156,26 @@ def test_features_round_trip_and_invalidate():
     assert store.list_samples()[0].embedders == ()
 
 
+def test_the_feature_matrix_read_in_chunks_is_the_matrix_of_one_read(monkeypatch):
+    from anomalizer_desktop.core.library import chunked
+    from anomalizer_desktop.core.library.store import LibraryDamagedError
+
+    store = Store(":memory:")
+    ids = [_sample(store, f"/x/{i}.wav") for i in range(7)]
+    vectors = np.arange(7 * 4, dtype=np.float32).reshape(7, 4)
+    for sample, vector in zip(ids, vectors, strict=True):
+        store.put_features(sample, "dsp", "1", vector)
+    whole_ids, whole = store.feature_matrix("dsp", "1")
+    monkeypatch.setattr(chunked, "CHUNK_ROWS", 3)  # chunks of 3, 3 and 1 rows
+    chunk_ids, chunks = store.feature_matrix("dsp", "1")
+    assert chunk_ids.tolist() == whole_ids.tolist() == ids
+    np.testing.assert_array_equal(chunks, whole)
+    np.testing.assert_array_equal(chunks, vectors)
+    store.put_features(ids[0], "dsp", "2", np.ones(5, np.float32))  # another version, wider
+    with pytest.raises(LibraryDamagedError, match=r"dsp embeddings have different widths \(4, 5\)"):
+        store.feature_matrix("dsp")  # any version: two widths cannot make one matrix
+
+
 def test_list_sorts_by_score_with_missing_scores_last():
     store = Store(":memory:")
     ids = [_sample(store, f"/x/{name}.wav") for name in "abc"]
@@ -184,13 +204,13 @@ def test_list_sorts_by_score_with_missing_scores_last():
 def test_loop_columns_read_in_chunks_are_the_columns_of_one_read(monkeypatch):
     """A worker reads them after each flag, a chunk at a time (one read of 100,000 rows held
     the GIL, and froze the window, for 150 ms)."""
-    from anomalizer_desktop.core.library import views
+    from anomalizer_desktop.core.library import chunked
 
     store = Store(":memory:")
     ids = [_sample(store, f"/x/{i:02d}.wav") for i in range(10)]
     store.set_flag(ids[3:5], "unusual")
     whole = store.loop_columns()
-    monkeypatch.setattr(views, "COLUMN_CHUNK", 3)
+    monkeypatch.setattr(chunked, "CHUNK_ROWS", 3)
     chunked = store.loop_columns()
     assert chunked.ids.tolist() == whole.ids.tolist() == ids
     assert chunked.paths == whole.paths and chunked.flags == whole.flags

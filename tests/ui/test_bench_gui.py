@@ -23,9 +23,13 @@ def test_bench_gui_prints_every_figure(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    timed = [key for key in report if key.endswith("_ms")]
+    timed = [key for key in report if key.endswith("_ms") and not key.startswith("reload_")]
     assert {"snapshot_ms", "likeness_ms", "explain_first_ms", "explain_next_ms"} <= set(timed)
     assert all(report[key] >= 0 for key in timed)
+    assert {"flag_unusual_ms", "flag_clear_ms"} <= set(timed)
+    assert report["ui_max_gap_ms_after_flag_unusual"] >= 0
+    for key in ("reload_read_ms", "reload_show_ms", "ui_max_gap_ms_while_reading"):
+        assert len(report[key]) == 3 and all(value >= 0 for value in report[key])  # 3 reloads
     assert report["rows"] == report["still_selected"] == 300  # Ctrl+A survived the filter
     assert report["embed_files"] == 4 and report["peak_rss_mb"] > 0
     # every third loop tagged, one in five of those "keep": rows 15, 30 ... 300

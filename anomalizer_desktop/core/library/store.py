@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from anomalizer_desktop.core.errors import AnomalizerError, os_reason
+from anomalizer_desktop.core.library import chunked
+from anomalizer_desktop.core.library.chunked import fetch_all
 from anomalizer_desktop.core.library.flag_backup import backup_path, write_flag_backup
 from anomalizer_desktop.core.library.schema import (
     LibraryNotWritableError,
@@ -441,19 +443,32 @@ class Store(LibraryViews):
         (and version, if given)."""
         # `+f.embedder`: not through the features_kind index, which would cost a sort of every
         # vector (440 ms at 100,000 loops); the rows come in id order along the primary key
-        rows = self._db.execute(
-            "SELECT f.sample_id, f.dim, f.vector FROM features f"
-            " JOIN samples s ON s.id = f.sample_id"
-            " WHERE +f.embedder = ? AND (? IS NULL OR f.version = ?) AND s.status = 'ok'"
-            " ORDER BY f.sample_id",
-            (embedder, version, version),
-        ).fetchall()
+        rows = fetch_all(  # a chunk at a time, as the matrix below (see `chunked`)
+            self._db.execute(
+                "SELECT f.sample_id, f.dim, f.vector FROM features f"
+                " JOIN samples s ON s.id = f.sample_id"
+                " WHERE +f.embedder = ? AND (? IS NULL OR f.version = ?) AND s.status = 'ok'"
+                " ORDER BY f.sample_id",
+                (embedder, version, version),
+            )
+        )
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         ids = np.array([r[0] for r in rows], dtype=np.int64)
         if any(len(r[2]) != 4 * r[1] for r in rows):  # the slow count, for a damaged library
             raise self._damaged_vectors(sum(not sound_vector(r[2], r[1]) for r in rows))
-        matrix = np.stack([np.frombuffer(r[2], dtype=np.float32) for r in rows])
+        dims = {r[1] for r in rows}
+        if len(dims) > 1:  # one embedder version makes one width
+            widths = ", ".join(str(d) for d in sorted(dims))
+            raise LibraryDamagedError(
+                self.path, f"its {embedder} embeddings have different widths ({widths})"
+            )
+        matrix = np.empty((len(rows), dims.pop()), dtype=np.float32)
+        for start in range(0, len(rows), chunked.CHUNK_ROWS):
+            chunk = rows[start : start + chunked.CHUNK_ROWS]
+            matrix[start : start + len(chunk)] = np.frombuffer(
+                b"".join(r[2] for r in chunk), dtype=np.float32
+            ).reshape(len(chunk), -1)
         # (sound_vector's rule, for the whole matrix at once)
         if not np.isfinite(matrix).all():
             raise self._damaged_vectors(int((~np.isfinite(matrix).all(axis=1)).sum()))

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from anomalizer_desktop.core.library.chunked import as_columns, fetch_all
 from anomalizer_desktop.core.library.user_tags import count_tags, parse_tags, tag_matcher
 
 FLAGS = ("typical", "unusual")
@@ -22,9 +23,6 @@ STATUSES = ("ok", "error", "missing")
 #: a condition on `user_data u`: the producer annotated the loop (a flag, a note or tags),
 #: which forgetting it loses
 ANNOTATED = "(u.flag IS NOT NULL OR u.note IS NOT NULL OR u.tags IS NOT NULL)"
-#: rows a column read converts at a time: the thread holds the GIL for one chunk (about 2 ms),
-#: not for the whole library
-COLUMN_CHUNK = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,26 +217,25 @@ class LibraryViews:
         each row apart (580 ms at 100,000 loops, against 250 with the sort). Python orders
         strings by code point, as SQLite's BINARY collation orders their UTF-8 bytes."""
         run_id = self.latest_run_id()
-        rows = self._db.execute(
-            f"""{_EMBED_ERRORS}
-               SELECT s.id, s.path, s.status, COALESCE(s.error, errs.message),
-                      s.duration, s.sample_rate, sc.score, sc.percentile, u.flag, u.note,
-                      s.content_hash, s.tempo, s.key, u.tags
-               FROM samples s
-               LEFT JOIN errs ON errs.sample_id = s.id
-               LEFT JOIN user_data u ON u.sample_id = s.id
-               LEFT JOIN scores sc ON sc.sample_id = s.id AND sc.run_id = ?""",
-            (run_id if run_id is not None else -1,),
-        ).fetchall()
+        rows = fetch_all(
+            self._db.execute(
+                f"""{_EMBED_ERRORS}
+                   SELECT s.id, s.path, s.status, COALESCE(s.error, errs.message),
+                          s.duration, s.sample_rate, sc.score, sc.percentile, u.flag, u.note,
+                          s.content_hash, s.tempo, s.key, u.tags
+                   FROM samples s
+                   LEFT JOIN errs ON errs.sample_id = s.id
+                   LEFT JOIN user_data u ON u.sample_id = s.id
+                   LEFT JOIN scores sc ON sc.sample_id = s.id AND sc.run_id = ?""",
+                (run_id if run_id is not None else -1,),
+            )
+        )
         rows.sort(key=itemgetter(1))
         return rows
 
     def loop_columns(self) -> LoopColumns:
-        """Every sample's path, latest score and flag, as columns in id order.
-
-        Read in chunks of COLUMN_CHUNK rows: the window reads this in a worker thread after
-        each flag (for its explanations), and one fetchall and one zip of 100,000 rows each
-        held the GIL for about 150 ms, so the window froze for as long while it waited."""
+        """Every sample's path, latest score and flag, as columns in id order (read a chunk
+        at a time: the window reads them in a worker after each flag, see `chunked`)."""
         run_id = self.latest_run_id()
         cursor = self._db.execute(
             """SELECT s.id, s.path, sc.score, sc.percentile, u.flag FROM samples s
@@ -247,11 +244,7 @@ class LibraryViews:
                ORDER BY s.id""",
             (run_id if run_id is not None else -1,),
         )
-        columns: tuple[list, ...] = ([], [], [], [], [])
-        while rows := cursor.fetchmany(COLUMN_CHUNK):
-            for column, values in zip(columns, zip(*rows, strict=True), strict=True):
-                column.extend(values)
-        ids, paths, scores, percentiles, flags = columns
+        ids, paths, scores, percentiles, flags = as_columns(fetch_all(cursor), 5)
         return LoopColumns(
             np.array(ids, dtype=np.int64),
             paths,
