@@ -86,7 +86,7 @@ def _explain(library: Path, model) -> dict:
 
 def bench_gui(rows: int = 100_000, embed_files: int = 120) -> dict:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
     from anomalizer_desktop.core.library.store import Store
@@ -149,7 +149,7 @@ def bench_gui(rows: int = 100_000, embed_files: int = 120) -> dict:
         report["scatter_filter_ms"] = _ms(t)  # after the filter's typing pause (150 ms)
         scatter.close()
         report.update(_filter_with_everything_selected(app, library, rows))
-        report.update(_embed_stall(app, Path(work), embed_files, JobRunner, QTimer, QElapsedTimer))
+        report.update(_embed_stall(app, Path(work), embed_files, JobRunner))
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return report
 
@@ -202,33 +202,18 @@ def _flag_one(app, window, settle: float) -> dict:
     """Flagging one loop (T / U while auditioning): the key's own time, and the longest
     event-loop gap in the `settle` seconds after it, while the explanation reads the library
     again in a worker (a read that held the GIL for 150 ms at a time froze the window)."""
-    from PySide6.QtCore import QElapsedTimer, QTimer
-
     window.table.selectRow(3)
     _settle(app, settle)  # the selection's explanation is done
-    clock = QElapsedTimer()
-    clock.start()
-    last, gaps = [0], []
-
-    def tick() -> None:
-        now = clock.nsecsElapsed()
-        gaps.append((now - last[0]) / 1e6)
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(tick)
+    gaps = _Gaps()
     report = {}
     for flag in ("unusual", None):
         t = time.perf_counter()
         window.flag_selection(flag)
         report[f"flag_{flag or 'clear'}_ms"] = _ms(t)
-        gaps.clear()
-        last[0] = clock.nsecsElapsed()
-        timer.start()
+        gaps.start()
         _settle(app, settle)
-        timer.stop()
-        report[f"ui_max_gap_ms_after_flag_{flag or 'clear'}"] = round(max(gaps, default=0.0), 1)
+        gaps.stop()
+        report[f"ui_max_gap_ms_after_flag_{flag or 'clear'}"] = gaps.longest() or 0.0
     return report
 
 
@@ -277,7 +262,7 @@ def _settle(app, seconds: float) -> None:
         time.sleep(0.002)
 
 
-def _embed_stall(app, work: Path, files: int, runner_cls, qtimer, qelapsed) -> dict:
+def _embed_stall(app, work: Path, files: int, runner_cls) -> dict:
     """Longest event-loop gap while a real embed job runs in the background."""
     import soundfile as sf
 
@@ -297,32 +282,55 @@ def _embed_stall(app, work: Path, files: int, runner_cls, qtimer, qelapsed) -> d
     with Store(library) as store:
         run_job(scan(store, [str(folder)]))
     runner = runner_cls(str(library))
-    gaps: list[float] = []
-    clock = qelapsed()
-    clock.start()
-    last = [clock.nsecsElapsed()]
-
-    def tick() -> None:
-        now = clock.nsecsElapsed()
-        gaps.append((now - last[0]) / 1e6)
-        last[0] = now
-
-    timer = qtimer()
-    timer.setInterval(5)
-    timer.timeout.connect(tick)
+    gaps = _Gaps()
     done = []
     t = time.perf_counter()
     handle = runner.start("embed", lambda store, cancel: embed(store, "dsp", cancel))
     handle.done.connect(lambda: done.append(True))
-    timer.start()
+    gaps.start()
     while not done:
         app.processEvents()
         time.sleep(0.001)
-    timer.stop()
+    gaps.stop()
     seconds = time.perf_counter() - t
     return {
         "embed_files": files,
         "embed_s": round(seconds, 2),
-        "ui_max_gap_ms_during_embed": round(max(gaps), 1) if gaps else None,
-        "ui_p99_gap_ms_during_embed": round(float(np.percentile(gaps, 99)), 1) if gaps else None,
+        "ui_max_gap_ms_during_embed": gaps.longest(),
+        "ui_p99_gap_ms_during_embed": gaps.p99(),
     }
+
+
+class _Gaps:
+    """The event loop's gaps, as a 5 ms timer sees them: each time it fires, the time since
+    it fired last (a gap far over 5 ms is the window's thread held up that long)."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QElapsedTimer, QTimer
+
+        self.clock = QElapsedTimer()
+        self.clock.start()
+        self.gaps: list[float] = []
+        self.last = self.clock.nsecsElapsed()
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._tick)
+
+    def _tick(self) -> None:
+        now = self.clock.nsecsElapsed()
+        self.gaps.append((now - self.last) / 1e6)
+        self.last = now
+
+    def start(self) -> None:
+        self.gaps.clear()
+        self.last = self.clock.nsecsElapsed()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def longest(self) -> float | None:
+        return round(max(self.gaps), 1) if self.gaps else None
+
+    def p99(self) -> float | None:
+        return round(float(np.percentile(self.gaps, 99)), 1) if self.gaps else None
