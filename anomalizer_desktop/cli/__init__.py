@@ -157,6 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sort", choices=sorted(SORT_COLUMNS), default=None)
     p.add_argument("--flag", choices=FLAGS)
     p.add_argument("--status", choices=STATUSES)
+    p.add_argument(
+        "--copies",
+        action="store_true",
+        help="only files the library holds more than once (the same bytes in two places)",
+    )
     _add_loop_filters(p)
     p.set_defaults(func=library_commands.cmd_list)
 

@@ -143,6 +143,11 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
         status=args.status,
         tag=args.tag,
     )
+    if args.copies:  # the files the library holds more than once
+        copied = store.copied_files()
+        records = [r for r in records if r.path in copied]
+        if args.sort is None:  # each file's copies side by side
+            records.sort(key=lambda r: (copied[r.path], r.path))
     found = [(r, declared(r.path, r.file_tempo, r.file_key)) for r in records]
     found = [(r, d) for r, d in found if d.matches(args.bpm, args.key)]
     if args.json:
@@ -441,6 +446,12 @@ def _flag_backup_info(library: str) -> dict | None:
     return {"path": str(backup_path(library)), "loops": len(loops), "written_at": written_at}
 
 
+def _copies_info(store: Store) -> dict[str, int]:
+    """How many files the library holds more than once, and in how many loops."""
+    copied = store.copied_files()
+    return {"files": len(set(copied.values())), "loops": len(copied)}
+
+
 def cmd_info(args: argparse.Namespace, store: Store) -> int:
     from anomalizer_desktop.core.detector.freshness import score_status
 
@@ -453,6 +464,7 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
         "embedders": store.embedder_counts(),
         "flags": store.flag_counts(),
         "tags": store.tag_counts(),
+        "copies": _copies_info(store),
         "scores": scores.as_json(),
         "flag_backup": _flag_backup_info(store.path),
         "run_models": _run_models_info(store),
@@ -471,6 +483,12 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
         shown = ", ".join(f"{tag} {n}" for tag, n in tags[:8])
         more = f" and {len(tags) - 8} more (anomalizer tags)" if len(tags) > 8 else ""
         print(f"tags      {shown}{more}")
+    copies = info["copies"]
+    if copies["files"]:
+        print(
+            f"copies    {quantity(copies['files'], 'file')} in the library more than once"
+            f" ({quantity(copies['loops'], 'loop')}; anomalizer list --copies)"
+        )
     backup = info["flag_backup"]
     if backup is not None:
         written = time.strftime("%Y-%m-%d %H:%M", time.localtime(backup["written_at"]))

@@ -611,3 +611,26 @@ def test_numbers_out_of_range_are_usage_errors(capsys, lib, argv, said):
     assert caught.value.code == 2
     assert said in capsys.readouterr().err
     assert not os.path.exists(lib)
+
+
+def test_info_counts_and_list_shows_the_files_held_more_than_once(capsys, lib, tmp_path):
+    import shutil
+
+    pack = tmp_path / "Pack"
+    audiogen.write(pack / "kick.wav", audiogen.drum_loop(seed=1))
+    audiogen.write(pack / "snare.wav", audiogen.drum_loop(seed=2))
+    (tmp_path / "Song").mkdir()
+    shutil.copy(pack / "kick.wav", tmp_path / "Song" / "kick.wav")
+    shutil.copy(pack / "kick.wav", tmp_path / "Song" / "kick take 2.wav")
+    assert main(["--library", lib, "scan", str(pack), str(tmp_path / "Song")]) == 0
+    capsys.readouterr()
+    _, out = run(capsys, "--library", lib, "info")
+    assert "copies    1 file in the library more than once (3 loops;" in out
+    _, rows = run(capsys, "--library", lib, "list", "--copies", "--json")
+    assert [Path(r["path"]).relative_to(tmp_path).as_posix() for r in rows] == [
+        "Pack/kick.wav",
+        "Song/kick take 2.wav",
+        "Song/kick.wav",
+    ]
+    _, info = run(capsys, "--library", lib, "info", "--json")
+    assert info["copies"] == {"files": 1, "loops": 3}

@@ -347,3 +347,18 @@ def test_a_file_the_library_holds_twice_goes_into_a_set_once(store, loop_folder,
     )
     assert capsys.readouterr().out.strip() == f"wrote 3 loops to {out}"
     assert out.read_text().count("/drum_00") == 3
+
+
+def test_loops_sharing_only_an_edges_hash_both_go_into_a_set(store, loop_folder):
+    """An earlier version's hash covered a file's edges only: two different loops can share
+    it until the next scan, and an export must not take one for a copy of the other."""
+    run_job(scan(store, [str(loop_folder)]))
+    drums = sorted(r.path for r in store.list_samples() if "/drums/" in r.path)
+    with store.transaction() as db:
+        db.execute(
+            "UPDATE samples SET content_hash = 'edgesonly1234567' WHERE path IN (?, ?)",
+            drums[:2],
+        )
+    entries = select_entries(store, paths=drums[:2])
+    assert [e.path for e in entries] == drums[:2]
+    assert all(e.copies_left_out == 0 for e in entries)

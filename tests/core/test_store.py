@@ -176,6 +176,25 @@ def test_the_feature_matrix_read_in_chunks_is_the_matrix_of_one_read(monkeypatch
         store.feature_matrix("dsp")  # any version: two widths cannot make one matrix
 
 
+def test_copied_files_are_present_files_sharing_a_whole_content_hash():
+    store = Store(":memory:")
+    root = store.add_root("/x")
+    whole, other, edges = "a" * 40, "b" * 40, "e" * 16  # edges-only: an earlier version's
+
+    def add(path, content, status="ok"):
+        store.insert_sample(path, root, status=status, size=1, mtime_ns=1, content_hash=content)
+
+    add("/x/kick.wav", whole)
+    add("/x/copy/kick.wav", whole)
+    add("/x/gone/kick.wav", whole, status="missing")  # not there: no copy
+    add("/x/snare.wav", other)
+    add("/x/gone/snare.wav", other, status="missing")
+    add("/x/one.wav", edges)  # two loops may share such a hash: never called copies
+    add("/x/two.wav", edges)
+    add("/x/none.wav", None)
+    assert store.copied_files() == {"/x/kick.wav": whole, "/x/copy/kick.wav": whole}
+
+
 def test_list_sorts_by_score_with_missing_scores_last():
     store = Store(":memory:")
     ids = [_sample(store, f"/x/{name}.wav") for name in "abc"]

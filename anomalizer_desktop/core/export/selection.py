@@ -101,9 +101,8 @@ def _entry(r, says, copies: int) -> ExportEntry:
 
 
 def content_hashes(store: Store) -> dict[str, str]:
-    """Each sample's path -> the hash of its whole content (what tells copies of a file)."""
-    sql = "SELECT path, content_hash FROM samples WHERE content_hash IS NOT NULL"
-    return dict(store.execute(sql))
+    """path -> whole-content hash of each file the library holds more than once (copies)."""
+    return store.copied_files()
 
 
 def _first_copies(items: list, hashes: dict[str, str]) -> tuple[list, dict[int, int]]:
