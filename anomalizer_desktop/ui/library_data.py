@@ -148,6 +148,18 @@ class LibraryData:
     def index_of_ids(self) -> dict[int, int]:
         return {int(sample_id): row for row, sample_id in enumerate(self.ids)}
 
+    def rows_of_ids(self, sample_ids) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, found): the row of each sample id that has one, and for each id whether it
+        has (numpy: a dict of 100,000 ids took 39 ms each time the window showed a reload)."""
+        wanted = np.asarray(sample_ids, dtype=np.int64)
+        if not len(self.ids) or not len(wanted):
+            return np.zeros(0, dtype=np.int64), np.zeros(len(wanted), dtype=bool)
+        sorter = np.argsort(self.ids, kind="stable")
+        at = np.minimum(np.searchsorted(self.ids, wanted, sorter=sorter), len(self.ids) - 1)
+        rows = sorter[at]
+        found = self.ids[rows] == wanted
+        return rows[found], found
+
     def sort_key(self, column: str) -> np.ndarray:
         """A numeric array whose ascending order is the column's natural order (NaN = unknown).
         Cached; call `invalidate(column)` after changing a column in place."""

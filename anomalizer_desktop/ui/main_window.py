@@ -225,17 +225,19 @@ class MainWindow(
         self.model.set_library(snapshot.library)
         self.refresh_tag_filter()
         lib = snapshot.library
-        rows = lib.index_of_ids()
-        order = [rows[int(i)] for i in snapshot.projection.ids if int(i) in rows]
+        # the map's points are the projection's loops that the table holds (a loop scanned in
+        # between the two reads has a point but no row yet: it waits for the next reload)
+        order, found = lib.rows_of_ids(snapshot.projection.ids)
+        ids = np.asarray(snapshot.projection.ids, dtype=np.int64)[found]
         self.map.set_points(
-            snapshot.projection.ids,
-            snapshot.projection.xy,
+            ids,
+            np.asarray(snapshot.projection.xy)[found],
             lib.percentile[order],
             [lib.flags[r] for r in order],
-            {int(lib.ids[r]): lib.names[r] for r in order},
+            dict(zip(ids.tolist(), [lib.names[r] for r in order], strict=True)),
             snapshot.projection.caption,
         )
-        self._map_rows = np.array(order, dtype=np.int64)
+        self._map_rows = order
         self._filter_map()
         known = set(lib.paths) if self.scan_problems else set()
         outside = [p for p in self.scan_problems if p[0] not in known]

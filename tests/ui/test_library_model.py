@@ -241,3 +241,13 @@ def test_the_waveform_title_names_the_tempo_and_key_a_loop_declares():
     m.set_library(LibraryData.from_records([record(i, 1.0, name=n) for i, n in enumerate(names)]))
     m.sort(COLUMN_INDEX["name"], Qt.SortOrder.AscendingOrder)
     assert [m.declared_tags(r) for r in range(3)] == ["", "128 BPM \u00b7 F#m", "Am"]
+
+
+def test_rows_of_ids_finds_the_rows_of_the_ids_the_library_holds():
+    library = LibraryData.from_records([record(i, 1.0) for i in (30, 10, 20)])
+    rows, found = library.rows_of_ids([20, 99, 30, 10])
+    assert found.tolist() == [True, False, True, True]  # 99: a loop scanned in since
+    assert library.ids[rows].tolist() == [20, 30, 10]
+    empty = LibraryData.from_records([])
+    assert empty.rows_of_ids([1, 2])[1].tolist() == [False, False]
+    assert library.rows_of_ids([])[0].tolist() == []

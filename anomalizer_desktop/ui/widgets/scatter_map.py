@@ -142,18 +142,25 @@ class ScatterMap(QWidget):
     # ------------------------------------------------------------------ data
     def set_points(self, ids, xy, percentile, flags, names: dict[int, str], caption: str) -> None:
         """Show one point per sample id at `xy`, coloured by `percentile` (NaN = not scored)."""
-        self.ids = np.asarray(ids, dtype=np.int64)
-        self.xy = np.asarray(xy, dtype=np.float32).reshape(-1, 2)
+        ids = np.asarray(ids, dtype=np.int64)
+        xy = np.asarray(xy, dtype=np.float32).reshape(-1, 2)
+        # the same points where they were (a reload after training, or after a change from
+        # outside): the layers whose points keep their style are not set again (181 ms at 100k)
+        moved = not (np.array_equal(ids, self.ids) and np.array_equal(xy, self.xy))
+        self.ids, self.xy = ids, xy
         self._sorter = np.argsort(self.ids, kind="stable")
         self._names = names
         self._percentile = np.asarray(percentile, dtype=np.float64)
         self._flags = list(flags)
         self._caption = caption
-        self._shown = None  # the caller filters the new points again (`show_only`)
+        if moved:
+            self._shown = None  # the caller filters the new points again (`show_only`)
+            self._ringed = None  # new positions: the rings move with them
+            self._drawn = dict.fromkeys(self._drawn)  # ... and every layer's points
         self._update_caption()
-        self._ringed = None  # new positions: the rings move with them
-        self._drawn = dict.fromkeys(self._drawn)  # ... and every layer's points
         self._redraw()
+        if not moved:
+            return  # the view stays where the user panned and zoomed it
         self.plot.autoRange()
         if len(self.xy):  # an axis without spread (two loops): a unit range, not +-0.0005
             flat = np.ptp(self.xy, axis=0) < 1e-6
