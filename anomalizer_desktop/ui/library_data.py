@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from anomalizer_desktop.core.audio.identity import is_edge_hash
+from anomalizer_desktop.core.id_positions import positions_of
 from anomalizer_desktop.core.library.chunked import as_columns
+from anomalizer_desktop.core.library.copies import copy_key
 from anomalizer_desktop.core.library.store import SampleRecord
 from anomalizer_desktop.core.library.user_tags import count_tags, stored_tags, tag_matcher
 from anomalizer_desktop.core.loop_names import declared, key_rank, parse_query
@@ -44,10 +45,7 @@ def _copy_groups(hashes, status) -> np.ndarray:
     """For each row, a number its copies share (present files with its content hash), or -1
     when it has none (or no hash is known, or only the edges-only hash earlier versions took,
     which two different loops can share: the next scan replaces it)."""
-    present = [
-        h if s != "missing" and not is_edge_hash(h) else None
-        for h, s in zip(hashes, status, strict=True)
-    ]
+    present = [copy_key(h, s) for h, s in zip(hashes, status, strict=True)]
     counts = collections.Counter(h for h in present if h is not None)
     numbers: dict[str, int] = {}
     groups = [
@@ -151,14 +149,7 @@ class LibraryData:
     def rows_of_ids(self, sample_ids) -> tuple[np.ndarray, np.ndarray]:
         """(rows, found): the row of each sample id that has one, and for each id whether it
         has (numpy: a dict of 100,000 ids took 39 ms each time the window showed a reload)."""
-        wanted = np.asarray(sample_ids, dtype=np.int64)
-        if not len(self.ids) or not len(wanted):
-            return np.zeros(0, dtype=np.int64), np.zeros(len(wanted), dtype=bool)
-        sorter = np.argsort(self.ids, kind="stable")
-        at = np.minimum(np.searchsorted(self.ids, wanted, sorter=sorter), len(self.ids) - 1)
-        rows = sorter[at]
-        found = self.ids[rows] == wanted
-        return rows[found], found
+        return positions_of(self.ids, sample_ids)
 
     def sort_key(self, column: str) -> np.ndarray:
         """A numeric array whose ascending order is the column's natural order (NaN = unknown).

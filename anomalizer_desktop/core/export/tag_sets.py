@@ -24,7 +24,6 @@ from anomalizer_desktop.core.export.folder import not_made_by_an_export, unique_
 from anomalizer_desktop.core.export.selection import (
     ExportEntry,
     ExportError,
-    content_hashes,
     one_per_file,
     select_entries,
 )
@@ -80,7 +79,7 @@ def tag_sets(
         for tag in entry.tags:
             if tag.casefold() in names:
                 sets[names[tag.casefold()]].append(entry)
-    hashes = {} if keep_copies else content_hashes(store)
+    hashes = {} if keep_copies else store.copied_files()
     return {tag: one_per_file(entries, hashes) for tag, entries in sets.items() if entries}
 
 

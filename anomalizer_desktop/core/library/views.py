@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from anomalizer_desktop.core.audio.identity import CONTENT_HASH_LENGTH
 from anomalizer_desktop.core.library.chunked import as_columns, fetch_all
+from anomalizer_desktop.core.library.copies import copied
 from anomalizer_desktop.core.library.user_tags import count_tags, parse_tags, tag_matcher
 
 FLAGS = ("typical", "unusual")
@@ -255,20 +255,13 @@ class LibraryViews:
         )
 
     def copied_files(self) -> dict[str, str]:
-        """path -> content hash of each present file whose whole content another present file
-        of the library shares (the same loop in two folders). Only whole-content hashes count:
-        the edges-only hash earlier versions stored can be two different loops' (the next scan
-        replaces it), and the window's Copies filter follows the same rule."""
-        return dict(
-            self._db.execute(
-                """SELECT path, content_hash FROM samples
-                   WHERE status != 'missing' AND length(content_hash) = ? AND content_hash IN (
-                       SELECT content_hash FROM samples
-                       WHERE status != 'missing' AND length(content_hash) = ?
-                       GROUP BY content_hash HAVING COUNT(*) > 1)""",
-                (CONTENT_HASH_LENGTH, CONTENT_HASH_LENGTH),
-            )
+        """path -> content hash of each file the library holds more than once (`copies`)."""
+        # only hashes two rows share can be copies: SQL narrows, `copies` decides
+        rows = self._db.execute(
+            """SELECT path, content_hash, status FROM samples WHERE content_hash IN (
+                   SELECT content_hash FROM samples GROUP BY content_hash HAVING COUNT(*) > 1)"""
         )
+        return copied(*as_columns(fetch_all(rows), 3))
 
     def counts_by_status(self) -> dict[str, int]:
         counts = dict.fromkeys(STATUSES, 0)

@@ -18,6 +18,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from anomalizer_desktop.core.id_positions import positions_of
 from anomalizer_desktop.core.text import more_than
 from anomalizer_desktop.ui.plain_text import tip
 
@@ -285,12 +286,7 @@ class ScatterMap(QWidget):
 
     def _rows_of(self, sample_ids) -> np.ndarray:
         """Positions in self.ids of the sample ids that have a point, in their order."""
-        wanted = np.asarray(list(sample_ids), dtype=np.int64)
-        if not len(self.ids) or not len(wanted):
-            return np.zeros(0, dtype=np.int64)
-        at = np.minimum(np.searchsorted(self.ids, wanted, sorter=self._sorter), len(self.ids) - 1)
-        rows = self._sorter[at]
-        return rows[self.ids[rows] == wanted]
+        return positions_of(self.ids, sample_ids, self._sorter)[0]
 
     def point_count(self) -> int:
         return sum(len(layer.data) for layer in self._layers.values())
