@@ -195,10 +195,16 @@ def cmd_flag(args: argparse.Namespace, store: Store) -> int:
     ids, unknown = _named_loops(store, args.paths)
     if not ids:
         return 1
+    loops = list(dict.fromkeys(ids.values()))
+    copies = 0
     with store.transaction():
         if args.typical or args.unusual or args.clear:
+            # a flag is about the sound: the detector takes it for every copy of the file,
+            # and so does the library, as the window's T and U do
+            flagged = store.ids_with_copies(loops)
+            copies = len(flagged) - len(loops)
             store.set_flag(
-                ids.values(), "typical" if args.typical else "unusual" if args.unusual else None
+                flagged, "typical" if args.typical else "unusual" if args.unusual else None
             )
         if args.note is not None:
             store.set_note(ids.values(), args.note)
@@ -207,9 +213,13 @@ def cmd_flag(args: argparse.Namespace, store: Store) -> int:
         elif args.tag or args.untag:
             store.edit_tags(ids.values(), add=args.tag, remove=args.untag)
     if args.json:
-        print_json({"flagged": len(set(ids.values())), "unknown": unknown})
+        print_json({"flagged": len(loops), "copies_flagged": copies, "unknown": unknown})
     else:
-        print(f"updated {quantity(len(set(ids.values())), 'loop')}")
+        also = ""
+        if copies:
+            of = "it" if len(loops) == 1 else "them"
+            also = f" and the flag of {quantity(copies, 'copy', 'copies')} of {of}"
+        print(f"updated {quantity(len(loops), 'loop')}{also}")
     return 0
 
 

@@ -151,6 +151,19 @@ class LibraryData:
         has (numpy: a dict of 100,000 ids took 39 ms each time the window showed a reload)."""
         return positions_of(self.ids, sample_ids)
 
+    def with_copies(self, sample_ids) -> list[int]:
+        """These sample ids, then the ids of their copies (the library's other files with the
+        same bytes; `copy_group`) that are not among them: the loops a flag on these is about,
+        since the detector takes a flag on any copy for the sound's."""
+        given = [int(i) for i in sample_ids]
+        rows, _found = self.rows_of_ids(given)
+        groups = np.unique(self.copy_group[rows])
+        groups = groups[groups >= 0]
+        if not len(groups):
+            return given
+        copies = self.ids[np.isin(self.copy_group, groups)]
+        return given + copies[~np.isin(copies, given)].tolist()
+
     def sort_key(self, column: str) -> np.ndarray:
         """A numeric array whose ascending order is the column's natural order (NaN = unknown).
         Cached; call `invalidate(column)` after changing a column in place."""

@@ -248,8 +248,9 @@ class LibraryTableModel(QAbstractTableModel):
 
     def extra_copies(self) -> list[int]:
         """Ids of the shown loops that are a copy of another shown loop: selecting them leaves
-        one of each file, the first in the current order that has a flag or a note (the copy
-        the producer worked with), else the first. A link (symbolic or hard) is the file it
+        one of each file, the first in the current order that has a note or tags (the copy
+        the producer worked with), else a flag (older versions flagged one copy), else the
+        first. A link (symbolic or hard) is the file it
         leads to, not a copy: the kept loop's file stays with every path to it (moving its
         target to the trash would leave the kept link leading nowhere), and a file that goes
         takes the library's links to it along."""
@@ -258,7 +259,7 @@ class LibraryTableModel(QAbstractTableModel):
         kept: dict[int, int] = {}  # group -> the row that stays
         for row in rows:
             group = int(lib.copy_group[row])
-            if group not in kept or (_annotated(lib, row) and not _annotated(lib, kept[group])):
+            if group not in kept or _worked_with(lib, row) > _worked_with(lib, kept[group]):
                 kept[group] = row
         kept_files = {file_identity(lib.paths[row]) for row in kept.values()}
         extra = [row for row in rows if kept[int(lib.copy_group[row])] != row]
@@ -419,6 +420,9 @@ def _tag_tip(library: LibraryData, key: str, row: int) -> str:
     return f"{library.keys[row]}, " + _KEY_FROM[library.key_from[row]]
 
 
-def _annotated(library: LibraryData, row: int) -> bool:
-    """Whether the producer flagged the loop, wrote a note on it or tagged it."""
-    return library.flags[row] is not None or bool(library.notes[row]) or bool(library.tags[row])
+def _worked_with(library: LibraryData, row: int) -> int:
+    """How much a copy of a file is the one the producer worked with: 2 with a note or tags
+    (the file's own), 1 with only a flag (a flag goes on every copy of the sound), 0 without."""
+    if library.notes[row] or library.tags[row]:
+        return 2
+    return int(library.flags[row] is not None)

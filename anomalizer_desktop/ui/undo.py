@@ -65,10 +65,18 @@ def _by_value(values: Mapping[int, str | None]) -> dict[str | None, list[int]]:
     return dict(by_value)
 
 
-def describe_flag_change(count: int, flag: str | None) -> str:
-    """The undo text of a flag change, e.g. "flag 3 loops unusual"."""
+def describe_flag_change(count: int, flag: str | None, copies: int = 0, done: bool = False) -> str:
+    """The undo text of a flag change, e.g. "flag 3 loops unusual" or "flag 1 loop unusual
+    with 2 copies of it" (copies elsewhere in the library, flagged with it); with `done`,
+    what the status bar says of it ("Flagged 3 loops unusual")."""
     loops = quantity(count, "loop")
-    return f"clear the flag of {loops}" if flag is None else f"flag {loops} {flag}"
+    with_copies = ""
+    if copies:
+        of = "it" if count == 1 else "them"
+        with_copies = f" with {quantity(copies, 'copy', 'copies')} of {of}"
+    if flag is None:
+        return f"{'Cleared' if done else 'clear'} the flag of {loops}{with_copies}"
+    return f"{'Flagged' if done else 'flag'} {loops} {flag}{with_copies}"
 
 
 def describe_tags_change(

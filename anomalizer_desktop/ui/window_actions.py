@@ -199,8 +199,8 @@ class WindowActions:
             lambda: self.select_extra_copies(),
             None,
             "Show the loops whose file is in the library more than once and select all but"
-            " one of each, keeping a flagged or noted one and any links to it (Delete then moves"
-            " those to the trash)",
+            " one of each, keeping one you noted, tagged or flagged and any links to it (Delete"
+            " then moves those to the trash)",
         )
         edit.addAction(self.act_extra_copies)
         self._build_loop_menu()
@@ -398,8 +398,8 @@ class WindowActions:
         files = self.model.copied_files()
         self.statusBar().showMessage(
             f"Selected {quantity(len(extra), 'extra copy', 'extra copies')} of"
-            f" {quantity(files, 'file')} (flagged or noted ones stay). Delete moves them to"
-            " the trash.",
+            f" {quantity(files, 'file')} (one you noted, tagged or flagged stays). Delete"
+            " moves them to the trash.",
             15000,
         )
         return len(extra)

@@ -142,19 +142,21 @@ class AuditionAndFlags:
         self.settings.set("volume", value / 100)
 
     def flag_selection(self, flag: str | None) -> None:
-        """Write the flag for every selected loop to the store at once, then show it (one
-        step of the undo history)."""
-        ids = self.selected_ids()
-        if not ids:
+        """Write the flag for every selected loop, and for its copies, to the store at once,
+        then show it (one step of the undo history). A flag is about a sound: the detector
+        takes a flag on any copy of a file for all of them, so the table shows it on each."""
+        selected = self.selected_ids()
+        if not selected:
             return
+        ids = self.model.library.with_copies(selected)
         before = dict(zip(ids, self.model.flags_of(ids), strict=True))
-        text = describe_flag_change(len(ids), flag)
+        copies = len(ids) - len(selected)
+        text = describe_flag_change(len(selected), flag, copies)
         change = UserDataChange(self.write_user_data, "flag", before, flag, text)
         if not change.apply():
             return
         self.undo_stack.push(change)
-        loops = quantity(len(ids), "loop")
-        done = f"Cleared the flag of {loops}" if flag is None else f"Flagged {loops} {flag}"
+        done = describe_flag_change(len(selected), flag, copies, done=True)
         self.statusBar().showMessage(
             f"{done}. Retrain with flags to use them. Ctrl+Z undoes it.", 5000
         )

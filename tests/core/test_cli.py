@@ -154,15 +154,24 @@ def test_a_link_to_a_loop_names_the_link_not_the_loop_it_points_to(
     linked_folder.symlink_to(loop_folder / "drums")
     run(capsys, "--library", lib, "scan", str(loop_folder))
     run(capsys, "--library", lib, "embed", "--workers", "1")
-    code, result = run(capsys, "--library", lib, "flag", str(link), "--unusual", "--json")
-    assert (code, result["flagged"]) == (0, 1)
+    code, result = run(
+        capsys, "--library", lib, "flag", str(link), "--unusual", "--note", "fav", "--json"
+    )
+    # the note is the link's; the flag is the sound's, which the link's target also is
+    assert (code, result["flagged"], result["copies_flagged"]) == (0, 1, 1)
     code, result = run(
         capsys, "--library", lib, "flag", str(linked_folder / "drum_00.wav"), "--typical", "--json"
     )
     assert (code, result["flagged"], result["unknown"]) == (0, 1, [])
     _, rows = run(capsys, "--library", lib, "list", "--json")
+    notes = {os.path.relpath(r["path"], loop_folder): r["note"] for r in rows if r["note"]}
+    assert notes == {"favourites/my noise.wav": "fav"}
     flags = {os.path.relpath(r["path"], loop_folder): r["flag"] for r in rows if r["flag"]}
-    assert flags == {"favourites/my noise.wav": "unusual", "drums/drum_00.wav": "typical"}
+    assert flags == {
+        "favourites/my noise.wav": "unusual",
+        "noise.wav": "unusual",
+        "drums/drum_00.wav": "typical",
+    }
     out = tmp_path / "one.csv"
     code, result = run(
         capsys, "--library", lib, "export", "--format", "csv", "--path", str(link), str(out)
@@ -171,6 +180,33 @@ def test_a_link_to_a_loop_names_the_link_not_the_loop_it_points_to(
     assert [line.split(",")[0] for line in out.read_text().splitlines()[1:]] == [str(link)]
     code, explained = run(capsys, "--library", lib, "explain", str(link), "--json")
     assert code == 0 and explained["path"] == str(link)
+
+
+def test_a_flag_goes_to_every_copy_of_the_file_and_a_clear_takes_it_off_each(
+    capsys, lib, loop_folder
+):
+    """A flag is about a sound, and the detector takes a flag on any copy of a file for all of
+    them: the library flags the copies too, and says so. Notes and tags stay the file's."""
+    import shutil
+
+    (loop_folder / "project").mkdir()
+    shutil.copy(loop_folder / "noise.wav", loop_folder / "project" / "noise take.wav")
+    shutil.copy(loop_folder / "noise.wav", loop_folder / "project" / "noise again.wav")
+    run(capsys, "--library", lib, "scan", str(loop_folder))
+    target = str(loop_folder / "noise.wav")
+    code, out = run(capsys, "--library", lib, "flag", target, "--unusual", "--tag", "hiss")
+    assert code == 0 and out.strip() == "updated 1 loop and the flag of 2 copies of it"
+    _, rows = run(capsys, "--library", lib, "list", "--json")
+    flagged = {os.path.relpath(r["path"], loop_folder): r["flag"] for r in rows if r["flag"]}
+    assert flagged == dict.fromkeys(
+        ["noise.wav", "project/noise take.wav", "project/noise again.wav"], "unusual"
+    )
+    assert [os.path.relpath(r["path"], loop_folder) for r in rows if r["tags"]] == ["noise.wav"]
+    copies = [str(loop_folder / "project" / n) for n in ("noise take.wav", "noise again.wav")]
+    code, out = run(capsys, "--library", lib, "flag", *copies, "--clear")
+    assert out.strip() == "updated 2 loops and the flag of 1 copy of them"
+    _, rows = run(capsys, "--library", lib, "list", "--json")
+    assert all(r["flag"] is None for r in rows)
 
 
 def test_flag_without_an_action_says_what_is_missing_and_changes_nothing(capsys, lib, loop_folder):

@@ -193,6 +193,18 @@ def test_copied_files_are_present_files_sharing_a_whole_content_hash():
     add("/x/two.wav", edges)
     add("/x/none.wav", None)
     assert store.copied_files() == {"/x/kick.wav": whole, "/x/copy/kick.wav": whole}
+    ids = {path: sample_id for sample_id, path in store._db.execute("SELECT id, path FROM samples")}
+    # the loops a flag on these is about: each, then its present copies
+    assert store.ids_with_copies([ids["/x/copy/kick.wav"], ids["/x/snare.wav"]]) == [
+        ids["/x/copy/kick.wav"],
+        ids["/x/snare.wav"],
+        ids["/x/kick.wav"],
+    ]
+    assert store.ids_with_copies([ids["/x/one.wav"], ids["/x/none.wav"]]) == [
+        ids["/x/one.wav"],
+        ids["/x/none.wav"],
+    ]
+    assert store.ids_with_copies([]) == []
 
 
 def test_list_sorts_by_score_with_missing_scores_last():

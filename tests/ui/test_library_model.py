@@ -251,3 +251,28 @@ def test_rows_of_ids_finds_the_rows_of_the_ids_the_library_holds():
     empty = LibraryData.from_records([])
     assert empty.rows_of_ids([1, 2])[1].tolist() == [False, False]
     assert library.rows_of_ids([])[0].tolist() == []
+
+
+def test_extra_copies_keep_the_copy_the_producer_noted_before_one_only_flagged():
+    """A flag goes on every copy of a sound, so the copy with a note or tags is the one the
+    producer worked with; a flag alone (older versions flagged one copy) comes next."""
+    m = LibraryTableModel()
+    lib = LibraryData.from_records(
+        [
+            record(0, 1.0, flag="unusual"),
+            record(1, 1.0, note="the one in my song"),
+            record(2, 1.0),
+            record(3, 1.0, flag="typical"),
+            record(4, 1.0),
+        ]
+    )
+    lib.copy_group[:] = [0, 0, 0, 1, 1]  # two files: rows 0-2 the same bytes, rows 3-4 too
+    m.set_library(lib)
+    m.sort(COLUMN_INDEX["name"], Qt.SortOrder.AscendingOrder)
+    assert sorted(m.extra_copies()) == [0, 2, 4]
+    # flagged with this version, every copy carries the flag: the noted one still stays,
+    # and without a note the first
+    lib.flags[:] = ["unusual"] * 3 + ["typical"] * 2
+    assert sorted(m.extra_copies()) == [0, 2, 4]
+    lib.notes[1] = ""
+    assert sorted(m.extra_copies()) == [1, 2, 4]

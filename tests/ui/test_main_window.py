@@ -2103,11 +2103,26 @@ def test_the_copies_filter_shows_the_loops_whose_file_is_there_twice(qtbot, wind
     assert selected == [shown[1], shown[3]]
     assert window.statusBar().currentMessage().startswith("Selected 2 extra copies of 2 files")
     window.select_ids([window.model.sample_id(1)])
-    window.flag_selection("typical")
-    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    window.set_note(window.selected_ids(), "the one I use")
     assert window.select_extra_copies() == 2
     selected = [os.path.relpath(window.model.path(r), root) for r in window.selected_rows()]
     assert selected == [shown[0], shown[3]]
+    # a flag is the sound's: flagging one copy flags the other, and an undo takes both back
+    window.select_ids([window.model.sample_id(3)])
+    window.flag_selection("unusual")
+    ids = [window.model.sample_id(r) for r in range(4)]
+    assert window.model.flags_of(ids) == [None, None, "unusual", "unusual"]
+    assert (
+        window.statusBar()
+        .currentMessage()
+        .startswith("Flagged 1 loop unusual with 1 copy of it. Retrain")
+    )
+    stored = {r.path: r.flag for r in window.store.list_samples()}
+    assert [stored[str(root / p)] for p in shown] == [None, None, "unusual", "unusual"]
+    assert window.undo_stack.undoText() == "flag 1 loop unusual with 1 copy of it"
+    window.undo()
+    assert window.model.flags_of(ids) == [None] * 4
+    assert {r.flag for r in window.store.list_samples()} == {None}
     # a copy whose file went is no copy any more
     (root / "pack" / "drum_03 copy.wav").unlink()
     window.rescan()
@@ -2154,7 +2169,8 @@ def test_select_extra_copies_never_takes_the_file_a_kept_link_leads_to(
     target = next(r for r in range(4) if window.model.path(r) == str(root / "drum_03.wav"))
     window.select_ids([window.model.sample_id(target)])
     window.trash_selection()
-    assert asked == [([str(root / "drum_03.wav")], 0, [str(root / "favourites/drum_03 link.wav")])]
+    # (the file carries the link's flag: a flag goes on every copy of a sound)
+    assert asked == [([str(root / "drum_03.wav")], 1, [str(root / "favourites/drum_03 link.wav")])]
     window.select_ids([window.model.sample_id(link)])  # the link itself leaves nothing behind
     window.trash_selection()
     assert asked[-1] == ([str(root / "favourites/drum_03 link.wav")], 1, [])

@@ -7,6 +7,7 @@ their latest scores and the user's flags and notes; every write stays in `store.
 
 from __future__ import annotations
 
+import collections
 import sqlite3
 from dataclasses import dataclass
 from operator import itemgetter
@@ -256,12 +257,29 @@ class LibraryViews:
 
     def copied_files(self) -> dict[str, str]:
         """path -> content hash of each file the library holds more than once (`copies`)."""
+        return {path: key for _, path, key in self._copied()}
+
+    def ids_with_copies(self, sample_ids) -> list[int]:
+        """These sample ids, then the ids of their copies (the library's other files with the
+        same bytes, as `copied_files` tells them) that are not among them."""
+        given = [int(i) for i in sample_ids]
+        copies_of = collections.defaultdict(list)
+        for sample_id, _, key in self._copied():
+            copies_of[key].append(sample_id)
+        mine = set(given)
+        keys = [key for key, ids in copies_of.items() if mine.intersection(ids)]
+        return given + [i for key in keys for i in copies_of[key] if i not in mine]
+
+    def _copied(self) -> list[tuple[int, str, str]]:
+        """(sample id, path, copy key) of each file the library holds more than once."""
         # only hashes two rows share can be copies: SQL narrows, `copies` decides
         rows = self._db.execute(
-            """SELECT path, content_hash, status FROM samples WHERE content_hash IN (
+            """SELECT id, path, content_hash, status FROM samples WHERE content_hash IN (
                    SELECT content_hash FROM samples GROUP BY content_hash HAVING COUNT(*) > 1)"""
         )
-        return copied(*as_columns(fetch_all(rows), 3))
+        ids, paths, hashes, statuses = as_columns(fetch_all(rows), 4)
+        keys = copied(paths, hashes, statuses)
+        return [(i, p, keys[p]) for i, p in zip(ids, paths, strict=True) if p in keys]
 
     def counts_by_status(self) -> dict[str, int]:
         counts = dict.fromkeys(STATUSES, 0)
