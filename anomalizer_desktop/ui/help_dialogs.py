@@ -23,6 +23,11 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("T / U / 0", "flag typical / unusual / clear the flag"),
     ("N", "write a note for the selected loops (empty clears it)"),
     ("G", "tag the selected loops (your own sets: dark, song-a...; the filter finds tag:name)"),
+    (
+        "1 to 9",
+        "put a tag on the selected loops, or take it off (Loop > Tag shows each key's tag;"
+        " Tag keys… sets them)",
+    ),
     ("S", "sort by likeness to the selected loop (a column header sorts by it again)"),
     ("Ctrl+F", "find: type to filter; Return goes to the first row, Escape clears"),
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo flags, notes and tags"),

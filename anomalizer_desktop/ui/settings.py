@@ -28,6 +28,7 @@ DEFAULTS = {
     "export_folder": "",  # where the last export was written: the next one is suggested there
     "last_folder": "",  # the folder of loops added last: where the next Add folder starts
     "last_loops": "",  # per library, the loop that was current when its window closed
+    "tag_keys": "",  # per library, the tags keys 1 to 9 put on (ui.tag_keys)
     "svdd_ensemble": 5,  # networks a Deep SVDD / SAD run trains (core: spec.SVDD_ENSEMBLE)
 }
 
@@ -73,7 +74,7 @@ def recent_libraries(settings: Settings) -> list[str]:
     return [line for line in str(settings.get("recent_libraries")).splitlines() if line]
 
 
-def _put_first(settings: Settings, key: str, library: str, line: str) -> None:
+def put_first(settings: Settings, key: str, library: str, line: str) -> None:
     """Put `line` first in a per-library list (one line each, the library's path up to a tab
     or the end), dropping the older line of the same library however it was spelled; the
     RECENT_LIBRARIES libraries used last are kept."""
@@ -89,7 +90,7 @@ def _put_first(settings: Settings, key: str, library: str, line: str) -> None:
 def remember_library(settings: Settings, path: str | os.PathLike[str]) -> None:
     """Put a library file first in the recent list (once, however it was spelled)."""
     path = os.path.abspath(os.fspath(path))
-    _put_first(settings, "recent_libraries", path, path)
+    put_first(settings, "recent_libraries", path, path)
 
 
 def gone_since_last_time(
@@ -120,7 +121,7 @@ def remember_last_loop(settings: Settings, library: str | os.PathLike[str], path
     library = os.path.abspath(os.fspath(library))
     if any(c in text for text in (library, path) for c in "\t\n\r"):
         return
-    _put_first(settings, "last_loops", library, f"{library}\t{path}")
+    put_first(settings, "last_loops", library, f"{library}\t{path}")
 
 
 def folder_to_browse(settings: Settings) -> str:

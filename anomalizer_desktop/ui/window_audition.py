@@ -23,6 +23,8 @@ from anomalizer_desktop.ui.reveal import reveal
 from anomalizer_desktop.ui.undo import UserDataChange, describe_flag_change, describe_note_change
 
 FLAG_KEYS = {Qt.Key.Key_T: "typical", Qt.Key.Key_U: "unusual", Qt.Key.Key_0: None}
+#: keys 1 to 9: a tag each (ui.tag_keys)
+TAG_KEYS = {getattr(Qt.Key, f"Key_{digit}"): digit for digit in range(1, 10)}
 #: keys that move through the table, from wherever the audition keys work
 TABLE_KEYS = {
     Qt.Key.Key_Up,
@@ -52,8 +54,8 @@ class AuditionAndFlags:
     """Keys, playback and user data for the selected loops (mixed into MainWindow)."""
 
     def handle_key(self, event) -> bool:
-        """Space, L, T, U, 0, N, G, S and the trash keys act on the selection; True when
-        handled."""
+        """Space, L, T, U, 0, 1 to 9, N, G, S and the trash keys act on the selection; True
+        when handled."""
         key = event.key()
         if is_trash_key(event):
             self.trash_selection()
@@ -70,6 +72,9 @@ class AuditionAndFlags:
             return True
         if key in FLAG_KEYS:
             self.flag_selection(FLAG_KEYS[key])
+            return True
+        if key in TAG_KEYS:
+            self.press_tag_key(TAG_KEYS[key])
             return True
         if key == Qt.Key.Key_N:
             self.edit_note()

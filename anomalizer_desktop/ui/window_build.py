@@ -198,6 +198,7 @@ class WindowBuilder:
                 "N note",
                 "G tag",
                 "S like this",
+                "1-9 tag keys",
                 "F1 all keys",
             ]
         )

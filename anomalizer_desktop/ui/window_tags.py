@@ -1,5 +1,6 @@
-"""Tagging the selected loops: the tag editor (G), the Tag submenu of the Loop menu and the
-context menu, and how an edit of several loops' tags goes (only the tags they share change).
+"""Tagging the selected loops: the tag editor (G), the tag keys (1 to 9), the Tag submenu of
+the Loop menu and the context menu, and how an edit of several loops' tags goes (only the tags
+they share change).
 
 A mixin of MainWindow. Tags are written to the store at once, one step of the undo history
 per edit (`undo.UserDataChange`, through `write_user_data`); see `core.library.user_tags`.
@@ -15,9 +16,10 @@ from anomalizer_desktop.core.library.user_tags import (
     parse_tags,
     stored_tags,
 )
-from anomalizer_desktop.ui import tag_dialog
+from anomalizer_desktop.ui import tag_dialog, tag_keys_dialog
 from anomalizer_desktop.ui.actions import literal
 from anomalizer_desktop.ui.library_data import UNTAGGED
+from anomalizer_desktop.ui.tag_keys import TagKeys, load_tag_keys, save_tag_keys
 from anomalizer_desktop.ui.undo import UserDataChange, describe_tags_change
 
 #: how many of the library's tags the Tag menu offers (the most used)
@@ -33,10 +35,17 @@ class Tagging:
         self.act_tags = action(
             "Edit tags…", self.edit_tags, "G", "Tags of your own for sets of loops (tag:name)"
         )
+        self.act_tag_keys = action(
+            "Tag keys…", self.edit_tag_keys, None, "Which tag each of the keys 1 to 9 puts on"
+        )
         self.tag_menu = QMenu("Tag", self)
         self.tag_menu.aboutToShow.connect(self._fill_tag_menu)
         self.tag_menu.addAction(self.act_tags)
         self.act_tag_menu = self.tag_menu.menuAction()
+        #: the tags the keys 1 to 9 put on (ui.tag_keys); settled against the library's tags
+        #: when its first snapshot shows
+        self.tag_keys = load_tag_keys(self.settings, self.store.path)
+        self._tag_keys_settled = False
 
     def refresh_tag_filter(self) -> None:
         """Fill the Tags filter with the library's tags, most used first, keeping the one
@@ -65,9 +74,46 @@ class Tagging:
             )
         box.blockSignals(False)
         box.setVisible(bool(counts) or chosen is not None)
-        self.filter_text.completer().set_tags(t for t, n in counts.items() if n)
+        carried = [t for t, n in counts.items() if n]
+        self.filter_text.completer().set_tags(carried)
+        self._settle_tag_keys(carried)
         # no empty column for a producer who does not tag (unless they chose to see it)
         self.table_layout.show_unless_chosen("tags", bool(counts))
+
+    def _settle_tag_keys(self, carried: list[str]) -> None:
+        """Give free keys to the library's tags (most used first); when the library has just
+        opened, free first the keys of tags no loop carries any more."""
+        keys = self.tag_keys
+        if not self._tag_keys_settled:
+            keys = keys.without_unused(carried)
+            self._tag_keys_settled = True
+        self._set_tag_keys(keys.filled(carried))
+
+    def _set_tag_keys(self, keys: TagKeys) -> None:
+        if keys != self.tag_keys:
+            self.tag_keys = keys
+            save_tag_keys(self.settings, self.store.path, keys)
+
+    def press_tag_key(self, digit: int) -> None:
+        """Keys 1 to 9: put the key's tag on the selected loops, or take it off when they
+        all have it."""
+        tag = self.tag_keys.tag_of(digit)
+        if tag is None:
+            self.statusBar().showMessage(
+                f"Key {digit} puts no tag on yet: Loop > Tag > Tag keys… gives it one.", 5000
+            )
+            return
+        self.toggle_tag(tag)
+
+    def edit_tag_keys(self) -> None:
+        """Loop > Tag > Tag keys…: the producer sets which tag each key puts on (from then on,
+        no key is given a tag by itself)."""
+        keys = tag_keys_dialog.ask_tag_keys(
+            self, self.tag_keys, list(tag_dialog.library_tags(self.store))
+        )
+        if keys is not None:
+            self._set_tag_keys(keys)
+            self.statusBar().showMessage("Tag keys set: 1 to 9 in the table.", 5000)
 
     def edit_tags(self) -> None:
         """Ask for the selected loops' tags (G): it starts from the tags they all share, and
@@ -133,8 +179,10 @@ class Tagging:
         menu.clear()
         ids = self.selected_ids()
         shared = {t.casefold() for t in common_tags(self.model.tags_of(ids))}
-        for tag in list(tag_dialog.library_tags(self.store))[:TAG_MENU_ITEMS]:
-            act = menu.addAction(literal(tag))
+        for tag in self._tag_menu_tags():
+            digit = self.tag_keys.digit_of(tag)
+            # "\t" shows the key at the item's right edge, as a shortcut's (handle_key has it)
+            act = menu.addAction(literal(tag) + (f"\t{digit}" if digit else ""))
             act.setCheckable(True)
             act.setChecked(tag.casefold() in shared)
             act.setEnabled(bool(ids))
@@ -142,3 +190,12 @@ class Tagging:
         if menu.actions():
             menu.addSeparator()
         menu.addAction(self.act_tags)
+        menu.addAction(self.act_tag_keys)
+
+    def _tag_menu_tags(self) -> list[str]:
+        """The tags the Tag menu offers: those with a key, in the keys' order, then the most
+        used others, TAG_MENU_ITEMS in all (more where more have keys)."""
+        keyed = [tag for _, tag in sorted(self.tag_keys.keys.items())]
+        taken = {t.casefold() for t in keyed}
+        others = [t for t in tag_dialog.library_tags(self.store) if t.casefold() not in taken]
+        return keyed + others[: max(0, TAG_MENU_ITEMS - len(keyed))]

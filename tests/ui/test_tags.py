@@ -85,7 +85,13 @@ def test_the_tag_menu_puts_a_tag_on_the_selection_or_takes_it_off(qtbot, window,
     window.select_ids([first, third])
     window._fill_tag_menu()
     items = [(a.text(), a.isChecked()) for a in window.tag_menu.actions() if a.text()]
-    assert items == [("drums", True), ("drum && bass", False), ("Edit tags…", False)]
+    # each tag with the key the library gave it (the first tag used first), then the actions
+    assert items == [
+        ("drums\t1", True),
+        ("drum && bass\t2", False),
+        ("Edit tags…", False),
+        ("Tag keys…", False),
+    ]
     assert window.act_tag_menu in window.loop_menu_actions
 
     window.tag_menu.actions()[1].trigger()  # drum & bass: on both now
@@ -321,3 +327,110 @@ def test_an_undo_over_many_loops_refreshes_the_tags_filter_once(qtbot, window, m
     assert window.model.tags_of(ids) == [f"own-{n}" for n in range(4)]
     assert len(refreshed) == 1
     assert window.filter_tag.count() == 2 + 4  # All tags, Untagged, own-0..own-3
+
+
+def test_keys_1_to_9_put_their_tags_on_the_selection_or_take_them_off(
+    qtbot, window, scored_library
+):
+    """A producer tags while auditioning as fast as they flag: the first tags used get the
+    keys 1, 2... and a key puts its tag on the selected loops, or takes it off when they all
+    have it (one step of Ctrl+Z each)."""
+    path, _ = scored_library
+    first, second, third = (window.model.sample_id(r) for r in range(3))
+    window.set_tags([first], ["dark"], ())
+    window.set_tags([first], ["dark", "song a"], ("dark",))
+    assert window.tag_keys.keys == {1: "dark", 2: "song a"}
+    window.table.setFocus()
+    window.select_ids([second, third])
+    qtbot.keyClick(window.table, Qt.Key.Key_2)
+    tags = _stored_tags(path)
+    assert (tags[second], tags[third]) == (("song a",), ("song a",))
+    assert window.statusBar().currentMessage().startswith("Tagged 2 loops song a.")
+    qtbot.keyClick(window.table, Qt.Key.Key_1)
+    qtbot.keyClick(window.table, Qt.Key.Key_2)  # they all have it: off
+    tags = _stored_tags(path)
+    assert (tags[first], tags[second], tags[third]) == (
+        ("dark", "song a"),
+        ("dark",),
+        ("dark",),
+    )
+    assert window.act_undo.text() == "Undo take song a off 2 loops"
+    window.undo()
+    assert _stored_tags(path)[second] == ("dark", "song a")
+    # the keys work on the map too, and a key without a tag says how to give it one
+    qtbot.keyClick(window.map.view, Qt.Key.Key_7)
+    assert (
+        window.statusBar()
+        .currentMessage()
+        .startswith("Key 7 puts no tag on yet: Loop > Tag > Tag keys… gives it one.")
+    )
+    assert _stored_tags(path)[second] == ("dark", "song a")
+
+
+def test_a_key_stays_with_its_tag_and_is_freed_when_the_library_opens_without_it(
+    qtbot, window, scored_library, settings
+):
+    """What a key does never changes under the producer's fingers: a tag overtaking another
+    in use keeps its key, and a key whose tag came off its last loop still puts it back. The
+    next time the library opens, a key whose tag no loop carries is free again."""
+    from anomalizer_desktop.ui.main_window import MainWindow
+    from anomalizer_desktop.ui.player import AudioPlayer
+    from anomalizer_desktop.ui.workers import JobRunner
+
+    path, _ = scored_library
+    ids = [window.model.sample_id(r) for r in range(4)]
+    window.set_tags(ids[:1], ["rare"], ())
+    window.set_tags(ids[1:4], ["common"], ())
+    assert window.tag_keys.keys == {1: "rare", 2: "common"}  # in the order they came
+    window.set_tags(ids[:1], [], ("rare",))  # off its only loop: the key stays
+    assert window.tag_keys.keys == {1: "rare", 2: "common"}
+    window.select_ids(ids[3:])
+    window.press_tag_key(1)
+    assert _stored_tags(path)[ids[3]] == ("common", "rare")
+    window.press_tag_key(1)
+    assert _stored_tags(path)[ids[3]] == ("common",)
+    window.close()
+
+    again = MainWindow(Store(path), settings, JobRunner(str(path)), AudioPlayer(device="none"))
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.model.rowCount() == 17, timeout=20_000)
+    assert again.tag_keys.keys == {2: "common"}  # rare: on no loop as the library opened
+    again.set_tags(ids[:1], ["new"], ())
+    assert again.tag_keys.keys == {1: "new", 2: "common"}
+    again.close()
+    again.store.close()
+
+
+def test_tag_keys_the_producer_sets_are_kept_as_set(qtbot, window, scored_library, monkeypatch):
+    """Loop > Tag > Tag keys… sets each key's tag; from then on no tag is given a key by
+    itself, and the Tag menu lists the keyed tags first."""
+    from anomalizer_desktop.ui import tag_keys_dialog
+    from anomalizer_desktop.ui.tag_keys import load_tag_keys
+
+    path, _ = scored_library
+    first, second = window.model.sample_id(0), window.model.sample_id(1)
+    window.set_tags([first], ["dark", "song a"], ())
+    window.set_tags([second], ["dark"], ())
+    dialog = tag_keys_dialog.TagKeysDialog(window.tag_keys, ["dark", "song a"], window)
+    qtbot.addWidget(dialog)
+    assert [dialog.boxes[d].currentText() for d in (1, 2, 3)] == ["dark", "song a", ""]
+    dialog.boxes[1].setCurrentText("")
+    dialog.boxes[3].setCurrentText("  Bass   line ")  # a new tag, tidied as tags are
+    dialog.boxes[4].setCurrentText("BASS line")  # the same tag again: the first key keeps it
+    dialog.boxes[9].setCurrentText("dark")
+    chosen = dialog.keys()
+    assert (chosen.keys, chosen.chosen) == ({2: "song a", 3: "Bass line", 9: "dark"}, True)
+    dialog.fill_most_used()
+    assert [dialog.boxes[d].currentText() for d in (1, 2, 3)] == ["dark", "song a", ""]
+
+    monkeypatch.setattr(tag_keys_dialog, "ask_tag_keys", lambda *_: chosen)
+    window.edit_tag_keys()
+    assert load_tag_keys(window.settings, path) == chosen
+    window.set_tags([second], ["dark", "kick"], ("dark",))  # a new tag gets no key now
+    assert window.tag_keys == chosen
+    window.select_ids([second])
+    window.press_tag_key(3)
+    assert _stored_tags(path)[second] == ("Bass line", "dark", "kick")
+    window._fill_tag_menu()
+    names = [a.text() for a in window.tag_menu.actions() if a.text()]
+    assert names[:4] == ["song a\t2", "Bass line\t3", "dark\t9", "kick"]

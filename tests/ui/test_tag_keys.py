@@ -1,0 +1,36 @@
+"""Tag keys as kept: given in the order tags come, kept with their tag, freed when a library
+opens without it, and read back from the settings whatever they hold."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings
+
+from anomalizer_desktop.ui.settings import Settings
+from anomalizer_desktop.ui.tag_keys import TagKeys, load_tag_keys, save_tag_keys
+
+
+def test_free_keys_go_to_new_tags_most_used_first_and_keys_stay_with_their_tag():
+    keys = TagKeys().filled(["drums", "dark", "Drums"])
+    assert keys.keys == {1: "drums", 2: "dark"}  # one key per tag, case aside
+    keys = TagKeys({2: "dark"}).filled(["drums", "DARK", "bass"])
+    assert keys.keys == {1: "drums", 2: "dark", 3: "bass"}
+    assert keys.digit_of("Bass") == 3 and keys.digit_of("kick") is None
+    many = TagKeys().filled(f"tag {i}" for i in range(20))
+    assert sorted(many.keys) == list(range(1, 10)) and many.keys[9] == "tag 8"
+    assert keys.without_unused(["DRUMS", "bass"]).keys == {1: "drums", 3: "bass"}
+    chosen = TagKeys({5: "dark"}, chosen=True)
+    assert chosen.filled(["drums"]) == chosen  # the producer's keys change only by them
+    assert chosen.without_unused([]) == chosen
+
+
+def test_keys_are_kept_per_library_and_odd_settings_read_as_none(tmp_path):
+    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    a, b = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+    save_tag_keys(settings, a, TagKeys({1: "dark", 2: 'say "hi"\\ ü'}))
+    save_tag_keys(settings, b, TagKeys({9: "pads"}, chosen=True))
+    assert load_tag_keys(settings, a) == TagKeys({1: "dark", 2: 'say "hi"\\ ü'})
+    assert load_tag_keys(settings, str(b)) == TagKeys({9: "pads"}, chosen=True)
+    assert load_tag_keys(settings, tmp_path / "c.sqlite") == TagKeys()
+    for text in ("not json", "[1, 2]", '{"keys": {"0": "x", "10": "y", "x": "z"}}', '{"keys": 3}'):
+        assert TagKeys.from_text(text) == TagKeys()
+    assert TagKeys.from_text('{"keys": {"3": "ok", "4": "  "}}') == TagKeys({3: "ok"})
