@@ -125,6 +125,33 @@ def test_a_duplicate_copy_is_a_new_sample_not_a_move(store, loop_folder):
     assert (summary.new, summary.moved) == (1, 0)
 
 
+def test_a_new_copy_of_a_flagged_loop_takes_its_flag_but_not_its_note(store, loop_folder):
+    """A flag is about the sound: a flagged loop copied into a project's folder is flagged
+    there too. Notes and tags stay the file's; copies flagged both ways give none."""
+    _scan(store, loop_folder)
+
+    def loop_id(name: str) -> int:
+        return next(r.id for r in store.list_samples() if r.path == str(loop_folder / name))
+
+    store.set_flag([loop_id("tone_a.wav")], "unusual")
+    store.set_note([loop_id("tone_a.wav")], "too bright")
+    store.set_flag([loop_id("noise.wav")], "typical")
+    (loop_folder / "project").mkdir()
+    shutil.copy(loop_folder / "tone_a.wav", loop_folder / "project" / "lead.wav")
+    shutil.copy(loop_folder / "noise.wav", loop_folder / "project" / "b1.wav")
+    _scan(store, loop_folder)
+    flags = {os.path.relpath(r.path, loop_folder): r.flag for r in store.list_samples()}
+    assert (flags["project/lead.wav"], flags["project/b1.wav"]) == ("unusual", "typical")
+    store.set_flag([loop_id("project/b1.wav")], "unusual")  # as an older version left it
+    shutil.copy(loop_folder / "noise.wav", loop_folder / "project" / "b2.wav")
+    _scan(store, loop_folder)
+    got = {os.path.relpath(r.path, loop_folder): (r.flag, r.note) for r in store.list_samples()}
+    assert got["project/lead.wav"] == ("unusual", None)
+    assert got["tone_a.wav"] == ("unusual", "too bright")
+    assert got["project/b2.wav"] == (None, None)  # its copies disagree: no flag
+    assert sum(flag is not None for flag, _ in got.values()) == 4
+
+
 def _bass_line_with_a_rest(path, seed: int):
     """A 6 s loop whose first and last 2 s are digital silence (a bass line that starts after
     a rest and ends on one; 16-bit mono at 22.05 kHz, so 86 KiB each): loops of a pack share

@@ -6,8 +6,9 @@ what failed, and those whose stored hash is the edges-only kind earlier versions
 once, to store their whole-content hash). Changed files are re-probed and lose their
 embeddings. A new path whose content hash matches a sample whose file has gone is that sample,
 moved: the row is relinked and keeps its embeddings, flags and notes. Files that vanished
-become `missing` (their flags stay). Every unreadable file is recorded with a clear message and
-the scan goes on. Files are read ahead on reader threads (`file_look`).
+become `missing` (their flags stay). A new copy of a file the library holds takes the flag
+its copies carry (a flag is about the sound). Every unreadable file is recorded with a clear
+message and the scan goes on. Files are read ahead on reader threads (`file_look`).
 """
 
 from __future__ import annotations
@@ -271,5 +272,10 @@ def _record(
         store.update_sample(candidate_id, path=path, root_id=root_id, **identity, **fields)
         relinked.add(candidate_id)
         return "moved"
-    store.insert_sample(path, root_id, **identity, **fields)
+    sample_id = store.insert_sample(path, root_id, **identity, **fields)
+    # a new copy of a flagged loop (the loop copied into a project's folder) is the same
+    # sound: it takes the flag its copies carry, as a flag put on one copy goes on each
+    flag = store.flag_of_copies(digest, besides=sample_id)
+    if flag is not None:
+        store.set_flag([sample_id], flag)
     return "new"

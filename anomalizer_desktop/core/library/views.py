@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from anomalizer_desktop.core.library.chunked import as_columns, fetch_all
-from anomalizer_desktop.core.library.copies import copied
+from anomalizer_desktop.core.library.copies import copied, copy_key
 from anomalizer_desktop.core.library.user_tags import count_tags, parse_tags, tag_matcher
 
 FLAGS = ("typical", "unusual")
@@ -296,6 +296,20 @@ class LibraryViews:
                 "SELECT tags, COUNT(*) FROM user_data WHERE tags IS NOT NULL GROUP BY tags"
             )
         )
+
+    def flag_of_copies(self, content_hash: str | None, besides: int) -> str | None:
+        """The flag the library's copies of a file carry (its other present files with this
+        whole-content hash, loop `besides` aside) when those flagged agree; None when none is
+        flagged, they disagree, or the hash tells no copies (`copies.copy_key`)."""
+        if copy_key(content_hash, "ok") is None:
+            return None
+        flags = self._db.execute(
+            """SELECT DISTINCT u.flag FROM samples s JOIN user_data u ON u.sample_id = s.id
+               WHERE s.content_hash = ? AND s.status != 'missing' AND s.id != ?
+                     AND u.flag IS NOT NULL""",
+            (content_hash, besides),
+        ).fetchall()
+        return flags[0][0] if len(flags) == 1 else None
 
     def flag_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(FLAGS, 0)
