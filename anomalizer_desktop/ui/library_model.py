@@ -329,10 +329,9 @@ class LibraryTableModel(QAbstractTableModel):
 
     def update_flags(self, sample_ids, flag: str | None) -> None:
         """Flags changed in the store: show them without reloading."""
-        for sample_id in sample_ids:
-            row = self._id_to_row.get(int(sample_id))
-            if row is not None:
-                self.library.flags[row] = flag
+        flags = self.library.flags
+        for row in self.library.rows_of_ids(sample_ids)[0].tolist():
+            flags[row] = flag
         self.library.invalidate("flag")
         self._emit_column_changed("flag")
 
@@ -342,11 +341,9 @@ class LibraryTableModel(QAbstractTableModel):
         """Scores refresh in place after training (selection and scroll position stay)."""
         self.library.score[:] = np.nan
         self.library.percentile[:] = np.nan
-        for sample_id, score, percentile in zip(sample_ids, scores, percentiles, strict=True):
-            row = self._id_to_row.get(int(sample_id))
-            if row is not None:
-                self.library.score[row] = score
-                self.library.percentile[row] = percentile
+        rows, found = self.library.rows_of_ids(sample_ids)
+        self.library.score[rows] = np.asarray(scores, dtype=np.float64)[found]
+        self.library.percentile[rows] = np.asarray(percentiles, dtype=np.float64)[found]
         if self._sort[0] in ("score", "percentile"):
             self._reorder()  # (a sort by likeness stays)
         self._emit_column_changed("score", "percentile")
@@ -373,15 +370,20 @@ class LibraryTableModel(QAbstractTableModel):
     def _values_of(self, column: list, sample_ids, unknown):
         """`column`'s values for these samples, in the order given (`unknown` for a sample
         the library does not hold)."""
-        rows = (self._id_to_row.get(int(i)) for i in sample_ids)
-        return [column[r] if r is not None else unknown for r in rows]
+        # numpy finds the rows (a dict lookup each took 100-150 ms for 100,000 loops)
+        rows, found = self.library.rows_of_ids(sample_ids)
+        values = [column[row] for row in rows.tolist()]
+        if len(values) == len(found):
+            return values
+        every = [unknown] * len(found)
+        for at, value in zip(np.flatnonzero(found).tolist(), values, strict=True):
+            every[at] = value
+        return every
 
     def _set_texts(self, key: str, column: list[str], sample_ids, text: str | None) -> None:
         """Set a text column (notes, tags) of these samples in place, and show it."""
-        for sample_id in sample_ids:
-            row = self._id_to_row.get(int(sample_id))
-            if row is not None:
-                column[row] = text or ""
+        for row in self.library.rows_of_ids(sample_ids)[0].tolist():
+            column[row] = text or ""
         self.library.invalidate(key)
         self._emit_column_changed(key)
 

@@ -141,7 +141,10 @@ class Tagging:
         if len(ids) == 1:
             after = {ids[0]: stored_tags(wanted)}
         else:
-            after = {i: edited_tags(before[i] or None, wanted, removed) for i in ids}
+            edited: dict[str | None, str | None] = {}  # loops tagged alike edit alike
+            for text in set(before.values()):
+                edited[text] = edited_tags(text or None, wanted, removed)
+            after = {i: edited[before[i]] for i in ids}
         if all((after[i] or "") == (before[i] or "") for i in ids):
             self.statusBar().showMessage("The tags are as they were.", 3000)
             return

@@ -31,6 +31,10 @@ def test_bench_gui_prints_every_figure(tmp_path):
     for key in ("reload_read_ms", "reload_show_ms", "ui_max_gap_ms_while_reading"):
         assert len(report[key]) == 3 and all(value >= 0 for value in report[key])  # 3 reloads
     assert report["rows"] == report["still_selected"] == 300  # Ctrl+A survived the filter
+    # then every loop flagged and tagged at once, and both undone
+    assert {"flag_all_ms", "tag_all_ms", "undo_tag_all_ms"} <= set(timed)
+    assert report["tag_all_loops"] == 300
+    assert report["flagged_after"] == report["flagged_before"] > 0
     assert report["embed_files"] == 4 and report["peak_rss_mb"] > 0
     # every third loop tagged, one in five of those "keep": rows 15, 30 ... 300
     assert {"tag_filter_ms", "tag_list_from_library_ms"} <= set(timed)

@@ -276,3 +276,20 @@ def test_extra_copies_keep_the_copy_the_producer_noted_before_one_only_flagged()
     assert sorted(m.extra_copies()) == [0, 2, 4]
     lib.notes[1] = ""
     assert sorted(m.extra_copies()) == [1, 2, 4]
+
+
+def test_values_of_ids_come_in_the_order_given_with_unknown_ids_as_none():
+    """The window asks for a selection's flags, notes and tags before a change (for its undo):
+    in the order given, and an id the table no longer holds reads as none."""
+    m = LibraryTableModel()
+    lib = LibraryData.from_records(
+        [record(i, 1.0, flag=f, note=n) for i, f, n in ((7, "typical", "a"), (3, None, None))]
+    )
+    m.set_library(lib)
+    assert m.flags_of([3, 99, 7]) == [None, None, "typical"]
+    assert m.notes_of([7, 3, 99]) == ["a", "", ""]
+    m.update_flags([99, 3], "unusual")
+    m.update_notes(np.array([3]), "b")
+    assert m.flags_of([7, 3]) == ["typical", "unusual"] and m.notes_of([3]) == ["b"]
+    m.update_scores(np.array([99, 7]), np.array([5.0, 2.5]), np.array([100.0, 40.0]))
+    assert lib.score[lib.ids == 7][0] == 2.5 and np.isnan(lib.score[lib.ids == 3][0])

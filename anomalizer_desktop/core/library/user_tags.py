@@ -94,7 +94,8 @@ def count_tags(sets: Iterable[tuple[str | None, int]]) -> dict[str, int]:
 def common_tags(stored: Iterable[str | None]) -> tuple[str, ...]:
     """The tags every one of these loops has (their first spelling), in the stored order:
     what an edit of several loops' tags starts from."""
-    sets = [parse_tags(s) for s in stored]
+    # each text once (the first loop's first): loops tagged alike share one
+    sets = [parse_tags(s) for s in dict.fromkeys(stored)]
     if not sets:
         return ()
     shared = set.intersection(*({t.casefold() for t in tags} for tags in sets))
