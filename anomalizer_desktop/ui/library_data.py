@@ -81,6 +81,7 @@ class LibraryData:
     #: the producer's tags, as the library stores them ("dark, song-a"; "" for none)
     tags: list[str]
     _keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _id_sorter: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def from_records(cls, records: list[SampleRecord]) -> LibraryData:
@@ -148,8 +149,11 @@ class LibraryData:
 
     def rows_of_ids(self, sample_ids) -> tuple[np.ndarray, np.ndarray]:
         """(rows, found): the row of each sample id that has one, and for each id whether it
-        has (numpy: a dict of 100,000 ids took 39 ms each time the window showed a reload)."""
-        return positions_of(self.ids, sample_ids)
+        has (numpy: a dict of 100,000 ids took 39 ms each time the window showed a reload).
+        The ids' order is sorted once per library (0.6 ms each time at 100,000 loops)."""
+        if self._id_sorter is None or len(self._id_sorter) != len(self.ids):
+            self._id_sorter = np.argsort(self.ids, kind="stable")
+        return positions_of(self.ids, sample_ids, sorter=self._id_sorter)
 
     def with_copies(self, sample_ids) -> list[int]:
         """These sample ids, then the ids of their copies (the library's other files with the

@@ -8,6 +8,7 @@ QSortFilterProxyModel: a proxy compares rows through Python calls and took 20-49
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, Qt, QUrl
@@ -329,11 +330,21 @@ class LibraryTableModel(QAbstractTableModel):
 
     def update_flags(self, sample_ids, flag: str | None) -> None:
         """Flags changed in the store: show them without reloading."""
-        flags = self.library.flags
-        for row in self.library.rows_of_ids(sample_ids)[0].tolist():
-            flags[row] = flag
-        self.library.invalidate("flag")
-        self._emit_column_changed("flag")
+        self.update_user_data("flag", {flag: sample_ids})
+
+    def update_user_data(self, field: str, values: Mapping[str | None, Iterable[int]]) -> None:
+        """Flags, notes or tags (their stored text) changed in the store, {value: sample
+        ids}: show them without reloading, the column redrawn once."""
+        key = {"flag": "flag", "note": "note", "tags": "tags"}[field]
+        column = {"flag": self.library.flags, "note": self.library.notes}.get(
+            field, self.library.tags
+        )
+        for value, sample_ids in values.items():
+            shown = value if field == "flag" else value or ""
+            for row in self.library.rows_of_ids(sample_ids)[0].tolist():
+                column[row] = shown
+        self.library.invalidate(key)
+        self._emit_column_changed(key)
 
     def update_scores(
         self, sample_ids: np.ndarray, scores: np.ndarray, percentiles: np.ndarray
@@ -357,7 +368,7 @@ class LibraryTableModel(QAbstractTableModel):
         return self._values_of(self.library.notes, sample_ids, "")
 
     def update_notes(self, sample_ids, note: str | None) -> None:
-        self._set_texts("note", self.library.notes, sample_ids, note)
+        self.update_user_data("note", {note: sample_ids})
 
     def tags_of(self, sample_ids) -> list[str]:
         """The stored tags of these samples ("dark, song-a"; "" for none), in the order given."""
@@ -365,7 +376,7 @@ class LibraryTableModel(QAbstractTableModel):
 
     def update_tags(self, sample_ids, tags: str | None) -> None:
         """Tags changed in the store (their stored text): show them without reloading."""
-        self._set_texts("tags", self.library.tags, sample_ids, tags)
+        self.update_user_data("tags", {tags: sample_ids})
 
     def _values_of(self, column: list, sample_ids, unknown):
         """`column`'s values for these samples, in the order given (`unknown` for a sample
@@ -379,13 +390,6 @@ class LibraryTableModel(QAbstractTableModel):
         for at, value in zip(np.flatnonzero(found).tolist(), values, strict=True):
             every[at] = value
         return every
-
-    def _set_texts(self, key: str, column: list[str], sample_ids, text: str | None) -> None:
-        """Set a text column (notes, tags) of these samples in place, and show it."""
-        for row in self.library.rows_of_ids(sample_ids)[0].tolist():
-            column[row] = text or ""
-        self.library.invalidate(key)
-        self._emit_column_changed(key)
 
     def _emit_column_changed(self, *keys: str) -> None:
         if not len(self._view):

@@ -169,23 +169,17 @@ class AuditionAndFlags:
     def write_user_data(self, field: str, values: dict[str | None, list[int]]) -> bool:
         """Write flags, notes or tags ({value: sample ids}) to the store at once, then show them.
         False when the library refused the write: the user is told, and the table shows only
-        what was saved."""
+        what was saved: all of it or none, one transaction (a tag put on loops of 1,359
+        different sets of tags committed 1,359 times: 2 s at 100,000 loops)."""
         saved = True
         try:
-            for value, ids in values.items():
-                if field == "flag":
-                    self.store.set_flag(ids, value)
-                    self.model.update_flags(ids, value)
-                elif field == "tags":
-                    self.store.set_tags(ids, value)
-                    self.model.update_tags(ids, value)
-                else:
-                    self.store.set_note(ids, value)
-                    self.model.update_notes(ids, value)
+            self.store.set_user_data(field, values)
         except StoreError as error:
             saved = False
             what = {"flag": "flag was", "tags": "tags were", "note": "note was"}[field]
             plain_text.warn(self, f"The {what} not saved", str(error))
+        else:
+            self.model.update_user_data(field, values)
         # the flags' backup beside the library follows once the keys stop (flag_backup)
         self._flag_backup_timer.start()
         if field == "tags":  # once for the whole change: an undo writes many values

@@ -123,6 +123,29 @@ def test_flags_and_notes_for_loops_no_longer_in_the_library_are_skipped():
     assert store.execute("SELECT COUNT(*) FROM user_data").fetchone()[0] == 1
 
 
+def test_user_data_of_many_loops_with_many_values_is_set_in_one_go():
+    """An undo of a tag edit writes back each loop's own earlier tags: many values at once
+    (more than STATEMENTS_PER_VALUE go as one statement of pairs), ids no longer in the
+    library skipped, and a bad flag refused before anything is written."""
+    store = Store(":memory:")
+    ids = [_sample(store, f"/x/{i:02d}.wav") for i in range(40)]
+    values = {f"set {i}, Dark": ids[2 * i : 2 * i + 2] for i in range(20)}
+    values[None] = [*ids[:2], 999]  # the last value of an id wins; 999 is no loop
+    store.set_user_data("tags", values)
+    tags = {r.id: r.tags for r in store.list_samples()}
+    assert tags[ids[0]] == tags[ids[1]] == ()
+    assert tags[ids[2]] == tags[ids[3]] == ("Dark", "set 1")
+    assert tags[ids[39]] == ("Dark", "set 19")
+    store.set_user_data("note", {f"n{i}": [ids[i]] for i in range(30)} | {"": ids[30:]})
+    notes = {r.id: r.note for r in store.list_samples()}
+    assert [notes[i] for i in ids[28:32]] == ["n28", "n29", None, None]
+    with pytest.raises(ValueError):
+        store.set_user_data("flag", {"typical": ids[:1], "odd": ids[1:2]})
+    with pytest.raises(ValueError):
+        store.set_user_data("rating", {5: ids})
+    assert store.flag_counts() == {"typical": 0, "unusual": 0}
+
+
 def test_forgotten_loops_take_their_data_and_late_writes_are_skipped():
     """Loops forgotten (moved to the trash) go with their vectors, scores and user data; an
     embed or a training that was still running writes nothing for them and fails nothing."""
