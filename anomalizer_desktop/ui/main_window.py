@@ -157,6 +157,9 @@ class MainWindow(
         self.play_button.clicked.connect(self.toggle_play)
         self.loop_box.toggled.connect(self._set_loop)
         self.autoplay_box.toggled.connect(lambda on: self.settings.set("autoplay", on))
+        self.next_after_flag_box.toggled.connect(
+            lambda on: self.settings.set("next_after_flag", on)
+        )
         self.match_levels_box.toggled.connect(self._set_match_levels)
         self.player.set_match_levels(self.match_levels_box.isChecked())
         self.volume.valueChanged.connect(self._set_volume)

@@ -22,6 +22,7 @@ DEFAULTS = {
     "autoplay": True,
     "match_levels": False,
     "loop": False,
+    "next_after_flag": False,  # T, U or 0 on one loop moves on to the next one down
     "volume": 0.8,
     "check_folders": True,  # look for new, changed, moved and gone loops when a library opens
     "recent_libraries": "",  # library files opened, most recent first, one per line

@@ -165,6 +165,17 @@ class AuditionAndFlags:
         self.statusBar().showMessage(
             f"{done}. Retrain with flags to use them. Ctrl+Z undoes it.", 5000
         )
+        if len(selected) == 1 and self.next_after_flag_box.isChecked():
+            self._go_to_next_row()
+
+    def _go_to_next_row(self) -> None:
+        """Next after flag: select the loop below the current one, as Down would (Auto-play
+        plays it); the last loop stays."""
+        current = self.table.currentIndex()
+        row = current.row() + 1 if current.isValid() else -1
+        if 0 < row < self.model.rowCount():
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
 
     def write_user_data(self, field: str, values: dict[str | None, list[int]]) -> bool:
         """Write flags, notes or tags ({value: sample ids}) to the store at once, then show them.
@@ -257,6 +268,16 @@ class AuditionAndFlags:
         self.act_loop.setChecked(self.loop_box.isChecked())
         self.act_loop.toggled.connect(self.loop_box.setChecked)
         self.loop_box.toggled.connect(self.act_loop.setChecked)
+        self.act_next_after_flag = action(
+            "Next after flag",
+            lambda: None,
+            None,
+            "After T, U or 0 on one loop, go on to the next one down",
+        )
+        self.act_next_after_flag.setCheckable(True)
+        self.act_next_after_flag.setChecked(self.next_after_flag_box.isChecked())
+        self.act_next_after_flag.toggled.connect(self.next_after_flag_box.setChecked)
+        self.next_after_flag_box.toggled.connect(self.act_next_after_flag.setChecked)
         self.act_flag_typical = action("Flag typical", lambda: self.flag_selection("typical"), "T")
         self.act_flag_unusual = action("Flag unusual", lambda: self.flag_selection("unusual"), "U")
         self.act_clear_flag = action("Clear flag", lambda: self.flag_selection(None), "0")
@@ -278,6 +299,7 @@ class AuditionAndFlags:
             self.act_flag_typical,
             self.act_flag_unusual,
             self.act_clear_flag,
+            self.act_next_after_flag,
             self.act_note,
             self.act_tag_menu,
             None,
@@ -287,23 +309,26 @@ class AuditionAndFlags:
             None,
             self.act_export_selection,
         ]
+        #: settings of the player and the keys, not something done to the selected loops
+        self.loop_menu_settings = (self.act_loop, self.act_next_after_flag)
         menu = self.menuBar().addMenu("L&oop")
         _fill(menu, self.loop_menu_actions)
         self.enable_loop_actions()
 
     def enable_loop_actions(self) -> None:
-        """The actions on selected loops only while loops are selected (Loop playback is a
-        setting and always there)."""
+        """The actions on selected loops only while loops are selected (Loop playback and
+        Next after flag are settings and always there)."""
         selected = self.table.selectionModel().hasSelection()
         for act in self.loop_menu_actions:
-            if act is not None and act is not self.act_loop:
+            if act is not None and act not in self.loop_menu_settings:
                 act.setEnabled(selected)
         self.act_trash.setEnabled(selected)
 
     def _context_menu(self, position) -> None:
         menu = QMenu(self)
-        # Loop playback is a setting of the player, not something done to these loops
-        done_to_loops = [act for act in self.loop_menu_actions if act is not self.act_loop]
+        done_to_loops = [
+            act for act in self.loop_menu_actions if act not in self.loop_menu_settings
+        ]
         _fill(menu, [*done_to_loops, None, self.act_trash])
         menu.exec(self.table.viewport().mapToGlobal(position))
 

@@ -162,6 +162,12 @@ class WindowBuilder:
         self.autoplay_box = QCheckBox("Auto-play")
         self.autoplay_box.setToolTip("Play each loop as you move with Up/Down")
         self.autoplay_box.setChecked(self.settings.get("autoplay"))
+        self.next_after_flag_box = QCheckBox("Next after flag")
+        self.next_after_flag_box.setToolTip(
+            "After T, U or 0 on one loop, go on to the next one down (Auto-play plays it):"
+            " one key per loop to go through a list"
+        )
+        self.next_after_flag_box.setChecked(self.settings.get("next_after_flag"))
         self.match_levels_box = QCheckBox("Match levels")
         self.match_levels_box.setToolTip(
             "Play every loop at about the same loudness (quiet one-shots raised, loud loops"
@@ -177,6 +183,7 @@ class WindowBuilder:
             self.play_button,
             self.loop_box,
             self.autoplay_box,
+            self.next_after_flag_box,
             self.match_levels_box,
             QLabel("Volume"),
             self.volume,

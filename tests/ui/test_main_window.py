@@ -2233,6 +2233,36 @@ def test_the_loop_menu_does_what_the_keys_do_to_the_selection(qtbot, window, sco
         assert {r.id: r.flag for r in other.list_samples()}[chosen] is None
 
 
+def test_next_after_flag_goes_on_to_the_loop_below_and_plays_it(qtbot, window, monkeypatch):
+    """With Next after flag on, going through a list is one key per loop: T, U or 0 flags the
+    loop and the one below is selected (and played, with Auto-play). Several loops flagged
+    at once, or the last loop, stay where they are. The choice is kept for the next start."""
+    played = []
+    monkeypatch.setattr(window.player, "play", lambda path: played.append(path))
+    assert not window.next_after_flag_box.isChecked()  # off until asked for
+    window.table.setFocus()
+    window.table.selectRow(2)
+    qtbot.keyClick(window.table, Qt.Key.Key_U)
+    assert window.selected_rows() == [2]
+    window.act_next_after_flag.trigger()  # the Loop menu's, the same as the box
+    assert window.next_after_flag_box.isChecked() and window.settings.get("next_after_flag")
+    assert window.act_next_after_flag.isEnabled()
+    window._auditioning = True  # as after the first Space: Auto-play plays what is selected
+    qtbot.keyClick(window.table, Qt.Key.Key_T)
+    assert window.selected_rows() == [3]
+    assert window.model.flags_of([window.model.sample_id(2)]) == ["typical"]
+    assert played == [window.model.path(3)]
+    qtbot.keyClick(window.table, Qt.Key.Key_0)
+    assert window.selected_rows() == [4]
+    window.select_ids([window.model.sample_id(5), window.model.sample_id(6)])
+    window.flag_selection("unusual")
+    assert window.selected_rows() == [5, 6]
+    last = window.model.rowCount() - 1
+    window.table.selectRow(last)
+    window.flag_selection("typical")
+    assert window.selected_rows() == [last]
+
+
 def test_an_output_that_goes_away_mid_loop_is_opened_again_and_said(qtbot, tmp_path, monkeypatch):
     """Unplugging the audio interface left the loop 'playing' for good: the stream stopped
     asking for audio, Stop stayed on the button and nothing more played. Now the player
