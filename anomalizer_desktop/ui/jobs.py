@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from anomalizer_desktop.core.detector.freshness import SCORE, ScoreStatus, score_status
 from anomalizer_desktop.core.detector.spec import ModelSpec
+from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import Progress
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.ui.library_data import LibraryData
@@ -64,6 +65,14 @@ def score_new_loops_job(embedder: str):
         return (yield from score(store, status.run_id, cancel=cancel, only_new=True))
 
     return factory
+
+
+def flag_backup_job(store, _cancel):
+    """Write the flags' backup beside the library (`MainWindow._back_up_flags`); fails when
+    it could not be written."""
+    yield Progress(0, 0, "backing up the flags")
+    if store.save_flag_backup() is None:
+        raise AnomalizerError("the flags' backup beside the library could not be written")
 
 
 def snapshot_job(embedder: str):

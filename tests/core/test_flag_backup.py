@@ -32,6 +32,29 @@ def test_closing_writes_the_flags_and_notes_as_they_are_now(tmp_path):
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
 
 
+def test_the_backup_written_a_chunk_at_a_time_is_the_json_of_the_whole(tmp_path, monkeypatch):
+    """The loops are encoded a few at a time (the window writes the backup in a worker, and
+    one call over 100,000 loops held the GIL for 0.4 s): the file is still one document, as
+    json.dumps writes it, with every loop once, and an empty list for none."""
+    from anomalizer_desktop.core.library import chunked
+
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=30)
+    monkeypatch.setattr(chunked, "CHUNK_ROWS", 4)
+    with Store(library) as store:
+        store.set_note(list(range(1, 12)), 'say "hi" ü\n')
+        assert store.save_flag_backup() == 13  # 1-11 noted, and 20 and 30 flagged
+        text = backup_path(library).read_text(encoding="utf-8")
+        document = json.loads(text)
+        assert json.dumps(document, ensure_ascii=False) == text
+        assert len({loop["path"] for loop in document["loops"]}) == 13
+        store.set_note(list(range(1, 31)), None)
+        store.set_flag(list(range(1, 31)), None)
+        store.set_tags(list(range(1, 31)), None)
+        assert store.save_flag_backup() == 0
+    text = backup_path(library).read_text(encoding="utf-8")
+    assert json.loads(text)["loops"] == [] and json.dumps(json.loads(text)) == text
+
+
 def test_a_store_that_only_read_leaves_the_backup_alone(tmp_path):
     library = library_with_loops(tmp_path / "lib.sqlite", loops=10)
     before = backup_path(library).read_bytes()

@@ -183,13 +183,35 @@ def test_flags_set_in_the_window_reach_their_backup_once_the_keys_stop(qtbot, wi
         timeout=5_000,
     )
     assert not window.store.flags_changed
+    # written in a worker (0.3-0.4 s at 100,000 annotated loops): one that fails leaves it
+    # to the window's close
+    from anomalizer_desktop.core.library import store as store_module
+
+    def full_drive(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store_module, "write_flag_backup", full_drive)
+    started = []
+    window.runner.started.connect(lambda handle: started.append(handle.kind))
+    window.table.selectRow(2)
+    qtbot.keyClick(window.table, Qt.Key.Key_U)
+    qtbot.waitUntil(
+        lambda: "flag_backup" in started and window.runner.running("flag_backup") is None,
+        timeout=5_000,
+    )
+    assert window.store.flags_changed
+    monkeypatch.undo()
     window.table.selectRow(1)
     qtbot.keyClick(window.table, Qt.Key.Key_T)
     window._flag_backup_timer.setInterval(60_000)  # the window closes before it fires
     window._flag_backup_timer.start()
     window.close()
     flags = {loop.path: loop.flag for loop in read_flag_backup(window.store.path)[0]}
-    assert flags == {path: "unusual", window.model.path(1): "typical"}
+    assert flags == {
+        path: "unusual",
+        window.model.path(1): "typical",
+        window.model.path(2): "unusual",
+    }
 
 
 def test_a_library_none_of_which_could_be_read_shows_a_repair_page_not_the_welcome(

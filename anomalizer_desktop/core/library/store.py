@@ -171,6 +171,15 @@ class Store(LibraryViews):
         self._flags_changed = False
         return written
 
+    def backing_up_elsewhere(self) -> None:
+        """Another connection is writing the flags' backup now (the window's, in a worker):
+        this one need not at its close, unless flags change again meanwhile."""
+        self._flags_changed = False
+
+    def backup_failed_elsewhere(self) -> None:
+        """That backup was not written: this connection writes it at its close."""
+        self._flags_changed = True
+
     @property
     def flags_changed(self) -> bool:
         """Whether flags or notes changed through this Store since their backup was written."""
