@@ -144,9 +144,6 @@ class LibraryData:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def index_of_ids(self) -> dict[int, int]:
-        return {int(sample_id): row for row, sample_id in enumerate(self.ids)}
-
     def rows_of_ids(self, sample_ids) -> tuple[np.ndarray, np.ndarray]:
         """(rows, found): the row of each sample id that has one, and for each id whether it
         has (numpy: a dict of 100,000 ids took 39 ms each time the window showed a reload).

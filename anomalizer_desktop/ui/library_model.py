@@ -59,7 +59,6 @@ class LibraryTableModel(QAbstractTableModel):
         self._mask = np.zeros(0, dtype=bool)
         self._view = np.zeros(0, dtype=np.int64)
         self._position = np.zeros(0, dtype=np.int64)  # data row -> view row (-1 = hidden)
-        self._id_to_row: dict[int, int] = {}
         self._sort = ("score", Qt.SortOrder.DescendingOrder)
         self._filter = ("", None, None, None)
         #: while sorted by likeness to a loop: sample ids, nearest first (see sort_by_likeness)
@@ -69,7 +68,6 @@ class LibraryTableModel(QAbstractTableModel):
     def set_library(self, library: LibraryData) -> None:
         self.beginResetModel()
         self.library = library
-        self._id_to_row = library.index_of_ids()
         self._order = self._current_order()
         self._mask = self._filter_mask(*self._filter)
         self._refresh_view()
@@ -194,11 +192,7 @@ class LibraryTableModel(QAbstractTableModel):
         order = self._sorted_order(*self._sort)
         if self._likeness is None:
             return order
-        rows = np.fromiter(
-            (self._id_to_row.get(int(i), -1) for i in self._likeness),
-            dtype=np.int64,
-            count=len(self._likeness),
-        )
+        rows = self.rows_of(self._likeness)
         first = rows[rows >= 0]
         return np.concatenate([first, order[~np.isin(order, first)]])
 
@@ -251,10 +245,9 @@ class LibraryTableModel(QAbstractTableModel):
         """Ids of the shown loops that are a copy of another shown loop: selecting them leaves
         one of each file, the first in the current order that has a note or tags (the copy
         the producer worked with), else a flag (older versions flagged one copy), else the
-        first. A link (symbolic or hard) is the file it
-        leads to, not a copy: the kept loop's file stays with every path to it (moving its
-        target to the trash would leave the kept link leading nowhere), and a file that goes
-        takes the library's links to it along."""
+        first. A link (symbolic or hard) is the file it leads to, not a copy: the kept loop's
+        file stays with every path to it (moving its target to the trash would leave the kept
+        link leading nowhere), and a file that goes takes the library's links to it along."""
         lib = self.library
         rows = [int(row) for row in self._view if lib.copy_group[row] >= 0]
         kept: dict[int, int] = {}  # group -> the row that stays
@@ -270,7 +263,7 @@ class LibraryTableModel(QAbstractTableModel):
         """Paths of the library's other loops that are symbolic links to the files of these
         loops (see `core.library.trash.links_left_behind`); only their copies are looked at."""
         lib = self.library
-        rows = {self._id_to_row[int(i)] for i in sample_ids if int(i) in self._id_to_row}
+        rows = set(self.library.rows_of_ids(sample_ids)[0].tolist())
         groups = [int(lib.copy_group[row]) for row in rows if lib.copy_group[row] >= 0]
         if not groups:
             return []
@@ -305,13 +298,20 @@ class LibraryTableModel(QAbstractTableModel):
         parts = ([] if math.isnan(tempo) else [f"{tempo:g} BPM"]) + ([key] if key else [])
         return " \u00b7 ".join(parts)
 
+    def rows_of(self, sample_ids) -> np.ndarray:
+        """The library's row of each sample id, in their order (-1: not known). (Rows come from
+        numpy: a dict of 100,000 ids took 20 ms to build at each reload.)"""
+        rows, found = self.library.rows_of_ids(sample_ids)
+        every = np.full(len(found), -1, dtype=np.int64)
+        every[found] = rows
+        return every
+
     def view_row_of(self, sample_id: int) -> int:
-        row = self._id_to_row.get(int(sample_id))
-        return -1 if row is None else int(self._position[row])
+        return int(self.view_rows_of([sample_id])[0])
 
     def view_rows_of(self, sample_ids) -> np.ndarray:
         """`view_row_of` for many ids at once, in their order (-1: not shown or not known)."""
-        rows = np.fromiter((self._id_to_row.get(int(i), -1) for i in sample_ids), dtype=np.int64)
+        rows = self.rows_of(sample_ids)
         known = rows >= 0
         rows[known] = self._position[rows[known]]
         return rows
@@ -335,16 +335,14 @@ class LibraryTableModel(QAbstractTableModel):
     def update_user_data(self, field: str, values: Mapping[str | None, Iterable[int]]) -> None:
         """Flags, notes or tags (their stored text) changed in the store, {value: sample
         ids}: show them without reloading, the column redrawn once."""
-        key = {"flag": "flag", "note": "note", "tags": "tags"}[field]
-        column = {"flag": self.library.flags, "note": self.library.notes}.get(
-            field, self.library.tags
-        )
+        lib = self.library
+        column = {"flag": lib.flags, "note": lib.notes, "tags": lib.tags}[field]
         for value, sample_ids in values.items():
             shown = value if field == "flag" else value or ""
-            for row in self.library.rows_of_ids(sample_ids)[0].tolist():
+            for row in lib.rows_of_ids(sample_ids)[0].tolist():
                 column[row] = shown
-        self.library.invalidate(key)
-        self._emit_column_changed(key)
+        lib.invalidate(field)
+        self._emit_column_changed(field)
 
     def update_scores(
         self, sample_ids: np.ndarray, scores: np.ndarray, percentiles: np.ndarray

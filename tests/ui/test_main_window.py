@@ -72,7 +72,7 @@ def test_flag_keys_write_to_the_store_at_once(qtbot, window, scored_library):
     with Store(path) as other:  # a second connection sees it: it was committed
         flags = {r.id: r.flag for r in other.list_samples()}
     assert (flags[first], flags[second]) == ("unusual", "typical")
-    assert window.model.library.flags[window.model._id_to_row[first]] == "unusual"
+    assert window.model.flags_of([first]) == ["unusual"]
     assert "1 typical · 1 unusual" in window.counts_label.text()
     window.table.selectRow(0)
     qtbot.keyClick(window.table, Qt.Key.Key_0)
@@ -1466,7 +1466,7 @@ def test_the_selected_loop_stays_selected_through_filters(qtbot, window, monkeyp
     window.filter_text.setText("tone_b")
     window.table.selectRow(0)
     chosen = window.selected_ids()
-    assert [window.model.library.names[window.model._id_to_row[i]] for i in chosen] == [
+    assert [window.model.library.names[row] for row in window.model.rows_of(chosen)] == [
         "tone_b.wav"
     ]
     assert len(played) == 1
@@ -1727,11 +1727,9 @@ def test_the_window_follows_changes_made_from_outside_it(qtbot, window, scored_l
         other.set_flag([other_id], "typical")
         other.set_note([other_id], "from the shell")
     assert window.outside_changes.check()
-    row = window.model._id_to_row[other_id]
-    qtbot.waitUntil(lambda: window.model.library.flags[row] == "typical", timeout=10_000)
+    qtbot.waitUntil(lambda: window.model.flags_of([other_id]) == ["typical"], timeout=10_000)
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=10_000)
-    assert window.model.library.flags[window.model._id_to_row[other_id]] == "typical"
-    assert window.model.library.flags[window.model._id_to_row[mine]] == "unusual"
+    assert window.model.flags_of([other_id, mine]) == ["typical", "unusual"]
     assert "1 typical · 1 unusual" in window.counts_label.text()
     assert "changed from outside this window" in window.statusBar().currentMessage()
     assert window.selected_ids() == [mine]  # the user's selection stays
