@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from anomalizer_desktop.core.library.store import StoreError
 from anomalizer_desktop.core.library.user_tags import SEPARATOR, parse_tags
 from anomalizer_desktop.ui.actions import literal
+from anomalizer_desktop.ui.tag_keys import TagKeys
 
 
 def library_tags(store) -> dict[str, int]:
@@ -60,7 +61,12 @@ class TagDialog(QDialog):
     `known`: the library's tags and how many loops carry each, most used first."""
 
     def __init__(
-        self, count: int, current: tuple[str, ...], known: dict[str, int], parent=None
+        self,
+        count: int,
+        current: tuple[str, ...],
+        known: dict[str, int],
+        parent=None,
+        keys: TagKeys | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Tags")
@@ -72,6 +78,9 @@ class TagDialog(QDialog):
                 " all have: what you add goes on each, what you take out comes off each, and"
                 " their other tags stay."
             )
+        keys = keys or TagKeys()
+        if keys.keys:  # the quicker way, told where a producer tags the slow one
+            text += " In the table, the keys 1 to 9 put their tags on (Loop > Tag shows which)."
         label = QLabel(f"{text} The filter box finds them: tag:name.")
         label.setWordWrap(True)
         self.line = QLineEdit(f"{SEPARATOR} ".join(current))
@@ -86,7 +95,11 @@ class TagDialog(QDialog):
         grid.setContentsMargins(0, 0, 0, 0)
         for number, (tag, loops) in enumerate(list(known.items())[:BUTTONS]):
             button = QPushButton(checkable=True)
-            button.setToolTip(f"{tag}: on {loops} loop{'s' if loops != 1 else ''}")
+            tip = f"{tag}: on {loops} loop{'s' if loops != 1 else ''}"
+            digit = keys.digit_of(tag)
+            if digit is not None:
+                tip += f"; key {digit} in the table puts it on the selected loops, or takes it off"
+            button.setToolTip(tip)
             button.toggled.connect(lambda on, tag=tag: self._toggle(tag, on))
             grid.addWidget(button, number // _COLUMNS, number % _COLUMNS)
             self.buttons[tag] = button
@@ -134,9 +147,15 @@ class TagDialog(QDialog):
             button.setText(f"\u2713 {shown}" if button.isChecked() else shown)
 
 
-def ask_tags(parent, count: int, current: tuple[str, ...], known: dict[str, int]):
+def ask_tags(
+    parent,
+    count: int,
+    current: tuple[str, ...],
+    known: dict[str, int],
+    keys: TagKeys | None = None,
+):
     """The tags the user gave (a tuple, maybe empty), or None when they cancelled."""
-    dialog = TagDialog(count, current, known, parent)
+    dialog = TagDialog(count, current, known, parent, keys)
     return dialog.tags() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 

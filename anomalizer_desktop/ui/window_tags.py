@@ -122,7 +122,8 @@ class Tagging:
         if not ids:
             return
         current = common_tags(self.model.tags_of(ids))
-        wanted = tag_dialog.ask_tags(self, len(ids), current, tag_dialog.library_tags(self.store))
+        known = tag_dialog.library_tags(self.store)
+        wanted = tag_dialog.ask_tags(self, len(ids), current, known, keys=self.tag_keys)
         if wanted is not None:
             self.set_tags(ids, wanted, current)
 

@@ -25,7 +25,7 @@ def test_g_tags_the_selection_and_edits_only_the_tags_they_share(
     path, _ = scored_library
     asked, answers = [], []
 
-    def answer(parent, count, current, known):
+    def answer(parent, count, current, known, keys=None):
         asked.append((count, current, known))
         return answers.pop(0)
 
@@ -128,6 +128,17 @@ def test_the_tag_dialog_completes_the_tag_being_typed_and_toggles_known_ones(qtb
     assert completer.completionCount() == 1
     assert completer.currentCompletion() == "song a, keep"  # the tags before it stay
     assert "these 3 loops" in dialog.findChild(type(dialog.layout().itemAt(0).widget())).text()
+    assert "keys 1 to 9" not in dialog.layout().itemAt(0).widget().text()
+    # with tag keys, each button's tip names its key, and the dialog tells of the keys
+    from anomalizer_desktop.ui.tag_keys import TagKeys
+
+    keyed = TagDialog(1, (), {"song a": 5, "dark": 3}, keys=TagKeys({2: "Dark"}))
+    qtbot.addWidget(keyed)
+    assert keyed.buttons["dark"].toolTip() == (
+        "dark: on 3 loops; key 2 in the table puts it on the selected loops, or takes it off"
+    )
+    assert keyed.buttons["song a"].toolTip() == "song a: on 5 loops"
+    assert "the keys 1 to 9 put their tags on" in keyed.layout().itemAt(0).widget().text()
 
 
 def test_the_export_dialog_offers_each_tags_set(qtbot, window, tmp_path, monkeypatch):
