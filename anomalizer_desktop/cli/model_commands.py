@@ -30,11 +30,7 @@ def cmd_train(args: argparse.Namespace, store: Store) -> int:
     if args.json:
         print_json(result.as_json())
     else:
-        print(
-            f"run {result.run_id}: {result.detector} ({result.embedder}) on "
-            f"{result.loops_text()} in {result.seconds:.1f} s; {result.unusual} above the "
-            f"unusual cut ({result.threshold:.4g}); try `anomalizer list --sort score`"
-        )
+        print(f"{result.summary()}; try `anomalizer list --sort score`")
     return 0
 
 

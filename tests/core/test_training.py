@@ -414,7 +414,7 @@ def test_new_loops_whose_run_s_model_is_damaged_say_to_train_and_start_trains(
     with pytest.raises(CheckpointError, match=r"; train again \(`anomalizer train`\) to score$"):
         run_job(score(embedded))
     said = run_job(refresh_scores(embedded, "dsp"))
-    assert said.startswith("run 2: default on 19 loops")
+    assert said.startswith("run 2: default (dsp) on 19 loops")
     assert _status(embedded).current
 
 
@@ -495,12 +495,12 @@ def test_a_library_that_grew_or_shrank_since_the_run_asks_for_training(
         "10 loops have come in since run 1 learnt the library from 18:"
         " train to learn it as it is now",
     )
-    assert run_job(refresh_scores(embedded, "dsp")).startswith("run 2: default on 28 loops")
+    assert run_job(refresh_scores(embedded, "dsp")).startswith("run 2: default (dsp) on 28 loops")
     assert _status(embedded).current
     # the one-step command scores new loops, sees the library is another and trains
     add_loops(range(10, 20))
     assert _status(embedded).action == SCORE
-    assert run_job(refresh_scores(embedded, "dsp")).startswith("run 3: default on 38 loops")
+    assert run_job(refresh_scores(embedded, "dsp")).startswith("run 3: default (dsp) on 38 loops")
 
     for loop in (tmp_path / "new pack").iterdir():  # missing: still the library's loops
         loop.unlink()
@@ -587,7 +587,7 @@ def test_start_brings_the_scores_up_to_date_with_the_least_work(
         assert main(["--library", library, "start", str(drums_with_odd_ones), "-q", *extra]) == 0
         return capsys.readouterr().out
 
-    assert "run 1: default on 18 loops" in start()
+    assert "run 1: default (dsp) on 18 loops" in start()
     assert main(["--library", library, "list", "--sort", "score", "--json"]) == 0
     ranked = json.loads(capsys.readouterr().out)
     assert {Path(r["path"]).name for r in ranked[:2]} == {"odd_tone.wav", "odd_tone_2.wav"}
@@ -597,7 +597,7 @@ def test_start_brings_the_scores_up_to_date_with_the_least_work(
     main(["--library", library, "flag", str(drums_with_odd_ones / "drums_03.wav"), "--unusual"])
     capsys.readouterr()
     assert "scores" not in start("--no-train").split("library:")[0]
-    assert "run 2: default on 19 loops" in start()
+    assert "run 2: default (dsp) on 19 loops" in start()
     report = json.loads(start("--json"))  # one object for a timer's log
     assert report["library"] == library and report["scan"]["unchanged"] == 19
     assert (report["embed"]["embedded"], report["embed"]["skipped"]) == (0, 19)
@@ -644,7 +644,7 @@ def test_vectors_of_an_older_dsp_version_ask_for_new_embeddings_and_start_makes_
     folder = str(Path(embedded.list_samples()[0].path).parent)
     assert main(["--library", str(embedded.path), "start", folder, "-q"]) == 0
     out = capsys.readouterr().out
-    assert "run 2: default on 18 loops" in out
+    assert "run 2: default (dsp) on 18 loops" in out
     versions = embedded.execute("SELECT DISTINCT version FROM features").fetchall()
     assert versions == [(DspEmbedder.version,)]
     config = json.loads(embedded.execute("SELECT config FROM runs WHERE id = 2").fetchone()[0])
