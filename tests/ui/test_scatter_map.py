@@ -180,3 +180,35 @@ def test_the_same_points_again_keep_the_view_and_set_only_restyled_layers(view, 
     assert len(set_again) == 2 and view.point_count() == 100
     view.set_points(ids, xy + 1, restyled, [None] * 100, {}, "")  # moved: every layer, a new view
     assert len(set_again) > 2 + 10 and view.viewbox.viewRange() != zoomed
+
+
+def test_many_new_points_fill_in_a_batch_of_layers_per_turn(qtbot, view, monkeypatch):
+    """A map of many new points (a reload at 100,000 loops whose points moved) is set a few
+    layers at a time between events, the old points gone at once; the view spans every point
+    from the start, and a redraw meanwhile (a flag) is not lost."""
+    from anomalizer_desktop.ui.widgets import scatter_map
+
+    monkeypatch.setattr(scatter_map, "PROGRESSIVE_POINTS", 50)
+    monkeypatch.setattr(scatter_map, "BATCH_POINTS", 20)
+    rng = np.random.default_rng(0)
+    xy = rng.normal(size=(200, 2)).astype(np.float32)
+    xy[0] = (40.0, -30.0)  # far out: the view must reach it before its layer is set
+    ids = np.arange(1, 201)
+    percentile = np.linspace(0, 100, 200)
+    view.set_points(ids, xy, percentile, [None] * 200, {}, "")
+    assert view.filling_in() and view.point_count() == 0  # the first batch after events
+    (x0, x1), (y0, y1) = view.viewbox.viewRange()
+    assert x0 <= xy[:, 0].min() and x1 >= 40.0 and y0 <= -30.0 and y1 >= xy[:, 1].max()
+    flags = [None] * 200
+    flags[5] = "unusual"
+    view.update_style(flags=flags)  # while filling in
+    qtbot.waitUntil(lambda: not view.filling_in(), timeout=5_000)
+    assert view.point_count() == 200 and view.point_symbols() == {"o", "star"}
+    moved = xy + 1  # the same loops, moved: cleared, then filled in again
+    view.set_points(ids, moved, percentile, flags, {}, "")
+    assert view.point_count() == 0
+    QApplication.processEvents()  # one batch per turn
+    assert 0 < view.point_count() < 200
+    qtbot.waitUntil(lambda: not view.filling_in(), timeout=5_000)
+    shown = np.concatenate([layer.getData()[0] for layer in view._layers.values()])
+    assert np.allclose(np.sort(shown), np.sort(moved[:, 0]))

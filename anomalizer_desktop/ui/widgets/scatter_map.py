@@ -6,6 +6,8 @@ one ScatterPlotItem per (colour bin, flag symbol) with a uniform style each: 100
 take about the time of a single uniform item (~240 ms). Shift-drag draws a selection box; a
 small extra item rings the selected points. While the table is filtered, the loops it hides
 stay on the map as faint dots (where they sit still says something) that cannot be picked.
+Many new points (a reload whose points moved, at 100,000 loops) are set a batch of layers per
+event-loop turn, so the window's thread is never held for the whole map at once.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import gc
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from anomalizer_desktop.core.id_positions import positions_of
@@ -23,6 +25,12 @@ from anomalizer_desktop.core.text import more_than
 from anomalizer_desktop.ui.plain_text import tip
 
 COLOR_BINS = 16
+#: more points than this to set at once (a reload whose points moved, at 100,000 loops: the
+#: 52 layers took the window's thread 180 ms in one go) are set a batch of layers at a time,
+#: between events, the layers cleared first: the map fills in within a few frames
+PROGRESSIVE_POINTS = 30_000
+#: about how many points each of those batches sets (some 20 ms of the window's thread)
+BATCH_POINTS = 12_000
 
 
 @functools.cache
@@ -139,6 +147,10 @@ class ScatterMap(QWidget):
         self._drawn: dict[tuple[int, str], np.ndarray | None] = {}
         self._shown: np.ndarray | None = None  # rows the table's filter shows (None: all)
         self._caption = ""
+        #: layers still to set, a batch per event-loop turn (see PROGRESSIVE_POINTS)
+        self._pending: list[tuple[tuple[int, str], np.ndarray]] = []
+        self._pending_timer = QTimer(self, singleShot=True, interval=0)
+        self._pending_timer.timeout.connect(self._set_pending_batch)
 
     # ------------------------------------------------------------------ data
     def set_points(self, ids, xy, percentile, flags, names: dict[int, str], caption: str) -> None:
@@ -162,7 +174,13 @@ class ScatterMap(QWidget):
         self._redraw()
         if not moved:
             return  # the view stays where the user panned and zoomed it
-        self.plot.autoRange()
+        if len(self.xy):  # the points' range (layers may still be filling in)
+            low, high = self.xy.min(axis=0), self.xy.max(axis=0)
+            self.viewbox.setRange(
+                xRange=(float(low[0]), float(high[0])), yRange=(float(low[1]), float(high[1]))
+            )
+        else:
+            self.plot.autoRange()
         if len(self.xy):  # an axis without spread (two loops): a unit range, not +-0.0005
             flat = np.ptp(self.xy, axis=0) < 1e-6
             centre = self.xy.mean(axis=0)
@@ -267,17 +285,48 @@ class ScatterMap(QWidget):
         for key in set(self._drawn) - set(wanted):
             _set_points(self._layers[key])
             del self._drawn[key]
-        for key, rows in wanted.items():
-            drawn = self._drawn.get(key)
-            if drawn is not None and np.array_equal(drawn, rows):
-                continue
-            _set_points(
-                self._layer(key), x=self.xy[rows, 0], y=self.xy[rows, 1], data=self.ids[rows]
-            )
-            self._drawn[key] = rows
+        todo = [
+            (key, rows)
+            for key, rows in wanted.items()
+            if self._drawn.get(key) is None or not np.array_equal(self._drawn[key], rows)
+        ]
+        if sum(len(rows) for _, rows in todo) > PROGRESSIVE_POINTS:
+            for key, _ in todo:  # no point of the old positions lingers meanwhile
+                _set_points(self._layer(key))
+                self._drawn.pop(key, None)
+            self._pending = todo
+            self._pending_timer.start()  # the first batch too: the table shows at once
+        else:
+            self._pending = []
+            for key, rows in todo:
+                self._set_layer(key, rows)
         if not len(self.ids):
             self._ringed = None
             _set_points(self.rings)
+
+    def _set_layer(self, key: tuple[int, str], rows: np.ndarray) -> None:
+        _set_points(self._layer(key), x=self.xy[rows, 0], y=self.xy[rows, 1], data=self.ids[rows])
+        self._drawn[key] = rows
+
+    def _set_pending_batch(self) -> None:
+        """Set the next layers waiting (about BATCH_POINTS points), then let events in."""
+        done = 0
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # as in _redraw
+        try:
+            while self._pending and done < BATCH_POINTS:
+                key, rows = self._pending.pop(0)
+                self._set_layer(key, rows)
+                done += len(rows)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+        if self._pending:
+            self._pending_timer.start()
+
+    def filling_in(self) -> bool:
+        """Whether layers are still waiting to be set (see PROGRESSIVE_POINTS)."""
+        return bool(self._pending)
 
     def _row_of(self, sample_id: int) -> int | None:
         """Position of a sample id in self.ids (searchsorted, no per-point dict)."""
