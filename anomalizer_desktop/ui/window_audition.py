@@ -166,14 +166,19 @@ class AuditionAndFlags:
             f"{done}. Retrain with flags to use them. Ctrl+Z undoes it.", 5000
         )
         if len(selected) == 1 and self.next_after_flag_box.isChecked():
-            self._go_to_next_row()
+            self._go_to_next_row(skip=set(ids))
 
-    def _go_to_next_row(self) -> None:
+    def _go_to_next_row(self, skip: set[int]) -> None:
         """Next after flag: select the loop below the current one, as Down would (Auto-play
-        plays it); the last loop stays."""
+        plays it), past the loops in `skip` (the copies just flagged with it, which often sit
+        right below: the same sound again); the last loop stays."""
         current = self.table.currentIndex()
-        row = current.row() + 1 if current.isValid() else -1
-        if 0 < row < self.model.rowCount():
+        if not current.isValid():
+            return
+        row = current.row() + 1
+        while row < self.model.rowCount() and self.model.sample_id(row) in skip:
+            row += 1
+        if row < self.model.rowCount():
             self.table.selectRow(row)
             self.table.scrollTo(self.model.index(row, 0))
 

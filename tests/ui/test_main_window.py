@@ -2261,6 +2261,27 @@ def test_next_after_flag_goes_on_to_the_loop_below_and_plays_it(qtbot, window, m
     assert window.selected_rows() == [last]
 
 
+def test_next_after_flag_steps_over_the_copies_flagged_with_the_loop(qtbot, window, scored_library):
+    """A flag goes on the loop's copies too, which often sit right below it (the same score):
+    Next after flag goes on to the next other sound, not the same one again."""
+    _, root = scored_library
+    (root / "pack").mkdir()
+    for name in ("drum_03.wav", "tone_a.wav"):
+        shutil.copy(root / name, root / "pack" / name)
+    window.rescan()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 19, timeout=20_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    window.filter_status.setCurrentIndex(window.filter_status.findData("copies"))
+    assert window.model.rowCount() == 4  # each loop's copy right after it
+    window.next_after_flag_box.setChecked(True)
+    window.table.setFocus()
+    window.table.selectRow(0)
+    qtbot.keyClick(window.table, Qt.Key.Key_U)
+    ids = [window.model.sample_id(r) for r in range(4)]
+    assert window.model.flags_of(ids) == ["unusual", "unusual", None, None]
+    assert window.selected_rows() == [2]
+
+
 def test_an_output_that_goes_away_mid_loop_is_opened_again_and_said(qtbot, tmp_path, monkeypatch):
     """Unplugging the audio interface left the loop 'playing' for good: the stream stopped
     asking for audio, Stop stayed on the button and nothing more played. Now the player
