@@ -148,8 +148,10 @@ class LibraryTableModel(QAbstractTableModel):
         return texts[key][row]
 
     def flags(self, index: QModelIndex):
-        base = super().flags(index)
-        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
+        # a constant, not super().flags() | ...: Ctrl+A at 100,000 rows has Qt ask 500,000
+        # times, and each ask called rowCount and columnCount back and or-ed two enums
+        # (1.8 s of the 2.3 s the window stopped for)
+        return _ROW_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def mimeTypes(self) -> list[str]:
         return ["text/uri-list"]
@@ -396,6 +398,14 @@ class LibraryTableModel(QAbstractTableModel):
             column = COLUMN_INDEX[key]
             self.dataChanged.emit(self.index(0, column), self.index(len(self._view) - 1, column))
 
+
+#: what every cell is: selectable, enabled, draggable out (files into a DAW), childless
+_ROW_FLAGS = (
+    Qt.ItemFlag.ItemIsSelectable
+    | Qt.ItemFlag.ItemIsEnabled
+    | Qt.ItemFlag.ItemNeverHasChildren
+    | Qt.ItemFlag.ItemIsDragEnabled
+)
 
 _TEMPO_FROM = {
     "file name": "as its file name says",
