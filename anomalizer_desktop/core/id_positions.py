@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 
@@ -21,3 +23,12 @@ def positions_of(
     positions = sorter[at]
     found = ids[positions] == wanted
     return positions[found], found
+
+
+def values_at(values: list, positions) -> list:
+    """`[values[p] for p in positions]`, in one C call (100,000 positions: 13 ms as a
+    comprehension)."""
+    positions = np.asarray(positions, dtype=np.int64).tolist()
+    if len(positions) < 2:  # itemgetter of one position gives the value, not a tuple
+        return [values[p] for p in positions]
+    return list(operator.itemgetter(*positions)(values))

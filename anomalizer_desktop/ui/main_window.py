@@ -7,7 +7,6 @@ runs through the JobRunner; widgets are only touched in the GUI thread.
 from __future__ import annotations
 
 import collections
-import operator
 import os
 
 import numpy as np
@@ -23,6 +22,7 @@ from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import QMainWindow
 
 from anomalizer_desktop.core.analysis.loop_space import new_generation
+from anomalizer_desktop.core.id_positions import values_at
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.loop_names import parse_query
 from anomalizer_desktop.core.text import quantity
@@ -238,8 +238,8 @@ class MainWindow(
             ids,
             np.asarray(snapshot.projection.xy)[found],
             lib.percentile[order],
-            _at(lib.flags, order),
-            dict(zip(ids.tolist(), _at(lib.names, order), strict=True)),
+            values_at(lib.flags, order),
+            dict(zip(ids.tolist(), values_at(lib.names, order), strict=True)),
             snapshot.projection.caption,
         )
         self._map_rows = order
@@ -295,7 +295,9 @@ class MainWindow(
     def _refresh_map_style(self) -> None:
         if len(getattr(self, "_map_rows", [])):
             lib = self.model.library
-            self.map.update_style(lib.percentile[self._map_rows], _at(lib.flags, self._map_rows))
+            self.map.update_style(
+                lib.percentile[self._map_rows], values_at(lib.flags, self._map_rows)
+            )
 
     # ------------------------------------------------------------------ selection
     def selected_rows(self) -> list[int]:
@@ -616,11 +618,3 @@ class MainWindow(
         self.runner.cancel_all()
         self.player.close()
         super().closeEvent(event)
-
-
-def _at(values: list, rows) -> list:
-    """`[values[r] for r in rows]`, in one C call (100,000 rows: 13 ms as a comprehension)."""
-    rows = np.asarray(rows, dtype=np.int64).tolist()
-    if len(rows) < 2:
-        return [values[r] for r in rows]
-    return list(operator.itemgetter(*rows)(values))

@@ -75,7 +75,7 @@ def recent_libraries(settings: Settings) -> list[str]:
     return [line for line in str(settings.get("recent_libraries")).splitlines() if line]
 
 
-def put_first(settings: Settings, key: str, library: str, line: str) -> None:
+def _put_first(settings: Settings, key: str, library: str, line: str) -> None:
     """Put `line` first in a per-library list (one line each, the library's path up to a tab
     or the end), dropping the older line of the same library however it was spelled; the
     RECENT_LIBRARIES libraries used last are kept."""
@@ -91,7 +91,7 @@ def put_first(settings: Settings, key: str, library: str, line: str) -> None:
 def remember_library(settings: Settings, path: str | os.PathLike[str]) -> None:
     """Put a library file first in the recent list (once, however it was spelled)."""
     path = os.path.abspath(os.fspath(path))
-    put_first(settings, "recent_libraries", path, path)
+    _put_first(settings, "recent_libraries", path, path)
 
 
 def gone_since_last_time(
@@ -106,23 +106,36 @@ def gone_since_last_time(
     return any(os.path.realpath(p) == real for p in recent_libraries(settings))
 
 
-def last_loop(settings: Settings, library: str | os.PathLike[str]) -> str | None:
-    """The loop that was current when this library's window last closed (None: none known)."""
+def library_line(settings: Settings, key: str, library: str | os.PathLike[str]) -> str | None:
+    """What a per-library list (`key`: one line per library, its path, a tab, the text)
+    keeps for this library, however its path was spelled; None when nothing."""
     real = os.path.realpath(os.fspath(library))
-    for line in str(settings.get("last_loops")).splitlines():
-        known, _, path = line.partition("\t")
-        if path and os.path.realpath(known) == real:
-            return path
+    for line in str(settings.get(key)).splitlines():
+        known, _, text = line.partition("\t")
+        if text and os.path.realpath(known) == real:
+            return text
     return None
 
 
-def remember_last_loop(settings: Settings, library: str | os.PathLike[str], path: str) -> None:
-    """Keep `path` as the library's current loop, so the next window opens on it (for the
-    RECENT_LIBRARIES libraries used last; names with a tab or a line break are not kept)."""
+def keep_library_line(
+    settings: Settings, key: str, library: str | os.PathLike[str], text: str
+) -> None:
+    """Keep `text` for this library in a per-library list, first (for the RECENT_LIBRARIES
+    libraries used last; a library name or a text with a tab or a line break is not kept)."""
     library = os.path.abspath(os.fspath(library))
-    if any(c in text for text in (library, path) for c in "\t\n\r"):
+    if any(c in part for part in (library, text) for c in "\t\n\r"):
         return
-    put_first(settings, "last_loops", library, f"{library}\t{path}")
+    _put_first(settings, key, library, f"{library}\t{text}")
+
+
+def last_loop(settings: Settings, library: str | os.PathLike[str]) -> str | None:
+    """The loop that was current when this library's window last closed (None: none known)."""
+    return library_line(settings, "last_loops", library)
+
+
+def remember_last_loop(settings: Settings, library: str | os.PathLike[str], path: str) -> None:
+    """Keep `path` as the library's current loop, so the next window opens on it."""
+    keep_library_line(settings, "last_loops", library, path)
 
 
 def folder_to_browse(settings: Settings) -> str:

@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from anomalizer_desktop.ui.settings import Settings, put_first
+from anomalizer_desktop.ui.settings import Settings, keep_library_line, library_line
 
 #: the keys, as the digits on the keyboard's top row
 DIGITS = tuple(range(1, 10))
@@ -85,18 +85,11 @@ class TagKeys:
 
 def load_tag_keys(settings: Settings, library: str | os.PathLike[str]) -> TagKeys:
     """The library's tag keys as last saved (none: a library not seen before)."""
-    real = os.path.realpath(os.fspath(library))
-    for line in str(settings.get("tag_keys")).splitlines():
-        known, _, text = line.partition("\t")
-        if text and os.path.realpath(known) == real:
-            return TagKeys.from_text(text)
-    return TagKeys()
+    text = library_line(settings, "tag_keys", library)
+    return TagKeys() if text is None else TagKeys.from_text(text)
 
 
 def save_tag_keys(settings: Settings, library: str | os.PathLike[str], keys: TagKeys) -> None:
     """Keep the library's tag keys (a library whose name holds a tab or a line break keeps
     none, as it keeps no last loop)."""
-    library = os.path.abspath(os.fspath(library))
-    if any(c in library for c in "\t\n\r"):
-        return
-    put_first(settings, "tag_keys", library, f"{library}\t{keys.to_text()}")
+    keep_library_line(settings, "tag_keys", library, keys.to_text())

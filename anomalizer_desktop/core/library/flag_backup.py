@@ -60,8 +60,11 @@ def write_flag_backup(db: sqlite3.Connection, library: str | os.PathLike[str]) -
         " CROSS JOIN samples s ON s.id = u.sample_id"
         f" WHERE {ANNOTATED}"
     )
-    head = {"format": FORMAT_VERSION, "written_at": time.time()}
-    head["library"] = os.path.abspath(library)
+    head = {
+        "format": FORMAT_VERSION,
+        "written_at": time.time(),
+        "library": os.path.abspath(library),
+    }
     # the document as json.dumps writes it, the loops encoded a chunk at a time: the window
     # writes this in a worker, and one C call over 100,000 loops held the GIL (and the
     # window, and the sound) for 0.4 s
