@@ -62,6 +62,18 @@ class TagKeys:
         carried = {t.casefold() for t in tags}
         return TagKeys({d: t for d, t in self.keys.items() if t.casefold() in carried})
 
+    def renamed(self, old: str, new: str) -> TagKeys:
+        """With the key of `old` going to `new` (a tag renamed on every loop), or freed when
+        `new` has a key of its own (two tags merged into one); as they are when `old` has no
+        key. A rename is the producer's own change, so it goes for keys they chose too."""
+        digit = self.digit_of(old)
+        if digit is None:
+            return self
+        keys = {d: t for d, t in self.keys.items() if d != digit}
+        if self.digit_of(new) in (None, digit):
+            keys[digit] = new
+        return TagKeys(keys, self.chosen)
+
     def to_text(self) -> str:
         return json.dumps(
             {"chosen": self.chosen, "keys": {str(d): t for d, t in sorted(self.keys.items())}},

@@ -204,6 +204,8 @@ class WindowActions:
         )
         edit.addAction(self.act_extra_copies)
         self._build_loop_menu()
+        edit.addSeparator()
+        edit.addAction(self.act_manage_tags)  # also in Loop > Tag, there with a selection
         view = self.menuBar().addMenu("&View")
         view.addAction(self.explain_dock.toggleViewAction())
         view.addAction(self.problems_dock.toggleViewAction())

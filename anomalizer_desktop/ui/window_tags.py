@@ -8,6 +8,7 @@ per edit (`undo.UserDataChange`, through `write_user_data`); see `core.library.u
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtWidgets import QMenu
 
 from anomalizer_desktop.core.library.user_tags import (
@@ -16,7 +17,8 @@ from anomalizer_desktop.core.library.user_tags import (
     parse_tags,
     stored_tags,
 )
-from anomalizer_desktop.ui import tag_dialog, tag_keys_dialog
+from anomalizer_desktop.core.text import quantity
+from anomalizer_desktop.ui import tag_dialog, tag_keys_dialog, tag_manager_dialog
 from anomalizer_desktop.ui.actions import literal
 from anomalizer_desktop.ui.library_data import UNTAGGED
 from anomalizer_desktop.ui.tag_keys import TagKeys, load_tag_keys, save_tag_keys
@@ -24,6 +26,36 @@ from anomalizer_desktop.ui.undo import UserDataChange, describe_tags_change
 
 #: how many of the library's tags the Tag menu offers (the most used)
 TAG_MENU_ITEMS = 10
+
+
+class TagsChange(UserDataChange):
+    """A tags change that also renames a tag on every loop: the tag's key (1 to 9) goes with
+    the new name, and back with an undo. The keys are set before the tags are written, so the
+    write gives no free key to the new name first."""
+
+    def __init__(self, window, before, after, text: str, keys_after: TagKeys) -> None:
+        super().__init__(window.write_user_data, "tags", before, after, text)
+        self._window = window
+        self._keys = (window.tag_keys, keys_after)  # (before, after)
+
+    def _use_keys(self, which: int) -> None:
+        if self._keys[0] != self._keys[1]:
+            self._window._set_tag_keys(self._keys[which])
+
+    def apply(self) -> bool:
+        self._use_keys(1)
+        if not super().apply():
+            self._use_keys(0)
+            return False
+        return True
+
+    def redo(self) -> None:
+        self._use_keys(1)
+        super().redo()
+
+    def undo(self) -> None:
+        self._use_keys(0)
+        super().undo()
 
 
 class Tagging:
@@ -40,6 +72,12 @@ class Tagging:
         )
         self.tag_menu = QMenu("Tag", self)
         self.tag_menu.aboutToShow.connect(self._fill_tag_menu)
+        self.act_manage_tags = action(
+            "Manage tags…",
+            self.manage_tags,
+            None,
+            "Rename, merge or delete a tag on every loop; show a tag's loops",
+        )
         self.tag_menu.addAction(self.act_tags)
         self.act_tag_menu = self.tag_menu.menuAction()
         #: the tags the keys 1 to 9 put on (ui.tag_keys); settled against the library's tags
@@ -149,18 +187,83 @@ class Tagging:
         if all((after[i] or "") == (before[i] or "") for i in ids):
             self.statusBar().showMessage("The tags are as they were.", 3000)
             return
-        change = UserDataChange(
-            self.write_user_data,
-            "tags",
+        change = TagsChange(
+            self,
             before,
             after,
             describe_tags_change(len(ids), added, removed),
+            self._keys_after_edit(before, added, removed),
         )
         if not change.apply():
             return
         self.undo_stack.push(change)
         done = describe_tags_change(len(ids), added, removed, done=True)
         self.statusBar().showMessage(f"{done}. Filter with tag:name; Ctrl+Z undoes it.", 5000)
+
+    def _keys_after_edit(self, before: dict[int, str], added, removed) -> TagKeys:
+        """The tag keys after an edit of these loops' tags: one that takes a keyed tag off
+        the last loops that carry it and puts one new tag on them is a rename (every loop of
+        a tag's set selected, G, the new name typed), and the key follows it."""
+        keys = self.tag_keys
+        if len(added) != 1 or len(removed) != 1 or keys.digit_of(removed[0]) is None:
+            return keys
+        carried = int(np.count_nonzero(self.model.library.tag_mask(removed[0])))
+        if carried > len(before):  # loops not in the edit keep it
+            return keys
+        return keys.renamed(removed[0], added[0])
+
+    def library_tag_counts(self) -> dict[str, int]:
+        """The library's tags and how many loops carry each, most used first."""
+        return self.model.library.tag_counts()
+
+    def manage_tags(self) -> None:
+        """Loop > Tag > Manage tags…: rename, merge or delete a tag on every loop."""
+        tag_manager_dialog.manage_tags(self, self)
+
+    def rename_tag(self, old: str, new: str | None) -> bool:
+        """Rename the tag `old` on every loop of the library that carries it, filters aside
+        (a loop that has both keeps one); None takes it off them all. One step of Ctrl+Z; the
+        tag's key (1 to 9) and the Tags filter follow the new name. True when saved."""
+        lib = self.model.library
+        rows = np.flatnonzero(lib.tag_mask(old)).tolist()
+        if not rows:
+            return False
+        before = {int(lib.ids[r]): lib.tags[r] for r in rows}
+        add = [new] if new else []
+        edited = {t: edited_tags(t or None, add, [old]) for t in set(before.values())}
+        after = {i: edited[text] for i, text in before.items()}  # loops tagged alike, alike
+        loops = quantity(len(rows), "loop")
+        merged = new and any(
+            t.casefold() == new.casefold() != old.casefold() for t in lib.tag_counts()
+        )
+        if merged:
+            text = f"merge the tag {old} into {new} on {loops}"
+            done = f"Merged the tag {old} into {new} on {loops}"
+        elif new:
+            text = f"rename the tag {old} to {new} on {loops}"
+            done = f"Renamed the tag {old} to {new} on {loops}"
+        else:
+            text = f"take {old} off {loops}"
+            done = f"Took {old} off {loops}"
+        keys = self.tag_keys.renamed(old, new) if new else self.tag_keys
+        shown = self.filter_tag.currentData()
+        change = TagsChange(self, before, after, text, keys)
+        if not change.apply():
+            return False
+        self.undo_stack.push(change)
+        if new and isinstance(shown, str) and shown.casefold() == old.casefold():
+            self.show_tag(new)  # the set on show is the same loops under the new name
+            self.refresh_tag_filter()  # without the old name's empty item
+        self.statusBar().showMessage(f"{done}. Ctrl+Z undoes it.", 5000)
+        return True
+
+    def show_tag(self, tag: str) -> None:
+        """Show the loops tagged `tag` (the Tags filter set to it)."""
+        box = self.filter_tag
+        for index in range(2, box.count()):
+            if box.itemData(index).casefold() == tag.casefold():
+                box.setCurrentIndex(index)
+                return
 
     def toggle_tag(self, tag: str) -> None:
         """Put `tag` on every selected loop, or take it off when they all have it (the Tag
@@ -195,6 +298,7 @@ class Tagging:
             menu.addSeparator()
         menu.addAction(self.act_tags)
         menu.addAction(self.act_tag_keys)
+        menu.addAction(self.act_manage_tags)
 
     def _tag_menu_tags(self) -> list[str]:
         """The tags the Tag menu offers: those with a key, in the keys' order, then the most

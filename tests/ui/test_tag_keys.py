@@ -34,3 +34,13 @@ def test_keys_are_kept_per_library_and_odd_settings_read_as_none(tmp_path):
     for text in ("not json", "[1, 2]", '{"keys": {"0": "x", "10": "y", "x": "z"}}', '{"keys": 3}'):
         assert TagKeys.from_text(text) == TagKeys()
     assert TagKeys.from_text('{"keys": {"3": "ok", "4": "  "}}') == TagKeys({3: "ok"})
+
+
+def test_a_renamed_tag_takes_its_key_along_and_a_merged_one_frees_it():
+    keys = TagKeys({1: "drms", 2: "drums", 3: "dark"})
+    assert keys.renamed("DRMS", "kick drums").keys == {1: "kick drums", 2: "drums", 3: "dark"}
+    assert keys.renamed("dark", "Dark").keys == {1: "drms", 2: "drums", 3: "Dark"}  # respelt
+    assert keys.renamed("drms", "Drums").keys == {2: "drums", 3: "dark"}  # merged: 1 is free
+    assert keys.renamed("bass", "sub") == keys  # no key: nothing to move
+    chosen = TagKeys({4: "drms"}, chosen=True)  # a rename is the producer's own change
+    assert chosen.renamed("drms", "drums") == TagKeys({4: "drums"}, chosen=True)

@@ -91,6 +91,7 @@ def test_the_tag_menu_puts_a_tag_on_the_selection_or_takes_it_off(qtbot, window,
         ("drum && bass\t2", False),
         ("Edit tags…", False),
         ("Tag keys…", False),
+        ("Manage tags…", False),
     ]
     assert window.act_tag_menu in window.loop_menu_actions
 
@@ -445,3 +446,130 @@ def test_tag_keys_the_producer_sets_are_kept_as_set(qtbot, window, scored_librar
     window._fill_tag_menu()
     names = [a.text() for a in window.tag_menu.actions() if a.text()]
     assert names[:4] == ["song a\t2", "Bass line\t3", "dark\t9", "kick"]
+
+
+def test_manage_tags_renames_merges_and_deletes_a_tag_on_every_loop(
+    qtbot, window, scored_library, monkeypatch
+):
+    """Edit > Manage tags…: a typo'd tag is renamed on every loop that has it, the loops the
+    filters hide too, in one step of Ctrl+Z; its key and the Tags filter follow the name; a
+    name another tag has merges the two after asking; Delete takes a tag off every loop."""
+    from anomalizer_desktop.ui import plain_text
+    from anomalizer_desktop.ui.tag_manager_dialog import TagManagerDialog
+
+    path, _ = scored_library
+    ids = [window.model.sample_id(r) for r in range(6)]
+    window.set_tags(ids[:3], ["drms"], ())
+    window.set_tags(ids[3:4], ["drums"], ())
+    window.set_tags(ids[4:6], ["dark", "keep"], ())
+    assert window.tag_keys.keys == {1: "drms", 2: "drums", 3: "dark", 4: "keep"}
+    window.show_tag("drms")
+    window.filter_text.setText(
+        window.model.library.names[window.model.library.ids.tolist().index(ids[0])]
+    )
+    assert window.model.visible_ids().tolist() == [ids[0]]  # two of its loops hidden
+    asked = []
+
+    def answer(parent, title, question):
+        asked.append(question)
+        return answers.pop(0)
+
+    answers: list[bool] = []
+    monkeypatch.setattr(plain_text, "confirm", answer)
+    monkeypatch.setattr(plain_text, "warn", lambda parent, title, text: asked.append(text))
+    dialog = TagManagerDialog(window, window)
+    qtbot.addWidget(dialog)
+
+    def rows():
+        return [
+            tuple(dialog.table.item(r, c).text() for c in range(3))
+            for r in range(dialog.table.rowCount())
+        ]
+
+    assert rows() == [
+        ("drms", "3", "1"),
+        ("dark", "2", "3"),
+        ("keep", "2", "4"),
+        ("drums", "1", "2"),
+    ]
+    assert dialog.current_tag() == "drms"
+    assert dialog.rename("drms", "  Kick   drums ")
+    tags = _stored_tags(path)
+    assert [tags[i] for i in ids[:4]] == [("Kick drums",)] * 3 + [("drums",)]
+    assert window.tag_keys.keys[1] == "Kick drums"
+    assert window.filter_tag.currentData() == "Kick drums"
+    assert [window.filter_tag.itemText(i) for i in range(window.filter_tag.count())][2:] == [
+        "Kick drums (3)",
+        "dark (2)",
+        "keep (2)",
+        "drums (1)",
+    ]
+    assert window.act_undo.text() == "Undo rename the tag drms to Kick drums on 3 loops"
+    assert (
+        window.statusBar()
+        .currentMessage()
+        .startswith("Renamed the tag drms to Kick drums on 3 loops.")
+    )
+    assert rows()[0] == ("Kick drums", "3", "1") and dialog.current_tag() == "Kick drums"
+
+    window.undo()
+    assert [_stored_tags(path)[i] for i in ids[:3]] == [("drms",)] * 3
+    assert window.tag_keys.keys[1] == "drms"
+    window.redo()
+    assert [_stored_tags(path)[i] for i in ids[:3]] == [("Kick drums",)] * 3
+    assert window.tag_keys.keys[1] == "Kick drums"
+
+    # a comma or nothing is no name; a name in use merges, after asking
+    assert not dialog.rename("Kick drums", "a, b") and not dialog.rename("Kick drums", " ")
+    assert asked == [
+        "A tag holds no comma: 'Kick drums' stays as it is.",
+        "A tag needs a name (Delete takes a tag off): 'Kick drums' stays as it is.",
+    ]
+    answers.append(False)
+    assert not dialog.rename("Kick drums", "DRUMS")
+    assert asked[-1] == "'drums' is on 1 loop already. Merge 'Kick drums' (3 loops) into it?"
+    assert _stored_tags(path)[ids[0]] == ("Kick drums",)
+    answers.append(True)
+    assert dialog.rename("Kick drums", "DRUMS")
+    tags = _stored_tags(path)
+    assert [tags[i] for i in ids[:4]] == [("drums",)] * 4  # the spelling in use stays
+    assert window.tag_keys.keys == {2: "drums", 3: "dark", 4: "keep"}  # 1 is free
+    assert window.act_undo.text() == "Undo merge the tag Kick drums into drums on 3 loops"
+    assert rows()[0] == ("drums", "4", "2")
+
+    dialog.table.selectRow(1)
+    assert dialog.current_tag() == "dark"
+    answers.append(True)
+    dialog.ask_delete()
+    assert (
+        asked[-1]
+        == "Take 'dark' off 2 loops? The loops stay, and Ctrl+Z in the window puts it back."
+    )
+    tags = _stored_tags(path)
+    assert (tags[ids[4]], tags[ids[5]]) == (("keep",), ("keep",))
+    assert window.act_undo.text() == "Undo take dark off 2 loops"
+    assert [r[0] for r in rows()] == ["drums", "keep"]
+    window.undo()
+    assert _stored_tags(path)[ids[4]] == ("dark", "keep")
+
+    window.filter_text.setText("")
+    dialog.refresh("keep")
+    dialog.show_loops()
+    assert window.filter_tag.currentData() == "keep"
+    assert sorted(window.model.visible_ids().tolist()) == sorted(ids[4:6])
+    assert not dialog.isVisible()
+
+
+def test_a_tag_renamed_with_g_on_all_its_loops_takes_its_key_along(qtbot, window):
+    """Every loop of a tag's set selected and the new name typed in G is a rename: the key
+    goes with it. Renamed on some of its loops only, the old tag keeps its key."""
+    ids = [window.model.sample_id(r) for r in range(3)]
+    window.set_tags(ids, ["drms"], ())
+    window.set_tags(ids[:1], ["drms", "song a"], ("drms",))
+    assert window.tag_keys.keys == {1: "drms", 2: "song a"}
+    window.set_tags(ids[1:], ["drums"], ("drms",))  # not its last loops: a new tag
+    assert window.tag_keys.keys == {1: "drms", 2: "song a", 3: "drums"}
+    window.set_tags(ids[:1], ["song a", "kit"], ("drms", "song a"))  # the last drms
+    assert window.tag_keys.keys == {1: "kit", 2: "song a", 3: "drums"}
+    window.undo()
+    assert window.tag_keys.keys == {1: "drms", 2: "song a", 3: "drums"}
