@@ -609,13 +609,15 @@ class Store(LibraryViews):
     def _upsert_user_data_each(
         db: sqlite3.Connection, column: str, values: Mapping[object, list[int]]
     ) -> None:
-        """`_upsert_user_data` for many values at once: one statement over (id, value) pairs."""
+        """`_upsert_user_data` for many values at once: one statement over (id, value) pairs.
+        `json_extract`, not the `->>` of SQLite 3.38 (as fast here): Ubuntu 22.04's Python
+        has SQLite 3.37."""
         # by id alone, stably: an id given twice gets its last value, as statements in turn
         pairs = sorted(((i, value) for value, ids in values.items() for i in ids), key=_first)
         db.execute(
             f"INSERT INTO user_data(sample_id, {column}, updated_at)"
-            " SELECT s.id, j.value ->> 1, ? FROM json_each(?) j"
-            " JOIN samples s ON s.id = j.value ->> 0"
+            " SELECT s.id, json_extract(j.value, '$[1]'), ? FROM json_each(?) j"
+            " JOIN samples s ON s.id = json_extract(j.value, '$[0]')"
             f" WHERE true ON CONFLICT(sample_id) DO UPDATE SET {column} = excluded.{column},"
             " updated_at = excluded.updated_at",
             (time.time(), json.dumps(pairs)),
