@@ -203,16 +203,17 @@ class WindowBuilder:
         transport.addStretch(1)
         self.keys_hint = KeyHints(
             [
+                # in the order a producer needs them (dropped from the end where space is
+                # short); no "L loop": its checkbox says "Loop (L)"
                 "Space play",
                 "↑↓ move",
-                "L loop",
                 "T typical",
                 "U unusual",
                 "0 clear",
-                "N note",
                 "G tag",
-                "S like this",
                 "1-9 tag keys",
+                "N note",
+                "S like this",
                 "F1 all keys",
             ]
         )
