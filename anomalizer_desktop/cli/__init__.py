@@ -17,7 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from anomalizer_desktop import __version__
-from anomalizer_desktop.cli import bench_commands, library_commands, loop_commands, model_commands
+from anomalizer_desktop.cli import (
+    bench_commands,
+    demo_commands,
+    library_commands,
+    loop_commands,
+    model_commands,
+)
 from anomalizer_desktop.cli.clap_args import add_clap_options
 from anomalizer_desktop.cli.termination import Terminated, signals_unwind
 from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
@@ -152,6 +158,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-train", action="store_true", help="scan and embed only; leave the scores as they are"
     )
     p.set_defaults(func=library_commands.cmd_start, creates_library=True)
+
+    p = sub.add_parser(
+        "demo", parents=[common], help="write demo loops to try the app on (no download)"
+    )
+    p.add_argument(
+        "folder", nargs="?", metavar="FOLDER", help="where (default: the user data folder)"
+    )
+    p.set_defaults(func=demo_commands.cmd_demo, needs_store=False)
 
     p = sub.add_parser("list", parents=[common], help="list the library")
     p.add_argument("--sort", choices=sorted(SORT_COLUMNS), default=None)

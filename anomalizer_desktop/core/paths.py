@@ -15,6 +15,11 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+def demo_folder() -> Path:
+    """Where the demo loops (core.demo_loops) go unless told otherwise: beside the library."""
+    return data_dir() / "demo loops"
+
+
 def default_library_path() -> Path:
     return data_dir() / "library.sqlite"
 

@@ -67,6 +67,17 @@ def score_new_loops_job(embedder: str):
     return factory
 
 
+def demo_loops_job(folder):
+    """Write the demo loops into `folder` (core.demo_loops); returns what it wrote."""
+
+    def factory(_store, cancel):
+        from anomalizer_desktop.core.demo_loops import write_demo_loops
+
+        return (yield from write_demo_loops(folder, cancel))
+
+    return factory
+
+
 def flag_backup_job(store, _cancel):
     """Write the flags' backup beside the library (`MainWindow._back_up_flags`); fails when
     it could not be written."""

@@ -179,6 +179,7 @@ class MainWindow(
         self.keys_everywhere(self.map.view, self.waveform, self.explain_panel)
         self.embedder_box.currentTextChanged.connect(lambda _name: self.reload())
         self.welcome_button.clicked.connect(self.choose_folder)
+        self.demo_button.clicked.connect(self.try_demo_loops)
         # at 100k loops the map redraws in about 0.1 s: not on every keystroke in the filter
         self._map_filter_timer = QTimer(self, singleShot=True, interval=150)
         self._map_filter_timer.timeout.connect(self._filter_map)

@@ -277,9 +277,16 @@ class WindowBuilder:
         text.setMaximumWidth(620)
         self.welcome_button = QPushButton("Add a folder of loops…")
         self.welcome_button.setMinimumHeight(40)
+        self.demo_button = QPushButton("Try it on demo loops")
+        self.demo_button.setMinimumHeight(40)
+        self.demo_button.setToolTip(
+            "44 loops made on this computer (drums and bass, and four that do not fit),"
+            " written beside the library and added to it: see the app at work in a minute"
+        )
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.welcome_button)
+        row.addWidget(self.demo_button)
         row.addStretch(1)
         layout.addWidget(title)
         wrap = QHBoxLayout()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog
 from anomalizer_desktop.core.detector.freshness import EMBED, RETRAIN_WITH_FLAGS, SCORE, TRAIN
 from anomalizer_desktop.core.detector.spec import ModelSpec
 from anomalizer_desktop.core.library.scanner import UNREACHABLE_FOLDER, reachable_roots
+from anomalizer_desktop.core.paths import demo_folder
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import jobs, plain_text
 from anomalizer_desktop.ui.closing import unless_closed
@@ -82,12 +83,22 @@ class LibraryJobs:
             return
         plain_text.warn(self, "anomalizer", message.splitlines()[0][:400])
 
-    def add_folders(self, paths: list[str]) -> None:
+    def add_folders(self, paths: list[str], remember: bool = True) -> None:
         """Scan these folders, then embed and train (the producer's one-step path)."""
-        if paths:  # however they came (dialog or drop): the next dialog opens beside them
+        if paths and remember:  # dialog or drop: the next dialog opens beside them
             self.settings.set("last_folder", paths[-1])
         self._chain = [self.start_embed, self._train_with_any_flags]
         self._run("scan", "Scanning", jobs.scan_job(paths))
+
+    def try_demo_loops(self) -> None:
+        """The welcome page's "Try it on demo loops": write the demo loops (core.demo_loops)
+        beside the library's data, then add their folder as any folder is added."""
+
+        folder = demo_folder()
+        # the next step of the chain, as Embed and Train follow a scan (in on_done, the chain
+        # it starts would go on at once, before the scan)
+        self._chain = [lambda: self.add_folders([str(folder)], remember=False)]
+        self._run("demo", "Writing demo loops", jobs.demo_loops_job(folder))
 
     def choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(

@@ -2499,3 +2499,41 @@ def test_the_audition_keys_work_on_the_map_the_waveform_and_the_panel(
     qtbot.keyClick(window.explain_panel, Qt.Key.Key_T)
     with Store(path) as other:
         assert {r.id: r.flag for r in other.list_samples()}[below] == "typical"
+
+
+def test_the_welcome_pages_demo_loops_are_written_added_and_scored(
+    qtbot, tmp_path, settings, monkeypatch
+):
+    """A first start with no loops at hand: "Try it on demo loops" writes them beside the
+    library, adds their folder as Add folder does (scan, embed, train), and the four that do
+    not belong come first; the next Add folder dialog does not open in the app's data."""
+    from anomalizer_desktop.core.demo_loops import ODD_NAMES
+    from anomalizer_desktop.ui import window_jobs
+    from anomalizer_desktop.ui.main_window import MainWindow
+    from anomalizer_desktop.ui.player import AudioPlayer
+    from anomalizer_desktop.ui.workers import JobRunner
+
+    folder = tmp_path / "data" / "demo loops"
+    monkeypatch.setattr(window_jobs, "demo_folder", lambda: folder)
+    path = tmp_path / "new.sqlite"
+    store = Store(path)
+    window = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none here"))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    assert window.pages.currentIndex() == 0  # the welcome page, with the demo's button
+    qtbot.mouseClick(window.demo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: (
+            window.model.rowCount() == 44
+            and not window.runner.any_running()
+            and not np.isnan(window.model.library.score).any()
+        ),
+        timeout=60_000,
+    )
+    assert window.pages.currentIndex() == 1
+    top = {os.path.basename(window.model.path(row)) for row in range(4)}
+    assert top == set(ODD_NAMES)  # sorted by Unusual %, the oddest first
+    assert [p for _, p in store.roots()] == [str(folder)]
+    assert settings.get("last_folder") != str(folder)
+    window.runner.cancel_all()
+    store.close()
