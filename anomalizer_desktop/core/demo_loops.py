@@ -13,6 +13,8 @@ Key columns.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,7 @@ import numpy as np
 import soundfile as sf
 from scipy import signal
 
+from anomalizer_desktop.core.errors import AnomalizerError, os_error_text
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.paths import demo_folder
 
@@ -52,7 +55,6 @@ def write_demo_loops(folder: Path | None = None, cancel: CancelToken | None = No
     yielding Progress per loop. Only the demo's own file names are written: anything else in
     the folder stays as it is, and so does a demo loop already there."""
     folder = Path(folder) if folder is not None else demo_folder()
-    folder.mkdir(parents=True, exist_ok=True)
     makers = _loop_makers()
     done = DemoLoops(folder)
     for number, (name, make) in enumerate(makers, 1):
@@ -61,7 +63,13 @@ def write_demo_loops(folder: Path | None = None, cancel: CancelToken | None = No
             break
         path = folder / name
         if not path.is_file():
-            _write_wav(path, make())
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                _write_wav(path, make())
+            except OSError as error:
+                raise AnomalizerError(
+                    f"the demo loops cannot be written to {folder}: {os_error_text(error)}"
+                ) from None
         done.paths.append(path)
         if name in ODD_NAMES:
             done.odd.append(path)
@@ -77,9 +85,15 @@ def _write_wav(path: Path, audio: np.ndarray) -> None:
     """16-bit stereo WAV at a peak of -1 dBFS, written beside and renamed into place (never
     half a file)."""
     audio = audio * (PEAK / max(float(np.abs(audio).max()), 1e-9))
+    wav = io.BytesIO()  # made in memory: a folder that cannot be written to is an OSError,
+    sf.write(wav, audio, SR, subtype="PCM_16", format="WAV")  # not libsndfile's "System error"
     part = path.with_name(f".{path.name}.part")
-    sf.write(part, audio, SR, subtype="PCM_16", format="WAV")
-    os.replace(part, path)
+    try:
+        part.write_bytes(wav.getvalue())
+        os.replace(part, path)
+    finally:
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
 
 
 def _loop_makers() -> list[tuple[str, object]]:

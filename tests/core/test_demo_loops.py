@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 import soundfile as sf
 
 from anomalizer_desktop.cli import main
@@ -14,6 +15,7 @@ from anomalizer_desktop.core.demo_loops import BASSES, BEATS, ODD_NAMES, PEAK, w
 from anomalizer_desktop.core.detector.spec import ModelSpec
 from anomalizer_desktop.core.detector.training import train
 from anomalizer_desktop.core.embedding.job import embed
+from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import CancelToken, run_job
 from anomalizer_desktop.core.library.scanner import scan
 from anomalizer_desktop.core.library.store import Store
@@ -76,3 +78,14 @@ def test_anomalizer_demo_writes_them_and_says_how_to_score_them(tmp_path, capsys
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"wrote 44 demo loops to {tmp_path / 'd'}"
     assert lines[1].startswith("score them: anomalizer start ")
+
+
+def test_a_folder_the_demo_cannot_write_to_is_said_plainly(tmp_path, capsys):
+    taken = tmp_path / "a file"
+    taken.write_text("not a folder")
+    with pytest.raises(AnomalizerError, match=r"the demo loops cannot be written to .*a file"):
+        run_job(write_demo_loops(taken))
+    assert main(["demo", str(taken), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"anomalizer: the demo loops cannot be written to {taken}: ")
+    assert "Traceback" not in err and taken.read_text() == "not a folder"
