@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         gone_since_last_time,
         remember_library,
     )
+    from anomalizer_desktop.ui.theme import apply_theme
     from anomalizer_desktop.ui.window_repair import route_damage_to_windows
     from anomalizer_desktop.ui.workers import JobRunner
 
@@ -62,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setDesktopFileName(DESKTOP_FILE)
     app.setWindowIcon(app_icon())
     settings = Settings()
+    apply_theme(app, settings.get("theme"))
     apply_model_folder(settings)  # where CLAP checkpoints are looked for
     library = resolve_library_path(args.library or settings.get("library") or None)
     default = resolve_library_path()

@@ -19,6 +19,7 @@ from anomalizer_desktop.core.library.trash import file_identity, links_left_behi
 from anomalizer_desktop.core.text import unusual_percent
 from anomalizer_desktop.ui.library_data import LibraryData
 from anomalizer_desktop.ui.plain_text import tip
+from anomalizer_desktop.ui.theme import colour
 from anomalizer_desktop.ui.widgets.scatter_map import colour_bin, colour_bins
 
 COLUMNS = [
@@ -125,13 +126,11 @@ class LibraryTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:
             if lib.status[row] == "error":
-                return QColor("#c0392b")
+                return QColor(colour("error"))
             if lib.status[row] == "missing":
                 return QColor("#8a8a8a")
-            if key == "flag" and lib.flags[row] == "unusual":
-                return QColor("#d35400")
-            if key == "flag" and lib.flags[row] == "typical":
-                return QColor("#2874a6")
+            if key == "flag" and lib.flags[row] in ("unusual", "typical"):
+                return QColor(colour(lib.flags[row]))
         return None
 
     def _display(self, key: str, row: int) -> str:

@@ -11,6 +11,7 @@ import os
 
 import numpy as np
 from PySide6.QtCore import (
+    QEvent,
     QItemSelection,
     QItemSelectionModel,
     QItemSelectionRange,
@@ -116,6 +117,7 @@ class MainWindow(
         self.damage_messages: set[str] = set()  # see LibraryRepair
         self.outside_changes = OutsideChanges(store, runner, self)
         self._build_ui()
+        self.restyle()
         self._build_actions()
         self._connect()
         self.resize(first_size(self.screen().availableGeometry().size()))
@@ -602,6 +604,13 @@ class MainWindow(
             return
         self.store.backing_up_elsewhere()
         handle.failed.connect(lambda _message: self.store.backup_failed_elsewhere())
+
+    def changeEvent(self, event) -> None:
+        """A new palette (Preferences > Appearance, or the desktop's own turning dark): the
+        colours the window sets itself follow it."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "likeness_button"):
+            self.restyle()
 
     def closeEvent(self, event) -> None:
         current = self.table.currentIndex()

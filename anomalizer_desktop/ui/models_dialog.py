@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from anomalizer_desktop.core.embedding.clap.store import KNOWN, installed, models_dir
 from anomalizer_desktop.ui import plain_text
+from anomalizer_desktop.ui.theme import colour
 
 #: starts a job the way the window does: (kind, title, factory, on_done) -> handle or None
 StartJob = Callable[..., object]
@@ -66,7 +67,7 @@ class ModelsDialog(QDialog):
             "in the status bar, and a cancelled download resumes. The dsp embedder needs no model."
         )
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #5f6368")
+        self.message.setStyleSheet(f"color: {colour('muted')}")
         buttons = QHBoxLayout()
         for button in (self.download_button, self.import_button, self.remove_button):
             buttons.addWidget(button)

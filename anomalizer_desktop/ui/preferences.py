@@ -1,5 +1,6 @@
-"""Preferences: library location, default embedder, model folder, audio output, auto-play,
-checking the folders when a library opens, and how many networks a Deep SVDD run trains."""
+"""Preferences: library location, default embedder, model folder, appearance, audio output,
+auto-play, checking the folders when a library opens, and how many networks a Deep SVDD run
+trains."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from anomalizer_desktop.core.embedding.base import available_embedders
 from anomalizer_desktop.ui.settings import Settings, embedder_id
+from anomalizer_desktop.ui.theme import THEME_NAMES, THEMES, colour
 
 
 def output_devices() -> list[str]:
@@ -66,6 +68,13 @@ class PreferencesDialog(QDialog):
         if chosen and self.audio.findData(chosen) < 0:  # unplugged now: OK must not drop it
             self.audio.addItem(f"{chosen} (not connected)", chosen)
         self.audio.setCurrentIndex(max(self.audio.findData(chosen), 0))
+        self.theme = QComboBox()
+        for theme in THEMES:
+            self.theme.addItem(THEME_NAMES[theme], theme)
+        self.theme.setCurrentIndex(max(0, self.theme.findData(settings.get("theme"))))
+        self.theme.setToolTip(
+            "Dark suits a dim studio and sits well beside a DAW; System follows the desktop"
+        )
         self.autoplay = QCheckBox("Play each loop as I move through the list")
         self.autoplay.setChecked(settings.get("autoplay"))
         self.check_folders = QCheckBox("Look for new, changed and moved loops when a library opens")
@@ -85,6 +94,7 @@ class PreferencesDialog(QDialog):
         form.addRow("Library file", _path_row(self.library, self._choose_library))
         form.addRow("Default embedder", self.embedder)
         form.addRow("Model folder", _path_row(self.model_folder, self._choose_models))
+        form.addRow("Appearance", self.theme)
         form.addRow("Audio output", self.audio)
         form.addRow("Auto-play", self.autoplay)
         form.addRow("Folders", self.check_folders)
@@ -93,7 +103,7 @@ class PreferencesDialog(QDialog):
             "A new library file takes effect at the next start "
             "(Library > Open library… switches libraries at once)."
         )
-        note.setStyleSheet("color: #777")
+        note.setStyleSheet(f"color: {colour('muted')}")
         form.addRow(note)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -120,6 +130,7 @@ class PreferencesDialog(QDialog):
             self.settings.set("embedder", self.embedder.currentText())
         self.settings.set("model_folder", self.model_folder.text().strip())
         self.settings.set("audio_device", self.audio.currentData())
+        self.settings.set("theme", self.theme.currentData())
         self.settings.set("autoplay", self.autoplay.isChecked())
         self.settings.set("check_folders", self.check_folders.isChecked())
         self.settings.set("svdd_ensemble", self.svdd_ensemble.value())

@@ -20,6 +20,7 @@ DEFAULTS = {
     "model_folder": "",
     "audio_device": "",
     "autoplay": True,
+    "theme": "system",  # ui.theme: system, dark or light
     "match_levels": False,
     "loop": False,
     "next_after_flag": False,  # T, U or 0 on one loop moves on to the next one down

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QComboBox, QLabel, QToolBar
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QToolBar
 
 from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
 from anomalizer_desktop.core.embedding.clap.store import models_dir
@@ -27,6 +27,7 @@ from anomalizer_desktop.ui.settings import (
     recent_libraries,
     remember_library,
 )
+from anomalizer_desktop.ui.theme import apply_theme
 
 
 class WindowActions:
@@ -297,6 +298,8 @@ class WindowActions:
         dialog = PreferencesDialog(self.settings, self)
         device = self.settings.get("audio_device") or None
         if dialog.exec():
+            apply_theme(QApplication.instance(), self.settings.get("theme"))  # at once
+            self.restyle()  # (a window not shown yet gets no PaletteChange)
             self.autoplay_box.setChecked(self.settings.get("autoplay"))
             if (self.settings.get("audio_device") or None) != device:  # at once, not next start
                 self.player.use_device(self.settings.get("audio_device") or None)

@@ -29,6 +29,7 @@ from anomalizer_desktop.ui.library_model import COLUMN_INDEX
 from anomalizer_desktop.ui.plain_text import plain_label, tip
 from anomalizer_desktop.ui.table_layout import TableLayout
 from anomalizer_desktop.ui.tag_dialog import FilterTagCompleter
+from anomalizer_desktop.ui.theme import colour
 from anomalizer_desktop.ui.widgets.explain_panel import ExplainPanel
 from anomalizer_desktop.ui.widgets.job_status import JobStatus
 from anomalizer_desktop.ui.widgets.key_hints import KeyHints
@@ -97,11 +98,6 @@ class WindowBuilder:
             Qt.ItemDataRole.ToolTipRole,
         )
         self.likeness_button = QPushButton()  # "Like x.wav ✕", while sorted by likeness
-        self.likeness_button.setStyleSheet(
-            "QPushButton { background: #e8f0fe; color: #1a3d7c; border: 1px solid #aac4f5;"
-            " border-radius: 9px; padding: 2px 10px; }"
-            " QPushButton:hover { background: #d2e3fc; }"
-        )
         self.likeness_button.hide()
         filters = QHBoxLayout()
         filters.addWidget(self.filter_text, 1)
@@ -260,6 +256,20 @@ class WindowBuilder:
         self.statusBar().addPermanentWidget(self.problems_button)
         self.statusBar().addPermanentWidget(self.counts_label)
 
+    def restyle(self) -> None:
+        """The colours the window sets itself, for the background it has now (ui.theme): at
+        the start, and again when the palette changes (Preferences > Appearance, or a desktop
+        that turns dark)."""
+        self.likeness_button.setStyleSheet(
+            f"QPushButton {{ background: {colour('pill_bg')}; color: {colour('pill_fg')};"
+            f" border: 1px solid {colour('pill_border')}; border-radius: 9px;"
+            f" padding: 2px 10px; }} QPushButton:hover {{ background: {colour('pill_hover')}; }}"
+        )
+        self.welcome_status.setStyleSheet(
+            f"color: {colour('accent')}; font-size: 14px; padding: 12px;"
+        )
+        self.table.viewport().update()  # the flags' colours
+
     def _build_welcome(self) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
@@ -297,7 +307,6 @@ class WindowBuilder:
         layout.addLayout(row)
         self.welcome_status = plain_label()
         self.welcome_status.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.welcome_status.setStyleSheet("color: #2874a6; font-size: 14px; padding: 12px;")
         layout.addWidget(self.welcome_status)
         layout.addStretch(2)
         return page

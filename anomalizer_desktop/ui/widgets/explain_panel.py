@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import os
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QEvent, QUrl, Signal
 from PySide6.QtWidgets import QTextBrowser
 
 from anomalizer_desktop.core.analysis.explain import (
@@ -28,8 +28,20 @@ class ExplainPanel(QTextBrowser):
         super().__init__(parent)
         self.setOpenLinks(False)
         self._links: list[str] = []  # neighbour paths, by the number in their link
+        self._html = ""  # what the panel shows, as given
         self.anchorClicked.connect(self._clicked)
         self.show_message("Select a loop to see why it is (or is not) unusual.")
+
+    def changeEvent(self, event) -> None:
+        """A new palette (Preferences > Appearance): the links take its colour. A document
+        keeps the link colour it was made with, so it is made again from the same HTML."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.setHtml(self._html)
+
+    def _show(self, text: str) -> None:
+        self._html = text
+        self.setHtml(text)
 
     def _clicked(self, url: QUrl) -> None:
         """A link "loop:N" names the N-th neighbour shown."""
@@ -37,7 +49,7 @@ class ExplainPanel(QTextBrowser):
             self.loop_chosen.emit(self._links[int(url.path())])
 
     def show_message(self, text: str) -> None:
-        self.setHtml(f"<p style='color:#9aa0a6'>{html.escape(text)}</p>")
+        self._show(f"<p style='color:#9aa0a6'>{html.escape(text)}</p>")
 
     def show_explanation(self, result) -> None:
         """Show a core.analysis.explain.Explanation."""
@@ -91,4 +103,4 @@ class ExplainPanel(QTextBrowser):
                 )
                 self._links.append(path)
             parts.append("</ul>")
-        self.setHtml("".join(parts))
+        self._show("".join(parts))
