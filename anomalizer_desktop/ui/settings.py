@@ -69,6 +69,10 @@ class Settings:
 
 #: how many library files Library > Open recent lists
 RECENT_LIBRARIES = 8
+#: how many libraries' own lines (the loop a window closed on, the tag keys) are kept: a
+#: producer with a library per project keeps their keys past the eighth (RECENT_LIBRARIES
+#: was the bound until 2026-11-30, and the ninth library's keys were given out again)
+LIBRARY_LINES_KEPT = 64
 
 
 def recent_libraries(settings: Settings) -> list[str]:
@@ -76,23 +80,23 @@ def recent_libraries(settings: Settings) -> list[str]:
     return [line for line in str(settings.get("recent_libraries")).splitlines() if line]
 
 
-def _put_first(settings: Settings, key: str, library: str, line: str) -> None:
+def _put_first(settings: Settings, key: str, library: str, line: str, keep: int) -> None:
     """Put `line` first in a per-library list (one line each, the library's path up to a tab
     or the end), dropping the older line of the same library however it was spelled; the
-    RECENT_LIBRARIES libraries used last are kept."""
+    `keep` libraries used last are kept."""
     real = os.path.realpath(library)
     others = [
         old
         for old in str(settings.get(key)).splitlines()
         if old and os.path.realpath(old.partition("\t")[0]) != real
     ]
-    settings.set(key, "\n".join([line, *others][:RECENT_LIBRARIES]))
+    settings.set(key, "\n".join([line, *others][:keep]))
 
 
 def remember_library(settings: Settings, path: str | os.PathLike[str]) -> None:
     """Put a library file first in the recent list (once, however it was spelled)."""
     path = os.path.abspath(os.fspath(path))
-    _put_first(settings, "recent_libraries", path, path)
+    _put_first(settings, "recent_libraries", path, path, RECENT_LIBRARIES)
 
 
 def gone_since_last_time(
@@ -121,12 +125,12 @@ def library_line(settings: Settings, key: str, library: str | os.PathLike[str]) 
 def keep_library_line(
     settings: Settings, key: str, library: str | os.PathLike[str], text: str
 ) -> None:
-    """Keep `text` for this library in a per-library list, first (for the RECENT_LIBRARIES
+    """Keep `text` for this library in a per-library list, first (for the LIBRARY_LINES_KEPT
     libraries used last; a library name or a text with a tab or a line break is not kept)."""
     library = os.path.abspath(os.fspath(library))
     if any(c in part for part in (library, text) for c in "\t\n\r"):
         return
-    _put_first(settings, key, library, f"{library}\t{text}")
+    _put_first(settings, key, library, f"{library}\t{text}", LIBRARY_LINES_KEPT)
 
 
 def last_loop(settings: Settings, library: str | os.PathLike[str]) -> str | None:

@@ -44,3 +44,25 @@ def test_a_renamed_tag_takes_its_key_along_and_a_merged_one_frees_it():
     assert keys.renamed("bass", "sub") == keys  # no key: nothing to move
     chosen = TagKeys({4: "drms"}, chosen=True)  # a rename is the producer's own change
     assert chosen.renamed("drms", "drums") == TagKeys({4: "drums"}, chosen=True)
+
+
+def test_keys_outlive_the_recent_list_a_library_per_project(tmp_path):
+    """Open recent lists 8 libraries; their own keys are kept for many more, so the keys of a
+    producer's ninth project library are not given out again."""
+    from anomalizer_desktop.ui.settings import (
+        LIBRARY_LINES_KEPT,
+        RECENT_LIBRARIES,
+        recent_libraries,
+        remember_library,
+    )
+
+    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    libraries = [tmp_path / f"song-{i}.sqlite" for i in range(20)]
+    for i, library in enumerate(libraries):
+        remember_library(settings, library)
+        save_tag_keys(settings, library, TagKeys({1: f"take {i}"}))
+    assert len(recent_libraries(settings)) == RECENT_LIBRARIES < len(libraries)
+    assert load_tag_keys(settings, libraries[0]) == TagKeys({1: "take 0"})
+    for i in range(LIBRARY_LINES_KEPT):
+        save_tag_keys(settings, tmp_path / f"more-{i}.sqlite", TagKeys({2: "x"}))
+    assert load_tag_keys(settings, libraries[0]) == TagKeys()  # the bound is still there
