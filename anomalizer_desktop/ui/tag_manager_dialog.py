@@ -152,6 +152,8 @@ class TagManagerDialog(QDialog):
             why = "holds no comma" if new else "needs a name (Delete takes a tag off)"
             plain_text.warn(self, "Rename tag", f"A tag {why}: {old!r} stays as it is.")
             return False
+        if new[0] == old:
+            return False  # as it was: no step to undo
         counts = self.owner.library_tag_counts()
         other = next(
             (t for t in counts if t.casefold() == new[0].casefold() != old.casefold()), None

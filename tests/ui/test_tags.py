@@ -519,6 +519,8 @@ def test_manage_tags_renames_merges_and_deletes_a_tag_on_every_loop(
     assert [_stored_tags(path)[i] for i in ids[:3]] == [("Kick drums",)] * 3
     assert window.tag_keys.keys[1] == "Kick drums"
 
+    steps = window.undo_stack.count()
+    assert not dialog.rename("Kick drums", " Kick drums") and window.undo_stack.count() == steps
     # a comma or nothing is no name; a name in use merges, after asking
     assert not dialog.rename("Kick drums", "a, b") and not dialog.rename("Kick drums", " ")
     assert asked == [
