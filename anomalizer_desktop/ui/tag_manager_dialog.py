@@ -91,8 +91,8 @@ class TagManagerDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addWidget(self.table)
-        layout.addWidget(self.empty)
+        layout.addWidget(self.table, 1)  # the room goes to the list, or to the line saying
+        layout.addWidget(self.empty, 1, Qt.AlignmentFlag.AlignTop)  # there is none yet
         layout.addWidget(buttons)
         self.resize(480, 420)
         self.refresh()
