@@ -20,6 +20,11 @@ def demo_folder() -> Path:
     return data_dir() / "demo loops"
 
 
+def demo_library_path() -> Path:
+    """The library Help > Try the demo loops opens, apart from the producer's own."""
+    return data_dir() / "demo.sqlite"
+
+
 def default_library_path() -> Path:
     return data_dir() / "library.sqlite"
 

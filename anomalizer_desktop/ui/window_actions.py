@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QToolBar
 
 from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
 from anomalizer_desktop.core.embedding.clap.store import models_dir
+from anomalizer_desktop.core.paths import demo_library_path
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import help_dialogs, plain_text
 from anomalizer_desktop.ui.actions import literal, make_action
@@ -215,6 +216,14 @@ class WindowActions:
             "Keyboard shortcuts", lambda: help_dialogs.show_shortcuts(self), "F1"
         )
         help_menu.addAction(self.act_shortcuts)
+        self.act_demo = action(
+            "Try the demo loops",
+            lambda: self.open_demo(),
+            None,
+            "44 loops made on this computer, four of which do not fit, in a library of their"
+            " own: see the app find them",
+        )
+        help_menu.addAction(self.act_demo)
         help_menu.addAction(
             action(
                 "About anomalizer",
@@ -342,6 +351,20 @@ class WindowActions:
         self.close()
         self.store.close()
         return successor
+
+    def open_demo(self):
+        """Help > Try the demo loops: the demo loops (core.demo_loops) in a library of their
+        own, so a producer's library never gets them; a library without folders yet takes
+        them itself. Returns the window they go into (None when the demo library could not be
+        opened)."""
+        demo = os.path.realpath(demo_library_path())
+        if os.path.realpath(self.store.path) == demo or not self.store.roots():
+            self.try_demo_loops()
+            return self
+        window = self.open_library(demo)
+        if window is not None:
+            window.try_demo_loops()  # loops already there are left as they are
+        return window
 
     def open_window_for(self, store):
         """A window like this one (same settings) on `store`, shown, its folders checked; the

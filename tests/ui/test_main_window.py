@@ -2537,3 +2537,39 @@ def test_the_welcome_pages_demo_loops_are_written_added_and_scored(
     assert settings.get("last_folder") != str(folder)
     window.runner.cancel_all()
     store.close()
+
+
+def test_help_try_the_demo_loops_keeps_them_out_of_the_producers_library(
+    qtbot, window, scored_library, tmp_path, monkeypatch
+):
+    """Help > Try the demo loops from a library with loops opens a library of their own for
+    them (the producer's keeps its 17 loops), where they are scored."""
+    from anomalizer_desktop.core.demo_loops import ODD_NAMES
+    from anomalizer_desktop.ui import window_actions, window_jobs
+
+    path, _ = scored_library
+    demo_library = tmp_path / "data" / "demo.sqlite"
+    demo_library.parent.mkdir()
+    monkeypatch.setattr(window_actions, "demo_library_path", lambda: demo_library)
+    monkeypatch.setattr(window_jobs, "demo_folder", lambda: tmp_path / "data" / "demo loops")
+    assert window.act_demo.text() == "Try the demo loops"
+    demo = window.open_demo()
+    qtbot.addWidget(demo)
+    try:
+        assert demo is not window and demo.store.path == str(demo_library)
+        qtbot.waitUntil(
+            lambda: demo.model.rowCount() == 44
+            and not demo.runner.any_running()
+            and not np.isnan(demo.model.library.score).any(),
+            timeout=60_000,
+        )
+        top = {os.path.basename(demo.model.path(row)) for row in range(4)}
+        assert top == set(ODD_NAMES)
+        with Store(path) as mine:
+            assert len(mine.list_samples()) == 17
+        assert demo.open_demo() is demo  # from the demo library: into itself again
+    finally:
+        demo.runner.cancel_all()
+        qtbot.waitUntil(lambda: not demo.runner.any_running(), timeout=20_000)
+        demo.close()
+        demo.store.close()
