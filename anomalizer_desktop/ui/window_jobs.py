@@ -91,9 +91,9 @@ class LibraryJobs:
         self._run("scan", "Scanning", jobs.scan_job(paths))
 
     def try_demo_loops(self) -> None:
-        """The welcome page's "Try it on demo loops": write the demo loops (core.demo_loops)
-        beside the library's data, then add their folder as any folder is added."""
-
+        """The welcome page's "Try it on demo loops" (and Help > Try the demo loops): write the
+        demo loops (core.demo_loops) beside the library's data, then add their folder as any
+        folder is added."""
         folder = demo_folder()
         # the next step of the chain, as Embed and Train follow a scan (in on_done, the chain
         # it starts would go on at once, before the scan)
