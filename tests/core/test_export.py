@@ -362,3 +362,30 @@ def test_loops_sharing_only_an_edges_hash_both_go_into_a_set(store, loop_folder)
     entries = select_entries(store, paths=drums[:2])
     assert [e.path for e in entries] == drums[:2]
     assert all(e.copies_left_out == 0 for e in entries)
+
+
+def test_a_folder_of_copies_holds_the_files_themselves(library, tmp_path, capsys):
+    """A set to take elsewhere (a USB stick, a collaborator): real files, the same bytes, and
+    replaced only as an earlier export is; `export --format copies` on the command line."""
+    from anomalizer_desktop.cli import main
+    from anomalizer_desktop.core.export import files_size
+    from anomalizer_desktop.core.library.walk import EXPORT_MARKER
+
+    entries = select_entries(library, flag="unusual")
+    target = write_export(entries, "copies", tmp_path / "stick" / "set")
+    names = sorted(os.path.basename(e.path) for e in entries)
+    assert sorted(os.listdir(target)) == sorted([*names, MARKER]) and MARKER == EXPORT_MARKER
+    for entry in entries:
+        copy = target / os.path.basename(entry.path)
+        assert not copy.is_symlink() and copy.read_bytes() == Path(entry.path).read_bytes()
+    assert files_size(entries) == sum(os.path.getsize(e.path) for e in entries) > 0
+    with pytest.raises(FolderNotEmptyError):
+        write_export(entries[:1], "copies", target)
+    write_export(entries[:1], "copies", target, overwrite=True)  # its own files: replaced
+    assert sorted(os.listdir(target)) == sorted([os.path.basename(entries[0].path), MARKER])
+
+    out = tmp_path / "cli-set"
+    command = ["--library", library.path, "export", str(out), "--format", "copies"]
+    assert main([*command, "--flag", "unusual", "-q"]) == 0
+    assert sorted(os.listdir(out)) == sorted([*names, MARKER])
+    assert not any((out / n).is_symlink() for n in names)

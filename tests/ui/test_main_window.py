@@ -422,7 +422,7 @@ def test_exporting_to_an_earlier_folder_export_asks_before_replacing_it(
     again = dialog_for(target)
     again.top_n.setValue(2)
     assert not again.export() and sorted(os.listdir(target)) == first
-    assert asked == [f"{target} holds an earlier export. Replace its links with this one?"]
+    assert asked == [f"{target} holds an earlier export. Replace it with this one?"]
     monkeypatch.setattr(plain_text, "confirm", lambda *args: True)
     assert again.export() and len(os.listdir(target)) == 2 + 1  # two links and the marker
     mine = tmp_path / "my loops"
@@ -431,6 +431,28 @@ def test_exporting_to_an_earlier_folder_export_asks_before_replacing_it(
     assert not dialog_for(mine).export()
     assert os.listdir(mine) == ["kick.wav"]
     assert "holds files an export did not make (kick.wav)" in warnings[-1]
+
+
+def test_the_export_dialog_writes_a_folder_of_copies_and_says_their_size(
+    qtbot, window, tmp_path
+):
+    from anomalizer_desktop.core.text import file_size
+    from anomalizer_desktop.ui.export_dialog import ExportDialog
+
+    dialog = ExportDialog(window.store, [], window)
+    qtbot.addWidget(dialog)
+    dialog.which.setCurrentIndex(dialog.which.findData("top"))
+    dialog.top_n.setValue(3)
+    assert dialog.format.itemText(dialog.format.findData("copies")) == "Folder of copies"
+    assert dialog.count_label.text() == "3 loops will be exported."
+    dialog.format.setCurrentIndex(dialog.format.findData("copies"))
+    size = sum(os.path.getsize(e.path) for e in dialog.entries())
+    assert dialog.count_label.text() == f"3 loops will be exported, {file_size(size)} of copies."
+    dialog.target.setText(str(tmp_path / "to take along"))
+    assert dialog.export()
+    copies = [n for n in os.listdir(tmp_path / "to take along") if n.endswith(".wav")]
+    assert len(copies) == 3
+    assert not any((tmp_path / "to take along" / n).is_symlink() for n in copies)
 
 
 def test_export_failure_keeps_the_dialog_open(qtbot, window, tmp_path, monkeypatch):
@@ -2558,9 +2580,11 @@ def test_help_try_the_demo_loops_keeps_them_out_of_the_producers_library(
     try:
         assert demo is not window and demo.store.path == str(demo_library)
         qtbot.waitUntil(
-            lambda: demo.model.rowCount() == 44
-            and not demo.runner.any_running()
-            and not np.isnan(demo.model.library.score).any(),
+            lambda: (
+                demo.model.rowCount() == 44
+                and not demo.runner.any_running()
+                and not np.isnan(demo.model.library.score).any()
+            ),
             timeout=60_000,
         )
         top = {os.path.basename(demo.model.path(row)) for row in range(4)}

@@ -1,7 +1,9 @@
-"""Export tagged sets for a DAW: M3U8, XSPF, CSV and folders of links, written atomically."""
+"""Export tagged sets for a DAW: M3U8, XSPF, CSV, folders of links and folders of copies,
+written atomically."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -11,7 +13,11 @@ from anomalizer_desktop.core.export.formats import to_csv, to_m3u8, to_xspf
 from anomalizer_desktop.core.export.selection import ExportEntry, ExportError, select_entries
 from anomalizer_desktop.core.replacing import refuse_replacing_another_kind
 
-FORMATS = ("m3u8", "xspf", "csv", "folder")
+#: "folder" links to the loops where they are (a DAW on this computer); "copies" copies them
+#: (a set to take elsewhere: a USB stick, a collaborator, a laptop on stage)
+FORMATS = ("m3u8", "xspf", "csv", "folder", "copies")
+#: the formats that write a folder
+FOLDER_FORMATS = ("folder", "copies")
 
 
 #: the file names each playlist format may replace (any letter case)
@@ -30,16 +36,28 @@ def write_export(
         return atomic_write_text(target, to_xspf(entries, title=Path(target).stem))
     if fmt == "csv":
         return atomic_write_text(target, to_csv(entries))
-    if fmt == "folder":
-        return write_link_folder(entries, target, overwrite=overwrite)[0]
+    if fmt in FOLDER_FORMATS:
+        return write_link_folder(entries, target, overwrite=overwrite, copy=fmt == "copies")[0]
     raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
+def files_size(entries: list[ExportEntry]) -> int:
+    """The bytes the entries' files take (what a folder of copies needs; missing ones
+    count 0)."""
+    total = 0
+    for entry in entries:
+        with contextlib.suppress(OSError):
+            total += os.path.getsize(entry.path)
+    return total
+
+
 __all__ = [
+    "FOLDER_FORMATS",
     "FORMATS",
     "ExportEntry",
     "ExportError",
     "FolderNotEmptyError",
+    "files_size",
     "select_entries",
     "write_export",
 ]

@@ -1,4 +1,5 @@
-"""Export a selection as a folder of symbolic links (copies where links are not allowed)."""
+"""Export a selection as a folder of symbolic links (copies where links are not allowed), or
+of copies when asked."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ def write_link_folder(
     overwrite: bool = False,
     copy: bool = False,
 ) -> tuple[Path, int]:
-    """Fill `target` with one link per entry; return (folder, how many were copied instead)."""
+    """Fill `target` with one link per entry (with `copy`, a copy of each file); return
+    (folder, how many were copied)."""
     copies = 0
 
     def build(folder: Path) -> None:

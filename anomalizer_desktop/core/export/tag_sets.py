@@ -31,7 +31,7 @@ from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.trash import move_to_trash
 
 #: what each format's set is named with after the tag's name
-SUFFIXES = {"m3u8": ".m3u8", "xspf": ".xspf", "csv": ".csv", "folder": ""}
+SUFFIXES = {"m3u8": ".m3u8", "xspf": ".xspf", "csv": ".csv", "folder": "", "copies": ""}
 
 #: the list of the sets an export wrote into the folder, as JSON {set name: tag}
 MANIFEST = ".anomalizer-sets"

@@ -58,7 +58,8 @@ def iter_audio_files(root: str, on_error: Callable[[str, str], None]) -> Iterato
 #: the file an export writes into each folder it makes (the names it made, one per line)
 EXPORT_MARKER = ".anomalizer-export"
 EXPORT_INSIDE_THE_LIBRARY = (
-    "a folder an export made, inside a library folder: its loops are the ones it links to"
+    "a folder an export made, inside a library folder: its loops are links to or copies of"
+    " loops the library holds"
     " (not scanned again; add it as a library folder of its own in another library)"
 )
 
