@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QProgressDialog,
     QPushButton,
     QSpinBox,
     QWidget,
@@ -67,6 +68,41 @@ EMPTY = {
 TAG = "tag:"
 #: the Loops list's key for every tag's set at once, into one folder (core.export.tag_sets)
 EACH_TAG = "each-tag"
+
+
+class ExportCancelled(ExportError):
+    """The producer cancelled the copying: nothing was written (the folder is built aside)."""
+
+
+@contextlib.contextmanager
+def copying(parent: QWidget, fmt: str):
+    """For a folder of copies, a progress dialog with Cancel (shown after 0.4 s: a few loops
+    copy at once) and a wait cursor; yields the `progress` callback `write_export` takes
+    (None for other formats, which take no time)."""
+    if fmt != "copies":
+        yield None
+        return
+    steps = 1000
+    dialog = QProgressDialog("Copying the loops…", "Cancel", 0, steps, parent)
+    dialog.setWindowTitle("Export")
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(400)
+    dialog.setAutoClose(False)
+
+    def progress(done: int, total: int) -> None:
+        dialog.setLabelText(f"Copying the loops… {done} of {total}")
+        dialog.setValue(steps * done // max(total, 1))
+        QApplication.processEvents()  # paint, and take a click on Cancel
+        if dialog.wasCanceled():
+            raise ExportCancelled("the export was cancelled: nothing was written")
+
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield progress
+    finally:
+        QApplication.restoreOverrideCursor()
+        dialog.close()
+        dialog.deleteLater()
 
 
 @contextlib.contextmanager
@@ -268,8 +304,8 @@ class ExportDialog(QDialog):
         """Write the export; an earlier export in the folder is replaced after asking (None:
         the user said no). A folder holding anything else is refused by `write_export`."""
         try:
-            with busy(fmt):
-                return write_export(entries, fmt, target)
+            with copying(self, fmt) as progress:
+                return write_export(entries, fmt, target, progress=progress)
         except FolderNotEmptyError as error:
             if error.foreign:
                 raise
@@ -279,8 +315,8 @@ class ExportDialog(QDialog):
                 f"{error.target} holds an earlier export. Replace it with this one?",
             ):
                 return None
-            with busy(fmt):
-                return write_export(entries, fmt, target, overwrite=True)
+            with copying(self, fmt) as progress:
+                return write_export(entries, fmt, target, overwrite=True, progress=progress)
 
     def export(self) -> bool:
         """Write the export; on failure keep the dialog open and say why."""
@@ -298,6 +334,9 @@ class ExportDialog(QDialog):
         try:
             entries = self.entries()
             path = self._write(entries, fmt, target)
+        except ExportCancelled as cancelled:  # the dialog stays, to choose again
+            self.count_label.setText(f"{str(cancelled)[:1].upper()}{str(cancelled)[1:]}.")
+            return False
         except ExportError as error:
             plain_text.warn(self, "Export failed", str(error))
             return False

@@ -389,3 +389,30 @@ def test_a_folder_of_copies_holds_the_files_themselves(library, tmp_path, capsys
     assert main([*command, "--flag", "unusual", "-q"]) == 0
     assert sorted(os.listdir(out)) == sorted([*names, MARKER])
     assert not any((out / n).is_symlink() for n in names)
+
+
+def test_a_folder_export_stopped_midway_leaves_nothing(library, tmp_path):
+    """What `progress` raises (Cancel in the window) stops the copying, and neither the set
+    nor its folder built aside is left; an earlier export there stays as it was."""
+    entries = select_entries(library)
+    out = tmp_path / "exports"
+    out.mkdir()
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def progress(done, total):
+        seen.append((done, total))
+        if done == 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        write_export(entries, "copies", out / "set", progress=progress)
+    assert seen == [(1, len(entries)), (2, len(entries))]
+    assert os.listdir(out) == []
+    earlier = write_export(entries[:1], "copies", out / "set")
+    with pytest.raises(Stop):
+        write_export(entries, "copies", earlier, overwrite=True, progress=progress)
+    assert sorted(os.listdir(earlier)) == sorted([os.path.basename(entries[0].path), MARKER])
+    assert os.listdir(out) == ["set"]

@@ -434,8 +434,10 @@ def test_exporting_to_an_earlier_folder_export_asks_before_replacing_it(
 
 
 def test_the_export_dialog_writes_a_folder_of_copies_and_says_their_size(
-    qtbot, window, tmp_path
+    qtbot, window, tmp_path, monkeypatch
 ):
+    from PySide6.QtWidgets import QProgressDialog
+
     from anomalizer_desktop.core.text import file_size
     from anomalizer_desktop.ui.export_dialog import ExportDialog
 
@@ -449,6 +451,11 @@ def test_the_export_dialog_writes_a_folder_of_copies_and_says_their_size(
     size = sum(os.path.getsize(e.path) for e in dialog.entries())
     assert dialog.count_label.text() == f"3 loops will be exported, {file_size(size)} of copies."
     dialog.target.setText(str(tmp_path / "to take along"))
+    monkeypatch.setattr(QProgressDialog, "wasCanceled", lambda self: True)
+    assert not dialog.export()
+    assert dialog.count_label.text() == "The export was cancelled: nothing was written."
+    assert not [n for n in os.listdir(tmp_path) if "to take along" in n]
+    monkeypatch.undo()
     assert dialog.export()
     copies = [n for n in os.listdir(tmp_path / "to take along") if n.endswith(".wav")]
     assert len(copies) == 3

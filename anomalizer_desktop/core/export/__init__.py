@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from anomalizer_desktop.core.export.atomic import FolderNotEmptyError, atomic_write_text
@@ -25,9 +26,14 @@ FILE_SUFFIXES = {"m3u8": (".m3u8", ".m3u"), "xspf": (".xspf",), "csv": (".csv",)
 
 
 def write_export(
-    entries: list[ExportEntry], fmt: str, target: str | os.PathLike[str], overwrite: bool = False
+    entries: list[ExportEntry],
+    fmt: str,
+    target: str | os.PathLike[str],
+    overwrite: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Path:
-    """Write `entries` as `fmt` to `target` atomically; raise ExportError when it cannot."""
+    """Write `entries` as `fmt` to `target` atomically; raise ExportError when it cannot.
+    `progress(done, total)`: after each file of a folder export (see `write_link_folder`)."""
     if fmt in FILE_SUFFIXES:  # (`export --format csv kick.wav` wrote CSV over the loop)
         refuse_replacing_another_kind(target, FILE_SUFFIXES[fmt], ExportError)
     if fmt == "m3u8":
@@ -37,7 +43,8 @@ def write_export(
     if fmt == "csv":
         return atomic_write_text(target, to_csv(entries))
     if fmt in FOLDER_FORMATS:
-        return write_link_folder(entries, target, overwrite=overwrite, copy=fmt == "copies")[0]
+        copy = fmt == "copies"
+        return write_link_folder(entries, target, overwrite, copy, progress)[0]
     raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from anomalizer_desktop.core.export.atomic import atomic_build_folder
@@ -48,15 +49,19 @@ def write_link_folder(
     target: str | os.PathLike[str],
     overwrite: bool = False,
     copy: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Path, int]:
     """Fill `target` with one link per entry (with `copy`, a copy of each file); return
-    (folder, how many were copied)."""
+    (folder, how many were copied). `progress(done, total)` is called after each file; what it
+    raises stops the export, and nothing of it is left (the folder is built aside)."""
     copies = 0
 
     def build(folder: Path) -> None:
         nonlocal copies
         taken: set[str] = set()
-        for entry in entries:
+        for done, entry in enumerate(entries):
+            if progress is not None and done:
+                progress(done, len(entries))
             if not os.path.exists(entry.path):
                 raise ExportError(f"cannot export {entry.path}: the file is missing")
             link = folder / unique_name(os.path.basename(entry.path), taken)
