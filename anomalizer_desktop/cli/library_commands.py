@@ -13,7 +13,14 @@ import time
 from pathlib import Path
 
 from anomalizer_desktop.cli.clap_args import clap_options
-from anomalizer_desktop.cli.output import drive, format_table, print_json, print_problems, warn
+from anomalizer_desktop.cli.output import (
+    counting_bar,
+    drive,
+    format_table,
+    print_json,
+    print_problems,
+    warn,
+)
 from anomalizer_desktop.core.detector.run_models import (
     KEEP_RUN_MODELS,
     detectors_folder,
@@ -321,7 +328,8 @@ def cmd_export(args: argparse.Namespace, store: Store) -> int:
         store, top=args.top, paths=args.paths, tag=args.tag, **_export_criteria(args)
     )
     try:
-        target = write_export(entries, args.format, args.out, overwrite=args.overwrite)
+        with counting_bar("copying", args.quiet or args.format != "copies") as progress:
+            target = write_export(entries, args.format, args.out, args.overwrite, progress)
     except FolderNotEmptyError as error:
         if error.foreign:
             raise

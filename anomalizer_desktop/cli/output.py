@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from typing import TypeVar
@@ -39,6 +40,31 @@ def drive(job: Job[R], label: str, quiet: bool = False) -> R:
 
     try:
         return run_job(job, show)
+    finally:
+        bar.close()
+
+
+@contextlib.contextmanager
+def counting_bar(label: str, quiet: bool = False):
+    """A progress bar on stderr for work that reports (done, total) through a callback (a
+    folder of copies); yields that callback."""
+    bar = tqdm(
+        desc=label,
+        unit="file",
+        file=sys.stderr,
+        disable=True if quiet else None,
+        dynamic_ncols=True,
+        leave=False,
+    )
+
+    def show(done: int, total: int) -> None:
+        if bar.total != total:
+            bar.reset(total=total)
+        bar.n = done
+        bar.refresh()
+
+    try:
+        yield show
     finally:
         bar.close()
 
