@@ -104,6 +104,8 @@ class MainWindow(
         self._chain: list[str] = []
         self._auditioning = False  # auto-play starts once the user has played something
         self._current_path: str | None = None  # the loop the waveform and the player follow
+        #: the loop that was current before it (B goes back to it: an A/B of two loops)
+        self._previous_path: str | None = None
         self._let_go_path: str | None = None  # the current loop a filter hid (not replayed)
         self._dropped_paths: list[str] = []  # loops dropped from outside, to select once in
         #: bumped whenever the window reloads the library or writes to it: explanations and
@@ -354,6 +356,21 @@ class MainWindow(
         self.show_loops([sample_id])
         return True
 
+    def go_back(self) -> None:
+        """B: back to the loop that was current before this one, and B again returns; an A/B
+        of two loops, wherever they sit in the list (a neighbour the Why unusual? panel led
+        to, a loop S sorted to the top). It plays with Auto-play on, as a move does."""
+        previous = self._previous_path
+        if previous is None:
+            self.statusBar().showMessage("No loop before this one yet: B goes back to it.", 4000)
+            return
+        if self.go_to_path(previous):
+            name = os.path.basename(self._previous_path or "")
+            self.statusBar().showMessage(
+                f"Back to {os.path.basename(previous)}" + (f"; B again: {name}" if name else ""),
+                4000,
+            )
+
     def show_loops(self, sample_ids: list[int]) -> None:
         """Select these loops, clearing the filters when they hide any, with the keys (Space,
         T, U...) acting on them at once."""
@@ -377,6 +394,8 @@ class MainWindow(
         path = self.model.path(row)
         if path == self._current_path:
             return  # the same loop at another row (a filter or a reload moved it): not again
+        if self._current_path is not None:
+            self._previous_path = self._current_path
         self._current_path = path
         restored, self._let_go_path = path == self._let_go_path, None
         self._show_waveform(path, self.model.duration(row))

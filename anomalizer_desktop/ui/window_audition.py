@@ -54,7 +54,7 @@ class AuditionAndFlags:
     """Keys, playback and user data for the selected loops (mixed into MainWindow)."""
 
     def handle_key(self, event) -> bool:
-        """Space, L, T, U, 0, 1 to 9, N, G, S and the trash keys act on the selection; True
+        """Space, L, T, U, 0, 1 to 9, N, G, S, B and the trash keys act on the selection; True
         when handled."""
         key = event.key()
         if is_trash_key(event):
@@ -84,6 +84,9 @@ class AuditionAndFlags:
             return True
         if key == Qt.Key.Key_S:
             self.sort_by_likeness()
+            return True
+        if key == Qt.Key.Key_B:
+            self.go_back()
             return True
         return False
 
@@ -294,6 +297,12 @@ class AuditionAndFlags:
             "S",
             "The loops most like this one first, to audition and flag them together",
         )
+        self.act_back = action(
+            "Back to the loop before",
+            self.go_back,
+            "B",
+            "The loop that was current before this one; B again returns (A/B)",
+        )
         self.act_show_folder = action("Show in folder", self.show_in_folder)
         self.act_copy_paths = action("Copy path", self.copy_paths)
         self.act_export_selection = action("Export selection…", self.open_export)
@@ -309,6 +318,7 @@ class AuditionAndFlags:
             self.act_tag_menu,
             None,
             self.act_like,
+            self.act_back,
             self.act_show_folder,
             self.act_copy_paths,
             None,

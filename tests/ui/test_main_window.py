@@ -2604,3 +2604,37 @@ def test_help_try_the_demo_loops_keeps_them_out_of_the_producers_library(
         qtbot.waitUntil(lambda: not demo.runner.any_running(), timeout=20_000)
         demo.close()
         demo.store.close()
+
+
+def test_b_goes_back_to_the_loop_before_and_again_returns(qtbot, window, monkeypatch):
+    """An A/B of two loops wherever they sit: B selects the loop that was current before (the
+    filters making way), plays it while auditioning with Auto-play on, and B again returns."""
+    played = []
+    monkeypatch.setattr(window.player, "play", lambda path, start=0.0: played.append(path))
+    window.table.setFocus()
+    window.table.selectRow(0)
+    qtbot.keyClick(window.table, Qt.Key.Key_B)
+    assert window.statusBar().currentMessage().startswith("No loop before this one yet")
+    first = window.model.path(0)
+    window.table.selectRow(5)
+    second = window.model.path(5)
+    window._auditioning = True
+    window.autoplay_box.setChecked(True)
+    played.clear()
+    qtbot.keyClick(window.table, Qt.Key.Key_B)
+    assert window.model.path(window.table.currentIndex().row()) == first
+    assert played == [first]
+    assert (
+        window.statusBar()
+        .currentMessage()
+        .startswith(f"Back to {os.path.basename(first)}; B again: {os.path.basename(second)}")
+    )
+    window.filter_text.setText(os.path.basename(first))  # the other loop hidden
+    qtbot.keyClick(window.table, Qt.Key.Key_B)
+    assert window.model.path(window.table.currentIndex().row()) == second
+    assert window.filter_text.text() == ""  # the filters made way
+    qtbot.keyClick(window.map.view, Qt.Key.Key_B)  # from the map too
+    assert window.model.path(window.table.currentIndex().row()) == first
+    assert window.act_back.text() == "Back to the loop before" and window.act_back in (
+        window.loop_menu_actions
+    )
