@@ -98,7 +98,17 @@ class LibraryJobs:
         # the next step of the chain, as Embed and Train follow a scan (in on_done, the chain
         # it starts would go on at once, before the scan)
         self._chain = [lambda: self.add_folders([str(folder)], remember=False)]
-        self._run("demo", "Writing demo loops", jobs.demo_loops_job(folder))
+        handle = self._run("demo", "Writing demo loops", jobs.demo_loops_job(folder))
+        if handle is not None:  # no second folder meanwhile: it would replace the chain
+            buttons = (self.welcome_button, self.demo_button)
+
+            def enable(on: bool, *_) -> None:
+                for button in buttons:
+                    button.setEnabled(on)
+
+            enable(False)
+            handle.finished.connect(lambda *_: enable(True))
+            handle.failed.connect(lambda *_: enable(True))
 
     def choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(

@@ -2551,6 +2551,7 @@ def test_the_welcome_pages_demo_loops_are_written_added_and_scored(
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
     assert window.pages.currentIndex() == 0  # the welcome page, with the demo's button
     qtbot.mouseClick(window.demo_button, Qt.MouseButton.LeftButton)
+    assert not window.welcome_button.isEnabled()  # no other folder while they are written
     qtbot.waitUntil(
         lambda: (
             window.model.rowCount() == 44
@@ -2563,6 +2564,7 @@ def test_the_welcome_pages_demo_loops_are_written_added_and_scored(
     top = {os.path.basename(window.model.path(row)) for row in range(4)}
     assert top == set(ODD_NAMES)  # sorted by Unusual %, the oddest first
     assert [p for _, p in store.roots()] == [str(folder)]
+    assert window.welcome_button.isEnabled() and window.demo_button.isEnabled()
     assert settings.get("last_folder") != str(folder)
     window.runner.cancel_all()
     store.close()
