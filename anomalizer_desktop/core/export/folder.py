@@ -44,6 +44,15 @@ def not_made_by_an_export(folder: Path) -> list[str]:
     return sorted(n for n in names if n not in made and not (folder / n).is_symlink())
 
 
+def _linked(source: str, link: Path) -> bool:
+    """Make `link` a symbolic link to `source`; False on a file system or OS without them."""
+    try:
+        os.symlink(source, link)
+    except OSError:
+        return False
+    return True
+
+
 def write_link_folder(
     entries: list[ExportEntry],
     target: str | os.PathLike[str],
@@ -59,20 +68,15 @@ def write_link_folder(
     def build(folder: Path) -> None:
         nonlocal copies
         taken: set[str] = set()
-        for done, entry in enumerate(entries):
-            if progress is not None and done:
-                progress(done, len(entries))
+        for done, entry in enumerate(entries, 1):
             if not os.path.exists(entry.path):
                 raise ExportError(f"cannot export {entry.path}: the file is missing")
             link = folder / unique_name(os.path.basename(entry.path), taken)
-            if not copy:
-                try:
-                    os.symlink(entry.path, link)
-                    continue
-                except OSError:
-                    pass  # file system or OS without symlinks: copy instead
-            shutil.copy2(entry.path, link)
-            copies += 1
+            if copy or not _linked(entry.path, link):
+                shutil.copy2(entry.path, link)
+                copies += 1
+            if progress is not None:
+                progress(done, len(entries))
         made = "".join(f"{n}\n" for n in sorted(os.listdir(folder)))
         (folder / MARKER).write_text(made, encoding="utf-8")
 
