@@ -235,10 +235,18 @@ def cmd_tags(args: argparse.Namespace, store: Store) -> int:
     --rename OLD NEW and --delete TAG change a tag on every loop first."""
     if args.rename or args.delete:
         old, new = args.rename or (args.delete, None)
-        if not any(t.casefold() == old.casefold() for t in store.tag_counts()):
+        known = store.tag_counts()
+        if not any(t.casefold() == old.casefold() for t in known):
             raise AnomalizerError(f"no loop is tagged {old!r} (`anomalizer tags` lists the tags)")
-        changed = store.rename_tag(old, new)
-        verb = f"renamed {old!r} to {new!r} on" if new else f"took {old!r} off"
+        # a name another tag has merges the two (the spelling in use stays), as in the window
+        other = next(
+            (t for t in known if new and t.casefold() == new.casefold() != old.casefold()), None
+        )
+        changed = store.rename_tag(old, other or new)
+        if other:
+            verb = f"merged {old!r} into {other!r} on"
+        else:
+            verb = f"renamed {old!r} to {new!r} on" if new else f"took {old!r} off"
         warn(f"{verb} {quantity(changed, 'loop')}")
     counts = store.tag_counts()
     if args.json:

@@ -214,8 +214,12 @@ def test_the_command_line_tags_lists_exports_and_trashes_by_tag(capsys, tmp_path
     out, err = capsys.readouterr()
     assert "renamed 'SONG A' to 'song-a' on 2 loops" in err
     assert json.loads(out)[1] == {"tag": "song-a", "loops": 2}
+    assert main([*common, "tags", "--rename", "keep", "DARK"]) == 0  # a name in use: merged
+    assert "merged 'keep' into 'Dark' on 1 loop" in capsys.readouterr().err
+    _, counts = _run(capsys, *common, "tags", "--json")
+    assert counts[0] == {"tag": "Dark", "loops": 3} and "keep" not in [c["tag"] for c in counts]
     _, counts = _run(capsys, *common, "tags", "--delete", "dark", "--json")
-    assert [c["tag"] for c in counts] == ["song-a", "keep"]
+    assert [c["tag"] for c in counts] == ["song-a"]
     assert main([*common, "tags", "--delete", "dark"]) == 1
     assert "no loop is tagged 'dark'" in capsys.readouterr().err
 
