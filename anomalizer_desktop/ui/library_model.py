@@ -300,6 +300,11 @@ class LibraryTableModel(QAbstractTableModel):
         parts = ([] if math.isnan(tempo) else [f"{tempo:g} BPM"]) + ([key] if key else [])
         return " \u00b7 ".join(parts)
 
+    def declared_tempo(self, view_row: int) -> float | None:
+        """The tempo (BPM) the loop declares, None when it declares none."""
+        tempo = float(self.library.tempo[int(self._view[view_row])])
+        return None if math.isnan(tempo) else tempo
+
     def rows_of(self, sample_ids) -> np.ndarray:
         """The library's row of each sample id, in their order (-1: not known). (Rows come from
         numpy: a dict of 100,000 ids took 20 ms to build at each reload.)"""

@@ -441,7 +441,8 @@ class MainWindow(
         else:
             tags = self.model.declared_tags(index.row())
             hot = self.player.hot_peak(path)  # else the waveform reads the peak it draws
-            self.waveform.show_samples(result, self.player.rate, name, whole, tags, hot)
+            tempo = self.model.declared_tempo(index.row())
+            self.waveform.show_samples(result, self.player.rate, name, whole, tags, hot, tempo)
 
     def _explain_current(self) -> None:
         rows = self.selected_rows()

@@ -95,3 +95,26 @@ def test_a_float_file_over_full_scale_is_titled_with_its_own_peak(view):
     turned_down = np.full(200, 1.0, np.float32)
     view.show_samples(turned_down, 100, "hot.wav", file_peak=4.0)
     assert view.title.toPlainText() == "hot.wav    peak +12.0 dBFS, over full scale \u00b7 2.00 s"
+
+
+def test_a_declared_tempo_draws_its_beats_and_bars_behind_the_wave(view):
+    """Where the hits should land: a line per beat, a stronger one per bar of four, for the
+    tempo the loop declares; none without one, or for a number no tempo would be."""
+    from anomalizer_desktop.ui.widgets.waveform import beat_grid
+
+    beats, bars = beat_grid(120.0, 4.0)
+    assert beats.tolist() == [0.5, 1.0, 1.5, 2.5, 3.0, 3.5] and bars.tolist() == [0.0, 2.0, 4.0]
+    for tempo in (None, 12.0, 900.0):
+        assert [len(t) for t in beat_grid(tempo, 4.0)] == [0, 0]
+    loop = np.zeros(4 * 22050, dtype=np.float32)
+    loop[::11025] = 0.5
+    view.show_samples(loop, 22050, "beat.wav", tempo=120.0)
+    x, y = view._bars.getData()
+    assert x.tolist() == [0.0, 0.0, 2.0, 2.0, 4.0, 4.0] and y.tolist()[:2] == [-1.05, 1.0]
+    assert len(view._beats.getData()[0]) == 12
+    assert view.toolTip().endswith("the beats and bars of its declared 120 BPM.")
+    view.show_samples(loop, 22050, "no tempo.wav")
+    assert view._bars.getData()[0] is None or len(view._bars.getData()[0]) == 0
+    view.show_samples(loop, 22050, "beat.wav", tempo=120.0)
+    view.clear_wave("decoding…")
+    assert view._beats.getData()[0] is None or len(view._beats.getData()[0]) == 0

@@ -51,6 +51,25 @@ def envelope(samples: np.ndarray, rate: int, points: int = ENVELOPE_POINTS):
     return times, lows, highs
 
 
+#: a tempo outside this range draws no grid (a misread number, not a tempo to count on)
+GRID_TEMPI = (40.0, 300.0)
+#: beats in a bar: loops are written in 4/4 far more than anything else
+BEATS_PER_BAR = 4
+
+
+def beat_grid(tempo: float | None, seconds: float) -> tuple[np.ndarray, np.ndarray]:
+    """(beat times, bar times) in seconds from the loop's start, up to `seconds`, for the
+    tempo it declares: where its hits should land (a loop off its declared tempo shows it at a
+    glance, and the bars say how long it is). Empty without a tempo in GRID_TEMPI."""
+    if tempo is None or not GRID_TEMPI[0] <= tempo <= GRID_TEMPI[1] or seconds <= 0:
+        return np.zeros(0), np.zeros(0)
+    beat = 60.0 / tempo
+    times = np.arange(0.0, seconds + beat * 1e-6, beat)
+    numbers = np.arange(len(times))
+    on_bar = numbers % BEATS_PER_BAR == 0
+    return times[~on_bar], times[on_bar]
+
+
 class WaveformView(pg.PlotWidget):
     #: seconds into the shown loop where the user clicked the wave
     seek_requested = Signal(float)
@@ -70,6 +89,11 @@ class WaveformView(pg.PlotWidget):
         self._high = self.plot(pen=pg.mkPen("#5dade2"))
         self._fill = pg.FillBetweenItem(self._low, self._high, brush=pg.mkBrush(93, 173, 226, 120))
         self.addItem(self._fill)
+        # the declared tempo's beats and bars, behind the wave (beat_grid)
+        self._beats = self.plot(pen=pg.mkPen(255, 255, 255, 45), connect="pairs")
+        self._bars = self.plot(pen=pg.mkPen(255, 255, 255, 120), connect="pairs")
+        for grid in (self._beats, self._bars):
+            grid.setZValue(-10)
         self.playhead = pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen("#f1c40f", width=2))
         self.addItem(self.playhead)
         self.setYRange(-1.05, 1 + TITLE_ROOM, padding=0)
@@ -86,11 +110,13 @@ class WaveformView(pg.PlotWidget):
         whole: float | None = None,
         tags: str = "",
         file_peak: float | None = None,
+        tempo: float | None = None,
     ) -> None:
         """Draw `samples` scaled to their peak; the title gets the real peak level and length
         (`whole`: the file's length, when `samples` are only its start), then `tags` (the
         tempo and key the loop declares, "128 BPM · F#m"). `file_peak`: the file's own peak
-        where `samples` were scaled (a float file over full scale, turned down to play)."""
+        where `samples` were scaled (a float file over full scale, turned down to play).
+        `tempo`: the BPM the loop declares; its beats and bars are drawn behind the wave."""
         times, lows, highs = envelope(samples, rate)
         peak = max(float(np.abs(lows).max(initial=0.0)), float(np.abs(highs).max(initial=0.0)))
         gain = 1.0 / peak if peak > SILENT_PEAK else 1.0
@@ -104,9 +130,13 @@ class WaveformView(pg.PlotWidget):
         level = describe_level(peak, duration, whole)
         self._set_title(title, f"{level} \u00b7 {tags}" if tags else level)
         self.duration = float(duration)
+        gridded = self._show_grid(tempo, duration)
         hand, arrow = Qt.CursorShape.PointingHandCursor, Qt.CursorShape.ArrowCursor
         self.setCursor(hand if duration else arrow)
-        self.setToolTip("Click the wave to play from that point." if duration else "")
+        tip = "Click the wave to play from that point." if duration else ""
+        if gridded:
+            tip += f"\nThe lines: the beats and bars of its declared {tempo:g} BPM."
+        self.setToolTip(tip)
 
     def clear_wave(self, message: str = "", seconds: float | None = None) -> None:
         """Empty the wave and show `message`; with `seconds` (a loop still decoding, whose length
@@ -116,11 +146,21 @@ class WaveformView(pg.PlotWidget):
         self._low.setData([], [])
         self._high.setData([], [])
         self._fill.setVisible(False)  # the fill keeps its last shape when its curves empty
+        self._show_grid(None, 0.0)
         self.playhead.setPos(0)
         self._set_title(message, "")
         self.duration = 0.0
         self.setCursor(Qt.CursorShape.ArrowCursor)
         self.setToolTip("")
+
+    def _show_grid(self, tempo: float | None, seconds: float) -> bool:
+        """Draw the beats and bars of `tempo` over `seconds`; False when there are none."""
+        beats, bars = beat_grid(tempo, seconds)
+        for item, times in ((self._beats, beats), (self._bars, bars)):
+            x = np.repeat(times, 2)
+            y = np.tile([-1.05, 1.0], len(times))
+            item.setData(x, y)
+        return len(bars) > 0
 
     def _set_title(self, name: str, level: str) -> None:
         self._title_parts = (name, level)
