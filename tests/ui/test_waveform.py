@@ -118,3 +118,23 @@ def test_a_declared_tempo_draws_its_beats_and_bars_behind_the_wave(view):
     view.show_samples(loop, 22050, "beat.wav", tempo=120.0)
     view.clear_wave("decoding…")
     assert view._beats.getData()[0] is None or len(view._beats.getData()[0]) == 0
+
+
+def test_a_loop_with_a_tempo_is_titled_with_its_length_in_bars(view):
+    """ "2 bars" at the tempo it declares, beats when not whole bars, and tenths of a bar when
+    neither: a tempo misread, or a loop not cut on the beat (it will not loop cleanly)."""
+    from anomalizer_desktop.ui.widgets.waveform import bars_text
+
+    assert [bars_text(120, s) for s in (4.0, 2.0, 3.0, 0.5, 4.3)] == [
+        "2 bars",
+        "1 bar",
+        "6 beats",
+        "1 beat",
+        "2.1 bars",
+    ]
+    assert bars_text(128, 3.75) == "2 bars" and bars_text(128, 3.76) == "2 bars"  # 10 ms off
+    assert bars_text(120, 0.3) == "" and bars_text(None, 4.0) == ""  # a one-shot; no tempo
+    view.show_samples(
+        np.full(4 * 22050, 0.5, np.float32), 22050, "a.wav", tags="120 BPM", tempo=120
+    )
+    assert view.title.toPlainText().endswith("4.00 s \u00b7 120 BPM \u00b7 2 bars")

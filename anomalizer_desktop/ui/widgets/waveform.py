@@ -70,6 +70,26 @@ def beat_grid(tempo: float | None, seconds: float) -> tuple[np.ndarray, np.ndarr
     return times[~on_bar], times[on_bar]
 
 
+def bars_text(tempo: float | None, seconds: float) -> str:
+    """How long a loop is in bars of four at the tempo it declares ("2 bars", "6 beats"), or
+    in tenths of a bar when it is neither ("2.3 bars": a tempo misread or a loop not cut on
+    the beat, which will not loop cleanly in a DAW); "" without a tempo, or for a sound
+    shorter than a beat."""
+    if tempo is None or not GRID_TEMPI[0] <= tempo <= GRID_TEMPI[1] or seconds <= 0:
+        return ""
+    beats = seconds * tempo / 60.0
+    if beats < 0.95:  # a one-shot in a folder that names a tempo: no length to count
+        return ""
+    slack = max(0.01 * beats, 0.02 * tempo / 60.0)  # 1 %, or 20 ms: rounding of the length
+    if abs(beats - round(beats)) > slack:
+        return f"{beats / BEATS_PER_BAR:.1f} bars"
+    whole = round(beats)
+    if whole % BEATS_PER_BAR == 0:
+        bars = whole // BEATS_PER_BAR
+        return f"{bars} bar" if bars == 1 else f"{bars} bars"
+    return f"{whole} beat" if whole == 1 else f"{whole} beats"
+
+
 class WaveformView(pg.PlotWidget):
     #: seconds into the shown loop where the user clicked the wave
     seek_requested = Signal(float)
@@ -128,6 +148,8 @@ class WaveformView(pg.PlotWidget):
         self.setXRange(0, max(duration, 0.01), padding=0)
         self.playhead.setPos(0)
         level = describe_level(peak, duration, whole)
+        length = bars_text(tempo, whole or duration)
+        tags = " \u00b7 ".join(part for part in (tags, length) if part)
         self._set_title(title, f"{level} \u00b7 {tags}" if tags else level)
         self.duration = float(duration)
         gridded = self._show_grid(tempo, duration)
