@@ -153,6 +153,7 @@ class ExportDialog(QDialog):
         parent=None,
         folder: str = "",
         tag: str | None = None,
+        fmt: str = "",
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export loops")
@@ -177,6 +178,7 @@ class ExportDialog(QDialog):
         self.format = QComboBox()
         for label, key, _ in FORMATS:
             self.format.addItem(label, key)
+        self.format.setCurrentIndex(max(0, self.format.findData(fmt)))  # the last one used
         self.target = QLineEdit()
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)

@@ -563,9 +563,18 @@ class MainWindow(
         # the set the table is filtered to (the Tags filter, or tag: in the filter box)
         tag = self.filter_tag.currentData()
         tag = tag if isinstance(tag, str) else parse_query(self.filter_text.text()).tag
-        dialog = ExportDialog(self.store, paths, self, self.settings.get("export_folder"), tag)
+        settings = self.settings
+        dialog = ExportDialog(
+            self.store,
+            paths,
+            self,
+            settings.get("export_folder"),
+            tag,
+            settings.get("export_format"),
+        )
         if dialog.exec():
             self.statusBar().showMessage(dialog.result_message, 10_000)
+            settings.set("export_format", dialog.format.currentData())  # offered first next time
             # the next export is suggested beside this one (a DAW project's folder, often)
             self.settings.set("export_folder", os.path.dirname(dialog.written.rstrip(os.sep)))
         return dialog

@@ -28,6 +28,7 @@ DEFAULTS = {
     "check_folders": True,  # look for new, changed, moved and gone loops when a library opens
     "recent_libraries": "",  # library files opened, most recent first, one per line
     "export_folder": "",  # where the last export was written: the next one is suggested there
+    "export_format": "m3u8",  # the format of the last export: the next one offers it first
     "last_folder": "",  # the folder of loops added last: where the next Add folder starts
     "last_loops": "",  # per library, the loop that was current when its window closed
     "tag_keys": "",  # per library, the tags keys 1 to 9 put on (ui.tag_keys)

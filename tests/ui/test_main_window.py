@@ -2640,3 +2640,25 @@ def test_b_goes_back_to_the_loop_before_and_again_returns(qtbot, window, monkeyp
     assert window.act_back.text() == "Back to the loop before" and window.act_back in (
         window.loop_menu_actions
     )
+
+
+def test_the_next_export_offers_the_format_of_the_last_one(qtbot, window, tmp_path, monkeypatch):
+    from anomalizer_desktop.ui.export_dialog import ExportDialog
+
+    def save_as_folder(dialog):
+        assert dialog.format.currentData() == "m3u8"  # the first time: a playlist
+        dialog.which.setCurrentIndex(dialog.which.findData("top"))
+        dialog.format.setCurrentIndex(dialog.format.findData("folder"))
+        dialog.target.setText(str(tmp_path / "links"))
+        return dialog.export()
+
+    monkeypatch.setattr(ExportDialog, "exec", save_as_folder)
+    qtbot.addWidget(window.open_export())
+    monkeypatch.setattr(ExportDialog, "exec", lambda dialog: False)  # opened, then cancelled
+    again = window.open_export()
+    qtbot.addWidget(again)
+    assert again.format.currentData() == "folder" and again.target.text().endswith("-loops")
+    window.settings.set("export_format", "no such format")  # a settings file edited by hand
+    odd = window.open_export()
+    qtbot.addWidget(odd)
+    assert odd.format.currentData() == "m3u8"
