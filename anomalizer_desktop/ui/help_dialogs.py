@@ -30,7 +30,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ),
     ("S", "sort by likeness to the selected loop (a column header sorts by it again)"),
     ("B", "back to the loop before, and B again returns: compare two loops, A/B"),
-    ("Ctrl+F", "find: type to filter; Return goes to the first row, Escape clears"),
+    ("Ctrl+F or /", "find: type to filter; Return goes to the first row, Escape clears"),
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo flags, notes and tags"),
     (
         "Delete / Ctrl+Backspace",

@@ -54,8 +54,8 @@ class AuditionAndFlags:
     """Keys, playback and user data for the selected loops (mixed into MainWindow)."""
 
     def handle_key(self, event) -> bool:
-        """Space, L, T, U, 0, 1 to 9, N, G, S, B and the trash keys act on the selection; True
-        when handled."""
+        """Space, L, T, U, 0, 1 to 9, N, G, S, B and the trash keys act on the selection, and /
+        goes to the filter box; True when handled."""
         key = event.key()
         if is_trash_key(event):
             self.trash_selection()
@@ -87,6 +87,9 @@ class AuditionAndFlags:
             return True
         if key == Qt.Key.Key_B:
             self.go_back()
+            return True
+        if key == Qt.Key.Key_Slash:  # find, as in a browser or a mail app: Ctrl+F without Ctrl
+            self.focus_filter()
             return True
         return False
 

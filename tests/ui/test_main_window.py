@@ -1486,6 +1486,9 @@ def test_ctrl_f_finds_and_escape_gives_the_rows_back(qtbot, window):
     qtbot.keyClick(window.filter_text, Qt.Key.Key_Return)
     assert window.table.hasFocus() and window.model.rowCount() == 10
     assert window.selected_ids() == [window.model.sample_id(0)]  # Space plays what it found
+    qtbot.keyClick(window.table, Qt.Key.Key_Slash)  # / as Ctrl+F, where the keys work
+    qtbot.waitUntil(window.filter_text.hasFocus, timeout=2000)
+    assert window.filter_text.selectedText() == "drum_0" and window.filter_text.text() == "drum_0"
 
 
 def test_the_selected_loop_stays_selected_through_filters(qtbot, window, monkeypatch):
