@@ -42,7 +42,7 @@ from anomalizer_desktop.core.library.store import (
     damaged,
 )
 from anomalizer_desktop.core.library.user_tags import parse_tags
-from anomalizer_desktop.core.loop_names import spell_key, tempo_range
+from anomalizer_desktop.core.loop_names import bars_range, spell_key, tempo_range
 from anomalizer_desktop.core.paths import resolve_library_path
 
 #: what `scan` and `start` do without folders: the window's Rescan, for a shell or a timer
@@ -91,6 +91,14 @@ def _tempo_range(text: str) -> tuple[float, float]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _bars_range(text: str) -> tuple[float, float]:
+    """argparse type: a number of bars (4) or a range of them (2-4)."""
+    try:
+        return bars_range(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _key(text: str) -> str:
     """argparse type: a key as a person types it (Am, "F# minor", bbm, Eb)."""
     key = spell_key(text)
@@ -111,7 +119,8 @@ def _tag(text: str) -> str:
 
 def _add_loop_filters(p: argparse.ArgumentParser) -> None:
     """--bpm and --key: only the loops that declare that tempo and key (in their names or
-    loop tags; the table's BPM and Key); --tag: only those the producer tagged so."""
+    loop tags; the table's BPM and Key); --bars: only those that last that many whole bars at
+    the tempo they declare; --tag: only those the producer tagged so."""
     p.add_argument(
         "--bpm",
         type=_tempo_range,
@@ -119,6 +128,12 @@ def _add_loop_filters(p: argparse.ArgumentParser) -> None:
         help="only loops of this tempo (120 or 118-122)",
     )
     p.add_argument("--key", type=_key, help="only loops in this key (Am, F#m, Eb...)")
+    p.add_argument(
+        "--bars",
+        type=_bars_range,
+        metavar="BARS",
+        help="only loops that last that many whole bars at their tempo (4 or 2-4)",
+    )
     p.add_argument("--tag", type=_tag, help="only loops you tagged so (case aside)")
 
 

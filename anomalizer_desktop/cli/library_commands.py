@@ -42,7 +42,7 @@ from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.trash import TrashResult, links_in_store, move_to_trash
 from anomalizer_desktop.core.library.user_tags import stored_tags
 from anomalizer_desktop.core.library.walk import UNUSABLE_FILE_NAME, has_a_usable_name, shown_path
-from anomalizer_desktop.core.loop_names import declared
+from anomalizer_desktop.core.loop_names import declared, lasts_bars
 from anomalizer_desktop.core.paths import resolve_library_path
 from anomalizer_desktop.core.text import file_size, quantity, unusual_percent
 
@@ -157,6 +157,8 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
             records.sort(key=lambda r: (copied[r.path], r.path))
     found = [(r, declared(r.path, r.file_tempo, r.file_key)) for r in records]
     found = [(r, d) for r, d in found if d.matches(args.bpm, args.key)]
+    if args.bars is not None:
+        found = [(r, d) for r, d in found if lasts_bars(r.duration, d.tempo, args.bars)]
     if args.json:
         print_json(
             [
@@ -365,6 +367,7 @@ def _export_criteria(args: argparse.Namespace) -> dict:
         "min_score": args.min_score,
         "max_score": args.max_score,
         "tempo": args.bpm,
+        "bars": args.bars,
         "key": args.key,
         "keep_copies": args.keep_copies,
     }

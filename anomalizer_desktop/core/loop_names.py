@@ -28,6 +28,8 @@ import os
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 _SEP = r"(?:^|(?<=[\s_\-\(\)\[\]\.,]))"
 _END = r"(?=$|[\s_\-\(\)\[\]\.,])"
 _BPM_AFTER = re.compile(r"(?<![\d.])(\d{2,3}(?:\.\d{1,2})?)\s*[-_]?\s*bpm", re.IGNORECASE)
@@ -162,14 +164,16 @@ def key_rank(key: str | None) -> float:
 @dataclass(frozen=True, slots=True)
 class TagQuery:
     """A filter's text with its terms taken out: "bpm:120" (119.5-120.5), "bpm:118-122"
-    (inclusive), "key:Am" (any spelling: "key:a#m", "key:Bb minor") and "tag:dark" (one of
-    the producer's tags, case aside; "tag:"song a"" for one with spaces). A term that reads
-    as no tempo or key stays in `text`, so it finds nothing rather than everything."""
+    (inclusive), "key:Am" (any spelling: "key:a#m", "key:Bb minor"), "tag:dark" (one of
+    the producer's tags, case aside; "tag:"song a"" for one with spaces) and "bars:4" or
+    "bars:2-4" (loops that last that many whole bars at the tempo they declare). A term that
+    reads as no tempo or key stays in `text`, so it finds nothing rather than everything."""
 
     text: str
     tempo: tuple[float, float] | None = None
     key: str | None = None
     tag: str | None = None
+    bars: tuple[float, float] | None = None
 
 
 #: a tempo or a range of tempos as people type them: "120", "118-122"
@@ -177,6 +181,7 @@ _TEMPO_SPAN = r"(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?"
 _TEMPO_TERM = re.compile(r"(?i)(?<!\S)bpm:" + _TEMPO_SPAN + r"(?!\S)")
 _KEY_TERM = re.compile(r"(?i)(?<!\S)key:(\S+(?:[ _-](?:minor|major|min|maj))?)(?!\S)")
 _TAG_TERM = re.compile(r'(?i)(?<!\S)tag:(?:"([^"]*)"?|([^\s,"]+))(?!\S)')
+_BARS_TERM = re.compile(r"(?i)(?<!\S)bars:(\d+)(?:-(\d+))?(?!\S)")
 
 
 def parse_query(text: str) -> TagQuery:
@@ -196,7 +201,22 @@ def parse_query(text: str) -> TagQuery:
         key = spell_key(match[1])
         if key is not None:
             text = text[: match.start()] + text[match.end() :]
-    return TagQuery(" ".join(text.split()), tempo, key, tag)
+    bars = None
+    match = _BARS_TERM.search(text)
+    if match:
+        bars = bars_range(match[0].partition(":")[2])
+        text = text[: match.start()] + text[match.end() :]
+    return TagQuery(" ".join(text.split()), tempo, key, tag, bars)
+
+
+def bars_range(text: str) -> tuple[float, float]:
+    """A number of bars ("4") or a range ("2-4") as people type it; raises ValueError for
+    anything else."""
+    match = re.fullmatch(r"(\d+)(?:-(\d+))?", text.strip())
+    if match is None:
+        raise ValueError(f"not a number of bars or a range of them: {text!r} (say 4 or 2-4)")
+    low, high = float(match[1]), float(match[2] or match[1])
+    return min(low, high), max(low, high)
 
 
 def spell_key(text: str) -> str | None:
@@ -230,6 +250,29 @@ def _span(match: re.Match) -> tuple[float, float]:
         return low - 0.5, low + 0.5
     high = float(match[2])
     return min(low, high), max(low, high)
+
+
+#: beats in a bar: loops are written in 4/4 far more than anything else
+BEATS_PER_BAR = 4
+
+
+def whole_bars(seconds, tempo):
+    """How many bars of four a loop of `seconds` lasts at `tempo` (BPM), when that is a whole
+    number (within 1 % or 20 ms: the rounding of a length); NaN when it is not, or without a
+    tempo. Takes numbers or numpy arrays (the table filters 100,000 loops at once)."""
+    seconds, tempo = np.asarray(seconds, dtype=float), np.asarray(tempo, dtype=float)
+    beats = seconds * tempo / 60.0
+    nearest = np.round(beats)
+    slack = np.maximum(0.01 * beats, 0.02 * tempo / 60.0)
+    whole = (np.abs(beats - nearest) <= slack) & (nearest % BEATS_PER_BAR == 0) & (nearest > 0)
+    return np.where(whole, nearest / BEATS_PER_BAR, np.nan)
+
+
+def lasts_bars(seconds: float | None, tempo: float | None, bars: tuple[float, float]) -> bool:
+    """Whether a loop lasts a whole number of bars in the range `bars` at its tempo."""
+    if seconds is None or tempo is None:
+        return False
+    return bars[0] <= float(whole_bars(seconds, tempo)) <= bars[1]
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from anomalizer_desktop.core.library.chunked import as_columns
 from anomalizer_desktop.core.library.copies import copy_key
 from anomalizer_desktop.core.library.store import SampleRecord
 from anomalizer_desktop.core.library.user_tags import count_tags, stored_tags, tag_matcher
-from anomalizer_desktop.core.loop_names import declared, key_rank, parse_query
+from anomalizer_desktop.core.loop_names import declared, key_rank, parse_query, whole_bars
 
 FLAG_CODES = {"unusual": 0, "typical": 1, None: 2}
 
@@ -214,8 +214,8 @@ class LibraryData:
 
     def text_mask(self, text: str) -> np.ndarray:
         """Rows whose name, folder, note or tags contain `text` (case-insensitive), with the
-        tempo, key and tag its terms ask for ("bpm:120", "bpm:118-122", "key:Am", "tag:dark";
-        core.loop_names)."""
+        tempo, key, tag and length its terms ask for ("bpm:120", "bpm:118-122", "key:Am",
+        "tag:dark", "bars:4"; core.loop_names)."""
         query = parse_query(text)
         needle = query.text.casefold()
         mask = np.ones(len(self), dtype=bool)
@@ -226,6 +226,9 @@ class LibraryData:
             mask &= (self.tempo >= low) & (self.tempo <= high)  # NaN: no tempo, never shown
         if query.key is not None:
             mask &= np.array([k == query.key for k in self.keys], dtype=bool)
+        if query.bars is not None:  # NaN: no tempo, or not a whole number of bars
+            bars = whole_bars(self.duration, self.tempo)
+            mask &= (bars >= query.bars[0]) & (bars <= query.bars[1])
         if needle:
             mask &= np.fromiter(
                 (

@@ -118,7 +118,18 @@ def test_list_and_export_take_the_loops_of_a_tempo_and_key(capsys, lib, tmp_path
         "--key", "Am", "--bpm", "119-130", "--json",
     )  # fmt: skip
     assert code == 0 and out["entries"] == 3
-    for bad in (["--bpm", "fast"], ["--key", "H"], ["--bpm", "120-"]):
+    # the tones are 1 s long: at 120 BPM two beats, at 128 not a whole number of beats
+    assert listed("--bars", "1") == [] and listed("--bpm", "120", "--bars", "1-4") == []
+    audiogen.write(pack / "Loop 120 BPM.wav", audiogen.tone(330, 4.0))  # two bars
+    assert main(["--library", lib, "scan", str(pack), "-q"]) == 0
+    capsys.readouterr()
+    assert listed("--bars", "2") == ["Loop 120 BPM"] == listed("--bars", "1-4")
+    code, out = run(
+        capsys, "--library", lib, "export", str(tmp_path / "two.m3u8"), "--format", "m3u8",
+        "--bars", "2", "--json",
+    )  # fmt: skip
+    assert code == 0 and out["entries"] == 1
+    for bad in (["--bpm", "fast"], ["--key", "H"], ["--bpm", "120-"], ["--bars", "two"]):
         with pytest.raises(SystemExit):
             main(["--library", lib, "list", *bad])
         assert "not a" in capsys.readouterr().err

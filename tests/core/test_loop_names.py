@@ -66,6 +66,25 @@ def test_filter_terms_for_tempo_and_key_come_out_of_the_text():
     ]  # fmt: skip
 
 
+def test_a_bars_term_keeps_loops_of_that_many_whole_bars_at_their_tempo():
+    import numpy as np
+
+    from anomalizer_desktop.core.loop_names import lasts_bars, parse_query, whole_bars
+
+    assert (
+        parse_query("bass bars:4").bars == (4.0, 4.0) and parse_query("bass bars:4").text == "bass"
+    )
+    assert parse_query("bars:4-2 bpm:120").bars == (2.0, 4.0)
+    assert parse_query("bars:x").text == "bars:x"  # finds nothing rather than everything
+    seconds = np.array([4.0, 8.0, 3.0, 4.3, 3.76, 4.0, 0.3])
+    tempo = np.array([120, 120, 120, 120, 128, np.nan, 120])
+    bars = whole_bars(seconds, tempo)
+    assert bars[:2].tolist() == [2.0, 4.0] and bars[4] == 2.0  # 10 ms off: still two bars
+    assert np.isnan(bars[[2, 3, 5, 6]]).all()  # 6 beats; 2.15 bars; no tempo; a one-shot
+    assert lasts_bars(8.0, 120, (2, 4)) and not lasts_bars(8.0, None, (2, 4))
+    assert not lasts_bars(None, 120, (2, 4)) and not lasts_bars(4.3, 120, (2, 2))
+
+
 def test_a_key_written_in_the_name_comes_before_the_files_tags_and_they_before_a_bare_note():
     from anomalizer_desktop.core.loop_names import declared_key, declared_tempo
 

@@ -235,6 +235,24 @@ def test_the_filter_finds_loops_by_tempo_and_key_terms():
     assert shown("") == sorted(f"{n}.wav" for n in names)
 
 
+def test_the_filter_finds_loops_that_last_so_many_whole_bars():
+    """bars:2 (or bars:1-2) keeps the loops that last that many whole bars at the tempo they
+    declare: none without a tempo, and none whose length is not whole bars at it."""
+    m = LibraryTableModel()
+    names = ["Kick 01", "Hat 120 BPM", "Loop 90 BPM", "Loop 120 BPM", "Pad 60 BPM"]
+    m.set_library(LibraryData.from_records([record(i, 1.0, name=n) for i, n in enumerate(names)]))
+    m.sort(COLUMN_INDEX["name"], Qt.SortOrder.AscendingOrder)
+
+    def shown(text):
+        m.set_filter(text)
+        return column(m, "name")
+
+    assert shown("bars:2") == ["Loop 120 BPM.wav"]  # 4 s at 120 BPM
+    assert shown("bars:1-2") == ["Hat 120 BPM.wav", "Loop 120 BPM.wav"]
+    assert shown("loop bars:1") == []  # 3 s at 90 BPM: four and a half beats
+    assert shown("bars:3-8") == []
+
+
 def test_the_waveform_title_names_the_tempo_and_key_a_loop_declares():
     m = LibraryTableModel()
     names = ["Loop 128 BPM F#min", "Kick 01", "Pad Am"]

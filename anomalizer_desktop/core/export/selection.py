@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.lookup import held_name
 from anomalizer_desktop.core.library.store import Store
-from anomalizer_desktop.core.loop_names import declared
+from anomalizer_desktop.core.loop_names import declared, lasts_bars
 from anomalizer_desktop.core.text import quantity
 
 
@@ -46,6 +46,7 @@ def select_entries(
     key: str | None = None,
     tag: str | None = None,
     keep_copies: bool = False,
+    bars: tuple[float, float] | None = None,
 ) -> list[ExportEntry]:
     """The existing (not missing) samples matching every given criterion, most unusual first
     when scores exist, else by path. `top` needs scores and keeps the N highest (of those at
@@ -58,6 +59,8 @@ def select_entries(
     records = [r for r in records if r.status != "missing"]
     if tempo is not None or key is not None:
         records = [r for r in records if _declared(r).matches(tempo, key)]
+    if bars is not None:  # loops that last that many whole bars at their tempo
+        records = [r for r in records if lasts_bars(r.duration, _declared(r).tempo, bars)]
     if paths is not None:
         held = {r.path for r in records}
         wanted = {held_name(p, held) for p in paths}

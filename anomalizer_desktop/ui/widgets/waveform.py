@@ -12,6 +12,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QSizePolicy
 
+from anomalizer_desktop.core.loop_names import BEATS_PER_BAR
+
 ENVELOPE_POINTS = 1200
 TITLE_ROOM = 0.45  # headroom above the wave's +1 for the title line
 SILENT_PEAK = 1e-6  # below this, nothing to scale: the (flat) wave is drawn as it is
@@ -53,8 +55,6 @@ def envelope(samples: np.ndarray, rate: int, points: int = ENVELOPE_POINTS):
 
 #: a tempo outside this range draws no grid (a misread number, not a tempo to count on)
 GRID_TEMPI = (40.0, 300.0)
-#: beats in a bar: loops are written in 4/4 far more than anything else
-BEATS_PER_BAR = 4
 
 
 def beat_grid(tempo: float | None, seconds: float) -> tuple[np.ndarray, np.ndarray]:
