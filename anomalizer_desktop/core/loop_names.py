@@ -256,16 +256,22 @@ def _span(match: re.Match) -> tuple[float, float]:
 BEATS_PER_BAR = 4
 
 
-def whole_bars(seconds, tempo):
-    """How many bars of four a loop of `seconds` lasts at `tempo` (BPM), when that is a whole
-    number (within 1 % or 20 ms: the rounding of a length); NaN when it is not, or without a
-    tempo. Takes numbers or numpy arrays (the table filters 100,000 loops at once)."""
+def whole_beats(seconds, tempo):
+    """How many beats a loop of `seconds` lasts at `tempo` (BPM), when that is a whole number
+    (within 1 % or 20 ms: the rounding of a length); NaN when it is not, or without a tempo.
+    Takes numbers or numpy arrays (the table filters 100,000 loops at once)."""
     seconds, tempo = np.asarray(seconds, dtype=float), np.asarray(tempo, dtype=float)
     beats = seconds * tempo / 60.0
     nearest = np.round(beats)
     slack = np.maximum(0.01 * beats, 0.02 * tempo / 60.0)
-    whole = (np.abs(beats - nearest) <= slack) & (nearest % BEATS_PER_BAR == 0) & (nearest > 0)
-    return np.where(whole, nearest / BEATS_PER_BAR, np.nan)
+    return np.where((np.abs(beats - nearest) <= slack) & (nearest > 0), nearest, np.nan)
+
+
+def whole_bars(seconds, tempo):
+    """How many bars of four a loop lasts at `tempo`, when that is a whole number (see
+    `whole_beats`); NaN when it is not."""
+    beats = whole_beats(seconds, tempo)
+    return np.where(beats % BEATS_PER_BAR == 0, beats / BEATS_PER_BAR, np.nan)
 
 
 def lasts_bars(seconds: float | None, tempo: float | None, bars: tuple[float, float]) -> bool:

@@ -6,13 +6,15 @@ its shape rather than a flat line; the title says how loud the peak really is.""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QSizePolicy
 
-from anomalizer_desktop.core.loop_names import BEATS_PER_BAR
+from anomalizer_desktop.core.loop_names import BEATS_PER_BAR, whole_beats
 
 ENVELOPE_POINTS = 1200
 TITLE_ROOM = 0.45  # headroom above the wave's +1 for the title line
@@ -80,10 +82,10 @@ def bars_text(tempo: float | None, seconds: float) -> str:
     beats = seconds * tempo / 60.0
     if beats < 0.95:  # a one-shot in a folder that names a tempo: no length to count
         return ""
-    slack = max(0.01 * beats, 0.02 * tempo / 60.0)  # 1 %, or 20 ms: rounding of the length
-    if abs(beats - round(beats)) > slack:
+    whole = float(whole_beats(seconds, tempo))
+    if math.isnan(whole):
         return f"{beats / BEATS_PER_BAR:.1f} bars"
-    whole = round(beats)
+    whole = int(whole)
     if whole % BEATS_PER_BAR == 0:
         bars = whole // BEATS_PER_BAR
         return f"{bars} bar" if bars == 1 else f"{bars} bars"
