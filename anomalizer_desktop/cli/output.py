@@ -18,9 +18,9 @@ R = TypeVar("R")
 _PARTS_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}{postfix}]"
 
 
-def drive(job: Job[R], label: str, quiet: bool = False) -> R:
-    """Run a core job with a progress bar on stderr (hidden when stderr is not a terminal)."""
-    bar = tqdm(
+def _bar(label: str, quiet: bool) -> tqdm:
+    """A progress bar on stderr, counting files (hidden when stderr is not a terminal)."""
+    return tqdm(
         desc=label,
         unit="file",
         file=sys.stderr,
@@ -28,6 +28,11 @@ def drive(job: Job[R], label: str, quiet: bool = False) -> R:
         dynamic_ncols=True,
         leave=False,
     )
+
+
+def drive(job: Job[R], label: str, quiet: bool = False) -> R:
+    """Run a core job with a progress bar on stderr (hidden when stderr is not a terminal)."""
+    bar = _bar(label, quiet)
 
     def show(progress: Progress) -> None:
         if progress.total and bar.total != progress.total:
@@ -48,14 +53,7 @@ def drive(job: Job[R], label: str, quiet: bool = False) -> R:
 def counting_bar(label: str, quiet: bool = False):
     """A progress bar on stderr for work that reports (done, total) through a callback (a
     folder of copies); yields that callback."""
-    bar = tqdm(
-        desc=label,
-        unit="file",
-        file=sys.stderr,
-        disable=True if quiet else None,
-        dynamic_ncols=True,
-        leave=False,
-    )
+    bar = _bar(label, quiet)
 
     def show(done: int, total: int) -> None:
         if bar.total != total:

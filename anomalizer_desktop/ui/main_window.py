@@ -576,7 +576,7 @@ class MainWindow(
             self.statusBar().showMessage(dialog.result_message, 10_000)
             settings.set("export_format", dialog.format.currentData())  # offered first next time
             # the next export is suggested beside this one (a DAW project's folder, often)
-            self.settings.set("export_folder", os.path.dirname(dialog.written.rstrip(os.sep)))
+            settings.set("export_folder", os.path.dirname(dialog.written.rstrip(os.sep)))
         return dialog
 
     def dragEnterEvent(self, event) -> None:
