@@ -172,6 +172,12 @@ class LibraryData:
             self._keys[column] = self._compute_sort_key(column)
         return self._keys[column]
 
+    @property
+    def bars(self) -> np.ndarray:
+        """How many whole bars of four each loop lasts at the tempo it declares (NaN: no
+        tempo, or not whole bars; core.loop_names.whole_bars), computed once."""
+        return self.sort_key("bars")
+
     def invalidate(self, *columns: str) -> None:
         for column in columns:
             self._keys.pop(column, None)
@@ -179,6 +185,8 @@ class LibraryData:
     def _compute_sort_key(self, column: str) -> np.ndarray:
         if column in ("duration", "sample_rate", "score", "percentile", "tempo"):
             return getattr(self, column)
+        if column == "bars":
+            return whole_bars(self.duration, self.tempo)
         if column == "key":
             return np.array([key_rank(k) for k in self.keys], dtype=np.float64)
         if column == "name":
@@ -227,8 +235,7 @@ class LibraryData:
         if query.key is not None:
             mask &= np.array([k == query.key for k in self.keys], dtype=bool)
         if query.bars is not None:  # NaN: no tempo, or not a whole number of bars
-            bars = whole_bars(self.duration, self.tempo)
-            mask &= (bars >= query.bars[0]) & (bars <= query.bars[1])
+            mask &= (self.bars >= query.bars[0]) & (self.bars <= query.bars[1])
         if needle:
             mask &= np.fromiter(
                 (

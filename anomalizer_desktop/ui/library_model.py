@@ -31,6 +31,7 @@ COLUMNS = [
     ("duration", "Length"),
     ("tempo", "BPM"),
     ("key", "Key"),
+    ("bars", "Bars"),  # how many whole bars of four the loop lasts at its tempo
     ("sample_rate", "Rate"),
     ("status", "Status"),
     ("note", "Note"),  # before the long folder paths, so that notes show without scrolling
@@ -46,6 +47,7 @@ FLAG_TEXT = {"unusual": "◆ unusual", "typical": "● typical", None: ""}
 NUMBER_FORMATS = {
     "duration": lambda v: f"{v:.2f} s",
     "tempo": lambda v: f"{v:g}",
+    "bars": lambda v: f"{v:g}",
     "sample_rate": lambda v: f"{v / 1000:g} kHz",
     "score": lambda v: f"{v:.3f}",
     "percentile": unusual_percent,
@@ -116,6 +118,8 @@ class LibraryTableModel(QAbstractTableModel):
             text = lib.errors[row] or lib.paths[row]
             if key in ("tempo", "key"):
                 text = f"{_tag_tip(lib, key, row)}\n{text}"
+            elif key == "bars":
+                text = f"{_bars_tip(lib, row)}\n{text}"
             if lib.notes[row]:
                 text += f"\nNote: {lib.notes[row]}"
             return tip(f"{text}\nTags: {lib.tags[row]}" if lib.tags[row] else text)
@@ -424,6 +428,17 @@ _KEY_FROM = {
     "file name": "as its file name says",
     "loop tags": "as the file's loop tags for DAWs (Apple Loops) say",
 }
+
+
+def _bars_tip(library: LibraryData, row: int) -> str:
+    """What the Bars cell says on hover: the count and the tempo it is counted at, or why
+    there is none."""
+    tempo, bars = float(library.tempo[row]), float(library.bars[row])
+    if math.isnan(tempo):
+        return "No tempo declared: no bars to count"
+    if math.isnan(bars):
+        return f"Not a whole number of bars of four at {tempo:g} BPM (cut off the beat?)"
+    return f"{bars:g} bar{'s' if bars != 1 else ''} of four at {tempo:g} BPM"
 
 
 def _tag_tip(library: LibraryData, key: str, row: int) -> str:

@@ -137,6 +137,7 @@ class WindowBuilder:
             ("duration", 62),
             ("tempo", 44),
             ("key", 44),
+            ("bars", 40),
             ("sample_rate", 68),
             ("status", 60),
             ("note", 160),

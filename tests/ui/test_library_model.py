@@ -252,6 +252,16 @@ def test_the_filter_finds_loops_that_last_so_many_whole_bars():
     assert shown("loop bars:1") == []  # 3 s at 90 BPM: four and a half beats
     assert shown("bars:3-8") == []
 
+    # the Bars column says the same, sorts by it (none last) and says why on hover
+    shown("")
+    assert column(m, "bars") == ["1", "", "2", "", ""]  # Hat, Kick, Loop 120, Loop 90, Pad
+    m.sort(COLUMN_INDEX["bars"], Qt.SortOrder.DescendingOrder)
+    assert column(m, "name")[:2] == ["Loop 120 BPM.wav", "Hat 120 BPM.wav"]
+    tips = dict(zip(column(m, "name"), column(m, "bars", Qt.ItemDataRole.ToolTipRole), strict=True))
+    assert "2 bars of four at 120 BPM" in tips["Loop 120 BPM.wav"]
+    assert "Not a whole number of bars of four at 90 BPM" in tips["Loop 90 BPM.wav"]
+    assert "No tempo declared" in tips["Kick 01.wav"]
+
 
 def test_the_waveform_title_names_the_tempo_and_key_a_loop_declares():
     m = LibraryTableModel()
