@@ -40,7 +40,7 @@ from anomalizer_desktop.core.library.scanner import UNREACHABLE_FOLDER, ScanErro
 from anomalizer_desktop.core.library.scanner import scan as scan_job
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.trash import TrashResult, links_in_store, move_to_trash
-from anomalizer_desktop.core.library.user_tags import stored_tags
+from anomalizer_desktop.core.library.user_tags import merged_into, stored_tags
 from anomalizer_desktop.core.library.walk import UNUSABLE_FILE_NAME, has_a_usable_name, shown_path
 from anomalizer_desktop.core.loop_names import declared, lasts_bars
 from anomalizer_desktop.core.paths import resolve_library_path
@@ -241,9 +241,7 @@ def cmd_tags(args: argparse.Namespace, store: Store) -> int:
         if not any(t.casefold() == old.casefold() for t in known):
             raise AnomalizerError(f"no loop is tagged {old!r} (`anomalizer tags` lists the tags)")
         # a name another tag has merges the two (the spelling in use stays), as in the window
-        other = next(
-            (t for t in known if new and t.casefold() == new.casefold() != old.casefold()), None
-        )
+        other = merged_into(known, old, new)
         changed = store.rename_tag(old, other or new)
         if other:
             verb = f"merged {old!r} into {other!r} on"

@@ -96,11 +96,10 @@ def copying(parent: QWidget, fmt: str):
         if dialog.wasCanceled():
             raise ExportCancelled("the export was cancelled: nothing was written")
 
-    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
-        yield progress
+        with busy(fmt):
+            yield progress
     finally:
-        QApplication.restoreOverrideCursor()
         dialog.close()
         dialog.deleteLater()
 
@@ -206,6 +205,7 @@ class ExportDialog(QDialog):
         #: each set's loops (or why there are none) once read: the dialog is modal, so the
         #: library does not change under it
         self._sets: dict[str, object] = {}
+        self._sizes: dict[str, int] = {}  # path -> bytes, for a folder of copies
         self.which.currentIndexChanged.connect(self._update)
         self.top_n.valueChanged.connect(self._update)
         self.format.currentIndexChanged.connect(self._update)
@@ -244,10 +244,16 @@ class ExportDialog(QDialog):
             self.target.setText(self._suggestion)
 
     def _copies_size(self, *sets) -> str:
-        """For a folder of copies, what they take on the drive (", 48 MB of copies")."""
+        """For a folder of copies, what they take on the drive (", 48 MB of copies"); each
+        set's size is read from the drive once (each step of N asked again)."""
         if self.format.currentData() != "copies":
             return ""
-        return f", {file_size(sum(files_size(entries) for entries in sets))} of copies"
+        for entries in sets:
+            for entry in entries:
+                if entry.path not in self._sizes:
+                    self._sizes[entry.path] = files_size([entry])
+        total = sum(self._sizes[entry.path] for entries in sets for entry in entries)
+        return f", {file_size(total)} of copies"
 
     def suggested_target(self) -> str:
         suffix = SUFFIXES[self.format.currentData()]

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anomalizer_desktop.core.library.user_tags import parse_tags
+from anomalizer_desktop.core.library.user_tags import merged_into, parse_tags
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import plain_text
 from anomalizer_desktop.ui.tag_keys import TagKeys
@@ -155,9 +155,7 @@ class TagManagerDialog(QDialog):
         if new[0] == old:
             return False  # as it was: no step to undo
         counts = self.owner.library_tag_counts()
-        other = next(
-            (t for t in counts if t.casefold() == new[0].casefold() != old.casefold()), None
-        )
+        other = merged_into(counts, old, new[0])
         if other is not None and not plain_text.confirm(
             self,
             "Merge tags",

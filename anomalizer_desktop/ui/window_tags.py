@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMenu
 from anomalizer_desktop.core.library.user_tags import (
     common_tags,
     edited_tags,
+    merged_into,
     parse_tags,
     stored_tags,
 )
@@ -233,9 +234,7 @@ class Tagging:
         edited = {t: edited_tags(t or None, add, [old]) for t in set(before.values())}
         after = {i: edited[text] for i, text in before.items()}  # loops tagged alike, alike
         loops = quantity(len(rows), "loop")
-        merged = new and any(
-            t.casefold() == new.casefold() != old.casefold() for t in lib.tag_counts()
-        )
+        merged = merged_into(lib.tag_counts(), old, new) is not None
         if merged:
             text = f"merge the tag {old} into {new} on {loops}"
             done = f"Merged the tag {old} into {new} on {loops}"

@@ -59,6 +59,14 @@ def edited_tags(
     return stored_tags([*kept, *parse_tags(list(add))])
 
 
+def merged_into(tags: Iterable[str], old: str, new: str | None) -> str | None:
+    """The library's own tag (in its spelling) that renaming `old` to `new` merges into: one
+    of `tags` that is `new` case aside and is not `old` itself; None for a plain rename."""
+    if not new:
+        return None
+    return next((t for t in tags if t.casefold() == new.casefold() != old.casefold()), None)
+
+
 def has_tag(stored: str | None, tag: str) -> bool:
     """Whether tags as stored or typed hold `tag` (case aside)."""
     return tag_matcher(tag)(stored_tags(parse_tags(stored)))
