@@ -30,6 +30,7 @@ from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import drops, jobs
 from anomalizer_desktop.ui.closing import unless_closed
 from anomalizer_desktop.ui.export_dialog import ExportDialog
+from anomalizer_desktop.ui.folder_watch import FolderWatch
 from anomalizer_desktop.ui.library_model import LibraryTableModel
 from anomalizer_desktop.ui.outside_changes import OutsideChanges
 from anomalizer_desktop.ui.player import MAX_SECONDS, AudioPlayer
@@ -75,6 +76,8 @@ def first_size(available: QSize) -> QSize:
 #: how long after the last flag or note the window writes their backup (`flag_backup`): after
 #: a run of keys, not on each
 FLAG_BACKUP_MS = 3000
+#: while another library job runs, a scan of watched folders asks again this often
+WATCH_RETRY_MS = 2000
 
 
 class MainWindow(
@@ -118,6 +121,10 @@ class MainWindow(
         self.scan_problems: list[tuple[str, str]] = []  # the last scan's (see _job_finished)
         self.damage_messages: set[str] = set()  # see LibraryRepair
         self.outside_changes = OutsideChanges(store, runner, self)
+        self.folder_watch = FolderWatch(runner, self)
+        #: library folders the watch found changed, to scan once no other job runs
+        self._watch_roots: set[str] = set()
+        self._watch_retry = QTimer(self, singleShot=True, interval=WATCH_RETRY_MS)
         self._build_ui()
         self.restyle()
         self._build_actions()
@@ -204,6 +211,9 @@ class MainWindow(
         self._flag_backup_timer = QTimer(self, singleShot=True, interval=FLAG_BACKUP_MS)
         self._flag_backup_timer.timeout.connect(self._back_up_flags)
         self.outside_changes.changed.connect(self._reload_after_outside_change)
+        self.folder_watch.changed.connect(self._watched_folders_changed)
+        self.folder_watch.limited.connect(self._watch_limited)
+        self._watch_retry.timeout.connect(self._rescan_watched)
         self.likeness_button.clicked.connect(self.end_likeness)
         self.runner.damaged.connect(self._library_damaged)
         self.table.horizontalHeader().sortIndicatorChanged.connect(self._header_sorted)
@@ -650,6 +660,8 @@ class MainWindow(
         self._explain_wait_timer.stop()
         self._map_filter_timer.stop()
         self.outside_changes.stop()
+        self.folder_watch.stop()
+        self._watch_retry.stop()
         self._flag_backup_timer.stop()
         if self.store.flags_changed:  # flags set in the last seconds, loops trashed
             self.store.save_flag_backup()

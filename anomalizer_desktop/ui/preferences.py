@@ -83,6 +83,12 @@ class PreferencesDialog(QDialog):
             "Unchanged files are only looked up, not read: a large library is checked in"
             " seconds. New loops are embedded and scored with the last training."
         )
+        self.watch_folders = QCheckBox("Watch them while the app is open")
+        self.watch_folders.setChecked(settings.get("watch_folders"))
+        self.watch_folders.setToolTip(
+            "Loops copied, unpacked, renamed or deleted in your folders come into the library"
+            " (embedded and scored with the last training) a few seconds later, without Rescan."
+        )
         self.svdd_ensemble = QSpinBox()
         self.svdd_ensemble.setRange(1, 20)
         self.svdd_ensemble.setValue(max(1, settings.get("svdd_ensemble")))
@@ -98,6 +104,7 @@ class PreferencesDialog(QDialog):
         form.addRow("Audio output", self.audio)
         form.addRow("Auto-play", self.autoplay)
         form.addRow("Folders", self.check_folders)
+        form.addRow("", self.watch_folders)
         form.addRow("Deep SVDD networks", self.svdd_ensemble)
         note = QLabel(
             "A new library file takes effect at the next start "
@@ -133,5 +140,6 @@ class PreferencesDialog(QDialog):
         self.settings.set("theme", self.theme.currentData())
         self.settings.set("autoplay", self.autoplay.isChecked())
         self.settings.set("check_folders", self.check_folders.isChecked())
+        self.settings.set("watch_folders", self.watch_folders.isChecked())
         self.settings.set("svdd_ensemble", self.svdd_ensemble.value())
         super().accept()

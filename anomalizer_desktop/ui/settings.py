@@ -26,6 +26,7 @@ DEFAULTS = {
     "next_after_flag": False,  # T, U or 0 on one loop moves on to the next one down
     "volume": 0.8,
     "check_folders": True,  # look for new, changed, moved and gone loops when a library opens
+    "watch_folders": True,  # ... and while it is open (ui.folder_watch)
     "recent_libraries": "",  # library files opened, most recent first, one per line
     "export_folder": "",  # where the last export was written: the next one is suggested there
     "export_format": "m3u8",  # the format of the last export: the next one offers it first

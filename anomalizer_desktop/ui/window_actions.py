@@ -310,6 +310,7 @@ class WindowActions:
             apply_theme(QApplication.instance(), self.settings.get("theme"))  # at once
             self.restyle()  # (a window not shown yet gets no PaletteChange)
             self.autoplay_box.setChecked(self.settings.get("autoplay"))
+            self.watch_folders()  # on or off at once
             if (self.settings.get("audio_device") or None) != device:  # at once, not next start
                 self.player.use_device(self.settings.get("audio_device") or None)
             apply_model_folder(self.settings)  # a new Model folder counts at once

@@ -11,7 +11,11 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from anomalizer_desktop.core.detector.freshness import EMBED, RETRAIN_WITH_FLAGS, SCORE, TRAIN
 from anomalizer_desktop.core.detector.spec import ModelSpec
-from anomalizer_desktop.core.library.scanner import UNREACHABLE_FOLDER, reachable_roots
+from anomalizer_desktop.core.library.scanner import (
+    UNREACHABLE_FOLDER,
+    is_within,
+    reachable_roots,
+)
 from anomalizer_desktop.core.paths import demo_folder
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import jobs, plain_text
@@ -20,6 +24,9 @@ from anomalizer_desktop.ui.settings import folder_to_browse
 
 #: what the window says about library folders that are not there (their loops stay as they are)
 UNREACHABLE = UNREACHABLE_FOLDER[0].upper() + UNREACHABLE_FOLDER[1:]
+
+#: the jobs a scan of watched folders waits for (it would race them for the library)
+LIBRARY_JOBS = ("scan", "embed", "train", "score", "demo", "check")
 
 
 class LibraryJobs:
@@ -51,6 +58,7 @@ class LibraryJobs:
             # folders that could not be read and names the library cannot hold are not in the
             # library: the Problems panel shows them beside its files' problems until the next scan
             self.scan_problems = list(problems or [])
+            self.folder_watch.scanned(result)  # what the scan saw is what the watch compares with
         if getattr(result, "cancelled", False):
             self._chain.clear()
             self.statusBar().showMessage(f"{kind} cancelled; what was done is kept.", 8000)
@@ -88,6 +96,7 @@ class LibraryJobs:
         if paths and remember:  # dialog or drop: the next dialog opens beside them
             self.settings.set("last_folder", paths[-1])
         self._chain = [self.start_embed, self._train_with_any_flags]
+        self.watch_folders()  # (the scan's summary tells it the new folders)
         self._run("scan", "Scanning", jobs.scan_job(paths))
 
     def try_demo_loops(self) -> None:
@@ -141,6 +150,7 @@ class LibraryJobs:
         """When a library opens: look for loops added, changed, moved or gone since the last
         session (unchanged files are only stat'ed). New ones are embedded and scored with the
         last run, as Rescan does; nothing happens when nothing changed. Preferences turn it off."""
+        self.watch_folders()
         if not self.settings.get("check_folders"):
             return
         reachable = self._reachable_roots()  # never a dialog at start
@@ -149,10 +159,14 @@ class LibraryJobs:
                 "scan",
                 "Checking your folders",
                 jobs.rescan_job(reachable),
-                on_done=self._folders_checked,
+                on_done=lambda summary: self._folders_checked(
+                    summary, "Since this library was last open"
+                ),
             )
 
-    def _folders_checked(self, summary) -> None:
+    def _folders_checked(self, summary, when: str) -> None:
+        """Say what a look at the folders found (`when` begins the line), and embed and score
+        the loops that are new or changed."""
         if summary is None or summary.cancelled:
             return
         counts = [
@@ -169,11 +183,55 @@ class LibraryJobs:
             f"{quantity(count, 'loop') if i == 0 else count} {what}"
             for i, (count, what) in enumerate(parts)
         )
-        self.statusBar().showMessage(f"Since this library was last open: {said}.", 10_000)
+        self.statusBar().showMessage(f"{when}: {said}.", 10_000)
         if summary.new or summary.changed:
             embedder, checkpoint = self.embedder_box.currentData() or ("dsp", None)
             usable = not (embedder == "clap" and checkpoint is None)  # never a dialog at start
             self._chain = [self.start_embed, self.score_new_loops] if usable else []
+
+    # ------------------------------------------------------------------ watching the folders
+    def watch_folders(self) -> None:
+        """Watch the library's folders while the window is open, unless Preferences say not
+        to: loops that come, go or are renamed there are scanned in, embedded and scored."""
+        if not self.settings.get("watch_folders"):
+            self.folder_watch.stop()
+            self._watch_roots.clear()
+        elif not self.folder_watch.active:
+            self.folder_watch.start(reachable_roots(self.store)[0])
+
+    def _watched_folders_changed(self, roots: list[str]) -> None:
+        self._watch_roots.update(roots)
+        self._rescan_watched()
+
+    def _watch_limited(self, watched: int, wanted: int) -> None:
+        self.statusBar().showMessage(
+            f"The system lets the app watch {watched:,} of your {wanted:,} loop folders: Rescan"
+            " finds what comes into the others (on Linux, raise fs.inotify.max_user_watches).",
+            20_000,
+        )
+
+    def _rescan_watched(self) -> None:
+        """Scan the library folders the watch named, once no other library job is running or
+        chained (they would race for the library; the chain after this scan embeds and scores
+        what it found)."""
+        if not self._watch_roots or not self.folder_watch.active:
+            return
+        if self._chain or any(self.runner.running(kind) for kind in LIBRARY_JOBS):
+            self._watch_retry.start()
+            return
+        changed, self._watch_roots = self._watch_roots, set()
+        roots = [
+            root
+            for root in reachable_roots(self.store)[0]
+            if any(is_within(folder, root) or is_within(root, folder) for folder in changed)
+        ]
+        if roots:
+            self._run(
+                "scan",
+                "Looking at your folders",
+                jobs.rescan_job(roots),
+                on_done=lambda summary: self._folders_checked(summary, "In your folders just now"),
+            )
 
     def forget_missing(self) -> int:
         """After a question that says what goes, delete the loops whose files are gone."""
@@ -234,6 +292,7 @@ class LibraryJobs:
         ):
             return 0
         removed = self.store.remove_root(root_id)
+        self.folder_watch.forget(folder)
         self.undo_stack.clear()  # the undo history may name loops that are gone now
         self.statusBar().showMessage(f"Removed {folder}: {quantity(removed, 'loop')}.", 8000)
         self.reload()

@@ -55,7 +55,11 @@ def no_sound_hardware(monkeypatch):
 def settings(tmp_path):
     from anomalizer_desktop.ui.settings import Settings
 
-    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    # the folder watch is on in the app; its tests (test_folder_watch) turn it on. Elsewhere its
+    # short looks at the folders would race the tests that wait for no job to be running
+    settings.set("watch_folders", False)
+    return settings
 
 
 @pytest.fixture

@@ -53,9 +53,14 @@ class ScanSummary:
     forgotten_folders: list[str] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
     cancelled: bool = False
+    #: the library folders scanned, and every folder the scan walked below them with what it
+    #: saw there (`walk.folder_signature`): the window's folder watch starts from these
+    roots: list[str] = field(default_factory=list, repr=False)
+    folders: dict[str, int] = field(default_factory=dict, repr=False)
 
     def as_json(self) -> dict:
         data = asdict(self)
+        del data["roots"], data["folders"]
         data["problems"] = [{"path": p, "error": m} for p, m in self.problems]
         return data
 
@@ -154,7 +159,10 @@ def scan(store: Store, paths: list[str], cancel: CancelToken | None = None) -> J
         if root != library_folders.get(root_id) and is_export_folder(root):
             summary.problems.append((shown_path(root), EXPORT_INSIDE_THE_LIBRARY))
             continue
-        for path in iter_audio_files(root, lambda p, why: summary.problems.append((p, why))):
+        summary.roots.append(root)
+        for path in iter_audio_files(
+            root, lambda p, why: summary.problems.append((p, why)), summary.folders
+        ):
             found.setdefault(path, root_id)
             if len(found) % 500 == 0:
                 yield Progress(0, 0, f"listing files: {len(found)}")

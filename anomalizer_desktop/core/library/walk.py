@@ -8,7 +8,9 @@ from collections.abc import Callable, Iterator
 from anomalizer_desktop.core.audio.formats import is_audio_path
 
 
-def iter_audio_files(root: str, on_error: Callable[[str, str], None]) -> Iterator[str]:
+def iter_audio_files(
+    root: str, on_error: Callable[[str, str], None], folders: dict[str, int] | None = None
+) -> Iterator[str]:
     """Yield the audio files below `root` (following folder symlinks once), in a stable order.
 
     Hidden folders (".git", ".Trash") and macOS AppleDouble files ("._loop.wav") are skipped,
@@ -18,6 +20,8 @@ def iter_audio_files(root: str, on_error: Callable[[str, str], None]) -> Iterato
     Files and folders whose names are not UTF-8 are reported (their paths shown with \\xNN
     escapes) and skipped.
     Each folder that cannot be read is reported through `on_error(path, reason)` and skipped.
+    `folders`, when given, gets each folder walked with its `folder_signature` (what the walk
+    saw there: the window's folder watch compares it with what is there later).
     """
     seen_dirs: set[tuple[int, int]] = set()
 
@@ -46,13 +50,36 @@ def iter_audio_files(root: str, on_error: Callable[[str, str], None]) -> Iterato
             else:
                 on_error(shown_path(os.path.join(dirpath, name)), UNUSABLE_FOLDER_NAME)
         dirnames[:] = kept
+        audio = []
         for name in sorted(filenames):
             if name.startswith("._") or not is_audio_path(name):
                 continue
             if has_a_usable_name(name):
+                audio.append(name)
                 yield os.path.join(dirpath, name)
             else:
                 on_error(shown_path(os.path.join(dirpath, name)), UNUSABLE_FILE_NAME)
+        if folders is not None:
+            folders[dirpath] = folder_signature(audio, kept)
+
+
+def walked_names(dirnames: list[str], filenames: list[str]) -> tuple[list[str], list[str]]:
+    """The subfolders a walk goes into and the audio files it finds among a folder's entries
+    (`iter_audio_files`' rules, without its reports): for looking at one folder again."""
+    subfolders = [name for name in dirnames if not name.startswith(".") and has_a_usable_name(name)]
+    audio = [
+        name
+        for name in filenames
+        if not name.startswith("._") and is_audio_path(name) and has_a_usable_name(name)
+    ]
+    return subfolders, audio
+
+
+def folder_signature(audio_names: list[str], subfolders: list[str]) -> int:
+    """A hash of a folder's audio file names and the subfolders a walk goes into: equal when a
+    scan would find the same files there, whatever else (a text file, the library's own
+    file, a hidden folder) came or went."""
+    return hash((tuple(sorted(audio_names)), tuple(sorted(subfolders))))
 
 
 #: the file an export writes into each folder it makes (the names it made, one per line)

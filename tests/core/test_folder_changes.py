@@ -1,0 +1,103 @@
+"""Which library folders hold other loops than the last scan saw (the window's folder watch)."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import audiogen
+
+from anomalizer_desktop.core.jobs import run_job
+from anomalizer_desktop.core.library.folder_changes import (
+    SETTLE_S,
+    check_folders,
+    list_folders,
+    look_at_folder,
+)
+from anomalizer_desktop.core.library.scanner import scan
+from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.library.walk import EXPORT_MARKER
+
+
+def _written_long_ago(path) -> None:
+    """As a file copied from a pack keeps its date (and no longer being written)."""
+    old = time.time() - 3600
+    os.utime(path, (old, old))
+
+
+def _library(tmp_path):
+    root = tmp_path / "loops"
+    for folder in ("drums", "bass"):
+        for i in range(2):
+            _written_long_ago(
+                audiogen.write(root / folder / f"{folder}_{i}.wav", audiogen.tone(220 + 50 * i))
+            )
+    (root / "drums" / "readme.txt").write_text("from a pack")
+    return root
+
+
+def test_a_scan_records_what_it_saw_in_each_folder_and_an_unchanged_folder_matches(tmp_path):
+    root = _library(tmp_path)
+    with Store(tmp_path / "lib.sqlite") as store:
+        summary = run_job(scan(store, [str(root)]))
+    folders = {str(root), str(root / "drums"), str(root / "bass")}
+    assert set(summary.folders) == folders and summary.roots == [str(root)]
+    assert run_job(list_folders([str(root)])) == summary.folders  # the same walk without a scan
+    check = check_folders(summary.folders, folders)
+    assert (check.changed, check.settling) == ([], [])
+    # the summary printed as JSON (scan --json) does not list every folder
+    assert "folders" not in summary.as_json() and "roots" not in summary.as_json()
+
+
+def test_only_changes_a_scan_would_see_count(tmp_path):
+    root = _library(tmp_path)
+    seen = run_job(list_folders([str(root)]))
+    drums, bass = str(root / "drums"), str(root / "bass")
+
+    # not loops: a text file, the library's own file, a hidden folder, a macOS AppleDouble file
+    (root / "drums" / "notes.txt").write_text("x")
+    (root / "bass" / "library.sqlite-wal").write_bytes(b"\0" * 64)
+    (root / ".cache").mkdir()
+    (root / "bass" / "._bass_0.wav").write_bytes(b"\0" * 64)
+    assert check_folders(seen, [str(root), drums, bass]).changed == []
+
+    # a loop added, a loop renamed, a folder of loops added
+    _written_long_ago(audiogen.write(root / "drums" / "new.wav", audiogen.tone(500)))
+    (root / "bass" / "bass_1.wav").rename(root / "bass" / "bass_1 - 120 BPM.wav")
+    (root / "pack").mkdir()
+    check = check_folders(seen, [str(root), drums, bass])
+    assert check.changed == sorted([str(root), drums, bass]) and check.settling == []
+    assert check.signatures[drums] == look_at_folder(drums)[0]
+
+
+def test_a_folder_gone_or_unreadable_counts_as_changed(tmp_path):
+    root = _library(tmp_path)
+    seen = run_job(list_folders([str(root)]))
+    bass = root / "bass"
+    for path in bass.iterdir():
+        path.unlink()
+    bass.rmdir()
+    check = check_folders(seen, [str(bass)])
+    assert check.changed == [str(bass)] and check.signatures[str(bass)] is None
+
+
+def test_a_loop_still_being_written_makes_its_folder_settle_first(tmp_path):
+    root = _library(tmp_path)
+    seen = run_job(list_folders([str(root)]))
+    drums = str(root / "drums")
+    audiogen.write(root / "drums" / "copying.wav", audiogen.tone(600))  # written just now
+    check = check_folders(seen, [drums])
+    assert check.changed == [drums] and check.settling == [drums]
+    later = time.time() + SETTLE_S + 0.1
+    assert check_folders(seen, [drums], now=later).settling == []
+
+
+def test_an_export_folder_is_a_subfolder_but_its_files_are_not_walked(tmp_path):
+    root = _library(tmp_path)
+    exported = root / "my set"
+    exported.mkdir()
+    (exported / EXPORT_MARKER).write_text("drums_0.wav\n")
+    os.symlink(root / "drums" / "drums_0.wav", exported / "drums_0.wav")
+    seen = run_job(list_folders([str(root)]))
+    assert str(exported) not in seen  # as a scan, the watch does not look inside it
+    assert check_folders(seen, [str(root)]).changed == []

@@ -1,0 +1,210 @@
+"""The window watches the library's folders while it is open: loops copied, unpacked, renamed
+or deleted there come into the library (embedded and scored) without Rescan."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+import audiogen
+import numpy as np
+import pytest
+
+
+def _written_long_ago(path):
+    old = time.time() - 3600
+    os.utime(path, (old, old))
+    return path
+
+
+@pytest.fixture
+def watching(qtbot, window, monkeypatch):
+    """The window with its folder watch on (as in the app), quick to react, and what it said
+    in the status bar and which jobs it started, recorded."""
+    said, kinds = [], []
+    real_show = window.statusBar().showMessage
+    monkeypatch.setattr(
+        window.statusBar(), "showMessage", lambda text, ms=0: (said.append(text), real_show(text))
+    )
+    real_start = window.runner.start
+    monkeypatch.setattr(
+        window.runner,
+        "start",
+        lambda kind, factory: (kinds.append(kind), real_start(kind, factory))[1],
+    )
+    window.folder_watch._quiet.setInterval(200)
+    window.settings.set("watch_folders", True)
+    window.check_folders()  # as when the library opens: a check, and the watch from what it saw
+    _settle(qtbot, window)
+    said.clear(), kinds.clear()
+    return window, said, kinds
+
+
+def _settle(qtbot, window, timeout=30_000):
+    qtbot.waitUntil(
+        lambda: (
+            not window.runner.any_running()
+            and not window._chain
+            and not window._watch_roots
+            and not window.folder_watch._quiet.isActive()
+            and not window.folder_watch.syncing()
+        ),
+        timeout=timeout,
+    )
+
+
+def _score(window, name):
+    library = window.model.library
+    return library.score[library.names.index(name)] if name in library.names else np.nan
+
+
+def test_a_loop_copied_into_a_watched_folder_comes_in_scored(qtbot, watching, scored_library):
+    window, said, kinds = watching
+    _, root = scored_library
+    assert str(root) in window.folder_watch.watched()
+    audiogen.write(root / "new_tone.wav", audiogen.tone(990, 1.0))  # written just now: settles
+    qtbot.waitUntil(lambda: not np.isnan(_score(window, "new_tone.wav")), timeout=30_000)
+    _settle(qtbot, window)
+    assert "In your folders just now: 1 loop added." in said
+    assert kinds.count("scan") == 1 and "embed" in kinds and "score" in kinds
+    status = dict(zip(window.model.library.names, window.model.library.status, strict=True))
+    assert status["new_tone.wav"] == "ok"
+
+
+def test_files_that_are_not_loops_start_no_scan(qtbot, watching, scored_library):
+    window, _said, kinds = watching
+    _, root = scored_library
+    (root / "readme.txt").write_text("a pack's licence")
+    (root / ".hidden").mkdir()
+    qtbot.waitUntil(lambda: "watch" in kinds, timeout=10_000)  # it looked...
+    _settle(qtbot, window)
+    qtbot.wait(300)
+    assert "scan" not in kinds  # ...and found nothing a scan would see
+
+
+def test_a_folder_unpacked_into_a_library_folder_is_watched_from_then_on(
+    qtbot, watching, scored_library
+):
+    window, _said, _kinds = watching
+    _, root = scored_library
+    pack = root / "new pack"
+    pack.mkdir()
+    _written_long_ago(audiogen.write(pack / "pad.wav", audiogen.tone(300, 2.0)))
+    qtbot.waitUntil(lambda: "pad.wav" in window.model.library.names, timeout=30_000)
+    _settle(qtbot, window)
+    assert str(pack) in window.folder_watch.watched()
+    _written_long_ago(audiogen.write(pack / "lead.wav", audiogen.tone(660, 2.0)))
+    qtbot.waitUntil(lambda: not np.isnan(_score(window, "lead.wav")), timeout=30_000)
+    _settle(qtbot, window)
+
+
+def test_a_loop_deleted_or_renamed_outside_the_app_is_followed(qtbot, watching, scored_library):
+    window, said, _kinds = watching
+    _, root = scored_library
+    window.store.set_flag([_id(window, "drum_05.wav")], "unusual")
+    (root / "drum_05.wav").rename(root / "drum_05 - 110 BPM.wav")  # renamed: it keeps its flag
+    (root / "drum_06.wav").unlink()
+    qtbot.waitUntil(lambda: "drum_05 - 110 BPM.wav" in window.model.library.names, timeout=30_000)
+    _settle(qtbot, window)
+    library = window.model.library
+    status = dict(zip(library.names, library.status, strict=True))
+    assert status["drum_06.wav"] == "missing" and "drum_05.wav" not in library.names
+    assert window.store.flag_counts()["unusual"] == 1
+    assert "In your folders just now: 1 loop moved, 1 gone." in said
+
+
+def _id(window, name):
+    library = window.model.library
+    return int(library.ids[library.names.index(name)])
+
+
+def test_a_change_waits_for_the_job_running_then_scans(qtbot, watching, scored_library):
+    window, _said, kinds = watching
+    _, root = scored_library
+    window._chain = [lambda: None]  # another job's steps still to come
+    window._watched_folders_changed([str(root)])
+    assert "scan" not in kinds and window._watch_retry.isActive()
+    window._chain = []
+    window._watch_retry.setInterval(50)
+    qtbot.waitUntil(lambda: "scan" in kinds, timeout=5_000)
+    _settle(qtbot, window)
+
+
+def test_preferences_turn_the_watch_off_and_on(qtbot, watching, scored_library):
+    window, _said, kinds = watching
+    _, root = scored_library
+    window.settings.set("watch_folders", False)
+    window.watch_folders()
+    assert window.folder_watch.watched() == [] and not window.folder_watch.active
+    _written_long_ago(audiogen.write(root / "unseen.wav", audiogen.tone(880, 1.0)))
+    qtbot.wait(800)
+    assert not {"watch", "scan"} & set(kinds) and "unseen.wav" not in window.model.library.names
+
+    window.settings.set("watch_folders", True)
+    window.watch_folders()  # from what is there now: unseen.wav waits for a Rescan
+    qtbot.waitUntil(lambda: str(root) in window.folder_watch.watched(), timeout=10_000)
+    _written_long_ago(audiogen.write(root / "seen.wav", audiogen.tone(440, 1.0)))
+    qtbot.waitUntil(lambda: "seen.wav" in window.model.library.names, timeout=30_000)
+    assert "unseen.wav" in window.model.library.names  # the scan it started found both
+    _settle(qtbot, window)
+
+
+def test_a_folder_removed_from_the_library_is_no_longer_watched(
+    qtbot, watching, scored_library, monkeypatch
+):
+    from anomalizer_desktop.ui import plain_text
+
+    window, _said, _kinds = watching
+    _, root = scored_library
+    other = root.parent / "other loops"
+    shutil.copytree(root, other)
+    window.add_folders([str(other)])
+    _settle(qtbot, window, timeout=60_000)
+    assert str(other) in window.folder_watch.watched()
+    monkeypatch.setattr(
+        "anomalizer_desktop.ui.window_jobs.QInputDialog.getItem",
+        lambda *_args: (str(other), True),
+    )
+    monkeypatch.setattr(plain_text, "confirm", lambda *_args: True)
+    assert window.remove_folder() == 17
+    qtbot.waitUntil(lambda: not window.folder_watch.syncing())
+    assert str(other) not in window.folder_watch.watched()
+    assert str(root) in window.folder_watch.watched()
+
+
+def test_folders_the_system_will_not_watch_are_counted_and_said(
+    qtbot, window, scored_library, monkeypatch
+):
+    _, root = scored_library
+    said = []
+    monkeypatch.setattr(window.statusBar(), "showMessage", lambda text, ms=0: said.append(text))
+    window.folder_watch.active = True
+    window.folder_watch._replace([str(root)], {str(root): 0, str(root / "gone"): 1})
+    qtbot.waitUntil(lambda: not window.folder_watch.syncing())
+    assert window.folder_watch.unwatched == 1
+    assert said == [
+        "The system lets the app watch 1 of your 2 loop folders: Rescan finds what comes into"
+        " the others (on Linux, raise fs.inotify.max_user_watches)."
+    ]
+    window.folder_watch._replace([str(root)], {str(root): 0, str(root / "either"): 1})
+    qtbot.waitUntil(lambda: not window.folder_watch.syncing())
+    assert window.folder_watch.unwatched == 1 and len(said) == 1  # said once while it lasts
+
+
+def test_many_folders_are_handed_to_the_system_in_batches(qtbot, window, tmp_path, monkeypatch):
+    """10,000 folders at once held the window 0.24 s: they go in batches, a turn each."""
+    from anomalizer_desktop.ui import folder_watch
+
+    monkeypatch.setattr(folder_watch, "SYNC_BATCH", 2)
+    folders = {str(tmp_path / f"f{i}"): i for i in range(5)}
+    for folder in folders:
+        os.mkdir(folder)
+    window.folder_watch.active = True
+    window.folder_watch._replace([str(tmp_path)], folders)
+    assert window.folder_watch.watched() == []  # nothing yet: the first batch is a turn away
+    qtbot.waitUntil(lambda: not window.folder_watch.syncing())
+    assert sorted(window.folder_watch.watched()) == sorted(folders)
+    window.folder_watch.forget(str(tmp_path))
+    qtbot.waitUntil(lambda: not window.folder_watch.syncing())
+    assert window.folder_watch.watched() == [] and window.folder_watch.unwatched == 0
