@@ -145,7 +145,7 @@ def cmd_start(args: argparse.Namespace, store: Store) -> int:
 def cmd_list(args: argparse.Namespace, store: Store) -> int:
     records = store.list_samples(
         sort=args.sort,
-        descending=args.sort == "score",
+        descending=args.sort in ("score", "added"),  # the oddest, the newest first
         flag=args.flag,
         status=args.status,
         tag=args.tag,

@@ -74,3 +74,26 @@ def telling_folders(paths: list[str]) -> list[str]:
             depth += 1
         shown.append(os.sep.join(folder[-depth:]) or os.sep)
     return shown
+
+
+def when_added(seconds: float, now: float | None = None) -> str:
+    """A moment as a file manager's date column says it, in local time: "Today 13:40",
+    "Yesterday 09:12", "28 Nov 13:40" this year, "28 Nov 2025" before. (Month names are
+    English, as the rest of the app.)"""
+    import time
+
+    now = time.time() if now is None else now
+    moment, today = time.localtime(seconds), time.localtime(now)
+    days_ago = (
+        time.mktime((*today[:3], 0, 0, 0, 0, 0, -1)) - time.mktime((*moment[:3], 0, 0, 0, 0, 0, -1))
+    ) / 86400
+    clock = time.strftime("%H:%M", moment)
+    if 0 <= days_ago < 0.5:
+        return f"Today {clock}"
+    if 0.5 <= days_ago < 1.5:
+        return f"Yesterday {clock}"
+    day = f"{moment.tm_mday} {_MONTHS[moment.tm_mon - 1]}"
+    return f"{day} {clock}" if moment.tm_year == today.tm_year else f"{day} {moment.tm_year}"
+
+
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

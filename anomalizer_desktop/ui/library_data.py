@@ -80,6 +80,8 @@ class LibraryData:
     key_from: list[str]
     #: the producer's tags, as the library stores them ("dark, song-a"; "" for none)
     tags: list[str]
+    #: when a scan first found each loop (seconds since the epoch; NaN: not known)
+    added: np.ndarray
     _keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _id_sorter: np.ndarray | None = field(default=None, repr=False)
 
@@ -97,6 +99,7 @@ class LibraryData:
                     r.file_tempo,
                     r.file_key,
                     stored_tags(r.tags),
+                    r.added,
                 )
                 for r in records
             ]
@@ -106,7 +109,7 @@ class LibraryData:
     def from_rows(cls, rows: list[tuple]) -> LibraryData:
         """From `Store.table_rows()` tuples, a column at a time (no object per row)."""
         # a chunk at a time: this runs in a worker while the window and the sound play on
-        columns = as_columns(rows, 14)
+        columns = as_columns(rows, 15)
         ids, paths, status, errors, duration, rate, score, percentile, flags, notes = columns[:10]
 
         def floats(values) -> np.ndarray:
@@ -135,6 +138,7 @@ class LibraryData:
             keys=[d.key for d in says],
             key_from=[d.key_from for d in says],
             tags=[t or "" for t in columns[13]],
+            added=floats(columns[14]),
         )
 
     @classmethod
@@ -183,7 +187,7 @@ class LibraryData:
             self._keys.pop(column, None)
 
     def _compute_sort_key(self, column: str) -> np.ndarray:
-        if column in ("duration", "sample_rate", "score", "percentile", "tempo"):
+        if column in ("duration", "sample_rate", "score", "percentile", "tempo", "added"):
             return getattr(self, column)
         if column == "bars":
             return whole_bars(self.duration, self.tempo)

@@ -8,6 +8,7 @@ QSortFilterProxyModel: a proxy compares rows through Python calls and took 20-49
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -16,7 +17,7 @@ from PySide6.QtGui import QColor
 
 from anomalizer_desktop.core.id_positions import values_at
 from anomalizer_desktop.core.library.trash import file_identity, links_left_behind
-from anomalizer_desktop.core.text import unusual_percent
+from anomalizer_desktop.core.text import unusual_percent, when_added
 from anomalizer_desktop.ui.library_data import LibraryData
 from anomalizer_desktop.ui.plain_text import tip
 from anomalizer_desktop.ui.theme import colour
@@ -34,10 +35,13 @@ COLUMNS = [
     ("bars", "Bars"),  # how many whole bars of four the loop lasts at its tempo
     ("sample_rate", "Rate"),
     ("status", "Status"),
+    ("added", "Added"),  # when a scan first found the loop: sort by it for what came in last
     ("note", "Note"),  # before the long folder paths, so that notes show without scrolling
     ("folder", "Folder"),
 ]
 COLUMN_INDEX = {key: i for i, (key, _) in enumerate(COLUMNS)}
+#: columns whose header sorts high to low at the first click: the oddest loops, the newest
+DESCENDING_FIRST = dict.fromkeys(("percentile", "score", "added"), Qt.SortOrder.DescendingOrder)
 SORT_ROLE = Qt.ItemDataRole.UserRole
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -51,6 +55,7 @@ NUMBER_FORMATS = {
     "sample_rate": lambda v: f"{v / 1000:g} kHz",
     "score": lambda v: f"{v:.3f}",
     "percentile": unusual_percent,
+    "added": when_added,
 }
 NUMERIC = set(NUMBER_FORMATS)
 
@@ -95,8 +100,12 @@ class LibraryTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section][1]
+        if role == Qt.ItemDataRole.InitialSortOrderRole:  # a header's first click
+            return DESCENDING_FIRST.get(COLUMNS[section][0], Qt.SortOrder.AscendingOrder)
         return None
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
@@ -120,6 +129,8 @@ class LibraryTableModel(QAbstractTableModel):
                 text = f"{_tag_tip(lib, key, row)}\n{text}"
             elif key == "bars":
                 text = f"{_bars_tip(lib, row)}\n{text}"
+            elif key == "added" and not math.isnan(lib.added[row]):
+                text = f"Added to the library {_full_date(lib.added[row])}\n{text}"
             if lib.notes[row]:
                 text += f"\nNote: {lib.notes[row]}"
             return tip(f"{text}\nTags: {lib.tags[row]}" if lib.tags[row] else text)
@@ -428,6 +439,10 @@ _KEY_FROM = {
     "file name": "as its file name says",
     "loop tags": "as the file's loop tags for DAWs (Apple Loops) say",
 }
+
+
+def _full_date(seconds: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(seconds))
 
 
 def _bars_tip(library: LibraryData, row: int) -> str:

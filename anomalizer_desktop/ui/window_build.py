@@ -140,6 +140,7 @@ class WindowBuilder:
             ("bars", 40),
             ("sample_rate", 68),
             ("status", 60),
+            ("added", 104),
             ("note", 160),
             ("folder", 220),
         ):

@@ -91,7 +91,17 @@ def test_moved_and_renamed_files_keep_id_features_flags_and_notes(store, loop_fo
     record = _by_name(store)["renamed.flac"]
     assert record.id == original.id
     assert (record.flag, record.note, record.embedders) == ("typical", "keeper", ("dsp",))
+    assert record.added == original.added  # in the library since its first scan
     assert "bass_02.flac" not in _by_name(store)
+
+
+def test_list_sorted_by_added_shows_the_newest_loops_first(store, loop_folder):
+    _scan(store, loop_folder)
+    audiogen.write(loop_folder / "later.wav", audiogen.tone(500))
+    _scan(store, loop_folder)
+    records = store.list_samples(sort="added", descending=True)
+    assert records[0].path.endswith("later.wav")
+    assert records[0].added > max(r.added for r in records[1:])
 
 
 def test_a_renamed_folder_added_again_keeps_its_loops_and_the_old_name_is_forgotten(

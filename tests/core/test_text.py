@@ -45,3 +45,16 @@ def test_file_sizes_read_in_the_unit_that_suits_them():
     """A drive's free space was said in kB ("51,380,224 kB free"); now as any size is."""
     sizes = [0, 12 << 10, 3_200_000, 482_000_000, 1_234_000_000, 52_613_349_376]
     assert [file_size(s) for s in sizes] == ["0 kB", "12 kB", "3.2 MB", "482 MB", "1.2 GB", "53 GB"]
+
+
+def test_when_added_reads_as_a_file_managers_date_column():
+    import time
+
+    from anomalizer_desktop.core.text import when_added
+
+    now = time.mktime((2026, 11, 30, 13, 40, 0, 0, 0, -1))  # local time, as the column shows
+    assert when_added(now - 60, now) == "Today 13:39"
+    assert when_added(now - 13 * 3600, now) == "Today 00:40"
+    assert when_added(now - 14 * 3600, now) == "Yesterday 23:40"
+    assert when_added(now - 2 * 86400, now) == "28 Nov 13:40"
+    assert when_added(now - 400 * 86400, now) == "26 Oct 2025"

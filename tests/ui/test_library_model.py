@@ -13,7 +13,7 @@ from anomalizer_desktop.ui.library_data import LibraryData
 from anomalizer_desktop.ui.library_model import COLUMN_INDEX, ID_ROLE, SORT_ROLE, LibraryTableModel
 
 
-def record(i, score, flag=None, status="ok", note=None, name=None):
+def record(i, score, flag=None, status="ok", note=None, name=None, added=None):
     return SampleRecord(
         id=i,
         path=f"/lib/{'b' if i % 2 else 'a'}/{name or f'loop{i:03d}'}.wav",
@@ -27,6 +27,7 @@ def record(i, score, flag=None, status="ok", note=None, name=None):
         percentile=None if score is None else score * 10,
         flag=flag,
         note=note,
+        added=added,
     )
 
 
@@ -321,3 +322,42 @@ def test_values_of_ids_come_in_the_order_given_with_unknown_ids_as_none():
     assert m.flags_of([7, 3]) == ["typical", "unusual"] and m.notes_of([3]) == ["b"]
     m.update_scores(np.array([99, 7]), np.array([5.0, 2.5]), np.array([100.0, 40.0]))
     assert lib.score[lib.ids == 7][0] == 2.5 and np.isnan(lib.score[lib.ids == 3][0])
+
+
+def test_the_added_column_sorts_by_when_loops_came_in_and_reads_as_a_date():
+    import time
+
+    now = time.time()
+    m = LibraryTableModel()
+    m.set_library(
+        LibraryData.from_records(
+            [
+                record(1, 1.0, added=now - 400 * 86400),
+                record(2, 2.0, added=now - 60),
+                record(3, 3.0, added=now - 3 * 86400),
+                record(4, 4.0),  # not known (a row repair rebuilt, say): last either way
+            ]
+        )
+    )
+    m.sort(COLUMN_INDEX["added"], Qt.SortOrder.DescendingOrder)
+    assert column(m, "added", ID_ROLE) == [2, 3, 1, 4]
+    shown = column(m, "added")
+    assert shown[0].startswith("Today ") and shown[3] == ""
+    assert shown[2].endswith(time.strftime("%Y", time.localtime(now - 400 * 86400)))
+    tips = column(m, "added", Qt.ItemDataRole.ToolTipRole)
+    assert "Added to the library " + time.strftime("%Y-%m-%d", time.localtime(now - 60)) in tips[0]
+    m.sort(COLUMN_INDEX["added"], Qt.SortOrder.AscendingOrder)
+    assert column(m, "added", ID_ROLE) == [1, 3, 2, 4]
+
+
+def test_a_first_click_on_unusual_score_or_added_sorts_high_to_low(model):
+    order = Qt.ItemDataRole.InitialSortOrderRole
+    header = {key: model.headerData(COLUMN_INDEX[key], Qt.Orientation.Horizontal, order)
+              for key in ("percentile", "score", "added", "name", "duration")}  # fmt: skip
+    assert header == {
+        "percentile": Qt.SortOrder.DescendingOrder,
+        "score": Qt.SortOrder.DescendingOrder,
+        "added": Qt.SortOrder.DescendingOrder,
+        "name": Qt.SortOrder.AscendingOrder,
+        "duration": Qt.SortOrder.AscendingOrder,
+    }

@@ -48,6 +48,8 @@ class SampleRecord:
     file_key: str | None = None
     #: the producer's own tags (`user_tags`), in their stored order
     tags: tuple[str, ...] = ()
+    #: when a scan first found the loop (seconds since the epoch; a moved loop keeps its own)
+    added: float | None = None
 
     def as_json(self) -> dict:
         return {
@@ -66,6 +68,7 @@ class SampleRecord:
             "file_tempo": self.file_tempo,
             "file_key": self.file_key,
             "tags": list(self.tags),
+            "added": self.added,
         }
 
 
@@ -124,6 +127,7 @@ SORT_COLUMNS = {
     "sample_rate": "s.sample_rate",
     "score": "sc.score",
     "flag": "u.flag",
+    "added": "s.first_seen",
 }
 
 
@@ -177,7 +181,8 @@ class LibraryViews:
             SELECT s.id, s.path, s.status, COALESCE(s.error, errs.message),
                    s.duration, s.sample_rate, s.channels,
                    (SELECT group_concat(f.embedder, ',') FROM features f WHERE f.sample_id = s.id),
-                   sc.score, sc.percentile, u.flag, u.note, s.tempo, s.key, u.tags
+                   sc.score, sc.percentile, u.flag, u.note, s.tempo, s.key, u.tags,
+                   s.first_seen
             FROM samples s
             LEFT JOIN errs ON errs.sample_id = s.id
             LEFT JOIN user_data u ON u.sample_id = s.id
@@ -202,6 +207,7 @@ class LibraryViews:
                 file_tempo=r[12],
                 file_key=r[13],
                 tags=parse_tags(r[14]),
+                added=r[15],
             )
             for r in self._db.execute(sql, params)
             if tagged is None or tagged(r[14])
@@ -211,7 +217,7 @@ class LibraryViews:
         """What the window's table shows, one tuple per sample in path order: id, path,
         status, error, duration, sample_rate, score, percentile, flag, note (latest run),
         content hash, the tempo and key the file's loop tags declare, the producer's tags
-        (their stored text).
+        (their stored text), when a scan first found it.
 
         `list_samples` without its per-row lookups (embedders, one subquery per row) and
         without building a record per row: 100k samples read in about half the time. The rows
@@ -224,7 +230,7 @@ class LibraryViews:
                 f"""{_EMBED_ERRORS}
                    SELECT s.id, s.path, s.status, COALESCE(s.error, errs.message),
                           s.duration, s.sample_rate, sc.score, sc.percentile, u.flag, u.note,
-                          s.content_hash, s.tempo, s.key, u.tags
+                          s.content_hash, s.tempo, s.key, u.tags, s.first_seen
                    FROM samples s
                    LEFT JOIN errs ON errs.sample_id = s.id
                    LEFT JOIN user_data u ON u.sample_id = s.id
