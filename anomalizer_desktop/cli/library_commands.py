@@ -378,9 +378,15 @@ def _export_each_tag(args: argparse.Namespace, store: Store) -> int:
         raise AnomalizerError("export --each-tag: one set per tag; drop --tag, --path and --top")
     tags = list(store.tag_counts())
     sets = tag_sets(store, tags, **_export_criteria(args))
-    result = export_tag_sets(
-        sets, args.format, args.out, overwrite=args.overwrite, library_tags=tags
-    )
+    with counting_bar("copying", args.quiet or args.format != "copies") as progress:
+        result = export_tag_sets(
+            sets,
+            args.format,
+            args.out,
+            overwrite=args.overwrite,
+            library_tags=tags,
+            progress=progress,
+        )
     if args.json:
         print_json(
             {

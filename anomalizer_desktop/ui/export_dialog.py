@@ -33,7 +33,7 @@ from anomalizer_desktop.core.export import (
     select_entries,
     write_export,
 )
-from anomalizer_desktop.core.export.selection import left_out_text
+from anomalizer_desktop.core.export.selection import ExportCancelled, left_out_text
 from anomalizer_desktop.core.export.tag_sets import export_tag_sets, file_name_part, tag_sets
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.user_tags import has_tag
@@ -68,10 +68,6 @@ EMPTY = {
 TAG = "tag:"
 #: the Loops list's key for every tag's set at once, into one folder (core.export.tag_sets)
 EACH_TAG = "each-tag"
-
-
-class ExportCancelled(ExportError):
-    """The producer cancelled the copying: nothing was written (the folder is built aside)."""
 
 
 @contextlib.contextmanager
@@ -363,22 +359,27 @@ class ExportDialog(QDialog):
         try:
             tags = list(self.store.tag_counts())
             sets = tag_sets(self.store, tags)
-            with busy(fmt):
-                result = export_tag_sets(sets, fmt, folder, library_tags=tags)
-            if result.earlier and plain_text.confirm(
-                self,
-                "Replace the earlier exports?",
-                _replace_question(result),
-            ):
-                again = export_tag_sets(
-                    {tag: sets[tag] for tag, _ in result.earlier},
-                    fmt,
-                    folder,
-                    overwrite=True,
-                    library_tags=tags,
+            with copying(self, fmt) as progress:
+                result = export_tag_sets(sets, fmt, folder, library_tags=tags, progress=progress)
+            if (
+                result.earlier
+                and not result.cancelled
+                and plain_text.confirm(
+                    self, "Replace the earlier exports?", _replace_question(result)
                 )
+            ):
+                with copying(self, fmt) as progress:
+                    again = export_tag_sets(
+                        {tag: sets[tag] for tag, _ in result.earlier},
+                        fmt,
+                        folder,
+                        overwrite=True,
+                        library_tags=tags,
+                        progress=progress,
+                    )
                 result.written += again.written
                 result.failed += again.failed
+                result.cancelled = again.cancelled
         except ExportError as error:
             plain_text.warn(self, "Export failed", str(error))
             return False
@@ -388,6 +389,12 @@ class ExportDialog(QDialog):
                 "Some sets were not exported",
                 "\n".join(f"{tag}: {why}" for tag, why in result.failed),
             )
+        if result.cancelled:  # the dialog stays, saying what was written before the cancel
+            self.count_label.setText(
+                f"The export was cancelled: {quantity(len(result.written), 'set')} written"
+                f" whole ({quantity(result.loops, 'loop')}), the rest not."
+            )
+            return False
         if not result.written:
             return False
         self.result_message = (

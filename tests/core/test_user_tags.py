@@ -335,3 +335,35 @@ def test_only_sets_of_ours_in_the_folder_itself_are_ever_taken_away(tmp_path):
         "notes.txt": "gone",
         "kept.m3u8": "kept",
     }
+
+
+def test_every_tags_copies_count_over_all_sets_and_a_cancel_keeps_the_sets_before_it(tmp_path):
+    from anomalizer_desktop.core.export.selection import ExportCancelled, ExportEntry
+    from anomalizer_desktop.core.export.tag_sets import MANIFEST, export_tag_sets
+
+    def entry(name):
+        (tmp_path / name).write_bytes(b"RIFF" + name.encode())
+        return ExportEntry(str(tmp_path / name), name, 1.0, None, None, None, None)
+
+    sets = {"drums": [entry("k.wav"), entry("s.wav")], "bass": [entry("b1.wav"), entry("b2.wav")]}
+    out = tmp_path / "Sets"
+    seen = []
+    result = export_tag_sets(sets, "copies", out, progress=lambda *step: seen.append(step))
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)] and not result.cancelled
+    assert sorted(os.listdir(out / "bass")) == [".anomalizer-export", "b1.wav", "b2.wav"]
+
+    def stop_in_the_second_set(done, total):
+        if done == 3:
+            raise ExportCancelled("cancelled")
+
+    again = tmp_path / "Again"
+    (again / "old").mkdir(parents=True)  # a set whose tag is gone: a cancel moves it nowhere
+    (again / MANIFEST).write_text(json.dumps({"old": "old"}))
+    moved = []
+    result = export_tag_sets(
+        sets, "copies", again, library_tags=["drums", "bass"], mover=moved.append,
+        progress=stop_in_the_second_set,
+    )  # fmt: skip
+    assert result.cancelled and [tag for tag, _, _ in result.written] == ["drums"]
+    assert sorted(os.listdir(again)) == [MANIFEST, "drums", "old"] and moved == []
+    assert json.loads((again / MANIFEST).read_text()) == {"old": "old", "drums": "drums"}

@@ -462,6 +462,39 @@ def test_the_export_dialog_writes_a_folder_of_copies_and_says_their_size(
     assert not any((tmp_path / "to take along" / n).is_symlink() for n in copies)
 
 
+def test_every_tags_copies_show_progress_and_a_cancel_keeps_the_dialog_open(
+    qtbot, window, tmp_path, monkeypatch
+):
+    from PySide6.QtWidgets import QProgressDialog
+
+    from anomalizer_desktop.ui import plain_text
+    from anomalizer_desktop.ui.export_dialog import EACH_TAG, ExportDialog
+
+    ids = [int(i) for i in window.model.library.ids[:4]]
+    window.store.edit_tags(ids[:2], add=["drums"])
+    window.store.edit_tags(ids[2:], add=["keep"])
+    dialog = ExportDialog(window.store, [], window)
+    qtbot.addWidget(dialog)
+    dialog.which.setCurrentIndex(dialog.which.findData(EACH_TAG))
+    dialog.format.setCurrentIndex(dialog.format.findData("copies"))
+    dialog.target.setText(str(tmp_path / "Sets"))
+    labels = []
+    monkeypatch.setattr(QProgressDialog, "setLabelText", lambda self, text: labels.append(text))
+    monkeypatch.setattr(QProgressDialog, "wasCanceled", lambda self: len(labels) >= 3)
+    assert not dialog.export()  # stopped in the second set: the first is written whole
+    assert labels == [f"Copying the loops… {n} of 4" for n in (1, 2, 3)]
+    assert dialog.count_label.text() == (
+        "The export was cancelled: 1 set written whole (2 loops), the rest not."
+    )
+    assert sorted(os.listdir(tmp_path / "Sets")) == [".anomalizer-sets", "drums"]
+    monkeypatch.undo()
+    asked = []
+    monkeypatch.setattr(plain_text, "confirm", lambda *args: asked.append(args[2]) or True)
+    assert dialog.export()  # the set written before the cancel is replaced after asking
+    assert asked == [f"The set of drums in {tmp_path / 'Sets'} is an earlier export. Replace it?"]
+    assert sorted(os.listdir(tmp_path / "Sets")) == [".anomalizer-sets", "drums", "keep"]
+
+
 def test_export_failure_keeps_the_dialog_open(qtbot, window, tmp_path, monkeypatch):
     from anomalizer_desktop.ui import plain_text
     from anomalizer_desktop.ui.export_dialog import ExportDialog

@@ -17,6 +17,11 @@ class ExportError(AnomalizerError):
     """An export that cannot be written (with a message for people)."""
 
 
+class ExportCancelled(ExportError):
+    """The user stopped an export (its progress callback raises it): what it was writing is
+    not left half made."""
+
+
 @dataclass(frozen=True, slots=True)
 class ExportEntry:
     path: str

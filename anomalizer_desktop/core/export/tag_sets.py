@@ -22,6 +22,7 @@ from pathlib import Path
 from anomalizer_desktop.core.export.atomic import FolderNotEmptyError, atomic_write_text
 from anomalizer_desktop.core.export.folder import not_made_by_an_export, unique_name
 from anomalizer_desktop.core.export.selection import (
+    ExportCancelled,
     ExportEntry,
     ExportError,
     one_per_file,
@@ -57,6 +58,8 @@ class TagSetsResult:
     earlier: list[tuple[str, Path]] = field(default_factory=list)
     #: earlier sets whose tag has gone from the library, moved to the trash
     removed: list[tuple[str, Path]] = field(default_factory=list)
+    #: the progress callback stopped the export: the sets before it are written, whole
+    cancelled: bool = False
 
     @property
     def loops(self) -> int:
@@ -90,10 +93,14 @@ def export_tag_sets(
     overwrite: bool = False,
     library_tags: Iterable[str] | None = None,
     mover: Callable[[str], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> TagSetsResult:
     """Write each set into `folder` (made when needed), named after its tag. With
     `library_tags` (every tag the library has now), the sets an earlier export wrote there for
-    a tag that is gone go to the trash (`mover`, as `trash.move_to_trash` takes it)."""
+    a tag that is gone go to the trash (`mover`, as `trash.move_to_trash` takes it).
+    `progress(done, total)`: after each file of folder sets, counted over all the sets; when it
+    raises ExportCancelled the set being written is left out whole and the export stops
+    (`cancelled`), the sets before it written and listed."""
     from anomalizer_desktop.core.export import write_export  # (the package imports this one)
 
     if not sets:
@@ -105,10 +112,16 @@ def export_tag_sets(
         raise ExportError(f"cannot make the folder {folder}: {error.strerror}") from None
     result = TagSetsResult(folder)
     taken: set[str] = set()
+    total, before = sum(len(entries) for entries in sets.values()), 0
     for tag, entries in sets.items():
         target = folder / unique_name(file_name_part(tag) + SUFFIXES[fmt], taken)
+        counted = _counted_from(before, total, progress)
+        before += len(entries)
         try:
-            written = write_export(entries, fmt, target, overwrite=overwrite)
+            written = write_export(entries, fmt, target, overwrite=overwrite, progress=counted)
+        except ExportCancelled:
+            result.cancelled = True
+            break
         except FolderNotEmptyError as error:
             if error.foreign:
                 result.failed.append((tag, str(error)))
@@ -121,7 +134,7 @@ def export_tag_sets(
     made = {path.name: tag for tag, path, _ in result.written}
     made.update({path.name: tag for tag, path in result.earlier})
     earlier_sets = _read_manifest(folder)
-    if library_tags is not None:
+    if library_tags is not None and not result.cancelled:  # (a cancel moves nothing away)
         alive = {tag.casefold() for tag in library_tags}
         stale = {
             n: t for n, t in earlier_sets.items() if n not in made and t.casefold() not in alive
@@ -132,6 +145,13 @@ def export_tag_sets(
     with contextlib.suppress(OSError):  # (only the next export's pruning needs it)
         atomic_write_text(folder / MANIFEST, json.dumps({**earlier_sets, **made}, indent=1))
     return result
+
+
+def _counted_from(before: int, total: int, progress: Callable[[int, int], None] | None):
+    """One set's progress as part of all the sets' (`before` files came in earlier sets)."""
+    if progress is None:
+        return None
+    return lambda done, _of: progress(before + done, total)
 
 
 def _read_manifest(folder: Path) -> dict[str, str]:
