@@ -184,6 +184,8 @@ class ExportDialog(QDialog):
         target_box.setLayout(row)
         row.setContentsMargins(0, 0, 0, 0)
         self.count_label = QLabel()
+        # every tag's copies say sets, loops and size: more than the dialog is wide
+        self.count_label.setWordWrap(True)
         form = QFormLayout(self)
         form.addRow("Loops", self.which)
         form.addRow("N", self.top_n)
