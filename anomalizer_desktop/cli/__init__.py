@@ -42,7 +42,7 @@ from anomalizer_desktop.core.library.store import (
     damaged,
 )
 from anomalizer_desktop.core.library.user_tags import parse_tags
-from anomalizer_desktop.core.loop_names import bars_range, spell_key, tempo_range
+from anomalizer_desktop.core.loop_names import added_since, bars_range, spell_key, tempo_range
 from anomalizer_desktop.core.paths import resolve_library_path
 
 #: what `scan` and `start` do without folders: the window's Rescan, for a shell or a timer
@@ -99,6 +99,15 @@ def _bars_range(text: str) -> tuple[float, float]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _added(text: str) -> float:
+    """argparse type: how far back a loop may have come in (today, 12h, 3d, 2w), as the
+    moment that is."""
+    try:
+        return added_since(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _key(text: str) -> str:
     """argparse type: a key as a person types it (Am, "F# minor", bbm, Eb)."""
     key = spell_key(text)
@@ -120,7 +129,8 @@ def _tag(text: str) -> str:
 def _add_loop_filters(p: argparse.ArgumentParser) -> None:
     """--bpm and --key: only the loops that declare that tempo and key (in their names or
     loop tags; the table's BPM and Key); --bars: only those that last that many whole bars at
-    the tempo they declare; --tag: only those the producer tagged so."""
+    the tempo they declare; --added: only those a scan found since then (the table's Added);
+    --tag: only those the producer tagged so."""
     p.add_argument(
         "--bpm",
         type=_tempo_range,
@@ -133,6 +143,12 @@ def _add_loop_filters(p: argparse.ArgumentParser) -> None:
         type=_bars_range,
         metavar="BARS",
         help="only loops that last that many whole bars at their tempo (4 or 2-4)",
+    )
+    p.add_argument(
+        "--added",
+        type=_added,
+        metavar="WHEN",
+        help="only loops a scan found since then (today, 12h, 3d or 2w)",
     )
     p.add_argument("--tag", type=_tag, help="only loops you tagged so (case aside)")
 

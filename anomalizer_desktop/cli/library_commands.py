@@ -41,6 +41,7 @@ from anomalizer_desktop.core.library.scanner import scan as scan_job
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.trash import TrashResult, links_in_store, move_to_trash
 from anomalizer_desktop.core.library.user_tags import merged_into, stored_tags
+from anomalizer_desktop.core.library.views import came_in_since
 from anomalizer_desktop.core.library.walk import UNUSABLE_FILE_NAME, has_a_usable_name, shown_path
 from anomalizer_desktop.core.loop_names import declared, lasts_bars
 from anomalizer_desktop.core.paths import resolve_library_path
@@ -159,6 +160,8 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
     found = [(r, d) for r, d in found if d.matches(args.bpm, args.key)]
     if args.bars is not None:
         found = [(r, d) for r, d in found if lasts_bars(r.duration, d.tempo, args.bars)]
+    if args.added is not None:
+        found = [(r, d) for r, d in found if came_in_since(r, args.added)]
     if args.json:
         print_json(
             [
@@ -366,6 +369,7 @@ def _export_criteria(args: argparse.Namespace) -> dict:
         "max_score": args.max_score,
         "tempo": args.bpm,
         "bars": args.bars,
+        "added": args.added,
         "key": args.key,
         "keep_copies": args.keep_copies,
     }

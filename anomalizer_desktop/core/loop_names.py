@@ -166,14 +166,17 @@ class TagQuery:
     """A filter's text with its terms taken out: "bpm:120" (119.5-120.5), "bpm:118-122"
     (inclusive), "key:Am" (any spelling: "key:a#m", "key:Bb minor"), "tag:dark" (one of
     the producer's tags, case aside; "tag:"song a"" for one with spaces) and "bars:4" or
-    "bars:2-4" (loops that last that many whole bars at the tempo they declare). A term that
-    reads as no tempo or key stays in `text`, so it finds nothing rather than everything."""
+    "bars:2-4" (loops that last that many whole bars at the tempo they declare), and
+    "added:today", "added:3d", "added:12h" or "added:2w" (loops a scan first found since then;
+    `added` is that moment, in seconds since the epoch). A term that reads as no tempo or key
+    stays in `text`, so it finds nothing rather than everything."""
 
     text: str
     tempo: tuple[float, float] | None = None
     key: str | None = None
     tag: str | None = None
     bars: tuple[float, float] | None = None
+    added: float | None = None
 
 
 #: a tempo or a range of tempos as people type them: "120", "118-122"
@@ -182,10 +185,14 @@ _TEMPO_TERM = re.compile(r"(?i)(?<!\S)bpm:" + _TEMPO_SPAN + r"(?!\S)")
 _KEY_TERM = re.compile(r"(?i)(?<!\S)key:(\S+(?:[ _-](?:minor|major|min|maj))?)(?!\S)")
 _TAG_TERM = re.compile(r'(?i)(?<!\S)tag:(?:"([^"]*)"?|([^\s,"]+))(?!\S)')
 _BARS_TERM = re.compile(r"(?i)(?<!\S)bars:(\d+)(?:-(\d+))?(?!\S)")
+_ADDED_TERM = re.compile(r"(?i)(?<!\S)added:(today|\d+[hdw])(?!\S)")
+#: seconds in each unit `added:` takes
+_ADDED_UNITS = {"h": 3600, "d": 86400, "w": 7 * 86400}
 
 
-def parse_query(text: str) -> TagQuery:
-    """Split a filter's text into plain text and the terms in it (see TagQuery)."""
+def parse_query(text: str, now: float | None = None) -> TagQuery:
+    """Split a filter's text into plain text and the terms in it (see TagQuery); `now` is
+    when "added:" counts back from (the clock by default)."""
     tempo = key = tag = None
     match = _TAG_TERM.search(text)
     if match:
@@ -206,7 +213,27 @@ def parse_query(text: str) -> TagQuery:
     if match:
         bars = bars_range(match[0].partition(":")[2])
         text = text[: match.start()] + text[match.end() :]
-    return TagQuery(" ".join(text.split()), tempo, key, tag, bars)
+    added = None
+    match = _ADDED_TERM.search(text)
+    if match:
+        added = added_since(match[1], now)
+        text = text[: match.start()] + text[match.end() :]
+    return TagQuery(" ".join(text.split()), tempo, key, tag, bars, added)
+
+
+def added_since(text: str, now: float | None = None) -> float:
+    """The moment "today" (local midnight), "3d", "12h" or "2w" (that long before `now`)
+    means, in seconds since the epoch; raises ValueError for anything else."""
+    import time
+
+    now = time.time() if now is None else now
+    text = text.strip().lower()
+    if text == "today":
+        return time.mktime((*time.localtime(now)[:3], 0, 0, 0, 0, 0, -1))
+    match = re.fullmatch(r"(\d+)([hdw])", text)
+    if match is None:
+        raise ValueError(f"not a time to count back: {text!r} (say today, 12h, 3d or 2w)")
+    return now - int(match[1]) * _ADDED_UNITS[match[2]]
 
 
 def bars_range(text: str) -> tuple[float, float]:

@@ -226,8 +226,8 @@ class LibraryData:
 
     def text_mask(self, text: str) -> np.ndarray:
         """Rows whose name, folder, note or tags contain `text` (case-insensitive), with the
-        tempo, key, tag and length its terms ask for ("bpm:120", "bpm:118-122", "key:Am",
-        "tag:dark", "bars:4"; core.loop_names)."""
+        tempo, key, tag, length and age its terms ask for ("bpm:120", "bpm:118-122",
+        "key:Am", "tag:dark", "bars:4", "added:today"; core.loop_names)."""
         query = parse_query(text)
         needle = query.text.casefold()
         mask = np.ones(len(self), dtype=bool)
@@ -240,6 +240,8 @@ class LibraryData:
             mask &= np.array([k == query.key for k in self.keys], dtype=bool)
         if query.bars is not None:  # NaN: no tempo, or not a whole number of bars
             mask &= (self.bars >= query.bars[0]) & (self.bars <= query.bars[1])
+        if query.added is not None:  # NaN: not known, never shown
+            mask &= self.added >= query.added
         if needle:
             mask &= np.fromiter(
                 (

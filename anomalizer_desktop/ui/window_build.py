@@ -75,8 +75,9 @@ class WindowBuilder:
                 "bpm:120 (or a range, bpm:118-122) shows those of that tempo,\n"
                 "key:Am those in that key (any spelling: key:a#m, key:Bb minor),\n"
                 'tag:dark those you tagged dark (tag:"song a" for spaces),\n'
-                "bars:4 (or bars:2-4) those that last that many whole bars at their tempo.\n"
-                "Combine them: bass bpm:120 key:Am bars:4 tag:keep\n"
+                "bars:4 (or bars:2-4) those that last that many whole bars at their tempo,\n"
+                "added:today (or added:12h, added:3d, added:2w) those that came in since.\n"
+                "Combine them: bass bpm:120 key:Am bars:4 tag:keep added:3d\n"
                 "Return goes to the first loop found, Escape clears."
             )
         )

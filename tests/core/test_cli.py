@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -129,7 +130,23 @@ def test_list_and_export_take_the_loops_of_a_tempo_and_key(capsys, lib, tmp_path
         "--bars", "2", "--json",
     )  # fmt: skip
     assert code == 0 and out["entries"] == 1
-    for bad in (["--bpm", "fast"], ["--key", "H"], ["--bpm", "120-"], ["--bars", "two"]):
+    # --added: the loops a scan found since then (the others came in a week ago here)
+    with sqlite3.connect(lib) as db:
+        db.execute(
+            "UPDATE samples SET first_seen = first_seen - 7 * 86400 WHERE path NOT LIKE ?",
+            ("%Loop 120 BPM.wav",),
+        )
+    assert listed("--added", "3d") == ["Loop 120 BPM"] == listed("--added", "today")
+    assert len(listed("--added", "2w")) == 6
+    code, out = run(
+        capsys, "--library", lib, "export", str(tmp_path / "new.m3u8"), "--format", "m3u8",
+        "--added", "12h", "--json",
+    )  # fmt: skip
+    assert code == 0 and out["entries"] == 1
+    _, rows = run(capsys, "--library", lib, "list", "--json", "--sort", "added")
+    assert Path(rows[0]["path"]).stem == "Loop 120 BPM" and rows[0]["added"] > rows[1]["added"]
+    bad_values = (["--bpm", "fast"], ["--key", "H"], ["--bpm", "120-"], ["--bars", "two"])
+    for bad in (*bad_values, ["--added", "soon"]):
         with pytest.raises(SystemExit):
             main(["--library", lib, "list", *bad])
         assert "not a" in capsys.readouterr().err

@@ -99,3 +99,22 @@ def test_a_key_written_in_the_name_comes_before_the_files_tags_and_they_before_a
     assert declared_tempo(written, 97.0) == (100.0, "file name")
     assert declared_tempo(bare, 97.0) == (97.0, "loop tags")
     assert declared_tempo(silent, None) == (None, "")
+
+
+def test_an_added_term_counts_back_from_now():
+    import time
+
+    from anomalizer_desktop.core.loop_names import added_since, parse_query
+
+    now = time.mktime((2026, 11, 30, 13, 40, 0, 0, 0, -1))
+    assert parse_query("bass added:3d", now=now).added == now - 3 * 86400
+    query = parse_query("added:12h kick", now=now)
+    assert (query.text, query.added) == ("kick", now - 12 * 3600)
+    assert parse_query("added:2w", now=now).added == now - 14 * 86400
+    assert parse_query("added:today", now=now).added == time.mktime(
+        (2026, 11, 30, 0, 0, 0, 0, 0, -1)
+    )  # local midnight
+    assert parse_query("added:3x").added is None  # not a time: stays text, finds nothing
+    assert parse_query("added:3x").text == "added:3x"
+    with pytest.raises(ValueError, match="say today, 12h, 3d or 2w"):
+        added_since("soon")

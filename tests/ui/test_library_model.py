@@ -349,6 +349,14 @@ def test_the_added_column_sorts_by_when_loops_came_in_and_reads_as_a_date():
     m.sort(COLUMN_INDEX["added"], Qt.SortOrder.AscendingOrder)
     assert column(m, "added", ID_ROLE) == [1, 3, 2, 4]
 
+    # the filter's added: term keeps what came in since then (not known: never)
+    m.set_filter("added:today")
+    assert column(m, "added", ID_ROLE) == [2]
+    m.set_filter("added:1w")
+    assert column(m, "added", ID_ROLE) == [3, 2]
+    m.set_filter("loop001 added:2w")
+    assert column(m, "added", ID_ROLE) == []
+
 
 def test_a_first_click_on_unusual_score_or_added_sorts_high_to_low(model):
     order = Qt.ItemDataRole.InitialSortOrderRole

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.lookup import held_name
 from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.library.views import came_in_since
 from anomalizer_desktop.core.loop_names import declared, lasts_bars
 from anomalizer_desktop.core.text import quantity
 
@@ -52,20 +53,23 @@ def select_entries(
     tag: str | None = None,
     keep_copies: bool = False,
     bars: tuple[float, float] | None = None,
+    added: float | None = None,
 ) -> list[ExportEntry]:
     """The existing (not missing) samples matching every given criterion, most unusual first
     when scores exist, else by path. `top` needs scores and keeps the N highest (of those at
-    the `tempo` range and in the `key` asked for: the tempo and key loops declare; and of
-    those tagged `tag`). A file the library holds more than once (the same bytes in two
-    folders) goes in once, unless `keep_copies`: the first copy in that order stands for the
-    others, and says how many it left out (a set for a DAW gains nothing from the same loop
-    twice, and the top 10 are ten loops)."""
+    the `tempo` range and in the `key` asked for: the tempo and key loops declare; of those
+    tagged `tag`; of those a scan found since the moment `added`). A file the library holds
+    more than once (the same bytes in two folders) goes in once, unless `keep_copies`: the
+    first copy in that order stands for the others, and says how many it left out (a set for
+    a DAW gains nothing from the same loop twice, and the top 10 are ten loops)."""
     records = store.list_samples(sort="score", descending=True, flag=flag, tag=tag)
     records = [r for r in records if r.status != "missing"]
     if tempo is not None or key is not None:
         records = [r for r in records if _declared(r).matches(tempo, key)]
     if bars is not None:  # loops that last that many whole bars at their tempo
         records = [r for r in records if lasts_bars(r.duration, _declared(r).tempo, bars)]
+    if added is not None:  # loops a scan found since then
+        records = [r for r in records if came_in_since(r, added)]
     if paths is not None:
         held = {r.path for r in records}
         wanted = {held_name(p, held) for p in paths}

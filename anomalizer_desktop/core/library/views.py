@@ -325,3 +325,8 @@ class LibraryViews:
             )
         )
         return counts
+
+
+def came_in_since(record: SampleRecord, moment: float) -> bool:
+    """Whether a scan first found the loop at `moment` or later (not known: no)."""
+    return record.added is not None and record.added >= moment
