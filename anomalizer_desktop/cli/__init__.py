@@ -43,6 +43,7 @@ from anomalizer_desktop.core.library.store import (
 )
 from anomalizer_desktop.core.library.user_tags import parse_tags
 from anomalizer_desktop.core.loop_names import added_since, bars_range, spell_key, tempo_range
+from anomalizer_desktop.core.malloc_arenas import limit_malloc_arenas
 from anomalizer_desktop.core.paths import resolve_library_path
 
 #: what `scan` and `start` do without folders: the window's Rescan, for a shell or a timer
@@ -444,6 +445,7 @@ def _say_how_to_repair(library: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    limit_malloc_arenas()  # before the reader threads of a scan start (core.malloc_arenas)
     with signals_unwind():
         return _run(args)
 
