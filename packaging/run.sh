@@ -5,4 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash packaging/install.sh
+# two C heap arenas from the first allocation on (the app asks for it too, a little later:
+# anomalizer_desktop/core/malloc_arenas.py)
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 exec .venv/bin/anomalizer-desktop "$@"
