@@ -12,11 +12,14 @@ in the middle of another job).
 What the watch compares with comes from the scans themselves (`ScanSummary.folders`): a folder
 changed while a scan walked it is either in what the scan found or noticed afterwards, never
 lost between the two. The system may limit how many folders one program watches (Linux's
-inotify limit); the folders over it are counted in `unwatched`, and Rescan still finds their
-loops.
+inotify limit; `MAX_FOLDERS` sets one of our own where watching costs more); the folders over
+it are counted in `unwatched`, and Rescan still finds their loops.
 """
 
 from __future__ import annotations
+
+import os
+import sys
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
@@ -30,6 +33,10 @@ QUIET_MS = 1500
 #: window 0.24 s; Qt's cost per folder grows with the folders it watches, so batches of 1,000
 #: took up to 80 ms each, and batches of 250 take at most 11 ms (10,101 folders, this machine)
 SYNC_BATCH = 250
+#: at most this many folders are watched, where the system's watcher costs more per folder:
+#: Qt on Windows waits on 63 folders per thread (4,000 folders: 64 threads). The shallowest
+#: folders are watched first (the library folders themselves, then their packs)
+MAX_FOLDERS = {"win32": 4000}
 
 
 class FolderWatch(QObject):
@@ -121,6 +128,9 @@ class FolderWatch(QObject):
         loop (`_sync_step`)."""
         watched = set(self._watcher.directories())
         wanted = set(self._seen)
+        most = MAX_FOLDERS.get(sys.platform)
+        if most is not None and len(wanted) > most:
+            wanted = set(sorted(wanted, key=lambda f: (f.count(os.sep), f))[:most])
         self._to_remove = sorted(watched - wanted)
         self._to_add = sorted(wanted - watched)
         self._sync.start()

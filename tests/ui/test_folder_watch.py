@@ -208,3 +208,21 @@ def test_many_folders_are_handed_to_the_system_in_batches(qtbot, window, tmp_pat
     window.folder_watch.forget(str(tmp_path))
     qtbot.waitUntil(lambda: not window.folder_watch.syncing())
     assert window.folder_watch.watched() == [] and window.folder_watch.unwatched == 0
+
+
+def test_where_watching_costs_more_the_shallowest_folders_are_watched(
+    qtbot, window, tmp_path, monkeypatch
+):
+    from anomalizer_desktop.ui import folder_watch
+
+    monkeypatch.setattr(folder_watch, "MAX_FOLDERS", {folder_watch.sys.platform: 2})
+    deep = tmp_path / "pack" / "kicks"
+    deep.mkdir(parents=True)
+    folders = {str(tmp_path): 0, str(tmp_path / "pack"): 1, str(deep): 2}
+    said = []
+    monkeypatch.setattr(window.statusBar(), "showMessage", lambda text, ms=0: said.append(text))
+    window.folder_watch.active = True
+    window.folder_watch._replace([str(tmp_path)], folders)
+    qtbot.waitUntil(lambda: not window.folder_watch.syncing())
+    assert sorted(window.folder_watch.watched()) == [str(tmp_path), str(tmp_path / "pack")]
+    assert window.folder_watch.unwatched == 1 and "watch 2 of your 3 loop folders" in said[0]
