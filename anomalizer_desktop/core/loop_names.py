@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -224,8 +225,6 @@ def parse_query(text: str, now: float | None = None) -> TagQuery:
 def added_since(text: str, now: float | None = None) -> float:
     """The moment "today" (local midnight), "3d", "12h" or "2w" (that long before `now`)
     means, in seconds since the epoch; raises ValueError for anything else."""
-    import time
-
     now = time.time() if now is None else now
     text = text.strip().lower()
     if text == "today":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 
 
 def quantity(n: int, noun: str, plural: str | None = None) -> str:
@@ -80,8 +81,6 @@ def when_added(seconds: float, now: float | None = None) -> str:
     """A moment as a file manager's date column says it, in local time: "Today 13:40",
     "Yesterday 09:12", "28 Nov 13:40" this year, "28 Nov 2025" before. (Month names are
     English, as the rest of the app.)"""
-    import time
-
     now = time.time() if now is None else now
     moment, today = time.localtime(seconds), time.localtime(now)
     days_ago = (

@@ -2,12 +2,12 @@
 
 A producer keeps the app open and drops a pack into a loop folder, or a download lands there:
 without this, those loops waited for Rescan or the next start. The system's file watcher
-(QFileSystemWatcher: inotify, FSEvents, ReadDirectoryChangesW) tells when something in a folder
-came, went or was renamed. After QUIET_MS without more news the folders it named are compared
-with what the last scan saw there (`core.library.folder_changes`, in a worker): only a change
-to the loops or the subfolders counts, and a folder still being written to is looked at again
-later. Then `changed` names the library folders to scan again; the window decides when (not
-in the middle of another job).
+(QFileSystemWatcher: inotify on Linux, FSEvents on macOS, change notifications on Windows)
+tells when something in a folder came, went or was renamed. After QUIET_MS without more news
+the folders it named are compared with what the last scan saw there
+(`core.library.folder_changes`, in a worker): only a change to the loops or the subfolders
+counts, and a folder still being written to is looked at again later. Then `changed` names the
+library folders to scan again; the window decides when (not in the middle of another job).
 
 What the watch compares with comes from the scans themselves (`ScanSummary.folders`): a folder
 changed while a scan walked it is either in what the scan found or noticed afterwards, never
