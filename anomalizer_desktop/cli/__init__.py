@@ -42,7 +42,12 @@ from anomalizer_desktop.core.library.store import (
     damaged,
 )
 from anomalizer_desktop.core.library.user_tags import parse_tags
-from anomalizer_desktop.core.loop_names import added_since, bars_range, spell_key, tempo_range
+from anomalizer_desktop.core.loop_names import (
+    added_since,
+    bars_range,
+    spell_key_term,
+    tempo_range,
+)
 from anomalizer_desktop.core.malloc_arenas import limit_malloc_arenas
 from anomalizer_desktop.core.paths import resolve_library_path
 
@@ -110,10 +115,13 @@ def _added(text: str) -> float:
 
 
 def _key(text: str) -> str:
-    """argparse type: a key as a person types it (Am, "F# minor", bbm, Eb)."""
-    key = spell_key(text)
+    """argparse type: a key as a person types it (Am, "F# minor", bbm, Eb; Am+ for the keys
+    that mix with Am)."""
+    key = spell_key_term(text)
     if key is None:
-        raise argparse.ArgumentTypeError(f'not a key: {text!r} (say Am, F#m, Eb or "C major")')
+        raise argparse.ArgumentTypeError(
+            f'not a key: {text!r} (say Am, F#m, Eb or "C major"; Am+ adds the keys that mix)'
+        )
     return key
 
 
@@ -138,7 +146,11 @@ def _add_loop_filters(p: argparse.ArgumentParser) -> None:
         metavar="TEMPO",
         help="only loops of this tempo (120 or 118-122)",
     )
-    p.add_argument("--key", type=_key, help="only loops in this key (Am, F#m, Eb...)")
+    p.add_argument(
+        "--key",
+        type=_key,
+        help="only loops in this key (Am, F#m, Eb...; Am+ also the keys that mix with Am)",
+    )
     p.add_argument(
         "--bars",
         type=_bars_range,

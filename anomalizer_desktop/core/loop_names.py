@@ -165,7 +165,8 @@ def key_rank(key: str | None) -> float:
 @dataclass(frozen=True, slots=True)
 class TagQuery:
     """A filter's text with its terms taken out: "bpm:120" (119.5-120.5), "bpm:118-122"
-    (inclusive), "key:Am" (any spelling: "key:a#m", "key:Bb minor"), "tag:dark" (one of
+    (inclusive), "key:Am" (any spelling: "key:a#m", "key:Bb minor"; "key:Am+" also the keys
+    that mix with it, kept as "Am+"), "tag:dark" (one of
     the producer's tags, case aside; "tag:"song a"" for one with spaces) and "bars:4" or
     "bars:2-4" (loops that last that many whole bars at the tempo they declare), and
     "added:today", "added:3d", "added:12h" or "added:2w" (loops a scan first found since then;
@@ -183,7 +184,7 @@ class TagQuery:
 #: a tempo or a range of tempos as people type them: "120", "118-122"
 _TEMPO_SPAN = r"(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?"
 _TEMPO_TERM = re.compile(r"(?i)(?<!\S)bpm:" + _TEMPO_SPAN + r"(?!\S)")
-_KEY_TERM = re.compile(r"(?i)(?<!\S)key:(\S+(?:[ _-](?:minor|major|min|maj))?)(?!\S)")
+_KEY_TERM = re.compile(r"(?i)(?<!\S)key:(\S+?(?:[ _-](?:minor|major|min|maj))?\+?)(?!\S)")
 _TAG_TERM = re.compile(r'(?i)(?<!\S)tag:(?:"([^"]*)"?|([^\s,"]+))(?!\S)')
 _BARS_TERM = re.compile(r"(?i)(?<!\S)bars:(\d+)(?:-(\d+))?(?!\S)")
 _ADDED_TERM = re.compile(r"(?i)(?<!\S)added:(today|\d+[hdw])(?!\S)")
@@ -206,7 +207,7 @@ def parse_query(text: str, now: float | None = None) -> TagQuery:
         text = text[: match.start()] + text[match.end() :]
     match = _KEY_TERM.search(text)
     if match:
-        key = spell_key(match[1])
+        key = spell_key_term(match[1])
         if key is not None:
             text = text[: match.start()] + text[match.end() :]
     bars = None
@@ -243,6 +244,36 @@ def bars_range(text: str) -> tuple[float, float]:
         raise ValueError(f"not a number of bars or a range of them: {text!r} (say 4 or 2-4)")
     low, high = float(match[1]), float(match[2] or match[1])
     return min(low, high), max(low, high)
+
+
+#: a key term that ends so asks for the keys that mix with it too ("key:Am+", "--key Am+")
+MIXES = "+"
+
+
+def spell_key_term(text: str) -> str | None:
+    """`spell_key`, keeping a closing "+" (the keys that mix with it: `wanted_keys`)."""
+    text = text.strip()
+    mixes = text.endswith(MIXES)
+    key = spell_key(text[:-1] if mixes else text)
+    return None if key is None else key + MIXES * mixes
+
+
+def mixing_keys(key: str) -> tuple[str, ...]:
+    """The keys that mix with `key` in harmonic mixing (its neighbours on the Camelot wheel):
+    itself, its relative major or minor, and the keys a fifth above and below in its mode.
+    Am: Am, C, Em, Dm; C: C, Am, G, F."""
+    minor = key in _MINOR_NAMES
+    names = _MINOR_NAMES if minor else _MAJOR_NAMES
+    pitch = names.index(key)
+    relative = _MAJOR_NAMES[(pitch + 3) % 12] if minor else _MINOR_NAMES[(pitch + 9) % 12]
+    return (key, relative, names[(pitch + 7) % 12], names[(pitch + 5) % 12])
+
+
+def wanted_keys(term: str) -> frozenset[str]:
+    """The keys a key term asks for: "Am" that key, "Am+" the keys that mix with it."""
+    if term.endswith(MIXES):
+        return frozenset(mixing_keys(term[: -len(MIXES)]))
+    return frozenset((term,))
 
 
 def spell_key(text: str) -> str | None:
@@ -318,10 +349,11 @@ class Declared:
     key_from: str
 
     def matches(self, tempo: tuple[float, float] | None, key: str | None) -> bool:
-        """Whether the loop is of a tempo in the range `tempo` and in `key` (None: any)."""
+        """Whether the loop is of a tempo in the range `tempo` and in `key` (None: any; "Am+":
+        a key that mixes with Am, `wanted_keys`)."""
         if tempo is not None and (self.tempo is None or not tempo[0] <= self.tempo <= tempo[1]):
             return False
-        return key is None or self.key == key
+        return key is None or self.key in wanted_keys(key)
 
 
 @functools.lru_cache(maxsize=1 << 18)

@@ -17,7 +17,13 @@ from anomalizer_desktop.core.library.chunked import as_columns
 from anomalizer_desktop.core.library.copies import copy_key
 from anomalizer_desktop.core.library.store import SampleRecord
 from anomalizer_desktop.core.library.user_tags import count_tags, stored_tags, tag_matcher
-from anomalizer_desktop.core.loop_names import declared, key_rank, parse_query, whole_bars
+from anomalizer_desktop.core.loop_names import (
+    declared,
+    key_rank,
+    parse_query,
+    wanted_keys,
+    whole_bars,
+)
 
 FLAG_CODES = {"unusual": 0, "typical": 1, None: 2}
 
@@ -236,8 +242,9 @@ class LibraryData:
         if query.tempo is not None:
             low, high = query.tempo
             mask &= (self.tempo >= low) & (self.tempo <= high)  # NaN: no tempo, never shown
-        if query.key is not None:
-            mask &= np.array([k == query.key for k in self.keys], dtype=bool)
+        if query.key is not None:  # "Am", or "Am+": the keys that mix with it
+            keys = wanted_keys(query.key)
+            mask &= np.array([k in keys for k in self.keys], dtype=bool)
         if query.bars is not None:  # NaN: no tempo, or not a whole number of bars
             mask &= (self.bars >= query.bars[0]) & (self.bars <= query.bars[1])
         if query.added is not None:  # NaN: not known, never shown

@@ -74,6 +74,7 @@ class WindowBuilder:
                 "Shows the loops whose name, folder, note or tags hold the text.\n"
                 "bpm:120 (or a range, bpm:118-122) shows those of that tempo,\n"
                 "key:Am those in that key (any spelling: key:a#m, key:Bb minor),\n"
+                "key:Am+ those in a key that mixes with it (Am, C, Dm, Em),\n"
                 'tag:dark those you tagged dark (tag:"song a" for spaces),\n'
                 "bars:4 (or bars:2-4) those that last that many whole bars at their tempo,\n"
                 "added:today (or added:12h, added:3d, added:2w) those that came in since.\n"

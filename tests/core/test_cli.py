@@ -114,6 +114,8 @@ def test_list_and_export_take_the_loops_of_a_tempo_and_key(capsys, lib, tmp_path
         "Lead 128 BPM Am",
         "Pad 121bpm A minor",
     ]
+    # Am+: the keys that mix with Am (Am, C, Em, Dm)
+    assert listed("--key", "am+") == sorted([*listed("--key", "A minor"), "Keys 120 BPM C"])
     code, out = run(
         capsys, "--library", lib, "export", str(tmp_path / "am.csv"), "--format", "csv",
         "--key", "Am", "--bpm", "119-130", "--json",

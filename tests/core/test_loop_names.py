@@ -118,3 +118,25 @@ def test_an_added_term_counts_back_from_now():
     assert parse_query("added:3x").text == "added:3x"
     with pytest.raises(ValueError, match="say today, 12h, 3d or 2w"):
         added_since("soon")
+
+
+def test_a_key_term_with_a_plus_asks_for_the_keys_that_mix_with_it():
+    from anomalizer_desktop.core.loop_names import (
+        Declared,
+        mixing_keys,
+        parse_query,
+        spell_key_term,
+        wanted_keys,
+    )
+
+    # the Camelot wheel's neighbours: relative major or minor, a fifth up and down
+    assert mixing_keys("Am") == ("Am", "C", "Em", "Dm")
+    assert mixing_keys("C") == ("C", "Am", "G", "F")
+    assert mixing_keys("F#m") == ("F#m", "A", "C#m", "Bm")
+    assert mixing_keys("Eb") == ("Eb", "Cm", "Bb", "Ab")
+    assert parse_query("bass key:a minor+").key == "Am+"
+    assert parse_query("key:F# minor+ pad") == parse_query("pad key:f#m+")
+    assert wanted_keys("Am+") == {"Am", "C", "Em", "Dm"} and wanted_keys("Am") == {"Am"}
+    assert spell_key_term("bb minor+") == "Bbm+" and spell_key_term("H+") is None
+    says = Declared(120.0, "file name", "C", "file name")
+    assert says.matches(None, "Am+") and not says.matches(None, "Am")

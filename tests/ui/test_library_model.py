@@ -233,6 +233,10 @@ def test_the_filter_finds_loops_by_tempo_and_key_terms():
     assert shown("key:am") == ["Bass 95bpm Am.wav", "Pad 100 BPM Am.wav"]
     assert shown("pad key:A minor bpm:100") == ["Pad 100 BPM Am.wav"]
     assert shown("bpm:60-70") == []
+    # key:Em+: the keys that mix with Em (Em, G, Bm, Am)
+    assert shown("key:Em+") == ["Bass 95bpm Am.wav", "Pad 100 BPM Am.wav"]
+    assert shown("key:Gm+") == ["SO_90_keys_Cm.wav"]  # Gm, Bb, Dm and Cm
+    assert shown("key:Bbm+") == []  # Bbm, Db, Fm and Ebm
     assert shown("") == sorted(f"{n}.wav" for n in names)
 
 
