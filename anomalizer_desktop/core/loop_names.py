@@ -269,6 +269,13 @@ def mixing_keys(key: str) -> tuple[str, ...]:
     return (key, relative, names[(pitch + 7) % 12], names[(pitch + 5) % 12])
 
 
+def with_key_term(text: str, term: str | None) -> str:
+    """A filter's `text` with its key term replaced by "key:`term`" at the end (taken out
+    when `term` is None); the rest of the text and its other terms stay."""
+    words = _KEY_TERM.sub(" ", text).split()
+    return " ".join([*words, f"key:{term}"] if term else words)
+
+
 def wanted_keys(term: str) -> frozenset[str]:
     """The keys a key term asks for: "Am" that key, "Am+" the keys that mix with it."""
     if term.endswith(MIXES):

@@ -30,6 +30,11 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ),
     ("S", "sort by likeness to the selected loop (a column header sorts by it again)"),
     ("B", "back to the loop before, and B again returns: compare two loops, A/B"),
+    (
+        "K",
+        "only the loops in keys that mix with the selected loop's (key:Am+: Am, C, Em, Dm);"
+        " K again shows every key",
+    ),
     ("Ctrl+F or /", "find: type to filter; Return goes to the first row, Escape clears"),
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo flags, notes and tags"),
     (

@@ -302,6 +302,10 @@ class LibraryTableModel(QAbstractTableModel):
     def path(self, view_row: int) -> str:
         return self.library.paths[int(self._view[view_row])]
 
+    def declared_key(self, view_row: int) -> str | None:
+        """The key the loop declares (its name or its loop tags; the Key column)."""
+        return self.library.keys[int(self._view[view_row])]
+
     def duration(self, view_row: int) -> float | None:
         """The loop's length in seconds as the scan found it (None when unknown)."""
         seconds = float(self.library.duration[int(self._view[view_row])])

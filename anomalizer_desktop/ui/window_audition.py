@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMenu
 
 from anomalizer_desktop.core.analysis.loop_space import new_generation
 from anomalizer_desktop.core.library.store import StoreError
+from anomalizer_desktop.core.loop_names import MIXES, mixing_keys, parse_query, with_key_term
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import plain_text, trash
 from anomalizer_desktop.ui.actions import make_action
@@ -54,8 +55,8 @@ class AuditionAndFlags:
     """Keys, playback and user data for the selected loops (mixed into MainWindow)."""
 
     def handle_key(self, event) -> bool:
-        """Space, L, T, U, 0, 1 to 9, N, G, S, B and the trash keys act on the selection, and /
-        goes to the filter box; True when handled."""
+        """Space, L, T, U, 0, 1 to 9, N, G, S, B, K and the trash keys act on the selection,
+        and / goes to the filter box; True when handled."""
         key = event.key()
         if is_trash_key(event):
             self.trash_selection()
@@ -88,10 +89,38 @@ class AuditionAndFlags:
         if key == Qt.Key.Key_B:
             self.go_back()
             return True
+        if key == Qt.Key.Key_K:
+            self.show_mixing_keys()
+            return True
         if key == Qt.Key.Key_Slash:  # find, as in a browser or a mail app: Ctrl+F without Ctrl
             self.focus_filter()
             return True
         return False
+
+    def show_mixing_keys(self) -> None:
+        """K: only the loops in a key that mixes with the current loop's in harmonic mixing
+        ("key:Am+" in the filter box, its other terms kept); K again shows every key."""
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return
+        key = self.model.declared_key(index.row())
+        text = self.filter_text.text()
+        if key is not None and parse_query(text).key == key + MIXES:  # K again
+            self.filter_text.setText(with_key_term(text, None))
+            self.statusBar().showMessage("Every key shown again.", 4000)
+            return
+        if key is None:
+            name = os.path.basename(self.model.path(index.row()))
+            self.statusBar().showMessage(
+                f"{name} declares no key (in its name or its loop tags): none to mix with.", 5000
+            )
+            return
+        self.filter_text.setText(with_key_term(text, key + MIXES))
+        self.statusBar().showMessage(
+            f"Loops in keys that mix with {key}: {', '.join(mixing_keys(key))}"
+            " (K again shows every key).",
+            6000,
+        )
 
     def keys_everywhere(self, *widgets) -> None:
         """The audition keys also work where a loop was picked outside the table: on the map,
@@ -300,6 +329,13 @@ class AuditionAndFlags:
             "S",
             "The loops most like this one first, to audition and flag them together",
         )
+        self.act_key_mix = action(
+            "Show keys that mix",
+            self.show_mixing_keys,
+            "K",
+            "Only the loops in a key that mixes with this one's in harmonic mixing (key:Am+);"
+            " K again shows every key",
+        )
         self.act_back = action(
             "Back to the loop before",
             self.go_back,
@@ -321,6 +357,7 @@ class AuditionAndFlags:
             self.act_tag_menu,
             None,
             self.act_like,
+            self.act_key_mix,
             self.act_back,
             self.act_show_folder,
             self.act_copy_paths,

@@ -10,6 +10,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+import audiogen
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QRectF, Qt
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 from qt_text import as_shown
 
 from anomalizer_desktop.core.jobs import Progress, run_job
+from anomalizer_desktop.core.library.scanner import scan
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.ui.library_model import COLUMN_INDEX
 
@@ -2698,3 +2700,43 @@ def test_the_next_export_offers_the_format_of_the_last_one(qtbot, window, tmp_pa
     odd = window.open_export()
     qtbot.addWidget(odd)
     assert odd.format.currentData() == "m3u8"
+
+
+def test_k_shows_the_loops_in_keys_that_mix_and_k_again_every_key(qtbot, tmp_path, settings):
+    from anomalizer_desktop.ui.main_window import MainWindow
+    from anomalizer_desktop.ui.player import AudioPlayer
+    from anomalizer_desktop.ui.workers import JobRunner
+
+    root = tmp_path / "keys"
+    names = ["Bass 120 BPM Am", "Keys 100 BPM C", "Lead 120 BPM Em", "Pluck 120 BPM F#m", "Kick"]
+    for i, name in enumerate(names):
+        audiogen.write(root / f"{name}.wav", audiogen.tone(200 + 30 * i, 0.5))
+    path = tmp_path / "keys.sqlite"
+    with Store(path) as store:
+        run_job(scan(store, [str(root)]))
+    win = MainWindow(Store(path), settings, JobRunner(str(path)), AudioPlayer(device="none"))
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: win.model.rowCount() == 5, timeout=20_000)
+    win.model.sort(COLUMN_INDEX["name"], Qt.SortOrder.AscendingOrder)
+    win.filter_text.setText("120")
+    win.table.setFocus()
+    win.table.selectRow(0)  # Bass 120 BPM Am
+    qtbot.keyClick(win.table, Qt.Key.Key_K)
+    assert win.filter_text.text() == "120 key:Am+"  # the text stays, the key term joins it
+    qtbot.waitUntil(lambda: win.model.rowCount() == 2)
+    shown = [win.model.path(r).rsplit("/", 1)[1] for r in range(win.model.rowCount())]
+    assert shown == ["Bass 120 BPM Am.wav", "Lead 120 BPM Em.wav"]  # Keys is 100 BPM
+    assert (
+        win.statusBar().currentMessage().startswith("Loops in keys that mix with Am: Am, C, Em, Dm")
+    )
+    qtbot.keyClick(win.table, Qt.Key.Key_K)  # again: every key
+    assert win.filter_text.text() == "120"
+    win.filter_text.setText("")
+    qtbot.waitUntil(lambda: win.model.rowCount() == 5)
+    win.table.selectRow([win.model.path(r).endswith("Kick.wav") for r in range(5)].index(True))
+    qtbot.keyClick(win.table, Qt.Key.Key_K)
+    assert win.filter_text.text() == ""
+    assert "Kick.wav declares no key" in win.statusBar().currentMessage()
+    assert win.act_key_mix in win.loop_menu_actions
+    win.runner.cancel_all()
+    win.store.close()
