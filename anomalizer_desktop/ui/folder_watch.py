@@ -7,7 +7,8 @@ tells when something in a folder came, went or was renamed. After QUIET_MS witho
 the folders it named are compared with what the last scan saw there
 (`core.library.folder_changes`, in a worker): only a change to the loops or the subfolders
 counts, and a folder still being written to is looked at again later. Then `changed` names the
-library folders to scan again; the window decides when (not in the middle of another job).
+folders whose loops changed; the window scans the library folders they are in, when it can
+(not in the middle of another job).
 
 What the watch compares with comes from the scans themselves (`ScanSummary.folders`): a folder
 changed while a scan walked it is either in what the scan found or noticed afterwards, never
@@ -40,7 +41,7 @@ MAX_FOLDERS = {"win32": 4000}
 
 
 class FolderWatch(QObject):
-    """Emits `changed(roots)` when loops came, went or were renamed in the folders of `roots`."""
+    """Emits `changed(folders)` when loops came, went or were renamed in those folders."""
 
     changed = Signal(list)
     #: the system refused to watch some folders (watched, wanted): said once per shortfall
@@ -53,7 +54,6 @@ class FolderWatch(QObject):
         self._watcher.directoryChanged.connect(self._noticed)
         #: folder -> its signature as the last scan (or listing) saw it: the folders watched
         self._seen: dict[str, int] = {}
-        self._roots: list[str] = []
         self._noticed_folders: set[str] = set()
         #: folders noticed since the last scan began to be what the watch compares with: looked
         #: at again after it (the scan may have walked them before the change)
@@ -92,7 +92,6 @@ class FolderWatch(QObject):
     def forget(self, root: str) -> None:
         """`root` left the library: stop watching its folders."""
         self._seen = {f: s for f, s in self._seen.items() if not is_within(f, root)}
-        self._roots = [r for r in self._roots if r != root]
         if self.active:
             self._sync_watcher()
 
@@ -104,7 +103,6 @@ class FolderWatch(QObject):
         self._noticed_folders.clear()
         self._since_scan.clear()
         self._seen.clear()
-        self._roots = []
         watched = self._watcher.directories()
         if watched:
             self._watcher.removePaths(watched)
@@ -120,7 +118,6 @@ class FolderWatch(QObject):
         for folder in [f for f in self._seen if any(is_within(f, root) for root in roots)]:
             del self._seen[folder]
         self._seen.update(folders)
-        self._roots = sorted(set(self._roots) | set(roots))
         self._sync_watcher()
 
     def _sync_watcher(self) -> None:
@@ -168,7 +165,7 @@ class FolderWatch(QObject):
         if not self.active or not self._noticed_folders:
             return
         folders, self._noticed_folders = self._noticed_folders, set()
-        seen = {folder: self._seen.get(folder) for folder in folders}
+        seen = {folder: self._seen[folder] for folder in folders if folder in self._seen}
         handle = self.runner.start("watch", lambda _store, _cancel: _check_job(seen, folders))
         if handle is None:  # the listing is still running: look once it is done
             self._noticed_folders |= folders
@@ -183,12 +180,11 @@ class FolderWatch(QObject):
             self._noticed_folders.update(check.settling)
             self._quiet.start()
         done = [folder for folder in check.changed if folder not in check.settling]
-        roots = sorted({root for folder in done for root in self._roots if is_within(folder, root)})
-        if roots:
-            self.changed.emit(roots)
+        if done:
+            self.changed.emit(done)
 
 
-def _check_job(seen: dict[str, int | None], folders: set[str]):
+def _check_job(seen: dict[str, int], folders: set[str]):
     """The worker's look at the folders noticed (a generator job, as the runner expects)."""
     yield from ()
-    return check_folders({f: s for f, s in seen.items() if s is not None}, folders)
+    return check_folders(seen, folders)

@@ -122,8 +122,9 @@ class MainWindow(
         self.damage_messages: set[str] = set()  # see LibraryRepair
         self.outside_changes = OutsideChanges(store, runner, self)
         self.folder_watch = FolderWatch(runner, self)
-        #: library folders the watch found changed, to scan once no other job runs
-        self._watch_roots: set[str] = set()
+        #: folders the watch found changed: their library folders are scanned once no other
+        #: job runs
+        self._watch_folders_changed: set[str] = set()
         self._watch_retry = QTimer(self, singleShot=True, interval=WATCH_RETRY_MS)
         self._build_ui()
         self.restyle()

@@ -26,6 +26,16 @@ from anomalizer_desktop.ui.undo import UserDataChange, describe_flag_change, des
 FLAG_KEYS = {Qt.Key.Key_T: "typical", Qt.Key.Key_U: "unusual", Qt.Key.Key_0: None}
 #: keys 1 to 9: a tag each (ui.tag_keys)
 TAG_KEYS = {getattr(Qt.Key, f"Key_{digit}"): digit for digit in range(1, 10)}
+#: the keys that call one method of the window on the current loop or the selection
+ACTION_KEYS = {
+    Qt.Key.Key_Space: "toggle_play",
+    Qt.Key.Key_N: "edit_note",
+    Qt.Key.Key_G: "edit_tags",
+    Qt.Key.Key_S: "sort_by_likeness",
+    Qt.Key.Key_B: "go_back",
+    Qt.Key.Key_K: "show_mixing_keys",
+    Qt.Key.Key_Slash: "focus_filter",  # find, as in a browser or a mail app: Ctrl+F without Ctrl
+}
 #: keys that move through the table, from wherever the audition keys work
 TABLE_KEYS = {
     Qt.Key.Key_Up,
@@ -65,8 +75,8 @@ class AuditionAndFlags:
             Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
         ):
             return False
-        if key == Qt.Key.Key_Space:
-            self.toggle_play()
+        if key in ACTION_KEYS:
+            getattr(self, ACTION_KEYS[key])()
             return True
         if key == Qt.Key.Key_L:
             self.loop_box.toggle()
@@ -76,24 +86,6 @@ class AuditionAndFlags:
             return True
         if key in TAG_KEYS:
             self.press_tag_key(TAG_KEYS[key])
-            return True
-        if key == Qt.Key.Key_N:
-            self.edit_note()
-            return True
-        if key == Qt.Key.Key_G:
-            self.edit_tags()
-            return True
-        if key == Qt.Key.Key_S:
-            self.sort_by_likeness()
-            return True
-        if key == Qt.Key.Key_B:
-            self.go_back()
-            return True
-        if key == Qt.Key.Key_K:
-            self.show_mixing_keys()
-            return True
-        if key == Qt.Key.Key_Slash:  # find, as in a browser or a mail app: Ctrl+F without Ctrl
-            self.focus_filter()
             return True
         return False
 

@@ -195,12 +195,12 @@ class LibraryJobs:
         to: loops that come, go or are renamed there are scanned in, embedded and scored."""
         if not self.settings.get("watch_folders"):
             self.folder_watch.stop()
-            self._watch_roots.clear()
+            self._watch_folders_changed.clear()
         elif not self.folder_watch.active:
             self.folder_watch.start(reachable_roots(self.store)[0])
 
-    def _watched_folders_changed(self, roots: list[str]) -> None:
-        self._watch_roots.update(roots)
+    def _watched_folders_changed(self, folders: list[str]) -> None:
+        self._watch_folders_changed.update(folders)
         self._rescan_watched()
 
     def _watch_limited(self, watched: int, wanted: int) -> None:
@@ -211,19 +211,19 @@ class LibraryJobs:
         )
 
     def _rescan_watched(self) -> None:
-        """Scan the library folders the watch named, once no other library job is running or
-        chained (they would race for the library; the chain after this scan embeds and scores
-        what it found)."""
-        if not self._watch_roots or not self.folder_watch.active:
+        """Scan the library folders that hold the folders the watch found changed, once no
+        other library job is running or chained (they would race for the library; the chain
+        after this scan embeds and scores what it found)."""
+        if not self._watch_folders_changed or not self.folder_watch.active:
             return
         if self._chain or any(self.runner.running(kind) for kind in LIBRARY_JOBS):
             self._watch_retry.start()
             return
-        changed, self._watch_roots = self._watch_roots, set()
+        changed, self._watch_folders_changed = self._watch_folders_changed, set()
         roots = [
             root
             for root in reachable_roots(self.store)[0]
-            if any(is_within(folder, root) or is_within(root, folder) for folder in changed)
+            if any(is_within(folder, root) for folder in changed)
         ]
         if roots:
             self._run(

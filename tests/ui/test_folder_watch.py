@@ -46,7 +46,7 @@ def _settle(qtbot, window, timeout=30_000):
         lambda: (
             not window.runner.any_running()
             and not window._chain
-            and not window._watch_roots
+            and not window._watch_folders_changed
             and not window.folder_watch._quiet.isActive()
             and not window.folder_watch.syncing()
         ),

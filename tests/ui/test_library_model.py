@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
 import numpy as np
@@ -51,6 +52,12 @@ def model():
 
 def column(m, key, role=Qt.ItemDataRole.DisplayRole):
     return [m.data(m.index(r, COLUMN_INDEX[key]), role) for r in range(m.rowCount())]
+
+
+def names_shown(m, text):
+    """The names the table shows with `text` in the filter box."""
+    m.set_filter(text)
+    return column(m, "name")
 
 
 def test_qt_model_tester(qtmodeltester, model):
@@ -223,10 +230,7 @@ def test_the_filter_finds_loops_by_tempo_and_key_terms():
     names = ["Loop 128 BPM F#min", "SO_90_keys_Cm", "Kick 01", "Pad 100 BPM Am", "Bass 95bpm Am"]
     m.set_library(LibraryData.from_records([record(i, 1.0, name=n) for i, n in enumerate(names)]))
     m.sort(COLUMN_INDEX["name"], Qt.SortOrder.AscendingOrder)
-
-    def shown(text):
-        m.set_filter(text)
-        return column(m, "name")
+    shown = functools.partial(names_shown, m)
 
     assert shown("bpm:128") == ["Loop 128 BPM F#min.wav"]
     assert shown("bpm:90-100") == ["Bass 95bpm Am.wav", "Pad 100 BPM Am.wav", "SO_90_keys_Cm.wav"]
@@ -247,10 +251,7 @@ def test_the_filter_finds_loops_that_last_so_many_whole_bars():
     names = ["Kick 01", "Hat 120 BPM", "Loop 90 BPM", "Loop 120 BPM", "Pad 60 BPM"]
     m.set_library(LibraryData.from_records([record(i, 1.0, name=n) for i, n in enumerate(names)]))
     m.sort(COLUMN_INDEX["name"], Qt.SortOrder.AscendingOrder)
-
-    def shown(text):
-        m.set_filter(text)
-        return column(m, "name")
+    shown = functools.partial(names_shown, m)
 
     assert shown("bars:2") == ["Loop 120 BPM.wav"]  # 4 s at 120 BPM
     assert shown("bars:1-2") == ["Hat 120 BPM.wav", "Loop 120 BPM.wav"]

@@ -31,17 +31,15 @@ SETTLE_S = 2.0
 class FolderCheck:
     """`changed`: folders whose loops or subfolders differ from what the last scan saw (a
     folder gone or unreadable now counts); `settling`: changed folders with an audio file
-    written in the last SETTLE_S seconds, to look at again; `signatures`: what the changed
-    folders hold now (None for a folder gone)."""
+    written in the last SETTLE_S seconds, to look at again."""
 
     changed: list[str] = field(default_factory=list)
     settling: list[str] = field(default_factory=list)
-    signatures: dict[str, int | None] = field(default_factory=dict)
 
 
-def look_at_folder(folder: str) -> tuple[int | None, float]:
-    """A folder's signature now (None when it is gone or cannot be read) and the newest
-    modification time among its audio files (0 when it has none)."""
+def look_at_folder(folder: str) -> tuple[int | None, list[str]]:
+    """A folder's signature now (None when it is gone or cannot be read) and its audio files'
+    names (what a scan would find there)."""
     try:
         with os.scandir(folder) as entries:
             dirnames, filenames = [], []
@@ -52,30 +50,36 @@ def look_at_folder(folder: str) -> tuple[int | None, float]:
                     is_dir = False
                 (dirnames if is_dir else filenames).append(entry.name)
     except OSError:
-        return None, 0.0
+        return None, []
     subfolders, audio = walked_names(dirnames, filenames)
+    return folder_signature(audio, subfolders), audio
+
+
+def newest_written(folder: str, names: list[str]) -> float:
+    """The latest modification time among these files of `folder` (0 when none is there)."""
     newest = 0.0
-    for name in audio:
+    for name in names:
         try:
             newest = max(newest, os.stat(os.path.join(folder, name)).st_mtime)
         except OSError:  # gone meanwhile, or a link that leads nowhere
             continue
-    return folder_signature(audio, subfolders), newest
+    return newest
 
 
 def check_folders(
     seen: dict[str, int], folders: Iterable[str], now: float | None = None
 ) -> FolderCheck:
-    """Compare `folders` with `seen` (folder -> the signature its last scan gave it)."""
+    """Compare `folders` with `seen` (folder -> the signature its last scan gave it). Only a
+    changed folder's files are looked up, for their times: most folders the system names
+    changed in nothing a scan sees (the library's own file written beside the loops)."""
     now = time.time() if now is None else now
     check = FolderCheck()
     for folder in sorted(set(folders)):
-        signature, newest = look_at_folder(folder)
+        signature, audio = look_at_folder(folder)
         if signature == seen.get(folder):
             continue
         check.changed.append(folder)
-        check.signatures[folder] = signature
-        if newest > now - SETTLE_S:
+        if newest_written(folder, audio) > now - SETTLE_S:
             check.settling.append(folder)
     return check
 
