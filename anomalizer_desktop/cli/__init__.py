@@ -20,6 +20,7 @@ from anomalizer_desktop import __version__
 from anomalizer_desktop.cli import (
     bench_commands,
     demo_commands,
+    folder_commands,
     library_commands,
     loop_commands,
     model_commands,
@@ -31,6 +32,7 @@ from anomalizer_desktop.core.detector.spec import SVDD_ENSEMBLE
 from anomalizer_desktop.core.embedding.base import available_embedders
 from anomalizer_desktop.core.errors import AnomalizerError, os_error_text
 from anomalizer_desktop.core.export import FORMATS
+from anomalizer_desktop.core.library.folder_tree import folder_paths
 from anomalizer_desktop.core.library.scanner import resolve_roots
 from anomalizer_desktop.core.library.schema import is_damage
 from anomalizer_desktop.core.library.store import (
@@ -73,6 +75,7 @@ def _whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
 
 
 _at_least_one = _whole_number(1)
+_at_least_zero = _whole_number(0)
 #: a seed the random generators take (scikit-learn refuses others: `--seed -1` ended an
 #: iforest training in a traceback)
 _seed = _whole_number(0, 2**32 - 1)
@@ -139,7 +142,7 @@ def _add_loop_filters(p: argparse.ArgumentParser) -> None:
     """--bpm and --key: only the loops that declare that tempo and key (in their names or
     loop tags; the table's BPM and Key); --bars: only those that last that many whole bars at
     the tempo they declare; --added: only those a scan found since then (the table's Added);
-    --tag: only those the producer tagged so."""
+    --tag: only those the producer tagged so; --folder: only those in a folder (a pack)."""
     p.add_argument(
         "--bpm",
         type=_tempo_range,
@@ -164,6 +167,12 @@ def _add_loop_filters(p: argparse.ArgumentParser) -> None:
         help="only loops a scan found since then (today, 12h, 3d or 2w)",
     )
     p.add_argument("--tag", type=_tag, help="only loops you tagged so (case aside)")
+    p.add_argument(
+        "--folder",
+        type=folder_paths,
+        metavar="FOLDER",
+        help="only loops in this folder or below it (`anomalizer folders` lists them)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -222,6 +231,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_loop_filters(p)
     p.set_defaults(func=library_commands.cmd_list)
+
+    p = sub.add_parser(
+        "folders",
+        parents=[common],
+        help="the library's folders, with how many of each one's loops are unusual",
+    )
+    p.add_argument(
+        "--sort",
+        choices=sorted(folder_commands.ORDERS),
+        default="unusual",
+        help="the folders under each folder: the largest share of unusual loops first"
+        " (default), the highest median Unusual %%, the most loops, or by name",
+    )
+    p.add_argument(
+        "--depth",
+        type=_at_least_zero,
+        default=None,
+        help="how many levels below the folders you added (0: those alone; default: all)",
+    )
+    p.set_defaults(func=folder_commands.cmd_folders)
 
     p = sub.add_parser(
         "flag", parents=[common], help="flag loops typical or unusual, add notes and tags"

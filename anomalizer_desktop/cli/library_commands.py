@@ -33,6 +33,7 @@ from anomalizer_desktop.core.export.selection import copies_left_out, left_out_t
 from anomalizer_desktop.core.export.tag_sets import export_tag_sets, tag_sets
 from anomalizer_desktop.core.library.damaged_file import find_damage
 from anomalizer_desktop.core.library.flag_backup import backup_path, read_flag_backup
+from anomalizer_desktop.core.library.folder_tree import in_any_folder
 from anomalizer_desktop.core.library.library_files import LIBRARY_SUFFIXES, damaged_copies
 from anomalizer_desktop.core.library.lookup import held_name, library_names
 from anomalizer_desktop.core.library.repair import repair_library
@@ -162,6 +163,10 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
         found = [(r, d) for r, d in found if lasts_bars(r.duration, d.tempo, args.bars)]
     if args.added is not None:
         found = [(r, d) for r, d in found if came_in_since(r, args.added)]
+    if args.folder is not None:
+        found = [(r, d) for r, d in found if in_any_folder(r.path, args.folder)]
+        if not found and not any(in_any_folder(r.path, args.folder) for r in records):
+            warn(f"the library holds no loop in {shown_path(args.folder[0])}")
     if args.json:
         print_json(
             [
@@ -370,6 +375,7 @@ def _export_criteria(args: argparse.Namespace) -> dict:
         "tempo": args.bpm,
         "bars": args.bars,
         "added": args.added,
+        "folder": args.folder,
         "key": args.key,
         "keep_copies": args.keep_copies,
     }

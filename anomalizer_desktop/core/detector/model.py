@@ -27,11 +27,9 @@ from anomalizer_desktop.core.detector.flag_pull import UnusualPull
 from anomalizer_desktop.core.detector.networks import NetworkConfig
 from anomalizer_desktop.core.detector.preprocess import Standardizer
 from anomalizer_desktop.core.detector.score_scale import mean_robust_scaled
-from anomalizer_desktop.core.detector.spec import ModelSpec
+from anomalizer_desktop.core.detector.spec import UNUSUAL_QUANTILE, ModelSpec
 from anomalizer_desktop.core.detector.svdd import DeepSVDD, SvddConfig
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress, as_part, parts_of, run_job
-
-UNUSUAL_QUANTILE = 0.90
 
 
 def _percentiles(reference: np.ndarray, scores: np.ndarray) -> np.ndarray:

@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 
 from anomalizer_desktop.core.detector.names import DETECTORS
 
+#: the `unusual` cut is this quantile of the training scores: about one loop in ten of the
+#: library a model learned from is called unusual (its Unusual % is 90 or more)
+UNUSUAL_QUANTILE = 0.90
+
 #: The members of the `default` detector, chosen with `anomalizer evaluate` on held-out
 #: scenarios (see README): the holistic kNN distance plus the per-aspect kNN distances, both
 #: with L1 (manhattan) distances to the 10 nearest loops, averaged after robust scaling. Each

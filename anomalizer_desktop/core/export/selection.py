@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, replace
 
 from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.library.folder_tree import in_any_folder
 from anomalizer_desktop.core.library.lookup import held_name
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.views import came_in_since
@@ -54,11 +55,13 @@ def select_entries(
     keep_copies: bool = False,
     bars: tuple[float, float] | None = None,
     added: float | None = None,
+    folder: tuple[str, ...] | None = None,
 ) -> list[ExportEntry]:
     """The existing (not missing) samples matching every given criterion, most unusual first
     when scores exist, else by path. `top` needs scores and keeps the N highest (of those at
     the `tempo` range and in the `key` asked for: the tempo and key loops declare; of those
-    tagged `tag`; of those a scan found since the moment `added`). A file the library holds
+    tagged `tag`; of those a scan found since the moment `added`; of those in `folder` or below
+    it, one or more ways of naming it: `folder_tree.folder_paths`). A file the library holds
     more than once (the same bytes in two folders) goes in once, unless `keep_copies`: the
     first copy in that order stands for the others, and says how many it left out (a set for
     a DAW gains nothing from the same loop twice, and the top 10 are ten loops)."""
@@ -70,6 +73,8 @@ def select_entries(
         records = [r for r in records if lasts_bars(r.duration, _declared(r).tempo, bars)]
     if added is not None:  # loops a scan found since then
         records = [r for r in records if came_in_since(r, added)]
+    if folder is not None:
+        records = [r for r in records if in_any_folder(r.path, folder)]
     if paths is not None:
         held = {r.path for r in records}
         wanted = {held_name(p, held) for p in paths}

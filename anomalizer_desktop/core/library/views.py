@@ -150,6 +150,11 @@ class LibraryViews:
         ).fetchone()
         return row[0] if row else None
 
+    def unusual_cut(self) -> float | None:
+        """The latest run's unusual cut (its threshold: a score over it is unusual), if any."""
+        row = self._db.execute("SELECT threshold FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+        return None if row is None or row[0] is None else float(row[0])
+
     # ------------------------------------------------------------------ views
     def list_samples(
         self,
