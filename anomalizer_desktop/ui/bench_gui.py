@@ -49,6 +49,37 @@ def _tags(library: Path, model) -> dict:
     return report
 
 
+def _folders(app, snapshot, model) -> dict:
+    """The Folders panel: counting the folders (in the snapshot's worker in the app), showing
+    them (the window's thread, at each reload), a flag's recount, and a folder's filter."""
+    from anomalizer_desktop.core.library.folder_tree import FolderTree
+    from anomalizer_desktop.ui.widgets.folder_panel import FolderPanel
+
+    lib, tree = snapshot.library, snapshot.folders
+    t = time.perf_counter()
+    FolderTree(lib.folders, lib.percentile, lib.flags, list(tree.roots), lib.percentile >= 90)
+    report = {"folders": len(tree), "folder_tree_ms": _ms(t)}
+    panel = FolderPanel()
+    panel.resize(300, 800)
+    panel.show()
+    for name in ("folder_panel_ms", "folder_panel_again_ms"):  # the first, then a reload's
+        t = time.perf_counter()
+        panel.set_tree(tree, len(lib), None)
+        app.processEvents()
+        report[name] = _ms(t)
+    t = time.perf_counter()
+    tree.count_flags(lib.flags)  # once a tooltip asks after a flag (none per flag key)
+    report["folder_flags_ms"] = _ms(t)
+    pack = tree.folders[tree.children(tree.children(-1)[0])[0]].path
+    t = time.perf_counter()
+    model.set_filter("", folder=pack)
+    report["folder_filter_ms"] = _ms(t)
+    report["folder_filter_rows"] = model.rowCount()
+    model.set_filter("")
+    panel.close()
+    return report
+
+
 def _likeness(library: Path, model) -> dict:
     """S on one loop: the core's order (a worker thread in the app), then the table's."""
     from anomalizer_desktop.core.analysis.likeness import likeness
@@ -122,6 +153,7 @@ def bench_gui(rows: int = 100_000, embed_files: int = 120) -> dict:
         report["filter_rows"] = model.rowCount()
         model.set_filter("")
         report.update(_tags(library, model))
+        report.update(_folders(app, snapshot, model))
         report.update(_likeness(library, model))
         report.update(_explain(library, model))
         scatter = ScatterMap()

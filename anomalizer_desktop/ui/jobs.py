@@ -12,6 +12,7 @@ from anomalizer_desktop.core.detector.freshness import SCORE, ScoreStatus, score
 from anomalizer_desktop.core.detector.spec import ModelSpec
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import Progress
+from anomalizer_desktop.core.library.folder_tree import FolderTree, above_cut
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.ui.library_data import LibraryData
 
@@ -26,6 +27,7 @@ class Snapshot:
     counts: dict[str, int]
     embedded: int
     scores: ScoreStatus | None = None  # whether the scores on show are current
+    folders: FolderTree | None = None  # the library's folders, for the Folders panel
 
 
 def load_snapshot(store: Store, embedder: str = "dsp") -> Snapshot:
@@ -34,6 +36,13 @@ def load_snapshot(store: Store, embedder: str = "dsp") -> Snapshot:
     library = LibraryData.from_rows(store.table_rows())
     problems = [(p, e) for p, e in zip(library.paths, library.errors, strict=True) if e]
     projection = library_map(store, embedder)
+    folders = FolderTree(
+        library.folders,
+        library.percentile,
+        library.flags,
+        [path for _, path in store.roots()],
+        above_cut(library.score, library.percentile, store.unusual_cut()),
+    )
     return Snapshot(
         library,
         projection,
@@ -41,6 +50,7 @@ def load_snapshot(store: Store, embedder: str = "dsp") -> Snapshot:
         store.counts_by_status(),
         len(projection.ids),
         score_status(store, embedder),
+        folders,
     )
 
 

@@ -16,6 +16,7 @@ from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, Qt, QUrl
 from PySide6.QtGui import QColor
 
 from anomalizer_desktop.core.id_positions import values_at
+from anomalizer_desktop.core.library.folder_tree import in_folder
 from anomalizer_desktop.core.library.trash import file_identity, links_left_behind
 from anomalizer_desktop.core.text import unusual_percent, when_added
 from anomalizer_desktop.ui.library_data import LibraryData
@@ -48,6 +49,9 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 2
 FLAG_TEXT = {"unusual": "◆ unusual", "typical": "● typical", None: ""}
 
 
+#: the filter of a table that shows every loop: (text, flag, status, tag, folder)
+NO_FILTER = ("", None, None, None, None)
+
 NUMBER_FORMATS = {
     "duration": lambda v: f"{v:.2f} s",
     "tempo": lambda v: f"{v:g}",
@@ -69,7 +73,7 @@ class LibraryTableModel(QAbstractTableModel):
         self._view = np.zeros(0, dtype=np.int64)
         self._position = np.zeros(0, dtype=np.int64)  # data row -> view row (-1 = hidden)
         self._sort = ("score", Qt.SortOrder.DescendingOrder)
-        self._filter = ("", None, None, None)
+        self._filter = NO_FILTER
         #: while sorted by likeness to a loop: sample ids, nearest first (see sort_by_likeness)
         self._likeness: np.ndarray | None = None
 
@@ -233,8 +237,12 @@ class LibraryTableModel(QAbstractTableModel):
     def sort_state(self) -> tuple[int, Qt.SortOrder]:
         return COLUMN_INDEX[self._sort[0]], self._sort[1]
 
-    def _filter_mask(self, text: str, flag: str | None, status: str | None, tag) -> np.ndarray:
+    def _filter_mask(
+        self, text: str, flag: str | None, status: str | None, tag, folder: str | None
+    ) -> np.ndarray:
         mask = self.library.text_mask(text)
+        if folder is not None:
+            mask &= in_folder(self.library.paths, folder)
         if tag is not None:
             mask &= self.library.tag_mask(tag)
         if flag == "unflagged":
@@ -248,13 +256,19 @@ class LibraryTableModel(QAbstractTableModel):
         return mask
 
     def set_filter(
-        self, text: str = "", flag: str | None = None, status: str | None = None, tag=None
+        self,
+        text: str = "",
+        flag: str | None = None,
+        status: str | None = None,
+        tag=None,
+        folder: str | None = None,
     ) -> None:
         """Show rows containing `text` with that flag ("unflagged" too), status ("copies":
-        the loops whose file is in the library more than once) and tag (`UNTAGGED`: none)."""
-        self._filter = (text, flag, status, tag)
+        the loops whose file is in the library more than once), tag (`UNTAGGED`: none) and
+        in that folder or below it (the Folders panel's choice)."""
+        self._filter = (text, flag, status, tag, folder)
         self.beginResetModel()
-        self._mask = self._filter_mask(text, flag, status, tag)
+        self._mask = self._filter_mask(*self._filter)
         self._refresh_view()
         self.endResetModel()
 
@@ -349,7 +363,7 @@ class LibraryTableModel(QAbstractTableModel):
 
     def shown_mask(self) -> np.ndarray | None:
         """Which library rows the filters let through (None when no filter is set)."""
-        return None if self._filter == ("", None, None, None) else self._mask
+        return None if self._filter == NO_FILTER else self._mask
 
     def visible_ids(self) -> np.ndarray:
         return self.library.ids[self._view]

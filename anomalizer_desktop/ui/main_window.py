@@ -38,6 +38,7 @@ from anomalizer_desktop.ui.settings import Settings, last_loop, remember_last_lo
 from anomalizer_desktop.ui.window_actions import WindowActions
 from anomalizer_desktop.ui.window_audition import AuditionAndFlags
 from anomalizer_desktop.ui.window_build import WindowBuilder
+from anomalizer_desktop.ui.window_folders import FolderFilter
 from anomalizer_desktop.ui.window_jobs import LibraryJobs
 from anomalizer_desktop.ui.window_likeness import LikenessSort
 from anomalizer_desktop.ui.window_repair import LibraryRepair
@@ -88,6 +89,7 @@ class MainWindow(
     Tagging,
     LikenessSort,
     LibraryRepair,
+    FolderFilter,
     QMainWindow,
 ):
     """The library window. Its parts live in mixins, one job each: widgets (window_build),
@@ -245,6 +247,7 @@ class MainWindow(
         selected = self.selected_ids()
         self.model.set_library(snapshot.library)
         self.refresh_tag_filter()
+        self._show_folder_tree(snapshot)
         lib = snapshot.library
         # the map's points are the projection's loops that the table holds (a loop scanned in
         # between the two reads has a point but no row yet: it waits for the next reload)
@@ -390,6 +393,7 @@ class MainWindow(
             self.filter_flag.setCurrentIndex(0)
             self.filter_tag.setCurrentIndex(0)
             self.filter_status.setCurrentIndex(0)
+            self.show_folder(None)
         self.select_ids(sample_ids)
         self.table.setFocus()
 
@@ -532,6 +536,7 @@ class MainWindow(
             self.filter_flag.currentData(),
             self.filter_status.currentData(),
             self.filter_tag.currentData(),
+            self.chosen_folder,
         )
         self._map_filter_timer.start()  # the map follows once typing pauses
         if selected:

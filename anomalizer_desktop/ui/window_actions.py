@@ -209,6 +209,7 @@ class WindowActions:
         edit.addSeparator()
         edit.addAction(self.act_manage_tags)  # also in Loop > Tag, there with a selection
         view = self.menuBar().addMenu("&View")
+        view.addAction(self.folders_dock.toggleViewAction())
         view.addAction(self.explain_dock.toggleViewAction())
         view.addAction(self.problems_dock.toggleViewAction())
         help_menu = self.menuBar().addMenu("&Help")

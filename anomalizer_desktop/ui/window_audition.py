@@ -234,6 +234,7 @@ class AuditionAndFlags:
             self._explain_timer.start()
             self._refresh_map_style()
             self._update_counts()
+            self._recount_folder_flags()
             self._status_timer.start()
         return saved
 

@@ -105,6 +105,8 @@ class WindowBuilder:
         filters = QHBoxLayout()
         filters.addWidget(self.filter_text, 1)
         filters.addWidget(self.likeness_button)
+        self._build_folder_panel()  # window_folders: the Folders dock and its pill
+        filters.addWidget(self.folder_button)
         filters.addWidget(self.filter_flag)
         filters.addWidget(self.filter_tag)
         filters.addWidget(self.filter_status)
@@ -265,11 +267,13 @@ class WindowBuilder:
         """The colours the window sets itself, for the background it has now (ui.theme): at
         the start, and again when the palette changes (Preferences > Appearance, or a desktop
         that turns dark)."""
-        self.likeness_button.setStyleSheet(
+        pill = (
             f"QPushButton {{ background: {colour('pill_bg')}; color: {colour('pill_fg')};"
             f" border: 1px solid {colour('pill_border')}; border-radius: 9px;"
             f" padding: 2px 10px; }} QPushButton:hover {{ background: {colour('pill_hover')}; }}"
         )
+        self.likeness_button.setStyleSheet(pill)
+        self.folder_button.setStyleSheet(pill)
         self.welcome_status.setStyleSheet(
             f"color: {colour('accent')}; font-size: 14px; padding: 12px;"
         )

@@ -258,9 +258,10 @@ class LibraryJobs:
         self.reload()
         return forgotten
 
-    def remove_folder(self) -> int:
+    def remove_folder(self, chosen: str | None = None) -> int:
         """Take a folder the user added out of the library, after a question that says what
-        goes (its loops, and the flags and notes on them; the files stay on disk)."""
+        goes (its loops, and the flags and notes on them; the files stay on disk). `chosen`:
+        that folder (the Folders panel's context menu), else the user picks one."""
         roots = self.store.roots()
         if not roots:
             self.statusBar().showMessage("The library has no folders yet.", 5000)
@@ -273,11 +274,14 @@ class LibraryJobs:
             )
             return 0
         folders = [path for _, path in roots]
-        folder, ok = QInputDialog.getItem(
-            self, "Remove folder from library", "Folder:", folders, 0, False
-        )
-        if not ok:
-            return 0
+        if chosen in folders:
+            folder = chosen
+        else:
+            folder, ok = QInputDialog.getItem(
+                self, "Remove folder from library", "Folder:", folders, 0, False
+            )
+            if not ok:
+                return 0
         root_id = roots[folders.index(folder)][0]
         loops, annotated = self.store.root_summary(root_id)
         lost = (

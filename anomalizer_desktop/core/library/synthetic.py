@@ -16,9 +16,10 @@ def build_synthetic_library(
     path: Path, rows: int, dim: int | None = None, seed: int = 0, tagged_every: int = 0
 ) -> None:
     """A library of `rows` loops with random vectors as wide as the DSP embedder's (it was 64
-    wide until 2026-11-29, which understated the map's and likeness's cost about 2-fold);
-    with `tagged_every`, every n-th loop has two or three tags of a hundred or so (its pack's,
-    a song's, and "keep" on some), as a producer's tagging might leave them."""
+    wide until 2026-11-29, which understated the map's and likeness's cost about 2-fold), in
+    about 5,000 folders of 97 packs (`_bench_path`); with `tagged_every`, every n-th loop has
+    two or three tags of a hundred or so (its pack's, a song's, and "keep" on some), as a
+    producer's tagging might leave them."""
     from anomalizer_desktop.core.embedding.dsp_features import FEATURE_DIM
     from anomalizer_desktop.core.library.store import Store
 
@@ -31,10 +32,7 @@ def build_synthetic_library(
             "INSERT INTO samples(id, path, root_id, size, mtime_ns, content_hash, duration,"
             " sample_rate, channels, status, first_seen, last_seen)"
             " VALUES (?, ?, 1, 1000, 1, ?, ?, 44100, 2, 'ok', ?, ?)",
-            (
-                (i, f"/bench/pack_{i % 97:02d}/loop_{i:06d}.wav", f"h{i}", 1 + (i % 16), now, now)
-                for i in range(1, rows + 1)
-            ),
+            ((i, _bench_path(i), f"h{i}", 1 + (i % 16), now, now) for i in range(1, rows + 1)),
         )
         vectors = rng.standard_normal((rows, dim)).astype(np.float32)
         db.executemany(
@@ -61,6 +59,17 @@ def build_synthetic_library(
                 " ON CONFLICT(sample_id) DO UPDATE SET tags = excluded.tags",
                 ((i, _bench_tags(i), now) for i in range(tagged_every, rows + 1, tagged_every)),
             )
+
+
+#: the kinds of loop folder a pack of the bench library has
+_KINDS = ("Drums", "Bass", "Keys", "FX")
+
+
+def _bench_path(i: int) -> str:
+    """Loop i's path: 97 packs, each with folders of a kind and a number ("Drums 7"), about
+    5,000 folders at 100,000 loops (about 20 loops each; a library of sample packs has a
+    folder per kind and tempo or key)."""
+    return f"/bench/pack_{i % 97:02d}/{_KINDS[i % 4]} {i % 13}/loop_{i:06d}.wav"
 
 
 def _dsp_version() -> str:

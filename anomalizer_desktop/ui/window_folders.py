@@ -1,0 +1,85 @@
+"""The Folders panel in the window: pick a folder (a pack) and the table and map show its loops.
+
+A mixin of MainWindow. The folder chosen is one more filter beside the text, flag, tag and
+status ones: a pill in the filter row ("In Pack A ✕") says so and clears it, the panel's "All
+loops" clears it too, and it makes way like the others when the window goes to a loop it
+hides. The panel's numbers are the snapshot's `FolderTree`; a flag recounts the flags alone.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QPushButton
+
+from anomalizer_desktop.core.library.walk import shown_path
+from anomalizer_desktop.ui.actions import literal
+from anomalizer_desktop.ui.plain_text import tip
+from anomalizer_desktop.ui.widgets.folder_panel import FolderPanel
+
+#: the Folders panel's width when it first opens (the table and the map keep the rest)
+PANEL_WIDTH = 240
+
+
+class FolderFilter:
+    """The Folders panel and the folder filter (mixed into MainWindow)."""
+
+    #: the folder whose loops the table shows (None: every folder)
+    chosen_folder: str | None = None
+
+    def _build_folder_panel(self) -> None:
+        self.folder_panel = FolderPanel()
+        self.folders_dock = QDockWidget("Folders", self)
+        self.folders_dock.setObjectName("folders")
+        self.folders_dock.setWidget(self.folder_panel)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.folders_dock)
+        self.resizeDocks([self.folders_dock], [PANEL_WIDTH], Qt.Orientation.Horizontal)
+        self.folder_button = QPushButton()  # "In Pack A ✕", while a folder is chosen
+        self.folder_button.hide()
+        self.folder_button.clicked.connect(lambda: self.show_folder(None))
+        self.folder_panel.folder_chosen.connect(lambda path: self.show_folder(path or None))
+        self.folder_panel.folder_opened.connect(self._audition_folder)
+        self.folder_panel.remove_requested.connect(lambda path: self.remove_folder(path))
+
+    def show_folder(self, path: str | None) -> None:
+        """Show only the loops in the folder at `path` and below it (None: all of them)."""
+        if path == self.chosen_folder:
+            return
+        self.chosen_folder = path
+        if path is None:
+            self.folder_button.hide()
+        else:
+            name = os.path.basename(path.rstrip(os.sep)) or path
+            self.folder_button.setText(f"In {literal(shown_path(name))}  ✕")
+            self.folder_button.setToolTip(
+                tip(
+                    f"Showing the loops in {shown_path(path)} and the folders in it. Click to"
+                    " show every folder (or choose All loops in the Folders panel)."
+                )
+            )
+            self.folder_button.show()
+        self.folder_panel.select(path)
+        self._apply_filter()
+
+    def _audition_folder(self, path: str) -> None:
+        """Return or a double-click on a folder: its loops, the first one selected and the
+        table taking the keys (Space plays, Down moves on), as Return in the filter box."""
+        self.show_folder(path or None)
+        self._filter_entered()
+
+    def _show_folder_tree(self, snapshot) -> None:
+        """A new snapshot: its folders in the panel; a chosen folder that is gone (removed
+        from the library) no longer filters."""
+        tree = snapshot.folders
+        if tree is None:
+            return
+        if self.chosen_folder is not None and tree.index_of(self.chosen_folder) < 0:
+            self.show_folder(None)
+        self.folder_panel.set_tree(tree, len(snapshot.library), self.chosen_folder)
+
+    def _recount_folder_flags(self) -> None:
+        """Flags changed: the panel's tooltips say the new counts (counted when one shows)."""
+        tree = self.folder_panel.tree
+        if tree is not None and len(self.model.library) == tree.loops:
+            self.folder_panel.model.flags_changed(lambda: self.model.library.flags)

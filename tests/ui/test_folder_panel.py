@@ -1,0 +1,263 @@
+"""The Folders panel: the library's folders with how unusual each is, and a click to show only
+a folder's loops."""
+
+from __future__ import annotations
+
+import os
+
+import audiogen
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from anomalizer_desktop.core.detector.model import ModelSpec
+from anomalizer_desktop.core.detector.training import train
+from anomalizer_desktop.core.embedding.job import embed
+from anomalizer_desktop.core.jobs import run_job
+from anomalizer_desktop.core.library.scanner import scan
+from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.ui import plain_text
+from anomalizer_desktop.ui.widgets.folder_panel import FOLDER, INDEX_ROLE, LOOPS, UNUSUAL
+
+
+@pytest.fixture
+def packs(tmp_path):
+    """A trained library of two packs: Pack A (8 drum loops, 4 bass lines) and Pack B (three
+    tones and a noise)."""
+    root = tmp_path / "Samples"
+    for i in range(8):
+        audiogen.write(root / "Pack A" / "Drums" / f"drum {i}.wav", audiogen.drum_loop(seed=i))
+    for i in range(4):
+        audiogen.write(root / "Pack A" / "Bass" / f"bass {i}.wav", audiogen.bass_loop(seed=i))
+    for i, freq in enumerate((330, 440, 550)):
+        audiogen.write(root / "Pack B" / f"tone {i}.wav", audiogen.tone(freq, 2.0))
+    audiogen.write(root / "Pack B" / "noise.wav", audiogen.noise(2.0))
+    path = tmp_path / "lib.sqlite"
+    with Store(path) as store:
+        run_job(scan(store, [str(root)]))
+        run_job(embed(store, "dsp", workers=1))
+        run_job(train(store, ModelSpec("knn"), "dsp", tmp_path / "models"))
+    return path, root.resolve()
+
+
+@pytest.fixture
+def win(qtbot, packs, settings):
+    from anomalizer_desktop.ui.main_window import MainWindow
+    from anomalizer_desktop.ui.player import AudioPlayer
+    from anomalizer_desktop.ui.workers import JobRunner
+
+    path, _ = packs
+    store = Store(path)
+    window = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none here"))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 16, timeout=20_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    yield window
+    window.runner.cancel_all()
+    store.close()
+
+
+def rows_shown(panel) -> list[tuple[str, str, str]]:
+    """(indent + folder, loops, unusual) of every row the panel shows, top to bottom."""
+    view, rows = panel.view, []
+
+    def walk(parent, depth):
+        for row in range(view.model().rowCount(parent)):
+            index = view.model().index(row, FOLDER, parent)
+            rows.append(
+                (
+                    "  " * depth + index.data(),
+                    index.siblingAtColumn(LOOPS).data(),
+                    index.siblingAtColumn(UNUSUAL).data(),
+                )
+            )
+            if view.isExpanded(index):
+                walk(index, depth + 1)
+
+    walk(view.rootIndex(), 0)
+    return rows
+
+
+def click_folder(qtbot, panel, name: str) -> None:
+    """Click the row of the folder called `name` (expanding the way to it)."""
+    tree = panel.tree
+    index = next(i for i, f in enumerate(tree.folders) if f.name == name)
+    target = panel.model.index_of(index)
+    parent = target.parent()
+    while parent.isValid():
+        panel.view.expand(parent)
+        parent = parent.parent()
+    panel.view.scrollTo(target)
+    rect = panel.view.visualRect(target)
+    at = QPoint(rect.left() + 8, rect.center().y())  # on the name, whatever the panel's width
+    assert panel.view.indexAt(at) == target
+    qtbot.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton, pos=at)
+
+
+def shown_paths(win) -> list[str]:
+    return sorted(win.model.path(r) for r in range(win.model.rowCount()))
+
+
+def test_the_panel_shows_each_folder_with_its_loops_and_share_above_the_cut(win, packs):
+    _, root = packs
+    panel = win.folder_panel
+    tree = panel.tree
+    assert [f.name for f in tree.folders] == ["Samples", "Pack A", "Bass", "Drums", "Pack B"]
+    shares = {f.name: f"{100 * f.unusual / f.scored:.0f} %" for f in tree.folders}
+    # the added folder is open: its packs show; a pack's own folders wait for a click
+    assert rows_shown(panel) == [
+        ("All loops", "16", ""),
+        ("Samples", "16", shares["Samples"]),
+        ("  Pack A", "12", shares["Pack A"]),
+        ("  Pack B", "4", shares["Pack B"]),
+    ]
+    # the three tones and the noise are what does not fit a library of drums and bass
+    with Store(packs[0]) as store:
+        cut = store.unusual_cut()
+        above = {r.path for r in store.list_samples() if r.score > cut}
+    assert tree.folders[4].unusual == sum(p.startswith(str(root / "Pack B")) for p in above)
+    assert tree.folders[4].unusual_share > tree.folders[1].unusual_share
+    tooltip = panel.view.model().index(1, FOLDER).data(Qt.ItemDataRole.ToolTipRole)
+    assert str(root) in tooltip and "16 loops" in tooltip and "above the unusual cut" in tooltip
+
+
+def test_a_folder_clicked_shows_its_loops_and_the_pill_clears_it(qtbot, win, packs):
+    _, root = packs
+    everything = shown_paths(win)
+    click_folder(qtbot, win.folder_panel, "Pack A")
+    assert win.chosen_folder == str(root / "Pack A")
+    assert len(shown_paths(win)) == 12
+    assert all(p.startswith(str(root / "Pack A") + os.sep) for p in shown_paths(win))
+    assert win.folder_button.isVisible() and "In Pack A" in win.folder_button.text()
+    qtbot.waitUntil(
+        lambda: win.map.hidden_count() == 4 if hasattr(win.map, "hidden_count") else True
+    )
+    assert win.model.shown_mask().sum() == 12  # the map fades the other 4
+    # with the other filters: Pack A's loops whose name holds "drum"
+    win.filter_text.setText("drum")
+    assert len(shown_paths(win)) == 8
+    win.filter_text.clear()
+    click_folder(qtbot, win.folder_panel, "Bass")
+    assert [os.path.basename(p) for p in shown_paths(win)] == [f"bass {i}.wav" for i in range(4)]
+    qtbot.mouseClick(win.folder_button, Qt.MouseButton.LeftButton)
+    assert win.chosen_folder is None and not win.folder_button.isVisible()
+    assert shown_paths(win) == everything
+    assert win.folder_panel.chosen_path() is None  # the panel shows All loops chosen
+    click_folder(qtbot, win.folder_panel, "Pack B")
+    assert len(shown_paths(win)) == 4
+    all_loops = win.folder_panel.view.model().index(0, FOLDER)
+    win.folder_panel.view.setCurrentIndex(all_loops)
+    assert shown_paths(win) == everything and win.chosen_folder is None
+
+
+def test_all_loops_stays_on_top_whichever_way_the_folders_sort(win):
+    view = win.folder_panel.view
+    assert view.model().rowCount(view.model().index(0, FOLDER)) == 0  # All loops: no folders
+    for order in (Qt.SortOrder.DescendingOrder, Qt.SortOrder.AscendingOrder):
+        view.sortByColumn(UNUSUAL, order)
+        assert view.model().index(0, FOLDER).data() == "All loops"
+        assert view.model().index(0, FOLDER).data(INDEX_ROLE) == -1
+    samples = view.model().index(1, FOLDER)
+    packs = [view.model().index(r, FOLDER, samples).data() for r in range(2)]
+    assert packs == ["Pack A", "Pack B"]  # ascending: the smaller share first
+    view.sortByColumn(UNUSUAL, Qt.SortOrder.DescendingOrder)
+    assert [view.model().index(r, FOLDER, samples).data() for r in range(2)] == packs[::-1]
+
+
+def test_return_on_a_folder_goes_to_its_first_loop(qtbot, win, packs):
+    _, root = packs
+    panel = win.folder_panel
+    click_folder(qtbot, panel, "Pack B")
+    win.table.clearSelection()
+    qtbot.keyClick(panel.view, Qt.Key.Key_Return)
+    assert win.table.hasFocus() or win.table.selectionModel().hasSelection()
+    assert win.selected_rows() == [0]
+    assert win.model.path(0).startswith(str(root / "Pack B"))
+
+
+def test_a_flag_is_counted_in_its_folders_when_their_tooltip_shows(qtbot, win, packs):
+    _, root = packs
+    tree, model = win.folder_panel.tree, win.folder_panel.model
+    click_folder(qtbot, win.folder_panel, "Drums")
+    win.table.selectRow(0)
+    qtbot.keyClick(win.table, Qt.Key.Key_T)
+    assert win.model.library.flags.count("typical") == 1
+    drums = tree.index_of(str(root / "Pack A" / "Drums"))
+    tooltip = model.data(model.index_of(drums), Qt.ItemDataRole.ToolTipRole)
+    assert "You flagged 1 typical, 0 unusual" in tooltip
+    pack_b = tree.index_of(str(root / "Pack B"))
+    assert int(tree.typical[0]) == 1 and int(tree.typical[drums]) == 1
+    assert int(tree.typical[pack_b]) == 0
+    assert "You flagged" not in model.data(model.index_of(pack_b), Qt.ItemDataRole.ToolTipRole)
+    qtbot.keyClick(win.table, Qt.Key.Key_0)  # cleared: the count follows
+    tooltip = model.data(model.index_of(drums), Qt.ItemDataRole.ToolTipRole)
+    assert "You flagged" not in tooltip and int(tree.typical[0]) == 0
+
+
+def test_going_to_a_loop_in_another_folder_clears_the_folder(qtbot, win, packs):
+    _, root = packs
+    click_folder(qtbot, win.folder_panel, "Pack B")
+    target = str(root / "Pack A" / "Drums" / "drum 3.wav")
+    assert win.go_to_path(target)
+    assert win.chosen_folder is None and len(shown_paths(win)) == 16
+    assert win.model.path(win.selected_rows()[0]) == target
+
+
+def test_a_chosen_folder_that_leaves_the_library_stops_filtering(qtbot, win, packs):
+    path, root = packs
+    click_folder(qtbot, win.folder_panel, "Pack B")
+    with Store(path) as store:
+        ids = store.sample_ids_for_paths(
+            [
+                str(root / "Pack B" / n)
+                for n in ("tone 0.wav", "tone 1.wav", "tone 2.wav", "noise.wav")
+            ]
+        )
+        store.forget_samples(ids.values())
+    win.reload()
+    qtbot.waitUntil(lambda: win.model.library is not None and len(win.model.library) == 12)
+    assert win.chosen_folder is None and win.model.rowCount() == 12
+    assert [f.name for f in win.folder_panel.tree.folders] == ["Samples", "Pack A", "Bass", "Drums"]
+
+
+def test_the_context_menu_removes_an_added_folder_after_asking(qtbot, win, packs, monkeypatch):
+    _, root = packs
+    panel = win.folder_panel
+    asked = []
+    monkeypatch.setattr(plain_text, "confirm", lambda *args: asked.append(args[2]) or True)
+
+    def entries(path) -> dict:
+        return {a.text(): a for a in panel.folder_menu(path).actions() if a.text()}
+
+    # a pack is not a folder you added: it has no Remove
+    assert list(entries(str(root / "Pack A"))) == ["Show its loops", "Open in file manager"]
+    menu = entries(str(root))
+    assert list(menu) == ["Show its loops", "Open in file manager", "Remove from library…"]
+    menu["Show its loops"].trigger()
+    assert win.chosen_folder == str(root) and win.selected_rows() == [0]
+    menu["Remove from library…"].trigger()
+    assert asked and str(root) in asked[0] and "16 loops" in asked[0]
+    qtbot.waitUntil(lambda: len(win.model.library) == 0, timeout=10_000)
+    assert win.chosen_folder is None and win.folder_panel.tree.folders == []
+
+
+def test_a_folder_without_scores_sorts_last_whichever_way(qtbot):
+    import numpy as np
+
+    from anomalizer_desktop.core.library.folder_tree import FolderTree
+    from anomalizer_desktop.ui.widgets.folder_panel import FolderPanel
+
+    folders = ["/L/a", "/L/b", "/L/c"]
+    percent = np.array([20.0, np.nan, 95.0])
+    tree = FolderTree(folders, percent, [None] * 3, ["/L"], percent >= 90)
+    panel = FolderPanel()
+    qtbot.addWidget(panel)
+    panel.set_tree(tree, 3, None)
+    view = panel.view
+    root = view.model().index(1, FOLDER)
+    for order, expected in (
+        (Qt.SortOrder.AscendingOrder, ["a", "c", "b"]),
+        (Qt.SortOrder.DescendingOrder, ["c", "a", "b"]),
+    ):
+        view.sortByColumn(UNUSUAL, order)
+        assert [view.model().index(r, FOLDER, root).data() for r in range(3)] == expected
