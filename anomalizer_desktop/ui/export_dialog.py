@@ -37,6 +37,7 @@ from anomalizer_desktop.core.export.selection import ExportCancelled, left_out_t
 from anomalizer_desktop.core.export.tag_sets import export_tag_sets, file_name_part, tag_sets
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.user_tags import has_tag
+from anomalizer_desktop.core.library.walk import shown_path
 from anomalizer_desktop.core.text import file_size, quantity
 from anomalizer_desktop.ui import plain_text
 from anomalizer_desktop.ui.tag_dialog import library_tags
@@ -68,6 +69,8 @@ EMPTY = {
 TAG = "tag:"
 #: the Loops list's key for every tag's set at once, into one folder (core.export.tag_sets)
 EACH_TAG = "each-tag"
+#: the start of the key of the loops in the folder the Folders panel shows ("in:/…/Pack A")
+IN_FOLDER = "in:"
 
 
 @contextlib.contextmanager
@@ -118,7 +121,16 @@ def _empty(which: str) -> str:
     """What the count line says when the set `which` holds no loop."""
     if which.startswith(TAG):
         return f"No loop tagged \u201c{which[len(TAG) :]}\u201d is on disk."
+    if which.startswith(IN_FOLDER):
+        return f"No loop in {shown_path(which[len(IN_FOLDER) :])} is on disk."
     return EMPTY[which]
+
+
+def _tag_of(key, tag: str | None) -> bool:
+    """Whether the Loops list's item `key` is the set of `tag` (the tag the table shows)."""
+    return (
+        bool(tag) and isinstance(key, str) and key.startswith(TAG) and has_tag(key[len(TAG) :], tag)
+    )
 
 
 def _replace_question(result) -> str:
@@ -139,7 +151,8 @@ class ExportDialog(QDialog):
     """Which loops, which format, where. `folder`: where suggested targets go (the folder of
     the last export, which the window remembers; else the Music folder or home). `tag`: the
     tag the table is filtered by, whose set is offered first unless several loops are
-    selected (the producer filtered to the set to export it)."""
+    selected (the producer filtered to the set to export it). `shown_folder`: the folder the
+    Folders panel shows, whose loops are offered the same way (a pack to take to a DAW)."""
 
     def __init__(
         self,
@@ -149,6 +162,7 @@ class ExportDialog(QDialog):
         folder: str = "",
         tag: str | None = None,
         fmt: str = "",
+        shown_folder: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export loops")
@@ -164,9 +178,16 @@ class ExportDialog(QDialog):
             self.which.insertItem(2 + number, f"Tagged \u201c{name}\u201d ({count})", TAG + name)
         if sets:
             self.which.insertItem(2 + len(sets), "Every tag, a set each", EACH_TAG)
-        tagged = [2 + n for n, (name, _) in enumerate(sets) if tag and has_tag(name, tag)]
+        if shown_folder:
+            name = os.path.basename(shown_folder.rstrip(os.sep)) or shown_folder
+            self.which.insertItem(
+                2, f"In \u201c{shown_path(name)}\u201d (the folder shown)", IN_FOLDER + shown_folder
+            )
+        tagged = [n for n in range(self.which.count()) if _tag_of(self.which.itemData(n), tag)]
         if tagged and len(selected_paths) <= 1:
             self.which.setCurrentIndex(tagged[0])
+        elif shown_folder and len(selected_paths) <= 1:
+            self.which.setCurrentIndex(2)
         elif selected_paths:
             self.which.setCurrentIndex(self.which.findData("selection"))
         self.top_n = QSpinBox(minimum=1, maximum=100_000, value=50)
@@ -260,6 +281,8 @@ class ExportDialog(QDialog):
             return os.path.join(self.folder, "tag-sets")
         if which.startswith(TAG):
             name = file_name_part(which[len(TAG) :])
+        elif which.startswith(IN_FOLDER):
+            name = file_name_part(os.path.basename(which[len(IN_FOLDER) :].rstrip(os.sep)))
         else:
             name = {"selection": "selected", "top": f"top-{self.top_n.value()}"}.get(which, which)
         return os.path.join(self.folder, f"{name}-loops{suffix}")
@@ -302,6 +325,8 @@ class ExportDialog(QDialog):
             return select_entries(self.store, paths=self.selected_paths)
         if which.startswith(TAG):
             return select_entries(self.store, tag=which[len(TAG) :])
+        if which.startswith(IN_FOLDER):
+            return select_entries(self.store, folder=(which[len(IN_FOLDER) :],))
         if which == EACH_TAG:
             return tag_sets(self.store)
         return select_entries(self.store, min_score=-math.inf)  # scored: the top N's pool

@@ -587,6 +587,7 @@ class MainWindow(
             settings.get("export_folder"),
             tag,
             settings.get("export_format"),
+            self.chosen_folder,
         )
         if dialog.exec():
             self.statusBar().showMessage(dialog.result_message, 10_000)

@@ -261,3 +261,35 @@ def test_a_folder_without_scores_sorts_last_whichever_way(qtbot):
     ):
         view.sortByColumn(UNUSUAL, order)
         assert [view.model().index(r, FOLDER, root).data() for r in range(3)] == expected
+
+
+def test_export_offers_the_loops_of_the_folder_shown(qtbot, win, packs, tmp_path, monkeypatch):
+    from anomalizer_desktop.ui.export_dialog import ExportDialog
+
+    _, root = packs
+    click_folder(qtbot, win.folder_panel, "Pack B")
+    win.table.selectRow(0)
+    opened = []
+    monkeypatch.setattr(ExportDialog, "exec", lambda dialog: opened.append(dialog) or 0)
+    win.open_export()
+    dialog = opened[0]
+    qtbot.addWidget(dialog)
+    assert dialog.which.currentText() == "In \u201cPack B\u201d (the folder shown)"
+    assert dialog.count_label.text() == "4 loops will be exported."
+    dialog.format.setCurrentIndex(dialog.format.findData("m3u8"))
+    assert os.path.basename(dialog.target.text()) == "Pack-B-loops.m3u8"  # as a tag set is named
+    dialog.target.setText(str(tmp_path / "pack-b.m3u8"))
+    assert dialog.export()
+    written = [x for x in (tmp_path / "pack-b.m3u8").read_text().splitlines() if x.endswith("wav")]
+    assert sorted(written) == sorted(
+        str(root / "Pack B" / n) for n in ("noise.wav", "tone 0.wav", "tone 1.wav", "tone 2.wav")
+    )
+    # with no folder chosen the set is not offered
+    qtbot.mouseClick(win.folder_button, Qt.MouseButton.LeftButton)
+    win.open_export()
+    assert all(not k.startswith("in:") for k in _keys(opened[1]))
+    qtbot.addWidget(opened[1])
+
+
+def _keys(dialog) -> list[str]:
+    return [dialog.which.itemData(n) for n in range(dialog.which.count())]
