@@ -30,6 +30,8 @@ class FolderFilter:
 
     def _build_folder_panel(self) -> None:
         self.folder_panel = FolderPanel()
+        self.folder_panel.restore_sort(self.settings.get("folders_sort"))
+        self.folder_panel.sort_changed.connect(lambda text: self.settings.set("folders_sort", text))
         self.folders_dock = QDockWidget("Folders", self)
         self.folders_dock.setObjectName("folders")
         self.folders_dock.setWidget(self.folder_panel)

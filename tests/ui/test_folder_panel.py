@@ -293,3 +293,33 @@ def test_export_offers_the_loops_of_the_folder_shown(qtbot, win, packs, tmp_path
 
 def _keys(dialog) -> list[str]:
     return [dialog.which.itemData(n) for n in range(dialog.which.count())]
+
+
+def test_the_folders_sort_is_kept_for_the_next_window(qtbot, win, packs, settings):
+    from anomalizer_desktop.ui.main_window import MainWindow
+    from anomalizer_desktop.ui.player import AudioPlayer
+    from anomalizer_desktop.ui.workers import JobRunner
+
+    win.folder_panel.view.sortByColumn(UNUSUAL, Qt.SortOrder.DescendingOrder)
+    assert settings.get("folders_sort") == f"{UNUSUAL} 1"
+    path, _ = packs
+    with Store(path) as store:
+        again = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none"))
+        qtbot.addWidget(again)
+        qtbot.waitUntil(lambda: again.folder_panel.tree is not None, timeout=20_000)
+        header = again.folder_panel.view.header()
+        assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (
+            UNUSUAL,
+            Qt.SortOrder.DescendingOrder,
+        )
+        samples = again.folder_panel.model.index(1, FOLDER)
+        assert again.folder_panel.model.index(0, FOLDER, samples).data() == "Pack B"
+        qtbot.waitUntil(lambda: not again.runner.any_running(), timeout=20_000)
+        again.close()
+    settings.set("folders_sort", "nonsense")
+    from anomalizer_desktop.ui.widgets.folder_panel import FolderPanel
+
+    panel = FolderPanel()
+    qtbot.addWidget(panel)
+    panel.restore_sort(settings.get("folders_sort"))  # left in name order
+    assert panel.view.header().sortIndicatorSection() == FOLDER

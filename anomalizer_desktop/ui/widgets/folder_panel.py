@@ -238,6 +238,8 @@ class FolderPanel(QWidget):
     folder_opened = Signal(str)
     #: the context menu's "Remove from library…" on a folder added to the library
     remove_requested = Signal(str)
+    #: the sort the user chose, as "column order" (for the settings: `restore_sort`)
+    sort_changed = Signal(str)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -257,6 +259,9 @@ class FolderPanel(QWidget):
         for column, width in NUMBER_WIDTHS.items():
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
             header.resizeSection(column, width)
+        header.sortIndicatorChanged.connect(
+            lambda column, order: self.sort_changed.emit(f"{column} {order.value}")
+        )
         self.view.selectionModel().currentChanged.connect(self._picked)
         self.view.activated.connect(self._opened)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -266,6 +271,17 @@ class FolderPanel(QWidget):
         layout.addWidget(self.view)
         self.setMinimumWidth(MIN_WIDTH)
         self._quiet = False
+
+    def restore_sort(self, text: str) -> None:
+        """Sort as `sort_changed` said the last time ("column order"); anything else leaves
+        the folders in name order."""
+        try:
+            column, order = (int(part) for part in str(text).split())
+            sort_order = Qt.SortOrder(order)
+        except ValueError:
+            return
+        if 0 <= column < len(COLUMNS):
+            self.view.sortByColumn(column, sort_order)
 
     @property
     def tree(self) -> FolderTree | None:
