@@ -323,3 +323,19 @@ def test_the_folders_sort_is_kept_for_the_next_window(qtbot, win, packs, setting
     qtbot.addWidget(panel)
     panel.restore_sort(settings.get("folders_sort"))  # left in name order
     assert panel.view.header().sortIndicatorSection() == FOLDER
+
+
+def test_the_folder_model_passes_qt_s_model_tester(qtmodeltester, qtbot):
+    import numpy as np
+
+    from anomalizer_desktop.core.library.folder_tree import FolderTree
+    from anomalizer_desktop.ui.widgets.folder_panel import FolderTreeModel
+
+    folders = ["/L/a", "/L/a/x", "/L/a/x/y", "/L/b", "/M/c", "/Out/d"]
+    percent = np.array([20.0, 50.0, 95.0, np.nan, 91.0, 10.0])
+    tree = FolderTree(folders, percent, [None] * 6, ["/L", "/M", "/Empty"], percent >= 90)
+    model = FolderTreeModel()
+    model.set_tree(tree, len(folders))
+    qtmodeltester.check(model, force_py=True)
+    model.sort(UNUSUAL, Qt.SortOrder.DescendingOrder)
+    qtmodeltester.check(model, force_py=True)
