@@ -389,6 +389,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-n", "--count", type=_at_least_one, default=10, help="how many (10)")
     p.set_defaults(func=loop_commands.cmd_similar)
 
+    p = sub.add_parser(
+        "try",
+        parents=[common],
+        help="how loops from outside the library would score in it (nothing is added)",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="loops, or folders that hold some")
+    p.set_defaults(func=loop_commands.cmd_try)
+
     models = sub.add_parser("models", help="CLAP checkpoints: list, download, import, remove")
     models_sub = models.add_subparsers(dest="models_command", required=True, metavar="WHAT")
     p = models_sub.add_parser("list", parents=[common], help="installed and known checkpoints")

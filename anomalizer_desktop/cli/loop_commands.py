@@ -1,12 +1,20 @@
-"""Commands about one loop: why it is unusual (`explain`) and which loops are like it
-(`similar`)."""
+"""Commands about one loop: why it is unusual (`explain`), which loops are like it (`similar`),
+and how loops from outside would fit (`try`)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 
-from anomalizer_desktop.cli.output import print_json
+from anomalizer_desktop.cli.output import (
+    drive,
+    format_table,
+    print_json,
+    print_problems,
+)
 from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.library.walk import shown_path
+from anomalizer_desktop.core.text import quantity, unusual_percent
 
 
 def cmd_explain(args: argparse.Namespace, store: Store) -> int:
@@ -46,3 +54,48 @@ def cmd_similar(args: argparse.Namespace, store: Store) -> int:
     for n in nearest:
         print(f"  {n['distance']:7.2f}  {n['path']}" + (f"  [{n['flag']}]" if n["flag"] else ""))
     return 0
+
+
+def cmd_try(args: argparse.Namespace, store: Store) -> int:
+    """How files from outside the library would score in it (nothing is added)."""
+    from anomalizer_desktop.core.analysis.newcomers import judge_newcomers
+
+    verdict = drive(judge_newcomers(store, args.paths), "describing", args.quiet)
+    loops = verdict.loops
+    if args.json:
+        print_json(
+            {
+                "run_id": verdict.run_id,
+                "embedder": verdict.embedder,
+                "unusual": verdict.unusual,
+                "loops": [loop.as_json() for loop in loops],
+            }
+        )
+        return 0
+    described = verdict.described
+    rows = [
+        [
+            unusual_percent(loop.percentile),
+            "unusual here" if loop.unusual else "fits",
+            shown_path(loop.path) + ("  (in the library)" if loop.in_library else ""),
+            _most_like(loop),
+        ]
+        for loop in described
+    ]
+    if rows:
+        print(format_table(rows, ["unusual %", "verdict", "path", "most like (in the library)"]))
+        share = 100 * verdict.unusual / len(described)
+        print(
+            f"\n{verdict.unusual} of {quantity(len(described), 'loop')} would be above the"
+            f" unusual cut of run {verdict.run_id} ({share:.0f} %; about 10 % of loops like the"
+            " library's are). Nothing was added: `anomalizer start FOLDER` adds them."
+        )
+    print_problems([(loop.path, loop.error) for loop in loops if loop.error])
+    return 0
+
+
+def _most_like(loop) -> str:
+    if not loop.nearest:
+        return ""
+    nearest = loop.nearest[0]
+    return f"{os.path.basename(nearest['path'])} ({nearest['distance']:.1f})"

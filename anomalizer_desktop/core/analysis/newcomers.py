@@ -1,0 +1,170 @@
+"""Loops from outside the library: how unusual each would be in it, without adding them.
+
+A producer with a new pack in Downloads wants to know what of it fits their library before it
+goes in: each file is described by the embedder the latest run learned from, scored by that
+run's model (as a loop of the library is: its nearest loops, the flags' pull), and placed
+beside the library loops it sounds most like. Nothing is written to the library.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from anomalizer_desktop.core.analysis.loop_space import cached_library_space
+from anomalizer_desktop.core.audio.formats import is_audio_path
+from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
+from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.library.walk import shown_path
+
+#: how many library loops each newcomer is shown beside
+NEAREST = 3
+
+
+class NewcomersError(AnomalizerError):
+    """The files cannot be judged: no run to judge them by, or none of them is audio."""
+
+
+@dataclass
+class Newcomer:
+    """One file from outside, as the library would see it."""
+
+    path: str
+    score: float | None = None
+    percentile: float | None = None  # its Unusual % in the library
+    unusual: bool = False  # above the run's unusual cut
+    #: the library loops it sounds most like: path, distance, flag
+    nearest: list[dict] = field(default_factory=list)
+    in_library: bool = False  # the library holds this very path already
+    error: str | None = None  # why it could not be described
+
+    def as_json(self) -> dict:
+        return {
+            "path": shown_path(self.path),
+            "score": self.score,
+            "percentile": self.percentile,
+            "unusual": self.unusual,
+            "nearest": self.nearest,
+            "in_library": self.in_library,
+            "error": self.error,
+        }
+
+
+@dataclass
+class Verdict:
+    run_id: int
+    embedder: str
+    loops: list[Newcomer]  # the described ones most unusual first, then the files that failed
+
+    @property
+    def described(self) -> list[Newcomer]:
+        return [n for n in self.loops if n.error is None]
+
+    @property
+    def unusual(self) -> int:
+        return sum(n.unusual for n in self.loops)
+
+
+def audio_files(paths: list[str]) -> list[str]:
+    """The audio files named, and those in the folders named (hidden ones left out), each
+    once, in order (a folder's in name order)."""
+    found: list[str] = []
+    for path in paths:
+        path = os.path.abspath(os.path.expanduser(path))
+        if os.path.isdir(path):
+            for folder, folders, names in os.walk(path):
+                folders[:] = sorted(f for f in folders if not f.startswith("."))
+                found += [
+                    os.path.join(folder, name)
+                    for name in sorted(names)
+                    if not name.startswith(".") and is_audio_path(name)
+                ]
+        elif os.path.isfile(path) and is_audio_path(path):
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def judge_newcomers(
+    store: Store,
+    paths: list[str],
+    cancel: CancelToken | None = None,
+    generation: int | None = None,
+) -> Job[Verdict]:
+    """Describe and score the audio files in `paths` (files or folders) with the latest run,
+    yielding Progress per file; a file that cannot be read gets its error and the rest go on.
+    `generation`: the window's, to reuse the library it read last (`cached_library_space`)."""
+    from anomalizer_desktop.core.analysis.loop_space import _load_checkpoint_once
+    from anomalizer_desktop.core.detector.checkpoint import CheckpointError
+    from anomalizer_desktop.core.detector.run_models import run_model
+    from anomalizer_desktop.core.detector.svdd import TrainingCancelled
+    from anomalizer_desktop.core.embedding.base import get_embedder
+
+    files = audio_files(paths)
+    if not files:
+        raise NewcomersError("no audio file there: name loops, or folders that hold some")
+    run = run_model(store)  # TrainError when there is none
+    if run.embedder not in ("dsp", "clap"):
+        raise NewcomersError(
+            f"run {run.run_id} learned from imported vectors ({run.embedder}): files from outside"
+            " cannot be described the same way; train on the dsp or clap embedder first"
+        )
+    embedder = get_embedder(run.embedder)
+    model, trained_on = _load_checkpoint_once(run.checkpoint, run.created_at)
+    made = {"id": embedder.id, "version": str(embedder.version), "dim": int(embedder.dim)}
+    if any(str(trained_on.get(k)) != str(v) for k, v in made.items()):
+        raise CheckpointError(
+            f"run {run.run_id} learned from {trained_on.get('id')} {trained_on.get('version')}"
+            f" vectors, and this version describes loops as {made['id']} {made['version']}:"
+            " train again (`anomalizer train`) first"
+        )
+    held = store.sample_ids_for_paths(files + [os.path.realpath(p) for p in files])
+    loops, vectors = [], []
+    for done, path in enumerate(files):
+        if cancel is not None and cancel.cancelled:
+            raise TrainingCancelled
+        yield Progress(done, len(files), f"describing {os.path.basename(path)}")
+        loop = Newcomer(path, in_library=os.path.realpath(path) in held or path in held)
+        try:
+            vector = np.asarray(embedder.embed_file(path), dtype=np.float32)
+            if vector.shape != (embedder.dim,) or not np.isfinite(vector).all():
+                raise ValueError("the embedder produced no usable vector")
+        except Exception as error:  # one odd file must never stop the others
+            loop.error = getattr(error, "message", None) or str(error) or type(error).__name__
+        else:
+            vectors.append(vector)
+        loops.append(loop)
+    yield Progress(len(files), len(files), "scoring")
+    described = [loop for loop in loops if loop.error is None]
+    if described:
+        x = np.stack(vectors)
+        scores = model.score(x)
+        percentiles = model.percentile(scores)
+        _place(store, run.embedder, generation, x, described)
+        for loop, score, percentile in zip(described, scores, percentiles, strict=True):
+            loop.score, loop.percentile = float(score), float(percentile)
+            loop.unusual = bool(score > model.threshold)
+    described.sort(key=lambda loop: -loop.score)
+    failed = [loop for loop in loops if loop.error is not None]
+    return Verdict(run.run_id, run.embedder, described + failed)
+
+
+def _place(store: Store, embedder: str, generation, x: np.ndarray, loops: list[Newcomer]):
+    """Each loop's NEAREST library loops, by the L1 distance "Why unusual?" measures."""
+    space = cached_library_space(store, embedder, generation)
+    if not len(space.ids):
+        return
+    z = space.standardizer.transform(x)
+    for loop, row in zip(loops, z, strict=True):
+        distances = np.abs(space.z - row).sum(axis=1)
+        nearest = np.argsort(distances, kind="stable")[:NEAREST]
+        loop.nearest = [
+            {
+                "path": space.loops.paths[i],
+                "distance": round(float(distances[i]), 4),
+                "flag": space.loops.flags[i],
+            }
+            for i in nearest
+        ]

@@ -1,0 +1,128 @@
+"""Loops from outside the library, judged by its latest run without being added
+(core.analysis.newcomers and `anomalizer try`)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import audiogen
+import numpy as np
+import pytest
+
+from anomalizer_desktop.cli import main
+from anomalizer_desktop.core.analysis.newcomers import (
+    NewcomersError,
+    audio_files,
+    judge_newcomers,
+)
+from anomalizer_desktop.core.detector.model import ModelSpec
+from anomalizer_desktop.core.detector.run_models import TrainError
+from anomalizer_desktop.core.detector.training import train
+from anomalizer_desktop.core.embedding.job import embed
+from anomalizer_desktop.core.jobs import run_job
+from anomalizer_desktop.core.library.scanner import scan
+from anomalizer_desktop.core.library.store import Store
+
+
+@pytest.fixture
+def drums_library(tmp_path):
+    """A trained library of 16 drum loops."""
+    root = tmp_path / "Drums"
+    for i in range(16):
+        audiogen.write(root / f"drum {i:02d}.wav", audiogen.drum_loop(seed=i, bpm=100 + 2 * i))
+    path = tmp_path / "lib.sqlite"
+    with Store(path) as store:
+        run_job(scan(store, [str(root)]))
+        run_job(embed(store, "dsp", workers=1))
+        run_job(train(store, ModelSpec("default"), "dsp"))
+    return path, root.resolve()
+
+
+@pytest.fixture
+def new_pack(tmp_path):
+    """A pack from outside: two drum loops, a tone, a broken file and a text file."""
+    pack = tmp_path / "Downloads" / "New Pack"
+    audiogen.write(pack / "beat a.wav", audiogen.drum_loop(seed=40, bpm=110))
+    audiogen.write(pack / "Sub" / "beat b.wav", audiogen.drum_loop(seed=41, bpm=114))
+    audiogen.write(pack / "pad.wav", audiogen.tone(523.0, 4.0))
+    audiogen.text_as_wav(pack / "broken.wav")
+    (pack / "read me.txt").write_text("not a loop")
+    audiogen.write(pack / ".hidden" / "x.wav", audiogen.tone(300.0))
+    return pack
+
+
+def test_audio_files_are_the_files_named_and_those_in_folders(new_pack):
+    found = audio_files([str(new_pack), str(new_pack / "pad.wav"), str(new_pack / "read me.txt")])
+    assert [os.path.relpath(p, new_pack) for p in found] == [
+        "beat a.wav",
+        "broken.wav",
+        "pad.wav",
+        os.path.join("Sub", "beat b.wav"),
+    ]
+
+
+def test_newcomers_are_scored_by_the_latest_run_and_nothing_is_added(drums_library, new_pack):
+    path, root = drums_library
+    with Store(path) as store:
+        before = store.counts_by_status()
+        verdict = run_job(judge_newcomers(store, [str(new_pack), str(root / "drum 03.wav")]))
+        after = store.counts_by_status()
+        library = {r.path: r for r in store.list_samples()}
+    assert before == after  # nothing was added
+    names = [os.path.basename(n.path) for n in verdict.loops]
+    # the described loops most unusual first, then the file that failed
+    assert names[0] == "pad.wav" and names[-1] == "broken.wav"
+    assert sorted(names[1:-1]) == ["beat a.wav", "beat b.wav", "drum 03.wav"]
+    pad, broken = verdict.loops[0], verdict.loops[-1]
+    assert pad.unusual and pad.percentile > 95
+    beats = [n for n in verdict.loops if n.path.endswith(("beat a.wav", "beat b.wav"))]
+    assert all(b.percentile < pad.percentile for b in beats)
+    assert broken.error and broken.score is None and "not" in broken.error
+    # a loop the library holds scores as it does there
+    held = next(n for n in verdict.loops if n.path.endswith("drum 03.wav"))
+    assert held.in_library and not pad.in_library
+    assert held.score == pytest.approx(library[str(root / "drum 03.wav")].score, abs=1e-6)
+    assert held.nearest[0]["path"] == str(root / "drum 03.wav")
+    assert held.nearest[0]["distance"] == pytest.approx(0.0, abs=1e-3)
+    # each beside the library loops it sounds most like, nearest first
+    for loop in verdict.described:
+        distances = [n["distance"] for n in loop.nearest]
+        assert len(distances) == 3 and distances == sorted(distances)
+        assert all(n["path"].startswith(str(root)) for n in loop.nearest)
+    assert verdict.unusual == sum(n.unusual for n in verdict.loops) >= 1
+
+
+def test_without_a_run_or_without_audio_it_says_why(tmp_path, new_pack):
+    with Store(tmp_path / "empty.sqlite") as store:
+        with pytest.raises(TrainError, match="no trained detector"):
+            run_job(judge_newcomers(store, [str(new_pack)]))
+        with pytest.raises(NewcomersError, match="no audio file"):
+            run_job(judge_newcomers(store, [str(new_pack / "read me.txt")]))
+
+
+def test_try_prints_each_loop_s_verdict_or_json(capsys, drums_library, new_pack):
+    path, _ = drums_library
+    lib = str(path)
+    assert main(["--library", lib, "try", str(new_pack), "--json", "-q"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["run_id"] == 1 and out["embedder"] == "dsp"
+    assert os.path.basename(out["loops"][0]["path"]) == "pad.wav"
+    assert out["loops"][-1]["error"] and out["unusual"] >= 1
+    assert set(out["loops"][0]) == {
+        "path",
+        "score",
+        "percentile",
+        "unusual",
+        "nearest",
+        "in_library",
+        "error",
+    }
+    assert main(["--library", lib, "try", str(new_pack), "-q"]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert lines[0].split()[:3] == ["unusual", "%", "verdict"]
+    assert "unusual here" in lines[1] and "pad.wav" in lines[1]
+    assert "would be above the unusual cut of run 1" in captured.out
+    assert "broken.wav" in captured.err  # named, and the rest went on
+    assert np.isfinite(out["loops"][0]["score"])
