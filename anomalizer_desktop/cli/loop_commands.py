@@ -77,7 +77,7 @@ def cmd_try(args: argparse.Namespace, store: Store) -> int:
         [
             unusual_percent(loop.percentile),
             "unusual here" if loop.unusual else "fits",
-            shown_path(loop.path) + ("  (in the library)" if loop.in_library else ""),
+            shown_path(loop.path) + _held_text(loop),
             _most_like(loop),
         ]
         for loop in described
@@ -92,6 +92,14 @@ def cmd_try(args: argparse.Namespace, store: Store) -> int:
         )
     print_problems([(loop.path, loop.error) for loop in loops if loop.error])
     return 0
+
+
+def _held_text(loop) -> str:
+    if loop.in_library:
+        return "  (in the library)"
+    if loop.copy_of:
+        return f"  (a copy of {shown_path(loop.copy_of)})"
+    return ""
 
 
 def _most_like(loop) -> str:

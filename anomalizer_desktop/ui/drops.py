@@ -81,14 +81,24 @@ def sort_drop(paths: list[str], library_paths: list[str], library_ids) -> Drop:
     return drop
 
 
-def ask_to_add(parent, drop: Drop) -> bool:
-    """Ask whether to add the folders of the dropped loops the library does not hold."""
+#: the answers to `ask_to_add`
+ADD, TRY = "add", "try"
+
+
+def ask_to_add(parent, drop: Drop) -> str | None:
+    """Ask whether to add the folders of the dropped loops the library does not hold (ADD),
+    only to see how the loops would fit (TRY), or neither (None)."""
     box = plain_text.message_box(
         QMessageBox.Icon.Question, "Not in this library", drop.question(), parent
     )
     many = len(drop.outside_folders) > 1
     add = box.addButton("Add folders" if many else "Add folder", QMessageBox.ButtonRole.AcceptRole)
+    only = box.addButton("Only see how they fit", QMessageBox.ButtonRole.ActionRole)
+    only.setToolTip(
+        "Score the dropped loops with the library's last training and list them, with the"
+        " library loops they sound most like; nothing is added"
+    )
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(add)
     box.exec()
-    return box.clickedButton() is add
+    return {add: ADD, only: TRY}.get(box.clickedButton())

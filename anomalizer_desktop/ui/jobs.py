@@ -164,3 +164,14 @@ def likeness_job(path: str, embedder: str, generation: int | None = None):
         return likeness(store, path, embedder, generation)
 
     return factory
+
+
+def newcomers_job(paths: list[str], generation: int | None = None):
+    """How the loops in `paths` (from outside the library) would score in it."""
+
+    def factory(store, cancel):
+        from anomalizer_desktop.core.analysis.newcomers import judge_newcomers
+
+        return (yield from judge_newcomers(store, paths, cancel, generation))
+
+    return factory

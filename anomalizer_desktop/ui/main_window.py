@@ -41,6 +41,7 @@ from anomalizer_desktop.ui.window_build import WindowBuilder
 from anomalizer_desktop.ui.window_folders import FolderFilter
 from anomalizer_desktop.ui.window_jobs import LibraryJobs
 from anomalizer_desktop.ui.window_likeness import LikenessSort
+from anomalizer_desktop.ui.window_newcomers import TryNewcomers
 from anomalizer_desktop.ui.window_repair import LibraryRepair
 from anomalizer_desktop.ui.window_tags import Tagging
 from anomalizer_desktop.ui.workers import JobRunner
@@ -90,6 +91,7 @@ class MainWindow(
     LikenessSort,
     LibraryRepair,
     FolderFilter,
+    TryNewcomers,
     QMainWindow,
 ):
     """The library window. Its parts live in mixins, one job each: widgets (window_build),
@@ -133,6 +135,7 @@ class MainWindow(
         self._build_actions()
         self._connect()
         self.resize(first_size(self.screen().availableGeometry().size()))
+        self.size_folder_panel()
         geometry, state = settings.window()
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -616,8 +619,12 @@ class MainWindow(
 
     def _ask_to_add_folders_of(self, drop: drops.Drop) -> list[str]:
         """The folders of dropped loops the library does not hold, if the user says so; the
-        loops are selected once the scan has brought them in."""
-        if not drops.ask_to_add(self, drop):
+        loops are selected once the scan has brought them in. Or only how they would fit
+        (window_newcomers), when the user asks that instead."""
+        answer = drops.ask_to_add(self, drop)
+        if answer == drops.TRY:
+            self.try_newcomers(drop.outside)
+        if answer != drops.ADD:
             return []
         self._dropped_paths = [os.path.realpath(p) for p in drop.outside]
         return drop.outside_folders

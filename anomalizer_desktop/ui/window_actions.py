@@ -121,6 +121,14 @@ class WindowActions:
             self.act_export,
         ):
             menu.addAction(act)
+        self.act_try_newcomers = action(
+            "Try loops from outside…",
+            lambda: self.choose_newcomers(),
+            None,
+            "How the loops of a folder (a pack just downloaded) would score in this library,"
+            " before adding them; dropping loops on the window offers it too",
+        )
+        menu.addAction(self.act_try_newcomers)
         menu.addSeparator()
         self.act_forget_missing = action(
             "Forget missing loops…",

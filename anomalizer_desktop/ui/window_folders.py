@@ -20,6 +20,9 @@ from anomalizer_desktop.ui.widgets.folder_panel import FolderPanel
 
 #: the Folders panel's width when it first opens (the table and the map keep the rest)
 PANEL_WIDTH = 240
+#: a first window narrower than this has the Folders panel as a tab behind Why unusual?: on
+#: a laptop's 1,297 px beside the table, the map and that panel it got 124 px, no names
+WIDE_ENOUGH = 1500
 
 
 class FolderFilter:
@@ -36,13 +39,22 @@ class FolderFilter:
         self.folders_dock.setObjectName("folders")
         self.folders_dock.setWidget(self.folder_panel)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.folders_dock)
-        self.resizeDocks([self.folders_dock], [PANEL_WIDTH], Qt.Orientation.Horizontal)
         self.folder_button = QPushButton()  # "In Pack A ✕", while a folder is chosen
         self.folder_button.hide()
         self.folder_button.clicked.connect(lambda: self.show_folder(None))
         self.folder_panel.folder_chosen.connect(lambda path: self.show_folder(path or None))
         self.folder_panel.folder_opened.connect(self._audition_folder)
         self.folder_panel.remove_requested.connect(lambda path: self.remove_folder(path))
+
+    def size_folder_panel(self) -> None:
+        """Place the panel once the window has its first size: on the left, PANEL_WIDTH wide,
+        in a window WIDE_ENOUGH for it, else as a tab behind Why unusual? (a click on its tab
+        shows it). A window that restores its layout keeps the one the user left."""
+        if self.width() >= WIDE_ENOUGH:
+            self.resizeDocks([self.folders_dock], [PANEL_WIDTH], Qt.Orientation.Horizontal)
+        else:
+            self.tabifyDockWidget(self.explain_dock, self.folders_dock)
+            self.explain_dock.raise_()
 
     def show_folder(self, path: str | None) -> None:
         """Show only the loops in the folder at `path` and below it (None: all of them)."""

@@ -52,6 +52,20 @@ def new_pack(tmp_path):
     return pack
 
 
+def test_a_file_with_the_bytes_of_a_library_loop_is_named_as_its_copy(drums_library, tmp_path):
+    import shutil
+
+    path, root = drums_library
+    elsewhere = tmp_path / "Elsewhere"
+    elsewhere.mkdir()
+    shutil.copy(root / "drum 05.wav", elsewhere / "kick loop.wav")
+    with Store(path) as store:
+        verdict = run_job(judge_newcomers(store, [str(elsewhere)]))
+    (loop,) = verdict.loops
+    assert loop.copy_of == str(root / "drum 05.wav") and not loop.in_library
+    assert loop.as_json()["copy_of"] == str(root / "drum 05.wav")
+
+
 def test_audio_files_are_the_files_named_and_those_in_folders(new_pack):
     found = audio_files([str(new_pack), str(new_pack / "pad.wav"), str(new_pack / "read me.txt")])
     assert [os.path.relpath(p, new_pack) for p in found] == [
@@ -116,6 +130,7 @@ def test_try_prints_each_loop_s_verdict_or_json(capsys, drums_library, new_pack)
         "unusual",
         "nearest",
         "in_library",
+        "copy_of",
         "error",
     }
     assert main(["--library", lib, "try", str(new_pack), "-q"]) == 0
@@ -126,3 +141,26 @@ def test_try_prints_each_loop_s_verdict_or_json(capsys, drums_library, new_pack)
     assert "would be above the unusual cut of run 1" in captured.out
     assert "broken.wav" in captured.err  # named, and the rest went on
     assert np.isfinite(out["loops"][0]["score"])
+
+
+def test_a_batching_embedder_describes_in_process_and_names_what_failed(tmp_path):
+    """CLAP's way (embed_files, in this process), with a stand-in embedder: no weights here."""
+    from anomalizer_desktop.core.audio.decode import AudioDecodeError
+    from anomalizer_desktop.core.embedding.job import describe_files
+
+    class Batching:
+        dim = 4
+
+        def embed_files(self, paths):
+            for path in paths:
+                if path.endswith("bad.wav"):
+                    yield path, AudioDecodeError(path, "unreadable", "cannot decode it")
+                elif path.endswith("nan.wav"):
+                    yield path, np.array([np.nan] * 4)
+                else:
+                    yield path, np.arange(4.0)
+
+    out = dict(describe_files(Batching(), "clap", ["a.wav", "bad.wav", "nan.wav"]))
+    assert out["a.wav"].tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert out["bad.wav"] == "cannot decode it"
+    assert "no usable vector" in out["nan.wav"]

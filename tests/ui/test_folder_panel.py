@@ -49,7 +49,9 @@ def win(qtbot, packs, settings):
     store = Store(path)
     window = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none here"))
     qtbot.addWidget(window)
+    window.resize(1600, 900)
     window.show()
+    window.folders_dock.raise_()  # (a narrow first window has it as a tab behind Why unusual?)
     qtbot.waitUntil(lambda: window.model.rowCount() == 16, timeout=20_000)
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
     yield window

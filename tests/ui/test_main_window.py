@@ -799,7 +799,7 @@ def test_dropping_loops_from_outside_asks_before_adding_their_folder(
 
     def answer(parent, drop):
         questions.append(drop.question())
-        return False
+        return None  # Cancel
 
     monkeypatch.setattr(drops, "ask_to_add", answer)
     _drop(window, pack / "new_0.wav", pack / "new_1.wav")
@@ -808,7 +808,7 @@ def test_dropping_loops_from_outside_asks_before_adding_their_folder(
         f" it is scanned, embedded and scored.\n\n{pack}"
     ]
     assert not window.runner.any_running() and window.model.rowCount() == 17  # cancelled
-    monkeypatch.setattr(drops, "ask_to_add", lambda parent, drop: True)
+    monkeypatch.setattr(drops, "ask_to_add", lambda parent, drop: drops.ADD)
     window.table.selectRow(0)  # the user's own pick: the dropped loop takes over from it
     _drop(window, pack / "new_1.wav")
     qtbot.waitUntil(lambda: window.model.rowCount() == 19, timeout=30_000)

@@ -15,10 +15,13 @@ import numpy as np
 
 from anomalizer_desktop.core.analysis.loop_space import cached_library_space
 from anomalizer_desktop.core.audio.formats import is_audio_path
+from anomalizer_desktop.core.audio.identity import content_hash
+from anomalizer_desktop.core.embedding.job import describe_files
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.walk import shown_path
+from anomalizer_desktop.core.text import quantity
 
 #: how many library loops each newcomer is shown beside
 NEAREST = 3
@@ -39,6 +42,7 @@ class Newcomer:
     #: the library loops it sounds most like: path, distance, flag
     nearest: list[dict] = field(default_factory=list)
     in_library: bool = False  # the library holds this very path already
+    copy_of: str | None = None  # a library loop with the same bytes at another path
     error: str | None = None  # why it could not be described
 
     def as_json(self) -> dict:
@@ -49,6 +53,7 @@ class Newcomer:
             "unusual": self.unusual,
             "nearest": self.nearest,
             "in_library": self.in_library,
+            "copy_of": None if self.copy_of is None else shown_path(self.copy_of),
             "error": self.error,
         }
 
@@ -121,25 +126,31 @@ def judge_newcomers(
             " train again (`anomalizer train`) first"
         )
     held = store.sample_ids_for_paths(files + [os.path.realpath(p) for p in files])
-    loops, vectors = [], []
-    for done, path in enumerate(files):
-        if cancel is not None and cancel.cancelled:
-            raise TrainingCancelled
-        yield Progress(done, len(files), f"describing {os.path.basename(path)}")
+    loops = {}
+    for path in files:
         loop = Newcomer(path, in_library=os.path.realpath(path) in held or path in held)
-        try:
-            vector = np.asarray(embedder.embed_file(path), dtype=np.float32)
-            if vector.shape != (embedder.dim,) or not np.isfinite(vector).all():
-                raise ValueError("the embedder produced no usable vector")
-        except Exception as error:  # one odd file must never stop the others
-            loop.error = getattr(error, "message", None) or str(error) or type(error).__name__
-        else:
-            vectors.append(vector)
-        loops.append(loop)
+        loop.copy_of = None if loop.in_library else _library_copy(store, path)
+        loops[path] = loop
+    vectors: dict[str, np.ndarray] = {}
+    yield Progress(0, len(files), f"describing {quantity(len(files), 'file')}")
+    described_files = describe_files(embedder, run.embedder, files, cancel)
+    try:
+        for done, (path, result) in enumerate(described_files, start=1):
+            if isinstance(result, str):
+                loops[path].error = result
+            else:
+                vectors[path] = result
+            yield Progress(done, len(files), os.path.basename(path))
+    finally:
+        described_files.close()
+        if hasattr(embedder, "close"):
+            embedder.close()  # CLAP's decoding processes
+    if cancel is not None and cancel.cancelled:
+        raise TrainingCancelled
     yield Progress(len(files), len(files), "scoring")
-    described = [loop for loop in loops if loop.error is None]
+    described = [loops[path] for path in files if path in vectors]
     if described:
-        x = np.stack(vectors)
+        x = np.stack([vectors[loop.path] for loop in described])
         scores = model.score(x)
         percentiles = model.percentile(scores)
         _place(store, run.embedder, generation, x, described)
@@ -147,8 +158,21 @@ def judge_newcomers(
             loop.score, loop.percentile = float(score), float(percentile)
             loop.unusual = bool(score > model.threshold)
     described.sort(key=lambda loop: -loop.score)
-    failed = [loop for loop in loops if loop.error is not None]
+    failed = [loops[path] for path in files if path not in vectors]
+    for loop in failed:
+        loop.error = loop.error or "not described (cancelled)"
     return Verdict(run.run_id, run.embedder, described + failed)
+
+
+def _library_copy(store: Store, path: str) -> str | None:
+    """A loop of the library with the same bytes as the file at `path` (a pack bought twice,
+    a loop already copied in), if there is one on disk."""
+    try:
+        digest = content_hash(path)
+    except OSError:
+        return None  # unreadable: its description says why
+    on_disk = (p for _, p, status in store.samples_with_hash(digest) if status != "missing")
+    return next(on_disk, None)
 
 
 def _place(store: Store, embedder: str, generation, x: np.ndarray, loops: list[Newcomer]):

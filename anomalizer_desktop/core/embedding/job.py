@@ -166,3 +166,41 @@ def _batched(embedder, store: Store, todo: list[tuple[int, str]], cancel: Cancel
         else:
             outcome = _Outcome(vector=np.asarray(result, dtype=np.float32))
         yield by_path[path], outcome
+
+
+def describe_files(
+    embedder, embedder_name: str, paths: list[str], cancel: CancelToken | None = None
+):
+    """Vectors of files outside the library, as `embed` makes them (a batching embedder in
+    this process, the others in a pool of worker processes): (path, vector) or (path, the
+    message of why not), in the order they finish. Nothing is written anywhere."""
+    if hasattr(embedder, "embed_files"):
+        for path, result in embedder.embed_files(list(paths)):
+            if cancel is not None and cancel.cancelled:
+                return
+            if isinstance(result, AudioDecodeError):
+                yield path, result.message
+            elif isinstance(result, Exception):
+                yield path, str(result) or type(result).__name__
+            else:
+                yield path, _usable(np.asarray(result, dtype=np.float32), embedder.dim)
+        return
+    items = list(enumerate(paths))
+    for (_, path), outcome in parallel_map(
+        _embed_one, items, None, _init_worker, (embedder_name,), cancel
+    ):
+        if isinstance(outcome, WorkerCrashed):
+            yield path, str(outcome)
+        elif outcome.decode_error is not None:
+            yield path, outcome.decode_error[1]
+        elif outcome.failure is not None:
+            yield path, outcome.failure
+        else:
+            yield path, _usable(outcome.vector, embedder.dim)
+
+
+def _usable(vector: np.ndarray, dim: int) -> np.ndarray | str:
+    """The vector, or why it cannot be used."""
+    if vector.shape != (dim,) or not np.isfinite(vector).all():
+        return f"the embedder made no usable vector ({vector.size} values, expected {dim})"
+    return vector

@@ -38,8 +38,6 @@ COLUMNS = ("Folder", "Loops", "Unusual")
 FOLDER, LOOPS, UNUSUAL = range(len(COLUMNS))
 #: the number columns' widths: the folder names get the rest of a narrow panel
 NUMBER_WIDTHS = {LOOPS: 44, UNUSUAL: 62}
-#: narrower than this, the names of packs two folders down no longer show
-MIN_WIDTH = 220
 HEADER_TIPS = {
     LOOPS: "Loops in the folder and the folders in it",
     UNUSUAL: "Share of its loops above the unusual cut: about 10 % for a folder like the rest"
@@ -269,7 +267,6 @@ class FolderPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
-        self.setMinimumWidth(MIN_WIDTH)
         self._quiet = False
 
     def restore_sort(self, text: str) -> None:

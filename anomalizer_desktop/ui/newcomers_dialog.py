@@ -1,0 +1,153 @@
+"""What loops from outside the library would be in it: a list to audition before adding them.
+
+It shows `core.analysis.newcomers.Verdict`: each file's Unusual % in the library, whether it is
+above the unusual cut, and the library loop it sounds most like. Space or a double-click plays
+a file; **Add their folders** adds the folders they are in, as a drop's question does.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+from anomalizer_desktop.core.library.walk import shown_path
+from anomalizer_desktop.core.text import quantity, unusual_percent
+from anomalizer_desktop.ui.plain_text import tip
+from anomalizer_desktop.ui.theme import colour
+from anomalizer_desktop.ui.widgets.scatter_map import colour_bin, colour_bins
+
+COLUMNS = ("Name", "Unusual %", "Here", "Most like (in the library)", "Folder")
+NAME, PERCENT, HERE, LIKE, FOLDER = range(len(COLUMNS))
+PATH_ROLE = Qt.ItemDataRole.UserRole
+
+
+def summary(verdict) -> str:
+    """One line on the whole set: how many would be unusual here, against the usual 10 %."""
+    described, failed = verdict.described, len(verdict.loops) - len(verdict.described)
+    text = ""
+    if described:
+        share = 100 * verdict.unusual / len(described)
+        text = (
+            f"{verdict.unusual} of {quantity(len(described), 'loop')} would be unusual in this"
+            f" library ({share:.0f} %; about 10 % of loops like the library's are)."
+        )
+    if failed:
+        text += f" {quantity(failed, 'file')} could not be read."
+    return text.strip() + " Nothing was added."
+
+
+class NewcomersDialog(QDialog):
+    """The verdict on files from outside; `play_requested(path)` to audition one and
+    `add_requested(folders)` when the user asks to add their folders."""
+
+    play_requested = Signal(str)
+    add_requested = Signal(list)
+
+    def __init__(self, verdict, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("How they would fit")
+        self.verdict = verdict
+        self.summary = QLabel(summary(verdict))
+        self.summary.setWordWrap(True)
+        self.table = QTableWidget(len(verdict.loops), len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for row, loop in enumerate(verdict.loops):
+            self._fill(row, loop)
+        for column, width in ((NAME, 260), (PERCENT, 76), (HERE, 96), (LIKE, 260)):
+            self.table.setColumnWidth(column, width)
+        self.table.doubleClicked.connect(lambda index: self.play_row(index.row()))
+        space = QShortcut(QKeySequence(Qt.Key.Key_Space), self.table)
+        space.setContext(Qt.ShortcutContext.WidgetShortcut)
+        space.activated.connect(lambda: self.play_row(self.table.currentRow()))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        folders = self.folders()
+        self.add_button = buttons.addButton(
+            "Add their folders" if len(folders) > 1 else "Add their folder",
+            QDialogButtonBox.ButtonRole.AcceptRole,
+        )
+        self.add_button.setToolTip(tip("Scan, embed and score:\n" + "\n".join(folders)))
+        self.add_button.setEnabled(bool(folders))
+        self.add_button.clicked.connect(self._add)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        hint = QLabel("Space or a double-click plays the selected loop.")
+        hint.setStyleSheet("color: #9aa0a6")
+        layout.addWidget(hint)
+        layout.addWidget(buttons)
+        self.resize(960, 520)
+        if verdict.loops:
+            self.table.selectRow(0)
+
+    def _fill(self, row: int, loop) -> None:
+        cells = {
+            NAME: os.path.basename(shown_path(loop.path)),
+            FOLDER: shown_path(os.path.dirname(loop.path)),
+        }
+        if loop.error is None:
+            cells[PERCENT] = unusual_percent(loop.percentile)
+            cells[HERE] = "unusual here" if loop.unusual else "fits"
+            if loop.in_library:
+                cells[HERE] += " (in it)"
+            elif loop.copy_of:
+                cells[HERE] += " (a copy)"
+            if loop.nearest:
+                cells[LIKE] = os.path.basename(shown_path(loop.nearest[0]["path"]))
+        else:
+            cells[HERE] = "unreadable"
+            cells[LIKE] = loop.error
+        for column in range(len(COLUMNS)):
+            item = QTableWidgetItem(cells.get(column, ""))
+            item.setData(PATH_ROLE, loop.path)
+            if column == PERCENT:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if loop.percentile is not None and not math.isnan(loop.percentile):
+                    bins = colour_bins()[colour_bin(loop.percentile)]
+                    item.setData(Qt.ItemDataRole.DecorationRole, QColor(*bins))
+            if column == HERE and loop.unusual:
+                item.setForeground(QColor(colour("unusual")))
+            if column == HERE and loop.copy_of:
+                item.setToolTip(tip(f"The library holds the same file: {loop.copy_of}"))
+            if column == LIKE and loop.nearest:
+                item.setToolTip(
+                    tip("\n".join(f"{n['distance']:.1f}  {n['path']}" for n in loop.nearest))
+                )
+            elif loop.error is not None:
+                item.setForeground(QColor(colour("error")))
+                item.setToolTip(tip(loop.error))
+            self.table.setItem(row, column, item)
+
+    def folders(self) -> list[str]:
+        """The folders of the files the library does not hold yet, each once, in order."""
+        return list(
+            dict.fromkeys(os.path.dirname(n.path) for n in self.verdict.loops if not n.in_library)
+        )
+
+    def play_row(self, row: int) -> None:
+        item = self.table.item(row, NAME) if row >= 0 else None
+        if item is not None and self.verdict.loops[row].error is None:
+            self.play_requested.emit(item.data(PATH_ROLE))
+
+    def _add(self) -> None:
+        self.add_requested.emit(self.folders())
+        self.accept()

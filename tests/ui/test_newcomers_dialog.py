@@ -1,0 +1,96 @@
+"""Trying loops from outside the library in the window: a drop's "Only see how they fit", the
+Library menu's "Try loops from outside…", and the dialog that lists the verdict."""
+
+from __future__ import annotations
+
+import os
+
+import audiogen
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from anomalizer_desktop.ui import drops
+from anomalizer_desktop.ui.newcomers_dialog import HERE, LIKE, NAME, PERCENT
+
+
+def drop(window, *paths) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+
+
+def new_pack(tmp_path):
+    pack = tmp_path / "Downloads" / "Pack"
+    audiogen.write(pack / "beat.wav", audiogen.drum_loop(seed=70, bpm=104))
+    audiogen.write(pack / "pad.wav", audiogen.tone(660.0, 4.0))
+    audiogen.text_as_wav(pack / "broken.wav")
+    return pack
+
+
+def test_a_drop_can_only_try_the_loops_and_the_dialog_lists_them(
+    qtbot, window, monkeypatch, tmp_path
+):
+    pack = new_pack(tmp_path)
+    monkeypatch.setattr(drops, "ask_to_add", lambda parent, dropped: drops.TRY)
+    drop(window, pack / "beat.wav", pack / "pad.wav", pack / "broken.wav")
+    qtbot.waitUntil(lambda: getattr(window, "newcomers_dialog", None) is not None, timeout=30_000)
+    dialog = window.newcomers_dialog
+    qtbot.addWidget(dialog)
+    assert window.model.rowCount() == 17  # nothing was added
+    table = dialog.table
+    rows = [[table.item(r, c).text() for c in (NAME, PERCENT, HERE)] for r in range(3)]
+    assert [r[0] for r in rows] == ["pad.wav", "beat.wav", "broken.wav"]  # most unusual first
+    assert rows[2][1:] == ["", "unreadable"]
+    assert float(rows[0][1]) >= float(rows[1][1])
+    verdict = dialog.verdict
+    assert rows[0][2] == ("unusual here" if verdict.loops[0].unusual else "fits")
+    like = table.item(0, LIKE).text()
+    assert like == os.path.basename(verdict.loops[0].nearest[0]["path"])
+    assert like in window.model.library.names  # a loop of the library
+    assert (
+        "could not be read" in dialog.summary.text()
+        and "Nothing was added" in dialog.summary.text()
+    )
+    # Space plays the selected loop (no audio device here: the player says so)
+    played = []
+    dialog.play_requested.connect(played.append)
+    table.setFocus()
+    table.selectRow(1)
+    qtbot.keyClick(table, Qt.Key.Key_Space)
+    table.selectRow(2)
+    qtbot.keyClick(table, Qt.Key.Key_Space)  # an unreadable file does not play
+    assert played == [str(pack / "beat.wav")]
+    # Add their folder: scanned, embedded and scored as a drop's Add folder
+    assert dialog.add_button.text() == "Add their folder"
+    dialog.add_button.click()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 20, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=60_000)
+
+
+def test_the_library_menu_tries_a_folder_and_a_library_without_a_run_says_why(
+    qtbot, window, monkeypatch, tmp_path, settings
+):
+    from PySide6.QtWidgets import QFileDialog
+
+    pack = new_pack(tmp_path)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(pack))
+    window.act_try_newcomers.trigger()
+    qtbot.waitUntil(lambda: getattr(window, "newcomers_dialog", None) is not None, timeout=30_000)
+    qtbot.addWidget(window.newcomers_dialog)
+    assert window.newcomers_dialog.table.rowCount() == 3
+    window.newcomers_dialog.close()
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=30_000)
+    # without a run there is nothing to judge by: the status bar says so
+    window.store.execute("DELETE FROM runs")
+    window.newcomers_dialog = None
+    handle = window.try_newcomers([str(pack)])
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=30_000)
+    assert handle is not None and window.newcomers_dialog is None
+    assert "no trained detector" in window.statusBar().currentMessage()
