@@ -61,7 +61,9 @@ def shortcuts_html() -> str:
         f"<table>{rows}</table><p>The keys from Space to S work in the table, on the map, "
         "the waveform and the Why unusual? panel; the Loop menu has them too. Right-click the "
         "table's header to hide or show columns; drag a header to move one. Drag rows out of "
-        "the table into your DAW.</p>"
+        "the table into your DAW. In the Folders panel a click on a folder shows its loops, "
+        "Return there goes to its first loop, and Unusual sorts the folders by their share "
+        "of unusual loops.</p>"
     )
 
 

@@ -72,7 +72,7 @@ class NewcomersDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for row, loop in enumerate(verdict.loops):
             self._fill(row, loop)
-        for column, width in ((NAME, 260), (PERCENT, 76), (HERE, 96), (LIKE, 260)):
+        for column, width in ((NAME, 260), (PERCENT, 76), (HERE, 150), (LIKE, 260)):
             self.table.setColumnWidth(column, width)
         self.table.doubleClicked.connect(lambda index: self.play_row(index.row()))
         space = QShortcut(QKeySequence(Qt.Key.Key_Space), self.table)
