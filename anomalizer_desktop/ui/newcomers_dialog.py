@@ -55,6 +55,8 @@ class NewcomersDialog(QDialog):
 
     play_requested = Signal(str)
     add_requested = Signal(list)
+    #: the selected row's index among the described loops (their points on the map), or None
+    row_changed = Signal(object)
 
     def __init__(self, verdict, parent=None) -> None:
         super().__init__(parent)
@@ -72,7 +74,7 @@ class NewcomersDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for row, loop in enumerate(verdict.loops):
             self._fill(row, loop)
-        for column, width in ((NAME, 260), (PERCENT, 76), (HERE, 150), (LIKE, 260)):
+        for column, width in ((NAME, 230), (PERCENT, 76), (HERE, 140), (LIKE, 230)):
             self.table.setColumnWidth(column, width)
         self.table.doubleClicked.connect(lambda index: self.play_row(index.row()))
         space = QShortcut(QKeySequence(Qt.Key.Key_Space), self.table)
@@ -95,7 +97,10 @@ class NewcomersDialog(QDialog):
         hint.setStyleSheet("color: #9aa0a6")
         layout.addWidget(hint)
         layout.addWidget(buttons)
-        self.resize(960, 520)
+        self.resize(800, 480)  # beside the map, which shows where the loops land
+        self.table.currentCellChanged.connect(
+            lambda row, *_: self.row_changed.emit(self._described(row))
+        )
         if verdict.loops:
             self.table.selectRow(0)
 
@@ -136,6 +141,23 @@ class NewcomersDialog(QDialog):
                 item.setForeground(QColor(colour("error")))
                 item.setToolTip(tip(loop.error))
             self.table.setItem(row, column, item)
+
+    def _described(self, row: int) -> int | None:
+        """The row's index among the described loops (they come first), or None."""
+        return row if 0 <= row < len(self.verdict.described) else None
+
+    def say_on_the_map(self) -> None:
+        """The window drew the loops on its map: the summary says how to find them."""
+        self.summary.setText(
+            self.summary.text() + " On the map they are the white-edged diamonds; the selected"
+            " one is ringed."
+        )
+
+    def visitor_clicked(self, index: int, double: bool) -> None:
+        """A loop's diamond clicked on the map: its row; a double-click plays it."""
+        self.table.selectRow(index)
+        if double:
+            self.play_row(index)
 
     def folders(self) -> list[str]:
         """The folders of the files the library does not hold yet, each once, in order."""

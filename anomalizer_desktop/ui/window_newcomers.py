@@ -8,6 +8,10 @@ Cancel in the status bar, and `NewcomersDialog` lists the verdict.
 
 from __future__ import annotations
 
+import contextlib
+import os
+
+from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QFileDialog
 
 from anomalizer_desktop.ui import jobs
@@ -42,13 +46,49 @@ class TryNewcomers:
 
     @unless_closed
     def _show_newcomers(self, verdict) -> NewcomersDialog:
+        previous = getattr(self, "newcomers_dialog", None)
+        if previous is not None:
+            previous.close()
         dialog = NewcomersDialog(verdict, self)
         dialog.play_requested.connect(self._play_newcomer)
         dialog.add_requested.connect(self.add_folders)
-        dialog.finished.connect(lambda _result: self.player.stop())
+        dialog.finished.connect(lambda _result: self._newcomers_closed(dialog))
         self.newcomers_dialog = dialog
-        dialog.open()  # window-modal: the sound and the status bar go on
+        if self._place_newcomers(verdict):
+            dialog.row_changed.connect(self.map.ring_visitor)
+            self.map.visitor_clicked.connect(dialog.visitor_clicked)
+            dialog.say_on_the_map()
+            dialog.row_changed.emit(dialog.table.currentRow())
+        # beside the window's map, not over it: the loops are drawn where they would land
+        dialog.move(self.mapToGlobal(self.rect().topLeft()) + QPoint(24, 80))
+        dialog.show()  # not modal: the map's points and the table stay in reach
         return dialog
+
+    def _place_newcomers(self, verdict) -> bool:
+        """Draw the described loops on the map where the library's would be; False when the
+        map is of other vectors (another embedder chosen) or too small to be a PCA."""
+        projection = getattr(self, "_map_projection", None)
+        if (
+            verdict.vectors is None
+            or projection is None
+            or projection.placement is None
+            or verdict.embedder != self.embedder_name()
+        ):
+            return False
+        described = verdict.described
+        self.map.show_visitors(
+            projection.placement.place(verdict.vectors),
+            [os.path.basename(loop.path) for loop in described],
+            [loop.percentile for loop in described],
+        )
+        return True
+
+    def _newcomers_closed(self, dialog: NewcomersDialog) -> None:
+        self.player.stop()
+        if self.newcomers_dialog is dialog:  # (not a newer one's points)
+            self.map.clear_visitors()
+        with contextlib.suppress(RuntimeError, TypeError):  # never connected: no map
+            self.map.visitor_clicked.disconnect(dialog.visitor_clicked)
 
     def _play_newcomer(self, path: str) -> None:
         self._auditioning = True

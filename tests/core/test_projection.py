@@ -42,3 +42,15 @@ def test_the_same_library_always_gives_the_same_map_and_odd_shapes_work():
     assert one_column.shape == (10, 2) and (one_column[:, 1] == 0).all() and shares[1] == 0.0
     assert project(np.zeros((0, 5)))[0].shape == (0, 2)
     assert project(np.ones((2, 5)))[0].shape == (2, 2)
+
+
+def test_other_vectors_are_placed_on_the_map_as_the_library_s_own_are():
+    from anomalizer_desktop.core.analysis.projection import fit_map
+
+    x = _stretched(seed=5)
+    xy, _, placement = fit_map(x)
+    assert np.allclose(placement.place(x), xy, atol=1e-4)  # a loop lands on its own point
+    far = x[:3] * 4.0  # louder in the main direction: further out along it
+    assert (np.abs(placement.place(far)[:, 0]) >= np.abs(xy[:3, 0]) - 1e-4).all()
+    assert placement.place(x[0]).shape == (1, 2)  # one vector is one point
+    assert fit_map(np.ones((2, 5)))[2] is None and fit_map(np.zeros((0, 5)))[2] is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import audiogen
+import numpy as np
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
@@ -67,9 +68,21 @@ def test_a_drop_can_only_try_the_loops_and_the_dialog_lists_them(
     table.selectRow(2)
     qtbot.keyClick(table, Qt.Key.Key_Space)  # an unreadable file does not play
     assert played == [str(pack / "beat.wav")]
+    # the two loops are drawn on the map where the library's would be, the selected one ringed
+    assert window.map.visitor_count() == 2
+    placed = window._map_projection.placement.place(verdict.vectors)
+    assert np.allclose(window.map.visitors.getData()[0], placed[:, 0])
+    table.selectRow(1)
+    assert np.allclose(window.map.visitor_ring.getData()[0], [placed[1, 0]])
+    window.map.visitor_clicked.emit(0, False)  # its diamond clicked on the map: its row
+    assert table.currentRow() == 0
+    window.map.visitor_clicked.emit(1, True)  # double-clicked: played
+    assert played[-1] == str(pack / "beat.wav") and len(played) == 2
+    assert "white-edged diamonds" in dialog.summary.text()
     # Add their folder: scanned, embedded and scored as a drop's Add folder
     assert dialog.add_button.text() == "Add their folder"
     dialog.add_button.click()
+    assert window.map.visitor_count() == 0  # gone with the list
     qtbot.waitUntil(lambda: window.model.rowCount() == 20, timeout=30_000)
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=60_000)
 

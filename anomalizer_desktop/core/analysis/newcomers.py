@@ -63,6 +63,8 @@ class Verdict:
     run_id: int
     embedder: str
     loops: list[Newcomer]  # the described ones most unusual first, then the files that failed
+    #: the described loops' vectors, in their order (to put them on the map: `MapPlacement`)
+    vectors: np.ndarray | None = None
 
     @property
     def described(self) -> list[Newcomer]:
@@ -161,7 +163,8 @@ def judge_newcomers(
     failed = [loops[path] for path in files if path not in vectors]
     for loop in failed:
         loop.error = loop.error or "not described (cancelled)"
-    return Verdict(run.run_id, run.embedder, described + failed)
+    kept = np.stack([vectors[loop.path] for loop in described]) if described else None
+    return Verdict(run.run_id, run.embedder, described + failed, kept)
 
 
 def _library_copy(store: Store, path: str) -> str | None:

@@ -27,10 +27,26 @@ MAX_LOOPS_FOR_SCALING = 20_000
 
 
 @dataclass
+class MapPlacement:
+    """What the map did to the library's vectors, to put other vectors on it the same way
+    (loops from outside: where a new pack would land among the library's)."""
+
+    standardizer: Standardizer
+    mean: np.ndarray  # (dim,) of the standardised library
+    axes: np.ndarray  # (dim, 2)
+
+    def place(self, x: np.ndarray) -> np.ndarray:
+        """(n, 2) float32 map coordinates of the rows of `x` (raw vectors)."""
+        z = self.standardizer.transform(np.asarray(x, dtype=np.float32).reshape(-1, len(self.mean)))
+        return ((z - self.mean) @ self.axes).astype(np.float32)
+
+
+@dataclass
 class MapProjection:
     ids: np.ndarray  # sample ids, aligned with xy
     xy: np.ndarray  # (n, 2) float32
     explained: tuple[float, float]  # share of the variance each axis carries
+    placement: MapPlacement | None = None  # None: an empty map
 
     @property
     def caption(self) -> str:
@@ -49,24 +65,37 @@ def project(
 ) -> tuple[np.ndarray, tuple[float, float]]:
     """(n, 2) float32 coordinates of the rows of `x`, and the share of the variance each axis
     carries."""
+    xy, explained, _ = fit_map(x, groups)
+    return xy, explained
+
+
+def fit_map(
+    x: np.ndarray, groups: dict[str, slice] | None = None
+) -> tuple[np.ndarray, tuple[float, float], MapPlacement | None]:
+    """As `project`, and how to place other vectors on the same map (None for an empty one,
+    or one of fewer than 3 loops, which is not a PCA)."""
     if len(x) == 0:
-        return np.zeros((0, 2), np.float32), (0.0, 0.0)
+        return np.zeros((0, 2), np.float32), (0.0, 0.0), None
     # the map is a rough guide: its spreads come from an even sample of a big library's loops
-    z = Standardizer.fit_on_sample(x, groups, MAX_LOOPS_FOR_SCALING).transform(x)
+    standardizer = Standardizer.fit_on_sample(x, groups, MAX_LOOPS_FOR_SCALING)
+    z = standardizer.transform(x)
     if len(x) < 3:
-        return np.c_[np.arange(len(x), dtype=np.float32), np.zeros(len(x), np.float32)], (1.0, 0.0)
-    centred = z - z.mean(axis=0)  # float32, as `transform` gives it
+        xy = np.c_[np.arange(len(x), dtype=np.float32), np.zeros(len(x), np.float32)]
+        return xy, (1.0, 0.0), None
+    mean = z.mean(axis=0)
+    centred = z - mean  # float32, as `transform` gives it
     variances, axes = np.linalg.eigh((centred.T @ centred).astype(np.float64))
     top = np.argsort(variances)[::-1][:2]
     axes = axes[:, top]
     # an eigenvector's sign is arbitrary: point each axis at its largest loading, so that the
     # same library always gives the same map
     axes *= np.sign(axes[np.abs(axes).argmax(axis=0), np.arange(len(top))])
-    xy = np.zeros((len(x), 2), np.float32)
-    xy[:, : len(top)] = centred @ axes.astype(np.float32)
+    both = np.zeros((z.shape[1], 2), np.float32)  # one axis for a single column: the 2nd is 0
+    both[:, : len(top)] = axes
+    xy = centred @ both
     total = float(variances.clip(min=0).sum()) or 1.0
     shares = [max(float(v), 0.0) / total for v in variances[top]] + [0.0]
-    return xy, (shares[0], shares[1])
+    return xy, (shares[0], shares[1]), MapPlacement(standardizer, mean, both)
 
 
 def library_map(store: Store, embedder: str = "dsp") -> MapProjection:
@@ -76,5 +105,5 @@ def library_map(store: Store, embedder: str = "dsp") -> MapProjection:
     except UnknownEmbedderError:  # nothing embedded yet
         return MapProjection(np.zeros(0, np.int64), np.zeros((0, 2), np.float32), (0.0, 0.0))
     ids, x = store.feature_matrix(info.id, info.version)
-    xy, explained = project(x, info.groups)
-    return MapProjection(ids, xy, explained)
+    xy, explained, placement = fit_map(x, info.groups)
+    return MapProjection(ids, xy, explained, placement)

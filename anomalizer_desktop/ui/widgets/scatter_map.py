@@ -112,6 +112,8 @@ class _SelectableViewBox(pg.ViewBox):
 class ScatterMap(QWidget):
     selection_made = Signal(list)  # sample ids the user picked on the map
     activated = Signal(int)  # a double-clicked sample id (play it)
+    #: a loop from outside (show_visitors) clicked: its index, and whether it was a double-click
+    visitor_clicked = Signal(int, bool)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -135,6 +137,27 @@ class ScatterMap(QWidget):
             size=13, pxMode=True, brush=None, pen=pg.mkPen("#ffffff", width=1.6), symbol="o"
         )
         self.plot.addItem(self.rings, ignoreBounds=True)  # rings never stretch the view
+        # loops from outside the library (a pack being tried), over every library point
+        self.visitors = pg.ScatterPlotItem(
+            size=13,
+            pxMode=True,
+            symbol="d",
+            pen=pg.mkPen("#ffffff", width=1.5),
+            hoverable=True,
+            tip=self._visitor_tip,
+            hoverSize=17,
+        )
+        self.visitors.setZValue(1000)
+        self.visitors.sigClicked.connect(self._visitor_clicked)
+        self.plot.addItem(self.visitors, ignoreBounds=True)
+        self.visitor_ring = pg.ScatterPlotItem(
+            size=22, pxMode=True, brush=None, pen=pg.mkPen("#ffffff", width=2.0), symbol="o"
+        )
+        self.visitor_ring.setZValue(1001)
+        self.plot.addItem(self.visitor_ring, ignoreBounds=True)
+        self._visitor_names: list[str] = []
+        self._visitor_percent = np.zeros(0)
+        self._visitor_xy = np.zeros((0, 2), dtype=np.float32)
         self.colorbar = pg.ColorBarItem(
             values=(0, 100),
             colorMap=self.colormap,
@@ -389,6 +412,57 @@ class ScatterMap(QWidget):
         if row is None or np.isnan(self._percentile[row]):
             return tip(f"{name}\nnot scored yet")
         return tip(f"{name}\nmore unusual than {more_than(self._percentile[row])}% of the library")
+
+    # ------------------------------------------------------------------ loops from outside
+    def show_visitors(self, xy, names: list[str], percentile) -> None:
+        """Draw loops from outside the library where they would land on the map (white-edged
+        diamonds in their unusualness colour), over the library's points."""
+        self._visitor_xy = np.asarray(xy, dtype=np.float32).reshape(-1, 2)
+        self._visitor_names = list(names)
+        self._visitor_percent = np.asarray(percentile, dtype=np.float64)
+        brushes = [
+            NO_SCORE_BRUSH if np.isnan(p) else self._brushes[colour_bin(p)]
+            for p in self._visitor_percent
+        ]
+        _set_points(
+            self.visitors,
+            x=self._visitor_xy[:, 0],
+            y=self._visitor_xy[:, 1],
+            brush=brushes,
+            data=np.arange(len(self._visitor_xy)),
+        )
+        _set_points(self.visitor_ring)
+
+    def ring_visitor(self, index: int | None) -> None:
+        """Ring the loop from outside at `index` (None: none)."""
+        if index is None or not 0 <= index < len(self._visitor_xy):
+            _set_points(self.visitor_ring)
+        else:
+            x, y = self._visitor_xy[index]
+            _set_points(self.visitor_ring, x=[float(x)], y=[float(y)])
+
+    def clear_visitors(self) -> None:
+        self._visitor_xy = np.zeros((0, 2), dtype=np.float32)
+        self._visitor_names, self._visitor_percent = [], np.zeros(0)
+        _set_points(self.visitors)
+        _set_points(self.visitor_ring)
+
+    def visitor_count(self) -> int:
+        return len(self._visitor_xy)
+
+    def _visitor_tip(self, x: float, y: float, data) -> str:
+        index = int(data)
+        name = self._visitor_names[index]
+        return tip(
+            f"{name} (from outside)\nwould be more unusual than"
+            f" {more_than(self._visitor_percent[index])}% of the library"
+        )
+
+    def _visitor_clicked(self, _item, points, event) -> None:
+        if len(points):
+            self.visitor_clicked.emit(
+                int(points[0].data()), bool(event is not None and event.double())
+            )
 
     def point_position(self, sample_id: int) -> QPointF | None:
         row = self._row_of(int(sample_id))
