@@ -266,6 +266,7 @@ class MainWindow(
         )
         self._map_rows = order
         self._map_projection = snapshot.projection  # to place loops from outside on it
+        self.place_newcomers_again()
         self._filter_map()
         known = set(lib.paths) if self.scan_problems else set()
         outside = [p for p in self.scan_problems if p[0] not in known]

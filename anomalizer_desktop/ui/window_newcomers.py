@@ -83,6 +83,17 @@ class TryNewcomers:
         )
         return True
 
+    def place_newcomers_again(self) -> None:
+        """A reload drew the map anew (a rescan, a training): the loops from outside still on
+        show go where the new map puts them (or off it, when it is of other vectors now)."""
+        dialog = getattr(self, "newcomers_dialog", None)
+        if dialog is None or not dialog.isVisible() or not self.map.visitor_count():
+            return
+        if self._place_newcomers(dialog.verdict):
+            dialog.row_changed.emit(dialog.table.currentRow())
+        else:
+            self.map.clear_visitors()
+
     def _newcomers_closed(self, dialog: NewcomersDialog) -> None:
         self.player.stop()
         if self.newcomers_dialog is dialog:  # (not a newer one's points)

@@ -79,6 +79,12 @@ def test_a_drop_can_only_try_the_loops_and_the_dialog_lists_them(
     window.map.visitor_clicked.emit(1, True)  # double-clicked: played
     assert played[-1] == str(pack / "beat.wav") and len(played) == 2
     assert "white-edged diamonds" in dialog.summary.text()
+    # a reload (a rescan, a training) draws the map anew: they are placed on it again
+    window.map.clear_visitors()
+    window.map.show_visitors(placed + 100.0, ["a", "b"], [1.0, 2.0])  # (as if the map moved)
+    window.reload()
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    assert np.allclose(window.map.visitors.getData()[0], placed[:, 0], atol=1e-4)
     # Add their folder: scanned, embedded and scored as a drop's Add folder
     assert dialog.add_button.text() == "Add their folder"
     dialog.add_button.click()
