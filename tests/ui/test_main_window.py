@@ -16,6 +16,7 @@ import pytest
 from PySide6.QtCore import QPoint, QRectF, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
+from qt_drops import drop_on
 from qt_text import as_shown
 
 from anomalizer_desktop.core.jobs import Progress, run_job
@@ -722,42 +723,14 @@ def test_installed_clap_checkpoints_are_offered(
 
 def test_dropping_a_folder_scans_embeds_and_scores_it(qtbot, window, tmp_path):
     import audiogen
-    from PySide6.QtCore import QMimeData, QPointF, QUrl
-    from PySide6.QtGui import QDropEvent
 
     extra = tmp_path / "dropped"
     for i in range(3):
         audiogen.write(extra / f"new_{i}.wav", audiogen.drum_loop(seed=40 + i))
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(extra))])
-    event = QDropEvent(
-        QPointF(10, 10),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    window.dropEvent(event)
+    drop_on(window, extra)
     qtbot.waitUntil(lambda: window.model.rowCount() == 20, timeout=30_000)
     qtbot.waitUntil(lambda: not window.runner.any_running() and not window._chain, timeout=60_000)
     qtbot.waitUntil(lambda: np.isfinite(window.model.library.score).sum() == 19, timeout=30_000)
-
-
-def _drop(window, *paths) -> None:
-    from PySide6.QtCore import QMimeData, QPointF, QUrl
-    from PySide6.QtGui import QDropEvent
-
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    window.dropEvent(
-        QDropEvent(
-            QPointF(10, 10),
-            Qt.DropAction.CopyAction,
-            mime,
-            Qt.MouseButton.LeftButton,
-            Qt.KeyboardModifier.NoModifier,
-        )
-    )
 
 
 def test_dropping_loops_of_the_library_selects_them_through_the_filters(
@@ -776,7 +749,7 @@ def test_dropping_loops_of_the_library_selects_them_through_the_filters(
     readme = tmp_path / "readme.txt"
     readme.write_text("not a loop")
     window.filter_text.setText("drum")  # hides both
-    _drop(window, paths[0], link, readme)
+    drop_on(window, paths[0], link, readme)
     assert window.filter_text.text() == ""
     shown = sorted(os.path.basename(window.model.path(r)) for r in window.selected_rows())
     assert shown == sorted(names)
@@ -802,7 +775,7 @@ def test_dropping_loops_from_outside_asks_before_adding_their_folder(
         return None  # Cancel
 
     monkeypatch.setattr(drops, "ask_to_add", answer)
-    _drop(window, pack / "new_0.wav", pack / "new_1.wav")
+    drop_on(window, pack / "new_0.wav", pack / "new_1.wav")
     assert questions == [
         "2 dropped loops are not in this library. Add the folder they are in? Everything in"
         f" it is scanned, embedded and scored.\n\n{pack}"
@@ -810,7 +783,7 @@ def test_dropping_loops_from_outside_asks_before_adding_their_folder(
     assert not window.runner.any_running() and window.model.rowCount() == 17  # cancelled
     monkeypatch.setattr(drops, "ask_to_add", lambda parent, drop: drops.ADD)
     window.table.selectRow(0)  # the user's own pick: the dropped loop takes over from it
-    _drop(window, pack / "new_1.wav")
+    drop_on(window, pack / "new_1.wav")
     qtbot.waitUntil(lambda: window.model.rowCount() == 19, timeout=30_000)
     qtbot.waitUntil(lambda: np.isfinite(window.model.library.score).sum() == 18, timeout=60_000)
     shown = [os.path.basename(window.model.path(r)) for r in window.selected_rows()]

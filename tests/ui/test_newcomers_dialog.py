@@ -7,24 +7,11 @@ import os
 
 import audiogen
 import numpy as np
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import Qt
+from qt_drops import drop_on
 
 from anomalizer_desktop.ui import drops
 from anomalizer_desktop.ui.newcomers_dialog import HERE, LIKE, NAME, PERCENT
-
-
-def drop(window, *paths) -> None:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    event = QDropEvent(
-        QPointF(10, 10),
-        Qt.DropAction.CopyAction,
-        mime,
-        Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
-    window.dropEvent(event)
 
 
 def new_pack(tmp_path):
@@ -40,7 +27,7 @@ def test_a_drop_can_only_try_the_loops_and_the_dialog_lists_them(
 ):
     pack = new_pack(tmp_path)
     monkeypatch.setattr(drops, "ask_to_add", lambda parent, dropped: drops.TRY)
-    drop(window, pack / "beat.wav", pack / "pad.wav", pack / "broken.wav")
+    drop_on(window, pack / "beat.wav", pack / "pad.wav", pack / "broken.wav")
     qtbot.waitUntil(lambda: getattr(window, "newcomers_dialog", None) is not None, timeout=30_000)
     dialog = window.newcomers_dialog
     qtbot.addWidget(dialog)
