@@ -84,7 +84,9 @@ class LoopSpace:
 _loaded_checkpoint = _LastOne()
 
 
-def _load_checkpoint_once(checkpoint: str, run_created_at: float) -> tuple:
+def load_checkpoint_once(checkpoint: str, run_created_at: float) -> tuple:
+    """(model, embedder info) of a run's checkpoint, loaded once while the file stays the
+    same (explanations, likeness and loops tried from outside share it)."""
     from anomalizer_desktop.core.detector.checkpoint import load_checkpoint
 
     def load():
@@ -105,7 +107,7 @@ def trained_model(store: Store, x: np.ndarray):
 
     try:
         run = run_model(store)
-        model, trained_on = _load_checkpoint_once(run.checkpoint, run.created_at)
+        model, trained_on = load_checkpoint_once(run.checkpoint, run.created_at)
         if trained_on.get("dim") == x.shape[1]:
             return model
     except (TrainError, CheckpointError):

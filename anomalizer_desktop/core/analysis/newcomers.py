@@ -103,7 +103,7 @@ def judge_newcomers(
     """Describe and score the audio files in `paths` (files or folders) with the latest run,
     yielding Progress per file; a file that cannot be read gets its error and the rest go on.
     `generation`: the window's, to reuse the library it read last (`cached_library_space`)."""
-    from anomalizer_desktop.core.analysis.loop_space import _load_checkpoint_once
+    from anomalizer_desktop.core.analysis.loop_space import load_checkpoint_once
     from anomalizer_desktop.core.detector.checkpoint import CheckpointError
     from anomalizer_desktop.core.detector.run_models import run_model
     from anomalizer_desktop.core.detector.svdd import TrainingCancelled
@@ -119,7 +119,7 @@ def judge_newcomers(
             " cannot be described the same way; train on the dsp or clap embedder first"
         )
     embedder = get_embedder(run.embedder)
-    model, trained_on = _load_checkpoint_once(run.checkpoint, run.created_at)
+    model, trained_on = load_checkpoint_once(run.checkpoint, run.created_at)
     made = {"id": embedder.id, "version": str(embedder.version), "dim": int(embedder.dim)}
     if any(str(trained_on.get(k)) != str(v) for k, v in made.items()):
         raise CheckpointError(
@@ -127,6 +127,7 @@ def judge_newcomers(
             f" vectors, and this version describes loops as {made['id']} {made['version']}:"
             " train again (`anomalizer train`) first"
         )
+    yield Progress(0, len(files), f"describing {quantity(len(files), 'file')}")
     held = store.sample_ids_for_paths(files + [os.path.realpath(p) for p in files])
     loops = {}
     for path in files:
@@ -134,7 +135,6 @@ def judge_newcomers(
         loop.copy_of = None if loop.in_library else _library_copy(store, path)
         loops[path] = loop
     vectors: dict[str, np.ndarray] = {}
-    yield Progress(0, len(files), f"describing {quantity(len(files), 'file')}")
     described_files = describe_files(embedder, run.embedder, files, cancel)
     try:
         for done, (path, result) in enumerate(described_files, start=1):
