@@ -377,8 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=model_commands.cmd_score)
 
-    p = sub.add_parser("explain", parents=[common], help="why a loop is unusual")
-    p.add_argument("path")
+    p = sub.add_parser("explain", parents=[common], help="why a loop (or a folder) is unusual")
+    p.add_argument("path", help="a loop, or a folder: what sets its loops apart")
     p.add_argument("--embedder", default="dsp", help="built-in or imported embedder name")
     p.add_argument("--neighbours", type=_at_least_one, default=5)
     p.set_defaults(func=loop_commands.cmd_explain)

@@ -20,6 +20,8 @@ from anomalizer_desktop.core.text import quantity, unusual_percent
 def cmd_explain(args: argparse.Namespace, store: Store) -> int:
     from anomalizer_desktop.core.analysis.explain import explain, spreads_text
 
+    if os.path.isdir(args.path):  # a folder (a pack): what sets its loops apart
+        return _explain_folder(args, store)
     result = explain(store, args.path, args.embedder, args.neighbours)
     if args.json:
         print_json(result.as_json())
@@ -36,6 +38,27 @@ def cmd_explain(args: argparse.Namespace, store: Store) -> int:
         print("\nThe same audio, elsewhere:")
         for path in result.copies:
             print(f"  {path}")
+    return 0
+
+
+def _explain_folder(args: argparse.Namespace, store: Store) -> int:
+    from anomalizer_desktop.core.analysis.explain import spreads_text
+    from anomalizer_desktop.core.analysis.folder_explain import explain_folder
+
+    folder = os.path.realpath(os.path.expanduser(args.path))
+    result = explain_folder(store, folder, args.embedder)
+    if args.json:
+        print_json(result.as_json())
+        return 0
+    print(result.summary)
+    print("\nWhat deviates most (its typical loop):")
+    for d in result.deviations:
+        tops = ", ".join(f"{t['name']} {spreads_text(t['z'])}" for t in d.top_descriptors)
+        print(f"  {d.words:34s} more than {d.percentile:5.1f}% of loops   ({tops})")
+    if result.most_unusual:
+        print("\nIts most unusual loops:")
+        for loop in result.most_unusual:
+            print(f"  {unusual_percent(loop['percentile']):>5}  {shown_path(loop['path'])}")
     return 0
 
 

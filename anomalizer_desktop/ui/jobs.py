@@ -156,6 +156,16 @@ def explain_job(path: str, embedder: str, generation: int | None = None):
     return factory
 
 
+def folder_explain_job(folder: str, embedder: str, generation: int | None = None):
+    def factory(store, _cancel):
+        from anomalizer_desktop.core.analysis.folder_explain import explain_folder
+
+        yield Progress(0, 0, "explaining the folder")
+        return explain_folder(store, folder, embedder, generation)
+
+    return factory
+
+
 def likeness_job(path: str, embedder: str, generation: int | None = None):
     def factory(store, _cancel):
         from anomalizer_desktop.core.analysis.likeness import likeness

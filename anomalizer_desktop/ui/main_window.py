@@ -467,6 +467,9 @@ class MainWindow(
     def _explain_current(self) -> None:
         rows = self.selected_rows()
         self._explaining = None
+        if not rows and self.chosen_folder is not None and len(self.map.ids):
+            self.explain_folder(self.chosen_folder)  # no loop: the folder's loops together
+            return
         if len(rows) != 1:
             self.explain_panel.show_message("Select one loop to see why it is (or is not) unusual.")
             return

@@ -14,7 +14,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QPushButton
 
 from anomalizer_desktop.core.library.walk import shown_path
+from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.actions import literal
+from anomalizer_desktop.ui.closing import unless_closed
 from anomalizer_desktop.ui.plain_text import tip
 from anomalizer_desktop.ui.widgets.folder_panel import FolderPanel
 
@@ -45,6 +47,7 @@ class FolderFilter:
         self.folder_panel.folder_chosen.connect(lambda path: self.show_folder(path or None))
         self.folder_panel.folder_opened.connect(self._audition_folder)
         self.folder_panel.remove_requested.connect(lambda path: self.remove_folder(path))
+        self.folder_panel.explain_requested.connect(self._explain_folder_asked)
 
     def size_folder_panel(self) -> None:
         """Place the panel once the window has its first size: on the left, PANEL_WIDTH wide,
@@ -75,6 +78,40 @@ class FolderFilter:
             self.folder_button.show()
         self.folder_panel.select(path)
         self._apply_filter()
+
+    def _explain_folder_asked(self, path: str) -> None:
+        """The panel's "Why unusual?": the folder's loops shown, none selected, explained."""
+        self.show_folder(path)
+        self.table.clearSelection()
+        self.explain_folder(path)
+
+    def explain_folder(self, path: str) -> None:
+        """The Why unusual? panel explains the folder's loops together (what sets a pack
+        apart), while no loop is selected in it."""
+        if self.runner.running("explain"):  # the last explanation first: then this one
+            self._explain_timer.start()
+            return
+        self.explain_panel.show_message(f"Working out what sets {os.path.basename(path)} apart…")
+        handle = self.runner.start(
+            "explain",
+            jobs.folder_explain_job(path, self.embedder_name(), self.library_generation),
+        )
+        handle.finished.connect(
+            lambda result, asked=path: self._show_folder_explanation(asked, result)
+        )
+        handle.failed.connect(
+            lambda message, asked=path: self._show_folder_explanation(asked, message)
+        )
+
+    @unless_closed
+    def _show_folder_explanation(self, asked: str, result) -> None:
+        """Show it if that folder is still the one chosen and no loop is selected."""
+        if asked != self.chosen_folder or self.selected_rows():
+            return
+        if isinstance(result, str):
+            self.explain_panel.show_message(result)
+        else:
+            self.explain_panel.show_folder_explanation(result)
 
     def _audition_folder(self, path: str) -> None:
         """Return or a double-click on a folder: its loops, the first one selected and the

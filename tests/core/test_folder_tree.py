@@ -185,3 +185,39 @@ def test_folders_lists_the_tree_with_counts_and_list_and_export_take_a_folder(
     header = "folder loops unusual median % typical flagged unusual"
     assert text.splitlines()[0].split() == header.split()
     assert "  drums" in text and "about 10 % of a folder like the rest" in text
+
+
+def test_explain_a_folder_says_what_sets_its_loops_apart(capsys, tmp_path, loop_folder):
+    from anomalizer_desktop.core.analysis.folder_explain import _of_them, explain_folder
+
+    lib = str(tmp_path / "lib.sqlite")
+    assert main(["--library", lib, "start", str(loop_folder), "-q"]) == 0
+    capsys.readouterr()
+    drums = str(loop_folder.resolve() / "drums")
+    with Store(lib) as store:
+        result = explain_folder(store, drums)
+        records = [r for r in store.list_samples() if r.path.startswith(drums + os.sep)]
+        cut = store.unusual_cut()
+    assert result.loops == 6 == result.scored
+    assert result.unusual == sum(r.score > cut for r in records)
+    assert result.summary.startswith(f"drums: {result.unusual} of its 6 scored loops")
+    shares = [d.percentile for d in result.deviations]
+    assert shares == sorted(shares, reverse=True) and all(0 <= s <= 100 for s in shares)
+    assert {d.group for d in result.deviations} >= {"timbre", "rhythm", "length"}
+    top = [r.path for r in sorted(records, key=lambda r: -r.percentile)][:5]
+    assert [loop["path"] for loop in result.most_unusual] == top
+    # the command line: `explain FOLDER`, text or JSON
+    assert main(["--library", lib, "explain", drums]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("drums: ") and "What deviates most (its typical loop):" in out
+    assert "Its most unusual loops:" in out
+    assert main(["--library", lib, "explain", drums, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["loops"] == 6
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert main(["--library", lib, "explain", str(elsewhere)]) == 1
+    assert "anomalizer try" in capsys.readouterr().err
+    # a clause about one loop, said of a folder's loops
+    assert _of_them("it is far longer than usual") == "they are far longer than usual"
+    assert _of_them("it repeats far more every 0.3 s") == "they repeat far more every 0.3 s"
+    assert _of_them("its level changes more") == "their level changes more"

@@ -232,9 +232,10 @@ def test_the_context_menu_removes_an_added_folder_after_asking(qtbot, win, packs
         return {a.text(): a for a in panel.folder_menu(path).actions() if a.text()}
 
     # a pack is not a folder you added: it has no Remove
-    assert list(entries(str(root / "Pack A"))) == ["Show its loops", "Open in file manager"]
+    pack_menu = ["Show its loops", "Why unusual?", "Open in file manager"]
+    assert list(entries(str(root / "Pack A"))) == pack_menu
     menu = entries(str(root))
-    assert list(menu) == ["Show its loops", "Open in file manager", "Remove from library…"]
+    assert list(menu) == [*pack_menu, "Remove from library…"]
     menu["Show its loops"].trigger()
     assert win.chosen_folder == str(root) and win.selected_rows() == [0]
     menu["Remove from library…"].trigger()
@@ -341,3 +342,25 @@ def test_the_folder_model_passes_qt_s_model_tester(qtmodeltester, qtbot):
     qtmodeltester.check(model, force_py=True)
     model.sort(UNUSUAL, Qt.SortOrder.DescendingOrder)
     qtmodeltester.check(model, force_py=True)
+
+
+def test_a_folder_with_no_loop_selected_is_explained_in_the_panel(qtbot, win, packs):
+    """What sets a pack apart: its loops' aspects against the library's, and its most
+    unusual loops, each a link to go to it."""
+    _, root = packs
+    win.folder_panel.folder_menu(str(root / "Pack B")).actions()[1].trigger()  # Why unusual?
+    assert win.chosen_folder == str(root / "Pack B") and not win.selected_rows()
+    panel = win.explain_panel
+    qtbot.waitUntil(lambda: "Its most unusual loops" in panel.toPlainText(), timeout=20_000)
+    text = panel.toPlainText()
+    assert text.startswith("Pack B: ") and "What deviates most in its typical loop" in text
+    assert "above the unusual cut" in text
+    first = panel._links[0]
+    assert first.startswith(str(root / "Pack B") + os.sep)
+    panel.loop_chosen.emit(first)  # a click on its link: that loop, explained
+    assert win.model.path(win.selected_rows()[0]) == first
+    qtbot.waitUntil(lambda: "Nearest typical loops" in panel.toPlainText(), timeout=20_000)
+    # choosing another folder while no loop is selected explains that one
+    win.table.clearSelection()
+    click_folder(qtbot, win.folder_panel, "Drums")
+    qtbot.waitUntil(lambda: panel.toPlainText().startswith("Drums: "), timeout=20_000)

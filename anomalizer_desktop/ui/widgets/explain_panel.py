@@ -64,22 +64,8 @@ class ExplainPanel(QTextBrowser):
             ]
             self._links += like
             summary = summary.replace(html.escape(plain), like_flagged_sentence(links))
-        parts = [
-            f"<p><b>{summary}</b></p>",
-            "<p><b>What deviates most</b></p><table>",
-        ]
-        for d in result.deviations:
-            bar = "█" * round(d.percentile / 10)
-            tops = ", ".join(
-                f"{html.escape(t['name'])} {spreads_text(t['z'])}" for t in d.top_descriptors[:2]
-            )
-            parts.append(
-                f"<tr><td>{html.escape(d.words)}</td><td style='color:#e67e22'>{bar}</td>"
-                f"<td>&nbsp;{more_than(d.percentile)}%</td></tr>"
-                f"<tr><td colspan=3 style='color:#9aa0a6; font-size:small'>"
-                f"&nbsp;&nbsp;{tops}</td></tr>"
-            )
-        parts.append("</table><p><b>Nearest typical loops</b> (click one to go to it)</p><ol>")
+        parts = [f"<p><b>{summary}</b></p>", *_deviation_rows("What deviates most", result)]
+        parts.append("<p><b>Nearest typical loops</b> (click one to go to it)</p><ol>")
         paths = [n["path"] for n in result.neighbours]
         folders = telling_folders([result.path, *paths])[1:]
         for i, (n, folder) in enumerate(zip(result.neighbours, folders, strict=True)):
@@ -104,3 +90,43 @@ class ExplainPanel(QTextBrowser):
                 self._links.append(path)
             parts.append("</ul>")
         self._show("".join(parts))
+
+    def show_folder_explanation(self, result) -> None:
+        """Show a core.analysis.folder_explain.FolderExplanation: what sets a folder's loops
+        apart, and its most unusual loops as links."""
+        self._links = [loop["path"] for loop in result.most_unusual]
+        parts = [
+            f"<p><b>{html.escape(result.summary)}</b></p>",
+            *_deviation_rows("What deviates most in its typical loop", result),
+        ]
+        if result.most_unusual:
+            parts.append("<p><b>Its most unusual loops</b> (click one to go to it)</p><ol>")
+            for i, loop in enumerate(result.most_unusual):
+                title = html.escape(loop["path"], quote=True)
+                parts.append(
+                    f"<li><a href='loop:{i}' title='{title}'>"
+                    f"{html.escape(os.path.basename(loop['path']))}</a>"
+                    f" <span style='color:#9aa0a6'>more unusual than"
+                    f" {more_than(loop['percentile'])}% of the library</span></li>"
+                )
+            parts.append("</ol>")
+        self._show("".join(parts))
+
+
+def _deviation_rows(title: str, result) -> list[str]:
+    """The aspects table of a loop's or a folder's explanation, each with a bar of how far it
+    deviates and the two descriptors that deviate most."""
+    parts = [f"<p><b>{html.escape(title)}</b></p><table>"]
+    for d in result.deviations:
+        bar = "█" * round(d.percentile / 10)
+        tops = ", ".join(
+            f"{html.escape(t['name'])} {spreads_text(t['z'])}" for t in d.top_descriptors[:2]
+        )
+        parts.append(
+            f"<tr><td>{html.escape(d.words)}</td><td style='color:#e67e22'>{bar}</td>"
+            f"<td>&nbsp;{more_than(d.percentile)}%</td></tr>"
+            f"<tr><td colspan=3 style='color:#9aa0a6; font-size:small'>"
+            f"&nbsp;&nbsp;{tops}</td></tr>"
+        )
+    parts.append("</table>")
+    return parts

@@ -236,6 +236,8 @@ class FolderPanel(QWidget):
     folder_opened = Signal(str)
     #: the context menu's "Remove from library…" on a folder added to the library
     remove_requested = Signal(str)
+    #: the context menu's "Why unusual?": what sets the folder's loops apart
+    explain_requested = Signal(str)
     #: the sort the user chose, as "column order" (for the settings: `restore_sort`)
     sort_changed = Signal(str)
 
@@ -346,6 +348,7 @@ class FolderPanel(QWidget):
         """The context menu of the folder at `path`."""
         menu = QMenu(self)
         menu.addAction("Show its loops", lambda: self.folder_opened.emit(path))
+        menu.addAction("Why unusual?", lambda: self.explain_requested.emit(path))
         menu.addAction("Open in file manager", lambda: _open_folder(self, path))
         if self.tree is not None and path in self.tree.roots:
             menu.addSeparator()
