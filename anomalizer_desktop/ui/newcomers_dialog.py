@@ -55,6 +55,8 @@ class NewcomersDialog(QDialog):
 
     play_requested = Signal(str)
     add_requested = Signal(list)
+    #: whether moving to another row plays it (the window's Auto-play, once one was played)
+    autoplay = False
     #: the selected row's index among the described loops (their points on the map), or None
     row_changed = Signal(object)
 
@@ -62,6 +64,7 @@ class NewcomersDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("How they would fit")
         self.verdict = verdict
+        self.played = False  # nothing played yet: moving does not start the sound
         self.summary = QLabel(summary(verdict))
         self.summary.setWordWrap(True)
         self.table = QTableWidget(len(verdict.loops), len(COLUMNS))
@@ -98,9 +101,7 @@ class NewcomersDialog(QDialog):
         layout.addWidget(hint)
         layout.addWidget(buttons)
         self.resize(800, 480)  # beside the map, which shows where the loops land
-        self.table.currentCellChanged.connect(
-            lambda row, *_: self.row_changed.emit(self._described(row))
-        )
+        self.table.currentCellChanged.connect(self._moved)
         if verdict.loops:
             self.table.selectRow(0)
 
@@ -142,6 +143,16 @@ class NewcomersDialog(QDialog):
                 item.setToolTip(tip(loop.error))
             self.table.setItem(row, column, item)
 
+    def set_autoplay(self, on: bool) -> None:
+        self.autoplay = on
+
+    def _moved(self, row: int, *_previous) -> None:
+        """Another row: its point on the map is ringed, and with Auto-play it plays (once
+        the user has played one, as in the table)."""
+        self.row_changed.emit(self._described(row))
+        if self.autoplay and self.played:
+            self.play_row(row)
+
     def _described(self, row: int) -> int | None:
         """The row's index among the described loops (they come first), or None."""
         return row if 0 <= row < len(self.verdict.described) else None
@@ -168,6 +179,7 @@ class NewcomersDialog(QDialog):
     def play_row(self, row: int) -> None:
         item = self.table.item(row, NAME) if row >= 0 else None
         if item is not None and self.verdict.loops[row].error is None:
+            self.played = True
             self.play_requested.emit(item.data(PATH_ROLE))
 
     def _add(self) -> None:

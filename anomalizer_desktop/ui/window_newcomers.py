@@ -23,6 +23,9 @@ from anomalizer_desktop.ui.settings import folder_to_browse
 class TryNewcomers:
     """Judge loops from outside the library with its latest run (mixed into MainWindow)."""
 
+    #: the list of the loops tried last, while it is open
+    newcomers_dialog: NewcomersDialog | None = None
+
     def choose_newcomers(self) -> None:
         """Library > Try loops from outside…: a folder (a pack just downloaded) to judge."""
         folder = QFileDialog.getExistingDirectory(
@@ -46,10 +49,12 @@ class TryNewcomers:
 
     @unless_closed
     def _show_newcomers(self, verdict) -> NewcomersDialog:
-        previous = getattr(self, "newcomers_dialog", None)
+        previous = self.newcomers_dialog
         if previous is not None:
             previous.close()
         dialog = NewcomersDialog(verdict, self)
+        dialog.autoplay = self.autoplay_box.isChecked()
+        self.autoplay_box.toggled.connect(dialog.set_autoplay)
         dialog.play_requested.connect(self._play_newcomer)
         dialog.add_requested.connect(self.add_folders)
         dialog.finished.connect(lambda _result: self._newcomers_closed(dialog))
@@ -86,7 +91,7 @@ class TryNewcomers:
     def place_newcomers_again(self) -> None:
         """A reload drew the map anew (a rescan, a training): the loops from outside still on
         show go where the new map puts them (or off it, when it is of other vectors now)."""
-        dialog = getattr(self, "newcomers_dialog", None)
+        dialog = self.newcomers_dialog
         if dialog is None or not dialog.isVisible() or not self.map.visitor_count():
             return
         if self._place_newcomers(dialog.verdict):
@@ -95,11 +100,16 @@ class TryNewcomers:
             self.map.clear_visitors()
 
     def _newcomers_closed(self, dialog: NewcomersDialog) -> None:
+        """The list closed: its sound stops, its points leave the map, and it goes (a
+        closed dialog kept per try would pile up)."""
         self.player.stop()
         if self.newcomers_dialog is dialog:  # (not a newer one's points)
             self.map.clear_visitors()
+            self.newcomers_dialog = None
+        self.autoplay_box.toggled.disconnect(dialog.set_autoplay)
         with contextlib.suppress(RuntimeError, TypeError):  # never connected: no map
             self.map.visitor_clicked.disconnect(dialog.visitor_clicked)
+        dialog.deleteLater()
 
     def _play_newcomer(self, path: str) -> None:
         self._auditioning = True

@@ -29,8 +29,7 @@ def test_a_drop_can_only_try_the_loops_and_the_dialog_lists_them(
     monkeypatch.setattr(drops, "ask_to_add", lambda parent, dropped: drops.TRY)
     drop_on(window, pack / "beat.wav", pack / "pad.wav", pack / "broken.wav")
     qtbot.waitUntil(lambda: getattr(window, "newcomers_dialog", None) is not None, timeout=30_000)
-    dialog = window.newcomers_dialog
-    qtbot.addWidget(dialog)
+    dialog = window.newcomers_dialog  # (the window's: it goes when closed)
     assert window.model.rowCount() == 17  # nothing was added
     table = dialog.table
     rows = [[table.item(r, c).text() for c in (NAME, PERCENT, HERE)] for r in range(3)]
@@ -55,6 +54,15 @@ def test_a_drop_can_only_try_the_loops_and_the_dialog_lists_them(
     table.selectRow(2)
     qtbot.keyClick(table, Qt.Key.Key_Space)  # an unreadable file does not play
     assert played == [str(pack / "beat.wav")]
+    # with Auto-play on, once one was played, moving plays the next one (as in the table)
+    dialog.set_autoplay(True)
+    table.selectRow(0)
+    assert played[-1] == str(pack / "pad.wav")
+    dialog.set_autoplay(False)
+    table.selectRow(1)
+    assert played[-1] == str(pack / "pad.wav")
+    played.clear()
+    played.append(str(pack / "beat.wav"))
     # the two loops are drawn on the map where the library's would be, the selected one ringed
     assert window.map.visitor_count() == 2
     placed = window._map_projection.placement.place(verdict.vectors)
@@ -89,13 +97,12 @@ def test_the_library_menu_tries_a_folder_and_a_library_without_a_run_says_why(
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(pack))
     window.act_try_newcomers.trigger()
     qtbot.waitUntil(lambda: getattr(window, "newcomers_dialog", None) is not None, timeout=30_000)
-    qtbot.addWidget(window.newcomers_dialog)
     assert window.newcomers_dialog.table.rowCount() == 3
     window.newcomers_dialog.close()
+    assert window.newcomers_dialog is None  # closed: gone
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=30_000)
     # without a run there is nothing to judge by: the status bar says so
     window.store.execute("DELETE FROM runs")
-    window.newcomers_dialog = None
     handle = window.try_newcomers([str(pack)])
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=30_000)
     assert handle is not None and window.newcomers_dialog is None
