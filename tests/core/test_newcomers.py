@@ -164,3 +164,13 @@ def test_a_batching_embedder_describes_in_process_and_names_what_failed(tmp_path
     assert out["a.wav"].tolist() == [0.0, 1.0, 2.0, 3.0]
     assert out["bad.wav"] == "cannot decode it"
     assert "no usable vector" in out["nan.wav"]
+
+
+def test_a_cancelled_try_says_so(drums_library, new_pack):
+    from anomalizer_desktop.core.jobs import CancelToken
+
+    path, _ = drums_library
+    token = CancelToken()
+    token.cancel()
+    with Store(path) as store, pytest.raises(NewcomersError, match="cancelled; nothing was added"):
+        run_job(judge_newcomers(store, [str(new_pack)], token))

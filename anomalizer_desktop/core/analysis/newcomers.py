@@ -106,7 +106,6 @@ def judge_newcomers(
     from anomalizer_desktop.core.analysis.loop_space import load_checkpoint_once
     from anomalizer_desktop.core.detector.checkpoint import CheckpointError
     from anomalizer_desktop.core.detector.run_models import run_model
-    from anomalizer_desktop.core.detector.svdd import TrainingCancelled
     from anomalizer_desktop.core.embedding.base import get_embedder
 
     files = audio_files(paths)
@@ -148,7 +147,7 @@ def judge_newcomers(
         if hasattr(embedder, "close"):
             embedder.close()  # CLAP's decoding processes
     if cancel is not None and cancel.cancelled:
-        raise TrainingCancelled
+        raise NewcomersError("trying the loops was cancelled; nothing was added")
     yield Progress(len(files), len(files), "scoring")
     described = [loops[path] for path in files if path in vectors]
     if described:
