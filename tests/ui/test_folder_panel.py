@@ -242,6 +242,8 @@ def test_the_context_menu_removes_an_added_folder_after_asking(qtbot, win, packs
     assert asked and str(root) in asked[0] and "16 loops" in asked[0]
     qtbot.waitUntil(lambda: len(win.model.library) == 0, timeout=10_000)
     assert win.chosen_folder is None and win.folder_panel.tree.folders == []
+    # a library of no folders: the panel says what it will show
+    assert win.folder_panel.pages.currentWidget() is win.folder_panel.empty
 
 
 def test_a_folder_without_scores_sorts_last_whichever_way(qtbot):

@@ -21,7 +21,9 @@ from PySide6.QtGui import QColor, QCursor, QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
+    QLabel,
     QMenu,
+    QStackedWidget,
     QToolTip,
     QTreeView,
     QVBoxLayout,
@@ -266,9 +268,20 @@ class FolderPanel(QWidget):
         self.view.activated.connect(self._opened)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
+        #: what an empty library's panel says instead of a tree of no folders
+        self.empty = QLabel(
+            "The folders you add show here, each with how many of its loops are unusual in"
+            " your library: click one to see its loops."
+        )
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.empty.setStyleSheet("color: #9aa0a6; padding: 8px;")
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.empty)
+        self.pages.addWidget(self.view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.view)
+        layout.addWidget(self.pages)
         self._quiet = False
 
     def restore_sort(self, text: str) -> None:
@@ -291,8 +304,9 @@ class FolderPanel(QWidget):
         """Show this tree (`total`: the library's loops); the folders open before stay open
         (the added folders are open the first time), and `chosen` (a folder's path, or None
         for all) is selected."""
-        first = self.tree is None
+        first = self.tree is None or not len(self.tree)
         expanded = set() if first else self._expanded_paths()
+        self.pages.setCurrentWidget(self.view if len(tree) else self.empty)
         self._quiet = True
         try:
             self.model.set_tree(tree, total)
