@@ -17,7 +17,7 @@ from anomalizer_desktop.core.library.walk import shown_path
 
 
 def _unusual_first(folder: Folder) -> tuple:
-    share = folder.unusual_share
+    share = folder.telling_share  # a folder of one unusual loop does not outrank a pack
     return (-share if not math.isnan(share) else 1.0, -folder.unusual, folder.name.casefold())
 
 

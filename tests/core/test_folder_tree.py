@@ -77,6 +77,21 @@ def test_each_folder_counts_the_loops_below_it_and_those_above_the_cut():
     assert tree.roots == {p("L"), p("Empty")}
 
 
+def test_a_tiny_folder_does_not_outrank_a_pack_that_does_not_fit():
+    """Folders sort by their share above the cut with 10 loops of the usual 10 % added: one
+    unusual loop alone (100 %) says less than 22 of 26 (85 %); a big folder barely moves."""
+    from anomalizer_desktop.core.library.folder_tree import Folder
+
+    def folder(unusual, scored):
+        return Folder("/x", "x", -1, 0, scored, scored, unusual, 50.0)
+
+    one, pack, big = folder(1, 1), folder(22, 26), folder(30, 300)
+    assert one.unusual_share == 1.0 > pack.unusual_share
+    assert pack.telling_share > one.telling_share
+    assert big.telling_share == pytest.approx(big.unusual_share, abs=0.001)
+    assert np.isnan(folder(0, 0).telling_share)
+
+
 def test_flags_are_counted_and_counted_again_after_a_change():
     loops = {p("L", "A", "1.wav"): 1.0, p("L", "A", "2.wav"): 2.0, p("L", "B", "3.wav"): 3.0}
     flags = ["typical", "unusual", None]
@@ -153,8 +168,8 @@ def test_folders_lists_the_tree_with_counts_and_list_and_export_take_a_folder(
     above = sum(r.score > cut for r in records)
     assert rows[0]["unusual"] == above and rows[0]["unusual_share"] == round(above / 12, 4)
     assert rows[1]["parent"] == root
-    # the largest share of unusual loops first (the default --sort)
-    shares = [r["unusual_share"] for r in rows[1:]]
+    # the largest share of unusual loops first (the default --sort), weighed by size
+    shares = [(r["unusual"] + 1) / (r["scored"] + 10) for r in rows[1:]]
     assert shares == sorted(shares, reverse=True)
 
     drums = os.path.join(str(loop_folder), "drums")

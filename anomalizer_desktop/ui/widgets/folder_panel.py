@@ -56,8 +56,8 @@ def _sort_key(folder: Folder, column: int):
     """A folder's place in `column`'s order (None: no score, last whichever way)."""
     if column == LOOPS:
         return folder.loops
-    if column == UNUSUAL:  # the share, and the median Unusual % between equal shares
-        return None if not folder.scored else (folder.unusual_share, folder.median_percent)
+    if column == UNUSUAL:  # the share, weighed by the folder's size; then the median
+        return None if not folder.scored else (folder.telling_share, folder.median_percent)
     return folder.name.casefold()
 
 
