@@ -174,3 +174,18 @@ def test_a_cancelled_try_says_so(drums_library, new_pack):
     token.cancel()
     with Store(path) as store, pytest.raises(NewcomersError, match="cancelled; nothing was added"):
         run_job(judge_newcomers(store, [str(new_pack)], token))
+
+
+def test_the_nearest_library_loops_are_the_l1_nearest_at_any_size():
+    from anomalizer_desktop.core.analysis import newcomers
+
+    rng = np.random.default_rng(7)
+    library = rng.standard_normal((6000, 40)).astype(np.float32)  # above EXACT_UP_TO
+    queries = library[[5, 500, 5999]] + rng.normal(0, 0.01, (3, 40)).astype(np.float32)
+    found = newcomers.nearest_rows(library, queries, 3)
+    exact = [np.argsort(np.abs(library - q).sum(axis=1))[:3] for q in queries]
+    for (rows, distances), expected, source in zip(found, exact, (5, 500, 5999), strict=True):
+        assert rows[0] == source and rows.tolist() == expected.tolist()
+        assert distances.tolist() == sorted(distances.tolist())
+    small = newcomers.nearest_rows(library[:50], queries[:1], 3)  # every distance measured
+    assert small[0][0].tolist() == np.argsort(np.abs(library[:50] - queries[0]).sum(1))[:3].tolist()
