@@ -18,7 +18,7 @@ from anomalizer_desktop.core.text import quantity, unusual_percent
 
 
 def cmd_explain(args: argparse.Namespace, store: Store) -> int:
-    from anomalizer_desktop.core.analysis.explain import explain, spreads_text
+    from anomalizer_desktop.core.analysis.explain import explain
 
     if os.path.isdir(args.path):  # a folder (a pack): what sets its loops apart
         return _explain_folder(args, store)
@@ -26,11 +26,7 @@ def cmd_explain(args: argparse.Namespace, store: Store) -> int:
     if args.json:
         print_json(result.as_json())
         return 0
-    print(result.summary)
-    print("\nWhat deviates most:")
-    for d in result.deviations:
-        tops = ", ".join(f"{t['name']} {spreads_text(t['z'])}" for t in d.top_descriptors)
-        print(f"  {d.words:34s} more than {d.percentile:5.1f}% of loops   ({tops})")
+    _print_deviations(result, "What deviates most:")
     print("\nNearest typical loops:")
     for n in result.neighbours:
         print(f"  {n['distance']:7.2f}  {n['path']}" + (f"  [{n['flag']}]" if n["flag"] else ""))
@@ -42,7 +38,6 @@ def cmd_explain(args: argparse.Namespace, store: Store) -> int:
 
 
 def _explain_folder(args: argparse.Namespace, store: Store) -> int:
-    from anomalizer_desktop.core.analysis.explain import spreads_text
     from anomalizer_desktop.core.analysis.folder_explain import explain_folder
 
     folder = os.path.realpath(os.path.expanduser(args.path))
@@ -50,16 +45,24 @@ def _explain_folder(args: argparse.Namespace, store: Store) -> int:
     if args.json:
         print_json(result.as_json())
         return 0
-    print(result.summary)
-    print("\nWhat deviates most (its typical loop):")
-    for d in result.deviations:
-        tops = ", ".join(f"{t['name']} {spreads_text(t['z'])}" for t in d.top_descriptors)
-        print(f"  {d.words:34s} more than {d.percentile:5.1f}% of loops   ({tops})")
+    _print_deviations(result, "What deviates most (its typical loop):")
     if result.most_unusual:
         print("\nIts most unusual loops:")
         for loop in result.most_unusual:
             print(f"  {unusual_percent(loop['percentile']):>5}  {shown_path(loop['path'])}")
     return 0
+
+
+def _print_deviations(result, title: str) -> None:
+    """A loop's or a folder's explanation: its summary, then each aspect and how far it
+    deviates, with its three descriptors that deviate most."""
+    from anomalizer_desktop.core.analysis.explain import spreads_text
+
+    print(result.summary)
+    print(f"\n{title}")
+    for d in result.deviations:
+        tops = ", ".join(f"{t['name']} {spreads_text(t['z'])}" for t in d.top_descriptors)
+        print(f"  {d.words:34s} more than {d.percentile:5.1f}% of loops   ({tops})")
 
 
 def cmd_similar(args: argparse.Namespace, store: Store) -> int:
