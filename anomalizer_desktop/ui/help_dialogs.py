@@ -35,6 +35,11 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
         "only the loops in keys that mix with the selected loop's (key:Am+: Am, C, Em, Dm);"
         " K again shows every key",
     ),
+    (
+        "Alt+Down / Alt+Up",
+        "the next / previous folder of the Folders panel, its first loop selected: a pack at"
+        " a time",
+    ),
     ("Ctrl+F or /", "find: type to filter; Return goes to the first row, Escape clears"),
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo flags, notes and tags"),
     (

@@ -217,6 +217,21 @@ class WindowActions:
         edit.addSeparator()
         edit.addAction(self.act_manage_tags)  # also in Loop > Tag, there with a selection
         view = self.menuBar().addMenu("&View")
+        self.act_next_folder = action(
+            "Next folder",
+            lambda: self.step_folder(1),
+            "Alt+Down",
+            "The folder below in the Folders panel, with its first loop selected",
+        )
+        self.act_previous_folder = action(
+            "Previous folder",
+            lambda: self.step_folder(-1),
+            "Alt+Up",
+            "The folder above in the Folders panel, with its first loop selected",
+        )
+        view.addAction(self.act_next_folder)
+        view.addAction(self.act_previous_folder)
+        view.addSeparator()
         view.addAction(self.folders_dock.toggleViewAction())
         view.addAction(self.explain_dock.toggleViewAction())
         view.addAction(self.problems_dock.toggleViewAction())

@@ -14,11 +14,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QPushButton
 
 from anomalizer_desktop.core.library.walk import shown_path
+from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.actions import literal
 from anomalizer_desktop.ui.closing import unless_closed
 from anomalizer_desktop.ui.plain_text import tip
-from anomalizer_desktop.ui.widgets.folder_panel import FolderPanel
+from anomalizer_desktop.ui.widgets.folder_panel import ALL, FOLDER, FolderPanel
 
 #: the Folders panel's width when it first opens (the table and the map keep the rest)
 PANEL_WIDTH = 240
@@ -112,6 +113,32 @@ class FolderFilter:
             self.explain_panel.show_message(result)
         else:
             self.explain_panel.show_folder_explanation(result)
+
+    def step_folder(self, step: int) -> None:
+        """Alt+Down / Alt+Up: the next or the previous folder of the Folders panel, as it is
+        sorted and opened, with its first loop selected (and played, with Auto-play on while
+        auditioning): a library gone through one pack at a time from the keyboard."""
+        view = self.folder_panel.view
+        current = view.currentIndex()
+        if not current.isValid():
+            current = self.folder_panel.model.index_of(ALL)
+        target = view.indexBelow(current) if step > 0 else view.indexAbove(current)
+        if not target.isValid():
+            where = "below" if step > 0 else "above"
+            self.statusBar().showMessage(f"No folder {where} this one in the Folders panel.", 4000)
+            return
+        view.setCurrentIndex(target)  # the panel says it was chosen: show_folder
+        view.scrollTo(target)
+        if self.model.rowCount():
+            self.table.setFocus()
+            self.table.selectRow(0)
+            self.table.scrollToTop()
+        name = target.siblingAtColumn(FOLDER).data() or "All loops"
+        self.statusBar().showMessage(
+            f"{name}: {quantity(self.model.rowCount(), 'loop')} shown (Alt+Down: the next"
+            " folder, Alt+Up: the one before)",
+            5000,
+        )
 
     def _audition_folder(self, path: str) -> None:
         """Return or a double-click on a folder: its loops, the first one selected and the

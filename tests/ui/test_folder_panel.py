@@ -366,3 +366,24 @@ def test_a_folder_with_no_loop_selected_is_explained_in_the_panel(qtbot, win, pa
     win.table.clearSelection()
     click_folder(qtbot, win.folder_panel, "Drums")
     qtbot.waitUntil(lambda: panel.toPlainText().startswith("Drums: "), timeout=20_000)
+
+
+def test_alt_down_and_up_go_through_the_folders_a_pack_at_a_time(qtbot, win, packs):
+    _, root = packs
+    win.table.setFocus()
+    visited = []
+    for _ in range(3):  # All loops -> Samples -> Pack A -> Pack B (Pack A's folders closed)
+        win.act_next_folder.trigger()
+        visited.append(win.chosen_folder)
+        assert win.table.hasFocus() and win.selected_rows() == [0]
+        assert win.model.path(0).startswith(win.chosen_folder + os.sep)
+    assert visited == [str(root), str(root / "Pack A"), str(root / "Pack B")]
+    assert "Pack B: 4 loops shown" in win.statusBar().currentMessage()
+    win.act_next_folder.trigger()  # the last one: it says so and stays
+    assert win.chosen_folder == str(root / "Pack B")
+    assert "No folder below" in win.statusBar().currentMessage()
+    win.act_previous_folder.trigger()
+    assert win.chosen_folder == str(root / "Pack A") and win.model.rowCount() == 12
+    win.act_previous_folder.trigger()
+    win.act_previous_folder.trigger()  # back to All loops: every loop
+    assert win.chosen_folder is None and win.model.rowCount() == 16
