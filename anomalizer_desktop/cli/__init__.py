@@ -395,6 +395,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="how loops from outside the library would score in it (nothing is added)",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="loops, or folders that hold some")
+    p.add_argument(
+        "--keep-fitting",
+        metavar="FOLDER",
+        help="copy the loops that would fit (and the library does not hold) into FOLDER;"
+        " a file of the same name there is left as it is",
+    )
     p.set_defaults(func=loop_commands.cmd_try)
 
     models = sub.add_parser("models", help="CLAP checkpoints: list, download, import, remove")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 
 from anomalizer_desktop.cli.output import (
     drive,
@@ -84,9 +85,14 @@ def cmd_similar(args: argparse.Namespace, store: Store) -> int:
 
 def cmd_try(args: argparse.Namespace, store: Store) -> int:
     """How files from outside the library would score in it (nothing is added)."""
-    from anomalizer_desktop.core.analysis.newcomers import judge_newcomers
+    from anomalizer_desktop.core.analysis.newcomers import judge_newcomers, keep_newcomers
 
     verdict = drive(judge_newcomers(store, args.paths), "describing", args.quiet)
+    kept = None
+    if args.keep_fitting:
+        folder = os.path.abspath(os.path.expanduser(args.keep_fitting))
+        paths = [loop.path for loop in verdict.fitting]
+        kept = drive(keep_newcomers(paths, folder), "copying", args.quiet)
     loops = verdict.loops
     if args.json:
         print_json(
@@ -95,6 +101,7 @@ def cmd_try(args: argparse.Namespace, store: Store) -> int:
                 "embedder": verdict.embedder,
                 "unusual": verdict.unusual,
                 "loops": [loop.as_json() for loop in loops],
+                **({} if kept is None else {"kept": _kept_json(kept)}),
             }
         )
         return 0
@@ -117,7 +124,24 @@ def cmd_try(args: argparse.Namespace, store: Store) -> int:
             " library's are). Nothing was added: `anomalizer start FOLDER` adds them."
         )
     print_problems([(loop.path, loop.error) for loop in loops if loop.error])
+    if kept is not None:
+        there = f" ({len(kept.already_there)} already there, left as they were)"
+        print(
+            f"copied {quantity(len(kept.copied), 'loop')} that fit to {shown_path(kept.folder)}"
+            + (there if kept.already_there else "")
+            + f"; `anomalizer start {shlex.quote(kept.folder)}` scans them in"
+        )
+        print_problems(kept.failed)
     return 0
+
+
+def _kept_json(kept) -> dict:
+    return {
+        "folder": shown_path(kept.folder),
+        "copied": [shown_path(p) for p in kept.copied],
+        "already_there": [shown_path(p) for p in kept.already_there],
+        "failed": [{"path": shown_path(p), "why": why} for p, why in kept.failed],
+    }
 
 
 def _held_text(loop) -> str:

@@ -185,3 +185,14 @@ def newcomers_job(paths: list[str], generation: int | None = None):
         return (yield from judge_newcomers(store, paths, cancel, generation))
 
     return factory
+
+
+def keep_job(paths: list[str], folder: str):
+    """Copy loops tried from outside into a folder (core.analysis.newcomers.keep_newcomers)."""
+
+    def factory(_store, cancel):
+        from anomalizer_desktop.core.analysis.newcomers import keep_newcomers
+
+        return (yield from keep_newcomers(paths, folder, cancel))
+
+    return factory

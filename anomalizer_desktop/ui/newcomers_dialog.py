@@ -34,6 +34,13 @@ NAME, PERCENT, HERE, LIKE, FOLDER = range(len(COLUMNS))
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
 
+def _keep_text(fitting: int) -> str:
+    """The copy button's words for this many loops that fit."""
+    if not fitting:
+        return "None fits"
+    return "Copy the one that fits…" if fitting == 1 else f"Copy the {fitting} that fit…"
+
+
 def summary(verdict) -> str:
     """One line on the whole set: how many would be unusual here, against the usual 10 %."""
     described, failed = verdict.described, len(verdict.loops) - len(verdict.described)
@@ -55,6 +62,8 @@ class NewcomersDialog(QDialog):
 
     play_requested = Signal(str)
     add_requested = Signal(list)
+    #: copy the loops that would fit (their paths) into a folder of the library
+    keep_requested = Signal(list)
     #: whether moving to another row plays it (the window's Auto-play, once one was played)
     autoplay = False
     #: the selected row's index among the described loops (their points on the map), or None
@@ -92,6 +101,20 @@ class NewcomersDialog(QDialog):
         self.add_button.setToolTip(tip("Scan, embed and score:\n" + "\n".join(folders)))
         self.add_button.setEnabled(bool(folders))
         self.add_button.clicked.connect(self._add)
+        fitting = [loop.path for loop in verdict.fitting]
+        self.keep_button = buttons.addButton(
+            _keep_text(len(fitting)),
+            QDialogButtonBox.ButtonRole.ActionRole,
+        )
+        self.keep_button.setToolTip(
+            tip(
+                "Copy the loops that would fit (not above the cut, not copies of your loops)"
+                " into a folder of your library, in a folder named after the pack; they are"
+                " then scanned in. Files of the same name there are left as they are."
+            )
+        )
+        self.keep_button.setEnabled(bool(fitting))
+        self.keep_button.clicked.connect(lambda: self.keep_requested.emit(fitting))
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)

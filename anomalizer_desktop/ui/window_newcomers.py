@@ -14,6 +14,7 @@ import os
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QFileDialog
 
+from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.closing import unless_closed
 from anomalizer_desktop.ui.newcomers_dialog import NewcomersDialog
@@ -57,6 +58,7 @@ class TryNewcomers:
         self.autoplay_box.toggled.connect(dialog.set_autoplay)
         dialog.play_requested.connect(self._play_newcomer)
         dialog.add_requested.connect(self.add_folders)
+        dialog.keep_requested.connect(lambda paths: self.keep_newcomers(dialog.verdict, paths))
         dialog.finished.connect(lambda _result: self._newcomers_closed(dialog))
         self.newcomers_dialog = dialog
         if self._place_newcomers(verdict):
@@ -110,6 +112,45 @@ class TryNewcomers:
         with contextlib.suppress(RuntimeError, TypeError):  # never connected: no map
             self.map.visitor_clicked.disconnect(dialog.visitor_clicked)
         dialog.deleteLater()
+
+    def keep_newcomers(self, verdict, paths: list[str]):
+        """Copy the loops that fit into a folder the user picks (a library folder, first),
+        in a folder named after their pack, then scan that folder in as a drop would."""
+        roots = [path for _, path in self.store.roots()]
+        start = roots[0] if roots else folder_to_browse(self.settings)
+        chosen = QFileDialog.getExistingDirectory(
+            self, f"Copy {len(paths)} loops into (a folder named after the pack goes in it)", start
+        )
+        if not chosen:
+            return None
+        pack = verdict.pack_name()
+        target = (
+            chosen
+            if os.path.basename(chosen.rstrip(os.sep)) == pack
+            else os.path.join(chosen, pack)
+        )
+        handle = self.runner.start("keep", jobs.keep_job(list(paths), target))
+        if handle is None:
+            self.statusBar().showMessage("Loops are being copied already.", 5000)
+            return None
+        self.job_status.track(handle, "Copying the loops that fit")
+        handle.finished.connect(self._kept_newcomers)
+        handle.failed.connect(lambda message: self.statusBar().showMessage(message, 10_000))
+        return handle
+
+    @unless_closed
+    def _kept_newcomers(self, kept) -> None:
+        there = f", {len(kept.already_there)} already there" if kept.already_there else ""
+        failed = f", {len(kept.failed)} could not be copied" if kept.failed else ""
+        if kept.failed:  # (the scan that follows resets the Problems panel: name one here)
+            failed += f" ({os.path.basename(kept.failed[0][0])}: {kept.failed[0][1]})"
+        self.statusBar().showMessage(
+            f"Copied {quantity(len(kept.copied), 'loop')} to {kept.folder}{there}{failed};"
+            " scanning them in.",
+            10_000,
+        )
+        if kept.copied or kept.already_there:
+            self.add_folders([kept.folder])
 
     def _play_newcomer(self, path: str) -> None:
         self._auditioning = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import audiogen
 import numpy as np
@@ -189,3 +190,38 @@ def test_the_nearest_library_loops_are_the_l1_nearest_at_any_size():
         assert distances.tolist() == sorted(distances.tolist())
     small = newcomers.nearest_rows(library[:50], queries[:1], 3)  # every distance measured
     assert small[0][0].tolist() == np.argsort(np.abs(library[:50] - queries[0]).sum(1))[:3].tolist()
+
+
+def test_the_loops_that_fit_are_copied_into_a_folder_and_nothing_is_written_over(
+    drums_library, new_pack, tmp_path, capsys
+):
+    from anomalizer_desktop.core.analysis.newcomers import keep_newcomers
+
+    path, root = drums_library
+    with Store(path) as store:
+        verdict = run_job(judge_newcomers(store, [str(new_pack), str(root / "drum 01.wav")]))
+    fitting = [os.path.basename(n.path) for n in verdict.fitting]
+    # not the pad (above the cut), not the library's own loop, not the broken file
+    assert "pad.wav" not in fitting and "drum 01.wav" not in fitting
+    assert set(fitting) <= {"beat a.wav", "beat b.wav"} and fitting
+    assert verdict.pack_name() == "New Pack"  # the folder the loops from outside share
+    target = tmp_path / "Library" / "New Pack"
+    (target).mkdir(parents=True)
+    (target / fitting[0]).write_bytes(b"mine")  # a file of that name: left as it is
+    gone = str(new_pack / "gone.wav")
+    kept = run_job(keep_newcomers([n.path for n in verdict.fitting] + [gone], str(target)))
+    assert kept.already_there == [str(target / fitting[0])]
+    assert (target / fitting[0]).read_bytes() == b"mine"
+    assert [os.path.basename(p) for p in kept.copied] == fitting[1:]
+    by_name = {os.path.basename(n.path): Path(n.path) for n in verdict.fitting}
+    for copied in kept.copied:
+        assert Path(copied).read_bytes() == by_name[os.path.basename(copied)].read_bytes()
+    assert [p for p, _ in kept.failed] == [gone]
+    assert not [f for f in os.listdir(target) if f.endswith(".part")]
+    # the command line: --keep-fitting, with what it did in the JSON
+    out_folder = tmp_path / "kept"
+    argv = ["--library", str(path), "try", str(new_pack), "--keep-fitting", str(out_folder)]
+    assert main([*argv, "--json", "-q"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert sorted(os.path.basename(p) for p in out["kept"]["copied"]) == sorted(fitting)
+    assert sorted(os.listdir(out_folder)) == sorted(fitting)

@@ -107,3 +107,34 @@ def test_the_library_menu_tries_a_folder_and_a_library_without_a_run_says_why(
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=30_000)
     assert handle is not None and window.newcomers_dialog is None
     assert "no trained detector" in window.statusBar().currentMessage()
+
+
+def test_the_loops_that_fit_are_copied_into_a_library_folder_and_scanned_in(
+    qtbot, window, monkeypatch, tmp_path, scored_library
+):
+    from PySide6.QtWidgets import QFileDialog
+
+    _, root = scored_library
+    pack = tmp_path / "Downloads" / "Beats Pack"
+    for i in range(3):
+        audiogen.write(pack / f"beat {i}.wav", audiogen.drum_loop(seed=80 + i, bpm=104 + 2 * i))
+    window.try_newcomers([str(pack)])
+    qtbot.waitUntil(lambda: window.newcomers_dialog is not None, timeout=30_000)
+    dialog = window.newcomers_dialog
+    fitting = [loop.path for loop in dialog.verdict.fitting]
+    assert fitting and dialog.keep_button.isEnabled()
+    assert dialog.keep_button.text() == f"Copy the {len(fitting)} that fit…"
+    asked = []
+    monkeypatch.setattr(
+        QFileDialog, "getExistingDirectory", lambda *a, **k: asked.append(a[2]) or str(root)
+    )
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    dialog.keep_button.click()
+    assert asked == [str(root.resolve())] or asked == [str(root)]  # a library folder first
+    target = root / "Beats Pack"  # in a folder named after the pack
+    qtbot.waitUntil(lambda: target.is_dir() and len(list(target.iterdir())) == len(fitting))
+    assert sorted(p.name for p in target.iterdir()) == sorted(os.path.basename(p) for p in fitting)
+    # scanned in as part of the library folder they went into
+    qtbot.waitUntil(lambda: window.model.rowCount() == 17 + len(fitting), timeout=30_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=60_000)
+    assert len(window.store.roots()) == 1

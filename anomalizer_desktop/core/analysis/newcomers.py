@@ -8,7 +8,9 @@ beside the library loops it sounds most like. Nothing is written to the library.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,7 +19,7 @@ from anomalizer_desktop.core.analysis.loop_space import cached_library_space
 from anomalizer_desktop.core.audio.formats import is_audio_path
 from anomalizer_desktop.core.audio.identity import content_hash
 from anomalizer_desktop.core.embedding.job import describe_files
-from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.errors import AnomalizerError, os_error_text
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.walk import shown_path
@@ -73,6 +75,34 @@ class Verdict:
     @property
     def unusual(self) -> int:
         return sum(n.unusual for n in self.loops)
+
+    @property
+    def fitting(self) -> list[Newcomer]:
+        """The loops that would fit and that the library does not hold yet (not above the
+        cut, not its own files, not copies of its loops): the ones worth keeping."""
+        return [
+            n for n in self.described if not n.unusual and not n.in_library and n.copy_of is None
+        ]
+
+    def pack_name(self) -> str:
+        """A name for the loops' folder in the library: the name of the folder they share
+        ("New Pack" for New Pack/Drums/... and New Pack/Bass/...)."""
+        folders = [os.path.dirname(n.path) for n in self.loops if not n.in_library]
+        try:
+            shared = os.path.commonpath(folders) if folders else ""
+        except ValueError:  # on other drives (Windows)
+            shared = ""
+        return os.path.basename(shared.rstrip(os.sep)) or "Tried loops"
+
+
+@dataclass
+class Kept:
+    """What `keep_newcomers` did."""
+
+    folder: str
+    copied: list[str] = field(default_factory=list)  # the copies' paths
+    already_there: list[str] = field(default_factory=list)  # a file of that name was there
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
 
 
 def audio_files(paths: list[str]) -> list[str]:
@@ -226,3 +256,33 @@ def nearest_rows(library: np.ndarray, queries: np.ndarray, count: int):
             order = np.lexsort((rows, distances))[:count]
             found.append((rows[order], distances[order]))
     return found
+
+
+def keep_newcomers(paths: list[str], folder: str, cancel: CancelToken | None = None) -> Job[Kept]:
+    """Copy these files into `folder` (made if need be), each under its own name, yielding
+    Progress per file. A file of that name already there is left as it is (never written
+    over); a copy is written beside its name and renamed into place (never half a file)."""
+    kept = Kept(folder)
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as error:
+        raise NewcomersError(f"cannot make {shown_path(folder)}: {os_error_text(error)}") from None
+    for done, path in enumerate(paths, start=1):
+        if cancel is not None and cancel.cancelled:
+            break
+        target = os.path.join(folder, os.path.basename(path))
+        if os.path.lexists(target):
+            kept.already_there.append(target)
+        else:
+            part = os.path.join(folder, f".{os.path.basename(path)}.part")
+            try:
+                shutil.copy2(path, part)
+                os.replace(part, target)
+            except OSError as error:
+                kept.failed.append((path, os_error_text(error)))
+                with contextlib.suppress(OSError):
+                    os.remove(part)
+            else:
+                kept.copied.append(target)
+        yield Progress(done, len(paths), os.path.basename(path))
+    return kept
