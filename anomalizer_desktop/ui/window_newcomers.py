@@ -37,14 +37,22 @@ class TryNewcomers:
 
     def try_newcomers(self, paths: list[str]):
         """Describe and score `paths` (files or folders) in a worker; the dialog follows."""
-        handle = self.runner.start(
-            "newcomers", jobs.newcomers_job(list(paths), self.library_generation)
+        return self._side_job(
+            "newcomers",
+            jobs.newcomers_job(list(paths), self.library_generation),
+            "Trying loops from outside",
+            self._show_newcomers,
         )
+
+    def _side_job(self, kind: str, factory, title: str, on_done):
+        """Start a job that leaves the library as it is (no reload after it), its progress
+        and Cancel in the status bar; its handle, or None when one of its kind runs."""
+        handle = self.runner.start(kind, factory)
         if handle is None:
-            self.statusBar().showMessage("Loops from outside are being tried already.", 5000)
+            self.statusBar().showMessage(f"{title}: already on its way.", 5000)
             return None
-        self.job_status.track(handle, "Trying loops from outside")
-        handle.finished.connect(self._show_newcomers)
+        self.job_status.track(handle, title)
+        handle.finished.connect(on_done)
         handle.failed.connect(lambda message: self.statusBar().showMessage(message, 10_000))
         return handle
 
@@ -129,14 +137,12 @@ class TryNewcomers:
             if os.path.basename(chosen.rstrip(os.sep)) == pack
             else os.path.join(chosen, pack)
         )
-        handle = self.runner.start("keep", jobs.keep_job(list(paths), target))
-        if handle is None:
-            self.statusBar().showMessage("Loops are being copied already.", 5000)
-            return None
-        self.job_status.track(handle, "Copying the loops that fit")
-        handle.finished.connect(self._kept_newcomers)
-        handle.failed.connect(lambda message: self.statusBar().showMessage(message, 10_000))
-        return handle
+        return self._side_job(
+            "keep",
+            jobs.keep_job(list(paths), target),
+            "Copying the loops that fit",
+            self._kept_newcomers,
+        )
 
     @unless_closed
     def _kept_newcomers(self, kept) -> None:
