@@ -32,7 +32,7 @@ from anomalizer_desktop.core.detector.spec import SVDD_ENSEMBLE
 from anomalizer_desktop.core.embedding.base import available_embedders
 from anomalizer_desktop.core.errors import AnomalizerError, os_error_text
 from anomalizer_desktop.core.export import FORMATS
-from anomalizer_desktop.core.library.folder_tree import folder_paths
+from anomalizer_desktop.core.library.folder_tree import SORTS, folder_paths
 from anomalizer_desktop.core.library.scanner import resolve_roots
 from anomalizer_desktop.core.library.schema import is_damage
 from anomalizer_desktop.core.library.store import (
@@ -239,7 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--sort",
-        choices=sorted(folder_commands.ORDERS),
+        choices=sorted(SORTS),
         default="unusual",
         help="the folders under each folder: the largest share of unusual loops first"
         " (default), the highest median Unusual %%, the most loops, or by name",

@@ -4,39 +4,25 @@
 from __future__ import annotations
 
 import argparse
-import math
 
 from anomalizer_desktop.cli.output import format_table, print_json
 from anomalizer_desktop.core.library.folder_tree import (
     Folder,
     FolderTree,
     library_folder_tree,
+    sorted_folders,
 )
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.walk import shown_path
 
 
-def _unusual_first(folder: Folder) -> tuple:
-    share = folder.telling_share  # a folder of one unusual loop does not outrank a pack
-    return (-share if not math.isnan(share) else 1.0, -folder.unusual, folder.name.casefold())
-
-
-#: how `--sort` orders the folders under each folder
-ORDERS = {
-    "unusual": _unusual_first,  # the largest share above the cut first
-    "median": lambda f: (-f.median_percent if not math.isnan(f.median_percent) else 1e9,),
-    "loops": lambda f: (-f.loops, f.name.casefold()),
-    "name": lambda f: f.name.casefold(),
-}
-
-
 def tree_order(tree: FolderTree, sort: str, depth: int | None = None) -> list[int]:
     """The folders' indexes as a tree lists them (each folder, then the folders in it), the
-    folders under each one in the `sort` order (ORDERS), down to `depth` (0: the added
-    folders only; None: all)."""
-    key = ORDERS[sort]
+    folders under each one in the `sort` order (high to low, names A to Z), down to `depth`
+    (0: the added folders only; None: all)."""
+    descending = sort != "name"
     order: list[int] = []
-    stack = [sorted(tree.children(-1), key=lambda i: key(tree.folders[i]))[::-1]]
+    stack = [sorted_folders(tree, tree.children(-1), sort, descending)[::-1]]
     while stack:
         if not stack[-1]:
             stack.pop()
@@ -44,8 +30,7 @@ def tree_order(tree: FolderTree, sort: str, depth: int | None = None) -> list[in
         index = stack[-1].pop()
         order.append(index)
         if depth is None or tree.folders[index].depth < depth:
-            below = sorted(tree.children(index), key=lambda i: key(tree.folders[i]))
-            stack.append(below[::-1])
+            stack.append(sorted_folders(tree, tree.children(index), sort, descending)[::-1])
     return order
 
 

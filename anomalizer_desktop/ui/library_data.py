@@ -15,6 +15,7 @@ import numpy as np
 from anomalizer_desktop.core.id_positions import positions_of
 from anomalizer_desktop.core.library.chunked import as_columns
 from anomalizer_desktop.core.library.copies import copy_key
+from anomalizer_desktop.core.library.folder_tree import in_folder
 from anomalizer_desktop.core.library.store import SampleRecord
 from anomalizer_desktop.core.library.user_tags import count_tags, stored_tags, tag_matcher
 from anomalizer_desktop.core.loop_names import (
@@ -90,6 +91,8 @@ class LibraryData:
     added: np.ndarray
     _keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _id_sorter: np.ndarray | None = field(default=None, repr=False)
+    #: the last folder's mask (`folder_mask`): (folder, rows in it)
+    _folder_rows: tuple[str, np.ndarray] | None = field(default=None, repr=False)
 
     @classmethod
     def from_records(cls, records: list[SampleRecord]) -> LibraryData:
@@ -215,6 +218,14 @@ class LibraryData:
         if column == "status":
             return np.array([STATUS_CODES[s] for s in self.status], dtype=np.float64)
         raise KeyError(column)
+
+    def folder_mask(self, folder: str) -> np.ndarray:
+        """Rows in `folder` or below it, kept for the last folder asked: with a folder
+        chosen, each keystroke in the filter box asked again (20 ms at 100,000 loops). The
+        paths never change in place (a reload makes new columns)."""
+        if self._folder_rows is None or self._folder_rows[0] != folder:
+            self._folder_rows = (folder, in_folder(self.paths, folder))
+        return self._folder_rows[1].copy()
 
     def tag_counts(self) -> dict[str, int]:
         """The library's tags and how many loops carry each, most used first (as

@@ -16,7 +16,6 @@ from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, Qt, QUrl
 from PySide6.QtGui import QColor
 
 from anomalizer_desktop.core.id_positions import values_at
-from anomalizer_desktop.core.library.folder_tree import in_folder
 from anomalizer_desktop.core.library.trash import file_identity, links_left_behind
 from anomalizer_desktop.core.text import unusual_percent, when_added
 from anomalizer_desktop.ui.library_data import LibraryData
@@ -242,7 +241,7 @@ class LibraryTableModel(QAbstractTableModel):
     ) -> np.ndarray:
         mask = self.library.text_mask(text)
         if folder is not None:
-            mask &= in_folder(self.library.paths, folder)
+            mask &= self.library.folder_mask(folder)
         if tag is not None:
             mask &= self.library.tag_mask(tag)
         if flag == "unflagged":

@@ -569,13 +569,13 @@ def test_explanations_never_say_more_than_100_percent():
 
 
 def test_the_summary_agrees_in_number_with_each_aspect():
-    from anomalizer_desktop.core.analysis.explain import GROUP_WORDS, _stands_out
+    from anomalizer_desktop.core.analysis.explain import GROUP_WORDS, stands_out
 
-    assert f"{GROUP_WORDS['rhythm']} {_stands_out(GROUP_WORDS['rhythm'])}" == (
+    assert f"{GROUP_WORDS['rhythm']} {stands_out(GROUP_WORDS['rhythm'])}" == (
         "rhythm and tempo stand out"
     )
-    assert f"{GROUP_WORDS['length']} {_stands_out(GROUP_WORDS['length'])}" == "length stands out"
-    assert _stands_out(GROUP_WORDS["timbre"]) == "stands out"
+    assert f"{GROUP_WORDS['length']} {stands_out(GROUP_WORDS['length'])}" == "length stands out"
+    assert stands_out(GROUP_WORDS["timbre"]) == "stands out"
 
 
 def test_start_brings_the_scores_up_to_date_with_the_least_work(
@@ -684,7 +684,7 @@ def test_scores_from_another_embedder_than_the_chosen_one_ask_for_training(embed
     assert score_status(embedded, "dsp").action == TRAIN  # and now the other way round
 
 
-def test_the_summary_never_says_an_ordinary_aspect_stands_out():
+def test_the_summary_never_says_an_ordinary_aspectstands_out():
     from types import SimpleNamespace
 
     from anomalizer_desktop.core.analysis.explain import Deviation, _summary

@@ -170,7 +170,7 @@ def explain(
                 words=GROUP_WORDS.get(group, group),
                 percentile=round(percentile, 1),
                 top_descriptors=[
-                    _descriptor(names, phrases, part.start + int(j), float(values[j])) for j in top
+                    descriptor(names, phrases, part.start + int(j), float(values[j])) for j in top
                 ],
             )
         )
@@ -255,9 +255,7 @@ def clause(phrases: tuple[str, str], z: float) -> str:
     return phrases[z > 0].format(much=amount(z))
 
 
-def _descriptor(
-    names: list[str], phrases: list[tuple[str, str]] | None, dim: int, z: float
-) -> dict:
+def descriptor(names: list[str], phrases: list[tuple[str, str]] | None, dim: int, z: float) -> dict:
     """One deviating descriptor: its name, its z (spreads from the library's typical value),
     the direction and, where the embedder describes its dimensions, a clause saying it."""
     found = {"name": names[dim], "z": round(z, 2), "direction": "higher" if z > 0 else "lower"}
@@ -280,7 +278,7 @@ def spreads_text(z: float) -> str:
     return f"{z:+.1f}σ"
 
 
-def _stands_out(words: str) -> str:
+def stands_out(words: str) -> str:
     """The verb for a group's words: "rhythm and tempo stand out", "length stands out"."""
     return "stand out" if " and " in words else "stands out"
 
@@ -317,7 +315,7 @@ def _summary(
     sentences = list(facts)
     for d in strongest:
         sentences.append(
-            f"Its {d.words} {_stands_out(d.words)} (more than {more_than(d.percentile)}% "
+            f"Its {d.words} {stands_out(d.words)} (more than {more_than(d.percentile)}% "
             f"of loops): {_lead_words(d)}."
         )
     if deviations and max(abs(d.top_descriptors[0]["z"]) for d in deviations) < TYPICAL_Z:

@@ -19,9 +19,8 @@ from anomalizer_desktop.core.analysis.explain import (
     STANDS_OUT,
     Deviation,
     ExplainError,
-    _descriptor,
-    _latest_run,
-    _stands_out,
+    descriptor,
+    stands_out,
 )
 from anomalizer_desktop.core.analysis.loop_space import cached_library_space
 from anomalizer_desktop.core.detector.spec import MIN_TRAINING_LOOPS
@@ -87,14 +86,14 @@ def explain_folder(
                 words=GROUP_WORDS.get(group, group),
                 percentile=round(float(np.median(share)), 1),
                 top_descriptors=[
-                    _descriptor(names, info.phrases, part.start + int(j), float(leaning[j]))
+                    descriptor(names, info.phrases, part.start + int(j), float(leaning[j]))
                     for j in top
                 ],
             )
         )
     deviations.sort(key=lambda d: -d.percentile)
     scores = space.loops.scores[rows]
-    _, cut = _latest_run(store)
+    cut = store.unusual_cut()
     scored = int(np.isfinite(scores).sum())
     unusual = 0 if cut is None else int((scores[np.isfinite(scores)] > cut).sum())
     percent = np.asarray(space.loops.percentiles, dtype=np.float64)[rows]
@@ -137,7 +136,7 @@ def _summary(
     aspects = " and ".join(
         f"{d.words} (more than {more_than(d.percentile)}% of the library's loops)" for d in out
     )
-    verb = _stands_out(first.words) if len(out) == 1 else "stand out"
+    verb = stands_out(first.words) if len(out) == 1 else "stand out"
     sentence = f"{counts} In its typical loop, {aspects} {verb}."
     # the descriptor each aspect that stands out leans on most (two of one aspect say the
     # same thing twice: "their lows are more percussive and they are more percussive")

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from anomalizer_desktop.core.detector.spec import UNUSUAL_QUANTILE
+from anomalizer_desktop.core.library.scanner import is_within
 from anomalizer_desktop.core.library.store import Store
 
 #: a loop whose Unusual % is this or more is above the unusual cut (model.UNUSUAL_QUANTILE)
@@ -216,6 +217,32 @@ class FolderTree:
         return self._index.get(path, -1)
 
 
+#: what the folders can be sorted by: the Folders panel's columns, `folders --sort`
+SORTS = ("unusual", "median", "loops", "name")
+
+
+def sort_key(folder: Folder, by: str):
+    """A folder's place in the order `by` (SORTS), low to high; None when it has no score
+    to sort by (such folders go last, whichever way the sort goes). "unusual" is the share
+    above the cut weighed by size (`telling_share`), the median Unusual % between equals."""
+    if by == "unusual":
+        return (folder.telling_share, folder.median_percent) if folder.scored else None
+    if by == "median":
+        return folder.median_percent if folder.scored else None
+    if by == "loops":
+        return folder.loops
+    return folder.name.casefold()
+
+
+def sorted_folders(tree: FolderTree, indexes: list[int], by: str, descending: bool) -> list[int]:
+    """These folders of `tree` in the order `by`, those without a score to sort by last
+    (equals keep their order: the tree's is by name)."""
+    keys = {i: sort_key(tree.folders[i], by) for i in indexes}
+    known = [i for i in indexes if keys[i] is not None]
+    known.sort(key=keys.__getitem__, reverse=descending)
+    return known + [i for i in indexes if keys[i] is None]
+
+
 def _running_sum(values: np.ndarray) -> np.ndarray:
     """[0, v0, v0+v1, ...]: the sum of any run [lo, hi) is s[hi] - s[lo]."""
     sums = np.zeros(len(values) + 1, dtype=np.int64)
@@ -224,8 +251,8 @@ def _running_sum(values: np.ndarray) -> np.ndarray:
 
 
 def in_folder(paths: list[str], folder: str) -> np.ndarray:
-    """Which of `paths` are in `folder` or below it (the window's and the command line's
-    folder filter)."""
+    """Which of `paths` are in `folder` or below it: `scanner.is_within` over many paths,
+    its prefix made once (the window's folder filter)."""
     prefix = _under(folder)
     return np.fromiter((p.startswith(prefix) for p in paths), dtype=bool, count=len(paths))
 
@@ -263,4 +290,4 @@ def folder_paths(folder: str) -> tuple[str, ...]:
 
 def in_any_folder(path: str, folders: tuple[str, ...]) -> bool:
     """Whether `path` is in one of `folders` or below it."""
-    return any(path.startswith(_under(folder)) for folder in folders)
+    return any(is_within(path, folder) for folder in folders)

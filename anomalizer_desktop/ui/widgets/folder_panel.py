@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anomalizer_desktop.core.library.folder_tree import Folder, FolderTree
+from anomalizer_desktop.core.library.folder_tree import FolderTree, sorted_folders
 from anomalizer_desktop.core.library.walk import shown_path
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui.plain_text import tip
@@ -52,13 +52,8 @@ TOP = -1  # the parent index of the top folders
 NO_PARENT = QModelIndex()  # the invisible root of the tree (Qt's default argument)
 
 
-def _sort_key(folder: Folder, column: int):
-    """A folder's place in `column`'s order (None: no score, last whichever way)."""
-    if column == LOOPS:
-        return folder.loops
-    if column == UNUSUAL:  # the share, weighed by the folder's size; then the median
-        return None if not folder.scored else (folder.telling_share, folder.median_percent)
-    return folder.name.casefold()
+#: what each column sorts by (core.library.folder_tree.sort_key)
+SORT_BY = {FOLDER: "name", LOOPS: "loops", UNUSUAL: "unusual"}
 
 
 class FolderTreeModel(QAbstractItemModel):
@@ -220,13 +215,8 @@ class FolderTreeModel(QAbstractItemModel):
     def _order_children(self) -> None:
         column, order = self._sort
         descending = order == Qt.SortOrder.DescendingOrder
-        folders = self.tree.folders
         for kids in self._children.values():
-            keys = {i: _sort_key(folders[i], column) for i in kids}
-            known = sorted((i for i in kids if keys[i] is not None), key=keys.__getitem__)
-            if descending:
-                known.reverse()
-            kids[:] = known + [i for i in kids if keys[i] is None]
+            kids[:] = sorted_folders(self.tree, kids, SORT_BY[column], descending)
             self._row_of.update((folder, row) for row, folder in enumerate(kids))
 
 
