@@ -23,6 +23,7 @@ from anomalizer_desktop.cli import (
     folder_commands,
     library_commands,
     loop_commands,
+    map_commands,
     model_commands,
 )
 from anomalizer_desktop.cli.clap_args import add_clap_options
@@ -383,6 +384,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--neighbours", type=_at_least_one, default=5)
     p.set_defaults(func=loop_commands.cmd_explain)
 
+    p = sub.add_parser(
+        "map",
+        parents=[common],
+        help="draw the sound map (loops that sound alike together), once; --json: positions",
+    )
+    p.add_argument("--embedder", default="dsp", help="built-in or imported embedder name")
+    p.add_argument("--redraw", action="store_true", help="draw the sound map anew")
+    p.add_argument("--pca", action="store_true", help="the map of the two main directions instead")
+    p.set_defaults(func=map_commands.cmd_map)
+
     p = sub.add_parser("similar", parents=[common], help="the loops most like a loop")
     p.add_argument("path")
     p.add_argument("--embedder", default="dsp", help="built-in or imported embedder name")
@@ -485,6 +496,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder", nargs="?", help="a folder of loops (default: made-up loops)")
     p.add_argument("--files", type=_at_least_one, default=2000, help="made-up loops to write")
     p.set_defaults(func=bench_commands.cmd_bench_scan, needs_store=False)
+    p = bench_sub.add_parser(
+        "map", parents=[common], help="the sound map: drawing it, reading it, memory"
+    )
+    p.add_argument("--rows", type=_at_least_one, default=100_000)
+    p.set_defaults(func=bench_commands.cmd_bench_map, needs_store=False)
     p = bench_sub.add_parser("gui", parents=[common], help="table/map speed and UI stalls")
     p.add_argument("--rows", type=_at_least_one, default=100_000)
     p.add_argument("--embed-files", type=int, default=120)

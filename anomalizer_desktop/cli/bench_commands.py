@@ -139,6 +139,20 @@ def cmd_bench_scan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_map(args: argparse.Namespace) -> int:
+    from anomalizer_desktop.core.analysis.map_bench import bench_map
+
+    report = bench_map(args.rows)
+    if args.json:
+        print_json(report)
+        return 0
+    print(f"Sound map of {report['rows']} made-up loops:")
+    for key, value in report.items():
+        if key != "rows":
+            print(f"  {key:26s} {value}")
+    return 0
+
+
 def cmd_bench_gui(args: argparse.Namespace) -> int:
     import importlib
 

@@ -30,12 +30,12 @@ class Snapshot:
     folders: FolderTree | None = None  # the library's folders, for the Folders panel
 
 
-def load_snapshot(store: Store, embedder: str = "dsp") -> Snapshot:
+def load_snapshot(store: Store, embedder: str = "dsp", map_kind: str = "pca") -> Snapshot:
     from anomalizer_desktop.core.analysis.projection import library_map
 
     library = LibraryData.from_rows(store.table_rows())
     problems = [(p, e) for p, e in zip(library.paths, library.errors, strict=True) if e]
-    projection = library_map(store, embedder)
+    projection = library_map(store, embedder, map_kind)
     folders = FolderTree(
         library.folders,
         library.percentile,
@@ -96,10 +96,21 @@ def flag_backup_job(store, _cancel):
         raise AnomalizerError("the flags' backup beside the library could not be written")
 
 
-def snapshot_job(embedder: str):
+def snapshot_job(embedder: str, map_kind: str = "pca"):
     def factory(store, _cancel):
         yield Progress(0, 0, "reading the library")
-        return load_snapshot(store, embedder)
+        return load_snapshot(store, embedder, map_kind)
+
+    return factory
+
+
+def sound_map_job(embedder: str):
+    """Draw the library's sound map (t-SNE) and keep it in the library."""
+
+    def factory(store, cancel):
+        from anomalizer_desktop.core.analysis.sound_map import draw_sound_map
+
+        return (yield from draw_sound_map(store, embedder, cancel))
 
     return factory
 

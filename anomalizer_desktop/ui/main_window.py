@@ -43,6 +43,7 @@ from anomalizer_desktop.ui.window_jobs import LibraryJobs
 from anomalizer_desktop.ui.window_likeness import LikenessSort
 from anomalizer_desktop.ui.window_newcomers import TryNewcomers
 from anomalizer_desktop.ui.window_repair import LibraryRepair
+from anomalizer_desktop.ui.window_sound_map import SoundMapDrawing
 from anomalizer_desktop.ui.window_tags import Tagging
 from anomalizer_desktop.ui.workers import JobRunner
 
@@ -92,6 +93,7 @@ class MainWindow(
     LibraryRepair,
     FolderFilter,
     TryNewcomers,
+    SoundMapDrawing,
     QMainWindow,
 ):
     """The library window. Its parts live in mixins, one job each: widgets (window_build),
@@ -173,6 +175,7 @@ class MainWindow(
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.map.selection_made.connect(self.select_ids)
         self.map.activated.connect(self._play_id)
+        self.map.kind_chosen.connect(self._map_kind_chosen)
         self.play_button.clicked.connect(self.toggle_play)
         self.loop_box.toggled.connect(self._set_loop)
         self.autoplay_box.toggled.connect(lambda on: self.settings.set("autoplay", on))
@@ -229,7 +232,7 @@ class MainWindow(
     def reload(self) -> None:
         """Re-read the library (in a worker) and refresh table, map, counts and problems."""
         self.outside_changes.mark_seen()
-        handle = self.runner.start("load", jobs.snapshot_job(self.embedder_name()))
+        handle = self.runner.start("load", jobs.snapshot_job(self.embedder_name(), self.map_kind()))
         if handle is None:
             QTimer.singleShot(300, self.reload)
             return
@@ -266,6 +269,7 @@ class MainWindow(
         )
         self._map_rows = order
         self._map_projection = snapshot.projection  # to place loops from outside on it
+        self._map_shown(snapshot.projection)
         self.place_newcomers_again()
         self._filter_map()
         known = set(lib.paths) if self.scan_problems else set()

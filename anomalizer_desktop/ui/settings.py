@@ -34,6 +34,7 @@ DEFAULTS = {
     "last_loops": "",  # per library, the loop that was current when its window closed
     "tag_keys": "",  # per library, the tags keys 1 to 9 put on (ui.tag_keys)
     "svdd_ensemble": 5,  # networks a Deep SVDD / SAD run trains (core: spec.SVDD_ENSEMBLE)
+    "map_kind": "sound",  # the map shown: "sound" (t-SNE) or "pca" (ui.window_sound_map)
     "folders_sort": "",  # the Folders panel's sort, "column order" (0 1: Unusual, high first)
 }
 

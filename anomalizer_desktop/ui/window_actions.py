@@ -232,6 +232,15 @@ class WindowActions:
         view.addAction(self.act_next_folder)
         view.addAction(self.act_previous_folder)
         view.addSeparator()
+        self.act_draw_sound_map = action(
+            "Draw the sound map again",
+            lambda: self.redraw_sound_map(),
+            None,
+            "Draw the sound map anew from every embedded loop (it is kept, and drawn again by"
+            " itself when many loops came since)",
+        )
+        view.addAction(self.act_draw_sound_map)
+        view.addSeparator()
         view.addAction(self.folders_dock.toggleViewAction())
         view.addAction(self.explain_dock.toggleViewAction())
         view.addAction(self.problems_dock.toggleViewAction())

@@ -51,6 +51,19 @@ class LibraryJobs:
         handle.finished.connect(lambda result: self._job_finished(kind, result, on_done))
         return handle
 
+    def _side_job(self, kind: str, factory, title: str, on_done):
+        """Start a job outside the library's chain (no reload after it, no error dialog: its
+        outcome goes to `on_done`), its progress and Cancel in the status bar; its handle, or
+        None when one of its kind runs."""
+        handle = self.runner.start(kind, factory)
+        if handle is None:
+            self.statusBar().showMessage(f"{title}: already on its way.", 5000)
+            return None
+        self.job_status.track(handle, title)
+        handle.finished.connect(on_done)
+        handle.failed.connect(lambda message: self.statusBar().showMessage(message, 10_000))
+        return handle
+
     @unless_closed
     def _job_finished(self, kind: str, result, on_done) -> None:
         problems = getattr(result, "problems", None)

@@ -44,18 +44,6 @@ class TryNewcomers:
             self._show_newcomers,
         )
 
-    def _side_job(self, kind: str, factory, title: str, on_done):
-        """Start a job that leaves the library as it is (no reload after it), its progress
-        and Cancel in the status bar; its handle, or None when one of its kind runs."""
-        handle = self.runner.start(kind, factory)
-        if handle is None:
-            self.statusBar().showMessage(f"{title}: already on its way.", 5000)
-            return None
-        self.job_status.track(handle, title)
-        handle.finished.connect(on_done)
-        handle.failed.connect(lambda message: self.statusBar().showMessage(message, 10_000))
-        return handle
-
     @unless_closed
     def _show_newcomers(self, verdict) -> NewcomersDialog:
         previous = self.newcomers_dialog
@@ -81,18 +69,25 @@ class TryNewcomers:
 
     def _place_newcomers(self, verdict) -> bool:
         """Draw the described loops on the map where the library's would be; False when the
-        map is of other vectors (another embedder chosen) or too small to be a PCA."""
+        map is of other vectors (another embedder chosen) or too small to be a PCA. On a
+        sound map each goes beside the library loops it sounds most like (a t-SNE has no
+        formula for a new point); on the PCA map, where its vector projects."""
         projection = getattr(self, "_map_projection", None)
         if (
             verdict.vectors is None
             or projection is None
-            or projection.placement is None
             or verdict.embedder != self.embedder_name()
         ):
             return False
         described = verdict.described
+        if projection.kind == "sound":
+            xy = self.map.positions_beside([loop.nearest_ids for loop in described])
+        elif projection.placement is not None:
+            xy = projection.placement.place(verdict.vectors)
+        else:
+            return False
         self.map.show_visitors(
-            projection.placement.place(verdict.vectors),
+            xy,
             [os.path.basename(loop.path) for loop in described],
             [loop.percentile for loop in described],
         )

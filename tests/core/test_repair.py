@@ -416,9 +416,10 @@ def test_a_repaired_copy_that_cannot_be_written_says_why_without_its_scratch_nam
 
 
 def _as_first_schema(library):
-    """Make `library` what the first schema wrote (before samples had a tempo column, and
-    user data tags)."""
+    """Make `library` what the first schema wrote (before samples had a tempo column, user
+    data tags, and the sound map its table)."""
     with contextlib.closing(sqlite3.connect(library)) as db:
+        db.execute("DROP TABLE map_points")
         db.execute("ALTER TABLE samples DROP COLUMN tempo")
         db.execute("ALTER TABLE samples DROP COLUMN key")
         db.execute("ALTER TABLE user_data DROP COLUMN tags")

@@ -156,6 +156,7 @@ def test_a_library_from_before_tags_opens_with_its_flags_and_no_tags(tmp_path):
     library = library_with_loops(tmp_path / "lib.sqlite", loops=20)
     with contextlib.closing(sqlite3.connect(library)) as db:
         db.execute("ALTER TABLE user_data DROP COLUMN tags")
+        db.execute("DROP TABLE map_points")  # (added after tags: V6)
         db.execute("PRAGMA user_version = 4")
         db.commit()
     with Store(library) as store:

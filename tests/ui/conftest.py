@@ -59,6 +59,9 @@ def settings(tmp_path):
     # the folder watch is on in the app; its tests (test_folder_watch) turn it on. Elsewhere its
     # short looks at the folders would race the tests that wait for no job to be running
     settings.set("watch_folders", False)
+    # the app draws the sound map once a library is loaded; here the PCA map, so that each
+    # window test does not wait for a t-SNE (test_sound_map_window draws it)
+    settings.set("map_kind", "pca")
     return settings
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from anomalizer_desktop.core.analysis.loop_space import cached_library_space
+from anomalizer_desktop.core.analysis.nearest import nearest_rows
 from anomalizer_desktop.core.audio.formats import is_audio_path
 from anomalizer_desktop.core.audio.identity import content_hash
 from anomalizer_desktop.core.embedding.job import describe_files
@@ -43,6 +44,8 @@ class Newcomer:
     unusual: bool = False  # above the run's unusual cut
     #: the library loops it sounds most like: path, distance, flag
     nearest: list[dict] = field(default_factory=list)
+    #: their sample ids, nearest first (to place it beside them on the sound map)
+    nearest_ids: list[int] = field(default_factory=list)
     in_library: bool = False  # the library holds this very path already
     copy_of: str | None = None  # a library loop with the same bytes at another path
     error: str | None = None  # why it could not be described
@@ -222,40 +225,7 @@ def _place(store: Store, embedder: str, generation, x: np.ndarray, loops: list[N
             }
             for i, d in zip(rows.tolist(), distances.tolist(), strict=True)
         ]
-
-
-#: up to this many library loops every distance is measured; above, candidates first
-EXACT_UP_TO = 5_000
-#: the Euclidean nearest candidates among which the L1 nearest are picked (as KnnDetector
-#: does: exact L1 cannot use BLAS; for the 3 nearest, 100 candidates leave a wide margin)
-CANDIDATES = 100
-#: queries per matrix product (64 x 100,000 float32 distances: 26 MB)
-QUERY_BATCH = 64
-
-
-def nearest_rows(library: np.ndarray, queries: np.ndarray, count: int):
-    """For each query row, the `count` library rows nearest by L1 distance and those
-    distances, nearest first. Above EXACT_UP_TO rows, among the CANDIDATES Euclidean nearest
-    (one matrix product per batch of queries): at 100,000 x 308 that took 5 ms a loop against
-    57 ms measuring every distance."""
-    count = min(count, len(library))
-    found = []
-    if len(library) <= max(EXACT_UP_TO, CANDIDATES):
-        for row in queries:
-            distances = np.abs(library - row).sum(axis=1)
-            order = np.argsort(distances, kind="stable")[:count]
-            found.append((order, distances[order]))
-        return found
-    norms = np.einsum("ij,ij->i", library, library)
-    for start in range(0, len(queries), QUERY_BATCH):
-        batch = queries[start : start + QUERY_BATCH]
-        squared = norms[None, :] - 2.0 * (batch @ library.T)  # |q|^2 is the same for a row
-        candidates = np.argpartition(squared, CANDIDATES, axis=1)[:, :CANDIDATES]
-        for row, rows in zip(batch, candidates, strict=True):
-            distances = np.abs(library[rows] - row).sum(axis=1)
-            order = np.lexsort((rows, distances))[:count]
-            found.append((rows[order], distances[order]))
-    return found
+        loop.nearest_ids = [int(space.ids[i]) for i in rows.tolist()]
 
 
 def keep_newcomers(paths: list[str], folder: str, cancel: CancelToken | None = None) -> Job[Kept]:

@@ -45,13 +45,30 @@ class MapPlacement:
 class MapProjection:
     ids: np.ndarray  # sample ids, aligned with xy
     xy: np.ndarray  # (n, 2) float32
-    explained: tuple[float, float]  # share of the variance each axis carries
-    placement: MapPlacement | None = None  # None: an empty map
+    explained: tuple[float, float]  # share of the variance each axis carries (PCA)
+    placement: MapPlacement | None = None  # None: an empty map, or a sound map
+    #: "pca": the two main directions; "sound": the sound map (t-SNE, `sound_map`)
+    kind: str = "pca"
+    placed: int = 0  # sound map: loops placed beside their neighbours since it was drawn
 
     @property
     def caption(self) -> str:
         if not len(self.ids):
             return "The map shows embedded loops; embed the library to fill it."
+        if self.kind == "sound":
+            later = ""
+            if self.placed == 1:
+                later = " 1 loop embedded since it was drawn sits beside the loops it sounds like."
+            elif self.placed:
+                later = (
+                    f" {self.placed} loops embedded since it was drawn sit beside the loops"
+                    " they sound like."
+                )
+            return (
+                "Sound map: loops that sound alike sit together, so packs and kinds of sound"
+                " form islands and a loop that fits nowhere sits apart. The axes have no"
+                f" meaning, and distances between islands say little.{later}"
+            )
         a, b = (round(100 * e) for e in self.explained)
         return (
             f"Axes: the two main directions of variation in your library's sound "
@@ -98,8 +115,15 @@ def fit_map(
     return xy, (shares[0], shares[1]), MapPlacement(standardizer, mean, both)
 
 
-def library_map(store: Store, embedder: str = "dsp") -> MapProjection:
-    """The map of every usable embedded loop of one embedder."""
+def library_map(store: Store, embedder: str = "dsp", kind: str = "pca") -> MapProjection:
+    """The map of every usable embedded loop of one embedder: with `kind` "sound", the sound
+    map where it has been drawn (`sound_map`), else (and with "pca") the PCA map."""
+    if kind == "sound":
+        from anomalizer_desktop.core.analysis.sound_map import sound_map
+
+        drawn = sound_map(store, embedder)
+        if drawn is not None:
+            return drawn
     try:
         info = embedder_info(store, embedder)
     except UnknownEmbedderError:  # nothing embedded yet

@@ -108,7 +108,21 @@ _V5 = """
 ALTER TABLE user_data ADD COLUMN tags TEXT;
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
+#: where each loop sits on the sound map (`core.analysis.sound_map`), drawn for one embedder
+#: version; derived data (drawn again when lost), kept so that a library's map is drawn once
+_V6 = """
+CREATE TABLE map_points (
+    sample_id  INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+    embedder   TEXT NOT NULL,
+    version    TEXT NOT NULL,
+    x          REAL NOT NULL,
+    y          REAL NOT NULL,
+    drawn_at   REAL NOT NULL,
+    PRIMARY KEY (sample_id, embedder)
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -19,13 +19,29 @@ import gc
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from anomalizer_desktop.core.analysis.sound_map import place_beside
 from anomalizer_desktop.core.id_positions import positions_of
 from anomalizer_desktop.core.text import more_than
 from anomalizer_desktop.ui.plain_text import tip
 
 COLOR_BINS = 16
+#: the maps the map's box offers: (kind, its name in the box, what it is)
+MAP_KINDS = (
+    (
+        "sound",
+        "Sound map",
+        "Loops that sound alike sit together (t-SNE): packs and kinds of sound form islands,"
+        " a loop that fits nowhere sits apart. Drawn once in the background, then kept.",
+    ),
+    (
+        "pca",
+        "Main directions",
+        "The two directions along which the library's sound varies most (PCA): quick,"
+        " with axes that mean something, but loops that sound alike can lie far apart.",
+    ),
+)
 #: more points than this to set at once (a reload whose points moved, at 100,000 loops: the
 #: 52 layers took the window's thread 180 ms in one go) are set a batch of layers at a time,
 #: between events, the layers cleared first: the map fills in within a few frames
@@ -114,6 +130,7 @@ class ScatterMap(QWidget):
     activated = Signal(int)  # a double-clicked sample id (play it)
     #: a loop from outside (show_visitors) clicked: its index, and whether it was a double-click
     visitor_clicked = Signal(int, bool)
+    kind_chosen = Signal(str)  # the user chose another map in the box ("sound" or "pca")
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -169,11 +186,23 @@ class ScatterMap(QWidget):
         self.caption = QLabel("The map shows embedded loops; embed the library to fill it.")
         self.caption.setWordWrap(True)
         self.caption.setStyleSheet("color: #9aa0a6; font-size: 11px; padding: 2px 4px;")
+        self.kind_box = QComboBox()
+        for index, (kind, name, about) in enumerate(MAP_KINDS):
+            self.kind_box.addItem(name, kind)
+            self.kind_box.setItemData(index, about, Qt.ItemDataRole.ToolTipRole)
+        self.kind_box.setToolTip("Which map: the sound map, or the two main directions")
+        self.kind_box.currentIndexChanged.connect(
+            lambda index: self.kind_chosen.emit(self.kind_box.itemData(index))
+        )
+        below = QHBoxLayout()
+        below.setContentsMargins(0, 0, 0, 0)
+        below.addWidget(self.kind_box, 0, Qt.AlignmentFlag.AlignTop)
+        below.addWidget(self.caption, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.view, 1)
-        layout.addWidget(self.caption)
+        layout.addLayout(below)
         self.ids = np.zeros(0, dtype=np.int64)
         self.xy = np.zeros((0, 2), dtype=np.float32)
         self._sorter = np.zeros(0, dtype=np.int64)
@@ -191,6 +220,20 @@ class ScatterMap(QWidget):
         self._pending_timer.timeout.connect(self._set_pending_batch)
 
     # ------------------------------------------------------------------ data
+    def set_kind(self, kind: str) -> None:
+        """Show `kind` as the map chosen in the box (without asking for it again)."""
+        index = self.kind_box.findData(kind)
+        if index >= 0 and index != self.kind_box.currentIndex():
+            self.kind_box.blockSignals(True)
+            self.kind_box.setCurrentIndex(index)
+            self.kind_box.blockSignals(False)
+
+    def show_axes(self, shown: bool) -> None:
+        """The PCA map's axes carry its two directions; a sound map's axes mean nothing, so
+        their numbers would only mislead."""
+        for side in ("bottom", "left"):
+            self.plot.showAxis(side, shown)
+
     def set_points(self, ids, xy, percentile, flags, names: dict[int, str], caption: str) -> None:
         """Show one point per sample id at `xy`, coloured by `percentile` (NaN = not scored)."""
         ids = np.asarray(ids, dtype=np.int64)
@@ -463,6 +506,11 @@ class ScatterMap(QWidget):
             self.visitor_clicked.emit(
                 int(points[0].data()), bool(event is not None and event.double())
             )
+
+    def positions_beside(self, neighbours: list[list[int]]) -> np.ndarray:
+        """(n, 2) positions, each the mean position of its neighbours' points (sample ids;
+        those not on the map are passed over; none on it: the map's centre)."""
+        return place_beside(self.xy, [self._rows_of(ids) for ids in neighbours])
 
     def point_position(self, sample_id: int) -> QPointF | None:
         row = self._row_of(int(sample_id))

@@ -1,0 +1,260 @@
+"""The sound map: a 2-D map on which loops that sound alike sit together (t-SNE).
+
+The PCA map (`projection`) shows the two directions along which the library varies most; on
+the 501 loops of the shared scenarios it kept 20 % of each loop's 10 nearest loops (L1, in the
+detectors' standardised space) among its 10 nearest on the map. A t-SNE of the same space,
+with the same L1 distance, kept 66 % (Euclidean t-SNE 60 %): packs and kinds of sound become
+islands, and a loop that fits nowhere sits alone. That is the map sample browsers draw.
+
+t-SNE is openTSNE's (FFT-accelerated, Annoy neighbours, deterministic for a seed), not
+scikit-learn's, whose Barnes-Hut t-SNE takes many minutes at 100,000 loops where openTSNE
+takes about three on two cores, and cannot be stopped between iterations. It runs as a job
+(cancellable between chunks of iterations) and the positions are kept in the library
+(`map_points`), so a library's map is drawn once. Loops embedded after it are placed beside
+their nearest drawn loops until so many are that the map is due to be drawn again.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from anomalizer_desktop.core.analysis.nearest import nearest_rows
+from anomalizer_desktop.core.analysis.projection import (
+    MAX_LOOPS_FOR_SCALING,
+    MapProjection,
+)
+from anomalizer_desktop.core.detector.preprocess import Standardizer
+from anomalizer_desktop.core.embedding.base import UnknownEmbedderError
+from anomalizer_desktop.core.embedding.info import embedder_info
+from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
+from anomalizer_desktop.core.library.map_points import (
+    read_map_points,
+    save_map_points,
+    usable_ids,
+)
+from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.parallel import default_workers
+from anomalizer_desktop.core.text import quantity
+
+#: below this many loops there is no sound map (t-SNE needs neighbours to keep): the PCA map
+MIN_LOOPS = 10
+#: t-SNE's perplexity (about how many neighbours each loop keeps close); less for tiny libraries
+PERPLEXITY = 30.0
+#: openTSNE's usual schedule: iterations with early exaggeration, then without
+EARLY_ITERATIONS, ITERATIONS = 250, 500
+#: iterations between progress reports and chances to cancel
+CHUNK = 25
+#: the loops placed beside their neighbours (embedded after the map was drawn) may make up this
+#: share of the map before it is due to be drawn again
+REDRAW_SHARE = 0.2
+#: a loop drawn after the map goes to the mean position of this many nearest drawn loops
+NEIGHBOURS = 3
+#: the seed of every drawing: the same loops give the same map
+SEED = 0
+#: from this many loops on, the FFT-interpolated gradient instead of Barnes-Hut (openTSNE
+#: switches at 10,000; on 2 cores BH took 8.4 s against FFT's 9.0 s at 3,000 loops, and 25.2 s
+#: against 13.0 s at 8,000, FFT's fixed cost being some 8 s)
+FFT_FROM = 4_000
+
+
+class SoundMapError(AnomalizerError):
+    """The sound map cannot be drawn (too few embedded loops)."""
+
+
+@dataclass
+class SoundMapDrawn:
+    """What a drawing did."""
+
+    embedder: str
+    loops: int = 0
+    seconds: float = 0.0
+    cancelled: bool = False
+
+    @property
+    def summary(self) -> str:
+        if self.cancelled:
+            return "drawing the sound map was cancelled; the map is as it was"
+        return f"drew the sound map of {quantity(self.loops, 'loop')} in {self.seconds:.1f} s"
+
+
+def perplexity_for(loops: int) -> float:
+    """PERPLEXITY, or less where a library is too small for it (openTSNE needs at least
+    3 x perplexity + 1 loops, and says so on stdout when it has to lower it)."""
+    return float(min(PERPLEXITY, max(1.0, (loops - 1) / 3)))
+
+
+#: up to this many loops each loop's neighbours are found exactly (every L1 distance); above,
+#: with an Annoy index (openTSNE's own choice of approximate search)
+EXACT_UP_TO = 2_000
+#: loops whose neighbours one task of the search finds (between checks for Cancel)
+QUERY_CHUNK = 1_000
+
+
+def _exact_neighbours(z: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.metrics import pairwise_distances
+
+    distances = pairwise_distances(z, metric="manhattan")
+    np.fill_diagonal(distances, np.inf)  # not its own neighbour (a copy elsewhere still is)
+    rows = np.argsort(distances, axis=1, kind="stable")[:, :k]
+    return rows, np.take_along_axis(distances, rows, axis=1)
+
+
+def _neighbours(
+    z: np.ndarray, k: int, cancel: CancelToken | None
+) -> Job[tuple[np.ndarray, np.ndarray] | None]:
+    """Each row's `k` nearest other rows by L1 distance, and those distances; None when
+    cancelled. Above EXACT_UP_TO rows through an Annoy index whose queries run a chunk at a
+    time on the cores (at 100,000 x 308 on 2 cores: index 6 s, queries some 30 s), so Cancel
+    is heard within a second or two rather than after the whole search."""
+    if len(z) <= EXACT_UP_TO:
+        return _exact_neighbours(z, k)
+    from concurrent.futures import ThreadPoolExecutor
+
+    from openTSNE.dependencies.annoy import AnnoyIndex
+
+    index = AnnoyIndex(z.shape[1], "manhattan")
+    index.set_seed(SEED + 1)
+    for i, row in enumerate(z):
+        index.add_item(i, row)
+    index.build(50, n_jobs=default_workers())  # openTSNE's 50 trees
+    rows = np.zeros((len(z), k), np.int64)
+    distances = np.zeros((len(z), k), np.float64)
+
+    def query(start: int) -> int:
+        for i in range(start, min(start + QUERY_CHUNK, len(z))):
+            found, far = index.get_nns_by_item(i, k + 1, include_distances=True)
+            if found and found[0] == i:  # itself first, as a rule
+                found, far = found[1:], far[1:]
+            rows[i], distances[i] = found[:k], far[:k]
+        return min(start + QUERY_CHUNK, len(z))
+
+    starts = list(range(0, len(z), QUERY_CHUNK))
+    with ThreadPoolExecutor(default_workers()) as pool:
+        for done in pool.map(query, starts):
+            if cancel is not None and cancel.cancelled:
+                pool.shutdown(cancel_futures=True)
+                return None
+            yield Progress(done, len(z), "sound map: finding each loop's nearest loops")
+    return rows, distances
+
+
+def draw(z: np.ndarray, cancel: CancelToken | None = None) -> Job[np.ndarray | None]:
+    """The (n, 2) float32 t-SNE positions of the rows of `z` (standardised vectors; L1
+    distances), or None when cancelled. Yields Progress while it finds each loop's
+    neighbours, then per CHUNK iterations."""
+    from openTSNE import TSNE  # a second's import, in the job's thread only
+    from openTSNE.affinity import PerplexityBasedNN
+    from openTSNE.nearest_neighbors import PrecomputedNeighbors
+
+    z = np.ascontiguousarray(z, dtype=np.float32)
+    yield Progress(0, len(z), "sound map: finding each loop's nearest loops")
+    perplexity = perplexity_for(len(z))
+    found = yield from _neighbours(z, min(len(z) - 1, int(3 * perplexity)), cancel)
+    if found is None:
+        return None
+    affinities = PerplexityBasedNN(
+        perplexity=perplexity,
+        knn_index=PrecomputedNeighbors(*found),
+        n_jobs=default_workers(),
+        random_state=SEED,
+    )
+    tsne = TSNE(
+        negative_gradient_method="bh" if len(z) < FFT_FROM else "fft",
+        n_jobs=default_workers(),
+        random_state=SEED,
+        verbose=False,
+    )
+    embedding = tsne.prepare_initial(z, affinities=affinities)
+    total = EARLY_ITERATIONS + ITERATIONS
+    done = 0
+    for iterations, exaggeration, momentum in (
+        (EARLY_ITERATIONS, tsne.early_exaggeration, tsne.initial_momentum),
+        (ITERATIONS, tsne.exaggeration, tsne.final_momentum),
+    ):
+        for _ in range(0, iterations, CHUNK):
+            if cancel is not None and cancel.cancelled:
+                return None
+            embedding = embedding.optimize(
+                n_iter=CHUNK, exaggeration=exaggeration, momentum=momentum, inplace=True
+            )
+            done += CHUNK
+            yield Progress(done, total, "sound map: placing the loops")
+    return np.asarray(embedding, dtype=np.float32)
+
+
+def draw_sound_map(
+    store: Store, embedder: str = "dsp", cancel: CancelToken | None = None
+) -> Job[SoundMapDrawn]:
+    """Draw the sound map of every usable loop embedded by `embedder` and keep it in the
+    library (replacing the one before, in one transaction)."""
+    started = time.perf_counter()
+    try:
+        info = embedder_info(store, embedder)
+    except UnknownEmbedderError:
+        raise SoundMapError(f"no loops are embedded with {embedder} yet: embed them") from None
+    ids, x = store.feature_matrix(info.id, info.version)
+    if len(ids) < MIN_LOOPS:
+        raise SoundMapError(
+            f"a sound map needs at least {MIN_LOOPS} embedded loops ({len(ids)} are)"
+        )
+    z = Standardizer.fit_on_sample(x, info.groups, MAX_LOOPS_FOR_SCALING).transform(x)
+    del x
+    xy = yield from draw(z, cancel)
+    if xy is None:
+        return SoundMapDrawn(info.id, cancelled=True)
+    save_map_points(store, info.id, info.version, ids, xy)
+    return SoundMapDrawn(info.id, len(ids), time.perf_counter() - started)
+
+
+def place_beside(drawn_xy: np.ndarray, neighbours: list[np.ndarray]) -> np.ndarray:
+    """(n, 2) float32 positions: each at the mean position of its neighbours (rows of
+    `drawn_xy`); one without neighbours at the map's centre. A loop whose nearest loops sit on
+    two islands lands between them, which is what it is."""
+    centre = drawn_xy.mean(axis=0) if len(drawn_xy) else np.zeros(2, np.float32)
+    placed = np.empty((len(neighbours), 2), np.float32)
+    for i, rows in enumerate(neighbours):
+        placed[i] = drawn_xy[rows].mean(axis=0) if len(rows) else centre
+    return placed
+
+
+def sound_map(store: Store, embedder: str = "dsp") -> MapProjection | None:
+    """The library's sound map for `embedder`'s current version, or None when it has not been
+    drawn (or none of its points is current). Loops without a current point (embedded after
+    the drawing) are placed beside their NEIGHBOURS nearest drawn loops; the map's `placed`
+    says how many."""
+    try:
+        info = embedder_info(store, embedder)
+    except UnknownEmbedderError:
+        return None
+    drawn_ids, drawn_xy = read_map_points(store, info.id, info.version)
+    if len(drawn_ids) == 0:
+        return None
+    ids = usable_ids(store, info.id, info.version)
+    if np.array_equal(ids, drawn_ids):  # every loop drawn: no vector needs reading
+        return MapProjection(ids, drawn_xy, (0.0, 0.0), kind="sound")
+    ids, x = store.feature_matrix(info.id, info.version)
+    at = np.searchsorted(drawn_ids, ids).clip(max=len(drawn_ids) - 1)
+    has_point = drawn_ids[at] == ids
+    xy = np.zeros((len(ids), 2), np.float32)
+    xy[has_point] = drawn_xy[at[has_point]]
+    new = np.flatnonzero(~has_point)
+    if len(new):
+        z = Standardizer.fit_on_sample(x, info.groups, MAX_LOOPS_FOR_SCALING).transform(x)
+        reference = np.flatnonzero(has_point)
+        found = nearest_rows(z[reference], z[new], NEIGHBOURS)
+        xy[new] = place_beside(xy[reference], [rows for rows, _ in found])
+    return MapProjection(ids, xy, (0.0, 0.0), kind="sound", placed=len(new))
+
+
+def due_for_drawing(projection: MapProjection | None, loops: int) -> bool:
+    """Whether the sound map should be drawn (again): there is none yet, or the loops placed
+    beside their neighbours since the drawing make up more than REDRAW_SHARE of it."""
+    if loops < MIN_LOOPS:
+        return False
+    if projection is None or projection.kind != "sound":
+        return True
+    return projection.placed > REDRAW_SHARE * max(1, len(projection.ids))
