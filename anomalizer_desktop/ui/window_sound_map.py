@@ -14,6 +14,9 @@ from anomalizer_desktop.core.analysis.sound_map import MIN_LOOPS, due_for_drawin
 from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.closing import unless_closed
 
+#: what the map's caption says while the sound map is drawn
+DRAWING = "(Drawing the sound map: it shows when done.)"
+
 #: the jobs the drawing waits for (they change what is to be drawn, and need the cores)
 WAITS_FOR = ("scan", "embed", "train", "score", "demo", "repair")
 
@@ -36,22 +39,31 @@ class SoundMapDrawing:
         self.reload()
 
     def _map_shown(self, projection) -> None:
-        """After a reload: the box and axes say which map shows, and the sound map is drawn
-        when it is due and nothing else needs the cores."""
+        """After a reload: the box and axes say which map shows, the caption why it is not the
+        one chosen, and the sound map is drawn when it is due and nothing else needs the
+        cores."""
         kind = self.map_kind()
         self.map.set_kind(kind)
         self.map.show_axes(projection.kind != "sound")
-        if kind != "sound":
+        self.map.set_note(self._sound_map_note(kind, projection))
+        if kind != "sound" or not due_for_drawing(projection, len(projection.ids)):
             return
-        loops = len(projection.ids)
-        if not due_for_drawing(projection, loops):
+        if self._sound_map_declined == (self.embedder_name(), len(projection.ids)):
             return
-        declined = (self.embedder_name(), loops)
-        if self._sound_map_declined == declined or self._chain:
-            return
-        if any(self.runner.running(other) for other in WAITS_FOR):
+        if self._chain or any(self.runner.running(other) for other in WAITS_FOR):
             return  # the reload after that job comes back here
         self.draw_sound_map()
+
+    def _sound_map_note(self, kind: str, projection) -> str:
+        if self.runner.running("map") is not None:
+            return DRAWING
+        if kind != "sound" or projection.kind == "sound" or not len(projection.ids):
+            return ""
+        if len(projection.ids) < MIN_LOOPS:
+            return f"(A sound map needs at least {MIN_LOOPS} loops: the main directions show.)"
+        if self._sound_map_declined is not None:
+            return "(The sound map was not drawn: View > Draw the sound map again draws it.)"
+        return "(The sound map is drawn once the library's jobs are done.)"
 
     def redraw_sound_map(self):
         """View > Draw the sound map again: draw it anew now, and show it once drawn."""
@@ -78,8 +90,7 @@ class SoundMapDrawing:
         )
         if handle is not None:
             handle.failed.connect(lambda _message: self._sound_map_failed(embedder, loops))
-            if not self.map.caption.text().endswith("(Drawing the sound map…)"):
-                self.map.caption.setText(f"{self.map.caption.text()} (Drawing the sound map…)")
+            self.map.set_note(DRAWING)
         return handle
 
     @unless_closed
@@ -98,4 +109,4 @@ class SoundMapDrawing:
     @unless_closed
     def _sound_map_failed(self, embedder: str, loops: int) -> None:
         self._sound_map_declined = (embedder, loops)
-        self.reload()  # the caption loses its "(Drawing…)"
+        self.reload()  # the caption says it was not drawn

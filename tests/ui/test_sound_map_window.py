@@ -57,11 +57,15 @@ def test_a_cancelled_drawing_is_not_started_again_by_itself(qtbot, window, monke
     monkeypatch.setattr(sound_map, "draw", endless)
     window.map.kind_box.setCurrentIndex(window.map.kind_box.findData("sound"))
     qtbot.waitUntil(lambda: window.runner.running("map") is not None, timeout=20_000)
-    assert window.map.caption.text().endswith("(Drawing the sound map…)")
+    assert window.map.caption.text().endswith("(Drawing the sound map: it shows when done.)")
     window.runner.running("map").cancel()
     _idle(qtbot, window)
     assert window._map_projection.kind == "pca"  # the main directions meanwhile
     assert "cancelled" in window.statusBar().currentMessage()
+    assert window.map.kind_box.currentText() == "Sound map"  # the choice stays; the caption:
+    assert "The sound map was not drawn: View > Draw the sound map again" in (
+        window.map.caption.text()
+    )
     window.reload()  # a reload (after a flag, a training...) does not start it again
     _idle(qtbot, window)
     assert window._map_projection.kind == "pca"

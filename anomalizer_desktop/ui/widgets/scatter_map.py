@@ -214,6 +214,7 @@ class ScatterMap(QWidget):
         self._drawn: dict[tuple[int, str], np.ndarray | None] = {}
         self._shown: np.ndarray | None = None  # rows the table's filter shows (None: all)
         self._caption = ""
+        self._note = ""  # said after the caption: why the map chosen is not the one shown
         #: layers still to set, a batch per event-loop turn (see PROGRESSIVE_POINTS)
         self._pending: list[tuple[tuple[int, str], np.ndarray]] = []
         self._pending_timer = QTimer(self, singleShot=True, interval=0)
@@ -289,14 +290,21 @@ class ScatterMap(QWidget):
         self._update_caption()
         self._redraw()
 
+    def set_note(self, note: str) -> None:
+        """Say `note` after the caption ("" for none): the sound map being drawn, say."""
+        if note != self._note:
+            self._note = note
+            self._update_caption()
+
     def _update_caption(self) -> None:
+        caption = f"{self._caption} {self._note}" if self._note else self._caption
         if self._shown is None:
-            self.caption.setText(self._caption)
+            self.caption.setText(caption)
             return
         count = int(self._shown.sum())
         self.caption.setText(
             f"{count} of {len(self.ids)} loops on the map match the filter; the others are"
-            f" faint. {self._caption}"
+            f" faint. {caption}"
         )
 
     def update_style(self, percentile=None, flags=None) -> None:
