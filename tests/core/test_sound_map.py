@@ -202,3 +202,13 @@ def test_the_approximate_search_of_a_big_library_finds_the_neighbours_and_stops_
     next(job)
     token.cancel()
     assert run_job(job) is None
+
+
+def test_loops_that_are_all_the_same_sound_make_one_point_not_nan(store):
+    same = np.ones((12, 16), np.float32)  # twelve copies of one sound
+    _add_loops(store, same)
+    run_job(draw_sound_map(store, EMBEDDER))
+    _, xy = read_map_points(store, EMBEDDER, "1")
+    assert np.isfinite(xy).all() and np.ptp(xy, axis=0).max() == 0
+    copies = np.r_[np.repeat(same[:1] * 3, 15, axis=0), _islands(per_island=5)[0]]
+    assert np.isfinite(run_job(sound_map_module.draw(copies))).all()  # half of them copies

@@ -151,6 +151,8 @@ def draw(z: np.ndarray, cancel: CancelToken | None = None) -> Job[np.ndarray | N
     from openTSNE.nearest_neighbors import PrecomputedNeighbors
 
     z = np.ascontiguousarray(z, dtype=np.float32)
+    if not len(z) or np.ptp(z, axis=0).max() <= 0:  # every loop the same sound: one point
+        return np.zeros((len(z), 2), np.float32)  # (t-SNE's start, a PCA, would divide by 0)
     yield Progress(0, len(z), "sound map: finding each loop's nearest loops")
     perplexity = perplexity_for(len(z))
     found = yield from _neighbours(z, min(len(z) - 1, int(3 * perplexity)), cancel)
@@ -183,7 +185,10 @@ def draw(z: np.ndarray, cancel: CancelToken | None = None) -> Job[np.ndarray | N
             )
             done += CHUNK
             yield Progress(done, total, "sound map: placing the loops")
-    return np.asarray(embedding, dtype=np.float32)
+    xy = np.asarray(embedding, dtype=np.float32)
+    if not np.isfinite(xy).all():  # never seen; a map of NaN would draw nothing, silently
+        raise SoundMapError("the sound map could not be drawn (t-SNE went astray)")
+    return xy
 
 
 def draw_sound_map(
