@@ -6,7 +6,9 @@ run in worker threads, so the window appears without waiting for them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from anomalizer_desktop.core.detector.freshness import SCORE, ScoreStatus, score_status
 from anomalizer_desktop.core.detector.spec import ModelSpec
@@ -28,6 +30,8 @@ class Snapshot:
     embedded: int
     scores: ScoreStatus | None = None  # whether the scores on show are current
     folders: FolderTree | None = None  # the library's folders, for the Folders panel
+    #: names of the folders whose loops gather on the sound map (`map_labels`); [] on PCA
+    map_labels: list = field(default_factory=list)
 
 
 def load_snapshot(store: Store, embedder: str = "dsp", map_kind: str = "pca") -> Snapshot:
@@ -51,7 +55,18 @@ def load_snapshot(store: Store, embedder: str = "dsp", map_kind: str = "pca") ->
         len(projection.ids),
         score_status(store, embedder),
         folders,
+        _map_labels(library, projection),
     )
+
+
+def _map_labels(library: LibraryData, projection) -> list:
+    """The sound map's folder names (none on the PCA map, whose islands are not islands)."""
+    from anomalizer_desktop.core.analysis.map_labels import island_labels
+
+    if projection.kind != "sound":
+        return []
+    rows, found = library.rows_of_ids(projection.ids)
+    return island_labels(np.asarray(projection.xy)[found], [library.folders[r] for r in rows])
 
 
 def score_status_job(embedder: str):

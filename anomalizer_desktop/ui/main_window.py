@@ -267,6 +267,7 @@ class MainWindow(
             dict(zip(ids.tolist(), values_at(lib.names, order), strict=True)),
             snapshot.projection.caption,
         )
+        self.map.set_labels(snapshot.map_labels)
         self._map_rows = order
         self._map_projection = snapshot.projection  # to place loops from outside on it
         self._map_shown(snapshot.projection)

@@ -212,3 +212,24 @@ def test_many_new_points_fill_in_a_batch_of_layers_per_turn(qtbot, view, monkeyp
     qtbot.waitUntil(lambda: not view.filling_in(), timeout=5_000)
     shown = np.concatenate([layer.getData()[0] for layer in view._layers.values()])
     assert np.allclose(np.sort(shown), np.sort(moved[:, 0]))
+
+
+def test_folder_names_go_on_the_map_over_the_points_and_are_replaced(view):
+    from anomalizer_desktop.core.analysis.map_labels import MapLabel
+
+    xy = np.array([[0, 0], [1, 1], [10, 10], [11, 11]], np.float32)
+    view.set_points(np.arange(4), xy, np.full(4, 50.0), [None] * 4, {}, "")
+    view.set_labels(
+        [MapLabel("Kicks", 0.5, 0.5, 2, "/s/Kicks"), MapLabel("Pads", 10.5, 10.5, 2, "/s/Pads")]
+    )
+    assert view.label_texts() == ["Kicks", "Pads"]
+    kicks = view._labels[0]
+    assert (kicks.pos().x(), kicks.pos().y()) == (0.5, 0.5) and kicks.zValue() > 0
+    assert "/s/Kicks" in kicks.toolTip() and "2 of its loops gather here" in kicks.toolTip()
+    low, high = view.viewbox.viewRange()[0]
+    view.set_labels([MapLabel("Far", 1000.0, 1000.0, 5, "/s/Far")])  # never stretches the view
+    assert view.label_texts() == ["Far"] and view.viewbox.viewRange()[0] == [low, high]
+    view.set_labels([])
+    assert view.label_texts() == [] and not [
+        item for item in view.plot.items if item.__class__.__name__ == "TextItem"
+    ]

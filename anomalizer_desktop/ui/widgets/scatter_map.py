@@ -19,6 +19,7 @@ import gc
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from anomalizer_desktop.core.analysis.sound_map import place_beside
@@ -215,6 +216,7 @@ class ScatterMap(QWidget):
         self._shown: np.ndarray | None = None  # rows the table's filter shows (None: all)
         self._caption = ""
         self._note = ""  # said after the caption: why the map chosen is not the one shown
+        self._labels: list[pg.TextItem] = []  # folder names on the sound map (`set_labels`)
         #: layers still to set, a batch per event-loop turn (see PROGRESSIVE_POINTS)
         self._pending: list[tuple[tuple[int, str], np.ndarray]] = []
         self._pending_timer = QTimer(self, singleShot=True, interval=0)
@@ -289,6 +291,32 @@ class ScatterMap(QWidget):
         self._shown = shown
         self._update_caption()
         self._redraw()
+
+    def set_labels(self, labels) -> None:
+        """Name the folders whose loops gather on the map (core `MapLabel`s; [] for none),
+        over the points, never stretching the view."""
+        for item in self._labels:
+            self.plot.removeItem(item)
+        self._labels = []
+        font = QFont()
+        font.setPointSizeF(8.5)
+        font.setBold(True)
+        for label in labels:
+            item = pg.TextItem(
+                label.text, color=(232, 234, 237), anchor=(0.5, 0.5), fill=(30, 31, 34, 170)
+            )
+            item.setFont(font)
+            item.setToolTip(
+                f"{label.folder}\n{label.loops} of its loops gather here; one of its loops far"
+                " from here does not sound like the rest of it"
+            )
+            item.setPos(label.x, label.y)
+            item.setZValue(900)  # over the points, under the tried loops' diamonds
+            self.plot.addItem(item, ignoreBounds=True)
+            self._labels.append(item)
+
+    def label_texts(self) -> list[str]:
+        return [item.textItem.toPlainText() for item in self._labels]
 
     def set_note(self, note: str) -> None:
         """Say `note` after the caption ("" for none): the sound map being drawn, say."""

@@ -1,0 +1,71 @@
+"""Folder names on the sound map: a folder whose loops make an island is named on it
+(core.analysis.map_labels)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from anomalizer_desktop.core.analysis.map_labels import MAX_LABELS, island_labels
+
+
+def _island(centre, count, seed):
+    rng = np.random.default_rng(seed)
+    return np.asarray(centre, float) + rng.normal(scale=1.0, size=(count, 2))
+
+
+def test_folders_that_make_islands_are_named_on_them_and_a_spread_folder_is_not():
+    xy = np.r_[
+        _island((0, 0), 30, 1),
+        _island((40, 0), 20, 2),
+        _island((0, 40), 12, 3),
+        np.random.default_rng(4).uniform(-5, 45, size=(15, 2)),  # everywhere
+    ]
+    folders = ["/s/Kicks"] * 30 + ["/s/Pads"] * 20 + ["/s/Vox"] * 12 + ["/s/Everything"] * 15
+    labels = island_labels(xy, folders)
+    assert [label.text for label in labels] == ["Kicks", "Pads", "Vox"]  # biggest first
+    for label, centre in zip(labels, [(0, 0), (40, 0), (0, 40)], strict=True):
+        assert np.hypot(label.x - centre[0], label.y - centre[1]) < 3  # on its island
+    assert [label.loops for label in labels] == [30, 20, 12]
+    assert labels[0].folder == "/s/Kicks"
+
+
+def test_an_island_is_named_once_by_its_biggest_folder_and_same_names_get_their_parent():
+    xy = np.r_[
+        _island((0, 0), 10, 1),
+        _island((0, 0), 10, 2),
+        _island((50, 50), 12, 3),
+        _island((-50, 50), 12, 4),
+    ]
+    folders = (
+        ["/lib/Pack A/Kicks"] * 10
+        + ["/lib/Pack A/Snares"] * 10  # mingled with the kicks: Pack A's island
+        + ["/lib/Pack B/Drums"] * 12
+        + ["/lib/Pack C/Drums"] * 12
+    )
+    texts = [label.text for label in island_labels(xy, folders)]
+    assert texts[0] == "Pack A"
+    assert "Kicks" not in texts and "Snares" not in texts  # the pack names their island
+    assert "Pack B/Drums" in texts or "Pack B" in texts
+    assert "lib" not in texts  # the whole library is no island
+
+
+def test_few_loops_many_folders_and_odd_input():
+    assert island_labels(np.zeros((3, 2)), ["/a"] * 3) == []
+    assert island_labels(np.zeros((20, 2)), ["/a"] * 20) == []  # one point: no extent
+    assert island_labels(np.zeros((20, 2)), ["/a"] * 19) == []  # not one folder per point
+    many = np.r_[tuple(_island((100 * (i % 5), 100 * (i // 5)), 6, i) for i in range(20))]
+    folders = [f"/s/Folder {i:02d}" for i in range(20) for _ in range(6)]
+    assert len(island_labels(many, folders)) == MAX_LABELS
+    tiny = np.r_[_island((0, 0), 4, 1), _island((30, 0), 30, 2), _island((0, 30), 20, 3)]
+    folders = ["/s/Tiny"] * 4 + ["/s/Big"] * 30 + ["/s/Other"] * 20  # 4 loops: too few
+    assert [label.text for label in island_labels(tiny, folders)] == ["Big", "Other"]
+
+
+def test_a_pack_whose_folders_sit_apart_is_no_island_but_its_folders_are():
+    centres = [(0, 0), (60, 0), (0, 60), (60, 60)]
+    xy = np.r_[tuple(_island(c, 12, i) for i, c in enumerate(centres))]
+    folders = [
+        f"/s/{pack}/{kind}" for pack in ("A", "B") for kind in ("Kicks", "Pads") for _ in range(12)
+    ]
+    texts = sorted(label.text for label in island_labels(xy, folders))
+    assert texts == ["A/Kicks", "A/Pads", "B/Kicks", "B/Pads"]  # the same names: their packs'
