@@ -176,6 +176,7 @@ class MainWindow(
         self.map.selection_made.connect(self.select_ids)
         self.map.activated.connect(self._play_id)
         self.map.kind_chosen.connect(self._map_kind_chosen)
+        self.map.label_clicked.connect(self.show_folder)
         self.play_button.clicked.connect(self.toggle_play)
         self.loop_box.toggled.connect(self._set_loop)
         self.autoplay_box.toggled.connect(lambda on: self.settings.set("autoplay", on))

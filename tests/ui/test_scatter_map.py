@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtWidgets import QApplication
 
 
@@ -229,6 +229,21 @@ def test_folder_names_go_on_the_map_over_the_points_and_are_replaced(view):
     low, high = view.viewbox.viewRange()[0]
     view.set_labels([MapLabel("Far", 1000.0, 1000.0, 5, "/s/Far")])  # never stretches the view
     assert view.label_texts() == ["Far"] and view.viewbox.viewRange()[0] == [low, high]
+    clicked = []
+    view.label_clicked.connect(clicked.append)
+
+    class Click:
+        accepted = False
+
+        def button(self):
+            return Qt.MouseButton.LeftButton
+
+        def accept(self):
+            self.accepted = True
+
+    click = Click()
+    view._labels[0].mouseClickEvent(click)  # a click on a name chooses its folder
+    assert clicked == ["/s/Far"] and click.accepted
     view.set_labels([])
     assert view.label_texts() == [] and not [
         item for item in view.plot.items if item.__class__.__name__ == "TextItem"

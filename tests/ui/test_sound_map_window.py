@@ -37,6 +37,10 @@ def test_choosing_the_sound_map_draws_it_once_and_keeps_it(qtbot, window):
     assert window.map.caption.text().startswith("Sound map: loops that sound alike sit together")
     assert window.map.kind_box.currentText() == "Sound map"
     assert window.map.label_texts() == []  # one folder, the whole library: no island of its own
+    folder = str(window.model.library.folders[0])
+    window.map.label_clicked.emit(folder)  # a folder's name clicked: its loops shown
+    assert window.chosen_folder == folder and window.folder_panel.chosen_path() == folder
+    window.show_folder(None)
     drawn_at = window.store.execute("SELECT MAX(drawn_at) FROM map_points").fetchone()
     # the main directions at a choice; back to the sound map: the kept one, not drawn again
     window.map.kind_box.setCurrentIndex(window.map.kind_box.findData("pca"))

@@ -126,12 +126,27 @@ class _SelectableViewBox(pg.ViewBox):
         super().mouseDragEvent(ev, axis)
 
 
+class _FolderName(pg.TextItem):
+    """A folder's name on the map; a click on it chooses the folder (as the Folders panel)."""
+
+    def __init__(self, folder: str, on_click, text: str) -> None:
+        super().__init__(text, color=(232, 234, 237), anchor=(0.5, 0.5), fill=(30, 31, 34, 170))
+        self.folder, self._on_click = folder, on_click
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def mouseClickEvent(self, ev) -> None:
+        if ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            self._on_click(self.folder)
+
+
 class ScatterMap(QWidget):
     selection_made = Signal(list)  # sample ids the user picked on the map
     activated = Signal(int)  # a double-clicked sample id (play it)
     #: a loop from outside (show_visitors) clicked: its index, and whether it was a double-click
     visitor_clicked = Signal(int, bool)
     kind_chosen = Signal(str)  # the user chose another map in the box ("sound" or "pca")
+    label_clicked = Signal(str)  # a folder's name on the map clicked: the folder's path
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -302,13 +317,11 @@ class ScatterMap(QWidget):
         font.setPointSizeF(8.5)
         font.setBold(True)
         for label in labels:
-            item = pg.TextItem(
-                label.text, color=(232, 234, 237), anchor=(0.5, 0.5), fill=(30, 31, 34, 170)
-            )
+            item = _FolderName(label.folder, self.label_clicked.emit, label.text)
             item.setFont(font)
             item.setToolTip(
                 f"{label.folder}\n{label.loops} of its loops gather here; one of its loops far"
-                " from here does not sound like the rest of it"
+                " from here does not sound like the rest of it. Click to show only its loops."
             )
             item.setPos(label.x, label.y)
             item.setZValue(900)  # over the points, under the tried loops' diamonds
