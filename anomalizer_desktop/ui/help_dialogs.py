@@ -68,7 +68,9 @@ def shortcuts_html() -> str:
         "table's header to hide or show columns; drag a header to move one. Drag rows out of "
         "the table into your DAW. In the Folders panel a click on a folder shows its loops, "
         "Return there goes to its first loop, and Unusual sorts the folders by their share "
-        "of unusual loops.</p>"
+        "of unusual loops. On the map, Shift-drag selects loops, a double-click plays one, "
+        "and a click on a folder's name shows its loops; the box under the map switches "
+        "between the sound map and the main directions.</p>"
     )
 
 
