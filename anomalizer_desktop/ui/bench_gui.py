@@ -185,6 +185,7 @@ def bench_gui(rows: int = 100_000, embed_files: int = 120) -> dict:
         scatter.close()
         report.update(_filter_with_everything_selected(app, library, rows))
         report.update(_embed_stall(app, Path(work), embed_files, JobRunner))
+        report.update(_sound_map_stall(app, Path(work), JobRunner))
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return report
 
@@ -372,6 +373,36 @@ def _embed_stall(app, work: Path, files: int, runner_cls) -> dict:
         "embed_s": round(seconds, 2),
         "ui_max_gap_ms_during_embed": gaps.longest(),
         "ui_p99_gap_ms_during_embed": gaps.p99(),
+    }
+
+
+#: loops of the library whose sound map is drawn while the window's stalls are measured
+#: (the FFT gradient, as a big library's; 100,000 loops would take minutes: `bench map`)
+MAP_STALL_LOOPS = 5_000
+
+
+def _sound_map_stall(app, work: Path, runner_cls) -> dict:
+    """Longest event-loop gap while the sound map is drawn in the background."""
+    from anomalizer_desktop.ui import jobs
+
+    library = work / "map.sqlite"
+    build_synthetic_library(library, MAP_STALL_LOOPS)
+    runner = runner_cls(str(library))
+    gaps = _Gaps()
+    done = []
+    t = time.perf_counter()
+    handle = runner.start("map", jobs.sound_map_job("dsp"))
+    handle.done.connect(lambda: done.append(True))
+    gaps.start()
+    while not done:
+        app.processEvents()
+        time.sleep(0.001)
+    gaps.stop()
+    return {
+        "sound_map_loops": MAP_STALL_LOOPS,
+        "sound_map_s": round(time.perf_counter() - t, 2),
+        "ui_max_gap_ms_during_sound_map": gaps.longest(),
+        "ui_p99_gap_ms_during_sound_map": gaps.p99(),
     }
 
 

@@ -30,6 +30,7 @@ from anomalizer_desktop.core.detector.preprocess import Standardizer
 from anomalizer_desktop.core.embedding.base import UnknownEmbedderError
 from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.gc_freeze import freeze_after_imports
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.map_points import (
     read_map_points,
@@ -149,6 +150,10 @@ def draw(z: np.ndarray, cancel: CancelToken | None = None) -> Job[np.ndarray | N
     from openTSNE import TSNE  # a second's import, in the job's thread only
     from openTSNE.affinity import PerplexityBasedNN
     from openTSNE.nearest_neighbors import PrecomputedNeighbors
+
+    # what the imports built out of the collector's full passes now, not after the job: one
+    # such pass during the drawing held the window's thread 100 ms (`core.gc_freeze`)
+    freeze_after_imports()
 
     z = np.ascontiguousarray(z, dtype=np.float32)
     if not len(z) or np.ptp(z, axis=0).max() <= 0:  # every loop the same sound: one point
