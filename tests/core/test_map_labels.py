@@ -69,3 +69,15 @@ def test_a_pack_whose_folders_sit_apart_is_no_island_but_its_folders_are():
     ]
     texts = sorted(label.text for label in island_labels(xy, folders))
     assert texts == ["A/Kicks", "A/Pads", "B/Kicks", "B/Pads"]  # the same names: their packs'
+
+
+def test_a_big_map_is_judged_on_a_sample_and_counts_every_loop(monkeypatch):
+    from anomalizer_desktop.core.analysis import map_labels
+
+    xy = np.r_[_island((0, 0), 60, 1), _island((40, 0), 40, 2), _island((0, 40), 30, 3)]
+    folders = ["/s/Kicks/a"] * 60 + ["/s/Pads"] * 40 + ["/s/Vox"] * 30
+    whole = island_labels(xy, folders)
+    monkeypatch.setattr(map_labels, "SAMPLE", 50)  # every third point judged
+    sampled = island_labels(xy, folders)
+    assert [label.text for label in sampled] == [label.text for label in whole]
+    assert [label.loops for label in sampled] == [60, 40, 30]  # counted on every point
