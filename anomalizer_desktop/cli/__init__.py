@@ -504,6 +504,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = bench_sub.add_parser("gui", parents=[common], help="table/map speed and UI stalls")
     p.add_argument("--rows", type=_at_least_one, default=100_000)
     p.add_argument("--embed-files", type=int, default=120)
+    p.add_argument(
+        "--map-loops",
+        type=_at_least_one,
+        default=5_000,
+        help="loops of the library whose sound map is drawn while the window's stalls are timed",
+    )
     p.set_defaults(func=bench_commands.cmd_bench_gui, needs_store=False)
     return parser
 

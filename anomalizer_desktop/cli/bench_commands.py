@@ -142,15 +142,7 @@ def cmd_bench_scan(args: argparse.Namespace) -> int:
 def cmd_bench_map(args: argparse.Namespace) -> int:
     from anomalizer_desktop.core.analysis.map_bench import bench_map
 
-    report = bench_map(args.rows)
-    if args.json:
-        print_json(report)
-        return 0
-    print(f"Sound map of {report['rows']} made-up loops:")
-    for key, value in report.items():
-        if key != "rows":
-            print(f"  {key:26s} {value}")
-    return 0
+    return _print_report(args, bench_map(args.rows), "Sound map of {rows} made-up loops:")
 
 
 def cmd_bench_gui(args: argparse.Namespace) -> int:
@@ -158,12 +150,19 @@ def cmd_bench_gui(args: argparse.Namespace) -> int:
 
     # The GUI bench needs Qt; it is imported only when asked for, so the CLI stays headless.
     bench_gui = importlib.import_module("anomalizer_desktop.ui.bench_gui").bench_gui
-    report = bench_gui(args.rows, args.embed_files)
+    report = bench_gui(args.rows, args.embed_files, args.map_loops)
+    return _print_report(args, report, "GUI with {rows} rows:")
+
+
+def _print_report(args: argparse.Namespace, report: dict, title: str) -> int:
+    """A bench's figures: one JSON document with --json, else `title` (formatted with the
+    report) and a line per figure."""
     if args.json:
         print_json(report)
         return 0
-    print(f"GUI with {report['rows']} rows:")
+    print(title.format(**report))
+    width = max(len(key) for key in report) + 2
     for key, value in report.items():
         if key != "rows":
-            print(f"  {key:30s} {value}")
+            print(f"  {key:{width}s} {value}")
     return 0

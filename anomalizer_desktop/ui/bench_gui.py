@@ -115,7 +115,9 @@ def _explain(library: Path, model) -> dict:
     return report
 
 
-def bench_gui(rows: int = 100_000, embed_files: int = 120) -> dict:
+def bench_gui(rows: int = 100_000, embed_files: int = 120, map_loops: int = 0) -> dict:
+    """The GUI's figures on a made-up library of `rows` loops; `map_loops` (default
+    MAP_STALL_LOOPS) is the size of the library whose sound map is drawn meanwhile."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
@@ -185,7 +187,7 @@ def bench_gui(rows: int = 100_000, embed_files: int = 120) -> dict:
         scatter.close()
         report.update(_filter_with_everything_selected(app, library, rows))
         report.update(_embed_stall(app, Path(work), embed_files, JobRunner))
-        report.update(_sound_map_stall(app, Path(work), JobRunner))
+        report.update(_sound_map_stall(app, Path(work), JobRunner, map_loops or MAP_STALL_LOOPS))
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return report
 
@@ -356,18 +358,9 @@ def _embed_stall(app, work: Path, files: int, runner_cls) -> dict:
     library = work / "embed.sqlite"
     with Store(library) as store:
         run_job(scan(store, [str(folder)]))
-    runner = runner_cls(str(library))
-    gaps = _Gaps()
-    done = []
-    t = time.perf_counter()
-    handle = runner.start("embed", lambda store, cancel: embed(store, "dsp", cancel))
-    handle.done.connect(lambda: done.append(True))
-    gaps.start()
-    while not done:
-        app.processEvents()
-        time.sleep(0.001)
-    gaps.stop()
-    seconds = time.perf_counter() - t
+    gaps, seconds = _gaps_while(
+        app, runner_cls(str(library)), "embed", lambda store, cancel: embed(store, "dsp", cancel)
+    )
     return {
         "embed_files": files,
         "embed_s": round(seconds, 2),
@@ -381,29 +374,36 @@ def _embed_stall(app, work: Path, files: int, runner_cls) -> dict:
 MAP_STALL_LOOPS = 5_000
 
 
-def _sound_map_stall(app, work: Path, runner_cls) -> dict:
-    """Longest event-loop gap while the sound map is drawn in the background."""
+def _sound_map_stall(app, work: Path, runner_cls, loops: int) -> dict:
+    """Longest event-loop gap while the sound map of `loops` loops is drawn in the
+    background."""
     from anomalizer_desktop.ui import jobs
 
     library = work / "map.sqlite"
-    build_synthetic_library(library, MAP_STALL_LOOPS)
-    runner = runner_cls(str(library))
+    build_synthetic_library(library, loops)
+    gaps, seconds = _gaps_while(app, runner_cls(str(library)), "map", jobs.sound_map_job("dsp"))
+    return {
+        "sound_map_loops": loops,
+        "sound_map_s": round(seconds, 2),
+        "ui_max_gap_ms_during_sound_map": gaps.longest(),
+        "ui_p99_gap_ms_during_sound_map": gaps.p99(),
+    }
+
+
+def _gaps_while(app, runner, kind: str, factory) -> tuple[_Gaps, float]:
+    """Run a job of `kind` in `runner` to its end, the event loop turning meanwhile: its gaps,
+    and how long the job took."""
     gaps = _Gaps()
     done = []
     t = time.perf_counter()
-    handle = runner.start("map", jobs.sound_map_job("dsp"))
+    handle = runner.start(kind, factory)
     handle.done.connect(lambda: done.append(True))
     gaps.start()
     while not done:
         app.processEvents()
         time.sleep(0.001)
     gaps.stop()
-    return {
-        "sound_map_loops": MAP_STALL_LOOPS,
-        "sound_map_s": round(time.perf_counter() - t, 2),
-        "ui_max_gap_ms_during_sound_map": gaps.longest(),
-        "ui_p99_gap_ms_during_sound_map": gaps.p99(),
-    }
+    return gaps, time.perf_counter() - t
 
 
 class _Gaps:

@@ -212,3 +212,11 @@ def test_loops_that_are_all_the_same_sound_make_one_point_not_nan(store):
     assert np.isfinite(xy).all() and np.ptp(xy, axis=0).max() == 0
     copies = np.r_[np.repeat(same[:1] * 3, 15, axis=0), _islands(per_island=5)[0]]
     assert np.isfinite(run_job(sound_map_module.draw(copies))).all()  # half of them copies
+
+
+def test_bench_map_prints_its_figures(capsys):
+    assert main(["bench", "map", "--rows", "60", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["rows"] == 60 and report["later_loops"] == 1  # one loop in 100, at least one
+    assert report["draw_s"] >= report["neighbours_s"] >= 0 and report["peak_rss_mb"] > 0
+    assert report["read_kept_map_s"] >= 0 and report["pca_map_s"] >= 0

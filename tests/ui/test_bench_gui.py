@@ -15,7 +15,7 @@ import sys
 def test_bench_gui_prints_every_figure(tmp_path):
     command = [sys.executable, "-m", "anomalizer_desktop.cli", "bench", "gui", "--rows", "300"]
     done = subprocess.run(
-        [*command, "--embed-files", "4", "--json", "-q"],
+        [*command, "--embed-files", "4", "--map-loops", "40", "--json", "-q"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -36,6 +36,7 @@ def test_bench_gui_prints_every_figure(tmp_path):
     assert report["tag_all_loops"] == 300
     assert report["flagged_after"] == report["flagged_before"] > 0
     assert report["embed_files"] == 4 and report["peak_rss_mb"] > 0
+    assert report["sound_map_loops"] == 40 and report["ui_max_gap_ms_during_sound_map"] > 0
     assert report["scatter_points"] == 300 and report["scatter_filled_ms"] >= 0
     # every third loop tagged, one in five of those "keep": rows 15, 30 ... 300
     assert {"tag_filter_ms", "tag_list_from_library_ms"} <= set(timed)
