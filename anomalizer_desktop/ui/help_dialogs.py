@@ -70,7 +70,8 @@ def shortcuts_html() -> str:
         "Return there goes to its first loop, and Unusual sorts the folders by their share "
         "of unusual loops. On the map, Shift-drag selects loops, a double-click plays one, "
         "and a click on a folder's name shows its loops; the box under the map switches "
-        "between the sound map and the main directions.</p>"
+        "between the sound map and the main directions, and with Hover plays on the loop "
+        "under the mouse plays.</p>"
     )
 
 

@@ -177,6 +177,9 @@ class MainWindow(
         self.map.activated.connect(self._play_id)
         self.map.kind_chosen.connect(self._map_kind_chosen)
         self.map.label_clicked.connect(self.show_folder)
+        self.map.hover_box.setChecked(self.settings.get("hover_plays"))
+        self.map.hover_box.toggled.connect(lambda on: self.settings.set("hover_plays", on))
+        self.map.hovered.connect(self._play_id)  # "Hover plays": selected and played
         self.play_button.clicked.connect(self.toggle_play)
         self.loop_box.toggled.connect(self._set_loop)
         self.autoplay_box.toggled.connect(lambda on: self.settings.set("autoplay", on))

@@ -35,6 +35,7 @@ DEFAULTS = {
     "tag_keys": "",  # per library, the tags keys 1 to 9 put on (ui.tag_keys)
     "svdd_ensemble": 5,  # networks a Deep SVDD / SAD run trains (core: spec.SVDD_ENSEMBLE)
     "map_kind": "sound",  # the map shown: "sound" (t-SNE) or "pca" (ui.window_sound_map)
+    "hover_plays": False,  # the map plays the loop under the mouse (ScatterMap.hover_box)
     "folders_sort": "",  # the Folders panel's sort, "column order" (0 1: Unusual, high first)
 }
 

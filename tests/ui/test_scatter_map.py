@@ -248,3 +248,28 @@ def test_folder_names_go_on_the_map_over_the_points_and_are_replaced(view):
     assert view.label_texts() == [] and not [
         item for item in view.plot.items if item.__class__.__name__ == "TextItem"
     ]
+
+
+def test_hover_plays_announces_the_point_the_mouse_rests_on_once(qtbot, view):
+    xy = np.array([[0, 0], [10, 0], [0, 10], [10, 10]], np.float32)
+    view.set_points(np.array([5, 6, 7, 8]), xy, np.full(4, 50.0), [None] * 4, {}, "")
+    qtbot.wait(50)
+    assert view.point_near(QPointF(10, 0)) == 6
+    assert view.point_near(QPointF(10.05, 0.05)) == 6  # a pixel or so off: still that one
+    assert view.point_near(QPointF(5, 5)) is None  # between points: none within reach
+    view.show_only(np.array([True, False, True, True]))
+    assert view.point_near(QPointF(10, 0)) is None  # a point the filter hides: not played
+    view.show_only(None)
+    heard = []
+    view.hovered.connect(heard.append)
+    scene = view.viewbox.mapViewToScene
+    view._mouse_moved(scene(QPointF(0, 10)))  # "Hover plays" off: nothing
+    qtbot.wait(150)
+    assert heard == []
+    view.hover_box.setChecked(True)
+    view._mouse_moved(scene(QPointF(0, 10)))
+    qtbot.waitUntil(lambda: heard == [7], timeout=2000)
+    view._mouse_moved(scene(QPointF(0.02, 10.02)))  # still on it: not played again
+    qtbot.wait(150)
+    view._mouse_moved(scene(QPointF(10, 10)))
+    qtbot.waitUntil(lambda: heard == [7, 8], timeout=2000)

@@ -97,3 +97,17 @@ def test_loops_tried_from_outside_sit_beside_the_loops_they_sound_like(qtbot, wi
         visitors = window.map.visitors.getData()
         assert np.allclose([visitors[0][i], visitors[1][i]], beside, atol=1e-4)
     window.newcomers_dialog.close()
+
+
+def test_hover_plays_selects_and_plays_the_loop_and_is_kept(qtbot, window):
+    played = []
+    window.play_row = lambda row: played.append(window.model.path(row))
+    assert not window.map.hover_box.isChecked()
+    window.map.hover_box.setChecked(True)
+    assert window.settings.get("hover_plays") is True
+    sample_id = int(window.map.ids[3])
+    window.map.hovered.emit(sample_id)
+    assert window.selected_ids() == [sample_id]
+    assert played == [
+        window.model.library.paths[window.model.library.rows_of_ids([sample_id])[0][0]]
+    ]

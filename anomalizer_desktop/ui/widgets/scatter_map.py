@@ -20,7 +20,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from anomalizer_desktop.core.analysis.sound_map import place_beside
 from anomalizer_desktop.core.id_positions import positions_of
@@ -28,6 +35,10 @@ from anomalizer_desktop.core.text import more_than
 from anomalizer_desktop.ui.plain_text import tip
 
 COLOR_BINS = 16
+#: how long the mouse rests on a point before "Hover plays" plays it
+HOVER_REST_MS = 60
+#: how near (in pixels) the mouse must be to a point to play it
+HOVER_REACH_PX = 8
 #: the maps the map's box offers: (kind, its name in the box, what it is)
 MAP_KINDS = (
     (
@@ -147,6 +158,8 @@ class ScatterMap(QWidget):
     visitor_clicked = Signal(int, bool)
     kind_chosen = Signal(str)  # the user chose another map in the box ("sound" or "pca")
     label_clicked = Signal(str)  # a folder's name on the map clicked: the folder's path
+    #: with "Hover plays" on, the mouse came to rest on another point: its sample id
+    hovered = Signal(int)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -210,9 +223,19 @@ class ScatterMap(QWidget):
         self.kind_box.currentIndexChanged.connect(
             lambda index: self.kind_chosen.emit(self.kind_box.itemData(index))
         )
+        self.hover_box = QCheckBox("Hover plays")
+        self.hover_box.setToolTip(
+            "Play the loop under the mouse as it moves over the map (each new one stops the"
+            " last): walk an island by ear, a one-shot kit in seconds"
+        )
+        self.hover_box.toggled.connect(lambda _on: setattr(self, "_hovered", None))
+        choices = QVBoxLayout()
+        choices.setContentsMargins(0, 0, 0, 0)
+        choices.addWidget(self.kind_box)
+        choices.addWidget(self.hover_box)
         below = QHBoxLayout()
         below.setContentsMargins(0, 0, 0, 0)
-        below.addWidget(self.kind_box, 0, Qt.AlignmentFlag.AlignTop)
+        below.addLayout(choices)
         below.addWidget(self.caption, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -236,6 +259,12 @@ class ScatterMap(QWidget):
         self._pending: list[tuple[tuple[int, str], np.ndarray]] = []
         self._pending_timer = QTimer(self, singleShot=True, interval=0)
         self._pending_timer.timeout.connect(self._set_pending_batch)
+        self._hovered: int | None = None  # the point "Hover plays" played last
+        self._mouse_at: QPointF | None = None  # where the mouse is over the map (scene)
+        #: the mouse is looked up when it rests a moment, not on every move (100k points)
+        self._hover_timer = QTimer(self, singleShot=True, interval=HOVER_REST_MS)
+        self._hover_timer.timeout.connect(self._hover_rested)
+        self.view.scene().sigMouseMoved.connect(self._mouse_moved)
 
     # ------------------------------------------------------------------ data
     def set_kind(self, kind: str) -> None:
@@ -487,6 +516,35 @@ class ScatterMap(QWidget):
         if self._shown is not None:
             inside &= self._shown
         self.selection_made.emit([int(i) for i in self.ids[inside]])
+
+    def _mouse_moved(self, position) -> None:
+        if self.hover_box.isChecked():
+            self._mouse_at = position
+            self._hover_timer.start()
+
+    def _hover_rested(self) -> None:
+        """The mouse rests: the nearest point the filter shows, within HOVER_REACH_PX, is
+        announced once (moving on within the same point plays nothing again)."""
+        if self._mouse_at is None or not len(self.ids) or not self.hover_box.isChecked():
+            return
+        sample_id = self.point_near(self.viewbox.mapSceneToView(self._mouse_at))
+        if sample_id is not None and sample_id != self._hovered:
+            self._hovered = sample_id
+            self.hovered.emit(sample_id)
+
+    def point_near(self, at: QPointF, reach_px: float = HOVER_REACH_PX) -> int | None:
+        """The sample id of the shown point nearest `at` (view coordinates) within
+        `reach_px` pixels, or None."""
+        pixel = self.viewbox.viewPixelSize()  # (x, y): view units per pixel
+        if not pixel[0] or not pixel[1]:
+            return None
+        dx = (self.xy[:, 0] - at.x()) / pixel[0]
+        dy = (self.xy[:, 1] - at.y()) / pixel[1]
+        squared = dx * dx + dy * dy
+        if self._shown is not None:
+            squared = np.where(self._shown, squared, np.inf)
+        nearest = int(np.argmin(squared))
+        return int(self.ids[nearest]) if squared[nearest] <= reach_px**2 else None
 
     def _clicked(self, _item, points, event) -> None:
         if not len(points):
