@@ -98,8 +98,8 @@ class SoundMapDrawing:
         if drawn.cancelled:
             self._sound_map_declined = (embedder, loops)
             self.statusBar().showMessage(
-                "Drawing the sound map was cancelled: the main directions show instead"
-                " (View > Draw the sound map again).",
+                "Drawing the sound map was cancelled; the map stays as it was (View > Draw"
+                " the sound map again draws it).",
                 10_000,
             )
         else:
