@@ -495,6 +495,15 @@ def _copies_info(store: Store) -> dict[str, int]:
     return {"files": len(set(copied.values())), "loops": len(copied)}
 
 
+def _sound_maps_info(store: Store) -> list[dict]:
+    """Per embedder, how many loops its sound map places and when it was drawn."""
+    rows = store.execute(
+        "SELECT embedder, COUNT(*), MAX(drawn_at) FROM map_points GROUP BY embedder"
+        " ORDER BY embedder"
+    ).fetchall()
+    return [{"embedder": e, "loops": n, "drawn_at": at} for e, n, at in rows]
+
+
 def cmd_info(args: argparse.Namespace, store: Store) -> int:
     from anomalizer_desktop.core.detector.freshness import score_status
 
@@ -511,6 +520,7 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
         "scores": scores.as_json(),
         "flag_backup": _flag_backup_info(store.path),
         "run_models": _run_models_info(store),
+        "sound_maps": _sound_maps_info(store),
         "damaged_copies": _damaged_copies_info(store.path),
     }
     if args.json:
@@ -551,6 +561,12 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
         print(
             f"models    {quantity(models['files'], 'run model')} (the newest {KEEP_RUN_MODELS}"
             f" are kept), {file_size(models['bytes'])} in {', '.join(models['folders'])}"
+        )
+    for drawn in info["sound_maps"]:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(drawn["drawn_at"]))
+        print(
+            f"sound map {drawn['embedder']}: {quantity(drawn['loops'], 'loop')}, drawn {when}"
+            " (anomalizer map)"
         )
     damaged = info["damaged_copies"]
     if damaged:

@@ -172,6 +172,9 @@ def test_anomalizer_map_draws_it_once_and_prints_the_positions(tmp_path, capsys)
     assert points["kind"] == "sound" and points["drawn"] is None and points["placed"] == 0
     assert len(points["loops"]) == 75 and points["loops"][0]["path"] == "/loops/0000.wav"
     assert set(points["loops"][0]) == {"path", "x", "y"}
+    assert main(["--library", str(library), "info", "--json"]) == 0
+    (kept,) = json.loads(capsys.readouterr().out)["sound_maps"]
+    assert kept["embedder"] == EMBEDDER and kept["loops"] == 75 and kept["drawn_at"] > 0
     assert main([*args, "--redraw", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["drawn"]["loops"] == 75
     assert main([*args, "--pca", "--json"]) == 0
