@@ -177,6 +177,7 @@ class MainWindow(
         self.map.activated.connect(self._play_id)
         self.map.kind_chosen.connect(self._map_kind_chosen)
         self.map.label_clicked.connect(self.show_folder)
+        self.map.redraw_requested.connect(lambda: self.redraw_sound_map())
         self.map.hover_box.setChecked(self.settings.get("hover_plays"))
         self.map.hover_box.toggled.connect(lambda on: self.settings.set("hover_plays", on))
         self.map.hovered.connect(self._play_id)  # "Hover plays": selected and played

@@ -273,3 +273,36 @@ def test_hover_plays_announces_the_point_the_mouse_rests_on_once(qtbot, view):
     qtbot.wait(150)
     view._mouse_moved(scene(QPointF(10, 10)))
     qtbot.waitUntil(lambda: heard == [7, 8], timeout=2000)
+
+
+def test_the_right_click_menu_speaks_the_producer_s_words(qtbot, view, tmp_path):
+    xy = np.array([[0, 0], [10, 0], [0, 10], [10, 10]], np.float32)
+    view.set_points(np.arange(4), xy, np.full(4, 50.0), [None] * 4, {}, "")
+    menu = view.context_menu()
+    texts = [a.text() for a in menu.actions() if not a.isSeparator()]
+    assert texts == [
+        "Show all loops",
+        "Sound map",
+        "Main directions",
+        "Draw the sound map again",
+        "Hover plays",
+        "Save the map as an image…",
+    ]
+    actions = {a.text(): a for a in menu.actions()}
+    assert actions["Sound map"].isChecked() and not actions["Main directions"].isChecked()
+    chosen = []
+    view.kind_chosen.connect(chosen.append)
+    actions["Main directions"].trigger()
+    assert chosen == ["pca"]
+    actions["Hover plays"].trigger()
+    assert view.hover_box.isChecked()
+    asked = []
+    view.redraw_requested.connect(lambda: asked.append(True))
+    actions["Draw the sound map again"].trigger()
+    assert asked == [True]
+    view.viewbox.setRange(xRange=(100, 200), yRange=(100, 200))  # zoomed away
+    actions["Show all loops"].trigger()
+    (x_low, x_high), (y_low, y_high) = view.viewbox.viewRange()
+    assert x_low <= 0 and x_high >= 10 and y_low <= 0 and y_high >= 10
+    written = view.save_image(str(tmp_path / "map.png"))
+    assert written and (tmp_path / "map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -23,8 +23,11 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMenu,
+    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
@@ -110,11 +113,22 @@ def _gc_paused():
 
 
 class _SelectableViewBox(pg.ViewBox):
-    """A ViewBox where Shift-drag draws a selection rectangle instead of panning."""
+    """A ViewBox where Shift-drag draws a selection rectangle instead of panning, and a
+    right-click opens the map's own menu."""
 
-    def __init__(self, on_select, **kwargs) -> None:
+    def raiseContextMenu(self, ev) -> None:
+        if self._on_menu is None:
+            super().raiseContextMenu(ev)
+            return
+        ev.accept()
+        menu = self._on_menu()
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one per right-click
+        menu.popup(ev.screenPos().toPoint())
+
+    def __init__(self, on_select, on_menu=None, **kwargs) -> None:
         super().__init__(**kwargs)
         self._on_select = on_select
+        self._on_menu = on_menu  # () -> QMenu: the map's own right-click menu
         self._rubber = pg.RectROI([0, 0], [0, 0], pen=pg.mkPen("#f1c40f", width=1), movable=False)
         self._rubber.setVisible(False)
         self.addItem(self._rubber, ignoreBounds=True)
@@ -157,6 +171,7 @@ class ScatterMap(QWidget):
     #: a loop from outside (show_visitors) clicked: its index, and whether it was a double-click
     visitor_clicked = Signal(int, bool)
     kind_chosen = Signal(str)  # the user chose another map in the box ("sound" or "pca")
+    redraw_requested = Signal()  # the context menu's "Draw the sound map again"
     label_clicked = Signal(str)  # a folder's name on the map clicked: the folder's path
     #: with "Hover plays" on, the mouse came to rest on another point: its sample id
     hovered = Signal(int)
@@ -168,7 +183,7 @@ class ScatterMap(QWidget):
         self._brushes = [pg.mkBrush(r, g, b, 220) for r, g, b in colour_bins()]
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground("#1e1f22")
-        self.viewbox = _SelectableViewBox(self._select_in_rect)
+        self.viewbox = _SelectableViewBox(self._select_in_rect, lambda: self.context_menu())
         self.plot = self.view.addPlot(row=0, col=0, viewBox=self.viewbox)
         self.plot.hideButtons()
         self.plot.setLabel("bottom", "map axis 1")
@@ -302,6 +317,10 @@ class ScatterMap(QWidget):
         self._redraw()
         if not moved:
             return  # the view stays where the user panned and zoomed it
+        self.show_all()
+
+    def show_all(self) -> None:
+        """Zoom and pan so that every point is in view (what a new map starts with)."""
         if len(self.xy):  # the points' range (layers may still be filling in)
             low, high = self.xy.min(axis=0), self.xy.max(axis=0)
             self.viewbox.setRange(
@@ -316,6 +335,43 @@ class ScatterMap(QWidget):
                 self.viewbox.setXRange(centre[0] - 1, centre[0] + 1)
             if flat[1]:
                 self.viewbox.setYRange(centre[1] - 1, centre[1] + 1)
+
+    def context_menu(self) -> QMenu:
+        """The map's right-click menu: in the producer's words, instead of pyqtgraph's own
+        (axes, mouse modes, plot options)."""
+        menu = QMenu(self)
+        menu.addAction("Show all loops", self.show_all)
+        menu.addSeparator()
+        for index in range(self.kind_box.count()):
+            item = menu.addAction(
+                self.kind_box.itemText(index),
+                lambda index=index: self.kind_box.setCurrentIndex(index),
+            )
+            item.setCheckable(True)
+            item.setChecked(index == self.kind_box.currentIndex())
+        menu.addAction("Draw the sound map again", self.redraw_requested.emit)
+        hover = menu.addAction("Hover plays", self.hover_box.toggle)
+        hover.setCheckable(True)
+        hover.setChecked(self.hover_box.isChecked())
+        menu.addSeparator()
+        menu.addAction("Save the map as an image…", self.save_image)
+        return menu
+
+    def save_image(self, path: str | None = None) -> str | None:
+        """Save the map as it is on screen (points, names, colour bar) to a PNG file, asked
+        for when `path` is None; the path written, or None."""
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Save the map as an image", "map.png", "PNG image (*.png)"
+            )
+            if not path:
+                return None
+            if not path.lower().endswith(".png"):
+                path += ".png"
+        if not self.view.grab().save(path, "PNG"):
+            QMessageBox.warning(self, "anomalizer", f"Could not write {path}.")
+            return None
+        return path
 
     def show_only(self, shown: np.ndarray | None) -> None:
         """Draw the points where `shown` (one bool per point, in `ids` order) is False faint
