@@ -282,6 +282,7 @@ def test_the_right_click_menu_speaks_the_producer_s_words(qtbot, view, tmp_path)
     texts = [a.text() for a in menu.actions() if not a.isSeparator()]
     assert texts == [
         "Show all loops",
+        "Zoom to the loops the filter shows",
         "Sound map",
         "Main directions",
         "Draw the sound map again",
@@ -304,5 +305,12 @@ def test_the_right_click_menu_speaks_the_producer_s_words(qtbot, view, tmp_path)
     actions["Show all loops"].trigger()
     (x_low, x_high), (y_low, y_high) = view.viewbox.viewRange()
     assert x_low <= 0 and x_high >= 10 and y_low <= 0 and y_high >= 10
+    assert not actions["Zoom to the loops the filter shows"].isEnabled()  # no filter
+    view.show_only(np.array([False, False, False, True]))  # a filter shows one loop
+    zoom = next(a for a in view.context_menu().actions() if a.text().startswith("Zoom"))
+    assert zoom.isEnabled()
+    zoom.trigger()
+    (x_low, x_high), (y_low, y_high) = view.viewbox.viewRange()
+    assert 8 < x_low < 10 < x_high < 12 and 8 < y_low < 10 < y_high < 12  # around (10, 10)
     written = view.save_image(str(tmp_path / "map.png"))
     assert written and (tmp_path / "map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

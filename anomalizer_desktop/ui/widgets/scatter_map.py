@@ -321,16 +321,23 @@ class ScatterMap(QWidget):
 
     def show_all(self) -> None:
         """Zoom and pan so that every point is in view (what a new map starts with)."""
-        if len(self.xy):  # the points' range (layers may still be filling in)
-            low, high = self.xy.min(axis=0), self.xy.max(axis=0)
+        self._fit(self.xy)
+
+    def show_filtered(self) -> None:
+        """Zoom and pan to the points the table's filter shows (all, without a filter)."""
+        self._fit(self.xy if self._shown is None else self.xy[self._shown])
+
+    def _fit(self, xy: np.ndarray) -> None:
+        if len(xy):  # the points' range (layers may still be filling in)
+            low, high = xy.min(axis=0), xy.max(axis=0)
             self.viewbox.setRange(
                 xRange=(float(low[0]), float(high[0])), yRange=(float(low[1]), float(high[1]))
             )
         else:
             self.plot.autoRange()
-        if len(self.xy):  # an axis without spread (two loops): a unit range, not +-0.0005
-            flat = np.ptp(self.xy, axis=0) < 1e-6
-            centre = self.xy.mean(axis=0)
+        if len(xy):  # an axis without spread (two loops): a unit range, not +-0.0005
+            flat = np.ptp(xy, axis=0) < 1e-6
+            centre = xy.mean(axis=0)
             if flat[0]:
                 self.viewbox.setXRange(centre[0] - 1, centre[0] + 1)
             if flat[1]:
@@ -341,6 +348,8 @@ class ScatterMap(QWidget):
         (axes, mouse modes, plot options)."""
         menu = QMenu(self)
         menu.addAction("Show all loops", self.show_all)
+        zoom = menu.addAction("Zoom to the loops the filter shows", self.show_filtered)
+        zoom.setEnabled(self._shown is not None and bool(self._shown.any()))
         menu.addSeparator()
         for index in range(self.kind_box.count()):
             item = menu.addAction(
