@@ -180,7 +180,7 @@ class MainWindow(
         self.map.redraw_requested.connect(lambda: self.redraw_sound_map())
         self.map.hover_box.setChecked(self.settings.get("hover_plays"))
         self.map.hover_box.toggled.connect(lambda on: self.settings.set("hover_plays", on))
-        self.map.hovered.connect(self._play_id)  # "Hover plays": selected and played
+        self.map.hovered.connect(self.hover_play)
         self.play_button.clicked.connect(self.toggle_play)
         self.loop_box.toggled.connect(self._set_loop)
         self.autoplay_box.toggled.connect(lambda on: self.settings.set("autoplay", on))

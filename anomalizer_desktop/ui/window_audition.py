@@ -161,6 +161,18 @@ class AuditionAndFlags:
         if row >= 0:
             self.play_row(row)
 
+    def hover_play(self, sample_id: int) -> None:
+        """The map's Hover plays: the loop under the mouse plays, and is selected (the table,
+        waveform and Why unusual? follow, and T or U flags it), unless several loops are
+        selected: that selection (a Shift-drag over an island, say) is kept for what comes
+        next."""
+        if len(self.selected_ids()) > 1:
+            row = self.model.view_row_of(sample_id)
+            if row >= 0:
+                self.play_row(row)
+            return
+        self._play_id(sample_id)
+
     def _set_loop(self, on: bool) -> None:
         self.player.set_loop(on)
         self.settings.set("loop", on)

@@ -111,3 +111,8 @@ def test_hover_plays_selects_and_plays_the_loop_and_is_kept(qtbot, window):
     assert played == [
         window.model.library.paths[window.model.library.rows_of_ids([sample_id])[0][0]]
     ]
+
+    several = [int(i) for i in window.map.ids[:3]]
+    window.select_ids(several)  # a selection being built: hovering keeps it
+    window.map.hovered.emit(int(window.map.ids[5]))
+    assert sorted(window.selected_ids()) == sorted(several) and len(played) == 2
