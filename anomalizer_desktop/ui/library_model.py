@@ -45,7 +45,9 @@ DESCENDING_FIRST = dict.fromkeys(("percentile", "score", "added"), Qt.SortOrder.
 SORT_ROLE = Qt.ItemDataRole.UserRole
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2
-FLAG_TEXT = {"unusual": "◆ unusual", "typical": "● typical", None: ""}
+#: the symbols the map draws flagged loops with (ScatterMap.SYMBOLS: a star, a square); the
+#: map's diamonds are loops tried from outside
+FLAG_TEXT = {"unusual": "★ unusual", "typical": "■ typical", None: ""}
 
 
 #: the filter of a table that shows every loop: (text, flag, status, tag, folder)
