@@ -21,7 +21,7 @@ from anomalizer_desktop.core.analysis.sound_map import (
     place_beside,
     sound_map,
 )
-from anomalizer_desktop.core.jobs import CancelToken, Progress, run_job
+from anomalizer_desktop.core.jobs import WHOLE, CancelToken, Progress, run_job
 from anomalizer_desktop.core.library.map_points import read_map_points
 from anomalizer_desktop.core.library.store import Store
 
@@ -60,7 +60,9 @@ def test_loops_that_sound_alike_sit_together_and_the_map_is_kept(store):
     token = CancelToken()
     drawn = run_job(draw_sound_map(store, EMBEDDER, token), steps.append)
     assert drawn.loops == 75 and not drawn.cancelled and "75 loops" in drawn.summary
-    assert isinstance(steps[-1], Progress) and steps[-1].done == steps[-1].total == 750
+    assert isinstance(steps[-1], Progress) and steps[-1].done == steps[-1].total == WHOLE
+    done = [step.done for step in steps]
+    assert done == sorted(done) and done[0] == 0  # one bar across both phases, never back
     kept_ids, kept_xy = read_map_points(store, EMBEDDER, "1")
     assert kept_ids.tolist() == ids and kept_xy.shape == (75, 2)
     assert _cluster_purity(kept_xy, which) == 1.0

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from anomalizer_desktop.core.analysis.projection import library_map
-from anomalizer_desktop.core.analysis.sound_map import draw_sound_map
+from anomalizer_desktop.core.analysis.sound_map import PLACING_MESSAGE, draw_sound_map
 from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.jobs import run_job
 from anomalizer_desktop.core.library.store import Store
@@ -45,7 +45,7 @@ def bench_map(rows: int = 100_000) -> dict:
             t = time.perf_counter()
 
             def seen(progress) -> None:
-                if progress.message.endswith("placing the loops"):
+                if progress.message == PLACING_MESSAGE:
                     marks.setdefault("neighbours", time.perf_counter() - t)
 
             drawn = run_job(draw_sound_map(store, "dsp"), seen)
