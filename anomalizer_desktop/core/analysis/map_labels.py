@@ -77,7 +77,7 @@ def island_labels(xy: np.ndarray, folders: list[str]) -> list[MapLabel]:
 
 
 def _within(folder: str, top: str) -> bool:
-    return folder == top or folder.startswith(top.rstrip("/") + "/")
+    return folder == top or folder.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def _labels(xy: np.ndarray, folders: list[str]) -> list[MapLabel]:
@@ -167,8 +167,8 @@ def _island_spot(xy: np.ndarray, members: np.ndarray, share: np.ndarray) -> np.n
 def _short_names(paths: list[str]) -> list[str]:
     """Each folder's own name, with its parent's before it where two names would be the same
     ("Pack A/Drums", "Pack B/Drums")."""
-    own = [os.path.basename(p.rstrip("/")) or p for p in paths]
-    parents = [os.path.basename(os.path.dirname(p.rstrip("/"))) for p in paths]
+    own = [os.path.basename(p.rstrip(os.sep)) or p for p in paths]
+    parents = [os.path.basename(os.path.dirname(p.rstrip(os.sep))) for p in paths]
     return [
         f"{parent}/{name}" if own.count(name) > 1 and parent else name
         for parent, name in zip(parents, own, strict=True)
