@@ -60,6 +60,9 @@ SEED = 0
 #: switches at 10,000; on 2 cores BH took 8.4 s against FFT's 9.0 s at 3,000 loops, and 25.2 s
 #: against 13.0 s at 8,000, FFT's fixed cost being some 8 s)
 FFT_FROM = 4_000
+#: what the drawing says it is doing, in its two phases
+NEIGHBOURS_MESSAGE = "finding each loop's nearest loops"
+PLACING_MESSAGE = "placing the loops"
 
 
 class SoundMapError(AnomalizerError):
@@ -173,10 +176,6 @@ def draw(z: np.ndarray, cancel: CancelToken | None = None) -> Job[np.ndarray | N
     if xy is not None and not np.isfinite(xy).all():  # never seen; NaN would draw nothing
         raise SoundMapError("the sound map could not be drawn (t-SNE went astray)")
     return xy
-
-
-NEIGHBOURS_MESSAGE = "finding each loop's nearest loops"
-PLACING_MESSAGE = "placing the loops"
 
 
 def _phase_seconds(loops: int) -> tuple[float, float]:
