@@ -4,6 +4,8 @@ and loops tried from outside placed beside the loops they sound like (ui.window_
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from anomalizer_desktop.core.analysis import sound_map
@@ -54,9 +56,10 @@ def test_choosing_the_sound_map_draws_it_once_and_keeps_it(qtbot, window):
 
 
 def test_a_cancelled_drawing_is_not_started_again_by_itself(qtbot, window, monkeypatch):
-    def endless(z, cancel=None):  # a drawing that lasts until it is cancelled
+    def endless(z, cancel=None, start=None):  # a drawing that lasts until it is cancelled
         while not cancel.cancelled:
-            yield Progress(0, 750, "sound map: placing the loops")
+            time.sleep(0.01)  # (not a flood of progress reports for the window's thread)
+            yield Progress(0, 750, "placing the loops")
         return None
 
     monkeypatch.setattr(sound_map, "draw", endless)
