@@ -112,7 +112,7 @@ def _neighbours(
 ) -> Job[tuple[np.ndarray, np.ndarray] | None]:
     """Each row's `k` nearest other rows by L1 distance, and those distances; None when
     cancelled. Above EXACT_UP_TO rows through an Annoy index whose queries run a chunk at a
-    time on the cores (at 100,000 x 308 on 2 cores: the index 6 s, the whole search 84 s), so
+    time on the cores (at 100,000 x 308 on 2 cores: the index 6 s, the search 84-111 s), so
     Cancel is heard within a second or two rather than after the whole search."""
     if len(z) <= EXACT_UP_TO:
         return _exact_neighbours(z, k)
