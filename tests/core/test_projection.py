@@ -54,3 +54,14 @@ def test_other_vectors_are_placed_on_the_map_as_the_library_s_own_are():
     assert (np.abs(placement.place(far)[:, 0]) >= np.abs(xy[:3, 0]) - 1e-4).all()
     assert placement.place(x[0]).shape == (1, 2)  # one vector is one point
     assert fit_map(np.ones((2, 5)))[2] is None and fit_map(np.zeros((0, 5)))[2] is None
+
+
+def test_standardising_in_place_gives_the_same_numbers_in_the_same_array():
+    x = _stretched(seed=7).astype(np.float32)
+    standardizer = Standardizer.fit(x)
+    expected = standardizer.transform(x)
+    assert expected is not x and np.array_equal(x, _stretched(seed=7).astype(np.float32))
+    z = standardizer.transform(x, in_place=True)
+    assert z is x and np.array_equal(z, expected)
+    as_float64 = _stretched(seed=7)  # not float32: a new array, as without in_place
+    assert standardizer.transform(as_float64, in_place=True) is not as_float64

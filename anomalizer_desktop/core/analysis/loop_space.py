@@ -128,7 +128,7 @@ def library_space(store: Store, embedder: str = "dsp") -> LibrarySpace:
     standardizer = (
         model.standardizer if model is not None else Standardizer.fit_on_sample(x, groups)
     )
-    z = standardizer.transform(x)
+    z = standardizer.transform(x, in_place=True)  # (the raw vectors are not kept)
     z.setflags(write=False)  # a cached space is shared by every later explanation
     row_of_path = {path: row for row, path in enumerate(loops.paths)}
     return LibrarySpace(info, ids, loops, model, standardizer, z, row_of_path)

@@ -36,11 +36,7 @@ def bench_map(rows: int = 100_000) -> dict:
         library = Path(work) / "bench.sqlite"
         build_synthetic_library(library, rows)
         with Store(library) as store:
-            t = time.perf_counter()
-            pca = library_map(store, "dsp", "pca")
-            report["pca_map_s"] = round(time.perf_counter() - t, 2)
-            del pca
-            before = _peak_mb()
+            before = _peak_mb()  # (the drawing first: the PCA map would raise the mark)
             marks: dict[str, float] = {}
             t = time.perf_counter()
 
@@ -53,6 +49,10 @@ def bench_map(rows: int = 100_000) -> dict:
             report["neighbours_s"] = round(marks.get("neighbours", 0.0), 1)
             report["iterations_s"] = round(drawn.seconds - marks.get("neighbours", 0.0), 1)
             report["draw_peak_mb_over_before"] = round(max(0.0, _peak_mb() - before), 1)
+            t = time.perf_counter()
+            pca = library_map(store, "dsp", "pca")
+            report["pca_map_s"] = round(time.perf_counter() - t, 2)
+            del pca
             t = time.perf_counter()
             kept = library_map(store, "dsp", "sound")
             report["read_kept_map_s"] = round(time.perf_counter() - t, 2)

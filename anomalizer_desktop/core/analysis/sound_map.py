@@ -231,7 +231,8 @@ def draw_sound_map(
         raise SoundMapError(
             f"a sound map needs at least {MIN_LOOPS} embedded loops ({len(ids)} are)"
         )
-    z = Standardizer.fit_on_sample(x, info.groups, MAX_LOOPS_FOR_SCALING).transform(x)
+    standardizer = Standardizer.fit_on_sample(x, info.groups, MAX_LOOPS_FOR_SCALING)
+    z = standardizer.transform(x, in_place=True)  # the raw vectors are not needed again
     del x
     xy = yield from draw(z, cancel)
     if xy is None:
@@ -273,7 +274,8 @@ def sound_map(store: Store, embedder: str = "dsp") -> MapProjection | None:
     xy[has_point] = drawn_xy[at[has_point]]
     new = np.flatnonzero(~has_point)
     if len(new):
-        z = Standardizer.fit_on_sample(x, info.groups, MAX_LOOPS_FOR_SCALING).transform(x)
+        standardizer = Standardizer.fit_on_sample(x, info.groups, MAX_LOOPS_FOR_SCALING)
+        z = standardizer.transform(x, in_place=True)
         reference = np.flatnonzero(has_point)
         found = nearest_rows(z[reference], z[new], NEIGHBOURS)
         xy[new] = place_beside(xy[reference], [rows for rows, _ in found])

@@ -52,8 +52,14 @@ class Standardizer:
         fits on every row (`fit`)."""
         return cls.fit(x[:: -(-len(x) // most) or 1], groups)
 
-    def transform(self, x: np.ndarray) -> np.ndarray:
-        z = np.asarray(x, dtype=np.float32) - self.center  # a new array: the rest in place
+    def transform(self, x: np.ndarray, in_place: bool = False) -> np.ndarray:
+        """Standardised, clipped and weighted rows of `x` (float32). With `in_place`, in `x`
+        itself where it is a float32 array (a caller that has no more use for the raw
+        vectors: 123 MB less at 100,000 x 308)."""
+        if in_place and isinstance(x, np.ndarray) and x.dtype == np.float32:
+            z = np.subtract(x, self.center, out=x)
+        else:
+            z = np.asarray(x, dtype=np.float32) - self.center  # a new array: the rest in place
         z /= self.scale
         np.clip(z, -CLIP, CLIP, out=z)
         z *= self.weights
