@@ -225,3 +225,14 @@ def test_bench_map_prints_its_figures(capsys):
     assert report["rows"] == 60 and report["later_loops"] == 1  # one loop in 100, at least one
     assert report["draw_s"] >= report["neighbours_s"] >= 0 and report["peak_rss_mb"] > 0
     assert report["read_kept_map_s"] >= 0 and report["pca_map_s"] >= 0
+
+
+def test_anomalizer_map_on_a_library_too_small_says_why(tmp_path, capsys):
+    library = tmp_path / "small.sqlite"
+    with Store(library) as store:
+        _add_loops(store, _islands(per_island=2)[0])  # 6 loops
+    args = ["--library", str(library), "map", "--embedder", EMBEDDER]
+    assert main(args) == 1
+    assert f"needs at least {MIN_LOOPS} embedded loops (6 are)" in capsys.readouterr().err
+    assert main([*args, "--pca"]) == 0  # the main directions need no drawing
+    assert "holds 6 loops" in capsys.readouterr().out
