@@ -3,9 +3,10 @@
 The box under the map chooses the sound map (t-SNE, `core.analysis.sound_map`) or the main
 directions (PCA). The sound map is drawn once per library and embedder, in a worker with its
 progress and Cancel in the status bar, when no library job is running (it would compete with
-embedding and training for the same cores); until it is drawn the PCA map shows. Loops
-embedded later are placed beside their nearest drawn loops; when they make up more than a
-fifth of the map it is drawn again. View > Draw the sound map again does it at once.
+embedding and training for the same cores; `window_jobs.LIBRARY_JOBS`); until it is drawn the
+PCA map shows. Loops embedded later are placed beside their nearest drawn loops; when they make
+up more than a fifth of the map it is drawn again. View > Draw the sound map again does it at
+once.
 """
 
 from __future__ import annotations
@@ -13,12 +14,10 @@ from __future__ import annotations
 from anomalizer_desktop.core.analysis.sound_map import MIN_LOOPS, due_for_drawing
 from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.closing import unless_closed
+from anomalizer_desktop.ui.window_jobs import LIBRARY_JOBS
 
 #: what the map's caption says while the sound map is drawn
 DRAWING = "(Drawing the sound map: it shows when done.)"
-
-#: the jobs the drawing waits for (they change what is to be drawn, and need the cores)
-WAITS_FOR = ("scan", "embed", "train", "score", "demo", "repair")
 
 
 class SoundMapDrawing:
@@ -50,8 +49,10 @@ class SoundMapDrawing:
             return
         if self._sound_map_declined == (self.embedder_name(), len(projection.ids)):
             return
-        if self._chain or any(self.runner.running(other) for other in WAITS_FOR):
-            return  # the reload after that job comes back here
+        # the library's jobs change what is to be drawn and need the same cores: the reload
+        # after each comes back here
+        if self._chain or any(self.runner.running(other) for other in LIBRARY_JOBS):
+            return
         self.draw_sound_map()
 
     def _sound_map_note(self, kind: str, projection) -> str:

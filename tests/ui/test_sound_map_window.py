@@ -56,7 +56,7 @@ def test_choosing_the_sound_map_draws_it_once_and_keeps_it(qtbot, window):
 
 
 def test_a_cancelled_drawing_is_not_started_again_by_itself(qtbot, window, monkeypatch):
-    def endless(z, cancel=None, start=None):  # a drawing that lasts until it is cancelled
+    def endless(z, cancel=None):  # a drawing that lasts until it is cancelled
         while not cancel.cancelled:
             time.sleep(0.01)  # (not a flood of progress reports for the window's thread)
             yield Progress(0, 750, "placing the loops")
