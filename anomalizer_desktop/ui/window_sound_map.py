@@ -11,6 +11,8 @@ once.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
+
 from anomalizer_desktop.core.analysis.sound_map import MIN_LOOPS, due_for_drawing
 from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.closing import unless_closed
@@ -26,6 +28,27 @@ class SoundMapDrawing:
     #: (embedder, loops) a drawing was cancelled or refused for: not started again by itself
     #: for the same library state (the user's View > Draw the sound map again still does)
     _sound_map_declined: tuple[str, int] | None = None
+
+    def _watch_library_jobs(self) -> None:
+        """A drawing put off for a library job is tried again when that job ends: not every
+        job reloads the library after it (the check of the library file when it opens, the
+        look for changed folders), and the reload is where the drawing is started."""
+        self.runner.started.connect(
+            lambda handle: handle.done.connect(lambda kind=handle.kind: self._job_ended(kind))
+        )
+
+    @unless_closed
+    def _job_ended(self, kind: str) -> None:
+        if kind not in LIBRARY_JOBS:
+            return  # (the map's own job, a reload: the reload after it decides)
+        # once the job's end has been handled (its reload started, the next of a chain too)
+        QTimer.singleShot(0, self._map_due_again)
+
+    @unless_closed
+    def _map_due_again(self) -> None:
+        projection = getattr(self, "_map_projection", None)
+        if projection is not None and self.runner.running("load") is None:
+            self._map_shown(projection)
 
     def map_kind(self) -> str:
         """The map chosen: "sound" or "pca"."""

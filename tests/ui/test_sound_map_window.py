@@ -119,3 +119,27 @@ def test_hover_plays_selects_and_plays_the_loop_and_is_kept(qtbot, window):
     window.select_ids(several)  # a selection being built: hovering keeps it
     window.map.hovered.emit(int(window.map.ids[5]))
     assert sorted(window.selected_ids()) == sorted(several) and len(played) == 2
+
+
+def test_a_drawing_put_off_for_a_library_job_starts_when_that_job_ends(qtbot, window):
+    """The check of the library when it opens reloads nothing after it: the drawing it put
+    off starts when it ends (at 100,000 loops it had waited for a reload that never came)."""
+    import threading
+
+    release = threading.Event()
+
+    def checking(store, cancel):  # a library job that lasts until released
+        yield Progress(0, 0, "checking the library")
+        release.wait(20)
+        return None
+
+    window.runner.start("check", checking)
+    window.map.kind_box.setCurrentIndex(window.map.kind_box.findData("sound"))
+    qtbot.waitUntil(
+        lambda: "drawn once the library's jobs are done" in window.map.caption.text(),
+        timeout=20_000,
+    )
+    assert window.runner.running("map") is None and window._map_projection.kind == "pca"
+    release.set()
+    qtbot.waitUntil(lambda: window._map_projection.kind == "sound", timeout=30_000)
+    _idle(qtbot, window)
