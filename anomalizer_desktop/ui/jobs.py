@@ -55,18 +55,18 @@ def load_snapshot(store: Store, embedder: str = "dsp", map_kind: str = "pca") ->
         len(projection.ids),
         score_status(store, embedder),
         folders,
-        _map_labels(library, projection),
+        _map_labels(library, projection, folders),
     )
 
 
-def _map_labels(library: LibraryData, projection) -> list:
+def _map_labels(library: LibraryData, projection, folders: FolderTree) -> list:
     """The sound map's folder names (none on the PCA map, whose islands are not islands)."""
     from anomalizer_desktop.core.analysis.map_labels import island_labels
 
     if projection.kind != "sound":
         return []
     rows, found = library.rows_of_ids(projection.ids)
-    return island_labels(np.asarray(projection.xy)[found], [library.folders[r] for r in rows])
+    return island_labels(np.asarray(projection.xy)[found], rows, folders)
 
 
 def score_status_job(embedder: str):

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from anomalizer_desktop.core.library.folder_tree import FolderTree
+
 #: a folder with fewer loops on the map gets no name
 MIN_LOOPS = 5
 #: at most this many names, the biggest folders first (more would cover the points)
@@ -48,111 +50,82 @@ class MapLabel:
 SAMPLE = 20_000
 
 
-def island_labels(xy: np.ndarray, folders: list[str]) -> list[MapLabel]:
-    """Names for the folders whose loops make islands on the map: `xy` the points, `folders`
-    the folder of each point's loop. Biggest first, at most MAX_LABELS. A label's `loops` is
-    how many of the map's loops the folder holds."""
-    xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
-    if len(xy) <= SAMPLE or len(folders) != len(xy):
-        return _labels(xy, folders)
-    step = -(-len(xy) // SAMPLE)
-    labels = _labels(xy[::step], folders[::step])
-    names, counts = np.unique(np.asarray(folders, dtype=str), return_counts=True)
-    return [
-        MapLabel(
-            label.text,
-            label.x,
-            label.y,
-            int(
-                sum(
-                    c
-                    for f, c in zip(names.tolist(), counts.tolist(), strict=True)
-                    if _within(f, label.folder)
-                )
-            ),
-            label.folder,
-        )
-        for label in labels
-    ]
-
-
-def _within(folder: str, top: str) -> bool:
-    return folder == top or folder.startswith(top.rstrip(os.sep) + os.sep)
-
-
-def _labels(xy: np.ndarray, folders: list[str]) -> list[MapLabel]:
+def island_labels(xy: np.ndarray, rows: np.ndarray, tree: FolderTree) -> list[MapLabel]:
+    """Names for the folders (of `tree`, the library's folder tree) whose loops make islands
+    on the map: `xy` the points, `rows` each point's library row. Biggest first, at most
+    MAX_LABELS; a label's `loops` is how many of the map's loops the folder holds."""
     from scipy.spatial import cKDTree
 
+    xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    rows = np.asarray(rows, dtype=np.int64)
+    if len(rows) != len(xy) or not len(tree):
+        return []
+    on_map = np.zeros(tree.loops, dtype=bool)
+    on_map[rows] = True
+    step = max(1, -(-len(xy) // SAMPLE))
+    xy, rows = xy[::step], rows[::step]
     n = len(xy)
-    if n <= NEIGHBOURS or len(folders) != n:
+    if n <= NEIGHBOURS:
         return []
     extent = float(np.ptp(xy, axis=0).max())
     if extent <= 0:
         return []
     _, near = cKDTree(xy).query(xy, k=NEIGHBOURS + 1)
     near = near[:, 1:]  # not itself
-    paths, ancestors = _ancestors(folders)
-    shares = []  # per level, per loop: the share of its nearest points in its folder there
-    candidates = []  # (loops, folder, level)
+    ancestors = _ancestors(tree, rows)
+    shares = []  # per level, per point: the share of its nearest points in its folder there
+    candidates = []  # (points, folder, level)
     for depth, level in enumerate(ancestors.T):  # one level of folders (the top first)
         present = level >= 0
-        counts = np.bincount(level[present], minlength=len(paths))
+        counts = np.bincount(level[present], minlength=len(tree))
         own = np.where(present[:, None], level[near] == level[:, None], False).sum(axis=1)
         # of the nearest points its folder could fill: a folder of 6 has 5 others
         room = np.minimum(NEIGHBOURS, np.where(present, counts[level] - 1, 1)).clip(min=1)
         share = own / room
         shares.append(share)
-        sums = np.bincount(level[present], weights=share[present], minlength=len(paths))
+        sums = np.bincount(level[present], weights=share[present], minlength=len(tree))
         for folder in np.flatnonzero((counts >= MIN_LOOPS) & (counts <= MOST * n)):
             if sums[folder] / counts[folder] >= ISLAND_SHARE:
                 candidates.append((int(counts[folder]), int(folder), depth))
+    paths = [folder.path for folder in tree.folders]
     candidates.sort(key=lambda c: (-c[0], paths[c[1]]))
-    placed: list[tuple[int, np.ndarray, int]] = []
-    for loops, folder, depth in candidates:
+    placed: list[tuple[int, np.ndarray]] = []
+    for points, folder, depth in candidates:
         members = ancestors[:, depth] == folder
         spot = _island_spot(xy, members, shares[depth])
         # in one place, too: an island holding a share p of the map's loops spans about
         # sqrt(p) of its extent (a pack spread over many islands is not one)
-        reach = np.sqrt(loops / n) * extent
+        reach = np.sqrt(points / n) * extent
         if np.mean(np.linalg.norm(xy[members] - spot, axis=1) <= reach) < ISLAND_SHARE:
             continue
-        if any(np.linalg.norm(spot - other) < APART * extent for _, other, _ in placed):
+        if any(np.linalg.norm(spot - other) < APART * extent for _, other in placed):
             continue  # a bigger folder's name is there already
-        placed.append((folder, spot, loops))
+        placed.append((folder, spot))
         if len(placed) == MAX_LABELS:
             break
-    texts = _short_names([paths[folder] for folder, _, _ in placed])
+    texts = _short_names([paths[folder] for folder, _ in placed])
     return [
-        MapLabel(text, float(spot[0]), float(spot[1]), loops, paths[folder])
-        for text, (folder, spot, loops) in zip(texts, placed, strict=True)
+        MapLabel(
+            text,
+            float(spot[0]),
+            float(spot[1]),
+            int(on_map[tree.rows_in(folder)].sum()),
+            paths[folder],
+        )
+        for text, (folder, spot) in zip(texts, placed, strict=True)
     ]
 
 
-def _ancestors(folders: list[str]) -> tuple[list[str], np.ndarray]:
-    """The folders at every level, and per loop the index of its folder at each level
-    ((n, levels), -1 below its own folder's level): level 0 the top ("/"), the last the
-    deepest."""
-    unique, inverse = np.unique(np.asarray(folders, dtype=str), return_inverse=True)
-    chains = []
-    for folder in unique.tolist():
-        chain = []
-        while True:
-            chain.append(folder)
-            parent = os.path.dirname(folder)
-            if parent == folder or not parent:
-                break
-            folder = parent
-        chains.append(chain[::-1])
-    paths: list[str] = []
-    index: dict[str, int] = {}
-    levels = max(len(chain) for chain in chains)
-    per_folder = np.full((len(unique), levels), -1, dtype=np.int64)
-    for row, chain in enumerate(chains):
-        for level, path in enumerate(chain):
-            per_folder[row, level] = index.setdefault(path, len(paths))
-            if per_folder[row, level] == len(paths):
-                paths.append(path)
-    return paths, per_folder[inverse.ravel()]
+def _ancestors(tree: FolderTree, rows: np.ndarray) -> np.ndarray:
+    """Per point (library row `rows`), the index in `tree` of its folder at each depth, (n,
+    depths), -1 below its own folder's depth: the tree already holds each folder's loops."""
+    point_of_row = np.full(tree.loops, -1, dtype=np.int64)
+    point_of_row[rows] = np.arange(len(rows))
+    levels = np.full((len(rows), 1 + max(f.depth for f in tree.folders)), -1, dtype=np.int64)
+    for index, folder in enumerate(tree.folders):
+        points = point_of_row[tree.rows_in(index)]
+        levels[points[points >= 0], folder.depth] = index
+    return levels
 
 
 def _island_spot(xy: np.ndarray, members: np.ndarray, share: np.ndarray) -> np.ndarray:
