@@ -25,6 +25,7 @@ from anomalizer_desktop.cli import (
     loop_commands,
     map_commands,
     model_commands,
+    same_audio_commands,
 )
 from anomalizer_desktop.cli.clap_args import add_clap_options
 from anomalizer_desktop.cli.termination import Terminated, signals_unwind
@@ -394,6 +395,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pca", action="store_true", help="the map of the two main directions instead")
     p.set_defaults(func=map_commands.cmd_map)
 
+    p = sub.add_parser(
+        "same-audio",
+        parents=[common],
+        help="the loops whose audio is in the library again in another file (format, level, name)",
+    )
+    p.add_argument("--embedder", default="dsp", help="built-in or imported embedder name")
+    p.set_defaults(func=same_audio_commands.cmd_same_audio)
+
     p = sub.add_parser("similar", parents=[common], help="the loops most like a loop")
     p.add_argument("path")
     p.add_argument("--embedder", default="dsp", help="built-in or imported embedder name")
@@ -501,6 +510,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--rows", type=_at_least_one, default=100_000)
     p.set_defaults(func=bench_commands.cmd_bench_map, needs_store=False)
+    p = bench_sub.add_parser(
+        "same-audio",
+        parents=[common],
+        help="looking for one recording in two files: first check, later checks, memory",
+    )
+    p.add_argument("--rows", type=_at_least_one, default=100_000)
+    p.set_defaults(func=bench_commands.cmd_bench_same_audio, needs_store=False)
     p = bench_sub.add_parser("gui", parents=[common], help="table/map speed and UI stalls")
     p.add_argument("--rows", type=_at_least_one, default=100_000)
     p.add_argument("--embed-files", type=int, default=120)

@@ -145,6 +145,14 @@ def cmd_bench_map(args: argparse.Namespace) -> int:
     return _print_report(args, bench_map(args.rows), "Sound map of {rows} made-up loops:")
 
 
+def cmd_bench_same_audio(args: argparse.Namespace) -> int:
+    from anomalizer_desktop.core.library.same_audio_bench import bench_same_audio
+
+    return _print_report(
+        args, bench_same_audio(args.rows), "Same audio among {rows} made-up loops:"
+    )
+
+
 def cmd_bench_gui(args: argparse.Namespace) -> int:
     import importlib
 

@@ -36,8 +36,9 @@ class Snapshot:
 
 def load_snapshot(store: Store, embedder: str = "dsp", map_kind: str = "pca") -> Snapshot:
     from anomalizer_desktop.core.analysis.projection import library_map
+    from anomalizer_desktop.core.library.same_audio import same_audio_groups
 
-    library = LibraryData.from_rows(store.table_rows())
+    library = LibraryData.from_rows(store.table_rows()).with_same_audio(same_audio_groups(store))
     problems = [(p, e) for p, e in zip(library.paths, library.errors, strict=True) if e]
     projection = library_map(store, embedder, map_kind)
     folders = FolderTree(
@@ -126,6 +127,18 @@ def sound_map_job(embedder: str):
         from anomalizer_desktop.core.analysis.sound_map import draw_sound_map
 
         return (yield from draw_sound_map(store, embedder, cancel))
+
+    return factory
+
+
+def same_audio_job(embedder: str):
+    """Compare the audio of the loops that may be the same recording in other files
+    (`core.library.same_audio`), those not compared before."""
+
+    def factory(store, cancel):
+        from anomalizer_desktop.core.library.same_audio import check_same_audio
+
+        return (yield from check_same_audio(store, embedder, cancel))
 
     return factory
 

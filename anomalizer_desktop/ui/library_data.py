@@ -89,6 +89,9 @@ class LibraryData:
     tags: list[str]
     #: when a scan first found each loop (seconds since the epoch; NaN: not known)
     added: np.ndarray
+    #: a number shared by the loops whose audio is the same though their files' bytes differ
+    #: (`core.library.same_audio`; set by `with_same_audio`); -1 for a loop without such a twin
+    sound_group: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     _keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _id_sorter: np.ndarray | None = field(default=None, repr=False)
     #: the last folder's mask (`folder_mask`): (folder, rows in it)
@@ -153,6 +156,19 @@ class LibraryData:
     @classmethod
     def empty(cls) -> LibraryData:
         return cls.from_records([])
+
+    def __post_init__(self) -> None:
+        if len(self.sound_group) != len(self.ids):
+            self.sound_group = np.full(len(self.ids), -1, dtype=np.int64)
+
+    def with_same_audio(self, groups: dict[int, int]) -> LibraryData:
+        """Mark the loops of `same_audio_groups` (sample id -> group); returns self."""
+        self.sound_group = np.full(len(self.ids), -1, dtype=np.int64)
+        if groups:
+            ids = np.fromiter(groups, np.int64, len(groups))
+            rows, found = self.rows_of_ids(ids)
+            self.sound_group[rows] = np.fromiter(groups.values(), np.int64, len(groups))[found]
+        return self
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -89,8 +89,9 @@ class LibraryTableModel(QAbstractTableModel):
 
     def _refresh_view(self) -> None:
         self._view = self._order[self._mask[self._order]]
-        if self._filter[2] == "copies":  # each loop's copies right after it, in the sort
-            groups = self.library.copy_group[self._view]
+        groups_of = {"copies": self.library.copy_group, "same_audio": self.library.sound_group}
+        if self._filter[2] in groups_of:  # each loop's copies right after it, in the sort
+            groups = groups_of[self._filter[2]][self._view]
             first = np.full(groups.max(initial=-1) + 1, len(groups), dtype=np.int64)
             np.minimum.at(first, groups, np.arange(len(groups)))
             self._view = self._view[np.argsort(first[groups], kind="stable")]
@@ -252,6 +253,8 @@ class LibraryTableModel(QAbstractTableModel):
             mask &= np.array([f == flag for f in self.library.flags], dtype=bool)
         if status == "copies":  # files that are in the library more than once
             mask &= self.library.copy_group >= 0
+        elif status == "same_audio":  # audio the library holds again in other files
+            mask &= self.library.sound_group >= 0
         elif status is not None:
             mask &= np.array([s == status for s in self.library.status], dtype=bool)
         return mask
@@ -265,7 +268,8 @@ class LibraryTableModel(QAbstractTableModel):
         folder: str | None = None,
     ) -> None:
         """Show rows containing `text` with that flag ("unflagged" too), status ("copies":
-        the loops whose file is in the library more than once), tag (`UNTAGGED`: none) and
+        the loops whose file is in the library more than once; "same_audio": whose audio is,
+        in files with other bytes), tag (`UNTAGGED`: none) and
         in that folder or below it (the Folders panel's choice)."""
         self._filter = (text, flag, status, tag, folder)
         self.beginResetModel()

@@ -43,6 +43,7 @@ from anomalizer_desktop.ui.window_jobs import LibraryJobs
 from anomalizer_desktop.ui.window_likeness import LikenessSort
 from anomalizer_desktop.ui.window_newcomers import TryNewcomers
 from anomalizer_desktop.ui.window_repair import LibraryRepair
+from anomalizer_desktop.ui.window_same_audio import SameAudioChecking
 from anomalizer_desktop.ui.window_sound_map import SoundMapDrawing
 from anomalizer_desktop.ui.window_tags import Tagging
 from anomalizer_desktop.ui.workers import JobRunner
@@ -94,6 +95,7 @@ class MainWindow(
     FolderFilter,
     TryNewcomers,
     SoundMapDrawing,
+    SameAudioChecking,
     QMainWindow,
 ):
     """The library window. Its parts live in mixins, one job each: widgets (window_build),
@@ -277,6 +279,7 @@ class MainWindow(
         self._map_rows = order
         self._map_projection = snapshot.projection  # to place loops from outside on it
         self._map_shown(snapshot.projection)
+        self.check_same_audio_when_idle()
         self.place_newcomers_again()
         self._filter_map()
         known = set(lib.paths) if self.scan_problems else set()

@@ -92,12 +92,18 @@ class WindowBuilder:
         self.filter_tag.hide()
         self.filter_status = _choices(
             ("All files", None), ("OK", "ok"), ("Errors", "error"), ("Missing", "missing"),
-            ("Copies", "copies"),
+            ("Copies", "copies"), ("Same audio", "same_audio"),
         )  # fmt: skip
         self.filter_status.setItemData(
-            self.filter_status.count() - 1,
+            self.filter_status.findData("copies"),
             "Loops whose file is in the library more than once (the same bytes in two places):"
             " sorted by Unusual %, copies sit together, since they sound the same",
+            Qt.ItemDataRole.ToolTipRole,
+        )
+        self.filter_status.setItemData(
+            self.filter_status.findData("same_audio"),
+            "Loops whose audio the library holds again in a file with other bytes: another"
+            " format, bit depth, sample rate or level, or another name. They sit together",
             Qt.ItemDataRole.ToolTipRole,
         )
         self.likeness_button = QPushButton()  # "Like x.wav ✕", while sorted by likeness

@@ -417,9 +417,11 @@ def test_a_repaired_copy_that_cannot_be_written_says_why_without_its_scratch_nam
 
 def _as_first_schema(library):
     """Make `library` what the first schema wrote (before samples had a tempo column, user
-    data tags, and the sound map its table)."""
+    data tags, the sound map and the audio comparisons their tables)."""
     with contextlib.closing(sqlite3.connect(library)) as db:
         db.execute("DROP TABLE map_points")
+        db.execute("DROP TABLE audio_pairs")
+        db.execute("DROP TABLE audio_searched")
         db.execute("ALTER TABLE samples DROP COLUMN tempo")
         db.execute("ALTER TABLE samples DROP COLUMN key")
         db.execute("ALTER TABLE user_data DROP COLUMN tags")

@@ -157,6 +157,8 @@ def test_a_library_from_before_tags_opens_with_its_flags_and_no_tags(tmp_path):
     with contextlib.closing(sqlite3.connect(library)) as db:
         db.execute("ALTER TABLE user_data DROP COLUMN tags")
         db.execute("DROP TABLE map_points")  # (added after tags: V6)
+        db.execute("DROP TABLE audio_pairs")
+        db.execute("DROP TABLE audio_searched")  # (V7)
         db.execute("PRAGMA user_version = 4")
         db.commit()
     with Store(library) as store:

@@ -19,6 +19,7 @@ from anomalizer_desktop.core.detector.preprocess import CLIP
 from anomalizer_desktop.core.detector.spec import MIN_TRAINING_LOOPS
 from anomalizer_desktop.core.embedding.dsp_frames import SILENCE_DB
 from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.library.same_audio import same_audio_of
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.text import more_than, quantity
 
@@ -143,9 +144,14 @@ def explain(
     below_cut = True if cut is None else np.isnan(loops.scores) | (loops.scores <= cut)
     typical = (flags != "unusual") & ((flags == "typical") | below_cut)
     distances = space.distances()
-    # identical vectors are the same audio: copies of this loop are no neighbours of it
+    # identical vectors are the same audio: copies of this loop are no neighbours of it, nor
+    # are the files its audio was found in with other bytes (another format, level, name)
     same = distances == 0.0
+    twins = same_audio_of(store, int(ids[row]))
+    if twins:
+        same |= np.isin(np.asarray(loops.paths, dtype=object), twins)
     copies = [loops.paths[i] for i in np.flatnonzero(same) if i != row]
+    copies += sorted(set(twins) - set(copies))
     typical &= ~same
     candidates = (i for i in np.argsort(distances) if typical[i])
     order = _nearest_sounds(candidates, distances, z, neighbours)

@@ -122,7 +122,26 @@ CREATE TABLE map_points (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6]
+#: pairs of files whose audio was compared (`core.library.same_audio`), by their content
+#: hashes (`hash_a` < `hash_b`): kept through renames and moves, and a file written over gets a
+#: new hash and is compared again; `audio_searched` holds the files whose candidates were
+#: all compared, so a later check searches for the new files' only. Derived data, like the
+#: map: a repair leaves it behind
+_V7 = """
+CREATE TABLE audio_pairs (
+    hash_a      TEXT NOT NULL,
+    hash_b      TEXT NOT NULL,
+    below_db    REAL NOT NULL,
+    gain_db     REAL NOT NULL,
+    compared_at REAL NOT NULL,
+    PRIMARY KEY (hash_a, hash_b)
+) WITHOUT ROWID;
+CREATE TABLE audio_searched (
+    hash        TEXT PRIMARY KEY
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

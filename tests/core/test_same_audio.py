@@ -1,0 +1,224 @@
+"""The same audio in files whose bytes differ: how two signals compare (core.audio.compare),
+which loops are compared and what is kept (core.library.same_audio), the Why unusual? panel's
+"same audio, elsewhere" and `anomalizer same-audio`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import audiogen
+import numpy as np
+import pytest
+import soxr
+
+from anomalizer_desktop.cli import main
+from anomalizer_desktop.core.analysis.explain import explain
+from anomalizer_desktop.core.audio.compare import (
+    IDENTICAL_DB,
+    SAME_BELOW_DB,
+    compare_files,
+    compare_signals,
+)
+from anomalizer_desktop.core.embedding.job import embed
+from anomalizer_desktop.core.jobs import CancelToken, run_job
+from anomalizer_desktop.core.library.same_audio import (
+    candidate_pairs,
+    check_same_audio,
+    same_audio_groups,
+    same_audio_listing,
+)
+from anomalizer_desktop.core.library.scanner import scan
+from anomalizer_desktop.core.library.store import Store
+
+SR = audiogen.SR
+
+
+def test_the_same_recording_at_another_bit_depth_or_level_is_the_same_audio():
+    loop = audiogen.drum_loop(seed=0)
+    sixteen_bit = np.round(loop * 32767) / 32767
+    same = compare_signals(loop, sixteen_bit)
+    assert same.same and 60 < same.below_db < IDENTICAL_DB and abs(same.gain_db) < 0.01
+    quieter = compare_signals(loop, 0.5 * loop)
+    assert quieter.same and quieter.below_db == IDENTICAL_DB
+    assert quieter.gain_db == pytest.approx(-6.02, abs=0.01)  # the second is 6 dB down
+    assert compare_signals(loop, loop).below_db == IDENTICAL_DB
+
+
+def test_other_loops_lengths_and_silence_are_not_the_same_audio():
+    loop = audiogen.drum_loop(seed=0)
+    other = compare_signals(loop, audiogen.drum_loop(seed=1))
+    assert not other.same and other.below_db < 15
+    shorter = compare_signals(loop, loop[: -SR // 50])  # 20 ms shorter: another cut
+    assert not shorter.same and shorter.below_db == 0.0
+    assert compare_signals(loop, loop[:-100]).same  # a few samples' padding is the same
+    silence = np.zeros_like(loop)
+    assert compare_signals(silence, silence).same
+    assert not compare_signals(loop, silence).same and not compare_signals(silence, loop).same
+    noisy = loop + np.random.default_rng(0).normal(0, 0.05, loop.size)  # -20 dB of noise
+    assert not compare_signals(loop, noisy).same
+
+
+def test_files_in_other_formats_and_sample_rates_compare_as_the_same(tmp_path):
+    loop = audiogen.drum_loop(seed=2, sr=44_100)
+    wav = audiogen.write(tmp_path / "a.wav", loop, sr=44_100, subtype="FLOAT")
+    flac = audiogen.write(tmp_path / "b.flac", loop, sr=44_100, subtype="PCM_16")
+    at_48k = soxr.resample(loop, 44_100, 48_000)
+    aiff = audiogen.write(tmp_path / "c.aiff", np.stack([at_48k, at_48k], 1), sr=48_000)
+    for other in (flac, aiff):
+        likeness = compare_files(wav, other)
+        assert likeness.same, (other, likeness)
+        assert likeness.below_db >= SAME_BELOW_DB + 10
+    different = audiogen.write(tmp_path / "d.wav", audiogen.drum_loop(seed=3, sr=44_100))
+    assert not compare_files(wav, different).same
+
+
+def test_candidates_are_pairs_of_one_length_with_close_vectors():
+    durations = np.array([2.0, 2.0, 2.005, 4.0, 2.0])
+    z = np.zeros((5, 3))
+    z[4] = 5.0  # same length, another sound
+    assert candidate_pairs(durations, z) == [(0, 1), (0, 2), (1, 2)]
+    # only the pairs of new loops (those found before are not looked for again)
+    new = np.array([False, False, True, False, False])
+    assert candidate_pairs(durations, z, new) == [(0, 2), (1, 2)]
+    assert candidate_pairs(durations, z, np.zeros(5, bool)) == []
+    z[1, 0] = 0.3 * np.sqrt(3) + 0.01  # just over CANDIDATE_RMS from the others
+    assert candidate_pairs(durations, z) == [(0, 2)]
+    assert candidate_pairs(np.array([1.0]), np.zeros((1, 3))) == []
+
+
+def _recorded(loop: np.ndarray, level: float, seed: int) -> np.ndarray:
+    """A synthetic loop as a recording is: at its own level, over a noise floor 70 dB down
+    (a float file's exact silence between hits is not what packs hold)."""
+    floor = np.random.default_rng(seed).normal(0, 10 ** (-70 / 20), loop.size)
+    return (level * loop + floor).astype(np.float32)
+
+
+@pytest.fixture
+def twins_library(tmp_path):
+    """Twelve drum loops and four bass loops of one length at levels 12 dB apart, and in
+    "Pack B": drum_00 again as a 16-bit FLAC, drum_03 3 dB down as an AIFF, and a byte copy
+    of drum_01 (a copy, not a twin)."""
+    root = tmp_path / "Loops"
+    levels = np.linspace(0.25, 1.0, 16)
+    loops = {
+        i: _recorded(audiogen.drum_loop(seed=i, bpm=100 + 2 * i), levels[i], i) for i in range(12)
+    }
+    for i, loop in loops.items():
+        audiogen.write(root / "Pack A" / f"drum_{i:02d}.wav", loop, subtype="FLOAT")
+    for i in range(4):
+        bass = _recorded(audiogen.bass_loop(seed=i), levels[12 + i], 20 + i)
+        audiogen.write(root / "Pack A" / f"bass_{i:02d}.wav", bass)
+    audiogen.write(root / "Pack B" / "drum_00 copy.flac", loops[0], subtype="PCM_16")
+    audiogen.write(root / "Pack B" / "quieter.aiff", loops[3] / 2**0.5, subtype="PCM_24")
+    shutil.copy(root / "Pack A" / "drum_01.wav", root / "Pack B" / "drum_01.wav")
+    path = tmp_path / "lib.sqlite"
+    with Store(path) as store:
+        run_job(scan(store, [str(root)]))
+        run_job(embed(store, "dsp", workers=1))
+    return path, root.resolve()
+
+
+def _names(listing):
+    return [[(os.path.relpath(p, p.rsplit("/", 2)[0]), level) for p, level in g] for g in listing]
+
+
+def test_the_check_finds_the_twins_and_keeps_what_it_compared(twins_library):
+    path, root = twins_library
+    with Store(path) as store:
+        checked = run_job(check_same_audio(store))
+        assert checked.same == 2 and checked.compared >= 2 and not checked.unreadable
+        assert _names(same_audio_listing(store)) == [
+            [("Pack A/drum_00.wav", 0.0), ("Pack B/drum_00 copy.flac", 0.0)],
+            [("Pack A/drum_03.wav", 0.0), ("Pack B/quieter.aiff", -3.0)],
+        ]
+        groups = same_audio_groups(store)
+        ids = dict(store.execute("SELECT path, id FROM samples").fetchall())
+        twins = [str(root / "Pack A/drum_00.wav"), str(root / "Pack B/drum_00 copy.flac")]
+        assert groups[ids[twins[0]]] == groups[ids[twins[1]]]
+        assert len(groups) == 4  # the byte copy of drum_01 is a copy, not a twin
+        again = run_job(check_same_audio(store))  # nothing new: nothing decoded again
+        assert again.compared == 0 and again.candidates == 0
+    # a move keeps what was found (the pair is kept by the files' content)
+    os.rename(root / "Pack B" / "quieter.aiff", root / "Pack B" / "drum_03 quiet.aiff")
+    with Store(path) as store:
+        run_job(scan(store, [str(root)]))
+        assert run_job(check_same_audio(store)).compared == 0
+        assert ("Pack B/drum_03 quiet.aiff", -3.0) in _names(same_audio_listing(store))[1]
+
+
+def test_a_file_written_over_is_compared_again(twins_library):
+    path, root = twins_library
+    with Store(path) as store:
+        run_job(check_same_audio(store))
+        audiogen.write(root / "Pack B" / "quieter.aiff", audiogen.drum_loop(seed=30, bpm=106))
+        run_job(scan(store, [str(root)]))
+        run_job(embed(store, "dsp", workers=1))
+        run_job(check_same_audio(store))
+        assert len(same_audio_listing(store)) == 1  # drum_03's twin is another loop now
+
+
+def test_an_unreadable_file_is_named_and_the_check_goes_on(twins_library):
+    path, root = twins_library
+    (root / "Pack B" / "drum_00 copy.flac").write_bytes(b"not audio any more")  # no rescan
+    with Store(path) as store:
+        checked = run_job(check_same_audio(store))
+        flac = str(root / "Pack B" / "drum_00 copy.flac")
+        assert list(checked.unreadable) == [flac] and checked.unreadable[flac]
+        assert checked.same == 1  # the other pair was compared
+        assert _names(same_audio_listing(store)) == [
+            [("Pack A/drum_03.wav", 0.0), ("Pack B/quieter.aiff", -3.0)]
+        ]
+        # not kept as compared: once the file reads again, it is compared
+        audiogen.write(root / "Pack B" / "drum_00 copy.flac", audiogen.drum_loop(seed=0))
+        assert run_job(check_same_audio(store)).compared == 1
+
+
+def test_a_cancelled_check_keeps_what_it_compared(twins_library):
+    path, _ = twins_library
+    cancel = CancelToken()
+    with Store(path) as store:
+        job = check_same_audio(store, cancel=cancel)
+        try:
+            while True:
+                progress = next(job)
+                if progress.total and progress.done == 1:
+                    cancel.cancel()
+        except StopIteration as stop:
+            checked = stop.value
+        assert checked.cancelled and checked.compared == 1
+        kept = store.execute("SELECT COUNT(*) FROM audio_pairs").fetchone()[0]
+        assert kept == 1
+        assert run_job(check_same_audio(store)).compared == checked.candidates - 1
+
+
+def test_why_unusual_lists_a_twin_as_the_same_audio_not_as_a_neighbour(twins_library):
+    path, root = twins_library
+    with Store(path) as store:
+        run_job(check_same_audio(store))
+        result = explain(store, str(root / "Pack A" / "drum_03.wav"))
+    assert result.copies == [str(root / "Pack B" / "quieter.aiff")]
+    assert str(root / "Pack B" / "quieter.aiff") not in [n["path"] for n in result.neighbours]
+
+
+def test_the_command_line_prints_the_groups(twins_library, capsys):
+    path, _ = twins_library
+    assert main(["--library", str(path), "same-audio", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["compared"] >= 2
+    assert [[e["level_db"] for e in g] for g in out["groups"]] == [[0.0, 0.0], [0.0, -3.0]]
+    assert main(["--library", str(path), "same-audio"]) == 0
+    text = capsys.readouterr().out
+    assert "4 loops in 2 groups: the same audio in different files" in text
+    assert "-3.0 dB" in text and "quieter.aiff" in text
+
+
+def test_the_bench_finds_every_planted_twin_and_reads_nothing_again():
+    from anomalizer_desktop.core.library.same_audio_bench import NEW, TWINS, bench_same_audio
+
+    report = bench_same_audio(rows=300)
+    assert report["first_check"]["same"] == TWINS and report["first_check"]["compared"] == TWINS
+    assert report["nothing_new"]["compared"] == 0
+    assert report[f"after_{NEW}_new"]["same"] == NEW // 2
+    assert report["groups_found"] == TWINS + NEW // 2

@@ -1,0 +1,61 @@
+"""The window finds the loops whose audio is in the library twice in different files by itself,
+once its library jobs are done, and shows them under Same audio (ui.window_same_audio)."""
+
+from __future__ import annotations
+
+import audiogen
+import numpy as np
+import pytest
+
+from anomalizer_desktop.core.embedding.job import embed
+from anomalizer_desktop.core.jobs import run_job
+from anomalizer_desktop.core.library.scanner import scan
+from anomalizer_desktop.core.library.store import Store
+
+
+@pytest.fixture
+def twins_window(qtbot, tmp_path, settings):
+    from anomalizer_desktop.ui.main_window import MainWindow
+    from anomalizer_desktop.ui.player import AudioPlayer
+    from anomalizer_desktop.ui.workers import JobRunner
+
+    root = tmp_path / "Loops"
+    rng = np.random.default_rng(0)
+    for i in range(10):
+        loop = audiogen.drum_loop(seed=i, bpm=100 + 3 * i) * (0.3 + 0.07 * i)
+        loop += rng.normal(0, 3e-4, loop.size).astype(np.float32)  # a recording's floor
+        audiogen.write(root / "Drums" / f"beat {i}.wav", loop, subtype="FLOAT")
+        if i == 4:  # the same beat in another pack, as a 16-bit FLAC under another name
+            audiogen.write(root / "Other Pack" / "groove.flac", loop, subtype="PCM_16")
+    path = tmp_path / "lib.sqlite"
+    with Store(path) as store:
+        run_job(scan(store, [str(root)]))
+        run_job(embed(store, "dsp", workers=1))
+    store = Store(path)
+    window = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none here"))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 11, timeout=20_000)
+    yield window
+    window.runner.cancel_all()
+    store.close()
+
+
+def test_the_window_finds_the_same_audio_and_lists_it_together(qtbot, twins_window):
+    window = twins_window
+    qtbot.waitUntil(lambda: (window.model.library.sound_group >= 0).sum() == 2, timeout=30_000)
+    assert "1 pair of loops with the same audio" in window.statusBar().currentMessage()
+    assert window.store.execute("SELECT COUNT(*) FROM audio_pairs").fetchone()[0] >= 1
+    box = window.filter_status
+    box.setCurrentIndex(box.findData("same_audio"))
+    shown = [window.model.path(row).rsplit("/", 2)[-2:] for row in range(window.model.rowCount())]
+    assert sorted(shown) == [["Drums", "beat 4.wav"], ["Other Pack", "groove.flac"]]
+    assert "another format, bit depth" in box.itemData(box.currentIndex(), 3)  # its tooltip
+    # opened again: nothing is compared again, and the twins are read from the library
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    started = []
+    window.runner.started.connect(lambda handle: started.append(handle.kind))
+    window._same_audio_due = True
+    window.reload()
+    qtbot.waitUntil(lambda: "same_audio" in started, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    assert window.model.rowCount() == 2 and (window.model.library.sound_group >= 0).sum() == 2
