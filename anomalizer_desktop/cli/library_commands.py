@@ -37,6 +37,7 @@ from anomalizer_desktop.core.library.folder_tree import in_any_folder
 from anomalizer_desktop.core.library.library_files import LIBRARY_SUFFIXES, damaged_copies
 from anomalizer_desktop.core.library.lookup import held_name, library_names
 from anomalizer_desktop.core.library.repair import repair_library
+from anomalizer_desktop.core.library.same_audio import with_same_audio
 from anomalizer_desktop.core.library.scanner import UNREACHABLE_FOLDER, ScanError, reachable_roots
 from anomalizer_desktop.core.library.scanner import scan as scan_job
 from anomalizer_desktop.core.library.store import Store
@@ -217,8 +218,9 @@ def cmd_flag(args: argparse.Namespace, store: Store) -> int:
     with store.transaction():
         if args.typical or args.unusual or args.clear:
             # a flag is about the sound: the detector takes it for every copy of the file,
-            # and so does the library, as the window's T and U do
-            flagged = store.ids_with_copies(loops)
+            # and so does the library, as the window's T and U do (and for the files the same
+            # audio was found in, `same-audio`)
+            flagged = with_same_audio(store, store.ids_with_copies(loops))
             copies = len(flagged) - len(loops)
             store.set_flag(
                 flagged, "typical" if args.typical else "unusual" if args.unusual else None

@@ -183,15 +183,20 @@ class LibraryData:
 
     def with_copies(self, sample_ids) -> list[int]:
         """These sample ids, then the ids of their copies (the library's other files with the
-        same bytes; `copy_group`) that are not among them: the loops a flag on these is about,
-        since the detector takes a flag on any copy for the sound's."""
+        same bytes; `copy_group`) and of the files their audio was found in with other bytes
+        (`sound_group`) that are not among them: the loops a flag on these is about, since
+        the detector takes a flag on any copy for the sound's."""
         given = [int(i) for i in sample_ids]
         rows, _found = self.rows_of_ids(given)
-        groups = np.unique(self.copy_group[rows])
-        groups = groups[groups >= 0]
-        if not len(groups):
+        same = np.zeros(len(self.ids), dtype=bool)
+        for group_of in (self.copy_group, self.sound_group):
+            groups = np.unique(group_of[rows])
+            groups = groups[groups >= 0]
+            if len(groups):
+                same |= np.isin(group_of, groups)
+        if not same.any():
             return given
-        copies = self.ids[np.isin(self.copy_group, groups)]
+        copies = self.ids[same]
         return given + copies[~np.isin(copies, given)].tolist()
 
     def sort_key(self, column: str) -> np.ndarray:

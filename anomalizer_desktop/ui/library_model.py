@@ -8,6 +8,7 @@ QSortFilterProxyModel: a proxy compares rows through Python calls and took 20-49
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Iterable, Mapping
 
@@ -15,6 +16,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, Qt, QUrl
 from PySide6.QtGui import QColor
 
+from anomalizer_desktop.core.audio.formats import is_lossless_path
 from anomalizer_desktop.core.id_positions import values_at
 from anomalizer_desktop.core.library.trash import file_identity, links_left_behind
 from anomalizer_desktop.core.text import unusual_percent, when_added
@@ -285,14 +287,34 @@ class LibraryTableModel(QAbstractTableModel):
         file stays with every path to it (moving its target to the trash would leave the kept
         link leading nowhere), and a file that goes takes the library's links to it along."""
         lib = self.library
-        rows = [int(row) for row in self._view if lib.copy_group[row] >= 0]
-        kept: dict[int, int] = {}  # group -> the row that stays
+        return self._extra(lib.copy_group, lambda row: _worked_with(lib, row))
+
+    def extra_versions(self) -> list[int]:
+        """Ids of the shown loops whose audio another shown loop holds too (`sound_group`,
+        the Same audio list), but one of each recording: the one noted or tagged, else
+        flagged, else the best file (`version_quality`: lossless, then the highest rate,
+        then the most bytes), else the first in the current order. Links as `extra_copies`."""
+        lib = self.library
+        return self._extra(
+            lib.sound_group,
+            lambda row: (
+                _worked_with(lib, row),
+                *version_quality(lib.paths[row], lib.sample_rate[row]),
+            ),
+        )
+
+    def _extra(self, group_of: np.ndarray, rank) -> list[int]:
+        """Ids of the shown loops of a group (`group_of` >= 0) but the highest in `rank` of
+        each (the first of equals), and but every path to the kept loops' files."""
+        lib = self.library
+        rows = [int(row) for row in self._view if group_of[row] >= 0]
+        kept: dict[int, tuple[int, object]] = {}  # group -> (the row that stays, its rank)
         for row in rows:
-            group = int(lib.copy_group[row])
-            if group not in kept or _worked_with(lib, row) > _worked_with(lib, kept[group]):
-                kept[group] = row
-        kept_files = {file_identity(lib.paths[row]) for row in kept.values()}
-        extra = [row for row in rows if kept[int(lib.copy_group[row])] != row]
+            group = int(group_of[row])
+            if group not in kept or rank(row) > kept[group][1]:
+                kept[group] = (row, rank(row))
+        kept_files = {file_identity(lib.paths[row]) for row, _ in kept.values()}
+        extra = [row for row in rows if kept[int(group_of[row])][0] != row]
         return [int(lib.ids[r]) for r in extra if file_identity(lib.paths[r]) not in kept_files]
 
     def links_left_behind(self, sample_ids) -> list[str]:
@@ -311,7 +333,14 @@ class LibraryTableModel(QAbstractTableModel):
 
     def copied_files(self) -> int:
         """How many files the shown copies are copies of (one per content)."""
-        groups = self.library.copy_group[self._view]
+        return self._groups_shown(self.library.copy_group)
+
+    def recordings_shown(self) -> int:
+        """How many recordings the shown loops of the Same audio list are of."""
+        return self._groups_shown(self.library.sound_group)
+
+    def _groups_shown(self, group_of: np.ndarray) -> int:
+        groups = group_of[self._view]
         return len(np.unique(groups[groups >= 0]))
 
     # ------------------------------------------------------------------ lookups & updates
@@ -490,6 +519,18 @@ def _tag_tip(library: LibraryData, key: str, row: int) -> str:
     if library.keys[row] is None:
         return 'No key in its name ("F#min", "Cm", "A minor") or its loop tags'
     return f"{library.keys[row]}, " + _KEY_FROM[library.key_from[row]]
+
+
+def version_quality(path: str, sample_rate: float) -> tuple[bool, float, int]:
+    """How good a file of a recording is, to keep the best of the same audio: lossless first,
+    then the higher sample rate, then the more bytes (more bits per sample, for one rate and
+    format; a file that cannot be read counts 0)."""
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        size = 0
+    rate = 0.0 if not np.isfinite(sample_rate) else float(sample_rate)
+    return is_lossless_path(path), rate, size
 
 
 def _worked_with(library: LibraryData, row: int) -> int:

@@ -213,6 +213,15 @@ class WindowActions:
             " then moves those to the trash)",
         )
         edit.addAction(self.act_extra_copies)
+        self.act_extra_versions = action(
+            "Select Extra Versions of the Same Audio",
+            lambda: self.select_extra_versions(),
+            None,
+            "Show the loops whose recording is in the library in more than one file (another"
+            " format, rate, level or name) and select all but the best file of each, keeping"
+            " one you noted, tagged or flagged first (Delete then moves those to the trash)",
+        )
+        edit.addAction(self.act_extra_versions)
         self._build_loop_menu()
         edit.addSeparator()
         edit.addAction(self.act_manage_tags)  # also in Loop > Tag, there with a selection
@@ -441,6 +450,29 @@ class WindowActions:
         dialog.setOption(QFileDialog.Option.DontConfirmOverwrite)  # an existing one opens
         dialog.setLabelText(QFileDialog.DialogLabel.Accept, "Open")
         return dialog.selectedFiles()[0] if dialog.exec() else ""
+
+    def select_extra_versions(self) -> int:
+        """Filter the table to Same audio and select every file of each recording but the
+        one to keep (see `LibraryModel.extra_versions`). Returns how many were selected."""
+        self.filter_status.setCurrentIndex(self.filter_status.findData("same_audio"))
+        extra = self.model.extra_versions()
+        if not extra:
+            self.statusBar().showMessage(
+                "No recording is in the library in more than one file"
+                + (" (among the loops shown)." if self.model.rowCount() else "."),
+                8000,
+            )
+            return 0
+        self.select_ids(extra)
+        self.table.setFocus()  # where Delete acts on the selection (not the filter's text)
+        groups = self.model.recordings_shown()
+        self.statusBar().showMessage(
+            f"Selected {quantity(len(extra), 'extra version')} of"
+            f" {quantity(groups, 'recording')} (of each, the one you worked with stays, else"
+            " the best file). Delete moves them to the trash.",
+            15000,
+        )
+        return len(extra)
 
     def select_extra_copies(self) -> int:
         """Filter the table to Copies and select every copy but one of each file (see

@@ -222,3 +222,18 @@ def test_the_bench_finds_every_planted_twin_and_reads_nothing_again():
     assert report["nothing_new"]["compared"] == 0
     assert report[f"after_{NEW}_new"]["same"] == NEW // 2
     assert report["groups_found"] == TWINS + NEW // 2
+
+
+def test_a_flag_from_the_command_line_goes_on_the_same_audio_too(twins_library, capsys):
+    path, root = twins_library
+    with Store(path) as store:
+        run_job(check_same_audio(store))
+    quiet = str(root / "Pack B" / "quieter.aiff")
+    assert main(["--library", str(path), "flag", quiet, "--unusual", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["copies_flagged"] == 1
+    with Store(path) as store:
+        flagged = store.execute(
+            "SELECT s.path FROM user_data u JOIN samples s ON s.id = u.sample_id"
+            " WHERE u.flag = 'unusual' ORDER BY s.path"
+        ).fetchall()
+    assert flagged == [(str(root / "Pack A" / "drum_03.wav"),), (quiet,)]

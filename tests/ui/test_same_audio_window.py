@@ -59,3 +59,43 @@ def test_the_window_finds_the_same_audio_and_lists_it_together(qtbot, twins_wind
     qtbot.waitUntil(lambda: "same_audio" in started, timeout=10_000)
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
     assert window.model.rowCount() == 2 and (window.model.library.sound_group >= 0).sum() == 2
+
+
+def _twins_found(qtbot, window):
+    qtbot.waitUntil(lambda: (window.model.library.sound_group >= 0).sum() == 2, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+
+
+def test_a_flag_goes_on_the_files_of_the_same_audio_too(qtbot, twins_window):
+    from PySide6.QtCore import Qt
+
+    window = twins_window
+    _twins_found(qtbot, window)
+    window.filter_text.setText("beat 4")
+    window.table.setFocus()
+    window.table.selectRow(0)
+    qtbot.keyClick(window.table, Qt.Key.Key_U)
+    paths = dict(zip(window.model.library.paths, window.model.library.flags, strict=True))
+    flagged = sorted(p.rsplit("/", 1)[-1] for p, f in paths.items() if f == "unusual")
+    assert flagged == ["beat 4.wav", "groove.flac"]
+    assert "with 1 copy of it" in window.statusBar().currentMessage()
+    stored = window.store.execute("SELECT COUNT(*) FROM user_data WHERE flag = 'unusual'")
+    assert stored.fetchone()[0] == 2
+
+
+def test_select_extra_versions_keeps_the_best_file_of_each_recording(qtbot, twins_window):
+    window = twins_window
+    _twins_found(qtbot, window)
+    assert window.select_extra_versions() == 1
+    chosen = [window.model.path(row).rsplit("/", 1)[-1] for row in window.selected_rows()]
+    assert chosen == ["groove.flac"]  # the 16-bit FLAC goes; the 32-bit float WAV stays
+    assert window.filter_status.currentData() == "same_audio"
+    assert "Selected 1 extra version of 1 recording" in window.statusBar().currentMessage()
+    # one you tagged stays whatever its file
+    window.store.set_tags(window.selected_ids(), "keep")
+    window.reload()
+    qtbot.waitUntil(lambda: "keep" in window.model.library.tags, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    assert window.select_extra_versions() == 1
+    chosen = [window.model.path(row).rsplit("/", 1)[-1] for row in window.selected_rows()]
+    assert chosen == ["beat 4.wav"]

@@ -29,3 +29,13 @@ AUDIO_EXTENSIONS: frozenset[str] = frozenset(
 def is_audio_path(path: str | PurePath) -> bool:
     """True when the file name has an audio extension, in any letter case (LOOP.WAV counts)."""
     return PurePath(path).suffix.lower() in AUDIO_EXTENSIONS
+
+
+#: the audio extensions whose files keep every sample as it was made (the others, mp3, ogg and
+#: opus, are lossy): of two files of one recording, the one to keep
+LOSSLESS_EXTENSIONS: frozenset[str] = AUDIO_EXTENSIONS - {".mp3", ".ogg", ".oga", ".opus"}
+
+
+def is_lossless_path(path: str | PurePath) -> bool:
+    """True for a file type that keeps every sample (WAV, AIFF, CAF, FLAC), in any case."""
+    return PurePath(path).suffix.lower() in LOSSLESS_EXTENSIONS

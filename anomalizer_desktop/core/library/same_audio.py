@@ -325,3 +325,16 @@ def same_audio_of(store: Store, sample_id: int) -> list[str]:
     mark = ",".join("?" * len(twins))
     rows = store.execute(f"SELECT path FROM samples WHERE id IN ({mark}) ORDER BY path", twins)
     return [path for (path,) in rows]
+
+
+def with_same_audio(store: Store, sample_ids) -> list[int]:
+    """These sample ids, then those of the loops whose audio is the same as one of theirs in
+    a file with other bytes (`same_audio_groups`) that are not among them: the loops a flag
+    on these is about, as it is about their copies."""
+    given = [int(i) for i in sample_ids]
+    groups = same_audio_groups(store)
+    wanted = {groups[i] for i in given if i in groups}
+    if not wanted:
+        return given
+    mine = set(given)
+    return given + sorted(i for i, g in groups.items() if g in wanted and i not in mine)
