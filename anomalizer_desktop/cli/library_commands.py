@@ -37,7 +37,7 @@ from anomalizer_desktop.core.library.folder_tree import in_any_folder
 from anomalizer_desktop.core.library.library_files import LIBRARY_SUFFIXES, damaged_copies
 from anomalizer_desktop.core.library.lookup import held_name, library_names
 from anomalizer_desktop.core.library.repair import repair_library
-from anomalizer_desktop.core.library.same_audio import with_same_audio
+from anomalizer_desktop.core.library.same_audio import same_audio_groups, with_same_audio
 from anomalizer_desktop.core.library.scanner import UNREACHABLE_FOLDER, ScanError, reachable_roots
 from anomalizer_desktop.core.library.scanner import scan as scan_job
 from anomalizer_desktop.core.library.store import Store
@@ -497,6 +497,12 @@ def _copies_info(store: Store) -> dict[str, int]:
     return {"files": len(set(copied.values())), "loops": len(copied)}
 
 
+def _same_audio_info(store: Store) -> dict[str, int]:
+    """How many recordings the library holds in files with other bytes, in how many loops."""
+    groups = same_audio_groups(store)
+    return {"recordings": len(set(groups.values())), "loops": len(groups)}
+
+
 def _sound_maps_info(store: Store) -> list[dict]:
     """Per embedder, how many loops its sound map places and when it was drawn."""
     rows = store.execute(
@@ -519,6 +525,7 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
         "flags": store.flag_counts(),
         "tags": store.tag_counts(),
         "copies": _copies_info(store),
+        "same_audio": _same_audio_info(store),
         "scores": scores.as_json(),
         "flag_backup": _flag_backup_info(store.path),
         "run_models": _run_models_info(store),
@@ -543,6 +550,12 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
         print(
             f"copies    {quantity(copies['files'], 'file')} in the library more than once"
             f" ({quantity(copies['loops'], 'loop')}; anomalizer list --copies)"
+        )
+    same = info["same_audio"]
+    if same["recordings"]:
+        print(
+            f"same audio {quantity(same['recordings'], 'recording')} in files with other bytes"
+            f" ({quantity(same['loops'], 'loop')}; anomalizer same-audio)"
         )
     backup = info["flag_backup"]
     if backup is not None:

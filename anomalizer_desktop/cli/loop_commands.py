@@ -13,6 +13,7 @@ from anomalizer_desktop.cli.output import (
     print_json,
     print_problems,
 )
+from anomalizer_desktop.core.library.same_audio import level_phrase
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.walk import shown_path
 from anomalizer_desktop.core.text import quantity, unusual_percent
@@ -34,7 +35,9 @@ def cmd_explain(args: argparse.Namespace, store: Store) -> int:
     if result.copies:
         print("\nThe same audio, elsewhere:")
         for path in result.copies:
-            print(f"  {path}")
+            level = result.copy_levels.get(path)
+            other = "" if level is None else f"  (another file, {level_phrase(level)})"
+            print(f"  {path}{other}")
     return 0
 
 

@@ -199,6 +199,7 @@ def test_why_unusual_lists_a_twin_as_the_same_audio_not_as_a_neighbour(twins_lib
         run_job(check_same_audio(store))
         result = explain(store, str(root / "Pack A" / "drum_03.wav"))
     assert result.copies == [str(root / "Pack B" / "quieter.aiff")]
+    assert result.copy_levels == {str(root / "Pack B" / "quieter.aiff"): -3.0}
     assert str(root / "Pack B" / "quieter.aiff") not in [n["path"] for n in result.neighbours]
 
 
@@ -212,6 +213,11 @@ def test_the_command_line_prints_the_groups(twins_library, capsys):
     text = capsys.readouterr().out
     assert "4 loops in 2 groups: the same audio in different files" in text
     assert "-3.0 dB" in text and "quieter.aiff" in text
+    assert main(["--library", str(path), "info"]) == 0
+    assert "same audio 2 recordings in files with other bytes (4 loops" in capsys.readouterr().out
+    drum = str(path.parent / "Loops" / "Pack A" / "drum_03.wav")
+    assert main(["--library", str(path), "explain", drum]) == 0
+    assert "quieter.aiff  (another file, 3.0 dB quieter)" in capsys.readouterr().out
 
 
 def test_the_bench_finds_every_planted_twin_and_reads_nothing_again():

@@ -59,6 +59,9 @@ class Explanation:
     like_flagged: list[dict] = field(default_factory=list)  # path, gain: flagged loops it is like
     #: the other loops with this very audio (the same file in two folders, say)
     copies: list[str] = field(default_factory=list)
+    #: of those, the files its audio was found in with other bytes: path -> their level
+    #: relative to this loop's, dB (`core.library.same_audio`)
+    copy_levels: dict[str, float] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -149,7 +152,7 @@ def explain(
     same = distances == 0.0
     twins = same_audio_of(store, int(ids[row]))
     if twins:
-        same |= np.isin(np.asarray(loops.paths, dtype=object), twins)
+        same |= np.isin(np.asarray(loops.paths, dtype=object), list(twins))
     copies = [loops.paths[i] for i in np.flatnonzero(same) if i != row]
     copies += sorted(set(twins) - set(copies))
     typical &= ~same
@@ -206,6 +209,7 @@ def explain(
         ),
         like,
         copies,
+        twins,
     )
 
 

@@ -315,16 +315,25 @@ def same_audio_groups(store: Store) -> dict[int, int]:
     return {sample_id: number_of[key] for sample_id, _, key in loops if key in number_of}
 
 
-def same_audio_of(store: Store, sample_id: int) -> list[str]:
-    """Paths of the other present loops whose audio is the same as this loop's in a file with
-    other bytes (and their copies), in path order."""
-    groups = same_audio_groups(store)
-    if sample_id not in groups:
-        return []
-    twins = [i for i, group in groups.items() if group == groups[sample_id] and i != sample_id]
-    mark = ",".join("?" * len(twins))
-    rows = store.execute(f"SELECT path FROM samples WHERE id IN ({mark}) ORDER BY path", twins)
-    return [path for (path,) in rows]
+def same_audio_of(store: Store, sample_id: int) -> dict[str, float]:
+    """path -> level relative to this loop's, dB, of the other present loops whose audio is
+    the same as this loop's in a file with other bytes (and of their copies), in path order."""
+    pairs = _same_pairs(store)
+    row = store.execute("SELECT content_hash, status FROM samples WHERE id = ?", (sample_id,))
+    found = row.fetchone()
+    key = copy_key(*found) if found else None
+    if key is None or key not in pairs:
+        return {}
+    loops = _present(store, pairs)
+    levels = next((g for g in _levels(pairs, {k for _, _, k in loops} | {key}) if key in g), None)
+    if levels is None:  # its twins are gone
+        return {}
+    base = levels[key]
+    return {
+        path: round(levels[k] - base, 1)
+        for i, path, k in loops
+        if k in levels and k != key and i != sample_id
+    }
 
 
 def with_same_audio(store: Store, sample_ids) -> list[int]:
@@ -338,3 +347,11 @@ def with_same_audio(store: Store, sample_ids) -> list[int]:
         return given
     mine = set(given)
     return given + sorted(i for i, g in groups.items() if g in wanted and i not in mine)
+
+
+def level_phrase(level_db: float) -> str:
+    """A twin's level in words, against the loop it is a twin of: "the same level", "7.0 dB
+    louder", "3.5 dB quieter" (half a dB either way is the same level)."""
+    if abs(level_db) < 0.5:
+        return "the same level"
+    return f"{abs(level_db):.1f} dB {'louder' if level_db > 0 else 'quieter'}"

@@ -17,6 +17,7 @@ from anomalizer_desktop.core.analysis.explain import (
     more_than,
     spreads_text,
 )
+from anomalizer_desktop.core.library.same_audio import level_phrase
 from anomalizer_desktop.core.text import telling_folders
 
 
@@ -82,10 +83,12 @@ class ExplainPanel(QTextBrowser):
             folders = telling_folders([result.path, *result.copies])[1:]
             for path, folder in zip(result.copies, folders, strict=True):
                 title = html.escape(path, quote=True)
+                level = result.copy_levels.get(path)
+                other = "" if level is None else f" · another file, {level_phrase(level)}"
                 parts.append(
                     f"<li><a href='loop:{len(self._links)}' title='{title}'>"
                     f"{html.escape(os.path.basename(path))}</a>"
-                    f" <span style='color:#9aa0a6'>in {html.escape(folder)}</span></li>"
+                    f" <span style='color:#9aa0a6'>in {html.escape(folder)}{other}</span></li>"
                 )
                 self._links.append(path)
             parts.append("</ul>")
