@@ -243,3 +243,32 @@ def test_a_flag_from_the_command_line_goes_on_the_same_audio_too(twins_library, 
             " WHERE u.flag = 'unusual' ORDER BY s.path"
         ).fetchall()
     assert flagged == [(str(root / "Pack A" / "drum_03.wav"),), (quiet,)]
+
+
+def test_training_takes_one_recording_in_two_files_for_one_sound(tmp_path):
+    """The detector sees a recording's files as copies: one training row, one score. Apart,
+    the odd loop's twin would be its nearest neighbour and pull its score down."""
+    from anomalizer_desktop.core.detector.model import ModelSpec
+    from anomalizer_desktop.core.detector.training import train
+
+    root = tmp_path / "Loops"
+    for i in range(14):
+        beat = audiogen.drum_loop(seed=i, bpm=100 + 2 * i)
+        audiogen.write(root / "Drums" / f"beat {i}.wav", _recorded(beat, 0.4 + 0.04 * i, i))
+    odd = _recorded(audiogen.bass_loop(seed=3), 0.8, 99)
+    audiogen.write(root / "Odd" / "bass.wav", odd, subtype="FLOAT")
+    audiogen.write(root / "Odd copy" / "bass 16.flac", odd, subtype="PCM_16")
+    with Store(tmp_path / "lib.sqlite") as store:
+        run_job(scan(store, [str(root)]))
+        run_job(embed(store, "dsp", workers=1))
+        trained = run_job(train(store, ModelSpec("default"), "dsp", tmp_path / "models"))
+        assert trained.trained_on == 16 and trained.distinct == 15  # compared inside train
+        assert store.execute("SELECT COUNT(*) FROM audio_pairs WHERE below_db >= 30").fetchone()
+        scores = dict(
+            store.execute(
+                "SELECT s.path, sc.score FROM scores sc JOIN samples s ON s.id = sc.sample_id"
+                " WHERE s.path LIKE '%bass%'"
+            ).fetchall()
+        )
+    assert len(set(scores.values())) == 1 and len(scores) == 2  # one sound, one score
+    assert all(score > trained.threshold for score in scores.values())

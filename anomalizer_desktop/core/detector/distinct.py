@@ -5,8 +5,9 @@ into a project, the same loop in two packs). Identical files give bit-identical 
 a kNN detector then finds a loop's copies at distance 0: with 4 extra copies of 30 % of the
 loops, the default's mean library AUC on the held-out scenarios fell from 0.933 to 0.834, since
 an odd loop with copies is its own crowd. So the model learns from the distinct vectors, and
-each copy gets the score of its sound. Near copies (the same audio re-encoded) differ in their
-vectors and stay apart: they are real neighbours.
+each copy gets the score of its sound. Near copies (the same audio re-encoded, at another level
+or rate) differ in their vectors: `train` gives them one vector first, once the library's
+same-audio check found them (`core.library.same_audio.one_vector_per_recording`).
 """
 
 from __future__ import annotations

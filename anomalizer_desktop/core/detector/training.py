@@ -37,9 +37,11 @@ from anomalizer_desktop.core.detector.run_models import (
     run_model,
 )
 from anomalizer_desktop.core.detector.spec import MIN_TRAINING_LOOPS
+from anomalizer_desktop.core.detector.svdd import TrainingCancelled
 from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.embedding.job import embed
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
+from anomalizer_desktop.core.library.same_audio import check_same_audio, one_vector_per_recording
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.text import quantity
 
@@ -104,6 +106,12 @@ def train(
             f"need at least {MIN_TRAINING_LOOPS} embedded loops to train, the library has "
             f"{len(ids)} for {embedder} ({hint})"
         )
+    # one recording in two files (a WAV and an AIFF, say) is one sound, as copies are: the
+    # loops not looked at yet are compared first (quick once a library has been looked at)
+    checked = yield from check_same_audio(store, embedder, cancel)
+    if checked.cancelled:
+        raise TrainingCancelled
+    x = one_vector_per_recording(store, ids, x)
     labels = flag_labels(store, ids) if use_flags else np.zeros(len(ids))
     used_flags = flags_digest(store) if use_flags else NO_FLAGS_DIGEST
     model = AnomalyModel(spec)
@@ -194,6 +202,7 @@ def score(
     except CheckpointError as error:  # damaged, or for other vectors: a new run is the way on
         raise CheckpointError(f"{error}; train again (`anomalizer train`) to score") from None
     ids, x = store.feature_matrix(info["id"], info["version"])
+    x = one_vector_per_recording(store, ids, x)  # as `train` gave them
     if only_new and len(ids):
         scored = store.execute("SELECT sample_id FROM scores WHERE run_id = ?", (run_id,))
         new = ~np.isin(ids, np.fromiter((sid for (sid,) in scored), dtype=np.int64))

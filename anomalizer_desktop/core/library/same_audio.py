@@ -355,3 +355,24 @@ def level_phrase(level_db: float) -> str:
     if abs(level_db) < 0.5:
         return "the same level"
     return f"{abs(level_db):.1f} dB {'louder' if level_db > 0 else 'quieter'}"
+
+
+def one_vector_per_recording(store: Store, ids: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """`x` (rows of `ids`) with every loop of the same audio given the vector of the first of
+    its recording's loops, in place: the detector then takes them for copies, one training
+    row whose score each of them gets (`core.detector.distinct`). Left apart, a recording in
+    two files is its own nearest neighbour, and an odd loop shipped as a WAV and an AIFF
+    looks typical."""
+    groups = same_audio_groups(store)
+    if not groups:
+        return x
+    first: dict[int, int] = {}  # group -> its first row
+    for row, sample_id in enumerate(np.asarray(ids).tolist()):
+        group = groups.get(sample_id)
+        if group is None:
+            continue
+        if group in first:
+            x[row] = x[first[group]]
+        else:
+            first[group] = row
+    return x
