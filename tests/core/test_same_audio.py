@@ -272,3 +272,27 @@ def test_training_takes_one_recording_in_two_files_for_one_sound(tmp_path):
         )
     assert len(set(scores.values())) == 1 and len(scores) == 2  # one sound, one score
     assert all(score > trained.threshold for score in scores.values())
+
+
+def test_files_of_one_recording_are_compared_once_each_not_each_pair(tmp_path):
+    """Five renders of one loop (other formats and levels): four comparisons, not ten, and
+    one group of five."""
+    root = tmp_path / "Loops"
+    loop = _recorded(audiogen.drum_loop(seed=7), 0.7, 7)
+    for i in range(12):
+        other = _recorded(audiogen.drum_loop(seed=20 + i, bpm=100 + 3 * i), 0.3 + 0.05 * i, i)
+        audiogen.write(root / "Beats" / f"beat {i}.wav", other)
+    for i, (suffix, subtype) in enumerate(
+        [("wav", "FLOAT"), ("flac", "PCM_16"), ("aiff", "PCM_24"), ("wav", "PCM_16")]
+    ):
+        audiogen.write(root / "Renders" / f"render {i}.{suffix}", loop, subtype=subtype)
+    audiogen.write(root / "Renders" / "render 4.wav", loop * 0.9, subtype="PCM_24")
+    with Store(tmp_path / "lib.sqlite") as store:
+        run_job(scan(store, [str(root)]))
+        run_job(embed(store, "dsp", workers=1))
+        checked = run_job(check_same_audio(store))
+        listing = same_audio_listing(store)
+    assert checked.same == 4 and checked.candidates >= 10
+    assert checked.compared == checked.candidates - 6  # each pair known through a third skipped
+    assert [len(group) for group in listing] == [5]
+    assert dict((os.path.basename(p), level) for p, level in listing[0])["render 4.wav"] == -0.9

@@ -195,11 +195,16 @@ def check_same_audio(
             todo.append((a, b))
     result.candidates = len(todo)
     decoded: dict[str, np.ndarray] = {}  # the last files read: a group of 3 is 3 pairs
+    # files already known to be one recording (through a third) need no comparison: n files
+    # of one recording cost n - 1 comparisons, not n(n - 1)/2 (a folder of silent renders)
+    recordings = _Recordings(_same_pairs(store))
     for count, (a, b) in enumerate(todo):
         yield Progress(count, len(todo), COMPARING_MESSAGE)
         if cancel is not None and cancel.cancelled:
             result.cancelled = True
             break
+        if recordings.joined(a.key, b.key):
+            continue
         try:
             signals = [_decoded(loop.path, decoded) for loop in (a, b)]
         except AudioDecodeError as error:
@@ -213,7 +218,9 @@ def check_same_audio(
                 (a.key, b.key, likeness.below_db, likeness.gain_db, time.time()),
             )
         result.compared += 1
-        result.same += likeness.same
+        if likeness.same:
+            result.same += 1
+            recordings.join(a.key, b.key)
     if not result.cancelled:  # the new loops are searched, but for pairs that could not be read
         unread = {loop.key for pair in todo for loop in pair if loop.path in result.unreadable}
         searched_now = [
@@ -226,6 +233,29 @@ def check_same_audio(
         result.searched = len(searched_now)
     result.seconds = time.perf_counter() - started
     return result
+
+
+class _Recordings:
+    """Which files are one recording (union-find over their hashes)."""
+
+    def __init__(self, pairs: dict[str, dict[str, float]]) -> None:
+        self._parent: dict[str, str] = {}
+        for a, others in pairs.items():
+            for b in others:
+                self.join(a, b)
+
+    def _root(self, key: str) -> str:
+        parent = self._parent
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    def join(self, a: str, b: str) -> None:
+        self._parent[self._root(a)] = self._root(b)
+
+    def joined(self, a: str, b: str) -> bool:
+        return self._root(a) == self._root(b)
 
 
 def _decoded(path: str, cache: dict[str, np.ndarray]) -> np.ndarray:
