@@ -152,6 +152,9 @@ def _held_text(loop) -> str:
         return "  (in the library)"
     if loop.copy_of:
         return f"  (a copy of {shown_path(loop.copy_of)})"
+    if loop.same_audio_as:
+        level = level_phrase(loop.same_audio_level or 0.0)
+        return f"  (the same audio as {shown_path(loop.same_audio_as)}, {level})"
     return ""
 
 

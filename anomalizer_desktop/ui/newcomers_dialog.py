@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from anomalizer_desktop.core.library.same_audio import level_phrase
 from anomalizer_desktop.core.library.walk import shown_path
 from anomalizer_desktop.core.text import quantity, unusual_percent
 from anomalizer_desktop.ui.plain_text import tip
@@ -108,9 +109,10 @@ class NewcomersDialog(QDialog):
         )
         self.keep_button.setToolTip(
             tip(
-                "Copy the loops that would fit (not above the cut, not copies of your loops)"
-                " into a folder of your library, in a folder named after the pack; they are"
-                " then scanned in. Files of the same name there are left as they are."
+                "Copy the loops that would fit (not above the cut, not copies of your loops nor"
+                " their audio in other files) into a folder of your library, in a folder named"
+                " after the pack; they are then scanned in. Files of the same name there are"
+                " left as they are."
             )
         )
         self.keep_button.setEnabled(bool(fitting))
@@ -140,6 +142,8 @@ class NewcomersDialog(QDialog):
                 cells[HERE] += " (in it)"
             elif loop.copy_of:
                 cells[HERE] += " (a copy)"
+            elif loop.same_audio_as:
+                cells[HERE] += " (same audio)"
             if loop.nearest:
                 cells[LIKE] = os.path.basename(shown_path(loop.nearest[0]["path"]))
         else:
@@ -157,6 +161,14 @@ class NewcomersDialog(QDialog):
                 item.setForeground(QColor(colour("unusual")))
             if column == HERE and loop.copy_of:
                 item.setToolTip(tip(f"The library holds the same file: {loop.copy_of}"))
+            elif column == HERE and loop.same_audio_as:
+                level = level_phrase(loop.same_audio_level or 0.0)
+                item.setToolTip(
+                    tip(
+                        f"The library holds the same audio in another file ({level}):"
+                        f" {loop.same_audio_as}"
+                    )
+                )
             if column == LIKE and loop.nearest:
                 item.setToolTip(
                     tip("\n".join(f"{n['distance']:.1f}  {n['path']}" for n in loop.nearest))

@@ -67,6 +67,30 @@ def test_a_file_with_the_bytes_of_a_library_loop_is_named_as_its_copy(drums_libr
     assert loop.as_json()["copy_of"] == str(root / "drum 05.wav")
 
 
+def test_a_library_loop_in_another_format_is_named_as_the_same_audio(
+    drums_library, tmp_path, capsys
+):
+    """A pack held already, come again as 16-bit FLACs 3 dB down: each file is named as the
+    same audio as its library loop, and none counts as a loop that would fit."""
+    import soundfile as sf
+
+    path, root = drums_library
+    elsewhere = tmp_path / "Bought again"
+    audio, rate = sf.read(root / "drum 05.wav", dtype="float32")
+    audiogen.write(elsewhere / "Drums 05.flac", audio / 2**0.5, sr=rate, subtype="PCM_16")
+    audiogen.write(elsewhere / "other.wav", audiogen.drum_loop(seed=77, bpm=133))
+    with Store(path) as store:
+        verdict = run_job(judge_newcomers(store, [str(elsewhere)]))
+    loops = {os.path.basename(loop.path): loop for loop in verdict.loops}
+    flac = loops["Drums 05.flac"]
+    assert flac.same_audio_as == str(root / "drum 05.wav") and flac.copy_of is None
+    assert flac.same_audio_level == -3.0
+    assert loops["other.wav"].same_audio_as is None
+    assert flac not in verdict.fitting
+    assert main(["--library", str(path), "try", str(elsewhere / "Drums 05.flac"), "-q"]) == 0
+    assert f"(the same audio as {root / 'drum 05.wav'}, 3.0 dB quieter)" in capsys.readouterr().out
+
+
 def test_audio_files_are_the_files_named_and_those_in_folders(new_pack):
     found = audio_files([str(new_pack), str(new_pack / "pad.wav"), str(new_pack / "read me.txt")])
     assert [os.path.relpath(p, new_pack) for p in found] == [
@@ -132,6 +156,8 @@ def test_try_prints_each_loop_s_verdict_or_json(capsys, drums_library, new_pack)
         "nearest",
         "in_library",
         "copy_of",
+        "same_audio_as",
+        "same_audio_level_db",
         "error",
     }
     assert main(["--library", lib, "try", str(new_pack), "-q"]) == 0

@@ -17,6 +17,8 @@ import numpy as np
 
 from anomalizer_desktop.core.analysis.loop_space import cached_library_space
 from anomalizer_desktop.core.analysis.nearest import nearest_rows
+from anomalizer_desktop.core.audio.compare import LENGTH_TOLERANCE_SECONDS, compare_files
+from anomalizer_desktop.core.audio.decode import AudioDecodeError, probe
 from anomalizer_desktop.core.audio.formats import is_audio_path
 from anomalizer_desktop.core.audio.identity import content_hash
 from anomalizer_desktop.core.embedding.job import describe_files
@@ -48,6 +50,10 @@ class Newcomer:
     nearest_ids: list[int] = field(default_factory=list)
     in_library: bool = False  # the library holds this very path already
     copy_of: str | None = None  # a library loop with the same bytes at another path
+    #: a library loop with the same audio in a file whose bytes differ (`core.audio.compare`),
+    #: and this file's level relative to it, dB
+    same_audio_as: str | None = None
+    same_audio_level: float | None = None
     error: str | None = None  # why it could not be described
 
     def as_json(self) -> dict:
@@ -59,6 +65,8 @@ class Newcomer:
             "nearest": self.nearest,
             "in_library": self.in_library,
             "copy_of": None if self.copy_of is None else shown_path(self.copy_of),
+            "same_audio_as": None if self.same_audio_as is None else shown_path(self.same_audio_as),
+            "same_audio_level_db": self.same_audio_level,
             "error": self.error,
         }
 
@@ -82,9 +90,12 @@ class Verdict:
     @property
     def fitting(self) -> list[Newcomer]:
         """The loops that would fit and that the library does not hold yet (not above the
-        cut, not its own files, not copies of its loops): the ones worth keeping."""
+        cut, not its own files, not copies of its loops nor their audio in other files): the
+        ones worth keeping."""
         return [
-            n for n in self.described if not n.unusual and not n.in_library and n.copy_of is None
+            n
+            for n in self.described
+            if not n.unusual and not n.in_library and n.copy_of is None and n.same_audio_as is None
         ]
 
     def pack_name(self) -> str:
@@ -188,6 +199,9 @@ def judge_newcomers(
         scores = model.score(x)
         percentiles = model.percentile(scores)
         _place(store, run.embedder, generation, x, described)
+        yield Progress(len(files), len(files), "comparing with the loops they sound like")
+        for loop in described:
+            _find_same_audio(store, loop)
         for loop, score, percentile in zip(described, scores, percentiles, strict=True):
             loop.score, loop.percentile = float(score), float(percentile)
             loop.unusual = bool(score > model.threshold)
@@ -208,6 +222,29 @@ def _library_copy(store: Store, path: str) -> str | None:
         return None  # unreadable: its description says why
     on_disk = (p for _, p, status in store.samples_with_hash(digest) if status != "missing")
     return next(on_disk, None)
+
+
+def _find_same_audio(store: Store, loop: Newcomer) -> None:
+    """Whether the library loop it sounds most like is its audio in another file (another
+    format, bit depth, rate, level or name: a pack you hold already, bought again as WAVs):
+    compared when the two last the same (one decode of each; loops of other lengths cannot
+    be the same recording, `core.library.same_audio`)."""
+    if loop.in_library or loop.copy_of is not None or not loop.nearest:
+        return
+    nearest = loop.nearest[0]["path"]
+    row = store.execute("SELECT duration FROM samples WHERE path = ?", (nearest,)).fetchone()
+    try:
+        length = probe(loop.path).duration
+    except AudioDecodeError:
+        return
+    if row is None or row[0] is None or abs(row[0] - length) > LENGTH_TOLERANCE_SECONDS:
+        return
+    try:
+        likeness = compare_files(nearest, loop.path)
+    except AudioDecodeError:  # the library's file is gone or unreadable now: not known
+        return
+    if likeness.same:
+        loop.same_audio_as, loop.same_audio_level = nearest, round(likeness.gain_db, 1)
 
 
 def _place(store: Store, embedder: str, generation, x: np.ndarray, loops: list[Newcomer]):
