@@ -24,11 +24,12 @@ import numpy as np
 
 from anomalizer_desktop.core.audio.compare import (
     LENGTH_TOLERANCE_SECONDS,
-    SAME_BELOW_DB,
-    compare_signals,
+    compare_decoded,
     decoded_for_comparison,
+    is_lossy_pair,
 )
 from anomalizer_desktop.core.audio.decode import AudioDecodeError
+from anomalizer_desktop.core.audio.formats import is_lossless_path
 from anomalizer_desktop.core.embedding.base import UnknownEmbedderError
 from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
@@ -40,6 +41,10 @@ from anomalizer_desktop.core.library.store import Store
 #: recording at another level, 3.5 and 7 dB, was 0.14 and 0.27 away, re-rendered twins 0.02 and
 #: 0.06, while of the 49,000 pairs of other loops of one length 1 in 1,000 were nearer than 0.22
 CANDIDATE_RMS = 0.3
+#: ... and where either file is lossy (mp3, ogg, opus): an Ogg of each of 12 shared loops was
+#: 0.05-0.29 from it, an Ogg of an Ogg 0.34, an MP3 of it 0.37 (1 in 100 pairs of other loops of
+#: one length is nearer than 0.47; the spectra decide, `core.audio.compare`)
+LOSSY_CANDIDATE_RMS = 0.5
 #: rows of new loops taken at a time in the search (each against every loop of its length),
 #: fewer where their length is shared by many loops: at most BLOCK_CELLS distances at a time
 SEARCH_ROWS = 512
@@ -85,11 +90,15 @@ class _Loop:
 
 
 def candidate_pairs(
-    durations: np.ndarray, z: np.ndarray, new: np.ndarray | None = None
+    durations: np.ndarray,
+    z: np.ndarray,
+    new: np.ndarray | None = None,
+    lossy: np.ndarray | None = None,
 ) -> list[tuple[int, int]]:
     """Row pairs (i, j), i < j, of the same length (LENGTH_TOLERANCE_SECONDS) whose
-    standardised vectors are within CANDIDATE_RMS, with at least one row among `new` (a bool
-    per row; None: all). Rows are taken in order of length, and each new row is measured only
+    standardised vectors are within CANDIDATE_RMS (LOSSY_CANDIDATE_RMS where either row is
+    `lossy`, a bool per row), with at least one row among `new` (a bool per row; None: all).
+    Rows are taken in order of length, and each new row is measured only
     against the rows of about its length, a block at a time through one matrix product
     (|a - b|^2 = |a|^2 + |b|^2 - 2ab): at 100,000 loops in 16 lengths, seconds."""
     n, dim = z.shape if z.ndim == 2 else (0, 0)
@@ -101,6 +110,8 @@ def candidate_pairs(
     norms = np.einsum("ij,ij->i", rows, rows)
     asked = np.flatnonzero(np.ones(n, bool) if new is None else np.asarray(new)[order])
     limit = CANDIDATE_RMS**2 * dim
+    lossy_limit = LOSSY_CANDIDATE_RMS**2 * dim
+    lossy_rows = np.zeros(n, bool) if lossy is None else np.asarray(lossy, bool)[order]
     pairs: set[tuple[int, int]] = set()
     lows = np.searchsorted(lengths, lengths - LENGTH_TOLERANCE_SECONDS, "left")
     highs = np.searchsorted(lengths, lengths + LENGTH_TOLERANCE_SECONDS, "right")
@@ -117,6 +128,9 @@ def candidate_pairs(
         squared += norms[queries, None]
         squared += norms[None, low:high]
         near = squared <= limit
+        if lossy_rows.any():
+            either = lossy_rows[queries, None] | lossy_rows[None, low:high]
+            near |= either & (squared <= lossy_limit)
         del squared
         near &= np.abs(lengths[queries, None] - lengths[None, low:high]) <= LENGTH_TOLERANCE_SECONDS
         q, w = np.nonzero(near)
@@ -188,7 +202,8 @@ def check_same_audio(
     del x
     done = {(a, b) for a, b in store.execute("SELECT hash_a, hash_b FROM audio_pairs")}
     todo = []
-    for i, j in candidate_pairs(durations, z, new):
+    lossy = np.array([not is_lossless_path(loop.path) for loop in loops], dtype=bool)
+    for i, j in candidate_pairs(durations, z, new, lossy):
         a, b = sorted((loops[i], loops[j]), key=lambda loop: loop.key)
         if a.key != b.key and (a.key, b.key) not in done:
             done.add((a.key, b.key))  # one comparison for each two sounds, not each two paths
@@ -210,12 +225,20 @@ def check_same_audio(
         except AudioDecodeError as error:
             result.unreadable[error.path] = error.message
             continue
-        likeness = compare_signals(*signals)
+        likeness = compare_decoded(*signals, lossy=is_lossy_pair(a.path, b.path))
         with store.transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO audio_pairs(hash_a, hash_b, below_db, gain_db,"
-                " compared_at) VALUES (?, ?, ?, ?, ?)",
-                (a.key, b.key, likeness.below_db, likeness.gain_db, time.time()),
+                "INSERT OR REPLACE INTO audio_pairs(hash_a, hash_b, same, below_db, gain_db,"
+                " spectrum_db, compared_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    a.key,
+                    b.key,
+                    int(likeness.same),
+                    likeness.below_db,
+                    likeness.gain_db,
+                    likeness.spectrum_db,
+                    time.time(),
+                ),
             )
         result.compared += 1
         if likeness.same:
@@ -270,7 +293,7 @@ def _same_pairs(store: Store) -> dict[str, dict[str, float]]:
     """hash -> {hash of the same audio: its level relative to this one, dB}, both ways."""
     pairs: dict[str, dict[str, float]] = {}
     for a, b, gain in store.execute(
-        "SELECT hash_a, hash_b, gain_db FROM audio_pairs WHERE below_db >= ?", (SAME_BELOW_DB,)
+        "SELECT hash_a, hash_b, gain_db FROM audio_pairs WHERE same = 1"
     ):
         pairs.setdefault(a, {})[b] = gain
         pairs.setdefault(b, {})[a] = -gain

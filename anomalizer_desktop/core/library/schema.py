@@ -131,8 +131,10 @@ _V7 = """
 CREATE TABLE audio_pairs (
     hash_a      TEXT NOT NULL,
     hash_b      TEXT NOT NULL,
+    same        INTEGER NOT NULL,
     below_db    REAL NOT NULL,
     gain_db     REAL NOT NULL,
+    spectrum_db REAL,
     compared_at REAL NOT NULL,
     PRIMARY KEY (hash_a, hash_b)
 ) WITHOUT ROWID;
