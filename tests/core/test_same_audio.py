@@ -233,6 +233,25 @@ def test_the_bench_finds_every_planted_twin_and_reads_nothing_again():
     assert report["groups_found"] == TWINS + NEW // 2
 
 
+def test_an_export_takes_one_file_of_each_recording(twins_library, tmp_path, capsys):
+    path, root = twins_library
+    with Store(path) as store:
+        run_job(check_same_audio(store))
+    out = tmp_path / "set.m3u8"
+    assert (
+        main(["--library", str(path), "flag", str(root / "Pack A" / "drum_03.wav"), "--unusual"])
+        == 0
+    )
+    flagged = ["--library", str(path), "export", "--format", "m3u8", "--flag", "unusual"]
+    assert main([*flagged, str(out)]) == 0
+    listed = [line for line in out.read_text().splitlines() if not line.startswith("#")]
+    assert listed == [str(root / "Pack A" / "drum_03.wav")]  # its AIFF twin, flagged too, once
+    assert "1 copy of files already in it left out" in capsys.readouterr().out
+    assert main([*flagged, "--keep-copies", "--overwrite", str(out)]) == 0
+    listed = [line for line in out.read_text().splitlines() if not line.startswith("#")]
+    assert len(listed) == 2
+
+
 def test_a_flag_from_the_command_line_goes_on_the_same_audio_too(twins_library, capsys):
     path, root = twins_library
     with Store(path) as store:

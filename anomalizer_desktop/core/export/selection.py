@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.folder_tree import in_any_folder
 from anomalizer_desktop.core.library.lookup import held_name
+from anomalizer_desktop.core.library.same_audio import recording_keys
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.views import came_in_since
 from anomalizer_desktop.core.loop_names import declared, lasts_bars
@@ -62,7 +63,8 @@ def select_entries(
     the `tempo` range and in the `key` asked for: the tempo and key loops declare; of those
     tagged `tag`; of those a scan found since the moment `added`; of those in `folder` or below
     it, one or more ways of naming it: `folder_tree.folder_paths`). A file the library holds
-    more than once (the same bytes in two folders) goes in once, unless `keep_copies`: the
+    more than once (the same bytes in two folders, or its recording in a file with other
+    bytes: `same_audio.recording_keys`) goes in once, unless `keep_copies`: the
     first copy in that order stands for the others, and says how many it left out (a set for
     a DAW gains nothing from the same loop twice, and the top 10 are ten loops)."""
     records = store.list_samples(sort="score", descending=True, flag=flag, tag=tag)
@@ -89,7 +91,7 @@ def select_entries(
             records = [r for r in records if r.score <= max_score]
     left_out: dict[int, int] = {}
     if not keep_copies:
-        records, left_out = _first_copies(records, store.copied_files())
+        records, left_out = _first_copies(records, recording_keys(store))
     if top is not None:
         records = records[: max(top, 0)]
     # the entries last, for the records kept (the top 50 of 100,000 loops: 0.6 s less)

@@ -28,6 +28,7 @@ from anomalizer_desktop.core.export.selection import (
     one_per_file,
     select_entries,
 )
+from anomalizer_desktop.core.library.same_audio import recording_keys
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.trash import move_to_trash
 
@@ -82,7 +83,7 @@ def tag_sets(
         for tag in entry.tags:
             if tag.casefold() in names:
                 sets[names[tag.casefold()]].append(entry)
-    hashes = {} if keep_copies else store.copied_files()
+    hashes = {} if keep_copies else recording_keys(store)
     return {tag: one_per_file(entries, hashes) for tag, entries in sets.items() if entries}
 
 

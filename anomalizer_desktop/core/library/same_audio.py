@@ -429,3 +429,19 @@ def one_vector_per_recording(store: Store, ids: np.ndarray, x: np.ndarray) -> np
         else:
             first[group] = row
     return x
+
+
+def recording_keys(store: Store) -> dict[str, str]:
+    """path -> a key its copies share, for each file the library holds more than once: the
+    content hash of a file with byte copies (`Store.copied_files`), and one key for all the
+    files of a recording found in files with other bytes. An export puts each key once."""
+    keys = store.copied_files()
+    groups = same_audio_groups(store)
+    if groups:
+        ids = list(groups)
+        mark = ",".join("?" * len(ids))
+        for sample_id, path in store.execute(
+            f"SELECT id, path FROM samples WHERE id IN ({mark})", ids
+        ):
+            keys[path] = f"same audio {groups[sample_id]}"
+    return keys
