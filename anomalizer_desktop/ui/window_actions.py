@@ -454,46 +454,47 @@ class WindowActions:
     def select_extra_versions(self) -> int:
         """Filter the table to Same audio and select every file of each recording but the
         one to keep (see `LibraryModel.extra_versions`). Returns how many were selected."""
-        self.filter_status.setCurrentIndex(self.filter_status.findData("same_audio"))
-        extra = self.model.extra_versions()
-        if not extra:
-            self.statusBar().showMessage(
+        return self._select_extra(
+            "same_audio",
+            self.model.extra_versions,
+            lambda: (
                 "No recording is in the library in more than one file"
-                + (" (among the loops shown)." if self.model.rowCount() else "."),
-                8000,
-            )
-            return 0
-        self.select_ids(extra)
-        self.table.setFocus()  # where Delete acts on the selection (not the filter's text)
-        groups = self.model.recordings_shown()
-        self.statusBar().showMessage(
-            f"Selected {quantity(len(extra), 'extra version')} of"
-            f" {quantity(groups, 'recording')} (of each, the one you worked with stays, else"
-            " the best file). Delete moves them to the trash.",
-            15000,
+                + (" (among the loops shown)." if self.model.rowCount() else ".")
+            ),
+            lambda extra: (
+                f"Selected {quantity(extra, 'extra version')} of"
+                f" {quantity(self.model.recordings_shown(), 'recording')} (of each, the one you"
+                " worked with stays, else the best file). Delete moves them to the trash."
+            ),
         )
-        return len(extra)
 
     def select_extra_copies(self) -> int:
         """Filter the table to Copies and select every copy but one of each file (see
         `LibraryModel.extra_copies`): with Delete, the way to clear out what sample packs
         repeat. Returns how many were selected."""
-        self.filter_status.setCurrentIndex(self.filter_status.findData("copies"))
-        extra = self.model.extra_copies()
-        if not extra:
-            self.statusBar().showMessage(
+        return self._select_extra(
+            "copies",
+            self.model.extra_copies,
+            lambda: (
                 "No file is in the library more than once"
-                + (": the loops shown are links to one file." if self.model.rowCount() else "."),
-                8000,
-            )
+                + (": the loops shown are links to one file." if self.model.rowCount() else ".")
+            ),
+            lambda extra: (
+                f"Selected {quantity(extra, 'extra copy', 'extra copies')} of"
+                f" {quantity(self.model.copied_files(), 'file')} (one you noted, tagged or flagged"
+                " stays). Delete moves them to the trash."
+            ),
+        )
+
+    def _select_extra(self, status: str, extra_of, none_text, selected_text) -> int:
+        """Show the loops of that status list, select `extra_of()` among them and say so
+        (`selected_text(count)`), or `none_text()` when there are none; how many."""
+        self.filter_status.setCurrentIndex(self.filter_status.findData(status))
+        extra = extra_of()
+        if not extra:
+            self.statusBar().showMessage(none_text(), 8000)
             return 0
         self.select_ids(extra)
         self.table.setFocus()  # where Delete acts on the selection (not the filter's text)
-        files = self.model.copied_files()
-        self.statusBar().showMessage(
-            f"Selected {quantity(len(extra), 'extra copy', 'extra copies')} of"
-            f" {quantity(files, 'file')} (one you noted, tagged or flagged stays). Delete"
-            " moves them to the trash.",
-            15000,
-        )
+        self.statusBar().showMessage(selected_text(len(extra)), 15000)
         return len(extra)

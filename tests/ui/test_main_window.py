@@ -1686,24 +1686,13 @@ def test_remove_folder_asks_what_goes_then_empties_the_library(
 
 def test_after_the_first_training_the_most_unusual_loop_is_selected(qtbot, tmp_path, settings):
     import audiogen
-
-    from anomalizer_desktop.core.embedding.job import embed
-    from anomalizer_desktop.core.library.scanner import scan
-    from anomalizer_desktop.ui.main_window import MainWindow
-    from anomalizer_desktop.ui.player import AudioPlayer
-    from anomalizer_desktop.ui.workers import JobRunner
+    from qt_windows import window_on_loops
 
     root = tmp_path / "loops"
     for i in range(10):
         audiogen.write(root / f"a_drum_{i}.wav", audiogen.drum_loop(seed=i))
     audiogen.write(root / "z_tone.wav", audiogen.tone(330, 2.0))
-    path = tmp_path / "lib.sqlite"
-    with Store(path) as store:
-        run_job(scan(store, [str(root)]))
-        run_job(embed(store, "dsp", workers=1))
-    store = Store(path)
-    window = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none here"))
-    qtbot.addWidget(window)
+    window = window_on_loops(qtbot, settings, root, tmp_path / "lib.sqlite")
     qtbot.waitUntil(lambda: len(window.selected_ids()) == 1, timeout=20_000)
     first = window.model.path(window.selected_rows()[0])
     assert os.path.basename(first) == "a_drum_0.wav"  # no scores yet: the first by name
@@ -1722,7 +1711,7 @@ def test_after_the_first_training_the_most_unusual_loop_is_selected(qtbot, tmp_p
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
     assert window.selected_ids() == chosen
     window.runner.cancel_all()
-    store.close()
+    window.store.close()
 
 
 def test_open_library_switches_to_another_file_and_keeps_a_bad_one_out(

@@ -6,19 +6,11 @@ from __future__ import annotations
 import audiogen
 import numpy as np
 import pytest
-
-from anomalizer_desktop.core.embedding.job import embed
-from anomalizer_desktop.core.jobs import run_job
-from anomalizer_desktop.core.library.scanner import scan
-from anomalizer_desktop.core.library.store import Store
+from qt_windows import window_on_loops
 
 
 @pytest.fixture
 def twins_window(qtbot, tmp_path, settings):
-    from anomalizer_desktop.ui.main_window import MainWindow
-    from anomalizer_desktop.ui.player import AudioPlayer
-    from anomalizer_desktop.ui.workers import JobRunner
-
     root = tmp_path / "Loops"
     rng = np.random.default_rng(0)
     for i in range(10):
@@ -27,17 +19,11 @@ def twins_window(qtbot, tmp_path, settings):
         audiogen.write(root / "Drums" / f"beat {i}.wav", loop, subtype="FLOAT")
         if i == 4:  # the same beat in another pack, as a 16-bit FLAC under another name
             audiogen.write(root / "Other Pack" / "groove.flac", loop, subtype="PCM_16")
-    path = tmp_path / "lib.sqlite"
-    with Store(path) as store:
-        run_job(scan(store, [str(root)]))
-        run_job(embed(store, "dsp", workers=1))
-    store = Store(path)
-    window = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none here"))
-    qtbot.addWidget(window)
+    window = window_on_loops(qtbot, settings, root, tmp_path / "lib.sqlite")
     qtbot.waitUntil(lambda: window.model.rowCount() == 11, timeout=20_000)
     yield window
     window.runner.cancel_all()
-    store.close()
+    window.store.close()
 
 
 def test_the_window_finds_the_same_audio_and_lists_it_together(qtbot, twins_window):
