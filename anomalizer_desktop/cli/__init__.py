@@ -516,6 +516,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="looking for one recording in two files: first check, later checks, memory",
     )
     p.add_argument("--rows", type=_at_least_one, default=100_000)
+    p.add_argument(
+        "--corpus",
+        help="a labelled corpus (as evaluate takes): how many re-encoded copies of its loops"
+        " the check finds, and the detector's AUC with them",
+    )
     p.set_defaults(func=bench_commands.cmd_bench_same_audio, needs_store=False)
     p = bench_sub.add_parser("gui", parents=[common], help="table/map speed and UI stalls")
     p.add_argument("--rows", type=_at_least_one, default=100_000)

@@ -358,3 +358,23 @@ def test_the_check_finds_a_lossy_copy_among_the_loops(tmp_path):
         ]
         spectrum = store.execute("SELECT spectrum_db FROM audio_pairs WHERE same = 1").fetchone()
         assert spectrum[0] < 0.7
+
+
+def test_the_corpus_bench_plants_copies_and_reports_what_the_check_joined(tmp_path, capsys):
+    scenario = tmp_path / "corpus" / "beats"
+    rows = ["path,label"]
+    for i in range(10):
+        name = f"normal/beat {i}.wav"
+        loop = _recorded(audiogen.drum_loop(seed=i, bpm=100 + 3 * i), 0.3 + 0.06 * i, i)
+        audiogen.write(scenario / name, loop)
+        rows.append(f"{name},normal")
+    audiogen.write(scenario / "outlier" / "tone.wav", _recorded(audiogen.tone(330, 2.0), 1, 50))
+    rows.append("outlier/tone.wav,outlier")
+    (scenario / "labels.csv").write_text("\n".join(rows) + "\n")
+    assert main(["bench", "same-audio", "--corpus", str(tmp_path / "corpus"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    beats = report["scenarios"]["beats"]
+    assert beats["copies"] == 6  # two copies of each of 3 loops (30 % of 11)
+    assert beats["joined"] >= 4 and beats["other_loops_grouped"] == 0
+    assert 0.0 <= beats["auc_apart"] <= 1.0 and 0.0 <= beats["auc_as_train_sees_them"] <= 1.0
+    assert report["joined_share"] == round(beats["joined"] / 6, 3)
