@@ -47,8 +47,15 @@ class SoundMapDrawing:
 
     @unless_closed
     def _map_due_again(self) -> None:
+        load = self.runner.running("load")
+        if load is not None:
+            # once it ends: its snapshot may be on show already (a load is shown when it
+            # finishes, and counts as running until its thread is done, which under load came
+            # after this: the drawing then waited for a reload that had been)
+            load.done.connect(lambda: self._map_due_again())
+            return
         projection = getattr(self, "_map_projection", None)
-        if projection is not None and self.runner.running("load") is None:
+        if projection is not None:
             self._map_shown(projection)
             self.check_same_audio_when_idle()
 
