@@ -1,4 +1,5 @@
-"""How alike two files' audio is, sample by sample: are they the same recording?
+"""How alike two files' audio is, by their samples (and a lossy file's by its spectrum): are they
+the same recording?
 
 Sample packs ship one recording more than once in files whose bytes differ: as a WAV and an
 AIFF, at 16 and 24 bits, at 44.1 and 48 kHz, with and without loop tags, normalised louder, or
