@@ -36,9 +36,9 @@ class Snapshot:
 
 def load_snapshot(store: Store, embedder: str = "dsp", map_kind: str = "pca") -> Snapshot:
     from anomalizer_desktop.core.analysis.projection import library_map
-    from anomalizer_desktop.core.library.same_audio import same_audio_groups
+    from anomalizer_desktop.core.library.same_audio import same_audio_members
 
-    library = LibraryData.from_rows(store.table_rows()).with_same_audio(same_audio_groups(store))
+    library = LibraryData.from_rows(store.table_rows()).with_same_audio(same_audio_members(store))
     problems = [(p, e) for p, e in zip(library.paths, library.errors, strict=True) if e]
     projection = library_map(store, embedder, map_kind)
     folders = FolderTree(

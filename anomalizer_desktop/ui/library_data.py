@@ -16,6 +16,7 @@ from anomalizer_desktop.core.id_positions import positions_of
 from anomalizer_desktop.core.library.chunked import as_columns
 from anomalizer_desktop.core.library.copies import copy_key
 from anomalizer_desktop.core.library.folder_tree import in_folder
+from anomalizer_desktop.core.library.same_audio import level_phrase
 from anomalizer_desktop.core.library.store import SampleRecord
 from anomalizer_desktop.core.library.user_tags import count_tags, stored_tags, tag_matcher
 from anomalizer_desktop.core.loop_names import (
@@ -92,6 +93,8 @@ class LibraryData:
     #: a number shared by the loops whose audio is the same though their files' bytes differ
     #: (`core.library.same_audio`; set by `with_same_audio`); -1 for a loop without such a twin
     sound_group: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    #: each such loop's level relative to its group's first file, dB (NaN for the others)
+    sound_level: np.ndarray = field(default_factory=lambda: np.zeros(0))
     _keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _id_sorter: np.ndarray | None = field(default=None, repr=False)
     #: the last folder's mask (`folder_mask`): (folder, rows in it)
@@ -160,15 +163,35 @@ class LibraryData:
     def __post_init__(self) -> None:
         if len(self.sound_group) != len(self.ids):
             self.sound_group = np.full(len(self.ids), -1, dtype=np.int64)
+            self.sound_level = np.full(len(self.ids), np.nan)
 
-    def with_same_audio(self, groups: dict[int, int]) -> LibraryData:
-        """Mark the loops of `same_audio_groups` (sample id -> group); returns self."""
+    def with_same_audio(self, members: dict[int, tuple[int, float]]) -> LibraryData:
+        """Mark the loops of `same_audio_members` (sample id -> (group, level)); returns
+        self."""
         self.sound_group = np.full(len(self.ids), -1, dtype=np.int64)
-        if groups:
-            ids = np.fromiter(groups, np.int64, len(groups))
+        self.sound_level = np.full(len(self.ids), np.nan)
+        if members:
+            ids = np.fromiter(members, np.int64, len(members))
             rows, found = self.rows_of_ids(ids)
-            self.sound_group[rows] = np.fromiter(groups.values(), np.int64, len(groups))[found]
+            values = list(members.values())
+            self.sound_group[rows] = np.array([g for g, _ in values], np.int64)[found]
+            self.sound_level[rows] = np.array([level for _, level in values])[found]
         return self
+
+    def same_audio_text(self, row: int) -> str:
+        """ "" or, for a loop of a recording held in two files, a line naming the others with
+        their level against it ("The same audio: b.flac (3.5 dB louder), c.aif (the same
+        level)"), at most 5 named."""
+        group = int(self.sound_group[row])
+        if group < 0:
+            return ""
+        others = [int(r) for r in np.flatnonzero(self.sound_group == group) if r != row]
+        named = [
+            f"{self.names[r]} ({level_phrase(self.sound_level[r] - self.sound_level[row])})"
+            for r in others[:5]
+        ]
+        more = f" and {len(others) - 5} more" if len(others) > 5 else ""
+        return "The same audio: " + ", ".join(named) + more
 
     def __len__(self) -> int:
         return len(self.ids)

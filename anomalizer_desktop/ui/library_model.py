@@ -141,6 +141,8 @@ class LibraryTableModel(QAbstractTableModel):
                 text = f"Added to the library {_full_date(lib.added[row])}\n{text}"
             if lib.notes[row]:
                 text += f"\nNote: {lib.notes[row]}"
+            if key == "name" and lib.sound_group[row] >= 0:
+                text += f"\n{lib.same_audio_text(row)}"
             return tip(f"{text}\nTags: {lib.tags[row]}" if lib.tags[row] else text)
         if role == Qt.ItemDataRole.DecorationRole and key == "percentile":
             value = float(lib.percentile[row])  # the map's colour for it: table and map agree

@@ -105,6 +105,19 @@ def test_text_flag_and_status_filters(model):
     assert model.rowCount() == 6
 
 
+def test_same_audio_shows_each_recording_together_with_levels_in_the_tooltip():
+    m = LibraryTableModel()
+    library = LibraryData.from_records([record(i, 10.0 - i) for i in range(1, 7)])
+    # loops 2, 5 and 6 are one recording (5 is 3.5 dB louder than 2, 6 is 6 dB quieter)
+    m.set_library(library.with_same_audio({2: (0, 0.0), 5: (0, 3.5), 6: (0, -6.0)}))
+    m.set_filter("", status="same_audio")
+    assert column(m, "name", ID_ROLE) == [2, 5, 6]  # in the sort (score), together
+    tip = column(m, "name", Qt.ItemDataRole.ToolTipRole)[0]
+    assert "The same audio: loop005.wav (3.5 dB louder), loop006.wav (6.0 dB quieter)" in tip
+    assert "same audio" not in column(m, "score", Qt.ItemDataRole.ToolTipRole)[0]
+    assert library.with_copies([5]) == [5, 2, 6]  # a flag on one goes on its twins
+
+
 def test_in_place_updates_for_flags_and_scores(model):
     model.update_flags([5], "unusual")
     model.sort(COLUMN_INDEX["flag"], Qt.SortOrder.AscendingOrder)

@@ -35,6 +35,12 @@ def test_the_window_finds_the_same_audio_and_lists_it_together(qtbot, twins_wind
     box.setCurrentIndex(box.findData("same_audio"))
     shown = [window.model.path(row).rsplit("/", 2)[-2:] for row in range(window.model.rowCount())]
     assert sorted(shown) == [["Drums", "beat 4.wav"], ["Other Pack", "groove.flac"]]
+    tips = {  # the name's tooltip names the twin, with its level against this loop
+        window.model.path(row).rsplit("/", 1)[-1]: window.model.index(row, 0).data(3)
+        for row in range(2)
+    }
+    assert "The same audio: groove.flac (the same level)" in tips["beat 4.wav"]
+    assert "The same audio: beat 4.wav (the same level)" in tips["groove.flac"]
     assert "another format, bit depth" in box.itemData(box.currentIndex(), 3)  # its tooltip
     # opened again: nothing is compared again, and the twins are read from the library
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)

@@ -359,13 +359,23 @@ def same_audio_groups(store: Store) -> dict[int, int]:
     `check_same_audio`), for every present loop that has such a twin in a file with other
     bytes. Copies with the same bytes join their file's group; a group of byte copies only is
     not one (that is what Copies shows)."""
+    return {sample_id: group for sample_id, (group, _) in same_audio_members(store).items()}
+
+
+def same_audio_members(store: Store) -> dict[int, tuple[int, float]]:
+    """sample id -> (its group, as `same_audio_groups` numbers them; its level relative to
+    the group's first file, dB) for every present loop of a recording held in two files."""
     pairs = _same_pairs(store)
     if not pairs:
         return {}
     loops = _present(store, pairs)
     groups = _levels(pairs, {key for _, _, key in loops})
-    number_of = {key: number for number, levels in enumerate(groups) for key in levels}
-    return {sample_id: number_of[key] for sample_id, _, key in loops if key in number_of}
+    found = {
+        key: (number, level)
+        for number, levels in enumerate(groups)
+        for key, level in levels.items()
+    }
+    return {sample_id: found[key] for sample_id, _, key in loops if key in found}
 
 
 def same_audio_of(store: Store, sample_id: int) -> dict[str, float]:
