@@ -304,8 +304,8 @@ def _present(store: Store, keys) -> list[tuple[int, str, str]]:
     """(id, path, copy key) of the present loops with one of these content hashes, by path."""
     rows = store.execute(
         "SELECT s.id, s.path, s.content_hash, s.status FROM samples s"
-        " WHERE s.status != 'missing' AND s.content_hash IN"
-        " (SELECT hash_a FROM audio_pairs UNION SELECT hash_b FROM audio_pairs)"
+        " WHERE s.status != 'missing' AND s.content_hash IN (SELECT hash_a FROM audio_pairs"
+        " WHERE same = 1 UNION SELECT hash_b FROM audio_pairs WHERE same = 1)"
         " ORDER BY s.path"
     ).fetchall()
     found = []
