@@ -140,6 +140,12 @@ def _tag(text: str) -> str:
     return tags[0]
 
 
+def _add_stored_embedder(p: argparse.ArgumentParser) -> None:
+    """--embedder for the commands that read the library's vectors: a built-in embedder or
+    the name imported vectors were stored under."""
+    p.add_argument("--embedder", default="dsp", help="built-in or imported embedder name")
+
+
 def _add_loop_filters(p: argparse.ArgumentParser) -> None:
     """--bpm and --key: only the loops that declare that tempo and key (in their names or
     loop tags; the table's BPM and Key); --bars: only those that last that many whole bars at
@@ -352,7 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", parents=[common], help="train the detector and score every loop")
     p.add_argument("--detector", default="default", choices=DETECTORS)
     p.add_argument("--network", default="AE", choices=NETWORKS)
-    p.add_argument("--embedder", default="dsp", help="built-in or imported embedder name")
+    _add_stored_embedder(p)
     p.add_argument("--device", default="auto", choices=DEVICES)
     p.add_argument("--epochs", type=_at_least_one, default=None)
     p.add_argument("--seed", type=_seed, default=0)
@@ -381,7 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("explain", parents=[common], help="why a loop (or a folder) is unusual")
     p.add_argument("path", help="a loop, or a folder: what sets its loops apart")
-    p.add_argument("--embedder", default="dsp", help="built-in or imported embedder name")
+    _add_stored_embedder(p)
     p.add_argument("--neighbours", type=_at_least_one, default=5)
     p.set_defaults(func=loop_commands.cmd_explain)
 
@@ -390,7 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="draw the sound map (loops that sound alike together), once; --json: positions",
     )
-    p.add_argument("--embedder", default="dsp", help="built-in or imported embedder name")
+    _add_stored_embedder(p)
     p.add_argument("--redraw", action="store_true", help="draw the sound map anew")
     p.add_argument("--pca", action="store_true", help="the map of the two main directions instead")
     p.set_defaults(func=map_commands.cmd_map)
@@ -400,12 +406,12 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="the loops whose audio is in the library again in another file (format, level, name)",
     )
-    p.add_argument("--embedder", default="dsp", help="built-in or imported embedder name")
+    _add_stored_embedder(p)
     p.set_defaults(func=same_audio_commands.cmd_same_audio)
 
     p = sub.add_parser("similar", parents=[common], help="the loops most like a loop")
     p.add_argument("path")
-    p.add_argument("--embedder", default="dsp", help="built-in or imported embedder name")
+    _add_stored_embedder(p)
     p.add_argument("-n", "--count", type=_at_least_one, default=10, help="how many (10)")
     p.set_defaults(func=loop_commands.cmd_similar)
 
