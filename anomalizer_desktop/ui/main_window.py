@@ -179,6 +179,7 @@ class MainWindow(
         self.map.activated.connect(self._play_id)
         self.map.kind_chosen.connect(self._map_kind_chosen)
         self._watch_library_jobs()
+        self._watch_for_new_vectors()
         self.map.label_clicked.connect(self.show_folder)
         self.map.redraw_requested.connect(lambda: self.redraw_sound_map())
         self.map.hover_box.setChecked(self.settings.get("hover_plays"))

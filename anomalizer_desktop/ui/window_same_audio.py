@@ -10,6 +10,8 @@ Why unusual? panel's "The same audio, elsewhere".
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
+
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.closing import unless_closed
@@ -26,10 +28,25 @@ class SameAudioChecking:
     #: whether loops may have come in since the last check (the first reload checks)
     _same_audio_due: bool = True
 
-    def _same_audio_job_ended(self, kind: str) -> None:
+    def _watch_for_new_vectors(self) -> None:
+        """After each library job: due again when it brought vectors, and started once the
+        library's jobs are done (the end of the last of them comes back here)."""
+        self.runner.started.connect(
+            lambda handle: handle.done.connect(
+                lambda kind=handle.kind: self._library_job_ended(kind)
+            )
+        )
+
+    @unless_closed
+    def _library_job_ended(self, kind: str) -> None:
+        if kind not in LIBRARY_JOBS:
+            return
         if kind in BRINGS_VECTORS:
             self._same_audio_due = True
+        # once the job's end has been handled (the next of a chain started, if any)
+        QTimer.singleShot(0, self.check_same_audio_when_idle)
 
+    @unless_closed
     def check_same_audio_when_idle(self):
         """Start the check when it is due and nothing else changes the library; its handle,
         or None."""

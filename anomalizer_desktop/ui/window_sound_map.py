@@ -41,7 +41,6 @@ class SoundMapDrawing:
     def _job_ended(self, kind: str) -> None:
         if kind not in LIBRARY_JOBS:
             return  # (the map's own job, a reload: the reload after it decides)
-        self._same_audio_job_ended(kind)  # (window_same_audio)
         # once the job's end has been handled (its reload started, the next of a chain too)
         QTimer.singleShot(0, self._map_due_again)
 
@@ -57,7 +56,6 @@ class SoundMapDrawing:
         projection = getattr(self, "_map_projection", None)
         if projection is not None:
             self._map_shown(projection)
-            self.check_same_audio_when_idle()
 
     def map_kind(self) -> str:
         """The map chosen: "sound" or "pca"."""

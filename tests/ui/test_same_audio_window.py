@@ -91,3 +91,26 @@ def test_select_extra_versions_keeps_the_best_file_of_each_recording(qtbot, twin
     assert window.select_extra_versions() == 1
     chosen = [window.model.path(row).rsplit("/", 1)[-1] for row in window.selected_rows()]
     assert chosen == ["beat 4.wav"]
+
+
+def test_the_check_runs_again_once_an_embedding_ends(qtbot, twins_window):
+    from anomalizer_desktop.core.jobs import Progress
+
+    window = twins_window
+    _twins_found(qtbot, window)
+    started = []
+    window.runner.started.connect(lambda handle: started.append(handle.kind))
+
+    def embedding(_store, _cancel):  # an embedding that brought nothing new
+        yield Progress(0, 0, "embedding")
+
+    def scanning(_store, _cancel):
+        yield Progress(0, 0, "scanning")
+
+    window.runner.start("scan", scanning)  # a scan brings no vector: no check after it
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=10_000)
+    assert "same_audio" not in started
+    window.runner.start("embed", embedding)
+    qtbot.waitUntil(lambda: "same_audio" in started, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    assert (window.model.library.sound_group >= 0).sum() == 2
