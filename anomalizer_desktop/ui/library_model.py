@@ -312,9 +312,9 @@ class LibraryTableModel(QAbstractTableModel):
         rows = [int(row) for row in self._view if group_of[row] >= 0]
         kept: dict[int, tuple[int, object]] = {}  # group -> (the row that stays, its rank)
         for row in rows:
-            group = int(group_of[row])
-            if group not in kept or rank(row) > kept[group][1]:
-                kept[group] = (row, rank(row))
+            group, ranked = int(group_of[row]), rank(row)  # (a rank may stat the file)
+            if group not in kept or ranked > kept[group][1]:
+                kept[group] = (row, ranked)
         kept_files = {file_identity(lib.paths[row]) for row, _ in kept.values()}
         extra = [row for row in rows if kept[int(group_of[row])][0] != row]
         return [int(lib.ids[r]) for r in extra if file_identity(lib.paths[r]) not in kept_files]

@@ -232,7 +232,9 @@ def _find_same_audio(store: Store, loop: Newcomer) -> None:
     if loop.in_library or loop.copy_of is not None or not loop.nearest:
         return
     nearest = loop.nearest[0]["path"]
-    row = store.execute("SELECT duration FROM samples WHERE path = ?", (nearest,)).fetchone()
+    row = store.execute(
+        "SELECT duration FROM samples WHERE id = ?", (loop.nearest_ids[0],)
+    ).fetchone()
     try:
         length = probe(loop.path).duration
     except AudioDecodeError:
