@@ -204,6 +204,9 @@ def test_why_unusual_lists_a_twin_as_the_same_audio_not_as_a_neighbour(twins_lib
     assert result.copies == [str(root / "Pack B" / "quieter.aiff")]
     assert result.copy_levels == {str(root / "Pack B" / "quieter.aiff"): -3.0}
     assert str(root / "Pack B" / "quieter.aiff") not in [n["path"] for n in result.neighbours]
+    # the summary does not call another file of the same audio a copy
+    assert "Your library holds its audio in 1 other file." in result.summary
+    assert "cop" not in result.summary
 
 
 def test_the_command_line_prints_the_groups(twins_library, capsys):

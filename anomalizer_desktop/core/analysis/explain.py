@@ -205,7 +205,8 @@ def explain(
             like,
             _plain_facts(names, space.vector),
             by_neighbours=detector in NEIGHBOUR_DETECTORS,
-            copies=len(copies),
+            copies=len(set(copies) - set(twins)),
+            twins=len(twins),
         ),
         like,
         copies,
@@ -310,11 +311,14 @@ def _summary(
     facts: list[str] = (),
     by_neighbours: bool = False,
     copies: int = 0,
+    twins: int = 0,
 ) -> str:
-    """The panel's paragraph. `by_neighbours`: the scores measure distances to the nearest
-    loops (the default and knn detectors), so a loop with standing-out aspects can still rank
-    low: loops near it share them, and the summary says so rather than seem to contradict
-    itself ("more unusual than 2 %. Its pitch stands out (more than 95 %)")."""
+    """The panel's paragraph. `copies`: files with this loop's bytes; `twins`: files with its
+    audio in other bytes (another format, bit depth or level: Same audio). `by_neighbours`:
+    the scores measure distances to the nearest loops (the default and knn detectors), so a
+    loop with standing-out aspects can still rank low: loops near it share them, and the
+    summary says so rather than seem to contradict itself ("more unusual than 2 %. Its pitch
+    stands out (more than 95 %)")."""
     name = os.path.basename(record.path)
     standing = (
         f"{name} is more unusual than {more_than(record.percentile)}% of your library. "
@@ -359,9 +363,13 @@ def _summary(
         )
     if record.flag in ("typical", "unusual"):
         sentences.append(f"You flagged it {record.flag}.")
+    held = []
     if copies:
-        more = quantity(copies, "more copy", "more copies")
-        sentences.append(f"Your library holds {more} of it.")
+        held.append(f"{quantity(copies, 'more copy', 'more copies')} of it")
+    if twins:
+        held.append(f"its audio in {quantity(twins, 'other file', 'other files')}")
+    if held:
+        sentences.append(f"Your library holds {', and '.join(held)}.")
     text = standing + " ".join(sentences)
     if like_flagged:
         text += like_flagged_sentence([os.path.basename(f["path"]) for f in like_flagged])
