@@ -234,3 +234,33 @@ def test_every_dimension_says_what_its_deviation_means_in_plain_words():
         "far",
         "far",
     ]
+
+
+def _hit_with_a_long_tail(seed: int = 0, hz: float = 120.0) -> np.ndarray:
+    """A tom-like hit ringing out over 2 s: its float tail falls far below what 16 bits hold."""
+    t = np.arange(2 * 22050) / 22050
+    rng = np.random.default_rng(seed)
+    body = np.sin(2 * np.pi * hz * t) + 0.3 * rng.standard_normal(t.size) * np.exp(-t * 40)
+    return (0.9 * body * np.exp(-t * 9)).astype(np.float32)
+
+
+def test_level_and_bit_depth_do_not_move_the_sound(tmp_path):
+    """DSP v6: the same hit as a 32-bit float file and as a 16-bit file 12 dB down is one
+    sound: only its loudness and peak loudness tell them apart (by the 12 dB), and the rest
+    moves less than a twentieth of the way to another hit. Before, the 16-bit file's noise
+    floor and the quieter level moved the log-mel bands and the rhythm group."""
+    embedder = get_embedder("dsp")
+    y = _hit_with_a_long_tail()
+    loud = embedder.embed_file(audiogen.write(tmp_path / "float.wav", y, subtype="FLOAT"))
+    quiet = embedder.embed_file(audiogen.write(tmp_path / "quiet16.wav", y / 4, subtype="PCM_16"))
+    other = embedder.embed_file(
+        audiogen.write(tmp_path / "other.wav", _hit_with_a_long_tail(1, 95.0), subtype="FLOAT")
+    )
+    names = feature_names()
+    level = [names.index("average loudness"), names.index("peak loudness")]
+    np.testing.assert_allclose(quiet[level] - loud[level], 20 * np.log10(1 / 4), atol=0.05)
+    for group, part in feature_groups().items():
+        kept = np.setdiff1d(np.arange(part.start, part.stop), level)
+        moved, apart = np.abs(quiet - loud)[kept].sum(), np.abs(other - loud)[kept].sum()
+        # DSP v5: the timbre group moved 3x as far as the other hit is, dynamics 30x
+        assert moved <= 0.05 * apart + 1e-3, group

@@ -98,3 +98,24 @@ def test_loops_on_a_drive_not_mounted_are_left_for_later_not_failed(store, loop_
     (tmp_path / "unplugged").rename(drive)
     again = run_job(embed(store, "dsp", workers=1))
     assert (again.embedded, again.errors, again.unreachable) == (3, 0, 0)
+
+
+def test_an_older_dsp_version_of_the_same_layout_keeps_its_words(store, loop_folder):
+    """Vectors of DSP v5 (the same descriptors as v6, computed otherwise) are read as v5 until
+    `embed` updates them, but explained with v6's names; v4's (another layout) are not."""
+    from anomalizer_desktop.core.embedding.dsp import DspEmbedder
+    from anomalizer_desktop.core.embedding.info import embedder_info
+
+    run_job(scan(store, [str(loop_folder)]))
+    run_job(embed(store, "dsp", workers=1))
+    with store.transaction() as db:
+        db.execute("UPDATE features SET version = '5' WHERE embedder = 'dsp'")
+    older = embedder_info(store, "dsp")
+    assert (older.version, older.dim) == ("5", DspEmbedder.dim)
+    assert older.names == DspEmbedder.feature_names() and older.groups is not None
+    ids, x = store.feature_matrix("dsp", older.version)
+    assert len(ids) == len(x) > 0
+    with store.transaction() as db:
+        db.execute("UPDATE features SET version = '4' WHERE embedder = 'dsp'")
+    oldest = embedder_info(store, "dsp")
+    assert oldest.version == "4" and oldest.names is None and oldest.groups is None

@@ -17,9 +17,13 @@ class DspEmbedder:
     """Timbre, dynamics, rhythm, pitch content and length of a file, as one float32 vector."""
 
     id = "dsp"
-    #: 5: held partials in the tonality group; 4: timbre over the sounding frames (v3: over
-    #: every frame, silence and tails included)
-    version = "5"
+    #: 6: described at full scale above a floor 60 dB under the loudest moment (level and bit
+    #: depth no longer move the vector); 5: held partials in the tonality group; 4: timbre
+    #: over the sounding frames (v3: over every frame, silence and tails included)
+    version = "6"
+    #: the versions whose vectors hold this version's descriptors in this order (only how they
+    #: are computed changed), so that their explanations read in words until they are updated
+    same_layout = ("5", "6")
     dim = dsp_features.FEATURE_DIM
     sample_rate = dsp_features.SAMPLE_RATE
 

@@ -20,6 +20,7 @@ from anomalizer_desktop.core.embedding.dsp_frames import (
     EPS,
     HOP,
     N_FFT,
+    RANGE_DB,
     SAMPLE_RATE,
     SILENCE_DB,
     SOUNDING_DB,
@@ -73,9 +74,16 @@ FEATURE_DIM = sum(_group_layout().values())
 
 
 def describe(y: np.ndarray, duration_s: float) -> np.ndarray:
-    """The descriptor vector of mono float32 `y` at SAMPLE_RATE (`duration_s`: whole file)."""
+    """The descriptor vector of mono float32 `y` at SAMPLE_RATE (`duration_s`: whole file).
+
+    The sound is described at its own level: `y` is scaled to a peak of 1 first, and only its
+    loudness and peak loudness keep the level it was stored at. On DSP v5 a shared loop turned
+    down by 12 dB moved two thirds of the way to its nearest other loop (the median; mostly
+    through the log-mel bands), so one recording normalised differently in two packs read as
+    two sounds.
+    """
     mel_fb, chroma_fb, freqs, window = _filterbanks()
-    y = np.asarray(y, dtype=np.float32)
+    y, gain_db = _at_full_scale(np.asarray(y, dtype=np.float32))
     if y.size < N_FFT:
         y = np.pad(y, (0, N_FFT - y.size))
     padded = np.pad(y, (N_FFT // 2, N_FFT // 2))
@@ -83,7 +91,7 @@ def describe(y: np.ndarray, duration_s: float) -> np.ndarray:
     spectrum = np.abs(scipy.fft.rfft(frames * window, axis=-1)).astype(np.float32)  # (t, f)
     power = spectrum**2
 
-    dynamics, frame_db = _dynamics(power, window, y)
+    dynamics, frame_db = _dynamics(power, window, y, gain_db)
     sounding = frame_db >= frame_db.max() - SOUNDING_DB
     timbre, log_mel = _timbre(spectrum, power, mel_fb, freqs, frames, sounding)
     rhythm = _rhythm(log_mel, frame_db)
@@ -94,6 +102,14 @@ def describe(y: np.ndarray, duration_s: float) -> np.ndarray:
     vector = np.concatenate([timbre, dynamics, rhythm, pitch, tonality, texture, length])
     vector = vector.astype(np.float32)
     return np.nan_to_num(vector, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def _at_full_scale(y: np.ndarray) -> tuple[np.ndarray, float]:
+    """`y` scaled to a peak of 1, and the gain (dB) that takes it back; silence as it is."""
+    peak = float(np.abs(y).max()) if y.size else 0.0
+    if not np.isfinite(peak) or peak <= 0.0:
+        return y, 0.0
+    return y / np.float32(peak), 20.0 * np.log10(peak)
 
 
 def _stats(matrix: np.ndarray) -> np.ndarray:
@@ -114,7 +130,7 @@ def _timbre(spectrum, power, mel_fb, freqs, frames, sounding) -> tuple[np.ndarra
     45 dB 0.932 / 0.941 / 0.959; the tonality group's 20 dB is kept for both.
     """
     log_mel = 10.0 * np.log10(power @ mel_fb.T + EPS)  # (t, mels)
-    log_mel = np.maximum(log_mel, -100.0)
+    log_mel = np.maximum(log_mel, log_mel.max() - RANGE_DB)  # the floor: see RANGE_DB
     mfcc = scipy.fft.dct(log_mel, type=2, norm="ortho", axis=1)[:, :N_MFCC]
     delta = np.gradient(mfcc, axis=0) if mfcc.shape[0] > 1 else np.zeros_like(mfcc)
 
@@ -185,13 +201,16 @@ def _contrast(log_mel: np.ndarray) -> np.ndarray:
 
 
 def _dynamics(
-    power: np.ndarray, window: np.ndarray, y: np.ndarray
+    power: np.ndarray, window: np.ndarray, y: np.ndarray, gain_db: float
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Loudness over time of `y` (at full scale) and its frame levels in dB, floored RANGE_DB
+    below the loudest frame; `gain_db` restores the stored level of the two loudness values."""
     # Frame RMS from the spectrum (Parseval), normalised by the window's energy: no second pass
     # over the overlapping time frames.
     full_energy = 2 * power.sum(axis=1, dtype=np.float64) - power[:, 0] - power[:, -1]
     rms = np.sqrt(full_energy / (N_FFT * float((window.astype(np.float64) ** 2).sum())))
     frame_db = 20 * np.log10(rms + 1e-5)
+    frame_db = np.maximum(frame_db, frame_db.max() - RANGE_DB)
     peak = float(np.abs(y).max())
     overall_rms = float(np.sqrt((y.astype(np.float64) ** 2).mean()))
     loudest = int(frame_db.argmax())
@@ -199,9 +218,9 @@ def _dynamics(
     tail = frame_db[loudest:]
     decay = np.polyfit(times[loudest:], tail, 1)[0] if tail.size > 2 else 0.0
     values = [
-        frame_db.mean(),
+        frame_db.mean() + gain_db,
         frame_db.std(),
-        frame_db.max(),
+        frame_db.max() + gain_db,
         np.percentile(frame_db, 95) - np.percentile(frame_db, 5),
         20 * np.log10((peak + 1e-5) / (overall_rms + 1e-5)),  # crest factor
         (frame_db < SILENCE_DB).mean(),

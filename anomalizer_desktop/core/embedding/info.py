@@ -7,6 +7,7 @@ map and explain go through here, so imported vectors are first-class.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from anomalizer_desktop.core.embedding.base import UnknownEmbedderError, available_embedders
@@ -46,16 +47,21 @@ def builtin_info(name: str) -> EmbedderInfo:
 
 def embedder_info(store: Store, name: str) -> EmbedderInfo:
     """What the library holds under `name`: the most common (version, dim) of its vectors,
-    with the DSP embedder's groups and names when they are current DSP vectors."""
+    with the DSP embedder's groups and names when they are DSP vectors laid out as the current
+    version's (an older version's, until `embed` updates them, read "dimension 254" before)."""
     stored = store.execute(
         "SELECT version, dim, COUNT(*) FROM features WHERE embedder = ?"
         " GROUP BY version, dim ORDER BY COUNT(*) DESC LIMIT 1",
         (name,),
     ).fetchone()
     if name == "dsp":
+        from anomalizer_desktop.core.embedding.dsp import DspEmbedder
+
         info = builtin_info(name)
         if stored is None or (stored[0], stored[1]) == (info.version, info.dim):
             return info
+        if stored[0] in DspEmbedder.same_layout and stored[1] == info.dim:
+            return dataclasses.replace(info, version=stored[0])
     if stored is None:
         raise UnknownEmbedderError(
             f"no vectors for embedder {name!r} in this library: run `anomalizer embed "

@@ -37,11 +37,13 @@ from anomalizer_desktop.core.library.copies import copy_key
 from anomalizer_desktop.core.library.store import Store
 
 #: the most two loops' vectors may differ (root mean square over the descriptors, each in its
-#: spread over the library) for their audio to be compared. On the shared corpus's 501 loops a
-#: recording at another level, 3.5 and 7 dB, was 0.14 and 0.27 away, re-rendered twins 0.02 and
-#: 0.06, while of the 49,000 pairs of other loops of one length 1 in 1,000 were nearer than 0.22
+#: spread over the library) for their audio to be compared. On the shared corpus's 501 loops
+#: (DSP v6) a recording at another level, 3.5 and 7 dB, was 0.04 and 0.08 away (0.14 and 0.27 on
+#: DSP v5, which described the level), re-rendered twins 0.01 and 0.05, while of the 49,000 pairs
+#: of other loops of one length 1 in 1,000 were nearer than 0.24 (0.22 on v5)
 CANDIDATE_RMS = 0.3
-#: ... and where either file is lossy (mp3, ogg, opus): an Ogg of each of 12 shared loops was
+#: ... and where either file is lossy (mp3, ogg, opus; measured on DSP v5, and `bench
+#: same-audio --corpus` joined 97.0 % of its copies on v6): an Ogg of each of 12 shared loops was
 #: 0.05-0.29 from it, an Ogg of an Ogg 0.34, an MP3 of it 0.37 (1 in 100 pairs of other loops of
 #: one length is nearer than 0.47; the spectra decide, `core.audio.compare`)
 LOSSY_CANDIDATE_RMS = 0.5
