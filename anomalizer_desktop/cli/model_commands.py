@@ -31,7 +31,19 @@ def cmd_train(args: argparse.Namespace, store: Store) -> int:
         print_json(result.as_json())
     else:
         print(f"{result.summary()}; try `anomalizer list --sort score`")
+    _say_what_is_still_out_of_date(store, args.embedder)
     return 0
+
+
+def _say_what_is_still_out_of_date(store: Store, embedder: str) -> None:
+    """After training, on stderr: what leaves the new scores out of date all the same (the
+    vectors of an older DSP version after an upgrade, loops not embedded yet), since `train`
+    learns from the vectors the library holds and does not compute any."""
+    from anomalizer_desktop.core.detector.freshness import EMBED, score_status
+
+    status = score_status(store, embedder)
+    if status.action == EMBED:
+        warn(f"note: {status.message} (`anomalizer embed`, then `anomalizer train`)")
 
 
 def cmd_score(args: argparse.Namespace, store: Store) -> int:

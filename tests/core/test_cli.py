@@ -700,3 +700,28 @@ def test_info_counts_and_list_shows_the_files_held_more_than_once(capsys, lib, t
     ]
     _, info = run(capsys, "--library", lib, "info", "--json")
     assert info["copies"] == {"files": 1, "loops": 3}
+
+
+def test_train_on_an_older_dsp_version_says_the_scores_are_still_out_of_date(
+    capsys, lib, loop_folder
+):
+    """After an upgrade to a new DSP version `train` learns from the vectors the library
+    holds, and says on stderr that they need updating; once embedded again it says nothing."""
+    from anomalizer_desktop.core.library.store import Store
+
+    assert main(["--library", lib, "scan", str(loop_folder), "-q"]) == 0
+    assert main(["--library", lib, "embed", "-q", "--workers", "1"]) == 0
+    with Store(lib) as store, store.transaction() as db:
+        db.execute("UPDATE features SET version = '5' WHERE embedder = 'dsp'")
+    capsys.readouterr()
+    assert main(["--library", lib, "train", "-q"]) == 0
+    said = capsys.readouterr()
+    assert said.out.startswith("run 1: default (dsp) on 12 loops")
+    assert said.err.strip() == (
+        "note: 12 loops have dsp v5 vectors; this version describes sounds as dsp"
+        f" v{DspEmbedder.version}: update the embeddings and train (`anomalizer embed`, then"
+        " `anomalizer train`)"
+    )
+    assert main(["--library", lib, "embed", "-q", "--workers", "1"]) == 0
+    assert main(["--library", lib, "train", "-q"]) == 0
+    assert capsys.readouterr().err == ""
