@@ -528,6 +528,14 @@ def build_parser() -> argparse.ArgumentParser:
         " the check finds, and the detector's AUC with them",
     )
     p.set_defaults(func=bench_commands.cmd_bench_same_audio, needs_store=False)
+    p = bench_sub.add_parser(
+        "robustness",
+        parents=[common],
+        help="how far a loop's DSP vector moves when it is saved another way (bit depth,"
+        " level, rate, silence ahead, MP3)",
+    )
+    p.add_argument("--corpus", required=True, help="a folder of audio files (searched through)")
+    p.set_defaults(func=bench_commands.cmd_bench_robustness, needs_store=False)
     p = bench_sub.add_parser("gui", parents=[common], help="table/map speed and UI stalls")
     p.add_argument("--rows", type=_at_least_one, default=100_000)
     p.add_argument("--embed-files", type=int, default=120)

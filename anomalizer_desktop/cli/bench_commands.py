@@ -176,6 +176,26 @@ def cmd_bench_same_audio(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_bench_robustness(args: argparse.Namespace) -> int:
+    from anomalizer_desktop.core.embedding.robustness_bench import robustness_report
+
+    report = robustness_report(args.corpus)
+    if args.json:
+        print_json(report)
+        return 0
+    print(
+        f"The same loop saved another way, {report['files']} files: how far its DSP vector"
+        " moves, as a share of the way to its nearest other loop (median / 90th percentile;"
+        " share of files moved more than half the way)"
+    )
+    for name, form in report["forms"].items():
+        print(
+            f"  {name:24s} {form['median']:.3f} / {form['p90']:.3f}  {form['over_half']:.1%}"
+            f"  ({form['files']} files)"
+        )
+    return 0
+
+
 def cmd_bench_gui(args: argparse.Namespace) -> int:
     import importlib
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import audiogen
 import numpy as np
 import pytest
@@ -264,3 +266,44 @@ def test_level_and_bit_depth_do_not_move_the_sound(tmp_path):
         moved, apart = np.abs(quiet - loud)[kept].sum(), np.abs(other - loud)[kept].sum()
         # DSP v5: the timbre group moved 3x as far as the other hit is, dynamics 30x
         assert moved <= 0.05 * apart + 1e-3, group
+
+
+def test_silence_before_the_first_sound_does_not_move_the_sound():
+    """DSP v6: 10 ms (or 30 ms) of silence ahead of a hit shifted every analysis frame against
+    it, and moved short sounds' descriptors half the way to another loop; now only the length
+    says the file is longer."""
+    y = _hit_with_a_long_tail()
+    other = describe(_hit_with_a_long_tail(1, 95.0), 2.0)
+    plain = describe(y, 2.0)
+    length = feature_groups()["length"]
+    for lead_s in (0.01, 0.03):
+        padded = np.concatenate([np.zeros(int(lead_s * 22050), np.float32), y])
+        shifted = describe(padded, 2.0)  # the same stated length: only the frames move
+        for group, part in feature_groups().items():
+            if part == length:
+                continue
+            moved = np.abs(shifted[part] - plain[part]).sum()
+            apart = np.abs(other[part] - plain[part]).sum()
+            assert moved <= 0.01 * apart + 1e-3, (lead_s, group, moved, apart)
+
+
+def test_bench_robustness_reports_every_form_and_the_vector_barely_moves(tmp_path, capsys):
+    """`anomalizer bench robustness`: each form of each file is embedded and compared with the
+    file's 16-bit reference, as a share of the way to its nearest other loop."""
+    from anomalizer_desktop.cli import main
+    from anomalizer_desktop.core.embedding.robustness_bench import FORMS, robustness_report
+
+    for seed in range(3):
+        audiogen.write(tmp_path / f"drums {seed}.wav", audiogen.drum_loop(seconds=1, seed=seed))
+        audiogen.write(tmp_path / "bass" / f"bass {seed}.flac", audiogen.bass_loop(1, seed=seed))
+    (tmp_path / "notes.txt").write_text("not audio")
+    report = robustness_report(tmp_path, workers=1)
+    assert report["files"] == 6
+    forms = report["forms"]
+    assert set(forms) | {"MP3"} == set(FORMS) - {"16-bit WAV"} | {"MP3"}
+    assert all(form["files"] == 6 for name, form in forms.items() if name != "MP3")
+    assert forms["32-bit float"]["median"] <= 0.01
+    for name in ("16-bit, 6 dB down", "float, 12 dB down", "10 ms of silence ahead"):
+        assert forms[name]["p90"] < 0.25, name
+    assert main(["bench", "robustness", "--corpus", str(tmp_path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["forms"]["24-bit"]["files"] == 6

@@ -17,9 +17,10 @@ class DspEmbedder:
     """Timbre, dynamics, rhythm, pitch content and length of a file, as one float32 vector."""
 
     id = "dsp"
-    #: 6: described at full scale above a floor 60 dB under the loudest moment (level and bit
-    #: depth no longer move the vector); 5: held partials in the tonality group; 4: timbre
-    #: over the sounding frames (v3: over every frame, silence and tails included)
+    #: 6: described at full scale from the first sound, above a floor 60 dB under the loudest
+    #: moment (level, bit depth and leading silence no longer move the vector); 5: held
+    #: partials in the tonality group; 4: timbre over the sounding frames (v3: over every
+    #: frame, silence and tails included)
     version = "6"
     #: the versions whose vectors hold this version's descriptors in this order (only how they
     #: are computed changed), so that their explanations read in words until they are updated

@@ -76,14 +76,16 @@ FEATURE_DIM = sum(_group_layout().values())
 def describe(y: np.ndarray, duration_s: float) -> np.ndarray:
     """The descriptor vector of mono float32 `y` at SAMPLE_RATE (`duration_s`: whole file).
 
-    The sound is described at its own level: `y` is scaled to a peak of 1 first, and only its
-    loudness and peak loudness keep the level it was stored at. On DSP v5 a shared loop turned
+    The sound is described at its own level, from its first sound: `y` is scaled to a peak of
+    1 and the silence before its first sound is left out, and only its loudness and peak
+    loudness keep the level it was stored at. On DSP v5 a shared loop turned
     down by 12 dB moved two thirds of the way to its nearest other loop (the median; mostly
     through the log-mel bands), so one recording normalised differently in two packs read as
     two sounds.
     """
     mel_fb, chroma_fb, freqs, window = _filterbanks()
     y, gain_db = _at_full_scale(np.asarray(y, dtype=np.float32))
+    y = _from_first_sound(y)
     if y.size < N_FFT:
         y = np.pad(y, (0, N_FFT - y.size))
     padded = np.pad(y, (N_FFT // 2, N_FFT // 2))
@@ -110,6 +112,15 @@ def _at_full_scale(y: np.ndarray) -> tuple[np.ndarray, float]:
     if not np.isfinite(peak) or peak <= 0.0:
         return y, 0.0
     return y / np.float32(peak), 20.0 * np.log10(peak)
+
+
+def _from_first_sound(y: np.ndarray) -> np.ndarray:
+    """`y` (at full scale) from its first sample within RANGE_DB of the peak: the silence
+    before a loop's first sound is not described. Every frame's start depends on it, and on
+    DSP v6 as first written 10 ms of silence ahead of a shared loop moved its vector half the
+    way to its nearest other loop (the median; the frames of a short hit fell otherwise)."""
+    sounding = np.flatnonzero(np.abs(y) > np.float32(10 ** (-RANGE_DB / 20)))
+    return y[sounding[0] :] if sounding.size else y
 
 
 def _stats(matrix: np.ndarray) -> np.ndarray:
