@@ -307,3 +307,9 @@ def test_bench_robustness_reports_every_form_and_the_vector_barely_moves(tmp_pat
         assert forms[name]["p90"] < 0.25, name
     assert main(["bench", "robustness", "--corpus", str(tmp_path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["forms"]["24-bit"]["files"] == 6
+    # too few files: one line, no traceback
+    assert main(["bench", "robustness", "--corpus", str(tmp_path / "bass" / "none")]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"anomalizer: {tmp_path / 'bass' / 'none'}: 0 readable audio files;"
+        " the bench compares 3 or more"
+    )

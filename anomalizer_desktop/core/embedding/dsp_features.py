@@ -78,10 +78,10 @@ def describe(y: np.ndarray, duration_s: float) -> np.ndarray:
 
     The sound is described at its own level, from its first sound: `y` is scaled to a peak of
     1 and the silence before its first sound is left out, and only its loudness and peak
-    loudness keep the level it was stored at. On DSP v5 a shared loop turned
-    down by 12 dB moved two thirds of the way to its nearest other loop (the median; mostly
-    through the log-mel bands), so one recording normalised differently in two packs read as
-    two sounds.
+    loudness keep the level it was stored at. On DSP v5 a shared loop turned down by 12 dB
+    moved two thirds of the way to its nearest other loop (the median; mostly through the
+    log-mel bands), so one recording normalised differently in two packs read as two sounds
+    (`anomalizer bench robustness`).
     """
     mel_fb, chroma_fb, freqs, window = _filterbanks()
     y, gain_db = _at_full_scale(np.asarray(y, dtype=np.float32))

@@ -21,7 +21,13 @@ import numpy as np
 import soundfile as sf
 
 from anomalizer_desktop.core.audio.formats import is_audio_path
+from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.parallel import WorkerCrashed, parallel_map
+
+
+class RobustnessBenchError(AnomalizerError):
+    """Too few audio files under the folder to measure anything."""
+
 
 #: the reference form: a 16-bit WAV at the file's own rate and level
 REFERENCE = "16-bit WAV"
@@ -110,7 +116,9 @@ def robustness_report(corpus: str | os.PathLike[str], workers: int | None = None
             if not isinstance(vectors, (WorkerCrashed, Exception)) and REFERENCE in vectors:
                 results[path] = vectors
     if len(results) < 3:
-        raise ValueError(f"{corpus}: fewer than 3 readable audio files to compare")
+        raise RobustnessBenchError(
+            f"{corpus}: {len(results)} readable audio files; the bench compares 3 or more"
+        )
     order = sorted(results)
     reference = np.stack([results[p][REFERENCE] for p in order])
     scaler = Standardizer.fit(reference, DspEmbedder.feature_groups())
