@@ -40,6 +40,13 @@ def _silence_ahead(seconds: float) -> Callable[[np.ndarray, int], tuple[np.ndarr
     return add
 
 
+def _silence_after(seconds: float) -> Callable[[np.ndarray, int], tuple[np.ndarray, int]]:
+    def add(audio: np.ndarray, rate: int) -> tuple[np.ndarray, int]:
+        return np.concatenate([audio, np.zeros((int(seconds * rate), audio.shape[1]))]), rate
+
+    return add
+
+
 def _resampled(target: int) -> Callable[[np.ndarray, int], tuple[np.ndarray, int]]:
     def resample(audio: np.ndarray, rate: int) -> tuple[np.ndarray, int]:
         import librosa
@@ -75,6 +82,7 @@ FORMS: dict[str, tuple[Callable, dict, str]] = {
     "stereo, 3 dB down": (_as_stereo, {"subtype": "PCM_16"}, "wav"),
     "5 ms of silence ahead": (_silence_ahead(0.005), {"subtype": "PCM_16"}, "wav"),
     "10 ms of silence ahead": (_silence_ahead(0.010), {"subtype": "PCM_16"}, "wav"),
+    "0.5 s of silence after": (_silence_after(0.5), {"subtype": "PCM_16"}, "wav"),
     "MP3": (_as_it_is, {"format": "MP3"}, "mp3"),
 }
 #: the rates an MP3 can hold that loops come in (libsndfile refuses the others)
