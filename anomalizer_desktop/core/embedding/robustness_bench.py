@@ -33,16 +33,12 @@ class RobustnessBenchError(AnomalizerError):
 REFERENCE = "16-bit WAV"
 
 
-def _silence_ahead(seconds: float) -> Callable[[np.ndarray, int], tuple[np.ndarray, int]]:
+def _silence(seconds: float, after: bool = False) -> Callable[[np.ndarray, int], tuple]:
+    """Digital silence added ahead of the audio (or `after` it)."""
+
     def add(audio: np.ndarray, rate: int) -> tuple[np.ndarray, int]:
-        return np.concatenate([np.zeros((int(seconds * rate), audio.shape[1])), audio]), rate
-
-    return add
-
-
-def _silence_after(seconds: float) -> Callable[[np.ndarray, int], tuple[np.ndarray, int]]:
-    def add(audio: np.ndarray, rate: int) -> tuple[np.ndarray, int]:
-        return np.concatenate([audio, np.zeros((int(seconds * rate), audio.shape[1]))]), rate
+        silence = np.zeros((int(seconds * rate), audio.shape[1]))
+        return np.concatenate([audio, silence] if after else [silence, audio]), rate
 
     return add
 
@@ -80,9 +76,9 @@ FORMS: dict[str, tuple[Callable, dict, str]] = {
     "16-bit, 20 dB down": (_gain(-20), {"subtype": "PCM_16"}, "wav"),
     "at 48 kHz": (_resampled(48_000), {"subtype": "PCM_16"}, "wav"),
     "stereo, 3 dB down": (_as_stereo, {"subtype": "PCM_16"}, "wav"),
-    "5 ms of silence ahead": (_silence_ahead(0.005), {"subtype": "PCM_16"}, "wav"),
-    "10 ms of silence ahead": (_silence_ahead(0.010), {"subtype": "PCM_16"}, "wav"),
-    "0.5 s of silence after": (_silence_after(0.5), {"subtype": "PCM_16"}, "wav"),
+    "5 ms of silence ahead": (_silence(0.005), {"subtype": "PCM_16"}, "wav"),
+    "10 ms of silence ahead": (_silence(0.010), {"subtype": "PCM_16"}, "wav"),
+    "0.5 s of silence after": (_silence(0.5, after=True), {"subtype": "PCM_16"}, "wav"),
     "MP3": (_as_it_is, {"format": "MP3"}, "mp3"),
 }
 #: the rates an MP3 can hold that loops come in (libsndfile refuses the others)
@@ -113,6 +109,7 @@ def _forms_of(job: tuple[str, str]) -> dict[str, np.ndarray]:
 
 def robustness_report(corpus: str | os.PathLike[str], workers: int | None = None) -> dict:
     """{"files", "forms": {name: {"files", "median", "p90", "over_half"}}} (see the module)."""
+    from anomalizer_desktop.core.analysis.nearest import nearest_rows
     from anomalizer_desktop.core.detector.preprocess import Standardizer
     from anomalizer_desktop.core.embedding.dsp import DspEmbedder
 
@@ -131,9 +128,8 @@ def robustness_report(corpus: str | os.PathLike[str], workers: int | None = None
     reference = np.stack([results[p][REFERENCE] for p in order])
     scaler = Standardizer.fit(reference, DspEmbedder.feature_groups())
     z = scaler.transform(reference)
-    nearest = np.array(
-        [np.partition(np.abs(z - row).sum(axis=1), 1)[1] for row in z]
-    )  # [0] is the row itself
+    # [0] is the row itself (or an exact twin: then the nearest other is 0 too)
+    nearest = np.array([distances[1] for _, distances in nearest_rows(z, z, 2)])
     usable = nearest > 0
     forms = {}
     for name in FORMS:
