@@ -7,13 +7,16 @@ import shlex
 from pathlib import Path
 
 from anomalizer_desktop.cli.output import drive, print_json
-from anomalizer_desktop.core.demo_loops import write_demo_loops
 from anomalizer_desktop.core.paths import demo_folder
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Write the demo loops into FOLDER (the user data folder's "demo loops" by default) and
     say how to score them; nothing is added to the library until then."""
+    # imported here: scipy.signal takes a second to import, and every `anomalizer` command and
+    # each worker process `embed` spawns (which imports this script again) paid for it
+    from anomalizer_desktop.core.demo_loops import write_demo_loops
+
     folder = Path(args.folder).expanduser() if args.folder else demo_folder()
     done = drive(write_demo_loops(folder), "demo loops", args.quiet)
     if args.json:
