@@ -162,7 +162,8 @@ def test_typical_pitch_is_right_across_the_range_without_octave_errors(hz):
 
 def test_timbre_describes_the_sound_not_the_silence_after_it():
     """A snare-like hit with 1.5 s of near-silence after it has the timbre of the hit alone
-    (DSP v4); its length and dynamics still say it is longer and mostly quiet."""
+    (DSP v4) and its length (DSP v7: the near-silence, 80 dB down, is not part of it); its
+    dynamics still say it is mostly quiet."""
     groups = feature_groups()
     t = np.arange(int(0.25 * 22050)) / 22050
     rng = np.random.default_rng(0)
@@ -176,7 +177,7 @@ def test_timbre_describes_the_sound_not_the_silence_after_it():
         np.abs(long[timbre] - short[timbre]).mean()
         < 0.2 * np.abs(other[timbre] - short[timbre]).mean()
     )
-    assert long[groups["length"]][0] > short[groups["length"]][0]
+    assert long[groups["length"]][0] == pytest.approx(short[groups["length"]][0], abs=1e-6)
     silence_share = 5  # dynamics: share of frames below -60 dB
     assert long[groups["dynamics"]][silence_share] > short[groups["dynamics"]][silence_share]
 
@@ -270,8 +271,8 @@ def test_level_and_bit_depth_do_not_move_the_sound(tmp_path):
 
 def test_silence_before_the_first_sound_does_not_move_the_sound():
     """DSP v6: 10 ms (or 30 ms) of silence ahead of a hit shifted every analysis frame against
-    it, and moved short sounds' descriptors half the way to another loop; now only the length
-    says the file is longer."""
+    it, and moved short sounds' descriptors half the way to another loop. (Its length does not
+    move either since DSP v7: see the next test.)"""
     y = _hit_with_a_long_tail()
     other = describe(_hit_with_a_long_tail(1, 95.0), 2.0)
     plain = describe(y, 2.0)
@@ -285,6 +286,35 @@ def test_silence_before_the_first_sound_does_not_move_the_sound():
             moved = np.abs(shifted[part] - plain[part]).sum()
             apart = np.abs(other[part] - plain[part]).sum()
             assert moved <= 0.01 * apart + 1e-3, (lead_s, group, moved, apart)
+
+
+def _seconds_long(vector: np.ndarray) -> float:
+    return float(np.expm1(vector[feature_groups()["length"]][0]))
+
+
+def test_the_silence_after_a_sound_is_not_its_length():
+    """DSP v7: a sound lasts from its first sound until it has faded 40 dB under its peak.
+    Before, 0.5 s of silence an export left after a one-shot moved a shared loop 0.8 of the
+    way to its nearest other loop, mostly through the file's length."""
+    y = _hit_with_a_long_tail()  # a 2 s file that fades 40 dB in about half a second
+    alone = _seconds_long(describe(y, 2.0))
+    assert 0.4 < alone < 0.6
+    for lead_s, after_s in ((0.0, 0.5), (0.02, 1.5)):
+        padded = np.concatenate(
+            [
+                np.zeros(int(lead_s * 22050), np.float32),
+                y,
+                np.zeros(int(after_s * 22050), np.float32),
+            ]
+        )
+        seconds = _seconds_long(describe(padded, padded.size / 22050))
+        assert seconds == pytest.approx(alone, abs=1e-3), (lead_s, after_s)
+    # a loop that sounds to its end is as long as its file: its length is its bars
+    loop = audiogen.bass_loop(2.0)
+    assert _seconds_long(describe(loop, 2.0)) == pytest.approx(2.0, abs=0.02)
+    # a file longer than what was read (ANALYSIS_SECONDS) lasts to its end, less the silence ahead
+    heard = np.concatenate([np.zeros(2205, np.float32), audiogen.tone(seconds=3.0)])
+    assert _seconds_long(describe(heard, 45.1)) == pytest.approx(45.0, abs=1e-3)
 
 
 def test_bench_robustness_reports_every_form_and_the_vector_barely_moves(tmp_path, capsys):

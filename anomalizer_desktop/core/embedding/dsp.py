@@ -17,14 +17,15 @@ class DspEmbedder:
     """Timbre, dynamics, rhythm, pitch content and length of a file, as one float32 vector."""
 
     id = "dsp"
-    #: 6: described at full scale from the first sound, above a floor 60 dB under the loudest
-    #: moment (level, bit depth and leading silence no longer move the vector); 5: held
+    #: 7: its length ends where it fades 40 dB under its peak (the silence after a one-shot is
+    #: not its length); 6: described at full scale from the first sound, above a floor 60 dB
+    #: under the loudest moment (level, bit depth and leading silence no longer move it); 5: held
     #: partials in the tonality group; 4: timbre over the sounding frames (v3: over every
     #: frame, silence and tails included)
-    version = "6"
+    version = "7"
     #: the versions whose vectors hold this version's descriptors in this order (only how they
     #: are computed changed), so that their explanations read in words until they are updated
-    same_layout = ("5", "6")
+    same_layout = ("5", "6", "7")
     dim = dsp_features.FEATURE_DIM
     sample_rate = dsp_features.SAMPLE_RATE
 

@@ -39,6 +39,12 @@ CONTRAST_EDGES_HZ = (0, 200, 400, 800, 1600, 3200, 6400, SAMPLE_RATE / 2)
 AUTOCORR_LAGS_S = np.geomspace(0.08, 2.0, 12)
 HPSS_FRAMES = 17  # ~0.4 s of frames for the sustained (harmonic) part
 HPSS_BANDS = 9  # mel bands for the broadband (percussive) part
+#: a sound lasts from its first sound to its last moment within this of its peak. The file's
+#: own length counted the silence an export left after a one-shot: 0.5 s of it moved a shared
+#: loop 0.8 of the way to its nearest other loop (DSP v6, `bench robustness`). 40 dB keeps a
+#: loop's length its bars (the shared drum loops sound to 0.96-1.00 of their files) and the
+#: noise of a 16-bit file 20 dB down 30 dB under it; 60 dB let that noise move the end.
+LENGTH_DB = 40.0
 
 
 @functools.cache
@@ -81,11 +87,14 @@ def describe(y: np.ndarray, duration_s: float) -> np.ndarray:
     loudness keep the level it was stored at. On DSP v5 a shared loop turned down by 12 dB
     moved two thirds of the way to its nearest other loop (the median; mostly through the
     log-mel bands), so one recording normalised differently in two packs read as two sounds
-    (`anomalizer bench robustness`).
+    (`anomalizer bench robustness`). Its length likewise runs from its first sound to where it
+    has faded LENGTH_DB under its peak, not to the end of the file.
     """
     mel_fb, chroma_fb, freqs, window = _filterbanks()
     y, gain_db = _at_full_scale(np.asarray(y, dtype=np.float32))
+    read = y.size
     y = _from_first_sound(y)
+    length = np.array([np.log1p(_sounding_seconds(y, read - y.size, duration_s))])
     if y.size < N_FFT:
         y = np.pad(y, (0, N_FFT - y.size))
     padded = np.pad(y, (N_FFT // 2, N_FFT // 2))
@@ -100,7 +109,6 @@ def describe(y: np.ndarray, duration_s: float) -> np.ndarray:
     pitch = _pitch(power, chroma_fb, frame_db)
     tonality = describe_tonality(power, frame_db)
     texture = _texture(log_mel)
-    length = np.array([np.log1p(duration_s)], dtype=np.float32)
     vector = np.concatenate([timbre, dynamics, rhythm, pitch, tonality, texture, length])
     vector = vector.astype(np.float32)
     return np.nan_to_num(vector, nan=0.0, posinf=0.0, neginf=0.0)
@@ -121,6 +129,16 @@ def _from_first_sound(y: np.ndarray) -> np.ndarray:
     way to its nearest other loop (the median; the frames of a short hit fell otherwise)."""
     sounding = np.flatnonzero(np.abs(y) > np.float32(10 ** (-RANGE_DB / 20)))
     return y[sounding[0] :] if sounding.size else y
+
+
+def _sounding_seconds(y: np.ndarray, skipped: int, duration_s: float) -> float:
+    """How long `y` (at full scale, from its first sound; `skipped` samples of silence were
+    ahead of it) sounds: to its last sample within LENGTH_DB of the peak. A file longer than
+    what was read (ANALYSIS_SECONDS) lasts to its end: what follows was not heard."""
+    if duration_s - (skipped + y.size) / SAMPLE_RATE > 0.01:
+        return max(duration_s - skipped / SAMPLE_RATE, 0.0)
+    loud = np.flatnonzero(np.abs(y) > np.float32(10 ** (-LENGTH_DB / 20)))
+    return (int(loud[-1]) + 1 if loud.size else y.size) / SAMPLE_RATE
 
 
 def _stats(matrix: np.ndarray) -> np.ndarray:
