@@ -8,10 +8,12 @@ import time
 
 import numpy as np
 
+from anomalizer_desktop.core import job_process
 from anomalizer_desktop.core.analysis import sound_map
 from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.jobs import Progress
 from anomalizer_desktop.core.library.map_points import read_map_points
+from anomalizer_desktop.core.library.store import Store
 
 
 def _idle(qtbot, window, timeout=30_000):
@@ -62,7 +64,12 @@ def test_a_cancelled_drawing_is_not_started_again_by_itself(qtbot, window, monke
             yield Progress(0, 750, "placing the loops")
         return None
 
+    def in_this_process(job, library_path, args=(), cancel=None, what=""):
+        with Store(library_path) as store:  # (so that the endless drawing is the one drawn)
+            return (yield from job(store, *args, cancel=cancel))
+
     monkeypatch.setattr(sound_map, "draw", endless)
+    monkeypatch.setattr(job_process, "run_in_process", in_this_process)
     window.map.kind_box.setCurrentIndex(window.map.kind_box.findData("sound"))
     qtbot.waitUntil(lambda: window.runner.running("map") is not None, timeout=20_000)
     assert window.map.caption.text().endswith("(Drawing the sound map: it shows when done.)")
