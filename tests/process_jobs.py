@@ -28,7 +28,7 @@ def count_loops(store, steps: int, cancel=None):
 def until_cancelled(store, cancel=None):
     while not cancel.cancelled:
         time.sleep(0.01)
-        yield Progress(0, 10, "waiting")
+        yield Progress(0, 10, f"waiting in {os.getpid()}")
     return "cancelled"
 
 

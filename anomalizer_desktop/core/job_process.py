@@ -56,8 +56,9 @@ def run_in_process(
 ) -> Job:
     """Run `job(Store(library_path), *args, cancel=...)` in a spawned process; yield its
     Progress and return its result. An AnomalizerError in the child is raised here with its
-    message (as its own class when that can be rebuilt from the message); anything else, or a
-    child that dies, raises JobProcessError naming `what`."""
+    message (as its own class when that can be rebuilt from the message; a damaged library as
+    LibraryDamagedError), a bug as an AnomalizerError with the child's traceback, and a child
+    that dies as JobProcessError naming `what`. Closing this job stops the child."""
     context = multiprocessing.get_context("spawn")
     stop = context.Event()
     receiver, sender = context.Pipe(duplex=False)
@@ -101,7 +102,10 @@ def run_in_process(
 def _died(child, what: str) -> JobProcessError:
     child.join(timeout=1)
     code = child.exitcode
-    how = f"exit code {code}" if code is None or code >= 0 else f"signal {-code}"
+    if code is None:
+        how = "it stopped answering"
+    else:
+        how = f"exit code {code}" if code >= 0 else f"signal {-code}"
     return JobProcessError(f"{what} stopped unexpectedly ({how})")
 
 

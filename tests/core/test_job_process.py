@@ -32,11 +32,21 @@ def test_progress_and_result_come_back_from_another_process(library):
 def test_cancel_reaches_the_process(library):
     cancel = CancelToken()
     job = run_in_process(process_jobs.until_cancelled, library, (), cancel)
-    assert next(job).message == "waiting"  # it runs
+    assert next(job).message.startswith("waiting in ")  # it runs
     started = time.monotonic()
     cancel.cancel()
     assert run_job(job) == "cancelled"
     assert time.monotonic() - started < 5
+
+
+def test_closing_the_job_ends_its_process(library):
+    """A job the window lets go of (its worker stopped) takes its process with it."""
+    job = run_in_process(process_jobs.until_cancelled, library)
+    pid = int(next(job).message.removeprefix("waiting in "))
+    os.kill(pid, 0)  # alive
+    job.close()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
 
 
 def test_the_jobs_errors_come_back_as_its_errors(library):
