@@ -47,3 +47,15 @@ def meets_damage(store, cancel=None):
     error = sqlite3.DatabaseError("database disk image is malformed")
     error.sqlite_errorcode = 11  # SQLITE_CORRUPT, as SQLite sets it
     raise error
+
+
+def writes_then_waits(store, cancel=None):
+    """Writes to the library, then holds it open until cancelled (so that the parent can
+    open and close the library meanwhile)."""
+    with store.transaction() as db:
+        db.execute("CREATE TABLE IF NOT EXISTS written(x)")
+        db.executemany("INSERT INTO written VALUES (?)", [(i,) for i in range(5000)])
+    yield Progress(0, 1, "written")
+    while not cancel.cancelled:
+        time.sleep(0.01)
+    return "closed"

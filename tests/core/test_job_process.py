@@ -62,3 +62,24 @@ def test_a_process_that_dies_is_an_error_that_names_the_job(library):
         JobProcessError, match=r"^drawing the map stopped unexpectedly \(exit code 3\)$"
     ):
         run_job(run_in_process(process_jobs.dies, library, what="drawing the map"))
+
+
+def test_a_library_opened_here_again_keeps_its_locks_for_another_process(library):
+    """SQLite's locks are the process's, and closing any handle to the file drops them all:
+    a job's Store that read the file's first bytes at every open dropped the window's locks,
+    and another process then closed as if it were the last connection and deleted the
+    write-ahead log under the window's connections ("database disk image is malformed" at
+    the window's next open, at 20,000 loops). Now the bytes are read only when no connection
+    here has the file open."""
+    window = Store(library)  # held open, as the window holds its library
+    cancel = CancelToken()
+    job = run_in_process(process_jobs.writes_then_waits, library, (), cancel)
+    assert next(job).message == "written"
+    Store(library).close()  # a job's Store, opened and closed meanwhile
+    cancel.cancel()
+    assert run_job(job) == "closed"
+    assert os.path.exists(library + "-wal")  # the other process knew it was not the last
+    assert window.execute("SELECT COUNT(*) FROM written").fetchone() == (5000,)
+    with Store(library) as again:
+        assert again.execute("SELECT COUNT(*) FROM written").fetchone() == (5000,)
+    window.close()

@@ -24,6 +24,7 @@ from anomalizer_desktop.core.errors import AnomalizerError, os_reason
 from anomalizer_desktop.core.library import chunked
 from anomalizer_desktop.core.library.chunked import fetch_all
 from anomalizer_desktop.core.library.flag_backup import backup_path, write_flag_backup
+from anomalizer_desktop.core.library.open_here import register_closing, register_opening
 from anomalizer_desktop.core.library.schema import (
     LibraryNotWritableError,
     NotALibraryError,
@@ -123,7 +124,24 @@ class Store(LibraryViews):
                     ) from None
                 raise StoreError(cannot) from None
         if self.path != ":memory:":
-            refuse_other_files(self.path)
+            # the file's first bytes are read only while this process holds no connection to
+            # it: closing that read would drop their locks (`open_here`)
+            register_opening(self.path, refuse_other_files)
+        self._registered = self.path != ":memory:"
+        try:
+            self._connect()
+        except BaseException:
+            self._let_go_of_registration()
+            raise
+        self._depth = 0
+        self._flags_changed = False  # since the flags' backup was last written
+
+    def _let_go_of_registration(self) -> None:
+        if self._registered:
+            self._registered = False
+            register_closing(self.path)
+
+    def _connect(self) -> None:
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
             try:
@@ -146,8 +164,6 @@ class Store(LibraryViews):
                 raise damaged(self.path, error) from None
             why = reason.cause if reason is not None else error  # a new one: why not there
             raise StoreError(f"cannot open the library {self.path}: {why}") from None
-        self._depth = 0
-        self._flags_changed = False  # since the flags' backup was last written
 
     # ------------------------------------------------------------------ plumbing
     def close(self) -> None:
@@ -157,6 +173,7 @@ class Store(LibraryViews):
             if self.backs_up_flags and (self._flags_changed or self._wants_first_backup()):
                 self.save_flag_backup()
         self._db.close()
+        self._let_go_of_registration()
 
     def save_flag_backup(self) -> int | None:
         """Write every flag and note to `<library>.flags.json` (see `flag_backup`); how many
