@@ -557,6 +557,36 @@ def test_retraining_with_an_unusual_flag_lifts_that_loop(qtbot, window, scored_l
     assert json.loads(config)["labelled"] == {"typical": 0, "unusual": 1}
 
 
+def test_a_large_library_trains_in_a_process_of_its_own(qtbot, window, monkeypatch):
+    """From OWN_PROCESS_FROM_LOOPS loops the window trains in another process (its memory goes
+    when it ends); the flags, the run and the scores are the same as in the worker thread's."""
+    from anomalizer_desktop.core import job_process
+    from anomalizer_desktop.ui import jobs
+
+    ran = []
+    real = job_process.run_in_process
+
+    def recorded(job, library_path, args=(), cancel=None, what="", kwargs=None):
+        ran.append((job.__name__, what, kwargs))
+        return real(job, library_path, args, cancel, what, kwargs)
+
+    monkeypatch.setattr(jobs, "OWN_PROCESS_FROM_LOOPS", 16)
+    monkeypatch.setattr(job_process, "run_in_process", recorded)
+    library = window.model.library
+    flagged_id = int(library.ids[np.flatnonzero(np.isfinite(library.score))[0]])  # embedded
+    window.map.selection_made.emit([flagged_id])
+    window.flag_selection("unusual")
+    before = window.store.latest_run_id()
+    window.start_train(True)
+    qtbot.waitUntil(lambda: window.store.latest_run_id() != before, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=30_000)
+    assert ran == [("train", "training", {"use_flags": True})]
+    assert np.isfinite(window.model.library.score).sum() == 16
+    config = window.store.execute("SELECT config FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    assert json.loads(config[0])["labelled"] == {"typical": 0, "unusual": 1}
+    assert "Trained" in window.statusBar().currentMessage()
+
+
 def test_status_bar_follows_the_newest_job_when_jobs_chain(qtbot, window):
     def quick(store, cancel):
         yield Progress(1, 1, "")
