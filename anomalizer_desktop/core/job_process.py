@@ -17,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sqlite3
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -72,6 +73,7 @@ def run_in_process(
     )
     child.start()
     sender.close()  # the child holds the only writing end: its death ends the pipe
+    finished = False
     try:
         while True:
             if cancel is not None and cancel.cancelled:
@@ -87,6 +89,7 @@ def run_in_process(
             if kind == "progress":
                 yield Progress(*payload)
             elif kind == "done":
+                finished = True
                 return payload[0]
             elif kind == "damaged":
                 raise LibraryDamagedError(*payload)
@@ -95,10 +98,18 @@ def run_in_process(
     finally:
         stop.set()
         receiver.close()
-        child.join(timeout=5)
-        if child.is_alive():
-            child.kill()
-            child.join()
+        if finished:  # it has let go of the library and only has to exit: not waited for
+            threading.Thread(target=_reap, args=(child,), daemon=True).start()
+        else:
+            _reap(child, wait_s=5)
+
+
+def _reap(child, wait_s: float = 30) -> None:
+    """Wait for `child` to exit, and end it if it has not within `wait_s`."""
+    child.join(timeout=wait_s)
+    if child.is_alive():
+        child.kill()
+        child.join()
 
 
 def _died(child, what: str) -> JobProcessError:
@@ -132,18 +143,9 @@ def _child(
     watch_parent(parent)
     try:
         with Store(library_path) as store:
-            steps = job(store, *args, cancel=_EventCancel(stop), **kwargs)
-            last = 0.0
-            while True:
-                try:
-                    step = next(steps)
-                except StopIteration as done:
-                    sender.send(("done", done.value))
-                    return
-                now = time.monotonic()
-                if now - last >= 1 / REPORTS_PER_SECOND or step.done == step.total:
-                    sender.send(("progress", step.done, step.total, step.message))
-                    last = now
+            result = _drive(job(store, *args, cancel=_EventCancel(stop), **kwargs), sender)
+        # the library is let go of before the parent hears: what it reads next is all written
+        sender.send(("done", result))
     except LibraryDamagedError as error:
         sender.send(("damaged", error.path, error.reason))
     except AnomalizerError as error:
@@ -158,3 +160,17 @@ def _child(
             sender.send(("error", AnomalizerError, details))
     finally:
         sender.close()
+
+
+def _drive(steps: Job, sender: Connection):
+    """Run the job, sending its Progress (at most REPORTS_PER_SECOND); its result."""
+    last = 0.0
+    while True:
+        try:
+            step = next(steps)
+        except StopIteration as done:
+            return done.value
+        now = time.monotonic()
+        if now - last >= 1 / REPORTS_PER_SECOND or step.done == step.total:
+            sender.send(("progress", step.done, step.total, step.message))
+            last = now

@@ -121,8 +121,18 @@ class SoundMapDrawing:
         )
         if handle is not None:
             handle.failed.connect(lambda _message: self._sound_map_failed(embedder, loops))
+            handle.done.connect(self._map_note_again)
             self.map.set_note(DRAWING)
         return handle
+
+    @unless_closed
+    def _map_note_again(self) -> None:
+        """The drawing's job has ended: the caption no longer says it is being drawn. (The
+        reload after it can show before its thread is done, which still counted as drawing: a
+        small library's caption then said so for good.)"""
+        projection = getattr(self, "_map_projection", None)
+        if projection is not None:
+            self.map.set_note(self._sound_map_note(self.map_kind(), projection))
 
     @unless_closed
     def _sound_map_drawn(self, drawn, embedder: str, loops: int) -> None:

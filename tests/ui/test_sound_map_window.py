@@ -32,6 +32,7 @@ def test_choosing_the_sound_map_draws_it_once_and_keeps_it(qtbot, window):
     assert window._map_projection.kind == "pca" and window.map.plot.getAxis("bottom").isVisible()
     _sound_window(qtbot, window)
     assert window.settings.get("map_kind") == "sound"
+    assert "Drawing the sound map" not in window.map.caption.text()  # drawn: it says so no more
     version = embedder_info(window.store, "dsp").version
     ids, xy = read_map_points(window.store, "dsp", version)
     assert len(ids) == window.map.point_count() == 16  # every embedded loop (not the broken one)
