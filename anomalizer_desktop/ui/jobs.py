@@ -183,12 +183,13 @@ def embed_job(embedder: str, checkpoint: str | None = None, retry_errors: bool =
     return factory
 
 
-#: a library with this many loops embedded trains in a process of its own (`core.job_process`):
-#: at 20,000 loops training peaked 431 MB above the window's memory and left it 212 MB larger
-#: (freed memory the allocator keeps), and took 15 s; its process then costs 4-5 s to start
-#: (torch's import and the library read again), which would make a 500-loop training 3.9 s
-#: instead of 0.8 s, and a 10,000-loop one 9.8 s instead of 5.8 s
-OWN_PROCESS_FROM_LOOPS = 20_000
+#: a library with this many loops embedded trains in a process of its own (`core.job_process`).
+#: Training the default detector from the window (2 cores): at 10,000 loops 5.8 s in the worker
+#: thread, peaking 289 MB above the window's memory and leaving it 177 MB larger (freed memory
+#: the allocator keeps), against 7.2 s and 31 MB in a process (whose start, torch's import and
+#: the library read again, costs 1.5-2 s); at 20,000, 15 s and 431 / 212 MB against 15.8 s; at
+#: 5,000 the process nearly doubled the wait (2.2 s -> 4.1 s), at 500 tripled it (0.8 -> 2.6 s)
+OWN_PROCESS_FROM_LOOPS = 10_000
 
 
 def train_job(spec: ModelSpec, embedder: str, use_flags: bool = True):
