@@ -16,20 +16,16 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sqlite3
 import threading
-import time
-import traceback
 from collections.abc import Callable
+from dataclasses import astuple
 from multiprocessing.connection import Connection
 
-from anomalizer_desktop.core.errors import AnomalizerError, os_error_text
-from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
-from anomalizer_desktop.core.library.schema import is_damage
+from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.job_failure import job_failure
+from anomalizer_desktop.core.jobs import CancelToken, Job, Progress, run_job, throttled
 from anomalizer_desktop.core.library.store import LibraryDamagedError, Store
 
-#: progress reports a second at most (the window shows no more)
-REPORTS_PER_SECOND = 20
 #: how long the parent waits for a message before it checks Cancel and the child again
 POLL_SECONDS = 0.1
 
@@ -143,34 +139,15 @@ def _child(
     watch_parent(parent)
     try:
         with Store(library_path) as store:
-            result = _drive(job(store, *args, cancel=_EventCancel(stop), **kwargs), sender)
+            steps = throttled(job(store, *args, cancel=_EventCancel(stop), **kwargs))
+            result = run_job(steps, lambda step: sender.send(("progress", *astuple(step))))
         # the library is let go of before the parent hears: what it reads next is all written
         sender.send(("done", result))
-    except LibraryDamagedError as error:
-        sender.send(("damaged", error.path, error.reason))
-    except AnomalizerError as error:
-        sender.send(("error", type(error), str(error)))
-    except OSError as error:  # no permission, a full drive, a device gone: not a bug
-        sender.send(("error", AnomalizerError, os_error_text(error)))
     except Exception as error:
-        if isinstance(error, sqlite3.DatabaseError) and is_damage(error):  # not a bug
-            sender.send(("damaged", library_path, str(error)))
-        else:  # a bug: say so, with the details for a report
-            details = f"unexpected error: {error!r}\n{traceback.format_exc()}"
-            sender.send(("error", AnomalizerError, details))
+        failure = job_failure(error, library_path)
+        if failure.damaged is not None:
+            sender.send(("damaged", failure.damaged.path, failure.damaged.reason))
+        else:
+            sender.send(("error", failure.kind, failure.message))
     finally:
         sender.close()
-
-
-def _drive(steps: Job, sender: Connection):
-    """Run the job, sending its Progress (at most REPORTS_PER_SECOND); its result."""
-    last = 0.0
-    while True:
-        try:
-            step = next(steps)
-        except StopIteration as done:
-            return done.value
-        now = time.monotonic()
-        if now - last >= 1 / REPORTS_PER_SECOND or step.done == step.total:
-            sender.send(("progress", step.done, step.total, step.message))
-            last = now

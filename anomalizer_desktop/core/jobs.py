@@ -9,6 +9,7 @@ cooperative: the job checks a `CancelToken` between items and returns a partial 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from itertools import accumulate
@@ -101,3 +102,22 @@ def as_part(
         return Progress(round(reached * WHOLE), WHOLE, message)
 
     return (yield from relabelled(job, recount))
+
+
+def throttled(job: Job[R], per_second: float = 20) -> Job[R]:
+    """`job` with at most `per_second` of its Progress passed on (and always its last step of
+    a total): a window redraws no more often, and a report across processes costs a message.
+    Closing this closes `job`."""
+    last = float("-inf")
+    try:
+        while True:
+            try:
+                step = next(job)
+            except StopIteration as stop:
+                return stop.value
+            now = time.monotonic()
+            if now - last >= 1 / per_second or step.done == step.total:
+                last = now
+                yield step
+    finally:
+        job.close()

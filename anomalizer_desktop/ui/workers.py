@@ -7,18 +7,15 @@ result or the error comes back by signal too. Widgets are never touched from the
 
 from __future__ import annotations
 
-import sqlite3
 import time
-import traceback
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from anomalizer_desktop.core.errors import AnomalizerError, os_error_text
 from anomalizer_desktop.core.gc_freeze import freeze_after_imports
-from anomalizer_desktop.core.jobs import CancelToken, Job
-from anomalizer_desktop.core.library.schema import is_damage
-from anomalizer_desktop.core.library.store import LibraryDamagedError, Store, damaged
+from anomalizer_desktop.core.job_failure import job_failure
+from anomalizer_desktop.core.jobs import CancelToken, Job, Progress, run_job, throttled
+from anomalizer_desktop.core.library.store import LibraryDamagedError, Store
 
 JobFactory = Callable[[Store, CancelToken], Job]
 
@@ -39,29 +36,17 @@ class _Worker(QObject):
     def run(self) -> None:
         try:
             with Store(self._library_path) as store:
-                job = self._factory(store, self._cancel)
-                last_emit = 0.0
-                while True:
-                    try:
-                        step = next(job)
-                    except StopIteration as stop:
-                        self.finished.emit(stop.value)
-                        return
-                    now = time.monotonic()
-                    if now - last_emit > 0.05 or step.done == step.total:  # at most 20 Hz
-                        self.progress.emit(step.done, step.total, step.message)
-                        last_emit = now
-        except LibraryDamagedError as error:
-            self._damaged(error)
-        except AnomalizerError as error:
-            self.failed.emit(str(error))
-        except OSError as error:  # no permission, a full drive, a device gone: not a bug
-            self.failed.emit(os_error_text(error))
-        except Exception as error:  # a bug: say so, with the details for a report
-            if isinstance(error, sqlite3.DatabaseError) and is_damage(error):  # not a bug
-                self._damaged(damaged(self._library_path, error))
-                return
-            self.failed.emit(f"unexpected error: {error!r}\n{traceback.format_exc()}")
+                steps = throttled(self._factory(store, self._cancel))
+                self.finished.emit(run_job(steps, self._report))
+        except Exception as error:
+            failure = job_failure(error, self._library_path)
+            if failure.damaged is not None:
+                self._damaged(failure.damaged)
+            else:
+                self.failed.emit(failure.message)
+
+    def _report(self, step: Progress) -> None:
+        self.progress.emit(step.done, step.total, step.message)
 
     def _damaged(self, error: LibraryDamagedError) -> None:
         """A read or write met a damaged page: the window offers to repair, and the job

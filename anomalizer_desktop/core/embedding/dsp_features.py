@@ -127,7 +127,7 @@ def _from_first_sound(y: np.ndarray) -> np.ndarray:
     before a loop's first sound is not described. Every frame's start depends on it, and on
     DSP v6 as first written 10 ms of silence ahead of a shared loop moved its vector half the
     way to its nearest other loop (the median; the frames of a short hit fell otherwise)."""
-    sounding = np.flatnonzero(np.abs(y) > np.float32(10 ** (-RANGE_DB / 20)))
+    sounding = _samples_within(y, RANGE_DB)
     return y[sounding[0] :] if sounding.size else y
 
 
@@ -137,8 +137,13 @@ def _sounding_seconds(y: np.ndarray, skipped: int, duration_s: float) -> float:
     what was read (ANALYSIS_SECONDS) lasts to its end: what follows was not heard."""
     if duration_s - (skipped + y.size) / SAMPLE_RATE > 0.01:
         return max(duration_s - skipped / SAMPLE_RATE, 0.0)
-    loud = np.flatnonzero(np.abs(y) > np.float32(10 ** (-LENGTH_DB / 20)))
+    loud = _samples_within(y, LENGTH_DB)
     return (int(loud[-1]) + 1 if loud.size else y.size) / SAMPLE_RATE
+
+
+def _samples_within(y: np.ndarray, db: float) -> np.ndarray:
+    """Indices of the samples of `y` (at full scale) within `db` of its peak."""
+    return np.flatnonzero(np.abs(y) > np.float32(10 ** (-db / 20)))
 
 
 def _stats(matrix: np.ndarray) -> np.ndarray:
