@@ -259,13 +259,13 @@ def test_loading_an_aspects_checkpoint_does_not_search_the_library_again(tmp_pat
     del old_state["members"][1]["model"]["references"]
 
     searches = []
-    original = KnnDetector.score_job
+    original = KnnDetector._nearest
 
-    def counting(self, z, cancel=None):
+    def counting(self, z, *args, **kwargs):
         searches.append(len(z))
-        return original(self, z, cancel)
+        return original(self, z, *args, **kwargs)
 
-    monkeypatch.setattr(KnnDetector, "score_job", counting)
+    monkeypatch.setattr(KnnDetector, "_nearest", counting)
     loaded, _ = load_checkpoint(path, EMBEDDER)
     assert searches == []
     np.testing.assert_allclose(loaded.score(x), expected, atol=1e-9)
@@ -453,7 +453,10 @@ def test_aspects_reuse_their_fit_scores_exactly(flagged):
     if flagged:
         labels[[3, -1]] = -1
     detector = AspectKnnDetector(groups=[(0, 8), (8, 16)], metric="manhattan").fit(z, labels)
-    assert len(detector.train) == len(z) - (2 if flagged else 0)
+    assert len(detector.train) == len(z)  # flagged loops stay, passed over as neighbours
+    usable = np.ones(len(z), bool)
+    usable[[3, -1]] = not flagged
+    assert detector.usable is None if not flagged else (detector.usable == usable).all()
     np.testing.assert_array_equal(detector.training_scores(z), detector.score(z))
 
 

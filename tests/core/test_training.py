@@ -969,3 +969,31 @@ def test_copies_of_a_loop_share_its_score_and_are_named_not_listed_as_neighbours
     assert main(["--library", str(lib), "explain", str(other / "odd_tone.wav")]) == 0
     out = capsys.readouterr().out
     assert f"The same audio, elsewhere:\n  {drums_with_odd_ones / 'odd_tone.wav'}\n" in out
+
+
+def test_retraining_with_other_flags_starts_from_the_last_search(embedded):
+    """Retrain with flags: the vectors are the same, so the default detector takes every
+    loop's neighbour candidates from the last fit (`neighbours.npz` beside the models), and
+    scores as a training from nothing does. Other vectors search again."""
+    from anomalizer_desktop.core.detector.run_models import detectors_folder
+
+    lists = detectors_folder(embedded.path) / "neighbours.npz"
+    first = run_job(train(embedded, ModelSpec(), "dsp"))
+    assert lists.exists() and not first.search_reused
+    records = {Path(r.path).name: r for r in embedded.list_samples()}
+    embedded.set_flag([records["odd_tone.wav"].id], "unusual")
+    embedded.set_flag([records["drums_03.wav"].id], "typical")
+    again = run_job(train(embedded, ModelSpec(), "dsp"))
+    assert again.search_reused
+    reused = {r.id: r.score for r in embedded.list_samples()}
+    lists.unlink()
+    fresh = run_job(train(embedded, ModelSpec(), "dsp"))
+    assert not fresh.search_reused and lists.exists()
+    assert {r.id: r.score for r in embedded.list_samples()} == reused
+    # a loop described again (another vector) is another library for the lists
+    from anomalizer_desktop.core.embedding.info import embedder_info
+
+    version = embedder_info(embedded, "dsp").as_dict()["version"]
+    ids, x = embedded.feature_matrix("dsp")
+    embedded.put_features(int(ids[0]), "dsp", version, x[0] + 1.0)
+    assert not run_job(train(embedded, ModelSpec(), "dsp")).search_reused

@@ -69,10 +69,17 @@ def knn_options(variant: str | None) -> dict:
 class SklearnDetector:
     name = "base"
 
+    #: True for the L1 kNN detectors: loops flagged unusual stay among the rows searched and
+    #: are passed over as neighbours (`usable`), instead of being left out of `train`, so that
+    #: which loops are neighbour candidates does not depend on the flags (see `neighbour_lists`)
+    passes_over_flagged = False
+
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
         self.train: np.ndarray | None = None
         self.kept: np.ndarray | None = None  # rows of the fit's input it trained on (None: all)
+        #: rows of `train` that may be a neighbour (None: all), where `passes_over_flagged`
+        self.usable: np.ndarray | None = None
         self._fit_scores: np.ndarray | None = None  # scores of `train`, where _fit made them
 
     def fit(self, z: np.ndarray, labels: np.ndarray | None = None) -> SklearnDetector:
@@ -84,8 +91,11 @@ class SklearnDetector:
         z = np.asarray(z, dtype=np.float64)
         self.kept = None
         if labels is not None and (labels < 0).any() and (labels >= 0).sum() >= 3:
-            self.kept = labels >= 0
-            z = z[self.kept]
+            if self.passes_over_flagged:
+                self.usable = np.asarray(labels) >= 0
+            else:
+                self.kept = labels >= 0
+                z = z[self.kept]
         z = stored_precision(z)
         self.train = z
         yield from self._fit_job(z, cancel)
@@ -180,11 +190,25 @@ class KnnDetector(SklearnDetector):
     by exact L1 distance. That is an approximation: on the ten real scenarios 95-100 % of the
     loops got exactly the L1 score and the AUCs matched exact L1 to 0.001 (with 44 candidates
     only 62 % did).
+
+    With L1 distances the loops flagged unusual stay among the rows searched and are passed
+    over as neighbours (`usable`): a loop's candidates are then the same whatever is flagged.
+    So the fit keeps each training loop's first LISTED candidates in L1 order
+    (`neighbour_lists`), and a later fit on the same vectors with other flags (Retrain with
+    flags) given them as `reuse_lists` measures the L1 distances to those alone, searching
+    again only for the loops with fewer than k + 1 usable ones among them: the same scores as
+    a fit from nothing, without the search that is nearly all of its time. A loop with fewer
+    than k + 1 usable loops among all its candidates (more than a hundred flagged around it)
+    takes its candidates from the usable loops alone.
     """
 
     name = "knn"
     RERANK = 10
     MIN_CANDIDATES = 100
+    #: each training loop's first this many candidates (L1 order) are kept for the next fit:
+    #: up to LISTED - k - 1 flagged loops among them still leave k + 1 usable (100,000 loops:
+    #: 6.4 MB a search)
+    LISTED = 16
     CHUNK_BYTES = 64 << 20
     #: rows scored between progress reports and cancellation checks (about 1 s at 50k loops)
     SCORE_ROWS = 4096
@@ -206,48 +230,144 @@ class KnnDetector(SklearnDetector):
         if k < 1:
             raise ValueError("k must be at least 1")
         self.metric, self.k = metric, int(k)
+        #: the training loops' first candidates from an earlier fit on the same rows, or None
+        self.reuse_lists: np.ndarray | None = None
+        #: the fit's own (rows, LISTED) candidate lists, row numbers of `train` (L1 only)
+        self.neighbour_lists: np.ndarray | None = None
+        #: how many training loops the fit took from `reuse_lists` without a search
+        self.reused = 0
+
+    @property
+    def passes_over_flagged(self) -> bool:  # type: ignore[override]
+        return self.metric == "manhattan"
 
     def _fit(self, z):
-        self.k_used = max(1, min(self.k, len(z) - 1))
-        algorithm = "kd_tree" if z.shape[1] <= self.TREE_MAX_DIM else "brute"
+        usable = len(z) if self.usable is None else int(self.usable.sum())
+        self.k_used = max(1, min(self.k, usable - 1))
+        #: distances each row needs: k and the loop itself (skipped when it is there)
+        self.wanted = min(self.k_used + 1, usable)
         self.model = NearestNeighbors(
-            n_neighbors=min(self.k_used + 1, len(z)), algorithm=algorithm
+            n_neighbors=min(self.k_used + 1, len(z)), algorithm=self._algorithm(z.shape[1])
         ).fit(z)
+        self._usable_model: NearestNeighbors | None = None
         self._train32 = np.asarray(z, dtype=np.float32)
 
-    def _nearest(self, z: np.ndarray) -> np.ndarray:
-        """Sorted distances from each row of z to its nearest training loops, (n, k + 1)."""
+    def _algorithm(self, dim: int) -> str:
+        return "kd_tree" if dim <= self.TREE_MAX_DIM else "brute"
+
+    def _fit_job(self, z, cancel):
+        self._fit(z)
+        if self.metric == "manhattan":
+            self._fit_scores = yield from self.training_rows_job(cancel)
+
+    def training_rows_job(self, cancel: CancelToken | None = None) -> Job[np.ndarray]:
+        """Scores of the training rows themselves, in chunks of SCORE_ROWS with progress; with
+        L1 distances it also keeps their candidate lists and takes `reuse_lists` where given."""
+        if self.metric != "manhattan":
+            return (yield from self.score_job(self.train, cancel))
+        rows = len(self.train)
+        listed = min(self.LISTED, self._candidates(len(self.train)))
+        reuse = self.reuse_lists
+        if reuse is not None and (reuse.shape != (rows, listed) or reuse.max(initial=0) >= rows):
+            reuse = None  # not this fit's rows: search
+        self.neighbour_lists = np.empty((rows, listed), dtype=np.int32)
+        self.reused = 0
+        scores = np.empty(rows)
+        for start in range(0, rows, self.SCORE_ROWS):
+            if cancel is not None and cancel.cancelled:
+                raise TrainingCancelled
+            stop = min(start + self.SCORE_ROWS, rows)
+            nearest = self._nearest(
+                self.train[start:stop],
+                lists=self.neighbour_lists[start:stop],
+                reuse=None if reuse is None else reuse[start:stop],
+            )
+            scores[start:stop] = self._mean_of_nearest(nearest)
+            yield Progress(stop, rows, "nearest neighbours")
+        return scores
+
+    def _candidates(self, rows: int) -> int:
+        """How many Euclidean candidates to rank by L1 among `rows` rows."""
+        return min(rows, max(self.RERANK * self.wanted, self.MIN_CANDIDATES))
+
+    def _nearest(
+        self, z: np.ndarray, lists: np.ndarray | None = None, reuse: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Sorted distances from each row of z to its `wanted` nearest usable training loops.
+        `lists`: filled with each row's first candidates (L1 order); `reuse`: candidate lists
+        from an earlier fit on the same training rows, searched again where too few usable."""
         if self.metric == "euclidean":
             return self.model.kneighbors(z)[0]
-        wanted = min(self.k_used + 1, len(self.train))
-        candidates = min(len(self.train), max(self.RERANK * wanted, self.MIN_CANDIDATES))
-        _, index = self.model.kneighbors(z, n_neighbors=candidates)
+        queries = np.asarray(z, dtype=np.float32)
+        nearest = np.empty((len(z), self.wanted))
+        todo = np.arange(len(z))
+        if reuse is not None:
+            order, distances = self._ranked(queries, reuse)
+            if lists is not None:
+                lists[:] = order
+            found = self._take_usable(order, distances, nearest, todo)
+            self.reused += int(found.sum())
+            todo = todo[~found]
+        if len(todo):
+            index = self.model.kneighbors(z[todo], n_neighbors=self._candidates(len(self.train)))
+            order, distances = self._ranked(queries[todo], index[1])
+            if lists is not None:
+                lists[todo] = order[:, : lists.shape[1]]
+            found = self._take_usable(order, distances, nearest, todo)
+            if not found.all():  # more than a hundred flagged loops around it
+                short = todo[~found]
+                order, distances = self._ranked(queries[short], self._usable_candidates(z[short]))
+                self._take_usable(order, distances, nearest, short)
+        return nearest
+
+    def _usable_candidates(self, z: np.ndarray) -> np.ndarray:
+        """Candidates among the usable training rows alone (row numbers of `train`)."""
+        usable = np.flatnonzero(self.usable)
+        if self._usable_model is None:
+            self._usable_model = NearestNeighbors(algorithm=self._algorithm(z.shape[1]))
+            self._usable_model.fit(self.train[usable])
+        index = self._usable_model.kneighbors(z, n_neighbors=self._candidates(len(usable)))[1]
+        return usable[index]
+
+    def _ranked(self, queries: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The candidates `index` of each query row ordered by exact L1 distance, and those
+        distances (float32), on threads."""
         # float32 and in place: the gathered candidates are the memory traffic (6x faster)
         train = self._train32
-        queries = np.asarray(z, dtype=np.float32)
-        nearest = np.empty((len(z), wanted))
+        distances = np.empty(index.shape, dtype=np.float32)
 
-        def rerank(start: int) -> None:
+        def measure(start: int) -> None:
             stop = start + rows
             gathered = train[index[start:stop]]
             gathered -= queries[start:stop, None, :]
             np.abs(gathered, out=gathered)
-            distances = gathered.sum(axis=-1)
-            distances.sort(axis=1)
-            nearest[start:stop] = distances[:, :wanted]
+            distances[start:stop] = gathered.sum(axis=-1)
 
         # numpy lets go of the GIL while it gathers, subtracts and sums: chunks of rows on
         # threads (scikit-learn's candidate search already uses every core; this part used one)
         workers = rerank_threads()
-        rows = max(1, self.CHUNK_BYTES // (workers * candidates * z.shape[1] * 4))
-        starts = range(0, len(z), rows)
+        rows = max(1, self.CHUNK_BYTES // (workers * index.shape[1] * queries.shape[1] * 4))
+        starts = range(0, len(queries), rows)
         if workers == 1 or len(starts) == 1:
             for start in starts:
-                rerank(start)
+                measure(start)
         else:
             with ThreadPoolExecutor(workers) as pool:
-                list(pool.map(rerank, starts))
-        return nearest
+                list(pool.map(measure, starts))
+        by = np.argsort(distances, axis=1, kind="stable")
+        return np.take_along_axis(index, by, axis=1), np.take_along_axis(distances, by, axis=1)
+
+    def _take_usable(
+        self, order: np.ndarray, distances: np.ndarray, nearest: np.ndarray, rows: np.ndarray
+    ) -> np.ndarray:
+        """Write into `nearest[rows]` the first `wanted` distances of each row's usable
+        candidates; returns which rows had that many (the others are left to search)."""
+        usable = np.ones(order.shape, bool) if self.usable is None else self.usable[order]
+        rank = np.cumsum(usable, axis=1)
+        found = rank[:, -1] >= self.wanted
+        take = usable[found] & (rank[found] <= self.wanted)
+        nearest[rows[found]] = distances[found][take].reshape(-1, self.wanted)
+        return found
 
     def score(self, z):
         return run_job(self.score_job(z))
@@ -261,12 +381,11 @@ class KnnDetector(SklearnDetector):
             if cancel is not None and cancel.cancelled:
                 raise TrainingCancelled
             stop = min(start + self.SCORE_ROWS, len(z))
-            scores[start:stop] = self._score_rows(z[start:stop])
+            scores[start:stop] = self._mean_of_nearest(self._nearest(z[start:stop]))
             yield Progress(stop, len(z), "nearest neighbours")
         return scores
 
-    def _score_rows(self, z: np.ndarray) -> np.ndarray:
-        distances = self._nearest(z)
+    def _mean_of_nearest(self, distances: np.ndarray) -> np.ndarray:
         # a match at distance ~0 is the sample itself (or an identical copy): skip it
         self_match = distances[:, 0] < self.SAME_LOOP
         shifted = np.where(self_match[:, None], distances[:, 1:], distances[:, :-1])
@@ -275,7 +394,7 @@ class KnnDetector(SklearnDetector):
         return shifted[:, : self.k_used].mean(axis=1)
 
     def state(self) -> dict:
-        return {**super().state(), "metric": self.metric, "k": self.k}
+        return {**super().state(), "metric": self.metric, "k": self.k, **usable_state(self)}
 
     @classmethod
     def from_state(cls, state: dict) -> KnnDetector:
@@ -285,8 +404,20 @@ class KnnDetector(SklearnDetector):
             k=int(state.get("k", 10)),
         )
         model.train = np.asarray(state["train"], dtype=np.float64)
+        model.usable = usable_from_state(state)
         model._fit(model.train)
         return model
+
+
+def usable_state(detector: SklearnDetector) -> dict:
+    """The checkpoint entry of a detector's `usable` rows (none when every row is)."""
+    return {} if detector.usable is None else {"usable": detector.usable.astype(np.bool_)}
+
+
+def usable_from_state(state: dict) -> np.ndarray | None:
+    """A detector's `usable` rows from its checkpoint; None (all) in checkpoints without."""
+    usable = state.get("usable")
+    return None if usable is None else np.asarray(usable, dtype=bool)
 
 
 class AspectKnnDetector(SklearnDetector):
@@ -306,17 +437,39 @@ class AspectKnnDetector(SklearnDetector):
         super().__init__(seed)
         self.groups = groups
         self.metric, self.k = metric, int(k)
+        #: each aspect's candidate lists from an earlier fit on the same rows (KnnDetector)
+        self.reuse_lists: list[np.ndarray] | None = None
+
+    @property
+    def passes_over_flagged(self) -> bool:  # type: ignore[override]
+        return self.metric == "manhattan"
+
+    @property
+    def neighbour_lists(self) -> list[np.ndarray] | None:
+        """Each aspect's candidate lists from the fit (L1 only), for the next fit to reuse."""
+        lists = [part.neighbour_lists for _, part, _ in self.parts]
+        return None if any(one is None for one in lists) else lists
+
+    @property
+    def reused(self) -> int:
+        """Training loops whose neighbours came from `reuse_lists`, over all the aspects."""
+        return sum(part.reused for _, part, _ in self.parts)
 
     def _fit(self, z):
         run_job(self._fit_job(z, None))
 
     def _fit_job(self, z, cancel):
         spans = self.groups or [(0, z.shape[1])]
+        reuse = (
+            self.reuse_lists if self.reuse_lists and len(self.reuse_lists) == len(spans) else None
+        )
         self.parts, train_scores = [], []
         for i, (start, stop) in enumerate(spans):
             part = self._part(z, start, stop)
-            scores = yield from self._per_aspect(part.score_job(part.train, cancel), i, spans)
-            self.parts.append(((start, stop), part, np.sort(scores)))
+            part.reuse_lists = None if reuse is None else reuse[i]
+            scores = yield from self._per_aspect(part.training_rows_job(cancel), i, spans)
+            usable = scores if part.usable is None else scores[part.usable]
+            self.parts.append(((start, stop), part, np.sort(usable)))
             train_scores.append(scores)
         self._fit_scores = self._combine(train_scores)
 
@@ -324,6 +477,7 @@ class AspectKnnDetector(SklearnDetector):
         """The kNN detector of one aspect: columns start:stop of the training matrix."""
         part = KnnDetector(self.seed, self.metric, self.k)
         part.train = z[:, start:stop]
+        part.usable = self.usable
         part._fit(part.train)
         return part
 
@@ -357,9 +511,10 @@ class AspectKnnDetector(SklearnDetector):
             "groups": np.asarray(self.groups or [], dtype=np.int64),
             "metric": self.metric,
             "k": self.k,
-            # each aspect's sorted training scores (aspects x rows): loading a checkpoint then
-            # skips one neighbour search of the whole library per aspect (10 s at 10k loops)
+            # each aspect's sorted training scores (aspects x usable rows): loading a checkpoint
+            # then skips one neighbour search of the whole library per aspect (10 s at 10k loops)
             "references": np.stack([reference for _, _, reference in self.parts]),
+            **usable_state(self),
         }
 
     @classmethod
@@ -372,9 +527,11 @@ class AspectKnnDetector(SklearnDetector):
             k=int(state.get("k", 10)),
         )
         model.train = np.asarray(state["train"], dtype=np.float64)
+        model.usable = usable_from_state(state)
         spans = model.groups or [(0, model.train.shape[1])]
         references = state.get("references")
-        if references is None or np.shape(references) != (len(spans), len(model.train)):
+        usable = len(model.train) if model.usable is None else int(model.usable.sum())
+        if references is None or np.shape(references) != (len(spans), usable):
             model._fit(model.train)  # older checkpoints kept no references: search again
             return model
         model.parts = [

@@ -12,6 +12,8 @@ the ones flagged `unusual` (`flag_pull.UnusualPull`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from anomalizer_desktop.core.detector.baselines import (
@@ -24,6 +26,7 @@ from anomalizer_desktop.core.detector.baselines import (
 )
 from anomalizer_desktop.core.detector.distinct import distinct_rows, sound_labels
 from anomalizer_desktop.core.detector.flag_pull import UnusualPull
+from anomalizer_desktop.core.detector.neighbour_lists import NeighbourLists, lists_key
 from anomalizer_desktop.core.detector.networks import NetworkConfig
 from anomalizer_desktop.core.detector.preprocess import Standardizer
 from anomalizer_desktop.core.detector.score_scale import mean_robust_scaled
@@ -57,7 +60,27 @@ class _Member:
         self.reference = np.zeros(0)
         self.train_scores = np.zeros(0)
 
-    def fit(self, z, labels, cancel, groups=None) -> Job[None]:
+    def searches(self, groups: dict[str, slice] | None = None) -> int:
+        """How many L1 neighbour searches this member's fit makes (each keeps candidate lists
+        for the next fit, `neighbour_lists`): one for the kNN, one per group for the aspects."""
+        if self.kind not in ("knn", "aspects"):
+            return 0
+        if knn_options(self.variant).get("metric") != "manhattan":
+            return 0
+        return max(1, len(groups or {})) if self.kind == "aspects" else 1
+
+    def neighbour_lists(self) -> list[np.ndarray] | None:
+        """The candidate lists of this member's searches ([] when it makes none)."""
+        lists = getattr(self.model, "neighbour_lists", None)
+        if isinstance(self.model, AspectKnnDetector):
+            return lists
+        if isinstance(self.model, KnnDetector) and self.model.metric == "manhattan":
+            return None if lists is None else [lists]
+        return []
+
+    def fit(self, z, labels, cancel, groups=None, reuse=None) -> Job[None]:
+        """Fit on the standardised rows; `reuse`: candidate lists of an earlier fit on the same
+        rows, one per search (`searches`), for the kNN members to start from."""
         if self.kind in ("svdd", "sad"):
             config = SvddConfig(
                 network=NetworkConfig(self.variant or "AE"),
@@ -78,6 +101,8 @@ class _Member:
             if self.kind == "aspects":
                 options["groups"] = [(p.start, p.stop) for p in (groups or {}).values()] or None
             self.model = BASELINES[self.kind](seed=self.seed, **options)
+            if reuse:
+                self.model.reuse_lists = reuse if self.kind == "aspects" else reuse[0]
             yield from self.model.fit_job(z, labels, cancel)
         if isinstance(self.model, SklearnDetector):
             self.train_scores = yield from self.model.training_scores_job(z, cancel)
@@ -146,6 +171,11 @@ class AnomalyModel:
         #: how many distinct vectors of the n_train loops it learned from (copies count once)
         self.n_distinct = 0
         self.n_labelled = {"typical": 0, "unusual": 0}
+        #: the fit's neighbour candidates, for the next fit on the same vectors (None: the
+        #: detector searches none, e.g. Deep SVDD)
+        self.neighbour_lists: NeighbourLists | None = None
+        #: training loops (over every search) whose neighbours came from earlier lists
+        self.reused = 0
 
     def fit(
         self,
@@ -153,8 +183,13 @@ class AnomalyModel:
         labels: np.ndarray | None = None,
         groups: dict[str, slice] | None = None,
         cancel: CancelToken | None = None,
+        earlier: Callable[[str], NeighbourLists | None] | None = None,
     ) -> Job[AnomalyModel]:
-        """Train; labels: 0 unlabelled, +1 typical, -1 unusual (used by sad and default)."""
+        """Train; labels: 0 unlabelled, +1 typical, -1 unusual (used by sad and default).
+
+        `earlier(key)`: the candidate lists of an earlier fit made for `key` (see
+        `neighbour_lists`), or None; a fit on the same vectors then skips most of its search,
+        to the same scores."""
         x = np.asarray(x, dtype=np.float32)
         if labels is not None:
             labels = np.asarray(labels)
@@ -175,8 +210,20 @@ class AnomalyModel:
             for i, (k, n) in enumerate(self.spec.resolved_members())
         ]
         parts = parts_of([member.work(z.shape[1], groups) for member in self.members])
+        counts = [member.searches(groups) for member in self.members]
+        key = lists_key(x, self._searches_described(groups)) if sum(counts) else ""
+        found = earlier(key) if earlier is not None and key else None
+        if found is not None and len(found.searches) != sum(counts):
+            found = None
+        ends = np.cumsum([0, *counts])
         for i, member in enumerate(self.members):
-            yield from self._per_member(member.fit(z, labels, cancel, groups), i, parts[i])
+            reuse = found.searches[ends[i] : ends[i + 1]] if found is not None else None
+            job = member.fit(z, labels, cancel, groups, reuse)
+            yield from self._per_member(job, i, parts[i])
+        made = [member.neighbour_lists() for member in self.members]
+        if key and all(lists is not None for lists in made):
+            self.neighbour_lists = NeighbourLists(key, [one for lists in made for one in lists])
+        self.reused = sum(int(getattr(member.model, "reused", 0)) for member in self.members)
         self.n_train = len(distinct.inverse)
         # only the default ensemble scores in robust units, the scale the pull is measured in
         self.pull = UnusualPull.fit(z, labels) if self.spec.detector == "default" else None
@@ -185,6 +232,17 @@ class AnomalyModel:
         self.reference = np.sort(self.fit_scores)
         self.threshold = float(np.quantile(self.reference, UNUSUAL_QUANTILE))
         return self
+
+    def _searches_described(self, groups: dict[str, slice] | None) -> tuple:
+        """What the neighbour searches depend on besides the vectors (see `lists_key`)."""
+        spans = [(part.start, part.stop) for part in (groups or {}).values()]
+        return (
+            self.spec.resolved_members(),
+            spans,
+            KnnDetector.LISTED,
+            KnnDetector.RERANK,
+            KnnDetector.MIN_CANDIDATES,
+        )
 
     def _per_member(self, job: Job, index: int, part: tuple[float, float]) -> Job:
         """Run one member's job as its part of the whole (one progress bar for all members),

@@ -8,6 +8,8 @@ the models folder. `score` re-scores the library (e.g. loops embedded since) wit
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import time
@@ -29,6 +31,8 @@ from anomalizer_desktop.core.detector.freshness import (
     score_status,
 )
 from anomalizer_desktop.core.detector.model import AnomalyModel, ModelSpec
+from anomalizer_desktop.core.detector.neighbour_lists import FILE_NAME as NEIGHBOURS_FILE
+from anomalizer_desktop.core.detector.neighbour_lists import NeighbourLists
 from anomalizer_desktop.core.detector.run_models import (
     TrainError,
     checkpoint_name,
@@ -59,6 +63,9 @@ class TrainResult:
     seconds: float
     #: distinct sounds among the loops trained on: copies of one file count once
     distinct: int = 0
+    #: whether the fit started from the last fit's neighbour candidates (the same vectors,
+    #: other flags: `neighbour_lists`) instead of searching
+    search_reused: bool = False
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -116,7 +123,9 @@ def train(
     used_flags = flags_digest(store) if use_flags else NO_FLAGS_DIGEST
     model = AnomalyModel(spec)
     yield Progress(0, 0, f"training {spec.detector} on {len(ids)} loops")
-    yield from model.fit(x, labels, described.groups, cancel)
+    lists_file = detectors_folder(store.path) / NEIGHBOURS_FILE
+    earlier = functools.partial(NeighbourLists.load, lists_file)
+    yield from model.fit(x, labels, described.groups, cancel, earlier)
     scores = model.fit_scores
     models_dir = Path(os.path.abspath(models_dir)) if models_dir else detectors_folder(store.path)
     created_at = time.time()
@@ -151,6 +160,7 @@ def train(
         )
         _write_scores(store, run_id, ids, scores, model.percentile(scores))
     retire_old_runs(store)
+    _keep_neighbour_lists(model, lists_file)
     return TrainResult(
         run_id=run_id,
         detector=spec.detector,
@@ -162,7 +172,17 @@ def train(
         threshold=model.threshold,
         checkpoint=str(checkpoint),
         seconds=round(time.monotonic() - started, 2),
+        search_reused=model.reused > 0,
     )
+
+
+def _keep_neighbour_lists(model: AnomalyModel, path: Path) -> None:
+    """Keep the fit's neighbour candidates for the next training on the same vectors (a
+    retrain with other flags); a drive that refuses them costs the next fit its search only."""
+    if model.neighbour_lists is None:
+        return
+    with contextlib.suppress(OSError):
+        model.neighbour_lists.save(path)
 
 
 def _write_scores(store: Store, run_id: int, ids, scores, percentiles) -> None:
