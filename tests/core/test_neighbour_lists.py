@@ -119,3 +119,15 @@ def test_detectors_that_search_no_l1_neighbours_make_no_lists():
     for detector in ("knn", "iforest", "pca"):  # knn: the Euclidean yardstick
         model = run_job(AnomalyModel(ModelSpec(detector)).fit(x, None, GROUPS))
         assert model.neighbour_lists is None
+
+
+def test_lists_that_do_not_fit_the_rows_are_a_search_not_an_error():
+    x = library()
+    fresh = fit(x)
+    lists = fresh.neighbour_lists
+    wrong_shape = NeighbourLists(lists.key, [one[:-1] for one in lists.searches])
+    out_of_range = NeighbourLists(lists.key, [one + len(x) for one in lists.searches])
+    for offered in (wrong_shape, out_of_range):
+        again = fit(x, None, lambda key, offered=offered: offered)
+        assert again.reused == 0
+        np.testing.assert_array_equal(again.fit_scores, fresh.fit_scores)

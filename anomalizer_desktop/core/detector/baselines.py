@@ -268,7 +268,7 @@ class KnnDetector(SklearnDetector):
         rows = len(self.train)
         listed = min(self.LISTED, self._candidates(len(self.train)))
         reuse = self.reuse_lists
-        if reuse is not None and (reuse.shape != (rows, listed) or reuse.max(initial=0) >= rows):
+        if reuse is not None and (reuse.shape != (rows, listed) or not rows_of(reuse, rows)):
             reuse = None  # not this fit's rows: search
         self.neighbour_lists = np.empty((rows, listed), dtype=np.int32)
         self.reused = 0
@@ -407,6 +407,11 @@ class KnnDetector(SklearnDetector):
         model.usable = usable_from_state(state)
         model._fit(model.train)
         return model
+
+
+def rows_of(lists: np.ndarray, rows: int) -> bool:
+    """Whether every entry of `lists` is a row number below `rows`."""
+    return lists.size == 0 or (lists.min() >= 0 and lists.max() < rows)
 
 
 def usable_state(detector: SklearnDetector) -> dict:
