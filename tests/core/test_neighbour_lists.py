@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.spatial.distance import cdist
 
 from anomalizer_desktop.core.detector.baselines import KnnDetector
@@ -131,3 +132,15 @@ def test_lists_that_do_not_fit_the_rows_are_a_search_not_an_error():
         again = fit(x, None, lambda key, offered=offered: offered)
         assert again.reused == 0
         np.testing.assert_array_equal(again.fit_scores, fresh.fit_scores)
+
+
+def test_a_drive_that_refuses_the_lists_leaves_no_partial_file(tmp_path, monkeypatch):
+    lists = NeighbourLists("k", [np.zeros((3, 2), np.int32)])
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", full)
+    with pytest.raises(OSError):
+        lists.save(tmp_path / "neighbours.npz")
+    assert list(tmp_path.iterdir()) == []

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,14 +51,22 @@ class NeighbourLists:
         file or the new one). Raises OSError (a full drive): callers treat that as no cache."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        try:
-            with open(partial, "wb") as out:
+        # a name of its own: two trainings at once (the window, a terminal) never share one
+        with tempfile.NamedTemporaryFile(
+            dir=path.parent, prefix=path.name, suffix=".partial", delete=False
+        ) as out:
+            partial = Path(out.name)
+            try:
                 np.savez(
                     out,
                     key=np.array(self.key),
                     **{f"search_{i}": lists for i, lists in enumerate(self.searches)},
                 )
+            except BaseException:
+                out.close()
+                partial.unlink(missing_ok=True)
+                raise
+        try:
             os.replace(partial, path)
         finally:
             with contextlib.suppress(OSError):
