@@ -97,7 +97,10 @@ def cmd_bench_train(args: argparse.Namespace) -> int:
     print(
         f"Default detector (L1 kNN + aspects, CPU) on {default['n']} x {default['dim']} "
         f"DSP-shaped vectors, {default['flags']} flagged unusual: fit {default['fit_s']:.2f} s, "
-        f"scoring {default['score_s']:.2f} s"
+        f"scoring {default['score_s']:.2f} s; fit again with {default['flags']} more flagged "
+        f"(Retrain with flags, from the first fit's neighbour lists) "
+        f"{default['refit_more_flags_s']:.2f} s, "
+        f"{quantity(default['refit_loops_searched_again'], 'loop')} searched again"
     )
     return 0
 

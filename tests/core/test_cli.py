@@ -436,10 +436,14 @@ def test_bench_train_prints_svdd_and_default_detector_figures(capsys):
     assert report["cpu"]["pretrain_epoch_s"] > 0 and report["cpu"]["svdd_epoch_s"] > 0
     assert report["default"]["n"] == 300 and report["default"]["dim"] == 308
     assert report["default"]["flags"] == 10 and report["default"]["fit_s"] > 0
+    assert report["default"]["refit_more_flags_s"] > 0
+    # 10 more flagged among 300 random vectors: a few loops have 6 of their 16 nearest flagged
+    assert 0 <= report["default"]["refit_loops_searched_again"] < 300 * 8 // 10
     code = main(["bench", "train", "--n", "300", "--dim", "32", "--epochs", "1"])
     assert code == 0
     text = capsys.readouterr().out
     assert "Deep SVDD (AE) on 300 x 32" in text and "Default detector" in text
+    assert "fit again with 10 more flagged" in text
 
 
 def test_bench_scan_times_a_first_scan_a_rescan_and_the_hash_upgrade(capsys, loop_folder):
