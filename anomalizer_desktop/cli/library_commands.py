@@ -21,6 +21,7 @@ from anomalizer_desktop.cli.output import (
     print_problems,
     warn,
 )
+from anomalizer_desktop.core.detector.neighbour_lists import FILE_NAME as NEIGHBOURS_FILE
 from anomalizer_desktop.core.detector.run_models import (
     KEEP_RUN_MODELS,
     detectors_folder,
@@ -577,6 +578,12 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
             f"models    {quantity(models['files'], 'run model')} (the newest {KEEP_RUN_MODELS}"
             f" are kept), {file_size(models['bytes'])} in {', '.join(models['folders'])}"
         )
+    if models["neighbour_lists_bytes"]:
+        print(
+            f"          and the last training's neighbour lists, "
+            f"{file_size(models['neighbour_lists_bytes'])}: a retrain with other flags starts"
+            " from them (deleting them loses nothing)"
+        )
     for drawn in info["sound_maps"]:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(drawn["drawn_at"]))
         print(
@@ -610,17 +617,22 @@ def _damaged_copies_info(library: str) -> list[dict]:
 
 def _run_models_info(store: Store) -> dict:
     """How many model files the library's runs have left, their size and the folders they
-    are in (this library's own, and the `detectors/` older versions shared)."""
+    are in (this library's own, and the `detectors/` older versions shared), and the size of
+    the last training's neighbour lists (0 when there are none)."""
     files = run_model_files(store)
     size = 0
     for path in files:
         with contextlib.suppress(OSError):
             size += path.stat().st_size
     folders = sorted({str(path.parent) for path in files})
+    lists = 0
+    with contextlib.suppress(OSError):
+        lists = (detectors_folder(store.path) / NEIGHBOURS_FILE).stat().st_size
     return {
         "folders": folders or [str(detectors_folder(store.path))],
         "files": len(files),
         "bytes": size,
+        "neighbour_lists_bytes": lists,
     }
 
 

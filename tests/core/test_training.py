@@ -542,12 +542,23 @@ def test_info_says_whether_the_scores_are_current(embedded, capsys):
     # ...and where the runs' models are, and how much room they take
     folder = Path(embedded.path).parent / "detectors" / "library.sqlite"
     size = (folder / "run-00001.pt").stat().st_size
-    assert said["run_models"] == {"folders": [str(folder)], "files": 1, "bytes": size}
+    assert said["run_models"] == {
+        "folders": [str(folder)],
+        "files": 1,
+        "bytes": size,
+        "neighbour_lists_bytes": 0,  # the Euclidean knn keeps none
+    }
+    assert main(args) == 0
+    said = capsys.readouterr().out
+    assert f"models    1 run model (the newest 5 are kept), {size / 1e3:.0f} kB in {folder}" in said
+    assert "neighbour lists" not in said
+    run_job(train(embedded, ModelSpec(), "dsp"))  # the default keeps its neighbour lists
+    lists = (folder / "neighbours.npz").stat().st_size
     assert main(args) == 0
     assert (
-        f"models    1 run model (the newest 5 are kept), {size / 1e3:.0f} kB in {folder}"
-        in capsys.readouterr().out
-    )
+        f"          and the last training's neighbour lists, {lists / 1e3:.0f} kB: a retrain"
+        " with other flags starts from them (deleting them loses nothing)"
+    ) in capsys.readouterr().out
 
 
 def test_loops_whose_files_went_missing_leave_the_scores_current(embedded, drums_with_odd_ones):
