@@ -23,6 +23,7 @@ from anomalizer_desktop.core.detector.baselines import (
     SklearnDetector,
     knn_options,
     search_work,
+    stored_precision,
 )
 from anomalizer_desktop.core.detector.distinct import distinct_rows, sound_labels
 from anomalizer_desktop.core.detector.flag_pull import UnusualPull
@@ -78,9 +79,10 @@ class _Member:
             return None if lists is None else [lists]
         return []
 
-    def fit(self, z, labels, cancel, groups=None, reuse=None) -> Job[None]:
+    def fit(self, z, labels, cancel, groups=None, reuse=None, rounded=None) -> Job[None]:
         """Fit on the standardised rows; `reuse`: candidate lists of an earlier fit on the same
-        rows, one per search (`searches`), for the kNN members to start from."""
+        rows, one per search (`searches`), for the kNN members to start from; `rounded`: the
+        rows at `stored_precision`, which the scikit-learn members keep (None: made here)."""
         if self.kind in ("svdd", "sad"):
             config = SvddConfig(
                 network=NetworkConfig(self.variant or "AE"),
@@ -103,7 +105,9 @@ class _Member:
             self.model = BASELINES[self.kind](seed=self.seed, **options)
             if reuse:
                 self.model.reuse_lists = reuse if self.kind == "aspects" else reuse[0]
-            yield from self.model.fit_job(z, labels, cancel)
+            if rounded is None:
+                rounded = stored_precision(z)
+            yield from self.model.fit_job(rounded, labels, cancel, rounded=True)
         if isinstance(self.model, SklearnDetector):
             self.train_scores = yield from self.model.training_scores_job(z, cancel)
             yield Progress(1, 1, f"{self.kind} fitted")
@@ -216,9 +220,11 @@ class AnomalyModel:
         if found is not None and len(found.searches) != sum(counts):
             found = None
         ends = np.cumsum([0, *counts])
+        # the scikit-learn members keep their rows at float32 precision: one copy for all
+        rounded = stored_precision(z) if any(m.kind in BASELINES for m in self.members) else None
         for i, member in enumerate(self.members):
             reuse = found.searches[ends[i] : ends[i + 1]] if found is not None else None
-            job = member.fit(z, labels, cancel, groups, reuse)
+            job = member.fit(z, labels, cancel, groups, reuse, rounded)
             yield from self._per_member(job, i, parts[i])
         made = [member.neighbour_lists() for member in self.members]
         if key and all(lists is not None for lists in made):
