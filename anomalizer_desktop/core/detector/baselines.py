@@ -3,9 +3,10 @@
 Each has `fit(z, labels)` and `score(z)` (higher = more unusual), and job forms of both
 (`fit_job`, `training_scores_job`) that report progress and stop when cancelled: the kNN
 detectors search every loop's neighbourhood, which takes minutes on a library of 50,000 loops.
-Loops flagged `unusual` are left out of the fit; the rest train as unlabelled data. Their
-persisted state is the training matrix, refitted deterministically on load, so checkpoints
-stay loadable with torch's `weights_only`.
+Loops flagged `unusual` are left out of the fit (the L1 kNN detectors keep them among the rows
+they search and pass over them as neighbours, see KnnDetector); the rest train as unlabelled
+data. Their persisted state is the training matrix, refitted deterministically on load, so
+checkpoints stay loadable with torch's `weights_only`.
 """
 
 from __future__ import annotations
