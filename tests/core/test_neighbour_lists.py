@@ -144,3 +144,18 @@ def test_a_drive_that_refuses_the_lists_leaves_no_partial_file(tmp_path, monkeyp
     with pytest.raises(OSError):
         lists.save(tmp_path / "neighbours.npz")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_partial_files_of_killed_trainings_are_cleared_by_the_next_save(tmp_path):
+    import os
+    import time
+
+    lists = NeighbourLists("k", [np.zeros((3, 2), np.int32)])
+    old = tmp_path / "neighbours.npzabc123.partial"
+    fresh = tmp_path / "neighbours.npzdef456.partial"  # another training writing it now
+    for partial in (old, fresh):
+        partial.write_bytes(b"half")
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    lists.save(tmp_path / "neighbours.npz")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["neighbours.npz", fresh.name]

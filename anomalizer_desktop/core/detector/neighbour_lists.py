@@ -15,9 +15,11 @@ search, never an error, and deleting it loses nothing.
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import os
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +53,7 @@ class NeighbourLists:
         file or the new one). Raises OSError (a full drive): callers treat that as no cache."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_left_over(path)
         # a name of its own: two trainings at once (the window, a terminal) never share one
         with tempfile.NamedTemporaryFile(
             dir=path.parent, prefix=path.name, suffix=".partial", delete=False
@@ -85,3 +88,17 @@ class NeighbourLists:
         except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
             return None
         return cls(key, searches)
+
+
+#: a partial file older than this was left by a training that was killed while writing it
+LEFT_OVER_SECONDS = 3600
+
+
+def _remove_left_over(path: Path) -> None:
+    """Delete partial files that killed trainings left beside `path` (an hour old or more:
+    a training writing one now has a fresh one)."""
+    now = time.time()
+    for partial in path.parent.glob(f"{glob.escape(path.name)}*.partial"):
+        with contextlib.suppress(OSError):
+            if now - partial.stat().st_mtime >= LEFT_OVER_SECONDS:
+                partial.unlink()
