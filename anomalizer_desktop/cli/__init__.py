@@ -46,11 +46,13 @@ from anomalizer_desktop.core.library.store import (
     damaged,
 )
 from anomalizer_desktop.core.library.user_tags import parse_tags
+from anomalizer_desktop.core.library.views import UNFLAGGED
 from anomalizer_desktop.core.loop_names import (
     added_since,
     bars_range,
     spell_key_term,
     tempo_range,
+    unusual_range,
 )
 from anomalizer_desktop.core.malloc_arenas import limit_malloc_arenas
 from anomalizer_desktop.core.paths import resolve_library_path
@@ -110,6 +112,14 @@ def _bars_range(text: str) -> tuple[float, float]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _unusual_range(text: str) -> tuple[float, float]:
+    """argparse type: an Unusual % (90: 90 and above) or a range of them (50-80)."""
+    try:
+        return unusual_range(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _added(text: str) -> float:
     """argparse type: how far back a loop may have come in (today, 12h, 3d, 2w), as the
     moment that is."""
@@ -150,7 +160,8 @@ def _add_loop_filters(p: argparse.ArgumentParser) -> None:
     """--bpm and --key: only the loops that declare that tempo and key (in their names or
     loop tags; the table's BPM and Key); --bars: only those that last that many whole bars at
     the tempo they declare; --added: only those a scan found since then (the table's Added);
-    --tag: only those the producer tagged so; --folder: only those in a folder (a pack)."""
+    --tag: only those the producer tagged so; --unusual-percent: only those whose Unusual % is
+    at least that, or within a range; --folder: only those in a folder (a pack)."""
     p.add_argument(
         "--bpm",
         type=_tempo_range,
@@ -175,6 +186,12 @@ def _add_loop_filters(p: argparse.ArgumentParser) -> None:
         help="only loops a scan found since then (today, 12h, 3d or 2w)",
     )
     p.add_argument("--tag", type=_tag, help="only loops you tagged so (case aside)")
+    p.add_argument(
+        "--unusual-percent",
+        type=_unusual_range,
+        metavar="PERCENT",
+        help="only loops whose Unusual %% is at least this (90), or within a range (50-80)",
+    )
     p.add_argument(
         "--folder",
         type=folder_paths,
@@ -230,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", parents=[common], help="list the library")
     p.add_argument("--sort", choices=sorted(SORT_COLUMNS), default=None)
-    p.add_argument("--flag", choices=FLAGS)
+    p.add_argument("--flag", choices=(*FLAGS, UNFLAGGED), help="only loops flagged so, or none")
     p.add_argument("--status", choices=STATUSES)
     p.add_argument(
         "--copies",
@@ -304,7 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", parents=[common], help="export a set of loops for a DAW")
     p.add_argument("out", metavar="OUT")
     p.add_argument("--format", choices=FORMATS, required=True)
-    p.add_argument("--flag", choices=FLAGS)
+    p.add_argument("--flag", choices=(*FLAGS, UNFLAGGED), help="only loops flagged so, or none")
     p.add_argument("--top", type=_at_least_one, help="the N most unusual (needs scores)")
     p.add_argument("--min-score", type=float)
     p.add_argument("--max-score", type=float)

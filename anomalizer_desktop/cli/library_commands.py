@@ -12,6 +12,8 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
+
 from anomalizer_desktop.cli.clap_args import clap_options
 from anomalizer_desktop.cli.output import (
     counting_bar,
@@ -46,7 +48,7 @@ from anomalizer_desktop.core.library.trash import TrashResult, links_in_store, m
 from anomalizer_desktop.core.library.user_tags import merged_into, stored_tags
 from anomalizer_desktop.core.library.views import came_in_since
 from anomalizer_desktop.core.library.walk import UNUSABLE_FILE_NAME, has_a_usable_name, shown_path
-from anomalizer_desktop.core.loop_names import declared, lasts_bars
+from anomalizer_desktop.core.loop_names import declared, lasts_bars, within_unusual
 from anomalizer_desktop.core.paths import resolve_library_path
 from anomalizer_desktop.core.text import file_size, quantity, unusual_percent
 
@@ -165,6 +167,10 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
         found = [(r, d) for r, d in found if lasts_bars(r.duration, d.tempo, args.bars)]
     if args.added is not None:
         found = [(r, d) for r, d in found if came_in_since(r, args.added)]
+    if args.unusual_percent is not None:
+        percents = [np.nan if r.percentile is None else r.percentile for r, _ in found]
+        kept = within_unusual(percents, args.unusual_percent)
+        found = [pair for pair, keep in zip(found, kept, strict=True) if keep]
     if args.folder is not None:
         found = [(r, d) for r, d in found if in_any_folder(r.path, args.folder)]
         if not found and not any(in_any_folder(r.path, args.folder) for r in records):
@@ -378,6 +384,7 @@ def _export_criteria(args: argparse.Namespace) -> dict:
         "tempo": args.bpm,
         "bars": args.bars,
         "added": args.added,
+        "unusual": args.unusual_percent,
         "folder": args.folder,
         "key": args.key,
         "keep_copies": args.keep_copies,

@@ -23,6 +23,7 @@ tagged loop name); alone it is as likely a variation letter ("Kick A").
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -170,8 +171,9 @@ class TagQuery:
     the producer's tags, case aside; "tag:"song a"" for one with spaces) and "bars:4" or
     "bars:2-4" (loops that last that many whole bars at the tempo they declare), and
     "added:today", "added:3d", "added:12h" or "added:2w" (loops a scan first found since then;
-    `added` is that moment, in seconds since the epoch). A term that reads as no tempo or key
-    stays in `text`, so it finds nothing rather than everything."""
+    `added` is that moment, in seconds since the epoch), and "unusual:90" or "unusual:50-80"
+    (the loops whose Unusual % is at least 90, or between 50 and 80). A term that reads as no
+    tempo or key stays in `text`, so it finds nothing rather than everything."""
 
     text: str
     tempo: tuple[float, float] | None = None
@@ -179,6 +181,7 @@ class TagQuery:
     tag: str | None = None
     bars: tuple[float, float] | None = None
     added: float | None = None
+    unusual: tuple[float, float] | None = None
 
 
 #: a tempo or a range of tempos as people type them: "120", "118-122"
@@ -188,6 +191,7 @@ _KEY_TERM = re.compile(r"(?i)(?<!\S)key:(\S+?(?:[ _-](?:minor|major|min|maj))?\+
 _TAG_TERM = re.compile(r'(?i)(?<!\S)tag:(?:"([^"]*)"?|([^\s,"]+))(?!\S)')
 _BARS_TERM = re.compile(r"(?i)(?<!\S)bars:(\d+)(?:-(\d+))?(?!\S)")
 _ADDED_TERM = re.compile(r"(?i)(?<!\S)added:(today|\d+[hdw])(?!\S)")
+_UNUSUAL_TERM = re.compile(r"(?i)(?<!\S)unusual:(\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?)(?!\S)")
 #: seconds in each unit `added:` takes
 _ADDED_UNITS = {"h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -220,7 +224,41 @@ def parse_query(text: str, now: float | None = None) -> TagQuery:
     if match:
         added = added_since(match[1], now)
         text = text[: match.start()] + text[match.end() :]
-    return TagQuery(" ".join(text.split()), tempo, key, tag, bars, added)
+    unusual = None
+    match = _UNUSUAL_TERM.search(text)
+    if match:
+        with contextlib.suppress(ValueError):  # over 100: stays text, and finds nothing
+            unusual = unusual_range(match[1])
+            text = text[: match.start()] + text[match.end() :]
+    return TagQuery(" ".join(text.split()), tempo, key, tag, bars, added, unusual)
+
+
+def within_unusual(percentiles, span: tuple[float, float]) -> np.ndarray:
+    """Which loops an "unusual:" term (or `--unusual`) keeps: those whose Unusual % as shown
+    (`core.text.unusual_percent`: whole percents rounded down, tenths in the top percent) lies
+    within `span`, so that a loop the table shows as 80 is within "unusual:50-80"; a loop
+    without a score never is."""
+    values = np.asarray(percentiles, dtype=float)
+    with np.errstate(invalid="ignore"):
+        shown = np.where(
+            values >= 100,
+            100.0,
+            np.where(values >= 99, np.floor(values * 10) / 10, np.floor(values)),
+        )
+        return (shown >= span[0]) & (shown <= span[1])
+
+
+def unusual_range(text: str) -> tuple[float, float]:
+    """The Unusual % a filter asks for: "90" (90 and above) or "50-80" (inclusive), 0-100;
+    raises ValueError for anything else."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?", text.strip())
+    if match is None or any(float(v) > 100 for v in match.groups() if v is not None):
+        raise ValueError(
+            f"not an Unusual % or a range of them: {text!r} (say 90 for 90 and above, or 50-80)"
+        )
+    low = float(match[1])
+    high = 100.0 if match[2] is None else float(match[2])
+    return min(low, high), max(low, high)
 
 
 def added_since(text: str, now: float | None = None) -> float:

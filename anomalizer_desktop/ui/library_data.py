@@ -25,6 +25,7 @@ from anomalizer_desktop.core.loop_names import (
     parse_query,
     wanted_keys,
     whole_bars,
+    within_unusual,
 )
 
 FLAG_CODES = {"unusual": 0, "typical": 1, None: 2}
@@ -287,8 +288,8 @@ class LibraryData:
 
     def text_mask(self, text: str) -> np.ndarray:
         """Rows whose name, folder, note or tags contain `text` (case-insensitive), with the
-        tempo, key, tag, length and age its terms ask for ("bpm:120", "bpm:118-122",
-        "key:Am", "tag:dark", "bars:4", "added:today"; core.loop_names)."""
+        tempo, key, tag, length, age and Unusual % its terms ask for ("bpm:120", "bpm:118-122",
+        "key:Am", "tag:dark", "bars:4", "added:today", "unusual:90"; core.loop_names)."""
         query = parse_query(text)
         needle = query.text.casefold()
         mask = np.ones(len(self), dtype=bool)
@@ -304,6 +305,8 @@ class LibraryData:
             mask &= (self.bars >= query.bars[0]) & (self.bars <= query.bars[1])
         if query.added is not None:  # NaN: not known, never shown
             mask &= self.added >= query.added
+        if query.unusual is not None:  # NaN: not scored, never shown
+            mask &= within_unusual(self.percentile, query.unusual)
         if needle:
             mask &= np.fromiter(
                 (

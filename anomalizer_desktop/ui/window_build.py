@@ -77,8 +77,9 @@ class WindowBuilder:
                 "key:Am+ those in a key that mixes with it (Am, C, Dm, Em),\n"
                 'tag:dark those you tagged dark (tag:"song a" for spaces),\n'
                 "bars:4 (or bars:2-4) those that last that many whole bars at their tempo,\n"
-                "added:today (or added:12h, added:3d, added:2w) those that came in since.\n"
-                "Combine them: bass bpm:120 key:Am bars:4 tag:keep added:3d\n"
+                "added:today (or added:12h, added:3d, added:2w) those that came in since,\n"
+                "unusual:90 (or unusual:50-80) those whose Unusual % is at least 90 (or within).\n"
+                "Combine them: bass bpm:120 key:Am bars:4 tag:keep added:3d unusual:80\n"
                 "Return goes to the first loop found, Escape clears."
             )
         )

@@ -15,6 +15,7 @@ import pytest
 from anomalizer_desktop.cli import main
 from anomalizer_desktop.core.embedding.dsp import DspEmbedder
 from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.text import unusual_percent
 
 LIST_KEYS = {"path", "status", "error", "duration", "embedders", "score", "flag", "note"}
 
@@ -745,3 +746,36 @@ def test_the_command_loads_no_heavy_module_before_a_command_needs_it():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def test_list_and_export_take_the_loops_of_an_unusual_percent(capsys, lib, loop_folder, tmp_path):
+    """--unusual-percent 90 keeps the loops the list shows at 90 % or more; 20-60 a range; a
+    loop without a score (not embedded) never; a percent over 100 is a usage error."""
+    assert main(["--library", lib, "start", str(loop_folder), "-q"]) == 0
+    capsys.readouterr()
+    _, rows = run(capsys, "--library", lib, "list", "--json")
+    percent = {r["path"]: float(unusual_percent(r["percentile"])) for r in rows}
+
+    def listed(*args):
+        _, found = run(capsys, "--library", lib, "list", "--json", *args)
+        return sorted(r["path"] for r in found)
+
+    assert listed("--unusual-percent", "90") == sorted(p for p, v in percent.items() if v >= 90)
+    middle = sorted(p for p, v in percent.items() if 20 <= v <= 60)
+    assert listed("--unusual-percent", "20-60") == middle
+    assert 0 < len(listed("--unusual-percent", "20-60")) < len(rows)
+    code, out = run(
+        capsys, "--library", lib, "export", str(tmp_path / "odd.m3u8"), "--format", "m3u8",
+        "--unusual-percent", "90", "--json",
+    )  # fmt: skip
+    assert code == 0 and out["entries"] == len(listed("--unusual-percent", "90"))
+    # the odd ones not judged yet: one of them flagged, the rest unflagged
+    top = listed("--unusual-percent", "90")[0]
+    assert main(["--library", lib, "flag", top, "--unusual", "-q"]) == 0
+    capsys.readouterr()
+    odd = listed("--unusual-percent", "90")
+    assert listed("--flag", "unflagged", "--unusual-percent", "90") == odd[1:]
+    assert listed("--flag", "unflagged") == sorted(p for p in percent if p != top)
+    with pytest.raises(SystemExit):
+        main(["--library", lib, "list", "--unusual-percent", "120"])
+    assert "not an Unusual %" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from anomalizer_desktop.core.loop_names import KEY_ORDER, key_rank, read_tags
@@ -140,3 +141,26 @@ def test_a_key_term_with_a_plus_asks_for_the_keys_that_mix_with_it():
     assert spell_key_term("bb minor+") == "Bbm+" and spell_key_term("H+") is None
     says = Declared(120.0, "file name", "C", "file name")
     assert says.matches(None, "Am+") and not says.matches(None, "Am")
+
+
+def test_the_unusual_term_and_what_it_keeps_follow_the_percent_the_table_shows():
+    from anomalizer_desktop.core.loop_names import parse_query, unusual_range, within_unusual
+    from anomalizer_desktop.core.text import unusual_percent
+
+    assert parse_query("bass unusual:90").unusual == (90.0, 100.0)
+    assert parse_query("bass unusual:90").text == "bass"
+    assert parse_query("UNUSUAL:50-80 bpm:120").unusual == (50.0, 80.0)
+    assert parse_query("unusual:99.5").unusual == (99.5, 100.0)
+    assert parse_query("unusual:120").unusual is None  # stays text: it finds nothing
+    assert parse_query("unusual:120").text == "unusual:120"
+    assert unusual_range("80-50") == (50.0, 80.0)
+    for bad in ("", "x", "101", "50-", "-5"):
+        with pytest.raises(ValueError, match="not an Unusual %"):
+            unusual_range(bad)
+    # a loop shown as 80 (80.7, rounded down) is within 50-80; one shown as 99.9 within 99.9
+    values = np.r_[np.linspace(0, 100, 2001), 80.7, 99.95, np.nan]
+    for span in ((50.0, 80.0), (90.0, 100.0), (99.9, 100.0), (0.0, 0.0)):
+        kept = within_unusual(values, span)
+        shown = [float(unusual_percent(v)) if v == v else None for v in values]
+        expected = [s is not None and span[0] <= s <= span[1] for s in shown]
+        assert kept.tolist() == expected

@@ -387,3 +387,13 @@ def test_a_first_click_on_unusual_score_or_added_sorts_high_to_low(model):
         "name": Qt.SortOrder.AscendingOrder,
         "duration": Qt.SortOrder.AscendingOrder,
     }
+
+
+def test_the_filter_s_unusual_term_keeps_the_loops_shown_at_or_above_that_percent(model):
+    """Unusual % here: loop001 90, loop002 100, loop004 25, loop005 5, loop006 70, loop003
+    not scored (never kept)."""
+    assert sorted(names_shown(model, "unusual:90")) == ["loop001.wav", "loop002.wav"]
+    assert sorted(names_shown(model, "unusual:20-80")) == ["loop004.wav", "loop006.wav"]
+    assert sorted(names_shown(model, "unusual:80-20")) == ["loop004.wav", "loop006.wav"]
+    assert names_shown(model, "loop006 unusual:50") == ["loop006.wav"]
+    assert names_shown(model, "unusual:120") == []  # no such percent: text, which finds nothing

@@ -6,13 +6,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.folder_tree import in_any_folder
 from anomalizer_desktop.core.library.lookup import held_name
 from anomalizer_desktop.core.library.same_audio import recording_keys
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.views import came_in_since
-from anomalizer_desktop.core.loop_names import declared, lasts_bars
+from anomalizer_desktop.core.loop_names import declared, lasts_bars, within_unusual
 from anomalizer_desktop.core.text import quantity
 
 
@@ -57,6 +59,7 @@ def select_entries(
     bars: tuple[float, float] | None = None,
     added: float | None = None,
     folder: tuple[str, ...] | None = None,
+    unusual: tuple[float, float] | None = None,
 ) -> list[ExportEntry]:
     """The existing (not missing) samples matching every given criterion, most unusual first
     when scores exist, else by path. `top` needs scores and keeps the N highest (of those at
@@ -75,6 +78,10 @@ def select_entries(
         records = [r for r in records if lasts_bars(r.duration, _declared(r).tempo, bars)]
     if added is not None:  # loops a scan found since then
         records = [r for r in records if came_in_since(r, added)]
+    if unusual is not None:  # loops whose Unusual % (as shown) is within the span
+        percents = [np.nan if r.percentile is None else r.percentile for r in records]
+        kept = within_unusual(percents, unusual)
+        records = [r for r, keep in zip(records, kept, strict=True) if keep]
     if folder is not None:
         records = [r for r in records if in_any_folder(r.path, folder)]
     if paths is not None:

@@ -20,6 +20,8 @@ from anomalizer_desktop.core.library.copies import copied, copy_key
 from anomalizer_desktop.core.library.user_tags import count_tags, parse_tags, tag_matcher
 
 FLAGS = ("typical", "unusual")
+#: what `list_samples(flag=...)` takes besides FLAGS: the loops with no flag (not judged yet)
+UNFLAGGED = "unflagged"
 STATUSES = ("ok", "error", "missing")
 
 #: a condition on `user_data u`: the producer annotated the loop (a flag, a note or tags),
@@ -166,13 +168,16 @@ class LibraryViews:
         tag: str | None = None,
     ) -> list[SampleRecord]:
         """Every sample with its embedders, latest score, flag, note and tags; optionally
-        filtered (`tag`: the loops tagged so, case aside)."""
+        filtered (`flag`: one of FLAGS, or UNFLAGGED; `tag`: the loops tagged so, case
+        aside)."""
         if sort is not None and sort not in SORT_COLUMNS:
             raise ValueError(f"cannot sort by {sort!r}; choose one of {sorted(SORT_COLUMNS)}")
         if run_id is None:
             run_id = self.latest_run_id()
         where, params = [], {"run": run_id if run_id is not None else -1}
-        if flag is not None:
+        if flag == UNFLAGGED:
+            where.append("u.flag IS NULL")
+        elif flag is not None:
             where.append("u.flag = :flag")
             params["flag"] = flag
         if status is not None:
