@@ -996,6 +996,8 @@ def test_retraining_with_other_flags_starts_from_the_last_search(embedded):
     embedded.set_flag([records["drums_03.wav"].id], "typical")
     again = run_job(train(embedded, ModelSpec(), "dsp"))
     assert again.search_reused
+    assert " s (from the last training's neighbour search); " in again.summary()
+    assert "neighbour search" not in first.summary()
     reused = {r.id: r.score for r in embedded.list_samples()}
     lists.unlink()
     fresh = run_job(train(embedded, ModelSpec(), "dsp"))

@@ -79,10 +79,13 @@ class TrainResult:
 
     def summary(self) -> str:
         """What `train` and `start` say of the run: "run 2: default (dsp) on 157 loops in
-        0.1 s; 16 above the unusual cut (1.77)"."""
+        0.1 s; 16 above the unusual cut (1.77)", with "(from the last training's neighbour
+        search)" after the time when only the flags had changed: why it took seconds."""
+        reused = " (from the last training's neighbour search)" if self.search_reused else ""
         return (
             f"run {self.run_id}: {self.detector} ({self.embedder}) on {self.loops_text()} in "
-            f"{self.seconds:.1f} s; {self.unusual} above the unusual cut ({self.threshold:.4g})"
+            f"{self.seconds:.1f} s{reused}; {self.unusual} above the unusual cut"
+            f" ({self.threshold:.4g})"
         )
 
 
