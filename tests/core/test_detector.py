@@ -248,7 +248,7 @@ def test_aspects_detector_keeps_its_groups_through_a_checkpoint(tmp_path):
 def test_loading_an_aspects_checkpoint_does_not_search_the_library_again(tmp_path, monkeypatch):
     """Each aspect's training scores travel in the checkpoint: loading costs no neighbour
     search (it took 10 s at 10k loops, on every explain), and the scores stay the same."""
-    from anomalizer_desktop.core.detector.baselines import KnnDetector
+    from anomalizer_desktop.core.detector.knn import KnnDetector
 
     x, _ = clusters()
     groups = {"a": slice(0, 5), "b": slice(5, 16)}
@@ -290,7 +290,7 @@ def test_l1_knn_finds_the_same_neighbours_as_an_exact_l1_search(dim):
     is exact; on isotropic noise it is close (see KnnDetector)."""
     from sklearn.neighbors import NearestNeighbors
 
-    from anomalizer_desktop.core.detector.baselines import KnnDetector
+    from anomalizer_desktop.core.detector.knn import KnnDetector
 
     x, _ = clusters(n_normal=300, n_outlier=20, dim=dim)
     train, queries = x[:270].astype(np.float64), x[270:].astype(np.float64)
@@ -332,7 +332,7 @@ def test_the_euclidean_knn_baseline_never_counts_a_loop_as_its_own_neighbour():
     70 % of the loops used to count themselves as a neighbour at distance ~0."""
     from scipy.spatial.distance import cdist
 
-    from anomalizer_desktop.core.detector.baselines import KnnDetector
+    from anomalizer_desktop.core.detector.knn import KnnDetector
 
     z = np.random.default_rng(0).standard_normal((400, 308))
     detector = KnnDetector().fit(z)
@@ -357,7 +357,7 @@ def test_a_default_checkpoint_holds_the_training_rows_once_as_float32(tmp_path):
 
 
 def test_knn_variants_name_the_metric_and_k():
-    from anomalizer_desktop.core.detector.baselines import KnnDetector, knn_options
+    from anomalizer_desktop.core.detector.knn import KnnDetector, knn_options
 
     assert knn_options(None) == {}
     assert knn_options("manhattan") == {"metric": "manhattan"}
@@ -445,7 +445,7 @@ def test_a_checkpoint_keeps_the_pull_of_unusual_flags(tmp_path):
 
 @pytest.mark.parametrize("flagged", [False, True])
 def test_aspects_reuse_their_fit_scores_exactly(flagged):
-    from anomalizer_desktop.core.detector.baselines import AspectKnnDetector
+    from anomalizer_desktop.core.detector.aspect_knn import AspectKnnDetector
 
     x, _ = clusters()
     z = x.astype(np.float64)
@@ -474,7 +474,8 @@ def test_fit_scores_are_what_scoring_the_training_rows_gives(detector):
 
 
 def test_knn_scores_in_chunks_give_the_same_numbers(monkeypatch):
-    from anomalizer_desktop.core.detector.baselines import AspectKnnDetector, KnnDetector
+    from anomalizer_desktop.core.detector.aspect_knn import AspectKnnDetector
+    from anomalizer_desktop.core.detector.knn import KnnDetector
 
     x, _ = clusters()
     z = x.astype(np.float64)
@@ -492,31 +493,31 @@ def test_knn_scores_in_chunks_give_the_same_numbers(monkeypatch):
 
 
 def test_the_l1_rerank_on_threads_gives_the_numbers_of_one_thread(monkeypatch):
-    from anomalizer_desktop.core.detector import baselines
-    from anomalizer_desktop.core.detector.baselines import KnnDetector
+    from anomalizer_desktop.core.detector import knn
+    from anomalizer_desktop.core.detector.knn import KnnDetector
 
     x, _ = clusters()
     z = x.astype(np.float64)
-    assert 1 <= baselines.rerank_threads() <= baselines.MAX_RERANK_THREADS
+    assert 1 <= knn.rerank_threads() <= knn.MAX_RERANK_THREADS
     monkeypatch.setattr(KnnDetector, "CHUNK_BYTES", 100 * 16 * 4 * 9)  # 9 rows a chunk
-    monkeypatch.setattr(baselines, "rerank_threads", lambda: 1)
+    monkeypatch.setattr(knn, "rerank_threads", lambda: 1)
     alone = KnnDetector(metric="manhattan").fit(z).score(z)
     used = set()
-    real_pool = baselines.ThreadPoolExecutor
+    real_pool = knn.ThreadPoolExecutor
 
     def counted_pool(workers):
         used.add(workers)
         return real_pool(workers)
 
-    monkeypatch.setattr(baselines, "ThreadPoolExecutor", counted_pool)
-    monkeypatch.setattr(baselines, "rerank_threads", lambda: 3)
+    monkeypatch.setattr(knn, "ThreadPoolExecutor", counted_pool)
+    monkeypatch.setattr(knn, "rerank_threads", lambda: 3)
     threaded = KnnDetector(metric="manhattan").fit(z).score(z)
     assert used == {3}
     np.testing.assert_array_equal(threaded, alone)
 
 
 def test_the_default_detector_reports_progress_and_can_be_cancelled(monkeypatch):
-    from anomalizer_desktop.core.detector.baselines import KnnDetector
+    from anomalizer_desktop.core.detector.knn import KnnDetector
 
     monkeypatch.setattr(KnnDetector, "SCORE_ROWS", 16)
     x, _ = clusters()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
 
-from anomalizer_desktop.core.detector.baselines import KnnDetector
+from anomalizer_desktop.core.detector.knn import KnnDetector
 from anomalizer_desktop.core.detector.model import AnomalyModel, ModelSpec
 from anomalizer_desktop.core.detector.neighbour_lists import NeighbourLists, lists_key
 from anomalizer_desktop.core.jobs import run_job

@@ -16,21 +16,16 @@ from collections.abc import Callable
 
 import numpy as np
 
-from anomalizer_desktop.core.detector.baselines import (
-    BASELINES,
-    AspectKnnDetector,
-    KnnDetector,
-    SklearnDetector,
-    knn_options,
-    search_work,
-    stored_precision,
-)
+from anomalizer_desktop.core.detector.aspect_knn import AspectKnnDetector
+from anomalizer_desktop.core.detector.baselines import BASELINES
 from anomalizer_desktop.core.detector.distinct import distinct_rows, sound_labels
 from anomalizer_desktop.core.detector.flag_pull import UnusualPull
+from anomalizer_desktop.core.detector.knn import KnnDetector, knn_options, search_work
 from anomalizer_desktop.core.detector.neighbour_lists import NeighbourLists, lists_key
 from anomalizer_desktop.core.detector.networks import NetworkConfig
 from anomalizer_desktop.core.detector.preprocess import Standardizer
 from anomalizer_desktop.core.detector.score_scale import mean_robust_scaled
+from anomalizer_desktop.core.detector.sklearn_detector import SklearnDetector, stored_precision
 from anomalizer_desktop.core.detector.spec import UNUSUAL_QUANTILE, ModelSpec
 from anomalizer_desktop.core.detector.svdd import DeepSVDD, SvddConfig
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress, as_part, parts_of, run_job
