@@ -77,6 +77,14 @@ def telling_folders(paths: list[str]) -> list[str]:
     return shown
 
 
+def took(seconds: float) -> str:
+    """How long a job took, for people: "0.8 s", "14 s", "4 min 29 s"."""
+    if seconds < 9.95:
+        return f"{seconds:.1f} s"
+    whole = round(seconds)
+    return f"{whole} s" if whole < 60 else f"{whole // 60} min {whole % 60:02d} s"
+
+
 def when_added(seconds: float, now: float | None = None) -> str:
     """A moment as a file manager's date column says it, in local time: "Today 13:40",
     "Yesterday 09:12", "28 Nov 13:40" this year, "28 Nov 2025" before. (Month names are

@@ -17,7 +17,7 @@ from anomalizer_desktop.core.library.scanner import (
     reachable_roots,
 )
 from anomalizer_desktop.core.paths import demo_folder
-from anomalizer_desktop.core.text import quantity
+from anomalizer_desktop.core.text import quantity, took
 from anomalizer_desktop.ui import jobs, plain_text
 from anomalizer_desktop.ui.closing import unless_closed
 from anomalizer_desktop.ui.settings import folder_to_browse
@@ -384,7 +384,8 @@ class LibraryJobs:
             title,
             jobs.train_job(spec, self.embedder_name(), use_flags=with_flags),
             lambda result: self.statusBar().showMessage(
-                f"Trained on {result.loops_text()}: {result.unusual} above the unusual cut.",
+                f"Trained on {result.loops_text()} in {took(result.seconds)}:"
+                f" {result.unusual} above the unusual cut.",
                 10_000,
             ),
         )

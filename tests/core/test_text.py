@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from anomalizer_desktop.core.text import file_size, quantity, quantity_with_verb
+from anomalizer_desktop.core.text import file_size, quantity, quantity_with_verb, took
 
 
 def test_quantity_uses_the_singular_for_one_only():
@@ -58,3 +58,16 @@ def test_when_added_reads_as_a_file_managers_date_column():
     assert when_added(now - 14 * 3600, now) == "Yesterday 23:40"
     assert when_added(now - 2 * 86400, now) == "28 Nov 13:40"
     assert when_added(now - 400 * 86400, now) == "26 Oct 2025"
+
+
+def test_how_long_a_job_took_reads_in_seconds_then_minutes():
+    assert [took(s) for s in (0.8, 1.44, 9.96, 14.4, 59.6, 60, 269.9, 3600)] == [
+        "0.8 s",
+        "1.4 s",
+        "10 s",
+        "14 s",
+        "1 min 00 s",
+        "1 min 00 s",
+        "4 min 30 s",
+        "60 min 00 s",
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import sqlite3
 import time
@@ -534,6 +535,8 @@ def test_training_from_the_window_refreshes_scores(qtbot, window):
     assert np.isfinite(scores).sum() == 16
     column = COLUMN_INDEX["score"]
     assert window.table.horizontalHeader().sortIndicatorSection() == column
+    said = window.statusBar().currentMessage()  # how long it took: a retrain takes seconds
+    assert re.fullmatch(r"Trained on 16 loops in \d+\.\d s: \d+ above the unusual cut\.", said)
 
 
 def test_retraining_with_an_unusual_flag_lifts_that_loop(qtbot, window, scored_library):
