@@ -12,8 +12,6 @@ import os
 import time
 from pathlib import Path
 
-import numpy as np
-
 from anomalizer_desktop.cli.clap_args import clap_options
 from anomalizer_desktop.cli.output import (
     counting_bar,
@@ -168,8 +166,7 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
     if args.added is not None:
         found = [(r, d) for r, d in found if came_in_since(r, args.added)]
     if args.unusual_percent is not None:
-        percents = [np.nan if r.percentile is None else r.percentile for r, _ in found]
-        kept = within_unusual(percents, args.unusual_percent)
+        kept = within_unusual([r.percentile for r, _ in found], args.unusual_percent)
         found = [pair for pair, keep in zip(found, kept, strict=True) if keep]
     if args.folder is not None:
         found = [(r, d) for r, d in found if in_any_folder(r.path, args.folder)]

@@ -237,7 +237,7 @@ def within_unusual(percentiles, span: tuple[float, float]) -> np.ndarray:
     """Which loops an "unusual:" term (or `--unusual`) keeps: those whose Unusual % as shown
     (`core.text.unusual_percent`: whole percents rounded down, tenths in the top percent) lies
     within `span`, so that a loop the table shows as 80 is within "unusual:50-80"; a loop
-    without a score never is."""
+    without a score (NaN, or None) never is."""
     values = np.asarray(percentiles, dtype=float)
     with np.errstate(invalid="ignore"):
         shown = np.where(

@@ -77,12 +77,16 @@ def telling_folders(paths: list[str]) -> list[str]:
     return shown
 
 
-def took(seconds: float) -> str:
-    """How long a job took, for people: "0.8 s", "14 s", "4 min 29 s"."""
-    if seconds < 9.95:
-        return f"{seconds:.1f} s"
+def whole_seconds(seconds: float) -> str:
+    """A span of time in whole seconds, minutes from 60 on: "14 s", "4 min 03 s" (the
+    status bar's time left, `took`)."""
     whole = round(seconds)
     return f"{whole} s" if whole < 60 else f"{whole // 60} min {whole % 60:02d} s"
+
+
+def took(seconds: float) -> str:
+    """How long a job took, for people: "0.8 s", "14 s", "4 min 29 s"."""
+    return f"{seconds:.1f} s" if seconds < 9.95 else whole_seconds(seconds)
 
 
 def when_added(seconds: float, now: float | None = None) -> str:

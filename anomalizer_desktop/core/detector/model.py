@@ -65,14 +65,13 @@ class _Member:
             return 0
         return max(1, len(groups or {})) if self.kind == "aspects" else 1
 
-    def neighbour_lists(self) -> list[np.ndarray] | None:
-        """The candidate lists of this member's searches ([] when it makes none)."""
-        lists = getattr(self.model, "neighbour_lists", None)
-        if isinstance(self.model, AspectKnnDetector):
-            return lists
-        if isinstance(self.model, KnnDetector) and self.model.metric == "manhattan":
-            return None if lists is None else [lists]
-        return []
+    def neighbour_lists(self, groups: dict[str, slice] | None = None) -> list[np.ndarray] | None:
+        """The candidate lists of this member's `searches` after its fit ([] when it makes
+        none, None when it made none to keep)."""
+        if not self.searches(groups):
+            return []
+        lists = self.model.neighbour_lists  # one search's (kNN), or each aspect's
+        return lists if lists is None or isinstance(lists, list) else [lists]
 
     def fit(self, z, labels, cancel, groups=None, reuse=None, rounded=None) -> Job[None]:
         """Fit on the standardised rows; `reuse`: candidate lists of an earlier fit on the same
@@ -221,7 +220,7 @@ class AnomalyModel:
             reuse = found.searches[ends[i] : ends[i + 1]] if found is not None else None
             job = member.fit(z, labels, cancel, groups, reuse, rounded)
             yield from self._per_member(job, i, parts[i])
-        made = [member.neighbour_lists() for member in self.members]
+        made = [member.neighbour_lists(groups) for member in self.members]
         if key and all(lists is not None for lists in made):
             self.neighbour_lists = NeighbourLists(key, [one for lists in made for one in lists])
         self.reused = sum(int(getattr(member.model, "reused", 0)) for member in self.members)

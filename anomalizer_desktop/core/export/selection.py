@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 
-import numpy as np
-
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.folder_tree import in_any_folder
 from anomalizer_desktop.core.library.lookup import held_name
@@ -79,8 +77,7 @@ def select_entries(
     if added is not None:  # loops a scan found since then
         records = [r for r in records if came_in_since(r, added)]
     if unusual is not None:  # loops whose Unusual % (as shown) is within the span
-        percents = [np.nan if r.percentile is None else r.percentile for r in records]
-        kept = within_unusual(percents, unusual)
+        kept = within_unusual([r.percentile for r in records], unusual)
         records = [r for r, keep in zip(records, kept, strict=True) if keep]
     if folder is not None:
         records = [r for r in records if in_any_folder(r.path, folder)]

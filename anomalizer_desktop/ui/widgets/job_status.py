@@ -7,6 +7,7 @@ import time
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QWidget
 
 from anomalizer_desktop.core.jobs import WHOLE
+from anomalizer_desktop.core.text import whole_seconds
 from anomalizer_desktop.ui.plain_text import plain_label
 
 #: no time-left estimate before a job has run this long: its first steps carry its start-up
@@ -22,9 +23,7 @@ def time_left(elapsed: float, done: int, total: int) -> float | None:
 
 
 def format_eta(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.0f} s left"
-    return f"{seconds // 60:.0f} min {seconds % 60:02.0f} s left"
+    return f"{whole_seconds(seconds)} left"
 
 
 class JobStatus(QWidget):
