@@ -179,6 +179,15 @@ def cmd_bench_same_audio(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_bench_stretch(args: argparse.Namespace) -> int:
+    from anomalizer_desktop.core.audio.stretch_bench import bench_stretch
+
+    report = bench_stretch(args.corpus, args.files)
+    return _print_report(
+        args, report, "Loops stretched to a project's tempo ({loops} loops, {audio_s} s):"
+    )
+
+
 def cmd_bench_robustness(args: argparse.Namespace) -> int:
     from anomalizer_desktop.core.embedding.robustness_bench import robustness_report
 

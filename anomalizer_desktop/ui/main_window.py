@@ -23,6 +23,7 @@ from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import QMainWindow
 
 from anomalizer_desktop.core.analysis.loop_space import new_generation
+from anomalizer_desktop.core.audio import tempo_sync
 from anomalizer_desktop.core.id_positions import values_at
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.loop_names import parse_query
@@ -193,6 +194,12 @@ class MainWindow(
         )
         self.match_levels_box.toggled.connect(self._set_match_levels)
         self.player.set_match_levels(self.match_levels_box.isChecked())
+        #: a new project tempo takes effect once the arrows or the wheel rest a moment
+        self._tempo_timer = QTimer(self, singleShot=True, interval=250)
+        self._tempo_timer.timeout.connect(self._apply_project_tempo)
+        self.sync_box.toggled.connect(self._set_sync_tempo)
+        self.tempo_box.valueChanged.connect(self._project_tempo_edited)
+        self.player.set_project_tempo(self._project_tempo())
         self.volume.valueChanged.connect(self._set_volume)
         self.player.set_loop(self.loop_box.isChecked())
         self.player.set_volume(self.volume.value() / 100)
@@ -434,14 +441,14 @@ class MainWindow(
         self._current_path = path
         restored, self._let_go_path = path == self._let_go_path, None
         self._show_waveform(path, self.model.duration(row))
-        neighbours = [
-            self.model.path(r)
-            for r in (row - 1, row + 1, row + 2)
-            if 0 <= r < self.model.rowCount()
-        ]
-        self.player.preload(neighbours)
+        neighbours = [r for r in (row - 1, row + 1, row + 2) if 0 <= r < self.model.rowCount()]
+        self.player.preload(
+            [self.model.path(r) for r in neighbours],
+            [self.model.declared_tempo(r) for r in neighbours],
+        )
         if self.autoplay_box.isChecked() and self._auditioning and not restored:
-            self.player.play(path)  # not when a filter only gave the loop back
+            # not when a filter only gave the loop back
+            self.player.play(path, tempo=self.model.declared_tempo(row))
 
     def _show_waveform(self, path: str, seconds: float | None = None) -> None:
         """Ask for the loop's samples; `_waveform_decoded` draws them (off the GUI thread
@@ -477,7 +484,10 @@ class MainWindow(
             tags = self.model.declared_tags(index.row())
             hot = self.player.hot_peak(path)  # else the waveform reads the peak it draws
             tempo = self.model.declared_tempo(index.row())
-            self.waveform.show_samples(result, self.player.rate, name, whole, tags, hot, tempo)
+            plays_at = tempo_sync.describe(tempo, self.player.project_tempo)
+            self.waveform.show_samples(
+                result, self.player.rate, name, whole, tags, hot, tempo, plays_at
+            )
 
     def _explain_current(self) -> None:
         rows = self.selected_rows()

@@ -10,6 +10,11 @@ background thread. A loop that is not in the cache yet is decoded off the GUI th
 (`fetch`; a two-minute OGG takes about half a second), so moving through a library never
 freezes the window: `play` starts it once it is decoded, unless another was asked for since.
 Without an audio device the player says so once and playing is a no-op.
+
+With a project tempo set (Sync … BPM), a loop that declares a tempo plays stretched to it,
+its pitch kept (core.audio.tempo_sync, core.audio.time_stretch): stretched on the same
+background threads, kept in a cache of their own, and positions stay in the loop's own
+seconds, so the waveform's cursor and a click on it mean the same place either way.
 """
 
 from __future__ import annotations
@@ -18,18 +23,24 @@ import contextlib
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from anomalizer_desktop.core.audio.decode import AudioDecodeError, load_audio
+from anomalizer_desktop.core.audio.tempo_sync import sync
+from anomalizer_desktop.core.audio.time_stretch import StretchCancelled, stretch
 
 MAX_SECONDS = 120.0  # longest audition; longer files play their first two minutes
 BLOCK = 256
 #: the decoded loops kept beyond the newest, by size: 48 two-minute stereo files at 48 kHz
 #: would hold 2.2 GB (loops of a few seconds: a few MB)
 CACHE_BYTES = 384 << 20
+#: the loops kept stretched to the project's tempo (the current one and its neighbours, at
+#: the last tempo or two), by count and by size
+STRETCHED_KEPT, STRETCHED_BYTES = 8, 192 << 20
 #: no audio block asked for in this long, while the stream runs (it asks every 5 ms, playing
 #: silence when idle): the device has gone (a USB interface unplugged, headphones off)
 SILENT_DEVICE_S = 2.0
@@ -49,6 +60,8 @@ class AudioPlayer(QObject):
     decoded = Signal(str, object)
     #: the output went away and was opened again (True) or could not be (False)
     output_changed = Signal(bool)
+    #: (path, speed, samples stretched to it) or (path, speed, why not), on the GUI thread
+    stretched = Signal(str, float, object)
 
     def __init__(self, device: str | int | None = None, cache_size: int = 48, parent=None) -> None:
         super().__init__(parent)
@@ -61,6 +74,12 @@ class AudioPlayer(QObject):
         #: play each loop at about the same loudness (see level_gain)
         self.match_levels = False
         self._gain = 1.0  # the playing loop's, when levels are matched
+        #: the project's tempo loops play at (Sync … BPM); None: each at its own
+        self.project_tempo: float | None = None
+        self._speed = 1.0  # how many times as fast the playing loop plays
+        self._current_tempo: float | None = None  # the tempo the playing loop declares
+        #: loops stretched to a speed, by (path, speed)
+        self._stretched: OrderedDict[tuple[str, float], np.ndarray] = OrderedDict()
         self.current_path: str | None = None
         self.last_latency_ms: float | None = None
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -77,7 +96,9 @@ class AudioPlayer(QObject):
         self._fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode-now")
         self._wanted: str | None = None  # the loop the window waits for; older asks are dropped
         self._in_flight: set[str] = set()  # asked for and not yet delivered: not asked again
-        self._pending: tuple[str, float] | None = None  # play this once it is decoded
+        #: play this (path, start, speed) once it is decoded (and stretched); a start of None
+        #: is where the same loop is playing by then (a new tempo while it plays)
+        self._pending: tuple[str, float | None, float] | None = None
         self._stream = None
         self._device = device
         self._last_block = time.monotonic()  # when the stream last asked for audio
@@ -93,6 +114,7 @@ class AudioPlayer(QObject):
         self._timer.timeout.connect(self._tick)
         self._was_playing = False
         self.decoded.connect(self._on_decoded)  # queued: emitted from the decoding thread
+        self.stretched.connect(self._on_stretched)
 
     # ------------------------------------------------------------------ device
     def _open(self, device) -> None:
@@ -192,15 +214,98 @@ class AudioPlayer(QObject):
         with self._lock:
             return self._hot_peaks.get(path)
 
-    def preload(self, paths: list[str]) -> None:
-        """Decode these loops in the background (the neighbours of the selection)."""
-        for path in paths:
-            if path and self.cached(path) is None:
+    def preload(self, paths: list[str], tempos: list[float | None] | None = None) -> None:
+        """Decode these loops in the background (the neighbours of the selection), and stretch
+        them to the project's tempo where they declare one (`tempos`, in their order)."""
+        for path, tempo in zip(paths, tempos or [None] * len(paths), strict=True):
+            if not path:
+                continue
+            speed = self.speed_for(tempo)
+            if speed != 1.0 and self.cached_stretch(path, speed) is None:
+                self._decoder.submit(self._quiet_stretch, path, speed)
+            elif speed == 1.0 and self.cached(path) is None:
                 self._decoder.submit(self._quiet_decode, path)
 
     def _quiet_decode(self, path: str) -> None:
         with contextlib.suppress(AudioDecodeError, OSError):  # reported when actually played
             self.decode(path)
+
+    def _quiet_stretch(self, path: str, speed: float) -> None:
+        with contextlib.suppress(AudioDecodeError, OSError):
+            self.stretch(path, speed)
+
+    # ------------------------------------------------------------------ the project's tempo
+    def speed_for(self, tempo: float | None) -> float:
+        """How many times as fast a loop that declares `tempo` plays now (1.0: as it is)."""
+        return sync(tempo, self.project_tempo).speed
+
+    def cached_stretch(self, path: str, speed: float) -> np.ndarray | None:
+        with self._lock:
+            samples = self._stretched.get((path, speed))
+            if samples is not None:
+                self._stretched.move_to_end((path, speed))
+            return samples
+
+    def stretch(
+        self, path: str, speed: float, cancelled: Callable[[], bool] = lambda: False
+    ) -> np.ndarray:
+        """The loop at the device rate, `speed` times as fast at the same pitch, from the
+        cache or made now (30-40 ms per second of stereo audio on one core; StretchCancelled
+        once `cancelled` says so)."""
+        done = self.cached_stretch(path, speed)
+        if done is not None:
+            return done
+        samples = stretch(self.decode(path), speed, self.rate, cancelled)
+        with self._lock:
+            self._stretched[(path, speed)] = samples
+            kept = sum(loop.nbytes for loop in self._stretched.values())
+            while len(self._stretched) > 1 and (
+                len(self._stretched) > STRETCHED_KEPT or kept > STRETCHED_BYTES
+            ):
+                kept -= self._stretched.popitem(last=False)[1].nbytes
+        return samples
+
+    def _stretch_for_play(self, path: str, speed: float) -> None:
+        """On the fetching thread: stretch the loop `play` waits for, unless the wait is over
+        (another loop or another tempo asked for since)."""
+
+        def given_up() -> bool:
+            pending = self._pending
+            return pending is None or (pending[0], pending[2]) != (path, speed)
+
+        if given_up():
+            return
+        try:
+            samples = self.stretch(path, speed, given_up)
+        except StretchCancelled:  # another loop or tempo was asked for meanwhile
+            return
+        except (AudioDecodeError, OSError) as error:
+            self.stretched.emit(path, speed, str(getattr(error, "message", error)))
+        else:
+            self.stretched.emit(path, speed, samples)
+
+    def _on_stretched(self, path: str, speed: float, result) -> None:
+        """Start the stretched loop `play` was waiting for (on the GUI thread)."""
+        pending = self._pending
+        if pending is None or (pending[0], pending[2]) != (path, speed):
+            return
+        self._pending = None
+        if isinstance(result, str):
+            self.message.emit(f"Cannot play {path}: {result}")
+            return
+        self._start(path, result, pending[1], speed)
+
+    def set_project_tempo(self, tempo: float | None) -> None:
+        """Play loops at `tempo` (None: each at its own) from now on; the loop playing goes on
+        at the new tempo from where it is, once it is stretched."""
+        self.project_tempo = tempo
+        speed = self.speed_for(self._current_tempo)
+        if self._pending is not None:  # a loop waiting to start starts at the new tempo
+            path, start, waited_for = self._pending
+            if speed != waited_for:
+                self.play(path, start, self._current_tempo)
+        elif self.is_playing() and self.current_path is not None and speed != self._speed:
+            self.play(self.current_path, None, self._current_tempo)
 
     def cached(self, path: str) -> np.ndarray | None:
         """The decoded loop if it is in the cache (and now its most recent entry), else None."""
@@ -241,37 +346,51 @@ class AudioPlayer(QObject):
 
     def _on_decoded(self, path: str, result) -> None:
         """Start the loop `play` was waiting for (on the GUI thread)."""
-        if self._pending is None or self._pending[0] != path:
+        pending = self._pending
+        if pending is None or pending[0] != path or pending[2] != 1.0:
             return
-        start = self._pending[1]
         self._pending = None
         if isinstance(result, str):
             self.message.emit(f"Cannot play {path}: {result}")
-        else:
-            self._start(path, result, start)
+            return
+        self._start(path, result, pending[1], 1.0)
 
     # ------------------------------------------------------------------ transport
-    def play(self, path: str, start: float = 0.0) -> bool:
-        """Play `path` from `start` seconds (the beginning when that is past its end): at once
-        when it is decoded, else as soon as it is (`fetch`). False (with a message) when
-        there is no audio output."""
+    def play(self, path: str, start: float | None = 0.0, tempo: float | None = None) -> bool:
+        """Play `path` from `start` seconds of it (the beginning when that is past its end;
+        None: where it is playing now), at the project's tempo where it declares a `tempo`:
+        at once when it is decoded (and stretched), else as soon as it is (`fetch`). False
+        (with a message) when there is no audio output."""
         if not self.available:
             self.message.emit(self.problem)
             return False
-        samples = self.cached(path)
+        self._current_tempo = tempo
+        speed = self.speed_for(tempo)
+        samples = self.cached(path) if speed == 1.0 else self.cached_stretch(path, speed)
         if samples is None:
-            self._pending = (path, start)
-            self.fetch(path)
+            self._pending = (path, start, speed)
+            if speed == 1.0:
+                self.fetch(path)
+            else:
+                self._wanted = path  # a decode asked for before this one is not needed now
+                self._fetcher.submit(self._stretch_for_play, path, speed)
             return True
-        self._start(path, samples, start)
+        self._start(path, samples, start, speed)
         return True
 
-    def _start(self, path: str, samples: np.ndarray, start: float) -> None:
+    def _start(
+        self, path: str, samples: np.ndarray, start: float | None, speed: float = 1.0
+    ) -> None:
+        """Play `samples` (the loop at `speed`) from `start` seconds of the loop as recorded;
+        None: from where the same loop is playing now (a new tempo), else the top."""
         self._pending = None
-        offset = int(max(0.0, start) * self.rate)
+        if start is None:
+            start = self.position() if self.is_playing() and self.current_path == path else 0.0
+        offset = int(max(0.0, start) / speed * self.rate)
         with self._lock:
             self._requested_at = time.perf_counter()
             self._buffer, self._pos = samples, offset if offset < len(samples) else 0
+            self._speed = speed
             self._gain = self._gains.get(path, 1.0) if self.match_levels else 1.0
         self.current_path = path
         self._timer.start()
@@ -282,20 +401,21 @@ class AudioPlayer(QObject):
             self._buffer, self._pos = None, 0
         self._tick()
 
-    def toggle(self, path: str) -> None:
+    def toggle(self, path: str, tempo: float | None = None) -> None:
         waiting = self._pending is not None and self._pending[0] == path
         if waiting or (self.is_playing() and self.current_path == path):
             self.stop()
         else:
-            self.play(path)
+            self.play(path, tempo=tempo)
 
     def is_playing(self) -> bool:
         with self._lock:
             return self._buffer is not None
 
     def position(self) -> float:
+        """Where the playing loop is, in seconds of the loop as recorded (at any tempo)."""
         with self._lock:
-            return self._pos / self.rate
+            return self._pos / self.rate * self._speed
 
     def set_loop(self, loop: bool) -> None:
         self.loop = loop
@@ -364,6 +484,7 @@ class AudioPlayer(QObject):
         if (self.rate, self.channels) != before:  # loops are decoded at the device's rate
             with self._lock:
                 self._cache.clear()
+                self._stretched.clear()
                 self._hot_peaks.clear()
                 self._gains.clear()
         self.output_changed.emit(self.available)

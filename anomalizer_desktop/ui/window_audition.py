@@ -140,7 +140,8 @@ class AuditionAndFlags:
         index = self.table.currentIndex()
         if index.isValid():
             self._auditioning = True
-            self.player.toggle(self.model.path(index.row()))
+            row = index.row()
+            self.player.toggle(self.model.path(row), self.model.declared_tempo(row))
 
     def play_from(self, seconds: float) -> None:
         """Play the current loop from `seconds` (a click on its waveform)."""
@@ -148,12 +149,13 @@ class AuditionAndFlags:
         if not index.isValid():
             return
         self._auditioning = True
-        if self.player.play(self.model.path(index.row()), start=seconds):
+        row = index.row()
+        if self.player.play(self.model.path(row), seconds, self.model.declared_tempo(row)):
             self.waveform.set_position(seconds)
 
     def play_row(self, row: int) -> None:
         self._auditioning = True
-        self.player.play(self.model.path(row))
+        self.player.play(self.model.path(row), tempo=self.model.declared_tempo(row))
 
     def _play_id(self, sample_id: int) -> None:
         self.select_ids([sample_id])
@@ -180,6 +182,28 @@ class AuditionAndFlags:
     def _set_match_levels(self, on: bool) -> None:
         self.player.set_match_levels(on)
         self.settings.set("match_levels", on)
+
+    def _project_tempo(self) -> float | None:
+        """The tempo loops play at (Sync … BPM), None while they play at their own."""
+        return self.tempo_box.value() if self.sync_box.isChecked() else None
+
+    def _set_sync_tempo(self, on: bool) -> None:
+        self.settings.set("sync_tempo", on)
+        self._apply_project_tempo()
+
+    def _project_tempo_edited(self, tempo: float) -> None:
+        self.settings.set("project_tempo", tempo)
+        if self.sync_box.isChecked():
+            self._tempo_timer.start()  # not a stretch per step of the arrows
+
+    def _apply_project_tempo(self) -> None:
+        """Loops play at the tempo now set (the one playing goes on at it from where it
+        is), and the waveform's title says at what tempo the current one plays."""
+        self.player.set_project_tempo(self._project_tempo())
+        index = self.table.currentIndex()
+        if index.isValid():
+            row = index.row()
+            self._show_waveform(self.model.path(row), self.model.duration(row))
 
     def _set_volume(self, value: int) -> None:
         self.player.set_volume(value / 100)
@@ -313,6 +337,16 @@ class AuditionAndFlags:
         self.act_loop.setChecked(self.loop_box.isChecked())
         self.act_loop.toggled.connect(self.loop_box.setChecked)
         self.loop_box.toggled.connect(self.act_loop.setChecked)
+        self.act_sync_tempo = action(
+            "Sync to project tempo",
+            lambda: None,
+            None,
+            "Play loops that declare a tempo at the tempo beside Sync, their pitch kept",
+        )
+        self.act_sync_tempo.setCheckable(True)
+        self.act_sync_tempo.setChecked(self.sync_box.isChecked())
+        self.act_sync_tempo.toggled.connect(self.sync_box.setChecked)
+        self.sync_box.toggled.connect(self.act_sync_tempo.setChecked)
         self.act_next_after_flag = action(
             "Next after flag",
             lambda: None,
@@ -353,6 +387,7 @@ class AuditionAndFlags:
         self.loop_menu_actions = [
             self.act_play,
             self.act_loop,
+            self.act_sync_tempo,
             None,
             self.act_flag_typical,
             self.act_flag_unusual,
@@ -370,7 +405,7 @@ class AuditionAndFlags:
             self.act_export_selection,
         ]
         #: settings of the player and the keys, not something done to the selected loops
-        self.loop_menu_settings = (self.act_loop, self.act_next_after_flag)
+        self.loop_menu_settings = (self.act_loop, self.act_sync_tempo, self.act_next_after_flag)
         menu = self.menuBar().addMenu("L&oop")
         _fill(menu, self.loop_menu_actions)
         self.enable_loop_actions()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDockWidget,
+    QDoubleSpinBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anomalizer_desktop.core.audio.tempo_sync import HIGHEST, LOWEST
 from anomalizer_desktop.ui.library_model import COLUMN_INDEX
 from anomalizer_desktop.ui.plain_text import plain_label, tip
 from anomalizer_desktop.ui.table_layout import TableLayout
@@ -191,10 +193,25 @@ class WindowBuilder:
             " lowered, no peak over -1 dBFS), so each is judged by its sound, not its level"
         )
         self.match_levels_box.setChecked(self.settings.get("match_levels"))
+        sync_tip = (
+            "Play loops that declare a tempo (the BPM column) at this tempo, their pitch kept:"
+            " hear them as they would sit in your project. One at about half or double it"
+            " plays as half or double time; one that declares no tempo plays as it is"
+        )
+        self.sync_box = QCheckBox("Sync")
+        self.sync_box.setToolTip(sync_tip)
+        self.sync_box.setChecked(self.settings.get("sync_tempo"))
+        self.tempo_box = QDoubleSpinBox()
+        self.tempo_box.setRange(LOWEST, HIGHEST)
+        self.tempo_box.setDecimals(1)
+        self.tempo_box.setSuffix(" BPM")
+        self.tempo_box.setKeyboardTracking(False)  # the tempo changes once typing is done
+        self.tempo_box.setValue(self.settings.get("project_tempo"))
+        self.tempo_box.setToolTip(sync_tip)
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setRange(0, 100)
         self.volume.setValue(round(self.settings.get("volume") * 100))
-        self.volume.setFixedWidth(120)
+        self.volume.setFixedWidth(90)
         transport = QHBoxLayout()
         for widget in (
             self.play_button,
@@ -202,6 +219,8 @@ class WindowBuilder:
             self.autoplay_box,
             self.next_after_flag_box,
             self.match_levels_box,
+            self.sync_box,
+            self.tempo_box,
             QLabel("Volume"),
             self.volume,
         ):

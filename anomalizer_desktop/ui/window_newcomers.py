@@ -14,6 +14,7 @@ import os
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QFileDialog
 
+from anomalizer_desktop.core.loop_names import declared
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.closing import unless_closed
@@ -155,4 +156,4 @@ class TryNewcomers:
 
     def _play_newcomer(self, path: str) -> None:
         self._auditioning = True
-        self.player.play(path)
+        self.player.play(path, tempo=declared(path, None, None).tempo)  # by its name

@@ -461,6 +461,18 @@ def test_bench_scan_times_a_first_scan_a_rescan_and_the_hash_upgrade(capsys, loo
     assert "first scan" in text and "12 new" in text and "12 unchanged" in text
 
 
+def test_bench_stretch_times_loops_and_measures_the_hits(capsys, loop_folder):
+    """Sync … BPM's stretch: time per second of audio on the folder's loops, and on a
+    made-up beat each speed's hits land within a few ms with far less ahead of them."""
+    code, report = run(capsys, "bench", "stretch", "--json", "--corpus", str(loop_folder))
+    assert code == 0
+    assert report["loops"] == 12 and report["audio_s"] > 0  # the broken files are passed by
+    assert 0 < report["ms_per_audio_second_median"] <= report["ms_per_audio_second_max"]
+    for speed in ("0.8", "0.9375", "1.1", "1.25"):
+        assert report[f"hits_at_{speed}x_late_ms_max"] < 5
+        assert report[f"hits_at_{speed}x_pre_echo_db"] < -10
+
+
 def test_forget_missing_removes_only_vanished_loops_and_their_data(capsys, lib, loop_folder):
     run(capsys, "--library", lib, "scan", str(loop_folder), "--json")
     gone, kept = loop_folder / "noise.wav", loop_folder / "drums" / "drum_00.wav"

@@ -1215,7 +1215,9 @@ def test_clicking_the_waveform_plays_the_loop_from_there(qtbot, window, monkeypa
     qtbot.waitUntil(lambda: window.waveform.duration > 0, timeout=5000)
     assert window.waveform.duration == pytest.approx(2.0, abs=0.01)
     played = []
-    monkeypatch.setattr(window.player, "play", lambda path, start=0.0: played.append((path, start)))
+    monkeypatch.setattr(
+        window.player, "play", lambda path, start=0.0, tempo=None: played.append((path, start))
+    )
     box = window.waveform.getPlotItem().vb
     point = window.waveform.mapFromScene(box.mapViewToScene(QPointF(1.5, 0.0)))
     with qtbot.waitSignal(window.waveform.seek_requested, timeout=2000) as seek:
@@ -1534,7 +1536,9 @@ def test_ctrl_f_finds_and_escape_gives_the_rows_back(qtbot, window):
 
 def test_the_selected_loop_stays_selected_through_filters(qtbot, window, monkeypatch):
     played = []
-    monkeypatch.setattr(window.player, "play", lambda path, start=0.0: played.append(path))
+    monkeypatch.setattr(
+        window.player, "play", lambda path, start=0.0, tempo=None: played.append(path)
+    )
     window._auditioning = True  # the user has been auditioning: moving plays
     window.filter_text.setText("tone_b")
     window.table.selectRow(0)
@@ -2298,7 +2302,7 @@ def test_next_after_flag_goes_on_to_the_loop_below_and_plays_it(qtbot, window, m
     loop and the one below is selected (and played, with Auto-play). Several loops flagged
     at once, or the last loop, stay where they are. The choice is kept for the next start."""
     played = []
-    monkeypatch.setattr(window.player, "play", lambda path: played.append(path))
+    monkeypatch.setattr(window.player, "play", lambda path, tempo=None: played.append(path))
     assert not window.next_after_flag_box.isChecked()  # off until asked for
     window.table.setFocus()
     window.table.selectRow(2)
@@ -2645,7 +2649,9 @@ def test_b_goes_back_to_the_loop_before_and_again_returns(qtbot, window, monkeyp
     """An A/B of two loops wherever they sit: B selects the loop that was current before (the
     filters making way), plays it while auditioning with Auto-play on, and B again returns."""
     played = []
-    monkeypatch.setattr(window.player, "play", lambda path, start=0.0: played.append(path))
+    monkeypatch.setattr(
+        window.player, "play", lambda path, start=0.0, tempo=None: played.append(path)
+    )
     window.table.setFocus()
     window.table.selectRow(0)
     qtbot.keyClick(window.table, Qt.Key.Key_B)
@@ -2733,5 +2739,91 @@ def test_k_shows_the_loops_in_keys_that_mix_and_k_again_every_key(qtbot, tmp_pat
     assert win.filter_text.text() == ""
     assert "Kick.wav declares no key" in win.statusBar().currentMessage()
     assert win.act_key_mix in win.loop_menu_actions
+    win.runner.cancel_all()
+    win.store.close()
+
+
+def test_a_loop_plays_at_the_project_tempo_in_its_own_seconds(qtbot, tmp_path):
+    """Sync 100 BPM: a 120 BPM loop plays stretched to 120/100 of its length, starting
+    where it is asked in its own seconds; a loop that declares no tempo plays as it is; a new
+    tempo while one plays goes on at it from the same place."""
+    import audiogen
+
+    from anomalizer_desktop.core.audio.time_stretch import stretch
+    from anomalizer_desktop.ui.player import AudioPlayer
+
+    path = str(audiogen.write(tmp_path / "beat.wav", audiogen.drum_loop(seconds=2.0, bpm=120)))
+    player = AudioPlayer(device="none")
+    player.available, player.rate, player.channels = True, audiogen.SR, 1
+    player.set_volume(1.0)
+    player.set_project_tempo(100.0)
+    assert player.play(path, start=0.5, tempo=120.0)
+    qtbot.waitUntil(player.is_playing, timeout=5000)
+    speed = 100.0 / 120.0
+    stretched = player.cached_stretch(path, speed)
+    original = player.cached(path)
+    assert len(stretched) == round(len(original) / speed)
+    np.testing.assert_array_equal(stretched, stretch(original, speed, audiogen.SR))
+    assert player.position() == pytest.approx(0.5, abs=1e-3)  # the loop's own seconds
+    block = np.zeros((256, 1), dtype=np.float32)
+    player._callback(block, 256, None, None)
+    offset = int(0.5 / speed * audiogen.SR)
+    np.testing.assert_allclose(block[:, 0], stretched[offset : offset + 256, 0], atol=1e-6)
+    at = player.position()
+    player.set_project_tempo(None)  # sync off while it plays: on as it is, from there
+    qtbot.waitUntil(lambda: player._speed == 1.0, timeout=5000)
+    assert player.position() == pytest.approx(at, abs=1e-3)
+    player.set_project_tempo(100.0)
+    assert player.play(path, tempo=None)  # declares no tempo: as it is
+    assert player._speed == 1.0 and player.is_playing()
+    other = str(audiogen.write(tmp_path / "other.wav", audiogen.drum_loop(seconds=1.0, seed=3)))
+    assert player.play(other, tempo=120.0)  # waits for its stretch...
+    player.set_project_tempo(None)  # ...but sync went off meanwhile: it starts as it is
+    qtbot.waitUntil(lambda: player.current_path == other, timeout=5000)
+    qtbot.wait(300)  # the stretch asked for first arrives, and is not played
+    assert player._speed == 1.0 and player.current_path == other
+    long = str(audiogen.write(tmp_path / "long.wav", audiogen.drum_loop(seconds=60.0, seed=4)))
+    player.set_project_tempo(100.0)
+    assert player.play(long, tempo=120.0)  # a minute to stretch (about a second)...
+    assert player.play(other, tempo=None)  # ...but the user moved on at once: given up
+    qtbot.wait(1500)
+    assert player.cached_stretch(long, speed) is None and player.current_path == other
+    player.close()
+
+
+def test_sync_to_a_tempo_from_the_transport_row(qtbot, tmp_path, settings):
+    """The Sync box and its tempo set the player's tempo (the tempo once the arrows rest),
+    are kept for the next start, show in the Loop menu, and the waveform's title says at
+    what tempo the current loop plays."""
+    from anomalizer_desktop.ui.main_window import MainWindow
+    from anomalizer_desktop.ui.player import AudioPlayer
+    from anomalizer_desktop.ui.workers import JobRunner
+
+    root = tmp_path / "tempo"
+    audiogen.write(root / "Beat 120 BPM.wav", audiogen.drum_loop(seconds=2.0, bpm=120))
+    path = tmp_path / "tempo.sqlite"
+    with Store(path) as store:
+        run_job(scan(store, [str(root)]))
+    win = MainWindow(Store(path), settings, JobRunner(str(path)), AudioPlayer(device="none"))
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: win.model.rowCount() == 1, timeout=20_000)
+    assert win.player.project_tempo is None and not win.act_sync_tempo.isChecked()
+    win.table.selectRow(0)
+    qtbot.waitUntil(lambda: "120 BPM" in win.waveform.title.toPlainText(), timeout=5000)
+    assert "plays at 100 BPM" not in win.waveform.title.toPlainText()
+    win.tempo_box.setValue(100.0)
+    win.sync_box.setChecked(True)
+    assert win.player.project_tempo == 100.0 and win.act_sync_tempo.isChecked()
+    qtbot.waitUntil(lambda: "plays at 100 BPM" in win.waveform.title.toPlainText(), timeout=5000)
+    win.tempo_box.setValue(240.0)  # twice 120: as it is, as half time
+    qtbot.waitUntil(lambda: win.player.project_tempo == 240.0, timeout=5000)
+    assert win.player.speed_for(win.model.declared_tempo(0)) == 1.0
+    qtbot.waitUntil(
+        lambda: "plays at 240 BPM as half time" in win.waveform.title.toPlainText(), timeout=5000
+    )
+    assert settings.get("sync_tempo") is True and settings.get("project_tempo") == 240.0
+    win.act_sync_tempo.trigger()  # the Loop menu turns it off
+    assert not win.sync_box.isChecked() and win.player.project_tempo is None
+    assert settings.get("sync_tempo") is False
     win.runner.cancel_all()
     win.store.close()

@@ -133,12 +133,14 @@ class WaveformView(pg.PlotWidget):
         tags: str = "",
         file_peak: float | None = None,
         tempo: float | None = None,
+        plays_at: str = "",
     ) -> None:
         """Draw `samples` scaled to their peak; the title gets the real peak level and length
         (`whole`: the file's length, when `samples` are only its start), then `tags` (the
         tempo and key the loop declares, "128 BPM · F#m"). `file_peak`: the file's own peak
         where `samples` were scaled (a float file over full scale, turned down to play).
-        `tempo`: the BPM the loop declares; its beats and bars are drawn behind the wave."""
+        `tempo`: the BPM the loop declares; its beats and bars are drawn behind the wave.
+        `plays_at`: the tempo it plays at, last ("plays at 120 BPM"; Sync … BPM)."""
         times, lows, highs = envelope(samples, rate)
         peak = max(float(np.abs(lows).max(initial=0.0)), float(np.abs(highs).max(initial=0.0)))
         gain = 1.0 / peak if peak > SILENT_PEAK else 1.0
@@ -151,7 +153,7 @@ class WaveformView(pg.PlotWidget):
         self.playhead.setPos(0)
         level = describe_level(peak, duration, whole)
         length = bars_text(tempo, whole or duration)
-        tags = " \u00b7 ".join(part for part in (tags, length) if part)
+        tags = " \u00b7 ".join(part for part in (tags, length, plays_at) if part)
         self._set_title(title, f"{level} \u00b7 {tags}" if tags else level)
         self.duration = float(duration)
         gridded = self._show_grid(tempo, duration)
