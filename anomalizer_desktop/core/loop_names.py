@@ -158,6 +158,16 @@ def _spelled(note: str, accidental: str | None, minor: bool) -> str:
     return (_MINOR_NAMES if minor else _MAJOR_NAMES)[pitch]
 
 
+def key_pitch(key: str) -> tuple[int, bool]:
+    """A key in the Key column's spelling ("F#m", "Eb") as (its root's pitch class, C = 0;
+    whether it is minor); ValueError for anything else."""
+    if key in _MINOR_NAMES:
+        return _MINOR_NAMES.index(key), True
+    if key in _MAJOR_NAMES:
+        return _MAJOR_NAMES.index(key), False
+    raise ValueError(f"not a key: {key!r}")
+
+
 def key_rank(key: str | None) -> float:
     """The Key column's sort key: round the scale from C, majors before minors; NaN for none."""
     return float(KEY_ORDER.index(key)) if key in KEY_ORDER else float("nan")

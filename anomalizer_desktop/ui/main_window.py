@@ -196,10 +196,10 @@ class MainWindow(
         self.player.set_match_levels(self.match_levels_box.isChecked())
         #: a new project tempo takes effect once the arrows or the wheel rest a moment
         self._tempo_timer = QTimer(self, singleShot=True, interval=250)
-        self._tempo_timer.timeout.connect(self._apply_project_tempo)
+        self._tempo_timer.timeout.connect(self._apply_project)
         self.sync_box.toggled.connect(self._set_sync_tempo)
-        self.tempo_box.valueChanged.connect(self._project_tempo_edited)
-        self.player.set_project_tempo(self._project_tempo())
+        self.project_sync.changed.connect(self._project_edited)
+        self.player.set_project(*self.project_sync.project())
         self.volume.valueChanged.connect(self._set_volume)
         self.player.set_loop(self.loop_box.isChecked())
         self.player.set_volume(self.volume.value() / 100)
@@ -445,10 +445,11 @@ class MainWindow(
         self.player.preload(
             [self.model.path(r) for r in neighbours],
             [self.model.declared_tempo(r) for r in neighbours],
+            [self.model.declared_key(r) for r in neighbours],
         )
         if self.autoplay_box.isChecked() and self._auditioning and not restored:
             # not when a filter only gave the loop back
-            self.player.play(path, tempo=self.model.declared_tempo(row))
+            self.player.play(path, 0.0, *self.declared(row))
 
     def _show_waveform(self, path: str, seconds: float | None = None) -> None:
         """Ask for the loop's samples; `_waveform_decoded` draws them (off the GUI thread
@@ -484,7 +485,9 @@ class MainWindow(
             tags = self.model.declared_tags(index.row())
             hot = self.player.hot_peak(path)  # else the waveform reads the peak it draws
             tempo = self.model.declared_tempo(index.row())
-            plays_at = tempo_sync.describe(tempo, self.player.project_tempo)
+            key = self.model.declared_key(index.row())
+            player = self.player
+            plays_at = tempo_sync.describe(tempo, player.project_tempo, key, player.project_key)
             self.waveform.show_samples(
                 result, self.player.rate, name, whole, tags, hot, tempo, plays_at
             )

@@ -12,9 +12,10 @@ freezes the window: `play` starts it once it is decoded, unless another was aske
 Without an audio device the player says so once and playing is a no-op.
 
 With a project tempo set (Sync … BPM), a loop that declares a tempo plays stretched to it,
-its pitch kept (core.audio.tempo_sync, core.audio.time_stretch): stretched on the same
-background threads, kept in a cache of their own, and positions stay in the loop's own
-seconds, so the waveform's cursor and a click on it mean the same place either way.
+its pitch kept, and with a project key, a loop that declares a key plays moved into it
+(core.audio.tempo_sync, core.audio.time_stretch): made on the same background threads, kept in
+a cache of their own, and positions stay in the loop's own seconds, so the waveform's cursor
+and a click on it mean the same place either way.
 """
 
 from __future__ import annotations
@@ -31,16 +32,19 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from anomalizer_desktop.core.audio.decode import AudioDecodeError, load_audio
 from anomalizer_desktop.core.audio.tempo_sync import sync
-from anomalizer_desktop.core.audio.time_stretch import StretchCancelled, stretch
+from anomalizer_desktop.core.audio.time_stretch import StretchCancelled, conform
 
 MAX_SECONDS = 120.0  # longest audition; longer files play their first two minutes
 BLOCK = 256
 #: the decoded loops kept beyond the newest, by size: 48 two-minute stereo files at 48 kHz
 #: would hold 2.2 GB (loops of a few seconds: a few MB)
 CACHE_BYTES = 384 << 20
-#: the loops kept stretched to the project's tempo (the current one and its neighbours, at
-#: the last tempo or two), by count and by size
+#: the loops kept at the project's tempo and key (the current one and its neighbours, at the
+#: last tempo or two), by count and by size
 STRETCHED_KEPT, STRETCHED_BYTES = 8, 192 << 20
+#: how a loop plays: (speed, semitones); as it was recorded
+Form = tuple[float, int]
+AS_RECORDED: Form = (1.0, 0)
 #: no audio block asked for in this long, while the stream runs (it asks every 5 ms, playing
 #: silence when idle): the device has gone (a USB interface unplugged, headphones off)
 SILENT_DEVICE_S = 2.0
@@ -60,8 +64,8 @@ class AudioPlayer(QObject):
     decoded = Signal(str, object)
     #: the output went away and was opened again (True) or could not be (False)
     output_changed = Signal(bool)
-    #: (path, speed, samples stretched to it) or (path, speed, why not), on the GUI thread
-    stretched = Signal(str, float, object)
+    #: (path, (speed, semitones), the samples so) or (path, form, why not), on the GUI thread
+    stretched = Signal(str, object, object)
 
     def __init__(self, device: str | int | None = None, cache_size: int = 48, parent=None) -> None:
         super().__init__(parent)
@@ -74,12 +78,14 @@ class AudioPlayer(QObject):
         #: play each loop at about the same loudness (see level_gain)
         self.match_levels = False
         self._gain = 1.0  # the playing loop's, when levels are matched
-        #: the project's tempo loops play at (Sync … BPM); None: each at its own
+        #: the project's tempo and key loops play at (Sync … BPM); None: each at its own
         self.project_tempo: float | None = None
-        self._speed = 1.0  # how many times as fast the playing loop plays
-        self._current_tempo: float | None = None  # the tempo the playing loop declares
-        #: loops stretched to a speed, by (path, speed)
-        self._stretched: OrderedDict[tuple[str, float], np.ndarray] = OrderedDict()
+        self.project_key: str | None = None
+        self._form: Form = AS_RECORDED  # (speed, semitones) of the playing loop
+        #: the tempo and key the playing loop declares
+        self._declared: tuple[float | None, str | None] = (None, None)
+        #: loops at a (speed, semitones), by (path, speed, semitones)
+        self._stretched: OrderedDict[tuple[str, float, int], np.ndarray] = OrderedDict()
         self.current_path: str | None = None
         self.last_latency_ms: float | None = None
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -96,9 +102,9 @@ class AudioPlayer(QObject):
         self._fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode-now")
         self._wanted: str | None = None  # the loop the window waits for; older asks are dropped
         self._in_flight: set[str] = set()  # asked for and not yet delivered: not asked again
-        #: play this (path, start, speed) once it is decoded (and stretched); a start of None
-        #: is where the same loop is playing by then (a new tempo while it plays)
-        self._pending: tuple[str, float | None, float] | None = None
+        #: play this (path, start, (speed, semitones)) once it is decoded (and stretched); a
+        #: start of None is where the same loop is playing by then (a new tempo while it plays)
+        self._pending: tuple[str, float | None, Form] | None = None
         self._stream = None
         self._device = device
         self._last_block = time.monotonic()  # when the stream last asked for audio
@@ -214,50 +220,59 @@ class AudioPlayer(QObject):
         with self._lock:
             return self._hot_peaks.get(path)
 
-    def preload(self, paths: list[str], tempos: list[float | None] | None = None) -> None:
+    def preload(
+        self,
+        paths: list[str],
+        tempos: list[float | None] | None = None,
+        keys: list[str | None] | None = None,
+    ) -> None:
         """Decode these loops in the background (the neighbours of the selection), and stretch
-        them to the project's tempo where they declare one (`tempos`, in their order)."""
-        for path, tempo in zip(paths, tempos or [None] * len(paths), strict=True):
+        them to the project's tempo and key where they declare one (`tempos` and `keys`, in
+        their order)."""
+        tempos = tempos or [None] * len(paths)
+        for path, tempo, key in zip(paths, tempos, keys or [None] * len(paths), strict=True):
             if not path:
                 continue
-            speed = self.speed_for(tempo)
-            if speed != 1.0 and self.cached_stretch(path, speed) is None:
-                self._decoder.submit(self._quiet_stretch, path, speed)
-            elif speed == 1.0 and self.cached(path) is None:
+            form = self.form_for(tempo, key)
+            if form != AS_RECORDED and self.cached_stretch(path, form) is None:
+                self._decoder.submit(self._quiet_stretch, path, form)
+            elif form == AS_RECORDED and self.cached(path) is None:
                 self._decoder.submit(self._quiet_decode, path)
 
     def _quiet_decode(self, path: str) -> None:
         with contextlib.suppress(AudioDecodeError, OSError):  # reported when actually played
             self.decode(path)
 
-    def _quiet_stretch(self, path: str, speed: float) -> None:
+    def _quiet_stretch(self, path: str, form: Form) -> None:
         with contextlib.suppress(AudioDecodeError, OSError):
-            self.stretch(path, speed)
+            self.stretch(path, form)
 
     # ------------------------------------------------------------------ the project's tempo
-    def speed_for(self, tempo: float | None) -> float:
-        """How many times as fast a loop that declares `tempo` plays now (1.0: as it is)."""
-        return sync(tempo, self.project_tempo).speed
+    def form_for(self, tempo: float | None, key: str | None = None) -> Form:
+        """(speed, semitones) a loop that declares `tempo` and `key` plays at now (AS_RECORDED:
+        as it is)."""
+        chosen = sync(tempo, self.project_tempo, key, self.project_key)
+        return (chosen.speed, chosen.semitones)
 
-    def cached_stretch(self, path: str, speed: float) -> np.ndarray | None:
+    def cached_stretch(self, path: str, form: Form) -> np.ndarray | None:
         with self._lock:
-            samples = self._stretched.get((path, speed))
+            samples = self._stretched.get((path, *form))
             if samples is not None:
-                self._stretched.move_to_end((path, speed))
+                self._stretched.move_to_end((path, *form))
             return samples
 
     def stretch(
-        self, path: str, speed: float, cancelled: Callable[[], bool] = lambda: False
+        self, path: str, form: Form, cancelled: Callable[[], bool] = lambda: False
     ) -> np.ndarray:
-        """The loop at the device rate, `speed` times as fast at the same pitch, from the
-        cache or made now (30-40 ms per second of stereo audio on one core; StretchCancelled
-        once `cancelled` says so)."""
-        done = self.cached_stretch(path, speed)
+        """The loop at the device rate, at (speed, semitones), from the cache or made now
+        (30-40 ms per second of stereo audio on one core; StretchCancelled once `cancelled`
+        says so)."""
+        done = self.cached_stretch(path, form)
         if done is not None:
             return done
-        samples = stretch(self.decode(path), speed, self.rate, cancelled)
+        samples = conform(self.decode(path), *form, self.rate, cancelled)
         with self._lock:
-            self._stretched[(path, speed)] = samples
+            self._stretched[(path, *form)] = samples
             kept = sum(loop.nbytes for loop in self._stretched.values())
             while len(self._stretched) > 1 and (
                 len(self._stretched) > STRETCHED_KEPT or kept > STRETCHED_BYTES
@@ -265,47 +280,47 @@ class AudioPlayer(QObject):
                 kept -= self._stretched.popitem(last=False)[1].nbytes
         return samples
 
-    def _stretch_for_play(self, path: str, speed: float) -> None:
+    def _stretch_for_play(self, path: str, form: Form) -> None:
         """On the fetching thread: stretch the loop `play` waits for, unless the wait is over
-        (another loop or another tempo asked for since)."""
+        (another loop, tempo or key asked for since)."""
 
         def given_up() -> bool:
             pending = self._pending
-            return pending is None or (pending[0], pending[2]) != (path, speed)
+            return pending is None or (pending[0], pending[2]) != (path, form)
 
         if given_up():
             return
         try:
-            samples = self.stretch(path, speed, given_up)
+            samples = self.stretch(path, form, given_up)
         except StretchCancelled:  # another loop or tempo was asked for meanwhile
             return
         except (AudioDecodeError, OSError) as error:
-            self.stretched.emit(path, speed, str(getattr(error, "message", error)))
+            self.stretched.emit(path, form, str(getattr(error, "message", error)))
         else:
-            self.stretched.emit(path, speed, samples)
+            self.stretched.emit(path, form, samples)
 
-    def _on_stretched(self, path: str, speed: float, result) -> None:
+    def _on_stretched(self, path: str, form: Form, result) -> None:
         """Start the stretched loop `play` was waiting for (on the GUI thread)."""
         pending = self._pending
-        if pending is None or (pending[0], pending[2]) != (path, speed):
+        if pending is None or (pending[0], pending[2]) != (path, form):
             return
         self._pending = None
         if isinstance(result, str):
             self.message.emit(f"Cannot play {path}: {result}")
             return
-        self._start(path, result, pending[1], speed)
+        self._start(path, result, pending[1], form)
 
-    def set_project_tempo(self, tempo: float | None) -> None:
-        """Play loops at `tempo` (None: each at its own) from now on; the loop playing goes on
-        at the new tempo from where it is, once it is stretched."""
-        self.project_tempo = tempo
-        speed = self.speed_for(self._current_tempo)
+    def set_project(self, tempo: float | None, key: str | None = None) -> None:
+        """Play loops at `tempo` and in `key` (None: each at its own) from now on; the loop
+        playing goes on at them from where it is, once it is stretched."""
+        self.project_tempo, self.project_key = tempo, key
+        form = self.form_for(*self._declared)
         if self._pending is not None:  # a loop waiting to start starts at the new tempo
             path, start, waited_for = self._pending
-            if speed != waited_for:
-                self.play(path, start, self._current_tempo)
-        elif self.is_playing() and self.current_path is not None and speed != self._speed:
-            self.play(self.current_path, None, self._current_tempo)
+            if form != waited_for:
+                self.play(path, start, *self._declared)
+        elif self.is_playing() and self.current_path is not None and form != self._form:
+            self.play(self.current_path, None, *self._declared)
 
     def cached(self, path: str) -> np.ndarray | None:
         """The decoded loop if it is in the cache (and now its most recent entry), else None."""
@@ -347,42 +362,51 @@ class AudioPlayer(QObject):
     def _on_decoded(self, path: str, result) -> None:
         """Start the loop `play` was waiting for (on the GUI thread)."""
         pending = self._pending
-        if pending is None or pending[0] != path or pending[2] != 1.0:
+        if pending is None or pending[0] != path or pending[2] != AS_RECORDED:
             return
         self._pending = None
         if isinstance(result, str):
             self.message.emit(f"Cannot play {path}: {result}")
             return
-        self._start(path, result, pending[1], 1.0)
+        self._start(path, result, pending[1])
 
     # ------------------------------------------------------------------ transport
-    def play(self, path: str, start: float | None = 0.0, tempo: float | None = None) -> bool:
+    def play(
+        self,
+        path: str,
+        start: float | None = 0.0,
+        tempo: float | None = None,
+        key: str | None = None,
+    ) -> bool:
         """Play `path` from `start` seconds of it (the beginning when that is past its end;
-        None: where it is playing now), at the project's tempo where it declares a `tempo`:
-        at once when it is decoded (and stretched), else as soon as it is (`fetch`). False
-        (with a message) when there is no audio output."""
+        None: where it is playing now), at the project's tempo and in its key where it
+        declares a `tempo` and a `key`: at once when it is decoded (and stretched), else as
+        soon as it is (`fetch`). False (with a message) when there is no audio output."""
         if not self.available:
             self.message.emit(self.problem)
             return False
-        self._current_tempo = tempo
-        speed = self.speed_for(tempo)
-        samples = self.cached(path) if speed == 1.0 else self.cached_stretch(path, speed)
+        self._declared = (tempo, key)
+        form = self.form_for(tempo, key)
+        as_recorded = form == AS_RECORDED
+        samples = self.cached(path) if as_recorded else self.cached_stretch(path, form)
         if samples is None:
-            self._pending = (path, start, speed)
-            if speed == 1.0:
+            self._pending = (path, start, form)
+            if as_recorded:
                 self.fetch(path)
             else:
                 self._wanted = path  # a decode asked for before this one is not needed now
-                self._fetcher.submit(self._stretch_for_play, path, speed)
+                self._fetcher.submit(self._stretch_for_play, path, form)
             return True
-        self._start(path, samples, start, speed)
+        self._start(path, samples, start, form)
         return True
 
     def _start(
-        self, path: str, samples: np.ndarray, start: float | None, speed: float = 1.0
+        self, path: str, samples: np.ndarray, start: float | None, form: Form = AS_RECORDED
     ) -> None:
-        """Play `samples` (the loop at `speed`) from `start` seconds of the loop as recorded;
-        None: from where the same loop is playing now (a new tempo), else the top."""
+        """Play `samples` (the loop at `form`: speed, semitones) from `start` seconds of the
+        loop as recorded; None: from where the same loop is playing now (a new tempo), else
+        the top."""
+        speed = form[0]
         self._pending = None
         if start is None:
             start = self.position() if self.is_playing() and self.current_path == path else 0.0
@@ -390,7 +414,7 @@ class AudioPlayer(QObject):
         with self._lock:
             self._requested_at = time.perf_counter()
             self._buffer, self._pos = samples, offset if offset < len(samples) else 0
-            self._speed = speed
+            self._form = form
             self._gain = self._gains.get(path, 1.0) if self.match_levels else 1.0
         self.current_path = path
         self._timer.start()
@@ -401,12 +425,12 @@ class AudioPlayer(QObject):
             self._buffer, self._pos = None, 0
         self._tick()
 
-    def toggle(self, path: str, tempo: float | None = None) -> None:
+    def toggle(self, path: str, tempo: float | None = None, key: str | None = None) -> None:
         waiting = self._pending is not None and self._pending[0] == path
         if waiting or (self.is_playing() and self.current_path == path):
             self.stop()
         else:
-            self.play(path, tempo=tempo)
+            self.play(path, tempo=tempo, key=key)
 
     def is_playing(self) -> bool:
         with self._lock:
@@ -415,7 +439,7 @@ class AudioPlayer(QObject):
     def position(self) -> float:
         """Where the playing loop is, in seconds of the loop as recorded (at any tempo)."""
         with self._lock:
-            return self._pos / self.rate * self._speed
+            return self._pos / self.rate * self._form[0]
 
     def set_loop(self, loop: bool) -> None:
         self.loop = loop

@@ -25,6 +25,7 @@ DEFAULTS = {
     "loop": False,
     "sync_tempo": False,  # loops that declare a tempo play at project_tempo (ui.player)
     "project_tempo": 120.0,
+    "project_key": "",  # "" for any key: loops keep their pitch
     "next_after_flag": False,  # T, U or 0 on one loop moves on to the next one down
     "volume": 0.8,
     "check_folders": True,  # look for new, changed, moved and gone loops when a library opens

@@ -141,7 +141,7 @@ class AuditionAndFlags:
         if index.isValid():
             self._auditioning = True
             row = index.row()
-            self.player.toggle(self.model.path(row), self.model.declared_tempo(row))
+            self.player.toggle(self.model.path(row), *self.declared(row))
 
     def play_from(self, seconds: float) -> None:
         """Play the current loop from `seconds` (a click on its waveform)."""
@@ -150,12 +150,12 @@ class AuditionAndFlags:
             return
         self._auditioning = True
         row = index.row()
-        if self.player.play(self.model.path(row), seconds, self.model.declared_tempo(row)):
+        if self.player.play(self.model.path(row), seconds, *self.declared(row)):
             self.waveform.set_position(seconds)
 
     def play_row(self, row: int) -> None:
         self._auditioning = True
-        self.player.play(self.model.path(row), tempo=self.model.declared_tempo(row))
+        self.player.play(self.model.path(row), 0.0, *self.declared(row))
 
     def _play_id(self, sample_id: int) -> None:
         self.select_ids([sample_id])
@@ -183,23 +183,25 @@ class AuditionAndFlags:
         self.player.set_match_levels(on)
         self.settings.set("match_levels", on)
 
-    def _project_tempo(self) -> float | None:
-        """The tempo loops play at (Sync … BPM), None while they play at their own."""
-        return self.tempo_box.value() if self.sync_box.isChecked() else None
+    def declared(self, row: int) -> tuple[float | None, str | None]:
+        """The tempo and key the loop in `row` declares (the BPM and Key columns), which
+        Sync plays it at the project's by."""
+        return self.model.declared_tempo(row), self.model.declared_key(row)
 
     def _set_sync_tempo(self, on: bool) -> None:
         self.settings.set("sync_tempo", on)
-        self._apply_project_tempo()
+        self._apply_project()
 
-    def _project_tempo_edited(self, tempo: float) -> None:
-        self.settings.set("project_tempo", tempo)
+    def _project_edited(self) -> None:
+        self.settings.set("project_tempo", self.project_sync.tempo())
+        self.settings.set("project_key", self.project_sync.key() or "")
         if self.sync_box.isChecked():
             self._tempo_timer.start()  # not a stretch per step of the arrows
 
-    def _apply_project_tempo(self) -> None:
-        """Loops play at the tempo now set (the one playing goes on at it from where it
-        is), and the waveform's title says at what tempo the current one plays."""
-        self.player.set_project_tempo(self._project_tempo())
+    def _apply_project(self) -> None:
+        """Loops play at the tempo and key now set (the one playing goes on at them from
+        where it is), and the waveform's title says how the current one plays."""
+        self.player.set_project(*self.project_sync.project())
         index = self.table.currentIndex()
         if index.isValid():
             row = index.row()
@@ -338,10 +340,10 @@ class AuditionAndFlags:
         self.act_loop.toggled.connect(self.loop_box.setChecked)
         self.loop_box.toggled.connect(self.act_loop.setChecked)
         self.act_sync_tempo = action(
-            "Sync to project tempo",
+            "Sync to project tempo and key",
             lambda: None,
             None,
-            "Play loops that declare a tempo at the tempo beside Sync, their pitch kept",
+            "Play loops that declare a tempo or key at the tempo and key beside Sync",
         )
         self.act_sync_tempo.setCheckable(True)
         self.act_sync_tempo.setChecked(self.sync_box.isChecked())

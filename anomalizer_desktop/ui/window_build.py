@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDockWidget,
-    QDoubleSpinBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -26,7 +25,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anomalizer_desktop.core.audio.tempo_sync import HIGHEST, LOWEST
 from anomalizer_desktop.ui.library_model import COLUMN_INDEX
 from anomalizer_desktop.ui.plain_text import plain_label, tip
 from anomalizer_desktop.ui.table_layout import TableLayout
@@ -36,6 +34,7 @@ from anomalizer_desktop.ui.widgets.explain_panel import ExplainPanel
 from anomalizer_desktop.ui.widgets.job_status import JobStatus
 from anomalizer_desktop.ui.widgets.key_hints import KeyHints
 from anomalizer_desktop.ui.widgets.problems_panel import ProblemsPanel
+from anomalizer_desktop.ui.widgets.project_sync import ProjectSync
 from anomalizer_desktop.ui.widgets.scatter_map import ScatterMap
 from anomalizer_desktop.ui.widgets.stale_banner import StaleScoresBanner
 from anomalizer_desktop.ui.widgets.waveform import WaveformView
@@ -193,21 +192,13 @@ class WindowBuilder:
             " lowered, no peak over -1 dBFS), so each is judged by its sound, not its level"
         )
         self.match_levels_box.setChecked(self.settings.get("match_levels"))
-        sync_tip = (
-            "Play loops that declare a tempo (the BPM column) at this tempo, their pitch kept:"
-            " hear them as they would sit in your project. One at about half or double it"
-            " plays as half or double time; one that declares no tempo plays as it is"
+        self.project_sync = ProjectSync(
+            self.settings.get("sync_tempo"),
+            self.settings.get("project_tempo"),
+            self.settings.get("project_key"),
         )
-        self.sync_box = QCheckBox("Sync")
-        self.sync_box.setToolTip(sync_tip)
-        self.sync_box.setChecked(self.settings.get("sync_tempo"))
-        self.tempo_box = QDoubleSpinBox()
-        self.tempo_box.setRange(LOWEST, HIGHEST)
-        self.tempo_box.setDecimals(1)
-        self.tempo_box.setSuffix(" BPM")
-        self.tempo_box.setKeyboardTracking(False)  # the tempo changes once typing is done
-        self.tempo_box.setValue(self.settings.get("project_tempo"))
-        self.tempo_box.setToolTip(sync_tip)
+        self.sync_box = self.project_sync.sync_box
+        self.tempo_box, self.key_box = self.project_sync.tempo_box, self.project_sync.key_box
         self.volume = QSlider(Qt.Orientation.Horizontal)
         self.volume.setRange(0, 100)
         self.volume.setValue(round(self.settings.get("volume") * 100))
@@ -219,8 +210,7 @@ class WindowBuilder:
             self.autoplay_box,
             self.next_after_flag_box,
             self.match_levels_box,
-            self.sync_box,
-            self.tempo_box,
+            self.project_sync,
             QLabel("Volume"),
             self.volume,
         ):

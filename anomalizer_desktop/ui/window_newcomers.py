@@ -156,4 +156,5 @@ class TryNewcomers:
 
     def _play_newcomer(self, path: str) -> None:
         self._auditioning = True
-        self.player.play(path, tempo=declared(path, None, None).tempo)  # by its name
+        says = declared(path, None, None)  # by its name
+        self.player.play(path, 0.0, says.tempo, says.key)

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from audiogen import SR, drum_loop, tone
 
-from anomalizer_desktop.core.audio.tempo_sync import AS_IT_IS, describe, sync
-from anomalizer_desktop.core.audio.time_stretch import StretchCancelled, stretch
+from anomalizer_desktop.core.audio.tempo_sync import AS_IT_IS, describe, key_shift, sync
+from anomalizer_desktop.core.audio.time_stretch import StretchCancelled, conform, stretch
 
 
 def _dominant_hz(y: np.ndarray, rate: int) -> float:
@@ -146,3 +146,53 @@ def test_a_loop_without_a_tempo_or_no_project_tempo_plays_as_it_is():
     assert describe(128.0, 120.0) == "plays at 120 BPM"
     assert describe(70.0, 140.0) == "plays at 140 BPM as half time"
     assert describe(95.5, 87.5) == "plays at 87.5 BPM"
+
+
+@pytest.mark.parametrize(
+    ("loop", "project", "semitones"),
+    [
+        ("Am", "C", 0),  # the relative minor: the same notes
+        ("C", "Am", 0),
+        ("Am", "Am", 0),
+        ("Em", "C", 5),  # to Am, C's relative minor: up 5 rather than down 7
+        ("F#m", "Am", 3),
+        ("G", "C", 5),
+        ("D", "C", -2),
+        ("C", "F#", -6),  # a tritone goes down
+        ("Bbm", "Db", 0),
+        (None, "C", 0),
+        ("Am", None, 0),
+    ],
+)
+def test_a_loop_moves_by_the_fewest_semitones_into_the_key_or_its_relative(
+    loop, project, semitones
+):
+    assert key_shift(loop, project) == semitones
+
+
+def test_tempo_and_key_together_and_what_the_title_says():
+    chosen = sync(120.0, 100.0, "Am", "Bm")
+    assert chosen.speed == pytest.approx(100 / 120) and chosen.semitones == 2
+    assert sync(None, 100.0, "Am", "Bm") == (1.0, "", 2)  # no tempo: the key alone
+    assert sync(None, 100.0, "Am", "Bm").as_recorded is False
+    assert sync(None, 100.0, None, "Bm").as_recorded is True
+    assert describe(120.0, 100.0, "Am", "Bm") == "plays at 100 BPM, 2 semitones up"
+    assert describe(120.0, 100.0, "Am", "C") == "plays at 100 BPM, in key"
+    assert describe(None, 100.0, "D", "C") == "plays 2 semitones down"
+    assert describe(None, 100.0, "G", "Ab") == "plays 1 semitone up"
+    assert describe(None, 100.0, None, "C") == ""
+
+
+@pytest.mark.parametrize(("speed", "semitones"), [(1.0, 2), (1.0, -5), (0.9, 3), (1.2, -1)])
+def test_a_key_change_moves_the_pitch_and_keeps_the_length(speed, semitones):
+    y = tone(440.0, seconds=2.0)
+    out = conform(y, speed, semitones, SR)
+    assert out.dtype == np.float32 and len(out) == round(len(y) / speed)
+    assert _dominant_hz(out, SR) == pytest.approx(440.0 * 2 ** (semitones / 12), rel=0.01)
+    rms = _block_rms(out)
+    assert rms.min() > 0.9 * _block_rms(y).mean()
+    wide = np.stack([y, 0.5 * y], axis=1)
+    both = conform(wide, speed, semitones, SR)
+    loud = np.abs(both[:, 0]) > 0.05
+    assert both.shape == (len(out), 2)
+    assert np.median(both[loud, 1] / both[loud, 0]) == pytest.approx(0.5, abs=0.01)

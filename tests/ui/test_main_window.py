@@ -1216,7 +1216,9 @@ def test_clicking_the_waveform_plays_the_loop_from_there(qtbot, window, monkeypa
     assert window.waveform.duration == pytest.approx(2.0, abs=0.01)
     played = []
     monkeypatch.setattr(
-        window.player, "play", lambda path, start=0.0, tempo=None: played.append((path, start))
+        window.player,
+        "play",
+        lambda path, start=0.0, tempo=None, key=None: played.append((path, start)),
     )
     box = window.waveform.getPlotItem().vb
     point = window.waveform.mapFromScene(box.mapViewToScene(QPointF(1.5, 0.0)))
@@ -1537,7 +1539,7 @@ def test_ctrl_f_finds_and_escape_gives_the_rows_back(qtbot, window):
 def test_the_selected_loop_stays_selected_through_filters(qtbot, window, monkeypatch):
     played = []
     monkeypatch.setattr(
-        window.player, "play", lambda path, start=0.0, tempo=None: played.append(path)
+        window.player, "play", lambda path, start=0.0, tempo=None, key=None: played.append(path)
     )
     window._auditioning = True  # the user has been auditioning: moving plays
     window.filter_text.setText("tone_b")
@@ -2302,7 +2304,9 @@ def test_next_after_flag_goes_on_to_the_loop_below_and_plays_it(qtbot, window, m
     loop and the one below is selected (and played, with Auto-play). Several loops flagged
     at once, or the last loop, stay where they are. The choice is kept for the next start."""
     played = []
-    monkeypatch.setattr(window.player, "play", lambda path, tempo=None: played.append(path))
+    monkeypatch.setattr(
+        window.player, "play", lambda path, start=0.0, tempo=None, key=None: played.append(path)
+    )
     assert not window.next_after_flag_box.isChecked()  # off until asked for
     window.table.setFocus()
     window.table.selectRow(2)
@@ -2650,7 +2654,7 @@ def test_b_goes_back_to_the_loop_before_and_again_returns(qtbot, window, monkeyp
     filters making way), plays it while auditioning with Auto-play on, and B again returns."""
     played = []
     monkeypatch.setattr(
-        window.player, "play", lambda path, start=0.0, tempo=None: played.append(path)
+        window.player, "play", lambda path, start=0.0, tempo=None, key=None: played.append(path)
     )
     window.table.setFocus()
     window.table.selectRow(0)
@@ -2756,11 +2760,11 @@ def test_a_loop_plays_at_the_project_tempo_in_its_own_seconds(qtbot, tmp_path):
     player = AudioPlayer(device="none")
     player.available, player.rate, player.channels = True, audiogen.SR, 1
     player.set_volume(1.0)
-    player.set_project_tempo(100.0)
+    player.set_project(100.0)
     assert player.play(path, start=0.5, tempo=120.0)
     qtbot.waitUntil(player.is_playing, timeout=5000)
     speed = 100.0 / 120.0
-    stretched = player.cached_stretch(path, speed)
+    stretched = player.cached_stretch(path, (speed, 0))
     original = player.cached(path)
     assert len(stretched) == round(len(original) / speed)
     np.testing.assert_array_equal(stretched, stretch(original, speed, audiogen.SR))
@@ -2770,24 +2774,30 @@ def test_a_loop_plays_at_the_project_tempo_in_its_own_seconds(qtbot, tmp_path):
     offset = int(0.5 / speed * audiogen.SR)
     np.testing.assert_allclose(block[:, 0], stretched[offset : offset + 256, 0], atol=1e-6)
     at = player.position()
-    player.set_project_tempo(None)  # sync off while it plays: on as it is, from there
-    qtbot.waitUntil(lambda: player._speed == 1.0, timeout=5000)
+    player.set_project(None)  # sync off while it plays: on as it is, from there
+    qtbot.waitUntil(lambda: player._form == (1.0, 0), timeout=5000)
     assert player.position() == pytest.approx(at, abs=1e-3)
-    player.set_project_tempo(100.0)
+    player.set_project(100.0)
     assert player.play(path, tempo=None)  # declares no tempo: as it is
-    assert player._speed == 1.0 and player.is_playing()
+    assert player._form == (1.0, 0) and player.is_playing()
+    player.set_project(100.0, "C")
+    assert player.play(path, 0.0, None, "D")  # no tempo, a key: down 2 semitones, same length
+    qtbot.waitUntil(lambda: player.cached_stretch(path, (1.0, -2)) is not None, timeout=5000)
+    assert len(player.cached_stretch(path, (1.0, -2))) == len(original)
+    qtbot.waitUntil(lambda: player._form == (1.0, -2), timeout=5000)
+    player.set_project(100.0)
     other = str(audiogen.write(tmp_path / "other.wav", audiogen.drum_loop(seconds=1.0, seed=3)))
     assert player.play(other, tempo=120.0)  # waits for its stretch...
-    player.set_project_tempo(None)  # ...but sync went off meanwhile: it starts as it is
+    player.set_project(None)  # ...but sync went off meanwhile: it starts as it is
     qtbot.waitUntil(lambda: player.current_path == other, timeout=5000)
     qtbot.wait(300)  # the stretch asked for first arrives, and is not played
-    assert player._speed == 1.0 and player.current_path == other
+    assert player._form == (1.0, 0) and player.current_path == other
     long = str(audiogen.write(tmp_path / "long.wav", audiogen.drum_loop(seconds=60.0, seed=4)))
-    player.set_project_tempo(100.0)
+    player.set_project(100.0)
     assert player.play(long, tempo=120.0)  # a minute to stretch (about a second)...
     assert player.play(other, tempo=None)  # ...but the user moved on at once: given up
     qtbot.wait(1500)
-    assert player.cached_stretch(long, speed) is None and player.current_path == other
+    assert player.cached_stretch(long, (speed, 0)) is None and player.current_path == other
     player.close()
 
 
@@ -2817,13 +2827,21 @@ def test_sync_to_a_tempo_from_the_transport_row(qtbot, tmp_path, settings):
     qtbot.waitUntil(lambda: "plays at 100 BPM" in win.waveform.title.toPlainText(), timeout=5000)
     win.tempo_box.setValue(240.0)  # twice 120: as it is, as half time
     qtbot.waitUntil(lambda: win.player.project_tempo == 240.0, timeout=5000)
-    assert win.player.speed_for(win.model.declared_tempo(0)) == 1.0
+    assert win.player.form_for(win.model.declared_tempo(0)) == (1.0, 0)
     qtbot.waitUntil(
         lambda: "plays at 240 BPM as half time" in win.waveform.title.toPlainText(), timeout=5000
     )
     assert settings.get("sync_tempo") is True and settings.get("project_tempo") == 240.0
+    assert win.project_sync.button.text() == "240 BPM"
+    win.key_box.setCurrentIndex(win.key_box.findData("Bm"))  # a project key: Beat declares none
+    assert settings.get("project_key") == "Bm"
+    assert win.project_sync.button.text() == "240 BPM \u00b7 Bm"
+    qtbot.waitUntil(lambda: win.player.project_key == "Bm", timeout=5000)
+    assert win.player.form_for(120.0, None) == (1.0, 0)
+    assert win.player.form_for(None, "Am") == (1.0, 2)  # a loop in Am would move up 2
     win.act_sync_tempo.trigger()  # the Loop menu turns it off
     assert not win.sync_box.isChecked() and win.player.project_tempo is None
+    assert win.player.project_key is None
     assert settings.get("sync_tempo") is False
     win.runner.cancel_all()
     win.store.close()

@@ -1,4 +1,5 @@
-"""Play a loop at another tempo without changing its pitch (auditioning at a project's tempo).
+"""Play a loop at another tempo without changing its pitch, or in another key at its tempo
+(auditioning at a project's tempo and key).
 
 A phase vocoder with identity phase locking (Laroche & Dolson 1999: each bin keeps its phase
 relative to the spectral peak it belongs to, so a note stays one note instead of a chorus of
@@ -37,6 +38,8 @@ ONSET_PER_BIN = 0.1
 ONSET_GAP_S = 0.05
 #: an onset is placed to this many samples (the block whose energy rises most)
 ATTACK_BLOCK = 64
+#: samples of the loop's other end put on each side before a pitch change resamples it
+RESAMPLE_WRAP = 4096
 #: frames analysed at once (memory: this many frames x 2 x the frame x the channels)
 CHUNK = 128
 
@@ -75,6 +78,34 @@ def stretch(
     else:
         out = _vocoded(x, speed, length, n_fft, _onsets(x, n_fft, rate), cancelled)
     return out[:, 0] if mono else out
+
+
+def conform(
+    samples: np.ndarray,
+    speed: float,
+    semitones: int,
+    rate: int,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> np.ndarray:
+    """`samples` played `speed` times as fast and `semitones` higher (lower when negative):
+    stretched by speed / the pitch ratio, then resampled by the ratio (soxr, with a stretch of
+    the loop's other end on each side so that it still comes round without a seam).
+    round(frames / speed) frames, float32, in the input's shape."""
+    if semitones == 0:
+        return stretch(samples, speed, rate, cancelled)
+    import soxr  # librosa's resampler (a dependency), imported only when a key is synced
+
+    ratio = 2.0 ** (semitones / 12)
+    length = max(1, round(len(samples) / speed))
+    stretched = stretch(samples, speed / ratio, rate, cancelled)
+    wrap = min(len(stretched), RESAMPLE_WRAP)
+    padded = np.concatenate([stretched[-wrap:], stretched, stretched[:wrap]])
+    moved = soxr.resample(padded, rate * ratio, rate, quality="HQ")
+    start = round(wrap / ratio)
+    out = moved[start : start + length]
+    if len(out) < length:  # rounding: a sample or two short
+        out = np.concatenate([out, moved[: length - len(out)]])
+    return np.ascontiguousarray(out, dtype=np.float32)
 
 
 def _resampled(x: np.ndarray, length: int) -> np.ndarray:
