@@ -52,12 +52,14 @@ def test_a_tone_keeps_its_pitch_and_a_steady_level(speed):
     assert rms.max() < 1.05 * _block_rms(y).mean()
 
 
-def test_drum_hits_land_on_the_new_beats_without_a_smear_ahead_of_them():
-    """A 120 BPM drum loop played at 100 BPM: each eighth's hit starts where the slower beat
-    puts it (within 5 ms), and the 15 ms before it hold far less than the hit."""
+@pytest.mark.parametrize("target", [100.0, 140.0])
+def test_drum_hits_land_on_the_new_beats_without_a_smear_ahead_of_them(target):
+    """A 120 BPM drum loop played at 100 and 140 BPM: each eighth's hit starts where the new
+    beat puts it (within 2 ms), and the 15 ms before it hold far less than the hit (the
+    kick's tail from the hit before is most of what is there)."""
     bpm, seconds = 120.0, 4.0
     y = drum_loop(seconds=seconds, bpm=bpm)
-    speed = 100.0 / bpm
+    speed = target / bpm
     out = stretch(y, speed, SR)
     envelope = np.abs(out)
     step = 60.0 / bpm / 2 / speed  # an eighth, at the new tempo, in seconds
@@ -71,7 +73,7 @@ def test_drum_hits_land_on_the_new_beats_without_a_smear_ahead_of_them():
         before = out[start - int(0.015 * SR) : start - int(0.001 * SR)]
         after = out[start : start + int(0.014 * SR)]
         quiet_before.append(float((before**2).sum() / (after**2).sum()))
-    assert max(abs(d) for d in late) < 0.005
+    assert max(abs(d) for d in late) < 0.002
     assert 10 * math.log10(float(np.mean(quiet_before))) < -12  # dB: the hit is not smeared
 
 
