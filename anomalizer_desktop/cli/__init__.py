@@ -29,6 +29,7 @@ from anomalizer_desktop.cli import (
 )
 from anomalizer_desktop.cli.clap_args import add_clap_options
 from anomalizer_desktop.cli.termination import Terminated, signals_unwind
+from anomalizer_desktop.core.audio.tempo_sync import HIGHEST, LOWEST
 from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
 from anomalizer_desktop.core.detector.spec import SVDD_ENSEMBLE
 from anomalizer_desktop.core.embedding.base import available_embedders
@@ -48,6 +49,7 @@ from anomalizer_desktop.core.library.store import (
 from anomalizer_desktop.core.library.user_tags import parse_tags
 from anomalizer_desktop.core.library.views import UNFLAGGED
 from anomalizer_desktop.core.loop_names import (
+    MIXES,
     added_since,
     bars_range,
     spell_key_term,
@@ -137,6 +139,22 @@ def _key(text: str) -> str:
         raise argparse.ArgumentTypeError(
             f'not a key: {text!r} (say Am, F#m, Eb or "C major"; Am+ adds the keys that mix)'
         )
+    return key
+
+
+def _project_tempo(text: str) -> float:
+    """argparse type: a project's tempo, 40-300 BPM (export --at-tempo)."""
+    value = _positive_number(text)
+    if not LOWEST <= value <= HIGHEST:
+        raise argparse.ArgumentTypeError(f"a tempo from {LOWEST:g} to {HIGHEST:g} BPM")
+    return value
+
+
+def _project_key(text: str) -> str:
+    """argparse type: a project's key as a person types it (Am, "F# minor", Eb)."""
+    key = _key(text)
+    if key.endswith(MIXES):
+        raise argparse.ArgumentTypeError("one key: the loops move into it (no +)")
     return key
 
 
@@ -337,6 +355,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--keep-copies",
         action="store_true",
         help="list every copy of a file the library holds twice (by default a set has it once)",
+    )
+    p.add_argument(
+        "--at-tempo",
+        type=_project_tempo,
+        metavar="BPM",
+        help="with --format copies: loops that declare a tempo are written stretched to this"
+        " one (pitch kept; half or double time where nearer), as the window's Sync plays them",
+    )
+    p.add_argument(
+        "--at-key",
+        type=_project_key,
+        metavar="KEY",
+        help="with --format copies: loops that declare a key are written moved into this one"
+        " (or its relative major or minor)",
     )
     p.set_defaults(func=library_commands.cmd_export)
 

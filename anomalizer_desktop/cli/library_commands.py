@@ -29,7 +29,12 @@ from anomalizer_desktop.core.detector.run_models import (
 )
 from anomalizer_desktop.core.embedding.job import embed as embed_job
 from anomalizer_desktop.core.errors import AnomalizerError
-from anomalizer_desktop.core.export import FolderNotEmptyError, select_entries, write_export
+from anomalizer_desktop.core.export import (
+    FolderNotEmptyError,
+    Project,
+    select_entries,
+    write_export,
+)
 from anomalizer_desktop.core.export.selection import copies_left_out, left_out_text
 from anomalizer_desktop.core.export.tag_sets import export_tag_sets, tag_sets
 from anomalizer_desktop.core.library.damaged_file import find_damage
@@ -343,15 +348,27 @@ def cmd_trash(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+def _project(args: argparse.Namespace) -> Project | None:
+    """export --at-tempo / --at-key: the project a folder of copies is written at."""
+    if args.at_tempo is None and args.at_key is None:
+        return None
+    if args.format != "copies":
+        raise AnomalizerError(
+            "--at-tempo and --at-key write the loops themselves: use them with --format copies"
+        )
+    return Project(args.at_tempo, args.at_key)
+
+
 def cmd_export(args: argparse.Namespace, store: Store) -> int:
+    project = _project(args)
     if args.each_tag:
-        return _export_each_tag(args, store)
+        return _export_each_tag(args, store, project)
     entries = select_entries(
         store, top=args.top, paths=args.paths, tag=args.tag, **_export_criteria(args)
     )
     try:
         with counting_bar("copying", args.quiet or args.format != "copies") as progress:
-            target = write_export(entries, args.format, args.out, args.overwrite, progress)
+            target = write_export(entries, args.format, args.out, args.overwrite, progress, project)
     except FolderNotEmptyError as error:
         if error.foreign:
             raise
@@ -368,7 +385,8 @@ def cmd_export(args: argparse.Namespace, store: Store) -> int:
             }
         )
     else:
-        print(f"wrote {quantity(len(entries), 'loop')} to {target}{left_out_text(entries)}")
+        at = f" at {project.describe()}" if project else ""
+        print(f"wrote {quantity(len(entries), 'loop')} to {target}{at}{left_out_text(entries)}")
     return 0
 
 
@@ -388,7 +406,7 @@ def _export_criteria(args: argparse.Namespace) -> dict:
     }
 
 
-def _export_each_tag(args: argparse.Namespace, store: Store) -> int:
+def _export_each_tag(args: argparse.Namespace, store: Store, project: Project | None) -> int:
     """export --each-tag: a set per tag in the folder OUT; a set that cannot be written is
     named (exit 0 when any was written, as a scan with bad files)."""
     if args.tag or args.paths or args.top:
@@ -403,6 +421,7 @@ def _export_each_tag(args: argparse.Namespace, store: Store) -> int:
             overwrite=args.overwrite,
             library_tags=tags,
             progress=progress,
+            project=project,
         )
     if args.json:
         print_json(

@@ -168,6 +168,13 @@ def key_pitch(key: str) -> tuple[int, bool]:
     raise ValueError(f"not a key: {key!r}")
 
 
+def moved_key(key: str, semitones: int) -> str:
+    """`key` (the Key column's spelling) moved by `semitones`, in the same spelling and mode:
+    moved_key("Em", 5) == "Am"."""
+    root, minor = key_pitch(key)
+    return (_MINOR_NAMES if minor else _MAJOR_NAMES)[(root + semitones) % 12]
+
+
 def key_rank(key: str | None) -> float:
     """The Key column's sort key: round the scale from C, majors before minors; NaN for none."""
     return float(KEY_ORDER.index(key)) if key in KEY_ORDER else float("nan")

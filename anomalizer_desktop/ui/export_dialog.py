@@ -11,6 +11,7 @@ import os
 from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -29,6 +30,7 @@ from anomalizer_desktop.core.export import (
     FOLDER_FORMATS,
     ExportError,
     FolderNotEmptyError,
+    Project,
     files_size,
     select_entries,
     write_export,
@@ -163,6 +165,7 @@ class ExportDialog(QDialog):
         tag: str | None = None,
         fmt: str = "",
         shown_folder: str | None = None,
+        project: Project | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export loops")
@@ -204,6 +207,17 @@ class ExportDialog(QDialog):
         target_box = QWidget()
         target_box.setLayout(row)
         row.setContentsMargins(0, 0, 0, 0)
+        #: a folder of copies at the project's tempo and key (the window's Sync button's)
+        self.project = project
+        self.at_project = QCheckBox(
+            f"At your project's {project.describe()}, as Sync plays them" if project else ""
+        )
+        self.at_project.setToolTip(
+            "Write each loop that declares a tempo stretched to your project's (pitch kept),"
+            " and each that declares a key moved into your project's, as WAV files named for"
+            " their new tempo and key: they play in time and in key in any DAW without warping."
+            " Loops that declare neither are copied as they are"
+        )
         self.count_label = QLabel()
         # every tag's copies say sets, loops and size: more than the dialog is wide
         self.count_label.setWordWrap(True)
@@ -212,6 +226,7 @@ class ExportDialog(QDialog):
         form.addRow("N", self.top_n)
         form.addRow("", self.count_label)
         form.addRow("Format", self.format)
+        form.addRow("", self.at_project)
         form.addRow("Save to", target_box)
         self.setMinimumWidth(560)
         self.buttons = QDialogButtonBox(
@@ -226,6 +241,7 @@ class ExportDialog(QDialog):
         self._sets: dict[str, object] = {}
         self._sizes: dict[str, int] = {}  # path -> bytes, for a folder of copies
         self.which.currentIndexChanged.connect(self._update)
+        self.at_project.toggled.connect(self._update)
         self.top_n.valueChanged.connect(self._update)
         self.format.currentIndexChanged.connect(self._update)
         self._update()
@@ -238,6 +254,7 @@ class ExportDialog(QDialog):
         suggested target in step with the set and format (unless the user typed their own)."""
         which = self.which.currentData()
         self.top_n.setEnabled(which == "top")
+        self.at_project.setVisible(self.project is not None and self._copying())
         if which == EACH_TAG:
             sets = self._read_once(EACH_TAG)
             count = sum(map(len, sets.values()))
@@ -261,6 +278,18 @@ class ExportDialog(QDialog):
         if self.target.text() in ("", self._suggestion):
             self._suggestion = self.suggested_target()
             self.target.setText(self._suggestion)
+
+    def _copying(self) -> bool:
+        return self.format.currentData() == "copies"
+
+    def _at(self) -> Project | None:
+        """The project a folder of copies is written at, when asked for."""
+        wanted = self._copying() and self.at_project.isChecked()
+        return self.project if wanted else None
+
+    def _at_text(self) -> str:
+        at = self._at()
+        return f" at your project's {at.describe()}" if at else ""
 
     def _copies_size(self, *sets) -> str:
         """For a folder of copies, what they take on the drive (", 48 MB of copies"); each
@@ -336,7 +365,7 @@ class ExportDialog(QDialog):
         the user said no). A folder holding anything else is refused by `write_export`."""
         try:
             with copying(self, fmt) as progress:
-                return write_export(entries, fmt, target, progress=progress)
+                return write_export(entries, fmt, target, progress=progress, project=self._at())
         except FolderNotEmptyError as error:
             if error.foreign:
                 raise
@@ -347,7 +376,9 @@ class ExportDialog(QDialog):
             ):
                 return None
             with copying(self, fmt) as progress:
-                return write_export(entries, fmt, target, overwrite=True, progress=progress)
+                return write_export(
+                    entries, fmt, target, overwrite=True, progress=progress, project=self._at()
+                )
 
     def export(self) -> bool:
         """Write the export; on failure keep the dialog open and say why."""
@@ -374,7 +405,8 @@ class ExportDialog(QDialog):
         if path is None:
             return False
         self.result_message = (
-            f"Exported {quantity(len(entries), 'loop')} to {path}{left_out_text(entries)}"
+            f"Exported {quantity(len(entries), 'loop')} to {path}{self._at_text()}"
+            f"{left_out_text(entries)}"
         )
         self.written = str(path)
         self.accept()
@@ -387,7 +419,9 @@ class ExportDialog(QDialog):
             tags = list(self.store.tag_counts())
             sets = tag_sets(self.store, tags)
             with copying(self, fmt) as progress:
-                result = export_tag_sets(sets, fmt, folder, library_tags=tags, progress=progress)
+                result = export_tag_sets(
+                    sets, fmt, folder, library_tags=tags, progress=progress, project=self._at()
+                )
             if (
                 result.earlier
                 and not result.cancelled
@@ -403,6 +437,7 @@ class ExportDialog(QDialog):
                         overwrite=True,
                         library_tags=tags,
                         progress=progress,
+                        project=self._at(),
                     )
                 result.written += again.written
                 result.failed += again.failed
@@ -426,7 +461,7 @@ class ExportDialog(QDialog):
             return False
         self.result_message = (
             f"Exported {quantity(len(result.written), 'set')} ({quantity(result.loops, 'loop')})"
-            f" to {result.folder}"
+            f" to {result.folder}{self._at_text()}"
         )
         if result.removed:
             gone = ", ".join(tag for tag, _ in result.removed)

@@ -791,3 +791,36 @@ def test_list_and_export_take_the_loops_of_an_unusual_percent(capsys, lib, loop_
     with pytest.raises(SystemExit):
         main(["--library", lib, "list", "--unusual-percent", "120"])
     assert "not an Unusual %" in capsys.readouterr().err
+
+
+def test_export_copies_at_a_tempo_and_key(capsys, lib, tmp_path):
+    pack = tmp_path / "Pack"
+    audiogen.write(pack / "Bass 120 BPM Am.wav", audiogen.tone(220, 2.0))
+    audiogen.write(pack / "Kick.wav", audiogen.noise())
+    assert main(["--library", lib, "scan", str(pack), "-q"]) == 0
+    capsys.readouterr()
+    out = tmp_path / "at-90"
+    code, report = run(
+        capsys, "--library", lib, "export", str(out), "--format", "copies",
+        "--at-tempo", "90", "--at-key", "b minor", "--json",
+    )  # fmt: skip
+    assert code == 0 and report["entries"] == 2
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "Bass 90 BPM Bm.wav",
+        "Kick.wav",
+    ]
+    code = main(
+        ["--library", lib, "export", str(tmp_path / "at-95"), "--format", "copies",
+         "--at-tempo", "95"]
+    )  # fmt: skip
+    assert code == 0
+    assert capsys.readouterr().out.startswith(f"wrote 2 loops to {tmp_path / 'at-95'} at 95 BPM")
+    code = main(
+        ["--library", lib, "export", str(tmp_path / "x.m3u8"), "--format", "m3u8",
+         "--at-tempo", "90"]
+    )  # fmt: skip
+    assert code == 1 and "use them with --format copies" in capsys.readouterr().err
+    for bad in (["--at-tempo", "400"], ["--at-key", "Am+"], ["--at-key", "H"]):
+        with pytest.raises(SystemExit):
+            main(["--library", lib, "export", str(out), "--format", "copies", *bad])
+        assert capsys.readouterr().err

@@ -416,3 +416,59 @@ def test_a_folder_export_stopped_midway_leaves_nothing(library, tmp_path):
         write_export(entries, "copies", earlier, overwrite=True, progress=progress)
     assert sorted(os.listdir(earlier)) == sorted([os.path.basename(entries[0].path), MARKER])
     assert os.listdir(out) == ["set"]
+
+
+def _entry(name: str, tempo=None, key=None):
+    from anomalizer_desktop.core.export import ExportEntry
+
+    return ExportEntry(f"/loops/{name}", name, 2.0, None, None, None, None, tempo, key)
+
+
+@pytest.mark.parametrize(
+    ("name", "tempo", "key", "project", "expected"),
+    [
+        ("Bass 128 BPM Am.wav", 128.0, "Am", (120.0, "Bm"), "Bass 120 BPM Bm.wav"),
+        ("bass_bpm_90_Cm.flac", 90.0, "Cm", (100.0, None), "bass_bpm_100_Cm.wav"),
+        ("Loop.aif", 128.0, None, (120.0, None), "Loop 120 BPM.wav"),  # a tempo from its tags
+        ("Pad Em.wav", None, "Em", (120.0, "C"), "Pad Am.wav"),  # Em up 5 to Am, C's relative
+        ("Keys 120 BPM G.wav", 120.0, "G", (120.0, "C"), "Keys 120 BPM C.wav"),
+        ("Hat 70 BPM.wav", 70.0, None, (140.0, None), None),  # half time: as it is
+        ("Bass 120 BPM Am.wav", 120.0, "Am", (120.0, "C"), None),  # already there
+        ("Kick.wav", None, None, (120.0, "C"), None),  # declares neither
+    ],
+)
+def test_a_conformed_copy_is_named_for_its_new_tempo_and_key(name, tempo, key, project, expected):
+    from anomalizer_desktop.core.export.conformed import Project, conformed_name
+
+    assert conformed_name(_entry(name, tempo, key), Project(*project)) == expected
+
+
+def test_a_folder_of_copies_at_the_projects_tempo_and_key(store, tmp_path):
+    """Loops that declare a tempo are written stretched to the project's, those that declare a
+    key moved into it, as WAVs of their new length; the rest are copied byte for byte, and
+    the folder is marked as an export's."""
+    import audiogen
+    import numpy as np
+    import soundfile as sf
+
+    from anomalizer_desktop.core.export import Project
+
+    pack = tmp_path / "pack"
+    audiogen.write(pack / "Beat 120 BPM.wav", audiogen.drum_loop(seconds=2.0, bpm=120))
+    audiogen.write(pack / "Bass 100 BPM Dm.wav", audiogen.tone(146.8, 2.4))
+    kick = audiogen.write(pack / "Kick.wav", audiogen.noise(0.5))
+    run_job(scan(store, [str(pack)]))
+    entries = select_entries(store)
+    folder = write_export(entries, "copies", tmp_path / "at", project=Project(100.0, "Em"))
+    names = sorted(os.listdir(folder))
+    assert names == [MARKER, "Bass 100 BPM Em.wav", "Beat 100 BPM.wav", "Kick.wav"]
+    beat = sf.info(str(folder / "Beat 100 BPM.wav"))
+    assert beat.frames == round(2.0 * audiogen.SR * 120 / 100) and beat.subtype == "PCM_24"
+    bass, rate = sf.read(str(folder / "Bass 100 BPM Em.wav"))
+    assert len(bass) == round(2.4 * audiogen.SR)  # its tempo already: the key alone moves
+    spectrum = np.abs(np.fft.rfft(bass * np.hanning(len(bass))))
+    peak_hz = np.fft.rfftfreq(len(bass), 1 / rate)[np.argmax(spectrum)]
+    assert peak_hz == pytest.approx(146.8 * 2 ** (2 / 12), rel=0.01)  # D to E: up 2
+    assert (folder / "Kick.wav").read_bytes() == kick.read_bytes()
+    with pytest.raises(FolderNotEmptyError):  # a second export asks before replacing
+        write_export(entries, "copies", folder, project=Project(100.0))

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication
 from qt_drops import drop_on
 from qt_text import as_shown
 
+from anomalizer_desktop.core.export import Project
 from anomalizer_desktop.core.jobs import Progress, run_job
 from anomalizer_desktop.core.library.scanner import scan
 from anomalizer_desktop.core.library.store import Store
@@ -2839,6 +2840,27 @@ def test_sync_to_a_tempo_from_the_transport_row(qtbot, tmp_path, settings):
     qtbot.waitUntil(lambda: win.player.project_key == "Bm", timeout=5000)
     assert win.player.form_for(120.0, None) == (1.0, 0)
     assert win.player.form_for(None, "Am") == (1.0, 2)  # a loop in Am would move up 2
+    from anomalizer_desktop.ui.export_dialog import ExportDialog
+
+    dialog = ExportDialog(win.store, [win.model.path(0)], win, project=Project(240.0, "Bm"))
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("m3u8"))
+    assert dialog.at_project.isHidden()  # a playlist lists the loops as they are
+    dialog.format.setCurrentIndex(dialog.format.findData("copies"))
+    assert not dialog.at_project.isHidden()
+    assert dialog.at_project.text() == "At your project's 240 BPM \u00b7 Bm, as Sync plays them"
+    dialog.at_project.setChecked(True)
+    dialog.target.setText(str(tmp_path / "for-the-song"))
+    assert dialog.export()
+    assert (tmp_path / "for-the-song" / "Beat 120 BPM.wav").exists()  # as half time: as it is
+    dialog = ExportDialog(win.store, [win.model.path(0)], win, project=Project(100.0, None))
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("copies"))
+    dialog.at_project.setChecked(True)
+    dialog.target.setText(str(tmp_path / "at-100"))
+    assert dialog.export()
+    assert [p.name for p in (tmp_path / "at-100").glob("*.wav")] == ["Beat 100 BPM.wav"]
+    assert dialog.result_message.endswith("at-100 at your project's 100 BPM")
     win.act_sync_tempo.trigger()  # the Loop menu turns it off
     assert not win.sync_box.isChecked() and win.player.project_tempo is None
     assert win.player.project_key is None

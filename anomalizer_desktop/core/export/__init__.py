@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from anomalizer_desktop.core.export.atomic import FolderNotEmptyError, atomic_write_text
+from anomalizer_desktop.core.export.conformed import Project
 from anomalizer_desktop.core.export.folder import write_link_folder
 from anomalizer_desktop.core.export.formats import to_csv, to_m3u8, to_xspf
 from anomalizer_desktop.core.export.selection import ExportEntry, ExportError, select_entries
@@ -31,9 +32,11 @@ def write_export(
     target: str | os.PathLike[str],
     overwrite: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    project: Project | None = None,
 ) -> Path:
     """Write `entries` as `fmt` to `target` atomically; raise ExportError when it cannot.
-    `progress(done, total)`: after each file of a folder export (see `write_link_folder`)."""
+    `progress(done, total)`: after each file of a folder export (see `write_link_folder`).
+    `project`: a folder of copies holds each loop at the project's tempo and key."""
     if fmt in FILE_SUFFIXES:  # (`export --format csv kick.wav` wrote CSV over the loop)
         refuse_replacing_another_kind(target, FILE_SUFFIXES[fmt], ExportError)
     if fmt == "m3u8":
@@ -44,7 +47,8 @@ def write_export(
         return atomic_write_text(target, to_csv(entries))
     if fmt in FOLDER_FORMATS:
         copy = fmt == "copies"
-        return write_link_folder(entries, target, overwrite, copy, progress)[0]
+        at = project if copy else None
+        return write_link_folder(entries, target, overwrite, copy, progress, at)[0]
     raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
@@ -64,6 +68,7 @@ __all__ = [
     "ExportEntry",
     "ExportError",
     "FolderNotEmptyError",
+    "Project",
     "files_size",
     "select_entries",
     "write_export",

@@ -1,5 +1,5 @@
 """Export a selection as a folder of symbolic links (copies where links are not allowed), or
-of copies when asked."""
+of copies when asked (at the project's tempo and key, with a `Project`: core.export.conformed)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from anomalizer_desktop.core.export.atomic import atomic_build_folder
+from anomalizer_desktop.core.export.conformed import Project, conformed_name, write_conformed
 from anomalizer_desktop.core.export.selection import ExportEntry, ExportError
 from anomalizer_desktop.core.library.walk import EXPORT_MARKER
 
@@ -59,10 +60,12 @@ def write_link_folder(
     overwrite: bool = False,
     copy: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    project: Project | None = None,
 ) -> tuple[Path, int]:
-    """Fill `target` with one link per entry (with `copy`, a copy of each file); return
-    (folder, how many were copied). `progress(done, total)` is called after each file; what it
-    raises stops the export, and nothing of it is left (the folder is built aside)."""
+    """Fill `target` with one link per entry (with `copy`, a copy of each file; with a
+    `project` too, each loop as it plays at the project's tempo and key); return (folder, how
+    many were copied). `progress(done, total)` is called after each file; what it raises stops
+    the export, and nothing of it is left (the folder is built aside)."""
     copies = 0
 
     def build(folder: Path) -> None:
@@ -71,6 +74,13 @@ def write_link_folder(
         for done, entry in enumerate(entries, 1):
             if not os.path.exists(entry.path):
                 raise ExportError(f"cannot export {entry.path}: the file is missing")
+            conformed = conformed_name(entry, project) if copy and project else None
+            if conformed is not None:
+                write_conformed(entry, project, folder / unique_name(conformed, taken))
+                copies += 1
+                if progress is not None:
+                    progress(done, len(entries))
+                continue
             link = folder / unique_name(os.path.basename(entry.path), taken)
             if copy or not _linked(entry.path, link):
                 shutil.copy2(entry.path, link)

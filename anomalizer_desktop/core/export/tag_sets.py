@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from anomalizer_desktop.core.export.atomic import FolderNotEmptyError, atomic_write_text
+from anomalizer_desktop.core.export.conformed import Project
 from anomalizer_desktop.core.export.folder import not_made_by_an_export, unique_name
 from anomalizer_desktop.core.export.selection import (
     ExportCancelled,
@@ -95,13 +96,15 @@ def export_tag_sets(
     library_tags: Iterable[str] | None = None,
     mover: Callable[[str], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    project: Project | None = None,
 ) -> TagSetsResult:
     """Write each set into `folder` (made when needed), named after its tag. With
     `library_tags` (every tag the library has now), the sets an earlier export wrote there for
     a tag that is gone go to the trash (`mover`, as `trash.move_to_trash` takes it).
     `progress(done, total)`: after each file of folder sets, counted over all the sets; when it
     raises ExportCancelled the set being written is left out whole and the export stops
-    (`cancelled`), the sets before it written and listed."""
+    (`cancelled`), the sets before it written and listed. `project` (core.export.conformed):
+    folders of copies hold each loop at the project's tempo and key."""
     from anomalizer_desktop.core.export import write_export  # (the package imports this one)
 
     if not sets:
@@ -119,7 +122,7 @@ def export_tag_sets(
         counted = _counted_from(before, total, progress)
         before += len(entries)
         try:
-            written = write_export(entries, fmt, target, overwrite=overwrite, progress=counted)
+            written = write_export(entries, fmt, target, overwrite, counted, project)
         except ExportCancelled:
             result.cancelled = True
             break
