@@ -198,7 +198,7 @@ class MainWindow(
         #: a new project tempo takes effect once the arrows or the wheel rest a moment
         self._tempo_timer = QTimer(self, singleShot=True, interval=250)
         self._tempo_timer.timeout.connect(self._apply_project)
-        self.sync_box.toggled.connect(self._set_sync_tempo)
+        self.sync_box.toggled.connect(self._set_sync)
         self.project_sync.changed.connect(self._project_edited)
         self.player.set_project(*self.project_sync.project())
         self.volume.valueChanged.connect(self._set_volume)
@@ -489,9 +489,7 @@ class MainWindow(
             key = self.model.declared_key(index.row())
             player = self.player
             plays_at = tempo_sync.describe(tempo, player.project_tempo, key, player.project_key)
-            self.waveform.show_samples(
-                result, self.player.rate, name, whole, tags, hot, tempo, plays_at
-            )
+            self.waveform.show_samples(result, player.rate, name, whole, tags, hot, tempo, plays_at)
 
     def _explain_current(self) -> None:
         rows = self.selected_rows()

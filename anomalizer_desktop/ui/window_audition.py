@@ -188,7 +188,7 @@ class AuditionAndFlags:
         Sync plays it at the project's by."""
         return self.model.declared_tempo(row), self.model.declared_key(row)
 
-    def _set_sync_tempo(self, on: bool) -> None:
+    def _set_sync(self, on: bool) -> None:
         self.settings.set("sync_tempo", on)
         self._apply_project()
 

@@ -140,7 +140,8 @@ class WaveformView(pg.PlotWidget):
         tempo and key the loop declares, "128 BPM · F#m"). `file_peak`: the file's own peak
         where `samples` were scaled (a float file over full scale, turned down to play).
         `tempo`: the BPM the loop declares; its beats and bars are drawn behind the wave.
-        `plays_at`: the tempo it plays at, last ("plays at 120 BPM"; Sync … BPM)."""
+        `plays_at`: how it plays at the project's tempo and key, last ("plays at 120 BPM, 2
+        semitones up"; the transport row's Sync)."""
         times, lows, highs = envelope(samples, rate)
         peak = max(float(np.abs(lows).max(initial=0.0)), float(np.abs(highs).max(initial=0.0)))
         gain = 1.0 / peak if peak > SILENT_PEAK else 1.0
