@@ -334,31 +334,27 @@ class AuditionAndFlags:
         self.player.playing_changed.connect(
             lambda playing: self.act_play.setText("Stop" if playing else "Play")
         )
-        self.act_loop = action("Loop playback", lambda: None, "L")
-        self.act_loop.setCheckable(True)
-        self.act_loop.setChecked(self.loop_box.isChecked())
-        self.act_loop.toggled.connect(self.loop_box.setChecked)
-        self.loop_box.toggled.connect(self.act_loop.setChecked)
-        self.act_sync_tempo = action(
+
+        def mirrored(text, box, key=None, tip=None):
+            """A checkable action that is the transport row's `box` in the menu, both ways."""
+            act = action(text, lambda: None, key, tip)
+            act.setCheckable(True)
+            act.setChecked(box.isChecked())
+            act.toggled.connect(box.setChecked)
+            box.toggled.connect(act.setChecked)
+            return act
+
+        self.act_loop = mirrored("Loop playback", self.loop_box, "L")
+        self.act_sync_tempo = mirrored(
             "Sync to project tempo and key",
-            lambda: None,
-            None,
-            "Play loops that declare a tempo or key at the tempo and key beside Sync",
+            self.sync_box,
+            tip="Play loops that declare a tempo or key at the tempo and key beside Sync",
         )
-        self.act_sync_tempo.setCheckable(True)
-        self.act_sync_tempo.setChecked(self.sync_box.isChecked())
-        self.act_sync_tempo.toggled.connect(self.sync_box.setChecked)
-        self.sync_box.toggled.connect(self.act_sync_tempo.setChecked)
-        self.act_next_after_flag = action(
+        self.act_next_after_flag = mirrored(
             "Next after flag",
-            lambda: None,
-            None,
-            "After T, U or 0 on one loop, go on to the next one down",
+            self.next_after_flag_box,
+            tip="After T, U or 0 on one loop, go on to the next one down",
         )
-        self.act_next_after_flag.setCheckable(True)
-        self.act_next_after_flag.setChecked(self.next_after_flag_box.isChecked())
-        self.act_next_after_flag.toggled.connect(self.next_after_flag_box.setChecked)
-        self.next_after_flag_box.toggled.connect(self.act_next_after_flag.setChecked)
         self.act_flag_typical = action("Flag typical", lambda: self.flag_selection("typical"), "T")
         self.act_flag_unusual = action("Flag unusual", lambda: self.flag_selection("unusual"), "U")
         self.act_clear_flag = action("Clear flag", lambda: self.flag_selection(None), "0")

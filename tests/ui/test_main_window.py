@@ -2708,21 +2708,27 @@ def test_the_next_export_offers_the_format_of_the_last_one(qtbot, window, tmp_pa
     assert odd.format.currentData() == "m3u8"
 
 
-def test_k_shows_the_loops_in_keys_that_mix_and_k_again_every_key(qtbot, tmp_path, settings):
+def _window_on_loops(qtbot, settings, root, loops: dict):
+    """A window on a library of these loops ({name: samples}, written as WAVs into `root`)."""
     from anomalizer_desktop.ui.main_window import MainWindow
     from anomalizer_desktop.ui.player import AudioPlayer
     from anomalizer_desktop.ui.workers import JobRunner
 
-    root = tmp_path / "keys"
-    names = ["Bass 120 BPM Am", "Keys 100 BPM C", "Lead 120 BPM Em", "Pluck 120 BPM F#m", "Kick"]
-    for i, name in enumerate(names):
-        audiogen.write(root / f"{name}.wav", audiogen.tone(200 + 30 * i, 0.5))
-    path = tmp_path / "keys.sqlite"
+    for name, samples in loops.items():
+        audiogen.write(root / f"{name}.wav", samples)
+    path = root.with_suffix(".sqlite")
     with Store(path) as store:
         run_job(scan(store, [str(root)]))
     win = MainWindow(Store(path), settings, JobRunner(str(path)), AudioPlayer(device="none"))
     qtbot.addWidget(win)
-    qtbot.waitUntil(lambda: win.model.rowCount() == 5, timeout=20_000)
+    qtbot.waitUntil(lambda: win.model.rowCount() == len(loops), timeout=20_000)
+    return win
+
+
+def test_k_shows_the_loops_in_keys_that_mix_and_k_again_every_key(qtbot, tmp_path, settings):
+    names = ["Bass 120 BPM Am", "Keys 100 BPM C", "Lead 120 BPM Em", "Pluck 120 BPM F#m", "Kick"]
+    loops = {name: audiogen.tone(200 + 30 * i, 0.5) for i, name in enumerate(names)}
+    win = _window_on_loops(qtbot, settings, tmp_path / "keys", loops)
     win.model.sort(COLUMN_INDEX["name"], Qt.SortOrder.AscendingOrder)
     win.filter_text.setText("120")
     win.table.setFocus()
@@ -2806,18 +2812,8 @@ def test_sync_to_a_tempo_from_the_transport_row(qtbot, tmp_path, settings):
     """The Sync box and its tempo set the player's tempo (the tempo once the arrows rest),
     are kept for the next start, show in the Loop menu, and the waveform's title says at
     what tempo the current loop plays."""
-    from anomalizer_desktop.ui.main_window import MainWindow
-    from anomalizer_desktop.ui.player import AudioPlayer
-    from anomalizer_desktop.ui.workers import JobRunner
-
-    root = tmp_path / "tempo"
-    audiogen.write(root / "Beat 120 BPM.wav", audiogen.drum_loop(seconds=2.0, bpm=120))
-    path = tmp_path / "tempo.sqlite"
-    with Store(path) as store:
-        run_job(scan(store, [str(root)]))
-    win = MainWindow(Store(path), settings, JobRunner(str(path)), AudioPlayer(device="none"))
-    qtbot.addWidget(win)
-    qtbot.waitUntil(lambda: win.model.rowCount() == 1, timeout=20_000)
+    beat = audiogen.drum_loop(seconds=2.0, bpm=120)
+    win = _window_on_loops(qtbot, settings, tmp_path / "tempo", {"Beat 120 BPM": beat})
     assert win.player.project_tempo is None and not win.act_sync_tempo.isChecked()
     win.table.selectRow(0)
     qtbot.waitUntil(lambda: "120 BPM" in win.waveform.title.toPlainText(), timeout=5000)
