@@ -91,6 +91,33 @@ def test_a_library_loop_in_another_format_is_named_as_the_same_audio(
     assert f"(the same audio as {root / 'drum 05.wav'}, 3.0 dB quieter)" in capsys.readouterr().out
 
 
+def test_the_same_audio_is_found_among_the_nearest_loops_not_only_the_first(
+    drums_library, tmp_path
+):
+    """A newcomer whose twin in the library is its second nearest loop (a look-alike of its
+    pack first) is still named as the same audio; only the nearest was compared before."""
+    import soundfile as sf
+
+    from anomalizer_desktop.core.analysis.newcomers import Newcomer, _find_same_audio
+
+    path, root = drums_library
+    audio, rate = sf.read(root / "drum 05.wav", dtype="float32")
+    flac = audiogen.write(tmp_path / "again" / "Drums 05.flac", audio / 2, sr=rate)
+    with Store(path) as store:
+        ids = {Path(r.path).name: r.id for r in store.list_samples()}
+        other, twin = str(root / "drum 04.wav"), str(root / "drum 05.wav")
+        loop = Newcomer(
+            str(flac),
+            nearest=[{"path": other}, {"path": twin}],
+            nearest_ids=[ids["drum 04.wav"], ids["drum 05.wav"]],
+        )
+        _find_same_audio(store, loop)
+        assert loop.same_audio_as == twin and loop.same_audio_level == -6.0
+        alone = Newcomer(str(flac), nearest=[{"path": other}], nearest_ids=[ids["drum 04.wav"]])
+        _find_same_audio(store, alone)
+        assert alone.same_audio_as is None  # drum 04 lasts as long, and is another loop
+
+
 def test_audio_files_are_the_files_named_and_those_in_folders(new_pack):
     found = audio_files([str(new_pack), str(new_pack / "pad.wav"), str(new_pack / "read me.txt")])
     assert [os.path.relpath(p, new_pack) for p in found] == [

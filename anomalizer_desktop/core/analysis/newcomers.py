@@ -17,7 +17,12 @@ import numpy as np
 
 from anomalizer_desktop.core.analysis.loop_space import cached_library_space
 from anomalizer_desktop.core.analysis.nearest import nearest_rows
-from anomalizer_desktop.core.audio.compare import LENGTH_TOLERANCE_SECONDS, compare_files
+from anomalizer_desktop.core.audio.compare import (
+    LENGTH_TOLERANCE_SECONDS,
+    compare_decoded,
+    decoded_for_comparison,
+    is_lossy_pair,
+)
 from anomalizer_desktop.core.audio.decode import AudioDecodeError, probe
 from anomalizer_desktop.core.audio.formats import is_audio_path
 from anomalizer_desktop.core.audio.identity import content_hash
@@ -225,28 +230,41 @@ def _library_copy(store: Store, path: str) -> str | None:
 
 
 def _find_same_audio(store: Store, loop: Newcomer) -> None:
-    """Whether the library loop it sounds most like is its audio in another file (another
-    format, bit depth, rate, level or name: a pack you hold already, bought again as WAVs):
-    compared when the two last the same (one decode of each; loops of other lengths cannot
-    be the same recording, `core.library.same_audio`)."""
+    """Whether one of the library loops it sounds most like (its NEAREST, nearest first) is
+    its audio in another file (another format, bit depth, rate, level or name: a pack you
+    hold already, bought again as WAVs): compared where the two last the same (loops of other
+    lengths cannot be the same recording, `core.library.same_audio`), the newcomer decoded
+    once. Only the nearest was compared until 2026-12-01: a loop whose own twin in the
+    library sat second (behind a look-alike of its pack) was called new."""
     if loop.in_library or loop.copy_of is not None or not loop.nearest:
         return
-    nearest = loop.nearest[0]["path"]
-    row = store.execute(
-        "SELECT duration FROM samples WHERE id = ?", (loop.nearest_ids[0],)
-    ).fetchone()
     try:
         length = probe(loop.path).duration
     except AudioDecodeError:
         return
-    if row is None or row[0] is None or abs(row[0] - length) > LENGTH_TOLERANCE_SECONDS:
-        return
-    try:
-        likeness = compare_files(nearest, loop.path)
-    except AudioDecodeError:  # the library's file is gone or unreadable now: not known
-        return
-    if likeness.same:
-        loop.same_audio_as, loop.same_audio_level = nearest, round(likeness.gain_db, 1)
+    marks = ",".join("?" * len(loop.nearest_ids))
+    durations = dict(
+        store.execute(
+            f"SELECT id, duration FROM samples WHERE id IN ({marks})", loop.nearest_ids
+        ).fetchall()
+    )
+    mine = None
+    for neighbour, sample_id in zip(loop.nearest, loop.nearest_ids, strict=True):
+        duration = durations.get(sample_id)
+        if duration is None or abs(duration - length) > LENGTH_TOLERANCE_SECONDS:
+            continue
+        try:
+            if mine is None:
+                mine = decoded_for_comparison(loop.path)
+            theirs = decoded_for_comparison(neighbour["path"])
+        except AudioDecodeError:  # a file gone or unreadable now: not known
+            continue
+        lossy = is_lossy_pair(neighbour["path"], loop.path)
+        likeness = compare_decoded(theirs, mine, lossy)  # as the library's check: theirs first
+        if likeness.same:
+            loop.same_audio_as = neighbour["path"]
+            loop.same_audio_level = round(likeness.gain_db, 1)
+            return
 
 
 def _place(store: Store, embedder: str, generation, x: np.ndarray, loops: list[Newcomer]):
