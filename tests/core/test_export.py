@@ -472,3 +472,17 @@ def test_a_folder_of_copies_at_the_projects_tempo_and_key(store, tmp_path):
     assert (folder / "Kick.wav").read_bytes() == kick.read_bytes()
     with pytest.raises(FolderNotEmptyError):  # a second export asks before replacing
         write_export(entries, "copies", folder, project=Project(100.0))
+
+
+def test_a_loop_that_cannot_be_stretched_is_copied_as_it_is(tmp_path):
+    """A file that no longer decodes (cut short since the scan) is still in the set, as it is:
+    a set holds every loop asked for, as a plain folder of copies would."""
+    import audiogen
+
+    from anomalizer_desktop.core.export import ExportEntry, Project
+
+    broken = audiogen.text_as_wav(tmp_path / "Bass 128 BPM.wav")
+    entry = ExportEntry(str(broken), "Bass", 2.0, None, None, None, None, 128.0, None)
+    folder = write_export([entry], "copies", tmp_path / "set", project=Project(120.0))
+    assert (folder / "Bass 128 BPM.wav").read_bytes() == broken.read_bytes()
+    assert not (folder / "Bass 120 BPM.wav").exists()

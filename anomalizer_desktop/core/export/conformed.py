@@ -7,7 +7,8 @@ into any DAW and it plays in time and in key without warping. A loop that declar
 or is already there, is copied as it is. A changed loop is a WAV at its own sample rate, 24-bit
 (32-bit float when the stretch took a peak over full scale), named for what it is now: the
 tempo and key in its name are rewritten ("Bass 128 BPM Am.wav" at 120 BPM in Bm is "Bass 120
-BPM Bm.wav"), else added ("Bass.wav" -> "Bass 120 BPM.wav").
+BPM Bm.wav"), else added ("Bass.wav" -> "Bass 120 BPM.wav"). A loop that cannot be decoded
+any more is copied as it is, so the set still holds every loop asked for.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ _TEMPO_IN_NAME = re.compile(
     r"(?i)(?<![\d.])\d{2,3}(?:\.\d{1,2})?(?=\s*[-_]?\s*bpm)"  # "128 BPM"
     r"|(?<=bpm)(\s*[-_:]?\s*)\d{2,3}(?:\.\d{1,2})?(?![\d.])"  # "bpm_128"
 )
+
+
+class CannotConform(ExportError):
+    """The loop cannot be decoded to be stretched: it is copied as it is instead."""
 
 
 class Project(NamedTuple):
@@ -62,8 +67,9 @@ def conformed_name(entry: ExportEntry, project: Project) -> str | None:
 
 
 def write_conformed(entry: ExportEntry, project: Project, destination: Path) -> None:
-    """Write the loop as it plays at `project` to `destination` (a WAV); ExportError when it
-    cannot be decoded or written."""
+    """Write the loop as it plays at `project` to `destination` (a WAV); CannotConform when it
+    cannot be decoded (the caller copies it as it is: a set holds every loop asked for),
+    ExportError when it cannot be written."""
     # imported here: the command line imports this module to parse its options
     import numpy as np
     import soundfile as sf
@@ -75,9 +81,8 @@ def write_conformed(entry: ExportEntry, project: Project, destination: Path) -> 
     try:
         audio = load_audio(entry.path, None, stereo=True)
     except (AudioDecodeError, OSError) as error:
-        raise ExportError(
-            f"cannot export {entry.path}: {getattr(error, 'message', error)}"
-        ) from None
+        why = getattr(error, "message", error)
+        raise CannotConform(f"cannot stretch {entry.path}: {why}") from None
     samples = conform(audio.samples, chosen.speed, chosen.semitones, audio.sample_rate)
     peak = float(np.abs(samples).max(initial=0.0))
     subtype = "FLOAT" if peak > 1.0 else "PCM_24"

@@ -10,7 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from anomalizer_desktop.core.export.atomic import atomic_build_folder
-from anomalizer_desktop.core.export.conformed import Project, conformed_name, write_conformed
+from anomalizer_desktop.core.export.conformed import (
+    CannotConform,
+    Project,
+    conformed_name,
+    write_conformed,
+)
 from anomalizer_desktop.core.export.selection import ExportEntry, ExportError
 from anomalizer_desktop.core.library.walk import EXPORT_MARKER
 
@@ -54,6 +59,19 @@ def _linked(source: str, link: Path) -> bool:
     return True
 
 
+def _conformed(entry: ExportEntry, project: Project, folder: Path, taken: set[str]) -> bool:
+    """Write the loop into `folder` as it plays at `project`; False when it plays as it is
+    there, or cannot be decoded to be stretched (then it is copied as it is, as a folder of
+    copies would hold it)."""
+    name = conformed_name(entry, project)
+    if name is None:
+        return False
+    with contextlib.suppress(CannotConform):
+        write_conformed(entry, project, folder / unique_name(name, taken))
+        return True
+    return False
+
+
 def write_link_folder(
     entries: list[ExportEntry],
     target: str | os.PathLike[str],
@@ -74,9 +92,7 @@ def write_link_folder(
         for done, entry in enumerate(entries, 1):
             if not os.path.exists(entry.path):
                 raise ExportError(f"cannot export {entry.path}: the file is missing")
-            conformed = conformed_name(entry, project) if copy and project else None
-            if conformed is not None:
-                write_conformed(entry, project, folder / unique_name(conformed, taken))
+            if copy and project and _conformed(entry, project, folder, taken):
                 copies += 1
                 if progress is not None:
                     progress(done, len(entries))
