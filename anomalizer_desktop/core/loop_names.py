@@ -175,6 +175,31 @@ def moved_key(key: str, semitones: int) -> str:
     return (_MINOR_NAMES if minor else _MAJOR_NAMES)[(root + semitones) % 12]
 
 
+def with_tempo(stem: str, tempo: float) -> str:
+    """A file name (without its extension) that declares `tempo` instead: the first tempo it
+    writes out ("128 BPM", "bpm_128") takes the new number, else " 120 BPM" is added (which then
+    comes before a bare number: "SO_CB_90_piano_loop_Cm 100 BPM" declares 100)."""
+    new = f"{tempo:g}"
+    for pattern in (_BPM_AFTER, _BPM_BEFORE):
+        for match in pattern.finditer(stem):
+            if EXPLICIT_TEMPO[0] <= float(match.group(1)) <= EXPLICIT_TEMPO[1]:
+                return stem[: match.start(1)] + new + stem[match.end(1) :]
+    return f"{stem} {new} BPM"
+
+
+def with_key(stem: str, key: str, new_key: str) -> str:
+    """A file name (without its extension) that declares `new_key` where it declares `key`,
+    in whatever spelling ("F#min", "A minor", a bare "C" in a tagged name); else the key is
+    added at the end."""
+    for pattern, minor_from in ((_KEY, 2), (_BARE_NOTE, None)):
+        for match in pattern.finditer(stem):
+            quality = match.group(minor_from + 1) if minor_from is not None else "maj"
+            minor = not quality.lower().startswith("maj")
+            if _spelled(match.group(1), match.group(2), minor) == key:
+                return stem[: match.start()] + new_key + stem[match.end() :]
+    return f"{stem} {new_key}"
+
+
 def key_rank(key: str | None) -> float:
     """The Key column's sort key: round the scale from C, majors before minors; NaN for none."""
     return float(KEY_ORDER.index(key)) if key in KEY_ORDER else float("nan")

@@ -435,12 +435,36 @@ def _entry(name: str, tempo=None, key=None):
         ("Hat 70 BPM.wav", 70.0, None, (140.0, None), None),  # half time: as it is
         ("Bass 120 BPM Am.wav", 120.0, "Am", (120.0, "C"), None),  # already there
         ("Kick.wav", None, None, (120.0, "C"), None),  # declares neither
+        (
+            "Cymatics - Loop 1 - 128 BPM F#min.wav",
+            128.0,
+            "F#m",
+            (120.0, "Am"),
+            "Cymatics - Loop 1 - 120 BPM Am.wav",  # "F#min" read as F#m, rewritten as Am
+        ),
+        ("Pluck 128 BPM F#min.wav", 128.0, "F#m", (120.0, "Gm"), "Pluck 120 BPM Gm.wav"),
+        ("Pad 90bpm A minor.wav", 90.0, "Am", (100.0, "Bm"), "Pad 100bpm Bm.wav"),
+        (
+            "SO_CB_90_piano_loop_Cm.wav",
+            90.0,
+            "Cm",
+            (100.0, None),
+            "SO_CB_90_piano_loop_Cm 100 BPM.wav",
+        ),
+        ("Lead 120 BPM _C_.wav", 120.0, "C", (120.0, "D"), "Lead 120 BPM _D_.wav"),
     ],
 )
 def test_a_conformed_copy_is_named_for_its_new_tempo_and_key(name, tempo, key, project, expected):
+    from anomalizer_desktop.core.audio.tempo_sync import sync
     from anomalizer_desktop.core.export.conformed import Project, conformed_name
+    from anomalizer_desktop.core.loop_names import declared, moved_key
 
     assert conformed_name(_entry(name, tempo, key), Project(*project)) == expected
+    if expected is not None:  # the new name declares what the file is now
+        chosen = sync(tempo, project[0], key, project[1])
+        says = declared(f"/set/{expected}", None, None)
+        assert says.tempo == (project[0] if chosen.speed != 1.0 else tempo)
+        assert says.key == (moved_key(key, chosen.semitones) if key else None)
 
 
 def test_a_folder_of_copies_at_the_projects_tempo_and_key(store, tmp_path):

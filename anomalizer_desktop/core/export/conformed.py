@@ -14,19 +14,12 @@ any more is copied as it is, so the set still holds every loop asked for.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import NamedTuple
 
 from anomalizer_desktop.core.audio.tempo_sync import sync
 from anomalizer_desktop.core.export.selection import ExportEntry, ExportError
-from anomalizer_desktop.core.loop_names import moved_key
-
-#: "128 BPM", "128bpm", "bpm_128", "BPM 92.5" in a name (core.loop_names reads the same)
-_TEMPO_IN_NAME = re.compile(
-    r"(?i)(?<![\d.])\d{2,3}(?:\.\d{1,2})?(?=\s*[-_]?\s*bpm)"  # "128 BPM"
-    r"|(?<=bpm)(\s*[-_:]?\s*)\d{2,3}(?:\.\d{1,2})?(?![\d.])"  # "bpm_128"
-)
+from anomalizer_desktop.core.loop_names import moved_key, with_key, with_tempo
 
 
 class CannotConform(ExportError):
@@ -53,16 +46,9 @@ def conformed_name(entry: ExportEntry, project: Project) -> str | None:
         return None
     stem = os.path.splitext(os.path.basename(entry.path))[0]
     if chosen.speed != 1.0 and project.tempo:
-        tempo = f"{project.tempo:g}"
-        stem, found = _TEMPO_IN_NAME.subn(lambda m: (m.group(1) or "") + tempo, stem, count=1)
-        if not found:
-            stem = f"{stem} {tempo} BPM"
+        stem = with_tempo(stem, project.tempo)
     if chosen.semitones and entry.key:
-        new_key = moved_key(entry.key, chosen.semitones)
-        pattern = re.compile(r"(?<![A-Za-z])" + re.escape(entry.key) + r"(?![A-Za-z#])")
-        stem, found = pattern.subn(new_key, stem, count=1)
-        if not found:
-            stem = f"{stem} {new_key}"
+        stem = with_key(stem, entry.key, moved_key(entry.key, chosen.semitones))
     return f"{stem}.wav"
 
 
