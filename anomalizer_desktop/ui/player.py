@@ -102,6 +102,7 @@ class AudioPlayer(QObject):
         self._fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode-now")
         self._wanted: str | None = None  # the loop the window waits for; older asks are dropped
         self._in_flight: set[str] = set()  # asked for and not yet delivered: not asked again
+        self._ahead: set[str] = set()  # the loops the last preload asked for
         #: play this (path, start, (speed, semitones)) once it is decoded (and stretched); a
         #: start of None is where the same loop is playing by then (a new tempo while it plays)
         self._pending: tuple[str, float | None, Form] | None = None
@@ -230,6 +231,7 @@ class AudioPlayer(QObject):
         them to the project's tempo and key where they declare one (`tempos` and `keys`, in
         their order)."""
         tempos = tempos or [None] * len(paths)
+        self._ahead = set(paths)  # a stretch for a loop no longer beside the selection stops
         for path, tempo, key in zip(paths, tempos, keys or [None] * len(paths), strict=True):
             if not path:
                 continue
@@ -244,8 +246,16 @@ class AudioPlayer(QObject):
             self.decode(path)
 
     def _quiet_stretch(self, path: str, form: Form) -> None:
-        with contextlib.suppress(AudioDecodeError, OSError):
-            self.stretch(path, form)
+        """Stretch a neighbour ahead, unless the selection has moved on past it (a held Down
+        key queues a stretch per loop: 0.1-0.3 s each, where a decode ahead takes 10 ms)."""
+
+        def passed() -> bool:
+            return path not in self._ahead
+
+        if passed():
+            return
+        with contextlib.suppress(AudioDecodeError, OSError, StretchCancelled):
+            self.stretch(path, form, passed)
 
     # ------------------------------------------------------------------ the project's tempo
     def form_for(self, tempo: float | None, key: str | None = None) -> Form:

@@ -2805,6 +2805,12 @@ def test_a_loop_plays_at_the_project_tempo_in_its_own_seconds(qtbot, tmp_path):
     assert player.play(other, tempo=None)  # ...but the user moved on at once: given up
     qtbot.wait(1500)
     assert player.cached_stretch(long, (speed, 0)) is None and player.current_path == other
+    # ahead of the selection: a neighbour's stretch is made, one passed by is given up
+    player.preload([other, long], [120.0, 120.0])
+    qtbot.waitUntil(lambda: player.cached_stretch(other, (speed, 0)) is not None, timeout=5000)
+    player.preload([path], [None])  # the selection moved on while the minute was stretched
+    qtbot.wait(1500)
+    assert player.cached_stretch(long, (speed, 0)) is None
     player.close()
 
 
