@@ -437,9 +437,10 @@ def _export_each_tag(args: argparse.Namespace, store: Store, project: Project | 
     else:
         for tag, path, count in result.written:
             print(f"{tag}: {quantity(count, 'loop')} to {path}{left_out_text(sets[tag])}")
+        at = f" at {project.describe()}" if project else ""
         print(
             f"wrote {quantity(len(result.written), 'set')}"
-            f" ({quantity(result.loops, 'loop')}) to {result.folder}"
+            f" ({quantity(result.loops, 'loop')}) to {result.folder}{at}"
         )
         for tag, path in result.removed:
             print(f"{tag}: no loop is tagged so any more: moved {path} to the trash")

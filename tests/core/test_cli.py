@@ -820,6 +820,14 @@ def test_export_copies_at_a_tempo_and_key(capsys, lib, tmp_path):
          "--at-tempo", "90"]
     )  # fmt: skip
     assert code == 1 and "use them with --format copies" in capsys.readouterr().err
+    assert main(["--library", lib, "flag", str(pack / "Bass 120 BPM Am.wav"), "--tag", "x"]) == 0
+    capsys.readouterr()
+    code = main(
+        ["--library", lib, "export", str(tmp_path / "sets"), "--format", "copies", "--each-tag",
+         "--at-tempo", "60", "--at-key", "C"]
+    )  # fmt: skip
+    assert code == 0 and capsys.readouterr().out.endswith("at 60 BPM \u00b7 C\n")
+    assert [p.name for p in (tmp_path / "sets" / "x").glob("*.wav")] == ["Bass 120 BPM Am.wav"]
     for bad in (["--at-tempo", "400"], ["--at-key", "Am+"], ["--at-key", "H"]):
         with pytest.raises(SystemExit):
             main(["--library", lib, "export", str(out), "--format", "copies", *bad])
