@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# the suite's torch trainings share the cores among themselves only, not with trainings the
+# developer runs meanwhile (core.detector.core_share): the same threads, the same scores
+os.environ.setdefault(
+    "ANOMALIZER_TRAININGS_DIR", tempfile.mkdtemp(prefix="anomalizer-test-trainings-")
+)
 
 import audiogen
 

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import torch
 
+from anomalizer_desktop.core.detector.core_share import CoreShare, sharing_cores
 from anomalizer_desktop.core.detector.device import resolve_device
 from anomalizer_desktop.core.detector.networks import AutoEncoder, NetworkConfig
 from anomalizer_desktop.core.errors import AnomalizerError
@@ -69,6 +70,7 @@ class DeepSVDD:
         self.net: AutoEncoder | None = None
         self.center: torch.Tensor | None = None
         self.history: list[dict] = []
+        self._cores: CoreShare | None = None  # while training
 
     # ------------------------------------------------------------------ training
     def fit(
@@ -88,12 +90,17 @@ class DeepSVDD:
         train_idx, val_idx = _split(len(x), cfg.val_fraction, generator)
         total = cfg.pretrain_epochs + cfg.epochs
         try:
-            yield from self._pretrain(x, train_idx, val_idx, device, generator, cancel, total)
-            self.center = self._init_center(x[train_idx], device)
-            yield from self._finetune(x, y, train_idx, val_idx, device, generator, cancel, total)
+            with sharing_cores() as self._cores:  # (the cores shared with other trainings)
+                yield from self._pretrain(x, train_idx, val_idx, device, generator, cancel, total)
+                self.center = self._init_center(x[train_idx], device)
+                yield from self._finetune(
+                    x, y, train_idx, val_idx, device, generator, cancel, total
+                )
         except TrainingCancelled:
             self.net = None
             raise
+        finally:
+            self._cores = None
         self.net.eval()
         return self
 
@@ -135,6 +142,8 @@ class DeepSVDD:
         optimizer = self._optimizer(params)
         best, best_state, stale = float("inf"), None, 0
         for epoch in range(epochs):
+            if self._cores is not None:  # another training may have started or ended
+                self._cores.apply()
             net.train()
             losses = []
             for batch in self._batches(train_idx, generator, cancel, x.device):
