@@ -86,6 +86,8 @@ class AudioPlayer(QObject):
         self._declared: tuple[float | None, str | None] = (None, None)
         #: loops at a (speed, semitones), by (path, speed, semitones)
         self._stretched: OrderedDict[tuple[str, float, int], np.ndarray] = OrderedDict()
+        #: the stretches being made, by the same key: set when each is done (or given up)
+        self._stretching: dict[tuple[str, float, int], threading.Event] = {}
         self.current_path: str | None = None
         self.last_latency_ms: float | None = None
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -249,8 +251,9 @@ class AudioPlayer(QObject):
         """Stretch a neighbour ahead, unless the selection has moved on past it (a held Down
         key queues a stretch per loop: 0.1-0.3 s each, where a decode ahead takes 10 ms)."""
 
-        def passed() -> bool:
-            return path not in self._ahead
+        def passed() -> bool:  # (the loop now waited for to play is not passed: see stretch)
+            pending = self._pending
+            return path not in self._ahead and (pending is None or pending[0] != path)
 
         if passed():
             return
@@ -266,28 +269,48 @@ class AudioPlayer(QObject):
 
     def cached_stretch(self, path: str, form: Form) -> np.ndarray | None:
         with self._lock:
-            samples = self._stretched.get((path, *form))
-            if samples is not None:
-                self._stretched.move_to_end((path, *form))
-            return samples
+            return self._stretched_now((path, *form))
+
+    def _stretched_now(self, key: tuple[str, float, int]) -> np.ndarray | None:
+        """The stretched loop if it is cached (now its newest entry); the lock is held."""
+        samples = self._stretched.get(key)
+        if samples is not None:
+            self._stretched.move_to_end(key)
+        return samples
 
     def stretch(
         self, path: str, form: Form, cancelled: Callable[[], bool] = lambda: False
     ) -> np.ndarray:
         """The loop at the device rate, at (speed, semitones), from the cache or made now
         (30-40 ms per second of stereo audio on one core; StretchCancelled once `cancelled`
-        says so)."""
-        done = self.cached_stretch(path, form)
-        if done is not None:
-            return done
-        samples = conform(self.decode(path), *form, self.rate, cancelled)
-        with self._lock:
-            self._stretched[(path, *form)] = samples
-            kept = sum(loop.nbytes for loop in self._stretched.values())
-            while len(self._stretched) > 1 and (
-                len(self._stretched) > STRETCHED_KEPT or kept > STRETCHED_BYTES
-            ):
-                kept -= self._stretched.popitem(last=False)[1].nbytes
+        says so). Made once: a loop asked for to play while its stretch ahead runs on the
+        other thread (the loop below, after Down) waits for that one."""
+        key = (path, *form)
+        while True:
+            with self._lock:
+                done = self._stretched_now(key)
+                if done is not None:
+                    return done
+                running = self._stretching.get(key)
+                if running is None:
+                    running = self._stretching[key] = threading.Event()
+                    break
+            while not running.wait(0.05):  # then from the cache, or made here if it gave up
+                if cancelled():
+                    raise StretchCancelled
+        try:
+            samples = conform(self.decode(path), *form, self.rate, cancelled)
+            with self._lock:
+                self._stretched[key] = samples
+                kept = sum(loop.nbytes for loop in self._stretched.values())
+                while len(self._stretched) > 1 and (
+                    len(self._stretched) > STRETCHED_KEPT or kept > STRETCHED_BYTES
+                ):
+                    kept -= self._stretched.popitem(last=False)[1].nbytes
+        finally:
+            with self._lock:
+                del self._stretching[key]
+            running.set()
         return samples
 
     def _stretch_for_play(self, path: str, form: Form) -> None:

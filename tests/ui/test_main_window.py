@@ -2811,6 +2811,25 @@ def test_a_loop_plays_at_the_project_tempo_in_its_own_seconds(qtbot, tmp_path):
     player.preload([path], [None])  # the selection moved on while the minute was stretched
     qtbot.wait(1500)
     assert player.cached_stretch(long, (speed, 0)) is None
+    # Down onto the loop being stretched ahead: play waits for that stretch, made once
+    from anomalizer_desktop.ui import player as player_module
+
+    made, real_conform = [], player_module.conform
+
+    def counted(*args, **kwargs):
+        made.append(args[1:3])
+        return real_conform(*args, **kwargs)
+
+    player_module.conform = counted
+    try:
+        player.preload([long], [120.0])
+        qtbot.waitUntil(lambda: len(made) == 1, timeout=5000)  # under way on the other thread
+        player.preload([path], [None])  # the neighbours of the new selection...
+        assert player.play(long, 0.0, 120.0)  # ...which is the loop being stretched ahead
+        qtbot.waitUntil(lambda: player.current_path == long, timeout=10_000)
+        assert made == [(speed, 0)] and player._form == (speed, 0)
+    finally:
+        player_module.conform = real_conform
     player.close()
 
 
