@@ -79,7 +79,8 @@ def stretch(
     elif min(n, length) < 2 * n_fft:
         out = _resampled(x, length)
     else:
-        out = _vocoded(x, speed, length, n_fft, _onsets(x, n_fft, rate), cancelled)
+        circle = _Circle(x, n_fft)  # one padded copy for the onsets and the frames
+        out = _vocoded(circle, speed, length, _onsets(circle, rate), cancelled)
     return out[:, 0] if mono else out
 
 
@@ -127,7 +128,7 @@ class _Circle:
     worth of its other end on each side, so that every frame is one contiguous slice."""
 
     def __init__(self, x: np.ndarray, n_fft: int) -> None:
-        self.n, self.n_fft = len(x), n_fft
+        self.x, self.n, self.n_fft = x, len(x), n_fft
         padded = np.concatenate([x[-n_fft:], x, x[:n_fft]]).T.copy()  # (channels, samples)
         self.slices = np.lib.stride_tricks.sliding_window_view(padded, n_fft, axis=1)
         self.window = _window(n_fft)
@@ -141,12 +142,12 @@ class _Circle:
         return np.fft.rfft(taken, axis=2).transpose(1, 2, 0)
 
 
-def _onsets(x: np.ndarray, n_fft: int, rate: int) -> np.ndarray:
+def _onsets(circle: _Circle, rate: int) -> np.ndarray:
     """Where hits start (sample positions, sorted): the peaks of the spectral flux of the
     loop's channels together that stand out from the loop's own flux."""
+    x, n_fft = circle.x, circle.n_fft
     hop = n_fft // OVERLAP
     centres = np.arange(0, len(x), hop)
-    circle = _Circle(x, n_fft)
     magnitude = np.concatenate(
         [
             np.abs(circle.spectra(centres[i : i + CHUNK])).sum(axis=2)
@@ -197,16 +198,14 @@ def _nearest_peaks(magnitude: np.ndarray) -> np.ndarray:
 
 
 def _vocoded(
-    x: np.ndarray,
+    circle: _Circle,
     speed: float,
     length: int,
-    n_fft: int,
     onsets: np.ndarray,
     cancelled: Callable[[], bool],
 ) -> np.ndarray:
-    n, channels = x.shape
+    (n, channels), n_fft = circle.x.shape, circle.n_fft
     hop = n_fft // OVERLAP
-    circle = _Circle(x, n_fft)
     centres = np.arange(0, length, hop)  # the output frames, around the circle
     at = _time_map(centres, n, length, onsets, n_fft)  # their place in the input
     reset, cut = _transients(at, onsets, n, n_fft)
