@@ -24,7 +24,6 @@ from PySide6.QtWidgets import QMainWindow
 
 from anomalizer_desktop.core.analysis.loop_space import new_generation
 from anomalizer_desktop.core.audio import tempo_sync
-from anomalizer_desktop.core.export import Project
 from anomalizer_desktop.core.id_positions import values_at
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.loop_names import parse_query
@@ -623,7 +622,7 @@ class MainWindow(
             tag,
             settings.get("export_format"),
             self.chosen_folder,
-            Project(self.project_sync.tempo(), self.project_sync.key()),
+            self.project_sync.chosen(),
         )
         if dialog.exec():
             self.statusBar().showMessage(dialog.result_message, 10_000)

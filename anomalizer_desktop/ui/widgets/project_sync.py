@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from anomalizer_desktop.core.audio.tempo_sync import HIGHEST, LOWEST
+from anomalizer_desktop.core.export import Project
 from anomalizer_desktop.core.loop_names import KEY_ORDER
 
 TIP = (
@@ -103,6 +104,9 @@ class ProjectSync(QWidget):
         self._show_summary()
         self.changed.emit()
 
+    def chosen(self) -> Project:
+        """The tempo and key set, whether Sync is on or not (an export at them asks for it)."""
+        return Project(self.tempo(), self.key())
+
     def _show_summary(self) -> None:
-        key = self.key()
-        self.button.setText(f"{self.tempo():g} BPM" + (f" \u00b7 {key}" if key else ""))
+        self.button.setText(self.chosen().describe())
