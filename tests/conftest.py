@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -15,13 +17,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # the suite's torch trainings share the cores among themselves only, not with trainings the
 # developer runs meanwhile (core.detector.core_share): the same threads, the same scores
-os.environ.setdefault(
-    "ANOMALIZER_TRAININGS_DIR", tempfile.mkdtemp(prefix="anomalizer-test-trainings-")
-)
+_TRAININGS = tempfile.mkdtemp(prefix="anomalizer-test-trainings-")
+if os.environ.setdefault("ANOMALIZER_TRAININGS_DIR", _TRAININGS) == _TRAININGS:
+    atexit.register(shutil.rmtree, _TRAININGS, True)  # each run left one in /tmp
+else:
+    os.rmdir(_TRAININGS)
 
-import audiogen
+import audiogen  # noqa: E402 (after the environment above)
 
-from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.library.store import Store  # noqa: E402
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ from anomalizer_desktop.core.library.trash import TrashResult, links_in_store, m
 from anomalizer_desktop.core.library.user_tags import merged_into, stored_tags
 from anomalizer_desktop.core.library.views import came_in_since
 from anomalizer_desktop.core.library.walk import UNUSABLE_FILE_NAME, has_a_usable_name, shown_path
-from anomalizer_desktop.core.loop_names import declared, lasts_bars, within_unusual
+from anomalizer_desktop.core.loop_names import declared, lasts_bars, tempo_text, within_unusual
 from anomalizer_desktop.core.paths import resolve_library_path
 from anomalizer_desktop.core.text import file_size, quantity, unusual_percent
 
@@ -107,6 +107,7 @@ def cmd_embed(args: argparse.Namespace, store: Store) -> int:
         print_json(summary.as_json())
     else:
         print(f"embedded {summary.embedded}, skipped {summary.skipped}, errors {summary.errors}")
+        print_heard(summary)
         if summary.unreachable:
             warn(
                 f"{quantity(summary.unreachable, 'loop')} left for later: their folder is not"
@@ -114,6 +115,15 @@ def cmd_embed(args: argparse.Namespace, store: Store) -> int:
             )
         print_problems(summary.problems)
     return 0
+
+
+def print_heard(summary) -> None:
+    """Say how many loops this embed heard a tempo in (`core.embedding.tempo_job`)."""
+    if summary.tempos_heard:
+        print(
+            f"heard a tempo in {quantity(summary.tempos_heard, 'loop')} (shown, marked ≈,"
+            " where a loop's name and loop tags declare none)"
+        )
 
 
 def cmd_start(args: argparse.Namespace, store: Store) -> int:
@@ -132,6 +142,7 @@ def cmd_start(args: argparse.Namespace, store: Store) -> int:
     embedded = drive(embed_job(store, "dsp"), "embedding (dsp)", args.quiet)
     if text:
         print(f"embedded {embedded.embedded}, skipped {embedded.skipped}, errors {embedded.errors}")
+        print_heard(embedded)
         print_problems(embedded.problems)
     scored = None if args.no_train else drive(refresh_scores(store, "dsp"), "scoring", args.quiet)
     if text:
@@ -164,7 +175,7 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
         records = [r for r in records if r.path in copied]
         if args.sort is None:  # each file's copies side by side
             records.sort(key=lambda r: (copied[r.path], r.path))
-    found = [(r, declared(r.path, r.file_tempo, r.file_key)) for r in records]
+    found = [(r, declared(r.path, r.file_tempo, r.file_key, r.heard_tempo)) for r in records]
     found = [(r, d) for r, d in found if d.matches(args.bpm, args.key)]
     if args.bars is not None:
         found = [(r, d) for r, d in found if lasts_bars(r.duration, d.tempo, args.bars)]
@@ -191,7 +202,7 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
             "" if r.percentile is None else unusual_percent(r.percentile),
             "" if r.score is None else f"{r.score:.3f}",
             "" if r.duration is None else f"{r.duration:.2f}",
-            "" if d.tempo is None else f"{d.tempo:g}",
+            tempo_text(d),
             d.key or "",
             stored_tags(r.tags) or "",
             r.status,

@@ -444,14 +444,34 @@ class Declared:
 
 
 @functools.lru_cache(maxsize=1 << 18)
-def declared(path: str, file_tempo: float | None, file_key: str | None) -> Declared:
-    """What a loop declares: its name's tags (`read_tags`) with its file's loop tags.
+def declared(
+    path: str, file_tempo: float | None, file_key: str | None, heard_tempo: float | None = None
+) -> Declared:
+    """What a loop declares: its name's tags (`read_tags`) with its file's loop tags; for a
+    loop that declares no tempo, the tempo heard in its sound (`core.audio.heard_tempo`), its
+    `tempo_from` "heard" (shown as heard, never as declared).
     Remembered: a window reads the whole library again after each change (0.3 s for 100,000
     loops the first time, a look-up after), and most loops declare nothing (one shared answer)."""
     tags = read_tags(path)
-    if tags is _NOTHING and file_tempo is None and file_key is None:
+    if tags is _NOTHING and file_tempo is None and file_key is None and heard_tempo is None:
         return _DECLARES_NOTHING
-    return Declared(*declared_tempo(tags, file_tempo), *declared_key(tags, file_key))
+    tempo, tempo_from = declared_tempo(tags, file_tempo)
+    if tempo is None and heard_tempo is not None:
+        tempo, tempo_from = heard_tempo, HEARD
+    return Declared(tempo, tempo_from, *declared_key(tags, file_key))
+
+
+#: `Declared.tempo_from` of a tempo heard in the loop's sound rather than declared
+HEARD = "heard"
+#: before a heard tempo where tempos are listed ("≈121.46"): heard, not declared
+HEARD_MARK = "\u2248"
+
+
+def tempo_text(says: Declared) -> str:
+    """A loop's tempo as a list shows it: "128", "≈121.46" when heard, "" when none."""
+    if says.tempo is None:
+        return ""
+    return (HEARD_MARK if says.tempo_from == HEARD else "") + f"{says.tempo:g}"
 
 
 _DECLARES_NOTHING = Declared(None, "", None, "")

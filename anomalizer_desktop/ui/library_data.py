@@ -116,6 +116,7 @@ class LibraryData:
                     r.file_key,
                     stored_tags(r.tags),
                     r.added,
+                    r.heard_tempo,
                 )
                 for r in records
             ]
@@ -125,13 +126,15 @@ class LibraryData:
     def from_rows(cls, rows: list[tuple]) -> LibraryData:
         """From `Store.table_rows()` tuples, a column at a time (no object per row)."""
         # a chunk at a time: this runs in a worker while the window and the sound play on
-        columns = as_columns(rows, 15)
+        columns = as_columns(rows, 16)
         ids, paths, status, errors, duration, rate, score, percentile, flags, notes = columns[:10]
 
         def floats(values) -> np.ndarray:
             return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
-        says = [declared(*row) for row in zip(paths, columns[11], columns[12], strict=True)]
+        says = [
+            declared(*row) for row in zip(paths, columns[11], columns[12], columns[15], strict=True)
+        ]
         # one split per path, not a basename and a dirname (each splits it): 100k paths 60 ms
         folders, names = zip(*map(os.path.split, paths), strict=True) if paths else ((), ())
 

@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor
 from anomalizer_desktop.core.audio.formats import is_lossless_path
 from anomalizer_desktop.core.id_positions import values_at
 from anomalizer_desktop.core.library.trash import file_identity, links_left_behind
+from anomalizer_desktop.core.loop_names import HEARD, HEARD_MARK, whole_bars
 from anomalizer_desktop.core.text import unusual_percent, when_added
 from anomalizer_desktop.ui.library_data import LibraryData
 from anomalizer_desktop.ui.plain_text import tip
@@ -156,13 +157,18 @@ class LibraryTableModel(QAbstractTableModel):
                 return QColor("#8a8a8a")
             if key == "flag" and lib.flags[row] in ("unusual", "typical"):
                 return QColor(colour(lib.flags[row]))
+            if key == "tempo" and lib.tempo_from[row] == HEARD:
+                return QColor(colour("muted"))  # heard, not declared: quieter than a fact
         return None
 
     def _display(self, key: str, row: int) -> str:
         lib = self.library
         if key in NUMBER_FORMATS:
             value = getattr(lib, key)[row]
-            return "" if math.isnan(value) else NUMBER_FORMATS[key](value)
+            if math.isnan(value):
+                return ""
+            heard = key == "tempo" and lib.tempo_from[row] == HEARD
+            return HEARD_MARK + NUMBER_FORMATS[key](value) if heard else NUMBER_FORMATS[key](value)
         if key == "flag":
             return FLAG_TEXT[lib.flags[row]]
         if key == "status":
@@ -366,11 +372,15 @@ class LibraryTableModel(QAbstractTableModel):
         F#m"; "" when it declares neither)."""
         row = int(self._view[view_row])
         tempo, key = float(self.library.tempo[row]), self.library.keys[row]
-        parts = ([] if math.isnan(tempo) else [f"{tempo:g} BPM"]) + ([key] if key else [])
-        return " \u00b7 ".join(parts)
+        heard = self.library.tempo_from[row] == HEARD
+        shown = (
+            [] if math.isnan(tempo) else [f"{tempo:g} BPM (heard)" if heard else f"{tempo:g} BPM"]
+        )
+        return " \u00b7 ".join(shown + ([key] if key else []))
 
     def declared_tempo(self, view_row: int) -> float | None:
-        """The tempo (BPM) the loop declares, None when it declares none."""
+        """The tempo (BPM) the loop declares or, declaring none, the tempo heard in its sound
+        (the BPM column's); None when neither."""
         tempo = float(self.library.tempo[int(self._view[view_row])])
         return None if math.isnan(tempo) else tempo
 
@@ -504,10 +514,22 @@ def _bars_tip(library: LibraryData, row: int) -> str:
     there is none."""
     tempo, bars = float(library.tempo[row]), float(library.bars[row])
     if math.isnan(tempo):
-        return "No tempo declared: no bars to count"
+        return "No tempo declared or heard: no bars to count"
     if math.isnan(bars):
         return f"Not a whole number of bars of four at {tempo:g} BPM (cut off the beat?)"
     return f"{bars:g} bar{'s' if bars != 1 else ''} of four at {tempo:g} BPM"
+
+
+def _heard_tip(tempo: float, seconds: float) -> str:
+    """What a heard tempo's cell says on hover: where it comes from, and its other octaves."""
+    count = float(whole_bars(seconds, tempo)) if seconds > 0 else math.nan
+    bars = "whole" if math.isnan(count) else f"{count:g}"
+    return (
+        f"About {tempo:g} BPM, heard in its sound, not declared in its name, folder or loop"
+        f" tags:\nit lasts {bars} bars of four at this tempo, and its hits come round with"
+        f" each bar and beat.\nIt may be felt at half or double time ({tempo / 2:g} or"
+        f" {tempo * 2:g} BPM)."
+    )
 
 
 def _tag_tip(library: LibraryData, key: str, row: int) -> str:
@@ -516,7 +538,12 @@ def _tag_tip(library: LibraryData, key: str, row: int) -> str:
     if key == "tempo":
         tempo = float(library.tempo[row])
         if math.isnan(tempo):
-            return 'No tempo in its name ("128 BPM", "_90_"), its folder\'s or its loop tags'
+            return (
+                'No tempo in its name ("128 BPM", "_90_"), its folder\'s or its loop tags, and'
+                " none heard in its sound"
+            )
+        if library.tempo_from[row] == HEARD:
+            return _heard_tip(tempo, float(library.duration[row]))
         return f"{tempo:g} BPM, " + _TEMPO_FROM[library.tempo_from[row]]
     if library.keys[row] is None:
         return 'No key in its name ("F#min", "Cm", "A minor") or its loop tags'

@@ -21,6 +21,10 @@ from PySide6.QtWidgets import QHeaderView, QMenu, QSplitter, QTableView
 
 from anomalizer_desktop.ui.library_model import COLUMN_INDEX, COLUMNS
 
+#: columns whose text grew after layouts were saved, widened to at least this when one is
+#: restored: BPM held "128" until tempos were heard in the sound ("≈121.46", 2026-12-01)
+AT_LEAST = {"tempo": 64}
+
 
 def layout_key(columns: list[str]) -> str:
     """The settings group of a header state saved for these columns."""
@@ -160,7 +164,7 @@ class TableLayout:
         self.chosen = chosen
         for key, width in widths.items():
             if width > 0:
-                self.header.resizeSection(COLUMN_INDEX[key], width)
+                self.header.resizeSection(COLUMN_INDEX[key], max(width, AT_LEAST.get(key, 0)))
         for key, _ in COLUMNS:
             self.header.setSectionHidden(COLUMN_INDEX[key], key in hidden)
         # the saved order, each new column after the column that comes before it by default

@@ -147,7 +147,7 @@ class WindowBuilder:
             ("flag", 84),
             ("tags", 100),
             ("duration", 62),
-            ("tempo", 44),
+            ("tempo", 64),  # "≈121.46": a tempo heard, to two decimals
             ("key", 44),
             ("bars", 40),
             ("sample_rate", 68),

@@ -99,6 +99,7 @@ def test_csv_round_trip_with_quotes_and_unicode(library, tmp_path):
         "bpm",
         "key",
         "tags",
+        "bpm_from",
     ]
 
 

@@ -159,6 +159,7 @@ def test_a_library_from_before_tags_opens_with_its_flags_and_no_tags(tmp_path):
         db.execute("DROP TABLE map_points")  # (added after tags: V6)
         db.execute("DROP TABLE audio_pairs")
         db.execute("DROP TABLE audio_searched")  # (V7)
+        db.execute("DROP TABLE heard_tempos")  # (V8)
         db.execute("PRAGMA user_version = 4")
         db.commit()
     with Store(library) as store:

@@ -236,6 +236,32 @@ def test_bpm_and_key_columns_show_what_the_names_declare_and_sort_as_music():
     assert "'>Am, as its file name says\n" in key_tips["Bass 95bpm Am.wav"]
 
 
+def test_a_tempo_heard_in_the_sound_is_shown_as_heard_never_as_declared():
+    """A loop that declares no tempo shows the one heard in its sound, marked and muted, its
+    tooltip saying where it comes from; a declared tempo wins over a heard one."""
+    from dataclasses import replace
+
+    from anomalizer_desktop.ui.theme import colour
+
+    m = LibraryTableModel()
+    groove = replace(record(0, 1.0, name="groove"), duration=4.0, heard_tempo=120.0)
+    named = replace(record(1, 1.0, name="Beat 100 BPM"), duration=2.4, heard_tempo=123.0)
+    m.set_library(LibraryData.from_records([groove, named, record(2, 1.0, name="hum")]))
+    m.sort(COLUMN_INDEX["name"], Qt.SortOrder.AscendingOrder)
+    assert column(m, "name") == ["Beat 100 BPM.wav", "groove.wav", "hum.wav"]
+    assert column(m, "tempo") == ["100", "\u2248120", ""]
+    assert column(m, "bars") == ["1", "2", ""]  # counted at the heard tempo too
+    tip_text = column(m, "tempo", Qt.ItemDataRole.ToolTipRole)[1]
+    assert "About 120 BPM, heard in its sound, not declared" in tip_text
+    assert "it lasts 2 bars of four at this tempo" in tip_text
+    assert "(60 or 240 BPM)" in tip_text
+    muted = column(m, "tempo", Qt.ItemDataRole.ForegroundRole)
+    assert muted[0] is None and muted[1].name() == colour("muted").lower()
+    assert m.declared_tags(1) == "120 BPM (heard)"
+    assert m.declared_tempo(1) == 120.0  # what Sync plays it at
+    assert names_shown(m, "bpm:118-122") == ["groove.wav"]
+
+
 def test_the_filter_finds_loops_by_tempo_and_key_terms():
     """bpm:120, bpm:90-100 and key:Am filter on the BPM and Key columns (a loop without a
     tempo never matches a tempo term), and combine with the plain text."""

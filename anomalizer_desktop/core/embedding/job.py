@@ -9,20 +9,18 @@ decoded is marked `error` with its message; any other failure is recorded per em
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from anomalizer_desktop.core.audio.decode import AudioDecodeError
 from anomalizer_desktop.core.embedding.base import get_embedder
+from anomalizer_desktop.core.embedding.tempo_job import hear_tempos, write_batches
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.scanner import is_within, reachable_roots
 from anomalizer_desktop.core.library.store import FOUND_DECODING, Store
 from anomalizer_desktop.core.parallel import WorkerCrashed, parallel_map
 from anomalizer_desktop.core.text import quantity
-
-COMMIT_EVERY_S = 0.5
 
 
 @dataclass
@@ -35,6 +33,8 @@ class EmbedSummary:
     #: loops left for a later embed because their library folder is not reachable now (a drive
     #: not mounted): trying them would only record "cannot read the file" for each
     unreachable: int = 0
+    #: loops listened to for their tempo by this embed that showed one (`tempo_job`)
+    tempos_heard: int = 0
 
     def as_json(self) -> dict:
         data = asdict(self)
@@ -95,37 +95,36 @@ def embed(
     summary.skipped = store.count_embedded(embedder.id, embedder.version)
     total = len(todo)
     yield Progress(0, total, f"embedding {quantity(total, 'file')} with {embedder.id}")
-    if not todo:
-        return summary
+    if todo:
+        yield from _embed_todo(store, embedder, embedder_name, todo, summary, cancel, workers)
+    if not summary.cancelled:
+        summary.tempos_heard = yield from hear_tempos(store, cancel, workers)
+    return summary
+
+
+def _embed_todo(store, embedder, embedder_name, todo, summary, cancel, workers) -> Job[None]:
+    total = len(todo)
     if hasattr(embedder, "embed_files"):
         results = _batched(embedder, store, todo, cancel)
     else:
         results = parallel_map(_embed_one, todo, workers, _init_worker, (embedder_name,), cancel)
     done = 0
+
+    def write(item) -> None:
+        (sample_id, path), outcome = item
+        if isinstance(outcome, WorkerCrashed):
+            outcome = _Outcome(failure=str(outcome))
+        _record(store, embedder, sample_id, path, outcome, summary)
+
     try:
-        while True:
-            deadline = time.monotonic() + COMMIT_EVERY_S
-            finished = False
-            with store.transaction():
-                while time.monotonic() < deadline:
-                    item = next(results, None)
-                    if item is None:
-                        finished = True
-                        break
-                    (sample_id, path), outcome = item
-                    if isinstance(outcome, WorkerCrashed):
-                        outcome = _Outcome(failure=str(outcome))
-                    _record(store, embedder, sample_id, path, outcome, summary)
-                    done += 1
-            yield Progress(done, total, os.path.basename(path) if done else "")
-            if finished:
-                break
+        for batch in write_batches(store, results, write):
+            done += len(batch)
+            yield Progress(done, total, os.path.basename(batch[-1][0][1]) if batch else "")
     finally:
         results.close()
         if hasattr(embedder, "close"):
             embedder.close()  # CLAP's decoding processes and their shared memory
     summary.cancelled = done < total
-    return summary
 
 
 def _record(store, embedder, sample_id, path, outcome: _Outcome, summary: EmbedSummary) -> None:

@@ -15,7 +15,19 @@ XSPF_NS = "http://xspf.org/ns/0/"
 META_BASE = "https://github.com/anomalizer-desktop/ns/"
 #: bpm, key and tags last (in the order they came), so that scripts reading the first
 #: columns by position still read them
-CSV_COLUMNS = ("path", "duration", "score", "percentile", "flag", "note", "bpm", "key", "tags")
+#: bpm_from: where the bpm was read ("file name", "loop tags", ...) or "heard" in the sound
+CSV_COLUMNS = (
+    "path",
+    "duration",
+    "score",
+    "percentile",
+    "flag",
+    "note",
+    "bpm",
+    "key",
+    "tags",
+    "bpm_from",
+)
 
 
 def to_m3u8(entries: list[ExportEntry]) -> str:
@@ -58,6 +70,7 @@ def to_xspf(entries: list[ExportEntry], title: str = "anomalizer export") -> str
             ("percentile", entry.percentile),
             ("note", entry.note),
             ("bpm", entry.tempo),
+            ("bpm_from", entry.tempo_from or None),
             ("key", entry.key),
             ("tags", stored_tags(entry.tags)),
         ):
@@ -70,7 +83,7 @@ def to_xspf(entries: list[ExportEntry], title: str = "anomalizer export") -> str
 
 def to_csv(entries: list[ExportEntry]) -> str:
     """One row per loop: path, duration (s), score, percentile, flag, note, bpm, key, tags
-    ("dark, song-a")."""
+    ("dark, song-a"), where the bpm comes from ("heard": heard in the sound, not declared)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -86,6 +99,7 @@ def to_csv(entries: list[ExportEntry]) -> str:
                 "" if entry.tempo is None else f"{entry.tempo:g}",
                 entry.key or "",
                 stored_tags(entry.tags) or "",
+                entry.tempo_from,
             ]
         )
     return buffer.getvalue()

@@ -34,13 +34,16 @@ class ExportEntry:
     percentile: float | None
     flag: str | None
     note: str | None
-    #: the tempo and key the loop declares (its name or its loop tags: core.loop_names)
+    #: the tempo and key the loop declares (its name or its loop tags: core.loop_names), or
+    #: the tempo heard in its sound when it declares none (`tempo_from`)
     tempo: float | None = None
     key: str | None = None
     #: the producer's own tags (`user_tags`)
     tags: tuple[str, ...] = ()
     #: copies of this very file (the same bytes elsewhere) that the set leaves out for it
     copies_left_out: int = 0
+    #: where the tempo was read (`Declared.tempo_from`; "heard": heard in its sound)
+    tempo_from: str = ""
 
 
 def select_entries(
@@ -103,8 +106,9 @@ def select_entries(
 
 
 def _declared(record):
-    """The tempo and key the loop declares (its name or its loop tags)."""
-    return declared(record.path, record.file_tempo, record.file_key)
+    """The tempo and key the loop declares (its name or its loop tags), or the tempo heard
+    in it."""
+    return declared(record.path, record.file_tempo, record.file_key, record.heard_tempo)
 
 
 def _entry(r, says, copies: int) -> ExportEntry:
@@ -117,6 +121,7 @@ def _entry(r, says, copies: int) -> ExportEntry:
         flag=r.flag,
         note=r.note,
         tempo=says.tempo,
+        tempo_from=says.tempo_from,
         key=says.key,
         tags=r.tags,
         copies_left_out=copies,

@@ -143,7 +143,19 @@ CREATE TABLE audio_searched (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
+#: the tempo each loop's sound shows (`core.audio.heard_tempo`) for loops that declare none,
+#: with the version of the listening; `tempo` NULL: listened to, no tempo heard. Derived data,
+#: like the map: forgotten when the file changes, listened to again by the next `embed`
+_V8 = """
+CREATE TABLE heard_tempos (
+    sample_id  INTEGER PRIMARY KEY REFERENCES samples(id) ON DELETE CASCADE,
+    version    TEXT NOT NULL,
+    tempo      REAL,
+    heard_at   REAL NOT NULL
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

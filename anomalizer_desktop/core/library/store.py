@@ -420,6 +420,7 @@ class Store(LibraryViews):
             db.execute("DELETE FROM features WHERE sample_id = ?", (sample_id,))
             db.execute("DELETE FROM feature_errors WHERE sample_id = ?", (sample_id,))
             db.execute("DELETE FROM scores WHERE sample_id = ?", (sample_id,))
+            db.execute("DELETE FROM heard_tempos WHERE sample_id = ?", (sample_id,))
 
     def samples_to_embed(
         self, embedder: str, version: str, retry_errors: bool = False
@@ -439,6 +440,26 @@ class Store(LibraryViews):
               {skip_errors}
             ORDER BY s.id"""
         return [tuple(r) for r in self._db.execute(sql, {"e": embedder, "v": version})]
+
+    def samples_to_hear(self, version: str) -> list[tuple[int, str, float | None]]:
+        """(id, path, duration) of usable samples not listened to for a tempo by this version
+        of `core.audio.heard_tempo`."""
+        sql = """
+            SELECT s.id, s.path, s.duration FROM samples s
+            WHERE s.status = 'ok'
+              AND NOT EXISTS (SELECT 1 FROM heard_tempos h WHERE h.sample_id = s.id
+                              AND h.version = ?)
+            ORDER BY s.id"""
+        return [tuple(r) for r in self._db.execute(sql, (version,))]
+
+    def put_heard_tempo(self, sample_id: int, version: str, tempo: float | None) -> None:
+        """Keep the tempo heard in a loop (None: none heard); a forgotten loop is skipped."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO heard_tempos(sample_id, version, tempo, heard_at)"
+                " SELECT id, ?, ?, ? FROM samples WHERE id = ?",
+                (version, tempo, time.time(), sample_id),
+            )
 
     def count_embedded(self, embedder: str, version: str) -> int:
         return self._db.execute(

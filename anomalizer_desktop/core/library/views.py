@@ -52,6 +52,8 @@ class SampleRecord:
     tags: tuple[str, ...] = ()
     #: when a scan first found the loop (seconds since the epoch; a moved loop keeps its own)
     added: float | None = None
+    #: the tempo its sound shows (`core.audio.heard_tempo`); None: none heard, or not yet
+    heard_tempo: float | None = None
 
     def as_json(self) -> dict:
         return {
@@ -71,6 +73,7 @@ class SampleRecord:
             "file_key": self.file_key,
             "tags": list(self.tags),
             "added": self.added,
+            "heard_tempo": self.heard_tempo,
         }
 
 
@@ -192,9 +195,10 @@ class LibraryViews:
                    s.duration, s.sample_rate, s.channels,
                    (SELECT group_concat(f.embedder, ',') FROM features f WHERE f.sample_id = s.id),
                    sc.score, sc.percentile, u.flag, u.note, s.tempo, s.key, u.tags,
-                   s.first_seen
+                   s.first_seen, h.tempo
             FROM samples s
             LEFT JOIN errs ON errs.sample_id = s.id
+            LEFT JOIN heard_tempos h ON h.sample_id = s.id
             LEFT JOIN user_data u ON u.sample_id = s.id
             LEFT JOIN scores sc ON sc.sample_id = s.id AND sc.run_id = :run
             {"WHERE " + " AND ".join(where) if where else ""}
@@ -218,6 +222,7 @@ class LibraryViews:
                 file_key=r[13],
                 tags=parse_tags(r[14]),
                 added=r[15],
+                heard_tempo=r[16],
             )
             for r in self._db.execute(sql, params)
             if tagged is None or tagged(r[14])
@@ -227,7 +232,7 @@ class LibraryViews:
         """What the window's table shows, one tuple per sample in path order: id, path,
         status, error, duration, sample_rate, score, percentile, flag, note (latest run),
         content hash, the tempo and key the file's loop tags declare, the producer's tags
-        (their stored text), when a scan first found it.
+        (their stored text), when a scan first found it, the tempo heard in its sound.
 
         `list_samples` without its per-row lookups (embedders, one subquery per row) and
         without building a record per row: 100k samples read in about half the time. The rows
@@ -240,9 +245,10 @@ class LibraryViews:
                 f"""{_EMBED_ERRORS}
                    SELECT s.id, s.path, s.status, COALESCE(s.error, errs.message),
                           s.duration, s.sample_rate, sc.score, sc.percentile, u.flag, u.note,
-                          s.content_hash, s.tempo, s.key, u.tags, s.first_seen
+                          s.content_hash, s.tempo, s.key, u.tags, s.first_seen, h.tempo
                    FROM samples s
                    LEFT JOIN errs ON errs.sample_id = s.id
+                   LEFT JOIN heard_tempos h ON h.sample_id = s.id
                    LEFT JOIN user_data u ON u.sample_id = s.id
                    LEFT JOIN scores sc ON sc.sample_id = s.id AND sc.run_id = ?""",
                 (run_id if run_id is not None else -1,),

@@ -1,0 +1,138 @@
+"""Every embed listens to the library's loops for their tempo (`core.embedding.tempo_job`):
+kept in the library, forgotten when a file changes, shown as heard (never as declared) by
+the list, its filters and the exports."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from pathlib import Path
+
+import audiogen
+import numpy as np
+
+from anomalizer_desktop.cli import main
+from anomalizer_desktop.core.audio import heard_tempo
+from anomalizer_desktop.core.embedding.job import embed
+from anomalizer_desktop.core.embedding.tempo_job import hear_tempos
+from anomalizer_desktop.core.export import select_entries, write_export
+from anomalizer_desktop.core.jobs import run_job
+from anomalizer_desktop.core.library.scanner import scan
+from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.loop_names import HEARD, declared
+
+SR = audiogen.SR
+
+
+def _pack(folder: Path) -> Path:
+    """Two loops of whole bars that declare no tempo, one that declares its own, a one-shot
+    and a file that does not decode."""
+    audiogen.write(folder / "groove.wav", audiogen.drum_loop(seconds=4.0, bpm=120.0))
+    audiogen.write(folder / "slow.wav", audiogen.drum_loop(seconds=2.5, bpm=96.0))
+    audiogen.write(folder / "Beat 100 BPM.wav", audiogen.drum_loop(seconds=2.4, bpm=100.0))
+    audiogen.write(folder / "hum.wav", audiogen.tone(110.0, seconds=3.0))
+    audiogen.text_as_wav(folder / "broken.wav")
+    return folder
+
+
+def _heard(store: Store) -> dict[str, float | None]:
+    rows = store.execute(
+        "SELECT s.path, h.tempo FROM heard_tempos h JOIN samples s ON s.id = h.sample_id"
+    ).fetchall()
+    return {Path(path).name: tempo for path, tempo in rows}
+
+
+def test_embed_listens_to_every_usable_loop_once(store, tmp_path):
+    run_job(scan(store, [str(_pack(tmp_path / "pack"))]))
+    summary = run_job(embed(store, "dsp", workers=1))
+    assert _heard(store) == {
+        "groove.wav": 120.0,
+        "slow.wav": 96.0,
+        "Beat 100 BPM.wav": 100.0,
+        "hum.wav": None,
+    }  # the file that does not decode is the scan's error, not listened to
+    assert summary.tempos_heard == 3
+    again = run_job(embed(store, "dsp", workers=1))
+    assert again.tempos_heard == 0  # nothing left to listen to
+
+
+def test_a_library_embedded_before_is_listened_to_without_embedding_again(store, tmp_path):
+    run_job(scan(store, [str(_pack(tmp_path / "pack"))]))
+    run_job(embed(store, "dsp", workers=1))
+    vectors = store.execute("SELECT sample_id, created_at FROM features ORDER BY 1").fetchall()
+    store.execute("DELETE FROM heard_tempos")  # as a library from before the listening
+    summary = run_job(embed(store, "dsp", workers=1))
+    assert (summary.embedded, summary.tempos_heard) == (0, 3)
+    assert store.execute("SELECT sample_id, created_at FROM features ORDER BY 1").fetchall() == (
+        vectors
+    )  # the vectors (and the sound map drawn from them) are kept
+
+
+def test_a_changed_file_is_listened_to_again(store, tmp_path):
+    pack = _pack(tmp_path / "pack")
+    run_job(scan(store, [str(pack)]))
+    run_job(embed(store, "dsp", workers=1))
+    audiogen.write(pack / "groove.wav", audiogen.tone(220.0, seconds=4.0))  # now a drone
+    run_job(scan(store, [str(pack)]))
+    assert "groove.wav" not in _heard(store)
+    run_job(embed(store, "dsp", workers=1))
+    assert _heard(store)["groove.wav"] is None
+
+
+def test_files_longer_than_a_loop_are_not_decoded(store, tmp_path, monkeypatch):
+    pack = tmp_path / "pack"
+    audiogen.write(pack / "long.wav", audiogen.drum_loop(seconds=4.0, bpm=120.0))
+    run_job(scan(store, [str(pack)]))
+    monkeypatch.setattr(heard_tempo, "MAX_SECONDS", 3.0)
+    decoded = []
+    monkeypatch.setattr(
+        "anomalizer_desktop.core.embedding.tempo_job.hear_file",
+        lambda item: decoded.append(item) or 120.0,
+    )
+    assert run_job(hear_tempos(store, workers=1)) == 0
+    assert (decoded, _heard(store)) == ([], {"long.wav": None})
+
+
+def test_a_heard_tempo_never_overrides_a_declared_one():
+    assert declared("/p/Beat 100 BPM.wav", None, None, 123.0).tempo == 100.0
+    heard = declared("/p/groove.wav", None, None, 120.0)
+    assert (heard.tempo, heard.tempo_from) == (120.0, HEARD)
+    acid = declared("/p/groove.wav", 97.0, None, 120.0)
+    assert (acid.tempo, acid.tempo_from) == (97.0, "loop tags")
+    assert declared("/p/groove.wav", None, None, None).tempo is None
+
+
+def test_list_filters_and_exports_show_a_heard_tempo_as_heard(capsys, tmp_path):
+    library = str(tmp_path / "library.sqlite")
+    pack = _pack(tmp_path / "pack")
+    assert main(["--library", library, "start", str(pack), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["--library", library, "list", "--bpm", "118-122", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(Path(r["path"]).name, r["tempo"], r["tempo_from"]) for r in rows] == [
+        ("groove.wav", 120.0, HEARD)
+    ]
+    assert main(["--library", library, "list", "--bars", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "≈96" in text and "slow.wav" in text and "groove.wav" not in text
+    with Store(library) as store:
+        entries = select_entries(store)
+        out = write_export(entries, "csv", tmp_path / "all.csv")
+    with open(out, encoding="utf-8") as handle:
+        bpm = {Path(r["path"]).name: (r["bpm"], r["bpm_from"]) for r in csv.DictReader(handle)}
+    assert bpm["groove.wav"] == ("120", HEARD)
+    assert bpm["Beat 100 BPM.wav"] == ("100", "file name")
+    assert bpm["hum.wav"] == ("", "")
+
+
+def test_a_library_of_the_schema_before_gains_the_table(tmp_path):
+    path = tmp_path / "library.sqlite"
+    with Store(path):
+        pass
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE heard_tempos")
+        db.execute("PRAGMA user_version = 7")
+    with Store(path) as store:
+        assert store.execute("SELECT COUNT(*) FROM heard_tempos").fetchone() == (0,)
+    assert np.isfinite(heard_tempo.MAX_SECONDS)
