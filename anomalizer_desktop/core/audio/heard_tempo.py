@@ -69,14 +69,13 @@ def hear_tempo(samples: np.ndarray, sample_rate: int) -> float | None:
     if not MIN_SECONDS <= seconds <= MAX_SECONDS or not np.any(mono):
         return None
     repeats = _circular_autocorrelation(_onset_envelope(_circular_log_mel(mono, sample_rate)))
-    frames_per_s = len(repeats) / seconds
 
     def repeat_at(parts: int) -> float:
         return _at_lag(repeats, len(repeats) / parts)
 
     powers = [repeat_at(b) for b in _POWERS if seconds / b >= _MIN_POWER_LAG_S]
     others = [repeat_at(b) for b in _OTHERS if seconds / b >= _MIN_OTHER_LAG_S]
-    if not powers or frames_per_s <= 0:
+    if not powers:
         return None
     best, rival = max(powers), max(others, default=0.0)
     if best < MIN_REPEAT or best - rival < MIN_MARGIN:
