@@ -7,12 +7,14 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
+from collections import Counter
 from pathlib import Path
 
 import audiogen
 
 from anomalizer_desktop.cli import main
-from anomalizer_desktop.core.audio import heard_tempo
+from anomalizer_desktop.core.audio import decode, heard_tempo
+from anomalizer_desktop.core.embedding import dsp, tempo_job
 from anomalizer_desktop.core.embedding.job import embed
 from anomalizer_desktop.core.embedding.tempo_job import hear_tempos
 from anomalizer_desktop.core.export import select_entries, write_export
@@ -54,6 +56,38 @@ def test_embed_listens_to_every_usable_loop_once(store, tmp_path):
     assert summary.tempos_heard == 3
     again = run_job(embed(store, "dsp", workers=1))
     assert again.tempos_heard == 0  # nothing left to listen to
+
+
+def test_a_new_loop_is_decoded_once_for_its_vector_and_its_tempo(store, tmp_path, monkeypatch):
+    run_job(scan(store, [str(_pack(tmp_path / "pack"))]))
+    decoded = Counter()
+
+    def counting(path, *args, **kwargs):
+        decoded[Path(path).name] += 1
+        return decode.load_audio(path, *args, **kwargs)
+
+    monkeypatch.setattr(dsp, "load_audio", counting)
+    monkeypatch.setattr(tempo_job, "load_audio", counting)
+    summary = run_job(embed(store, "dsp", workers=1))
+    assert decoded == {"groove.wav": 1, "slow.wav": 1, "Beat 100 BPM.wav": 1, "hum.wav": 1}
+    assert (summary.embedded, summary.tempos_heard) == (4, 3)
+    assert _heard(store) == {
+        "groove.wav": 120.0,
+        "slow.wav": 96.0,
+        "Beat 100 BPM.wav": 100.0,
+        "hum.wav": None,
+    }
+
+
+def test_embedding_again_keeps_what_was_heard(store, tmp_path):
+    run_job(scan(store, [str(_pack(tmp_path / "pack"))]))
+    run_job(embed(store, "dsp", workers=1))
+    rows = "SELECT sample_id, tempo, heard_at FROM heard_tempos ORDER BY 1"
+    heard = store.execute(rows).fetchall()
+    store.execute("DELETE FROM features")  # as after a new version of the embedder
+    summary = run_job(embed(store, "dsp", workers=1))
+    assert (summary.embedded, summary.tempos_heard) == (4, 0)
+    assert store.execute(rows).fetchall() == heard  # not listened to again
 
 
 def test_a_library_embedded_before_is_listened_to_without_embedding_again(store, tmp_path):

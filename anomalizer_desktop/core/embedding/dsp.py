@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from anomalizer_desktop.core.audio.decode import load_audio
+from anomalizer_desktop.core.audio.decode import DecodedAudio, load_audio
 from anomalizer_desktop.core.embedding import dsp_features
 
 #: Loops are short; 30 s is enough to describe any of them and bounds the cost of long files.
@@ -28,9 +28,18 @@ class DspEmbedder:
     same_layout = ("5", "6", "7")
     dim = dsp_features.FEATURE_DIM
     sample_rate = dsp_features.SAMPLE_RATE
+    analysis_seconds = ANALYSIS_SECONDS
 
     def embed_file(self, path: str | os.PathLike[str]) -> np.ndarray:
-        audio = load_audio(path, self.sample_rate, max_seconds=ANALYSIS_SECONDS)
+        return self.embed_audio(self.decode(path))
+
+    def decode(self, path: str | os.PathLike[str]) -> DecodedAudio:
+        """The part of `path` it describes: its first ANALYSIS_SECONDS, mono at `sample_rate`
+        (the embedding job listens to the same samples for a tempo: one decode for both)."""
+        return load_audio(path, self.sample_rate, max_seconds=ANALYSIS_SECONDS)
+
+    def embed_audio(self, audio: DecodedAudio) -> np.ndarray:
+        """The vector of audio from `decode`."""
         return dsp_features.describe(audio.samples, audio.info.duration)
 
     @staticmethod

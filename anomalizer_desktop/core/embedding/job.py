@@ -4,6 +4,10 @@ Files are embedded in worker processes (one per core; small jobs run in-process 
 start-up cost) and written in short transactions, so a crash or kill -9 loses at most the last
 half second of work and the next run carries on where this one stopped. A file that cannot be
 decoded is marked `error` with its message; any other failure is recorded per embedder.
+
+Every embed ends by listening to the loops for their tempo (`tempo_job`). An embedder that
+decodes what the listening needs (the DSP one: mono at 22.05 kHz, the first 30 s) listens in
+its workers to the samples it has just decoded, so a new loop is decoded once for both.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from anomalizer_desktop.core.audio import heard_tempo
 from anomalizer_desktop.core.audio.decode import AudioDecodeError
 from anomalizer_desktop.core.embedding.base import get_embedder
-from anomalizer_desktop.core.embedding.tempo_job import hear_tempos, write_batches
+from anomalizer_desktop.core.embedding.tempo_job import hear_audio, hear_tempos, write_batches
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.scanner import is_within, reachable_roots
 from anomalizer_desktop.core.library.store import FOUND_DECODING, Store
@@ -47,6 +52,9 @@ class _Outcome:
     vector: np.ndarray | None = None
     decode_error: tuple[str, str] | None = None  # (kind, message)
     failure: str | None = None
+    #: whether the worker listened to the file for a tempo, and the tempo it heard
+    listened: bool = False
+    heard: float | None = None
 
 
 _worker_embedder = None
@@ -57,18 +65,37 @@ def _init_worker(embedder_name: str) -> None:
     _worker_embedder = get_embedder(embedder_name)
 
 
-def _embed_one(item: tuple[int, str]) -> _Outcome:
+def hears_while_embedding(embedder) -> bool:
+    """Whether `embedder` decodes what the listening needs (mono at its rate, at least the
+    first MAX_SECONDS), so that its workers can listen to the samples they embed."""
+    return (
+        hasattr(embedder, "embed_audio")
+        and getattr(embedder, "sample_rate", None) == heard_tempo.SAMPLE_RATE
+        and getattr(embedder, "analysis_seconds", 0.0) >= heard_tempo.MAX_SECONDS
+    )
+
+
+def _embed_one(item: tuple[int, str, bool]) -> _Outcome:
+    """Embed one file; with item[2], also listen to it for a tempo from the same decode."""
+    listened, heard = False, None
     try:
-        vector = _worker_embedder.embed_file(item[1])
+        if item[2]:
+            audio = _worker_embedder.decode(item[1])
+            listened, heard = True, hear_audio(audio)
+            vector = _worker_embedder.embed_audio(audio)
+        else:
+            vector = _worker_embedder.embed_file(item[1])
     except AudioDecodeError as error:
         return _Outcome(decode_error=(error.kind, error.message))
     except MemoryError:
-        return _Outcome(failure="out of memory while embedding this file")
+        return _Outcome(failure="out of memory while embedding this file", listened=listened)
     except Exception as error:  # one odd file must never stop the job
-        return _Outcome(failure=f"{type(error).__name__}: {error}")
+        failure = f"{type(error).__name__}: {error}"
+        return _Outcome(failure=failure, listened=listened, heard=heard)
     if vector.ndim != 1 or not np.isfinite(vector).all():
-        return _Outcome(failure="the embedder produced a non-finite vector")
-    return _Outcome(vector=np.asarray(vector, dtype=np.float32))
+        failure = "the embedder produced a non-finite vector"
+        return _Outcome(failure=failure, listened=listened, heard=heard)
+    return _Outcome(np.asarray(vector, dtype=np.float32), listened=listened, heard=heard)
 
 
 def embed(
@@ -98,7 +125,7 @@ def embed(
     if todo:
         yield from _embed_todo(store, embedder, embedder_name, todo, summary, cancel, workers)
     if not summary.cancelled:
-        summary.tempos_heard = yield from hear_tempos(store, cancel, workers)
+        summary.tempos_heard += yield from hear_tempos(store, cancel, workers)
     return summary
 
 
@@ -107,14 +134,21 @@ def _embed_todo(store, embedder, embedder_name, todo, summary, cancel, workers) 
     if hasattr(embedder, "embed_files"):
         results = _batched(embedder, store, todo, cancel)
     else:
-        results = parallel_map(_embed_one, todo, workers, _init_worker, (embedder_name,), cancel)
+        unheard = set()
+        if hears_while_embedding(embedder):
+            unheard = {item[0] for item in store.samples_to_hear(heard_tempo.VERSION)}
+        items = [(sample_id, path, sample_id in unheard) for sample_id, path in todo]
+        results = parallel_map(_embed_one, items, workers, _init_worker, (embedder_name,), cancel)
     done = 0
 
     def write(item) -> None:
-        (sample_id, path), outcome = item
+        (sample_id, path, *_), outcome = item
         if isinstance(outcome, WorkerCrashed):
             outcome = _Outcome(failure=str(outcome))
         _record(store, embedder, sample_id, path, outcome, summary)
+        if outcome.listened:
+            store.put_heard_tempo(sample_id, heard_tempo.VERSION, outcome.heard)
+            summary.tempos_heard += outcome.heard is not None
 
     try:
         for batch in write_batches(store, results, write):

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 
 from anomalizer_desktop.core.audio import heard_tempo
-from anomalizer_desktop.core.audio.decode import AudioDecodeError, load_audio
+from anomalizer_desktop.core.audio.decode import AudioDecodeError, DecodedAudio, load_audio
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.scanner import is_within, reachable_roots
 from anomalizer_desktop.core.library.store import Store
@@ -32,10 +32,19 @@ def hear_file(item: tuple[int, str]) -> float | None:
         audio = load_audio(
             item[1], heard_tempo.SAMPLE_RATE, max_seconds=heard_tempo.MAX_SECONDS + 1
         )
-        if audio.info.duration > heard_tempo.MAX_SECONDS:
-            return None
+    except (AudioDecodeError, MemoryError):
+        return None
+    return hear_audio(audio)
+
+
+def hear_audio(audio: DecodedAudio) -> float | None:
+    """The tempo heard in a decoded file (whole, or at least its first MAX_SECONDS); None for
+    none, a file longer than a loop, or one that cannot be analysed."""
+    if audio.info.duration > heard_tempo.MAX_SECONDS:
+        return None
+    try:
         return heard_tempo.hear_tempo(audio.samples, audio.sample_rate)
-    except (AudioDecodeError, MemoryError, ValueError, FloatingPointError):
+    except (MemoryError, ValueError, FloatingPointError):
         return None
 
 
