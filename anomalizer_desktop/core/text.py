@@ -41,6 +41,13 @@ def unusual_percent(value: float) -> str:
     return str(more_than(value))
 
 
+def score_text(value: float) -> str:
+    """A score as the table and `anomalizer list` show it: three decimals, and never "-0.000"
+    (a score a hair under 0 is 0 at that precision, not a negative one)."""
+    text = f"{value:.3f}"
+    return "0.000" if text == "-0.000" else text
+
+
 def some_names(paths: list[str], shown: int, separator: str = ", ", more: str = "…") -> str:
     """The file names of the first `shown` paths; then `more` (with {n}: how many were left
     out) when there were others."""

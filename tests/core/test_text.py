@@ -71,3 +71,11 @@ def test_how_long_a_job_took_reads_in_seconds_then_minutes():
         "4 min 30 s",
         "60 min 00 s",
     ]
+
+
+def test_a_score_a_hair_under_zero_reads_zero_not_minus_zero():
+    from anomalizer_desktop.core.text import score_text
+
+    assert [score_text(v) for v in (-0.0004, -0.0, 0.0, 0.0004)] == ["0.000"] * 4
+    assert score_text(-0.0005001) == "-0.001"  # a score below zero at that precision stays
+    assert score_text(-0.049) == "-0.049" and score_text(9.3104) == "9.310"
