@@ -92,7 +92,10 @@ def whole_seconds(seconds: float) -> str:
 
 
 def took(seconds: float) -> str:
-    """How long a job took, for people: "0.8 s", "14 s", "4 min 29 s"."""
+    """How long a job took, for people: "0.8 s", "14 s", "4 min 29 s"; "under 0.1 s" for
+    what rounds to "0.0 s" (a retraining from the last one's neighbour lists)."""
+    if seconds < 0.05:
+        return "under 0.1 s"
     return f"{seconds:.1f} s" if seconds < 9.95 else whole_seconds(seconds)
 
 

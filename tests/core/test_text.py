@@ -71,6 +71,7 @@ def test_how_long_a_job_took_reads_in_seconds_then_minutes():
         "4 min 30 s",
         "60 min 00 s",
     ]
+    assert [took(s) for s in (0.0, 0.049, 0.05)] == ["under 0.1 s", "under 0.1 s", "0.1 s"]
 
 
 def test_a_score_a_hair_under_zero_reads_zero_not_minus_zero():
