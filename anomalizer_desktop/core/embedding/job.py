@@ -218,8 +218,8 @@ def describe_files(
             else:
                 yield path, _usable(np.asarray(result, dtype=np.float32), embedder.dim)
         return
-    items = list(enumerate(paths))
-    for (_, path), outcome in parallel_map(
+    items = [(i, path, False) for i, path in enumerate(paths)]  # (not listened to)
+    for (_, path, _), outcome in parallel_map(
         _embed_one, items, None, _init_worker, (embedder_name,), cancel
     ):
         if isinstance(outcome, WorkerCrashed):
