@@ -237,11 +237,15 @@ def _plain_facts(names: list[str], vector: np.ndarray) -> list[str]:
     except ValueError:
         return []
     if loudest <= SILENT_FLOOR_DB:
-        return ["It is silent: every sample is (nearly) zero."]
+        return [SILENT]
     if loudest < SILENCE_DB:
         return [f"It is almost silent: its loudest moment is {loudest:.0f} dB below full scale."]
     return []
 
+
+#: the fact said of a file that holds only zeros; nothing is said of its aspects then (a
+#: silent file's "tempo" and "energy around 51 Hz" describe nothing a producer can hear)
+SILENT = "It is silent: every sample is (nearly) zero."
 
 #: a frame level (dB) at or below which a loop holds only zeros: the floor of the DSP
 #: descriptors' frame levels (20 log10 of 1e-5) plus a margin for dither-free rounding
@@ -325,14 +329,17 @@ def _summary(
         if record.percentile is not None
         else f"{name}: "
     )
-    strongest = [d for d in deviations if d.percentile >= STANDS_OUT][:2]
+    silent = SILENT in facts
+    strongest = [] if silent else [d for d in deviations if d.percentile >= STANDS_OUT][:2]
     sentences = list(facts)
     for d in strongest:
         sentences.append(
             f"Its {d.words} {stands_out(d.words)} (more than {more_than(d.percentile)}% "
             f"of loops): {_lead_words(d)}."
         )
-    if deviations and max(abs(d.top_descriptors[0]["z"]) for d in deviations) < TYPICAL_Z:
+    if silent:
+        pass
+    elif deviations and max(abs(d.top_descriptors[0]["z"]) for d in deviations) < TYPICAL_Z:
         # every descriptor sits at the library's typical value (copies of one loop, say):
         # "slightly flatter than usual (+0.0σ)" would be false
         sentences.append("Nothing sets it apart: it is like the rest of your library.")
