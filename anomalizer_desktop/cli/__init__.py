@@ -593,6 +593,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", help="a folder of audio files (searched through); else made-up")
     p.add_argument("--files", type=_at_least_one, default=40, help="files of the corpus timed")
     p.set_defaults(func=bench_commands.cmd_bench_stretch, needs_store=False)
+    p = bench_sub.add_parser(
+        "tempo",
+        parents=[common],
+        help="tempos heard in loops' sound: how often they agree with the tempos the loops"
+        " declare, how many are heard, time per file",
+    )
+    p.add_argument("folder", help="a folder of audio files (searched through)")
+    p.set_defaults(func=bench_commands.cmd_bench_tempo, needs_store=False)
     p = bench_sub.add_parser("gui", parents=[common], help="table/map speed and UI stalls")
     p.add_argument("--rows", type=_at_least_one, default=100_000)
     p.add_argument("--embed-files", type=int, default=120)

@@ -188,6 +188,32 @@ def cmd_bench_stretch(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_bench_tempo(args: argparse.Namespace) -> int:
+    from anomalizer_desktop.core.audio.tempo_bench import bench_tempo
+
+    r = bench_tempo(args.folder)
+    if args.json:
+        print_json(r)
+        return 0
+    print(
+        f"Tempos heard in {r['files']} files ({r['unreadable']} unreadable,"
+        f" {r['too_long']} longer than a loop):"
+    )
+    print(
+        f"  declaring a tempo: {r['declared']}, heard {r['declared_heard']}:"
+        f" {r['declared_same']} at it, {r['declared_half']} at half, {r['declared_double']}"
+        f" at double, {r['declared_other']} at another tempo"
+    )
+    print(f"  declaring none: {r['undeclared']}, heard {r['undeclared_heard']}")
+    print(
+        f"  per file (median): decoding {r['decode_ms_median']} ms, listening"
+        f" {r['listen_ms_median']} ms (longest {r['listen_ms_max']} ms)"
+    )
+    for line in r["disagreements"]:
+        print(f"  ! {line}")
+    return 0
+
+
 def cmd_bench_robustness(args: argparse.Namespace) -> int:
     from anomalizer_desktop.core.embedding.robustness_bench import robustness_report
 

@@ -168,3 +168,35 @@ def test_a_library_of_the_schema_before_gains_the_table(tmp_path):
         db.execute("PRAGMA user_version = 7")
     with Store(path) as store:
         assert store.execute("SELECT COUNT(*) FROM heard_tempos").fetchone() == (0,)
+
+
+def test_bench_tempo_checks_heard_tempos_against_declared_ones(capsys, tmp_path):
+    folder = tmp_path / "pack"
+    audiogen.write(folder / "Beat A - 120 BPM.wav", audiogen.drum_loop(4.0, 120.0))
+    audiogen.write(folder / "Beat B - 170 BPM.wav", audiogen.drum_loop(480 / 170, 170.0))
+    audiogen.write(folder / "Beat C - 100 BPM.wav", audiogen.drum_loop(4.0, 120.0, seed=2))
+    audiogen.write(folder / "groove.wav", audiogen.drum_loop(4.0, 120.0, seed=3))
+    audiogen.write(folder / "hum.wav", audiogen.tone(110.0, seconds=3.0))
+    audiogen.text_as_wav(folder / "broken.wav")
+    assert main(["bench", "tempo", str(folder), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    counts = {k: v for k, v in report.items() if not k.endswith(("_ms_median", "_ms_max"))}
+    assert counts == {
+        "files": 6,
+        "unreadable": 1,
+        "too_long": 0,
+        "declared": 3,
+        "declared_heard": 3,
+        "declared_same": 1,
+        "declared_half": 1,  # 170 BPM is heard at 85: the octave of 80 up to 160
+        "declared_double": 0,
+        "declared_other": 1,
+        "undeclared": 2,
+        "undeclared_heard": 1,
+        "disagreements": ["Beat C - 100 BPM.wav: heard 120, declared 100"],
+    }
+    assert report["listen_ms_median"] > 0
+    assert main(["bench", "tempo", str(folder)]) == 0
+    text = capsys.readouterr().out
+    assert "declaring a tempo: 3, heard 3: 1 at it, 1 at half, 0 at double, 1 at another" in text
+    assert "! Beat C - 100 BPM.wav: heard 120, declared 100" in text
