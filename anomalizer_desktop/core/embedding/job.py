@@ -88,7 +88,8 @@ def _embed_one(item: tuple[int, str, bool]) -> _Outcome:
     except AudioDecodeError as error:
         return _Outcome(decode_error=(error.kind, error.message))
     except MemoryError:
-        return _Outcome(failure="out of memory while embedding this file", listened=listened)
+        failure = "out of memory while embedding this file"
+        return _Outcome(failure=failure, listened=listened, heard=heard)
     except Exception as error:  # one odd file must never stop the job
         failure = f"{type(error).__name__}: {error}"
         return _Outcome(failure=failure, listened=listened, heard=heard)

@@ -38,8 +38,9 @@ def hear_file(item: tuple[int, str]) -> float | None:
 
 
 def hear_audio(audio: DecodedAudio) -> float | None:
-    """The tempo heard in a decoded file (whole, or at least its first MAX_SECONDS); None for
-    none, a file longer than a loop, or one that cannot be analysed."""
+    """The tempo heard in a decoded file (decoded whole, or to at least MAX_SECONDS when it
+    is longer: then it is no loop); None for none, a file longer than a loop, or one that
+    cannot be analysed."""
     if audio.info.duration > heard_tempo.MAX_SECONDS:
         return None
     try:
