@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import PurePath
+import os
+from pathlib import Path, PurePath
 
 #: Everything libsndfile (>= 1.1, bundled with the soundfile wheels) can read that producers keep
 #: loops in. mp3 is read by libsndfile >= 1.1 via mpg123. caf is Apple's Core Audio Format
@@ -29,6 +30,12 @@ AUDIO_EXTENSIONS: frozenset[str] = frozenset(
 def is_audio_path(path: str | PurePath) -> bool:
     """True when the file name has an audio extension, in any letter case (LOOP.WAV counts)."""
     return PurePath(path).suffix.lower() in AUDIO_EXTENSIONS
+
+
+def audio_files_below(folder: str | os.PathLike[str]) -> list[str]:
+    """Every file below `folder` with an audio extension, sorted: the benches' corpora (the
+    library's scan has rules of its own, `core.library.walk`)."""
+    return sorted(str(p) for p in Path(folder).rglob("*") if p.is_file() and is_audio_path(p.name))
 
 
 #: the audio extensions whose files keep every sample as it was made (the others, mp3, ogg and

@@ -4,13 +4,12 @@ come out: where they land and how much of them leaks in ahead (pre-echo)."""
 
 from __future__ import annotations
 
-import os
 import time
 
 import numpy as np
 
 from anomalizer_desktop.core.audio.decode import AudioDecodeError, load_audio
-from anomalizer_desktop.core.audio.formats import is_audio_path
+from anomalizer_desktop.core.audio.formats import audio_files_below
 from anomalizer_desktop.core.audio.time_stretch import stretch
 
 RATE = 44_100
@@ -48,14 +47,8 @@ def _hits(out: np.ndarray, starts: list[int], speed: float) -> tuple[float, floa
 
 
 def _corpus_loops(folder: str, files: int) -> list[np.ndarray]:
-    paths = sorted(
-        os.path.join(root, name)
-        for root, _dirs, names in os.walk(folder)
-        for name in names
-        if is_audio_path(name)
-    )
     loops = []
-    for path in paths:
+    for path in audio_files_below(folder):
         if len(loops) == files:
             break
         try:

@@ -18,7 +18,7 @@ import numpy as np
 
 from anomalizer_desktop.core.audio import heard_tempo
 from anomalizer_desktop.core.audio.decode import AudioDecodeError, load_audio
-from anomalizer_desktop.core.audio.formats import is_audio_path
+from anomalizer_desktop.core.audio.formats import audio_files_below
 from anomalizer_desktop.core.embedding.tempo_job import hear_audio
 from anomalizer_desktop.core.loop_names import declared
 
@@ -40,12 +40,7 @@ def agreement(heard: float, said: float) -> str:
 
 def bench_tempo(folder: str) -> dict:
     """Listen to every audio file below `folder` (module docstring) and count."""
-    paths = sorted(
-        os.path.join(root, name)
-        for root, _dirs, names in os.walk(folder)
-        for name in names
-        if is_audio_path(name)
-    )
+    paths = audio_files_below(folder)
     counts = {"files": len(paths), "unreadable": 0, "too_long": 0}
     declaring = {"declared": 0, "heard": 0, "same": 0, "half": 0, "double": 0, "other": 0}
     undeclared = {"undeclared": 0, "heard": 0}

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from anomalizer_desktop.core.audio.formats import is_audio_path
+from anomalizer_desktop.core.audio.formats import audio_files_below
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.parallel import WorkerCrashed, parallel_map
 
@@ -113,7 +113,7 @@ def robustness_report(corpus: str | os.PathLike[str], workers: int | None = None
     from anomalizer_desktop.core.detector.preprocess import Standardizer
     from anomalizer_desktop.core.embedding.dsp import DspEmbedder
 
-    paths = sorted(str(p) for p in Path(corpus).rglob("*") if p.is_file() and is_audio_path(p.name))
+    paths = audio_files_below(corpus)
     results: dict[str, dict[str, np.ndarray]] = {}
     with tempfile.TemporaryDirectory(prefix="anomalizer-robustness-") as folder:
         jobs = [(path, folder) for path in paths]
