@@ -76,6 +76,22 @@ def test_a_long_name_gives_way_so_the_level_and_length_stay_in_view(view, qtbot)
     qtbot.waitUntil(lambda: name in view.title.toPlainText())
 
 
+def test_in_a_narrow_wave_the_level_s_last_parts_go_before_the_name_is_cut_to_nothing(view, qtbot):
+    """At half a screen's width the title read "lm...gg    peak −0.1 dBFS · 3.95 s · …"."""
+    name = "lmms__beats__909beat01.ogg"
+    view.resize(380, 110)
+    view.show()
+    qtbot.waitExposed(view)
+    samples = np.full(400, 0.5, np.float32)
+    view.show_samples(samples, 100, name, tags="121.46 BPM (heard)", plays_at="plays at 120 BPM")
+    shown = view.title.toPlainText()
+    assert shown.startswith(name + "    peak \u22126.0 dBFS")  # the whole name
+    assert "plays at 120 BPM" not in shown  # the level's last part gave way
+    assert view.title.boundingRect().width() <= view.getPlotItem().vb.width()
+    view.resize(1400, 110)
+    qtbot.waitUntil(lambda: view.title.toPlainText().endswith("plays at 120 BPM"))
+
+
 def test_a_stereo_loop_is_drawn_as_long_as_it_is_with_its_louder_sides_peak(view):
     """The player hands over (frames, channels): two channels are one second, not two, and
     the peak is the louder side's (the mono mix of a wide loop reads quieter than it is)."""

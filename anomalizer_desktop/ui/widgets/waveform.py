@@ -18,6 +18,10 @@ from anomalizer_desktop.core.loop_names import BEATS_PER_BAR, whole_beats
 
 ENVELOPE_POINTS = 1200
 TITLE_ROOM = 0.45  # headroom above the wave's +1 for the title line
+#: the share of the wave's width the loop's name keeps before the level's parts give way
+NAME_SHARE = 0.45
+#: between the title's level parts ("peak −0.1 dBFS · 3.95 s · 2 bars")
+LEVEL_SEPARATOR = " \u00b7 "
 SILENT_PEAK = 1e-6  # below this, nothing to scale: the (flat) wave is drawn as it is
 
 
@@ -194,14 +198,28 @@ class WaveformView(pg.PlotWidget):
         self._fit_title()
 
     def _fit_title(self) -> None:
-        """The title line: the name, shortened in the middle when it and the level would not
-        fit the wave's width (a long pack name hid the peak level and the length)."""
+        """The title line, fitted to the wave's width: when the name and the level would not
+        fit, the name gives way down to NAME_SHARE of the width (a long pack name hid the peak
+        level and the length), then the level's last parts go ("plays at…", the bars), then
+        the name is shortened in the middle (a window at half a screen showed "lm...gg")."""
         name, level = self._title_parts
         gap = "    " if name and level else ""
         metrics = QFontMetrics(self.title.textItem.font())
-        room = self.getPlotItem().vb.width() - metrics.horizontalAdvance(gap + level) - 12
-        if name and self.isVisible() and metrics.horizontalAdvance(name) > room:
-            name = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, max(int(room), 0))
+        width = self.getPlotItem().vb.width() - 12
+        if self.isVisible() and metrics.horizontalAdvance(name + gap + level) > width:
+            name_room = min(
+                metrics.horizontalAdvance(name),
+                max(width * NAME_SHARE, width - metrics.horizontalAdvance(gap + level)),
+            )
+            parts = level.split(LEVEL_SEPARATOR)
+            while len(parts) > 1 and (
+                metrics.horizontalAdvance(gap + LEVEL_SEPARATOR.join(parts)) > width - name_room
+            ):
+                parts.pop()
+            level = LEVEL_SEPARATOR.join(parts)
+            room = width - metrics.horizontalAdvance(gap + level)
+            if name and metrics.horizontalAdvance(name) > room:
+                name = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, max(int(room), 0))
         self.title.setText(name + gap + level)
         self.title.setPos(0, 1 + TITLE_ROOM)
 
