@@ -314,3 +314,44 @@ def test_the_right_click_menu_speaks_the_producer_s_words(qtbot, view, tmp_path)
     assert 8 < x_low < 10 < x_high < 12 and 8 < y_low < 10 < y_high < 12  # around (10, 10)
     written = view.save_image(str(tmp_path / "map.png"))
     assert written and (tmp_path / "map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_folder_name_at_the_view_s_edge_stays_whole_within_it(view, qtbot):
+    """In a narrow map "snare_hits" read "are_hits": centred on its island at the left edge."""
+    from anomalizer_desktop.core.analysis.map_labels import MapLabel
+
+    xy = np.array([[0, 0], [0.2, 0.1], [10, 10], [10, 9.8], [5, 5]], np.float32)
+    view.set_points(np.arange(5), xy, np.full(5, 50.0), [None] * 5, {}, "")
+    view.viewbox.setRange(xRange=(0, 10), yRange=(-1, 11), padding=0)
+    left, right, middle = "a_long_folder_name_left", "a_long_folder_name_right", "middle"
+    view.set_labels(
+        [
+            MapLabel(left, 0.1, 0.05, 2, "/s/left"),
+            MapLabel(right, 10.0, 9.9, 2, "/s/right"),
+            MapLabel(middle, 5.0, 5.0, 1, "/s/middle"),
+        ]
+    )
+    box = view.viewbox.sceneBoundingRect()
+
+    def within() -> bool:
+        spans = [label.sceneBoundingRect() for label in view._labels]
+        return all(box.left() - 0.5 <= s.left() and s.right() <= box.right() + 0.5 for s in spans)
+
+    qtbot.waitUntil(within)
+    assert view._labels[2].anchor.x() == 0.5  # room either side: centred on its island
+    view.viewbox.setRange(xRange=(4, 14), yRange=(-1, 11), padding=0)  # panned: the left one
+    qtbot.waitUntil(lambda: view._labels[0].anchor.x() == 0.0)  # goes off with its island
+    assert view._labels[0].sceneBoundingRect().right() < box.left() + 0.5 * box.width()
+
+
+def test_a_folder_name_wider_than_the_view_starts_at_its_left_edge(view, qtbot):
+    from anomalizer_desktop.core.analysis.map_labels import MapLabel
+
+    xy = np.array([[0, 0], [10, 10]], np.float32)
+    view.set_points(np.arange(2), xy, np.full(2, 50.0), [None] * 2, {}, "")
+    view.viewbox.setRange(xRange=(0, 10), yRange=(0, 10), padding=0)
+    view.set_labels([MapLabel("a very long folder name " * 12, 7.0, 5.0, 2, "/s/long")])
+    box = view.viewbox.sceneBoundingRect()
+    label = view._labels[0]
+    assert label.sceneBoundingRect().width() > box.width()
+    qtbot.waitUntil(lambda: abs(label.sceneBoundingRect().left() - box.left()) < 0.5)

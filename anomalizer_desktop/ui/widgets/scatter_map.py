@@ -63,6 +63,9 @@ MAP_KINDS = (
 PROGRESSIVE_POINTS = 30_000
 #: about how many points each of those batches sets (some 20 ms of the window's thread)
 BATCH_POINTS = 12_000
+#: a map narrower than this (a window at half a screen) hides its caption, which would wrap
+#: into a column taller than the map; it comes back when the map is widened
+CAPTION_MIN_WIDTH = 340
 
 
 @functools.cache
@@ -189,6 +192,8 @@ class ScatterMap(QWidget):
         self.plot.setLabel("bottom", "map axis 1")
         self.plot.setLabel("left", "map axis 2")
         self.plot.showGrid(x=True, y=True, alpha=0.15)
+        # folder names near the view's edges stay whole within it ("are_hits" in a narrow map)
+        self.viewbox.sigTransformChanged.connect(self._keep_labels_inside)
         self._layers: dict[tuple[int, str], pg.ScatterPlotItem] = {}
         for colour_bin in range(-1, COLOR_BINS):  # created up front: a first draw costs no more
             for symbol in SYMBOLS.values():  # than a refresh
@@ -295,6 +300,10 @@ class ScatterMap(QWidget):
         their numbers would only mislead."""
         for side in ("bottom", "left"):
             self.plot.showAxis(side, shown)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.caption.setVisible(event.size().width() >= CAPTION_MIN_WIDTH)
 
     def set_points(self, ids, xy, percentile, flags, names: dict[int, str], caption: str) -> None:
         """Show one point per sample id at `xy`, coloured by `percentile` (NaN = not scored)."""
@@ -421,6 +430,30 @@ class ScatterMap(QWidget):
             item.setZValue(900)  # over the points, under the tried loops' diamonds
             self.plot.addItem(item, ignoreBounds=True)
             self._labels.append(item)
+
+        self._keep_labels_inside()
+
+    def _keep_labels_inside(self, *_args) -> None:
+        """Shift each folder name sideways, no more than needed, so that it is whole within
+        the view: centred on its island where there is room, else against the edge (never
+        off its island's point, so a name whose island is out of view goes with it)."""
+        view = self.viewbox.sceneBoundingRect()
+        if view.width() <= 0:
+            return
+        for item in self._labels:
+            width = item.textItem.boundingRect().width()
+            x = self.viewbox.mapViewToScene(item.pos()).x() - view.left()
+            if width <= 0:
+                continue
+            if width < view.width():
+                # the left edge x - a * width >= 0, the right x + (1 - a) * width <= the view's
+                anchor = min(max(0.5, 1.0 - (view.width() - x) / width), x / width)
+            else:  # a name wider than the view starts at its left edge
+                anchor = x / width
+            # within 0-1: a name stays on its island's point (off the view with it)
+            anchor = min(max(anchor, 0.0), 1.0)
+            if abs(anchor - item.anchor.x()) > 1e-3:
+                item.setAnchor((anchor, 0.5))
 
     def label_texts(self) -> list[str]:
         return [item.textItem.toPlainText() for item in self._labels]
