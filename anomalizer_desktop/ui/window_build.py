@@ -31,8 +31,9 @@ from anomalizer_desktop.ui.table_layout import TableLayout
 from anomalizer_desktop.ui.tag_dialog import FilterTagCompleter
 from anomalizer_desktop.ui.theme import colour
 from anomalizer_desktop.ui.widgets.explain_panel import ExplainPanel
+from anomalizer_desktop.ui.widgets.fitted_parts import FittedParts
+from anomalizer_desktop.ui.widgets.flow_layout import FlowLayout
 from anomalizer_desktop.ui.widgets.job_status import JobStatus
-from anomalizer_desktop.ui.widgets.key_hints import KeyHints
 from anomalizer_desktop.ui.widgets.problems_panel import ProblemsPanel
 from anomalizer_desktop.ui.widgets.project_sync import ProjectSync
 from anomalizer_desktop.ui.widgets.scatter_map import ScatterMap
@@ -51,6 +52,16 @@ class LibraryTable(QTableView):
         if self._window.handle_key(event):
             return
         super().keyPressEvent(event)
+
+
+def _labelled(label: str, widget: QWidget) -> QWidget:
+    """`widget` after its label, in one widget of their own."""
+    pair = QWidget()
+    layout = QHBoxLayout(pair)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(QLabel(label))
+    layout.addWidget(widget)
+    return pair
 
 
 def _choices(*items: tuple[str, str | None]) -> QComboBox:
@@ -203,7 +214,10 @@ class WindowBuilder:
         self.volume.setRange(0, 100)
         self.volume.setValue(round(self.settings.get("volume") * 100))
         self.volume.setFixedWidth(90)
-        transport = QHBoxLayout()
+        # boxes that wrap onto a second line where the window is narrow (half a screen
+        # beside a DAW), after the reminder of the keys beside them has given way
+        self.transport = QWidget()
+        transport = FlowLayout(self.transport)
         for widget in (
             self.play_button,
             self.loop_box,
@@ -211,16 +225,14 @@ class WindowBuilder:
             self.next_after_flag_box,
             self.match_levels_box,
             self.project_sync,
-            QLabel("Volume"),
-            self.volume,
+            _labelled("Volume", self.volume),  # the two stay on one line
         ):
             transport.addWidget(widget)
         self.no_audio = QLabel("No audio output")
         self.no_audio.setStyleSheet("color: #c0392b")
         self.no_audio.hide()
         transport.addWidget(self.no_audio)
-        transport.addStretch(1)
-        self.keys_hint = KeyHints(
+        self.keys_hint = FittedParts(
             [
                 # in the order a producer needs them (dropped from the end where space is
                 # short); no "L loop": its checkbox says "Loop (L)"
@@ -234,10 +246,15 @@ class WindowBuilder:
                 "N note",
                 "S like this",
                 "F1 all keys",
-            ]
+            ],
+            keep_last=True,
+            modest=True,  # the transport's boxes first, the reminder in the room left
         )
         self.keys_hint.setStyleSheet("color: #9aa0a6")
-        transport.addWidget(self.keys_hint)
+        self.keys_hint.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        transport_row = QHBoxLayout()
+        transport_row.addWidget(self.transport)
+        transport_row.addWidget(self.keys_hint, 1)
 
         browser = QWidget()
         browser_layout = QVBoxLayout(browser)
@@ -248,7 +265,7 @@ class WindowBuilder:
         browser_layout.addWidget(splitter, 1)
         browser_layout.addWidget(self.stale_banner)
         browser_layout.addWidget(self.waveform)
-        browser_layout.addLayout(transport)
+        browser_layout.addLayout(transport_row)
 
         self.welcome = self._build_welcome()
         self.pages = QStackedWidget()
@@ -271,7 +288,7 @@ class WindowBuilder:
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
         self.problems_dock.hide()
 
-        self.counts_label = QLabel()
+        self.counts_label = FittedParts()  # "501 loops · 501 embedded · …", cut to fit
         self.problems_button = QPushButton("No problems")
         self.problems_button.setFlat(True)
         self.job_status = JobStatus()
@@ -308,7 +325,7 @@ class WindowBuilder:
         )
         text.setWordWrap(True)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setMinimumWidth(520)
+        text.setMinimumWidth(400)  # the window fits half a screen (test_window_size)
         text.setMaximumWidth(620)
         self.welcome_button = QPushButton("Add a folder of loops…")
         self.welcome_button.setMinimumHeight(40)

@@ -32,7 +32,7 @@ def test_window_shows_the_scored_library_most_unusual_first(window):
     names = [window.model.library.names[i] for i in window.model._view[:2]]
     assert set(names) == {"tone_a.wav", "tone_b.wav"}
     assert len(window.map.ids) == 16  # every embedded loop (the broken file has no vector)
-    assert "17 loops" in window.counts_label.text()
+    assert "17 loops" in window.counts_label.full_text()
     assert "Axes:" in window.map.caption.text()
 
 
@@ -78,7 +78,7 @@ def test_flag_keys_write_to_the_store_at_once(qtbot, window, scored_library):
         flags = {r.id: r.flag for r in other.list_samples()}
     assert (flags[first], flags[second]) == ("unusual", "typical")
     assert window.model.flags_of([first]) == ["unusual"]
-    assert "1 typical · 1 unusual" in window.counts_label.text()
+    assert "1 typical · 1 unusual" in window.counts_label.full_text()
     window.table.selectRow(0)
     qtbot.keyClick(window.table, Qt.Key.Key_0)
     with Store(path) as other:
@@ -1804,7 +1804,7 @@ def test_the_window_follows_changes_made_from_outside_it(qtbot, window, scored_l
     qtbot.waitUntil(lambda: window.model.flags_of([other_id]) == ["typical"], timeout=10_000)
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=10_000)
     assert window.model.flags_of([other_id, mine]) == ["typical", "unusual"]
-    assert "1 typical · 1 unusual" in window.counts_label.text()
+    assert "1 typical · 1 unusual" in window.counts_label.full_text()
     assert "changed from outside this window" in window.statusBar().currentMessage()
     assert window.selected_ids() == [mine]  # the user's selection stays
     assert not window.outside_changes.check()  # once seen, quiet again

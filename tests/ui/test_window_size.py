@@ -1,13 +1,16 @@
-"""The window fits a small laptop screen: its first size, its least width, the keys' reminder."""
+"""The window fits a small screen and half of a large one: its first size, its least width,
+the parts of the keys' reminder and of the counts that give way."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QPoint, QSize
 
 from anomalizer_desktop.ui.main_window import first_size
-from anomalizer_desktop.ui.widgets.key_hints import SEPARATOR, KeyHints
+from anomalizer_desktop.ui.widgets.fitted_parts import SEPARATOR, FittedParts
 
 LAPTOP = QSize(1366, 768)
+#: half of a 1920 x 1080 screen, less a window manager's borders: the app beside a DAW
+HALF_SCREEN = QSize(940, 700)
 
 
 def test_the_first_size_fits_the_screen_it_opens_on():
@@ -15,30 +18,65 @@ def test_the_first_size_fits_the_screen_it_opens_on():
     assert first_size(LAPTOP) == QSize(1297, 729)
 
 
-def test_the_window_can_be_as_narrow_as_a_laptop_screen(qtbot, window):
+def test_the_window_can_be_as_narrow_as_half_a_screen(qtbot, window):
     window.show()
     qtbot.waitExposed(window)
-    room = first_size(LAPTOP)
-    assert window.minimumSizeHint().width() <= room.width()
-    assert window.minimumSizeHint().height() <= room.height()
-    window.resize(room)
-    qtbot.waitUntil(lambda: window.width() == room.width())
-    # the reminder of the keys gave way and kept the one that leads to the rest
+    assert window.minimumSizeHint().width() <= HALF_SCREEN.width()
+    assert window.minimumSizeHint().height() <= HALF_SCREEN.height()
+    window.resize(HALF_SCREEN)
+    qtbot.waitUntil(lambda: window.width() == HALF_SCREEN.width())
+    # the reminder of the keys gave way first, to the key that leads to the rest, and the
+    # transport's boxes wrapped onto a second line: all of them still in view
+    qtbot.waitUntil(lambda: window.keys_hint.text() == "F1 all keys")
+    boxes = [window.play_button, window.loop_box, window.match_levels_box, window.volume]
+    assert all(box.isVisible() for box in boxes)
+    qtbot.waitUntil(lambda: _middle(window.volume) > _middle(window.play_button) + 15)
+    # the counts keep the number of loops and say the rest on hover
+    counts = window.counts_label
+    assert counts.text().startswith(counts.parts[0])
+    if counts.text() != counts.full_text():
+        assert counts.toolTip() == counts.full_text()
+    window.resize(first_size(LAPTOP))
+    # on a laptop screen the boxes are on one line again
+    qtbot.waitUntil(lambda: abs(_middle(window.volume) - _middle(window.play_button)) <= 1)
     assert window.keys_hint.text().endswith("F1 all keys")
-    assert window.keys_hint.text() != window.keys_hint.toolTip()
 
 
 def test_key_hints_drop_from_the_end_and_keep_the_last(qtbot):
-    hints = KeyHints(["Space play", "L loop", "T typical", "F1 all keys"])
+    hints = FittedParts(["Space play", "L loop", "T typical", "F1 all keys"], keep_last=True)
     qtbot.addWidget(hints)
     metrics = hints.fontMetrics()
-    full = SEPARATOR.join(hints.hints)
+    full = SEPARATOR.join(hints.parts)
     assert hints.fitted(metrics.horizontalAdvance(full)) == full
     two = "Space play · L loop · F1 all keys"
     assert hints.fitted(metrics.horizontalAdvance(two) + 1) == two
     assert hints.fitted(10) == "F1 all keys"
-    assert hints.toolTip() == full
     assert hints.minimumSizeHint().width() < metrics.horizontalAdvance(full) / 3
     hints.show()
     hints.resize(metrics.horizontalAdvance(two) + 4, 20)
     qtbot.waitUntil(lambda: hints.text() == two)
+    assert hints.toolTip() == full  # what was left out is said on hover
+
+
+def test_counts_drop_from_the_end_and_keep_the_first(qtbot):
+    counts = FittedParts(["501 loops", "501 embedded", "0 errors"])
+    qtbot.addWidget(counts)
+    metrics = counts.fontMetrics()
+    assert counts.fitted(10) == "501 loops"
+    two = "501 loops · 501 embedded"
+    assert counts.fitted(metrics.horizontalAdvance(two) + 1) == two
+    counts.show()
+    counts.resize(metrics.horizontalAdvance(two) + 4, 20)
+    qtbot.waitUntil(lambda: counts.text() == two)
+    assert counts.toolTip() == "501 loops · 501 embedded · 0 errors"
+    counts.set_parts(["502 loops", "502 embedded", "0 errors"])  # new counts, the same room
+    assert counts.text() == "502 loops · 502 embedded"
+    counts.resize(metrics.horizontalAdvance(counts.full_text()) + 4, 20)
+    qtbot.waitUntil(lambda: counts.text() == counts.full_text())
+    assert counts.toolTip() == ""
+
+
+def _middle(widget) -> int:
+    """The height of the widget's middle in its window: the boxes of one line of the
+    transport row share it (each is centred in its line)."""
+    return widget.mapTo(widget.window(), QPoint(0, widget.height() // 2)).y()
