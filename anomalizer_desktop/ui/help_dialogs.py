@@ -10,7 +10,17 @@ import html
 import os
 import platform
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QMessageBox,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from anomalizer_desktop import __version__
 from anomalizer_desktop.ui.resources import app_icon
@@ -75,11 +85,49 @@ def shortcuts_html() -> str:
     )
 
 
-def show_shortcuts(parent: QWidget) -> QMessageBox:
-    box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", "", parent=parent)
-    box.setText(shortcuts_html())
-    box.setModal(False)  # it can stay open while the user tries the keys
+class ShortcutsDialog(QDialog):
+    """The keys, in a window that scrolls: as a message box the list was 720 pixels tall,
+    taller than a 768-pixel laptop screen's room and than a window at half a screen, and its
+    top went off the screen. Not modal: it can stay open while the user tries the keys."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.browser = QTextBrowser()
+        self.browser.setHtml(shortcuts_html())
+        self.browser.setFrameShape(QFrame.Shape.NoFrame)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.browser)
+        layout.addWidget(buttons)
+        self.resize(self._first_size())
+
+    def _first_size(self) -> QSize:
+        """As tall as the list, within 85 % of the screen's free height (the rest scrolls)."""
+        width = SHORTCUTS_WIDTH
+        document = self.browser.document().clone(self)
+        # measured as wrapped beside a scroll bar: never a few pixels short, which shows one
+        document.setTextWidth(width - 40)
+        height = int(document.size().height()) + 84  # the button row, the margins, a little
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            height = min(height, screen.availableGeometry().height() * 85 // 100)
+        return QSize(width, height)
+
+
+#: the shortcuts window's width: the keys and what they do on a line each, mostly
+SHORTCUTS_WIDTH = 620
+
+
+def show_shortcuts(parent: QWidget) -> ShortcutsDialog:
+    """Open the shortcuts window, or bring it forward when it is open already (F1 again)."""
+    box = parent.findChild(ShortcutsDialog)
+    if box is None:
+        box = ShortcutsDialog(parent)
     box.show()
+    box.raise_()
+    box.activateWindow()
     return box
 
 
