@@ -34,6 +34,7 @@ from anomalizer_desktop.ui.widgets.explain_panel import ExplainPanel
 from anomalizer_desktop.ui.widgets.fitted_parts import FittedParts
 from anomalizer_desktop.ui.widgets.flow_layout import FlowLayout
 from anomalizer_desktop.ui.widgets.job_status import JobStatus
+from anomalizer_desktop.ui.widgets.pill import Pill
 from anomalizer_desktop.ui.widgets.problems_panel import ProblemsPanel
 from anomalizer_desktop.ui.widgets.project_sync import ProjectSync
 from anomalizer_desktop.ui.widgets.scatter_map import ScatterMap
@@ -119,7 +120,7 @@ class WindowBuilder:
             " format, bit depth, sample rate or level, or another name. They sit together",
             Qt.ItemDataRole.ToolTipRole,
         )
-        self.likeness_button = QPushButton()  # "Like x.wav ✕", while sorted by likeness
+        self.likeness_button = Pill()  # "Like x.wav ✕", while sorted by likeness
         self.likeness_button.hide()
         filters = QHBoxLayout()
         filters.addWidget(self.filter_text, 1)
@@ -279,7 +280,7 @@ class WindowBuilder:
         self.explain_dock = QDockWidget("Why unusual?", self)
         self.explain_dock.setObjectName("explain")
         self.explain_dock.setWidget(self.explain_panel)
-        self.explain_panel.setMinimumWidth(340)
+        self.explain_panel.setMinimumWidth(300)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.explain_dock)
         self.problems = ProblemsPanel()
         self.problems_dock = QDockWidget("Problems", self)

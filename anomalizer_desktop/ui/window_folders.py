@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QPushButton
+from PySide6.QtWidgets import QDockWidget
 
 from anomalizer_desktop.core.library.walk import shown_path
 from anomalizer_desktop.core.text import quantity
@@ -20,6 +20,7 @@ from anomalizer_desktop.ui.actions import literal
 from anomalizer_desktop.ui.closing import unless_closed
 from anomalizer_desktop.ui.plain_text import tip
 from anomalizer_desktop.ui.widgets.folder_panel import ALL, FOLDER, FolderPanel
+from anomalizer_desktop.ui.widgets.pill import CLEAR, Pill
 
 #: the Folders panel's width when it first opens (the table and the map keep the rest)
 PANEL_WIDTH = 240
@@ -42,7 +43,7 @@ class FolderFilter:
         self.folders_dock.setObjectName("folders")
         self.folders_dock.setWidget(self.folder_panel)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.folders_dock)
-        self.folder_button = QPushButton()  # "In Pack A ✕", while a folder is chosen
+        self.folder_button = Pill()  # "In Pack A ✕", while a folder is chosen
         self.folder_button.hide()
         self.folder_button.clicked.connect(lambda: self.show_folder(None))
         self.folder_panel.folder_chosen.connect(lambda path: self.show_folder(path or None))
@@ -69,7 +70,7 @@ class FolderFilter:
             self.folder_button.hide()
         else:
             name = os.path.basename(path.rstrip(os.sep)) or path
-            self.folder_button.setText(f"In {literal(shown_path(name))}  ✕")
+            self.folder_button.set_full_text(f"In {literal(shown_path(name))}{CLEAR}")
             self.folder_button.setToolTip(
                 tip(
                     f"Showing the loops in {shown_path(path)} and the folders in it. Click to"

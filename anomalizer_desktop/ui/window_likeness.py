@@ -16,6 +16,7 @@ from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.actions import literal
 from anomalizer_desktop.ui.closing import unless_closed
 from anomalizer_desktop.ui.plain_text import tip
+from anomalizer_desktop.ui.widgets.pill import CLEAR
 
 #: longest loop name the button shows whole (the filter box beside it needs the room)
 BUTTON_NAME_CHARS = 28
@@ -55,7 +56,7 @@ class LikenessSort:
         self.model.sort_by_likeness(result.ids)
         header.setSortIndicatorShown(False)  # no column sets the order now
         name = os.path.basename(result.path)
-        self.likeness_button.setText(f"Like {literal(_shortened(name))}  ✕")
+        self.likeness_button.set_full_text(f"Like {literal(_shortened(name))}{CLEAR}")
         column = self.model.sort_state()[0]
         self.likeness_button.setToolTip(
             tip(

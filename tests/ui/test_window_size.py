@@ -36,6 +36,14 @@ def test_the_window_can_be_as_narrow_as_half_a_screen(qtbot, window):
     assert counts.text().startswith(counts.parts[0])
     if counts.text() != counts.full_text():
         assert counts.toolTip() == counts.full_text()
+    # and so it can while sorted by likeness to a long-named loop, in a folder, with scores
+    # out of date (the two pills and the banner held it 1,104 px wide)
+    window.likeness_button.set_full_text("Like Deep Rolling Techno Bassline 128 BPM.wav  ✕")
+    window.folder_button.set_full_text("In Vengeance Essential House Vol. 3  ✕")
+    window.stale_banner.label.setText("Scores are out of date: " + "12 loops were added. " * 6)
+    for shown in (window.likeness_button, window.folder_button, window.stale_banner):
+        shown.show()
+    assert window.minimumSizeHint().width() <= HALF_SCREEN.width()
     window.resize(first_size(LAPTOP))
     # on a laptop screen the boxes are on one line again
     qtbot.waitUntil(lambda: abs(_middle(window.volume) - _middle(window.play_button)) <= 1)
@@ -80,3 +88,28 @@ def _middle(widget) -> int:
     """The height of the widget's middle in its window: the boxes of one line of the
     transport row share it (each is centred in its line)."""
     return widget.mapTo(widget.window(), QPoint(0, widget.height() // 2)).y()
+
+
+def test_a_pill_shortens_its_text_to_fit_and_keeps_its_clear_mark(qtbot):
+    from anomalizer_desktop.ui.widgets.pill import CLEAR, Pill
+
+    pill = Pill()
+    qtbot.addWidget(pill)
+    full = f"Like Deep Rolling Techno Bassline 128 BPM A minor final.wav{CLEAR}"
+    pill.set_full_text(full)
+    pill.show()
+    assert pill.minimumSizeHint().width() < pill.sizeHint().width() / 3  # it may give way
+    pill.resize(pill.sizeHint())
+    qtbot.waitUntil(lambda: pill.text() == full)
+    assert pill.full_text() == full
+    pill.resize(pill.sizeHint().width() // 2, pill.height())  # a long name: start and end
+    qtbot.waitUntil(lambda: pill.text() != full)
+    assert pill.text().startswith("Like Deep") and pill.text().endswith(f"final.wav{CLEAR}")
+    assert "…" in pill.text()
+    pill.resize(pill.minimumSizeHint())  # in little room, what the pill is: "Like …"
+    qtbot.waitUntil(lambda: pill.text().endswith(f"…{CLEAR}"))
+    assert pill.text().startswith("Like")
+    pill.hide()
+    pill.set_full_text(f"In Pack A{CLEAR}")  # new text while hidden, shown at the same size
+    pill.show()
+    qtbot.waitUntil(lambda: pill.fontMetrics().horizontalAdvance(pill.text()) < pill.width())

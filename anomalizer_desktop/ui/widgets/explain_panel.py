@@ -119,15 +119,18 @@ class ExplainPanel(QTextBrowser):
 def _deviation_rows(title: str, result) -> list[str]:
     """The aspects table of a loop's or a folder's explanation, each with a bar of how far it
     deviates and the two descriptors that deviate most."""
-    parts = [f"<p><b>{html.escape(title)}</b></p><table>"]
+    # the widths keep each bar on its aspect's line in a narrow panel (300 px, the window at
+    # half a screen): the aspect's words wrap instead
+    parts = [f"<p><b>{html.escape(title)}</b></p><table width='100%'>"]
     for d in result.deviations:
         bar = "█" * round(d.percentile / 10)
         tops = ", ".join(
             f"{html.escape(t['name'])} {spreads_text(t['z'])}" for t in d.top_descriptors[:2]
         )
         parts.append(
-            f"<tr><td>{html.escape(d.words)}</td><td style='color:#e67e22'>{bar}</td>"
-            f"<td>&nbsp;{more_than(d.percentile)}%</td></tr>"
+            f"<tr><td width='46%'>{html.escape(d.words)}</td>"
+            f"<td width='38%' style='color:#e67e22; white-space:nowrap'>{bar}</td>"
+            f"<td width='16%' style='white-space:nowrap'>&nbsp;{more_than(d.percentile)}%</td></tr>"
             f"<tr><td colspan=3 style='color:#9aa0a6; font-size:small'>"
             f"&nbsp;&nbsp;{tops}</td></tr>"
         )

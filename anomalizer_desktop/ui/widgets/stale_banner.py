@@ -40,6 +40,9 @@ class StaleScoresBanner(QFrame):
         )
         self.label = plain_label()
         self.label.setWordWrap(True)
+        # a wrapped label still asks for some 80 characters: 1,104 px of window at the least
+        # while the banner showed, where the window may be half a screen (it wraps instead)
+        self.label.setMinimumWidth(160)
         self.button = QPushButton()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
