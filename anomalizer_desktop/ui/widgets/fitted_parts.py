@@ -38,6 +38,8 @@ class FittedParts(QLabel):
         self.set_parts(parts)
 
     def set_parts(self, parts: Sequence[str]) -> None:
+        if list(parts) == self.parts:
+            return  # the counts are set on every change of the library: most change nothing
         self.parts = list(parts)
         self.updateGeometry()
         self._fit(self.width() if self.isVisible() else None)
