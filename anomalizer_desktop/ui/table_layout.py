@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import zlib
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QStandardItemModel
 from PySide6.QtWidgets import QHeaderView, QMenu, QSplitter, QTableView
 
@@ -24,6 +24,24 @@ from anomalizer_desktop.ui.library_model import COLUMN_INDEX, COLUMNS
 #: columns whose text grew after layouts were saved, widened to at least this when one is
 #: restored: BPM held "128" until tempos were heard in the sound ("≈121.46", 2026-12-01)
 AT_LEAST = {"tempo": 64}
+
+
+#: the least the Name column gives way to in a narrow table (see `TableLayout.fit_name`)
+LEAST_NAME_WIDTH = 120
+
+
+class _ResizeWatch(QObject):
+    """Calls `on_resize` after each resize of `watched` (the table's viewport)."""
+
+    def __init__(self, watched, on_resize) -> None:
+        super().__init__(watched)
+        self._on_resize = on_resize
+        watched.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self._on_resize()
+        return False
 
 
 def layout_key(columns: list[str]) -> str:
@@ -60,6 +78,12 @@ class TableLayout:
         header.setFirstSectionMovable(False)  # Name stays first: it is what a row is
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
+        #: the Name column's width as the producer set it (dragging its edge, or restored):
+        #: what it has whenever the table has the room, and what is saved
+        self.name_width = header.sectionSize(COLUMN_INDEX["name"])
+        self._fitting_name = False
+        header.sectionResized.connect(self._section_resized)
+        self._viewport_watch = _ResizeWatch(table.viewport(), self.fit_name)
 
     @property
     def header(self) -> QHeaderView:
@@ -109,10 +133,34 @@ class TableLayout:
             self.header.setSectionHidden(index, False)
             self.header.moveSection(self.header.visualIndex(index), index)
 
+    # ------------------------------------------------------------------ Name gives way
+    def fit_name(self) -> None:
+        """In a table too narrow for Name at its width and the two columns after it (Unusual %
+        and Score, unless moved or hidden), Name gives way, down to LEAST_NAME_WIDTH: at half a
+        screen beside a DAW the 250-pixel Name pushed the scores out of view. It takes its
+        width back when the table widens."""
+        header, name = self.header, COLUMN_INDEX["name"]
+        shown = (header.logicalIndex(visual) for visual in range(header.count()))
+        after = [i for i in shown if i != name and not header.isSectionHidden(i)][:2]
+        room = self.table.viewport().width() - sum(header.sectionSize(i) for i in after)
+        width = max(LEAST_NAME_WIDTH, min(self.name_width, room))
+        if header.sectionSize(name) != width:
+            self._fitting_name = True
+            try:
+                header.resizeSection(name, width)
+            finally:
+                self._fitting_name = False
+
+    def _section_resized(self, index: int, _old: int, new: int) -> None:
+        if index == COLUMN_INDEX["name"] and not self._fitting_name:
+            self.name_width = new  # the producer's own width (or a restored one)
+
     # ------------------------------------------------------------------ persistence
     def save(self) -> None:
         keys = [key for key, _ in COLUMNS]
-        named = {**_named_layout(self.header, keys), "chosen": sorted(self.chosen)}
+        named = _named_layout(self.header, keys)
+        named["widths"]["name"] = self.name_width  # not the width it gave way to
+        named = {**named, "chosen": sorted(self.chosen)}
         self.q.setValue(NAMED_LAYOUT_KEY, json.dumps(named))
         self.q.setValue(SPLITTER_KEY, self.splitter.saveState())
 
@@ -128,6 +176,7 @@ class TableLayout:
             )
         if isinstance(splitter_state, QByteArray | bytes):
             restored = self.splitter.restoreState(QByteArray(splitter_state)) or restored
+        self.fit_name()
         return restored
 
     def _saved_layout(self) -> tuple[dict | None, object]:

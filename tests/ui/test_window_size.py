@@ -113,3 +113,27 @@ def test_a_pill_shortens_its_text_to_fit_and_keeps_its_clear_mark(qtbot):
     pill.set_full_text(f"In Pack A{CLEAR}")  # new text while hidden, shown at the same size
     pill.show()
     qtbot.waitUntil(lambda: pill.fontMetrics().horizontalAdvance(pill.text()) < pill.width())
+
+
+def test_in_a_narrow_table_the_name_column_gives_way_to_the_scores(qtbot, window, settings):
+    """At half a screen the 250-pixel Name pushed Unusual % and Score out of the table's view."""
+    from anomalizer_desktop.ui.library_model import COLUMN_INDEX
+    from anomalizer_desktop.ui.table_layout import LEAST_NAME_WIDTH, NAMED_LAYOUT_KEY
+
+    header = window.table.horizontalHeader()
+    name, percentile, score = (COLUMN_INDEX[k] for k in ("name", "percentile", "score"))
+    window.show()
+    qtbot.waitExposed(window)
+    window.resize(first_size(LAPTOP))
+    header.resizeSection(name, 280)  # the producer's own width
+    viewport = window.table.viewport()
+    splitter = window.table_layout.splitter
+    splitter.setSizes([300, 800])  # a narrow table
+    qtbot.waitUntil(lambda: header.sectionSize(name) < 280)
+    room = viewport.width() - header.sectionSize(percentile) - header.sectionSize(score)
+    assert header.sectionSize(name) == max(LEAST_NAME_WIDTH, room)
+    assert window.table_layout.name_width == 280
+    window.table_layout.save()  # closed while narrow: the producer's width is what is kept
+    assert '"name": 280' in settings.q.value(NAMED_LAYOUT_KEY)
+    splitter.setSizes([900, 200])  # room again: Name takes its width back
+    qtbot.waitUntil(lambda: header.sectionSize(name) == 280)
