@@ -2,8 +2,9 @@
 
 A push button is as wide as its text at least: with a long loop name and a folder chosen, the
 two pills held the window 1,104 pixels wide, where it may be half a screen beside a DAW. A
-pill shortens its text in the middle where the room is short (the ✕ stays), and says all of
-it when there is room again; its tooltip says what clicking it does, as before.
+pill shortens its text where the room is short (in the middle, or at its end when the room is
+very short; the ✕ stays), and says all of it when there is room again; its tooltip names the
+loop or the folder in full and says what clicking it does, as before.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ MIDDLE_ROOM = 120
 
 
 class Pill(QPushButton):
-    """A button showing `full_text()`, shortened in the middle to fit its width."""
+    """A button showing `full_text()`, shortened to fit its width (`_fit`)."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
