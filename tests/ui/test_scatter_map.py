@@ -355,3 +355,29 @@ def test_a_folder_name_wider_than_the_view_starts_at_its_left_edge(view, qtbot):
     label = view._labels[0]
     assert label.sceneBoundingRect().width() > box.width()
     qtbot.waitUntil(lambda: abs(label.sceneBoundingRect().left() - box.left()) < 0.5)
+
+
+def test_folder_names_on_islands_close_together_do_not_cover_each_other(view, qtbot):
+    """On the shared library's map "outlier" lay over "drum_loops"."""
+    from anomalizer_desktop.core.analysis.map_labels import MapLabel
+
+    xy = np.array([[0, 0], [10, 10]], np.float32)
+    view.set_points(np.arange(2), xy, np.full(2, 50.0), [None] * 2, {}, "")
+    view.viewbox.setRange(xRange=(0, 10), yRange=(0, 10), padding=0)
+    view.set_labels(
+        [
+            MapLabel("drum_loops", 5.0, 5.0, 9, "/s/drum_loops"),
+            MapLabel("outlier", 5.3, 5.05, 4, "/s/outlier"),
+            MapLabel("third", 5.1, 4.95, 2, "/s/third"),
+            MapLabel("far", 1.0, 9.0, 2, "/s/far"),
+        ]
+    )
+
+    def apart() -> bool:
+        boxes = [label.sceneBoundingRect() for label in view._labels]
+        return not any(boxes[i].intersects(boxes[j]) for i in range(len(boxes)) for j in range(i))
+
+    qtbot.waitUntil(apart)
+    first, second, third, far = (label.anchor.y() for label in view._labels)
+    assert first == 0.5 and far == 0.5  # where there is room, centred on the island
+    assert {second, third} == {-0.6, 1.6}  # one just below, one just above

@@ -66,6 +66,9 @@ BATCH_POINTS = 12_000
 #: a map narrower than this (a window at half a screen) hides its caption, which would wrap
 #: into a column taller than the map; it comes back when the map is widened
 CAPTION_MIN_WIDTH = 340
+#: where a folder name sits on its island's point, by its anchor's height: centred on it,
+#: else (when it would cover a name placed before it) just below it, else just above it
+LABEL_PLACES = (0.5, -0.6, 1.6)
 
 
 @functools.cache
@@ -436,24 +439,39 @@ class ScatterMap(QWidget):
     def _keep_labels_inside(self, *_args) -> None:
         """Shift each folder name sideways, no more than needed, so that it is whole within
         the view: centred on its island where there is room, else against the edge (never
-        off its island's point, so a name whose island is out of view goes with it)."""
+        off its island's point, so a name whose island is out of view goes with it). A name
+        that would cover one placed before it goes just below its point, or just above
+        ("outlier" lay over "drum_loops" on the shared library's map)."""
         view = self.viewbox.sceneBoundingRect()
         if view.width() <= 0:
             return
+        placed: list[QRectF] = []
         for item in self._labels:
-            width = item.textItem.boundingRect().width()
-            x = self.viewbox.mapViewToScene(item.pos()).x() - view.left()
+            box = item.textItem.boundingRect()
+            width, height = box.width(), box.height()
+            point = self.viewbox.mapViewToScene(item.pos())
+            x = point.x() - view.left()
             if width <= 0:
                 continue
             if width < view.width():
                 # the left edge x - a * width >= 0, the right x + (1 - a) * width <= the view's
-                anchor = min(max(0.5, 1.0 - (view.width() - x) / width), x / width)
+                across = min(max(0.5, 1.0 - (view.width() - x) / width), x / width)
             else:  # a name wider than the view starts at its left edge
-                anchor = x / width
+                across = x / width
             # within 0-1: a name stays on its island's point (off the view with it)
-            anchor = min(max(anchor, 0.0), 1.0)
-            if abs(anchor - item.anchor.x()) > 1e-3:
-                item.setAnchor((anchor, 0.5))
+            across = min(max(across, 0.0), 1.0)
+            left = point.x() - across * width
+            rects = {
+                down: QRectF(left, point.y() - down * height, width, height)
+                for down in LABEL_PLACES
+            }
+            down = next(
+                (d for d in LABEL_PLACES if not any(rects[d].intersects(r) for r in placed)),
+                LABEL_PLACES[0],
+            )
+            placed.append(rects[down])
+            if (abs(across - item.anchor.x()) > 1e-3) or (abs(down - item.anchor.y()) > 1e-3):
+                item.setAnchor((across, down))
 
     def label_texts(self) -> list[str]:
         return [item.textItem.toPlainText() for item in self._labels]
