@@ -12,9 +12,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QSize
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
 SEPARATOR = " · "
+
+
+def parts_that_fit(
+    metrics: QFontMetrics, parts: Sequence[str], width: float, keep_last: bool = False
+) -> str:
+    """`parts` joined by SEPARATOR, as many of the first ones as fit in `width` pixels (then
+    the last one, with `keep_last`); at least the one that is always kept (the first, or the
+    last). Also the waveform's title, whose level gives way part by part."""
+    if not parts:
+        return ""
+    kept = [parts[-1]] if keep_last else []
+    first = list(parts[:-1] if keep_last else parts)
+    for count in range(len(first), 0, -1):
+        text = SEPARATOR.join([*first[:count], *kept])
+        if metrics.horizontalAdvance(text) <= width:
+            return text
+    return SEPARATOR.join(kept or first[:1])
 
 
 class FittedParts(QLabel):
@@ -49,18 +67,8 @@ class FittedParts(QLabel):
         return SEPARATOR.join(self.parts)
 
     def fitted(self, width: int) -> str:
-        """The parts that fit in `width` pixels: the first ones in order (then the last one,
-        with `keep_last`); at least the one that is always kept."""
-        if not self.parts:
-            return ""
-        metrics = self.fontMetrics()
-        kept = [self.parts[-1]] if self.keep_last else []
-        first = self.parts[:-1] if self.keep_last else self.parts
-        for count in range(len(first), 0, -1):
-            text = SEPARATOR.join([*first[:count], *kept])
-            if metrics.horizontalAdvance(text) <= width:
-                return text
-        return SEPARATOR.join(kept or first[:1])
+        """The parts that fit in `width` pixels (`parts_that_fit`)."""
+        return parts_that_fit(self.fontMetrics(), self.parts, width, self.keep_last)
 
     def _fit(self, width: int | None) -> None:
         text = self.full_text() if width is None else self.fitted(width)

@@ -15,13 +15,12 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QSizePolicy
 
 from anomalizer_desktop.core.loop_names import BEATS_PER_BAR, whole_beats
+from anomalizer_desktop.ui.widgets.fitted_parts import SEPARATOR, parts_that_fit
 
 ENVELOPE_POINTS = 1200
 TITLE_ROOM = 0.45  # headroom above the wave's +1 for the title line
 #: the share of the wave's width the loop's name keeps before the level's parts give way
 NAME_SHARE = 0.45
-#: between the title's level parts ("peak −0.1 dBFS · 3.95 s · 2 bars")
-LEVEL_SEPARATOR = " \u00b7 "
 SILENT_PEAK = 1e-6  # below this, nothing to scale: the (flat) wave is drawn as it is
 
 
@@ -158,8 +157,8 @@ class WaveformView(pg.PlotWidget):
         self.playhead.setPos(0)
         level = describe_level(peak, duration, whole)
         length = bars_text(tempo, whole or duration)
-        tags = " \u00b7 ".join(part for part in (tags, length, plays_at) if part)
-        self._set_title(title, f"{level} \u00b7 {tags}" if tags else level)
+        # the level's parts, which give way from the end in a narrow wave (`_fit_title`)
+        self._set_title(title, SEPARATOR.join(p for p in (level, tags, length, plays_at) if p))
         self.duration = float(duration)
         gridded = self._show_grid(tempo, duration)
         hand, arrow = Qt.CursorShape.PointingHandCursor, Qt.CursorShape.ArrowCursor
@@ -211,12 +210,8 @@ class WaveformView(pg.PlotWidget):
                 metrics.horizontalAdvance(name),
                 max(width * NAME_SHARE, width - metrics.horizontalAdvance(gap + level)),
             )
-            parts = level.split(LEVEL_SEPARATOR)
-            while len(parts) > 1 and (
-                metrics.horizontalAdvance(gap + LEVEL_SEPARATOR.join(parts)) > width - name_room
-            ):
-                parts.pop()
-            level = LEVEL_SEPARATOR.join(parts)
+            room = width - name_room - metrics.horizontalAdvance(gap)
+            level = parts_that_fit(metrics, level.split(SEPARATOR), room)
             room = width - metrics.horizontalAdvance(gap + level)
             if name and metrics.horizontalAdvance(name) > room:
                 name = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, max(int(room), 0))
