@@ -121,8 +121,16 @@ def test_a_closed_terminal_ends_a_command_with_its_clean_up_unless_nohup(tmp_pat
     lib = tmp_path / "lib.sqlite"
     assert main(["--library", str(lib), "scan", str(folder), "-q"]) == 0
     command = [sys.executable, "-m", "anomalizer_desktop.cli", "--library", str(lib), "embed"]
+
+    def hangups_as_a_terminal_has_them():
+        # (a suite run under nohup hands its children SIGHUP ignored: they rightly finished)
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
     process = subprocess.Popen(
-        [*command, "-q", "--workers", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [*command, "-q", "--workers", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=hangups_as_a_terminal_has_them,
     )
     _wait_until_embedded(process, lib, 3)
     process.send_signal(signal.SIGHUP)

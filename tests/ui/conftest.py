@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import types
 
 import audiogen
@@ -49,6 +50,60 @@ class NoSoundHardware(types.ModuleType):
 @pytest.fixture(autouse=True)
 def no_sound_hardware(monkeypatch):
     monkeypatch.setitem(sys.modules, "sounddevice", NoSoundHardware())
+
+
+@pytest.fixture(autouse=True)
+def no_keys_held(qapp):
+    """Each test starts with no modifier key held in Qt's eyes.
+
+    A chord that a window's shortcut takes (QTest's Ctrl+E reaching Export) leaves Qt's
+    keyboardModifiers() at Ctrl: its key release goes to the widget, not through the path that
+    keeps that state. The next test's selectRow(0) then toggled the row off, as a Ctrl+click
+    does, and its U flagged nothing (it passed alone, failed after test_window_keys_first).
+    A plain key click takes that path and sets the state back to no modifier."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    if QApplication.keyboardModifiers() != Qt.KeyboardModifier.NoModifier:
+        QTest.keyClick(QWidget(), Qt.Key.Key_F35)  # a key no widget or shortcut uses
+    assert QApplication.keyboardModifiers() == Qt.KeyboardModifier.NoModifier
+
+
+UNANSWERED_S = 15
+
+
+@pytest.fixture(autouse=True)
+def no_dialog_left_unanswered(qapp):
+    """A modal dialog no test answers fails that test instead of blocking the suite.
+
+    Its exec() runs Qt's own event loop, where pytest-timeout's alarm cannot end the test
+    (PySide swallows the exception in whatever slot it lands in): one CI run sat on such a
+    dialog until its 90 minutes were up. A dialog still open after UNANSWERED_S seconds is
+    rejected, and the test fails with its title and text."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    opened_at: dict[int, float] = {}
+    unanswered: list[str] = []
+
+    def look() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            opened_at.clear()
+            return
+        if time.monotonic() - opened_at.setdefault(id(dialog), time.monotonic()) > UNANSWERED_S:
+            text = dialog.text() if isinstance(dialog, QMessageBox) else ""
+            unanswered.append(f"{type(dialog).__name__} {dialog.windowTitle()!r}: {text}")
+            dialog.reject()
+
+    watchdog = QTimer()
+    watchdog.timeout.connect(look)
+    watchdog.start(1000)
+    yield
+    watchdog.stop()
+    if unanswered:
+        pytest.fail(f"a dialog nobody answered was closed after {UNANSWERED_S} s: {unanswered}")
 
 
 @pytest.fixture
