@@ -5,6 +5,7 @@ suggests a place in the Music folder named after the set, so a first export is t
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import os
 
@@ -63,6 +64,7 @@ EMPTY = {
     "unusual": "No loop is flagged unusual yet (U flags the selected loops).",
     "typical": "No loop is flagged typical yet (T flags the selected loops).",
     "selection": "No loop is selected.",
+    "shown": "The filter shows no loop that is on disk.",
     "top": "No loop has a score yet: train first.",
 }
 
@@ -73,6 +75,17 @@ TAG = "tag:"
 EACH_TAG = "each-tag"
 #: the start of the key of the loops in the folder the Folders panel shows ("in:/…/Pack A")
 IN_FOLDER = "in:"
+#: the Loops list's key for the loops the table's filter shows
+SHOWN = "shown"
+
+
+@dataclasses.dataclass(frozen=True)
+class ShownSet:
+    """The loops the table's filter shows: `name` (what was typed, or the flag or files
+    list's choice) names the suggested file; `paths` in the table's order."""
+
+    name: str
+    paths: list[str]
 
 
 @contextlib.contextmanager
@@ -166,6 +179,7 @@ class ExportDialog(QDialog):
         fmt: str = "",
         shown_folder: str | None = None,
         project: Project | None = None,
+        shown: ShownSet | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export loops")
@@ -186,11 +200,21 @@ class ExportDialog(QDialog):
             self.which.insertItem(
                 2, f"In \u201c{shown_path(name)}\u201d (the folder shown)", IN_FOLDER + shown_folder
             )
+        #: the loops the table's filter shows (offered before the selection)
+        self.shown = shown
+        if shown is not None:
+            self.which.insertItem(
+                self.which.findData("selection"),
+                f"Shown by the filter ({len(shown.paths)})",
+                SHOWN,
+            )
         tagged = [n for n in range(self.which.count()) if _tag_of(self.which.itemData(n), tag)]
         if tagged and len(selected_paths) <= 1:
             self.which.setCurrentIndex(tagged[0])
         elif shown_folder and len(selected_paths) <= 1:
             self.which.setCurrentIndex(2)
+        elif shown is not None and len(selected_paths) <= 1:
+            self.which.setCurrentIndex(self.which.findData(SHOWN))
         elif selected_paths:
             self.which.setCurrentIndex(self.which.findData("selection"))
         self.top_n = QSpinBox(minimum=1, maximum=100_000, value=50)
@@ -312,6 +336,8 @@ class ExportDialog(QDialog):
             name = file_name_part(which[len(TAG) :])
         elif which.startswith(IN_FOLDER):
             name = file_name_part(os.path.basename(which[len(IN_FOLDER) :].rstrip(os.sep)))
+        elif which == SHOWN:
+            name = file_name_part(self.shown.name, empty="shown")
         else:
             name = {"selection": "selected", "top": f"top-{self.top_n.value()}"}.get(which, which)
         return os.path.join(self.folder, f"{name}-loops{suffix}")
@@ -352,6 +378,8 @@ class ExportDialog(QDialog):
             return select_entries(self.store, flag=which)
         if which == "selection":
             return select_entries(self.store, paths=self.selected_paths)
+        if which == SHOWN:
+            return select_entries(self.store, paths=self.shown.paths)
         if which.startswith(TAG):
             return select_entries(self.store, tag=which[len(TAG) :])
         if which.startswith(IN_FOLDER):

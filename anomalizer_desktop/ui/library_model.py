@@ -411,6 +411,11 @@ class LibraryTableModel(QAbstractTableModel):
         """Which library rows the filters let through (None when no filter is set)."""
         return None if self._filter == NO_FILTER else self._mask
 
+    def shown_paths(self) -> list[str]:
+        """The paths of the rows shown, in the table's order."""
+        paths = self.library.paths
+        return [paths[int(row)] for row in self._view]
+
     def visible_ids(self) -> np.ndarray:
         return self.library.ids[self._view]
 

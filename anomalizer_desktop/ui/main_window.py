@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
+from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import QMainWindow
 
 from anomalizer_desktop.core.analysis.loop_space import new_generation
@@ -30,12 +30,14 @@ from anomalizer_desktop.core.loop_names import parse_query
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import drops, jobs
 from anomalizer_desktop.ui.closing import unless_closed
-from anomalizer_desktop.ui.export_dialog import ExportDialog
+from anomalizer_desktop.ui.dock_widths import DockWidths
+from anomalizer_desktop.ui.export_dialog import ExportDialog, ShownSet
 from anomalizer_desktop.ui.folder_watch import FolderWatch
 from anomalizer_desktop.ui.library_model import LibraryTableModel
 from anomalizer_desktop.ui.outside_changes import OutsideChanges
 from anomalizer_desktop.ui.player import MAX_SECONDS, AudioPlayer
 from anomalizer_desktop.ui.settings import Settings, last_loop, remember_last_loop
+from anomalizer_desktop.ui.widgets.window_keys_first import WindowKeysFirst, window_keys
 from anomalizer_desktop.ui.window_actions import WindowActions
 from anomalizer_desktop.ui.window_audition import AuditionAndFlags
 from anomalizer_desktop.ui.window_build import WindowBuilder
@@ -146,6 +148,9 @@ class MainWindow(
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
+        #: the side panels take back what a narrowing window squeezed from them
+        self.dock_widths = DockWidths(self, [self.folders_dock, self.explain_dock])
+        self.dock_widths.restore(settings.get("panel_widths"))
         self.table_layout.restore()
         if not player.available:
             self.statusBar().showMessage(player.problem, 15_000)
@@ -169,6 +174,8 @@ class MainWindow(
         escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.filter_text)
         escape.setContext(Qt.ShortcutContext.WidgetShortcut)
         escape.activated.connect(self._clear_filter)
+        # Ctrl+E exports from the filter box too (Qt took it there for "end of line")
+        WindowKeysFirst(self.filter_text, window_keys(self.findChildren(QAction)))
         self.filter_flag.currentIndexChanged.connect(self._apply_filter)
         self.filter_tag.currentIndexChanged.connect(self._apply_filter)
         self.filter_status.currentIndexChanged.connect(self._apply_filter)
@@ -497,19 +504,21 @@ class MainWindow(
 
     def _explain_current(self) -> None:
         rows = self.selected_rows()
-        self._explaining = None
         if not rows and self.chosen_folder is not None and len(self.map.ids):
+            self._explaining = None
             self.explain_folder(self.chosen_folder)  # no loop: the folder's loops together
             return
         if len(rows) != 1:
+            self._explaining = None
             self.explain_panel.show_message("Select one loop to see why it is (or is not) unusual.")
             return
         path = self.model.path(rows[0])
-        if self.runner.running("explain"):
+        if self.runner.running("explain"):  # asked again until the one on its way is done
             self._wait_for_explanation(path)
             self._explain_timer.start()
             return
         if not len(self.map.ids):  # nothing embedded with the chosen embedder: say what to press
+            self._explaining = None
             if self._chain or any(self.runner.running(k) for k in ("scan", "embed")):
                 self.explain_panel.show_message(  # the app is on it: nothing to press
                     "Your loops are being described: why each one is (or is not) unusual"
@@ -544,16 +553,22 @@ class MainWindow(
 
     def _wait_for_explanation(self, path: str) -> None:
         """`path`'s explanation is on its way: if it is not here in EXPLAIN_WAIT_MS, the panel
-        says it is being worked out (the first one of a big library takes a second or two)."""
-        if self._explaining != path:
-            self._explaining = path
+        says it is being worked out (the first one of a big library takes a second or two).
+        When it says so of the loop before, it names this one at once: it had named the loop
+        left behind for as long as that one's explanation took (seconds, beside a training),
+        the asking again every 200 ms holding its wait back."""
+        if self._explaining == path:
+            return
+        self._explaining = path
+        if self.explain_panel.working_out:
+            self._say_explaining()
+        else:
             self._explain_wait_timer.start()
 
     def _say_explaining(self) -> None:
         rows = self.selected_rows()
         if self._explaining and len(rows) == 1 and self.model.path(rows[0]) == self._explaining:
-            name = os.path.basename(self._explaining)
-            self.explain_panel.show_message(f"Working out why {name} is (or is not) unusual…")
+            self.explain_panel.show_working_out(os.path.basename(self._explaining))
 
     def focus_filter(self) -> None:
         """Ctrl+F: type to filter; what is already there is selected, so typing replaces it."""
@@ -628,6 +643,7 @@ class MainWindow(
             settings.get("export_format"),
             self.chosen_folder,
             self.project_sync.chosen(),
+            self._filtered_set(),
         )
         if dialog.exec():
             self.statusBar().showMessage(dialog.result_message, 10_000)
@@ -635,6 +651,15 @@ class MainWindow(
             # the next export is suggested beside this one (a DAW project's folder, often)
             settings.set("export_folder", os.path.dirname(dialog.written.rstrip(os.sep)))
         return dialog
+
+    def _filtered_set(self) -> ShownSet | None:
+        """The loops the filter box, flags or files list shows, for the export dialog to
+        offer (a folder's and a tag's loops it offers on their own); None when none is set."""
+        text = self.filter_text.text().strip()
+        if not (text or self.filter_flag.currentData() or self.filter_status.currentData()):
+            return None
+        name = text or self.filter_flag.currentData() or self.filter_status.currentData()
+        return ShownSet(name, self.model.shown_paths())
 
     def dragEnterEvent(self, event) -> None:
         if drops.can_drop(event.mimeData()):
@@ -682,6 +707,7 @@ class MainWindow(
         """Window geometry, docks and the table's layout, for the next window to open with."""
         self.table.horizontalHeader().setSortIndicatorShown(True)  # the column sort is kept
         self.settings.save_window(self.saveGeometry(), self.saveState())
+        self.settings.set("panel_widths", self.dock_widths.saved())
         self.table_layout.save()
 
     def _back_up_flags(self) -> None:

@@ -40,6 +40,7 @@ DEFAULTS = {
     "map_kind": "sound",  # the map shown: "sound" (t-SNE) or "pca" (ui.window_sound_map)
     "hover_plays": False,  # the map plays the loop under the mouse (ScatterMap.hover_box)
     "folders_sort": "",  # the Folders panel's sort, "column order" (0 1: Unusual, high first)
+    "panel_widths": "",  # the widths given to the side panels, "folders=240 explain=320"
 }
 
 

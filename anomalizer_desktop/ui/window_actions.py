@@ -94,7 +94,6 @@ class WindowActions:
             "and Deep SAD networks; iforest, pca, ocsvm, knn: classic detectors to compare"
         )
         self.detector_box.currentTextChanged.connect(self._detector_chosen)
-        self._detector_chosen(self.detector_box.currentText())
         toolbar.addAction(self.act_add)
         toolbar.addAction(self.act_rescan)
         toolbar.addSeparator()
@@ -104,8 +103,12 @@ class WindowActions:
         toolbar.addSeparator()
         toolbar.addWidget(QLabel(" Detector "))
         toolbar.addWidget(self.detector_box)
-        toolbar.addWidget(self.network_box)
-        toolbar.addWidget(self.device_box)
+        #: the network and device boxes' places in the toolbar (shown for svdd and sad only)
+        self.neural_choices = [
+            toolbar.addWidget(self.network_box),
+            toolbar.addWidget(self.device_box),
+        ]
+        self._detector_chosen(self.detector_box.currentText())
         toolbar.addAction(self.act_train)
         toolbar.addAction(self.act_retrain)
         toolbar.addSeparator()
@@ -275,10 +278,13 @@ class WindowActions:
 
     def _detector_chosen(self, detector: str) -> None:
         """Network and device matter only to the neural detectors (svdd, sad): the others
-        train on the CPU with scikit-learn, so their boxes are greyed out and say why."""
+        train on the CPU with scikit-learn, so their boxes leave the toolbar (greyed out there,
+        they held Export behind the toolbar's » at half a screen)."""
         neural = detector in ("svdd", "sad")
         self.network_box.setEnabled(neural)
         self.device_box.setEnabled(neural)
+        for choice in self.neural_choices:
+            choice.setVisible(neural)
         if neural:
             self.network_box.setToolTip(
                 "Network: AE (autoencoder), AEwRES (with residual links) or Baseline"

@@ -7,6 +7,7 @@ waveform, transport, docks, status bar, actions) and names them as attributes.
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -30,10 +31,12 @@ from anomalizer_desktop.ui.plain_text import plain_label, tip
 from anomalizer_desktop.ui.table_layout import TableLayout
 from anomalizer_desktop.ui.tag_dialog import FilterTagCompleter
 from anomalizer_desktop.ui.theme import colour
+from anomalizer_desktop.ui.widgets.eliding_combo import ElidingComboBox
 from anomalizer_desktop.ui.widgets.explain_panel import ExplainPanel
 from anomalizer_desktop.ui.widgets.fitted_parts import FittedParts
 from anomalizer_desktop.ui.widgets.flow_layout import FlowLayout
 from anomalizer_desktop.ui.widgets.job_status import JobStatus
+from anomalizer_desktop.ui.widgets.message_room import MessageRoom
 from anomalizer_desktop.ui.widgets.pill import Pill
 from anomalizer_desktop.ui.widgets.problems_panel import ProblemsPanel
 from anomalizer_desktop.ui.widgets.project_sync import ProjectSync
@@ -41,9 +44,16 @@ from anomalizer_desktop.ui.widgets.scatter_map import ScatterMap
 from anomalizer_desktop.ui.widgets.stale_banner import StaleScoresBanner
 from anomalizer_desktop.ui.widgets.waveform import WaveformView
 
+#: what an empty table says while the library has loops: the filter row hides them all
+NOTHING_MATCHES = (
+    "No loop matches the filter.\n\nEsc in the filter box clears what was typed, \u2715 on"
+    " a pill lets it go, and the boxes' \u201cAll\u201d choices show every loop."
+)
+
 
 class LibraryTable(QTableView):
-    """The table; keys for audition and flags are handled by the window."""
+    """The table; keys for audition and flags are handled by the window. Emptied by the
+    filter row, it says so and how to get the loops back (it had been blank)."""
 
     def __init__(self, window) -> None:
         super().__init__()
@@ -53,6 +63,22 @@ class LibraryTable(QTableView):
         if self._window.handle_key(event):
             return
         super().keyPressEvent(event)
+
+    def empty_text(self) -> str:
+        """What the table says in place of its rows: NOTHING_MATCHES when the filter row hides
+        every loop of the library, else nothing."""
+        model = self.model()
+        hidden_all = model is not None and model.rowCount() == 0 and len(model.library) > 0
+        return NOTHING_MATCHES if hidden_all else ""
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        text = self.empty_text()
+        if text:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            flags = Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap
+            painter.drawText(self.viewport().rect().adjusted(24, 48, -24, -24), flags, text)
 
 
 def _labelled(label: str, widget: QWidget) -> QWidget:
@@ -65,11 +91,22 @@ def _labelled(label: str, widget: QWidget) -> QWidget:
     return pair
 
 
+#: the filter row's boxes give way down to this width in a narrow table ("All f…"), so that
+#: the text filter keeps FILTER_TEXT_WIDTH: at half a screen it had been 30 px, no room to type
+CHOICES_LEAST_WIDTH = 64
+FILTER_TEXT_WIDTH = 120
+#: Why unusual? may be this narrow (its bars shorten, its words wrap): at 300 px, a window at
+#: half a screen took all of its squeeze from the Folders panel, down to 75 px
+EXPLAIN_LEAST_WIDTH = 220
+
+
 def _choices(*items: tuple[str, str | None]) -> QComboBox:
-    """A combo box of (label, value) items; the value is the item's data."""
-    box = QComboBox()
+    """A combo box of (label, value) items; the value is the item's data. Narrow, it
+    shortens its text with "…"."""
+    box = ElidingComboBox()
     for label, value in items:
         box.addItem(label, value)
+    box.setMinimumWidth(CHOICES_LEAST_WIDTH)
     return box
 
 
@@ -81,6 +118,7 @@ class WindowBuilder:
             placeholderText="Filter by name, folder, note, tag:name, bpm:120-128 or key:Am…"
         )
         self.filter_text.setClearButtonEnabled(True)
+        self.filter_text.setMinimumWidth(FILTER_TEXT_WIDTH)
         self.filter_text.setCompleter(FilterTagCompleter(self.filter_text))
         self.filter_text.setToolTip(
             tip(
@@ -280,7 +318,7 @@ class WindowBuilder:
         self.explain_dock = QDockWidget("Why unusual?", self)
         self.explain_dock.setObjectName("explain")
         self.explain_dock.setWidget(self.explain_panel)
-        self.explain_panel.setMinimumWidth(300)
+        self.explain_panel.setMinimumWidth(EXPLAIN_LEAST_WIDTH)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.explain_dock)
         self.problems = ProblemsPanel()
         self.problems_dock = QDockWidget("Problems", self)
@@ -296,6 +334,8 @@ class WindowBuilder:
         self.statusBar().addPermanentWidget(self.job_status)
         self.statusBar().addPermanentWidget(self.problems_button)
         self.statusBar().addPermanentWidget(self.counts_label)
+        # a message (what a key or job just did) is whole: the counts give way to it
+        MessageRoom(self.statusBar(), self.counts_label, [self.job_status, self.problems_button])
 
     def restyle(self) -> None:
         """The colours the window sets itself, for the background it has now (ui.theme): at

@@ -142,22 +142,22 @@ class LibraryJobs:
     def rescan(self) -> None:
         """Scan the folders again, embed what is new (and retry what failed), and score new
         loops with the last run. Folders that cannot be reached are left as they are."""
-        reachable = self._reachable_roots()
+        reachable, away = self._reachable_roots()
         if not reachable:
-            _, away = reachable_roots(self.store)
             if away:  # the user asked: say why nothing happens
                 plain_text.warn(self, "Rescan", f"{UNREACHABLE}:\n" + "\n".join(away))
             return
         self._chain = [lambda: self.start_embed(retry_errors=True), self.score_new_loops]
         self._run("scan", "Rescanning", jobs.rescan_job(reachable))
 
-    def _reachable_roots(self) -> list[str]:
-        """The library's folders that are there now; the others are named in the status bar
-        (a drive not mounted must not turn their loops into "missing" nor stop the others)."""
+    def _reachable_roots(self) -> tuple[list[str], list[str]]:
+        """The library's folders that are there now, and those that are not, which are named
+        in the status bar (a drive not mounted must not turn their loops into "missing" nor
+        stop the others)."""
         reachable, gone = reachable_roots(self.store)
         if gone:
             self.statusBar().showMessage(f"{UNREACHABLE}: {', '.join(gone)}", 15_000)
-        return reachable
+        return reachable, gone
 
     def check_folders(self) -> None:
         """When a library opens: look for loops added, changed, moved or gone since the last
@@ -166,7 +166,7 @@ class LibraryJobs:
         self.watch_folders()
         if not self.settings.get("check_folders"):
             return
-        reachable = self._reachable_roots()  # never a dialog at start
+        reachable, _ = self._reachable_roots()  # never a dialog at start
         if reachable:
             self._run(
                 "scan",

@@ -83,6 +83,8 @@ class SoundMapDrawing:
         # after each comes back here
         if self._chain or any(self.runner.running(other) for other in LIBRARY_JOBS):
             return
+        if self.runner.running("map") is not None:
+            return  # (asked again by a reload: the status bar had said "already on its way")
         self.draw_sound_map()
 
     def _sound_map_note(self, kind: str, projection) -> str:

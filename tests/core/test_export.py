@@ -511,3 +511,8 @@ def test_a_loop_that_cannot_be_stretched_is_copied_as_it_is(tmp_path):
     folder = write_export([entry], "copies", tmp_path / "set", project=Project(120.0))
     assert (folder / "Bass 128 BPM.wav").read_bytes() == broken.read_bytes()
     assert not (folder / "Bass 120 BPM.wav").exists()
+    # the name its stretched copy would have had stays free for a loop of that name
+    other = audiogen.write(tmp_path / "b" / "Bass 120 BPM.wav", audiogen.tone(110.0, 2.0))
+    at_120 = ExportEntry(str(other), "Bass", 2.0, None, None, None, None, 120.0, None)
+    both = write_export([entry, at_120], "copies", tmp_path / "both", project=Project(120.0))
+    assert sorted(os.listdir(both)) == [MARKER, "Bass 120 BPM.wav", "Bass 128 BPM.wav"]

@@ -330,6 +330,33 @@ def test_the_folders_sort_is_kept_for_the_next_window(qtbot, win, packs, setting
     assert panel.view.header().sortIndicatorSection() == FOLDER
 
 
+def test_a_narrow_panel_gives_the_loops_column_to_the_names(qtbot):
+    import numpy as np
+
+    from anomalizer_desktop.core.library.folder_tree import FolderTree
+    from anomalizer_desktop.ui.widgets.folder_panel import LOOPS_SHOWN_FROM, FolderPanel
+
+    percent = np.array([20.0, 95.0])
+    tree = FolderTree(["/L/Drum Breaks", "/L/Bass"], percent, [None] * 2, ["/L"], percent >= 90)
+    panel = FolderPanel()
+    qtbot.addWidget(panel)
+    panel.set_tree(tree, 2, None)
+    panel.resize(300, 300)
+    panel.show()
+    header = panel.view.header()
+    assert not header.isSectionHidden(LOOPS)
+    wide_names = header.sectionSize(FOLDER)
+    panel.resize(LOOPS_SHOWN_FROM - 60, 300)  # at half a screen: the names had no room
+    qtbot.waitUntil(lambda: header.isSectionHidden(LOOPS))
+    assert not header.isSectionHidden(UNUSUAL)  # the share that says which pack does not fit
+    narrowed_by = 300 - panel.width()
+    assert header.sectionSize(FOLDER) >= wide_names - narrowed_by + 44 - 2  # Loops' 44 px too
+    child = panel.view.model().index(0, FOLDER, panel.view.model().index(1, FOLDER))
+    assert "1 loop" in child.data(Qt.ItemDataRole.ToolTipRole)  # the count, on hover
+    panel.resize(300, 300)
+    qtbot.waitUntil(lambda: not header.isSectionHidden(LOOPS))
+
+
 def test_the_folder_model_passes_qt_s_model_tester(qtmodeltester, qtbot):
     import numpy as np
 

@@ -381,3 +381,20 @@ def test_folder_names_on_islands_close_together_do_not_cover_each_other(view, qt
     first, second, third, far = (label.anchor.y() for label in view._labels)
     assert first == 0.5 and far == 0.5  # where there is room, centred on the island
     assert {second, third} == {-0.6, 1.6}  # one just below, one just above
+
+
+def test_a_narrow_map_gives_its_colour_bar_s_room_to_the_loops(view, qtbot):
+    """At half a screen the colour bar took 80 of the map's 195 px."""
+    from anomalizer_desktop.ui.widgets.scatter_map import CAPTION_MIN_WIDTH, COLORBAR_MIN_WIDTH
+
+    assert view.colorbar_shown() and view.caption.isVisible()
+    wide_plot = view.viewbox.sceneBoundingRect().width()
+    view.resize(COLORBAR_MIN_WIDTH - 40, 400)
+    qtbot.waitUntil(lambda: not view.colorbar_shown())
+    assert not view.caption.isVisible()  # (below CAPTION_MIN_WIDTH too)
+    narrowed_by = 500 - view.width()
+    # the plot lost less than the map did: the bar's room went to it
+    qtbot.waitUntil(lambda: view.viewbox.sceneBoundingRect().width() > wide_plot - narrowed_by + 40)
+    view.resize(CAPTION_MIN_WIDTH + 20, 400)  # wide again: the bar is back, once
+    qtbot.waitUntil(view.colorbar_shown)
+    assert view.view.getItem(0, 1) is view.colorbar

@@ -74,6 +74,10 @@ def test_a_cancelled_drawing_is_not_started_again_by_itself(qtbot, window, monke
     window.map.kind_box.setCurrentIndex(window.map.kind_box.findData("sound"))
     qtbot.waitUntil(lambda: window.runner.running("map") is not None, timeout=20_000)
     assert window.map.caption.text().endswith("(Drawing the sound map: it shows when done.)")
+    # a reload meanwhile (a library job's end, a flag) leaves the drawing be, and says nothing
+    window.statusBar().clearMessage()
+    window._map_shown(window._map_projection)
+    assert window.statusBar().currentMessage() == ""  # (it had said "already on its way")
     window.runner.running("map").cancel()
     _idle(qtbot, window)
     assert window._map_projection.kind == "pca"  # the main directions meanwhile

@@ -180,7 +180,7 @@ def test_flags_set_in_the_window_reach_their_backup_once_the_keys_stop(qtbot, wi
     qtbot.keyClick(window.table, Qt.Key.Key_U)
     qtbot.waitUntil(
         lambda: any(loop.path == path for loop in read_flag_backup(window.store.path)[0]),
-        timeout=5_000,
+        timeout=20_000,
     )
     assert not window.store.flags_changed
     # written in a worker (0.3-0.4 s at 100,000 annotated loops): one that fails leaves it
@@ -197,7 +197,7 @@ def test_flags_set_in_the_window_reach_their_backup_once_the_keys_stop(qtbot, wi
     qtbot.keyClick(window.table, Qt.Key.Key_U)
     qtbot.waitUntil(
         lambda: "flag_backup" in started and window.runner.running("flag_backup") is None,
-        timeout=5_000,
+        timeout=20_000,
     )
     assert window.store.flags_changed
     monkeypatch.undo()

@@ -3,10 +3,12 @@ the parts of the keys' reminder and of the counts that give way."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QSize
+from PySide6.QtCore import QPoint, QSize, Qt
 
+from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.ui.main_window import first_size
 from anomalizer_desktop.ui.widgets.fitted_parts import SEPARATOR, FittedParts
+from anomalizer_desktop.ui.window_build import CHOICES_LEAST_WIDTH, FILTER_TEXT_WIDTH
 
 LAPTOP = QSize(1366, 768)
 #: half of a 1920 x 1080 screen, less a window manager's borders: the app beside a DAW
@@ -44,6 +46,9 @@ def test_the_window_can_be_as_narrow_as_half_a_screen(qtbot, window):
     for shown in (window.likeness_button, window.folder_button, window.stale_banner):
         shown.show()
     assert window.minimumSizeHint().width() <= HALF_SCREEN.width()
+    # with room to type a filter in (it had 28 px: the boxes beside it took the rest)
+    qtbot.waitUntil(lambda: window.filter_text.width() >= FILTER_TEXT_WIDTH)
+    assert window.filter_flag.width() >= CHOICES_LEAST_WIDTH
     window.resize(first_size(LAPTOP))
     # on a laptop screen the boxes are on one line again
     qtbot.waitUntil(lambda: abs(_middle(window.volume) - _middle(window.play_button)) <= 1)
@@ -137,3 +142,144 @@ def test_in_a_narrow_table_the_name_column_gives_way_to_the_scores(qtbot, window
     assert '"name": 280' in settings.q.value(NAMED_LAYOUT_KEY)
     splitter.setSizes([900, 200])  # room again: Name takes its width back
     qtbot.waitUntil(lambda: header.sectionSize(name) == 280)
+
+
+def test_side_panels_take_back_what_a_narrowing_window_squeezed(qtbot, window):
+    """Half a screen squeezed Folders to 100 px; maximised again, it stayed so."""
+    from anomalizer_desktop.ui.window_folders import PANEL_WIDTH
+
+    folders, why = _wide_with_panels_at_both_sides(qtbot, window)
+    window.resizeDocks([folders], [PANEL_WIDTH], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: folders.width() == PANEL_WIDTH)
+    window.dock_widths.wanted[folders.objectName()] = PANEL_WIDTH  # (as if dragged so)
+    wide_why = why.width()
+    window.resize(HALF_SCREEN.width() - 100, 700)
+    qtbot.waitUntil(lambda: folders.width() < PANEL_WIDTH - 40)  # squeezed by Qt
+    _resize_step_by_step(qtbot, window, range(900, 1601, 100))
+    qtbot.waitUntil(lambda: folders.width() == PANEL_WIDTH)
+    assert why.width() >= min(wide_why, window.dock_widths.wanted[why.objectName()])
+    assert window.table.width() > 300  # (the rest went to the table and the map)
+
+
+def test_the_widths_given_to_the_side_panels_are_kept_for_the_next_window(
+    qtbot, window, settings, scored_library
+):
+    """Closed at half a screen, the window opened again with Folders squeezed; the width the
+    producer gave it was lost with the first window (the squeezed one was the first it
+    showed), so maximising left it 100 px wide."""
+    from anomalizer_desktop.ui.dock_widths import DockWidths
+    from anomalizer_desktop.ui.main_window import MainWindow
+    from anomalizer_desktop.ui.player import AudioPlayer
+    from anomalizer_desktop.ui.workers import JobRunner
+
+    folders, why = window.folders_dock.objectName(), window.explain_dock.objectName()
+    window.dock_widths.wanted.update({folders: 250, why: 320})
+    window.close()
+    assert settings.get("panel_widths") == f"{why}=320 {folders}=250"
+    path, _ = scored_library
+    store = Store(path)
+    again = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none here"))
+    qtbot.addWidget(again)
+    try:
+        assert again.dock_widths.wanted == {folders: 250, why: 320}
+    finally:
+        qtbot.waitUntil(lambda: not again.runner.any_running(), timeout=20_000)
+        again.runner.cancel_all()
+        store.close()
+    # what is not a width of one of its panels is passed over
+    fresh = DockWidths(again, [again.folders_dock, again.explain_dock])
+    fresh.restore(f"{folders}=abc {why}=-5 other=300 junk {folders}=0 {why}=310")
+    assert fresh.wanted == {why: 310}
+
+
+def test_a_narrowing_window_squeezes_both_side_panels_alike(qtbot, window):
+    """Half a screen left Folders 75 px wide (its names gone) and Why unusual? 300 px: what
+    the panels keep is shared in proportion to the widths they were given."""
+    from anomalizer_desktop.ui.window_folders import PANEL_WIDTH
+
+    folders, why = _wide_with_panels_at_both_sides(qtbot, window)
+    window.resizeDocks([folders, why], [PANEL_WIDTH, 320], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: (folders.width(), why.width()) == (PANEL_WIDTH, 320))
+    window.dock_widths.wanted.update({folders.objectName(): PANEL_WIDTH, why.objectName(): 320})
+    _resize_step_by_step(qtbot, window, [*range(1500, 900, -100), HALF_SCREEN.width() - 100])
+    qtbot.waitUntil(lambda: folders.width() + why.width() < PANEL_WIDTH + 320 - 40)  # squeezed
+    share = PANEL_WIDTH / (PANEL_WIDTH + 320)
+    qtbot.waitUntil(lambda: abs(folders.width() / (folders.width() + why.width()) - share) < 0.03)
+    assert folders.width() >= 150  # room for its names
+    # widened a little, both take some back (Folders, first in the list, had taken it all)
+    squeezed = folders.width(), why.width()
+    _resize_step_by_step(qtbot, window, [HALF_SCREEN.width() - 60])
+    qtbot.waitUntil(lambda: folders.width() > squeezed[0] and why.width() > squeezed[1])
+
+
+def test_a_narrow_choice_box_shortens_its_text_with_an_ellipsis(qtbot):
+    """At 64 px the filter row's boxes read "All flag", "All file": cut, as if those were
+    their choices."""
+    from anomalizer_desktop.ui.widgets.eliding_combo import ElidingComboBox
+
+    box = ElidingComboBox()
+    box.addItems(["All flags", "Unflagged"])
+    qtbot.addWidget(box)
+    box.resize(300, box.sizeHint().height())
+    box.show()
+    qtbot.waitExposed(box)
+    assert box.shown_text() == "All flags"
+    box.setMinimumWidth(0)
+    box.resize(CHOICES_LEAST_WIDTH, box.height())
+    qtbot.waitUntil(lambda: box.width() == CHOICES_LEAST_WIDTH)
+    shown = box.shown_text()
+    assert shown.endswith("…") and "All flags".startswith(shown[:-1]) and len(shown) > 2
+
+
+def test_a_status_message_takes_the_counts_room_while_it_shows(qtbot, window):
+    """At half a screen the counts kept all their parts and what U had just done was cut off
+    mid-sentence; the message goes after seconds, the counts stay."""
+    window.show()
+    qtbot.waitExposed(window)
+    window.resize(HALF_SCREEN)
+    qtbot.waitUntil(lambda: window.width() == HALF_SCREEN.width())
+    counts, bar = window.counts_label, window.statusBar()
+    bar.clearMessage()  # (the player's: no sound device here)
+    qtbot.waitUntil(lambda: counts.text() == counts.full_text())  # room for every count
+    message = (
+        "Flagged 12 loops unusual (and 3 copies of them). Retrain with flags to use them."
+        " Ctrl+Z undoes it."
+    )
+    bar.showMessage(message, 5000)
+    qtbot.waitUntil(lambda: counts.text() != counts.full_text())
+    assert counts.text().startswith(counts.parts[0]) and counts.toolTip() == counts.full_text()
+    beside = [w for w in (window.job_status, window.problems_button, counts) if w.isVisible()]
+    qtbot.waitUntil(
+        lambda: min(w.x() for w in beside) >= bar.fontMetrics().horizontalAdvance(message)
+    )
+    # a job's progress goes as its message comes ("Trained on 44 loops in 3.5 s: ..."): the
+    # counts take the room it leaves
+    window.job_status.show()
+    bar.showMessage("Trained on 17 loops in 0.4 s: 2 above the unusual cut.", 5000)
+    beside_message = counts.text()
+    window.job_status.hide()
+    qtbot.waitUntil(lambda: len(counts.text()) > len(beside_message))
+    bar.clearMessage()
+    qtbot.waitUntil(lambda: counts.text() == counts.full_text())
+
+
+def _wide_with_panels_at_both_sides(qtbot, window):
+    """The window 1600 px wide, Folders on the left as a wide window first shows it (the
+    fixture's small screen tabbed it behind Why unusual?), Why unusual? on the right."""
+    window.show()
+    qtbot.waitExposed(window)
+    window.resize(1600, 900)
+    qtbot.waitUntil(lambda: window.width() == 1600)
+    folders, why = window.folders_dock, window.explain_dock
+    window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, folders)
+    folders.show()
+    qtbot.waitUntil(lambda: not window.tabifiedDockWidgets(folders))
+    return folders, why
+
+
+def _resize_step_by_step(qtbot, window, widths) -> None:
+    """As a drag resizes the window: a step at a time."""
+    for width in widths:
+        window.resize(width, 900)
+        qtbot.waitUntil(lambda w=width: window.width() == w)
+        qtbot.wait(20)

@@ -66,10 +66,13 @@ def _conformed(entry: ExportEntry, project: Project, folder: Path, taken: set[st
     name = conformed_name(entry, project)
     if name is None:
         return False
-    with contextlib.suppress(CannotConform):
-        write_conformed(entry, project, folder / unique_name(name, taken))
-        return True
-    return False
+    claimed = unique_name(name, taken)
+    try:
+        write_conformed(entry, project, folder / claimed)
+    except CannotConform:
+        taken.discard(claimed.casefold())  # (its copy goes under its own name: this one is free)
+        return False
+    return True
 
 
 def write_link_folder(

@@ -30,6 +30,8 @@ class ExplainPanel(QTextBrowser):
         self.setOpenLinks(False)
         self._links: list[str] = []  # neighbour paths, by the number in their link
         self._html = ""  # what the panel shows, as given
+        #: whether the panel says a loop's explanation is being worked out
+        self.working_out = False
         self.anchorClicked.connect(self._clicked)
         self.show_message("Select a loop to see why it is (or is not) unusual.")
 
@@ -42,6 +44,7 @@ class ExplainPanel(QTextBrowser):
 
     def _show(self, text: str) -> None:
         self._html = text
+        self.working_out = False
         self.setHtml(text)
 
     def _clicked(self, url: QUrl) -> None:
@@ -51,6 +54,11 @@ class ExplainPanel(QTextBrowser):
 
     def show_message(self, text: str) -> None:
         self._show(f"<p style='color:#9aa0a6'>{html.escape(text)}</p>")
+
+    def show_working_out(self, name: str) -> None:
+        """Say that the explanation of the loop named `name` is on its way."""
+        self.show_message(f"Working out why {name} is (or is not) unusual…")
+        self.working_out = True
 
     def show_explanation(self, result) -> None:
         """Show a core.analysis.explain.Explanation."""
@@ -119,20 +127,32 @@ class ExplainPanel(QTextBrowser):
 def _deviation_rows(title: str, result) -> list[str]:
     """The aspects table of a loop's or a folder's explanation, each with a bar of how far it
     deviates and the two descriptors that deviate most."""
-    # the widths keep each bar on its aspect's line in a narrow panel (300 px, the window at
-    # half a screen): the aspect's words wrap instead
+    # the widths keep each bar on its aspect's line however narrow the panel: the aspect's
+    # words wrap instead
     parts = [f"<p><b>{html.escape(title)}</b></p><table width='100%'>"]
     for d in result.deviations:
-        bar = "█" * round(d.percentile / 10)
         tops = ", ".join(
             f"{html.escape(t['name'])} {spreads_text(t['z'])}" for t in d.top_descriptors[:2]
         )
         parts.append(
             f"<tr><td width='46%'>{html.escape(d.words)}</td>"
-            f"<td width='38%' style='color:#e67e22; white-space:nowrap'>{bar}</td>"
+            f"<td width='38%' valign='middle'>{_bar(d.percentile)}</td>"
             f"<td width='16%' style='white-space:nowrap'>&nbsp;{more_than(d.percentile)}%</td></tr>"
             f"<tr><td colspan=3 style='color:#9aa0a6; font-size:small'>"
             f"&nbsp;&nbsp;{tops}</td></tr>"
         )
     parts.append("</table>")
     return parts
+
+
+def _bar(percentile: float) -> str:
+    """A bar as long as the share of loops that deviate less, as wide as its cell lets it be.
+    (A row of ten █ kept its 90 px: the panel could not be narrower than 300 px, and at half a
+    screen Qt took the window's squeeze from the Folders panel, down to 75 px.)"""
+    filled = min(100, max(1, round(percentile)))
+    rest = f"<td width='{100 - filled}%'></td>" if filled < 100 else ""
+    return (
+        "<table width='100%' cellspacing='0' cellpadding='0'><tr>"
+        f"<td width='{filled}%' bgcolor='#e67e22' style='font-size:small'>&nbsp;</td>{rest}"
+        "</tr></table>"
+    )

@@ -40,6 +40,9 @@ COLUMNS = ("Folder", "Loops", "Unusual")
 FOLDER, LOOPS, UNUSUAL = range(len(COLUMNS))
 #: the number columns' widths: the folder names get the rest of a narrow panel
 NUMBER_WIDTHS = {LOOPS: 44, UNUSUAL: 62}
+#: a panel narrower than this hides the Loops column (each folder's tooltip says how many),
+#: so that the names keep room: at half a screen the panel was 160 px, and the names none
+LOOPS_SHOWN_FROM = 220
 HEADER_TIPS = {
     LOOPS: "Loops in the folder and the folders in it",
     UNUSUAL: "Share of its loops above the unusual cut: about 10 % for a folder like the rest"
@@ -273,6 +276,10 @@ class FolderPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pages)
         self._quiet = False
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.view.header().setSectionHidden(LOOPS, self.width() < LOOPS_SHOWN_FROM)
 
     def restore_sort(self, text: str) -> None:
         """Sort as `sort_changed` said the last time ("column order"); anything else leaves

@@ -66,6 +66,9 @@ BATCH_POINTS = 12_000
 #: a map narrower than this (a window at half a screen) hides its caption, which would wrap
 #: into a column taller than the map; it comes back when the map is widened
 CAPTION_MIN_WIDTH = 340
+#: a map narrower than this gives its colour bar's room (80 px with its label) to the loops:
+#: at half a screen the bar took 40 % of a 195-px map (the table's Unusual % has the number)
+COLORBAR_MIN_WIDTH = 300
 #: where a folder name sits on its island's point, by its anchor's height: centred on it,
 #: else (when it would cover a name placed before it) just below it, else just above it
 LABEL_PLACES = (0.5, -0.6, 1.6)
@@ -307,6 +310,20 @@ class ScatterMap(QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.caption.setVisible(event.size().width() >= CAPTION_MIN_WIDTH)
+        self._show_colorbar(event.size().width() >= COLORBAR_MIN_WIDTH)
+
+    def _show_colorbar(self, shown: bool) -> None:
+        """Put the colour bar beside the plot, or take it out of the layout (a hidden item
+        would keep its room)."""
+        if shown == self.colorbar_shown():
+            return
+        if shown:
+            self.view.addItem(self.colorbar, row=0, col=1)
+        else:
+            self.view.removeItem(self.colorbar)
+
+    def colorbar_shown(self) -> bool:
+        return self.colorbar.scene() is not None
 
     def set_points(self, ids, xy, percentile, flags, names: dict[int, str], caption: str) -> None:
         """Show one point per sample id at `xy`, coloured by `percentile` (NaN = not scored)."""
