@@ -135,7 +135,7 @@ def cmd_bench_scan(args: argparse.Namespace) -> int:
     ):
         run = report[key]
         print(
-            f"  {label:13s} {run['s']:7.3f} s  {run['files_per_s']:6d} files/s"
+            f"  {label:13s} {run['s']:8.4f} s  {run['files_per_s']:6d} files/s"
             f"  {run['mb_per_s']:5d} MB/s  ({run['new']} new, {run['unchanged']} unchanged,"
             f" {run['errors']} errors)"
         )

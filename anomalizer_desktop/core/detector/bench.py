@@ -44,7 +44,7 @@ def bench_default(n: int = 10_000, flags: int = 10) -> dict:
         "flags": int((labels < 0).sum()),
         "fit_s": round(t1 - t0, 3),
         "score_s": round(t2 - t1, 3),
-        "refit_more_flags_s": round(t3 - t2, 3),
+        "refit_more_flags_s": round(t3 - t2, 6),
         "refit_loops_searched_again": searches * n - again.reused,
     }
 
@@ -87,8 +87,8 @@ def bench_train(
         report[device] = {
             "total_s": round(stamps[-1] - stamps[0], 3),
             "epoch_s_median": round(float(np.median(epoch_s)), 4),
-            "pretrain_epoch_s": round(float(np.median(epoch_s[:epochs])), 4),
-            "svdd_epoch_s": round(float(np.median(epoch_s[epochs:])), 4),
+            "pretrain_epoch_s": round(float(np.median(epoch_s[:epochs])), 6),
+            "svdd_epoch_s": round(float(np.median(epoch_s[epochs:])), 6),
             "score_s": round(time.perf_counter() - t0, 4),
         }
     if "cpu" in report and "cuda" in report:
