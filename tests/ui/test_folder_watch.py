@@ -127,7 +127,7 @@ def test_a_change_waits_for_the_job_running_then_scans(qtbot, watching, scored_l
     assert "scan" not in kinds and window._watch_retry.isActive()
     window._chain = []
     window._watch_retry.setInterval(50)
-    qtbot.waitUntil(lambda: "scan" in kinds, timeout=5_000)
+    qtbot.waitUntil(lambda: "scan" in kinds, timeout=10_000)
     _settle(qtbot, window)
 
 

@@ -25,13 +25,13 @@ def test_a_job_counted_in_parts_shows_percent_without_counts(qtbot, window):
         return None
 
     window._run("parts", "Training", training)
-    qtbot.waitUntil(lambda: window.job_status.bar.maximum() == WHOLE, timeout=5000)
+    qtbot.waitUntil(lambda: window.job_status.bar.maximum() == WHOLE, timeout=10_000)
     bar = window.job_status.bar
     assert bar.format() == "25%"  # no "left" in its first seconds
     assert bar.toolTip() == ""  # "2500 of 10000" would mean nothing
     assert window.job_status.label.text() == "Training: [2/5 svdd] pretraining: epoch 3"
     window.job_status.cancel_button.click()
-    qtbot.waitUntil(lambda: window.runner.running("parts") is None, timeout=5000)
+    qtbot.waitUntil(lambda: window.runner.running("parts") is None, timeout=10_000)
 
 
 def test_an_error_of_the_system_in_a_job_reads_as_one_line_not_a_bug_report(
@@ -47,7 +47,7 @@ def test_an_error_of_the_system_in_a_job_reads_as_one_line_not_a_bug_report(
         raise PermissionError(13, "Permission denied", "/Volumes/Loops/kick.wav")
 
     window._run("denied", "Scanning", denied)
-    qtbot.waitUntil(lambda: len(dialogs) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: len(dialogs) == 1, timeout=10_000)
     assert "/Volumes/Loops/kick.wav: Permission denied" in dialogs[0]
     assert "unexpected error" not in dialogs[0] and "Traceback" not in dialogs[0]
 
@@ -66,6 +66,6 @@ def test_cancelling_a_running_job_from_the_window_thread_lets_its_thread_end(qtb
 
     runner = JobRunner(str(tmp_path / "lib.sqlite"))
     handle = runner.start("long", until_cancelled)
-    qtbot.waitUntil(lambda: handle.thread.isRunning(), timeout=5_000)
+    qtbot.waitUntil(lambda: handle.thread.isRunning(), timeout=10_000)
     runner.cancel_all(wait_ms=5_000)
     assert handle.thread.isFinished()

@@ -144,7 +144,7 @@ def test_no_audio_device_is_reported_and_nothing_else_breaks(qtbot, window):
     assert window.no_audio.isVisibleTo(window)
     assert window.no_audio.toolTip() == window.player.problem == window.play_button.toolTip()
     window.table.selectRow(0)
-    with qtbot.waitSignal(window.player.message, timeout=2000) as message:
+    with qtbot.waitSignal(window.player.message, timeout=10_000) as message:
         qtbot.keyClick(window.table, Qt.Key.Key_Space)
     assert "No audio output" in message.args[0]
     qtbot.keyClick(window.table, Qt.Key.Key_L)
@@ -171,13 +171,13 @@ def test_worker_job_reports_progress_and_cancels(qtbot, window):
     handle = window.runner.start("test", slow_job)
     handle.progress.connect(lambda done, total, message: seen.append((done, total)))
     assert window.runner.start("test", slow_job) is None  # one job of a kind at a time
-    qtbot.waitUntil(lambda: len(seen) >= 2, timeout=5000)
-    with qtbot.waitSignal(handle.finished, timeout=5000) as finished:
+    qtbot.waitUntil(lambda: len(seen) >= 2, timeout=10_000)
+    with qtbot.waitSignal(handle.finished, timeout=10_000) as finished:
         handle.cancel()
     assert finished.args[0]["cancelled"]
     assert finished.args[0]["done"] < 200
     assert all(total == 200 for _, total in seen)
-    qtbot.waitUntil(lambda: window.runner.running("test") is None, timeout=5000)
+    qtbot.waitUntil(lambda: window.runner.running("test") is None, timeout=10_000)
 
 
 def test_failed_job_reports_its_message(qtbot, window):
@@ -188,7 +188,7 @@ def test_failed_job_reports_its_message(qtbot, window):
         raise AnomalizerError("the folder vanished")
 
     handle = window.runner.start("fail", failing)
-    with qtbot.waitSignal(handle.failed, timeout=5000) as failed:
+    with qtbot.waitSignal(handle.failed, timeout=10_000) as failed:
         pass
     assert failed.args[0] == "the folder vanished"
 
@@ -236,10 +236,10 @@ def test_the_panel_says_a_flag_at_once_and_names_only_typical_neighbours(qtbot, 
         lambda: not window._explain_timer.isActive() and not window.runner.running("explain"),
         timeout=10_000,
     )
-    qtbot.wait(50)  # the explanation's result is delivered from the worker
+    # the explanation's result is delivered from the worker (queued: at once, or later under load)
+    qtbot.waitUntil(lambda: neighbour not in panel._links, timeout=10_000)
     assert panel.toPlainText().startswith(os.path.basename(window.model.path(0)))
     assert "You flagged it unusual." in panel.toPlainText()
-    assert neighbour not in panel._links
 
 
 def test_a_neighbour_clicked_in_the_panel_is_selected_even_if_filtered_out(qtbot, window):
@@ -617,10 +617,10 @@ def test_status_bar_follows_the_newest_job_when_jobs_chain(qtbot, window):
     window.job_status.track(first, "first")
     second = window.runner.start("b", slow)
     window.job_status.track(second, "second")
-    qtbot.waitUntil(lambda: window.runner.running("a") is None, timeout=5000)
+    qtbot.waitUntil(lambda: window.runner.running("a") is None, timeout=10_000)
     assert window.job_status.isVisibleTo(window)  # the first job's end did not hide it
     second.cancel()
-    qtbot.waitUntil(lambda: window.runner.running("b") is None, timeout=5000)
+    qtbot.waitUntil(lambda: window.runner.running("b") is None, timeout=10_000)
     assert not window.job_status.isVisibleTo(window)
 
 
@@ -706,7 +706,7 @@ def test_a_slow_explanation_is_said_to_be_on_its_way_not_left_as_the_last_loops(
     window.table.selectRow(1)
     second = os.path.basename(window.model.path(1))
     working = f"Working out why {second} is (or is not) unusual…"
-    qtbot.waitUntil(lambda: panel.toPlainText() == working, timeout=5_000)
+    qtbot.waitUntil(lambda: panel.toPlainText() == working, timeout=10_000)
     assert not release.is_set()  # said while the explanation was still being worked out
     # on to the next loop while that one is still on its way: the panel names this one (it
     # had named the loop left behind until that one's explanation was done)
@@ -1074,11 +1074,11 @@ def test_cancelling_a_job_says_so_in_the_status_bar_not_a_dialog(qtbot, window, 
 
     window._run("slow", "Training", cancellable)
     handle = window.runner.running("slow")
-    qtbot.waitUntil(lambda: window.job_status.bar.maximum() == 3, timeout=5000)
+    qtbot.waitUntil(lambda: window.job_status.bar.maximum() == 3, timeout=10_000)
     assert window.job_status.bar.format().startswith("33%")
     assert window.job_status.bar.toolTip() == "1 of 3"
     window.job_status.cancel_button.click()
-    qtbot.waitUntil(lambda: window.runner.running("slow") is None, timeout=5000)
+    qtbot.waitUntil(lambda: window.runner.running("slow") is None, timeout=10_000)
     assert handle.token.cancelled
     assert dialogs == []
     assert window.statusBar().currentMessage() == "Training cancelled; nothing was stored"
@@ -1088,7 +1088,7 @@ def test_cancelling_a_job_says_so_in_the_status_bar_not_a_dialog(qtbot, window, 
         raise TrainingCancelled  # the same error without a cancel request is a real failure
 
     window._run("fail", "Training", failing)
-    qtbot.waitUntil(lambda: len(dialogs) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: len(dialogs) == 1, timeout=10_000)
     assert dialogs == ["training cancelled; nothing was stored"]
 
 
@@ -1104,7 +1104,7 @@ def test_player_starts_where_it_is_asked(qtbot, tmp_path):
     player.available = True  # no device here: drive the audio callback by hand
     player.set_volume(1.0)
     assert player.play(path, start=0.5)
-    qtbot.waitUntil(player.is_playing, timeout=5000)
+    qtbot.waitUntil(player.is_playing, timeout=10_000)
     assert player.position() == pytest.approx(0.5, abs=1e-3)
     samples = player.cached(path)
     block = np.zeros((256, 1), dtype=np.float32)
@@ -1132,7 +1132,7 @@ def test_stereo_loops_are_heard_in_stereo_and_mono_ones_on_both_sides(qtbot, tmp
     blocks = {}
     for name, path in (("wide", wide), ("mono", mono)):
         assert player.play(path, start=0.25)
-        qtbot.waitUntil(lambda path=path: player.current_path == path, timeout=5000)
+        qtbot.waitUntil(lambda path=path: player.current_path == path, timeout=10_000)
         blocks[name] = np.zeros((256, 2), dtype=np.float32)
         player._callback(blocks[name], 256, None, None)
     start = int(0.25 * audiogen.SR)
@@ -1196,13 +1196,13 @@ def test_loops_decode_off_the_gui_thread_and_only_the_latest_ask_counts(qtbot, t
     arrived = []
     player.decoded.connect(lambda path, result: arrived.append((path, type(result).__name__)))
     player.fetch(paths[0])  # occupies the decoding thread until released
-    qtbot.waitUntil(lambda: decoded_paths == [paths[0]], timeout=2000)
+    qtbot.waitUntil(lambda: decoded_paths == [paths[0]], timeout=10_000)
     assert player.play(paths[1])  # waits for its decode...
     player.fetch(paths[2])  # ...but the user moved on
     player.fetch(paths[3])
     assert arrived == [] and not player.is_playing()
     release.set()
-    qtbot.waitUntil(lambda: len(arrived) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(arrived) == 2, timeout=10_000)
     assert decoded_paths == [paths[0], paths[3]]  # t1 and t2 were skipped
     assert arrived == [(paths[0], "ndarray"), (paths[3], "ndarray")]
     assert not player.is_playing()  # t1 was dropped, so nothing starts by itself
@@ -1210,11 +1210,11 @@ def test_loops_decode_off_the_gui_thread_and_only_the_latest_ask_counts(qtbot, t
     decoded_paths.clear()
     release.clear()
     assert player.play(paths[1])
-    qtbot.waitUntil(lambda: decoded_paths == [paths[1]], timeout=2000)  # t1 is decoding
+    qtbot.waitUntil(lambda: decoded_paths == [paths[1]], timeout=10_000)  # t1 is decoding
     player.fetch(paths[3])  # cached: arrives at once
     assert arrived[-1] == (paths[3], "ndarray")
     release.set()
-    qtbot.waitUntil(lambda: player.cached(paths[1]) is not None, timeout=5000)
+    qtbot.waitUntil(lambda: player.cached(paths[1]) is not None, timeout=10_000)
     qtbot.wait(100)  # let the queued `decoded` of t1 arrive
     assert not player.is_playing()
     player.close()
@@ -1228,7 +1228,7 @@ def test_clicking_the_waveform_plays_the_loop_from_there(qtbot, window, monkeypa
     qtbot.waitExposed(window)
     row = next(r for r in range(window.model.rowCount()) if "tone_a" in window.model.path(r))
     window.table.selectRow(row)
-    qtbot.waitUntil(lambda: window.waveform.duration > 0, timeout=5000)
+    qtbot.waitUntil(lambda: window.waveform.duration > 0, timeout=10_000)
     assert window.waveform.duration == pytest.approx(2.0, abs=0.01)
     played = []
     monkeypatch.setattr(
@@ -1238,7 +1238,7 @@ def test_clicking_the_waveform_plays_the_loop_from_there(qtbot, window, monkeypa
     )
     box = window.waveform.getPlotItem().vb
     point = window.waveform.mapFromScene(box.mapViewToScene(QPointF(1.5, 0.0)))
-    with qtbot.waitSignal(window.waveform.seek_requested, timeout=2000) as seek:
+    with qtbot.waitSignal(window.waveform.seek_requested, timeout=10_000) as seek:
         qtbot.mouseClick(window.waveform.viewport(), Qt.MouseButton.LeftButton, pos=point)
     assert seek.args[0] == pytest.approx(1.5, abs=0.05)
     assert len(played) == 1
@@ -1376,11 +1376,11 @@ def test_the_model_knows_each_loops_length_for_the_waveform(window):
 def test_the_waveform_says_when_a_loop_cannot_be_decoded(qtbot, window):
     row = next(r for r in range(window.model.rowCount()) if "broken" in window.model.path(r))
     window.table.selectRow(row)
-    qtbot.waitUntil(lambda: "cannot decode" in window.waveform.title.toPlainText(), timeout=5000)
+    qtbot.waitUntil(lambda: "cannot decode" in window.waveform.title.toPlainText(), timeout=10_000)
     assert window.waveform.duration == 0.0
     good = next(r for r in range(window.model.rowCount()) if "tone_b" in window.model.path(r))
     window.table.selectRow(good)
-    qtbot.waitUntil(lambda: window.waveform.duration > 0, timeout=5000)
+    qtbot.waitUntil(lambda: window.waveform.duration > 0, timeout=10_000)
     assert window.waveform.title.toPlainText() == "tone_b.wav    peak \u221210.5 dBFS \u00b7 2.00 s"
 
 
@@ -1539,7 +1539,7 @@ def test_ctrl_f_finds_and_escape_gives_the_rows_back(qtbot, window):
     window.table.setFocus()
     window.filter_text.setText("tone")
     window.act_find.trigger()
-    qtbot.waitUntil(window.filter_text.hasFocus, timeout=2000)
+    qtbot.waitUntil(window.filter_text.hasFocus, timeout=10_000)
     assert window.filter_text.selectedText() == "tone"  # typing replaces the old filter
     assert window.model.rowCount() == 2
     qtbot.keyClick(window.filter_text, Qt.Key.Key_Escape)
@@ -1551,7 +1551,7 @@ def test_ctrl_f_finds_and_escape_gives_the_rows_back(qtbot, window):
     assert window.table.hasFocus() and window.model.rowCount() == 10
     assert window.selected_ids() == [window.model.sample_id(0)]  # Space plays what it found
     qtbot.keyClick(window.table, Qt.Key.Key_Slash)  # / as Ctrl+F, where the keys work
-    qtbot.waitUntil(window.filter_text.hasFocus, timeout=2000)
+    qtbot.waitUntil(window.filter_text.hasFocus, timeout=10_000)
     assert window.filter_text.selectedText() == "drum_0" and window.filter_text.text() == "drum_0"
 
 
@@ -1585,7 +1585,7 @@ def test_the_selected_loop_stays_selected_through_filters(qtbot, window, monkeyp
     window.filter_text.clear()  # shown again: selected again, where the user left it
     assert window.selected_ids() == chosen and len(window.map.rings.getData()[0]) == 1
     qtbot.waitUntil(
-        lambda: window.waveform.title.toPlainText().startswith("tone_b.wav"), timeout=5000
+        lambda: window.waveform.title.toPlainText().startswith("tone_b.wav"), timeout=10_000
     )
     assert len(played) == 1  # given back by the filter, not moved to: drawn, not replayed
     window.filter_text.setText("drum")
@@ -2080,16 +2080,16 @@ def test_the_map_follows_the_filter_once_typing_pauses(qtbot, window):
     window.filter_text.setText("ton")
     window.filter_text.setText("tone")  # typed on: one redraw when the typing pauses
     assert len(faint.data) == 0
-    qtbot.waitUntil(lambda: len(faint.data) > 0, timeout=2000)
+    qtbot.waitUntil(lambda: len(faint.data) > 0, timeout=10_000)
     shown = set(window.model.visible_ids().tolist())
     hidden = {int(i) for i in faint.data["data"]}
     assert hidden and not hidden & shown
     assert hidden | shown >= set(window.map.ids.tolist())
     window.filter_flag.setCurrentIndex(window.filter_flag.findData("unusual"))  # none flagged
-    qtbot.waitUntil(lambda: len(faint.data) == len(window.map.ids), timeout=2000)
+    qtbot.waitUntil(lambda: len(faint.data) == len(window.map.ids), timeout=10_000)
     window._clear_filter()
     window.filter_flag.setCurrentIndex(0)
-    qtbot.waitUntil(lambda: len(faint.data) == 0, timeout=2000)
+    qtbot.waitUntil(lambda: len(faint.data) == 0, timeout=10_000)
     assert window.map.point_count() == len(window.map.ids)
 
 
@@ -2791,7 +2791,7 @@ def test_a_loop_plays_at_the_project_tempo_in_its_own_seconds(qtbot, tmp_path):
     player.set_volume(1.0)
     player.set_project(100.0)
     assert player.play(path, start=0.5, tempo=120.0)
-    qtbot.waitUntil(player.is_playing, timeout=5000)
+    qtbot.waitUntil(player.is_playing, timeout=10_000)
     speed = 100.0 / 120.0
     stretched = player.cached_stretch(path, (speed, 0))
     original = player.cached(path)
@@ -2804,21 +2804,21 @@ def test_a_loop_plays_at_the_project_tempo_in_its_own_seconds(qtbot, tmp_path):
     np.testing.assert_allclose(block[:, 0], stretched[offset : offset + 256, 0], atol=1e-6)
     at = player.position()
     player.set_project(None)  # sync off while it plays: on as it is, from there
-    qtbot.waitUntil(lambda: player._form == (1.0, 0), timeout=5000)
+    qtbot.waitUntil(lambda: player._form == (1.0, 0), timeout=10_000)
     assert player.position() == pytest.approx(at, abs=1e-3)
     player.set_project(100.0)
     assert player.play(path, tempo=None)  # declares no tempo: as it is
     assert player._form == (1.0, 0) and player.is_playing()
     player.set_project(100.0, "C")
     assert player.play(path, 0.0, None, "D")  # no tempo, a key: down 2 semitones, same length
-    qtbot.waitUntil(lambda: player.cached_stretch(path, (1.0, -2)) is not None, timeout=5000)
+    qtbot.waitUntil(lambda: player.cached_stretch(path, (1.0, -2)) is not None, timeout=10_000)
     assert len(player.cached_stretch(path, (1.0, -2))) == len(original)
-    qtbot.waitUntil(lambda: player._form == (1.0, -2), timeout=5000)
+    qtbot.waitUntil(lambda: player._form == (1.0, -2), timeout=10_000)
     player.set_project(100.0)
     other = str(audiogen.write(tmp_path / "other.wav", audiogen.drum_loop(seconds=1.0, seed=3)))
     assert player.play(other, tempo=120.0)  # waits for its stretch...
     player.set_project(None)  # ...but sync went off meanwhile: it starts as it is
-    qtbot.waitUntil(lambda: player.current_path == other, timeout=5000)
+    qtbot.waitUntil(lambda: player.current_path == other, timeout=10_000)
     qtbot.wait(300)  # the stretch asked for first arrives, and is not played
     assert player._form == (1.0, 0) and player.current_path == other
     long = str(audiogen.write(tmp_path / "long.wav", audiogen.drum_loop(seconds=60.0, seed=4)))
@@ -2829,7 +2829,7 @@ def test_a_loop_plays_at_the_project_tempo_in_its_own_seconds(qtbot, tmp_path):
     assert player.cached_stretch(long, (speed, 0)) is None and player.current_path == other
     # ahead of the selection: a neighbour's stretch is made, one passed by is given up
     player.preload([other, long], [120.0, 120.0])
-    qtbot.waitUntil(lambda: player.cached_stretch(other, (speed, 0)) is not None, timeout=5000)
+    qtbot.waitUntil(lambda: player.cached_stretch(other, (speed, 0)) is not None, timeout=10_000)
     player.preload([path], [None])  # the selection moved on while the minute was stretched
     qtbot.wait(1500)
     assert player.cached_stretch(long, (speed, 0)) is None
@@ -2845,7 +2845,7 @@ def test_a_loop_plays_at_the_project_tempo_in_its_own_seconds(qtbot, tmp_path):
     player_module.conform = counted
     try:
         player.preload([long], [120.0])
-        qtbot.waitUntil(lambda: len(made) == 1, timeout=5000)  # under way on the other thread
+        qtbot.waitUntil(lambda: len(made) == 1, timeout=10_000)  # under way on the other thread
         player.preload([path], [None])  # the neighbours of the new selection...
         assert player.play(long, 0.0, 120.0)  # ...which is the loop being stretched ahead
         qtbot.waitUntil(lambda: player.current_path == long, timeout=10_000)
@@ -2863,24 +2863,24 @@ def test_sync_to_a_tempo_from_the_transport_row(qtbot, tmp_path, settings):
     win = _window_on_loops(qtbot, settings, tmp_path / "tempo", {"Beat 120 BPM": beat})
     assert win.player.project_tempo is None and not win.act_sync_tempo.isChecked()
     win.table.selectRow(0)
-    qtbot.waitUntil(lambda: "120 BPM" in win.waveform.title.toPlainText(), timeout=5000)
+    qtbot.waitUntil(lambda: "120 BPM" in win.waveform.title.toPlainText(), timeout=10_000)
     assert "plays at 100 BPM" not in win.waveform.title.toPlainText()
     win.tempo_box.setValue(100.0)
     win.sync_box.setChecked(True)
     assert win.player.project_tempo == 100.0 and win.act_sync_tempo.isChecked()
-    qtbot.waitUntil(lambda: "plays at 100 BPM" in win.waveform.title.toPlainText(), timeout=5000)
+    qtbot.waitUntil(lambda: "plays at 100 BPM" in win.waveform.title.toPlainText(), timeout=10_000)
     win.tempo_box.setValue(240.0)  # twice 120: as it is, as half time
-    qtbot.waitUntil(lambda: win.player.project_tempo == 240.0, timeout=5000)
+    qtbot.waitUntil(lambda: win.player.project_tempo == 240.0, timeout=10_000)
     assert win.player.form_for(win.model.declared_tempo(0)) == (1.0, 0)
     qtbot.waitUntil(
-        lambda: "plays at 240 BPM as half time" in win.waveform.title.toPlainText(), timeout=5000
+        lambda: "plays at 240 BPM as half time" in win.waveform.title.toPlainText(), timeout=10_000
     )
     assert settings.get("sync_tempo") is True and settings.get("project_tempo") == 240.0
     assert win.project_sync.button.text() == "240 BPM"
     win.key_box.setCurrentIndex(win.key_box.findData("Bm"))  # a project key: Beat declares none
     assert settings.get("project_key") == "Bm"
     assert win.project_sync.button.text() == "240 BPM \u00b7 Bm"
-    qtbot.waitUntil(lambda: win.player.project_key == "Bm", timeout=5000)
+    qtbot.waitUntil(lambda: win.player.project_key == "Bm", timeout=10_000)
     assert win.player.form_for(120.0, None) == (1.0, 0)
     assert win.player.form_for(None, "Am") == (1.0, 2)  # a loop in Am would move up 2
     from anomalizer_desktop.ui.export_dialog import ExportDialog

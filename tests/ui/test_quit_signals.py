@@ -18,7 +18,7 @@ def test_sigterm_closes_the_window_which_saves_the_last_loop(qtbot, window, qapp
     restore = close_on_signals(qapp)
     try:
         os.kill(os.getpid(), signal.SIGTERM)
-        qtbot.waitUntil(lambda: not window.isVisible(), timeout=5_000)
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
     finally:
         restore()
     assert window._closed  # closeEvent ran: jobs cancelled, layout and last loop saved

@@ -202,14 +202,14 @@ def test_many_new_points_fill_in_a_batch_of_layers_per_turn(qtbot, view, monkeyp
     flags = [None] * 200
     flags[5] = "unusual"
     view.update_style(flags=flags)  # while filling in
-    qtbot.waitUntil(lambda: not view.filling_in(), timeout=5_000)
+    qtbot.waitUntil(lambda: not view.filling_in(), timeout=10_000)
     assert view.point_count() == 200 and view.point_symbols() == {"o", "star"}
     moved = xy + 1  # the same loops, moved: cleared, then filled in again
     view.set_points(ids, moved, percentile, flags, {}, "")
     assert view.point_count() == 0
     QApplication.processEvents()  # one batch per turn
     assert 0 < view.point_count() < 200
-    qtbot.waitUntil(lambda: not view.filling_in(), timeout=5_000)
+    qtbot.waitUntil(lambda: not view.filling_in(), timeout=10_000)
     shown = np.concatenate([layer.getData()[0] for layer in view._layers.values()])
     assert np.allclose(np.sort(shown), np.sort(moved[:, 0]))
 
@@ -268,11 +268,11 @@ def test_hover_plays_announces_the_point_the_mouse_rests_on_once(qtbot, view):
     assert heard == []
     view.hover_box.setChecked(True)
     view._mouse_moved(scene(QPointF(0, 10)))
-    qtbot.waitUntil(lambda: heard == [7], timeout=2000)
+    qtbot.waitUntil(lambda: heard == [7], timeout=10_000)
     view._mouse_moved(scene(QPointF(0.02, 10.02)))  # still on it: not played again
     qtbot.wait(150)
     view._mouse_moved(scene(QPointF(10, 10)))
-    qtbot.waitUntil(lambda: heard == [7, 8], timeout=2000)
+    qtbot.waitUntil(lambda: heard == [7, 8], timeout=10_000)
 
 
 def test_the_right_click_menu_speaks_the_producer_s_words(qtbot, view, tmp_path):

@@ -133,7 +133,7 @@ def test_damage_met_by_the_windows_own_reads_goes_to_the_repair_question(
     sys.excepthook(sqlite3.DatabaseError, damage, None)
     a_bug = ValueError("a bug")
     sys.excepthook(ValueError, a_bug, None)
-    qtbot.waitUntil(lambda: bool(asked), timeout=5_000)
+    qtbot.waitUntil(lambda: bool(asked), timeout=10_000)
     assert asked[0][0] == "database disk image is malformed"
     assert asked[0][1].startswith(f"the library {window.store.path} is damaged")
     assert printed == [a_bug]  # anything else is printed as before
