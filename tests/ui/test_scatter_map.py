@@ -370,6 +370,8 @@ def test_folder_names_on_islands_close_together_do_not_cover_each_other(view, qt
             MapLabel("outlier", 5.3, 5.05, 4, "/s/outlier"),
             MapLabel("third", 5.1, 4.95, 2, "/s/third"),
             MapLabel("far", 1.0, 9.0, 2, "/s/far"),
+            MapLabel("fourth", 5.2, 5.0, 2, "/s/fourth"),
+            MapLabel("fifth", 4.9, 5.0, 2, "/s/fifth"),
         ]
     )
 
@@ -378,9 +380,10 @@ def test_folder_names_on_islands_close_together_do_not_cover_each_other(view, qt
         return not any(boxes[i].intersects(boxes[j]) for i in range(len(boxes)) for j in range(i))
 
     qtbot.waitUntil(apart)
-    first, second, third, far = (label.anchor.y() for label in view._labels)
+    first, second, third, far, fourth, fifth = (label.anchor.y() for label in view._labels)
     assert first == 0.5 and far == 0.5  # where there is room, centred on the island
     assert {second, third} == {-0.6, 1.6}  # one just below, one just above
+    assert {fourth, fifth} == {-1.7, 2.7}  # then a line further below and above
 
 
 def test_a_narrow_map_gives_its_colour_bar_s_room_to_the_loops(view, qtbot):

@@ -70,8 +70,9 @@ CAPTION_MIN_WIDTH = 340
 #: at half a screen the bar took 40 % of a 195-px map (the table's Unusual % has the number)
 COLORBAR_MIN_WIDTH = 300
 #: where a folder name sits on its island's point, by its anchor's height: centred on it,
-#: else (when it would cover a name placed before it) just below it, else just above it
-LABEL_PLACES = (0.5, -0.6, 1.6)
+#: else (when it would cover a name placed before it) just below it, else just above it, else
+#: a line further below or above (up to five names on islands a few pixels apart)
+LABEL_PLACES = (0.5, -0.6, 1.6, -1.7, 2.7)
 
 
 @functools.cache
@@ -457,8 +458,9 @@ class ScatterMap(QWidget):
         """Shift each folder name sideways, no more than needed, so that it is whole within
         the view: centred on its island where there is room, else against the edge (never
         off its island's point, so a name whose island is out of view goes with it). A name
-        that would cover one placed before it goes just below its point, or just above
-        ("outlier" lay over "drum_loops" on the shared library's map)."""
+        that would cover one placed before it goes just below its point, or just above, or a
+        line further off ("outlier" lay over "drum_loops" on the shared library's map); where
+        every place would cover a name, it goes where it covers least."""
         view = self.viewbox.sceneBoundingRect()
         if view.width() <= 0:
             return
@@ -482,10 +484,8 @@ class ScatterMap(QWidget):
                 down: QRectF(left, point.y() - down * height, width, height)
                 for down in LABEL_PLACES
             }
-            down = next(
-                (d for d in LABEL_PLACES if not any(rects[d].intersects(r) for r in placed)),
-                LABEL_PLACES[0],
-            )
+            # the first place that covers no name placed before it, else the one covering least
+            down = min(LABEL_PLACES, key=lambda d: _covered(rects[d], placed))
             placed.append(rects[down])
             if (abs(across - item.anchor.x()) > 1e-3) or (abs(down - item.anchor.y()) > 1e-3):
                 item.setAnchor((across, down))
@@ -755,3 +755,12 @@ class ScatterMap(QWidget):
     def point_position(self, sample_id: int) -> QPointF | None:
         row = self._row_of(int(sample_id))
         return None if row is None else QPointF(float(self.xy[row, 0]), float(self.xy[row, 1]))
+
+
+def _covered(box: QRectF, placed: list[QRectF]) -> float:
+    """How much of `box` the boxes in `placed` cover (their overlaps' areas, summed)."""
+    total = 0.0
+    for other in placed:
+        overlap = box.intersected(other)
+        total += max(overlap.width(), 0.0) * max(overlap.height(), 0.0)
+    return total
