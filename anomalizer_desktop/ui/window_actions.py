@@ -29,6 +29,11 @@ from anomalizer_desktop.ui.settings import (
     remember_library,
 )
 from anomalizer_desktop.ui.theme import apply_theme
+from anomalizer_desktop.ui.widgets.eliding_combo import ElidingComboBox
+from anomalizer_desktop.ui.widgets.toolbar_fit import ToolbarFit
+
+#: the embedder box's width in characters (a long choice shortened: "clap · 630k-a…")
+EMBEDDER_CHARS = 14
 
 
 class WindowActions:
@@ -70,7 +75,7 @@ class WindowActions:
             "Ctrl+E",
             "Export flagged, selected or top loops for your DAW",
         )
-        self.embedder_box = QComboBox()
+        self.embedder_box = ElidingComboBox()
         self.embedder_box.setToolTip(
             "dsp (built in), CLAP with each installed checkpoint, and vectors imported into "
             "this library"
@@ -78,7 +83,7 @@ class WindowActions:
         self.embedder_box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.embedder_box.setMinimumContentsLength(14)
+        self.embedder_box.setMinimumContentsLength(EMBEDDER_CHARS)
         self._fill_embedders()
         self.detector_box = QComboBox()
         self.detector_box.addItems(DETECTORS)
@@ -97,11 +102,11 @@ class WindowActions:
         toolbar.addAction(self.act_add)
         toolbar.addAction(self.act_rescan)
         toolbar.addSeparator()
-        toolbar.addWidget(QLabel(" Embedder "))
+        box_names = [toolbar.addWidget(QLabel(" Embedder "))]
         toolbar.addWidget(self.embedder_box)
         toolbar.addAction(self.act_embed)
         toolbar.addSeparator()
-        toolbar.addWidget(QLabel(" Detector "))
+        box_names.append(toolbar.addWidget(QLabel(" Detector ")))
         toolbar.addWidget(self.detector_box)
         #: the network and device boxes' places in the toolbar (shown for svdd and sad only)
         self.neural_choices = [
@@ -113,6 +118,14 @@ class WindowActions:
         toolbar.addAction(self.act_retrain)
         toolbar.addSeparator()
         toolbar.addAction(self.act_export)
+        # narrowed, the toolbar shortens before its last actions go behind its » button
+        self.toolbar_fit = ToolbarFit(
+            toolbar,
+            [
+                lambda short: self.act_retrain.setIconText("Retrain" if short else ""),
+                lambda short: [name.setVisible(not short) for name in box_names],
+            ],
+        )
 
         menu = self.menuBar().addMenu("&Library")
         for act in (
@@ -296,6 +309,8 @@ class WindowActions:
             why = f"Only for svdd and sad: {detector} trains on the CPU without a network"
             self.network_box.setToolTip(why)
             self.device_box.setToolTip(why)
+        if hasattr(self, "toolbar_fit"):  # the toolbar is longer or shorter now
+            self.toolbar_fit.fit()
 
     def _embedder_index(self, choice: str) -> int:
         """The toolbar item for a saved choice: the same label, else the first item of the same

@@ -283,3 +283,35 @@ def _resize_step_by_step(qtbot, window, widths) -> None:
         window.resize(width, 900)
         qtbot.waitUntil(lambda w=width: window.width() == w)
         qtbot.wait(20)
+
+
+def test_a_narrowing_toolbar_shortens_before_its_last_actions_go_behind_its_button(qtbot, window):
+    """At half a laptop's screen Retrain with flags and Export, reached for every day, went
+    behind the toolbar's » while the embedder and detector choices, set once, kept their room."""
+    from PySide6.QtWidgets import QLabel, QToolBar
+
+    bar = window.findChild(QToolBar, "main-toolbar")
+    names = [label for label in bar.findChildren(QLabel) if label.text().strip()]
+    assert sorted(label.text().strip() for label in names) == ["Detector", "Embedder"]
+    retrain = bar.widgetForAction(window.act_retrain)
+    export = bar.widgetForAction(window.act_export)
+    window.show()
+    qtbot.waitExposed(window)
+    window.resize(1400, 800)
+    qtbot.waitUntil(lambda: all(n.isVisible() for n in names))
+    assert retrain.text() == "Retrain with flags"
+    whole = bar.sizeHint().width()
+    window.resize(whole - 20, 800)  # the whole toolbar no longer fits: the first step does
+    qtbot.waitUntil(lambda: retrain.text() == "Retrain" and export.isVisible())
+    assert all(n.isVisible() for n in names)
+    window.resize(window.minimumSizeHint().width(), 800)  # the least width: the boxes' names go
+    qtbot.waitUntil(lambda: not any(n.isVisible() for n in names) and export.isVisible())
+    assert retrain.isVisible() and retrain.text() == "Retrain"
+    assert window.act_retrain.text() == "Retrain with flags"  # the menu keeps its whole name
+    window.detector_box.setCurrentText("svdd")  # two more boxes: then » it must be
+    qtbot.waitUntil(lambda: not export.isVisible())
+    window.detector_box.setCurrentText("default")
+    qtbot.waitUntil(export.isVisible)
+    window.resize(1400, 800)  # widened: all given back
+    qtbot.waitUntil(lambda: all(n.isVisible() for n in names) and export.isVisible())
+    assert retrain.text() == "Retrain with flags"
