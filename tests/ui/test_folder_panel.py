@@ -334,7 +334,11 @@ def test_a_narrow_panel_gives_the_loops_column_to_the_names(qtbot):
     import numpy as np
 
     from anomalizer_desktop.core.library.folder_tree import FolderTree
-    from anomalizer_desktop.ui.widgets.folder_panel import LOOPS_SHOWN_FROM, FolderPanel
+    from anomalizer_desktop.ui.widgets.folder_panel import (
+        LOOPS_SHOWN_FROM,
+        UNUSUAL_SHOWN_FROM,
+        FolderPanel,
+    )
 
     percent = np.array([20.0, 95.0])
     tree = FolderTree(["/L/Drum Breaks", "/L/Bass"], percent, [None] * 2, ["/L"], percent >= 90)
@@ -353,8 +357,13 @@ def test_a_narrow_panel_gives_the_loops_column_to_the_names(qtbot):
     assert header.sectionSize(FOLDER) >= wide_names - narrowed_by + 44 - 2  # Loops' 44 px too
     child = panel.view.model().index(0, FOLDER, panel.view.model().index(1, FOLDER))
     assert "1 loop" in child.data(Qt.ItemDataRole.ToolTipRole)  # the count, on hover
+    panel.resize(UNUSUAL_SHOWN_FROM - 70, 300)  # at 740 px: the names had no room again
+    qtbot.waitUntil(lambda: header.isSectionHidden(UNUSUAL))
+    assert header.sectionSize(FOLDER) >= panel.view.viewport().width() - 2  # all of it
+    assert "above the unusual cut: 100 %" in child.data(Qt.ItemDataRole.ToolTipRole)
     panel.resize(300, 300)
     qtbot.waitUntil(lambda: not header.isSectionHidden(LOOPS))
+    assert not header.isSectionHidden(UNUSUAL)
 
 
 def test_the_folder_model_passes_qt_s_model_tester(qtmodeltester, qtbot):

@@ -43,6 +43,10 @@ NUMBER_WIDTHS = {LOOPS: 44, UNUSUAL: 62}
 #: a panel narrower than this hides the Loops column (each folder's tooltip says how many),
 #: so that the names keep room: at half a screen the panel was 160 px, and the names none
 LOOPS_SHOWN_FROM = 220
+#: a panel narrower than this hides the Unusual column too (the tooltip says the share, the
+#: swatch shows the colour of its median loop): at 740 px the panel was 88 px wide and showed
+#: the shares of folders whose names had no room at all
+UNUSUAL_SHOWN_FROM = 160
 HEADER_TIPS = {
     LOOPS: "Loops in the folder and the folders in it",
     UNUSUAL: "Share of its loops above the unusual cut: about 10 % for a folder like the rest"
@@ -279,7 +283,9 @@ class FolderPanel(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self.view.header().setSectionHidden(LOOPS, self.width() < LOOPS_SHOWN_FROM)
+        header = self.view.header()
+        header.setSectionHidden(LOOPS, self.width() < LOOPS_SHOWN_FROM)
+        header.setSectionHidden(UNUSUAL, self.width() < UNUSUAL_SHOWN_FROM)
 
     def restore_sort(self, text: str) -> None:
         """Sort as `sort_changed` said the last time ("column order"); anything else leaves
