@@ -37,6 +37,7 @@ from anomalizer_desktop.ui.widgets.fitted_parts import FittedParts
 from anomalizer_desktop.ui.widgets.flow_layout import FlowLayout
 from anomalizer_desktop.ui.widgets.job_status import JobStatus
 from anomalizer_desktop.ui.widgets.message_room import MessageRoom
+from anomalizer_desktop.ui.widgets.middle_elided import MiddleElided
 from anomalizer_desktop.ui.widgets.pill import Pill
 from anomalizer_desktop.ui.widgets.problems_panel import ProblemsPanel
 from anomalizer_desktop.ui.widgets.project_sync import ProjectSync
@@ -180,6 +181,9 @@ class WindowBuilder:
         self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
+        self.names_delegate = MiddleElided(self.table)  # kept: the table does not own it
+        for key in ("name", "folder"):
+            self.table.setItemDelegateForColumn(COLUMN_INDEX[key], self.names_delegate)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)

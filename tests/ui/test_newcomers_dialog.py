@@ -41,6 +41,7 @@ def test_a_drop_can_only_try_the_loops_and_the_dialog_lists_them(
     like = table.item(0, LIKE).text()
     assert like == os.path.basename(verdict.loops[0].nearest[0]["path"])
     assert like in window.model.library.names  # a loop of the library
+    assert table.textElideMode() == Qt.TextElideMode.ElideMiddle  # a pack's names differ late
     assert (
         "could not be read" in dialog.summary.text()
         and "Nothing was added" in dialog.summary.text()

@@ -144,6 +144,30 @@ def test_in_a_narrow_table_the_name_column_gives_way_to_the_scores(qtbot, window
     qtbot.waitUntil(lambda: header.sectionSize(name) == 280)
 
 
+def test_names_too_long_for_their_column_keep_the_end_that_tells_them_apart(window):
+    """A pack's loops differ at the end of their names: shortened at the end, three rows of
+    the shared library read "lmms__latin__lat…"."""
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from anomalizer_desktop.ui.library_model import COLUMN_INDEX
+
+    def shown(text: str, column: str) -> str:
+        model = window.model
+        row = next(r for r in range(model.rowCount()) if "tone_a" in model.path(r))
+        index = model.index(row, COLUMN_INDEX[column])
+        option = QStyleOptionViewItem()
+        window.table.initViewItemOption(option)  # as the table paints a cell
+        window.table.itemDelegateForIndex(index).initStyleOption(option, index)
+        return option.fontMetrics.elidedText(text, option.textElideMode, 120)
+
+    pack = [f"lmms__latin__latin_guitar0{n}.ogg" for n in (1, 2, 3)]
+    names = [shown(name, "name") for name in pack]
+    assert len(set(names)) == 3 and all("…" in name for name in names)
+    assert all(name.endswith(f"{n}.ogg") for name, n in zip(names, (1, 2, 3), strict=True))
+    assert shown("/Users/me/Samples/Vengeance/Vol 3/Kicks", "folder").endswith("Kicks")
+    assert shown("dark, song-a, song-b, song-c, song-d", "tags").endswith("…")  # the rest as was
+
+
 def test_side_panels_take_back_what_a_narrowing_window_squeezed(qtbot, window):
     """Half a screen squeezed Folders to 100 px; maximised again, it stayed so."""
     from anomalizer_desktop.ui.window_folders import PANEL_WIDTH
