@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from anomalizer_desktop.ui.plain_text import tip
+from anomalizer_desktop.ui.widgets.middle_elided import MiddleElided
 
 
 class ProblemsPanel(QWidget):
@@ -32,6 +33,11 @@ class ProblemsPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setColumnWidth(0, 320)
+        # one line a problem, a long path keeping its file name in view ("/home/me/Sampl…/Kick
+        # 01.wav"; wrapped, a row's two lines ended "Loops/Tops/…" once the column narrowed)
+        self.table.setWordWrap(False)
+        self.paths_delegate = MiddleElided(self.table)
+        self.table.setItemDelegateForColumn(0, self.paths_delegate)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
