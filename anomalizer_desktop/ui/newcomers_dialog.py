@@ -80,7 +80,9 @@ class NewcomersDialog(QDialog):
         self.table = QTableWidget(len(verdict.loops), len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.verticalHeader().hide()
-        # names and paths, shortened in the middle: a pack's loops differ at the end
+        # a line a loop, names and paths shortened in the middle (a pack's loops differ at
+        # the end), whole in their tooltips
+        self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -99,7 +101,9 @@ class NewcomersDialog(QDialog):
         folders = self.folders()
         self.add_button = buttons.addButton(
             "Add their folders" if len(folders) > 1 else "Add their folder",
-            QDialogButtonBox.ButtonRole.AcceptRole,
+            # not AcceptRole: the first of those is the default, and Return, pressed in the
+            # list, added the pack this dialog is for trying without adding
+            QDialogButtonBox.ButtonRole.ActionRole,
         )
         self.add_button.setToolTip(tip("Scan, embed and score:\n" + "\n".join(folders)))
         self.add_button.setEnabled(bool(folders))
@@ -120,6 +124,8 @@ class NewcomersDialog(QDialog):
         self.keep_button.setEnabled(bool(fitting))
         self.keep_button.clicked.connect(lambda: self.keep_requested.emit(fitting))
         buttons.rejected.connect(self.reject)
+        for button in buttons.buttons():  # nor does a button take Return by having focus
+            button.setAutoDefault(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
@@ -159,6 +165,8 @@ class NewcomersDialog(QDialog):
                 if loop.percentile is not None and not math.isnan(loop.percentile):
                     bins = colour_bins()[colour_bin(loop.percentile)]
                     item.setData(Qt.ItemDataRole.DecorationRole, QColor(*bins))
+            if column in (NAME, FOLDER):
+                item.setToolTip(tip(shown_path(loop.path)))
             if column == HERE and loop.unusual:
                 item.setForeground(QColor(colour("unusual")))
             if column == HERE and loop.copy_of:

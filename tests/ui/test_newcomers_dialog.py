@@ -42,6 +42,8 @@ def test_a_drop_can_only_try_the_loops_and_the_dialog_lists_them(
     assert like == os.path.basename(verdict.loops[0].nearest[0]["path"])
     assert like in window.model.library.names  # a loop of the library
     assert table.textElideMode() == Qt.TextElideMode.ElideMiddle  # a pack's names differ late
+    assert not table.wordWrap()  # a line a loop (wrapped, a row's second line was cut)
+    assert os.path.join("Downloads", "Pack", "pad.wav") in table.item(0, NAME).toolTip()
     assert (
         "could not be read" in dialog.summary.text()
         and "Nothing was added" in dialog.summary.text()
@@ -81,6 +83,13 @@ def test_a_drop_can_only_try_the_loops_and_the_dialog_lists_them(
     window.reload()
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
     assert np.allclose(window.map.visitors.getData()[0], placed[:, 0], atol=1e-4)
+    # Return in the list adds nothing: the dialog is for trying without adding
+    dialog.show()
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    assert dialog.isVisible() and window.runner.running("scan") is None
+    assert window.model.rowCount() == 17
     # Add their folder: scanned, embedded and scored as a drop's Add folder
     assert dialog.add_button.text() == "Add their folder"
     dialog.add_button.click()
