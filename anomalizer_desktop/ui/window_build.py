@@ -181,9 +181,14 @@ class WindowBuilder:
         self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
-        self.names_delegate = MiddleElided(self.table)  # kept: the table does not own it
-        for key in ("name", "folder"):
-            self.table.setItemDelegateForColumn(COLUMN_INDEX[key], self.names_delegate)
+        # a line a row (a row holds one: wrapped, a name with spaces showed its first words
+        # and "…"), names and folder paths shortened in the middle, so that the end that tells
+        # a pack's loops apart stays in view (the delegate: the table's child, kept here)
+        self.table.setWordWrap(False)
+        self.names_delegate = MiddleElided(self.table)
+        self.paths_delegate = MiddleElided(self.table, names=False)
+        self.table.setItemDelegateForColumn(COLUMN_INDEX["name"], self.names_delegate)
+        self.table.setItemDelegateForColumn(COLUMN_INDEX["folder"], self.paths_delegate)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)

@@ -3,7 +3,10 @@ the parts of the keys' reminder and of the counts that give way."""
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import QPoint, QSize, Qt
+from qt_cells import shown_in_cell
 
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.ui.main_window import first_size
@@ -146,26 +149,21 @@ def test_in_a_narrow_table_the_name_column_gives_way_to_the_scores(qtbot, window
 
 def test_names_too_long_for_their_column_keep_the_end_that_tells_them_apart(window):
     """A pack's loops differ at the end of their names: shortened at the end, three rows of
-    the shared library read "lmms__latin__lat…"."""
-    from PySide6.QtWidgets import QStyleOptionViewItem
-
+    the shared library read "lmms__latin__lat…" (tests/ui/test_middle_elided.py: how)."""
     from anomalizer_desktop.ui.library_model import COLUMN_INDEX
+    from anomalizer_desktop.ui.widgets.middle_elided import MiddleElided
 
-    def shown(text: str, column: str) -> str:
-        model = window.model
-        row = next(r for r in range(model.rowCount()) if "tone_a" in model.path(r))
-        index = model.index(row, COLUMN_INDEX[column])
-        option = QStyleOptionViewItem()
-        window.table.initViewItemOption(option)  # as the table paints a cell
-        window.table.itemDelegateForIndex(index).initStyleOption(option, index)
-        return option.fontMetrics.elidedText(text, option.textElideMode, 120)
-
-    pack = [f"lmms__latin__latin_guitar0{n}.ogg" for n in (1, 2, 3)]
-    names = [shown(name, "name") for name in pack]
-    assert len(set(names)) == 3 and all("…" in name for name in names)
-    assert all(name.endswith(f"{n}.ogg") for name, n in zip(names, (1, 2, 3), strict=True))
-    assert shown("/Users/me/Samples/Vengeance/Vol 3/Kicks", "folder").endswith("Kicks")
-    assert shown("dark, song-a, song-b, song-c, song-d", "tags").endswith("…")  # the rest as was
+    table, model = window.table, window.model
+    name, folder = COLUMN_INDEX["name"], COLUMN_INDEX["folder"]
+    assert isinstance(table.itemDelegateForColumn(name), MiddleElided)
+    assert table.itemDelegateForColumn(name).names
+    assert not table.itemDelegateForColumn(folder).names  # a path: more of its end
+    assert not table.wordWrap()  # a line a row (wrapped: "Demo Ri…- 128 ...")
+    row = next(r for r in range(model.rowCount()) if model.path(r).endswith("tone_a.wav"))
+    assert shown_in_cell(table, row, name, 400) == "tone_a.wav"
+    assert shown_in_cell(table, row, name, 50) == "tone_a"  # the extension goes first
+    pack = os.path.basename(os.path.dirname(model.path(row)))
+    assert shown_in_cell(table, row, folder, 90).endswith(pack)  # its last folder, in view
 
 
 def test_side_panels_take_back_what_a_narrowing_window_squeezed(qtbot, window):

@@ -1,18 +1,63 @@
-"""Table cells whose text, when it does not fit, is shortened in the middle: "lmms__la…03.ogg".
+"""Table cells of file names and paths that, when too long for their column, are shortened in
+the middle: "lmms__la…guitar03", "Demo Rise…128 BPM", "/Users/me/S…Vol 3/Kicks".
 
 Loops of one pack share the start of their names and differ at the end (the number, the tempo
-and key, the extension): shortened at the end, as Qt does by default, a narrow Name column
-showed three rows of "lmms__latin__lat…". A folder's path likewise ends in the pack. Finder
-shortens file names this way for the same reason.
+and key): shortened at the end, as Qt does by default, a narrow Name column showed three rows
+of "lmms__latin__lat…". Shortened exactly in the middle (Qt's other choice), a 120-pixel
+column showed "Demo R…PM.wav", which says neither what the loop is nor its tempo. So a name
+first drops its extension (the Rate column and the tooltip keep the format), then keeps more
+of its start than of its end; a path keeps more of its end, where the pack is.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QStyledItemDelegate
+import os
+
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+ELLIPSIS = "\u2026"
+
+
+def shortened(text: str, metrics: QFontMetrics, room: int, start_share: float) -> str:
+    """`text` as it fits in `room` pixels: whole, else with the middle given up for "…",
+    `start_share` of the characters kept taken from its start and the rest from its end."""
+    if metrics.horizontalAdvance(text) <= room:
+        return text
+    low, high = 0, len(text)  # how many characters are kept: the most that fit
+    while low < high:
+        kept = (low + high + 1) // 2
+        if metrics.horizontalAdvance(_keep(text, kept, start_share)) <= room:
+            low = kept
+        else:
+            high = kept - 1
+    return _keep(text, low, start_share)
+
+
+def _keep(text: str, kept: int, start_share: float) -> str:
+    start = round(kept * start_share)
+    end = kept - start
+    return text[:start] + ELLIPSIS + (text[len(text) - end :] if end else "")
 
 
 class MiddleElided(QStyledItemDelegate):
+    """Draws a column of file names (`names=True`: the extension goes first, then the middle,
+    keeping 60 % start) or of paths (the middle, keeping 60 % end)."""
+
+    def __init__(self, parent=None, names: bool = True) -> None:
+        super().__init__(parent)
+        self.names = names
+
     def initStyleOption(self, option, index) -> None:
         super().initStyleOption(option, index)
-        option.textElideMode = Qt.TextElideMode.ElideMiddle
+        if option.rect.width() <= 0 or not option.text:  # asked for its size: the whole text
+            return
+        style = option.widget.style() if option.widget is not None else None
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1 if style else 3
+        room = option.rect.width() - 2 * margin - 2  # (2: rounding; Qt's own elision is left)
+        if option.features & QStyleOptionViewItem.ViewItemFeature.HasDecoration:
+            room -= option.decorationSize.width() + 2 * margin
+        text, metrics = option.text, option.fontMetrics
+        if self.names and metrics.horizontalAdvance(text) > room:
+            text = os.path.splitext(text)[0] or text
+        option.text = shortened(text, metrics, room, 0.6 if self.names else 0.4)

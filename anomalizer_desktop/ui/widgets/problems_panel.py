@@ -36,7 +36,7 @@ class ProblemsPanel(QWidget):
         # one line a problem, a long path keeping its file name in view ("/home/me/Sampl…/Kick
         # 01.wav"; wrapped, a row's two lines ended "Loops/Tops/…" once the column narrowed)
         self.table.setWordWrap(False)
-        self.paths_delegate = MiddleElided(self.table)
+        self.paths_delegate = MiddleElided(self.table, names=False)
         self.table.setItemDelegateForColumn(0, self.paths_delegate)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
