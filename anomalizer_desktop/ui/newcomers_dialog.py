@@ -28,6 +28,7 @@ from anomalizer_desktop.core.library.walk import shown_path
 from anomalizer_desktop.core.text import quantity, unusual_percent
 from anomalizer_desktop.ui.plain_text import tip
 from anomalizer_desktop.ui.theme import colour
+from anomalizer_desktop.ui.widgets.middle_elided import MiddleElided
 from anomalizer_desktop.ui.widgets.scatter_map import colour_bin, colour_bins
 
 COLUMNS = ("Name", "Unusual %", "Here", "Most like (in the library)", "Folder")
@@ -80,10 +81,14 @@ class NewcomersDialog(QDialog):
         self.table = QTableWidget(len(verdict.loops), len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.verticalHeader().hide()
-        # a line a loop, names and paths shortened in the middle (a pack's loops differ at
-        # the end), whole in their tooltips
+        # a line a loop, names and paths shortened in the middle as in the window's table (a
+        # pack's loops differ at the end), whole in their tooltips
         self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.names_delegate = MiddleElided(self.table)
+        self.paths_delegate = MiddleElided(self.table, names=False)
+        for column in (NAME, LIKE):
+            self.table.setItemDelegateForColumn(column, self.names_delegate)
+        self.table.setItemDelegateForColumn(FOLDER, self.paths_delegate)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -8,6 +8,7 @@ import os
 import audiogen
 import numpy as np
 from PySide6.QtCore import Qt
+from qt_cells import shown_in_cell
 from qt_drops import drop_on
 
 from anomalizer_desktop.ui import drops
@@ -41,7 +42,7 @@ def test_a_drop_can_only_try_the_loops_and_the_dialog_lists_them(
     like = table.item(0, LIKE).text()
     assert like == os.path.basename(verdict.loops[0].nearest[0]["path"])
     assert like in window.model.library.names  # a loop of the library
-    assert table.textElideMode() == Qt.TextElideMode.ElideMiddle  # a pack's names differ late
+    assert shown_in_cell(table, 0, NAME, 40) == "pad"  # shortened as in the window's table
     assert not table.wordWrap()  # a line a loop (wrapped, a row's second line was cut)
     assert os.path.join("Downloads", "Pack", "pad.wav") in table.item(0, NAME).toolTip()
     assert (
