@@ -59,3 +59,12 @@ def test_what_is_shortened_fits_its_room(qtbot):
                 short,
             )
             assert short == text or short.count("…") == 1
+
+
+def test_a_column_fitted_to_its_contents_fits_its_longest_name_whole(view):
+    """A double-click on a header's edge: the view asks the width with the column's own."""
+    view.setColumnWidth(0, 60)
+    longest = max(view.fontMetrics().horizontalAdvance(name) for name in NAMES)
+    assert view.sizeHintForColumn(0) >= longest
+    view.resizeColumnToContents(0)
+    assert all(shown_in_cell(view, row, 0, view.columnWidth(0)) == NAMES[row] for row in range(5))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 
+from PySide6.QtCore import QRect
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -48,13 +49,20 @@ class MiddleElided(QStyledItemDelegate):
         super().__init__(parent)
         self.names = names
 
+    def sizeHint(self, option, index):
+        """The whole text's size, whatever the cell's width now: a double-click on a header's
+        edge widens the column to its longest name (the view passes the column's width)."""
+        whole = QStyleOptionViewItem(option)
+        whole.rect = QRect()
+        return super().sizeHint(whole, index)
+
     def initStyleOption(self, option, index) -> None:
         super().initStyleOption(option, index)
         if option.rect.width() <= 0 or not option.text:  # asked for its size: the whole text
             return
         style = option.widget.style() if option.widget is not None else None
         margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1 if style else 3
-        room = option.rect.width() - 2 * margin - 2  # (2: rounding; Qt's own elision is left)
+        room = option.rect.width() - 2 * margin  # the text's room as Qt's styles lay it out
         if option.features & QStyleOptionViewItem.ViewItemFeature.HasDecoration:
             room -= option.decorationSize.width() + 2 * margin
         text, metrics = option.text, option.fontMetrics
