@@ -60,8 +60,10 @@ class MiddleElided(QStyledItemDelegate):
         super().initStyleOption(option, index)
         if option.rect.width() <= 0 or not option.text:  # asked for its size: the whole text
             return
-        style = option.widget.style() if option.widget is not None else None
-        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1 if style else 3
+        widget = option.widget
+        style = widget.style() if widget is not None else None
+        focus_margin = QStyle.PixelMetric.PM_FocusFrameHMargin
+        margin = style.pixelMetric(focus_margin, None, widget) + 1 if style else 3
         room = option.rect.width() - 2 * margin  # the text's room as Qt's styles lay it out
         if option.features & QStyleOptionViewItem.ViewItemFeature.HasDecoration:
             room -= option.decorationSize.width() + 2 * margin
