@@ -15,6 +15,8 @@ NAMES = [
     "lmms__latin__latin_guitar02.ogg",
     "lmms__latin__latin_guitar03.ogg",
     "Kick.wav",
+    "Vengeance Essential House Vol. 3",
+    "cannot decode Kick.wav: bad header",
 ]
 PATH = "/Users/me/Samples/Vengeance Essential House Vol. 3/Kicks"
 
@@ -41,6 +43,8 @@ def test_a_name_drops_its_extension_then_its_middle_keeping_more_of_its_start(vi
     assert all(name.startswith("lmms__") and "…" in name for name in pack)
     assert shown_in_cell(view, 4, 0, 130) == "Kick.wav"  # fits: whole, with its extension
     assert shown_in_cell(view, 0, 0, 400) == NAMES[0]
+    assert shown_in_cell(view, 5, 0, 130).endswith("Vol. 3")  # a dot, not an extension
+    assert shown_in_cell(view, 6, 0, 130).endswith("header")  # a message naming a file
 
 
 def test_a_path_keeps_more_of_its_end_where_the_pack_is(view):
@@ -67,4 +71,6 @@ def test_a_column_fitted_to_its_contents_fits_its_longest_name_whole(view):
     longest = max(view.fontMetrics().horizontalAdvance(name) for name in NAMES)
     assert view.sizeHintForColumn(0) >= longest
     view.resizeColumnToContents(0)
-    assert all(shown_in_cell(view, row, 0, view.columnWidth(0)) == NAMES[row] for row in range(5))
+    assert all(
+        shown_in_cell(view, row, 0, view.columnWidth(0)) == NAMES[row] for row in range(len(NAMES))
+    )
