@@ -272,6 +272,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="only files the library holds more than once (the same bytes in two places)",
     )
+    p.add_argument(
+        "--top",
+        type=_at_least_one,
+        metavar="N",
+        help="only the N most unusual of the loops listed (needs scores); most unusual first"
+        " unless --sort says otherwise",
+    )
     _add_loop_filters(p)
     p.set_defaults(func=library_commands.cmd_list)
 

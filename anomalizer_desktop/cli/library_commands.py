@@ -163,9 +163,10 @@ def cmd_start(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_list(args: argparse.Namespace, store: Store) -> int:
+    sort = "score" if args.top is not None and args.sort is None else args.sort
     records = store.list_samples(
-        sort=args.sort,
-        descending=args.sort in ("score", "added"),  # the oddest, the newest first
+        sort=sort,
+        descending=sort in ("score", "added"),  # the oddest, the newest first
         flag=args.flag,
         status=args.status,
         tag=args.tag,
@@ -188,6 +189,8 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
         found = [(r, d) for r, d in found if in_any_folder(r.path, args.folder)]
         if not found and not any(in_any_folder(r.path, args.folder) for r in records):
             warn(f"the library holds no loop in {shown_path(args.folder[0])}")
+    if args.top is not None:
+        found = _most_unusual(found, args.top)
     if args.json:
         print_json(
             [
@@ -215,6 +218,16 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
     header += ["error / note"]
     print(format_table(rows, header))
     return 0
+
+
+def _most_unusual(found: list, top: int) -> list:
+    """The `top` highest-scored of `found` (record, declared) pairs, in the order they came
+    (the list's sort); loops without a score are not among them."""
+    scored = [pair for pair in found if pair[0].score is not None]
+    if found and not scored:
+        raise AnomalizerError("no scores yet: `anomalizer train` scores the loops")
+    kept = {id(pair) for pair in sorted(scored, key=lambda p: -p[0].score)[:top]}
+    return [pair for pair in found if id(pair) in kept]
 
 
 def cmd_flag(args: argparse.Namespace, store: Store) -> int:

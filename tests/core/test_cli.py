@@ -832,3 +832,22 @@ def test_export_copies_at_a_tempo_and_key(capsys, lib, tmp_path):
         with pytest.raises(SystemExit):
             main(["--library", lib, "export", str(out), "--format", "copies", *bad])
         assert capsys.readouterr().err
+
+
+def test_list_top_keeps_the_most_unusual_in_the_order_asked(capsys, lib, loop_folder):
+    """--top 3 lists the three highest scores, most unusual first, or in --sort's order;
+    before any training it says so and exits 1 instead of listing nothing."""
+    assert main(["--library", lib, "scan", str(loop_folder), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["--library", lib, "list", "--top", "3"]) == 1
+    assert "no scores yet" in capsys.readouterr().err
+    assert main(["--library", lib, "start", str(loop_folder), "-q"]) == 0
+    capsys.readouterr()
+    _, rows = run(capsys, "--library", lib, "list", "--json")
+    highest = sorted(rows, key=lambda r: -r["score"])[:3]
+    _, top = run(capsys, "--library", lib, "list", "--json", "--top", "3")
+    assert [r["path"] for r in top] == [r["path"] for r in highest]
+    _, by_path = run(capsys, "--library", lib, "list", "--json", "--top", "3", "--sort", "path")
+    assert [r["path"] for r in by_path] == sorted(r["path"] for r in highest)
+    _, text = run(capsys, "--library", lib, "list", "--top", "2")
+    assert len(text.splitlines()) == 3  # the header and two loops
