@@ -37,6 +37,17 @@ def test_messages_name_the_problem(tmp_path):
     assert "0x674F" in messages["ogg_in_wav.wav"]
 
 
+def test_an_mp3_without_audio_is_not_said_to_be_missing(tmp_path):
+    """An ID3 tag alone (a download cut off inside its tag): libsndfile says the file "does
+    not exist or is not a regular file", which would send the user looking for a file that is
+    right there."""
+    path = tmp_path / "cut off.mp3"
+    path.write_bytes(b"ID3\x03\x00\x00\x00\x00\x00\x0a" + b"\x00" * 10)
+    with pytest.raises(AudioDecodeError) as caught:
+        probe(path)
+    assert caught.value.message == "damaged or unsupported MP3 file (no audio found in it)"
+
+
 def test_nan_and_inf_samples_are_refused_at_decode(tmp_path):
     path = audiogen.nan_wav(tmp_path / "nan.wav")
     probe(path)  # the header is fine

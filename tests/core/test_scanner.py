@@ -250,9 +250,22 @@ def test_a_dangling_link_is_an_error_once_and_unchanged_after(store, loop_folder
     os.symlink(loop_folder / "gone.wav", loop_folder / "link.wav")
     first = _scan(store, loop_folder)
     assert (first.new, first.errors) == (13, 1)
-    assert "cannot read the file" in _by_name(store)["link.wav"].error
+    gone = str(loop_folder / "gone.wav")
+    assert _by_name(store)["link.wav"].error == (
+        f"a link to a file that is not there ({gone}): nothing to read"
+    )
     again = _scan(store, loop_folder)
     assert (again.changed, again.unchanged, again.errors) == (0, 13, 1)
+
+
+def test_a_link_that_leads_back_to_itself_says_so(store, loop_folder):
+    """Not "Too many levels of symbolic links" about a name the user sees in the folder."""
+    os.symlink(loop_folder / "self.wav", loop_folder / "self.wav")
+    summary = _scan(store, loop_folder)
+    assert (summary.new, summary.errors) == (13, 1)
+    assert _by_name(store)["self.wav"].error == (
+        "a link that leads back to itself (a loop of links): nothing to read"
+    )
 
 
 def test_a_named_pipe_is_reported_and_never_opened(store, loop_folder):

@@ -15,7 +15,7 @@ import soundfile as sf
 import soxr
 
 from anomalizer_desktop.core.audio.diagnose import describe_unreadable, missing_share
-from anomalizer_desktop.core.audio.identity import special_file_kind
+from anomalizer_desktop.core.audio.identity import cannot_stat_text, special_file_kind
 from anomalizer_desktop.core.audio.loop_tags import loop_tags
 
 BLOCK_FRAMES = 65_536
@@ -75,9 +75,7 @@ def probe(path: str | os.PathLike[str]) -> AudioInfo:
     try:
         status = os.stat(path)
     except OSError as error:
-        raise AudioDecodeError(
-            path, "unreadable", f"cannot read the file: {error.strerror}"
-        ) from None
+        raise AudioDecodeError(path, "unreadable", cannot_stat_text(path, error)) from None
     special = special_file_kind(status.st_mode)
     if special:  # a named pipe would block the reader forever
         raise AudioDecodeError(path, "unreadable", f"not an audio file: it is {special}")

@@ -41,6 +41,7 @@ def describe_unreadable(path: str | os.PathLike[str], reason: str) -> tuple[str,
         return "unreadable", f"cannot read the file: {error.strerror or error}"
     if not head:
         return "empty", "empty file (0 bytes)"
+    reason = _plain_reason(reason)
     magic = head[:4]
     if magic in (b"RIFF", b"RIFX", b"RF64") and head[8:12] in (b"WAVE", b""):
         return _describe_wav(head, reason)
@@ -59,6 +60,19 @@ def describe_unreadable(path: str | os.PathLike[str], reason: str) -> tuple[str,
     if _looks_like_text(head):
         return "not_audio", "not an audio file (the file contains text)"
     return "not_audio", "not an audio file (unrecognised content)"
+
+
+#: what libsndfile says when its MP3 decoder finds no frame in a file (an ID3 tag alone, a
+#: download cut off inside its tag): it blames the file's existence, which misleads
+_NO_FILE = "File does not exist or is not a regular file"
+
+
+def _plain_reason(reason: str) -> str:
+    """libsndfile's `reason` for a file that was just read, with its misleading "does not
+    exist" said as what it is."""
+    if reason.startswith(_NO_FILE):
+        return "no audio found in it"
+    return reason
 
 
 def _describe_wav(head: bytes, reason: str) -> tuple[str, str]:

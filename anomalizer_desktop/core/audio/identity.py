@@ -16,6 +16,7 @@ them.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat as stat_mode
@@ -54,6 +55,21 @@ class ContentHashes:
 def is_edge_hash(stored: str | None) -> bool:
     """Whether a stored hash is the edges-only kind earlier versions stored (to be replaced)."""
     return stored is not None and len(stored) != CONTENT_HASH_LENGTH
+
+
+def cannot_stat_text(path: str | os.PathLike[str], error: OSError) -> str:
+    """Why a listed file could not be looked at, for people: a link whose file is gone, or
+    a loop of links, says so instead of "No such file or directory" about a name the user
+    can see in their folder."""
+    if error.errno == errno.ELOOP:
+        return "a link that leads back to itself (a loop of links): nothing to read"
+    if error.errno == errno.ENOENT and os.path.islink(path):
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "?"
+        return f"a link to a file that is not there ({target}): nothing to read"
+    return f"cannot read the file: {error.strerror}"
 
 
 def special_file_kind(mode: int) -> str | None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from anomalizer_desktop.core.audio.decode import AudioDecodeError, probe
 from anomalizer_desktop.core.audio.identity import (
     ContentHashes,
+    cannot_stat_text,
     content_hashes,
     is_edge_hash,
     special_file_kind,
@@ -51,7 +52,7 @@ def glance(path: str, known: tuple | None) -> FileLook:
     try:
         stat = os.stat(path)
     except OSError as error:
-        return FileLook(None, problem=f"cannot read the file: {error.strerror}")
+        return FileLook(None, problem=cannot_stat_text(path, error))
     special = special_file_kind(stat.st_mode)
     if special:  # a named pipe would block its reader forever
         return FileLook(None, problem=f"not an audio file: it is {special}, which is never opened")
