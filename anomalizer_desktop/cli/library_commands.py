@@ -53,7 +53,13 @@ from anomalizer_desktop.core.library.views import came_in_since
 from anomalizer_desktop.core.library.walk import UNUSABLE_FILE_NAME, has_a_usable_name, shown_path
 from anomalizer_desktop.core.loop_names import declared, lasts_bars, tempo_text, within_unusual
 from anomalizer_desktop.core.paths import resolve_library_path
-from anomalizer_desktop.core.text import file_size, quantity, score_text, unusual_percent
+from anomalizer_desktop.core.text import (
+    file_size,
+    length_text,
+    quantity,
+    score_text,
+    unusual_percent,
+)
 
 SCAN_KEYS = ("found", "new", "changed", "unchanged", "moved", "missing", "errors")
 
@@ -204,7 +210,7 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
             r.flag or "",
             "" if r.percentile is None else unusual_percent(r.percentile),
             "" if r.score is None else score_text(r.score),
-            "" if r.duration is None else f"{r.duration:.2f}",
+            "" if r.duration is None else length_text(r.duration, unit=""),
             tempo_text(d),
             d.key or "",
             stored_tags(r.tags) or "",

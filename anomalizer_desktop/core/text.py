@@ -84,6 +84,14 @@ def telling_folders(paths: list[str]) -> list[str]:
     return shown
 
 
+def length_text(seconds: float, unit: str = " s") -> str:
+    """A loop's length to the hundredth of a second, "1.50 s"; "<0.01 s" for a click or a
+    few samples that would read "0.00 s", as if the file held nothing."""
+    if 0 < seconds < 0.005:
+        return f"<0.01{unit}"
+    return f"{seconds:.2f}{unit}"
+
+
 def whole_seconds(seconds: float) -> str:
     """A span of time in whole seconds, minutes from 60 on: "14 s", "4 min 03 s" (the
     status bar's time left, `took`)."""

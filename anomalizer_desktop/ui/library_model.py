@@ -20,7 +20,7 @@ from anomalizer_desktop.core.audio.formats import is_lossless_path
 from anomalizer_desktop.core.id_positions import values_at
 from anomalizer_desktop.core.library.trash import file_identity, links_left_behind
 from anomalizer_desktop.core.loop_names import HEARD, HEARD_MARK, whole_bars
-from anomalizer_desktop.core.text import score_text, unusual_percent, when_added
+from anomalizer_desktop.core.text import length_text, score_text, unusual_percent, when_added
 from anomalizer_desktop.ui.library_data import LibraryData
 from anomalizer_desktop.ui.plain_text import tip
 from anomalizer_desktop.ui.theme import colour
@@ -57,7 +57,7 @@ FLAG_TEXT = {"unusual": "★ unusual", "typical": "■ typical", None: ""}
 NO_FILTER = ("", None, None, None, None)
 
 NUMBER_FORMATS = {
-    "duration": lambda v: f"{v:.2f} s",
+    "duration": length_text,
     "tempo": lambda v: f"{v:g}",
     "bars": lambda v: f"{v:g}",
     "sample_rate": lambda v: f"{v / 1000:g} kHz",

@@ -80,3 +80,11 @@ def test_a_score_a_hair_under_zero_reads_zero_not_minus_zero():
     assert [score_text(v) for v in (-0.0004, -0.0, 0.0, 0.0004)] == ["0.000"] * 4
     assert score_text(-0.0005001) == "-0.001"  # a score below zero at that precision stays
     assert score_text(-0.049) == "-0.049" and score_text(9.3104) == "9.310"
+
+
+def test_a_click_of_a_few_samples_reads_under_a_hundredth_not_nothing():
+    from anomalizer_desktop.core.text import length_text
+
+    lengths = (30 / 44100, 0.0049, 0.005, 1.5, 0.0)
+    assert [length_text(s) for s in lengths] == ["<0.01 s", "<0.01 s", "0.01 s", "1.50 s", "0.00 s"]
+    assert length_text(30 / 44100, unit="") == "<0.01"

@@ -154,3 +154,9 @@ def test_a_loop_with_a_tempo_is_titled_with_its_length_in_bars(view):
         np.full(4 * 22050, 0.5, np.float32), 22050, "a.wav", tags="120 BPM", tempo=120
     )
     assert view.title.toPlainText().endswith("4.00 s \u00b7 120 BPM \u00b7 2 bars")
+
+
+def test_a_click_of_a_few_samples_is_not_titled_as_lasting_nothing(qtbot):
+    from anomalizer_desktop.ui.widgets.waveform import describe_level
+
+    assert describe_level(0.5, 30 / 44100).endswith("\u00b7 <0.01 s")

@@ -15,6 +15,7 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QSizePolicy
 
 from anomalizer_desktop.core.loop_names import BEATS_PER_BAR, whole_beats
+from anomalizer_desktop.core.text import length_text
 from anomalizer_desktop.ui.widgets.fitted_parts import SEPARATOR, parts_that_fit
 
 ENVELOPE_POINTS = 1200
@@ -35,8 +36,8 @@ def describe_level(peak: float, seconds: float, whole: float | None = None) -> s
     if peak > 1.0:  # a float file: played turned down to full scale
         loudness = f"peak +{20.0 * np.log10(peak):.1f} dBFS, over full scale"
     if whole and whole > seconds + 0.5:
-        return f"{loudness} \u00b7 first {seconds:.0f} s of {whole:.2f} s"
-    return f"{loudness} \u00b7 {seconds:.2f} s"
+        return f"{loudness} \u00b7 first {seconds:.0f} s of {length_text(whole)}"
+    return f"{loudness} \u00b7 {length_text(seconds)}"
 
 
 def envelope(samples: np.ndarray, rate: int, points: int = ENVELOPE_POINTS):
