@@ -92,3 +92,12 @@ def _waltz(bpm: float, bars: int) -> np.ndarray:
         end = min(n, start + part.size)
         y[start:end] += part[: end - start]
     return y
+
+
+@pytest.mark.parametrize("freq", [330.0, 440.0, 55.0])
+def test_a_steady_tone_whose_length_is_whole_bars_gets_no_tempo(freq):
+    """A 2-s sine is one bar at 120 BPM by its length, and its frames wobble by a hundredth
+    of a dB with the phase of its waves: that wobble came round each half and quarter of it,
+    and the tone was "heard" at 120 BPM."""
+    y = audiogen.tone(freq, seconds=2.0, sr=SAMPLE_RATE)
+    assert hear_tempo(y, SAMPLE_RATE) is None
