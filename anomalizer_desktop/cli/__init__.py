@@ -52,6 +52,8 @@ from anomalizer_desktop.core.loop_names import (
     MIXES,
     added_since,
     bars_range,
+    settable_key,
+    settable_tempo,
     spell_key_term,
     tempo_range,
     unusual_range,
@@ -140,6 +142,30 @@ def _key(text: str) -> str:
             f'not a key: {text!r} (say Am, F#m, Eb or "C major"; Am+ adds the keys that mix)'
         )
     return key
+
+
+#: what `flag --bpm` and `--key` take to give a loop back what its name says
+NO_VALUE = ("none", "")
+
+
+def _own_tempo(text: str) -> float:
+    """argparse type: a tempo to set by hand (flag --bpm 174); 'none' (0.0) takes it off."""
+    if text.strip().lower() in NO_VALUE:
+        return 0.0
+    try:
+        return settable_tempo(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _own_key(text: str) -> str:
+    """argparse type: a key to set by hand (flag --key Am); 'none' ("") takes it off."""
+    if text.strip().lower() in NO_VALUE:
+        return ""
+    try:
+        return settable_key(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _project_tempo(text: str) -> float:
@@ -323,6 +349,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--tags", metavar="TAGS", help="give the loops exactly these tags ('' takes all off)"
+    )
+    p.add_argument(
+        "--bpm",
+        type=_own_tempo,
+        metavar="TEMPO",
+        help="their tempo, over what their names or sound say (174; 'none' gives that back)",
+    )
+    p.add_argument(
+        "--key",
+        type=_own_key,
+        metavar="KEY",
+        help="their key, over what their names say (Am, F#m, Eb; 'none' gives that back)",
     )
     p.set_defaults(func=library_commands.cmd_flag)
 

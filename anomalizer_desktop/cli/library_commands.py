@@ -49,9 +49,9 @@ from anomalizer_desktop.core.library.scanner import scan as scan_job
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.trash import TrashResult, links_in_store, move_to_trash
 from anomalizer_desktop.core.library.user_tags import merged_into, stored_tags
-from anomalizer_desktop.core.library.views import came_in_since
+from anomalizer_desktop.core.library.views import came_in_since, declared_by
 from anomalizer_desktop.core.library.walk import UNUSABLE_FILE_NAME, has_a_usable_name, shown_path
-from anomalizer_desktop.core.loop_names import declared, lasts_bars, tempo_text, within_unusual
+from anomalizer_desktop.core.loop_names import lasts_bars, tempo_text, within_unusual
 from anomalizer_desktop.core.paths import resolve_library_path
 from anomalizer_desktop.core.text import (
     file_size,
@@ -182,7 +182,7 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
         records = [r for r in records if r.path in copied]
         if args.sort is None:  # each file's copies side by side
             records.sort(key=lambda r: (copied[r.path], r.path))
-    found = [(r, declared(r.path, r.file_tempo, r.file_key, r.heard_tempo)) for r in records]
+    found = [(r, declared_by(r)) for r in records]
     found = [(r, d) for r, d in found if d.matches(args.bpm, args.key)]
     if args.bars is not None:
         found = [(r, d) for r, d in found if lasts_bars(r.duration, d.tempo, args.bars)]
@@ -239,13 +239,15 @@ def _most_unusual(found: list, top: int) -> list:
 def cmd_flag(args: argparse.Namespace, store: Store) -> int:
     """Flag loops, write their note, tag them: whatever the options say, in one transaction."""
     tagging = bool(args.tag or args.untag) or args.tags is not None
-    if not (args.typical or args.unusual or args.clear or args.note is not None or tagging):
+    timing = args.bpm is not None or args.key is not None
+    flagging = args.typical or args.unusual or args.clear
+    if not (flagging or args.note is not None or tagging or timing):
         # `flag loop.wav unusual` used to read "unusual" as a path and print "updated 1 loop"
         words = [p for p in args.paths if p in ("typical", "unusual", "clear")]
         hint = f" (did you mean --{words[0]}?)" if words else ""
         raise AnomalizerError(
             "flag: say what to do with the loops: --typical, --unusual, --clear, --note"
-            f" TEXT, --tag TAGS, --untag TAGS or --tags TAGS{hint}"
+            f" TEXT, --tag TAGS, --untag TAGS, --tags TAGS, --bpm TEMPO or --key KEY{hint}"
         )
     if args.tags is not None and (args.tag or args.untag):
         raise AnomalizerError("flag: --tags gives the loops exactly those tags: drop --tag/--untag")
@@ -270,6 +272,10 @@ def cmd_flag(args: argparse.Namespace, store: Store) -> int:
             store.set_tags(ids.values(), args.tags)
         elif args.tag or args.untag:
             store.edit_tags(ids.values(), add=args.tag, remove=args.untag)
+        if args.bpm is not None:  # "none": what the loop says again
+            store.set_tempo(ids.values(), args.bpm or None)
+        if args.key is not None:
+            store.set_key(ids.values(), args.key or None)
     if args.json:
         print_json({"flagged": len(loops), "copies_flagged": copies, "unknown": unknown})
     else:

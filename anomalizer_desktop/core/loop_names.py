@@ -445,13 +445,33 @@ class Declared:
 
 @functools.lru_cache(maxsize=1 << 18)
 def declared(
-    path: str, file_tempo: float | None, file_key: str | None, heard_tempo: float | None = None
+    path: str,
+    file_tempo: float | None,
+    file_key: str | None,
+    heard_tempo: float | None = None,
+    user_tempo: float | None = None,
+    user_key: str | None = None,
 ) -> Declared:
     """What a loop declares: its name's tags (`read_tags`) with its file's loop tags; for a
     loop that declares no tempo, the tempo heard in its sound (`core.audio.heard_tempo`), its
-    `tempo_from` "heard" (shown as heard, never as declared).
+    `tempo_from` "heard" (shown as heard, never as declared). A tempo or key the producer set
+    by hand (`user_tempo`, `user_key`) comes before all of these, from YOURS.
     Remembered: a window reads the whole library again after each change (0.3 s for 100,000
     loops the first time, a look-up after), and most loops declare nothing (one shared answer)."""
+    says = _declared_by_the_loop(path, file_tempo, file_key, heard_tempo)
+    if user_tempo is None and user_key is None:
+        return says
+    return Declared(
+        says.tempo if user_tempo is None else float(user_tempo),
+        says.tempo_from if user_tempo is None else YOURS,
+        says.key if user_key is None else user_key,
+        says.key_from if user_key is None else YOURS,
+    )
+
+
+def _declared_by_the_loop(
+    path: str, file_tempo: float | None, file_key: str | None, heard_tempo: float | None
+) -> Declared:
     tags = read_tags(path)
     if tags is _NOTHING and file_tempo is None and file_key is None and heard_tempo is None:
         return _DECLARES_NOTHING
@@ -463,6 +483,34 @@ def declared(
 
 #: `Declared.tempo_from` of a tempo heard in the loop's sound rather than declared
 HEARD = "heard"
+#: `Declared.tempo_from` / `key_from` of a tempo or key the producer set by hand
+YOURS = "you"
+#: the tempos a producer can set by hand (BPM): what any DAW's tempo takes, give or take
+SETTABLE_TEMPO = (20.0, 999.0)
+
+
+def settable_tempo(value: float | str) -> float:
+    """A tempo to set by hand, to the hundredth of a BPM; ValueError for anything outside
+    SETTABLE_TEMPO or not a number."""
+    try:
+        tempo = round(float(value), 2)
+    except (TypeError, ValueError):
+        raise ValueError(f"not a tempo: {value!r} (say 174 or 87.5)") from None
+    if not SETTABLE_TEMPO[0] <= tempo <= SETTABLE_TEMPO[1]:
+        low, high = SETTABLE_TEMPO
+        raise ValueError(f"a tempo is {low:g} to {high:g} BPM, not {value!r}")
+    return tempo
+
+
+def settable_key(value: str) -> str:
+    """A key to set by hand in the Key column's spelling ("a minor" -> "Am"); ValueError
+    for text that reads as no key."""
+    key = spell_key(str(value))
+    if key is None:
+        raise ValueError(f"not a key: {value!r} (say Am, F#m or Eb)")
+    return key
+
+
 #: before a heard tempo where tempos are listed ("≈121.46"): heard, not declared
 HEARD_MARK = "\u2248"
 

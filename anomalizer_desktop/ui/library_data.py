@@ -7,6 +7,7 @@ columns get a precomputed rank so that sorting any column is one numpy argsort.
 from __future__ import annotations
 
 import collections
+import math
 import os
 from dataclasses import dataclass, field
 
@@ -20,6 +21,8 @@ from anomalizer_desktop.core.library.same_audio import level_phrase
 from anomalizer_desktop.core.library.store import SampleRecord
 from anomalizer_desktop.core.library.user_tags import count_tags, stored_tags, tag_matcher
 from anomalizer_desktop.core.loop_names import (
+    YOURS,
+    Declared,
     declared,
     key_rank,
     parse_query,
@@ -48,6 +51,19 @@ def _ranks(values: list[str]) -> np.ndarray:
     ranks = np.empty(len(values), dtype=np.int64)
     ranks[order] = np.arange(len(values))
     return ranks
+
+
+def _with_yours(says: Declared, tempo: float, key: str | None) -> Declared:
+    """What a loop `says`, with the tempo (NaN: none) and key (None: none) the producer set
+    by hand in their place (`loop_names.YOURS`)."""
+    if math.isnan(tempo) and key is None:
+        return says
+    return Declared(
+        says.tempo if math.isnan(tempo) else tempo,
+        says.tempo_from if math.isnan(tempo) else YOURS,
+        says.key if key is None else key,
+        says.key_from if key is None else YOURS,
+    )
 
 
 def _copy_groups(hashes, status) -> np.ndarray:
@@ -91,6 +107,12 @@ class LibraryData:
     tags: list[str]
     #: when a scan first found each loop (seconds since the epoch; NaN: not known)
     added: np.ndarray
+    #: what each loop's name, loop tags and sound say, without the producer's own tempo and
+    #: key: what `tempo` and `keys` show again when those are taken off
+    own: list[Declared] = field(default_factory=list)
+    #: the tempo (NaN: none) and key (None: none) the producer set by hand
+    user_tempo: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    user_keys: list[str | None] = field(default_factory=list)
     #: a number shared by the loops whose audio is the same though their files' bytes differ
     #: (`core.library.same_audio`; set by `with_same_audio`); -1 for a loop without such a twin
     sound_group: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -117,6 +139,8 @@ class LibraryData:
                     stored_tags(r.tags),
                     r.added,
                     r.heard_tempo,
+                    r.user_tempo,
+                    r.user_key,
                 )
                 for r in records
             ]
@@ -126,15 +150,21 @@ class LibraryData:
     def from_rows(cls, rows: list[tuple]) -> LibraryData:
         """From `Store.table_rows()` tuples, a column at a time (no object per row)."""
         # a chunk at a time: this runs in a worker while the window and the sound play on
-        columns = as_columns(rows, 16)
+        columns = as_columns(rows, 18)
         ids, paths, status, errors, duration, rate, score, percentile, flags, notes = columns[:10]
 
         def floats(values) -> np.ndarray:
             return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
-        says = [
+        own = [
             declared(*row) for row in zip(paths, columns[11], columns[12], columns[15], strict=True)
         ]
+        user_tempo, user_keys = floats(columns[16]), list(columns[17])
+        says = list(own)
+        for row in np.flatnonzero(~np.isnan(user_tempo)).tolist() + [
+            row for row, key in enumerate(user_keys) if key is not None
+        ]:  # the few loops given a tempo or key by hand
+            says[row] = _with_yours(own[row], float(user_tempo[row]), user_keys[row])
         # one split per path, not a basename and a dirname (each splits it): 100k paths 60 ms
         folders, names = zip(*map(os.path.split, paths), strict=True) if paths else ((), ())
 
@@ -158,13 +188,40 @@ class LibraryData:
             key_from=[d.key_from for d in says],
             tags=[t or "" for t in columns[13]],
             added=floats(columns[14]),
+            own=own,
+            user_tempo=user_tempo,
+            user_keys=user_keys,
         )
 
     @classmethod
     def empty(cls) -> LibraryData:
         return cls.from_records([])
 
+    def set_yours(self, field: str, rows, value) -> None:
+        """The producer set the tempo or key (`field`) of these rows by hand (`value`; None:
+        taken off, what the loop says shows again): the BPM or Key column follows."""
+        for row in np.asarray(rows, dtype=np.int64).tolist():
+            if field == "tempo":
+                self.user_tempo[row] = np.nan if value is None else float(value)
+            else:
+                self.user_keys[row] = value
+            says = _with_yours(self.own[row], float(self.user_tempo[row]), self.user_keys[row])
+            self.tempo[row] = np.nan if says.tempo is None else says.tempo
+            self.tempo_from[row], self.keys[row] = says.tempo_from, says.key
+            self.key_from[row] = says.key_from
+        self.invalidate("tempo", "bars", "key")
+
     def __post_init__(self) -> None:
+        if len(self.own) != len(self.ids):  # (built by hand, as tests do)
+            self.own = [
+                Declared(None if np.isnan(t) else float(t), f, k, kf)
+                for t, f, k, kf in zip(
+                    self.tempo, self.tempo_from, self.keys, self.key_from, strict=True
+                )
+            ]
+        if len(self.user_tempo) != len(self.ids):
+            self.user_tempo = np.full(len(self.ids), np.nan)
+            self.user_keys = [None] * len(self.ids)
         if len(self.sound_group) != len(self.ids):
             self.sound_group = np.full(len(self.ids), -1, dtype=np.int64)
             self.sound_level = np.full(len(self.ids), np.nan)

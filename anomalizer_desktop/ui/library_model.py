@@ -19,7 +19,7 @@ from PySide6.QtGui import QColor
 from anomalizer_desktop.core.audio.formats import is_lossless_path
 from anomalizer_desktop.core.id_positions import values_at
 from anomalizer_desktop.core.library.trash import file_identity, links_left_behind
-from anomalizer_desktop.core.loop_names import HEARD, HEARD_MARK, whole_bars
+from anomalizer_desktop.core.loop_names import HEARD, HEARD_MARK, YOURS, whole_bars
 from anomalizer_desktop.core.text import length_text, score_text, unusual_percent, when_added
 from anomalizer_desktop.ui.library_data import LibraryData
 from anomalizer_desktop.ui.plain_text import tip
@@ -424,9 +424,14 @@ class LibraryTableModel(QAbstractTableModel):
         self.update_user_data("flag", {flag: sample_ids})
 
     def update_user_data(self, field: str, values: Mapping[str | None, Iterable[int]]) -> None:
-        """Flags, notes or tags (their stored text) changed in the store, {value: sample
-        ids}: show them without reloading, the column redrawn once."""
+        """Flags, notes, tags (their stored text), tempos or keys set by hand changed in the
+        store, {value: sample ids}: show them without reloading, the column redrawn once."""
         lib = self.library
+        if field in ("tempo", "key"):  # what the loop says shows again where taken off
+            for value, sample_ids in values.items():
+                lib.set_yours(field, lib.rows_of_ids(sample_ids)[0], value)
+            self._emit_column_changed(*(("tempo", "bars") if field == "tempo" else ("key",)))
+            return
         column = {"flag": lib.flags, "note": lib.notes, "tags": lib.tags}[field]
         for value, sample_ids in values.items():
             shown = value if field == "flag" else value or ""
@@ -540,6 +545,8 @@ def _heard_tip(tempo: float, seconds: float) -> str:
 def _tag_tip(library: LibraryData, key: str, row: int) -> str:
     """Where the BPM or Key cell's value comes from: the loop's name or its file's loop tags,
     never its sound."""
+    if (library.tempo_from if key == "tempo" else library.key_from)[row] == YOURS:
+        return _yours_tip(library, key, row)
     if key == "tempo":
         tempo = float(library.tempo[row])
         if math.isnan(tempo):
@@ -553,6 +560,20 @@ def _tag_tip(library: LibraryData, key: str, row: int) -> str:
     if library.keys[row] is None:
         return 'No key in its name ("F#min", "Cm", "A minor") or its loop tags'
     return f"{library.keys[row]}, " + _KEY_FROM[library.key_from[row]]
+
+
+def _yours_tip(library: LibraryData, key: str, row: int) -> str:
+    """What a BPM or Key cell the producer set by hand says on hover: theirs, and what the
+    loop itself says, which taking theirs off gives back."""
+    own = library.own[row]
+    if key == "tempo":
+        said = "nothing" if own.tempo is None else f"{own.tempo:g} BPM"
+        if own.tempo_from == HEARD:
+            said = f"about {said}, heard in its sound"
+        shown = f"{float(library.tempo[row]):g} BPM"
+    else:
+        said, shown = own.key or "nothing", library.keys[row]
+    return f"{shown}, set by you (Loop > Tempo and Key…)\nThe loop itself says {said}"
 
 
 def version_quality(path: str, sample_rate: float) -> tuple[bool, float, int]:
@@ -571,5 +592,7 @@ def _worked_with(library: LibraryData, row: int) -> int:
     """How much a copy of a file is the one the producer worked with: 2 with a note or tags
     (the file's own), 1 with only a flag (a flag goes on every copy of the sound), 0 without."""
     if library.notes[row] or library.tags[row]:
+        return 2
+    if library.tempo_from[row] == YOURS or library.key_from[row] == YOURS:
         return 2
     return int(library.flags[row] is not None)

@@ -1,4 +1,5 @@
-"""Undo and redo for what the user writes by hand in the window: flags, notes and tags.
+"""Undo and redo for what the user writes by hand in the window: flags, notes, tags, and
+tempos and keys.
 
 Flags, notes and tags go to the library the moment a key is pressed (nothing waits for a save), so
 undoing a change writes each loop's earlier value back, and redoing it writes the new one
@@ -15,8 +16,9 @@ from PySide6.QtGui import QUndoCommand
 from anomalizer_desktop.core.text import quantity
 
 #: writes user data: (field, {value: sample ids}) -> False when the library refused it (the
-#: writer tells the user why); field is "flag", "note" or "tags" (their stored text)
-Writer = Callable[[str, Mapping[str | None, list[int]]], bool | None]
+#: writer tells the user why); field is "flag", "note", "tags" (their stored text), "tempo"
+#: or "key" (set by hand)
+Writer = Callable[[str, Mapping[object, list[int]]], bool | None]
 
 
 class UserDataChange(QUndoCommand):

@@ -248,7 +248,8 @@ class AuditionAndFlags:
             self.table.scrollTo(self.model.index(row, 0))
 
     def write_user_data(self, field: str, values: dict[str | None, list[int]]) -> bool:
-        """Write flags, notes or tags ({value: sample ids}) to the store at once, then show them.
+        """Write flags, notes, tags, tempos or keys ({value: sample ids}) to the store at once,
+        then show them.
         False when the library refused the write: the user is told, and the table shows only
         what was saved: all of it or none, one transaction (a tag put on loops of 1,359
         different sets of tags committed 1,359 times: 2 s at 100,000 loops)."""
@@ -257,7 +258,7 @@ class AuditionAndFlags:
             self.store.set_user_data(field, values)
         except StoreError as error:
             saved = False
-            what = {"flag": "flag was", "tags": "tags were", "note": "note was"}[field]
+            what = {"flag": "flag was", "tags": "tags were"}.get(field, f"{field} was")
             plain_text.warn(self, f"The {what} not saved", str(error))
         else:
             self.model.update_user_data(field, values)
@@ -265,6 +266,8 @@ class AuditionAndFlags:
         self._flag_backup_timer.start()
         if field == "tags":  # once for the whole change: an undo writes many values
             self.refresh_tag_filter()
+        if field in ("tempo", "key"):  # the waveform's title says how the loop plays
+            self._apply_project()
         if field == "flag":
             # explanations name flags ("You flagged it unusual", typical neighbours): the
             # panel says it again, from the library read anew
@@ -360,6 +363,7 @@ class AuditionAndFlags:
         self.act_clear_flag = action("Clear flag", lambda: self.flag_selection(None), "0")
         self.act_note = action("Note…", self.edit_note, "N")
         self._build_tag_menu(action)
+        self._build_tempo_key_actions(action)
         self.act_like = action(
             "Sort by likeness",
             self.sort_by_likeness,
@@ -393,6 +397,9 @@ class AuditionAndFlags:
             self.act_next_after_flag,
             self.act_note,
             self.act_tag_menu,
+            self.act_tempo_key,
+            self.act_double_tempo,
+            self.act_halve_tempo,
             None,
             self.act_like,
             self.act_key_mix,

@@ -417,7 +417,8 @@ def test_a_repaired_copy_that_cannot_be_written_says_why_without_its_scratch_nam
 
 def _as_first_schema(library):
     """Make `library` what the first schema wrote (before samples had a tempo column, user
-    data tags, the sound map, the audio comparisons and the heard tempos their tables)."""
+    data tags and a tempo and key, the sound map, the audio comparisons and the heard tempos
+    their tables)."""
     with contextlib.closing(sqlite3.connect(library)) as db:
         db.execute("DROP TABLE heard_tempos")
         db.execute("DROP TABLE map_points")
@@ -426,6 +427,8 @@ def _as_first_schema(library):
         db.execute("ALTER TABLE samples DROP COLUMN tempo")
         db.execute("ALTER TABLE samples DROP COLUMN key")
         db.execute("ALTER TABLE user_data DROP COLUMN tags")
+        db.execute("ALTER TABLE user_data DROP COLUMN tempo")
+        db.execute("ALTER TABLE user_data DROP COLUMN key")
         db.execute("DROP INDEX features_kind")
         db.execute("PRAGMA user_version = 1")
         db.commit()

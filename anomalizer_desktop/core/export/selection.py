@@ -11,8 +11,8 @@ from anomalizer_desktop.core.library.folder_tree import in_any_folder
 from anomalizer_desktop.core.library.lookup import held_name
 from anomalizer_desktop.core.library.same_audio import recording_keys
 from anomalizer_desktop.core.library.store import Store
-from anomalizer_desktop.core.library.views import came_in_since
-from anomalizer_desktop.core.loop_names import declared, lasts_bars, within_unusual
+from anomalizer_desktop.core.library.views import came_in_since, declared_by
+from anomalizer_desktop.core.loop_names import lasts_bars, within_unusual
 from anomalizer_desktop.core.text import quantity
 
 
@@ -107,8 +107,8 @@ def select_entries(
 
 def _declared(record):
     """The tempo and key the loop declares (its name or its loop tags), or the tempo heard
-    in it."""
-    return declared(record.path, record.file_tempo, record.file_key, record.heard_tempo)
+    in it; the producer's own where they set one."""
+    return declared_by(record)
 
 
 def _entry(r, says, copies: int) -> ExportEntry:

@@ -267,7 +267,8 @@ def _restore_flags(new: sqlite3.Connection, backup: list[FlaggedLoop], outcome: 
     roots = new.execute("SELECT id, path FROM roots").fetchall()
     for loop in backup:
         tags = stored_tags(parse_tags(loop.tags))
-        if loop.flag not in (None, "typical", "unusual") or not (loop.flag or loop.note or tags):
+        mine = (loop.flag, loop.note, tags, loop.tempo, loop.key)
+        if loop.flag not in (None, "typical", "unusual") or not any(mine):
             continue
         sample = by_path.get(loop.path)
         if sample is None and loop.content_hash in annotated_hashes:
@@ -284,8 +285,9 @@ def _restore_flags(new: sqlite3.Connection, backup: list[FlaggedLoop], outcome: 
         if sample in annotated:
             continue
         new.execute(
-            "INSERT INTO user_data(sample_id, flag, note, tags, updated_at) VALUES (?, ?, ?, ?, ?)",
-            (sample, loop.flag, loop.note, tags, loop.updated_at),
+            "INSERT INTO user_data(sample_id, flag, note, tags, tempo, key, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (sample, loop.flag, loop.note, tags, loop.tempo, loop.key, loop.updated_at),
         )
         annotated.add(sample)
         outcome.restored_flags += 1

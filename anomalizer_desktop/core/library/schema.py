@@ -155,7 +155,14 @@ CREATE TABLE heard_tempos (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
+#: the tempo and key the producer set for a loop by hand (a heard tempo an octave out, a
+#: name that says nothing): their own word, over what the name, the tags or the sound say
+_V9 = """
+ALTER TABLE user_data ADD COLUMN tempo REAL;
+ALTER TABLE user_data ADD COLUMN key TEXT;
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

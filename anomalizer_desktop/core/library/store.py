@@ -51,6 +51,7 @@ from anomalizer_desktop.core.library.views import (  # noqa: F401  (re-exported)
     SampleRecord,
 )
 from anomalizer_desktop.core.library.walk import has_a_usable_name
+from anomalizer_desktop.core.loop_names import settable_key, settable_tempo
 
 
 def sound_vector(blob: object, dim: object) -> bool:
@@ -89,6 +90,8 @@ def damaged(path: str, error: sqlite3.Error) -> LibraryDamagedError:
 
 
 #: sqlite errors that mean a bug in a query, not a library that cannot be written: raised as is
+#: what the producer writes for a loop by hand (`user_data`'s columns)
+USER_FIELDS = ("flag", "note", "tags", "tempo", "key")
 _OUR_FAULT = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)
 
 
@@ -570,10 +573,21 @@ class Store(LibraryViews):
         every tag off them). See `user_tags`."""
         self.set_user_data("tags", {stored_tags(parse_tags(tags)): sample_ids})
 
+    def set_tempo(self, sample_ids: Iterable[int], tempo: float | None) -> None:
+        """Set these loops' tempo by hand (BPM, within SETTABLE_TEMPO), over what their
+        names, tags and sound say; None gives those back."""
+        self.set_user_data("tempo", {tempo: sample_ids})
+
+    def set_key(self, sample_ids: Iterable[int], key: str | None) -> None:
+        """Set these loops' key by hand (any spelling `spell_key` reads: "am", "F# minor");
+        None gives back what their names and tags say."""
+        self.set_user_data("key", {key: sample_ids})
+
     def set_user_data(self, field: str, values: Mapping[object, Iterable[int]]) -> None:
-        """Set the flag, note or tags of many loops at once, {value: sample ids}, each value
-        as `set_flag`, `set_note` or `set_tags` take it, in one transaction."""
-        if field not in ("flag", "note", "tags"):
+        """Set the flag, note, tags, tempo or key of many loops at once, {value: sample ids},
+        each value as `set_flag`, `set_note`, `set_tags`, `set_tempo` or `set_key` take it, in
+        one transaction."""
+        if field not in USER_FIELDS:
             raise ValueError(f"no such user data: {field!r}")
         tidied: dict[object, list[int]] = {}
         for value, sample_ids in values.items():
@@ -581,6 +595,10 @@ class Store(LibraryViews):
                 raise ValueError(f"flag must be one of {FLAGS} or None, not {value!r}")
             if field == "tags":
                 value = stored_tags(parse_tags(value))
+            if field == "tempo" and value is not None:
+                value = settable_tempo(value)
+            if field == "key" and value is not None:
+                value = settable_key(value)
             tidied.setdefault(value or None, []).extend(int(i) for i in sample_ids)
         with self.transaction() as db:
             if len(tidied) <= self.STATEMENTS_PER_VALUE:

@@ -18,15 +18,19 @@ import numpy as np
 from anomalizer_desktop.core.library.chunked import as_columns, fetch_all
 from anomalizer_desktop.core.library.copies import copied, copy_key
 from anomalizer_desktop.core.library.user_tags import count_tags, parse_tags, tag_matcher
+from anomalizer_desktop.core.loop_names import Declared, declared
 
 FLAGS = ("typical", "unusual")
 #: what `list_samples(flag=...)` takes besides FLAGS: the loops with no flag (not judged yet)
 UNFLAGGED = "unflagged"
 STATUSES = ("ok", "error", "missing")
 
-#: a condition on `user_data u`: the producer annotated the loop (a flag, a note or tags),
-#: which forgetting it loses
-ANNOTATED = "(u.flag IS NOT NULL OR u.note IS NOT NULL OR u.tags IS NOT NULL)"
+#: a condition on `user_data u`: the producer annotated the loop (a flag, a note, tags, or
+#: a tempo or key set by hand), which forgetting it loses
+ANNOTATED = (
+    "(u.flag IS NOT NULL OR u.note IS NOT NULL OR u.tags IS NOT NULL"
+    " OR u.tempo IS NOT NULL OR u.key IS NOT NULL)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,9 @@ class SampleRecord:
     added: float | None = None
     #: the tempo its sound shows (`core.audio.heard_tempo`); None: none heard, or not yet
     heard_tempo: float | None = None
+    #: the tempo and key the producer set by hand (`loop_names.YOURS`); None: not set
+    user_tempo: float | None = None
+    user_key: str | None = None
 
     def as_json(self) -> dict:
         return {
@@ -74,7 +81,22 @@ class SampleRecord:
             "tags": list(self.tags),
             "added": self.added,
             "heard_tempo": self.heard_tempo,
+            "user_tempo": self.user_tempo,
+            "user_key": self.user_key,
         }
+
+
+def declared_by(record: SampleRecord) -> Declared:
+    """The tempo and key a loop says (`loop_names.declared`): the producer's own where they
+    set one, then its name's and loop tags', then the tempo heard in its sound."""
+    return declared(
+        record.path,
+        record.file_tempo,
+        record.file_key,
+        record.heard_tempo,
+        record.user_tempo,
+        record.user_key,
+    )
 
 
 class LoopBrief(NamedTuple):
@@ -195,7 +217,7 @@ class LibraryViews:
                    s.duration, s.sample_rate, s.channels,
                    (SELECT group_concat(f.embedder, ',') FROM features f WHERE f.sample_id = s.id),
                    sc.score, sc.percentile, u.flag, u.note, s.tempo, s.key, u.tags,
-                   s.first_seen, h.tempo
+                   s.first_seen, h.tempo, u.tempo, u.key
             FROM samples s
             LEFT JOIN errs ON errs.sample_id = s.id
             LEFT JOIN heard_tempos h ON h.sample_id = s.id
@@ -223,6 +245,8 @@ class LibraryViews:
                 tags=parse_tags(r[14]),
                 added=r[15],
                 heard_tempo=r[16],
+                user_tempo=r[17],
+                user_key=r[18],
             )
             for r in self._db.execute(sql, params)
             if tagged is None or tagged(r[14])
@@ -232,7 +256,8 @@ class LibraryViews:
         """What the window's table shows, one tuple per sample in path order: id, path,
         status, error, duration, sample_rate, score, percentile, flag, note (latest run),
         content hash, the tempo and key the file's loop tags declare, the producer's tags
-        (their stored text), when a scan first found it, the tempo heard in its sound.
+        (their stored text), when a scan first found it, the tempo heard in its sound, the
+        tempo and key the producer set by hand.
 
         `list_samples` without its per-row lookups (embedders, one subquery per row) and
         without building a record per row: 100k samples read in about half the time. The rows
@@ -245,7 +270,8 @@ class LibraryViews:
                 f"""{_EMBED_ERRORS}
                    SELECT s.id, s.path, s.status, COALESCE(s.error, errs.message),
                           s.duration, s.sample_rate, sc.score, sc.percentile, u.flag, u.note,
-                          s.content_hash, s.tempo, s.key, u.tags, s.first_seen, h.tempo
+                          s.content_hash, s.tempo, s.key, u.tags, s.first_seen, h.tempo,
+                          u.tempo, u.key
                    FROM samples s
                    LEFT JOIN errs ON errs.sample_id = s.id
                    LEFT JOIN heard_tempos h ON h.sample_id = s.id
