@@ -272,17 +272,21 @@ def cmd_flag(args: argparse.Namespace, store: Store) -> int:
             store.set_tags(ids.values(), args.tags)
         elif args.tag or args.untag:
             store.edit_tags(ids.values(), add=args.tag, remove=args.untag)
+        if timing:  # the sound's, as a flag is: its copies and same audio take it too
+            sounds = with_same_audio(store, store.ids_with_copies(loops))
+            copies = max(copies, len(sounds) - len(loops))
         if args.bpm is not None:  # "none": what the loop says again
-            store.set_tempo(ids.values(), args.bpm or None)
+            store.set_tempo(sounds, args.bpm or None)
         if args.key is not None:
-            store.set_key(ids.values(), args.key or None)
+            store.set_key(sounds, args.key or None)
     if args.json:
         print_json({"flagged": len(loops), "copies_flagged": copies, "unknown": unknown})
     else:
         also = ""
         if copies:
             of = "it" if len(loops) == 1 else "them"
-            also = f" and the flag of {quantity(copies, 'copy', 'copies')} of {of}"
+            what = "the flag of " if flagging and not timing else ""
+            also = f" and {what}{quantity(copies, 'copy', 'copies')} of {of}"
         print(f"updated {quantity(len(loops), 'loop')}{also}")
     return 0
 

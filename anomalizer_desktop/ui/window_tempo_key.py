@@ -1,5 +1,7 @@
 """The window's side of tempos and keys set by hand: Loop > Tempo and Key…, Double the
-tempo and Halve the tempo, each one step of the undo history (see `tempo_key_dialog`)."""
+tempo and Halve the tempo, each one step of the undo history (see `tempo_key_dialog`). A
+tempo and key are the sound's, like a flag: they go on the loop's copies (the same bytes
+elsewhere) and on the files its audio was found in, as T and U do."""
 
 from __future__ import annotations
 
@@ -51,23 +53,27 @@ class TempoKeyEditing:
         ids = self.selected_ids()
         if not ids:
             return
-        says, tempos, keys = self._yours(ids)
-        dialog = TempoKeyDialog(says, tempos, keys, self)
+        dialog = TempoKeyDialog(*self._yours(ids), self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         choice = dialog.choice()
+        shown = len(ids)
+        ids = self.model.library.with_copies(ids)
+        _, tempos, keys = self._yours(ids)
         if choice.tempo is not None:
-            self._set_yours(ids, "tempo", dict(zip(ids, tempos, strict=True)), choice.tempo)
+            before = dict(zip(ids, tempos, strict=True))
+            self._set_yours(ids, shown, "tempo", before, choice.tempo)
         if choice.key is not None:
-            self._set_yours(ids, "key", dict(zip(ids, keys, strict=True)), choice.key)
+            self._set_yours(ids, shown, "key", dict(zip(ids, keys, strict=True)), choice.key)
 
     def scale_tempo(self, factor: float) -> None:
         """Double or halve the tempo of each selected loop that has one (theirs, or what the
         loop says); loops without a tempo, or that would leave SETTABLE_TEMPO, stay."""
-        ids = self.selected_ids()
-        if not ids:
+        selected = self.selected_ids()
+        if not selected:
             return
         library = self.model.library
+        ids = library.with_copies(selected)
         rows = library.rows_of_ids(ids)[0].tolist()
         _, tempos, _ = self._yours(ids)
         before, after = {}, {}
@@ -83,18 +89,18 @@ class TempoKeyEditing:
                 5000,
             )
             return
-        text = f"{what.lower()[:-1]} the tempo of {quantity(len(after), 'loop')}"
+        loops = _loops(len([i for i in selected if i in after]), len(after))
+        text = f"{what.lower()[:-1]} the tempo of {loops}"
         change = UserDataChange(self.write_user_data, "tempo", before, after, text)
         if change.apply():
             self.undo_stack.push(change)
-            self.statusBar().showMessage(
-                f"{what} the tempo of {quantity(len(after), 'loop')}. Ctrl+Z undoes it.", 5000
-            )
+            self.statusBar().showMessage(f"{what} the tempo of {loops}. Ctrl+Z undoes it.", 5000)
 
-    def _set_yours(self, ids: list[int], field: str, before: dict, value) -> None:
-        """Write one tempo or key (0.0 / "": take theirs off) for these loops."""
+    def _set_yours(self, ids: list[int], shown: int, field: str, before: dict, value) -> None:
+        """Write one tempo or key (0.0 / "": take theirs off) for these loops, the first
+        `shown` of them selected, the others their copies."""
         value = value or None
-        loops = quantity(len(ids), "loop")
+        loops = _loops(shown, len(ids))
         if value is None:
             text = f"clear the {field} of {loops}"
             done = f"Cleared the {field} set for {loops}: what each says counts again"
@@ -106,3 +112,14 @@ class TempoKeyEditing:
         if change.apply():
             self.undo_stack.push(change)
             self.statusBar().showMessage(f"{done}. Ctrl+Z undoes it.", 5000)
+
+
+def _loops(selected: int, written: int) -> str:
+    """ "3 loops", or "1 loop with 2 copies of it" when copies were written with them."""
+    loops = quantity(selected, "loop")
+    copies = written - selected
+    if not copies:
+        return loops
+    return (
+        f"{loops} with {quantity(copies, 'copy', 'copies')} of {'it' if selected == 1 else 'them'}"
+    )

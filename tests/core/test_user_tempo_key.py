@@ -134,3 +134,17 @@ def test_flag_sets_a_tempo_and_key_that_list_and_export_go_by(capsys, tmp_path):
     with pytest.raises(SystemExit):
         main(["--library", lib, "flag", loop, "--bpm", "2000"])
     assert "a tempo is 20 to 999 BPM" in capsys.readouterr().err
+
+
+def test_a_tempo_set_on_a_loop_goes_on_its_copies_too(capsys, tmp_path):
+    """A tempo is the sound's, as a flag is: the same file unpacked twice takes it twice."""
+    loop = audiogen.drum_loop(seconds=2.0, bpm=174.0)
+    first = audiogen.write(tmp_path / "Pack" / "A" / "break.wav", loop)
+    audiogen.write(tmp_path / "Pack" / "B" / "break.wav", loop)
+    lib = str(tmp_path / "lib.sqlite")
+    assert main(["--library", lib, "scan", str(tmp_path / "Pack"), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["--library", lib, "flag", str(first), "--bpm", "174"]) == 0
+    assert capsys.readouterr().out.strip() == "updated 1 loop and 1 copy of it"
+    with Store(lib) as store:
+        assert [r.user_tempo for r in store.list_samples()] == [174.0, 174.0]

@@ -142,3 +142,36 @@ def test_double_the_tempo_doubles_each_loop_that_has_one(qtbot, window, scored_l
     window.select_ids([tone])
     window.act_halve_tempo.trigger()
     assert window.statusBar().currentMessage().startswith("None of the selected loops has a tempo")
+
+
+def test_a_tempo_set_in_the_window_goes_on_the_loops_copies(qtbot, tmp_path, settings, monkeypatch):
+    """The same file unpacked twice: the tempo set on one is the other's too, as a flag."""
+    import audiogen
+
+    from anomalizer_desktop.core.jobs import run_job
+    from anomalizer_desktop.core.library.scanner import scan
+    from anomalizer_desktop.ui.main_window import MainWindow
+    from anomalizer_desktop.ui.player import AudioPlayer
+    from anomalizer_desktop.ui.workers import JobRunner
+
+    root = tmp_path / "Pack"
+    loop = audiogen.drum_loop(seconds=2.0, bpm=174.0)
+    for folder in ("A", "B"):
+        audiogen.write(root / folder / "break.wav", loop)
+    audiogen.write(root / "pad.wav", audiogen.tone(220, 2.0))
+    path = tmp_path / "lib.sqlite"
+    with Store(path) as store:
+        run_job(scan(store, [str(root)]))
+    win = MainWindow(Store(path), settings, JobRunner(str(path)), AudioPlayer(device="none"))
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: win.model.rowCount() == 3, timeout=20_000)
+    qtbot.waitUntil(lambda: len(set(win.model.library.copy_group.tolist())) == 2, timeout=20_000)
+    first = int(win.model.library.ids[win.model.library.paths.index(str(root / "A" / "break.wav"))])
+    win.select_ids([first])
+    _answer(monkeypatch, TempoKeyChoice(174.0, None))
+    win.act_tempo_key.trigger()
+    assert win.statusBar().currentMessage() == (
+        "Set the tempo of 1 loop with 1 copy of it to 174 BPM. Ctrl+Z undoes it."
+    )
+    with Store(path) as other:
+        assert sorted(str(r.user_tempo) for r in other.list_samples()) == ["174.0", "174.0", "None"]
