@@ -321,6 +321,15 @@ class MainWindow(
             self.table.selectRow(0)
             self.table.scrollToTop()
             self._auto_selected = self.selected_ids()
+        self._retitle_waveform()
+
+    def _retitle_waveform(self) -> None:
+        """The current loop read anew (a tempo or key set from the command line, a rescan)
+        keeps its row but may play and read otherwise: its waveform's title says it again
+        (from the decoded samples the player keeps; no second decode)."""
+        index = self.table.currentIndex()
+        if index.isValid() and self.model.path(index.row()) == self._current_path:
+            self._show_waveform(self._current_path, self.model.duration(index.row()))
 
     def _resumed_loop(self, lib) -> int | None:
         """The id of the loop to resume on (once, at the first snapshot), if still shown."""

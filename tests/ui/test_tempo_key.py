@@ -175,3 +175,18 @@ def test_a_tempo_set_in_the_window_goes_on_the_loops_copies(qtbot, tmp_path, set
     )
     with Store(path) as other:
         assert sorted(str(r.user_tempo) for r in other.list_samples()) == ["174.0", "174.0", "None"]
+
+
+def test_a_tempo_set_from_the_command_line_retitles_the_loop_on_show(qtbot, window, scored_library):
+    """The window reads the library anew after a change from outside; the loop on show keeps
+    its row, and its waveform's title said the tempo it had before."""
+    path, _ = scored_library
+    window.table.setFocus()
+    window.table.selectRow(0)
+    loop = window.selected_ids()[0]
+    qtbot.waitUntil(lambda: "decoding" not in window.waveform.title.toPlainText(), timeout=10_000)
+    with Store(path) as other:  # as `anomalizer flag LOOP --bpm 97` does
+        other.set_tempo([loop], 97.0)
+    window.reload()
+    qtbot.waitUntil(lambda: "97 BPM" in window.waveform._title_parts[1], timeout=10_000)
+    assert window.selected_ids() == [loop]
