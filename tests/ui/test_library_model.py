@@ -254,7 +254,7 @@ def test_a_tempo_heard_in_the_sound_is_shown_as_heard_never_as_declared():
     tip_text = column(m, "tempo", Qt.ItemDataRole.ToolTipRole)[1]
     assert "About 120 BPM, heard in its sound, not declared" in tip_text
     assert "it lasts 2 bars of four at this tempo" in tip_text
-    assert "(60 or 240 BPM)" in tip_text
+    assert "(60 or 240 BPM): Loop &gt; Halve or Double the tempo makes it the one" in tip_text
     muted = column(m, "tempo", Qt.ItemDataRole.ForegroundRole)
     assert muted[0] is None and muted[1].name() == colour("muted").lower()
     assert m.declared_tags(1) == "120 BPM (heard)"
@@ -423,3 +423,25 @@ def test_the_filter_s_unusual_term_keeps_the_loops_shown_at_or_above_that_percen
     assert sorted(names_shown(model, "unusual:80-20")) == ["loop004.wav", "loop006.wav"]
     assert names_shown(model, "loop006 unusual:50") == ["loop006.wav"]
     assert names_shown(model, "unusual:120") == []  # no such percent: text, which finds nothing
+
+
+def test_a_tempo_and_key_set_by_hand_show_over_the_heard_one_and_give_it_back():
+    """Yours shows plain (not muted, no ≈), Bars counts at it, and taking it off shows what
+    the loop says again, without reading the library anew."""
+    from dataclasses import replace
+
+    from qt_text import as_shown
+
+    m = LibraryTableModel()
+    groove = replace(record(0, 1.0, name="groove"), duration=2.0, heard_tempo=120.0)
+    mine = replace(groove, user_tempo=240.0, user_key="Dm")
+    m.set_library(LibraryData.from_records([mine]))
+    assert (column(m, "tempo"), column(m, "key"), column(m, "bars")) == (["240"], ["Dm"], ["2"])
+    assert column(m, "tempo", Qt.ItemDataRole.ForegroundRole) == [None]
+    tip = as_shown(column(m, "tempo", Qt.ItemDataRole.ToolTipRole)[0])
+    assert tip.startswith("240 BPM, set by you (Loop > Tempo and Key…)\nThe loop itself says")
+    assert "about \u2248" not in tip and "about 120 BPM, heard in its sound" in tip
+    assert m.declared_tags(0) == "240 BPM \u00b7 Dm" and m.declared_tempo(0) == 240.0
+    m.update_user_data("tempo", {None: [0]})
+    m.update_user_data("key", {None: [0]})
+    assert (column(m, "tempo"), column(m, "key"), column(m, "bars")) == (["\u2248120"], [""], ["1"])
