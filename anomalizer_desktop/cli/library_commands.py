@@ -589,6 +589,7 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
         "embedders": store.embedder_counts(),
         "flags": store.flag_counts(),
         "tags": store.tag_counts(),
+        "set_by_hand": store.set_by_hand_counts(),
         "copies": _copies_info(store),
         "same_audio": _same_audio_info(store),
         "scores": scores.as_json(),
@@ -610,6 +611,9 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
         shown = ", ".join(f"{tag} {n}" for tag, n in tags[:8])
         more = f" and {len(tags) - 8} more (anomalizer tags)" if len(tags) > 8 else ""
         print(f"tags      {shown}{more}")
+    by_hand = info["set_by_hand"]
+    if any(by_hand.values()):
+        print(f"by hand   tempo {by_hand['tempo']}, key {by_hand['key']} (loops you set them for)")
     copies = info["copies"]
     if copies["files"]:
         print(

@@ -123,6 +123,10 @@ def test_flag_sets_a_tempo_and_key_that_list_and_export_go_by(capsys, tmp_path):
 
     assert listed("--bpm", "174") == [("Break 87 BPM.wav", 174.0, "you", "Am")]
     assert listed("--bpm", "87") == []
+    assert main(["--library", lib, "info", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["set_by_hand"] == {"tempo": 1, "key": 1}
+    assert main(["--library", lib, "info"]) == 0
+    assert "by hand   tempo 1, key 1" in capsys.readouterr().out
     out = tmp_path / "set.csv"
     assert main(["--library", lib, "export", str(out), "--format", "csv", "--key", "Am"]) == 0
     with open(out, newline="", encoding="utf-8") as handle:

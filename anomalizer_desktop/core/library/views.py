@@ -368,6 +368,11 @@ class LibraryViews:
         )
         return counts
 
+    def set_by_hand_counts(self) -> dict[str, int]:
+        """How many loops the producer set a tempo and a key for."""
+        tempo, key = self._db.execute("SELECT COUNT(tempo), COUNT(key) FROM user_data").fetchone()
+        return {"tempo": tempo, "key": key}
+
 
 def came_in_since(record: SampleRecord, moment: float) -> bool:
     """Whether a scan first found the loop at `moment` or later (not known: no)."""
