@@ -102,6 +102,27 @@ def test_a_library_embedded_before_is_listened_to_without_embedding_again(store,
     )  # the vectors (and the sound map drawn from them) are kept
 
 
+def test_a_new_listening_hears_again_only_the_loops_given_a_tempo(store, tmp_path, monkeypatch):
+    """Version 2 only takes tempos away (a steady tone's): where version 1 heard none, it
+    hears none too, so only the loops version 1 gave a tempo are decoded again."""
+    run_job(scan(store, [str(_pack(tmp_path / "pack"))]))
+    run_job(embed(store, "dsp", workers=1))
+    store.execute("UPDATE heard_tempos SET version = '1'")  # as a library of version 1
+    decoded = Counter()
+
+    def counting(path, *args, **kwargs):
+        decoded[Path(path).name] += 1
+        return decode.load_audio(path, *args, **kwargs)
+
+    monkeypatch.setattr(tempo_job, "load_audio", counting)
+    summary = run_job(embed(store, "dsp", workers=1))
+    assert decoded == {"groove.wav": 1, "slow.wav": 1, "Beat 100 BPM.wav": 1}  # not hum.wav
+    assert summary.tempos_heard == 3
+    versions = store.execute("SELECT DISTINCT version FROM heard_tempos").fetchall()
+    assert versions == [(heard_tempo.VERSION,)]
+    assert _heard(store)["hum.wav"] is None
+
+
 def test_a_changed_file_is_listened_to_again(store, tmp_path):
     pack = _pack(tmp_path / "pack")
     run_job(scan(store, [str(pack)]))

@@ -55,6 +55,9 @@ SNAP = 0.0002
 SOME_ONSET_DB = 1.0
 #: bumped when what is heard changes, so that libraries listen again
 VERSION = "2"
+#: earlier versions whose "no tempo" this one hears too (version 2 only takes tempos away):
+#: a library listens again only to its loops that were heard a tempo, not to every loop
+NOTHING_STILL_HOLDS = ("1",)
 
 _POWERS = (2, 4, 8, 16, 32, 64)
 _OTHERS = (3, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15)

@@ -54,6 +54,7 @@ def hear_tempos(
 ) -> Job[int]:
     """Listen to every usable loop not listened to by this version; returns how many of
     them showed a tempo."""
+    store.carry_heard_nothing(heard_tempo.NOTHING_STILL_HOLDS, heard_tempo.VERSION)
     todo = store.samples_to_hear(heard_tempo.VERSION)
     _, away = reachable_roots(store)
     todo = [item for item in todo if not any(is_within(item[1], f) for f in away)]

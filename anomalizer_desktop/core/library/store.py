@@ -455,6 +455,18 @@ class Store(LibraryViews):
             ORDER BY s.id"""
         return [tuple(r) for r in self._db.execute(sql, (version,))]
 
+    def carry_heard_nothing(self, versions: Sequence[str], version: str) -> int:
+        """Mark the loops in which the listening `versions` heard no tempo as listened to by
+        `version` (one that hears no tempo wherever they heard none); returns how many."""
+        if not versions:
+            return 0
+        marks = ", ".join("?" * len(versions))
+        with self.transaction() as db:
+            return db.execute(
+                f"UPDATE heard_tempos SET version = ? WHERE tempo IS NULL AND version IN ({marks})",
+                (version, *versions),
+            ).rowcount
+
     def put_heard_tempo(self, sample_id: int, version: str, tempo: float | None) -> None:
         """Keep the tempo heard in a loop (None: none heard); a forgotten loop is skipped."""
         with self.transaction() as db:
