@@ -329,7 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=folder_commands.cmd_folders)
 
     p = sub.add_parser(
-        "flag", parents=[common], help="flag loops typical or unusual; notes, tags, their tempo and key"
+        "flag",
+        parents=[common],
+        help="flag loops typical or unusual; notes, tags, their tempo and key",
     )
     p.add_argument("paths", nargs="+", metavar="PATH")
     group = p.add_mutually_exclusive_group()
