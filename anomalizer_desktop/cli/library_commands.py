@@ -255,16 +255,15 @@ def cmd_flag(args: argparse.Namespace, store: Store) -> int:
     if not ids:
         return 1
     loops = list(dict.fromkeys(ids.values()))
-    copies = 0
+    # a flag, a tempo and a key are about the sound: the detector takes a flag for every copy
+    # of the file, and so does the library, as the window's T and U do (and for the files the
+    # same audio was found in, `same-audio`); notes and tags are the file's own
+    sounds = with_same_audio(store, store.ids_with_copies(loops)) if flagging or timing else []
+    copies = max(0, len(sounds) - len(loops))
     with store.transaction():
-        if args.typical or args.unusual or args.clear:
-            # a flag is about the sound: the detector takes it for every copy of the file,
-            # and so does the library, as the window's T and U do (and for the files the same
-            # audio was found in, `same-audio`)
-            flagged = with_same_audio(store, store.ids_with_copies(loops))
-            copies = len(flagged) - len(loops)
+        if flagging:
             store.set_flag(
-                flagged, "typical" if args.typical else "unusual" if args.unusual else None
+                sounds, "typical" if args.typical else "unusual" if args.unusual else None
             )
         if args.note is not None:
             store.set_note(ids.values(), args.note)
@@ -272,9 +271,6 @@ def cmd_flag(args: argparse.Namespace, store: Store) -> int:
             store.set_tags(ids.values(), args.tags)
         elif args.tag or args.untag:
             store.edit_tags(ids.values(), add=args.tag, remove=args.untag)
-        if timing:  # the sound's, as a flag is: its copies and same audio take it too
-            sounds = with_same_audio(store, store.ids_with_copies(loops))
-            copies = max(copies, len(sounds) - len(loops))
         if args.bpm is not None:  # "none": what the loop says again
             store.set_tempo(sounds, args.bpm or None)
         if args.key is not None:

@@ -459,6 +459,12 @@ def declared(
     Remembered: a window reads the whole library again after each change (0.3 s for 100,000
     loops the first time, a look-up after), and most loops declare nothing (one shared answer)."""
     says = _declared_by_the_loop(path, file_tempo, file_key, heard_tempo)
+    return with_yours(says, user_tempo, user_key)
+
+
+def with_yours(says: Declared, user_tempo: float | None, user_key: str | None) -> Declared:
+    """What a loop `says`, with the tempo and key the producer set by hand (None: none) in
+    their place, from YOURS."""
     if user_tempo is None and user_key is None:
         return says
     return Declared(

@@ -7,7 +7,6 @@ columns get a precomputed rank so that sorting any column is one numpy argsort.
 from __future__ import annotations
 
 import collections
-import math
 import os
 from dataclasses import dataclass, field
 
@@ -21,13 +20,13 @@ from anomalizer_desktop.core.library.same_audio import level_phrase
 from anomalizer_desktop.core.library.store import SampleRecord
 from anomalizer_desktop.core.library.user_tags import count_tags, stored_tags, tag_matcher
 from anomalizer_desktop.core.loop_names import (
-    YOURS,
     Declared,
     declared,
     key_rank,
     parse_query,
     wanted_keys,
     whole_bars,
+    with_yours,
     within_unusual,
 )
 
@@ -53,17 +52,10 @@ def _ranks(values: list[str]) -> np.ndarray:
     return ranks
 
 
-def _with_yours(says: Declared, tempo: float, key: str | None) -> Declared:
-    """What a loop `says`, with the tempo (NaN: none) and key (None: none) the producer set
-    by hand in their place (`loop_names.YOURS`)."""
-    if math.isnan(tempo) and key is None:
-        return says
-    return Declared(
-        says.tempo if math.isnan(tempo) else tempo,
-        says.tempo_from if math.isnan(tempo) else YOURS,
-        says.key if key is None else key,
-        says.key_from if key is None else YOURS,
-    )
+def _set_by_hand(user_tempo: np.ndarray, user_keys: list[str | None]) -> list[int]:
+    """The rows given a tempo or a key by hand (a few among many)."""
+    keyed = np.fromiter((k is not None for k in user_keys), dtype=bool, count=len(user_keys))
+    return np.flatnonzero(~np.isnan(user_tempo) | keyed).tolist()
 
 
 def _copy_groups(hashes, status) -> np.ndarray:
@@ -109,10 +101,10 @@ class LibraryData:
     added: np.ndarray
     #: what each loop's name, loop tags and sound say, without the producer's own tempo and
     #: key: what `tempo` and `keys` show again when those are taken off
-    own: list[Declared] = field(default_factory=list)
+    own: list[Declared]
     #: the tempo (NaN: none) and key (None: none) the producer set by hand
-    user_tempo: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    user_keys: list[str | None] = field(default_factory=list)
+    user_tempo: np.ndarray
+    user_keys: list[str | None]
     #: a number shared by the loops whose audio is the same though their files' bytes differ
     #: (`core.library.same_audio`; set by `with_same_audio`); -1 for a loop without such a twin
     sound_group: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -161,10 +153,8 @@ class LibraryData:
         ]
         user_tempo, user_keys = floats(columns[16]), list(columns[17])
         says = list(own)
-        for row in np.flatnonzero(~np.isnan(user_tempo)).tolist() + [
-            row for row, key in enumerate(user_keys) if key is not None
-        ]:  # the few loops given a tempo or key by hand
-            says[row] = _with_yours(own[row], float(user_tempo[row]), user_keys[row])
+        for row in _set_by_hand(user_tempo, user_keys):
+            says[row] = with_yours(own[row], columns[16][row], user_keys[row])
         # one split per path, not a basename and a dirname (each splits it): 100k paths 60 ms
         folders, names = zip(*map(os.path.split, paths), strict=True) if paths else ((), ())
 
@@ -205,23 +195,14 @@ class LibraryData:
                 self.user_tempo[row] = np.nan if value is None else float(value)
             else:
                 self.user_keys[row] = value
-            says = _with_yours(self.own[row], float(self.user_tempo[row]), self.user_keys[row])
+            tempo = None if np.isnan(self.user_tempo[row]) else float(self.user_tempo[row])
+            says = with_yours(self.own[row], tempo, self.user_keys[row])
             self.tempo[row] = np.nan if says.tempo is None else says.tempo
             self.tempo_from[row], self.keys[row] = says.tempo_from, says.key
             self.key_from[row] = says.key_from
         self.invalidate("tempo", "bars", "key")
 
     def __post_init__(self) -> None:
-        if len(self.own) != len(self.ids):  # (built by hand, as tests do)
-            self.own = [
-                Declared(None if np.isnan(t) else float(t), f, k, kf)
-                for t, f, k, kf in zip(
-                    self.tempo, self.tempo_from, self.keys, self.key_from, strict=True
-                )
-            ]
-        if len(self.user_tempo) != len(self.ids):
-            self.user_tempo = np.full(len(self.ids), np.nan)
-            self.user_keys = [None] * len(self.ids)
         if len(self.sound_group) != len(self.ids):
             self.sound_group = np.full(len(self.ids), -1, dtype=np.int64)
             self.sound_level = np.full(len(self.ids), np.nan)
