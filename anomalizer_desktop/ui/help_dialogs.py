@@ -38,6 +38,11 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
         "put a tag on the selected loops, or take it off (Loop > Tag shows each key's tag;"
         " Tag keys… sets them)",
     ),
+    (
+        "+ / -",
+        "double / halve the selected loops' tempos (drum & bass heard at 87: +); Loop > Tempo"
+        " and Key… sets them",
+    ),
     ("S", "sort by likeness to the selected loop (a column header sorts by it again)"),
     ("B", "back to the loop before, and B again returns: compare two loops, A/B"),
     (
@@ -76,8 +81,7 @@ def shortcuts_html() -> str:
         f"<table>{rows}</table><p>The keys from Space to S work in the table, on the map, "
         "the waveform and the Why unusual? panel; the Loop menu has them too. Right-click the "
         "table's header to hide or show columns; drag a header to move one. Drag rows out of "
-        "the table into your DAW. Loop &gt; Tempo and Key… sets a loop's tempo and key by hand "
-        "(a tempo heard at half time: Double the tempo). In the Folders panel a click on a "
+        "the table into your DAW. In the Folders panel a click on a "
         "folder shows its loops, "
         "Return there goes to its first loop, and Unusual sorts the folders by their share "
         "of unusual loops. On the map, Shift-drag selects loops, a double-click plays one, "

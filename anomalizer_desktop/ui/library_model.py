@@ -538,7 +538,7 @@ def _heard_tip(tempo: float, seconds: float) -> str:
         f"About {tempo:g} BPM, heard in its sound, not declared in its name, folder or loop"
         f" tags:\nit lasts {bars} bars of four at this tempo, and its hits come round with"
         f" each bar and beat.\nIt may be felt at half or double time ({tempo / 2:g} or"
-        f" {tempo * 2:g} BPM): Loop > Halve or Double the tempo makes it the one you hear."
+        f" {tempo * 2:g} BPM): Loop > Halve or Double the tempo (- or +) makes it the one you hear."
     )
 
 

@@ -35,6 +35,9 @@ ACTION_KEYS = {
     Qt.Key.Key_B: "go_back",
     Qt.Key.Key_K: "show_mixing_keys",
     Qt.Key.Key_Slash: "focus_filter",  # find, as in a browser or a mail app: Ctrl+F without Ctrl
+    Qt.Key.Key_Plus: "double_tempo",
+    Qt.Key.Key_Equal: "double_tempo",  # + without Shift on most keyboards
+    Qt.Key.Key_Minus: "halve_tempo",
 }
 #: keys that move through the table, from wherever the audition keys work
 TABLE_KEYS = {
@@ -65,8 +68,8 @@ class AuditionAndFlags:
     """Keys, playback and user data for the selected loops (mixed into MainWindow)."""
 
     def handle_key(self, event) -> bool:
-        """Space, L, T, U, 0, 1 to 9, N, G, S, B, K and the trash keys act on the selection,
-        and / goes to the filter box; True when handled."""
+        """Space, L, T, U, 0, 1 to 9, N, G, S, B, K, + and - and the trash keys act on the
+        selection, and / goes to the filter box; True when handled."""
         key = event.key()
         if is_trash_key(event):
             self.trash_selection()

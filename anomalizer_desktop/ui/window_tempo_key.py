@@ -27,14 +27,24 @@ class TempoKeyEditing:
         )
         self.act_double_tempo = action(
             "Double the tempo",
-            lambda: self.scale_tempo(2.0),
+            self.double_tempo,
+            "+",
             tip="A loop heard at half time (drum & bass at 87): its tempo doubled",
         )
         self.act_halve_tempo = action(
             "Halve the tempo",
-            lambda: self.scale_tempo(0.5),
+            self.halve_tempo,
+            "-",
             tip="A loop heard at double time: its tempo halved",
         )
+
+    def double_tempo(self) -> None:
+        """+ (or =): the selected loops' tempos doubled."""
+        self.scale_tempo(2.0)
+
+    def halve_tempo(self) -> None:
+        """-: the selected loops' tempos halved."""
+        self.scale_tempo(0.5)
 
     def _yours(self, ids: list[int]) -> tuple[list, list, list]:
         """What the loops `ids` say themselves, and the tempos and keys set for them by hand

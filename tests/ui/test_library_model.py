@@ -254,7 +254,8 @@ def test_a_tempo_heard_in_the_sound_is_shown_as_heard_never_as_declared():
     tip_text = column(m, "tempo", Qt.ItemDataRole.ToolTipRole)[1]
     assert "About 120 BPM, heard in its sound, not declared" in tip_text
     assert "it lasts 2 bars of four at this tempo" in tip_text
-    assert "(60 or 240 BPM): Loop &gt; Halve or Double the tempo makes it the one" in tip_text
+    assert "(60 or 240 BPM): Loop &gt; Halve or Double the tempo" in tip_text
+    assert "Double the tempo (- or +) makes it the one you hear" in tip_text
     muted = column(m, "tempo", Qt.ItemDataRole.ForegroundRole)
     assert muted[0] is None and muted[1].name() == colour("muted").lower()
     assert m.declared_tags(1) == "120 BPM (heard)"

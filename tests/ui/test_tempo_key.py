@@ -190,3 +190,28 @@ def test_a_tempo_set_from_the_command_line_retitles_the_loop_on_show(qtbot, wind
     window.reload()
     qtbot.waitUntil(lambda: "97 BPM" in window.waveform._title_parts[1], timeout=10_000)
     assert window.selected_ids() == [loop]
+
+
+def test_plus_and_minus_double_and_halve_the_tempo_from_the_keyboard(qtbot, window, scored_library):
+    """+ (or = unshifted) and - in the table, as Loop > Double and Halve the tempo; in the
+    filter box they stay text."""
+    library = window.model.library
+    row = next(r for r in range(len(library.ids)) if not math.isnan(library.tempo[r]))
+    loop, heard = int(library.ids[row]), float(library.tempo[row])
+    window.table.setFocus()
+    window.select_ids([loop])
+
+    def tempo() -> float:
+        return float(library.tempo[library.rows_of_ids([loop])[0][0]])
+
+    qtbot.keyClick(window.table, Qt.Key.Key_Plus, Qt.KeyboardModifier.ShiftModifier)
+    assert tempo() == round(2 * heard, 2)
+    qtbot.keyClick(window.table, Qt.Key.Key_Equal)
+    assert tempo() == round(4 * heard, 2)
+    qtbot.keyClick(window.table, Qt.Key.Key_Minus)
+    assert tempo() == round(2 * heard, 2)
+    assert window.act_double_tempo.shortcut().toString() == "+"
+    window.filter_text.setFocus()
+    qtbot.keyClicks(window.filter_text, "bpm:120-")
+    assert window.filter_text.text() == "bpm:120-"
+    assert tempo() == round(2 * heard, 2)
