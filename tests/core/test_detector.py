@@ -276,6 +276,29 @@ def test_loading_an_aspects_checkpoint_does_not_search_the_library_again(tmp_pat
     np.testing.assert_allclose(old.score(x), expected, atol=1e-9)
 
 
+def test_a_loaded_checkpoint_builds_its_neighbour_index_at_its_first_search(tmp_path):
+    """Loading a model to explain a loop (its standardisation; no pull without unusual flags)
+    builds no scikit-learn index: importing scikit-learn alone took 1.3-1.7 s of the window's
+    first "Why unusual?". Scoring builds it, to the same scores."""
+    from anomalizer_desktop.core.detector.knn import KnnDetector
+
+    x, _ = clusters()
+    groups = {"a": slice(0, 5), "b": slice(5, 16)}
+    model = run_job(AnomalyModel(ModelSpec("default")).fit(x, None, groups))
+    loaded, _ = load_checkpoint(save_checkpoint(model, tmp_path / "d.pt", EMBEDDER), EMBEDDER)
+    searchers = [
+        knn
+        for member in loaded.members
+        for knn in [member.model, *[part for _, part, _ in getattr(member.model, "parts", [])]]
+        if isinstance(knn, KnnDetector)
+    ]
+    assert len(searchers) == 3  # the whole vector's and one per group
+    assert loaded.pull_gains(x[:1]) is None
+    assert all(knn._index is None for knn in searchers)
+    np.testing.assert_allclose(loaded.score(x), model.score(x), atol=1e-9)
+    assert all(knn._index is not None for knn in searchers)
+
+
 def test_a_flagged_unusual_loop_leaves_the_knn_reference_set():
     x, _ = clusters()
     labels = np.zeros(len(x))

@@ -5,9 +5,6 @@ registry of every scikit-learn detector by name (the kNN ones live in `knn`).
 from __future__ import annotations
 
 import numpy as np
-from sklearn.decomposition import PCA
-from sklearn.ensemble import IsolationForest
-from sklearn.svm import OneClassSVM
 
 from anomalizer_desktop.core.detector.aspect_knn import AspectKnnDetector
 from anomalizer_desktop.core.detector.knn import KnnDetector
@@ -18,6 +15,8 @@ class IsolationForestDetector(SklearnDetector):
     name = "iforest"
 
     def _fit(self, z):
+        from sklearn.ensemble import IsolationForest  # (imported when used: see knn.model)
+
         self.model = IsolationForest(n_estimators=300, random_state=self.seed).fit(z)
 
     def score(self, z):
@@ -30,6 +29,8 @@ class PcaDetector(SklearnDetector):
     name = "pca"
 
     def _fit(self, z):
+        from sklearn.decomposition import PCA
+
         components = 0.9 if len(z) > 2 else None
         self.model = PCA(n_components=components, random_state=self.seed).fit(z)
 
@@ -43,6 +44,8 @@ class OneClassSvmDetector(SklearnDetector):
     name = "ocsvm"
 
     def _fit(self, z):
+        from sklearn.svm import OneClassSVM
+
         self.model = OneClassSVM(nu=0.1, gamma="scale").fit(z)
 
     def score(self, z):

@@ -9,7 +9,6 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from sklearn.neighbors import NearestNeighbors
 
 from anomalizer_desktop.core.detector.sklearn_detector import (
     SklearnDetector,
@@ -121,11 +120,24 @@ class KnnDetector(SklearnDetector):
         self.k_used = max(1, min(self.k, usable - 1))
         #: distances each row needs: k and the loop itself (skipped when it is there)
         self.wanted = min(self.k_used + 1, usable)
-        self.model = NearestNeighbors(
-            n_neighbors=min(self.k_used + 1, len(z)), algorithm=self._algorithm(z.shape[1])
-        ).fit(z)
-        self._usable_model: NearestNeighbors | None = None
+        self._index = None  # built at the first search (see `model`)
+        self._usable_model = None
         self._train32 = np.asarray(z, dtype=np.float32)
+
+    @property
+    def model(self):
+        """The Euclidean index of the training rows (scikit-learn's NearestNeighbors), built
+        at the first search: a model loaded only to explain a loop (its standardisation, its
+        pulls) then never imports scikit-learn, 1.3 s and more of the window's first "Why
+        unusual?"."""
+        if self._index is None:
+            from sklearn.neighbors import NearestNeighbors
+
+            z = self.train
+            self._index = NearestNeighbors(
+                n_neighbors=min(self.k_used + 1, len(z)), algorithm=self._algorithm(z.shape[1])
+            ).fit(z)
+        return self._index
 
     def _algorithm(self, dim: int) -> str:
         return "kd_tree" if dim <= self.TREE_MAX_DIM else "brute"
@@ -199,6 +211,8 @@ class KnnDetector(SklearnDetector):
         """Candidates among the usable training rows alone (row numbers of `train`)."""
         usable = np.flatnonzero(self.usable)
         if self._usable_model is None:
+            from sklearn.neighbors import NearestNeighbors
+
             self._usable_model = NearestNeighbors(algorithm=self._algorithm(z.shape[1]))
             self._usable_model.fit(self.train[usable])
         index = self._usable_model.kneighbors(z, n_neighbors=self._candidates(len(usable)))[1]
