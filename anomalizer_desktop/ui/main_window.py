@@ -214,6 +214,7 @@ class MainWindow(
         self.player.set_volume(self.volume.value() / 100)
         self.player.position_changed.connect(self.waveform.set_position)
         self.waveform.seek_requested.connect(self.play_from)
+        self.waveform.menu_requested.connect(self.loop_menu_at)
         self.player.decoded.connect(self._waveform_decoded)
         self.player.playing_changed.connect(
             lambda playing: self.play_button.setText("■ Stop" if playing else "▶ Play")

@@ -428,12 +428,19 @@ class AuditionAndFlags:
         self.act_trash.setEnabled(selected)
 
     def _context_menu(self, position) -> None:
+        self.loop_menu_at(self.table.viewport().mapToGlobal(position))
+
+    def loop_menu_at(self, screen_point) -> None:
+        """The selected loops' menu (the table's right-click, and the waveform's): what the
+        keys and the Loop menu do to them, and Move to Trash. None without a selection."""
+        if not self.table.selectionModel().hasSelection():
+            return
         menu = QMenu(self)
         done_to_loops = [
             act for act in self.loop_menu_actions if act not in self.loop_menu_settings
         ]
         _fill(menu, [*done_to_loops, None, self.act_trash])
-        menu.exec(self.table.viewport().mapToGlobal(position))
+        menu.exec(screen_point)
 
     def trash_selection(self) -> None:
         """Move the selected loops' files to the desktop's trash, after asking, and forget

@@ -1250,6 +1250,43 @@ def test_clicking_the_waveform_plays_the_loop_from_there(qtbot, window, monkeypa
     assert len(played) == 1
 
 
+def test_a_right_click_on_the_waveform_opens_the_loops_menu(qtbot, window):
+    """The loop's own menu (the table's), not pyqtgraph's View All / Mouse Mode / Export…."""
+    from PySide6.QtCore import QPointF, QTimer
+    from PySide6.QtWidgets import QApplication, QMenu
+
+    window.resize(1200, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    window.table.selectRow(0)
+    qtbot.waitUntil(lambda: window.waveform.duration > 0, timeout=10_000)
+    shown = []
+
+    def look_and_close(tries: int = 25):  # a menu that opens is looked at, then closed
+        menu = QApplication.activePopupWidget()
+        if isinstance(menu, QMenu):
+            shown.append(menu.actions())
+            menu.close()
+        elif tries:
+            QTimer.singleShot(20, lambda: look_and_close(tries - 1))
+
+    QTimer.singleShot(20, look_and_close)
+    assert not window.waveform.getPlotItem().menuEnabled()
+    box = window.waveform.getPlotItem().vb
+    point = window.waveform.mapFromScene(box.mapViewToScene(QPointF(1.0, 0.0)))
+    with qtbot.waitSignal(window.waveform.menu_requested, timeout=10_000):
+        qtbot.mouseClick(window.waveform.viewport(), Qt.MouseButton.RightButton, pos=point)
+    assert len(shown) == 1
+    texts = [act.text() for act in shown[0]]
+    assert "Flag unusual" in texts and "Show in folder" in texts and "Move to Trash…" in texts
+    assert all(act.isEnabled() for act in shown[0] if act.text() == "Flag unusual")
+    window.table.clearSelection()  # no loop: no menu
+    QTimer.singleShot(20, look_and_close)
+    qtbot.mouseClick(window.waveform.viewport(), Qt.MouseButton.RightButton, pos=point)
+    qtbot.wait(600)
+    assert len(shown) == 1
+
+
 def test_ctrl_z_takes_back_flags_and_notes_loop_by_loop(qtbot, window, scored_library, monkeypatch):
     """Undo writes each loop's earlier flag (or note) back to the store; redo writes the new
     one again; the Edit menu says what it would undo."""

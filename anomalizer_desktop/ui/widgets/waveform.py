@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QSizePolicy
 
@@ -99,6 +99,8 @@ def bars_text(tempo: float | None, seconds: float) -> str:
 class WaveformView(pg.PlotWidget):
     #: seconds into the shown loop where the user clicked the wave
     seek_requested = Signal(float)
+    #: a right-click, at this point of the screen: the window shows the loop's menu there
+    menu_requested = Signal(QPoint)
     #: (loop name, level) of the title line: the name gives way when both are too long
     _title_parts: tuple[str, str] = ("", "")
 
@@ -108,6 +110,9 @@ class WaveformView(pg.PlotWidget):
         self.setFixedHeight(110)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
+        # pyqtgraph's own menu (View All, axes, Mouse Mode, Plot Options, Export…) is for
+        # looking at data, not loops: a right-click asks for the loop's menu instead
+        self.getPlotItem().setMenuEnabled(False)
         self.getPlotItem().hideAxis("left")
         self.getPlotItem().setLabel("bottom", "seconds")
         self.getPlotItem().getAxis("bottom").enableAutoSIPrefix(False)
@@ -234,6 +239,10 @@ class WaveformView(pg.PlotWidget):
         return float(np.clip(box.mapSceneToView(scene_pos).x(), 0.0, self.duration))
 
     def _clicked(self, event) -> None:
+        if event.button() == Qt.MouseButton.RightButton:
+            event.accept()
+            self.menu_requested.emit(event.screenPos().toPoint())
+            return
         if event.button() != Qt.MouseButton.LeftButton:
             return
         seconds = self.seconds_at(event.scenePos())
