@@ -401,3 +401,18 @@ def test_a_narrow_map_gives_its_colour_bar_s_room_to_the_loops(view, qtbot):
     view.resize(CAPTION_MIN_WIDTH + 20, 400)  # wide again: the bar is back, once
     qtbot.waitUntil(view.colorbar_shown)
     assert view.view.getItem(0, 1) is view.colorbar
+
+
+def test_a_right_click_on_the_colour_bar_offers_no_other_colours(view, qtbot):
+    """pyqtgraph's colour-map menu ("None", "cet (local)"...) would have recoloured the map
+    away from the table's Unusual % colours."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    view.show()
+    qtbot.waitExposed(view)
+    bar = view.colorbar.sceneBoundingRect().center()
+    at = view.view.mapFromScene(bar)
+    qtbot.mouseClick(view.view.viewport(), Qt.MouseButton.RightButton, pos=at)
+    qtbot.wait(100)
+    assert QApplication.activePopupWidget() is None

@@ -237,6 +237,9 @@ class ScatterMap(QWidget):
             width=14,
             interactive=False,
             label="unusualness %",
+            # its right-click offered pyqtgraph's colour maps ("None", "cet (local)"...): the
+            # colours are the table's Unusual % colours, not the producer's to change here
+            colorMapMenu=False,
         )
         self.view.addItem(self.colorbar, row=0, col=1)
         self.caption = QLabel("The map shows embedded loops; embed the library to fill it.")
