@@ -16,6 +16,7 @@ from anomalizer_desktop.core.library.scanner import (
     is_within,
     reachable_roots,
 )
+from anomalizer_desktop.core.library.store import StoreError
 from anomalizer_desktop.core.paths import demo_folder
 from anomalizer_desktop.core.text import quantity, took
 from anomalizer_desktop.ui import jobs, plain_text
@@ -265,11 +266,21 @@ class LibraryJobs:
             "its file turns up in a scanned folder.",
         ):
             return 0
-        forgotten = self.store.forget_missing()
+        try:
+            forgotten = self.store.forget_missing()
+        except StoreError as error:
+            self._not_changed(error)
+            return 0
         self.undo_stack.clear()  # the undo history may name loops that are gone now
         self.statusBar().showMessage(f"Forgot {quantity(forgotten, 'missing loop')}.", 8000)
         self.reload()
         return forgotten
+
+    def _not_changed(self, error: StoreError) -> None:
+        """The library refused a change (a full disk, a drive gone, a read-only file, another
+        program holding its lock): nothing of it was kept, and the user is told so (it went
+        to the console alone, and Forget or Remove seemed to do nothing)."""
+        plain_text.warn(self, "The library was not changed", str(error))
 
     def remove_folder(self, chosen: str | None = None) -> int:
         """Take a folder the user added out of the library, after a question that says what
@@ -308,7 +319,11 @@ class LibraryJobs:
             "their flags, notes and tags.",
         ):
             return 0
-        removed = self.store.remove_root(root_id)
+        try:
+            removed = self.store.remove_root(root_id)
+        except StoreError as error:
+            self._not_changed(error)
+            return 0
         self.folder_watch.forget(folder)
         self.undo_stack.clear()  # the undo history may name loops that are gone now
         self.statusBar().showMessage(f"Removed {folder}: {quantity(removed, 'loop')}.", 8000)

@@ -1028,6 +1028,32 @@ def test_vectors_from_an_older_dsp_version_offer_new_embeddings_then_train(qtbot
         ]
 
 
+def test_forget_and_remove_folder_the_library_refuses_say_so(
+    qtbot, window, scored_library, monkeypatch
+):
+    """A full disk, a read-only file or a lock held elsewhere: a dialog says nothing was
+    changed (the error went to the console alone), and the loops are all still there."""
+    from anomalizer_desktop.ui import plain_text
+
+    path, root = scored_library
+    (root / "tone_a.wav").unlink()
+    window.rescan()
+    qtbot.waitUntil(lambda: window.store.counts_by_status()["missing"] == 1, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running() and not window._chain, timeout=60_000)
+    warnings = []
+    monkeypatch.setattr(plain_text, "warn", lambda *args: warnings.append(args[1:3]))
+    monkeypatch.setattr(plain_text, "confirm", lambda *args: True)
+    window.store.execute("PRAGMA query_only = ON")  # from now on the file refuses writes
+    assert window.forget_missing() == 0
+    assert window.remove_folder(str(root)) == 0
+    assert [title for title, _ in warnings] == ["The library was not changed"] * 2
+    assert all("cannot write to the library" in text for _, text in warnings)
+    window.store.execute("PRAGMA query_only = OFF")
+    with Store(path) as other:
+        assert other.counts_by_status()["missing"] == 1 and other.roots() != []
+    assert window.model.rowCount() == 17
+
+
 def test_forget_missing_asks_first_and_keeps_everything_on_cancel(
     qtbot, window, scored_library, monkeypatch
 ):
