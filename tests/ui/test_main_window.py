@@ -1028,6 +1028,14 @@ def test_vectors_from_an_older_dsp_version_offer_new_embeddings_then_train(qtbot
         ]
 
 
+def _one_loop_gone(qtbot, window, root) -> None:
+    """tone_a.wav deleted from disk and the library rescanned: one loop missing."""
+    (root / "tone_a.wav").unlink()
+    window.rescan()
+    qtbot.waitUntil(lambda: window.store.counts_by_status()["missing"] == 1, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running() and not window._chain, timeout=60_000)
+
+
 def test_forget_and_remove_folder_the_library_refuses_say_so(
     qtbot, window, scored_library, monkeypatch
 ):
@@ -1036,10 +1044,7 @@ def test_forget_and_remove_folder_the_library_refuses_say_so(
     from anomalizer_desktop.ui import plain_text
 
     path, root = scored_library
-    (root / "tone_a.wav").unlink()
-    window.rescan()
-    qtbot.waitUntil(lambda: window.store.counts_by_status()["missing"] == 1, timeout=30_000)
-    qtbot.waitUntil(lambda: not window.runner.any_running() and not window._chain, timeout=60_000)
+    _one_loop_gone(qtbot, window, root)
     warnings = []
     monkeypatch.setattr(plain_text, "warn", lambda *args: warnings.append(args[1:3]))
     monkeypatch.setattr(plain_text, "confirm", lambda *args: True)
@@ -1060,10 +1065,7 @@ def test_forget_missing_asks_first_and_keeps_everything_on_cancel(
     from anomalizer_desktop.ui import plain_text
 
     _, root = scored_library
-    (root / "tone_a.wav").unlink()
-    window.rescan()
-    qtbot.waitUntil(lambda: window.store.counts_by_status()["missing"] == 1, timeout=30_000)
-    qtbot.waitUntil(lambda: not window.runner.any_running() and not window._chain, timeout=60_000)
+    _one_loop_gone(qtbot, window, root)
     asked = []
 
     def answer(button):
