@@ -400,7 +400,7 @@ class LibraryJobs:
             jobs.train_job(spec, self.embedder_name(), use_flags=with_flags),
             lambda result: self.statusBar().showMessage(
                 f"Trained on {result.loops_text()} in {took(result.seconds)}:"
-                f" {result.unusual} above the unusual cut.",
+                f" {result.unusual} above the unusual cut{result.changes_text()}.",
                 10_000,
             ),
         )

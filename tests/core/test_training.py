@@ -13,7 +13,14 @@ import torch
 
 from anomalizer_desktop.cli import main
 from anomalizer_desktop.core.detector.model import ModelSpec
-from anomalizer_desktop.core.detector.training import TrainError, flag_labels, score, train
+from anomalizer_desktop.core.detector.training import (
+    TrainError,
+    TrainResult,
+    flag_labels,
+    score,
+    train,
+    unusual_changes,
+)
 from anomalizer_desktop.core.embedding.job import embed
 from anomalizer_desktop.core.jobs import run_job
 from anomalizer_desktop.core.library.scanner import scan
@@ -47,6 +54,46 @@ def test_train_stores_a_run_scores_and_a_checkpoint(embedded, tmp_path):
     run = embedded.execute("SELECT detector, embedder, seed, threshold FROM runs").fetchone()
     assert run[:3] == ("knn", "dsp", 0)
     assert run[3] == pytest.approx(result.threshold)
+
+
+def test_a_retrain_says_how_many_loops_crossed_the_unusual_cut(embedded, tmp_path):
+    """The first run says nothing of changes; the same run again, "the same loops as
+    before"; a run that moves loops over or under the cut counts them (from the runs'
+    stored scores)."""
+    models = tmp_path / "models"
+    first = run_job(train(embedded, ModelSpec("knn"), "dsp", models))
+    assert (first.newly_unusual, first.no_longer_unusual) == (None, None)
+    assert first.summary().endswith(f"({first.threshold:.4g})")
+    again = run_job(train(embedded, ModelSpec("knn"), "dsp", models))
+    assert (again.newly_unusual, again.no_longer_unusual) == (0, 0)
+    assert again.summary().endswith("(the same loops as before)")
+
+    # as if the last run had judged two loops the other way: a drum loop above its cut, the
+    # odd tone below it (this run puts them back)
+    names = {Path(r.path).name: r.id for r in embedded.list_samples()}
+    with embedded.transaction() as db:
+        for name, shift in (("drums_03.wav", 100.0), ("odd_tone.wav", -100.0)):
+            db.execute(
+                "UPDATE scores SET score = ? WHERE run_id = ? AND sample_id = ?",
+                (again.threshold + shift, again.run_id, names[name]),
+            )
+    third = run_job(train(embedded, ModelSpec("knn"), "dsp", models))
+    assert (third.newly_unusual, third.no_longer_unusual) == (1, 1)
+    assert third.summary().endswith("(1 of them new; 1 fell below it)")
+
+
+def test_unusual_changes_count_only_loops_both_runs_scored():
+    before = (np.array([1, 2, 3, 4]), np.array([True, True, False, False]))
+    ids = np.array([1, 2, 3, 4, 5])
+    now = np.array([True, False, True, False, True])  # 5 is new to the library
+    assert unusual_changes(before, ids, now) == (1, 1)
+    assert unusual_changes(None, ids, now) == (None, None)
+    result = TrainResult(1, "knn", "dsp", 5, 5, 3, 1.0, "m.pt", 0.5, newly_unusual=6)
+    assert result.changes_text() == ""  # (half known: nothing said)
+    result.no_longer_unusual = 4
+    assert result.changes_text() == " (6 of them new; 4 fell below it)"
+    result.newly_unusual = 0
+    assert result.changes_text() == " (4 fell below it)"
 
 
 @pytest.mark.parametrize("trouble", ["a file named like its folder", "a full disk"])

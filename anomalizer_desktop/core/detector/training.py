@@ -66,6 +66,10 @@ class TrainResult:
     #: whether the fit started from the last fit's neighbour candidates (the same vectors,
     #: other flags: `neighbour_lists`) instead of searching
     search_reused: bool = False
+    #: loops above this run's cut that were not above the last run's, and loops above the
+    #: last run's cut that are not above this one's (both scored by each); None on the first
+    newly_unusual: int | None = None
+    no_longer_unusual: int | None = None
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -77,6 +81,21 @@ class TrainResult:
             text += f" ({quantity(self.distinct, 'distinct sound')})"
         return text
 
+    def changes_text(self) -> str:
+        """What the run changed, after "N above the unusual cut": " (6 of them new; 4 fell
+        below it)", " (the same loops as before)", or "" on a first training. A retrain with
+        flags said only how many were above the cut, not whether the flags moved any."""
+        if self.newly_unusual is None or self.no_longer_unusual is None:
+            return ""
+        if not self.newly_unusual and not self.no_longer_unusual:
+            return " (the same loops as before)"
+        parts = []
+        if self.newly_unusual:
+            parts.append(f"{self.newly_unusual} of them new")
+        if self.no_longer_unusual:
+            parts.append(f"{self.no_longer_unusual} fell below it")
+        return f" ({'; '.join(parts)})"
+
     def summary(self) -> str:
         """What `train` and `start` say of the run: "run 2: default (dsp) on 157 loops in
         0.1 s; 16 above the unusual cut (1.77)", with "(from the last training's neighbour
@@ -85,7 +104,7 @@ class TrainResult:
         return (
             f"run {self.run_id}: {self.detector} ({self.embedder}) on {self.loops_text()} in "
             f"{self.seconds:.1f} s{reused}; {self.unusual} above the unusual cut"
-            f" ({self.threshold:.4g})"
+            f" ({self.threshold:.4g}){self.changes_text()}"
         )
 
 
@@ -130,6 +149,7 @@ def train(
     earlier = functools.partial(NeighbourLists.load, lists_file)
     yield from model.fit(x, labels, described.groups, cancel, earlier)
     scores = model.fit_scores
+    before = unusual_in_latest_run(store)
     models_dir = Path(os.path.abspath(models_dir)) if models_dir else detectors_folder(store.path)
     created_at = time.time()
     with store.transaction() as db:
@@ -164,6 +184,7 @@ def train(
         _write_scores(store, run_id, ids, scores, model.percentile(scores))
     retire_old_runs(store)
     _keep_neighbour_lists(model, lists_file)
+    newly, no_longer = unusual_changes(before, ids, scores > model.threshold)
     return TrainResult(
         run_id=run_id,
         detector=spec.detector,
@@ -176,7 +197,37 @@ def train(
         checkpoint=str(checkpoint),
         seconds=round(time.monotonic() - started, 2),
         search_reused=model.reused > 0,
+        newly_unusual=newly,
+        no_longer_unusual=no_longer,
     )
+
+
+def unusual_in_latest_run(store: Store) -> tuple[np.ndarray, np.ndarray] | None:
+    """The loops the latest run scored (ids) and whether each was above its unusual cut; None
+    before any run."""
+    row = store.execute("SELECT id, threshold FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    if row is None or row[1] is None:
+        return None
+    scored = store.execute(
+        "SELECT sample_id, score FROM scores WHERE run_id = ? AND score IS NOT NULL", (row[0],)
+    ).fetchall()
+    ids = np.array([i for i, _ in scored], dtype=np.int64)
+    return ids, np.array([s for _, s in scored], dtype=np.float64) > float(row[1])
+
+
+def unusual_changes(
+    before: tuple[np.ndarray, np.ndarray] | None, ids: np.ndarray, unusual: np.ndarray
+) -> tuple[int | None, int | None]:
+    """How many loops scored by both runs became unusual, and how many stopped being (None,
+    None without an earlier run). Loops new to the library are neither: nothing was said of
+    them before."""
+    if before is None:
+        return None, None
+    before_ids, before_unusual = before
+    ids = np.asarray(ids, dtype=np.int64)
+    both = np.isin(ids, before_ids)
+    was = np.isin(ids, before_ids[before_unusual])
+    return int((both & unusual & ~was).sum()), int((both & ~unusual & was).sum())
 
 
 def _keep_neighbour_lists(model: AnomalyModel, path: Path) -> None:
