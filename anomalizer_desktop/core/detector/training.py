@@ -99,7 +99,8 @@ class TrainResult:
     def summary(self) -> str:
         """What `train` and `start` say of the run: "run 2: default (dsp) on 157 loops in
         0.1 s; 16 above the unusual cut (1.77)", with "(from the last training's neighbour
-        search)" after the time when only the flags had changed: why it took seconds."""
+        search)" after the time when only the flags had changed: why it took seconds, and
+        after an earlier run, how many loops crossed the cut (`changes_text`)."""
         reused = " (from the last training's neighbour search)" if self.search_reused else ""
         return (
             f"run {self.run_id}: {self.detector} ({self.embedder}) on {self.loops_text()} in "
