@@ -46,7 +46,7 @@ KNOWN = {
             "music_audioset_epoch_15_esc_90.14.pt",
             "HTSAT-base",
             2350,
-            "music; the paper's checkpoint (use --output features for 1024-d)",
+            "music; the paper's checkpoint (1024-d: `embed --output features`)",
         ),
         KnownCheckpoint(
             "music_speech_audioset_epoch_15_esc_89.98.pt", "HTSAT-base", 2350, "music and speech"
