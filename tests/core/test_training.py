@@ -347,6 +347,33 @@ def test_explain_names_the_flagged_loop_a_loop_sounds_like(embedded, drums_with_
     assert drum.like_flagged == [] and "flagged" not in drum.summary
 
 
+def test_a_loop_far_from_every_flagged_loop_is_explained_without_a_neighbour_search(
+    embedded, drums_with_odd_ones
+):
+    """Only a flagged loop among a loop's nearest can be named, so a loop with none near
+    works out no pull: the model's neighbour index (and scikit-learn) waits until one does."""
+    from anomalizer_desktop.core.analysis.explain import explain
+    from anomalizer_desktop.core.analysis.loop_space import cached_library_space, new_generation
+    from anomalizer_desktop.core.detector.knn import KnnDetector
+
+    records = {Path(r.path).name: r for r in embedded.list_samples()}
+    embedded.set_flag([records["odd_tone.wav"].id], "unusual")
+    run_job(train(embedded, ModelSpec("default"), "dsp"))
+    generation = new_generation()
+    drum = explain(embedded, str(drums_with_odd_ones / "drums_03.wav"), generation=generation)
+    assert drum.like_flagged == []
+    model = cached_library_space(embedded, "dsp", generation).model
+    searcher = next(
+        m.model
+        for m in model.members
+        if isinstance(m.model, KnnDetector) and m.model.metric == "manhattan"
+    )
+    assert searcher._index is None
+    twin = explain(embedded, str(drums_with_odd_ones / "odd_tone_2.wav"), generation=generation)
+    assert [Path(f["path"]).name for f in twin.like_flagged] == ["odd_tone.wav"]
+    assert searcher._index is not None
+
+
 def test_a_flag_that_lifts_a_loop_is_named_only_among_its_nearest_loops():
     """A pull reaches far in a small varied library; "sounds like" needs the flagged loop to be
     among the loop's NAMED_AMONG nearest."""

@@ -92,11 +92,17 @@ def _like_flagged(
     loops (`distances`: L1 from this loop to every row of `z`). An anchor is matched to the
     loop flagged unusual that has its vector: a library can hold the same file twice (one
     pack copied into another), and its unflagged copy is not the loop the user flagged."""
+    others = np.delete(distances, row)
+    near_flag = any(
+        flag == "unusual" and i != row and (others < distances[i]).sum() < NAMED_AMONG
+        for i, flag in enumerate(flags)
+    )
+    if not near_flag:  # none could be named: no pull worked out (its neighbour search is
+        return []  # the first "Why unusual?"'s scikit-learn import, 1.3 s and more)
     gains = model.pull_gains(vector[None, :]) if model is not None else None
     if gains is None:
         return []
     gains = gains[0]
-    others = np.delete(distances, row)
     found = []
     for anchor in np.argsort(-gains):
         if gains[anchor] < NAMED_GAIN:
