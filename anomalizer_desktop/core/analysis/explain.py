@@ -84,7 +84,7 @@ def _like_flagged(
     z: np.ndarray,
     row: int,
     paths: list[str],
-    flags: list[str | None],
+    flags,
     distances: np.ndarray,
 ) -> list[dict]:
     """Loops flagged unusual at training time that this loop sounds like, strongest pull
@@ -93,9 +93,9 @@ def _like_flagged(
     loop flagged unusual that has its vector: a library can hold the same file twice (one
     pack copied into another), and its unflagged copy is not the loop the user flagged."""
     others = np.delete(distances, row)
+    flagged = np.flatnonzero(np.asarray(flags, dtype=object) == "unusual")
     near_flag = any(
-        flag == "unusual" and i != row and (others < distances[i]).sum() < NAMED_AMONG
-        for i, flag in enumerate(flags)
+        i != row and (others < distances[i]).sum() < NAMED_AMONG for i in flagged.tolist()
     )
     if not near_flag:  # none could be named: no pull worked out (its neighbour search is
         return []  # the first "Why unusual?"'s scikit-learn import, 1.3 s and more)
@@ -196,7 +196,7 @@ def explain(
         z,
         row,
         loops.paths,
-        loops.flags,
+        flags,  # (the object array made above: a list of 100,000 flags took 5 ms to scan)
         distances,
     )
     return Explanation(

@@ -206,14 +206,14 @@ def train(
 def unusual_in_latest_run(store: Store) -> tuple[np.ndarray, np.ndarray] | None:
     """The loops the latest run scored (ids) and whether each was above its unusual cut; None
     before any run."""
-    row = store.execute("SELECT id, threshold FROM runs ORDER BY id DESC LIMIT 1").fetchone()
-    if row is None or row[1] is None:
+    run_id, cut = store.latest_run_id(), store.unusual_cut()
+    if run_id is None or cut is None:
         return None
     scored = store.execute(
-        "SELECT sample_id, score FROM scores WHERE run_id = ? AND score IS NOT NULL", (row[0],)
+        "SELECT sample_id, score FROM scores WHERE run_id = ? AND score IS NOT NULL", (run_id,)
     ).fetchall()
     ids = np.array([i for i, _ in scored], dtype=np.int64)
-    return ids, np.array([s for _, s in scored], dtype=np.float64) > float(row[1])
+    return ids, np.array([s for _, s in scored], dtype=np.float64) > cut
 
 
 def unusual_changes(
