@@ -35,6 +35,7 @@ from anomalizer_desktop.core.detector.spec import SVDD_ENSEMBLE
 from anomalizer_desktop.core.embedding.base import available_embedders
 from anomalizer_desktop.core.errors import AnomalizerError, os_error_text
 from anomalizer_desktop.core.export import FORMATS
+from anomalizer_desktop.core.import_lock import serialize_imports
 from anomalizer_desktop.core.library.folder_tree import SORTS, folder_paths
 from anomalizer_desktop.core.library.scanner import resolve_roots
 from anomalizer_desktop.core.library.schema import is_damage
@@ -670,6 +671,7 @@ def _say_how_to_repair(library: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     limit_malloc_arenas()  # before the reader threads of a scan start (core.malloc_arenas)
+    serialize_imports()  # the threads of a job import as they go (core.import_lock)
     with signals_unwind():
         return _run(args)
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from anomalizer_desktop.core.gc_freeze import freeze_after_imports
+from anomalizer_desktop.core.import_lock import serialize_imports
 from anomalizer_desktop.core.job_failure import job_failure
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress, run_job, throttled
 from anomalizer_desktop.core.library.store import LibraryDamagedError, Store
@@ -86,6 +87,7 @@ class JobHandle(QObject):
         self.thread.finished.connect(self.done)
 
     def start(self) -> None:
+        serialize_imports()  # another job may be importing too (core.import_lock)
         self.thread.start()
 
     def cancel(self) -> None:

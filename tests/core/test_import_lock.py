@@ -1,0 +1,70 @@
+"""Two threads importing parts of one package at once both get whole modules."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+# A package shaped like scipy.spatial: its __init__ imports a module that imports a sibling,
+# and the sibling imports the package. One thread imports the package while another imports
+# the sibling directly; the sleep makes the second start the sibling first, every time.
+PACKAGE = {
+    "__init__.py": "import time\ntime.sleep(0.5)\nfrom .slerp import f\n",
+    "slerp.py": "from ringpkg.distance import euclidean\nf = euclidean\n",
+    "distance.py": "import ringpkg\neuclidean = 1\n",
+}
+
+RACE = textwrap.dedent(
+    """
+    import sys, threading, time
+    if sys.argv[1] == "locked":
+        from anomalizer_desktop.core.import_lock import serialize_imports
+        assert serialize_imports() and not serialize_imports()  # once only
+    errors = []
+    def load(name):
+        try:
+            __import__(name)
+        except Exception as error:  # the half-made module's ImportError, and what follows
+            errors.append(f"{type(error).__name__}: {error}")
+    package = threading.Thread(target=load, args=("ringpkg",))
+    package.start()
+    time.sleep(0.1)
+    load("ringpkg.distance")
+    package.join()
+    if errors:
+        print(repr(errors))
+    else:
+        import ringpkg.distance
+        print(repr(errors), ringpkg.f, ringpkg.distance.euclidean)
+    """
+)
+
+
+def _race(tmp_path, mode: str) -> str:
+    folder = tmp_path / "ringpkg"
+    folder.mkdir(exist_ok=True)
+    for name, text in PACKAGE.items():
+        (folder / name).write_text(text)
+    done = subprocess.run(
+        [sys.executable, "-c", RACE, mode],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_serialized_imports_give_both_threads_whole_modules(tmp_path):
+    assert _race(tmp_path, "locked") == "[] 1 1"
+
+
+def test_without_it_python_hands_one_thread_a_half_made_module(tmp_path):
+    """The failure the lock prevents (CPython gh-83065), shown on the same package."""
+    errors = _race(tmp_path, "plain")
+    half_made = (
+        "cannot import name 'euclidean' from partially initialized module 'ringpkg.distance'"
+    )
+    assert half_made in errors
