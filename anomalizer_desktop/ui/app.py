@@ -118,9 +118,15 @@ def row_named(names: list[str], wanted: str) -> tuple[int | None, str]:
 
 
 def _screenshot(app, window, path: Path, select: str | None) -> int:
-    """Wait for the library to load, select a loop, let the explanation arrive, grab, exit."""
-    from PySide6.QtCore import QElapsedTimer
+    """Wait for the library to load, select a loop, let the explanation arrive, grab, exit.
+    A dialog that comes up meanwhile (a job failed) is closed and told on stderr, and the exit
+    status is 1: nobody is there to answer it, and it held the screenshot forever."""
+    from PySide6.QtCore import QElapsedTimer, QTimer
 
+    dialogs: list[str] = []
+    watchdog = QTimer()
+    watchdog.timeout.connect(lambda: _close_dialog(app, dialogs))
+    watchdog.start(100)
     window.resize(1600, 960)
     window.show()
     clock = QElapsedTimer()
@@ -140,11 +146,23 @@ def _screenshot(app, window, path: Path, select: str | None) -> int:
         app.processEvents()
         if clock.elapsed() > 30_000:
             break
+    watchdog.stop()
     path.parent.mkdir(parents=True, exist_ok=True)
     ok = window.grab().save(str(path))
     window.close()
     print(f"saved {path}" if ok else f"could not save {path}", file=sys.stderr)
-    return 0 if ok else 1
+    for text in dialogs:
+        print(f"a dialog came up and was closed: {text}", file=sys.stderr)
+    return 0 if ok and not dialogs else 1
+
+
+def _close_dialog(app, dialogs: list[str]) -> None:
+    """Close the modal dialog up now, if any, keeping its text."""
+    dialog = app.activeModalWidget()
+    if dialog is not None:
+        text = getattr(dialog, "text", None)
+        dialogs.append(text() if callable(text) else dialog.windowTitle())
+        dialog.reject()
 
 
 if __name__ == "__main__":

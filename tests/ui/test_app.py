@@ -38,6 +38,22 @@ def test_screenshot_saves_the_window_with_the_named_loop(scored_library, tmp_pat
     assert (image.width(), image.height()) == (1600, 960)
 
 
+def test_a_dialog_during_a_screenshot_is_closed_and_told_not_waited_for(window, tmp_path, capsys):
+    """A job that failed while `--screenshot` waited put up a warning nobody could answer:
+    the screenshot hung until its caller killed it."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from anomalizer_desktop.ui import plain_text
+    from anomalizer_desktop.ui.app import _screenshot
+
+    QTimer.singleShot(0, lambda: plain_text.warn(window, "anomalizer", "the reload failed"))
+    out = tmp_path / "shot.png"
+    assert _screenshot(QApplication.instance(), window, out, None) == 1
+    assert "a dialog came up and was closed: the reload failed" in capsys.readouterr().err
+    assert QImage(str(out)).width() == 1600  # saved all the same
+
+
 def test_the_window_module_loads_no_model_or_dsp_code():
     """The window appears before torch, scikit-learn or the DSP code load: they take seconds
     and belong to the jobs that need them (they run in worker threads)."""
