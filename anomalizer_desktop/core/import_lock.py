@@ -21,6 +21,16 @@ import threading
 
 _LOCK = threading.RLock()
 
+#: the wrapper, compiled as if it were part of importlib: a warning a module gives as it
+#: loads names the code that imported it (`stacklevel`), and warnings and tracebacks skip
+#: importlib's own frames but would count this one ("'aifc' is deprecated" was laid at this
+#: module's door, not at audioread's, which imports aifc)
+_WRAPPER = """
+def find_and_load(name, import_):
+    with lock:
+        return original(name, import_)
+"""
+
 
 def serialize_imports() -> bool:
     """Make each module load hold one process-wide lock (True when this call installed it).
@@ -28,11 +38,9 @@ def serialize_imports() -> bool:
     original = bootstrap._find_and_load
     if getattr(original, "serialized", False):
         return False
-
-    def find_and_load(name, import_):
-        with _LOCK:
-            return original(name, import_)
-
+    scope = {"lock": _LOCK, "original": original}
+    exec(compile(_WRAPPER, "<frozen importlib._bootstrap>", "exec"), scope)
+    find_and_load = scope["find_and_load"]
     find_and_load.serialized = True
     bootstrap._find_and_load = find_and_load
     return True

@@ -68,3 +68,25 @@ def test_without_it_python_hands_one_thread_a_half_made_module(tmp_path):
         "cannot import name 'euclidean' from partially initialized module 'ringpkg.distance'"
     )
     assert half_made in errors
+
+
+def test_a_warning_a_module_gives_as_it_loads_still_names_its_importer(tmp_path):
+    """`stacklevel` counts the importer's frame, as without the lock: the warnings a library
+    gives on import (audioread's "'aifc' is deprecated") are laid at its door, not at ours."""
+    (tmp_path / "old_api.py").write_text(
+        "import warnings\nwarnings.warn('old', DeprecationWarning, stacklevel=2)\n"
+    )
+    (tmp_path / "user_of_it.py").write_text("import old_api\n")
+    code = (
+        "import warnings\n"
+        "from anomalizer_desktop.core.import_lock import serialize_imports\n"
+        "serialize_imports()\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    import user_of_it\n"
+        "print(*[w.filename.rsplit('/', 1)[-1] for w in caught])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.strip() == "user_of_it.py", done.stderr
