@@ -50,6 +50,7 @@ from anomalizer_desktop.core.library.store import (
 from anomalizer_desktop.core.library.user_tags import parse_tags
 from anomalizer_desktop.core.library.views import UNFLAGGED
 from anomalizer_desktop.core.loop_names import (
+    CROSSINGS,
     MIXES,
     added_since,
     bars_range,
@@ -206,7 +207,8 @@ def _add_loop_filters(p: argparse.ArgumentParser) -> None:
     loop tags; the table's BPM and Key); --bars: only those that last that many whole bars at
     the tempo they declare; --added: only those a scan found since then (the table's Added);
     --tag: only those the producer tagged so; --unusual-percent: only those whose Unusual % is
-    at least that, or within a range; --folder: only those in a folder (a pack)."""
+    at least that, or within a range; --crossed: only those the latest training moved across
+    the unusual cut; --folder: only those in a folder (a pack)."""
     p.add_argument(
         "--bpm",
         type=_tempo_range,
@@ -236,6 +238,12 @@ def _add_loop_filters(p: argparse.ArgumentParser) -> None:
         type=_unusual_range,
         metavar="PERCENT",
         help="only loops whose Unusual %% is at least this (90), or within a range (50-80)",
+    )
+    p.add_argument(
+        "--crossed",
+        choices=CROSSINGS,
+        help="only loops the latest training moved above the unusual cut (new) or below it"
+        " (fell), the training before having had them the other side",
     )
     p.add_argument(
         "--folder",

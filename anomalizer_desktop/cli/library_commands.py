@@ -191,6 +191,9 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
     if args.unusual_percent is not None:
         kept = within_unusual([r.percentile for r, _ in found], args.unusual_percent)
         found = [pair for pair, keep in zip(found, kept, strict=True) if keep]
+    if args.crossed is not None:
+        moved = store.crossed_the_cut(args.crossed)
+        found = [(r, d) for r, d in found if r.id in moved]
     if args.folder is not None:
         found = [(r, d) for r, d in found if in_any_folder(r.path, args.folder)]
         if not found and not any(in_any_folder(r.path, args.folder) for r in records):
@@ -436,6 +439,7 @@ def _export_criteria(args: argparse.Namespace) -> dict:
         "bars": args.bars,
         "added": args.added,
         "unusual": args.unusual_percent,
+        "crossed": args.crossed,
         "folder": args.folder,
         "key": args.key,
         "keep_copies": args.keep_copies,

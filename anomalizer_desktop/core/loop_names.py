@@ -214,7 +214,9 @@ class TagQuery:
     "bars:2-4" (loops that last that many whole bars at the tempo they declare), and
     "added:today", "added:3d", "added:12h" or "added:2w" (loops a scan first found since then;
     `added` is that moment, in seconds since the epoch), and "unusual:90" or "unusual:50-80"
-    (the loops whose Unusual % is at least 90, or between 50 and 80). A term that reads as no
+    (the loops whose Unusual % is at least 90, or between 50 and 80), and "unusual:new" or
+    "unusual:fell" (`crossed`: the loops the latest training put above the unusual cut, or
+    below it, when the training before had them the other side). A term that reads as no
     tempo or key stays in `text`, so it finds nothing rather than everything."""
 
     text: str
@@ -224,6 +226,7 @@ class TagQuery:
     bars: tuple[float, float] | None = None
     added: float | None = None
     unusual: tuple[float, float] | None = None
+    crossed: str | None = None
 
 
 #: a tempo or a range of tempos as people type them: "120", "118-122"
@@ -234,6 +237,9 @@ _TAG_TERM = re.compile(r'(?i)(?<!\S)tag:(?:"([^"]*)"?|([^\s,"]+))(?!\S)')
 _BARS_TERM = re.compile(r"(?i)(?<!\S)bars:(\d+)(?:-(\d+))?(?!\S)")
 _ADDED_TERM = re.compile(r"(?i)(?<!\S)added:(today|\d+[hdw])(?!\S)")
 _UNUSUAL_TERM = re.compile(r"(?i)(?<!\S)unusual:(\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?)(?!\S)")
+#: which way "unusual:" asks for the loops the latest training moved across the unusual cut
+CROSSINGS = ("new", "fell")
+_CROSSED_TERM = re.compile(r"(?i)(?<!\S)unusual:(new|fell)(?!\S)")
 #: seconds in each unit `added:` takes
 _ADDED_UNITS = {"h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -272,7 +278,12 @@ def parse_query(text: str, now: float | None = None) -> TagQuery:
         with contextlib.suppress(ValueError):  # over 100: stays text, and finds nothing
             unusual = unusual_range(match[1])
             text = text[: match.start()] + text[match.end() :]
-    return TagQuery(" ".join(text.split()), tempo, key, tag, bars, added, unusual)
+    crossed = None
+    match = _CROSSED_TERM.search(text)
+    if match:
+        crossed = match[1].lower()
+        text = text[: match.start()] + text[match.end() :]
+    return TagQuery(" ".join(text.split()), tempo, key, tag, bars, added, unusual, crossed)
 
 
 def within_unusual(percentiles, span: tuple[float, float]) -> np.ndarray:

@@ -39,6 +39,7 @@ def load_snapshot(store: Store, embedder: str = "dsp", map_kind: str = "pca") ->
     from anomalizer_desktop.core.library.same_audio import same_audio_members
 
     library = LibraryData.from_rows(store.table_rows()).with_same_audio(same_audio_members(store))
+    library.with_crossings(*store.unusual_crossings())
     problems = [(p, e) for p, e in zip(library.paths, library.errors, strict=True) if e]
     projection = library_map(store, embedder, map_kind)
     folders = FolderTree(

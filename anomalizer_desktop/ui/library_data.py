@@ -110,6 +110,9 @@ class LibraryData:
     sound_group: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     #: each such loop's level relative to its group's first file, dB (NaN for the others)
     sound_level: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: which way the latest training moved each loop across the unusual cut (set by
+    #: `with_crossings`): 1 above it (the training before had it below), -1 below it, 0 neither
+    crossed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
     _keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _id_sorter: np.ndarray | None = field(default=None, repr=False)
     #: the last folder's mask (`folder_mask`): (folder, rows in it)
@@ -181,6 +184,7 @@ class LibraryData:
             own=own,
             user_tempo=user_tempo,
             user_keys=user_keys,
+            crossed=np.zeros(len(ids), dtype=np.int8),
         )
 
     @classmethod
@@ -218,6 +222,15 @@ class LibraryData:
             values = list(members.values())
             self.sound_group[rows] = np.array([g for g, _ in values], np.int64)[found]
             self.sound_level[rows] = np.array([level for _, level in values])[found]
+        return self
+
+    def with_crossings(self, new: list[int], fell: list[int]) -> LibraryData:
+        """Mark the loops of `Store.unusual_crossings` (sample ids now above the unusual cut,
+        and now below it); returns self."""
+        self.crossed = np.zeros(len(self.ids), dtype=np.int8)
+        for ids, way in ((new, 1), (fell, -1)):
+            rows, _found = self.rows_of_ids(np.asarray(ids, dtype=np.int64))
+            self.crossed[rows] = way
         return self
 
     def same_audio_text(self, row: int) -> str:
@@ -329,8 +342,9 @@ class LibraryData:
 
     def text_mask(self, text: str) -> np.ndarray:
         """Rows whose name, folder, note or tags contain `text` (case-insensitive), with the
-        tempo, key, tag, length, age and Unusual % its terms ask for ("bpm:120", "bpm:118-122",
-        "key:Am", "tag:dark", "bars:4", "added:today", "unusual:90"; core.loop_names)."""
+        tempo, key, tag, length, age, Unusual % and crossing its terms ask for ("bpm:120",
+        "bpm:118-122", "key:Am", "tag:dark", "bars:4", "added:today", "unusual:90",
+        "unusual:new"; core.loop_names)."""
         query = parse_query(text)
         needle = query.text.casefold()
         mask = np.ones(len(self), dtype=bool)
@@ -348,6 +362,8 @@ class LibraryData:
             mask &= self.added >= query.added
         if query.unusual is not None:  # NaN: not scored, never shown
             mask &= within_unusual(self.percentile, query.unusual)
+        if query.crossed is not None:
+            mask &= self.crossed == (1 if query.crossed == "new" else -1)
         if needle:
             mask &= np.fromiter(
                 (

@@ -67,6 +67,14 @@ NUMBER_FORMATS = {
 }
 NUMERIC = set(NUMBER_FORMATS)
 
+#: before an Unusual %: the latest training moved the loop above the unusual cut (↑) or below
+#: it (↓), the training before having had it the other side (`LibraryData.crossed`)
+CROSSED_MARKS = {1: "\u2191", -1: "\u2193"}
+CROSSED_TIPS = {
+    1: "Above the unusual cut since the last training (the one before had it below)",
+    -1: "Below the unusual cut since the last training (the one before had it above)",
+}
+
 
 class LibraryTableModel(QAbstractTableModel):
     def __init__(self, parent=None) -> None:
@@ -140,6 +148,8 @@ class LibraryTableModel(QAbstractTableModel):
                 text = f"{_bars_tip(lib, row)}\n{text}"
             elif key == "added" and not math.isnan(lib.added[row]):
                 text = f"Added to the library {_full_date(lib.added[row])}\n{text}"
+            elif key == "percentile" and lib.crossed[row]:
+                text = f"{CROSSED_TIPS[int(lib.crossed[row])]}\n{text}"
             if lib.notes[row]:
                 text += f"\nNote: {lib.notes[row]}"
             if key == "name" and lib.sound_group[row] >= 0:
@@ -167,8 +177,12 @@ class LibraryTableModel(QAbstractTableModel):
             value = getattr(lib, key)[row]
             if math.isnan(value):
                 return ""
-            heard = key == "tempo" and lib.tempo_from[row] == HEARD
-            return HEARD_MARK + NUMBER_FORMATS[key](value) if heard else NUMBER_FORMATS[key](value)
+            text = NUMBER_FORMATS[key](value)
+            if key == "tempo" and lib.tempo_from[row] == HEARD:
+                return HEARD_MARK + text
+            if key == "percentile" and lib.crossed[row]:
+                return CROSSED_MARKS[int(lib.crossed[row])] + text
+            return text
         if key == "flag":
             return FLAG_TEXT[lib.flags[row]]
         if key == "status":

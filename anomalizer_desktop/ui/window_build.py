@@ -130,7 +130,9 @@ class WindowBuilder:
                 'tag:dark those you tagged dark (tag:"song a" for spaces),\n'
                 "bars:4 (or bars:2-4) those that last that many whole bars at their tempo,\n"
                 "added:today (or added:12h, added:3d, added:2w) those that came in since,\n"
-                "unusual:90 (or unusual:50-80) those whose Unusual % is 90 or more (or 50 to 80).\n"
+                "unusual:90 (or unusual:50-80) those whose Unusual % is 90 or more (or 50 to 80),\n"
+                "unusual:new (or unusual:fell) those the last training put above the unusual\n"
+                "cut (or below it), marked \u2191 (or \u2193) in Unusual %.\n"
                 "Combine them: bass bpm:120 key:Am bars:4 tag:keep added:3d unusual:80\n"
                 "Return goes to the first loop found, Escape clears."
             )

@@ -29,6 +29,12 @@ UNREACHABLE = UNREACHABLE_FOLDER[0].upper() + UNREACHABLE_FOLDER[1:]
 #: the jobs a scan of watched folders waits for (it would race them for the library)
 LIBRARY_JOBS = ("scan", "embed", "train", "score", "demo", "check")
 
+#: after a training that moved loops across the unusual cut: where to see which
+MOVED_HINT = (
+    " \u2191 and \u2193 in Unusual % mark them; unusual:new or unusual:fell in the filter"
+    " shows them."
+)
+
 
 class LibraryJobs:
     """Starts the library's jobs and reacts to their ends (mixed into MainWindow)."""
@@ -400,7 +406,8 @@ class LibraryJobs:
             jobs.train_job(spec, self.embedder_name(), use_flags=with_flags),
             lambda result: self.statusBar().showMessage(
                 f"Trained on {result.loops_text()} in {took(result.seconds)}:"
-                f" {result.unusual} above the unusual cut{result.changes_text()}.",
+                f" {result.unusual} above the unusual cut{result.changes_text()}."
+                + (MOVED_HINT if result.newly_unusual or result.no_longer_unusual else ""),
                 10_000,
             ),
         )

@@ -851,3 +851,44 @@ def test_list_top_keeps_the_most_unusual_in_the_order_asked(capsys, lib, loop_fo
     assert [r["path"] for r in by_path] == sorted(r["path"] for r in highest)
     _, text = run(capsys, "--library", lib, "list", "--top", "2")
     assert len(text.splitlines()) == 3  # the header and two loops
+
+
+def test_list_and_export_take_the_loops_the_latest_training_moved_across_the_cut(
+    capsys, lib, loop_folder, tmp_path
+):
+    """--crossed new lists the loops the latest training put above the unusual cut that the
+    one before had below it, --crossed fell the others; nothing before a second training."""
+    from anomalizer_desktop.core.library.store import Store
+
+    assert main(["--library", lib, "start", str(loop_folder), "-q"]) == 0
+    capsys.readouterr()
+
+    def listed(*args):
+        _, found = run(capsys, "--library", lib, "list", "--json", *args)
+        return [r["path"] for r in found]
+
+    assert listed("--crossed", "new") == listed("--crossed", "fell") == []  # one training
+    _, rows = run(capsys, "--library", lib, "list", "--json", "--sort", "score")
+    lowest, highest = rows[-1], rows[0]
+    with Store(lib) as store:  # as if the run before had judged these two the other way
+        run_id, cut = store.latest_run_id(), store.unusual_cut()
+        ids = {r.path: r.id for r in store.list_samples()}
+        with store.transaction() as db:
+            for row, score in ((lowest, cut + 1.0), (highest, cut - 1.0)):
+                db.execute(
+                    "UPDATE scores SET score = ? WHERE run_id = ? AND sample_id = ?",
+                    (score, run_id, ids[row["path"]]),
+                )
+    assert main(["--library", lib, "train", "-q"]) == 0  # the same detector again
+    capsys.readouterr()
+    assert listed("--crossed", "new") == [highest["path"]]
+    assert listed("--crossed", "fell") == [lowest["path"]]
+    out = tmp_path / "new.m3u8"
+    code, said = run(
+        capsys, "--library", lib, "export", str(out), "--format", "m3u8", "--crossed", "new",
+        "--json",
+    )  # fmt: skip
+    assert (code, said["entries"]) == (0, 1)
+    assert [line for line in out.read_text().splitlines() if not line.startswith("#")] == [
+        highest["path"]
+    ]

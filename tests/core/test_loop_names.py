@@ -144,7 +144,12 @@ def test_a_key_term_with_a_plus_asks_for_the_keys_that_mix_with_it():
 
 
 def test_the_unusual_term_and_what_it_keeps_follow_the_percent_the_table_shows():
-    from anomalizer_desktop.core.loop_names import parse_query, unusual_range, within_unusual
+    from anomalizer_desktop.core.loop_names import (
+        TagQuery,
+        parse_query,
+        unusual_range,
+        within_unusual,
+    )
     from anomalizer_desktop.core.text import unusual_percent
 
     assert parse_query("bass unusual:90").unusual == (90.0, 100.0)
@@ -153,6 +158,13 @@ def test_the_unusual_term_and_what_it_keeps_follow_the_percent_the_table_shows()
     assert parse_query("unusual:99.5").unusual == (99.5, 100.0)
     assert parse_query("unusual:120").unusual is None  # stays text: it finds nothing
     assert parse_query("unusual:120").text == "unusual:120"
+    # the loops the latest training moved across the cut, either way
+    assert parse_query("bass Unusual:NEW").crossed == "new"
+    assert parse_query("bass Unusual:NEW").text == "bass"
+    assert parse_query("unusual:fell unusual:90") == TagQuery(
+        "", unusual=(90.0, 100.0), crossed="fell"
+    )
+    assert parse_query("unusual:newer").crossed is None  # stays text: it finds nothing
     assert unusual_range("80-50") == (50.0, 80.0)
     for bad in ("", "x", "101", "50-", "-5"):
         with pytest.raises(ValueError, match="not an Unusual %"):

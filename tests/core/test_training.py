@@ -64,9 +64,11 @@ def test_a_retrain_says_how_many_loops_crossed_the_unusual_cut(embedded, tmp_pat
     first = run_job(train(embedded, ModelSpec("knn"), "dsp", models))
     assert (first.newly_unusual, first.no_longer_unusual) == (None, None)
     assert first.summary().endswith(f"({first.threshold:.4g})")
+    assert embedded.unusual_crossings() == ([], [])  # (one run: nothing to compare)
     again = run_job(train(embedded, ModelSpec("knn"), "dsp", models))
     assert (again.newly_unusual, again.no_longer_unusual) == (0, 0)
     assert again.summary().endswith("(the same loops as before)")
+    assert embedded.unusual_crossings() == ([], [])
 
     # as if the last run had judged two loops the other way: a drum loop above its cut, the
     # odd tone below it (this run puts them back)
@@ -80,6 +82,12 @@ def test_a_retrain_says_how_many_loops_crossed_the_unusual_cut(embedded, tmp_pat
     third = run_job(train(embedded, ModelSpec("knn"), "dsp", models))
     assert (third.newly_unusual, third.no_longer_unusual) == (1, 1)
     assert third.summary().endswith("(1 of them new; 1 fell below it)")
+    # and the library names them: the odd tone is back above the cut, the drum loop below
+    assert embedded.unusual_crossings() == ([names["odd_tone.wav"]], [names["drums_03.wav"]])
+    # a loop the run before did not score is in neither (nothing was said of it)
+    with embedded.transaction() as db:
+        db.execute("DELETE FROM scores WHERE run_id = ?", (again.run_id,))
+    assert embedded.unusual_crossings() == ([], [])
 
 
 def test_unusual_changes_count_only_loops_both_runs_scored():

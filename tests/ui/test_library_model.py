@@ -426,6 +426,29 @@ def test_the_filter_s_unusual_term_keeps_the_loops_shown_at_or_above_that_percen
     assert names_shown(model, "unusual:120") == []  # no such percent: text, which finds nothing
 
 
+def test_loops_the_latest_training_moved_across_the_cut_are_marked_and_found():
+    """↑ before the Unusual % of a loop the latest training put above the cut (the one
+    before had it below), ↓ for one it put below; the tooltip says so, and unusual:new /
+    unusual:fell show them. A reload without crossings (the next training) takes them off."""
+    m = LibraryTableModel()
+    records = [record(1, 9.0), record(2, 10.0), record(4, 2.5), record(3, None, status="error")]
+    m.set_library(LibraryData.from_records(records).with_crossings(new=[2, 99], fell=[4]))
+    shown = dict(zip(column(m, "name"), column(m, "percentile"), strict=True))
+    assert shown == {"loop002.wav": "\u2191100", "loop001.wav": "90", "loop004.wav": "\u219325",
+                     "loop003.wav": ""}  # fmt: skip
+    tip_role = Qt.ItemDataRole.ToolTipRole
+    tips = dict(zip(column(m, "name"), column(m, "percentile", tip_role), strict=True))
+    assert "Above the unusual cut since the last training" in tips["loop002.wav"]
+    assert "Below the unusual cut since the last training" in tips["loop004.wav"]
+    assert "unusual cut" not in tips["loop001.wav"]
+    assert names_shown(m, "unusual:new") == ["loop002.wav"]
+    assert names_shown(m, "loop unusual:fell") == ["loop004.wav"]
+    assert names_shown(m, "unusual:new unusual:90") == ["loop002.wav"]
+    m.set_filter("")
+    m.set_library(LibraryData.from_records(records).with_crossings([], []))
+    assert "\u2191100" not in column(m, "percentile") and names_shown(m, "unusual:new") == []
+
+
 def test_a_tempo_and_key_set_by_hand_show_over_the_heard_one_and_give_it_back():
     """Yours shows plain (not muted, no ≈), Bars counts at it, and taking it off shows what
     the loop says again, without reading the library anew."""

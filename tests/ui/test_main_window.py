@@ -547,7 +547,8 @@ def test_training_from_the_window_refreshes_scores(qtbot, window):
     assert re.fullmatch(
         r"Trained on 16 loops in (\d+\.\d|under 0\.1) s: \d+ above the unusual cut"
         r" \((the same loops as before|\d+ of them new(; \d+ fell below it)?"
-        r"|\d+ fell below it)\)\.",
+        r"|\d+ fell below it)\)\.( \u2191 and \u2193 in Unusual % mark them; unusual:new or"
+        r" unusual:fell in the filter shows them\.)?",
         said,
     )
 
@@ -571,6 +572,18 @@ def test_retraining_with_an_unusual_flag_lifts_that_loop(qtbot, window, scored_l
     with sqlite3.connect(scored_library[0]) as db:
         config = db.execute("SELECT config FROM runs ORDER BY id DESC LIMIT 1").fetchone()[0]
     assert json.loads(config)["labelled"] == {"typical": 0, "unusual": 1}
+    # the flagged loop crossed the cut: the status bar says where to see it, Unusual % marks
+    # it, and the filter's unusual:new shows it
+    said = window.statusBar().currentMessage()
+    assert "1 of them new" in said and "unusual:new or unusual:fell in the filter" in said
+    row = int(window.model.library.rows_of_ids([flagged_id])[0][0])
+    assert int(library.crossed[row]) == 1 and int((library.crossed == 1).sum()) == 1
+    view_row = window.model.view_row_of(flagged_id)
+    percent = window.model.data(window.model.index(view_row, COLUMN_INDEX["percentile"]))
+    assert percent.startswith("\u2191")
+    window.filter_text.setText("unusual:new")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1)
+    assert window.model.data(window.model.index(0, COLUMN_INDEX["name"])) == library.names[row]
 
 
 def test_a_large_library_trains_in_a_process_of_its_own(qtbot, window, monkeypatch):

@@ -61,12 +61,14 @@ def select_entries(
     added: float | None = None,
     folder: tuple[str, ...] | None = None,
     unusual: tuple[float, float] | None = None,
+    crossed: str | None = None,
 ) -> list[ExportEntry]:
     """The existing (not missing) samples matching every given criterion, most unusual first
     when scores exist, else by path. `top` needs scores and keeps the N highest (of those at
     the `tempo` range and in the `key` asked for: the tempo and key loops declare; of those
     tagged `tag`; of those a scan found since the moment `added`; of those in `folder` or below
-    it, one or more ways of naming it: `folder_tree.folder_paths`). A file the library holds
+    it, one or more ways of naming it: `folder_tree.folder_paths`; of those the latest
+    training moved across the unusual cut, `crossed` "new" or "fell"). A file the library holds
     more than once (the same bytes in two folders, or its recording in a file with other
     bytes: `same_audio.recording_keys`) goes in once, unless `keep_copies`: the
     first copy in that order stands for the others, and says how many it left out (a set for
@@ -84,6 +86,9 @@ def select_entries(
         records = [r for r, keep in zip(records, kept, strict=True) if keep]
     if folder is not None:
         records = [r for r in records if in_any_folder(r.path, folder)]
+    if crossed is not None:  # loops the latest training moved across the unusual cut
+        moved = store.crossed_the_cut(crossed)
+        records = [r for r in records if r.id in moved]
     if paths is not None:
         held = {r.path for r in records}
         wanted = {held_name(p, held) for p in paths}
