@@ -338,7 +338,8 @@ def test_bench_library_measures_the_check_and_the_repair_of_a_damaged_library(ca
     assert report["sound_found"] is None and report["after_repair_found"] is None
     assert report["damage_found"] != "nothing" and len(report["damaged_pages"]) == 2
     kept = report["kept"]
-    assert kept["samples"] + kept["features"] + kept["scores"] < 4500  # a loss it names
+    # 1,500 loops, their vectors and two runs of scores: a loss it names
+    assert kept["samples"] + kept["features"] + kept["scores"] < 1500 * 4
     assert report["lost"] and report["flags_in_backup"] == 60
     assert report["repair_s"] > 0 and report["check_sound_s"] > 0 and report["peak_rss_mb"] > 0
 

@@ -1,7 +1,8 @@
 """A library of made-up loops, for benchmarks: its size and shape, without any audio.
 
-Rows of random vectors as wide as the DSP embedder's, a run of scores, a flag on every 25th
-loop and, when asked, tags on every n-th: what `bench gui` and `bench library` measure on.
+Rows of random vectors as wide as the DSP embedder's, two runs of scores (a library trained,
+then retrained), a flag on every 25th loop and, when asked, tags on every n-th: what
+`bench gui` and `bench library` measure on.
 """
 
 from __future__ import annotations
@@ -39,16 +40,22 @@ def build_synthetic_library(
             "INSERT INTO features VALUES (?, 'dsp', ?, ?, ?, ?)",
             ((i + 1, _dsp_version(), dim, vectors[i].tobytes(), now) for i in range(rows)),
         )
-        run = db.execute(
-            "INSERT INTO runs(created_at, detector, embedder) VALUES (?, 'bench', 'dsp')", (now,)
-        ).lastrowid
         scores = rng.gamma(2.0, 1.0, rows)
-        # percentiles spread over 0-100 as a trained library's are (the map colours by them)
-        percentiles = 100.0 * np.argsort(np.argsort(scores)) / max(rows, 1)
-        db.executemany(
-            "INSERT INTO scores VALUES (?, ?, ?, ?)",
-            ((run, i + 1, float(scores[i]), float(percentiles[i])) for i in range(rows)),
-        )
+        # trained twice, as a library retrained with flags: the run before scored each loop a
+        # little apart, so some loops crossed the unusual cut (the table marks them)
+        earlier = scores + np.random.default_rng(seed + 1).normal(0.0, 0.05, rows)
+        for run_scores in (earlier, scores):
+            run = db.execute(
+                "INSERT INTO runs(created_at, detector, embedder, threshold)"
+                " VALUES (?, 'bench', 'dsp', ?)",
+                (now, float(np.quantile(run_scores, 0.95)) if rows else None),
+            ).lastrowid
+            # percentiles spread over 0-100 as a trained library's are (the map colours by them)
+            percentiles = 100.0 * np.argsort(np.argsort(run_scores)) / max(rows, 1)
+            db.executemany(
+                "INSERT INTO scores VALUES (?, ?, ?, ?)",
+                ((run, i + 1, float(run_scores[i]), float(percentiles[i])) for i in range(rows)),
+            )
         db.executemany(
             "INSERT INTO user_data(sample_id, flag, updated_at) VALUES (?, ?, ?)",
             ((i, "unusual" if i % 50 == 0 else "typical", now) for i in range(1, rows + 1, 25)),
