@@ -383,14 +383,17 @@ class LibraryTableModel(QAbstractTableModel):
 
     def declared_tags(self, view_row: int) -> str:
         """The tempo and key the loop declares, as the waveform's title shows them ("128 BPM ·
-        F#m"; "" when it declares neither)."""
+        F#m"; "" when it declares neither): "(heard)" after a tempo heard in its sound, and
+        "(yours)" after a tempo or key the producer set by hand, as the cells' tooltips say."""
         row = int(self._view[view_row])
-        tempo, key = float(self.library.tempo[row]), self.library.keys[row]
-        heard = self.library.tempo_from[row] == HEARD
+        lib = self.library
+        tempo, key = float(lib.tempo[row]), lib.keys[row]
         shown = (
-            [] if math.isnan(tempo) else [f"{tempo:g} BPM (heard)" if heard else f"{tempo:g} BPM"]
+            [] if math.isnan(tempo) else [f"{tempo:g} BPM" + _SOURCE.get(lib.tempo_from[row], "")]
         )
-        return " \u00b7 ".join(shown + ([key] if key else []))
+        if key:
+            shown.append(key + _SOURCE.get(lib.key_from[row], ""))
+        return " \u00b7 ".join(shown)
 
     def declared_tempo(self, view_row: int) -> float | None:
         """The tempo (BPM) the loop declares or, declaring none, the tempo heard in its sound
@@ -554,6 +557,11 @@ def _heard_tip(tempo: float, seconds: float) -> str:
         f" each bar and beat.\nIt may be felt at half or double time ({tempo / 2:g} or"
         f" {tempo * 2:g} BPM): Loop > Halve or Double the tempo (- or +) makes it the one you hear."
     )
+
+
+#: after a tempo or key in the waveform's title: where it came from, when not the loop's name
+#: or tags (a tempo heard in the sound, a tempo or key the producer set)
+_SOURCE = {HEARD: " (heard)", YOURS: " (yours)"}
 
 
 def _tag_tip(library: LibraryData, key: str, row: int) -> str:

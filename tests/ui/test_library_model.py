@@ -465,7 +465,8 @@ def test_a_tempo_and_key_set_by_hand_show_over_the_heard_one_and_give_it_back():
     tip = as_shown(column(m, "tempo", Qt.ItemDataRole.ToolTipRole)[0])
     assert tip.startswith("240 BPM, set by you (Loop > Tempo and Key…)\nThe loop itself says")
     assert "about \u2248" not in tip and "about 120 BPM, heard in its sound" in tip
-    assert m.declared_tags(0) == "240 BPM \u00b7 Dm" and m.declared_tempo(0) == 240.0
+    assert m.declared_tags(0) == "240 BPM (yours) \u00b7 Dm (yours)"  # the waveform's title
+    assert m.declared_tempo(0) == 240.0
     m.update_user_data("tempo", {None: [0]})
     m.update_user_data("key", {None: [0]})
     assert (column(m, "tempo"), column(m, "key"), column(m, "bars")) == (["\u2248120"], [""], ["1"])
