@@ -9,9 +9,13 @@ made, so "cannot import name 'euclidean' from partially initialized module
 scikit-learn (CPython gh-83065; fixed by ordered locks in Python 3.15 only). Python 2 had one
 import lock for the whole process; this gives the loading of a module that back.
 
-Only a module not yet loaded takes the lock (an import of one already loaded never reaches
-it), and a thread waits only while another loads modules. The lock is reentrant: a module
-that imports others while it loads keeps it.
+The lock is taken where the import system takes a module's own lock (its
+`_ModuleLockManager`), and first: only a module not yet loaded takes it (an import of one
+already loaded never reaches it), a thread waits only while another loads modules, and it is
+reentrant, so a module that imports others while it loads keeps it. Taken there, it adds no
+frame to the stack while a module runs: a warning a module gives as it loads names the code
+that imported it by counting frames (audioread's "'aifc' is deprecated", audioop's own count
+of 7), as without the lock.
 """
 
 from __future__ import annotations
@@ -21,26 +25,29 @@ import threading
 
 _LOCK = threading.RLock()
 
-#: the wrapper, compiled as if it were part of importlib: a warning a module gives as it
-#: loads names the code that imported it (`stacklevel`), and warnings and tracebacks skip
-#: importlib's own frames but would count this one ("'aifc' is deprecated" was laid at this
-#: module's door, not at audioread's, which imports aifc)
-_WRAPPER = """
-def find_and_load(name, import_):
-    with lock:
-        return original(name, import_)
-"""
+
+class _SerializedLoad(bootstrap._ModuleLockManager):
+    """A module's lock, taken after the process-wide one (released in the reverse order)."""
+
+    def __enter__(self) -> None:
+        _LOCK.acquire()
+        try:
+            super().__enter__()
+        except BaseException:
+            _LOCK.release()
+            raise
+
+    def __exit__(self, *exc_info) -> None:
+        try:
+            super().__exit__(*exc_info)
+        finally:
+            _LOCK.release()
 
 
 def serialize_imports() -> bool:
     """Make each module load hold one process-wide lock (True when this call installed it).
     Call it before threads start; calling it again does nothing."""
-    original = bootstrap._find_and_load
-    if getattr(original, "serialized", False):
+    if bootstrap._ModuleLockManager is _SerializedLoad:
         return False
-    scope = {"lock": _LOCK, "original": original}
-    exec(compile(_WRAPPER, "<frozen importlib._bootstrap>", "exec"), scope)
-    find_and_load = scope["find_and_load"]
-    find_and_load.serialized = True
-    bootstrap._find_and_load = find_and_load
+    bootstrap._ModuleLockManager = _SerializedLoad
     return True
