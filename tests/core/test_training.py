@@ -84,6 +84,16 @@ def test_a_retrain_says_how_many_loops_crossed_the_unusual_cut(embedded, tmp_pat
     assert third.summary().endswith("(1 of them new; 1 fell below it)")
     # and the library names them: the odd tone is back above the cut, the drum loop below
     assert embedded.unusual_crossings() == ([names["odd_tone.wav"]], [names["drums_03.wav"]])
+    assert embedded.unusual_crossings(names["odd_tone.wav"]) == ([names["odd_tone.wav"]], [])
+    assert embedded.unusual_crossings(names["drums_01.wav"]) == ([], [])
+    # as the loop's explanation says
+    from anomalizer_desktop.core.analysis.explain import explain
+
+    paths = {Path(r.path).name: r.path for r in embedded.list_samples()}
+    said = {name: explain(embedded, paths[name]).summary for name in paths}
+    assert "The last training put it above the unusual cut;" in said["odd_tone.wav"]
+    assert "The last training put it below the unusual cut;" in said["drums_03.wav"]
+    assert "The last training" not in said["drums_01.wav"]
     # a loop the run before did not score is in neither (nothing was said of it)
     with embedded.transaction() as db:
         db.execute("DELETE FROM scores WHERE run_id = ?", (again.run_id,))

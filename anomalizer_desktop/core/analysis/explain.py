@@ -213,11 +213,26 @@ def explain(
             by_neighbours=detector in NEIGHBOUR_DETECTORS,
             copies=len(set(copies) - set(twins)),
             twins=len(twins),
+            crossed=_crossed(store, int(ids[row])),
         ),
         like,
         copies,
         twins,
     )
+
+
+def _crossed(store: Store, sample_id: int) -> int:
+    """1 when the latest training put the loop above the unusual cut and the one before had
+    it below, -1 the other way, else 0 (`Store.unusual_crossings`)."""
+    new, fell = store.unusual_crossings(sample_id)
+    return 1 if new else -1 if fell else 0
+
+
+#: the summary's sentence for a loop the latest training moved across the unusual cut
+CROSSED = {
+    1: "The last training put it above the unusual cut; the one before had it below.",
+    -1: "The last training put it below the unusual cut; the one before had it above.",
+}
 
 
 def _nearest_sounds(candidates, distances: np.ndarray, z: np.ndarray, count: int) -> list:
@@ -322,9 +337,11 @@ def _summary(
     by_neighbours: bool = False,
     copies: int = 0,
     twins: int = 0,
+    crossed: int = 0,
 ) -> str:
     """The panel's paragraph. `copies`: files with this loop's bytes; `twins`: files with its
-    audio in other bytes (another format, bit depth or level: Same audio). `by_neighbours`:
+    audio in other bytes (another format, bit depth or level: Same audio); `crossed`: which
+    way the latest training moved it across the unusual cut (CROSSED). `by_neighbours`:
     the scores measure distances to the nearest loops (the default and knn detectors), so a
     loop with standing-out aspects can still rank low: loops near it share them, and the
     summary says so rather than seem to contradict itself ("more unusual than 2 %. Its pitch
@@ -376,6 +393,8 @@ def _summary(
         )
     if record.flag in ("typical", "unusual"):
         sentences.append(f"You flagged it {record.flag}.")
+    if crossed:
+        sentences.append(CROSSED[crossed])
     held = []
     if copies:
         held.append(f"{quantity(copies, 'more copy', 'more copies')} of it")
