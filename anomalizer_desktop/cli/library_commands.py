@@ -201,9 +201,17 @@ def cmd_list(args: argparse.Namespace, store: Store) -> int:
     if args.top is not None:
         found = _most_unusual(found, args.top)
     if args.json:
+        new, fell = (set(ids) for ids in store.unusual_crossings())
         print_json(
             [
-                {**r.as_json(), "tempo": d.tempo, "tempo_from": d.tempo_from, "key": d.key}
+                {
+                    **r.as_json(),
+                    "tempo": d.tempo,
+                    "tempo_from": d.tempo_from,
+                    "key": d.key,
+                    # which way the latest training moved it across the unusual cut
+                    "crossed": "new" if r.id in new else "fell" if r.id in fell else None,
+                }
                 for r, d in found
             ]
         )

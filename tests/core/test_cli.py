@@ -883,6 +883,10 @@ def test_list_and_export_take_the_loops_the_latest_training_moved_across_the_cut
     capsys.readouterr()
     assert listed("--crossed", "new") == [highest["path"]]
     assert listed("--crossed", "fell") == [lowest["path"]]
+    _, rows = run(capsys, "--library", lib, "list", "--json")
+    crossed = {r["path"]: r["crossed"] for r in rows}
+    assert crossed.pop(highest["path"]) == "new" and crossed.pop(lowest["path"]) == "fell"
+    assert set(crossed.values()) == {None}
     out = tmp_path / "new.m3u8"
     code, said = run(
         capsys, "--library", lib, "export", str(out), "--format", "m3u8", "--crossed", "new",
