@@ -112,6 +112,20 @@ def test_unusual_changes_count_only_loops_both_runs_scored():
     assert result.changes_text() == " (6 of them new; 4 fell below it)"
     result.newly_unusual = 0
     assert result.changes_text() == " (4 fell below it)"
+    result.last_detector = "knn"  # another detector moves loops for that reason alone
+    assert result.changes_text() == " (4 fell below it; the last training used knn)"
+
+
+def test_a_training_with_another_detector_names_the_last_one(embedded, tmp_path):
+    models = tmp_path / "models"
+    first = run_job(train(embedded, ModelSpec("knn"), "dsp", models))
+    assert first.last_detector is None
+    same = run_job(train(embedded, ModelSpec("knn"), "dsp", models))
+    assert same.last_detector is None
+    other = run_job(train(embedded, ModelSpec("svdd", network="AE", epochs=2), "dsp", models))
+    assert other.last_detector == "knn"
+    again = run_job(train(embedded, ModelSpec("iforest"), "dsp", models))
+    assert again.last_detector == "svdd-AE" and again.as_json()["last_detector"] == "svdd-AE"
 
 
 @pytest.mark.parametrize("trouble", ["a file named like its folder", "a full disk"])

@@ -547,7 +547,8 @@ def test_training_from_the_window_refreshes_scores(qtbot, window):
     assert re.fullmatch(
         r"Trained on 16 loops in (\d+\.\d|under 0\.1) s: \d+ above the unusual cut"
         r" \((the same loops as before|\d+ of them new(; \d+ fell below it)?"
-        r"|\d+ fell below it)\)\.( \u2191 and \u2193 in Unusual % mark them; unusual:new or"
+        r"|\d+ fell below it)(; the last training used knn)?\)\."
+        r"( \u2191 and \u2193 in Unusual % mark them; unusual:new or"
         r" unusual:fell in the filter shows them\.)?",
         said,
     )

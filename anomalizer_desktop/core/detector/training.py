@@ -70,6 +70,9 @@ class TrainResult:
     #: last run's cut that are not above this one's (both scored by each); None on the first
     newly_unusual: int | None = None
     no_longer_unusual: int | None = None
+    #: the last run's detector ("knn", "svdd-AE"; its embedder after it when that differed
+    #: too) when it was not this run's: loops cross the cut for that reason alone
+    last_detector: str | None = None
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -94,6 +97,8 @@ class TrainResult:
             parts.append(f"{self.newly_unusual} of them new")
         if self.no_longer_unusual:
             parts.append(f"{self.no_longer_unusual} fell below it")
+        if self.last_detector:
+            parts.append(f"the last training used {self.last_detector}")
         return f" ({'; '.join(parts)})"
 
     def summary(self) -> str:
@@ -151,6 +156,9 @@ def train(
     yield from model.fit(x, labels, described.groups, cancel, earlier)
     scores = model.fit_scores
     before = unusual_in_latest_run(store)
+    last_run = store.execute(
+        "SELECT detector, network, embedder FROM runs ORDER BY id DESC LIMIT 1"
+    ).fetchone()
     models_dir = Path(os.path.abspath(models_dir)) if models_dir else detectors_folder(store.path)
     created_at = time.time()
     with store.transaction() as db:
@@ -200,7 +208,21 @@ def train(
         search_reused=model.reused > 0,
         newly_unusual=newly,
         no_longer_unusual=no_longer,
+        last_detector=_other_detector(last_run, spec, info["id"]),
     )
+
+
+def _other_detector(last_run: tuple | None, spec: ModelSpec, embedder: str) -> str | None:
+    """How a training names the last run's detector ("knn"; "svdd-AE (clap)" when its
+    embedder differed too) when it differs from this run's; None when it is the same."""
+    if last_run is None:
+        return None
+    detector, network, last_embedder = last_run
+    network_now = spec.network if spec.detector in ("svdd", "sad") else None
+    if (detector, network, last_embedder) == (spec.detector, network_now, embedder):
+        return None
+    name = f"{detector}-{network}" if network else detector
+    return name if last_embedder == embedder else f"{name} ({last_embedder})"
 
 
 def unusual_in_latest_run(store: Store) -> tuple[np.ndarray, np.ndarray] | None:
