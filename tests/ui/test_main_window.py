@@ -548,8 +548,7 @@ def test_training_from_the_window_refreshes_scores(qtbot, window):
         r"Trained on 16 loops in (\d+\.\d|under 0\.1) s: \d+ above the unusual cut"
         r" \((the same loops as before|\d+ of them new(; \d+ fell below it)?"
         r"|\d+ fell below it)(; the last training used knn)?\)\."
-        r"( \u2191 and \u2193 in Unusual % mark them; unusual:new or"
-        r" unusual:fell in the filter shows them\.)?",
+        r"( Marked \u2191 and \u2193 in Unusual %\.)?",
         said,
     )
 
@@ -576,7 +575,7 @@ def test_retraining_with_an_unusual_flag_lifts_that_loop(qtbot, window, scored_l
     # the flagged loop crossed the cut: the status bar says where to see it, Unusual % marks
     # it, and the filter's unusual:new shows it
     said = window.statusBar().currentMessage()
-    assert "1 of them new" in said and "unusual:new or unusual:fell in the filter" in said
+    assert "1 of them new" in said and said.endswith(" Marked \u2191 and \u2193 in Unusual %.")
     row = int(window.model.library.rows_of_ids([flagged_id])[0][0])
     assert int(library.crossed[row]) == 1 and int((library.crossed == 1).sum()) == 1
     view_row = window.model.view_row_of(flagged_id)
