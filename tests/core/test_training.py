@@ -19,7 +19,6 @@ from anomalizer_desktop.core.detector.training import (
     flag_labels,
     score,
     train,
-    unusual_changes,
 )
 from anomalizer_desktop.core.embedding.job import embed
 from anomalizer_desktop.core.jobs import run_job
@@ -101,11 +100,29 @@ def test_a_retrain_says_how_many_loops_crossed_the_unusual_cut(embedded, tmp_pat
 
 
 def test_unusual_changes_count_only_loops_both_runs_scored():
-    before = (np.array([1, 2, 3, 4]), np.array([True, True, False, False]))
-    ids = np.array([1, 2, 3, 4, 5])
-    now = np.array([True, False, True, False, True])  # 5 is new to the library
-    assert unusual_changes(before, ids, now) == (1, 1)
-    assert unusual_changes(None, ids, now) == (None, None)
+    from anomalizer_desktop.core.library.store import Store
+
+    with Store(":memory:") as store:
+        with store.transaction() as db:
+            db.execute("INSERT INTO roots(id, path, added_at) VALUES (1, '/loops', 0)")
+            for i in range(1, 6):
+                db.execute(
+                    "INSERT INTO samples(id, path, root_id, status, first_seen, last_seen)"
+                    " VALUES (?, ?, 1, 'ok', 0, 0)",
+                    (i, f"/loops/{i}.wav"),
+                )
+            assert store.unusual_crossings() == ([], [])  # (no run)
+            # above the cut (0.5) before: 1, 2; now: 1, 3 and 5, which is new to the library
+            for run, above in ((1, [1, 2]), (2, [1, 3, 5])):
+                db.execute(
+                    "INSERT INTO runs(id, created_at, detector, embedder, threshold)"
+                    " VALUES (?, 0, 'knn', 'dsp', 0.5)",
+                    (run,),
+                )
+                for i in range(1, 6 if run == 2 else 5):
+                    score = 1.0 if i in above else 0.0
+                    db.execute("INSERT INTO scores VALUES (?, ?, ?, 50)", (run, i, score))
+        assert store.unusual_crossings() == ([3], [2])  # 1 new, 1 fell; 5 is neither
     result = TrainResult(1, "knn", "dsp", 5, 5, 3, 1.0, "m.pt", 0.5, newly_unusual=6)
     assert result.changes_text() == ""  # (half known: nothing said)
     result.no_longer_unusual = 4

@@ -155,9 +155,8 @@ def train(
     earlier = functools.partial(NeighbourLists.load, lists_file)
     yield from model.fit(x, labels, described.groups, cancel, earlier)
     scores = model.fit_scores
-    before = unusual_in_latest_run(store)
     last_run = store.execute(
-        "SELECT detector, network, embedder FROM runs ORDER BY id DESC LIMIT 1"
+        "SELECT detector, network, embedder, threshold FROM runs ORDER BY id DESC LIMIT 1"
     ).fetchone()
     models_dir = Path(os.path.abspath(models_dir)) if models_dir else detectors_folder(store.path)
     created_at = time.time()
@@ -193,7 +192,12 @@ def train(
         _write_scores(store, run_id, ids, scores, model.percentile(scores))
     retire_old_runs(store)
     _keep_neighbour_lists(model, lists_file)
-    newly, no_longer = unusual_changes(before, ids, scores > model.threshold)
+    # what moved across the cut since the last run (nothing to compare on a first training,
+    # or after a run without a cut): the crossings the window's table marks
+    compared = last_run is not None and last_run[3] is not None
+    newly, no_longer = (
+        (len(moved) for moved in store.unusual_crossings()) if compared else (None,) * 2
+    )
     return TrainResult(
         run_id=run_id,
         detector=spec.detector,
@@ -214,43 +218,16 @@ def train(
 
 def _other_detector(last_run: tuple | None, spec: ModelSpec, embedder: str) -> str | None:
     """How a training names the last run's detector ("knn"; "svdd-AE (clap)" when its
-    embedder differed too) when it differs from this run's; None when it is the same."""
+    embedder differed too) when it differs from this run's; None when it is the same.
+    `last_run`: its detector, network, embedder and cut."""
     if last_run is None:
         return None
-    detector, network, last_embedder = last_run
+    detector, network, last_embedder, _cut = last_run
     network_now = spec.network if spec.detector in ("svdd", "sad") else None
     if (detector, network, last_embedder) == (spec.detector, network_now, embedder):
         return None
     name = f"{detector}-{network}" if network else detector
     return name if last_embedder == embedder else f"{name} ({last_embedder})"
-
-
-def unusual_in_latest_run(store: Store) -> tuple[np.ndarray, np.ndarray] | None:
-    """The loops the latest run scored (ids) and whether each was above its unusual cut; None
-    before any run."""
-    run_id, cut = store.latest_run_id(), store.unusual_cut()
-    if run_id is None or cut is None:
-        return None
-    scored = store.execute(
-        "SELECT sample_id, score FROM scores WHERE run_id = ? AND score IS NOT NULL", (run_id,)
-    ).fetchall()
-    ids = np.array([i for i, _ in scored], dtype=np.int64)
-    return ids, np.array([s for _, s in scored], dtype=np.float64) > cut
-
-
-def unusual_changes(
-    before: tuple[np.ndarray, np.ndarray] | None, ids: np.ndarray, unusual: np.ndarray
-) -> tuple[int | None, int | None]:
-    """How many loops scored by both runs became unusual, and how many stopped being (None,
-    None without an earlier run). Loops new to the library are neither: nothing was said of
-    them before."""
-    if before is None:
-        return None, None
-    before_ids, before_unusual = before
-    ids = np.asarray(ids, dtype=np.int64)
-    both = np.isin(ids, before_ids)
-    was = np.isin(ids, before_ids[before_unusual])
-    return int((both & unusual & ~was).sum()), int((both & ~unusual & was).sum())
 
 
 def _keep_neighbour_lists(model: AnomalyModel, path: Path) -> None:
