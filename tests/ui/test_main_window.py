@@ -2833,11 +2833,13 @@ def test_k_shows_the_loops_in_keys_that_mix_and_k_again_every_key(qtbot, tmp_pat
     loops = {name: audiogen.tone(200 + 30 * i, 0.5) for i, name in enumerate(names)}
     win = _window_on_loops(qtbot, settings, tmp_path / "keys", loops)
     win.model.sort(COLUMN_INDEX["name"], Qt.SortOrder.AscendingOrder)
-    win.filter_text.setText("120")
+    # "120 BPM", not "120": the filter's text is looked for in the whole path too, and a
+    # pytest folder numbered 120 (/tmp/pytest-of-root/pytest-120/) held it for every loop
+    win.filter_text.setText("120 BPM")
     win.table.setFocus()
     win.table.selectRow(0)  # Bass 120 BPM Am
     qtbot.keyClick(win.table, Qt.Key.Key_K)
-    assert win.filter_text.text() == "120 key:Am+"  # the text stays, the key term joins it
+    assert win.filter_text.text() == "120 BPM key:Am+"  # the text stays, the key term joins it
     qtbot.waitUntil(lambda: win.model.rowCount() == 2)
     shown = [win.model.path(r).rsplit("/", 1)[1] for r in range(win.model.rowCount())]
     assert shown == ["Bass 120 BPM Am.wav", "Lead 120 BPM Em.wav"]  # Keys is 100 BPM
@@ -2845,7 +2847,7 @@ def test_k_shows_the_loops_in_keys_that_mix_and_k_again_every_key(qtbot, tmp_pat
         win.statusBar().currentMessage().startswith("Loops in keys that mix with Am: Am, C, Em, Dm")
     )
     qtbot.keyClick(win.table, Qt.Key.Key_K)  # again: every key
-    assert win.filter_text.text() == "120"
+    assert win.filter_text.text() == "120 BPM"
     win.filter_text.setText("")
     qtbot.waitUntil(lambda: win.model.rowCount() == 5)
     win.table.selectRow([win.model.path(r).endswith("Kick.wav") for r in range(5)].index(True))
