@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -582,3 +584,33 @@ def test_a_deep_svdd_ensemble_reports_one_progress_count_across_its_networks():
     # the second network starts where the first ended, a third of the way in
     second = [p.done for p in steps if p.message.startswith("[2/3 svdd]")]
     assert second and min(second) > WHOLE // 3 - 1 and max(second) <= round(2 * WHOLE / 3)
+
+
+def test_a_run_s_recorded_standardiser_reads_back_exactly_or_not_at_all():
+    """The standardiser a run's row records (`run_standardizer`) gives back the very numbers;
+    an entry cut short, of another width, or with numbers no standardiser has gives None (the
+    run's model file is read instead)."""
+    from anomalizer_desktop.core.detector.preprocess import Standardizer
+    from anomalizer_desktop.core.detector.run_standardizer import (
+        standardizer_entry,
+        standardizer_from_entry,
+    )
+
+    x, _ = clusters()
+    fitted = Standardizer.fit(x, {"a": slice(0, 5), "b": slice(5, 16)})
+    entry = standardizer_entry(fitted)
+    back = standardizer_from_entry(json.loads(json.dumps(entry)))
+    for name in ("center", "scale", "weights"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(fitted, name))
+        assert getattr(back, name).dtype == np.float32
+    zero_spread = Standardizer(fitted.center, fitted.scale * 0, fitted.weights)
+    for damaged in (
+        None,
+        {},
+        {**entry, "dim": entry["dim"] + 1},
+        {**entry, "f32le": entry["f32le"][:-8]},
+        {**entry, "f32le": "not base64!"},
+        standardizer_entry(zero_spread),
+        standardizer_entry(Standardizer(fitted.center * np.nan, fitted.scale, fitted.weights)),
+    ):
+        assert standardizer_from_entry(damaged) is None

@@ -357,10 +357,17 @@ def test_explanations_reuse_the_library_read_while_its_generation_stays(
         space.z[0, 0] = 1.0
 
 
-def test_a_run_s_checkpoint_is_loaded_once_for_explanations(embedded, drums_with_odd_ones):
+def test_explanations_take_the_run_s_standardiser_from_its_row_not_its_model_file(
+    embedded, drums_with_odd_ones
+):
+    """The space explanations measure in is the latest run's standardised one; the run's row
+    records its standardiser, so the model file (torch: 1.2-1.5 s of the first "Why
+    unusual?") is loaded only for the pull of a flagged loop near the one explained, and then
+    once. A run that records none (trained before runs did) still reads its model file."""
     from anomalizer_desktop.core.analysis import loop_space
     from anomalizer_desktop.core.analysis.explain import explain
     from anomalizer_desktop.core.detector import checkpoint
+    from anomalizer_desktop.core.detector.run_standardizer import KEY
 
     loads = []
     real_load = checkpoint.load_checkpoint
@@ -369,16 +376,66 @@ def test_a_run_s_checkpoint_is_loaded_once_for_explanations(embedded, drums_with
         loads.append(Path(path).name)
         return real_load(path, *args, **kwargs)
 
+    def space():
+        return loop_space.cached_library_space(embedded, "dsp", loop_space.new_generation())
+
     odd = str(drums_with_odd_ones / "odd_tone.wav")
-    run_job(train(embedded, ModelSpec("knn"), "dsp"))
+    twin = str(drums_with_odd_ones / "odd_tone_2.wav")
+    first = run_job(train(embedded, ModelSpec("knn"), "dsp"))
+    model, _ = real_load(first.checkpoint)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(checkpoint, "load_checkpoint", counted_load)
-        for _ in range(2):  # the library read again (a flag, a reload): the run is the same
-            explain(embedded, odd, generation=loop_space.new_generation())
-        assert loads == ["run-00001.pt"]
+        for _ in range(2):  # the library read again (a flag, a reload): no model loaded
+            said = explain(embedded, odd, generation=loop_space.new_generation())
+        assert loads == [] and said.score is not None
+        read = space().standardizer
+        for name in ("center", "scale", "weights"):  # the model's own numbers, exactly
+            np.testing.assert_array_equal(getattr(read, name), getattr(model.standardizer, name))
+        # a flagged loop beside the one explained: its pull needs the model, loaded once
+        embedded.set_flag(embedded.sample_ids_for_paths([odd]).values(), "unusual")
         run_job(train(embedded, ModelSpec("default"), "dsp"))
-        assert explain(embedded, odd, generation=loop_space.new_generation()).score is not None
-        assert loads == ["run-00001.pt", "run-00002.pt"]  # a new run: its own model
+        for _ in range(2):
+            liked = explain(embedded, twin, generation=loop_space.new_generation())
+            assert [Path(f["path"]).name for f in liked.like_flagged] == ["odd_tone.wav"]
+        assert loads == ["run-00002.pt"]
+        # a run without the record (or with a damaged one) reads its model file instead
+        expected = space().z.copy()
+        patch.setattr(loop_space, "_loaded_checkpoint", loop_space._LastOne())  # (a new process)
+        for entry in (None, {"dim": 3, "f32le": "not base64!"}):
+            with embedded.transaction() as db:
+                config = json.loads(
+                    db.execute("SELECT config FROM runs WHERE id = 2").fetchone()[0]
+                )
+                config[KEY] = entry
+                db.execute("UPDATE runs SET config = ? WHERE id = 2", (json.dumps(config),))
+            np.testing.assert_array_equal(space().z, expected)
+        assert loads == ["run-00002.pt"] * 2  # once more, then kept
+
+
+def test_explaining_a_loop_imports_no_torch(embedded, drums_with_odd_ones):
+    """A fresh process (the window's first "Why unusual?", `anomalizer explain`) explains a
+    loop of a trained library without importing torch."""
+    import subprocess
+    import sys
+
+    run_job(train(embedded, ModelSpec("default"), "dsp"))
+    code = (
+        "import sys\n"
+        "from anomalizer_desktop.core.analysis.explain import explain\n"
+        "from anomalizer_desktop.core.library.store import Store\n"
+        "with Store(sys.argv[1]) as store:\n"
+        "    said = explain(store, sys.argv[2])\n"
+        "print(said.percentile is not None, 'torch' in sys.modules)\n"
+    )
+    odd = str(drums_with_odd_ones / "odd_tone.wav")
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(embedded.path), odd],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False"]
 
 
 def test_explain_names_the_flagged_loop_a_loop_sounds_like(embedded, drums_with_odd_ones):
@@ -411,7 +468,7 @@ def test_a_loop_far_from_every_flagged_loop_is_explained_without_a_neighbour_sea
     generation = new_generation()
     drum = explain(embedded, str(drums_with_odd_ones / "drums_03.wav"), generation=generation)
     assert drum.like_flagged == []
-    model = cached_library_space(embedded, "dsp", generation).model
+    model = cached_library_space(embedded, "dsp", generation).model()
     searcher = next(
         m.model
         for m in model.members
@@ -442,7 +499,7 @@ def test_a_flag_that_lifts_a_loop_is_named_only_among_its_nearest_loops():
 
     def named(row):
         distances = np.abs(z - z[row]).sum(axis=1)
-        return [f["path"] for f in _like_flagged(model, z, z, row, paths, flags, distances)]
+        return [f["path"] for f in _like_flagged(lambda: model, z, z, row, paths, flags, distances)]
 
     # loop 8: loops 7, 9 and 10 share the nearest places; the flagged one is among the nearest
     assert named(8) == ["loop_10.wav"]
@@ -467,7 +524,7 @@ def test_a_copy_of_a_flagged_loop_is_never_named_as_the_flagged_one():
 
     def named(row):
         distances = np.abs(z - z[row]).sum(axis=1)
-        return [f["path"] for f in _like_flagged(model, z, z, row, paths, flags, distances)]
+        return [f["path"] for f in _like_flagged(lambda: model, z, z, row, paths, flags, distances)]
 
     assert named(1) == []  # the flagged loop itself: it was matched to its copy before
     assert named(0) == ["flagged_in_pack_b.wav"]

@@ -10,7 +10,9 @@ with the other loops of the library. When the run was trained with flags, the lo
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -79,7 +81,7 @@ NAMED_AMONG = 5
 
 
 def _like_flagged(
-    model,
+    load_model: Callable[[], Any],
     vector: np.ndarray,
     z: np.ndarray,
     row: int,
@@ -89,9 +91,11 @@ def _like_flagged(
 ) -> list[dict]:
     """Loops flagged unusual at training time that this loop sounds like, strongest pull
     first: their pull lifts it by NAMED_GAIN or more and they are among its NAMED_AMONG nearest
-    loops (`distances`: L1 from this loop to every row of `z`). An anchor is matched to the
-    loop flagged unusual that has its vector: a library can hold the same file twice (one
-    pack copied into another), and its unflagged copy is not the loop the user flagged."""
+    loops (`distances`: L1 from this loop to every row of `z`). The model (`load_model`: the
+    latest run's, or None) is loaded only when a flagged loop is that near. An anchor is
+    matched to the loop flagged unusual that has its vector: a library can hold the same file
+    twice (one pack copied into another), and its unflagged copy is not the loop the user
+    flagged."""
     others = np.delete(distances, row)
     flagged = np.flatnonzero(np.asarray(flags, dtype=object) == "unusual")
     near_flag = any(
@@ -99,6 +103,7 @@ def _like_flagged(
     )
     if not near_flag:  # none could be named: no pull worked out (its neighbour search is
         return []  # the first "Why unusual?"'s scikit-learn import, 1.3 s and more)
+    model = load_model()
     gains = model.pull_gains(vector[None, :]) if model is not None else None
     if gains is None:
         return []

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from anomalizer_desktop.core.detector.preprocess import Standardizer
+from anomalizer_desktop.core.detector.run_models import RunModel, TrainError, run_model
+from anomalizer_desktop.core.detector.run_standardizer import latest_run_standardizer
 from anomalizer_desktop.core.embedding.info import EmbedderInfo, embedder_info
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.lookup import held_name
@@ -56,11 +58,15 @@ class LibrarySpace:
     info: EmbedderInfo
     ids: np.ndarray  # sample ids, aligned with the rows of z
     loops: LoopColumns  # path, score and flag of each embedded loop, aligned with ids
-    model: object | None  # the latest run's model when it fits these vectors
+    run: RunModel | None  # the latest run when it was trained on these vectors
     standardizer: Standardizer
     z: np.ndarray  # the vectors, standardised and group-weighted (the raw ones are not
     #              kept: a cached space would hold the library twice, 123 MB at 100k loops)
     row_of_path: dict[str, int]  # each embedded loop's row, by its path
+
+    def model(self):
+        """The latest run's model (see `run_model_of`)."""
+        return run_model_of(self.run, self.info.dim)
 
 
 @dataclass
@@ -70,9 +76,13 @@ class LoopSpace:
     vector: np.ndarray  # the loop's own vector, as the embedder made it
     loops: LoopColumns  # path, score and flag of each embedded loop, aligned with ids
     row: int  # the loop's row
-    model: object | None  # the latest run's model when it fits these vectors
+    run: RunModel | None  # the latest run when it was trained on these vectors
     standardizer: Standardizer
     z: np.ndarray  # standardised and group-weighted
+
+    def model(self):
+        """The latest run's model (see `run_model_of`)."""
+        return run_model_of(self.run, self.info.dim)
 
     def distances(self) -> np.ndarray:
         """L1 distance from the loop to every row (0 for itself)."""
@@ -100,19 +110,40 @@ def load_checkpoint_once(checkpoint: str, run_created_at: float) -> tuple:
     return _loaded_checkpoint.get(key, load)
 
 
-def trained_model(store: Store, x: np.ndarray):
-    """The latest run's model when it was trained on vectors like x, else None."""
+def run_model_of(run: RunModel | None, dim: int):
+    """`run`'s model, loaded the first time something needs the model itself (the pull of the
+    loops flagged unusual) and then kept (`load_checkpoint_once`); None when there is no run,
+    its model file cannot be used, or it was trained on vectors of another width. Reading the
+    space needs only the run's standardiser, which its row records (`run_standardizer`): the
+    model is a torch file, and importing torch took 1.2-1.5 s of the first "Why unusual?"."""
+    if run is None:
+        return None
     from anomalizer_desktop.core.detector.checkpoint import CheckpointError
-    from anomalizer_desktop.core.detector.run_models import TrainError, run_model
 
     try:
-        run = run_model(store)
         model, trained_on = load_checkpoint_once(run.checkpoint, run.created_at)
-        if trained_on.get("dim") == x.shape[1]:
-            return model
-    except (TrainError, CheckpointError):
-        pass
-    return None
+    except CheckpointError:
+        return None
+    return model if trained_on.get("dim") == dim else None
+
+
+def latest_run_space(
+    store: Store, info: EmbedderInfo
+) -> tuple[RunModel | None, Standardizer | None]:
+    """(the latest run, its standardiser) when that run was trained on `info`'s vectors, else
+    (None, None). A run trained before runs recorded their standardiser gives the one in its
+    model file, which is loaded for it (None, None when that cannot be read)."""
+    try:
+        run = run_model(store)
+    except TrainError:
+        run = None
+    recorded = latest_run_standardizer(store, info.id, info.version, info.dim)
+    if recorded is not None:
+        return run, recorded
+    if run is None or run.embedder != info.id:
+        return None, None
+    model = run_model_of(run, info.dim)
+    return (run, model.standardizer) if model is not None else (None, None)
 
 
 def library_space(store: Store, embedder: str = "dsp") -> LibrarySpace:
@@ -121,17 +152,16 @@ def library_space(store: Store, embedder: str = "dsp") -> LibrarySpace:
         info = embedder_info(store, embedder)
         ids, x = store.feature_matrix(info.id, info.version)
         loops = store.loop_columns().take(ids)
-        model = trained_model(store, x)
+        run, standardizer = latest_run_space(store, info)
     groups = info.groups or {"all": slice(0, info.dim)}
     # without a run to take it from, the space's spreads come from an even sample of the loops
     # (at 100,000 loops 0.15 s instead of 1.0 s: the first "Why unusual?" before any training)
-    standardizer = (
-        model.standardizer if model is not None else Standardizer.fit_on_sample(x, groups)
-    )
+    if standardizer is None:
+        standardizer = Standardizer.fit_on_sample(x, groups)
     z = standardizer.transform(x, in_place=True)  # (the raw vectors are not kept)
     z.setflags(write=False)  # a cached space is shared by every later explanation
     row_of_path = {path: row for row, path in enumerate(loops.paths)}
-    return LibrarySpace(info, ids, loops, model, standardizer, z, row_of_path)
+    return LibrarySpace(info, ids, loops, run, standardizer, z, row_of_path)
 
 
 _generations = itertools.count(1)
@@ -179,7 +209,7 @@ def locate(
         vector,
         space.loops,
         row,
-        space.model,
+        space.run,
         space.standardizer,
         space.z,
     )

@@ -40,6 +40,8 @@ from anomalizer_desktop.core.detector.run_models import (
     retire_old_runs,
     run_model,
 )
+from anomalizer_desktop.core.detector.run_standardizer import KEY as STANDARDIZER_KEY
+from anomalizer_desktop.core.detector.run_standardizer import standardizer_entry
 from anomalizer_desktop.core.detector.spec import MIN_TRAINING_LOOPS
 from anomalizer_desktop.core.detector.svdd import TrainingCancelled
 from anomalizer_desktop.core.embedding.info import embedder_info
@@ -168,6 +170,7 @@ def train(
             "labelled": model.n_labelled,
             "embedder_version": info["version"],
             "flags_digest": used_flags,
+            STANDARDIZER_KEY: standardizer_entry(model.standardizer),
         }
         run_id = db.execute(
             "INSERT INTO runs(created_at, detector, network, embedder, seed, threshold, config)"
