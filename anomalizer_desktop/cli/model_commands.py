@@ -201,7 +201,7 @@ def cmd_models_import(args: argparse.Namespace) -> int:
 
 
 def cmd_models_remove(args: argparse.Namespace) -> int:
-    from anomalizer_desktop.core.embedding.clap.download import remove_model
+    from anomalizer_desktop.core.embedding.clap.store import remove_model
 
     print(f"removed {remove_model(args.name)}")
     return 0

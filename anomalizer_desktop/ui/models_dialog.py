@@ -26,7 +26,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from anomalizer_desktop.core.embedding.clap.store import KNOWN, installed, models_dir
+from anomalizer_desktop.core.embedding.clap.store import (
+    KNOWN,
+    installed,
+    models_dir,
+    partial_size,
+    remove_model,
+)
 from anomalizer_desktop.ui import plain_text
 from anomalizer_desktop.ui.theme import colour
 
@@ -93,8 +99,6 @@ class ModelsDialog(QDialog):
         return list(KNOWN) + sorted({p.name for p in installed()} - set(KNOWN))
 
     def state_of(self, name: str) -> str:
-        from anomalizer_desktop.core.embedding.clap.download import partial_size
-
         if name in self._busy:
             return self._busy[name]
         if (models_dir() / name).exists():
@@ -141,13 +145,11 @@ class ModelsDialog(QDialog):
     def download_selected(self) -> bool:
         """Start downloading the selected known checkpoint (the user asked: this is the one
         place besides `anomalizer models download` that reaches for the network)."""
-        from anomalizer_desktop.core.embedding.clap.download import download_job
-
         name = self.selected_name()
         if name not in KNOWN or (models_dir() / name).exists():
             return False
         return self._start(
-            name, "download", f"Downloading {name}", lambda _s, cancel: download_job(name, cancel)
+            name, "download", f"Downloading {name}", lambda _s, cancel: _download(name, cancel)
         )
 
     def choose_import(self) -> None:
@@ -159,11 +161,9 @@ class ModelsDialog(QDialog):
 
     def import_file(self, path: str) -> bool:
         """Check and copy a checkpoint file into the models folder, in the background."""
-        from anomalizer_desktop.core.embedding.clap.download import import_job
-
         name = os.path.basename(path)
         return self._start(
-            name, "import", f"Importing {name}", lambda _s, cancel: import_job(path, cancel)
+            name, "import", f"Importing {name}", lambda _s, cancel: _import(path, cancel)
         )
 
     def _start(self, name: str, kind: str, title: str, factory) -> bool:
@@ -197,8 +197,6 @@ class ModelsDialog(QDialog):
         self._on_changed()
 
     def remove_selected(self) -> bool:
-        from anomalizer_desktop.core.embedding.clap.download import remove_model
-
         name = self.selected_name()
         if name is None or not (models_dir() / name).exists():
             return False
@@ -218,3 +216,19 @@ class ModelsDialog(QDialog):
         folder = models_dir()
         folder.mkdir(parents=True, exist_ok=True)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+
+# The download and import jobs check checkpoints with torch, whose import takes 1.5-2 s: they
+# are imported in the job's own thread (a job factory runs there), never in the window's.
+
+
+def _download(name: str, cancel):
+    from anomalizer_desktop.core.embedding.clap.download import download_job
+
+    return download_job(name, cancel)
+
+
+def _import(path: str, cancel):
+    from anomalizer_desktop.core.embedding.clap.download import import_job
+
+    return import_job(path, cancel)

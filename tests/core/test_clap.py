@@ -485,6 +485,7 @@ def test_a_cancelled_download_job_keeps_its_part_and_resumes(
     checkpoints, served_checkpoints, tmp_path, monkeypatch
 ):
     from anomalizer_desktop.core.embedding.clap import download as clap_download
+    from anomalizer_desktop.core.embedding.clap import store as clap_store
     from anomalizer_desktop.core.jobs import CancelToken
 
     monkeypatch.setenv("ANOMALIZER_MODELS", str(tmp_path / "models"))
@@ -501,10 +502,10 @@ def test_a_cancelled_download_job_keeps_its_part_and_resumes(
                 cancel.cancel()
     assert steps[-1].total == size >> 10 and steps[-1].done == (3 << 16) >> 10  # KiB
     # the chunk that came while the cancel was asked for is written too: all that came is kept
-    assert clap_download.partial_size(name) == 4 << 16
+    assert clap_store.partial_size(name) == 4 << 16
     assert not (tmp_path / "models" / name).exists()  # and nothing half-done is installed
     path = run_job(clap_download.download_job(name, url=url))  # resumes from the part
-    assert path.stat().st_size == size and clap_download.partial_size(name) == 0
+    assert path.stat().st_size == size and clap_store.partial_size(name) == 0
 
 
 def test_an_import_job_checks_copies_and_leaves_nothing_when_cancelled(
@@ -533,6 +534,7 @@ def test_an_import_job_checks_copies_and_leaves_nothing_when_cancelled(
 def test_a_download_that_stalls_keeps_what_came_and_says_to_resume(tmp_path, monkeypatch):
     """A connection that stops sending mid-file (a dropped Wi-Fi) timed out in a traceback."""
     from anomalizer_desktop.core.embedding.clap import download as clap_download
+    from anomalizer_desktop.core.embedding.clap import store as clap_store
 
     class Stalls(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
@@ -560,7 +562,7 @@ def test_a_download_that_stalls_keeps_what_came_and_says_to_resume(tmp_path, mon
     assert str(caught.value) == (
         f"download of {name} broke off after 0 MB (timed out); download it again to resume"
     )
-    assert clap_download.partial_size(name) == 5000
+    assert clap_store.partial_size(name) == 5000
     assert not (tmp_path / "models" / name).exists()
 
 

@@ -168,3 +168,37 @@ def test_preferences_keep_the_checkpoint_chosen_in_the_toolbar(qtbot, window, mo
     assert window._embedder_index("clap") == window.embedder_box.findText(
         "clap · 630k-fusion-best.pt"
     )
+
+
+def test_the_dialog_never_imports_torch_in_the_window_s_thread(tmp_path):
+    """Listing the checkpoints, a partial download's size and pressing Download or Import
+    leave torch (1.5-2 s to import: the window froze that long) to the job's thread: the job
+    factory the dialog hands over imports it when it runs."""
+    import os
+    import subprocess
+    import sys
+
+    code = """
+import os, sys
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from anomalizer_desktop.ui.models_dialog import ModelsDialog
+started = []
+dialog = ModelsDialog(lambda kind, title, factory, done: started.append(factory), lambda: None)
+os.makedirs(os.environ["ANOMALIZER_MODELS"])
+open(os.path.join(os.environ["ANOMALIZER_MODELS"], "630k-fusion-best.pt.part"), "wb").write(b"x")
+dialog.refresh()
+dialog.select("630k-audioset-fusion-best.pt")
+dialog.download_selected()
+dialog.import_file(sys.argv[1])
+print(len(started), dialog.state_of("630k-fusion-best.pt"), "torch" in sys.modules)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "mine.pt")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "ANOMALIZER_MODELS": str(tmp_path / "models")},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2", "partly", "downloaded", "(0", "MB)", "False"]

@@ -71,12 +71,6 @@ def _offline_message(name: str, reason: str) -> str:
     )
 
 
-def partial_size(name: str) -> int:
-    """Bytes of an interrupted download of `name` waiting to be resumed (0: none)."""
-    part = models_dir() / f"{name}.part"
-    return part.stat().st_size if part.exists() else 0
-
-
 def download(
     name: str, progress: Callable[[int, int], None] | None = None, url: str | None = None
 ) -> Path:
@@ -199,15 +193,4 @@ def import_job(source: str | os.PathLike[str], cancel: CancelToken | None = None
         ) from None
     finally:
         temp.unlink(missing_ok=True)
-    return target
-
-
-def remove_model(name: str) -> Path:
-    target = models_dir() / name
-    if not target.exists():
-        raise DownloadError(f"{name} is not installed in {models_dir()}")
-    try:
-        target.unlink()
-    except OSError as error:  # a read-only drive, a file this user may not remove
-        raise DownloadError(f"cannot remove {target}: {os_reason(error)}") from None
     return target

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.errors import AnomalizerError, os_reason
 from anomalizer_desktop.core.paths import data_dir
 
 MODELS_ENV = "ANOMALIZER_MODELS"
@@ -83,3 +83,25 @@ def default_checkpoint() -> Path:
         f"put it in {models_dir()} (or run `anomalizer models import FILE`). The dsp embedder "
         "needs no model."
     )
+
+
+class ModelFileError(AnomalizerError):
+    """A checkpoint file that cannot be removed (not there, no permission)."""
+
+
+def partial_size(name: str) -> int:
+    """Bytes of an interrupted download of `name` waiting to be resumed (0: none)."""
+    part = models_dir() / f"{name}.part"
+    return part.stat().st_size if part.exists() else 0
+
+
+def remove_model(name: str) -> Path:
+    """Delete the installed checkpoint `name` from the models folder; returns its path."""
+    target = models_dir() / name
+    if not target.exists():
+        raise ModelFileError(f"{name} is not installed in {models_dir()}")
+    try:
+        target.unlink()
+    except OSError as error:  # a read-only drive, a file this user may not remove
+        raise ModelFileError(f"cannot remove {target}: {os_reason(error)}") from None
+    return target
