@@ -1093,6 +1093,12 @@ def test_only_the_newest_runs_keep_their_models_and_scores(embedded, tmp_path):
     scored = dict(embedded.execute("SELECT run_id, COUNT(*) FROM scores GROUP BY run_id"))
     assert scored == {run_id: 18 for run_id in range(4, 9)}
     assert embedded.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 8
+    # a run whose model was removed keeps no standardiser either (run 1's file was left)
+    configs = dict(embedded.execute("SELECT id, config FROM runs"))
+    assert [run_id for run_id, c in configs.items() if "standardizer" in json.loads(c)] == [
+        1,
+        *range(4, 9),
+    ]
     assert len(run_job(score(embedded, 4))) and embedded.latest_run_id() == 8
 
 

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from anomalizer_desktop.core.detector.run_standardizer import KEY as STANDARDIZER_KEY
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.store import Store
 
@@ -131,6 +132,7 @@ def retire_old_runs(store: Store, keep: int = KEEP_RUN_MODELS) -> list[Path]:
         except OSError:
             continue
         config["model_removed_at"] = time.time()
+        config.pop(STANDARDIZER_KEY, None)  # (5 kB a run, of no use without its scores)
         with store.transaction() as db:
             db.execute("UPDATE runs SET config = ? WHERE id = ?", (json.dumps(config), run_id))
         removed.append(path)
