@@ -90,9 +90,23 @@ def test_a_retrain_says_how_many_loops_crossed_the_unusual_cut(embedded, tmp_pat
 
     paths = {Path(r.path).name: r.path for r in embedded.list_samples()}
     said = {name: explain(embedded, paths[name]).summary for name in paths}
-    assert "The last training put it above the unusual cut;" in said["odd_tone.wav"]
-    assert "The last training put it below the unusual cut;" in said["drums_03.wav"]
+    assert (
+        "The last training put it above the unusual cut; the one before had it below."
+        in said["odd_tone.wav"]
+    )
+    assert (
+        "The last training put it below the unusual cut; the one before had it above."
+        in said["drums_03.wav"]
+    )
     assert "The last training" not in said["drums_01.wav"]
+    # a training with another detector than the one before names that one: the switch alone
+    # moves loops across the cut
+    with embedded.transaction() as db:
+        db.execute("UPDATE runs SET detector = 'iforest' WHERE id = ?", (third.run_id,))
+    assert (
+        "The last training put it above the unusual cut; the one before (knn) had it below."
+        in explain(embedded, paths["odd_tone.wav"]).summary
+    )
     # a loop the run before did not score is in neither (nothing was said of it)
     with embedded.transaction() as db:
         db.execute("DELETE FROM scores WHERE run_id = ?", (again.run_id,))

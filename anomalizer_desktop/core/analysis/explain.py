@@ -18,6 +18,7 @@ import numpy as np
 
 from anomalizer_desktop.core.analysis.loop_space import NotEmbeddedError, locate
 from anomalizer_desktop.core.detector.preprocess import CLIP
+from anomalizer_desktop.core.detector.run_models import detector_before
 from anomalizer_desktop.core.detector.spec import MIN_TRAINING_LOOPS
 from anomalizer_desktop.core.embedding.dsp_frames import SILENCE_DB
 from anomalizer_desktop.core.errors import AnomalizerError
@@ -226,17 +227,21 @@ def explain(
     )
 
 
-def _crossed(store: Store, sample_id: int) -> int:
-    """1 when the latest training put the loop above the unusual cut and the one before had
-    it below, -1 the other way, else 0 (`Store.unusual_crossings`)."""
+def _crossed(store: Store, sample_id: int) -> str | None:
+    """The summary's sentence when the latest training moved the loop across the unusual cut
+    (`Store.unusual_crossings`), else None. It names the detector of the training before
+    when that one used another: switching detectors moves loops for that reason alone."""
     new, fell = store.unusual_crossings(sample_id)
-    return 1 if new else -1 if fell else 0
+    if not new and not fell:
+        return None
+    before = detector_before(store)
+    return CROSSED[1 if new else -1].format(before=f" ({before})" if before else "")
 
 
 #: the summary's sentence for a loop the latest training moved across the unusual cut
 CROSSED = {
-    1: "The last training put it above the unusual cut; the one before had it below.",
-    -1: "The last training put it below the unusual cut; the one before had it above.",
+    1: "The last training put it above the unusual cut; the one before{before} had it below.",
+    -1: "The last training put it below the unusual cut; the one before{before} had it above.",
 }
 
 
@@ -342,15 +347,15 @@ def _summary(
     by_neighbours: bool = False,
     copies: int = 0,
     twins: int = 0,
-    crossed: int = 0,
+    crossed: str | None = None,
 ) -> str:
     """The panel's paragraph. `copies`: files with this loop's bytes; `twins`: files with its
-    audio in other bytes (another format, bit depth or level: Same audio); `crossed`: which
-    way the latest training moved it across the unusual cut (CROSSED). `by_neighbours`:
-    the scores measure distances to the nearest loops (the default and knn detectors), so a
-    loop with standing-out aspects can still rank low: loops near it share them, and the
-    summary says so rather than seem to contradict itself ("more unusual than 2 %. Its pitch
-    stands out (more than 95 %)")."""
+    audio in other bytes (another format, bit depth or level: Same audio); `crossed`: the
+    sentence saying which way the latest training moved it across the unusual cut (CROSSED).
+    `by_neighbours`: the scores measure distances to the nearest loops (the default and knn
+    detectors), so a loop with standing-out aspects can still rank low: loops near it share
+    them, and the summary says so rather than seem to contradict itself ("more unusual than
+    2 %. Its pitch stands out (more than 95 %)")."""
     name = os.path.basename(record.path)
     standing = (
         f"{name} is more unusual than {more_than(record.percentile)}% of your library. "
@@ -399,7 +404,7 @@ def _summary(
     if record.flag in ("typical", "unusual"):
         sentences.append(f"You flagged it {record.flag}.")
     if crossed:
-        sentences.append(CROSSED[crossed])
+        sentences.append(crossed)
     held = []
     if copies:
         held.append(f"{quantity(copies, 'more copy', 'more copies')} of it")

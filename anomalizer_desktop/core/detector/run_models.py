@@ -65,6 +65,26 @@ def located_checkpoint(library: str | os.PathLike[str], run_id: int, recorded: s
     return str(moved) if moved.exists() else recorded
 
 
+def other_detector(before: tuple, now: tuple) -> str | None:
+    """How a message names the detector of the run `before` ("knn"; "svdd-AE (clap)" when
+    its embedder differed too) when it differs from that of the run `now`; None when it is
+    the same. Each run: (detector, network, embedder). Switching detectors moves loops across
+    the unusual cut for that reason alone, so what says they moved names it."""
+    detector, network, embedder = before
+    if (detector, network, embedder) == tuple(now):
+        return None
+    name = f"{detector}-{network}" if network else detector
+    return name if embedder == now[2] else f"{name} ({embedder})"
+
+
+def detector_before(store: Store) -> str | None:
+    """`other_detector` of the library's two latest runs (None before a second run)."""
+    runs = store.execute(
+        "SELECT detector, network, embedder FROM runs ORDER BY id DESC LIMIT 2"
+    ).fetchall()
+    return other_detector(tuple(runs[1]), tuple(runs[0])) if len(runs) == 2 else None
+
+
 def run_model(store: Store, run_id: int | None = None) -> RunModel:
     """The model of `run_id` (default: the latest run), or TrainError saying why there is none."""
     run_id = run_id if run_id is not None else store.latest_run_id()

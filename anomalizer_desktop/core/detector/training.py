@@ -37,6 +37,7 @@ from anomalizer_desktop.core.detector.run_models import (
     TrainError,
     checkpoint_name,
     detectors_folder,
+    other_detector,
     retire_old_runs,
     run_model,
 )
@@ -220,17 +221,12 @@ def train(
 
 
 def _other_detector(last_run: tuple | None, spec: ModelSpec, embedder: str) -> str | None:
-    """How a training names the last run's detector ("knn"; "svdd-AE (clap)" when its
-    embedder differed too) when it differs from this run's; None when it is the same.
-    `last_run`: its detector, network, embedder and cut."""
+    """`other_detector` of the last run against this one. `last_run`: its detector,
+    network, embedder and cut."""
     if last_run is None:
         return None
-    detector, network, last_embedder, _cut = last_run
     network_now = spec.network if spec.detector in ("svdd", "sad") else None
-    if (detector, network, last_embedder) == (spec.detector, network_now, embedder):
-        return None
-    name = f"{detector}-{network}" if network else detector
-    return name if last_embedder == embedder else f"{name} ({last_embedder})"
+    return other_detector(tuple(last_run[:3]), (spec.detector, network_now, embedder))
 
 
 def _keep_neighbour_lists(model: AnomalyModel, path: Path) -> None:
