@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from anomalizer_desktop.core.detector.freshness import SCORE, ScoreStatus, score_status
+from anomalizer_desktop.core.detector.run_models import detector_before, latest_run_text
 from anomalizer_desktop.core.detector.spec import ModelSpec
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import Progress
@@ -39,7 +40,8 @@ def load_snapshot(store: Store, embedder: str = "dsp", map_kind: str = "pca") ->
     from anomalizer_desktop.core.library.same_audio import same_audio_members
 
     library = LibraryData.from_rows(store.table_rows()).with_same_audio(same_audio_members(store))
-    library.with_crossings(*store.unusual_crossings())
+    library.with_crossings(*store.unusual_crossings(), detector_before(store))
+    library.scored_by = latest_run_text(store)
     problems = [(p, e) for p, e in zip(library.paths, library.errors, strict=True) if e]
     projection = library_map(store, embedder, map_kind)
     folders = FolderTree(

@@ -113,6 +113,11 @@ class LibraryData:
     #: which way the latest training moved each loop across the unusual cut (set by
     #: `with_crossings`): 1 above it (the training before had it below), -1 below it, 0 neither
     crossed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
+    #: how the tooltips name the training before's detector when it was another ("knn";
+    #: `run_models.detector_before`), None when it was the same: a switch alone moves loops
+    crossed_before: str | None = None
+    #: which training the scores are from (`run_models.latest_run_text`), None before one
+    scored_by: str | None = None
     _keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _id_sorter: np.ndarray | None = field(default=None, repr=False)
     #: the last folder's mask (`folder_mask`): (folder, rows in it)
@@ -224,10 +229,14 @@ class LibraryData:
             self.sound_level[rows] = np.array([level for _, level in values])[found]
         return self
 
-    def with_crossings(self, new: list[int], fell: list[int]) -> LibraryData:
+    def with_crossings(
+        self, new: list[int], fell: list[int], before: str | None = None
+    ) -> LibraryData:
         """Mark the loops of `Store.unusual_crossings` (sample ids now above the unusual cut,
-        and now below it); returns self."""
+        and now below it), `before` naming the training before's other detector; returns
+        self."""
         self.crossed = np.zeros(len(self.ids), dtype=np.int8)
+        self.crossed_before = before
         for ids, way in ((new, 1), (fell, -1)):
             rows, _found = self.rows_of_ids(np.asarray(ids, dtype=np.int64))
             self.crossed[rows] = way

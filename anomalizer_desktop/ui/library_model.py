@@ -52,6 +52,30 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 2
 #: map's diamonds are loops tried from outside
 FLAG_TEXT = {"unusual": "★ unusual", "typical": "■ typical", None: ""}
 
+#: what each column's header says on hover
+COLUMN_TIPS = {
+    "name": "The loop's file name",
+    "percentile": "Unusual %: how many of the library's loops score lower (97: more unusual"
+    " than 97 % of them).\n\u2191 or \u2193 before it: the last training moved the loop"
+    " across the unusual cut.",
+    "score": "The detector's score: the higher, the more unusual. Loops above the unusual cut"
+    " are counted as unusual.",
+    "flag": "Your flag: \u2605 unusual (U) or \u25a0 typical (T); Retrain with flags learns"
+    " from them",
+    "tags": "Your tags: G tags the selected loops, and 1-9 put on a tag each (Loop > Tag >"
+    " Tag keys\u2026)",
+    "duration": "Length in seconds",
+    "tempo": "Tempo: the one its name or loop tags declare, or \u2248 the one heard in its"
+    " sound, or yours (Loop > Tempo and Key\u2026)",
+    "key": "Key: the one its name or tags declare, or yours (Loop > Tempo and Key\u2026)",
+    "bars": "Whole bars of four at its tempo",
+    "sample_rate": "Sample rate of the file",
+    "status": "ok, or why the loop is not in the scores (an error, a missing file)",
+    "added": "When a scan first found the loop",
+    "note": "Your note (N)",
+    "folder": "The folder the file is in",
+}
+
 
 #: the filter of a table that shows every loop: (text, flag, status, tag, folder)
 NO_FILTER = ("", None, None, None, None)
@@ -71,8 +95,8 @@ NUMERIC = set(NUMBER_FORMATS)
 #: it (↓), the training before having had it the other side (`LibraryData.crossed`)
 CROSSED_MARKS = {1: "\u2191", -1: "\u2193"}
 CROSSED_TIPS = {
-    1: "Above the unusual cut since the last training (the one before had it below)",
-    -1: "Below the unusual cut since the last training (the one before had it above)",
+    1: "Above the unusual cut since the last training (the one before{before} had it below)",
+    -1: "Below the unusual cut since the last training (the one before{before} had it above)",
 }
 
 
@@ -123,7 +147,18 @@ class LibraryTableModel(QAbstractTableModel):
             return COLUMNS[section][1]
         if role == Qt.ItemDataRole.InitialSortOrderRole:  # a header's first click
             return DESCENDING_FIRST.get(COLUMNS[section][0], Qt.SortOrder.AscendingOrder)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tip(self._header_tip(COLUMNS[section][0]))
         return None
+
+    def _header_tip(self, key: str) -> str:
+        """What a column holds, and for the scores which training made them: the Detector
+        box names the next training's detector, which need not be the one on show."""
+        text = COLUMN_TIPS[key]
+        if key in ("percentile", "score"):
+            scored_by = self.library.scored_by
+            text += f"\nScores from {scored_by}." if scored_by else "\nNo training yet."
+        return text
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._view):
@@ -149,7 +184,7 @@ class LibraryTableModel(QAbstractTableModel):
             elif key == "added" and not math.isnan(lib.added[row]):
                 text = f"Added to the library {_full_date(lib.added[row])}\n{text}"
             elif key == "percentile" and lib.crossed[row]:
-                text = f"{CROSSED_TIPS[int(lib.crossed[row])]}\n{text}"
+                text = f"{_crossed_tip(lib, row)}\n{text}"
             if lib.notes[row]:
                 text += f"\nNote: {lib.notes[row]}"
             if key == "name" and lib.sound_group[row] >= 0:
@@ -534,6 +569,13 @@ _KEY_FROM = {
 
 def _full_date(seconds: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(seconds))
+
+
+def _crossed_tip(library: LibraryData, row: int) -> str:
+    """What the Unusual % cell of a loop the last training moved across the cut says on
+    hover, naming the detector before when it was another: the move may be the switch's."""
+    before = f" ({library.crossed_before})" if library.crossed_before else ""
+    return CROSSED_TIPS[int(library.crossed[row])].format(before=before)
 
 
 def _bars_tip(library: LibraryData, row: int) -> str:

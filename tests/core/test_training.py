@@ -159,6 +159,29 @@ def test_a_training_with_another_detector_names_the_last_one(embedded, tmp_path)
     assert again.last_detector == "svdd-AE" and again.as_json()["last_detector"] == "svdd-AE"
 
 
+def test_the_latest_training_is_described_for_the_scores_on_show(embedded, tmp_path):
+    """What the table's Score and Unusual % headers say the scores are from: the detector
+    (with its network), embedder, loops, time, flags and run; None before any, and a run
+    with a damaged config still says what its row holds."""
+    from anomalizer_desktop.core.detector.run_models import latest_run_text
+
+    assert latest_run_text(embedded) is None
+    models = tmp_path / "models"
+    run_job(train(embedded, ModelSpec("svdd", network="AE", epochs=2), "dsp", models))
+    loops = len(embedded.list_samples(status="ok"))
+    when = r"trained \d{4}-\d\d-\d\d \d\d:\d\d"
+    assert re.fullmatch(rf"svdd-AE \(dsp\) on {loops} loops, {when} \(run 1\)",
+                        latest_run_text(embedded))  # fmt: skip
+    first = embedded.list_samples()[0].id
+    embedded.set_flag([first], "unusual")
+    run_job(train(embedded, ModelSpec("knn"), "dsp", models, use_flags=True))
+    assert re.fullmatch(rf"knn \(dsp\) on {loops} loops, {when} with 1 flag \(run 2\)",
+                        latest_run_text(embedded))  # fmt: skip
+    with embedded.transaction() as db:
+        db.execute("UPDATE runs SET config = '{not json' WHERE id = 2")
+    assert re.fullmatch(rf"knn \(dsp\), {when} \(run 2\)", latest_run_text(embedded))
+
+
 @pytest.mark.parametrize("trouble", ["a file named like its folder", "a full disk"])
 def test_a_checkpoint_that_cannot_be_written_stores_no_run_and_says_why(
     embedded, tmp_path, monkeypatch, trouble

@@ -444,7 +444,12 @@ def test_loops_the_latest_training_moved_across_the_cut_are_marked_and_found():
     assert names_shown(m, "unusual:new") == ["loop002.wav"]
     assert names_shown(m, "loop unusual:fell") == ["loop004.wav"]
     assert names_shown(m, "unusual:new unusual:90") == ["loop002.wav"]
+    # after a switch of detector the tooltip names the one before: the switch moves loops
     m.set_filter("")
+    m.set_library(LibraryData.from_records(records).with_crossings([2], [4], before="knn"))
+    tips = dict(zip(column(m, "name"), column(m, "percentile", tip_role), strict=True))
+    assert "(the one before (knn) had it below)" in tips["loop002.wav"]
+    assert "(the one before (knn) had it above)" in tips["loop004.wav"]
     m.set_library(LibraryData.from_records(records).with_crossings([], []))
     assert "\u2191100" not in column(m, "percentile") and names_shown(m, "unusual:new") == []
 

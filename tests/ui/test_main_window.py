@@ -551,6 +551,15 @@ def test_training_from_the_window_refreshes_scores(qtbot, window):
         r"( Marked \u2191 and \u2193 in Unusual %\.)?",
         said,
     )
+    # the table's tooltips on loops it moved name the detector before, as the message does
+    assert window.model.library.crossed_before == "knn"
+    # the scores' headers say which training made them (the Detector box says the next)
+    header = window.model.headerData(
+        COLUMN_INDEX["score"], Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
+    )
+    run = window.store.latest_run_id()
+    assert re.search(rf"Scores from iforest \(dsp\) on 16 loops, trained [-\d: ]+ \(run {run}\)\.",
+                     header)  # fmt: skip
 
 
 def test_retraining_with_an_unusual_flag_lifts_that_loop(qtbot, window, scored_library):
@@ -581,6 +590,10 @@ def test_retraining_with_an_unusual_flag_lifts_that_loop(qtbot, window, scored_l
     view_row = window.model.view_row_of(flagged_id)
     percent = window.model.data(window.model.index(view_row, COLUMN_INDEX["percentile"]))
     assert percent.startswith("\u2191")
+    tip = window.model.data(
+        window.model.index(view_row, COLUMN_INDEX["percentile"]), Qt.ItemDataRole.ToolTipRole
+    )
+    assert "(the one before (knn) had it below)" in tip  # the fixture's knn, as the panel says
     window.filter_text.setText("unusual:new")
     qtbot.waitUntil(lambda: window.model.rowCount() == 1)
     assert window.model.data(window.model.index(0, COLUMN_INDEX["name"])) == library.names[row]

@@ -24,6 +24,7 @@ from pathlib import Path
 from anomalizer_desktop.core.detector.run_standardizer import KEY as STANDARDIZER_KEY
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.text import quantity
 
 #: models and scores of this many newest runs stay (`score --run N` can use them)
 KEEP_RUN_MODELS = 5
@@ -83,6 +84,34 @@ def detector_before(store: Store) -> str | None:
         "SELECT detector, network, embedder FROM runs ORDER BY id DESC LIMIT 2"
     ).fetchall()
     return other_detector(tuple(runs[1]), tuple(runs[0])) if len(runs) == 2 else None
+
+
+def latest_run_text(store: Store) -> str | None:
+    """Which training the scores on show are from, for the table's Score and Unusual %
+    headers: "knn (dsp) on 501 loops, trained 2026-12-02 21:40 with 2 flags (run 4)"; None
+    before the first. The Detector box says what the next training uses, which need not be
+    this (another was chosen since, or the command line trained)."""
+    row = store.execute(
+        "SELECT id, detector, network, embedder, created_at, config FROM runs"
+        " ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    run_id, detector, network, embedder, created_at, config = row
+    try:
+        config = json.loads(config or "{}")
+    except ValueError:
+        config = {}
+    name = f"{detector}-{network}" if network else detector
+    trained = f"{name} ({embedder})"
+    if isinstance(config.get("n_train"), int):
+        trained += f" on {quantity(config['n_train'], 'loop')}"
+    trained += f", trained {time.strftime('%Y-%m-%d %H:%M', time.localtime(created_at))}"
+    labelled = config.get("labelled")
+    flags = sum(labelled.values()) if isinstance(labelled, dict) else 0
+    if flags:
+        trained += f" with {quantity(flags, 'flag')}"
+    return f"{trained} (run {run_id})"
 
 
 def run_model(store: Store, run_id: int | None = None) -> RunModel:
