@@ -65,10 +65,14 @@ SCAN_KEYS = ("found", "new", "changed", "unchanged", "moved", "missing", "errors
 
 
 def scan_line(summary) -> str:
-    """ "found 12, new 0, ..." (and "back 1" when missing loops' files returned), then a line
-    for each library folder the scan forgot."""
+    """ "found 12, new 0, ..." (and "back 1" when missing loops' files returned, "not added 2"
+    when files or folders were passed by: a name that is not UTF-8, a folder that cannot be
+    read or that is an export of the library; each listed below with the errors), then a line for each
+    library folder the scan forgot."""
     line = ", ".join(f"{k} {getattr(summary, k)}" for k in SCAN_KEYS)
     line += f", back {summary.returned}" if summary.returned else ""
+    passed_by = len(summary.problems) - summary.errors
+    line += f", not added {passed_by}" if passed_by > 0 else ""
     for folder in summary.forgotten_folders:
         line += f"\nforgot the folder {folder}: it is gone, and its loops are in other folders now"
     return line

@@ -547,6 +547,19 @@ def test_a_path_that_is_not_utf8_is_reported_not_a_traceback(capsys, lib, loop_f
     assert f"{loop_folder}/caf\\xe9.wav is not an embedded loop" in capsys.readouterr().err
 
 
+def test_the_scan_line_counts_what_it_passed_by_as_well_as_its_errors(capsys, lib, loop_folder):
+    """A file it could not add (a name that is not UTF-8) is listed with the broken ones, so
+    the line says "not added 1" beside "errors 1": it said "errors 1" above two lines."""
+    (loop_folder / "text.wav").write_text("not audio")
+    (Path(os.fsdecode(bytes(loop_folder) + b"/caf\xe9.wav"))).write_bytes(b"RIFF")
+    assert main(["--library", lib, "scan", str(loop_folder)]) == 0
+    said = capsys.readouterr()
+    assert said.out.strip().endswith("errors 1, not added 1")
+    assert said.err.count("  ! ") == 2
+    assert main(["--library", lib, "scan", str(loop_folder / "drums")]) == 0
+    assert capsys.readouterr().out.strip().endswith("errors 0")  # nothing passed by
+
+
 def test_a_library_too_small_to_learn_from_says_what_to_do(capsys, lib, tmp_path):
     """Two loops: nothing to train, explain or compare against yet, each said plainly (an
     explanation used to call one loop of one "slightly flatter than usual")."""
