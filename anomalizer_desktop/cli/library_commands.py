@@ -67,8 +67,8 @@ SCAN_KEYS = ("found", "new", "changed", "unchanged", "moved", "missing", "errors
 def scan_line(summary) -> str:
     """ "found 12, new 0, ..." (and "back 1" when missing loops' files returned, "not added 2"
     when files or folders were passed by: a name that is not UTF-8, a folder that cannot be
-    read or that is an export of the library; each listed below with the errors), then a line for each
-    library folder the scan forgot."""
+    read or that is an export of the library; each listed below with the errors), then a line
+    for each library folder the scan forgot."""
     line = ", ".join(f"{k} {getattr(summary, k)}" for k in SCAN_KEYS)
     line += f", back {summary.returned}" if summary.returned else ""
     passed_by = len(summary.problems) - summary.errors
