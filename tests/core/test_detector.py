@@ -247,6 +247,25 @@ def test_aspects_detector_keeps_its_groups_through_a_checkpoint(tmp_path):
     assert roc_auc_score(y, model.score(x)) > 0.98
 
 
+def test_an_aspect_every_training_loop_shares_does_not_swamp_the_score():
+    """A pack's loops all of one length: every training distance in the length aspect is 0.
+    A loop of another length added later scored 1e11 (its length difference over a spread of
+    1e-12) and sorted above loops far odder in every other aspect. Now the least spread is a
+    share of the aspect's distance unit: the score stays in the range of the others, and what
+    the loop is like in the other aspects still orders it."""
+    rng = np.random.default_rng(3)
+    train = np.concatenate([rng.normal(size=(40, 16)), np.zeros((40, 1))], axis=1)
+    groups = {"sound": slice(0, 16), "length": slice(16, 17)}
+    model = run_job(AnomalyModel(ModelSpec("default")).fit(train, None, groups))
+    longer = np.concatenate([rng.normal(size=(1, 16)), [[3.0]]], axis=1)  # odd length only
+    odd_sound = np.concatenate([rng.normal(size=(1, 16)) + 6.0, [[0.0]]], axis=1)
+    odder = np.concatenate([rng.normal(size=(1, 16)) + 6.0, [[3.0]]], axis=1)
+    scores = model.score(np.concatenate([longer, odd_sound, odder, train[:5]]))
+    assert np.all(np.isfinite(scores)) and scores.max() < 1_000
+    assert scores[2] > max(scores[0], scores[1])  # odd in both: the oddest
+    assert min(scores[0], scores[1]) > scores[3:].max()  # either oddity above the pack
+
+
 def test_loading_an_aspects_checkpoint_does_not_search_the_library_again(tmp_path, monkeypatch):
     """Each aspect's training scores travel in the checkpoint: loading costs no neighbour
     search (it took 10 s at 10k loops, on every explain), and the scores stay the same."""
