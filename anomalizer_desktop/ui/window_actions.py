@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QToolBar
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QToolBar, QWidget
 
 from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
 from anomalizer_desktop.core.embedding.clap.store import models_dir
@@ -34,6 +34,14 @@ from anomalizer_desktop.ui.widgets.toolbar_fit import ToolbarFit
 
 #: the embedder box's width in characters (a long choice shortened: "clap · 630k-a…")
 EMBEDDER_CHARS = 14
+
+
+def _label_of(text: str, box: QWidget) -> QLabel:
+    """The toolbar's label before `box`, tied to it: on Linux a screen reader names a combo
+    box by the label it is labelled by (its own name is the choice shown)."""
+    label = QLabel(text)
+    label.setBuddy(box)
+    return label
 
 
 class WindowActions:
@@ -76,6 +84,7 @@ class WindowActions:
             "Export flagged, selected or top loops for your DAW",
         )
         self.embedder_box = ElidingComboBox()
+        self.embedder_box.setAccessibleName("Embedder")
         self.embedder_box.setToolTip(
             "dsp (built in), CLAP with each installed checkpoint, and vectors imported into "
             "this library"
@@ -86,12 +95,15 @@ class WindowActions:
         self.embedder_box.setMinimumContentsLength(EMBEDDER_CHARS)
         self._fill_embedders()
         self.detector_box = QComboBox()
+        self.detector_box.setAccessibleName("Detector")
         self.detector_box.addItems(DETECTORS)
         self.detector_box.setCurrentText(self.settings.get("detector"))
         self.network_box = QComboBox()
+        self.network_box.setAccessibleName("Network")
         self.network_box.addItems(NETWORKS)
         self.network_box.setCurrentText(self.settings.get("network"))
         self.device_box = QComboBox()
+        self.device_box.setAccessibleName("Device")
         self.device_box.addItems(DEVICES)
         self.device_box.setCurrentText(self.settings.get("device"))
         self.detector_box.setToolTip(
@@ -102,11 +114,11 @@ class WindowActions:
         toolbar.addAction(self.act_add)
         toolbar.addAction(self.act_rescan)
         toolbar.addSeparator()
-        box_names = [toolbar.addWidget(QLabel(" Embedder "))]
+        box_names = [toolbar.addWidget(_label_of(" Embedder ", self.embedder_box))]
         toolbar.addWidget(self.embedder_box)
         toolbar.addAction(self.act_embed)
         toolbar.addSeparator()
-        box_names.append(toolbar.addWidget(QLabel(" Detector ")))
+        box_names.append(toolbar.addWidget(_label_of(" Detector ", self.detector_box)))
         toolbar.addWidget(self.detector_box)
         #: the network and device boxes' places in the toolbar (shown for svdd and sad only)
         self.neural_choices = [

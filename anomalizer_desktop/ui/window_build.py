@@ -87,7 +87,9 @@ def _labelled(label: str, widget: QWidget) -> QWidget:
     pair = QWidget()
     layout = QHBoxLayout(pair)
     layout.setContentsMargins(0, 0, 0, 0)
-    layout.addWidget(QLabel(label))
+    name = QLabel(label)
+    name.setBuddy(widget)  # what a screen reader names the widget by
+    layout.addWidget(name)
     layout.addWidget(widget)
     return pair
 
@@ -118,6 +120,7 @@ class WindowBuilder:
         self.filter_text = QLineEdit(
             placeholderText="Filter by name, folder, note, tag:name, bpm:120-128 or key:Am…"
         )
+        self.filter_text.setAccessibleName("Filter loops")
         self.filter_text.setClearButtonEnabled(True)
         self.filter_text.setMinimumWidth(FILTER_TEXT_WIDTH)
         self.filter_text.setCompleter(FilterTagCompleter(self.filter_text))
@@ -161,6 +164,12 @@ class WindowBuilder:
             " format, bit depth, sample rate or level, or another name. They sit together",
             Qt.ItemDataRole.ToolTipRole,
         )
+        for box, name in (
+            (self.filter_flag, "Flags shown"),
+            (self.filter_tag, "Tag shown"),
+            (self.filter_status, "Files shown"),
+        ):
+            box.setAccessibleName(name)  # a screen reader says it, then the choice ("Typical")
         self.likeness_button = Pill()  # "Like x.wav ✕", while sorted by likeness
         self.likeness_button.hide()
         filters = QHBoxLayout()
@@ -173,6 +182,7 @@ class WindowBuilder:
         filters.addWidget(self.filter_status)
 
         self.table = LibraryTable(self)
+        self.table.setAccessibleName("Loops")
         self.table.setModel(self.model)
         # set the indicator before enabling sorting, which sorts by it at once
         self.table.horizontalHeader().setSortIndicator(*self.model.sort_state())
@@ -264,6 +274,7 @@ class WindowBuilder:
         self.volume.setRange(0, 100)
         self.volume.setValue(round(self.settings.get("volume") * 100))
         self.volume.setFixedWidth(90)
+        self.volume.setAccessibleName("Volume")
         # boxes that wrap onto a second line where the window is narrow (half a screen
         # beside a DAW), after the reminder of the keys beside them has given way
         self.transport = QWidget()

@@ -3061,3 +3061,36 @@ def test_a_table_the_filter_empties_says_so_and_how_to_get_the_loops_back(qtbot,
     window.filter_text.clear()
     qtbot.waitUntil(lambda: window.model.rowCount() == 17)
     assert window.table.empty_text() == ""
+
+
+def test_every_control_has_a_name_a_screen_reader_can_say(qtbot, window):
+    """Each control the keyboard reaches has a name for assistive technology: the table,
+    the map, the folders, the filter and the volume were nameless ("table", "slider"). A
+    combo box's own name is its choice on Linux, so the toolbar's boxes are labelled by the
+    labels before them too; the waveform describes the loop on show."""
+    from PySide6.QtGui import QAccessible
+    from PySide6.QtWidgets import QAbstractScrollArea, QWidget
+
+    name_of = QAccessible.Text.Name
+    unnamed = []
+    for widget in window.findChildren(QWidget):
+        if not widget.isVisibleTo(window) or widget.focusPolicy() == Qt.FocusPolicy.NoFocus:
+            continue
+        parent = widget.parentWidget()
+        if isinstance(parent, QAbstractScrollArea) and parent.viewport() is widget:
+            continue  # (the view around it is named)
+        said = QAccessible.queryAccessibleInterface(widget).text(name_of)
+        if not (widget.accessibleName() or said.strip()):
+            unnamed.append(type(widget).__name__)
+    assert unnamed == []
+    assert (window.table.accessibleName(), window.volume.accessibleName()) == ("Loops", "Volume")
+    for box, label in ((window.detector_box, "Detector"), (window.embedder_box, "Embedder")):
+        assert box.accessibleName() == label
+        relations = QAccessible.queryAccessibleInterface(box).relations(
+            QAccessible.RelationFlag.Label
+        )
+        assert [other.text(name_of).strip() for other, _ in relations] == [label]
+    row = next(r for r in range(window.model.rowCount()) if "tone_a" in window.model.path(r))
+    window.table.selectRow(row)
+    qtbot.waitUntil(lambda: window.waveform.duration > 0, timeout=10_000)
+    assert window.waveform.accessibleDescription().startswith("tone_a.wav · peak ")

@@ -27,6 +27,7 @@ class ExplainPanel(QTextBrowser):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        self.setAccessibleName("Why unusual?")
         self.setOpenLinks(False)
         self._links: list[str] = []  # neighbour paths, by the number in their link
         self._html = ""  # what the panel shows, as given

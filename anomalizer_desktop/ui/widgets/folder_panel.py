@@ -244,6 +244,7 @@ class FolderPanel(QWidget):
         super().__init__(parent)
         self.model = FolderTreeModel(self)
         self.view = QTreeView()
+        self.view.setAccessibleName("Folders")
         self.view.setModel(self.model)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(FOLDER, Qt.SortOrder.AscendingOrder)

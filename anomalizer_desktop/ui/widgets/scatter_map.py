@@ -192,6 +192,11 @@ class ScatterMap(QWidget):
         self.colormap = pg.colormap.get("plasma")
         self._brushes = [pg.mkBrush(r, g, b, 220) for r, g, b in colour_bins()]
         self.view = pg.GraphicsLayoutWidget()
+        self.view.setAccessibleName("Library map")
+        self.view.setAccessibleDescription(
+            "Each loop a dot, coloured by how unusual it is; the loops selected in the table"
+            " are ringed"
+        )
         self.view.setBackground("#1e1f22")
         self.viewbox = _SelectableViewBox(self._select_in_rect, lambda: self.context_menu())
         self.plot = self.view.addPlot(row=0, col=0, viewBox=self.viewbox)
@@ -246,6 +251,7 @@ class ScatterMap(QWidget):
         self.caption.setWordWrap(True)
         self.caption.setStyleSheet("color: #9aa0a6; font-size: 11px; padding: 2px 4px;")
         self.kind_box = QComboBox()
+        self.kind_box.setAccessibleName("Map")
         for index, (kind, name, about) in enumerate(MAP_KINDS):
             self.kind_box.addItem(name, kind)
             self.kind_box.setItemData(index, about, Qt.ItemDataRole.ToolTipRole)

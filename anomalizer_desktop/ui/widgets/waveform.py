@@ -106,6 +106,7 @@ class WaveformView(pg.PlotWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent, background="#1e1f22")
+        self.setAccessibleName("Waveform")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(110)
         self.setMouseEnabled(x=False, y=False)
@@ -200,6 +201,8 @@ class WaveformView(pg.PlotWidget):
 
     def _set_title(self, name: str, level: str) -> None:
         self._title_parts = (name, level)
+        # what the title line shows, whole, for a screen reader (the line may be cut short)
+        self.setAccessibleDescription(SEPARATOR.join(part for part in (name, level) if part))
         self._fit_title()
 
     def _fit_title(self) -> None:
