@@ -21,6 +21,7 @@ from anomalizer_desktop.cli.output import (
     print_problems,
     warn,
 )
+from anomalizer_desktop.core.audio.formats import unread_formats_text
 from anomalizer_desktop.core.detector.neighbour_lists import FILE_NAME as NEIGHBOURS_FILE
 from anomalizer_desktop.core.detector.run_models import (
     KEEP_RUN_MODELS,
@@ -68,11 +69,14 @@ def scan_line(summary) -> str:
     """ "found 12, new 0, ..." (and "back 1" when missing loops' files returned, "not added 2"
     when files or folders were passed by: a name that is not UTF-8, a folder that cannot be
     read or that is an export of the library; each listed below with the errors), then a line
-    for each library folder the scan forgot."""
+    for the files it passed by in formats it does not read (a folder of .m4a or REX files
+    "found 0": this says why) and one for each library folder the scan forgot."""
     line = ", ".join(f"{k} {getattr(summary, k)}" for k in SCAN_KEYS)
     line += f", back {summary.returned}" if summary.returned else ""
     passed_by = len(summary.problems) - summary.errors
     line += f", not added {passed_by}" if passed_by > 0 else ""
+    if unread := unread_formats_text(summary.unread_formats):
+        line += f"\npassed by {unread}"
     for folder in summary.forgotten_folders:
         line += f"\nforgot the folder {folder}: it is gone, and its loops are in other folders now"
     return line

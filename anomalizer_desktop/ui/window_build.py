@@ -412,6 +412,14 @@ class WindowBuilder:
         layout.addLayout(row)
         self.welcome_status = plain_label()
         self.welcome_status.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(self.welcome_status)
+        # wrapped as the text above: a folder that held no loops is said here at length
+        self.welcome_status.setWordWrap(True)
+        self.welcome_status.setMinimumWidth(400)
+        self.welcome_status.setMaximumWidth(620)
+        status_row = QHBoxLayout()
+        status_row.addStretch(1)
+        status_row.addWidget(self.welcome_status)
+        status_row.addStretch(1)
+        layout.addLayout(status_row)
         layout.addStretch(2)
         return page

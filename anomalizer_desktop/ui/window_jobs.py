@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
+from anomalizer_desktop.core.audio.formats import unread_formats_text
 from anomalizer_desktop.core.detector.freshness import EMBED, RETRAIN_WITH_FLAGS, SCORE, TRAIN
 from anomalizer_desktop.core.detector.spec import ModelSpec
 from anomalizer_desktop.core.library.scanner import (
     UNREACHABLE_FOLDER,
     is_within,
+    nothing_found_text,
     reachable_roots,
 )
 from anomalizer_desktop.core.library.store import StoreError
@@ -78,6 +80,17 @@ class LibraryJobs:
             # library: the Problems panel shows them beside its files' problems until the next scan
             self.scan_problems = list(problems or [])
             self.folder_watch.scanned(result)  # what the scan saw is what the watch compares with
+        # a scan the user started (Add folder, Rescan; the window's own looks at the folders
+        # come with an on_done): what it passed by is worth saying, each time
+        asked_scan = kind == "scan" and on_done is None and result is not None
+        found_none = asked_scan and not result.cancelled and not result.found
+        nothing_found = nothing_found_text(result) if found_none else ""
+        if nothing_found:
+            # a folder of .m4a or REX files, or of none: say why nothing came in (on the
+            # welcome page too, where an empty library stays), and skip the embedding and
+            # training that would only say there is nothing to learn from
+            self._chain.clear()
+            self.welcome_status.setText(nothing_found)
         if getattr(result, "cancelled", False):
             self._chain.clear()
             self.statusBar().showMessage(f"{kind} cancelled; what was done is kept.", 8000)
@@ -85,6 +98,11 @@ class LibraryJobs:
             self.statusBar().showMessage(
                 f"{kind}: {quantity(len(problems), 'file')} had problems (see Problems)", 8000
             )
+        elif nothing_found:
+            self.statusBar().showMessage(nothing_found, 15_000)
+        elif asked_scan and result.unread_formats:
+            unread = unread_formats_text(result.unread_formats)
+            self.statusBar().showMessage(f"The scan passed by {unread}.", 10_000)
         elif getattr(result, "unreachable", 0):
             self.statusBar().showMessage(
                 f"{quantity(result.unreachable, 'loop')} left for later: their folder is not"
@@ -336,7 +354,19 @@ class LibraryJobs:
         return removed
 
     def score_new_loops(self) -> None:
-        self._run("score", "Scoring new loops", jobs.score_new_loops_job(self.embedder_name()))
+        """Score new loops with the latest run; train instead when the library has never been
+        trained and has loops enough now (a first folder with none, filled since)."""
+
+        def train_when_due(result) -> None:
+            if result == jobs.FIRST_TRAINING_DUE:
+                self._train_with_any_flags()
+
+        self._run(
+            "score",
+            "Scoring new loops",
+            jobs.score_new_loops_job(self.embedder_name()),
+            on_done=train_when_due,
+        )
 
     def _bring_scores_up_to_date(self, action: str) -> None:
         if action == EMBED:  # an older DSP version's vectors: describe them again, then train

@@ -560,6 +560,18 @@ def test_the_scan_line_counts_what_it_passed_by_as_well_as_its_errors(capsys, li
     assert capsys.readouterr().out.strip().endswith("errors 0")  # nothing passed by
 
 
+def test_the_scan_line_counts_the_files_in_formats_it_does_not_read(capsys, lib, tmp_path):
+    """A folder of Apple Loops and REX files scanned "found 0" and nothing more."""
+    folder = tmp_path / "pack"
+    folder.mkdir()
+    for name in ("a.m4a", "b.m4a", "c.rx2", "notes.txt"):
+        (folder / name).write_bytes(b"\x00" * 64)
+    assert main(["--library", lib, "scan", str(folder)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("found 0, new 0")
+    assert lines[1] == "passed by 3 files in formats anomalizer does not read: .m4a 2, .rx2 1"
+
+
 def test_a_library_too_small_to_learn_from_says_what_to_do(capsys, lib, tmp_path):
     """Two loops: nothing to train, explain or compare against yet, each said plainly (an
     explanation used to call one loop of one "slightly flatter than usual")."""

@@ -9,13 +9,14 @@ import audiogen
 import numpy as np
 import pytest
 
+from anomalizer_desktop.core.audio.formats import unread_formats_text
 from anomalizer_desktop.core.audio.identity import (
     content_hash,
     content_hashes,
     is_edge_hash,
 )
 from anomalizer_desktop.core.jobs import CancelToken, Progress, run_job
-from anomalizer_desktop.core.library.scanner import ScanError, scan
+from anomalizer_desktop.core.library.scanner import ScanError, nothing_found_text, scan
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.walk import EXPORT_INSIDE_THE_LIBRARY
 
@@ -44,6 +45,49 @@ def test_first_scan_finds_every_audio_file_and_ignores_the_rest(store, loop_fold
     assert drum.duration == pytest.approx(2.0)
     assert drum.sample_rate == audiogen.SR
     assert drum.channels == 1
+
+
+def test_files_in_formats_it_does_not_read_are_counted_by_extension(store, loop_folder):
+    """A pack's REX, Apple Loops (.m4a) and MIDI files are passed by, as before, but counted:
+    a folder of them came to "found 0" with no word why. Text, analysis files and AppleDouble
+    copies pass by unremarked."""
+    for name in ("a.m4a", "b.M4A", "sub/c.m4a", "a.rx2", "b.rx2", "beat.mid", "._d.m4a"):
+        (loop_folder / name).parent.mkdir(exist_ok=True)
+        (loop_folder / name).write_bytes(b"\x00" * 64)
+    (loop_folder / "readme.txt").write_text("hi")
+    (loop_folder / "drum_00.wav.asd").write_bytes(b"\x00" * 64)
+    summary = _scan(store, loop_folder)
+    assert (summary.found, summary.errors, summary.problems) == (12, 0, [])
+    assert summary.unread_formats == {".m4a": 3, ".rx2": 2, ".mid": 1}
+    assert summary.as_json()["unread_formats"] == {".m4a": 3, ".rx2": 2, ".mid": 1}
+    said = unread_formats_text(summary.unread_formats)
+    assert said == "6 files in formats anomalizer does not read: .m4a 3, .rx2 2, .mid 1"
+    assert unread_formats_text({".rex": 1}) == "1 file in a format anomalizer does not read: .rex 1"
+    assert unread_formats_text({}) == ""
+
+
+def test_a_folder_with_no_loops_says_what_it_holds_and_what_is_read(store, tmp_path):
+    """What the window says when an added folder brought nothing in."""
+    apple = tmp_path / "Apple Loops"
+    apple.mkdir()
+    for name in ("one.m4a", "two.m4a"):
+        (apple / name).write_bytes(b"\x00" * 64)
+    summary = _scan(store, apple)
+    assert summary.found == 0
+    assert nothing_found_text(summary) == (
+        "No loops found in Apple Loops: it holds 2 files in a format anomalizer does not read:"
+        " .m4a 2. anomalizer reads WAV, AIFF, FLAC, CAF, Ogg Vorbis, Opus and MP3."
+    )
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    summary = _scan(store, empty, apple)
+    assert nothing_found_text(summary).startswith(
+        "No loops found in empty, Apple Loops: they hold 2 files in a format"
+    )
+    summary = _scan(store, empty)
+    assert nothing_found_text(summary).startswith(
+        "No loops found in empty: it holds no audio files."
+    )
 
 
 def test_rescan_is_incremental(store, loop_folder):

@@ -2728,6 +2728,54 @@ def test_the_welcome_pages_demo_loops_are_written_added_and_scored(
     store.close()
 
 
+def test_a_folder_of_loops_it_cannot_read_says_so_and_trains_once_loops_come(
+    qtbot, tmp_path, settings, monkeypatch
+):
+    """A first folder of Apple Loops (.m4a) and REX files: the welcome page says what it held
+    and what anomalizer reads (it said nothing, and a dialog said a training needs 5 loops).
+    Once WAVs are there, Rescan embeds them and trains: the library was never trained."""
+    from anomalizer_desktop.ui import plain_text
+    from anomalizer_desktop.ui.main_window import MainWindow
+    from anomalizer_desktop.ui.player import AudioPlayer
+    from anomalizer_desktop.ui.workers import JobRunner
+
+    warnings = []
+    monkeypatch.setattr(plain_text, "warn", lambda *args: warnings.append(args[2]))
+    folder = tmp_path / "Apple Loops"
+    folder.mkdir()
+    for name in ("a.m4a", "b.m4a", "c.rx2"):
+        (folder / name).write_bytes(b"\x00" * 64)
+    path = tmp_path / "new.sqlite"
+    store = Store(path)
+    window = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none here"))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    window.add_folders([str(folder)])
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    said = (
+        "No loops found in Apple Loops: it holds 3 files in formats anomalizer does not read:"
+        " .m4a 2, .rx2 1. anomalizer reads WAV, AIFF, FLAC, CAF, Ogg Vorbis, Opus and MP3."
+    )
+    assert window.welcome_status.text() == said
+    assert window.statusBar().currentMessage() == said
+    assert window.pages.currentIndex() == 0 and warnings == []
+    for i in range(6):
+        audiogen.write(folder / f"drum_{i}.wav", audiogen.drum_loop(seed=i, bpm=100 + 4 * i))
+    window.rescan()
+    qtbot.waitUntil(
+        lambda: (
+            window.model.rowCount() == 6
+            and not window.runner.any_running()
+            and not np.isnan(window.model.library.score).any()
+        ),
+        timeout=60_000,
+    )
+    assert store.latest_run_id() is not None and warnings == []
+    assert window.statusBar().currentMessage() != said
+    window.runner.cancel_all()
+    store.close()
+
+
 def test_help_try_the_demo_loops_keeps_them_out_of_the_producers_library(
     qtbot, window, scored_library, tmp_path, monkeypatch
 ):

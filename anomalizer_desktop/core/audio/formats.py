@@ -27,9 +27,56 @@ AUDIO_EXTENSIONS: frozenset[str] = frozenset(
 )
 
 
+#: the file types of AUDIO_EXTENSIONS, as a producer names them
+READ_FORMATS_TEXT = "WAV, AIFF, FLAC, CAF, Ogg Vorbis, Opus and MP3"
+
+
 def is_audio_path(path: str | PurePath) -> bool:
     """True when the file name has an audio extension, in any letter case (LOOP.WAV counts)."""
     return PurePath(path).suffix.lower() in AUDIO_EXTENSIONS
+
+
+#: file types producers keep loops in that libsndfile cannot read: a scan counts the files it
+#: passes by for these (a folder of Apple Loops in .m4a, or of REX files, would otherwise
+#: come to "found 0" with no word why); other files (.txt, .asd, .pdf) pass by unremarked
+UNREAD_EXTENSIONS: frozenset[str] = frozenset(
+    {
+        ".m4a",  # AAC or Apple Lossless (iTunes, GarageBand exports)
+        ".aac",
+        ".alac",
+        ".mp4",
+        ".wma",  # Windows Media Audio
+        ".wv",  # WavPack
+        ".ape",  # Monkey's Audio
+        ".rx2",  # REX (ReCycle): sliced loops, beside the WAVs of many packs
+        ".rex",
+        ".rcy",
+        ".mid",  # MIDI: notes, not sound
+        ".midi",
+    }
+)
+
+
+def unread_format(name: str | PurePath) -> str | None:
+    """The extension (lower case) of a file type a scan does not read but a producer may have
+    meant as a loop, or None."""
+    suffix = PurePath(name).suffix.lower()
+    return suffix if suffix in UNREAD_EXTENSIONS else None
+
+
+def unread_formats_text(counts: dict[str, int]) -> str:
+    """ "7 files in formats anomalizer does not read: .m4a 3, .rx2 3, .mid 1" (most first), or
+    "" for none: what a scan passed by, for its summary."""
+    total = sum(counts.values())
+    if not total:
+        return ""
+    kinds = ", ".join(
+        f"{ext} {n}" for ext, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    )
+    noun = "a format" if len(counts) == 1 else "formats"
+    return (
+        f"{total} {'file' if total == 1 else 'files'} in {noun} anomalizer does not read: {kinds}"
+    )
 
 
 def audio_files_below(folder: str | os.PathLike[str]) -> list[str]:

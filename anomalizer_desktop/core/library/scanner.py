@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 
+from anomalizer_desktop.core.audio.formats import READ_FORMATS_TEXT, unread_formats_text
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.file_look import FileLook, looks_in_order
@@ -52,6 +54,9 @@ class ScanSummary:
     #: library folders forgotten: gone, with every loop found in another folder since
     forgotten_folders: list[str] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
+    #: files passed by in formats it does not read, by extension ({".m4a": 3}): not problems
+    #: (packs ship REX and MIDI beside their WAVs), but what a folder of them "found 0" for
+    unread_formats: dict[str, int] = field(default_factory=dict)
     cancelled: bool = False
     #: the library folders scanned, and every folder the scan walked below them with what it
     #: saw there (`walk.folder_signature`): the window's folder watch starts from these
@@ -63,6 +68,18 @@ class ScanSummary:
         del data["roots"], data["folders"]
         data["problems"] = [{"path": p, "error": m} for p, m in self.problems]
         return data
+
+
+def nothing_found_text(summary: ScanSummary) -> str:
+    """What a scan that found no audio file tells the producer who added the folder: which
+    folder, what it held instead (files in formats it does not read, or none) and what it reads;
+    "" when it walked no folder (each one named among its problems instead)."""
+    if not summary.roots:
+        return ""
+    names = ", ".join(os.path.basename(root) or root for root in summary.roots)
+    they_hold = "it holds" if len(summary.roots) == 1 else "they hold"
+    held = unread_formats_text(summary.unread_formats) or "no audio files"
+    return f"No loops found in {names}: {they_hold} {held}. anomalizer reads {READ_FORMATS_TEXT}."
 
 
 def resolve_roots(paths: list[str]) -> list[str]:
@@ -155,13 +172,14 @@ def scan(store: Store, paths: list[str], cancel: CancelToken | None = None) -> J
     # 1. list the files (cheap: no file is opened)
     found: dict[str, int] = {}  # path -> root id
     library_folders = dict(store.roots())
+    unread: Counter[str] = Counter()
     for root, root_id in root_ids.items():
         if root != library_folders.get(root_id) and is_export_folder(root):
             summary.problems.append((shown_path(root), EXPORT_INSIDE_THE_LIBRARY))
             continue
         summary.roots.append(root)
         for path in iter_audio_files(
-            root, lambda p, why: summary.problems.append((p, why)), summary.folders
+            root, lambda p, why: summary.problems.append((p, why)), summary.folders, unread
         ):
             found.setdefault(path, root_id)
             if len(found) % 500 == 0:
@@ -170,6 +188,7 @@ def scan(store: Store, paths: list[str], cancel: CancelToken | None = None) -> J
                 summary.cancelled = True
                 return summary
     summary.found = len(found)
+    summary.unread_formats = dict(unread)
 
     # 2. look at each file
     known: dict[str, tuple] = {}  # what the library holds below the scanned folders

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator
 
-from anomalizer_desktop.core.audio.formats import is_audio_path
+from anomalizer_desktop.core.audio.formats import is_audio_path, unread_format
 
 
 def iter_audio_files(
-    root: str, on_error: Callable[[str, str], None], folders: dict[str, int] | None = None
+    root: str,
+    on_error: Callable[[str, str], None],
+    folders: dict[str, int] | None = None,
+    unread: Counter[str] | None = None,
 ) -> Iterator[str]:
     """Yield the audio files below `root` (following folder symlinks once), in a stable order.
 
@@ -22,6 +26,9 @@ def iter_audio_files(
     Each folder that cannot be read is reported through `on_error(path, reason)` and skipped.
     `folders`, when given, gets each folder walked with its `folder_signature` (what the walk
     saw there: the window's folder watch compares it with what is there later).
+    `unread`, when given, counts the files passed by in formats a producer may have meant as
+    loops but that the library does not read (.m4a, .rx2, .mid: `formats.unread_format`), by
+    extension.
     """
     seen_dirs: set[tuple[int, int]] = set()
 
@@ -52,7 +59,11 @@ def iter_audio_files(
         dirnames[:] = kept
         audio = []
         for name in sorted(filenames):
-            if name.startswith("._") or not is_audio_path(name):
+            if name.startswith("._"):
+                continue
+            if not is_audio_path(name):
+                if unread is not None and (extension := unread_format(name)):
+                    unread[extension] += 1
                 continue
             if has_a_usable_name(name):
                 audio.append(name)
