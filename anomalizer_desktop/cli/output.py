@@ -10,6 +10,7 @@ from typing import TypeVar
 from tqdm import tqdm
 
 from anomalizer_desktop.core.jobs import WHOLE, Job, Progress, run_job
+from anomalizer_desktop.core.text import one_line
 
 R = TypeVar("R")
 
@@ -85,12 +86,15 @@ def warn(message: str) -> None:
 def print_problems(problems: list[tuple[str, str]], limit: int = 20) -> None:
     """List per-file problems on stderr (the job still succeeded)."""
     for path, message in problems[:limit]:
-        warn(f"  ! {path}: {message}")
+        warn(f"  ! {one_line(path)}: {one_line(message)}")
     if len(problems) > limit:
         warn(f"  ... and {len(problems) - limit} more (see `anomalizer list --status error`)")
 
 
 def format_table(rows: list[list[str]], headers: list[str]) -> str:
+    """Columns padded to line up, one line a row (a name or note with a newline or tab in it
+    has it escaped: `text.one_line`)."""
+    rows = [[one_line(cell) for cell in row] for row in rows]
     widths = [
         max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
     ]

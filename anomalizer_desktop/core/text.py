@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import time
+import unicodedata
 
 
 def quantity(n: int, noun: str, plural: str | None = None) -> str:
@@ -126,3 +127,14 @@ def when_added(seconds: float, now: float | None = None) -> str:
 
 
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def one_line(text: str) -> str:
+    """`text` with its control characters written as escapes ("two\\nlines.wav"): a file
+    name or note with a newline or tab in it broke the rows of `anomalizer list` and showed as
+    "two…" in the window's table; the path itself is kept as it is for opening the file."""
+    if text.isprintable():  # the common case, in C
+        return text
+    return "".join(
+        repr(char)[1:-1] if unicodedata.category(char) == "Cc" else char for char in text
+    )

@@ -20,7 +20,13 @@ from anomalizer_desktop.core.audio.formats import is_lossless_path
 from anomalizer_desktop.core.id_positions import values_at
 from anomalizer_desktop.core.library.trash import file_identity, links_left_behind
 from anomalizer_desktop.core.loop_names import HEARD, HEARD_MARK, YOURS, whole_bars
-from anomalizer_desktop.core.text import length_text, score_text, unusual_percent, when_added
+from anomalizer_desktop.core.text import (
+    length_text,
+    one_line,
+    score_text,
+    unusual_percent,
+    when_added,
+)
 from anomalizer_desktop.ui.library_data import LibraryData
 from anomalizer_desktop.ui.plain_text import tip
 from anomalizer_desktop.ui.theme import colour
@@ -221,11 +227,13 @@ class LibraryTableModel(QAbstractTableModel):
         if key == "flag":
             return FLAG_TEXT[lib.flags[row]]
         if key == "status":
-            return lib.status[row] if lib.status[row] != "error" else "error: " + lib.errors[row]
+            if lib.status[row] != "error":
+                return lib.status[row]
+            return "error: " + one_line(lib.errors[row])
         if key == "key":
             return lib.keys[row] or ""
         texts = {"name": lib.names, "folder": lib.folders, "note": lib.notes, "tags": lib.tags}
-        return texts[key][row]
+        return one_line(texts[key][row])  # a newline in a name showed as "two…"
 
     def flags(self, index: QModelIndex):
         # a constant, not super().flags() | ...: Ctrl+A at 100,000 rows has Qt ask 500,000

@@ -572,6 +572,22 @@ def test_the_scan_line_counts_the_files_in_formats_it_does_not_read(capsys, lib,
     assert lines[1] == "passed by 3 files in formats anomalizer does not read: .m4a 2, .rx2 1"
 
 
+def test_a_name_with_a_newline_keeps_the_list_one_row_a_loop(capsys, lib, tmp_path):
+    """`list` printed the rest of such a name on a row of its own; the table escapes it
+    (`--json` keeps the path as it is)."""
+    folder = tmp_path / "odd"
+    audiogen.write(folder / "two\nlines.wav", audiogen.drum_loop(seed=1))
+    audiogen.write(folder / "tab\there.wav", audiogen.drum_loop(seed=2))
+    run(capsys, "--library", lib, "scan", str(folder))
+    code, out = run(capsys, "--library", lib, "list", "--sort", "name")
+    lines = out.strip().splitlines()
+    assert code == 0 and len(lines) == 3
+    assert lines[1].split()[-1] == f"{folder}/tab\\there.wav"
+    assert lines[2].split()[-1] == f"{folder}/two\\nlines.wav"
+    code, listed = run(capsys, "--library", lib, "list", "--sort", "name", "--json")
+    assert code == 0 and [item["path"] for item in listed][1] == f"{folder}/two\nlines.wav"
+
+
 def test_a_library_too_small_to_learn_from_says_what_to_do(capsys, lib, tmp_path):
     """Two loops: nothing to train, explain or compare against yet, each said plainly (an
     explanation used to call one loop of one "slightly flatter than usual")."""

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from anomalizer_desktop.core.text import file_size, quantity, quantity_with_verb, took
+from anomalizer_desktop.core.text import file_size, one_line, quantity, quantity_with_verb, took
+
+
+def test_one_line_escapes_control_characters_only():
+    assert one_line("two\nlines.wav") == "two\\nlines.wav"
+    assert one_line("tab\there\x1b.wav") == "tab\\there\\x1b.wav"
+    assert one_line("Café\u00a0Loop 🥁.wav") == "Café\u00a0Loop 🥁.wav"  # printable as it is
 
 
 def test_quantity_uses_the_singular_for_one_only():

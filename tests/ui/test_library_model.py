@@ -211,6 +211,17 @@ def test_copies_are_grouped_by_whole_content_hashes_only():
     assert list(groups[[1, 3, 4, 5, 6, 7]]) == [-1] * 6
 
 
+def test_a_name_or_note_with_a_newline_or_tab_shows_on_one_line():
+    """A file name with a newline showed as "two…" in its cell; its path is kept whole."""
+    m = LibraryTableModel()
+    records = [record(0, 1.0, name="two\nlines", note="take\tthis"), record(1, 2.0)]
+    m.set_library(LibraryData.from_records(records))
+    m.sort(COLUMN_INDEX["score"], Qt.SortOrder.AscendingOrder)
+    assert column(m, "name") == ["two\\nlines.wav", "loop001.wav"]
+    assert column(m, "note") == ["take\\tthis", ""]
+    assert m.path(0) == "/lib/a/two\nlines.wav"
+
+
 def test_bpm_and_key_columns_show_what_the_names_declare_and_sort_as_music():
     """BPM sorts as a number and Key round the scale (C before Db, majors before minors),
     loops whose names declare none last either way; the cell's tooltip says where the value

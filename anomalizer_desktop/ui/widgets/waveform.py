@@ -15,7 +15,7 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QSizePolicy
 
 from anomalizer_desktop.core.loop_names import BEATS_PER_BAR, whole_beats
-from anomalizer_desktop.core.text import length_text
+from anomalizer_desktop.core.text import length_text, one_line
 from anomalizer_desktop.ui.widgets.fitted_parts import SEPARATOR, parts_that_fit
 
 ENVELOPE_POINTS = 1200
@@ -200,7 +200,7 @@ class WaveformView(pg.PlotWidget):
         return len(bars) > 0
 
     def _set_title(self, name: str, level: str) -> None:
-        self._title_parts = (name, level)
+        self._title_parts = (one_line(name), level)  # one line: a tab or newline escaped
         # what the title line shows, whole, for a screen reader (the line may be cut short)
         self.setAccessibleDescription(SEPARATOR.join(part for part in (name, level) if part))
         self._fit_title()
