@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QMimeData
 from PySide6.QtWidgets import QMessageBox
 
-from anomalizer_desktop.core.audio.formats import is_audio_path
+from anomalizer_desktop.core.audio.formats import is_audio_path, unread_format
 from anomalizer_desktop.core.library.lookup import held_name
 from anomalizer_desktop.core.text import quantity, some_names
 from anomalizer_desktop.ui import plain_text
@@ -26,6 +26,8 @@ class Drop:
     found: list[int] = field(default_factory=list)  # sample ids of dropped loops it holds
     outside: list[str] = field(default_factory=list)  # audio files it does not hold
     not_audio: list[str] = field(default_factory=list)  # other files (a .txt, a project...)
+    #: sound in formats it does not read (.m4a, REX, MIDI: `formats.unread_format`)
+    unread: list[str] = field(default_factory=list)
 
     @property
     def outside_folders(self) -> list[str]:
@@ -43,11 +45,23 @@ class Drop:
             + "\n".join(self.outside_folders)
         )
 
-    def not_audio_message(self) -> str:
-        """Names (some of) the dropped files that are not audio, which are left out."""
-        verb = "is" if len(self.not_audio) == 1 else "are"
-        names = some_names(self.not_audio, 3)
-        return f"Left out {quantity(len(self.not_audio), 'file')} that {verb} not audio: {names}"
+    def left_out_message(self) -> str:
+        """Names (some of) the dropped files left out: those in formats it does not read (an
+        .m4a is sound, not "not audio"), and those that are not audio; "" for none."""
+        said = []
+        if self.unread:
+            noun = "a format" if len(self.unread) == 1 else "formats"
+            said.append(
+                f"{quantity(len(self.unread), 'file')} in {noun} anomalizer does not read:"
+                f" {some_names(self.unread, 3)}"
+            )
+        if self.not_audio:
+            verb = "is" if len(self.not_audio) == 1 else "are"
+            said.append(
+                f"{quantity(len(self.not_audio), 'file')} that {verb} not audio:"
+                f" {some_names(self.not_audio, 3)}"
+            )
+        return "Left out " + "; ".join(said) if said else ""
 
 
 def dropped_paths(mime: QMimeData) -> list[str]:
@@ -71,7 +85,7 @@ def sort_drop(paths: list[str], library_paths: list[str], library_ids) -> Drop:
         elif not os.path.isfile(path):
             continue
         elif not is_audio_path(path):
-            drop.not_audio.append(path)
+            (drop.unread if unread_format(path) else drop.not_audio).append(path)
         else:
             name = held_name(path, row_of)
             if name is None:

@@ -686,8 +686,8 @@ class MainWindow(
         if drop.found:
             self.show_loops(drop.found)
         folders = drop.folders + (self._ask_to_add_folders_of(drop) if drop.outside else [])
-        if drop.not_audio:
-            self.statusBar().showMessage(drop.not_audio_message(), 10_000)
+        if left_out := drop.left_out_message():
+            self.statusBar().showMessage(left_out, 10_000)
         if folders:
             self.add_folders(folders)
 

@@ -828,12 +828,22 @@ def test_dropping_loops_of_the_library_selects_them_through_the_filters(
     readme.write_text("not a loop")
     window.filter_text.setText("drum")  # hides both
     drop_on(window, paths[0], link, readme)
+    message = window.statusBar().currentMessage()
     assert window.filter_text.text() == ""
     shown = sorted(os.path.basename(window.model.path(r)) for r in window.selected_rows())
     assert shown == sorted(names)
     assert asked == []  # nothing outside the library: nothing to ask
-    assert window.statusBar().currentMessage() == "Left out 1 file that is not audio: readme.txt"
+    assert message == "Left out 1 file that is not audio: readme.txt"
     assert not window.runner.any_running()
+    # an Apple Loop is sound in a format it does not read, not "not audio"
+    apple = tmp_path / "Shaker.m4a"
+    apple.write_bytes(b"\x00" * 64)
+    drop_on(window, apple, readme)
+    assert window.statusBar().currentMessage() == (
+        "Left out 1 file in a format anomalizer does not read: Shaker.m4a;"
+        " 1 file that is not audio: readme.txt"
+    )
+    assert asked == [] and not window.runner.any_running()
 
 
 def test_dropping_loops_from_outside_asks_before_adding_their_folder(
