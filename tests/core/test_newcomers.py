@@ -165,6 +165,14 @@ def test_without_a_run_or_without_audio_it_says_why(tmp_path, new_pack):
             run_job(judge_newcomers(store, [str(new_pack)]))
         with pytest.raises(NewcomersError, match="no audio file"):
             run_job(judge_newcomers(store, [str(new_pack / "read me.txt")]))
+        apple = new_pack / "Shaker.m4a"
+        apple.write_bytes(b"\x00" * 64)
+        with pytest.raises(NewcomersError) as said:
+            run_job(judge_newcomers(store, [str(apple), str(new_pack / "read me.txt")]))
+        assert str(said.value) == (
+            "Shaker.m4a: a format anomalizer does not read"
+            " (it reads WAV, AIFF, FLAC, CAF, Ogg Vorbis, Opus and MP3)"
+        )
 
 
 def test_try_prints_each_loop_s_verdict_or_json(capsys, drums_library, new_pack):

@@ -24,14 +24,14 @@ from anomalizer_desktop.core.audio.compare import (
     is_lossy_pair,
 )
 from anomalizer_desktop.core.audio.decode import AudioDecodeError, probe
-from anomalizer_desktop.core.audio.formats import is_audio_path
+from anomalizer_desktop.core.audio.formats import READ_FORMATS_TEXT, is_audio_path, unread_format
 from anomalizer_desktop.core.audio.identity import content_hash
 from anomalizer_desktop.core.embedding.job import describe_files
 from anomalizer_desktop.core.errors import AnomalizerError, os_error_text
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.walk import shown_path
-from anomalizer_desktop.core.text import quantity
+from anomalizer_desktop.core.text import quantity, some_names
 
 #: how many library loops each newcomer is shown beside
 NEAREST = 3
@@ -143,6 +143,19 @@ def audio_files(paths: list[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def nothing_to_try(paths: list[str]) -> str:
+    """Why `paths` gave no loop to try: files named in formats it does not read are named
+    (an Apple Loop in .m4a is sound; "no audio file there" said otherwise)."""
+    unread = [path for path in paths if os.path.isfile(path) and unread_format(path)]
+    if unread:
+        noun = "a format" if len(unread) == 1 else "formats"
+        return (
+            f"{some_names(unread, 3)}: {noun} anomalizer does not read"
+            f" (it reads {READ_FORMATS_TEXT})"
+        )
+    return "no audio file there: name loops, or folders that hold some"
+
+
 def judge_newcomers(
     store: Store,
     paths: list[str],
@@ -159,7 +172,7 @@ def judge_newcomers(
 
     files = audio_files(paths)
     if not files:
-        raise NewcomersError("no audio file there: name loops, or folders that hold some")
+        raise NewcomersError(nothing_to_try(paths))
     run = run_model(store)  # TrainError when there is none
     if run.embedder not in ("dsp", "clap"):
         raise NewcomersError(
