@@ -88,6 +88,12 @@ def test_a_folder_with_no_loops_says_what_it_holds_and_what_is_read(store, tmp_p
     assert nothing_found_text(summary).startswith(
         "No loops found in empty: it holds no audio files."
     )
+    for name in "abcd":
+        (tmp_path / name).mkdir()
+    summary = _scan(store, *(tmp_path / name for name in "abcd"))
+    assert nothing_found_text(summary).startswith(
+        "No loops found in a, b, c and 1 more: they hold no audio files."
+    )
 
 
 def test_rescan_is_incremental(store, loop_folder):

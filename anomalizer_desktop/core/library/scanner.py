@@ -76,7 +76,8 @@ def nothing_found_text(summary: ScanSummary) -> str:
     "" when it walked no folder (each one named among its problems instead)."""
     if not summary.roots:
         return ""
-    names = ", ".join(os.path.basename(root) or root for root in summary.roots)
+    shown = [os.path.basename(root) or root for root in summary.roots]
+    names = ", ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "")
     they_hold = "it holds" if len(summary.roots) == 1 else "they hold"
     held = unread_formats_text(summary.unread_formats) or "no audio files"
     return f"No loops found in {names}: {they_hold} {held}. anomalizer reads {READ_FORMATS_TEXT}."
