@@ -14,7 +14,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from anomalizer_desktop.cli import library_commands
+from anomalizer_desktop.cli import info_commands
 from anomalizer_desktop.cli.parser import build_parser
 from anomalizer_desktop.cli.termination import Terminated, signals_unwind
 from anomalizer_desktop.core.errors import AnomalizerError, os_error_text
@@ -55,8 +55,8 @@ def _run(args: argparse.Namespace) -> int:
         if not creates and not path.exists():
             # only scan and start make a library: `export` or `list` with a mistyped --library
             # must not leave an empty one behind and report "wrote 0 loops"
-            if args.func is library_commands.cmd_info:
-                return library_commands.info_without_library(args, path)
+            if args.func is info_commands.cmd_info:
+                return info_commands.info_without_library(args, path)
             raise AnomalizerError(
                 f"no library at {path} yet: `anomalizer scan FOLDER` or `anomalizer start"
                 " FOLDER` makes one (or choose another with --library)"

@@ -13,12 +13,15 @@ from anomalizer_desktop import __version__
 from anomalizer_desktop.cli import argument_types as arg
 from anomalizer_desktop.cli import (
     demo_commands,
+    export_commands,
     folder_commands,
+    info_commands,
     library_commands,
     loop_commands,
     map_commands,
     model_commands,
     same_audio_commands,
+    scan_commands,
 )
 from anomalizer_desktop.cli.bench_parser import add_bench_commands
 from anomalizer_desktop.cli.clap_args import add_clap_options
@@ -119,7 +122,7 @@ def _add_library_jobs(sub, common: argparse.ArgumentParser) -> None:
     """scan, embed, start and demo: what fills a library."""
     p = sub.add_parser("scan", parents=[common], help="scan folders into the library")
     p.add_argument("paths", nargs="*", metavar="PATH", help=FOLDERS_HELP)
-    p.set_defaults(func=library_commands.cmd_scan, creates_library=True)
+    p.set_defaults(func=scan_commands.cmd_scan, creates_library=True)
 
     p = sub.add_parser("embed", parents=[common], help="compute embeddings for new loops")
     p.add_argument("--embedder", default="dsp", choices=available_embedders())
@@ -128,7 +131,7 @@ def _add_library_jobs(sub, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--retry-errors", action="store_true", help="retry files that failed before")
     add_clap_options(p)
-    p.set_defaults(func=library_commands.cmd_embed)
+    p.set_defaults(func=scan_commands.cmd_embed)
 
     p = sub.add_parser(
         "start", parents=[common], help="scan, embed and score folders (quick start)"
@@ -137,7 +140,7 @@ def _add_library_jobs(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-train", action="store_true", help="scan and embed only; leave the scores as they are"
     )
-    p.set_defaults(func=library_commands.cmd_start, creates_library=True)
+    p.set_defaults(func=scan_commands.cmd_start, creates_library=True)
 
     p = sub.add_parser(
         "demo", parents=[common], help="write demo loops to try the app on (no download)"
@@ -285,7 +288,7 @@ def _add_library_contents(sub, common: argparse.ArgumentParser) -> None:
         help="with --format copies: loops that declare a key are written moved into this one"
         " (or its relative major or minor)",
     )
-    p.set_defaults(func=library_commands.cmd_export)
+    p.set_defaults(func=export_commands.cmd_export)
 
     p = sub.add_parser(
         "forget",
@@ -307,7 +310,7 @@ def _add_library_contents(sub, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=library_commands.cmd_forget)
 
     p = sub.add_parser("info", parents=[common], help="where the library is and what it holds")
-    p.set_defaults(func=library_commands.cmd_info)
+    p.set_defaults(func=info_commands.cmd_info)
 
     p = sub.add_parser(
         "repair",
@@ -317,7 +320,7 @@ def _add_library_contents(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--check", action="store_true", help="only check: change nothing, exit 1 when damaged"
     )
-    p.set_defaults(func=library_commands.cmd_repair, needs_store=False)
+    p.set_defaults(func=info_commands.cmd_repair, needs_store=False)
 
 
 def _add_detector_commands(sub, common: argparse.ArgumentParser) -> None:

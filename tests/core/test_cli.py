@@ -347,7 +347,7 @@ def test_a_loop_named_instead_of_its_folder_is_told_the_folder(capsys, lib, loop
 def test_an_error_of_the_system_is_one_line_not_a_traceback(capsys, lib, loop_folder, monkeypatch):
     """No permission, a full drive, a device gone: `info` on a library in a folder this user may
     not open ended in a PermissionError traceback."""
-    from anomalizer_desktop.cli import library_commands
+    from anomalizer_desktop.cli import info_commands
 
     assert main(["--library", lib, "scan", str(loop_folder)]) == 0
     capsys.readouterr()
@@ -355,7 +355,7 @@ def test_an_error_of_the_system_is_one_line_not_a_traceback(capsys, lib, loop_fo
     def denied(*args):
         raise PermissionError(13, "Permission denied", "/Volumes/Loops/lib.sqlite")
 
-    monkeypatch.setattr(library_commands, "cmd_info", denied)
+    monkeypatch.setattr(info_commands, "cmd_info", denied)
     assert main(["--library", lib, "info"]) == 1
     assert capsys.readouterr().err == "anomalizer: /Volumes/Loops/lib.sqlite: Permission denied\n"
 
