@@ -30,7 +30,7 @@ from anomalizer_desktop.core.text import (
 from anomalizer_desktop.ui.library_data import LibraryData
 from anomalizer_desktop.ui.plain_text import tip
 from anomalizer_desktop.ui.theme import colour
-from anomalizer_desktop.ui.widgets.scatter_map import colour_bin, colour_bins
+from anomalizer_desktop.ui.widgets.map_style import colour_bin, colour_bins
 
 COLUMNS = [
     ("name", "Name"),

@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
 
 from anomalizer_desktop.core.library.same_audio import level_phrase
 from anomalizer_desktop.core.library.walk import shown_path
-from anomalizer_desktop.core.text import quantity, unusual_percent
+from anomalizer_desktop.core.text import one_line, quantity, unusual_percent
 from anomalizer_desktop.ui.plain_text import tip
 from anomalizer_desktop.ui.theme import colour
+from anomalizer_desktop.ui.widgets.map_style import colour_bin, colour_bins
 from anomalizer_desktop.ui.widgets.middle_elided import MiddleElided
-from anomalizer_desktop.ui.widgets.scatter_map import colour_bin, colour_bins
 
 COLUMNS = ("Name", "Unusual %", "Here", "Most like (in the library)", "Folder")
 NAME, PERCENT, HERE, LIKE, FOLDER = range(len(COLUMNS))
@@ -163,7 +163,7 @@ class NewcomersDialog(QDialog):
             cells[HERE] = "unreadable"
             cells[LIKE] = loop.error
         for column in range(len(COLUMNS)):
-            item = QTableWidgetItem(cells.get(column, ""))
+            item = QTableWidgetItem(one_line(cells.get(column, "")))  # a newline in a name
             item.setData(PATH_ROLE, loop.path)
             if column == PERCENT:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

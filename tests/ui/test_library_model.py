@@ -161,7 +161,7 @@ def test_unusual_percent_tells_the_top_percent_apart(model):
 def test_the_unusual_percent_cell_wears_the_maps_colour(model):
     from PySide6.QtGui import QColor
 
-    from anomalizer_desktop.ui.widgets.scatter_map import colour_bins
+    from anomalizer_desktop.ui.widgets.map_style import colour_bins
 
     column = COLUMN_INDEX["percentile"]
     colours = {}

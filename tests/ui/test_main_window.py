@@ -2178,7 +2178,7 @@ def test_s_pressed_while_the_last_sort_finishes_is_done_after_it(qtbot, window):
 
 
 def test_the_map_follows_the_filter_once_typing_pauses(qtbot, window):
-    from anomalizer_desktop.ui.widgets.scatter_map import HIDDEN
+    from anomalizer_desktop.ui.widgets.map_style import HIDDEN
 
     faint = window.map._layers[(HIDDEN, "o")]
     window.filter_text.setText("ton")

@@ -12,7 +12,7 @@ from qt_cells import shown_in_cell
 from qt_drops import drop_on
 
 from anomalizer_desktop.ui import drops
-from anomalizer_desktop.ui.newcomers_dialog import HERE, LIKE, NAME, PERCENT
+from anomalizer_desktop.ui.newcomers_dialog import HERE, LIKE, NAME, PATH_ROLE, PERCENT
 
 
 def new_pack(tmp_path):
@@ -149,3 +149,15 @@ def test_the_loops_that_fit_are_copied_into_a_library_folder_and_scanned_in(
     qtbot.waitUntil(lambda: window.model.rowCount() == 17 + len(fitting), timeout=30_000)
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=60_000)
     assert len(window.store.roots()) == 1
+
+
+def test_a_name_with_a_newline_is_listed_on_one_line(qtbot):
+    """Its cell showed the name over two lines (the window's table escapes it too)."""
+    from anomalizer_desktop.core.analysis.newcomers import Newcomer, Verdict
+    from anomalizer_desktop.ui.newcomers_dialog import NewcomersDialog
+
+    loop = Newcomer("/packs/two\nlines.wav", score=0.1, percentile=40.0)
+    dialog = NewcomersDialog(Verdict(run_id=1, embedder="dsp", loops=[loop]))
+    qtbot.addWidget(dialog)
+    assert dialog.table.item(0, NAME).text() == "two\\nlines.wav"
+    assert dialog.table.item(0, NAME).data(PATH_ROLE) == loop.path  # kept whole

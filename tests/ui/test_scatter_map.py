@@ -63,7 +63,7 @@ def test_new_points_fill_the_view_whatever_was_ringed_before(view):
 
 
 def test_points_the_filter_hides_are_faint_and_cannot_be_picked(view):
-    from anomalizer_desktop.ui.widgets.scatter_map import HIDDEN
+    from anomalizer_desktop.ui.widgets.map_style import HIDDEN
 
     xy = np.array([[0, 0], [1, 1], [2, 2], [3, 3]], dtype=np.float32)
     view.set_points(np.array([7, 8, 9, 10]), xy, [10.0, 95.0, 50.0, 99.0], [None] * 4, {}, "Axes")
@@ -119,7 +119,7 @@ def layers_set(monkeypatch) -> list:
 def test_a_flag_sets_again_only_the_layers_its_point_leaves_and_joins(view, monkeypatch):
     """Setting every layer for one flag took 196 ms at 100k points; the map must still show
     each point once, where the style says, after flags, new scores, a filter and new points."""
-    from anomalizer_desktop.ui.widgets import scatter_map
+    from anomalizer_desktop.ui.widgets import map_style
 
     rng = np.random.default_rng(0)
     ids = np.arange(1, 201)
@@ -131,7 +131,7 @@ def test_a_flag_sets_again_only_the_layers_its_point_leaves_and_joins(view, monk
     flags[150] = "unusual"
     view.update_style(flags=flags)
     assert len(set_again) == 2  # the round points of its colour, the stars of its colour
-    bin_150 = scatter_map.colour_bin(percentile[150])
+    bin_150 = map_style.colour_bin(percentile[150])
     assert _layers_holding(view)[(bin_150, "star")] == [151]
     assert 151 not in _layers_holding(view)[(bin_150, "o")]
     assert view.point_count() == 200
@@ -145,9 +145,9 @@ def test_a_flag_sets_again_only_the_layers_its_point_leaves_and_joins(view, monk
     for row, sample in enumerate(ids):
         hidden = row >= 100
         key = (
-            (scatter_map.HIDDEN, "o")
+            (map_style.HIDDEN, "o")
             if hidden
-            else (scatter_map.colour_bin(percentile[::-1][row]), "o")
+            else (map_style.colour_bin(percentile[::-1][row]), "o")
         )
         expected.setdefault(key, []).append(int(sample))
     assert _layers_holding(view) == expected

@@ -34,7 +34,7 @@ from anomalizer_desktop.core.library.folder_tree import FolderTree, sorted_folde
 from anomalizer_desktop.core.library.walk import shown_path
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui.plain_text import tip
-from anomalizer_desktop.ui.widgets.scatter_map import colour_bin, colour_bins
+from anomalizer_desktop.ui.widgets.map_style import colour_bin, colour_bins
 
 COLUMNS = ("Folder", "Loops", "Unusual")
 FOLDER, LOOPS, UNUSUAL = range(len(COLUMNS))

@@ -13,13 +13,11 @@ event-loop turn, so the window's thread is never held for the whole map at once.
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,12 +30,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anomalizer_desktop.core.analysis.sound_map import place_beside
 from anomalizer_desktop.core.id_positions import positions_of
 from anomalizer_desktop.core.text import more_than
 from anomalizer_desktop.ui.plain_text import tip
+from anomalizer_desktop.ui.widgets.map_folder_labels import MapFolderLabels
+from anomalizer_desktop.ui.widgets.map_style import (
+    COLOR_BINS,
+    HIDDEN,
+    HIDDEN_BRUSH,
+    NO_SCORE_BRUSH,
+    SYMBOL_ORDER,
+    SYMBOLS,
+    colour_bins,
+)
+from anomalizer_desktop.ui.widgets.map_style import set_points as _set_points
+from anomalizer_desktop.ui.widgets.map_visitors import MapVisitors
 
-COLOR_BINS = 16
 #: how long the mouse rests on a point before "Hover plays" plays it
 HOVER_REST_MS = 60
 #: how near (in pixels) the mouse must be to a point to play it
@@ -69,43 +77,6 @@ CAPTION_MIN_WIDTH = 340
 #: a map narrower than this gives its colour bar's room (80 px with its label) to the loops:
 #: at half a screen the bar took 40 % of a 195-px map (the table's Unusual % has the number)
 COLORBAR_MIN_WIDTH = 300
-#: where a folder name sits on its island's point, by its anchor's height: centred on it,
-#: else (when it would cover a name placed before it) just below it, else just above it, else
-#: a line further below or above (up to five names on islands a few pixels apart)
-LABEL_PLACES = (0.5, -0.6, 1.6, -1.7, 2.7)
-
-
-@functools.cache
-def colour_bins() -> tuple[tuple[int, int, int], ...]:
-    """The map's colours (plasma), one per bin of unusualness, dark to bright."""
-    lut = pg.colormap.get("plasma").getLookupTable(0.0, 1.0, COLOR_BINS, alpha=False)
-    return tuple((int(r), int(g), int(b)) for r, g, b in lut)
-
-
-def colour_bin(percentile: float) -> int:
-    """The bin of an unusualness percentile (0-100), as the map colours its point."""
-    return min(max(int(percentile / 100 * COLOR_BINS), 0), COLOR_BINS - 1)
-
-
-SYMBOLS = {None: "o", "typical": "s", "unusual": "star"}
-SYMBOL_ORDER = np.array(sorted(SYMBOLS.values()), dtype=object)
-NO_SCORE_BRUSH = pg.mkBrush(150, 150, 150, 160)
-HIDDEN_BRUSH = pg.mkBrush(150, 150, 150, 45)
-HIDDEN = -2  # the colour bin of the points the table's filter hides
-
-
-def _set_points(item: pg.ScatterPlotItem, **data) -> None:
-    """Replace an item's points (none when `data` is empty), repainting where they were.
-
-    pyqtgraph's clear() and setData() empty the item before they announce a geometry change,
-    so the scene repaints only the new bounds: a ring stayed on screen around a loop that was
-    no longer selected. Announcing the change first, while the old bounds hold, repaints them.
-    """
-    item.prepareGeometryChange()
-    if data:
-        item.setData(**data)
-    else:
-        item.clear()
 
 
 @contextlib.contextmanager
@@ -161,21 +132,7 @@ class _SelectableViewBox(pg.ViewBox):
         super().mouseDragEvent(ev, axis)
 
 
-class _FolderName(pg.TextItem):
-    """A folder's name on the map; a click on it chooses the folder (as the Folders panel)."""
-
-    def __init__(self, folder: str, on_click, text: str) -> None:
-        super().__init__(text, color=(232, 234, 237), anchor=(0.5, 0.5), fill=(30, 31, 34, 170))
-        self.folder, self._on_click = folder, on_click
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-
-    def mouseClickEvent(self, ev) -> None:
-        if ev.button() == Qt.MouseButton.LeftButton:
-            ev.accept()
-            self._on_click(self.folder)
-
-
-class ScatterMap(QWidget):
+class ScatterMap(MapVisitors, MapFolderLabels, QWidget):
     selection_made = Signal(list)  # sample ids the user picked on the map
     activated = Signal(int)  # a double-clicked sample id (play it)
     #: a loop from outside (show_visitors) clicked: its index, and whether it was a double-click
@@ -215,27 +172,7 @@ class ScatterMap(QWidget):
             size=13, pxMode=True, brush=None, pen=pg.mkPen("#ffffff", width=1.6), symbol="o"
         )
         self.plot.addItem(self.rings, ignoreBounds=True)  # rings never stretch the view
-        # loops from outside the library (a pack being tried), over every library point
-        self.visitors = pg.ScatterPlotItem(
-            size=13,
-            pxMode=True,
-            symbol="d",
-            pen=pg.mkPen("#ffffff", width=1.5),
-            hoverable=True,
-            tip=self._visitor_tip,
-            hoverSize=17,
-        )
-        self.visitors.setZValue(1000)
-        self.visitors.sigClicked.connect(self._visitor_clicked)
-        self.plot.addItem(self.visitors, ignoreBounds=True)
-        self.visitor_ring = pg.ScatterPlotItem(
-            size=22, pxMode=True, brush=None, pen=pg.mkPen("#ffffff", width=2.0), symbol="o"
-        )
-        self.visitor_ring.setZValue(1001)
-        self.plot.addItem(self.visitor_ring, ignoreBounds=True)
-        self._visitor_names: list[str] = []
-        self._visitor_percent = np.zeros(0)
-        self._visitor_xy = np.zeros((0, 2), dtype=np.float32)
+        self._add_visitors()  # loops from outside, over every library point
         self.colorbar = pg.ColorBarItem(
             values=(0, 100),
             colorMap=self.colormap,
@@ -440,68 +377,6 @@ class ScatterMap(QWidget):
         self._update_caption()
         self._redraw()
 
-    def set_labels(self, labels) -> None:
-        """Name the folders whose loops gather on the map (core `MapLabel`s; [] for none),
-        over the points, never stretching the view."""
-        for item in self._labels:
-            self.plot.removeItem(item)
-        self._labels = []
-        font = QFont()
-        font.setPointSizeF(8.5)
-        font.setBold(True)
-        for label in labels:
-            item = _FolderName(label.folder, self.label_clicked.emit, label.text)
-            item.setFont(font)
-            item.setToolTip(
-                f"{label.folder}\n{label.loops} of its loops gather here; one of its loops far"
-                " from here does not sound like the rest of it. Click to show only its loops."
-            )
-            item.setPos(label.x, label.y)
-            item.setZValue(900)  # over the points, under the tried loops' diamonds
-            self.plot.addItem(item, ignoreBounds=True)
-            self._labels.append(item)
-
-        self._keep_labels_inside()
-
-    def _keep_labels_inside(self, *_args) -> None:
-        """Shift each folder name sideways, no more than needed, so that it is whole within
-        the view: centred on its island where there is room, else against the edge (never
-        off its island's point, so a name whose island is out of view goes with it). A name
-        that would cover one placed before it goes just below its point, or just above, or a
-        line further off ("outlier" lay over "drum_loops" on the shared library's map); where
-        every place would cover a name, it goes where it covers least."""
-        view = self.viewbox.sceneBoundingRect()
-        if view.width() <= 0:
-            return
-        placed: list[QRectF] = []
-        for item in self._labels:
-            box = item.textItem.boundingRect()
-            width, height = box.width(), box.height()
-            point = self.viewbox.mapViewToScene(item.pos())
-            x = point.x() - view.left()
-            if width <= 0:
-                continue
-            if width < view.width():
-                # the left edge x - a * width >= 0, the right x + (1 - a) * width <= the view's
-                across = min(max(0.5, 1.0 - (view.width() - x) / width), x / width)
-            else:  # a name wider than the view starts at its left edge
-                across = x / width
-            # within 0-1: a name stays on its island's point (off the view with it)
-            across = min(max(across, 0.0), 1.0)
-            left = point.x() - across * width
-            rects = {
-                down: QRectF(left, point.y() - down * height, width, height)
-                for down in LABEL_PLACES
-            }
-            # the first place that covers no name placed before it, else the one covering least
-            down = min(LABEL_PLACES, key=lambda d: _covered(rects[d], placed))
-            placed.append(rects[down])
-            if (abs(across - item.anchor.x()) > 1e-3) or (abs(down - item.anchor.y()) > 1e-3):
-                item.setAnchor((across, down))
-
-    def label_texts(self) -> list[str]:
-        return [item.textItem.toPlainText() for item in self._labels]
-
     def set_note(self, note: str) -> None:
         """Say `note` after the caption ("" for none): the sound map being drawn, say."""
         if note != self._note:
@@ -705,71 +580,6 @@ class ScatterMap(QWidget):
             return tip(f"{name}\nnot scored yet")
         return tip(f"{name}\nmore unusual than {more_than(self._percentile[row])}% of the library")
 
-    # ------------------------------------------------------------------ loops from outside
-    def show_visitors(self, xy, names: list[str], percentile) -> None:
-        """Draw loops from outside the library where they would land on the map (white-edged
-        diamonds in their unusualness colour), over the library's points."""
-        self._visitor_xy = np.asarray(xy, dtype=np.float32).reshape(-1, 2)
-        self._visitor_names = list(names)
-        self._visitor_percent = np.asarray(percentile, dtype=np.float64)
-        brushes = [
-            NO_SCORE_BRUSH if np.isnan(p) else self._brushes[colour_bin(p)]
-            for p in self._visitor_percent
-        ]
-        _set_points(
-            self.visitors,
-            x=self._visitor_xy[:, 0],
-            y=self._visitor_xy[:, 1],
-            brush=brushes,
-            data=np.arange(len(self._visitor_xy)),
-        )
-        _set_points(self.visitor_ring)
-
-    def ring_visitor(self, index: int | None) -> None:
-        """Ring the loop from outside at `index` (None: none)."""
-        if index is None or not 0 <= index < len(self._visitor_xy):
-            _set_points(self.visitor_ring)
-        else:
-            x, y = self._visitor_xy[index]
-            _set_points(self.visitor_ring, x=[float(x)], y=[float(y)])
-
-    def clear_visitors(self) -> None:
-        self._visitor_xy = np.zeros((0, 2), dtype=np.float32)
-        self._visitor_names, self._visitor_percent = [], np.zeros(0)
-        _set_points(self.visitors)
-        _set_points(self.visitor_ring)
-
-    def visitor_count(self) -> int:
-        return len(self._visitor_xy)
-
-    def _visitor_tip(self, x: float, y: float, data) -> str:
-        index = int(data)
-        name = self._visitor_names[index]
-        return tip(
-            f"{name} (from outside)\nwould be more unusual than"
-            f" {more_than(self._visitor_percent[index])}% of the library"
-        )
-
-    def _visitor_clicked(self, _item, points, event) -> None:
-        if len(points):
-            self.visitor_clicked.emit(
-                int(points[0].data()), bool(event is not None and event.double())
-            )
-
-    def positions_beside(self, neighbours: list[list[int]]) -> np.ndarray:
-        """(n, 2) positions, each the mean position of its neighbours' points (sample ids;
-        those not on the map are passed over; none on it: the map's centre)."""
-        return place_beside(self.xy, [self._rows_of(ids) for ids in neighbours])
-
     def point_position(self, sample_id: int) -> QPointF | None:
         row = self._row_of(int(sample_id))
         return None if row is None else QPointF(float(self.xy[row, 0]), float(self.xy[row, 1]))
-
-
-def _covered(box: QRectF, placed: list[QRectF]) -> float:
-    """How much of `box` the boxes in `placed` cover (their overlaps' areas, summed)."""
-    total = 0.0
-    for other in placed:
-        overlap = box.intersected(other)
-        total += max(overlap.width(), 0.0) * max(overlap.height(), 0.0)
-    return total
