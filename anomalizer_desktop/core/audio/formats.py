@@ -31,9 +31,16 @@ AUDIO_EXTENSIONS: frozenset[str] = frozenset(
 READ_FORMATS_TEXT = "WAV, AIFF, FLAC, CAF, Ogg Vorbis, Opus and MP3"
 
 
+def _extension(path: str | PurePath) -> str:
+    """The file name's extension in lower case ("" for none; ".wav" alone is a hidden file's
+    name, as PurePath.suffix has it): os.path.splitext, 4x quicker than a PurePath, for the
+    scan's look at every name in a folder."""
+    return os.path.splitext(os.fspath(path))[1].lower()
+
+
 def is_audio_path(path: str | PurePath) -> bool:
     """True when the file name has an audio extension, in any letter case (LOOP.WAV counts)."""
-    return PurePath(path).suffix.lower() in AUDIO_EXTENSIONS
+    return _extension(path) in AUDIO_EXTENSIONS
 
 
 #: file types producers keep loops in that libsndfile cannot read: a scan counts the files it
@@ -60,8 +67,8 @@ UNREAD_EXTENSIONS: frozenset[str] = frozenset(
 def unread_format(name: str | PurePath) -> str | None:
     """The extension (lower case) of a file type a scan does not read but a producer may have
     meant as a loop, or None."""
-    suffix = PurePath(name).suffix.lower()
-    return suffix if suffix in UNREAD_EXTENSIONS else None
+    extension = _extension(name)
+    return extension if extension in UNREAD_EXTENSIONS else None
 
 
 def unread_formats_text(counts: dict[str, int]) -> str:
@@ -92,4 +99,4 @@ LOSSLESS_EXTENSIONS: frozenset[str] = AUDIO_EXTENSIONS - {".mp3", ".ogg", ".oga"
 
 def is_lossless_path(path: str | PurePath) -> bool:
     """True for a file type that keeps every sample (WAV, AIFF, CAF, FLAC), in any case."""
-    return PurePath(path).suffix.lower() in LOSSLESS_EXTENSIONS
+    return _extension(path) in LOSSLESS_EXTENSIONS
