@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import audiogen
 import numpy as np
 import pytest
@@ -137,6 +139,10 @@ def test_audio_extensions_are_case_insensitive():
     assert is_audio_path("Apple Loop.caf") and is_audio_path("long.W64") and is_audio_path("a.rf64")
     assert not is_audio_path("notes.txt")
     assert not is_audio_path("wav")
+    # the extension is the file name's, as PurePath.suffix has it
+    assert not is_audio_path(".wav")  # a hidden file's whole name
+    assert not is_audio_path("/packs/drums.wav/readme")  # a folder's "extension"
+    assert is_audio_path("/packs/v1.2/kick.final.WAV") and is_audio_path(Path("/a/b.ogg"))
 
 
 def test_content_hash_follows_bytes_not_names(tmp_path):
