@@ -11,13 +11,18 @@ from anomalizer_desktop.core.library.store import Store
 def window_on_loops(qtbot, settings, root, path):
     """A window on a new library at `path` of the loops in `root`, scanned and embedded (not
     trained): the window the app opens after a first embedding."""
+    with Store(path) as store:
+        run_job(scan(store, [str(root)]))
+        run_job(embed(store, "dsp", workers=1))
+    return window_on_store(qtbot, settings, Store(path))
+
+
+def window_on_store(qtbot, settings, store):
+    """A window on the open library `store`, with no sound device, closed with the test."""
     from anomalizer_desktop.ui.main_window import MainWindow
     from anomalizer_desktop.ui.player import AudioPlayer
     from anomalizer_desktop.ui.workers import JobRunner
 
-    with Store(path) as store:
-        run_job(scan(store, [str(root)]))
-        run_job(embed(store, "dsp", workers=1))
-    window = MainWindow(Store(path), settings, JobRunner(str(path)), AudioPlayer("none here"))
+    window = MainWindow(store, settings, JobRunner(str(store.path)), AudioPlayer("none here"))
     qtbot.addWidget(window)
     return window

@@ -9,6 +9,7 @@ import types
 
 import audiogen
 import pytest
+from qt_windows import window_on_store
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
@@ -139,15 +140,9 @@ def scored_library(tmp_path):
 
 @pytest.fixture
 def window(qtbot, scored_library, settings):
-    from anomalizer_desktop.ui.main_window import MainWindow
-    from anomalizer_desktop.ui.player import AudioPlayer
-    from anomalizer_desktop.ui.workers import JobRunner
-
     path, _ = scored_library
     store = Store(path)
-    player = AudioPlayer(device="no such device here")
-    win = MainWindow(store, settings, JobRunner(str(path)), player)
-    qtbot.addWidget(win)
+    win = window_on_store(qtbot, settings, store)
     qtbot.waitUntil(lambda: win.model.rowCount() == 17, timeout=20_000)
     qtbot.waitUntil(lambda: not win.runner.any_running(), timeout=20_000)
     yield win

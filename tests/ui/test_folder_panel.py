@@ -8,6 +8,7 @@ import os
 import audiogen
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from qt_windows import window_on_store
 
 from anomalizer_desktop.core.detector.model import ModelSpec
 from anomalizer_desktop.core.detector.training import train
@@ -41,14 +42,10 @@ def packs(tmp_path):
 
 @pytest.fixture
 def win(qtbot, packs, settings):
-    from anomalizer_desktop.ui.main_window import MainWindow
-    from anomalizer_desktop.ui.player import AudioPlayer
-    from anomalizer_desktop.ui.workers import JobRunner
 
     path, _ = packs
     store = Store(path)
-    window = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none here"))
-    qtbot.addWidget(window)
+    window = window_on_store(qtbot, settings, store)
     window.resize(1600, 900)
     window.show()
     window.folders_dock.raise_()  # (a narrow first window has it as a tab behind Why unusual?)
@@ -301,16 +298,12 @@ def _keys(dialog) -> list[str]:
 
 
 def test_the_folders_sort_is_kept_for_the_next_window(qtbot, win, packs, settings):
-    from anomalizer_desktop.ui.main_window import MainWindow
-    from anomalizer_desktop.ui.player import AudioPlayer
-    from anomalizer_desktop.ui.workers import JobRunner
 
     win.folder_panel.view.sortByColumn(UNUSUAL, Qt.SortOrder.DescendingOrder)
     assert settings.get("folders_sort") == f"{UNUSUAL} 1"
     path, _ = packs
     with Store(path) as store:
-        again = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none"))
-        qtbot.addWidget(again)
+        again = window_on_store(qtbot, settings, store)
         qtbot.waitUntil(lambda: again.folder_panel.tree is not None, timeout=20_000)
         header = again.folder_panel.view.header()
         assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (

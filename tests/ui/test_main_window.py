@@ -19,6 +19,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 from qt_drops import drop_on
 from qt_text import as_shown
+from qt_windows import window_on_store
 
 from anomalizer_desktop.core.export import Project
 from anomalizer_desktop.core.jobs import Progress, run_job
@@ -754,9 +755,6 @@ def test_imported_embedders_are_offered(qtbot, scored_library, settings, tmp_pat
     import numpy as np
 
     from anomalizer_desktop.core.embedding.transfer import import_features
-    from anomalizer_desktop.ui.main_window import MainWindow
-    from anomalizer_desktop.ui.player import AudioPlayer
-    from anomalizer_desktop.ui.workers import JobRunner
 
     path, _ = scored_library
     with Store(path) as store:
@@ -765,8 +763,7 @@ def test_imported_embedders_are_offered(qtbot, scored_library, settings, tmp_pat
         np.savez(tmp_path / "v.npz", x=x[:, :8], paths=np.array([paths[int(i)] for i in ids]))
         import_features(store, tmp_path / "v.npz", "studio")
     store = Store(path)
-    win = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none"))
-    qtbot.addWidget(win)
+    win = window_on_store(qtbot, settings, store)
     items = [win.embedder_box.itemData(i)[0] for i in range(win.embedder_box.count())]
     assert items == ["dsp", "clap", "studio"]
     win.embedder_box.setCurrentIndex(2)
@@ -780,9 +777,6 @@ def test_imported_embedders_are_offered(qtbot, scored_library, settings, tmp_pat
 def test_installed_clap_checkpoints_are_offered(
     qtbot, scored_library, settings, tmp_path, monkeypatch
 ):
-    from anomalizer_desktop.ui.main_window import MainWindow
-    from anomalizer_desktop.ui.player import AudioPlayer
-    from anomalizer_desktop.ui.workers import JobRunner
 
     models = tmp_path / "clap_models"
     models.mkdir()
@@ -790,8 +784,7 @@ def test_installed_clap_checkpoints_are_offered(
     monkeypatch.setenv("ANOMALIZER_MODELS", str(models))
     path, _ = scored_library
     store = Store(path)
-    win = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none"))
-    qtbot.addWidget(win)
+    win = window_on_store(qtbot, settings, store)
     labels = [win.embedder_box.itemText(i) for i in range(win.embedder_box.count())]
     assert labels == ["dsp", "clap · 630k-audioset-fusion-best.pt"]
     assert win.embedder_box.itemData(1) == ("clap", str(models / "630k-audioset-fusion-best.pt"))
@@ -1491,14 +1484,10 @@ def test_the_waveform_says_when_a_loop_cannot_be_decoded(qtbot, window):
 def _reopened(qtbot, window, settings, scored_library):
     """A new window on the same library and settings (close the first one before: closing
     saves its layout)."""
-    from anomalizer_desktop.ui.main_window import MainWindow
-    from anomalizer_desktop.ui.player import AudioPlayer
-    from anomalizer_desktop.ui.workers import JobRunner
 
     path, _ = scored_library
     store = Store(path)
-    again = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none here"))
-    qtbot.addWidget(again)
+    again = window_on_store(qtbot, settings, store)
     qtbot.waitUntil(lambda: again.model.rowCount() == 17, timeout=20_000)
     qtbot.waitUntil(lambda: not again.runner.any_running(), timeout=20_000)
     return again, store
@@ -2706,16 +2695,12 @@ def test_the_welcome_pages_demo_loops_are_written_added_and_scored(
     not belong come first; the next Add folder dialog does not open in the app's data."""
     from anomalizer_desktop.core.demo_loops import ODD_NAMES
     from anomalizer_desktop.ui import window_jobs
-    from anomalizer_desktop.ui.main_window import MainWindow
-    from anomalizer_desktop.ui.player import AudioPlayer
-    from anomalizer_desktop.ui.workers import JobRunner
 
     folder = tmp_path / "data" / "demo loops"
     monkeypatch.setattr(window_jobs, "demo_folder", lambda: folder)
     path = tmp_path / "new.sqlite"
     store = Store(path)
-    window = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none here"))
-    qtbot.addWidget(window)
+    window = window_on_store(qtbot, settings, store)
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
     assert window.pages.currentIndex() == 0  # the welcome page, with the demo's button
     qtbot.mouseClick(window.demo_button, Qt.MouseButton.LeftButton)
@@ -2745,9 +2730,6 @@ def test_a_folder_of_loops_it_cannot_read_says_so_and_trains_once_loops_come(
     and what anomalizer reads (it said nothing, and a dialog said a training needs 5 loops).
     Once WAVs are there, Rescan embeds them and trains: the library was never trained."""
     from anomalizer_desktop.ui import plain_text
-    from anomalizer_desktop.ui.main_window import MainWindow
-    from anomalizer_desktop.ui.player import AudioPlayer
-    from anomalizer_desktop.ui.workers import JobRunner
 
     warnings = []
     monkeypatch.setattr(plain_text, "warn", lambda *args: warnings.append(args[2]))
@@ -2757,8 +2739,7 @@ def test_a_folder_of_loops_it_cannot_read_says_so_and_trains_once_loops_come(
         (folder / name).write_bytes(b"\x00" * 64)
     path = tmp_path / "new.sqlite"
     store = Store(path)
-    window = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none here"))
-    qtbot.addWidget(window)
+    window = window_on_store(qtbot, settings, store)
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
     window.add_folders([str(folder)])
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)

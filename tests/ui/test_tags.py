@@ -8,6 +8,7 @@ import os
 
 from PySide6.QtCore import Qt
 from qt_text import as_shown
+from qt_windows import window_on_store
 
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.ui import tag_dialog
@@ -277,9 +278,6 @@ def _every_tag_as_folders(qtbot, window, folder):
 def test_the_tags_column_the_producer_shows_stays_without_tags(
     qtbot, window, settings, scored_library
 ):
-    from anomalizer_desktop.ui.main_window import MainWindow
-    from anomalizer_desktop.ui.player import AudioPlayer
-    from anomalizer_desktop.ui.workers import JobRunner
 
     tags = COLUMN_INDEX["tags"]
     assert window.table.horizontalHeader().isSectionHidden(tags)
@@ -289,8 +287,7 @@ def test_the_tags_column_the_producer_shows_stays_without_tags(
     window.close()  # the choice is kept with the layout
     path, _ = scored_library
     store = Store(path)
-    again = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none here"))
-    qtbot.addWidget(again)
+    again = window_on_store(qtbot, settings, store)
     try:
         qtbot.waitUntil(lambda: again.model.rowCount() == 17, timeout=20_000)
         assert not again.table.horizontalHeader().isSectionHidden(tags)

@@ -7,6 +7,7 @@ import os
 
 from PySide6.QtCore import QPoint, QSize, Qt
 from qt_cells import shown_in_cell
+from qt_windows import window_on_store
 
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.ui.main_window import first_size
@@ -190,9 +191,6 @@ def test_the_widths_given_to_the_side_panels_are_kept_for_the_next_window(
     producer gave it was lost with the first window (the squeezed one was the first it
     showed), so maximising left it 100 px wide."""
     from anomalizer_desktop.ui.dock_widths import DockWidths
-    from anomalizer_desktop.ui.main_window import MainWindow
-    from anomalizer_desktop.ui.player import AudioPlayer
-    from anomalizer_desktop.ui.workers import JobRunner
 
     folders, why = window.folders_dock.objectName(), window.explain_dock.objectName()
     window.dock_widths.wanted.update({folders: 250, why: 320})
@@ -200,8 +198,7 @@ def test_the_widths_given_to_the_side_panels_are_kept_for_the_next_window(
     assert settings.get("panel_widths") == f"{why}=320 {folders}=250"
     path, _ = scored_library
     store = Store(path)
-    again = MainWindow(store, settings, JobRunner(str(path)), AudioPlayer(device="none here"))
-    qtbot.addWidget(again)
+    again = window_on_store(qtbot, settings, store)
     try:
         assert again.dock_widths.wanted == {folders: 250, why: 320}
     finally:
