@@ -2687,6 +2687,18 @@ def test_the_audition_keys_work_on_the_map_the_waveform_and_the_panel(
         assert {r.id: r.flag for r in other.list_samples()}[below] == "typical"
 
 
+def wait_until_scored(qtbot, window, loops: int) -> None:
+    """Until the window shows `loops` loops, every one scored, with no job running."""
+    qtbot.waitUntil(
+        lambda: (
+            window.model.rowCount() == loops
+            and not window.runner.any_running()
+            and not np.isnan(window.model.library.score).any()
+        ),
+        timeout=60_000,
+    )
+
+
 def test_the_welcome_pages_demo_loops_are_written_added_and_scored(
     qtbot, tmp_path, settings, monkeypatch
 ):
@@ -2705,14 +2717,7 @@ def test_the_welcome_pages_demo_loops_are_written_added_and_scored(
     assert window.pages.currentIndex() == 0  # the welcome page, with the demo's button
     qtbot.mouseClick(window.demo_button, Qt.MouseButton.LeftButton)
     assert not window.welcome_button.isEnabled()  # no other folder while they are written
-    qtbot.waitUntil(
-        lambda: (
-            window.model.rowCount() == 44
-            and not window.runner.any_running()
-            and not np.isnan(window.model.library.score).any()
-        ),
-        timeout=60_000,
-    )
+    wait_until_scored(qtbot, window, 44)
     assert window.pages.currentIndex() == 1
     top = {os.path.basename(window.model.path(row)) for row in range(4)}
     assert top == set(ODD_NAMES)  # sorted by Unusual %, the oddest first
@@ -2753,14 +2758,7 @@ def test_a_folder_of_loops_it_cannot_read_says_so_and_trains_once_loops_come(
     for i in range(6):
         audiogen.write(folder / f"drum_{i}.wav", audiogen.drum_loop(seed=i, bpm=100 + 4 * i))
     window.rescan()
-    qtbot.waitUntil(
-        lambda: (
-            window.model.rowCount() == 6
-            and not window.runner.any_running()
-            and not np.isnan(window.model.library.score).any()
-        ),
-        timeout=60_000,
-    )
+    wait_until_scored(qtbot, window, 6)
     assert store.latest_run_id() is not None and warnings == []
     assert window.statusBar().currentMessage() != said
     window.runner.cancel_all()
