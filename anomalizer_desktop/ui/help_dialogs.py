@@ -29,6 +29,7 @@ from anomalizer_desktop.ui.resources import app_icon
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Space", "play / stop the selected loop"),
     ("Up / Down", "move (and play, with Auto-play on)"),
+    ("Home / End", "the first / last loop in the list"),
     ("L", "loop on / off"),
     ("T / U / 0", "flag typical / unusual / clear the flag"),
     ("N", "write a note for the selected loops (empty clears it)"),

@@ -65,6 +65,17 @@ class LibraryTable(QTableView):
             return
         super().keyPressEvent(event)
 
+    def moveCursor(self, action, modifiers):
+        """Home and End go to the first and last loop, as in a file manager's list (with or
+        without Ctrl); a table's own Home and End went to the row's first and last column,
+        scrolling the names out of view while the same loop stayed selected."""
+        model = self.model()
+        ends = (QAbstractItemView.CursorAction.MoveHome, QAbstractItemView.CursorAction.MoveEnd)
+        if action in ends and model is not None and model.rowCount():
+            row = 0 if action == QAbstractItemView.CursorAction.MoveHome else model.rowCount() - 1
+            return model.index(row, max(self.currentIndex().column(), 0))
+        return super().moveCursor(action, modifiers)
+
     def empty_text(self) -> str:
         """What the table says in place of its rows: NOTHING_MATCHES when the filter row hides
         every loop of the library, else nothing."""

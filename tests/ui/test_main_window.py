@@ -158,6 +158,27 @@ def test_no_audio_device_is_reported_and_nothing_else_breaks(qtbot, window):
     assert window.no_audio.isVisibleTo(window)
 
 
+def test_home_and_end_go_to_the_first_and_last_loop(qtbot, window):
+    """As in a file manager's list: a table's own End went to the row's last column, scrolling
+    the names out of view while the same loop stayed selected."""
+    window.resize(900, 700)  # too narrow for every column: End could scroll sideways
+    window.table.selectRow(3)
+    scrolled = window.table.horizontalScrollBar().value()
+    last = window.model.rowCount() - 1
+    qtbot.keyClick(window.table, Qt.Key.Key_End)
+    assert window.table.currentIndex().row() == last and window.selected_rows() == [last]
+    assert window.table.currentIndex().column() == 0
+    assert window.table.horizontalScrollBar().value() == scrolled
+    qtbot.keyClick(window.table, Qt.Key.Key_Home)
+    assert window.table.currentIndex().row() == 0 and window.selected_rows() == [0]
+    qtbot.keyClick(window.waveform, Qt.Key.Key_End)  # from wherever the audition keys work
+    assert window.selected_rows() == [last]
+    # with Ctrl, as Ctrl with the arrows: the current row moves, the selection stays
+    qtbot.keyClick(window.table, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
+    assert window.table.currentIndex().row() == 0 and window.selected_rows() == [last]
+    assert window.table.horizontalScrollBar().value() == scrolled
+
+
 def test_worker_job_reports_progress_and_cancels(qtbot, window):
     seen = []
 
