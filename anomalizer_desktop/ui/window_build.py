@@ -83,6 +83,13 @@ class LibraryTable(QTableView):
         hidden_all = model is not None and model.rowCount() == 0 and len(model.library) > 0
         return NOTHING_MATCHES if hidden_all else ""
 
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        if dx and self.empty_text():
+            # the message stays where it is, but a scroll moves the viewport's pixels and
+            # repaints only the strip uncovered: a sideways scroll showed it twice, offset
+            self.viewport().update()
+
     def paintEvent(self, event) -> None:
         super().paintEvent(event)
         text = self.empty_text()

@@ -3105,7 +3105,9 @@ def test_the_export_offers_the_loops_the_filter_shows(qtbot, window, tmp_path, m
     assert flagged.target.text().endswith("unflagged-loops.m3u8")
 
 
-def test_a_table_the_filter_empties_says_so_and_how_to_get_the_loops_back(qtbot, window):
+def test_a_table_the_filter_empties_says_so_and_how_to_get_the_loops_back(
+    qtbot, window, monkeypatch
+):
     """A filter that matched nothing left a blank table, as if the library had no loops."""
     from anomalizer_desktop.ui.window_build import NOTHING_MATCHES
 
@@ -3116,6 +3118,16 @@ def test_a_table_the_filter_empties_says_so_and_how_to_get_the_loops_back(qtbot,
     blank = window.table.viewport().grab().toImage()
     colours = {blank.pixel(x, y) for x in range(0, blank.width(), 3) for y in range(0, 200, 3)}
     assert len(colours) > 1  # the words are drawn on it
+    # a sideways scroll moves the viewport's pixels: the words, which stay put, were drawn
+    # again only in the strip it uncovered (shown twice, offset); the whole viewport repaints
+    window.resize(800, 600)  # narrow enough for the columns to scroll
+    bar = window.table.horizontalScrollBar()
+    assert bar.maximum() > 0
+    repainted = []
+    viewport = window.table.viewport()
+    monkeypatch.setattr(viewport, "update", lambda *args: repainted.append(args))
+    bar.setValue(bar.maximum() // 2)
+    assert () in repainted  # all of it, not a strip
     window.filter_text.clear()
     qtbot.waitUntil(lambda: window.model.rowCount() == 17)
     assert window.table.empty_text() == ""
