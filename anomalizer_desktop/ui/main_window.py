@@ -322,6 +322,10 @@ class MainWindow(
             self.table.selectRow(0)
             self.table.scrollToTop()
             self._auto_selected = self.selected_ids()
+        if not self.model.rowCount():
+            # no loop left (the last folder removed): a model reset says nothing, and Why
+            # unusual? went on explaining a loop the library no longer held
+            self._table_selection_changed()
         self._retitle_waveform()
 
     def _retitle_waveform(self) -> None:

@@ -85,12 +85,14 @@ class LibraryJobs:
         asked_scan = kind == "scan" and on_done is None and result is not None
         found_none = asked_scan and not result.cancelled and not result.found
         nothing_found = nothing_found_text(result) if found_none else ""
+        # the welcome page's line said the job's progress ("Training… 5/5"): a library emptied
+        # later (its last folder removed) showed it there long after
+        self.welcome_status.setText(nothing_found)
         if nothing_found:
             # a folder of .m4a or REX files, or of none: say why nothing came in (on the
             # welcome page too, where an empty library stays), and skip the embedding and
             # training that would only say there is nothing to learn from
             self._chain.clear()
-            self.welcome_status.setText(nothing_found)
         if getattr(result, "cancelled", False):
             self._chain.clear()
             self.statusBar().showMessage(f"{kind} cancelled; what was done is kept.", 8000)
@@ -118,6 +120,7 @@ class LibraryJobs:
     @unless_closed
     def _job_failed(self, message: str, cancelled: bool = False, reload: bool = False) -> None:
         self._chain.clear()
+        self.welcome_status.clear()  # its progress line
         if message in self.damage_messages:  # the repair question said it (LibraryRepair)
             return
         if reload:  # what a library job committed before it stopped is kept: show it

@@ -1837,7 +1837,7 @@ def test_remove_folder_asks_what_goes_then_empties_the_library(
     from anomalizer_desktop.ui import plain_text
 
     path, root = scored_library
-    window.table.selectRow(0)
+    window.table.selectRow(2)  # picked by the user, not the window's own first row
     window.flag_selection("unusual")
     offered, asked = [], []
 
@@ -1852,9 +1852,13 @@ def test_remove_folder_asks_what_goes_then_empties_the_library(
     assert asked[0].startswith(f"Remove {root} and its 17 loops from the library? 1 of them")
     assert "The files stay on disk" in asked[0]
     monkeypatch.setattr(plain_text, "confirm", lambda *a: True)
+    qtbot.waitUntil(lambda: "is more unusual than" in window.explain_panel.toPlainText())
     assert window.remove_folder() == 17
     qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=10_000)
     assert window.pages.currentIndex() == 0  # the welcome page again
+    # Why unusual? let the loop go: it went on explaining a loop the library no longer held
+    qtbot.waitUntil(lambda: "Select one loop" in window.explain_panel.toPlainText())
+    assert window.welcome_status.text() == ""  # no progress words of the jobs before
     assert (root / "tone_a.wav").exists() and not window.undo_stack.canUndo()
     with Store(path) as other:
         assert other.roots() == []
@@ -2782,6 +2786,9 @@ def test_a_folder_of_loops_it_cannot_read_says_so_and_trains_once_loops_come(
     wait_until_scored(qtbot, window, 6)
     assert store.latest_run_id() is not None and warnings == []
     assert window.statusBar().currentMessage() != said
+    # the welcome page's line keeps no progress words of the finished jobs ("Training… 5/5"),
+    # which a library emptied later showed
+    assert window.welcome_status.text() == ""
     window.runner.cancel_all()
     store.close()
 
