@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QMimeData
 from PySide6.QtWidgets import QMessageBox
 
-from anomalizer_desktop.core.audio.formats import is_audio_path, unread_format
+from anomalizer_desktop.core.audio.formats import is_audio_path, not_read, unread_format
 from anomalizer_desktop.core.library.lookup import held_name
 from anomalizer_desktop.core.text import quantity, some_names
 from anomalizer_desktop.ui import plain_text
@@ -50,9 +50,8 @@ class Drop:
         .m4a is sound, not "not audio"), and those that are not audio; "" for none."""
         said = []
         if self.unread:
-            noun = "a format" if len(self.unread) == 1 else "formats"
             said.append(
-                f"{quantity(len(self.unread), 'file')} in {noun} anomalizer does not read:"
+                f"{quantity(len(self.unread), 'file')} in {not_read(self.unread)}:"
                 f" {some_names(self.unread, 3)}"
             )
         if self.not_audio:

@@ -100,6 +100,20 @@ class LibraryTable(QTableView):
             painter.drawText(self.viewport().rect().adjusted(24, 48, -24, -24), flags, text)
 
 
+def _centred_paragraph(label: QLabel) -> QHBoxLayout:
+    """`label` as a paragraph of the welcome page: wrapped, centred, at most 620 px wide and
+    at least 400 (the window fits half a screen: test_window_size), in a row of its own."""
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setMinimumWidth(400)
+    label.setMaximumWidth(620)
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(label)
+    row.addStretch(1)
+    return row
+
+
 def _labelled(label: str, widget: QWidget) -> QWidget:
     """`widget` after its label, in one widget of their own."""
     pair = QWidget()
@@ -404,10 +418,6 @@ class WindowBuilder:
             "describes every loop and learns what is normal in <i>your</i> library, "
             "then ranks every loop by how unusual it is."
         )
-        text.setWordWrap(True)
-        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setMinimumWidth(400)  # the window fits half a screen (test_window_size)
-        text.setMaximumWidth(620)
         self.welcome_button = QPushButton("Add a folder of loops…")
         self.welcome_button.setMinimumHeight(40)
         self.demo_button = QPushButton("Try it on demo loops")
@@ -422,22 +432,10 @@ class WindowBuilder:
         row.addWidget(self.demo_button)
         row.addStretch(1)
         layout.addWidget(title)
-        wrap = QHBoxLayout()
-        wrap.addStretch(1)
-        wrap.addWidget(text)
-        wrap.addStretch(1)
-        layout.addLayout(wrap)
+        layout.addLayout(_centred_paragraph(text))
         layout.addLayout(row)
+        # the jobs' progress, or what a folder that brought in no loops held (at length)
         self.welcome_status = plain_label()
-        self.welcome_status.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        # wrapped as the text above: a folder that held no loops is said here at length
-        self.welcome_status.setWordWrap(True)
-        self.welcome_status.setMinimumWidth(400)
-        self.welcome_status.setMaximumWidth(620)
-        status_row = QHBoxLayout()
-        status_row.addStretch(1)
-        status_row.addWidget(self.welcome_status)
-        status_row.addStretch(1)
-        layout.addLayout(status_row)
+        layout.addLayout(_centred_paragraph(self.welcome_status))
         layout.addStretch(2)
         return page

@@ -9,7 +9,7 @@ import audiogen
 import numpy as np
 import pytest
 
-from anomalizer_desktop.core.audio.formats import unread_formats_text
+from anomalizer_desktop.core.audio.formats import not_read, unread_formats_text
 from anomalizer_desktop.core.audio.identity import (
     content_hash,
     content_hashes,
@@ -64,6 +64,9 @@ def test_files_in_formats_it_does_not_read_are_counted_by_extension(store, loop_
     assert said == "6 files in formats anomalizer does not read: .m4a 3, .rx2 2, .mid 1"
     assert unread_formats_text({".rex": 1}) == "1 file in a format anomalizer does not read: .rex 1"
     assert unread_formats_text({}) == ""
+    # two files of one format are "in a format" (a dropped pair of .m4a said "formats")
+    assert not_read(["/a/x.m4a", "/b/Y.M4A"]) == "a format anomalizer does not read"
+    assert not_read(["x.m4a", "y.rx2"]) == "formats anomalizer does not read"
 
 
 def test_a_folder_with_no_loops_says_what_it_holds_and_what_is_read(store, tmp_path):

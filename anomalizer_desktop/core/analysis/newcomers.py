@@ -24,7 +24,12 @@ from anomalizer_desktop.core.audio.compare import (
     is_lossy_pair,
 )
 from anomalizer_desktop.core.audio.decode import AudioDecodeError, probe
-from anomalizer_desktop.core.audio.formats import READ_FORMATS_TEXT, is_audio_path, unread_format
+from anomalizer_desktop.core.audio.formats import (
+    READ_FORMATS_TEXT,
+    is_audio_path,
+    not_read,
+    unread_format,
+)
 from anomalizer_desktop.core.audio.identity import content_hash
 from anomalizer_desktop.core.embedding.job import describe_files
 from anomalizer_desktop.core.errors import AnomalizerError, os_error_text
@@ -148,11 +153,7 @@ def nothing_to_try(paths: list[str]) -> str:
     (an Apple Loop in .m4a is sound; "no audio file there" said otherwise)."""
     unread = [path for path in paths if os.path.isfile(path) and unread_format(path)]
     if unread:
-        noun = "a format" if len(unread) == 1 else "formats"
-        return (
-            f"{some_names(unread, 3)}: {noun} anomalizer does not read"
-            f" (it reads {READ_FORMATS_TEXT})"
-        )
+        return f"{some_names(unread, 3)}: {not_read(unread)} (it reads {READ_FORMATS_TEXT})"
     return "no audio file there: name loops, or folders that hold some"
 
 

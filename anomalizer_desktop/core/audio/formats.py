@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePath
 
+from anomalizer_desktop.core.text import quantity
+
 #: Everything libsndfile (>= 1.1, bundled with the soundfile wheels) can read that producers keep
 #: loops in. mp3 is read by libsndfile >= 1.1 via mpg123. caf is Apple's Core Audio Format
 #: (Apple Loops from Logic and GarageBand); w64 and rf64 are the WAVs that outgrow 4 GB.
@@ -80,10 +82,14 @@ def unread_formats_text(counts: dict[str, int]) -> str:
     kinds = ", ".join(
         f"{ext} {n}" for ext, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     )
-    noun = "a format" if len(counts) == 1 else "formats"
-    return (
-        f"{total} {'file' if total == 1 else 'files'} in {noun} anomalizer does not read: {kinds}"
-    )
+    return f"{quantity(total, 'file')} in {not_read(counts)}: {kinds}"
+
+
+def not_read(paths) -> str:
+    """ "a format anomalizer does not read", or "formats …" when `paths` (file names, or
+    extensions) have more than one: for the scan's, the drop's and `try`'s messages."""
+    extensions = {_extension(path) or path for path in paths}
+    return f"{'a format' if len(extensions) == 1 else 'formats'} anomalizer does not read"
 
 
 def audio_files_below(folder: str | os.PathLike[str]) -> list[str]:
