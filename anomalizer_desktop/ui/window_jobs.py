@@ -7,6 +7,8 @@ touch widgets only here, in the GUI thread.
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from anomalizer_desktop.core.audio.formats import unread_formats_text
@@ -40,9 +42,10 @@ MOVED_HINT = " Marked \u2191 and \u2193 in Unusual %."
 class LibraryJobs:
     """Starts the library's jobs and reacts to their ends (mixed into MainWindow)."""
 
-    def _run(self, kind: str, title: str, factory, on_done=None):
+    def _run(self, kind: str, title: str, factory, on_done=None, *, own: bool = False):
         """Start a job with its progress in the status bar; its handle, or None when a job of
-        this kind is already running."""
+        this kind is already running. `own` marks the window's own looks at the folders (at
+        start, by the folder watch), which keep quiet about what a scan passed by."""
         handle = self.runner.start(kind, factory)
         if handle is None:
             self.statusBar().showMessage(f"A {kind} job is already running.", 5000)
@@ -56,7 +59,7 @@ class LibraryJobs:
         handle.failed.connect(
             lambda message, job=handle: self._job_failed(message, job.token.cancelled, reload=True)
         )
-        handle.finished.connect(lambda result: self._job_finished(kind, result, on_done))
+        handle.finished.connect(lambda result: self._job_finished(kind, result, on_done, own))
         return handle
 
     def _side_job(self, kind: str, factory, title: str, on_done):
@@ -73,16 +76,16 @@ class LibraryJobs:
         return handle
 
     @unless_closed
-    def _job_finished(self, kind: str, result, on_done) -> None:
+    def _job_finished(self, kind: str, result, on_done, own: bool = False) -> None:
         problems = getattr(result, "problems", None)
         if kind == "scan" and result is not None:
             # folders that could not be read and names the library cannot hold are not in the
             # library: the Problems panel shows them beside its files' problems until the next scan
             self.scan_problems = list(problems or [])
             self.folder_watch.scanned(result)  # what the scan saw is what the watch compares with
-        # a scan the user started (Add folder, Rescan; the window's own looks at the folders
-        # come with an on_done): what it passed by is worth saying, each time
-        asked_scan = kind == "scan" and on_done is None and result is not None
+        # a scan the user started (Add folder, Rescan; not the window's own looks at the
+        # folders): what it passed by is worth saying, each time
+        asked_scan = kind == "scan" and not own and result is not None
         found_none = asked_scan and not result.cancelled and not result.found
         nothing_found = nothing_found_text(result) if found_none else ""
         # the welcome page's line said the job's progress ("Training… 5/5"): a library emptied
@@ -137,7 +140,31 @@ class LibraryJobs:
             self.settings.set("last_folder", paths[-1])
         self._chain = [self.start_embed, self._train_with_any_flags]
         self.watch_folders()  # (the scan's summary tells it the new folders)
-        self._run("scan", "Scanning", jobs.scan_job(paths))
+        self._run("scan", "Scanning", jobs.scan_job(paths), on_done=self._folders_added)
+
+    def _folders_added(self, summary) -> None:
+        """A folder added again (or one whose loops the library holds under another folder)
+        brought nothing new: keep the scores instead of training again, which takes minutes
+        in a big library and gives the same model. What the scan found changed or new is
+        trained on as usual; loops not embedded yet are embedded and scored (or trained, in
+        a library never trained), as Rescan does."""
+        if summary is None or summary.cancelled or not summary.found:
+            return
+        if summary.new or summary.changed:
+            return
+        self._chain = [self.start_embed, self.score_new_loops]
+        if summary.problems or summary.unread_formats:
+            return  # the status bar says what they were; that matters more
+        roots = summary.roots
+        folders = ", ".join(os.path.basename(root) or root for root in roots[:3])
+        more = f" and {len(roots) - 3} more" if len(roots) > 3 else ""
+        its = "its" if len(roots) == 1 else "their"
+        are = "is" if summary.found == 1 else "are"
+        self.statusBar().showMessage(
+            f"Nothing new in {folders}{more}: {its} {quantity(summary.found, 'loop')} {are} in"
+            " the library already, so the scores stand.",
+            10_000,
+        )
 
     def try_demo_loops(self) -> None:
         """The welcome page's "Try it on demo loops" (and Help > Try the demo loops): write the
@@ -202,6 +229,7 @@ class LibraryJobs:
                 on_done=lambda summary: self._folders_checked(
                     summary, "Since this library was last open"
                 ),
+                own=True,
             )
 
     def _folders_checked(self, summary, when: str) -> None:
@@ -271,6 +299,7 @@ class LibraryJobs:
                 "Looking at your folders",
                 jobs.rescan_job(roots),
                 on_done=lambda summary: self._folders_checked(summary, "In your folders just now"),
+                own=True,
             )
 
     def forget_missing(self) -> int:

@@ -3171,3 +3171,28 @@ def test_every_control_has_a_name_a_screen_reader_can_say(qtbot, window):
     window.table.selectRow(row)
     qtbot.waitUntil(lambda: window.waveform.duration > 0, timeout=10_000)
     assert window.waveform.accessibleDescription().startswith("tone_a.wav · peak ")
+
+
+def test_adding_a_folder_the_library_holds_keeps_the_scores_instead_of_training(
+    qtbot, window, scored_library, tmp_path
+):
+    """Add folder on a folder already in the library brought nothing new, yet trained again
+    (minutes in a big library, for the same model). Now the scores stand and the status bar
+    says why; a folder with new loops is still trained on."""
+    _, root = scored_library
+    store = window.store
+    run = store.latest_run_id()
+    (root / "broken.wav").unlink()  # (its problem line would take the status bar)
+    window.add_folders([str(root)], remember=False)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    assert store.latest_run_id() == run
+    assert window.statusBar().currentMessage() == (
+        "Nothing new in loops: its 16 loops are in the library already, so the scores stand."
+    )
+    more = tmp_path / "more"
+    for i in range(3):
+        audiogen.write(more / f"bass_{i}.wav", audiogen.tone(55 * (i + 1), 2.0))
+    window.add_folders([str(more)], remember=False)
+    qtbot.waitUntil(lambda: store.latest_run_id() != run, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    assert window.model.rowCount() == 20  # (broken.wav stays, missing, with its flags)
