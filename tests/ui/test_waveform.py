@@ -48,8 +48,25 @@ def test_a_loop_still_decoding_gets_its_own_time_axis(view):
     view.clear_wave("long.flac: decoding…", seconds=150.0)
     assert view.viewRange()[0] == pytest.approx([0.0, 150.0])
     assert view.title.toPlainText() == "long.flac: decoding…" and view.duration == 0.0
-    view.clear_wave("file missing")  # no length known: the axis is left as it is
-    assert view.viewRange()[0] == pytest.approx([0.0, 150.0])
+    assert view.getPlotItem().getAxis("bottom").isVisible()
+
+
+def test_no_loop_shown_has_no_time_axis(view):
+    """No loop (the filter hid it) or a file of unknown length: the previous loop's seconds
+    stayed under the empty wave, as if they were this one's."""
+    view.show()
+    view.show_samples(np.zeros(22050 * 10, np.float32), 22050, "ten seconds.wav")
+    axis = view.getPlotItem().getAxis("bottom")
+    assert axis.isVisible() and view.viewRange()[0] == pytest.approx([0.0, 10.0])
+    view.clear_wave("No loop shown")
+    assert not axis.isVisible() and not view.playhead.isVisible()
+    view.clear_wave("long.flac: decoding…", seconds=150.0)
+    assert axis.isVisible() and view.viewRange()[0] == pytest.approx([0.0, 150.0])
+    view.clear_wave("gone.wav: file missing")
+    assert not axis.isVisible()
+    view.show_samples(np.zeros(22050, np.float32), 22050, "one second.wav")
+    assert axis.isVisible() and view.viewRange()[0] == pytest.approx([0.0, 1.0])
+    assert view.playhead.isVisible()
 
 
 def test_a_long_file_whose_start_is_shown_says_so(view):

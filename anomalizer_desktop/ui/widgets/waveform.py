@@ -160,8 +160,9 @@ class WaveformView(pg.PlotWidget):
         self._high.setData(times, highs * gain)
         self._fill.setVisible(True)
         duration = len(samples) / rate if rate else 0
-        self.setXRange(0, max(duration, 0.01), padding=0)
+        self._set_time_axis(duration)
         self.playhead.setPos(0)
+        self.playhead.setVisible(True)
         level = describe_level(peak, duration, whole)
         length = bars_text(tempo, whole or duration)
         # the level's parts, which give way from the end in a narrow wave (`_fit_title`)
@@ -177,18 +178,26 @@ class WaveformView(pg.PlotWidget):
 
     def clear_wave(self, message: str = "", seconds: float | None = None) -> None:
         """Empty the wave and show `message`; with `seconds` (a loop still decoding, whose length
-        the library knows) the time axis already spans that loop, not the previous one."""
-        if seconds:
-            self.setXRange(0, max(seconds, 0.01), padding=0)
+        the library knows) the time axis already spans that loop, not the previous one; without
+        (no loop shown, a file of unknown length) there is no time axis: the previous loop's
+        seconds under an empty wave read as this one's."""
+        self._set_time_axis(seconds or None)
         self._low.setData([], [])
         self._high.setData([], [])
         self._fill.setVisible(False)  # the fill keeps its last shape when its curves empty
         self._show_grid(None, 0.0)
         self.playhead.setPos(0)
+        self.playhead.setVisible(False)  # nothing to play: its line at 0 marked an empty wave
         self._set_title(message, "")
         self.duration = 0.0
         self.setCursor(Qt.CursorShape.ArrowCursor)
         self.setToolTip("")
+
+    def _set_time_axis(self, seconds: float | None) -> None:
+        """Span the time axis over `seconds`, or hide it when there are none to show."""
+        self.getPlotItem().showAxis("bottom", seconds is not None)
+        if seconds is not None:
+            self.setXRange(0, max(seconds, 0.01), padding=0)
 
     def _show_grid(self, tempo: float | None, seconds: float) -> bool:
         """Draw the beats and bars of `tempo` over `seconds`; False when there are none."""
