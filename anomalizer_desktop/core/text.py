@@ -138,3 +138,11 @@ def one_line(text: str) -> str:
     return "".join(
         repr(char)[1:-1] if unicodedata.category(char) == "Cc" else char for char in text
     )
+
+
+def folded(text: str) -> str:
+    """`text` as a search compares it: case aside, and accents in one Unicode form (NFC). A
+    name from a Mac's disk spells "é" as "e" and a combining accent (NFD), where a keyboard
+    types one character, so a filter for "café" missed "Café Beats.wav"."""
+    text = text.casefold()
+    return text if text.isascii() else unicodedata.normalize("NFC", text)

@@ -29,6 +29,7 @@ from anomalizer_desktop.core.loop_names import (
     with_yours,
     within_unusual,
 )
+from anomalizer_desktop.core.text import folded
 
 FLAG_CODES = {"unusual": 0, "typical": 1, None: 2}
 
@@ -45,8 +46,9 @@ STATUS_CODES = {"error": 0, "missing": 1, "ok": 2}
 
 
 def _ranks(values: list[str]) -> np.ndarray:
-    """Rank of each string in case-insensitive order (ties share no rank; stable)."""
-    order = sorted(range(len(values)), key=lambda i: values[i].casefold())
+    """Rank of each string in case-insensitive order (ties share no rank; stable), an accent
+    spelt either way (`folded`) in one place."""
+    order = sorted(range(len(values)), key=lambda i: folded(values[i]))
     ranks = np.empty(len(values), dtype=np.int64)
     ranks[order] = np.arange(len(values))
     return ranks
@@ -355,7 +357,7 @@ class LibraryData:
         "bpm:118-122", "key:Am", "tag:dark", "bars:4", "added:today", "unusual:90",
         "unusual:new"; core.loop_names)."""
         query = parse_query(text)
-        needle = query.text.casefold()
+        needle = folded(query.text)
         mask = np.ones(len(self), dtype=bool)
         if query.tag is not None:
             mask &= self.tag_mask(query.tag)
@@ -376,7 +378,7 @@ class LibraryData:
         if needle:
             mask &= np.fromiter(
                 (
-                    needle in f"{p}\n{n}\n{t}".casefold()
+                    needle in folded(f"{p}\n{n}\n{t}")
                     for p, n, t in zip(self.paths, self.notes, self.tags, strict=True)
                 ),
                 dtype=bool,

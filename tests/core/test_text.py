@@ -94,3 +94,10 @@ def test_a_click_of_a_few_samples_reads_under_a_hundredth_not_nothing():
     lengths = (30 / 44100, 0.0049, 0.005, 1.5, 0.0)
     assert [length_text(s) for s in lengths] == ["<0.01 s", "<0.01 s", "0.01 s", "1.50 s", "0.00 s"]
     assert length_text(30 / 44100, unit="") == "<0.01"
+
+
+def test_folded_text_compares_case_and_accents_alike():
+    from anomalizer_desktop.core.text import folded
+
+    assert folded("Cafe\u0301") == folded("CAF\u00c9") == "caf\u00e9"
+    assert folded("Kick_120BPM") == "kick_120bpm"

@@ -41,6 +41,9 @@ def test_typed_tags_are_split_tidied_and_kept_once_in_case_blind_order():
     assert parse_tags("nul\x00here, \x1b[31mred") == ("[31mred", "nul here")
     assert stored_tags(["b", "A", "a"]) == "A, b" and stored_tags([]) is None
     assert parse_tags(stored_tags(["dark", "song a"])) == ("dark", "song a")  # no loss
+    # one Unicode form: "e" with a combining accent (pasted from a Mac's file name) and "é"
+    # as typed are one tag, not two that look alike
+    assert parse_tags("cafe\u0301, Caf\u00e9") == ("caf\u00e9",)
 
 
 def test_edits_keep_other_tags_and_the_first_spelling():

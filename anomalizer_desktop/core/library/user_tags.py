@@ -30,7 +30,10 @@ def parse_tags(text: str | Iterable[str] | None) -> tuple[str, ...]:
     texts = [text] if isinstance(text, str) else list(text)
     unique: dict[str, str] = {}
     for piece in (p for t in texts for p in t.split(SEPARATOR)):
-        tag = " ".join(_visible(piece).split())[:MAX_TAG_LENGTH].strip()
+        # one Unicode form: a tag pasted from a Mac's file name ("e" and a combining accent)
+        # and the same tag typed would be two tags that look alike
+        piece = unicodedata.normalize("NFC", _visible(piece))
+        tag = " ".join(piece.split())[:MAX_TAG_LENGTH].strip()
         if tag:
             unique.setdefault(tag.casefold(), tag)
     return tuple(sorted(unique.values(), key=lambda tag: (tag.casefold(), tag)))
