@@ -26,3 +26,18 @@ def window_on_store(qtbot, settings, store):
     window = MainWindow(store, settings, JobRunner(str(store.path)), AudioPlayer("none here"))
     qtbot.addWidget(window)
     return window
+
+
+def window_on_written_loops(qtbot, settings, root, loops: dict):
+    """A window on a new library of these loops ({name: samples}, written as WAVs into `root`),
+    scanned (not embedded), at `root`.sqlite."""
+    import audiogen
+
+    for name, samples in loops.items():
+        audiogen.write(root / f"{name}.wav", samples)
+    path = root.with_suffix(".sqlite")
+    with Store(path) as store:
+        run_job(scan(store, [str(root)]))
+    window = window_on_store(qtbot, settings, Store(path))
+    qtbot.waitUntil(lambda: window.model.rowCount() == len(loops), timeout=20_000)
+    return window
