@@ -344,6 +344,16 @@ class LibraryTableModel(QAbstractTableModel):
         self._refresh_view()
         self.endResetModel()
 
+    def filter_moved(self) -> tuple[np.ndarray, int]:
+        """What the filter takes now that the loops' flags, tags, notes, tempos or keys
+        changed: the view rows it no longer takes (T on a loop of the Unflagged list), in view
+        order, and how many hidden loops it takes now (that flag undone); none without a
+        filter."""
+        if self._filter == NO_FILTER:
+            return np.zeros(0, dtype=np.int64), 0
+        mask = self._filter_mask(*self._filter)
+        return np.flatnonzero(~mask[self._view]), int(np.count_nonzero(mask & ~self._mask))
+
     def extra_copies(self) -> list[int]:
         """Ids of the shown loops that are a copy of another shown loop: selecting them leaves
         one of each file, the first in the current order that has a note or tags (the copy

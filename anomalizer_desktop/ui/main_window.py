@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     QTimer,
 )
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QMainWindow, QTableView
 
 from anomalizer_desktop.core.analysis.loop_space import new_generation
 from anomalizer_desktop.core.audio import tempo_sync
@@ -240,6 +240,11 @@ class MainWindow(
         self._explain_wait_timer.timeout.connect(self._say_explaining)
         self.explain_panel.loop_chosen.connect(self.go_to_path)
         self.stale_banner.requested.connect(self._bring_scores_up_to_date)
+        #: a flag, tag, note, tempo or key written: the loops the filter no longer takes leave
+        #: the table (and those it takes again come back), once the key's own move is done
+        #: (Next after flag goes on first)
+        self._refilter_timer = QTimer(self, singleShot=True, interval=0)
+        self._refilter_timer.timeout.connect(self._follow_the_filter_after_edits)
         # flags move the scores' freshness: check it once the keys stop
         self._status_timer = QTimer(self, singleShot=True, interval=400)
         self._status_timer.timeout.connect(self._check_score_status)
@@ -549,6 +554,45 @@ class MainWindow(
             self._table_selection_changed()  # a model reset says nothing: map and panel follow
         if not self.table.currentIndex().isValid():
             self._show_no_loop()
+
+    def _follow_the_filter_after_edits(self) -> None:
+        """After an edit, the loops the filter no longer takes leave the table, as in a photo
+        library's filtered view: T and U through the Unflagged list shrink it, each loop
+        flagged going as its flag is set (they stayed, so the list filled with flagged loops
+        until the filter was chosen again). When the current loop goes, the one below it
+        (above, at the end) becomes current, as Next after flag would have it; the rows keep
+        their place on the screen. Loops an edit brings into the filter (a flag undone)
+        come back."""
+        leaving, coming = self.model.filter_moved()
+        if not len(leaving) and not coming:
+            return
+        gone = set(leaving.tolist())
+        current = self.table.currentIndex().row()
+        target = None
+        if current in gone:
+            rows = self.model.rowCount()
+            below = next((r for r in range(current + 1, rows) if r not in gone), None)
+            above = next((r for r in range(current - 1, -1, -1) if r not in gone), None)
+            row = below if below is not None else above
+            target = None if row is None else self.model.sample_id(row)
+        was_at = self.table.visualRect(self.table.currentIndex()).top()
+        self._apply_filter()
+        if target is not None:
+            self.select_ids([target])
+        self._keep_current_row_at(was_at)
+
+    def _keep_current_row_at(self, y: int) -> None:
+        """Scroll the table so that its current row is `y` pixels down the viewport, where
+        the current row was (a reset of the rows would otherwise move it to the edge)."""
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return
+        off_by = self.table.visualRect(index).top() - y
+        bar = self.table.verticalScrollBar()
+        if self.table.verticalScrollMode() == QTableView.ScrollMode.ScrollPerItem:
+            off_by = round(off_by / max(1, self.table.rowHeight(index.row())))
+        bar.setValue(bar.value() + off_by)
+        self.table.scrollTo(index)  # (in view in any case)
 
     def _show_no_loop(self) -> None:
         """The filter hid the current loop: the waveform and the player let it go (Space and a

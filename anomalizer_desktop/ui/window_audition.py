@@ -265,6 +265,7 @@ class AuditionAndFlags:
             plain_text.warn(self, f"The {what} not saved", str(error))
         else:
             self.model.update_user_data(field, values)
+            self._refilter_timer.start()  # loops the filter no longer takes leave the table
         # the flags' backup beside the library follows once the keys stop (flag_backup)
         self._flag_backup_timer.start()
         if field == "tags":  # once for the whole change: an undo writes many values

@@ -28,6 +28,9 @@ def test_bench_gui_prints_every_figure(tmp_path):
     assert all(report[key] >= 0 for key in timed)
     assert {"flag_unusual_ms", "flag_clear_ms"} <= set(timed)
     assert report["ui_max_gap_ms_after_flag_unusual"] >= 0
+    # T on the Unflagged list: the loop leaves it (and its undo brings it back)
+    assert report["unflagged_list_left_by"] == 1
+    assert {"flag_leaving_unflagged_list_ms", "undo_back_into_unflagged_list_ms"} <= set(timed)
     for key in ("reload_read_ms", "reload_show_ms", "ui_max_gap_ms_while_reading"):
         assert len(report[key]) == 3 and all(value >= 0 for value in report[key])  # 3 reloads
     assert report["rows"] == report["still_selected"] == 300  # Ctrl+A survived the filter

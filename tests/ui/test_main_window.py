@@ -80,6 +80,54 @@ def test_flag_keys_write_to_the_store_at_once(qtbot, window, scored_library):
     assert window.map.point_count() == 16
 
 
+def shown_ids(window) -> list[int]:
+    return [window.model.sample_id(row) for row in range(window.model.rowCount())]
+
+
+def test_flagging_through_the_unflagged_list_shrinks_it_and_undo_brings_a_loop_back(qtbot, window):
+    """T and U on the Unflagged list: each loop flagged leaves it, the one below becomes
+    current in the same place on the screen (the list used to fill up with flagged loops until
+    the filter was chosen again). Ctrl+Z brings the loop back."""
+    window.filter_flag.setCurrentIndex(window.filter_flag.findData("unflagged"))
+    before = shown_ids(window)
+    assert len(before) == 17
+    window.table.setFocus()
+    window.table.selectRow(2)
+    y = window.table.visualRect(window.table.currentIndex()).top()
+    qtbot.keyClick(window.table, Qt.Key.Key_T)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 16)
+    assert shown_ids(window) == before[:2] + before[3:]
+    assert window.selected_ids() == [before[3]]
+    assert window.table.visualRect(window.table.currentIndex()).top() == y
+    qtbot.keyClick(window.table, Qt.Key.Key_U)  # the new current loop, flagged in turn
+    qtbot.waitUntil(lambda: window.model.rowCount() == 15)
+    assert window.selected_ids() == [before[4]]
+    window.undo()  # Ctrl+Z
+    qtbot.waitUntil(lambda: window.model.rowCount() == 16)
+    assert before[3] in shown_ids(window) and window.model.flags_of([before[3]]) == [None]
+    window.table.selectRow(window.model.rowCount() - 1)  # the last loop: the one above follows
+    last, above = shown_ids(window)[-1], shown_ids(window)[-2]
+    qtbot.keyClick(window.table, Qt.Key.Key_U)
+    qtbot.waitUntil(lambda: last not in shown_ids(window))
+    assert window.selected_ids() == [above]
+    window.filter_flag.setCurrentIndex(0)  # every loop again, the flags kept
+    assert window.model.rowCount() == 17
+    assert window.model.flags_of([before[2], last]) == ["typical", "unusual"]
+
+
+def test_next_after_flag_on_the_unflagged_list_goes_to_the_next_loop_not_past_it(qtbot, window):
+    """Next after flag moved on a row, then the flagged loop left: the two together must not
+    skip the loop that was below it."""
+    window.next_after_flag_box.setChecked(True)
+    window.filter_flag.setCurrentIndex(window.filter_flag.findData("unflagged"))
+    before = shown_ids(window)
+    window.table.setFocus()
+    window.table.selectRow(5)
+    qtbot.keyClick(window.table, Qt.Key.Key_T)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 16)
+    assert window.selected_ids() == [before[6]]
+
+
 def test_n_writes_a_note_for_the_selection_that_the_filter_finds(
     qtbot, window, scored_library, monkeypatch
 ):
