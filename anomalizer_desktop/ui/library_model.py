@@ -116,6 +116,10 @@ class LibraryTableModel(QAbstractTableModel):
         self._position = np.zeros(0, dtype=np.int64)  # data row -> view row (-1 = hidden)
         self._sort = ("score", Qt.SortOrder.DescendingOrder)
         self._filter = NO_FILTER
+        #: sample ids shown whatever the filter says (`keep_in_view`)
+        self._kept = np.zeros(0, dtype=np.int64)
+        #: sample ids that edits took out of this filter (`filter_moved`)
+        self._edited_out: set[int] = set()
         #: while sorted by likeness to a loop: sample ids, nearest first (see sort_by_likeness)
         self._likeness: np.ndarray | None = None
 
@@ -309,6 +313,14 @@ class LibraryTableModel(QAbstractTableModel):
     def _filter_mask(
         self, text: str, flag: str | None, status: str | None, tag, folder: str | None
     ) -> np.ndarray:
+        mask = self._mask_of_filter(text, flag, status, tag, folder)
+        if len(self._kept):
+            mask[self.library.rows_of_ids(self._kept)[0]] = True
+        return mask
+
+    def _mask_of_filter(
+        self, text: str, flag: str | None, status: str | None, tag, folder: str | None
+    ) -> np.ndarray:
         mask = self.library.text_mask(text)
         if folder is not None:
             mask &= self.library.folder_mask(folder)
@@ -338,11 +350,28 @@ class LibraryTableModel(QAbstractTableModel):
         the loops whose file is in the library more than once; "same_audio": whose audio is,
         in files with other bytes), tag (`UNTAGGED`: none) and
         in that folder or below it (the Folders panel's choice)."""
+        if (text, flag, status, tag, folder) != self._filter:  # (for the filter before)
+            self._kept = np.zeros(0, dtype=np.int64)
+            self._edited_out = set()
         self._filter = (text, flag, status, tag, folder)
         self.beginResetModel()
         self._mask = self._filter_mask(*self._filter)
         self._refresh_view()
         self.endResetModel()
+
+    def keep_in_view(self, sample_ids) -> None:
+        """Show these loops whatever the filter says, in their place in the order, until the
+        filter changes or `let_go_of_kept` (B back to a loop that T just took out of the
+        Unflagged list: clearing every filter to show it lost the list)."""
+        self._kept = np.unique(np.concatenate([self._kept, np.asarray(sample_ids, np.int64)]))
+        self.beginResetModel()
+        self._mask = self._filter_mask(*self._filter)
+        self._refresh_view()
+        self.endResetModel()
+
+    def let_go_of_kept(self) -> None:
+        """The loops `keep_in_view` kept go by the filter again (at its next reckoning)."""
+        self._kept = np.zeros(0, dtype=np.int64)
 
     def filter_moved(self) -> tuple[np.ndarray, int]:
         """What the filter takes now that the loops' flags, tags, notes, tempos or keys
@@ -352,7 +381,13 @@ class LibraryTableModel(QAbstractTableModel):
         if self._filter == NO_FILTER:
             return np.zeros(0, dtype=np.int64), 0
         mask = self._filter_mask(*self._filter)
-        return np.flatnonzero(~mask[self._view]), int(np.count_nonzero(mask & ~self._mask))
+        leaving = np.flatnonzero(~mask[self._view])
+        self._edited_out.update(self.sample_ids(leaving))
+        return leaving, int(np.count_nonzero(mask & ~self._mask))
+
+    def edited_out(self, sample_id: int) -> bool:
+        """Whether an edit took this loop out of the filter shown (not the filter itself)."""
+        return sample_id in self._edited_out
 
     def extra_copies(self) -> list[int]:
         """Ids of the shown loops that are a copy of another shown loop: selecting them leaves

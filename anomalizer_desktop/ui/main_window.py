@@ -433,11 +433,19 @@ class MainWindow(
     def go_back(self) -> None:
         """B: back to the loop that was current before this one, and B again returns; an A/B
         of two loops, wherever they sit in the list (a neighbour the Why unusual? panel led
-        to, a loop S sorted to the top). It plays with Auto-play on, as a move does."""
+        to, a loop S sorted to the top). It plays with Auto-play on, as a move does. The
+        filters make way for a loop they hide; but one an edit took out of the list (T on the
+        Unflagged list) is shown in it, in its place, and the filter stays, until it changes
+        or the next edit."""
         previous = self._previous_path
         if previous is None:
             self.statusBar().showMessage("No loop before this one yet: B goes back to it.", 4000)
             return
+        library = self.model.library
+        if previous in library.paths:  # flagged out of the list: shown in it, the filter kept
+            sample_id = int(library.ids[library.paths.index(previous)])
+            if self.model.view_row_of(sample_id) < 0 and self.model.edited_out(sample_id):
+                self.model.keep_in_view([sample_id])
         if self.go_to_path(previous):
             name = os.path.basename(self._previous_path or "")
             self.statusBar().showMessage(
@@ -563,22 +571,21 @@ class MainWindow(
         (above, at the end) becomes current, as Next after flag would have it; the rows keep
         their place on the screen. Loops an edit brings into the filter (a flag undone)
         come back."""
+        self.model.let_go_of_kept()  # a loop B came back to goes by the filter again
         leaving, coming = self.model.filter_moved()
         if not len(leaving) and not coming:
             return
         gone = set(leaving.tolist())
         current = self.table.currentIndex().row()
-        target = None
-        if current in gone:
+        was_at = self.table.visualRect(self.table.currentIndex()).top()
+        if current in gone:  # on to the next loop first, so that B goes back to this one
             rows = self.model.rowCount()
             below = next((r for r in range(current + 1, rows) if r not in gone), None)
             above = next((r for r in range(current - 1, -1, -1) if r not in gone), None)
             row = below if below is not None else above
-            target = None if row is None else self.model.sample_id(row)
-        was_at = self.table.visualRect(self.table.currentIndex()).top()
+            if row is not None:
+                self.table.selectRow(row)
         self._apply_filter()
-        if target is not None:
-            self.select_ids([target])
         self._keep_current_row_at(was_at)
 
     def _keep_current_row_at(self, y: int) -> None:

@@ -115,6 +115,30 @@ def test_flagging_through_the_unflagged_list_shrinks_it_and_undo_brings_a_loop_b
     assert window.model.flags_of([before[2], last]) == ["typical", "unusual"]
 
 
+def test_b_goes_back_to_a_loop_t_took_out_of_the_list_and_keeps_the_list(qtbot, window):
+    """B after T on the Unflagged list: the loop just flagged is hidden by the filter, and B
+    cleared every filter to show it, which lost the list being worked through. Now it shows
+    in its place with the filter kept, until the next edit."""
+    window.filter_flag.setCurrentIndex(window.filter_flag.findData("unflagged"))
+    before = shown_ids(window)
+    window.table.setFocus()
+    window.table.selectRow(2)
+    qtbot.keyClick(window.table, Qt.Key.Key_T)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 16)
+    qtbot.keyClick(window.table, Qt.Key.Key_B)
+    assert window.filter_flag.currentData() == "unflagged"
+    assert shown_ids(window) == before and window.selected_ids() == [before[2]]
+    qtbot.keyClick(window.table, Qt.Key.Key_B)  # and back: an A/B of the two
+    assert window.selected_ids() == [before[3]] and window.model.rowCount() == 17
+    qtbot.keyClick(window.table, Qt.Key.Key_U)  # the next edit: both flagged loops go
+    qtbot.waitUntil(lambda: window.model.rowCount() == 15)
+    assert shown_ids(window) == before[:2] + before[4:]
+    assert window.selected_ids() == [before[4]]
+    window.filter_flag.setCurrentIndex(0)
+    window.filter_flag.setCurrentIndex(window.filter_flag.findData("unflagged"))
+    assert window.model.rowCount() == 15  # nothing kept in view for another filter
+
+
 def test_next_after_flag_on_the_unflagged_list_goes_to_the_next_loop_not_past_it(qtbot, window):
     """Next after flag moved on a row, then the flagged loop left: the two together must not
     skip the loop that was below it."""
