@@ -139,6 +139,20 @@ def test_b_goes_back_to_a_loop_t_took_out_of_the_list_and_keeps_the_list(qtbot, 
     assert window.model.rowCount() == 15  # nothing kept in view for another filter
 
 
+def test_every_loop_of_the_unflagged_list_flagged_at_once_empties_it_and_undo_refills_it(
+    qtbot, window
+):
+    window.filter_flag.setCurrentIndex(window.filter_flag.findData("unflagged"))
+    window.table.setFocus()
+    window.table.selectAll()
+    qtbot.keyClick(window.table, Qt.Key.Key_U)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0)
+    assert window.selected_ids() == [] and window.waveform.duration == 0.0
+    window.undo()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 17)
+    assert window.model.flags_of(shown_ids(window)) == [None] * 17
+
+
 def test_next_after_flag_on_the_unflagged_list_goes_to_the_next_loop_not_past_it(qtbot, window):
     """Next after flag moved on a row, then the flagged loop left: the two together must not
     skip the loop that was below it."""
