@@ -84,6 +84,18 @@ def shown_ids(window) -> list[int]:
     return [window.model.sample_id(row) for row in range(window.model.rowCount())]
 
 
+def flag_on_the_unflagged_list(qtbot, window, row: int) -> list[int]:
+    """Show the Unflagged list, press T on its `row` and wait for the loop to leave it; the
+    ids the list showed before."""
+    window.filter_flag.setCurrentIndex(window.filter_flag.findData("unflagged"))
+    before = shown_ids(window)
+    window.table.setFocus()
+    window.table.selectRow(row)
+    qtbot.keyClick(window.table, Qt.Key.Key_T)
+    qtbot.waitUntil(lambda: window.model.rowCount() == len(before) - 1)
+    return before
+
+
 def test_flagging_through_the_unflagged_list_shrinks_it_and_undo_brings_a_loop_back(qtbot, window):
     """T and U on the Unflagged list: each loop flagged leaves it, the one below becomes
     current in the same place on the screen (the list used to fill up with flagged loops until
@@ -119,12 +131,7 @@ def test_b_goes_back_to_a_loop_t_took_out_of_the_list_and_keeps_the_list(qtbot, 
     """B after T on the Unflagged list: the loop just flagged is hidden by the filter, and B
     cleared every filter to show it, which lost the list being worked through. Now it shows
     in its place with the filter kept, until the next edit."""
-    window.filter_flag.setCurrentIndex(window.filter_flag.findData("unflagged"))
-    before = shown_ids(window)
-    window.table.setFocus()
-    window.table.selectRow(2)
-    qtbot.keyClick(window.table, Qt.Key.Key_T)
-    qtbot.waitUntil(lambda: window.model.rowCount() == 16)
+    before = flag_on_the_unflagged_list(qtbot, window, 2)
     qtbot.keyClick(window.table, Qt.Key.Key_B)
     assert window.filter_flag.currentData() == "unflagged"
     assert shown_ids(window) == before and window.selected_ids() == [before[2]]
@@ -157,12 +164,7 @@ def test_next_after_flag_on_the_unflagged_list_goes_to_the_next_loop_not_past_it
     """Next after flag moved on a row, then the flagged loop left: the two together must not
     skip the loop that was below it."""
     window.next_after_flag_box.setChecked(True)
-    window.filter_flag.setCurrentIndex(window.filter_flag.findData("unflagged"))
-    before = shown_ids(window)
-    window.table.setFocus()
-    window.table.selectRow(5)
-    qtbot.keyClick(window.table, Qt.Key.Key_T)
-    qtbot.waitUntil(lambda: window.model.rowCount() == 16)
+    before = flag_on_the_unflagged_list(qtbot, window, 5)
     assert window.selected_ids() == [before[6]]
 
 
