@@ -359,6 +359,11 @@ class LibraryTableModel(QAbstractTableModel):
         self._refresh_view()
         self.endResetModel()
 
+    @property
+    def flag_filter(self) -> str | None:
+        """The flags the rows are filtered by ("unflagged", "typical", "unusual"; None: all)."""
+        return self._filter[1]
+
     def keep_in_view(self, sample_ids) -> None:
         """Show these loops whatever the filter says, in their place in the order, until the
         filter changes or `let_go_of_kept` (B back to a loop that T just took out of the

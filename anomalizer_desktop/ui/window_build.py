@@ -51,6 +51,13 @@ NOTHING_MATCHES = (
     " a pill lets it go, and the boxes' \u201cAll\u201d choices show every loop."
 )
 
+#: what the Unflagged list says once every loop in it is flagged: the end of a pass through
+#: the library, one key per loop, and what comes next
+ALL_FLAGGED = (
+    "Every loop here is flagged: none left to judge.\n\nRetrain with flags learns from"
+    " them; \u201cAll flags\u201d shows the loops again."
+)
+
 
 class LibraryTable(QTableView):
     """The table; keys for audition and flags are handled by the window. Emptied by the
@@ -78,10 +85,11 @@ class LibraryTable(QTableView):
 
     def empty_text(self) -> str:
         """What the table says in place of its rows: NOTHING_MATCHES when the filter row hides
-        every loop of the library, else nothing."""
+        every loop of the library (ALL_FLAGGED when it is the Unflagged list), else nothing."""
         model = self.model()
-        hidden_all = model is not None and model.rowCount() == 0 and len(model.library) > 0
-        return NOTHING_MATCHES if hidden_all else ""
+        if model is None or model.rowCount() or not len(model.library):
+            return ""
+        return ALL_FLAGGED if model.flag_filter == "unflagged" else NOTHING_MATCHES
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)

@@ -155,6 +155,8 @@ def test_every_loop_of_the_unflagged_list_flagged_at_once_empties_it_and_undo_re
     qtbot.keyClick(window.table, Qt.Key.Key_U)
     qtbot.waitUntil(lambda: window.model.rowCount() == 0)
     assert window.selected_ids() == [] and window.waveform.duration == 0.0
+    # the end of a pass, and what comes next (not "No loop matches the filter")
+    assert window.table.empty_text().startswith("Every loop here is flagged")
     window.undo()
     qtbot.waitUntil(lambda: window.model.rowCount() == 17)
     assert window.model.flags_of(shown_ids(window)) == [None] * 17
