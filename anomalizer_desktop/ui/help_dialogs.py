@@ -31,7 +31,11 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Up / Down", "move (and play, with Auto-play on)"),
     ("Home / End", "the first / last loop in the list"),
     ("L", "loop on / off"),
-    ("T / U / 0", "flag typical / unusual / clear the flag"),
+    (
+        "T / U / 0",
+        "flag typical / unusual / clear the flag (on the Unflagged list the loop leaves it,"
+        " the next one taking its place)",
+    ),
     ("N", "write a note for the selected loops (empty clears it)"),
     ("G", "tag the selected loops (your own sets: dark, song-a...; the filter finds tag:name)"),
     (
