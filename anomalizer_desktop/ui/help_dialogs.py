@@ -30,6 +30,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Space", "play / stop the selected loop"),
     ("Up / Down", "move (and play, with Auto-play on)"),
     ("Home / End", "the first / last loop in the list"),
+    ("Left / Right", "scroll the columns sideways"),
     ("L", "loop on / off"),
     (
         "T / U / 0",

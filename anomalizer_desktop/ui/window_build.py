@@ -75,13 +75,34 @@ class LibraryTable(QTableView):
     def moveCursor(self, action, modifiers):
         """Home and End go to the first and last loop, as in a file manager's list (with or
         without Ctrl); a table's own Home and End went to the row's first and last column,
-        scrolling the names out of view while the same loop stayed selected."""
+        scrolling the names out of view while the same loop stayed selected. Left and Right
+        scroll the columns sideways, as in a file manager's list."""
         model = self.model()
+        sideways = {
+            QAbstractItemView.CursorAction.MoveLeft: -1,
+            QAbstractItemView.CursorAction.MoveRight: 1,
+        }
+        if action in sideways:  # (a row is selected whole: a column to move to means nothing)
+            bar = self.horizontalScrollBar()
+            per_item = self.horizontalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerItem
+            step = bar.singleStep() if per_item else max(bar.singleStep(), 40)  # a column, or px
+            bar.setValue(bar.value() + sideways[action] * step)
+            return self.currentIndex()
         ends = (QAbstractItemView.CursorAction.MoveHome, QAbstractItemView.CursorAction.MoveEnd)
         if action in ends and model is not None and model.rowCount():
             row = 0 if action == QAbstractItemView.CursorAction.MoveHome else model.rowCount() - 1
             return model.index(row, max(self.currentIndex().column(), 0))
         return super().moveCursor(action, modifiers)
+
+    def scrollTo(self, index, hint=QAbstractItemView.ScrollHint.EnsureVisible) -> None:
+        """Bring a row into view, up or down only: a click on a column half in view at the
+        right scrolled the table sideways to show it whole, and the loops' names went out of
+        view while the loop clicked was selected (the scroll bar, Shift+wheel and Left and
+        Right scroll sideways)."""
+        bar = self.horizontalScrollBar()
+        x = bar.value()
+        super().scrollTo(index, hint)
+        bar.setValue(x)
 
     def empty_text(self) -> str:
         """What the table says in place of its rows: NOTHING_MATCHES when the filter row hides

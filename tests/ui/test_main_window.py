@@ -241,6 +241,35 @@ def test_home_and_end_go_to_the_first_and_last_loop(qtbot, window):
     assert window.table.horizontalScrollBar().value() == scrolled
 
 
+def test_a_click_on_a_column_half_in_view_keeps_the_names_in_view(qtbot, window):
+    """A click on the BPM cell at the table's right edge scrolled the table sideways to show
+    that column whole, and the loops' names went out of view (found by a monkey run); Left
+    and Right scroll sideways instead of moving an unseen current column."""
+    window.resize(900, 700)  # too narrow for every column
+    window.show()
+    qtbot.waitExposed(window)
+    table, bar = window.table, window.table.horizontalScrollBar()
+    assert bar.maximum() > 0 and bar.value() == 0
+    width = table.viewport().width()
+    column = max(  # the rightmost column that starts in view, made to run past the edge
+        (c for c in range(window.model.columnCount()) if not table.isColumnHidden(c)),
+        key=lambda c: (
+            table.columnViewportPosition(c) if table.columnViewportPosition(c) < width - 30 else -1
+        ),
+    )
+    table.setColumnWidth(column, width - table.columnViewportPosition(column) + 60)
+    cell = table.visualRect(window.model.index(4, column)).intersected(table.viewport().rect())
+    assert cell.width() >= 30  # half in view
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=cell.center())
+    assert window.selected_rows() == [4] and bar.value() == 0
+    qtbot.keyClick(table, Qt.Key.Key_Right)
+    assert 0 < bar.value() < bar.maximum() and window.selected_rows() == [4]  # a step
+    qtbot.keyClick(table, Qt.Key.Key_Left)
+    assert bar.value() == 0
+    qtbot.keyClick(table, Qt.Key.Key_Down)  # the rows still scroll into view
+    assert window.selected_rows() == [5]
+
+
 def test_problems_panel_lists_filters_and_copies(qtbot, window):
     panel = window.problems
     assert panel.count() == 1
