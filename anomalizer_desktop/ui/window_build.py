@@ -104,6 +104,14 @@ class LibraryTable(QTableView):
         super().scrollTo(index, hint)
         bar.setValue(x)
 
+    def setModel(self, model) -> None:
+        super().setModel(model)
+        # a screen reader hears what the empty table says: it is painted, not a widget's text
+        model.modelReset.connect(self._describe_emptiness)
+
+    def _describe_emptiness(self) -> None:
+        self.setAccessibleDescription(self.empty_text())
+
     def empty_text(self) -> str:
         """What the table says in place of its rows: NOTHING_MATCHES when the filter row hides
         every loop of the library (ALL_FLAGGED when it is the Unflagged list), else nothing."""

@@ -157,6 +157,7 @@ def test_every_loop_of_the_unflagged_list_flagged_at_once_empties_it_and_undo_re
     assert window.selected_ids() == [] and window.waveform.duration == 0.0
     # the end of a pass, and what comes next (not "No loop matches the filter")
     assert window.table.empty_text().startswith("Every loop here is flagged")
+    assert window.table.accessibleDescription() == window.table.empty_text()  # read out too
     window.undo()
     qtbot.waitUntil(lambda: window.model.rowCount() == 17)
     assert window.model.flags_of(shown_ids(window)) == [None] * 17
@@ -1648,6 +1649,7 @@ def test_a_table_the_filter_empties_says_so_and_how_to_get_the_loops_back(
     window.filter_text.setText("no loop is called this")
     qtbot.waitUntil(lambda: window.model.rowCount() == 0)
     assert window.table.empty_text() == NOTHING_MATCHES
+    assert window.table.accessibleDescription() == NOTHING_MATCHES  # a screen reader says it
     blank = window.table.viewport().grab().toImage()
     colours = {blank.pixel(x, y) for x in range(0, blank.width(), 3) for y in range(0, 200, 3)}
     assert len(colours) > 1  # the words are drawn on it
@@ -1663,7 +1665,7 @@ def test_a_table_the_filter_empties_says_so_and_how_to_get_the_loops_back(
     assert () in repainted  # all of it, not a strip
     window.filter_text.clear()
     qtbot.waitUntil(lambda: window.model.rowCount() == 17)
-    assert window.table.empty_text() == ""
+    assert window.table.empty_text() == "" == window.table.accessibleDescription()
 
 
 def test_every_control_has_a_name_a_screen_reader_can_say(qtbot, window):
