@@ -144,10 +144,11 @@ class LibraryJobs:
 
     def _folders_added(self, summary) -> None:
         """A folder added again (or one whose loops the library holds under another folder)
-        brought nothing new: keep the scores instead of training again, which takes minutes
-        in a big library and gives the same model. What the scan found changed or new is
-        trained on as usual; loops not embedded yet are embedded and scored (or trained, in
-        a library never trained), as Rescan does."""
+        brought nothing new: keep the scores instead of training again, which made a new run
+        of the same model (7.5-12 s at 100,000 loops from the last training's neighbour
+        lists, 4.5 min without them) and one more model file to keep. What the scan found
+        changed or new is trained on as usual; loops not embedded yet are embedded and scored
+        (or trained, in a library never trained), as Rescan does."""
         if summary is None or summary.cancelled or not summary.found:
             return
         if summary.new or summary.changed:

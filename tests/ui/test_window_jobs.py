@@ -634,8 +634,8 @@ def test_adding_a_folder_the_library_holds_keeps_the_scores_instead_of_training(
     qtbot, window, scored_library, tmp_path
 ):
     """Add folder on a folder already in the library brought nothing new, yet trained again
-    (minutes in a big library, for the same model). Now the scores stand and the status bar
-    says why; a folder with new loops is still trained on."""
+    (a new run of the same model, 12 s or more in a big library). Now the scores stand and
+    the status bar says why; a folder with new loops is still trained on."""
     _, root = scored_library
     store = window.store
     run = store.latest_run_id()
