@@ -378,17 +378,19 @@ class LibraryTableModel(QAbstractTableModel):
         """The loops `keep_in_view` kept go by the filter again (at its next reckoning)."""
         self._kept = np.zeros(0, dtype=np.int64)
 
-    def filter_moved(self) -> tuple[np.ndarray, int]:
+    def filter_moved(self) -> tuple[np.ndarray, np.ndarray]:
         """What the filter takes now that the loops' flags, tags, notes, tempos or keys
         changed: the view rows it no longer takes (T on a loop of the Unflagged list), in view
-        order, and how many hidden loops it takes now (that flag undone); none without a
-        filter."""
+        order, and the ids of the hidden loops it takes now (that flag undone); none without
+        a filter."""
+        none = np.zeros(0, dtype=np.int64)
         if self._filter == NO_FILTER:
-            return np.zeros(0, dtype=np.int64), 0
+            return none, none
         mask = self._filter_mask(*self._filter)
         leaving = np.flatnonzero(~mask[self._view])
         self._edited_out.update(self.sample_ids(leaving))
-        return leaving, int(np.count_nonzero(mask & ~self._mask))
+        coming = self.library.ids[np.flatnonzero(mask & ~self._mask)].astype(np.int64)
+        return leaving, coming
 
     def edited_out(self, sample_id: int) -> bool:
         """Whether an edit took this loop out of the filter shown (not the filter itself)."""

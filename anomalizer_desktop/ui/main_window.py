@@ -244,6 +244,8 @@ class MainWindow(
         #: the table (and those it takes again come back), once the key's own move is done
         #: (Next after flag goes on first)
         self._refilter_timer = QTimer(self, singleShot=True, interval=0)
+        #: the edit the timer follows is an undo: the loops it brings back are selected
+        self._undo_brings_back = False
         self._refilter_timer.timeout.connect(self._follow_the_filter_after_edits)
         # flags move the scores' freshness: check it once the keys stop
         self._status_timer = QTimer(self, singleShot=True, interval=400)
@@ -569,11 +571,12 @@ class MainWindow(
         flagged going as its flag is set (they stayed, so the list filled with flagged loops
         until the filter was chosen again). When the current loop goes, the one below it
         (above, at the end) becomes current, as Next after flag would have it; the rows keep
-        their place on the screen. Loops an edit brings into the filter (a flag undone)
-        come back."""
+        their place on the screen. Loops an edit brings into the filter come back; brought
+        back by Ctrl+Z (a T undone), they are selected again, where the producer was."""
+        undone, self._undo_brings_back = self._undo_brings_back, False
         self.model.let_go_of_kept()  # a loop B came back to goes by the filter again
         leaving, coming = self.model.filter_moved()
-        if not len(leaving) and not coming:
+        if not len(leaving) and not len(coming):
             return
         gone = set(leaving.tolist())
         current = self.table.currentIndex().row()
@@ -586,6 +589,8 @@ class MainWindow(
             if row is not None:
                 self.table.selectRow(row)
         self._apply_filter()
+        if undone and len(coming):
+            self.select_ids(coming.tolist())
         self._keep_current_row_at(was_at)
 
     def _keep_current_row_at(self, y: int) -> None:

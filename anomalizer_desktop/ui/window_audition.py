@@ -287,6 +287,9 @@ class AuditionAndFlags:
         if self.undo_stack.canUndo():
             text = self.undo_stack.undoText()
             self.undo_stack.undo()
+            # the loops an undone flag (or tag, note…) brings back into the filter are
+            # selected once the list takes them back (`_follow_the_filter_after_edits`)
+            self._undo_brings_back = self._refilter_timer.isActive()
             self.statusBar().showMessage(f"Undone: {text}.", 5000)
 
     def redo(self) -> None:

@@ -99,7 +99,7 @@ def flag_on_the_unflagged_list(qtbot, window, row: int) -> list[int]:
 def test_flagging_through_the_unflagged_list_shrinks_it_and_undo_brings_a_loop_back(qtbot, window):
     """T and U on the Unflagged list: each loop flagged leaves it, the one below becomes
     current in the same place on the screen (the list used to fill up with flagged loops until
-    the filter was chosen again). Ctrl+Z brings the loop back."""
+    the filter was chosen again). Ctrl+Z brings the loop back and selects it again."""
     window.filter_flag.setCurrentIndex(window.filter_flag.findData("unflagged"))
     before = shown_ids(window)
     assert len(before) == 17
@@ -114,9 +114,10 @@ def test_flagging_through_the_unflagged_list_shrinks_it_and_undo_brings_a_loop_b
     qtbot.keyClick(window.table, Qt.Key.Key_U)  # the new current loop, flagged in turn
     qtbot.waitUntil(lambda: window.model.rowCount() == 15)
     assert window.selected_ids() == [before[4]]
-    window.undo()  # Ctrl+Z
+    window.undo()  # Ctrl+Z: the loop comes back, selected again, where the producer was
     qtbot.waitUntil(lambda: window.model.rowCount() == 16)
     assert before[3] in shown_ids(window) and window.model.flags_of([before[3]]) == [None]
+    assert window.selected_ids() == [before[3]]
     window.table.selectRow(window.model.rowCount() - 1)  # the last loop: the one above follows
     last, above = shown_ids(window)[-1], shown_ids(window)[-2]
     qtbot.keyClick(window.table, Qt.Key.Key_U)
