@@ -7,8 +7,6 @@ touch widgets only here, in the GUI thread.
 
 from __future__ import annotations
 
-import os
-
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from anomalizer_desktop.core.audio.formats import unread_formats_text
@@ -18,6 +16,7 @@ from anomalizer_desktop.core.library.scanner import (
     UNREACHABLE_FOLDER,
     is_within,
     nothing_found_text,
+    nothing_new_text,
     reachable_roots,
 )
 from anomalizer_desktop.core.library.store import StoreError
@@ -156,16 +155,7 @@ class LibraryJobs:
         self._chain = [self.start_embed, self.score_new_loops]
         if summary.problems or summary.unread_formats:
             return  # the status bar says what they were; that matters more
-        roots = summary.roots
-        folders = ", ".join(os.path.basename(root) or root for root in roots[:3])
-        more = f" and {len(roots) - 3} more" if len(roots) > 3 else ""
-        its = "its" if len(roots) == 1 else "their"
-        are = "is" if summary.found == 1 else "are"
-        self.statusBar().showMessage(
-            f"Nothing new in {folders}{more}: {its} {quantity(summary.found, 'loop')} {are} in"
-            " the library already, so the scores stand.",
-            10_000,
-        )
+        self.statusBar().showMessage(nothing_new_text(summary), 10_000)
 
     def try_demo_loops(self) -> None:
         """The welcome page's "Try it on demo loops" (and Help > Try the demo loops): write the

@@ -31,6 +31,7 @@ from anomalizer_desktop.core.library.walk import (
     iter_audio_files,
     shown_path,
 )
+from anomalizer_desktop.core.text import quantity_with_verb
 
 COMMIT_EVERY_S = 0.5
 
@@ -76,11 +77,27 @@ def nothing_found_text(summary: ScanSummary) -> str:
     "" when it walked no folder (each one named among its problems instead)."""
     if not summary.roots:
         return ""
-    shown = [os.path.basename(root) or root for root in summary.roots]
-    names = ", ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "")
     they_hold = "it holds" if len(summary.roots) == 1 else "they hold"
     held = unread_formats_text(summary.unread_formats) or "no audio files"
+    names = _folder_names(summary.roots)
     return f"No loops found in {names}: {they_hold} {held}. anomalizer reads {READ_FORMATS_TEXT}."
+
+
+def nothing_new_text(summary: ScanSummary) -> str:
+    """What a scan of folders the library holds already tells the producer who added them
+    again: that their loops are there, so the scores stand (no training for nothing new)."""
+    its = "its" if len(summary.roots) == 1 else "their"
+    loops = quantity_with_verb(summary.found, "loop", "is", "are")
+    return (
+        f"Nothing new in {_folder_names(summary.roots)}: {its} {loops} in the library"
+        " already, so the scores stand."
+    )
+
+
+def _folder_names(roots: list[str]) -> str:
+    """The folders' own names, the first three, then how many more ("Drums, Bass and 2 more")."""
+    shown = [os.path.basename(root) or root for root in roots]
+    return ", ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "")
 
 
 def resolve_roots(paths: list[str]) -> list[str]:
