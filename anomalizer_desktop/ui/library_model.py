@@ -354,8 +354,13 @@ class LibraryTableModel(QAbstractTableModel):
             self._kept = np.zeros(0, dtype=np.int64)
             self._edited_out = set()
         self._filter = (text, flag, status, tag, folder)
+        self.show_mask(self._filter_mask(*self._filter))
+
+    def show_mask(self, mask: np.ndarray) -> None:
+        """Show the rows of `mask`, the filter's as `filter_moved` worked it out (the rows
+        reset once)."""
         self.beginResetModel()
-        self._mask = self._filter_mask(*self._filter)
+        self._mask = mask
         self._refresh_view()
         self.endResetModel()
 
@@ -369,28 +374,24 @@ class LibraryTableModel(QAbstractTableModel):
         filter changes or `let_go_of_kept` (B back to a loop that T just took out of the
         Unflagged list: clearing every filter to show it lost the list)."""
         self._kept = np.unique(np.concatenate([self._kept, np.asarray(sample_ids, np.int64)]))
-        self.beginResetModel()
-        self._mask = self._filter_mask(*self._filter)
-        self._refresh_view()
-        self.endResetModel()
+        self.show_mask(self._filter_mask(*self._filter))
 
     def let_go_of_kept(self) -> None:
         """The loops `keep_in_view` kept go by the filter again (at its next reckoning)."""
         self._kept = np.zeros(0, dtype=np.int64)
 
-    def filter_moved(self) -> tuple[np.ndarray, np.ndarray]:
+    def filter_moved(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """What the filter takes now that the loops' flags, tags, notes, tempos or keys
         changed: the view rows it no longer takes (T on a loop of the Unflagged list), in view
-        order, and the ids of the hidden loops it takes now (that flag undone); none without
-        a filter."""
-        none = np.zeros(0, dtype=np.int64)
+        order, the ids of the hidden loops it takes now (that flag undone), and its mask, for
+        `show_mask`; nothing moves without a filter."""
         if self._filter == NO_FILTER:
-            return none, none
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), self._mask
         mask = self._filter_mask(*self._filter)
         leaving = np.flatnonzero(~mask[self._view])
         self._edited_out.update(self.sample_ids(leaving))
         coming = self.library.ids[np.flatnonzero(mask & ~self._mask)].astype(np.int64)
-        return leaving, coming
+        return leaving, coming, mask
 
     def edited_out(self, sample_id: int) -> bool:
         """Whether an edit took this loop out of the filter shown (not the filter itself)."""

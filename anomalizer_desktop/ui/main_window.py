@@ -547,14 +547,22 @@ class MainWindow(
         shows them (find a loop by name, clear the filter, and it is there in context). A
         selection the filter hides comes back when a later filter shows it again, unless
         something else was picked meanwhile: type, look, clear, and you are where you were."""
+        self._filter_rows(None)
+
+    def _filter_rows(self, mask: np.ndarray | None) -> None:
+        """`_apply_filter`; `mask`: the same filter's rows, worked out already (after an
+        edit, `filter_moved`), where None works them out from the filter row."""
         selected = self.selected_ids() or self._hidden_selection
-        self.model.set_filter(
-            self.filter_text.text(),
-            self.filter_flag.currentData(),
-            self.filter_status.currentData(),
-            self.filter_tag.currentData(),
-            self.chosen_folder,
-        )
+        if mask is not None:
+            self.model.show_mask(mask)
+        else:
+            self.model.set_filter(
+                self.filter_text.text(),
+                self.filter_flag.currentData(),
+                self.filter_status.currentData(),
+                self.filter_tag.currentData(),
+                self.chosen_folder,
+            )
         self._map_filter_timer.start()  # the map follows once typing pauses
         if selected:
             self.select_ids(selected)  # says so itself when some are still shown
@@ -575,7 +583,7 @@ class MainWindow(
         back by Ctrl+Z (a T undone), they are selected again, where the producer was."""
         undone, self._undo_brings_back = self._undo_brings_back, False
         self.model.let_go_of_kept()  # a loop B came back to goes by the filter again
-        leaving, coming = self.model.filter_moved()
+        leaving, coming, mask = self.model.filter_moved()
         if not len(leaving) and not len(coming):
             return
         gone = set(leaving.tolist())
@@ -588,7 +596,7 @@ class MainWindow(
             row = below if below is not None else above
             if row is not None:
                 self.table.selectRow(row)
-        self._apply_filter()
+        self._filter_rows(mask)
         if undone and len(coming):
             self.select_ids(coming.tolist())
         self._keep_current_row_at(was_at)
