@@ -424,13 +424,20 @@ class MainWindow(
     def go_to_path(self, path: str) -> bool:
         """Select the loop at `path` (a neighbour clicked in the Why unusual? panel), clearing
         the filters when they hide it; False when the library no longer holds it."""
+        sample_id = self._id_at(path)
+        if sample_id is not None:
+            self.show_loops([sample_id])
+        return sample_id is not None
+
+    def _id_at(self, path: str) -> int | None:
+        """The id of the library's loop at `path`; None, said in the status bar, when the
+        library no longer holds it."""
+        library = self.model.library
         try:
-            sample_id = int(self.model.library.ids[self.model.library.paths.index(path)])
+            return int(library.ids[library.paths.index(path)])
         except ValueError:
             self.statusBar().showMessage(f"{os.path.basename(path)} is no longer in the library.")
-            return False
-        self.show_loops([sample_id])
-        return True
+            return None
 
     def go_back(self) -> None:
         """B: back to the loop that was current before this one, and B again returns; an A/B
@@ -443,17 +450,17 @@ class MainWindow(
         if previous is None:
             self.statusBar().showMessage("No loop before this one yet: B goes back to it.", 4000)
             return
-        library = self.model.library
-        if previous in library.paths:  # flagged out of the list: shown in it, the filter kept
-            sample_id = int(library.ids[library.paths.index(previous)])
-            if self.model.view_row_of(sample_id) < 0 and self.model.edited_out(sample_id):
-                self.model.keep_in_view([sample_id])
-        if self.go_to_path(previous):
-            name = os.path.basename(self._previous_path or "")
-            self.statusBar().showMessage(
-                f"Back to {os.path.basename(previous)}" + (f"; B again: {name}" if name else ""),
-                4000,
-            )
+        sample_id = self._id_at(previous)
+        if sample_id is None:
+            return
+        if self.model.view_row_of(sample_id) < 0 and self.model.edited_out(sample_id):
+            self.model.keep_in_view([sample_id])  # flagged out of the list: shown in it
+        self.show_loops([sample_id])
+        name = os.path.basename(self._previous_path or "")
+        self.statusBar().showMessage(
+            f"Back to {os.path.basename(previous)}" + (f"; B again: {name}" if name else ""),
+            4000,
+        )
 
     def show_loops(self, sample_ids: list[int]) -> None:
         """Select these loops, clearing the filters when they hide any, with the keys (Space,
