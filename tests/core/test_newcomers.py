@@ -171,7 +171,7 @@ def test_without_a_run_or_without_audio_it_says_why(tmp_path, new_pack):
             run_job(judge_newcomers(store, [str(apple), str(new_pack / "read me.txt")]))
         assert str(said.value) == (
             "Shaker.m4a: a format anomalizer does not read"
-            " (it reads WAV, AIFF, FLAC, CAF, Ogg Vorbis, Opus and MP3)"
+            " (it reads WAV, AIFF, FLAC, CAF, Ogg Vorbis, Opus, MP3 and AU)"
         )
 
 

@@ -47,6 +47,22 @@ def test_first_scan_finds_every_audio_file_and_ignores_the_rest(store, loop_fold
     assert drum.channels == 1
 
 
+def test_sun_au_and_broadcast_wave_files_are_loops(store, tmp_path):
+    """libsndfile reads Sun/NeXT audio (.au, .snd: old sample CDs, Unix sound libraries) and
+    Broadcast WAV (.bwf: field recorders and post-production libraries name their WAVs so);
+    a scan passed them by without a word, as if the folder held no audio."""
+    folder = tmp_path / "old formats"
+    audiogen.write(folder / "Hit.AU", audiogen.tone(220), format="AU", subtype="PCM_16")
+    audiogen.write(folder / "bell.snd", audiogen.tone(880), format="AU", subtype="ULAW")
+    audiogen.write(folder / "take.wav", audiogen.noise())
+    shutil.copy(folder / "take.wav", folder / "Room Tone.bwf")
+    summary = _scan(store, folder)
+    assert (summary.found, summary.new, summary.errors, summary.unread_formats) == (4, 4, 0, {})
+    records = _by_name(store)
+    assert sorted(records) == ["Hit.AU", "Room Tone.bwf", "bell.snd", "take.wav"]
+    assert all(r.status == "ok" and r.duration == pytest.approx(1.0) for r in records.values())
+
+
 def test_files_in_formats_it_does_not_read_are_counted_by_extension(store, loop_folder):
     """A pack's REX, Apple Loops (.m4a) and MIDI files are passed by, as before, but counted:
     a folder of them came to "found 0" with no word why. Text, analysis files and AppleDouble
@@ -79,7 +95,7 @@ def test_a_folder_with_no_loops_says_what_it_holds_and_what_is_read(store, tmp_p
     assert summary.found == 0
     assert nothing_found_text(summary) == (
         "No loops found in Apple Loops: it holds 2 files in a format anomalizer does not read:"
-        " .m4a 2. anomalizer reads WAV, AIFF, FLAC, CAF, Ogg Vorbis, Opus and MP3."
+        " .m4a 2. anomalizer reads WAV, AIFF, FLAC, CAF, Ogg Vorbis, Opus, MP3 and AU."
     )
     empty = tmp_path / "empty"
     empty.mkdir()

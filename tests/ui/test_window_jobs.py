@@ -574,7 +574,7 @@ def test_a_folder_of_loops_it_cannot_read_says_so_and_trains_once_loops_come(
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
     said = (
         "No loops found in Apple Loops: it holds 3 files in formats anomalizer does not read:"
-        " .m4a 2, .rx2 1. anomalizer reads WAV, AIFF, FLAC, CAF, Ogg Vorbis, Opus and MP3."
+        " .m4a 2, .rx2 1. anomalizer reads WAV, AIFF, FLAC, CAF, Ogg Vorbis, Opus, MP3 and AU."
     )
     assert window.welcome_status.text() == said
     assert window.statusBar().currentMessage() == said

@@ -9,11 +9,14 @@ from anomalizer_desktop.core.text import quantity
 
 #: Everything libsndfile (>= 1.1, bundled with the soundfile wheels) can read that producers keep
 #: loops in. mp3 is read by libsndfile >= 1.1 via mpg123. caf is Apple's Core Audio Format
-#: (Apple Loops from Logic and GarageBand); w64 and rf64 are the WAVs that outgrow 4 GB.
+#: (Apple Loops from Logic and GarageBand); w64 and rf64 are the WAVs that outgrow 4 GB; bwf is
+#: Broadcast WAV as field recorders and post-production libraries name it; au and snd are
+#: Sun/NeXT audio, as old sample CDs and Unix sound libraries hold it.
 AUDIO_EXTENSIONS: frozenset[str] = frozenset(
     {
         ".wav",
         ".wave",
+        ".bwf",
         ".w64",
         ".rf64",
         ".aif",
@@ -25,12 +28,14 @@ AUDIO_EXTENSIONS: frozenset[str] = frozenset(
         ".oga",
         ".opus",
         ".mp3",
+        ".au",
+        ".snd",
     }
 )
 
 
 #: the file types of AUDIO_EXTENSIONS, as a producer names them
-READ_FORMATS_TEXT = "WAV, AIFF, FLAC, CAF, Ogg Vorbis, Opus and MP3"
+READ_FORMATS_TEXT = "WAV, AIFF, FLAC, CAF, Ogg Vorbis, Opus, MP3 and AU"
 
 
 def _extension(path: str | PurePath) -> str:
@@ -99,8 +104,16 @@ def audio_files_below(folder: str | os.PathLike[str]) -> list[str]:
 
 
 #: the audio extensions whose files keep every sample as it was made (the others, mp3, ogg and
-#: opus, are lossy): of two files of one recording, the one to keep
-LOSSLESS_EXTENSIONS: frozenset[str] = AUDIO_EXTENSIONS - {".mp3", ".ogg", ".oga", ".opus"}
+#: opus, are lossy; au and snd are often 8-bit mu-law): of two files of one recording, the one
+#: to keep
+LOSSLESS_EXTENSIONS: frozenset[str] = AUDIO_EXTENSIONS - {
+    ".mp3",
+    ".ogg",
+    ".oga",
+    ".opus",
+    ".au",
+    ".snd",
+}
 
 
 def is_lossless_path(path: str | PurePath) -> bool:
