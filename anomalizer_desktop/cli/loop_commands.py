@@ -71,9 +71,13 @@ def _print_deviations(result, title: str) -> None:
 
 def cmd_similar(args: argparse.Namespace, store: Store) -> int:
     from anomalizer_desktop.core.analysis.likeness import likeness
+    from anomalizer_desktop.core.library.copies import first_copies
 
     result = likeness(store, args.path, args.embedder)
     nearest = result.nearest(args.count)
+    paths = [result.path, *(n["path"] for n in nearest)]
+    for n, copy_of in zip(nearest, first_copies(paths, store.copied_files())[1:], strict=True):
+        n["copy_of"] = copy_of
     if args.json:
         print_json({"path": result.path, "embedder": args.embedder, "nearest": nearest})
         return 0
@@ -81,9 +85,19 @@ def cmd_similar(args: argparse.Namespace, store: Store) -> int:
         print(f"No other embedded loop to compare {result.path} with yet.")
         return 0
     print(f"Loops like {result.path}, nearest first:")
-    for n in nearest:
-        print(f"  {n['distance']:7.2f}  {n['path']}" + (f"  [{n['flag']}]" if n["flag"] else ""))
+    for above, n in zip(paths, nearest, strict=False):
+        flag = f"  [{n['flag']}]" if n["flag"] else ""
+        print(f"  {n['distance']:7.2f}  {n['path']}{flag}{_copy_text(n['copy_of'], above, paths)}")
     return 0
+
+
+def _copy_text(copy_of: str | None, above: str, paths: list[str]) -> str:
+    """ "  (a copy of the loop)", "… of the line above" or "… of PATH", or "" for no copy."""
+    if copy_of is None:
+        return ""
+    if copy_of == paths[0]:
+        return "  (a copy of the loop)"
+    return f"  (a copy of {'the line above' if copy_of == above else copy_of})"
 
 
 def cmd_try(args: argparse.Namespace, store: Store) -> int:

@@ -609,6 +609,39 @@ def test_a_library_too_small_to_learn_from_says_what_to_do(capsys, lib, tmp_path
     assert code == 0 and text.startswith("No other embedded loop to compare")
 
 
+def test_similar_marks_the_copies_of_a_file(capsys, lib, tmp_path):
+    """A pack unpacked twice puts each loop in the library twice, at distance 0: `similar` listed
+    both copies, line after line, as if they were two loops alike. Each copy now says which file
+    it is a copy of: the loop itself, or the line above it."""
+    import shutil
+
+    folder = tmp_path / "pack"
+    for seed in range(6):
+        audiogen.write(folder / f"beat {seed}.wav", audiogen.drum_loop(seed=seed))
+    (folder / "again").mkdir()
+    shutil.copy(folder / "beat 0.wav", folder / "again" / "beat 0.wav")
+    shutil.copy(folder / "beat 1.wav", folder / "again" / "beat 1.wav")
+    run(capsys, "--library", lib, "start", str(folder), "--quiet")
+    loop = str(folder / "beat 0.wav")
+    code, text = run(capsys, "--library", lib, "similar", loop, "-n", "7")
+    lines = text.splitlines()[1:]
+    assert code == 0 and len(lines) == 7
+    assert lines[0] == f"     0.00  {folder / 'again' / 'beat 0.wav'}  (a copy of the loop)"
+    one = next(i for i, line in enumerate(lines) if "beat 1.wav" in line)
+    assert lines[one].endswith("beat 1.wav")
+    assert lines[one + 1].endswith("beat 1.wav  (a copy of the line above)")
+    assert sum("copy" in line for line in lines) == 2
+    code, shown = run(capsys, "--library", lib, "similar", loop, "-n", "7", "--json")
+    copies = {n["path"]: n["copy_of"] for n in shown["nearest"] if n["copy_of"]}
+    assert copies == {
+        str(folder / "again" / "beat 0.wav"): loop,
+        str(folder / "again" / "beat 1.wav"): str(folder / "beat 1.wav"),
+    } or copies == {
+        str(folder / "again" / "beat 0.wav"): loop,
+        str(folder / "beat 1.wav"): str(folder / "again" / "beat 1.wav"),
+    }
+
+
 @pytest.fixture
 def desktop_trash(tmp_path, monkeypatch):
     """The freedesktop.org trash of a home in tmp_path (Send2Trash's own implementation, whose

@@ -26,3 +26,16 @@ def copied(paths, hashes, statuses) -> dict[str, str]:
         for path, key in zip(paths, keys, strict=True)
         if key is not None and counts[key] > 1
     }
+
+
+def first_copies(paths, copy_keys: dict[str, str]) -> list[str | None]:
+    """For each of `paths` in order, the first path before it that is a copy of the same file
+    (`copy_keys`: path -> copy key, as `copied` gives them), or None: what a list of loops
+    marks so that one file held twice does not read as two loops alike."""
+    first: dict[str, str] = {}
+    earlier: list[str | None] = []
+    for path in paths:
+        key = copy_keys.get(path)
+        was = path if key is None else first.setdefault(key, path)
+        earlier.append(None if was == path else was)
+    return earlier
