@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import html
 import os
+import re
 
-from PySide6.QtCore import QEvent, QUrl, Signal
+from PySide6.QtCore import QEvent, QMimeData, QUrl, Signal
 from PySide6.QtWidgets import QTextBrowser
 
 from anomalizer_desktop.core.analysis.explain import (
@@ -19,6 +20,16 @@ from anomalizer_desktop.core.analysis.explain import (
 )
 from anomalizer_desktop.core.library.same_audio import level_phrase
 from anomalizer_desktop.core.text import telling_folders
+
+#: a zero-width space: where a line may wrap, with nothing to see
+_MAY_BREAK = "\u200b"
+
+
+def _name(text: str) -> str:
+    """`text` (a loop's name, or a sentence with one) as HTML that may wrap after each run of
+    underscores. Packs name loops without spaces ("lmms__instruments__church_organ01.ogg"),
+    and a narrow panel cut such a name anywhere ("…church_organ0" / "1.ogg")."""
+    return re.sub(r"(_+)(?=[^_\s])", r"\1" + _MAY_BREAK, html.escape(text))
 
 
 class ExplainPanel(QTextBrowser):
@@ -48,13 +59,26 @@ class ExplainPanel(QTextBrowser):
         self.working_out = False
         self.setHtml(text)
 
+    def toPlainText(self) -> str:
+        """What the panel says, without the marks where names may wrap."""
+        return super().toPlainText().replace(_MAY_BREAK, "")
+
+    def createMimeDataFromSelection(self) -> QMimeData:
+        """What is copied: the names as they are, without the marks where they may wrap."""
+        copied = super().createMimeDataFromSelection()
+        mime = QMimeData()
+        mime.setText(copied.text().replace(_MAY_BREAK, ""))
+        if copied.hasHtml():
+            mime.setHtml(copied.html().replace(_MAY_BREAK, ""))
+        return mime
+
     def _clicked(self, url: QUrl) -> None:
         """A link "loop:N" names the N-th neighbour shown."""
         if url.scheme() == "loop" and url.path().isdigit() and int(url.path()) < len(self._links):
             self.loop_chosen.emit(self._links[int(url.path())])
 
     def show_message(self, text: str) -> None:
-        self._show(f"<p style='color:#9aa0a6'>{html.escape(text)}</p>")
+        self._show(f"<p style='color:#9aa0a6'>{_name(text)}</p>")
 
     def show_working_out(self, name: str) -> None:
         """Say that the explanation of the loop named `name` is on its way."""
@@ -64,16 +88,16 @@ class ExplainPanel(QTextBrowser):
     def show_explanation(self, result) -> None:
         """Show a core.analysis.explain.Explanation."""
         self._links = [n["path"] for n in result.neighbours]
-        summary = html.escape(result.summary)
+        summary = _name(result.summary)
         like = [f["path"] for f in result.like_flagged[:LIKE_FLAGGED_NAMED]]
         if like:  # the closing "It sounds like X" sentence again, its names as links
             plain = like_flagged_sentence([os.path.basename(p) for p in like])
             links = [
-                f"<a href='loop:{len(self._links) + i}'>{html.escape(os.path.basename(p))}</a>"
+                f"<a href='loop:{len(self._links) + i}'>{_name(os.path.basename(p))}</a>"
                 for i, p in enumerate(like)
             ]
             self._links += like
-            summary = summary.replace(html.escape(plain), like_flagged_sentence(links))
+            summary = summary.replace(_name(plain), like_flagged_sentence(links))
         parts = [f"<p><b>{summary}</b></p>", *_deviation_rows("What deviates most", result)]
         parts.append("<p><b>Nearest typical loops</b> (click one to go to it)</p><ol>")
         paths = [n["path"] for n in result.neighbours]
@@ -82,7 +106,7 @@ class ExplainPanel(QTextBrowser):
             flag = f" <i>({n['flag']})</i>" if n["flag"] else ""
             parts.append(
                 f"<li><a href='loop:{i}' title='{html.escape(n['path'], quote=True)}'>"
-                f"{html.escape(os.path.basename(n['path']))}</a>{flag}"
+                f"{_name(os.path.basename(n['path']))}</a>{flag}"
                 f" <span style='color:#9aa0a6'>in {html.escape(folder)} ·"
                 f" distance {n['distance']:.1f}</span></li>"
             )
@@ -96,7 +120,7 @@ class ExplainPanel(QTextBrowser):
                 other = "" if level is None else f" · another file, {level_phrase(level)}"
                 parts.append(
                     f"<li><a href='loop:{len(self._links)}' title='{title}'>"
-                    f"{html.escape(os.path.basename(path))}</a>"
+                    f"{_name(os.path.basename(path))}</a>"
                     f" <span style='color:#9aa0a6'>in {html.escape(folder)}{other}</span></li>"
                 )
                 self._links.append(path)
@@ -108,7 +132,7 @@ class ExplainPanel(QTextBrowser):
         apart, and its most unusual loops as links."""
         self._links = [loop["path"] for loop in result.most_unusual]
         parts = [
-            f"<p><b>{html.escape(result.summary)}</b></p>",
+            f"<p><b>{_name(result.summary)}</b></p>",
             *_deviation_rows("What deviates most in its typical loop", result),
         ]
         if result.most_unusual:
@@ -117,7 +141,7 @@ class ExplainPanel(QTextBrowser):
                 title = html.escape(loop["path"], quote=True)
                 parts.append(
                     f"<li><a href='loop:{i}' title='{title}'>"
-                    f"{html.escape(os.path.basename(loop['path']))}</a>"
+                    f"{_name(os.path.basename(loop['path']))}</a>"
                     f" <span style='color:#9aa0a6'>more unusual than"
                     f" {more_than(loop['percentile'])}% of the library</span></li>"
                 )
