@@ -106,6 +106,29 @@ def test_a_tag_is_renamed_or_taken_off_every_loop(store):
     assert store.rename_tag("nothing", "x") == 0
 
 
+def test_tags_stored_with_decomposed_accents_are_found_by_the_typed_tag(store):
+    """Before 2026-12-03 a tag was stored as it came: one pasted from a Mac's file name spelt
+    "é" as "e" and a combining accent (NFD). Typed ("café", NFC), the filter, `list --tag`,
+    export sets and a rename missed the loops it was on; they find them now."""
+    root = store.add_root("/loops")
+    ids = [store.insert_sample(f"/loops/{n}.wav", root, status="ok") for n in "abc"]
+    store.set_tags(ids[:2], "keep")
+    with store.transaction() as db:  # as an earlier version wrote them
+        db.execute("UPDATE user_data SET tags = 'Cafe\u0301, keep' WHERE sample_id = ?", (ids[0],))
+    store.set_tags(ids[2:], "caf\u00e9")
+    assert tag_matcher("caf\u00e9")("Cafe\u0301, keep")
+    assert tag_matcher("CAFE\u0301")("caf\u00e9")
+    assert has_tag("Cafe\u0301, keep", "caf\u00e9")
+    assert [r.path for r in store.list_samples(tag="Caf\u00e9")] == ["/loops/a.wav", "/loops/c.wav"]
+    assert store.tag_counts() == {"caf\u00e9": 2, "keep": 2}  # one tag, however spelt
+    assert store.rename_tag("caf\u00e9", "cafe songs") == 2
+    assert [r.tags for r in store.list_samples()] == [
+        ("cafe songs", "keep"),
+        ("keep",),
+        ("cafe songs",),
+    ]
+
+
 def test_the_most_used_spelling_names_a_tag():
     with Store(":memory:") as store:
         root = store.add_root("/l")

@@ -14,6 +14,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
+from anomalizer_desktop.core.text import folded
+
 #: what separates tags where people type them and where the library stores them
 SEPARATOR = ","
 
@@ -83,8 +85,9 @@ def tag_matcher(tag: str):
     tidied = parse_tags(tag)
     if len(tidied) != 1:
         return lambda stored: False
-    needle = f"{SEPARATOR} {tidied[0].casefold()}{SEPARATOR} "
-    return lambda stored: bool(stored) and needle in f"{SEPARATOR} {stored.casefold()}{SEPARATOR} "
+    needle = f"{SEPARATOR} {folded(tidied[0])}{SEPARATOR} "
+    # folded: libraries written before 2026-12-03 kept a tag's accents as they came (NFD)
+    return lambda stored: bool(stored) and needle in f"{SEPARATOR} {folded(stored)}{SEPARATOR} "
 
 
 def count_tags(sets: Iterable[tuple[str | None, int]]) -> dict[str, int]:
