@@ -8,6 +8,7 @@ import os
 import audiogen
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from qt_cells import shown_in_cell
 from qt_windows import window_on_store
 
 from anomalizer_desktop.core.detector.model import ModelSpec
@@ -357,6 +358,34 @@ def test_a_narrow_panel_gives_the_loops_column_to_the_names(qtbot):
     panel.resize(300, 300)
     qtbot.waitUntil(lambda: not header.isSectionHidden(LOOPS))
     assert not header.isSectionHidden(UNUSUAL)
+
+
+def test_pack_folders_that_differ_at_the_end_stay_apart_in_a_narrow_panel(qtbot):
+    """Packs come in volumes ("Cymatics - Oracle Vol 1", "… Vol 2"): cut at the end, as Qt does,
+    a narrow panel showed "Cymatics - Or…" twice. The middle goes now, and a folder named like a
+    file ("Vengeance Vol.3") keeps its ".3"."""
+    import numpy as np
+
+    from anomalizer_desktop.core.library.folder_tree import FolderTree
+    from anomalizer_desktop.ui.widgets.folder_panel import FolderPanel
+
+    folders = ["/L/Cymatics - Oracle Vol 1", "/L/Cymatics - Oracle Vol 2", "/L/Vengeance Vol.3"]
+    percent = np.array([20.0, 40.0, 60.0])
+    tree = FolderTree(folders, percent, [None] * 3, ["/L"], percent >= 90)
+    panel = FolderPanel()
+    qtbot.addWidget(panel)
+    panel.set_tree(tree, 3, None)
+    panel.resize(300, 300)
+    panel.show()
+    view = panel.view
+    root = view.model().index(1, FOLDER)  # under All loops
+    assert root.data() == "L"
+    names = {shown_in_cell(view, row, FOLDER, 400, root) for row in range(3)}
+    assert names == {"Cymatics - Oracle Vol 1", "Cymatics - Oracle Vol 2", "Vengeance Vol.3"}
+    shown = [shown_in_cell(view, row, FOLDER, 100, root) for row in range(3)]
+    assert all("\u2026" in name for name in shown), shown
+    assert sorted(name[-5:] for name in shown) == ["Vol 1", "Vol 2", "Vol.3"], shown
+    assert all(name.startswith(("Cym", "Ven")) for name in shown), shown
 
 
 def test_the_folder_model_passes_qt_s_model_tester(qtmodeltester, qtbot):

@@ -35,6 +35,7 @@ from anomalizer_desktop.core.library.walk import shown_path
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui.plain_text import tip
 from anomalizer_desktop.ui.widgets.map_style import colour_bin, colour_bins
+from anomalizer_desktop.ui.widgets.middle_elided import MiddleElided
 
 COLUMNS = ("Folder", "Loops", "Unusual")
 FOLDER, LOOPS, UNUSUAL = range(len(COLUMNS))
@@ -253,6 +254,10 @@ class FolderPanel(QWidget):
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setAlternatingRowColors(True)
         self.view.setIndentation(14)
+        # packs come in volumes that differ at the end ("Oracle Vol 1", "Oracle Vol 2"):
+        # shortened at the end, a narrow panel showed one name twice
+        self.names_delegate = MiddleElided(self.view, names=False)
+        self.view.setItemDelegateForColumn(FOLDER, self.names_delegate)
         header = self.view.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(FOLDER, QHeaderView.ResizeMode.Stretch)

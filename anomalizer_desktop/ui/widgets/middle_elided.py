@@ -46,7 +46,7 @@ def _keep(text: str, kept: int, start_share: float) -> str:
 
 class MiddleElided(QStyledItemDelegate):
     """Draws a column of file names (`names=True`: the extension goes first, then the middle,
-    keeping 60 % start) or of paths (the middle, keeping 60 % end)."""
+    keeping 60 % start) or of paths and folder names (the middle, keeping 60 % end)."""
 
     def __init__(self, parent=None, names: bool = True) -> None:
         super().__init__(parent)
