@@ -301,6 +301,25 @@ class WindowActions:
             )
         )
 
+    def enable_library_actions(self, loops: int) -> None:
+        """The actions on the library's loops while it holds some, and Rescan and Remove
+        folder while it has folders: in an empty library (its first page) each opened a
+        dialog that said there was nothing to do ("need at least 5 embedded loops to train,
+        the library has 0")."""
+        on_loops = (
+            self.act_embed,
+            self.act_train,
+            self.act_retrain,
+            self.act_export,
+            self.act_try_newcomers,
+            self.act_forget_missing,
+        )
+        for act in on_loops:
+            act.setEnabled(loops > 0)
+        folders = loops > 0 or bool(self.store.roots())
+        self.act_rescan.setEnabled(folders)
+        self.act_remove_folder.setEnabled(folders)
+
     def _detector_chosen(self, detector: str) -> None:
         """Network and device matter only to the neural detectors (svdd, sad): the others
         train on the CPU with scikit-learn, so their boxes leave the toolbar (greyed out there,

@@ -539,6 +539,19 @@ def test_the_welcome_pages_demo_loops_are_written_added_and_scored(
     window = window_on_store(qtbot, settings, store)
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
     assert window.pages.currentIndex() == 0  # the welcome page, with the demo's button
+    # nothing to rescan, embed, train or export yet: greyed out, where each opened a dialog
+    # that said so ("need at least 5 embedded loops to train, the library has 0")
+    library_actions = [
+        window.act_rescan,
+        window.act_embed,
+        window.act_train,
+        window.act_retrain,
+        window.act_export,
+        window.act_try_newcomers,
+        window.act_forget_missing,
+        window.act_remove_folder,
+    ]
+    assert [act.isEnabled() for act in library_actions] == [False] * 8
     qtbot.mouseClick(window.demo_button, Qt.MouseButton.LeftButton)
     assert not window.welcome_button.isEnabled()  # no other folder while they are written
     wait_until_scored(qtbot, window, 44)
@@ -547,6 +560,7 @@ def test_the_welcome_pages_demo_loops_are_written_added_and_scored(
     assert top == set(ODD_NAMES)  # sorted by Unusual %, the oddest first
     assert [p for _, p in store.roots()] == [str(folder)]
     assert window.welcome_button.isEnabled() and window.demo_button.isEnabled()
+    assert [act.isEnabled() for act in library_actions] == [True] * 8
     assert settings.get("last_folder") != str(folder)
     window.runner.cancel_all()
     store.close()
@@ -579,6 +593,9 @@ def test_a_folder_of_loops_it_cannot_read_says_so_and_trains_once_loops_come(
     assert window.welcome_status.text() == said
     assert window.statusBar().currentMessage() == said
     assert window.pages.currentIndex() == 0 and warnings == []
+    # a folder to look at again, no loop to train on yet
+    assert window.act_rescan.isEnabled() and window.act_remove_folder.isEnabled()
+    assert not window.act_train.isEnabled() and not window.act_try_newcomers.isEnabled()
     for i in range(6):
         audiogen.write(folder / f"drum_{i}.wav", audiogen.drum_loop(seed=i, bpm=100 + 4 * i))
     window.rescan()
