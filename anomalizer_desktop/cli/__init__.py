@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from anomalizer_desktop.cli import info_commands
+from anomalizer_desktop.cli.decoder_chatter import keep_decoder_chatter_off_stderr
 from anomalizer_desktop.cli.parser import build_parser
 from anomalizer_desktop.cli.termination import Terminated, signals_unwind
 from anomalizer_desktop.core.errors import AnomalizerError, os_error_text
@@ -35,7 +36,11 @@ def _say_how_to_repair(library: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `anomalizer` command (`argv` None: this process's arguments), or one run of it
+    from Python with `argv` (tests), which leaves the process's stderr as it is."""
     args = build_parser().parse_args(argv)
+    if argv is None:
+        keep_decoder_chatter_off_stderr()
     limit_malloc_arenas()  # before the reader threads of a scan start (core.malloc_arenas)
     serialize_imports()  # the threads of a job import as they go (core.import_lock)
     with signals_unwind():

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import audiogen
+import numpy as np
 import pytest
 
 from anomalizer_desktop.cli import main
@@ -375,6 +376,60 @@ def test_evaluate_refuses_a_json_it_could_not_write_before_its_work(capsys, tmp_
         f"anomalizer: cannot write {out}: {tmp_path} is read-only here (its drive or its"
         " permissions)\n"
     )
+
+
+def test_the_mp3_decoders_notes_stay_off_the_terminal(tmp_path):
+    """mpg123 wrote "Note: Illegal Audio-MPEG-Header…" and "Note: Trying to resync..." to the
+    terminal for each damaged MP3, between the progress bars, besides the file's own line. The
+    command's own messages still reach stderr."""
+    folder = tmp_path / "downloads"
+    for seed in range(5):
+        audiogen.write(folder / f"beat {seed}.wav", audiogen.drum_loop(seed=seed))
+    (folder / "garbage.mp3").write_bytes(np.random.default_rng(0).bytes(20_000))
+    id3 = b"ID3\x03\x00\x00\x00\x00\x00\x0a" + np.random.default_rng(1).bytes(5_000)
+    (folder / "cut short.mp3").write_bytes(id3)
+    lib = str(tmp_path / "lib.sqlite")
+
+    def cli(*argv):
+        return subprocess.run(
+            [sys.executable, "-m", "anomalizer_desktop.cli", *argv],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    result = cli("--library", lib, "start", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert "garbage.mp3: not an audio file" in result.stderr  # each file its own line
+    assert "cut short.mp3: damaged or unsupported MP3 file" in result.stderr
+    assert "Note:" not in result.stderr and "MPEG" not in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    result = cli("--library", str(tmp_path), "info")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"anomalizer: {tmp_path} is a folder, not a library file")
+
+
+def test_only_the_decoders_lines_are_held_back(tmp_path):
+    import threading
+
+    from anomalizer_desktop.cli.decoder_chatter import _LAST_LINE, pass_on
+
+    read_end, write_end = os.pipe()
+    terminal = tmp_path / "terminal"
+    with open(terminal, "wb") as shown:
+        os.write(
+            write_end,
+            b"Note: Illegal Audio-MPEG-Header 0x00000000 at offset 19996.\n"
+            b"embedding 3/5\n"
+            b"[src/libmpg123/layer3.c:1234] error: dequantization failed!\n"
+            b"Warning: Xing stream size off by more than 1%\n"
+            b"anomalizer: a worker's message\n" + _LAST_LINE + b"after the end\n",
+        )
+        passed_on = threading.Event()
+        pass_on(read_end, shown.fileno(), passed_on)
+    os.close(write_end)
+    assert passed_on.is_set()
+    assert terminal.read_bytes() == b"embedding 3/5\nanomalizer: a worker's message\n"
 
 
 def test_awkward_library_end_to_end_without_traceback(awkward_folder, tmp_path):
