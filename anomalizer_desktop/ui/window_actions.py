@@ -67,13 +67,13 @@ class WindowActions:
         )
         self.act_train = action(
             "Train",
-            lambda: self.start_train(False),
+            lambda: self.train_library(False),
             "Ctrl+T",
             "Learn what is normal here and score every loop",
         )
         self.act_retrain = action(
             "Retrain with flags",
-            lambda: self.start_train(True),
+            lambda: self.train_library(True),
             "Ctrl+R",
             "Use your flags: loops like the ones flagged unusual rise; svdd becomes Deep SAD",
         )

@@ -25,6 +25,7 @@ from anomalizer_desktop.core.text import quantity, took
 from anomalizer_desktop.ui import jobs, plain_text
 from anomalizer_desktop.ui.closing import unless_closed
 from anomalizer_desktop.ui.settings import folder_to_browse
+from anomalizer_desktop.ui.window_words import in_window_words
 
 #: what the window says about library folders that are not there (their loops stay as they are)
 UNREACHABLE = UNREACHABLE_FOLDER[0].upper() + UNREACHABLE_FOLDER[1:]
@@ -71,7 +72,9 @@ class LibraryJobs:
             return None
         self.job_status.track(handle, title)
         handle.finished.connect(on_done)
-        handle.failed.connect(lambda message: self.statusBar().showMessage(message, 10_000))
+        handle.failed.connect(
+            lambda message: self.statusBar().showMessage(in_window_words(message), 10_000)
+        )
         return handle
 
     @unless_closed
@@ -127,11 +130,11 @@ class LibraryJobs:
             return
         if reload:  # what a library job committed before it stopped is kept: show it
             self.reload()
+        line = in_window_words(message)
         if cancelled:  # the user asked for it: say so quietly, no dialog
-            line = message.splitlines()[0][:200]
-            self.statusBar().showMessage(line[:1].upper() + line[1:], 8000)
+            self.statusBar().showMessage(line[:200], 8000)
             return
-        plain_text.warn(self, "anomalizer", message.splitlines()[0][:400])
+        plain_text.warn(self, "anomalizer", line[:400])
 
     def add_folders(self, paths: list[str], remember: bool = True) -> None:
         """Scan these folders, then embed and train (the producer's one-step path)."""
@@ -431,6 +434,29 @@ class LibraryJobs:
             f"Embedding ({label})",
             jobs.embed_job(embedder, checkpoint, retry_errors=retry_errors),
         )
+
+    def train_library(self, with_flags: bool) -> None:
+        """Train, or Retrain with flags (the toolbar's and the menu's): the loops not described
+        yet are embedded first. After a cancelled embedding, Train said "need at least 5
+        embedded loops to train … (run `anomalizer embed` first)", the command line's advice,
+        or trained on the loops embedded so far and left the others without a score."""
+        if self._loops_to_embed():
+            self._chain = [lambda: self.start_train(with_flags)]
+            self.start_embed()
+        else:
+            self.start_train(with_flags)
+
+    def _loops_to_embed(self) -> bool:
+        """Whether the library has readable loops without a vector of the chosen embedder
+        (those whose embedding failed before aside: Rescan tries them again)."""
+        from anomalizer_desktop.core.embedding.info import UnknownEmbedderError, embedder_info
+
+        name = self.embedder_name()
+        try:
+            info = embedder_info(self.store, name)
+        except UnknownEmbedderError:  # none embedded yet: all of them, if it can embed
+            return name == "clap" and self.store.counts_by_status()["ok"] > 0
+        return bool(self.store.samples_to_embed(info.id, info.version))
 
     def start_train(self, with_flags: bool) -> None:
         detector = self.detector_box.currentText()

@@ -17,6 +17,7 @@ from anomalizer_desktop.ui.actions import literal
 from anomalizer_desktop.ui.closing import unless_closed
 from anomalizer_desktop.ui.plain_text import tip
 from anomalizer_desktop.ui.widgets.pill import CLEAR
+from anomalizer_desktop.ui.window_words import in_window_words
 
 #: longest loop name the button shows whole (the filter box beside it needs the room)
 BUTTON_NAME_CHARS = 28
@@ -48,7 +49,9 @@ class LikenessSort:
             "likeness", jobs.likeness_job(path, self.embedder_name(), self.library_generation)
         )
         handle.finished.connect(self._show_likeness)
-        handle.failed.connect(lambda message: self.statusBar().showMessage(message, 8000))
+        handle.failed.connect(
+            lambda message: self.statusBar().showMessage(in_window_words(message), 8000)
+        )
 
     @unless_closed
     def _show_likeness(self, result) -> None:

@@ -95,7 +95,7 @@ def test_a_failed_download_says_why_and_leaves_the_row_ready(qtbot, window, mode
     dialog.select("630k-fusion-best.pt")
     assert dialog.download_selected()
     qtbot.waitUntil(lambda: bool(warnings) and not dialog._busy, timeout=10_000)
-    assert warnings == ["cannot download 630k-fusion-best.pt: no connection"]
+    assert warnings == ["Cannot download 630k-fusion-best.pt: no connection"]
     assert _row_state(dialog, "630k-fusion-best.pt") == "not installed"
     assert dialog.download_button.isEnabled()
 

@@ -117,7 +117,7 @@ def test_the_library_menu_tries_a_folder_and_a_library_without_a_run_says_why(
     handle = window.try_newcomers([str(pack)])
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=30_000)
     assert handle is not None and window.newcomers_dialog is None
-    assert "no trained detector" in window.statusBar().currentMessage()
+    assert window.statusBar().currentMessage() == "No trained detector yet: press Train first"
 
 
 def test_the_loops_that_fit_are_copied_into_a_library_folder_and_scanned_in(

@@ -14,7 +14,7 @@ import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 from qt_drops import drop_on
-from qt_windows import window_on_store
+from qt_windows import window_on_store, window_on_written_loops
 
 from anomalizer_desktop.core.jobs import Progress, run_job
 from anomalizer_desktop.core.library.store import Store
@@ -337,7 +337,7 @@ def test_cancelling_a_job_says_so_in_the_status_bar_not_a_dialog(qtbot, window, 
 
     window._run("fail", "Training", failing)
     qtbot.waitUntil(lambda: len(dialogs) == 1, timeout=10_000)
-    assert dialogs == ["training cancelled; nothing was stored"]
+    assert dialogs == ["Training cancelled; nothing was stored"]  # a sentence, as above
 
 
 def test_after_the_first_training_the_most_unusual_loop_is_selected(qtbot, tmp_path, settings):
@@ -509,6 +509,51 @@ def test_the_banner_says_when_a_library_is_too_small_to_train_and_offers_no_butt
     assert not banner.button.isHidden() and banner.button.text() == "Train"
     banner.set_status(None)
     assert banner.isHidden()
+
+
+def test_train_embeds_the_loops_not_described_yet_first(qtbot, tmp_path, settings, monkeypatch):
+    """Train on a library scanned but not embedded (an embedding cancelled): the loops are
+    embedded, then trained on. On three loops the dialog says what to do in a sentence; it
+    said "need at least 5 embedded loops to train, the library has 0 for dsp (run `anomalizer
+    embed` first)", the command line's advice."""
+    from anomalizer_desktop.ui import plain_text
+
+    warnings = []
+    monkeypatch.setattr(plain_text, "warn", lambda *args: warnings.append(args[2]))
+    loops = {f"beat {i}": audiogen.drum_loop(seed=i) for i in range(3)}
+    window = window_on_written_loops(qtbot, settings, tmp_path / "three", loops)
+    window.act_train.trigger()
+    qtbot.waitUntil(lambda: bool(warnings), timeout=30_000)
+    assert warnings == [
+        "Need at least 5 embedded loops to train, the library has 3 for dsp (add more loops)"
+    ]
+    window.runner.cancel_all()
+    window.store.close()
+    loops = {f"beat {i}": audiogen.drum_loop(seed=i, bpm=96 + 4 * i) for i in range(6)}
+    window = window_on_written_loops(qtbot, settings, tmp_path / "six", loops)
+    window.act_retrain.trigger()
+    wait_until_scored(qtbot, window, 6)
+    assert window.store.latest_run_id() is not None and len(warnings) == 1
+    window.runner.cancel_all()
+    window.store.close()
+
+
+def test_a_side_jobs_failure_names_the_button_not_the_command(qtbot, tmp_path, settings):
+    """Try loops from outside on a library never trained: the status bar said "no trained
+    detector yet: run `anomalizer train` first"."""
+    from anomalizer_desktop.ui.window_words import in_window_words
+
+    loops = {f"beat {i}": audiogen.drum_loop(seed=i) for i in range(3)}
+    window = window_on_written_loops(qtbot, settings, tmp_path / "untrained", loops)
+    window.try_newcomers([str(tmp_path / "untrained")])
+    said = "No trained detector yet: press Train first"
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == said, timeout=30_000)
+    assert in_window_words("x (run `anomalizer embed` first)\nmore") == "X (press Embed first)"
+    assert in_window_words("gone: train again (`anomalizer train`) to score") == (
+        "Gone: train again (Train) to score"
+    )
+    window.runner.cancel_all()
+    window.store.close()
 
 
 def wait_until_scored(qtbot, window, loops: int) -> None:
