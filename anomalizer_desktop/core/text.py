@@ -30,6 +30,15 @@ def more_than(percentile: float) -> int:
     return min(99, math.floor(percentile))
 
 
+def standing_in(percentile: float, whole: str) -> str:
+    """ "more unusual than 57% of `whole`", as the explanations and the map's tips say where a
+    loop stands; below 1 %, "less unusual than 99% of `whole`": the library's most typical
+    loops read "more unusual than 0% of your library", which says nothing."""
+    if percentile < 1.0:
+        return f"less unusual than 99% of {whole}"
+    return f"more unusual than {more_than(percentile)}% of {whole}"
+
+
 def unusual_percent(value: float) -> str:
     """The Unusual % column of the table and of `anomalizer list`: whole percents rounded down
     (as the explanations' "more than N %"), and a decimal in the top percent, so that in a

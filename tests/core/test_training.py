@@ -796,6 +796,16 @@ def test_explanations_never_say_more_than_100_percent():
     assert [more_than(p) for p in (0.0, 85.6, 99.2, 99.8, 100.0)] == [0, 85, 99, 99, 99]
 
 
+def test_the_most_typical_loops_are_said_to_be_less_unusual_than_the_rest():
+    """The library's most typical loop read "more unusual than 0% of your library"."""
+    from anomalizer_desktop.core.text import standing_in
+
+    assert standing_in(0.0, "your library") == "less unusual than 99% of your library"
+    assert standing_in(0.7, "the library") == "less unusual than 99% of the library"
+    assert standing_in(1.0, "x") == "more unusual than 1% of x"
+    assert standing_in(99.8, "x") == "more unusual than 99% of x"
+
+
 def test_the_summary_agrees_in_number_with_each_aspect():
     from anomalizer_desktop.core.analysis.explain import GROUP_WORDS, stands_out
 

@@ -33,6 +33,8 @@ def test_map_tips_never_say_more_than_99_percent(window):
     top = int(window.map.ids[np.nanargmax(window.map._percentile)])
     window.map._percentile[window.map._row_of(top)] = 99.8
     assert as_shown(window.map._tip(0, 0, top)).endswith("more unusual than 99% of the library")
+    window.map._percentile[window.map._row_of(top)] = 0.4  # the most typical: not "than 0%"
+    assert as_shown(window.map._tip(0, 0, top)).endswith("less unusual than 99% of the library")
 
 
 def test_table_selection_rings_points_and_map_selection_selects_rows(window):

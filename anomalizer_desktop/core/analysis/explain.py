@@ -24,7 +24,7 @@ from anomalizer_desktop.core.embedding.dsp_frames import SILENCE_DB
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.same_audio import same_audio_of
 from anomalizer_desktop.core.library.store import Store
-from anomalizer_desktop.core.text import more_than, quantity
+from anomalizer_desktop.core.text import more_than, quantity, standing_in
 
 GROUP_WORDS = {
     "timbre": "sound colour (timbre)",
@@ -358,7 +358,7 @@ def _summary(
     2 %. Its pitch stands out (more than 95 %)")."""
     name = os.path.basename(record.path)
     standing = (
-        f"{name} is more unusual than {more_than(record.percentile)}% of your library. "
+        f"{name} is {standing_in(record.percentile, 'your library')}. "
         if record.percentile is not None
         else f"{name}: "
     )

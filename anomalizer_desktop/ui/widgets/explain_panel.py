@@ -19,7 +19,7 @@ from anomalizer_desktop.core.analysis.explain import (
     spreads_text,
 )
 from anomalizer_desktop.core.library.same_audio import level_phrase
-from anomalizer_desktop.core.text import telling_folders
+from anomalizer_desktop.core.text import standing_in, telling_folders
 
 #: a zero-width space: where a line may wrap, with nothing to see
 _MAY_BREAK = "\u200b"
@@ -142,8 +142,8 @@ class ExplainPanel(QTextBrowser):
                 parts.append(
                     f"<li><a href='loop:{i}' title='{title}'>"
                     f"{_name(os.path.basename(loop['path']))}</a>"
-                    f" <span style='color:#9aa0a6'>more unusual than"
-                    f" {more_than(loop['percentile'])}% of the library</span></li>"
+                    f" <span style='color:#9aa0a6'>"
+                    f"{standing_in(loop['percentile'], 'the library')}</span></li>"
                 )
             parts.append("</ol>")
         self._show("".join(parts))

@@ -10,7 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from anomalizer_desktop.core.analysis.sound_map import place_beside
-from anomalizer_desktop.core.text import more_than
+from anomalizer_desktop.core.text import standing_in
 from anomalizer_desktop.ui.plain_text import tip
 from anomalizer_desktop.ui.widgets.map_style import NO_SCORE_BRUSH, colour_bin, set_points
 
@@ -82,8 +82,8 @@ class MapVisitors:
         index = int(data)
         name = self._visitor_names[index]
         return tip(
-            f"{name} (from outside)\nwould be more unusual than"
-            f" {more_than(self._visitor_percent[index])}% of the library"
+            f"{name} (from outside)\nwould be"
+            f" {standing_in(self._visitor_percent[index], 'the library')}"
         )
 
     def _visitor_clicked(self, _item, points, event) -> None:

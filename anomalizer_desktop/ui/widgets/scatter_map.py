@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from anomalizer_desktop.core.id_positions import positions_of
-from anomalizer_desktop.core.text import more_than
+from anomalizer_desktop.core.text import standing_in
 from anomalizer_desktop.ui.plain_text import tip
 from anomalizer_desktop.ui.widgets.map_folder_labels import MapFolderLabels
 from anomalizer_desktop.ui.widgets.map_style import (
@@ -578,7 +578,7 @@ class ScatterMap(MapVisitors, MapFolderLabels, QWidget):
         name = self._names.get(sample_id, str(sample_id))
         if row is None or np.isnan(self._percentile[row]):
             return tip(f"{name}\nnot scored yet")
-        return tip(f"{name}\nmore unusual than {more_than(self._percentile[row])}% of the library")
+        return tip(f"{name}\n{standing_in(self._percentile[row], 'the library')}")
 
     def point_position(self, sample_id: int) -> QPointF | None:
         row = self._row_of(int(sample_id))
