@@ -44,6 +44,10 @@ def _label_of(text: str, box: QWidget) -> QLabel:
     return label
 
 
+#: what a greyed action of an empty library adds to its tooltip
+GREYED_TIP = " (add a folder of loops first)"
+
+
 class WindowActions:
     """Builds the toolbar and menus (mixed into MainWindow)."""
 
@@ -314,11 +318,14 @@ class WindowActions:
             self.act_try_newcomers,
             self.act_forget_missing,
         )
-        for act in on_loops:
-            act.setEnabled(loops > 0)
         folders = loops > 0 or bool(self.store.roots())
-        self.act_rescan.setEnabled(folders)
-        self.act_remove_folder.setEnabled(folders)
+        states = [(act, loops > 0) for act in on_loops]
+        states += [(self.act_rescan, folders), (self.act_remove_folder, folders)]
+        for act, on in states:
+            act.setEnabled(on)
+            # a greyed button says why on hover
+            tip = act.toolTip().removesuffix(GREYED_TIP)
+            act.setToolTip(tip if on else tip + GREYED_TIP)
 
     def _detector_chosen(self, detector: str) -> None:
         """Network and device matter only to the neural detectors (svdd, sad): the others

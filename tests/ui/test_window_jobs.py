@@ -597,6 +597,9 @@ def test_the_welcome_pages_demo_loops_are_written_added_and_scored(
         window.act_remove_folder,
     ]
     assert [act.isEnabled() for act in library_actions] == [False] * 8
+    assert window.act_train.toolTip() == (
+        "Learn what is normal here and score every loop (add a folder of loops first)"
+    )
     qtbot.mouseClick(window.demo_button, Qt.MouseButton.LeftButton)
     assert not window.welcome_button.isEnabled()  # no other folder while they are written
     wait_until_scored(qtbot, window, 44)
@@ -606,6 +609,7 @@ def test_the_welcome_pages_demo_loops_are_written_added_and_scored(
     assert [p for _, p in store.roots()] == [str(folder)]
     assert window.welcome_button.isEnabled() and window.demo_button.isEnabled()
     assert [act.isEnabled() for act in library_actions] == [True] * 8
+    assert window.act_train.toolTip() == "Learn what is normal here and score every loop"
     assert settings.get("last_folder") != str(folder)
     window.runner.cancel_all()
     store.close()
