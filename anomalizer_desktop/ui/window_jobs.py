@@ -57,7 +57,9 @@ class LibraryJobs:
             )
         )
         handle.failed.connect(
-            lambda message, job=handle: self._job_failed(message, job.token.cancelled, reload=True)
+            lambda message, job=handle: self._job_failed(
+                message, job.token.cancelled, reload=True, title=title
+            )
         )
         handle.finished.connect(lambda result: self._job_finished(kind, result, on_done, own))
         return handle
@@ -123,7 +125,11 @@ class LibraryJobs:
             self._chain.pop(0)()
 
     @unless_closed
-    def _job_failed(self, message: str, cancelled: bool = False, reload: bool = False) -> None:
+    def _job_failed(
+        self, message: str, cancelled: bool = False, reload: bool = False, title: str = ""
+    ) -> None:
+        """A job that stopped: cancelled, said in the status bar; failed, in a dialog named
+        after the job ("Training default"; it was "anomalizer" whatever the job)."""
         self._chain.clear()
         self.welcome_status.clear()  # its progress line
         if message in self.damage_messages:  # the repair question said it (LibraryRepair)
@@ -134,7 +140,7 @@ class LibraryJobs:
         if cancelled:  # the user asked for it: say so quietly, no dialog
             self.statusBar().showMessage(line[:200], 8000)
             return
-        plain_text.warn(self, "anomalizer", line[:400])
+        plain_text.warn(self, title or "anomalizer", line[:400])
 
     def add_folders(self, paths: list[str], remember: bool = True) -> None:
         """Scan these folders, then embed and train (the producer's one-step path)."""

@@ -518,8 +518,10 @@ def test_train_embeds_the_loops_not_described_yet_first(qtbot, tmp_path, setting
     embed` first)", the command line's advice."""
     from anomalizer_desktop.ui import plain_text
 
-    warnings = []
-    monkeypatch.setattr(plain_text, "warn", lambda *args: warnings.append(args[2]))
+    warnings, titles = [], []
+    monkeypatch.setattr(
+        plain_text, "warn", lambda *args: (titles.append(args[1]), warnings.append(args[2]))
+    )
     loops = {f"beat {i}": audiogen.drum_loop(seed=i) for i in range(3)}
     window = window_on_written_loops(qtbot, settings, tmp_path / "three", loops)
     window.act_train.trigger()
@@ -527,6 +529,7 @@ def test_train_embeds_the_loops_not_described_yet_first(qtbot, tmp_path, setting
     assert warnings == [
         "Need at least 5 embedded loops to train, the library has 3 for dsp (add more loops)"
     ]
+    assert titles == ["Training default"]  # the dialog names the job (it read "anomalizer")
     window.runner.cancel_all()
     window.store.close()
     loops = {f"beat {i}": audiogen.drum_loop(seed=i, bpm=96 + 4 * i) for i in range(6)}
