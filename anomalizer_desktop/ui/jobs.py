@@ -33,6 +33,8 @@ class Snapshot:
     folders: FolderTree | None = None  # the library's folders, for the Folders panel
     #: names of the folders whose loops gather on the sound map (`map_labels`); [] on PCA
     map_labels: list = field(default_factory=list)
+    #: the folders added to the library (Rescan has something to look at, even with no loops)
+    roots: list[str] = field(default_factory=list)
 
 
 def load_snapshot(store: Store, embedder: str = "dsp", map_kind: str = "pca") -> Snapshot:
@@ -44,11 +46,12 @@ def load_snapshot(store: Store, embedder: str = "dsp", map_kind: str = "pca") ->
     library.scored_by = latest_run_text(store)
     problems = [(p, e) for p, e in zip(library.paths, library.errors, strict=True) if e]
     projection = library_map(store, embedder, map_kind)
+    roots = [path for _, path in store.roots()]
     folders = FolderTree(
         library.folders,
         library.percentile,
         library.flags,
-        [path for _, path in store.roots()],
+        roots,
         above_cut(library.score, library.percentile, store.unusual_cut()),
     )
     return Snapshot(
@@ -60,6 +63,7 @@ def load_snapshot(store: Store, embedder: str = "dsp", map_kind: str = "pca") ->
         score_status(store, embedder),
         folders,
         _map_labels(library, projection, folders),
+        roots,
     )
 
 

@@ -313,7 +313,7 @@ class MainWindow(
         self.stale_banner.set_status(snapshot.scores)
         self._update_counts(snapshot)
         self.pages.setCurrentIndex(0 if len(lib) == 0 else 1)
-        self.enable_library_actions(len(lib))
+        self.enable_library_actions(len(lib), bool(snapshot.roots))
         self.check_library_soon()
         resumed = self._resumed_loop(lib)
         dropped = self._dropped_loops(lib)

@@ -305,7 +305,7 @@ class WindowActions:
             )
         )
 
-    def enable_library_actions(self, loops: int) -> None:
+    def enable_library_actions(self, loops: int, has_folders: bool) -> None:
         """The actions on the library's loops while it holds some, and Rescan and Remove
         folder while it has folders: in an empty library (its first page) each opened a
         dialog that said there was nothing to do ("need at least 5 embedded loops to train,
@@ -318,7 +318,7 @@ class WindowActions:
             self.act_try_newcomers,
             self.act_forget_missing,
         )
-        folders = loops > 0 or bool(self.store.roots())
+        folders = loops > 0 or has_folders
         states = [(act, loops > 0) for act in on_loops]
         states += [(self.act_rescan, folders), (self.act_remove_folder, folders)]
         for act, on in states:
