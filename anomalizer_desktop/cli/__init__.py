@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 from anomalizer_desktop.cli import info_commands
-from anomalizer_desktop.cli.decoder_chatter import keep_decoder_chatter_off_stderr
 from anomalizer_desktop.cli.parser import build_parser
 from anomalizer_desktop.cli.termination import Terminated, signals_unwind
+from anomalizer_desktop.core.decoder_chatter import keep_decoder_chatter_off_stderr
 from anomalizer_desktop.core.errors import AnomalizerError, os_error_text
 from anomalizer_desktop.core.import_lock import serialize_imports
 from anomalizer_desktop.core.library.scanner import resolve_roots

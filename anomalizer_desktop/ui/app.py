@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from anomalizer_desktop import __version__
+from anomalizer_desktop.core.decoder_chatter import keep_decoder_chatter_off_stderr
 from anomalizer_desktop.core.import_lock import serialize_imports
 from anomalizer_desktop.core.malloc_arenas import limit_malloc_arenas
 from anomalizer_desktop.core.paths import resolve_library_path
@@ -33,7 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `anomalizer-desktop` command (`argv` None: this process's arguments)."""
     args = build_parser().parse_args(argv)
+    if argv is None:  # the command, started from a terminal or a desktop entry
+        keep_decoder_chatter_off_stderr()
     limit_malloc_arenas()  # before any thread starts (core.malloc_arenas)
     serialize_imports()  # jobs import as they go, several at once (core.import_lock)
     from PySide6.QtCore import QTimer

@@ -412,7 +412,7 @@ def test_the_mp3_decoders_notes_stay_off_the_terminal(tmp_path):
 def test_only_the_decoders_lines_are_held_back(tmp_path):
     import threading
 
-    from anomalizer_desktop.cli.decoder_chatter import _LAST_LINE, pass_on
+    from anomalizer_desktop.core.decoder_chatter import _LAST_LINE, pass_on
 
     read_end, write_end = os.pipe()
     terminal = tmp_path / "terminal"

@@ -5,7 +5,8 @@ file descriptor 2: "Note: Illegal Audio-MPEG-Header 0x00000000 at offset 19996."
 Trying to resync...", "Warning: Xing stream size off by more than 1%…". The scan already gives
 each such file its own line ("damaged or unsupported MP3 file (no audio found in it)"), so a
 folder of downloads with a few broken MP3s filled the terminal with lines like these between the
-progress bars, in the scan's threads and the embedding's worker processes alike.
+progress bars, in the scan's threads and the embedding's worker processes alike; the window,
+started from a terminal, printed two lines each time a sound MP3 was selected.
 
 The command's own stderr (progress bars, messages, tracebacks) moves to a copy of descriptor 2;
 descriptor 2 itself becomes a pipe, which the worker processes inherit, and a thread passes on
@@ -29,7 +30,8 @@ DECODER_LINE = re.compile(rb"^(Note: |Warning: |\[[^\]]*libmpg123[^\]]*\] )")
 def keep_decoder_chatter_off_stderr() -> None:
     """From now on, lines of DECODER_LINE written to descriptor 2 by native code (here and in
     the worker processes started after this) are dropped; everything else reaches the terminal
-    as before. For the `anomalizer` command only: it rewires the process's descriptor 2."""
+    as before. For the `anomalizer` and `anomalizer-desktop` commands only: it rewires the
+    process's descriptor 2."""
     if os.name != "posix" or not _is_real_stream(sys.stderr):
         return
     sys.stderr.flush()
