@@ -11,6 +11,7 @@ import os
 
 from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.closing import unless_closed
+from anomalizer_desktop.ui.window_words import in_window_words
 
 #: an explanation this late is said to be on its way (most take 0.02-0.3 s; the first of a
 #: 100,000-loop library 1.4-1.8 s), so the panel never shows the last loop's as this one's
@@ -63,8 +64,8 @@ class LoopExplaining:
             return
         self._explaining = None
         self._explain_wait_timer.stop()
-        if isinstance(result, str):  # an error worded for the command line: as a sentence
-            text = result[:1].upper() + result[1:]
+        if isinstance(result, str):  # an error worded for the command line: as the window says it
+            text = in_window_words(result)
             self.explain_panel.show_message(text if text.endswith(".") else f"{text}.")
         else:
             self.explain_panel.show_explanation(result)

@@ -407,13 +407,15 @@ class LibraryJobs:
         elif action == SCORE:
             self.score_new_loops()
         elif action == RETRAIN_WITH_FLAGS:
-            self.start_train(with_flags=True)
+            self.train_library(with_flags=True)
         elif action == TRAIN:
             self._train_with_any_flags()
 
     def _train_with_any_flags(self) -> None:
-        """Train, using the producer's flags when there are any (a new folder keeps them)."""
-        self.start_train(with_flags=any(self.store.flag_counts().values()))
+        """Train, using the producer's flags when there are any (a new folder keeps them);
+        the loops not described yet are embedded first (the banner's Train, after an
+        embedding cancelled, trained on the loops embedded so far and left the rest out)."""
+        self.train_library(with_flags=any(self.store.flag_counts().values()))
 
     def _check_score_status(self) -> None:
         handle = self.runner.start("status", jobs.score_status_job(self.embedder_name()))

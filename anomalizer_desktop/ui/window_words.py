@@ -16,6 +16,8 @@ _BUTTONS = {"train": "Train", "embed": "Embed"}
 
 _RUN_FIRST = re.compile(r"run `anomalizer (train|embed)` first")
 _IN_BRACKETS = re.compile(r"\(`anomalizer (train|embed)`\)")
+#: a loop asked about (Why unusual?) that the embedding has not described yet
+_NOT_EMBEDDED = re.compile(r" is not an embedded loop of this library \([^)]*\)$")
 
 
 def in_window_words(message: str) -> str:
@@ -23,4 +25,5 @@ def in_window_words(message: str) -> str:
     line = message.splitlines()[0] if message else ""
     line = _RUN_FIRST.sub(lambda m: f"press {_BUTTONS[m.group(1)]} first", line)
     line = _IN_BRACKETS.sub(lambda m: f"({_BUTTONS[m.group(1)]})", line)
+    line = _NOT_EMBEDDED.sub(" is not described yet: press Train to describe and score it", line)
     return line[:1].upper() + line[1:]

@@ -209,7 +209,13 @@ def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
                 f" {MIN_TRAINING_LOOPS}; add more loops"
             )
             return ScoreStatus(None, info.id, embedded, 0, None, message)
-        message = f"{quantity(embedded, 'loop')} embedded, none scored: train to score them"
+        readable = store.counts_by_status()["ok"]
+        # (loops scanned since, or an embedding cancelled: Train in the window embeds them)
+        some = f"{embedded} of " if readable > embedded else ""
+        message = (
+            f"{some}{quantity(max(readable, embedded), 'loop')} embedded, none scored:"
+            " train to score them"
+        )
         return ScoreStatus(None, info.id, embedded, 0, TRAIN, message)
     run_embedder, config = store.execute(
         "SELECT embedder, config FROM runs WHERE id = ?", (run_id,)
