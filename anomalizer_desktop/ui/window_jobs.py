@@ -404,8 +404,12 @@ class LibraryJobs:
         if action == EMBED:  # an older DSP version's vectors: describe them again, then train
             self._chain = [self._train_with_any_flags]
             self.start_embed()
-        elif action == SCORE:
-            self.score_new_loops()
+        elif action == SCORE:  # new loops, some perhaps not embedded yet: as Rescan does
+            if self._loops_to_embed():
+                self._chain = [self.score_new_loops]
+                self.start_embed()
+            else:
+                self.score_new_loops()
         elif action == RETRAIN_WITH_FLAGS:
             self.train_library(with_flags=True)
         elif action == TRAIN:

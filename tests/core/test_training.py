@@ -652,6 +652,15 @@ def test_score_status_names_what_went_stale_and_the_fix(embedded, drums_with_odd
     assert "1 loop added or changed since run 1 has no score yet" in added.message
     run_job(score(embedded))
     assert _status(embedded).current
+    # scanned, not embedded yet (an embedding cancelled): no score either (it read "current")
+    audiogen.write(drums_with_odd_ones / "later.wav", audiogen.drum_loop(seed=98, bpm=110))
+    run_job(scan(embedded, [str(drums_with_odd_ones)]))
+    waiting = _status(embedded)
+    assert (waiting.action, waiting.embedded, waiting.scored) == (SCORE, 19, 19)
+    assert "1 loop added or changed since run 1 has no score yet" in waiting.message
+    run_job(embed(embedded, "dsp", workers=1))
+    run_job(score(embedded))
+    assert _status(embedded).current
 
     # a file whose sound changed loses its old score (it described the old sound) and is
     # scored again, with the last run, after embedding

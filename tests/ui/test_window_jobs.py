@@ -578,6 +578,34 @@ def test_the_banners_train_describes_the_loops_left_out_first(qtbot, tmp_path, s
     window.store.close()
 
 
+def test_loops_scanned_but_not_embedded_are_offered_to_score(qtbot, scored_library, settings):
+    """A trained library with two loops scanned since and not embedded (`anomalizer scan`, or
+    an embedding cancelled): the scores read as current, no banner, and the two stayed
+    without a score. The banner's Score new loops embeds them, then scores them."""
+    path, root = scored_library
+    for i in (20, 21):
+        audiogen.write(root / f"drum_{i}.wav", audiogen.drum_loop(seed=i, bpm=100 + 2 * i))
+    with Store(path) as store:
+        run_job(scan(store, [str(root)]))
+    window = window_on_store(qtbot, settings, Store(path))
+    banner = window.stale_banner
+    qtbot.waitUntil(lambda: banner.button.text() == "Score new loops", timeout=20_000)
+    assert not banner.isHidden() and not banner.button.isHidden()
+    assert "2 loops added or changed since run 1 have no score yet" in banner.label.text()
+    banner.button.click()
+    new = [str(root / f"drum_{i}.wav") for i in (20, 21)]
+
+    def scored() -> bool:
+        lib = window.model.library
+        rows = [lib.paths.index(p) for p in new if p in lib.paths]
+        return len(rows) == 2 and not np.isnan(lib.score[rows]).any()
+
+    qtbot.waitUntil(lambda: scored() and not window.runner.any_running(), timeout=60_000)
+    qtbot.waitUntil(banner.isHidden, timeout=10_000)
+    window.runner.cancel_all()
+    window.store.close()
+
+
 def test_a_side_jobs_failure_names_the_button_not_the_command(qtbot, tmp_path, settings):
     """Try loops from outside on a library never trained: the status bar said "no trained
     detector yet: run `anomalizer train` first"."""

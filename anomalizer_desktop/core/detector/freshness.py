@@ -84,6 +84,17 @@ def _embedded_and_missing(store: Store, embedder: str, version: str) -> tuple[in
     return int(ok), int(missing)
 
 
+def _waiting_for_vectors(store: Store, embedder: str, version: str, embedded: int) -> int:
+    """Readable loops with neither a vector of this embedder version nor a failure to make
+    one recorded (`embedded`: those with a vector, as `_embedded` counts them)."""
+    failed = store.execute(
+        "SELECT COUNT(*) FROM feature_errors e JOIN samples s ON s.id = e.sample_id"
+        " WHERE e.embedder = ? AND e.version = ? AND s.status = 'ok'",
+        (embedder, version),
+    ).fetchone()[0]
+    return max(0, store.counts_by_status()["ok"] - embedded - failed)
+
+
 def _embedded(store: Store, embedder: str, version: str) -> int:
     """Loops with a vector of this embedder version whose files are there."""
     return _embedded_and_missing(store, embedder, version)[0]
@@ -247,8 +258,10 @@ def score_status(store: Store, embedder: str = "dsp") -> ScoreStatus:
             f"scores come from {info.id} v{trained_version} vectors; the library now holds "
             f"{info.id} v{info.version}: train to update them",
         )
-    if scored < embedded:
-        new = embedded - scored
+    # loops scanned but not embedded yet (an embedding cancelled, `scan` alone) have no score
+    # either: the status read "current" while the window showed them without one
+    new = embedded - scored + _waiting_for_vectors(store, info.id, info.version, embedded)
+    if new > 0:
         loops = quantity(new, "loop")
         have, them = ("has", "it") if new == 1 else ("have", "them")
         recorded = config.get("checkpoint")
