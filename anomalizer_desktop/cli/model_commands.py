@@ -55,8 +55,9 @@ def cmd_score(args: argparse.Namespace, store: Store) -> int:
         print_json(result)
     else:
         print(
-            f"run {result['run_id']}: scored {result['scored']} {'new ' if args.new else ''}"
-            f"loops, {result['unusual']} above the unusual cut"
+            f"run {result['run_id']}: scored"
+            f" {quantity(result['scored'], 'new loop' if args.new else 'loop')},"
+            f" {result['unusual']} above the unusual cut"
         )
     return 0
 

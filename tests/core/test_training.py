@@ -839,7 +839,7 @@ def test_start_brings_the_scores_up_to_date_with_the_least_work(
     ranked = json.loads(capsys.readouterr().out)
     assert {Path(r["path"]).name for r in ranked[:2]} == {"odd_tone.wav", "odd_tone_2.wav"}
     audiogen.write(drums_with_odd_ones / "late.wav", audiogen.drum_loop(seed=77))
-    assert "run 1: scored 1 new loops" in start()
+    assert "run 1: scored 1 new loop," in start()  # (it read "1 new loops")
     assert "scores are up to date (run 1)" in start()
     main(["--library", library, "flag", str(drums_with_odd_ones / "drums_03.wav"), "--unusual"])
     capsys.readouterr()

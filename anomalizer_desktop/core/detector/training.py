@@ -318,7 +318,7 @@ def refresh_scores(
             done = None
         if done is not None:
             scored = (
-                f"run {done['run_id']}: scored {done['scored']} new loops, "
+                f"run {done['run_id']}: scored {quantity(done['scored'], 'new loop')}, "
                 f"{done['unusual']} above the unusual cut"
             )
             status = score_status(store, embedder)
