@@ -363,9 +363,9 @@ class MainWindow(
         flags = collections.Counter(self.model.library.flags)
         self.counts_label.set_parts(
             [
-                f"{c['ok'] + c['error'] + c['missing']} loops",
+                quantity(c["ok"] + c["error"] + c["missing"], "loop"),
                 f"{embedded} embedded",
-                f"{c['error']} errors",
+                quantity(c["error"], "error"),
                 f"{c['missing']} missing",
                 f"{flags['typical']} typical",
                 f"{flags['unusual']} unusual",

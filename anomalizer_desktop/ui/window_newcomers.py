@@ -123,7 +123,9 @@ class TryNewcomers:
         roots = [path for _, path in self.store.roots()]
         start = roots[0] if roots else folder_to_browse(self.settings)
         chosen = QFileDialog.getExistingDirectory(
-            self, f"Copy {len(paths)} loops into (a folder named after the pack goes in it)", start
+            self,
+            f"Copy {quantity(len(paths), 'loop')} into (a folder named after the pack goes in it)",
+            start,
         )
         if not chosen:
             return None

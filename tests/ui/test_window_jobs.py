@@ -606,6 +606,24 @@ def test_loops_scanned_but_not_embedded_are_offered_to_score(qtbot, scored_libra
     window.store.close()
 
 
+def test_the_counts_of_one_loop_read_in_the_singular(qtbot, tmp_path, settings):
+    """The status bar said "1 loops · … · 1 errors"."""
+    window = window_on_written_loops(qtbot, settings, tmp_path / "one", {"beat": audiogen.noise()})
+    (tmp_path / "one" / "broken.wav").write_bytes(b"RIFF and nothing")
+    window.rescan()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=20_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    parts = window.counts_label.full_text().split(" \u00b7 ")
+    assert parts[0] == "2 loops" and parts[2] == "1 error", parts
+    window.store.forget_samples([window._id_at(str(tmp_path / "one" / "broken.wav"))])
+    window.reload()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=20_000)
+    parts = window.counts_label.full_text().split(" \u00b7 ")
+    assert parts[0] == "1 loop" and parts[2] == "0 errors", parts
+    window.runner.cancel_all()
+    window.store.close()
+
+
 def test_a_side_jobs_failure_names_the_button_not_the_command(qtbot, tmp_path, settings):
     """Try loops from outside on a library never trained: the status bar said "no trained
     detector yet: run `anomalizer train` first"."""

@@ -280,7 +280,7 @@ def score(
         scored = store.execute("SELECT sample_id FROM scores WHERE run_id = ?", (run_id,))
         new = ~np.isin(ids, np.fromiter((sid for (sid,) in scored), dtype=np.int64))
         ids, x = ids[new], x[new]
-    yield Progress(0, len(ids), f"scoring {len(ids)} loops with run {run_id}")
+    yield Progress(0, len(ids), f"scoring {quantity(len(ids), 'loop')} with run {run_id}")
     scores = (yield from model.score_job(x, cancel)) if len(ids) else np.zeros(0)
     _write_scores(store, run_id, ids, scores, model.percentile(scores))
     yield Progress(len(ids), len(ids), "scored")
