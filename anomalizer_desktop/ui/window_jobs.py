@@ -488,7 +488,7 @@ class LibraryJobs:
             self.settings.set(key, box.currentText())
         flags = self.store.flag_counts()
         title = f"Training {detector}" + (
-            f" with {sum(flags.values())} flags" if with_flags else ""
+            f" with {quantity(sum(flags.values()), 'flag')}" if with_flags else ""
         )
         self._run(
             "train",

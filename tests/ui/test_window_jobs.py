@@ -532,13 +532,18 @@ def test_train_embeds_the_loops_not_described_yet_first(qtbot, tmp_path, setting
         "Need at least 5 embedded loops to train, the library has 3 for dsp (add more loops)"
     ]
     assert titles == ["Training default"]  # the dialog names the job (it read "anomalizer")
+    window.select_ids([window.model.sample_id(0)])
+    window.flag_selection("unusual")
+    window.act_retrain.trigger()
+    qtbot.waitUntil(lambda: len(titles) == 2, timeout=30_000)
+    assert titles[1] == "Training default with 1 flag"  # (it read "1 flags")
     window.runner.cancel_all()
     window.store.close()
     loops = {f"beat {i}": audiogen.drum_loop(seed=i, bpm=96 + 4 * i) for i in range(6)}
     window = window_on_written_loops(qtbot, settings, tmp_path / "six", loops)
     window.act_retrain.trigger()
     wait_until_scored(qtbot, window, 6)
-    assert window.store.latest_run_id() is not None and len(warnings) == 1
+    assert window.store.latest_run_id() is not None and len(warnings) == 2
     window.runner.cancel_all()
     window.store.close()
 
