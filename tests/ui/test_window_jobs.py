@@ -534,6 +534,8 @@ def test_train_embeds_the_loops_not_described_yet_first(qtbot, tmp_path, setting
     assert titles == ["Training default"]  # the dialog names the job (it read "anomalizer")
     window.select_ids([window.model.sample_id(0)])
     window.flag_selection("unusual")
+    # (the failed job's dialog comes before its runner lets it go: a second one waits)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
     window.act_retrain.trigger()
     qtbot.waitUntil(lambda: len(titles) == 2, timeout=30_000)
     assert titles[1] == "Training default with 1 flag"  # (it read "1 flags")
