@@ -10,7 +10,13 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from anomalizer_desktop.core.audio.formats import unread_formats_text
-from anomalizer_desktop.core.detector.freshness import EMBED, RETRAIN_WITH_FLAGS, SCORE, TRAIN
+from anomalizer_desktop.core.detector.freshness import (
+    EMBED,
+    RETRAIN_WITH_FLAGS,
+    SCORE,
+    TRAIN,
+    loops_waiting_for_vectors,
+)
 from anomalizer_desktop.core.detector.spec import ModelSpec
 from anomalizer_desktop.core.library.scanner import (
     UNREACHABLE_FOLDER,
@@ -405,11 +411,7 @@ class LibraryJobs:
             self._chain = [self._train_with_any_flags]
             self.start_embed()
         elif action == SCORE:  # new loops, some perhaps not embedded yet: as Rescan does
-            if self._loops_to_embed():
-                self._chain = [self.score_new_loops]
-                self.start_embed()
-            else:
-                self.score_new_loops()
+            self._embedding_first(self.score_new_loops)
         elif action == RETRAIN_WITH_FLAGS:
             self.train_library(with_flags=True)
         elif action == TRAIN:
@@ -452,23 +454,23 @@ class LibraryJobs:
         yet are embedded first. After a cancelled embedding, Train said "need at least 5
         embedded loops to train … (run `anomalizer embed` first)", the command line's advice,
         or trained on the loops embedded so far and left the others without a score."""
-        if self._loops_to_embed():
-            self._chain = [lambda: self.start_train(with_flags)]
-            self.start_embed()
-        else:
-            self.start_train(with_flags)
+        self._embedding_first(lambda: self.start_train(with_flags))
 
-    def _loops_to_embed(self) -> bool:
-        """Whether the library has readable loops without a vector of the chosen embedder
-        (those whose embedding failed before aside: Rescan tries them again)."""
-        from anomalizer_desktop.core.embedding.info import UnknownEmbedderError, embedder_info
+    def _embedding_first(self, step) -> None:
+        """`step()`, after embedding the loops the chosen embedder has not described yet
+        (as the status counts them: `freshness.loops_waiting_for_vectors`), if there are any."""
+        from anomalizer_desktop.core.embedding.base import UnknownEmbedderError
 
         name = self.embedder_name()
         try:
-            info = embedder_info(self.store, name)
+            waiting = loops_waiting_for_vectors(self.store, name)
         except UnknownEmbedderError:  # none embedded yet: all of them, if it can embed
-            return name == "clap" and self.store.counts_by_status()["ok"] > 0
-        return bool(self.store.samples_to_embed(info.id, info.version))
+            waiting = self.store.counts_by_status()["ok"] if name == "clap" else 0
+        if waiting:
+            self._chain = [step]
+            self.start_embed()
+        else:
+            step()
 
     def start_train(self, with_flags: bool) -> None:
         detector = self.detector_box.currentText()

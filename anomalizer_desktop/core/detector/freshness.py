@@ -95,6 +95,15 @@ def _waiting_for_vectors(store: Store, embedder: str, version: str, embedded: in
     return max(0, store.counts_by_status()["ok"] - embedded - failed)
 
 
+def loops_waiting_for_vectors(store: Store, embedder: str) -> int:
+    """How many readable loops `embedder` has not described yet (the loops it failed on
+    aside): what the status counts as unscored, and what the window's Train and Score new
+    loops embed first. UnknownEmbedderError when the library holds none of its vectors."""
+    info = embedder_info(store, embedder)
+    embedded = _embedded(store, info.id, info.version)
+    return _waiting_for_vectors(store, info.id, info.version, embedded)
+
+
 def _embedded(store: Store, embedder: str, version: str) -> int:
     """Loops with a vector of this embedder version whose files are there."""
     return _embedded_and_missing(store, embedder, version)[0]
