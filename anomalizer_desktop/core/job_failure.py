@@ -21,11 +21,17 @@ from anomalizer_desktop.core.library.store import LibraryDamagedError, damaged
 @dataclass(frozen=True)
 class JobFailure:
     """`message` for people; `damaged` when the library is; `kind`: the error's own class
-    when it is one of ours (so another process can raise it again)."""
+    when it is one of ours (so another process can raise it again); `in_window`: the message
+    as the window says it (`AnomalizerError.in_window`), None where the words are the same."""
 
     message: str
     damaged: LibraryDamagedError | None = None
     kind: type[AnomalizerError] = AnomalizerError
+    in_window: str | None = None
+
+    def window_text(self) -> str:
+        """The message as the window says it."""
+        return self.in_window if self.in_window is not None else self.message
 
 
 def job_failure(error: Exception, library_path: str) -> JobFailure:
@@ -34,7 +40,7 @@ def job_failure(error: Exception, library_path: str) -> JobFailure:
     if isinstance(error, LibraryDamagedError):
         return JobFailure(str(error), damaged=error)
     if isinstance(error, AnomalizerError):
-        return JobFailure(str(error), kind=type(error))
+        return JobFailure(str(error), kind=type(error), in_window=error.in_window)
     if isinstance(error, OSError):  # no permission, a full drive, a device gone: not a bug
         return JobFailure(os_error_text(error))
     if isinstance(error, sqlite3.DatabaseError) and is_damage(error):  # not a bug either

@@ -118,11 +118,13 @@ def _died(child, what: str) -> JobProcessError:
     return JobProcessError(f"{what} stopped unexpectedly ({how})")
 
 
-def _rebuilt(error_class: type, message: str) -> AnomalizerError:
+def _rebuilt(error_class: type, message: str, in_window: str | None) -> AnomalizerError:
     try:
-        return error_class(message)
+        error = error_class(message)
     except Exception:  # its own arguments are not just a message
-        return AnomalizerError(message)
+        error = AnomalizerError(message)
+    error.in_window = in_window
+    return error
 
 
 def _child(
@@ -148,6 +150,6 @@ def _child(
         if failure.damaged is not None:
             sender.send(("damaged", failure.damaged.path, failure.damaged.reason))
         else:
-            sender.send(("error", failure.kind, failure.message))
+            sender.send(("error", failure.kind, failure.message, failure.in_window))
     finally:
         sender.close()

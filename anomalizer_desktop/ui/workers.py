@@ -44,7 +44,7 @@ class _Worker(QObject):
             if failure.damaged is not None:
                 self._damaged(failure.damaged)
             else:
-                self.failed.emit(failure.message)
+                self.failed.emit(failure.window_text())
 
     def _report(self, step: Progress) -> None:
         self.progress.emit(step.done, step.total, step.message)

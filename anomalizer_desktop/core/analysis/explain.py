@@ -138,7 +138,7 @@ def explain(
     try:
         space = locate(store, path, embedder, generation)
     except NotEmbeddedError as error:
-        raise ExplainError(str(error)) from None
+        raise ExplainError(str(error), in_window=error.in_window) from None
     info, ids, loops, row = space.info, space.ids, space.loops, space.row
     if len(ids) < MIN_TRAINING_LOOPS:  # "than usual" means nothing among so few
         raise ExplainError(

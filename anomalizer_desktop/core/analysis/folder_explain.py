@@ -62,7 +62,9 @@ def explain_folder(
     if not len(rows):
         raise ExplainError(
             f"no embedded loop of this library is in {shown_path(folder)} (`anomalizer try`"
-            " scores loops from outside)"
+            " scores loops from outside)",
+            in_window=f"no embedded loop of this library is in {shown_path(folder)} (Library >"
+            " Try loops from outside… scores loops from outside)",
         )
     if len(space.ids) < MIN_TRAINING_LOOPS:
         raise ExplainError(

@@ -24,9 +24,13 @@ from anomalizer_desktop.core.detector.run_models import RunModel, TrainError, ru
 from anomalizer_desktop.core.detector.run_standardizer import latest_run_standardizer
 from anomalizer_desktop.core.embedding.info import EmbedderInfo, embedder_info
 from anomalizer_desktop.core.errors import AnomalizerError
-from anomalizer_desktop.core.library.lookup import held_name
+from anomalizer_desktop.core.library.lookup import held_name, library_names
 from anomalizer_desktop.core.library.store import LoopColumns, Store
-from anomalizer_desktop.core.library.walk import shown_path
+from anomalizer_desktop.core.library.walk import (
+    UNUSABLE_FILE_NAME,
+    has_a_usable_name,
+    shown_path,
+)
 
 
 class NotEmbeddedError(AnomalizerError):
@@ -188,6 +192,43 @@ def cached_library_space(store: Store, embedder: str, generation: int | None) ->
     return _read_space.get(key, lambda: library_space(store, embedder))
 
 
+def not_embedded(store: Store, path: str, info: EmbedderInfo, has_run: bool) -> NotEmbeddedError:
+    """Why the loop at `path` has no vector of `info`'s embedder, and what to do: it is not in
+    the library, its file is missing or could not be read, the embedder failed on it, or it
+    waits to be embedded (`has_run`: the library has a run to score it with, once embedded).
+    The window says it of the loop selected ("This loop …").
+
+    Every case read "… is not an embedded loop of this library (dsp)", and the window
+    advised Train for it, which does nothing for a file cut short."""
+    names = [name for name in library_names(path) if has_a_usable_name(name)]
+    if not names:  # (the library holds UTF-8 names only)
+        return NotEmbeddedError(f"{shown_path(path)}: {UNUSABLE_FILE_NAME}")
+    marks = ", ".join("?" * len(names))
+    row = store.execute(
+        "SELECT s.status, s.error, e.message FROM samples s LEFT JOIN feature_errors e"
+        " ON e.sample_id = s.id AND e.embedder = ? AND e.version = ?"
+        f" WHERE s.path IN ({marks}) ORDER BY s.path = ? DESC LIMIT 1",
+        (info.id, info.version, *names, names[0]),
+    ).fetchone()
+    status, error, failed = row if row is not None else (None, None, None)
+    if row is None:
+        why, in_window = "is not a loop of this library", "This file is not a loop of this library"
+    elif status == "missing":
+        why = "is missing: it is not where the library last found it"
+        in_window = f"This loop {why} (Rescan finds it if it moved)"
+    elif status == "error":
+        why = f"could not be read: {error}"
+        in_window = f"This loop {why}"
+    elif failed is not None:
+        why = f"could not be described ({info.id}): {failed}"
+        in_window = f"This loop {why}"
+    else:
+        why = f"is not embedded yet ({info.id}): run `anomalizer embed` first"
+        press = "Score new loops (in the bar below the table)" if has_run else "Train"
+        in_window = f"This loop is not described yet: press {press} to describe and score it"
+    return NotEmbeddedError(f"{shown_path(path)} {why}", in_window=in_window)
+
+
 def locate(
     store: Store, path: str, embedder: str = "dsp", generation: int | None = None
 ) -> LoopSpace:
@@ -200,9 +241,7 @@ def locate(
     if row is not None:  # (its vector may have gone since a cached space was read)
         vector = store.feature_vector(int(space.ids[row]), space.info.id, space.info.version)
     if vector is None:
-        raise NotEmbeddedError(
-            f"{shown_path(path)} is not an embedded loop of this library ({embedder})"
-        )
+        raise not_embedded(store, path, space.info, has_run=space.run is not None)
     return LoopSpace(
         space.info,
         space.ids,

@@ -184,10 +184,12 @@ def judge_newcomers(
     model, trained_on = load_checkpoint_once(run.checkpoint, run.created_at)
     made = {"id": embedder.id, "version": str(embedder.version), "dim": int(embedder.dim)}
     if any(str(trained_on.get(k)) != str(v) for k, v in made.items()):
-        raise CheckpointError(
+        raise CheckpointError.advising(
             f"run {run.run_id} learned from {trained_on.get('id')} {trained_on.get('version')}"
             f" vectors, and this version describes loops as {made['id']} {made['version']}:"
-            " train again (`anomalizer train`) first"
+            " {step}",
+            "train",
+            "again first",
         )
     yield Progress(0, len(files), f"describing {quantity(len(files), 'file')}")
     held = store.sample_ids_for_paths(files + [os.path.realpath(p) for p in files])

@@ -125,7 +125,7 @@ def run_model(store: Store, run_id: int | None = None) -> RunModel:
         else None
     )
     if row is None:
-        raise TrainError("no trained detector yet: run `anomalizer train` first")
+        raise TrainError.advising("no trained detector yet: {step}", "train")
     embedder, config, created_at = row
     config = json.loads(config or "{}")
     if config.get("model_removed_at"):

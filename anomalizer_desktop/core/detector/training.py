@@ -139,11 +139,13 @@ def train(
     ids, x = store.feature_matrix(info["id"], info["version"])
     if len(ids) < MIN_TRAINING_LOOPS:
         waiting = store.counts_by_status()["ok"] - len(ids)  # readable, not embedded yet
-        hint = "run `anomalizer embed` first" if waiting > 0 else "add more loops"
-        raise TrainError(
+        too_few = (
             f"need at least {MIN_TRAINING_LOOPS} embedded loops to train, the library has "
-            f"{len(ids)} for {embedder} ({hint})"
+            f"{len(ids)} for {embedder}"
         )
+        if waiting > 0:
+            raise TrainError.advising(too_few + " ({step})", "embed")
+        raise TrainError(too_few + " (add more loops)")
     # one recording in two files (a WAV and an AIFF, say) is one sound, as copies are: the
     # loops not looked at yet are compared first (quick once a library has been looked at)
     checked = yield from check_same_audio(store, embedder, cancel)
@@ -266,14 +268,14 @@ def score(
     run = run_model(store, run_id)
     run_id, checkpoint = run.run_id, run.checkpoint
     if not os.path.exists(checkpoint):
-        raise TrainError(
-            f"the model of run {run_id} is gone ({checkpoint}): train again (`anomalizer train`)"
+        raise TrainError.advising(
+            f"the model of run {run_id} is gone ({checkpoint}): {{step}}", "train", "again"
         )
     info = embedder_info(store, run.embedder).as_dict()
     try:
         model, _ = load_checkpoint(checkpoint, info, device, run.created_at)
     except CheckpointError as error:  # damaged, or for other vectors: a new run is the way on
-        raise CheckpointError(f"{error}; train again (`anomalizer train`) to score") from None
+        raise CheckpointError.advising(f"{error}; {{step}}", "train", "again to score") from None
     ids, x = store.feature_matrix(info["id"], info["version"])
     x = one_vector_per_recording(store, ids, x)  # as `train` gave them
     if only_new and len(ids):

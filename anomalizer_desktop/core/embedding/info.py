@@ -66,6 +66,7 @@ def embedder_info(store: Store, name: str) -> EmbedderInfo:
         raise UnknownEmbedderError(
             f"no vectors for embedder {name!r} in this library: run `anomalizer embed "
             f"--embedder {name}` (built-in: {', '.join(available_embedders())}) or import "
-            "vectors with `anomalizer features import`"
+            "vectors with `anomalizer features import`",
+            in_window=f"no loop has {name} vectors yet: press Embed to describe your loops with it",
         )
     return EmbedderInfo(name, stored[0], stored[1])

@@ -58,7 +58,7 @@ def export_features(store: Store, embedder: str, target: str | os.PathLike[str])
     info = embedder_info(store, embedder)
     ids, x = store.feature_matrix(info.id, info.version)
     if not len(ids):
-        raise FeatureFileError(f"no {embedder} vectors to export: run `anomalizer embed` first")
+        raise FeatureFileError.advising(f"no {embedder} vectors to export: {{step}}", "embed")
     rows = dict(
         (r[0], (r[1], r[2]))
         for r in store.execute("SELECT id, path, content_hash FROM samples").fetchall()
