@@ -145,7 +145,9 @@ def cmd_bench_scan(args: argparse.Namespace) -> int:
 def cmd_bench_map(args: argparse.Namespace) -> int:
     from anomalizer_desktop.core.analysis.map_bench import bench_map
 
-    return _print_report(args, bench_map(args.rows), "Sound map of {rows} made-up loops:")
+    return _print_report(
+        args, bench_map(args.rows, args.busy), "Sound map of {rows} made-up loops:"
+    )
 
 
 def cmd_bench_same_audio(args: argparse.Namespace) -> int:

@@ -53,6 +53,13 @@ def add_bench_commands(sub, common: argparse.ArgumentParser) -> None:
         "map", parents=[common], help="the sound map: drawing it, reading it, memory"
     )
     p.add_argument("--rows", type=arg.at_least_one, default=100_000)
+    p.add_argument(
+        "--busy",
+        type=arg.whole_number(0),
+        default=0,
+        metavar="N",
+        help="keep N cores busy while the map is drawn (another program playing beside it)",
+    )
     p.set_defaults(func=bench_commands.cmd_bench_map, needs_store=False)
     p = bench_sub.add_parser(
         "same-audio",

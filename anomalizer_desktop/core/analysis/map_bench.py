@@ -4,13 +4,19 @@ Reported: the drawing (neighbour search, then the t-SNE's iterations), its peak 
 what the process held before, reading the kept map (a reload), placing loops embedded after
 the drawing beside their neighbours, and the PCA map for comparison. The made-up vectors are
 random: their t-SNE takes about as long as a real library's, though it shows no islands.
+`busy` processes keep that many cores busy while the map is drawn: a DAW playing beside the
+app, say (see `sound_map.gradient_threads`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import resource
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +36,20 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bench_map(rows: int = 100_000) -> dict:
-    report: dict = {"rows": rows}
+@contextlib.contextmanager
+def busy_cores(count: int) -> Iterator[None]:
+    """`count` processes that spin on the CPU until the block ends."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+
+
+def bench_map(rows: int = 100_000, busy: int = 0) -> dict:
+    report: dict = {"rows": rows, "busy_cores": busy}
     with tempfile.TemporaryDirectory(prefix="anomalizer-bench-map-") as work:
         library = Path(work) / "bench.sqlite"
         build_synthetic_library(library, rows)
@@ -44,7 +62,8 @@ def bench_map(rows: int = 100_000) -> dict:
                 if progress.message == PLACING_MESSAGE:
                     marks.setdefault("neighbours", time.perf_counter() - t)
 
-            drawn = run_job(draw_sound_map(store, "dsp"), seen)
+            with busy_cores(busy):
+                drawn = run_job(draw_sound_map(store, "dsp"), seen)
             report["draw_s"] = round(drawn.seconds, 1)
             report["neighbours_s"] = round(marks.get("neighbours", 0.0), 1)
             report["iterations_s"] = round(drawn.seconds - marks.get("neighbours", 0.0), 1)

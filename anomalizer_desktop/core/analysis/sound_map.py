@@ -60,6 +60,25 @@ SEED = 0
 #: switches at 10,000; on 2 cores BH took 8.4 s against FFT's 9.0 s at 3,000 loops, and 25.2 s
 #: against 13.0 s at 8,000, FFT's fixed cost being some 8 s)
 FFT_FROM = 4_000
+
+
+def gradient_threads(loops: int) -> int:
+    """Threads for the t-SNE's gradient: one for Barnes-Hut (below FFT_FROM loops), every core
+    for the FFT gradient.
+
+    openTSNE runs each of its 750 iterations as an OpenMP loop whose threads meet at a
+    barrier, spinning while they wait. Barnes-Hut's iterations are short, so when another
+    program keeps a core busy (a DAW playing, the window itself) every iteration waits for a
+    thread the system has put aside. `anomalizer bench map --rows N --busy 1` on 2 cores,
+    drawn on both cores / on one: 584 loops 3.0 / 1.6 s, 1,500 loops 9.5 / 4.8 s, 3,000 loops
+    16.8 / 10.6 s; with no core busy (`--busy 0`) 1.4 / 1.7 s, 3.7 / 4.5 s, 6.6 / 9.5 s. A
+    map of 43 loops beside a process spinning in the kernel took 25-40 s on both cores,
+    0.05-0.9 s on one. The FFT gradient's longer iterations lose less: in the window at 8,000
+    loops, 19.4 s on both cores against 15.9-16.3 s on one with a core busy, 10.1-10.4 s
+    against 14.9-15.3 s without."""
+    return 1 if loops < FFT_FROM else default_workers()
+
+
 #: what the drawing says it is doing, in its two phases
 NEIGHBOURS_MESSAGE = "finding each loop's nearest loops"
 PLACING_MESSAGE = "placing the loops"
@@ -168,7 +187,7 @@ def draw(z: np.ndarray, cancel: CancelToken | None = None) -> Job[np.ndarray | N
         return None
     tsne = TSNE(
         negative_gradient_method="bh" if len(z) < FFT_FROM else "fft",
-        n_jobs=default_workers(),
+        n_jobs=gradient_threads(len(z)),
         random_state=SEED,
         verbose=False,
     )
