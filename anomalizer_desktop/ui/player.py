@@ -3,8 +3,11 @@
 Loops play in stereo where the device has two outputs (a loop's width is part of how it
 sounds: until 2026-11-30 every loop was heard as its mono mix); a mono loop plays on both.
 
-The output stream stays open and plays silence while idle, so starting a loop is a buffer swap
-picked up by the next audio block (a few ms), not a device open. Loops are decoded at the
+The output stream stays open and plays silence between loops, so starting a loop is a buffer
+swap picked up by the next audio block (a few ms), not a device open. After IDLE_PAUSE_S
+without a loop playing it pauses (the device stays open) and starts again with the next loop:
+left running, an idle window kept a thread waking every 5 ms to send silence, kept the sound
+server mixing it and the device from sleeping, all day. Loops are decoded at the
 device's rate into a small LRU cache, and the neighbours of the selection are decoded ahead on a
 background thread. A loop that is not in the cache yet is decoded off the GUI thread too
 (`fetch`; a two-minute OGG takes about half a second), so moving through a library never
@@ -48,6 +51,8 @@ AS_RECORDED: Form = (1.0, 0)
 #: no audio block asked for in this long, while the stream runs (it asks every 5 ms, playing
 #: silence when idle): the device has gone (a USB interface unplugged, headphones off)
 SILENT_DEVICE_S = 2.0
+#: the stream pauses after this long with no loop playing (see the module)
+IDLE_PAUSE_S = 30.0
 #: with levels matched, each loop plays with its loud part at about this RMS (-20 dBFS)...
 MATCH_RMS = 0.1
 #: ...unless that would lift its peak over this (-1 dBFS): a one-shot is raised only so far
@@ -121,6 +126,12 @@ class AudioPlayer(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(33)
         self._timer.timeout.connect(self._tick)
+        self._paused = False  # the stream stopped while idle, to start with the next loop
+        self._idle_timer = QTimer(self)
+        self._idle_timer.setSingleShot(True)
+        self._idle_timer.setInterval(int(IDLE_PAUSE_S * 1000))
+        self._idle_timer.timeout.connect(self._pause_while_idle)
+        self._idle_timer.start()
         self._was_playing = False
         self.decoded.connect(self._on_decoded)  # queued: emitted from the decoding thread
         self.stretched.connect(self._on_stretched)
@@ -150,6 +161,7 @@ class AudioPlayer(QObject):
 
     def close(self) -> None:
         self._timer.stop()
+        self._idle_timer.stop()
         if self._stream is not None:
             try:
                 self._stream.stop()
@@ -418,6 +430,8 @@ class AudioPlayer(QObject):
         if not self.available:
             self.message.emit(self.problem)
             return False
+        if not self._resume():
+            return False
         self._declared = (tempo, key)
         form = self.form_for(tempo, key)
         as_recorded = form == AS_RECORDED
@@ -451,6 +465,33 @@ class AudioPlayer(QObject):
             self._gain = self._gains.get(path, 1.0) if self.match_levels else 1.0
         self.current_path = path
         self._timer.start()
+
+    def _pause_while_idle(self) -> None:
+        """No loop has played for IDLE_PAUSE_S: stop the stream (aborted: it plays silence),
+        keeping the device open for the next loop."""
+        if self._stream is None or self._paused:
+            return
+        if self.is_playing() or self._pending:  # asked again once it is idle for as long
+            self._idle_timer.start()
+            return
+        with contextlib.suppress(Exception):  # a device gone: found when the next loop starts
+            self._stream.abort()
+        self._paused = True
+
+    def _resume(self) -> bool:
+        """Start the stream again if it was paused while idle (a millisecond or so); a device
+        gone meanwhile is opened again, as when it goes during playback. False when there is
+        no output now."""
+        if not self._paused:
+            return True
+        self._paused = False
+        try:
+            self._stream.start()
+            self._last_block = time.monotonic()
+            return True
+        except Exception:
+            self._reopen()
+            return self.available
 
     def stop(self) -> None:
         self._pending = None
@@ -535,6 +576,7 @@ class AudioPlayer(QObject):
         if rescan:
             _rescan_devices()
         self._last_block = time.monotonic()
+        self._paused = False
         self._open(device)
         if not self.available and fall_back and device is not None:
             self._open(None)
@@ -557,6 +599,7 @@ class AudioPlayer(QObject):
             self.playing_changed.emit(playing)
         if not playing:
             self._timer.stop()
+            self._idle_timer.start()
 
 
 def level_gain(samples: np.ndarray, rate: int, peak: float | None = None) -> float:

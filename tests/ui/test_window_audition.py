@@ -460,6 +460,55 @@ def test_a_chosen_output_not_connected_at_start_gives_way_to_the_default(qtbot, 
     player.close()
 
 
+def test_the_output_pauses_while_idle_and_starts_with_the_next_loop(qtbot, monkeypatch, tmp_path):
+    """The stream sent silence for as long as the app was open: a thread woke every 5 ms, the
+    sound server mixed it, and the device never slept. Now it stops after a while with no
+    loop playing and starts again with the next one, whose audio then plays."""
+    import sys
+    import types
+
+    from anomalizer_desktop.ui.player import AudioPlayer
+
+    calls: list[str] = []
+
+    class Stream:
+        active = True
+
+        def __init__(self, **kwargs):
+            self.callback = kwargs["callback"]
+
+        def start(self):
+            calls.append("start")
+
+        def abort(self):
+            calls.append("abort")
+
+        def close(self):
+            calls.append("close")
+
+    def query_devices(device=None, kind=None):
+        return {"name": "Speakers", "default_samplerate": 44_100, "max_output_channels": 2}
+
+    sd = types.SimpleNamespace(query_devices=query_devices, OutputStream=Stream)
+    monkeypatch.setitem(sys.modules, "sounddevice", sd)
+    player = AudioPlayer()
+    assert player.available and calls == ["start"]
+    player._idle_timer.setInterval(50)
+    player._idle_timer.start()
+    qtbot.waitUntil(lambda: calls == ["start", "abort"], timeout=5_000)
+    loop = str(audiogen.write(tmp_path / "beat.wav", audiogen.drum_loop(seed=1, bpm=120)))
+    player.decode(loop)
+    assert player.play(loop) and calls == ["start", "abort", "start"]
+    out = np.zeros((256, 2), np.float32)
+    player._stream.callback(out, 256, None, None)
+    assert np.abs(out).max() > 0  # the loop plays
+    qtbot.wait(150)
+    assert calls[-1] == "start"  # not paused while a loop plays
+    player.stop()
+    qtbot.waitUntil(lambda: calls[-1] == "abort", timeout=5_000)
+    player.close()
+
+
 def test_matched_levels_play_a_quiet_one_shot_and_a_loud_loop_alike(qtbot, window, tmp_path):
     """With Match levels on, each loop's loud part plays at about -20 dBFS RMS, no peak over
     -1 dBFS; off, loops play at their own level. Kept for the next start."""
