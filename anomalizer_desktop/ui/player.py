@@ -577,6 +577,7 @@ class AudioPlayer(QObject):
             _rescan_devices()
         self._last_block = time.monotonic()
         self._paused = False
+        self._idle_timer.start()  # a new stream, idle until a loop plays
         self._open(device)
         if not self.available and fall_back and device is not None:
             self._open(None)

@@ -506,6 +506,9 @@ def test_the_output_pauses_while_idle_and_starts_with_the_next_loop(qtbot, monke
     assert calls[-1] == "start"  # not paused while a loop plays
     player.stop()
     qtbot.waitUntil(lambda: calls[-1] == "abort", timeout=5_000)
+    player.use_device(None)  # Preferences > Audio output: a new stream, paused once idle too
+    assert calls[-2:] == ["close", "start"]
+    qtbot.waitUntil(lambda: calls[-1] == "abort", timeout=5_000)
     player.close()
 
 
