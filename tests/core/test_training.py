@@ -719,7 +719,7 @@ def test_a_library_that_grew_or_shrank_since_the_run_asks_for_training(
     grown = _status(embedded)
     assert (grown.action, grown.message) == (
         TRAIN,
-        "10 loops have come in since run 1 learnt the library from 18:"
+        "10 loops have come in since run 1 learnt the library from its 18 loops:"
         " train to learn it as it is now",
     )
     assert run_job(refresh_scores(embedded, "dsp")).startswith("run 2: default (dsp) on 28 loops")

@@ -169,7 +169,8 @@ def _library_change(held: int, run_id: int, config: dict) -> str | None:
     if change > 0:
         come = quantity_with_verb(change, "loop", "has", "have")
         return (
-            f"{come} come in since run {run_id} learnt the library from {learnt}:"
+            f"{come} come in since run {run_id} learnt the library from its"
+            f" {quantity(learnt, 'loop')}:"
             " train to learn it as it is now"
         )
     return (
