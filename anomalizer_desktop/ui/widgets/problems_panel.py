@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -18,6 +18,9 @@ from PySide6.QtWidgets import (
 from anomalizer_desktop.ui.plain_text import tip
 from anomalizer_desktop.ui.widgets.middle_elided import MiddleElided
 
+#: the File column's narrowest width, and its share of a wider panel
+FILE_COLUMN_MIN, FILE_COLUMN_SHARE = 320, 0.55
+
 
 class ProblemsPanel(QWidget):
     def __init__(self, parent=None) -> None:
@@ -32,7 +35,14 @@ class ProblemsPanel(QWidget):
         self.table.setHorizontalHeaderLabels(["File", "Problem"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setColumnWidth(0, 320)
+        self.table.setColumnWidth(0, FILE_COLUMN_MIN)
+        #: the File column follows the panel's width until the producer drags its edge (docked
+        #: below the window, its 320 px showed "/tmp/…/garbage 100.wav" beside 1,100 px of
+        #: mostly empty Problem column)
+        self._file_column_auto = True
+        self._sizing_file_column = False
+        self.table.horizontalHeader().sectionResized.connect(self._file_column_resized)
+        self.table.viewport().installEventFilter(self)
         # one line a problem, a long path keeping its file name in view ("/home/me/Sampl…/Kick
         # 01.wav"; wrapped, a row's two lines ended "Loops/Tops/…" once the column narrowed)
         self.table.setWordWrap(False)
@@ -49,6 +59,25 @@ class ProblemsPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table)
         self._problems: list[tuple[str, str]] = []
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_file_column()
+        return super().eventFilter(watched, event)
+
+    def _fit_file_column(self) -> None:
+        if not self._file_column_auto:
+            return
+        width = max(FILE_COLUMN_MIN, int(self.table.viewport().width() * FILE_COLUMN_SHARE))
+        self._sizing_file_column = True
+        try:
+            self.table.setColumnWidth(0, width)
+        finally:
+            self._sizing_file_column = False
+
+    def _file_column_resized(self, index: int, _old: int, _new: int) -> None:
+        if index == 0 and not self._sizing_file_column:  # dragged: the producer's width stays
+            self._file_column_auto = False
 
     def set_problems(self, problems: list[tuple[str, str]]) -> None:
         self._problems = list(dict.fromkeys(problems))
