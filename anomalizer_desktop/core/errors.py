@@ -28,7 +28,7 @@ class AnomalizerError(Exception):
     def advising(cls, template: str, command: str, purpose: str = "first") -> AnomalizerError:
         """An error whose `template` says what to do where it reads "{step}": "run
         `anomalizer train` first" on the command line, "press Train first" in the window
-        (`purpose`: what the step is for, "first" or "to score", say)."""
+        (`purpose`: the rest of the step, "first" or "again to score", say)."""
         return cls(
             template.replace("{step}", f"run `anomalizer {command}` {purpose}"),
             in_window=template.replace("{step}", f"press {BUTTONS[command]} {purpose}"),
