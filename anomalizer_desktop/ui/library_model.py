@@ -468,6 +468,11 @@ class LibraryTableModel(QAbstractTableModel):
     def path(self, view_row: int) -> str:
         return self.library.paths[int(self._view[view_row])]
 
+    def waiting_for_score(self, view_row: int) -> bool:
+        """A readable loop with no score on show (not embedded or not scored yet)."""
+        row = int(self._view[view_row])
+        return self.library.status[row] == "ok" and not np.isfinite(self.library.score[row])
+
     def declared_key(self, view_row: int) -> str | None:
         """The key the loop declares (its name or its loop tags; the Key column)."""
         return self.library.keys[int(self._view[view_row])]

@@ -11,6 +11,7 @@ import os
 
 from anomalizer_desktop.ui import jobs
 from anomalizer_desktop.ui.closing import unless_closed
+from anomalizer_desktop.ui.window_jobs import DESCRIBING_JOBS
 from anomalizer_desktop.ui.window_words import in_window_words
 
 #: an explanation this late is said to be on its way (most take 0.02-0.3 s; the first of a
@@ -36,9 +37,16 @@ class LoopExplaining:
             self._wait_for_explanation(path)
             self._explain_timer.start()
             return
+        if self.model.waiting_for_score(rows[0]) and self._describing():
+            self._explaining = None  # no advice to press what the app is doing already
+            self.explain_panel.show_message(
+                "This loop is being described: why it is (or is not) unusual shows here once"
+                " it is scored."
+            )
+            return
         if not len(self.map.ids):  # nothing embedded with the chosen embedder: say what to press
             self._explaining = None
-            if self._chain or any(self.runner.running(k) for k in ("scan", "embed")):
+            if self._describing():
                 self.explain_panel.show_message(  # the app is on it: nothing to press
                     "Your loops are being described: why each one is (or is not) unusual"
                     " shows here once they are embedded and scored."
@@ -55,6 +63,11 @@ class LoopExplaining:
         )
         handle.finished.connect(lambda result, asked=path: self._show_explanation(asked, result))
         handle.failed.connect(lambda message, asked=path: self._show_explanation(asked, message))
+
+    def _describing(self) -> bool:
+        """Whether a job on its way describes or scores loops (a scan embeds and scores the
+        loops it adds; Train and Score new loops embed first)."""
+        return bool(self._chain) or any(self.runner.running(kind) for kind in DESCRIBING_JOBS)
 
     @unless_closed
     def _show_explanation(self, asked: str, result) -> None:

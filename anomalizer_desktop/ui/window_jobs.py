@@ -38,6 +38,8 @@ UNREACHABLE = UNREACHABLE_FOLDER[0].upper() + UNREACHABLE_FOLDER[1:]
 
 #: the jobs a scan of watched folders waits for (it would race them for the library)
 LIBRARY_JOBS = ("scan", "embed", "train", "score", "demo", "check")
+#: the jobs that embed or score loops (a scan embeds and scores the loops it adds)
+DESCRIBING_JOBS = ("scan", "embed", "score", "train")
 
 #: after a training that moved loops across the unusual cut: where to see which (short: the
 #: message is long already, and the status bar cut a longer hint at 1,600 px; the filter's
@@ -68,6 +70,8 @@ class LibraryJobs:
             )
         )
         handle.finished.connect(lambda result: self._job_finished(kind, result, on_done, own))
+        if kind in DESCRIBING_JOBS:  # Why unusual? on a loop it describes says it is on its way
+            self._explain_timer.start()
         return handle
 
     def _side_job(self, kind: str, factory, title: str, on_done):

@@ -640,6 +640,40 @@ def test_loops_scanned_but_not_embedded_are_offered_to_score(qtbot, scored_libra
     window.store.close()
 
 
+def test_why_unusual_says_a_loop_is_being_described_while_it_is(qtbot, scored_library, settings):
+    """A loop scanned since the last training, selected, then the bar's Score new loops
+    pressed: Why unusual? went on saying "press Score new loops to describe and score it"
+    while the app did just that, until its explanation came."""
+    path, root = scored_library
+    new = root / "drum_20.wav"
+    audiogen.write(new, audiogen.drum_loop(seed=20, bpm=140))
+    with Store(path) as store:
+        run_job(scan(store, [str(root)]))
+    window = window_on_store(qtbot, settings, Store(path))
+    banner = window.stale_banner
+    qtbot.waitUntil(lambda: banner.button.text() == "Score new loops", timeout=20_000)
+    said: list[str] = []
+    panel = window.explain_panel
+    show_message = panel.show_message
+    panel.show_message = lambda text: said.append(text) or show_message(text)
+    window.go_to_path(str(new))
+    qtbot.waitUntil(lambda: "press Score new loops" in panel.toPlainText(), timeout=20_000)
+    banner.button.click()
+    assert window._explain_timer.isActive()  # asked again as the job starts...
+    window._explain_current()  # ...(its 200 ms may outlast so small a job: asked now)
+    qtbot.waitUntil(
+        lambda: not window.runner.any_running() and panel.toPlainText().startswith("drum_20.wav"),
+        timeout=60_000,
+    )
+    being = "This loop is being described: why it is (or is not) unusual shows here once it is"
+    assert any(text.startswith(being) for text in said), said
+    assert "more unusual than" in panel.toPlainText() or "less unusual than" in (
+        panel.toPlainText()
+    )
+    window.runner.cancel_all()
+    window.store.close()
+
+
 def test_the_counts_of_one_loop_read_in_the_singular(qtbot, tmp_path, settings):
     """The status bar said "1 loops · … · 1 errors"."""
     window = window_on_written_loops(qtbot, settings, tmp_path / "one", {"beat": audiogen.noise()})
