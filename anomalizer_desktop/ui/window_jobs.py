@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from anomalizer_desktop.core.audio.formats import unread_formats_text
 from anomalizer_desktop.core.detector.freshness import (
+    DESCRIBE,
     EMBED,
     RETRAIN_WITH_FLAGS,
     SCORE,
@@ -411,7 +412,8 @@ class LibraryJobs:
         )
 
     def _bring_scores_up_to_date(self, action: str) -> None:
-        if action == EMBED:  # an older DSP version's vectors: describe them again, then train
+        if action in (EMBED, DESCRIBE):  # an older DSP version's vectors, or another embedder's
+            # none yet: describe them (again), then train
             self._chain = [self._train_with_any_flags]
             self.start_embed()
         elif action == SCORE:  # new loops, some perhaps not embedded yet: as Rescan does

@@ -908,10 +908,18 @@ def test_vectors_of_an_older_dsp_version_ask_for_new_embeddings_and_start_makes_
 
 
 def test_scores_from_another_embedder_than_the_chosen_one_ask_for_training(embedded):
-    from anomalizer_desktop.core.detector.freshness import TRAIN, score_status
+    from anomalizer_desktop.core.detector.freshness import DESCRIBE, TRAIN, score_status
 
     run_job(train(embedded, ModelSpec("knn"), "dsp"))
     assert score_status(embedded, "mine").current  # no "mine" vectors yet: nothing to train
+    # a built-in embedder chosen that has described no loop (CLAP picked in the window): the
+    # run's own status showed, and its Score new loops embedded with CLAP
+    clap = score_status(embedded, "clap")
+    assert (clap.action, clap.embedder, clap.embedded) == (DESCRIBE, "clap", 0)
+    assert clap.message == (
+        "the scores on show come from dsp vectors (run 1); no loop has clap vectors yet: embed"
+        " the library with clap and train to score it with clap"
+    )
     rng = np.random.default_rng(0)
     for record in embedded.list_samples():
         embedded.put_features(record.id, "mine", "1", rng.standard_normal(8))

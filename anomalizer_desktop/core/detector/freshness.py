@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 
 from anomalizer_desktop.core.detector.run_models import located_checkpoint
 from anomalizer_desktop.core.detector.spec import MIN_TRAINING_LOOPS
-from anomalizer_desktop.core.embedding.base import UnknownEmbedderError
+from anomalizer_desktop.core.embedding.base import UnknownEmbedderError, available_embedders
 from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.text import quantity, quantity_with_verb
@@ -29,6 +29,8 @@ from anomalizer_desktop.core.text import quantity, quantity_with_verb
 #: what to do about it, in the order a fix is needed: a retrain also scores new loops, and
 #: EMBED (recompute vectors an older DSP version made, then train) comes before all of them
 EMBED, TRAIN, SCORE, RETRAIN_WITH_FLAGS = "embed", "train", "score", "retrain-with-flags"
+#: embed the loops with the embedder chosen, which has described none yet, then train
+DESCRIBE = "describe"
 
 
 @dataclass(frozen=True)
@@ -128,17 +130,27 @@ def _other_embedder(
     store: Store, embedder: str, run_embedder: str, run_id: int
 ) -> ScoreStatus | None:
     """The user chose an embedder the latest run did not use: the scores on show describe the
-    loops as that run's embedder heard them. None when the choice is the run's, or when the
-    chosen embedder holds no vectors yet (then embedding comes first, the window says so)."""
+    loops as that run's embedder heard them. None when the choice is the run's.
+
+    When the chosen embedder has described no loop yet, embedding with it comes first
+    (DESCRIBE). That used to be None, and the run's own status showed instead: its Score new
+    loops then embedded with the embedder chosen (CLAP, with no checkpoint installed)."""
     if embedder == run_embedder:
         return None
     try:
         info = embedder_info(store, embedder)
-    except UnknownEmbedderError:
-        return None
-    embedded = _embedded(store, info.id, info.version)
+        embedded = _embedded(store, info.id, info.version)
+    except UnknownEmbedderError:  # none of its vectors in the library
+        embedded = 0
     if not embedded:
-        return None
+        if embedder not in available_embedders():
+            return None
+        message = (
+            f"the scores on show come from {run_embedder} vectors (run {run_id}); no loop has"
+            f" {embedder} vectors yet: embed the library with {embedder} and train to score"
+            f" it with {embedder}"
+        )
+        return ScoreStatus(run_id, embedder, 0, 0, DESCRIBE, message)
     message = (
         f"the scores on show come from {run_embedder} vectors (run {run_id}); "
         f"{quantity_with_verb(embedded, 'loop', 'has', 'have')} {info.id} vectors: "

@@ -11,6 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton
 
 from anomalizer_desktop.core.detector.freshness import (
+    DESCRIBE,
     EMBED,
     RETRAIN_WITH_FLAGS,
     SCORE,
@@ -21,6 +22,7 @@ from anomalizer_desktop.ui.plain_text import plain_label
 
 BUTTON_TEXT = {
     EMBED: "Update embeddings and train",
+    DESCRIBE: "Embed and train",
     TRAIN: "Train",
     SCORE: "Score new loops",
     RETRAIN_WITH_FLAGS: "Retrain with flags",
