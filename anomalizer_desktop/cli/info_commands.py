@@ -113,6 +113,14 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
     by_hand = info["set_by_hand"]
     if any(by_hand.values()):
         print(f"by hand   tempo {by_hand['tempo']}, key {by_hand['key']} (loops you set them for)")
+    # (under the flags, tags and settings by hand: what the backup holds)
+    backup = info["flag_backup"]
+    if backup is not None:
+        written = time.strftime("%Y-%m-%d %H:%M", time.localtime(backup["written_at"]))
+        print(
+            f"          backed up in {backup['path']} ({quantity(backup['loops'], 'loop')},"
+            f" written {written})"
+        )
     copies = info["copies"]
     if copies["files"]:
         print(
@@ -124,13 +132,6 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
         print(
             f"same audio {quantity(same['recordings'], 'recording')} in files with other bytes"
             f" ({quantity(same['loops'], 'loop')}; anomalizer same-audio)"
-        )
-    backup = info["flag_backup"]
-    if backup is not None:
-        written = time.strftime("%Y-%m-%d %H:%M", time.localtime(backup["written_at"]))
-        print(
-            f"          backed up in {backup['path']} ({quantity(backup['loops'], 'loop')},"
-            f" written {written})"
         )
     if scores.run_id is None:
         print(f"scores    none yet: {scores.message}")

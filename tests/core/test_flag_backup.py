@@ -106,13 +106,22 @@ def test_a_backup_that_is_not_one_reads_as_none(tmp_path):
 
 def test_info_says_where_the_flags_are_backed_up(tmp_path, capsys):
     from anomalizer_desktop.cli import main as cli
+    from anomalizer_desktop.core.audio.identity import CONTENT_HASH_LENGTH
 
     library = library_with_loops(tmp_path / "lib.sqlite", loops=30)
     assert cli(["--library", str(library), "info", "--json"]) == 0
     backup = json.loads(capsys.readouterr().out)["flag_backup"]
     assert backup["path"] == str(backup_path(library)) and backup["loops"] == 3
+    with Store(library) as store, store.transaction() as db:  # two copies of one file
+        one_file = "ab" * (CONTENT_HASH_LENGTH // 2)
+        db.execute("UPDATE samples SET content_hash = ? WHERE id IN (1, 3)", (one_file,))
     assert cli(["--library", str(library), "info"]) == 0
-    assert f"backed up in {backup_path(library)} (3 loops, written " in capsys.readouterr().out
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("copies ") for line in lines)
+    at = next(i for i, line in enumerate(lines) if "backed up in" in line)
+    assert f"backed up in {backup_path(library)} (3 loops, written " in lines[at]
+    # under what it holds (it sat under the copies and same-audio lines, as if theirs)
+    assert lines[at - 1].startswith(("flags ", "tags ", "by hand "))
     empty = tmp_path / "empty.sqlite"
     Store(empty).close()
     assert cli(["--library", str(empty), "info", "--json"]) == 0
