@@ -915,7 +915,12 @@ def test_scores_from_another_embedder_than_the_chosen_one_ask_for_training(embed
     # a built-in embedder chosen that has described no loop (CLAP picked in the window): the
     # run's own status showed, and its Score new loops embedded with CLAP
     clap = score_status(embedded, "clap")
-    assert (clap.action, clap.embedder, clap.embedded) == (DESCRIBE, "clap", 0)
+    assert (clap.action, clap.embedder, clap.embedded, clap.other_embedder) == (
+        DESCRIBE,
+        "clap",
+        0,
+        True,
+    )
     assert clap.message == (
         "the scores on show come from dsp vectors (run 1); no loop has clap vectors yet: embed"
         " the library with clap and train to score it with clap"

@@ -486,6 +486,22 @@ def test_add_folder_opens_beside_the_folder_added_last_not_in_the_working_direct
     assert os.path.isdir(opened_at[0])
 
 
+def test_the_banner_does_not_call_another_embedders_scores_out_of_date(qtbot):
+    """It read "Scores are out of date: the scores on show come from dsp vectors (run 4); no
+    loop has clap vectors yet: …"."""
+    from anomalizer_desktop.core.detector.freshness import DESCRIBE, SCORE, ScoreStatus
+    from anomalizer_desktop.ui.widgets.stale_banner import StaleScoresBanner
+
+    banner = StaleScoresBanner()
+    qtbot.addWidget(banner)
+    said = "the scores on show come from dsp vectors (run 4); no loop has clap vectors yet: x"
+    banner.set_status(ScoreStatus(4, "clap", 0, 0, DESCRIBE, said, other_embedder=True))
+    assert banner.label.text() == "The" + said[3:]
+    assert banner.button.text() == "Embed and train"
+    banner.set_status(ScoreStatus(4, "dsp", 9, 7, SCORE, "2 loops have no score yet"))
+    assert banner.label.text() == "Scores are out of date: 2 loops have no score yet"
+
+
 def test_the_banner_says_when_a_library_is_too_small_to_train_and_offers_no_button(qtbot):
     from anomalizer_desktop.core.detector.freshness import TRAIN, ScoreStatus, score_status
     from anomalizer_desktop.core.embedding.dsp import DspEmbedder

@@ -43,6 +43,9 @@ class ScoreStatus:
     #: None when the scores are current, else TRAIN, SCORE or RETRAIN_WITH_FLAGS
     action: str | None
     message: str
+    #: the scores on show come from another embedder than the one chosen (the message says
+    #: so: they are not out of date, the window's bar does not call them that)
+    other_embedder: bool = False
 
     @property
     def current(self) -> bool:
@@ -150,13 +153,13 @@ def _other_embedder(
             f" {embedder} vectors yet: embed the library with {embedder} and train to score"
             f" it with {embedder}"
         )
-        return ScoreStatus(run_id, embedder, 0, 0, DESCRIBE, message)
+        return ScoreStatus(run_id, embedder, 0, 0, DESCRIBE, message, other_embedder=True)
     message = (
         f"the scores on show come from {run_embedder} vectors (run {run_id}); "
         f"{quantity_with_verb(embedded, 'loop', 'has', 'have')} {info.id} vectors: "
         f"train to score them with {info.id}"
     )
-    return ScoreStatus(run_id, info.id, embedded, 0, TRAIN, message)
+    return ScoreStatus(run_id, info.id, embedded, 0, TRAIN, message, other_embedder=True)
 
 
 #: how far the library may grow or shrink after a run learnt it before its scores are out of

@@ -61,8 +61,11 @@ class StaleScoresBanner(QFrame):
         if self.action is None and not too_few:
             self.setVisible(False)
             return
-        lead = "No scores yet" if status.run_id is None else "Scores are out of date"
-        self.label.setText(f"{lead}: {status.message}")
+        if status.other_embedder:  # not out of date: from another embedder, as it says
+            self.label.setText(status.message[:1].upper() + status.message[1:])
+        else:
+            lead = "No scores yet" if status.run_id is None else "Scores are out of date"
+            self.label.setText(f"{lead}: {status.message}")
         self.button.setVisible(self.action is not None)
         if self.action is not None:
             self.button.setText(BUTTON_TEXT[self.action])
