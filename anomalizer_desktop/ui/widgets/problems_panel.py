@@ -42,7 +42,8 @@ class ProblemsPanel(QWidget):
         self._file_column_auto = True
         self._sizing_file_column = False
         self.table.horizontalHeader().sectionResized.connect(self._file_column_resized)
-        self.table.viewport().installEventFilter(self)
+        self._viewport = self.table.viewport()  # (compared, not asked: it may be going)
+        self._viewport.installEventFilter(self)
         # one line a problem, a long path keeping its file name in view ("/home/me/Sampl…/Kick
         # 01.wav"; wrapped, a row's two lines ended "Loops/Tops/…" once the column narrowed)
         self.table.setWordWrap(False)
@@ -61,14 +62,14 @@ class ProblemsPanel(QWidget):
         self._problems: list[tuple[str, str]] = []
 
     def eventFilter(self, watched, event) -> bool:
-        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+        if watched is self._viewport and event.type() == QEvent.Type.Resize:
             self._fit_file_column()
         return super().eventFilter(watched, event)
 
     def _fit_file_column(self) -> None:
         if not self._file_column_auto:
             return
-        width = max(FILE_COLUMN_MIN, int(self.table.viewport().width() * FILE_COLUMN_SHARE))
+        width = max(FILE_COLUMN_MIN, int(self._viewport.width() * FILE_COLUMN_SHARE))
         self._sizing_file_column = True
         try:
             self.table.setColumnWidth(0, width)
