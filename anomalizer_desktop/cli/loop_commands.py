@@ -176,4 +176,5 @@ def _most_like(loop) -> str:
     if not loop.nearest:
         return ""
     nearest = loop.nearest[0]
-    return f"{os.path.basename(nearest['path'])} ({nearest['distance']:.1f})"
+    itself = ", itself unusual" if nearest.get("unusual") else ""
+    return f"{os.path.basename(nearest['path'])} ({nearest['distance']:.1f}{itself})"

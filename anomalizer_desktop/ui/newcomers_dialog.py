@@ -53,6 +53,12 @@ def summary(verdict) -> str:
             f"{verdict.unusual} of {quantity(len(described), 'loop')} would be unusual in this"
             f" library ({share:.0f} %; about 10 % of loops like the library's are)."
         )
+        like_odd = sum(1 for loop in described if loop.nearest and loop.nearest[0].get("unusual"))
+        if like_odd:  # they fit because the library holds loops like them among its odd ones
+            text += (
+                f" \u2605 {quantity(like_odd, 'loop')} {'sounds' if like_odd == 1 else 'sound'}"
+                " most like a loop that is unusual in your library itself."
+            )
     if failed:
         text += f" {quantity(failed, 'file')} could not be read."
     return text.strip() + " Nothing was added."
@@ -158,7 +164,9 @@ class NewcomersDialog(QDialog):
             elif loop.same_audio_as:
                 cells[HERE] += " (same audio)"
             if loop.nearest:
-                cells[LIKE] = os.path.basename(shown_path(loop.nearest[0]["path"]))
+                # a star, as the Flag column's: the loop it is most like is unusual itself
+                star = "\u2605 " if loop.nearest[0].get("unusual") else ""
+                cells[LIKE] = star + os.path.basename(shown_path(loop.nearest[0]["path"]))
         else:
             cells[HERE] = "unreadable"
             cells[LIKE] = loop.error
@@ -186,7 +194,13 @@ class NewcomersDialog(QDialog):
                 )
             if column == LIKE and loop.nearest:
                 item.setToolTip(
-                    tip("\n".join(f"{n['distance']:.1f}  {n['path']}" for n in loop.nearest))
+                    tip(
+                        "\n".join(
+                            f"{n['distance']:.1f}  {n['path']}"
+                            + ("  (unusual in your library itself)" if n.get("unusual") else "")
+                            for n in loop.nearest
+                        )
+                    )
                 )
             elif loop.error is not None:
                 item.setForeground(QColor(colour("error")))

@@ -159,6 +159,32 @@ def test_newcomers_are_scored_by_the_latest_run_and_nothing_is_added(drums_libra
     assert verdict.unusual == sum(n.unusual for n in verdict.loops) >= 1
 
 
+def test_a_file_most_like_an_unusual_loop_of_the_library_says_so(tmp_path, capsys):
+    """A pad tried against a library that holds pads among its odd loops "fits" (below the
+    cut: the library has such loops); the loop it is most like is marked unusual itself."""
+    root = tmp_path / "Drums"
+    for i in range(16):
+        audiogen.write(root / f"drum {i:02d}.wav", audiogen.drum_loop(seed=i, bpm=100 + 2 * i))
+    audiogen.write(root / "odd pad.wav", audiogen.tone(523.0, 4.0))
+    outside = tmp_path / "Outside"
+    audiogen.write(outside / "pad.wav", audiogen.tone(528.0, 4.0))
+    audiogen.write(outside / "beat.wav", audiogen.drum_loop(seed=40, bpm=110))
+    path = tmp_path / "lib.sqlite"
+    with Store(path) as store:
+        run_job(scan(store, [str(root)]))
+        run_job(embed(store, "dsp", workers=1))
+        run_job(train(store, ModelSpec("default"), "dsp"))
+        verdict = run_job(judge_newcomers(store, [str(outside)]))
+    by_name = {os.path.basename(loop.path): loop for loop in verdict.loops}
+    pad, beat = by_name["pad.wav"], by_name["beat.wav"]
+    assert os.path.basename(pad.nearest[0]["path"]) == "odd pad.wav"
+    assert pad.nearest[0]["unusual"] is True
+    assert beat.nearest[0]["unusual"] is False
+    assert main(["--library", str(path), "try", str(outside), "-q"]) == 0
+    pad_line = next(line for line in capsys.readouterr().out.splitlines() if "pad.wav" in line)
+    assert "odd pad.wav (" in pad_line and ", itself unusual)" in pad_line
+
+
 def test_without_a_run_or_without_audio_it_says_why(tmp_path, new_pack):
     with Store(tmp_path / "empty.sqlite") as store:
         with pytest.raises(TrainError, match="no trained detector"):

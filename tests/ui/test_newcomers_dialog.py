@@ -165,3 +165,24 @@ def test_a_name_with_a_newline_is_listed_on_one_line(qtbot):
     qtbot.addWidget(dialog)
     assert dialog.table.item(0, NAME).text() == "two\\nlines.wav"
     assert dialog.table.item(0, NAME).data(PATH_ROLE) == loop.path  # kept whole
+
+
+def test_a_loop_most_like_an_unusual_library_loop_is_starred(qtbot):
+    """Pads tried against a library holding organ loops among its odd ones all "fit", at 79-87 %:
+    nothing said the loops they sound like are the library's odd ones."""
+    from anomalizer_desktop.core.analysis.newcomers import Newcomer, Verdict
+    from anomalizer_desktop.ui.newcomers_dialog import LIKE, NewcomersDialog
+
+    def near(path: str, unusual: bool) -> list[dict]:
+        return [{"path": path, "distance": 35.1, "flag": None, "unusual": unusual}]
+
+    pad = Newcomer("/packs/pad.wav", score=0.5, percentile=87.0, nearest=near("/l/organ.wav", True))
+    beat = Newcomer("/packs/beat.wav", score=0.1, percentile=20.0, nearest=near("/l/d.wav", False))
+    dialog = NewcomersDialog(Verdict(run_id=1, embedder="dsp", loops=[pad, beat]))
+    qtbot.addWidget(dialog)
+    assert dialog.table.item(0, LIKE).text() == "\u2605 organ.wav"
+    assert "unusual in your library itself" in dialog.table.item(0, LIKE).toolTip()
+    assert dialog.table.item(1, LIKE).text() == "d.wav"
+    assert "\u2605 1 loop sounds most like a loop that is unusual in your library itself." in (
+        dialog.summary.text()
+    )
