@@ -128,9 +128,10 @@ def cmd_info(args: argparse.Namespace, store: Store) -> int:
             f" ({quantity(copies['loops'], 'loop')}; anomalizer list --copies)"
         )
     same = info["same_audio"]
-    if same["recordings"]:
+    if same["recordings"]:  # copies too, of a recording: under the copies, in their column
+        label = "          " if copies["files"] else "copies    "
         print(
-            f"same audio {quantity(same['recordings'], 'recording')} in files with other bytes"
+            f"{label}{quantity(same['recordings'], 'recording')} in files with other bytes"
             f" ({quantity(same['loops'], 'loop')}; anomalizer same-audio)"
         )
     if scores.run_id is None:
