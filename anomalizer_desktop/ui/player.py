@@ -480,8 +480,8 @@ class AudioPlayer(QObject):
 
     def _resume(self) -> bool:
         """Start the stream again if it was paused while idle (a millisecond or so); a device
-        gone meanwhile is opened again, as when it goes during playback. False when there is
-        no output now."""
+        gone meanwhile is opened again (the chosen one if it is back, else the default) and the
+        loop plays on it. False when there is no output now."""
         if not self._paused:
             return True
         self._paused = False
@@ -490,7 +490,12 @@ class AudioPlayer(QObject):
             self._last_block = time.monotonic()
             return True
         except Exception:
-            self._reopen()
+            self._switch(self._device, fall_back=True, rescan=True)
+            self.message.emit(
+                "The audio output had gone (was it unplugged?) and is open again."
+                if self.available
+                else self.problem
+            )
             return self.available
 
     def stop(self) -> None:

@@ -512,6 +512,61 @@ def test_the_output_pauses_while_idle_and_starts_with_the_next_loop(qtbot, monke
     player.close()
 
 
+def test_an_output_gone_while_paused_is_opened_again_and_the_loop_plays(
+    qtbot, monkeypatch, tmp_path
+):
+    """The stream paused while idle and its device unplugged meanwhile: the next loop opens
+    the output again and plays, and the status bar does not ask for Space as if it had not."""
+    import sys
+    import types
+
+    from anomalizer_desktop.ui.player import AudioPlayer
+
+    streams: list = []
+
+    class Stream:
+        active = True
+
+        def __init__(self, **kwargs):
+            self.callback, self.starts = kwargs["callback"], 0
+            streams.append(self)
+
+        def start(self):
+            self.starts += 1
+            if self.starts == 2 and len(streams) == 1:  # the first stream's device is gone
+                raise RuntimeError("Error starting stream: Device unavailable")
+
+        def abort(self):
+            pass
+
+        def close(self):
+            pass
+
+    def query_devices(device=None, kind=None):
+        return {"name": "Speakers", "default_samplerate": 44_100, "max_output_channels": 2}
+
+    sd = types.SimpleNamespace(
+        query_devices=query_devices,
+        OutputStream=Stream,
+        _terminate=lambda: None,
+        _initialize=lambda: None,
+    )
+    monkeypatch.setitem(sys.modules, "sounddevice", sd)
+    player = AudioPlayer()
+    said: list[str] = []
+    player.message.connect(said.append)
+    player._idle_timer.setInterval(20)
+    player._idle_timer.start()
+    qtbot.waitUntil(lambda: player._paused, timeout=5_000)
+    loop = str(audiogen.write(tmp_path / "beat.wav", audiogen.drum_loop(seed=1, bpm=120)))
+    player.decode(loop)
+    assert player.play(loop) and len(streams) == 2 and player.available
+    qtbot.waitUntil(lambda: player.cached(loop) is not None or player.is_playing(), timeout=5_000)
+    qtbot.waitUntil(player.is_playing, timeout=5_000)
+    assert said == ["The audio output had gone (was it unplugged?) and is open again."]
+    player.close()
+
+
 def test_matched_levels_play_a_quiet_one_shot_and_a_loud_loop_alike(qtbot, window, tmp_path):
     """With Match levels on, each loop's loud part plays at about -20 dBFS RMS, no peak over
     -1 dBFS; off, loops play at their own level. Kept for the next start."""
