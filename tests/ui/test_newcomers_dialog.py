@@ -40,7 +40,10 @@ def test_a_drop_can_only_try_the_loops_and_the_dialog_lists_them(
     verdict = dialog.verdict
     assert rows[0][2] == ("unusual here" if verdict.loops[0].unusual else "fits")
     like = table.item(0, LIKE).text()
-    assert like == os.path.basename(verdict.loops[0].nearest[0]["path"])
+    nearest = verdict.loops[0].nearest[0]  # (starred when that loop is unusual itself)
+    star = "\u2605 " if nearest["unusual"] else ""
+    assert like == star + os.path.basename(nearest["path"])
+    like = like.removeprefix(star)
     assert like in window.model.library.names  # a loop of the library
     assert shown_in_cell(table, 0, NAME, 40) == "pad"  # shortened as in the window's table
     assert not table.wordWrap()  # a line a loop (wrapped, a row's second line was cut)
