@@ -43,6 +43,10 @@ def _keep_text(fitting: int) -> str:
     return "Copy the one that fits…" if fitting == 1 else f"Copy the {fitting} that fit…"
 
 
+#: before a loop most like one that is unusual in the library itself (the Flag column's star)
+ODD_NEIGHBOUR = "\u2605 "
+
+
 def summary(verdict) -> str:
     """One line on the whole set: how many would be unusual here, against the usual 10 %."""
     described, failed = verdict.described, len(verdict.loops) - len(verdict.described)
@@ -55,9 +59,10 @@ def summary(verdict) -> str:
         )
         like_odd = sum(1 for loop in described if loop.nearest and loop.nearest[0].get("unusual"))
         if like_odd:  # they fit because the library holds loops like them among its odd ones
+            sound = "sounds" if like_odd == 1 else "sound"
             text += (
-                f" \u2605 {quantity(like_odd, 'loop')} {'sounds' if like_odd == 1 else 'sound'}"
-                " most like a loop that is unusual in your library itself."
+                f" {ODD_NEIGHBOUR}{quantity(like_odd, 'loop')} {sound} most like a loop that is"
+                " unusual in your library itself."
             )
     if failed:
         text += f" {quantity(failed, 'file')} could not be read."
@@ -165,7 +170,7 @@ class NewcomersDialog(QDialog):
                 cells[HERE] += " (same audio)"
             if loop.nearest:
                 # a star, as the Flag column's: the loop it is most like is unusual itself
-                star = "\u2605 " if loop.nearest[0].get("unusual") else ""
+                star = ODD_NEIGHBOUR if loop.nearest[0].get("unusual") else ""
                 cells[LIKE] = star + os.path.basename(shown_path(loop.nearest[0]["path"]))
         else:
             cells[HERE] = "unreadable"

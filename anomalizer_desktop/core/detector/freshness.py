@@ -145,18 +145,17 @@ def _other_embedder(
         embedded = _embedded(store, info.id, info.version)
     except UnknownEmbedderError:  # none of its vectors in the library
         embedded = 0
+    on_show = f"the scores on show come from {run_embedder} vectors (run {run_id}); "
     if not embedded:
         if embedder not in available_embedders():
             return None
         message = (
-            f"the scores on show come from {run_embedder} vectors (run {run_id}); no loop has"
-            f" {embedder} vectors yet: embed the library with {embedder} and train to score"
-            f" it with {embedder}"
+            f"{on_show}no loop has {embedder} vectors yet: embed the library with {embedder}"
+            f" and train to score it with {embedder}"
         )
         return ScoreStatus(run_id, embedder, 0, 0, DESCRIBE, message, other_embedder=True)
     message = (
-        f"the scores on show come from {run_embedder} vectors (run {run_id}); "
-        f"{quantity_with_verb(embedded, 'loop', 'has', 'have')} {info.id} vectors: "
+        f"{on_show}{quantity_with_verb(embedded, 'loop', 'has', 'have')} {info.id} vectors: "
         f"train to score them with {info.id}"
     )
     return ScoreStatus(run_id, info.id, embedded, 0, TRAIN, message, other_embedder=True)
