@@ -61,6 +61,16 @@ def write(path: Path, y: np.ndarray, sr: int = SR, **kwargs) -> Path:
     return path
 
 
+def write_drum_loops(
+    root: Path, numbers, name: str = "drum {i:02d}.wav", bpm: tuple[float, float] = (100, 2)
+) -> Path:
+    """A drum loop for each of `numbers` in `root`, named `name` (with `i`), seeded by its
+    number and at `bpm[0] + bpm[1] * i` BPM; returns `root`."""
+    for i in numbers:
+        write(root / name.format(i=i), drum_loop(seed=i, bpm=bpm[0] + bpm[1] * i))
+    return root
+
+
 def acid_wav(path: Path, tempo: float, y: np.ndarray | None = None, one_shot: bool = False) -> Path:
     """A WAV with an ACID chunk (a loop tagged for DAWs: flags, root note, beats, metre, tempo)
     before its audio, as ACIDized sample packs ship them."""

@@ -10,6 +10,7 @@ from pathlib import Path
 import audiogen
 import numpy as np
 import pytest
+from made_libraries import embedded_library
 
 from anomalizer_desktop.cli import main
 from anomalizer_desktop.core.analysis.newcomers import (
@@ -17,27 +18,16 @@ from anomalizer_desktop.core.analysis.newcomers import (
     audio_files,
     judge_newcomers,
 )
-from anomalizer_desktop.core.detector.model import ModelSpec
 from anomalizer_desktop.core.detector.run_models import TrainError
-from anomalizer_desktop.core.detector.training import train
-from anomalizer_desktop.core.embedding.job import embed
 from anomalizer_desktop.core.jobs import run_job
-from anomalizer_desktop.core.library.scanner import scan
 from anomalizer_desktop.core.library.store import Store
 
 
 @pytest.fixture
 def drums_library(tmp_path):
     """A trained library of 16 drum loops."""
-    root = tmp_path / "Drums"
-    for i in range(16):
-        audiogen.write(root / f"drum {i:02d}.wav", audiogen.drum_loop(seed=i, bpm=100 + 2 * i))
-    path = tmp_path / "lib.sqlite"
-    with Store(path) as store:
-        run_job(scan(store, [str(root)]))
-        run_job(embed(store, "dsp", workers=1))
-        run_job(train(store, ModelSpec("default"), "dsp"))
-    return path, root.resolve()
+    root = audiogen.write_drum_loops(tmp_path / "Drums", range(16))
+    return embedded_library(tmp_path / "lib.sqlite", root, "default"), root.resolve()
 
 
 @pytest.fixture
@@ -162,18 +152,13 @@ def test_newcomers_are_scored_by_the_latest_run_and_nothing_is_added(drums_libra
 def test_a_file_most_like_an_unusual_loop_of_the_library_says_so(tmp_path, capsys):
     """A pad tried against a library that holds pads among its odd loops "fits" (below the
     cut: the library has such loops); the loop it is most like is marked unusual itself."""
-    root = tmp_path / "Drums"
-    for i in range(16):
-        audiogen.write(root / f"drum {i:02d}.wav", audiogen.drum_loop(seed=i, bpm=100 + 2 * i))
+    root = audiogen.write_drum_loops(tmp_path / "Drums", range(16))
     audiogen.write(root / "odd pad.wav", audiogen.tone(523.0, 4.0))
     outside = tmp_path / "Outside"
     audiogen.write(outside / "pad.wav", audiogen.tone(528.0, 4.0))
     audiogen.write(outside / "beat.wav", audiogen.drum_loop(seed=40, bpm=110))
-    path = tmp_path / "lib.sqlite"
+    path = embedded_library(tmp_path / "lib.sqlite", root, "default")
     with Store(path) as store:
-        run_job(scan(store, [str(root)]))
-        run_job(embed(store, "dsp", workers=1))
-        run_job(train(store, ModelSpec("default"), "dsp"))
         verdict = run_job(judge_newcomers(store, [str(outside)]))
     by_name = {os.path.basename(loop.path): loop for loop in verdict.loops}
     pad, beat = by_name["pad.wav"], by_name["beat.wav"]

@@ -26,10 +26,7 @@ from anomalizer_desktop.core.library.scanner import scan
 
 @pytest.fixture
 def drums(tmp_path) -> Path:
-    root = tmp_path / "drums"
-    for i in range(8):
-        audiogen.write(root / f"beat {i}.wav", audiogen.drum_loop(seed=i, bpm=100 + 4 * i))
-    return root
+    return audiogen.write_drum_loops(tmp_path / "drums", range(8), "beat {i}.wav", (100, 4))
 
 
 def _why(store, path: Path) -> ExplainError:

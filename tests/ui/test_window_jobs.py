@@ -11,6 +11,7 @@ import time
 
 import audiogen
 import numpy as np
+from made_libraries import embedded_library
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 from qt_drops import drop_on
@@ -569,17 +570,10 @@ def test_the_banners_train_describes_the_loops_left_out_first(qtbot, tmp_path, s
     """Six loops embedded and two scanned after them (an embedding cancelled): Why unusual? on
     one of the two said "… is not an embedded loop of this library (dsp)", and the banner's
     Train trained on the six, leaving the two without a score."""
-    from anomalizer_desktop.core.embedding.job import embed
-
-    root = tmp_path / "loops"
-    for i in range(6):
-        audiogen.write(root / f"beat {i}.wav", audiogen.drum_loop(seed=i, bpm=96 + 4 * i))
-    path = tmp_path / "lib.sqlite"
+    root = audiogen.write_drum_loops(tmp_path / "loops", range(6), "beat {i}.wav", (96, 4))
+    path = embedded_library(tmp_path / "lib.sqlite", root)
+    audiogen.write_drum_loops(root, (6, 7), "beat {i}.wav", (96, 4))
     with Store(path) as store:
-        run_job(scan(store, [str(root)]))
-        run_job(embed(store, "dsp", workers=1))
-        for i in (6, 7):
-            audiogen.write(root / f"beat {i}.wav", audiogen.drum_loop(seed=i, bpm=96 + 4 * i))
         run_job(scan(store, [str(root)]))
     window = window_on_store(qtbot, settings, Store(path))
     qtbot.waitUntil(lambda: window.model.rowCount() == 8, timeout=20_000)
@@ -607,9 +601,7 @@ def test_why_unusual_on_a_loop_cut_short_says_it_could_not_be_read(qtbot, tmp_pa
     from anomalizer_desktop.core.detector.training import train
     from anomalizer_desktop.core.embedding.job import embed
 
-    root = tmp_path / "loops"
-    for i in range(7):
-        audiogen.write(root / f"beat {i}.wav", audiogen.drum_loop(seed=i, bpm=96 + 4 * i))
+    root = audiogen.write_drum_loops(tmp_path / "loops", range(7), "beat {i}.wav", (96, 4))
     cut = root / "beat 3.wav"
     path = tmp_path / "lib.sqlite"
     with Store(path) as store:
