@@ -289,7 +289,7 @@ def _place(
     """Each loop's NEAREST library loops, by the L1 distance "Why unusual?" measures, each
     with whether it is above the unusual `cut` itself: a file that "fits" because it sounds
     like the library's own odd loops (pads beside the organ loops a guitar pack holds as its
-    outliers: 79-87 %, below the cut) reads as such."""
+    outliers, below the cut after a retraining with flags) reads as such."""
     space = cached_library_space(store, embedder, generation)
     if not len(space.ids):
         return
