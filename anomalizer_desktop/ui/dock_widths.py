@@ -32,6 +32,8 @@ class DockWidths(QObject):
         self.docks = docks
         #: the width the producer gave each panel (by object name)
         self.wanted: dict[str, int] = {}
+        #: the panels whose edge the producer dragged in this window
+        self.dragged: set[str] = set()
         #: the widths this gave the panels last (their resizes are not the producer's)
         self._given: dict[str, int] = {}
         self._window_width = 0
@@ -72,6 +74,7 @@ class DockWidths(QObject):
                 QTimer.singleShot(0, self._window_resized)
             elif self._dragged(watched):
                 self.wanted[watched.objectName()] = watched.width()
+                self.dragged.add(watched.objectName())
         return False
 
     def _dragged(self, dock: QDockWidget) -> bool:
@@ -124,6 +127,13 @@ class DockWidths(QObject):
         if all(abs(t - d.width()) <= 2 for t, d in zip(targets, shown, strict=True)):
             return
         self._give(shown, targets)
+
+    def widen(self, dock: QDockWidget, width: int) -> None:
+        """Give `dock` this width as the one it is to keep (the window's choice for the
+        producer, say to show its contents in full: a narrowing window squeezes it and a
+        widening one gives it back like a width the producer set)."""
+        self.wanted[dock.objectName()] = width
+        self._give([dock], [width])
 
     def _give(self, shown: list[QDockWidget], targets: list[int]) -> None:
         """Size the panels to `targets`, noting the widths as this one's, not the producer's."""

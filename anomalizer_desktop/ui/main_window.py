@@ -150,6 +150,7 @@ class MainWindow(
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
+        self.fit_folder_names = state is None  # a first start: the panel fits the names
         #: the side panels take back what a narrowing window squeezed from them
         self.dock_widths = DockWidths(self, [self.folders_dock, self.explain_dock])
         self.dock_widths.restore(settings.get("panel_widths"))

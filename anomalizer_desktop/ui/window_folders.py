@@ -24,6 +24,9 @@ from anomalizer_desktop.ui.widgets.pill import CLEAR, Pill
 
 #: the Folders panel's width when it first opens (the table and the map keep the rest)
 PANEL_WIDTH = 240
+#: the widest share of the window the Folders panel takes by itself to show its folders'
+#: names in full (at 1,500 px, 330 px): "guitar_strums" showed as "guit…trums" at 240 px
+FIT_SHARE = 0.22
 #: a first window narrower than this has the Folders panel as a tab behind Why unusual?: on
 #: a laptop's 1,297 px beside the table, the map and that panel it got 124 px, no names
 WIDE_ENOUGH = 1500
@@ -34,6 +37,10 @@ class FolderFilter:
 
     #: the folder whose loops the table shows (None: every folder)
     chosen_folder: str | None = None
+    #: whether the folders shown widen the panel to show their names (for the window's
+    #: life, from a first start or a library's first folders, until the producer drags its
+    #: edge: a folder being added shows first alone, then the folders found in it)
+    fit_folder_names: bool = False
 
     def _build_folder_panel(self) -> None:
         self.folder_panel = FolderPanel()
@@ -155,7 +162,31 @@ class FolderFilter:
             return
         if self.chosen_folder is not None and tree.index_of(self.chosen_folder) < 0:
             self.show_folder(None)
+        shown = self.folder_panel.tree
+        if shown is not None and not len(shown):  # a library's first folders
+            self.fit_folder_names = True
         self.folder_panel.set_tree(tree, len(snapshot.library), self.chosen_folder)
+        if len(tree) and self.fit_folder_names and self.isVisible():
+            self.fit_folder_panel()
+
+    def fit_folder_panel(self) -> None:
+        """Widen the Folders panel to show the names of the folders in view in full, up to
+        FIT_SHARE of the window's width (see `fit_folder_names`). Never narrower, never a
+        panel whose edge the producer dragged, nor one floating or sharing its place as a tab
+        (it would widen the panel in front)."""
+        dock = self.folders_dock
+        if (
+            not dock.isVisible()
+            or dock.isFloating()
+            or self.tabifiedDockWidgets(dock)
+            or dock.objectName() in self.dock_widths.dragged
+        ):
+            return
+        room = self.folder_panel.names_room()
+        most = max(dock.width(), int(self.width() * FIT_SHARE))
+        width = min(dock.width() + room, most)
+        if width > dock.width():
+            self.dock_widths.widen(dock, width)
 
     def _recount_folder_flags(self) -> None:
         """Flags changed: the panel's tooltips say the new counts (counted when one shows)."""

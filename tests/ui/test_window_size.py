@@ -184,6 +184,47 @@ def test_side_panels_take_back_what_a_narrowing_window_squeezed(qtbot, window):
     assert window.table.width() > 300  # (the rest went to the table and the map)
 
 
+def test_the_folders_panel_widens_to_show_the_names_of_a_librarys_first_folders(
+    qtbot, settings, tmp_path
+):
+    """On a first start at 1,500 px the 240 px panel showed "guitar_strums" as "guit…trums"
+    beside 100 px of counts. It now widens to the names (up to FIT_SHARE of the window), as
+    folders come in, until the producer drags its edge."""
+    import audiogen
+
+    from anomalizer_desktop.ui.window_folders import FIT_SHARE, PANEL_WIDTH
+
+    packs, longer = tmp_path / "packs", tmp_path / ("Vengeance Essential House Vol 3 " * 3)
+    for folder in (packs / "guitar_strums", packs / "Deep House Grooves Vol 12", longer):
+        for hz in (220, 330, 440):  # enough loops to train on
+            audiogen.write(folder / f"{hz}.wav", audiogen.tone(hz, 1.0))
+    window = window_on_store(qtbot, settings, Store(tmp_path / "lib.sqlite"))  # no loops
+    folders, _ = _wide_with_panels_at_both_sides(qtbot, window)
+    window.resizeDocks([folders], [PANEL_WIDTH], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: folders.width() == PANEL_WIDTH)
+    panel = window.folder_panel
+    window.add_folders([str(packs)], remember=False)
+    qtbot.waitUntil(lambda: panel.tree is not None and len(panel.tree) == 3, timeout=30_000)
+    qtbot.waitUntil(lambda: panel.names_room() == 0)  # every name in full
+    assert PANEL_WIDTH < folders.width() < window.width() * FIT_SHARE
+    assert window.dock_widths.wanted[folders.objectName()] == folders.width()  # kept
+    # a folder whose name is longer than the panel may grow: up to its share of the window
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=30_000)
+    window.add_folders([str(longer)], remember=False)
+    qtbot.waitUntil(lambda: len(panel.tree) == 4, timeout=30_000)
+    qtbot.waitUntil(lambda: folders.width() == int(window.width() * FIT_SHARE))
+    assert panel.names_room() > 0  # its middle gives way, as before
+    # once the producer has set the panel's width, new folders leave it as it is
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=30_000)
+    window.resizeDocks([folders], [PANEL_WIDTH], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: folders.width() == PANEL_WIDTH)
+    window.dock_widths.dragged.add(folders.objectName())  # (as if dragged so)
+    window.reload()
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=30_000)
+    qtbot.wait(100)
+    assert folders.width() == PANEL_WIDTH
+
+
 def test_the_widths_given_to_the_side_panels_are_kept_for_the_next_window(
     qtbot, window, settings, scored_library
 ):

@@ -293,6 +293,14 @@ class FolderPanel(QWidget):
         header.setSectionHidden(LOOPS, self.width() < LOOPS_SHOWN_FROM)
         header.setSectionHidden(UNUSUAL, self.width() < UNUSUAL_SHOWN_FROM)
 
+    def names_room(self) -> int:
+        """How many pixels more the Folder column needs to show the name of every folder in
+        view in full (0: none is cut), with its indentation and colour swatch."""
+        header = self.view.header()
+        if header.isSectionHidden(FOLDER):
+            return 0
+        return max(0, self.view.sizeHintForColumn(FOLDER) - header.sectionSize(FOLDER))
+
     def restore_sort(self, text: str) -> None:
         """Sort as `sort_changed` said the last time ("column order"); anything else leaves
         the folders in name order."""
