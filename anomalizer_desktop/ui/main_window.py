@@ -540,7 +540,9 @@ class MainWindow(
             key = self.model.declared_key(index.row())
             player = self.player
             plays_at = tempo_sync.describe(tempo, player.project_tempo, key, player.project_key)
-            self.waveform.show_samples(result, player.rate, name, whole, tags, hot, tempo, plays_at)
+            self.waveform.show_samples(
+                result, player.rate, name, whole, tags, hot, tempo, plays_at, path=path
+            )
 
     def focus_filter(self) -> None:
         """Ctrl+F: type to filter; what is already there is selected, so typing replaces it."""

@@ -177,3 +177,66 @@ def test_a_click_of_a_few_samples_is_not_titled_as_lasting_nothing(qtbot):
     from anomalizer_desktop.ui.widgets.waveform import describe_level
 
     assert describe_level(0.5, 30 / 44100).endswith("\u00b7 <0.01 s")
+
+
+def _mouse(view: WaveformView, kind, x: int, buttons) -> None:
+    """A mouse event at x (middle height) on the view's viewport, as a hand makes it."""
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    point = QPointF(x, view.viewport().height() / 2)
+    button = Qt.MouseButton.LeftButton if kind != QEvent.Type.MouseMove else Qt.MouseButton.NoButton
+    event = QMouseEvent(
+        kind, point, view.viewport().mapToGlobal(point), button, buttons,
+        Qt.KeyboardModifier.NoModifier,
+    )  # fmt: skip
+    QApplication.sendEvent(view.viewport(), event)
+
+
+def test_a_drag_from_the_wave_takes_the_loops_file_out_and_a_click_still_plays_from_there(
+    qtbot, view, monkeypatch, tmp_path
+):
+    """Producers drag what they just heard from the player into the DAW; the wave only took
+    clicks (play from here), so the loop had to be found again in the table to drag it."""
+    from PySide6.QtCore import QEvent, Qt
+
+    from anomalizer_desktop.ui.widgets import waveform
+
+    dragged = []
+
+    class Drag:  # QDrag.exec waits for a drop: here it notes what would be dropped
+        def __init__(self, source) -> None:
+            self.mime = None
+
+        def setMimeData(self, mime) -> None:
+            self.mime = mime
+
+        def exec(self, actions):
+            dragged.append([url.toLocalFile() for url in self.mime.urls()])
+            return Qt.DropAction.CopyAction
+
+    monkeypatch.setattr(waveform, "QDrag", Drag)
+    loop = str(tmp_path / "Deep Bass 120.wav")
+    view.resize(600, 110)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_samples(np.full(2000, 0.5, np.float32), 1000, "Deep Bass 120.wav", path=loop)
+    assert "Drag it into your DAW" in view.toolTip()
+    seeks = []
+    view.seek_requested.connect(seeks.append)
+    held, free = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    _mouse(view, QEvent.Type.MouseButtonPress, 300, held)
+    _mouse(view, QEvent.Type.MouseMove, 340, held)  # past the drag distance
+    assert dragged == [[loop]] and seeks == []
+    # the next click plays from where it clicked, not from where the drag began
+    _mouse(view, QEvent.Type.MouseButtonPress, 150, held)
+    _mouse(view, QEvent.Type.MouseButtonRelease, 150, free)
+    assert len(seeks) == 1 and seeks[0] < 1.0  # (300 px was the middle of the 2 s loop)
+    assert len(dragged) == 1
+    # a wave with no loop (decoding, a file gone) has nothing to drag
+    view.clear_wave("gone.wav: the file is missing")
+    _mouse(view, QEvent.Type.MouseButtonPress, 300, held)
+    _mouse(view, QEvent.Type.MouseMove, 340, held)
+    _mouse(view, QEvent.Type.MouseButtonRelease, 340, free)
+    assert len(dragged) == 1

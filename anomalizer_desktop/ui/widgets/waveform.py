@@ -1,5 +1,6 @@
 """The selected loop's waveform (min/max envelope) with a playhead that follows playback; a
-click on the wave asks to play from that point.
+click on the wave asks to play from that point, and a drag takes the loop's file out (into a
+DAW's arrangement or a file manager), as sample browsers let you drag what you just heard.
 
 The wave is drawn scaled to its own peak, as sample browsers do, so that a quiet hi-hat shows
 its shape rather than a flat line; the title says how loud the peak really is."""
@@ -10,9 +11,9 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QSizePolicy
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl, Signal
+from PySide6.QtGui import QDrag, QFontMetrics
+from PySide6.QtWidgets import QApplication, QSizePolicy
 
 from anomalizer_desktop.core.loop_names import BEATS_PER_BAR, whole_beats
 from anomalizer_desktop.core.text import length_text, one_line
@@ -103,6 +104,10 @@ class WaveformView(pg.PlotWidget):
     menu_requested = Signal(QPoint)
     #: (loop name, level) of the title line: the name gives way when both are too long
     _title_parts: tuple[str, str] = ("", "")
+    #: the shown loop's file, which a drag from the wave takes out (None: nothing to drag)
+    path: str | None = None
+    #: where the left button went down on the view, while it may still become a drag
+    _pressed_at: QPoint | None = None
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent, background="#1e1f22")
@@ -144,6 +149,7 @@ class WaveformView(pg.PlotWidget):
         file_peak: float | None = None,
         tempo: float | None = None,
         plays_at: str = "",
+        path: str | None = None,
     ) -> None:
         """Draw `samples` scaled to their peak; the title gets the real peak level and length
         (`whole`: the file's length, when `samples` are only its start), then `tags` (the
@@ -151,7 +157,8 @@ class WaveformView(pg.PlotWidget):
         where `samples` were scaled (a float file over full scale, turned down to play).
         `tempo`: the BPM the loop declares; its beats and bars are drawn behind the wave.
         `plays_at`: how it plays at the project's tempo and key, last ("plays at 120 BPM, 2
-        semitones up"; the transport row's Sync)."""
+        semitones up"; the transport row's Sync). `path`: the loop's file, for a drag out."""
+        self.path = path
         times, lows, highs = envelope(samples, rate)
         peak = max(float(np.abs(lows).max(initial=0.0)), float(np.abs(highs).max(initial=0.0)))
         gain = 1.0 / peak if peak > SILENT_PEAK else 1.0
@@ -172,6 +179,8 @@ class WaveformView(pg.PlotWidget):
         hand, arrow = Qt.CursorShape.PointingHandCursor, Qt.CursorShape.ArrowCursor
         self.setCursor(hand if duration else arrow)
         tip = "Click the wave to play from that point." if duration else ""
+        if duration and path:
+            tip += " Drag it into your DAW (or a folder) to use the loop."
         if gridded:
             tip += f"\nThe lines: the beats and bars of its declared {tempo:g} BPM."
         self.setToolTip(tip)
@@ -181,6 +190,7 @@ class WaveformView(pg.PlotWidget):
         the library knows) the time axis already spans that loop, not the previous one; without
         (no loop shown, a file of unknown length) there is no time axis: the previous loop's
         seconds under an empty wave read as this one's."""
+        self.path = None
         self._set_time_axis(seconds or None)
         self._low.setData([], [])
         self._high.setData([], [])
@@ -260,6 +270,42 @@ class WaveformView(pg.PlotWidget):
         seconds = self.seconds_at(event.scenePos())
         if seconds is not None:
             self.seek_requested.emit(seconds)
+
+    def mousePressEvent(self, event) -> None:
+        left = event.button() == Qt.MouseButton.LeftButton
+        self._pressed_at = event.position().toPoint() if left else None
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        start = self._pressed_at
+        if (
+            start is not None
+            and self.path
+            and event.buttons() & Qt.MouseButton.LeftButton
+            and (event.position().toPoint() - start).manhattanLength()
+            >= QApplication.startDragDistance()
+        ):
+            self._drag_out()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        self._pressed_at = None
+        super().mouseReleaseEvent(event)
+
+    def _drag_out(self) -> None:
+        """Take the shown loop's file out as a file URL (what the table's rows give), then
+        let pyqtgraph's scene forget the press: the drag took its release, and the press it
+        kept would have played from where the drag began at the next click."""
+        self._pressed_at = None
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(self.path)])
+        drag = QDrag(self)
+        drag.setMimeData(mime)
+        drag.exec(Qt.DropAction.CopyAction)
+        scene = self.scene()
+        scene.clickEvents, scene.dragButtons = [], []
+        scene.dragItem = scene.lastDrag = None
 
     def set_position(self, seconds: float) -> None:
         self.playhead.setPos(seconds)
