@@ -10,7 +10,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from anomalizer_desktop.core.detector.freshness import SCORE, TRAIN, ScoreStatus, score_status
+from anomalizer_desktop.core.detector.freshness import (
+    SCORE,
+    TRAIN,
+    ScoreStatus,
+    score_status,
+    scoring_keeps_current,
+)
 from anomalizer_desktop.core.detector.run_models import detector_before, latest_run_text
 from anomalizer_desktop.core.detector.spec import ModelSpec
 from anomalizer_desktop.core.errors import AnomalizerError
@@ -85,23 +91,27 @@ def score_status_job(embedder: str):
     return factory
 
 
-#: what `score_new_loops_job` returns for a library never trained that has enough loops now
-#: (its first folder held none, and loops came in since): the window trains it, as it trains
-#: a library whose first folder held loops
-FIRST_TRAINING_DUE = "first training due"
+#: what `score_new_loops_job` returns when the library is to be trained instead: never trained
+#: and with enough loops now (its first folder held none, and loops came in since), or, with
+#: `unless_news`, loops that the latest run's scores would not be current beside
+TRAINING_DUE = "training due"
 
 
-def score_new_loops_job(embedder: str):
+def score_new_loops_job(embedder: str, unless_news: bool = False):
     """Score loops added or changed since the latest run with its model, when it can score them
     (same embedder version); returns None when there is nothing to do that way, and
-    FIRST_TRAINING_DUE when no run scored the library yet and it has enough loops to train."""
+    TRAINING_DUE when no run scored the library yet and it has enough loops to train.
+    `unless_news` (a folder added): TRAINING_DUE too unless scoring them keeps the scores
+    current (`freshness.scoring_keeps_current`: a few loops for the library's size)."""
 
     def factory(store, cancel):
         from anomalizer_desktop.core.detector.training import score
 
         status = score_status(store, embedder)
         if status.run_id is None and status.action == TRAIN:
-            return FIRST_TRAINING_DUE
+            return TRAINING_DUE
+        if unless_news and not scoring_keeps_current(store, embedder, status):
+            return TRAINING_DUE
         if status.action != SCORE:
             return None
         return (yield from score(store, status.run_id, cancel=cancel, only_new=True))

@@ -690,6 +690,13 @@ def test_score_status_names_what_went_stale_and_the_fix(embedded, drums_with_odd
     # a run trained without flags asks for them once there are some
     run_job(train(embedded, ModelSpec("knn"), "dsp", use_flags=False))
     assert _status(embedded).action == RETRAIN_WITH_FLAGS
+    # a loop added beside flags the run did not use: scoring it leaves them unused
+    from anomalizer_desktop.core.detector.freshness import scoring_keeps_current
+
+    audiogen.write(drums_with_odd_ones / "one_more.wav", audiogen.drum_loop(seed=97, bpm=100))
+    run_job(scan(embedded, [str(drums_with_odd_ones)]))
+    run_job(embed(embedded, "dsp", workers=1))
+    assert _status(embedded).action == SCORE and not scoring_keeps_current(embedded, "dsp")
 
 
 def test_a_library_that_grew_or_shrank_since_the_run_asks_for_training(
@@ -698,7 +705,7 @@ def test_a_library_that_grew_or_shrank_since_the_run_asks_for_training(
     """A new pack scored with the old run says how it fits the library as it was; once it is
     10 loops or more (and 2 % of the library) the scores ask for a training, as they do when
     10 loops have left. Loops whose files are only missing (until `forget`) do not count."""
-    from anomalizer_desktop.core.detector.freshness import SCORE, TRAIN
+    from anomalizer_desktop.core.detector.freshness import SCORE, TRAIN, scoring_keeps_current
     from anomalizer_desktop.core.detector.training import refresh_scores
 
     folders = [str(drums_with_odd_ones), str(tmp_path / "new pack")]
@@ -712,9 +719,12 @@ def test_a_library_that_grew_or_shrank_since_the_run_asks_for_training(
     run_job(train(embedded, ModelSpec("knn"), "dsp"))
     add_loops(range(9))
     assert _status(embedded).action == SCORE
+    assert scoring_keeps_current(embedded, "dsp")  # (what a folder added in the window does)
     assert run_job(refresh_scores(embedded, "dsp")).startswith("run 1: scored 9 new loops")
     assert _status(embedded).current  # 9 new loops: scored, no more
+    assert not scoring_keeps_current(embedded, "dsp")  # nothing to score
     add_loops([9])
+    assert not scoring_keeps_current(embedded, "dsp")  # the tenth: news
     run_job(score(embedded, only_new=True))  # as Rescan does
     grown = _status(embedded)
     assert (grown.action, grown.message) == (

@@ -860,7 +860,8 @@ def test_adding_a_folder_the_library_holds_keeps_the_scores_instead_of_training(
 ):
     """Add folder on a folder already in the library brought nothing new, yet trained again
     (a new run of the same model, 12 s or more in a big library). Now the scores stand and
-    the status bar says why; a folder with new loops is still trained on."""
+    the status bar says why; a folder with a few new loops for the library's size is scored
+    by the last training, and one with more is trained on."""
     _, root = scored_library
     store = window.store
     run = store.latest_run_id()
@@ -875,6 +876,25 @@ def test_adding_a_folder_the_library_holds_keeps_the_scores_instead_of_training(
     for i in range(3):
         audiogen.write(more / f"bass_{i}.wav", audiogen.tone(55 * (i + 1), 2.0))
     window.add_folders([str(more)], remember=False)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 20, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    assert store.latest_run_id() == run  # 3 loops beside 16: scored as the library was
+    assert (
+        window.statusBar()
+        .currentMessage()
+        .startswith(f"Scored 3 new loops against your library as run {run} learnt it:")
+    )
+    assert _scores_of_run(store, run) == 19  # (broken.wav stays, missing, with its flags)
+    assert window.stale_banner.isHidden()  # the scores are current
+    many = tmp_path / "many"
+    for i in range(10):  # as many as the default detector's neighbours: news
+        audiogen.write(many / f"pad_{i}.wav", audiogen.tone(110 + 20 * i, 2.0))
+    window.add_folders([str(many)], remember=False)
     qtbot.waitUntil(lambda: store.latest_run_id() != run, timeout=30_000)
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
-    assert window.model.rowCount() == 20  # (broken.wav stays, missing, with its flags)
+    assert window.model.rowCount() == 30
+    assert _scores_of_run(store, store.latest_run_id()) == 29
+
+
+def _scores_of_run(store, run_id: int) -> int:
+    return store.execute("SELECT COUNT(*) FROM scores WHERE run_id = ?", (run_id,)).fetchone()[0]
