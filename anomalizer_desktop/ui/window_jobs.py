@@ -164,10 +164,11 @@ class LibraryJobs:
         plain_text.warn(self, title or "anomalizer", line[:400])
 
     def add_folders(self, paths: list[str], remember: bool = True) -> None:
-        """Scan these folders, then embed and train (the producer's one-step path)."""
+        """Scan these folders, then embed, and score or train (the producer's one-step path:
+        `score_new_loops` with `added`)."""
         if paths and remember:  # dialog or drop: the next dialog opens beside them
             self.settings.set("last_folder", paths[-1])
-        self._chain = [self.start_embed, self._score_or_learn_added]
+        self._chain = [self.start_embed, lambda: self.score_new_loops(added=True)]
         self.watch_folders()  # (the scan's summary tells it the new folders)
         self._run("scan", "Scanning", jobs.scan_job(paths), on_done=self._folders_added)
 
@@ -406,39 +407,26 @@ class LibraryJobs:
         self.reload()
         return removed
 
-    def score_new_loops(self) -> None:
+    def score_new_loops(self, *, added: bool = False) -> None:
         """Score new loops with the latest run; train instead when the library has never been
-        trained and has loops enough now (a first folder with none, filled since)."""
+        trained and has loops enough now (a first folder with none, filled since). `added`
+        (a folder added, embedded): train too unless the new loops are few for the library's
+        size (the bar's rule, `scoring_keeps_current`), and say what the scoring found. A
+        pack of 40 added to 5,000 loops is then judged against the library as it was, in
+        seconds, where each one was a training (4.5 minutes at 100,000 loops on 2 cores)
+        that learnt the pack as normal."""
 
         def train_when_due(result) -> None:
             if result == jobs.TRAINING_DUE:
                 self._train_with_any_flags()
-
-        self._run(
-            "score",
-            "Scoring new loops",
-            jobs.score_new_loops_job(self.embedder_name()),
-            on_done=train_when_due,
-        )
-
-    def _score_or_learn_added(self) -> None:
-        """After a folder with new loops is added and embedded: the latest run scores them
-        when they are few for the library's size (the bar's rule: its scores are then
-        current), else the library is trained, with any flags. A pack of 40 added to 5,000
-        loops is judged against the library as it was, in seconds, where each one was a
-        training (4.5 minutes at 100,000 loops on 2 cores) that learnt the pack as normal."""
-
-        def done(result) -> None:
-            if result == jobs.TRAINING_DUE:
-                self._train_with_any_flags()
-            elif isinstance(result, dict) and result["scored"]:
+            elif added and isinstance(result, dict) and result["scored"]:
                 self.statusBar().showMessage(added_scored_text(result), 15_000)
 
         self._run(
             "score",
             "Scoring new loops",
-            jobs.score_new_loops_job(self.embedder_name(), unless_news=True),
-            on_done=done,
+            jobs.score_new_loops_job(self.embedder_name(), unless_news=added),
+            on_done=train_when_due,
         )
 
     def _bring_scores_up_to_date(self, action: str) -> None:
