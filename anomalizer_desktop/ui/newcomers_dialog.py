@@ -2,7 +2,8 @@
 
 It shows `core.analysis.newcomers.Verdict`: each file's Unusual % in the library, whether it is
 above the unusual cut, and the library loop it sounds most like. Space or a double-click plays
-a file; **Add their folders** adds the folders they are in, as a drop's question does.
+a file, a drag takes it out (into a DAW or a file manager, as from the window's table); **Add
+their folders** adds the folders they are in, as a drop's question does.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QMimeData, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -69,6 +70,21 @@ def summary(verdict) -> str:
     return text.strip() + " Nothing was added."
 
 
+class FileRows(QTableWidget):
+    """The dialog's list, whose rows dragged out give their files' URLs, as the window's table
+    does: a loop that fits goes straight into the DAW's arrangement from the list it was
+    auditioned in."""
+
+    def mimeTypes(self) -> list[str]:
+        return ["text/uri-list"]
+
+    def mimeData(self, items) -> QMimeData:
+        paths = dict.fromkeys(item.data(PATH_ROLE) for item in items)  # a row's cells: once
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(path) for path in paths if path])
+        return mime
+
+
 class NewcomersDialog(QDialog):
     """The verdict on files from outside; `play_requested(path)` to audition one and
     `add_requested(folders)` when the user asks to add their folders."""
@@ -89,7 +105,9 @@ class NewcomersDialog(QDialog):
         self.played = False  # nothing played yet: moving does not start the sound
         self.summary = QLabel(summary(verdict))
         self.summary.setWordWrap(True)
-        self.table = QTableWidget(len(verdict.loops), len(COLUMNS))
+        self.table = FileRows(len(verdict.loops), len(COLUMNS))
+        self.table.setDragEnabled(True)
+        self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.verticalHeader().hide()
         # a line a loop, names and paths shortened in the middle as in the window's table (a
@@ -145,7 +163,9 @@ class NewcomersDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
-        hint = QLabel("Space or a double-click plays the selected loop.")
+        hint = QLabel(
+            "Space or a double-click plays the selected loop; drag it into your DAW to use it."
+        )
         hint.setStyleSheet("color: #9aa0a6")
         layout.addWidget(hint)
         layout.addWidget(buttons)

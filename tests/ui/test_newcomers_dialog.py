@@ -190,3 +190,26 @@ def test_a_loop_most_like_an_unusual_library_loop_is_starred(qtbot):
     assert "\u2605 1 loop sounds most like a loop that is unusual in your library itself." in (
         dialog.summary.text()
     )
+
+
+def test_a_loop_in_the_list_is_dragged_out_as_its_file(qtbot):
+    """A loop auditioned in the list, that fits, had to be found in the file manager to go
+    into the DAW: the list's rows did not drag."""
+    from PySide6.QtWidgets import QAbstractItemView
+
+    from anomalizer_desktop.core.analysis.newcomers import Newcomer, Verdict
+    from anomalizer_desktop.ui.newcomers_dialog import NewcomersDialog
+
+    loops = [
+        Newcomer("/packs/Deep House/groove 01.wav", score=0.1, percentile=20.0),
+        Newcomer("/packs/Deep House/broken.wav", error="cannot decode"),
+    ]
+    dialog = NewcomersDialog(Verdict(run_id=1, embedder="dsp", loops=loops))
+    qtbot.addWidget(dialog)
+    table = dialog.table
+    assert table.dragEnabled()
+    assert table.dragDropMode() == QAbstractItemView.DragDropMode.DragOnly
+    row = [table.item(0, column) for column in range(table.columnCount())]
+    mime = table.mimeData(row)  # what a drag of the selected row carries
+    assert [url.toLocalFile() for url in mime.urls()] == ["/packs/Deep House/groove 01.wav"]
+    assert "text/uri-list" in table.mimeTypes()
