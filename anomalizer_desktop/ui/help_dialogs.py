@@ -62,6 +62,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
         " a time",
     ),
     ("Ctrl+F or /", "find: type to filter; Return goes to the first row, Escape clears"),
+    ("Ctrl+C", "copy the selected loops: paste the files into a folder, their paths into text"),
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo flags, notes and tags"),
     (
         "Delete / Ctrl+Backspace",
@@ -87,7 +88,7 @@ def shortcuts_html() -> str:
         f"<table>{rows}</table><p>The keys from Space to S work in the table, on the map, "
         "the waveform and the Why unusual? panel; the Loop menu has them too. Right-click the "
         "table's header to hide or show columns; drag a header to move one. Drag rows out of "
-        "the table into your DAW. In the Folders panel a click on a "
+        "the table (or the waveform) into your DAW. In the Folders panel a click on a "
         "folder shows its loops, "
         "Return there goes to its first loop, and Unusual sorts the folders by their share "
         "of unusual loops. On the map, Shift-drag selects loops, a double-click plays one, "

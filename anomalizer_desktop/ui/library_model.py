@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterable, Mapping
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, Qt, QUrl
+from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from anomalizer_desktop.core.audio.formats import is_lossless_path
@@ -27,6 +27,7 @@ from anomalizer_desktop.core.text import (
     unusual_percent,
     when_added,
 )
+from anomalizer_desktop.ui.file_mime import files_mime
 from anomalizer_desktop.ui.library_data import LibraryData
 from anomalizer_desktop.ui.plain_text import tip
 from anomalizer_desktop.ui.theme import colour
@@ -249,11 +250,9 @@ class LibraryTableModel(QAbstractTableModel):
         return ["text/uri-list"]
 
     def mimeData(self, indexes) -> QMimeData:
-        """Dragging rows out gives file URLs (drop them into a DAW or a file manager)."""
+        """Dragging rows out gives the files (drop them into a DAW or a file manager)."""
         rows = sorted({i.row() for i in indexes})
-        mime = QMimeData()
-        mime.setUrls([QUrl.fromLocalFile(self.library.paths[int(self._view[r])]) for r in rows])
-        return mime
+        return files_mime([self.library.paths[int(self._view[r])] for r in rows])
 
     # ------------------------------------------------------------------ sort & filter
     def _sorted_order(self, column: str, order: Qt.SortOrder) -> np.ndarray:

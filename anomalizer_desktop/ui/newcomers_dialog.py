@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 
-from PySide6.QtCore import QMimeData, Qt, QUrl, Signal
+from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from anomalizer_desktop.core.library.same_audio import level_phrase
 from anomalizer_desktop.core.library.walk import shown_path
 from anomalizer_desktop.core.text import one_line, quantity, unusual_percent
+from anomalizer_desktop.ui.file_mime import files_mime
 from anomalizer_desktop.ui.plain_text import tip
 from anomalizer_desktop.ui.theme import colour
 from anomalizer_desktop.ui.widgets.map_style import colour_bin, colour_bins
@@ -79,10 +80,7 @@ class FileRows(QTableWidget):
         return ["text/uri-list"]
 
     def mimeData(self, items) -> QMimeData:
-        paths = dict.fromkeys(item.data(PATH_ROLE) for item in items)  # a row's cells: once
-        mime = QMimeData()
-        mime.setUrls([QUrl.fromLocalFile(path) for path in paths if path])
-        return mime
+        return files_mime([item.data(PATH_ROLE) for item in items])  # (a row's cells: once)
 
 
 class NewcomersDialog(QDialog):

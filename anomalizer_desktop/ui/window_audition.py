@@ -11,7 +11,7 @@ import os
 import sys
 
 from PySide6.QtCore import QEvent, Qt, QUrl
-from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMenu
 
 from anomalizer_desktop.core.analysis.loop_space import new_generation
@@ -20,6 +20,7 @@ from anomalizer_desktop.core.loop_names import MIXES, mixing_keys, parse_query, 
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import plain_text, trash
 from anomalizer_desktop.ui.actions import make_action
+from anomalizer_desktop.ui.file_mime import files_mime
 from anomalizer_desktop.ui.reveal import reveal
 from anomalizer_desktop.ui.undo import UserDataChange, describe_flag_change, describe_note_change
 
@@ -73,6 +74,9 @@ class AuditionAndFlags:
         key = event.key()
         if is_trash_key(event):
             self.trash_selection()
+            return True
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copy_paths()
             return True
         if event.modifiers() & (
             Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
@@ -128,6 +132,8 @@ class AuditionAndFlags:
 
     def eventFilter(self, watched, event) -> bool:
         if event.type() == QEvent.Type.KeyPress and watched in getattr(self, "_keys_from", ()):
+            if event.matches(QKeySequence.StandardKey.Copy) and _selects_text(watched):
+                return False  # words selected in Why unusual?: Ctrl+C copies them
             if self.handle_key(event):
                 return True
             no_modifier = not event.modifiers() & (
@@ -391,7 +397,13 @@ class AuditionAndFlags:
             "The loop that was current before this one; B again returns (A/B)",
         )
         self.act_show_folder = action("Show in folder", self.show_in_folder)
-        self.act_copy_paths = action("Copy path", self.copy_paths)
+        self.act_copy_paths = action(
+            "Copy",
+            self.copy_paths,
+            "Ctrl+C",
+            "The selected loops' files: paste them into a folder of your file manager, or their"
+            " paths into a text",
+        )
         self.act_export_selection = action("Export selection…", self.open_export)
         self.loop_menu_actions = [
             self.act_play,
@@ -517,11 +529,23 @@ class AuditionAndFlags:
             self.statusBar().showMessage(f"No file manager opened {folder}", 8000)
 
     def copy_paths(self) -> None:
-        """Put the selected loops' paths on the clipboard, one per line."""
+        """Ctrl+C: the selected loops' files on the clipboard (`files_mime`): pasted into a
+        file manager's folder they are copied there, into a text their paths come, a line
+        each. (Ctrl+C copied the current cell's text, Copy path the paths as text alone.)"""
         rows = self.selected_rows()
         if rows:
-            QApplication.clipboard().setText("\n".join(self.model.path(r) for r in rows))
-            self.statusBar().showMessage(f"Copied {quantity(len(rows), 'path')}.", 5000)
+            QApplication.clipboard().setMimeData(files_mime([self.model.path(r) for r in rows]))
+            self.statusBar().showMessage(
+                f"Copied {quantity(len(rows), 'loop')}: paste into a folder for the files, or"
+                " into a text for their paths.",
+                5000,
+            )
+
+
+def _selects_text(widget) -> bool:
+    """Whether `widget` is a text view with words selected in it."""
+    cursor = getattr(widget, "textCursor", None)
+    return cursor is not None and cursor().hasSelection()
 
 
 def _fill(menu: QMenu, actions: list[QAction | None]) -> None:

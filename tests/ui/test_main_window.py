@@ -9,7 +9,7 @@ from pathlib import Path
 
 import audiogen
 import numpy as np
-from PySide6.QtCore import QPoint, QRectF, Qt
+from PySide6.QtCore import QPoint, QRectF, Qt, QUrl
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 from qt_drops import drop_on
@@ -837,10 +837,26 @@ def test_show_in_folder_and_copy_path(qtbot, window, monkeypatch):
     window.show_in_folder()
     assert launched == [["open", "-R", loop], ["explorer", f"/select,{os.path.normpath(loop)}"]]
     monkeypatch.setattr(sys, "platform", "linux")
-    window.copy_paths()
-    copied = QApplication.clipboard().text().split("\n")
-    assert copied == [window.model.path(0), window.model.path(1)]
-    assert window.statusBar().currentMessage() == "Copied 2 paths."
+    # Ctrl+C in the table: the files, for a file manager to paste (it copied the cell's text)
+    QApplication.clipboard().clear()
+    qtbot.keyClick(window.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    paths = [window.model.path(0), window.model.path(1)]
+    clipboard = QApplication.clipboard().mimeData()
+    assert clipboard.text().split("\n") == paths  # pasted into a text: the paths
+    assert [url.toLocalFile() for url in clipboard.urls()] == paths
+    gnome = bytes(clipboard.data("x-special/gnome-copied-files")).decode().split("\n")
+    assert gnome[0] == "copy" and [QUrl(url).toLocalFile() for url in gnome[1:]] == paths
+    assert window.statusBar().currentMessage().startswith("Copied 2 loops: paste into a folder")
+    assert window.act_copy_paths.shortcut().toString() == "Ctrl+C"
+    # words selected in Why unusual? are what Ctrl+C copies there (the panel takes the keys)
+    panel = window.explain_panel
+    panel.setPlainText("Its length stands out")
+    panel.selectAll()
+    qtbot.keyClick(panel, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.clipboard().text() == "Its length stands out"
+    panel.moveCursor(panel.textCursor().MoveOperation.End)  # none selected: the loops
+    qtbot.keyClick(panel, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.clipboard().text().split("\n") == paths
 
 
 def _reopened(qtbot, window, settings, scored_library):

@@ -11,12 +11,13 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QDrag, QFontMetrics
 from PySide6.QtWidgets import QApplication, QSizePolicy
 
 from anomalizer_desktop.core.loop_names import BEATS_PER_BAR, whole_beats
 from anomalizer_desktop.core.text import length_text, one_line
+from anomalizer_desktop.ui.file_mime import files_mime
 from anomalizer_desktop.ui.widgets.fitted_parts import SEPARATOR, parts_that_fit
 
 ENVELOPE_POINTS = 1200
@@ -298,10 +299,8 @@ class WaveformView(pg.PlotWidget):
         let pyqtgraph's scene forget the press: the drag took its release, and the press it
         kept would have played from where the drag began at the next click."""
         self._pressed_at = None
-        mime = QMimeData()
-        mime.setUrls([QUrl.fromLocalFile(self.path)])
         drag = QDrag(self)
-        drag.setMimeData(mime)
+        drag.setMimeData(files_mime([self.path]))
         drag.exec(Qt.DropAction.CopyAction)
         scene = self.scene()
         scene.clickEvents, scene.dragButtons = [], []
