@@ -15,6 +15,7 @@ from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
@@ -81,6 +82,16 @@ class FileRows(QTableWidget):
 
     def mimeData(self, items) -> QMimeData:
         return files_mime([item.data(PATH_ROLE) for item in items])  # (a row's cells: once)
+
+    def keyPressEvent(self, event) -> None:
+        """Ctrl+C: the selected files on the clipboard, as the window's Ctrl+C copies loops
+        (pasted into a folder they are copied there; it copied the current cell's text)."""
+        if event.matches(QKeySequence.StandardKey.Copy):
+            if items := self.selectedItems():
+                QApplication.clipboard().setMimeData(self.mimeData(items))
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
 
 class NewcomersDialog(QDialog):
@@ -162,7 +173,8 @@ class NewcomersDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         hint = QLabel(
-            "Space or a double-click plays the selected loop; drag it into your DAW to use it."
+            "Space or a double-click plays the selected loop; drag it into your DAW (or Ctrl+C,"
+            " then paste it into a folder) to use it."
         )
         hint.setStyleSheet("color: #9aa0a6")
         layout.addWidget(hint)

@@ -213,3 +213,14 @@ def test_a_loop_in_the_list_is_dragged_out_as_its_file(qtbot):
     mime = table.mimeData(row)  # what a drag of the selected row carries
     assert [url.toLocalFile() for url in mime.urls()] == ["/packs/Deep House/groove 01.wav"]
     assert "text/uri-list" in table.mimeTypes()
+    # Ctrl+C copies it the same way (as the window's Ctrl+C copies loops)
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    table.setFocus()
+    table.selectRow(0)
+    qtbot.keyClick(table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    copied = QApplication.clipboard().mimeData()
+    assert [url.toLocalFile() for url in copied.urls()] == ["/packs/Deep House/groove 01.wav"]
