@@ -203,7 +203,7 @@ def test_a_drag_from_the_wave_takes_the_loops_file_out_and_a_click_still_plays_f
 
     from anomalizer_desktop.ui.widgets import waveform
 
-    dragged = []
+    dragged, pictures = [], []
 
     class Drag:  # QDrag.exec waits for a drop: here it notes what would be dropped
         def __init__(self, source) -> None:
@@ -211,6 +211,12 @@ def test_a_drag_from_the_wave_takes_the_loops_file_out_and_a_click_still_plays_f
 
         def setMimeData(self, mime) -> None:
             self.mime = mime
+
+        def setPixmap(self, picture) -> None:  # the wave, small, follows the pointer
+            pictures.append((picture.width(), picture.height()))
+
+        def setHotSpot(self, point) -> None:
+            pass
 
         def exec(self, actions):
             dragged.append([url.toLocalFile() for url in self.mime.urls()])
@@ -229,6 +235,7 @@ def test_a_drag_from_the_wave_takes_the_loops_file_out_and_a_click_still_plays_f
     _mouse(view, QEvent.Type.MouseButtonPress, 300, held)
     _mouse(view, QEvent.Type.MouseMove, 340, held)  # past the drag distance
     assert dragged == [[loop]] and seeks == []
+    assert pictures == [waveform.DRAG_PICTURE_SIZE]
     # the next click plays from where it clicked, not from where the drag began
     _mouse(view, QEvent.Type.MouseButtonPress, 150, held)
     _mouse(view, QEvent.Type.MouseButtonRelease, 150, free)

@@ -24,6 +24,8 @@ ENVELOPE_POINTS = 1200
 TITLE_ROOM = 0.45  # headroom above the wave's +1 for the title line
 #: the share of the wave's width the loop's name keeps before the level's parts give way
 NAME_SHARE = 0.45
+#: the size of the picture of the wave that follows a drag out, in pixels
+DRAG_PICTURE_SIZE = (240, 60)
 SILENT_PEAK = 1e-6  # below this, nothing to scale: the (flat) wave is drawn as it is
 
 
@@ -301,6 +303,14 @@ class WaveformView(pg.PlotWidget):
         self._pressed_at = None
         drag = QDrag(self)
         drag.setMimeData(files_mime([self.path]))
+        # the wave itself, small, under the pointer: what is being dragged, as a DAW shows it
+        picture = self.grab().scaled(
+            *DRAG_PICTURE_SIZE,
+            Qt.AspectRatioMode.IgnoreAspectRatio,  # (at the wave's 10:1, a strip 24 px high)
+            Qt.TransformationMode.SmoothTransformation,
+        )
+        drag.setPixmap(picture)
+        drag.setHotSpot(QPoint(picture.width() // 2, picture.height() // 2))
         drag.exec(Qt.DropAction.CopyAction)
         scene = self.scene()
         scene.clickEvents, scene.dragButtons = [], []
