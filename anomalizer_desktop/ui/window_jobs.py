@@ -411,10 +411,9 @@ class LibraryJobs:
         """Score new loops with the latest run; train instead when the library has never been
         trained and has loops enough now (a first folder with none, filled since). `added`
         (a folder added, embedded): train too unless the new loops are few for the library's
-        size (the bar's rule, `scoring_keeps_current`), and say what the scoring found. A
-        pack of 40 added to 5,000 loops is then judged against the library as it was, in
-        seconds, where each one was a training (4.5 minutes at 100,000 loops on 2 cores)
-        that learnt the pack as normal."""
+        size (the bar's rule, `scoring_keeps_current`: in seconds, against the library as
+        it was, where each folder was a training that learnt a small pack as normal), and
+        say what the scoring found."""
 
         def train_when_due(result) -> None:
             if result == jobs.TRAINING_DUE:

@@ -199,9 +199,10 @@ def scoring_keeps_current(
     """Whether scoring the loops the latest run has no score for yet, with that run, leaves
     its scores current: nothing else is out of date, and the new loops are too few for the
     library's size to be news (`_library_change`). A folder added to a library is then scored
-    in seconds, where learning the library again took 4.5 minutes at 100,000 loops on 2
-    cores, and it is judged against the library as it was, as Try loops from outside judges
-    it (learnt with the library, a pack of a few look-alikes is normal to itself).
+    in seconds (50 loops beside 100,000: 2.4 s, where learning the library again took 195 s
+    on 2 cores), and judged against the library as it was, as Try loops from outside judges
+    it: learnt with the library, 9 bass lines beside the 1,085 shared and held-out loops came out
+    1 of 9 unusual, scored by the last training 9 of 9.
     `status`: `score_status` of the library now, when the caller has it."""
     if (status or score_status(store, embedder)).action != SCORE:
         return False
