@@ -68,6 +68,9 @@ def _folders(app, snapshot, model) -> dict:
         app.processEvents()
         report[name] = _ms(t)
     t = time.perf_counter()
+    panel.names_room()  # how much wider the names want the panel (at each reload, at first)
+    report["folder_names_room_ms"] = _ms(t)
+    t = time.perf_counter()
     tree.count_flags(lib.flags)  # once a tooltip asks after a flag (none per flag key)
     report["folder_flags_ms"] = _ms(t)
     pack = tree.folders[tree.children(tree.children(-1)[0])[0]].path
