@@ -250,9 +250,10 @@ class LibraryTableModel(QAbstractTableModel):
         return ["text/uri-list"]
 
     def mimeData(self, indexes) -> QMimeData:
-        """Dragging rows out gives the files (drop them into a DAW or a file manager)."""
+        """Dragging rows out gives the files (drop them into a DAW or a file manager); the
+        files missing are left out (a DAW said it could not find them)."""
         rows = sorted({i.row() for i in indexes})
-        return files_mime([self.library.paths[int(self._view[r])] for r in rows])
+        return files_mime([self.path(r) for r in rows if not self.file_missing(r)])
 
     # ------------------------------------------------------------------ sort & filter
     def _sorted_order(self, column: str, order: Qt.SortOrder) -> np.ndarray:
@@ -466,6 +467,11 @@ class LibraryTableModel(QAbstractTableModel):
 
     def path(self, view_row: int) -> str:
         return self.library.paths[int(self._view[view_row])]
+
+    def file_missing(self, view_row: int) -> bool:
+        """Whether the row's file was missing at the last look (a drive not connected, a
+        file moved away): a drag or a copy leaves it out."""
+        return self.library.status[int(self._view[view_row])] == "missing"
 
     def waiting_for_score(self, view_row: int) -> bool:
         """A readable loop with no score on show (not embedded or not scored yet)."""

@@ -533,12 +533,21 @@ class AuditionAndFlags:
         file manager's folder they are copied there, into a text their paths come, a line
         each. (Ctrl+C copied the current cell's text, Copy path the paths as text alone.)"""
         rows = self.selected_rows()
-        if rows:
-            QApplication.clipboard().setMimeData(files_mime([self.model.path(r) for r in rows]))
+        there = [r for r in rows if not self.model.file_missing(r)]
+        gone = len(rows) - len(there)
+        if there:
+            paths = [self.model.path(r) for r in there]
+            QApplication.clipboard().setMimeData(files_mime(paths))
+            left_out = f" ({gone} left out: missing)" if gone else ""
             self.statusBar().showMessage(
-                f"Copied {quantity(len(rows), 'loop')}: paste into a folder for the files, or"
-                " into a text for their paths.",
-                5000,
+                f"Copied {quantity(len(there), 'loop')}{left_out}: paste into a folder for the"
+                " files, or into a text for their paths.",
+                8000,
+            )
+        elif gone:
+            which = "the selected loop's file is" if gone == 1 else f"the {gone} loops' files are"
+            self.statusBar().showMessage(
+                f"Nothing copied: {which} missing (a drive not connected?).", 8000
             )
 
 

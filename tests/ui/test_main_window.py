@@ -1718,3 +1718,33 @@ def test_every_control_has_a_name_a_screen_reader_can_say(qtbot, window):
     window.table.selectRow(row)
     qtbot.waitUntil(lambda: window.waveform.duration > 0, timeout=10_000)
     assert window.waveform.accessibleDescription().startswith("tone_a.wav · peak ")
+
+
+def test_a_loop_whose_file_is_missing_is_left_out_of_a_copy_and_a_drag(
+    qtbot, window, scored_library
+):
+    """A loop on a drive not connected went onto the clipboard and into drags as a path to
+    nothing: the file manager's paste failed, and the DAW said it could not find the file."""
+    _, root = scored_library
+    (root / "tone_a.wav").unlink()
+    window.rescan()
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    model = window.model
+    rows = {os.path.basename(model.path(r)): r for r in range(model.rowCount())}
+    qtbot.waitUntil(lambda: window.model.file_missing(rows["tone_a.wav"]), timeout=20_000)
+    gone, there = rows["tone_a.wav"], rows["tone_b.wav"]
+    window.select_ids([model.library.ids[model._view[r]] for r in (gone, there)])
+    window.copy_paths()
+    copied = QApplication.clipboard().mimeData()
+    assert [url.toLocalFile() for url in copied.urls()] == [model.path(there)]
+    assert window.statusBar().currentMessage().startswith("Copied 1 loop (1 left out: missing)")
+    dragged = model.mimeData([model.index(gone, 0), model.index(there, 0)])
+    assert [url.toLocalFile() for url in dragged.urls()] == [model.path(there)]
+    window.select_ids([model.library.ids[model._view[gone]]])
+    QApplication.clipboard().clear()
+    window.copy_paths()
+    held = QApplication.clipboard().mimeData()
+    assert held is None or not held.urls()
+    assert window.statusBar().currentMessage() == (
+        "Nothing copied: the selected loop's file is missing (a drive not connected?)."
+    )
