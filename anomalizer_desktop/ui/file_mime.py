@@ -2,9 +2,9 @@
 clipboard.
 
 One `QMimeData` carries the files three ways: as file URLs (a DAW's arrangement, a file
-manager, Finder and Explorer through Qt's own formats), as GNOME's copied-files list (which
-Nautilus and the file managers like it read when pasting: with URLs alone, Ctrl+V there
-pasted nothing), and as text, a path a line (a text editor, a terminal, a chat).
+manager, Finder and Explorer through Qt's own formats), as GNOME's copied-files list (what
+Nautilus and the file managers built like it read when they paste files), and as text, a path
+a line (a text editor, a terminal, a chat).
 """
 
 from __future__ import annotations

@@ -251,7 +251,7 @@ class LibraryTableModel(QAbstractTableModel):
 
     def mimeData(self, indexes) -> QMimeData:
         """Dragging rows out gives the files (drop them into a DAW or a file manager); the
-        files missing are left out (a DAW said it could not find them)."""
+        loops whose files are missing are left out: there is nothing there to drop."""
         rows = sorted({i.row() for i in indexes})
         return files_mime([self.path(r) for r in rows if not self.file_missing(r)])
 

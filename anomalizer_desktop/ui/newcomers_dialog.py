@@ -73,7 +73,7 @@ def summary(verdict) -> str:
 
 
 class FileRows(QTableWidget):
-    """The dialog's list, whose rows dragged out give their files' URLs, as the window's table
+    """The dialog's list, whose rows dragged out give their files, as the window's table
     does: a loop that fits goes straight into the DAW's arrangement from the list it was
     auditioned in."""
 

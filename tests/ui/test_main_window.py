@@ -1724,7 +1724,7 @@ def test_a_loop_whose_file_is_missing_is_left_out_of_a_copy_and_a_drag(
     qtbot, window, scored_library
 ):
     """A loop on a drive not connected went onto the clipboard and into drags as a path to
-    nothing: the file manager's paste failed, and the DAW said it could not find the file."""
+    nothing, which a paste or a drop would then look for in vain."""
     _, root = scored_library
     (root / "tone_a.wav").unlink()
     window.rescan()
