@@ -666,6 +666,9 @@ def test_why_unusual_says_a_loop_is_being_described_while_it_is(qtbot, scored_li
     panel.show_message = lambda text: said.append(text) or show_message(text)
     window.go_to_path(str(new))
     qtbot.waitUntil(lambda: "press Score new loops" in panel.toPlainText(), timeout=20_000)
+    # the window's look at its folders as it opens is a library job too: while it ran (on a
+    # busy machine) the button's embedding could not start, nor say it was on its way
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
     banner.button.click()
     assert window._explain_timer.isActive()  # asked again as the job starts...
     window._explain_current()  # ...(its 200 ms may outlast so small a job: asked now)
