@@ -460,3 +460,53 @@ def test_a_library_of_an_older_schema_opens_and_repairs_with_its_rows(tmp_path):
     assert 500 < len(kept) < 600 and {tempo for _, tempo in kept} == {None}
     assert outcome.tables["samples"].kept == len(kept)
     assert rows_of(damaged, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+
+
+def test_rows_below_a_damaged_interior_page_are_found_in_the_pages_it_led_to(tmp_path):
+    """A page that only led to others (a tree's interior page) written over: SQLite reaches
+    none of the rows below it, and a repair kept none of them though their pages were whole
+    (SQLite's `.recover` finds them; Python's sqlite3 has none). Rows deleted before the
+    damage (their pages on the free list) stay deleted."""
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=600)
+    backup_path(library).unlink()  # (its flags of the loops deleted here would come back)
+    with contextlib.closing(sqlite3.connect(library)) as db:
+        db.execute("PRAGMA secure_delete = OFF")  # (Debian's SQLite zeroes what it frees)
+        db.execute("DELETE FROM scores WHERE sample_id <= 150")
+        db.execute("DELETE FROM user_data WHERE sample_id <= 150")
+        db.execute("DELETE FROM features WHERE sample_id <= 150")
+        db.execute("DELETE FROM samples WHERE id <= 150")  # forgotten: must not come back
+        db.commit()
+    samples = rows_of(library, "SELECT * FROM samples ORDER BY id")
+    features = rows_of(library, "SELECT * FROM features ORDER BY sample_id")
+    for table in ("samples", "features"):  # their roots lead to every leaf
+        assert rows_of(library, f"SELECT count(*) FROM dbstat WHERE name = '{table}'")[0][0] > 1
+        damage_root_page_of(library, table)
+    with Store(library) as store, pytest.raises(sqlite3.DatabaseError):
+        store.list_samples()
+
+    outcome = run_job(repair_library(library))
+
+    assert rows_of(library, "SELECT * FROM samples ORDER BY id") == samples
+    assert rows_of(library, "SELECT * FROM features ORDER BY sample_id") == features
+    assert len(rows_of(library, "SELECT * FROM scores")) == 450  # (never damaged)
+    assert (outcome.tables["samples"].recovered, outcome.tables["features"].recovered) == (
+        450,
+        450,
+    )
+    summary = outcome.summary()
+    assert "Found 450 loops; 450 embeddings in pages that damaged ones had led to" in summary
+    assert "Whatever the damaged pages themselves held is lost" in summary
+
+
+def test_pages_no_tree_leads_to_are_not_read_beside_a_journal_not_folded_in(tmp_path):
+    """Pages of a `-wal` beside the file are newer than the file's: rows found in the file's
+    orphaned pages could be ones deleted since, so none are taken."""
+    from anomalizer_desktop.core.library.damaged_file import read_only
+    from anomalizer_desktop.core.library.orphan_pages import orphan_rows
+
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=600)
+    damage_root_page_of(library, "samples")
+    with contextlib.closing(read_only(library)) as db:
+        assert len(orphan_rows(library, db)["samples"]) == 600
+        Path(f"{library}-wal").write_bytes(b"\x37\x7f\x06\x82" + bytes(4092))
+        assert orphan_rows(library, db) == {}

@@ -1,8 +1,8 @@
 """Reading a damaged SQLite library: what SQLite's check finds, and every row it can still read.
 
-Read with SQLite itself rather than by parsing pages: rows are found through each table's tree,
-so a stretch behind a damaged interior page is lost here where sqlite3's `.recover` (not in
-Python's sqlite3) could still find it in the kept file.
+Read with SQLite itself: rows are found through each table's tree, so a stretch behind a
+damaged interior page is not found here; `orphan_pages` finds those rows in the pages no tree
+leads to any more.
 """
 
 from __future__ import annotations
@@ -101,15 +101,16 @@ def _copy_with_new_first_page(damaged: Path, mended: Path) -> None:
 def readable_rows(
     db: sqlite3.Connection, table: str, columns: list[str], report: CountsStretches
 ) -> Iterator[tuple]:
-    """Every row of `table` SQLite can read, in rowid order: where a read fails, the next
-    row that can be read is found (`_next_readable`) and the copy goes on from there."""
+    """Every row of `table` SQLite can read, in rowid order, as (rowid, values): where a read
+    fails, the next row that can be read is found (`_next_readable`) and the copy goes on from
+    there."""
     select = f"SELECT rowid, {', '.join(columns)} FROM {table} WHERE rowid > ? ORDER BY rowid"
     after = _FIRST
     while True:
         try:
             for row in db.execute(select, (after,)):
                 after = row[0]
-                yield row[1:]
+                yield row[0], row[1:]
             return
         except sqlite3.DatabaseError:
             report.stretches += 1

@@ -36,6 +36,7 @@ from anomalizer_desktop.core.library.library_files import (
     remove_library_files,
     set_aside,
 )
+from anomalizer_desktop.core.library.orphan_pages import orphan_rows
 from anomalizer_desktop.core.library.repair_report import WHAT, Repaired, TableRepair
 from anomalizer_desktop.core.library.schema import FULL_BELOW, SCHEMA_VERSION, SQLITE_HEADER
 from anomalizer_desktop.core.library.store import (
@@ -154,6 +155,43 @@ def _refuse(library: Path) -> None:
         )
 
 
+def _file_of(db: sqlite3.Connection) -> Path:
+    """The file `db` reads (the damaged library, or the copy of it with its first page
+    mended: `reading`)."""
+    return Path(next(row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"))
+
+
+def _stepped_over_damage(db: sqlite3.Connection) -> bool:
+    """Whether SQLite's quick check finds anything wrong (then pages may be orphaned)."""
+    try:
+        return [row[0] for row in db.execute("PRAGMA quick_check(1)")] != ["ok"]
+    except sqlite3.DatabaseError:
+        return True
+
+
+def _rows_to_copy(
+    db: sqlite3.Connection,
+    table: str,
+    read: list[str],
+    report: TableRepair,
+    orphans: dict[str, dict[int, tuple]],
+) -> Iterator[tuple]:
+    """The `read` columns of each row of `table` SQLite reads, then of each row found in an
+    orphaned page (`orphan_pages`) whose rowid it did not read."""
+    seen = set()
+    for rowid, row in readable_rows(db, table, read, report):
+        seen.add(rowid)
+        yield row
+    found = orphans.get(table)
+    if not found:
+        return
+    order = _columns_of(db, table)
+    for rowid in sorted(set(found) - seen):
+        values = dict(zip(order, found[rowid], strict=False))
+        report.recovered += 1
+        yield tuple(values.get(column) for column in read)
+
+
 def _columns_of(db: sqlite3.Connection, table: str) -> list[str]:
     """The columns `table` has in a library being repaired; [] when its schema cannot be
     read (then the current schema's columns are tried)."""
@@ -202,6 +240,8 @@ def _copy_readable(
         #: each folder id the old rows name -> the id they get (None: no folder); a lost
         #: folder's entry is worked out once, by the first of its loops
         folders: dict[int, int | None] = {}
+        # rows in the pages a damaged interior page led to: no tree reaches them any more
+        orphans = orphan_rows(_file_of(old), old) if _stepped_over_damage(old) else {}
         done = 0
         for table in TABLES:
             yield Progress(done, estimate, f"repairing: reading {WHAT[table]}")
@@ -220,7 +260,7 @@ def _copy_readable(
             # a library of an older schema lacks the columns added since: they stay empty
             present = _columns_of(old, table) or columns
             read = [c for c in columns if c in present]
-            for found in readable_rows(old, table, read, report):
+            for found in _rows_to_copy(old, table, read, report, orphans):
                 row = found if read == columns else _widened(found, read, columns)
                 if any(row[i] not in wanted for i, wanted in references):
                     report.dropped += 1  # a flag, vector or score whose loop or run was lost

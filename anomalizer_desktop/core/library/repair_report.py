@@ -37,6 +37,8 @@ class TableRepair:
     kept: int = 0
     dropped: int = 0
     stretches: int = 0
+    #: rows found in pages no tree leads to any more (`orphan_pages`), kept or dropped
+    recovered: int = 0
 
 
 @dataclass
@@ -63,14 +65,39 @@ class Repaired:
             if t in self.tables
         )
         lines = [f"Repaired the library {self.library}: kept {kept}."]
-        lost = [name for name, table in self.tables.items() if table.dropped or table.stretches]
+        found = [
+            f"{table.recovered:,} {WHAT[name]}"
+            for name, table in self.tables.items()
+            if table.recovered
+        ]
+        if found:
+            lines.append(
+                f"Found {'; '.join(found)} in pages that damaged ones had led to, and kept them."
+            )
+        # a stretch stepped over whose rows turned up in those pages: only the rows of the
+        # damaged pages themselves may be lost (none, when only a page that led to others was)
+        unsure = [
+            name
+            for name, table in self.tables.items()
+            if table.stretches and table.recovered and not table.dropped
+        ]
+        lost = [
+            name
+            for name, table in self.tables.items()
+            if table.dropped or (table.stretches and not table.recovered)
+        ]
         if self.rebuilt_folders:  # what matters of a folder's entry is made again
             lost = [name for name in lost if name != "roots"]
             lines.append(
                 f"{quantity(self.rebuilt_folders, 'folder')} whose entry could not be read:"
                 " made again from their loops' paths."
             )
-        if not lost:
+        if unsure and not lost:
+            lines.append(
+                "Whatever the damaged pages themselves held is lost: rescan, embed and train to"
+                " make any lost loops, embeddings and scores again."
+            )
+        elif not lost:
             lines.append(
                 "Nothing else was lost."
                 if self.rebuilt_folders
