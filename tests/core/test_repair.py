@@ -510,3 +510,34 @@ def test_pages_no_tree_leads_to_are_not_read_beside_a_journal_not_folded_in(tmp_
         assert len(orphan_rows(library, db)["samples"]) == 600
         Path(f"{library}-wal").write_bytes(b"\x37\x7f\x06\x82" + bytes(4092))
         assert orphan_rows(library, db) == {}
+
+
+def test_each_row_of_a_page_no_tree_leads_to_goes_to_its_own_table(tmp_path, monkeypatch):
+    """Every page of a sound library taken for one no tree leads to: each row found is given
+    to the table it is in, as it is there, and none to another (tables of the same width, a
+    loop's folder and its heard tempo, are told apart by what their columns hold, or left)."""
+    from anomalizer_desktop.core.library import orphan_pages
+    from anomalizer_desktop.core.library.damaged_file import read_only
+
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=300)
+    with Store(library) as store, store.transaction() as db:
+        db.executemany(
+            "INSERT INTO heard_tempos VALUES (?, 'v1', ?, 1.0)",
+            ((i, None if i % 3 else 120.0 + i) for i in range(1, 301)),
+        )
+        db.execute("INSERT INTO feature_errors VALUES (5, 'clap', 'v1', 'no checkpoint', 2.0)")
+    monkeypatch.setattr(orphan_pages._File, "reached_from", lambda self, roots: {1})
+    with contextlib.closing(read_only(library)) as db:
+        found = orphan_pages.orphan_rows(library, db)
+        for table, rows in found.items():
+            actual = {row[0]: row[1:] for row in db.execute(f"SELECT rowid, * FROM {table}")}
+            assert {rowid: actual.get(rowid) for rowid in rows} == rows, table
+    assert {table: len(rows) for table, rows in found.items() if table != "heard_tempos"} == {
+        "roots": 2,
+        "samples": 300,
+        "features": 300,
+        "user_data": 30,
+        "scores": 300,
+        "runs": 1,
+        "feature_errors": 1,
+    }

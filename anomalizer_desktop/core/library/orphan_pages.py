@@ -264,15 +264,16 @@ class _File:
         return local if local <= most else least
 
     def _overflow_chain(self, first: int) -> list[int]:
-        chain: list[int] = []
+        """The overflow pages from `first` on, in order (a chain that loops ends there)."""
+        chain: dict[int, None] = {}
         number = first
-        while number and number not in chain and len(chain) <= self.pages:
+        while number and number not in chain:
             page = self.page(number)
             if page is None:
                 break
-            chain.append(number)
+            chain[number] = None
             number = _u32(page, 0)
-        return chain
+        return list(chain)
 
     def leaf_rows(self, number: int):
         """(rowid, values) of each readable cell of page `number` if it is a table leaf."""
