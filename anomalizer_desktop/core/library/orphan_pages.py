@@ -24,6 +24,7 @@ import os
 import re
 import sqlite3
 import struct
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -80,11 +81,15 @@ def _affinity(declared: str) -> str:
     return "NUMERIC"
 
 
-def orphan_rows(path: Path, db: sqlite3.Connection) -> dict[str, dict[int, tuple]]:
+def orphan_rows(
+    path: Path, db: sqlite3.Connection, keep: Collection[str] | None = None
+) -> dict[str, dict[int, tuple]]:
     """The rows of the table leaf pages no tree of the library at `path` reaches, by table and
     rowid, each a tuple of the table's columns (those its record lacks are None; an INTEGER
-    PRIMARY KEY holds the rowid). `db`: a connection that can read its list of tables. Empty
-    where the file cannot be scanned safely (see the module's docstring)."""
+    PRIMARY KEY holds the rowid). `db`: a connection that can read its list of tables; `keep`:
+    the tables whose rows are wanted (all by default; every table is weighed all the same, so
+    that a row that fits two is left out). Empty where the file cannot be scanned safely (see
+    the module's docstring)."""
     wal = Path(f"{path}-wal")
     if wal.exists() and wal.stat().st_size > 32:
         return {}
@@ -104,7 +109,7 @@ def orphan_rows(path: Path, db: sqlite3.Connection) -> dict[str, dict[int, tuple
                 continue
             for rowid, values in file.leaf_rows(page):
                 tables = [name for name, cols in columns.items() if _fits(values, cols)]
-                if len(tables) == 1:
+                if len(tables) == 1 and (keep is None or tables[0] in keep):
                     name = tables[0]
                     found.setdefault(name, {})[rowid] = _as_row(rowid, values, columns[name])
         return found

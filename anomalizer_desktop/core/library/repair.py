@@ -241,7 +241,7 @@ def _copy_readable(
         #: folder's entry is worked out once, by the first of its loops
         folders: dict[int, int | None] = {}
         # rows in the pages a damaged interior page led to: no tree reaches them any more
-        orphans = orphan_rows(_file_of(old), old) if _stepped_over_damage(old) else {}
+        orphans = orphan_rows(_file_of(old), old, TABLES) if _stepped_over_damage(old) else {}
         done = 0
         for table in TABLES:
             yield Progress(done, estimate, f"repairing: reading {WHAT[table]}")
