@@ -494,30 +494,32 @@ def test_rows_below_a_damaged_interior_page_are_found_in_the_pages_it_led_to(tmp
         450,
     )
     summary = outcome.summary()
-    assert "Found 450 loops; 450 embeddings in pages that damaged ones had led to" in summary
+    assert "Found 450 loops; 450 embeddings in the file's pages where SQLite could not" in summary
     assert "Whatever the damaged pages themselves held is lost" in summary
 
 
-def test_pages_no_tree_leads_to_are_not_read_beside_a_journal_not_folded_in(tmp_path):
+def test_pages_are_not_read_beside_a_journal_not_folded_in(tmp_path):
     """Pages of a `-wal` beside the file are newer than the file's: rows found in the file's
-    orphaned pages could be ones deleted since, so none are taken."""
+    pages could be ones deleted since, so none are taken."""
     from anomalizer_desktop.core.library.damaged_file import read_only
-    from anomalizer_desktop.core.library.orphan_pages import orphan_rows
+    from anomalizer_desktop.core.library.page_rows import page_rows
 
     library = library_with_loops(tmp_path / "lib.sqlite", loops=600)
     damage_root_page_of(library, "samples")
     with contextlib.closing(read_only(library)) as db:
-        assert len(orphan_rows(library, db)["samples"]) == 600
+        with page_rows(library, db) as found:
+            assert len(found.rowids("samples")) == 600
         Path(f"{library}-wal").write_bytes(b"\x37\x7f\x06\x82" + bytes(4092))
-        assert orphan_rows(library, db) == {}
+        with page_rows(library, db) as found:
+            assert found.pages == {}
 
 
-def test_each_row_of_a_page_no_tree_leads_to_goes_to_its_own_table(tmp_path, monkeypatch):
-    """Every page of a sound library taken for one no tree leads to: each row found is given
-    to the table it is in, as it is there, and none to another (tables of the same width, a
-    loop's folder and its heard tempo, are told apart by what their columns hold, or left)."""
-    from anomalizer_desktop.core.library import orphan_pages
+def test_each_row_read_from_the_pages_goes_to_its_own_table(tmp_path):
+    """Each row read from a sound library's pages is given to the table it is in, as it is
+    there, and none to another (tables of the same width, a loop's folder and its heard tempo,
+    are told apart by what their columns hold, or left out)."""
     from anomalizer_desktop.core.library.damaged_file import read_only
+    from anomalizer_desktop.core.library.page_rows import page_rows
 
     library = library_with_loops(tmp_path / "lib.sqlite", loops=300)
     with Store(library) as store, store.transaction() as db:
@@ -526,9 +528,8 @@ def test_each_row_of_a_page_no_tree_leads_to_goes_to_its_own_table(tmp_path, mon
             ((i, None if i % 3 else 120.0 + i) for i in range(1, 301)),
         )
         db.execute("INSERT INTO feature_errors VALUES (5, 'clap', 'v1', 'no checkpoint', 2.0)")
-    monkeypatch.setattr(orphan_pages._File, "reached_from", lambda self, roots: {1})
-    with contextlib.closing(read_only(library)) as db:
-        found = orphan_pages.orphan_rows(library, db)
+    with contextlib.closing(read_only(library)) as db, page_rows(library, db) as pages:
+        found = {table: pages.rows(table, pages.rowids(table)) for table in pages.pages}
         for table, rows in found.items():
             actual = {row[0]: row[1:] for row in db.execute(f"SELECT rowid, * FROM {table}")}
             assert {rowid: actual.get(rowid) for rowid in rows} == rows, table

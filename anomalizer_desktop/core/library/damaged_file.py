@@ -1,8 +1,7 @@
 """Reading a damaged SQLite library: what SQLite's check finds, and every row it can still read.
 
 Read with SQLite itself: rows are found through each table's tree, so a stretch behind a
-damaged interior page is not found here; `orphan_pages` finds those rows in the pages no tree
-leads to any more.
+damaged interior page is not found here; `page_rows` reads those rows from the file's pages.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ from anomalizer_desktop.core.library.library_files import (
     remove_library_files,
     set_aside,
 )
-from anomalizer_desktop.core.library.orphan_pages import orphan_rows
+from anomalizer_desktop.core.library.page_rows import PageRows, page_rows
 from anomalizer_desktop.core.library.repair_report import WHAT, Repaired, TableRepair
 from anomalizer_desktop.core.library.schema import FULL_BELOW, SCHEMA_VERSION, SQLITE_HEADER
 from anomalizer_desktop.core.library.store import (
@@ -161,35 +161,28 @@ def _file_of(db: sqlite3.Connection) -> Path:
     return Path(next(row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"))
 
 
-def _stepped_over_damage(db: sqlite3.Connection) -> bool:
-    """Whether SQLite's quick check finds anything wrong (then pages may be orphaned)."""
-    try:
-        return [row[0] for row in db.execute("PRAGMA quick_check(1)")] != ["ok"]
-    except sqlite3.DatabaseError:
-        return True
-
-
 def _rows_to_copy(
     db: sqlite3.Connection,
     table: str,
     read: list[str],
     report: TableRepair,
-    orphans: dict[str, dict[int, tuple]],
-) -> Iterator[tuple]:
-    """The `read` columns of each row of `table` SQLite reads, then of each row found in an
-    orphaned page (`orphan_pages`) whose rowid it did not read."""
+    pages: PageRows,
+) -> Iterator[tuple[tuple, bool]]:
+    """The `read` columns of each row of `table` SQLite reads, then of each row the file's
+    pages hold (`page_rows`) whose rowid it did not read; each with whether it came from
+    the pages."""
     seen = set()
     for rowid, row in readable_rows(db, table, read, report):
         seen.add(rowid)
-        yield row
-    found = orphans.get(table)
-    if not found:
+        yield row, False
+    unread = sorted(pages.rowids(table) - seen)
+    if not unread:
         return
     order = _columns_of(db, table)
-    for rowid in sorted(set(found) - seen):
+    found = pages.rows(table, unread)
+    for rowid in unread:
         values = dict(zip(order, found[rowid], strict=False))
-        report.recovered += 1
-        yield tuple(values.get(column) for column in read)
+        yield tuple(values.get(column) for column in read), True
 
 
 def _columns_of(db: sqlite3.Connection, table: str) -> list[str]:
@@ -234,14 +227,18 @@ def _copy_readable(
     source: Path, fresh: Store, outcome: Repaired, cancel: CancelToken
 ) -> Iterator[Progress]:
     """Copy every readable row of each table into `fresh`, in one transaction."""
-    with reading(source) as old, fresh.transaction() as new:
+    with contextlib.ExitStack() as stack:
+        old = stack.enter_context(reading(source))
+        new = stack.enter_context(fresh.transaction())
         estimate = _estimate_rows(old)
         ids: dict[str, set[int]] = {"samples": set(), "runs": set()}
         #: each folder id the old rows name -> the id they get (None: no folder); a lost
         #: folder's entry is worked out once, by the first of its loops
         folders: dict[int, int | None] = {}
-        # rows in the pages a damaged interior page led to: no tree reaches them any more
-        orphans = orphan_rows(_file_of(old), old, TABLES) if _stepped_over_damage(old) else {}
+        # the rows as the file's pages hold them: for those SQLite cannot reach (below a page
+        # of a tree written over; a root written over with a copy of another table's page
+        # passes SQLite's check, and that table's rows were all lost)
+        pages = stack.enter_context(page_rows(_file_of(old), old, TABLES))
         done = 0
         for table in TABLES:
             yield Progress(done, estimate, f"repairing: reading {WHAT[table]}")
@@ -260,7 +257,7 @@ def _copy_readable(
             # a library of an older schema lacks the columns added since: they stay empty
             present = _columns_of(old, table) or columns
             read = [c for c in columns if c in present]
-            for found in _rows_to_copy(old, table, read, report, orphans):
+            for found, from_pages in _rows_to_copy(old, table, read, report, pages):
                 row = found if read == columns else _widened(found, read, columns)
                 if any(row[i] not in wanted for i, wanted in references):
                     report.dropped += 1  # a flag, vector or score whose loop or run was lost
@@ -276,6 +273,7 @@ def _copy_readable(
                     report.dropped += 1
                     continue
                 report.kept += 1
+                report.recovered += from_pages
                 if table in ids:
                     ids[table].add(row[0])
                 elif table == "roots":

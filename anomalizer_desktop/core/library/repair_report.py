@@ -37,7 +37,7 @@ class TableRepair:
     kept: int = 0
     dropped: int = 0
     stretches: int = 0
-    #: rows found in pages no tree leads to any more (`orphan_pages`), kept or dropped
+    #: rows kept that SQLite could not read, read from the file's pages (`page_rows`)
     recovered: int = 0
 
 
@@ -72,7 +72,8 @@ class Repaired:
         ]
         if found:
             lines.append(
-                f"Found {'; '.join(found)} in pages that damaged ones had led to, and kept them."
+                f"Found {'; '.join(found)} in the file's pages where SQLite could not reach"
+                " them, and kept them."
             )
         # a stretch stepped over whose rows turned up in those pages: only the rows of the
         # damaged pages themselves may be lost (none, when only a page that led to others was)

@@ -1,30 +1,33 @@
-"""Rows no tree leads to any more: the table pages of a damaged library that SQLite cannot reach.
+"""The rows of a library read from its file's pages themselves, for those SQLite cannot reach.
 
-SQLite finds a table's rows through its tree: interior pages list the pages below them. When an
-interior page is written over, every leaf page below it is still in the file, rows and all, but
-no read reaches it (the repair's `readable_rows` steps over the stretch). SQLite's own
-`.recover` scans every page for them; Python's sqlite3 has no such thing, so this reads the file
-as SQLite's file format describes it (https://www.sqlite.org/fileformat2.html):
+SQLite finds a table's rows through its tree: interior pages list the pages below them. When a
+page of a tree is written over, the leaf pages below it are still in the file, rows and all,
+but no read reaches them (the repair's `readable_rows` steps over the stretch, and where the
+damage sits at the top of a tree, over all of it). SQLite's own `.recover` reads every page for
+them; Python's sqlite3 has no such thing, so this reads the file as SQLite's file format
+describes it (https://www.sqlite.org/fileformat2.html):
 
-- the pages every tree reaches (from each table's and index's root, with their overflow pages)
-  and the free list are known pages; every other page is an orphan;
-- an orphan that reads as a table leaf gives its rows: its rowid and the values of its record;
+- every page but those of the free list (deleted rows, not lost ones) and the overflow pages
+  of the cells the trees reach (parts of long values) is read, and each that reads as a table
+  leaf gives its rows: its rowid and the values of its record;
 - each row goes to the one table whose columns it fits (count, storage classes, NOT NULL, an
   INTEGER PRIMARY KEY stored as NULL, `CHECK (column IN (...))`); a row that fits none, or more
   than one, is left out.
 
-Only for a file SQLite has folded its journal into (no `-wal` with frames beside it: pages there
-would be newer than the file's), and without auto-vacuum (whose pointer-map pages are no tree's).
+`PageRows` keeps where each row lies (its page), and reads the rows asked for again. Only for
+a file SQLite has folded its journal into (no `-wal` with frames beside it: pages there would
+be newer than the file's), and without auto-vacuum (whose pointer-map pages are no tree's).
 Everything here only reads, and anything malformed in a page is stepped over.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sqlite3
 import struct
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -81,38 +84,93 @@ def _affinity(declared: str) -> str:
     return "NUMERIC"
 
 
-def orphan_rows(
+class PageRows:
+    """Where the rows of a library's tables lie in its file (`page_rows`)."""
+
+    def __init__(self, file: _File | None, columns: dict[str, list[Column]]) -> None:
+        self._file = file
+        self._columns = columns
+        #: each table's rowids, and the page of each
+        self.pages: dict[str, dict[int, int]] = {}
+
+    def rowids(self, table: str) -> set[int]:
+        return set(self.pages.get(table, ()))
+
+    def rows(self, table: str, rowids: Collection[int]) -> dict[int, tuple]:
+        """The rows of `table` with these rowids, each a tuple of the table's columns (those
+        its record lacks are None; an INTEGER PRIMARY KEY holds the rowid)."""
+        where = self.pages.get(table, {})
+        columns = self._columns[table]
+        wanted: dict[int, set[int]] = {}
+        for rowid in rowids:
+            if rowid in where:
+                wanted.setdefault(where[rowid], set()).add(rowid)
+        found = {}
+        for number, on_it in sorted(wanted.items()):
+            page, cells = self._file.leaf(number) or (b"", [])
+            for cell in cells:
+                rowid = self._file.rowid(page, cell)
+                if rowid not in on_it or rowid in found:
+                    continue
+                values = self._file.values(page, cell)
+                if values is not None and _fits(values, columns):  # (a damaged cell: left)
+                    found[rowid] = _as_row(rowid, values, columns)
+        return found
+
+
+@contextlib.contextmanager
+def page_rows(
     path: Path, db: sqlite3.Connection, keep: Collection[str] | None = None
-) -> dict[str, dict[int, tuple]]:
-    """The rows of the table leaf pages no tree of the library at `path` reaches, by table and
-    rowid, each a tuple of the table's columns (those its record lacks are None; an INTEGER
-    PRIMARY KEY holds the rowid). `db`: a connection that can read its list of tables; `keep`:
-    the tables whose rows are wanted (all by default; every table is weighed all the same, so
-    that a row that fits two is left out). Empty where the file cannot be scanned safely (see
-    the module's docstring)."""
-    wal = Path(f"{path}-wal")
-    if wal.exists() and wal.stat().st_size > 32:
-        return {}
+) -> Iterator[PageRows]:
+    """Where each row of the library at `path` lies in its file, for the tables in `keep`
+    (all by default; every table is weighed all the same, so that a row that fits two is left
+    out). `db`: a connection that can read its list of tables. None found where the file
+    cannot be read so safely (see the module's docstring)."""
     try:
         roots = [page for (page,) in db.execute("SELECT rootpage FROM sqlite_master") if page]
         columns = table_columns(db)
     except sqlite3.DatabaseError:
-        return {}
+        yield PageRows(None, {})
+        return
+    wal = Path(f"{path}-wal")
     with open(path, "rb") as handle:
         file = _File(handle)
-        if file.page_size is None or file.auto_vacuum:
-            return {}
-        known = file.free_pages() | file.reached_from([1, *roots])
-        found: dict[str, dict[int, tuple]] = {}
-        for page in range(1, file.pages + 1):
-            if page in known:
+        found = PageRows(file, columns)
+        if file.page_size is None or file.auto_vacuum or (wal.exists() and wal.stat().st_size > 32):
+            yield found
+            return
+        passed = file.free_pages() | file.overflow_pages([1, *roots])
+        for number in range(1, file.pages + 1):
+            leaf = None if number in passed else file.leaf(number)
+            if leaf is None:
                 continue
-            for rowid, values in file.leaf_rows(page):
-                tables = [name for name, cols in columns.items() if _fits(values, cols)]
-                if len(tables) == 1 and (keep is None or tables[0] in keep):
-                    name = tables[0]
-                    found.setdefault(name, {})[rowid] = _as_row(rowid, values, columns[name])
-        return found
+            table = _table_of(file, *leaf, columns)
+            if table is None or (keep is not None and table not in keep):
+                continue
+            where = found.pages.setdefault(table, {})
+            for cell in leaf[1]:
+                rowid = file.rowid(leaf[0], cell)
+                if rowid is not None:
+                    where.setdefault(rowid, number)
+        yield found
+
+
+#: how many of a leaf page's rows are read to tell its table (every row of a leaf page is one
+#: table's: reading them all to tell it took the repair of 100,000 loops 3 s more)
+TABLE_TELLING_ROWS = 3
+
+
+def _table_of(file: _File, page: bytes, cells: list[int], columns: dict[str, list[Column]]):
+    """The table a leaf page's rows are rows of: the one table its first row that fits just
+    one table fits (None: none of its first TABLE_TELLING_ROWS rows tells)."""
+    for cell in cells[:TABLE_TELLING_ROWS]:
+        values = file.values(page, cell)
+        if values is None:
+            continue
+        tables = [name for name, cols in columns.items() if _fits(values, cols)]
+        if len(tables) == 1:
+            return tables[0]
+    return None
 
 
 def _fits(values: list, columns: list[Column]) -> bool:
@@ -200,10 +258,11 @@ class _File:
             trunk = _u32(page, 0)
         return free
 
-    def reached_from(self, roots: list[int]) -> set[int]:
-        """Every page the trees at `roots` lead to, overflow pages included, as far as their
-        pages can be read."""
+    def overflow_pages(self, roots: list[int]) -> set[int]:
+        """The overflow pages of the cells the trees at `roots` reach, as far as their pages
+        can be read."""
         reached: set[int] = set()
+        overflow: set[int] = set()
         todo = list(roots)
         while todo:
             number = todo.pop()
@@ -216,11 +275,11 @@ class _File:
             try:
                 children, overflows = self._links(number, page)
             except (IndexError, ValueError, struct.error):
-                continue  # a damaged page: what it led to is what is orphaned
+                continue  # a damaged page: what it led to is read all the same
             todo.extend(children)
             for first in overflows:
-                reached.update(self._overflow_chain(first))
-        return reached
+                overflow.update(self._overflow_chain(first))
+        return overflow
 
     def _cells(self, number: int, page: bytes) -> tuple[int, int, list[int]]:
         """The page's type, its header's offset and its cells' offsets."""
@@ -280,32 +339,42 @@ class _File:
             number = _u32(page, 0)
         return list(chain)
 
-    def leaf_rows(self, number: int):
-        """(rowid, values) of each readable cell of page `number` if it is a table leaf."""
+    def leaf(self, number: int) -> tuple[bytes, list[int]] | None:
+        """Page `number` and its cells' offsets, if it reads as a table leaf."""
         page = self.page(number)
         try:
             kind, _, cells = self._cells(number, page)
         except (IndexError, ValueError, TypeError):
-            return
-        if kind != LEAF_TABLE:
-            return
-        for cell in cells:
-            try:
-                size, at = _varint(page, cell)
-                rowid, at = _varint(page, at)
-                local = self._local(size, table=True)
-                payload = bytes(page[at : at + min(local, size)])
-                if local < size:
-                    next_page = _u32(page, at + local)
-                    for overflow in self._overflow_chain(next_page):
-                        payload += bytes(self.page(overflow)[4 : self.usable])
-                        if len(payload) >= size:
-                            break
-                if len(payload) < size:
-                    continue
-                yield _signed(rowid), _record(payload[:size])
-            except (IndexError, ValueError, struct.error, UnicodeDecodeError):
-                continue
+            return None
+        return (page, cells) if kind == LEAF_TABLE else None
+
+    @staticmethod
+    def rowid(page: bytes, cell: int) -> int | None:
+        """The rowid of a table leaf's cell (None: it cannot be read)."""
+        try:
+            _, at = _varint(page, cell)
+            return _signed(_varint(page, at)[0])
+        except (IndexError, ValueError):
+            return None
+
+    def values(self, page: bytes, cell: int) -> list | None:
+        """The values of a table leaf cell's record, its overflow pages read (None: it
+        cannot be read)."""
+        try:
+            size, at = _varint(page, cell)
+            _, at = _varint(page, at)
+            local = self._local(size, table=True)
+            payload = bytes(page[at : at + min(local, size)])
+            if local < size:
+                for overflow in self._overflow_chain(_u32(page, at + local)):
+                    payload += bytes(self.page(overflow)[4 : self.usable])
+                    if len(payload) >= size:
+                        break
+            if len(payload) < size:
+                return None
+            return _record(payload[:size])
+        except (IndexError, ValueError, struct.error, UnicodeDecodeError):
+            return None
 
 
 def _u16(data, at: int) -> int:
