@@ -181,6 +181,8 @@ def _rows_to_copy(
     order = _columns_of(db, table)
     found = pages.rows(table, unread)
     for rowid in unread:
+        if rowid not in found:  # its cell could not be read, or its record fits no row
+            continue
         values = dict(zip(order, found[rowid], strict=False))
         yield tuple(values.get(column) for column in read), True
 
