@@ -573,3 +573,30 @@ def test_pages_damaged_every_which_way_are_repaired_without_an_error(tmp_path, s
     assert rows_of(library, "PRAGMA foreign_key_check") == []
     kept = outcome.tables["samples"].kept + outcome.restored_loops  # (back from the backup)
     assert kept == len(rows_of(library, "SELECT id FROM samples"))
+
+
+def test_a_tree_that_leads_back_into_itself_is_repaired_in_its_time(tmp_path):
+    """A leaf page of the embeddings written over with a copy of their tree's root: reading
+    the table led back to its first rows without end, and a repair ran for good (the old code
+    was still reading after 10 minutes). Every row but the lost page's is kept."""
+    import faulthandler
+
+    library = library_with_loops(tmp_path / "lib.sqlite", loops=600)
+    with contextlib.closing(sqlite3.connect(library)) as db:
+        (root,) = db.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'features'"
+        ).fetchone()
+        leaf, cells = db.execute(
+            "SELECT pageno, ncell FROM dbstat WHERE name = 'features' AND pagetype = 'leaf'"
+            " ORDER BY pageno DESC LIMIT 1"
+        ).fetchone()
+    data = bytearray(library.read_bytes())
+    data[(leaf - 1) * 4096 : leaf * 4096] = data[(root - 1) * 4096 : root * 4096]
+    library.write_bytes(bytes(data))
+    faulthandler.dump_traceback_later(120, exit=True)  # a hang fails the run, loudly
+    try:
+        outcome = run_job(repair_library(library))
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    assert outcome.tables["features"].kept == 600 - cells
+    assert len(rows_of(library, "SELECT * FROM samples")) == 600

@@ -107,10 +107,21 @@ def readable_rows(
     after = _FIRST
     while True:
         try:
+            went_on = False
             for row in db.execute(select, (after,)):
-                after = row[0]
+                if row[0] <= after:
+                    break  # a tree that leads back into itself: see below
+                after, went_on = row[0], True
                 yield row[0], row[1:]
-            return
+            else:
+                return
+            # a page written over with a copy of another page of its tree leads the reading
+            # back to rows it gave already, without end (a repair ran for good): read on after
+            # the last row, and where that goes back again, stop (`page_rows` reads the rest
+            # from the file's pages)
+            report.stretches += 1
+            if not went_on:
+                return
         except sqlite3.DatabaseError:
             report.stretches += 1
             found = _next_readable(db, select, after)
