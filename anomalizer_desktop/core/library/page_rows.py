@@ -10,9 +10,10 @@ describes it (https://www.sqlite.org/fileformat2.html):
 - every page but those of the free list (deleted rows, not lost ones) and the overflow pages
   of the cells the trees reach (parts of long values) is read, and each that reads as a table
   leaf gives its rows: its rowid and the values of its record;
-- each row goes to the one table whose columns it fits (count, storage classes, NOT NULL, an
-  INTEGER PRIMARY KEY stored as NULL, `CHECK (column IN (...))`); a row that fits none, or more
-  than one, is left out.
+- each such page goes to the one table its first rows fit (count, storage classes, NOT NULL,
+  an INTEGER PRIMARY KEY stored as NULL, `CHECK (column IN (...))`: every row of a leaf page is
+  one table's), a page none of them tells is left out, and a row read from a page is kept only
+  if it fits that table too.
 
 `PageRows` keeps where each row lies (its page), and reads the rows asked for again. Only for
 a file SQLite has folded its journal into (no `-wal` with frames beside it: pages there would
@@ -43,7 +44,7 @@ class Column:
     """What a table's column may hold, as its declaration says."""
 
     name: str
-    affinity: str  # INTEGER, REAL, TEXT, BLOB or "" (none declared)
+    affinity: str  # INTEGER, REAL, TEXT, BLOB, NUMERIC or "" (none declared)
     not_null: bool
     rowid: bool  # an INTEGER PRIMARY KEY: stored as NULL, the value is the rowid
     allowed: tuple[str, ...] | None = None  # CHECK (name IN (...))
@@ -61,7 +62,8 @@ def table_columns(db: sqlite3.Connection) -> dict[str, list[Column]]:
         keys = [row for row in info if row[5]]
         columns = []
         for _, column, declared, not_null, _, pk in info:
-            checked = re.search(rf"CHECK\s*\(\s*{column}\s+IN\s*\(([^)]*)\)\s*\)", sql, re.I)
+            pattern = rf"CHECK\s*\(\s*{re.escape(column)}\s+IN\s*\(([^)]*)\)\s*\)"
+            checked = re.search(pattern, sql, re.I)
             allowed = tuple(re.findall(r"'([^']*)'", checked.group(1))) if checked else None
             affinity = _affinity(declared or "")
             rowid = bool(pk) and len(keys) == 1 and affinity == "INTEGER"
