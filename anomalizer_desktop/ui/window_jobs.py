@@ -424,7 +424,11 @@ class LibraryJobs:
         self._run(
             "score",
             "Scoring new loops",
-            jobs.score_new_loops_job(self.embedder_name(), unless_news=added),
+            jobs.score_new_loops_job(
+                self.embedder_name(),
+                unless_news=added,
+                detector=self.detector_box.currentText() if added else None,
+            ),
             on_done=train_when_due,
         )
 

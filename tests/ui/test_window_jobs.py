@@ -868,6 +868,7 @@ def test_adding_a_folder_the_library_holds_keeps_the_scores_instead_of_training(
     _, root = scored_library
     store = window.store
     run = store.latest_run_id()
+    window.detector_box.setCurrentText("knn")  # the detector of the fixture's run
     (root / "broken.wav").unlink()  # (its problem line would take the status bar)
     window.add_folders([str(root)], remember=False)
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
@@ -897,6 +898,19 @@ def test_adding_a_folder_the_library_holds_keeps_the_scores_instead_of_training(
     qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
     assert window.model.rowCount() == 30
     assert _scores_of_run(store, store.latest_run_id()) == 29
+    # another detector chosen since: a small folder is trained on with it, not scored by the
+    # run of the one before
+    trained = store.latest_run_id()
+    window.detector_box.setCurrentText("default")
+    last = tmp_path / "last"
+    audiogen.write(last / "hat.wav", audiogen.noise(1.0))
+    window.add_folders([str(last)], remember=False)
+    qtbot.waitUntil(lambda: store.latest_run_id() != trained, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=20_000)
+    detector = store.execute(
+        "SELECT detector FROM runs WHERE id = ?", (store.latest_run_id(),)
+    ).fetchone()[0]
+    assert detector == "default"
 
 
 def _scores_of_run(store, run_id: int) -> int:
