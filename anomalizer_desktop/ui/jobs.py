@@ -102,9 +102,8 @@ def score_new_loops_job(embedder: str, unless_news: bool = False, detector: str 
     (same embedder version); returns None when there is nothing to do that way, and
     TRAINING_DUE when no run scored the library yet and it has enough loops to train.
     `unless_news` (a folder added): TRAINING_DUE too unless scoring them keeps the scores
-    current (`freshness.scoring_keeps_current`: a few loops for the library's size), and
-    unless the latest run is of `detector` (the one chosen: a producer who chose another
-    detector, then added a pack, got the scores of the one before)."""
+    current (`freshness.scoring_keeps_current`: a few loops for the library's size, and a
+    latest run of `detector`, the one chosen)."""
 
     def factory(store, cancel):
         from anomalizer_desktop.core.detector.training import score
@@ -112,22 +111,13 @@ def score_new_loops_job(embedder: str, unless_news: bool = False, detector: str 
         status = score_status(store, embedder)
         if status.run_id is None and status.action == TRAIN:
             return TRAINING_DUE
-        if unless_news and not scoring_keeps_current(store, embedder, status):
-            return TRAINING_DUE
-        if unless_news and detector and not _run_of(store, status.run_id, detector):
+        if unless_news and not scoring_keeps_current(store, embedder, status, detector):
             return TRAINING_DUE
         if status.action != SCORE:
             return None
         return (yield from score(store, status.run_id, cancel=cancel, only_new=True))
 
     return factory
-
-
-def _run_of(store, run_id: int, detector: str) -> bool:
-    """Whether run `run_id` trained `detector` (Deep SAD is Deep SVDD with flags)."""
-    row = store.execute("SELECT detector FROM runs WHERE id = ?", (run_id,)).fetchone()
-    family = {"sad": "svdd"}
-    return row is not None and family.get(row[0], row[0]) == family.get(detector, detector)
 
 
 def demo_loops_job(folder):

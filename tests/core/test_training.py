@@ -720,6 +720,8 @@ def test_a_library_that_grew_or_shrank_since_the_run_asks_for_training(
     add_loops(range(9))
     assert _status(embedded).action == SCORE
     assert scoring_keeps_current(embedded, "dsp")  # (what a folder added in the window does)
+    assert scoring_keeps_current(embedded, "dsp", detector="knn")  # the run's detector
+    assert not scoring_keeps_current(embedded, "dsp", detector="default")  # another chosen
     assert run_job(refresh_scores(embedded, "dsp")).startswith("run 1: scored 9 new loops")
     assert _status(embedded).current  # 9 new loops: scored, no more
     assert not scoring_keeps_current(embedded, "dsp")  # nothing to score

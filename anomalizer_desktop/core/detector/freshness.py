@@ -194,7 +194,10 @@ def _library_change(held: int, run_id: int, config: dict) -> str | None:
 
 
 def scoring_keeps_current(
-    store: Store, embedder: str = "dsp", status: ScoreStatus | None = None
+    store: Store,
+    embedder: str = "dsp",
+    status: ScoreStatus | None = None,
+    detector: str | None = None,
 ) -> bool:
     """Whether scoring the loops the latest run has no score for yet, with that run, leaves
     its scores current: nothing else is out of date, and the new loops are too few for the
@@ -203,9 +206,19 @@ def scoring_keeps_current(
     on 2 cores), and judged against the library as it was, as Try loops from outside judges
     it: learnt with the library, 9 bass lines beside the 1,085 shared and held-out loops came out
     1 of 9 unusual, scored by the last training 9 of 9.
-    `status`: `score_status` of the library now, when the caller has it."""
-    if (status or score_status(store, embedder)).action != SCORE:
+    `status`: `score_status` of the library now, when the caller has it; `detector`: the
+    detector chosen, which the latest run must have trained (a producer who chose another,
+    then added a pack, got the scores of the one before; Deep SAD is Deep SVDD with flags)."""
+    status = status or score_status(store, embedder)
+    if status.action != SCORE:
         return False
+    if detector is not None:
+        (trained,) = store.execute(
+            "SELECT detector FROM runs WHERE id = ?", (status.run_id,)
+        ).fetchone()
+        family = {"sad": "svdd"}
+        if family.get(trained, trained) != family.get(detector, detector):
+            return False
     return score_status(store, embedder, as_if_scored=True).current
 
 
