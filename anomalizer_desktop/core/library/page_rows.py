@@ -66,7 +66,8 @@ def table_columns(db: sqlite3.Connection) -> dict[str, list[Column]]:
             checked = re.search(pattern, sql, re.I)
             allowed = tuple(re.findall(r"'([^']*)'", checked.group(1))) if checked else None
             affinity = _affinity(declared or "")
-            rowid = bool(pk) and len(keys) == 1 and affinity == "INTEGER"
+            # (only a key declared INTEGER is the rowid: "INT PRIMARY KEY" is a column of its own)
+            rowid = bool(pk) and len(keys) == 1 and (declared or "").upper() == "INTEGER"
             columns.append(Column(column, affinity, bool(not_null), rowid, allowed))
         tables[name] = columns
     return tables
@@ -98,11 +99,16 @@ class PageRows:
     def rowids(self, table: str) -> set[int]:
         return set(self.pages.get(table, ()))
 
-    def rows(self, table: str, rowids: Collection[int]) -> dict[int, tuple]:
-        """The rows of `table` with these rowids, each a tuple of the table's columns (those
-        its record lacks are None; an INTEGER PRIMARY KEY holds the rowid)."""
+    def rows(
+        self, table: str, rowids: Collection[int], names: list[str] | None = None
+    ) -> dict[int, tuple]:
+        """The rows of `table` with these rowids, each a tuple of its columns `names` (all of
+        them by default, in the table's order; those its record lacks are None, an INTEGER
+        PRIMARY KEY holds the rowid)."""
         where = self.pages.get(table, {})
         columns = self._columns[table]
+        order = [column.name for column in columns]
+        picked = [order.index(name) if name in order else None for name in names or order]
         wanted: dict[int, set[int]] = {}
         for rowid in rowids:
             if rowid in where:
@@ -116,7 +122,8 @@ class PageRows:
                     continue
                 values = self._file.values(page, cell)
                 if values is not None and _fits(values, columns):  # (a damaged cell: left)
-                    found[rowid] = _as_row(rowid, values, columns)
+                    row = _as_row(rowid, values, columns)
+                    found[rowid] = tuple(None if i is None else row[i] for i in picked)
         return found
 
 

@@ -176,15 +176,10 @@ def _rows_to_copy(
         seen.add(rowid)
         yield row, False
     unread = sorted(pages.rowids(table) - seen)
-    if not unread:
-        return
-    order = _columns_of(db, table)
-    found = pages.rows(table, unread)
+    found = pages.rows(table, unread, read) if unread else {}
     for rowid in unread:
-        if rowid not in found:  # its cell could not be read, or its record fits no row
-            continue
-        values = dict(zip(order, found[rowid], strict=False))
-        yield tuple(values.get(column) for column in read), True
+        if rowid in found:  # (not: its cell could not be read, or its record fits no row)
+            yield found[rowid], True
 
 
 def _columns_of(db: sqlite3.Connection, table: str) -> list[str]:
