@@ -202,10 +202,10 @@ def scoring_keeps_current(
     """Whether scoring the loops the latest run has no score for yet, with that run, leaves
     its scores current: nothing else is out of date, and the new loops are too few for the
     library's size to be news (`_library_change`). A folder added to a library is then scored
-    in seconds (50 loops beside 100,000: 2.4 s, where learning the library again took 195 s
-    on 2 cores), and judged against the library as it was, as Try loops from outside judges
-    it: learnt with the library, 9 bass lines beside the 1,085 shared and held-out loops came out
-    1 of 9 unusual, scored by the last training 9 of 9.
+    in seconds (50 loops beside 100,000: 1.6-2.4 s, where learning the library again took
+    195-216 s on 2 cores), and judged against the library as it was, as Try loops from
+    outside judges it: learnt with the library, 9 bass lines beside the 1,085 shared and
+    held-out loops came out 1 of 9 unusual, scored by the last training 9 of 9.
     `status`: `score_status` of the library now, when the caller has it; `detector`: the
     detector chosen, which the latest run must have trained (a producer who chose another,
     then added a pack, got the scores of the one before; Deep SAD is Deep SVDD with flags)."""
