@@ -97,13 +97,13 @@ def score_status_job(embedder: str):
 TRAINING_DUE = "training due"
 
 
-def score_new_loops_job(embedder: str, unless_news: bool = False, detector: str | None = None):
+def score_new_loops_job(embedder: str, unless_news: bool = False, chosen: ModelSpec | None = None):
     """Score loops added or changed since the latest run with its model, when it can score them
     (same embedder version); returns None when there is nothing to do that way, and
     TRAINING_DUE when no run scored the library yet and it has enough loops to train.
     `unless_news` (a folder added): TRAINING_DUE too unless scoring them keeps the scores
     current (`freshness.scoring_keeps_current`: a few loops for the library's size, and a
-    latest run of `detector`, the one chosen)."""
+    latest run that trained `chosen`, a ModelSpec of what the producer chose)."""
 
     def factory(store, cancel):
         from anomalizer_desktop.core.detector.training import score
@@ -111,7 +111,7 @@ def score_new_loops_job(embedder: str, unless_news: bool = False, detector: str 
         status = score_status(store, embedder)
         if status.run_id is None and status.action == TRAIN:
             return TRAINING_DUE
-        if unless_news and not scoring_keeps_current(store, embedder, status, detector):
+        if unless_news and not scoring_keeps_current(store, embedder, status, chosen):
             return TRAINING_DUE
         if status.action != SCORE:
             return None

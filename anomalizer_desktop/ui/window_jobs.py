@@ -427,7 +427,7 @@ class LibraryJobs:
             jobs.score_new_loops_job(
                 self.embedder_name(),
                 unless_news=added,
-                detector=self.detector_box.currentText() if added else None,
+                chosen=self.chosen_spec() if added else None,
             ),
             on_done=train_when_due,
         )
@@ -499,16 +499,21 @@ class LibraryJobs:
         else:
             step()
 
-    def start_train(self, with_flags: bool) -> None:
+    def chosen_spec(self, with_flags: bool = False) -> ModelSpec:
+        """What the toolbar's boxes and the preferences say to train."""
         detector = self.detector_box.currentText()
         if with_flags and detector == "svdd":
             detector = "sad"  # Deep SVDD with labels is Deep SAD
-        spec = ModelSpec(
+        return ModelSpec(
             detector=detector,
             network=self.network_box.currentText(),
             device=self.device_box.currentText(),
             ensemble=max(1, self.settings.get("svdd_ensemble")),
         )
+
+    def start_train(self, with_flags: bool) -> None:
+        spec = self.chosen_spec(with_flags)
+        detector = spec.detector
         for key, box in (
             ("detector", self.detector_box),
             ("network", self.network_box),

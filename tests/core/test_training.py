@@ -720,8 +720,8 @@ def test_a_library_that_grew_or_shrank_since_the_run_asks_for_training(
     add_loops(range(9))
     assert _status(embedded).action == SCORE
     assert scoring_keeps_current(embedded, "dsp")  # (what a folder added in the window does)
-    assert scoring_keeps_current(embedded, "dsp", detector="knn")  # the run's detector
-    assert not scoring_keeps_current(embedded, "dsp", detector="default")  # another chosen
+    assert scoring_keeps_current(embedded, "dsp", chosen=ModelSpec("knn"))  # the run's detector
+    assert not scoring_keeps_current(embedded, "dsp", chosen=ModelSpec("default"))  # another
     assert run_job(refresh_scores(embedded, "dsp")).startswith("run 1: scored 9 new loops")
     assert _status(embedded).current  # 9 new loops: scored, no more
     assert not scoring_keeps_current(embedded, "dsp")  # nothing to score
@@ -752,6 +752,29 @@ def test_a_library_that_grew_or_shrank_since_the_run_asks_for_training(
         "20 of the 38 loops run 3 learnt from have left the library:"
         " train to learn it as it is now",
     )
+
+
+def test_a_small_pack_is_scored_only_by_a_run_of_the_network_chosen(
+    embedded, drums_with_odd_ones, tmp_path
+):
+    """Add folder scores a few new loops with the latest run only when that run trained what
+    the producer chose: the same Deep SVDD network and number of networks (Deep SAD, its
+    flagged form, counts as the same); another network or ensemble trains."""
+    from anomalizer_desktop.core.detector.freshness import scoring_keeps_current
+
+    run_job(train(embedded, ModelSpec("svdd", network="AE", epochs=2, ensemble=2), "dsp"))
+    audiogen.write(tmp_path / "pack" / "bass.wav", audiogen.bass_loop(seed=3))
+    run_job(scan(embedded, [str(drums_with_odd_ones), str(tmp_path / "pack")]))
+    run_job(embed(embedded, "dsp", workers=1))
+
+    def keeps(**chosen) -> bool:
+        return scoring_keeps_current(embedded, "dsp", chosen=ModelSpec(**chosen))
+
+    assert keeps(detector="svdd", network="AE", ensemble=2)
+    assert keeps(detector="sad", network="AE", ensemble=2)
+    assert not keeps(detector="svdd", network="AEwRES", ensemble=2)
+    assert not keeps(detector="svdd", network="AE", ensemble=5)
+    assert not keeps(detector="knn")
 
 
 def test_scores_from_an_older_embedder_version_ask_for_training(embedded):

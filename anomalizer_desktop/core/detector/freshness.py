@@ -20,7 +20,7 @@ import zipfile
 from dataclasses import asdict, dataclass
 
 from anomalizer_desktop.core.detector.run_models import located_checkpoint
-from anomalizer_desktop.core.detector.spec import MIN_TRAINING_LOOPS
+from anomalizer_desktop.core.detector.spec import MIN_TRAINING_LOOPS, ModelSpec
 from anomalizer_desktop.core.embedding.base import UnknownEmbedderError, available_embedders
 from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.library.store import Store
@@ -197,7 +197,7 @@ def scoring_keeps_current(
     store: Store,
     embedder: str = "dsp",
     status: ScoreStatus | None = None,
-    detector: str | None = None,
+    chosen: ModelSpec | None = None,
 ) -> bool:
     """Whether scoring the loops the latest run has no score for yet, with that run, leaves
     its scores current: nothing else is out of date, and the new loops are too few for the
@@ -206,20 +206,37 @@ def scoring_keeps_current(
     195-216 s on 2 cores), and judged against the library as it was, as Try loops from
     outside judges it: learnt with the library, 9 bass lines beside the 1,085 shared and
     held-out loops came out 1 of 9 unusual, scored by the last training 9 of 9.
-    `status`: `score_status` of the library now, when the caller has it; `detector`: the
-    detector chosen, which the latest run must have trained (a producer who chose another,
-    then added a pack, got the scores of the one before; Deep SAD is Deep SVDD with flags)."""
+    `status`: `score_status` of the library now, when the caller has it; `chosen`: what the
+    producer chose to train, which the latest run must be (`_trained_as_chosen`)."""
     status = status or score_status(store, embedder)
     if status.action != SCORE:
         return False
-    if detector is not None:
-        (trained,) = store.execute(
-            "SELECT detector FROM runs WHERE id = ?", (status.run_id,)
-        ).fetchone()
-        family = {"sad": "svdd"}
-        if family.get(trained, trained) != family.get(detector, detector):
-            return False
+    if chosen is not None and not _trained_as_chosen(store, status.run_id, chosen):
+        return False
     return score_status(store, embedder, as_if_scored=True).current
+
+
+#: Deep SAD is Deep SVDD with flags: either run stands for the other
+_FAMILY = {"sad": "svdd"}
+
+
+def _trained_as_chosen(store: Store, run_id: int, chosen: ModelSpec) -> bool:
+    """Whether run `run_id` trained the detector `chosen` names, with its network and number
+    of networks for Deep SVDD / SAD: a producer who chose another detector, or another
+    network, then added a pack, got the scores of the run before."""
+    detector, network, config = store.execute(
+        "SELECT detector, network, config FROM runs WHERE id = ?", (run_id,)
+    ).fetchone()
+    family = _FAMILY.get(detector, detector)
+    if family != _FAMILY.get(chosen.detector, chosen.detector):
+        return False
+    if family != "svdd":
+        return True
+    try:
+        ensemble = json.loads(config)["spec"]["ensemble"]
+    except (ValueError, KeyError, TypeError):  # a run from before ensembles: one network
+        ensemble = 1
+    return (network, ensemble) == (chosen.network, chosen.ensemble)
 
 
 def _unusable_model(checkpoint: str | None) -> str | None:
