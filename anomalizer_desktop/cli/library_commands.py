@@ -1,4 +1,4 @@
-"""Commands that read and change what the library holds: list, flag, tags, trash, forget
+"""Commands that read and change what the library holds: list, flag, tags, trash, move, forget
 (scan, embed and start are in scan_commands; export in export_commands; info and repair in
 info_commands).
 
@@ -11,6 +11,7 @@ import argparse
 import os
 
 from anomalizer_desktop.cli.output import (
+    drive,
     format_table,
     print_json,
     print_problems,
@@ -19,6 +20,7 @@ from anomalizer_desktop.cli.output import (
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.folder_tree import in_any_folder
 from anomalizer_desktop.core.library.lookup import held_name, library_names
+from anomalizer_desktop.core.library.move_loops import MoveResult, library_folder_id, move_loops
 from anomalizer_desktop.core.library.same_audio import with_same_audio
 from anomalizer_desktop.core.library.scanner import ScanError
 from anomalizer_desktop.core.library.store import Store
@@ -210,17 +212,25 @@ def _named_loops(store: Store, paths: list[str]) -> tuple[dict[str, int], list[s
     return ids, unknown
 
 
-def cmd_trash(args: argparse.Namespace, store: Store) -> int:
-    """Move loops' files to the desktop's trash and forget them (the window's Move to Trash):
-    the loops named, and with --flag or --tag every loop flagged or tagged so (both given:
-    the loops that are both). --dry-run only lists them."""
+def _chosen_loops(args: argparse.Namespace, store: Store) -> tuple[dict[str, int], list[str]]:
+    """The loops a command on loops' files names (trash, move): the paths, and with --flag or
+    --tag every loop flagged or tagged so (both given: the loops that are both); with the
+    paths the library does not hold."""
     if not (args.paths or args.flag or args.tag):
         raise AnomalizerError(
-            "trash: name the loops (PATH ...), --flag typical|unusual or --tag NAME"
+            f"{args.command}: name the loops (PATH ...), --flag typical|unusual or --tag NAME"
         )
     chosen, unknown = _named_loops(store, args.paths)
     if args.flag or args.tag:
         chosen.update((r.path, r.id) for r in store.list_samples(flag=args.flag, tag=args.tag))
+    return chosen, unknown
+
+
+def cmd_trash(args: argparse.Namespace, store: Store) -> int:
+    """Move loops' files to the desktop's trash and forget them (the window's Move to Trash):
+    the loops named, and with --flag or --tag every loop flagged or tagged so (both given:
+    the loops that are both). --dry-run only lists them."""
+    chosen, unknown = _chosen_loops(args, store)
     if not chosen:
         if not unknown:
             print("no loops to move to the trash")
@@ -260,6 +270,74 @@ def cmd_trash(args: argparse.Namespace, store: Store) -> int:
             )
     print_problems([(p, f"not moved to the trash: {result.why[p]}") for p in result.failed])
     return 0
+
+
+def cmd_move(args: argparse.Namespace, store: Store) -> int:
+    """Move loops' files into a folder (the window's Move to Folder): into a folder the
+    library scans they keep their flags, notes and tags; outside its folders they leave the
+    library (`core.library.move_loops`). --dry-run only lists them."""
+    chosen, unknown = _chosen_loops(args, store)
+    if not chosen:
+        if not unknown:
+            print("no loops to move")
+        return 1 if unknown else 0
+    loops = dict(sorted(chosen.items()))
+    folder = os.path.realpath(os.path.expanduser(args.to))
+    left_behind = links_in_store(store, list(loops))
+    if args.dry_run:
+        inside = library_folder_id(store, folder) is not None
+        result = MoveResult(folder, inside, moved=[(p, _moved_to(p, folder)) for p in loops])
+    else:
+        result = drive(move_loops(store, loops, folder), "moving", args.quiet)
+        left_behind = [link for link in left_behind if not os.path.exists(link)]
+    if args.json:
+        print_json(
+            {
+                "folder": result.folder,
+                "in_library": result.in_library,
+                "moved": [{"from": old, "to": new} for old, new in result.moved],
+                "in_it_already": result.here,
+                "name_taken": result.taken,
+                "gone": result.gone,
+                "failed": [{"path": p, "why": why} for p, why in result.failed.items()],
+                "not_recorded": result.not_recorded,
+                "links_left_behind": left_behind,
+                "unknown": unknown,
+                "dry_run": args.dry_run,
+            }
+        )
+        return 0
+    for old, new in result.moved if args.dry_run else ():
+        print(f"{old} -> {new}")
+    if args.dry_run:
+        leave = "" if result.in_library else " (outside the library's folders: they would leave it)"
+        loops_text = quantity(len(result.moved), "loop")
+        print(f"would move {loops_text} to {folder}{leave}; nothing moved")
+    else:
+        print(result.report())
+    for link in left_behind:
+        print(
+            f"note: {link} is a link to one of these files and would lead nowhere"
+            if args.dry_run
+            else f"note: {link} is a link to a file moved away: it leads nowhere now"
+        )
+    if args.dry_run:
+        return 0
+    problems = [(p, "not moved: a file of the same name is in the folder") for p in result.taken]
+    problems += [(p, f"not moved: {why}") for p, why in result.failed.items()]
+    unnoted = (
+        "moved, but the library file could not be written: a rescan finds it there"
+        if result.in_library
+        else "moved, but the library file could not be written: it lists the loop as missing"
+        " after a rescan (`anomalizer forget` clears it)"
+    )
+    problems += [(p, unnoted) for p in result.not_recorded]
+    print_problems(problems)
+    return 0
+
+
+def _moved_to(path: str, folder: str) -> str:
+    return os.path.join(folder, os.path.basename(path))
 
 
 def cmd_forget(args: argparse.Namespace, store: Store) -> int:

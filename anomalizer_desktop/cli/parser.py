@@ -254,6 +254,19 @@ def _add_library_contents(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="list them; move nothing")
     p.set_defaults(func=library_commands.cmd_trash)
 
+    p = sub.add_parser(
+        "move",
+        parents=[common],
+        help="move loops' files into a folder; the library follows them (outside its"
+        " folders, they leave it)",
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--to", required=True, metavar="FOLDER", help="made when missing")
+    p.add_argument("--flag", choices=FLAGS, help="every loop flagged so")
+    p.add_argument("--tag", type=arg.one_tag, help="every loop tagged so")
+    p.add_argument("--dry-run", action="store_true", help="list them; move nothing")
+    p.set_defaults(func=library_commands.cmd_move)
+
     p = sub.add_parser("export", parents=[common], help="export a set of loops for a DAW")
     p.add_argument("out", metavar="OUT")
     p.add_argument("--format", choices=FORMATS, required=True)

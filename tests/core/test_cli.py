@@ -793,6 +793,52 @@ def test_trash_names_what_it_cannot_find_or_move(capsys, lib, loop_folder, monke
     assert "name the loops" in capsys.readouterr().err
 
 
+def test_move_files_loops_in_a_library_folder_and_takes_them_out_of_it_outside(
+    capsys, lib, loop_folder, tmp_path
+):
+    """`move`: into a folder of the library the loops keep their flags and notes; outside
+    its folders they leave the library, their files kept; a name taken is left alone and a
+    link to a file moved away is named."""
+    link = loop_folder / "kick link.wav"
+    link.symlink_to(loop_folder / "drums" / "drum_00.wav")
+    assert main(["--library", lib, "scan", str(loop_folder)]) == 0
+    drums = sorted(str(p) for p in (loop_folder / "drums").glob("*.wav"))
+    assert main(["--library", lib, "flag", *drums[1:3], "--unusual", "--note", "odd"]) == 0
+    rejects = loop_folder / "Rejects"
+    to_rejects = ("--library", lib, "move", "--to", str(rejects))
+    capsys.readouterr()
+
+    code, out = run(capsys, *to_rejects, "--flag", "unusual", "--dry-run")
+    assert code == 0 and out.splitlines() == [
+        *(f"{p} -> {rejects / os.path.basename(p)}" for p in drums[1:3]),
+        f"would move 2 loops to {rejects}; nothing moved",
+    ]
+    assert not rejects.exists()
+    code, out = run(capsys, *to_rejects, "--flag", "unusual")
+    assert code == 0 and out == f"Moved 2 loops to {rejects}.\n"
+    rows = {r.path: r for r in Store(lib).list_samples()}
+    assert [rows[str(rejects / os.path.basename(p))].flag for p in drums[1:3]] == ["unusual"] * 2
+    assert rows[str(rejects / "drum_02.wav")].note == "odd"
+    code, out = run(capsys, *to_rejects, drums[0])
+    assert out.splitlines() == [
+        f"Moved 1 loop to {rejects}.",
+        f"note: {link} is a link to a file moved away: it leads nowhere now",
+    ]
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "drum_03.wav").write_bytes(b"not mine")
+    code, out = run(
+        capsys, "--library", lib, "move", drums[3], drums[4], "--to", str(outside), "--json"
+    )
+    assert code == 0
+    assert (out["in_library"], out["name_taken"]) == (False, [drums[3]])
+    assert out["moved"] == [{"from": drums[4], "to": str(outside / "drum_04.wav")}]
+    left = {r.path for r in Store(lib).list_samples()}
+    assert drums[3] in left and drums[4] not in left
+    assert (outside / "drum_03.wav").read_bytes() == b"not mine"
+
+
 def test_start_on_a_folder_without_audio_says_to_add_loops_not_to_embed(capsys, lib, tmp_path):
     folder = tmp_path / "notes"
     folder.mkdir()

@@ -1,0 +1,221 @@
+"""Move loops' files into another folder, the library following them: the step after finding
+the loops that don't fit, for the ones worth keeping somewhere else (a "Rejects" folder, the
+pack they belong to).
+
+Into a folder the library scans, each moved loop keeps its row: its flag, note, tags, vector,
+scores and place on the map go with it, as a rescan would relink a file moved by hand. Into a
+folder outside the library's folders, the moved loops leave the library (their flags, notes
+and tags with them), as with the trash, but the files are kept there.
+
+A move never replaces a file: a loop whose name is taken in the folder stays where it is. A
+move within a drive is a rename; across drives the file is copied beside its new name under a
+hidden one, synced, given its name, and only then deleted where it was, so a full drive or an
+unplugged one leaves the loop whole where it was. A link moves as a link to the same file. A
+crash between a file's move and the library's update leaves the file in its new folder, which
+the next rescan relinks by its content (flags kept).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import sqlite3
+import uuid
+from dataclasses import dataclass, field
+
+from anomalizer_desktop.core.errors import AnomalizerError, os_reason
+from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
+from anomalizer_desktop.core.library.scanner import is_within
+from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.library.walk import has_a_usable_name, is_export_folder, shown_path
+from anomalizer_desktop.core.text import quantity
+
+
+class MoveError(AnomalizerError):
+    """The folder cannot take loops (not a folder, one of this app's exports)."""
+
+
+@dataclass
+class MoveResult:
+    folder: str
+    #: the folder is one the library scans: the moved loops stay in it, with their data
+    in_library: bool
+    moved: list[tuple[str, str]] = field(default_factory=list)  # (where it was, where it is)
+    here: list[str] = field(default_factory=list)  # in that folder already
+    taken: list[str] = field(default_factory=list)  # a file of its name is there: not moved
+    gone: list[str] = field(default_factory=list)  # no file to move
+    failed: dict[str, str] = field(default_factory=dict)  # not moved: path -> why
+    #: moved, but the library could not be updated (the next rescan relinks them)
+    not_recorded: list[str] = field(default_factory=list)
+    cancelled: bool = False
+
+    def report(self) -> str:
+        """One line for a status bar or a terminal."""
+        where = shown_path(self.folder)
+        parts = [f"Moved {quantity(len(self.moved), 'loop')} to {where}"]
+        if self.moved and not self.in_library:
+            parts[0] += " (they left the library)"
+        for items, why in (
+            (self.here, "in it already"),
+            (self.taken, "a file of the same name is there"),
+            (self.gone, "file gone"),
+            (self.failed, "could not be moved"),
+        ):
+            if items:
+                parts.append(f"{len(items)} not moved ({why})")
+        if self.cancelled:
+            parts.append("cancelled")
+        return "; ".join(parts) + "."
+
+
+def library_folder_id(store: Store, folder: str) -> int | None:
+    """The id of the library folder whose scans find loops in `folder` (the outermost that
+    holds it), or None: outside them all, or below a hidden folder or an export's folder,
+    which scans pass by."""
+    folder = os.path.realpath(folder)
+    holding = [(i, root) for i, root in store.roots() if is_within(folder, root)]
+    if not holding:
+        return None
+    root_id, root = min(holding, key=lambda held: len(held[1]))
+    below = os.path.relpath(folder, root).split(os.sep) if folder != root else []
+    step = root
+    for name in below:
+        step = os.path.join(step, name)
+        if name.startswith(".") or is_export_folder(step):
+            return None
+    return root_id
+
+
+def move_loops(
+    store: Store,
+    loops: dict[str, int],
+    folder: str,
+    cancel: CancelToken | None = None,
+) -> Job[MoveResult]:
+    """Move the files of `loops` (path -> sample id) into `folder` (made when missing), and
+    update the library (see the module docstring); yields Progress per file, stops between
+    files when cancelled."""
+    folder = os.path.realpath(os.path.expanduser(folder))
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise MoveError(f"{shown_path(folder)} is a file, not a folder")
+    if not has_a_usable_name(folder):
+        raise MoveError(f"{shown_path(folder)}: the folder's name is not valid UTF-8")
+    if is_export_folder(folder):
+        raise MoveError(
+            f"{shown_path(folder)} is an export's folder (the next export there replaces it):"
+            " choose another"
+        )
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as error:
+        raise MoveError(f"{shown_path(folder)} could not be made: {os_reason(error)}") from None
+    root_id = library_folder_id(store, folder)
+    result = MoveResult(folder, in_library=root_id is not None)
+    left: list[int] = []
+    for done, (path, sample_id) in enumerate(loops.items()):
+        if cancel is not None and cancel.cancelled:
+            result.cancelled = True
+            break
+        yield Progress(done, len(loops), f"moving {os.path.basename(path)}")
+        target = os.path.join(folder, os.path.basename(path))
+        if os.path.realpath(os.path.dirname(path)) == folder:
+            result.here.append(path)
+            continue
+        if not os.path.lexists(path):
+            result.gone.append(path)
+            continue
+        if store.sample_ids_for_paths([target]):  # a loop of the library whose file is gone
+            result.taken.append(path)
+            continue
+        try:
+            move_file(path, target)
+        except FileExistsError:
+            result.taken.append(path)
+            continue
+        except OSError as error:
+            result.failed[path] = os_reason(error)
+            continue
+        result.moved.append((path, target))
+        if root_id is None:
+            left.append(sample_id)
+            continue
+        try:
+            stat = os.lstat(target) if os.path.islink(target) else os.stat(target)
+            store.update_sample(sample_id, path=target, root_id=root_id, mtime_ns=stat.st_mtime_ns)
+        except (OSError, sqlite3.Error, AnomalizerError):
+            result.not_recorded.append(target)
+    if left:
+        try:
+            store.forget_samples(left)
+        except (sqlite3.Error, AnomalizerError):
+            result.not_recorded += [new for _, new in result.moved]
+    return result
+
+
+def move_file(source: str, target: str) -> None:
+    """Move `source` to `target` without ever replacing a file there (FileExistsError); see
+    the module docstring for how. Raises OSError with the system's reason otherwise, the file
+    then where it was."""
+    if os.path.islink(source):
+        _move_link(source, target)
+        return
+    try:
+        os.link(source, target)  # the new name first: raises when one is there
+    except FileExistsError:
+        raise
+    except OSError as error:
+        if error.errno == errno.EXDEV:
+            _copy_to(source, target)
+        else:  # a drive without hard links (FAT, exFAT, a share): rename, after looking
+            _rename_unless_there(source, target)
+            return
+    try:
+        os.unlink(source)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(target)  # the file stays where it was, once
+        raise
+
+
+def _rename_unless_there(source: str, target: str) -> None:
+    if os.path.lexists(target):
+        raise FileExistsError(errno.EEXIST, "File exists", target)
+    os.rename(source, target)
+
+
+def _copy_to(source: str, target: str) -> None:
+    """Copy `source` to `target` on another drive, whole and synced before it takes its name
+    (a hidden partial name meanwhile, which scans pass by)."""
+    partial = os.path.join(
+        os.path.dirname(target), f".{os.path.basename(target)}.{uuid.uuid4().hex[:8]}.partial"
+    )
+    try:
+        shutil.copy2(source, partial)
+        with open(partial, "rb+") as copy:
+            os.fsync(copy.fileno())
+        try:
+            os.link(partial, target)
+        except FileExistsError:
+            raise
+        except OSError:
+            _rename_unless_there(partial, target)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+
+
+def _move_link(source: str, target: str) -> None:
+    """A link moves as a link to the same file (a relative one would lead nowhere from its
+    new folder)."""
+    leads_to = os.readlink(source)
+    if not os.path.isabs(leads_to):
+        leads_to = os.path.normpath(os.path.join(os.path.dirname(source), leads_to))
+    os.symlink(leads_to, target)  # raises FileExistsError when a file is there
+    try:
+        os.unlink(source)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(target)
+        raise
