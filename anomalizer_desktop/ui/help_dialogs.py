@@ -68,6 +68,11 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
         "Delete / Ctrl+Backspace",
         "move the selected loops to the trash (after asking; restore them from there)",
     ),
+    (
+        "Ctrl+Shift+M",
+        "move the selected loops' files into a folder; the library follows them (outside its"
+        " folders, they leave it)",
+    ),
     ("Ctrl+O", "add a folder of loops"),
     ("Ctrl+Shift+O", "open another library file (or start a new one)"),
     ("F5", "rescan the library's folders"),

@@ -120,6 +120,18 @@ def score_new_loops_job(embedder: str, unless_news: bool = False, chosen: ModelS
     return factory
 
 
+def move_job(loops: dict[str, int], folder: str):
+    """Move these loops' files (path -> sample id) into `folder`, the library following them
+    (core.library.move_loops); returns its MoveResult."""
+
+    def factory(store, cancel):
+        from anomalizer_desktop.core.library.move_loops import move_loops
+
+        return (yield from move_loops(store, loops, folder, cancel))
+
+    return factory
+
+
 def demo_loops_job(folder):
     """Write the demo loops into `folder` (core.demo_loops); returns what it wrote."""
 

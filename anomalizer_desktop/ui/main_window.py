@@ -45,6 +45,7 @@ from anomalizer_desktop.ui.window_explain import EXPLAIN_WAIT_MS, LoopExplaining
 from anomalizer_desktop.ui.window_folders import FolderFilter
 from anomalizer_desktop.ui.window_jobs import LibraryJobs
 from anomalizer_desktop.ui.window_likeness import LikenessSort
+from anomalizer_desktop.ui.window_move import LoopMoving
 from anomalizer_desktop.ui.window_newcomers import TryNewcomers
 from anomalizer_desktop.ui.window_repair import LibraryRepair
 from anomalizer_desktop.ui.window_same_audio import SameAudioChecking
@@ -100,6 +101,7 @@ class MainWindow(
     SoundMapDrawing,
     SameAudioChecking,
     TempoKeyEditing,
+    LoopMoving,
     QMainWindow,
 ):
     """The library window. Its parts live in mixins, one job each: widgets (window_build),

@@ -34,6 +34,7 @@ DEFAULTS = {
     "export_folder": "",  # where the last export was written: the next one is suggested there
     "export_format": "m3u8",  # the format of the last export: the next one offers it first
     "last_folder": "",  # the folder of loops added last: where the next Add folder starts
+    "move_folder": "",  # the folder loops were moved to last: where Move to Folder starts
     "last_loops": "",  # per library, the loop that was current when its window closed
     "tag_keys": "",  # per library, the tags keys 1 to 9 put on (ui.tag_keys)
     "svdd_ensemble": 5,  # networks a Deep SVDD / SAD run trains (core: spec.SVDD_ENSEMBLE)

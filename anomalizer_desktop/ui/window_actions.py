@@ -236,6 +236,14 @@ class WindowActions:
             shown_only=True,
         )
         edit.addAction(self.act_trash)
+        self.act_move = make_action(
+            self,
+            "Move to Folder…",
+            self.move_selection,
+            "Ctrl+Shift+M",
+            "Move the selected loops' files into a folder; the library follows them",
+        )
+        edit.addAction(self.act_move)
         self.act_extra_copies = action(
             "Select Extra Copies",
             lambda: self.select_extra_copies(),

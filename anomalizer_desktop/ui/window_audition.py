@@ -442,20 +442,22 @@ class AuditionAndFlags:
             if act is not None and act not in self.loop_menu_settings:
                 act.setEnabled(selected)
         self.act_trash.setEnabled(selected)
+        self.act_move.setEnabled(selected)
 
     def _context_menu(self, position) -> None:
         self.loop_menu_at(self.table.viewport().mapToGlobal(position))
 
     def loop_menu_at(self, screen_point) -> None:
         """The selected loops' menu (the table's right-click, and the waveform's): what the
-        keys and the Loop menu do to them, and Move to Trash. None without a selection."""
+        keys and the Loop menu do to them, Move to Folder and Move to Trash. None without a
+        selection."""
         if not self.table.selectionModel().hasSelection():
             return
         menu = QMenu(self)
         done_to_loops = [
             act for act in self.loop_menu_actions if act not in self.loop_menu_settings
         ]
-        _fill(menu, [*done_to_loops, None, self.act_trash])
+        _fill(menu, [*done_to_loops, None, self.act_move, self.act_trash])
         menu.exec(screen_point)
 
     def trash_selection(self) -> None:
@@ -467,16 +469,7 @@ class AuditionAndFlags:
             return
         ids = self.model.sample_ids(rows)
         paths = [self.model.path(r) for r in rows]
-        annotated = sum(
-            1
-            for flag, note, tags in zip(
-                self.model.flags_of(ids),
-                self.model.notes_of(ids),
-                self.model.tags_of(ids),
-                strict=True,
-            )
-            if flag or note or tags
-        )
+        annotated = self.annotated_count(ids)
         # the loop to go on from, named by id before the question: a job that ends while it
         # is open reloads and re-sorts the table, and its rows then hold other loops
         after = self._row_after(rows)
@@ -501,6 +494,20 @@ class AuditionAndFlags:
         if result.failed:
             trash.warn_failed(self, result.failed)
         self.reload()
+
+    def annotated_count(self, ids) -> int:
+        """How many of these loops carry a flag, a note or tags (what leaving the library
+        takes with them)."""
+        return sum(
+            1
+            for flag, note, tags in zip(
+                self.model.flags_of(ids),
+                self.model.notes_of(ids),
+                self.model.tags_of(ids),
+                strict=True,
+            )
+            if flag or note or tags
+        )
 
     def _row_after(self, rows: list[int]) -> int | None:
         """The id of the first loop below these rows that stays (else the one above them)."""

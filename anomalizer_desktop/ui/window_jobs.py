@@ -38,7 +38,7 @@ from anomalizer_desktop.ui.window_words import in_window_words
 UNREACHABLE = UNREACHABLE_FOLDER[0].upper() + UNREACHABLE_FOLDER[1:]
 
 #: the jobs a scan of watched folders waits for (it would race them for the library)
-LIBRARY_JOBS = ("scan", "embed", "train", "score", "demo", "check")
+LIBRARY_JOBS = ("scan", "embed", "train", "score", "demo", "check", "move")
 #: the jobs that embed or score loops (a scan embeds and scores the loops it adds)
 DESCRIBING_JOBS = ("scan", "embed", "score", "train")
 

@@ -89,8 +89,8 @@ def test_a_file_of_the_same_name_is_never_replaced(store, loop_folder):
     assert result.here == [str(loop_folder / "bass" / "bass_00.flac")]
     assert [os.path.basename(new) for _, new in result.moved] == ["drum_00.wav"]
     assert result.report() == (
-        f"Moved 1 loop to {loop_folder / 'bass'}; 1 not moved (in it already);"
-        " 1 not moved (a file of the same name is there)."
+        f"Moved 1 loop to {loop_folder / 'bass'}; not moved: 1 in it already,"
+        " 1 with a name taken there."
     )
 
 
@@ -106,6 +106,9 @@ def test_a_name_held_by_a_missing_loop_of_the_library_is_taken(store, loop_folde
     }
     result = run_job(move_loops(store, new_one, str(loop_folder / "drums")))
     assert result.taken == [str(loop_folder / "drum_04.wav")] and not result.moved
+    assert (
+        result.report() == f"Nothing moved to {loop_folder / 'drums'}: 1 with a name taken there."
+    )
     assert (loop_folder / "drum_04.wav").is_file()
 
 

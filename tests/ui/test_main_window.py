@@ -598,6 +598,73 @@ def test_delete_moves_the_selected_loops_to_the_trash_and_forgets_them(
     assert not set(doomed) & set(window.model.library.paths)
 
 
+def test_move_to_folder_keeps_loops_moved_in_the_library_and_asks_before_taking_them_out(
+    qtbot, window, scored_library, monkeypatch, tmp_path
+):
+    """Edit > Move to Folder: into a folder of the library the loops move with their flags and
+    scores and stay selected, without a question; out of its folders it asks first, and the
+    loops leave the library while their files are kept."""
+    from anomalizer_desktop.ui import move_files
+
+    _, root = scored_library
+    chosen, asked, answer = [str(root / "Rejects")], [], [False]
+    monkeypatch.setattr(move_files, "choose_folder", lambda parent, start: chosen[0])
+    monkeypatch.setattr(
+        move_files,
+        "confirm_leaving",
+        lambda parent, count, folder, annotated, links: (
+            asked.append((count, folder, annotated)) or answer[0]
+        ),
+    )
+    window.table.selectRow(0)
+    window.flag_selection("unusual")
+    ids = [window.model.sample_id(0), window.model.sample_id(1)]
+    window.select_ids(ids)
+    paths = [window.model.path(0), window.model.path(1)]
+    scores = window.store.execute("SELECT COUNT(*) FROM scores").fetchone()[0]
+
+    assert window.act_move.isEnabled()
+    window.act_move.trigger()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Moved"), timeout=10_000)
+    assert window.statusBar().currentMessage() == f"Moved 2 loops to {root / 'Rejects'}."
+    assert asked == [] and not any(os.path.exists(p) for p in paths)
+    moved = sorted(str(root / "Rejects" / os.path.basename(p)) for p in paths)
+    qtbot.waitUntil(lambda: set(moved) <= set(window.model.library.paths), timeout=10_000)
+    assert sorted(window.selected_ids()) == sorted(ids)  # the same loops, still selected
+    assert window.store.flag_counts()["unusual"] == 1
+    assert window.store.execute("SELECT COUNT(*) FROM scores").fetchone()[0] == scores
+    assert window.settings.get("move_folder") == str(root / "Rejects")
+
+    chosen[0] = str(tmp_path / "outside")
+    window.act_move.trigger()  # asked, and cancelled: nothing moves
+    assert asked == [(2, str(tmp_path / "outside"), 1)]
+    assert all(os.path.exists(p) for p in moved)
+    answer[0] = True
+    window.act_move.trigger()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 15, timeout=10_000)
+    assert sorted(os.listdir(tmp_path / "outside")) == sorted(os.path.basename(p) for p in paths)
+    assert window.statusBar().currentMessage() == (
+        f"Moved 2 loops to {tmp_path / 'outside'} (they left the library)."
+    )
+    assert window.store.flag_counts()["unusual"] == 0
+
+    # a name taken in the folder: that loop stays, and the producer is told why
+    warned = []
+    monkeypatch.setattr(
+        move_files.plain_text, "warn", lambda parent, title, text: warned.append(text)
+    )
+    window.table.selectRow(0)
+    staying = window.model.path(0)
+    (tmp_path / "outside" / os.path.basename(staying)).write_bytes(b"another file")
+    window.act_move.trigger()
+    qtbot.waitUntil(lambda: bool(warned), timeout=10_000)
+    assert warned == [
+        "1 loop did not move as asked:\n\n"
+        f"{os.path.basename(staying)}: a file of the same name is in the folder (never replaced)"
+    ]
+    assert os.path.exists(staying) and window.model.rowCount() == 15
+
+
 def test_the_trash_keys_of_each_desktop_ask_and_backspace_alone_only_on_a_mac(
     qtbot, window, monkeypatch
 ):

@@ -52,22 +52,27 @@ class MoveResult:
     cancelled: bool = False
 
     def report(self) -> str:
-        """One line for a status bar or a terminal."""
+        """One line for a status bar or a terminal: "Moved 2 loops to Rejects; not moved: 1
+        with a name taken there."."""
         where = shown_path(self.folder)
-        parts = [f"Moved {quantity(len(self.moved), 'loop')} to {where}"]
-        if self.moved and not self.in_library:
-            parts[0] += " (they left the library)"
-        for items, why in (
-            (self.here, "in it already"),
-            (self.taken, "a file of the same name is there"),
-            (self.gone, "file gone"),
-            (self.failed, "could not be moved"),
-        ):
-            if items:
-                parts.append(f"{len(items)} not moved ({why})")
-        if self.cancelled:
-            parts.append("cancelled")
-        return "; ".join(parts) + "."
+        stayed = ", ".join(
+            f"{len(items)} {why}"
+            for items, why in (
+                (self.here, "in it already"),
+                (self.taken, "with a name taken there"),
+                (self.gone, "whose file is gone"),
+                (self.failed, "that could not be moved"),
+            )
+            if items
+        )
+        if self.moved:
+            text = f"Moved {quantity(len(self.moved), 'loop')} to {where}"
+            if not self.in_library:
+                text += " (they left the library)"
+            text += f"; not moved: {stayed}" if stayed else ""
+        else:
+            text = f"Nothing moved to {where}" + (f": {stayed}" if stayed else "")
+        return text + ("; cancelled." if self.cancelled else ".")
 
 
 def library_folder_id(store: Store, folder: str) -> int | None:

@@ -1,0 +1,73 @@
+"""The window's Move to Folder: the folder asked for, the question before a move that takes
+loops out of the library, the report after. What a move does is the core's
+(`core.library.move_loops`); it runs as a job, its progress and Cancel in the status bar."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from anomalizer_desktop.core.library.move_loops import MoveResult
+from anomalizer_desktop.core.library.walk import shown_path
+from anomalizer_desktop.core.text import quantity
+from anomalizer_desktop.ui import plain_text
+
+
+def choose_folder(parent, start: str) -> str:
+    """The folder to move loops into ("" when the producer cancelled); the dialog can make a
+    new one, and opens on `start`."""
+    return QFileDialog.getExistingDirectory(parent, "Move loops to folder", start)
+
+
+def confirm_leaving(parent, count: int, folder: str, annotated: int, links: list[str]) -> bool:
+    """Ask before moving loops into a folder the library does not scan: they leave the library
+    (the files are kept there). `annotated` of them carry a flag, note or tags; `links` are
+    other loops of the library that are links to their files."""
+    what = quantity(count, "loop")
+    box = plain_text.message_box(
+        QMessageBox.Icon.Question,
+        "Move out of the library",
+        f"Move {what} to {shown_path(folder)}, out of the library?",
+        parent,
+    )
+    text = (
+        "That folder is not one the library scans, so the loops leave the library; their files"
+        " are kept there (add the folder to bring them back)."
+    )
+    if annotated:
+        have = "has a flag, a note or tags" if annotated == 1 else "have flags, notes or tags"
+        text += f" {annotated} of them {have}, which go with them."
+    if links:
+        text += (
+            f"\n\n{quantity(len(links), 'other loop')} of the library"
+            f" {'is a link' if len(links) == 1 else 'are links'} to these files, and would"
+            " lead nowhere."
+        )
+    box.setInformativeText(text)
+    move = box.addButton("Move out of the Library", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is move
+
+
+def warn_not_moved(parent, result: MoveResult) -> None:
+    """Say which loops stayed where they were, and why (nothing is said when all moved)."""
+    lines = []
+    for paths, why in (
+        (result.taken, "a file of the same name is in the folder (never replaced)"),
+        (list(result.failed), None),
+        (result.not_recorded, "moved, but the library file could not be written: rescan"),
+    ):
+        for path in paths:
+            lines.append(f"{os.path.basename(path)}: {why or result.failed[path]}")
+    if not lines:
+        return
+    shown = "\n".join(lines[:12]) + (f"\n…and {len(lines) - 12} more" if len(lines) > 12 else "")
+    plain_text.warn(
+        parent,
+        "Not all loops moved",
+        f"{quantity(len(lines), 'loop')} did not move as asked"
+        f"{'; the others did' if result.moved else ''}:\n\n{shown}",
+    )

@@ -1,0 +1,70 @@
+"""The window's Move to Folder (Edit menu, the loops' context menu, Ctrl+Shift+M): the
+selected loops' files go into a folder the producer picks, the library following them
+(`core.library.move_loops`), as a job with its progress and Cancel in the status bar."""
+
+from __future__ import annotations
+
+import os
+
+from anomalizer_desktop.core.analysis.loop_space import new_generation
+from anomalizer_desktop.core.library.move_loops import MoveResult, library_folder_id
+from anomalizer_desktop.core.text import quantity
+from anomalizer_desktop.ui import jobs, move_files
+from anomalizer_desktop.ui.window_jobs import LIBRARY_JOBS
+
+
+class LoopMoving:
+    """Mixed into MainWindow: needs `model`, `store`, `settings`, `runner`, `player`,
+    `selected_rows`, `select_ids`, `annotated_count`, `_row_after`, `_run`, `_chain`."""
+
+    def move_selection(self) -> None:
+        """Ask for a folder and move the selected loops' files there. Into a folder the
+        library scans they keep their flags, notes, tags and scores and stay selected; out
+        of the library's folders they leave it, after asking, and the loop below them
+        becomes the selection."""
+        rows = self.selected_rows()
+        if not rows:
+            return
+        # jobs that read the loops' files by their paths (a scan, an embedding, the same
+        # audio's comparison) or write their rows: a file moved under them is an error there
+        waits_for = (*LIBRARY_JOBS, "same_audio")
+        busy = next((kind for kind in waits_for if self.runner.running(kind)), None)
+        if busy or self._chain:
+            job = (busy or "jobs").replace("_", " ")
+            self.statusBar().showMessage(
+                f"Move to Folder waits for the library's {job} to finish: try again then.", 8000
+            )
+            return
+        ids = self.model.sample_ids(rows)
+        paths = [self.model.path(r) for r in rows]
+        last = self.settings.get("move_folder")
+        start = last if last and os.path.isdir(last) else os.path.dirname(paths[0])
+        folder = move_files.choose_folder(self, start)
+        if not folder:
+            return
+        folder = os.path.realpath(folder)
+        after = None
+        if library_folder_id(self.store, folder) is None:
+            links = self.model.links_left_behind(ids)
+            if not move_files.confirm_leaving(
+                self, len(ids), folder, self.annotated_count(ids), links
+            ):
+                return
+            after = self._row_after(rows)  # the loops will not be there to stay selected
+        self.settings.set("move_folder", folder)
+        self.player.stop()  # (a loop playing is a file open)
+        self._run(
+            "move",
+            f"Moving {quantity(len(ids), 'loop')}",
+            jobs.move_job(dict(zip(paths, ids, strict=True)), folder),
+            on_done=lambda result: self._loops_moved(result, ids, after),
+        )
+
+    def _loops_moved(self, result: MoveResult, ids: list[int], after: int | None) -> None:
+        self.library_generation = new_generation()  # explanations name loops by their paths
+        if result.in_library:
+            self.select_ids(ids)
+        elif result.moved and after is not None:
+            self.select_ids([after])
+        self.statusBar().showMessage(result.report(), 15_000)
+        move_files.warn_not_moved(self, result)
