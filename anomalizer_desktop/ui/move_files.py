@@ -45,11 +45,7 @@ def confirm_leaving(parent, count: int, folder: str, annotated: int, links: list
             " lead nowhere."
         )
     box.setInformativeText(text)
-    move = box.addButton("Move out of the Library", QMessageBox.ButtonRole.DestructiveRole)
-    box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-    box.exec()
-    return box.clickedButton() is move
+    return plain_text.ask_to_do(box, "Move out of the Library")
 
 
 def warn_not_moved(parent, result: MoveResult) -> None:

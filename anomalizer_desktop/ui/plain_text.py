@@ -53,3 +53,13 @@ def confirm(parent: QWidget | None, title: str, question: str) -> bool:
     box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     return box.exec() == QMessageBox.StandardButton.Yes
+
+
+def ask_to_do(box: QMessageBox, action: str) -> bool:
+    """Show `box` with a button naming what it asks about ("Move to Trash") beside Cancel,
+    the default; whether that button was pressed."""
+    do = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is do

@@ -71,11 +71,7 @@ def confirm(parent, paths: list[str], flagged: int, links: list[str] = ()) -> bo
         if links:
             details += "\n\nLinks that would lead nowhere:\n" + _names(links, len(links))
         box.setDetailedText(details)
-    move = box.addButton("Move to Trash", QMessageBox.ButtonRole.DestructiveRole)
-    box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-    box.exec()
-    return box.clickedButton() is move
+    return plain_text.ask_to_do(box, "Move to Trash")
 
 
 def _left_behind(paths: list[str], links: list[str]) -> str:

@@ -69,3 +69,29 @@ def test_message_boxes_show_their_text_as_written(qtbot):
     box = plain_text.message_box(QMessageBox.Icon.Question, "Move", "Move “<h1>huge.wav”?")
     qtbot.addWidget(box)
     assert box.textFormat() == Qt.TextFormat.PlainText and box.text() == "Move “<h1>huge.wav”?"
+
+
+@pytest.mark.parametrize(
+    ("press", "done"), [("action", True), ("cancel", False), ("escape", False)]
+)
+def test_a_question_before_a_move_is_yes_only_on_its_own_button(qtbot, press, done):
+    """Move to Trash and Move out of the Library ask with a button named for the action;
+    Cancel, the default, and Escape say no."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    box = plain_text.message_box(QMessageBox.Icon.Question, "Move", "Move 2 loops?", None)
+
+    def answer() -> None:
+        shown = QApplication.activeModalWidget()
+        assert shown is box and box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+        if press == "escape":
+            qtbot.keyClick(box, Qt.Key.Key_Escape)
+        elif press == "cancel":
+            box.button(QMessageBox.StandardButton.Cancel).click()
+        else:
+            (named,) = [b for b in box.buttons() if b.text() == "Move out of the Library"]
+            named.click()
+
+    QTimer.singleShot(100, answer)
+    assert plain_text.ask_to_do(box, "Move out of the Library") is done
