@@ -1,6 +1,6 @@
-"""Commands that read and change what the library holds: list, flag, tags, trash, move, forget
-(scan, embed and start are in scan_commands; export in export_commands; info and repair in
-info_commands).
+"""Commands that read and change what the library holds: list, flag, tags, trash, move,
+rename, forget (scan, embed and start are in scan_commands; export in export_commands; info
+and repair in info_commands).
 
 Each takes parsed args (and an open Store where it works on a library) and returns an exit code.
 """
@@ -17,10 +17,15 @@ from anomalizer_desktop.cli.output import (
     print_problems,
     warn,
 )
-from anomalizer_desktop.core.errors import AnomalizerError
+from anomalizer_desktop.core.errors import AnomalizerError, os_reason
 from anomalizer_desktop.core.library.folder_tree import in_any_folder
 from anomalizer_desktop.core.library.lookup import held_name, library_names
-from anomalizer_desktop.core.library.move_loops import MoveResult, library_folder_id, move_loops
+from anomalizer_desktop.core.library.move_loops import (
+    MoveResult,
+    library_folder_id,
+    move_loops,
+    rename_loop,
+)
 from anomalizer_desktop.core.library.same_audio import with_same_audio
 from anomalizer_desktop.core.library.scanner import ScanError
 from anomalizer_desktop.core.library.store import Store
@@ -333,6 +338,23 @@ def cmd_move(args: argparse.Namespace, store: Store) -> int:
     )
     problems += [(p, unnoted) for p in result.not_recorded]
     print_problems(problems)
+    return 0
+
+
+def cmd_rename(args: argparse.Namespace, store: Store) -> int:
+    """Rename one loop's file in its folder (the window's Loop > Rename…)."""
+    chosen, unknown = _named_loops(store, [args.path])
+    if unknown:
+        return 1
+    ((path, sample_id),) = chosen.items()
+    try:
+        new = rename_loop(store, sample_id, path, args.name)
+    except OSError as error:
+        raise AnomalizerError(f"{path}: not renamed: {os_reason(error)}") from None
+    if args.json:
+        print_json({"from": path, "to": new})
+    else:
+        print(f"renamed {path} -> {os.path.basename(new)}" if new != path else "name unchanged")
     return 0
 
 

@@ -267,6 +267,15 @@ def _add_library_contents(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="list them; move nothing")
     p.set_defaults(func=library_commands.cmd_move)
 
+    p = sub.add_parser(
+        "rename",
+        parents=[common],
+        help="rename a loop's file in its folder; its flag, note and tags stay with it",
+    )
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("name", metavar="NAME", help="the new name (its extension is kept)")
+    p.set_defaults(func=library_commands.cmd_rename)
+
     p = sub.add_parser("export", parents=[common], help="export a set of loops for a DAW")
     p.add_argument("out", metavar="OUT")
     p.add_argument("--format", choices=FORMATS, required=True)

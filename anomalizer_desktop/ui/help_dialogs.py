@@ -38,6 +38,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
         " the next one taking its place)",
     ),
     ("N", "write a note for the selected loops (empty clears it)"),
+    ("F2", "rename the loop's file (its flag, note and tags stay with it)"),
     ("G", "tag the selected loops (your own sets: dark, song-a...; the filter finds tag:name)"),
     (
         "1 to 9",

@@ -1,12 +1,13 @@
-"""The window's Move to Folder: the folder asked for, the question before a move that takes
-loops out of the library, the report after. What a move does is the core's
+"""The window's Move to Folder and Rename: the folder or name asked for, the question before a
+move that takes loops out of the library, the report after. What a move does is the core's
 (`core.library.move_loops`); it runs as a job, its progress and Cancel in the status bar."""
 
 from __future__ import annotations
 
 import os
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox
 
 from anomalizer_desktop.core.library.move_loops import MoveResult
 from anomalizer_desktop.core.library.walk import shown_path
@@ -18,6 +19,24 @@ def choose_folder(parent, start: str) -> str:
     """The folder to move loops into ("" when the producer cancelled); the dialog can make a
     new one, and opens on `start`."""
     return QFileDialog.getExistingDirectory(parent, "Move loops to folder", start)
+
+
+def ask_name(parent, path: str) -> str | None:
+    """The new name for the loop at `path` (None when cancelled); the dialog opens on its
+    name with all but the extension selected, as a file manager's rename does."""
+    name = os.path.basename(path)
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle("Rename loop")
+    dialog.setLabelText(f"New name for “{name}” (its flag, note and tags stay with it):")
+    dialog.setTextValue(name)
+    dialog.resize(480, dialog.sizeHint().height())
+    field = dialog.findChild(QLineEdit)
+    if field is not None:  # once shown: showing selects the whole text
+        stem = len(os.path.splitext(name)[0])
+        QTimer.singleShot(0, field, lambda: field.setSelection(0, stem))
+    if not dialog.exec():
+        return None
+    return dialog.textValue()
 
 
 def confirm_leaving(parent, count: int, folder: str, annotated: int, links: list[str]) -> bool:

@@ -397,6 +397,15 @@ class AuditionAndFlags:
             "The loop that was current before this one; B again returns (A/B)",
         )
         self.act_show_folder = action("Show in folder", self.show_in_folder)
+        # window-wide, unlike the letters: F2 types nothing, and from the filter box (where
+        # the window opens) it renames the loop shown, as a file manager's F2 does
+        self.act_rename = make_action(
+            self,
+            "Rename…",
+            self.rename_current,
+            "F2",
+            "Rename the loop's file in its folder; its flag, note and tags stay with it",
+        )
         self.act_copy_paths = action(
             "Copy",
             self.copy_paths,
@@ -424,6 +433,7 @@ class AuditionAndFlags:
             self.act_key_mix,
             self.act_back,
             self.act_show_folder,
+            self.act_rename,
             self.act_copy_paths,
             None,
             self.act_export_selection,

@@ -1,15 +1,22 @@
 """The window's Move to Folder (Edit menu, the loops' context menu, Ctrl+Shift+M): the
 selected loops' files go into a folder the producer picks, the library following them
-(`core.library.move_loops`), as a job with its progress and Cancel in the status bar."""
+(`core.library.move_loops`), as a job with its progress and Cancel in the status bar; and
+Rename (F2), the current loop's file renamed in its folder."""
 
 from __future__ import annotations
 
 import os
 
 from anomalizer_desktop.core.analysis.loop_space import new_generation
-from anomalizer_desktop.core.library.move_loops import MoveResult, library_folder_id
+from anomalizer_desktop.core.errors import os_reason
+from anomalizer_desktop.core.library.move_loops import (
+    MoveError,
+    MoveResult,
+    library_folder_id,
+    rename_loop,
+)
 from anomalizer_desktop.core.text import quantity
-from anomalizer_desktop.ui import jobs, move_files
+from anomalizer_desktop.ui import jobs, move_files, plain_text
 from anomalizer_desktop.ui.window_jobs import LIBRARY_JOBS
 
 
@@ -23,17 +30,7 @@ class LoopMoving:
         of the library's folders they leave it, after asking, and the loop below them
         becomes the selection."""
         rows = self.selected_rows()
-        if not rows:
-            return
-        # jobs that read the loops' files by their paths (a scan, an embedding, the same
-        # audio's comparison) or write their rows: a file moved under them is an error there
-        waits_for = (*LIBRARY_JOBS, "same_audio")
-        busy = next((kind for kind in waits_for if self.runner.running(kind)), None)
-        if busy or self._chain:
-            job = (busy or "jobs").replace("_", " ")
-            self.statusBar().showMessage(
-                f"Move to Folder waits for the library's {job} to finish: try again then.", 8000
-            )
+        if not rows or self._busy_for("Move to Folder"):
             return
         ids = self.model.sample_ids(rows)
         paths = [self.model.path(r) for r in rows]
@@ -68,3 +65,48 @@ class LoopMoving:
             self.select_ids([after])
         self.statusBar().showMessage(result.report(), 15_000)
         move_files.warn_not_moved(self, result)
+
+    def rename_current(self) -> None:
+        """F2 (Loop > Rename…): rename the current loop's file in its folder; its flag, note,
+        tags and scores stay with it (`core.library.move_loops.rename_loop`)."""
+        index = self.table.currentIndex()
+        if not index.isValid() or self._busy_for("Rename"):
+            return
+        path = self.model.path(index.row())
+        sample_id = int(self.model.sample_id(index.row()))
+        if not os.path.lexists(path):
+            self.statusBar().showMessage(
+                f"Not renamed: {os.path.basename(path)} is missing (a drive not connected?).", 8000
+            )
+            return
+        name = move_files.ask_name(self, path)
+        if name is None:
+            return
+        self.player.stop()  # (a loop playing is a file open)
+        try:
+            new = rename_loop(self.store, sample_id, path, name)
+        except MoveError as error:
+            plain_text.warn(self, "Not renamed", str(error))
+            return
+        except OSError as error:
+            plain_text.warn(self, "Not renamed", f"{path}: {os_reason(error)}")
+            return
+        self.library_generation = new_generation()  # explanations name loops by their paths
+        if new != path:
+            self.statusBar().showMessage(f"Renamed to {os.path.basename(new)}.", 8000)
+        self.select_ids([sample_id])
+        self.reload()
+
+    def _busy_for(self, what: str) -> bool:
+        """Whether a job reads the loops' files by their paths (a scan, an embedding, the
+        same audio's comparison) or writes their rows now: a file moved under it would be an
+        error there. Says so in the status bar."""
+        waits_for = (*LIBRARY_JOBS, "same_audio")
+        busy = next((kind for kind in waits_for if self.runner.running(kind)), None)
+        if not busy and not self._chain:
+            return False
+        job = (busy or "jobs").replace("_", " ")
+        self.statusBar().showMessage(
+            f"{what} waits for the library's {job} to finish: try again then.", 8000
+        )
+        return True

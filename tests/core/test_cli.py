@@ -839,6 +839,20 @@ def test_move_files_loops_in_a_library_folder_and_takes_them_out_of_it_outside(
     assert (outside / "drum_03.wav").read_bytes() == b"not mine"
 
 
+def test_rename_gives_a_loop_a_new_name_and_keeps_its_flag(capsys, lib, loop_folder):
+    assert main(["--library", lib, "scan", str(loop_folder)]) == 0
+    path = str(loop_folder / "tone_a.wav")
+    assert main(["--library", lib, "flag", path, "--typical", "--note", "A 440"]) == 0
+    capsys.readouterr()
+    code, out = run(capsys, "--library", lib, "rename", path, "Sine A4")
+    assert code == 0 and out == f"renamed {path} -> Sine A4.wav\n"
+    (row,) = [r for r in Store(lib).list_samples() if r.note == "A 440"]
+    assert (row.path, row.flag) == (str(loop_folder / "Sine A4.wav"), "typical")
+    assert main(["--library", lib, "rename", row.path, "noise"]) == 1  # noise.wav is there
+    assert "noise.wav is taken in that folder" in capsys.readouterr().err
+    assert os.path.exists(row.path)
+
+
 def test_start_on_a_folder_without_audio_says_to_add_loops_not_to_embed(capsys, lib, tmp_path):
     folder = tmp_path / "notes"
     folder.mkdir()

@@ -234,3 +234,34 @@ def test_a_file_or_an_export_folder_cannot_take_loops(store, loop_folder):
     with pytest.raises(MoveError, match="an export's folder"):
         run_job(move_loops(store, loops, str(loop_folder / "out")))
     assert (loop_folder / "noise.wav").is_file()
+
+
+def test_a_renamed_loop_keeps_its_row_and_its_extension(store, loop_folder):
+    from anomalizer_desktop.core.library.move_loops import rename_loop, renamed_path
+
+    _scan(store, loop_folder)
+    ((path, sample_id),) = _loops(store, "drum_03.wav").items()
+    store.set_flag([sample_id], "typical")
+    new = rename_loop(store, sample_id, path, "Tight Break 128 BPM")
+    assert new == str(loop_folder / "drums" / "Tight Break 128 BPM.wav")
+    assert os.path.isfile(new) and not os.path.exists(path)
+    row = _row(store, sample_id)
+    assert (row.path, row.flag) == (new, "typical")
+    assert _scan(store, loop_folder).moved == 0  # nothing for a rescan to find
+    # the bytes stay a WAV whatever the name says
+    assert renamed_path(new, "kick.MP3") == str(loop_folder / "drums" / "kick.MP3.wav")
+    assert renamed_path(new, " Kick.WAV ") == str(loop_folder / "drums" / "Kick.WAV")
+    assert rename_loop(store, sample_id, new, "Tight Break 128 BPM.wav") == new
+
+
+@pytest.mark.parametrize("name", ["", "  ", "..", "sub/kick", "drum_02.wav", "drum_02"])
+def test_a_rename_to_no_name_another_folder_or_a_taken_name_is_refused(store, loop_folder, name):
+    from anomalizer_desktop.core.library.move_loops import rename_loop
+
+    _scan(store, loop_folder)
+    ((path, sample_id),) = _loops(store, "drum_03.wav").items()
+    before = sorted(os.listdir(loop_folder / "drums"))
+    with pytest.raises(MoveError):
+        rename_loop(store, sample_id, path, name)
+    assert sorted(os.listdir(loop_folder / "drums")) == before
+    assert _row(store, sample_id).path == path

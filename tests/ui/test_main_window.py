@@ -665,6 +665,36 @@ def test_move_to_folder_keeps_loops_moved_in_the_library_and_asks_before_taking_
     assert os.path.exists(staying) and window.model.rowCount() == 15
 
 
+def test_f2_renames_the_loop_in_its_folder_and_keeps_it_selected(qtbot, window, monkeypatch):
+    from anomalizer_desktop.ui import move_files
+
+    names, warned = ["Big Break"], []
+    monkeypatch.setattr(move_files, "ask_name", lambda parent, path: names[0])
+    monkeypatch.setattr(
+        move_files.plain_text, "warn", lambda parent, title, text: warned.append((title, text))
+    )
+    window.table.selectRow(3)
+    sample_id, path = window.model.sample_id(3), window.model.path(3)
+    window.flag_selection("typical")
+    with qtbot.waitActive(window):  # F2 is a window shortcut: it needs the active window
+        window.show()
+        window.activateWindow()
+    window.filter_text.setFocus()  # where the window opens: F2 types nothing there
+    qtbot.keyClick(window.filter_text, Qt.Key.Key_F2)
+    new = os.path.join(os.path.dirname(path), "Big Break.wav")
+    assert os.path.isfile(new) and not os.path.exists(path)
+    assert window.statusBar().currentMessage() == "Renamed to Big Break.wav."
+    qtbot.waitUntil(lambda: new in window.model.library.paths, timeout=10_000)
+    assert window.selected_ids() == [sample_id]
+    assert window.model.path(window.selected_rows()[0]) == new
+    assert window.store.flag_counts()["typical"] == 1
+
+    names[0] = "tone_a"  # taken: said, nothing renamed
+    window.act_rename.trigger()
+    assert warned == [("Not renamed", "tone_a.wav is taken in that folder")]
+    assert os.path.isfile(new)
+
+
 def test_the_trash_keys_of_each_desktop_ask_and_backspace_alone_only_on_a_mac(
     qtbot, window, monkeypatch
 ):

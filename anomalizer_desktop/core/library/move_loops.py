@@ -1,6 +1,6 @@
-"""Move loops' files into another folder, the library following them: the step after finding
-the loops that don't fit, for the ones worth keeping somewhere else (a "Rejects" folder, the
-pack they belong to).
+"""Move loops' files into another folder, or rename them, the library following them: the
+step after finding the loops that don't fit, for the ones worth keeping somewhere else (a
+"Rejects" folder, the pack they belong to), and a name that says what a loop is.
 
 Into a folder the library scans, each moved loop keeps its row: its flag, note, tags, vector,
 scores and place on the map go with it, as a rescan would relink a file moved by hand. Into a
@@ -157,6 +157,53 @@ def move_loops(
         except (sqlite3.Error, AnomalizerError):
             result.not_recorded += [new for _, new in result.moved]
     return result
+
+
+def renamed_path(path: str, name: str) -> str:
+    """Where `path` goes when renamed `name`, in its own folder; the file's extension stays
+    (a WAV named "kick.mp3" would not become an MP3: "kick.mp3.wav"). Raises MoveError for a
+    name that is empty or names another folder."""
+    name = name.strip()
+    if not name or name in (".", "..") or "/" in name or os.sep in name or "\0" in name:
+        raise MoveError(f"{name!r} cannot be a file's name (a name, without folders)")
+    extension = os.path.splitext(path)[1]
+    if extension and not name.lower().endswith(extension.lower()):
+        name += extension
+    return os.path.join(os.path.dirname(path), name)
+
+
+def rename_loop(store: Store, sample_id: int, path: str, name: str) -> str:
+    """Rename a loop's file in its folder (`renamed_path`), the library following it with its
+    flag, note, tags, vector and scores; returns the new path. Raises MoveError when the
+    name is not usable or is taken (a file there, or a library loop whose file is gone), and
+    OSError when the system refuses (the file then as it was)."""
+    target = renamed_path(path, name)
+    if target == path:
+        return path
+    taken = store.sample_ids_for_paths([target])
+    case_only = os.path.normcase(target) == os.path.normcase(path) or _same_file(path, target)
+    if taken or (os.path.lexists(target) and not case_only):
+        raise MoveError(f"{os.path.basename(target)} is taken in that folder")
+    if case_only:  # "kick.wav" -> "Kick.wav" on a drive that ignores case: one file
+        os.rename(path, target)
+    else:
+        move_file(path, target)
+    try:
+        stat = os.lstat(target)
+        store.update_sample(sample_id, path=target, mtime_ns=stat.st_mtime_ns)
+    except (OSError, sqlite3.Error, AnomalizerError) as error:
+        raise MoveError(
+            f"renamed {os.path.basename(target)}, but the library file could not be written"
+            f" ({error}): a rescan finds it under its new name"
+        ) from None
+    return target
+
+
+def _same_file(one: str, other: str) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
 
 
 def move_file(source: str, target: str) -> None:
