@@ -179,6 +179,8 @@ def test_across_drives_the_file_is_copied_whole_before_the_original_goes(
     assert (other / "tone_a.wav").read_bytes() == original
     assert not (loop_folder / "tone_a.wav").exists()
     assert _row(store, next(iter(loops.values()))).path == str(other / "tone_a.wav")
+    summary = _scan(store, loop_folder)  # the copy's time is the one the library noted
+    assert (summary.new, summary.changed, summary.missing, summary.moved) == (0, 0, 0, 0)
 
 
 def test_a_link_moves_as_a_link_to_the_same_file(store, loop_folder, tmp_path):

@@ -147,9 +147,8 @@ def move_loops(
             left.append(sample_id)
             continue
         try:
-            stat = os.lstat(target) if os.path.islink(target) else os.stat(target)
-            store.update_sample(sample_id, path=target, root_id=root_id, mtime_ns=stat.st_mtime_ns)
-        except (OSError, sqlite3.Error, AnomalizerError):
+            _follow(store, sample_id, target, root_id=root_id)
+        except (sqlite3.Error, AnomalizerError):
             result.not_recorded.append(target)
     if left:
         try:
@@ -157,6 +156,14 @@ def move_loops(
         except (sqlite3.Error, AnomalizerError):
             result.not_recorded += [new for _, new in result.moved]
     return result
+
+
+def _follow(store: Store, sample_id: int, path: str, **fields: object) -> None:
+    """The loop's row at its file's new path, with the modification time a scan compares (a
+    file copied across drives may keep it only to the microsecond)."""
+    with contextlib.suppress(OSError):  # (a link that leads nowhere has none)
+        fields["mtime_ns"] = os.stat(path).st_mtime_ns
+    store.update_sample(sample_id, path=path, **fields)
 
 
 def renamed_path(path: str, name: str) -> str:
@@ -189,9 +196,8 @@ def rename_loop(store: Store, sample_id: int, path: str, name: str) -> str:
     else:
         move_file(path, target)
     try:
-        stat = os.lstat(target)
-        store.update_sample(sample_id, path=target, mtime_ns=stat.st_mtime_ns)
-    except (OSError, sqlite3.Error, AnomalizerError) as error:
+        _follow(store, sample_id, target)
+    except (sqlite3.Error, AnomalizerError) as error:
         raise MoveError(
             f"renamed {os.path.basename(target)}, but the library file could not be written"
             f" ({error}): a rescan finds it under its new name"
