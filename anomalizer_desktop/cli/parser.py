@@ -245,26 +245,27 @@ def _add_library_contents(sub, common: argparse.ArgumentParser) -> None:
     )
     p.set_defaults(func=library_commands.cmd_tags)
 
+    # the loops whose files trash and move take: named, or every one flagged or tagged so
+    loop_files = argparse.ArgumentParser(add_help=False)
+    loop_files.add_argument("paths", nargs="*", metavar="PATH")
+    loop_files.add_argument("--flag", choices=FLAGS, help="every loop flagged so")
+    loop_files.add_argument("--tag", type=arg.one_tag, help="every loop tagged so")
+    loop_files.add_argument("--dry-run", action="store_true", help="list them; move nothing")
+
     p = sub.add_parser(
-        "trash", parents=[common], help="move loops to the desktop's trash and forget them"
+        "trash",
+        parents=[common, loop_files],
+        help="move loops to the desktop's trash and forget them",
     )
-    p.add_argument("paths", nargs="*", metavar="PATH")
-    p.add_argument("--flag", choices=FLAGS, help="every loop flagged so")
-    p.add_argument("--tag", type=arg.one_tag, help="every loop tagged so")
-    p.add_argument("--dry-run", action="store_true", help="list them; move nothing")
     p.set_defaults(func=library_commands.cmd_trash)
 
     p = sub.add_parser(
         "move",
-        parents=[common],
+        parents=[common, loop_files],
         help="move loops' files into a folder; the library follows them (outside its"
         " folders, they leave it)",
     )
-    p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--to", required=True, metavar="FOLDER", help="made when missing")
-    p.add_argument("--flag", choices=FLAGS, help="every loop flagged so")
-    p.add_argument("--tag", type=arg.one_tag, help="every loop tagged so")
-    p.add_argument("--dry-run", action="store_true", help="list them; move nothing")
     p.set_defaults(func=library_commands.cmd_move)
 
     p = sub.add_parser(
