@@ -64,7 +64,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ),
     ("Ctrl+F or /", "find: type to filter; Return goes to the first row, Escape clears"),
     ("Ctrl+C", "copy the selected loops: paste the files into a folder, their paths into text"),
-    ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo flags, notes and tags"),
+    ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo flags, notes, tags, renames and moves"),
     (
         "Delete / Ctrl+Backspace",
         "move the selected loops to the trash (after asking; restore them from there)",

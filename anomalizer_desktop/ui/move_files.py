@@ -72,6 +72,7 @@ def warn_not_moved(parent, result: MoveResult) -> None:
     lines = []
     for paths, why in (
         (result.taken, "a file of the same name is in the folder (never replaced)"),
+        (result.gone, "its file is gone (a drive not connected?)"),
         (list(result.failed), None),
         (result.not_recorded, "moved, but the library file could not be written: rescan"),
     ):

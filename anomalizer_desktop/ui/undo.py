@@ -1,5 +1,5 @@
-"""Undo and redo for what the user writes by hand in the window: flags, notes, tags, and
-tempos and keys.
+"""Undo and redo for what the user writes by hand in the window: flags, notes, tags, tempos
+and keys, and loops' names and folders.
 
 Flags, notes and tags go to the library the moment a key is pressed (nothing waits for a save), so
 undoing a change writes each loop's earlier value back, and redoing it writes the new one
@@ -8,6 +8,7 @@ again. Flagging quickly from the keyboard makes slips easy; Ctrl+Z takes one bac
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 
@@ -57,6 +58,55 @@ class UserDataChange(QUndoCommand):
 
     def undo(self) -> None:
         self._write(self.field, _by_value(self.before))
+
+
+class LoopRenamed(QUndoCommand):
+    """A loop's file renamed in its folder (F2): undo names it back, redo renames it again.
+    `rename(sample_id, path, name)` renames and says why when it cannot (a name taken since)."""
+
+    def __init__(
+        self, rename: Callable[[int, str, str], object], sample_id: int, before: str, after: str
+    ) -> None:
+        super().__init__(f"rename {os.path.basename(before)}")
+        self._rename, self.sample_id = rename, int(sample_id)
+        self.before, self.after = before, after
+        self._pushed = True  # QUndoStack.push calls redo: the file is renamed already
+
+    def redo(self) -> None:
+        if self._pushed:
+            self._pushed = False
+            return
+        self._rename(self.sample_id, self.before, os.path.basename(self.after))
+
+    def undo(self) -> None:
+        self._rename(self.sample_id, self.after, os.path.basename(self.before))
+
+
+class LoopsMoved(QUndoCommand):
+    """Loops' files moved into a folder of the library (Move to Folder): undo takes each back
+    to the folder it came from, redo moves them again. `move(moves)` moves each (sample id,
+    from, to) and says what it could not."""
+
+    def __init__(
+        self,
+        move: Callable[[list[tuple[int, str, str]]], object],
+        moves: list[tuple[int, str, str]],
+        folder: str,
+    ) -> None:
+        super().__init__(
+            f"move {quantity(len(moves), 'loop')} to {os.path.basename(folder) or folder}"
+        )
+        self._move, self.moves = move, list(moves)
+        self._pushed = True  # QUndoStack.push calls redo: the files are moved already
+
+    def redo(self) -> None:
+        if self._pushed:
+            self._pushed = False
+            return
+        self._move(self.moves)
+
+    def undo(self) -> None:
+        self._move([(sample_id, new, old) for sample_id, old, new in self.moves])
 
 
 def _by_value(values: Mapping[int, str | None]) -> dict[str | None, list[int]]:

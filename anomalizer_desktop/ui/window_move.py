@@ -13,16 +13,19 @@ from anomalizer_desktop.core.library.move_loops import (
     MoveError,
     MoveResult,
     library_folder_id,
+    move_each,
     rename_loop,
 )
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import jobs, move_files, plain_text
+from anomalizer_desktop.ui.undo import LoopRenamed, LoopsMoved
 from anomalizer_desktop.ui.window_jobs import LIBRARY_JOBS
 
 
 class LoopMoving:
     """Mixed into MainWindow: needs `model`, `store`, `settings`, `runner`, `player`,
-    `selected_rows`, `select_ids`, `annotated_count`, `_row_after`, `_run`, `_chain`."""
+    `selected_rows`, `select_ids`, `annotated_count`, `undo_stack`, `_row_after`, `_run`,
+    `_chain`."""
 
     def move_selection(self) -> None:
         """Ask for a folder and move the selected loops' files there. Into a folder the
@@ -50,20 +53,41 @@ class LoopMoving:
             after = self._row_after(rows)  # the loops will not be there to stay selected
         self.settings.set("move_folder", folder)
         self.player.stop()  # (a loop playing is a file open)
+        loops = dict(zip(paths, ids, strict=True))
         self._run(
             "move",
             f"Moving {quantity(len(ids), 'loop')}",
-            jobs.move_job(dict(zip(paths, ids, strict=True)), folder),
-            on_done=lambda result: self._loops_moved(result, ids, after),
+            jobs.move_job(loops, folder),
+            on_done=lambda result: self._loops_moved(result, loops, after),
         )
 
-    def _loops_moved(self, result: MoveResult, ids: list[int], after: int | None) -> None:
+    def _loops_moved(self, result: MoveResult, loops: dict[str, int], after: int | None) -> None:
         self.library_generation = new_generation()  # explanations name loops by their paths
         if result.in_library:
-            self.select_ids(ids)
-        elif result.moved and after is not None:
-            self.select_ids([after])
+            self.select_ids(list(loops.values()))
+            moves = [(loops[old], old, new) for old, new in result.moved]
+            if moves and all(_on_one_drive(old, new) for _, old, new in moves):
+                # Ctrl+Z moves them back, at once: renames on a drive, never copies
+                self.undo_stack.push(LoopsMoved(self.move_files_to, moves, result.folder))
+        elif result.moved:
+            # the undo history may name loops that are gone now (as Remove folder does)
+            self.undo_stack.clear()
+            if after is not None:
+                self.select_ids([after])
         self.statusBar().showMessage(result.report(), 15_000)
+        move_files.warn_not_moved(self, result)
+
+    def move_files_to(self, moves: list[tuple[int, str, str]]) -> None:
+        """Move each loop (sample id, from, to), the library following (an undone move, or
+        one redone); the status bar, and a dialog for those that could not, say what came of
+        it."""
+        self.player.stop()
+        result = move_each(self.store, moves)
+        self.library_generation = new_generation()
+        self.select_ids([sample_id for sample_id, _, _ in moves])
+        self.reload()
+        if result.moved:
+            self.statusBar().showMessage(f"Moved {quantity(len(result.moved), 'loop')}.", 8000)
         move_files.warn_not_moved(self, result)
 
     def rename_current(self) -> None:
@@ -82,20 +106,28 @@ class LoopMoving:
         name = move_files.ask_name(self, path)
         if name is None:
             return
+        new = self.rename_file(sample_id, path, name)
+        if new is not None and new != path:
+            self.undo_stack.push(LoopRenamed(self.rename_file, sample_id, path, new))
+
+    def rename_file(self, sample_id: int, path: str, name: str) -> str | None:
+        """Rename the loop's file and show it under its new name, selected; its new path, or
+        None when it could not be renamed (a dialog says why)."""
         self.player.stop()  # (a loop playing is a file open)
         try:
             new = rename_loop(self.store, sample_id, path, name)
         except MoveError as error:
             plain_text.warn(self, "Not renamed", str(error))
-            return
+            return None
         except OSError as error:
             plain_text.warn(self, "Not renamed", f"{path}: {os_reason(error)}")
-            return
+            return None
         self.library_generation = new_generation()  # explanations name loops by their paths
         if new != path:
             self.statusBar().showMessage(f"Renamed to {os.path.basename(new)}.", 8000)
         self.select_ids([sample_id])
         self.reload()
+        return new
 
     def _busy_for(self, what: str) -> bool:
         """Whether a job reads the loops' files by their paths (a scan, an embedding, the
@@ -110,3 +142,11 @@ class LoopMoving:
             f"{what} waits for the library's {job} to finish: try again then.", 8000
         )
         return True
+
+
+def _on_one_drive(one: str, other: str) -> bool:
+    """Whether the folders of two paths are on one drive (a move between them is a rename)."""
+    try:
+        return os.stat(os.path.dirname(one)).st_dev == os.stat(os.path.dirname(other)).st_dev
+    except OSError:
+        return False

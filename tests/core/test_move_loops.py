@@ -267,3 +267,20 @@ def test_a_rename_to_no_name_another_folder_or_a_taken_name_is_refused(store, lo
         rename_loop(store, sample_id, path, name)
     assert sorted(os.listdir(loop_folder / "drums")) == before
     assert _row(store, sample_id).path == path
+
+
+def test_a_move_undone_takes_each_loop_back_to_its_own_folder(store, loop_folder):
+    from anomalizer_desktop.core.library.move_loops import move_each
+
+    _scan(store, loop_folder)
+    loops = _loops(store, "drum_00.wav", "bass_01.flac", "noise.wav")
+    moved = run_job(move_loops(store, loops, str(loop_folder / "Rejects"))).moved
+    (loop_folder / "noise.wav").write_bytes(b"a new file where one was")  # not replaced
+    back = move_each(store, [(loops[old], new, old) for old, new in moved])
+    assert [old for _, old in back.moved] == [
+        str(loop_folder / "drums" / "drum_00.wav"),
+        str(loop_folder / "bass" / "bass_01.flac"),
+    ]
+    assert back.taken == [str(loop_folder / "Rejects" / "noise.wav")]
+    assert {r.path for r in store.list_samples()} >= {old for _, old in back.moved}
+    assert (loop_folder / "noise.wav").read_bytes() == b"a new file where one was"

@@ -634,6 +634,15 @@ def test_move_to_folder_keeps_loops_moved_in_the_library_and_asks_before_taking_
     assert window.store.flag_counts()["unusual"] == 1
     assert window.store.execute("SELECT COUNT(*) FROM scores").fetchone()[0] == scores
     assert window.settings.get("move_folder") == str(root / "Rejects")
+    assert window.act_undo.text() == "Undo move 2 loops to Rejects"
+    window.undo()  # Ctrl+Z: each back where it was, the library following
+    assert all(os.path.exists(p) for p in paths) and os.listdir(root / "Rejects") == []
+    qtbot.waitUntil(lambda: set(paths) <= set(window.model.library.paths), timeout=10_000)
+    window.redo()
+    assert all(os.path.exists(p) for p in moved)
+    qtbot.waitUntil(lambda: set(moved) <= set(window.model.library.paths), timeout=10_000)
+    assert sorted(window.selected_ids()) == sorted(ids)
+    assert window.store.flag_counts()["unusual"] == 1
 
     chosen[0] = str(tmp_path / "outside")
     window.act_move.trigger()  # asked, and cancelled: nothing moves
@@ -647,6 +656,7 @@ def test_move_to_folder_keeps_loops_moved_in_the_library_and_asks_before_taking_
         f"Moved 2 loops to {tmp_path / 'outside'} (they left the library)."
     )
     assert window.store.flag_counts()["unusual"] == 0
+    assert not window.undo_stack.canUndo()  # it named loops the library has no more
 
     # a name taken in the folder: that loop stays, and the producer is told why
     warned = []
@@ -688,6 +698,13 @@ def test_f2_renames_the_loop_in_its_folder_and_keeps_it_selected(qtbot, window, 
     assert window.selected_ids() == [sample_id]
     assert window.model.path(window.selected_rows()[0]) == new
     assert window.store.flag_counts()["typical"] == 1
+    assert window.act_undo.text() == f"Undo rename {os.path.basename(path)}"
+    window.undo()  # Ctrl+Z: the old name back
+    assert os.path.isfile(path) and not os.path.exists(new)
+    assert window.statusBar().currentMessage() == f"Undone: rename {os.path.basename(path)}."
+    window.redo()
+    assert os.path.isfile(new) and not os.path.exists(path)
+    qtbot.waitUntil(lambda: new in window.model.library.paths, timeout=10_000)
 
     names[0] = "tone_a"  # taken: said, nothing renamed
     window.act_rename.trigger()

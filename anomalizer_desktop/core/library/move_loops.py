@@ -127,35 +127,57 @@ def move_loops(
         target = os.path.join(folder, os.path.basename(path))
         if os.path.realpath(os.path.dirname(path)) == folder:
             result.here.append(path)
-            continue
-        if not os.path.lexists(path):
-            result.gone.append(path)
-            continue
-        if store.sample_ids_for_paths([target]):  # a loop of the library whose file is gone
-            result.taken.append(path)
-            continue
-        try:
-            move_file(path, target)
-        except FileExistsError:
-            result.taken.append(path)
-            continue
-        except OSError as error:
-            result.failed[path] = os_reason(error)
-            continue
-        result.moved.append((path, target))
-        if root_id is None:
-            left.append(sample_id)
-            continue
-        try:
-            _follow(store, sample_id, target, root_id=root_id)
-        except (sqlite3.Error, AnomalizerError):
-            result.not_recorded.append(target)
+        elif _move_one(store, sample_id, path, target, result):
+            if root_id is None:
+                left.append(sample_id)
+            else:
+                _note_move(store, sample_id, result, root_id=root_id)
     if left:
         try:
             store.forget_samples(left)
         except (sqlite3.Error, AnomalizerError):
             result.not_recorded += [new for _, new in result.moved]
     return result
+
+
+def move_each(store: Store, moves: list[tuple[int, str, str]]) -> MoveResult:
+    """Move each loop's file (sample id, from, to) to a path of its own, the library following:
+    a move undone, each loop back to the folder it came from. Nothing is replaced."""
+    result = MoveResult("", in_library=True)
+    for sample_id, path, target in moves:
+        if _move_one(store, sample_id, path, target, result):
+            root_id = library_folder_id(store, os.path.dirname(target))
+            fields = {} if root_id is None else {"root_id": root_id}
+            _note_move(store, sample_id, result, **fields)
+    return result
+
+
+def _move_one(store: Store, sample_id: int, path: str, target: str, result: MoveResult) -> bool:
+    """Move one loop's file to `target`, noting in `result` why when it does not."""
+    if not os.path.lexists(path):
+        result.gone.append(path)
+    elif store.sample_ids_for_paths([target]):  # a loop of the library whose file is gone
+        result.taken.append(path)
+    else:
+        try:
+            move_file(path, target)
+        except FileExistsError:
+            result.taken.append(path)
+        except OSError as error:
+            result.failed[path] = os_reason(error)
+        else:
+            result.moved.append((path, target))
+            return True
+    return False
+
+
+def _note_move(store: Store, sample_id: int, result: MoveResult, **fields: object) -> None:
+    """The library's row of the loop `result` moved last, at its new path."""
+    target = result.moved[-1][1]
+    try:
+        _follow(store, sample_id, target, **fields)
+    except (sqlite3.Error, AnomalizerError):
+        result.not_recorded.append(target)
 
 
 def _follow(store: Store, sample_id: int, path: str, **fields: object) -> None:
