@@ -284,3 +284,21 @@ def test_a_move_undone_takes_each_loop_back_to_its_own_folder(store, loop_folder
     assert back.taken == [str(loop_folder / "Rejects" / "noise.wav")]
     assert {r.path for r in store.list_samples()} >= {old for _, old in back.moved}
     assert (loop_folder / "noise.wav").read_bytes() == b"a new file where one was"
+
+
+def test_partial_copies_a_killed_move_left_are_cleared_by_the_next_move(
+    store, loop_folder, monkeypatch
+):
+    _scan(store, loop_folder)
+    folder = loop_folder / "kept"
+    folder.mkdir()
+    left = folder / ".drum_00.wav.0badc0de.partial"
+    left.write_bytes(b"half a copy")
+    mine = folder / ".plan.txt"  # a hidden file of the producer's: never touched
+    mine.write_text("notes")
+    run_job(move_loops(store, _loops(store, "drum_00.wav"), str(folder)))
+    assert left.exists()  # young: perhaps another move's, still copying
+    monkeypatch.setattr(mover, "STALE_PARTIAL_S", -1.0)
+    run_job(move_loops(store, _loops(store, "drum_01.wav"), str(folder)))
+    assert not left.exists() and mine.read_text() == "notes"
+    assert sorted(os.listdir(folder)) == [".plan.txt", "drum_00.wav", "drum_01.wav"]
