@@ -302,3 +302,19 @@ def test_partial_copies_a_killed_move_left_are_cleared_by_the_next_move(
     run_job(move_loops(store, _loops(store, "drum_01.wav"), str(folder)))
     assert not left.exists() and mine.read_text() == "notes"
     assert sorted(os.listdir(folder)) == [".plan.txt", "drum_00.wav", "drum_01.wav"]
+
+
+def test_a_loop_moved_into_another_library_folder_belongs_to_it(store, loop_folder, tmp_path):
+    other = tmp_path / "other pack"
+    audiogen.write(other / "pad.wav", audiogen.tone(220))
+    _scan(store, loop_folder, other)
+    roots = {path: root_id for root_id, path in store.roots()}
+    loops = _loops(store, "drum_00.wav")
+    run_job(move_loops(store, loops, str(other / "drums")))
+    (root_id,) = store.execute(
+        "SELECT root_id FROM samples WHERE id = ?", (next(iter(loops.values())),)
+    ).fetchone()
+    assert root_id == roots[str(other)]
+    summary = _scan(store, loop_folder, other)
+    assert (summary.new, summary.missing, summary.moved) == (0, 0, 0)
+    assert store.root_summary(roots[str(other)])[0] == 2
