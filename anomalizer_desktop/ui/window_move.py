@@ -139,7 +139,8 @@ class LoopMoving:
             return False
         job = (busy or "jobs").replace("_", " ")
         self.statusBar().showMessage(
-            f"{what} waits for the library's {job} to finish: try again then.", 8000
+            f"{what} waits until the library's {job} is done (or cancelled in the status bar).",
+            8000,
         )
         return True
 

@@ -675,6 +675,29 @@ def test_move_to_folder_keeps_loops_moved_in_the_library_and_asks_before_taking_
     assert os.path.exists(staying) and window.model.rowCount() == 15
 
 
+def test_moves_and_renames_wait_for_jobs_that_read_the_loops_files(qtbot, window, monkeypatch):
+    """A file moved under a scan, an embedding or the same audio's comparison would be an
+    error there: Move to Folder and Rename say they wait, and ask nothing."""
+    from anomalizer_desktop.ui import move_files
+
+    asked = []
+    monkeypatch.setattr(move_files, "choose_folder", lambda *args: asked.append(args) or "")
+    monkeypatch.setattr(move_files, "ask_name", lambda *args: asked.append(args))
+    running = window.runner.running
+    monkeypatch.setattr(
+        window.runner, "running", lambda kind: kind == "same_audio" or running(kind)
+    )
+    window.table.selectRow(0)
+    window.act_move.trigger()
+    assert window.statusBar().currentMessage() == (
+        "Move to Folder waits until the library's same audio is done (or cancelled in the"
+        " status bar)."
+    )
+    window.act_rename.trigger()
+    assert window.statusBar().currentMessage().startswith("Rename waits until")
+    assert asked == []
+
+
 def test_f2_renames_the_loop_in_its_folder_and_keeps_it_selected(qtbot, window, monkeypatch):
     from anomalizer_desktop.ui import move_files
 
