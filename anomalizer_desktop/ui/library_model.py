@@ -250,10 +250,11 @@ class LibraryTableModel(QAbstractTableModel):
         return ["text/uri-list"]
 
     def mimeData(self, indexes) -> QMimeData:
-        """Dragging rows out gives the files (drop them into a DAW or a file manager); the
+        """Dragging rows out gives the files (drop them into a DAW or a file manager), and
+        the loops' ids (drop them on a folder of the Folders panel to move them there); the
         loops whose files are missing are left out: there is nothing there to drop."""
-        rows = sorted({i.row() for i in indexes})
-        return files_mime([self.path(r) for r in rows if not self.file_missing(r)])
+        rows = [r for r in sorted({i.row() for i in indexes}) if not self.file_missing(r)]
+        return files_mime([self.path(r) for r in rows], self.sample_ids(rows))
 
     # ------------------------------------------------------------------ sort & filter
     def _sorted_order(self, column: str, order: Qt.SortOrder) -> np.ndarray:

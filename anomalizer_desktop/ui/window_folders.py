@@ -57,6 +57,7 @@ class FolderFilter:
         self.folder_panel.folder_opened.connect(self._audition_folder)
         self.folder_panel.remove_requested.connect(lambda path: self.remove_folder(path))
         self.folder_panel.explain_requested.connect(self._explain_folder_asked)
+        self.folder_panel.loops_dropped.connect(self.move_dropped)
 
     def size_folder_panel(self) -> None:
         """Place the panel once the window has its first size: on the left, PANEL_WIDTH wide,

@@ -9,6 +9,7 @@ import os
 
 from anomalizer_desktop.core.analysis.loop_space import new_generation
 from anomalizer_desktop.core.errors import os_reason
+from anomalizer_desktop.core.id_positions import values_at
 from anomalizer_desktop.core.library.move_loops import (
     MoveError,
     MoveResult,
@@ -52,11 +53,25 @@ class LoopMoving:
                 return
             after = self._row_after(rows)  # the loops will not be there to stay selected
         self.settings.set("move_folder", folder)
+        self._start_move(dict(zip(paths, ids, strict=True)), folder, after)
+
+    def move_dropped(self, folder: str, ids: list[int]) -> None:
+        """Loops dragged from the table onto a folder of the Folders panel move into it (a
+        folder of the library: they keep their flags and stay selected; Ctrl+Z undoes it)."""
+        if not ids or self._busy_for("Moving loops"):
+            return
+        rows, found = self.model.library.rows_of_ids(ids)  # (rows of the ids found only)
+        held = [int(i) for i, ok in zip(ids, found, strict=True) if ok]
+        paths = values_at(self.model.library.paths, rows)
+        self._start_move(dict(zip(paths, held, strict=True)), folder, None)
+
+    def _start_move(self, loops: dict[str, int], folder: str, after: int | None) -> None:
+        """The move job of these loops (path -> id) into `folder`; `after`: the loop to select
+        when they leave the library."""
         self.player.stop()  # (a loop playing is a file open)
-        loops = dict(zip(paths, ids, strict=True))
         self._run(
             "move",
-            f"Moving {quantity(len(ids), 'loop')}",
+            f"Moving {quantity(len(loops), 'loop')}",
             jobs.move_job(loops, folder),
             on_done=lambda result: self._loops_moved(result, loops, after),
         )

@@ -675,6 +675,43 @@ def test_move_to_folder_keeps_loops_moved_in_the_library_and_asks_before_taking_
     assert os.path.exists(staying) and window.model.rowCount() == 15
 
 
+def test_loops_dragged_onto_a_folder_of_the_folders_panel_move_into_it(
+    qtbot, window, scored_library
+):
+    """A drag out of the table carries the loops' ids; dropped on a folder of the Folders
+    panel (not All loops, and not a drag of files from elsewhere) they move into it."""
+    from PySide6.QtCore import QMimeData
+
+    from anomalizer_desktop.ui.widgets.folder_panel import ALL, PATH_ROLE
+
+    _, root = scored_library
+    window.select_ids([window.model.sample_id(0), window.model.sample_id(1)])
+    ids = [window.model.sample_id(0), window.model.sample_id(1)]
+    paths = [window.model.path(0), window.model.path(1)]
+    dragged = window.model.mimeData([window.model.index(r, 0) for r in (0, 1)])
+    assert [u.toLocalFile() for u in dragged.urls()] == paths  # still the files, for a DAW
+    tree = window.folder_panel.model
+    folder = tree.index_of(0)  # the library's folder
+    assert folder.data(PATH_ROLE) == str(root)
+    assert tree.canDropMimeData(dragged, Qt.DropAction.CopyAction, -1, -1, folder)
+    assert not tree.canDropMimeData(dragged, Qt.DropAction.CopyAction, -1, -1, tree.index_of(ALL))
+    files_only = QMimeData()
+    files_only.setUrls(dragged.urls())
+    assert not tree.canDropMimeData(files_only, Qt.DropAction.CopyAction, -1, -1, folder)
+    dropped = []
+    window.folder_panel.loops_dropped.connect(lambda path, got: dropped.append((path, got)))
+    assert not tree.dropMimeData(dragged, Qt.DropAction.CopyAction, -1, -1, folder)
+    assert dropped == [(str(root), ids)]
+    qtbot.waitUntil(lambda: "Nothing moved" in window.statusBar().currentMessage(), timeout=5000)
+    assert window.statusBar().currentMessage() == f"Nothing moved to {root}: 2 in it already."
+
+    window.move_dropped(str(root / "Pack B"), ids)  # as a drop on that folder does
+    moved = [str(root / "Pack B" / os.path.basename(p)) for p in paths]
+    qtbot.waitUntil(lambda: set(moved) <= set(window.model.library.paths), timeout=10_000)
+    assert window.statusBar().currentMessage() == f"Moved 2 loops to {root / 'Pack B'}."
+    assert window.act_undo.text() == "Undo move 2 loops to Pack B"
+
+
 def test_moves_and_renames_wait_for_jobs_that_read_the_loops_files(qtbot, window, monkeypatch):
     """A file moved under a scan, an embedding or the same audio's comparison would be an
     error there: Move to Folder and Rename say they wait, and ask nothing."""

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from anomalizer_desktop.core.library.folder_tree import FolderTree, sorted_folders
 from anomalizer_desktop.core.library.walk import shown_path
 from anomalizer_desktop.core.text import quantity
+from anomalizer_desktop.ui.file_mime import LOOP_IDS, dragged_loop_ids
 from anomalizer_desktop.ui.plain_text import tip
 from anomalizer_desktop.ui.widgets.map_style import colour_bin, colour_bins
 from anomalizer_desktop.ui.widgets.middle_elided import MiddleElided
@@ -67,6 +68,9 @@ SORT_BY = {FOLDER: "name", LOOPS: "loops", UNUSUAL: "unusual"}
 class FolderTreeModel(QAbstractItemModel):
     """ "All loops", then the tree's folders, each folder's children in the sort's order. An
     index's internal id is its folder's index + 1 (0 for All loops)."""
+
+    #: loops dragged from the table and dropped on a folder: (its path, their row ids)
+    loops_dropped = Signal(str, list)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -202,7 +206,27 @@ class FolderTreeModel(QAbstractItemModel):
     def flags(self, index: QModelIndex):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.data(PATH_ROLE):  # a folder (not All loops): loops dragged here move in
+            flags |= Qt.ItemFlag.ItemIsDropEnabled
+        return flags
+
+    # ------------------------------------------------------------------ drops
+    def mimeTypes(self) -> list[str]:
+        return [LOOP_IDS]
+
+    def supportedDropActions(self):
+        return Qt.DropAction.CopyAction | Qt.DropAction.MoveAction
+
+    def canDropMimeData(self, data, action, row, column, parent) -> bool:
+        return bool(parent.isValid() and parent.data(PATH_ROLE) and dragged_loop_ids(data))
+
+    def dropMimeData(self, data, action, row, column, parent) -> bool:
+        """Loops dragged from the table onto a folder: `loops_dropped(path, ids)`. Nothing is
+        inserted here (False), so the view removes nothing either."""
+        if self.canDropMimeData(data, action, row, column, parent):
+            self.loops_dropped.emit(parent.data(PATH_ROLE), dragged_loop_ids(data))
+        return False
 
     # ------------------------------------------------------------------ sorting
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
@@ -240,6 +264,8 @@ class FolderPanel(QWidget):
     explain_requested = Signal(str)
     #: the sort the user chose, as "column order" (for the settings: `restore_sort`)
     sort_changed = Signal(str)
+    #: loops dragged from the table and dropped on a folder: (its path, their row ids)
+    loops_dropped = Signal(str, list)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -271,6 +297,11 @@ class FolderPanel(QWidget):
         self.view.activated.connect(self._opened)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
+        # loops dragged from the table onto a folder move into it (the window's Move to
+        # Folder); other drags (files from a file manager) go on to the window
+        self.view.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.view.setDropIndicatorShown(True)
+        self.model.loops_dropped.connect(self.loops_dropped)
         #: what an empty library's panel says instead of a tree of no folders
         self.empty = QLabel(
             "The folders you add show here, each with how many of its loops are unusual in"
