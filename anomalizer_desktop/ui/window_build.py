@@ -6,8 +6,10 @@ waveform, transport, docks, status bar, actions) and names them as attributes.
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtGui import QDrag, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -31,6 +33,7 @@ from anomalizer_desktop.ui.plain_text import plain_label, tip
 from anomalizer_desktop.ui.table_layout import TableLayout
 from anomalizer_desktop.ui.tag_dialog import FilterTagCompleter
 from anomalizer_desktop.ui.theme import colour
+from anomalizer_desktop.ui.widgets.drag_badge import drag_badge
 from anomalizer_desktop.ui.widgets.eliding_combo import ElidingComboBox
 from anomalizer_desktop.ui.widgets.explain_panel import ExplainPanel
 from anomalizer_desktop.ui.widgets.fitted_parts import FittedParts
@@ -71,6 +74,21 @@ class LibraryTable(QTableView):
         if self._window.handle_key(event):
             return
         super().keyPressEvent(event)
+
+    def startDrag(self, supported_actions) -> None:
+        """The selected loops out as files (a DAW, a file manager) or onto a folder of the
+        Folders panel, with a small picture of what is dragged beside the pointer."""
+        model = self.model()
+        rows = sorted({index.row() for index in self.selectionModel().selectedRows()})
+        there = [row for row in rows if not model.file_missing(row)]
+        if not there:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(model.mimeData([model.index(row, 0) for row in there]))
+        picture, hot_spot = drag_badge(self, [os.path.basename(model.path(r)) for r in there])
+        drag.setPixmap(picture)
+        drag.setHotSpot(hot_spot)
+        drag.exec(supported_actions, Qt.DropAction.CopyAction)
 
     def moveCursor(self, action, modifiers):
         """Home and End go to the first and last loop, as in a file manager's list (with or

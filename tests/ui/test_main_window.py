@@ -712,6 +712,43 @@ def test_loops_dragged_onto_a_folder_of_the_folders_panel_move_into_it(
     assert window.act_undo.text() == "Undo move 2 loops to Pack B"
 
 
+def test_a_drag_out_of_the_table_shows_a_small_picture_beside_the_pointer(window, monkeypatch):
+    """Qt's picture of the dragged rows was as wide as the table and hid the folder or the
+    track they were dragged onto: a badge with the first name and how many more."""
+    from anomalizer_desktop.ui import window_build
+    from anomalizer_desktop.ui.file_mime import dragged_loop_ids
+    from anomalizer_desktop.ui.widgets.drag_badge import badge_text
+
+    started = []
+
+    class Drag:
+        def __init__(self, source):
+            started.append(self)
+
+        def setMimeData(self, mime):
+            self.mime = mime
+
+        def setPixmap(self, pixmap):
+            self.pixmap = pixmap
+
+        def setHotSpot(self, point):
+            self.hot_spot = point
+
+        def exec(self, actions, default):
+            self.default = default
+
+    monkeypatch.setattr(window_build, "QDrag", Drag)
+    window.select_ids([window.model.sample_id(r) for r in (0, 1, 2)])
+    window.table.startDrag(Qt.DropAction.CopyAction)
+    (drag,) = started
+    assert len(drag.mime.urls()) == 3 and len(dragged_loop_ids(drag.mime)) == 3
+    assert drag.default == Qt.DropAction.CopyAction
+    assert drag.pixmap.deviceIndependentSize().width() <= 300
+    assert drag.hot_spot.x() < 0 and drag.hot_spot.y() < 0  # beside the pointer, not under it
+    assert badge_text(["kick.wav", "a", "b"]) == ("kick.wav", "+ 2 more loops")
+    assert badge_text(["kick.wav"]) == ("kick.wav", "")
+
+
 def test_moves_and_renames_wait_for_jobs_that_read_the_loops_files(qtbot, window, monkeypatch):
     """A file moved under a scan, an embedding or the same audio's comparison would be an
     error there: Move to Folder and Rename say they wait, and ask nothing."""
