@@ -318,3 +318,28 @@ def test_a_loop_moved_into_another_library_folder_belongs_to_it(store, loop_fold
     summary = _scan(store, loop_folder, other)
     assert (summary.new, summary.missing, summary.moved) == (0, 0, 0)
     assert store.root_summary(roots[str(other)])[0] == 2
+
+
+def test_a_read_only_loop_moves_across_drives_and_stays_read_only(store, loop_folder, monkeypatch):
+    """Sample packs often come read-only: the copy takes the mode, and is synced through a
+    handle that only reads (one that writes is refused for a read-only file, root aside)."""
+    _scan(store, loop_folder)
+    (loop_folder / "noise.wav").chmod(0o444)
+    real_link, real_open, opened = os.link, os.open, []
+
+    def across(source, target, *args, **kwargs):
+        if ".partial" not in os.path.basename(source):
+            raise OSError(errno.EXDEV, "Invalid cross-device link", source)
+        return real_link(source, target, *args, **kwargs)
+
+    def recording_open(path, flags, *args, **kwargs):
+        opened.append((os.path.basename(path), flags))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(mover.os, "link", across)
+    monkeypatch.setattr(mover.os, "open", recording_open)
+    result = run_job(move_loops(store, _loops(store, "noise.wav"), str(loop_folder / "kept")))
+    moved = loop_folder / "kept" / "noise.wav"
+    assert len(result.moved) == 1 and oct(moved.stat().st_mode & 0o777) == "0o444"
+    synced = [flags for name, flags in opened if name.endswith(".partial")]
+    assert synced and all(flags & (os.O_WRONLY | os.O_RDWR) == 0 for flags in synced)

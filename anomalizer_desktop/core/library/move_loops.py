@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import sqlite3
+import stat
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -300,8 +301,7 @@ def _copy_to(source: str, target: str) -> None:
     )
     try:
         shutil.copy2(source, partial)
-        with open(partial, "rb+") as copy:
-            os.fsync(copy.fileno())
+        _sync(partial)
         try:
             os.link(partial, target)
         except FileExistsError:
@@ -311,6 +311,26 @@ def _copy_to(source: str, target: str) -> None:
     finally:
         with contextlib.suppress(OSError):
             os.unlink(partial)
+
+
+def _sync(path: str) -> None:
+    """Make the copy at `path` durable before its original is deleted. It has its original's
+    mode, often read-only in a sample pack: fsync through a read-only handle where the system
+    allows it (POSIX); Windows wants one that writes, so the mode is lifted for it."""
+    if os.name != "nt":
+        handle = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+        return
+    mode = os.stat(path).st_mode
+    os.chmod(path, mode | stat.S_IWRITE)
+    try:
+        with open(path, "rb+") as copy:
+            os.fsync(copy.fileno())
+    finally:
+        os.chmod(path, mode)
 
 
 def _move_link(source: str, target: str) -> None:
