@@ -290,7 +290,8 @@ class AuditionAndFlags:
         return saved
 
     def undo(self) -> None:
-        if self.undo_stack.canUndo():
+        stack = self.undo_stack
+        if stack.canUndo() and not self.files_step_waits(stack.command(stack.index() - 1)):
             text = self.undo_stack.undoText()
             self.undo_stack.undo()
             # the loops an undone flag (or tag, note…) brings back into the filter are
@@ -299,7 +300,8 @@ class AuditionAndFlags:
             self.statusBar().showMessage(f"Undone: {text}.", 5000)
 
     def redo(self) -> None:
-        if self.undo_stack.canRedo():
+        stack = self.undo_stack
+        if stack.canRedo() and not self.files_step_waits(stack.command(stack.index())):
             text = self.undo_stack.redoText()
             self.undo_stack.redo()
             self.statusBar().showMessage(f"Redone: {text}.", 5000)

@@ -144,6 +144,11 @@ class LoopMoving:
         self.reload()
         return new
 
+    def files_step_waits(self, command) -> bool:
+        """Whether the undo or redo of `command` moves files while a job reads them by their
+        paths (`_busy_for`, which says so); flags, notes and tags never wait."""
+        return isinstance(command, LoopsMoved | LoopRenamed) and self._busy_for("Undo")
+
     def _busy_for(self, what: str) -> bool:
         """Whether a job reads the loops' files by their paths (a scan, an embedding, the
         same audio's comparison) or writes their rows now: a file moved under it would be an

@@ -751,8 +751,9 @@ def test_a_drag_out_of_the_table_shows_a_small_picture_beside_the_pointer(window
 
 def test_moves_and_renames_wait_for_jobs_that_read_the_loops_files(qtbot, window, monkeypatch):
     """A file moved under a scan, an embedding or the same audio's comparison would be an
-    error there: Move to Folder and Rename say they wait, and ask nothing."""
+    error there: Move to Folder, Rename and the undo of either say they wait, and ask nothing."""
     from anomalizer_desktop.ui import move_files
+    from anomalizer_desktop.ui.undo import LoopRenamed
 
     asked = []
     monkeypatch.setattr(move_files, "choose_folder", lambda *args: asked.append(args) or "")
@@ -770,6 +771,15 @@ def test_moves_and_renames_wait_for_jobs_that_read_the_loops_files(qtbot, window
     window.act_rename.trigger()
     assert window.statusBar().currentMessage().startswith("Rename waits until")
     assert asked == []
+    # an undo that would move files back waits too; one of flags does not
+    path = window.model.path(0)
+    monkeypatch.setattr(window.runner, "running", running)
+    new = window.rename_file(window.model.sample_id(0), path, "Renamed")
+    window.undo_stack.push(LoopRenamed(window.rename_file, window.model.sample_id(0), path, new))
+    monkeypatch.setattr(window.runner, "running", lambda kind: kind == "scan" or running(kind))
+    window.undo()
+    assert os.path.exists(new) and not os.path.exists(path)
+    assert window.statusBar().currentMessage().startswith("Undo waits until the library's scan")
 
 
 def test_f2_renames_the_loop_in_its_folder_and_keeps_it_selected(qtbot, window, monkeypatch):
