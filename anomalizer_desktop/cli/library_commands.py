@@ -24,6 +24,7 @@ from anomalizer_desktop.core.library.move_loops import (
     MoveResult,
     library_folder_id,
     move_loops,
+    moved_path,
     rename_loop,
 )
 from anomalizer_desktop.core.library.same_audio import with_same_audio
@@ -291,7 +292,7 @@ def cmd_move(args: argparse.Namespace, store: Store) -> int:
     left_behind = links_in_store(store, list(loops))
     if args.dry_run:
         inside = library_folder_id(store, folder) is not None
-        result = MoveResult(folder, inside, moved=[(p, _moved_to(p, folder)) for p in loops])
+        result = MoveResult(folder, inside, moved=[(p, moved_path(p, folder)) for p in loops])
     else:
         result = drive(move_loops(store, loops, folder), "moving", args.quiet)
         left_behind = [link for link in left_behind if not os.path.exists(link)]
@@ -328,16 +329,7 @@ def cmd_move(args: argparse.Namespace, store: Store) -> int:
         )
     if args.dry_run:
         return 0
-    problems = [(p, "not moved: a file of the same name is in the folder") for p in result.taken]
-    problems += [(p, f"not moved: {why}") for p, why in result.failed.items()]
-    unnoted = (
-        "moved, but the library file could not be written: a rescan finds it there"
-        if result.in_library
-        else "moved, but the library file could not be written: it lists the loop as missing"
-        " after a rescan (`anomalizer forget` clears it)"
-    )
-    problems += [(p, unnoted) for p in result.not_recorded]
-    print_problems(problems)
+    print_problems(result.stayed())
     return 0
 
 
@@ -356,10 +348,6 @@ def cmd_rename(args: argparse.Namespace, store: Store) -> int:
     else:
         print(f"renamed {path} -> {os.path.basename(new)}" if new != path else "name unchanged")
     return 0
-
-
-def _moved_to(path: str, folder: str) -> str:
-    return os.path.join(folder, os.path.basename(path))
 
 
 def cmd_forget(args: argparse.Namespace, store: Store) -> int:

@@ -69,15 +69,7 @@ def confirm_leaving(parent, count: int, folder: str, annotated: int, links: list
 
 def warn_not_moved(parent, result: MoveResult) -> None:
     """Say which loops stayed where they were, and why (nothing is said when all moved)."""
-    lines = []
-    for paths, why in (
-        (result.taken, "a file of the same name is in the folder (never replaced)"),
-        (result.gone, "its file is gone (a drive not connected?)"),
-        (list(result.failed), None),
-        (result.not_recorded, "moved, but the library file could not be written: rescan"),
-    ):
-        for path in paths:
-            lines.append(f"{os.path.basename(path)}: {why or result.failed[path]}")
+    lines = [f"{os.path.basename(path)}: {why}" for path, why in result.stayed()]
     if not lines:
         return
     shown = "\n".join(lines[:12]) + (f"\n…and {len(lines) - 12} more" if len(lines) > 12 else "")

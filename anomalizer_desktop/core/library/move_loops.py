@@ -55,6 +55,23 @@ class MoveResult:
     not_recorded: list[str] = field(default_factory=list)
     cancelled: bool = False
 
+    def stayed(self) -> list[tuple[str, str]]:
+        """(path, why) for each loop that did not move as asked: the window's dialog and the
+        command line's list say the same. (Not `problems`: the window reads a job result's
+        `problems` as a scan's list of files with problems.)"""
+        unnoted = (
+            "moved, but the library file could not be written: a rescan finds it there"
+            if self.in_library
+            else "moved, but the library file could not be written: it lists the loop as"
+            " missing after a rescan (`anomalizer forget` clears it)"
+        )
+        return [
+            *((p, "a file of the same name is in the folder (never replaced)") for p in self.taken),
+            *((p, "its file is gone (a drive not connected?)") for p in self.gone),
+            *self.failed.items(),
+            *((p, unnoted) for p in self.not_recorded),
+        ]
+
     def report(self) -> str:
         """One line for a status bar or a terminal: "Moved 2 loops to Rejects; not moved: 1
         with a name taken there."."""
@@ -97,6 +114,11 @@ def library_folder_id(store: Store, folder: str) -> int | None:
     return root_id
 
 
+def moved_path(path: str, folder: str) -> str:
+    """Where the file at `path` goes when moved into `folder`: the same name there."""
+    return os.path.join(folder, os.path.basename(path))
+
+
 def move_loops(
     store: Store,
     loops: dict[str, int],
@@ -129,7 +151,7 @@ def move_loops(
             result.cancelled = True
             break
         yield Progress(done, len(loops), f"moving {os.path.basename(path)}")
-        target = os.path.join(folder, os.path.basename(path))
+        target = moved_path(path, folder)
         if os.path.realpath(os.path.dirname(path)) == folder:
             result.here.append(path)
         elif _move_one(store, sample_id, path, target, result):
