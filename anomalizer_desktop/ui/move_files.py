@@ -50,21 +50,37 @@ def confirm_leaving(parent, count: int, folder: str, annotated: int, links: list
         f"Move {what} to {shown_path(folder)}, out of the library?",
         parent,
     )
+    box.setInformativeText(leaving_text(count, annotated, links))
+    return plain_text.ask_to_do(box, "Move out of the Library")
+
+
+def leaving_text(count: int, annotated: int, links: list[str]) -> str:
+    """What `confirm_leaving` says under its question, in the number it needs: "the loop
+    leaves … its file is kept" for one loop, as the trash's question says it."""
+    one = count == 1
     text = (
-        "That folder is not one the library scans, so the loops leave the library; their files"
-        " are kept there (add the folder to bring them back)."
+        "That folder is not one the library scans, so "
+        + (
+            "the loop leaves the library; its file is"
+            if one
+            else "the loops leave the library; their files are"
+        )
+        + " kept there (add the folder to bring "
+        + ("it back)." if one else "them back).")
     )
-    if annotated:
+    if annotated and one:
+        text += " Its flag, note and tags go with it."
+    elif annotated:
         have = "has a flag, a note or tags" if annotated == 1 else "have flags, notes or tags"
         text += f" {annotated} of them {have}, which go with them."
     if links:
+        files = "its file" if one else "these files"
         text += (
             f"\n\n{quantity(len(links), 'other loop')} of the library"
-            f" {'is a link' if len(links) == 1 else 'are links'} to these files, and would"
-            " lead nowhere."
+            f" {'is a link' if len(links) == 1 else 'are links'} to {files}, and would lead"
+            " nowhere."
         )
-    box.setInformativeText(text)
-    return plain_text.ask_to_do(box, "Move out of the Library")
+    return text
 
 
 def warn_not_moved(parent, result: MoveResult) -> None:

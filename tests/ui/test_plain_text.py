@@ -95,3 +95,18 @@ def test_a_question_before_a_move_is_yes_only_on_its_own_button(qtbot, press, do
 
     QTimer.singleShot(100, answer)
     assert plain_text.ask_to_do(box, "Move out of the Library") is done
+
+
+def test_the_question_before_loops_leave_the_library_speaks_of_one_loop_as_one():
+    from anomalizer_desktop.ui.move_files import leaving_text
+
+    assert leaving_text(1, 1, []) == (
+        "That folder is not one the library scans, so the loop leaves the library; its file is"
+        " kept there (add the folder to bring it back). Its flag, note and tags go with it."
+    )
+    assert leaving_text(3, 2, ["/a/link.wav"]) == (
+        "That folder is not one the library scans, so the loops leave the library; their files"
+        " are kept there (add the folder to bring them back). 2 of them have flags, notes or"
+        " tags, which go with them.\n\n1 other loop of the library is a link to these files,"
+        " and would lead nowhere."
+    )
