@@ -122,7 +122,7 @@ def cmd_bench_library(args: argparse.Namespace) -> int:
 def cmd_bench_scan(args: argparse.Namespace) -> int:
     from anomalizer_desktop.core.library.scan_bench import bench_scan
 
-    report = bench_scan(args.folder, args.files)
+    report = bench_scan(args.folder, args.files, loop_seconds=args.loop_seconds)
     if args.json:
         print_json(report)
         return 0
@@ -138,6 +138,14 @@ def cmd_bench_scan(args: argparse.Namespace) -> int:
             f"  {label:13s} {run['s']:8.4f} s  {run['files_per_s']:6d} files/s"
             f"  {run['mb_per_s']:5d} MB/s  ({run['new']} new, {run['unchanged']} unchanged,"
             f" {run['errors']} errors)"
+        )
+    if "after_a_move" in report:
+        move = report["after_a_move"]
+        after = "a scan needed" if move["scan_needed"] else "no scan needed"
+        print(
+            f"  after moving {move['moved']} loops into a new folder: the watch's look"
+            f" {move['look_s'] * 1000:.1f} ms ({after}); the rescan it used to start"
+            f" {move['rescan_s']:.3f} s"
         )
     return 0
 

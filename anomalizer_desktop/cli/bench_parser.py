@@ -48,6 +48,12 @@ def add_bench_commands(sub, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("folder", nargs="?", help="a folder of loops (default: made-up loops)")
     p.add_argument("--files", type=arg.at_least_one, default=2000, help="made-up loops to write")
+    p.add_argument(
+        "--loop-seconds",
+        type=arg.positive_number,
+        default=8.0,
+        help="length of each made-up loop (default 8: 1.4 MB; 0.05 for 100,000 small ones)",
+    )
     p.set_defaults(func=bench_commands.cmd_bench_scan, needs_store=False)
     p = bench_sub.add_parser(
         "map", parents=[common], help="the sound map: drawing it, reading it, memory"

@@ -6,9 +6,11 @@ without this, those loops waited for Rescan or the next start. The system's file
 tells when something in a folder came, went or was renamed. After QUIET_MS without more news
 the folders it named are compared with what the last scan saw there
 (`core.library.folder_changes`, in a worker): only a change to the loops or the subfolders
-counts, and a folder still being written to is looked at again later. Then `changed` names the
-folders whose loops changed; the window scans the library folders they are in, when it can
-(not in the middle of another job).
+counts, and a folder still being written to is looked at again later; a folder that holds
+just what the library lists there (the app moved, renamed or trashed loops in it) is taken as
+it is now, and a new one a move made is watched. Then `changed` names the folders whose loops
+changed; the window scans the library folders they are in, when it can (not in the middle of
+another job).
 
 What the watch compares with comes from the scans themselves (`ScanSummary.folders`): a folder
 changed while a scan walked it is either in what the scan found or noticed afterwards, never
@@ -166,7 +168,7 @@ class FolderWatch(QObject):
             return
         folders, self._noticed_folders = self._noticed_folders, set()
         seen = {folder: self._seen[folder] for folder in folders if folder in self._seen}
-        handle = self.runner.start("watch", lambda _store, _cancel: _check_job(seen, folders))
+        handle = self.runner.start("watch", lambda store, _cancel: _check_job(store, seen, folders))
         if handle is None:  # the listing is still running: look once it is done
             self._noticed_folders |= folders
             self._quiet.start()
@@ -176,6 +178,7 @@ class FolderWatch(QObject):
     def _looked(self, check) -> None:
         if not self.active or check is None:
             return
+        self._adopt(check.as_listed)
         if check.settling:  # still being written: look at those again after a pause
             self._noticed_folders.update(check.settling)
             self._quiet.start()
@@ -183,8 +186,20 @@ class FolderWatch(QObject):
         if done:
             self.changed.emit(done)
 
+    def _adopt(self, as_listed: dict[str, int]) -> None:
+        """Folders that hold just what the library lists (the app moved, renamed or trashed
+        loops there): compared from now on with what they hold now; a new one (made by a
+        move) is watched, unless its library folder left the watch meanwhile."""
+        new = False
+        for folder in sorted(as_listed, key=len):  # a new folder's parent first
+            if folder in self._seen or os.path.dirname(folder) in self._seen:
+                new = new or folder not in self._seen
+                self._seen[folder] = as_listed[folder]
+        if new:
+            self._sync_watcher()
 
-def _check_job(seen: dict[str, int], folders: set[str]):
+
+def _check_job(store, seen: dict[str, int], folders: set[str]):
     """The worker's look at the folders noticed (a generator job, as the runner expects)."""
     yield from ()
-    return check_folders(seen, folders)
+    return check_folders(seen, folders, listed=store.names_listed_in)

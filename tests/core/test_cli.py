@@ -510,10 +510,18 @@ def test_bench_scan_times_a_first_scan_a_rescan_and_the_hash_upgrade(capsys, loo
     assert report["rescan"]["unchanged"] == 30
     assert report["edge_hash_upgrade"]["unchanged"] == 30  # read again, nothing changed
     assert all(report[k]["s"] > 0 for k in ("first_scan", "rescan", "edge_hash_upgrade"))
+    move = report["after_a_move"]  # the app's own move: the watch's look needs no scan
+    assert (move["moved"], move["scan_needed"], move["rescan_found_new"]) == (10, False, 0)
+    assert move["look_s"] > 0 and move["rescan_s"] > 0
+    code, small = run(capsys, "bench", "scan", "--json", "--files", "20", "--loop-seconds", "0.5")
+    assert (small["files"], small["mb"]) == (20, 1.8)
+    before = sorted(p.name for p in loop_folder.rglob("*"))
     assert main(["bench", "scan", str(loop_folder)]) == 0
     text = capsys.readouterr().out
     assert text.startswith("Scanning 12 files (")
     assert "first scan" in text and "12 new" in text and "12 unchanged" in text
+    assert "after moving" not in text  # a producer's own loops are never moved
+    assert sorted(p.name for p in loop_folder.rglob("*")) == before
 
 
 def test_bench_stretch_times_loops_and_measures_the_hits(capsys, loop_folder):

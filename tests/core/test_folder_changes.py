@@ -101,3 +101,41 @@ def test_an_export_folder_is_a_subfolder_but_its_files_are_not_walked(tmp_path):
     seen = run_job(list_folders([str(root)]))
     assert str(exported) not in seen  # as a scan, the watch does not look inside it
     assert check_folders(seen, [str(root)]).changed == []
+
+
+def test_a_folder_holding_just_what_the_library_lists_there_needs_no_scan(tmp_path):
+    """The app moved, renamed or trashed loops, the library following: the folders changed,
+    but a scan would find nothing new. A folder the move made is as listed too; a file the
+    library does not list, a loop it lists as missing, or a new linked folder still count."""
+    from anomalizer_desktop.core.library.move_loops import move_loops
+
+    root = _library(tmp_path)
+    drums, bass = str(root / "drums"), str(root / "bass")
+    with Store(tmp_path / "lib.sqlite") as store:
+        seen = run_job(scan(store, [str(root)])).folders
+        assert store.names_listed_in(drums) == {"drums_0.wav", "drums_1.wav"}
+        assert store.names_listed_in(str(root)) == set()  # (not its subfolders' loops)
+        picked = root / "picked" / "kicks"
+        loops = store.sample_ids_for_paths([os.path.join(drums, "drums_0.wav")])
+        run_job(move_loops(store, loops, str(picked)))
+        check = check_folders(seen, [str(root), drums], listed=store.names_listed_in)
+        assert check.changed == []
+        assert check.as_listed == {
+            folder: look_at_folder(folder)[0]
+            for folder in (str(root), drums, str(root / "picked"), str(picked))
+        }
+        assert check_folders(seen, [drums]).changed == [drums]  # (without the library's list)
+
+        _written_long_ago(audiogen.write(picked / "copied in.wav", audiogen.tone(700)))
+        assert check_folders(seen, [str(root)], listed=store.names_listed_in).changed == [str(root)]
+        os.remove(picked / "copied in.wav")
+        store.mark_missing(store.sample_ids_for_paths([os.path.join(bass, "bass_0.wav")]).values())
+        (root / "bass" / "bass_1.wav").unlink()
+        store.forget_samples(
+            store.sample_ids_for_paths([os.path.join(bass, "bass_1.wav")]).values()
+        )
+        check = check_folders(seen, [bass], listed=store.names_listed_in)
+        assert check.changed == [bass]  # bass_0.wav is back: a scan heals its row
+        os.symlink(root / "bass", root / "linked")
+        check = check_folders(seen, [str(root)], listed=store.names_listed_in)
+        assert check.changed == [str(root)]  # a scan knows how links are walked

@@ -226,3 +226,59 @@ def test_where_watching_costs_more_the_shallowest_folders_are_watched(
     qtbot.waitUntil(lambda: not window.folder_watch.syncing())
     assert sorted(window.folder_watch.watched()) == [str(tmp_path), str(tmp_path / "pack")]
     assert window.folder_watch.unwatched == 1 and "watch 2 of your 3 loop folders" in said[0]
+
+
+def test_the_apps_own_moves_renames_and_trash_start_no_scan(
+    qtbot, watching, scored_library, monkeypatch, tmp_path
+):
+    """A loop the app moved, renamed or trashed is already where the library says: the watch
+    sees its folders change, finds them as the library lists them, and starts no scan (at
+    100,000 loops that scan took seconds, and the next move or rename waited for it). A new
+    folder a move made is watched from then on."""
+    from anomalizer_desktop.ui import trash
+
+    window, _said, kinds = watching
+    _, root = scored_library
+    picked = root / "Picked" / "Kicks"  # two new folders: the move makes them
+    window.move_dropped(str(picked), [_id(window, "drum_00.wav"), _id(window, "drum_01.wav")])
+    qtbot.waitUntil(
+        lambda: str(picked / "drum_00.wav") in window.model.library.paths, timeout=10_000
+    )
+    qtbot.waitUntil(lambda: "watch" in kinds, timeout=10_000)
+    _settle(qtbot, window)
+    assert "scan" not in kinds
+    assert {str(root), str(root / "Picked"), str(picked)} <= set(window.folder_watch.watched())
+
+    window.rename_file(_id(window, "drum_02.wav"), str(root / "drum_02.wav"), "Drum 2 - 104 BPM")
+    window.undo()  # Ctrl+Z: the move undone, each loop back in the library's folder
+    assert (root / "drum_00.wav").exists() and os.listdir(picked) == []
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setattr(trash, "confirm", lambda *_args: True)
+    window.select_ids([_id(window, "drum_03.wav")])
+    window.trash_selection()
+    kinds.clear()
+    qtbot.waitUntil(lambda: "watch" in kinds, timeout=10_000)
+    _settle(qtbot, window)
+    assert "scan" not in kinds
+    assert "Drum 2 - 104 BPM.wav" in window.model.library.names
+    assert not (root / "drum_03.wav").exists()
+
+    # the watch still follows what others do there: a file renamed in a file manager
+    (root / "drum_05.wav").rename(picked / "Kick loop.wav")
+    qtbot.waitUntil(lambda: "Kick loop.wav" in window.model.library.names, timeout=30_000)
+    assert "scan" in kinds
+    _settle(qtbot, window)
+
+
+def test_a_loop_copied_in_while_the_app_renames_beside_it_still_comes_in(
+    qtbot, watching, scored_library
+):
+    """The library lists the renamed loop, not the one copied in beside it meanwhile: the
+    folder differs from what the library holds, so it is scanned."""
+    window, _said, kinds = watching
+    _, root = scored_library
+    _written_long_ago(audiogen.write(root / "copied in.wav", audiogen.tone(550, 1.0)))
+    window.rename_file(_id(window, "drum_04.wav"), str(root / "drum_04.wav"), "Drum 4")
+    qtbot.waitUntil(lambda: "copied in.wav" in window.model.library.names, timeout=30_000)
+    assert "scan" in kinds and "Drum 4.wav" in window.model.library.names
+    _settle(qtbot, window)

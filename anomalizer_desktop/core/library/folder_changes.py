@@ -11,17 +11,28 @@ moved is worth scanning again. Signatures are Python hashes, comparable within o
 A folder whose audio files were written in the last moments is *settling*: a copy or an
 unpacking still going. It is looked at again later, so that a scan does not catch a loop half
 written (the scan would heal it at the next rescan, but the loop would show an error meanwhile).
+
+A folder that changed yet holds just the loops the library lists there is *as listed*: the app
+itself moved, renamed or trashed loops there, the library following. No scan is needed (at
+100,000 loops one took seconds, and the next move waited for it); what the folder holds now is
+what the watch compares with from then on. A folder such a move made is as listed too, and
+watched from then on.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
-from anomalizer_desktop.core.library.walk import folder_signature, iter_audio_files, walked_names
+from anomalizer_desktop.core.library.walk import (
+    folder_signature,
+    is_export_folder,
+    iter_audio_files,
+    walked_names,
+)
 
 #: an audio file written less than this many seconds ago may still be being written
 SETTLE_S = 2.0
@@ -31,15 +42,18 @@ SETTLE_S = 2.0
 class FolderCheck:
     """`changed`: folders whose loops or subfolders differ from what the last scan saw (a
     folder gone or unreadable now counts); `settling`: changed folders with an audio file
-    written in the last SETTLE_S seconds, to look at again."""
+    written in the last SETTLE_S seconds, to look at again; `as_listed`: folders that changed
+    but hold just what the library lists there, and the new folders below them that do too
+    (folder -> its signature now: what to compare with from then on)."""
 
     changed: list[str] = field(default_factory=list)
     settling: list[str] = field(default_factory=list)
+    as_listed: dict[str, int] = field(default_factory=dict)
 
 
-def look_at_folder(folder: str) -> tuple[int | None, list[str]]:
-    """A folder's signature now (None when it is gone or cannot be read) and its audio files'
-    names (what a scan would find there)."""
+def look_at_folder(folder: str) -> tuple[int | None, list[str], list[str]]:
+    """A folder's signature now (None when it is gone or cannot be read), its audio files'
+    names and the subfolders a walk goes into (what a scan would find there)."""
     try:
         with os.scandir(folder) as entries:
             dirnames, filenames = [], []
@@ -50,9 +64,9 @@ def look_at_folder(folder: str) -> tuple[int | None, list[str]]:
                     is_dir = False
                 (dirnames if is_dir else filenames).append(entry.name)
     except OSError:
-        return None, []
+        return None, [], []
     subfolders, audio = walked_names(dirnames, filenames)
-    return folder_signature(audio, subfolders), audio
+    return folder_signature(audio, subfolders), audio, subfolders
 
 
 def newest_written(folder: str, names: list[str]) -> float:
@@ -67,21 +81,61 @@ def newest_written(folder: str, names: list[str]) -> float:
 
 
 def check_folders(
-    seen: dict[str, int], folders: Iterable[str], now: float | None = None
+    seen: dict[str, int],
+    folders: Iterable[str],
+    now: float | None = None,
+    listed: Callable[[str], set[str]] | None = None,
 ) -> FolderCheck:
     """Compare `folders` with `seen` (folder -> the signature its last scan gave it). Only a
     changed folder's files are looked up, for their times: most folders the system names
-    changed in nothing a scan sees (the library's own file written beside the loops)."""
+    changed in nothing a scan sees (the library's own file written beside the loops). With
+    `listed` (folder -> the names of the loops the library lists directly in it), a changed
+    folder that holds just those is `as_listed`, not changed."""
     now = time.time() if now is None else now
     check = FolderCheck()
     for folder in sorted(set(folders)):
-        signature, audio = look_at_folder(folder)
+        signature, audio, subfolders = look_at_folder(folder)
         if signature == seen.get(folder):
             continue
+        if listed is not None and signature is not None:
+            as_listed = _as_listed(folder, signature, audio, subfolders, seen, listed)
+            if as_listed is not None:
+                check.as_listed.update(as_listed)
+                continue
         check.changed.append(folder)
         if newest_written(folder, audio) > now - SETTLE_S:
             check.settling.append(folder)
     return check
+
+
+def _as_listed(
+    folder: str,
+    signature: int,
+    audio: list[str],
+    subfolders: list[str],
+    seen: dict[str, int],
+    listed: Callable[[str], set[str]],
+) -> dict[str, int] | None:
+    """`folder` and its new subfolders with their signatures when each holds just the loops
+    the library lists there (a subfolder the watch knows is its own business); None when one
+    does not, or is a link or an export's folder (left to a scan, which knows their rules)."""
+    if set(audio) != listed(folder):
+        return None
+    found = {folder: signature}
+    for name in subfolders:
+        subfolder = os.path.join(folder, name)
+        if subfolder in seen:
+            continue
+        if os.path.islink(subfolder) or is_export_folder(subfolder):
+            return None
+        sub_signature, sub_audio, sub_subfolders = look_at_folder(subfolder)
+        if sub_signature is None:
+            return None
+        below = _as_listed(subfolder, sub_signature, sub_audio, sub_subfolders, seen, listed)
+        if below is None:
+            return None
+        found.update(below)
+    return found
 
 
 def list_folders(roots: list[str], cancel: CancelToken | None = None) -> Job[dict[str, int]]:

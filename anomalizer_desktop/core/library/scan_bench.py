@@ -6,6 +6,10 @@ whole), a rescan (nothing changed: only listed and stat'ed), and the one-off sca
 whose hashes an earlier version took from the files' edges only (each file read once more).
 Before each, the files are dropped from the page cache where the system allows it (so the
 reads come from the drive, not memory), and the report says whether it did.
+
+On made-up loops it then moves 10 loops into a new folder, as the window's Move does, and
+times the folder watch's look at the folders that changed (they hold what the library lists:
+no scan follows) against the rescan of the library folder that look started before.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import numpy as np
 
 from anomalizer_desktop.core.audio.identity import content_hashes
 from anomalizer_desktop.core.jobs import run_job
+from anomalizer_desktop.core.library.folder_changes import check_folders
+from anomalizer_desktop.core.library.move_loops import move_loops
 from anomalizer_desktop.core.library.scanner import scan
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.walk import iter_audio_files
@@ -27,9 +33,18 @@ from anomalizer_desktop.core.library.walk import iter_audio_files
 LOOP_SECONDS = 8.0
 
 
-def bench_scan(folder: str | None = None, files: int = 2000, seed: int = 0) -> dict:
+def bench_scan(
+    folder: str | None = None,
+    files: int = 2000,
+    seed: int = 0,
+    loop_seconds: float = LOOP_SECONDS,
+) -> dict:
     with tempfile.TemporaryDirectory() as scratch:
-        root = Path(folder) if folder else _made_up_loops(Path(scratch) / "loops", files, seed)
+        root = (
+            Path(folder)
+            if folder
+            else _made_up_loops(Path(scratch) / "loops", files, seed, loop_seconds)
+        )
         paths = list(iter_audio_files(str(root.resolve()), lambda path, why: None))
         total_mb = sum(os.path.getsize(p) for p in paths) / 1e6
         report: dict = {"files": len(paths), "mb": round(total_mb, 1)}
@@ -46,7 +61,31 @@ def bench_scan(folder: str | None = None, files: int = 2000, seed: int = 0) -> d
                     )
             _drop_from_cache(paths)
             report["edge_hash_upgrade"] = _timed_scan(store, root, total_mb)
+            if not folder:  # (never the producer's own loops)
+                report["after_a_move"] = _after_a_move(store, root)
     return report
+
+
+def _after_a_move(store: Store, root: Path) -> dict:
+    """Move 10 loops of the first pack into a new folder beside it (the library following);
+    time the watch's look at the folders that changed, then the rescan it used to start."""
+    seen = run_job(scan(store, [str(root)])).folders  # what the watch compares with
+    source = min(p for p in root.iterdir() if p.is_dir())
+    names = sorted(os.listdir(source))[:10]
+    loops = store.sample_ids_for_paths([str(source / name) for name in names])
+    run_job(move_loops(store, loops, str(root / "moved here")))
+    start = time.perf_counter()
+    check = check_folders(seen, [str(source), str(root)], listed=store.names_listed_in)
+    look = time.perf_counter() - start
+    start = time.perf_counter()
+    summary = run_job(scan(store, [str(root)]))
+    return {
+        "moved": len(loops),
+        "look_s": round(look, 6),
+        "scan_needed": bool(check.changed),
+        "rescan_s": round(time.perf_counter() - start, 6),
+        "rescan_found_new": summary.new,
+    }
 
 
 def _timed_scan(store: Store, root: Path, total_mb: float) -> dict:
@@ -78,11 +117,11 @@ def _drop_from_cache(paths: list[str]) -> bool:
     return True
 
 
-def _made_up_loops(folder: Path, files: int, seed: int) -> Path:
-    """`files` WAV files of noise, each LOOP_SECONDS of 16-bit stereo at 44.1 kHz, in packs of
+def _made_up_loops(folder: Path, files: int, seed: int, seconds: float = LOOP_SECONDS) -> Path:
+    """`files` WAV files of noise, each `seconds` of 16-bit stereo at 44.1 kHz, in packs of
     100 (written as raw bytes behind a header: quick to make, and a scan never decodes)."""
     rng = np.random.default_rng(seed)
-    frames = int(LOOP_SECONDS * 44_100)
+    frames = max(1, int(seconds * 44_100))
     data_bytes = frames * 4
     header = (
         b"RIFF"

@@ -320,6 +320,19 @@ class Store(LibraryViews):
         )
         return {r[0]: tuple(r[1:]) for r in rows}
 
+    def names_listed_in(self, folder: str) -> set[str]:
+        """The file names of the samples directly in `folder` (not in its subfolders) that a
+        scan found there, those missing left out: what the folder holds when nothing came or
+        went behind the library's back (`folder_changes.check_folders`)."""
+        start = folder.rstrip(os.sep) + os.sep
+        stop = start[:-1] + chr(ord(os.sep) + 1)
+        rows = self._db.execute(
+            "SELECT substr(path, ?) FROM samples WHERE path >= ? AND path < ?"
+            " AND status != 'missing' AND instr(substr(path, ?), ?) = 0",
+            (len(start) + 1, start, stop, len(start) + 1, os.sep),
+        )
+        return {name for (name,) in rows}
+
     def samples_with_hash(self, content_hash: str) -> list[tuple[int, str, str]]:
         """(id, path, status) of every sample whose content hash is `content_hash`."""
         return [
