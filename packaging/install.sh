@@ -24,9 +24,12 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     log "apt-get install ${need_pkgs[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -q --no-install-recommends "${need_pkgs[@]}" >/dev/null 2>&1 || {
-      apt-get update -q >/dev/null 2>&1 || true
-      apt-get install -y -q --no-install-recommends "${need_pkgs[@]}" >/dev/null ||
+    # wait (up to 5 minutes) for another apt-get to let go of its lock: on a fresh machine the
+    # system's own updates often hold it at first, and the install then went on without these
+    wait_lock=(-o DPkg::Lock::Timeout=300)
+    apt-get install "${wait_lock[@]}" -y -q --no-install-recommends "${need_pkgs[@]}" >/dev/null 2>&1 || {
+      apt-get update "${wait_lock[@]}" -q >/dev/null 2>&1 || true
+      apt-get install "${wait_lock[@]}" -y -q --no-install-recommends "${need_pkgs[@]}" >/dev/null ||
         log "WARNING: apt-get could not install ${need_pkgs[*]}: audio playback and the" \
             "virtual screen may not work"
     }
