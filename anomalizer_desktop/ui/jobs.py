@@ -132,6 +132,18 @@ def move_job(loops: dict[str, int], folder: str):
     return factory
 
 
+def move_each_job(moves: list[tuple[int, str, str]]):
+    """Move each loop's file (sample id, from, to), the library following: a move between
+    drives undone or redone, a copy per file (core.library.move_loops.move_each)."""
+
+    def factory(store, cancel):
+        from anomalizer_desktop.core.library.move_loops import move_each
+
+        return (yield from move_each(store, moves, cancel))
+
+    return factory
+
+
 def demo_loops_job(folder):
     """Write the demo loops into `folder` (core.demo_loops); returns what it wrote."""
 

@@ -10,6 +10,7 @@ import os
 from anomalizer_desktop.core.analysis.loop_space import new_generation
 from anomalizer_desktop.core.errors import os_reason
 from anomalizer_desktop.core.id_positions import values_at
+from anomalizer_desktop.core.jobs import run_job
 from anomalizer_desktop.core.library.move_loops import (
     MoveError,
     MoveResult,
@@ -81,8 +82,7 @@ class LoopMoving:
         if result.in_library:
             self.select_ids(list(loops.values()))
             moves = [(loops[old], old, new) for old, new in result.moved]
-            if moves and all(_on_one_drive(old, new) for _, old, new in moves):
-                # Ctrl+Z moves them back, at once: renames on a drive, never copies
+            if moves:  # Ctrl+Z moves them back (between drives, as a job of its own)
                 self.undo_stack.push(LoopsMoved(self.move_files_to, moves, result.folder))
         elif result.moved:
             # the undo history may name loops that are gone now (as Remove folder does)
@@ -94,15 +94,29 @@ class LoopMoving:
 
     def move_files_to(self, moves: list[tuple[int, str, str]]) -> None:
         """Move each loop (sample id, from, to), the library following (an undone move, or
-        one redone); the status bar, and a dialog for those that could not, say what came of
-        it."""
+        one redone): at once on one drive (renames), else as a job with its progress and
+        Cancel in the status bar (a copy per file, as the move itself was)."""
         self.player.stop()
-        result = move_each(self.store, moves)
-        self.library_generation = new_generation()
+        if all(_on_one_drive(old, new) for _, old, new in moves):
+            self._files_moved(run_job(move_each(self.store, moves)), moves)
+            self.reload()
+            return
+        self._run(
+            "move",
+            f"Moving {quantity(len(moves), 'loop')}",
+            jobs.move_each_job(moves),
+            on_done=lambda result: self._files_moved(result, moves),
+        )
+
+    def _files_moved(self, result: MoveResult, moves: list[tuple[int, str, str]]) -> None:
+        """The status bar, and a dialog for those that could not move, say what came of it."""
+        self.library_generation = new_generation()  # explanations name loops by their paths
         self.select_ids([sample_id for sample_id, _, _ in moves])
-        self.reload()
         if result.moved:
-            self.statusBar().showMessage(f"Moved {quantity(len(result.moved), 'loop')}.", 8000)
+            cancelled = "; cancelled" if result.cancelled else ""
+            self.statusBar().showMessage(
+                f"Moved {quantity(len(result.moved), 'loop')}{cancelled}.", 8000
+            )
         move_files.warn_not_moved(self, result)
 
     def rename_current(self) -> None:

@@ -276,7 +276,7 @@ def test_a_move_undone_takes_each_loop_back_to_its_own_folder(store, loop_folder
     loops = _loops(store, "drum_00.wav", "bass_01.flac", "noise.wav")
     moved = run_job(move_loops(store, loops, str(loop_folder / "Rejects"))).moved
     (loop_folder / "noise.wav").write_bytes(b"a new file where one was")  # not replaced
-    back = move_each(store, [(loops[old], new, old) for old, new in moved])
+    back = run_job(move_each(store, [(loops[old], new, old) for old, new in moved]))
     assert [old for _, old in back.moved] == [
         str(loop_folder / "drums" / "drum_00.wav"),
         str(loop_folder / "bass" / "bass_01.flac"),
@@ -284,6 +284,37 @@ def test_a_move_undone_takes_each_loop_back_to_its_own_folder(store, loop_folder
     assert back.taken == [str(loop_folder / "Rejects" / "noise.wav")]
     assert {r.path for r in store.list_samples()} >= {old for _, old in back.moved}
     assert (loop_folder / "noise.wav").read_bytes() == b"a new file where one was"
+
+
+def test_an_undo_cancelled_half_way_then_redone_moves_only_what_came_back(store, loop_folder):
+    """Between drives an undo is a job with Cancel: stopped before the last loop, the redo
+    that follows finds that one still where the move put it (in that folder already), and
+    moves the others again; no loop is called gone."""
+    from anomalizer_desktop.core.library.move_loops import move_each
+
+    _scan(store, loop_folder)
+    loops = _loops(store, "drum_00.wav", "drum_01.wav", "drum_02.wav")
+    moved = run_job(move_loops(store, loops, str(loop_folder / "Other drive"))).moved
+    moves = [(loops[old], old, new) for old, new in moved]
+    cancel = CancelToken()
+    undo = move_each(store, [(i, new, old) for i, old, new in moves], cancel)
+    assert isinstance(next(undo), Progress)
+    next(undo)  # the first back, about to move the second
+    cancel.cancel()
+    with pytest.raises(StopIteration) as stop:
+        next(undo)
+    assert stop.value.value.cancelled and len(stop.value.value.moved) == 2
+    assert os.listdir(loop_folder / "Other drive") == ["drum_02.wav"]
+
+    redo = run_job(move_each(store, moves))
+    assert redo.moved == [m[1:] for m in moves[:2]] and redo.here == [moves[2][1]]
+    assert (redo.gone, redo.taken, redo.failed, redo.stayed()) == ([], [], {}, [])
+    assert sorted(os.listdir(loop_folder / "Other drive")) == [
+        "drum_00.wav",
+        "drum_01.wav",
+        "drum_02.wav",
+    ]
+    assert {_row(store, i).path for i, _, _ in moves} == {new for _, _, new in moves}
 
 
 def test_partial_copies_a_killed_move_left_are_cleared_by_the_next_move(

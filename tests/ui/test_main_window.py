@@ -675,6 +675,52 @@ def test_move_to_folder_keeps_loops_moved_in_the_library_and_asks_before_taking_
     assert os.path.exists(staying) and window.model.rowCount() == 15
 
 
+def test_a_move_between_drives_is_undone_as_a_job_with_its_progress(
+    qtbot, window, scored_library, monkeypatch
+):
+    """Into a library folder on another drive each file is a copy: Ctrl+Z was not offered
+    (it would have copied them back while the window waited). Now undo and redo run as a
+    "move" job in the background, with Cancel (and the next undo waits for it)."""
+    import errno
+
+    from anomalizer_desktop.core.library import move_loops as mover
+    from anomalizer_desktop.ui import window_move
+
+    _, root = scored_library
+    real_link = os.link
+
+    def across(source, target, *args, **kwargs):  # as between two drives
+        if ".partial" not in os.path.basename(source):
+            raise OSError(errno.EXDEV, "Invalid cross-device link", source)
+        return real_link(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(mover.os, "link", across)
+    monkeypatch.setattr(window_move, "_on_one_drive", lambda one, other: False)
+    started = []
+    real_start = window.runner.start
+    monkeypatch.setattr(
+        window.runner, "start", lambda kind, f: (started.append(kind), real_start(kind, f))[1]
+    )
+    ids = [window.model.sample_id(0), window.model.sample_id(1)]
+    paths = [window.model.path(0), window.model.path(1)]
+    other = root / "Other drive"
+    window.move_dropped(str(other), ids)
+    moved = [str(other / os.path.basename(p)) for p in paths]
+    qtbot.waitUntil(lambda: set(moved) <= set(window.model.library.paths), timeout=10_000)
+    assert window.act_undo.text() == "Undo move 2 loops to Other drive"
+
+    started.clear()
+    window.undo()
+    assert started == ["move"]  # a job, not the window waiting on the copies
+    qtbot.waitUntil(lambda: set(paths) <= set(window.model.library.paths), timeout=10_000)
+    assert all(os.path.exists(p) for p in paths) and os.listdir(other) == []
+    assert window.statusBar().currentMessage() == "Moved 2 loops."
+    assert sorted(window.selected_ids()) == sorted(ids)
+    window.redo()
+    qtbot.waitUntil(lambda: set(moved) <= set(window.model.library.paths), timeout=10_000)
+    assert all(os.path.exists(p) for p in moved) and not any(os.path.exists(p) for p in paths)
+
+
 def test_loops_dragged_onto_a_folder_of_the_folders_panel_move_into_it(
     qtbot, window, scored_library
 ):

@@ -167,12 +167,24 @@ def move_loops(
     return result
 
 
-def move_each(store: Store, moves: list[tuple[int, str, str]]) -> MoveResult:
+def move_each(
+    store: Store, moves: list[tuple[int, str, str]], cancel: CancelToken | None = None
+) -> Job[MoveResult]:
     """Move each loop's file (sample id, from, to) to a path of its own, the library following:
-    a move undone, each loop back to the folder it came from. Nothing is replaced."""
+    a move undone (or redone), each loop back to the folder it came from. Nothing is replaced.
+    A loop already at its target (an undo cancelled half way, then redone) is `here`. Yields
+    Progress per file, stops between files when cancelled (between drives a file is a copy)."""
     result = MoveResult("", in_library=True)
-    for sample_id, path, target in moves:
-        if _move_one(store, sample_id, path, target, result):
+    for done, (sample_id, path, target) in enumerate(moves):
+        if cancel is not None and cancel.cancelled:
+            result.cancelled = True
+            break
+        yield Progress(done, len(moves), f"moving {os.path.basename(path)}")
+        if not os.path.lexists(path) and store.sample_ids_for_paths([target]) == {
+            target: sample_id
+        }:
+            result.here.append(path)
+        elif _move_one(store, sample_id, path, target, result):
             root_id = library_folder_id(store, os.path.dirname(target))
             fields = {} if root_id is None else {"root_id": root_id}
             _note_move(store, sample_id, result, **fields)
