@@ -147,6 +147,15 @@ def cmd_bench_scan(args: argparse.Namespace) -> int:
             f" {move['look_s'] * 1000:.1f} ms ({after}); the rescan it used to start"
             f" {move['rescan_s']:.3f} s"
         )
+    if "after_a_new_pack" in report:
+        pack = report["after_a_new_pack"]
+        print(
+            f"  after a pack is unpacked into the library folder: the watch's look"
+            f" {pack['look_s'] * 1000:.1f} ms, then a scan of it {pack['scan_s'] * 1000:.1f} ms"
+            f" ({pack['scan_found_new']} new; {pack['left']} packs beside it left as they are);"
+            f" the rescan of the library folder it used to start {pack['rescan_s']:.3f} s"
+            f" ({pack['rescan_found_new']} new)"
+        )
     return 0
 
 

@@ -9,8 +9,8 @@ the folders it named are compared with what the last scan saw there
 counts, and a folder still being written to is looked at again later; a folder that holds
 just what the library lists there (the app moved, renamed or trashed loops in it) is taken as
 it is now, and a new one a move made is watched. Then `changed` names the folders whose loops
-changed; the window scans the library folders they are in, when it can (not in the middle of
-another job).
+changed; the window scans those folders again (`rescan_scope`: the library folder around them
+only where a link leads into it), when it can (not in the middle of another job).
 
 What the watch compares with comes from the scans themselves (`ScanSummary.folders`): a folder
 changed while a scan walked it is either in what the scan found or noticed afterwards, never
@@ -26,7 +26,12 @@ import sys
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
-from anomalizer_desktop.core.library.folder_changes import check_folders, list_folders
+from anomalizer_desktop.core.library.folder_changes import (
+    check_folders,
+    folders_to_rescan,
+    inside_any,
+    list_folders,
+)
 from anomalizer_desktop.core.library.scanner import is_within
 from anomalizer_desktop.ui.workers import JobRunner
 
@@ -56,6 +61,8 @@ class FolderWatch(QObject):
         self._watcher.directoryChanged.connect(self._noticed)
         #: folder -> its signature as the last scan (or listing) saw it: the folders watched
         self._seen: dict[str, int] = {}
+        #: the folders among them reached through a link (`walk.iter_audio_files`)
+        self._linked: set[str] = set()
         self._noticed_folders: set[str] = set()
         #: folders noticed since the last scan began to be what the watch compares with: looked
         #: at again after it (the scan may have walked them before the change)
@@ -75,18 +82,25 @@ class FolderWatch(QObject):
         """Watch `roots` from what they hold now (used when no scan ran as the library opened;
         a scan's summary does the same through `scanned`)."""
         self.active = True
-        handle = self.runner.start("watch", lambda _store, cancel: list_folders(roots, cancel))
+        linked: set[str] = set()
+        handle = self.runner.start(
+            "watch", lambda _store, cancel: list_folders(roots, cancel, linked)
+        )
         if handle is None:  # a look is running: try again in a moment
             QTimer.singleShot(500, self, lambda: self.active and self.start(roots))
             return
-        handle.finished.connect(lambda folders: self._replace(roots, folders or {}))
+        handle.finished.connect(lambda folders: self._replace(roots, folders or {}, linked))
 
     def scanned(self, summary) -> None:
         """A scan walked `summary.roots`: what it saw there is what the watch compares with."""
         if not self.active or summary is None or summary.cancelled:
             return
-        self._replace(summary.roots, summary.folders)
-        self._noticed_folders |= self._since_scan
+        # a folder new to the watch is watched from now on: what came into it after the scan
+        # walked it and before then went unnoticed (a pack still being unpacked), so it is
+        # looked at once more (not at the first scan: the check as the library opens)
+        new = {f for f in summary.folders if f not in self._seen} if self._seen else set()
+        self._replace(summary.roots, summary.folders, summary.linked, summary.left)
+        self._noticed_folders |= self._since_scan | new
         self._since_scan.clear()
         if self._noticed_folders:
             self._quiet.start()
@@ -94,6 +108,7 @@ class FolderWatch(QObject):
     def forget(self, root: str) -> None:
         """`root` left the library: stop watching its folders."""
         self._seen = {f: s for f, s in self._seen.items() if not is_within(f, root)}
+        self._linked = {f for f in self._linked if not is_within(f, root)}
         if self.active:
             self._sync_watcher()
 
@@ -105,6 +120,7 @@ class FolderWatch(QObject):
         self._noticed_folders.clear()
         self._since_scan.clear()
         self._seen.clear()
+        self._linked.clear()
         watched = self._watcher.directories()
         if watched:
             self._watcher.removePaths(watched)
@@ -113,13 +129,28 @@ class FolderWatch(QObject):
     def watched(self) -> list[str]:
         return self._watcher.directories()
 
-    def _replace(self, roots: list[str], folders: dict[str, int]) -> None:
-        """The folders below `roots` are now `folders` (each with what it holds)."""
+    def rescan_scope(self, changed, roots: list[str]) -> tuple[list[str], set[str]]:
+        """The folders to scan again for the `changed` ones, in the library folders `roots`,
+        and the folders below them the scan can leave as they are
+        (`folder_changes.folders_to_rescan`): none while some folders are not watched (over
+        the system's limit, or not handed to it yet), as a change there goes unnoticed."""
+        complete = not self.unwatched and not self.syncing()
+        return folders_to_rescan(changed, roots, self._linked, self._seen if complete else ())
+
+    def _replace(
+        self, roots: list[str], folders: dict[str, int], linked=(), left=frozenset()
+    ) -> None:
+        """The folders below `roots` (library folders, or folders in them a scan walked) are
+        now `folders` (each with what it holds), but those below `left` (a scan left them as
+        they were); those of them reached through a link are `linked`."""
         if not self.active:
             return
-        for folder in [f for f in self._seen if any(is_within(f, root) for root in roots)]:
+        below = [f for f in self._seen if any(is_within(f, root) for root in roots)]
+        for folder in [f for f in below if not inside_any(f, left)] if left else below:
             del self._seen[folder]
         self._seen.update(folders)
+        self._linked = {f for f in self._linked if not any(is_within(f, r) for r in roots)}
+        self._linked.update(linked)
         self._sync_watcher()
 
     def _sync_watcher(self) -> None:

@@ -210,8 +210,9 @@ def scan_job(paths: list[str]):
     return factory
 
 
-def rescan_job(roots: list[str] | None = None):
-    """Scan these library folders again (default: all of them)."""
+def rescan_job(roots: list[str] | None = None, unchanged: set[str] | frozenset = frozenset()):
+    """Scan these library folders again (default: all of them), but those below them that are
+    `unchanged` (the folder watch knows)."""
 
     def factory(store, cancel):
         from anomalizer_desktop.core.library.scanner import scan
@@ -219,7 +220,7 @@ def rescan_job(roots: list[str] | None = None):
         folders = roots if roots is not None else [path for _, path in store.roots()]
         if not folders:
             return None
-        return (yield from scan(store, folders, cancel))
+        return (yield from scan(store, folders, cancel, unchanged))
 
     return factory
 

@@ -106,7 +106,16 @@ class LibraryJobs:
         if kind == "scan" and result is not None:
             # folders that could not be read and names the library cannot hold are not in the
             # library: the Problems panel shows them beside its files' problems until the next scan
-            self.scan_problems = list(problems or [])
+            # (the window's own scan of a few folders keeps what the others' last scan found)
+            kept = [
+                problem
+                for problem in self.scan_problems
+                if own
+                and (
+                    not _below_any(problem[0], result.roots) or _below_any(problem[0], result.left)
+                )
+            ]
+            self.scan_problems = kept + list(problems or [])
             self.folder_watch.scanned(result)  # what the scan saw is what the watch compares with
         # a scan the user started (Add folder, Rescan; not the window's own looks at the
         # folders): what it passed by is worth saying, each time
@@ -301,25 +310,22 @@ class LibraryJobs:
         )
 
     def _rescan_watched(self) -> None:
-        """Scan the library folders that hold the folders the watch found changed, once no
-        other library job is running or chained (they would race for the library; the chain
-        after this scan embeds and scores what it found)."""
+        """Scan the folders the watch found changed, once no other library job is running or
+        chained (they would race for the library; the chain after this scan embeds and scores
+        what it found)."""
         if not self._watch_folders_changed or not self.folder_watch.active:
             return
         if self._chain or any(self.runner.running(kind) for kind in LIBRARY_JOBS):
             self._watch_retry.start()
             return
         changed, self._watch_folders_changed = self._watch_folders_changed, set()
-        roots = [
-            root
-            for root in reachable_roots(self.store)[0]
-            if any(is_within(folder, root) for folder in changed)
-        ]
-        if roots:
+        roots = reachable_roots(self.store)[0]
+        folders, unchanged = self.folder_watch.rescan_scope(changed, roots)
+        if folders:
             self._run(
                 "scan",
                 "Looking at your folders",
-                jobs.rescan_job(roots),
+                jobs.rescan_job(folders, unchanged),
                 on_done=lambda summary: self._folders_checked(summary, "In your folders just now"),
                 own=True,
             )
@@ -535,3 +541,7 @@ class LibraryJobs:
                 10_000,
             ),
         )
+
+
+def _below_any(path: str, folders: list[str]) -> bool:
+    return any(is_within(path, folder) for folder in folders)

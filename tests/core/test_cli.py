@@ -513,6 +513,9 @@ def test_bench_scan_times_a_first_scan_a_rescan_and_the_hash_upgrade(capsys, loo
     move = report["after_a_move"]  # the app's own move: the watch's look needs no scan
     assert (move["moved"], move["scan_needed"], move["rescan_found_new"]) == (10, False, 0)
     assert move["look_s"] > 0 and move["rescan_s"] > 0
+    pack = report["after_a_new_pack"]  # a pack unpacked: the packs beside it are left
+    assert (pack["left"], pack["scan_found_new"], pack["rescan_found_new"]) == (2, 1, 1)
+    assert pack["look_s"] > 0 and pack["scan_s"] > 0 and pack["rescan_s"] > 0
     code, small = run(capsys, "bench", "scan", "--json", "--files", "20", "--loop-seconds", "0.5")
     assert (small["files"], small["mb"]) == (20, 1.8)
     before = sorted(p.name for p in loop_folder.rglob("*"))
@@ -520,7 +523,7 @@ def test_bench_scan_times_a_first_scan_a_rescan_and_the_hash_upgrade(capsys, loo
     text = capsys.readouterr().out
     assert text.startswith("Scanning 12 files (")
     assert "first scan" in text and "12 new" in text and "12 unchanged" in text
-    assert "after moving" not in text  # a producer's own loops are never moved
+    assert "after moving" not in text and "unpacked" not in text  # nor unpacked into
     assert sorted(p.name for p in loop_folder.rglob("*")) == before
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 
 import audiogen
@@ -11,6 +12,7 @@ from anomalizer_desktop.core.jobs import run_job
 from anomalizer_desktop.core.library.folder_changes import (
     SETTLE_S,
     check_folders,
+    folders_to_rescan,
     list_folders,
     look_at_folder,
 )
@@ -139,3 +141,83 @@ def test_a_folder_holding_just_what_the_library_lists_there_needs_no_scan(tmp_pa
         os.symlink(root / "bass", root / "linked")
         check = check_folders(seen, [str(root)], listed=store.names_listed_in)
         assert check.changed == [str(root)]  # a scan knows how links are walked
+
+
+def test_a_changed_folder_is_scanned_again_without_the_folders_beside_it(tmp_path):
+    """The folder whose loops changed, not its whole library folder: the folders the watch saw
+    unchanged are left as they are (a file deleted there unnoticed stays until its folder
+    changes), but one that is gone has its loops gone."""
+    root = _library(tmp_path)
+    (root / "drums" / "kicks").mkdir()
+    _written_long_ago(audiogen.write(root / "drums" / "kicks" / "kick.wav", audiogen.tone(60)))
+    _written_long_ago(audiogen.write(root / "top.wav", audiogen.tone(800)))
+    drums, bass, kicks = str(root / "drums"), str(root / "bass"), str(root / "drums" / "kicks")
+    with Store(tmp_path / "lib.sqlite") as store:
+        seen = run_job(scan(store, [str(root)])).folders
+        _written_long_ago(audiogen.write(root / "drums" / "new.wav", audiogen.tone(900)))
+        (root / "bass" / "bass_0.wav").unlink()  # (unnoticed: not among the changed folders)
+        (root / "drums" / "kicks" / "kick.wav").unlink()  # (unnoticed too)
+        folders, unchanged = folders_to_rescan([drums], [str(root)], seen=seen)
+        assert (folders, unchanged) == ([drums], {kicks})
+        summary = run_job(scan(store, folders, unchanged=unchanged))
+        assert (summary.new, summary.missing, summary.found) == (1, 0, 3)
+        assert summary.roots == [drums] and set(summary.folders) == {drums}
+        assert summary.left == {kicks}
+        assert [path for _, path in store.roots()] == [str(root)]  # no second library folder
+        statuses = dict(store.execute("SELECT path, status FROM samples").fetchall())
+        assert statuses[os.path.join(bass, "bass_0.wav")] == "ok"
+        assert statuses[os.path.join(kicks, "kick.wav")] == "ok"
+        assert statuses[os.path.join(drums, "new.wav")] == "ok"
+
+        # the library folder itself changed (a pack came, one went): the packs beside are left
+        shutil.rmtree(root / "bass")
+        (root / "top.wav").unlink()
+        _written_long_ago(audiogen.write(root / "new pack" / "pad.wav", audiogen.tone(300)))
+        folders, unchanged = folders_to_rescan([str(root)], [str(root)], seen=seen)
+        assert (folders, unchanged) == ([str(root)], {drums, bass})
+        summary = run_job(scan(store, folders, unchanged=unchanged))
+        assert summary.left == {drums}  # (bass is not there to leave)
+        assert (summary.new, summary.missing, summary.found) == (1, 3, 1)  # bass_*, top.wav
+        statuses = dict(store.execute("SELECT path, status FROM samples").fetchall())
+        assert statuses[os.path.join(kicks, "kick.wav")] == "ok"
+        assert statuses[os.path.join(bass, "bass_1.wav")] == "missing"
+        assert set(store.sample_identities(str(root), besides=[drums, kicks])) == {
+            str(root / "top.wav"),
+            str(root / "new pack" / "pad.wav"),
+            os.path.join(bass, "bass_0.wav"),
+            os.path.join(bass, "bass_1.wav"),
+        }
+
+
+def test_what_is_scanned_again_for_the_folders_changed(tmp_path):
+    root = _library(tmp_path)
+    (root / "drums" / "kicks").mkdir()
+    drums, bass, kicks = str(root / "drums"), str(root / "bass"), str(root / "drums" / "kicks")
+    other = str(tmp_path / "elsewhere")
+
+    def rescan(changed, roots=(str(root),), linked=()):
+        return folders_to_rescan(changed, list(roots), linked)[0]
+
+    assert rescan([kicks, bass]) == [bass, kicks]
+    assert rescan([kicks, drums]) == [drums]  # (kicks is in drums)
+    gone = os.path.join(bass, "old pack", "deeper")
+    assert rescan([gone]) == [bass]  # gone: the folder above it that is there
+    assert rescan([other, kicks]) == [kicks]  # not in the library
+    assert rescan([kicks], [other]) == []
+    seen = [str(root), drums, bass, kicks]
+    assert folders_to_rescan([kicks], [str(root)], seen=seen) == ([kicks], set())
+    assert folders_to_rescan([drums], [str(root)], seen=seen) == ([drums], {kicks})
+    assert folders_to_rescan([str(root), kicks], [str(root)], seen=seen) == (
+        [str(root)],
+        {bass},  # (not drums: a folder in it changed)
+    )
+    # a link below a library folder: its folders are walked at the first path met, so all of it
+    os.symlink(root / "bass", root / "drums" / "bass too")
+    linked: set[str] = set()
+    run_job(list_folders([str(root)], linked=linked))
+    assert linked == {str(root / "drums" / "bass too")}
+    with Store(tmp_path / "lib.sqlite") as store:
+        assert run_job(scan(store, [str(root)])).linked == linked
+    assert rescan([kicks], [str(root), other], linked) == [str(root)]
+    assert folders_to_rescan([kicks], [str(root)], linked, seen) == ([str(root)], set())
+    assert rescan([kicks], [str(root)], ["/another/library/link"]) == [kicks]

@@ -22,6 +22,11 @@ def _written_long_ago(path):
 def watching(qtbot, window, monkeypatch):
     """The window with its folder watch on (as in the app), quick to react, and what it said
     in the status bar and which jobs it started, recorded."""
+    said, kinds = _start_watching(qtbot, window, monkeypatch)
+    return window, said, kinds
+
+
+def _start_watching(qtbot, window, monkeypatch):
     said, kinds = [], []
     real_show = window.statusBar().showMessage
     monkeypatch.setattr(
@@ -38,7 +43,7 @@ def watching(qtbot, window, monkeypatch):
     window.check_folders()  # as when the library opens: a check, and the watch from what it saw
     _settle(qtbot, window)
     said.clear(), kinds.clear()
-    return window, said, kinds
+    return said, kinds
 
 
 def _settle(qtbot, window, timeout=30_000):
@@ -282,3 +287,103 @@ def test_a_loop_copied_in_while_the_app_renames_beside_it_still_comes_in(
     qtbot.waitUntil(lambda: "copied in.wav" in window.model.library.names, timeout=30_000)
     assert "scan" in kinds and "Drum 4.wav" in window.model.library.names
     _settle(qtbot, window)
+
+
+def _record_rescans(monkeypatch):
+    """The folders each of the window's own scans was asked to scan, and to leave."""
+    from anomalizer_desktop.ui import window_jobs
+
+    scanned = []
+    real_rescan_job = window_jobs.jobs.rescan_job
+    monkeypatch.setattr(
+        window_jobs.jobs,
+        "rescan_job",
+        lambda folders=None, unchanged=frozenset(): (
+            scanned.append((folders, set(unchanged))),
+            real_rescan_job(folders, unchanged),
+        )[1],
+    )
+    return scanned
+
+
+def test_a_pack_unpacked_beside_others_scans_that_pack_not_the_others(
+    qtbot, window, scored_library, monkeypatch
+):
+    """At 100,000 loops the whole library folder was a walk and a look at each file; what the
+    library folder's last scan found wrong in the packs left stays in Problems."""
+    _, root = scored_library
+    first, second, new = root / "first pack", root / "second pack", root / "new pack"
+    for pack in (first, second):
+        for i in range(2):
+            audiogen.write(pack / f"{pack.name} {i}.wav", audiogen.tone(200 + 100 * i, 1.0))
+    os.mkdir(os.path.join(os.fsencode(second), b"bad \xff name"))  # a name it can't hold
+    said, _kinds = _start_watching(qtbot, window, monkeypatch)
+    qtbot.waitUntil(lambda: "second pack 1.wav" in window.model.library.names, timeout=30_000)
+    assert any("bad" in path for path, _ in window.scan_problems)
+    scanned = _record_rescans(monkeypatch)
+
+    new.mkdir()
+    _written_long_ago(audiogen.write(new / "pad.wav", audiogen.tone(300, 2.0)))
+    qtbot.waitUntil(lambda: not np.isnan(_score(window, "pad.wav")), timeout=30_000)
+    _settle(qtbot, window)
+    assert scanned == [([str(root)], {str(first), str(second)})]  # the packs beside it left
+    assert "In your folders just now: 1 loop added." in said
+    assert any("bad" in path for path, _ in window.scan_problems)  # still said
+
+    _written_long_ago(audiogen.write(new / "lead.wav", audiogen.tone(660, 2.0)))
+    qtbot.waitUntil(lambda: not np.isnan(_score(window, "lead.wav")), timeout=30_000)
+    _settle(qtbot, window)
+    assert scanned[1:] == [([str(new)], set())]
+
+    shutil.rmtree(first)  # a pack deleted in the file manager: its loops are gone
+    qtbot.waitUntil(lambda: "In your folders just now: 2 loops gone." in said, timeout=30_000)
+    _settle(qtbot, window)
+    assert scanned[2:] == [([str(root)], {str(second), str(new)})]
+    status = dict(zip(window.model.library.names, window.model.library.status, strict=True))
+    assert status["first pack 0.wav"] == "missing" and status["second pack 0.wav"] == "ok"
+    assert any("bad" in path for path, _ in window.scan_problems)
+    assert [path for _, path in window.store.roots()] == [str(root)]
+
+
+def test_a_library_folder_a_link_leads_into_is_scanned_whole(
+    qtbot, window, scored_library, monkeypatch
+):
+    """A folder reached twice (by its path and through a link) is walked at the first path met:
+    only a scan of all of its library folder takes its loops where the last scan did."""
+    _, root = scored_library
+    pack = root / "pack"
+    pack.mkdir()
+    _written_long_ago(audiogen.write(pack / "pad.wav", audiogen.tone(300, 2.0)))
+    os.symlink(pack, root / "favourites")
+    _start_watching(qtbot, window, monkeypatch)
+    scanned = _record_rescans(monkeypatch)
+    _written_long_ago(audiogen.write(pack / "lead.wav", audiogen.tone(660, 2.0)))
+    qtbot.waitUntil(lambda: "lead.wav" in window.model.library.names, timeout=30_000)
+    _settle(qtbot, window)
+    assert scanned and all(scan == ([str(root)], set()) for scan in scanned)
+    names = window.model.library.names
+    assert names.count("lead.wav") == 1 and names.count("pad.wav") == 1
+
+
+def test_what_comes_into_a_new_folder_before_it_is_watched_still_comes_in(
+    qtbot, watching, scored_library
+):
+    """A pack still being unpacked: the scan walked its folder, more loops came, and only then
+    was the folder watched. It is looked at once more, and those loops come in."""
+    from anomalizer_desktop.core.jobs import run_job
+    from anomalizer_desktop.core.library.scanner import scan
+
+    window, _said, _kinds = watching
+    _, root = scored_library
+    pack = root / "unpacking"
+    window.folder_watch._watcher.blockSignals(True)  # (the system has not told yet)
+    pack.mkdir()
+    _written_long_ago(audiogen.write(pack / "first.wav", audiogen.tone(300, 1.0)))
+    summary = run_job(scan(window.store, [str(root)]))  # walked with the first loop only
+    _written_long_ago(audiogen.write(pack / "second.wav", audiogen.tone(500, 1.0)))
+    window.folder_watch._watcher.blockSignals(False)
+    assert str(pack) not in window.folder_watch.watched()
+    window.folder_watch.scanned(summary)
+    qtbot.waitUntil(lambda: "second.wav" in window.model.library.names, timeout=30_000)
+    _settle(qtbot, window)
+    assert str(pack) in window.folder_watch.watched()

@@ -17,6 +17,10 @@ itself moved, renamed or trashed loops there, the library following. No scan is 
 100,000 loops one took seconds, and the next move waited for it); what the folder holds now is
 what the watch compares with from then on. A folder such a move made is as listed too, and
 watched from then on.
+
+A folder whose loops changed behind the library's back is scanned again, alone
+(`folders_to_rescan`): a pack dropped into one folder of a library of 100,000 loops is a scan
+of that folder, not a walk and a look at every file of the library folder around it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
+from anomalizer_desktop.core.library.scanner import is_within
 from anomalizer_desktop.core.library.walk import (
     folder_signature,
     is_export_folder,
@@ -138,12 +143,79 @@ def _as_listed(
     return found
 
 
-def list_folders(roots: list[str], cancel: CancelToken | None = None) -> Job[dict[str, int]]:
+def folders_to_rescan(
+    changed: Iterable[str],
+    roots: list[str],
+    linked: Iterable[str] = (),
+    seen: Iterable[str] = (),
+) -> tuple[list[str], set[str]]:
+    """What to scan again for these changed folders: (folders, unchanged).
+
+    `folders`: each changed folder (gone, the nearest folder above it that is there), within
+    the library folder (`roots`) that holds it; those inside another one picked are left to
+    it, and those in no library folder dropped (it left the library, or is not reachable).
+    `unchanged`: the folders below those, among `seen` (every folder the watch watches, with
+    nothing changed in it unnoticed), that neither changed nor hold a folder that did: the
+    scan leaves them as they are. So a pack unpacked into a library folder of a thousand packs
+    is a scan of the new pack and a look at the library folder's own files (the topmost
+    unchanged folders only: the scan goes into no other).
+
+    A library folder with a folder reached through a link below it (`linked`) is scanned
+    whole, as before: a walk takes a folder it reaches twice at the first path it meets, and
+    a scan of one of the two paths alone would take the other's loops for new ones."""
+    linked = list(linked)
+    picked: set[str] = set()
+    whole: set[str] = set()  # library folders scanned whole
+    touched: set[str] = set()  # the changed folders and every folder above them
+    for folder in changed:
+        root = next((root for root in roots if is_within(folder, root)), None)
+        if root is None:
+            continue
+        if any(is_within(link, root) for link in linked):
+            picked.add(root)
+            whole.add(root)
+            continue
+        there = folder
+        while there != root and not os.path.isdir(there):
+            there = os.path.dirname(there)
+        picked.add(there)
+        while folder not in touched:
+            touched.add(folder)
+            if folder == root:
+                break
+            folder = os.path.dirname(folder)
+    folders = {f for f in picked if not any(o != f and is_within(f, o) for o in picked)}
+    partly = folders - whole
+    unchanged = {
+        folder
+        for folder in seen
+        if folder not in touched
+        and os.path.dirname(folder) in touched
+        and inside_any(folder, partly)
+    }
+    return sorted(folders), unchanged
+
+
+def inside_any(path: str, folders: set[str]) -> bool:
+    """Whether `path` is one of `folders` or below one (by its own path, up to the top)."""
+    while path not in folders:
+        parent = os.path.dirname(path)
+        if parent == path:
+            return False
+        path = parent
+    return True
+
+
+def list_folders(
+    roots: list[str], cancel: CancelToken | None = None, linked: set[str] | None = None
+) -> Job[dict[str, int]]:
     """Every folder a scan of `roots` walks, with its signature: what the watch starts from
-    when no scan ran as the library opened. No file is opened nor looked up."""
+    when no scan ran as the library opened (`linked` gets the folders reached through a link,
+    as a scan's summary does). No file is opened nor looked up."""
     folders: dict[str, int] = {}
     for root in roots:
-        for count, _ in enumerate(iter_audio_files(root, lambda *_: None, folders)):
+        walk = iter_audio_files(root, lambda *_: None, folders, linked=linked)
+        for count, _ in enumerate(walk):
             if cancel is not None and cancel.cancelled:
                 return folders
             if count % 2000 == 0:

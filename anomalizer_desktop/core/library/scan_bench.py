@@ -9,7 +9,10 @@ reads come from the drive, not memory), and the report says whether it did.
 
 On made-up loops it then moves 10 loops into a new folder, as the window's Move does, and
 times the folder watch's look at the folders that changed (they hold what the library lists:
-no scan follows) against the rescan of the library folder that look started before.
+no scan follows) against the rescan of the library folder that look started before. Last it
+unpacks a new pack into the library folder, as a producer would, and times the look and the
+scan that follow (the new pack, the packs beside it left as they are) against the rescan of
+the whole library folder that followed before.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import numpy as np
 
 from anomalizer_desktop.core.audio.identity import content_hashes
 from anomalizer_desktop.core.jobs import run_job
-from anomalizer_desktop.core.library.folder_changes import check_folders
+from anomalizer_desktop.core.library.folder_changes import check_folders, folders_to_rescan
 from anomalizer_desktop.core.library.move_loops import move_loops
 from anomalizer_desktop.core.library.scanner import scan
 from anomalizer_desktop.core.library.store import Store
@@ -63,6 +66,7 @@ def bench_scan(
             report["edge_hash_upgrade"] = _timed_scan(store, root, total_mb)
             if not folder:  # (never the producer's own loops)
                 report["after_a_move"] = _after_a_move(store, root)
+                report["after_a_new_pack"] = _after_a_new_pack(store, root)
     return report
 
 
@@ -85,6 +89,43 @@ def _after_a_move(store: Store, root: Path) -> dict:
         "scan_needed": bool(check.changed),
         "rescan_s": round(time.perf_counter() - start, 6),
         "rescan_found_new": summary.new,
+    }
+
+
+def _after_a_new_pack(store: Store, root: Path) -> dict:
+    """Unpack a pack of one loop into the library folder, beside the others; time the watch's
+    look at the library folder, the scan that follows now (the new pack and the library
+    folder's own files, the packs beside left as they are) and the rescan of the whole library
+    folder that followed before."""
+    seen = run_job(scan(store, [str(root)])).folders
+    source = next(p for p in sorted(root.iterdir()) if p.is_dir())
+    loop = sorted(source.iterdir())[0].read_bytes()
+
+    def unpack(name: str, tail: bytes) -> None:
+        pack = root / name
+        pack.mkdir()
+        (pack / "loop.wav").write_bytes(loop[:-4] + tail)  # (other audio: a new loop)
+        old = time.time() - 3600  # (unpacked long ago: not settling)
+        os.utime(pack / "loop.wav", (old, old))
+
+    unpack("new pack", b"\x01\x02\x03\x04")
+    start = time.perf_counter()
+    check = check_folders(seen, [str(root)], listed=store.names_listed_in)
+    folders, unchanged = folders_to_rescan(check.changed, [str(root)], seen=seen)
+    look = time.perf_counter() - start
+    start = time.perf_counter()
+    summary = run_job(scan(store, folders, unchanged=unchanged))
+    scan_s = time.perf_counter() - start
+    unpack("another new pack", b"\x01\x02\x03\x05")  # the same again, for the rescan before
+    start = time.perf_counter()
+    whole = run_job(scan(store, [str(root)]))
+    return {
+        "look_s": round(look, 6),
+        "left": len(summary.left),
+        "scan_s": round(scan_s, 6),
+        "scan_found_new": summary.new,
+        "rescan_s": round(time.perf_counter() - start, 6),
+        "rescan_found_new": whole.new,
     }
 
 

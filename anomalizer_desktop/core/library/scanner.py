@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 
 from anomalizer_desktop.core.audio.formats import READ_FORMATS_TEXT, unread_formats_text
@@ -63,10 +64,14 @@ class ScanSummary:
     #: saw there (`walk.folder_signature`): the window's folder watch starts from these
     roots: list[str] = field(default_factory=list, repr=False)
     folders: dict[str, int] = field(default_factory=dict, repr=False)
+    #: the folders below them the scan reached through a link (`walk.iter_audio_files`)
+    linked: set[str] = field(default_factory=set, repr=False)
+    #: the folders below them it left as they were (`unchanged`): not walked nor looked at
+    left: set[str] = field(default_factory=set, repr=False)
 
     def as_json(self) -> dict:
         data = asdict(self)
-        del data["roots"], data["folders"]
+        del data["roots"], data["folders"], data["linked"], data["left"]
         data["problems"] = [{"path": p, "error": m} for p, m in self.problems]
         return data
 
@@ -175,8 +180,18 @@ def plan_roots(store: Store, folders: list[str]) -> dict[str, int]:
     return plan
 
 
-def scan(store: Store, paths: list[str], cancel: CancelToken | None = None) -> Job[ScanSummary]:
-    """Scan `paths` (folders) into `store`; yields Progress, returns a ScanSummary."""
+def scan(
+    store: Store,
+    paths: list[str],
+    cancel: CancelToken | None = None,
+    unchanged: Collection[str] = (),
+) -> Job[ScanSummary]:
+    """Scan `paths` (folders) into `store`; yields Progress, returns a ScanSummary.
+
+    `unchanged`: folders below `paths` that hold what the last scan saw there (the window's
+    folder watch knows; `folder_changes.folders_to_rescan`): they are not walked, and their
+    loops are left as they are (a pack unpacked beside a thousand others is a scan of that
+    pack)."""
     roots = resolve_roots(paths)
     summary = ScanSummary()
     for path in paths:
@@ -197,7 +212,13 @@ def scan(store: Store, paths: list[str], cancel: CancelToken | None = None) -> J
             continue
         summary.roots.append(root)
         for path in iter_audio_files(
-            root, lambda p, why: summary.problems.append((p, why)), summary.folders, unread
+            root,
+            lambda p, why: summary.problems.append((p, why)),
+            summary.folders,
+            unread,
+            summary.linked,
+            frozenset(unchanged),
+            summary.left,
         ):
             found.setdefault(path, root_id)
             if len(found) % 500 == 0:
@@ -211,7 +232,8 @@ def scan(store: Store, paths: list[str], cancel: CancelToken | None = None) -> J
     # 2. look at each file
     known: dict[str, tuple] = {}  # what the library holds below the scanned folders
     for folder in root_ids:
-        known.update(store.sample_identities(folder))
+        left_here = [left for left in summary.left if is_within(left, folder)]
+        known.update(store.sample_identities(folder, besides=left_here))
     relinked: set[int] = set()
     items = list(found.items())
     done = 0

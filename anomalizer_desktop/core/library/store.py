@@ -66,6 +66,13 @@ def sound_vector(blob: object, dim: object) -> bool:
 _first = operator.itemgetter(0)
 
 
+def paths_below(folder: str) -> tuple[str, str]:
+    """The range [low, high) of the paths below `folder` (an absolute path), for SQL's `path
+    >= low AND path < high`: exactly the paths that start with `folder` and a separator."""
+    low = folder.rstrip(os.sep) + os.sep
+    return low, low[:-1] + chr(ord(os.sep) + 1)
+
+
 class StoreError(AnomalizerError):
     """The library file cannot be opened or used (with a message for people)."""
 
@@ -308,24 +315,35 @@ class Store(LibraryViews):
             db.execute("UPDATE roots SET last_scan = ? WHERE id = ?", (time.time(), root_id))
 
     # ------------------------------------------------------------------ samples
-    def sample_identities(self, folder: str) -> dict[str, tuple[int, int, int, str, str, str]]:
+    def sample_identities(
+        self, folder: str, besides: Iterable[str] = ()
+    ) -> dict[str, tuple[int, int, int, str, str, str]]:
         """path -> (id, size, mtime_ns, content_hash, status, error_kind) for every sample below
-        `folder` (an absolute path), whichever root it was scanned under."""
-        start = folder.rstrip(os.sep) + os.sep
-        stop = start[:-1] + chr(ord(os.sep) + 1)  # the paths that start with `start`, by range
-        rows = self._db.execute(
-            "SELECT path, id, size, mtime_ns, content_hash, status, error_kind FROM samples "
-            "WHERE path >= ? AND path < ?",
-            (start, stop),
-        )
-        return {r[0]: tuple(r[1:]) for r in rows}
+        `folder` (an absolute path), whichever root it was scanned under, but those below the
+        folders `besides` (folders in it that a scan leaves as they are)."""
+        start, stop = paths_below(folder)
+        ranges, low = [], start
+        for inner_start, inner_stop in sorted(paths_below(inner) for inner in besides):
+            if inner_start < low or inner_start >= stop:  # (in one left out already, or outside)
+                continue
+            ranges.append((low, inner_start))
+            low = inner_stop
+        ranges.append((low, stop))
+        identities = {}
+        for low, high in ranges:
+            rows = self._db.execute(
+                "SELECT path, id, size, mtime_ns, content_hash, status, error_kind FROM samples "
+                "WHERE path >= ? AND path < ?",
+                (low, high),
+            )
+            identities.update((r[0], tuple(r[1:])) for r in rows)
+        return identities
 
     def names_listed_in(self, folder: str) -> set[str]:
         """The file names of the samples directly in `folder` (not in its subfolders) that a
         scan found there, those missing left out: what the folder holds when nothing came or
         went behind the library's back (`folder_changes.check_folders`)."""
-        start = folder.rstrip(os.sep) + os.sep
-        stop = start[:-1] + chr(ord(os.sep) + 1)
+        start, stop = paths_below(folder)
         rows = self._db.execute(
             "SELECT substr(path, ?) FROM samples WHERE path >= ? AND path < ?"
             " AND status != 'missing' AND instr(substr(path, ?), ?) = 0",

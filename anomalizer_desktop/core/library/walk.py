@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 
 from anomalizer_desktop.core.audio.formats import is_audio_path, unread_format
 
@@ -14,6 +14,9 @@ def iter_audio_files(
     on_error: Callable[[str, str], None],
     folders: dict[str, int] | None = None,
     unread: Counter[str] | None = None,
+    linked: set[str] | None = None,
+    leave: Collection[str] = (),
+    left: set[str] | None = None,
 ) -> Iterator[str]:
     """Yield the audio files below `root` (following folder symlinks once), in a stable order.
 
@@ -29,6 +32,11 @@ def iter_audio_files(
     `unread`, when given, counts the files passed by in formats a producer may have meant as
     loops but that the library does not read (.m4a, .rx2, .mid: `formats.unread_format`), by
     extension.
+    `linked`, when given, gets each folder below `root` reached through a link to a folder
+    (a folder reached twice is walked at the first path met, which only a walk of all of
+    `root` repeats: the folder watch then rescans all of it, not just the folder changed).
+    The folders in `leave` are not gone into (the folder watch knows nothing changed there);
+    `left`, when given, gets those of them met (there still).
     """
     seen_dirs: set[tuple[int, int]] = set()
 
@@ -42,6 +50,8 @@ def iter_audio_files(
             report(error)
             dirnames[:] = []
             continue
+        if linked is not None and dirpath != root and os.path.islink(dirpath):
+            linked.add(dirpath)
         key = (stat.st_dev, stat.st_ino)
         if key in seen_dirs:  # a symlink loop, or a second link to a folder we already walked
             dirnames[:] = []
@@ -57,6 +67,12 @@ def iter_audio_files(
             else:
                 on_error(shown_path(os.path.join(dirpath, name)), UNUSABLE_FOLDER_NAME)
         dirnames[:] = kept
+        if leave:
+            met = {name for name in kept if os.path.join(dirpath, name) in leave}
+            if met:
+                dirnames[:] = [name for name in kept if name not in met]
+                if left is not None:
+                    left.update(os.path.join(dirpath, name) for name in met)
         audio = []
         for name in sorted(filenames):
             if name.startswith("._"):
