@@ -22,8 +22,9 @@ from anomalizer_desktop.core.analysis.sound_map import (
     place_beside,
     sound_map,
 )
+from anomalizer_desktop.core.detector.preprocess import Standardizer
 from anomalizer_desktop.core.jobs import WHOLE, CancelToken, Progress, run_job
-from anomalizer_desktop.core.library.map_points import read_map_points
+from anomalizer_desktop.core.library.map_points import read_map_points, save_map_points
 from anomalizer_desktop.core.library.store import Store
 
 EMBEDDER = "vectors"  # imported vectors: no embedding needed to test the map
@@ -254,3 +255,62 @@ def test_anomalizer_map_on_a_library_too_small_says_why(tmp_path, capsys):
     assert f"needs at least {MIN_LOOPS} embedded loops (6 are)" in capsys.readouterr().err
     assert main([*args, "--pca"]) == 0  # the main directions need no drawing
     assert "holds 6 loops" in capsys.readouterr().out
+
+
+def _island_centres(xy: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """Each island's centre, on the map centred and scaled to a mean radius of 1."""
+    xy = xy - xy.mean(axis=0)
+    xy = xy / np.linalg.norm(xy, axis=1).mean()
+    return np.array([xy[which == k].mean(axis=0) for k in range(which.max() + 1)])
+
+
+def test_a_map_drawn_again_keeps_its_islands_where_they_were(store):
+    """Drawn afresh, a t-SNE's islands land turned any way; drawn again after loops came in,
+    the map is turned to lie like the one shown, so each island stays where the producer saw
+    it: here the kept map was mirrored and turned, and the new drawing follows it."""
+    vectors, which = _islands(seed=3, islands=4)
+    ids = _add_loops(store, vectors)
+    run_job(draw_sound_map(store, EMBEDDER))
+    drawn_ids, drawn_xy = read_map_points(store, EMBEDDER, "1")
+    turned = np.c_[drawn_xy[:, 1], drawn_xy[:, 0]] + 50  # (as if it had been drawn so)
+    save_map_points(store, EMBEDDER, "1", drawn_ids, turned)
+    more, more_which = _islands(seed=3, islands=4, per_island=8)
+    more += np.random.default_rng(5).normal(size=more.shape).astype(np.float32) * 0.1
+    _add_loops(store, more, start=200)
+    assert due_for_drawing(sound_map(store, EMBEDDER), len(ids) + len(more))
+    run_job(draw_sound_map(store, EMBEDDER))
+    _, new_xy = read_map_points(store, EMBEDDER, "1")
+    every_which = np.r_[which, more_which]
+    assert _cluster_purity(new_xy, every_which) == 1.0
+    before = _island_centres(turned, which)
+    after = _island_centres(new_xy, every_which)
+    nearest_before = np.linalg.norm(after[:, None] - before[None], axis=2).argmin(axis=1)
+    assert nearest_before.tolist() == [0, 1, 2, 3]  # each island where it was
+    assert np.allclose(new_xy.mean(axis=0), turned.mean(axis=0), atol=1.0)  # and no jump
+    # drawn afresh from the same vectors, the islands land elsewhere (the turn is not kept)
+    standardizer = Standardizer.fit_on_sample(np.r_[vectors, more], None, 20_000)
+    fresh = run_job(sound_map_module.draw(standardizer.transform(np.r_[vectors, more])))
+    fresh_centres = _island_centres(fresh, every_which)
+    fresh_nearest = np.linalg.norm(fresh_centres[:, None] - before[None], axis=2).argmin(axis=1)
+    assert fresh_nearest.tolist() != [0, 1, 2, 3]
+    far = np.linalg.norm(after - before, axis=1).mean()
+    assert far < 0.5 < np.linalg.norm(fresh_centres - before, axis=1).mean()
+    # turning changes no distance between two loops
+    distances = np.linalg.norm(fresh[:, None] - fresh[None], axis=2)
+    assert np.allclose(np.linalg.norm(new_xy[:, None] - new_xy[None], axis=2), distances, atol=1e-3)
+
+
+def test_turning_a_map_finds_the_rotation_or_mirroring_back():
+    rng = np.random.default_rng(0)
+    before = rng.normal(size=(40, 2)).astype(np.float32) * 10
+    angle = 2.0
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    every = np.arange(40)
+    for changed in (before @ rotation + 7, before * [-1, 1] - 3):  # turned; mirrored
+        back = sound_map_module.turned_like(changed.astype(np.float32), before, every)
+        assert np.allclose(back, before, atol=1e-3)
+        # fitted on the loops drawn before, the others turned with them
+        some = sound_map_module.turned_like(changed.astype(np.float32), before[:30], every[:30])
+        assert np.allclose(some, before, atol=1e-3)
+    one = np.ones((1, 2), np.float32)
+    assert np.array_equal(sound_map_module.turned_like(one, one * 3, [0]), one)  # (nothing to turn)
