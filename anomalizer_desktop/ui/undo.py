@@ -84,12 +84,12 @@ class LoopRenamed(QUndoCommand):
 
 class LoopsMoved(QUndoCommand):
     """Loops' files moved into a folder of the library (Move to Folder): undo takes each back
-    to the folder it came from, redo moves them again. `move(moves)` moves each (sample id,
-    from, to) and says what it could not."""
+    to the folder it came from, redo moves them again. `move(moves, where)` moves each (sample
+    id, from, to), says where they went ("back to Drums") and what it could not move."""
 
     def __init__(
         self,
-        move: Callable[[list[tuple[int, str, str]]], object],
+        move: Callable[[list[tuple[int, str, str]], str], object],
         moves: list[tuple[int, str, str]],
         folder: str,
     ) -> None:
@@ -103,10 +103,17 @@ class LoopsMoved(QUndoCommand):
         if self._pushed:
             self._pushed = False
             return
-        self._move(self.moves)
+        folder = os.path.dirname(self.moves[0][2])
+        self._move(self.moves, f"to {os.path.basename(folder) or folder} again")
 
     def undo(self) -> None:
-        self._move([(sample_id, new, old) for sample_id, old, new in self.moves])
+        origins = sorted({os.path.dirname(old) for _, old, _ in self.moves})
+        where = (
+            f"back to {os.path.basename(origins[0]) or origins[0]}"
+            if len(origins) == 1
+            else f"back to their {len(origins)} folders"
+        )
+        self._move([(sample_id, new, old) for sample_id, old, new in self.moves], where)
 
 
 def _by_value(values: Mapping[int, str | None]) -> dict[str | None, list[int]]:

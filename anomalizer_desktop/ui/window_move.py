@@ -92,30 +92,33 @@ class LoopMoving:
         self.statusBar().showMessage(result.report(), 15_000)
         move_files.warn_not_moved(self, result)
 
-    def move_files_to(self, moves: list[tuple[int, str, str]]) -> None:
+    def move_files_to(self, moves: list[tuple[int, str, str]], where: str) -> None:
         """Move each loop (sample id, from, to), the library following (an undone move, or
-        one redone): at once on one drive (renames), else as a job with its progress and
-        Cancel in the status bar (a copy per file, as the move itself was)."""
+        one redone: `where` says where to, "back to Drums"): at once on one drive (renames),
+        else as a job with its progress and Cancel in the status bar (a copy per file, as the
+        move itself was)."""
         self.player.stop()
         if all(_on_one_drive(old, new) for _, old, new in moves):
-            self._files_moved(run_job(move_each(self.store, moves)), moves)
+            self._files_moved(run_job(move_each(self.store, moves)), moves, where)
             self.reload()
             return
         self._run(
             "move",
-            f"Moving {quantity(len(moves), 'loop')}",
+            f"Moving {quantity(len(moves), 'loop')} {where}",
             jobs.move_each_job(moves),
-            on_done=lambda result: self._files_moved(result, moves),
+            on_done=lambda result: self._files_moved(result, moves, where),
         )
 
-    def _files_moved(self, result: MoveResult, moves: list[tuple[int, str, str]]) -> None:
+    def _files_moved(
+        self, result: MoveResult, moves: list[tuple[int, str, str]], where: str
+    ) -> None:
         """The status bar, and a dialog for those that could not move, say what came of it."""
         self.library_generation = new_generation()  # explanations name loops by their paths
         self.select_ids([sample_id for sample_id, _, _ in moves])
         if result.moved:
             cancelled = "; cancelled" if result.cancelled else ""
             self.statusBar().showMessage(
-                f"Moved {quantity(len(result.moved), 'loop')}{cancelled}.", 8000
+                f"Moved {quantity(len(result.moved), 'loop')} {where}{cancelled}.", 8000
             )
         move_files.warn_not_moved(self, result)
 

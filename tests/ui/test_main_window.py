@@ -714,10 +714,11 @@ def test_a_move_between_drives_is_undone_as_a_job_with_its_progress(
     assert started == ["move"]  # a job, not the window waiting on the copies
     qtbot.waitUntil(lambda: set(paths) <= set(window.model.library.paths), timeout=10_000)
     assert all(os.path.exists(p) for p in paths) and os.listdir(other) == []
-    assert window.statusBar().currentMessage() == "Moved 2 loops."
+    assert window.statusBar().currentMessage() == f"Moved 2 loops back to {root.name}."
     assert sorted(window.selected_ids()) == sorted(ids)
     window.redo()
     qtbot.waitUntil(lambda: set(moved) <= set(window.model.library.paths), timeout=10_000)
+    assert window.statusBar().currentMessage() == "Moved 2 loops to Other drive again."
     assert all(os.path.exists(p) for p in moved) and not any(os.path.exists(p) for p in paths)
 
 
