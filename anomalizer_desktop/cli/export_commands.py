@@ -21,6 +21,7 @@ from anomalizer_desktop.core.export import (
 )
 from anomalizer_desktop.core.export.selection import copies_left_out, left_out_text
 from anomalizer_desktop.core.export.tag_sets import export_tag_sets, tag_sets
+from anomalizer_desktop.core.library.link_exports import remember_exports
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.text import (
     quantity,
@@ -54,6 +55,7 @@ def cmd_export(args: argparse.Namespace, store: Store) -> int:
         raise AnomalizerError(
             f"{error.target} holds an earlier export: --overwrite replaces it"
         ) from None
+    remember_exports(store, args.format, [target])  # (its links follow the loops' moves)
     if args.json:
         print_json(
             {
@@ -103,6 +105,7 @@ def _export_each_tag(args: argparse.Namespace, store: Store, project: Project | 
             progress=progress,
             project=project,
         )
+    remember_exports(store, args.format, [path for _, path, _ in result.written])
     if args.json:
         print_json(
             {

@@ -38,6 +38,7 @@ from anomalizer_desktop.core.export import (
 )
 from anomalizer_desktop.core.export.selection import ExportCancelled, left_out_text
 from anomalizer_desktop.core.export.tag_sets import export_tag_sets, file_name_part, tag_sets
+from anomalizer_desktop.core.library.link_exports import remember_exports
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.user_tags import has_tag
 from anomalizer_desktop.core.library.walk import shown_path
@@ -432,6 +433,7 @@ class ExportDialog(QDialog):
             return False
         if path is None:
             return False
+        remember_exports(self.store, fmt, [path])  # (its links follow the loops' moves)
         self.result_message = (
             f"Exported {quantity(len(entries), 'loop')} to {path}{self._at_text()}"
             f"{left_out_text(entries)}"
@@ -473,6 +475,7 @@ class ExportDialog(QDialog):
         except ExportError as error:
             plain_text.warn(self, "Export failed", str(error))
             return False
+        remember_exports(self.store, fmt, [path for _, path, _ in result.written])
         if result.failed:
             plain_text.warn(
                 self,

@@ -418,9 +418,10 @@ def test_a_repaired_copy_that_cannot_be_written_says_why_without_its_scratch_nam
 
 def _as_first_schema(library):
     """Make `library` what the first schema wrote (before samples had a tempo column, user
-    data tags and a tempo and key, the sound map, the audio comparisons and the heard tempos
-    their tables)."""
+    data tags and a tempo and key, the sound map, the audio comparisons, the heard tempos and
+    the folders of links exported their tables)."""
     with contextlib.closing(sqlite3.connect(library)) as db:
+        db.execute("DROP TABLE link_exports")
         db.execute("DROP TABLE heard_tempos")
         db.execute("DROP TABLE map_points")
         db.execute("DROP TABLE audio_pairs")

@@ -289,3 +289,34 @@ def test_the_export_offers_the_loops_the_filter_shows(qtbot, window, tmp_path, m
     qtbot.addWidget(flagged)
     assert flagged.which.currentData() == SHOWN
     assert flagged.target.text().endswith("unflagged-loops.m3u8")
+
+
+def test_a_folder_of_links_exported_follows_the_loops_moved_in_the_window(
+    qtbot, window, scored_library, tmp_path
+):
+    """A DAW reading the exported folder finds a loop moved afterwards (drag onto a folder of
+    the Folders panel) where it went; the status bar says the links were updated."""
+    from anomalizer_desktop.core.library.link_exports import remembered
+    from anomalizer_desktop.ui.export_dialog import ExportDialog
+
+    _, root = scored_library
+    dialog = ExportDialog(window.store, [], window)
+    qtbot.addWidget(dialog)
+    dialog.which.setCurrentIndex(dialog.which.findData("top"))
+    dialog.format.setCurrentIndex(dialog.format.findData("folder"))
+    dialog.top_n.setValue(3)
+    target = tmp_path / "DAW" / "odd ones"
+    dialog.target.setText(str(target))
+    assert dialog.export()
+    assert remembered(window.store) == [str(target)]
+    links = {os.readlink(target / n): n for n in os.listdir(target) if (target / n).is_symlink()}
+    path = next(iter(links))
+    window.move_dropped(
+        str(root / "Rejects"), list(window.store.sample_ids_for_paths([path]).values())
+    )
+    moved = str(root / "Rejects" / os.path.basename(path))
+    qtbot.waitUntil(lambda: moved in window.model.library.paths, timeout=10_000)
+    assert os.readlink(target / links[path]) == moved
+    assert window.statusBar().currentMessage() == (
+        f"Moved 1 loop to {root / 'Rejects'}; 1 exported link updated."
+    )

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from anomalizer_desktop.core.audio.formats import READ_FORMATS_TEXT, unread_formats_text
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
+from anomalizer_desktop.core.library import link_exports
 from anomalizer_desktop.core.library.file_look import FileLook, looks_in_order
 from anomalizer_desktop.core.library.store import FOUND_DECODING, Store
 from anomalizer_desktop.core.library.walk import (
@@ -235,6 +236,7 @@ def scan(
         left_here = [left for left in summary.left if is_within(left, folder)]
         known.update(store.sample_identities(folder, besides=left_here))
     relinked: set[int] = set()
+    moves: list[tuple[str, str]] = []  # (where a loop was, where the scan found it)
     items = list(found.items())
     done = 0
     # the files are read ahead on reader threads, and recorded here in their order
@@ -251,13 +253,17 @@ def scan(
                         break
                     path, root_id = items[done]
                     row = known.get(path)
-                    outcome = _record(store, path, root_id, row, next(looks), found, relinked)
+                    outcome = _record(
+                        store, path, root_id, row, next(looks), found, relinked, moves
+                    )
                     setattr(summary, outcome, getattr(summary, outcome) + 1)
                     summary.returned += bool(row and row[4] == "missing")
                     done += 1
             yield Progress(done, len(items), os.path.basename(items[done - 1][0]) if done else "")
     finally:
         looks.close()
+    if moves:  # the links the exports made to them follow
+        link_exports.follow_moves(store, moves)
     if not summary.cancelled:
         # 3. what we knew under these roots and did not find has gone missing
         gone = [
@@ -290,6 +296,7 @@ def _record(
     look: FileLook,
     found: dict,
     relinked: set[int],
+    moves: list[tuple[str, str]],
 ) -> str:
     """Bring one file's row up to date from `look`; return which summary counter it falls
     under."""
@@ -338,6 +345,7 @@ def _record(
             continue  # a duplicate copy that is still there, not a move
         store.update_sample(candidate_id, path=path, root_id=root_id, **identity, **fields)
         relinked.add(candidate_id)
+        moves.append((candidate_path, path))
         return "moved"
     sample_id = store.insert_sample(path, root_id, **identity, **fields)
     # a new copy of a flagged loop (the loop copied into a project's folder) is the same

@@ -162,7 +162,17 @@ ALTER TABLE user_data ADD COLUMN tempo REAL;
 ALTER TABLE user_data ADD COLUMN key TEXT;
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9]
+#: the folders of links an export made (`core.export.folder`): when the app moves or renames a
+#: loop, or a scan finds one moved, their links to it follow (`core.library.link_exports`), so
+#: a DAW reading such a folder finds the loop where it went. Forgotten once the folder is gone
+_V10 = """
+CREATE TABLE link_exports (
+    folder      TEXT PRIMARY KEY,
+    made_at     REAL NOT NULL
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

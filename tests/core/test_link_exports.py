@@ -1,0 +1,104 @@
+"""The links of a folder an export made follow the loops the app moves or renames, and the ones
+a scan finds moved by hand: a DAW reading the folder finds each loop where it went."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+from anomalizer_desktop.cli import main
+from anomalizer_desktop.core.jobs import run_job
+from anomalizer_desktop.core.library import link_exports
+from anomalizer_desktop.core.library.move_loops import move_each, move_loops, rename_loop
+from anomalizer_desktop.core.library.scanner import scan
+from anomalizer_desktop.core.library.store import Store
+
+
+def _exported(tmp_path, loop_folder, capsys, fmt="folder"):
+    """The library of `loop_folder`, and its drum loops exported as `fmt` (CLI)."""
+    library = str(tmp_path / "lib.sqlite")
+    assert main(["--library", library, "scan", str(loop_folder)]) == 0
+    out = tmp_path / "DAW" / "Odd drums"
+    drums = sorted(str(p) for p in (loop_folder / "drums").iterdir())
+    paths = [arg for path in drums[:3] for arg in ("--path", path)]
+    assert main(["--library", library, "export", *paths, "--format", fmt, str(out)]) == 0
+    capsys.readouterr()
+    return library, out, drums[:3]
+
+
+def _targets(folder):
+    return {
+        name: os.readlink(folder / name)
+        for name in sorted(os.listdir(folder))
+        if (folder / name).is_symlink()
+    }
+
+
+def test_links_follow_a_move_its_undo_and_a_rename(tmp_path, loop_folder, capsys):
+    """Each link in the folder to a loop moved follows it (one the producer added too); the
+    others, and the files, are left as they are."""
+    library, out, drums = _exported(tmp_path, loop_folder, capsys)
+    (out / "mine.wav").symlink_to(drums[0])  # a link of the producer's own, in the folder
+    other = tmp_path / "other.wav"
+    shutil.copy(drums[2], other)
+    os.remove(out / "drum_02.wav")
+    (out / "drum_02.wav").symlink_to(other)  # one the producer pointed elsewhere
+    with Store(library) as store:
+        assert link_exports.remembered(store) == [str(out)]
+        ids = store.sample_ids_for_paths(drums)
+        rejects = loop_folder / "Rejects"
+        result = run_job(move_loops(store, {drums[0]: ids[drums[0]]}, str(rejects)))
+        moved = str(rejects / "drum_00.wav")
+        assert result.links_followed == 2
+        assert result.report() == f"Moved 1 loop to {rejects}; 2 exported links updated."
+        assert _targets(out) == {
+            "drum_00.wav": moved,
+            "drum_01.wav": drums[1],
+            "drum_02.wav": str(other),
+            "mine.wav": moved,
+        }
+        assert os.path.getsize(out / "drum_00.wav") == os.path.getsize(moved)  # it plays
+        assert not [n for n in os.listdir(out) if n.startswith(".") and n.endswith(".link")]
+
+        undone = run_job(move_each(store, [(ids[drums[0]], moved, drums[0])]))  # Ctrl+Z
+        assert undone.links_followed == 2 and _targets(out)["drum_00.wav"] == drums[0]
+        renamed = rename_loop(store, ids[drums[1]], drums[1], "Busy break")
+        assert renamed == str(loop_folder / "drums" / "Busy break.wav")
+        assert _targets(out) == {
+            "drum_00.wav": drums[0],
+            "drum_01.wav": renamed,
+            "drum_02.wav": str(other),
+            "mine.wav": drums[0],
+        }
+        assert other.exists() and os.path.getsize(other) > 0
+
+
+def test_links_follow_a_loop_a_scan_finds_moved_by_hand(tmp_path, loop_folder, capsys):
+    library, out, drums = _exported(tmp_path, loop_folder, capsys)
+    elsewhere = loop_folder / "kept" / "drum_00.wav"
+    elsewhere.parent.mkdir()
+    shutil.move(drums[0], elsewhere)  # in the file manager
+    with Store(library) as store:
+        assert run_job(scan(store, [str(loop_folder)])).moved == 1
+    assert _targets(out)["drum_00.wav"] == str(elsewhere)
+
+
+def test_a_folder_of_copies_or_gone_is_not_kept_and_nothing_else_is_touched(
+    tmp_path, loop_folder, capsys
+):
+    library, copies, drums = _exported(tmp_path, loop_folder, capsys, fmt="copies")
+    with Store(library) as store:
+        assert link_exports.remembered(store) == []  # copies do not follow: they are copies
+    assert main(["--library", library, "export", "--format", "folder", str(tmp_path / "L")]) == 0
+    assert main(["--library", library, "export", "--format", "m3u8", str(tmp_path / "L.m3u8")]) == 0
+    with Store(library) as store:
+        assert link_exports.remembered(store) == [str(tmp_path / "L")]
+        shutil.rmtree(tmp_path / "L")  # the producer deleted the export
+        ids = store.sample_ids_for_paths(drums[:1])
+        result = run_job(move_loops(store, ids, str(loop_folder / "Rejects")))
+        assert result.links_followed == 0 and link_exports.remembered(store) == []
+    assert sorted(os.listdir(copies)) == [
+        ".anomalizer-export",
+        *sorted(map(os.path.basename, drums)),
+    ]
+    assert not any((copies / name).is_symlink() for name in os.listdir(copies))
