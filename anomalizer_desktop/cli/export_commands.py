@@ -21,7 +21,7 @@ from anomalizer_desktop.core.export import (
 )
 from anomalizer_desktop.core.export.selection import copies_left_out, left_out_text
 from anomalizer_desktop.core.export.tag_sets import export_tag_sets, tag_sets
-from anomalizer_desktop.core.library.link_exports import remember_exports
+from anomalizer_desktop.core.library.followed_exports import remember_exports
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.text import (
     quantity,

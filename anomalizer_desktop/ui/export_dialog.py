@@ -38,7 +38,7 @@ from anomalizer_desktop.core.export import (
 )
 from anomalizer_desktop.core.export.selection import ExportCancelled, left_out_text
 from anomalizer_desktop.core.export.tag_sets import export_tag_sets, file_name_part, tag_sets
-from anomalizer_desktop.core.library.link_exports import remember_exports
+from anomalizer_desktop.core.library.followed_exports import remember_exports
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.user_tags import has_tag
 from anomalizer_desktop.core.library.walk import shown_path

@@ -421,7 +421,7 @@ def _as_first_schema(library):
     data tags and a tempo and key, the sound map, the audio comparisons, the heard tempos and
     the folders of links exported their tables)."""
     with contextlib.closing(sqlite3.connect(library)) as db:
-        db.execute("DROP TABLE link_exports")
+        db.execute("DROP TABLE exports")
         db.execute("DROP TABLE heard_tempos")
         db.execute("DROP TABLE map_points")
         db.execute("DROP TABLE audio_pairs")

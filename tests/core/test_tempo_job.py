@@ -188,7 +188,7 @@ def test_a_library_of_the_schema_before_gains_the_table(tmp_path):
         db.execute("DROP TABLE heard_tempos")
         db.execute("ALTER TABLE user_data DROP COLUMN tempo")  # (V9)
         db.execute("ALTER TABLE user_data DROP COLUMN key")
-        db.execute("DROP TABLE link_exports")  # (V10)
+        db.execute("DROP TABLE exports")  # (V10)
         db.execute("PRAGMA user_version = 7")
     with Store(path) as store:
         assert store.execute("SELECT COUNT(*) FROM heard_tempos").fetchone() == (0,)

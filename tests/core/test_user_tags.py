@@ -188,7 +188,7 @@ def test_a_library_from_before_tags_opens_with_its_flags_and_no_tags(tmp_path):
         db.execute("DROP TABLE heard_tempos")  # (V8)
         db.execute("ALTER TABLE user_data DROP COLUMN tempo")  # (V9)
         db.execute("ALTER TABLE user_data DROP COLUMN key")
-        db.execute("DROP TABLE link_exports")  # (V10)
+        db.execute("DROP TABLE exports")  # (V10)
         db.execute("PRAGMA user_version = 4")
         db.commit()
     with Store(library) as store:

@@ -296,7 +296,7 @@ def test_a_folder_of_links_exported_follows_the_loops_moved_in_the_window(
 ):
     """A DAW reading the exported folder finds a loop moved afterwards (drag onto a folder of
     the Folders panel) where it went; the status bar says the links were updated."""
-    from anomalizer_desktop.core.library.link_exports import remembered
+    from anomalizer_desktop.core.library.followed_exports import remembered
     from anomalizer_desktop.ui.export_dialog import ExportDialog
 
     _, root = scored_library
@@ -308,7 +308,7 @@ def test_a_folder_of_links_exported_follows_the_loops_moved_in_the_window(
     target = tmp_path / "DAW" / "odd ones"
     dialog.target.setText(str(target))
     assert dialog.export()
-    assert remembered(window.store) == [str(target)]
+    assert remembered(window.store) == [(str(target), "folder")]
     links = {os.readlink(target / n): n for n in os.listdir(target) if (target / n).is_symlink()}
     path = next(iter(links))
     window.move_dropped(

@@ -13,8 +13,8 @@ hidden one, synced, given its name, and only then deleted where it was, so a ful
 unplugged one leaves the loop whole where it was; the hidden partial copy a killed move leaves
 is deleted by a later move into that folder. A link moves as a link to the same file. A crash
 between a file's move and the library's update leaves the file in its new folder, which the
-next rescan relinks by its content (flags kept). The links to a moved loop in the folders of
-links the exports made follow it (`link_exports`).
+next rescan relinks by its content (flags kept). The exports that named a moved loop by its
+path (folders of links, playlists) follow it (`followed_exports`).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from anomalizer_desktop.core.errors import AnomalizerError, os_reason
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
-from anomalizer_desktop.core.library import link_exports
+from anomalizer_desktop.core.library.followed_exports import Followed, follow_moves
 from anomalizer_desktop.core.library.scanner import is_within
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.walk import has_a_usable_name, is_export_folder, shown_path
@@ -56,8 +56,9 @@ class MoveResult:
     #: moved, but the library could not be updated (the next rescan relinks them)
     not_recorded: list[str] = field(default_factory=list)
     cancelled: bool = False
-    #: links to the moved loops in the folders of links the exports made, now pointing at them
-    links_followed: int = 0
+    #: what of the exports that named the moved loops by their paths now names them where
+    #: they are (links, playlist entries)
+    followed: Followed = field(default_factory=Followed)
 
     def stayed(self) -> list[tuple[str, str]]:
         """(path, why) for each loop that did not move as asked: the window's dialog and the
@@ -95,8 +96,8 @@ class MoveResult:
             if not self.in_library:
                 text += " (they left the library)"
             text += f"; not moved: {stayed}" if stayed else ""
-            if self.links_followed:
-                text += f"; {quantity(self.links_followed, 'exported link')} updated"
+            if self.followed.text():
+                text += f"; {self.followed.text()}"
         else:
             text = f"Nothing moved to {where}" + (f": {stayed}" if stayed else "")
         return text + ("; cancelled." if self.cancelled else ".")
@@ -170,7 +171,7 @@ def move_loops(
             store.forget_samples(left)
         except (sqlite3.Error, AnomalizerError):
             result.not_recorded += [new for _, new in result.moved]
-    result.links_followed = follow_exported_links(store, result.moved)
+    result.followed = follow_exports(store, result.moved)
     return result
 
 
@@ -195,18 +196,18 @@ def move_each(
             root_id = library_folder_id(store, os.path.dirname(target))
             fields = {} if root_id is None else {"root_id": root_id}
             _note_move(store, sample_id, result, **fields)
-    result.links_followed = follow_exported_links(store, result.moved)
+    result.followed = follow_exports(store, result.moved)
     return result
 
 
-def follow_exported_links(store: Store, moves: list[tuple[str, str]]) -> int:
-    """The links to these moved files (old path, new path) in the folders of links the exports
-    made, pointed at them (`link_exports.follow_moves`); how many. A library file that cannot
-    be read leaves them (the files have moved: that is what the producer asked for)."""
+def follow_exports(store: Store, moves: list[tuple[str, str]]) -> Followed:
+    """The exports that named these moved files (old path, new path) by their paths, pointed
+    at them (`followed_exports.follow_moves`). A library file that cannot be read leaves them
+    (the files have moved: that is what the producer asked for)."""
     try:
-        return link_exports.follow_moves(store, moves)
+        return follow_moves(store, moves)
     except (sqlite3.Error, AnomalizerError):
-        return 0
+        return Followed()
 
 
 def _move_one(store: Store, sample_id: int, path: str, target: str, result: MoveResult) -> bool:
@@ -281,7 +282,7 @@ def rename_loop(store: Store, sample_id: int, path: str, name: str) -> str:
             f"renamed {os.path.basename(target)}, but the library file could not be written"
             f" ({error}): a rescan finds it under its new name"
         ) from None
-    follow_exported_links(store, [(path, target)])
+    follow_exports(store, [(path, target)])
     return target
 
 

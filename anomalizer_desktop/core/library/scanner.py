@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass, field
 from anomalizer_desktop.core.audio.formats import READ_FORMATS_TEXT, unread_formats_text
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
-from anomalizer_desktop.core.library import link_exports
 from anomalizer_desktop.core.library.file_look import FileLook, looks_in_order
+from anomalizer_desktop.core.library.followed_exports import follow_moves
 from anomalizer_desktop.core.library.store import FOUND_DECODING, Store
 from anomalizer_desktop.core.library.walk import (
     EXPORT_INSIDE_THE_LIBRARY,
@@ -262,8 +262,8 @@ def scan(
             yield Progress(done, len(items), os.path.basename(items[done - 1][0]) if done else "")
     finally:
         looks.close()
-    if moves:  # the links the exports made to them follow
-        link_exports.follow_moves(store, moves)
+    if moves:  # the exports that named them by their paths follow
+        follow_moves(store, moves)
     if not summary.cancelled:
         # 3. what we knew under these roots and did not find has gone missing
         gone = [

@@ -162,12 +162,14 @@ ALTER TABLE user_data ADD COLUMN tempo REAL;
 ALTER TABLE user_data ADD COLUMN key TEXT;
 """
 
-#: the folders of links an export made (`core.export.folder`): when the app moves or renames a
-#: loop, or a scan finds one moved, their links to it follow (`core.library.link_exports`), so
-#: a DAW reading such a folder finds the loop where it went. Forgotten once the folder is gone
+#: the exports that name loops by their paths (folders of links, M3U8 and XSPF playlists):
+#: when the app moves or renames a loop, or a scan finds one moved, they follow it
+#: (`core.library.followed_exports`), so a DAW reading one finds the loop where it went.
+#: Forgotten once the export is gone
 _V10 = """
-CREATE TABLE link_exports (
-    folder      TEXT PRIMARY KEY,
+CREATE TABLE exports (
+    path        TEXT PRIMARY KEY,
+    format      TEXT NOT NULL,
     made_at     REAL NOT NULL
 ) WITHOUT ROWID;
 """

@@ -1,14 +1,17 @@
-"""The links of a folder an export made follow the loops the app moves or renames, and the ones
-a scan finds moved by hand: a DAW reading the folder finds each loop where it went."""
+"""The exports that name loops by their paths (folders of links, M3U8 and XSPF playlists)
+follow the loops the app moves or renames, and the ones a scan finds moved by hand: a DAW
+reading one finds each loop where it went."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
 
 from anomalizer_desktop.cli import main
 from anomalizer_desktop.core.jobs import run_job
-from anomalizer_desktop.core.library import link_exports
+from anomalizer_desktop.core.library import followed_exports
 from anomalizer_desktop.core.library.move_loops import move_each, move_loops, rename_loop
 from anomalizer_desktop.core.library.scanner import scan
 from anomalizer_desktop.core.library.store import Store
@@ -44,12 +47,12 @@ def test_links_follow_a_move_its_undo_and_a_rename(tmp_path, loop_folder, capsys
     os.remove(out / "drum_02.wav")
     (out / "drum_02.wav").symlink_to(other)  # one the producer pointed elsewhere
     with Store(library) as store:
-        assert link_exports.remembered(store) == [str(out)]
+        assert followed_exports.remembered(store) == [(str(out), "folder")]
         ids = store.sample_ids_for_paths(drums)
         rejects = loop_folder / "Rejects"
         result = run_job(move_loops(store, {drums[0]: ids[drums[0]]}, str(rejects)))
         moved = str(rejects / "drum_00.wav")
-        assert result.links_followed == 2
+        assert (result.followed.links, result.followed.entries) == (2, 0)
         assert result.report() == f"Moved 1 loop to {rejects}; 2 exported links updated."
         assert _targets(out) == {
             "drum_00.wav": moved,
@@ -61,7 +64,7 @@ def test_links_follow_a_move_its_undo_and_a_rename(tmp_path, loop_folder, capsys
         assert not [n for n in os.listdir(out) if n.startswith(".") and n.endswith(".link")]
 
         undone = run_job(move_each(store, [(ids[drums[0]], moved, drums[0])]))  # Ctrl+Z
-        assert undone.links_followed == 2 and _targets(out)["drum_00.wav"] == drums[0]
+        assert undone.followed.links == 2 and _targets(out)["drum_00.wav"] == drums[0]
         renamed = rename_loop(store, ids[drums[1]], drums[1], "Busy break")
         assert renamed == str(loop_folder / "drums" / "Busy break.wav")
         assert _targets(out) == {
@@ -88,17 +91,63 @@ def test_a_folder_of_copies_or_gone_is_not_kept_and_nothing_else_is_touched(
 ):
     library, copies, drums = _exported(tmp_path, loop_folder, capsys, fmt="copies")
     with Store(library) as store:
-        assert link_exports.remembered(store) == []  # copies do not follow: they are copies
+        assert followed_exports.remembered(store) == []  # copies do not follow: they are copies
     assert main(["--library", library, "export", "--format", "folder", str(tmp_path / "L")]) == 0
     assert main(["--library", library, "export", "--format", "m3u8", str(tmp_path / "L.m3u8")]) == 0
     with Store(library) as store:
-        assert link_exports.remembered(store) == [str(tmp_path / "L")]
-        shutil.rmtree(tmp_path / "L")  # the producer deleted the export
+        assert [p for p, _ in followed_exports.remembered(store)] == [
+            str(tmp_path / "L"),
+            str(tmp_path / "L.m3u8"),
+        ]
+        shutil.rmtree(tmp_path / "L")  # the producer deleted the exports
+        os.remove(tmp_path / "L.m3u8")
         ids = store.sample_ids_for_paths(drums[:1])
         result = run_job(move_loops(store, ids, str(loop_folder / "Rejects")))
-        assert result.links_followed == 0 and link_exports.remembered(store) == []
+        assert result.followed.text() == "" and followed_exports.remembered(store) == []
     assert sorted(os.listdir(copies)) == [
         ".anomalizer-export",
         *sorted(map(os.path.basename, drums)),
     ]
     assert not any((copies / name).is_symlink() for name in os.listdir(copies))
+
+
+def test_playlists_follow_a_move_and_only_their_entries_of_it_change(tmp_path, loop_folder, capsys):
+    library, m3u8, drums = _exported(tmp_path, loop_folder, capsys, fmt="m3u8")
+    xspf = tmp_path / "DAW" / "odd.xspf"
+    csv = tmp_path / "DAW" / "odd.csv"
+    for fmt, out in (("xspf", xspf), ("csv", csv)):
+        args = [arg for path in drums for arg in ("--path", path)]
+        assert main(["--library", library, "export", *args, "--format", fmt, str(out)]) == 0
+    m3u8 = m3u8.with_name("Odd drums")  # (written as given: no suffix added on the CLI)
+    with open(m3u8, "a", encoding="utf-8") as playlist:  # an entry of the producer's own
+        playlist.write(f"#EXTINF:-1,mine\n{drums[0]}.bak\n")
+    csv_before = csv.read_text(encoding="utf-8")
+    with Store(library) as store:
+        assert [fmt for _, fmt in followed_exports.remembered(store)] == ["m3u8", "xspf"]
+        ids = store.sample_ids_for_paths(drums[:2])
+        rejects = loop_folder / "Rejects & odd"  # (a name XML escapes)
+        result = run_job(move_loops(store, ids, str(rejects)))
+    assert (result.followed.links, result.followed.entries) == (0, 4)
+    assert result.report().endswith("; 4 playlist entries updated.")
+    moved = [str(rejects / os.path.basename(path)) for path in drums[:2]]
+    lines = m3u8.read_text(encoding="utf-8").splitlines()
+    assert [line for line in lines if not line.startswith("#")] == [
+        *moved,
+        drums[2],
+        f"{drums[0]}.bak",  # (the producer's: not the loop's path)
+    ]
+    text = xspf.read_text(encoding="utf-8")
+    locations = [line.strip() for line in text.splitlines() if "<location>" in line]
+    assert locations == [
+        *(f"<location>{Path(p).as_uri().replace('&', '&amp;')}</location>" for p in moved),
+        f"<location>{Path(drums[2]).as_uri()}</location>",
+    ]
+    ET.fromstring(text)  # still a playlist
+    assert csv.read_text(encoding="utf-8") == csv_before  # a CSV is data: left as written
+
+
+def test_what_followed_is_said_in_one_phrase():
+    followed = followed_exports.Followed
+    assert followed(1, 2).text() == "1 exported link and 2 playlist entries updated"
+    assert followed(0, 1).text() == "1 playlist entry updated"
+    assert followed(0, 0).text() == ""

@@ -1,0 +1,171 @@
+"""The exports that name loops by their paths, and those paths following the loops' moves.
+
+An export as a folder of links (`core.export.folder`) puts a link to each loop in a folder a
+DAW reads (its browser's favourites, a project's sample folder); an M3U8 or XSPF playlist lists
+each loop's path. When the app then moved or renamed a loop, or a scan found one moved by hand,
+the link still pointed, and the playlist still led, where the loop had been, and the DAW said
+the file was missing. So the library remembers what such exports it wrote (`remember_exports`)
+and, after a move, points them at the loop's new place (`follow_moves`):
+
+- in a folder of links, each link whose target was the loop's old path (one the producer added
+  there too), made anew beside it and renamed over it, so a DAW reading the folder meanwhile
+  finds the old link or the new one, never none;
+- in a playlist, each entry that was the loop's old path (M3U8: the path, or its file:// URI;
+  XSPF: the <location>), the file written anew whole (`atomic_write_text`).
+
+Nothing else is touched: a link the producer pointed elsewhere, a copy, an entry of theirs, a
+file of their own. An export that is gone, or no longer an export (a folder without this
+app's marker), is forgotten. A repaired library starts without this list (like the sound map,
+it is not the producer's data): the exports made before are left as they are.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from anomalizer_desktop.core.library.store import Store
+from anomalizer_desktop.core.library.walk import is_export_folder
+from anomalizer_desktop.core.text import quantity
+
+#: the export formats whose files name loops by their paths (a CSV is data: not followed)
+FOLLOWED = ("folder", "m3u8", "xspf")
+
+
+@dataclass
+class Followed:
+    """What of the exports follows the moved loops: links re-pointed, playlist entries
+    rewritten."""
+
+    links: int = 0
+    entries: int = 0
+
+    def text(self) -> str:
+        """ "1 exported link and 2 playlist entries updated" ("" when none)."""
+        parts = [
+            quantity(count, *what)
+            for count, what in (
+                (self.links, ("exported link",)),
+                (self.entries, ("playlist entry", "playlist entries")),
+            )
+            if count
+        ]
+        return f"{' and '.join(parts)} updated" if parts else ""
+
+
+def remember_exports(store: Store, fmt: str, paths: Iterable[str | os.PathLike[str]]) -> None:
+    """After an export: note what it wrote (`paths`) when its format names loops by their
+    paths (a folder of links, a playlist), so that they follow the loops' moves."""
+    if fmt not in FOLLOWED:
+        return
+    now = time.time()
+    with store.transaction() as db:
+        db.executemany(
+            "INSERT OR REPLACE INTO exports (path, format, made_at) VALUES (?, ?, ?)",
+            [(os.path.realpath(os.fspath(path)), fmt, now) for path in paths],
+        )
+
+
+def remembered(store: Store) -> list[tuple[str, str]]:
+    """(path, format) of the exports noted, oldest first."""
+    rows = store.execute("SELECT path, format FROM exports ORDER BY made_at, path")
+    return [(path, fmt) for path, fmt in rows.fetchall()]
+
+
+def follow_moves(store: Store, moves: Iterable[tuple[str, str]]) -> Followed:
+    """Point the exports noted at the moved loops' new paths (`moves`: (old path, new path)).
+    An export gone is forgotten; one that cannot be read or written is left for the next
+    move. Never raises for an export's file (an export is not worth a move)."""
+    new_path = {old: new for old, new in moves if old != new}
+    followed = Followed()
+    if not new_path:
+        return followed
+    gone = []
+    for path, fmt in remembered(store):
+        if fmt == "folder":
+            if os.path.isdir(path) and is_export_folder(path):
+                followed.links += _follow_links(path, new_path)
+                continue
+        elif os.path.isfile(path):
+            followed.entries += _follow_playlist(path, fmt, new_path)
+            continue
+        gone.append(path)
+    if gone:
+        with store.transaction() as db:
+            db.executemany("DELETE FROM exports WHERE path = ?", [(path,) for path in gone])
+    return followed
+
+
+def _follow_links(folder: str, new_path: dict[str, str]) -> int:
+    try:
+        with os.scandir(folder) as entries:
+            links = [entry.path for entry in entries if entry.is_symlink()]
+    except OSError:
+        return 0
+    followed = 0
+    for link in links:
+        try:
+            target = os.readlink(link)
+        except OSError:
+            continue
+        if target in new_path and _repoint(link, new_path[target]):
+            followed += 1
+    return followed
+
+
+def _repoint(link: str, target: str) -> bool:
+    """Make `link` point at `target` in one step (a new link beside it, renamed over it)."""
+    beside = os.path.join(os.path.dirname(link), f".{uuid.uuid4().hex}.link")
+    try:
+        os.symlink(target, beside)
+        os.replace(beside, link)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.remove(beside)
+        return False
+    return True
+
+
+def _follow_playlist(path: str, fmt: str, new_path: dict[str, str]) -> int:
+    """Rewrite the playlist's entries of moved loops; how many."""
+    from anomalizer_desktop.core.export.atomic import atomic_write_text
+    from anomalizer_desktop.core.export.selection import ExportError
+
+    try:
+        with open(path, encoding="utf-8", newline="") as playlist:
+            text = playlist.read()
+    except (OSError, UnicodeDecodeError):
+        return 0
+    if fmt == "m3u8":
+        lines = text.splitlines(keepends=True)
+        by_uri = {Path(old).as_uri(): Path(new).as_uri() for old, new in new_path.items()}
+        changed = 0
+        for i, line in enumerate(lines):
+            body = line.rstrip("\r\n")
+            new = new_path.get(body) or by_uri.get(body)
+            if new is not None:
+                lines[i] = new + line[len(body) :]
+                changed += 1
+        rewritten = "".join(lines)
+    else:
+        changed = 0
+        rewritten = text
+        for old, new in new_path.items():
+            before = f"<location>{escape(Path(old).as_uri())}</location>"
+            count = rewritten.count(before)
+            if count:
+                after = f"<location>{escape(Path(new).as_uri())}</location>"
+                rewritten = rewritten.replace(before, after)
+                changed += count
+    if changed:
+        try:
+            atomic_write_text(path, rewritten)
+        except (ExportError, OSError):  # (not worth a move: the next move tries again)
+            return 0
+    return changed
