@@ -132,10 +132,15 @@ class FolderWatch(QObject):
     def rescan_scope(self, changed, roots: list[str]) -> tuple[list[str], set[str]]:
         """The folders to scan again for the `changed` ones, in the library folders `roots`,
         and the folders below them the scan can leave as they are
-        (`folder_changes.folders_to_rescan`): none while some folders are not watched (over
-        the system's limit, or not handed to it yet), as a change there goes unnoticed."""
-        complete = not self.unwatched and not self.syncing()
-        return folders_to_rescan(changed, roots, self._linked, self._seen if complete else ())
+        (`folder_changes.folders_to_rescan`): only folders the system watches now (one deleted
+        and made again, a pack unpacked over itself, is no longer watched until the watch
+        catches up), and none while some are over the system's limit or not handed to it
+        yet, as a change there goes unnoticed."""
+        if self.unwatched or self.syncing():
+            return folders_to_rescan(changed, roots, self._linked)
+        watched = set(self._watcher.directories())
+        seen = [folder for folder in self._seen if folder in watched]
+        return folders_to_rescan(changed, roots, self._linked, seen)
 
     def _replace(
         self, roots: list[str], folders: dict[str, int], linked=(), left=frozenset()

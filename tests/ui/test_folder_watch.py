@@ -387,3 +387,25 @@ def test_what_comes_into_a_new_folder_before_it_is_watched_still_comes_in(
     qtbot.waitUntil(lambda: "second.wav" in window.model.library.names, timeout=30_000)
     _settle(qtbot, window)
     assert str(pack) in window.folder_watch.watched()
+
+
+def test_a_folder_the_system_stopped_watching_is_scanned_not_left(
+    qtbot, window, scored_library, monkeypatch
+):
+    """A folder deleted and made again (a pack unpacked over itself) is no longer watched by
+    the system until the watch catches up: what came into it meanwhile is found by the next
+    scan of the folder around it, which does not leave it as it was."""
+    _, root = scored_library
+    pack = root / "pack"
+    _written_long_ago(audiogen.write(pack / "pad.wav", audiogen.tone(300, 2.0)))
+    _start_watching(qtbot, window, monkeypatch)
+    scanned = _record_rescans(monkeypatch)
+    window.folder_watch._watcher.removePaths([str(pack)])  # (as the system drops it)
+    _written_long_ago(audiogen.write(pack / "lead.wav", audiogen.tone(660, 2.0)))
+    (root / "new pack").mkdir()  # a change the watch sees, in the folder around it
+    _written_long_ago(audiogen.write(root / "new pack" / "bass.wav", audiogen.tone(110, 2.0)))
+    qtbot.waitUntil(lambda: "bass.wav" in window.model.library.names, timeout=30_000)
+    _settle(qtbot, window)
+    assert scanned[0] == ([str(root)], set())  # (the pack not left as it was)
+    assert "lead.wav" in window.model.library.names
+    assert str(pack) in window.folder_watch.watched()  # watched again
