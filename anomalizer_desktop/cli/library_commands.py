@@ -293,6 +293,8 @@ def cmd_move(args: argparse.Namespace, store: Store) -> int:
     if args.dry_run:
         inside = library_folder_id(store, folder) is not None
         result = MoveResult(folder, inside, moved=[(p, moved_path(p, folder)) for p in loops])
+        if inside:  # (the library's links to them would follow them)
+            left_behind = []
     else:
         result = drive(move_loops(store, loops, folder), "moving", args.quiet)
         left_behind = [link for link in left_behind if not os.path.exists(link)]

@@ -807,11 +807,13 @@ def test_trash_names_what_it_cannot_find_or_move(capsys, lib, loop_folder, monke
 def test_move_files_loops_in_a_library_folder_and_takes_them_out_of_it_outside(
     capsys, lib, loop_folder, tmp_path
 ):
-    """`move`: into a folder of the library the loops keep their flags and notes; outside
-    its folders they leave the library, their files kept; a name taken is left alone and a
-    link to a file moved away is named."""
+    """`move`: into a folder of the library the loops keep their flags and notes, and a link
+    of the library to one follows it; outside its folders they leave the library, their files
+    kept; a name taken is left alone and a link to a file moved out is named."""
     link = loop_folder / "kick link.wav"
     link.symlink_to(loop_folder / "drums" / "drum_00.wav")
+    other_link = loop_folder / "snare link.wav"
+    other_link.symlink_to(os.path.join("drums", "drum_05.wav"))  # (a relative one)
     assert main(["--library", lib, "scan", str(loop_folder)]) == 0
     drums = sorted(str(p) for p in (loop_folder / "drums").glob("*.wav"))
     assert main(["--library", lib, "flag", *drums[1:3], "--unusual", "--note", "odd"]) == 0
@@ -831,14 +833,17 @@ def test_move_files_loops_in_a_library_folder_and_takes_them_out_of_it_outside(
     assert [rows[str(rejects / os.path.basename(p))].flag for p in drums[1:3]] == ["unusual"] * 2
     assert rows[str(rejects / "drum_02.wav")].note == "odd"
     code, out = run(capsys, *to_rejects, drums[0])
-    assert out.splitlines() == [
-        f"Moved 1 loop to {rejects}.",
-        f"note: {link} is a link to a file moved away: it leads nowhere now",
-    ]
+    assert out.splitlines() == [f"Moved 1 loop to {rejects}; 1 link in the library updated."]
+    assert os.readlink(link) == str(rejects / "drum_00.wav")  # (the link follows the loop)
 
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "drum_03.wav").write_bytes(b"not mine")
+    code, out = run(capsys, "--library", lib, "move", drums[5], "--to", str(outside))
+    assert out.splitlines() == [
+        f"Moved 1 loop to {outside} (they left the library).",
+        f"note: {other_link} is a link to a file moved away: it leads nowhere now",
+    ]
     code, out = run(
         capsys, "--library", lib, "move", drums[3], drums[4], "--to", str(outside), "--json"
     )

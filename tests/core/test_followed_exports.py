@@ -151,3 +151,33 @@ def test_what_followed_is_said_in_one_phrase():
     assert followed(1, 2).text() == "1 exported link and 2 playlist entries updated"
     assert followed(0, 1).text() == "1 playlist entry updated"
     assert followed(0, 0).text() == ""
+    three = followed(1, 2, ["/loops/Favourites/best.wav"]).text()
+    assert three == "1 exported link, 1 link in the library and 2 playlist entries updated"
+
+
+def test_the_librarys_own_links_to_a_moved_loop_follow_it(tmp_path, loop_folder):
+    """A folder of favourites in the library, linking to loops of its packs: moved by the app
+    or by hand (found by a scan), the loop is still there through the link, which stays
+    absolute or relative as it was."""
+    favourites = loop_folder / "Favourites"
+    favourites.mkdir()
+    drums = sorted(str(p) for p in (loop_folder / "drums").iterdir())
+    (favourites / "best.wav").symlink_to(drums[0])
+    (favourites / "next best.wav").symlink_to(os.path.join("..", "drums", "drum_01.wav"))
+    with Store(tmp_path / "lib.sqlite") as store:
+        run_job(scan(store, [str(loop_folder)]))
+        ids = store.sample_ids_for_paths(drums[:2])
+        kept = loop_folder / "Kept"
+        result = run_job(move_loops(store, ids, str(kept)))
+        assert result.report() == f"Moved 2 loops to {kept}; 2 links in the library updated."
+        assert os.readlink(favourites / "best.wav") == str(kept / "drum_00.wav")
+        assert os.readlink(favourites / "next best.wav") == os.path.join(
+            "..", "Kept", "drum_01.wav"
+        )
+        shutil.move(kept / "drum_00.wav", loop_folder / "drum_00.wav")  # by hand
+        summary = run_job(scan(store, [str(loop_folder)]))
+        assert (summary.moved, summary.missing, summary.errors) == (1, 0, 0)
+        assert os.readlink(favourites / "best.wav") == str(loop_folder / "drum_00.wav")
+        statuses = {row.path: row.status for row in store.list_samples()}
+        assert statuses[str(favourites / "best.wav")] == "ok"
+        assert statuses[str(favourites / "next best.wav")] == "ok"

@@ -11,7 +11,10 @@ and, after a move, points them at the loop's new place (`follow_moves`):
   there too), made anew beside it and renamed over it, so a DAW reading the folder meanwhile
   finds the old link or the new one, never none;
 - in a playlist, each entry that was the loop's old path (M3U8: the path, or its file:// URI;
-  XSPF: the <location>), the file written anew whole (`atomic_write_text`).
+  XSPF: the <location>), the file written anew whole (`atomic_write_text`);
+- in the library's own folders, each loop that is a link to the moved loop's old path (a
+  folder of favourites linking to packs), absolute or relative as it was: without it the link
+  led nowhere and its loop went missing at the next scan.
 
 Nothing else is touched: a link the producer pointed elsewhere, a copy, an entry of theirs, a
 file of their own. An export that is gone, or no longer an export (a folder without this
@@ -26,7 +29,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -45,18 +48,25 @@ class Followed:
 
     links: int = 0
     entries: int = 0
+    #: the loops of the library that are links to a moved loop, re-pointed
+    library_links: list[str] = field(default_factory=list)
 
     def text(self) -> str:
-        """ "1 exported link and 2 playlist entries updated" ("" when none)."""
+        """ "1 exported link, 1 link in the library and 2 playlist entries updated" ("" when
+        none)."""
         parts = [
             quantity(count, *what)
             for count, what in (
                 (self.links, ("exported link",)),
+                (len(self.library_links), ("link in the library", "links in the library")),
                 (self.entries, ("playlist entry", "playlist entries")),
             )
             if count
         ]
-        return f"{' and '.join(parts)} updated" if parts else ""
+        if not parts:
+            return ""
+        listed = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+        return f"{listed} updated"
 
 
 def remember_exports(store: Store, fmt: str, paths: Iterable[str | os.PathLike[str]]) -> None:
@@ -86,6 +96,7 @@ def follow_moves(store: Store, moves: Iterable[tuple[str, str]]) -> Followed:
     followed = Followed()
     if not new_path:
         return followed
+    followed.library_links = _follow_library_links(store, new_path)
     gone = []
     for path, fmt in remembered(store):
         if fmt == "folder":
@@ -99,6 +110,31 @@ def follow_moves(store: Store, moves: Iterable[tuple[str, str]]) -> Followed:
     if gone:
         with store.transaction() as db:
             db.executemany("DELETE FROM exports WHERE path = ?", [(path,) for path in gone])
+    return followed
+
+
+def _follow_library_links(store: Store, new_path: dict[str, str]) -> list[str]:
+    """Re-point the library's loops that are links to a moved loop's old path; their paths. A
+    link has the bytes of its file, so only the loops of the moved loop's content hash are
+    looked at (the moved loop's row is at its new path by now)."""
+    followed = []
+    for old, new in new_path.items():
+        row = store.execute("SELECT content_hash FROM samples WHERE path = ?", (new,)).fetchone()
+        if not row or not row[0]:
+            continue
+        for _, path, _ in store.samples_with_hash(row[0]):
+            if path == new or not os.path.islink(path):
+                continue
+            try:
+                target = os.readlink(path)
+            except OSError:
+                continue
+            here = os.path.dirname(path)
+            if os.path.normpath(os.path.join(here, target)) != old:
+                continue
+            to = new if os.path.isabs(target) else os.path.relpath(new, here)
+            if _repoint(path, to):
+                followed.append(path)
     return followed
 
 

@@ -262,8 +262,8 @@ def scan(
             yield Progress(done, len(items), os.path.basename(items[done - 1][0]) if done else "")
     finally:
         looks.close()
-    if moves:  # the exports that named them by their paths follow
-        follow_moves(store, moves)
+    if moves:  # the exports that named them by their paths follow, and the library's links
+        _look_again(store, follow_moves(store, moves).library_links, found, relinked)
     if not summary.cancelled:
         # 3. what we knew under these roots and did not find has gone missing
         gone = [
@@ -286,6 +286,20 @@ def scan(
     summary.problems[:] = list(dict.fromkeys(summary.problems))
     yield Progress(done, len(found), "scan finished")
     return summary
+
+
+def _look_again(store: Store, paths: list[str], found: dict, relinked: set[int]) -> None:
+    """Record again the loops of `paths` the scan found (links to a loop the scan found moved,
+    re-pointed at it after they were looked at, leading nowhere then)."""
+    rows = {path: store.sample_identities(os.path.dirname(path)).get(path) for path in paths}
+    again = [(path, row) for path, row in rows.items() if path in found and row is not None]
+    looks = looks_in_order(again)
+    try:
+        with store.transaction():
+            for path, row in again:
+                _record(store, path, found[path], row, next(looks), found, relinked, [])
+    finally:
+        looks.close()
 
 
 def _record(
