@@ -181,3 +181,16 @@ def test_the_librarys_own_links_to_a_moved_loop_follow_it(tmp_path, loop_folder)
         statuses = {row.path: row.status for row in store.list_samples()}
         assert statuses[str(favourites / "best.wav")] == "ok"
         assert statuses[str(favourites / "next best.wav")] == "ok"
+
+
+def test_a_library_that_cannot_be_written_still_exports(store, tmp_path, monkeypatch):
+    """Remembering an export is a convenience: the export stands without it."""
+    import sqlite3
+
+    def refused():
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(store, "transaction", refused)
+    followed_exports.remember_exports(store, "m3u8", [tmp_path / "set.m3u8"])  # no error
+    monkeypatch.undo()
+    assert followed_exports.remembered(store) == []

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import time
 import uuid
 from collections.abc import Iterable
@@ -33,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.walk import is_export_folder
 from anomalizer_desktop.core.text import quantity
@@ -75,11 +77,14 @@ def remember_exports(store: Store, fmt: str, paths: Iterable[str | os.PathLike[s
     if fmt not in FOLLOWED:
         return
     now = time.time()
-    with store.transaction() as db:
-        db.executemany(
-            "INSERT OR REPLACE INTO exports (path, format, made_at) VALUES (?, ?, ?)",
-            [(os.path.realpath(os.fspath(path)), fmt, now) for path in paths],
-        )
+    rows = [(os.path.realpath(os.fspath(path)), fmt, now) for path in paths]
+    try:
+        with store.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO exports (path, format, made_at) VALUES (?, ?, ?)", rows
+            )
+    except (sqlite3.Error, AnomalizerError):  # (a library that cannot be written: the export
+        pass  # is written all the same; it will not follow the loops' moves)
 
 
 def remembered(store: Store) -> list[tuple[str, str]]:
