@@ -6,7 +6,8 @@ without this, those loops waited for Rescan or the next start. The system's file
 tells when something in a folder came, went or was renamed. After QUIET_MS without more news
 the folders it named are compared with what the last scan saw there
 (`core.library.folder_changes`, in a worker): only a change to the loops or the subfolders
-counts, and a folder still being written to is looked at again later; a folder that holds
+counts (their names, or a loop saved again: written aside and renamed over the old one), and
+a folder still being written to is looked at again later; a folder that holds
 just what the library lists there (the app moved, renamed or trashed loops in it) is taken as
 it is now, and a new one a move made is watched. Then `changed` names the folders whose loops
 changed; the window scans those folders again (`rescan_scope`: the library folder around them
@@ -238,4 +239,4 @@ class FolderWatch(QObject):
 def _check_job(store, seen: dict[str, int], folders: set[str]):
     """The worker's look at the folders noticed (a generator job, as the runner expects)."""
     yield from ()
-    return check_folders(seen, folders, listed=store.names_listed_in)
+    return check_folders(seen, folders, listed=store.names_listed_in, stamps=store.stamps_listed_in)

@@ -221,3 +221,24 @@ def test_what_is_scanned_again_for_the_folders_changed(tmp_path):
     assert rescan([kicks], [str(root), other], linked) == [str(root)]
     assert folders_to_rescan([kicks], [str(root)], linked, seen) == ([str(root)], set())
     assert rescan([kicks], [str(root)], ["/another/library/link"]) == [kicks]
+
+
+def test_a_loop_saved_again_under_its_name_makes_its_folder_changed(tmp_path):
+    """A DAW or an editor saving a loop again writes it aside and renames it over the old
+    one: the names are the same, but the file's size and time are not what the library
+    holds."""
+    root = _library(tmp_path)
+    drums = str(root / "drums")
+    with Store(tmp_path / "lib.sqlite") as store:
+        seen = run_job(scan(store, [str(root)])).folders
+        assert check_folders(seen, [drums], stamps=store.stamps_listed_in).changed == []
+        aside = root / "drums" / ".drums_0.wav.tmp"
+        audiogen.write(aside, audiogen.tone(330, 2.0))
+        _written_long_ago(aside)
+        os.replace(aside, root / "drums" / "drums_0.wav")
+        assert check_folders(seen, [drums]).changed == []  # (by the names alone: the same)
+        check = check_folders(seen, [drums], stamps=store.stamps_listed_in)
+        assert (check.changed, check.settling) == ([drums], [])
+        summary = run_job(scan(store, [drums]))
+        assert (summary.changed, summary.new) == (1, 0)
+        assert check_folders(seen, [drums], stamps=store.stamps_listed_in).changed == []

@@ -8,6 +8,12 @@ editor's temporary file). So each folder is compared with what the scan walking 
 `walk.folder_signature` (its audio file names and subfolders): only a folder whose signature
 moved is worth scanning again. Signatures are Python hashes, comparable within one process.
 
+A folder whose names did not change may still hold a loop written over: an editor or a DAW
+saving a loop again writes it aside and renames it over the old one, which the system reports
+for the folder. With `stamps` (the size and modification time the library holds of each of its
+files), such a folder counts as changed when a file's differ. (A file written over in place
+sends the folder nothing: Rescan finds it.)
+
 A folder whose audio files were written in the last moments is *settling*: a copy or an
 unpacking still going. It is looked at again later, so that a scan does not catch a loop half
 written (the scan would heal it at the next rescan, but the loop would show an error meanwhile).
@@ -74,6 +80,22 @@ def look_at_folder(folder: str) -> tuple[int | None, list[str], list[str]]:
     return folder_signature(audio, subfolders), audio, subfolders
 
 
+def written_over(folder: str, names: list[str], stamps: dict[str, tuple]) -> bool:
+    """Whether a file of `names` in `folder` has another size or modification time than the
+    library holds (`stamps`: name -> (size, mtime_ns)); files it holds no stamp of aside."""
+    for name in names:
+        size, mtime_ns = stamps.get(name, (None, None))
+        if size is None or mtime_ns is None:
+            continue
+        try:
+            stat = os.stat(os.path.join(folder, name))
+        except OSError:  # gone meanwhile: the folder's names tell
+            continue
+        if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
+            return True
+    return False
+
+
 def newest_written(folder: str, names: list[str]) -> float:
     """The latest modification time among these files of `folder` (0 when none is there)."""
     newest = 0.0
@@ -90,17 +112,25 @@ def check_folders(
     folders: Iterable[str],
     now: float | None = None,
     listed: Callable[[str], set[str]] | None = None,
+    stamps: Callable[[str], dict[str, tuple]] | None = None,
 ) -> FolderCheck:
     """Compare `folders` with `seen` (folder -> the signature its last scan gave it). Only a
     changed folder's files are looked up, for their times: most folders the system names
     changed in nothing a scan sees (the library's own file written beside the loops). With
     `listed` (folder -> the names of the loops the library lists directly in it), a changed
-    folder that holds just those is `as_listed`, not changed."""
+    folder that holds just those is `as_listed`, not changed. With `stamps` (folder -> name ->
+    (size, mtime_ns) the library holds), a folder of the same names with a file written over
+    since is changed."""
     now = time.time() if now is None else now
     check = FolderCheck()
     for folder in sorted(set(folders)):
         signature, audio, subfolders = look_at_folder(folder)
         if signature == seen.get(folder):
+            if stamps is None or not written_over(folder, audio, stamps(folder)):
+                continue
+            check.changed.append(folder)
+            if newest_written(folder, audio) > now - SETTLE_S:
+                check.settling.append(folder)
             continue
         if listed is not None and signature is not None:
             as_listed = _as_listed(folder, signature, audio, subfolders, seen, listed)

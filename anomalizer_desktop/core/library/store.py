@@ -351,6 +351,18 @@ class Store(LibraryViews):
         )
         return {name for (name,) in rows}
 
+    def stamps_listed_in(self, folder: str) -> dict[str, tuple[int | None, int | None]]:
+        """File name -> (size, mtime_ns) the last scan saw, for the samples directly in `folder`
+        that are not missing: a file written over since has another (the folder watch's check
+        of a folder whose names did not change, `folder_changes.check_folders`)."""
+        start, stop = paths_below(folder)
+        rows = self._db.execute(
+            "SELECT substr(path, ?), size, mtime_ns FROM samples WHERE path >= ? AND path < ?"
+            " AND status != 'missing' AND instr(substr(path, ?), ?) = 0",
+            (len(start) + 1, start, stop, len(start) + 1, os.sep),
+        )
+        return {name: (size, mtime_ns) for name, size, mtime_ns in rows}
+
     def samples_with_hash(self, content_hash: str) -> list[tuple[int, str, str]]:
         """(id, path, status) of every sample whose content hash is `content_hash`."""
         return [
