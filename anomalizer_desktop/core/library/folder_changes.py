@@ -126,8 +126,8 @@ def check_folders(
     for folder in sorted(set(folders)):
         signature, audio, subfolders = look_at_folder(folder)
         if signature == seen.get(folder):
-            if stamps is None or not written_over(folder, audio, stamps(folder)):
-                continue
+            if stamps is None or not audio or not written_over(folder, audio, stamps(folder)):
+                continue  # (a folder of folders: no loop of its own to look up)
             check.changed.append(folder)
             if newest_written(folder, audio) > now - SETTLE_S:
                 check.settling.append(folder)
