@@ -233,7 +233,7 @@ def test_a_loop_saved_again_under_its_name_makes_its_folder_changed(tmp_path):
         seen = run_job(scan(store, [str(root)])).folders
         assert check_folders(seen, [drums], stamps=store.stamps_listed_in).changed == []
         aside = root / "drums" / ".drums_0.wav.tmp"
-        audiogen.write(aside, audiogen.tone(330, 2.0))
+        audiogen.write(aside, audiogen.tone(330, 2.0), format="WAV")
         _written_long_ago(aside)
         os.replace(aside, root / "drums" / "drums_0.wav")
         assert check_folders(seen, [drums]).changed == []  # (by the names alone: the same)
