@@ -194,3 +194,26 @@ def test_a_library_that_cannot_be_written_still_exports(store, tmp_path, monkeyp
     followed_exports.remember_exports(store, "m3u8", [tmp_path / "set.m3u8"])  # no error
     monkeypatch.undo()
     assert followed_exports.remembered(store) == []
+
+
+def test_a_library_file_that_fails_while_following_leaves_the_move_done(
+    tmp_path, loop_folder, capsys, monkeypatch
+):
+    """The loops have moved, which is what was asked: a library that cannot be read at that
+    point leaves the exports as they were, and the move and the scan finish."""
+    import sqlite3
+
+    library, out, drums = _exported(tmp_path, loop_folder, capsys)
+
+    def locked(*_args):
+        raise sqlite3.OperationalError("database is locked")
+
+    with Store(library) as store:
+        monkeypatch.setattr(followed_exports, "remembered", locked)
+        ids = store.sample_ids_for_paths(drums[:1])
+        result = run_job(move_loops(store, ids, str(loop_folder / "Rejects")))
+        assert result.moved and result.followed.text() == ""
+        assert result.report() == f"Moved 1 loop to {loop_folder / 'Rejects'}."
+        shutil.move(loop_folder / "Rejects" / "drum_00.wav", loop_folder / "drum_00.wav")
+        assert run_job(scan(store, [str(loop_folder)])).moved == 1
+    assert _targets(out)["drum_00.wav"] == drums[0]  # (left as it was)

@@ -94,9 +94,17 @@ def remembered(store: Store) -> list[tuple[str, str]]:
 
 
 def follow_moves(store: Store, moves: Iterable[tuple[str, str]]) -> Followed:
-    """Point the exports noted at the moved loops' new paths (`moves`: (old path, new path)).
-    An export gone is forgotten; one that cannot be read or written is left for the next
-    move. Never raises for an export's file (an export is not worth a move)."""
+    """Point the exports noted, and the library's links, at the moved loops' new paths
+    (`moves`: (old path, new path)). An export gone is forgotten; one that cannot be read or
+    written is left for the next move. Never raises: the loops have moved, which is what was
+    asked (a library file that cannot be read or written now leaves them as they were)."""
+    try:
+        return _follow_moves(store, moves)
+    except (sqlite3.Error, AnomalizerError):
+        return Followed()
+
+
+def _follow_moves(store: Store, moves: Iterable[tuple[str, str]]) -> Followed:
     new_path = {old: new for old, new in moves if old != new}
     followed = Followed()
     if not new_path:

@@ -171,7 +171,7 @@ def move_loops(
             store.forget_samples(left)
         except (sqlite3.Error, AnomalizerError):
             result.not_recorded += [new for _, new in result.moved]
-    result.followed = follow_exports(store, result.moved)
+    result.followed = follow_moves(store, result.moved)
     return result
 
 
@@ -196,18 +196,8 @@ def move_each(
             root_id = library_folder_id(store, os.path.dirname(target))
             fields = {} if root_id is None else {"root_id": root_id}
             _note_move(store, sample_id, result, **fields)
-    result.followed = follow_exports(store, result.moved)
+    result.followed = follow_moves(store, result.moved)
     return result
-
-
-def follow_exports(store: Store, moves: list[tuple[str, str]]) -> Followed:
-    """The exports that named these moved files (old path, new path) by their paths, pointed
-    at them (`followed_exports.follow_moves`). A library file that cannot be read leaves them
-    (the files have moved: that is what the producer asked for)."""
-    try:
-        return follow_moves(store, moves)
-    except (sqlite3.Error, AnomalizerError):
-        return Followed()
 
 
 def _move_one(store: Store, sample_id: int, path: str, target: str, result: MoveResult) -> bool:
@@ -282,7 +272,7 @@ def rename_loop(store: Store, sample_id: int, path: str, name: str) -> str:
             f"renamed {os.path.basename(target)}, but the library file could not be written"
             f" ({error}): a rescan finds it under its new name"
         ) from None
-    follow_exports(store, [(path, target)])
+    follow_moves(store, [(path, target)])
     return target
 
 
