@@ -19,9 +19,9 @@ from anomalizer_desktop.core.detector.freshness import (
     loops_waiting_for_vectors,
 )
 from anomalizer_desktop.core.detector.spec import ModelSpec
+from anomalizer_desktop.core.library.folder_changes import inside_any
 from anomalizer_desktop.core.library.scanner import (
     UNREACHABLE_FOLDER,
-    is_within,
     nothing_found_text,
     nothing_new_text,
     reachable_roots,
@@ -107,13 +107,11 @@ class LibraryJobs:
             # folders that could not be read and names the library cannot hold are not in the
             # library: the Problems panel shows them beside its files' problems until the next scan
             # (the window's own scan of a few folders keeps what the others' last scan found)
+            scanned, left = set(result.roots), result.left
             kept = [
                 problem
                 for problem in self.scan_problems
-                if own
-                and (
-                    not _below_any(problem[0], result.roots) or _below_any(problem[0], result.left)
-                )
+                if own and (not inside_any(problem[0], scanned) or inside_any(problem[0], left))
             ]
             self.scan_problems = kept + list(problems or [])
             self.folder_watch.scanned(result)  # what the scan saw is what the watch compares with
@@ -541,7 +539,3 @@ class LibraryJobs:
                 10_000,
             ),
         )
-
-
-def _below_any(path: str, folders: list[str]) -> bool:
-    return any(is_within(path, folder) for folder in folders)

@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
-from anomalizer_desktop.core.library.scanner import is_within
+from anomalizer_desktop.core.library.scanner import is_within, outermost
 from anomalizer_desktop.core.library.walk import (
     folder_signature,
     is_export_folder,
@@ -125,14 +125,12 @@ def check_folders(
     check = FolderCheck()
     for folder in sorted(set(folders)):
         signature, audio, subfolders = look_at_folder(folder)
-        if signature == seen.get(folder):
-            if stamps is None or not audio or not written_over(folder, audio, stamps(folder)):
-                continue  # (a folder of folders: no loop of its own to look up)
-            check.changed.append(folder)
-            if newest_written(folder, audio) > now - SETTLE_S:
-                check.settling.append(folder)
+        same_names = signature == seen.get(folder)
+        if same_names and (
+            stamps is None or not audio or not written_over(folder, audio, stamps(folder))
+        ):  # (a folder without loops of its own has none to look up)
             continue
-        if listed is not None and signature is not None:
+        if not same_names and listed is not None and signature is not None:
             as_listed = _as_listed(folder, signature, audio, subfolders, seen, listed)
             if as_listed is not None:
                 check.as_listed.update(as_listed)
@@ -214,7 +212,7 @@ def folders_to_rescan(
             if folder == root:
                 break
             folder = os.path.dirname(folder)
-    folders = {f for f in picked if not any(o != f and is_within(f, o) for o in picked)}
+    folders = set(outermost(picked))
     partly = folders - whole
     unchanged = {
         folder

@@ -133,6 +133,11 @@ def is_within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
+def outermost(folders: Collection[str]) -> list[str]:
+    """Those of `folders` that lie below none of the others, in their order."""
+    return [f for f in folders if not any(o != f and is_within(f, o) for o in folders)]
+
+
 #: what is said of a library folder that is not there now (its loops are kept as they are)
 UNREACHABLE_FOLDER = (
     "not reachable now (a drive not mounted, or the folder moved?); its loops are left as they are"
@@ -166,7 +171,7 @@ def plan_roots(store: Store, folders: list[str]) -> dict[str, int]:
     does not walk it twice); a folder above library folders takes them in, with their loops
     (so do folders nested in a library by older versions, which kept both).
     """
-    wanted = [f for f in folders if not any(o != f and is_within(f, o) for o in folders)]
+    wanted = outermost(folders)
     plan = {}
     for folder in wanted:
         containing = [(i, r) for i, r in store.roots() if is_within(folder, r)]
@@ -202,6 +207,7 @@ def scan(
         elif not has_a_usable_name(real):
             summary.problems.append((shown_path(path), UNUSABLE_FOLDER_NAME))
     root_ids = plan_roots(store, roots)
+    leave = frozenset(unchanged)
 
     # 1. list the files (cheap: no file is opened)
     found: dict[str, int] = {}  # path -> root id
@@ -218,7 +224,7 @@ def scan(
             summary.folders,
             unread,
             summary.linked,
-            frozenset(unchanged),
+            leave,
             summary.left,
         ):
             found.setdefault(path, root_id)
@@ -291,8 +297,8 @@ def scan(
 def _look_again(store: Store, paths: list[str], found: dict, relinked: set[int]) -> None:
     """Record again the loops of `paths` the scan found (links to a loop the scan found moved,
     re-pointed at it after they were looked at, leading nowhere then)."""
-    rows = {path: store.sample_identities(os.path.dirname(path)).get(path) for path in paths}
-    again = [(path, row) for path, row in rows.items() if path in found and row is not None]
+    rows = {path: store.sample_identity(path) for path in paths if path in found}
+    again = [(path, row) for path, row in rows.items() if row is not None]
     looks = looks_in_order(again)
     try:
         with store.transaction():

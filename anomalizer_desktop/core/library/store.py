@@ -66,6 +66,10 @@ def sound_vector(blob: object, dim: object) -> bool:
 _first = operator.itemgetter(0)
 
 
+#: the columns of a sample's identity, as a scan compares it (`Store.sample_identities`)
+_IDENTITY = "id, size, mtime_ns, content_hash, status, error_kind"
+
+
 def paths_below(folder: str) -> tuple[str, str]:
     """The range [low, high) of the paths below `folder` (an absolute path), for SQL's `path
     >= low AND path < high`: exactly the paths that start with `folder` and a separator."""
@@ -332,24 +336,22 @@ class Store(LibraryViews):
         identities = {}
         for low, high in ranges:
             rows = self._db.execute(
-                "SELECT path, id, size, mtime_ns, content_hash, status, error_kind FROM samples "
-                "WHERE path >= ? AND path < ?",
-                (low, high),
+                f"SELECT path, {_IDENTITY} FROM samples WHERE path >= ? AND path < ?", (low, high)
             )
             identities.update((r[0], tuple(r[1:])) for r in rows)
         return identities
+
+    def sample_identity(self, path: str) -> tuple[int, int, int, str, str, str] | None:
+        """`sample_identities`' row of the sample at `path`, or None."""
+        row = self._db.execute(f"SELECT {_IDENTITY} FROM samples WHERE path = ?", (path,))
+        found = row.fetchone()
+        return None if found is None else tuple(found)
 
     def names_listed_in(self, folder: str) -> set[str]:
         """The file names of the samples directly in `folder` (not in its subfolders) that a
         scan found there, those missing left out: what the folder holds when nothing came or
         went behind the library's back (`folder_changes.check_folders`)."""
-        start, stop = paths_below(folder)
-        rows = self._db.execute(
-            "SELECT substr(path, ?) FROM samples WHERE path >= ? AND path < ?"
-            " AND status != 'missing' AND instr(substr(path, ?), ?) = 0",
-            (len(start) + 1, start, stop, len(start) + 1, os.sep),
-        )
-        return {name for (name,) in rows}
+        return set(self.stamps_listed_in(folder))
 
     def stamps_listed_in(self, folder: str) -> dict[str, tuple[int | None, int | None]]:
         """File name -> (size, mtime_ns) the last scan saw, for the samples directly in `folder`
