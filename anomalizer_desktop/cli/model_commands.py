@@ -65,6 +65,7 @@ def cmd_score(args: argparse.Namespace, store: Store) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import json
 
+    from anomalizer_desktop.core.analysis.auc_interval import format_intervals
     from anomalizer_desktop.core.analysis.evaluation import (
         PROTOCOLS,
         EvaluationError,
@@ -94,6 +95,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             device=args.device,
             epochs=args.epochs,
             assisted_only=assisted_only,
+            ci=args.ci,
         )
     elif args.corpus:
         job = evaluate(
@@ -107,6 +109,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             assisted_only=assisted_only,
             checkpoint=args.checkpoint,
             output=args.output,
+            ci=args.ci,
         )
     else:
         raise EvaluationError("name a CORPUS folder or --features DIR")
@@ -115,6 +118,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         warn(f"{name}: {quantity(len(files), 'file')} left out of the AUCs:")
         print_problems([(f["path"], f["why"]) for f in files])
     print(format_table(result))
+    if "intervals" in result:
+        print(format_intervals(result))
     if args.json_out:
         atomic_write_text(args.json_out, json.dumps(result, indent=2) + "\n")
     return 0

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from anomalizer_desktop.core.analysis.auc_interval import ScenarioFits, Scored, intervals
 from anomalizer_desktop.core.detector.model import AnomalyModel, ModelSpec
 from anomalizer_desktop.core.embedding.info import embedder_info
 from anomalizer_desktop.core.embedding.job import embed
@@ -183,9 +184,13 @@ def evaluate_scenario(
     seeds: int = SEEDS,
     cancel: CancelToken | None = None,
     assisted_only=ASSISTED_ONLY,
+    scored: ScenarioFits | None = None,
 ) -> Job[dict]:
     """{protocol: {detector: mean AUC}} for one scenario; `assisted_only` (Deep SAD) run under
-    the assisted protocol alone, since only it gives flags."""
+    the assisted protocol alone, since only it gives flags.
+
+    `scored`: the scenario's fits to fill (per protocol and seed, the test files and each
+    detector's scores of them), for `auc_interval.intervals`."""
     n = len(scenario.y)
     everything = np.arange(n)
     normals, outliers = np.flatnonzero(~scenario.y), np.flatnonzero(scenario.y)
@@ -196,19 +201,18 @@ def evaluate_scenario(
         for detector in names:
             aucs = []
             for seed in range(1 if protocol == "library" else seeds):
+                test = everything
                 rng = np.random.default_rng(seed)
                 if protocol == "library":
                     scores = _fit_score(
                         scenario, detector, seed, device, epochs, everything, None, cancel
                     )
-                    aucs.append(roc_auc_score(scenario.y, scores))
                 elif protocol == "clean":
                     train = rng.choice(normals, size=len(normals) // 2, replace=False)
                     test = np.setdiff1d(everything, train)
                     scores = _fit_score(
                         scenario, detector, seed, device, epochs, train, None, cancel
                     )
-                    aucs.append(roc_auc_score(scenario.y[test], scores[test]))
                 else:  # assisted
                     typical = rng.choice(normals, size=min(2, len(normals)), replace=False)
                     unusual = rng.choice(outliers, size=1, replace=False)
@@ -217,8 +221,13 @@ def evaluate_scenario(
                     scores = _fit_score(
                         scenario, detector, seed, device, epochs, everything, labels, cancel
                     )
-                    free = labels == 0
-                    aucs.append(roc_auc_score(scenario.y[free], scores[free]))
+                    test = np.flatnonzero(labels == 0)
+                aucs.append(roc_auc_score(scenario.y[test], scores[test]))
+                if scored is not None:
+                    fits = scored.protocols.setdefault(protocol, [])
+                    if len(fits) <= seed:
+                        fits.append(Scored(test))
+                    fits[seed].scores[detector] = scores[test]
             result[protocol][detector] = round(float(np.mean(aucs)), 4)
             yield Progress(0, 0, f"{scenario.name} {protocol} {detector}: {np.mean(aucs):.3f}")
     return result
@@ -234,14 +243,17 @@ def evaluate(
     cancel: CancelToken | None = None,
     save_features: str | os.PathLike[str] | None = None,
     assisted_only=ASSISTED_ONLY,
+    ci: bool = False,
     **embedder_options,
 ) -> Job[dict]:
-    """The whole evaluation: {"embedder", "scenarios": {...}, "mean": {...}}.
+    """The whole evaluation: {"embedder", "scenarios": {...}, "mean": {...}}, and with `ci`
+    "intervals" as well (`auc_interval.intervals`).
 
     `save_features`: a folder to also write each scenario's vectors to (`Scenario.save`)."""
     folders = find_scenarios(corpus)
     options = {"device": device, "epochs": epochs, "cancel": cancel, "assisted_only": assisted_only}
     scenarios: dict[str, dict] = {}
+    fits: dict[str, ScenarioFits] = {}
     left_out: dict[str, list[dict]] = {}
     with tempfile.TemporaryDirectory(prefix="anomalizer-eval-") as workdir:
         for folder in folders:
@@ -254,9 +266,13 @@ def evaluate(
             if scenario.left_out:
                 left_out[scenario.name] = [{"path": p, "why": w} for p, w in scenario.left_out]
             scenarios[scenario.name] = yield from evaluate_scenario(
-                scenario, protocols, detectors, **options
+                scenario,
+                protocols,
+                detectors,
+                **options,
+                scored=fits.setdefault(scenario.name, ScenarioFits(scenario.y)),
             )
-    result = summarise(embedder, scenarios)
+    result = with_intervals(summarise(embedder, scenarios), fits if ci else None)
     if left_out:  # only then: a clean corpus keeps the plain {embedder, scenarios, mean}
         result["left_out"] = left_out
     return result
@@ -312,15 +328,29 @@ def evaluate_features(
     epochs: int | None = None,
     cancel: CancelToken | None = None,
     assisted_only=ASSISTED_ONLY,
+    ci: bool = False,
 ) -> Job[dict]:
     """The same evaluation on precomputed vectors (embedder reported as `features`)."""
     scenarios = {}
+    fits: dict[str, ScenarioFits] = {}
     options = {"device": device, "epochs": epochs, "cancel": cancel, "assisted_only": assisted_only}
     for scenario in load_feature_scenarios(folder):
         scenarios[scenario.name] = yield from evaluate_scenario(
-            scenario, protocols, detectors, **options
+            scenario,
+            protocols,
+            detectors,
+            **options,
+            scored=fits.setdefault(scenario.name, ScenarioFits(scenario.y)),
         )
-    return summarise("features", scenarios)
+    return with_intervals(summarise("features", scenarios), fits if ci else None)
+
+
+def with_intervals(result: dict, fits: dict[str, ScenarioFits] | None) -> dict:
+    """The result, with the bootstrap intervals of its AUCs when `fits` are given (the plain
+    {embedder, scenarios, mean} of the issue otherwise)."""
+    if fits is not None:
+        result["intervals"] = intervals(fits)
+    return result
 
 
 def summarise(embedder: str, scenarios: dict[str, dict]) -> dict:
