@@ -24,6 +24,7 @@ and a click on it mean the same place either way.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -59,6 +60,15 @@ MATCH_RMS = 0.1
 MATCH_PEAK = 10 ** (-1 / 20)
 #: the loud part: the 90th percentile of the loop's power in blocks of 50 ms
 LOUD_BLOCK_S, LOUD_QUANTILE = 0.05, 0.9
+
+
+def file_stamp(path: str) -> tuple[int, int] | None:
+    """(size, modification time in ns) of the file, None when it cannot be looked at."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return info.st_size, info.st_mtime_ns
 
 
 class AudioPlayer(QObject):
@@ -101,6 +111,9 @@ class AudioPlayer(QObject):
         self._hot_peaks: dict[str, float] = {}
         #: the gain that matches each cached loop's level (level_gain)
         self._gains: dict[str, float] = {}
+        #: each cached loop's file as it was decoded (`file_stamp`): a file saved again since
+        #: (an audio editor, a new export over it) is decoded anew, never heard as it was
+        self._stamps: dict[str, tuple[int, int] | None] = {}
         self._lock = threading.Lock()
         self._buffer: np.ndarray | None = None
         self._pos = 0
@@ -206,6 +219,7 @@ class AudioPlayer(QObject):
         cached = self.cached(path)
         if cached is not None:
             return cached
+        stamp = file_stamp(path)  # (before reading: a save meanwhile is seen next time)
         samples = load_audio(
             path, self.rate, max_seconds=MAX_SECONDS, stereo=self.channels == 2
         ).samples
@@ -216,6 +230,7 @@ class AudioPlayer(QObject):
             samples = samples / peak
         with self._lock:
             self._cache[path] = samples
+            self._stamps[path] = stamp
             if peak > 1.0:
                 self._hot_peaks[path] = peak
             self._gains[path] = level_gain(samples, self.rate, min(peak, 1.0))
@@ -226,6 +241,7 @@ class AudioPlayer(QObject):
                 gone, loop = self._cache.popitem(last=False)
                 self._hot_peaks.pop(gone, None)
                 self._gains.pop(gone, None)
+                self._stamps.pop(gone, None)
                 kept -= loop.nbytes
         return samples
 
@@ -280,6 +296,7 @@ class AudioPlayer(QObject):
         return (chosen.speed, chosen.semitones)
 
     def cached_stretch(self, path: str, form: Form) -> np.ndarray | None:
+        self._forget_if_saved_again(path)
         with self._lock:
             return self._stretched_now((path, *form))
 
@@ -298,6 +315,7 @@ class AudioPlayer(QObject):
         says so). Made once: a loop asked for to play while its stretch ahead runs on the
         other thread (the loop below, after Down) waits for that one."""
         key = (path, *form)
+        self._forget_if_saved_again(path)
         while True:
             with self._lock:
                 done = self._stretched_now(key)
@@ -368,12 +386,31 @@ class AudioPlayer(QObject):
             self.play(self.current_path, None, *self._declared)
 
     def cached(self, path: str) -> np.ndarray | None:
-        """The decoded loop if it is in the cache (and now its most recent entry), else None."""
+        """The decoded loop if it is in the cache (and now its most recent entry), else None
+        (also when its file was saved again since it was decoded)."""
+        self._forget_if_saved_again(path)
         with self._lock:
             samples = self._cache.get(path)
             if samples is not None:
                 self._cache.move_to_end(path)
             return samples
+
+    def _forget_if_saved_again(self, path: str) -> None:
+        """Drop the loop's decoded and stretched forms when its file is not what was decoded
+        (saved again, or gone): a stat, microseconds."""
+        with self._lock:
+            if path not in self._stamps:
+                return
+            known = self._stamps[path]
+        if file_stamp(path) == known and known is not None:
+            return
+        with self._lock:
+            self._cache.pop(path, None)
+            self._stamps.pop(path, None)
+            self._hot_peaks.pop(path, None)
+            self._gains.pop(path, None)
+            for key in [key for key in self._stretched if key[0] == path]:
+                del self._stretched[key]
 
     def fetch(self, path: str) -> bool:
         """Have `path` decoded without blocking the caller: `decoded` brings the samples (or
@@ -589,6 +626,7 @@ class AudioPlayer(QObject):
         if (self.rate, self.channels) != before:  # loops are decoded at the device's rate
             with self._lock:
                 self._cache.clear()
+                self._stamps.clear()
                 self._stretched.clear()
                 self._hot_peaks.clear()
                 self._gains.clear()

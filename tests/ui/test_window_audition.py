@@ -10,6 +10,7 @@ import time
 import audiogen
 import numpy as np
 import pytest
+import soundfile
 from PySide6.QtCore import QPoint, Qt
 from qt_windows import window_on_written_loops
 
@@ -113,6 +114,32 @@ def test_the_players_cache_is_bounded_by_size_and_keeps_the_newest(qtbot, tmp_pa
     samples = player.decode(hot)
     assert np.abs(samples).max() == pytest.approx(1.0, abs=1e-4)  # played at full scale
     assert player.hot_peak(hot) == pytest.approx(4.0, rel=1e-3)
+    player.close()
+
+
+def test_a_loop_saved_again_is_heard_and_drawn_as_it_is_now(qtbot, tmp_path):
+    """An audio editor saved the loop over itself (in place, as many do) while it was in the
+    cache: it is decoded anew, its stretched forms dropped, not heard as it was."""
+    from anomalizer_desktop.ui.player import AudioPlayer
+
+    path = audiogen.write(tmp_path / "edited.wav", 0.5 * audiogen.tone(220, 1.0))
+    player = AudioPlayer(device="none")
+    player.rate, player.channels = audiogen.SR, 1
+    before = player.decode(str(path))
+    assert player.cached(str(path)) is before
+    player._stretched[(str(path), 1.25, 0)] = before  # as a Sync stretch leaves it
+    with open(path, "r+b") as file:  # written over in place, same size: only its time differs
+        data = soundfile.read(path, dtype="float32")[0]
+        file.seek(0)
+        soundfile.write(file, data * 0.5, audiogen.SR, format="WAV", subtype="PCM_16")
+    os.utime(path, ns=(0, os.stat(path).st_mtime_ns + 1_000_000))
+    assert player.cached(str(path)) is None
+    assert player.cached_stretch(str(path), (1.25, 0)) is None
+    after = player.decode(str(path))
+    assert np.abs(after).max() == pytest.approx(np.abs(before).max() / 2, rel=1e-3)
+    assert player.cached(str(path)) is after  # unchanged since: from the cache
+    path.unlink()
+    assert player.cached(str(path)) is None  # gone: never played from memory as if there
     player.close()
 
 
