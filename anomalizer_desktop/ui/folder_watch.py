@@ -193,6 +193,14 @@ class FolderWatch(QObject):
             self.limited.emit(len(self._seen) - self.unwatched, len(self._seen))
 
     # ------------------------------------------------------------------ noticing
+    def look_again(self, folders: list[str]) -> None:
+        """Look at these folders as if the system had said they changed: a loop written over
+        in place (an audio editor's save) sends its folder nothing. Only folders watched are
+        looked at; one whose loops are as the library holds them starts no scan."""
+        for folder in folders:
+            if folder in self._seen:
+                self._noticed(folder)
+
     def _noticed(self, folder: str) -> None:
         if not self.active:
             return

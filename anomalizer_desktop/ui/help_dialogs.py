@@ -39,6 +39,11 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ),
     ("N", "write a note for the selected loops (empty clears it)"),
     ("F2", "rename the loop's file (its flag, note and tags stay with it)"),
+    (
+        "E",
+        "open the selected loops in your audio editor (Preferences); saved there, they are read"
+        " again when you come back",
+    ),
     ("G", "tag the selected loops (your own sets: dark, song-a...; the filter finds tag:name)"),
     (
         "1 to 9",

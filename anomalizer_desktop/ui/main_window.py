@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     QTimer,
 )
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoStack
-from PySide6.QtWidgets import QMainWindow, QTableView
+from PySide6.QtWidgets import QApplication, QMainWindow, QTableView
 
 from anomalizer_desktop.core.analysis.loop_space import new_generation
 from anomalizer_desktop.core.audio import tempo_sync
@@ -41,6 +41,7 @@ from anomalizer_desktop.ui.widgets.window_keys_first import WindowKeysFirst, win
 from anomalizer_desktop.ui.window_actions import WindowActions
 from anomalizer_desktop.ui.window_audition import AuditionAndFlags
 from anomalizer_desktop.ui.window_build import WindowBuilder
+from anomalizer_desktop.ui.window_editor import LoopEditing
 from anomalizer_desktop.ui.window_explain import EXPLAIN_WAIT_MS, LoopExplaining
 from anomalizer_desktop.ui.window_folders import FolderFilter
 from anomalizer_desktop.ui.window_jobs import LibraryJobs
@@ -102,6 +103,7 @@ class MainWindow(
     SameAudioChecking,
     TempoKeyEditing,
     LoopMoving,
+    LoopEditing,
     QMainWindow,
 ):
     """The library window. Its parts live in mixins, one job each: widgets (window_build),
@@ -258,6 +260,7 @@ class MainWindow(
         self.outside_changes.changed.connect(self._reload_after_outside_change)
         self.folder_watch.changed.connect(self._watched_folders_changed)
         self.folder_watch.limited.connect(self._watch_limited)
+        QApplication.instance().applicationStateChanged.connect(self._application_state_changed)
         self._watch_retry.timeout.connect(self._rescan_watched)
         self.likeness_button.clicked.connect(self.end_likeness)
         self.runner.damaged.connect(self._library_damaged)

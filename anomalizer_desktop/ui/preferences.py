@@ -1,6 +1,6 @@
 """Preferences: library location, default embedder, model folder, appearance, audio output,
-auto-play, checking the folders when a library opens, and how many networks a Deep SVDD run
-trains."""
+auto-play, checking the folders when a library opens, the audio editor loops open in, and how
+many networks a Deep SVDD run trains."""
 
 from __future__ import annotations
 
@@ -89,6 +89,12 @@ class PreferencesDialog(QDialog):
             "Loops copied, unpacked, renamed or deleted in your folders come into the library"
             " (embedded and scored with the last training) a few seconds later, without Rescan."
         )
+        self.audio_editor = QLineEdit(settings.get("audio_editor"))
+        self.audio_editor.setPlaceholderText("default: the desktop's application for the file")
+        self.audio_editor.setToolTip(
+            "The program E (Loop > Open in audio editor) opens loops in: Audacity, ocenaudio..."
+            " Loops saved there are read again when you come back to the app."
+        )
         self.svdd_ensemble = QSpinBox()
         self.svdd_ensemble.setRange(1, 20)
         self.svdd_ensemble.setValue(max(1, settings.get("svdd_ensemble")))
@@ -105,6 +111,7 @@ class PreferencesDialog(QDialog):
         form.addRow("Auto-play", self.autoplay)
         form.addRow("Folders", self.check_folders)
         form.addRow("", self.watch_folders)
+        form.addRow("Audio editor", _path_row(self.audio_editor, self._choose_editor))
         form.addRow("Deep SVDD networks", self.svdd_ensemble)
         note = QLabel(
             "A new library file takes effect at the next start "
@@ -131,11 +138,17 @@ class PreferencesDialog(QDialog):
         if path:
             self.model_folder.setText(path)
 
+    def _choose_editor(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Audio editor", self.audio_editor.text())
+        if path:
+            self.audio_editor.setText(path)
+
     def accept(self) -> None:
         self.settings.set("library", self.library.text().strip())
         if self.embedder.currentText() != embedder_id(self._embedder_choice):
             self.settings.set("embedder", self.embedder.currentText())
         self.settings.set("model_folder", self.model_folder.text().strip())
+        self.settings.set("audio_editor", self.audio_editor.text().strip())
         self.settings.set("audio_device", self.audio.currentData())
         self.settings.set("theme", self.theme.currentData())
         self.settings.set("autoplay", self.autoplay.isChecked())

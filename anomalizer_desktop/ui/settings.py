@@ -30,6 +30,7 @@ DEFAULTS = {
     "volume": 0.8,
     "check_folders": True,  # look for new, changed, moved and gone loops when a library opens
     "watch_folders": True,  # ... and while it is open (ui.folder_watch)
+    "audio_editor": "",  # the program Open in audio editor runs; "" for the desktop's own
     "recent_libraries": "",  # library files opened, most recent first, one per line
     "export_folder": "",  # where the last export was written: the next one is suggested there
     "export_format": "m3u8",  # the format of the last export: the next one offers it first

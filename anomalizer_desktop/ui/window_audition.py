@@ -35,6 +35,7 @@ ACTION_KEYS = {
     Qt.Key.Key_S: "sort_by_likeness",
     Qt.Key.Key_B: "go_back",
     Qt.Key.Key_K: "show_mixing_keys",
+    Qt.Key.Key_E: "open_in_editor",
     Qt.Key.Key_Slash: "focus_filter",  # find, as in a browser or a mail app: Ctrl+F without Ctrl
     Qt.Key.Key_Plus: "double_tempo",
     Qt.Key.Key_Equal: "double_tempo",  # + without Shift on most keyboards
@@ -399,6 +400,13 @@ class AuditionAndFlags:
             "The loop that was current before this one; B again returns (A/B)",
         )
         self.act_show_folder = action("Show in folder", self.show_in_folder)
+        self.act_edit = action(
+            "Open in audio editor",
+            self.open_in_editor,
+            "E",
+            "The selected loops in your audio editor (Preferences); saved, they are read again"
+            " when you come back to the app",
+        )
         # window-wide, unlike the letters: F2 types nothing, and from the filter box (where
         # the window opens) it renames the loop shown, as a file manager's F2 does
         self.act_rename = make_action(
@@ -435,6 +443,7 @@ class AuditionAndFlags:
             self.act_key_mix,
             self.act_back,
             self.act_show_folder,
+            self.act_edit,
             self.act_rename,
             self.act_copy_paths,
             None,

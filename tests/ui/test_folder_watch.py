@@ -3,6 +3,7 @@ or deleted there come into the library (embedded and scored) without Rescan."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import time
@@ -10,6 +11,7 @@ import time
 import audiogen
 import numpy as np
 import pytest
+import soundfile
 
 
 def _written_long_ago(path):
@@ -427,3 +429,75 @@ def test_a_loop_saved_again_over_itself_is_read_again(qtbot, watching, scored_li
     qtbot.waitUntil(lambda: "In your folders just now: 1 loop changed." in said, timeout=30_000)
     _settle(qtbot, window)
     assert _score(window, "tone_a.wav") != before  # read, described and scored again
+
+
+def test_a_loop_edited_in_place_in_the_audio_editor_is_read_again_on_coming_back(
+    qtbot, watching, scored_library, monkeypatch
+):
+    """E opens the loop in the audio editor; the editor writes over the file in place, which
+    sends its folder nothing; when the window is the active application again the folder is
+    looked at and the loop read, embedded and scored again. A folder that did not change
+    starts no scan."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QDesktopServices
+
+    window, said, kinds = watching
+    _, root = scored_library
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    loop = root / "tone_a.wav"
+    window.select_ids([int(window.model.library.ids[window.model.library.names.index(loop.name)])])
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_E)  # (the table's own search took the letter)
+    assert [url.toLocalFile() for url in opened] == [str(loop)]
+    assert said[-1] == (
+        "Opened tone_a.wav in the desktop's application for them: saved there, it is read again"
+        " when you come back to the app."
+    )
+    window._application_state_changed(Qt.ApplicationState.ApplicationActive)  # nothing saved yet
+    _settle(qtbot, window)
+    assert "scan" not in kinds
+    before = _score(window, "tone_a.wav")
+    edited = io.BytesIO()
+    soundfile.write(edited, audiogen.drum_loop(seed=7), audiogen.SR, format="WAV")
+    with open(loop, "r+b") as file:  # as many editors save: the same file, written over
+        file.write(edited.getvalue())
+        file.truncate()
+    qtbot.wait(700)  # the system says nothing of it
+    assert "scan" not in kinds
+    window._application_state_changed(Qt.ApplicationState.ApplicationActive)
+    qtbot.waitUntil(lambda: "In your folders just now: 1 loop changed." in said, timeout=30_000)
+    _settle(qtbot, window)
+    assert kinds.count("scan") == 1
+    assert _score(window, "tone_a.wav") != before
+
+
+def test_open_in_audio_editor_runs_the_program_chosen_in_preferences(
+    qtbot, window, monkeypatch, tmp_path
+):
+    from PySide6.QtCore import QProcess
+
+    from anomalizer_desktop.ui.window_editor import editor_command
+
+    started = []
+    monkeypatch.setattr(
+        QProcess, "startDetached", lambda program, args: started.append((program, args)) or True
+    )
+    window.settings.set("audio_editor", "/opt/editor/bin/audacity")
+    window.table.selectAll()
+    window.open_in_editor()
+    program, args = started[0]
+    present = [window.model.path(r) for r in range(17) if not window.model.file_missing(r)]
+    assert program == "/opt/editor/bin/audacity" and args == present[:8]  # at most 8 at once
+    assert "(the first 8 of" in window.statusBar().currentMessage()
+    assert " in audacity" in window.statusBar().currentMessage()
+    monkeypatch.setattr(QProcess, "startDetached", lambda program, args: (False, 0))
+    window.open_in_editor()
+    assert window.statusBar().currentMessage() == (
+        "audacity did not open: choose the audio editor in Preferences."
+    )
+    monkeypatch.setattr("sys.platform", "darwin")
+    assert editor_command("/Applications/Audacity.app", ["a.wav"]) == (
+        "open",
+        ["-a", "/Applications/Audacity.app", "a.wav"],
+    )

@@ -390,6 +390,7 @@ def test_preferences_persist(qtbot, settings, tmp_path):
     dialog.autoplay.setChecked(False)
     assert dialog.svdd_ensemble.value() == 5
     dialog.svdd_ensemble.setValue(1)
+    dialog.audio_editor.setText(" /usr/bin/audacity ")
     dialog.accept()
     settings.q.sync()
     again = Settings(QSettings(settings.q.fileName(), QSettings.Format.IniFormat))
@@ -398,6 +399,7 @@ def test_preferences_persist(qtbot, settings, tmp_path):
     assert again.get("autoplay") is False
     assert again.get("audio_device") == ""
     assert again.get("svdd_ensemble") == 1  # an int again, though the INI file holds text
+    assert again.get("audio_editor") == "/usr/bin/audacity"
 
 
 def test_a_late_explanation_does_not_replace_a_newer_selection(qtbot, window):
