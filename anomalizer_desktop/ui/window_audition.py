@@ -553,7 +553,9 @@ class AuditionAndFlags:
             opened = reveal(path)
         else:
             opened = QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
-        if not opened:
+        if opened:  # (opened from there in an editor, perhaps)
+            self.handed_out([path])
+        else:
             self.statusBar().showMessage(f"No file manager opened {folder}", 8000)
 
     def copy_paths(self) -> None:

@@ -88,7 +88,9 @@ class LibraryTable(QTableView):
         picture, hot_spot = drag_badge(self, [os.path.basename(model.path(r)) for r in there])
         drag.setPixmap(picture)
         drag.setHotSpot(hot_spot)
-        drag.exec(supported_actions, Qt.DropAction.CopyAction)
+        if drag.exec(supported_actions, Qt.DropAction.CopyAction) != Qt.DropAction.IgnoreAction:
+            # (into an audio editor, perhaps: what it saves is read when the window is back)
+            self._window.handed_out([model.path(r) for r in there])
 
     def moveCursor(self, action, modifiers):
         """Home and End go to the first and last loop, as in a file manager's list (with or

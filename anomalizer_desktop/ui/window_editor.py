@@ -4,7 +4,8 @@ A producer trims, fades or normalises a loop in their audio editor and comes bac
 Many editors save over the file in place, and a file written in place sends its folder no
 change the folder watch hears (only a new name, or a file written aside and renamed over it,
 does): the library then kept the loop's old vector and score until Rescan. So the window
-remembers the folders of the loops it opened in an editor and, each time it is the active
+remembers the folders of the loops it handed to other programs (opened in an editor, shown
+in the file manager, dragged out into an editor or a DAW) and, each time it is the active
 application again, has the folder watch look at them (`FolderWatch.look_again`): a loop whose
 size or time differs from what the library holds is read, embedded and scored again, as any
 change the watch sees. The player decodes a loop saved again anew by itself (`file_stamp`).
@@ -27,7 +28,8 @@ from anomalizer_desktop.core.text import quantity
 
 #: at most this many loops are opened at once (an editor opens a window per file)
 MOST_OPENED = 8
-#: the folders of this many loops opened last are looked at when the window comes back
+#: the folders of the loops handed out last (this many folders) are looked at when the window
+#: comes back
 FOLDERS_REMEMBERED = 32
 
 
@@ -44,8 +46,8 @@ def editor_name(program: str) -> str:
 
 
 class LoopEditing:
-    """The window's Open in audio editor and the look at what it opened when it comes back
-    (a mixin of MainWindow)."""
+    """The window's Open in audio editor, and the look at the folders of the loops it handed
+    to other programs when it comes back (a mixin of MainWindow)."""
 
     def _edited_folders(self) -> OrderedDict[str, None]:
         folders = getattr(self, "_edited", None)
@@ -74,13 +76,7 @@ class LoopEditing:
                 f"{where} did not open: choose the audio editor in Preferences.", 10_000
             )
             return
-        edited = self._edited_folders()
-        for path in paths:
-            folder = os.path.dirname(path)
-            edited.pop(folder, None)
-            edited[folder] = None
-        while len(edited) > FOLDERS_REMEMBERED:
-            edited.popitem(last=False)
+        self.handed_out(paths)
         what = os.path.basename(paths[0]) if len(paths) == 1 else quantity(len(paths), "loop")
         left = f" (the first {MOST_OPENED} of {len(rows)})" if len(rows) > len(paths) else ""
         later = (
@@ -90,13 +86,24 @@ class LoopEditing:
         )
         self.statusBar().showMessage(f"Opened {what}{left} in {where}{later}.", 10_000)
 
+    def handed_out(self, paths: list[str]) -> None:
+        """These loops went to another program (an editor, the file manager, a drag): their
+        folders are looked at when the window comes back (the last FOLDERS_REMEMBERED)."""
+        folders = self._edited_folders()
+        for path in paths:
+            folder = os.path.dirname(path)
+            folders.pop(folder, None)
+            folders[folder] = None
+        while len(folders) > FOLDERS_REMEMBERED:
+            folders.popitem(last=False)
+
     def _application_state_changed(self, state) -> None:
         if state == Qt.ApplicationState.ApplicationActive:
             self.came_back()
 
     def came_back(self) -> None:
         """The window is the active application again: look at the folders of the loops
-        opened in an editor (the watch leaves those that did not change as they are)."""
+        handed out (the watch leaves those that did not change as they are)."""
         edited = self._edited_folders()
         if edited and self.folder_watch.active:
             self.folder_watch.look_again(list(edited))

@@ -785,11 +785,17 @@ def test_a_drag_out_of_the_table_shows_a_small_picture_beside_the_pointer(window
 
         def exec(self, actions, default):
             self.default = default
+            return answer
 
     monkeypatch.setattr(window_build, "QDrag", Drag)
     window.select_ids([window.model.sample_id(r) for r in (0, 1, 2)])
+    answer = Qt.DropAction.IgnoreAction  # dropped nowhere
     window.table.startDrag(Qt.DropAction.CopyAction)
-    (drag,) = started
+    assert not window._edited_folders()
+    answer = Qt.DropAction.CopyAction  # into an audio editor, say: its folder is looked at later
+    window.table.startDrag(Qt.DropAction.CopyAction)
+    assert list(window._edited_folders()) == [os.path.dirname(window.model.path(0))]
+    drag = started[-1]
     assert len(drag.mime.urls()) == 3 and len(dragged_loop_ids(drag.mime)) == 3
     assert drag.default == Qt.DropAction.CopyAction
     assert drag.pixmap.deviceIndependentSize().width() <= 300
@@ -1098,6 +1104,7 @@ def test_show_in_folder_and_copy_path(qtbot, window, monkeypatch):
     monkeypatch.setattr(sys, "platform", "linux")
     window.show_in_folder()
     assert (asked, opened, launched) == ([loop], [], [])
+    assert list(window._edited_folders()) == [str(Path(loop).parent)]  # looked at when back
     answer = False  # none did: the folder opens
     window.show_in_folder()
     assert [url.toLocalFile() for url in opened] == [str(Path(loop).parent)]
