@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from anomalizer_desktop.core.errors import AnomalizerError, os_reason
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
 from anomalizer_desktop.core.library.followed_exports import Followed, follow_moves
+from anomalizer_desktop.core.library.kept_rows import KeptRows, forget_kept
 from anomalizer_desktop.core.library.scanner import is_within
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.walk import has_a_usable_name, is_export_folder, shown_path
@@ -59,6 +60,8 @@ class MoveResult:
     #: what of the exports that named the moved loops by their paths now names them where
     #: they are (links, playlist entries)
     followed: Followed = field(default_factory=Followed)
+    #: the rows of the loops that left the library, to put back when the move is undone
+    left: KeptRows = field(default_factory=KeptRows)
 
     def stayed(self) -> list[tuple[str, str]]:
         """(path, why) for each loop that did not move as asked: the window's dialog and the
@@ -161,16 +164,12 @@ def move_loops(
         target = moved_path(path, folder)
         if os.path.realpath(os.path.dirname(path)) == folder:
             result.here.append(path)
-        elif _move_one(store, sample_id, path, target, result):
+        elif move_one(store, path, target, result):
             if root_id is None:
                 left.append(sample_id)
             else:
                 _note_move(store, sample_id, result, root_id=root_id)
-    if left:
-        try:
-            store.forget_samples(left)
-        except (sqlite3.Error, AnomalizerError):
-            result.not_recorded += [new for _, new in result.moved]
+    result.left = forget_kept(store, left, result)  # (kept: Ctrl+Z brings them back)
     result.followed = follow_moves(store, result.moved)
     return result
 
@@ -192,7 +191,7 @@ def move_each(
             target: sample_id
         }:
             result.here.append(path)
-        elif _move_one(store, sample_id, path, target, result):
+        elif move_one(store, path, target, result):
             root_id = library_folder_id(store, os.path.dirname(target))
             fields = {} if root_id is None else {"root_id": root_id}
             _note_move(store, sample_id, result, **fields)
@@ -200,8 +199,9 @@ def move_each(
     return result
 
 
-def _move_one(store: Store, sample_id: int, path: str, target: str, result: MoveResult) -> bool:
-    """Move one loop's file to `target`, noting in `result` why when it does not."""
+def move_one(store: Store, path: str, target: str, result: MoveResult) -> bool:
+    """Move one loop's file to `target`, noting in `result` why when it does not (a file of
+    that name there, or a loop of the library at that path whose file is gone)."""
     if not os.path.lexists(path):
         result.gone.append(path)
     elif store.sample_ids_for_paths([target]):  # a loop of the library whose file is gone

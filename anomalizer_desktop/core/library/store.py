@@ -211,6 +211,11 @@ class Store(LibraryViews):
         """That backup was not written: this connection writes it at its close."""
         self._flags_changed = True
 
+    def mark_flags_changed(self) -> None:
+        """Flags or notes were written here other than through this class's own setters (rows
+        of loops put back, `kept_rows.restore`): the backup is written again at close."""
+        self._flags_changed = True
+
     @property
     def flags_changed(self) -> bool:
         """Whether flags or notes changed through this Store since their backup was written."""
