@@ -144,6 +144,30 @@ def move_each_job(moves: list[tuple[int, str, str]]):
     return factory
 
 
+def bring_back_job(kept, moves: list[tuple[int, str, str]]):
+    """Move loops that left the library back (sample id, outside, in the library) and put
+    their kept rows back (core.library.left_loops.bring_back): a move out undone."""
+
+    def factory(store, cancel):
+        from anomalizer_desktop.core.library.left_loops import bring_back
+
+        return (yield from bring_back(store, kept, moves, cancel))
+
+    return factory
+
+
+def send_out_job(moves: list[tuple[int, str, str]]):
+    """Move loops out of the library again (sample id, in the library, outside), keeping
+    their rows (core.library.left_loops.send_out): a move out redone."""
+
+    def factory(store, cancel):
+        from anomalizer_desktop.core.library.left_loops import send_out
+
+        return (yield from send_out(store, moves, cancel))
+
+    return factory
+
+
 def demo_loops_job(folder):
     """Write the demo loops into `folder` (core.demo_loops); returns what it wrote."""
 

@@ -65,8 +65,8 @@ def leaving_text(count: int, annotated: int, links: list[str]) -> str:
             if one
             else "the loops leave the library; their files are"
         )
-        + " kept there (add the folder to bring "
-        + ("it back)." if one else "them back).")
+        + " kept there (Ctrl+Z brings "
+        + ("it back as it was)." if one else "them back as they were).")
     )
     if annotated and one:
         text += " Its flag, note and tags go with it."

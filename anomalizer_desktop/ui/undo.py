@@ -107,13 +107,49 @@ class LoopsMoved(QUndoCommand):
         self._move(self.moves, f"to {os.path.basename(folder) or folder} again")
 
     def undo(self) -> None:
-        origins = sorted({os.path.dirname(old) for _, old, _ in self.moves})
-        where = (
-            f"back to {os.path.basename(origins[0]) or origins[0]}"
-            if len(origins) == 1
-            else f"back to their {len(origins)} folders"
-        )
+        where = back_to([old for _, old, _ in self.moves])
         self._move([(sample_id, new, old) for sample_id, old, new in self.moves], where)
+
+
+def back_to(paths: list[str]) -> str:
+    """Where loops go back to, for the status bar: "back to Drums", or "back to their 3
+    folders"."""
+    origins = sorted({os.path.dirname(path) for path in paths})
+    if len(origins) == 1:
+        return f"back to {os.path.basename(origins[0]) or origins[0]}"
+    return f"back to their {len(origins)} folders"
+
+
+class LoopsLeft(QUndoCommand):
+    """Loops' files moved out of the library's folders, so out of the library: undo moves
+    them back and puts back their rows as they were (`core.library.left_loops`), redo moves
+    them out again. `moves` are (sample id, in the library, outside), `kept` the rows to put
+    back; `bring_back(command)` and `send_out(command)` do it and keep both up to date (a loop
+    may come back under a new id; a redo keeps the rows anew)."""
+
+    def __init__(
+        self,
+        bring_back: Callable[[LoopsLeft], object],
+        send_out: Callable[[LoopsLeft], object],
+        moves: list[tuple[int, str, str]],
+        kept: object,
+        folder: str,
+    ) -> None:
+        super().__init__(
+            f"move {quantity(len(moves), 'loop')} out to {os.path.basename(folder) or folder}"
+        )
+        self._bring_back, self._send_out = bring_back, send_out
+        self.moves, self.kept = list(moves), kept
+        self._pushed = True  # QUndoStack.push calls redo: the files are moved already
+
+    def redo(self) -> None:
+        if self._pushed:
+            self._pushed = False
+            return
+        self._send_out(self)
+
+    def undo(self) -> None:
+        self._bring_back(self)
 
 
 def _by_value(values: Mapping[int, str | None]) -> dict[str | None, list[int]]:

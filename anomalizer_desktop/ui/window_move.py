@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import os
 
+from PySide6.QtCore import QTimer
+
 from anomalizer_desktop.core.analysis.loop_space import new_generation
 from anomalizer_desktop.core.errors import os_reason
 from anomalizer_desktop.core.id_positions import values_at
 from anomalizer_desktop.core.jobs import run_job
+from anomalizer_desktop.core.library.left_loops import BroughtBack, bring_back, send_out
 from anomalizer_desktop.core.library.move_loops import (
     MoveError,
     MoveResult,
@@ -20,7 +23,7 @@ from anomalizer_desktop.core.library.move_loops import (
 )
 from anomalizer_desktop.core.text import quantity
 from anomalizer_desktop.ui import jobs, move_files, plain_text
-from anomalizer_desktop.ui.undo import LoopRenamed, LoopsMoved
+from anomalizer_desktop.ui.undo import LoopRenamed, LoopsLeft, LoopsMoved, back_to
 from anomalizer_desktop.ui.window_jobs import LIBRARY_JOBS
 
 
@@ -74,10 +77,12 @@ class LoopMoving:
             "move",
             f"Moving {quantity(len(loops), 'loop')}",
             jobs.move_job(loops, folder),
-            on_done=lambda result: self._loops_moved(result, loops, after),
+            on_done=lambda result: self._loops_moved(result, loops, after, folder),
         )
 
-    def _loops_moved(self, result: MoveResult, loops: dict[str, int], after: int | None) -> None:
+    def _loops_moved(
+        self, result: MoveResult, loops: dict[str, int], after: int | None, folder: str = ""
+    ) -> None:
         self.library_generation = new_generation()  # explanations name loops by their paths
         if result.in_library:
             self.select_ids(list(loops.values()))
@@ -85,8 +90,12 @@ class LoopMoving:
             if moves:  # Ctrl+Z moves them back (between drives, as a job of its own)
                 self.undo_stack.push(LoopsMoved(self.move_files_to, moves, result.folder))
         elif result.moved:
-            # the undo history may name loops that are gone now (as Remove folder does)
-            self.undo_stack.clear()
+            # Ctrl+Z brings them back as they left (their rows were kept), under their ids, so
+            # the older steps of the history name them again
+            moves = [(loops[old], old, new) for old, new in result.moved]
+            self.undo_stack.push(
+                LoopsLeft(self.bring_loops_back, self.send_loops_out, moves, result.left, folder)
+            )
             if after is not None:
                 self.select_ids([after])
         self.statusBar().showMessage(result.report(), 15_000)
@@ -107,6 +116,75 @@ class LoopMoving:
             f"Moving {quantity(len(moves), 'loop')} {where}",
             jobs.move_each_job(moves),
             on_done=lambda result: self._files_moved(result, moves, where),
+        )
+
+    def bring_loops_back(self, command: LoopsLeft) -> None:
+        """Undo a move out of the library: the files back where they were and the loops back
+        in the library as they left (at once on one drive, else as a job)."""
+        self.player.stop()
+        moves = [(sample_id, new, old) for sample_id, old, new in command.moves]
+        where = back_to([old for _, old, _ in command.moves])
+        if all(_on_one_drive(out, back) for _, out, back in moves):
+            self._loops_back(run_job(bring_back(self.store, command.kept, moves)), command, where)
+            self.reload()
+            return
+        self._run(
+            "move",
+            f"Moving {quantity(len(moves), 'loop')} {where}",
+            jobs.bring_back_job(command.kept, moves),
+            on_done=lambda result: self._loops_back(result, command, where),
+        )
+
+    def _loops_back(self, result: BroughtBack, command: LoopsLeft, where: str) -> None:
+        """The loops back in the library, selected; the command's ids are theirs now. One that
+        came back under a new id empties the history (its older steps name the old one)."""
+        self.library_generation = new_generation()
+        now = {back: sample_id for sample_id, _, back in result.restored}
+        command.moves = [(now.get(old, i), old, new) for i, old, new in command.moves]
+        # shown and selected once the table holds them again (the next reload), as dropped
+        # loops are: the filters make way for them
+        self._dropped_paths = [back for _, _, back in result.restored]
+        if result.restored:
+            cancelled = "; cancelled" if result.cancelled else ""
+            what = (
+                "its flag, note, tags and scores"
+                if len(result.restored) == 1
+                else "their flags, notes, tags and scores"
+            )
+            self.statusBar().showMessage(
+                f"Moved {quantity(len(result.restored), 'loop')} {where}{cancelled}: back in"
+                f" the library with {what}.",
+                8000,
+            )
+        if result.renumbered:  # (after the undo step is over: not from within it)
+            QTimer.singleShot(0, self.undo_stack.clear)
+        move_files.warn_not_moved(self, result)
+
+    def send_loops_out(self, command: LoopsLeft) -> None:
+        """Redo a move out of the library: the files out again, their rows kept anew."""
+        self.player.stop()
+        folder = os.path.dirname(command.moves[0][2])
+        where = f"to {os.path.basename(folder) or folder} again"
+
+        def done(outcome) -> None:
+            result, command.kept = outcome
+            self.library_generation = new_generation()
+            if result.moved:
+                self.statusBar().showMessage(
+                    f"Moved {quantity(len(result.moved), 'loop')} {where} (they left the library).",
+                    8000,
+                )
+            move_files.warn_not_moved(self, result)
+
+        if all(_on_one_drive(back, out) for _, back, out in command.moves):
+            done(run_job(send_out(self.store, command.moves)))
+            self.reload()
+            return
+        self._run(
+            "move",
+            f"Moving {quantity(len(command.moves), 'loop')} {where}",
+            jobs.send_out_job(command.moves),
+            on_done=done,
         )
 
     def _files_moved(
@@ -164,7 +242,7 @@ class LoopMoving:
     def files_step_waits(self, command) -> bool:
         """Whether the undo or redo of `command` moves files while a job reads them by their
         paths (`_busy_for`, which says so); flags, notes and tags never wait."""
-        return isinstance(command, LoopsMoved | LoopRenamed) and self._busy_for("Undo")
+        return isinstance(command, LoopsMoved | LoopsLeft | LoopRenamed) and self._busy_for("Undo")
 
     def _busy_for(self, what: str) -> bool:
         """Whether a job reads the loops' files by their paths (a scan, an embedding, the

@@ -658,7 +658,21 @@ def test_move_to_folder_keeps_loops_moved_in_the_library_and_asks_before_taking_
         f"Moved 2 loops to {tmp_path / 'outside'} (they left the library)."
     )
     assert window.store.flag_counts()["unusual"] == 0
-    assert not window.undo_stack.canUndo()  # it named loops the library has no more
+    # Ctrl+Z brings them back as they left, under their ids: flagged, scored, selected, and
+    # the older steps of the history are still there (a move out emptied it until 2026-12-04)
+    assert window.act_undo.text() == "Undo move 2 loops out to outside"
+    window.undo()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 17, timeout=10_000)
+    assert all(os.path.exists(p) for p in moved) and os.listdir(tmp_path / "outside") == []
+    assert window.store.flag_counts()["unusual"] == 1
+    assert window.store.execute("SELECT COUNT(*) FROM scores").fetchone()[0] == scores
+    assert sorted(window.selected_ids()) == sorted(ids)
+    assert window.act_undo.text() == "Undo move 2 loops to Rejects"
+    window.redo()  # and out again
+    qtbot.waitUntil(lambda: window.model.rowCount() == 15, timeout=10_000)
+    assert sorted(os.listdir(tmp_path / "outside")) == sorted(os.path.basename(p) for p in paths)
+    assert window.store.flag_counts()["unusual"] == 0
+    assert window.act_undo.text() == "Undo move 2 loops out to outside"
 
     # a name taken in the folder: that loop stays, and the producer is told why
     warned = []
@@ -722,6 +736,59 @@ def test_a_move_between_drives_is_undone_as_a_job_with_its_progress(
     qtbot.waitUntil(lambda: set(moved) <= set(window.model.library.paths), timeout=10_000)
     assert window.statusBar().currentMessage() == "Moved 2 loops to Other drive again."
     assert all(os.path.exists(p) for p in moved) and not any(os.path.exists(p) for p in paths)
+
+
+def test_a_move_out_of_the_library_between_drives_is_undone_as_a_job(
+    qtbot, window, scored_library, monkeypatch, tmp_path
+):
+    """Out of the library onto another drive: Ctrl+Z copies the files back as a "move" job
+    and the loops come back with their flags and scores, selected. Had a loop scanned in since
+    taken a freed number, the loop comes back under a new one and the older history goes (its
+    steps would reach the newcomer)."""
+    from anomalizer_desktop.ui import move_files, window_move
+
+    _, root = scored_library
+    monkeypatch.setattr(move_files, "confirm_leaving", lambda *args: True)
+    monkeypatch.setattr(window_move, "_on_one_drive", lambda one, other: False)
+    newest = max(range(window.model.rowCount()), key=lambda r: window.model.sample_id(r))
+    ids = [int(window.model.sample_id(newest))]
+    path = window.model.path(newest)
+    window.select_ids(ids)
+    window.flag_selection("unusual")
+    monkeypatch.setattr(move_files, "choose_folder", lambda parent, start: str(tmp_path / "out"))
+    window.act_move.trigger()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 16, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=10_000)
+    assert window.act_undo.text() == "Undo move 1 loop out to out"
+    started = []
+    real_start = window.runner.start
+    monkeypatch.setattr(
+        window.runner, "start", lambda kind, f: (started.append(kind), real_start(kind, f))[1]
+    )
+    window.undo()
+    assert started[0] == "move"
+    qtbot.waitUntil(lambda: window.model.rowCount() == 17, timeout=10_000)
+    assert os.path.exists(path) and window.selected_ids() == ids
+    assert window.store.flag_counts()["unusual"] == 1
+    assert window.statusBar().currentMessage() == (
+        f"Moved 1 loop back to {os.path.basename(os.path.dirname(path))}: back in the library"
+        " with its flag, note, tags and scores."
+    )
+    assert window.act_undo.text() == "Undo flag 1 loop unusual"  # the steps before it stay
+
+    window.redo()  # out again, and a new loop scanned in takes the freed number
+    qtbot.waitUntil(lambda: window.model.rowCount() == 16, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running(), timeout=10_000)
+    audiogen.write(root / "newcomer.wav", audiogen.tone(880, 1.0))
+    window.rescan()
+    qtbot.waitUntil(lambda: "newcomer.wav" in window.model.library.names, timeout=20_000)
+    qtbot.waitUntil(lambda: not window.runner.any_running() and not window._chain, timeout=20_000)
+    assert window.model.library.ids[window.model.library.names.index("newcomer.wav")] == ids[0]
+    window.undo()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 18, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.undo_stack.count(), timeout=10_000)
+    back = window.model.library.ids[window.model.library.paths.index(path)]
+    assert back != ids[0] and window.store.flag_counts()["unusual"] == 1
 
 
 def test_loops_dragged_onto_a_folder_of_the_folders_panel_move_into_it(

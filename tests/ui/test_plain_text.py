@@ -102,11 +102,11 @@ def test_the_question_before_loops_leave_the_library_speaks_of_one_loop_as_one()
 
     assert leaving_text(1, 1, []) == (
         "That folder is not one the library scans, so the loop leaves the library; its file is"
-        " kept there (add the folder to bring it back). Its flag, note and tags go with it."
+        " kept there (Ctrl+Z brings it back as it was). Its flag, note and tags go with it."
     )
     assert leaving_text(3, 2, ["/a/link.wav"]) == (
         "That folder is not one the library scans, so the loops leave the library; their files"
-        " are kept there (add the folder to bring them back). 2 of them have flags, notes or"
-        " tags, which go with them.\n\n1 other loop of the library is a link to these files,"
+        " are kept there (Ctrl+Z brings them back as they were). 2 of them have flags, notes"
+        " or tags, which go with them.\n\n1 other loop of the library is a link to these files,"
         " and would lead nowhere."
     )
