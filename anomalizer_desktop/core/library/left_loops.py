@@ -21,10 +21,15 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from anomalizer_desktop.core.errors import AnomalizerError
-from anomalizer_desktop.core.jobs import CancelToken, Job, Progress
+from anomalizer_desktop.core.jobs import CancelToken, Job
 from anomalizer_desktop.core.library.followed_exports import follow_moves
 from anomalizer_desktop.core.library.kept_rows import KeptRows, forget_kept, restore
-from anomalizer_desktop.core.library.move_loops import MoveResult, library_folder_id, move_one
+from anomalizer_desktop.core.library.move_loops import (
+    MoveResult,
+    library_folder_id,
+    move_one,
+    moving,
+)
 from anomalizer_desktop.core.library.store import Store
 
 
@@ -48,11 +53,8 @@ def bring_back(
     keeps it out (said in the result). Yields Progress per file, stops between files when
     cancelled."""
     result = BroughtBack("", in_library=True)
-    for done, (sample_id, path, target) in enumerate(moves):
-        if cancel is not None and cancel.cancelled:
-            result.cancelled = True
-            break
-        yield Progress(done, len(moves), f"moving {os.path.basename(path)}")
+    for progress, (sample_id, path, target) in moving(moves, result, cancel):
+        yield progress
         root_id = library_folder_id(store, os.path.dirname(target))
         if root_id is None:
             result.failed[path] = "its folder is no longer one of the library's"
@@ -78,11 +80,8 @@ def send_out(
     library again (a redo), keeping the rows it deletes for the next undo."""
     result = MoveResult("", in_library=False)
     left = []
-    for done, (sample_id, path, target) in enumerate(moves):
-        if cancel is not None and cancel.cancelled:
-            result.cancelled = True
-            break
-        yield Progress(done, len(moves), f"moving {os.path.basename(path)}")
+    for progress, (sample_id, path, target) in moving(moves, result, cancel):
+        yield progress
         if move_one(store, path, target, result):
             left.append(int(sample_id))
     kept = forget_kept(store, left, result)

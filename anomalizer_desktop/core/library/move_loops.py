@@ -182,11 +182,8 @@ def move_each(
     A loop already at its target (an undo cancelled half way, then redone) is `here`. Yields
     Progress per file, stops between files when cancelled (between drives a file is a copy)."""
     result = MoveResult("", in_library=True)
-    for done, (sample_id, path, target) in enumerate(moves):
-        if cancel is not None and cancel.cancelled:
-            result.cancelled = True
-            break
-        yield Progress(done, len(moves), f"moving {os.path.basename(path)}")
+    for progress, (sample_id, path, target) in moving(moves, result, cancel):
+        yield progress
         if not os.path.lexists(path) and store.sample_ids_for_paths([target]) == {
             target: sample_id
         }:
@@ -197,6 +194,16 @@ def move_each(
             _note_move(store, sample_id, result, **fields)
     result.followed = follow_moves(store, result.moved)
     return result
+
+
+def moving(moves: list[tuple[int, str, str]], result: MoveResult, cancel: CancelToken | None):
+    """(Progress, move) for each move (sample id, from, to) of a job that moves files one by
+    one, until `cancel` says so (then `result.cancelled`): the job yields the Progress."""
+    for done, move in enumerate(moves):
+        if cancel is not None and cancel.cancelled:
+            result.cancelled = True
+            return
+        yield Progress(done, len(moves), f"moving {os.path.basename(move[1])}"), move
 
 
 def move_one(store: Store, path: str, target: str, result: MoveResult) -> bool:
