@@ -53,6 +53,7 @@ from anomalizer_desktop.ui.window_same_audio import SameAudioChecking
 from anomalizer_desktop.ui.window_sound_map import SoundMapDrawing
 from anomalizer_desktop.ui.window_tags import Tagging
 from anomalizer_desktop.ui.window_tempo_key import TempoKeyEditing
+from anomalizer_desktop.ui.window_trash import LoopTrashing
 from anomalizer_desktop.ui.workers import JobRunner
 
 #: what the waveform says when the filters hide the loop it showed
@@ -104,6 +105,7 @@ class MainWindow(
     TempoKeyEditing,
     LoopMoving,
     LoopEditing,
+    LoopTrashing,
     QMainWindow,
 ):
     """The library window. Its parts live in mixins, one job each: widgets (window_build),

@@ -29,10 +29,13 @@ def _home_trash_reachable() -> None:
         os.makedirs(data, exist_ok=True)
 
 
-def _qt_mover(path: str) -> None:
-    """Qt's QFile.moveToTrash (the platform's own trash) as a mover for the core's job."""
-    if not QFile.moveToTrash(path):
+def _qt_mover(path: str) -> str:
+    """Qt's QFile.moveToTrash (the platform's own trash) as a mover for the core's job; where
+    the file is in the trash (Qt names it after the move)."""
+    file = QFile(path)
+    if not file.moveToTrash():
         raise OSError("no trash on that drive, or no permission to move the file")
+    return file.fileName()
 
 
 def move_to_trash(paths: list[str]) -> TrashResult:

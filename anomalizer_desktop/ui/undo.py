@@ -121,11 +121,12 @@ def back_to(paths: list[str]) -> str:
 
 
 class LoopsLeft(QUndoCommand):
-    """Loops' files moved out of the library's folders, so out of the library: undo moves
-    them back and puts back their rows as they were (`core.library.left_loops`), redo moves
-    them out again. `moves` are (sample id, in the library, outside), `kept` the rows to put
-    back; `bring_back(command)` and `send_out(command)` do it and keep both up to date (a loop
-    may come back under a new id; a redo keeps the rows anew)."""
+    """Loops' files moved out of the library's folders, or to the trash, so out of the
+    library: undo moves them back and puts back their rows as they were
+    (`core.library.left_loops`), redo moves them out again. `moves` are (sample id, in the
+    library, outside), `kept` the rows to put back; `bring_back(command)` and
+    `send_out(command)` do it and keep both up to date (a loop may come back under a new id; a
+    redo keeps the rows anew and may put a file elsewhere in the trash)."""
 
     def __init__(
         self,
@@ -133,11 +134,9 @@ class LoopsLeft(QUndoCommand):
         send_out: Callable[[LoopsLeft], object],
         moves: list[tuple[int, str, str]],
         kept: object,
-        folder: str,
+        text: str,
     ) -> None:
-        super().__init__(
-            f"move {quantity(len(moves), 'loop')} out to {os.path.basename(folder) or folder}"
-        )
+        super().__init__(text)
         self._bring_back, self._send_out = bring_back, send_out
         self.moves, self.kept = list(moves), kept
         self._pushed = True  # QUndoStack.push calls redo: the files are moved already

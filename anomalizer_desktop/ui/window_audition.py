@@ -18,7 +18,7 @@ from anomalizer_desktop.core.analysis.loop_space import new_generation
 from anomalizer_desktop.core.library.store import StoreError
 from anomalizer_desktop.core.loop_names import MIXES, mixing_keys, parse_query, with_key_term
 from anomalizer_desktop.core.text import quantity
-from anomalizer_desktop.ui import plain_text, trash
+from anomalizer_desktop.ui import plain_text
 from anomalizer_desktop.ui.actions import make_action
 from anomalizer_desktop.ui.file_mime import files_mime
 from anomalizer_desktop.ui.reveal import reveal
@@ -480,41 +480,6 @@ class AuditionAndFlags:
         ]
         _fill(menu, [*done_to_loops, None, self.act_move, self.act_trash])
         menu.exec(screen_point)
-
-    def trash_selection(self) -> None:
-        """Move the selected loops' files to the desktop's trash, after asking, and forget
-        them: the step after finding the loops that don't fit. The next loop down becomes
-        the selection, so auditioning goes on from there."""
-        rows = self.selected_rows()
-        if not rows:
-            return
-        ids = self.model.sample_ids(rows)
-        paths = [self.model.path(r) for r in rows]
-        annotated = self.annotated_count(ids)
-        # the loop to go on from, named by id before the question: a job that ends while it
-        # is open reloads and re-sorts the table, and its rows then hold other loops
-        after = self._row_after(rows)
-        if not trash.confirm(self, paths, annotated, self.model.links_left_behind(ids)):
-            return
-        self.player.stop()
-        result = trash.move_to_trash(paths)
-        by_path = dict(zip(paths, ids, strict=True))
-        # the next explanation must not name a trashed loop
-        self.library_generation = new_generation()
-        try:
-            self.store.forget_samples([by_path[p] for p in result.forgotten])
-        except StoreError as error:
-            plain_text.warn(
-                self,
-                "The library was not changed",
-                f"{error}\n\nThe files are in the trash; the next rescan lists them as missing.",
-            )
-        if result.forgotten and after is not None:
-            self.select_ids([after])
-        self.statusBar().showMessage(trash.report(result), 10_000)
-        if result.failed:
-            trash.warn_failed(self, result.failed)
-        self.reload()
 
     def annotated_count(self, ids) -> int:
         """How many of these loops carry a flag, a note or tags (what leaving the library

@@ -93,8 +93,9 @@ class LoopMoving:
             # Ctrl+Z brings them back as they left (their rows were kept), under their ids, so
             # the older steps of the history name them again
             moves = [(loops[old], old, new) for old, new in result.moved]
+            text = f"move {quantity(len(moves), 'loop')} out to {os.path.basename(folder)}"
             self.undo_stack.push(
-                LoopsLeft(self.bring_loops_back, self.send_loops_out, moves, result.left, folder)
+                LoopsLeft(self.bring_loops_back, self.send_loops_out, moves, result.left, text)
             )
             if after is not None:
                 self.select_ids([after])

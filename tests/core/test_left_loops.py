@@ -153,3 +153,29 @@ def test_every_table_of_a_loops_rows_is_kept(store):
         if any(column[1] == "sample_id" for column in store.execute(f"PRAGMA table_info({name})"))
     ]
     assert sorted(tables) == sorted(LOOP_TABLES)
+
+
+def test_a_file_taken_out_of_the_trash_leaves_no_note_of_it_there(tmp_path):
+    from anomalizer_desktop.core.library.trash import forget_trash_info, move_to_trash, trash_info
+
+    trash = tmp_path / "Trash"
+    (trash / "files").mkdir(parents=True)
+    (trash / "info").mkdir()
+    loop = tmp_path / "kick.wav"
+    loop.write_bytes(b"RIFF")
+
+    def mover(path):  # as a freedesktop trash does: the file, and a note of where it was
+        target = trash / "files" / "kick.wav"
+        os.replace(path, target)
+        (trash / "info" / "kick.wav.trashinfo").write_text(f"[Trash Info]\nPath={path}\n")
+        return str(target)
+
+    result = move_to_trash([str(loop)], mover)
+    where = result.in_trash[str(loop)]
+    assert trash_info(where) == str(trash / "info" / "kick.wav.trashinfo")
+    os.replace(where, loop)  # taken back out
+    forget_trash_info(where)
+    assert os.listdir(trash / "info") == []
+    assert trash_info(str(tmp_path / "elsewhere" / "kick.wav")) is None  # (macOS, Windows)
+    forget_trash_info(str(tmp_path / "elsewhere" / "kick.wav"))  # nothing to do, no error
+    assert move_to_trash([str(tmp_path / "gone.wav")], mover).gone == [str(tmp_path / "gone.wav")]

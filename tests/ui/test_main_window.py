@@ -598,6 +598,25 @@ def test_delete_moves_the_selected_loops_to_the_trash_and_forgets_them(
     assert window.selected_ids() == [below]  # auditioning goes on from the next loop
     assert window.store.flag_counts()["unusual"] == 0
     assert not set(doomed) & set(window.model.library.paths)
+    # Ctrl+Z takes them back out of the trash as they were: flag, scores, ids; the desktop's
+    # trash lists them no more; redo sends them again (until 2026-12-04 it could not)
+    scores = window.store.execute("SELECT COUNT(*) FROM scores").fetchone()[0]
+    assert window.act_undo.text() == "Undo move 2 loops to the trash"
+    window.undo()
+    assert all(os.path.exists(p) for p in doomed)
+    assert os.listdir(tmp_path / "data" / "Trash" / "files") == []
+    assert os.listdir(tmp_path / "data" / "Trash" / "info") == []
+    qtbot.waitUntil(lambda: window.model.rowCount() == 17, timeout=10_000)
+    assert window.store.flag_counts()["unusual"] == 1
+    assert window.store.execute("SELECT COUNT(*) FROM scores").fetchone()[0] > scores
+    assert sorted(window.selected_ids()) == sorted(window.model.sample_ids([0, 1]))
+    window.redo()
+    assert not any(os.path.exists(p) for p in doomed)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 15, timeout=10_000)
+    assert window.store.flag_counts()["unusual"] == 0
+    window.undo()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 17, timeout=10_000)
+    assert all(os.path.exists(p) for p in doomed) and window.store.flag_counts()["unusual"] == 1
 
 
 def test_move_to_folder_keeps_loops_moved_in_the_library_and_asks_before_taking_them_out(
@@ -997,12 +1016,14 @@ def test_the_loop_to_go_on_from_is_the_one_below_when_delete_was_pressed(
 def test_a_loop_that_cannot_go_to_the_trash_stays_and_is_named(
     qtbot, window, monkeypatch, tmp_path
 ):
-    from PySide6.QtCore import QFile
-
     from anomalizer_desktop.ui import trash
 
+    def refused(path):  # as Qt's mover does when it cannot
+        raise OSError("no trash on that drive, or no permission to move the file")
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # (never the real trash)
     monkeypatch.setattr(trash, "confirm", lambda *a: True)
-    monkeypatch.setattr(QFile, "moveToTrash", lambda path: False)
+    monkeypatch.setattr(trash, "_qt_mover", refused)
     warned = []
     monkeypatch.setattr(trash, "warn_failed", lambda parent, failed: warned.append(failed))
     window.table.selectRow(3)

@@ -12,13 +12,8 @@ import contextlib
 import os
 import sqlite3
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.library.store import Store
-
-if TYPE_CHECKING:
-    from anomalizer_desktop.core.library.move_loops import MoveResult
 
 #: the tables whose rows belong to one loop, by their `sample_id` (the loop's own row is
 #: `samples`, by `id`); a table added later that holds such rows belongs here
@@ -107,15 +102,12 @@ def restore(db: sqlite3.Connection, kept: KeptRows, sample_id: int, path: str, r
     return now_id
 
 
-def forget_kept(store: Store, sample_ids: list[int], result: MoveResult) -> KeptRows:
-    """Delete these loops from the library (moved out of it), keeping their rows to put back;
-    a library that cannot be written lists them in `result.not_recorded`."""
+def forget_kept(store: Store, sample_ids: list[int]) -> KeptRows:
+    """Delete these loops from the library (moved out of it, or to the trash), keeping their
+    rows to put back (`restore`). Raises sqlite3.Error or StoreError where the library cannot
+    be written (nothing is deleted then)."""
     if not sample_ids:
         return KeptRows()
-    try:
-        kept = kept_rows(store, sample_ids)
-        store.forget_samples(sample_ids)
-    except (sqlite3.Error, AnomalizerError):
-        result.not_recorded += [new for _, new in result.moved]
-        return KeptRows()
+    kept = kept_rows(store, sample_ids)
+    store.forget_samples(sample_ids)
     return kept

@@ -84,6 +84,10 @@ def send_out(
         yield progress
         if move_one(store, path, target, result):
             left.append(int(sample_id))
-    kept = forget_kept(store, left, result)
+    try:
+        kept = forget_kept(store, left)
+    except (sqlite3.Error, AnomalizerError):
+        result.not_recorded += [new for _, new in result.moved]
+        kept = KeptRows()
     result.followed = follow_moves(store, result.moved)
     return result, kept

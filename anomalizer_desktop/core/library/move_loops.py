@@ -169,7 +169,10 @@ def move_loops(
                 left.append(sample_id)
             else:
                 _note_move(store, sample_id, result, root_id=root_id)
-    result.left = forget_kept(store, left, result)  # (kept: Ctrl+Z brings them back)
+    try:
+        result.left = forget_kept(store, left)  # (kept: Ctrl+Z brings them back)
+    except (sqlite3.Error, AnomalizerError):
+        result.not_recorded += [new for _, new in result.moved]
     result.followed = follow_moves(store, result.moved)
     return result
 

@@ -7,11 +7,14 @@ there. The library forgets the loops that went, with their flags and notes; a lo
 is already gone is forgotten too. A file that cannot be moved (no trash on its drive, no
 permission) stays, on disk and in the library, and is named with the reason.
 
-The command line moves files with Send2Trash; the window passes Qt's own mover (`mover`).
+The command line moves files with Send2Trash; the window passes Qt's own mover (`mover`),
+which says where each file went in the trash, so that the window's Ctrl+Z can take it back
+out (`core.library.left_loops.bring_back`, then `forget_trash_info`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,6 +28,9 @@ class TrashResult:
     gone: list[str] = field(default_factory=list)  # no file to move (already gone)
     failed: list[str] = field(default_factory=list)  # could not be moved: still there
     why: dict[str, str] = field(default_factory=dict)  # failed path -> the reason
+    #: trashed path -> where the file is in the trash, where the mover says (Qt's does):
+    #: what an undo takes it back from (`take_out_of_trash`)
+    in_trash: dict[str, str] = field(default_factory=dict)
 
     @property
     def forgotten(self) -> list[str]:
@@ -39,9 +45,11 @@ def send_to_trash(path: str) -> None:
     send2trash(path)
 
 
-def move_to_trash(paths: Iterable[str], mover: Callable[[str], None] | None = None) -> TrashResult:
+def move_to_trash(
+    paths: Iterable[str], mover: Callable[[str], str | None] | None = None
+) -> TrashResult:
     """Move each file to the trash with `mover` (Send2Trash unless given), which raises
-    OSError when it cannot."""
+    OSError when it cannot and may return where the file is in the trash."""
     mover = mover or send_to_trash
     result = TrashResult()
     for path in paths:
@@ -49,13 +57,35 @@ def move_to_trash(paths: Iterable[str], mover: Callable[[str], None] | None = No
             result.gone.append(path)
             continue
         try:
-            mover(path)
+            where = mover(path)
         except OSError as error:
             result.failed.append(path)
             result.why[path] = os_reason(error)
         else:
             result.trashed.append(path)
+            if where:
+                result.in_trash[path] = where
     return result
+
+
+def trash_info(in_trash: str) -> str | None:
+    """The freedesktop.org trash's note of where a trashed file came from
+    (`Trash/info/NAME.trashinfo` beside `Trash/files/NAME`), or None where the trash keeps
+    none such (macOS, Windows) or the file is not in such a trash."""
+    files = os.path.dirname(in_trash)
+    if os.path.basename(files) != "files":
+        return None
+    info = os.path.join(os.path.dirname(files), "info", os.path.basename(in_trash) + ".trashinfo")
+    return info if os.path.isfile(info) else None
+
+
+def forget_trash_info(in_trash: str) -> None:
+    """After a file was taken back out of the trash: delete the trash's note of it, or the
+    desktop's trash would list a file that is not there."""
+    info = trash_info(in_trash)
+    if info is not None:
+        with contextlib.suppress(OSError):
+            os.remove(info)
 
 
 def file_identity(path: str) -> tuple[int, int] | str:
