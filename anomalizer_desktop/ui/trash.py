@@ -63,10 +63,11 @@ def confirm(parent, paths: list[str], flagged: int, links: list[str] = ()) -> bo
         QMessageBox.Icon.Question, "Move to Trash", f"Move {what} to the trash?", parent
     )
     where = (
-        "The file goes to your desktop's trash, where you can restore it; the library forgets it."
+        "The file goes to your desktop's trash and the library forgets it; Ctrl+Z takes it"
+        " back out as it was."
         if len(paths) == 1
-        else "The files go to your desktop's trash, where you can restore them; the library"
-        " forgets them."
+        else "The files go to your desktop's trash and the library forgets them; Ctrl+Z takes"
+        " them back out as they were."
     )
     box.setInformativeText(f"{where}{kept}{_left_behind(paths, links)}")
     if len(paths) > 1 or links:
