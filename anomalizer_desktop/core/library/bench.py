@@ -1,9 +1,10 @@
 """`anomalizer bench library`: what a library's safety nets cost at size.
 
 On a made-up library (`synthetic`, built in a child process so that its memory is not counted
-here): writing the flags' backup, SQLite's quick check on the sound file and on one with
-damaged pages, and repairing it (time, and this process's peak memory, which is the check's
-and the repair's alone).
+here): writing the flags' backup, sending 300 loops to the trash and Ctrl+Z bringing them
+back (the library's part: their rows kept and deleted, then put back), SQLite's quick check on
+the sound file and on one with damaged pages, and repairing it (time, and this process's peak
+memory, which is the check's and the repair's alone).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 
 from anomalizer_desktop.core.jobs import run_job
 from anomalizer_desktop.core.library.damaged_file import find_damage
+from anomalizer_desktop.core.library.kept_rows import forget_kept, restore
 from anomalizer_desktop.core.library.repair import repair_library
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.synthetic import build_synthetic_library
@@ -51,6 +53,8 @@ def bench_library(
                 report["flags_in_backup"] = store.save_flag_backup()
                 times.append(time.perf_counter() - start)
         report["flag_backup_ms"] = round(1000 * statistics.median(times), 1)
+        with Store(library) as store:
+            report.update(_out_and_back(store, min(LEAVING, rows // 2)))
         start = time.perf_counter()
         sound = find_damage(library)
         report["check_sound_s"] = round(time.perf_counter() - start, 6)
@@ -73,6 +77,33 @@ def bench_library(
         report["after_repair_found"] = find_damage(library)
         report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return report
+
+
+#: loops sent to the trash (or moved out of the library) at once, and brought back by Ctrl+Z
+LEAVING = 300
+
+
+def _out_and_back(store: Store, count: int) -> dict:
+    """What the library's part of sending `count` loops to the trash costs (their rows read
+    and kept, then deleted: the window waits for it), and of Ctrl+Z putting them back; the
+    rows are back as they were afterwards."""
+    ids = [i for (i,) in store.execute("SELECT id FROM samples ORDER BY id LIMIT ?", (count,))]
+    paths = dict(store.execute("SELECT id, path FROM samples WHERE id <= ?", (max(ids),)))
+    roots = dict(store.execute("SELECT id, root_id FROM samples WHERE id <= ?", (max(ids),)))
+    start = time.perf_counter()
+    kept = forget_kept(store, ids)
+    out_ms = 1000 * (time.perf_counter() - start)
+    start = time.perf_counter()
+    for sample_id in ids:
+        with store.transaction() as db:
+            restore(db, kept, sample_id, paths[sample_id], roots[sample_id])
+    back_ms = 1000 * (time.perf_counter() - start)
+    return {
+        "loops_out": len(ids),
+        "out_ms": round(out_ms, 1),
+        "back_ms": round(back_ms, 1),
+        "kept_rows": sum(len(rows) for _, rows in kept.tables.values()),
+    }
 
 
 def _damage(library: Path, pages: int, seed: int) -> list[int]:
