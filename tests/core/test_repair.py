@@ -345,6 +345,7 @@ def test_bench_library_measures_the_check_and_the_repair_of_a_damaged_library(ca
     # 300 loops out and back: each with its row, vector, two scores (and every 25th a flag)
     assert report["loops_out"] == 300 and report["kept_rows"] == 300 * 4 + 12
     assert report["out_ms"] > 0 and report["back_ms"] > 0
+    assert report["folder_removed_loops"] == 1500 and report["remove_folder_s"] >= 0
 
 
 def test_a_backup_entry_of_a_loop_moved_since_makes_no_phantom_missing_loop(tmp_path):

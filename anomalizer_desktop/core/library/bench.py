@@ -3,8 +3,9 @@
 On a made-up library (`synthetic`, built in a child process so that its memory is not counted
 here): writing the flags' backup, sending 300 loops to the trash and Ctrl+Z bringing them
 back (the library's part: their rows kept and deleted, then put back), SQLite's quick check on
-the sound file and on one with damaged pages, and repairing it (time, and this process's peak
-memory, which is the check's and the repair's alone).
+the sound file and on one with damaged pages, repairing it (time, and this process's peak
+memory, which is the check's and the repair's alone), and last Remove folder of its one
+library folder (the window waits for it).
 """
 
 from __future__ import annotations
@@ -76,6 +77,10 @@ def bench_library(
         report["restored_flags"] = outcome.restored_flags
         report["after_repair_found"] = find_damage(library)
         report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        with Store(library) as store:  # last: Remove folder of the folder that holds them all
+            start = time.perf_counter()
+            report["folder_removed_loops"] = store.remove_root(store.roots()[0][0])
+            report["remove_folder_s"] = round(time.perf_counter() - start, 2)
     return report
 
 
