@@ -146,8 +146,8 @@ def test_open_library_offers_to_repair_a_damaged_one_and_keeps_this_one_open_mea
 
     other = library_with_loops(tmp_path / "other.sqlite", loops=40)
     with open(other, "r+b") as handle:  # its list of tables: it cannot even open
-        handle.seek(200)
-        handle.write(b"\xab" * 2000)
+        handle.seek(100)  # (the whole first page after the file's header)
+        handle.write(b"\xab" * 3996)
     asked, told = [], []
     monkeypatch.setattr(
         window_repair.LibraryRepair,

@@ -179,7 +179,7 @@ CREATE TABLE exports (
 #: read the whole table once per loop (at 100,000 loops and two runs, 14 ms a loop: 4.3 s for
 #: 300 loops sent to the trash, with the window waiting)
 _V11 = """
-CREATE INDEX scores_sample ON scores(sample_id);
+CREATE INDEX IF NOT EXISTS scores_sample ON scores(sample_id);
 """
 
 MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10, _V11]
