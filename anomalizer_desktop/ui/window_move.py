@@ -137,26 +137,30 @@ class LoopMoving:
         )
 
     def _loops_back(self, result: BroughtBack, command: LoopsLeft, where: str) -> None:
-        """The loops back in the library, selected; the command's ids are theirs now. One that
-        came back under a new id empties the history (its older steps name the old one)."""
-        self.library_generation = new_generation()
+        cancelled = "; cancelled" if result.cancelled else ""
+        moved = quantity(len(result.restored), "loop")
+        lead = f"Moved {moved} {where}{cancelled}: back in the library"
+        self.loops_came_back(result, command, lead)
+
+    def loops_came_back(self, result: BroughtBack, command: LoopsLeft, lead: str) -> None:
+        """Loops that had left the library are back in it (a move out or the trash undone):
+        the command's ids are theirs now, they are selected once the table holds them, the
+        status bar says `lead` and what came back with them, and a dialog names those that
+        stayed out. One that came back under a new id empties the history (its older steps
+        name the old one)."""
+        self.library_generation = new_generation()  # explanations name loops by their paths
         now = {back: sample_id for sample_id, _, back in result.restored}
         command.moves = [(now.get(old, i), old, new) for i, old, new in command.moves]
         # shown and selected once the table holds them again (the next reload), as dropped
         # loops are: the filters make way for them
-        self._dropped_paths = [back for _, _, back in result.restored]
-        if result.restored:
-            cancelled = "; cancelled" if result.cancelled else ""
+        self._dropped_paths = list(now)
+        if now:
             what = (
                 "its flag, note, tags and scores"
-                if len(result.restored) == 1
+                if len(now) == 1
                 else "their flags, notes, tags and scores"
             )
-            self.statusBar().showMessage(
-                f"Moved {quantity(len(result.restored), 'loop')} {where}{cancelled}: back in"
-                f" the library with {what}.",
-                8000,
-            )
+            self.statusBar().showMessage(f"{lead} with {what}.", 8000)
         if result.renumbered:  # (after the undo step is over: not from within it)
             QTimer.singleShot(0, self.undo_stack.clear)
         move_files.warn_not_moved(self, result)

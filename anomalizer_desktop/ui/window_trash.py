@@ -14,8 +14,6 @@ from __future__ import annotations
 import os
 import sqlite3
 
-from PySide6.QtCore import QTimer
-
 from anomalizer_desktop.core.analysis.loop_space import new_generation
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import run_job
@@ -23,13 +21,14 @@ from anomalizer_desktop.core.library.kept_rows import forget_kept
 from anomalizer_desktop.core.library.left_loops import bring_back
 from anomalizer_desktop.core.library.trash import forget_trash_info
 from anomalizer_desktop.core.text import quantity
-from anomalizer_desktop.ui import move_files, plain_text, trash
+from anomalizer_desktop.ui import plain_text, trash
 from anomalizer_desktop.ui.undo import LoopsLeft
 
 
 class LoopTrashing:
     """Mixed into MainWindow: needs `model`, `store`, `player`, `selected_rows`, `select_ids`,
-    `annotated_count`, `undo_stack`, `_row_after`, `reload`, `_dropped_paths`."""
+    `annotated_count`, `undo_stack`, `_row_after`, `reload` and `loops_came_back`
+    (window_move)."""
 
     def trash_selection(self) -> None:
         """Move the selected loops' files to the desktop's trash, after asking, and forget
@@ -47,9 +46,10 @@ class LoopTrashing:
         if not trash.confirm(self, paths, annotated, self.model.links_left_behind(ids)):
             return
         by_path = dict(zip(paths, (int(i) for i in ids), strict=True))
-        moves, result = self._to_trash(by_path)
-        if result is None:
+        trashed = self._to_trash(by_path)
+        if trashed is None:
             return
+        moves, kept, result = trashed
         if result.forgotten and after is not None:
             self.select_ids([after])
         self.statusBar().showMessage(trash.report(result), 10_000)
@@ -59,21 +59,21 @@ class LoopTrashing:
                     self._out_of_trash,
                     self._to_trash_again,
                     moves,
-                    self._kept_by_trash,
+                    kept,
                     f"move {quantity(len(moves), 'loop')} to the trash",
                 )
             )
 
     def _to_trash(self, by_path: dict[str, int]):
-        """Move these loops (path -> id) to the trash and forget them, their rows kept in
-        `_kept_by_trash`: ((id, path, where in the trash) of each that Ctrl+Z can take back,
-        the TrashResult), or ([], None) when the library could not be written."""
+        """Move these loops (path -> id) to the trash and forget them: ((id, path, where in
+        the trash) of each that Ctrl+Z can take back, their kept rows, the TrashResult), or
+        None when the library could not be written."""
         self.player.stop()
         result = trash.move_to_trash(list(by_path))
         # the next explanation must not name a trashed loop
         self.library_generation = new_generation()
         try:
-            self._kept_by_trash = forget_kept(self.store, [by_path[p] for p in result.forgotten])
+            kept = forget_kept(self.store, [by_path[p] for p in result.forgotten])
         except (sqlite3.Error, AnomalizerError) as error:
             plain_text.warn(
                 self,
@@ -81,14 +81,14 @@ class LoopTrashing:
                 f"{error}\n\nThe files are in the trash; the next rescan lists them as missing.",
             )
             self.reload()
-            return [], None
+            return None
         if result.failed:
             trash.warn_failed(self, result.failed)
         self.reload()
         moves = [
             (by_path[p], p, result.in_trash[p]) for p in result.trashed if p in result.in_trash
         ]
-        return moves, result
+        return moves, kept, result
 
     def _out_of_trash(self, command: LoopsLeft) -> None:
         """Undo: the files back out of the trash where they were, the loops back as they left."""
@@ -97,29 +97,15 @@ class LoopTrashing:
         result = run_job(bring_back(self.store, command.kept, moves))
         for _, in_trash, _ in result.restored:
             forget_trash_info(in_trash)
-        self.library_generation = new_generation()
-        now = {path: sample_id for sample_id, _, path in result.restored}
-        command.moves = [(now.get(p, i), p, t) for i, p, t in command.moves]
-        self._dropped_paths = list(now)  # shown and selected once the table holds them again
-        if result.restored:
-            names = (
-                os.path.basename(next(iter(now))) if len(now) == 1 else quantity(len(now), "loop")
-            )
-            what = (
-                "its flag, note, tags and scores"
-                if len(now) == 1
-                else "their flags, notes, tags and scores"
-            )
-            self.statusBar().showMessage(f"Took {names} back out of the trash, with {what}.", 8000)
-        if result.renumbered:  # (after the undo step is over: not from within it)
-            QTimer.singleShot(0, self.undo_stack.clear)
-        move_files.warn_not_moved(self, result)
+        back = [path for _, _, path in result.restored]
+        names = os.path.basename(back[0]) if len(back) == 1 else quantity(len(back), "loop")
+        self.loops_came_back(result, command, f"Took {names} back out of the trash,")
         self.reload()
 
     def _to_trash_again(self, command: LoopsLeft) -> None:
         """Redo: the loops to the trash again (each may land under another name there)."""
-        moves, result = self._to_trash({path: i for i, path, _ in command.moves})
-        if result is None:
+        trashed = self._to_trash({path: i for i, path, _ in command.moves})
+        if trashed is None:
             return
-        command.moves, command.kept = moves, self._kept_by_trash
+        command.moves, command.kept, result = trashed
         self.statusBar().showMessage(trash.report(result), 10_000)

@@ -23,7 +23,7 @@ import numpy as np
 
 from anomalizer_desktop.core.jobs import run_job
 from anomalizer_desktop.core.library.damaged_file import find_damage
-from anomalizer_desktop.core.library.kept_rows import forget_kept, restore
+from anomalizer_desktop.core.library.kept_rows import forget_kept, restore, run_ids
 from anomalizer_desktop.core.library.repair import repair_library
 from anomalizer_desktop.core.library.store import Store
 from anomalizer_desktop.core.library.synthetic import build_synthetic_library
@@ -99,9 +99,10 @@ def _out_and_back(store: Store, count: int) -> dict:
     kept = forget_kept(store, ids)
     out_ms = 1000 * (time.perf_counter() - start)
     start = time.perf_counter()
+    runs = run_ids(store)
     for sample_id in ids:
         with store.transaction() as db:
-            restore(db, kept, sample_id, paths[sample_id], roots[sample_id])
+            restore(db, kept, sample_id, paths[sample_id], roots[sample_id], runs)
     back_ms = 1000 * (time.perf_counter() - start)
     return {
         "loops_out": len(ids),

@@ -68,9 +68,22 @@ def kept_rows(store: Store, sample_ids: list[int]) -> KeptRows:
     return kept
 
 
-def restore(db: sqlite3.Connection, kept: KeptRows, sample_id: int, path: str, root_id: int):
-    """Put one loop's kept rows back, its row at `path` in library folder `root_id`; the id it
-    has now (a new one when its own was taken meanwhile)."""
+def run_ids(db: sqlite3.Connection | Store) -> set[int]:
+    """The trainings the library holds now: only their kept scores can be put back."""
+    return {run for (run,) in db.execute("SELECT id FROM runs")}
+
+
+def restore(
+    db: sqlite3.Connection,
+    kept: KeptRows,
+    sample_id: int,
+    path: str,
+    root_id: int,
+    runs: set[int],
+) -> int:
+    """Put one loop's kept rows back, its row at `path` in library folder `root_id`, its
+    scores of the trainings `runs` (`run_ids`, read once for all the loops put back); the id
+    it has now (a new one when its own was taken meanwhile)."""
     columns, _ = kept.tables["samples"]
     (row,) = kept.rows_of("samples", sample_id)
     values = dict(zip(columns, row, strict=True))
@@ -86,7 +99,6 @@ def restore(db: sqlite3.Connection, kept: KeptRows, sample_id: int, path: str, r
         [values[n] for n in names],
     )
     now_id = int(cursor.lastrowid) if taken else sample_id
-    runs = {r for (r,) in db.execute("SELECT id FROM runs")}
     for table in LOOP_TABLES:
         columns, _ = kept.tables.get(table, ([], []))
         for row in kept.rows_of(table, sample_id):

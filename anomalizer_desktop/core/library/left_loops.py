@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from anomalizer_desktop.core.errors import AnomalizerError
 from anomalizer_desktop.core.jobs import CancelToken, Job
 from anomalizer_desktop.core.library.followed_exports import follow_moves
-from anomalizer_desktop.core.library.kept_rows import KeptRows, forget_kept, restore
+from anomalizer_desktop.core.library.kept_rows import KeptRows, forget_kept, restore, run_ids
 from anomalizer_desktop.core.library.move_loops import (
     MoveResult,
     library_folder_id,
@@ -53,6 +53,7 @@ def bring_back(
     keeps it out (said in the result). Yields Progress per file, stops between files when
     cancelled."""
     result = BroughtBack("", in_library=True)
+    runs = run_ids(store)
     for progress, (sample_id, path, target) in moving(moves, result, cancel):
         yield progress
         root_id = library_folder_id(store, os.path.dirname(target))
@@ -61,7 +62,7 @@ def bring_back(
         elif move_one(store, path, target, result):
             try:
                 with store.transaction() as db:
-                    now_id = restore(db, kept, sample_id, target, root_id)
+                    now_id = restore(db, kept, sample_id, target, root_id, runs)
             except (sqlite3.Error, AnomalizerError):
                 result.not_recorded.append(target)
             else:
