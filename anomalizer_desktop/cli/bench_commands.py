@@ -75,7 +75,7 @@ def cmd_bench_embed(args: argparse.Namespace) -> int:
 def cmd_bench_train(args: argparse.Namespace) -> int:
     from anomalizer_desktop.core.detector.bench import bench_train
 
-    report = bench_train(args.n, args.dim, args.epochs, args.network)
+    report = bench_train(args.n, args.dim, args.epochs, args.network, default_n=args.default_n)
     if args.json:
         print_json(report)
         return 0
@@ -93,16 +93,27 @@ def cmd_bench_train(args: argparse.Namespace) -> int:
             )
     if "speedup_cuda_vs_cpu" in report:
         print(f"  speed-up cuda vs cpu: {report['speedup_cuda_vs_cpu']}x")
-    default = report["default"]
-    print(
-        f"Default detector (L1 kNN + aspects, CPU) on {default['n']} x {default['dim']} "
-        f"DSP-shaped vectors, {default['flags']} flagged unusual: fit {default['fit_s']:.2f} s, "
-        f"scoring {default['score_s']:.2f} s; fit again with {default['flags']} more flagged "
-        f"(Retrain with flags, from the first fit's neighbour lists) "
-        f"{default['refit_more_flags_s']:.2f} s, "
+    for key in ("default", "default_cuda"):
+        if key in report:
+            print(default_detector_line(report[key]))
+    if "default_speedup_cuda_vs_cpu" in report:
+        print(
+            f"  speed-up of the fit, cuda vs cpu: {report['default_speedup_cuda_vs_cpu']}x; "
+            f"scores differ by at most {report['default_cuda_max_score_diff']:.2g}"
+        )
+    return 0
+
+
+def default_detector_line(default: dict) -> str:
+    """One device's figures of the default detector's part of `bench train`."""
+    return (
+        f"Default detector (L1 kNN + aspects, searched on {default['device']}) on "
+        f"{default['n']} x {default['dim']} DSP-shaped vectors, {default['flags']} flagged "
+        f"unusual: fit {default['fit_s']:.2f} s, scoring {default['score_s']:.2f} s; fit again "
+        f"with {default['flags']} more flagged (Retrain with flags, from the first fit's "
+        f"neighbour lists) {default['refit_more_flags_s']:.2f} s, "
         f"{quantity(default['refit_loops_searched_again'], 'loop')} searched again"
     )
-    return 0
 
 
 def cmd_bench_library(args: argparse.Namespace) -> int:

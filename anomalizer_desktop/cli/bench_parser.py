@@ -33,6 +33,12 @@ def add_bench_commands(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--dim", type=arg.at_least_one, default=1024)
     p.add_argument("--epochs", type=arg.at_least_one, default=5)
     p.add_argument("--network", default="AE", choices=NETWORKS)
+    p.add_argument(
+        "--default-n",
+        type=arg.at_least_one,
+        default=None,
+        help="loops for the default detector's part (default: --n)",
+    )
     p.set_defaults(func=bench_commands.cmd_bench_train, needs_store=False)
     p = bench_sub.add_parser(
         "library",

@@ -16,6 +16,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QToolBar, QWidget
 
 from anomalizer_desktop.core.detector.names import DETECTORS, DEVICES, NETWORKS
+from anomalizer_desktop.core.detector.spec import GPU_SEARCH_MIN_LOOPS
 from anomalizer_desktop.core.embedding.clap.store import models_dir
 from anomalizer_desktop.core.paths import demo_library_path
 from anomalizer_desktop.core.text import quantity
@@ -110,9 +111,11 @@ class WindowActions:
         self.device_box.setAccessibleName("Device")
         self.device_box.addItems(DEVICES)
         self.device_box.setCurrentText(self.settings.get("device"))
-        self.detector_box.setToolTip(
-            "default: the kNN ensemble that measured best (see README); svdd / sad: Deep SVDD "
-            "and Deep SAD networks; iforest, pca, ocsvm, knn: classic detectors to compare"
+        self.detector_box.setToolTip(  # rich text, so that Qt wraps it
+            "<p><b>default</b>: the kNN ensemble that measured best (see README); it searches "
+            f"a library of {GPU_SEARCH_MIN_LOOPS:,} loops or more on a CUDA GPU when there is "
+            "one.<br><b>svdd / sad</b>: Deep SVDD and Deep SAD networks.<br><b>iforest, pca, "
+            "ocsvm, knn</b>: classic detectors to compare.</p>"
         )
         self.detector_box.currentTextChanged.connect(self._detector_chosen)
         toolbar.addAction(self.act_add)
@@ -336,9 +339,10 @@ class WindowActions:
             act.setToolTip(tip if on else tip + GREYED_TIP)
 
     def _detector_chosen(self, detector: str) -> None:
-        """Network and device matter only to the neural detectors (svdd, sad): the others
-        train on the CPU with scikit-learn, so their boxes leave the toolbar (greyed out there,
-        they held Export behind the toolbar's » at half a screen)."""
+        """Network and device are chosen for the neural detectors (svdd, sad) alone: the
+        others train without a network, so their boxes leave the toolbar (greyed out there,
+        they held Export behind the toolbar's » at half a screen). The default's neighbour
+        search still follows the device chosen (auto: a CUDA GPU for a big library)."""
         neural = detector in ("svdd", "sad")
         self.network_box.setEnabled(neural)
         self.device_box.setEnabled(neural)
@@ -353,6 +357,8 @@ class WindowActions:
             )
         else:
             why = f"Only for svdd and sad: {detector} trains on the CPU without a network"
+            if detector == "default":
+                why = "Only for svdd and sad: default trains without a network"
             self.network_box.setToolTip(why)
             self.device_box.setToolTip(why)
         if hasattr(self, "toolbar_fit"):  # the toolbar is longer or shorter now

@@ -495,6 +495,11 @@ def test_bench_train_prints_svdd_and_default_detector_figures(capsys):
     assert report["default"]["refit_more_flags_s"] > 0
     # 10 more flagged among 300 random vectors: a few loops have 6 of their 16 nearest flagged
     assert 0 <= report["default"]["refit_loops_searched_again"] < 300 * 8 // 10
+    assert report["default"]["device"] == "cpu" and "_scores" not in report["default"]
+    code, other = run(
+        capsys, "bench", "train", "--json", "--n", "300", "--dim", "32", "--default-n", "120"
+    )
+    assert other["default"]["n"] == 120 and other["n"] == 300
     code = main(["bench", "train", "--n", "300", "--dim", "32", "--epochs", "1"])
     assert code == 0
     text = capsys.readouterr().out

@@ -69,6 +69,7 @@ def test_network_and_device_are_offered_only_for_the_neural_detectors(window):
     assert not window.network_box.isEnabled() and not window.device_box.isEnabled()
     assert shown() == [False, False]
     assert "Only for svdd and sad" in window.network_box.toolTip()
+    assert "on a CUDA GPU when there is one" in window.detector_box.toolTip()
     window.detector_box.setCurrentText("sad")
     assert window.network_box.isEnabled() and window.device_box.isEnabled()
     assert shown() == [True, True]

@@ -40,6 +40,8 @@ class AspectKnnDetector(SklearnDetector):
         self.metric, self.k = metric, int(k)
         #: each aspect's candidate lists from an earlier fit on the same rows (KnnDetector)
         self.reuse_lists: list[np.ndarray] | None = None
+        #: the torch device each aspect's L1 search may use (`KnnDetector.search_on`)
+        self.search_on = "cpu"
 
     @property
     def passes_over_flagged(self) -> bool:  # type: ignore[override]
@@ -74,11 +76,18 @@ class AspectKnnDetector(SklearnDetector):
             train_scores.append(scores)
         self._fit_scores = self._combine(train_scores)
 
+    def search_with(self, device: str) -> None:
+        """Every aspect searches on `device` from now on (`KnnDetector.search_on`)."""
+        self.search_on = device
+        for _, part, _ in getattr(self, "parts", []):
+            part.search_with(device)
+
     def _part(self, z: np.ndarray, start: int, stop: int) -> KnnDetector:
         """The kNN detector of one aspect: columns start:stop of the training matrix."""
         part = KnnDetector(self.seed, self.metric, self.k)
         part.train = z[:, start:stop]
         part.usable = self.usable
+        part.search_on = self.search_on
         part._fit(part.train)
         return part
 

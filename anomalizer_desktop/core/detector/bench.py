@@ -16,17 +16,20 @@ from anomalizer_desktop.core.embedding.dsp_features import feature_groups
 from anomalizer_desktop.core.jobs import run_job
 
 
-def bench_default(n: int = 10_000, flags: int = 10) -> dict:
+def bench_default(n: int = 10_000, flags: int = 10, device: str = "cpu") -> dict:
     """Fit and score the default detector on n Gaussian vectors laid out like the DSP
     embedder's (its dimension and descriptor groups), with `flags` loops flagged unusual; then
-    fit again with `flags` more, from the first fit's neighbour lists (Retrain with flags)."""
+    fit again with `flags` more, from the first fit's neighbour lists (Retrain with flags).
+    `device`: where its neighbour searches run ("cuda": on the GPU, `gpu_search`). The fit's
+    scores are returned under "_scores" (for comparing devices; not printed)."""
     groups = feature_groups()
     dim = max(part.stop for part in groups.values())
     rng = np.random.default_rng(0)
     x = rng.standard_normal((n, dim)).astype(np.float32)
     labels = np.zeros(n)
     labels[rng.choice(n, size=min(flags, n // 10), replace=False)] = -1
-    model = AnomalyModel(ModelSpec("default"))
+    spec = ModelSpec("default", device=device)
+    model = AnomalyModel(spec)
     t0 = time.perf_counter()
     run_job(model.fit(x, labels, groups))
     t1 = time.perf_counter()
@@ -34,19 +37,38 @@ def bench_default(n: int = 10_000, flags: int = 10) -> dict:
     t2 = time.perf_counter()
     more = labels.copy()
     more[rng.choice(np.flatnonzero(labels == 0), size=min(flags, n // 10), replace=False)] = -1
-    again = AnomalyModel(ModelSpec("default"))
+    again = AnomalyModel(spec)
     run_job(again.fit(x, more, groups, earlier=lambda key: model.neighbour_lists))
     t3 = time.perf_counter()
     searches = len(model.neighbour_lists.searches) if model.neighbour_lists else 0
     return {
         "n": n,
         "dim": dim,
+        "device": device,
         "flags": int((labels < 0).sum()),
         "fit_s": round(t1 - t0, 3),
         "score_s": round(t2 - t1, 3),
         "refit_more_flags_s": round(t3 - t2, 6),
         "refit_loops_searched_again": searches * n - again.reused,
+        "_scores": model.fit_scores,
     }
+
+
+def bench_default_devices(n: int = 10_000) -> dict:
+    """`bench_default` on the CPU and, where there is one, on a CUDA GPU: each's figures, the
+    speed-up of the fit and how far the GPU's scores lie from the CPU's."""
+    cpu = bench_default(n, device="cpu")
+    report = {"default": cpu}
+    if torch.cuda.is_available():
+        cuda = bench_default(n, device="cuda")
+        report["default_cuda"] = cuda
+        report["default_speedup_cuda_vs_cpu"] = round(cpu["fit_s"] / cuda["fit_s"], 2)
+        report["default_cuda_max_score_diff"] = float(
+            np.max(np.abs(cpu["_scores"] - cuda["_scores"]))
+        )
+        del cuda["_scores"]
+    del cpu["_scores"]
+    return report
 
 
 def bench_train(
@@ -55,8 +77,10 @@ def bench_train(
     epochs: int = 5,
     network: str = "AE",
     devices: list[str] | None = None,
+    default_n: int | None = None,
 ) -> dict:
-    """Pretrain + fine-tune `epochs` each on n x dim Gaussian vectors; seconds per epoch."""
+    """Pretrain + fine-tune `epochs` each on n x dim Gaussian vectors; seconds per epoch. Then
+    the default detector on `default_n` (None: n) DSP-shaped vectors, per device."""
     rng = np.random.default_rng(0)
     z = rng.standard_normal((n, dim)).astype(np.float32)
     if devices is None:
@@ -95,5 +119,5 @@ def bench_train(
         report["speedup_cuda_vs_cpu"] = round(
             report["cpu"]["total_s"] / report["cuda"]["total_s"], 2
         )
-    report["default"] = bench_default(n)
+    report.update(bench_default_devices(n if default_n is None else default_n))
     return report

@@ -110,6 +110,10 @@ class KnnDetector(SklearnDetector):
         self.neighbour_lists: np.ndarray | None = None
         #: how many training loops the fit took from `reuse_lists` without a search
         self.reused = 0
+        #: the torch device the L1 search may use ("auto": a CUDA GPU where there is one and
+        #: the library is big enough, see `gpu_search`); the CPU unless a training says so
+        self.search_on = "cpu"
+        self._gpu = None  # the GPU search, made at the first search (False: the CPU's)
 
     @property
     def passes_over_flagged(self) -> bool:  # type: ignore[override]
@@ -122,6 +126,7 @@ class KnnDetector(SklearnDetector):
         self.wanted = min(self.k_used + 1, usable)
         self._index = None  # built at the first search (see `model`)
         self._usable_model = None
+        self._gpu = None
         self._train32 = np.asarray(z, dtype=np.float32)
 
     @property
@@ -170,7 +175,7 @@ class KnnDetector(SklearnDetector):
                 reuse=None if reuse is None else reuse[start:stop],
             )
             scores[start:stop] = self._mean_of_nearest(nearest)
-            yield Progress(stop, rows, "nearest neighbours")
+            yield Progress(stop, rows, self._searching())
         return scores
 
     def _candidates(self, rows: int) -> int:
@@ -196,8 +201,7 @@ class KnnDetector(SklearnDetector):
             self.reused += int(found.sum())
             todo = todo[~found]
         if len(todo):
-            index = self.model.kneighbors(z[todo], n_neighbors=self._candidates(len(self.train)))
-            order, distances = self._ranked(queries[todo], index[1])
+            order, distances = self._searched(z[todo], queries[todo])
             if lists is not None:
                 lists[todo] = order[:, : lists.shape[1]]
             found = self._take_usable(order, distances, nearest, todo)
@@ -206,6 +210,39 @@ class KnnDetector(SklearnDetector):
                 order, distances = self._ranked(queries[short], self._usable_candidates(z[short]))
                 self._take_usable(order, distances, nearest, short)
         return nearest
+
+    def _searched(self, z: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's `_candidates` ordered by L1 distance, and those distances: on a GPU
+        where there is one to use (`gpu_search`), else scikit-learn's Euclidean candidates
+        ranked here."""
+        candidates = self._candidates(len(self.train))
+        gpu = self._gpu_search()
+        if gpu is not None:
+            return gpu.ranked(queries, candidates)
+        index = self.model.kneighbors(z, n_neighbors=candidates)[1]
+        return self._ranked(queries, index)
+
+    def _searching(self) -> str:
+        """The progress message of a search: where it ran, when that was a GPU."""
+        return "nearest neighbours" + (" (GPU)" if self._gpu else "")
+
+    def _gpu_search(self):
+        """The GPU search of the training rows (`gpu_search.TorchCandidateSearch`), or None
+        where the CPU searches (no CUDA GPU, a small library, told "cpu")."""
+        if self._gpu is None and self.metric != "manhattan":
+            self._gpu = False  # the Euclidean baseline searches with scikit-learn alone
+        if self._gpu is None:
+            from anomalizer_desktop.core.detector import gpu_search
+
+            device = gpu_search.search_device(self.search_on, len(self.train))
+            self._gpu = (
+                False if device is None else gpu_search.TorchCandidateSearch(self._train32, device)
+            )
+        return self._gpu or None
+
+    def search_with(self, device: str) -> None:
+        """Search on `device` from now on (`search_on`)."""
+        self.search_on, self._gpu = device, None
 
     def _usable_candidates(self, z: np.ndarray) -> np.ndarray:
         """Candidates among the usable training rows alone (row numbers of `train`)."""
@@ -271,7 +308,7 @@ class KnnDetector(SklearnDetector):
                 raise TrainingCancelled
             stop = min(start + self.SCORE_ROWS, len(z))
             scores[start:stop] = self._mean_of_nearest(self._nearest(z[start:stop]))
-            yield Progress(stop, len(z), "nearest neighbours")
+            yield Progress(stop, len(z), self._searching())
         return scores
 
     def _mean_of_nearest(self, distances: np.ndarray) -> np.ndarray:

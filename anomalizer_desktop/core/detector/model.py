@@ -97,6 +97,8 @@ class _Member:
             if self.kind == "aspects":
                 options["groups"] = [(p.start, p.stop) for p in (groups or {}).values()] or None
             self.model = BASELINES[self.kind](seed=self.seed, **options)
+            if self.kind in ("knn", "aspects"):
+                self.model.search_on = self.spec.device  # a big library searches on a GPU
             if reuse:
                 self.model.reuse_lists = reuse if self.kind == "aspects" else reuse[0]
             if rounded is None:
@@ -149,6 +151,8 @@ class _Member:
             member.model = DeepSVDD.from_state(state["model"], device=device)
         else:
             member.model = BASELINES[member.kind].from_state(state["model"])
+            if isinstance(member.model, (KnnDetector, AspectKnnDetector)):
+                member.model.search_with(device)  # `score --device`: a big library's search
         return member
 
 

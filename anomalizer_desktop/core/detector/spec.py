@@ -26,6 +26,11 @@ DEFAULT_MEMBERS: tuple[tuple[str, str | None], ...] = (
 )
 
 
+#: the L1 kNN detectors (the default) search for neighbours on a CUDA GPU, where the device
+#: allows one, from this many training loops (`gpu_search`): a search of 5,000 loops takes
+#: a second or more on the CPU, more than starting a GPU and copying the rows to it
+GPU_SEARCH_MIN_LOOPS = 5_000
+
 #: fewer embedded loops than this give no "normal" to learn (nor to explain a loop against)
 MIN_TRAINING_LOOPS = 5
 
