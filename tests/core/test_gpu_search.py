@@ -139,3 +139,32 @@ def test_progress_says_when_the_search_ran_on_a_gpu(monkeypatch):
     euclidean.fit(packs(n=300).astype(np.float64))
     said = {step.message for step in euclidean.score_job(packs(n=50))}
     assert said == {"nearest neighbours"} and not euclidean._gpu
+
+
+def test_a_gpu_out_of_memory_hands_the_search_to_the_cpu(monkeypatch):
+    """A DAW or a game can hold the GPU's memory: the training goes on, on the CPU."""
+    search_with_torch(monkeypatch, on=False)
+    x = packs(n=400)
+    cpu = run_job(AnomalyModel(ModelSpec("default")).fit(x, None, GROUPS))
+
+    def full(self, queries, candidates):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 1.2 GiB")
+
+    search_with_torch(monkeypatch, on=True)
+    monkeypatch.setattr(TorchCandidateSearch, "ranked", full)
+    knn = KnnDetector(metric="manhattan")
+    said = {step.message for step in knn.fit_job(x.astype(np.float64))}
+    assert said == {"nearest neighbours (on the CPU: the GPU ran out of memory)"}
+    model = AnomalyModel(ModelSpec("default"))
+    run_job(model.fit(x, None, GROUPS))
+    np.testing.assert_allclose(model.fit_scores, cpu.fit_scores, atol=1e-6)
+
+    def gone(self, train, device):
+        raise RuntimeError("CUDA error: unspecified launch failure\nmore lines")
+
+    monkeypatch.setattr(TorchCandidateSearch, "__init__", gone)
+    knn = KnnDetector(metric="manhattan")
+    said = {step.message for step in knn.fit_job(x.astype(np.float64))}
+    assert said == {
+        "nearest neighbours (on the CPU: the GPU failed (CUDA error: unspecified launch failure))"
+    }

@@ -13,7 +13,9 @@ candidates picked among them by their distances measured directly, in float64. T
 another order than numpy's: scores agree to about 1e-6.
 
 Used for CUDA alone: `device.resolve_device` also picks Apple's MPS, where this search has not
-been run (its top-k has had limits on k); there the CPU search stays.
+been run (its top-k has had limits on k); there the CPU search stays. A GPU that runs out of
+memory (another program holds it) or fails hands the search to the CPU, which says so in the
+progress message: the training goes on.
 """
 
 from __future__ import annotations
@@ -45,6 +47,20 @@ def search_device(name: str, rows: int) -> torch.device | None:
     except DeviceError:  # no such GPU here: the CPU searches
         return None
     return device if device.type == "cuda" else None
+
+
+def failure_words(error: RuntimeError) -> str:
+    """Why a GPU search was given up, in a few words for a progress message."""
+    if isinstance(error, torch.cuda.OutOfMemoryError):
+        return "the GPU ran out of memory"
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return f"the GPU failed ({first[:80]})"
+
+
+def release_memory() -> None:
+    """Hand the memory torch keeps cached on the GPU back (after a search gave up)."""
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
 
 
 class TorchCandidateSearch:

@@ -114,6 +114,8 @@ class KnnDetector(SklearnDetector):
         #: the library is big enough, see `gpu_search`); the CPU unless a training says so
         self.search_on = "cpu"
         self._gpu = None  # the GPU search, made at the first search (False: the CPU's)
+        #: why the GPU search was given up for the CPU's (out of memory...), or None
+        self.gpu_failed: str | None = None
 
     @property
     def passes_over_flagged(self) -> bool:  # type: ignore[override]
@@ -218,13 +220,26 @@ class KnnDetector(SklearnDetector):
         candidates = self._candidates(len(self.train))
         gpu = self._gpu_search()
         if gpu is not None:
-            return gpu.ranked(queries, candidates)
+            try:
+                return gpu.ranked(queries, candidates)
+            except RuntimeError as error:  # out of GPU memory (a DAW holds it), a GPU gone
+                self._give_up_gpu(error)
         index = self.model.kneighbors(z, n_neighbors=candidates)[1]
         return self._ranked(queries, index)
 
     def _searching(self) -> str:
-        """The progress message of a search: where it ran, when that was a GPU."""
+        """The progress message of a search: where it ran, when that was a GPU (or why not,
+        when the GPU failed)."""
+        if self.gpu_failed:
+            return f"nearest neighbours (on the CPU: {self.gpu_failed})"
         return "nearest neighbours" + (" (GPU)" if self._gpu else "")
+
+    def _give_up_gpu(self, error: RuntimeError) -> None:
+        """Search on the CPU from now on, saying why; the GPU's memory is handed back."""
+        from anomalizer_desktop.core.detector import gpu_search
+
+        self._gpu, self.gpu_failed = False, gpu_search.failure_words(error)
+        gpu_search.release_memory()
 
     def _gpu_search(self):
         """The GPU search of the training rows (`gpu_search.TorchCandidateSearch`), or None
@@ -235,9 +250,12 @@ class KnnDetector(SklearnDetector):
             from anomalizer_desktop.core.detector import gpu_search
 
             device = gpu_search.search_device(self.search_on, len(self.train))
-            self._gpu = (
-                False if device is None else gpu_search.TorchCandidateSearch(self._train32, device)
-            )
+            self._gpu = False
+            if device is not None:
+                try:
+                    self._gpu = gpu_search.TorchCandidateSearch(self._train32, device)
+                except RuntimeError as error:  # the rows do not fit in the GPU's memory
+                    self._give_up_gpu(error)
         return self._gpu or None
 
     def search_with(self, device: str) -> None:
