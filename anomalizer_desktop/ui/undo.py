@@ -126,7 +126,8 @@ class LoopsLeft(QUndoCommand):
     (`core.library.left_loops`), redo moves them out again. `moves` are (sample id, in the
     library, outside), `kept` the rows to put back; `bring_back(command)` and
     `send_out(command)` do it and keep both up to date (a loop may come back under a new id; a
-    redo keeps the rows anew and may put a file elsewhere in the trash)."""
+    redo keeps the rows anew and may put a file elsewhere in the trash). Its text is "move N
+    loops `where`"."""
 
     def __init__(
         self,
@@ -134,12 +135,20 @@ class LoopsLeft(QUndoCommand):
         send_out: Callable[[LoopsLeft], object],
         moves: list[tuple[int, str, str]],
         kept: object,
-        text: str,
+        where: str,
     ) -> None:
-        super().__init__(text)
+        super().__init__()
         self._bring_back, self._send_out = bring_back, send_out
-        self.moves, self.kept = list(moves), kept
+        self.where, self.kept = where, kept
+        self.moves: list[tuple[int, str, str]] = []
+        self.set_moves(moves)
         self._pushed = True  # QUndoStack.push calls redo: the files are moved already
+
+    def set_moves(self, moves: list[tuple[int, str, str]]) -> None:
+        """The loops it moves from now on (fewer when some stayed out as it was undone), and
+        its text, which says how many."""
+        self.moves = list(moves)
+        self.setText(f"move {quantity(len(self.moves), 'loop')} {self.where}")
 
     def redo(self) -> None:
         if self._pushed:

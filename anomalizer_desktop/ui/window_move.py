@@ -93,9 +93,9 @@ class LoopMoving:
             # Ctrl+Z brings them back as they left (their rows were kept), under their ids, so
             # the older steps of the history name them again
             moves = [(loops[old], old, new) for old, new in result.moved]
-            text = f"move {quantity(len(moves), 'loop')} out to {os.path.basename(folder)}"
+            where = f"out to {os.path.basename(folder)}"
             self.undo_stack.push(
-                LoopsLeft(self.bring_loops_back, self.send_loops_out, moves, result.left, text)
+                LoopsLeft(self.bring_loops_back, self.send_loops_out, moves, result.left, where)
             )
             if after is not None:
                 self.select_ids([after])
@@ -150,7 +150,11 @@ class LoopMoving:
         name the old one)."""
         self.library_generation = new_generation()  # explanations name loops by their paths
         now = {back: sample_id for sample_id, _, back in result.restored}
-        command.moves = [(now.get(old, i), old, new) for i, old, new in command.moves]
+        # a redo moves out again the loops that came back, not those that stayed out (their
+        # files are not where it would look: it called them gone)
+        command.set_moves([(now[old], old, new) for _, old, new in command.moves if old in now])
+        if not command.moves:
+            command.setObsolete(True)  # none came back: nothing to redo (the stack drops it)
         # shown and selected once the table holds them again (the next reload), as dropped
         # loops are: the filters make way for them
         self._dropped_paths = list(now)
@@ -167,6 +171,8 @@ class LoopMoving:
 
     def send_loops_out(self, command: LoopsLeft) -> None:
         """Redo a move out of the library: the files out again, their rows kept anew."""
+        if not command.moves:  # none came back when it was undone (a job's undo)
+            return
         self.player.stop()
         folder = os.path.dirname(command.moves[0][2])
         where = f"to {os.path.basename(folder) or folder} again"

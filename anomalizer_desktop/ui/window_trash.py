@@ -60,7 +60,7 @@ class LoopTrashing:
                     self._to_trash_again,
                     moves,
                     kept,
-                    f"move {quantity(len(moves), 'loop')} to the trash",
+                    "to the trash",
                 )
             )
 
@@ -104,8 +104,11 @@ class LoopTrashing:
 
     def _to_trash_again(self, command: LoopsLeft) -> None:
         """Redo: the loops to the trash again (each may land under another name there)."""
+        if not command.moves:  # none came back out of the trash when it was undone
+            return
         trashed = self._to_trash({path: i for i, path, _ in command.moves})
         if trashed is None:
             return
-        command.moves, command.kept, result = trashed
+        moves, command.kept, result = trashed
+        command.set_moves(moves)
         self.statusBar().showMessage(trash.report(result), 10_000)

@@ -710,6 +710,45 @@ def test_move_to_folder_keeps_loops_moved_in_the_library_and_asks_before_taking_
     assert os.path.exists(staying) and window.model.rowCount() == 15
 
 
+def test_a_redo_after_a_partial_undo_moves_out_only_the_loops_that_came_back(
+    qtbot, window, scored_library, monkeypatch, tmp_path
+):
+    """A loop whose name was taken in its folder meanwhile stays out on Ctrl+Z (and is named);
+    Ctrl+Y then moves out again the loops that came back, not that one, which it called gone
+    until 2026-12-04. When none came back, there is nothing to redo."""
+    from anomalizer_desktop.ui import move_files
+
+    monkeypatch.setattr(move_files, "choose_folder", lambda parent, start: str(tmp_path / "out"))
+    monkeypatch.setattr(move_files, "confirm_leaving", lambda *args: True)
+    warned = []
+    monkeypatch.setattr(
+        move_files.plain_text, "warn", lambda parent, title, text: warned.append(text)
+    )
+    paths = [window.model.path(0), window.model.path(1)]
+    window.select_ids([window.model.sample_id(0), window.model.sample_id(1)])
+    window.act_move.trigger()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 15, timeout=10_000)
+    os.mkdir(paths[0])  # something took the first loop's name in its folder meanwhile
+    window.undo()
+    qtbot.waitUntil(lambda: paths[1] in window.model.library.paths, timeout=10_000)
+    assert paths[0] not in window.model.library.paths
+    assert len(warned) == 1 and os.path.basename(paths[0]) in warned[0]
+    window.redo()
+    qtbot.waitUntil(lambda: paths[1] not in window.model.library.paths, timeout=10_000)
+    assert sorted(os.listdir(tmp_path / "out")) == sorted(os.path.basename(p) for p in paths)
+    assert len(warned) == 1  # the loop that stayed out is not called gone
+    assert window.statusBar().currentMessage() == "Redone: move 1 loop out to out."
+    assert window.act_undo.text() == "Undo move 1 loop out to out"
+    os.rmdir(paths[0])
+
+    os.mkdir(paths[1])  # and now the other one's name: neither comes back
+    window.undo()
+    qtbot.waitUntil(lambda: len(warned) == 2, timeout=10_000)
+    assert os.path.basename(paths[1]) in warned[1]
+    assert not window.undo_stack.canRedo()  # nothing came back, so nothing to move out again
+    assert sorted(os.listdir(tmp_path / "out")) == sorted(os.path.basename(p) for p in paths)
+
+
 def test_a_move_between_drives_is_undone_as_a_job_with_its_progress(
     qtbot, window, scored_library, monkeypatch
 ):
