@@ -137,6 +137,8 @@ class LoopMoving:
         )
 
     def _loops_back(self, result: BroughtBack, command: LoopsLeft, where: str) -> None:
+        if result.restored:  # where those that came back are (some may have stayed out)
+            where = back_to([path for _, _, path in result.restored])
         cancelled = "; cancelled" if result.cancelled else ""
         moved = quantity(len(result.restored), "loop")
         lead = f"Moved {moved} {where}{cancelled}: back in the library"
@@ -176,11 +178,14 @@ class LoopMoving:
         self.player.stop()
         folder = os.path.dirname(command.moves[0][2])
         where = f"to {os.path.basename(folder) or folder} again"
+        after = self.selection_after_leaving([sample_id for sample_id, _, _ in command.moves])
 
         def done(outcome) -> None:
             result, command.kept = outcome
             self.library_generation = new_generation()
             if result.moved:
+                if after is not None:
+                    self.select_ids([after])
                 self.statusBar().showMessage(
                     f"Moved {quantity(len(result.moved), 'loop')} {where} (they left the library).",
                     8000,
@@ -188,8 +193,9 @@ class LoopMoving:
             move_files.warn_not_moved(self, result)
 
         if all(_on_one_drive(back, out) for _, back, out in command.moves):
-            done(run_job(send_out(self.store, command.moves)))
+            outcome = run_job(send_out(self.store, command.moves))
             self.reload()
+            done(outcome)
             return
         self._run(
             "move",
@@ -197,6 +203,17 @@ class LoopMoving:
             jobs.send_out_job(command.moves),
             on_done=done,
         )
+
+    def selection_after_leaving(self, ids: list[int]) -> int | None:
+        """The loop to select once these loops leave the table (Ctrl+Y of a move out of the
+        library or to the trash): the first below them, when the selection is among them (its
+        explanation would name a loop no longer there); None leaves the selection as it is."""
+        leaving = {int(i) for i in ids}
+        if not leaving & {int(i) for i in self.selected_ids()}:
+            return None
+        rows = self.model.view_rows_of(sorted(leaving))
+        rows = sorted(int(r) for r in rows[rows >= 0])
+        return self._row_after(rows) if rows else None
 
     def _files_moved(
         self, result: MoveResult, moves: list[tuple[int, str, str]], where: str

@@ -27,8 +27,8 @@ from anomalizer_desktop.ui.undo import LoopsLeft
 
 class LoopTrashing:
     """Mixed into MainWindow: needs `model`, `store`, `player`, `selected_rows`, `select_ids`,
-    `annotated_count`, `undo_stack`, `_row_after`, `reload` and `loops_came_back`
-    (window_move)."""
+    `annotated_count`, `undo_stack`, `_row_after`, `reload`, `loops_came_back` and
+    `selection_after_leaving` (window_move)."""
 
     def trash_selection(self) -> None:
         """Move the selected loops' files to the desktop's trash, after asking, and forget
@@ -106,9 +106,12 @@ class LoopTrashing:
         """Redo: the loops to the trash again (each may land under another name there)."""
         if not command.moves:  # none came back out of the trash when it was undone
             return
+        after = self.selection_after_leaving([sample_id for sample_id, _, _ in command.moves])
         trashed = self._to_trash({path: i for i, path, _ in command.moves})
         if trashed is None:
             return
         moves, command.kept, result = trashed
         command.set_moves(moves)
+        if result.forgotten and after is not None:
+            self.select_ids([after])
         self.statusBar().showMessage(trash.report(result), 10_000)

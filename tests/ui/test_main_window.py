@@ -724,6 +724,8 @@ def test_a_redo_after_a_partial_undo_moves_out_only_the_loops_that_came_back(
     monkeypatch.setattr(
         move_files.plain_text, "warn", lambda parent, title, text: warned.append(text)
     )
+    said = []
+    window.statusBar().messageChanged.connect(lambda text: text and said.append(text))
     paths = [window.model.path(0), window.model.path(1)]
     window.select_ids([window.model.sample_id(0), window.model.sample_id(1)])
     window.act_move.trigger()
@@ -733,12 +735,18 @@ def test_a_redo_after_a_partial_undo_moves_out_only_the_loops_that_came_back(
     qtbot.waitUntil(lambda: paths[1] in window.model.library.paths, timeout=10_000)
     assert paths[0] not in window.model.library.paths
     assert len(warned) == 1 and os.path.basename(paths[0]) in warned[0]
+    folder = os.path.basename(os.path.dirname(paths[1]))
+    assert f"Moved 1 loop back to {folder}: back in the library with its flag" in said[-2]
+    assert window.model.path(window.selected_rows()[0]) == paths[1]
+    below = window._row_after(window.selected_rows())
     window.redo()
     qtbot.waitUntil(lambda: paths[1] not in window.model.library.paths, timeout=10_000)
     assert sorted(os.listdir(tmp_path / "out")) == sorted(os.path.basename(p) for p in paths)
     assert len(warned) == 1  # the loop that stayed out is not called gone
     assert window.statusBar().currentMessage() == "Redone: move 1 loop out to out."
     assert window.act_undo.text() == "Undo move 1 loop out to out"
+    # it came back selected, so the loop below it is selected now (not a loop gone)
+    assert window.selected_ids() == [below]
     os.rmdir(paths[0])
 
     os.mkdir(paths[1])  # and now the other one's name: neither comes back
