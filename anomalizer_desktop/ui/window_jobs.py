@@ -533,7 +533,7 @@ class LibraryJobs:
             title,
             jobs.train_job(spec, self.embedder_name(), use_flags=with_flags),
             lambda result: self.statusBar().showMessage(
-                f"Trained on {result.loops_text()} in {took(result.seconds)}:"
+                f"Trained on {result.loops_text()} in {took(result.seconds)}{result.gpu_text()}:"
                 f" {result.unusual} above the unusual cut{result.changes_text()}."
                 + (MOVED_HINT if result.newly_unusual or result.no_longer_unusual else ""),
                 10_000,

@@ -168,3 +168,21 @@ def test_a_gpu_out_of_memory_hands_the_search_to_the_cpu(monkeypatch):
     assert said == {
         "nearest neighbours (on the CPU: the GPU failed (CUDA error: unspecified launch failure))"
     }
+
+
+def test_a_training_says_when_it_searched_on_the_gpu(monkeypatch, tmp_path):
+    from anomalizer_desktop.core.detector.training import train
+    from anomalizer_desktop.core.library.store import Store
+    from anomalizer_desktop.core.library.synthetic import build_synthetic_library
+
+    library = tmp_path / "library.sqlite"
+    build_synthetic_library(library, 300)
+    with Store(library) as store:
+        search_with_torch(monkeypatch, on=False)
+        on_cpu = run_job(train(store, ModelSpec(device="auto")))
+        (tmp_path / "detectors" / "library.sqlite" / "neighbours.npz").unlink()  # search again
+        search_with_torch(monkeypatch, on=True)
+        on_gpu = run_job(train(store, ModelSpec(device="auto")))
+    assert not on_cpu.gpu and " on the GPU" not in on_cpu.summary()
+    assert on_gpu.gpu and f"in {on_gpu.seconds:.1f} s on the GPU;" in on_gpu.summary()
+    assert on_gpu.as_json()["gpu"] is True

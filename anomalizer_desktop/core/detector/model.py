@@ -296,6 +296,20 @@ class AnomalyModel:
             scores.append((yield from self._per_member(member.score_job(z, cancel), i, parts[i])))
         return self._combine_scores(scores, z)
 
+    def used_gpu(self) -> bool:
+        """Whether a member computed on a GPU: a network trained there, or a kNN search
+        (`gpu_search`) that ran there."""
+        for member in self.members:
+            model = member.model
+            if isinstance(model, DeepSVDD):
+                if model.center is not None and model.center.device.type != "cpu":
+                    return True
+                continue
+            parts = [part for _, part, _ in getattr(model, "parts", [])] or [model]
+            if any(isinstance(part, KnnDetector) and part._gpu for part in parts):
+                return True
+        return False
+
     def percentile(self, scores: np.ndarray) -> np.ndarray:
         """Unusualness 0–100 relative to the library the model was trained on."""
         return _percentiles(self.reference, np.asarray(scores, dtype=np.float64))

@@ -76,6 +76,8 @@ class TrainResult:
     #: the last run's detector ("knn", "svdd-AE"; its embedder after it when that differed
     #: too) when it was not this run's: loops cross the cut for that reason alone
     last_detector: str | None = None
+    #: whether it trained or searched on a GPU (Deep SVDD's networks, the default's search)
+    gpu: bool = False
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -104,6 +106,10 @@ class TrainResult:
             parts.append(f"the last training used {self.last_detector}")
         return f" ({'; '.join(parts)})"
 
+    def gpu_text(self) -> str:
+        """ " on the GPU" when it trained or searched on one, else "": after the time taken."""
+        return " on the GPU" if self.gpu else ""
+
     def summary(self) -> str:
         """What `train` and `start` say of the run: "run 2: default (dsp) on 157 loops in
         0.1 s; 16 above the unusual cut (1.77)", with "(from the last training's neighbour
@@ -112,7 +118,7 @@ class TrainResult:
         reused = " (from the last training's neighbour search)" if self.search_reused else ""
         return (
             f"run {self.run_id}: {self.detector} ({self.embedder}) on {self.loops_text()} in "
-            f"{self.seconds:.1f} s{reused}; {self.unusual} above the unusual cut"
+            f"{self.seconds:.1f} s{self.gpu_text()}{reused}; {self.unusual} above the unusual cut"
             f" ({self.threshold:.4g}){self.changes_text()}"
         )
 
@@ -219,6 +225,7 @@ def train(
         newly_unusual=newly,
         no_longer_unusual=no_longer,
         last_detector=_other_detector(last_run, spec, info["id"]),
+        gpu=model.used_gpu(),
     )
 
 
