@@ -8,9 +8,9 @@ product, a top-k and a gather on a GPU, where they take a fraction of a second p
 The search is the same as the CPU's: the same number of Euclidean candidates, ranked by L1
 distance in float32, ties kept in Euclidean order (a stable sort). The matrix product gives
 float32 distances (|a|^2 - 2ab + |b|^2) where scikit-learn computes in float64, and its
-rounding can swap a list's last candidates with the next ones; so MARGIN more are taken and the
-candidates picked among them by their distances measured directly, in float64. The L1 sums add up in
-another order than numpy's: scores agree to about 1e-6.
+rounding can swap a list's last candidates with the next ones; so MARGIN more are taken and
+the candidates picked among them by their distances measured directly, in float64. The L1 sums
+add up in another order than numpy's: scores agree to about 1e-6 (README, Throughput).
 
 Used for CUDA alone: `device.resolve_device` also picks Apple's MPS, where this search has not
 been run (its top-k has had limits on k); there the CPU search stays. A GPU that runs out of

@@ -74,6 +74,9 @@ class KnnDetector(SklearnDetector):
     a fit from nothing, without the search that is nearly all of its time. A loop with fewer
     than k + 1 usable loops among all its candidates (more than a hundred flagged around it)
     takes its candidates from the usable loops alone.
+
+    On a CUDA GPU (`search_on`, from the training's device) a library of GPU_SEARCH_MIN_LOOPS
+    or more is searched there: the same search in torch (`gpu_search`).
     """
 
     name = "knn"
@@ -128,7 +131,7 @@ class KnnDetector(SklearnDetector):
         self.wanted = min(self.k_used + 1, usable)
         self._index = None  # built at the first search (see `model`)
         self._usable_model = None
-        self._gpu = None
+        self._gpu, self.gpu_failed = None, None
         self._train32 = np.asarray(z, dtype=np.float32)
 
     @property
@@ -260,7 +263,7 @@ class KnnDetector(SklearnDetector):
 
     def search_with(self, device: str) -> None:
         """Search on `device` from now on (`search_on`)."""
-        self.search_on, self._gpu = device, None
+        self.search_on, self._gpu, self.gpu_failed = device, None, None
 
     def _usable_candidates(self, z: np.ndarray) -> np.ndarray:
         """Candidates among the usable training rows alone (row numbers of `train`)."""
