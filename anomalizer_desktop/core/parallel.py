@@ -32,6 +32,15 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+def usable_cores() -> int:
+    """The cores this process may use: its affinity where the system has one (a container or
+    `taskset` may give it fewer than the machine has), else every core."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS and Windows have no affinity call
+        return max(1, os.cpu_count() or 1)
+
+
 def watch_parent(parent_pid: int, every_s: float = 1.0) -> None:
     """In a worker process: end it when its parent has gone. A worker waits on its task queue,
     which it holds open itself, so a parent killed (kill -9, a crash) left its workers idle for

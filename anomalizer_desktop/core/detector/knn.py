@@ -5,7 +5,6 @@ detector is one of each (`spec.DEFAULT_MEMBERS`); with Euclidean distances, the 
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -17,6 +16,7 @@ from anomalizer_desktop.core.detector.sklearn_detector import (
 )
 from anomalizer_desktop.core.detector.svdd import TrainingCancelled
 from anomalizer_desktop.core.jobs import CancelToken, Job, Progress, run_job
+from anomalizer_desktop.core.parallel import usable_cores
 
 #: distances the kNN detectors can use (see KnnDetector)
 METRICS = ("euclidean", "manhattan")
@@ -38,11 +38,7 @@ MAX_RERANK_THREADS = 8
 
 def rerank_threads() -> int:
     """Threads for the L1 rerank: the cores this process may use, up to MAX_RERANK_THREADS."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS and Windows have no affinity call
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_RERANK_THREADS))
+    return min(usable_cores(), MAX_RERANK_THREADS)
 
 
 def knn_options(variant: str | None) -> dict:

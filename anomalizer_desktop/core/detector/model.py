@@ -231,7 +231,8 @@ class AnomalyModel:
         self.n_train = len(distinct.inverse)
         # only the default ensemble scores in robust units, the scale the pull is measured in
         self.pull = UnusualPull.fit(z, labels) if self.spec.detector == "default" else None
-        sounds = self._combine_scores([m.train_scores for m in self.members], z)
+        measured = self.pull.take_fit_distances() if self.pull is not None else None
+        sounds = self._combine_scores([m.train_scores for m in self.members], z, measured)
         self.fit_scores = sounds if distinct.all_distinct else sounds[distinct.inverse]
         self.reference = np.sort(self.fit_scores)
         self.threshold = float(np.quantile(self.reference, UNUSUAL_QUANTILE))
@@ -254,13 +255,18 @@ class AnomalyModel:
         name = f"[{index + 1}/{len(self.members)} {self.members[index].kind}]"
         return (yield from as_part(job, part, lambda message: f"{name} {message}"))
 
-    def _combine_scores(self, scores: list[np.ndarray], z: np.ndarray) -> np.ndarray:
+    def _combine_scores(
+        self, scores: list[np.ndarray], z: np.ndarray, pull_distances: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The members' scores as one, plus the pull; `pull_distances`: the rows' distances to
+        the pull's anchors, where already measured (the training rows, by the pull's fit)."""
         if len(self.members) == 1:
             combined = np.asarray(scores[0], dtype=np.float64)
         else:
             combined = mean_robust_scaled([m.reference for m in self.members], scores)
         if self.pull is not None:
-            combined = combined + self.pull.bonus(z, self._neighbourhoods(z, scores))
+            neighbourhoods = self._neighbourhoods(z, scores)
+            combined = combined + self.pull.bonus(z, neighbourhoods, pull_distances)
         return combined
 
     def _neighbourhoods(
