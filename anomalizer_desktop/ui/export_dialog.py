@@ -45,6 +45,7 @@ from anomalizer_desktop.core.library.walk import shown_path
 from anomalizer_desktop.core.text import file_size, quantity
 from anomalizer_desktop.ui import plain_text
 from anomalizer_desktop.ui.tag_dialog import library_tags
+from anomalizer_desktop.ui.wait_cursor import waiting
 
 SETS = [
     ("Loops flagged unusual", "unusual"),
@@ -126,11 +127,8 @@ def busy(fmt: str):
     if fmt != "copies":
         yield
         return
-    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    try:
+    with waiting():
         yield
-    finally:
-        QApplication.restoreOverrideCursor()
 
 
 def _empty(which: str) -> str:

@@ -41,6 +41,7 @@ from anomalizer_desktop.ui.library_open import (
     repair_and_open,
 )
 from anomalizer_desktop.ui.plain_text import plain_label
+from anomalizer_desktop.ui.wait_cursor import waiting
 
 
 def check_job():
@@ -167,11 +168,8 @@ class LibraryRepair:
         agrees), repair it and open it again in a new window."""
         path = Path(self.store.path)
         if not known_damaged:
-            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-            try:
+            with waiting():
                 damage = find_damage(path)
-            finally:
-                QApplication.restoreOverrideCursor()
             if damage is None:
                 box = plain_text.message_box(
                     QMessageBox.Icon.Information,

@@ -1622,7 +1622,16 @@ def test_remove_folder_asks_what_goes_then_empties_the_library(
     assert "The files stay on disk" in asked[0]
     monkeypatch.setattr(plain_text, "confirm", lambda *a: True)
     qtbot.waitUntil(lambda: "is more unusual than" in window.explain_panel.toPlainText())
+    cursors, remove_root = [], window.store.remove_root
+    monkeypatch.setattr(
+        window.store,
+        "remove_root",
+        lambda root_id: (
+            cursors.append(QApplication.overrideCursor().shape()) or remove_root(root_id)
+        ),
+    )
     assert window.remove_folder() == 17
+    assert cursors == [Qt.CursorShape.WaitCursor] and QApplication.overrideCursor() is None
     qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=10_000)
     assert window.pages.currentIndex() == 0  # the welcome page again
     # Why unusual? let the loop go: it went on explaining a loop the library no longer held
