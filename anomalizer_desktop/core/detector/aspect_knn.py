@@ -87,7 +87,7 @@ class AspectKnnDetector(SklearnDetector):
         part = KnnDetector(self.seed, self.metric, self.k)
         part.train = z[:, start:stop]
         part.usable = self.usable
-        part.search_on = self.search_on
+        part.search_with(self.search_on)
         part._fit(part.train)
         return part
 

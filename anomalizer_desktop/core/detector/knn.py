@@ -231,7 +231,7 @@ class KnnDetector(SklearnDetector):
         when the GPU failed)."""
         if self.gpu_failed:
             return f"nearest neighbours (on the CPU: {self.gpu_failed})"
-        return "nearest neighbours" + (" (GPU)" if self._gpu else "")
+        return "nearest neighbours" + (" (GPU)" if self.searched_on_gpu else "")
 
     def _give_up_gpu(self, error: RuntimeError) -> None:
         """Search on the CPU from now on, saying why; the GPU's memory is handed back."""
@@ -256,6 +256,11 @@ class KnnDetector(SklearnDetector):
                 except RuntimeError as error:  # the rows do not fit in the GPU's memory
                     self._give_up_gpu(error)
         return self._gpu or None
+
+    @property
+    def searched_on_gpu(self) -> bool:
+        """Whether its searches so far ran on a GPU (`gpu_search`)."""
+        return bool(self._gpu)
 
     def search_with(self, device: str) -> None:
         """Search on `device` from now on (`search_on`)."""

@@ -98,7 +98,7 @@ class _Member:
                 options["groups"] = [(p.start, p.stop) for p in (groups or {}).values()] or None
             self.model = BASELINES[self.kind](seed=self.seed, **options)
             if self.kind in ("knn", "aspects"):
-                self.model.search_on = self.spec.device  # a big library searches on a GPU
+                self.model.search_with(self.spec.device)  # a big library searches on a GPU
             if reuse:
                 self.model.reuse_lists = reuse if self.kind == "aspects" else reuse[0]
             if rounded is None:
@@ -312,7 +312,7 @@ class AnomalyModel:
                     return True
                 continue
             parts = [part for _, part, _ in getattr(model, "parts", [])] or [model]
-            if any(isinstance(part, KnnDetector) and part._gpu for part in parts):
+            if any(isinstance(part, KnnDetector) and part.searched_on_gpu for part in parts):
                 return True
         return False
 
